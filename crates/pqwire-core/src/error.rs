@@ -1,0 +1,152 @@
+//! The one error type of pqwire-core.
+//!
+//! Every failure has a stable, machine-readable [`Error::code`] (the string the
+//! TypeScript facade exposes as `error.code`) and a [`ErrorKind`] grouping it by
+//! cause. Messages never contain secret material: they name the input that was
+//! wrong and, for lengths, the expected and actual sizes.
+
+use core::fmt;
+
+/// The cause group of an [`Error`], as recorded in DESIGN.md ("Errors and bad input").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The caller handed over bytes or arguments that are not well formed.
+    MalformedInput,
+    /// A tag, signature or other authenticator did not verify.
+    Authentication,
+    /// A policy refused the operation (for example a downgrade).
+    Policy,
+    /// A message was replayed or arrived out of the permitted order.
+    Replay,
+    /// The operation is not valid in the current state.
+    State,
+    /// A key is invalid, weak, expired or unknown.
+    KeyManagement,
+    /// A backend could not perform the operation (missing feature, no randomness).
+    Backend,
+}
+
+/// Every error pqwire-core can return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// An input had the wrong length.
+    BadLength {
+        /// Which input (for example `"ML-KEM-768 public key"`).
+        what: &'static str,
+        /// The length that was required.
+        expected: usize,
+        /// The length that was given.
+        actual: usize,
+    },
+    /// An argument is outside its permitted range (for example a context string over 255 bytes).
+    InvalidArgument {
+        /// What was wrong, in words that contain no secret.
+        what: &'static str,
+    },
+    /// A suite name or code is not known to pqwire.
+    UnknownSuite {
+        /// The name or code that was given.
+        name: String,
+    },
+    /// A key failed its encoding or validity check (for example an ML-KEM modulus check).
+    InvalidKey {
+        /// Which key.
+        what: &'static str,
+    },
+    /// A key agreement produced an all-zero (non-contributory) shared secret.
+    NonContributory,
+    /// Authentication failed. Deliberately says nothing about which check failed.
+    AuthenticationFailed,
+    /// The backend does not offer this operation (for example seeded key generation in PQClean).
+    Unsupported {
+        /// The operation that is not offered.
+        what: &'static str,
+    },
+    /// The operating system's random number generator failed.
+    RandomnessUnavailable,
+    /// A requested output is larger than the algorithm can produce (for example HKDF over 255 blocks).
+    OutputTooLong {
+        /// The largest output permitted.
+        max: usize,
+        /// The length that was asked for.
+        requested: usize,
+    },
+}
+
+impl Error {
+    /// The stable code of this error, shared with the TypeScript facade.
+    ///
+    /// ```
+    /// use pqwire_core::Error;
+    /// assert_eq!(Error::AuthenticationFailed.code(), "AUTH_FAILED");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadLength { .. } => "BAD_LENGTH",
+            Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
+            Error::UnknownSuite { .. } => "UNKNOWN_SUITE",
+            Error::InvalidKey { .. } => "INVALID_KEY",
+            Error::NonContributory => "NON_CONTRIBUTORY",
+            Error::AuthenticationFailed => "AUTH_FAILED",
+            Error::Unsupported { .. } => "UNSUPPORTED",
+            Error::RandomnessUnavailable => "RANDOMNESS_UNAVAILABLE",
+            Error::OutputTooLong { .. } => "OUTPUT_TOO_LONG",
+        }
+    }
+
+    /// The cause group of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::BadLength { .. }
+            | Error::InvalidArgument { .. }
+            | Error::UnknownSuite { .. }
+            | Error::OutputTooLong { .. } => ErrorKind::MalformedInput,
+            Error::InvalidKey { .. } | Error::NonContributory => ErrorKind::KeyManagement,
+            Error::AuthenticationFailed => ErrorKind::Authentication,
+            Error::Unsupported { .. } | Error::RandomnessUnavailable => ErrorKind::Backend,
+        }
+    }
+
+    /// Shorthand for a length check: `Ok(())` when `actual == expected`.
+    pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
+        if actual == expected {
+            Ok(())
+        } else {
+            Err(Error::BadLength {
+                what,
+                expected,
+                actual,
+            })
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadLength {
+                what,
+                expected,
+                actual,
+            } => write!(f, "{what} must be {expected} bytes, got {actual}"),
+            Error::InvalidArgument { what } => write!(f, "invalid argument: {what}"),
+            Error::UnknownSuite { name } => write!(f, "unknown suite: {name:?}"),
+            Error::InvalidKey { what } => write!(f, "invalid key: {what}"),
+            Error::NonContributory => {
+                f.write_str("key agreement produced an all-zero shared secret")
+            }
+            Error::AuthenticationFailed => f.write_str("authentication failed"),
+            Error::Unsupported { what } => write!(f, "unsupported: {what}"),
+            Error::RandomnessUnavailable => f.write_str("the system random generator failed"),
+            Error::OutputTooLong { max, requested } => {
+                write!(f, "requested {requested} bytes, at most {max} allowed")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result type of pqwire-core.
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,101 @@
+//! HKDF (RFC 5869) over SHA-256 and SHA-512.
+
+use crate::{Error, Result, SecretBytes};
+use hkdf::Hkdf;
+use sha2::{Sha256, Sha512};
+
+/// The hash under HKDF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HkdfHash {
+    /// HKDF-SHA256: 32-byte blocks, at most 8160 bytes of output.
+    Sha256,
+    /// HKDF-SHA512: 64-byte blocks, at most 16320 bytes of output.
+    Sha512,
+}
+
+impl HkdfHash {
+    /// Parses `"SHA-256"`/`"sha256"` or `"SHA-512"`/`"sha512"`.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().replace('-', "").as_str() {
+            "sha256" => Ok(HkdfHash::Sha256),
+            "sha512" => Ok(HkdfHash::Sha512),
+            _ => Err(Error::UnknownSuite {
+                name: name.chars().take(64).collect(),
+            }),
+        }
+    }
+
+    /// Output size of the hash, which is also the PRK size.
+    pub fn output_len(self) -> usize {
+        match self {
+            HkdfHash::Sha256 => 32,
+            HkdfHash::Sha512 => 64,
+        }
+    }
+
+    /// The largest output HKDF-Expand can produce (255 blocks).
+    pub fn max_output_len(self) -> usize {
+        255 * self.output_len()
+    }
+}
+
+/// HKDF extract-then-expand: `len` bytes of output keying material.
+///
+/// An empty `salt` is the same as no salt (RFC 5869 §2.2).
+///
+/// ```
+/// use pqwire_core::kdf::{hkdf, HkdfHash};
+/// let okm = hkdf(HkdfHash::Sha256, b"input key", b"salt", b"info", 42).unwrap();
+/// assert_eq!(okm.len(), 42);
+/// ```
+pub fn hkdf(
+    hash: HkdfHash,
+    ikm: &[u8],
+    salt: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Result<SecretBytes> {
+    let prk = extract(hash, ikm, salt);
+    expand(hash, prk.expose(), info, len)
+}
+
+/// HKDF-Extract: the pseudorandom key.
+pub fn extract(hash: HkdfHash, ikm: &[u8], salt: &[u8]) -> SecretBytes {
+    let salt = (!salt.is_empty()).then_some(salt);
+    match hash {
+        HkdfHash::Sha256 => SecretBytes::from_slice(&Hkdf::<Sha256>::extract(salt, ikm).0),
+        HkdfHash::Sha512 => SecretBytes::from_slice(&Hkdf::<Sha512>::extract(salt, ikm).0),
+    }
+}
+
+/// HKDF-Expand from a pseudorandom key of at least the hash's output length.
+pub fn expand(hash: HkdfHash, prk: &[u8], info: &[u8], len: usize) -> Result<SecretBytes> {
+    if len > hash.max_output_len() {
+        return Err(Error::OutputTooLong {
+            max: hash.max_output_len(),
+            requested: len,
+        });
+    }
+    let too_short = Error::InvalidArgument {
+        what: "HKDF pseudorandom key shorter than the hash output",
+    };
+    let mut okm = SecretBytes::from(vec![0u8; len]);
+    let out = okm_mut(&mut okm);
+    match hash {
+        HkdfHash::Sha256 => Hkdf::<Sha256>::from_prk(prk)
+            .map_err(|_| too_short)?
+            .expand(info, out),
+        HkdfHash::Sha512 => Hkdf::<Sha512>::from_prk(prk)
+            .map_err(|_| too_short)?
+            .expand(info, out),
+    }
+    .map_err(|_| Error::OutputTooLong {
+        max: hash.max_output_len(),
+        requested: len,
+    })?;
+    Ok(okm)
+}
+
+fn okm_mut(s: &mut SecretBytes) -> &mut [u8] {
+    s.expose_mut()
+}

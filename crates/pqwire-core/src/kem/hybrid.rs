@@ -1,0 +1,200 @@
+//! Hybrid KEMs: X-Wing (draft-connolly-cfrg-xwing-kem) for X25519 + ML-KEM-768, and the
+//! same construction with its own label for X25519 + ML-KEM-512 and X25519 + ML-KEM-1024.
+//!
+//! ```text
+//! secret key  sk (32 bytes)
+//! expand      SHAKE256(sk, 96) = d (32) | z (32) | sk_X (32)
+//! public key  pk_M (ML-KEM.KeyGen_internal(d, z)) | pk_X = X25519(sk_X, 9)
+//! encaps      eseed (64) = m (32) | ek_X (32)
+//!             (ss_M, ct_M) = ML-KEM.Encaps_internal(pk_M, m)
+//!             ct_X = X25519(ek_X, 9), ss_X = X25519(ek_X, pk_X)
+//!             ct = ct_M | ct_X
+//! combiner    ss = SHA3-256(ss_M | ss_X | ct_X | pk_X | label)
+//! ```
+//!
+//! X-Wing's label is the six bytes `\.//^\`; the other pairs use `pqwire X25519+ML-KEM-512`
+//! and `pqwire X25519+ML-KEM-1024`, so a ciphertext cannot be moved between suites.
+//! As in the draft, the X25519 half is not checked for contributory behaviour: the
+//! hybrid stays secure through ML-KEM even when the classical half is degenerate.
+
+use super::ml_kem::{MlKemParams, P1024, P512, P768};
+use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
+use crate::hash::{sha3_256, shake256_into};
+use crate::rng::{fixed, given_or_random};
+use crate::suite::KemSuite;
+use crate::{Error, Result, SecretBytes};
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
+
+const X25519_LEN: usize = 32;
+
+/// Per-suite constants of a hybrid KEM.
+pub(crate) trait HybridParams: Send + Sync + 'static {
+    type MlKem: MlKemParams;
+    const SUITE: KemSuite;
+    const LABEL: &'static [u8];
+}
+
+macro_rules! hybrid_params {
+    ($name:ident, $static:ident, $mlkem:ty, $suite:expr, $label:expr) => {
+        pub(crate) struct $name;
+        impl HybridParams for $name {
+            type MlKem = $mlkem;
+            const SUITE: KemSuite = $suite;
+            const LABEL: &'static [u8] = $label;
+        }
+        pub(crate) static $static: Hybrid<$name> = Hybrid(core::marker::PhantomData);
+    };
+}
+
+hybrid_params!(XWing, X_WING, P768, KemSuite::XWing, b"\\.//^\\");
+hybrid_params!(
+    H512,
+    X25519_ML_KEM_512,
+    P512,
+    KemSuite::X25519MlKem512,
+    b"pqwire X25519+ML-KEM-512"
+);
+hybrid_params!(
+    H1024,
+    X25519_ML_KEM_1024,
+    P1024,
+    KemSuite::X25519MlKem1024,
+    b"pqwire X25519+ML-KEM-1024"
+);
+
+/// The combiner label of a hybrid suite (`None` for a non-hybrid suite).
+pub fn hybrid_label(suite: KemSuite) -> Option<&'static [u8]> {
+    match suite {
+        KemSuite::XWing => Some(XWing::LABEL),
+        KemSuite::X25519MlKem512 => Some(H512::LABEL),
+        KemSuite::X25519MlKem1024 => Some(H1024::LABEL),
+        _ => None,
+    }
+}
+
+/// The hybrid backend for parameters `H`.
+pub(crate) struct Hybrid<H>(core::marker::PhantomData<fn() -> H>);
+
+/// An expanded hybrid secret key.
+struct Expanded<H: HybridParams> {
+    dk_m: <H::MlKem as MlKemParams>::Dk,
+    pk_m: Vec<u8>,
+    sk_x: StaticSecret,
+    pk_x: [u8; 32],
+}
+
+impl<H: HybridParams> Expanded<H> {
+    fn from_seed(sk: &[u8]) -> Result<Self> {
+        let sk = Zeroizing::new(fixed::<32>("hybrid KEM secret key", sk)?);
+        let mut expanded = Zeroizing::new([0u8; 96]);
+        shake256_into(&[sk.as_ref()], expanded.as_mut());
+        let mut seed_m = Zeroizing::new([0u8; 64]);
+        seed_m.copy_from_slice(&expanded[..64]);
+        let (dk_m, pk_m) = H::MlKem::keygen(&seed_m);
+        let mut sk_x_bytes = Zeroizing::new([0u8; 32]);
+        sk_x_bytes.copy_from_slice(&expanded[64..]);
+        let sk_x = StaticSecret::from(*sk_x_bytes);
+        let pk_x = PublicKey::from(&sk_x).to_bytes();
+        Ok(Self {
+            dk_m,
+            pk_m,
+            sk_x,
+            pk_x,
+        })
+    }
+
+    fn public_key(&self) -> Vec<u8> {
+        [self.pk_m.as_slice(), &self.pk_x].concat()
+    }
+}
+
+fn combine(label: &[u8], ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> SecretBytes {
+    SecretBytes::from_slice(&Zeroizing::new(sha3_256(&[ss_m, ss_x, ct_x, pk_x, label]))[..])
+}
+
+impl<H: HybridParams> Decapsulator for Expanded<H> {
+    fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
+        let ct_len = H::MlKem::CIPHER_TEXT + X25519_LEN;
+        Error::check_len("hybrid KEM ciphertext", ct_len, cipher_text.len())?;
+        let (ct_m, ct_x) = cipher_text.split_at(H::MlKem::CIPHER_TEXT);
+        let ss_m = H::MlKem::decapsulate(&self.dk_m, ct_m)?;
+        let ct_x_arr = fixed::<32>("X25519 ciphertext", ct_x)?;
+        let ss_x = self.sk_x.diffie_hellman(&PublicKey::from(ct_x_arr));
+        Ok(combine(
+            H::LABEL,
+            ss_m.expose(),
+            ss_x.as_bytes(),
+            ct_x,
+            &self.pk_x,
+        ))
+    }
+}
+
+impl<H: HybridParams> KemBackend for Hybrid<H> {
+    fn suite(&self) -> KemSuite {
+        H::SUITE
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "pqwire"
+    }
+
+    fn lengths(&self) -> KemLengths {
+        KemLengths {
+            public_key: H::MlKem::PUBLIC_KEY + X25519_LEN,
+            secret_key: 32,
+            cipher_text: H::MlKem::CIPHER_TEXT + X25519_LEN,
+            shared_secret: 32,
+            keygen_seed: 32,
+            encapsulation_randomness: 64,
+        }
+    }
+
+    fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
+        let sk = given_or_random::<32>("hybrid KEM key generation seed", seed)?;
+        let expanded = Expanded::<H>::from_seed(sk.as_ref())?;
+        Ok((expanded.public_key(), SecretBytes::from_slice(sk.as_ref())))
+    }
+
+    fn encapsulate(&self, public_key: &[u8], randomness: Option<&[u8]>) -> Result<Encapsulation> {
+        let lengths = self.lengths();
+        Error::check_len(
+            "hybrid KEM public key",
+            lengths.public_key,
+            public_key.len(),
+        )?;
+        let eseed = given_or_random::<64>("hybrid KEM encapsulation randomness", randomness)?;
+        let (pk_m, pk_x) = public_key.split_at(H::MlKem::PUBLIC_KEY);
+        let mut m = Zeroizing::new([0u8; 32]);
+        m.copy_from_slice(&eseed[..32]);
+        let (ct_m, ss_m) = H::MlKem::encapsulate(pk_m, &m)?;
+        let mut ek_x = Zeroizing::new([0u8; 32]);
+        ek_x.copy_from_slice(&eseed[32..]);
+        let ek_x = StaticSecret::from(*ek_x);
+        let ct_x = PublicKey::from(&ek_x).to_bytes();
+        let ss_x = ek_x.diffie_hellman(&PublicKey::from(fixed::<32>("X25519 public key", pk_x)?));
+        let shared_secret = combine(H::LABEL, ss_m.expose(), ss_x.as_bytes(), &ct_x, pk_x);
+        let mut cipher_text = ct_m;
+        cipher_text.extend_from_slice(&ct_x);
+        Ok(Encapsulation {
+            cipher_text,
+            shared_secret,
+        })
+    }
+
+    fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>> {
+        Ok(Box::new(Expanded::<H>::from_seed(secret_key)?))
+    }
+
+    fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
+        let lengths = self.lengths();
+        Error::check_len(
+            "hybrid KEM public key",
+            lengths.public_key,
+            public_key.len(),
+        )?;
+        super::backend(<H::MlKem as MlKemParams>::SUITE)
+            .check_public_key(&public_key[..H::MlKem::PUBLIC_KEY])
+    }
+}

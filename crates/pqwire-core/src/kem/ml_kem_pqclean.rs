@@ -1,0 +1,137 @@
+//! ML-KEM through PQClean (the `pqcrypto-mlkem` crate): the second implementation,
+//! used for differential tests and selectable by applications. PQClean draws its own
+//! randomness, so the seeded variants are refused with `UNSUPPORTED`.
+
+use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
+use crate::suite::KemSuite;
+use crate::{Error, Result, SecretBytes};
+use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _, SecretKey as _, SharedSecret as _};
+
+macro_rules! pqclean_ml_kem {
+    ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $ct:expr) => {
+        pub(crate) struct $name;
+
+        pub(crate) static $static: $name = $name;
+
+        impl $name {
+            fn parse_sk(sk: &[u8]) -> Result<pqcrypto_mlkem::$m::SecretKey> {
+                Error::check_len("ML-KEM secret key", $sk, sk.len())?;
+                pqcrypto_mlkem::$m::SecretKey::from_bytes(sk).map_err(|_| Error::InvalidKey {
+                    what: "ML-KEM secret key",
+                })
+            }
+        }
+
+        impl KemBackend for $name {
+            fn suite(&self) -> KemSuite {
+                $suite
+            }
+
+            fn backend_name(&self) -> &'static str {
+                "pqclean"
+            }
+
+            fn lengths(&self) -> KemLengths {
+                KemLengths {
+                    public_key: $pk,
+                    secret_key: $sk,
+                    cipher_text: $ct,
+                    shared_secret: 32,
+                    keygen_seed: 64,
+                    encapsulation_randomness: 32,
+                }
+            }
+
+            fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
+                if seed.is_some() {
+                    return Err(Error::Unsupported {
+                        what: "seeded key generation in the PQClean backend",
+                    });
+                }
+                let (pk, sk) = pqcrypto_mlkem::$m::keypair();
+                Ok((
+                    pk.as_bytes().to_vec(),
+                    SecretBytes::from_slice(sk.as_bytes()),
+                ))
+            }
+
+            fn encapsulate(
+                &self,
+                public_key: &[u8],
+                randomness: Option<&[u8]>,
+            ) -> Result<Encapsulation> {
+                if randomness.is_some() {
+                    return Err(Error::Unsupported {
+                        what: "seeded encapsulation in the PQClean backend",
+                    });
+                }
+                self.check_public_key(public_key)?;
+                let pk = pqcrypto_mlkem::$m::PublicKey::from_bytes(public_key).map_err(|_| {
+                    Error::InvalidKey {
+                        what: "ML-KEM public key",
+                    }
+                })?;
+                let (ss, ct) = pqcrypto_mlkem::$m::encapsulate(&pk);
+                Ok(Encapsulation {
+                    cipher_text: ct.as_bytes().to_vec(),
+                    shared_secret: SecretBytes::from_slice(ss.as_bytes()),
+                })
+            }
+
+            fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>> {
+                Ok(Box::new(Loaded(Self::parse_sk(secret_key)?)))
+            }
+
+            fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
+                // PQClean does not run the FIPS 203 modulus check; reuse the primary one.
+                super::backend($suite).check_public_key(public_key)
+            }
+        }
+
+        impl Decapsulator for Loaded<pqcrypto_mlkem::$m::SecretKey> {
+            fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
+                Error::check_len("ML-KEM ciphertext", $ct, cipher_text.len())?;
+                let ct = pqcrypto_mlkem::$m::Ciphertext::from_bytes(cipher_text).map_err(|_| {
+                    Error::BadLength {
+                        what: "ML-KEM ciphertext",
+                        expected: $ct,
+                        actual: cipher_text.len(),
+                    }
+                })?;
+                let ss = pqcrypto_mlkem::$m::decapsulate(&ct, &self.0);
+                Ok(SecretBytes::from_slice(ss.as_bytes()))
+            }
+        }
+    };
+}
+
+/// A PQClean secret key held for repeated decapsulation.
+struct Loaded<K>(K);
+
+pqclean_ml_kem!(
+    PqcleanMlKem512,
+    PQCLEAN_ML_KEM_512,
+    mlkem512,
+    KemSuite::MlKem512,
+    800,
+    1632,
+    768
+);
+pqclean_ml_kem!(
+    PqcleanMlKem768,
+    PQCLEAN_ML_KEM_768,
+    mlkem768,
+    KemSuite::MlKem768,
+    1184,
+    2400,
+    1088
+);
+pqclean_ml_kem!(
+    PqcleanMlKem1024,
+    PQCLEAN_ML_KEM_1024,
+    mlkem1024,
+    KemSuite::MlKem1024,
+    1568,
+    3168,
+    1568
+);

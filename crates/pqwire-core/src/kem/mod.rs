@@ -1,0 +1,190 @@
+//! Key-encapsulation mechanisms: one trait, [`KemBackend`], and one implementation per
+//! suite and backend.
+//!
+//! | suite | backend(s) | public key | secret key | ciphertext |
+//! | --- | --- | ---: | ---: | ---: |
+//! | ML-KEM-512/768/1024 | RustCrypto `ml-kem` (default), PQClean | 800/1184/1568 | 1632/2400/3168 (expanded, FIPS 203) | 768/1088/1568 |
+//! | X25519+ML-KEM-768 (X-Wing) | pqwire over `ml-kem` + `x25519-dalek` | 1216 | 32 (seed) | 1120 |
+//! | X25519+ML-KEM-512/1024 | same construction, own labels | 832/1600 | 32 (seed) | 800/1600 |
+//! | X25519 | pqwire over `x25519-dalek` | 32 | 32 | 32 |
+//!
+//! Every randomized operation has a seeded twin (`seed`, `randomness`), used by the
+//! test vectors and for reproducible runs.
+
+mod hybrid;
+mod ml_kem;
+mod ml_kem_pqclean;
+mod x25519_kem;
+
+use crate::suite::KemSuite;
+use crate::{Result, SecretBytes};
+
+pub use hybrid::hybrid_label;
+
+/// Sizes, in bytes, of everything a KEM suite takes or returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KemLengths {
+    /// Encapsulation (public) key.
+    pub public_key: usize,
+    /// Decapsulation (secret) key as exported by pqwire.
+    pub secret_key: usize,
+    /// Ciphertext.
+    pub cipher_text: usize,
+    /// Shared secret.
+    pub shared_secret: usize,
+    /// Seed accepted by seeded key generation.
+    pub keygen_seed: usize,
+    /// Randomness accepted by seeded encapsulation.
+    pub encapsulation_randomness: usize,
+}
+
+/// The result of an encapsulation.
+#[derive(Debug)]
+pub struct Encapsulation {
+    /// Ciphertext to send to the key's owner.
+    pub cipher_text: Vec<u8>,
+    /// Shared secret, zeroized on drop.
+    pub shared_secret: SecretBytes,
+}
+
+/// A decapsulation key parsed once and kept in memory, for repeated use.
+pub trait Decapsulator: Send + Sync {
+    /// Decapsulates `cipher_text`. ML-KEM never fails on a well-sized ciphertext
+    /// (implicit rejection returns a pseudorandom secret instead).
+    fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes>;
+}
+
+/// One KEM suite from one backend.
+pub trait KemBackend: Send + Sync {
+    /// The suite implemented.
+    fn suite(&self) -> KemSuite;
+    /// The backend's name (`"rustcrypto"`, `"pqclean"`, `"pqwire"`).
+    fn backend_name(&self) -> &'static str;
+    /// Sizes of keys, ciphertexts and seeds.
+    fn lengths(&self) -> KemLengths;
+    /// Generates `(public_key, secret_key)`, from `seed` when given.
+    fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)>;
+    /// Encapsulates to `public_key`, using `randomness` when given.
+    fn encapsulate(&self, public_key: &[u8], randomness: Option<&[u8]>) -> Result<Encapsulation>;
+    /// Parses a secret key into a reusable [`Decapsulator`].
+    fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>>;
+    /// Decapsulates with a secret key given as bytes.
+    fn decapsulate(&self, cipher_text: &[u8], secret_key: &[u8]) -> Result<SecretBytes> {
+        self.load_secret_key(secret_key)?.decapsulate(cipher_text)
+    }
+    /// Checks a public key (length and, for ML-KEM, the FIPS 203 modulus check).
+    fn check_public_key(&self, public_key: &[u8]) -> Result<()>;
+}
+
+/// The default (fastest measured) backend of `suite`.
+///
+/// ```
+/// use pqwire_core::{kem, KemSuite};
+/// let k = kem::backend(KemSuite::MlKem768);
+/// let (pk, sk) = k.keygen(None).unwrap();
+/// let enc = k.encapsulate(&pk, None).unwrap();
+/// assert_eq!(k.decapsulate(&enc.cipher_text, sk.expose()).unwrap(), enc.shared_secret);
+/// ```
+pub fn backend(suite: KemSuite) -> &'static dyn KemBackend {
+    match suite {
+        KemSuite::MlKem512 => &ml_kem::ML_KEM_512,
+        KemSuite::MlKem768 => &ml_kem::ML_KEM_768,
+        KemSuite::MlKem1024 => &ml_kem::ML_KEM_1024,
+        KemSuite::XWing => &hybrid::X_WING,
+        KemSuite::X25519MlKem512 => &hybrid::X25519_ML_KEM_512,
+        KemSuite::X25519MlKem1024 => &hybrid::X25519_ML_KEM_1024,
+        KemSuite::X25519 => &x25519_kem::X25519_KEM,
+    }
+}
+
+/// The PQClean backend of `suite`, where there is one (ML-KEM only).
+/// It offers random key generation and encapsulation only (no seeded variants).
+pub fn pqclean_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
+    match suite {
+        KemSuite::MlKem512 => Some(&ml_kem_pqclean::PQCLEAN_ML_KEM_512),
+        KemSuite::MlKem768 => Some(&ml_kem_pqclean::PQCLEAN_ML_KEM_768),
+        KemSuite::MlKem1024 => Some(&ml_kem_pqclean::PQCLEAN_ML_KEM_1024),
+        _ => None,
+    }
+}
+
+/// A KEM key pair whose secret stays in native memory, parsed once for fast decapsulation.
+///
+/// ```
+/// use pqwire_core::{kem::{self, KemKeyPair}, KemSuite};
+/// let kp = KemKeyPair::generate(KemSuite::XWing, None).unwrap();
+/// let enc = kem::backend(KemSuite::XWing).encapsulate(kp.public_key(), None).unwrap();
+/// assert_eq!(kp.decapsulate(&enc.cipher_text).unwrap(), enc.shared_secret);
+/// ```
+pub struct KemKeyPair {
+    suite: KemSuite,
+    public_key: Vec<u8>,
+    secret_key: SecretBytes,
+    decapsulator: Box<dyn Decapsulator>,
+}
+
+impl KemKeyPair {
+    /// Generates a key pair with the default backend, from `seed` when given.
+    pub fn generate(suite: KemSuite, seed: Option<&[u8]>) -> Result<Self> {
+        let b = backend(suite);
+        let (public_key, secret_key) = b.keygen(seed)?;
+        let decapsulator = b.load_secret_key(secret_key.expose())?;
+        Ok(Self {
+            suite,
+            public_key,
+            secret_key,
+            decapsulator,
+        })
+    }
+
+    /// Imports a key pair from its exported secret and public keys. The public key must
+    /// be the one belonging to the secret key; a mismatch is refused.
+    pub fn import(suite: KemSuite, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
+        let b = backend(suite);
+        b.check_public_key(public_key)?;
+        let decapsulator = b.load_secret_key(secret_key)?;
+        // Round-trip check: an encapsulation to the given public key must open.
+        let probe = b.encapsulate(public_key, None)?;
+        if decapsulator.decapsulate(&probe.cipher_text)? != probe.shared_secret {
+            return Err(crate::Error::InvalidKey {
+                what: "public key does not belong to the secret key",
+            });
+        }
+        Ok(Self {
+            suite,
+            public_key: public_key.to_vec(),
+            secret_key: SecretBytes::from_slice(secret_key),
+            decapsulator,
+        })
+    }
+
+    /// The suite of this key pair.
+    pub fn suite(&self) -> KemSuite {
+        self.suite
+    }
+
+    /// The public (encapsulation) key.
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    /// Decapsulates a ciphertext addressed to this key pair.
+    pub fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
+        self.decapsulator.decapsulate(cipher_text)
+    }
+
+    /// Exports the secret key. Only on explicit request: the caller then owns a copy.
+    pub fn export_secret_key(&self) -> SecretBytes {
+        self.secret_key.clone()
+    }
+}
+
+impl core::fmt::Debug for KemKeyPair {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KemKeyPair")
+            .field("suite", &self.suite)
+            .field("public_key_len", &self.public_key.len())
+            .field("secret_key", &"[REDACTED]")
+            .finish()
+    }
+}

@@ -1,0 +1,87 @@
+//! X25519 used as a KEM (classical only, for `classical-allowed` policies and tests).
+//!
+//! ```text
+//! keygen   sk (32), pk = X25519(sk, 9)
+//! encaps   ek (32 bytes of randomness), ct = X25519(ek, 9), dh = X25519(ek, pk)
+//! decaps   dh = X25519(sk, ct)
+//! secret   SHA3-256(dh | ct | pk | "pqwire X25519-KEM")
+//! ```
+//! An all-zero `dh` (low-order key) is refused with `NON_CONTRIBUTORY` on both sides.
+
+use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
+use crate::hash::sha3_256;
+use crate::rng::{fixed, given_or_random};
+use crate::suite::KemSuite;
+use crate::{x25519, Error, Result, SecretBytes};
+use zeroize::Zeroizing;
+
+const LABEL: &[u8] = b"pqwire X25519-KEM";
+
+pub(crate) struct X25519Kem;
+pub(crate) static X25519_KEM: X25519Kem = X25519Kem;
+
+struct Loaded {
+    sk: SecretBytes,
+    pk: [u8; 32],
+}
+
+fn derive(dh: &SecretBytes, ct: &[u8], pk: &[u8]) -> SecretBytes {
+    SecretBytes::from_slice(&Zeroizing::new(sha3_256(&[dh.expose(), ct, pk, LABEL]))[..])
+}
+
+impl Decapsulator for Loaded {
+    fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
+        Error::check_len("X25519 KEM ciphertext", 32, cipher_text.len())?;
+        let dh = x25519::shared_secret(self.sk.expose(), cipher_text)?;
+        Ok(derive(&dh, cipher_text, &self.pk))
+    }
+}
+
+impl KemBackend for X25519Kem {
+    fn suite(&self) -> KemSuite {
+        KemSuite::X25519
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "pqwire"
+    }
+
+    fn lengths(&self) -> KemLengths {
+        KemLengths {
+            public_key: 32,
+            secret_key: 32,
+            cipher_text: 32,
+            shared_secret: 32,
+            keygen_seed: 32,
+            encapsulation_randomness: 32,
+        }
+    }
+
+    fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
+        let (sk, pk) = x25519::keygen(seed)?;
+        Ok((pk.to_vec(), sk))
+    }
+
+    fn encapsulate(&self, public_key: &[u8], randomness: Option<&[u8]>) -> Result<Encapsulation> {
+        fixed::<32>("X25519 public key", public_key)?;
+        let ek = given_or_random::<32>("X25519 KEM encapsulation randomness", randomness)?;
+        let ct = x25519::public_key(ek.as_ref())?;
+        let dh = x25519::shared_secret(ek.as_ref(), public_key)?;
+        Ok(Encapsulation {
+            shared_secret: derive(&dh, &ct, public_key),
+            cipher_text: ct.to_vec(),
+        })
+    }
+
+    fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>> {
+        let pk = x25519::public_key(secret_key)?;
+        Ok(Box::new(Loaded {
+            sk: SecretBytes::from_slice(secret_key),
+            pk,
+        }))
+    }
+
+    fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
+        fixed::<32>("X25519 public key", public_key).map(|_| ())
+    }
+}

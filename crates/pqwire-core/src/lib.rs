@@ -1,0 +1,37 @@
+//! # pqwire-core
+//!
+//! The pure-Rust core of pqwire: post-quantum and hybrid primitives behind one trait
+//! per role, so backends can be swapped. No I/O and no JavaScript here; the napi-rs
+//! bindings in `pqwire-node` only convert arguments and map errors.
+//!
+//! | role | module | suites |
+//! | --- | --- | --- |
+//! | KEM | [`kem`] | ML-KEM-512/768/1024, X-Wing, X25519+ML-KEM-512/1024, X25519 |
+//! | signature | [`sig`] | ML-DSA-44/65/87, Ed25519, Ed25519+ML-DSA-65/87 |
+//! | AEAD | [`aead`] | ChaCha20-Poly1305, AES-256-GCM |
+//! | key agreement | [`x25519`] | X25519 |
+//! | KDF, hash | [`kdf`], [`hash`] | HKDF-SHA256/512, SHA3-256, SHAKE256 |
+//!
+//! ```
+//! use pqwire_core::{kem, KemSuite};
+//! let xwing = kem::backend(KemSuite::XWing);
+//! let (pk, sk) = xwing.keygen(None)?;
+//! let enc = xwing.encapsulate(&pk, None)?;
+//! assert_eq!(xwing.decapsulate(&enc.cipher_text, sk.expose())?, enc.shared_secret);
+//! # Ok::<(), pqwire_core::Error>(())
+//! ```
+
+pub mod aead;
+mod error;
+pub mod hash;
+pub mod kdf;
+pub mod kem;
+pub mod rng;
+mod secret;
+pub mod sig;
+pub mod suite;
+pub mod x25519;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secret::SecretBytes;
+pub use suite::{AeadSuite, KemSuite, SigSuite};

@@ -1,0 +1,177 @@
+//! Hybrid signatures Ed25519 + ML-DSA-65/87: both halves sign, both must verify.
+//!
+//! ```text
+//! seed        32 bytes; SHAKE256(seed | label, 64) = ed25519 seed (32) | ML-DSA ξ (32)
+//! public key  Ed25519 pk (32) | ML-DSA pk
+//! secret key  Ed25519 seed (32) | ML-DSA expanded sk
+//! signed      M' = "pqwire hybrid signature v1" | suite code (u16 BE) | len(ctx) (u8) | ctx | M
+//! signature   Ed25519(M') (64) | ML-DSA(M', context = suite name)
+//! ```
+//!
+//! Binding the suite into M' and into the ML-DSA context keeps either half from being
+//! lifted out and verified as a stand-alone signature over M.
+
+use super::ml_dsa::MlDsaParams;
+use super::ml_dsa::{check_context, P65, P87};
+use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
+use crate::hash::shake256_into;
+use crate::rng::given_or_random;
+use crate::suite::SigSuite;
+use crate::{Error, Result, SecretBytes};
+use ed25519_dalek::{Signer as _, SigningKey};
+use zeroize::Zeroizing;
+
+const PREFIX: &[u8] = b"pqwire hybrid signature v1";
+const KEYGEN_LABEL: &[u8] = b"pqwire hybrid signature keygen";
+
+pub(crate) trait HybridSigParams: Send + Sync + 'static {
+    type MlDsa: MlDsaParams;
+    const SUITE: SigSuite;
+}
+
+macro_rules! hybrid_sig {
+    ($name:ident, $static:ident, $mldsa:ty, $suite:expr) => {
+        pub(crate) struct $name;
+        impl HybridSigParams for $name {
+            type MlDsa = $mldsa;
+            const SUITE: SigSuite = $suite;
+        }
+        pub(crate) static $static: HybridSig<$name> = HybridSig(core::marker::PhantomData);
+    };
+}
+
+hybrid_sig!(H65, ED25519_ML_DSA_65, P65, SigSuite::Ed25519MlDsa65);
+hybrid_sig!(H87, ED25519_ML_DSA_87, P87, SigSuite::Ed25519MlDsa87);
+
+pub(crate) struct HybridSig<H>(core::marker::PhantomData<fn() -> H>);
+
+/// M' of the construction above.
+fn bound_message(suite: SigSuite, ctx: &[u8], msg: &[u8]) -> Result<Vec<u8>> {
+    check_context(ctx)?;
+    let mut m = Vec::with_capacity(PREFIX.len() + 3 + ctx.len() + msg.len());
+    m.extend_from_slice(PREFIX);
+    m.extend_from_slice(&suite.code().to_be_bytes());
+    m.push(ctx.len() as u8); // at most 255, checked above
+    m.extend_from_slice(ctx);
+    m.extend_from_slice(msg);
+    Ok(m)
+}
+
+struct Loaded<H: HybridSigParams> {
+    ed: SigningKey,
+    ml: <H::MlDsa as MlDsaParams>::Sk,
+}
+
+impl<H: HybridSigParams> Signer for Loaded<H> {
+    fn sign(
+        &self,
+        message: &[u8],
+        context: &[u8],
+        randomness: SignRandomness<'_>,
+    ) -> Result<Vec<u8>> {
+        let m = bound_message(H::SUITE, context, message)?;
+        let rnd = super::ml_dsa::signing_rnd(randomness)?;
+        let mut out = self.ed.sign(&m).to_bytes().to_vec();
+        let ml = H::MlDsa::sign(
+            &self.ml,
+            super::ml_dsa::MsgOrMu::Message {
+                msg: &m,
+                ctx: H::SUITE.name().as_bytes(),
+            },
+            &rnd,
+        )?;
+        out.extend_from_slice(&ml);
+        Ok(out)
+    }
+}
+
+impl<H: HybridSigParams> SigBackend for HybridSig<H> {
+    fn suite(&self) -> SigSuite {
+        H::SUITE
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "pqwire"
+    }
+
+    fn lengths(&self) -> SigLengths {
+        SigLengths {
+            public_key: 32 + H::MlDsa::PUBLIC_KEY,
+            secret_key: 32 + H::MlDsa::SECRET_KEY,
+            signature: 64 + H::MlDsa::SIGNATURE,
+            keygen_seed: 32,
+            signing_randomness: 32,
+        }
+    }
+
+    fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
+        let seed = given_or_random::<32>("hybrid signature key generation seed", seed)?;
+        let mut expanded = Zeroizing::new([0u8; 64]);
+        shake256_into(
+            &[seed.as_ref(), KEYGEN_LABEL, &H::SUITE.code().to_be_bytes()],
+            expanded.as_mut(),
+        );
+        let mut ed_seed = Zeroizing::new([0u8; 32]);
+        ed_seed.copy_from_slice(&expanded[..32]);
+        let mut xi = Zeroizing::new([0u8; 32]);
+        xi.copy_from_slice(&expanded[32..]);
+        let ed = SigningKey::from_bytes(&ed_seed);
+        let (ml_pk, ml_sk) = H::MlDsa::keygen(&xi);
+        let mut pk = ed.verifying_key().to_bytes().to_vec();
+        pk.extend_from_slice(&ml_pk);
+        let sk = SecretBytes::from([ed_seed.as_slice(), ml_sk.expose()].concat());
+        Ok((pk, sk))
+    }
+
+    fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
+        Error::check_len(
+            "hybrid signature secret key",
+            self.lengths().secret_key,
+            secret_key.len(),
+        )?;
+        let (ed, ml) = secret_key.split_at(32);
+        Ok(Box::new(Loaded::<H> {
+            ed: ed25519::signing_key(ed)?,
+            ml: H::MlDsa::load(ml)?,
+        }))
+    }
+
+    fn verify(
+        &self,
+        signature: &[u8],
+        message: &[u8],
+        public_key: &[u8],
+        context: &[u8],
+    ) -> Result<Verification> {
+        let lengths = self.lengths();
+        Error::check_len(
+            "hybrid signature public key",
+            lengths.public_key,
+            public_key.len(),
+        )?;
+        let m = bound_message(H::SUITE, context, message)?;
+        let (ed_pk, ml_pk) = public_key.split_at(32);
+        let (classic_valid, quantum_valid) = if signature.len() == lengths.signature {
+            let (ed_sig, ml_sig) = signature.split_at(64);
+            // Both halves are always checked, so the result reports each of them.
+            let classic = ed25519::verify_strict(ed_sig, &m, ed_pk)?;
+            let quantum = H::MlDsa::verify(
+                ml_pk,
+                super::ml_dsa::MsgOrMu::Message {
+                    msg: &m,
+                    ctx: H::SUITE.name().as_bytes(),
+                },
+                ml_sig,
+            )?;
+            (classic, quantum)
+        } else {
+            (false, false)
+        };
+        Ok(Verification {
+            valid: classic_valid && quantum_valid,
+            classic_valid,
+            quantum_valid,
+            suite: H::SUITE,
+        })
+    }
+}

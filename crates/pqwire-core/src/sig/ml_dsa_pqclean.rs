@@ -1,0 +1,133 @@
+//! ML-DSA through PQClean (the `pqcrypto-mldsa` crate): the second implementation, for
+//! differential tests. PQClean signs hedged with its own randomness, so seeded key
+//! generation, deterministic signing and given randomness are refused with `UNSUPPORTED`.
+
+use super::ml_dsa::check_context;
+use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
+use crate::suite::SigSuite;
+use crate::{Error, Result, SecretBytes};
+use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
+
+macro_rules! pqclean_ml_dsa {
+    ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $sig:expr) => {
+        pub(crate) struct $name;
+        pub(crate) static $static: $name = $name;
+
+        impl Signer for Loaded<pqcrypto_mldsa::$m::SecretKey> {
+            fn sign(
+                &self,
+                message: &[u8],
+                context: &[u8],
+                randomness: SignRandomness<'_>,
+            ) -> Result<Vec<u8>> {
+                check_context(context)?;
+                if randomness != SignRandomness::Hedged {
+                    return Err(Error::Unsupported {
+                        what: "deterministic or seeded signing in the PQClean backend",
+                    });
+                }
+                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(message, context, &self.0);
+                Ok(sig.as_bytes().to_vec())
+            }
+        }
+
+        impl SigBackend for $name {
+            fn suite(&self) -> SigSuite {
+                $suite
+            }
+
+            fn backend_name(&self) -> &'static str {
+                "pqclean"
+            }
+
+            fn lengths(&self) -> SigLengths {
+                SigLengths {
+                    public_key: $pk,
+                    secret_key: $sk,
+                    signature: $sig,
+                    keygen_seed: 32,
+                    signing_randomness: 32,
+                }
+            }
+
+            fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
+                if seed.is_some() {
+                    return Err(Error::Unsupported {
+                        what: "seeded key generation in the PQClean backend",
+                    });
+                }
+                let (pk, sk) = pqcrypto_mldsa::$m::keypair();
+                Ok((
+                    pk.as_bytes().to_vec(),
+                    SecretBytes::from_slice(sk.as_bytes()),
+                ))
+            }
+
+            fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
+                Error::check_len("ML-DSA secret key", $sk, secret_key.len())?;
+                let sk = pqcrypto_mldsa::$m::SecretKey::from_bytes(secret_key).map_err(|_| {
+                    Error::InvalidKey {
+                        what: "ML-DSA secret key",
+                    }
+                })?;
+                Ok(Box::new(Loaded(sk)))
+            }
+
+            fn verify(
+                &self,
+                signature: &[u8],
+                message: &[u8],
+                public_key: &[u8],
+                context: &[u8],
+            ) -> Result<Verification> {
+                check_context(context)?;
+                Error::check_len("ML-DSA public key", $pk, public_key.len())?;
+                let pk = pqcrypto_mldsa::$m::PublicKey::from_bytes(public_key).map_err(|_| {
+                    Error::InvalidKey {
+                        what: "ML-DSA public key",
+                    }
+                })?;
+                let Ok(sig) = pqcrypto_mldsa::$m::DetachedSignature::from_bytes(signature) else {
+                    return Ok(single($suite, false));
+                };
+                let valid = signature.len() == $sig
+                    && pqcrypto_mldsa::$m::verify_detached_signature_ctx(
+                        &sig, message, context, &pk,
+                    )
+                    .is_ok();
+                Ok(single($suite, valid))
+            }
+        }
+    };
+}
+
+/// A PQClean secret key held for repeated signing.
+struct Loaded<K>(K);
+
+pqclean_ml_dsa!(
+    PqcleanMlDsa44,
+    PQCLEAN_ML_DSA_44,
+    mldsa44,
+    SigSuite::MlDsa44,
+    1312,
+    2560,
+    2420
+);
+pqclean_ml_dsa!(
+    PqcleanMlDsa65,
+    PQCLEAN_ML_DSA_65,
+    mldsa65,
+    SigSuite::MlDsa65,
+    1952,
+    4032,
+    3309
+);
+pqclean_ml_dsa!(
+    PqcleanMlDsa87,
+    PQCLEAN_ML_DSA_87,
+    mldsa87,
+    SigSuite::MlDsa87,
+    2592,
+    4896,
+    4627
+);

@@ -1,0 +1,182 @@
+//! Suite identifiers: the stable 16-bit wire code and the string name used in the API.
+//!
+//! Where an IETF code point exists it is used: TLS supported-group codes for the KEMs
+//! (`X25519` = 0x001D, `ML-KEM-*` = 0x0200..0x0202, `X25519MLKEM768` = 0x11EC is *not*
+//! X-Wing, so X-Wing gets its own code from the private range), TLS signature-scheme
+//! codes for the signatures (`ed25519` = 0x0807, `mldsa*` = 0x0904..0x0906).
+//! Codes without an IETF assignment are taken from the private-use ranges and are
+//! recorded in `docs/suites.md`; they never change once released.
+
+use crate::{Error, Result};
+
+macro_rules! suite_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $label:literal, [$($alias:literal),*]) ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every suite of this role, in the order pqwire prefers them by default.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used in the API (for example `"ML-KEM-768"`).
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// The stable 16-bit code used on the wire.
+            pub fn code(self) -> u16 {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// Looks a suite up by its wire code.
+            pub fn from_code(code: u16) -> Result<Self> {
+                match code {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(Error::UnknownSuite { name: format!("0x{other:04X}") }),
+                }
+            }
+
+            /// Looks a suite up by its API name or a legacy alias, ignoring ASCII case.
+            pub fn from_name(name: &str) -> Result<Self> {
+                $(
+                    if name.eq_ignore_ascii_case($label) $(|| name.eq_ignore_ascii_case($alias))* {
+                        return Ok($name::$variant);
+                    }
+                )+
+                Err(Error::UnknownSuite { name: name.chars().take(64).collect() })
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+suite_enum! {
+    /// Key-encapsulation suites.
+    KemSuite {
+        /// X-Wing (draft-connolly-cfrg-xwing-kem): X25519 + ML-KEM-768.
+        XWing = (0x647A, "X25519+ML-KEM-768", ["X-Wing", "XWing", "X25519+Kyber768", "X25519Kyber768"]),
+        /// X25519 + ML-KEM-1024 with the X-Wing construction and its own label.
+        X25519MlKem1024 = (0x647B, "X25519+ML-KEM-1024", ["X25519+Kyber1024", "X25519Kyber1024"]),
+        /// X25519 + ML-KEM-512 with the X-Wing construction and its own label.
+        X25519MlKem512 = (0x647C, "X25519+ML-KEM-512", ["X25519+Kyber512", "X25519Kyber512"]),
+        /// ML-KEM-768 (FIPS 203).
+        MlKem768 = (0x0201, "ML-KEM-768", ["Kyber768", "MLKEM768"]),
+        /// ML-KEM-1024 (FIPS 203).
+        MlKem1024 = (0x0202, "ML-KEM-1024", ["Kyber1024", "MLKEM1024"]),
+        /// ML-KEM-512 (FIPS 203).
+        MlKem512 = (0x0200, "ML-KEM-512", ["Kyber512", "MLKEM512"]),
+        /// X25519 used as a KEM (classical only).
+        X25519 = (0x001D, "X25519", ["Curve25519"]),
+    }
+}
+
+suite_enum! {
+    /// Signature suites.
+    SigSuite {
+        /// Ed25519 + ML-DSA-65, both must verify.
+        Ed25519MlDsa65 = (0x6460, "Ed25519+ML-DSA-65", ["Ed25519+Dilithium3"]),
+        /// Ed25519 + ML-DSA-87, both must verify.
+        Ed25519MlDsa87 = (0x6461, "Ed25519+ML-DSA-87", ["Ed25519+Dilithium5"]),
+        /// ML-DSA-65 (FIPS 204).
+        MlDsa65 = (0x0905, "ML-DSA-65", ["Dilithium3", "MLDSA65"]),
+        /// ML-DSA-87 (FIPS 204).
+        MlDsa87 = (0x0906, "ML-DSA-87", ["Dilithium5", "MLDSA87"]),
+        /// ML-DSA-44 (FIPS 204).
+        MlDsa44 = (0x0904, "ML-DSA-44", ["Dilithium2", "MLDSA44"]),
+        /// Ed25519 (RFC 8032), strict verification (classical only).
+        Ed25519 = (0x0807, "Ed25519", []),
+    }
+}
+
+suite_enum! {
+    /// AEAD suites.
+    AeadSuite {
+        /// ChaCha20-Poly1305 (RFC 8439).
+        ChaCha20Poly1305 = (0x0003, "ChaCha20-Poly1305", ["ChaCha20Poly1305"]),
+        /// AES-256-GCM.
+        Aes256Gcm = (0x0002, "AES-256-GCM", ["AES256-GCM", "AES256GCM"]),
+    }
+}
+
+impl KemSuite {
+    /// Whether the suite resists a quantum adversary (contains ML-KEM).
+    pub fn is_post_quantum(self) -> bool {
+        self != KemSuite::X25519
+    }
+
+    /// Whether the suite combines a classical and a post-quantum part.
+    pub fn is_hybrid(self) -> bool {
+        matches!(
+            self,
+            KemSuite::XWing | KemSuite::X25519MlKem512 | KemSuite::X25519MlKem1024
+        )
+    }
+}
+
+impl SigSuite {
+    /// Whether the suite resists a quantum adversary (contains ML-DSA).
+    pub fn is_post_quantum(self) -> bool {
+        self != SigSuite::Ed25519
+    }
+
+    /// Whether the suite combines a classical and a post-quantum part.
+    pub fn is_hybrid(self) -> bool {
+        matches!(self, SigSuite::Ed25519MlDsa65 | SigSuite::Ed25519MlDsa87)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_codes_and_aliases_round_trip() {
+        for s in KemSuite::ALL {
+            assert_eq!(KemSuite::from_name(s.name()), Ok(*s));
+            assert_eq!(KemSuite::from_code(s.code()), Ok(*s));
+        }
+        for s in SigSuite::ALL {
+            assert_eq!(SigSuite::from_name(s.name()), Ok(*s));
+            assert_eq!(SigSuite::from_code(s.code()), Ok(*s));
+        }
+        for s in AeadSuite::ALL {
+            assert_eq!(AeadSuite::from_name(s.name()), Ok(*s));
+            assert_eq!(AeadSuite::from_code(s.code()), Ok(*s));
+        }
+        assert_eq!(KemSuite::from_name("X25519+Kyber768"), Ok(KemSuite::XWing));
+        assert_eq!(KemSuite::from_name("kyber512"), Ok(KemSuite::MlKem512));
+    }
+
+    #[test]
+    fn unknown_suites_are_refused() {
+        assert_eq!(
+            KemSuite::from_name("Kyber9000").unwrap_err().code(),
+            "UNKNOWN_SUITE"
+        );
+        assert_eq!(
+            SigSuite::from_code(0xFFFF).unwrap_err().code(),
+            "UNKNOWN_SUITE"
+        );
+    }
+
+    #[test]
+    fn codes_are_unique_within_a_role() {
+        let mut codes: Vec<u16> = KemSuite::ALL.iter().map(|s| s.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), KemSuite::ALL.len());
+    }
+}
