@@ -1,1 +1,20 @@
-//! placeholder
+//! napi-rs bindings of pqwire-core. Only conversion, dispatch and error mapping live
+//! here; every algorithm and check is in `pqwire-core`.
+//!
+//! Conventions shared by every exported function:
+//! - byte inputs are borrowed `Uint8Array`s (no copy on the synchronous path);
+//! - suites are passed as numeric ids from `kemSuiteId` / `sigSuiteId` / `aeadSuiteId`;
+//! - errors are thrown as `Error` whose message starts with the stable code
+//!   (`"BAD_LENGTH: ..."`), which the TypeScript facade turns into typed classes;
+//! - every function catches panics (`catch_unwind`), so none reaches JavaScript;
+//! - `*Async` variants run on the libuv thread pool.
+
+mod aead;
+mod errors;
+mod hash;
+mod kdf;
+mod kem;
+mod sig;
+mod suite_id;
+mod task;
+mod x25519;

@@ -1,0 +1,206 @@
+//! KEM bindings: byte-level functions, their async twins, and the `KemKeyPair` handle.
+
+use crate::errors::js;
+use crate::suite_id::kem_backend;
+use crate::task::{IntoJs, Job};
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi_derive::napi;
+use pqwire_core::kem::{Encapsulation, KemKeyPair as CoreKemKeyPair};
+use pqwire_core::SecretBytes;
+use std::sync::Arc;
+
+/// Sizes of a KEM suite's keys, ciphertext and seeds, in bytes.
+#[napi(object)]
+pub struct KemLengths {
+    pub public_key: u32,
+    pub secret_key: u32,
+    pub cipher_text: u32,
+    pub shared_secret: u32,
+    pub keygen_seed: u32,
+    pub encapsulation_randomness: u32,
+}
+
+/// A generated key pair (both halves as bytes).
+#[napi(object)]
+pub struct KemKeys {
+    pub public_key: Uint8Array,
+    pub secret_key: Uint8Array,
+}
+
+/// The result of an encapsulation.
+#[napi(object)]
+pub struct KemEncapsulation {
+    pub cipher_text: Uint8Array,
+    pub shared_secret: Uint8Array,
+}
+
+pub struct Keys(Vec<u8>, SecretBytes);
+
+impl IntoJs for Keys {
+    type Js = KemKeys;
+    fn into_js(self) -> KemKeys {
+        KemKeys {
+            public_key: Uint8Array::new(self.0),
+            secret_key: Uint8Array::new(self.1.into_exposed()),
+        }
+    }
+}
+
+pub struct Encapsulated(Encapsulation);
+
+impl IntoJs for Encapsulated {
+    type Js = KemEncapsulation;
+    fn into_js(self) -> KemEncapsulation {
+        KemEncapsulation {
+            cipher_text: Uint8Array::new(self.0.cipher_text),
+            shared_secret: Uint8Array::new(self.0.shared_secret.into_exposed()),
+        }
+    }
+}
+
+fn owned(bytes: Option<&[u8]>) -> Option<Vec<u8>> {
+    bytes.map(<[u8]>::to_vec)
+}
+
+/// Sizes for a KEM suite id.
+#[napi(catch_unwind)]
+pub fn kem_lengths(id: u32) -> napi::Result<KemLengths> {
+    let l = kem_backend(id)?.lengths();
+    let n = |v: usize| v as u32;
+    Ok(KemLengths {
+        public_key: n(l.public_key),
+        secret_key: n(l.secret_key),
+        cipher_text: n(l.cipher_text),
+        shared_secret: n(l.shared_secret),
+        keygen_seed: n(l.keygen_seed),
+        encapsulation_randomness: n(l.encapsulation_randomness),
+    })
+}
+
+/// Generates a key pair, from `seed` when given.
+#[napi(catch_unwind)]
+pub fn kem_keygen(id: u32, seed: Option<&[u8]>) -> napi::Result<KemKeys> {
+    let (pk, sk) = js(kem_backend(id)?.keygen(seed))?;
+    Ok(Keys(pk, sk).into_js())
+}
+
+/// Encapsulates to `public_key`, using `randomness` when given.
+#[napi(catch_unwind)]
+pub fn kem_encapsulate(
+    id: u32,
+    public_key: &[u8],
+    randomness: Option<&[u8]>,
+) -> napi::Result<KemEncapsulation> {
+    Ok(Encapsulated(js(kem_backend(id)?.encapsulate(public_key, randomness))?).into_js())
+}
+
+/// Decapsulates `cipher_text` with a secret key given as bytes.
+#[napi(catch_unwind)]
+pub fn kem_decapsulate(id: u32, cipher_text: &[u8], secret_key: &[u8]) -> napi::Result<Uint8Array> {
+    Ok(js(kem_backend(id)?.decapsulate(cipher_text, secret_key))?.into_js())
+}
+
+/// `kemKeygen` on the thread pool.
+#[napi(catch_unwind, ts_return_type = "Promise<KemKeys>")]
+pub fn kem_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
+    let backend = kem_backend(id)?;
+    let seed = owned(seed).map(SecretBytes::from);
+    Ok(AsyncTask::new(Job::new(move || {
+        let (pk, sk) = backend.keygen(seed.as_ref().map(SecretBytes::expose))?;
+        Ok(Keys(pk, sk))
+    })))
+}
+
+/// `kemEncapsulate` on the thread pool.
+#[napi(catch_unwind, ts_return_type = "Promise<KemEncapsulation>")]
+pub fn kem_encapsulate_async(
+    id: u32,
+    public_key: &[u8],
+    randomness: Option<&[u8]>,
+) -> napi::Result<AsyncTask<Job<Encapsulated>>> {
+    let backend = kem_backend(id)?;
+    let pk = public_key.to_vec();
+    let randomness = owned(randomness).map(SecretBytes::from);
+    Ok(AsyncTask::new(Job::new(move || {
+        backend
+            .encapsulate(&pk, randomness.as_ref().map(SecretBytes::expose))
+            .map(Encapsulated)
+    })))
+}
+
+/// `kemDecapsulate` on the thread pool.
+#[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
+pub fn kem_decapsulate_async(
+    id: u32,
+    cipher_text: &[u8],
+    secret_key: &[u8],
+) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
+    let backend = kem_backend(id)?;
+    let ct = cipher_text.to_vec();
+    let sk = SecretBytes::from_slice(secret_key);
+    Ok(AsyncTask::new(Job::new(move || {
+        backend.decapsulate(&ct, sk.expose())
+    })))
+}
+
+/// A KEM key pair whose secret key stays in native memory.
+#[napi]
+pub struct KemKeyPair {
+    inner: Arc<CoreKemKeyPair>,
+}
+
+#[napi]
+impl KemKeyPair {
+    /// Generates a key pair (default backend), from `seed` when given.
+    #[napi(factory, catch_unwind)]
+    pub fn generate(id: u32, seed: Option<&[u8]>) -> napi::Result<Self> {
+        let suite = kem_backend(id)?.suite();
+        Ok(Self {
+            inner: Arc::new(js(CoreKemKeyPair::generate(suite, seed))?),
+        })
+    }
+
+    /// Imports a key pair from exported bytes; the two halves must belong together.
+    #[napi(factory, catch_unwind)]
+    pub fn import(id: u32, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
+        let suite = kem_backend(id)?.suite();
+        Ok(Self {
+            inner: Arc::new(js(CoreKemKeyPair::import(suite, secret_key, public_key))?),
+        })
+    }
+
+    /// The suite's canonical name.
+    #[napi(getter)]
+    pub fn suite(&self) -> String {
+        self.inner.suite().name().to_string()
+    }
+
+    /// The public (encapsulation) key.
+    #[napi(getter)]
+    pub fn public_key(&self) -> Uint8Array {
+        Uint8Array::new(self.inner.public_key().to_vec())
+    }
+
+    /// Decapsulates a ciphertext addressed to this key pair.
+    #[napi(catch_unwind)]
+    pub fn decapsulate(&self, cipher_text: &[u8]) -> napi::Result<Uint8Array> {
+        Ok(js(self.inner.decapsulate(cipher_text))?.into_js())
+    }
+
+    /// `decapsulate` on the thread pool.
+    #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
+    pub fn decapsulate_async(
+        &self,
+        cipher_text: &[u8],
+    ) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
+        let inner = Arc::clone(&self.inner);
+        let ct = cipher_text.to_vec();
+        Ok(AsyncTask::new(Job::new(move || inner.decapsulate(&ct))))
+    }
+
+    /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
+    #[napi]
+    pub fn export_secret_key(&self) -> Uint8Array {
+        self.inner.export_secret_key().into_js()
+    }
+}

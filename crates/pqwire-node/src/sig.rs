@@ -1,0 +1,259 @@
+//! Signature bindings: byte-level functions, their async twins, and the `SigKeyPair` handle.
+
+use crate::errors::js;
+use crate::suite_id::sig_backend;
+use crate::task::{IntoJs, Job};
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi_derive::napi;
+use pqwire_core::sig::{SigKeyPair as CoreSigKeyPair, SignRandomness, Verification};
+use pqwire_core::{Error, SecretBytes};
+use std::sync::Arc;
+
+/// Sizes of a signature suite's keys, signature and seeds, in bytes.
+#[napi(object)]
+pub struct SigLengths {
+    pub public_key: u32,
+    pub secret_key: u32,
+    pub signature: u32,
+    pub keygen_seed: u32,
+    pub signing_randomness: u32,
+}
+
+/// A generated key pair (both halves as bytes).
+#[napi(object)]
+pub struct SigKeys {
+    pub public_key: Uint8Array,
+    pub secret_key: Uint8Array,
+}
+
+/// The outcome of a verification; `valid` holds for a hybrid only when both halves hold.
+#[napi(object)]
+pub struct SigVerification {
+    pub valid: bool,
+    pub classic_valid: bool,
+    pub quantum_valid: bool,
+    pub algorithm: String,
+}
+
+/// Signing randomness mode: 0 hedged (OS randomness), 1 deterministic, 2 given bytes.
+const MODE_HEDGED: u32 = 0;
+const MODE_DETERMINISTIC: u32 = 1;
+const MODE_GIVEN: u32 = 2;
+
+fn randomness<'a>(mode: u32, rnd: Option<&'a [u8]>) -> pqwire_core::Result<SignRandomness<'a>> {
+    match (mode, rnd) {
+        (MODE_HEDGED, None) => Ok(SignRandomness::Hedged),
+        (MODE_DETERMINISTIC, None) => Ok(SignRandomness::Deterministic),
+        (MODE_GIVEN, Some(r)) => Ok(SignRandomness::Given(r)),
+        _ => Err(Error::InvalidArgument {
+            what: "signing randomness mode does not match the randomness given",
+        }),
+    }
+}
+
+pub struct Keys(Vec<u8>, SecretBytes);
+
+impl IntoJs for Keys {
+    type Js = SigKeys;
+    fn into_js(self) -> SigKeys {
+        SigKeys {
+            public_key: Uint8Array::new(self.0),
+            secret_key: Uint8Array::new(self.1.into_exposed()),
+        }
+    }
+}
+
+pub struct Verified(Verification);
+
+impl IntoJs for Verified {
+    type Js = SigVerification;
+    fn into_js(self) -> SigVerification {
+        SigVerification {
+            valid: self.0.valid,
+            classic_valid: self.0.classic_valid,
+            quantum_valid: self.0.quantum_valid,
+            algorithm: self.0.suite.name().to_string(),
+        }
+    }
+}
+
+/// Sizes for a signature suite id.
+#[napi(catch_unwind)]
+pub fn sig_lengths(id: u32) -> napi::Result<SigLengths> {
+    let l = sig_backend(id)?.lengths();
+    let n = |v: usize| v as u32;
+    Ok(SigLengths {
+        public_key: n(l.public_key),
+        secret_key: n(l.secret_key),
+        signature: n(l.signature),
+        keygen_seed: n(l.keygen_seed),
+        signing_randomness: n(l.signing_randomness),
+    })
+}
+
+/// Generates a key pair, from `seed` when given.
+#[napi(catch_unwind)]
+pub fn sig_keygen(id: u32, seed: Option<&[u8]>) -> napi::Result<SigKeys> {
+    let (pk, sk) = js(sig_backend(id)?.keygen(seed))?;
+    Ok(Keys(pk, sk).into_js())
+}
+
+/// Signs `message` with a secret key given as bytes.
+#[napi(catch_unwind)]
+pub fn sig_sign(
+    id: u32,
+    message: &[u8],
+    secret_key: &[u8],
+    context: Option<&[u8]>,
+    mode: u32,
+    rnd: Option<&[u8]>,
+) -> napi::Result<Uint8Array> {
+    let backend = sig_backend(id)?;
+    let r = js(randomness(mode, rnd))?;
+    let sig = js(backend.sign(message, secret_key, context.unwrap_or_default(), r))?;
+    Ok(Uint8Array::new(sig))
+}
+
+/// Verifies `signature` over `message`.
+#[napi(catch_unwind)]
+pub fn sig_verify(
+    id: u32,
+    signature: &[u8],
+    message: &[u8],
+    public_key: &[u8],
+    context: Option<&[u8]>,
+) -> napi::Result<SigVerification> {
+    let v =
+        js(sig_backend(id)?.verify(signature, message, public_key, context.unwrap_or_default()))?;
+    Ok(Verified(v).into_js())
+}
+
+/// `sigKeygen` on the thread pool.
+#[napi(catch_unwind, ts_return_type = "Promise<SigKeys>")]
+pub fn sig_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
+    let backend = sig_backend(id)?;
+    let seed = seed.map(SecretBytes::from_slice);
+    Ok(AsyncTask::new(Job::new(move || {
+        let (pk, sk) = backend.keygen(seed.as_ref().map(SecretBytes::expose))?;
+        Ok(Keys(pk, sk))
+    })))
+}
+
+/// `sigSign` on the thread pool.
+#[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
+pub fn sig_sign_async(
+    id: u32,
+    message: &[u8],
+    secret_key: &[u8],
+    context: Option<&[u8]>,
+    mode: u32,
+    rnd: Option<&[u8]>,
+) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
+    let backend = sig_backend(id)?;
+    js(randomness(mode, rnd))?;
+    let (message, ctx) = (message.to_vec(), context.unwrap_or_default().to_vec());
+    let sk = SecretBytes::from_slice(secret_key);
+    let rnd = rnd.map(SecretBytes::from_slice);
+    Ok(AsyncTask::new(Job::new(move || {
+        let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
+        backend.sign(&message, sk.expose(), &ctx, r)
+    })))
+}
+
+/// `sigVerify` on the thread pool.
+#[napi(catch_unwind, ts_return_type = "Promise<SigVerification>")]
+pub fn sig_verify_async(
+    id: u32,
+    signature: &[u8],
+    message: &[u8],
+    public_key: &[u8],
+    context: Option<&[u8]>,
+) -> napi::Result<AsyncTask<Job<Verified>>> {
+    let backend = sig_backend(id)?;
+    let (sig, msg, pk) = (signature.to_vec(), message.to_vec(), public_key.to_vec());
+    let ctx = context.unwrap_or_default().to_vec();
+    Ok(AsyncTask::new(Job::new(move || {
+        backend.verify(&sig, &msg, &pk, &ctx).map(Verified)
+    })))
+}
+
+/// A signing key pair whose secret key stays in native memory.
+#[napi]
+pub struct SigKeyPair {
+    inner: Arc<CoreSigKeyPair>,
+}
+
+#[napi]
+impl SigKeyPair {
+    /// Generates a key pair (default backend), from `seed` when given.
+    #[napi(factory, catch_unwind)]
+    pub fn generate(id: u32, seed: Option<&[u8]>) -> napi::Result<Self> {
+        let suite = sig_backend(id)?.suite();
+        Ok(Self {
+            inner: Arc::new(js(CoreSigKeyPair::generate(suite, seed))?),
+        })
+    }
+
+    /// Imports a key pair from exported bytes; the two halves must belong together.
+    #[napi(factory, catch_unwind)]
+    pub fn import(id: u32, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
+        let suite = sig_backend(id)?.suite();
+        Ok(Self {
+            inner: Arc::new(js(CoreSigKeyPair::import(suite, secret_key, public_key))?),
+        })
+    }
+
+    /// The suite's canonical name.
+    #[napi(getter)]
+    pub fn suite(&self) -> String {
+        self.inner.suite().name().to_string()
+    }
+
+    /// The public (verification) key.
+    #[napi(getter)]
+    pub fn public_key(&self) -> Uint8Array {
+        Uint8Array::new(self.inner.public_key().to_vec())
+    }
+
+    /// Signs `message` (mode as in `sigSign`).
+    #[napi(catch_unwind)]
+    pub fn sign(
+        &self,
+        message: &[u8],
+        context: Option<&[u8]>,
+        mode: u32,
+        rnd: Option<&[u8]>,
+    ) -> napi::Result<Uint8Array> {
+        let r = js(randomness(mode, rnd))?;
+        Ok(Uint8Array::new(js(self.inner.sign(
+            message,
+            context.unwrap_or_default(),
+            r,
+        ))?))
+    }
+
+    /// `sign` on the thread pool.
+    #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
+    pub fn sign_async(
+        &self,
+        message: &[u8],
+        context: Option<&[u8]>,
+        mode: u32,
+        rnd: Option<&[u8]>,
+    ) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
+        js(randomness(mode, rnd))?;
+        let inner = Arc::clone(&self.inner);
+        let (message, ctx) = (message.to_vec(), context.unwrap_or_default().to_vec());
+        let rnd = rnd.map(SecretBytes::from_slice);
+        Ok(AsyncTask::new(Job::new(move || {
+            let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
+            inner.sign(&message, &ctx, r)
+        })))
+    }
+
+    /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
+    #[napi]
+    pub fn export_secret_key(&self) -> Uint8Array {
+        self.inner.export_secret_key().into_js()
+    }
+}
