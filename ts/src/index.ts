@@ -1,0 +1,38 @@
+/**
+ * pqwire: post-quantum hybrid messaging cryptography for Node.js, on a native Rust core.
+ *
+ * @example
+ * ```ts
+ * import { xWing, sig, aead, hkdf } from 'pqwire';
+ * const { publicKey, secretKey } = xWing.keygen();
+ * const { cipherText, sharedSecret } = xWing.encapsulate(publicKey);
+ * const key = hkdf('SHA-256', sharedSecret, { info: new TextEncoder().encode('demo'), length: 32 });
+ * ```
+ * @packageDocumentation
+ */
+export { Kem, kem, kemSuites, mlKem512, mlKem768, mlKem1024, xWing } from './kem';
+export type { KemLengths, KemOptions, KeyPairBytes, Encapsulation } from './kem';
+export { Signature, sig, sigSuites, mlDsa44, mlDsa65, mlDsa87, ed25519 } from './sig';
+export type { SigLengths, SigOptions, SignOptions, VerifyOptions, Verification } from './sig';
+export { KemKeyPair, SigKeyPair } from './keypair';
+export { Aead, aead, aeadSuites } from './aead';
+export type { AeadLengths } from './aead';
+export { hkdf } from './kdf';
+export type { HkdfHash, HkdfOptions } from './kdf';
+export { sha3_256, shake256, SHAKE256_MAX_OUTPUT } from './hash';
+export { x25519 } from './x25519';
+export type { KemSuiteName, SigSuiteName, AeadSuiteName, Backend } from './suites';
+export {
+  PqwireError,
+  InvalidLengthError,
+  InvalidTypeError,
+  InvalidArgumentError,
+  UnknownSuiteError,
+  InvalidKeyError,
+  AuthenticationError,
+  UnsupportedError,
+  RandomnessError,
+  OutputTooLongError,
+  InternalError,
+} from './errors';
+export type { ErrorCode } from './errors';

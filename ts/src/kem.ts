@@ -1,0 +1,163 @@
+/**
+ * Key encapsulation: ML-KEM (FIPS 203), X-Wing and the other X25519 + ML-KEM hybrids, and
+ * X25519 as a KEM.
+ *
+ * @example
+ * ```ts
+ * import { mlKem768, xWing, kem } from 'pqwire';
+ * const { publicKey, secretKey } = mlKem768.keygen();
+ * const { cipherText, sharedSecret } = mlKem768.encapsulate(publicKey);
+ * const same = mlKem768.decapsulate(cipherText, secretKey); // equals sharedSecret
+ * const kyber = kem('X25519+Kyber768'); // legacy alias of X-Wing
+ * ```
+ */
+import native from './native';
+import { bytes, optionalBytes, text } from './bytes';
+import { call, callAsync } from './errors';
+import { KemKeyPair } from './keypair';
+import type { Backend, KemSuiteName } from './suites';
+
+/** Sizes, in bytes, of everything a KEM suite takes or returns. */
+export interface KemLengths {
+  readonly publicKey: number;
+  readonly secretKey: number;
+  readonly cipherText: number;
+  readonly sharedSecret: number;
+  /** Seed accepted by `keygen(seed)`. */
+  readonly keygenSeed: number;
+  /** Randomness accepted by `encapsulate(publicKey, randomness)`. */
+  readonly encapsulationRandomness: number;
+}
+
+/** A key pair as bytes. */
+export interface KeyPairBytes {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+/** The result of an encapsulation. */
+export interface Encapsulation {
+  cipherText: Uint8Array;
+  sharedSecret: Uint8Array;
+}
+
+/** Options of {@link kem}. */
+export interface KemOptions {
+  /** `'default'` (fastest) or `'pqclean'` (ML-KEM only; no seeded variants). */
+  backend?: Backend;
+}
+
+/** One KEM suite. Obtain instances with {@link kem} or the named constants. */
+export class Kem {
+  /** Canonical suite name. */
+  readonly name: KemSuiteName;
+  /** The implementation in use. */
+  readonly backend: Backend;
+  /** Sizes of keys, ciphertexts and seeds. */
+  readonly lengths: KemLengths;
+  /** Whether the suite resists a quantum adversary. */
+  readonly postQuantum: boolean;
+  /** Whether the suite combines X25519 and ML-KEM. */
+  readonly hybrid: boolean;
+  readonly #id: number;
+
+  /** @internal Use {@link kem}. */
+  constructor(id: number, backend: Backend) {
+    this.#id = id;
+    this.backend = backend;
+    this.name = call(() => native.kemSuiteName(id)) as KemSuiteName;
+    this.lengths = Object.freeze(call(() => native.kemLengths(id)));
+    this.postQuantum = this.name.includes('ML-KEM');
+    this.hybrid = this.postQuantum && this.name.includes('X25519');
+    Object.freeze(this);
+  }
+
+  /** Generates a key pair; deterministic when `seed` (`lengths.keygenSeed` bytes) is given. */
+  keygen(seed?: Uint8Array): KeyPairBytes {
+    const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
+    return call(() => native.kemKeygen(this.#id, s));
+  }
+
+  /** Encapsulates to `publicKey`; deterministic when `randomness` is given. */
+  encapsulate(publicKey: Uint8Array, randomness?: Uint8Array): Encapsulation {
+    const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
+    const r = optionalBytes('randomness', randomness, this.lengths.encapsulationRandomness);
+    return call(() => native.kemEncapsulate(this.#id, pk, r));
+  }
+
+  /** Decapsulates. For ML-KEM a tampered ciphertext yields a different (implicit-rejection) secret, not an error. */
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array {
+    const ct = bytes('cipherText', cipherText, this.lengths.cipherText);
+    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    return call(() => native.kemDecapsulate(this.#id, ct, sk));
+  }
+
+  /** {@link keygen} on the libuv thread pool. */
+  keygenAsync(seed?: Uint8Array): Promise<KeyPairBytes> {
+    return callAsync(async () => {
+      const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
+      return native.kemKeygenAsync(this.#id, s);
+    });
+  }
+
+  /** {@link encapsulate} on the libuv thread pool. */
+  encapsulateAsync(publicKey: Uint8Array, randomness?: Uint8Array): Promise<Encapsulation> {
+    return callAsync(async () => {
+      const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
+      const r = optionalBytes('randomness', randomness, this.lengths.encapsulationRandomness);
+      return native.kemEncapsulateAsync(this.#id, pk, r);
+    });
+  }
+
+  /** {@link decapsulate} on the libuv thread pool. */
+  decapsulateAsync(cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+    return callAsync(async () => {
+      const ct = bytes('cipherText', cipherText, this.lengths.cipherText);
+      const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+      return native.kemDecapsulateAsync(this.#id, ct, sk);
+    });
+  }
+
+  /** Generates a key pair whose secret key stays in native memory (default backend). */
+  generateKeyPair(seed?: Uint8Array): KemKeyPair {
+    const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
+    return new KemKeyPair(call(() => native.KemKeyPair.generate(this.#id, s)));
+  }
+
+  /** Imports exported key bytes into a native key pair; the halves must belong together. */
+  importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair {
+    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
+    return new KemKeyPair(call(() => native.KemKeyPair.import(this.#id, sk, pk)));
+  }
+}
+
+const cache = new Map<number, Kem>();
+
+/**
+ * The KEM suite `name` (canonical name or legacy alias, case-insensitive).
+ * Throws `UnknownSuiteError` for an unknown name.
+ */
+export function kem(name: KemSuiteName | (string & {}), options: KemOptions = {}): Kem {
+  const n = text('name', name);
+  const backend = options.backend ?? 'default';
+  const id = call(() => native.kemSuiteId(n, backend));
+  let k = cache.get(id);
+  if (!k) {
+    k = new Kem(id, backend);
+    cache.set(id, k);
+  }
+  return k;
+}
+
+/** Every KEM suite name, most preferred first. */
+export const kemSuites: readonly KemSuiteName[] = Object.freeze(native.kemSuiteNames() as KemSuiteName[]);
+
+/** ML-KEM-512 (FIPS 203, category 1). */
+export const mlKem512: Kem = kem('ML-KEM-512');
+/** ML-KEM-768 (FIPS 203, category 3). */
+export const mlKem768: Kem = kem('ML-KEM-768');
+/** ML-KEM-1024 (FIPS 203, category 5). */
+export const mlKem1024: Kem = kem('ML-KEM-1024');
+/** X-Wing: X25519 + ML-KEM-768 (draft-connolly-cfrg-xwing-kem). */
+export const xWing: Kem = kem('X25519+ML-KEM-768');

@@ -1,0 +1,176 @@
+/**
+ * Signatures: ML-DSA (FIPS 204, pure, with contexts), Ed25519 (strict verification), and the
+ * hybrids Ed25519+ML-DSA-65/87 whose verification reports each half.
+ *
+ * @example
+ * ```ts
+ * import { sig } from 'pqwire';
+ * const hybrid = sig('Ed25519+ML-DSA-65');
+ * const { publicKey, secretKey } = hybrid.keygen();
+ * const msg = new TextEncoder().encode('hello');
+ * const signature = hybrid.sign(msg, secretKey, { context: new TextEncoder().encode('app v1') });
+ * const v = hybrid.verify(signature, msg, publicKey, { context: new TextEncoder().encode('app v1') });
+ * // v = { valid: true, classicValid: true, quantumValid: true, algorithm: 'Ed25519+ML-DSA-65' }
+ * ```
+ */
+import native from './native';
+import { bytes, optionalBytes, text } from './bytes';
+import { call, callAsync } from './errors';
+import { SigKeyPair } from './keypair';
+import { signingMode, type SignOptions, type VerifyOptions } from './sign-options';
+import type { Backend, SigSuiteName } from './suites';
+import type { KeyPairBytes } from './kem';
+
+export type { SignOptions, VerifyOptions } from './sign-options';
+
+/** Sizes, in bytes, of everything a signature suite takes or returns. */
+export interface SigLengths {
+  readonly publicKey: number;
+  readonly secretKey: number;
+  readonly signature: number;
+  /** Seed accepted by `keygen(seed)`. */
+  readonly keygenSeed: number;
+  /** Randomness accepted by `sign(..., { randomness })` (0: the suite is deterministic). */
+  readonly signingRandomness: number;
+}
+
+/** The outcome of a verification. For a hybrid, `valid` holds only when both halves hold. */
+export interface Verification {
+  valid: boolean;
+  /** The Ed25519 half verified (`false` for a suite without one). */
+  classicValid: boolean;
+  /** The ML-DSA half verified (`false` for a suite without one). */
+  quantumValid: boolean;
+  /** The suite that was checked. */
+  algorithm: SigSuiteName;
+}
+
+/** Options of {@link sig}. */
+export interface SigOptions {
+  /** `'default'` or `'pqclean'` (ML-DSA only; hedged signing only, no seeded keygen). */
+  backend?: Backend;
+}
+
+/** One signature suite. Obtain instances with {@link sig} or the named constants. */
+export class Signature {
+  /** Canonical suite name. */
+  readonly name: SigSuiteName;
+  /** The implementation in use. */
+  readonly backend: Backend;
+  /** Sizes of keys, signatures and seeds. */
+  readonly lengths: SigLengths;
+  /** Whether the suite resists a quantum adversary. */
+  readonly postQuantum: boolean;
+  /** Whether the suite combines Ed25519 and ML-DSA. */
+  readonly hybrid: boolean;
+  readonly #id: number;
+
+  /** @internal Use {@link sig}. */
+  constructor(id: number, backend: Backend) {
+    this.#id = id;
+    this.backend = backend;
+    this.name = call(() => native.sigSuiteName(id)) as SigSuiteName;
+    this.lengths = Object.freeze(call(() => native.sigLengths(id)));
+    this.postQuantum = this.name.includes('ML-DSA');
+    this.hybrid = this.postQuantum && this.name.includes('Ed25519');
+    Object.freeze(this);
+  }
+
+  /** Generates a key pair; deterministic when `seed` (`lengths.keygenSeed` bytes) is given. */
+  keygen(seed?: Uint8Array): KeyPairBytes {
+    const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
+    return call(() => native.sigKeygen(this.#id, s));
+  }
+
+  /** Signs `message` with `secretKey` (hedged unless `deterministic` or `randomness` is given). */
+  sign(message: Uint8Array, secretKey: Uint8Array, options: SignOptions = {}): Uint8Array {
+    const msg = bytes('message', message);
+    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    const { context, mode, randomness } = signingMode(options);
+    return call(() => native.sigSign(this.#id, msg, sk, context, mode, randomness));
+  }
+
+  /**
+   * Verifies `signature` over `message`. A signature of the wrong length, or one that does
+   * not verify, gives `valid: false`; a public key of the wrong length throws.
+   */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, options: VerifyOptions = {}): Verification {
+    const s = bytes('signature', signature);
+    const msg = bytes('message', message);
+    const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
+    const context = verifyContext(options);
+    return call(() => native.sigVerify(this.#id, s, msg, pk, context)) as Verification;
+  }
+
+  /** {@link keygen} on the libuv thread pool. */
+  keygenAsync(seed?: Uint8Array): Promise<KeyPairBytes> {
+    return callAsync(async () => native.sigKeygenAsync(this.#id, optionalBytes('seed', seed, this.lengths.keygenSeed)));
+  }
+
+  /** {@link sign} on the libuv thread pool. */
+  signAsync(message: Uint8Array, secretKey: Uint8Array, options: SignOptions = {}): Promise<Uint8Array> {
+    return callAsync(async () => {
+      const msg = bytes('message', message);
+      const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+      const { context, mode, randomness } = signingMode(options);
+      return native.sigSignAsync(this.#id, msg, sk, context, mode, randomness);
+    });
+  }
+
+  /** {@link verify} on the libuv thread pool. */
+  verifyAsync(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, options: VerifyOptions = {}): Promise<Verification> {
+    return callAsync(async () => {
+      const s = bytes('signature', signature);
+      const msg = bytes('message', message);
+      const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
+      return (await native.sigVerifyAsync(this.#id, s, msg, pk, verifyContext(options))) as Verification;
+    });
+  }
+
+  /** Generates a key pair whose secret key stays in native memory (default backend). */
+  generateKeyPair(seed?: Uint8Array): SigKeyPair {
+    const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
+    return new SigKeyPair(call(() => native.SigKeyPair.generate(this.#id, s)));
+  }
+
+  /** Imports exported key bytes into a native key pair; the halves must belong together. */
+  importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair {
+    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
+    return new SigKeyPair(call(() => native.SigKeyPair.import(this.#id, sk, pk)));
+  }
+}
+
+function verifyContext(options: VerifyOptions): Uint8Array | undefined {
+  return signingMode({ context: options?.context }).context;
+}
+
+const cache = new Map<number, Signature>();
+
+/**
+ * The signature suite `name` (canonical name or legacy alias, case-insensitive).
+ * Throws `UnknownSuiteError` for an unknown name.
+ */
+export function sig(name: SigSuiteName | (string & {}), options: SigOptions = {}): Signature {
+  const n = text('name', name);
+  const backend = options.backend ?? 'default';
+  const id = call(() => native.sigSuiteId(n, backend));
+  let s = cache.get(id);
+  if (!s) {
+    s = new Signature(id, backend);
+    cache.set(id, s);
+  }
+  return s;
+}
+
+/** Every signature suite name, most preferred first. */
+export const sigSuites: readonly SigSuiteName[] = Object.freeze(native.sigSuiteNames() as SigSuiteName[]);
+
+/** ML-DSA-44 (FIPS 204, category 2). */
+export const mlDsa44: Signature = sig('ML-DSA-44');
+/** ML-DSA-65 (FIPS 204, category 3). */
+export const mlDsa65: Signature = sig('ML-DSA-65');
+/** ML-DSA-87 (FIPS 204, category 5). */
+export const mlDsa87: Signature = sig('ML-DSA-87');
+/** Ed25519 (RFC 8032) with strict verification. */
+export const ed25519: Signature = sig('Ed25519');

@@ -1,0 +1,29 @@
+/**
+ * Suite names accepted by the API. Legacy names (for example `X25519+Kyber768`,
+ * `Kyber768`, `X-Wing`) are accepted as aliases and resolved to these.
+ */
+
+/** Key-encapsulation suites. `X25519+ML-KEM-768` is X-Wing. */
+export type KemSuiteName =
+  | 'X25519+ML-KEM-768'
+  | 'X25519+ML-KEM-1024'
+  | 'X25519+ML-KEM-512'
+  | 'ML-KEM-768'
+  | 'ML-KEM-1024'
+  | 'ML-KEM-512'
+  | 'X25519';
+
+/** Signature suites. */
+export type SigSuiteName =
+  | 'Ed25519+ML-DSA-65'
+  | 'Ed25519+ML-DSA-87'
+  | 'ML-DSA-65'
+  | 'ML-DSA-87'
+  | 'ML-DSA-44'
+  | 'Ed25519';
+
+/** AEAD suites. */
+export type AeadSuiteName = 'ChaCha20-Poly1305' | 'AES-256-GCM';
+
+/** Which implementation runs the algorithm: the default (fastest measured) or PQClean (ML-KEM and ML-DSA only). */
+export type Backend = 'default' | 'pqclean';
