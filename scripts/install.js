@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// npm "install" hook: make sure a working native addon exists.
+//
+// 1. If the generated loader (native/index.js) can load a binary for this platform
+//    (a prebuilt `pqwire-<platform>` package or a local native/pqwire.<platform>.node), stop.
+// 2. Otherwise build it from source with cargo: through the napi-rs CLI when it is
+//    installed (development checkouts), or with plain cargo plus a copy step otherwise.
+// 3. If the Rust toolchain is missing, explain what to install and fail.
+//
+// Flags / environment:
+//   --force                       rebuild even if a binary loads
+//   PQWIRE_BUILD_PROFILE=<name>   cargo profile (default "release"; CI uses "ci")
+//   PQWIRE_SKIP_NATIVE_BUILD=1    do nothing (packagers who provide the binary themselves)
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const nativeDir = path.join(root, 'native');
+const force = process.argv.includes('--force');
+const profile = process.env.PQWIRE_BUILD_PROFILE || 'release';
+
+function log(msg) {
+  process.stderr.write(`pqwire: ${msg}\n`);
+}
+
+function binaryLoads() {
+  // A child process, so a half-loaded addon cannot poison this one.
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(nativeDir)}).kemSuiteNames()`], {
+    stdio: 'ignore',
+  });
+  return r.status === 0;
+}
+
+function has(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', shell: process.platform === 'win32' });
+  return r.status === 0;
+}
+
+function run(cmd, args) {
+  log(`${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (r.status !== 0) {
+    log(`build failed (${cmd} exited with ${r.status ?? r.signal}).`);
+    process.exit(1);
+  }
+}
+
+/** The `platformArchABI` suffix the napi-rs loader looks for. */
+function platformSuffix() {
+  const { platform, arch } = process;
+  if (platform === 'linux') {
+    const report = process.report && process.report.getReport();
+    const glibc = report && report.header && report.header.glibcVersionRuntime;
+    const abi = glibc ? 'gnu' : 'musl';
+    if (arch === 'arm') return `linux-arm-${abi}eabihf`;
+    return `linux-${arch}-${abi}`;
+  }
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  if (platform === 'android') return arch === 'arm' ? 'android-arm-eabi' : `android-${arch}`;
+  return `${platform}-${arch}`;
+}
+
+function cargoArtifact() {
+  const dir = path.join(root, 'target', profile === 'dev' ? 'debug' : profile);
+  const names = { win32: 'pqwire_node.dll', darwin: 'libpqwire_node.dylib' };
+  return path.join(dir, names[process.platform] || 'libpqwire_node.so');
+}
+
+function buildWithNapiCli(cli) {
+  run(process.execPath, [
+    cli,
+    'build',
+    '--platform',
+    '--profile',
+    profile,
+    '--package',
+    'pqwire-node',
+    '--manifest-path',
+    'crates/pqwire-node/Cargo.toml',
+    '--package-json-path',
+    'package.json',
+    '--output-dir',
+    'native',
+    '--no-js',
+    '--dts',
+    '../target/napi-install.d.ts',
+  ]);
+}
+
+function buildWithCargo() {
+  run('cargo', ['build', '--profile', profile, '-p', 'pqwire-node', '--locked']);
+  const target = path.join(nativeDir, `pqwire.${platformSuffix()}.node`);
+  fs.copyFileSync(cargoArtifact(), target);
+  log(`built ${path.relative(root, target)}`);
+}
+
+function main() {
+  if (process.env.PQWIRE_SKIP_NATIVE_BUILD === '1') return;
+  if (!force && binaryLoads()) return;
+
+  if (!has('cargo', ['--version'])) {
+    log(
+      [
+        `no prebuilt binary matches ${process.platform}-${process.arch}, and the Rust toolchain (cargo) was not found.`,
+        '  To build pqwire from source, install:',
+        '    - Rust 1.88 or newer: https://rustup.rs (then restart the shell so `cargo` is on PATH)',
+        '    - a C compiler (gcc/clang, or MSVC Build Tools on Windows) for the PQClean backend',
+        '  then run `npm rebuild pqwire` (or `npm install` again in a checkout).',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+
+  log(`building the native addon from source (cargo profile "${profile}"); this takes a few minutes...`);
+  let cli = null;
+  try {
+    const pkg = require.resolve('@napi-rs/cli/package.json', { paths: [root] });
+    cli = path.join(path.dirname(pkg), require(pkg).bin.napi);
+  } catch {
+    cli = null;
+  }
+  if (cli) buildWithNapiCli(cli);
+  else buildWithCargo();
+
+  if (!binaryLoads()) {
+    log('the addon was built but does not load; please report this with `node -p process.versions`.');
+    process.exit(1);
+  }
+}
+
+main();

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm test`: every test of the project, Rust and TypeScript, with one summary.
+//
+//   npm test                     cargo tests of pqwire-core, then the vitest suites
+//   npm test -- --rust-only      only the cargo tests
+//   npm test -- --js-only        only the vitest suites
+//   npm test -- <vitest args>    other arguments go to vitest (e.g. a file filter)
+//
+// Rust tests build with the optimized "ci" profile (PQWIRE_BUILD_PROFILE overrides it):
+// the official vectors run far too slowly unoptimized. The last line printed is
+// `N passed, N failed` with the totals of both runners; the exit code is non-zero on
+// any failure.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const rustOnly = args.includes('--rust-only');
+const jsOnly = args.includes('--js-only');
+const vitestArgs = args.filter((a) => a !== '--rust-only' && a !== '--js-only');
+const profile = process.env.PQWIRE_BUILD_PROFILE || 'ci';
+
+/** Runs a command, echoing its output live, and returns its exit status and output. */
+function run(cmd, cmdArgs) {
+  process.stdout.write(`\n$ ${cmd} ${cmdArgs.join(' ')}\n`);
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    shell: process.platform === 'win32',
+  });
+  process.stdout.write(r.stdout || '');
+  process.stderr.write(r.stderr || '');
+  return { status: r.status ?? 1, output: `${r.stdout || ''}\n${r.stderr || ''}` };
+}
+
+function hostTriple() {
+  const r = spawnSync('rustc', ['-vV'], { encoding: 'utf8' });
+  const m = /^host: (\S+)$/m.exec(r.stdout || '');
+  return m ? m[1] : null;
+}
+
+function rustTests() {
+  // Same --target as the addon build, so both share one set of compiled dependencies.
+  const triple = hostTriple();
+  const targetArgs = triple ? ['--target', triple] : [];
+  const r = run('cargo', ['test', '-p', 'pqwire-core', '--profile', profile, ...targetArgs, '--', '--color', 'never']);
+  let passed = 0;
+  let failed = 0;
+  let ignored = 0;
+  for (const m of r.output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+    ignored += Number(m[3]);
+  }
+  // A build failure or crash counts as a failure even when no test line was printed.
+  if (r.status !== 0 && failed === 0) failed = 1;
+  return { name: 'Rust (cargo test)', passed, failed, skipped: ignored };
+}
+
+function jsTests() {
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-vitest-')), 'report.json');
+  const vitestPkg = require.resolve('vitest/package.json', { paths: [root] });
+  const vitest = path.join(path.dirname(vitestPkg), require(vitestPkg).bin.vitest);
+  const r = run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...vitestArgs]);
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  try {
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    passed = json.numPassedTests;
+    failed = json.numFailedTests;
+    skipped = json.numPendingTests + json.numTodoTests;
+    // Suites that fail to load have no tests but are failures.
+    failed += (json.testResults || []).filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
+  } catch {
+    failed = 1;
+  }
+  if (r.status !== 0 && failed === 0) failed = 1;
+  return { name: 'TypeScript (vitest)', passed, failed, skipped };
+}
+
+const results = [];
+if (!jsOnly) results.push(rustTests());
+if (!rustOnly) results.push(jsTests());
+
+console.log('\nSummary');
+for (const r of results) {
+  console.log(`  ${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
