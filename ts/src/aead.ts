@@ -50,10 +50,7 @@ export class Aead {
 
   /** Checks the tag and decrypts; throws `AuthenticationError` (`AUTH_FAILED`) on any mismatch. */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): Uint8Array {
-    const [k, n, c, ad] = this.#check(key, nonce, sealed, associatedData, 'sealed');
-    if (c.length < LENGTHS.tag) {
-      throw makeError('BAD_LENGTH', `sealed must be at least ${LENGTHS.tag} bytes, got ${c.length}`);
-    }
+    const [k, n, c, ad] = this.#checkSealed(key, nonce, sealed, associatedData);
     return call(() => native.aeadOpen(this.#id, k, n, c, ad));
   }
 
@@ -68,9 +65,23 @@ export class Aead {
   /** {@link open} on the libuv thread pool, for large messages. */
   openAsync(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): Promise<Uint8Array> {
     return callAsync(async () => {
-      const [k, n, c, ad] = this.#check(key, nonce, sealed, associatedData, 'sealed');
+      const [k, n, c, ad] = this.#checkSealed(key, nonce, sealed, associatedData);
       return native.aeadOpenAsync(this.#id, k, n, c, ad);
     });
+  }
+
+  /** {@link #check} for `open`/`openAsync`: the sealed input must hold at least the tag. */
+  #checkSealed(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    sealed: Uint8Array,
+    associatedData: Uint8Array | undefined,
+  ): [Uint8Array, Uint8Array, Uint8Array, Uint8Array | undefined] {
+    const checked = this.#check(key, nonce, sealed, associatedData, 'sealed');
+    if (checked[2].length < LENGTHS.tag) {
+      throw makeError('BAD_LENGTH', `sealed must be at least ${LENGTHS.tag} bytes, got ${checked[2].length}`);
+    }
+    return checked;
   }
 
   #check(

@@ -17,7 +17,7 @@ import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
 import { SigKeyPair } from './keypair';
-import { signingMode, type SignOptions, type VerifyOptions } from './sign-options';
+import { signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
 import type { Backend, SigSuiteName } from './suites';
 import type { KeyPairBytes } from './kem';
 
@@ -139,10 +139,6 @@ export class Signature {
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
     return new SigKeyPair(call(() => native.SigKeyPair.import(this.#id, sk, pk)));
   }
-}
-
-function verifyContext(options: VerifyOptions): Uint8Array | undefined {
-  return signingMode({ context: options?.context }).context;
 }
 
 const cache = new Map<number, Signature>();

@@ -25,24 +25,57 @@ const HEDGED = 0;
 const DETERMINISTIC = 1;
 const GIVEN = 2;
 
+const SIGN_KEYS: readonly string[] = ['context', 'randomness', 'deterministic'];
+const VERIFY_KEYS: readonly string[] = ['context'];
+
+/**
+ * Requires an options object whose defined keys are all in `allowed`. A misspelt or foreign
+ * key (`ctx`, noble's `extraEntropy`) or bytes passed where options belong would otherwise be
+ * ignored silently, and signing would then run without the context or mode the caller meant.
+ */
+function checkOptions(options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
+    throw makeError('INVALID_TYPE', 'options must be an object');
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (o[key] !== undefined && !allowed.includes(key)) {
+      throw makeError('INVALID_ARGUMENT', `unknown option ${JSON.stringify(key)}; expected one of: ${allowed.join(', ')}`);
+    }
+  }
+  return o;
+}
+
+function checkContext(value: unknown): Uint8Array | undefined {
+  const context = optionalBytes('context', value);
+  if (context && context.length > 255) {
+    throw makeError('INVALID_ARGUMENT', `context must be at most 255 bytes, got ${context.length}`);
+  }
+  return context;
+}
+
 /** Translates {@link SignOptions} into the native call's arguments. */
 export function signingMode(options: SignOptions): {
   context: Uint8Array | undefined;
   mode: number;
   randomness: Uint8Array | undefined;
 } {
-  if (typeof options !== 'object' || options === null) {
-    throw makeError('INVALID_TYPE', 'options must be an object');
+  const o = checkOptions(options, SIGN_KEYS);
+  const context = checkContext(o['context']);
+  const deterministic = o['deterministic'];
+  if (deterministic !== undefined && typeof deterministic !== 'boolean') {
+    throw makeError('INVALID_TYPE', 'deterministic must be a boolean');
   }
-  const context = optionalBytes('context', options.context);
-  if (context && context.length > 255) {
-    throw makeError('INVALID_ARGUMENT', `context must be at most 255 bytes, got ${context.length}`);
-  }
-  if (options.randomness !== undefined && options.randomness !== null) {
-    if (options.deterministic) {
+  if (o['randomness'] !== undefined && o['randomness'] !== null) {
+    if (deterministic) {
       throw makeError('INVALID_ARGUMENT', 'randomness and deterministic cannot be combined');
     }
-    return { context, mode: GIVEN, randomness: bytes('randomness', options.randomness, 32) };
+    return { context, mode: GIVEN, randomness: bytes('randomness', o['randomness'], 32) };
   }
-  return { context, mode: options.deterministic ? DETERMINISTIC : HEDGED, randomness: undefined };
+  return { context, mode: deterministic ? DETERMINISTIC : HEDGED, randomness: undefined };
+}
+
+/** The context of {@link VerifyOptions}, checked like a signing context. */
+export function verifyContext(options: VerifyOptions): Uint8Array | undefined {
+  return checkContext(checkOptions(options, VERIFY_KEYS)['context']);
 }

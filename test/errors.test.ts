@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AuthenticationError,
+  InternalError,
+  InvalidArgumentError,
+  InvalidKeyError,
+  InvalidLengthError,
+  InvalidTypeError,
+  OutputTooLongError,
+  PqwireError,
+  RandomnessError,
+  UnknownSuiteError,
+  UnsupportedError,
+  aead,
+  ed25519,
+  hkdf,
+  kem,
+  mlDsa65,
+  mlKem768,
+  shake256,
+  sig,
+  x25519,
+  xWing,
+  type ErrorCode,
+} from '../ts/src/index';
+import { fromNative, makeError } from '../ts/src/errors';
+import * as compat from '../ts/src/noble';
+import { bad, bytes, expectReject, expectThrow, flip, hex, thrownBy } from './helpers';
+
+type ErrorClass = new (code: ErrorCode, message: string) => PqwireError;
+
+/** Every code and the class it maps to (NON_CONTRIBUTORY is a kind of invalid key). */
+const CLASSES: ReadonlyArray<readonly [ErrorCode, ErrorClass]> = [
+  ['BAD_LENGTH', InvalidLengthError],
+  ['INVALID_TYPE', InvalidTypeError],
+  ['INVALID_ARGUMENT', InvalidArgumentError],
+  ['UNKNOWN_SUITE', UnknownSuiteError],
+  ['INVALID_KEY', InvalidKeyError],
+  ['NON_CONTRIBUTORY', InvalidKeyError],
+  ['AUTH_FAILED', AuthenticationError],
+  ['UNSUPPORTED', UnsupportedError],
+  ['RANDOMNESS_UNAVAILABLE', RandomnessError],
+  ['OUTPUT_TOO_LONG', OutputTooLongError],
+  ['INTERNAL', InternalError],
+];
+
+describe('error classes and codes', () => {
+  it.each(CLASSES)('%s → %o: a PqwireError and an Error, named after its class', (code, cls) => {
+    const e = makeError(code, 'detail');
+    expect(e).toBeInstanceOf(cls);
+    expect(e).toBeInstanceOf(PqwireError);
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe(code);
+    expect(e.name).toBe(cls.name);
+    expect(e.message).toBe('detail');
+    expect(e.stack).toContain(cls.name);
+  });
+
+  it.each(CLASSES)('a native "%s: …" message becomes the typed error', (code, cls) => {
+    const e = fromNative(new Error(`${code}: something went wrong`));
+    expect(e).toBeInstanceOf(cls);
+    expect(e.code).toBe(code);
+    expect(e.message).toBe('something went wrong');
+  });
+
+  it('anything else from the native layer (a caught panic, an unknown code) is INTERNAL', () => {
+    for (const raw of [new Error('panicked at src/lib.rs'), new Error('NOT_A_CODE: x'), 'a string', 42, undefined]) {
+      const e = fromNative(raw);
+      expect(e).toBeInstanceOf(InternalError);
+      expect(e.code).toBe('INTERNAL');
+    }
+    const typed = makeError('AUTH_FAILED', 'x');
+    expect(fromNative(typed)).toBe(typed);
+  });
+});
+
+describe('errors thrown by the API are typed', () => {
+  const { publicKey, secretKey } = mlKem768.keygen();
+  const { cipherText } = mlKem768.encapsulate(publicKey);
+  const a = aead('ChaCha20-Poly1305');
+
+  it.each<readonly [string, ErrorClass, ErrorCode, () => unknown]>([
+    ['a wrong length', InvalidLengthError, 'BAD_LENGTH', () => mlKem768.encapsulate(bytes(3))],
+    ['a wrong length found natively (key pair handle)', InvalidLengthError, 'BAD_LENGTH', () => xWing.generateKeyPair().decapsulate(bytes(3))],
+    ['a wrong type', InvalidTypeError, 'INVALID_TYPE', () => mlKem768.encapsulate(bad('pk'))],
+    ['a bad argument', InvalidArgumentError, 'INVALID_ARGUMENT', () => ed25519.sign(bytes(1), ed25519.keygen().secretKey, { context: bytes(1) })],
+    ['an unknown suite', UnknownSuiteError, 'UNKNOWN_SUITE', () => kem('NTRU')],
+    ['an invalid key', InvalidKeyError, 'INVALID_KEY', () => mlKem768.decapsulate(cipherText, flip(secretKey, -64))],
+    ['a low-order key', InvalidKeyError, 'NON_CONTRIBUTORY', () => x25519.sharedSecret(bytes(32), bytes(32, 0))],
+    ['an authentication failure', AuthenticationError, 'AUTH_FAILED', () => a.open(bytes(32), bytes(12), bytes(16))],
+    ['an unsupported operation', UnsupportedError, 'UNSUPPORTED', () => kem('ML-KEM-512', { backend: 'pqclean' }).keygen(bytes(64))],
+    ['too much output', OutputTooLongError, 'OUTPUT_TOO_LONG', () => hkdf('SHA-512', bytes(1), { length: 255 * 64 + 1 })],
+  ])('%s → %o', (_, cls, code, f) => {
+    expectThrow(f, cls, code);
+  });
+
+  it('async variants reject with the same typed errors, never throw synchronously, never leak raw native errors', async () => {
+    const pq = sig('ML-DSA-44', { backend: 'pqclean' });
+    const kp = mlKem768.generateKeyPair();
+    const cases: ReadonlyArray<readonly [ErrorClass, ErrorCode, () => Promise<unknown>]> = [
+      // Found by the facade before the native call.
+      [InvalidLengthError, 'BAD_LENGTH', () => mlKem768.encapsulateAsync(bytes(3))],
+      [InvalidTypeError, 'INVALID_TYPE', () => mlKem768.decapsulateAsync(bad(null), secretKey)],
+      [InvalidArgumentError, 'INVALID_ARGUMENT', () => mlDsa65.signAsync(bytes(1), mlDsa65.keygen().secretKey, { context: bytes(256) })],
+      // Found by the native layer (the rejection is mapped, not passed through).
+      [InvalidLengthError, 'BAD_LENGTH', () => kp.decapsulateAsync(bytes(5))],
+      [InvalidKeyError, 'INVALID_KEY', () => mlKem768.decapsulateAsync(cipherText, flip(secretKey, -64))],
+      [InvalidKeyError, 'INVALID_KEY', () => mlKem768.encapsulateAsync(Uint8Array.from(publicKey).fill(0xff, 0, 2))],
+      [InvalidKeyError, 'NON_CONTRIBUTORY', () => kem('X25519').decapsulateAsync(bytes(32, 0), bytes(32, 1))],
+      [AuthenticationError, 'AUTH_FAILED', () => a.openAsync(bytes(32), bytes(12), bytes(40))],
+      [UnsupportedError, 'UNSUPPORTED', () => pq.signAsync(bytes(1), pq.keygen().secretKey, { deterministic: true })],
+      [UnsupportedError, 'UNSUPPORTED', () => pq.keygenAsync(bytes(32))],
+      [InvalidArgumentError, 'INVALID_ARGUMENT', () => ed25519.verifyAsync(bytes(64), bytes(1), ed25519.keygen().publicKey, { context: bytes(2) })],
+      [InvalidKeyError, 'INVALID_KEY', () => mlDsa65.signAsync(bytes(1), Uint8Array.from(mlDsa65.keygen().secretKey).fill(0xff, 128, 129))],
+    ];
+    for (const [cls, code, f] of cases) {
+      const sync = await expectReject(f, cls, code);
+      expect(sync.constructor).toBe(cls);
+    }
+  });
+
+  it('an async rejection equals the sync error for the same input', async () => {
+    const tampered = flip(secretKey, -64);
+    const e1 = thrownBy(() => mlKem768.decapsulate(cipherText, tampered)) as PqwireError;
+    const e2 = await mlKem768.decapsulateAsync(cipherText, tampered).then(
+      () => undefined,
+      (e: unknown) => e as PqwireError,
+    );
+    expect(e2?.constructor).toBe(e1.constructor);
+    expect(e2?.code).toBe(e1.code);
+    expect(e2?.message).toBe(e1.message);
+  });
+});
+
+describe('no secret bytes in error messages', () => {
+  /** Forms in which a secret could leak into a message. */
+  function renderings(secret: Uint8Array): string[] {
+    const head = secret.subarray(0, 12);
+    return [
+      hex(head),
+      hex(head).toUpperCase(),
+      Buffer.from(head).toString('base64').slice(0, 12),
+      Array.from(head).join(','),
+      Array.from(head).join(', '),
+    ];
+  }
+
+  function expectClean(e: unknown, secret: Uint8Array): void {
+    expect(e).toBeInstanceOf(Error);
+    const err = e as Error & { cause?: unknown };
+    const text = [err.message, String(err), JSON.stringify(err), err.stack ?? '', String(err.cause ?? '')].join('\n');
+    for (const r of renderings(secret)) expect(text).not.toContain(r);
+    expect(text).not.toMatch(/[0-9a-f]{24,}/i); // no long hex run of anything
+  }
+
+  const secretLike = (n: number): Uint8Array => {
+    const b = bytes(n);
+    for (let i = 0; i < n; i++) b[i] = (i * 37 + 11) & 0xff; // distinctive, no long zero runs
+    return b;
+  };
+
+  it('a secret key of the wrong length (KEM, signature, AEAD key, X25519)', async () => {
+    const sk = secretLike(2399);
+    const { cipherText } = mlKem768.encapsulate(mlKem768.keygen().publicKey);
+    expectClean(thrownBy(() => mlKem768.decapsulate(cipherText, sk)), sk);
+    expectClean(await mlKem768.decapsulateAsync(cipherText, sk).catch((e: unknown) => e), sk);
+    const dsk = secretLike(4031);
+    expectClean(thrownBy(() => mlDsa65.sign(bytes(1), dsk)), dsk);
+    const key = secretLike(31);
+    expectClean(thrownBy(() => aead('AES-256-GCM').seal(key, bytes(12), bytes(1))), key);
+    expectClean(thrownBy(() => x25519.sharedSecret(key, bytes(32, 9))), key);
+  });
+
+  it('a secret key of the right length that the native layer refuses', () => {
+    const { publicKey, secretKey } = mlKem768.keygen();
+    const { cipherText } = mlKem768.encapsulate(publicKey);
+    const tampered = flip(secretKey, -64);
+    expectClean(thrownBy(() => mlKem768.decapsulate(cipherText, tampered)), tampered);
+    expectClean(thrownBy(() => mlKem768.importKeyPair(secretKey, mlKem768.keygen().publicKey)), secretKey);
+    const dsk = Uint8Array.from(mlDsa65.keygen().secretKey);
+    dsk[128] = 0xff;
+    expectClean(thrownBy(() => mlDsa65.sign(bytes(1), dsk)), dsk);
+    const hyb = sig('Ed25519+ML-DSA-65');
+    const hsk = Uint8Array.from(hyb.keygen().secretKey);
+    hsk[32 + 128] = 0xff;
+    expectClean(thrownBy(() => hyb.sign(bytes(1), hsk)), hsk);
+  });
+
+  it('keys and plaintext do not appear in authentication failures', () => {
+    const key = secretLike(32);
+    const pt = secretLike(40);
+    const a = aead('ChaCha20-Poly1305');
+    const sealed = a.seal(key, bytes(12), pt);
+    const e = thrownBy(() => a.open(key, bytes(12), flip(sealed, 0)));
+    expectClean(e, key);
+    expectClean(e, pt);
+    expect((e as Error).message).toBe('authentication failed');
+  });
+
+  it('pqwire/noble errors neither', () => {
+    const sk = secretLike(2401);
+    expectClean(thrownBy(() => compat.ml_kem768.decapsulate(bytes(1088), sk)), sk);
+    const { publicKey, secretKey } = compat.ml_kem768.keygen();
+    const { cipherText } = compat.ml_kem768.encapsulate(publicKey);
+    const tampered = flip(secretKey, -64);
+    expectClean(thrownBy(() => compat.ml_kem768.decapsulate(cipherText, tampered)), tampered);
+    const dsk = secretLike(4033);
+    expectClean(thrownBy(() => compat.ml_dsa65.sign(bytes(1), dsk)), dsk);
+    const valid = compat.ml_dsa65.keygen().secretKey;
+    expectClean(thrownBy(() => compat.ml_dsa65.getPublicKey(valid)), valid);
+    const seed = secretLike(33);
+    expectClean(thrownBy(() => compat.ml_kem768_x25519.decapsulate(bytes(1120), seed)), seed);
+  });
+
+  it('shake256 and hkdf errors do not echo their input', () => {
+    const ikm = secretLike(64);
+    expectClean(thrownBy(() => hkdf('SHA-256', ikm, { length: 1e9 })), ikm);
+    expectClean(thrownBy(() => shake256(ikm, -1)), ikm);
+  });
+});

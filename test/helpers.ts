@@ -1,0 +1,89 @@
+/** Small helpers shared by the vitest suites (not a test file itself). */
+import { expect } from 'vitest';
+import { PqwireError, type ErrorCode } from '../ts/src/index';
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** `n` bytes: `fill` repeated, or 0, 1, 2, ... (mod 256) when `fill` is omitted. */
+export function bytes(n: number, fill?: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = fill ?? i & 0xff;
+  return b;
+}
+
+/** A copy of `b` with bit `bit` of byte `index` flipped (negative indexes count from the end). */
+export function flip(b: Uint8Array, index: number, bit = 0): Uint8Array {
+  const c = Uint8Array.from(b);
+  const i = index < 0 ? c.length + index : index;
+  c[i] = (c[i] as number) ^ (1 << bit);
+  return c;
+}
+
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Calls `f`, which must throw an instance of `cls` carrying `code`; returns the error. */
+export function expectThrow<E extends Error>(f: () => unknown, cls: ErrorClass, code: ErrorCode): E {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, 'expected a throw').toBeInstanceOf(cls);
+  expect(thrown).toBeInstanceOf(PqwireError);
+  expect((thrown as PqwireError).code).toBe(code);
+  return thrown as E;
+}
+
+/**
+ * Calls an async `f`, which must return a promise (never throw synchronously) that rejects with
+ * an instance of `cls` carrying `code`; returns the error.
+ */
+export async function expectReject<E extends Error>(f: () => Promise<unknown>, cls: ErrorClass, code: ErrorCode): Promise<E> {
+  let promise: Promise<unknown> | undefined;
+  expect(() => {
+    promise = f();
+  }).not.toThrow();
+  expect(promise).toBeInstanceOf(Promise);
+  let thrown: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, 'expected a rejection').toBeInstanceOf(cls);
+  expect(thrown).toBeInstanceOf(PqwireError);
+  expect((thrown as PqwireError).code).toBe(code);
+  return thrown as E;
+}
+
+/** What a call threw (or `undefined`), for comparing two libraries' errors. */
+export function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+/** Values that are not bytes, each with a label. */
+export const NOT_BYTES: ReadonlyArray<readonly [string, unknown]> = [
+  ['a string', 'abc'],
+  ['an array', [1, 2, 3]],
+  ['null', null],
+  ['a number', 42],
+  ['a plain object', { length: 32 }],
+  ['a Uint16Array', new Uint16Array(16)],
+];
+
+/** Like {@link NOT_BYTES} but without `null`, for optional arguments where `null` means "absent". */
+export const NOT_BYTES_OPTIONAL: ReadonlyArray<readonly [string, unknown]> = NOT_BYTES.filter(([l]) => l !== 'null');
+
+/** Lengths that are wrong when `n` is right. */
+export const wrongLengths = (n: number): number[] => [0, n - 1, n + 1].filter((l) => l >= 0 && l !== n);
+
+/** Casts a deliberately ill-typed value for negative tests. */
+export const bad = <T>(v: unknown): T => v as T;
