@@ -49,7 +49,7 @@ function rustTests() {
   // Same --target as the addon build, so both share one set of compiled dependencies.
   const triple = hostTriple();
   const targetArgs = triple ? ['--target', triple] : [];
-  const r = run('cargo', ['test', '-p', 'pqwire-core', '--profile', profile, ...targetArgs, '--', '--color', 'never']);
+  const r = run('cargo', ['test', '-p', 'pqwire-core', '--profile', profile, ...targetArgs, '--', '--color', 'never', '--nocapture']);
   let passed = 0;
   let failed = 0;
   let ignored = 0;

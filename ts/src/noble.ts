@@ -42,9 +42,6 @@
  *   {@link InvalidKeyError} (a subclass of `Error`) with noble's message.
  *
  * Deliberate differences from noble 0.7.1:
- * - ML-DSA `getPublicKey(secretKey)` throws {@link UnsupportedError} (`UNSUPPORTED`) after the
- *   length check: deriving an ML-DSA public key from an expanded secret key needs a native
- *   binding pqwire does not have yet. Keep the `publicKey` that `keygen` returned.
  * - ML-DSA `internal` (external µ, `Sign_internal`) and `prehash` (HashML-DSA) are not offered;
  *   TypeScript code using them fails to compile rather than at run time.
  * - ML-KEM `decapsulate` also refuses (with {@link InvalidKeyError}) a secret key whose embedded
@@ -157,10 +154,7 @@ export interface NobleDSA {
   readonly lengths: NobleDsaLengths;
   /** Generates a key pair; deterministic when `seed` (32 bytes) is given. */
   keygen: (seed?: Uint8Array) => NobleKeys;
-  /**
-   * Not supported by pqwire yet: checks the length like noble, then throws
-   * {@link UnsupportedError} (`UNSUPPORTED`). Keep the public key `keygen` returned.
-   */
+  /** The public key of an (expanded) secret key, as noble derives it. */
   getPublicKey: (secretKey: Uint8Array) => Bytes;
   /** Signs `msg` (pure ML-DSA); hedged unless `extraEntropy` is `false` or 32 given bytes. */
   sign: (msg: Uint8Array, secretKey: Uint8Array, opts?: NobleSigOpts) => Bytes;
@@ -411,13 +405,8 @@ function nobleMlDsa(sig: Signature, securityLevel: number): NobleDSA {
     return { publicKey: publicKey as Bytes, secretKey: secretKey as Bytes };
   };
 
-  const getPublicKey = (secretKey: Uint8Array): Bytes => {
-    abytes(secretKey, L.secretKey, 'secretKey');
-    throw makeError(
-      'UNSUPPORTED',
-      `${name}.getPublicKey: pqwire cannot derive an ML-DSA public key from a secret key yet; keep the publicKey returned by keygen()`,
-    );
-  };
+  const getPublicKey = (secretKey: Uint8Array): Bytes =>
+    sig.getPublicKey(abytes(secretKey, L.secretKey, 'secretKey')) as Bytes;
 
   // Checks in noble's order: options, message, context length, extraEntropy length, secret key.
   const sign = (msg: Uint8Array, secretKey: Uint8Array, opts: NobleSigOpts = {}): Bytes => {

@@ -102,6 +102,12 @@ export class Signature {
     return call(() => native.sigVerify(this.#id, s, msg, pk, context)) as Verification;
   }
 
+  /** Derives the public key that belongs to `secretKey`. */
+  getPublicKey(secretKey: Uint8Array): Uint8Array {
+    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    return call(() => native.sigPublicKey(this.#id, sk));
+  }
+
   /** {@link keygen} on the libuv thread pool. */
   keygenAsync(seed?: Uint8Array): Promise<KeyPairBytes> {
     return callAsync(async () => native.sigKeygenAsync(this.#id, optionalBytes('seed', seed, this.lengths.keygenSeed)));

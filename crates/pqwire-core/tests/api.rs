@@ -386,3 +386,16 @@ fn error_codes_are_distinct_and_messages_hold_no_secrets() {
         "{msg}"
     );
 }
+
+#[test]
+fn public_keys_derive_from_secret_keys() {
+    for &suite in SigSuite::ALL {
+        let s = sig::backend(suite);
+        let (pk, sk) = s.keygen(None).unwrap();
+        assert_eq!(s.public_key(sk.expose()).unwrap(), pk, "{suite}");
+        assert_eq!(code(s.public_key(&sk.expose()[1..])), "BAD_LENGTH");
+    }
+    let pq = sig::pqclean_backend(SigSuite::MlDsa44).unwrap();
+    let (pk, sk) = pq.keygen(None).unwrap();
+    assert_eq!(pq.public_key(sk.expose()).unwrap(), pk);
+}

@@ -257,3 +257,11 @@ impl SigKeyPair {
         self.inner.export_secret_key().into_js()
     }
 }
+
+/// Derives the public key of a secret key given as bytes.
+#[napi(catch_unwind)]
+pub fn sig_public_key(id: u32, secret_key: &[u8]) -> napi::Result<Uint8Array> {
+    Ok(Uint8Array::new(
+        js(sig_backend(id)?.public_key(secret_key))?,
+    ))
+}

@@ -16,6 +16,9 @@ macro_rules! pqclean_ml_kem {
         impl $name {
             fn parse_sk(sk: &[u8]) -> Result<pqcrypto_mlkem::$m::SecretKey> {
                 Error::check_len("ML-KEM secret key", $sk, sk.len())?;
+                // PQClean does not run the FIPS 203 decapsulation-key check (hash of the
+                // embedded ek, modulus check); reuse the primary backend's.
+                super::backend($suite).load_secret_key(sk)?;
                 pqcrypto_mlkem::$m::SecretKey::from_bytes(sk).map_err(|_| Error::InvalidKey {
                     what: "ML-KEM secret key",
                 })

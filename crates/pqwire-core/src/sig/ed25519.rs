@@ -95,6 +95,10 @@ impl SigBackend for Ed25519 {
         Ok(Box::new(Loaded(signing_key(secret_key)?)))
     }
 
+    fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
+        Ok(signing_key(secret_key)?.verifying_key().to_bytes().to_vec())
+    }
+
     fn verify(
         &self,
         signature: &[u8],

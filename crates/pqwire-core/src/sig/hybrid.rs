@@ -136,6 +136,21 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         }))
     }
 
+    fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
+        Error::check_len(
+            "hybrid signature secret key",
+            self.lengths().secret_key,
+            secret_key.len(),
+        )?;
+        let (ed, ml) = secret_key.split_at(32);
+        let mut pk = ed25519::signing_key(ed)?
+            .verifying_key()
+            .to_bytes()
+            .to_vec();
+        pk.extend_from_slice(&H::MlDsa::public_key(&H::MlDsa::load(ml)?));
+        Ok(pk)
+    }
+
     fn verify(
         &self,
         signature: &[u8],

@@ -27,6 +27,8 @@ pub(crate) trait MlDsaParams: Send + Sync + 'static {
     const SIGNATURE: usize;
     fn keygen(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes);
     fn load(sk: &[u8]) -> Result<Self::Sk>;
+    /// pkEncode of the public key belonging to a loaded secret key.
+    fn public_key(sk: &Self::Sk) -> Vec<u8>;
     /// Signs the FIPS 204 μ (external-μ interface) or, with `ctx`, a message.
     fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>>;
     fn verify(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool>;
@@ -66,6 +68,10 @@ macro_rules! ml_dsa_params {
                     }
                 })?;
                 Ok(ExpandedSigningKey::<$p>::from_expanded(&arr))
+            }
+
+            fn public_key(sk: &Self::Sk) -> Vec<u8> {
+                sk.verifying_key().encode().to_vec()
             }
 
             fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>> {
@@ -243,6 +249,10 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
         Ok(Box::new(Loaded::<P>(P::load(secret_key)?)))
+    }
+
+    fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
+        Ok(P::public_key(&P::load(secret_key)?))
     }
 
     fn verify(

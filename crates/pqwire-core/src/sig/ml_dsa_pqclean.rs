@@ -1,15 +1,20 @@
 //! ML-DSA through PQClean (the `pqcrypto-mldsa` crate): the second implementation, for
 //! differential tests. PQClean signs hedged with its own randomness, so seeded key
 //! generation, deterministic signing and given randomness are refused with `UNSUPPORTED`.
+//!
+//! Only PQClean's portable ("clean") code is built (no `avx2` feature, see Cargo.toml):
+//! its AVX2 verifier lacks the FIPS 204 bound check on z and mishandles `use_hint`
+//! (pq-crystals/dilithium#113), so it accepted invalid Wycheproof signatures and refused
+//! a valid one. Expanded secret keys get the same range check as in the default backend.
 
-use super::ml_dsa::check_context;
+use super::ml_dsa::{check_context, check_expanded_key};
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
 
 macro_rules! pqclean_ml_dsa {
-    ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $sig:expr) => {
+    ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
         pub(crate) struct $name;
         pub(crate) static $static: $name = $name;
 
@@ -63,8 +68,14 @@ macro_rules! pqclean_ml_dsa {
                 ))
             }
 
+            fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
+                // Same expanded key format as the default backend, which derives it.
+                super::backend($suite).public_key(secret_key)
+            }
+
             fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
                 Error::check_len("ML-DSA secret key", $sk, secret_key.len())?;
+                check_expanded_key(secret_key, $k, $l, $eta)?;
                 let sk = pqcrypto_mldsa::$m::SecretKey::from_bytes(secret_key).map_err(|_| {
                     Error::InvalidKey {
                         what: "ML-DSA secret key",
@@ -111,7 +122,10 @@ pqclean_ml_dsa!(
     SigSuite::MlDsa44,
     1312,
     2560,
-    2420
+    2420,
+    4,
+    4,
+    2
 );
 pqclean_ml_dsa!(
     PqcleanMlDsa65,
@@ -120,7 +134,10 @@ pqclean_ml_dsa!(
     SigSuite::MlDsa65,
     1952,
     4032,
-    3309
+    3309,
+    6,
+    5,
+    4
 );
 pqclean_ml_dsa!(
     PqcleanMlDsa87,
@@ -129,5 +146,8 @@ pqclean_ml_dsa!(
     SigSuite::MlDsa87,
     2592,
     4896,
-    4627
+    4627,
+    8,
+    7,
+    2
 );

@@ -81,6 +81,8 @@ pub trait SigBackend: Send + Sync {
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)>;
     /// Parses a secret key into a reusable [`Signer`].
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>>;
+    /// Derives the public key of a secret key.
+    fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>>;
     /// Signs with a secret key given as bytes.
     fn sign(
         &self,
