@@ -154,6 +154,9 @@ export interface SigLengths {
   signingRandomness: number
 }
 
+/** Derives the public key of a secret key given as bytes. */
+export declare function sigPublicKey(id: number, secretKey: Uint8Array): Uint8Array
+
 /** Signs `message` with a secret key given as bytes. */
 export declare function sigSign(id: number, message: Uint8Array, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Uint8Array
 

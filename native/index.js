@@ -861,6 +861,7 @@ module.exports.shake256 = nativeBinding.shake256
 module.exports.sigKeygen = nativeBinding.sigKeygen
 module.exports.sigKeygenAsync = nativeBinding.sigKeygenAsync
 module.exports.sigLengths = nativeBinding.sigLengths
+module.exports.sigPublicKey = nativeBinding.sigPublicKey
 module.exports.sigSign = nativeBinding.sigSign
 module.exports.sigSignAsync = nativeBinding.sigSignAsync
 module.exports.sigSuiteId = nativeBinding.sigSuiteId
