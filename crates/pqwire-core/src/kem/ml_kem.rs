@@ -26,6 +26,8 @@ pub(crate) trait MlKemParams: Send + Sync + 'static {
     fn keygen(seed: &[u8; 64]) -> (Self::Dk, Vec<u8>);
     /// Encaps_internal(ek, m) after the FIPS 203 encapsulation-key check.
     fn encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, SecretBytes)>;
+    /// The FIPS 203 encapsulation-key check (length and modulus) alone.
+    fn check_ek(ek: &[u8]) -> Result<()>;
     /// Decaps_internal(dk, c) after the ciphertext length check.
     fn decapsulate(dk: &Self::Dk, ct: &[u8]) -> Result<SecretBytes>;
     /// Parses and checks (hash check) an expanded decapsulation key.
@@ -37,6 +39,19 @@ pub(crate) trait MlKemParams: Send + Sync + 'static {
 macro_rules! ml_kem_params {
     ($name:ident, $p:ty, $suite:expr, $pk:expr, $sk:expr, $ct:expr) => {
         pub(crate) struct $name;
+
+        impl $name {
+            fn parse_ek(ek: &[u8]) -> Result<EncapsulationKey<$p>> {
+                let arr = Array::try_from(ek).map_err(|_| Error::BadLength {
+                    what: concat!(stringify!($p), " public key"),
+                    expected: $pk,
+                    actual: ek.len(),
+                })?;
+                EncapsulationKey::<$p>::new(&arr).map_err(|_| Error::InvalidKey {
+                    what: "ML-KEM encapsulation key fails the FIPS 203 modulus check",
+                })
+            }
+        }
 
         impl MlKemParams for $name {
             type Dk = DecapsulationKey<$p>;
@@ -52,16 +67,12 @@ macro_rules! ml_kem_params {
             }
 
             fn encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, SecretBytes)> {
-                let arr = Array::try_from(ek).map_err(|_| Error::BadLength {
-                    what: concat!(stringify!($p), " public key"),
-                    expected: $pk,
-                    actual: ek.len(),
-                })?;
-                let ek = EncapsulationKey::<$p>::new(&arr).map_err(|_| Error::InvalidKey {
-                    what: "ML-KEM encapsulation key fails the FIPS 203 modulus check",
-                })?;
-                let (ct, ss) = ek.encapsulate_deterministic(&Array::from(*m));
+                let (ct, ss) = Self::parse_ek(ek)?.encapsulate_deterministic(&Array::from(*m));
                 Ok((ct.to_vec(), SecretBytes::from_slice(&ss)))
+            }
+
+            fn check_ek(ek: &[u8]) -> Result<()> {
+                Self::parse_ek(ek).map(|_| ())
             }
 
             fn decapsulate(dk: &Self::Dk, ct: &[u8]) -> Result<SecretBytes> {
@@ -159,6 +170,6 @@ impl<P: MlKemParams> KemBackend for MlKem<P> {
 
     fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
         Error::check_len("ML-KEM public key", P::PUBLIC_KEY, public_key.len())?;
-        P::encapsulate(public_key, &[0u8; 32]).map(|_| ())
+        P::check_ek(public_key)
     }
 }
