@@ -62,6 +62,19 @@ struct Loaded<H: HybridSigParams> {
     ml: <H::MlDsa as MlDsaParams>::Sk,
 }
 
+impl<H: HybridSigParams> Loaded<H> {
+    /// Splits and loads a secret key `Ed25519 seed (32) | ML-DSA expanded sk`.
+    fn parse(secret_key: &[u8]) -> Result<Self> {
+        let len = 32 + H::MlDsa::SECRET_KEY;
+        Error::check_len("hybrid signature secret key", len, secret_key.len())?;
+        let (ed, ml) = secret_key.split_at(32);
+        Ok(Self {
+            ed: ed25519::signing_key(ed)?,
+            ml: H::MlDsa::load(ml)?,
+        })
+    }
+}
+
 impl<H: HybridSigParams> Signer for Loaded<H> {
     fn sign(
         &self,
@@ -124,30 +137,13 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
-        Error::check_len(
-            "hybrid signature secret key",
-            self.lengths().secret_key,
-            secret_key.len(),
-        )?;
-        let (ed, ml) = secret_key.split_at(32);
-        Ok(Box::new(Loaded::<H> {
-            ed: ed25519::signing_key(ed)?,
-            ml: H::MlDsa::load(ml)?,
-        }))
+        Ok(Box::new(Loaded::<H>::parse(secret_key)?))
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        Error::check_len(
-            "hybrid signature secret key",
-            self.lengths().secret_key,
-            secret_key.len(),
-        )?;
-        let (ed, ml) = secret_key.split_at(32);
-        let mut pk = ed25519::signing_key(ed)?
-            .verifying_key()
-            .to_bytes()
-            .to_vec();
-        pk.extend_from_slice(&H::MlDsa::public_key(&H::MlDsa::load(ml)?));
+        let loaded = Loaded::<H>::parse(secret_key)?;
+        let mut pk = loaded.ed.verifying_key().to_bytes().to_vec();
+        pk.extend_from_slice(&H::MlDsa::public_key(&loaded.ml));
         Ok(pk)
     }
 
