@@ -124,6 +124,20 @@ export declare function kemSuiteName(id: number): string
 /** Every KEM suite name, in pqwire's default preference order. */
 export declare function kemSuiteNames(): Array<string>
 
+/** The agreed version and suites, and the transcript hash. */
+export interface NativeAgreement {
+  version: number
+  kexSuite: string
+  sigSuite: string
+  aeadSuite: string
+  features: Array<string | number>
+  classical: boolean
+  transcriptHash: Uint8Array
+}
+
+/** Negotiates from two capability encodings; throws `"CODE: detail"` on refusal. */
+export declare function negotiate(local: Uint8Array, remote: Uint8Array, role: string, mode: string, minVersion: number): NativeAgreement
+
 /** SHA3-256 of `data`. */
 export declare function sha3_256(data: Uint8Array): Uint8Array
 
@@ -185,6 +199,64 @@ export declare function sigVerify(id: number, signature: Uint8Array, message: Ui
 
 /** `sigVerify` on the thread pool. */
 export declare function sigVerifyAsync(id: number, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, context?: Uint8Array | undefined | null): Promise<SigVerification>
+
+/** Compares two transcript hashes in constant time; throws `TRANSCRIPT_MISMATCH`. */
+export declare function verifyTranscript(local: Uint8Array, peer: Uint8Array): void
+
+/** Decodes any pqwire message. */
+export declare function wireDecode(bytes: Uint8Array): WireDecoded
+
+/** `message` on success, `error` when a rule fired. */
+export interface WireDecoded {
+  message?: WireMessage
+  error?: WireFailure
+}
+
+/** Encodes a message of `message_type` from named fields. */
+export declare function wireEncode(messageType: string, fields: Array<WireField>, extensions: Array<WireExtension>): WireEncoded
+
+/** `bytes` on success, `error` when a rule fired. */
+export interface WireEncoded {
+  bytes?: Uint8Array
+  error?: WireFailure
+}
+
+/** An extension field (tag 0xF000 and up), kept as opaque bytes. */
+export interface WireExtension {
+  tag: number
+  value: Uint8Array
+}
+
+/** A wire rule that fired. */
+export interface WireFailure {
+  code: string
+  message: string
+  offset: number
+  tag?: number
+  field?: string
+}
+
+/** One field as JavaScript sees it: exactly one of the value members is set. */
+export interface WireField {
+  name: string
+  tag: number
+  offset: number
+  number?: number
+  bytes?: Uint8Array
+  text?: string
+  list?: Array<string | number>
+}
+
+/** Renders any bytes for humans. */
+export declare function wireInspect(bytes: Uint8Array): string
+
+/** A decoded message. */
+export interface WireMessage {
+  type: string
+  version: number
+  fields: Array<WireField>
+  extensions: Array<WireExtension>
+}
 
 /** Generates an X25519 key pair; the secret key is `seed` when given. */
 export declare function x25519Keygen(seed?: Uint8Array | undefined | null): KemKeys

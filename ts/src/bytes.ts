@@ -39,7 +39,7 @@ export function text(name: string, value: unknown): string {
   return value;
 }
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an Array';
   if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;

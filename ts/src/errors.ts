@@ -25,7 +25,35 @@ export type ErrorCode =
   | 'UNSUPPORTED'
   | 'RANDOMNESS_UNAVAILABLE'
   | 'OUTPUT_TOO_LONG'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | WireErrorCode
+  | DowngradeCode;
+
+/** Codes of wire-format rules ({@link WireFormatError}); see docs/wire-format.md. */
+export type WireErrorCode =
+  | 'TRUNCATED'
+  | 'TRAILING_BYTES'
+  | 'UNKNOWN_TAG'
+  | 'DUPLICATE_TAG'
+  | 'TAG_ORDER'
+  | 'BAD_LENGTH'
+  | 'TOO_LARGE'
+  | 'BAD_MAGIC'
+  | 'UNSUPPORTED_VERSION'
+  | 'UNKNOWN_TYPE'
+  | 'UNEXPECTED_TYPE'
+  | 'UNKNOWN_SUITE'
+  | 'MISSING_FIELD'
+  | 'INVALID_FIELD'
+  | 'DUPLICATE_ENTRY';
+
+/** Codes of negotiation refusals ({@link DowngradeError}). */
+export type DowngradeCode =
+  | 'NO_COMMON_SUITE'
+  | 'NO_COMMON_VERSION'
+  | 'PQ_REQUIRED'
+  | 'VERSION_ROLLBACK'
+  | 'TRANSCRIPT_MISMATCH';
 
 /** Base class of every pqwire error. */
 export class PqwireError extends Error {
@@ -59,6 +87,43 @@ export class OutputTooLongError extends PqwireError {}
 /** A bug inside pqwire (`INTERNAL`); please report it. */
 export class InternalError extends PqwireError {}
 
+/** Where in a message a wire-format rule fired. */
+export interface WireErrorLocation {
+  /** Byte offset of the offending header or field (for a missing field: the message end). */
+  offset?: number;
+  /** Tag of the offending field. */
+  tag?: number;
+  /** Name of the offending field, when its tag is defined. */
+  field?: string;
+}
+
+/**
+ * A message broke a rule of the wire format. `code` names the rule; `offset`, `tag` and
+ * `field` say where. Every failure of `wire.decode` and `wire.encode` is one of these,
+ * including `BAD_LENGTH` and `UNKNOWN_SUITE` found inside a message.
+ */
+export class WireFormatError extends PqwireError {
+  /** Byte offset where the rule fired, when known. */
+  readonly offset: number | undefined;
+  /** Tag of the offending field, when there is one. */
+  readonly tag: number | undefined;
+  /** Name of the offending field, when its tag is defined. */
+  readonly field: string | undefined;
+  constructor(code: ErrorCode, message: string, where: WireErrorLocation = {}) {
+    super(code, message);
+    this.offset = where.offset;
+    this.tag = where.tag;
+    this.field = where.field;
+  }
+}
+
+/**
+ * Negotiation refused to continue rather than fall back silently: no common suite or
+ * version, a `pq-required` policy facing classical-only suites, a version rollback, or a
+ * transcript mismatch showing the capability exchange was altered.
+ */
+export class DowngradeError extends PqwireError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => PqwireError;
 
 const CLASSES: Record<ErrorCode, ErrorClass> = {
@@ -73,6 +138,24 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   RANDOMNESS_UNAVAILABLE: RandomnessError,
   OUTPUT_TOO_LONG: OutputTooLongError,
   INTERNAL: InternalError,
+  TRUNCATED: WireFormatError,
+  TRAILING_BYTES: WireFormatError,
+  UNKNOWN_TAG: WireFormatError,
+  DUPLICATE_TAG: WireFormatError,
+  TAG_ORDER: WireFormatError,
+  TOO_LARGE: WireFormatError,
+  BAD_MAGIC: WireFormatError,
+  UNSUPPORTED_VERSION: WireFormatError,
+  UNKNOWN_TYPE: WireFormatError,
+  UNEXPECTED_TYPE: WireFormatError,
+  MISSING_FIELD: WireFormatError,
+  INVALID_FIELD: WireFormatError,
+  DUPLICATE_ENTRY: WireFormatError,
+  NO_COMMON_SUITE: DowngradeError,
+  NO_COMMON_VERSION: DowngradeError,
+  PQ_REQUIRED: DowngradeError,
+  VERSION_ROLLBACK: DowngradeError,
+  TRANSCRIPT_MISMATCH: DowngradeError,
 };
 
 /** Creates the typed error for `code`. */

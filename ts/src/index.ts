@@ -21,6 +21,21 @@ export { hkdf } from './kdf';
 export type { HkdfHash, HkdfOptions } from './kdf';
 export { sha3_256, shake256, SHAKE256_MAX_OUTPUT } from './hash';
 export { x25519 } from './x25519';
+export { wire, decode as decodeMessage, encode as encodeMessage, inspect as inspectMessage } from './wire';
+export type {
+  WireMessage,
+  WireMessageType,
+  CapabilitiesMessage,
+  KeyPackageMessage,
+  EnvelopeMessage,
+  Extension,
+  FeatureName,
+} from './wire';
+export { capabilities, negotiate, verifyTranscript, Negotiator, FEATURES } from './negotiation';
+export type { CapabilitiesInput, NegotiateOptions, Negotiated } from './negotiation';
+export { PolicyStore } from './policy';
+export type { Policy, PolicyName, PolicyInput, PolicyScope } from './policy';
+export type { SecurityEvent, SecurityEventType, SecurityEventListener, Offer, Choice } from './security-events';
 export type { KemSuiteName, SigSuiteName, AeadSuiteName, Backend } from './suites';
 export {
   PqwireError,
@@ -34,5 +49,7 @@ export {
   RandomnessError,
   OutputTooLongError,
   InternalError,
+  WireFormatError,
+  DowngradeError,
 } from './errors';
-export type { ErrorCode } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, WireErrorLocation } from './errors';

@@ -7,5 +7,5 @@
 import * as binding from '../../native/index.js';
 
 export default binding;
-export type { KemKeys, KemEncapsulation, KemLengths, SigKeys, SigLengths, SigVerification } from '../../native/index.js';
+export type { WireField, WireFailure, WireMessage as NativeWireMessage, NativeAgreement, KemKeys, KemEncapsulation, KemLengths, SigKeys, SigLengths, SigVerification } from '../../native/index.js';
 export { KemKeyPair as NativeKemKeyPair, SigKeyPair as NativeSigKeyPair } from '../../native/index.js';

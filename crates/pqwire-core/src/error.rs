@@ -7,6 +7,9 @@
 
 use core::fmt;
 
+use crate::negotiation::DowngradeCode;
+use crate::wire::WireError;
+
 /// The cause group of an [`Error`], as recorded in DESIGN.md ("Errors and bad input").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -72,6 +75,22 @@ pub enum Error {
         /// The length that was asked for.
         requested: usize,
     },
+    /// A wire message broke a rule of the format (the code says which).
+    Wire(WireError),
+    /// Negotiation refused to go on: no common suite, a policy forbade the only
+    /// choice, a version rollback or a transcript mismatch.
+    Downgrade {
+        /// Which refusal.
+        code: DowngradeCode,
+        /// What was refused, in words (suite names, versions; never key material).
+        detail: String,
+    },
+}
+
+impl From<WireError> for Error {
+    fn from(e: WireError) -> Self {
+        Error::Wire(e)
+    }
 }
 
 impl Error {
@@ -92,6 +111,8 @@ impl Error {
             Error::Unsupported { .. } => "UNSUPPORTED",
             Error::RandomnessUnavailable => "RANDOMNESS_UNAVAILABLE",
             Error::OutputTooLong { .. } => "OUTPUT_TOO_LONG",
+            Error::Wire(e) => e.code.as_str(),
+            Error::Downgrade { code, .. } => code.as_str(),
         }
     }
 
@@ -101,7 +122,9 @@ impl Error {
             Error::BadLength { .. }
             | Error::InvalidArgument { .. }
             | Error::UnknownSuite { .. }
-            | Error::OutputTooLong { .. } => ErrorKind::MalformedInput,
+            | Error::OutputTooLong { .. }
+            | Error::Wire(_) => ErrorKind::MalformedInput,
+            Error::Downgrade { .. } => ErrorKind::Policy,
             Error::InvalidKey { .. } | Error::NonContributory => ErrorKind::KeyManagement,
             Error::AuthenticationFailed => ErrorKind::Authentication,
             Error::Unsupported { .. } | Error::RandomnessUnavailable => ErrorKind::Backend,
@@ -142,6 +165,8 @@ impl fmt::Display for Error {
             Error::OutputTooLong { max, requested } => {
                 write!(f, "requested {requested} bytes, at most {max} allowed")
             }
+            Error::Wire(e) => e.fmt(f),
+            Error::Downgrade { detail, .. } => f.write_str(detail),
         }
     }
 }

@@ -26,10 +26,12 @@ mod error;
 pub mod hash;
 pub mod kdf;
 pub mod kem;
+pub mod negotiation;
 pub mod rng;
 mod secret;
 pub mod sig;
 pub mod suite;
+pub mod wire;
 pub mod x25519;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,231 @@
+//! Suite negotiation that cannot be downgraded silently (DESIGN.md, "Negotiation and
+//! downgrade"). Both parties publish [`Capabilities`]; the initiator's order decides,
+//! the policy filters, and the transcript hash over both encodings is what later
+//! protocol steps sign and mix into their keys.
+//!
+//! ```
+//! use pqwire_core::negotiation::{negotiate, Policy, PolicyMode, Role};
+//! use pqwire_core::wire::Capabilities;
+//! use pqwire_core::KemSuite;
+//! let ours = Capabilities::default().encode()?;
+//! let theirs = Capabilities::default().encode()?;
+//! let a = negotiate(&ours, &theirs, Role::Initiator, &Policy::new(PolicyMode::PqRequired))?;
+//! let b = negotiate(&theirs, &ours, Role::Responder, &Policy::new(PolicyMode::PqRequired))?;
+//! assert_eq!(a.kem, KemSuite::XWing);
+//! assert_eq!(a.transcript_hash, b.transcript_hash);
+//! # Ok::<(), pqwire_core::Error>(())
+//! ```
+
+mod policy;
+mod transcript;
+
+pub use policy::{Policy, PolicyMode};
+pub use transcript::{verify_transcript, TRANSCRIPT_LABEL};
+
+use crate::wire::limits::SUPPORTED_VERSIONS;
+use crate::wire::Capabilities;
+use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};
+
+/// Why negotiation refused to go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DowngradeCode {
+    /// The two parties share no suite of some role.
+    NoCommonSuite,
+    /// The two parties share no wire version.
+    NoCommonVersion,
+    /// Only classical-only suites are common and the policy is `pq-required`.
+    PqRequired,
+    /// The agreed version would be below the policy's minimum or the peer offers only
+    /// older versions.
+    VersionRollback,
+    /// The peer's transcript hash differs from ours.
+    TranscriptMismatch,
+}
+
+impl DowngradeCode {
+    /// The stable string code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DowngradeCode::NoCommonSuite => "NO_COMMON_SUITE",
+            DowngradeCode::NoCommonVersion => "NO_COMMON_VERSION",
+            DowngradeCode::PqRequired => "PQ_REQUIRED",
+            DowngradeCode::VersionRollback => "VERSION_ROLLBACK",
+            DowngradeCode::TranscriptMismatch => "TRANSCRIPT_MISMATCH",
+        }
+    }
+}
+
+/// Which side of the exchange we are: the initiator's preference order decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// We start the handshake; our order decides.
+    Initiator,
+    /// The peer started it; its order decides and we check our policy.
+    Responder,
+}
+
+/// The outcome of a negotiation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    /// The wire version.
+    pub version: u8,
+    /// The key-exchange suite.
+    pub kem: KemSuite,
+    /// The signature suite.
+    pub sig: SigSuite,
+    /// The AEAD suite.
+    pub aead: AeadSuite,
+    /// Feature bits both sides offer.
+    pub features: u32,
+    /// SHA3-256 over both capability encodings and this choice (see [`verify_transcript`]).
+    pub transcript_hash: [u8; 32],
+}
+
+impl Agreement {
+    /// Whether the key exchange or the signature suite is classical-only: something a
+    /// security log should record.
+    pub fn is_classical(&self) -> bool {
+        !self.kem.is_post_quantum() || !self.sig.is_post_quantum()
+    }
+}
+
+/// Negotiates version and suites from two capability encodings. `local` is ours and
+/// `remote` the peer's, both as encoded on the wire (the transcript hashes these exact
+/// bytes). Refusals are [`Error::Downgrade`]; malformed capabilities are [`Error::Wire`].
+pub fn negotiate(local: &[u8], remote: &[u8], role: Role, policy: &Policy) -> Result<Agreement> {
+    let ours = Capabilities::decode(local)?;
+    let theirs = Capabilities::decode(remote)?;
+    if ours
+        .versions
+        .iter()
+        .any(|v| !SUPPORTED_VERSIONS.contains(v))
+    {
+        return Err(Error::Unsupported {
+            what: "local capabilities list a wire version this library does not implement",
+        });
+    }
+    let (initiator, responder) = match role {
+        Role::Initiator => (&ours, &theirs),
+        Role::Responder => (&theirs, &ours),
+    };
+    let version = choose_version(&ours.versions, &theirs.versions, policy)?;
+    let kem = choose(
+        &initiator.kex_suites,
+        &responder.kex_suites,
+        policy.mode,
+        "key exchange",
+        |c| {
+            KemSuite::from_code(c)
+                .ok()
+                .map(|s| (s, s.is_post_quantum()))
+        },
+        KemSuite::name,
+    )?;
+    let sig = choose(
+        &initiator.sig_suites,
+        &responder.sig_suites,
+        policy.mode,
+        "signature",
+        |c| {
+            SigSuite::from_code(c)
+                .ok()
+                .map(|s| (s, s.is_post_quantum()))
+        },
+        SigSuite::name,
+    )?;
+    // Both AEADs are 256-bit symmetric ciphers: no classical/post-quantum distinction.
+    let aead = choose(
+        &initiator.aead_suites,
+        &responder.aead_suites,
+        PolicyMode::ClassicalAllowed,
+        "AEAD",
+        |c| AeadSuite::from_code(c).ok().map(|s| (s, true)),
+        AeadSuite::name,
+    )?;
+    let mut agreement = Agreement {
+        version,
+        kem,
+        sig,
+        aead,
+        features: ours.features & theirs.features,
+        transcript_hash: [0; 32],
+    };
+    let (init_bytes, resp_bytes) = match role {
+        Role::Initiator => (local, remote),
+        Role::Responder => (remote, local),
+    };
+    agreement.transcript_hash = transcript::transcript_hash(init_bytes, resp_bytes, &agreement);
+    Ok(agreement)
+}
+
+/// The highest version both offer, refused when below the policy's minimum.
+fn choose_version(ours: &[u8], theirs: &[u8], policy: &Policy) -> Result<u8> {
+    let common = ours.iter().copied().filter(|v| theirs.contains(v)).max();
+    let refuse = |code, detail: String| Err(Error::Downgrade { code, detail });
+    match common {
+        Some(v) if v >= policy.min_version => Ok(v),
+        Some(v) => refuse(
+            DowngradeCode::VersionRollback,
+            format!(
+                "agreed wire version {v} is below the policy minimum {}",
+                policy.min_version
+            ),
+        ),
+        None => {
+            let our_min = ours.iter().copied().min().unwrap_or(0);
+            if theirs.iter().all(|v| *v < our_min) {
+                refuse(
+                    DowngradeCode::VersionRollback,
+                    format!("peer offers only wire versions {theirs:?}, older than ours {ours:?}"),
+                )
+            } else {
+                refuse(
+                    DowngradeCode::NoCommonVersion,
+                    format!("no common wire version: ours {ours:?}, peer's {theirs:?}"),
+                )
+            }
+        }
+    }
+}
+
+/// The first suite in the initiator's order that the responder also offers and the
+/// policy allows. `known` maps a code to the suite and whether it is post-quantum.
+fn choose<S: Copy>(
+    initiator: &[u16],
+    responder: &[u16],
+    mode: PolicyMode,
+    role: &str,
+    known: impl Fn(u16) -> Option<(S, bool)>,
+    name: impl Fn(S) -> &'static str,
+) -> Result<S> {
+    let common: Vec<(S, bool)> = initiator
+        .iter()
+        .filter(|c| responder.contains(c))
+        .filter_map(|c| known(*c))
+        .collect();
+    let first_pq = common.iter().find(|(_, pq)| *pq).map(|(s, _)| *s);
+    let first = common.first().map(|(s, _)| *s);
+    let chosen = match mode {
+        PolicyMode::PqRequired => first_pq,
+        PolicyMode::PqPreferred => first_pq.or(first),
+        PolicyMode::ClassicalAllowed => first,
+    };
+    match (chosen, first) {
+        (Some(s), _) => Ok(s),
+        (None, None) => Err(Error::Downgrade {
+            code: DowngradeCode::NoCommonSuite,
+            detail: format!("no common {role} suite"),
+        }),
+        (None, Some(_)) => Err(Error::Downgrade {
+            code: DowngradeCode::PqRequired,
+            detail: format!(
+                "policy pq-required refuses the classical-only {role} suites in common: {}",
+                common
+                    .iter()
+                    .map(|(s, _)| name(*s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}

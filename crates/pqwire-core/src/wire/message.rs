@@ -1,0 +1,224 @@
+//! The generic message: a type, its fields in tag order and any extensions. Every
+//! message type is described by a [`MessageSpec`] in the registry below.
+
+use super::error::{WireError, WireErrorCode};
+use super::schema::{FieldSpec, Value};
+use super::{capabilities, envelope, key_package};
+
+/// Message types of wire version 1. Later protocol layers add theirs here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageType {
+    /// A party's wire versions, suites and features ([`super::Capabilities`]).
+    Capabilities,
+    /// A public key with suite, key id and validity ([`super::KeyPackage`]).
+    KeyPackage,
+    /// A generic container for a payload ([`super::Envelope`]).
+    Envelope,
+}
+
+impl MessageType {
+    /// Every message type.
+    pub const ALL: &'static [MessageType] = &[
+        MessageType::Capabilities,
+        MessageType::KeyPackage,
+        MessageType::Envelope,
+    ];
+
+    /// The type byte on the wire.
+    pub fn code(self) -> u8 {
+        match self {
+            MessageType::Capabilities => 0x01,
+            MessageType::KeyPackage => 0x02,
+            MessageType::Envelope => 0x03,
+        }
+    }
+
+    /// The name used in the API (`"capabilities"`, `"key-package"`, `"envelope"`).
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Looks a type up by its byte.
+    pub fn from_code(code: u8) -> Option<Self> {
+        MessageType::ALL.iter().copied().find(|t| t.code() == code)
+    }
+
+    /// Looks a type up by its API name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        MessageType::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
+    /// The field table and cross-field rules of this type.
+    pub fn spec(self) -> &'static MessageSpec {
+        match self {
+            MessageType::Capabilities => &capabilities::SPEC,
+            MessageType::KeyPackage => &key_package::SPEC,
+            MessageType::Envelope => &envelope::SPEC,
+        }
+    }
+}
+
+/// The description of one message type.
+#[derive(Debug)]
+pub struct MessageSpec {
+    /// The API name.
+    pub name: &'static str,
+    /// Fields in ascending tag order.
+    pub fields: &'static [FieldSpec],
+    /// Rules that involve more than one field (run after every field passed its own).
+    pub validate: fn(&Message) -> Result<(), WireError>,
+}
+
+impl MessageSpec {
+    /// The field with `tag`, if this type defines it.
+    pub fn field(&self, tag: u16) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.tag == tag)
+    }
+
+    /// The field named `name`, if this type defines it.
+    pub fn field_named(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// A decoded field: its tag, value and where it started in the encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The tag.
+    pub tag: u16,
+    /// The value.
+    pub value: Value,
+    /// Offset of the field header in the encoded message (filled in by the codec).
+    pub offset: usize,
+}
+
+/// A field in the extension range, kept as opaque bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extension {
+    /// The tag (at least [`super::limits::FIRST_EXTENSION_TAG`]).
+    pub tag: u16,
+    /// The value.
+    pub value: Vec<u8>,
+}
+
+/// A message of any type: what the codec decodes to and encodes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The type.
+    pub ty: MessageType,
+    /// Fields in ascending tag order.
+    pub fields: Vec<Field>,
+    /// Extension fields in ascending tag order (they follow all defined fields).
+    pub extensions: Vec<Extension>,
+}
+
+impl Message {
+    /// An empty message of type `ty`, to be filled with [`Message::set`].
+    pub fn new(ty: MessageType) -> Self {
+        Message {
+            ty,
+            fields: Vec::new(),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// Sets the field `tag`, keeping the fields in tag order.
+    pub fn set(&mut self, tag: u16, value: Value) -> &mut Self {
+        match self.fields.binary_search_by_key(&tag, |f| f.tag) {
+            Ok(i) => self.fields[i].value = value,
+            Err(i) => self.fields.insert(
+                i,
+                Field {
+                    tag,
+                    value,
+                    offset: 0,
+                },
+            ),
+        }
+        self
+    }
+
+    /// The field `tag`, if present.
+    pub fn get(&self, tag: u16) -> Option<&Field> {
+        self.fields.iter().find(|f| f.tag == tag)
+    }
+
+    /// A missing-field error for `tag` of this message's type.
+    pub(crate) fn missing(&self, tag: u16) -> WireError {
+        let name = self.ty.spec().field(tag).map(|f| f.name);
+        WireError::in_field(
+            WireErrorCode::MissingField,
+            self.fields.last().map_or(0, |f| f.offset),
+            tag,
+            name,
+            "required field is missing",
+        )
+    }
+
+    /// The unsigned integer in field `tag`.
+    pub fn uint(&self, tag: u16) -> Result<u64, WireError> {
+        match self.get(tag).map(|f| &f.value) {
+            Some(Value::Uint(v)) => Ok(*v),
+            _ => Err(self.missing(tag)),
+        }
+    }
+
+    /// The unsigned integer in field `tag`, or `None` when absent.
+    pub fn opt_uint(&self, tag: u16) -> Option<u64> {
+        self.uint(tag).ok()
+    }
+
+    /// The bytes in field `tag`.
+    pub fn bytes(&self, tag: u16) -> Result<&[u8], WireError> {
+        match self.get(tag).map(|f| &f.value) {
+            Some(Value::Bytes(b)) => Ok(b),
+            _ => Err(self.missing(tag)),
+        }
+    }
+
+    /// The bytes in field `tag`, or `None` when absent.
+    pub fn opt_bytes(&self, tag: u16) -> Option<&[u8]> {
+        self.bytes(tag).ok()
+    }
+
+    /// The 16-byte key id in field `tag`, or `None` when absent.
+    pub fn opt_key_id(&self, tag: u16) -> Option<[u8; 16]> {
+        self.opt_bytes(tag).and_then(|b| b.try_into().ok())
+    }
+
+    /// The suite code in field `tag`, or `None` when absent.
+    pub fn opt_suite(&self, tag: u16) -> Option<u16> {
+        match self.get(tag).map(|f| &f.value) {
+            Some(Value::Suite(c)) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// The suite codes in list field `tag`.
+    pub fn suites(&self, tag: u16) -> Result<&[u16], WireError> {
+        match self.get(tag).map(|f| &f.value) {
+            Some(Value::Suites(c)) => Ok(c),
+            _ => Err(self.missing(tag)),
+        }
+    }
+
+    /// The versions in list field `tag`.
+    pub fn versions(&self, tag: u16) -> Result<&[u8], WireError> {
+        match self.get(tag).map(|f| &f.value) {
+            Some(Value::Versions(v)) => Ok(v),
+            _ => Err(self.missing(tag)),
+        }
+    }
+
+    /// An error in field `tag` of this message (for cross-field rules).
+    pub(crate) fn field_error(
+        &self,
+        code: WireErrorCode,
+        tag: u16,
+        detail: impl Into<String>,
+    ) -> WireError {
+        let offset = self.get(tag).map_or(0, |f| f.offset);
+        let name = self.ty.spec().field(tag).map(|f| f.name);
+        WireError::in_field(code, offset, tag, name, detail)
+    }
+}

@@ -1,0 +1,52 @@
+//! The wire format: `magic(2) | version(1) | type(1) | fields`, each field
+//! `tag u16 | length u32 | value`, big-endian (see `docs/wire-format.md`).
+//!
+//! Decoding is strict and fails closed with a [`WireError`] that names the rule
+//! ([`WireErrorCode`]), the offset and the tag. Encoding is canonical: for every
+//! accepted `b`, `encode(decode(b)) == b`. Every limit lives in [`limits`].
+//!
+//! Message types are data ([`MessageSpec`]): a field table plus cross-field rules, all
+//! enforced by the one codec in `codec.rs`. The typed views ([`Capabilities`],
+//! [`KeyPackage`], [`Envelope`]) convert to and from the generic [`Message`].
+//!
+//! ```
+//! use pqwire_core::wire::{self, Envelope, WireErrorCode};
+//! let env = Envelope { content_type: 0x8001, payload: b"hello".to_vec(), ..Default::default() };
+//! let bytes = env.encode()?;
+//! assert_eq!(Envelope::decode(&bytes)?, env);
+//! let err = Envelope::decode(&bytes[..bytes.len() - 1]).unwrap_err();
+//! assert_eq!(err.code, WireErrorCode::Truncated);
+//! # Ok::<(), wire::WireError>(())
+//! ```
+
+mod capabilities;
+mod codec;
+mod envelope;
+mod error;
+mod inspect;
+mod key_package;
+pub mod limits;
+mod message;
+mod schema;
+
+pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
+pub use codec::{decode, decode_as, encode};
+pub use envelope::Envelope;
+pub use error::{WireError, WireErrorCode};
+pub use inspect::inspect;
+pub use key_package::{KeyPackage, PackageSuite};
+pub use message::{Extension, Field, Message, MessageSpec, MessageType};
+pub use schema::{FieldKind, FieldSpec, SuiteRole, Value};
+
+/// Tags of each message type, for code that builds [`Message`]s by hand.
+pub mod tags {
+    pub use super::capabilities::{
+        TAG_AEAD_SUITES, TAG_FEATURES, TAG_KEX_SUITES, TAG_SIG_SUITES, TAG_VERSIONS,
+    };
+    pub use super::envelope::{
+        TAG_CONTENT_TYPE, TAG_PAYLOAD, TAG_RECIPIENT_KEY_ID, TAG_SENDER_KEY_ID, TAG_SENT_AT,
+    };
+    pub use super::key_package::{
+        TAG_CREATED, TAG_EXPIRES, TAG_KEM_SUITE, TAG_KEY_ID, TAG_PUBLIC_KEY, TAG_SIG_SUITE,
+    };
+}

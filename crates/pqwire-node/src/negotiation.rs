@@ -1,0 +1,66 @@
+//! Negotiation bindings: core decides, the TypeScript facade adds policy stores and
+//! security events.
+
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi_derive::napi;
+use pqwire_core::negotiation::{self, Policy, PolicyMode, Role};
+use pqwire_core::Error;
+
+use crate::errors::{js, to_js};
+use crate::wire::feature_entries;
+
+/// The agreed version and suites, and the transcript hash.
+#[napi(object)]
+pub struct NativeAgreement {
+    pub version: u32,
+    pub kex_suite: String,
+    pub sig_suite: String,
+    pub aead_suite: String,
+    pub features: Vec<Either<String, u32>>,
+    pub classical: bool,
+    pub transcript_hash: Uint8Array,
+}
+
+/// Negotiates from two capability encodings; throws `"CODE: detail"` on refusal.
+#[napi(catch_unwind)]
+pub fn negotiate(
+    local: &[u8],
+    remote: &[u8],
+    role: String,
+    mode: String,
+    min_version: u32,
+) -> napi::Result<NativeAgreement> {
+    let role = match role.as_str() {
+        "initiator" => Role::Initiator,
+        "responder" => Role::Responder,
+        _ => {
+            return Err(to_js(Error::InvalidArgument {
+                what: "role must be initiator or responder",
+            }))
+        }
+    };
+    let policy = Policy {
+        mode: js(PolicyMode::from_name(&mode))?,
+        min_version: u8::try_from(min_version).map_err(|_| {
+            to_js(Error::InvalidArgument {
+                what: "minVersion must be an integer from 0 to 255",
+            })
+        })?,
+    };
+    let a = js(negotiation::negotiate(local, remote, role, &policy))?;
+    Ok(NativeAgreement {
+        version: a.version.into(),
+        kex_suite: a.kem.name().to_string(),
+        sig_suite: a.sig.name().to_string(),
+        aead_suite: a.aead.name().to_string(),
+        features: feature_entries(a.features),
+        classical: a.is_classical(),
+        transcript_hash: Uint8Array::new(a.transcript_hash.to_vec()),
+    })
+}
+
+/// Compares two transcript hashes in constant time; throws `TRANSCRIPT_MISMATCH`.
+#[napi(catch_unwind)]
+pub fn verify_transcript(local: &[u8], peer: &[u8]) -> napi::Result<()> {
+    js(negotiation::verify_transcript(local, peer))
+}

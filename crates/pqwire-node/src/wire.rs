@@ -1,0 +1,289 @@
+//! Wire-format bindings: the generic message as a list of named fields, converted by
+//! field kind only (the field tables live in core). Decoding and encoding return
+//! failures as data (`error`), so JavaScript gets the offset and tag of the broken rule.
+
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi_derive::napi;
+use pqwire_core::wire::{
+    self, feature_bit, feature_name, Extension, FieldKind, Message, MessageType, Value, WireError,
+};
+use pqwire_core::Error;
+
+use crate::errors::{js, to_js};
+
+/// A list entry: a name (suite or feature) or a number (unknown code, version, bit).
+pub type Entry = Either<String, u32>;
+
+/// One field as JavaScript sees it: exactly one of the value members is set.
+#[napi(object)]
+pub struct WireField {
+    pub name: String,
+    pub tag: u32,
+    pub offset: u32,
+    pub number: Option<f64>,
+    pub bytes: Option<Uint8Array>,
+    pub text: Option<String>,
+    pub list: Option<Vec<Either<String, u32>>>,
+}
+
+/// An extension field (tag 0xF000 and up), kept as opaque bytes.
+#[napi(object)]
+pub struct WireExtension {
+    pub tag: u32,
+    pub value: Uint8Array,
+}
+
+/// A decoded message.
+#[napi(object)]
+pub struct WireMessage {
+    #[napi(js_name = "type")]
+    pub message_type: String,
+    pub version: u32,
+    pub fields: Vec<WireField>,
+    pub extensions: Vec<WireExtension>,
+}
+
+/// A wire rule that fired.
+#[napi(object)]
+pub struct WireFailure {
+    pub code: String,
+    pub message: String,
+    pub offset: u32,
+    pub tag: Option<u32>,
+    pub field: Option<String>,
+}
+
+/// `message` on success, `error` when a rule fired.
+#[napi(object)]
+pub struct WireDecoded {
+    pub message: Option<WireMessage>,
+    pub error: Option<WireFailure>,
+}
+
+/// `bytes` on success, `error` when a rule fired.
+#[napi(object)]
+pub struct WireEncoded {
+    pub bytes: Option<Uint8Array>,
+    pub error: Option<WireFailure>,
+}
+
+fn failure(e: WireError) -> WireFailure {
+    WireFailure {
+        code: e.code.as_str().to_string(),
+        message: e.to_string(),
+        offset: e.offset as u32,
+        tag: e.tag.map(u32::from),
+        field: e.field.map(str::to_string),
+    }
+}
+
+/// Decodes any pqwire message.
+#[napi(catch_unwind)]
+pub fn wire_decode(bytes: &[u8]) -> napi::Result<WireDecoded> {
+    Ok(match wire::decode(bytes) {
+        Ok(msg) => WireDecoded {
+            message: Some(to_js_message(&msg)),
+            error: None,
+        },
+        Err(e) => WireDecoded {
+            message: None,
+            error: Some(failure(e)),
+        },
+    })
+}
+
+/// Encodes a message of `message_type` from named fields.
+#[napi(catch_unwind)]
+pub fn wire_encode(
+    message_type: String,
+    fields: Vec<WireField>,
+    extensions: Vec<WireExtension>,
+) -> napi::Result<WireEncoded> {
+    let msg = from_js_message(&message_type, fields, extensions)?;
+    Ok(match wire::encode(&msg) {
+        Ok(bytes) => WireEncoded {
+            bytes: Some(Uint8Array::new(bytes)),
+            error: None,
+        },
+        Err(e) => WireEncoded {
+            bytes: None,
+            error: Some(failure(e)),
+        },
+    })
+}
+
+/// Renders any bytes for humans.
+#[napi(catch_unwind)]
+pub fn wire_inspect(bytes: &[u8]) -> napi::Result<String> {
+    Ok(wire::inspect(bytes))
+}
+
+fn to_js_message(msg: &Message) -> WireMessage {
+    let spec = msg.ty.spec();
+    let fields = msg
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let fs = spec.field(f.tag)?;
+            let mut out = WireField {
+                name: fs.name.to_string(),
+                tag: f.tag.into(),
+                offset: f.offset as u32,
+                number: None,
+                bytes: None,
+                text: None,
+                list: None,
+            };
+            match (&f.value, fs.kind) {
+                (Value::Uint(bits), FieldKind::Features) => {
+                    out.list = Some(feature_entries(*bits as u32))
+                }
+                (Value::Uint(v), _) => out.number = Some(*v as f64),
+                (Value::Bytes(b), _) => out.bytes = Some(Uint8Array::new(b.clone())),
+                (Value::Suite(c), FieldKind::Suite(role)) => {
+                    out.text = role.name_of(*c).map(str::to_string)
+                }
+                (Value::Suites(cs), FieldKind::SuiteList(role)) => {
+                    out.list = Some(
+                        cs.iter()
+                            .map(|c| match role.name_of(*c) {
+                                Some(n) => Either::A(n.to_string()),
+                                None => Either::B((*c).into()),
+                            })
+                            .collect(),
+                    )
+                }
+                (Value::Versions(v), _) => {
+                    out.list = Some(v.iter().map(|v| Either::B((*v).into())).collect())
+                }
+                _ => {}
+            }
+            Some(out)
+        })
+        .collect();
+    WireMessage {
+        message_type: msg.ty.name().to_string(),
+        version: wire::limits::VERSION.into(),
+        fields,
+        extensions: msg
+            .extensions
+            .iter()
+            .map(|e| WireExtension {
+                tag: e.tag.into(),
+                value: Uint8Array::new(e.value.clone()),
+            })
+            .collect(),
+    }
+}
+
+/// Feature bits as names, or bit numbers for bits wire version 1 does not define.
+pub(crate) fn feature_entries(bits: u32) -> Vec<Entry> {
+    (0..32u32)
+        .filter(|b| bits & (1 << b) != 0)
+        .map(|b| match feature_name(b) {
+            Some(n) => Either::A(n.to_string()),
+            None => Either::B(b),
+        })
+        .collect()
+}
+
+fn invalid(what: &'static str) -> napi::Error {
+    to_js(Error::InvalidArgument { what })
+}
+
+fn from_js_message(
+    message_type: &str,
+    fields: Vec<WireField>,
+    extensions: Vec<WireExtension>,
+) -> napi::Result<Message> {
+    let ty = MessageType::from_name(message_type)
+        .ok_or_else(|| invalid("type must be capabilities, key-package or envelope"))?;
+    let spec = ty.spec();
+    let mut msg = Message::new(ty);
+    for f in fields {
+        let Some(fs) = spec.field_named(&f.name) else {
+            let name: String = f.name.chars().take(64).collect();
+            return Err(napi::Error::new(
+                napi::Status::GenericFailure,
+                format!(
+                    "INVALID_ARGUMENT: {} messages have no field {name:?}",
+                    spec.name
+                ),
+            ));
+        };
+        let value = match fs.kind {
+            FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::Time => {
+                Value::Uint(whole_number(f.number)?)
+            }
+            FieldKind::KeyId | FieldKind::Bytes { .. } => Value::Bytes(
+                f.bytes
+                    .ok_or_else(|| invalid("a bytes field needs a Uint8Array"))?
+                    .to_vec(),
+            ),
+            FieldKind::Suite(role) => match (f.text, f.number) {
+                (Some(name), _) => Value::Suite(js(role.code_of(&name))?),
+                (None, Some(_)) => Value::Suite(code16(whole_number(f.number)?)?),
+                _ => return Err(invalid("a suite field needs a suite name")),
+            },
+            FieldKind::SuiteList(role) => Value::Suites(
+                list(f.list)?
+                    .into_iter()
+                    .map(|e| match e {
+                        Either::A(name) => js(role.code_of(&name)),
+                        Either::B(code) => code16(code.into()),
+                    })
+                    .collect::<napi::Result<_>>()?,
+            ),
+            FieldKind::VersionList => Value::Versions(
+                list(f.list)?
+                    .into_iter()
+                    .map(|e| match e {
+                        Either::B(v) if v <= 0xFF => Ok(v as u8),
+                        _ => Err(invalid("versions must be integers from 0 to 255")),
+                    })
+                    .collect::<napi::Result<_>>()?,
+            ),
+            FieldKind::Features => Value::Uint(
+                list(f.list)?
+                    .into_iter()
+                    .map(|e| match e {
+                        Either::A(name) => {
+                            feature_bit(&name).ok_or_else(|| invalid("unknown feature name"))
+                        }
+                        Either::B(bit) if bit < 32 => Ok(bit),
+                        Either::B(_) => Err(invalid("feature bits run from 0 to 31")),
+                    })
+                    .try_fold(0u64, |acc, bit| bit.map(|b| acc | (1 << b)))?,
+            ),
+        };
+        if msg.get(fs.tag).is_some() {
+            return Err(invalid("a field is given twice"));
+        }
+        msg.set(fs.tag, value);
+    }
+    msg.extensions = extensions
+        .into_iter()
+        .map(|e| {
+            Ok(Extension {
+                tag: code16(e.tag.into())?,
+                value: e.value.to_vec(),
+            })
+        })
+        .collect::<napi::Result<_>>()?;
+    Ok(msg)
+}
+
+fn list(l: Option<Vec<Entry>>) -> napi::Result<Vec<Entry>> {
+    l.ok_or_else(|| invalid("a list field needs an array"))
+}
+
+fn whole_number(n: Option<f64>) -> napi::Result<u64> {
+    match n {
+        Some(v) if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) => Ok(v as u64),
+        _ => Err(invalid("a number field needs a non-negative safe integer")),
+    }
+}
+
+fn code16(v: u64) -> napi::Result<u16> {
+    u16::try_from(v).map_err(|_| invalid("codes and tags are integers from 0 to 65535"))
+}

@@ -1,0 +1,295 @@
+/**
+ * Suite negotiation that never falls back silently. Each side publishes capabilities;
+ * the initiator's order decides, the policy filters, and the result carries a
+ * transcript hash over both capability encodings that the handshake and the channel
+ * bind into their keys and signatures. Refusals throw {@link DowngradeError}; every
+ * refusal and every accepted classical-only choice is reported as a security event.
+ *
+ * @example
+ * ```ts
+ * import { capabilities, negotiate, wire } from 'pqwire';
+ * const mine = capabilities({ kexSuites: ['X25519+ML-KEM-768', 'ML-KEM-1024'] });
+ * const theirs = wire.encode(capabilities());                 // what the peer sent
+ * const agreed = negotiate(mine, theirs, {
+ *   policy: 'pq-required',
+ *   peer: 'alice@example.org',
+ *   onSecurityEvent: (e) => console.warn(e.type, e.code, e.message),
+ * });
+ * agreed.kexSuite;        // 'X25519+ML-KEM-768'
+ * agreed.transcriptHash;  // 32 bytes to bind into the handshake
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import native from './native';
+import type { NativeAgreement } from './native';
+import { fromNative, PqwireError } from './errors';
+import { bytes as requireBytes, describe } from './bytes';
+import { makeError } from './errors';
+import { decode, encode } from './wire';
+import type { CapabilitiesMessage, FeatureName } from './wire';
+import { normalizePolicy, PolicyStore } from './policy';
+import type { Policy, PolicyInput } from './policy';
+import { deliver } from './security-events';
+import type { Choice, Offer, SecurityEvent, SecurityEventListener } from './security-events';
+import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
+
+/** Capabilities as given by the application: any list left out gets pqwire's default. */
+export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type'>> & { type?: 'capabilities' };
+
+/** Every feature flag of wire version 1. */
+export const FEATURES: readonly FeatureName[] = ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'];
+
+/**
+ * A capabilities message: what pqwire offers (every suite, post-quantum first, wire
+ * version 1, every feature), with the lists in `overrides` replacing the defaults.
+ * Legacy suite names such as `X25519+Kyber768` are accepted and become standard names
+ * when encoded.
+ */
+export function capabilities(overrides: CapabilitiesInput = {}): CapabilitiesMessage {
+  if (typeof overrides !== 'object' || overrides === null) {
+    throw makeError('INVALID_TYPE', `capabilities must be an object, got ${describe(overrides)}`);
+  }
+  return {
+    type: 'capabilities',
+    versions: [1],
+    kexSuites: native.kemSuiteNames() as KemSuiteName[],
+    sigSuites: native.sigSuiteNames() as SigSuiteName[],
+    aeadSuites: native.aeadSuiteNames() as AeadSuiteName[],
+    features: [...FEATURES],
+    extensions: [],
+    ...overrides,
+  } as CapabilitiesMessage;
+}
+
+/** The options of a negotiation. */
+export interface NegotiateOptions {
+  /** The policy; when omitted it comes from `policies` (or is `pq-required`). */
+  policy?: PolicyInput;
+  /** Where to look the policy up by `tenant` and `peer`. */
+  policies?: PolicyStore;
+  /** Our side: the initiator's order decides. Default `initiator`. */
+  role?: 'initiator' | 'responder';
+  /** Who the peer is (for the policy lookup and the events). */
+  peer?: string;
+  /** Which tenant this is for (for the policy lookup and the events). */
+  tenant?: string;
+  /** Called with every security event of this negotiation. */
+  onSecurityEvent?: SecurityEventListener;
+}
+
+/** The outcome of a negotiation. */
+export interface Negotiated extends Choice {
+  /** Features both sides offer. */
+  features: (FeatureName | number)[];
+  /** Whether the key exchange or the signature suite is classical-only. */
+  classical: boolean;
+  /** SHA3-256 over both capability encodings and the choice: bind it into the handshake. */
+  transcriptHash: Uint8Array;
+  /** The policy that was applied. */
+  policy: Required<Policy>;
+  role: 'initiator' | 'responder';
+  /** Our capabilities, as encoded (hashed into the transcript). */
+  localCapabilities: Uint8Array;
+  /** The peer's capabilities, as received (hashed into the transcript). */
+  remoteCapabilities: Uint8Array;
+}
+
+const DEFAULT_STORE = new PolicyStore('pq-required');
+
+/**
+ * Negotiates version and suites between our capabilities and the peer's. `policy` may
+ * be a policy name, a policy, or the full options.
+ * @throws {DowngradeError} `NO_COMMON_SUITE`, `NO_COMMON_VERSION`, `PQ_REQUIRED`, `VERSION_ROLLBACK`.
+ * @throws {WireFormatError} when the peer's capability bytes break the wire format.
+ */
+export function negotiate(
+  local: CapabilitiesInput | Uint8Array,
+  remote: CapabilitiesInput | Uint8Array,
+  policy?: PolicyInput | NegotiateOptions,
+): Negotiated {
+  const options = toOptions(policy);
+  return run(local, remote, options, [options.onSecurityEvent]);
+}
+
+/**
+ * Checks the transcript hash the peer committed to (in its handshake message or
+ * signature) against ours, in constant time.
+ * @throws {DowngradeError} `TRANSCRIPT_MISMATCH` when they differ: the capability exchange was altered.
+ */
+export function verifyTranscript(
+  negotiated: Negotiated,
+  peerTranscriptHash: Uint8Array,
+  options: Pick<NegotiateOptions, 'peer' | 'tenant' | 'onSecurityEvent'> = {},
+): void {
+  checkTranscript(negotiated, peerTranscriptHash, options, [options.onSecurityEvent]);
+}
+
+/**
+ * Negotiation with a policy store and an event emitter: `on('security', listener)`
+ * receives every refusal and every accepted classical-only choice.
+ *
+ * @example
+ * ```ts
+ * const negotiator = new Negotiator({ policies: new PolicyStore('pq-preferred') });
+ * negotiator.on('security', (e) => alerts.send(e));
+ * const agreed = negotiator.negotiate(capabilities(), peerBytes, { peer: 'bob', tenant: 'acme' });
+ * ```
+ */
+export class Negotiator extends EventEmitter {
+  /** The store this negotiator resolves policies from. */
+  readonly policies: PolicyStore;
+  readonly #onSecurityEvent: SecurityEventListener | undefined;
+
+  constructor(options: { policies?: PolicyStore; onSecurityEvent?: SecurityEventListener } = {}) {
+    super();
+    this.policies = options.policies ?? new PolicyStore('pq-required');
+    this.#onSecurityEvent = options.onSecurityEvent;
+  }
+
+  /** Like {@link negotiate}, with this negotiator's store and listeners. */
+  negotiate(
+    local: CapabilitiesInput | Uint8Array,
+    remote: CapabilitiesInput | Uint8Array,
+    options: NegotiateOptions = {},
+  ): Negotiated {
+    const opts = { policies: this.policies, ...toOptions(options) };
+    return run(local, remote, opts, this.#listeners(opts.onSecurityEvent));
+  }
+
+  /** Like {@link verifyTranscript}, with this negotiator's listeners. */
+  verifyTranscript(
+    negotiated: Negotiated,
+    peerTranscriptHash: Uint8Array,
+    options: Pick<NegotiateOptions, 'peer' | 'tenant' | 'onSecurityEvent'> = {},
+  ): void {
+    checkTranscript(negotiated, peerTranscriptHash, options, this.#listeners(options.onSecurityEvent));
+  }
+
+  #listeners(extra: SecurityEventListener | undefined): (SecurityEventListener | undefined)[] {
+    return [this.#onSecurityEvent, extra, (e) => this.emit('security', e)];
+  }
+
+  override on(event: 'security', listener: SecurityEventListener): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+}
+
+function toOptions(policy: PolicyInput | NegotiateOptions | undefined): NegotiateOptions {
+  if (policy === undefined) return {};
+  if (typeof policy === 'string' || (typeof policy === 'object' && policy !== null && 'mode' in policy)) {
+    return { policy: policy as PolicyInput };
+  }
+  if (typeof policy !== 'object' || policy === null) {
+    throw makeError('INVALID_TYPE', `policy must be a policy name, a policy or options, got ${describe(policy)}`);
+  }
+  const known = ['policy', 'policies', 'role', 'peer', 'tenant', 'onSecurityEvent'];
+  const unknown = Object.keys(policy).find((k) => !known.includes(k));
+  if (unknown !== undefined) throw makeError('INVALID_ARGUMENT', `unknown negotiate option ${JSON.stringify(unknown)}`);
+  return policy as NegotiateOptions;
+}
+
+/** Our capabilities: encoded from an object, or checked when given as bytes. */
+function encodeLocal(local: CapabilitiesInput | Uint8Array): { bytes: Uint8Array; offer: Offer } {
+  const bytes = local instanceof Uint8Array ? local : encode(capabilities(local));
+  return { bytes, offer: offerOf(decode(bytes, 'capabilities')) };
+}
+
+function offerOf(c: CapabilitiesMessage): Offer {
+  return { versions: c.versions, kexSuites: c.kexSuites, sigSuites: c.sigSuites, aeadSuites: c.aeadSuites };
+}
+
+function run(
+  local: CapabilitiesInput | Uint8Array,
+  remote: CapabilitiesInput | Uint8Array,
+  options: NegotiateOptions,
+  listeners: (SecurityEventListener | undefined)[],
+): Negotiated {
+  const role = options.role ?? 'initiator';
+  if (role !== 'initiator' && role !== 'responder') {
+    throw makeError('INVALID_ARGUMENT', `role must be initiator or responder, got ${describe(role)}`);
+  }
+  const scope = { ...(options.tenant === undefined ? {} : { tenant: options.tenant }), ...(options.peer === undefined ? {} : { peer: options.peer }) };
+  const policy =
+    options.policy !== undefined ? normalizePolicy(options.policy) : (options.policies ?? DEFAULT_STORE).resolve(scope);
+  const ours = encodeLocal(local);
+  const base = { ...scope, policy: policy.mode, role } as const;
+  const refuse = (error: PqwireError, remoteOffer: Offer | undefined): never => {
+    const offered = remoteOffer ? { local: ours.offer, remote: remoteOffer } : { local: ours.offer };
+    deliver({ type: 'negotiation-refused', code: error.code, message: error.message, ...base, offered, time: Date.now() }, listeners);
+    throw error;
+  };
+
+  let theirs: { bytes: Uint8Array; offer: Offer };
+  try {
+    const bytes = remote instanceof Uint8Array ? requireBytes('remote', remote) : encode(capabilities(remote));
+    theirs = { bytes, offer: offerOf(decode(bytes, 'capabilities')) };
+  } catch (e) {
+    return refuse(fromNative(e), undefined);
+  }
+  let agreement: NativeAgreement;
+  try {
+    agreement = native.negotiate(ours.bytes, theirs.bytes, role, policy.mode, policy.minVersion);
+  } catch (e) {
+    return refuse(fromNative(e), theirs.offer);
+  }
+  const result: Negotiated = {
+    version: agreement.version,
+    kexSuite: agreement.kexSuite as KemSuiteName,
+    sigSuite: agreement.sigSuite as SigSuiteName,
+    aeadSuite: agreement.aeadSuite as AeadSuiteName,
+    features: agreement.features as (FeatureName | number)[],
+    classical: agreement.classical,
+    transcriptHash: agreement.transcriptHash,
+    policy,
+    role,
+    localCapabilities: ours.bytes,
+    remoteCapabilities: theirs.bytes,
+  };
+  if (result.classical) {
+    const chosen: Choice = { version: result.version, kexSuite: result.kexSuite, sigSuite: result.sigSuite, aeadSuite: result.aeadSuite };
+    deliver(
+      {
+        type: 'classical-accepted',
+        message: `policy ${policy.mode} accepted classical-only suites: key exchange ${chosen.kexSuite}, signature ${chosen.sigSuite}`,
+        ...base,
+        offered: { local: ours.offer, remote: theirs.offer },
+        chosen,
+        time: Date.now(),
+      },
+      listeners,
+    );
+  }
+  return result;
+}
+
+function checkTranscript(
+  negotiated: Negotiated,
+  peerTranscriptHash: Uint8Array,
+  options: Pick<NegotiateOptions, 'peer' | 'tenant'>,
+  listeners: (SecurityEventListener | undefined)[],
+): void {
+  requireBytes('peerTranscriptHash', peerTranscriptHash);
+  try {
+    native.verifyTranscript(negotiated.transcriptHash, peerTranscriptHash);
+  } catch (e) {
+    const error = fromNative(e);
+    const event: SecurityEvent = {
+      type: 'negotiation-refused',
+      code: error.code,
+      message: error.message,
+      ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
+      ...(options.peer === undefined ? {} : { peer: options.peer }),
+      policy: negotiated.policy.mode,
+      role: negotiated.role,
+      offered: {
+        local: offerOf(decode(negotiated.localCapabilities, 'capabilities')),
+        remote: offerOf(decode(negotiated.remoteCapabilities, 'capabilities')),
+      },
+      time: Date.now(),
+    };
+    deliver(event, listeners);
+    throw error;
+  }
+}

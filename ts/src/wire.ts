@@ -1,0 +1,174 @@
+/**
+ * The wire format: typed messages to and from bytes, and a readable rendering of any
+ * bytes for logs. Every rule lives in the native core; a broken rule is a
+ * {@link WireFormatError} whose `code` names it and whose `offset`, `tag` and `field`
+ * say where. See docs/wire-format.md for the byte layout.
+ *
+ * @example
+ * ```ts
+ * import { wire } from 'pqwire';
+ * const bytes = wire.encode({ type: 'envelope', contentType: 0x8001, payload: new Uint8Array([1, 2]) });
+ * const msg = wire.decode(bytes);            // { type: 'envelope', contentType: 32769, payload, extensions: [] }
+ * console.log(wire.inspect(bytes));          // field-by-field rendering
+ * wire.decode(bytes.subarray(0, 9));         // throws WireFormatError, code 'TRUNCATED', offset 4
+ * ```
+ */
+import native from './native';
+import type { WireFailure, WireField } from './native';
+import { bytes as requireBytes, describe } from './bytes';
+import { makeError, call, WireFormatError } from './errors';
+import type { ErrorCode } from './errors';
+import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
+
+/** Feature flags of wire version 1. Unknown bits appear as their bit number. */
+export type FeatureName = 'hybrid-auth' | 'kem-ratchet' | 'channel-simplex' | 'channel-duplex';
+
+/** A field in the extension range (tags 0xF000 to 0xFFFF), carried as opaque bytes. */
+export interface Extension {
+  tag: number;
+  value: Uint8Array;
+}
+
+/** What every message may carry besides its own fields. */
+interface MessageBase {
+  /** Extension fields, in ascending tag order; decoded messages always have the array. */
+  extensions?: Extension[];
+}
+
+/**
+ * A party's offer: wire versions, suites (most preferred first) and features. Suite
+ * codes this library does not know are kept as numbers and never chosen.
+ */
+export interface CapabilitiesMessage extends MessageBase {
+  type: 'capabilities';
+  versions: number[];
+  kexSuites: (KemSuiteName | number)[];
+  sigSuites: (SigSuiteName | number)[];
+  aeadSuites: (AeadSuiteName | number)[];
+  features: (FeatureName | number)[];
+}
+
+/** One public key with its suite (KEM or signature), 16-byte key id and validity (unix seconds). */
+export interface KeyPackageMessage extends MessageBase {
+  type: 'key-package';
+  keyId: Uint8Array;
+  kemSuite?: KemSuiteName;
+  sigSuite?: SigSuiteName;
+  publicKey: Uint8Array;
+  created: number;
+  expires: number;
+}
+
+/** A payload with its content type and optional routing fields. */
+export interface EnvelopeMessage extends MessageBase {
+  type: 'envelope';
+  /** 0x0000 to 0x7FFF are pqwire's, 0x8000 to 0xFFFF the application's. */
+  contentType: number;
+  senderKeyId?: Uint8Array;
+  recipientKeyId?: Uint8Array;
+  /** Unix seconds. */
+  sentAt?: number;
+  payload: Uint8Array;
+}
+
+/** Every message type, discriminated on `type`. */
+export type WireMessage = CapabilitiesMessage | KeyPackageMessage | EnvelopeMessage;
+/** The `type` names. */
+export type WireMessageType = WireMessage['type'];
+
+/** The two bytes every message starts with (`"PW"`). */
+export const MAGIC = new Uint8Array([0x50, 0x57]);
+/** The wire version this library writes and reads. */
+export const VERSION = 1;
+/** The largest message accepted or produced. */
+export const MAX_MESSAGE_LEN = 1 << 20;
+
+function wireError(f: WireFailure): WireFormatError {
+  const where = { offset: f.offset, ...(f.tag === undefined ? {} : { tag: f.tag }), ...(f.field === undefined ? {} : { field: f.field }) };
+  return new WireFormatError(f.code as ErrorCode, f.message, where);
+}
+
+/**
+ * Decodes any pqwire message. With `expected`, a message of another type is refused
+ * with `UNEXPECTED_TYPE`.
+ * @throws {WireFormatError} when a rule of the format fires.
+ */
+export function decode(bytes: Uint8Array): WireMessage;
+export function decode<T extends WireMessageType>(bytes: Uint8Array, expected: T): Extract<WireMessage, { type: T }>;
+export function decode(bytes: Uint8Array, expected?: WireMessageType): WireMessage {
+  requireBytes('bytes', bytes);
+  const result = call(() => native.wireDecode(bytes));
+  if (result.error) throw wireError(result.error);
+  const m = result.message;
+  if (!m) throw makeError('INTERNAL', 'native decoder returned neither message nor error');
+  if (expected !== undefined && m.type !== expected) {
+    throw new WireFormatError('UNEXPECTED_TYPE', `at offset 3: expected a ${expected} message, got ${m.type}`, { offset: 3 });
+  }
+  const out: Record<string, unknown> = { type: m.type };
+  for (const f of m.fields) out[f.name] = f.number ?? f.bytes ?? f.text ?? f.list;
+  out.extensions = m.extensions.map((e) => ({ tag: e.tag, value: e.value }));
+  return out as unknown as WireMessage;
+}
+
+/**
+ * Encodes a message canonically. The encoder checks every rule the decoder checks, so
+ * it never produces bytes another pqwire would refuse.
+ * @throws {WireFormatError} when the message breaks a rule (with the rule's code).
+ * @throws {InvalidArgumentError} for an unknown `type` or field name, or an out-of-range number.
+ */
+export function encode(message: WireMessage): Uint8Array {
+  if (typeof message !== 'object' || message === null) {
+    throw makeError('INVALID_TYPE', `message must be an object, got ${describe(message)}`);
+  }
+  const fields: WireField[] = [];
+  for (const [name, value] of Object.entries(message)) {
+    if (name === 'type' || name === 'extensions' || value === undefined) continue;
+    fields.push(toNativeField(name, value));
+  }
+  const extensions = (message.extensions ?? []).map((e, i) => {
+    if (typeof e !== 'object' || e === null || typeof e.tag !== 'number') {
+      throw makeError('INVALID_TYPE', `extensions[${i}] must be { tag: number, value: Uint8Array }`);
+    }
+    return { tag: e.tag, value: requireBytes(`extensions[${i}].value`, e.value) };
+  });
+  const type: unknown = (message as { type?: unknown }).type;
+  if (typeof type !== 'string') {
+    throw makeError('INVALID_TYPE', `message.type must be a string, got ${describe(type)}`);
+  }
+  const result = call(() => native.wireEncode(type, fields, extensions));
+  if (result.error) throw wireError(result.error);
+  if (!result.bytes) throw makeError('INTERNAL', 'native encoder returned neither bytes nor error');
+  return result.bytes;
+}
+
+/** Converts one property by its JavaScript type; the native side checks it against the field's kind. */
+function toNativeField(name: string, value: unknown): WireField {
+  const field: WireField = { name, tag: 0, offset: 0 };
+  if (typeof value === 'number') field.number = value;
+  else if (value instanceof Uint8Array) field.bytes = value;
+  else if (typeof value === 'string') field.text = value;
+  else if (Array.isArray(value)) {
+    field.list = value.map((entry, i) => {
+      if (typeof entry === 'string') return entry;
+      if (typeof entry === 'number' && Number.isSafeInteger(entry) && entry >= 0 && entry <= 0xffffffff) return entry;
+      throw makeError('INVALID_TYPE', `${name}[${i}] must be a name or a non-negative integer, got ${describe(entry)}`);
+    });
+  } else {
+    throw makeError('INVALID_TYPE', `${name} must be a number, string, array or Uint8Array, got ${describe(value)}`);
+  }
+  return field;
+}
+
+/**
+ * Renders any bytes, a valid message or not, as readable text: header, each field
+ * with offset, tag, name, size and value (suite and feature names), then either
+ * `valid <type> message, canonical` or the rule that stopped decoding and where.
+ * Never throws for a `Uint8Array`.
+ */
+export function inspect(bytes: Uint8Array): string {
+  requireBytes('bytes', bytes);
+  return call(() => native.wireInspect(bytes));
+}
+
+/** The wire-format API as one object: `wire.decode`, `wire.encode`, `wire.inspect`. */
+export const wire = { decode, encode, inspect, MAGIC, VERSION, MAX_MESSAGE_LEN } as const;
