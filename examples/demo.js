@@ -7,7 +7,7 @@
 // `npm run bench` gives careful ones.
 'use strict';
 
-const { kem, sig, aead, hkdf } = require('..');
+const { kem, sig, aead, hkdf, capabilities, negotiate, wire, DowngradeError } = require('..');
 
 const encoder = new TextEncoder();
 const SUITES = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024', 'X25519+ML-KEM-512', 'X25519+ML-KEM-768', 'X25519+ML-KEM-1024'];
@@ -82,5 +82,29 @@ const sealed = chacha.seal(aliceKey, nonce, encoder.encode('meet at noon'), ciph
 const opened = new TextDecoder().decode(chacha.open(bobKey, nonce, sealed, cipherText.subarray(0, 8)));
 console.log(`  ${cipherText.length}-byte KEM ciphertext, ${sealed.length}-byte sealed message, Bob reads: "${opened}"`);
 if (opened !== 'meet at noon') process.exitCode = 1;
+
+console.log('\nSuite negotiation: one agreement, one downgrade refused');
+const ours = capabilities(); // every suite pqwire offers, post-quantum first
+const peer = wire.encode(capabilities({ kexSuites: ['X25519+Kyber768', 'X25519'] })); // legacy alias accepted
+const events = [];
+const onSecurityEvent = (e) => events.push(e);
+const agreed = negotiate(ours, peer, { policy: 'pq-required', peer: 'bob', onSecurityEvent });
+const hash = Buffer.from(agreed.transcriptHash).toString('hex').slice(0, 16);
+console.log(`  bob offers X25519+Kyber768, X25519 -> ${agreed.kexSuite} + ${agreed.sigSuite}, transcript ${hash}…`);
+// An attacker strips the post-quantum suites from Bob's offer on the way.
+const stripped = wire.encode(capabilities({ kexSuites: ['X25519'], sigSuites: ['Ed25519'] }));
+try {
+  negotiate(ours, stripped, { policy: 'pq-required', peer: 'bob', onSecurityEvent });
+  console.log('  stripped offer ACCEPTED (this is a bug)');
+  process.exitCode = 1;
+} catch (e) {
+  if (!(e instanceof DowngradeError)) throw e;
+  const event = events.at(-1);
+  console.log(`  stripped offer refused: ${e.name} ${e.code}`);
+  console.log(`  security event: ${event.type} ${event.code} peer=${event.peer} policy=${event.policy}`);
+  if (events.length !== 1 || event.code !== 'PQ_REQUIRED') process.exitCode = 1;
+}
+console.log('  the stripped capabilities message, as `pqwire inspect` shows it:');
+console.log(wire.inspect(stripped).trimEnd().replace(/^/gm, '    '));
 
 console.log(process.exitCode ? '\ndemo FAILED' : '\ndemo complete');
