@@ -191,8 +191,17 @@ pub(crate) fn decode_tracked(bytes: &[u8], progress: &mut Progress) -> Result<Me
             ));
         }
     }
-    (spec.validate)(&msg)?;
+    (spec.validate)(&msg).map_err(|e| missing_at_end(e, bytes.len()))?;
     Ok(msg)
+}
+
+/// A field that a cross-field rule finds missing is reported at the end of the message,
+/// like a missing required field ([`WireError::offset`]).
+fn missing_at_end(mut e: WireError, end: usize) -> WireError {
+    if e.code == Code::MissingField {
+        e.offset = end;
+    }
+    e
 }
 
 /// The first `len` bytes of `rest`, or `TRUNCATED`.
@@ -324,7 +333,7 @@ pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
             format!("message of {} bytes, at most {MAX_MESSAGE_LEN}", out.len()),
         ));
     }
-    (spec.validate)(&laid_out)?;
+    (spec.validate)(&laid_out).map_err(|e| missing_at_end(e, out.len()))?;
     Ok(out)
 }
 

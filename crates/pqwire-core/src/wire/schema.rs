@@ -187,7 +187,14 @@ impl FieldSpec {
             }
             (FieldKind::KeyId | FieldKind::Bytes { .. }, Value::Bytes(b)) => {
                 let (min, max) = self.kind.len_range();
-                if b.len() > max {
+                // A fixed-size field of another length is BAD_LENGTH either way, as in
+                // the decoder.
+                if self.kind.fixed_len().is_some_and(|n| b.len() != n) {
+                    bad(
+                        WireErrorCode::BadLength,
+                        format!("{} bytes, must be {min}", b.len()),
+                    )
+                } else if b.len() > max {
                     bad(
                         WireErrorCode::TooLarge,
                         format!("{} bytes, at most {max}", b.len()),

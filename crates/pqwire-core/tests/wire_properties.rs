@@ -1,0 +1,382 @@
+//! Properties of the wire format: random valid messages round-trip in both directions,
+//! and no single-byte change, truncation or random input makes the decoder (or
+//! `inspect`) panic or accept a non-canonical encoding.
+//!
+//! Case counts are kept moderate so the file runs in a few seconds with `--profile ci`;
+//! `PROPTEST_CASES` raises them for a longer run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+
+use pqwire_core::wire::limits::{
+    FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
+};
+use pqwire_core::wire::{
+    self, Capabilities, Envelope, Extension, KeyPackage, MessageType, PackageSuite,
+};
+use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
+
+// ---------------------------------------------------------------------------------------
+// Strategies
+
+/// Distinct entries in first-seen order.
+fn dedup<T: PartialEq + Copy>(items: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// Suite codes: mostly known ones of the role, some arbitrary (kept for forward
+/// compatibility), distinct, 1..=MAX_SUITES_PER_LIST of them.
+fn suite_list(known: Vec<u16>) -> impl Strategy<Value = Vec<u16>> {
+    let code = prop_oneof![3 => prop::sample::select(known), 1 => any::<u16>()];
+    prop::collection::vec(code, 1..=MAX_SUITES_PER_LIST).prop_map(dedup)
+}
+
+fn versions() -> impl Strategy<Value = Vec<u8>> {
+    let v = prop_oneof![3 => Just(1u8), 1 => any::<u8>()];
+    prop::collection::vec(v, 1..=MAX_VERSIONS).prop_map(dedup)
+}
+
+/// Up to MAX_EXTENSIONS extensions with distinct tags, in ascending order.
+fn extensions() -> impl Strategy<Value = Vec<Extension>> {
+    let one = (
+        FIRST_EXTENSION_TAG..=u16::MAX,
+        prop::collection::vec(any::<u8>(), 0..48),
+    );
+    prop::collection::vec(one, 0..=MAX_EXTENSIONS).prop_map(|mut v| {
+        v.sort_by_key(|(tag, _)| *tag);
+        v.dedup_by_key(|(tag, _)| *tag);
+        v.into_iter()
+            .map(|(tag, value)| Extension { tag, value })
+            .collect()
+    })
+}
+
+fn codes_of<S: Copy>(all: &[S], code: fn(S) -> u16) -> Vec<u16> {
+    all.iter().map(|s| code(*s)).collect()
+}
+
+fn capabilities() -> impl Strategy<Value = Capabilities> {
+    (
+        versions(),
+        suite_list(codes_of(KemSuite::ALL, KemSuite::code)),
+        suite_list(codes_of(SigSuite::ALL, SigSuite::code)),
+        suite_list(codes_of(AeadSuite::ALL, AeadSuite::code)),
+        any::<u32>(),
+        extensions(),
+    )
+        .prop_map(
+            |(versions, kex_suites, sig_suites, aead_suites, features, extensions)| Capabilities {
+                versions,
+                kex_suites,
+                sig_suites,
+                aead_suites,
+                features,
+                extensions,
+            },
+        )
+}
+
+fn package_suite() -> impl Strategy<Value = PackageSuite> {
+    let all: Vec<PackageSuite> = KemSuite::ALL
+        .iter()
+        .map(|s| PackageSuite::Kem(*s))
+        .chain(SigSuite::ALL.iter().map(|s| PackageSuite::Sig(*s)))
+        .collect();
+    prop::sample::select(all)
+}
+
+fn key_len(suite: PackageSuite) -> usize {
+    match suite {
+        PackageSuite::Kem(s) => kem::backend(s).lengths().public_key,
+        PackageSuite::Sig(s) => sig::backend(s).lengths().public_key,
+    }
+}
+
+fn key_package() -> impl Strategy<Value = KeyPackage> {
+    (
+        package_suite(),
+        any::<[u8; 16]>(),
+        0..MAX_TIME,
+        extensions(),
+        any::<u64>(),
+    )
+        .prop_flat_map(|(suite, key_id, created, extensions, r)| {
+            let public_key = prop::collection::vec(any::<u8>(), key_len(suite));
+            let expires = created + 1..=MAX_TIME;
+            (public_key, expires).prop_map(move |(public_key, expires)| {
+                // Some packages valid for exactly one second, some until the end of time.
+                let expires = match r % 8 {
+                    0 => created + 1,
+                    1 => MAX_TIME,
+                    _ => expires,
+                };
+                KeyPackage {
+                    key_id,
+                    suite,
+                    public_key,
+                    created,
+                    expires,
+                    extensions: extensions.clone(),
+                }
+            })
+        })
+}
+
+fn envelope() -> impl Strategy<Value = Envelope> {
+    (
+        any::<u16>(),
+        any::<Option<[u8; 16]>>(),
+        any::<Option<[u8; 16]>>(),
+        prop::option::of(0..=MAX_TIME),
+        prop::collection::vec(any::<u8>(), 0..600),
+        extensions(),
+    )
+        .prop_map(
+            |(content_type, sender_key_id, recipient_key_id, sent_at, payload, extensions)| {
+                Envelope {
+                    content_type,
+                    sender_key_id,
+                    recipient_key_id,
+                    sent_at,
+                    payload,
+                    extensions,
+                }
+            },
+        )
+}
+
+/// `b` decodes (generically and as `ty`) and re-encodes to exactly `b`.
+fn assert_canonical(b: &[u8], ty: MessageType) -> Result<(), TestCaseError> {
+    let msg = wire::decode(b).map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
+    prop_assert_eq!(msg.ty, ty);
+    prop_assert_eq!(wire::encode(&msg).unwrap(), b);
+    prop_assert_eq!(wire::decode_as(b, ty).unwrap(), msg);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Round trips
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    #[test]
+    fn capabilities_round_trip(caps in capabilities()) {
+        let b = caps.encode().unwrap();
+        prop_assert_eq!(Capabilities::decode(&b).unwrap(), caps);
+        assert_canonical(&b, MessageType::Capabilities)?;
+    }
+
+    #[test]
+    fn key_packages_round_trip(kp in key_package()) {
+        let b = kp.encode().unwrap();
+        prop_assert_eq!(KeyPackage::decode(&b).unwrap(), kp.clone());
+        assert_canonical(&b, MessageType::KeyPackage)?;
+        prop_assert!(kp.is_valid_at(kp.created));
+        prop_assert!(!kp.is_valid_at(kp.expires));
+    }
+
+    #[test]
+    fn envelopes_round_trip(env in envelope()) {
+        let b = env.encode().unwrap();
+        prop_assert_eq!(Envelope::decode(&b).unwrap(), env);
+        assert_canonical(&b, MessageType::Envelope)?;
+    }
+
+    /// Arbitrary bytes behind a valid header: refused with an error, or canonical.
+    #[test]
+    fn random_bodies_never_panic_and_are_canonical_when_accepted(
+        ty in 0u8..=4,
+        body in prop::collection::vec(any::<u8>(), 0..200),
+    ) {
+        let mut b = vec![b'P', b'W', 1, ty];
+        b.extend_from_slice(&body);
+        check_any(&b);
+    }
+
+    /// Random well-formed field sequences (valid TLV framing, random tags and values),
+    /// which reach the per-field and cross-field rules far more often than random bytes.
+    #[test]
+    fn random_field_sequences_never_panic_and_are_canonical_when_accepted(
+        ty in 1u8..=3,
+        fields in prop::collection::vec(
+            (prop_oneof![4 => 0u16..=7, 1 => FIRST_EXTENSION_TAG..=0xF003],
+             prop::collection::vec(any::<u8>(), 0..40)),
+            0..8,
+        ),
+        sorted in any::<bool>(),
+    ) {
+        let mut fields = fields;
+        if sorted {
+            fields.sort_by_key(|(t, _)| *t);
+        }
+        let mut b = vec![b'P', b'W', 1, ty];
+        for (tag, value) in &fields {
+            b.extend_from_slice(&tag.to_be_bytes());
+            b.extend_from_slice(&(value.len() as u32).to_be_bytes());
+            b.extend_from_slice(value);
+        }
+        check_any(&b);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Exhaustive single-byte mutations and truncations of one sample of each type
+
+/// The one property every input must have: decoding either fails with a `WireError`
+/// (which `inspect` names) or yields a message whose encoding is exactly the input;
+/// nothing panics.
+#[track_caller]
+fn check_any(b: &[u8]) {
+    match wire::decode(b) {
+        Ok(msg) => {
+            let again = wire::encode(&msg).unwrap_or_else(|e| {
+                panic!("accepted {} but cannot re-encode: {e}", hex::encode(b))
+            });
+            assert_eq!(
+                again,
+                b,
+                "accepted a non-canonical encoding {}",
+                hex::encode(b)
+            );
+            // The typed views accept it too and re-encode it identically.
+            let typed = match msg.ty {
+                MessageType::Capabilities => Capabilities::decode(b).and_then(|v| v.encode()),
+                MessageType::KeyPackage => KeyPackage::decode(b).and_then(|v| v.encode()),
+                MessageType::Envelope => Envelope::decode(b).and_then(|v| v.encode()),
+            };
+            assert_eq!(typed.unwrap(), b, "typed view of {}", hex::encode(b));
+            let text = wire::inspect(b);
+            assert!(text.contains("canonical"), "{text}");
+        }
+        Err(e) => {
+            let text = wire::inspect(b);
+            assert!(
+                text.contains(&format!("error {}", e.code.as_str())),
+                "inspect of {} does not name {}: {text}",
+                hex::encode(b),
+                e.code.as_str()
+            );
+            assert!(e.offset <= b.len(), "offset {} past the end: {e}", e.offset);
+        }
+    }
+}
+
+fn samples() -> Vec<(&'static str, Vec<u8>)> {
+    let ext = |tag, value: &[u8]| Extension {
+        tag,
+        value: value.to_vec(),
+    };
+    let caps = Capabilities {
+        versions: vec![1, 2],
+        kex_suites: vec![
+            KemSuite::XWing.code(),
+            0xABCD,
+            KemSuite::MlKem768.code(),
+            KemSuite::X25519.code(),
+        ],
+        sig_suites: vec![SigSuite::Ed25519MlDsa65.code(), SigSuite::Ed25519.code()],
+        aead_suites: vec![
+            AeadSuite::ChaCha20Poly1305.code(),
+            AeadSuite::Aes256Gcm.code(),
+        ],
+        features: 0x8000_0005,
+        extensions: vec![ext(0xF000, &[]), ext(0xF123, &[0xC0, 0xFF, 0xEE])],
+    };
+    let kem_package = KeyPackage {
+        key_id: *b"0123456789abcdef",
+        suite: PackageSuite::Kem(KemSuite::X25519),
+        public_key: (0u8..32).collect(),
+        created: 1_700_000_000,
+        expires: 1_700_000_001,
+        extensions: vec![ext(0xF001, &[7])],
+    };
+    let sig_package = KeyPackage {
+        key_id: [0xA5; 16],
+        suite: PackageSuite::Sig(SigSuite::Ed25519),
+        public_key: vec![0x5A; 32],
+        created: 0,
+        expires: 1 << 40,
+        extensions: Vec::new(),
+    };
+    let envelope = Envelope {
+        content_type: 0x8001,
+        sender_key_id: Some([1; 16]),
+        recipient_key_id: Some([2; 16]),
+        sent_at: Some(1_700_000_000),
+        payload: b"payload bytes".to_vec(),
+        extensions: vec![ext(0xFFFF, &[0, 1])],
+    };
+    let minimal_envelope = Envelope::default();
+    vec![
+        ("capabilities", caps.encode().unwrap()),
+        ("kem key package", kem_package.encode().unwrap()),
+        ("sig key package", sig_package.encode().unwrap()),
+        ("envelope", envelope.encode().unwrap()),
+        ("minimal envelope", minimal_envelope.encode().unwrap()),
+    ]
+}
+
+#[test]
+fn every_single_byte_mutation_is_refused_or_canonical() {
+    for (name, sample) in samples() {
+        let mut accepted = 0usize;
+        let mut refused = 0usize;
+        let mut b = sample.clone();
+        for i in 0..b.len() {
+            let original = b[i];
+            for delta in 1..=255u8 {
+                b[i] = original.wrapping_add(delta);
+                check_any(&b);
+                if wire::decode(&b).is_ok() {
+                    accepted += 1;
+                } else {
+                    refused += 1;
+                }
+            }
+            b[i] = original;
+        }
+        assert_eq!(b, sample);
+        assert_eq!(accepted + refused, 255 * sample.len());
+        // Payload, key and extension bytes are free; header and framing bytes are not.
+        assert!(
+            accepted > 0 && refused > 0,
+            "{name}: {accepted} accepted, {refused} refused"
+        );
+    }
+}
+
+#[test]
+fn every_truncation_is_refused_or_canonical() {
+    for (name, sample) in samples() {
+        for n in 0..sample.len() {
+            let prefix = &sample[..n];
+            check_any(prefix);
+            // A prefix that still decodes must have ended on a field boundary after every
+            // required field: then it is a complete, canonical message on its own.
+            if let Ok(msg) = wire::decode(prefix) {
+                assert!(
+                    msg.extensions.len() < wire::decode(&sample).unwrap().extensions.len(),
+                    "{name}: prefix of {n} bytes decodes with all fields of the whole"
+                );
+            }
+        }
+        // The sample with extra bytes after it: 1..=5 are TRAILING_BYTES.
+        for k in 1..=5 {
+            let mut longer = sample.clone();
+            longer.extend(std::iter::repeat_n(0xF0, k));
+            assert_eq!(
+                wire::decode(&longer).unwrap_err().code,
+                wire::WireErrorCode::TrailingBytes,
+                "{name}"
+            );
+            check_any(&longer);
+        }
+    }
+}
