@@ -33,8 +33,16 @@ import { deliver } from './security-events';
 import type { Choice, Offer, SecurityEvent, SecurityEventListener } from './security-events';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 
-/** Capabilities as given by the application: any list left out gets pqwire's default. */
-export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type'>> & { type?: 'capabilities' };
+/**
+ * Capabilities as given by the application: any list left out gets pqwire's default.
+ * Suite lists also take legacy alias names (for example `X25519+Kyber768`), as `kem()` does.
+ */
+export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type' | 'kexSuites' | 'sigSuites' | 'aeadSuites'>> & {
+  type?: 'capabilities';
+  kexSuites?: (KemSuiteName | number | (string & {}))[];
+  sigSuites?: (SigSuiteName | number | (string & {}))[];
+  aeadSuites?: (AeadSuiteName | number | (string & {}))[];
+};
 
 /** Every feature flag of wire version 1. */
 export const FEATURES: readonly FeatureName[] = ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'];
@@ -49,6 +57,8 @@ export function capabilities(overrides: CapabilitiesInput = {}): CapabilitiesMes
   if (typeof overrides !== 'object' || overrides === null) {
     throw makeError('INVALID_TYPE', `capabilities must be an object, got ${describe(overrides)}`);
   }
+  // A list given as `undefined` is a list left out: it keeps its default.
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return {
     type: 'capabilities',
     versions: [1],
@@ -57,7 +67,7 @@ export function capabilities(overrides: CapabilitiesInput = {}): CapabilitiesMes
     aeadSuites: native.aeadSuiteNames() as AeadSuiteName[],
     features: [...FEATURES],
     extensions: [],
-    ...overrides,
+    ...given,
   } as CapabilitiesMessage;
 }
 
@@ -121,6 +131,7 @@ export function verifyTranscript(
   peerTranscriptHash: Uint8Array,
   options: Pick<NegotiateOptions, 'peer' | 'tenant' | 'onSecurityEvent'> = {},
 ): void {
+  checkOptionTypes(options);
   checkTranscript(negotiated, peerTranscriptHash, options, [options.onSecurityEvent]);
 }
 
@@ -142,6 +153,10 @@ export class Negotiator extends EventEmitter {
 
   constructor(options: { policies?: PolicyStore; onSecurityEvent?: SecurityEventListener } = {}) {
     super();
+    if (typeof options !== 'object' || options === null) {
+      throw makeError('INVALID_TYPE', `Negotiator options must be an object, got ${describe(options)}`);
+    }
+    checkOptionTypes(options);
     this.policies = options.policies ?? new PolicyStore('pq-required');
     this.#onSecurityEvent = options.onSecurityEvent;
   }
@@ -162,6 +177,7 @@ export class Negotiator extends EventEmitter {
     peerTranscriptHash: Uint8Array,
     options: Pick<NegotiateOptions, 'peer' | 'tenant' | 'onSecurityEvent'> = {},
   ): void {
+    checkOptionTypes(options);
     checkTranscript(negotiated, peerTranscriptHash, options, this.#listeners(options.onSecurityEvent));
   }
 
@@ -187,7 +203,23 @@ function toOptions(policy: PolicyInput | NegotiateOptions | undefined): Negotiat
   const known = ['policy', 'policies', 'role', 'peer', 'tenant', 'onSecurityEvent'];
   const unknown = Object.keys(policy).find((k) => !known.includes(k));
   if (unknown !== undefined) throw makeError('INVALID_ARGUMENT', `unknown negotiate option ${JSON.stringify(unknown)}`);
+  checkOptionTypes(policy as NegotiateOptions);
   return policy as NegotiateOptions;
+}
+
+/** Types of the options that are only stored or called later, so that a wrong one fails now and typed. */
+function checkOptionTypes(o: Pick<NegotiateOptions, 'policies' | 'peer' | 'tenant' | 'onSecurityEvent'>): void {
+  if (o.policies !== undefined && !(o.policies instanceof PolicyStore)) {
+    throw makeError('INVALID_TYPE', `policies must be a PolicyStore, got ${describe(o.policies)}`);
+  }
+  if (o.onSecurityEvent !== undefined && typeof o.onSecurityEvent !== 'function') {
+    throw makeError('INVALID_TYPE', `onSecurityEvent must be a function, got ${describe(o.onSecurityEvent)}`);
+  }
+  for (const k of ['peer', 'tenant'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') {
+      throw makeError('INVALID_TYPE', `${k} must be a string, got ${describe(o[k])}`);
+    }
+  }
 }
 
 /** Our capabilities: encoded from an object, or checked when given as bytes. */
@@ -270,6 +302,7 @@ function checkTranscript(
   options: Pick<NegotiateOptions, 'peer' | 'tenant'>,
   listeners: (SecurityEventListener | undefined)[],
 ): void {
+  checkNegotiated(negotiated);
   requireBytes('peerTranscriptHash', peerTranscriptHash);
   try {
     native.verifyTranscript(negotiated.transcriptHash, peerTranscriptHash);
@@ -291,5 +324,20 @@ function checkTranscript(
     };
     deliver(event, listeners);
     throw error;
+  }
+}
+
+/** A {@link Negotiated} as `negotiate` returns it: the parts a transcript check and its event read. */
+function checkNegotiated(n: unknown): void {
+  if (typeof n !== 'object' || n === null) {
+    throw makeError('INVALID_TYPE', `negotiated must be the result of negotiate(), got ${describe(n)}`);
+  }
+  const { transcriptHash, localCapabilities, remoteCapabilities, policy, role } = n as Partial<Negotiated>;
+  requireBytes('negotiated.transcriptHash', transcriptHash);
+  requireBytes('negotiated.localCapabilities', localCapabilities);
+  requireBytes('negotiated.remoteCapabilities', remoteCapabilities);
+  normalizePolicy(policy);
+  if (role !== 'initiator' && role !== 'responder') {
+    throw makeError('INVALID_ARGUMENT', `negotiated.role must be initiator or responder, got ${describe(role)}`);
   }
 }

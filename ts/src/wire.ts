@@ -10,7 +10,8 @@
  * const bytes = wire.encode({ type: 'envelope', contentType: 0x8001, payload: new Uint8Array([1, 2]) });
  * const msg = wire.decode(bytes);            // { type: 'envelope', contentType: 32769, payload, extensions: [] }
  * console.log(wire.inspect(bytes));          // field-by-field rendering
- * wire.decode(bytes.subarray(0, 9));         // throws WireFormatError, code 'TRUNCATED', offset 4
+ * wire.decode(bytes.subarray(0, 9));         // throws WireFormatError, code 'TRAILING_BYTES', offset 4 (5 bytes cannot hold a field header)
+ * wire.decode(bytes.subarray(0, 19));        // throws WireFormatError, code 'TRUNCATED', offset 12, field 'payload'
  * ```
  */
 import native from './native';
@@ -76,6 +77,9 @@ export type WireMessage = CapabilitiesMessage | KeyPackageMessage | EnvelopeMess
 /** The `type` names. */
 export type WireMessageType = WireMessage['type'];
 
+/** The message types of wire version 1. */
+const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope'];
+
 /** The two bytes every message starts with (`"PW"`). */
 export const MAGIC = new Uint8Array([0x50, 0x57]);
 /** The wire version this library writes and reads. */
@@ -92,17 +96,22 @@ function wireError(f: WireFailure): WireFormatError {
  * Decodes any pqwire message. With `expected`, a message of another type is refused
  * with `UNEXPECTED_TYPE`.
  * @throws {WireFormatError} when a rule of the format fires.
+ * @throws {InvalidTypeError} when `bytes` is not a `Uint8Array`.
+ * @throws {InvalidArgumentError} when `expected` is not a message type.
  */
 export function decode(bytes: Uint8Array): WireMessage;
 export function decode<T extends WireMessageType>(bytes: Uint8Array, expected: T): Extract<WireMessage, { type: T }>;
 export function decode(bytes: Uint8Array, expected?: WireMessageType): WireMessage {
   requireBytes('bytes', bytes);
+  if (expected !== undefined && !MESSAGE_TYPES.includes(expected)) {
+    throw makeError('INVALID_ARGUMENT', `expected must be one of ${MESSAGE_TYPES.join(', ')}, got ${describe(expected)}`);
+  }
   const result = call(() => native.wireDecode(bytes));
   if (result.error) throw wireError(result.error);
   const m = result.message;
   if (!m) throw makeError('INTERNAL', 'native decoder returned neither message nor error');
   if (expected !== undefined && m.type !== expected) {
-    throw new WireFormatError('UNEXPECTED_TYPE', `at offset 3: expected a ${expected} message, got ${m.type}`, { offset: 3 });
+    throw new WireFormatError('UNEXPECTED_TYPE', `at offset 3: expected a message of type ${expected}, got ${m.type}`, { offset: 3 });
   }
   const out: Record<string, unknown> = { type: m.type };
   for (const f of m.fields) out[f.name] = f.number ?? f.bytes ?? f.text ?? f.list;
@@ -114,7 +123,8 @@ export function decode(bytes: Uint8Array, expected?: WireMessageType): WireMessa
  * Encodes a message canonically. The encoder checks every rule the decoder checks, so
  * it never produces bytes another pqwire would refuse.
  * @throws {WireFormatError} when the message breaks a rule (with the rule's code).
- * @throws {InvalidArgumentError} for an unknown `type` or field name, or an out-of-range number.
+ * @throws {InvalidArgumentError} for an unknown `type` or field name, or an out-of-range number or extension tag.
+ * @throws {InvalidTypeError} for a value of the wrong JavaScript type (for example `extensions` that is not an array).
  */
 export function encode(message: WireMessage): Uint8Array {
   if (typeof message !== 'object' || message === null) {
@@ -125,11 +135,20 @@ export function encode(message: WireMessage): Uint8Array {
     if (name === 'type' || name === 'extensions' || value === undefined) continue;
     fields.push(toNativeField(name, value));
   }
-  const extensions = (message.extensions ?? []).map((e, i) => {
-    if (typeof e !== 'object' || e === null || typeof e.tag !== 'number') {
+  const given: unknown = message.extensions ?? [];
+  if (!Array.isArray(given)) {
+    throw makeError('INVALID_TYPE', `extensions must be an array, got ${describe(given)}`);
+  }
+  const extensions = (given as unknown[]).map((e, i) => {
+    if (typeof e !== 'object' || e === null || typeof (e as Extension).tag !== 'number') {
       throw makeError('INVALID_TYPE', `extensions[${i}] must be { tag: number, value: Uint8Array }`);
     }
-    return { tag: e.tag, value: requireBytes(`extensions[${i}].value`, e.value) };
+    const { tag, value } = e as Extension;
+    // The binding converts to u32, which would silently truncate 0xF000.5 or wrap 2^32.
+    if (!Number.isInteger(tag) || tag < 0 || tag > 0xffff) {
+      throw makeError('INVALID_ARGUMENT', `extensions[${i}].tag must be an integer from 0 to 65535, got ${tag}`);
+    }
+    return { tag, value: requireBytes(`extensions[${i}].value`, value) };
   });
   const type: unknown = (message as { type?: unknown }).type;
   if (typeof type !== 'string') {

@@ -212,21 +212,21 @@ fn from_js_message(
             ));
         };
         let value = match fs.kind {
-            FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::Time => {
-                Value::Uint(whole_number(f.number)?)
-            }
+            FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::Time => Value::Uint(
+                whole_number(f.number.ok_or_else(|| wrong_type(fs.name, "a number"))?)?,
+            ),
             FieldKind::KeyId | FieldKind::Bytes { .. } => Value::Bytes(
                 f.bytes
-                    .ok_or_else(|| invalid("a bytes field needs a Uint8Array"))?
+                    .ok_or_else(|| wrong_type(fs.name, "a Uint8Array"))?
                     .to_vec(),
             ),
             FieldKind::Suite(role) => match (f.text, f.number) {
                 (Some(name), _) => Value::Suite(js(role.code_of(&name))?),
-                (None, Some(_)) => Value::Suite(code16(whole_number(f.number)?)?),
-                _ => return Err(invalid("a suite field needs a suite name")),
+                (None, Some(n)) => Value::Suite(code16(whole_number(n)?)?),
+                _ => return Err(wrong_type(fs.name, "a suite name")),
             },
             FieldKind::SuiteList(role) => Value::Suites(
-                list(f.list)?
+                list(f.list, fs.name)?
                     .into_iter()
                     .map(|e| match e {
                         Either::A(name) => js(role.code_of(&name)),
@@ -235,16 +235,17 @@ fn from_js_message(
                     .collect::<napi::Result<_>>()?,
             ),
             FieldKind::VersionList => Value::Versions(
-                list(f.list)?
+                list(f.list, fs.name)?
                     .into_iter()
                     .map(|e| match e {
                         Either::B(v) if v <= 0xFF => Ok(v as u8),
-                        _ => Err(invalid("versions must be integers from 0 to 255")),
+                        Either::B(_) => Err(invalid("versions must be integers from 0 to 255")),
+                        Either::A(_) => Err(wrong_type(fs.name, "an array of integers")),
                     })
                     .collect::<napi::Result<_>>()?,
             ),
             FieldKind::Features => Value::Uint(
-                list(f.list)?
+                list(f.list, fs.name)?
                     .into_iter()
                     .map(|e| match e {
                         Either::A(name) => {
@@ -273,14 +274,24 @@ fn from_js_message(
     Ok(msg)
 }
 
-fn list(l: Option<Vec<Entry>>) -> napi::Result<Vec<Entry>> {
-    l.ok_or_else(|| invalid("a list field needs an array"))
+/// A JavaScript value of the wrong type for the field: `INVALID_TYPE`, as the facade
+/// reports wrong types everywhere else.
+fn wrong_type(field: &str, needed: &str) -> napi::Error {
+    napi::Error::new(
+        napi::Status::GenericFailure,
+        format!("INVALID_TYPE: {field} must be {needed}"),
+    )
 }
 
-fn whole_number(n: Option<f64>) -> napi::Result<u64> {
-    match n {
-        Some(v) if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) => Ok(v as u64),
-        _ => Err(invalid("a number field needs a non-negative safe integer")),
+fn list(l: Option<Vec<Entry>>, field: &str) -> napi::Result<Vec<Entry>> {
+    l.ok_or_else(|| wrong_type(field, "an array"))
+}
+
+fn whole_number(v: f64) -> napi::Result<u64> {
+    if v.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&v) {
+        Ok(v as u64)
+    } else {
+        Err(invalid("a number field needs a non-negative safe integer"))
     }
 }
 

@@ -34,7 +34,11 @@ pub fn decode_as(bytes: &[u8], ty: MessageType) -> Result<Message, WireError> {
         return Err(WireError::at(
             Code::UnexpectedType,
             3,
-            format!("expected a {} message, got {}", ty.name(), msg.ty.name()),
+            format!(
+                "expected a message of type {}, got {}",
+                ty.name(),
+                msg.ty.name()
+            ),
         ));
     }
     Ok(msg)
