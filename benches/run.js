@@ -1,109 +1,187 @@
 #!/usr/bin/env node
-// `npm run bench`: pqwire beside other libraries in one run, with ratios.
+// `npm run bench`: pqwire beside the libraries a Node user would otherwise pick, in one run,
+// with ratios, issue 7's targets, and a report (JSON, markdown, an SVG chart of ML-KEM).
 //
-// This is the first cut (issue "Benchmarks" grows it): ML-KEM and ML-DSA from JavaScript,
-// pqwire against @noble/post-quantum (a dev dependency, never a dependency of the package).
-//   npm run bench                 full run
-//   npm run bench:quick           about a tenth of the time per case
-//   npm run bench -- --filter 768 only cases whose name contains "768"
+//   npm run bench                        everything (several minutes)
+//   npm run bench:quick                  a first look in about a minute (short timings)
+//   npm run bench -- --filter ML-KEM-768 only what matches (case-insensitive substring of
+//                                        "<family> <case>", or "cold start", "event loop";
+//                                        comma-separated for several)
+//   npm run bench -- --no-rust           without the raw Rust figures (cargo bench)
+//   npm run bench -- --list              the case names, to pick a filter
+//   npm run bench -- --out DIR           where the report goes
+//
+// The peers are the dependencies of benches/package.json, never of pqwire; they are
+// installed on first use. A full run writes benches/results/<date>.{json,md} and
+// <date>-ml-kem.svg; quick or filtered runs write to benches/results/tmp/ (not committed).
+//
+// Layout: lib/measure.js (benchmark.js, repeats, spread), lib/peers.js (library adapters),
+// lib/cases/*.js (operations per family; pending.js holds the session/ratchet extension
+// points), lib/coldstart.js, lib/eventloop.js, lib/rust.js (cargo bench), lib/machine.js,
+// lib/report.js (ratios, targets, markdown), lib/svg.js (the chart).
 'use strict';
 
-const os = require('node:os');
-const pqwire = require('..');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const filterAt = args.indexOf('--filter');
-const filter = filterAt >= 0 ? args[filterAt + 1] : null;
-const budgetMs = quick ? 150 : 1000;
-const repeats = quick ? 3 : 5;
+const BENCHES = __dirname;
 
-/** Operations per second of `fn`, median and spread over `repeats` timed windows. */
-function measure(fn) {
-  for (let i = 0; i < 10; i++) fn();
-  const rates = [];
-  for (let r = 0; r < repeats; r++) {
-    let n = 0;
-    const start = process.hrtime.bigint();
-    let elapsed = 0n;
-    while (elapsed < BigInt(budgetMs * 1e6) / BigInt(repeats)) {
-      fn();
-      n++;
-      elapsed = process.hrtime.bigint() - start;
+function parseArgs(argv) {
+  const opts = { quick: false, filters: [], rust: true, list: false, out: null, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--no-rust') opts.rust = false;
+    else if (a === '--list') opts.list = true;
+    else if (a === '--help' || a === '-h') opts.help = true;
+    else if (a === '--filter' || a === '--out') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      if (a === '--out') opts.out = path.resolve(v);
+      else opts.filters.push(...v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+    } else throw new Error(`unknown argument ${a} (see --help)`);
+  }
+  return opts;
+}
+
+/** Installs benches/ dependencies when node_modules is missing or older than package.json. */
+function ensureDependencies() {
+  const stamp = path.join(BENCHES, 'node_modules', '.package-lock.json');
+  const pkg = path.join(BENCHES, 'package.json');
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(pkg).mtimeMs) return;
+  console.log('benches: installing the peer libraries (npm install --prefix benches) ...');
+  const win = process.platform === 'win32';
+  const r = spawnSync(win ? 'npm.cmd' : 'npm', ['install', '--prefix', BENCHES, '--no-audit', '--no-fund'], { stdio: 'inherit', shell: win });
+  if (r.status !== 0) console.log('benches: npm install failed; libraries that did not install are reported as missing');
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    return;
+  }
+  ensureDependencies();
+
+  const { settings, measureEntries } = require('./lib/measure');
+  const { loadLibraries, packageVersion } = require('./lib/peers');
+  const { coldStart } = require('./lib/coldstart');
+  const { eventLoop } = require('./lib/eventloop');
+  const { rustFigures } = require('./lib/rust');
+  const { machine } = require('./lib/machine');
+  const report = require('./lib/report');
+  const { mlKemChart } = require('./lib/svg');
+  const { PENDING, NOTE } = require('./lib/cases/pending');
+
+  const matches = (text) => opts.filters.length === 0 || opts.filters.some((f) => text.toLowerCase().includes(f));
+  const s = settings(opts.quick);
+  const startedAt = new Date();
+  const data = {
+    schema: 1,
+    date: startedAt.toISOString().slice(0, 10),
+    startedAt: startedAt.toISOString(),
+    mode: opts.quick ? 'quick' : 'full',
+    filter: opts.filters.length ? opts.filters.join(',') : null,
+    settings: s,
+    benchmarkVersion: packageVersion('benchmark'),
+    machine: machine(),
+  };
+  const m = data.machine;
+  console.log(`pqwire bench (${data.mode}) — ${m.cpu.model}, ${m.cpu.cores} cores, Node ${m.node}, pqwire ${m.pqwire.version} (${m.pqwire.addon.profile} build)`);
+
+  const libs = await loadLibraries();
+  data.libraries = libs.map(({ name, version, loaded, backend, error }) => ({ name, version, loaded, backend: backend || null, error: error || null }));
+  for (const l of libs) console.log(`  ${l.name.padEnd(30)}${(l.version || '').padEnd(10)}${l.loaded ? l.backend : l.error}`);
+
+  const all = ['./lib/cases/pq', './lib/cases/classic', './lib/cases/aead'].flatMap((f) => require(f).cases(libs));
+  const selected = all.filter((c) => matches(`${c.family} ${c.id} ${c.aliases}`));
+  if (opts.list) {
+    for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
+    console.log(`${'system'.padEnd(20)}cold start\n${'system'.padEnd(20)}event loop lag`);
+    return;
+  }
+
+  // Primitive operations, every library offering each.
+  data.cases = [];
+  for (const c of selected) {
+    const entries = [];
+    const failed = [];
+    for (const lib of c.libs) {
+      try {
+        entries.push({ lib: lib.name, async: lib.async, fn: await c.build(lib.api) });
+      } catch (e) {
+        failed.push({ lib: lib.name, error: `setup: ${(e && e.message) || e}` });
+      }
     }
-    rates.push((n * 1e9) / Number(elapsed));
+    const results = [...(await measureEntries(entries, s)), ...failed];
+    const row = report.addRatios({ id: c.id, family: c.family, suite: c.suite, op: c.op, rustId: c.rustId, results });
+    data.cases.push(row);
+    console.log(report.caseLines(row));
   }
-  rates.sort((a, b) => a - b);
-  const median = rates[Math.floor(rates.length / 2)];
-  const spread = (rates[rates.length - 1] - rates[0]) / median;
-  return { median, spread };
+
+  // Raw Rust (cargo bench). A quick run takes only ML-KEM-768, the boundary target's case.
+  let rustIds = data.cases.map((c) => c.rustId);
+  if (opts.quick) rustIds = rustIds.filter((id) => id.startsWith('ML-KEM-768/'));
+  if (!opts.rust) data.rust = { ran: false, note: 'skipped (--no-rust)', results: {} };
+  else {
+    if (rustIds.length) console.log(`\nraw Rust: cargo bench (${rustIds.length} benchmarks; the first build takes a few minutes) ...`);
+    data.rust = rustFigures(rustIds, { quick: opts.quick });
+  }
+  for (const c of data.cases) {
+    report.addRust(c, data.rust);
+    if (c.rust) console.log(`  ${c.id.padEnd(40)}${report.fmtOps(c.rust.opsPerSec).padStart(14)} ops/s in Rust, JS boundary ${c.rust.boundaryOverhead === null ? '–' : report.pct(c.rust.boundaryOverhead)}`);
+  }
+  if (!data.rust.ran && rustIds.length) console.log(`raw Rust: ${data.rust.note}`);
+  const rustResults = data.rust.results;
+  delete data.rust.results; // kept per case
+  data.rust.count = Object.keys(rustResults).length;
+
+  data.coldStart = null;
+  if (matches('cold start')) {
+    const repeats = opts.quick ? 5 : 21;
+    console.log(`\ncold start (${repeats} runs each) ...`);
+    const names = libs.filter((l) => l.loaded && l.api.kem && l.api.kem['ML-KEM-768']).map((l) => l.name);
+    data.coldStart = { repeats, rows: coldStart(names, repeats) };
+    for (const r of data.coldStart.rows) {
+      console.log(`  ${r.lib.padEnd(30)}${r.error ? `error: ${r.error}` : `${report.ms(r.wallMs)} ±${report.pct(r.spread)} (load ${report.ms(r.loadMs)}, first keygen ${report.ms(r.firstOpMs)})`}`);
+    }
+  }
+
+  data.eventLoop = null;
+  if (matches('event loop lag')) {
+    const seconds = opts.quick ? 1.5 : 5;
+    console.log(`\nevent-loop lag under handshake load (${seconds} s per mode) ...`);
+    data.eventLoop = await eventLoop(seconds);
+    for (const x of data.eventLoop.modes) {
+      const rate = x.handshakesPerSec === null ? '' : `${report.fmtOps(x.handshakesPerSec)} handshakes/s, `;
+      console.log(`  ${x.mode.padEnd(8)}${rate}lag p50 ${report.ms(x.lagP50Ms)}, p99 ${report.ms(x.lagP99Ms)}, max ${report.ms(x.lagMaxMs)}`);
+    }
+  }
+
+  // Sessions, ratchet, wire sizes, memory: extension points until issue 5 lands.
+  data.pending = PENDING.map((p) => ({ ...p, note: NOTE }));
+  console.log('');
+  for (const p of data.pending) console.log(`${p.id}: ${p.note}`);
+
+  data.targets = report.targets(data);
+  data.finishedAt = new Date().toISOString();
+  console.log('\ntargets (issue 7):');
+  for (const t of data.targets) {
+    console.log(`  ${t.status.padEnd(13)}${t.operation}: ${t.measured || t.note || ''}${t.measured ? ` (${t.target})` : ''}`);
+  }
+
+  const outDir = opts.out || path.join(BENCHES, 'results', opts.quick || opts.filters.length ? 'tmp' : '');
+  fs.mkdirSync(outDir, { recursive: true });
+  const base = path.join(outDir, data.date);
+  const svg = mlKemChart(data);
+  if (svg) fs.writeFileSync(`${base}-ml-kem.svg`, svg);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(data, null, 2)}\n`);
+  fs.writeFileSync(`${base}.md`, report.markdown(data, svg ? `${data.date}-ml-kem.svg` : null));
+  console.log(`\nwrote ${path.relative(process.cwd(), base)}.json, .md${svg ? ', -ml-kem.svg' : ''}`);
 }
 
-function peers() {
-  const list = [];
-  try {
-    const noble = require('@noble/post-quantum/ml-kem.js');
-    const nobleDsa = require('@noble/post-quantum/ml-dsa.js');
-    list.push({ name: '@noble/post-quantum', kem: noble, dsa: nobleDsa });
-  } catch {
-    console.log('(@noble/post-quantum not installed: run npm install for the comparison)');
-  }
-  return list;
-}
-
-function cases() {
-  const out = [];
-  const msg = new Uint8Array(1024).fill(7);
-  for (const [name, pq, nobleName] of [
-    ['ML-KEM-512', pqwire.mlKem512, 'ml_kem512'],
-    ['ML-KEM-768', pqwire.mlKem768, 'ml_kem768'],
-    ['ML-KEM-1024', pqwire.mlKem1024, 'ml_kem1024'],
-  ]) {
-    const k = pq.keygen();
-    const enc = pq.encapsulate(k.publicKey);
-    out.push({
-      name: `${name} keygen`,
-      pqwire: () => pq.keygen(),
-      peer: (p) => () => p.kem[nobleName].keygen(),
-    });
-    out.push({
-      name: `${name} encapsulate`,
-      pqwire: () => pq.encapsulate(k.publicKey),
-      peer: (p) => () => p.kem[nobleName].encapsulate(k.publicKey),
-    });
-    out.push({
-      name: `${name} decapsulate`,
-      pqwire: () => pq.decapsulate(enc.cipherText, k.secretKey),
-      peer: (p) => () => p.kem[nobleName].decapsulate(enc.cipherText, k.secretKey),
-    });
-  }
-  for (const [name, pq, nobleName] of [['ML-DSA-65', pqwire.mlDsa65, 'ml_dsa65']]) {
-    const k = pq.keygen();
-    const s = pq.sign(msg, k.secretKey);
-    out.push({
-      name: `${name} sign 1 KiB`,
-      pqwire: () => pq.sign(msg, k.secretKey),
-      peer: (p) => () => p.dsa[nobleName].sign(msg, k.secretKey),
-    });
-    out.push({
-      name: `${name} verify 1 KiB`,
-      pqwire: () => pq.verify(s, msg, k.publicKey),
-      peer: (p) => () => p.dsa[nobleName].verify(s, msg, k.publicKey),
-    });
-  }
-  return out.filter((c) => !filter || c.name.includes(filter));
-}
-
-const fmt = (x) => Math.round(x).toLocaleString('en-US');
-console.log(`pqwire bench — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`);
-console.log(`${'operation'.padEnd(26)}${'pqwire ops/s'.padStart(16)}${'peer'.padStart(22)}${'peer ops/s'.padStart(14)}${'ratio'.padStart(8)}`);
-const ps = peers();
-for (const c of cases()) {
-  const mine = measure(c.pqwire);
-  const row = `${c.name.padEnd(26)}${`${fmt(mine.median)} ±${Math.round(mine.spread * 100)}%`.padStart(16)}`;
-  if (ps.length === 0) console.log(row);
-  for (const p of ps) {
-    const theirs = measure(c.peer(p));
-    console.log(`${row}${p.name.padStart(22)}${fmt(theirs.median).padStart(14)}${`${(mine.median / theirs.median).toFixed(1)}x`.padStart(8)}`);
-  }
-}
+main().catch((e) => {
+  console.error(`bench: ${(e && e.stack) || e}`);
+  process.exit(1);
+});

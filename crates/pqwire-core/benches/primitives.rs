@@ -1,0 +1,109 @@
+//! Raw Rust figures of the primitives, called the way the Node addon calls them (keys as
+//! bytes, fresh randomness), so `benches/run.js` can show what the JavaScript boundary costs.
+//!
+//! Benchmark ids are `<suite>/<operation>` and match the JavaScript case names with the
+//! slash read as a space (`ML-KEM-768/encapsulate` is the case `ML-KEM-768 encapsulate`).
+//!
+//! ```text
+//! cargo bench -p pqwire-core --bench primitives                      # everything
+//! cargo bench -p pqwire-core --bench primitives -- ML-KEM-768        # a subset (regex)
+//! cargo bench -p pqwire-core --bench primitives -- --output-format bencher
+//! ```
+
+// A bench that cannot set itself up should stop loudly, as a test would.
+#![allow(clippy::expect_used)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use pqwire_core::sig::SignRandomness;
+use pqwire_core::{aead, kem, sig, x25519, AeadSuite, KemSuite, SigSuite};
+use std::hint::black_box;
+
+/// ML-KEM and the X25519 + ML-KEM hybrids: keygen, encapsulate, decapsulate.
+fn kems(c: &mut Criterion) {
+    for suite in [
+        KemSuite::MlKem512,
+        KemSuite::MlKem768,
+        KemSuite::MlKem1024,
+        KemSuite::XWing,
+        KemSuite::X25519MlKem512,
+        KemSuite::X25519MlKem1024,
+    ] {
+        let k = kem::backend(suite);
+        let name = suite.name();
+        let (pk, sk) = k.keygen(None).expect("keygen");
+        let enc = k.encapsulate(&pk, None).expect("encapsulate");
+        c.bench_function(&format!("{name}/keygen"), |b| {
+            b.iter(|| black_box(k.keygen(None)))
+        });
+        c.bench_function(&format!("{name}/encapsulate"), |b| {
+            b.iter(|| black_box(k.encapsulate(black_box(&pk), None)))
+        });
+        c.bench_function(&format!("{name}/decapsulate"), |b| {
+            b.iter(|| black_box(k.decapsulate(black_box(&enc.cipher_text), sk.expose())))
+        });
+    }
+}
+
+/// ML-DSA and the Ed25519 hybrids and Ed25519: keygen, sign 1 KiB, verify 1 KiB.
+fn signatures(c: &mut Criterion) {
+    let msg = [7u8; 1024];
+    for suite in [
+        SigSuite::MlDsa44,
+        SigSuite::MlDsa65,
+        SigSuite::MlDsa87,
+        SigSuite::Ed25519,
+        SigSuite::Ed25519MlDsa65,
+        SigSuite::Ed25519MlDsa87,
+    ] {
+        let s = sig::backend(suite);
+        let name = suite.name();
+        let (pk, sk) = s.keygen(None).expect("keygen");
+        let signature = s
+            .sign(&msg, sk.expose(), b"", SignRandomness::Hedged)
+            .expect("sign");
+        c.bench_function(&format!("{name}/keygen"), |b| {
+            b.iter(|| black_box(s.keygen(None)))
+        });
+        c.bench_function(&format!("{name}/sign 1 KiB"), |b| {
+            b.iter(|| black_box(s.sign(black_box(&msg), sk.expose(), b"", SignRandomness::Hedged)))
+        });
+        c.bench_function(&format!("{name}/verify 1 KiB"), |b| {
+            b.iter(|| black_box(s.verify(black_box(&signature), &msg, &pk, b"")))
+        });
+    }
+}
+
+/// X25519 key generation and shared secret.
+fn key_agreement(c: &mut Criterion) {
+    let (sk, _) = x25519::keygen(None).expect("keygen");
+    let (_, peer) = x25519::keygen(None).expect("keygen");
+    c.bench_function("X25519/keygen", |b| {
+        b.iter(|| black_box(x25519::keygen(None)))
+    });
+    c.bench_function("X25519/shared secret", |b| {
+        b.iter(|| black_box(x25519::shared_secret(sk.expose(), black_box(&peer))))
+    });
+}
+
+/// ChaCha20-Poly1305 and AES-256-GCM: one seal and one open per iteration.
+fn aeads(c: &mut Criterion) {
+    let key = [1u8; 32];
+    let nonce = [2u8; 12];
+    for suite in [AeadSuite::ChaCha20Poly1305, AeadSuite::Aes256Gcm] {
+        let a = aead::algorithm(suite);
+        for (label, len) in [("64 B", 64), ("1 KiB", 1024), ("64 KiB", 65536)] {
+            let plaintext = vec![3u8; len];
+            c.bench_function(&format!("{}/seal+open {label}", suite.name()), |b| {
+                b.iter(|| {
+                    let sealed = a
+                        .seal(&key, &nonce, black_box(&plaintext), b"")
+                        .expect("seal");
+                    black_box(a.open(&key, &nonce, &sealed, b""))
+                })
+            });
+        }
+    }
+}
+
+criterion_group!(benches, kems, signatures, key_agreement, aeads);
+criterion_main!(benches);
