@@ -119,3 +119,5 @@ impl fmt::Display for WireError {
         write!(f, ": {}", self.detail)
     }
 }
+
+impl std::error::Error for WireError {}

@@ -1,0 +1,559 @@
+//! Writes the seed corpus of every fuzz target into `fuzz/corpus/<target>/`:
+//!
+//! ```sh
+//! cargo run --manifest-path fuzz/Cargo.toml --example seeds [OUT_DIR]
+//! ```
+//!
+//! Seeds are valid encodings made with pqwire-core's public API (default capabilities,
+//! lists with unknown suite codes and extensions, key packages of KEM and signature
+//! suites with deterministic keys, envelopes with and without their optional fields)
+//! plus hand-made invalid messages, one per decoding rule. Every file this program
+//! writes is named `seed-*`; before writing, it removes the old `seed-*` files only, so
+//! reproducers added by hand (`crash-*`, `regress-*`) stay. The output is deterministic:
+//! running it again changes nothing unless the wire format changed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use pqwire_core::wire::{Capabilities, Envelope, Extension, KeyPackage, PackageSuite};
+use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
+
+/// A named input.
+type Seed = (String, Vec<u8>);
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out: PathBuf = std::env::args_os().nth(1).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+        PathBuf::from,
+    );
+
+    let caps = capabilities()?;
+    let packages = key_packages()?;
+    let envelopes = envelopes()?;
+    let invalid = invalid(&caps, &packages, &envelopes);
+
+    // The generic decoder gets every valid message and the header errors; each typed
+    // decoder its own type plus the invalid messages of that type; inspect one valid
+    // and one invalid message of each type plus the header errors. Small on purpose:
+    // the fuzzer finds the rest from these.
+    let of_prefix = |prefix: &'static str| {
+        invalid
+            .iter()
+            .filter(move |(n, _)| n.starts_with(prefix))
+            .cloned()
+    };
+    let all: Vec<Seed> = [&caps, &packages, &envelopes]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .chain(of_prefix("bad-any"))
+        .collect();
+    let of_type = |valid: &[Seed], prefix: &'static str| -> Vec<Seed> {
+        valid.iter().cloned().chain(of_prefix(prefix)).collect()
+    };
+    let mut sample: Vec<Seed> = vec![caps[0].clone(), packages[0].clone(), envelopes[1].clone()];
+    for prefix in [
+        "bad-any",
+        "bad-caps-truncated",
+        "bad-kp-key-length",
+        "bad-env-order",
+    ] {
+        sample.extend(of_prefix(prefix));
+    }
+
+    write(&out.join("decode"), &all)?;
+    write(&out.join("capabilities"), &of_type(&caps, "bad-caps"))?;
+    write(&out.join("key_package"), &of_type(&packages, "bad-kp"))?;
+    write(&out.join("envelope"), &of_type(&envelopes, "bad-env"))?;
+    write(&out.join("inspect"), &sample)?;
+    write(&out.join("negotiate"), &negotiations(&caps))?;
+    Ok(())
+}
+
+/// Replaces the `seed-*` files of `dir` with `seeds`.
+fn write(dir: &Path, seeds: &[Seed]) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("seed-"))
+        {
+            fs::remove_file(path)?;
+        }
+    }
+    for (name, bytes) in seeds {
+        fs::write(dir.join(format!("seed-{name}")), bytes)?;
+    }
+    println!("{}: {} seeds", dir.display(), seeds.len());
+    Ok(())
+}
+
+fn codes<T: Copy>(suites: &[T], code: fn(T) -> u16) -> Vec<u16> {
+    suites.iter().map(|s| code(*s)).collect()
+}
+
+fn ext(tag: u16, value: &[u8]) -> Extension {
+    Extension {
+        tag,
+        value: value.to_vec(),
+    }
+}
+
+/// Capabilities; the first one is the default and `negotiations` relies on the order.
+fn capabilities() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let default = Capabilities::default();
+    let pq_only = Capabilities {
+        kex_suites: codes(&[KemSuite::XWing, KemSuite::MlKem768], KemSuite::code),
+        sig_suites: codes(
+            &[SigSuite::Ed25519MlDsa65, SigSuite::MlDsa65],
+            SigSuite::code,
+        ),
+        aead_suites: codes(&[AeadSuite::ChaCha20Poly1305], AeadSuite::code),
+        features: 0b0011,
+        ..Capabilities::default()
+    };
+    let classical_only = Capabilities {
+        kex_suites: codes(&[KemSuite::X25519], KemSuite::code),
+        sig_suites: codes(&[SigSuite::Ed25519], SigSuite::code),
+        aead_suites: codes(&[AeadSuite::Aes256Gcm], AeadSuite::code),
+        features: 0,
+        ..Capabilities::default()
+    };
+    // Classical suites first: pq-preferred must still pick the post-quantum ones.
+    let classical_first = Capabilities {
+        kex_suites: codes(
+            &[KemSuite::X25519, KemSuite::MlKem512, KemSuite::XWing],
+            KemSuite::code,
+        ),
+        sig_suites: codes(&[SigSuite::Ed25519, SigSuite::MlDsa44], SigSuite::code),
+        aead_suites: codes(
+            &[AeadSuite::Aes256Gcm, AeadSuite::ChaCha20Poly1305],
+            AeadSuite::code,
+        ),
+        ..Capabilities::default()
+    };
+    // A newer peer: a wire version and suite codes this library does not know (0x11EC is
+    // the TLS code point of X25519MLKEM768, not pqwire's), unknown feature bits.
+    let unknown = Capabilities {
+        versions: vec![2, 1],
+        kex_suites: vec![
+            0x11EC,
+            KemSuite::XWing.code(),
+            0xFFFF,
+            KemSuite::X25519.code(),
+        ],
+        sig_suites: vec![
+            0x0A0A,
+            SigSuite::Ed25519MlDsa87.code(),
+            SigSuite::Ed25519.code(),
+        ],
+        aead_suites: vec![0x1301, AeadSuite::Aes256Gcm.code()],
+        features: 0xFFFF_FFFF,
+        extensions: Vec::new(),
+    };
+    let with_extensions = Capabilities {
+        extensions: vec![
+            ext(0xF000, b""),
+            ext(0xF001, b"pqwire"),
+            ext(0xFFFF, &[0xA5; 64]),
+        ],
+        ..Capabilities::default()
+    };
+    // Every list at its cap.
+    let full = Capabilities {
+        versions: (1..=8).collect(),
+        kex_suites: codes(KemSuite::ALL, KemSuite::code)
+            .into_iter()
+            .chain(0x7000..0x7019)
+            .collect(),
+        sig_suites: codes(SigSuite::ALL, SigSuite::code)
+            .into_iter()
+            .chain(0x7100..0x711A)
+            .collect(),
+        aead_suites: codes(AeadSuite::ALL, AeadSuite::code)
+            .into_iter()
+            .chain(0x7200..0x721E)
+            .collect(),
+        features: 0x8000_000F,
+        extensions: (0..16).map(|i| ext(0xF000 + i, &[i as u8])).collect(),
+    };
+    let named = [
+        ("caps-default", default),
+        ("caps-pq-only", pq_only),
+        ("caps-classical-only", classical_only),
+        ("caps-classical-first", classical_first),
+        ("caps-unknown-suites", unknown),
+        ("caps-extensions", with_extensions),
+        ("caps-full-lists", full),
+    ];
+    named
+        .into_iter()
+        .map(|(n, c)| Ok((n.to_string(), c.encode().map_err(pqwire_core::Error::from)?)))
+        .collect()
+}
+
+/// Key packages with real public keys from deterministic seeds.
+fn key_packages() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let kem_key = |s: KemSuite| -> pqwire_core::Result<Vec<u8>> {
+        let b = kem::backend(s);
+        Ok(b.keygen(Some(&vec![0x42; b.lengths().keygen_seed]))?.0)
+    };
+    let sig_key = |s: SigSuite| -> pqwire_core::Result<Vec<u8>> {
+        let b = sig::backend(s);
+        Ok(b.keygen(Some(&vec![0x24; b.lengths().keygen_seed]))?.0)
+    };
+    let package =
+        |i: u8, suite: PackageSuite, public_key: Vec<u8>, extensions: Vec<Extension>| KeyPackage {
+            key_id: [i; 16],
+            suite,
+            public_key,
+            created: 1_700_000_000,
+            expires: 1_700_000_000 + 30 * 86_400,
+            extensions,
+        };
+    let named = [
+        (
+            "kp-kem-x-wing",
+            package(
+                1,
+                PackageSuite::Kem(KemSuite::XWing),
+                kem_key(KemSuite::XWing)?,
+                vec![],
+            ),
+        ),
+        (
+            "kp-kem-ml-kem-512",
+            package(
+                2,
+                PackageSuite::Kem(KemSuite::MlKem512),
+                kem_key(KemSuite::MlKem512)?,
+                vec![],
+            ),
+        ),
+        (
+            "kp-kem-x25519",
+            package(
+                3,
+                PackageSuite::Kem(KemSuite::X25519),
+                kem_key(KemSuite::X25519)?,
+                vec![],
+            ),
+        ),
+        (
+            "kp-sig-ed25519",
+            package(
+                4,
+                PackageSuite::Sig(SigSuite::Ed25519),
+                sig_key(SigSuite::Ed25519)?,
+                vec![],
+            ),
+        ),
+        (
+            "kp-sig-ml-dsa-44",
+            package(
+                5,
+                PackageSuite::Sig(SigSuite::MlDsa44),
+                sig_key(SigSuite::MlDsa44)?,
+                vec![],
+            ),
+        ),
+        (
+            "kp-sig-ed25519-ml-dsa-65-ext",
+            package(
+                6,
+                PackageSuite::Sig(SigSuite::Ed25519MlDsa65),
+                sig_key(SigSuite::Ed25519MlDsa65)?,
+                vec![ext(0xF010, b"label")],
+            ),
+        ),
+    ];
+    named
+        .into_iter()
+        .map(|(n, k)| Ok((n.to_string(), k.encode().map_err(pqwire_core::Error::from)?)))
+        .collect()
+}
+
+/// Envelopes with and without their optional fields.
+fn envelopes() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let named = [
+        (
+            "env-minimal",
+            Envelope {
+                content_type: 0x0001,
+                ..Default::default()
+            },
+        ),
+        (
+            "env-full",
+            Envelope {
+                content_type: 0x8001,
+                sender_key_id: Some([0x11; 16]),
+                recipient_key_id: Some([0x22; 16]),
+                sent_at: Some(1_700_000_000),
+                payload: b"hello, post-quantum world".to_vec(),
+                extensions: vec![ext(0xF000, b"trace-id")],
+            },
+        ),
+        (
+            "env-recipient-only",
+            Envelope {
+                content_type: 0x7FFF,
+                recipient_key_id: Some([0xEE; 16]),
+                payload: (0..=255).collect(),
+                ..Default::default()
+            },
+        ),
+        (
+            "env-max-time",
+            Envelope {
+                content_type: 0xFFFF,
+                sent_at: Some((1 << 53) - 1),
+                payload: vec![0; 1],
+                ..Default::default()
+            },
+        ),
+    ];
+    named
+        .into_iter()
+        .map(|(n, e)| Ok((n.to_string(), e.encode().map_err(pqwire_core::Error::from)?)))
+        .collect()
+}
+
+/// A message from raw parts, with no checks: for the invalid seeds.
+fn raw(version: u8, ty: u8, fields: &[(u16, &[u8])]) -> Vec<u8> {
+    let mut out = vec![b'P', b'W', version, ty];
+    for (tag, value) in fields {
+        out.extend_from_slice(&tag.to_be_bytes());
+        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        out.extend_from_slice(value);
+    }
+    out
+}
+
+/// Invalid messages, one per rule, named `bad-<type>-<rule>`.
+fn invalid(caps: &[Seed], packages: &[Seed], envelopes: &[Seed]) -> Vec<Seed> {
+    let default_caps = &caps[0].1;
+    let env = &envelopes[1].1;
+    let kp = &packages[2].1; // X25519: small
+    let time = |t: u64| t.to_be_bytes();
+    let (c, e) = (0x8001u16.to_be_bytes(), time(1_700_000_000));
+    let list = |codes: &[u16]| {
+        codes
+            .iter()
+            .flat_map(|c| c.to_be_bytes())
+            .collect::<Vec<u8>>()
+    };
+    let x25519 = KemSuite::X25519.code().to_be_bytes();
+    let ed25519 = SigSuite::Ed25519.code().to_be_bytes();
+    let kp_fields =
+        |kem: Option<&[u8]>, sig: Option<&[u8]>, key: &[u8], created: u64, expires: u64| {
+            let (created, expires) = (time(created), time(expires));
+            let mut fields: Vec<(u16, Vec<u8>)> = vec![(1, vec![7; 16])];
+            if let Some(k) = kem {
+                fields.push((2, k.to_vec()));
+            }
+            if let Some(s) = sig {
+                fields.push((3, s.to_vec()));
+            }
+            fields.extend([
+                (4, key.to_vec()),
+                (5, created.to_vec()),
+                (6, expires.to_vec()),
+            ]);
+            let borrowed: Vec<(u16, &[u8])> =
+                fields.iter().map(|(t, v)| (*t, v.as_slice())).collect();
+            raw(1, 2, &borrowed)
+        };
+    let mut dup_ext = env.clone();
+    dup_ext.extend_from_slice(&[0xF0, 0x00, 0, 0, 0, 0]);
+    let seeds = vec![
+        ("bad-any-magic", b"XW\x01\x01".to_vec()),
+        ("bad-any-header", b"PW\x01".to_vec()),
+        ("bad-any-version", raw(2, 1, &[])),
+        ("bad-any-type", raw(1, 0x7F, &[])),
+        (
+            "bad-caps-truncated",
+            default_caps[..default_caps.len() - 1].to_vec(),
+        ),
+        (
+            "bad-caps-missing-features",
+            raw(
+                1,
+                1,
+                &[(1, &[1]), (2, &x25519), (3, &ed25519), (4, &[0, 3])],
+            ),
+        ),
+        (
+            "bad-caps-duplicate-suite",
+            raw(
+                1,
+                1,
+                &[
+                    (1, &[1]),
+                    (2, &list(&[0x001D, 0x001D])),
+                    (3, &ed25519),
+                    (4, &[0, 3]),
+                    (5, &[0; 4]),
+                ],
+            ),
+        ),
+        (
+            "bad-caps-odd-list",
+            raw(
+                1,
+                1,
+                &[
+                    (1, &[1]),
+                    (2, &[0x00, 0x1D, 0x64]),
+                    (3, &ed25519),
+                    (4, &[0, 3]),
+                    (5, &[0; 4]),
+                ],
+            ),
+        ),
+        (
+            "bad-caps-empty-versions",
+            raw(
+                1,
+                1,
+                &[
+                    (1, &[]),
+                    (2, &x25519),
+                    (3, &ed25519),
+                    (4, &[0, 3]),
+                    (5, &[0; 4]),
+                ],
+            ),
+        ),
+        (
+            "bad-kp-both-suites",
+            kp_fields(Some(&x25519), Some(&ed25519), &[9; 32], 1, 2),
+        ),
+        ("bad-kp-no-suite", kp_fields(None, None, &[9; 32], 1, 2)),
+        (
+            "bad-kp-unknown-suite",
+            kp_fields(Some(&[0x11, 0xEC]), None, &[9; 32], 1, 2),
+        ),
+        (
+            "bad-kp-key-length",
+            kp_fields(Some(&x25519), None, &[9; 31], 1, 2),
+        ),
+        (
+            "bad-kp-expired",
+            kp_fields(None, Some(&ed25519), &[9; 32], 5, 5),
+        ),
+        ("bad-kp-trailing", [kp.as_slice(), &[0, 0, 0]].concat()),
+        ("bad-env-order", raw(1, 3, &[(5, b"x"), (1, &c)])),
+        (
+            "bad-env-duplicate-tag",
+            raw(1, 3, &[(1, &c), (1, &c), (5, b"x")]),
+        ),
+        (
+            "bad-env-unknown-tag",
+            raw(1, 3, &[(1, &c), (0x0100, b""), (5, b"x")]),
+        ),
+        (
+            "bad-env-key-id-length",
+            raw(1, 3, &[(1, &c), (2, &[1; 15]), (5, b"x")]),
+        ),
+        (
+            "bad-env-time-over-max",
+            raw(1, 3, &[(1, &c), (4, &time(1 << 53)), (5, b"x")]),
+        ),
+        (
+            "bad-env-huge-length",
+            [&raw(1, 3, &[(1, &c)])[..], &[0, 5, 0xFF, 0xFF, 0xFF, 0xFF]].concat(),
+        ),
+        ("bad-env-duplicate-extension", dup_ext),
+        ("bad-env-missing-payload", raw(1, 3, &[(1, &c), (4, &e)])),
+    ];
+    seeds.into_iter().map(|(n, b)| (n.to_string(), b)).collect()
+}
+
+/// Negotiation inputs: `control | split u16 | local | remote` (see fuzz_targets/negotiate.rs).
+fn negotiations(caps: &[Seed]) -> Vec<Seed> {
+    let get = |name: &str| &caps.iter().find(|(n, _)| n == name).expect("seed exists").1;
+    // control: bits 0-1 mode (0 pq-required, 1 pq-preferred, 2 classical-allowed),
+    // bit 2 responder, bits 3-7 minimum version (1 here, 2 for a rollback refusal).
+    let cases = [
+        (
+            "pqreq-init-default-default",
+            0x08,
+            "caps-default",
+            "caps-default",
+        ),
+        (
+            "pqreq-resp-default-pq-only",
+            0x0C,
+            "caps-default",
+            "caps-pq-only",
+        ),
+        (
+            "pqreq-init-classical-classical",
+            0x08,
+            "caps-classical-only",
+            "caps-classical-only",
+        ),
+        (
+            "pqpref-init-classical-first",
+            0x09,
+            "caps-classical-first",
+            "caps-default",
+        ),
+        (
+            "pqpref-resp-classical-pq",
+            0x0D,
+            "caps-classical-only",
+            "caps-pq-only",
+        ),
+        (
+            "classical-init-classical-first",
+            0x0A,
+            "caps-classical-first",
+            "caps-default",
+        ),
+        (
+            "classical-resp-default-classical",
+            0x0E,
+            "caps-default",
+            "caps-classical-only",
+        ),
+        (
+            "pqreq-init-default-unknown",
+            0x08,
+            "caps-default",
+            "caps-unknown-suites",
+        ),
+        (
+            "pqpref-resp-unknown-default",
+            0x0D,
+            "caps-unknown-suites",
+            "caps-default",
+        ),
+        (
+            "pqreq-init-extensions-full",
+            0x08,
+            "caps-extensions",
+            "caps-full-lists",
+        ),
+        (
+            "minver2-init-default-default",
+            0x10,
+            "caps-default",
+            "caps-default",
+        ),
+    ];
+    cases
+        .iter()
+        .map(|(name, control, local, remote)| {
+            let (local, remote) = (get(local), get(remote));
+            let mut input = vec![*control];
+            input.extend_from_slice(&(local.len() as u16).to_be_bytes());
+            input.extend_from_slice(local);
+            input.extend_from_slice(remote);
+            (format!("neg-{name}"), input)
+        })
+        .collect()
+}
