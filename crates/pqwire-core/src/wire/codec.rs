@@ -9,7 +9,7 @@ use super::limits::{
     MAX_MESSAGE_LEN, SUPPORTED_VERSIONS, VERSION,
 };
 use super::message::{Extension, Field, Message, MessageType};
-use super::schema::field_error;
+use super::schema::{field_error, FieldSpec};
 
 /// Decodes any pqwire message.
 ///
@@ -151,31 +151,7 @@ pub(crate) fn decode_tracked(bytes: &[u8], progress: &mut Progress) -> Result<Me
                     format!("tag is not defined for {} messages", spec.name),
                 ));
             };
-            let (min, max) = field.kind.len_range();
-            if field.kind.fixed_len().is_some() && len != min {
-                return Err(field_error(
-                    Code::BadLength,
-                    offset,
-                    field,
-                    format!("length {len}, must be {min}"),
-                ));
-            }
-            if len > max {
-                return Err(field_error(
-                    Code::TooLarge,
-                    offset,
-                    field,
-                    format!("length {len}, at most {max}"),
-                ));
-            }
-            if len < min {
-                return Err(field_error(
-                    Code::BadLength,
-                    offset,
-                    field,
-                    format!("length {len}, at least {min}"),
-                ));
-            }
+            check_len(field, len, offset)?;
             let value = take(rest, len, offset, tag, name)?;
             let value = field.parse(value, offset)?;
             msg.fields.push(Field { tag, value, offset });
@@ -206,6 +182,22 @@ fn missing_at_end(mut e: WireError, end: usize) -> WireError {
         e.offset = end;
     }
     e
+}
+
+/// A field's length against its kind: exact for fixed-size kinds (`BAD_LENGTH`), at most
+/// the cap (`TOO_LARGE`), at least the minimum (`BAD_LENGTH`).
+fn check_len(field: &FieldSpec, len: usize, offset: usize) -> Result<(), WireError> {
+    let (min, max) = field.kind.len_range();
+    let refuse = |code, detail: String| Err(field_error(code, offset, field, detail));
+    if field.kind.fixed_len().is_some() && len != min {
+        refuse(Code::BadLength, format!("length {len}, must be {min}"))
+    } else if len > max {
+        refuse(Code::TooLarge, format!("length {len}, at most {max}"))
+    } else if len < min {
+        refuse(Code::BadLength, format!("length {len}, at least {min}"))
+    } else {
+        Ok(())
+    }
 }
 
 /// The first `len` bytes of `rest`, or `TRUNCATED`.
@@ -262,23 +254,7 @@ pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
         previous = Some(field.tag);
         fs.check(&field.value, offset)?;
         let len = fs.value_len(&field.value);
-        let (min, max) = fs.kind.len_range();
-        if len > max {
-            return Err(field_error(
-                Code::TooLarge,
-                offset,
-                fs,
-                format!("length {len}, at most {max}"),
-            ));
-        }
-        if len < min {
-            return Err(field_error(
-                Code::BadLength,
-                offset,
-                fs,
-                format!("length {len}, at least {min}"),
-            ));
-        }
+        check_len(fs, len, offset)?;
         out.extend_from_slice(&field.tag.to_be_bytes());
         out.extend_from_slice(&(len as u32).to_be_bytes());
         fs.write_value(&field.value, &mut out);
