@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::wire::{self, Capabilities, Envelope, KeyPackage, MessageType};
+use pqwire_core::wire::{self, Capabilities, Envelope, KeyPackage, MessageType, PrekeyBundle};
 
 fuzz_target!(|data: &[u8]| {
     let text = wire::inspect(data);
@@ -22,6 +22,9 @@ fuzz_target!(|data: &[u8]| {
                 }
                 MessageType::KeyPackage => KeyPackage::from_message(&msg).and_then(|v| v.encode()),
                 MessageType::Envelope => Envelope::from_message(&msg).and_then(|v| v.encode()),
+                MessageType::PrekeyBundle => {
+                    PrekeyBundle::from_message(&msg).and_then(|v| v.encode())
+                }
             };
             assert_eq!(
                 typed.as_deref(),

@@ -28,6 +28,7 @@ export type {
   CapabilitiesMessage,
   KeyPackageMessage,
   EnvelopeMessage,
+  PrekeyBundleMessage,
   Extension,
   FeatureName,
 } from './wire';

@@ -72,13 +72,35 @@ export interface EnvelopeMessage extends MessageBase {
   payload: Uint8Array;
 }
 
+/**
+ * The keys a responder publishes for asynchronous handshakes (docs/protocol.md §3). Keys
+ * are nested key-package messages and stay encoded (signatures cover those exact bytes);
+ * decode them with `wire.decode(bundle.signedPrekey, 'key-package')`.
+ */
+export interface PrekeyBundleMessage extends MessageBase {
+  type: 'prekey-bundle';
+  /** The responder's encoded capabilities. */
+  capabilities: Uint8Array;
+  identitySigKey: Uint8Array;
+  identityDhKey: Uint8Array;
+  identityDhSignature: Uint8Array;
+  signedPrekey: Uint8Array;
+  signedPrekeySignature: Uint8Array;
+  kemPrekey?: Uint8Array;
+  kemPrekeySignature?: Uint8Array;
+  /** 1 when `kemPrekey` is the last-resort key, 0 when it is a one-time key. */
+  kemPrekeyLastResort?: number;
+  oneTimePrekey?: Uint8Array;
+  oneTimePrekeySignature?: Uint8Array;
+}
+
 /** Every message type, discriminated on `type`. */
-export type WireMessage = CapabilitiesMessage | KeyPackageMessage | EnvelopeMessage;
+export type WireMessage = CapabilitiesMessage | KeyPackageMessage | EnvelopeMessage | PrekeyBundleMessage;
 /** The `type` names. */
 export type WireMessageType = WireMessage['type'];
 
 /** The message types of wire version 1. */
-const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope'];
+const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope', 'prekey-bundle'];
 
 /** The two bytes every message starts with (`"PW"`). */
 export const MAGIC = new Uint8Array([0x50, 0x57]);

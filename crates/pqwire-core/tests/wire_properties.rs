@@ -12,7 +12,7 @@ use pqwire_core::wire::limits::{
     FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
 };
 use pqwire_core::wire::{
-    self, Capabilities, Envelope, Extension, KeyPackage, MessageType, PackageSuite,
+    self, Capabilities, Envelope, Extension, KeyPackage, MessageType, PackageSuite, PrekeyBundle,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 
@@ -250,6 +250,7 @@ fn check_any(b: &[u8]) {
                 MessageType::Capabilities => Capabilities::decode(b).and_then(|v| v.encode()),
                 MessageType::KeyPackage => KeyPackage::decode(b).and_then(|v| v.encode()),
                 MessageType::Envelope => Envelope::decode(b).and_then(|v| v.encode()),
+                MessageType::PrekeyBundle => PrekeyBundle::decode(b).and_then(|v| v.encode()),
             };
             assert_eq!(typed.unwrap(), b, "typed view of {}", hex::encode(b));
             let text = wire::inspect(b);

@@ -197,7 +197,7 @@ fn from_js_message(
     extensions: Vec<WireExtension>,
 ) -> napi::Result<Message> {
     let ty = MessageType::from_name(message_type)
-        .ok_or_else(|| invalid("type must be capabilities, key-package or envelope"))?;
+        .ok_or_else(|| invalid("type must be the name of a wire message type"))?;
     let spec = ty.spec();
     let mut msg = Message::new(ty);
     for f in fields {
@@ -215,7 +215,7 @@ fn from_js_message(
             FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::Time => Value::Uint(
                 whole_number(f.number.ok_or_else(|| wrong_type(fs.name, "a number"))?)?,
             ),
-            FieldKind::KeyId | FieldKind::Bytes { .. } => Value::Bytes(
+            FieldKind::KeyId | FieldKind::Bytes { .. } | FieldKind::Message(_) => Value::Bytes(
                 f.bytes
                     .ok_or_else(|| wrong_type(fs.name, "a Uint8Array"))?
                     .to_vec(),

@@ -186,7 +186,7 @@ fn missing_at_end(mut e: WireError, end: usize) -> WireError {
 
 /// A field's length against its kind: exact for fixed-size kinds (`BAD_LENGTH`), at most
 /// the cap (`TOO_LARGE`), at least the minimum (`BAD_LENGTH`).
-fn check_len(field: &FieldSpec, len: usize, offset: usize) -> Result<(), WireError> {
+pub(crate) fn check_len(field: &FieldSpec, len: usize, offset: usize) -> Result<(), WireError> {
     let (min, max) = field.kind.len_range();
     let refuse = |code, detail: String| Err(field_error(code, offset, field, detail));
     if field.kind.fixed_len().is_some() && len != min {

@@ -102,6 +102,9 @@ fn render(kind: FieldKind, value: Option<Value>, raw: &[u8]) -> String {
         (FieldKind::Time, Some(Value::Uint(t))) => format!("{t} (unix seconds)"),
         (_, Some(Value::Uint(v))) => v.to_string(),
         (FieldKind::KeyId | FieldKind::Bytes { .. }, _) => hex_short(raw),
+        (FieldKind::Message(ty), Some(_)) => {
+            format!("nested {} message ({} bytes)", ty.name(), raw.len())
+        }
         (_, _) => format!("{} (invalid)", hex_short(raw)),
     }
 }

@@ -42,6 +42,10 @@ pub const KEY_ID_LEN: usize = 16;
 /// hybrids. Exact lengths are checked per suite; this only caps the field.
 pub const MAX_PUBLIC_KEY_LEN: usize = 4096;
 
+/// The cap of a signature field (Ed25519+ML-DSA-87: 4691 bytes). Exact lengths are
+/// checked per suite; this only caps the field.
+pub const MAX_SIGNATURE_LEN: usize = 8192;
+
 /// The largest payload of an envelope.
 pub const MAX_PAYLOAD_LEN: usize = MAX_MESSAGE_LEN - 1024;
 

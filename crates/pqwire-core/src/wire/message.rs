@@ -3,7 +3,7 @@
 
 use super::error::{WireError, WireErrorCode};
 use super::schema::{FieldSpec, Value};
-use super::{capabilities, envelope, key_package};
+use super::{capabilities, envelope, key_package, prekey_bundle};
 
 /// Message types of wire version 1. Later protocol layers add theirs here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -14,6 +14,8 @@ pub enum MessageType {
     KeyPackage,
     /// A generic container for a payload ([`super::Envelope`]).
     Envelope,
+    /// The keys a responder publishes for asynchronous handshakes ([`super::PrekeyBundle`]).
+    PrekeyBundle,
 }
 
 impl MessageType {
@@ -22,6 +24,7 @@ impl MessageType {
         MessageType::Capabilities,
         MessageType::KeyPackage,
         MessageType::Envelope,
+        MessageType::PrekeyBundle,
     ];
 
     /// The type byte on the wire.
@@ -30,6 +33,7 @@ impl MessageType {
             MessageType::Capabilities => 0x01,
             MessageType::KeyPackage => 0x02,
             MessageType::Envelope => 0x03,
+            MessageType::PrekeyBundle => 0x10,
         }
     }
 
@@ -54,6 +58,7 @@ impl MessageType {
             MessageType::Capabilities => &capabilities::SPEC,
             MessageType::KeyPackage => &key_package::SPEC,
             MessageType::Envelope => &envelope::SPEC,
+            MessageType::PrekeyBundle => &prekey_bundle::SPEC,
         }
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! Message types are data ([`MessageSpec`]): a field table plus cross-field rules, all
 //! enforced by the one codec in `codec.rs`. The typed views ([`Capabilities`],
-//! [`KeyPackage`], [`Envelope`]) convert to and from the generic [`Message`].
+//! [`KeyPackage`], [`Envelope`], [`PrekeyBundle`]) convert to and from the generic [`Message`].
 //!
 //! ```
 //! use pqwire_core::wire::{self, Envelope, WireErrorCode};
@@ -27,6 +27,7 @@ mod inspect;
 mod key_package;
 pub mod limits;
 mod message;
+mod prekey_bundle;
 mod schema;
 
 pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
@@ -36,6 +37,7 @@ pub use error::{WireError, WireErrorCode};
 pub use inspect::inspect;
 pub use key_package::{KeyPackage, PackageSuite};
 pub use message::{Extension, Field, Message, MessageSpec, MessageType};
+pub use prekey_bundle::{PrekeyBundle, SignedKey};
 pub use schema::{FieldKind, FieldSpec, SuiteRole, Value};
 
 /// Tags of each message type, for code that builds [`Message`]s by hand.
@@ -49,4 +51,13 @@ pub mod tags {
     pub use super::key_package::{
         TAG_CREATED, TAG_EXPIRES, TAG_KEM_SUITE, TAG_KEY_ID, TAG_PUBLIC_KEY, TAG_SIG_SUITE,
     };
+    /// Tags of the prekey bundle.
+    pub mod prekey_bundle {
+        pub use super::super::prekey_bundle::{
+            TAG_CAPABILITIES, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE, TAG_IDENTITY_SIG_KEY,
+            TAG_KEM_PREKEY, TAG_KEM_PREKEY_LAST_RESORT, TAG_KEM_PREKEY_SIGNATURE,
+            TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE, TAG_SIGNED_PREKEY,
+            TAG_SIGNED_PREKEY_SIGNATURE,
+        };
+    }
 }

@@ -2,8 +2,13 @@
 //! kind, required), and one generic codec ([`super::codec`]) enforces them. A new
 //! message type adds a table and a typed view, never new parsing code.
 
+use super::codec::{check_len, decode_as};
 use super::error::{WireError, WireErrorCode};
-use super::limits::{KEY_ID_LEN, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS};
+use super::limits::{
+    FIELD_HEADER_LEN, HEADER_LEN, KEY_ID_LEN, MAX_MESSAGE_LEN, MAX_SUITES_PER_LIST, MAX_TIME,
+    MAX_VERSIONS,
+};
+use super::message::MessageType;
 use crate::{AeadSuite, KemSuite, SigSuite};
 
 /// Which registry a suite code belongs to.
@@ -67,6 +72,9 @@ pub enum FieldKind {
     VersionList,
     /// A u32 bit set of feature flags; unknown bits are kept.
     Features,
+    /// A whole encoded message of the given type, decoded and checked with every rule
+    /// (the value is kept as its bytes, which are what signatures cover).
+    Message(MessageType),
 }
 
 impl FieldKind {
@@ -89,6 +97,7 @@ impl FieldKind {
             FieldKind::Bytes { min, max } => (min, max),
             FieldKind::SuiteList(_) => (2, 2 * MAX_SUITES_PER_LIST),
             FieldKind::VersionList => (1, MAX_VERSIONS),
+            FieldKind::Message(_) => (HEADER_LEN, MAX_MESSAGE_LEN),
             other => {
                 let n = other.fixed_len().unwrap_or(0);
                 (n, n)
@@ -143,7 +152,9 @@ impl FieldSpec {
                 Value::Uint(be_uint(bytes))
             }
             FieldKind::Features => Value::Uint(be_uint(bytes)),
-            FieldKind::KeyId | FieldKind::Bytes { .. } => Value::Bytes(bytes.to_vec()),
+            FieldKind::KeyId | FieldKind::Bytes { .. } | FieldKind::Message(_) => {
+                Value::Bytes(bytes.to_vec())
+            }
             FieldKind::Suite(_) => Value::Suite(be_uint(bytes) as u16),
             FieldKind::SuiteList(_) => {
                 if !bytes.len().is_multiple_of(2) {
@@ -186,27 +197,19 @@ impl FieldSpec {
                 }
             }
             (FieldKind::KeyId | FieldKind::Bytes { .. }, Value::Bytes(b)) => {
-                let (min, max) = self.kind.len_range();
-                // A fixed-size field of another length is BAD_LENGTH either way, as in
-                // the decoder.
-                if self.kind.fixed_len().is_some_and(|n| b.len() != n) {
-                    bad(
-                        WireErrorCode::BadLength,
-                        format!("{} bytes, must be {min}", b.len()),
+                check_len(self, b.len(), offset)
+            }
+            (FieldKind::Message(ty), Value::Bytes(b)) => {
+                check_len(self, b.len(), offset)?;
+                // The offset points into the nested message, within the outer one.
+                decode_as(b, ty).map(|_| ()).map_err(|inner| {
+                    field_error(
+                        inner.code,
+                        offset + FIELD_HEADER_LEN + inner.offset,
+                        self,
+                        format!("in the nested {} message: {inner}", ty.name()),
                     )
-                } else if b.len() > max {
-                    bad(
-                        WireErrorCode::TooLarge,
-                        format!("{} bytes, at most {max}", b.len()),
-                    )
-                } else if b.len() < min {
-                    bad(
-                        WireErrorCode::BadLength,
-                        format!("{} bytes, at least {min}", b.len()),
-                    )
-                } else {
-                    Ok(())
-                }
+                })
             }
             (FieldKind::Suite(role), Value::Suite(code)) => match role.name_of(*code) {
                 Some(_) => Ok(()),

@@ -1,0 +1,268 @@
+//! The prekey bundle's structure rules (docs/protocol.md §3), each shown firing.
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
+use pqwire_core::wire::{
+    self, tags::prekey_bundle as t, Capabilities, KeyPackage, Message, MessageType, PackageSuite,
+    PrekeyBundle, SignedKey, Value, WireErrorCode,
+};
+use pqwire_core::{kem, sig, KemSuite, SigSuite};
+
+const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
+
+fn package(id: u8, suite: PackageSuite) -> KeyPackage {
+    let len = match suite {
+        PackageSuite::Kem(s) => kem::backend(s).lengths().public_key,
+        PackageSuite::Sig(s) => sig::backend(s).lengths().public_key,
+    };
+    KeyPackage {
+        key_id: [id; 16],
+        suite,
+        public_key: vec![id; len],
+        created: 1_700_000_000,
+        expires: 1_800_000_000,
+        extensions: vec![],
+    }
+}
+
+fn signed(id: u8, suite: KemSuite) -> SignedKey {
+    let key = package(id, PackageSuite::Kem(suite));
+    SignedKey {
+        encoded: key.encode().unwrap(),
+        key,
+        signature: vec![0xAB; sig::backend(IDENTITY).lengths().signature],
+    }
+}
+
+fn bundle() -> PrekeyBundle {
+    let identity = package(1, PackageSuite::Sig(IDENTITY));
+    PrekeyBundle {
+        capabilities: Capabilities::default().encode().unwrap(),
+        identity_sig_key_encoded: identity.encode().unwrap(),
+        identity_sig_key: identity,
+        identity_dh_key: signed(2, KemSuite::X25519),
+        signed_prekey: signed(3, KemSuite::X25519),
+        kem_prekey: Some(signed(4, KemSuite::MlKem768)),
+        kem_prekey_last_resort: false,
+        one_time_prekey: Some(signed(5, KemSuite::X25519)),
+        extensions: vec![],
+    }
+}
+
+/// Encodes `msg` field by field without the encoder's checks, so the decoder is tested alone.
+fn raw(msg: &Message) -> Vec<u8> {
+    let mut out = b"PW\x01\x10".to_vec();
+    for f in &msg.fields {
+        let value = match &f.value {
+            Value::Bytes(b) => b.clone(),
+            Value::Uint(v) => vec![*v as u8],
+            other => panic!("unexpected {other:?}"),
+        };
+        out.extend_from_slice(&f.tag.to_be_bytes());
+        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        out.extend_from_slice(&value);
+    }
+    out
+}
+
+/// The bundle with `edit` applied to its generic message: the decoder's code and tag,
+/// and the encoder refusing the same message with the same code.
+fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
+    let mut msg = bundle().to_message();
+    edit(&mut msg);
+    let decoded = wire::decode(&raw(&msg)).unwrap_err();
+    let encoded = wire::encode(&msg).unwrap_err();
+    assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
+    (decoded.code, decoded.tag)
+}
+
+#[test]
+fn a_full_bundle_round_trips() {
+    let b = bundle();
+    let bytes = b.encode().unwrap();
+    assert_eq!(&bytes[..4], b"PW\x01\x10");
+    let back = PrekeyBundle::decode(&bytes).unwrap();
+    assert_eq!(back, b);
+    assert_eq!(back.encode().unwrap(), bytes);
+    assert_eq!(back.identity_suite(), Some(IDENTITY));
+    assert!(wire::inspect(&bytes).contains("nested key-package message"));
+}
+
+#[test]
+fn optional_keys_may_be_absent() {
+    let mut b = bundle();
+    b.kem_prekey = None;
+    b.one_time_prekey = None;
+    let bytes = b.encode().unwrap();
+    assert_eq!(PrekeyBundle::decode(&bytes).unwrap(), b);
+    b.kem_prekey = Some(signed(4, KemSuite::MlKem1024));
+    b.kem_prekey_last_resort = true;
+    assert_eq!(PrekeyBundle::decode(&b.encode().unwrap()).unwrap(), b);
+}
+
+#[test]
+fn the_identity_key_must_be_a_signing_key() {
+    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519))
+        .encode()
+        .unwrap();
+    let (code, tag) = refused(|m| {
+        m.set(t::TAG_IDENTITY_SIG_KEY, Value::Bytes(kem_key));
+    });
+    assert_eq!(
+        (code, tag),
+        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_SIG_KEY))
+    );
+}
+
+#[test]
+fn dh_keys_must_be_x25519() {
+    for tag in [
+        t::TAG_IDENTITY_DH_KEY,
+        t::TAG_SIGNED_PREKEY,
+        t::TAG_ONE_TIME_PREKEY,
+    ] {
+        let mlkem = package(9, PackageSuite::Kem(KemSuite::MlKem768))
+            .encode()
+            .unwrap();
+        let (code, at) = refused(|m| {
+            m.set(tag, Value::Bytes(mlkem));
+        });
+        assert_eq!((code, at), (WireErrorCode::InvalidField, Some(tag)));
+    }
+}
+
+#[test]
+fn the_kem_prekey_must_be_ml_kem() {
+    for suite in [KemSuite::X25519, KemSuite::XWing] {
+        let key = package(9, PackageSuite::Kem(suite)).encode().unwrap();
+        let (code, tag) = refused(|m| {
+            m.set(t::TAG_KEM_PREKEY, Value::Bytes(key));
+        });
+        assert_eq!(
+            (code, tag),
+            (WireErrorCode::InvalidField, Some(t::TAG_KEM_PREKEY))
+        );
+    }
+}
+
+#[test]
+fn signatures_have_the_identity_suites_exact_length() {
+    for tag in [
+        t::TAG_IDENTITY_DH_SIGNATURE,
+        t::TAG_SIGNED_PREKEY_SIGNATURE,
+        t::TAG_KEM_PREKEY_SIGNATURE,
+        t::TAG_ONE_TIME_PREKEY_SIGNATURE,
+    ] {
+        let (code, at) = refused(|m| {
+            m.set(tag, Value::Bytes(vec![1; 64]));
+        });
+        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)));
+    }
+}
+
+#[test]
+fn a_key_needs_its_signature_and_a_signature_its_key() {
+    for (key, companion) in [
+        (t::TAG_KEM_PREKEY, t::TAG_KEM_PREKEY_SIGNATURE),
+        (t::TAG_KEM_PREKEY, t::TAG_KEM_PREKEY_LAST_RESORT),
+        (t::TAG_ONE_TIME_PREKEY, t::TAG_ONE_TIME_PREKEY_SIGNATURE),
+    ] {
+        let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != companion));
+        assert_eq!((code, tag), (WireErrorCode::MissingField, Some(companion)));
+        // Without the key, its first companion in tag order is the one reported.
+        let first = if key == t::TAG_KEM_PREKEY {
+            t::TAG_KEM_PREKEY_SIGNATURE
+        } else {
+            companion
+        };
+        let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != key));
+        assert_eq!((code, tag), (WireErrorCode::InvalidField, Some(first)));
+    }
+}
+
+#[test]
+fn the_last_resort_flag_is_0_or_1() {
+    let (code, tag) = refused(|m| {
+        m.set(t::TAG_KEM_PREKEY_LAST_RESORT, Value::Uint(2));
+    });
+    assert_eq!(
+        (code, tag),
+        (
+            WireErrorCode::InvalidField,
+            Some(t::TAG_KEM_PREKEY_LAST_RESORT)
+        )
+    );
+}
+
+#[test]
+fn required_fields_are_required() {
+    for tag in [
+        t::TAG_CAPABILITIES,
+        t::TAG_IDENTITY_SIG_KEY,
+        t::TAG_IDENTITY_DH_KEY,
+        t::TAG_IDENTITY_DH_SIGNATURE,
+        t::TAG_SIGNED_PREKEY,
+        t::TAG_SIGNED_PREKEY_SIGNATURE,
+    ] {
+        let (code, at) = refused(|m| m.fields.retain(|f| f.tag != tag));
+        assert_eq!(
+            (code, at),
+            (WireErrorCode::MissingField, Some(tag)),
+            "tag {tag:#06x}"
+        );
+    }
+}
+
+#[test]
+fn a_broken_nested_message_is_reported_inside_the_outer_one() {
+    let mut msg = bundle().to_message();
+    let mut caps = Capabilities::default().encode().unwrap();
+    caps[2] = 9; // nested wire version
+    msg.set(t::TAG_CAPABILITIES, Value::Bytes(caps));
+    let bytes = raw(&msg);
+    let e = wire::decode(&bytes).unwrap_err();
+    assert_eq!(e.code, WireErrorCode::UnsupportedVersion);
+    assert_eq!(e.tag, Some(t::TAG_CAPABILITIES));
+    // header (4) + field header (6) + the nested version byte at 2
+    assert_eq!(e.offset, 4 + 6 + 2);
+    assert_eq!(bytes[e.offset], 9);
+    assert!(e.detail.contains("nested capabilities"));
+    // A nested message of the wrong type.
+    let mut msg = bundle().to_message();
+    msg.set(
+        t::TAG_CAPABILITIES,
+        Value::Bytes(bundle().identity_sig_key_encoded),
+    );
+    let e = wire::decode(&raw(&msg)).unwrap_err();
+    assert_eq!(e.code, WireErrorCode::UnexpectedType);
+}
+
+#[test]
+fn every_single_byte_change_is_refused_or_canonical() {
+    let mut b = bundle();
+    // Small keys keep the exhaustive loop fast.
+    b.identity_sig_key = package(1, PackageSuite::Sig(SigSuite::Ed25519));
+    b.identity_sig_key_encoded = b.identity_sig_key.encode().unwrap();
+    let sig_len = sig::backend(SigSuite::Ed25519).lengths().signature;
+    for k in [&mut b.identity_dh_key, &mut b.signed_prekey] {
+        k.signature = vec![0xAB; sig_len];
+    }
+    b.kem_prekey = None;
+    b.one_time_prekey = None;
+    let bytes = b.encode().unwrap();
+    assert_eq!(
+        MessageType::from_code(bytes[3]),
+        Some(MessageType::PrekeyBundle)
+    );
+    for i in 0..bytes.len() {
+        for v in 0..=255u8 {
+            if v == bytes[i] {
+                continue;
+            }
+            let mut m = bytes.clone();
+            m[i] = v;
+            if let Ok(msg) = wire::decode(&m) {
+                assert_eq!(wire::encode(&msg).unwrap(), m, "byte {i} = {v:#04x}");
+            }
+        }
+    }
+}
