@@ -85,6 +85,17 @@ pub enum Error {
         /// What was refused, in words (suite names, versions; never key material).
         detail: String,
     },
+    /// A ratchet message whose key was already used: a duplicate or a replay.
+    Replayed,
+    /// A ratchet message is further ahead in its chain than the permitted number of
+    /// skipped message keys (`maxSkip`).
+    TooManySkipped {
+        /// The largest number of message keys that may be skipped in one chain.
+        max: u32,
+    },
+    /// A ratchet message arrived after its stored (skipped) message key was deleted,
+    /// because it was older than the permitted age or the store was full.
+    StaleMessage,
 }
 
 impl From<WireError> for Error {
@@ -113,6 +124,9 @@ impl Error {
             Error::OutputTooLong { .. } => "OUTPUT_TOO_LONG",
             Error::Wire(e) => e.code.as_str(),
             Error::Downgrade { code, .. } => code.as_str(),
+            Error::Replayed => "REPLAYED",
+            Error::TooManySkipped { .. } => "TOO_MANY_SKIPPED",
+            Error::StaleMessage => "STALE_MESSAGE",
         }
     }
 
@@ -128,6 +142,9 @@ impl Error {
             Error::InvalidKey { .. } | Error::NonContributory => ErrorKind::KeyManagement,
             Error::AuthenticationFailed => ErrorKind::Authentication,
             Error::Unsupported { .. } | Error::RandomnessUnavailable => ErrorKind::Backend,
+            Error::Replayed | Error::TooManySkipped { .. } | Error::StaleMessage => {
+                ErrorKind::Replay
+            }
         }
     }
 
@@ -167,6 +184,13 @@ impl fmt::Display for Error {
             }
             Error::Wire(e) => e.fmt(f),
             Error::Downgrade { detail, .. } => f.write_str(detail),
+            Error::Replayed => f.write_str("message already received (duplicate or replay)"),
+            Error::TooManySkipped { max } => {
+                write!(f, "message is more than {max} messages ahead in its chain")
+            }
+            Error::StaleMessage => {
+                f.write_str("message arrived after its skipped message key was deleted")
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 //! | AEAD | [`aead`] | ChaCha20-Poly1305, AES-256-GCM |
 //! | key agreement | [`x25519`] | X25519 |
 //! | KDF, hash | [`kdf`], [`hash`] | HKDF-SHA256/512, SHA3-256, SHAKE256 |
+//! | hybrid double ratchet | [`ratchet`] | X25519 + any KEM suite, either AEAD |
 //!
 //! ```
 //! use pqwire_core::{kem, KemSuite};
@@ -27,6 +28,7 @@ pub mod hash;
 pub mod kdf;
 pub mod kem;
 pub mod negotiation;
+pub mod ratchet;
 pub mod rng;
 mod secret;
 pub mod sig;

@@ -1,0 +1,280 @@
+//! The header of a ratchet message (protocol.md §5.4) and the AEAD associated data
+//! built from it.
+//!
+//! Until the `ratchet-message` wire codec (type `0x12`) exists, [`Header::to_ad_bytes`]
+//! is the one place that encodes a header; the wire encoding will replace its body.
+
+use crate::suite::{AeadSuite, KemSuite};
+use crate::wire::limits::{KEY_ID_LEN, VERSION};
+use crate::{kem, x25519, Error, Result};
+
+use super::kdf::LABEL_MESSAGE;
+
+/// A 16-byte key id.
+pub type KeyId = [u8; KEY_ID_LEN];
+
+/// Tag of `ratchetKey` (protocol.md §5.4).
+pub const TAG_RATCHET_KEY: u16 = 0x0001;
+/// Tag of `previousChainLength`.
+pub const TAG_PREVIOUS_CHAIN_LENGTH: u16 = 0x0002;
+/// Tag of `counter`.
+pub const TAG_COUNTER: u16 = 0x0003;
+/// Tag of `kemKey`.
+pub const TAG_KEM_KEY: u16 = 0x0004;
+/// Tag of `kemCiphertext`.
+pub const TAG_KEM_CIPHERTEXT: u16 = 0x0005;
+/// Tag of `kemCiphertextKeyId`.
+pub const TAG_KEM_CIPHERTEXT_KEY_ID: u16 = 0x0006;
+/// Tag of `associatedData`.
+pub const TAG_ASSOCIATED_DATA: u16 = 0x0007;
+
+/// A ratchet KEM public key as advertised in a header: its key id and its bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KemPublicKey {
+    /// Key id ([`super::kdf::kem_key_id`] of the public key).
+    pub key_id: KeyId,
+    /// The encapsulation key, the suite's exact length.
+    pub public_key: Vec<u8>,
+}
+
+/// A KEM ciphertext in a header, with the key id of the key it was made for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KemCiphertext {
+    /// Key id of the receiver's ratchet KEM key the ciphertext was made for.
+    pub key_id: KeyId,
+    /// The ciphertext, the suite's exact length.
+    pub ciphertext: Vec<u8>,
+}
+
+/// The header of one ratchet message: everything but the AEAD ciphertext. Every field
+/// is authenticated (it is part of the associated data), none is encrypted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The sender's current ratchet X25519 public key (`DHs`).
+    pub ratchet_key: [u8; x25519::KEY_LEN],
+    /// Number of messages in the sender's previous sending chain (`PN`).
+    pub previous_chain_length: u32,
+    /// Number of this message in its sending chain (`N`), from 0.
+    pub counter: u32,
+    /// The sender's ratchet KEM public key, present in every message of a sending chain
+    /// whose asymmetric step generated a new one.
+    pub kem_key: Option<KemPublicKey>,
+    /// The KEM ciphertext of the sending chain's step, present in every message of a
+    /// chain whose step was a KEM step.
+    pub kem_ciphertext: Option<KemCiphertext>,
+    /// Application metadata: authenticated, not encrypted. Empty means absent.
+    pub associated_data: Vec<u8>,
+}
+
+impl Header {
+    /// The deterministic encoding of the header that goes into the AEAD associated
+    /// data: the fields of protocol.md §5.4 present in this header, in tag order, each
+    /// as `u16(tag) ‖ u32(len) ‖ value`. `kemKey` is encoded as `keyId ‖ publicKey`
+    /// until the wire codec nests a key package there.
+    pub fn to_ad_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        field(&mut out, TAG_RATCHET_KEY, &[&self.ratchet_key]);
+        field(
+            &mut out,
+            TAG_PREVIOUS_CHAIN_LENGTH,
+            &[&self.previous_chain_length.to_be_bytes()],
+        );
+        field(&mut out, TAG_COUNTER, &[&self.counter.to_be_bytes()]);
+        if let Some(k) = &self.kem_key {
+            field(&mut out, TAG_KEM_KEY, &[&k.key_id, &k.public_key]);
+        }
+        if let Some(c) = &self.kem_ciphertext {
+            field(&mut out, TAG_KEM_CIPHERTEXT, &[&c.ciphertext]);
+            field(&mut out, TAG_KEM_CIPHERTEXT_KEY_ID, &[&c.key_id]);
+        }
+        if !self.associated_data.is_empty() {
+            field(&mut out, TAG_ASSOCIATED_DATA, &[&self.associated_data]);
+        }
+        out
+    }
+
+    /// The complete AEAD associated data of a message with this header:
+    /// `"pqwire/v1 message" ‖ sessionId ‖ u8(version) ‖ u16(kem) ‖ u16(aead) ‖`
+    /// [`Header::to_ad_bytes`].
+    pub fn aead_associated_data(
+        &self,
+        session_id: &[u8; 32],
+        kem: KemSuite,
+        aead: AeadSuite,
+    ) -> Vec<u8> {
+        let body = self.to_ad_bytes();
+        let mut out = Vec::with_capacity(LABEL_MESSAGE.len() + 32 + 5 + body.len());
+        out.extend_from_slice(LABEL_MESSAGE);
+        out.extend_from_slice(session_id);
+        out.push(VERSION);
+        out.extend_from_slice(&kem.code().to_be_bytes());
+        out.extend_from_slice(&aead.code().to_be_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Checks the lengths that depend on the KEM suite, before any cryptography.
+    pub(crate) fn check_lengths(&self, kem: KemSuite) -> Result<()> {
+        let lengths = kem::backend(kem).lengths();
+        if let Some(k) = &self.kem_key {
+            Error::check_len(
+                "ratchet KEM public key",
+                lengths.public_key,
+                k.public_key.len(),
+            )?;
+        }
+        if let Some(c) = &self.kem_ciphertext {
+            Error::check_len(
+                "ratchet KEM ciphertext",
+                lengths.cipher_text,
+                c.ciphertext.len(),
+            )?;
+        }
+        if self.associated_data.len() > u32::MAX as usize {
+            return Err(Error::InvalidArgument {
+                what: "associated data longer than 2^32 - 1 bytes",
+            });
+        }
+        Ok(())
+    }
+
+    fn encoded_len(&self) -> usize {
+        let mut n = 3 * 6 + 32 + 4 + 4;
+        if let Some(k) = &self.kem_key {
+            n += 6 + KEY_ID_LEN + k.public_key.len();
+        }
+        if let Some(c) = &self.kem_ciphertext {
+            n += 2 * 6 + KEY_ID_LEN + c.ciphertext.len();
+        }
+        if !self.associated_data.is_empty() {
+            n += 6 + self.associated_data.len();
+        }
+        n
+    }
+}
+
+/// Appends `u16(tag) ‖ u32(len) ‖ parts…`. Lengths are checked to fit a u32 before a
+/// header is encoded (public keys, ciphertexts and key ids are far shorter).
+fn field(out: &mut Vec<u8>, tag: u16, parts: &[&[u8]]) {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    out.extend_from_slice(&tag.to_be_bytes());
+    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+}
+
+impl core::fmt::Debug for Header {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Header")
+            .field("ratchet_key", &Hex(&self.ratchet_key[..8]))
+            .field("previous_chain_length", &self.previous_chain_length)
+            .field("counter", &self.counter)
+            .field("kem_key", &self.kem_key)
+            .field("kem_ciphertext", &self.kem_ciphertext)
+            .field("associated_data_len", &self.associated_data.len())
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for KemPublicKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KemPublicKey")
+            .field("key_id", &Hex(&self.key_id))
+            .field("public_key_len", &self.public_key.len())
+            .finish()
+    }
+}
+
+impl core::fmt::Debug for KemCiphertext {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KemCiphertext")
+            .field("key_id", &Hex(&self.key_id))
+            .field("ciphertext_len", &self.ciphertext.len())
+            .finish()
+    }
+}
+
+/// Public bytes in hex, for `Debug` (a prefix of long keys is enough to tell them apart).
+struct Hex<'a>(&'a [u8]);
+
+impl core::fmt::Debug for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Header {
+        Header {
+            ratchet_key: [1; 32],
+            previous_chain_length: 2,
+            counter: 3,
+            kem_key: Some(KemPublicKey {
+                key_id: [4; 16],
+                public_key: vec![5; 10],
+            }),
+            kem_ciphertext: Some(KemCiphertext {
+                key_id: [6; 16],
+                ciphertext: vec![7; 11],
+            }),
+            associated_data: b"meta".to_vec(),
+        }
+    }
+
+    #[test]
+    fn encoding_is_tlv_in_tag_order_and_sized_exactly() {
+        let h = sample();
+        let b = h.to_ad_bytes();
+        assert_eq!(b.len(), h.encoded_len());
+        assert_eq!(&b[..6], &[0, 1, 0, 0, 0, 32]);
+        assert_eq!(&b[38..48], &[0, 2, 0, 0, 0, 4, 0, 0, 0, 2]);
+        let bare = Header {
+            kem_key: None,
+            kem_ciphertext: None,
+            associated_data: Vec::new(),
+            ..h.clone()
+        };
+        assert_eq!(bare.to_ad_bytes().len(), 3 * 6 + 40);
+        assert_eq!(bare.to_ad_bytes().len(), bare.encoded_len());
+    }
+
+    #[test]
+    fn every_field_changes_the_encoding() {
+        let h = sample();
+        let base = h.to_ad_bytes();
+        let mut variants = Vec::new();
+        let mut v = h.clone();
+        v.previous_chain_length = 3;
+        variants.push(v);
+        let mut v = h.clone();
+        v.counter = 4;
+        variants.push(v);
+        let mut v = h.clone();
+        v.kem_key = None;
+        variants.push(v);
+        let mut v = h.clone();
+        v.kem_ciphertext = None;
+        variants.push(v);
+        let mut v = h.clone();
+        v.associated_data.clear();
+        variants.push(v);
+        for v in variants {
+            assert_ne!(v.to_ad_bytes(), base);
+        }
+        let ad = h.aead_associated_data(&[9; 32], KemSuite::MlKem768, AeadSuite::Aes256Gcm);
+        assert!(ad.starts_with(b"pqwire/v1 message"));
+        assert!(ad.ends_with(&base));
+        assert_ne!(
+            ad,
+            h.aead_associated_data(&[9; 32], KemSuite::MlKem512, AeadSuite::Aes256Gcm)
+        );
+        assert!(!format!("{h:?}").contains("[5, 5"));
+    }
+}

@@ -1,0 +1,280 @@
+//! Decrypting: the receiving half of the asymmetric step, the receiving chain, skipped
+//! keys and the receiving rules of protocol.md §5.5.
+//!
+//! Transactional: [`RatchetState::decrypt`] first computes, from `&self`, everything the
+//! message would change (a [`Commit`]), opens the AEAD, and only then applies the
+//! commit, which cannot fail. Any error before leaves the state as it was; the type
+//! system guarantees it, since nothing before the commit holds `&mut self`.
+
+use super::header::{Header, KemPublicKey};
+use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
+use super::skipped::Lookup;
+use super::state::RatchetState;
+use crate::{aead, kem, x25519, Error, Result, SecretBytes};
+
+/// The changes one authenticated message makes. Lives on the stack for one call, so
+/// the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Commit {
+    /// The message used a stored skipped key, at this position.
+    Skipped(usize),
+    /// The message was on the current receiving chain or started a new one.
+    Chain(ChainCommit),
+}
+
+struct ChainCommit {
+    /// Set when the message started a new receiving chain.
+    new_chain: Option<NewChain>,
+    /// The chain's ratchet key.
+    ratchet_key: [u8; 32],
+    /// Message keys skipped in this chain.
+    skipped: SkippedInChain,
+    /// `CKr` after this message.
+    chain_key: SecretBytes,
+    /// `Nr` after this message.
+    next_counter: u32,
+    /// A new `KEMr` the header advertised.
+    kem_key: Option<KemPublicKey>,
+}
+
+/// Keys of a skipped message in one chain: `(counter, message key)`.
+type SkippedInChain = Vec<(u32, SecretBytes)>;
+
+/// The receiving chain a new ratchet key ends.
+struct EndedChain {
+    ratchet_key: [u8; 32],
+    /// Its message keys skipped up to `PN`.
+    skipped: SkippedInChain,
+    /// Its length.
+    length: u32,
+}
+
+struct NewChain {
+    /// The receiving chain that ended, if there was one.
+    old_chain: Option<EndedChain>,
+    /// `RK` after the step.
+    root_key: SecretBytes,
+    /// The step decapsulated a KEM ciphertext.
+    kem_entered: bool,
+}
+
+impl RatchetState {
+    /// Decrypts a message. Transactional: on any error the state is exactly unchanged.
+    ///
+    /// Errors: `BAD_LENGTH` (a KEM field or the ciphertext of the wrong size),
+    /// `AUTH_FAILED` (anything that does not authenticate, without saying what),
+    /// `REPLAYED` (the message key was already used), `TOO_MANY_SKIPPED` (more than
+    /// `max_skip` messages ahead in a chain), `STALE_MESSAGE` (its skipped key was
+    /// deleted), `NON_CONTRIBUTORY` (a low-order ratchet key), `INVALID_KEY` (an
+    /// authenticated header advertising a malformed KEM key).
+    pub fn decrypt(&mut self, header: &Header, ciphertext: &[u8], now: u64) -> Result<Vec<u8>> {
+        header.check_lengths(self.kem)?;
+        if ciphertext.len() < aead::TAG_LEN {
+            return Err(Error::BadLength {
+                what: "ratchet message ciphertext (at least the tag)",
+                expected: aead::TAG_LEN,
+                actual: ciphertext.len(),
+            });
+        }
+        let (plaintext, commit) = self.plan_receive(header, ciphertext, now)?;
+        self.apply_receive(commit, now);
+        Ok(plaintext)
+    }
+
+    fn plan_receive(
+        &self,
+        header: &Header,
+        ciphertext: &[u8],
+        now: u64,
+    ) -> Result<(Vec<u8>, Commit)> {
+        let key = &header.ratchet_key;
+        let counter = header.counter;
+        match self
+            .skipped
+            .lookup(key, counter, now, self.config.max_skipped_age)
+        {
+            Lookup::Usable(index, message_key) => {
+                let plaintext = self.open(message_key, header, ciphertext)?;
+                return Ok((plaintext, Commit::Skipped(index)));
+            }
+            Lookup::Stale => return Err(Error::StaleMessage),
+            Lookup::Absent => {}
+        }
+
+        if self.dh_remote.as_ref() == Some(key) {
+            let chain_key = self
+                .recv_chain_key
+                .as_ref()
+                .ok_or(Error::AuthenticationFailed)?;
+            if counter < self.recv_counter {
+                return Err(Error::Replayed);
+            }
+            let (skipped, chain_key) = self.skip(chain_key, self.recv_counter, counter)?;
+            let (plaintext, commit) =
+                self.finish_chain(header, ciphertext, None, skipped, &chain_key)?;
+            return Ok((plaintext, Commit::Chain(commit)));
+        }
+
+        if let Some(length) = self.skipped.past_chain_len(key) {
+            return Err(if counter < length {
+                Error::Replayed
+            } else {
+                Error::AuthenticationFailed
+            });
+        }
+
+        // A new ratchet key: finish the current receiving chain up to `PN`, then step.
+        let old_chain = match (&self.dh_remote, &self.recv_chain_key) {
+            (Some(old), Some(chain_key)) => {
+                let pn = header.previous_chain_length;
+                let (skipped, _) = self.skip(chain_key, self.recv_counter, pn)?;
+                Some(EndedChain {
+                    ratchet_key: *old,
+                    skipped,
+                    length: pn.max(self.recv_counter),
+                })
+            }
+            _ => None,
+        };
+        if counter > self.config.max_skip {
+            return Err(Error::TooManySkipped {
+                max: self.config.max_skip,
+            });
+        }
+        let own = self.dh_self.as_ref().ok_or(Error::AuthenticationFailed)?;
+        let dh = x25519::shared_secret(own.secret.expose(), key)?;
+        let ss = match &header.kem_ciphertext {
+            Some(c) => {
+                let own_kem = self
+                    .kem_self
+                    .as_ref()
+                    .filter(|k| k.key_id == c.key_id)
+                    .ok_or(Error::AuthenticationFailed)?;
+                kem::backend(self.kem).decapsulate(&c.ciphertext, own_kem.secret_key.expose())?
+            }
+            None => SecretBytes::default(),
+        };
+        let (root_key, chain_key) = kdf_rk(self.root_key.expose(), dh.expose(), ss.expose())?;
+        let (skipped, chain_key) = self.skip(&chain_key, 0, counter)?;
+        let new_chain = NewChain {
+            old_chain,
+            root_key,
+            kem_entered: header.kem_ciphertext.is_some(),
+        };
+        let (plaintext, commit) =
+            self.finish_chain(header, ciphertext, Some(new_chain), skipped, &chain_key)?;
+        Ok((plaintext, Commit::Chain(commit)))
+    }
+
+    /// Decrypts with the chain key at the message's counter; checks a newly advertised
+    /// KEM key once the message authenticated.
+    fn finish_chain(
+        &self,
+        header: &Header,
+        ciphertext: &[u8],
+        new_chain: Option<NewChain>,
+        skipped: SkippedInChain,
+        chain_key: &SecretBytes,
+    ) -> Result<(Vec<u8>, ChainCommit)> {
+        let next_counter = header
+            .counter
+            .checked_add(1)
+            .ok_or(Error::AuthenticationFailed)?;
+        let (next_chain_key, message_key) = kdf_ck(chain_key.expose())?;
+        let plaintext = self.open(&message_key, header, ciphertext)?;
+        let kem_key = match &header.kem_key {
+            Some(k) if self.kem_remote.as_ref() != Some(k) => {
+                kem::backend(self.kem).check_public_key(&k.public_key)?;
+                if kem_key_id(self.kem, &k.public_key) != k.key_id {
+                    return Err(Error::InvalidKey {
+                        what: "ratchet KEM key id does not match its key",
+                    });
+                }
+                Some(k.clone())
+            }
+            _ => None,
+        };
+        Ok((
+            plaintext,
+            ChainCommit {
+                new_chain,
+                ratchet_key: header.ratchet_key,
+                skipped,
+                chain_key: next_chain_key,
+                next_counter,
+                kem_key,
+            },
+        ))
+    }
+
+    /// Derives the message keys `from..until` of a chain; returns them and the chain
+    /// key at `until`. Refuses more than `max_skip` keys.
+    fn skip(
+        &self,
+        chain_key: &SecretBytes,
+        from: u32,
+        until: u32,
+    ) -> Result<(SkippedInChain, SecretBytes)> {
+        if until <= from {
+            return Ok((Vec::new(), chain_key.clone()));
+        }
+        if until - from > self.config.max_skip {
+            return Err(Error::TooManySkipped {
+                max: self.config.max_skip,
+            });
+        }
+        let mut keys = Vec::with_capacity((until - from) as usize);
+        let mut ck = chain_key.clone();
+        for n in from..until {
+            let (next, message_key) = kdf_ck(ck.expose())?;
+            keys.push((n, message_key));
+            ck = next;
+        }
+        Ok((keys, ck))
+    }
+
+    /// Opens the AEAD with the keys of `message_key` and the header's associated data.
+    fn open(
+        &self,
+        message_key: &SecretBytes,
+        header: &Header,
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let keys = message_keys(message_key.expose())?;
+        let ad = header.aead_associated_data(&self.session_id, self.kem, self.aead);
+        aead::algorithm(self.aead).open(keys.key.expose(), &keys.nonce, ciphertext, &ad)
+    }
+
+    /// Applies the changes of an authenticated message. Cannot fail.
+    fn apply_receive(&mut self, commit: Commit, now: u64) {
+        let max_keys = self.config.max_skipped_keys;
+        match commit {
+            Commit::Skipped(index) => self.skipped.remove(index),
+            Commit::Chain(c) => {
+                if let Some(step) = c.new_chain {
+                    if let Some(old) = step.old_chain {
+                        self.skipped
+                            .insert(&old.ratchet_key, old.skipped, now, max_keys);
+                        self.skipped.end_chain(&old.ratchet_key, old.length);
+                    }
+                    self.root_key = step.root_key;
+                    self.dh_remote = Some(c.ratchet_key);
+                    self.send_step_due = true;
+                    if step.kem_entered {
+                        self.kem_clock.reset(now);
+                    }
+                }
+                self.skipped
+                    .insert(&c.ratchet_key, c.skipped, now, max_keys);
+                self.recv_chain_key = Some(c.chain_key);
+                self.recv_counter = c.next_counter;
+                if let Some(k) = c.kem_key {
+                    self.kem_remote = Some(k);
+                }
+            }
+        }
+        self.kem_clock.count_message();
+        self.purge(now);
+        self.bump_epoch();
+    }
+}

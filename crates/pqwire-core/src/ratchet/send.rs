@@ -1,0 +1,189 @@
+//! Encrypting: the sending half of the asymmetric step (protocol.md §5.3) and the
+//! sending chain.
+
+use zeroize::Zeroizing;
+
+use super::header::{Header, KemCiphertext};
+use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
+use super::random::{OsRandom, RandomSource};
+use super::state::{DhKeyPair, OwnKemKey, RatchetState};
+use crate::{aead, kem, x25519, Error, Result, SecretBytes};
+
+/// An asymmetric step computed but not yet applied.
+struct SendStep {
+    dh: DhKeyPair,
+    root_key: SecretBytes,
+    chain_key: SecretBytes,
+    kem_step: bool,
+    pending_ct: Option<KemCiphertext>,
+    new_kem: Option<OwnKemKey>,
+}
+
+impl RatchetState {
+    /// Encrypts `plaintext` with randomness from the operating system; see
+    /// [`RatchetState::encrypt_with`].
+    pub fn encrypt(
+        &mut self,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: u64,
+    ) -> Result<(Header, Vec<u8>)> {
+        self.encrypt_with(plaintext, associated_data, now, &mut OsRandom)
+    }
+
+    /// Encrypts `plaintext`; `associated_data` travels in the header, authenticated and
+    /// not encrypted. Returns the header and the AEAD ciphertext (plaintext length + 16).
+    ///
+    /// When the peer's new ratchet key arrived since our last step (and at the
+    /// initiator's first message), this first performs an asymmetric step: a new
+    /// ratchet key, a KEM encapsulation when the cadence says so (or one was forced) and
+    /// the peer's KEM key is known, a new KEM key on a KEM step or when there is none.
+    /// Randomness comes from `rng` (see [`RandomSource`] for the order it is drawn in).
+    /// `now` (unix seconds) feeds the cadence and the expiry of skipped keys.
+    ///
+    /// On error the state is unchanged.
+    pub fn encrypt_with(
+        &mut self,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        rng: &mut dyn RandomSource,
+    ) -> Result<(Header, Vec<u8>)> {
+        let step = if self.send_step_due {
+            Some(self.plan_send_step(now, rng)?)
+        } else {
+            None
+        };
+        let no_chain = Error::InvalidArgument {
+            what: "ratchet state has no sending chain",
+        };
+        let (chain_key, counter, header) = match &step {
+            Some(s) => (
+                &s.chain_key,
+                0,
+                Header {
+                    ratchet_key: s.dh.public,
+                    previous_chain_length: self.send_counter,
+                    counter: 0,
+                    kem_key: s.new_kem.as_ref().map(OwnKemKey::advertised),
+                    kem_ciphertext: s.pending_ct.clone(),
+                    associated_data: associated_data.to_vec(),
+                },
+            ),
+            None => {
+                let ratchet_key = self.dh_self.as_ref().ok_or(no_chain.clone())?.public;
+                (
+                    self.send_chain_key.as_ref().ok_or(no_chain)?,
+                    self.send_counter,
+                    Header {
+                        ratchet_key,
+                        previous_chain_length: self.previous_chain_length,
+                        counter: self.send_counter,
+                        kem_key: self.advertised_kem_key(),
+                        kem_ciphertext: self.pending_ct.clone(),
+                        associated_data: associated_data.to_vec(),
+                    },
+                )
+            }
+        };
+        let next_counter = counter.checked_add(1).ok_or(Error::InvalidArgument {
+            what: "sending chain exhausted (2^32 - 1 messages): wait for the peer's reply",
+        })?;
+        header.check_lengths(self.kem)?;
+        let (next_chain_key, message_key) = kdf_ck(chain_key.expose())?;
+        let keys = message_keys(message_key.expose())?;
+        let ad = header.aead_associated_data(&self.session_id, self.kem, self.aead);
+        let ciphertext =
+            aead::algorithm(self.aead).seal(keys.key.expose(), &keys.nonce, plaintext, &ad)?;
+
+        // Commit: nothing below can fail.
+        if let Some(s) = step {
+            self.apply_send_step(s, now);
+        }
+        self.send_chain_key = Some(next_chain_key);
+        self.send_counter = next_counter;
+        self.kem_clock.count_message();
+        self.purge(now);
+        self.bump_epoch();
+        Ok((header, ciphertext))
+    }
+
+    /// Our KEM public key when the current sending chain advertises it.
+    fn advertised_kem_key(&self) -> Option<super::KemPublicKey> {
+        self.kem_self
+            .as_ref()
+            .filter(|_| self.advertise_kem)
+            .map(OwnKemKey::advertised)
+    }
+
+    /// Computes the asymmetric step of protocol.md §5.3 without changing the state.
+    fn plan_send_step(&self, now: u64, rng: &mut dyn RandomSource) -> Result<SendStep> {
+        let peer = self.dh_remote.ok_or(Error::InvalidArgument {
+            what: "ratchet state has no peer ratchet key",
+        })?;
+        let backend = kem::backend(self.kem);
+        let lengths = backend.lengths();
+
+        let mut dh_seed = Zeroizing::new([0u8; x25519::KEY_LEN]);
+        rng.fill(dh_seed.as_mut())?;
+        let (secret, public) = x25519::keygen(Some(dh_seed.as_ref()))?;
+        let dh = x25519::shared_secret(secret.expose(), &peer)?;
+
+        let kem_step =
+            self.kem_remote.is_some() && self.config.cadence.is_due(&self.kem_clock, now);
+        let (ss, pending_ct) = match (&self.kem_remote, kem_step) {
+            (Some(remote), true) => {
+                let mut r = Zeroizing::new(vec![0u8; lengths.encapsulation_randomness]);
+                rng.fill(&mut r)?;
+                let enc = backend.encapsulate(&remote.public_key, Some(&r))?;
+                let ct = KemCiphertext {
+                    key_id: remote.key_id,
+                    ciphertext: enc.cipher_text,
+                };
+                (enc.shared_secret, Some(ct))
+            }
+            _ => (SecretBytes::default(), None),
+        };
+
+        let new_kem = if kem_step || self.kem_self.is_none() {
+            let mut seed = Zeroizing::new(vec![0u8; lengths.keygen_seed]);
+            rng.fill(&mut seed)?;
+            let (public_key, secret_key) = backend.keygen(Some(&seed))?;
+            Some(OwnKemKey {
+                key_id: kem_key_id(self.kem, &public_key),
+                public_key,
+                secret_key,
+            })
+        } else {
+            None
+        };
+
+        let (root_key, chain_key) = kdf_rk(self.root_key.expose(), dh.expose(), ss.expose())?;
+        Ok(SendStep {
+            dh: DhKeyPair { secret, public },
+            root_key,
+            chain_key,
+            kem_step,
+            pending_ct,
+            new_kem,
+        })
+    }
+
+    /// Applies a computed step; the caller sets the new sending chain key.
+    fn apply_send_step(&mut self, s: SendStep, now: u64) {
+        self.dh_self = Some(s.dh);
+        self.root_key = s.root_key;
+        self.previous_chain_length = self.send_counter;
+        self.send_counter = 0;
+        self.pending_ct = s.pending_ct;
+        self.advertise_kem = s.new_kem.is_some();
+        if let Some(k) = s.new_kem {
+            self.kem_self = Some(k);
+        }
+        if s.kem_step {
+            self.kem_clock.reset(now);
+            self.kem_clock.forced = false;
+        }
+        self.send_step_due = false;
+    }
+}

@@ -1,0 +1,255 @@
+//! The ratchet state of protocol.md §5.1, its initialisation, and its accessors.
+
+use super::cadence::KemClock;
+use super::config::RatchetConfig;
+use super::header::{KemCiphertext, KemPublicKey, KeyId};
+use super::kdf::KEY_LEN;
+use super::skipped::SkippedKeys;
+use crate::suite::{AeadSuite, KemSuite};
+use crate::{x25519, Error, Result, SecretBytes};
+
+/// An X25519 ratchet key pair (`DHs`).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct DhKeyPair {
+    pub(crate) secret: SecretBytes,
+    pub(crate) public: [u8; 32],
+}
+
+/// Our ratchet KEM key pair (`KEMs`), with the key id it is advertised under.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct OwnKemKey {
+    pub(crate) key_id: KeyId,
+    pub(crate) public_key: Vec<u8>,
+    pub(crate) secret_key: SecretBytes,
+}
+
+impl OwnKemKey {
+    pub(crate) fn advertised(&self) -> KemPublicKey {
+        KemPublicKey {
+            key_id: self.key_id,
+            public_key: self.public_key.clone(),
+        }
+    }
+}
+
+/// What both parties take from the handshake (protocol.md §4.1 step 7, §4.3 step 4).
+/// `Debug` shows the suites and the time, never the keys.
+#[derive(Clone, Copy)]
+pub struct RatchetInit<'a> {
+    /// `RK0`, 32 bytes.
+    pub root_key: &'a [u8],
+    /// `CKs0`, 32 bytes: the responder's first sending chain, under `SPK_B`
+    /// (the initiator's receiving chain for `SPK_B`).
+    pub chain_key: &'a [u8],
+    /// [`super::kdf::session_id`] of the handshake's `AD_KEY`.
+    pub session_id: [u8; 32],
+    /// The negotiated KEM suite: every ratchet KEM key and ciphertext is of this suite.
+    pub kem: KemSuite,
+    /// The negotiated AEAD suite.
+    pub aead: AeadSuite,
+    /// Cadence and skipped-key limits.
+    pub config: RatchetConfig,
+    /// The time of the handshake (unix seconds): the cadence's clock starts here.
+    pub now: u64,
+}
+
+impl core::fmt::Debug for RatchetInit<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RatchetInit")
+            .field("kem", &self.kem)
+            .field("aead", &self.aead)
+            .field("config", &self.config)
+            .field("now", &self.now)
+            .field("keys", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// The state of one party of a hybrid double ratchet session (protocol.md §5.1).
+///
+/// A value: [`Clone`] copies it (secrets included), `==` compares every field (secrets
+/// in constant time), `Debug` shows counters and flags only. Every secret is held in a
+/// [`SecretBytes`], zeroized when the state (or a copy) is dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RatchetState {
+    pub(super) kem: KemSuite,
+    pub(super) aead: AeadSuite,
+    pub(super) session_id: [u8; 32],
+    pub(super) config: RatchetConfig,
+    /// `RK`.
+    pub(super) root_key: SecretBytes,
+    /// `CKs`; `None` until the initiator's first step.
+    pub(super) send_chain_key: Option<SecretBytes>,
+    /// `Ns`.
+    pub(super) send_counter: u32,
+    /// `PN`.
+    pub(super) previous_chain_length: u32,
+    /// `CKr`; `None` until the responder's first message arrives.
+    pub(super) recv_chain_key: Option<SecretBytes>,
+    /// `Nr`.
+    pub(super) recv_counter: u32,
+    /// `DHs`; `None` until the initiator's first step.
+    pub(super) dh_self: Option<DhKeyPair>,
+    /// `DHr`.
+    pub(super) dh_remote: Option<[u8; 32]>,
+    /// `KEMs`.
+    pub(super) kem_self: Option<OwnKemKey>,
+    /// `KEMr`.
+    pub(super) kem_remote: Option<KemPublicKey>,
+    /// `pendingCT`: the ciphertext of the current sending chain's step.
+    pub(super) pending_ct: Option<KemCiphertext>,
+    /// Whether the current sending chain advertises `KEMs` (its step generated it).
+    pub(super) advertise_kem: bool,
+    /// A new `DHr` arrived since our last step: the next send performs a step.
+    pub(super) send_step_due: bool,
+    /// Skipped message keys and receive history.
+    pub(super) skipped: SkippedKeys,
+    /// The cadence's counters.
+    pub(super) kem_clock: KemClock,
+    /// `epoch`.
+    pub(super) epoch: u64,
+}
+
+impl RatchetState {
+    /// The initiator (Alice) after the handshake. `peer_ratchet_key` is Bob's signed
+    /// prekey `SPK_B`, his first ratchet key. Alice's first [`RatchetState::encrypt`]
+    /// performs the first asymmetric step (never a KEM step: the handshake has just
+    /// encapsulated to Bob's KEM prekey) and advertises her first ratchet KEM key.
+    pub fn init_initiator(init: RatchetInit<'_>, peer_ratchet_key: &[u8]) -> Result<Self> {
+        let peer: [u8; 32] = crate::rng::fixed("peer ratchet public key", peer_ratchet_key)?;
+        // Refuse a low-order key now rather than at the first send.
+        x25519::shared_secret(&[0x42; 32], &peer)?;
+        let mut s = Self::common(init)?;
+        s.dh_remote = Some(peer);
+        s.recv_chain_key = Some(SecretBytes::from_slice(init.chain_key));
+        s.send_step_due = true;
+        Ok(s)
+    }
+
+    /// The responder (Bob) after the handshake. `own_ratchet_secret_key` is the secret
+    /// key of his signed prekey `SPK_B`, his first ratchet key; the KEM prekey Alice
+    /// encapsulated to has done its work in the handshake and is not needed here.
+    pub fn init_responder(init: RatchetInit<'_>, own_ratchet_secret_key: &[u8]) -> Result<Self> {
+        let public = x25519::public_key(own_ratchet_secret_key)?;
+        let mut s = Self::common(init)?;
+        s.dh_self = Some(DhKeyPair {
+            secret: SecretBytes::from_slice(own_ratchet_secret_key),
+            public,
+        });
+        s.send_chain_key = Some(SecretBytes::from_slice(init.chain_key));
+        Ok(s)
+    }
+
+    fn common(init: RatchetInit<'_>) -> Result<Self> {
+        Error::check_len("ratchet root key", KEY_LEN, init.root_key.len())?;
+        Error::check_len("ratchet chain key", KEY_LEN, init.chain_key.len())?;
+        init.config.validate()?;
+        Ok(Self {
+            kem: init.kem,
+            aead: init.aead,
+            session_id: init.session_id,
+            config: init.config,
+            root_key: SecretBytes::from_slice(init.root_key),
+            send_chain_key: None,
+            send_counter: 0,
+            previous_chain_length: 0,
+            recv_chain_key: None,
+            recv_counter: 0,
+            dh_self: None,
+            dh_remote: None,
+            kem_self: None,
+            kem_remote: None,
+            pending_ct: None,
+            advertise_kem: false,
+            send_step_due: false,
+            skipped: SkippedKeys::default(),
+            kem_clock: KemClock::started(init.now),
+            epoch: 0,
+        })
+    }
+
+    /// Requests a KEM step: the next asymmetric step this party performs carries a KEM
+    /// encapsulation whatever the cadence says (for `rekeyAllSessions`). The step
+    /// happens at the first send after the peer's next ratchet key arrived (at once on
+    /// the next send when one has arrived already), and needs the peer's KEM key.
+    pub fn force_kem_step(&mut self) {
+        if !self.kem_clock.forced {
+            self.kem_clock.forced = true;
+            self.bump_epoch();
+        }
+    }
+
+    /// Deletes the stored skipped keys older than the maximum age; returns how many
+    /// remain. Encrypting and decrypting do this too.
+    pub fn purge_expired(&mut self, now: u64) -> usize {
+        if self.purge(now) {
+            self.bump_epoch();
+        }
+        self.skipped.len()
+    }
+
+    /// The epoch: 0 after initialisation, +1 on every change of the state.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The KEM suite of the session.
+    pub fn kem_suite(&self) -> KemSuite {
+        self.kem
+    }
+
+    /// The AEAD suite of the session.
+    pub fn aead_suite(&self) -> AeadSuite {
+        self.aead
+    }
+
+    /// The session id bound into every message.
+    pub fn session_id(&self) -> &[u8; 32] {
+        &self.session_id
+    }
+
+    /// The policy of the session.
+    pub fn config(&self) -> &RatchetConfig {
+        &self.config
+    }
+
+    /// Number of skipped message keys currently stored.
+    pub fn skipped_keys(&self) -> usize {
+        self.skipped.len()
+    }
+
+    /// Whether a requested KEM step ([`RatchetState::force_kem_step`]) is still pending.
+    pub fn kem_step_forced(&self) -> bool {
+        self.kem_clock.forced
+    }
+
+    pub(super) fn purge(&mut self, now: u64) -> bool {
+        self.skipped.purge(
+            now,
+            self.config.max_skipped_age,
+            self.config.max_skipped_keys,
+        )
+    }
+
+    pub(super) fn bump_epoch(&mut self) {
+        self.epoch = self.epoch.saturating_add(1);
+    }
+}
+
+impl core::fmt::Debug for RatchetState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RatchetState")
+            .field("kem", &self.kem)
+            .field("aead", &self.aead)
+            .field("epoch", &self.epoch)
+            .field("send_counter", &self.send_counter)
+            .field("previous_chain_length", &self.previous_chain_length)
+            .field("recv_counter", &self.recv_counter)
+            .field("send_step_due", &self.send_step_due)
+            .field("has_kem_key", &self.kem_self.is_some())
+            .field("has_peer_kem_key", &self.kem_remote.is_some())
+            .field("skipped_keys", &self.skipped.len())
+            .field("secrets", &"[REDACTED]")
+            .finish()
+    }
+}

@@ -1,0 +1,933 @@
+//! The hybrid double ratchet (docs/protocol.md §5): conversations under every ML-KEM
+//! suite, AEAD and cadence; reordering, loss, duplicates; the bounds on skipped keys;
+//! tampering with every header field and every ciphertext byte (typed error, state
+//! unchanged); KEM steps at the cadence; post-compromise security of the KEM step.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use pqwire_core::ratchet::{
+    Header, KemCadence, RandomSource, RatchetConfig, RatchetInit, RatchetState, SeededRandom,
+    DEFAULT_MAX_SKIP,
+};
+use pqwire_core::{x25519, AeadSuite, ErrorKind, KemSuite};
+
+const T0: u64 = 1_700_000_000;
+const ML_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
+const CADENCES: [KemCadence; 3] = [
+    KemCadence::EveryHop,
+    KemCadence::EveryMessages(3),
+    KemCadence::EverySeconds(60),
+];
+
+type Msg = (Header, Vec<u8>);
+
+/// Both parties of one session, with deterministic randomness.
+struct Pair {
+    alice: RatchetState,
+    bob: RatchetState,
+    ra: SeededRandom,
+    rb: SeededRandom,
+}
+
+fn pair_with(kem: KemSuite, aead: AeadSuite, config: RatchetConfig, session_id: [u8; 32]) -> Pair {
+    let (spk_secret, spk_public) = x25519::keygen(Some(&[0x5B; 32])).unwrap();
+    let init = RatchetInit {
+        root_key: &[0x11; 32],
+        chain_key: &[0x22; 32],
+        session_id,
+        kem,
+        aead,
+        config,
+        now: T0,
+    };
+    Pair {
+        alice: RatchetState::init_initiator(init, &spk_public).unwrap(),
+        bob: RatchetState::init_responder(init, spk_secret.expose()).unwrap(),
+        ra: SeededRandom::new([0xA1; 32]),
+        rb: SeededRandom::new([0xB0; 32]),
+    }
+}
+
+fn pair(kem: KemSuite, aead: AeadSuite, config: RatchetConfig) -> Pair {
+    pair_with(kem, aead, config, [0x5E; 32])
+}
+
+fn config(cadence: KemCadence) -> RatchetConfig {
+    RatchetConfig {
+        cadence,
+        ..RatchetConfig::default()
+    }
+}
+
+impl Pair {
+    fn a(&mut self, text: &str, now: u64) -> Msg {
+        self.alice
+            .encrypt_with(text.as_bytes(), b"", now, &mut self.ra)
+            .unwrap()
+    }
+
+    fn b(&mut self, text: &str, now: u64) -> Msg {
+        self.bob
+            .encrypt_with(text.as_bytes(), b"", now, &mut self.rb)
+            .unwrap()
+    }
+}
+
+fn open(to: &mut RatchetState, m: &Msg, now: u64) -> pqwire_core::Result<Vec<u8>> {
+    to.decrypt(&m.0, &m.1, now)
+}
+
+fn read(to: &mut RatchetState, m: &Msg, now: u64, expected: &str) {
+    assert_eq!(open(to, m, now).unwrap(), expected.as_bytes());
+}
+
+/// Decrypting `m` fails with one of `codes` and leaves the state exactly as it was.
+fn refused(to: &mut RatchetState, h: &Header, ct: &[u8], now: u64, codes: &[&str]) -> &'static str {
+    let before = to.clone();
+    let err = to.decrypt(h, ct, now).expect_err("a refused message");
+    assert!(
+        codes.contains(&err.code()),
+        "got {} ({err}), wanted one of {codes:?}",
+        err.code()
+    );
+    assert!(
+        *to == before,
+        "state changed by a refused message ({})",
+        err.code()
+    );
+    assert_eq!(to.epoch(), before.epoch());
+    err.code()
+}
+
+/// A model of the cadence rules (protocol.md §5.3) for a conversation of single-message
+/// turns, every message decrypted at the time it was sent: which messages (1-based)
+/// carry a KEM ciphertext.
+fn expected_kem_steps(cadence: KemCadence, turns: u64, step_secs: u64) -> Vec<bool> {
+    let (mut count, mut since) = (0u64, T0);
+    (1..=turns)
+        .map(|i| {
+            let now = T0 + i * step_secs;
+            let due = match cadence {
+                KemCadence::EveryHop => true,
+                KemCadence::EveryMessages(n) => count >= u64::from(n),
+                KemCadence::EverySeconds(t) => now - since >= t,
+                KemCadence::MessagesOrSeconds { .. } => unreachable!(),
+            };
+            // The first message is Alice's first step: Bob's KEM key is not known yet.
+            let kem = i > 1 && due;
+            if kem {
+                count = 0;
+                since = now;
+            }
+            count += 1;
+            kem
+        })
+        .collect()
+}
+
+#[test]
+fn conversations_under_every_ml_kem_aead_and_cadence() {
+    // Bursts of 1, 2 or 3 messages per turn, 25 s apart.
+    let bursts = [1, 3, 2, 1, 1, 2, 3, 1, 2, 1, 1, 3];
+    for kem in ML_KEMS {
+        for aead in AeadSuite::ALL.iter().copied() {
+            for cadence in CADENCES {
+                let mut p = pair(kem, aead, config(cadence));
+                let mut now = T0;
+                let mut kem_steps = 0;
+                let mut sent = 0;
+                for (turn, &burst) in bursts.iter().enumerate() {
+                    let alice_speaks = turn % 2 == 0;
+                    let mut msgs: Vec<(Msg, String)> = Vec::new();
+                    for i in 0..burst {
+                        now += 25;
+                        let text = format!("{kem} {aead} {cadence:?} turn {turn} msg {i}");
+                        let m = if alice_speaks {
+                            p.a(&text, now)
+                        } else {
+                            p.b(&text, now)
+                        };
+                        // Every message of a chain repeats the chain's KEM fields.
+                        if let Some(((first, _), _)) = msgs.first() {
+                            assert_eq!(m.0.kem_ciphertext, first.kem_ciphertext);
+                            assert_eq!(m.0.kem_key, first.kem_key);
+                            assert_eq!(m.0.ratchet_key, first.ratchet_key);
+                            assert_eq!(m.0.counter, i);
+                        }
+                        msgs.push((m, text));
+                    }
+                    kem_steps += usize::from(msgs[0].0 .0.kem_ciphertext.is_some());
+                    let to = if alice_speaks {
+                        &mut p.bob
+                    } else {
+                        &mut p.alice
+                    };
+                    for (m, text) in &msgs {
+                        read(to, m, now, text);
+                        sent += 1u32;
+                    }
+                }
+                assert_eq!(sent, bursts.iter().sum::<u32>());
+                assert!(
+                    kem_steps >= 2,
+                    "{kem} {aead} {cadence:?}: {kem_steps} KEM steps"
+                );
+                if cadence == KemCadence::EveryHop {
+                    assert_eq!(kem_steps, bursts.len() - 1, "every hop but Alice's first");
+                }
+                assert_eq!(p.alice.skipped_keys() + p.bob.skipped_keys(), 0);
+            }
+        }
+    }
+}
+
+#[test]
+fn hybrid_kem_suites_work_too() {
+    for kem in [KemSuite::XWing, KemSuite::X25519MlKem512, KemSuite::X25519] {
+        let mut p = pair(kem, AeadSuite::ChaCha20Poly1305, RatchetConfig::default());
+        for i in 0..4u64 {
+            let m = p.a("ping", T0 + 2 * i);
+            read(&mut p.bob, &m, T0 + 2 * i, "ping");
+            let m = p.b("pong", T0 + 2 * i + 1);
+            assert!(m.0.kem_ciphertext.is_some(), "{kem}");
+            read(&mut p.alice, &m, T0 + 2 * i + 1, "pong");
+        }
+    }
+}
+
+#[test]
+fn kem_steps_happen_exactly_at_the_cadence() {
+    for cadence in CADENCES {
+        let turns = 14;
+        let expected = expected_kem_steps(cadence, turns, 25);
+        let mut p = pair(
+            KemSuite::MlKem512,
+            AeadSuite::ChaCha20Poly1305,
+            config(cadence),
+        );
+        let mut seen = Vec::new();
+        let mut kem_key_ids = Vec::new();
+        // The newest KEM key each party advertised: [Alice's, Bob's].
+        let mut newest = [None, None];
+        for i in 1..=turns {
+            let now = T0 + i * 25;
+            let alice = i % 2 == 1;
+            let m = if alice { p.a("x", now) } else { p.b("x", now) };
+            let h = &m.0;
+            seen.push(h.kem_ciphertext.is_some());
+            // A new KEM key is advertised on a KEM step, and at each party's first step.
+            let first_step = i <= 2;
+            assert_eq!(
+                h.kem_key.is_some(),
+                h.kem_ciphertext.is_some() || first_step,
+                "{cadence:?} message {i}"
+            );
+            if let Some(c) = &h.kem_ciphertext {
+                // Encapsulated to the peer's newest advertised key.
+                assert_eq!(
+                    Some(c.key_id),
+                    newest[usize::from(alice)],
+                    "{cadence:?} {i}"
+                );
+            }
+            if let Some(k) = &h.kem_key {
+                assert!(
+                    !kem_key_ids.contains(&k.key_id),
+                    "KEM keys are never reused"
+                );
+                kem_key_ids.push(k.key_id);
+                newest[usize::from(!alice)] = Some(k.key_id);
+            }
+            let to = if alice { &mut p.bob } else { &mut p.alice };
+            read(to, &m, now, "x");
+        }
+        assert_eq!(seen, expected, "{cadence:?}");
+        assert!(seen.iter().filter(|k| **k).count() >= 4, "{cadence:?}");
+    }
+}
+
+#[test]
+fn every_three_messages_counts_both_directions() {
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::Aes256Gcm,
+        config(KemCadence::EveryMessages(3)),
+    );
+    // Alice: 1 message (no KEM: first step). Bob: 1 (count 1 < 3). Alice: 1 (2 < 3).
+    // Bob: a chain of 3 (count 3 >= 3: KEM step, count restarts). Alice: 1 (Bob's 3
+    // messages count: KEM step). Bob: 1 (1 < 3).
+    let m = p.a("1", T0);
+    read(&mut p.bob, &m, T0, "1");
+    let m = p.b("2", T0);
+    assert!(m.0.kem_ciphertext.is_none());
+    read(&mut p.alice, &m, T0, "2");
+    let m = p.a("3", T0);
+    assert!(m.0.kem_ciphertext.is_none());
+    read(&mut p.bob, &m, T0, "3");
+    let chain: Vec<Msg> = (0..3).map(|i| p.b(&format!("b{i}"), T0)).collect();
+    assert!(chain.iter().all(|m| m.0.kem_ciphertext.is_some()));
+    for (i, m) in chain.iter().enumerate() {
+        read(&mut p.alice, m, T0, &format!("b{i}"));
+    }
+    let m = p.a("4", T0);
+    assert!(
+        m.0.kem_ciphertext.is_some(),
+        "4 >= 3 messages since the last KEM step"
+    );
+    read(&mut p.bob, &m, T0, "4");
+    let m = p.b("5", T0);
+    assert!(m.0.kem_ciphertext.is_none());
+}
+
+#[test]
+fn every_sixty_seconds_uses_the_injected_time() {
+    let mut p = pair(
+        KemSuite::MlKem1024,
+        AeadSuite::ChaCha20Poly1305,
+        config(KemCadence::EverySeconds(60)),
+    );
+    let m = p.a("a", T0 + 10);
+    read(&mut p.bob, &m, T0 + 10, "a");
+    let m = p.b("b", T0 + 59);
+    assert!(m.0.kem_ciphertext.is_none(), "59 s after the handshake");
+    read(&mut p.alice, &m, T0 + 59, "b");
+    let m = p.a("c", T0 + 60);
+    assert!(m.0.kem_ciphertext.is_some(), "60 s after the handshake");
+    read(&mut p.bob, &m, T0 + 61, "c");
+    // Bob's clock restarted when he decapsulated (T0 + 61).
+    let m = p.b("d", T0 + 120);
+    assert!(m.0.kem_ciphertext.is_none());
+    read(&mut p.alice, &m, T0 + 120, "d");
+    // A clock that goes backwards never triggers a KEM step.
+    let m = p.a("e", T0);
+    assert!(m.0.kem_ciphertext.is_none());
+    read(&mut p.bob, &m, T0 + 121, "e");
+    let m = p.b("f", T0 + 121);
+    assert!(m.0.kem_ciphertext.is_some());
+}
+
+#[test]
+fn forced_kem_step_happens_on_the_next_step_only() {
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        config(KemCadence::EveryMessages(1000)),
+    );
+    let m = p.a("1", T0);
+    read(&mut p.bob, &m, T0, "1");
+    let epoch = p.bob.epoch();
+    p.bob.force_kem_step();
+    assert!(p.bob.kem_step_forced());
+    assert_eq!(p.bob.epoch(), epoch + 1);
+    p.bob.force_kem_step();
+    assert_eq!(p.bob.epoch(), epoch + 1, "no change, no new epoch");
+    let m = p.b("2", T0);
+    assert!(m.0.kem_ciphertext.is_some() && m.0.kem_key.is_some());
+    assert!(!p.bob.kem_step_forced());
+    let m2 = p.b("3", T0);
+    assert_eq!(
+        m2.0.kem_ciphertext, m.0.kem_ciphertext,
+        "same chain, same step"
+    );
+    read(&mut p.alice, &m, T0, "2");
+    read(&mut p.alice, &m2, T0, "3");
+    let m = p.a("4", T0);
+    assert!(m.0.kem_ciphertext.is_none());
+    read(&mut p.bob, &m, T0, "4");
+    let m = p.b("5", T0);
+    assert!(m.0.kem_ciphertext.is_none(), "the forced step was consumed");
+
+    // Forced before the peer's KEM key is known (Alice's first step): kept pending.
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        config(KemCadence::EveryMessages(1000)),
+    );
+    p.alice.force_kem_step();
+    let m = p.a("1", T0);
+    assert!(m.0.kem_ciphertext.is_none());
+    assert!(p.alice.kem_step_forced());
+    read(&mut p.bob, &m, T0, "1");
+    let m = p.b("2", T0);
+    read(&mut p.alice, &m, T0, "2");
+    let m = p.a("3", T0);
+    assert!(m.0.kem_ciphertext.is_some());
+    assert!(!p.alice.kem_step_forced());
+    read(&mut p.bob, &m, T0, "3");
+}
+
+#[test]
+fn responder_may_send_first_on_the_handshake_chain() {
+    let mut p = pair(
+        KemSuite::MlKem512,
+        AeadSuite::Aes256Gcm,
+        RatchetConfig::default(),
+    );
+    let b0 = p.b("early", T0);
+    assert_eq!(b0.0.counter, 0);
+    assert!(b0.0.kem_key.is_none() && b0.0.kem_ciphertext.is_none());
+    let a0 = p.a("hello", T0);
+    read(&mut p.bob, &a0, T0, "hello");
+    read(&mut p.alice, &b0, T0, "early");
+    let b1 = p.b("reply", T0);
+    assert_eq!(b1.0.previous_chain_length, 1);
+    read(&mut p.alice, &b1, T0, "reply");
+}
+
+#[test]
+fn out_of_order_delivery_within_bounds() {
+    for aead in AeadSuite::ALL.iter().copied() {
+        let mut p = pair(KemSuite::MlKem768, aead, RatchetConfig::default());
+        // One chain, shuffled.
+        let a: Vec<Msg> = (0..10).map(|i| p.a(&format!("a{i}"), T0)).collect();
+        for i in [3, 0, 9, 1, 2, 8, 4, 5, 7, 6] {
+            read(&mut p.bob, &a[i], T0, &format!("a{i}"));
+        }
+        assert_eq!(p.bob.skipped_keys(), 0);
+
+        // Across chains: messages of an old chain arrive after the new chain's.
+        let b: Vec<Msg> = (0..4).map(|i| p.b(&format!("b{i}"), T0)).collect();
+        read(&mut p.alice, &b[1], T0, "b1");
+        let c: Vec<Msg> = (0..3).map(|i| p.a(&format!("c{i}"), T0)).collect();
+        read(&mut p.bob, &c[2], T0, "c2");
+        read(&mut p.alice, &b[3], T0, "b3");
+        let d: Vec<Msg> = (0..2).map(|i| p.b(&format!("d{i}"), T0)).collect();
+        // d0 starts a new chain whose PN (4) lets Alice skip b0 and b2 of the old one.
+        read(&mut p.alice, &d[1], T0, "d1");
+        assert_eq!(p.alice.skipped_keys(), 3, "b0, b2 and d0");
+        read(&mut p.alice, &b[2], T0, "b2");
+        read(&mut p.alice, &d[0], T0, "d0");
+        read(&mut p.alice, &b[0], T0, "b0");
+        read(&mut p.bob, &c[0], T0, "c0");
+        read(&mut p.bob, &c[1], T0, "c1");
+        assert_eq!(p.alice.skipped_keys() + p.bob.skipped_keys(), 0);
+    }
+}
+
+#[test]
+fn lost_messages_do_not_stop_the_conversation() {
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+    );
+    let a: Vec<Msg> = (0..3).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    read(&mut p.bob, &a[2], T0, "a2"); // a0 (the first, with Alice's KEM key) and a1 lost
+                                       // Bob's KEM step: its first message, with the ciphertext, is lost; the next repeats it.
+    let b: Vec<Msg> = (0..2).map(|i| p.b(&format!("b{i}"), T0)).collect();
+    assert!(b[1].0.kem_ciphertext.is_some());
+    read(&mut p.alice, &b[1], T0, "b1");
+    let c = p.a("c0", T0);
+    assert!(c.0.kem_ciphertext.is_some());
+    // c0 lost too; Alice keeps talking in the same chain.
+    let c1 = p.a("c1", T0);
+    read(&mut p.bob, &c1, T0, "c1");
+    assert_eq!(p.bob.skipped_keys(), 3, "a0, a1, c0");
+    assert_eq!(p.alice.skipped_keys(), 1, "b0");
+    for round in 0..3 {
+        let m = p.b("ping", T0 + round);
+        read(&mut p.alice, &m, T0 + round, "ping");
+        let m = p.a("pong", T0 + round);
+        read(&mut p.bob, &m, T0 + round, "pong");
+    }
+    // A late lost message still opens.
+    read(&mut p.bob, &a[0], T0 + 10, "a0");
+}
+
+#[test]
+fn duplicates_are_replays() {
+    let mut p = pair(
+        KemSuite::MlKem512,
+        AeadSuite::Aes256Gcm,
+        RatchetConfig::default(),
+    );
+    let a: Vec<Msg> = (0..3).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    read(&mut p.bob, &a[0], T0, "a0");
+    // In order, current chain.
+    refused(&mut p.bob, &a[0].0, &a[0].1, T0, &["REPLAYED"]);
+    // Through a skipped key, once used.
+    read(&mut p.bob, &a[2], T0, "a2");
+    read(&mut p.bob, &a[1], T0, "a1");
+    refused(&mut p.bob, &a[1].0, &a[1].1, T0, &["REPLAYED"]);
+    refused(&mut p.bob, &a[2].0, &a[2].1, T0, &["REPLAYED"]);
+    // From a chain that has ended (after two steps).
+    let b = p.b("b", T0);
+    read(&mut p.alice, &b, T0, "b");
+    let c = p.a("c", T0);
+    read(&mut p.bob, &c, T0, "c");
+    refused(&mut p.bob, &a[0].0, &a[0].1, T0, &["REPLAYED"]);
+    refused(&mut p.alice, &b.0, &b.1, T0, &["REPLAYED"]);
+    // Still usable afterwards.
+    let d = p.b("d", T0);
+    read(&mut p.alice, &d, T0, "d");
+    let err = open(&mut p.alice, &d, T0).unwrap_err();
+    assert_eq!((err.code(), err.kind()), ("REPLAYED", ErrorKind::Replay));
+}
+
+#[test]
+fn too_many_skipped_is_refused_without_change() {
+    // Default bound: exactly `maxSkip` skipped keys are fine, one more is not.
+    let mut p = pair(
+        KemSuite::MlKem512,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+    );
+    let max = DEFAULT_MAX_SKIP as usize;
+    let a: Vec<Msg> = (0..=max + 1).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    let code = refused(
+        &mut p.bob,
+        &a[max + 1].0,
+        &a[max + 1].1,
+        T0,
+        &["TOO_MANY_SKIPPED"],
+    );
+    assert_eq!(code, "TOO_MANY_SKIPPED");
+    read(&mut p.bob, &a[max], T0, &format!("a{max}"));
+    assert_eq!(p.bob.skipped_keys(), max);
+
+    // Small bounds: on the current chain, and through `PN` when a new chain starts.
+    let small = RatchetConfig {
+        max_skip: 5,
+        ..RatchetConfig::default()
+    };
+    let mut p = pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, small);
+    let a: Vec<Msg> = (0..9).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    read(&mut p.bob, &a[0], T0, "a0");
+    refused(&mut p.bob, &a[7].0, &a[7].1, T0, &["TOO_MANY_SKIPPED"]);
+    read(&mut p.bob, &a[6], T0, "a6");
+    let b = p.b("b", T0);
+    read(&mut p.alice, &b, T0, "b");
+    let c: Vec<Msg> = (0..7).map(|i| p.a(&format!("c{i}"), T0)).collect();
+    // Bob is at a7 of 9 (PN = 9, 2 to skip: fine) but c6 is 6 ahead in the new chain.
+    refused(&mut p.bob, &c[6].0, &c[6].1, T0, &["TOO_MANY_SKIPPED"]);
+    read(&mut p.bob, &c[5], T0, "c5");
+
+    // Through `PN`: Bob's chain had 7 messages, Alice saw one; his next chain says PN = 7.
+    let mut p = pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, small);
+    let a = p.a("a", T0);
+    read(&mut p.bob, &a, T0, "a");
+    let e: Vec<Msg> = (0..7).map(|i| p.b(&format!("e{i}"), T0)).collect();
+    read(&mut p.alice, &e[0], T0, "e0");
+    let f = p.a("f", T0);
+    read(&mut p.bob, &f, T0, "f");
+    let g = p.b("g", T0);
+    assert_eq!(g.0.previous_chain_length, 7);
+    // Alice is at e1: 6 keys to skip through PN = 7, more than 5.
+    refused(&mut p.alice, &g.0, &g.1, T0, &["TOO_MANY_SKIPPED"]);
+    for (i, m) in e.iter().enumerate().skip(1) {
+        read(&mut p.alice, m, T0, &format!("e{i}"));
+    }
+    read(&mut p.alice, &g, T0, "g");
+}
+
+#[test]
+fn stale_skipped_keys_are_refused() {
+    let cfg = RatchetConfig {
+        max_skipped_age: 3600,
+        ..RatchetConfig::default()
+    };
+    let mut p = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, cfg);
+    let a: Vec<Msg> = (0..4).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    read(&mut p.bob, &a[3], T0, "a3");
+    assert_eq!(p.bob.skipped_keys(), 3);
+    // Within the age: fine.
+    read(&mut p.bob, &a[0], T0 + 3600, "a0");
+    // Older than the age: refused, state unchanged (the key is still stored until purged).
+    refused(&mut p.bob, &a[1].0, &a[1].1, T0 + 3601, &["STALE_MESSAGE"]);
+    assert_eq!(p.bob.skipped_keys(), 2);
+    // The next change of state deletes the old keys; their messages stay stale.
+    let b = p.b("b", T0 + 3601);
+    assert_eq!(p.bob.skipped_keys(), 0);
+    refused(&mut p.bob, &a[1].0, &a[1].1, T0 + 3601, &["STALE_MESSAGE"]);
+    refused(&mut p.bob, &a[2].0, &a[2].1, T0 + 3601, &["STALE_MESSAGE"]);
+    read(&mut p.alice, &b, T0 + 3601, "b");
+    assert_eq!(p.bob.purge_expired(T0 + 9999), 0);
+
+    // Count bound: the oldest keys are deleted first and are then stale.
+    let cfg = RatchetConfig {
+        max_skipped_keys: 2,
+        ..RatchetConfig::default()
+    };
+    let mut p = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, cfg);
+    let a: Vec<Msg> = (0..4).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    read(&mut p.bob, &a[3], T0, "a3");
+    assert_eq!(p.bob.skipped_keys(), 2);
+    let e = refused(&mut p.bob, &a[0].0, &a[0].1, T0, &["STALE_MESSAGE"]);
+    assert_eq!(e, "STALE_MESSAGE");
+    read(&mut p.bob, &a[1], T0, "a1");
+    read(&mut p.bob, &a[2], T0, "a2");
+
+    // purge_expired on its own.
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig {
+            max_skipped_age: 10,
+            ..RatchetConfig::default()
+        },
+    );
+    let a: Vec<Msg> = (0..2).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    read(&mut p.bob, &a[1], T0, "a1");
+    let epoch = p.bob.epoch();
+    assert_eq!(p.bob.purge_expired(T0 + 10), 1);
+    assert_eq!(p.bob.epoch(), epoch);
+    assert_eq!(p.bob.purge_expired(T0 + 11), 0);
+    assert_eq!(p.bob.epoch(), epoch + 1);
+    refused(&mut p.bob, &a[0].0, &a[0].1, T0 + 11, &["STALE_MESSAGE"]);
+}
+
+/// Every single-field change of `m` is refused with one of the codes the field allows,
+/// and leaves `to` unchanged; then `m` itself still opens.
+fn tamper_every_header_field(to: &mut RatchetState, m: &Msg, now: u64, expected: &str) {
+    let (h, ct) = m;
+    let auth = &["AUTH_FAILED"][..];
+    let mut count = 0;
+    let mut check = |v: Header, codes: &[&str]| {
+        assert_ne!(&v, h);
+        refused(to, &v, ct, now, codes);
+        count += 1;
+    };
+    for i in 0..32 {
+        for bit in [0x01, 0x80] {
+            let mut v = h.clone();
+            v.ratchet_key[i] ^= bit;
+            check(v, &["AUTH_FAILED", "NON_CONTRIBUTORY", "TOO_MANY_SKIPPED"]);
+        }
+    }
+    for bit in 0..32 {
+        let mut v = h.clone();
+        v.previous_chain_length ^= 1 << bit;
+        check(v, &["AUTH_FAILED", "TOO_MANY_SKIPPED"]);
+        let mut v = h.clone();
+        v.counter ^= 1 << bit;
+        check(v, &["AUTH_FAILED", "TOO_MANY_SKIPPED", "REPLAYED"]);
+    }
+    let k = h.kem_key.as_ref().expect("sample with a KEM key");
+    for i in 0..k.key_id.len() {
+        let mut v = h.clone();
+        v.kem_key.as_mut().unwrap().key_id[i] ^= 1;
+        check(v, auth);
+    }
+    for i in 0..k.public_key.len() {
+        let mut v = h.clone();
+        v.kem_key.as_mut().unwrap().public_key[i] ^= 1;
+        check(v, auth);
+    }
+    let mut v = h.clone();
+    v.kem_key = None;
+    check(v, auth);
+    let mut v = h.clone();
+    v.kem_key.as_mut().unwrap().public_key.pop();
+    check(v, &["BAD_LENGTH"]);
+    let c = h
+        .kem_ciphertext
+        .as_ref()
+        .expect("sample with a KEM ciphertext");
+    for i in 0..c.key_id.len() {
+        let mut v = h.clone();
+        v.kem_ciphertext.as_mut().unwrap().key_id[i] ^= 1;
+        check(v, auth);
+    }
+    for i in 0..c.ciphertext.len() {
+        let mut v = h.clone();
+        v.kem_ciphertext.as_mut().unwrap().ciphertext[i] ^= 1;
+        check(v, auth);
+    }
+    let mut v = h.clone();
+    v.kem_ciphertext = None;
+    check(v, auth);
+    let mut v = h.clone();
+    v.kem_ciphertext.as_mut().unwrap().ciphertext.push(0);
+    check(v, &["BAD_LENGTH"]);
+    for i in 0..h.associated_data.len() {
+        let mut v = h.clone();
+        v.associated_data[i] ^= 1;
+        check(v, auth);
+    }
+    let mut v = h.clone();
+    v.associated_data.clear();
+    check(v, auth);
+    let mut v = h.clone();
+    v.associated_data.push(b'!');
+    check(v, auth);
+    assert!(count > 2 * 32 + 64 + k.public_key.len() + c.ciphertext.len());
+    read(to, m, now, expected);
+}
+
+#[test]
+fn tampering_with_any_header_field_is_refused_without_change() {
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+    );
+    let a = p
+        .alice
+        .encrypt_with(b"hello", b"meta", T0, &mut p.ra)
+        .unwrap();
+    read(&mut p.bob, &a, T0, "hello");
+    // Bob's reply starts a chain with a KEM step: ciphertext and new KEM key.
+    let b0 = p
+        .bob
+        .encrypt_with(b"first", b"meta-data", T0, &mut p.rb)
+        .unwrap();
+    let b1 = p
+        .bob
+        .encrypt_with(b"second", b"more", T0, &mut p.rb)
+        .unwrap();
+    // A message that starts a new receiving chain…
+    tamper_every_header_field(&mut p.alice, &b0, T0, "first");
+    // …and one on the current chain.
+    tamper_every_header_field(&mut p.alice, &b1, T0, "second");
+}
+
+#[test]
+fn tampering_with_any_ciphertext_byte_is_refused_without_change() {
+    for aead in AeadSuite::ALL.iter().copied() {
+        let mut p = pair(KemSuite::MlKem512, aead, RatchetConfig::default());
+        let a0 = p
+            .alice
+            .encrypt_with(b"a sample message", b"ad", T0, &mut p.ra)
+            .unwrap();
+        let a1 = p
+            .alice
+            .encrypt_with(b"a second message", b"ad", T0, &mut p.ra)
+            .unwrap();
+        for (m, text) in [(&a0, "a sample message"), (&a1, "a second message")] {
+            let (h, ct) = m;
+            assert_eq!(ct.len(), text.len() + 16);
+            for i in 0..ct.len() {
+                for bit in [0x01, 0x80] {
+                    let mut bad = ct.clone();
+                    bad[i] ^= bit;
+                    refused(&mut p.bob, h, &bad, T0, &["AUTH_FAILED"]);
+                }
+            }
+            for len in [0, 15] {
+                refused(&mut p.bob, h, &ct[..len], T0, &["BAD_LENGTH"]);
+            }
+            for len in [16, ct.len() - 1] {
+                refused(&mut p.bob, h, &ct[..len], T0, &["AUTH_FAILED"]);
+            }
+            let mut longer = ct.clone();
+            longer.push(0);
+            refused(&mut p.bob, h, &longer, T0, &["AUTH_FAILED"]);
+            read(&mut p.bob, m, T0, text);
+        }
+    }
+}
+
+#[test]
+fn messages_are_bound_to_the_session_and_suites() {
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+    );
+    let m = p.a("x", T0);
+    let mut other_session = pair_with(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+        [0x77; 32],
+    );
+    refused(&mut other_session.bob, &m.0, &m.1, T0, &["AUTH_FAILED"]);
+    // Same keys, other AEAD suite.
+    let mut other_aead = pair(
+        KemSuite::MlKem768,
+        AeadSuite::Aes256Gcm,
+        RatchetConfig::default(),
+    );
+    refused(&mut other_aead.bob, &m.0, &m.1, T0, &["AUTH_FAILED"]);
+    // Same keys, other KEM suite: the header's KEM key has the wrong length there.
+    let mut other_kem = pair(
+        KemSuite::MlKem512,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+    );
+    refused(&mut other_kem.bob, &m.0, &m.1, T0, &["BAD_LENGTH"]);
+    read(&mut p.bob, &m, T0, "x");
+}
+
+/// Randomness of a quantum thief who stole a state: it learns the next ratchet DH
+/// secret (a quantum computer recovers it from the public key), but not the KEM
+/// randomness, which the KEM keeps secret.
+struct QuantumThief {
+    real: SeededRandom,
+    guess: SeededRandom,
+    draws: usize,
+}
+
+impl RandomSource for QuantumThief {
+    fn fill(&mut self, dst: &mut [u8]) -> pqwire_core::Result<()> {
+        self.draws += 1;
+        if self.draws == 1 {
+            self.real.fill(dst)
+        } else {
+            self.guess.fill(dst)
+        }
+    }
+}
+
+#[test]
+fn kem_step_heals_a_stolen_state_against_a_quantum_thief() {
+    for kem_step in [false, true] {
+        let mut p = pair(
+            KemSuite::MlKem768,
+            AeadSuite::ChaCha20Poly1305,
+            config(KemCadence::EveryMessages(1000)),
+        );
+        let m = p.a("1", T0);
+        read(&mut p.bob, &m, T0, "1");
+        let m = p.b("2", T0);
+        read(&mut p.alice, &m, T0, "2");
+        let m = p.a("3", T0);
+        read(&mut p.bob, &m, T0, "3");
+        if kem_step {
+            p.bob.force_kem_step();
+        }
+        // The thief copies Bob's whole state, then follows his next step.
+        let mut thief = p.bob.clone();
+        let mut thief_rng = QuantumThief {
+            real: p.rb.clone(),
+            guess: SeededRandom::new([0xEE; 32]),
+            draws: 0,
+        };
+        let real = p.b("4", T0);
+        let copy = thief.encrypt_with(b"4", b"", T0, &mut thief_rng).unwrap();
+        assert_eq!(
+            copy.0.ratchet_key, real.0.ratchet_key,
+            "the thief has the DH secret"
+        );
+        assert_eq!(real.0.kem_ciphertext.is_some(), kem_step);
+        read(&mut p.alice, &real, T0, "4");
+        // Alice's reply is a DH-only step (her cadence is not due) on the new root key.
+        let reply = p.a("5", T0);
+        assert!(reply.0.kem_ciphertext.is_none());
+        let stolen = open(&mut thief, &reply, T0);
+        if kem_step {
+            // Bob's KEM secret went into the root key: the thief's keys differ.
+            assert_ne!(copy.1, real.1);
+            assert_eq!(stolen.unwrap_err().code(), "AUTH_FAILED");
+        } else {
+            // Without a KEM step a thief who breaks X25519 keeps reading.
+            assert_eq!(copy.1, real.1);
+            assert_eq!(stolen.unwrap(), b"5");
+        }
+        read(&mut p.bob, &reply, T0, "5");
+    }
+}
+
+#[test]
+fn runs_are_deterministic_with_seeded_randomness() {
+    let run = || {
+        let mut p = pair(
+            KemSuite::MlKem1024,
+            AeadSuite::Aes256Gcm,
+            RatchetConfig::default(),
+        );
+        let mut out = Vec::new();
+        for i in 0..3 {
+            let m = p.a("a", T0 + i);
+            read(&mut p.bob, &m, T0 + i, "a");
+            out.push(m.clone());
+            let m = p.b("b", T0 + i);
+            read(&mut p.alice, &m, T0 + i, "b");
+            out.push(m);
+        }
+        (out, p.alice, p.bob)
+    };
+    let (m1, a1, b1) = run();
+    let (m2, a2, b2) = run();
+    assert_eq!(m1, m2);
+    assert!(a1 == a2 && b1 == b2);
+    assert!(a1 != b1);
+}
+
+#[test]
+fn epoch_counts_every_change_and_debug_is_redacted() {
+    let mut p = pair(
+        KemSuite::MlKem768,
+        AeadSuite::ChaCha20Poly1305,
+        RatchetConfig::default(),
+    );
+    assert_eq!((p.alice.epoch(), p.bob.epoch()), (0, 0));
+    let m = p.a("x", T0);
+    assert_eq!(p.alice.epoch(), 1);
+    read(&mut p.bob, &m, T0, "x");
+    assert_eq!(p.bob.epoch(), 1);
+    refused(&mut p.bob, &m.0, &m.1, T0, &["REPLAYED"]);
+    assert_eq!(p.bob.epoch(), 1);
+    let debug = format!("{:?}", p.bob);
+    assert!(debug.contains("REDACTED"), "{debug}");
+    assert!(!debug.contains("17, 17"), "no key bytes: {debug}");
+    let header_debug = format!("{:?}", m.0);
+    assert!(header_debug.len() < 400, "{header_debug}");
+}
+
+#[test]
+fn initialisation_checks_its_inputs() {
+    let (sk, pk) = x25519::keygen(Some(&[1; 32])).unwrap();
+    let init = RatchetInit {
+        root_key: &[1; 32],
+        chain_key: &[2; 32],
+        session_id: [0; 32],
+        kem: KemSuite::MlKem768,
+        aead: AeadSuite::ChaCha20Poly1305,
+        config: RatchetConfig::for_suite(KemSuite::MlKem1024),
+        now: T0,
+    };
+    assert!(RatchetState::init_initiator(init, &pk).is_ok());
+    let debug = format!("{init:?}");
+    assert!(
+        debug.contains("REDACTED") && !debug.contains("[1, 1"),
+        "{debug}"
+    );
+    let code = |r: pqwire_core::Result<RatchetState>| r.unwrap_err().code();
+    assert_eq!(
+        code(RatchetState::init_initiator(init, &pk[..31])),
+        "BAD_LENGTH"
+    );
+    assert_eq!(
+        code(RatchetState::init_initiator(init, &[0; 32])),
+        "NON_CONTRIBUTORY"
+    );
+    assert_eq!(
+        code(RatchetState::init_responder(init, &[0; 31])),
+        "BAD_LENGTH"
+    );
+    let short = RatchetInit {
+        root_key: &[1; 31],
+        ..init
+    };
+    assert_eq!(
+        code(RatchetState::init_responder(short, sk.expose())),
+        "BAD_LENGTH"
+    );
+    let short = RatchetInit {
+        chain_key: &[1; 33],
+        ..init
+    };
+    assert_eq!(code(RatchetState::init_initiator(short, &pk)), "BAD_LENGTH");
+    let zero = RatchetInit {
+        config: config(KemCadence::EveryMessages(0)),
+        ..init
+    };
+    assert_eq!(
+        code(RatchetState::init_initiator(zero, &pk)),
+        "INVALID_ARGUMENT"
+    );
+}
+
+#[test]
+fn new_error_codes_are_stable() {
+    use pqwire_core::Error;
+    for (e, code) in [
+        (Error::Replayed, "REPLAYED"),
+        (Error::TooManySkipped { max: 1000 }, "TOO_MANY_SKIPPED"),
+        (Error::StaleMessage, "STALE_MESSAGE"),
+    ] {
+        assert_eq!(e.code(), code);
+        assert_eq!(e.kind(), ErrorKind::Replay);
+        assert!(!e.to_string().is_empty());
+    }
+}
