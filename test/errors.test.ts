@@ -11,6 +11,9 @@ import {
   RandomnessError,
   UnknownSuiteError,
   UnsupportedError,
+  WireFormatError,
+  DowngradeError,
+  ReplayError,
   aead,
   ed25519,
   hkdf,
@@ -42,6 +45,14 @@ const CLASSES: ReadonlyArray<readonly [ErrorCode, ErrorClass]> = [
   ['RANDOMNESS_UNAVAILABLE', RandomnessError],
   ['OUTPUT_TOO_LONG', OutputTooLongError],
   ['INTERNAL', InternalError],
+  ['TRUNCATED', WireFormatError],
+  ['TAG_ORDER', WireFormatError],
+  ['DUPLICATE_ENTRY', WireFormatError],
+  ['PQ_REQUIRED', DowngradeError],
+  ['TRANSCRIPT_MISMATCH', DowngradeError],
+  ['REPLAYED', ReplayError],
+  ['TOO_MANY_SKIPPED', ReplayError],
+  ['STALE_MESSAGE', ReplayError],
 ];
 
 describe('error classes and codes', () => {

@@ -27,7 +27,11 @@ export type ErrorCode =
   | 'OUTPUT_TOO_LONG'
   | 'INTERNAL'
   | WireErrorCode
-  | DowngradeCode;
+  | DowngradeCode
+  | ReplayCode;
+
+/** Codes of messages refused for their order or freshness ({@link ReplayError}). */
+export type ReplayCode = 'REPLAYED' | 'TOO_MANY_SKIPPED' | 'STALE_MESSAGE';
 
 /** Codes of wire-format rules ({@link WireFormatError}); see docs/wire-format.md. */
 export type WireErrorCode =
@@ -124,6 +128,13 @@ export class WireFormatError extends PqwireError {
  */
 export class DowngradeError extends PqwireError {}
 
+/**
+ * A message was refused for its order or freshness: a replay (`REPLAYED`), too far ahead
+ * (`TOO_MANY_SKIPPED`) or too old (`STALE_MESSAGE`). These are decided before the message
+ * is authenticated, so a forger can cause them; the session's state never changes.
+ */
+export class ReplayError extends PqwireError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => PqwireError;
 
 const CLASSES: Record<ErrorCode, ErrorClass> = {
@@ -156,6 +167,9 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   PQ_REQUIRED: DowngradeError,
   VERSION_ROLLBACK: DowngradeError,
   TRANSCRIPT_MISMATCH: DowngradeError,
+  REPLAYED: ReplayError,
+  TOO_MANY_SKIPPED: ReplayError,
+  STALE_MESSAGE: ReplayError,
 };
 
 /** Creates the typed error for `code`. */

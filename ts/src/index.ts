@@ -52,5 +52,6 @@ export {
   InternalError,
   WireFormatError,
   DowngradeError,
+  ReplayError,
 } from './errors';
-export type { ErrorCode, WireErrorCode, DowngradeCode, WireErrorLocation } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, WireErrorLocation } from './errors';
