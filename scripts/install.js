@@ -106,7 +106,7 @@ function main() {
       [
         `no prebuilt binary matches ${process.platform}-${process.arch}, and the Rust toolchain (cargo) was not found.`,
         '  To build pqwire from source, install:',
-        '    - Rust 1.88 or newer: https://rustup.rs (then restart the shell so `cargo` is on PATH)',
+        '    - Rust 1.94 or newer: https://rustup.rs (then restart the shell so `cargo` is on PATH)',
         '    - a C compiler (gcc/clang, or MSVC Build Tools on Windows) for the PQClean backend',
         '  then run `npm rebuild pqwire` (or `npm install` again in a checkout).',
       ].join('\n'),

@@ -15,6 +15,7 @@ import {
   mlKem512,
   mlKem768,
   xWing,
+  type Backend,
   type KemSuiteName,
 } from '../ts/src/index';
 import { NOT_BYTES, NOT_BYTES_OPTIONAL, bad, bytes, expectReject, expectThrow, flip, hex, wrongLengths } from './helpers';
@@ -383,6 +384,67 @@ describe('ML-KEM specifics', () => {
       await expectReject(() => pq.encapsulateAsync(publicKey, bytes(32)), UnsupportedError, 'UNSUPPORTED');
     });
   });
+});
+
+const BACKENDS: readonly Backend[] = ['default', 'rustcrypto', 'pqclean'];
+
+/** Whether `backend` implements `name` (docs/primitives.md, "Backends"); the rest are UNSUPPORTED. */
+function offers(backend: Backend, name: KemSuiteName): boolean {
+  if (backend === 'rustcrypto') return name !== 'X25519';
+  if (backend === 'pqclean') return ML_KEM.includes(name);
+  return true;
+}
+
+describe.each(kemSuites.flatMap((name) => BACKENDS.map((backend) => [name, backend] as const)))('%s through the %s backend', (name, backend) => {
+  if (!offers(backend, name)) {
+    it('is refused with UNSUPPORTED', () => {
+      expectThrow(() => kem(name, { backend }), UnsupportedError, 'UNSUPPORTED');
+    });
+    return;
+  }
+  const def = kem(name);
+  const k = kem(name, { backend });
+
+  it('reports its backend and the lengths of the default one', () => {
+    expect(k.backend).toBe(backend);
+    expect(k.name).toBe(name);
+    expect(k.lengths).toEqual(def.lengths);
+    expect(kem(name, { backend })).toBe(k);
+  });
+
+  it('round trips, sync and async, and interoperates with the default backend both ways', async () => {
+    const own = await k.keygenAsync();
+    const e1 = def.encapsulate(own.publicKey);
+    expect(hex(k.decapsulate(e1.cipherText, own.secretKey))).toBe(hex(e1.sharedSecret));
+    expect(hex(await k.decapsulateAsync(e1.cipherText, own.secretKey))).toBe(hex(e1.sharedSecret));
+    const theirs = def.keygen();
+    const e2 = await k.encapsulateAsync(theirs.publicKey);
+    expect(hex(def.decapsulate(e2.cipherText, theirs.secretKey))).toBe(hex(e2.sharedSecret));
+    const e3 = k.encapsulate(theirs.publicKey);
+    expect(hex(k.decapsulate(e3.cipherText, theirs.secretKey))).toBe(hex(e3.sharedSecret));
+  });
+
+  if (backend !== 'pqclean') {
+    it('gives the bytes of the default backend from the same seed and randomness', async () => {
+      const seed = bytes(k.lengths.keygenSeed, 3);
+      const a = k.keygen(seed);
+      const b = def.keygen(seed);
+      expect(hex(a.publicKey)).toBe(hex(b.publicKey));
+      expect(hex(a.secretKey)).toBe(hex(b.secretKey));
+      const r = bytes(k.lengths.encapsulationRandomness, 4);
+      const e = await k.encapsulateAsync(a.publicKey, r);
+      const f = def.encapsulate(a.publicKey, r);
+      expect(hex(e.cipherText)).toBe(hex(f.cipherText));
+      expect(hex(e.sharedSecret)).toBe(hex(f.sharedSecret));
+    });
+  }
+
+  if (name !== 'X25519') {
+    it('runs the FIPS 203 modulus check on public keys', () => {
+      const pk = k.keygen().publicKey;
+      expectThrow(() => k.encapsulate(breakModulus(pk)), InvalidKeyError, 'INVALID_KEY');
+    });
+  }
 });
 
 describe('hybrid specifics', () => {

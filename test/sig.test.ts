@@ -15,6 +15,7 @@ import {
   mlDsa87,
   sig,
   sigSuites,
+  type Backend,
   type SigSuiteName,
 } from '../ts/src/index';
 import { NOT_BYTES, NOT_BYTES_OPTIONAL, bad, bytes, expectReject, expectThrow, flip, fromHex, hex, utf8, wrongLengths } from './helpers';
@@ -474,6 +475,62 @@ describe.each(ML_DSA.map((n) => [n] as const))('%s PQClean backend', (name) => {
     await expectReject(() => pq.signAsync(msg, secretKey, { deterministic: true }), UnsupportedError, 'UNSUPPORTED');
     await expectReject(() => pq.keygenAsync(bytes(32)), UnsupportedError, 'UNSUPPORTED');
   });
+});
+
+const BACKENDS: readonly Backend[] = ['default', 'rustcrypto', 'pqclean'];
+
+/** Whether `backend` implements `name` (docs/primitives.md, "Backends"); the rest are UNSUPPORTED. */
+function offers(backend: Backend, name: SigSuiteName): boolean {
+  if (backend === 'rustcrypto') return name !== 'Ed25519';
+  if (backend === 'pqclean') return ML_DSA.includes(name);
+  return true;
+}
+
+describe.each(sigSuites.flatMap((name) => BACKENDS.map((backend) => [name, backend] as const)))('%s through the %s backend', (name, backend) => {
+  if (!offers(backend, name)) {
+    it('is refused with UNSUPPORTED', () => {
+      expectThrow(() => sig(name, { backend }), UnsupportedError, 'UNSUPPORTED');
+    });
+    return;
+  }
+  const def = sig(name);
+  const s = sig(name, { backend });
+  const options = WITH_CONTEXT.includes(name) ? { context: ctx } : {};
+
+  it('reports its backend and the lengths of the default one', () => {
+    expect(s.backend).toBe(backend);
+    expect(s.name).toBe(name);
+    expect(s.lengths).toEqual(def.lengths);
+    expect(sig(name, { backend })).toBe(s);
+  });
+
+  it('signs and verifies, sync and async, and interoperates with the default backend both ways', async () => {
+    const own = await s.keygenAsync();
+    const s1 = await s.signAsync(msg, own.secretKey, options);
+    expect(def.verify(s1, msg, own.publicKey, options).valid).toBe(true);
+    expect((await s.verifyAsync(s1, msg, own.publicKey, options)).valid).toBe(true);
+    expect(s.verify(flip(s1, 10), msg, own.publicKey, options).valid).toBe(false);
+    const theirs = def.keygen();
+    const s2 = def.sign(msg, theirs.secretKey, options);
+    expect(s.verify(s2, msg, theirs.publicKey, options).valid).toBe(true);
+    const s3 = s.sign(msg, theirs.secretKey, options);
+    expect(def.verify(s3, msg, theirs.publicKey, options).valid).toBe(true);
+    expect(hex(s.getPublicKey(theirs.secretKey))).toBe(hex(theirs.publicKey));
+  });
+
+  if (backend !== 'pqclean' && WITH_CONTEXT.includes(name)) {
+    it('gives the bytes of the default backend from the same seed, deterministic or with given randomness', () => {
+      const seed = bytes(32, 5);
+      const a = s.keygen(seed);
+      const b = def.keygen(seed);
+      expect(hex(a.publicKey)).toBe(hex(b.publicKey));
+      expect(hex(a.secretKey)).toBe(hex(b.secretKey));
+      for (const extra of [{ deterministic: true }, { randomness: bytes(32, 6) }]) {
+        const o = { ...options, ...extra };
+        expect(hex(s.sign(msg, a.secretKey, o))).toBe(hex(def.sign(msg, a.secretKey, o)));
+      }
+    });
+  }
 });
 
 describe('ML-DSA secret key checks', () => {

@@ -43,7 +43,10 @@ export interface Encapsulation {
 
 /** Options of {@link kem}. */
 export interface KemOptions {
-  /** `'default'` (fastest) or `'pqclean'` (ML-KEM only; no seeded variants). */
+  /**
+   * `'default'` (libcrux, the fastest with seeded variants), `'rustcrypto'` (ML-KEM and the
+   * hybrids) or `'pqclean'` (ML-KEM only; no seeded variants).
+   */
   backend?: Backend;
 }
 

@@ -47,7 +47,10 @@ export interface Verification {
 
 /** Options of {@link sig}. */
 export interface SigOptions {
-  /** `'default'` or `'pqclean'` (ML-DSA only; hedged signing only, no seeded keygen). */
+  /**
+   * `'default'` (libcrux), `'rustcrypto'` (ML-DSA and the hybrids) or `'pqclean'` (ML-DSA
+   * only; hedged signing only, no seeded keygen).
+   */
   backend?: Backend;
 }
 

@@ -25,5 +25,9 @@ export type SigSuiteName =
 /** AEAD suites. */
 export type AeadSuiteName = 'ChaCha20-Poly1305' | 'AES-256-GCM';
 
-/** Which implementation runs the algorithm: the default (fastest measured) or PQClean (ML-KEM and ML-DSA only). */
-export type Backend = 'default' | 'pqclean';
+/**
+ * Which implementation runs the algorithm: the default (fastest measured that offers every
+ * operation: libcrux for ML-KEM and ML-DSA), RustCrypto (ML-KEM, ML-DSA and their hybrids)
+ * or PQClean (ML-KEM and ML-DSA only; no seeded variants).
+ */
+export type Backend = 'default' | 'rustcrypto' | 'pqclean';

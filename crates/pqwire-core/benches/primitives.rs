@@ -8,13 +8,15 @@
 //! cargo bench -p pqwire-core --bench primitives                      # everything
 //! cargo bench -p pqwire-core --bench primitives -- ML-KEM-768        # a subset (regex)
 //! cargo bench -p pqwire-core --bench primitives -- --output-format bencher
+//! cargo bench -p pqwire-core --bench primitives -- backends/       # libcrux vs RustCrypto vs PQClean
 //! ```
 
 // A bench that cannot set itself up should stop loudly, as a test would.
 #![allow(clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use pqwire_core::sig::SignRandomness;
+use pqwire_core::kem::KemBackend;
+use pqwire_core::sig::{SigBackend, SignRandomness};
 use pqwire_core::{aead, kem, sig, x25519, AeadSuite, KemSuite, SigSuite};
 use std::hint::black_box;
 
@@ -73,6 +75,52 @@ fn signatures(c: &mut Criterion) {
     }
 }
 
+/// The same operations in every backend of ML-KEM-768 and ML-DSA-65 (`backends/<suite>/
+/// <operation>/<backend>`): the measurement that picks the default backend.
+fn backends(c: &mut Criterion) {
+    let suite = KemSuite::MlKem768;
+    let kems: [(&str, Option<&dyn KemBackend>); 3] = [
+        ("libcrux", kem::libcrux_backend(suite)),
+        ("rustcrypto", kem::rustcrypto_backend(suite)),
+        ("pqclean", kem::pqclean_backend(suite)),
+    ];
+    for (backend, k) in kems {
+        let k = k.expect("an ML-KEM backend");
+        let (pk, sk) = k.keygen(None).expect("keygen");
+        let enc = k.encapsulate(&pk, None).expect("encapsulate");
+        let id = |op: &str| format!("backends/{}/{op}/{backend}", suite.name());
+        c.bench_function(&id("keygen"), |b| b.iter(|| black_box(k.keygen(None))));
+        c.bench_function(&id("encapsulate"), |b| {
+            b.iter(|| black_box(k.encapsulate(black_box(&pk), None)))
+        });
+        c.bench_function(&id("decapsulate"), |b| {
+            b.iter(|| black_box(k.decapsulate(black_box(&enc.cipher_text), sk.expose())))
+        });
+    }
+    let suite = SigSuite::MlDsa65;
+    let msg = [7u8; 1024];
+    let sigs: [(&str, Option<&dyn SigBackend>); 3] = [
+        ("libcrux", sig::libcrux_backend(suite)),
+        ("rustcrypto", sig::rustcrypto_backend(suite)),
+        ("pqclean", sig::pqclean_backend(suite)),
+    ];
+    for (backend, s) in sigs {
+        let s = s.expect("an ML-DSA backend");
+        let (pk, sk) = s.keygen(None).expect("keygen");
+        let signature = s
+            .sign(&msg, sk.expose(), b"", SignRandomness::Hedged)
+            .expect("sign");
+        let id = |op: &str| format!("backends/{}/{op}/{backend}", suite.name());
+        c.bench_function(&id("keygen"), |b| b.iter(|| black_box(s.keygen(None))));
+        c.bench_function(&id("sign 1 KiB"), |b| {
+            b.iter(|| black_box(s.sign(black_box(&msg), sk.expose(), b"", SignRandomness::Hedged)))
+        });
+        c.bench_function(&id("verify 1 KiB"), |b| {
+            b.iter(|| black_box(s.verify(black_box(&signature), &msg, &pk, b"")))
+        });
+    }
+}
+
 /// X25519 key generation and shared secret.
 fn key_agreement(c: &mut Criterion) {
     let (sk, _) = x25519::keygen(None).expect("keygen");
@@ -105,5 +153,5 @@ fn aeads(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, kems, signatures, key_agreement, aeads);
+criterion_group!(benches, kems, signatures, backends, key_agreement, aeads);
 criterion_main!(benches);

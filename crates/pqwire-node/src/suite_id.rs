@@ -1,5 +1,5 @@
 //! Numeric suite ids passed between the facade and the addon:
-//! `id = wire code | backend << 16` (backend 0 = default, 1 = PQClean).
+//! `id = wire code | backend << 16` (backend 0 = default, 1 = PQClean, 2 = RustCrypto).
 
 use crate::errors::{js, to_js};
 use napi_derive::napi;
@@ -7,44 +7,64 @@ use pqwire_core::kem::{self, KemBackend};
 use pqwire_core::sig::{self, SigBackend};
 use pqwire_core::{AeadSuite, Error, KemSuite, SigSuite};
 
+const BACKEND_DEFAULT: u32 = 0;
 const BACKEND_PQCLEAN: u32 = 1;
+const BACKEND_RUSTCRYPTO: u32 = 2;
 
-fn backend_bits(backend: Option<String>) -> napi::Result<u32> {
+fn backend_number(backend: Option<String>) -> napi::Result<u32> {
     match backend.as_deref() {
-        None | Some("default") => Ok(0),
-        Some("pqclean") => Ok(BACKEND_PQCLEAN << 16),
+        None | Some("default") => Ok(BACKEND_DEFAULT),
+        Some("pqclean") => Ok(BACKEND_PQCLEAN),
+        Some("rustcrypto") => Ok(BACKEND_RUSTCRYPTO),
         Some(_) => Err(to_js(Error::InvalidArgument {
-            what: "backend must be \"default\" or \"pqclean\"",
+            what: "backend must be \"default\", \"rustcrypto\" or \"pqclean\"",
         })),
     }
 }
 
 fn unsupported_backend() -> napi::Error {
     to_js(Error::Unsupported {
-        what: "the PQClean backend offers ML-KEM and ML-DSA only",
+        what: "the PQClean backend offers ML-KEM and ML-DSA only; the RustCrypto backend \
+               ML-KEM, ML-DSA and their hybrids",
     })
+}
+
+/// The KEM backend `backend` (a number above) of `suite`, if it has one.
+fn kem_of(suite: KemSuite, backend: u32) -> Option<&'static dyn KemBackend> {
+    match backend {
+        BACKEND_DEFAULT => Some(kem::backend(suite)),
+        BACKEND_PQCLEAN => kem::pqclean_backend(suite),
+        BACKEND_RUSTCRYPTO => kem::rustcrypto_backend(suite),
+        _ => None,
+    }
+}
+
+/// The signature backend `backend` (a number above) of `suite`, if it has one.
+fn sig_of(suite: SigSuite, backend: u32) -> Option<&'static dyn SigBackend> {
+    match backend {
+        BACKEND_DEFAULT => Some(sig::backend(suite)),
+        BACKEND_PQCLEAN => sig::pqclean_backend(suite),
+        BACKEND_RUSTCRYPTO => sig::rustcrypto_backend(suite),
+        _ => None,
+    }
 }
 
 /// Resolves a KEM suite name (or legacy alias) and backend to an id.
 #[napi(catch_unwind)]
 pub fn kem_suite_id(name: String, backend: Option<String>) -> napi::Result<u32> {
     let suite = js(KemSuite::from_name(&name))?;
-    let bits = backend_bits(backend)?;
-    if bits != 0 && kem::pqclean_backend(suite).is_none() {
-        return Err(unsupported_backend());
-    }
-    Ok(u32::from(suite.code()) | bits)
+    let backend = backend_number(backend)?;
+    kem_of(suite, backend).ok_or_else(unsupported_backend)?;
+    Ok(u32::from(suite.code()) | backend << 16)
 }
 
 /// Resolves a signature suite name (or legacy alias) and backend to an id.
 #[napi(catch_unwind)]
 pub fn sig_suite_id(name: String, backend: Option<String>) -> napi::Result<u32> {
     let suite = js(SigSuite::from_name(&name))?;
-    let bits = backend_bits(backend)?;
-    if bits != 0 && sig::pqclean_backend(suite).is_none() {
-        return Err(unsupported_backend());
-    }
-    Ok(u32::from(suite.code()) | bits)
+    let backend = backend_number(backend)?;
+    sig_of(suite, backend).ok_or_else(unsupported_backend)?;
+    Ok(u32::from(suite.code()) | backend << 16)
 }
 
 /// Resolves an AEAD suite name to an id.
@@ -94,23 +114,13 @@ fn split(id: u32) -> napi::Result<(u16, u32)> {
 /// The KEM backend an id names.
 pub(crate) fn kem_backend(id: u32) -> napi::Result<&'static dyn KemBackend> {
     let (code, backend) = split(id)?;
-    let suite = js(KemSuite::from_code(code))?;
-    match backend {
-        0 => Ok(kem::backend(suite)),
-        BACKEND_PQCLEAN => kem::pqclean_backend(suite).ok_or_else(unsupported_backend),
-        _ => Err(unsupported_backend()),
-    }
+    kem_of(js(KemSuite::from_code(code))?, backend).ok_or_else(unsupported_backend)
 }
 
 /// The signature backend an id names.
 pub(crate) fn sig_backend(id: u32) -> napi::Result<&'static dyn SigBackend> {
     let (code, backend) = split(id)?;
-    let suite = js(SigSuite::from_code(code))?;
-    match backend {
-        0 => Ok(sig::backend(suite)),
-        BACKEND_PQCLEAN => sig::pqclean_backend(suite).ok_or_else(unsupported_backend),
-        _ => Err(unsupported_backend()),
-    }
+    sig_of(js(SigSuite::from_code(code))?, backend).ok_or_else(unsupported_backend)
 }
 
 /// The AEAD suite an id names.

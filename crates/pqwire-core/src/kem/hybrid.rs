@@ -16,8 +16,12 @@
 //! and `pqwire X25519+ML-KEM-1024`, so a ciphertext cannot be moved between suites.
 //! As in the draft, the X25519 half is not checked for contributory behaviour: the
 //! hybrid stays secure through ML-KEM even when the classical half is degenerate.
+//!
+//! Each suite exists over both seeded ML-KEM implementations: libcrux (the default, as for
+//! plain ML-KEM) and RustCrypto (`kem::rustcrypto_backend`). Both give identical bytes.
 
-use super::ml_kem::{MlKemParams, P1024, P512, P768};
+use super::ml_kem::{self as rc, MlKemParams};
+use super::ml_kem_libcrux as libcrux;
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::{sha3_256, shake256_into};
 use crate::rng::{fixed, given_or_random};
@@ -47,28 +51,53 @@ macro_rules! hybrid_params {
     };
 }
 
-hybrid_params!(XWing, X_WING, P768, KemSuite::XWing, b"\\.//^\\");
+const X_WING_LABEL: &[u8] = b"\\.//^\\";
+const H512_LABEL: &[u8] = b"pqwire X25519+ML-KEM-512";
+const H1024_LABEL: &[u8] = b"pqwire X25519+ML-KEM-1024";
+
+hybrid_params!(XWing, X_WING, libcrux::P768, KemSuite::XWing, X_WING_LABEL);
 hybrid_params!(
     H512,
     X25519_ML_KEM_512,
-    P512,
+    libcrux::P512,
     KemSuite::X25519MlKem512,
-    b"pqwire X25519+ML-KEM-512"
+    H512_LABEL
 );
 hybrid_params!(
     H1024,
     X25519_ML_KEM_1024,
-    P1024,
+    libcrux::P1024,
     KemSuite::X25519MlKem1024,
-    b"pqwire X25519+ML-KEM-1024"
+    H1024_LABEL
+);
+hybrid_params!(
+    RcXWing,
+    RUSTCRYPTO_X_WING,
+    rc::P768,
+    KemSuite::XWing,
+    X_WING_LABEL
+);
+hybrid_params!(
+    RcH512,
+    RUSTCRYPTO_X25519_ML_KEM_512,
+    rc::P512,
+    KemSuite::X25519MlKem512,
+    H512_LABEL
+);
+hybrid_params!(
+    RcH1024,
+    RUSTCRYPTO_X25519_ML_KEM_1024,
+    rc::P1024,
+    KemSuite::X25519MlKem1024,
+    H1024_LABEL
 );
 
 /// The combiner label of a hybrid suite (`None` for a non-hybrid suite).
 pub fn hybrid_label(suite: KemSuite) -> Option<&'static [u8]> {
     match suite {
-        KemSuite::XWing => Some(XWing::LABEL),
-        KemSuite::X25519MlKem512 => Some(H512::LABEL),
-        KemSuite::X25519MlKem1024 => Some(H1024::LABEL),
+        KemSuite::XWing => Some(X_WING_LABEL),
+        KemSuite::X25519MlKem512 => Some(H512_LABEL),
+        KemSuite::X25519MlKem1024 => Some(H1024_LABEL),
         _ => None,
     }
 }
@@ -194,7 +223,6 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
             lengths.public_key,
             public_key.len(),
         )?;
-        super::backend(<H::MlKem as MlKemParams>::SUITE)
-            .check_public_key(&public_key[..H::MlKem::PUBLIC_KEY])
+        H::MlKem::check_ek(&public_key[..H::MlKem::PUBLIC_KEY])
     }
 }

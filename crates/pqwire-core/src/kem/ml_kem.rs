@@ -3,6 +3,10 @@
 //! Secret keys are exchanged in the expanded FIPS 203 encoding (`dk`), the format of
 //! PQClean and `@noble/post-quantum`, so keys move between libraries unchanged.
 //! Key generation takes the 64-byte seed `d || z`; encapsulation takes the 32-byte `m`.
+//!
+//! The [`KemBackend`] here is generic over [`MlKemParams`], so it also serves the libcrux
+//! implementation (`ml_kem_libcrux.rs`), and the parsers here (FIPS 203 modulus and hash
+//! checks) are the ones every ML-KEM backend runs on its inputs.
 
 #![allow(deprecated)] // the expanded key encoding is deprecated upstream but is the interchange format
 
@@ -13,11 +17,13 @@ use crate::{Error, Result, SecretBytes};
 use ml_kem::array::Array;
 use ml_kem::{Decapsulate, DecapsulationKey, EncapsulationKey, ExpandedKeyEncoding, KeyExport};
 
-/// The operations of one ML-KEM parameter set that the generic code needs.
-/// Implemented by a macro for the three parameter sets, so the rest stays generic.
+/// The operations of one ML-KEM parameter set of one implementation that the generic
+/// code needs. Implemented by a macro for the three parameter sets, so the rest stays generic.
 pub(crate) trait MlKemParams: Send + Sync + 'static {
-    /// Parsed decapsulation key (zeroized on drop by `ml-kem`).
+    /// Parsed decapsulation key, zeroized on drop.
     type Dk: Send + Sync;
+    /// The implementation's name, reported by [`KemBackend::backend_name`].
+    const BACKEND: &'static str;
     const SUITE: KemSuite;
     const PUBLIC_KEY: usize;
     const SECRET_KEY: usize;
@@ -55,6 +61,7 @@ macro_rules! ml_kem_params {
 
         impl MlKemParams for $name {
             type Dk = DecapsulationKey<$p>;
+            const BACKEND: &'static str = "rustcrypto";
             const SUITE: KemSuite = $suite;
             const PUBLIC_KEY: usize = $pk;
             const SECRET_KEY: usize = $sk;
@@ -113,12 +120,19 @@ ml_kem_params!(
     1568
 );
 
-/// The RustCrypto ML-KEM backend for parameter set `P`.
+/// The ML-KEM backend for parameter set (and implementation) `P`.
 pub(crate) struct MlKem<P>(core::marker::PhantomData<fn() -> P>);
 
-pub(crate) static ML_KEM_512: MlKem<P512> = MlKem(core::marker::PhantomData);
-pub(crate) static ML_KEM_768: MlKem<P768> = MlKem(core::marker::PhantomData);
-pub(crate) static ML_KEM_1024: MlKem<P1024> = MlKem(core::marker::PhantomData);
+impl<P> MlKem<P> {
+    /// The backend, for a `static`.
+    pub(crate) const fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+pub(crate) static ML_KEM_512: MlKem<P512> = MlKem::new();
+pub(crate) static ML_KEM_768: MlKem<P768> = MlKem::new();
+pub(crate) static ML_KEM_1024: MlKem<P1024> = MlKem::new();
 
 struct Loaded<P: MlKemParams>(P::Dk);
 
@@ -134,7 +148,7 @@ impl<P: MlKemParams> KemBackend for MlKem<P> {
     }
 
     fn backend_name(&self) -> &'static str {
-        "rustcrypto"
+        P::BACKEND
     }
 
     fn lengths(&self) -> KemLengths {

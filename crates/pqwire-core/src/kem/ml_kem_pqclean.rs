@@ -2,13 +2,14 @@
 //! used for differential tests and selectable by applications. PQClean draws its own
 //! randomness, so the seeded variants are refused with `UNSUPPORTED`.
 
+use super::ml_kem::{self as rc, MlKemParams};
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::suite::KemSuite;
 use crate::{Error, Result, SecretBytes};
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _, SecretKey as _, SharedSecret as _};
 
 macro_rules! pqclean_ml_kem {
-    ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $ct:expr) => {
+    ($name:ident, $static:ident, $m:ident, $rc:ty, $suite:expr, $pk:expr, $sk:expr, $ct:expr) => {
         pub(crate) struct $name;
 
         pub(crate) static $static: $name = $name;
@@ -17,8 +18,8 @@ macro_rules! pqclean_ml_kem {
             fn parse_sk(sk: &[u8]) -> Result<pqcrypto_mlkem::$m::SecretKey> {
                 Error::check_len("ML-KEM secret key", $sk, sk.len())?;
                 // PQClean does not run the FIPS 203 decapsulation-key check (hash of the
-                // embedded ek, modulus check); reuse the primary backend's.
-                super::backend($suite).load_secret_key(sk)?;
+                // embedded ek, modulus check); reuse RustCrypto's, as every backend does.
+                <$rc>::dk_from_expanded(sk)?;
                 pqcrypto_mlkem::$m::SecretKey::from_bytes(sk).map_err(|_| Error::InvalidKey {
                     what: "ML-KEM secret key",
                 })
@@ -86,8 +87,9 @@ macro_rules! pqclean_ml_kem {
             }
 
             fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
-                // PQClean does not run the FIPS 203 modulus check; reuse the primary one.
-                super::backend($suite).check_public_key(public_key)
+                // PQClean does not run the FIPS 203 modulus check; reuse RustCrypto's.
+                Error::check_len("ML-KEM public key", $pk, public_key.len())?;
+                <$rc>::check_ek(public_key)
             }
         }
 
@@ -115,6 +117,7 @@ pqclean_ml_kem!(
     PqcleanMlKem512,
     PQCLEAN_ML_KEM_512,
     mlkem512,
+    rc::P512,
     KemSuite::MlKem512,
     800,
     1632,
@@ -124,6 +127,7 @@ pqclean_ml_kem!(
     PqcleanMlKem768,
     PQCLEAN_ML_KEM_768,
     mlkem768,
+    rc::P768,
     KemSuite::MlKem768,
     1184,
     2400,
@@ -133,6 +137,7 @@ pqclean_ml_kem!(
     PqcleanMlKem1024,
     PQCLEAN_ML_KEM_1024,
     mlkem1024,
+    rc::P1024,
     KemSuite::MlKem1024,
     1568,
     3168,

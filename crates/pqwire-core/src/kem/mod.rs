@@ -3,16 +3,20 @@
 //!
 //! | suite | backend(s) | public key | secret key | ciphertext |
 //! | --- | --- | ---: | ---: | ---: |
-//! | ML-KEM-512/768/1024 | RustCrypto `ml-kem` (default), PQClean | 800/1184/1568 | 1632/2400/3168 (expanded, FIPS 203) | 768/1088/1568 |
-//! | X25519+ML-KEM-768 (X-Wing) | pqwire over `ml-kem` + `x25519-dalek` | 1216 | 32 (seed) | 1120 |
+//! | ML-KEM-512/768/1024 | libcrux `libcrux-ml-kem` (default), RustCrypto `ml-kem`, PQClean | 800/1184/1568 | 1632/2400/3168 (expanded, FIPS 203) | 768/1088/1568 |
+//! | X25519+ML-KEM-768 (X-Wing) | pqwire over libcrux (default) or RustCrypto ML-KEM, and `x25519-dalek` | 1216 | 32 (seed) | 1120 |
 //! | X25519+ML-KEM-512/1024 | same construction, own labels | 832/1600 | 32 (seed) | 800/1600 |
 //! | X25519 | pqwire over `x25519-dalek` | 32 | 32 | 32 |
 //!
 //! Every randomized operation has a seeded twin (`seed`, `randomness`), used by the
-//! test vectors and for reproducible runs.
+//! test vectors and for reproducible runs (except in the PQClean backend).
+//!
+//! Every ML-KEM backend runs the same FIPS 203 key checks, RustCrypto's parsers, whatever
+//! implementation then computes.
 
 mod hybrid;
 mod ml_kem;
+mod ml_kem_libcrux;
 mod ml_kem_pqclean;
 mod x25519_kem;
 
@@ -58,7 +62,8 @@ pub trait Decapsulator: Send + Sync {
 pub trait KemBackend: Send + Sync {
     /// The suite implemented.
     fn suite(&self) -> KemSuite;
-    /// The backend's name (`"rustcrypto"`, `"pqclean"`, `"pqwire"`).
+    /// The backend's name (`"libcrux"`, `"rustcrypto"`, `"pqclean"`, or `"pqwire"` for a
+    /// construction of pqwire's own such as the hybrids).
     fn backend_name(&self) -> &'static str;
     /// Sizes of keys, ciphertexts and seeds.
     fn lengths(&self) -> KemLengths;
@@ -76,7 +81,8 @@ pub trait KemBackend: Send + Sync {
     fn check_public_key(&self, public_key: &[u8]) -> Result<()>;
 }
 
-/// The default (fastest measured) backend of `suite`.
+/// The default backend of `suite`, the fastest measured of those that offer every operation:
+/// libcrux for ML-KEM and, inside pqwire's construction, for the hybrids.
 ///
 /// ```
 /// use pqwire_core::{kem, KemSuite};
@@ -87,13 +93,42 @@ pub trait KemBackend: Send + Sync {
 /// ```
 pub fn backend(suite: KemSuite) -> &'static dyn KemBackend {
     match suite {
-        KemSuite::MlKem512 => &ml_kem::ML_KEM_512,
-        KemSuite::MlKem768 => &ml_kem::ML_KEM_768,
-        KemSuite::MlKem1024 => &ml_kem::ML_KEM_1024,
+        KemSuite::MlKem512 => &ml_kem_libcrux::LIBCRUX_ML_KEM_512,
+        KemSuite::MlKem768 => &ml_kem_libcrux::LIBCRUX_ML_KEM_768,
+        KemSuite::MlKem1024 => &ml_kem_libcrux::LIBCRUX_ML_KEM_1024,
         KemSuite::XWing => &hybrid::X_WING,
         KemSuite::X25519MlKem512 => &hybrid::X25519_ML_KEM_512,
         KemSuite::X25519MlKem1024 => &hybrid::X25519_ML_KEM_1024,
         KemSuite::X25519 => &x25519_kem::X25519_KEM,
+    }
+}
+
+/// The RustCrypto backend of `suite`, where there is one: ML-KEM, and the hybrids built
+/// over RustCrypto's ML-KEM. The default before libcrux; kept for differential tests and
+/// for applications that prefer it.
+pub fn rustcrypto_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
+    match suite {
+        KemSuite::MlKem512 => Some(&ml_kem::ML_KEM_512),
+        KemSuite::MlKem768 => Some(&ml_kem::ML_KEM_768),
+        KemSuite::MlKem1024 => Some(&ml_kem::ML_KEM_1024),
+        KemSuite::XWing => Some(&hybrid::RUSTCRYPTO_X_WING),
+        KemSuite::X25519MlKem512 => Some(&hybrid::RUSTCRYPTO_X25519_ML_KEM_512),
+        KemSuite::X25519MlKem1024 => Some(&hybrid::RUSTCRYPTO_X25519_ML_KEM_1024),
+        KemSuite::X25519 => None,
+    }
+}
+
+/// The libcrux backend of `suite`, where there is one: ML-KEM and the hybrids. Today the
+/// same objects as [`backend`]; named so that tests and benchmarks need not assume that.
+pub fn libcrux_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
+    match suite {
+        KemSuite::MlKem512 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_512),
+        KemSuite::MlKem768 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_768),
+        KemSuite::MlKem1024 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_1024),
+        KemSuite::XWing => Some(&hybrid::X_WING),
+        KemSuite::X25519MlKem512 => Some(&hybrid::X25519_ML_KEM_512),
+        KemSuite::X25519MlKem1024 => Some(&hybrid::X25519_ML_KEM_1024),
+        KemSuite::X25519 => None,
     }
 }
 

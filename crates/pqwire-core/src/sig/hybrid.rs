@@ -10,9 +10,12 @@
 //!
 //! Binding the suite into M' and into the ML-DSA context keeps either half from being
 //! lifted out and verified as a stand-alone signature over M.
+//!
+//! Each suite exists over both seeded ML-DSA implementations: libcrux (the default, as for
+//! plain ML-DSA) and RustCrypto (`sig::rustcrypto_backend`). Both give identical bytes.
 
-use super::ml_dsa::MlDsaParams;
-use super::ml_dsa::{check_context, P65, P87};
+use super::ml_dsa::{self as rc, check_context, MlDsaParams};
+use super::ml_dsa_libcrux as libcrux;
 use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::hash::shake256_into;
 use crate::rng::given_or_random;
@@ -40,8 +43,30 @@ macro_rules! hybrid_sig {
     };
 }
 
-hybrid_sig!(H65, ED25519_ML_DSA_65, P65, SigSuite::Ed25519MlDsa65);
-hybrid_sig!(H87, ED25519_ML_DSA_87, P87, SigSuite::Ed25519MlDsa87);
+hybrid_sig!(
+    H65,
+    ED25519_ML_DSA_65,
+    libcrux::P65,
+    SigSuite::Ed25519MlDsa65
+);
+hybrid_sig!(
+    H87,
+    ED25519_ML_DSA_87,
+    libcrux::P87,
+    SigSuite::Ed25519MlDsa87
+);
+hybrid_sig!(
+    RcH65,
+    RUSTCRYPTO_ED25519_ML_DSA_65,
+    rc::P65,
+    SigSuite::Ed25519MlDsa65
+);
+hybrid_sig!(
+    RcH87,
+    RUSTCRYPTO_ED25519_ML_DSA_87,
+    rc::P87,
+    SigSuite::Ed25519MlDsa87
+);
 
 pub(crate) struct HybridSig<H>(core::marker::PhantomData<fn() -> H>);
 
@@ -143,7 +168,7 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
         let loaded = Loaded::<H>::parse(secret_key)?;
         let mut pk = loaded.ed.verifying_key().to_bytes().to_vec();
-        pk.extend_from_slice(&H::MlDsa::public_key(&loaded.ml));
+        pk.extend_from_slice(&H::MlDsa::public_key(&loaded.ml)?);
         Ok(pk)
     }
 

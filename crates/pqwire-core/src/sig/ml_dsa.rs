@@ -4,6 +4,10 @@
 //! and `@noble/post-quantum`); key generation takes the 32-byte seed ξ. Because the
 //! upstream decoder of expanded keys does not validate them, [`check_expanded_key`]
 //! refuses encodings whose s1/s2 coefficients are out of range before they are used.
+//!
+//! The [`SigBackend`] here is generic over [`MlDsaParams`], so it also serves the libcrux
+//! implementation (`ml_dsa_libcrux.rs`). External μ ([`sign_mu`], [`verify_mu`]) and public
+//! key derivation are RustCrypto's for every backend.
 
 #![allow(deprecated)] // the expanded key encoding is deprecated upstream but is the interchange format
 
@@ -18,9 +22,12 @@ use zeroize::Zeroizing;
 /// Longest context string FIPS 204 allows.
 pub const MAX_CONTEXT_LEN: usize = 255;
 
-/// The operations of one ML-DSA parameter set that the generic code needs.
+/// The operations of one ML-DSA parameter set of one implementation that the generic code needs.
 pub(crate) trait MlDsaParams: Send + Sync + 'static {
+    /// Loaded secret key, zeroized on drop.
     type Sk: Send + Sync;
+    /// The implementation's name, reported by [`SigBackend::backend_name`].
+    const BACKEND: &'static str;
     const SUITE: SigSuite;
     const PUBLIC_KEY: usize;
     const SECRET_KEY: usize;
@@ -28,7 +35,7 @@ pub(crate) trait MlDsaParams: Send + Sync + 'static {
     fn keygen(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes);
     fn load(sk: &[u8]) -> Result<Self::Sk>;
     /// pkEncode of the public key belonging to a loaded secret key.
-    fn public_key(sk: &Self::Sk) -> Vec<u8>;
+    fn public_key(sk: &Self::Sk) -> Result<Vec<u8>>;
     /// Signs the FIPS 204 μ (external-μ interface) or, with `ctx`, a message.
     fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>>;
     fn verify(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool>;
@@ -47,6 +54,7 @@ macro_rules! ml_dsa_params {
 
         impl MlDsaParams for $name {
             type Sk = ExpandedSigningKey<$p>;
+            const BACKEND: &'static str = "rustcrypto";
             const SUITE: SigSuite = $suite;
             const PUBLIC_KEY: usize = $pk;
             const SECRET_KEY: usize = $sk;
@@ -70,8 +78,8 @@ macro_rules! ml_dsa_params {
                 Ok(ExpandedSigningKey::<$p>::from_expanded(&arr))
             }
 
-            fn public_key(sk: &Self::Sk) -> Vec<u8> {
-                sk.verifying_key().encode().to_vec()
+            fn public_key(sk: &Self::Sk) -> Result<Vec<u8>> {
+                Ok(sk.verifying_key().encode().to_vec())
             }
 
             fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>> {
@@ -194,12 +202,19 @@ pub(crate) fn signing_rnd(randomness: SignRandomness<'_>) -> Result<Zeroizing<[u
     }
 }
 
-/// The RustCrypto ML-DSA backend for parameter set `P`.
+/// The ML-DSA backend for parameter set (and implementation) `P`.
 pub(crate) struct MlDsa<P>(core::marker::PhantomData<fn() -> P>);
 
-pub(crate) static ML_DSA_44: MlDsa<P44> = MlDsa(core::marker::PhantomData);
-pub(crate) static ML_DSA_65: MlDsa<P65> = MlDsa(core::marker::PhantomData);
-pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa(core::marker::PhantomData);
+impl<P> MlDsa<P> {
+    /// The backend, for a `static`.
+    pub(crate) const fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+pub(crate) static ML_DSA_44: MlDsa<P44> = MlDsa::new();
+pub(crate) static ML_DSA_65: MlDsa<P65> = MlDsa::new();
+pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa::new();
 
 struct Loaded<P: MlDsaParams>(P::Sk);
 
@@ -229,7 +244,7 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
     }
 
     fn backend_name(&self) -> &'static str {
-        "rustcrypto"
+        P::BACKEND
     }
 
     fn lengths(&self) -> SigLengths {
@@ -252,7 +267,7 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        Ok(P::public_key(&P::load(secret_key)?))
+        P::public_key(&P::load(secret_key)?)
     }
 
     fn verify(

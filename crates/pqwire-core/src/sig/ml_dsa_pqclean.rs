@@ -69,8 +69,12 @@ macro_rules! pqclean_ml_dsa {
             }
 
             fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-                // Same expanded key format as the default backend, which derives it.
-                super::backend($suite).public_key(secret_key)
+                // Same expanded key format as RustCrypto's, which derives it.
+                super::rustcrypto_backend($suite)
+                    .ok_or(Error::Unsupported {
+                        what: "public key derivation",
+                    })?
+                    .public_key(secret_key)
             }
 
             fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {

@@ -2,16 +2,18 @@
 //!
 //! | suite | backend(s) | public key | secret key | signature |
 //! | --- | --- | ---: | ---: | ---: |
-//! | ML-DSA-44/65/87 | RustCrypto `ml-dsa` (default), PQClean | 1312/1952/2592 | 2560/4032/4896 (expanded, FIPS 204) | 2420/3309/4627 |
+//! | ML-DSA-44/65/87 | libcrux `libcrux-ml-dsa` (default), RustCrypto `ml-dsa`, PQClean | 1312/1952/2592 | 2560/4032/4896 (expanded, FIPS 204) | 2420/3309/4627 |
 //! | Ed25519 | `ed25519-dalek`, strict verification | 32 | 32 (seed) | 64 |
-//! | Ed25519+ML-DSA-65/87 | pqwire over both | 1984/2624 | 4064/4928 | 3373/4691 |
+//! | Ed25519+ML-DSA-65/87 | pqwire over `ed25519-dalek` and libcrux (default) or RustCrypto ML-DSA | 1984/2624 | 4064/4928 | 3373/4691 |
 //!
 //! ML-DSA is the pure variant with a context string (at most 255 bytes), hedged by
-//! default, deterministic or with caller-supplied randomness on request.
+//! default, deterministic or with caller-supplied randomness on request. External μ
+//! ([`sign_mu`], [`verify_mu`]) is RustCrypto's whatever the backend.
 
 mod ed25519;
 mod hybrid;
 mod ml_dsa;
+mod ml_dsa_libcrux;
 mod ml_dsa_pqclean;
 
 use crate::suite::SigSuite;
@@ -73,7 +75,8 @@ pub trait Signer: Send + Sync {
 pub trait SigBackend: Send + Sync {
     /// The suite implemented.
     fn suite(&self) -> SigSuite;
-    /// The backend's name (`"rustcrypto"`, `"pqclean"`, `"dalek"`, `"pqwire"`).
+    /// The backend's name (`"libcrux"`, `"rustcrypto"`, `"pqclean"`, `"dalek"`, or
+    /// `"pqwire"` for the hybrids).
     fn backend_name(&self) -> &'static str;
     /// Sizes of keys, signatures and seeds.
     fn lengths(&self) -> SigLengths;
@@ -105,7 +108,8 @@ pub trait SigBackend: Send + Sync {
     ) -> Result<Verification>;
 }
 
-/// The default backend of `suite`.
+/// The default backend of `suite`, the fastest measured: libcrux for ML-DSA and, inside
+/// pqwire's construction, for the hybrids.
 ///
 /// ```
 /// use pqwire_core::{sig::{self, SignRandomness}, SigSuite};
@@ -117,12 +121,39 @@ pub trait SigBackend: Send + Sync {
 /// ```
 pub fn backend(suite: SigSuite) -> &'static dyn SigBackend {
     match suite {
-        SigSuite::MlDsa44 => &ml_dsa::ML_DSA_44,
-        SigSuite::MlDsa65 => &ml_dsa::ML_DSA_65,
-        SigSuite::MlDsa87 => &ml_dsa::ML_DSA_87,
+        SigSuite::MlDsa44 => &ml_dsa_libcrux::LIBCRUX_ML_DSA_44,
+        SigSuite::MlDsa65 => &ml_dsa_libcrux::LIBCRUX_ML_DSA_65,
+        SigSuite::MlDsa87 => &ml_dsa_libcrux::LIBCRUX_ML_DSA_87,
         SigSuite::Ed25519 => &ed25519::ED25519,
         SigSuite::Ed25519MlDsa65 => &hybrid::ED25519_ML_DSA_65,
         SigSuite::Ed25519MlDsa87 => &hybrid::ED25519_ML_DSA_87,
+    }
+}
+
+/// The RustCrypto backend of `suite`, where there is one: ML-DSA, and the hybrids built
+/// over RustCrypto's ML-DSA. The default before libcrux; kept for differential tests and
+/// for applications that prefer it.
+pub fn rustcrypto_backend(suite: SigSuite) -> Option<&'static dyn SigBackend> {
+    match suite {
+        SigSuite::MlDsa44 => Some(&ml_dsa::ML_DSA_44),
+        SigSuite::MlDsa65 => Some(&ml_dsa::ML_DSA_65),
+        SigSuite::MlDsa87 => Some(&ml_dsa::ML_DSA_87),
+        SigSuite::Ed25519MlDsa65 => Some(&hybrid::RUSTCRYPTO_ED25519_ML_DSA_65),
+        SigSuite::Ed25519MlDsa87 => Some(&hybrid::RUSTCRYPTO_ED25519_ML_DSA_87),
+        SigSuite::Ed25519 => None,
+    }
+}
+
+/// The libcrux backend of `suite`, where there is one: ML-DSA and the hybrids. Today the
+/// same objects as [`backend`]; named so that tests and benchmarks need not assume that.
+pub fn libcrux_backend(suite: SigSuite) -> Option<&'static dyn SigBackend> {
+    match suite {
+        SigSuite::MlDsa44 => Some(&ml_dsa_libcrux::LIBCRUX_ML_DSA_44),
+        SigSuite::MlDsa65 => Some(&ml_dsa_libcrux::LIBCRUX_ML_DSA_65),
+        SigSuite::MlDsa87 => Some(&ml_dsa_libcrux::LIBCRUX_ML_DSA_87),
+        SigSuite::Ed25519MlDsa65 => Some(&hybrid::ED25519_ML_DSA_65),
+        SigSuite::Ed25519MlDsa87 => Some(&hybrid::ED25519_ML_DSA_87),
+        SigSuite::Ed25519 => None,
     }
 }
 

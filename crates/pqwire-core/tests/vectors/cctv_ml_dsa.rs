@@ -1,23 +1,26 @@
 //! CCTV ML-DSA accumulated test: SHAKE128("") supplies a 32-byte seed per iteration;
 //! the public key from KeyGen(seed) and the deterministic signature of the empty message
 //! with an empty context go into a second SHAKE128, whose first 32 bytes are compared
-//! with the published value (final FIPS 204).
+//! with the published value (final FIPS 204). Runs once per seeded backend.
 
 use super::common::*;
-use pqwire_core::sig::{self, SignRandomness};
+use pqwire_core::sig::SignRandomness;
 use pqwire_core::SigSuite;
 use shake::{ExtendableOutput, Shake128, Update, XofReader};
 
 fn accumulated(iterations: usize, expected: [&str; 3]) {
-    for ((suite, n), want) in ML_DSA.into_iter().zip(expected) {
-        run(suite, n, iterations, want);
+    for backend in SEEDED_BACKENDS {
+        for ((suite, n), want) in ML_DSA.into_iter().zip(expected) {
+            run(backend, suite, n, iterations, want);
+        }
     }
 }
 
-fn run(suite: SigSuite, n: u32, iterations: usize, want: &str) {
-    let s = sig::backend(suite);
+fn run(backend: &str, suite: SigSuite, n: u32, iterations: usize, want: &str) {
+    let s = sig_backend_named(suite, backend);
     let mut tally = Tally::new(format!(
-        "cctv ML-DSA-{n} accumulated ({iterations} iterations)"
+        "cctv ML-DSA-{n} accumulated ({iterations} iterations){}",
+        tag(backend)
     ));
     let mut source = Shake128::default().finalize_xof();
     let mut acc = Shake128::default();

@@ -2,18 +2,12 @@
 //! `strcmp`-trap ciphertext, keys whose matrix sampling needs unusually much SHAKE128
 //! output (`unluckysample`), the encapsulation/decapsulation half of the `intermediate`
 //! files, and the accumulated 10,000-test hashes for final FIPS 203.
+//!
+//! Seeded operations run against RustCrypto and libcrux, decapsulations and key checks
+//! against every backend.
 
 use super::common::*;
-use pqwire_core::kem::{self, KemBackend};
-use pqwire_core::KemSuite;
 use shake::{ExtendableOutput, Shake128, Update, XofReader};
-
-fn both(suite: KemSuite) -> [(&'static dyn KemBackend, &'static str); 2] {
-    [
-        (kem::backend(suite), "default"),
-        (kem::pqclean_backend(suite).unwrap(), "pqclean"),
-    ]
-}
 
 #[test]
 fn cctv_ml_kem_modulus() {
@@ -21,45 +15,42 @@ fn cctv_ml_kem_modulus() {
         let file = format!("ML-KEM/modulus/ML-KEM-{n}.txt.gz");
         let text = read_text(&format!("cctv/{file}"));
         let mut tally = Tally::new(format!("cctv {file}"));
-        let k = kem::backend(suite);
-        let pq = kem::pqclean_backend(suite).unwrap();
         let mut count = 0;
         for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
             count += 1;
             let ek = unhex(line);
-            let r = case(|| {
-                ensure!(
-                    ek.len() == k.lengths().public_key,
-                    "key of {} bytes",
-                    ek.len()
-                );
-                let checked = k.check_public_key(&ek);
-                ensure!(
-                    outcome(&checked) == "INVALID_KEY",
-                    "check_public_key: {}",
-                    outcome(&checked)
-                );
-                let enc = k.encapsulate(&ek, Some(&[0u8; 32]));
-                ensure!(
-                    outcome(&enc) == "INVALID_KEY",
-                    "encapsulate: {}",
-                    outcome(&enc)
-                );
-                let enc = k.encapsulate(&ek, None);
-                ensure!(
-                    outcome(&enc) == "INVALID_KEY",
-                    "encapsulate (random m): {}",
-                    outcome(&enc)
-                );
-                let enc = pq.encapsulate(&ek, None);
-                ensure!(
-                    outcome(&enc) == "INVALID_KEY",
-                    "PQClean encapsulate: {}",
-                    outcome(&enc)
-                );
-                Ok(())
-            });
-            tally.check(format!("key {i}"), r);
+            for backend in ALL_BACKENDS {
+                let k = kem_backend_named(suite, backend);
+                let r = case(|| {
+                    ensure!(
+                        ek.len() == k.lengths().public_key,
+                        "key of {} bytes",
+                        ek.len()
+                    );
+                    let checked = k.check_public_key(&ek);
+                    ensure!(
+                        outcome(&checked) == "INVALID_KEY",
+                        "check_public_key: {}",
+                        outcome(&checked)
+                    );
+                    if !is_pqclean(backend) {
+                        let enc = k.encapsulate(&ek, Some(&[0u8; 32]));
+                        ensure!(
+                            outcome(&enc) == "INVALID_KEY",
+                            "encapsulate: {}",
+                            outcome(&enc)
+                        );
+                    }
+                    let enc = k.encapsulate(&ek, None);
+                    ensure!(
+                        outcome(&enc) == "INVALID_KEY",
+                        "encapsulate (random m): {}",
+                        outcome(&enc)
+                    );
+                    Ok(())
+                });
+                tally.check(format!("key {i} ({backend} backend)"), r);
+            }
         }
         assert_eq!(count, keys, "{file}: number of keys");
         tally.finish();
@@ -73,7 +64,8 @@ fn cctv_ml_kem_strcmp() {
         let kv = key_values(&read_text(&format!("cctv/{file}")));
         let mut tally = Tally::new(format!("cctv {file}"));
         let (dk, c, want) = (kv_hex(&kv, "dk"), kv_hex(&kv, "c"), kv_hex(&kv, "K"));
-        for (b, name) in both(suite) {
+        for name in ALL_BACKENDS {
+            let b = kem_backend_named(suite, name);
             let r = case(|| {
                 let ss = b
                     .decapsulate(&c, &dk)
@@ -93,31 +85,34 @@ fn cctv_ml_kem_unlucky_sample() {
         let file = format!("ML-KEM/unluckysample/ML-KEM-{n}.txt");
         let kv = key_values(&read_text(&format!("cctv/{file}")));
         let mut tally = Tally::new(format!("cctv {file}"));
-        let k = kem::backend(suite);
         let seed = [kv_hex(&kv, "d"), kv_hex(&kv, "z")].concat();
         let (ek, dk) = (kv_hex(&kv, "ek"), kv_hex(&kv, "dk"));
         let (m, want_k, want_c) = (kv_hex(&kv, "m"), kv_hex(&kv, "K"), kv_hex(&kv, "c"));
-        tally.check(
-            "keygen",
-            case(|| {
-                let (pk, sk) = k.keygen(Some(&seed)).map_err(|e| format!("keygen: {e}"))?;
-                ensure!(pk == ek, "ek differs");
-                ensure!(sk.expose() == dk, "dk differs");
-                Ok(())
-            }),
-        );
-        tally.check(
-            "encapsulation",
-            case(|| {
-                let enc = k
-                    .encapsulate(&ek, Some(&m))
-                    .map_err(|e| format!("encapsulate: {e}"))?;
-                ensure!(enc.cipher_text == want_c, "c differs");
-                ensure!(enc.shared_secret.expose() == want_k, "K differs");
-                Ok(())
-            }),
-        );
-        for (b, name) in both(suite) {
+        for name in SEEDED_BACKENDS {
+            let k = kem_backend_named(suite, name);
+            tally.check(
+                format!("keygen ({name} backend)"),
+                case(|| {
+                    let (pk, sk) = k.keygen(Some(&seed)).map_err(|e| format!("keygen: {e}"))?;
+                    ensure!(pk == ek, "ek differs");
+                    ensure!(sk.expose() == dk, "dk differs");
+                    Ok(())
+                }),
+            );
+            tally.check(
+                format!("encapsulation ({name} backend)"),
+                case(|| {
+                    let enc = k
+                        .encapsulate(&ek, Some(&m))
+                        .map_err(|e| format!("encapsulate: {e}"))?;
+                    ensure!(enc.cipher_text == want_c, "c differs");
+                    ensure!(enc.shared_secret.expose() == want_k, "K differs");
+                    Ok(())
+                }),
+            );
+        }
+        for name in ALL_BACKENDS {
+            let b = kem_backend_named(suite, name);
             let r = case(|| {
                 let ss = b
                     .decapsulate(&want_c, &dk)
@@ -140,21 +135,24 @@ fn cctv_ml_kem_intermediate() {
         tally.skip(
             "key generation from d follows draft FIPS 203 ((ρ, σ) = G(d)), not the final standard",
         );
-        let k = kem::backend(suite);
         let (ek, dk, m) = (kv_hex(&kv, "ek"), kv_hex(&kv, "dk"), kv_hex(&kv, "m"));
         let (want_k, want_c) = (kv_hex(&kv, "K"), kv_hex(&kv, "c"));
-        tally.check(
-            "encapsulation",
-            case(|| {
-                let enc = k
-                    .encapsulate(&ek, Some(&m))
-                    .map_err(|e| format!("encapsulate: {e}"))?;
-                ensure!(enc.cipher_text == want_c, "c differs");
-                ensure!(enc.shared_secret.expose() == want_k, "K differs");
-                Ok(())
-            }),
-        );
-        for (b, name) in both(suite) {
+        for name in SEEDED_BACKENDS {
+            let k = kem_backend_named(suite, name);
+            tally.check(
+                format!("encapsulation ({name} backend)"),
+                case(|| {
+                    let enc = k
+                        .encapsulate(&ek, Some(&m))
+                        .map_err(|e| format!("encapsulate: {e}"))?;
+                    ensure!(enc.cipher_text == want_c, "c differs");
+                    ensure!(enc.shared_secret.expose() == want_k, "K differs");
+                    Ok(())
+                }),
+            );
+        }
+        for name in ALL_BACKENDS {
+            let b = kem_backend_named(suite, name);
             let r = case(|| {
                 let ss = b
                     .decapsulate(&want_c, &dk)
@@ -170,11 +168,21 @@ fn cctv_ml_kem_intermediate() {
 
 /// CCTV's accumulated test: SHAKE128("") supplies d, z, m and a random ciphertext per
 /// test; ek, dk, c, K and the implicit-rejection key go into a second SHAKE128 whose
-/// first 32 bytes are compared with the published value (final FIPS 203).
+/// first 32 bytes are compared with the published value (final FIPS 203). Runs once per
+/// seeded backend.
 fn accumulated(tests: usize, expected: [&str; 3]) {
+    for backend in SEEDED_BACKENDS {
+        accumulated_with(backend, tests, expected);
+    }
+}
+
+fn accumulated_with(backend: &str, tests: usize, expected: [&str; 3]) {
     for ((suite, n), want) in ML_KEM.into_iter().zip(expected) {
-        let k = kem::backend(suite);
-        let mut tally = Tally::new(format!("cctv ML-KEM-{n} accumulated ({tests} tests)"));
+        let k = kem_backend_named(suite, backend);
+        let mut tally = Tally::new(format!(
+            "cctv ML-KEM-{n} accumulated ({tests} tests){}",
+            tag(backend)
+        ));
         let mut source = Shake128::default().finalize_xof();
         let mut acc = Shake128::default();
         let (mut d, mut z, mut m) = ([0u8; 32], [0u8; 32], [0u8; 32]);

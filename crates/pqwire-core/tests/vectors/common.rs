@@ -1,6 +1,8 @@
 //! Shared plumbing of the vector tests: where the vectors live, JSON and text loading,
 //! hex helpers, and [`Tally`], the per-file account of ran / passed / skipped cases.
 
+use pqwire_core::kem::{self, KemBackend};
+use pqwire_core::sig::{self, SigBackend};
 use pqwire_core::{Error, KemSuite, SigSuite};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -146,6 +148,49 @@ pub const ML_DSA: [(SigSuite, u32); 3] = [
     (SigSuite::MlDsa65, 65),
     (SigSuite::MlDsa87, 87),
 ];
+
+/// The backends that take seeds and randomness; deterministic vectors run against each.
+pub const SEEDED_BACKENDS: [&str; 2] = ["rustcrypto", "libcrux"];
+
+/// Every ML-KEM / ML-DSA backend: [`SEEDED_BACKENDS`] and PQClean.
+pub const ALL_BACKENDS: [&str; 3] = ["rustcrypto", "libcrux", "pqclean"];
+
+/// The suffix of a tally label naming the backend that ran (` [libcrux]`).
+pub fn tag(backend: &str) -> String {
+    format!(" [{backend}]")
+}
+
+/// The KEM backend `name` (one of [`ALL_BACKENDS`]) of `suite`.
+pub fn kem_backend_named(suite: KemSuite, name: &str) -> &'static dyn KemBackend {
+    match name {
+        "rustcrypto" => kem::rustcrypto_backend(suite),
+        "libcrux" => kem::libcrux_backend(suite),
+        "pqclean" => kem::pqclean_backend(suite),
+        _ => None,
+    }
+    .unwrap_or_else(|| panic!("{suite} has no {name} backend"))
+}
+
+/// The signature backend `name` (one of [`ALL_BACKENDS`]) of `suite`.
+pub fn sig_backend_named(suite: SigSuite, name: &str) -> &'static dyn SigBackend {
+    match name {
+        "rustcrypto" => sig::rustcrypto_backend(suite),
+        "libcrux" => sig::libcrux_backend(suite),
+        "pqclean" => sig::pqclean_backend(suite),
+        _ => None,
+    }
+    .unwrap_or_else(|| panic!("{suite} has no {name} backend"))
+}
+
+/// PQClean draws its own randomness: no seeded key generation, encapsulation or signing.
+pub fn is_pqclean(backend_name: &str) -> bool {
+    backend_name == "pqclean"
+}
+
+/// External μ (`sig::sign_mu`, `sig::verify_mu`) is RustCrypto's whatever the backend, so
+/// μ cases run in the RustCrypto pass only.
+pub const MU_ELSEWHERE: &str =
+    "external mu is RustCrypto's in every backend (sig::sign_mu / verify_mu); run in the [rustcrypto] pass";
 
 /// `name = hexvalue` lines of the CCTV text files, in file order.
 pub fn key_values(text: &str) -> Vec<(String, String)> {

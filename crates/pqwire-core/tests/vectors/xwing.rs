@@ -1,15 +1,21 @@
 //! X-Wing (draft-connolly-cfrg-xwing-kem): key generation from the seed, encapsulation
-//! with fixed `eseed`, decapsulation, byte for byte.
+//! with fixed `eseed`, decapsulation, byte for byte; over each seeded ML-KEM backend.
 
 use super::common::*;
-use pqwire_core::{kem, KemSuite};
+use pqwire_core::KemSuite;
 
 #[test]
 fn xwing_draft_vectors() {
+    for backend in SEEDED_BACKENDS {
+        run(backend);
+    }
+}
+
+fn run(backend: &str) {
     let file = "xwing/test-vectors.json";
     let v = load_json(file);
-    let k = kem::backend(KemSuite::XWing);
-    let mut tally = Tally::new(file);
+    let k = kem_backend_named(KemSuite::XWing, backend);
+    let mut tally = Tally::new(format!("{file}{}", tag(backend)));
     for (i, t) in v.as_array().expect("a JSON array").iter().enumerate() {
         let r = case(|| {
             let (pk, sk) = k
