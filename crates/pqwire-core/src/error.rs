@@ -96,6 +96,20 @@ pub enum Error {
     /// A ratchet message arrived after its stored (skipped) message key was deleted,
     /// because it was older than the permitted age or the store was full.
     StaleMessage,
+    /// A key package is outside its validity period (`created <= now < expires` fails):
+    /// expired, or not yet valid.
+    KeyExpired {
+        /// Which key (for example `"signed prekey"`).
+        what: &'static str,
+    },
+    /// A key id names no key this party holds (or one held for another role).
+    UnknownKey {
+        /// Which key was looked up (for example `"one-time prekey"`).
+        what: &'static str,
+    },
+    /// A one-time prekey was already consumed: the initial message that used it is a
+    /// replay, or two sessions raced for it.
+    PrekeyReused,
 }
 
 impl From<WireError> for Error {
@@ -127,6 +141,9 @@ impl Error {
             Error::Replayed => "REPLAYED",
             Error::TooManySkipped { .. } => "TOO_MANY_SKIPPED",
             Error::StaleMessage => "STALE_MESSAGE",
+            Error::KeyExpired { .. } => "KEY_EXPIRED",
+            Error::UnknownKey { .. } => "UNKNOWN_KEY",
+            Error::PrekeyReused => "PREKEY_REUSED",
         }
     }
 
@@ -139,12 +156,16 @@ impl Error {
             | Error::OutputTooLong { .. }
             | Error::Wire(_) => ErrorKind::MalformedInput,
             Error::Downgrade { .. } => ErrorKind::Policy,
-            Error::InvalidKey { .. } | Error::NonContributory => ErrorKind::KeyManagement,
+            Error::InvalidKey { .. }
+            | Error::NonContributory
+            | Error::KeyExpired { .. }
+            | Error::UnknownKey { .. } => ErrorKind::KeyManagement,
             Error::AuthenticationFailed => ErrorKind::Authentication,
             Error::Unsupported { .. } | Error::RandomnessUnavailable => ErrorKind::Backend,
-            Error::Replayed | Error::TooManySkipped { .. } | Error::StaleMessage => {
-                ErrorKind::Replay
-            }
+            Error::Replayed
+            | Error::TooManySkipped { .. }
+            | Error::StaleMessage
+            | Error::PrekeyReused => ErrorKind::Replay,
         }
     }
 
@@ -191,6 +212,9 @@ impl fmt::Display for Error {
             Error::StaleMessage => {
                 f.write_str("message arrived after its skipped message key was deleted")
             }
+            Error::KeyExpired { what } => write!(f, "{what} is outside its validity period"),
+            Error::UnknownKey { what } => write!(f, "unknown key id for the {what}"),
+            Error::PrekeyReused => f.write_str("one-time prekey was already used"),
         }
     }
 }

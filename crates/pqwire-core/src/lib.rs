@@ -11,6 +11,7 @@
 //! | AEAD | [`aead`] | ChaCha20-Poly1305, AES-256-GCM |
 //! | key agreement | [`x25519`] | X25519 |
 //! | KDF, hash | [`kdf`], [`hash`] | HKDF-SHA256/512, SHA3-256, SHAKE256 |
+//! | hybrid PQXDH handshake | [`handshake`] | hybrid identities, X25519 + ML-KEM prekeys |
 //! | hybrid double ratchet | [`ratchet`] | X25519 + any KEM suite, either AEAD |
 //!
 //! ```
@@ -24,6 +25,7 @@
 
 pub mod aead;
 mod error;
+pub mod handshake;
 pub mod hash;
 pub mod kdf;
 pub mod kem;
