@@ -14,6 +14,7 @@ import {
   WireFormatError,
   DowngradeError,
   ReplayError,
+  KeyManagementError,
   aead,
   ed25519,
   hkdf,
@@ -53,6 +54,9 @@ const CLASSES: ReadonlyArray<readonly [ErrorCode, ErrorClass]> = [
   ['REPLAYED', ReplayError],
   ['TOO_MANY_SKIPPED', ReplayError],
   ['STALE_MESSAGE', ReplayError],
+  ['KEY_EXPIRED', KeyManagementError],
+  ['UNKNOWN_KEY', KeyManagementError],
+  ['PREKEY_REUSED', KeyManagementError],
 ];
 
 describe('error classes and codes', () => {

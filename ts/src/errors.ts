@@ -28,7 +28,11 @@ export type ErrorCode =
   | 'INTERNAL'
   | WireErrorCode
   | DowngradeCode
-  | ReplayCode;
+  | ReplayCode
+  | KeyManagementCode;
+
+/** Codes of key-management refusals ({@link KeyManagementError}). */
+export type KeyManagementCode = 'KEY_EXPIRED' | 'UNKNOWN_KEY' | 'PREKEY_REUSED';
 
 /** Codes of messages refused for their order or freshness ({@link ReplayError}). */
 export type ReplayCode = 'REPLAYED' | 'TOO_MANY_SKIPPED' | 'STALE_MESSAGE';
@@ -135,6 +139,12 @@ export class DowngradeError extends PqwireError {}
  */
 export class ReplayError extends PqwireError {}
 
+/**
+ * A key could not be used: it has expired (`KEY_EXPIRED`), its key id is not known
+ * (`UNKNOWN_KEY`), or a one-time prekey was already consumed (`PREKEY_REUSED`).
+ */
+export class KeyManagementError extends PqwireError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => PqwireError;
 
 const CLASSES: Record<ErrorCode, ErrorClass> = {
@@ -170,6 +180,9 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   REPLAYED: ReplayError,
   TOO_MANY_SKIPPED: ReplayError,
   STALE_MESSAGE: ReplayError,
+  KEY_EXPIRED: KeyManagementError,
+  UNKNOWN_KEY: KeyManagementError,
+  PREKEY_REUSED: KeyManagementError,
 };
 
 /** Creates the typed error for `code`. */

@@ -53,5 +53,6 @@ export {
   WireFormatError,
   DowngradeError,
   ReplayError,
+  KeyManagementError,
 } from './errors';
-export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, WireErrorLocation } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, WireErrorLocation } from './errors';
