@@ -1,13 +1,15 @@
 //! Any byte string through the generic decoder. Checks:
 //! - decoding never panics, and an error points inside the input (`offset <= len`);
 //! - an accepted message is canonical: `encode(decode(b)) == b`, `decode_as` with its
-//!   own type agrees, and its typed view (`Capabilities`, `KeyPackage`, `Envelope`)
-//!   encodes to the same bytes;
+//!   own type agrees, and its typed view (`Capabilities`, `KeyPackage`, `Envelope`,
+//!   `PrekeyBundle`, `InitialMessage`) encodes to the same bytes;
 //! - `inspect` never panics and calls an accepted message valid and canonical.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::wire::{self, Capabilities, Envelope, KeyPackage, MessageType, PrekeyBundle};
+use pqwire_core::wire::{
+    self, Capabilities, Envelope, InitialMessage, KeyPackage, MessageType, PrekeyBundle,
+};
 
 fuzz_target!(|data: &[u8]| {
     let text = wire::inspect(data);
@@ -24,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
                 MessageType::Envelope => Envelope::from_message(&msg).and_then(|v| v.encode()),
                 MessageType::PrekeyBundle => {
                     PrekeyBundle::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::InitialMessage => {
+                    InitialMessage::from_message(&msg).and_then(|v| v.encode())
                 }
             };
             assert_eq!(

@@ -8,11 +8,13 @@
 
 use proptest::prelude::*;
 
+use pqwire_core::ratchet::{Header, KemPublicKey};
 use pqwire_core::wire::limits::{
     FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
 };
 use pqwire_core::wire::{
-    self, Capabilities, Envelope, Extension, KeyPackage, MessageType, PackageSuite, PrekeyBundle,
+    self, Capabilities, Envelope, Extension, InitialMessage, KeyPackage, MessageType, PackageSuite,
+    PrekeyBundle, RatchetBody, SignedKey,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 
@@ -251,6 +253,7 @@ fn check_any(b: &[u8]) {
                 MessageType::KeyPackage => KeyPackage::decode(b).and_then(|v| v.encode()),
                 MessageType::Envelope => Envelope::decode(b).and_then(|v| v.encode()),
                 MessageType::PrekeyBundle => PrekeyBundle::decode(b).and_then(|v| v.encode()),
+                MessageType::InitialMessage => InitialMessage::decode(b).and_then(|v| v.encode()),
             };
             assert_eq!(typed.unwrap(), b, "typed view of {}", hex::encode(b));
             let text = wire::inspect(b);
@@ -315,12 +318,50 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         extensions: vec![ext(0xFFFF, &[0, 1])],
     };
     let minimal_envelope = Envelope::default();
+    // A small initial message: an Ed25519 identity and an X25519 ratchet KEM key keep
+    // the exhaustive mutation below quick; every structural rule still applies.
+    let dh_package = KeyPackage {
+        key_id: [0xD1; 16],
+        ..kem_package.clone()
+    };
+    let initial = InitialMessage {
+        capabilities: caps.encode().unwrap(),
+        identity_sig_key_encoded: sig_package.encode().unwrap(),
+        identity_sig_key: sig_package.clone(),
+        identity_dh_key: SignedKey {
+            encoded: dh_package.encode().unwrap(),
+            key: dh_package,
+            signature: vec![0x51; 64],
+        },
+        signed_prekey_id: [0x5B; 16],
+        kem_prekey_id: None,
+        one_time_prekey_id: Some([0x07; 16]),
+        ephemeral_key: [0xEE; 32],
+        kem_ciphertext: None,
+        transcript_signature: Some(vec![0x7A; 64]),
+        message: RatchetBody {
+            header: Header {
+                ratchet_key: [0x4A; 32],
+                previous_chain_length: 0,
+                counter: 1,
+                kem_key: Some(KemPublicKey {
+                    key_id: [0x4B; 16],
+                    public_key: vec![0x4C; 32],
+                }),
+                kem_ciphertext: None,
+                associated_data: b"ad".to_vec(),
+            },
+            ciphertext: vec![0xC7; 19],
+        },
+        extensions: vec![ext(0xF00D, &[1])],
+    };
     vec![
         ("capabilities", caps.encode().unwrap()),
         ("kem key package", kem_package.encode().unwrap()),
         ("sig key package", sig_package.encode().unwrap()),
         ("envelope", envelope.encode().unwrap()),
         ("minimal envelope", minimal_envelope.encode().unwrap()),
+        ("initial message", initial.encode().unwrap()),
     ]
 }
 

@@ -46,6 +46,10 @@ pub const MAX_PUBLIC_KEY_LEN: usize = 4096;
 /// checked per suite; this only caps the field.
 pub const MAX_SIGNATURE_LEN: usize = 8192;
 
+/// The cap of a KEM ciphertext field (X25519+ML-KEM-1024: 1600 bytes). Exact lengths
+/// are checked per suite; this only caps the field.
+pub const MAX_KEM_CIPHERTEXT_LEN: usize = 4096;
+
 /// The largest payload of an envelope.
 pub const MAX_PAYLOAD_LEN: usize = MAX_MESSAGE_LEN - 1024;
 

@@ -3,7 +3,7 @@
 
 use super::error::{WireError, WireErrorCode};
 use super::schema::{FieldSpec, Value};
-use super::{capabilities, envelope, key_package, prekey_bundle};
+use super::{capabilities, envelope, initial_message, key_package, prekey_bundle};
 
 /// Message types of wire version 1. Later protocol layers add theirs here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -16,6 +16,8 @@ pub enum MessageType {
     Envelope,
     /// The keys a responder publishes for asynchronous handshakes ([`super::PrekeyBundle`]).
     PrekeyBundle,
+    /// The message that starts a session from a prekey bundle ([`super::InitialMessage`]).
+    InitialMessage,
 }
 
 impl MessageType {
@@ -25,6 +27,7 @@ impl MessageType {
         MessageType::KeyPackage,
         MessageType::Envelope,
         MessageType::PrekeyBundle,
+        MessageType::InitialMessage,
     ];
 
     /// The type byte on the wire.
@@ -34,6 +37,7 @@ impl MessageType {
             MessageType::KeyPackage => 0x02,
             MessageType::Envelope => 0x03,
             MessageType::PrekeyBundle => 0x10,
+            MessageType::InitialMessage => 0x11,
         }
     }
 
@@ -59,6 +63,7 @@ impl MessageType {
             MessageType::KeyPackage => &key_package::SPEC,
             MessageType::Envelope => &envelope::SPEC,
             MessageType::PrekeyBundle => &prekey_bundle::SPEC,
+            MessageType::InitialMessage => &initial_message::SPEC,
         }
     }
 }

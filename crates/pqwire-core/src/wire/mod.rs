@@ -7,7 +7,8 @@
 //!
 //! Message types are data ([`MessageSpec`]): a field table plus cross-field rules, all
 //! enforced by the one codec in `codec.rs`. The typed views ([`Capabilities`],
-//! [`KeyPackage`], [`Envelope`], [`PrekeyBundle`]) convert to and from the generic [`Message`].
+//! [`KeyPackage`], [`Envelope`], [`PrekeyBundle`], [`InitialMessage`]) convert to and
+//! from the generic [`Message`].
 //!
 //! ```
 //! use pqwire_core::wire::{self, Envelope, WireErrorCode};
@@ -23,21 +24,25 @@ mod capabilities;
 mod codec;
 mod envelope;
 mod error;
+mod initial_message;
 mod inspect;
 mod key_package;
 pub mod limits;
 mod message;
 mod prekey_bundle;
+mod ratchet_body;
 mod schema;
 
 pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
 pub use codec::{decode, decode_as, encode};
 pub use envelope::Envelope;
 pub use error::{WireError, WireErrorCode};
+pub use initial_message::InitialMessage;
 pub use inspect::inspect;
 pub use key_package::{KeyPackage, PackageSuite};
 pub use message::{Extension, Field, Message, MessageSpec, MessageType};
 pub use prekey_bundle::{PrekeyBundle, SignedKey};
+pub use ratchet_body::RatchetBody;
 pub use schema::{FieldKind, FieldSpec, SuiteRole, Value};
 
 /// Tags of each message type, for code that builds [`Message`]s by hand.
@@ -59,5 +64,18 @@ pub mod tags {
             TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE, TAG_SIGNED_PREKEY,
             TAG_SIGNED_PREKEY_SIGNATURE,
         };
+    }
+    /// Tags of the initial message.
+    pub mod initial_message {
+        pub use super::super::initial_message::{
+            TAG_CAPABILITIES, TAG_EPHEMERAL_KEY, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE,
+            TAG_IDENTITY_SIG_KEY, TAG_KEM_CIPHERTEXT, TAG_KEM_PREKEY_ID, TAG_MESSAGE,
+            TAG_ONE_TIME_PREKEY_ID, TAG_SIGNED_PREKEY_ID, TAG_TRANSCRIPT_SIGNATURE,
+        };
+    }
+    /// Tags of a ratchet message body (protocol.md §5.4; the header's are in
+    /// [`crate::ratchet`]).
+    pub mod ratchet_body {
+        pub use super::super::ratchet_body::TAG_CIPHERTEXT;
     }
 }

@@ -1,0 +1,328 @@
+//! The initial message (docs/protocol.md §4.2): what an initiator sends to start a
+//! session from a prekey bundle. It carries the initiator's capabilities and identity,
+//! the ids of the responder's prekeys it used, its ephemeral key, the KEM ciphertext,
+//! the optional transcript signature and the first ratchet message.
+
+use super::codec::{decode_as, encode};
+use super::error::{WireError, WireErrorCode};
+use super::key_package::{KeyPackage, PackageSuite};
+use super::limits::{KEY_ID_LEN, MAX_KEM_CIPHERTEXT_LEN, MAX_MESSAGE_LEN, MAX_SIGNATURE_LEN};
+use super::message::{Extension, Message, MessageSpec, MessageType};
+use super::prekey_bundle::SignedKey;
+use super::ratchet_body::{self, RatchetBody};
+use super::schema::{FieldKind, FieldSpec, Value};
+use crate::{kem, sig, KemSuite, SigSuite};
+
+/// Tag of the initiator's capabilities (a nested capabilities message).
+pub const TAG_CAPABILITIES: u16 = 0x0001;
+/// Tag of the initiator's identity signing key (nested key package, signature suite).
+pub const TAG_IDENTITY_SIG_KEY: u16 = 0x0002;
+/// Tag of the initiator's identity DH key (nested key package, X25519).
+pub const TAG_IDENTITY_DH_KEY: u16 = 0x0003;
+/// Tag of the identity signing key's signature over the identity DH key package.
+pub const TAG_IDENTITY_DH_SIGNATURE: u16 = 0x0004;
+/// Tag of the key id of the responder's signed prekey.
+pub const TAG_SIGNED_PREKEY_ID: u16 = 0x0005;
+/// Tag of the key id of the responder's KEM prekey.
+pub const TAG_KEM_PREKEY_ID: u16 = 0x0006;
+/// Tag of the key id of the responder's one-time prekey.
+pub const TAG_ONE_TIME_PREKEY_ID: u16 = 0x0007;
+/// Tag of the initiator's ephemeral X25519 public key.
+pub const TAG_EPHEMERAL_KEY: u16 = 0x0008;
+/// Tag of the KEM ciphertext to the KEM prekey.
+pub const TAG_KEM_CIPHERTEXT: u16 = 0x0009;
+/// Tag of the hybrid signature over the handshake transcript.
+pub const TAG_TRANSCRIPT_SIGNATURE: u16 = 0x000A;
+/// Tag of the first ratchet message.
+pub const TAG_MESSAGE: u16 = 0x000B;
+
+const fn field(tag: u16, name: &'static str, kind: FieldKind, required: bool) -> FieldSpec {
+    FieldSpec {
+        tag,
+        name,
+        kind,
+        required,
+    }
+}
+
+const SIGNATURE: FieldKind = FieldKind::Bytes {
+    min: 1,
+    max: MAX_SIGNATURE_LEN,
+};
+
+/// The field table of the initial message.
+pub(crate) static SPEC: MessageSpec = MessageSpec {
+    name: "initial-message",
+    fields: &[
+        field(
+            TAG_CAPABILITIES,
+            "capabilities",
+            FieldKind::Message(MessageType::Capabilities),
+            true,
+        ),
+        field(
+            TAG_IDENTITY_SIG_KEY,
+            "identitySigKey",
+            FieldKind::Message(MessageType::KeyPackage),
+            true,
+        ),
+        field(
+            TAG_IDENTITY_DH_KEY,
+            "identityDhKey",
+            FieldKind::Message(MessageType::KeyPackage),
+            true,
+        ),
+        field(
+            TAG_IDENTITY_DH_SIGNATURE,
+            "identityDhSignature",
+            SIGNATURE,
+            true,
+        ),
+        field(
+            TAG_SIGNED_PREKEY_ID,
+            "signedPrekeyId",
+            FieldKind::KeyId,
+            true,
+        ),
+        field(TAG_KEM_PREKEY_ID, "kemPrekeyId", FieldKind::KeyId, false),
+        field(
+            TAG_ONE_TIME_PREKEY_ID,
+            "oneTimePrekeyId",
+            FieldKind::KeyId,
+            false,
+        ),
+        field(
+            TAG_EPHEMERAL_KEY,
+            "ephemeralKey",
+            FieldKind::Bytes { min: 32, max: 32 },
+            true,
+        ),
+        field(
+            TAG_KEM_CIPHERTEXT,
+            "kemCiphertext",
+            FieldKind::Bytes {
+                min: 1,
+                max: MAX_KEM_CIPHERTEXT_LEN,
+            },
+            false,
+        ),
+        field(
+            TAG_TRANSCRIPT_SIGNATURE,
+            "transcriptSignature",
+            SIGNATURE,
+            false,
+        ),
+        field(
+            TAG_MESSAGE,
+            "message",
+            FieldKind::Bytes {
+                min: 1,
+                max: MAX_MESSAGE_LEN,
+            },
+            true,
+        ),
+    ],
+    validate,
+};
+
+/// The suite of the nested key package in `tag` (already decoded once by the codec).
+fn package_suite(msg: &Message, tag: u16) -> Result<Option<PackageSuite>, WireError> {
+    match msg.opt_bytes(tag) {
+        Some(b) => Ok(Some(KeyPackage::decode(b)?.suite)),
+        None => Ok(None),
+    }
+}
+
+/// The ML-KEM suites a handshake KEM prekey may have.
+const HANDSHAKE_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
+
+/// The identity keys have a signature suite and X25519; signatures have the identity
+/// suite's exact length; the KEM prekey id and the ciphertext come together, the
+/// ciphertext an ML-KEM ciphertext's length; the embedded ratchet message is well formed
+/// and is an initiator's first-chain message (no KEM ciphertext, a KEM key, `PN = 0`).
+fn validate(msg: &Message) -> Result<(), WireError> {
+    let invalid =
+        |tag, detail: &str| Err(msg.field_error(WireErrorCode::InvalidField, tag, detail));
+    let Some(PackageSuite::Sig(identity)) = package_suite(msg, TAG_IDENTITY_SIG_KEY)? else {
+        return invalid(
+            TAG_IDENTITY_SIG_KEY,
+            "the identity signing key must have a signature suite",
+        );
+    };
+    if package_suite(msg, TAG_IDENTITY_DH_KEY)? != Some(PackageSuite::Kem(KemSuite::X25519)) {
+        return invalid(
+            TAG_IDENTITY_DH_KEY,
+            "the identity DH key must be an X25519 key",
+        );
+    }
+    match (
+        msg.get(TAG_KEM_PREKEY_ID).is_some(),
+        msg.get(TAG_KEM_CIPHERTEXT).is_some(),
+    ) {
+        (true, false) => return Err(msg.missing(TAG_KEM_CIPHERTEXT)),
+        (false, true) => return invalid(TAG_KEM_CIPHERTEXT, "present without the KEM prekey id"),
+        _ => {}
+    }
+    if let Some(ct) = msg.opt_bytes(TAG_KEM_CIPHERTEXT) {
+        if !HANDSHAKE_KEMS
+            .iter()
+            .any(|s| kem::backend(*s).lengths().cipher_text == ct.len())
+        {
+            return Err(msg.field_error(
+                WireErrorCode::BadLength,
+                TAG_KEM_CIPHERTEXT,
+                format!(
+                    "ciphertext of {} bytes is no ML-KEM ciphertext (768, 1088 or 1568)",
+                    ct.len()
+                ),
+            ));
+        }
+    }
+    let expected = sig::backend(identity).lengths().signature;
+    for tag in [TAG_IDENTITY_DH_SIGNATURE, TAG_TRANSCRIPT_SIGNATURE] {
+        if let Some(s) = msg.opt_bytes(tag) {
+            if s.len() != expected {
+                return Err(msg.field_error(
+                    WireErrorCode::BadLength,
+                    tag,
+                    format!(
+                        "signature of {} bytes, {} needs {expected}",
+                        s.len(),
+                        identity.name()
+                    ),
+                ));
+            }
+        }
+    }
+    let body =
+        ratchet_body::parse(msg.bytes(TAG_MESSAGE)?).map_err(|(code, at, tag, detail)| {
+            let inner = tag.map_or(String::new(), |t| format!(" (tag 0x{t:04X})"));
+            msg.field_error(
+                code,
+                TAG_MESSAGE,
+                format!("in the embedded ratchet message at byte {at}{inner}: {detail}"),
+            )
+        })?;
+    let header = &body.header;
+    if header.kem_ciphertext.is_some()
+        || header.kem_key.is_none()
+        || header.previous_chain_length != 0
+    {
+        return invalid(
+            TAG_MESSAGE,
+            "an initial message's ratchet message has a KEM key, no KEM ciphertext and \
+             previousChainLength 0",
+        );
+    }
+    Ok(())
+}
+
+/// An initial message (docs/protocol.md §4.2). Structure only: signatures, key ids,
+/// validity and the ratchet message are checked by the responder's handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitialMessage {
+    /// The initiator's capabilities, encoded (they go into the negotiation transcript as is).
+    pub capabilities: Vec<u8>,
+    /// The initiator's identity signing key.
+    pub identity_sig_key: KeyPackage,
+    /// Its encoding.
+    pub identity_sig_key_encoded: Vec<u8>,
+    /// The initiator's identity DH key, signed by the identity signing key.
+    pub identity_dh_key: SignedKey,
+    /// Key id of the responder's signed prekey used.
+    pub signed_prekey_id: [u8; KEY_ID_LEN],
+    /// Key id of the responder's KEM prekey used (absent in a classical-only handshake).
+    pub kem_prekey_id: Option<[u8; KEY_ID_LEN]>,
+    /// Key id of the responder's one-time prekey used, if any.
+    pub one_time_prekey_id: Option<[u8; KEY_ID_LEN]>,
+    /// The initiator's ephemeral X25519 public key `EK`.
+    pub ephemeral_key: [u8; 32],
+    /// The KEM ciphertext to the KEM prekey (with `kem_prekey_id`).
+    pub kem_ciphertext: Option<Vec<u8>>,
+    /// The initiator's signature over the transcript (with feature `hybrid-auth`).
+    pub transcript_signature: Option<Vec<u8>>,
+    /// The first ratchet message.
+    pub message: RatchetBody,
+    /// Extension fields, kept as they came.
+    pub extensions: Vec<Extension>,
+}
+
+impl InitialMessage {
+    /// The typed view of a decoded initial message.
+    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
+        let identity = msg.bytes(TAG_IDENTITY_SIG_KEY)?;
+        let dh = msg.bytes(TAG_IDENTITY_DH_KEY)?;
+        let ephemeral = msg.bytes(TAG_EPHEMERAL_KEY)?;
+        let body = msg.bytes(TAG_MESSAGE)?;
+        Ok(InitialMessage {
+            capabilities: msg.bytes(TAG_CAPABILITIES)?.to_vec(),
+            identity_sig_key: KeyPackage::decode(identity)?,
+            identity_sig_key_encoded: identity.to_vec(),
+            identity_dh_key: SignedKey {
+                key: KeyPackage::decode(dh)?,
+                encoded: dh.to_vec(),
+                signature: msg.bytes(TAG_IDENTITY_DH_SIGNATURE)?.to_vec(),
+            },
+            signed_prekey_id: msg
+                .opt_key_id(TAG_SIGNED_PREKEY_ID)
+                .ok_or_else(|| msg.missing(TAG_SIGNED_PREKEY_ID))?,
+            kem_prekey_id: msg.opt_key_id(TAG_KEM_PREKEY_ID),
+            one_time_prekey_id: msg.opt_key_id(TAG_ONE_TIME_PREKEY_ID),
+            ephemeral_key: ephemeral
+                .try_into()
+                .map_err(|_| msg.missing(TAG_EPHEMERAL_KEY))?,
+            kem_ciphertext: msg.opt_bytes(TAG_KEM_CIPHERTEXT).map(<[u8]>::to_vec),
+            transcript_signature: msg.opt_bytes(TAG_TRANSCRIPT_SIGNATURE).map(<[u8]>::to_vec),
+            message: RatchetBody::decode(body)?,
+            extensions: msg.extensions.clone(),
+        })
+    }
+
+    /// The generic message for this value.
+    pub fn to_message(&self) -> Message {
+        let mut msg = Message::new(MessageType::InitialMessage);
+        let bytes = |b: &[u8]| Value::Bytes(b.to_vec());
+        msg.set(TAG_CAPABILITIES, bytes(&self.capabilities))
+            .set(TAG_IDENTITY_SIG_KEY, bytes(&self.identity_sig_key_encoded))
+            .set(TAG_IDENTITY_DH_KEY, bytes(&self.identity_dh_key.encoded))
+            .set(
+                TAG_IDENTITY_DH_SIGNATURE,
+                bytes(&self.identity_dh_key.signature),
+            )
+            .set(TAG_SIGNED_PREKEY_ID, bytes(&self.signed_prekey_id))
+            .set(TAG_EPHEMERAL_KEY, bytes(&self.ephemeral_key))
+            .set(TAG_MESSAGE, Value::Bytes(self.message.encode()));
+        if let Some(id) = &self.kem_prekey_id {
+            msg.set(TAG_KEM_PREKEY_ID, bytes(id));
+        }
+        if let Some(id) = &self.one_time_prekey_id {
+            msg.set(TAG_ONE_TIME_PREKEY_ID, bytes(id));
+        }
+        if let Some(ct) = &self.kem_ciphertext {
+            msg.set(TAG_KEM_CIPHERTEXT, bytes(ct));
+        }
+        if let Some(s) = &self.transcript_signature {
+            msg.set(TAG_TRANSCRIPT_SIGNATURE, bytes(s));
+        }
+        msg.extensions = self.extensions.clone();
+        msg
+    }
+
+    /// Decodes an initial message.
+    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        Self::from_message(&decode_as(bytes, MessageType::InitialMessage)?)
+    }
+
+    /// Encodes canonically.
+    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
+        encode(&self.to_message())
+    }
+
+    /// The initiator's identity signature suite.
+    pub fn identity_suite(&self) -> Option<SigSuite> {
+        match self.identity_sig_key.suite {
+            PackageSuite::Sig(s) => Some(s),
+            PackageSuite::Kem(_) => None,
+        }
+    }
+}

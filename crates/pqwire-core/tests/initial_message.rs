@@ -1,0 +1,313 @@
+//! The initial message's structure rules (docs/protocol.md §4.2), each shown firing,
+//! and the embedded ratchet message (§5.4 body) with its own rules.
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
+use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
+use pqwire_core::wire::{
+    self, tags::initial_message as t, Capabilities, InitialMessage, KeyPackage, Message,
+    MessageType, PackageSuite, RatchetBody, SignedKey, Value, WireErrorCode,
+};
+use pqwire_core::{kem, sig, KemSuite, SigSuite};
+
+const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
+
+fn package(id: u8, suite: PackageSuite) -> KeyPackage {
+    let len = match suite {
+        PackageSuite::Kem(s) => kem::backend(s).lengths().public_key,
+        PackageSuite::Sig(s) => sig::backend(s).lengths().public_key,
+    };
+    KeyPackage {
+        key_id: [id; 16],
+        suite,
+        public_key: vec![id; len],
+        created: 1_700_000_000,
+        expires: 1_800_000_000,
+        extensions: vec![],
+    }
+}
+
+fn body(kem: KemSuite) -> RatchetBody {
+    RatchetBody {
+        header: Header {
+            ratchet_key: [0x4A; 32],
+            previous_chain_length: 0,
+            counter: 0,
+            kem_key: Some(KemPublicKey {
+                key_id: [0x4B; 16],
+                public_key: vec![0x4C; kem::backend(kem).lengths().public_key],
+            }),
+            kem_ciphertext: None,
+            associated_data: Vec::new(),
+        },
+        ciphertext: vec![0xC7; 16 + 5],
+    }
+}
+
+fn initial() -> InitialMessage {
+    let identity = package(1, PackageSuite::Sig(IDENTITY));
+    let dh = package(2, PackageSuite::Kem(KemSuite::X25519));
+    let signature = vec![0xAB; sig::backend(IDENTITY).lengths().signature];
+    InitialMessage {
+        capabilities: Capabilities::default().encode().unwrap(),
+        identity_sig_key_encoded: identity.encode().unwrap(),
+        identity_sig_key: identity,
+        identity_dh_key: SignedKey {
+            encoded: dh.encode().unwrap(),
+            key: dh,
+            signature: signature.clone(),
+        },
+        signed_prekey_id: [3; 16],
+        kem_prekey_id: Some([4; 16]),
+        one_time_prekey_id: Some([5; 16]),
+        ephemeral_key: [6; 32],
+        kem_ciphertext: Some(vec![7; 1088]),
+        transcript_signature: Some(signature),
+        message: body(KemSuite::MlKem768),
+        extensions: vec![],
+    }
+}
+
+/// Encodes `msg` field by field without the encoder's checks, so the decoder is tested alone.
+fn raw(msg: &Message) -> Vec<u8> {
+    let mut out = b"PW\x01\x11".to_vec();
+    for f in &msg.fields {
+        let value = match &f.value {
+            Value::Bytes(b) => b.clone(),
+            other => panic!("unexpected {other:?}"),
+        };
+        out.extend_from_slice(&f.tag.to_be_bytes());
+        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        out.extend_from_slice(&value);
+    }
+    out
+}
+
+/// The message with `edit` applied to its generic form: the decoder's code and tag, and
+/// the encoder refusing the same message with the same code.
+fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
+    let mut msg = initial().to_message();
+    edit(&mut msg);
+    let decoded = wire::decode(&raw(&msg)).unwrap_err();
+    let encoded = wire::encode(&msg).unwrap_err();
+    assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
+    (decoded.code, decoded.tag)
+}
+
+#[test]
+fn a_full_initial_message_round_trips() {
+    let m = initial();
+    let bytes = m.encode().unwrap();
+    assert_eq!(&bytes[..4], b"PW\x01\x11");
+    let back = InitialMessage::decode(&bytes).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(back.encode().unwrap(), bytes);
+    assert_eq!(back.identity_suite(), Some(IDENTITY));
+    assert_eq!(
+        MessageType::from_name("initial-message"),
+        Some(MessageType::InitialMessage)
+    );
+    let text = wire::inspect(&bytes);
+    assert!(text.contains("initial-message"), "{text}");
+    assert!(text.contains("transcriptSignature"), "{text}");
+}
+
+#[test]
+fn optional_fields_may_be_absent() {
+    let mut m = initial();
+    m.kem_prekey_id = None;
+    m.kem_ciphertext = None;
+    m.one_time_prekey_id = None;
+    m.transcript_signature = None;
+    m.message.header.associated_data = b"meta".to_vec();
+    m.message.header.counter = 7;
+    assert_eq!(InitialMessage::decode(&m.encode().unwrap()).unwrap(), m);
+}
+
+#[test]
+fn identity_keys_have_their_suites() {
+    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519));
+    let (code, tag) = refused(|m| {
+        m.set(
+            t::TAG_IDENTITY_SIG_KEY,
+            Value::Bytes(kem_key.encode().unwrap()),
+        );
+    });
+    assert_eq!(
+        (code, tag),
+        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_SIG_KEY))
+    );
+    let mlkem = package(2, PackageSuite::Kem(KemSuite::MlKem768));
+    let (code, tag) = refused(|m| {
+        m.set(
+            t::TAG_IDENTITY_DH_KEY,
+            Value::Bytes(mlkem.encode().unwrap()),
+        );
+    });
+    assert_eq!(
+        (code, tag),
+        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_DH_KEY))
+    );
+}
+
+#[test]
+fn signatures_have_the_identity_suites_exact_length() {
+    for tag in [t::TAG_IDENTITY_DH_SIGNATURE, t::TAG_TRANSCRIPT_SIGNATURE] {
+        let (code, at) = refused(|m| {
+            m.set(tag, Value::Bytes(vec![1; 64]));
+        });
+        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)));
+    }
+}
+
+#[test]
+fn kem_prekey_id_and_ciphertext_come_together() {
+    let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != t::TAG_KEM_CIPHERTEXT));
+    assert_eq!(
+        (code, tag),
+        (WireErrorCode::MissingField, Some(t::TAG_KEM_CIPHERTEXT))
+    );
+    let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != t::TAG_KEM_PREKEY_ID));
+    assert_eq!(
+        (code, tag),
+        (WireErrorCode::InvalidField, Some(t::TAG_KEM_CIPHERTEXT))
+    );
+}
+
+#[test]
+fn the_kem_ciphertext_is_an_ml_kem_ciphertext() {
+    for len in [768, 1088, 1568] {
+        let mut m = initial();
+        m.kem_ciphertext = Some(vec![1; len]);
+        assert!(InitialMessage::decode(&m.encode().unwrap()).is_ok());
+    }
+    for len in [32, 1087, 1120, 1600] {
+        let (code, tag) = refused(|m| {
+            m.set(t::TAG_KEM_CIPHERTEXT, Value::Bytes(vec![1; len]));
+        });
+        assert_eq!(
+            (code, tag),
+            (WireErrorCode::BadLength, Some(t::TAG_KEM_CIPHERTEXT)),
+            "{len}"
+        );
+    }
+}
+
+#[test]
+fn fixed_lengths() {
+    for (tag, len) in [
+        (t::TAG_SIGNED_PREKEY_ID, 15),
+        (t::TAG_KEM_PREKEY_ID, 17),
+        (t::TAG_ONE_TIME_PREKEY_ID, 0),
+        (t::TAG_EPHEMERAL_KEY, 33),
+    ] {
+        let (code, at) = refused(|m| {
+            m.set(tag, Value::Bytes(vec![1; len]));
+        });
+        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)), "{tag}");
+    }
+}
+
+#[test]
+fn required_fields_are_required() {
+    for tag in [
+        t::TAG_CAPABILITIES,
+        t::TAG_IDENTITY_SIG_KEY,
+        t::TAG_IDENTITY_DH_KEY,
+        t::TAG_IDENTITY_DH_SIGNATURE,
+        t::TAG_SIGNED_PREKEY_ID,
+        t::TAG_EPHEMERAL_KEY,
+        t::TAG_MESSAGE,
+    ] {
+        let (code, at) = refused(|m| m.fields.retain(|f| f.tag != tag));
+        assert_eq!(
+            (code, at),
+            (WireErrorCode::MissingField, Some(tag)),
+            "tag {tag:#06x}"
+        );
+    }
+}
+
+#[test]
+fn the_embedded_ratchet_message_is_checked() {
+    let with_body = |b: Vec<u8>| {
+        move |m: &mut Message| {
+            m.set(t::TAG_MESSAGE, Value::Bytes(b));
+        }
+    };
+    // Not a ratchet message at all.
+    let (code, tag) = refused(with_body(vec![0xFF; 40]));
+    assert_eq!(
+        (code, tag),
+        (WireErrorCode::UnknownTag, Some(t::TAG_MESSAGE))
+    );
+    // Trailing bytes after the ciphertext.
+    let mut b = body(KemSuite::MlKem768).encode();
+    b.push(0);
+    let (code, _) = refused(with_body(b));
+    assert_eq!(code, WireErrorCode::TrailingBytes);
+    // A ciphertext shorter than the AEAD tag.
+    let mut short = body(KemSuite::MlKem768);
+    short.ciphertext.truncate(15);
+    assert_eq!(
+        refused(with_body(short.encode())).0,
+        WireErrorCode::BadLength
+    );
+    // A KEM key of no suite's length.
+    let mut k = body(KemSuite::MlKem768);
+    k.header.kem_key.as_mut().unwrap().public_key.push(0);
+    assert_eq!(refused(with_body(k.encode())).0, WireErrorCode::BadLength);
+    // The initiator's first chain: no KEM ciphertext, a KEM key, previousChainLength 0.
+    let mut with_ct = body(KemSuite::MlKem768);
+    with_ct.header.kem_ciphertext = Some(KemCiphertext {
+        key_id: [1; 16],
+        ciphertext: vec![2; 1088],
+    });
+    let mut no_key = body(KemSuite::MlKem768);
+    no_key.header.kem_key = None;
+    let mut pn = body(KemSuite::MlKem768);
+    pn.header.previous_chain_length = 1;
+    for b in [with_ct, no_key, pn] {
+        let (code, tag) = refused(with_body(b.encode()));
+        assert_eq!(
+            (code, tag),
+            (WireErrorCode::InvalidField, Some(t::TAG_MESSAGE))
+        );
+    }
+    // Every ratchet KEM suite's key fits.
+    for suite in KemSuite::ALL {
+        let mut m = initial();
+        m.message = body(*suite);
+        assert_eq!(InitialMessage::decode(&m.encode().unwrap()).unwrap(), m);
+    }
+}
+
+#[test]
+fn every_single_byte_change_is_refused_or_canonical() {
+    let mut m = initial();
+    // Small keys keep the exhaustive loop fast.
+    m.identity_sig_key = package(1, PackageSuite::Sig(SigSuite::Ed25519));
+    m.identity_sig_key_encoded = m.identity_sig_key.encode().unwrap();
+    m.identity_dh_key.signature = vec![0xAB; 64];
+    m.transcript_signature = Some(vec![0xAC; 64]);
+    m.kem_prekey_id = None;
+    m.kem_ciphertext = None;
+    m.message = body(KemSuite::X25519);
+    let bytes = m.encode().unwrap();
+    let mut accepted = 0;
+    for i in 0..bytes.len() {
+        for v in 0..=255u8 {
+            if v == bytes[i] {
+                continue;
+            }
+            let mut b = bytes.clone();
+            b[i] = v;
+            if let Ok(msg) = wire::decode(&b) {
+                accepted += 1;
+                assert_eq!(wire::encode(&msg).unwrap(), b, "byte {i} = {v:#04x}");
+                let typed = InitialMessage::decode(&b).unwrap();
+                assert_eq!(typed.encode().unwrap(), b);
+            }
+        }
+    }
+    assert!(accepted > 0);
+}
