@@ -194,6 +194,11 @@ impl Identity {
     pub(crate) fn signer(&self) -> &SigKeyPair {
         &self.signing
     }
+
+    /// The X25519 secret key of `IKdh`.
+    pub(crate) fn dh_secret(&self) -> &SecretBytes {
+        &self.dh_secret
+    }
 }
 
 impl core::fmt::Debug for Identity {

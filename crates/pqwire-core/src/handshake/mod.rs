@@ -1,19 +1,68 @@
 //! The hybrid PQXDH-style handshake of `docs/protocol.md` §2–§4, sans I/O: the caller
 //! passes the time (`now`, unix seconds) and, for reproducible runs, the randomness.
 //!
+//! A responder publishes an [`Identity`]'s public half and prekeys in a prekey bundle
+//! ([`build_bundle`]); an initiator turns the bundle into an initial message and a
+//! ratchet session ([`initiate`]); the responder turns the initial message into its
+//! session ([`respond`]), consuming one-time prekeys only once the message authenticated.
+//!
 //! | file | concept |
 //! | --- | --- |
 //! | `package.rs` | validity periods, derived key ids, signed key packages (§2) |
 //! | `identity.rs` | [`Identity`] and [`PublicIdentity`] (§2) |
 //! | `prekeys.rs` | prekeys, [`PrekeySecret`], [`build_bundle`], [`needs_rotation`] (§2, §3) |
 //! | `source.rs` | [`PrekeySource`] and the in-memory [`PrekeySecrets`] |
+//! | `suites.rs` | which suites a handshake uses and the policy over them (§4.1) |
+//! | `transcript.rs` | `TH`, the key schedule, the transcript signature's label (§4.1) |
+//! | `initiator.rs` | [`initiate`] (§4.1) |
+//! | `responder.rs` | [`respond`] (§4.3) |
+//!
+//! ```
+//! use pqwire_core::handshake::*;
+//! use pqwire_core::ratchet::SeededRandom;
+//! use pqwire_core::wire::Capabilities;
+//! use pqwire_core::{KemSuite, SigSuite};
+//!
+//! let now = 1_700_000_000;
+//! let caps = Capabilities::default().encode()?;
+//! let mut rng = SeededRandom::new([1; 32]);
+//! let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
+//!
+//! // Bob publishes a bundle and keeps the secrets.
+//! let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
+//! let spk = signed_prekey(&bob, valid, &mut rng)?;
+//! let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng)?;
+//! let bundle = build_bundle(bob.public(), &caps, &spk.public, Some(&pqlr.public), None)?;
+//! let mut secrets = PrekeySecrets::new();
+//! secrets.insert(spk.secret);
+//! secrets.insert(pqlr.secret);
+//!
+//! // Alice starts a session from it.
+//! let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
+//! let options = HandshakeOptions::default();
+//! let first = FirstMessage { plaintext: b"hello Bob", associated_data: b"" };
+//! let sent = initiate(&alice, &caps, &bundle.encode()?, first, &options, now, &mut rng)?;
+//!
+//! // Bob accepts it.
+//! let got = respond(&bob, &caps, &mut secrets, &sent.encoded, &options, now + 5)?;
+//! assert_eq!(got.plaintext, b"hello Bob");
+//! assert_eq!(got.info.peer, *alice.public());
+//! assert_eq!(got.info.session_id, sent.info.session_id);
+//! assert!(got.info.hybrid_auth && got.info.post_quantum);
+//! # Ok::<(), pqwire_core::Error>(())
+//! ```
 
 mod identity;
+mod initiator;
 mod package;
 mod prekeys;
+mod responder;
 mod source;
+mod suites;
+mod transcript;
 
 pub use identity::{Identity, PublicIdentity};
+pub use initiator::{initiate, Initiated};
 pub use package::{
     key_id, Validity, LABEL_IDENTITY_DH, LABEL_KEY_ID, LABEL_PREKEY, SIGNATURE_CONTEXT,
 };
@@ -23,4 +72,63 @@ pub use prekeys::{
     RotationPolicy, DEFAULT_IDENTITY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME,
     DEFAULT_ROTATION_AGE, DEFAULT_ROTATION_USES, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
+pub use responder::{respond, Responded};
 pub use source::{PrekeySecrets, PrekeySource, UsedPrekeys};
+pub use transcript::{
+    root_keys, transcript_hash, RootKeys, TranscriptInput, LABEL_INITIATOR, LABEL_ROOT,
+    LABEL_TRANSCRIPT,
+};
+
+use crate::negotiation::{Agreement, Policy};
+use crate::ratchet::RatchetConfig;
+use crate::wire::feature_bit;
+use crate::KemSuite;
+
+/// The settings of one handshake, on either side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HandshakeOptions {
+    /// The negotiation policy (default `pq-required`).
+    pub policy: Policy,
+    /// The ratchet's settings; `None` takes [`RatchetConfig::for_suite`] of the session's
+    /// KEM.
+    pub ratchet: Option<RatchetConfig>,
+}
+
+/// The first message the initiator sends inside the initial message.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FirstMessage<'a> {
+    /// Encrypted.
+    pub plaintext: &'a [u8],
+    /// Authenticated, not encrypted (the ratchet header's `associatedData`).
+    pub associated_data: &'a [u8],
+}
+
+/// What a handshake agreed on, for the session layer and its security events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandshakeInfo {
+    /// The negotiation's outcome (version, suites, features, `NT`).
+    pub agreement: Agreement,
+    /// The session's KEM: the KEM prekey's suite (or, in a classical-only handshake, the
+    /// negotiated one), also the ratchet's.
+    pub kem: KemSuite,
+    /// Whether a KEM prekey was used: without one (a classical-only handshake, refused
+    /// under `pq-required`) the session's first keys rest on X25519 alone; a security
+    /// event should report it.
+    pub post_quantum: bool,
+    /// `TH`.
+    pub transcript_hash: [u8; 32],
+    /// The session id bound into every ratchet message.
+    pub session_id: [u8; 32],
+    /// Whether `hybrid-auth` was negotiated, so the initiator signed `TH`.
+    pub hybrid_auth: bool,
+    /// The responder's prekeys the handshake used. On the initiator's side the KEM
+    /// prekey's kind comes from the bundle's (unsigned) last-resort flag.
+    pub prekeys: UsedPrekeys,
+    /// The peer's identity, verified; the caller pins it.
+    pub peer: PublicIdentity,
+}
+
+/// Whether the feature `hybrid-auth` is among `features`.
+fn hybrid_auth(features: u32) -> bool {
+    feature_bit("hybrid-auth").is_some_and(|bit| features & (1 << bit) != 0)
+}

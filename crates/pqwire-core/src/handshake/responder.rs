@@ -1,0 +1,222 @@
+//! The responder's side of the handshake (protocol.md §4.3): from an initial message to
+//! a ratchet session, consuming the one-time prekeys only once the message authenticated.
+
+use super::identity::{Identity, PublicIdentity};
+use super::package;
+use super::prekeys::{PrekeyKind, PrekeySecret};
+use super::source::{PrekeySource, UsedPrekeys};
+use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
+use super::{hybrid_auth, suites, HandshakeInfo, HandshakeOptions};
+use crate::negotiation::{negotiate, Role};
+use crate::ratchet::{self, KeyId, RatchetConfig, RatchetInit, RatchetState};
+use crate::wire::{Capabilities, InitialMessage};
+use crate::{kem, x25519, Error, Result, SecretBytes};
+
+/// What [`respond`] gives: the session, the first message and the peer's identity.
+#[derive(Debug)]
+pub struct Responded {
+    /// The responder's ratchet session, after the first message.
+    pub session: RatchetState,
+    /// The first message's plaintext.
+    pub plaintext: Vec<u8>,
+    /// The first message's associated data (authenticated, not encrypted).
+    pub associated_data: Vec<u8>,
+    /// Suites, transcript hash, session id, the prekeys used and the initiator's
+    /// identity ([`HandshakeInfo::peer`]), verified but not pinned: pinning (trust on
+    /// first use, `IdentityChangedError`) is the identity store's.
+    pub info: HandshakeInfo,
+}
+
+/// Looks up `id` for a role that accepts `kinds`: `UNKNOWN_KEY` when the source has no
+/// such key (or holds it for another role), `KEY_EXPIRED` outside its validity.
+fn lookup(
+    source: &dyn PrekeySource,
+    id: &KeyId,
+    kinds: &[PrekeyKind],
+    now: u64,
+    what: &'static str,
+) -> Result<PrekeySecret> {
+    let secret = source
+        .get(id)?
+        .filter(|s| s.key_id() == *id && kinds.contains(&s.kind()))
+        .ok_or(Error::UnknownKey { what })?;
+    package::check_validity(secret.package(), now, what)?;
+    Ok(secret)
+}
+
+/// Accepts an initial message (protocol.md §4.3).
+///
+/// `identity` and `capabilities` are ours — the capabilities exactly as encoded in the
+/// bundle the initiator used; `prekeys` finds our prekey secrets; `now` unix seconds.
+///
+/// In order: decode (wire errors); negotiate as responder (`DowngradeError` codes;
+/// `PQ_REQUIRED` for a classical-only handshake under `pq-required`); look up the
+/// prekeys (`UNKNOWN_KEY`, `KEY_EXPIRED`); check that the suites the message implies
+/// fit both capability lists (`TRANSCRIPT_MISMATCH`) and the policy (`PQ_REQUIRED`);
+/// verify the initiator's identity (`INVALID_KEY`, `AUTH_FAILED`, `KEY_EXPIRED`); the
+/// KEM ciphertext's length (`BAD_LENGTH`); recompute `TH` and verify the transcript
+/// signature, which must be present exactly when `hybrid-auth` was negotiated
+/// (`AUTH_FAILED`); derive the keys and decrypt the embedded ratchet message
+/// (`AUTH_FAILED` and the ratchet's errors). Only then is [`PrekeySource::consume`]
+/// called — whose `PREKEY_REUSED` refuses the session. Any error consumes nothing.
+///
+/// A different capability list or policy than the initiator saw gives a different
+/// negotiation transcript, and so `AUTH_FAILED`.
+pub fn respond(
+    identity: &Identity,
+    capabilities: &[u8],
+    prekeys: &mut dyn PrekeySource,
+    initial_message: &[u8],
+    options: &HandshakeOptions,
+    now: u64,
+) -> Result<Responded> {
+    let policy = &options.policy;
+    let msg = InitialMessage::decode(initial_message)?;
+    let agreement = negotiate(capabilities, &msg.capabilities, Role::Responder, policy)?;
+    let ours = Capabilities::decode(capabilities)?;
+    let theirs = Capabilities::decode(&msg.capabilities)?;
+
+    let spk = lookup(
+        &*prekeys,
+        &msg.signed_prekey_id,
+        &[PrekeyKind::Signed],
+        now,
+        "signed prekey",
+    )?;
+    let kem_prekey = msg
+        .kem_prekey_id
+        .map(|id| {
+            lookup(
+                &*prekeys,
+                &id,
+                &[PrekeyKind::OneTimeKem, PrekeyKind::LastResortKem],
+                now,
+                "KEM prekey",
+            )
+        })
+        .transpose()?;
+    let opk = msg
+        .one_time_prekey_id
+        .map(|id| {
+            lookup(
+                &*prekeys,
+                &id,
+                &[PrekeyKind::OneTime],
+                now,
+                "one-time prekey",
+            )
+        })
+        .transpose()?;
+
+    let kem = suites::session_kem(
+        kem_prekey.as_ref().map(PrekeySecret::suite),
+        &agreement,
+        &theirs,
+        &ours,
+        policy,
+    )
+    .map_err(suites::as_mismatch)?;
+    let peer = PublicIdentity {
+        sig_key: msg.identity_sig_key.clone(),
+        sig_key_encoded: msg.identity_sig_key_encoded.clone(),
+        dh_key: msg.identity_dh_key.clone(),
+    };
+    let peer_suite = peer.suite()?;
+    suites::check_identity(peer_suite, &theirs, &ours, policy).map_err(suites::as_mismatch)?;
+    suites::check_identity(identity.suite(), &theirs, &ours, policy)
+        .map_err(suites::as_mismatch)?;
+
+    peer.verify()?;
+    peer.check_validity(now)?;
+    identity.public().check_validity(now)?;
+    if let Some(ct) = &msg.kem_ciphertext {
+        Error::check_len(
+            "handshake KEM ciphertext",
+            kem::backend(kem).lengths().cipher_text,
+            ct.len(),
+        )?;
+    }
+
+    let spk_secret = spk.secret_key().expose();
+    let mut dh = vec![
+        x25519::shared_secret(spk_secret, peer.dh_public_key())?,
+        x25519::shared_secret(identity.dh_secret().expose(), &msg.ephemeral_key)?,
+        x25519::shared_secret(spk_secret, &msg.ephemeral_key)?,
+    ];
+    if let Some(opk) = &opk {
+        dh.push(x25519::shared_secret(
+            opk.secret_key().expose(),
+            &msg.ephemeral_key,
+        )?);
+    }
+    let ss = match (&kem_prekey, &msg.kem_ciphertext) {
+        (Some(k), Some(ct)) => Some(kem::backend(kem).decapsulate(ct, k.secret_key().expose())?),
+        _ => None,
+    };
+
+    let th = transcript::transcript_hash(&TranscriptInput {
+        negotiation: &agreement.transcript_hash,
+        kem,
+        sig: agreement.sig,
+        aead: agreement.aead,
+        initiator: &peer,
+        responder: identity.public(),
+        signed_prekey: &msg.signed_prekey_id,
+        kem_prekey: msg.kem_prekey_id.as_ref(),
+        one_time_prekey: msg.one_time_prekey_id.as_ref(),
+        ephemeral_key: &msg.ephemeral_key,
+        kem_ciphertext: msg.kem_ciphertext.as_deref().unwrap_or_default(),
+    });
+    let authenticated = hybrid_auth(agreement.features);
+    match (&msg.transcript_signature, authenticated) {
+        (Some(s), true) => package::verify(
+            peer_suite,
+            &peer.sig_key.public_key,
+            LABEL_INITIATOR,
+            &th,
+            s,
+        )?,
+        (None, false) => {}
+        _ => return Err(Error::AuthenticationFailed),
+    }
+
+    let dh_refs: Vec<&SecretBytes> = dh.iter().collect();
+    let keys = transcript::root_keys(&th, &dh_refs, ss.as_ref(), kem)?;
+    let session_id = ratchet::kdf::session_id(keys.ad_key.expose());
+    let init = RatchetInit {
+        root_key: keys.root_key.expose(),
+        chain_key: keys.chain_key.expose(),
+        session_id,
+        kem,
+        aead: agreement.aead,
+        config: options
+            .ratchet
+            .unwrap_or_else(|| RatchetConfig::for_suite(kem)),
+        now,
+    };
+    let mut session = RatchetState::init_responder(init, spk_secret)?;
+    let body = &msg.message;
+    let plaintext = session.decrypt(&body.header, &body.ciphertext, now)?;
+
+    let used = UsedPrekeys {
+        signed_prekey: msg.signed_prekey_id,
+        kem_prekey: kem_prekey.as_ref().map(|k| (k.key_id(), k.kind())),
+        one_time_prekey: msg.one_time_prekey_id,
+    };
+    prekeys.consume(&used)?;
+    Ok(Responded {
+        session,
+        plaintext,
+        associated_data: body.header.associated_data.clone(),
+        info: HandshakeInfo {
+            kem,
+            post_quantum: kem_prekey.is_some(),
+            agreement,
+            transcript_hash: th,
+            session_id,
+            hybrid_auth: authenticated,
+            prekeys: used,
+            peer,
+        },
+    })
+}

@@ -1,0 +1,126 @@
+//! The handshake transcript `TH` and the key schedule (protocol.md §4.1 steps 6–8).
+//!
+//! ```text
+//! TH = H( "pqwire/v1 handshake transcript" ‖ NT ‖ u16(kem) ‖ u16(sig) ‖ u16(aead)
+//!       ‖ lp(IKsig_A) ‖ lp(IKdh_A) ‖ lp(IKsig_B) ‖ lp(IKdh_B)
+//!       ‖ keyId(SPK_B) ‖ (keyId(kemPrekey_B) or 0×16) ‖ (keyId(OPK_B) or 0×16)
+//!       ‖ lp(EK_A) ‖ lp(CT) )
+//! RK0 ‖ CKs0 ‖ AD_KEY = HKDF-SHA512(salt = TH, 0xFF×32 ‖ DH1 ‖ DH2 ‖ DH3 ‖ [DH4] ‖ [SS],
+//!                                   "pqwire/v1 root " ‖ kemName, 96)
+//! transcript signature = Sign(IKsig_A, "pqwire/v1 initiator" ‖ TH)
+//! ```
+//!
+//! `IKsig`, `IKdh` are the exact encoded key packages; `CT` is empty without a KEM prekey.
+
+use crate::hash::sha3_256;
+use crate::kdf::{self, HkdfHash};
+use crate::ratchet::KeyId;
+use crate::{AeadSuite, KemSuite, Result, SecretBytes, SigSuite};
+use zeroize::Zeroizing;
+
+use super::identity::PublicIdentity;
+
+/// First bytes of the transcript hash's input.
+pub const LABEL_TRANSCRIPT: &[u8] = b"pqwire/v1 handshake transcript";
+/// Info prefix of the root key derivation (the KEM's name follows).
+pub const LABEL_ROOT: &[u8] = b"pqwire/v1 root ";
+/// Prefix of the message the initiator's transcript signature covers.
+pub const LABEL_INITIATOR: &[u8] = b"pqwire/v1 initiator";
+
+/// Length of the root key, the chain key and `AD_KEY`.
+const KEY_LEN: usize = 32;
+
+/// Everything `TH` covers.
+#[derive(Clone, Copy, Debug)]
+pub struct TranscriptInput<'a> {
+    /// `NT`, the negotiation transcript hash.
+    pub negotiation: &'a [u8; 32],
+    /// The session's KEM suite.
+    pub kem: KemSuite,
+    /// The negotiated signature suite.
+    pub sig: SigSuite,
+    /// The negotiated AEAD suite.
+    pub aead: AeadSuite,
+    /// The initiator's identity.
+    pub initiator: &'a PublicIdentity,
+    /// The responder's identity.
+    pub responder: &'a PublicIdentity,
+    /// `keyId(SPK_B)`.
+    pub signed_prekey: &'a KeyId,
+    /// `keyId(kemPrekey_B)`, if there was one.
+    pub kem_prekey: Option<&'a KeyId>,
+    /// `keyId(OPK_B)`, if there was one.
+    pub one_time_prekey: Option<&'a KeyId>,
+    /// `EK_A`.
+    pub ephemeral_key: &'a [u8; 32],
+    /// `CT` (empty without a KEM prekey).
+    pub kem_ciphertext: &'a [u8],
+}
+
+/// `lp(x) = u32(len(x)) ‖ x`, appended.
+fn lp(out: &mut Vec<u8>, x: &[u8]) {
+    out.extend_from_slice(&u32::try_from(x.len()).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(x);
+}
+
+/// `TH`.
+pub fn transcript_hash(t: &TranscriptInput<'_>) -> [u8; 32] {
+    let mut data = Vec::with_capacity(16_384);
+    data.extend_from_slice(t.negotiation);
+    data.extend_from_slice(&t.kem.code().to_be_bytes());
+    data.extend_from_slice(&t.sig.code().to_be_bytes());
+    data.extend_from_slice(&t.aead.code().to_be_bytes());
+    for identity in [t.initiator, t.responder] {
+        lp(&mut data, &identity.sig_key_encoded);
+        lp(&mut data, &identity.dh_key.encoded);
+    }
+    let none = [0u8; 16];
+    data.extend_from_slice(t.signed_prekey);
+    data.extend_from_slice(t.kem_prekey.unwrap_or(&none));
+    data.extend_from_slice(t.one_time_prekey.unwrap_or(&none));
+    lp(&mut data, t.ephemeral_key);
+    lp(&mut data, t.kem_ciphertext);
+    sha3_256(&[LABEL_TRANSCRIPT, &data])
+}
+
+/// `RK0`, `CKs0` and `AD_KEY`.
+pub struct RootKeys {
+    /// `RK0`, the ratchet's first root key.
+    pub root_key: SecretBytes,
+    /// `CKs0`, the responder's first sending chain (the initiator's receiving chain).
+    pub chain_key: SecretBytes,
+    /// `AD_KEY`, from which the session id is derived.
+    pub ad_key: SecretBytes,
+}
+
+impl core::fmt::Debug for RootKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RootKeys([REDACTED])")
+    }
+}
+
+/// The key schedule: `dh` are DH1, DH2, DH3 and, with a one-time prekey, DH4; `ss` the
+/// KEM shared secret (absent without a KEM prekey).
+pub fn root_keys(
+    transcript_hash: &[u8; 32],
+    dh: &[&SecretBytes],
+    ss: Option<&SecretBytes>,
+    kem: KemSuite,
+) -> Result<RootKeys> {
+    let mut ikm = Zeroizing::new(vec![0xFFu8; 32]);
+    for d in dh {
+        ikm.extend_from_slice(d.expose());
+    }
+    if let Some(ss) = ss {
+        ikm.extend_from_slice(ss.expose());
+    }
+    let info = [LABEL_ROOT, kem.name().as_bytes()].concat();
+    let okm = kdf::hkdf(HkdfHash::Sha512, &ikm, transcript_hash, &info, 3 * KEY_LEN)?;
+    let (root, rest) = okm.expose().split_at(KEY_LEN);
+    let (chain, ad) = rest.split_at(KEY_LEN);
+    Ok(RootKeys {
+        root_key: SecretBytes::from_slice(root),
+        chain_key: SecretBytes::from_slice(chain),
+        ad_key: SecretBytes::from_slice(ad),
+    })
+}
