@@ -45,10 +45,10 @@ impl PublicIdentity {
     }
 
     /// Checks the structure and the signature, not the time (see
-    /// [`PublicIdentity::check_validity`]): the packages match their encodings and hold
-    /// a signature key and an X25519 key (`INVALID_KEY`), their key ids are derived from
-    /// their keys (`INVALID_KEY`), and `IKsig` signed `IKdh`'s package — both halves of
-    /// a hybrid signature (`AUTH_FAILED`).
+    /// [`PublicIdentity::check_validity`]), in this order: the packages match their
+    /// encodings and hold a signature key and an X25519 key (`INVALID_KEY`); `IKsig`
+    /// signed `IKdh`'s package — both halves of a hybrid signature (`AUTH_FAILED`);
+    /// their key ids are derived from their keys (`INVALID_KEY`).
     pub fn verify(&self) -> Result<()> {
         let suite = self.suite()?;
         let mismatch = Error::InvalidKey {
@@ -64,14 +64,14 @@ impl PublicIdentity {
                 what: "identity DH key is not an X25519 key",
             });
         }
-        package::check_key_id(&self.sig_key, "identity signing key id")?;
-        package::check_key_id(&self.dh_key.key, "identity DH key id")?;
         package::verify_signed(
             suite,
             &self.sig_key.public_key,
             LABEL_IDENTITY_DH,
             &self.dh_key,
-        )
+        )?;
+        package::check_key_id(&self.sig_key, "identity signing key id")?;
+        package::check_key_id(&self.dh_key.key, "identity DH key id")
     }
 
     /// Both identity key packages are valid at `now` (`KEY_EXPIRED`).
