@@ -851,3 +851,17 @@ fn measured_sizes_of_the_first_message() {
         }
     }
 }
+
+#[test]
+fn a_seeded_handshake_is_reproducible() {
+    let p = Params::default();
+    let bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let a = start(&alice, p, &bob.bundle(p), b"same", 3).unwrap();
+    let b = start(&alice, p, &bob.bundle(p), b"same", 3).unwrap();
+    assert_eq!(a.encoded, b.encoded);
+    assert_eq!(a.info, b.info);
+    let c = start(&alice, p, &bob.bundle(p), b"same", 4).unwrap();
+    assert_ne!(a.encoded, c.encoded);
+    assert_ne!(a.info.session_id, c.info.session_id);
+}
