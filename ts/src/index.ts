@@ -29,6 +29,7 @@ export type {
   KeyPackageMessage,
   EnvelopeMessage,
   PrekeyBundleMessage,
+  InitialMessageMessage,
   Extension,
   FeatureName,
 } from './wire';

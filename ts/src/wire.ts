@@ -94,13 +94,37 @@ export interface PrekeyBundleMessage extends MessageBase {
   oneTimePrekeySignature?: Uint8Array;
 }
 
+/**
+ * The first message of an asynchronous session (docs/protocol.md §4.2). Nested messages
+ * stay encoded; the embedded ratchet message is `message`.
+ */
+export interface InitialMessageMessage extends MessageBase {
+  type: 'initial-message';
+  capabilities: Uint8Array;
+  identitySigKey: Uint8Array;
+  identityDhKey: Uint8Array;
+  identityDhSignature: Uint8Array;
+  signedPrekeyId: Uint8Array;
+  kemPrekeyId?: Uint8Array;
+  oneTimePrekeyId?: Uint8Array;
+  ephemeralKey: Uint8Array;
+  kemCiphertext?: Uint8Array;
+  transcriptSignature?: Uint8Array;
+  message: Uint8Array;
+}
+
 /** Every message type, discriminated on `type`. */
-export type WireMessage = CapabilitiesMessage | KeyPackageMessage | EnvelopeMessage | PrekeyBundleMessage;
+export type WireMessage =
+  | CapabilitiesMessage
+  | KeyPackageMessage
+  | EnvelopeMessage
+  | PrekeyBundleMessage
+  | InitialMessageMessage;
 /** The `type` names. */
 export type WireMessageType = WireMessage['type'];
 
 /** The message types of wire version 1. */
-const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope', 'prekey-bundle'];
+const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope', 'prekey-bundle', 'initial-message'];
 
 /** The two bytes every message starts with (`"PW"`). */
 export const MAGIC = new Uint8Array([0x50, 0x57]);
