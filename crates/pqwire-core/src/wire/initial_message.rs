@@ -5,13 +5,13 @@
 
 use super::codec::{decode_as, encode};
 use super::error::{WireError, WireErrorCode};
-use super::key_package::{KeyPackage, PackageSuite};
+use super::key_package::{check_signature_lengths, nested_suite, KeyPackage, PackageSuite};
 use super::limits::{KEY_ID_LEN, MAX_KEM_CIPHERTEXT_LEN, MAX_MESSAGE_LEN, MAX_SIGNATURE_LEN};
 use super::message::{Extension, Message, MessageSpec, MessageType};
 use super::prekey_bundle::SignedKey;
 use super::ratchet_body::{self, RatchetBody};
 use super::schema::{FieldKind, FieldSpec, Value};
-use crate::{kem, sig, KemSuite, SigSuite};
+use crate::{kem, KemSuite, SigSuite};
 
 /// Tag of the initiator's capabilities (a nested capabilities message).
 pub const TAG_CAPABILITIES: u16 = 0x0001;
@@ -125,14 +125,6 @@ pub(crate) static SPEC: MessageSpec = MessageSpec {
     validate,
 };
 
-/// The suite of the nested key package in `tag` (already decoded once by the codec).
-fn package_suite(msg: &Message, tag: u16) -> Result<Option<PackageSuite>, WireError> {
-    match msg.opt_bytes(tag) {
-        Some(b) => Ok(Some(KeyPackage::decode(b)?.suite)),
-        None => Ok(None),
-    }
-}
-
 /// The ML-KEM suites a handshake KEM prekey may have.
 const HANDSHAKE_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
 
@@ -143,13 +135,13 @@ const HANDSHAKE_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, K
 fn validate(msg: &Message) -> Result<(), WireError> {
     let invalid =
         |tag, detail: &str| Err(msg.field_error(WireErrorCode::InvalidField, tag, detail));
-    let Some(PackageSuite::Sig(identity)) = package_suite(msg, TAG_IDENTITY_SIG_KEY)? else {
+    let Some(PackageSuite::Sig(identity)) = nested_suite(msg, TAG_IDENTITY_SIG_KEY)? else {
         return invalid(
             TAG_IDENTITY_SIG_KEY,
             "the identity signing key must have a signature suite",
         );
     };
-    if package_suite(msg, TAG_IDENTITY_DH_KEY)? != Some(PackageSuite::Kem(KemSuite::X25519)) {
+    if nested_suite(msg, TAG_IDENTITY_DH_KEY)? != Some(PackageSuite::Kem(KemSuite::X25519)) {
         return invalid(
             TAG_IDENTITY_DH_KEY,
             "the identity DH key must be an X25519 key",
@@ -178,22 +170,11 @@ fn validate(msg: &Message) -> Result<(), WireError> {
             ));
         }
     }
-    let expected = sig::backend(identity).lengths().signature;
-    for tag in [TAG_IDENTITY_DH_SIGNATURE, TAG_TRANSCRIPT_SIGNATURE] {
-        if let Some(s) = msg.opt_bytes(tag) {
-            if s.len() != expected {
-                return Err(msg.field_error(
-                    WireErrorCode::BadLength,
-                    tag,
-                    format!(
-                        "signature of {} bytes, {} needs {expected}",
-                        s.len(),
-                        identity.name()
-                    ),
-                ));
-            }
-        }
-    }
+    check_signature_lengths(
+        msg,
+        identity,
+        &[TAG_IDENTITY_DH_SIGNATURE, TAG_TRANSCRIPT_SIGNATURE],
+    )?;
     let body =
         ratchet_body::parse(msg.bytes(TAG_MESSAGE)?).map_err(|(code, at, tag, detail)| {
             let inner = tag.map_or(String::new(), |t| format!(" (tag 0x{t:04X})"));
@@ -320,9 +301,6 @@ impl InitialMessage {
 
     /// The initiator's identity signature suite.
     pub fn identity_suite(&self) -> Option<SigSuite> {
-        match self.identity_sig_key.suite {
-            PackageSuite::Sig(s) => Some(s),
-            PackageSuite::Kem(_) => None,
-        }
+        self.identity_sig_key.sig_suite()
     }
 }

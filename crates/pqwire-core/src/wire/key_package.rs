@@ -188,8 +188,51 @@ impl KeyPackage {
         encode(&self.to_message())
     }
 
+    /// The signature suite, for a signing key.
+    pub fn sig_suite(&self) -> Option<SigSuite> {
+        match self.suite {
+            PackageSuite::Sig(s) => Some(s),
+            PackageSuite::Kem(_) => None,
+        }
+    }
+
     /// Whether the key is valid at `now` (unix seconds): `created <= now < expires`.
     pub fn is_valid_at(&self, now: u64) -> bool {
         self.created <= now && now < self.expires
     }
+}
+
+/// The suite of the nested key package in field `tag` of `msg` (already decoded once by
+/// the codec), for the cross-field rules of messages that carry keys.
+pub(crate) fn nested_suite(msg: &Message, tag: u16) -> Result<Option<PackageSuite>, WireError> {
+    match msg.opt_bytes(tag) {
+        Some(b) => Ok(Some(KeyPackage::decode(b)?.suite)),
+        None => Ok(None),
+    }
+}
+
+/// Every signature field among `tags` that is present has `identity`'s exact signature
+/// length, else `BAD_LENGTH` at that field.
+pub(crate) fn check_signature_lengths(
+    msg: &Message,
+    identity: SigSuite,
+    tags: &[u16],
+) -> Result<(), WireError> {
+    let expected = sig::backend(identity).lengths().signature;
+    for &tag in tags {
+        if let Some(s) = msg.opt_bytes(tag) {
+            if s.len() != expected {
+                return Err(msg.field_error(
+                    WireErrorCode::BadLength,
+                    tag,
+                    format!(
+                        "signature of {} bytes, {} needs {expected}",
+                        s.len(),
+                        identity.name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

@@ -4,11 +4,11 @@
 
 use super::codec::{decode_as, encode};
 use super::error::{WireError, WireErrorCode};
-use super::key_package::{KeyPackage, PackageSuite};
+use super::key_package::{check_signature_lengths, nested_suite, KeyPackage, PackageSuite};
 use super::limits::MAX_SIGNATURE_LEN;
 use super::message::{Extension, Message, MessageSpec, MessageType};
 use super::schema::{FieldKind, FieldSpec, Value};
-use crate::{sig, KemSuite, SigSuite};
+use crate::{KemSuite, SigSuite};
 
 /// Tag of the responder's capabilities (a nested capabilities message).
 pub const TAG_CAPABILITIES: u16 = 0x0001;
@@ -107,32 +107,24 @@ pub(crate) static SPEC: MessageSpec = MessageSpec {
     validate,
 };
 
-/// The suite of the nested key package in `tag` (already decoded once by the codec).
-fn package_suite(msg: &Message, tag: u16) -> Result<Option<PackageSuite>, WireError> {
-    match msg.opt_bytes(tag) {
-        Some(b) => Ok(Some(KeyPackage::decode(b)?.suite)),
-        None => Ok(None),
-    }
-}
-
 /// Which suite each key has; signatures have the identity suite's exact length and come
 /// with their keys; the last-resort flag is 0 or 1 and comes with the KEM prekey.
 fn validate(msg: &Message) -> Result<(), WireError> {
     let invalid =
         |tag, detail: &str| Err(msg.field_error(WireErrorCode::InvalidField, tag, detail));
-    let Some(PackageSuite::Sig(identity)) = package_suite(msg, TAG_IDENTITY_SIG_KEY)? else {
+    let Some(PackageSuite::Sig(identity)) = nested_suite(msg, TAG_IDENTITY_SIG_KEY)? else {
         return invalid(
             TAG_IDENTITY_SIG_KEY,
             "the identity signing key must have a signature suite",
         );
     };
     for tag in [TAG_IDENTITY_DH_KEY, TAG_SIGNED_PREKEY, TAG_ONE_TIME_PREKEY] {
-        match package_suite(msg, tag)? {
+        match nested_suite(msg, tag)? {
             None | Some(PackageSuite::Kem(KemSuite::X25519)) => {}
             Some(_) => return invalid(tag, "this key must be an X25519 key"),
         }
     }
-    match package_suite(msg, TAG_KEM_PREKEY)? {
+    match nested_suite(msg, TAG_KEM_PREKEY)? {
         None
         | Some(PackageSuite::Kem(KemSuite::MlKem512 | KemSuite::MlKem768 | KemSuite::MlKem1024)) => {
         }
@@ -156,27 +148,16 @@ fn validate(msg: &Message) -> Result<(), WireError> {
     {
         return invalid(TAG_KEM_PREKEY_LAST_RESORT, "must be 0 or 1");
     }
-    let expected = sig::backend(identity).lengths().signature;
-    for tag in [
-        TAG_IDENTITY_DH_SIGNATURE,
-        TAG_SIGNED_PREKEY_SIGNATURE,
-        TAG_KEM_PREKEY_SIGNATURE,
-        TAG_ONE_TIME_PREKEY_SIGNATURE,
-    ] {
-        if let Some(s) = msg.opt_bytes(tag) {
-            if s.len() != expected {
-                return Err(msg.field_error(
-                    WireErrorCode::BadLength,
-                    tag,
-                    format!(
-                        "signature of {} bytes, {} needs {expected}",
-                        s.len(),
-                        identity.name()
-                    ),
-                ));
-            }
-        }
-    }
+    check_signature_lengths(
+        msg,
+        identity,
+        &[
+            TAG_IDENTITY_DH_SIGNATURE,
+            TAG_SIGNED_PREKEY_SIGNATURE,
+            TAG_KEM_PREKEY_SIGNATURE,
+            TAG_ONE_TIME_PREKEY_SIGNATURE,
+        ],
+    )?;
     Ok(())
 }
 
@@ -294,9 +275,6 @@ impl PrekeyBundle {
 
     /// The identity signature suite.
     pub fn identity_suite(&self) -> Option<SigSuite> {
-        match self.identity_sig_key.suite {
-            PackageSuite::Sig(s) => Some(s),
-            PackageSuite::Kem(_) => None,
-        }
+        self.identity_sig_key.sig_suite()
     }
 }
