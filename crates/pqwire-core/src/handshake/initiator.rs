@@ -10,7 +10,7 @@ use super::source::UsedPrekeys;
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{hybrid_auth, suites, FirstMessage, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
-use crate::ratchet::{self, RandomSource, RatchetConfig, RatchetInit, RatchetState};
+use crate::ratchet::{RandomSource, RatchetState};
 use crate::wire::{
     Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetBody, SignedKey,
 };
@@ -168,18 +168,8 @@ pub fn initiate(
         None
     };
 
-    let session_id = ratchet::kdf::session_id(keys.ad_key.expose());
-    let init = RatchetInit {
-        root_key: keys.root_key.expose(),
-        chain_key: keys.chain_key.expose(),
-        session_id,
-        kem,
-        aead: agreement.aead,
-        config: options
-            .ratchet
-            .unwrap_or_else(|| RatchetConfig::for_suite(kem)),
-        now,
-    };
+    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet, now);
+    let session_id = init.session_id;
     let mut session = RatchetState::init_initiator(init, spk)?;
     let (header, ciphertext) =
         session.encrypt_with(first.plaintext, first.associated_data, now, rng)?;

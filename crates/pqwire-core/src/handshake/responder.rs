@@ -8,7 +8,7 @@ use super::source::{PrekeySource, UsedPrekeys};
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{hybrid_auth, suites, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
-use crate::ratchet::{self, KeyId, RatchetConfig, RatchetInit, RatchetState};
+use crate::ratchet::{KeyId, RatchetState};
 use crate::wire::{Capabilities, InitialMessage};
 use crate::{kem, x25519, Error, Result, SecretBytes};
 
@@ -182,18 +182,8 @@ pub fn respond(
 
     let dh_refs: Vec<&SecretBytes> = dh.iter().collect();
     let keys = transcript::root_keys(&th, &dh_refs, ss.as_ref(), kem)?;
-    let session_id = ratchet::kdf::session_id(keys.ad_key.expose());
-    let init = RatchetInit {
-        root_key: keys.root_key.expose(),
-        chain_key: keys.chain_key.expose(),
-        session_id,
-        kem,
-        aead: agreement.aead,
-        config: options
-            .ratchet
-            .unwrap_or_else(|| RatchetConfig::for_suite(kem)),
-        now,
-    };
+    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet, now);
+    let session_id = init.session_id;
     let mut session = RatchetState::init_responder(init, spk_secret)?;
     let body = &msg.message;
     let plaintext = session.decrypt(&body.header, &body.ciphertext, now)?;

@@ -14,7 +14,7 @@
 
 use crate::hash::sha3_256;
 use crate::kdf::{self, HkdfHash};
-use crate::ratchet::KeyId;
+use crate::ratchet::{self, KeyId, RatchetConfig, RatchetInit};
 use crate::{AeadSuite, KemSuite, Result, SecretBytes, SigSuite};
 use zeroize::Zeroizing;
 
@@ -91,6 +91,28 @@ pub struct RootKeys {
     pub chain_key: SecretBytes,
     /// `AD_KEY`, from which the session id is derived.
     pub ad_key: SecretBytes,
+}
+
+impl RootKeys {
+    /// The ratchet's starting point from these keys, the same for both roles: the
+    /// session id from `AD_KEY`, and `config` or the suite's default cadence.
+    pub(crate) fn ratchet_init(
+        &self,
+        kem: KemSuite,
+        aead: AeadSuite,
+        config: Option<RatchetConfig>,
+        now: u64,
+    ) -> RatchetInit<'_> {
+        RatchetInit {
+            root_key: self.root_key.expose(),
+            chain_key: self.chain_key.expose(),
+            session_id: ratchet::kdf::session_id(self.ad_key.expose()),
+            kem,
+            aead,
+            config: config.unwrap_or_else(|| RatchetConfig::for_suite(kem)),
+            now,
+        }
+    }
 }
 
 impl core::fmt::Debug for RootKeys {
