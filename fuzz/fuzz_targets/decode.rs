@@ -2,13 +2,14 @@
 //! - decoding never panics, and an error points inside the input (`offset <= len`);
 //! - an accepted message is canonical: `encode(decode(b)) == b`, `decode_as` with its
 //!   own type agrees, and its typed view (`Capabilities`, `KeyPackage`, `Envelope`,
-//!   `PrekeyBundle`, `InitialMessage`) encodes to the same bytes;
+//!   `PrekeyBundle`, `InitialMessage`, `RatchetMessage`) encodes to the same bytes;
 //! - `inspect` never panics and calls an accepted message valid and canonical.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pqwire_core::wire::{
     self, Capabilities, Envelope, InitialMessage, KeyPackage, MessageType, PrekeyBundle,
+    RatchetMessage,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -29,6 +30,9 @@ fuzz_target!(|data: &[u8]| {
                 }
                 MessageType::InitialMessage => {
                     InitialMessage::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::RatchetMessage => {
+                    RatchetMessage::from_message(&msg).and_then(|v| v.encode())
                 }
             };
             assert_eq!(

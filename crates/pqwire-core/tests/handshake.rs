@@ -17,7 +17,7 @@ use pqwire_core::handshake::{
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::ratchet::{KeyId, RatchetState, SeededRandom};
 use pqwire_core::wire::{
-    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetBody,
+    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage,
 };
 use pqwire_core::{Error, KemSuite, Result, SigSuite};
 
@@ -819,16 +819,17 @@ fn measured_sizes_of_the_first_message() {
                     format!("{name} {len}")
                 })
                 .collect();
-            let body = RatchetBody::decode(&m.message.encode()).unwrap();
+            let first = m.message.encode().unwrap();
+            assert_eq!(RatchetMessage::decode(&first).unwrap(), m.message);
             println!(
                 "first message, ML-KEM-768, Ed25519+ML-DSA-65, 1 KiB payload, one-time prekey \
-                 {one_time}, hybrid-auth {hybrid_auth}: {} bytes (fields: {}; embedded ratchet \
+                 {one_time}, hybrid-auth {hybrid_auth}: {} bytes (fields: {}; nested ratchet \
                  message {} bytes of which KEM key {} and ciphertext {})",
                 sent.encoded.len(),
                 sizes.join(", "),
-                m.message.encode().len(),
-                body.header.kem_key.as_ref().unwrap().public_key.len(),
-                body.ciphertext.len(),
+                first.len(),
+                m.message.header.kem_key.as_ref().unwrap().public_key.len(),
+                m.message.ciphertext.len(),
             );
             let got = bob.respond(&sent.encoded, T0).unwrap();
             assert_eq!(got.plaintext, payload);
@@ -838,14 +839,11 @@ fn measured_sizes_of_the_first_message() {
                 let (h, ct) = b
                     .encrypt_with(&payload, b"", T0 + 1, &mut SeededRandom::new([8; 32]))
                     .unwrap();
-                let reply = RatchetBody {
-                    header: h,
-                    ciphertext: ct,
-                };
+                let reply = RatchetMessage::new(h, ct).encode().unwrap();
                 println!(
-                    "ratchet message body (0x12 fields, no 4-byte message header), 1 KiB \
-                     payload, KEM step: {} bytes",
-                    reply.encode().len()
+                    "ratchet message (0x12), 1 KiB payload, KEM step (kemKey and \
+                     kemCiphertext): {} bytes",
+                    reply.len()
                 );
             }
         }

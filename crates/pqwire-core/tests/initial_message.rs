@@ -1,11 +1,11 @@
 //! The initial message's structure rules (docs/protocol.md §4.2), each shown firing,
-//! and the embedded ratchet message (§5.4 body) with its own rules.
+//! and the nested ratchet message (type 0x12, §5.4) with its own rules reported inside it.
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 
 use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 use pqwire_core::wire::{
     self, tags::initial_message as t, Capabilities, InitialMessage, KeyPackage, Message,
-    MessageType, PackageSuite, RatchetBody, SignedKey, Value, WireErrorCode,
+    MessageType, PackageSuite, RatchetMessage, SignedKey, Value, WireErrorCode,
 };
 use pqwire_core::{kem, sig, KemSuite, SigSuite};
 
@@ -26,9 +26,9 @@ fn package(id: u8, suite: PackageSuite) -> KeyPackage {
     }
 }
 
-fn body(kem: KemSuite) -> RatchetBody {
-    RatchetBody {
-        header: Header {
+fn body(kem: KemSuite) -> RatchetMessage {
+    RatchetMessage::new(
+        Header {
             ratchet_key: [0x4A; 32],
             previous_chain_length: 0,
             counter: 0,
@@ -39,8 +39,19 @@ fn body(kem: KemSuite) -> RatchetBody {
             kem_ciphertext: None,
             associated_data: Vec::new(),
         },
-        ciphertext: vec![0xC7; 16 + 5],
-    }
+        vec![0xC7; 16 + 5],
+    )
+}
+
+/// A ratchet message laid out without the encoder's checks: header fields as the ratchet
+/// authenticates them, then the ciphertext.
+fn raw_ratchet(m: &RatchetMessage) -> Vec<u8> {
+    let mut out = b"PW\x01\x12".to_vec();
+    out.extend_from_slice(&m.header.to_ad_bytes());
+    out.extend_from_slice(&[0, 8]);
+    out.extend_from_slice(&(m.ciphertext.len() as u32).to_be_bytes());
+    out.extend_from_slice(&m.ciphertext);
+    out
 }
 
 fn initial() -> InitialMessage {
@@ -227,35 +238,72 @@ fn required_fields_are_required() {
     }
 }
 
-#[test]
-fn the_embedded_ratchet_message_is_checked() {
-    let with_body = |b: Vec<u8>| {
-        move |m: &mut Message| {
-            m.set(t::TAG_MESSAGE, Value::Bytes(b));
-        }
-    };
-    // Not a ratchet message at all.
-    let (code, tag) = refused(with_body(vec![0xFF; 40]));
+/// Decoding the initial message with `message` replaced by `nested` fails inside it: the
+/// nested rule's code and the offset counted from the outer message's start, in the
+/// `message` field; the encoder (given the same bytes, or the typed value) agrees.
+#[track_caller]
+fn refused_inside(nested: Vec<u8>, code: WireErrorCode, inner_offset: usize) {
+    let mut msg = initial().to_message();
+    msg.set(t::TAG_MESSAGE, Value::Bytes(nested));
+    let bytes = raw(&msg);
+    let at = wire::decode(&raw(&initial().to_message()))
+        .unwrap()
+        .get(t::TAG_MESSAGE)
+        .unwrap()
+        .offset;
+    let e = wire::decode(&bytes).unwrap_err();
     assert_eq!(
-        (code, tag),
-        (WireErrorCode::UnknownTag, Some(t::TAG_MESSAGE))
+        (e.code, e.offset, e.tag, e.field),
+        (
+            code,
+            at + 6 + inner_offset,
+            Some(t::TAG_MESSAGE),
+            Some("message")
+        ),
+        "{e}"
     );
+    let enc = wire::encode(&msg).unwrap_err();
+    assert_eq!(
+        (enc.code, enc.offset, enc.tag),
+        (e.code, e.offset, e.tag),
+        "{enc}"
+    );
+    assert!(wire::inspect(&bytes).contains(&format!("error {}", code.as_str())));
+}
+
+#[test]
+fn the_nested_ratchet_message_is_checked_with_its_own_rules() {
+    // Not a pqwire message at all.
+    refused_inside(vec![0xFF; 40], WireErrorCode::BadMagic, 0);
+    // A message of another type.
+    let caps = Capabilities::default().encode().unwrap();
+    refused_inside(caps, WireErrorCode::UnexpectedType, 3);
     // Trailing bytes after the ciphertext.
-    let mut b = body(KemSuite::MlKem768).encode();
+    let good = body(KemSuite::MlKem768).encode().unwrap();
+    let mut b = good.clone();
     b.push(0);
-    let (code, _) = refused(with_body(b));
-    assert_eq!(code, WireErrorCode::TrailingBytes);
-    // A ciphertext shorter than the AEAD tag.
+    refused_inside(b, WireErrorCode::TrailingBytes, good.len());
+    // A ciphertext shorter than the AEAD tag: at the ciphertext field.
     let mut short = body(KemSuite::MlKem768);
     short.ciphertext.truncate(15);
-    assert_eq!(
-        refused(with_body(short.encode())).0,
-        WireErrorCode::BadLength
-    );
-    // A KEM key of no suite's length.
+    let ct_at = good.len() - 6 - 21;
+    refused_inside(raw_ratchet(&short), WireErrorCode::BadLength, ct_at);
+    // A KEM key of no suite's length: at the kemKey field (after 3 fixed fields).
     let mut k = body(KemSuite::MlKem768);
     k.header.kem_key.as_mut().unwrap().public_key.push(0);
-    assert_eq!(refused(with_body(k.encode())).0, WireErrorCode::BadLength);
+    refused_inside(raw_ratchet(&k), WireErrorCode::BadLength, 4 + 38 + 10 + 10);
+    // The typed value with the same mistake: InitialMessage::encode reports it alike.
+    let mut m = initial();
+    m.message = k;
+    let e = m.encode().unwrap_err();
+    assert_eq!(
+        (e.code, e.tag),
+        (WireErrorCode::BadLength, Some(t::TAG_MESSAGE))
+    );
+}
+
+#[test]
+fn the_nested_ratchet_message_is_an_initiators_first_chain_message() {
     // The initiator's first chain: no KEM ciphertext, a KEM key, previousChainLength 0.
     let mut with_ct = body(KemSuite::MlKem768);
     with_ct.header.kem_ciphertext = Some(KemCiphertext {
@@ -267,18 +315,35 @@ fn the_embedded_ratchet_message_is_checked() {
     let mut pn = body(KemSuite::MlKem768);
     pn.header.previous_chain_length = 1;
     for b in [with_ct, no_key, pn] {
-        let (code, tag) = refused(with_body(b.encode()));
+        let (code, tag) = refused(|m| {
+            m.set(t::TAG_MESSAGE, Value::Bytes(b.encode().unwrap()));
+        });
         assert_eq!(
             (code, tag),
             (WireErrorCode::InvalidField, Some(t::TAG_MESSAGE))
         );
     }
-    // Every ratchet KEM suite's key fits.
+    // Every KEM suite a ratchet can run with fits (classical-only handshakes run it with
+    // the negotiated suite).
     for suite in KemSuite::ALL {
         let mut m = initial();
         m.message = body(*suite);
         assert_eq!(InitialMessage::decode(&m.encode().unwrap()).unwrap(), m);
     }
+}
+
+#[test]
+fn inspect_shows_the_nested_ratchet_message() {
+    let bytes = initial().encode().unwrap();
+    let text = wire::inspect(&bytes);
+    assert!(text.contains("nested ratchet-message message"), "{text}");
+    assert!(text.contains("    @"), "{text}");
+    assert!(text.contains("previousChainLength"), "{text}");
+    assert!(text.contains("kemKey"), "{text}");
+    assert!(
+        text.ends_with("valid initial-message message, canonical\n"),
+        "{text}"
+    );
 }
 
 #[test]

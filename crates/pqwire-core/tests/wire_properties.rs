@@ -8,13 +8,13 @@
 
 use proptest::prelude::*;
 
-use pqwire_core::ratchet::{Header, KemPublicKey};
+use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 use pqwire_core::wire::limits::{
     FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
 };
 use pqwire_core::wire::{
     self, Capabilities, Envelope, Extension, InitialMessage, KeyPackage, MessageType, PackageSuite,
-    PrekeyBundle, RatchetBody, SignedKey,
+    PrekeyBundle, RatchetMessage, SignedKey,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 
@@ -153,6 +153,52 @@ fn envelope() -> impl Strategy<Value = Envelope> {
         )
 }
 
+/// A ratchet header of `suite`'s lengths, each optional field present or not.
+fn header(suite: KemSuite) -> impl Strategy<Value = Header> {
+    let lengths = kem::backend(suite).lengths();
+    (
+        any::<[u8; 32]>(),
+        any::<u32>(),
+        any::<u32>(),
+        prop::option::of((
+            any::<[u8; 16]>(),
+            prop::collection::vec(any::<u8>(), lengths.public_key),
+        )),
+        prop::option::of((
+            any::<[u8; 16]>(),
+            prop::collection::vec(any::<u8>(), lengths.cipher_text),
+        )),
+        prop::collection::vec(any::<u8>(), 0..64),
+    )
+        .prop_map(
+            |(ratchet_key, pn, n, kem_key, kem_ct, associated_data)| Header {
+                ratchet_key,
+                previous_chain_length: pn,
+                counter: n,
+                kem_key: kem_key.map(|(key_id, public_key)| KemPublicKey { key_id, public_key }),
+                kem_ciphertext: kem_ct
+                    .map(|(key_id, ciphertext)| KemCiphertext { key_id, ciphertext }),
+                associated_data,
+            },
+        )
+}
+
+fn ratchet_message() -> impl Strategy<Value = RatchetMessage> {
+    prop::sample::select(KemSuite::ALL.to_vec())
+        .prop_flat_map(|suite| {
+            (
+                header(suite),
+                prop::collection::vec(any::<u8>(), 16..300),
+                extensions(),
+            )
+        })
+        .prop_map(|(header, ciphertext, extensions)| RatchetMessage {
+            header,
+            ciphertext,
+            extensions,
+        })
+}
+
 /// `b` decodes (generically and as `ty`) and re-encodes to exactly `b`.
 fn assert_canonical(b: &[u8], ty: MessageType) -> Result<(), TestCaseError> {
     let msg = wire::decode(b).map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
@@ -191,10 +237,23 @@ proptest! {
         assert_canonical(&b, MessageType::Envelope)?;
     }
 
+    /// Random ratchet messages of every KEM suite's lengths round-trip, and the bytes
+    /// between the message header and the ciphertext field are exactly the header's
+    /// associated-data encoding.
+    #[test]
+    fn ratchet_messages_round_trip(m in ratchet_message()) {
+        let b = m.encode().unwrap();
+        prop_assert_eq!(RatchetMessage::decode(&b).unwrap(), m.clone());
+        assert_canonical(&b, MessageType::RatchetMessage)?;
+        let ad = m.header.to_ad_bytes();
+        prop_assert_eq!(&b[4..4 + ad.len()], ad.as_slice());
+        prop_assert_eq!(&b[4 + ad.len()..4 + ad.len() + 2], &[0u8, 8][..]);
+    }
+
     /// Arbitrary bytes behind a valid header: refused with an error, or canonical.
     #[test]
     fn random_bodies_never_panic_and_are_canonical_when_accepted(
-        ty in 0u8..=4,
+        ty in prop::sample::select(vec![0u8, 1, 2, 3, 4, 0x10, 0x11, 0x12, 0x13]),
         body in prop::collection::vec(any::<u8>(), 0..200),
     ) {
         let mut b = vec![b'P', b'W', 1, ty];
@@ -228,6 +287,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Random ratchet-message field sequences, with values mostly of the lengths the
+    /// fields allow, so that decoding reaches the cross-field rule (a KEM ciphertext and
+    /// its key id together) as well as the length rules.
+    #[test]
+    fn random_ratchet_fields_never_panic_and_are_canonical_when_accepted(
+        fields in prop::collection::vec(
+            (0u16..=9, prop::sample::select(vec![0usize, 1, 4, 15, 16, 32, 48, 800, 816]),
+             any::<u8>()),
+            0..9,
+        ),
+        sorted in any::<bool>(),
+    ) {
+        let mut fields = fields;
+        if sorted {
+            fields.sort_by_key(|(t, _, _)| *t);
+        }
+        let mut b = vec![b'P', b'W', 1, 0x12];
+        for (tag, len, fill) in &fields {
+            b.extend_from_slice(&tag.to_be_bytes());
+            b.extend_from_slice(&(*len as u32).to_be_bytes());
+            b.extend(std::iter::repeat_n(*fill, *len));
+        }
+        check_any(&b);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Exhaustive single-byte mutations and truncations of one sample of each type
 
@@ -254,6 +342,7 @@ fn check_any(b: &[u8]) {
                 MessageType::Envelope => Envelope::decode(b).and_then(|v| v.encode()),
                 MessageType::PrekeyBundle => PrekeyBundle::decode(b).and_then(|v| v.encode()),
                 MessageType::InitialMessage => InitialMessage::decode(b).and_then(|v| v.encode()),
+                MessageType::RatchetMessage => RatchetMessage::decode(b).and_then(|v| v.encode()),
             };
             assert_eq!(typed.unwrap(), b, "typed view of {}", hex::encode(b));
             let text = wire::inspect(b);
@@ -339,7 +428,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         ephemeral_key: [0xEE; 32],
         kem_ciphertext: None,
         transcript_signature: Some(vec![0x7A; 64]),
-        message: RatchetBody {
+        message: RatchetMessage {
             header: Header {
                 ratchet_key: [0x4A; 32],
                 previous_chain_length: 0,
@@ -352,9 +441,39 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
                 associated_data: b"ad".to_vec(),
             },
             ciphertext: vec![0xC7; 19],
+            extensions: vec![ext(0xF00E, &[2])],
         },
         extensions: vec![ext(0xF00D, &[1])],
     };
+    // Ratchet messages with X25519 KEM fields (the smallest lengths, same rules): every
+    // field, and the fewest.
+    let ratchet = RatchetMessage {
+        header: Header {
+            ratchet_key: [0x3A; 32],
+            previous_chain_length: 7,
+            counter: 0x0102_0304,
+            kem_key: Some(KemPublicKey {
+                key_id: [0x3B; 16],
+                public_key: vec![0x3C; 32],
+            }),
+            kem_ciphertext: Some(KemCiphertext {
+                key_id: [0x3D; 16],
+                ciphertext: vec![0x3E; 32],
+            }),
+            associated_data: b"meta".to_vec(),
+        },
+        ciphertext: vec![0xC8; 20],
+        extensions: vec![ext(0xF000, &[3])],
+    };
+    let minimal_ratchet = RatchetMessage::new(
+        Header {
+            kem_key: None,
+            kem_ciphertext: None,
+            associated_data: Vec::new(),
+            ..ratchet.header.clone()
+        },
+        vec![0xC9; 16],
+    );
     vec![
         ("capabilities", caps.encode().unwrap()),
         ("kem key package", kem_package.encode().unwrap()),
@@ -362,6 +481,8 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         ("envelope", envelope.encode().unwrap()),
         ("minimal envelope", minimal_envelope.encode().unwrap()),
         ("initial message", initial.encode().unwrap()),
+        ("ratchet message", ratchet.encode().unwrap()),
+        ("minimal ratchet message", minimal_ratchet.encode().unwrap()),
     ]
 }
 

@@ -215,7 +215,10 @@ fn from_js_message(
             FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::Time => Value::Uint(
                 whole_number(f.number.ok_or_else(|| wrong_type(fs.name, "a number"))?)?,
             ),
-            FieldKind::KeyId | FieldKind::Bytes { .. } | FieldKind::Message(_) => Value::Bytes(
+            FieldKind::KeyId
+            | FieldKind::Bytes { .. }
+            | FieldKind::ExactBytes(_)
+            | FieldKind::Message(_) => Value::Bytes(
                 f.bytes
                     .ok_or_else(|| wrong_type(fs.name, "a Uint8Array"))?
                     .to_vec(),

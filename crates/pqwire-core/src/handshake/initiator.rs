@@ -12,7 +12,7 @@ use super::{hybrid_auth, suites, FirstMessage, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
 use crate::ratchet::{RandomSource, RatchetState};
 use crate::wire::{
-    Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetBody, SignedKey,
+    Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetMessage, SignedKey,
 };
 use crate::{kem, x25519, Error, KemSuite, Result, SecretBytes};
 
@@ -186,7 +186,7 @@ pub fn initiate(
         ephemeral_key: ek_public,
         kem_ciphertext,
         transcript_signature,
-        message: RatchetBody { header, ciphertext },
+        message: RatchetMessage::new(header, ciphertext),
         extensions: Vec::new(),
     };
     let encoded = message.encode()?;

@@ -1,8 +1,9 @@
 //! The header of a ratchet message (protocol.md §5.4) and the AEAD associated data
 //! built from it.
 //!
-//! Until the `ratchet-message` wire codec (type `0x12`) exists, [`Header::to_ad_bytes`]
-//! is the one place that encodes a header; the wire encoding will replace its body.
+//! [`Header::to_ad_bytes`] writes the header fields exactly as the wire codec writes them
+//! in a ratchet message (type `0x12`, [`crate::wire::RatchetMessage`]); a test below keeps
+//! the two encoders byte for byte equal.
 
 use crate::suite::{AeadSuite, KemSuite};
 use crate::wire::limits::{KEY_ID_LEN, VERSION};
@@ -69,8 +70,8 @@ pub struct Header {
 impl Header {
     /// The deterministic encoding of the header that goes into the AEAD associated
     /// data: the fields of protocol.md §5.4 present in this header, in tag order, each
-    /// as `u16(tag) ‖ u32(len) ‖ value`. `kemKey` is encoded as `keyId ‖ publicKey`
-    /// until the wire codec nests a key package there.
+    /// as `u16(tag) ‖ u32(len) ‖ value`, `kemKey` as `keyId ‖ publicKey`: the bytes of
+    /// the ratchet message on the wire between its 4-byte header and its `ciphertext`.
     pub fn to_ad_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
         field(&mut out, TAG_RATCHET_KEY, &[&self.ratchet_key]);
@@ -209,7 +210,9 @@ impl core::fmt::Debug for Hex<'_> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::wire::{self, Extension, RatchetMessage};
 
     fn sample() -> Header {
         Header {
@@ -276,5 +279,52 @@ mod tests {
             h.aead_associated_data(&[9; 32], KemSuite::MlKem512, AeadSuite::Aes256Gcm)
         );
         assert!(!format!("{h:?}").contains("[5, 5"));
+    }
+
+    /// The associated data and the wire encoding cannot drift: for every KEM suite and
+    /// every combination of optional fields, the codec's encoding of a ratchet message
+    /// holds `to_ad_bytes()` exactly, from the end of its header to the `ciphertext` field.
+    #[test]
+    fn ad_bytes_are_the_wire_encoding_of_the_header_fields() {
+        for suite in KemSuite::ALL {
+            let lengths = kem::backend(*suite).lengths();
+            for bits in 0..8u8 {
+                let header = Header {
+                    ratchet_key: [0x11; 32],
+                    previous_chain_length: 0x0102_0304,
+                    counter: u32::MAX,
+                    kem_key: (bits & 1 != 0).then(|| KemPublicKey {
+                        key_id: [0x22; 16],
+                        public_key: vec![0x33; lengths.public_key],
+                    }),
+                    kem_ciphertext: (bits & 2 != 0).then(|| KemCiphertext {
+                        key_id: [0x44; 16],
+                        ciphertext: vec![0x55; lengths.cipher_text],
+                    }),
+                    associated_data: if bits & 4 != 0 {
+                        vec![0x66; 300]
+                    } else {
+                        vec![]
+                    },
+                };
+                let mut message = RatchetMessage::new(header.clone(), vec![0x77; 16 + 9]);
+                message.extensions = vec![Extension {
+                    tag: 0xF000,
+                    value: vec![0x88],
+                }];
+                let bytes = message.encode().unwrap();
+                let decoded = wire::decode(&bytes).unwrap();
+                let ciphertext = decoded
+                    .get(wire::tags::ratchet_message::TAG_CIPHERTEXT)
+                    .unwrap();
+                assert_eq!(
+                    &bytes[wire::limits::HEADER_LEN..ciphertext.offset],
+                    header.to_ad_bytes().as_slice(),
+                    "{suite:?}, optional fields {bits:03b}"
+                );
+                assert_eq!(header.to_ad_bytes().len(), header.encoded_len());
+                assert_eq!(RatchetMessage::decode(&bytes).unwrap(), message);
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::limits::{
     MAX_MESSAGE_LEN, SUPPORTED_VERSIONS, VERSION,
 };
 use super::message::{Extension, Field, Message, MessageType};
-use super::schema::{field_error, FieldSpec};
+use super::schema::{field_error, FieldKind, FieldSpec, Value};
 
 /// Decodes any pqwire message.
 ///
@@ -184,13 +184,23 @@ fn missing_at_end(mut e: WireError, end: usize) -> WireError {
     e
 }
 
-/// A field's length against its kind: exact for fixed-size kinds (`BAD_LENGTH`), at most
-/// the cap (`TOO_LARGE`), at least the minimum (`BAD_LENGTH`).
+/// A field's length against its kind: exact for fixed-size kinds and one of the listed
+/// lengths for [`FieldKind::ExactBytes`] (`BAD_LENGTH`), at most the cap (`TOO_LARGE`), at
+/// least the minimum (`BAD_LENGTH`).
 pub(crate) fn check_len(field: &FieldSpec, len: usize, offset: usize) -> Result<(), WireError> {
     let (min, max) = field.kind.len_range();
     let refuse = |code, detail: String| Err(field_error(code, offset, field, detail));
     if field.kind.fixed_len().is_some() && len != min {
         refuse(Code::BadLength, format!("length {len}, must be {min}"))
+    } else if let FieldKind::ExactBytes(lens) = field.kind {
+        if lens.contains(&len) {
+            Ok(())
+        } else {
+            refuse(
+                Code::BadLength,
+                format!("length {len}, must be one of {lens:?}"),
+            )
+        }
     } else if len > max {
         refuse(Code::TooLarge, format!("length {len}, at most {max}"))
     } else if len < min {
@@ -255,9 +265,7 @@ pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
         fs.check(&field.value, offset)?;
         let len = fs.value_len(&field.value);
         check_len(fs, len, offset)?;
-        out.extend_from_slice(&field.tag.to_be_bytes());
-        out.extend_from_slice(&(len as u32).to_be_bytes());
-        fs.write_value(&field.value, &mut out);
+        write_field(fs, &field.value, &mut out);
     }
     for field in spec.fields.iter().filter(|f| f.required) {
         if laid_out.get(field.tag).is_none() {
@@ -315,6 +323,39 @@ pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
     }
     (spec.validate)(&laid_out).map_err(|e| missing_at_end(e, out.len()))?;
     Ok(out)
+}
+
+/// Appends `tag | length | value`.
+fn write_field(fs: &FieldSpec, value: &Value, out: &mut Vec<u8>) {
+    let len = u32::try_from(fs.value_len(value)).unwrap_or(u32::MAX);
+    out.extend_from_slice(&fs.tag.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+    fs.write_value(value, out);
+}
+
+/// The bytes [`encode`] would write for `msg`, without any check: for a typed view that
+/// nests a message it holds as a value (the initial message's ratchet message). The
+/// outer encoder then checks the nested bytes as the decoder does, so a broken nested
+/// message is refused with the decoder's code and nested offset. Fields with a tag the
+/// type does not define are left out (a typed view has none).
+pub(crate) fn lay_out(msg: &Message) -> Vec<u8> {
+    let spec = msg.ty.spec();
+    let mut out = Vec::with_capacity(encoded_len(msg));
+    out.extend_from_slice(&MAGIC);
+    out.push(VERSION);
+    out.push(msg.ty.code());
+    for field in &msg.fields {
+        if let Some(fs) = spec.field(field.tag) {
+            write_field(fs, &field.value, &mut out);
+        }
+    }
+    for ext in &msg.extensions {
+        let len = u32::try_from(ext.value.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&ext.tag.to_be_bytes());
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&ext.value);
+    }
+    out
 }
 
 /// Tags must ascend strictly.

@@ -3,13 +3,13 @@
 //! the ids of the responder's prekeys it used, its ephemeral key, the KEM ciphertext,
 //! the optional transcript signature and the first ratchet message.
 
-use super::codec::{decode_as, encode};
+use super::codec::{decode_as, encode, lay_out};
 use super::error::{WireError, WireErrorCode};
 use super::key_package::{check_signature_lengths, nested_suite, KeyPackage, PackageSuite};
-use super::limits::{KEY_ID_LEN, MAX_KEM_CIPHERTEXT_LEN, MAX_MESSAGE_LEN, MAX_SIGNATURE_LEN};
+use super::limits::{KEY_ID_LEN, MAX_KEM_CIPHERTEXT_LEN, MAX_SIGNATURE_LEN};
 use super::message::{Extension, Message, MessageSpec, MessageType};
 use super::prekey_bundle::SignedKey;
-use super::ratchet_body::{self, RatchetBody};
+use super::ratchet_message::RatchetMessage;
 use super::schema::{FieldKind, FieldSpec, Value};
 use crate::{kem, KemSuite, SigSuite};
 
@@ -33,7 +33,7 @@ pub const TAG_EPHEMERAL_KEY: u16 = 0x0008;
 pub const TAG_KEM_CIPHERTEXT: u16 = 0x0009;
 /// Tag of the hybrid signature over the handshake transcript.
 pub const TAG_TRANSCRIPT_SIGNATURE: u16 = 0x000A;
-/// Tag of the first ratchet message.
+/// Tag of the first ratchet message (a nested ratchet message).
 pub const TAG_MESSAGE: u16 = 0x000B;
 
 const fn field(tag: u16, name: &'static str, kind: FieldKind, required: bool) -> FieldSpec {
@@ -115,10 +115,7 @@ pub(crate) static SPEC: MessageSpec = MessageSpec {
         field(
             TAG_MESSAGE,
             "message",
-            FieldKind::Bytes {
-                min: 1,
-                max: MAX_MESSAGE_LEN,
-            },
+            FieldKind::Message(MessageType::RatchetMessage),
             true,
         ),
     ],
@@ -130,8 +127,8 @@ const HANDSHAKE_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, K
 
 /// The identity keys have a signature suite and X25519; signatures have the identity
 /// suite's exact length; the KEM prekey id and the ciphertext come together, the
-/// ciphertext an ML-KEM ciphertext's length; the embedded ratchet message is well formed
-/// and is an initiator's first-chain message (no KEM ciphertext, a KEM key, `PN = 0`).
+/// ciphertext an ML-KEM ciphertext's length; the nested ratchet message (checked by the
+/// codec) is an initiator's first-chain message (no KEM ciphertext, a KEM key, `PN = 0`).
 fn validate(msg: &Message) -> Result<(), WireError> {
     let invalid =
         |tag, detail: &str| Err(msg.field_error(WireErrorCode::InvalidField, tag, detail));
@@ -175,16 +172,8 @@ fn validate(msg: &Message) -> Result<(), WireError> {
         identity,
         &[TAG_IDENTITY_DH_SIGNATURE, TAG_TRANSCRIPT_SIGNATURE],
     )?;
-    let body =
-        ratchet_body::parse(msg.bytes(TAG_MESSAGE)?).map_err(|(code, at, tag, detail)| {
-            let inner = tag.map_or(String::new(), |t| format!(" (tag 0x{t:04X})"));
-            msg.field_error(
-                code,
-                TAG_MESSAGE,
-                format!("in the embedded ratchet message at byte {at}{inner}: {detail}"),
-            )
-        })?;
-    let header = &body.header;
+    let first = RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?;
+    let header = &first.header;
     if header.kem_ciphertext.is_some()
         || header.kem_key.is_none()
         || header.previous_chain_length != 0
@@ -223,7 +212,7 @@ pub struct InitialMessage {
     /// The initiator's signature over the transcript (with feature `hybrid-auth`).
     pub transcript_signature: Option<Vec<u8>>,
     /// The first ratchet message.
-    pub message: RatchetBody,
+    pub message: RatchetMessage,
     /// Extension fields, kept as they came.
     pub extensions: Vec<Extension>,
 }
@@ -234,7 +223,6 @@ impl InitialMessage {
         let identity = msg.bytes(TAG_IDENTITY_SIG_KEY)?;
         let dh = msg.bytes(TAG_IDENTITY_DH_KEY)?;
         let ephemeral = msg.bytes(TAG_EPHEMERAL_KEY)?;
-        let body = msg.bytes(TAG_MESSAGE)?;
         Ok(InitialMessage {
             capabilities: msg.bytes(TAG_CAPABILITIES)?.to_vec(),
             identity_sig_key: KeyPackage::decode(identity)?,
@@ -254,7 +242,7 @@ impl InitialMessage {
                 .map_err(|_| msg.missing(TAG_EPHEMERAL_KEY))?,
             kem_ciphertext: msg.opt_bytes(TAG_KEM_CIPHERTEXT).map(<[u8]>::to_vec),
             transcript_signature: msg.opt_bytes(TAG_TRANSCRIPT_SIGNATURE).map(<[u8]>::to_vec),
-            message: RatchetBody::decode(body)?,
+            message: RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?,
             extensions: msg.extensions.clone(),
         })
     }
@@ -272,7 +260,12 @@ impl InitialMessage {
             )
             .set(TAG_SIGNED_PREKEY_ID, bytes(&self.signed_prekey_id))
             .set(TAG_EPHEMERAL_KEY, bytes(&self.ephemeral_key))
-            .set(TAG_MESSAGE, Value::Bytes(self.message.encode()));
+            // Laid out unchecked: the encoder checks the nested bytes as the decoder
+            // does, so a broken ratchet message gets the decoder's code and offset.
+            .set(
+                TAG_MESSAGE,
+                Value::Bytes(lay_out(&self.message.to_message())),
+            );
         if let Some(id) = &self.kem_prekey_id {
             msg.set(TAG_KEM_PREKEY_ID, bytes(id));
         }

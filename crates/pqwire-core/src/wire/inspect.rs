@@ -35,24 +35,7 @@ pub fn inspect(bytes: &[u8]) -> String {
             bytes[3],
         );
     }
-    for &(offset, tag, len) in &progress.fields {
-        let start = offset + FIELD_HEADER_LEN;
-        let value = bytes.get(start..start.saturating_add(len));
-        let (name, rendered) = match (progress.ty, value) {
-            (_, _) if tag >= FIRST_EXTENSION_TAG => ("extension", value.map(hex_short)),
-            (Some(ty), Some(v)) => match ty.spec().field(tag) {
-                Some(fs) => (fs.name, Some(render(fs.kind, fs.parse(v, offset).ok(), v))),
-                None => ("?", Some(hex_short(v))),
-            },
-            (Some(ty), None) => (ty.spec().field(tag).map_or("?", |f| f.name), None),
-            (None, _) => ("?", None),
-        };
-        let _ = writeln!(
-            out,
-            "  @{offset:<7} 0x{tag:04X} {name:<15} {len:>7} B  {}",
-            rendered.unwrap_or_else(|| "(value runs past the end)".into())
-        );
-    }
+    fields(&mut out, bytes, &progress, 0, 0);
     match result {
         Ok(msg) => {
             let canonical = encode(&msg).is_ok_and(|b| b == bytes);
@@ -74,6 +57,43 @@ pub fn inspect(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Nested messages nest at most this deep in the rendering (the types nest one level).
+const MAX_DEPTH: usize = 4;
+
+/// One line per field read from `bytes`, which start at `base` in the outermost message
+/// (offsets are shown from there), indented by `depth`; a nested message's fields follow
+/// its line, one level deeper, as far as its decoder read them.
+fn fields(out: &mut String, bytes: &[u8], progress: &Progress, base: usize, depth: usize) {
+    let indent = "  ".repeat(depth);
+    for &(offset, tag, len) in &progress.fields {
+        let start = offset + FIELD_HEADER_LEN;
+        let value = bytes.get(start..start.saturating_add(len));
+        let spec = progress.ty.and_then(|ty| ty.spec().field(tag));
+        let (name, rendered) = match (progress.ty, value) {
+            (_, _) if tag >= FIRST_EXTENSION_TAG => ("extension", value.map(hex_short)),
+            (Some(_), Some(v)) => match spec {
+                Some(fs) => (fs.name, Some(render(fs.kind, fs.parse(v, offset).ok(), v))),
+                None => ("?", Some(hex_short(v))),
+            },
+            (Some(_), None) => (spec.map_or("?", |f| f.name), None),
+            (None, _) => ("?", None),
+        };
+        let _ = writeln!(
+            out,
+            "  {indent}@{:<7} 0x{tag:04X} {name:<15} {len:>7} B  {}",
+            base + offset,
+            rendered.unwrap_or_else(|| "(value runs past the end)".into())
+        );
+        if let (Some(FieldKind::Message(_)), Some(v)) = (spec.map(|f| f.kind), value) {
+            let mut inner = Progress::default();
+            let _ = decode_tracked(v, &mut inner);
+            if inner.ty.is_some() && depth < MAX_DEPTH {
+                fields(out, v, &inner, base + start, depth + 1);
+            }
+        }
+    }
 }
 
 /// A parsed value in words: suite names, feature names, numbers, hex.
@@ -101,9 +121,18 @@ fn render(kind: FieldKind, value: Option<Value>, raw: &[u8]) -> String {
         }
         (FieldKind::Time, Some(Value::Uint(t))) => format!("{t} (unix seconds)"),
         (_, Some(Value::Uint(v))) => v.to_string(),
-        (FieldKind::KeyId | FieldKind::Bytes { .. }, _) => hex_short(raw),
+        (FieldKind::KeyId | FieldKind::Bytes { .. } | FieldKind::ExactBytes(_), _) => {
+            hex_short(raw)
+        }
         (FieldKind::Message(ty), Some(_)) => {
             format!("nested {} message ({} bytes)", ty.name(), raw.len())
+        }
+        (FieldKind::Message(ty), None) => {
+            format!(
+                "nested {} message ({} bytes, invalid)",
+                ty.name(),
+                raw.len()
+            )
         }
         (_, _) => format!("{} (invalid)", hex_short(raw)),
     }

@@ -50,9 +50,63 @@ pub const MAX_SIGNATURE_LEN: usize = 8192;
 /// are checked per suite; this only caps the field.
 pub const MAX_KEM_CIPHERTEXT_LEN: usize = 4096;
 
+/// The public-key lengths of every KEM suite (X25519 32, ML-KEM-512 800, ML-KEM-768 1184,
+/// ML-KEM-1024 1568, X25519+ML-KEM-512 832, X-Wing 1216, X25519+ML-KEM-1024 1600): a
+/// ratchet runs with the session's KEM, which is ML-KEM after a post-quantum handshake and
+/// the negotiated key-exchange suite after a classical-only one. A unit test keeps the
+/// list equal to the backends' lengths.
+pub const KEM_PUBLIC_KEY_LENS: [usize; 7] = [32, 800, 832, 1184, 1216, 1568, 1600];
+
+/// The ciphertext lengths of every KEM suite (X25519 32, ML-KEM-512 768, X25519+ML-KEM-512
+/// 800, ML-KEM-768 1088, X-Wing 1120, ML-KEM-1024 1568, X25519+ML-KEM-1024 1600).
+pub const KEM_CIPHERTEXT_LENS: [usize; 7] = [32, 768, 800, 1088, 1120, 1568, 1600];
+
+/// The lengths of a ratchet message's `kemKey`: a key id followed by a public key of
+/// one of [`KEM_PUBLIC_KEY_LENS`].
+pub const RATCHET_KEM_KEY_LENS: [usize; 7] = {
+    let mut lens = KEM_PUBLIC_KEY_LENS;
+    let mut i = 0;
+    while i < lens.len() {
+        lens[i] += KEY_ID_LEN;
+        i += 1;
+    }
+    lens
+};
+
+/// The shortest AEAD output: the 16-byte tag of an empty plaintext.
+pub const MIN_AEAD_CIPHERTEXT_LEN: usize = 16;
+
 /// The largest payload of an envelope.
 pub const MAX_PAYLOAD_LEN: usize = MAX_MESSAGE_LEN - 1024;
 
 /// Times are unix seconds in a u64 field, capped at 2^53 - 1 so that JavaScript
 /// numbers hold them exactly.
 pub const MAX_TIME: u64 = (1 << 53) - 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{aead, kem, KemSuite};
+
+    #[test]
+    fn kem_lengths_are_the_backends() {
+        let mut public: Vec<usize> = KemSuite::ALL
+            .iter()
+            .map(|s| kem::backend(*s).lengths().public_key)
+            .collect();
+        let mut ciphertext: Vec<usize> = KemSuite::ALL
+            .iter()
+            .map(|s| kem::backend(*s).lengths().cipher_text)
+            .collect();
+        public.sort_unstable();
+        ciphertext.sort_unstable();
+        assert_eq!(public, KEM_PUBLIC_KEY_LENS);
+        assert_eq!(ciphertext, KEM_CIPHERTEXT_LENS);
+        assert_eq!(RATCHET_KEM_KEY_LENS[0], KEY_ID_LEN + 32);
+        assert!(KEM_PUBLIC_KEY_LENS.iter().all(|l| *l <= MAX_PUBLIC_KEY_LEN));
+        assert!(KEM_CIPHERTEXT_LENS
+            .iter()
+            .all(|l| *l <= MAX_KEM_CIPHERTEXT_LEN));
+        assert_eq!(MIN_AEAD_CIPHERTEXT_LEN, aead::TAG_LEN);
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::error::{WireError, WireErrorCode};
 use super::schema::{FieldSpec, Value};
-use super::{capabilities, envelope, initial_message, key_package, prekey_bundle};
+use super::{capabilities, envelope, initial_message, key_package, prekey_bundle, ratchet_message};
 
 /// Message types of wire version 1. Later protocol layers add theirs here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -18,6 +18,9 @@ pub enum MessageType {
     PrekeyBundle,
     /// The message that starts a session from a prekey bundle ([`super::InitialMessage`]).
     InitialMessage,
+    /// One message of a ratchet session: header and AEAD ciphertext
+    /// ([`super::RatchetMessage`]).
+    RatchetMessage,
 }
 
 impl MessageType {
@@ -28,6 +31,7 @@ impl MessageType {
         MessageType::Envelope,
         MessageType::PrekeyBundle,
         MessageType::InitialMessage,
+        MessageType::RatchetMessage,
     ];
 
     /// The type byte on the wire.
@@ -38,6 +42,7 @@ impl MessageType {
             MessageType::Envelope => 0x03,
             MessageType::PrekeyBundle => 0x10,
             MessageType::InitialMessage => 0x11,
+            MessageType::RatchetMessage => 0x12,
         }
     }
 
@@ -64,6 +69,7 @@ impl MessageType {
             MessageType::Envelope => &envelope::SPEC,
             MessageType::PrekeyBundle => &prekey_bundle::SPEC,
             MessageType::InitialMessage => &initial_message::SPEC,
+            MessageType::RatchetMessage => &ratchet_message::SPEC,
         }
     }
 }

@@ -7,8 +7,8 @@
 //!
 //! Message types are data ([`MessageSpec`]): a field table plus cross-field rules, all
 //! enforced by the one codec in `codec.rs`. The typed views ([`Capabilities`],
-//! [`KeyPackage`], [`Envelope`], [`PrekeyBundle`], [`InitialMessage`]) convert to and
-//! from the generic [`Message`].
+//! [`KeyPackage`], [`Envelope`], [`PrekeyBundle`], [`InitialMessage`],
+//! [`RatchetMessage`]) convert to and from the generic [`Message`].
 //!
 //! ```
 //! use pqwire_core::wire::{self, Envelope, WireErrorCode};
@@ -30,7 +30,7 @@ mod key_package;
 pub mod limits;
 mod message;
 mod prekey_bundle;
-mod ratchet_body;
+mod ratchet_message;
 mod schema;
 
 pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
@@ -42,7 +42,7 @@ pub use inspect::inspect;
 pub use key_package::{KeyPackage, PackageSuite};
 pub use message::{Extension, Field, Message, MessageSpec, MessageType};
 pub use prekey_bundle::{PrekeyBundle, SignedKey};
-pub use ratchet_body::RatchetBody;
+pub use ratchet_message::RatchetMessage;
 pub use schema::{FieldKind, FieldSpec, SuiteRole, Value};
 
 /// Tags of each message type, for code that builds [`Message`]s by hand.
@@ -73,9 +73,13 @@ pub mod tags {
             TAG_ONE_TIME_PREKEY_ID, TAG_SIGNED_PREKEY_ID, TAG_TRANSCRIPT_SIGNATURE,
         };
     }
-    /// Tags of a ratchet message body (protocol.md §5.4; the header's are in
-    /// [`crate::ratchet`]).
-    pub mod ratchet_body {
-        pub use super::super::ratchet_body::TAG_CIPHERTEXT;
+    /// Tags of the ratchet message (protocol.md §5.4): the header's, defined with
+    /// [`crate::ratchet::Header`], and the ciphertext's.
+    pub mod ratchet_message {
+        pub use super::super::ratchet_message::TAG_CIPHERTEXT;
+        pub use crate::ratchet::{
+            TAG_ASSOCIATED_DATA, TAG_COUNTER, TAG_KEM_CIPHERTEXT, TAG_KEM_CIPHERTEXT_KEY_ID,
+            TAG_KEM_KEY, TAG_PREVIOUS_CHAIN_LENGTH, TAG_RATCHET_KEY,
+        };
     }
 }

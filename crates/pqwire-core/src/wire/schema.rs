@@ -62,6 +62,10 @@ pub enum FieldKind {
         /// Most bytes allowed.
         max: usize,
     },
+    /// Opaque bytes whose length is one of a fixed set (for example the public-key lengths
+    /// of the KEM suites, when the suite is not in the message): any other length is
+    /// `BAD_LENGTH`, however long.
+    ExactBytes(&'static [usize]),
     /// One suite code that must be known in its role.
     Suite(SuiteRole),
     /// An ordered list of 1..=[`MAX_SUITES_PER_LIST`] distinct u16 suite codes. Unknown
@@ -98,6 +102,10 @@ impl FieldKind {
             FieldKind::SuiteList(_) => (2, 2 * MAX_SUITES_PER_LIST),
             FieldKind::VersionList => (1, MAX_VERSIONS),
             FieldKind::Message(_) => (HEADER_LEN, MAX_MESSAGE_LEN),
+            FieldKind::ExactBytes(lens) => (
+                lens.iter().copied().min().unwrap_or(0),
+                lens.iter().copied().max().unwrap_or(0),
+            ),
             other => {
                 let n = other.fixed_len().unwrap_or(0);
                 (n, n)
@@ -152,9 +160,10 @@ impl FieldSpec {
                 Value::Uint(be_uint(bytes))
             }
             FieldKind::Features => Value::Uint(be_uint(bytes)),
-            FieldKind::KeyId | FieldKind::Bytes { .. } | FieldKind::Message(_) => {
-                Value::Bytes(bytes.to_vec())
-            }
+            FieldKind::KeyId
+            | FieldKind::Bytes { .. }
+            | FieldKind::ExactBytes(_)
+            | FieldKind::Message(_) => Value::Bytes(bytes.to_vec()),
             FieldKind::Suite(_) => Value::Suite(be_uint(bytes) as u16),
             FieldKind::SuiteList(_) => {
                 if !bytes.len().is_multiple_of(2) {
@@ -196,9 +205,10 @@ impl FieldSpec {
                     )
                 }
             }
-            (FieldKind::KeyId | FieldKind::Bytes { .. }, Value::Bytes(b)) => {
-                check_len(self, b.len(), offset)
-            }
+            (
+                FieldKind::KeyId | FieldKind::Bytes { .. } | FieldKind::ExactBytes(_),
+                Value::Bytes(b),
+            ) => check_len(self, b.len(), offset),
             (FieldKind::Message(ty), Value::Bytes(b)) => {
                 check_len(self, b.len(), offset)?;
                 // The offset points into the nested message, within the outer one.
