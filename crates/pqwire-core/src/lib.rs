@@ -13,6 +13,7 @@
 //! | KDF, hash | [`kdf`], [`hash`] | HKDF-SHA256/512, SHA3-256, SHAKE256 |
 //! | hybrid PQXDH handshake | [`handshake`] | hybrid identities, X25519 + ML-KEM prekeys |
 //! | hybrid double ratchet | [`ratchet`] | X25519 + any KEM suite, either AEAD |
+//! | records at rest | [`record`] | session state, identity and prekey secrets |
 //!
 //! ```
 //! use pqwire_core::{kem, KemSuite};
@@ -31,6 +32,7 @@ pub mod kdf;
 pub mod kem;
 pub mod negotiation;
 pub mod ratchet;
+pub mod record;
 pub mod rng;
 mod secret;
 pub mod sig;

@@ -17,6 +17,7 @@
 //! | `cadence.rs` | [`KemCadence`] |
 //! | `config.rs` | [`RatchetConfig`]: cadence and skipped-key limits |
 //! | `skipped.rs` | the bounded skipped-key store and replay history |
+//! | `persist.rs` | [`RatchetState::serialize`] / [`RatchetState::deserialize`]: the state at rest (§6) |
 //! | `random.rs` | [`RandomSource`]: OS or seeded randomness |
 //!
 //! No clock is read and no I/O is done: the caller passes `now` (unix seconds) and,
@@ -61,6 +62,7 @@ mod cadence;
 mod config;
 mod header;
 pub mod kdf;
+mod persist;
 mod random;
 mod receive;
 mod send;
@@ -76,6 +78,7 @@ pub use header::{
     TAG_KEM_CIPHERTEXT, TAG_KEM_CIPHERTEXT_KEY_ID, TAG_KEM_KEY, TAG_PREVIOUS_CHAIN_LENGTH,
     TAG_RATCHET_KEY,
 };
+pub use persist::SessionFields;
 pub use random::{OsRandom, RandomSource, SeededRandom};
 pub use skipped::MAX_PAST_CHAINS;
 pub use state::{RatchetInit, RatchetState};

@@ -18,20 +18,24 @@ use crate::SecretBytes;
 /// a message from an older chain still fails, as `AUTH_FAILED`.
 pub const MAX_PAST_CHAINS: usize = 16;
 
+/// `(ratchet key, counter or length)` pairs: the deleted keys, the past chains.
+pub(crate) type ChainCounters = VecDeque<([u8; 32], u32)>;
+
+/// One stored skipped message key.
 #[derive(Clone, PartialEq, Eq)]
-struct StoredKey {
-    ratchet_key: [u8; 32],
-    counter: u32,
-    message_key: SecretBytes,
-    stored_at: u64,
+pub(crate) struct StoredKey {
+    pub(crate) ratchet_key: [u8; 32],
+    pub(crate) counter: u32,
+    pub(crate) message_key: SecretBytes,
+    pub(crate) stored_at: u64,
 }
 
 /// Skipped message keys and receive history.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct SkippedKeys {
     keys: VecDeque<StoredKey>,
-    deleted: VecDeque<([u8; 32], u32)>,
-    past_chains: VecDeque<([u8; 32], u32)>,
+    deleted: ChainCounters,
+    past_chains: ChainCounters,
 }
 
 /// What the store knows of one `(ratchet key, counter)`.
@@ -52,6 +56,25 @@ impl SkippedKeys {
     /// Number of stored message keys.
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
+    }
+
+    /// The stored keys (oldest first), the deleted keys' `(ratchet key, counter)` and the
+    /// past chains' `(ratchet key, length)`, in their order: for serialization.
+    pub(crate) fn parts(&self) -> (&VecDeque<StoredKey>, &ChainCounters, &ChainCounters) {
+        (&self.keys, &self.deleted, &self.past_chains)
+    }
+
+    /// Rebuilds a store from [`SkippedKeys::parts`]; the caller checks the bounds.
+    pub(crate) fn from_parts(
+        keys: VecDeque<StoredKey>,
+        deleted: ChainCounters,
+        past_chains: ChainCounters,
+    ) -> Self {
+        Self {
+            keys,
+            deleted,
+            past_chains,
+        }
     }
 
     /// Looks up the key of message `counter` of chain `ratchet_key`. A stored key older

@@ -1,0 +1,651 @@
+//! The ratchet's part of a `session-state` record (protocol.md §6): every field of §5.1,
+//! secrets included, in the strict record format of [`crate::record`].
+//!
+//! Tags `0x0001`–`0x00FF` of a `session-state` record are the ratchet's (the table in
+//! protocol.md §6); `0x0100`–`0x01FF` are the session layer's. Everything optional is
+//! absent when empty, and every value has one encoding, so the record of a state is
+//! canonical: `serialize(deserialize(b)) == b` for every accepted `b`.
+
+use std::collections::VecDeque;
+
+use zeroize::Zeroizing;
+
+use super::cadence::{KemCadence, KemClock};
+use super::config::RatchetConfig;
+use super::header::{KemCiphertext, KemPublicKey};
+use super::kdf::{kem_key_id, KEY_LEN};
+use super::skipped::{SkippedKeys, StoredKey, MAX_PAST_CHAINS};
+use super::state::{DhKeyPair, OwnKemKey, RatchetState};
+use crate::kem::{self, KemKeyPair};
+use crate::record::{
+    RecordField, RecordReader, RecordWriter, FIRST_SESSION_TAG, LAST_SESSION_TAG,
+    TYPE_SESSION_STATE,
+};
+use crate::wire::limits::KEY_ID_LEN;
+use crate::wire::{WireError, WireErrorCode as Code};
+use crate::{x25519, AeadSuite, Error, KemSuite, Result, SecretBytes};
+
+const EPOCH: RecordField = RecordField::new(0x0002, "epoch");
+const KEM_SUITE: RecordField = RecordField::new(0x0003, "kemSuite");
+const AEAD_SUITE: RecordField = RecordField::new(0x0004, "aeadSuite");
+const SESSION_ID: RecordField = RecordField::new(0x0005, "sessionId");
+const CADENCE_MESSAGES: RecordField = RecordField::new(0x0006, "cadenceMessages");
+const CADENCE_SECONDS: RecordField = RecordField::new(0x0007, "cadenceSeconds");
+const MAX_SKIP: RecordField = RecordField::new(0x0008, "maxSkip");
+const MAX_SKIPPED_KEYS: RecordField = RecordField::new(0x0009, "maxSkippedKeys");
+const MAX_SKIPPED_AGE: RecordField = RecordField::new(0x000A, "maxSkippedAge");
+const ROOT_KEY: RecordField = RecordField::new(0x000B, "rootKey");
+const SEND_CHAIN_KEY: RecordField = RecordField::new(0x000C, "sendChainKey");
+const SEND_COUNTER: RecordField = RecordField::new(0x000D, "sendCounter");
+const PREVIOUS_CHAIN_LENGTH: RecordField = RecordField::new(0x000E, "previousChainLength");
+const RECV_CHAIN_KEY: RecordField = RecordField::new(0x000F, "recvChainKey");
+const RECV_COUNTER: RecordField = RecordField::new(0x0010, "recvCounter");
+const RATCHET_SECRET_KEY: RecordField = RecordField::new(0x0011, "ratchetSecretKey");
+const RATCHET_PUBLIC_KEY: RecordField = RecordField::new(0x0012, "ratchetPublicKey");
+const PEER_RATCHET_KEY: RecordField = RecordField::new(0x0013, "peerRatchetKey");
+const KEM_KEY_ID: RecordField = RecordField::new(0x0014, "kemKeyId");
+const KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0015, "kemPublicKey");
+const KEM_SECRET_KEY: RecordField = RecordField::new(0x0016, "kemSecretKey");
+const PEER_KEM_KEY_ID: RecordField = RecordField::new(0x0017, "peerKemKeyId");
+const PEER_KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0018, "peerKemPublicKey");
+const PENDING_CT_KEY_ID: RecordField = RecordField::new(0x0019, "pendingKemCiphertextKeyId");
+const PENDING_CT: RecordField = RecordField::new(0x001A, "pendingKemCiphertext");
+const ADVERTISE_KEM_KEY: RecordField = RecordField::new(0x001B, "advertiseKemKey");
+const SEND_STEP_DUE: RecordField = RecordField::new(0x001C, "sendStepDue");
+const KEM_CLOCK_MESSAGES: RecordField = RecordField::new(0x001D, "kemClockMessages");
+const KEM_CLOCK_SINCE: RecordField = RecordField::new(0x001E, "kemClockSince");
+const KEM_STEP_FORCED: RecordField = RecordField::new(0x001F, "kemStepForced");
+const SKIPPED_KEYS: RecordField = RecordField::new(0x0020, "skippedKeys");
+const DELETED_KEYS: RecordField = RecordField::new(0x0021, "deletedKeys");
+const PAST_CHAINS: RecordField = RecordField::new(0x0022, "pastChains");
+
+/// The session layer's fields of a `session-state` record, `(tag, value)` in tag order
+/// ([`RatchetState::deserialize_with`]).
+pub type SessionFields = Vec<(u16, Vec<u8>)>;
+
+/// `ratchetKey(32) ‖ u32 counter ‖ u64 storedAt ‖ messageKey(32)`.
+const SKIPPED_ENTRY_LEN: usize = 32 + 4 + 8 + KEY_LEN;
+/// `ratchetKey(32) ‖ u32 counter` (deleted keys) or `ratchetKey(32) ‖ u32 length` (chains).
+const CHAIN_ENTRY_LEN: usize = 32 + 4;
+
+impl RatchetState {
+    /// The state as a `session-state` record (type `0x13`, protocol.md §6): every field,
+    /// secrets included, in one canonical encoding. **The bytes are secret**: store them
+    /// as you would store keys. The buffer is wiped when dropped.
+    ///
+    /// ```
+    /// use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState};
+    /// use pqwire_core::{x25519, AeadSuite, KemSuite};
+    ///
+    /// let (spk_secret, spk_public) = x25519::keygen(None)?;
+    /// let init = RatchetInit {
+    ///     root_key: &[1; 32],
+    ///     chain_key: &[2; 32],
+    ///     session_id: [9; 32],
+    ///     kem: KemSuite::MlKem768,
+    ///     aead: AeadSuite::ChaCha20Poly1305,
+    ///     config: RatchetConfig::default(),
+    ///     now: 1_700_000_000,
+    /// };
+    /// let mut alice = RatchetState::init_initiator(init, &spk_public)?;
+    /// let mut bob = RatchetState::init_responder(init, spk_secret.expose())?;
+    /// let (header, ct) = alice.encrypt(b"hello", b"", 1_700_000_001)?;
+    ///
+    /// // Bob stores his state and restores it later.
+    /// let stored = bob.serialize();
+    /// let mut restored = RatchetState::deserialize(&stored)?;
+    /// assert!(restored == bob);
+    /// assert_eq!(restored.decrypt(&header, &ct, 1_700_000_002)?, b"hello");
+    /// # Ok::<(), pqwire_core::Error>(())
+    /// ```
+    pub fn serialize(&self) -> Zeroizing<Vec<u8>> {
+        let mut w = RecordWriter::new(TYPE_SESSION_STATE);
+        self.write_record(&mut w);
+        w.finish()
+    }
+
+    /// Restores a state from [`RatchetState::serialize`]'s record.
+    ///
+    /// Strict: the record rules of [`RecordReader`] (`Error::Wire` with the wire codes),
+    /// known suites (`UNKNOWN_SUITE`), exact lengths (`BAD_LENGTH`), and a state the
+    /// ratchet can reach (`INVALID_FIELD`): a valid config, the ratchet key pair and the
+    /// KEM key pair matching their secrets, key ids derived from their keys, the peer's
+    /// keys valid, counters and flags consistent with the chains present, the skipped-key
+    /// store within its bounds. A record with session-layer fields is refused
+    /// (`UNKNOWN_TAG`); see [`RatchetState::deserialize_with`].
+    ///
+    /// The epoch is restored as stored: refusing an older copy than one already used is
+    /// the session layer's check, against its epoch store.
+    pub fn deserialize(bytes: &[u8]) -> Result<Self> {
+        let mut r = RecordReader::new(bytes, TYPE_SESSION_STATE)?;
+        let state = Self::read_record(&mut r)?;
+        r.finish()?;
+        Ok(state)
+    }
+
+    /// [`RatchetState::serialize`] with the session layer's fields: `(tag, value)` pairs
+    /// with tags in `0x0100..=0x01FF` ([`FIRST_SESSION_TAG`]..=[`LAST_SESSION_TAG`]),
+    /// strictly ascending (`INVALID_ARGUMENT` otherwise). Values are copied into the
+    /// record as they are; a session layer with secrets or typed fields to store can
+    /// instead write them itself next to [`RatchetState::write_record`].
+    pub fn serialize_with(&self, session_fields: &[(u16, &[u8])]) -> Result<Zeroizing<Vec<u8>>> {
+        let mut previous = None;
+        let mut w = RecordWriter::new(TYPE_SESSION_STATE);
+        self.write_record(&mut w);
+        for &(tag, value) in session_fields {
+            if !(FIRST_SESSION_TAG..=LAST_SESSION_TAG).contains(&tag)
+                || previous.is_some_and(|p| p >= tag)
+            {
+                return Err(Error::InvalidArgument {
+                    what: "session fields have strictly ascending tags in 0x0100..=0x01FF",
+                });
+            }
+            previous = Some(tag);
+            w.raw(tag, value);
+        }
+        Ok(w.finish())
+    }
+
+    /// Restores a state from [`RatchetState::serialize_with`]'s record; returns it with
+    /// the session layer's fields, `(tag, value)` in tag order. Checks as
+    /// [`RatchetState::deserialize`]; any tag outside both ranges is `UNKNOWN_TAG`.
+    pub fn deserialize_with(bytes: &[u8]) -> Result<(Self, SessionFields)> {
+        let mut r = RecordReader::new(bytes, TYPE_SESSION_STATE)?;
+        let state = Self::read_record(&mut r)?;
+        let session = r
+            .take_range(FIRST_SESSION_TAG, LAST_SESSION_TAG)
+            .into_iter()
+            .map(|(_, tag, value)| (tag, value.to_vec()))
+            .collect();
+        r.finish()?;
+        Ok((state, session))
+    }
+
+    /// Writes the ratchet's fields (tags `0x0001`–`0x00FF`) into a `session-state`
+    /// record being built: for a session layer that adds its own fields (tags
+    /// `0x0100`–`0x01FF`) to the same record with the same writer.
+    ///
+    /// ```
+    /// # use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState};
+    /// # use pqwire_core::{x25519, AeadSuite, KemSuite};
+    /// use pqwire_core::record::{RecordField, RecordReader, RecordWriter, TYPE_SESSION_STATE};
+    /// # let (sk, _) = x25519::keygen(None)?;
+    /// # let init = RatchetInit { root_key: &[1; 32], chain_key: &[2; 32], session_id: [9; 32],
+    /// #     kem: KemSuite::MlKem768, aead: AeadSuite::ChaCha20Poly1305,
+    /// #     config: RatchetConfig::default(), now: 0 };
+    /// # let state = RatchetState::init_responder(init, sk.expose())?;
+    /// const ROLE: RecordField = RecordField::new(0x0101, "role");
+    ///
+    /// let mut w = RecordWriter::new(TYPE_SESSION_STATE);
+    /// state.write_record(&mut w);
+    /// w.u8(ROLE, 2);
+    /// let bytes = w.finish();
+    ///
+    /// let mut r = RecordReader::new(&bytes, TYPE_SESSION_STATE)?;
+    /// let restored = RatchetState::read_record(&mut r)?;
+    /// assert_eq!(r.u8(ROLE)?, 2);
+    /// r.finish()?;
+    /// assert!(restored == state);
+    /// # Ok::<(), pqwire_core::Error>(())
+    /// ```
+    pub fn write_record<'a>(&'a self, w: &mut RecordWriter<'a>) {
+        w.u64(EPOCH, self.epoch)
+            .u16(KEM_SUITE, self.kem.code())
+            .u16(AEAD_SUITE, self.aead.code())
+            .bytes(SESSION_ID, &self.session_id);
+        write_config(w, &self.config);
+        w.bytes(ROOT_KEY, self.root_key.expose())
+            .u32(SEND_COUNTER, self.send_counter)
+            .u32(PREVIOUS_CHAIN_LENGTH, self.previous_chain_length)
+            .u32(RECV_COUNTER, self.recv_counter)
+            .flag(ADVERTISE_KEM_KEY, self.advertise_kem)
+            .flag(SEND_STEP_DUE, self.send_step_due)
+            .u64(KEM_CLOCK_MESSAGES, self.kem_clock.messages)
+            .u64(KEM_CLOCK_SINCE, self.kem_clock.since)
+            .flag(KEM_STEP_FORCED, self.kem_clock.forced);
+        if let Some(ck) = &self.send_chain_key {
+            w.bytes(SEND_CHAIN_KEY, ck.expose());
+        }
+        if let Some(ck) = &self.recv_chain_key {
+            w.bytes(RECV_CHAIN_KEY, ck.expose());
+        }
+        if let Some(dh) = &self.dh_self {
+            w.bytes(RATCHET_SECRET_KEY, dh.secret.expose())
+                .bytes(RATCHET_PUBLIC_KEY, &dh.public);
+        }
+        if let Some(peer) = &self.dh_remote {
+            w.bytes(PEER_RATCHET_KEY, peer);
+        }
+        if let Some(k) = &self.kem_self {
+            w.bytes(KEM_KEY_ID, &k.key_id)
+                .bytes(KEM_PUBLIC_KEY, &k.public_key)
+                .bytes(KEM_SECRET_KEY, k.secret_key.expose());
+        }
+        if let Some(k) = &self.kem_remote {
+            w.bytes(PEER_KEM_KEY_ID, &k.key_id)
+                .bytes(PEER_KEM_PUBLIC_KEY, &k.public_key);
+        }
+        if let Some(c) = &self.pending_ct {
+            w.bytes(PENDING_CT_KEY_ID, &c.key_id)
+                .bytes(PENDING_CT, &c.ciphertext);
+        }
+        write_skipped(w, &self.skipped);
+    }
+
+    /// Reads and checks the ratchet's fields of a `session-state` record (see
+    /// [`RatchetState::deserialize`] for the checks), marking them read; the caller reads
+    /// its own fields and ends with [`RecordReader::finish`]. See
+    /// [`RatchetState::write_record`].
+    pub fn read_record(r: &mut RecordReader<'_>) -> Result<Self> {
+        let epoch = r.u64(EPOCH)?;
+        let kem = suite(r, KEM_SUITE, KemSuite::from_code)?;
+        let aead = suite(r, AEAD_SUITE, AeadSuite::from_code)?;
+        let session_id = r.fixed::<32>(SESSION_ID)?;
+        let config = read_config(r)?;
+        let lengths = kem::backend(kem).lengths();
+
+        let root_key = r.secret(ROOT_KEY, KEY_LEN, KEY_LEN)?;
+        let send_chain_key = r.opt_secret(SEND_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
+        let send_counter = r.u32(SEND_COUNTER)?;
+        let previous_chain_length = r.u32(PREVIOUS_CHAIN_LENGTH)?;
+        let recv_chain_key = r.opt_secret(RECV_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
+        let recv_counter = r.u32(RECV_COUNTER)?;
+
+        let dh_secret = r.opt_secret(RATCHET_SECRET_KEY, 32, 32)?;
+        let dh_public = r.opt_fixed::<32>(RATCHET_PUBLIC_KEY)?;
+        let dh_self = pair(
+            r,
+            (RATCHET_SECRET_KEY, dh_secret),
+            (RATCHET_PUBLIC_KEY, dh_public),
+        )?;
+        let dh_self = match dh_self {
+            Some((secret, public)) => {
+                if x25519::public_key(secret.expose())? != public {
+                    return Err(invalid(
+                        r,
+                        RATCHET_PUBLIC_KEY,
+                        "the ratchet public key does not belong to the secret key",
+                    ));
+                }
+                Some(DhKeyPair { secret, public })
+            }
+            None => None,
+        };
+        let dh_remote = r.opt_fixed::<32>(PEER_RATCHET_KEY)?;
+        if let Some(peer) = &dh_remote {
+            // As `init_initiator`: a low-order key could never have been accepted.
+            if x25519::shared_secret(&[0x42; 32], peer).is_err() {
+                return Err(invalid(r, PEER_RATCHET_KEY, "low-order ratchet key"));
+            }
+        }
+
+        let kem_self = read_own_kem_key(r, kem)?;
+        let peer_kem_id = r.opt_fixed::<KEY_ID_LEN>(PEER_KEM_KEY_ID)?;
+        let peer_kem_key =
+            r.opt_bytes(PEER_KEM_PUBLIC_KEY, lengths.public_key, lengths.public_key)?;
+        let kem_remote = pair(
+            r,
+            (PEER_KEM_KEY_ID, peer_kem_id),
+            (PEER_KEM_PUBLIC_KEY, peer_kem_key),
+        )?;
+        let kem_remote = match kem_remote {
+            Some((key_id, public_key)) => {
+                if kem::backend(kem).check_public_key(public_key).is_err() {
+                    return Err(invalid(r, PEER_KEM_PUBLIC_KEY, "not a valid public key"));
+                }
+                if kem_key_id(kem, public_key) != key_id {
+                    return Err(invalid(r, PEER_KEM_KEY_ID, "not the key id of the key"));
+                }
+                Some(KemPublicKey {
+                    key_id,
+                    public_key: public_key.to_vec(),
+                })
+            }
+            None => None,
+        };
+        let pending_id = r.opt_fixed::<KEY_ID_LEN>(PENDING_CT_KEY_ID)?;
+        let pending = r.opt_bytes(PENDING_CT, lengths.cipher_text, lengths.cipher_text)?;
+        let pending_ct =
+            pair(r, (PENDING_CT_KEY_ID, pending_id), (PENDING_CT, pending))?.map(|(key_id, ct)| {
+                KemCiphertext {
+                    key_id,
+                    ciphertext: ct.to_vec(),
+                }
+            });
+
+        let advertise_kem = r.flag(ADVERTISE_KEM_KEY)?;
+        let send_step_due = r.flag(SEND_STEP_DUE)?;
+        let kem_clock = KemClock {
+            messages: r.u64(KEM_CLOCK_MESSAGES)?,
+            since: r.u64(KEM_CLOCK_SINCE)?,
+            forced: r.flag(KEM_STEP_FORCED)?,
+        };
+        let skipped = read_skipped(r, &config)?;
+
+        // What initialisation and the steps keep together (state.rs, send.rs, receive.rs).
+        let rules = [
+            (
+                send_chain_key.is_some() != dh_self.is_some(),
+                SEND_CHAIN_KEY,
+                "a sending chain comes with the ratchet key pair",
+            ),
+            (
+                recv_chain_key.is_some() != dh_remote.is_some(),
+                RECV_CHAIN_KEY,
+                "a receiving chain comes with the peer's ratchet key",
+            ),
+            (
+                send_chain_key.is_none() && send_counter != 0,
+                SEND_COUNTER,
+                "no sending chain to count in",
+            ),
+            (
+                send_chain_key.is_none() && previous_chain_length != 0,
+                PREVIOUS_CHAIN_LENGTH,
+                "no sending chain before the first",
+            ),
+            (
+                recv_chain_key.is_none() && recv_counter != 0,
+                RECV_COUNTER,
+                "no receiving chain to count in",
+            ),
+            (
+                send_step_due && dh_remote.is_none(),
+                SEND_STEP_DUE,
+                "a step needs the peer's ratchet key",
+            ),
+            (
+                !send_step_due && dh_self.is_none(),
+                SEND_STEP_DUE,
+                "without a ratchet key pair the next send must step",
+            ),
+            (
+                advertise_kem && kem_self.is_none(),
+                ADVERTISE_KEM_KEY,
+                "no KEM key to advertise",
+            ),
+            (
+                pending_ct.is_some() && dh_self.is_none(),
+                PENDING_CT,
+                "a KEM ciphertext comes from a step",
+            ),
+        ];
+        if let Some((_, f, what)) = rules.iter().find(|(broken, _, _)| *broken) {
+            return Err(invalid(r, *f, what));
+        }
+
+        Ok(Self {
+            kem,
+            aead,
+            session_id,
+            config,
+            root_key,
+            send_chain_key,
+            send_counter,
+            previous_chain_length,
+            recv_chain_key,
+            recv_counter,
+            dh_self,
+            dh_remote,
+            kem_self,
+            kem_remote,
+            pending_ct,
+            advertise_kem,
+            send_step_due,
+            skipped,
+            kem_clock,
+            epoch,
+        })
+    }
+}
+
+/// `INVALID_FIELD` in field `f`.
+fn invalid(r: &RecordReader<'_>, f: RecordField, what: &str) -> Error {
+    Error::Wire(r.error(f, Code::InvalidField, what))
+}
+
+/// A suite code that must be known (`UNKNOWN_SUITE`).
+fn suite<S>(
+    r: &mut RecordReader<'_>,
+    f: RecordField,
+    from_code: fn(u16) -> Result<S>,
+) -> Result<S> {
+    let code = r.u16(f)?;
+    from_code(code).map_err(|_| {
+        Error::Wire(r.error(
+            f,
+            Code::UnknownSuite,
+            format!("suite 0x{code:04X} is not known"),
+        ))
+    })
+}
+
+/// Two fields that come together or not at all; the one missing is `MISSING_FIELD`.
+fn pair<A, B>(
+    r: &RecordReader<'_>,
+    (fa, a): (RecordField, Option<A>),
+    (fb, b): (RecordField, Option<B>),
+) -> core::result::Result<Option<(A, B)>, WireError> {
+    let missing = |f: RecordField, with: RecordField| {
+        r.error(f, Code::MissingField, format!("comes with {}", with.name))
+    };
+    match (a, b) {
+        (Some(a), Some(b)) => Ok(Some((a, b))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(missing(fb, fa)),
+        (None, Some(_)) => Err(missing(fa, fb)),
+    }
+}
+
+/// The cadence is `cadenceMessages` and/or `cadenceSeconds`, both absent for every hop.
+fn write_config(w: &mut RecordWriter<'_>, config: &RatchetConfig) {
+    match config.cadence {
+        KemCadence::EveryHop => {}
+        KemCadence::EveryMessages(n) => {
+            w.u32(CADENCE_MESSAGES, n);
+        }
+        KemCadence::EverySeconds(t) => {
+            w.u64(CADENCE_SECONDS, t);
+        }
+        KemCadence::MessagesOrSeconds { messages, seconds } => {
+            w.u32(CADENCE_MESSAGES, messages)
+                .u64(CADENCE_SECONDS, seconds);
+        }
+    }
+    // usize is at most 64 bits wide on every target pqwire builds for.
+    let max_keys = u64::try_from(config.max_skipped_keys).unwrap_or(u64::MAX);
+    w.u32(MAX_SKIP, config.max_skip)
+        .u64(MAX_SKIPPED_KEYS, max_keys)
+        .u64(MAX_SKIPPED_AGE, config.max_skipped_age);
+}
+
+fn read_config(r: &mut RecordReader<'_>) -> Result<RatchetConfig> {
+    let messages = r.opt_u32(CADENCE_MESSAGES)?;
+    let seconds = r.opt_u64(CADENCE_SECONDS)?;
+    if messages == Some(0) {
+        return Err(invalid(r, CADENCE_MESSAGES, "a cadence of zero messages"));
+    }
+    if seconds == Some(0) {
+        return Err(invalid(r, CADENCE_SECONDS, "a cadence of zero seconds"));
+    }
+    let cadence = match (messages, seconds) {
+        (None, None) => KemCadence::EveryHop,
+        (Some(n), None) => KemCadence::EveryMessages(n),
+        (None, Some(t)) => KemCadence::EverySeconds(t),
+        (Some(messages), Some(seconds)) => KemCadence::MessagesOrSeconds { messages, seconds },
+    };
+    let max_skip = r.u32(MAX_SKIP)?;
+    let max_keys = r.u64(MAX_SKIPPED_KEYS)?;
+    let max_skipped_keys = usize::try_from(max_keys)
+        .map_err(|_| invalid(r, MAX_SKIPPED_KEYS, "larger than this platform's memory"))?;
+    let config = RatchetConfig {
+        cadence,
+        max_skip,
+        max_skipped_keys,
+        max_skipped_age: r.u64(MAX_SKIPPED_AGE)?,
+    };
+    if config.validate().is_err() {
+        return Err(invalid(r, CADENCE_MESSAGES, "not a valid cadence"));
+    }
+    Ok(config)
+}
+
+/// `KEMs`: key id, public key and secret key together; the id derived from the key and
+/// the secret key the public key's (an encapsulation to one opens with the other).
+fn read_own_kem_key(r: &mut RecordReader<'_>, kem: KemSuite) -> Result<Option<OwnKemKey>> {
+    let lengths = kem::backend(kem).lengths();
+    let key_id = r.opt_fixed::<KEY_ID_LEN>(KEM_KEY_ID)?;
+    let public_key = r.opt_bytes(KEM_PUBLIC_KEY, lengths.public_key, lengths.public_key)?;
+    let secret_key = r.opt_secret(KEM_SECRET_KEY, lengths.secret_key, lengths.secret_key)?;
+    let Some((key_id, (public_key, secret_key))) = pair(
+        r,
+        (KEM_KEY_ID, key_id),
+        (
+            KEM_PUBLIC_KEY,
+            pair(
+                r,
+                (KEM_PUBLIC_KEY, public_key),
+                (KEM_SECRET_KEY, secret_key),
+            )?,
+        ),
+    )?
+    else {
+        return Ok(None);
+    };
+    if kem_key_id(kem, public_key) != key_id {
+        return Err(invalid(r, KEM_KEY_ID, "not the key id of the key"));
+    }
+    if kem::backend(kem).check_public_key(public_key).is_err() {
+        return Err(invalid(r, KEM_PUBLIC_KEY, "not a valid public key"));
+    }
+    match KemKeyPair::import(kem, secret_key.expose(), public_key) {
+        Ok(_) => {}
+        Err(Error::RandomnessUnavailable) => return Err(Error::RandomnessUnavailable),
+        Err(_) => {
+            return Err(invalid(
+                r,
+                KEM_SECRET_KEY,
+                "the KEM secret key does not belong to the public key",
+            ))
+        }
+    }
+    Ok(Some(OwnKemKey {
+        key_id,
+        public_key: public_key.to_vec(),
+        secret_key,
+    }))
+}
+
+/// The three lists, each absent when empty: entries back to back, in the store's order.
+fn write_skipped(w: &mut RecordWriter<'_>, skipped: &SkippedKeys) {
+    let (keys, deleted, past_chains) = skipped.parts();
+    if !keys.is_empty() {
+        // Exact capacity: the buffer holds message keys and must not be reallocated.
+        let mut v = Zeroizing::new(Vec::with_capacity(keys.len() * SKIPPED_ENTRY_LEN));
+        for k in keys {
+            v.extend_from_slice(&k.ratchet_key);
+            v.extend_from_slice(&k.counter.to_be_bytes());
+            v.extend_from_slice(&k.stored_at.to_be_bytes());
+            v.extend_from_slice(k.message_key.expose());
+        }
+        w.owned(SKIPPED_KEYS, v);
+    }
+    for (f, list) in [(DELETED_KEYS, deleted), (PAST_CHAINS, past_chains)] {
+        if !list.is_empty() {
+            let mut v = Zeroizing::new(Vec::with_capacity(list.len() * CHAIN_ENTRY_LEN));
+            for (key, n) in list {
+                v.extend_from_slice(key);
+                v.extend_from_slice(&n.to_be_bytes());
+            }
+            w.owned(f, v);
+        }
+    }
+}
+
+fn read_skipped(r: &mut RecordReader<'_>, config: &RatchetConfig) -> Result<SkippedKeys> {
+    let max_keys = config.max_skipped_keys;
+    let mut keys = VecDeque::new();
+    for entry in entries(
+        r,
+        SKIPPED_KEYS,
+        SKIPPED_ENTRY_LEN,
+        max_keys,
+        "maxSkippedKeys",
+    )? {
+        let mut e = Cursor(entry);
+        let (Some(ratchet_key), Some(counter), Some(stored_at)) =
+            (e.take::<32>(), e.take::<4>(), e.take::<8>())
+        else {
+            return Err(bad_entry(r, SKIPPED_KEYS));
+        };
+        // The rest of the entry is the message key: copied once, into its SecretBytes.
+        keys.push_back(StoredKey {
+            ratchet_key,
+            counter: u32::from_be_bytes(counter),
+            message_key: SecretBytes::from_slice(e.0),
+            stored_at: u64::from_be_bytes(stored_at),
+        });
+    }
+    let deleted = chain_entries(r, DELETED_KEYS, max_keys, "maxSkippedKeys")?;
+    let past_chains = chain_entries(r, PAST_CHAINS, MAX_PAST_CHAINS, "16")?;
+    Ok(SkippedKeys::from_parts(keys, deleted, past_chains))
+}
+
+fn chain_entries(
+    r: &mut RecordReader<'_>,
+    f: RecordField,
+    max: usize,
+    max_name: &str,
+) -> Result<VecDeque<([u8; 32], u32)>> {
+    entries(r, f, CHAIN_ENTRY_LEN, max, max_name)?
+        .map(|entry| {
+            let mut e = Cursor(entry);
+            match (e.take::<32>(), e.take::<4>()) {
+                (Some(key), Some(n)) => Ok((key, u32::from_be_bytes(n))),
+                _ => Err(bad_entry(r, f)),
+            }
+        })
+        .collect()
+}
+
+/// The entries of list field `f`: at least one when present (an empty list is absent),
+/// a whole number of entries (`BAD_LENGTH`), at most `max` (`INVALID_FIELD`).
+fn entries<'a>(
+    r: &mut RecordReader<'a>,
+    f: RecordField,
+    entry_len: usize,
+    max: usize,
+    max_name: &str,
+) -> Result<core::slice::ChunksExact<'a, u8>> {
+    let v = r.opt_bytes(f, entry_len, usize::MAX)?.unwrap_or_default();
+    if v.len() % entry_len != 0 {
+        return Err(Error::Wire(r.error(
+            f,
+            Code::BadLength,
+            format!("length {}, a multiple of {entry_len}", v.len()),
+        )));
+    }
+    if v.len() / entry_len > max {
+        return Err(Error::Wire(r.error(
+            f,
+            Code::InvalidField,
+            format!("{} entries, at most {max_name}", v.len() / entry_len),
+        )));
+    }
+    Ok(v.chunks_exact(entry_len))
+}
+
+fn bad_entry(r: &RecordReader<'_>, f: RecordField) -> Error {
+    Error::Wire(r.error(f, Code::BadLength, "an entry is cut short"))
+}
+
+/// Reads fixed-size parts off an entry.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+}

@@ -1,0 +1,363 @@
+//! The strict record reader: the framing is checked once, up front; fields are then read
+//! by tag, each with its kind's length rule; [`RecordReader::finish`] refuses any field
+//! nobody asked for.
+
+use super::{type_name, RecordField, FORMAT_VERSION, FORMAT_VERSION_FIELD};
+use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, VERSION};
+use crate::wire::{MessageType, WireError, WireErrorCode as Code};
+use crate::SecretBytes;
+
+/// One field as framed: where it starts, its tag, its value.
+#[derive(Clone, Copy)]
+struct RawField<'a> {
+    offset: usize,
+    tag: u16,
+    value: &'a [u8],
+}
+
+/// Reads one record of a given type.
+///
+/// [`RecordReader::new`] checks, in this order (codes as in the wire format): the magic
+/// (`BAD_MAGIC`), a whole header (`TRUNCATED`), the version (`UNSUPPORTED_VERSION`), the
+/// type (`UNEXPECTED_TYPE` for another record or message type, `UNKNOWN_TYPE` for an
+/// undefined one), then every field's framing at its offset — a whole field header
+/// (`TRAILING_BYTES`), strictly ascending tags (`DUPLICATE_TAG`, `TAG_ORDER`), the value
+/// all there (`TRUNCATED`) — and finally `formatVersion` (`MISSING_FIELD`, `BAD_LENGTH`,
+/// `UNSUPPORTED_VERSION`).
+///
+/// The typed reads then check each value (`BAD_LENGTH`, `TOO_LARGE`, `INVALID_FIELD`)
+/// and report an absent required field as `MISSING_FIELD` at the end of the record.
+/// They may come in any order. [`RecordReader::finish`] reports the first field that
+/// was not read as `UNKNOWN_TAG`. Errors carry the offset of the field's header, its
+/// tag and its name, never a value. `Debug` shows tags and lengths only.
+pub struct RecordReader<'a> {
+    bytes: &'a [u8],
+    record_type: u8,
+    fields: Vec<RawField<'a>>,
+    read: Vec<bool>,
+}
+
+impl<'a> RecordReader<'a> {
+    /// Checks the header, the framing and `formatVersion` of a record of `record_type`.
+    pub fn new(bytes: &'a [u8], record_type: u8) -> Result<Self, WireError> {
+        if bytes.len() >= 2 && bytes[..2] != MAGIC {
+            return Err(WireError::at(
+                Code::BadMagic,
+                0,
+                "not a pqwire record (magic is not \"PW\")",
+            ));
+        }
+        let Some((&[_, _, version, ty], mut body)) = bytes.split_first_chunk::<HEADER_LEN>() else {
+            return Err(WireError::at(
+                Code::Truncated,
+                bytes.len(),
+                format!("header needs {HEADER_LEN} bytes, got {}", bytes.len()),
+            ));
+        };
+        if !SUPPORTED_VERSIONS.contains(&version) {
+            return Err(WireError::at(
+                Code::UnsupportedVersion,
+                2,
+                format!("version {version} is not supported (this library reads {VERSION})"),
+            ));
+        }
+        if ty != record_type {
+            let expected = type_name(record_type).unwrap_or("unknown");
+            let got = type_name(ty).or_else(|| MessageType::from_code(ty).map(|t| t.name()));
+            return Err(match got {
+                Some(got) => WireError::at(
+                    Code::UnexpectedType,
+                    3,
+                    format!("expected a {expected} record, got {got}"),
+                ),
+                None => WireError::at(
+                    Code::UnknownType,
+                    3,
+                    format!("type 0x{ty:02X} is not defined"),
+                ),
+            });
+        }
+
+        let mut fields = Vec::new();
+        let mut offset = HEADER_LEN;
+        while !body.is_empty() {
+            let Some((&[t0, t1, l0, l1, l2, l3], rest)) =
+                body.split_first_chunk::<FIELD_HEADER_LEN>()
+            else {
+                return Err(WireError::at(
+                    Code::TrailingBytes,
+                    offset,
+                    format!("{} bytes left, too few for a field header", body.len()),
+                ));
+            };
+            let tag = u16::from_be_bytes([t0, t1]);
+            let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
+            match fields.last() {
+                Some(RawField { tag: p, .. }) if *p == tag => {
+                    return Err(WireError::in_field(
+                        Code::DuplicateTag,
+                        offset,
+                        tag,
+                        None,
+                        "tag repeats the previous field",
+                    ))
+                }
+                Some(RawField { tag: p, .. }) if *p > tag => {
+                    return Err(WireError::in_field(
+                        Code::TagOrder,
+                        offset,
+                        tag,
+                        None,
+                        format!("tag follows 0x{p:04X}; tags must ascend"),
+                    ))
+                }
+                _ => {}
+            }
+            let Some(value) = rest.get(..len) else {
+                return Err(WireError::in_field(
+                    Code::Truncated,
+                    offset,
+                    tag,
+                    None,
+                    format!("field declares {len} bytes, {} remain", rest.len()),
+                ));
+            };
+            fields.push(RawField { offset, tag, value });
+            body = &rest[len..];
+            offset += FIELD_HEADER_LEN + len;
+        }
+
+        let mut reader = Self {
+            bytes,
+            record_type,
+            read: vec![false; fields.len()],
+            fields,
+        };
+        let format = reader.u8(FORMAT_VERSION_FIELD)?;
+        if format != FORMAT_VERSION {
+            return Err(reader.error(
+                FORMAT_VERSION_FIELD,
+                Code::UnsupportedVersion,
+                format!(
+                    "record format {format} is not supported (this library reads {FORMAT_VERSION})"
+                ),
+            ));
+        }
+        Ok(reader)
+    }
+
+    /// The record's type code.
+    pub fn record_type(&self) -> u8 {
+        self.record_type
+    }
+
+    /// The record's length in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the record is empty (never, once [`RecordReader::new`] accepted it).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// An error about field `f`: at its offset when it is present, else at the end.
+    pub fn error(&self, f: RecordField, code: Code, detail: impl Into<String>) -> WireError {
+        let offset = self
+            .position(f.tag)
+            .and_then(|i| self.fields.get(i))
+            .map_or(self.bytes.len(), |raw| raw.offset);
+        WireError::in_field(code, offset, f.tag, Some(f.name), detail)
+    }
+
+    /// The value of field `f`, marked as read, or `None` when absent.
+    pub fn opt_raw(&mut self, f: RecordField) -> Option<&'a [u8]> {
+        let i = self.position(f.tag)?;
+        if let Some(seen) = self.read.get_mut(i) {
+            *seen = true;
+        }
+        self.fields.get(i).map(|raw| raw.value)
+    }
+
+    /// A u8 field.
+    pub fn u8(&mut self, f: RecordField) -> Result<u8, WireError> {
+        self.required(f, Self::opt_u8)
+    }
+
+    /// An optional u8 field.
+    pub fn opt_u8(&mut self, f: RecordField) -> Result<Option<u8>, WireError> {
+        Ok(self.opt_fixed::<1>(f)?.map(u8::from_be_bytes))
+    }
+
+    /// A u8 field that holds 0 (`false`) or 1 (`true`); anything else is `INVALID_FIELD`.
+    pub fn flag(&mut self, f: RecordField) -> Result<bool, WireError> {
+        match self.u8(f)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(self.error(f, Code::InvalidField, "a flag is 0 or 1")),
+        }
+    }
+
+    /// A u16 field.
+    pub fn u16(&mut self, f: RecordField) -> Result<u16, WireError> {
+        self.required(f, Self::opt_u16)
+    }
+
+    /// An optional u16 field.
+    pub fn opt_u16(&mut self, f: RecordField) -> Result<Option<u16>, WireError> {
+        Ok(self.opt_fixed::<2>(f)?.map(u16::from_be_bytes))
+    }
+
+    /// A u32 field.
+    pub fn u32(&mut self, f: RecordField) -> Result<u32, WireError> {
+        self.required(f, Self::opt_u32)
+    }
+
+    /// An optional u32 field.
+    pub fn opt_u32(&mut self, f: RecordField) -> Result<Option<u32>, WireError> {
+        Ok(self.opt_fixed::<4>(f)?.map(u32::from_be_bytes))
+    }
+
+    /// A u64 field.
+    pub fn u64(&mut self, f: RecordField) -> Result<u64, WireError> {
+        self.required(f, Self::opt_u64)
+    }
+
+    /// An optional u64 field.
+    pub fn opt_u64(&mut self, f: RecordField) -> Result<Option<u64>, WireError> {
+        Ok(self.opt_fixed::<8>(f)?.map(u64::from_be_bytes))
+    }
+
+    /// A field of exactly `N` bytes (public: for secrets use [`RecordReader::secret`]).
+    pub fn fixed<const N: usize>(&mut self, f: RecordField) -> Result<[u8; N], WireError> {
+        self.required(f, Self::opt_fixed::<N>)
+    }
+
+    /// An optional field of exactly `N` bytes.
+    pub fn opt_fixed<const N: usize>(
+        &mut self,
+        f: RecordField,
+    ) -> Result<Option<[u8; N]>, WireError> {
+        self.opt_bytes(f, N, N)?
+            .map(|v| {
+                v.try_into()
+                    .map_err(|_| self.error(f, Code::BadLength, format!("must be {N} bytes")))
+            })
+            .transpose()
+    }
+
+    /// A field of `min..=max` bytes, borrowed from the record: below `min` is
+    /// `BAD_LENGTH`, above `max` is `TOO_LARGE` (both `BAD_LENGTH` for a fixed size).
+    pub fn bytes(&mut self, f: RecordField, min: usize, max: usize) -> Result<&'a [u8], WireError> {
+        self.required(f, |r, f| r.opt_bytes(f, min, max))
+    }
+
+    /// An optional field of `min..=max` bytes.
+    pub fn opt_bytes(
+        &mut self,
+        f: RecordField,
+        min: usize,
+        max: usize,
+    ) -> Result<Option<&'a [u8]>, WireError> {
+        let Some(v) = self.opt_raw(f) else {
+            return Ok(None);
+        };
+        let len = v.len();
+        if min == max && len != min {
+            Err(self.error(f, Code::BadLength, format!("length {len}, must be {min}")))
+        } else if len < min {
+            Err(self.error(f, Code::BadLength, format!("length {len}, at least {min}")))
+        } else if len > max {
+            Err(self.error(f, Code::TooLarge, format!("length {len}, at most {max}")))
+        } else {
+            Ok(Some(v))
+        }
+    }
+
+    /// A secret field of `min..=max` bytes, copied into [`SecretBytes`].
+    pub fn secret(
+        &mut self,
+        f: RecordField,
+        min: usize,
+        max: usize,
+    ) -> Result<SecretBytes, WireError> {
+        self.required(f, |r, f| r.opt_secret(f, min, max))
+    }
+
+    /// An optional secret field of `min..=max` bytes.
+    pub fn opt_secret(
+        &mut self,
+        f: RecordField,
+        min: usize,
+        max: usize,
+    ) -> Result<Option<SecretBytes>, WireError> {
+        Ok(self.opt_bytes(f, min, max)?.map(SecretBytes::from_slice))
+    }
+
+    /// Takes every unread field whose tag lies in `first..=last`, in tag order, as
+    /// `(offset, tag, value)`: for a layer that stores opaque fields in a reserved range.
+    pub fn take_range(&mut self, first: u16, last: u16) -> Vec<(usize, u16, &'a [u8])> {
+        let mut out = Vec::new();
+        for (raw, seen) in self.fields.iter().zip(self.read.iter_mut()) {
+            if !*seen && (first..=last).contains(&raw.tag) {
+                *seen = true;
+                out.push((raw.offset, raw.tag, raw.value));
+            }
+        }
+        out
+    }
+
+    /// Ends reading: a field that was not read is `UNKNOWN_TAG`.
+    pub fn finish(self) -> Result<(), WireError> {
+        match self.fields.iter().zip(&self.read).find(|(_, seen)| !**seen) {
+            Some((raw, _)) => Err(WireError::in_field(
+                Code::UnknownTag,
+                raw.offset,
+                raw.tag,
+                None,
+                format!(
+                    "tag is not defined for {} records",
+                    type_name(self.record_type).unwrap_or("these")
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Index of the field `tag` (fields ascend, so a binary search finds it).
+    fn position(&self, tag: u16) -> Option<usize> {
+        self.fields.binary_search_by_key(&tag, |raw| raw.tag).ok()
+    }
+
+    /// Turns an optional read into a required one (`MISSING_FIELD` at the end).
+    fn required<T>(
+        &mut self,
+        f: RecordField,
+        read: impl FnOnce(&mut Self, RecordField) -> Result<Option<T>, WireError>,
+    ) -> Result<T, WireError> {
+        read(self, f)?.ok_or_else(|| {
+            WireError::in_field(
+                Code::MissingField,
+                self.bytes.len(),
+                f.tag,
+                Some(f.name),
+                "required field is missing",
+            )
+        })
+    }
+}
+
+impl core::fmt::Debug for RecordReader<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let fields: Vec<_> = self
+            .fields
+            .iter()
+            .map(|raw| format!("0x{:04X} ({} B)", raw.tag, raw.value.len()))
+            .collect();
+        f.debug_struct("RecordReader")
+            .field("type", &type_name(self.record_type).unwrap_or("?"))
+            .field("len", &self.bytes.len())
+            .field("fields", &fields)
+            .finish()
+    }
+}

@@ -1,0 +1,731 @@
+//! The ratchet state at rest (docs/protocol.md §6): round trips mid-conversation under
+//! every ML-KEM suite and cadence, then the conversation goes on from the restored states
+//! (out-of-order messages included) exactly as it would have without the round trip;
+//! canonical records; every truncation and byte flip refused or decoded to another
+//! state; the checks of `deserialize`; transactional decryption seen in the serialized
+//! bytes; no secret in any `Debug`; measured sizes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use pqwire_core::ratchet::{
+    Header, KemCadence, RatchetConfig, RatchetInit, RatchetState, SeededRandom,
+};
+use pqwire_core::record::{RecordReader, TYPE_SESSION_STATE};
+use pqwire_core::wire::{self, WireErrorCode};
+use pqwire_core::{x25519, AeadSuite, Error, KemSuite};
+
+const T0: u64 = 1_700_000_000;
+const ML_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
+const CADENCES: [KemCadence; 4] = [
+    KemCadence::EveryHop,
+    KemCadence::EveryMessages(3),
+    KemCadence::EverySeconds(60),
+    KemCadence::MessagesOrSeconds {
+        messages: 4,
+        seconds: 90,
+    },
+];
+
+// Tags of the session-state record (protocol.md §6), for the tests that edit fields.
+const FORMAT_VERSION: u16 = 0x0001;
+const EPOCH: u16 = 0x0002;
+const KEM_SUITE: u16 = 0x0003;
+const CADENCE_MESSAGES: u16 = 0x0006;
+const MAX_SKIPPED_KEYS: u16 = 0x0009;
+const ROOT_KEY: u16 = 0x000B;
+const SEND_CHAIN_KEY: u16 = 0x000C;
+const RECV_CHAIN_KEY: u16 = 0x000F;
+const RATCHET_SECRET_KEY: u16 = 0x0011;
+const RATCHET_PUBLIC_KEY: u16 = 0x0012;
+const PEER_RATCHET_KEY: u16 = 0x0013;
+const KEM_KEY_ID: u16 = 0x0014;
+const KEM_SECRET_KEY: u16 = 0x0016;
+const PEER_KEM_PUBLIC_KEY: u16 = 0x0018;
+const PENDING_CT: u16 = 0x001A;
+const SEND_STEP_DUE: u16 = 0x001C;
+const KEM_STEP_FORCED: u16 = 0x001F;
+const SKIPPED_KEYS: u16 = 0x0020;
+const DELETED_KEYS: u16 = 0x0021;
+const PAST_CHAINS: u16 = 0x0022;
+
+type Msg = (Header, Vec<u8>);
+
+struct Pair {
+    alice: RatchetState,
+    bob: RatchetState,
+    ra: SeededRandom,
+    rb: SeededRandom,
+}
+
+fn pair(kem: KemSuite, config: RatchetConfig, seed: u8) -> Pair {
+    let (spk_secret, spk_public) = x25519::keygen(Some(&[seed; 32])).unwrap();
+    let init = RatchetInit {
+        root_key: &[0x11; 32],
+        chain_key: &[0x22; 32],
+        session_id: [seed; 32],
+        kem,
+        aead: AeadSuite::ChaCha20Poly1305,
+        config,
+        now: T0,
+    };
+    Pair {
+        alice: RatchetState::init_initiator(init, &spk_public).unwrap(),
+        bob: RatchetState::init_responder(init, spk_secret.expose()).unwrap(),
+        ra: SeededRandom::new([0xA1; 32]),
+        rb: SeededRandom::new([0xB0; 32]),
+    }
+}
+
+fn config(cadence: KemCadence) -> RatchetConfig {
+    RatchetConfig {
+        cadence,
+        ..RatchetConfig::default()
+    }
+}
+
+impl Pair {
+    /// `n` messages from Alice (`from_alice`) or Bob at `now`.
+    fn send(&mut self, from_alice: bool, n: usize, now: u64) -> Vec<Msg> {
+        (0..n)
+            .map(|i| {
+                let text = format!("{} {now} {i}", if from_alice { "a" } else { "b" });
+                let (s, r) = if from_alice {
+                    (&mut self.alice, &mut self.ra)
+                } else {
+                    (&mut self.bob, &mut self.rb)
+                };
+                s.encrypt_with(text.as_bytes(), b"meta", now, r).unwrap()
+            })
+            .collect()
+    }
+
+    fn receiver(&mut self, alice: bool) -> &mut RatchetState {
+        if alice {
+            &mut self.alice
+        } else {
+            &mut self.bob
+        }
+    }
+
+    /// Both states through their records; checks equality and canonical bytes.
+    fn round_trip(&self) -> Pair {
+        let restore = |s: &RatchetState| {
+            let bytes = s.serialize();
+            let back = RatchetState::deserialize(&bytes).unwrap();
+            assert!(back == *s, "restored state differs");
+            assert_eq!(*back.serialize(), *bytes, "record is not canonical");
+            assert_eq!(back.epoch(), s.epoch());
+            back
+        };
+        Pair {
+            alice: restore(&self.alice),
+            bob: restore(&self.bob),
+            ra: self.ra.clone(),
+            rb: self.rb.clone(),
+        }
+    }
+}
+
+fn plaintext(to: &mut RatchetState, m: &Msg, now: u64) -> Vec<u8> {
+    to.decrypt(&m.0, &m.1, now).unwrap()
+}
+
+/// A conversation that leaves skipped keys on both sides and messages in flight; returns
+/// the messages not yet delivered, `(to_alice, message)`.
+fn first_half(p: &mut Pair, force: bool) -> (Vec<(bool, Msg)>, u64) {
+    let mut now = T0;
+    let mut held = Vec::new();
+    for turn in 0..6u64 {
+        now += 25;
+        let alice_speaks = turn % 2 == 0;
+        if force && turn == 3 {
+            p.alice.force_kem_step();
+        }
+        let msgs = p.send(alice_speaks, 3, now);
+        let to = p.receiver(!alice_speaks);
+        // Deliver the last first (skipping the others), then the second; hold the first.
+        plaintext(to, &msgs[2], now + 1);
+        if turn % 3 != 2 {
+            plaintext(to, &msgs[1], now + 2);
+        } else {
+            held.push((!alice_speaks, msgs[1].clone()));
+        }
+        held.push((!alice_speaks, msgs[0].clone()));
+    }
+    (held, now)
+}
+
+/// The rest of a conversation: held messages in reverse order, then more turns with
+/// reordering. Returns every plaintext read, in order.
+fn second_half(p: &mut Pair, held: &[(bool, Msg)], mut now: u64) -> Vec<Vec<u8>> {
+    let mut read = Vec::new();
+    for (to_alice, m) in held.iter().rev() {
+        now += 1;
+        read.push(plaintext(p.receiver(*to_alice), m, now));
+    }
+    for turn in 0..5u64 {
+        now += 40;
+        let alice_speaks = turn % 2 == 1;
+        let msgs = p.send(alice_speaks, 2, now);
+        let to = p.receiver(!alice_speaks);
+        read.push(plaintext(to, &msgs[1], now + 1));
+        read.push(plaintext(to, &msgs[0], now + 2));
+    }
+    read
+}
+
+#[test]
+fn round_trips_mid_conversation_under_every_suite_and_cadence() {
+    for kem in ML_KEMS {
+        for (i, cadence) in CADENCES.into_iter().enumerate() {
+            let mut p = pair(kem, config(cadence), 0x40 + i as u8);
+            let (held, now) = first_half(&mut p, i % 2 == 1);
+            assert!(p.alice.skipped_keys() > 0 && p.bob.skipped_keys() > 0);
+
+            // `q` continues from the records, `p` from memory: the same randomness, so
+            // both must produce and read the very same messages.
+            let mut q = p.round_trip();
+            let from_memory = second_half(&mut p, &held, now);
+            let from_records = second_half(&mut q, &held, now);
+            assert_eq!(from_memory, from_records, "{kem} {cadence:?}");
+            assert!(q.alice == p.alice && q.bob == p.bob, "{kem} {cadence:?}");
+            assert_eq!(*q.alice.serialize(), *p.alice.serialize());
+            assert_eq!(q.alice.skipped_keys(), 0);
+
+            // And a record of the continued states restores too.
+            let r = q.round_trip();
+            assert!(r.bob == q.bob);
+        }
+    }
+}
+
+#[test]
+fn records_between_messages_of_one_chain_and_at_the_start() {
+    // Every state of a short conversation, including both fresh ones (the initiator has
+    // no ratchet key pair yet, the responder no receiving chain).
+    let mut p = pair(KemSuite::MlKem768, RatchetConfig::default(), 7);
+    let mut states = vec![p.alice.clone(), p.bob.clone()];
+    let mut now = T0;
+    for turn in 0..4 {
+        for _ in 0..2 {
+            now += 1;
+            let m = p.send(turn % 2 == 0, 1, now).remove(0);
+            states.push(p.alice.clone());
+            states.push(p.bob.clone());
+            plaintext(p.receiver(turn % 2 == 1), &m, now);
+            states.push(p.alice.clone());
+            states.push(p.bob.clone());
+        }
+    }
+    for s in &states {
+        let bytes = s.serialize();
+        assert!(RatchetState::deserialize(&bytes).unwrap() == *s);
+    }
+    // A fresh initiator's record holds no sending chain and no own key pair.
+    let fresh = fields(&states[0].serialize());
+    assert!(!fresh
+        .iter()
+        .any(|f| f.1 == SEND_CHAIN_KEY || f.1 == RATCHET_SECRET_KEY));
+    let fresh = fields(&states[1].serialize());
+    assert!(!fresh
+        .iter()
+        .any(|f| f.1 == RECV_CHAIN_KEY || f.1 == PEER_RATCHET_KEY));
+}
+
+/// A state with every field present: own and peer KEM keys, a pending ciphertext, a
+/// forced KEM step, stored and deleted skipped keys, past chains.
+fn full_state() -> RatchetState {
+    let config = RatchetConfig {
+        cadence: KemCadence::MessagesOrSeconds {
+            messages: 2,
+            seconds: 600,
+        },
+        max_skipped_keys: 4,
+        ..RatchetConfig::default()
+    };
+    let mut p = pair(KemSuite::MlKem512, config, 9);
+    let mut now = T0;
+    for turn in 0..5u64 {
+        now += 10;
+        let msgs = p.send(turn % 2 == 0, 4, now);
+        // Only the last arrives: 3 skipped each time, beyond the bound of 4.
+        plaintext(p.receiver(turn % 2 == 1), &msgs[3], now);
+    }
+    // Bob received last; his next message steps with a KEM ciphertext (forced), and the
+    // step after it is forced too.
+    p.bob.force_kem_step();
+    let _ = p.send(false, 1, now + 1);
+    p.bob.force_kem_step();
+    let s = p.bob.clone();
+    let names: Vec<u16> = fields(&s.serialize()).iter().map(|f| f.1).collect();
+    for tag in [
+        PENDING_CT,
+        KEM_SECRET_KEY,
+        PEER_KEM_PUBLIC_KEY,
+        SKIPPED_KEYS,
+        DELETED_KEYS,
+        PAST_CHAINS,
+    ] {
+        assert!(names.contains(&tag), "tag 0x{tag:04X} missing");
+    }
+    assert!(s.kem_step_forced());
+    s
+}
+
+const CODES: [&str; 12] = [
+    "TRUNCATED",
+    "TRAILING_BYTES",
+    "BAD_MAGIC",
+    "UNSUPPORTED_VERSION",
+    "UNEXPECTED_TYPE",
+    "UNKNOWN_TYPE",
+    "TAG_ORDER",
+    "DUPLICATE_TAG",
+    "UNKNOWN_TAG",
+    "BAD_LENGTH",
+    "MISSING_FIELD",
+    "INVALID_FIELD",
+];
+
+/// A refused record is a wire error with one of the record codes (or an unknown suite);
+/// an accepted one is another state, whose record is exactly these bytes.
+fn check_mutation(bytes: &[u8], original: &RatchetState, what: &str) -> bool {
+    match RatchetState::deserialize(bytes) {
+        Err(Error::Wire(e)) => assert!(
+            CODES.contains(&e.code.as_str()) || e.code == WireErrorCode::UnknownSuite,
+            "{what}: {e:?}"
+        ),
+        Err(e) => panic!("{what}: not a record error: {e:?}"),
+        Ok(s) => {
+            assert!(s != *original, "{what}: decoded to the same state");
+            assert_eq!(
+                *s.serialize(),
+                *bytes,
+                "{what}: accepted a non-canonical record"
+            );
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn every_truncation_and_byte_flip_is_refused_or_another_state() {
+    let s = full_state();
+    let bytes = s.serialize();
+    let mut accepted = 0;
+    for n in 0..bytes.len() {
+        accepted += usize::from(check_mutation(
+            &bytes[..n],
+            &s,
+            &format!("truncated to {n}"),
+        ));
+    }
+    // Only cuts between the trailing optional lists can leave a valid record.
+    assert!(accepted <= 3, "{accepted} truncations accepted");
+    // Flips in secrets, counters and times give other states; flips in public keys,
+    // key ids, lengths, tags and flags are refused.
+    let (mut other, mut refused) = (0, 0);
+    for i in 0..bytes.len() {
+        for x in [0x01, 0x80] {
+            let mut v = bytes.to_vec();
+            v[i] ^= x;
+            if check_mutation(&v, &s, &format!("byte {i} ^ 0x{x:02x}")) {
+                other += 1;
+            } else {
+                refused += 1;
+            }
+        }
+    }
+    println!(
+        "{} bytes: {other} flips give another state, {refused} are refused",
+        bytes.len()
+    );
+    assert!(other > 0 && refused > other / 2);
+}
+
+/// `(offset, tag, value start, value length)` of every field of a record.
+fn fields(b: &[u8]) -> Vec<(usize, u16, usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 4;
+    while i < b.len() {
+        let tag = u16::from_be_bytes([b[i], b[i + 1]]);
+        let len = u32::from_be_bytes([b[i + 2], b[i + 3], b[i + 4], b[i + 5]]) as usize;
+        out.push((i, tag, i + 6, len));
+        i += 6 + len;
+    }
+    out
+}
+
+fn value(b: &[u8], tag: u16) -> Vec<u8> {
+    let f = fields(b).into_iter().find(|f| f.1 == tag).expect("field");
+    b[f.2..f.2 + f.3].to_vec()
+}
+
+/// The record with field `tag` set to `v` (inserted in order if absent).
+fn with_field(b: &[u8], tag: u16, v: &[u8]) -> Vec<u8> {
+    let mut out = b[..4].to_vec();
+    let mut done = false;
+    let put = |out: &mut Vec<u8>, t: u16, v: &[u8]| {
+        out.extend_from_slice(&t.to_be_bytes());
+        out.extend_from_slice(&(v.len() as u32).to_be_bytes());
+        out.extend_from_slice(v);
+    };
+    for (_, t, start, len) in fields(b) {
+        if t > tag && !done {
+            put(&mut out, tag, v);
+            done = true;
+        }
+        if t == tag {
+            put(&mut out, tag, v);
+            done = true;
+        } else {
+            put(&mut out, t, &b[start..start + len]);
+        }
+    }
+    if !done {
+        put(&mut out, tag, v);
+    }
+    out
+}
+
+fn without_field(b: &[u8], tag: u16) -> Vec<u8> {
+    let mut out = b[..4].to_vec();
+    for (off, t, start, len) in fields(b) {
+        if t != tag {
+            out.extend_from_slice(&b[off..start + len]);
+        }
+    }
+    out
+}
+
+fn refused(b: &[u8]) -> (String, Option<u16>) {
+    match RatchetState::deserialize(b) {
+        Err(Error::Wire(e)) => (e.code.as_str().to_string(), e.tag),
+        Err(e) => panic!("not a record error: {e:?}"),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+#[test]
+fn deserialize_checks_suites_keys_and_invariants() {
+    let s = full_state();
+    let b = s.serialize().to_vec();
+    let flip = |tag: u16| {
+        // Byte 5: X25519 clamping ignores bits of bytes 0 and 31.
+        let mut v = value(&b, tag);
+        v[5] ^= 1;
+        with_field(&b, tag, &v)
+    };
+    let code = |b: &[u8]| refused(b);
+    let inv = |tag: u16| ("INVALID_FIELD".to_string(), Some(tag));
+
+    assert_eq!(
+        code(&with_field(&b, FORMAT_VERSION, &[2])),
+        ("UNSUPPORTED_VERSION".into(), Some(FORMAT_VERSION))
+    );
+    assert_eq!(
+        code(&with_field(&b, KEM_SUITE, &[0x99, 0x99])),
+        ("UNKNOWN_SUITE".into(), Some(KEM_SUITE))
+    );
+    // A KEM suite whose key lengths differ from the stored keys'.
+    assert_eq!(
+        code(&with_field(&b, KEM_SUITE, &[0x02, 0x01])).0,
+        "BAD_LENGTH"
+    );
+    assert_eq!(
+        code(&with_field(&b, CADENCE_MESSAGES, &[0, 0, 0, 0])),
+        inv(CADENCE_MESSAGES)
+    );
+    assert_eq!(
+        code(&with_field(&b, ROOT_KEY, &[1; 31])),
+        ("BAD_LENGTH".into(), Some(ROOT_KEY))
+    );
+    // Key pairs must match, key ids must be derived, peer keys valid.
+    assert_eq!(code(&flip(RATCHET_PUBLIC_KEY)), inv(RATCHET_PUBLIC_KEY));
+    assert_eq!(code(&flip(RATCHET_SECRET_KEY)), inv(RATCHET_PUBLIC_KEY));
+    assert_eq!(code(&flip(KEM_KEY_ID)), inv(KEM_KEY_ID));
+    assert_eq!(
+        code(&with_field(&b, PEER_RATCHET_KEY, &[0; 32])),
+        inv(PEER_RATCHET_KEY)
+    );
+    let other = full_state_other_kem_key();
+    assert_eq!(
+        code(&with_field(&b, KEM_SECRET_KEY, &other)),
+        inv(KEM_SECRET_KEY)
+    );
+    let mut bad_peer = value(&b, PEER_KEM_PUBLIC_KEY);
+    bad_peer[..2].copy_from_slice(&[0xFF, 0xFF]); // a coefficient above the modulus
+    assert_eq!(
+        code(&with_field(&b, PEER_KEM_PUBLIC_KEY, &bad_peer)),
+        inv(PEER_KEM_PUBLIC_KEY)
+    );
+    // Fields that come together.
+    assert_eq!(
+        code(&without_field(&b, RATCHET_PUBLIC_KEY)),
+        ("MISSING_FIELD".into(), Some(RATCHET_PUBLIC_KEY))
+    );
+    assert_eq!(
+        code(&without_field(&b, KEM_SECRET_KEY)),
+        ("MISSING_FIELD".into(), Some(KEM_SECRET_KEY))
+    );
+    assert_eq!(
+        code(&without_field(&b, SEND_CHAIN_KEY)),
+        inv(SEND_CHAIN_KEY)
+    );
+    assert_eq!(
+        code(&without_field(&b, PEER_RATCHET_KEY)),
+        inv(RECV_CHAIN_KEY)
+    );
+    // Flags are 0 or 1; the skipped-key store is within its bounds.
+    assert_eq!(
+        code(&with_field(&b, KEM_STEP_FORCED, &[2])),
+        inv(KEM_STEP_FORCED)
+    );
+    assert_eq!(
+        code(&with_field(&b, SEND_STEP_DUE, &[2])),
+        inv(SEND_STEP_DUE)
+    );
+    // A fresh initiator has no ratchet key pair: its next send must step.
+    let fresh = pair(KemSuite::MlKem512, RatchetConfig::default(), 1)
+        .alice
+        .serialize();
+    assert_eq!(
+        code(&with_field(&fresh, SEND_STEP_DUE, &[0])),
+        inv(SEND_STEP_DUE)
+    );
+    assert_eq!(
+        code(&with_field(&b, MAX_SKIPPED_KEYS, &1u64.to_be_bytes())).0,
+        "INVALID_FIELD"
+    );
+    let skipped = value(&b, SKIPPED_KEYS);
+    assert_eq!(
+        code(&with_field(&b, SKIPPED_KEYS, &skipped[1..])),
+        ("BAD_LENGTH".into(), Some(SKIPPED_KEYS))
+    );
+    assert_eq!(
+        code(&with_field(&b, SKIPPED_KEYS, &[])),
+        ("BAD_LENGTH".into(), Some(SKIPPED_KEYS))
+    );
+    assert_eq!(
+        code(&with_field(&b, PAST_CHAINS, &[7; 36 * 17])),
+        inv(PAST_CHAINS)
+    );
+    // Unknown tags, session-layer tags included, and other record types.
+    assert_eq!(
+        code(&with_field(&b, 0x0050, &[1])),
+        ("UNKNOWN_TAG".into(), Some(0x0050))
+    );
+    assert_eq!(
+        code(&with_field(&b, 0x0100, &[1])),
+        ("UNKNOWN_TAG".into(), Some(0x0100))
+    );
+    let mut other_type = b.clone();
+    other_type[3] = pqwire_core::record::TYPE_IDENTITY_SECRET;
+    assert_eq!(code(&other_type).0, "UNEXPECTED_TYPE");
+    // The epoch is restored as it is.
+    let old = RatchetState::deserialize(&with_field(&b, EPOCH, &3u64.to_be_bytes())).unwrap();
+    assert_eq!(old.epoch(), 3);
+}
+
+/// The KEM secret key of another state of the same suite.
+fn full_state_other_kem_key() -> Vec<u8> {
+    let mut p = pair(KemSuite::MlKem512, RatchetConfig::default(), 0x77);
+    let _ = p.send(true, 1, T0 + 1);
+    value(&p.alice.serialize(), KEM_SECRET_KEY)
+}
+
+#[test]
+fn session_layer_fields_round_trip() {
+    let s = full_state();
+    let peer = b"peer identity encoding".to_vec();
+    let b = s
+        .serialize_with(&[(0x0100, &peer), (0x0101, &[1])])
+        .unwrap();
+    let (back, session) = RatchetState::deserialize_with(&b).unwrap();
+    assert!(back == s);
+    assert_eq!(session, vec![(0x0100, peer.clone()), (0x0101, vec![1])]);
+    assert_eq!(
+        *back
+            .serialize_with(&[(0x0100, &peer), (0x0101, &[1])])
+            .unwrap(),
+        *b
+    );
+    // Without session fields, the two serializations agree.
+    assert_eq!(*s.serialize_with(&[]).unwrap(), *s.serialize());
+    assert_eq!(
+        RatchetState::deserialize_with(&s.serialize()).unwrap().1,
+        vec![]
+    );
+    // A plain deserialize refuses session fields; the session range is the only one.
+    assert_eq!(refused(&b), ("UNKNOWN_TAG".into(), Some(0x0100)));
+    for bad in [
+        vec![(0x00FF, &[1u8][..])],
+        vec![(0x0200, &[1u8][..])],
+        vec![(0x0102, &[1u8][..]), (0x0101, &[1u8][..])],
+        vec![(0x0101, &[1u8][..]), (0x0101, &[1u8][..])],
+    ] {
+        assert_eq!(
+            s.serialize_with(&bad).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+    }
+    let with_other = with_field(&b, 0x0200, &[1]);
+    match RatchetState::deserialize_with(&with_other) {
+        Err(Error::Wire(e)) => {
+            assert_eq!((e.code, e.tag), (WireErrorCode::UnknownTag, Some(0x0200)))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The reader the session layer uses directly.
+    let mut r = RecordReader::new(&b, TYPE_SESSION_STATE).unwrap();
+    let back = RatchetState::read_record(&mut r).unwrap();
+    assert_eq!(
+        r.bytes(pqwire_core::record::RecordField::new(0x0100, "peer"), 1, 64)
+            .unwrap(),
+        &peer[..]
+    );
+    assert!(r
+        .flag(pqwire_core::record::RecordField::new(0x0101, "flag"))
+        .unwrap());
+    r.finish().unwrap();
+    assert!(back == s);
+}
+
+#[test]
+fn records_are_not_wire_messages() {
+    let b = full_state().serialize();
+    assert_eq!(
+        wire::decode(&b).unwrap_err().code,
+        WireErrorCode::UnknownType
+    );
+    let shown = wire::inspect(&b);
+    assert!(shown.contains("UNKNOWN_TYPE"));
+    let root = hex(&value(&b, ROOT_KEY));
+    assert!(!shown.contains(&root[..16]), "{shown}");
+}
+
+/// Decrypting a bad message changes not one byte of the record.
+#[test]
+fn failed_decryption_leaves_the_record_unchanged() {
+    let mut p = pair(KemSuite::MlKem768, RatchetConfig::default(), 3);
+    let mut now = T0;
+    let mut last = Vec::new();
+    for turn in 0..4u64 {
+        now += 5;
+        let msgs = p.send(turn % 2 == 0, 3, now);
+        let to = p.receiver(turn % 2 == 1);
+        plaintext(to, &msgs[2], now);
+        plaintext(to, &msgs[0], now);
+        last = msgs;
+    }
+    // Bob spoke last; Alice still stores the key of his message 1.
+    let alice = &mut p.alice;
+    let stuck = |s: &mut RatchetState, h: &Header, ct: &[u8], code: &str| {
+        let before = s.serialize();
+        let e = s.decrypt(h, ct, now + 1).unwrap_err();
+        assert_eq!(e.code(), code);
+        assert_eq!(*s.serialize(), *before, "{code} changed the state");
+    };
+    let (h1, ct1) = &last[1];
+    let mut t1 = ct1.clone();
+    t1[0] ^= 1;
+    stuck(alice, h1, &t1, "AUTH_FAILED");
+    let mut h = h1.clone();
+    h.associated_data = b"other".to_vec();
+    stuck(alice, &h, ct1, "AUTH_FAILED");
+    // The next counter of the chain: derived, then refused by the AEAD.
+    let (h2, ct2) = &last[2];
+    let mut next = h2.clone();
+    next.counter = 5;
+    stuck(alice, &next, ct2, "AUTH_FAILED");
+    stuck(alice, h2, ct2, "REPLAYED");
+    next.counter = 5_000;
+    stuck(alice, &next, ct2, "TOO_MANY_SKIPPED");
+    let mut new_chain = h2.clone();
+    new_chain.ratchet_key = x25519::keygen(Some(&[0x31; 32])).unwrap().1;
+    new_chain.counter = 2_000;
+    stuck(alice, &new_chain, ct2, "TOO_MANY_SKIPPED");
+    // The skipped message still opens afterwards.
+    assert!(alice.decrypt(h1, ct1, now + 2).is_ok());
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let s = full_state();
+    let b = s.serialize();
+    let restored = RatchetState::deserialize(&b).unwrap();
+    let reader = RecordReader::new(&b, TYPE_SESSION_STATE).unwrap();
+    let mut bad = b.to_vec();
+    bad.truncate(bad.len() - 3);
+    let err = RatchetState::deserialize(&bad).unwrap_err();
+    let shown = [
+        format!("{s:?}"),
+        format!("{restored:?}"),
+        format!("{reader:?}"),
+        format!("{err:?} {err}"),
+        format!("{:?}", RatchetState::deserialize_with(&b).unwrap().1),
+    ]
+    .join("\n");
+    for tag in [
+        ROOT_KEY,
+        SEND_CHAIN_KEY,
+        RECV_CHAIN_KEY,
+        RATCHET_SECRET_KEY,
+        KEM_SECRET_KEY,
+        SKIPPED_KEYS,
+    ] {
+        let v = value(&b, tag);
+        // The first 8 bytes, in hex and as Rust prints a byte slice.
+        let as_list = format!("{:?}", &v[..8]);
+        let inner = &as_list[1..as_list.len() - 1];
+        assert!(!shown.contains(&hex(&v[..8])), "tag 0x{tag:04X} in hex");
+        assert!(!shown.contains(inner), "tag 0x{tag:04X} as a list");
+    }
+    // The message key of a skipped entry (after ratchet key, counter, time).
+    let sk = value(&b, SKIPPED_KEYS);
+    assert!(!shown.contains(&hex(&sk[44..52])));
+}
+
+#[test]
+fn sizes_after_ten_messages_each_way() {
+    // ML-KEM-768, every hop. Alice sends 5 turns of 2, Bob 4 turns of 1 and a last turn
+    // of 6, of which Alice reads all (no skipped key) or only the last (5 skipped).
+    for skip in [false, true] {
+        let mut p = pair(
+            KemSuite::MlKem768,
+            RatchetConfig::for_suite(KemSuite::MlKem768),
+            5,
+        );
+        let mut now = T0;
+        for turn in 0..10u64 {
+            now += 10;
+            let alice = turn % 2 == 0;
+            let n = if alice {
+                2
+            } else if turn == 9 {
+                6
+            } else {
+                1
+            };
+            let msgs = p.send(alice, n, now);
+            let to = p.receiver(!alice);
+            for (i, m) in msgs.iter().enumerate() {
+                if !(skip && turn == 9 && i + 1 < n) {
+                    plaintext(to, m, now);
+                }
+            }
+        }
+        assert_eq!(p.alice.skipped_keys(), if skip { 5 } else { 0 });
+        let (a, b) = (p.alice.serialize().len(), p.bob.serialize().len());
+        println!(
+            "ML-KEM-768 every hop, 10 messages each way, {} skipped: Alice {a} B, Bob {b} B",
+            p.alice.skipped_keys()
+        );
+        // Own KEM key pair (1,184 + 2,400), peer KEM key (1,184), pending ciphertext (1,088).
+        assert!(a > 4_000 && a < 8_000 && b > 4_000 && b < 8_000);
+    }
+}
