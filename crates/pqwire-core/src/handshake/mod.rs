@@ -12,6 +12,7 @@
 //! | `identity.rs` | [`Identity`] and [`PublicIdentity`] (§2) |
 //! | `prekeys.rs` | prekeys, [`PrekeySecret`], [`build_bundle`], [`needs_rotation`] (§2, §3) |
 //! | `source.rs` | [`PrekeySource`] and the in-memory [`PrekeySecrets`] |
+//! | `persist.rs` | [`Identity::to_record`], [`PrekeySecret::to_record`]: secrets at rest (§6) |
 //! | `suites.rs` | which suites a handshake uses and the policy over them (§4.1) |
 //! | `transcript.rs` | `TH`, the key schedule, the transcript signature's label (§4.1) |
 //! | `initiator.rs` | [`initiate`] (§4.1) |
@@ -55,6 +56,7 @@
 mod identity;
 mod initiator;
 mod package;
+mod persist;
 mod prekeys;
 mod responder;
 mod source;

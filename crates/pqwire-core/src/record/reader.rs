@@ -3,7 +3,9 @@
 //! nobody asked for.
 
 use super::{type_name, RecordField, FORMAT_VERSION, FORMAT_VERSION_FIELD};
-use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, VERSION};
+use crate::wire::limits::{
+    FIELD_HEADER_LEN, HEADER_LEN, MAGIC, MAX_MESSAGE_LEN, SUPPORTED_VERSIONS, VERSION,
+};
 use crate::wire::{MessageType, WireError, WireErrorCode as Code};
 use crate::SecretBytes;
 
@@ -163,11 +165,14 @@ impl<'a> RecordReader<'a> {
 
     /// An error about field `f`: at its offset when it is present, else at the end.
     pub fn error(&self, f: RecordField, code: Code, detail: impl Into<String>) -> WireError {
-        let offset = self
-            .position(f.tag)
+        WireError::in_field(code, self.offset_of(f), f.tag, Some(f.name), detail)
+    }
+
+    /// Offset of field `f`'s header, or the end of the record when it is absent.
+    fn offset_of(&self, f: RecordField) -> usize {
+        self.position(f.tag)
             .and_then(|i| self.fields.get(i))
-            .map_or(self.bytes.len(), |raw| raw.offset);
-        WireError::in_field(code, offset, f.tag, Some(f.name), detail)
+            .map_or(self.bytes.len(), |raw| raw.offset)
     }
 
     /// The value of field `f`, marked as read, or `None` when absent.
@@ -292,6 +297,29 @@ impl<'a> RecordReader<'a> {
         max: usize,
     ) -> Result<Option<SecretBytes>, WireError> {
         Ok(self.opt_bytes(f, min, max)?.map(SecretBytes::from_slice))
+    }
+
+    /// A field holding a whole wire message of `ty` (at most `MAX_MESSAGE_LEN` bytes),
+    /// decoded by `decode`. As for nested messages in the wire format, an error inside
+    /// keeps its code, with the offset counted from the start of the record and this
+    /// field's tag.
+    pub fn nested<T>(
+        &mut self,
+        f: RecordField,
+        ty: MessageType,
+        decode: impl FnOnce(&'a [u8]) -> Result<T, WireError>,
+    ) -> Result<T, WireError> {
+        let value = self.bytes(f, 1, MAX_MESSAGE_LEN)?;
+        let start = self.offset_of(f) + FIELD_HEADER_LEN;
+        decode(value).map_err(|inner| {
+            WireError::in_field(
+                inner.code,
+                start + inner.offset,
+                f.tag,
+                Some(f.name),
+                format!("in the nested {} message: {inner}", ty.name()),
+            )
+        })
     }
 
     /// Takes every unread field whose tag lies in `first..=last`, in tag order, as
