@@ -6,7 +6,8 @@
 //!
 //! Seeds are valid encodings made with pqwire-core's public API (default capabilities,
 //! lists with unknown suite codes and extensions, key packages of KEM and signature
-//! suites with deterministic keys, envelopes with and without their optional fields)
+//! suites with deterministic keys, envelopes with and without their optional fields, and
+//! the prekey bundles, initial messages and ratchet messages of a seeded handshake)
 //! plus hand-made invalid messages, one per decoding rule. Every file this program
 //! writes is named `seed-*`; before writing, it removes the old `seed-*` files only, so
 //! reproducers added by hand (`crash-*`, `regress-*`) stay. The output is deterministic:
@@ -15,7 +16,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use pqwire_core::wire::{Capabilities, Envelope, Extension, KeyPackage, PackageSuite};
+use pqwire_core::handshake::{
+    build_bundle, initiate, last_resort_kem_prekey, one_time_prekeys, respond, signed_prekey,
+    FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
+    DEFAULT_SIGNED_PREKEY_LIFETIME,
+};
+use pqwire_core::negotiation::{Policy, PolicyMode};
+use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey, SeededRandom};
+use pqwire_core::wire::{
+    Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage,
+};
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 
 /// A named input.
@@ -30,7 +40,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let caps = capabilities()?;
     let packages = key_packages()?;
     let envelopes = envelopes()?;
-    let invalid = invalid(&caps, &packages, &envelopes);
+    let Handshake {
+        bundles,
+        initials,
+        ratchets,
+    } = handshake()?;
+    let invalid = [
+        invalid(&caps, &packages, &envelopes),
+        invalid_handshake(&bundles, &initials, &ratchets),
+    ]
+    .concat();
 
     // The generic decoder gets every valid message and the header errors; each typed
     // decoder its own type plus the invalid messages of that type; inspect one valid
@@ -42,21 +61,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(move |(n, _)| n.starts_with(prefix))
             .cloned()
     };
-    let all: Vec<Seed> = [&caps, &packages, &envelopes]
+    // 0x10 and 0x11 have no typed target: the generic decoder gets their invalid seeds.
+    let all: Vec<Seed> = [&caps, &packages, &envelopes, &bundles, &initials, &ratchets]
         .into_iter()
         .flatten()
         .cloned()
         .chain(of_prefix("bad-any"))
+        .chain(of_prefix("bad-pb"))
+        .chain(of_prefix("bad-im"))
         .collect();
     let of_type = |valid: &[Seed], prefix: &'static str| -> Vec<Seed> {
         valid.iter().cloned().chain(of_prefix(prefix)).collect()
     };
-    let mut sample: Vec<Seed> = vec![caps[0].clone(), packages[0].clone(), envelopes[1].clone()];
+    let mut sample: Vec<Seed> = vec![
+        caps[0].clone(),
+        packages[0].clone(),
+        envelopes[1].clone(),
+        bundles[0].clone(),
+        initials[0].clone(),
+        ratchets[0].clone(),
+    ];
     for prefix in [
         "bad-any",
         "bad-caps-truncated",
         "bad-kp-key-length",
         "bad-env-order",
+        "bad-im-nested-short-ciphertext",
+        "bad-rm-kem-key-length",
     ] {
         sample.extend(of_prefix(prefix));
     }
@@ -65,6 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out.join("capabilities"), &of_type(&caps, "bad-caps"))?;
     write(&out.join("key_package"), &of_type(&packages, "bad-kp"))?;
     write(&out.join("envelope"), &of_type(&envelopes, "bad-env"))?;
+    write(&out.join("ratchet_message"), &of_type(&ratchets, "bad-rm"))?;
     write(&out.join("inspect"), &sample)?;
     write(&out.join("negotiate"), &negotiations(&caps))?;
     Ok(())
@@ -319,6 +351,210 @@ fn envelopes() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
         .into_iter()
         .map(|(n, e)| Ok((n.to_string(), e.encode().map_err(pqwire_core::Error::from)?)))
         .collect()
+}
+
+/// The messages of a seeded handshake, each list's first entry the most typical.
+struct Handshake {
+    bundles: Vec<Seed>,
+    initials: Vec<Seed>,
+    ratchets: Vec<Seed>,
+}
+
+/// A real handshake with deterministic randomness (Ed25519+ML-DSA-65 identities, the
+/// smallest allowed; ML-KEM-512; pq-preferred, which allows a classical-only bundle too):
+/// prekey bundles, the
+/// initial messages made from them (post-quantum, and classical-only, whose ratchet runs
+/// X-Wing), and ratchet messages (the nested first one with `kemKey`, the reply of a KEM
+/// step with `kemKey` and `kemCiphertext`, one without KEM fields, X25519 lengths,
+/// extensions).
+fn handshake() -> Result<Handshake, Box<dyn std::error::Error>> {
+    let now = 1_700_000_000;
+    let mut rng = SeededRandom::new([0x5E; 32]);
+    let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
+    let caps = Capabilities::default().encode()?;
+    let options = HandshakeOptions {
+        policy: Policy::new(PolicyMode::PqPreferred),
+        ratchet: None,
+    };
+    let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
+    let spk = signed_prekey(&bob, valid, &mut rng)?;
+    let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem512, valid, &mut rng)?;
+    let mut opks = one_time_prekeys(&bob, 1, valid, &mut rng)?;
+    let opk = opks.pop().ok_or("no one-time prekey")?;
+    let bundle = build_bundle(
+        bob.public(),
+        &caps,
+        &spk.public,
+        Some(&pqlr.public),
+        Some(&opk.public),
+    )?
+    .encode()?;
+    let classical_bundle = build_bundle(bob.public(), &caps, &spk.public, None, None)?.encode()?;
+
+    let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
+    let first = FirstMessage {
+        plaintext: b"hello Bob",
+        associated_data: b"thread 7",
+    };
+    let sent = initiate(&alice, &caps, &bundle, first, &options, now, &mut rng)?;
+    let classical = initiate(
+        &alice,
+        &caps,
+        &classical_bundle,
+        first,
+        &options,
+        now,
+        &mut rng,
+    )?;
+
+    let mut secrets = PrekeySecrets::new();
+    secrets.insert(spk.secret);
+    secrets.insert(pqlr.secret);
+    secrets.insert(opk.secret);
+    let mut bob_session =
+        respond(&bob, &caps, &mut secrets, &sent.encoded, &options, now + 1)?.session;
+    let (header, ciphertext) = bob_session.encrypt_with(b"hi Alice", b"", now + 2, &mut rng)?;
+    let reply = RatchetMessage::new(header.clone(), ciphertext.clone());
+    let bare = RatchetMessage::new(
+        Header {
+            kem_key: None,
+            kem_ciphertext: None,
+            ..header.clone()
+        },
+        vec![0xC7; 16],
+    );
+    let x25519_lengths = RatchetMessage {
+        header: Header {
+            kem_key: Some(KemPublicKey {
+                key_id: [0x4B; 16],
+                public_key: vec![0x4C; 32],
+            }),
+            kem_ciphertext: Some(KemCiphertext {
+                key_id: [0x4D; 16],
+                ciphertext: vec![0x4E; 32],
+            }),
+            associated_data: b"meta".to_vec(),
+            ..header
+        },
+        ciphertext,
+        extensions: vec![ext(0xF000, b"unauthenticated")],
+    };
+    let ratchets = [
+        ("rm-kem-step", reply),
+        ("rm-first", sent.message.message.clone()),
+        ("rm-no-kem-fields", bare),
+        ("rm-x25519-extension", x25519_lengths),
+    ]
+    .into_iter()
+    .map(|(n, m)| Ok((n.to_string(), m.encode()?)))
+    .collect::<Result<Vec<Seed>, pqwire_core::wire::WireError>>()?;
+    Ok(Handshake {
+        bundles: vec![
+            ("pb-ml-kem-512-one-time".into(), bundle),
+            ("pb-classical".into(), classical_bundle),
+        ],
+        initials: vec![
+            ("im-ml-kem-512".into(), sent.encoded),
+            ("im-classical-x-wing".into(), classical.encoded),
+        ],
+        ratchets,
+    })
+}
+
+/// Fields `(tag, value)` of a well-formed message (after its 4-byte header).
+fn fields_of(msg: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut rest = &msg[4..];
+    while let Some((&[t0, t1, l0, l1, l2, l3], after)) = rest.split_first_chunk::<6>() {
+        let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
+        out.push((u16::from_be_bytes([t0, t1]), after[..len].to_vec()));
+        rest = &after[len..];
+    }
+    out
+}
+
+/// `msg` rebuilt with `edit` applied to its fields.
+fn edited(msg: &[u8], edit: impl FnOnce(&mut Vec<(u16, Vec<u8>)>)) -> Vec<u8> {
+    let mut fields = fields_of(msg);
+    edit(&mut fields);
+    let borrowed: Vec<(u16, &[u8])> = fields.iter().map(|(t, v)| (*t, v.as_slice())).collect();
+    raw(msg[2], msg[3], &borrowed)
+}
+
+/// Sets field `tag` to `value`, in place or in tag order.
+fn set(fields: &mut Vec<(u16, Vec<u8>)>, tag: u16, value: Vec<u8>) {
+    match fields.iter().position(|(t, _)| *t >= tag) {
+        Some(i) if fields[i].0 == tag => fields[i].1 = value,
+        Some(i) => fields.insert(i, (tag, value)),
+        None => fields.push((tag, value)),
+    }
+}
+
+/// Invalid prekey bundles (`bad-pb-*`), initial messages (`bad-im-*`) and ratchet
+/// messages (`bad-rm-*`), one per rule of their types, made by editing valid ones.
+fn invalid_handshake(bundles: &[Seed], initials: &[Seed], ratchets: &[Seed]) -> Vec<Seed> {
+    let (bundle, initial, reply) = (&bundles[0].1, &initials[0].1, &ratchets[0].1);
+    let drop = |tag: u16| move |f: &mut Vec<(u16, Vec<u8>)>| f.retain(|(t, _)| *t != tag);
+    let nested = |m: &[u8]| {
+        let m = m.to_vec();
+        move |f: &mut Vec<(u16, Vec<u8>)>| set(f, 0x000B, m)
+    };
+    let short_ct = edited(reply, |f| set(f, 0x0008, vec![0; 15]));
+    let seeds = vec![
+        // prekey bundle: a KEM prekey's signature without the key, the flag out of range.
+        ("bad-pb-signature-alone", edited(bundle, drop(0x0007))),
+        ("bad-pb-flag-2", edited(bundle, |f| set(f, 0x0009, vec![2]))),
+        // initial message: a broken nested ratchet message, a first message with a KEM
+        // ciphertext, a KEM prekey id without its ciphertext.
+        (
+            "bad-im-nested-short-ciphertext",
+            edited(initial, nested(&short_ct)),
+        ),
+        (
+            "bad-im-first-chain-kem-ciphertext",
+            edited(initial, nested(reply)),
+        ),
+        ("bad-im-prekey-id-alone", edited(initial, drop(0x0009))),
+        // ratchet message: every rule.
+        (
+            "bad-rm-ratchet-key-length",
+            edited(reply, |f| set(f, 0x0001, vec![1; 31])),
+        ),
+        (
+            "bad-rm-counter-length",
+            edited(reply, |f| set(f, 0x0003, vec![0; 8])),
+        ),
+        (
+            "bad-rm-kem-key-length",
+            edited(reply, |f| set(f, 0x0004, vec![1; 800])),
+        ),
+        (
+            "bad-rm-kem-ciphertext-length",
+            edited(reply, |f| set(f, 0x0005, vec![1; 767])),
+        ),
+        (
+            "bad-rm-ciphertext-without-key-id",
+            edited(reply, drop(0x0006)),
+        ),
+        (
+            "bad-rm-key-id-without-ciphertext",
+            edited(reply, drop(0x0005)),
+        ),
+        (
+            "bad-rm-empty-associated-data",
+            edited(reply, |f| set(f, 0x0007, Vec::new())),
+        ),
+        ("bad-rm-short-ciphertext", short_ct.clone()),
+        ("bad-rm-missing-counter", edited(reply, drop(0x0003))),
+        (
+            "bad-rm-unknown-tag",
+            edited(reply, |f| set(f, 0x0009, vec![0])),
+        ),
+        ("bad-rm-order", edited(reply, |f| f.swap(1, 2))),
+        ("bad-rm-trailing", [reply.as_slice(), &[0, 8, 0]].concat()),
+        ("bad-rm-truncated", reply[..reply.len() - 1].to_vec()),
+    ];
+    seeds.into_iter().map(|(n, b)| (n.to_string(), b)).collect()
 }
 
 /// A message from raw parts, with no checks: for the invalid seeds.
