@@ -6,12 +6,22 @@
  */
 
 /** Message type bytes of wire version 1. */
-export const TYPE = { capabilities: 0x01, keyPackage: 0x02, envelope: 0x03 } as const;
+export const TYPE = { capabilities: 0x01, keyPackage: 0x02, envelope: 0x03, initialMessage: 0x11, ratchetMessage: 0x12 } as const;
 
 /** Field tags of wire version 1. */
 export const CAPS = { versions: 0x0001, kexSuites: 0x0002, sigSuites: 0x0003, aeadSuites: 0x0004, features: 0x0005 } as const;
 export const KEY_PACKAGE = { keyId: 0x0001, kemSuite: 0x0002, sigSuite: 0x0003, publicKey: 0x0004, created: 0x0005, expires: 0x0006 } as const;
 export const ENVELOPE = { contentType: 0x0001, senderKeyId: 0x0002, recipientKeyId: 0x0003, sentAt: 0x0004, payload: 0x0005 } as const;
+export const RATCHET = {
+  ratchetKey: 0x0001,
+  previousChainLength: 0x0002,
+  counter: 0x0003,
+  kemKey: 0x0004,
+  kemCiphertext: 0x0005,
+  kemCiphertextKeyId: 0x0006,
+  associatedData: 0x0007,
+  ciphertext: 0x0008,
+} as const;
 
 /** Suite codes (TLS code points where they exist). */
 export const CODE = {

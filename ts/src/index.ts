@@ -30,6 +30,7 @@ export type {
   EnvelopeMessage,
   PrekeyBundleMessage,
   InitialMessageMessage,
+  RatchetMessageMessage,
   Extension,
   FeatureName,
 } from './wire';

@@ -96,7 +96,8 @@ export interface PrekeyBundleMessage extends MessageBase {
 
 /**
  * The first message of an asynchronous session (docs/protocol.md §4.2). Nested messages
- * stay encoded; the embedded ratchet message is `message`.
+ * stay encoded; the first ratchet message is `message`, a nested `ratchet-message`
+ * (`wire.decode(initial.message, 'ratchet-message')`).
  */
 export interface InitialMessageMessage extends MessageBase {
   type: 'initial-message';
@@ -113,18 +114,48 @@ export interface InitialMessageMessage extends MessageBase {
   message: Uint8Array;
 }
 
+/**
+ * One message of a ratchet session (docs/protocol.md §5.4): the header, authenticated as
+ * the AEAD's associated data but not encrypted, and the AEAD ciphertext. The decoder
+ * checks structure only (lengths, which fields come together); the session checks the
+ * rest when it decrypts. Extensions are not authenticated.
+ */
+export interface RatchetMessageMessage extends MessageBase {
+  type: 'ratchet-message';
+  /** The sender's current X25519 ratchet public key, 32 bytes. */
+  ratchetKey: Uint8Array;
+  /** Number of messages in the sender's previous sending chain. */
+  previousChainLength: number;
+  /** Number of this message in its sending chain, from 0. */
+  counter: number;
+  /**
+   * The sender's ratchet KEM public key as `keyId (16 bytes) ‖ publicKey`: 16 + the
+   * public-key length of a KEM suite (1,200 bytes with ML-KEM-768).
+   */
+  kemKey?: Uint8Array;
+  /** A KEM ciphertext to the receiver's ratchet KEM key (a KEM suite's ciphertext length); with `kemCiphertextKeyId`. */
+  kemCiphertext?: Uint8Array;
+  /** Key id (16 bytes) of the receiver's KEM key that `kemCiphertext` was made for; with `kemCiphertext`. */
+  kemCiphertextKeyId?: Uint8Array;
+  /** Application metadata, authenticated, not encrypted; absent when empty (an empty array is refused). */
+  associatedData?: Uint8Array;
+  /** The AEAD output: plaintext plus the 16-byte tag. */
+  ciphertext: Uint8Array;
+}
+
 /** Every message type, discriminated on `type`. */
 export type WireMessage =
   | CapabilitiesMessage
   | KeyPackageMessage
   | EnvelopeMessage
   | PrekeyBundleMessage
-  | InitialMessageMessage;
+  | InitialMessageMessage
+  | RatchetMessageMessage;
 /** The `type` names. */
 export type WireMessageType = WireMessage['type'];
 
 /** The message types of wire version 1. */
-const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope', 'prekey-bundle', 'initial-message'];
+const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope', 'prekey-bundle', 'initial-message', 'ratchet-message'];
 
 /** The two bytes every message starts with (`"PW"`). */
 export const MAGIC = new Uint8Array([0x50, 0x57]);
