@@ -27,6 +27,74 @@ export declare class KemKeyPair {
   exportSecretKey(): Uint8Array
 }
 
+/** A party's identity; its secret keys stay in native memory. */
+export declare class NativeIdentity {
+  /**
+   * Generates an identity of `suite` valid from `created` to `expires` (unix
+   * seconds), from a 32-byte `seed` when given (deterministic), else OS randomness.
+   */
+  static generate(suite: string, created: number, expires: number, seed?: Uint8Array | undefined | null): NativeIdentity
+  /**
+   * A hybrid identity of `suite` whose Ed25519 half is the legacy key `ed25519_secret`
+   * (32-byte seed) and whose X25519 key is `x25519_secret` when given.
+   */
+  static promote(ed25519Secret: Uint8Array, x25519Secret: Uint8Array | undefined | null, suite: string, created: number, expires: number): NativeIdentity
+  /** The Ed25519 half's signature over the signing key package (continuity proof). */
+  continuityProof(): Uint8Array
+  /** Restores an identity from a record made by `toRecord`. */
+  static fromRecord(record: Uint8Array): NativeIdentity
+  /** Exports the identity, secrets included, as a record for an identity store. */
+  toRecord(): Uint8Array
+  /** The public half. */
+  get publicIdentity(): NativePublicIdentity
+}
+
+/** One party's end of a session. */
+export declare class NativeSession {
+  /**
+   * Starts a session from the peer's prekey bundle; `takeOpening()` then gives the
+   * initial message to send.
+   */
+  static initiate(identity: NativeIdentity, capabilities: Uint8Array, bundle: Uint8Array, plaintext: Uint8Array, associatedData: Uint8Array, options: NativeHandshakeOptions | undefined | null, now: number): NativeSession
+  /** `initiate` on the thread pool. */
+  static initiateAsync(identity: NativeIdentity, capabilities: Uint8Array, bundle: Uint8Array, plaintext: Uint8Array, associatedData: Uint8Array, options: NativeHandshakeOptions | undefined | null, now: number): Promise<NativeSession>
+  /**
+   * Accepts an initial message with the given prekey secret records (those the
+   * message names); `takeOpening()` then gives the first message and the prekeys
+   * used, which the caller's store must consume.
+   */
+  static accept(identity: NativeIdentity, capabilities: Uint8Array, prekeys: Array<Uint8Array>, initialMessage: Uint8Array, options: NativeHandshakeOptions | undefined | null, now: number): NativeSession
+  /** `accept` on the thread pool. */
+  static acceptAsync(identity: NativeIdentity, capabilities: Uint8Array, prekeys: Array<Uint8Array>, initialMessage: Uint8Array, options: NativeHandshakeOptions | undefined | null, now: number): Promise<NativeSession>
+  /**
+   * Restores a serialized session; `minimumEpoch` refuses an older copy
+   * (`SESSION_ROLLBACK`).
+   */
+  static deserialize(bytes: Uint8Array, minimumEpoch?: number | undefined | null): NativeSession
+  /** The opening's output, once (it is cleared so the first plaintext does not linger). */
+  takeOpening(): NativeOpening | null
+  /** Encrypts into an encoded ratchet message. */
+  encrypt(plaintext: Uint8Array, associatedData: Uint8Array, now: number): Uint8Array
+  /** `encrypt` on the thread pool. */
+  encryptAsync(plaintext: Uint8Array, associatedData: Uint8Array, now: number): Promise<Uint8Array>
+  /** Decrypts an encoded ratchet message; any error leaves the session unchanged. */
+  decrypt(message: Uint8Array, now: number): NativeDecrypted
+  /** `decrypt` on the thread pool. */
+  decryptAsync(message: Uint8Array, now: number): Promise<NativeDecrypted>
+  /** Serializes the whole session, secrets included (explicit export for a store). */
+  serialize(): Uint8Array
+  /** Makes the next asymmetric step a KEM step. */
+  forceKemStep(): void
+  /** The epoch: +1 on every change. */
+  get epoch(): number
+  /** Whether a forced KEM step is pending. */
+  get kemStepForced(): boolean
+  /** Number of stored skipped message keys. */
+  get skippedKeys(): number
+  /** The facts of the handshake. */
+  get facts(): NativeSessionFacts
+}
+
 /** A signing key pair whose secret key stays in native memory. */
 export declare class SigKeyPair {
   /** Generates a key pair (default backend), from `seed` when given. */
@@ -62,6 +130,12 @@ export declare function aeadSuiteId(name: string): number
 
 /** Every AEAD suite name. */
 export declare function aeadSuiteNames(): Array<string>
+
+/**
+ * Assembles a prekey bundle from `identity`'s public half, its encoded capabilities
+ * and the public prekeys.
+ */
+export declare function bundleBuild(identity: NativeIdentity, capabilities: Uint8Array, signedPrekey: NativePublicPrekey, kemPrekey?: NativePublicPrekey | undefined | null, oneTimePrekey?: NativePublicPrekey | undefined | null): Uint8Array
 
 /** HKDF extract-then-expand over `hash` ("SHA-256" or "SHA-512"). */
 export declare function hkdf(hash: string, ikm: Uint8Array, salt: Uint8Array | undefined | null, info: Uint8Array | undefined | null, length: number): Uint8Array
@@ -135,8 +209,134 @@ export interface NativeAgreement {
   transcriptHash: Uint8Array
 }
 
+/** A decrypted message. */
+export interface NativeDecrypted {
+  plaintext: Uint8Array
+  associatedData: Uint8Array
+}
+
+/** The handshake's settings. */
+export interface NativeHandshakeOptions {
+  /** `pq-required` (default), `pq-preferred` or `classical-allowed`. */
+  policy?: string
+  minVersion?: number
+  ratchet?: NativeRatchetOptions
+}
+
+/**
+ * What opening a session produced besides the session: the initial message to send
+ * (initiator), or the first message and the prekeys used (responder).
+ */
+export interface NativeOpening {
+  initialMessage?: Uint8Array
+  plaintext?: Uint8Array
+  associatedData?: Uint8Array
+  /** Key ids of the one-time prekeys used: the store must consume them. */
+  oneTimePrekeys: Array<Uint8Array>
+  /** Key ids of the rotated prekeys used (signed, last-resort): the store counts uses. */
+  rotatedPrekeys: Array<Uint8Array>
+}
+
+/** A generated prekey: public parts for bundles, the secret as a record for the store. */
+export interface NativePrekey {
+  keyId: Uint8Array
+  /** `signed`, `last-resort-kem`, `one-time` or `one-time-kem`. */
+  kind: string
+  /** The KEM suite name (`X25519` for X25519 prekeys). */
+  suite: string
+  /** The key package, encoded. */
+  package: Uint8Array
+  /** The identity's signature over the package. */
+  signature: Uint8Array
+  created: number
+  expires: number
+  /** The secret record (explicit export: it holds the secret key). */
+  secret: Uint8Array
+}
+
+/** Checks a stored prekey secret record and returns its public facts (no secret). */
+export interface NativePrekeyInfo {
+  keyId: Uint8Array
+  kind: string
+  suite: string
+  created: number
+  expires: number
+}
+
+/** The public half of an identity: what peers see, pin and verify. */
+export interface NativePublicIdentity {
+  /** Key id of the signing key: the identity's fingerprint (16 bytes). */
+  keyId: Uint8Array
+  /** The signing key's suite name. */
+  suite: string
+  /** The signing key's key package, encoded. */
+  sigKey: Uint8Array
+  /** The X25519 key's key package, encoded. */
+  dhKey: Uint8Array
+  /** The signing key's signature over the X25519 key's package. */
+  dhSignature: Uint8Array
+  /** Validity of the signing key package (unix seconds). */
+  created: number
+  expires: number
+}
+
+/** A prekey's public parts, as `bundleBuild` takes them. */
+export interface NativePublicPrekey {
+  kind: string
+  package: Uint8Array
+  signature: Uint8Array
+}
+
+/** The ratchet's settings; absent fields take the suite's defaults. */
+export interface NativeRatchetOptions {
+  /** `every-hop`, or absent with `kemEveryMessages` and/or `kemEverySeconds`. */
+  cadence?: string
+  kemEveryMessages?: number
+  kemEverySeconds?: number
+  maxSkip?: number
+  maxSkippedKeys?: number
+  maxSkippedAge?: number
+}
+
+/** What the handshake settled, public values only. */
+export interface NativeSessionFacts {
+  /** `initiator` or `responder`. */
+  role: string
+  version: number
+  kemSuite: string
+  sigSuite: string
+  aeadSuite: string
+  features: Array<string | number>
+  hybridAuth: boolean
+  postQuantum: boolean
+  transcriptHash: Uint8Array
+  sessionId: Uint8Array
+  localIdentity: Uint8Array
+  peer: NativePublicIdentity
+  establishedAt: number
+}
+
+/**
+ * Whether a signed or last-resort prekey created at `created` and used `uses` times is
+ * due for replacement at `now`, with the default policy unless `max_age` / `max_uses`.
+ */
+export declare function needsRotation(created: number, uses: number, now: number, maxAge?: number | undefined | null, maxUses?: number | undefined | null): boolean
+
 /** Negotiates from two capability encodings; throws `"CODE: detail"` on refusal. */
 export declare function negotiate(local: Uint8Array, remote: Uint8Array, role: string, mode: string, minVersion: number): NativeAgreement
+
+/**
+ * Generates `count` prekeys of `kind` (X25519 for `signed` and `one-time`, the ML-KEM
+ * `kem` suite for the KEM kinds), signed by `identity`, valid from `created` to
+ * `expires`.
+ */
+export declare function prekeyGenerate(identity: NativeIdentity, kind: string, kem: string, created: number, expires: number, count: number): Array<NativePrekey>
+
+/** Reads a prekey secret record (validating it) and returns its public facts. */
+export declare function prekeyRecordInfo(record: Uint8Array): NativePrekeyInfo
+
+/** Rebuilds and verifies a public identity from its three encodings. */
+export declare function publicIdentityVerify(sigKey: Uint8Array, dhKey: Uint8Array, dhSignature: Uint8Array): NativePublicIdentity
 
 /** SHA3-256 of `data`. */
 export declare function sha3_256(data: Uint8Array): Uint8Array
@@ -199,6 +399,12 @@ export declare function sigVerify(id: number, signature: Uint8Array, message: Ui
 
 /** `sigVerify` on the thread pool. */
 export declare function sigVerifyAsync(id: number, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, context?: Uint8Array | undefined | null): Promise<SigVerification>
+
+/**
+ * Checks that the Ed25519 key `legacy_public_key` vouched for the identity whose
+ * encoded signing key package is `sig_key` (`AUTH_FAILED` otherwise).
+ */
+export declare function verifyContinuity(legacyPublicKey: Uint8Array, sigKey: Uint8Array, proof: Uint8Array): void
 
 /** Compares two transcript hashes in constant time; throws `TRANSCRIPT_MISMATCH`. */
 export declare function verifyTranscript(local: Uint8Array, peer: Uint8Array): void

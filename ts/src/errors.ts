@@ -29,7 +29,9 @@ export type ErrorCode =
   | WireErrorCode
   | DowngradeCode
   | ReplayCode
-  | KeyManagementCode;
+  | KeyManagementCode
+  | 'IDENTITY_CHANGED'
+  | 'SESSION_ROLLBACK';
 
 /** Codes of key-management refusals ({@link KeyManagementError}). */
 export type KeyManagementCode = 'KEY_EXPIRED' | 'UNKNOWN_KEY' | 'PREKEY_REUSED';
@@ -145,6 +147,32 @@ export class ReplayError extends PqwireError {}
  */
 export class KeyManagementError extends PqwireError {}
 
+/**
+ * A peer presented an identity other than the one pinned for its address (trust on
+ * first use). Nothing was stored or consumed; the app decides — typically after the
+ * user compared fingerprints — and calls `trustIdentity` to accept the new one.
+ */
+export class IdentityChangedError extends PqwireError {
+  /** The peer's address, as the app named it. */
+  readonly address: string;
+  /** Fingerprint (hex key id) of the pinned identity. */
+  readonly previousFingerprint: string;
+  /** Fingerprint of the identity presented now. */
+  readonly fingerprint: string;
+  constructor(code: ErrorCode, message: string, details: { address?: string; previousFingerprint?: string; fingerprint?: string } = {}) {
+    super(code, message);
+    this.address = details.address ?? '';
+    this.previousFingerprint = details.previousFingerprint ?? '';
+    this.fingerprint = details.fingerprint ?? '';
+  }
+}
+
+/**
+ * A restored session is older than a copy already used (its epoch is below the highest
+ * the store has seen): using it would reuse message keys, so it is refused.
+ */
+export class SessionRollbackError extends PqwireError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => PqwireError;
 
 const CLASSES: Record<ErrorCode, ErrorClass> = {
@@ -183,6 +211,8 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   KEY_EXPIRED: KeyManagementError,
   UNKNOWN_KEY: KeyManagementError,
   PREKEY_REUSED: KeyManagementError,
+  IDENTITY_CHANGED: IdentityChangedError,
+  SESSION_ROLLBACK: SessionRollbackError,
 };
 
 /** Creates the typed error for `code`. */

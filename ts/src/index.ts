@@ -40,6 +40,36 @@ export { PolicyStore } from './policy';
 export type { Policy, PolicyName, PolicyInput, PolicyScope } from './policy';
 export type { SecurityEvent, SecurityEventType, SecurityEventListener, Offer, Choice } from './security-events';
 export type { KemSuiteName, SigSuiteName, AeadSuiteName, Backend } from './suites';
+export { createIdentity, Identity, PublicIdentity, DEFAULT_IDENTITY_LIFETIME } from './identity';
+export type { IdentityOptions, IdentitySuite } from './identity';
+export { generatePrekeys, assemblePrekeyBundle, createPrekeyBundle, DEFAULT_SIGNED_PREKEY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME } from './prekeys';
+export type { GeneratePrekeysOptions, BundlePrekeys, CreatePrekeyBundleOptions, PrekeyKemSuite } from './prekeys';
+export {
+  InMemoryIdentityStore,
+  InMemoryPrekeyStore,
+  InMemorySessionStore,
+  checkPeerIdentity,
+  trustIdentity,
+  saveLocalIdentity,
+} from './stores';
+export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, PrekeyKind } from './stores';
+export { Session, initiateSession, acceptSession } from './session';
+export type {
+  SessionSecurityEvent,
+  SessionSecurityEventType,
+  SessionSecurityEventListener,
+  RatchetOptions,
+  HandshakeOptions,
+  InitiateOptions,
+  AcceptOptions,
+  SessionInfo,
+  DecryptedMessage,
+  EncryptOptions,
+  InitiatedSession,
+  AcceptedSession,
+} from './session';
+export { importLegacyKeypair, promoteToHybrid, verifyContinuity, rekeyAllSessions, LegacyKeypair } from './migration';
+export type { RawLegacyKey, OkpJwk, PromoteOptions, Promoted } from './migration';
 export {
   PqwireError,
   InvalidLengthError,
@@ -56,5 +86,7 @@ export {
   DowngradeError,
   ReplayError,
   KeyManagementError,
+  IdentityChangedError,
+  SessionRollbackError,
 } from './errors';
 export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, WireErrorLocation } from './errors';

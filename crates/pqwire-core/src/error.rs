@@ -110,6 +110,15 @@ pub enum Error {
     /// A one-time prekey was already consumed: the initial message that used it is a
     /// replay, or two sessions raced for it.
     PrekeyReused,
+    /// A restored session is older than a copy already used: its epoch is lower than
+    /// the highest epoch seen for that session (a backup restored over newer state,
+    /// which would reuse message keys).
+    SessionRollback {
+        /// The restored copy's epoch.
+        epoch: u64,
+        /// The lowest epoch that is accepted.
+        minimum: u64,
+    },
 }
 
 impl From<WireError> for Error {
@@ -144,6 +153,7 @@ impl Error {
             Error::KeyExpired { .. } => "KEY_EXPIRED",
             Error::UnknownKey { .. } => "UNKNOWN_KEY",
             Error::PrekeyReused => "PREKEY_REUSED",
+            Error::SessionRollback { .. } => "SESSION_ROLLBACK",
         }
     }
 
@@ -166,6 +176,7 @@ impl Error {
             | Error::TooManySkipped { .. }
             | Error::StaleMessage
             | Error::PrekeyReused => ErrorKind::Replay,
+            Error::SessionRollback { .. } => ErrorKind::State,
         }
     }
 
@@ -215,6 +226,10 @@ impl fmt::Display for Error {
             Error::KeyExpired { what } => write!(f, "{what} is outside its validity period"),
             Error::UnknownKey { what } => write!(f, "unknown key id for the {what}"),
             Error::PrekeyReused => f.write_str("one-time prekey was already used"),
+            Error::SessionRollback { epoch, minimum } => write!(
+                f,
+                "session state of epoch {epoch} is older than the newest seen (epoch {minimum})"
+            ),
         }
     }
 }

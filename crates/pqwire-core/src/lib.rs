@@ -35,6 +35,7 @@ pub mod ratchet;
 pub mod record;
 pub mod rng;
 mod secret;
+pub mod session;
 pub mod sig;
 pub mod suite;
 pub mod wire;

@@ -12,9 +12,12 @@
 mod aead;
 mod errors;
 mod hash;
+mod identity;
 mod kdf;
 mod kem;
 mod negotiation;
+mod options;
+mod session;
 mod sig;
 mod suite_id;
 mod task;

@@ -104,9 +104,22 @@ impl Identity {
         rng.fill(seed.as_mut())?;
         let signing = SigKeyPair::generate(suite, Some(seed.as_ref()))?;
         rng.fill(seed.as_mut())?;
-        let (dh_secret, dh_public) = x25519::keygen(Some(seed.as_ref()))?;
+        let (dh_secret, _) = x25519::keygen(Some(seed.as_ref()))?;
+        Self::assemble(signing, dh_secret, validity, rng)
+    }
+
+    /// An identity from a signing key pair and an X25519 secret key: packages both
+    /// public keys for `validity` and signs the DH key's package (randomness from `rng`).
+    pub(crate) fn assemble(
+        signing: SigKeyPair,
+        dh_secret: SecretBytes,
+        validity: Validity,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Self> {
+        check_suite(signing.suite())?;
+        let dh_public = x25519::public_key(dh_secret.expose())?;
         let sig_key = package::package(
-            PackageSuite::Sig(suite),
+            PackageSuite::Sig(signing.suite()),
             signing.public_key().to_vec(),
             validity,
         );

@@ -17,6 +17,7 @@
 //! | `transcript.rs` | `TH`, the key schedule, the transcript signature's label (§4.1) |
 //! | `initiator.rs` | [`initiate`] (§4.1) |
 //! | `responder.rs` | [`respond`] (§4.3) |
+//! | `migrate.rs` | [`promote_legacy`]: classical keys into a hybrid identity (§2.4) |
 //!
 //! ```
 //! use pqwire_core::handshake::*;
@@ -55,6 +56,7 @@
 
 mod identity;
 mod initiator;
+mod migrate;
 mod package;
 mod persist;
 mod prekeys;
@@ -65,6 +67,7 @@ mod transcript;
 
 pub use identity::{Identity, PublicIdentity};
 pub use initiator::{initiate, Initiated};
+pub use migrate::{continuity_proof, promote_legacy, verify_continuity, LABEL_CONTINUITY};
 pub use package::{
     key_id, Validity, LABEL_IDENTITY_DH, LABEL_KEY_ID, LABEL_PREKEY, SIGNATURE_CONTEXT,
 };

@@ -1,0 +1,213 @@
+//! Sessions (docs/protocol.md §4–§6) through `pqwire_core::session::Session`: a
+//! conversation in wire bytes under every KEM and AEAD suite; every byte of a ratchet
+//! message flipped, each a typed error leaving the session exactly as it was (compared
+//! serialized); serialization round trips mid-conversation; rollback refused; and the
+//! migration helpers (a legacy Ed25519 key promoted into a hybrid identity, its
+//! continuity proof checked and refused when forged).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use pqwire_core::handshake::{
+    build_bundle, continuity_proof, last_resort_kem_prekey, promote_legacy, signed_prekey,
+    verify_continuity, FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
+    DEFAULT_SIGNED_PREKEY_LIFETIME,
+};
+use pqwire_core::ratchet::SeededRandom;
+use pqwire_core::session::Session;
+use pqwire_core::wire::Capabilities;
+use pqwire_core::{sig, AeadSuite, KemSuite, SigSuite};
+
+const T0: u64 = 1_700_000_000;
+
+fn caps(aead: AeadSuite) -> Vec<u8> {
+    let mut c = Capabilities::default();
+    c.aead_suites.retain(|s| *s == aead.code());
+    c.encode().unwrap()
+}
+
+/// Alice and Bob after the handshake, Bob having read the first message.
+fn pair(kem: KemSuite, aead: AeadSuite, seed: u8) -> (Session, Session) {
+    let caps = caps(aead);
+    let mut rng = SeededRandom::new([seed; 32]);
+    let valid = Validity::starting(T0, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
+    let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
+    let spk = signed_prekey(&bob, valid, &mut rng).unwrap();
+    let pqlr = last_resort_kem_prekey(&bob, kem, valid, &mut rng).unwrap();
+    let bundle = build_bundle(bob.public(), &caps, &spk.public, Some(&pqlr.public), None)
+        .unwrap()
+        .encode()
+        .unwrap();
+    let mut secrets = PrekeySecrets::new();
+    secrets.insert(spk.secret);
+    secrets.insert(pqlr.secret);
+    let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
+    let options = HandshakeOptions::default();
+    let first = FirstMessage {
+        plaintext: b"first",
+        associated_data: b"",
+    };
+    let (a, initial) =
+        Session::initiate(&alice, &caps, &bundle, first, &options, T0, &mut rng).unwrap();
+    let accepted = Session::accept(&bob, &caps, &mut secrets, &initial, &options, T0).unwrap();
+    assert_eq!(accepted.plaintext, b"first");
+    assert_eq!(a.facts().aead, aead);
+    assert_eq!(accepted.session.facts().kem, kem);
+    assert_eq!(a.id(), accepted.session.id());
+    (a, accepted.session)
+}
+
+#[test]
+fn conversation_under_every_kem_and_aead() {
+    for kem in [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024] {
+        for aead in [AeadSuite::ChaCha20Poly1305, AeadSuite::Aes256Gcm] {
+            let (mut a, mut b) = pair(kem, aead, 1);
+            for round in 0..4u64 {
+                let t = T0 + 10 * round;
+                let m = b.encrypt(b"from bob", b"meta", t).unwrap();
+                let got = a.decrypt(&m, t).unwrap();
+                assert_eq!(got.plaintext, b"from bob");
+                assert_eq!(got.associated_data, b"meta");
+                let m = a.encrypt(b"from alice", b"", t + 1).unwrap();
+                assert_eq!(b.decrypt(&m, t + 1).unwrap().plaintext, b"from alice");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_flipped_byte_of_a_ratchet_message_is_refused_and_changes_nothing() {
+    let (mut a, mut b) = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, 2);
+    // Bob's reply carries a KEM key and a ciphertext: every field kind is present.
+    let m = b
+        .encrypt(b"a reply with every field", b"meta", T0 + 1)
+        .unwrap();
+    let before = a.serialize().unwrap();
+    for i in 0..m.len() {
+        let mut bad = m.clone();
+        bad[i] ^= 0x01;
+        let err = a.decrypt(&bad, T0 + 2).unwrap_err();
+        assert!(!err.code().is_empty(), "byte {i}");
+        assert_eq!(
+            *a.serialize().unwrap(),
+            *before,
+            "byte {i} changed the session"
+        );
+    }
+    assert_eq!(
+        a.decrypt(&m, T0 + 2).unwrap().plaintext,
+        b"a reply with every field"
+    );
+}
+
+#[test]
+fn serialization_round_trips_mid_conversation() {
+    let (mut a, mut b) = pair(KemSuite::MlKem768, AeadSuite::Aes256Gcm, 3);
+    let m1 = b.encrypt(b"one", b"", T0 + 1).unwrap();
+    let m2 = b.encrypt(b"two", b"", T0 + 2).unwrap();
+    a.decrypt(&m2, T0 + 3).unwrap(); // m1 is now a stored skipped key
+    let saved = a.serialize().unwrap();
+    let mut restored = Session::deserialize(&saved, Some(a.epoch())).unwrap();
+    assert!(restored == a);
+    assert_eq!(*restored.serialize().unwrap(), *saved, "canonical");
+    assert_eq!(restored.decrypt(&m1, T0 + 4).unwrap().plaintext, b"one");
+    let reply = restored.encrypt(b"three", b"", T0 + 5).unwrap();
+    assert_eq!(b.decrypt(&reply, T0 + 6).unwrap().plaintext, b"three");
+    assert_eq!(restored.facts(), a.facts());
+}
+
+#[test]
+fn an_older_copy_is_a_rollback() {
+    let (mut a, mut b) = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, 4);
+    let old = a.serialize().unwrap();
+    let old_epoch = a.epoch();
+    let m = b.encrypt(b"x", b"", T0 + 1).unwrap();
+    a.decrypt(&m, T0 + 1).unwrap();
+    assert!(a.epoch() > old_epoch);
+    let err = Session::deserialize(&old, Some(a.epoch())).unwrap_err();
+    assert_eq!(err.code(), "SESSION_ROLLBACK");
+    // The same epoch, or no check, is accepted.
+    assert!(Session::deserialize(&old, Some(old_epoch)).is_ok());
+    assert!(Session::deserialize(&old, None).is_ok());
+}
+
+#[test]
+fn corrupted_session_records_are_typed_errors() {
+    let (a, _) = pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, 5);
+    let saved = a.serialize().unwrap();
+    for n in 0..saved.len() {
+        assert!(
+            Session::deserialize(&saved[..n], None).is_err(),
+            "prefix {n}"
+        );
+    }
+    for i in (0..saved.len()).step_by(7) {
+        let mut bad = saved.to_vec();
+        bad[i] ^= 0x80;
+        if let Ok(s) = Session::deserialize(&bad, None) {
+            assert!(s != a, "a flipped byte {i} restored the same session");
+        }
+    }
+}
+
+#[test]
+fn a_legacy_ed25519_key_becomes_a_hybrid_identity_that_continues_it() {
+    let mut rng = SeededRandom::new([6; 32]);
+    let valid = Validity::starting(T0, 1 << 30).unwrap();
+    let ed = sig::backend(SigSuite::Ed25519);
+    let (legacy_pk, legacy_sk) = ed.keygen(Some(&[7; 32])).unwrap();
+    let x_sk = [8u8; 32];
+    for suite in [SigSuite::Ed25519MlDsa65, SigSuite::Ed25519MlDsa87] {
+        let id = promote_legacy(legacy_sk.expose(), Some(&x_sk), suite, valid, &mut rng).unwrap();
+        id.public().verify().unwrap();
+        assert_eq!(&id.public().sig_key.public_key[..32], legacy_pk.as_slice());
+        assert_eq!(
+            id.public().dh_public_key(),
+            pqwire_core::x25519::public_key(&x_sk).unwrap().as_slice()
+        );
+        let proof = continuity_proof(&id).unwrap();
+        let p = id.public();
+        verify_continuity(
+            &legacy_pk,
+            &p.sig_key_encoded,
+            &p.sig_key.public_key,
+            &proof,
+        )
+        .unwrap();
+        // Another key, a forged proof, or an identity that does not hold the key: refused.
+        let (other_pk, _) = ed.keygen(Some(&[9; 32])).unwrap();
+        let refused = |pk: &[u8], proof: &[u8]| {
+            verify_continuity(pk, &p.sig_key_encoded, &p.sig_key.public_key, proof)
+                .unwrap_err()
+                .code()
+        };
+        assert_eq!(refused(&other_pk, &proof), "AUTH_FAILED");
+        let mut forged = proof.clone();
+        forged[10] ^= 1;
+        assert_eq!(refused(&legacy_pk, &forged), "AUTH_FAILED");
+        let fresh = Identity::generate(suite, valid, &mut rng).unwrap();
+        let fp = fresh.public();
+        let fresh_proof = continuity_proof(&fresh).unwrap();
+        assert_eq!(
+            verify_continuity(
+                &legacy_pk,
+                &fp.sig_key_encoded,
+                &fp.sig_key.public_key,
+                &fresh_proof
+            )
+            .unwrap_err()
+            .code(),
+            "AUTH_FAILED"
+        );
+    }
+    assert_eq!(
+        promote_legacy(&[1; 31], None, SigSuite::Ed25519MlDsa65, valid, &mut rng)
+            .unwrap_err()
+            .code(),
+        "BAD_LENGTH"
+    );
+    assert_eq!(
+        promote_legacy(legacy_sk.expose(), None, SigSuite::MlDsa65, valid, &mut rng)
+            .unwrap_err()
+            .code(),
+        "INVALID_ARGUMENT"
+    );
+}

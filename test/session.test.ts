@@ -1,0 +1,415 @@
+/**
+ * Sessions from the TypeScript API (issue 5): identities, bundles, the handshake, the
+ * hybrid ratchet, stores, serialization, security events and every bad path the issue
+ * names — each refusal typed, with a stable code, and changing no stored state.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  AuthenticationError,
+  DowngradeError,
+  IdentityChangedError,
+  InMemoryIdentityStore,
+  InMemoryPrekeyStore,
+  InMemorySessionStore,
+  InvalidArgumentError,
+  InvalidTypeError,
+  KeyManagementError,
+  PqwireError,
+  ReplayError,
+  Session,
+  SessionRollbackError,
+  acceptSession,
+  assemblePrekeyBundle,
+  createIdentity,
+  createPrekeyBundle,
+  generatePrekeys,
+  initiateSession,
+  trustIdentity,
+  Identity,
+  type Identity as IdentityT,
+  type IdentitySuite,
+  type PrekeyKemSuite,
+  type RatchetOptions,
+  type SessionSecurityEvent,
+  wire,
+  capabilities,
+} from '../ts/src/index';
+import { expectReject, expectThrow, utf8 } from './helpers';
+
+const T0 = 1_700_000_000;
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+interface Pair {
+  a: Session;
+  b: Session;
+  alice: IdentityT;
+  bob: IdentityT;
+  initialMessage: Uint8Array;
+  prekeyStore: InMemoryPrekeyStore;
+}
+
+async function pair(
+  options: {
+    kem?: PrekeyKemSuite;
+    suite?: IdentitySuite;
+    aead?: 'ChaCha20-Poly1305' | 'AES-256-GCM';
+    ratchet?: RatchetOptions;
+    oneTime?: boolean;
+  } = {},
+): Promise<Pair> {
+  const alice = createIdentity({ suite: options.suite, created: T0 - 10 });
+  const bob = createIdentity({ suite: options.suite, created: T0 - 10 });
+  const prekeyStore = new InMemoryPrekeyStore();
+  const capabilities = options.aead ? { aeadSuites: [options.aead] } : undefined;
+  const bundle = await createPrekeyBundle(bob, {
+    prekeyStore,
+    kem: options.kem,
+    capabilities,
+    oneTimePrekey: options.oneTime ?? true,
+    oneTimeKemPrekey: options.oneTime ?? true,
+    now: T0,
+  });
+  const { session: a, initialMessage } = await initiateSession(bundle, {
+    identity: alice,
+    plaintext: utf8('hello Bob'),
+    capabilities,
+    ratchet: options.ratchet,
+    now: T0,
+  });
+  const accepted = await acceptSession(initialMessage, { identity: bob, prekeyStore, capabilities, ratchet: options.ratchet, now: T0 });
+  expect(text(accepted.plaintext)).toBe('hello Bob');
+  return { a, b: accepted.session, alice, bob, initialMessage, prekeyStore };
+}
+
+/** Whether a ratchet message carries an ML-KEM ciphertext (a hybrid step). */
+const kemStep = (m: Uint8Array): boolean => wire.decode(m, 'ratchet-message').kemCiphertext !== undefined;
+
+describe('full conversations', () => {
+  const kems: PrekeyKemSuite[] = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024'];
+  const suites: IdentitySuite[] = ['Ed25519+ML-DSA-65', 'Ed25519+ML-DSA-87'];
+  const aeads = ['ChaCha20-Poly1305', 'AES-256-GCM'] as const;
+  for (const kem of kems)
+    for (const suite of suites)
+      for (const aead of aeads) {
+        it(`${kem}, ${suite}, ${aead}: sync and async interoperate`, async () => {
+          const { a, b } = await pair({ kem, suite, aead });
+          expect(a.info).toMatchObject({ role: 'initiator', kemSuite: kem, aeadSuite: aead, hybridAuth: true, postQuantum: true });
+          expect(b.info).toMatchObject({ role: 'responder', kemSuite: kem, sigSuite: a.info.sigSuite });
+          expect(a.id).toBe(b.id);
+          expect(a.info.peer.fingerprint).toBe(b.info.localFingerprint);
+          for (let round = 0; round < 3; round++) {
+            const t = T0 + 10 * round;
+            const fromB = round % 2 ? b.encrypt(utf8(`b${round}`), { now: t, associatedData: utf8('ad') }) : await b.encryptAsync(utf8(`b${round}`), { now: t, associatedData: utf8('ad') });
+            const got = round % 2 ? await a.decryptAsync(fromB, { now: t }) : a.decrypt(fromB, { now: t });
+            expect(text(got.plaintext)).toBe(`b${round}`);
+            expect(text(got.associatedData)).toBe('ad');
+            const fromA = await a.encryptAsync(utf8(`a${round}`), { now: t + 1 });
+            expect(text(b.decrypt(fromA, { now: t + 1 }).plaintext)).toBe(`a${round}`);
+          }
+        });
+      }
+});
+
+describe('delivery', () => {
+  it('reordering and loss within bounds work; duplicates are refused as replays', async () => {
+    const { a, b } = await pair();
+    const events: SessionSecurityEvent[] = [];
+    a.on('security', (e: SessionSecurityEvent) => events.push(e));
+    const ms = [0, 1, 2, 3, 4].map((i) => b.encrypt(utf8(`m${i}`), { now: T0 + i }));
+    // 4, then 1, 3, 0; 2 is lost.
+    for (const i of [4, 1, 3, 0]) expect(text(a.decrypt(ms[i]!, { now: T0 + 10 }).plaintext)).toBe(`m${i}`);
+    expect(a.skippedKeys).toBe(1);
+    const before = a.serialize();
+    expectThrow(() => a.decrypt(ms[3]!, { now: T0 + 11 }), ReplayError, 'REPLAYED');
+    expect(a.serialize()).toEqual(before);
+    expect(events).toMatchObject([{ type: 'replay-refused', code: 'REPLAYED', authenticated: false, sessionId: a.id }]);
+    // A later chain after a reply still reaches the lost message's key.
+    const reply = a.encrypt(utf8('ack'), { now: T0 + 12 });
+    expect(text(b.decrypt(reply, { now: T0 + 12 }).plaintext)).toBe('ack');
+    expect(text(a.decrypt(ms[2]!, { now: T0 + 13 }).plaintext)).toBe('m2');
+  });
+
+  it('a message too far ahead is TOO_MANY_SKIPPED and reported; an expired skipped key is STALE_MESSAGE', async () => {
+    const { a, b } = await pair({ ratchet: { maxSkip: 3, maxSkippedAge: 60 } });
+    const events: SessionSecurityEvent[] = [];
+    a.on('security', (e: SessionSecurityEvent) => events.push(e));
+    const ms = Array.from({ length: 6 }, (_, i) => b.encrypt(utf8(`m${i}`), { now: T0 }));
+    const before = a.serialize();
+    expectThrow(() => a.decrypt(ms[5]!, { now: T0 }), ReplayError, 'TOO_MANY_SKIPPED');
+    expect(a.serialize()).toEqual(before);
+    a.decrypt(ms[1]!, { now: T0 }); // stores the key of m0
+    expectThrow(() => a.decrypt(ms[0]!, { now: T0 + 61 }), ReplayError, 'STALE_MESSAGE');
+    expect(events.map((e) => [e.type, e.code])).toEqual([
+      ['skipped-keys-exhausted', 'TOO_MANY_SKIPPED'],
+      ['skipped-keys-exhausted', 'STALE_MESSAGE'],
+    ]);
+  });
+});
+
+describe('tampering', () => {
+  it('every flipped byte of a ratchet message is a typed error and leaves the session unchanged', async () => {
+    const { a, b } = await pair();
+    const m = b.encrypt(utf8('with a KEM key and ciphertext'), { now: T0 + 1, associatedData: utf8('meta') });
+    expect(kemStep(m)).toBe(true);
+    const before = a.serialize();
+    const codes = new Set<string>();
+    for (let i = 0; i < m.length; i++) {
+      const bad = Uint8Array.from(m);
+      bad[i]! ^= 0x01;
+      let thrown: unknown;
+      try {
+        a.decrypt(bad, { now: T0 + 2 });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, `byte ${i}`).toBeInstanceOf(PqwireError);
+      codes.add((thrown as PqwireError).code);
+    }
+    expect(a.serialize()).toEqual(before);
+    expect([...codes].sort()).toContain('AUTH_FAILED');
+    expect(text(a.decrypt(m, { now: T0 + 2 }).plaintext)).toBe('with a KEM key and ciphertext');
+  });
+
+  it('every flipped byte of an initial message is a typed error that consumes no prekey and pins nothing', async () => {
+    const alice = createIdentity({ created: T0 - 10 });
+    const bob = createIdentity({ created: T0 - 10 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    const bundle = await createPrekeyBundle(bob, { prekeyStore, now: T0 });
+    const { initialMessage } = await initiateSession(bundle, { identity: alice, plaintext: utf8('hi'), now: T0 });
+    const identityStore = new InMemoryIdentityStore();
+    const counts = (): number[] => (['signed', 'last-resort-kem', 'one-time', 'one-time-kem'] as const).map((k) => prekeyStore.count(k));
+    const before = counts();
+    for (let i = 0; i < initialMessage.length; i++) {
+      const bad = Uint8Array.from(initialMessage);
+      bad[i]! ^= 0x01;
+      const e = await acceptSession(bad, { identity: bob, prekeyStore, identityStore, address: 'alice', now: T0 }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e, `byte ${i}`).toBeInstanceOf(PqwireError);
+    }
+    expect(counts()).toEqual(before);
+    expect(await identityStore.getPeerIdentity('alice')).toBeUndefined();
+    const ok = await acceptSession(initialMessage, { identity: bob, prekeyStore, identityStore, address: 'alice', now: T0 });
+    expect(text(ok.plaintext)).toBe('hi');
+  }, 180_000);
+});
+
+describe('prekeys', () => {
+  it('a one-time prekey is consumed exactly once: a replayed initial message is PREKEY_REUSED', async () => {
+    const { initialMessage, bob, prekeyStore } = await pair();
+    const events: SessionSecurityEvent[] = [];
+    const sessionStore = new InMemorySessionStore();
+    await expectReject(
+      () => acceptSession(initialMessage, { identity: bob, prekeyStore, sessionStore, address: 'alice', now: T0, onSecurityEvent: (e) => events.push(e) }),
+      KeyManagementError,
+      'PREKEY_REUSED',
+    );
+    expect(events).toMatchObject([{ type: 'replay-refused', code: 'PREKEY_REUSED', address: 'alice' }]);
+    expect(await sessionStore.addresses()).toEqual([]);
+  });
+
+  it('two initiators racing for the same one-time prekeys: the second is refused', async () => {
+    const bob = createIdentity({ created: T0 - 10 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    const bundle = await createPrekeyBundle(bob, { prekeyStore, now: T0 });
+    const m1 = (await initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), now: T0 })).initialMessage;
+    const m2 = (await initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), now: T0 })).initialMessage;
+    const results = await Promise.allSettled([
+      acceptSession(m1, { identity: bob, prekeyStore, now: T0 }),
+      acceptSession(m2, { identity: bob, prekeyStore, now: T0 }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as PqwireError).code).toBe('PREKEY_REUSED');
+  });
+
+  it('a last-resort KEM prekey serves many sessions; an unknown prekey is UNKNOWN_KEY', async () => {
+    const bob = createIdentity({ created: T0 - 10 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    const bundle = await createPrekeyBundle(bob, { prekeyStore, oneTimeKemPrekey: false, oneTimePrekey: false, now: T0 });
+    for (let i = 0; i < 3; i++) {
+      const { initialMessage } = await initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), now: T0 });
+      await acceptSession(initialMessage, { identity: bob, prekeyStore, now: T0 });
+    }
+    expect((await prekeyStore.current('last-resort-kem'))!.uses).toBe(3);
+    const { initialMessage } = await initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), now: T0 });
+    await expectReject(() => acceptSession(initialMessage, { identity: bob, prekeyStore: new InMemoryPrekeyStore(), now: T0 }), KeyManagementError, 'UNKNOWN_KEY');
+  });
+
+  it('signed prekeys rotate after their age; expired keys are KEY_EXPIRED', async () => {
+    const bob = createIdentity({ created: T0 - 10 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    await createPrekeyBundle(bob, { prekeyStore, now: T0 });
+    const first = (await prekeyStore.current('signed'))!.keyId;
+    await createPrekeyBundle(bob, { prekeyStore, now: T0 + 3600 });
+    expect((await prekeyStore.current('signed'))!.keyId).toBe(first);
+    await createPrekeyBundle(bob, { prekeyStore, now: T0 + 8 * 86400 });
+    expect((await prekeyStore.current('signed'))!.keyId).not.toBe(first);
+    const bundle = await createPrekeyBundle(bob, { prekeyStore, now: T0 });
+    await expectReject(
+      () => initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), now: T0 + 400 * 86400 }),
+      KeyManagementError,
+      'KEY_EXPIRED',
+    );
+  });
+});
+
+describe('policy', () => {
+  it('pq-required refuses a bundle without an ML-KEM prekey; classical-allowed accepts it and reports it', async () => {
+    const bob = createIdentity({ created: T0 - 10 });
+    const [spk] = generatePrekeys(bob, { kind: 'signed', created: T0 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    await prekeyStore.save([spk!]);
+    const bundle = assemblePrekeyBundle(bob, { signedPrekey: spk! });
+    const alice = createIdentity({ created: T0 - 10 });
+    const events: SessionSecurityEvent[] = [];
+    const onSecurityEvent = (e: SessionSecurityEvent): number => events.push(e);
+    await expectReject(() => initiateSession(bundle, { identity: alice, now: T0, onSecurityEvent }), DowngradeError, 'PQ_REQUIRED');
+    expect(events).toMatchObject([{ type: 'handshake-refused', code: 'PQ_REQUIRED' }]);
+    const { initialMessage, session } = await initiateSession(bundle, { identity: alice, policy: 'classical-allowed', now: T0, onSecurityEvent });
+    expect(session.info.postQuantum).toBe(false);
+    expect(events[1]).toMatchObject({ type: 'classical-session' });
+    // Bob under pq-required refuses it too.
+    await expectReject(() => acceptSession(initialMessage, { identity: bob, prekeyStore, now: T0 }), DowngradeError, 'PQ_REQUIRED');
+    const ok = await acceptSession(initialMessage, { identity: bob, prekeyStore, policy: 'classical-allowed', now: T0 });
+    expect(ok.session.info.postQuantum).toBe(false);
+  });
+});
+
+describe('identity pinning', () => {
+  it('trusts on first use; a changed identity throws IdentityChangedError until trusted', async () => {
+    const alice = createIdentity({ created: T0 - 10 });
+    const identityStore = new InMemoryIdentityStore();
+    const sessionStore = new InMemorySessionStore();
+    const bob1 = createIdentity({ created: T0 - 10 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    const b1 = await createPrekeyBundle(bob1, { prekeyStore, now: T0 });
+    const opts = { identity: alice, identityStore, sessionStore, address: 'bob', now: T0 };
+    await initiateSession(b1, opts);
+    expect((await identityStore.getPeerIdentity('bob'))!.fingerprint).toBe(bob1.fingerprint);
+    await initiateSession(await createPrekeyBundle(bob1, { prekeyStore, now: T0 }), opts);
+
+    const bob2 = createIdentity({ created: T0 - 10 });
+    const b2 = await createPrekeyBundle(bob2, { prekeyStore: new InMemoryPrekeyStore(), now: T0 });
+    const events: SessionSecurityEvent[] = [];
+    const stored = await sessionStore.load('bob');
+    const err = await expectReject<IdentityChangedError>(() => initiateSession(b2, { ...opts, onSecurityEvent: (e) => events.push(e) }), IdentityChangedError, 'IDENTITY_CHANGED');
+    expect(err).toMatchObject({ address: 'bob', previousFingerprint: bob1.fingerprint, fingerprint: bob2.fingerprint });
+    expect(events).toMatchObject([{ type: 'identity-changed', address: 'bob' }]);
+    expect((await identityStore.getPeerIdentity('bob'))!.fingerprint).toBe(bob1.fingerprint);
+    expect(await sessionStore.load('bob')).toEqual(stored);
+    await trustIdentity(identityStore, 'bob', bob2.publicIdentity);
+    await initiateSession(b2, opts);
+  });
+
+  it('identities export and import; a tampered record is refused', () => {
+    const id = createIdentity({ suite: 'Ed25519+ML-DSA-87', seed: new Uint8Array(32).fill(4), created: T0 });
+    const again = Identity.import(id.export());
+    expect(again.publicIdentity.equals(id.publicIdentity)).toBe(true);
+    expect(createIdentity({ suite: 'Ed25519+ML-DSA-87', seed: new Uint8Array(32).fill(4), created: T0 }).fingerprint).toBe(id.fingerprint);
+    expect(JSON.stringify(id)).not.toMatch(/secret/i);
+    const rec = id.export();
+    expect(() => Identity.import(rec.subarray(0, rec.length - 1))).toThrow(PqwireError);
+    expectThrow(() => createIdentity({ suite: 'ML-DSA-65' as IdentitySuite }), InvalidArgumentError, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('serialization', () => {
+  it('round trips mid-conversation, with skipped keys, on both sides', async () => {
+    let { a, b } = await pair();
+    const m0 = b.encrypt(utf8('zero'), { now: T0 + 1 });
+    const m1 = b.encrypt(utf8('one'), { now: T0 + 1 });
+    a.decrypt(m1, { now: T0 + 2 });
+    a = Session.deserialize(a.serialize(), { minimumEpoch: a.epoch });
+    b = Session.deserialize(b.serialize());
+    expect(text(a.decrypt(m0, { now: T0 + 3 }).plaintext)).toBe('zero');
+    const r = a.encrypt(utf8('two'), { now: T0 + 4 });
+    expect(text(b.decrypt(r, { now: T0 + 5 }).plaintext)).toBe('two');
+    expect(a.info.peer.fingerprint).toBe(b.info.localFingerprint);
+  });
+
+  it('a restored older copy is a SessionRollbackError and a security event', async () => {
+    const { a, b } = await pair();
+    const store = new InMemorySessionStore();
+    await a.save(store, 'bob');
+    const old = (await store.load('bob'))!.record;
+    a.decrypt(b.encrypt(utf8('x'), { now: T0 + 1 }), { now: T0 + 1 });
+    await a.save(store, 'bob');
+    await store.save('bob', old, 0); // a backup restored over the newer record
+    const events: SessionSecurityEvent[] = [];
+    await expectReject(() => Session.load(store, 'bob', { onSecurityEvent: (e) => events.push(e) }), SessionRollbackError, 'SESSION_ROLLBACK');
+    expect(events).toMatchObject([{ type: 'session-rollback', code: 'SESSION_ROLLBACK', address: 'bob' }]);
+    expectThrow(() => Session.deserialize(old, { minimumEpoch: a.epoch }), SessionRollbackError, 'SESSION_ROLLBACK');
+  });
+
+  it('corrupted records are typed errors', async () => {
+    const { a } = await pair();
+    const rec = a.serialize();
+    for (const n of [0, 3, 10, rec.length - 1]) expect(() => Session.deserialize(rec.subarray(0, n))).toThrow(PqwireError);
+    expectThrow(() => Session.deserialize('x' as unknown as Uint8Array), InvalidTypeError, 'INVALID_TYPE');
+    expect(JSON.stringify(a)).not.toContain(Buffer.from(rec.subarray(40, 60)).toString('hex'));
+  });
+});
+
+describe('KEM cadence', () => {
+  it('every-hop: every reply chain carries an ML-KEM ciphertext', async () => {
+    const { a, b } = await pair({ ratchet: { cadence: 'every-hop' } });
+    for (let i = 0; i < 3; i++) {
+      const mb = b.encrypt(utf8('b'), { now: T0 + i });
+      expect(kemStep(mb)).toBe(true);
+      a.decrypt(mb, { now: T0 + i });
+      const ma = a.encrypt(utf8('a'), { now: T0 + i });
+      expect(kemStep(ma)).toBe(true);
+      b.decrypt(ma, { now: T0 + i });
+    }
+  });
+
+  it('every N messages and every T seconds, and a forced step (rekeyAllSessions) overrides them', async () => {
+    const { a, b } = await pair({ ratchet: { kemEveryMessages: 1000, kemEverySeconds: 3600 } });
+    const exchange = (t: number): boolean[] => {
+      const mb = b.encrypt(utf8('b'), { now: t });
+      a.decrypt(mb, { now: t });
+      const ma = a.encrypt(utf8('a'), { now: t });
+      b.decrypt(ma, { now: t });
+      return [kemStep(mb), kemStep(ma)];
+    };
+    expect(exchange(T0 + 1)).toEqual([false, false]);
+    expect(exchange(T0 + 3601)).toEqual([true, false]);
+    b.forceKemStep();
+    expect(b.kemStepPending).toBe(true);
+    expect(exchange(T0 + 3602)).toEqual([true, false]);
+    expect(b.kemStepPending).toBe(false);
+    const n = await pair({ ratchet: { kemEveryMessages: 3 } });
+    const steps: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const mb = n.b.encrypt(utf8('b'), { now: T0 });
+      n.a.decrypt(mb, { now: T0 });
+      const ma = n.a.encrypt(utf8('a'), { now: T0 });
+      n.b.decrypt(ma, { now: T0 });
+      steps.push(kemStep(mb), kemStep(ma));
+    }
+    // Both parties count every message since a KEM secret last entered the root key (the
+    // handshake's encapsulation starts the count, the first message is 1): whoever steps
+    // once 3 are counted encapsulates.
+    expect(steps).toEqual([false, false, true, false, false, true, false, false]);
+    await expectReject(() => pair({ ratchet: { kemEveryMessages: 0 } }), InvalidArgumentError, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('bad arguments', () => {
+  it('wrong types and options are typed errors', async () => {
+    const { a } = await pair();
+    expectThrow(() => a.encrypt('text' as unknown as Uint8Array), InvalidTypeError, 'INVALID_TYPE');
+    expectThrow(() => a.decrypt(new Uint8Array(3)), PqwireError, 'BAD_MAGIC');
+    expectThrow(() => a.decrypt(wire.encode(capabilities())), PqwireError, 'UNEXPECTED_TYPE');
+    expectThrow(() => a.encrypt(utf8('x'), { now: -1 }), InvalidTypeError, 'INVALID_TYPE');
+    await expectReject(() => initiateSession(new Uint8Array(10), { identity: a as unknown as IdentityT }), InvalidTypeError, 'INVALID_TYPE');
+    await expectReject(() => initiateSession(new Uint8Array(10), { identity: createIdentity(), ratchet: { cadence: 'sometimes' as 'every-hop' } }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    await expectReject(() => initiateSession(new Uint8Array(10), { identity: createIdentity(), identityStore: new InMemoryIdentityStore() }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    await expectReject(() => initiateSession(new Uint8Array(10), { identity: createIdentity() }), PqwireError, 'BAD_MAGIC');
+    const tampered = Uint8Array.from(a.encrypt(utf8('x')));
+    tampered[tampered.length - 1]! ^= 1;
+    expect(() => a.decrypt(tampered)).toThrow(AuthenticationError);
+  });
+});

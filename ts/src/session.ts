@@ -1,0 +1,564 @@
+/**
+ * Sessions: asynchronous end-to-end encrypted conversations between two parties
+ * (docs/protocol.md). The initiator fetches the peer's prekey bundle and calls
+ * {@link initiateSession}; the responder passes the initial message to
+ * {@link acceptSession}; both then `encrypt` and `decrypt` ratchet messages. The
+ * handshake is a hybrid PQXDH (X25519 DH1–DH4 and ML-KEM), the ratchet a hybrid double
+ * ratchet whose asymmetric steps mix in ML-KEM at the configured cadence.
+ *
+ * Every failure is a typed error with a stable code and leaves the session exactly as
+ * it was; replays, skipped-key exhaustion, identity changes, downgrades and rollbacks
+ * are also reported as {@link SessionSecurityEvent}s.
+ *
+ * @example
+ * ```ts
+ * import { createIdentity, createPrekeyBundle, initiateSession, acceptSession, InMemoryPrekeyStore } from 'pqwire';
+ * const alice = createIdentity(), bob = createIdentity();
+ * const prekeyStore = new InMemoryPrekeyStore();
+ * const bundle = await createPrekeyBundle(bob, { prekeyStore });
+ *
+ * const { session: a, initialMessage } = await initiateSession(bundle, {
+ *   identity: alice, plaintext: new TextEncoder().encode('hello Bob'),
+ * });
+ * const { session: b, plaintext } = await acceptSession(initialMessage, { identity: bob, prekeyStore });
+ *
+ * const reply = b.encrypt(new TextEncoder().encode('hi Alice'), { associatedData: new TextEncoder().encode('thread-7') });
+ * a.decrypt(reply).plaintext;   // 'hi Alice'
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import native from './native';
+import { call, callAsync, fromNative, makeError, PqwireError } from './errors';
+import type { ErrorCode } from './errors';
+import { bytes, describe, optionalBytes } from './bytes';
+import { toHex } from './hex';
+import { nowSeconds, PublicIdentity, seconds } from './identity';
+import type { Identity } from './identity';
+import { capabilities as defaultCapabilities } from './negotiation';
+import type { CapabilitiesInput } from './negotiation';
+import { normalizePolicy } from './policy';
+import type { PolicyInput } from './policy';
+import { checkPeerIdentity } from './stores';
+import type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey } from './stores';
+import { decode, encode } from './wire';
+import type { FeatureName } from './wire';
+import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
+
+/**
+ * - `handshake-refused`: a handshake was refused by policy or negotiation
+ *   (`DowngradeError` codes such as `PQ_REQUIRED`).
+ * - `classical-session`: a session was established without a KEM prekey (allowed by
+ *   the policy): its first keys rest on X25519 alone.
+ * - `identity-changed`: a peer's identity differs from the pinned one.
+ * - `replay-refused`: a ratchet message already received (`REPLAYED`) or an initial
+ *   message whose one-time prekey was consumed (`PREKEY_REUSED`).
+ * - `skipped-keys-exhausted`: a message too far ahead (`TOO_MANY_SKIPPED`) or whose
+ *   stored key was deleted (`STALE_MESSAGE`).
+ * - `session-rollback`: a restored session older than one already used.
+ */
+export type SessionSecurityEventType =
+  | 'handshake-refused'
+  | 'classical-session'
+  | 'identity-changed'
+  | 'replay-refused'
+  | 'skipped-keys-exhausted'
+  | 'session-rollback';
+
+/** A security event of the session layer. */
+export interface SessionSecurityEvent {
+  type: SessionSecurityEventType;
+  code?: ErrorCode;
+  /** Human-readable summary (no key material). */
+  message: string;
+  /** The peer's address, when the app gave one. */
+  address?: string;
+  /** The session id (hex), once there is a session. */
+  sessionId?: string;
+  /**
+   * Whether the offending message authenticated. Replay and skipped-key refusals are
+   * decided before any key could authenticate the message (docs/protocol.md §5.5), so
+   * a forger can provoke them: they are `false`.
+   */
+  authenticated: boolean;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+/** Receives session security events. */
+export type SessionSecurityEventListener = (event: SessionSecurityEvent) => void;
+
+/**
+ * When an asymmetric ratchet step also runs ML-KEM: `every-hop` (each change of
+ * speaker), or after `kemEveryMessages` messages and/or `kemEverySeconds` seconds since
+ * a KEM secret last entered the root key. Default: every hop for ML-KEM-512/768, every
+ * 50 messages or 10 minutes for ML-KEM-1024.
+ */
+export interface RatchetOptions {
+  cadence?: 'every-hop';
+  kemEveryMessages?: number;
+  kemEverySeconds?: number;
+  /** Most message keys one message may make the receiver skip (default 1,000). */
+  maxSkip?: number;
+  /** Most skipped message keys stored (default 1,000). */
+  maxSkippedKeys?: number;
+  /** Seconds a skipped message key is kept (default 7 days). */
+  maxSkippedAge?: number;
+}
+
+/** Options shared by {@link initiateSession} and {@link acceptSession}. */
+export interface HandshakeOptions {
+  /** Our identity. */
+  identity: Identity;
+  /** The peer's address in the app (user id, device id): pins its identity, names the stored session, labels events. */
+  address?: string;
+  /** Pins peer identities (trust on first use); needs `address`. */
+  identityStore?: IdentityStore;
+  /** Saves the new session under `address`. */
+  sessionStore?: SessionStore;
+  /** Default `pq-required`: a bundle without an ML-KEM prekey is refused. */
+  policy?: PolicyInput;
+  /** Our capabilities; the responder must use those its bundle published. */
+  capabilities?: CapabilitiesInput;
+  ratchet?: RatchetOptions;
+  /** Unix seconds; default now. */
+  now?: number;
+  onSecurityEvent?: SessionSecurityEventListener;
+}
+
+/** Options of {@link initiateSession}. */
+export interface InitiateOptions extends HandshakeOptions {
+  /** The first message, carried in the initial message (default empty). */
+  plaintext?: Uint8Array;
+  associatedData?: Uint8Array;
+}
+
+/** Options of {@link acceptSession}. */
+export interface AcceptOptions extends HandshakeOptions {
+  /** Where our prekey secrets are; one-time prekeys are consumed exactly once. */
+  prekeyStore: PrekeyStore;
+}
+
+/** What the handshake settled. */
+export interface SessionInfo {
+  role: 'initiator' | 'responder';
+  version: number;
+  kemSuite: KemSuiteName;
+  sigSuite: SigSuiteName;
+  aeadSuite: AeadSuiteName;
+  features: (FeatureName | number)[];
+  /** Whether the initiator signed the transcript with its hybrid key. */
+  hybridAuth: boolean;
+  /** Whether the handshake used an ML-KEM prekey. */
+  postQuantum: boolean;
+  transcriptHash: Uint8Array;
+  /** Our identity's fingerprint. */
+  localFingerprint: string;
+  /** The peer's verified identity. */
+  peer: PublicIdentity;
+  /** Unix seconds. */
+  establishedAt: number;
+}
+
+/** A decrypted message. */
+export interface DecryptedMessage {
+  plaintext: Uint8Array;
+  /** The sender's authenticated metadata (empty when none). */
+  associatedData: Uint8Array;
+}
+
+/** Options of encrypt. */
+export interface EncryptOptions {
+  /** Metadata sent authenticated, not encrypted. */
+  associatedData?: Uint8Array;
+  /** Unix seconds; default now. */
+  now?: number;
+}
+
+type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
+
+/** One party's end of a session. Emits `'security'` with {@link SessionSecurityEvent}s. */
+export class Session extends EventEmitter {
+  readonly #native: NativeSession;
+  readonly #listener: SessionSecurityEventListener | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The session id (hex), the same on both sides. */
+  readonly id: string;
+  /** The peer's address in the app, if given. */
+  readonly address: string | undefined;
+
+  /** @internal */
+  constructor(handle: NativeSession, address: string | undefined, listener: SessionSecurityEventListener | undefined) {
+    super();
+    this.#native = handle;
+    this.#listener = listener;
+    this.address = address;
+    this.id = toHex(call(() => handle.facts).sessionId);
+  }
+
+  /** What the handshake settled. */
+  get info(): SessionInfo {
+    const f = call(() => this.#native.facts);
+    return {
+      role: f.role as 'initiator' | 'responder',
+      version: f.version,
+      kemSuite: f.kemSuite as KemSuiteName,
+      sigSuite: f.sigSuite as SigSuiteName,
+      aeadSuite: f.aeadSuite as AeadSuiteName,
+      features: f.features as (FeatureName | number)[],
+      hybridAuth: f.hybridAuth,
+      postQuantum: f.postQuantum,
+      transcriptHash: f.transcriptHash,
+      localFingerprint: toHex(f.localIdentity),
+      peer: new PublicIdentity(f.peer),
+      establishedAt: f.establishedAt,
+    };
+  }
+
+  /** +1 on every change of the session; see {@link Session.deserialize}. */
+  get epoch(): number {
+    return call(() => this.#native.epoch);
+  }
+
+  /** Skipped message keys currently stored (for messages still expected out of order). */
+  get skippedKeys(): number {
+    return call(() => this.#native.skippedKeys);
+  }
+
+  /** Whether a forced ML-KEM step ({@link Session.forceKemStep}) is still pending. */
+  get kemStepPending(): boolean {
+    return call(() => this.#native.kemStepForced);
+  }
+
+  /** Encrypts into a ratchet message (wire type `0x12`). */
+  encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Uint8Array {
+    const [pt, ad, now] = encryptArgs(plaintext, options);
+    return call(() => this.#native.encrypt(pt, ad, now));
+  }
+
+  /**
+   * Decrypts a ratchet message. Any failure — wire errors, `AUTH_FAILED`, `REPLAYED`,
+   * `TOO_MANY_SKIPPED`, `STALE_MESSAGE` — leaves the session unchanged.
+   */
+  decrypt(message: Uint8Array, options: { now?: number } = {}): DecryptedMessage {
+    const [msg, now] = decryptArgs(message, options);
+    try {
+      return this.#native.decrypt(msg, now);
+    } catch (e) {
+      throw this.#refused(fromNative(e));
+    }
+  }
+
+  /** {@link Session.encrypt} off the JavaScript thread; calls on one session run in call order. */
+  encryptAsync(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
+    const [pt, ad, now] = encryptArgs(plaintext, options);
+    return this.#enqueue(() => callAsync(() => this.#native.encryptAsync(pt, ad, now)));
+  }
+
+  /** {@link Session.decrypt} off the JavaScript thread; calls on one session run in call order. */
+  decryptAsync(message: Uint8Array, options: { now?: number } = {}): Promise<DecryptedMessage> {
+    const [msg, now] = decryptArgs(message, options);
+    return this.#enqueue(async () => {
+      try {
+        return await this.#native.decryptAsync(msg, now);
+      } catch (e) {
+        throw this.#refused(fromNative(e));
+      }
+    });
+  }
+
+  /**
+   * Makes this party's next asymmetric ratchet step an ML-KEM step whatever the cadence
+   * (it happens at the first send after the peer's next message).
+   */
+  forceKemStep(): void {
+    call(() => this.#native.forceKemStep());
+  }
+
+  /**
+   * Serializes the whole session — **secrets included** — with its format version and
+   * epoch, for a session store.
+   */
+  serialize(): Uint8Array {
+    return call(() => this.#native.serialize());
+  }
+
+  /**
+   * Restores a serialized session. `minimumEpoch` (the highest epoch the app has seen
+   * for this session) refuses an older copy with `SessionRollbackError`.
+   */
+  static deserialize(
+    record: Uint8Array,
+    options: { minimumEpoch?: number; address?: string; onSecurityEvent?: SessionSecurityEventListener } = {},
+  ): Session {
+    const min = options.minimumEpoch === undefined ? undefined : seconds('minimumEpoch', options.minimumEpoch);
+    let handle: NativeSession;
+    try {
+      handle = native.NativeSession.deserialize(bytes('record', record), min);
+    } catch (e) {
+      const error = fromNative(e);
+      if (error.code === 'SESSION_ROLLBACK') {
+        report([options.onSecurityEvent], { type: 'session-rollback', code: error.code, message: error.message, address: options.address, authenticated: true });
+      }
+      throw error;
+    }
+    return new Session(handle, options.address, options.onSecurityEvent);
+  }
+
+  /** Saves this session in `store` under its address. */
+  async save(store: SessionStore, address = this.address): Promise<void> {
+    if (typeof address !== 'string') throw makeError('INVALID_ARGUMENT', 'saving a session needs an address');
+    await store.save(address, this.serialize(), this.epoch);
+  }
+
+  /**
+   * Loads the session stored for `address`, refusing a record older than the highest
+   * epoch the store has seen (`SessionRollbackError`). Resolves `undefined` if none.
+   */
+  static async load(store: SessionStore, address: string, options: { onSecurityEvent?: SessionSecurityEventListener } = {}): Promise<Session | undefined> {
+    const stored = await store.load(address);
+    if (stored === undefined) return undefined;
+    return Session.deserialize(stored.record, { minimumEpoch: stored.highestEpoch, address, onSecurityEvent: options.onSecurityEvent });
+  }
+
+  /** Never shows a secret. */
+  toJSON(): { id: string; address?: string; epoch: number } {
+    return { id: this.id, address: this.address, epoch: this.epoch };
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reports the refusals that are security events, then returns the error to throw. */
+  #refused(error: PqwireError): PqwireError {
+    const type: SessionSecurityEventType | undefined =
+      error.code === 'REPLAYED'
+        ? 'replay-refused'
+        : error.code === 'TOO_MANY_SKIPPED' || error.code === 'STALE_MESSAGE'
+          ? 'skipped-keys-exhausted'
+          : undefined;
+    if (type) {
+      report([this.#listener, (e) => this.emit('security', e)], {
+        type,
+        code: error.code,
+        message: error.message,
+        address: this.address,
+        sessionId: this.id,
+        authenticated: false,
+      });
+    }
+    return error;
+  }
+}
+
+function encryptArgs(plaintext: Uint8Array, options: EncryptOptions): [Uint8Array, Uint8Array, number] {
+  if (typeof options !== 'object' || options === null) {
+    throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
+  }
+  return [
+    bytes('plaintext', plaintext),
+    optionalBytes('associatedData', options.associatedData) ?? EMPTY,
+    options.now === undefined ? nowSeconds() : seconds('now', options.now),
+  ];
+}
+
+function decryptArgs(message: Uint8Array, options: { now?: number }): [Uint8Array, number] {
+  if (typeof options !== 'object' || options === null) {
+    throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
+  }
+  return [bytes('message', message), options.now === undefined ? nowSeconds() : seconds('now', options.now)];
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Delivers a session security event; a throwing listener becomes a process warning. */
+function report(listeners: (SessionSecurityEventListener | undefined)[], event: Omit<SessionSecurityEvent, 'time'>): void {
+  const full: SessionSecurityEvent = { ...event, time: Date.now() };
+  for (const listener of listeners) {
+    if (!listener) continue;
+    try {
+      listener(full);
+    } catch (e) {
+      process.emitWarning(`pqwire security-event listener threw: ${e instanceof Error ? e.message : String(e)}`, 'PqwireWarning');
+    }
+  }
+}
+
+interface CheckedHandshake {
+  identity: Identity;
+  capabilities: Uint8Array;
+  native: { policy: string; minVersion: number; ratchet?: Record<string, unknown> };
+  now: number;
+}
+
+function checkHandshake(options: HandshakeOptions): CheckedHandshake {
+  if (typeof options !== 'object' || options === null) {
+    throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
+  }
+  if (typeof options.identity !== 'object' || options.identity === null || !('native' in options.identity)) {
+    throw makeError('INVALID_TYPE', 'options.identity must be an Identity (createIdentity())');
+  }
+  if (options.address !== undefined && typeof options.address !== 'string') {
+    throw makeError('INVALID_TYPE', `address must be a string, got ${describe(options.address)}`);
+  }
+  if (options.identityStore !== undefined && options.address === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'pinning identities (identityStore) needs the peer address');
+  }
+  if (options.sessionStore !== undefined && options.address === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'saving the session (sessionStore) needs the peer address');
+  }
+  if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
+    throw makeError('INVALID_TYPE', `onSecurityEvent must be a function, got ${describe(options.onSecurityEvent)}`);
+  }
+  const policy = normalizePolicy(options.policy ?? 'pq-required');
+  return {
+    identity: options.identity,
+    capabilities: encode(defaultCapabilities(options.capabilities)),
+    native: { policy: policy.mode, minVersion: policy.minVersion, ratchet: ratchetOptions(options.ratchet) },
+    now: options.now === undefined ? nowSeconds() : seconds('now', options.now),
+  };
+}
+
+function ratchetOptions(r: RatchetOptions | undefined): Record<string, unknown> | undefined {
+  if (r === undefined) return undefined;
+  if (typeof r !== 'object' || r === null) throw makeError('INVALID_TYPE', `ratchet options must be an object, got ${describe(r)}`);
+  const known = ['cadence', 'kemEveryMessages', 'kemEverySeconds', 'maxSkip', 'maxSkippedKeys', 'maxSkippedAge'];
+  for (const key of Object.keys(r)) {
+    if (!known.includes(key)) throw makeError('INVALID_ARGUMENT', `unknown ratchet option ${JSON.stringify(key)}`);
+  }
+  if (r.cadence !== undefined && r.cadence !== 'every-hop') {
+    throw makeError('INVALID_ARGUMENT', `cadence must be 'every-hop' (or use kemEveryMessages / kemEverySeconds), got ${describe(r.cadence)}`);
+  }
+  for (const key of known.slice(1) as (keyof RatchetOptions)[]) {
+    if (r[key] !== undefined) seconds(key, r[key]);
+  }
+  return { ...r };
+}
+
+/** The handshake's refusals that are security events. */
+function handshakeRefused(error: PqwireError, listeners: (SessionSecurityEventListener | undefined)[], address: string | undefined): PqwireError {
+  const downgrade = ['NO_COMMON_SUITE', 'NO_COMMON_VERSION', 'PQ_REQUIRED', 'VERSION_ROLLBACK', 'TRANSCRIPT_MISMATCH'];
+  if (downgrade.includes(error.code)) {
+    report(listeners, { type: 'handshake-refused', code: error.code, message: error.message, address, authenticated: false });
+  } else if (error.code === 'IDENTITY_CHANGED') {
+    report(listeners, { type: 'identity-changed', code: error.code, message: error.message, address, authenticated: true });
+  } else if (error.code === 'PREKEY_REUSED') {
+    report(listeners, { type: 'replay-refused', code: error.code, message: error.message, address, authenticated: true });
+  }
+  return error;
+}
+
+/**
+ * Checks the peer's identity against the pinned one (`IdentityChangedError`) without
+ * storing anything; returns the function that pins it on first use, called once every
+ * other check passed.
+ */
+async function checkPin(session: Session, options: HandshakeOptions): Promise<() => Promise<void>> {
+  const store = options.identityStore;
+  const address = options.address;
+  if (!store || address === undefined) return async () => undefined;
+  const peer = session.info.peer;
+  const pinned = await store.getPeerIdentity(address);
+  if (pinned !== undefined && !pinned.equals(peer)) {
+    // Throws IdentityChangedError, changing nothing.
+    await checkPeerIdentity(store, address, peer);
+  }
+  return pinned === undefined ? () => store.savePeerIdentity(address, peer) : async () => undefined;
+}
+
+/** Reports a session established without an ML-KEM prekey. */
+function reportClassical(session: Session, options: HandshakeOptions): void {
+  if (session.info.postQuantum) return;
+  report([options.onSecurityEvent, (e) => session.emit('security', e)], {
+    type: 'classical-session',
+    message: 'session established without an ML-KEM prekey: its first keys rest on X25519 alone',
+    address: options.address,
+    sessionId: session.id,
+    authenticated: true,
+  });
+}
+
+/** What {@link initiateSession} gives. */
+export interface InitiatedSession {
+  session: Session;
+  /** The initial message (wire type `0x11`) to send to the peer. */
+  initialMessage: Uint8Array;
+}
+
+/**
+ * Starts a session from the peer's encoded prekey bundle, off the JavaScript thread.
+ * Verifies both halves of every signature in the bundle, negotiates (a bundle without
+ * an ML-KEM prekey is `PQ_REQUIRED` under the default policy), pins the peer's
+ * identity when an identity store is given (`IdentityChangedError` when it changed),
+ * and saves the session when a session store is given.
+ */
+export async function initiateSession(bundle: Uint8Array, options: InitiateOptions): Promise<InitiatedSession> {
+  const h = checkHandshake(options);
+  const pt = optionalBytes('plaintext', options.plaintext) ?? EMPTY;
+  const ad = optionalBytes('associatedData', options.associatedData) ?? EMPTY;
+  const listeners = [options.onSecurityEvent];
+  try {
+    const handle = await callAsync(() => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, bytes('bundle', bundle), pt, ad, h.native, h.now));
+    const opening = call(() => handle.takeOpening());
+    const session = new Session(handle, options.address, options.onSecurityEvent);
+    const pin = await checkPin(session, options);
+    await pin();
+    reportClassical(session, options);
+    if (options.sessionStore) await session.save(options.sessionStore);
+    return { session, initialMessage: opening!.initialMessage! };
+  } catch (e) {
+    throw handshakeRefused(fromNative(e), listeners, options.address);
+  }
+}
+
+/** What {@link acceptSession} gives. */
+export interface AcceptedSession {
+  session: Session;
+  /** The first message. */
+  plaintext: Uint8Array;
+  associatedData: Uint8Array;
+}
+
+/**
+ * Accepts an initial message, off the JavaScript thread: looks up the prekeys it names
+ * in the prekey store, verifies the initiator (identity, transcript signature), pins
+ * its identity when an identity store is given, and only then consumes the one-time
+ * prekeys — atomically, so a replayed or racing initial message is refused with
+ * `PREKEY_REUSED`. Any failure consumes and stores nothing.
+ */
+export async function acceptSession(initialMessage: Uint8Array, options: AcceptOptions): Promise<AcceptedSession> {
+  const h = checkHandshake(options);
+  const store = options.prekeyStore;
+  if (typeof store !== 'object' || store === null) {
+    throw makeError('INVALID_TYPE', 'acceptSession needs { prekeyStore }');
+  }
+  const listeners = [options.onSecurityEvent];
+  try {
+    const msg = decode(bytes('initialMessage', initialMessage), 'initial-message');
+    const records: Uint8Array[] = [];
+    for (const id of [msg.signedPrekeyId, msg.kemPrekeyId, msg.oneTimePrekeyId]) {
+      if (id === undefined) continue;
+      const hex = toHex(id);
+      const found: StoredPrekey | undefined = await store.load(hex);
+      if (found) records.push(found.secret);
+      else if (await store.isConsumed(hex)) throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
+    }
+    const handle = await callAsync(() => native.NativeSession.acceptAsync(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now));
+    const opening = call(() => handle.takeOpening())!;
+    const session = new Session(handle, options.address, options.onSecurityEvent);
+    const pin = await checkPin(session, options);
+    const oneTime = opening.oneTimePrekeys.map(toHex);
+    if (oneTime.length > 0 && !(await store.consume(oneTime))) {
+      throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
+    }
+    await store.countUse(opening.rotatedPrekeys.map(toHex));
+    await pin();
+    reportClassical(session, options);
+    if (options.sessionStore) await session.save(options.sessionStore);
+    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData! };
+  } catch (e) {
+    throw handshakeRefused(fromNative(e), listeners, options.address);
+  }
+}
