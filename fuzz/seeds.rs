@@ -7,11 +7,11 @@
 //! Seeds are valid encodings made with pqwire-core's public API (default capabilities,
 //! lists with unknown suite codes and extensions, key packages of KEM and signature
 //! suites with deterministic keys, envelopes with and without their optional fields, and
-//! the prekey bundles, initial messages and ratchet messages of a seeded handshake)
-//! plus hand-made invalid messages, one per decoding rule. Every file this program
-//! writes is named `seed-*`; before writing, it removes the old `seed-*` files only, so
-//! reproducers added by hand (`crash-*`, `regress-*`) stay. The output is deterministic:
-//! running it again changes nothing unless the wire format changed.
+//! the prekey bundles, initial messages and ratchet messages of a seeded handshake, and
+//! records at rest) plus hand-made invalid messages, one per decoding rule. Every file
+//! this program writes is named `seed-*`; before writing, it removes the old `seed-*`
+//! files only, so reproducers added by hand (`crash-*`, `regress-*`) stay. The output is
+//! deterministic: running it again changes nothing unless the wire format changed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,10 @@ use pqwire_core::handshake::{
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey, SeededRandom};
+use pqwire_core::ratchet::{
+    Header, KemCadence, KemCiphertext, KemPublicKey, RatchetConfig, RatchetInit, RatchetState,
+    SeededRandom,
+};
 use pqwire_core::wire::{
     Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage,
 };
@@ -99,7 +102,111 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out.join("ratchet_message"), &of_type(&ratchets, "bad-rm"))?;
     write(&out.join("inspect"), &sample)?;
     write(&out.join("negotiate"), &negotiations(&caps))?;
+    write(&out.join("records"), &records()?)?;
     Ok(())
+}
+
+/// Records at rest (protocol.md §6): session states (fresh on both sides, and mid-way
+/// with skipped keys, deleted keys and past chains), one with session-layer fields, an
+/// identity, X25519 and ML-KEM prekey secrets; then one invalid record per rule.
+fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let now = 1_700_000_000;
+    let mut rng = SeededRandom::new([0x6D; 32]);
+    let (spk_secret, spk_public) = pqwire_core::x25519::keygen(Some(&[0x6E; 32]))?;
+    let config = RatchetConfig {
+        cadence: KemCadence::MessagesOrSeconds {
+            messages: 2,
+            seconds: 600,
+        },
+        max_skipped_keys: 3,
+        ..RatchetConfig::default()
+    };
+    let init = RatchetInit {
+        root_key: &[0x11; 32],
+        chain_key: &[0x22; 32],
+        session_id: [0x33; 32],
+        kem: KemSuite::MlKem512,
+        aead: AeadSuite::ChaCha20Poly1305,
+        config,
+        now,
+    };
+    let mut alice = RatchetState::init_initiator(init, &spk_public)?;
+    let mut bob = RatchetState::init_responder(init, spk_secret.expose())?;
+    let mut out: Vec<Seed> = vec![
+        ("rs-fresh-initiator".into(), alice.serialize().to_vec()),
+        ("rs-fresh-responder".into(), bob.serialize().to_vec()),
+    ];
+    // Turns of three messages of which only the last arrives: skipped keys beyond the
+    // bound of 3, so some are deleted.
+    for turn in 0..4u64 {
+        let (from, to) = if turn % 2 == 0 {
+            (&mut alice, &mut bob)
+        } else {
+            (&mut bob, &mut alice)
+        };
+        let mut last = None;
+        for _ in 0..3 {
+            last = Some(from.encrypt_with(b"m", b"", now + turn, &mut rng)?);
+        }
+        let (h, ct) = last.ok_or("no message")?;
+        to.decrypt(&h, &ct, now + turn)?;
+    }
+    let mid = alice.serialize().to_vec();
+    out.push(("rs-skipped-deleted-past".into(), mid.clone()));
+    out.push(("rs-peer".into(), bob.serialize().to_vec()));
+    out.push((
+        "rs-session-fields".into(),
+        alice
+            .serialize_with(&[(0x0100, b"peer"), (0x0101, &[1])])?
+            .to_vec(),
+    ));
+
+    let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
+    let id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
+    let spk = signed_prekey(&id, valid, &mut rng)?;
+    let pqlr = last_resort_kem_prekey(&id, KemSuite::MlKem512, valid, &mut rng)?;
+    let identity = id.to_record().to_vec();
+    out.push(("is-ed25519-ml-dsa-65".into(), identity.clone()));
+    out.push(("ps-x25519-signed".into(), spk.secret.to_record()?.to_vec()));
+    out.push((
+        "ps-ml-kem-512-last-resort".into(),
+        pqlr.secret.to_record()?.to_vec(),
+    ));
+
+    // Invalid: one per record rule (the record header and format version, framing,
+    // unknown tags, the checks of the ratchet and of the identity).
+    let swap = |b: &[u8], at: usize, v: u8| {
+        let mut b = b.to_vec();
+        b[at] = v;
+        b
+    };
+    let fields = fields_of(&mid);
+    let with = |tag: u16, value: &[u8]| edited(&mid, |f| set(f, tag, value.to_vec()));
+    let ratchet_public = fields
+        .iter()
+        .find(|(t, _)| *t == 0x0012)
+        .map(|(_, v)| v.clone())
+        .ok_or("no ratchet public key")?;
+    let mut wrong_public = ratchet_public;
+    wrong_public[5] ^= 1;
+    out.extend([
+        ("bad-rs-format-version".into(), swap(&mid, 10, 2)),
+        ("bad-rs-wire-type".into(), swap(&mid, 3, 0x12)),
+        ("bad-rs-truncated".into(), mid[..mid.len() - 1].to_vec()),
+        ("bad-rs-unknown-tag".into(), with(0x0050, &[1])),
+        ("bad-rs-session-tag".into(), with(0x0100, &[1])),
+        ("bad-rs-unknown-suite".into(), with(0x0003, &[0x99, 0x99])),
+        ("bad-rs-flag".into(), with(0x001F, &[2])),
+        ("bad-rs-key-pair".into(), with(0x0012, &wrong_public)),
+        ("bad-rs-partial-list".into(), with(0x0021, &[7; 35])),
+        ("bad-is-dh-secret".into(), {
+            let mut b = identity;
+            let n = b.len();
+            b[n - 5] ^= 1;
+            b
+        }),
+    ]);
+    Ok(out)
 }
 
 /// Replaces the `seed-*` files of `dir` with `seeds`.
