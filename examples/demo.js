@@ -7,7 +7,27 @@
 // `npm run bench` gives careful ones.
 'use strict';
 
-const { kem, sig, aead, hkdf, capabilities, negotiate, wire, DowngradeError } = require('..');
+const {
+  kem,
+  sig,
+  aead,
+  hkdf,
+  capabilities,
+  negotiate,
+  wire,
+  DowngradeError,
+  ReplayError,
+  createIdentity,
+  createPrekeyBundle,
+  generatePrekeys,
+  assemblePrekeyBundle,
+  initiateSession,
+  acceptSession,
+  Session,
+  InMemoryIdentityStore,
+  InMemoryPrekeyStore,
+  InMemorySessionStore,
+} = require('..');
 
 const encoder = new TextEncoder();
 const SUITES = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024', 'X25519+ML-KEM-512', 'X25519+ML-KEM-768', 'X25519+ML-KEM-1024'];
@@ -107,4 +127,90 @@ try {
 console.log('  the stripped capabilities message, as `pqwire inspect` shows it:');
 console.log(wire.inspect(stripped).trimEnd().replace(/^/gm, '    '));
 
-console.log(process.exitCode ? '\ndemo FAILED' : '\ndemo complete');
+/** The whole session story: bundle, handshake, hybrid ratchet, sizes, events, a refusal. */
+async function sessions() {
+  console.log('\nAn end-to-end session: PQXDH handshake over a prekey bundle, then the hybrid ratchet');
+  const events = [];
+  const onSecurityEvent = (e) => events.push(e);
+  const alice = createIdentity();
+  const bob = createIdentity();
+  const bobPrekeys = new InMemoryPrekeyStore();
+  const aliceStores = { identityStore: new InMemoryIdentityStore(), sessionStore: new InMemorySessionStore() };
+
+  // Bob publishes his capabilities inside a prekey bundle: identity, signed X25519 prekey,
+  // one-time X25519 and ML-KEM-768 prekeys, every signature hybrid (Ed25519+ML-DSA-65).
+  const bundle = await createPrekeyBundle(bob, { prekeyStore: bobPrekeys });
+  console.log(`  Bob's prekey bundle: ${bundle.length} B (identity ${bob.fingerprint.slice(0, 16)}…)`);
+
+  // Alice negotiates against the bundle's capabilities, verifies it, and sends the first message.
+  const kib = new Uint8Array(1024).fill(0x61);
+  const { session: a, initialMessage } = await initiateSession(bundle, {
+    identity: alice,
+    address: 'bob',
+    ...aliceStores,
+    plaintext: encoder.encode('hello Bob'),
+    onSecurityEvent,
+  });
+  const info = a.info;
+  console.log(`  agreed: ${info.kemSuite} prekey, ${info.sigSuite} identities, ${info.aeadSuite}, hybrid-auth=${info.hybridAuth}`);
+  console.log(`  first message (initial message): ${initialMessage.length} B`);
+
+  const { session: b, plaintext } = await acceptSession(initialMessage, { identity: bob, prekeyStore: bobPrekeys, onSecurityEvent });
+  console.log(`  Bob reads "${new TextDecoder().decode(plaintext)}"; session ${b.id.slice(0, 16)}… on both sides: ${a.id === b.id}`);
+
+  // Bob's reply takes the ratchet's asymmetric step: a fresh X25519 key and an ML-KEM
+  // encapsulation to Alice's ratchet KEM key (every hop by default for ML-KEM-768).
+  const reply = await b.encryptAsync(kib, { associatedData: encoder.encode('thread:7') });
+  const header = wire.decode(reply, 'ratchet-message');
+  const got = await a.decryptAsync(reply);
+  console.log(`  Bob -> Alice, 1 KiB with a hybrid ratchet step: ${reply.length} B (KEM ciphertext ${header.kemCiphertext.length} B, ok=${equal(got.plaintext, kib)})`);
+  const next = b.encrypt(kib);
+  a.decrypt(next);
+  console.log(`  Bob -> Alice, 1 KiB in the same chain (repeats the step's KEM fields): ${next.length} B`);
+  const answer = a.encrypt(kib);
+  b.decrypt(answer);
+  console.log(`  Alice -> Bob, 1 KiB with her hybrid step: ${answer.length} B`);
+
+  // Sessions at rest: serialized with an epoch; an older copy is refused.
+  const record = a.serialize();
+  const restored = Session.deserialize(record, { minimumEpoch: a.epoch });
+  console.log(`  serialized session: ${record.length} B at epoch ${a.epoch}; restored and decrypts: ${equal(restored.decrypt(b.encrypt(kib)).plaintext, kib)}`);
+
+  // A replayed message is refused and reported.
+  try {
+    restored.decrypt(reply);
+    console.log('  replay ACCEPTED (this is a bug)');
+    process.exitCode = 1;
+  } catch (e) {
+    if (!(e instanceof ReplayError)) throw e;
+    console.log(`  replayed message refused: ${e.name} ${e.code}`);
+  }
+
+  // A downgraded bundle: the ML-KEM prekey stripped. pq-required (the default) refuses it.
+  const [spk] = generatePrekeys(bob, { kind: 'signed' });
+  const classicalBundle = assemblePrekeyBundle(bob, { signedPrekey: spk });
+  try {
+    await initiateSession(classicalBundle, { identity: alice, onSecurityEvent });
+    console.log('  bundle without an ML-KEM prekey ACCEPTED (this is a bug)');
+    process.exitCode = 1;
+  } catch (e) {
+    if (!(e instanceof DowngradeError)) throw e;
+    console.log(`  bundle without an ML-KEM prekey refused: ${e.name} ${e.code}`);
+  }
+  restored.on('security', onSecurityEvent);
+  try {
+    restored.decrypt(reply);
+  } catch {
+    // reported below
+  }
+  console.log('  security events:');
+  for (const e of events) console.log(`    ${e.type} ${e.code ?? ''} ${e.address ? `address=${e.address}` : ''} authenticated=${e.authenticated}`);
+  if (!events.some((e) => e.type === 'handshake-refused') || !events.some((e) => e.type === 'replay-refused')) process.exitCode = 1;
+}
+
+sessions()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => console.log(process.exitCode ? '\ndemo FAILED' : '\ndemo complete'));
