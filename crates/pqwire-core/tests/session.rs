@@ -211,3 +211,20 @@ fn a_legacy_ed25519_key_becomes_a_hybrid_identity_that_continues_it() {
         "INVALID_ARGUMENT"
     );
 }
+
+#[test]
+fn a_ratchet_message_with_an_extension_is_refused_and_changes_nothing() {
+    let (mut a, mut b) = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, 10);
+    let m = b.encrypt(b"genuine", b"", T0 + 1).unwrap();
+    let mut msg = pqwire_core::wire::RatchetMessage::decode(&m).unwrap();
+    msg.extensions.push(pqwire_core::wire::Extension {
+        tag: 0xF000,
+        value: b"unauthenticated".to_vec(),
+    });
+    let with_extension = msg.encode().unwrap();
+    let before = a.serialize().unwrap();
+    let err = a.decrypt(&with_extension, T0 + 2).unwrap_err();
+    assert_eq!(err.code(), "UNKNOWN_TAG");
+    assert_eq!(*a.serialize().unwrap(), *before);
+    assert_eq!(a.decrypt(&m, T0 + 2).unwrap().plaintext, b"genuine");
+}
