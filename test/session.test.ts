@@ -110,6 +110,25 @@ describe('full conversations', () => {
       }
 });
 
+describe('handshake variants', () => {
+  it('without hybrid-auth and without one-time prekeys (last-resort KEM prekey only)', async () => {
+    const caps = { features: ['kem-ratchet' as const] };
+    const alice = createIdentity({ created: T0 - 10 });
+    const bob = createIdentity({ created: T0 - 10 });
+    const prekeyStore = new InMemoryPrekeyStore();
+    const bundle = await createPrekeyBundle(bob, { prekeyStore, capabilities: caps, oneTimePrekey: false, oneTimeKemPrekey: false, now: T0 });
+    expect(wire.decode(bundle, 'prekey-bundle')).toMatchObject({ kemPrekeyLastResort: 1 });
+    const { session: a, initialMessage } = await initiateSession(bundle, { identity: alice, capabilities: caps, now: T0 });
+    expect(wire.decode(initialMessage, 'initial-message').transcriptSignature).toBeUndefined();
+    const { session: b } = await acceptSession(initialMessage, { identity: bob, prekeyStore, capabilities: caps, now: T0 });
+    expect([a.info.hybridAuth, b.info.hybridAuth]).toEqual([false, false]);
+    expect(text(a.decrypt(b.encrypt(utf8('ok'), { now: T0 }), { now: T0 }).plaintext)).toBe('ok');
+    // Bob accepting with other capabilities than his bundle published: the transcripts differ.
+    const second = await initiateSession(bundle, { identity: alice, capabilities: caps, now: T0 });
+    await expectReject(() => acceptSession(second.initialMessage, { identity: bob, prekeyStore, now: T0 }), AuthenticationError, 'AUTH_FAILED');
+  });
+});
+
 describe('delivery', () => {
   it('reordering and loss within bounds work; duplicates are refused as replays', async () => {
     const { a, b } = await pair();
