@@ -5,8 +5,9 @@
 //   npm run bench                        everything (several minutes)
 //   npm run bench:quick                  a first look in about a minute (short timings)
 //   npm run bench -- --filter ML-KEM-768 only what matches (case-insensitive substring of
-//                                        "<family> <case>", or "cold start", "event loop";
-//                                        comma-separated for several)
+//                                        "<family> <case>", or "cold start", "event loop",
+//                                        "session wire sizes", "memory per 10,000 sessions";
+//                                        comma-separated; "session" takes every session row)
 //   npm run bench -- --no-rust           without the raw Rust figures (cargo bench)
 //   npm run bench -- --list              the case names, to pick a filter
 //   npm run bench -- --out DIR           where the report goes
@@ -15,9 +16,11 @@
 // installed on first use. A full run writes benches/results/<date>.{json,md} and
 // <date>-ml-kem.svg; quick or filtered runs write to benches/results/tmp/ (not committed).
 //
-// Layout: lib/measure.js (benchmark.js, repeats, spread), lib/peers.js (library adapters),
-// lib/cases/*.js (operations per family; pending.js holds the session/ratchet extension
-// points), lib/coldstart.js, lib/eventloop.js, lib/rust.js (cargo bench), lib/machine.js,
+// Layout: lib/measure.js (benchmark.js, repeats, spread, batches), lib/peers.js (library
+// adapters), lib/sessions.js and lib/libsignal.js (session adapters: pqwire's session API,
+// libsignal with in-memory stores), lib/cases/*.js (operations per family; sessions.js:
+// establishment and ratchet messages), lib/wiresizes.js, lib/memory.js (+ memory-child.js),
+// lib/coldstart.js, lib/eventloop.js, lib/rust.js (cargo bench), lib/machine.js,
 // lib/report.js (ratios, targets, markdown), lib/svg.js (the chart).
 'use strict';
 
@@ -64,7 +67,7 @@ async function main() {
   }
   ensureDependencies();
 
-  const { settings, measureEntries } = require('./lib/measure');
+  const { settings, measureEntries, measureBatches } = require('./lib/measure');
   const { loadLibraries, packageVersion } = require('./lib/peers');
   const { coldStart } = require('./lib/coldstart');
   const { eventLoop } = require('./lib/eventloop');
@@ -72,7 +75,10 @@ async function main() {
   const { machine } = require('./lib/machine');
   const report = require('./lib/report');
   const { mlKemChart } = require('./lib/svg');
-  const { PENDING, NOTE } = require('./lib/cases/pending');
+  const { loadSessionLibraries } = require('./lib/sessions');
+  const { wireSizes } = require('./lib/wiresizes');
+  const { memory } = require('./lib/memory');
+  const { PAYLOAD } = require('./lib/cases/sessions');
 
   const matches = (text) => opts.filters.length === 0 || opts.filters.some((f) => text.toLowerCase().includes(f));
   const s = settings(opts.quick);
@@ -94,11 +100,20 @@ async function main() {
   data.libraries = libs.map(({ name, version, loaded, backend, error }) => ({ name, version, loaded, backend: backend || null, error: error || null }));
   for (const l of libs) console.log(`  ${l.name.padEnd(30)}${(l.version || '').padEnd(10)}${l.loaded ? l.backend : l.error}`);
 
-  const all = ['./lib/cases/pq', './lib/cases/classic', './lib/cases/aead'].flatMap((f) => require(f).cases(libs));
+  const sessionLibs = await loadSessionLibraries();
+  data.sessionLibraries = sessionLibs.map(({ name, version, loaded, backend, note, error }) => ({ name, version, loaded, backend: backend || null, note, error: error || null }));
+  for (const l of sessionLibs.filter((x) => !x.loaded)) console.log(`  session adapter ${l.name}: ${l.error}`);
+  const libsignal = sessionLibs.find((l) => l.name === '@signalapp/libsignal-client' && l.loaded);
+
+  const all = [
+    ...['./lib/cases/pq', './lib/cases/classic', './lib/cases/aead'].flatMap((f) => require(f).cases(libs)),
+    ...require('./lib/cases/sessions').cases(sessionLibs),
+  ];
   const selected = all.filter((c) => matches(`${c.family} ${c.id} ${c.aliases}`));
+  const SYSTEM = ['session wire sizes', 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives'];
   if (opts.list) {
     for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
-    console.log(`${'system'.padEnd(20)}cold start\n${'system'.padEnd(20)}event loop lag`);
+    for (const x of SYSTEM) console.log(`${'system'.padEnd(20)}${x}`);
     return;
   }
 
@@ -109,19 +124,21 @@ async function main() {
     const failed = [];
     for (const lib of c.libs) {
       try {
-        entries.push({ lib: lib.name, async: lib.async, fn: await c.build(lib.api) });
+        const built = await c.build(lib.api);
+        entries.push(c.kind === 'batch' ? { lib: lib.name, ...built } : { lib: lib.name, async: lib.async, fn: built });
       } catch (e) {
         failed.push({ lib: lib.name, error: `setup: ${(e && e.message) || e}` });
       }
     }
-    const results = [...(await measureEntries(entries, s)), ...failed];
+    const measured = c.kind === 'batch' ? await measureBatches(entries, s) : await measureEntries(entries, s);
+    const results = [...measured, ...failed];
     const row = report.addRatios({ id: c.id, family: c.family, suite: c.suite, op: c.op, rustId: c.rustId, results });
     data.cases.push(row);
     console.log(report.caseLines(row));
   }
 
   // Raw Rust (cargo bench). A quick run takes only ML-KEM-768, the boundary target's case.
-  let rustIds = data.cases.map((c) => c.rustId);
+  let rustIds = data.cases.map((c) => c.rustId).filter(Boolean);
   if (opts.quick) rustIds = rustIds.filter((id) => id.startsWith('ML-KEM-768/'));
   if (!opts.rust) data.rust = { ran: false, note: 'skipped (--no-rust)', results: {} };
   else {
@@ -149,20 +166,32 @@ async function main() {
   }
 
   data.eventLoop = null;
-  if (matches('event loop lag')) {
+  const workloads = ['session handshakes', 'primitives'].filter((w) => matches(`event loop lag, ${w}`));
+  if (workloads.length) {
     const seconds = opts.quick ? 1.5 : 5;
     console.log(`\nevent-loop lag under handshake load (${seconds} s per mode) ...`);
-    data.eventLoop = await eventLoop(seconds);
-    for (const x of data.eventLoop.modes) {
+    data.eventLoop = await eventLoop(seconds, workloads);
+    const line = (x) => {
       const rate = x.handshakesPerSec === null ? '' : `${report.fmtOps(x.handshakesPerSec)} handshakes/s, `;
-      console.log(`  ${x.mode.padEnd(8)}${rate}lag p50 ${report.ms(x.lagP50Ms)}, p99 ${report.ms(x.lagP99Ms)}, max ${report.ms(x.lagMaxMs)}`);
-    }
+      return `${x.mode.padEnd(8)}${rate}lag p50 ${report.ms(x.lagP50Ms)}, p99 ${report.ms(x.lagP99Ms)}, max ${report.ms(x.lagMaxMs)}`;
+    };
+    console.log(`  ${line(data.eventLoop.idle)}`);
+    for (const w of data.eventLoop.workloads) for (const x of w.modes) console.log(`  ${w.id}: ${line(x)}`);
   }
 
-  // Sessions, ratchet, wire sizes, memory: extension points until issue 5 lands.
-  data.pending = PENDING.map((p) => ({ ...p, note: NOTE }));
-  console.log('');
-  for (const p of data.pending) console.log(`${p.id}: ${p.note}`);
+  data.sizes = null;
+  if (matches('session wire sizes')) {
+    console.log('\nsession wire sizes (bytes) ...');
+    data.sizes = await wireSizes(PAYLOAD, libsignal && libsignal.api);
+    for (const r of report.sizeRows(data.sizes)) console.log(`  ${r[0]}: ${r.slice(1).join(' | ')}`);
+  }
+
+  data.memory = null;
+  if (matches('memory per 10,000 sessions')) {
+    console.log('\nmemory per 10,000 open sessions (a fresh node per library) ...');
+    data.memory = memory(Boolean(libsignal));
+    for (const r of data.memory.rows) console.log(`  ${report.memoryLine(r)}`);
+  }
 
   data.targets = report.targets(data);
   data.finishedAt = new Date().toISOString();

@@ -4,11 +4,15 @@
 
 const Benchmark = require('benchmark');
 
-/** Timing settings of a run. `quick` is for a first look in about a minute. */
+/**
+ * Timing settings of a run. `quick` is for a first look in about a minute. `batchTime`
+ * (seconds) and `batchMin` size the batches of operations that need inputs made outside
+ * the timing (session establishment: one fresh bundle per session).
+ */
 function settings(quick) {
   return quick
-    ? { repeats: 3, minTime: 0.01, maxTime: 0.03, minSamples: 2 }
-    : { repeats: 5, minTime: 0.05, maxTime: 0.25, minSamples: 5 };
+    ? { repeats: 3, minTime: 0.01, maxTime: 0.03, minSamples: 2, batchTime: 0.1, batchMin: 10 }
+    : { repeats: 5, minTime: 0.05, maxTime: 0.25, minSamples: 5, batchTime: 0.5, batchMin: 50 };
 }
 
 /**
@@ -79,4 +83,49 @@ async function measureEntries(entries, s) {
   );
 }
 
-module.exports = { settings, measureEntries, summarize, stats };
+/**
+ * Batches: for operations whose every call consumes an input made beforehand (a session
+ * establishment consumes a bundle's one-time prekeys). Each entry is
+ * { lib, prepare(n) -> state, run(state) -> Promise } where `run` performs n operations;
+ * `prepare` runs outside the timing. A calibration batch sizes n so that one batch takes
+ * about `s.batchTime` (at least `s.batchMin` operations); then `s.repeats` interleaved
+ * rounds, as in measureEntries. Returns the same shape as measureEntries.
+ */
+async function measureBatches(entries, s) {
+  const sizes = [];
+  const errors = entries.map(() => null);
+  for (let i = 0; i < entries.length; i++) {
+    try {
+      const n = Math.max(3, Math.ceil(s.batchMin / 5));
+      const secs = await timeBatch(entries[i], n);
+      sizes.push(Math.max(s.batchMin, Math.ceil((s.batchTime * n) / secs)));
+    } catch (e) {
+      errors[i] = (e && e.message) || String(e);
+      sizes.push(0);
+    }
+  }
+  const rates = entries.map(() => []);
+  for (let r = 0; r < s.repeats; r++) {
+    for (let i = 0; i < entries.length; i++) {
+      if (errors[i]) continue;
+      try {
+        rates[i].push(sizes[i] / (await timeBatch(entries[i], sizes[i])));
+      } catch (e) {
+        errors[i] = (e && e.message) || String(e);
+      }
+    }
+  }
+  return entries.map((e, i) =>
+    errors[i] ? { lib: e.lib, error: errors[i] } : { lib: e.lib, batch: sizes[i], ...summarize(rates[i]) },
+  );
+}
+
+/** Seconds `entry.run` takes for a batch of n prepared outside the timing. */
+async function timeBatch(entry, n) {
+  const state = await entry.prepare(n);
+  const start = process.hrtime.bigint();
+  await entry.run(state);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+module.exports = { settings, measureEntries, measureBatches, summarize, stats };
