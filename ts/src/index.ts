@@ -70,6 +70,27 @@ export type {
 } from './session';
 export { importLegacyKeypair, promoteToHybrid, verifyContinuity, rekeyAllSessions, LegacyKeypair } from './migration';
 export type { RawLegacyKey, OkpJwk, PromoteOptions, Promoted } from './migration';
+export { channel, ServerKey, SecureChannel, ChannelServer } from './channel';
+export type {
+  ServerKeyInfo,
+  GenerateServerKeyOptions,
+  SecureInfo,
+  CloseReason,
+  SecureChannelEvents,
+  WrapOptions,
+  WrapClientOptions,
+  WrapServerOptions,
+  CreateServerOptions,
+  ChannelServerEvents,
+  ConnectOptions,
+  ChannelMode,
+  ChannelOptions,
+  ClientChannelOptions,
+  ServerChannelOptions,
+  ChannelSecurityEvent,
+  ChannelSecurityEventType,
+  ChannelSecurityEventListener,
+} from './channel';
 export {
   PqwireError,
   InvalidLengthError,

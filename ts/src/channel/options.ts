@@ -1,0 +1,209 @@
+/**
+ * Options shared by every channel adapter, and their checks: everything is validated
+ * (type first, then range) before a socket is touched or native code runs.
+ * @internal
+ */
+import { makeError } from '../errors';
+import { bytes, describe, optionalBytes } from '../bytes';
+import { seconds } from '../identity';
+import { capabilities as defaultCapabilities } from '../negotiation';
+import type { CapabilitiesInput } from '../negotiation';
+import { normalizePolicy } from '../policy';
+import type { PolicyInput } from '../policy';
+import { encode } from '../wire';
+import { ServerKey } from './server-key';
+import type { NativeChannelOptions } from './native';
+import type { ChannelSecurityEventListener } from './events';
+
+/** `simplex`: the server authenticates; `duplex`: both sides do. */
+export type ChannelMode = 'simplex' | 'duplex';
+
+/**
+ * Options of a channel, on either side. Time-related values are in seconds of the
+ * channel's clock (`clock`), so tests can move time without waiting.
+ */
+export interface ChannelOptions {
+  /** `simplex` (default) or `duplex`; both sides must agree. */
+  mode?: ChannelMode;
+  /** Negotiation policy; default `pq-required`. */
+  policy?: PolicyInput;
+  /** Our capabilities (suites, versions); default: every suite pqwire offers. */
+  capabilities?: CapabilitiesInput;
+  /** Largest packet accepted or sent, header included (bytes); larger ones are `PACKET_TOO_LARGE`. */
+  maxPacketSize?: number;
+  /** Symmetric re-key after this many packets in a direction. */
+  rekeyEveryPackets?: number;
+  /** A keep-alive is sent after this many idle seconds (default 120). */
+  keepAliveSeconds?: number;
+  /** The channel closes with `DEAD_PEER` after this many seconds without a packet from the peer. */
+  deadPeerSeconds?: number;
+  /** Packets whose time differs from ours by more than this are `STALE_PACKET` (default 60). */
+  windowSeconds?: number;
+  /** Unix seconds now; default `Date.now() / 1000`. Inject it to test timeouts. */
+  clock?: () => number;
+  /** How often (milliseconds, real time) keep-alive and dead-peer timers are checked; default 1000. */
+  pollIntervalMs?: number;
+  /** Real milliseconds the handshake may take before the channel gives up; default 30,000. */
+  handshakeTimeoutMs?: number;
+  /** Receives every {@link ChannelSecurityEvent} of this channel. */
+  onSecurityEvent?: ChannelSecurityEventListener;
+  /** 32 bytes: deterministic ephemeral keys (tests only). */
+  seed?: Uint8Array;
+}
+
+/** Options of a client end. */
+export interface ClientChannelOptions extends ChannelOptions {
+  /** The server's encoded public key ({@link ServerKey.publicKey}), pinned. */
+  serverPublicKey: Uint8Array;
+  /** Our own key, for duplex mode (the server lists its public key in `trustedClients`). */
+  clientKey?: ServerKey;
+}
+
+/** Options of a server end. */
+export interface ServerChannelOptions extends ChannelOptions {
+  /** The server's keys; a client names the one it pinned by its key id (rotation: list old and new). */
+  keys: ServerKey[];
+  /** Duplex mode: the public keys of the clients allowed in. */
+  trustedClients?: Uint8Array[];
+}
+
+/** The checked form of {@link ChannelOptions}. @internal */
+export interface CheckedOptions {
+  native: NativeChannelOptions;
+  mode: ChannelMode;
+  clock: () => number;
+  pollIntervalMs: number;
+  handshakeTimeoutMs: number;
+  onSecurityEvent: ChannelSecurityEventListener | undefined;
+}
+
+const COMMON = [
+  'mode',
+  'policy',
+  'capabilities',
+  'maxPacketSize',
+  'rekeyEveryPackets',
+  'keepAliveSeconds',
+  'deadPeerSeconds',
+  'windowSeconds',
+  'clock',
+  'pollIntervalMs',
+  'handshakeTimeoutMs',
+  'onSecurityEvent',
+  'seed',
+] as const;
+
+/** Keys the client and server adapters accept besides the common ones. @internal */
+export const CLIENT_KEYS = ['serverPublicKey', 'clientKey'] as const;
+/** @internal */
+export const SERVER_KEYS = ['keys', 'trustedClients'] as const;
+
+/** Requires a plain object. @internal */
+export function object(name: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw makeError('INVALID_TYPE', `${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Refuses option names not in `allowed` (a typo must not silently weaken a setting). @internal */
+export function onlyKnown(name: string, options: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw makeError('INVALID_ARGUMENT', `unknown ${name} option ${JSON.stringify(key)}`);
+  }
+}
+
+/** A positive safe integer. @internal */
+export function positive(name: string, value: unknown): number {
+  const n = seconds(name, value);
+  if (n === 0) throw makeError('INVALID_ARGUMENT', `${name} must be at least 1`);
+  return n;
+}
+
+/** A function. @internal */
+export function fn<T extends (...args: never[]) => unknown>(name: string, value: unknown): T {
+  if (typeof value !== 'function') throw makeError('INVALID_TYPE', `${name} must be a function, got ${describe(value)}`);
+  return value as T;
+}
+
+/** Checks the common options (the caller has already refused unknown keys). @internal */
+export function checkCommon(o: ChannelOptions): CheckedOptions {
+  const mode = o.mode ?? 'simplex';
+  if (typeof mode !== 'string') throw makeError('INVALID_TYPE', `mode must be a string, got ${describe(mode)}`);
+  if (mode !== 'simplex' && mode !== 'duplex') {
+    throw makeError('INVALID_ARGUMENT', `mode must be 'simplex' or 'duplex', got ${JSON.stringify(mode)}`);
+  }
+  const nativeOptions: NativeChannelOptions = { mode };
+  if (o.policy !== undefined) {
+    const policy = normalizePolicy(o.policy);
+    nativeOptions.policy = policy.mode;
+    nativeOptions.minVersion = policy.minVersion;
+  }
+  if (o.capabilities !== undefined) {
+    nativeOptions.capabilities = encode(defaultCapabilities(object('capabilities', o.capabilities) as CapabilitiesInput));
+  }
+  for (const key of ['maxPacketSize', 'rekeyEveryPackets', 'keepAliveSeconds', 'deadPeerSeconds', 'windowSeconds'] as const) {
+    if (o[key] !== undefined) nativeOptions[key] = positive(key, o[key]);
+  }
+  const seed = optionalBytes('seed', o.seed, 32);
+  if (seed !== undefined) nativeOptions.seed = seed;
+  const clock = o.clock === undefined ? systemClock : fn<() => number>('clock', o.clock);
+  const pollIntervalMs = o.pollIntervalMs === undefined ? 1000 : positive('pollIntervalMs', o.pollIntervalMs);
+  const handshakeTimeoutMs = o.handshakeTimeoutMs === undefined ? 30_000 : positive('handshakeTimeoutMs', o.handshakeTimeoutMs);
+  if (pollIntervalMs > 2 ** 31 - 1 || handshakeTimeoutMs > 2 ** 31 - 1) {
+    throw makeError('INVALID_ARGUMENT', 'timer intervals must be below 2^31 milliseconds');
+  }
+  const onSecurityEvent =
+    o.onSecurityEvent === undefined ? undefined : fn<ChannelSecurityEventListener>('onSecurityEvent', o.onSecurityEvent);
+  return { native: nativeOptions, mode, clock, pollIntervalMs, handshakeTimeoutMs, onSecurityEvent };
+}
+
+/** The common option names. @internal */
+export const COMMON_KEYS: readonly string[] = COMMON;
+
+/** Checks a client's options. @internal */
+export function checkClient(options: unknown, extra: readonly string[] = []): CheckedOptions & { serverPublicKey: Uint8Array; clientKey: ServerKey | undefined } {
+  const o = object('options', options) as unknown as ClientChannelOptions;
+  onlyKnown('client channel', o as unknown as Record<string, unknown>, [...COMMON, ...CLIENT_KEYS, ...extra]);
+  const checked = checkCommon(o);
+  const serverPublicKey = bytes('serverPublicKey', o.serverPublicKey);
+  let clientKey: ServerKey | undefined;
+  if (o.clientKey !== undefined && o.clientKey !== null) {
+    if (!(o.clientKey instanceof ServerKey)) {
+      throw makeError('INVALID_TYPE', `clientKey must be a ServerKey (channel.generateServerKey()), got ${describe(o.clientKey)}`);
+    }
+    clientKey = o.clientKey;
+  }
+  if (checked.mode === 'duplex' && clientKey === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'duplex mode needs clientKey: the client authenticates too');
+  }
+  return { ...checked, serverPublicKey, clientKey };
+}
+
+/** Checks a server's options. @internal */
+export function checkServer(options: unknown, extra: readonly string[] = []): CheckedOptions & { keys: ServerKey[]; trustedClients: Uint8Array[] | undefined } {
+  const o = object('options', options) as unknown as ServerChannelOptions;
+  onlyKnown('server channel', o as unknown as Record<string, unknown>, [...COMMON, ...SERVER_KEYS, ...extra]);
+  const checked = checkCommon(o);
+  if (!Array.isArray(o.keys)) throw makeError('INVALID_TYPE', `keys must be an array of ServerKey, got ${describe(o.keys)}`);
+  if (o.keys.length === 0) throw makeError('INVALID_ARGUMENT', 'keys must name at least one ServerKey');
+  o.keys.forEach((k, i) => {
+    if (!(k instanceof ServerKey)) throw makeError('INVALID_TYPE', `keys[${i}] must be a ServerKey, got ${describe(k)}`);
+  });
+  let trustedClients: Uint8Array[] | undefined;
+  if (o.trustedClients !== undefined && o.trustedClients !== null) {
+    if (!Array.isArray(o.trustedClients)) {
+      throw makeError('INVALID_TYPE', `trustedClients must be an array of public keys, got ${describe(o.trustedClients)}`);
+    }
+    trustedClients = o.trustedClients.map((k, i) => bytes(`trustedClients[${i}]`, k));
+  }
+  if (checked.mode === 'duplex' && (trustedClients === undefined || trustedClients.length === 0)) {
+    throw makeError('INVALID_ARGUMENT', 'duplex mode needs trustedClients: the public keys of the clients allowed in');
+  }
+  return { ...checked, keys: [...o.keys], trustedClients };
+}
+
+/** Unix seconds from the system clock. @internal */
+export function systemClock(): number {
+  return Date.now() / 1000;
+}

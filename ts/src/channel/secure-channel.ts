@@ -1,0 +1,819 @@
+/**
+ * {@link SecureChannel}: the online channel (docs/channel.md) as a Node `Duplex`
+ * stream over any raw byte stream — a TCP socket, a pipe, a WebSocket stream, an
+ * in-memory pair. The sans-I/O state machine in the native core does every check; this
+ * adapter moves bytes between it and the raw stream, keeps time, and turns its events
+ * into stream events.
+ *
+ * @example
+ * ```ts
+ * import { channel } from 'pqwire';
+ * import { connect } from 'node:net';
+ *
+ * const socket = connect(4433, 'server.example');
+ * const secure = channel.wrap(socket, { role: 'client', serverPublicKey: pinnedKey });
+ * secure.on('secure', (info) => console.log('secure with', info.peerKeyId));
+ * secure.on('security', (e) => console.warn('channel refused', e.code));
+ * secure.end('hello');                // buffered until the handshake is done
+ * secure.on('data', (d) => console.log(d.toString()));
+ * ```
+ */
+import { Duplex, finished } from 'node:stream';
+import { call, fromNative, makeError, PqwireError } from '../errors';
+import { describe } from '../bytes';
+import { toHex } from '../hex';
+import { NativeChannel } from './native';
+import type { ChannelEvent, ChannelOutput, NativeChannelHandle } from './native';
+import { checkClient, checkServer, object } from './options';
+import type { ChannelMode, CheckedOptions, ClientChannelOptions, ServerChannelOptions } from './options';
+import { serverKeyInfo } from './server-key';
+import type { ServerKeyInfo } from './server-key';
+import type { ChannelSecurityEvent, ChannelSecurityEventListener, ChannelSecurityEventType } from './events';
+
+/** What the handshake settled, given with the `'secure'` event. */
+export interface SecureInfo {
+  role: 'client' | 'server';
+  mode: ChannelMode;
+  /**
+   * The key id (hex) that authenticated the peer: the server's key on a client, the
+   * client's key on a duplex server; `undefined` on a simplex server (clients are
+   * anonymous there).
+   */
+  peerKeyId: string | undefined;
+  /** The public facts of the peer's key, when this side knows it (pinned or trusted). */
+  peerKey: ServerKeyInfo | undefined;
+  /** Channel clock (unix seconds) when the channel became secure. */
+  establishedAt: number;
+  /** Real milliseconds from wrapping the stream to secure. */
+  handshakeMs: number;
+}
+
+/** Why a channel closed. */
+export type CloseReason =
+  /** We sent a close packet (`end()`). */
+  | 'local'
+  /** The peer sent a close packet. */
+  | 'peer'
+  /** A refusal (ours or the peer's), a dead peer or a failed handshake; see {@link SecureChannel.closeError}. */
+  | 'error'
+  /** The raw stream ended or was destroyed without a close packet. */
+  | 'transport';
+
+/** The raw stream's optional socket facts. */
+interface MaybeSocket {
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+/** One step of the state machine, run in order with every other step of the channel. */
+interface Op {
+  /** Returns the native output, a promise of it (off-thread steps), or nothing (adapter-only steps). */
+  run: (now: number) => ChannelOutput | Promise<ChannelOutput> | undefined;
+  /** Called once the output was applied, or with the error. */
+  done?: (error?: Error) => void;
+  /** Whether a failure of this step closes the channel (a refused input does; a refused send does not). */
+  fatal: boolean;
+}
+
+/** Configuration of a channel end, checked. @internal */
+export interface ChannelSetup extends CheckedOptions {
+  role: 'client' | 'server';
+  /** Plaintext bytes per data packet. */
+  maxPlaintext: number;
+  /** The peer's key facts by key id (hex), when known in advance. */
+  peerKeys: Map<string, ServerKeyInfo>;
+}
+
+/** The core's default `maxPacketSize` (docs/channel.md §12). */
+const DEFAULT_MAX_PACKET_SIZE = 65_536;
+/** The AEAD tag in every data packet's payload. */
+const TAG_LENGTH = 16;
+
+/** Plaintext bytes of one full data packet. */
+function maxPlaintext(o: CheckedOptions): number {
+  return Math.max(1, (o.native.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE) - TAG_LENGTH);
+}
+
+/** Events emitted besides those of every `Duplex`. */
+export interface SecureChannelEvents {
+  secure: (info: SecureInfo) => void;
+  /** Which direction advanced: our sending keys, or our receiving keys (the peer re-keyed). */
+  rekey: (direction: 'send' | 'receive') => void;
+  ratchet: () => void;
+  keepalive: (direction: 'sent' | 'received') => void;
+  security: (event: ChannelSecurityEvent) => void;
+}
+
+const HANDSHAKE_EVENTS = new Set(['secure']);
+
+/**
+ * One end of a secure channel: a `Duplex` whose writable side encrypts into packets on
+ * the raw stream and whose readable side gives the peer's plaintext.
+ *
+ * **Events.** `'secure'` (a {@link SecureInfo}) once the handshake is done; `'rekey'`
+ * after each symmetric re-key and `'ratchet'` after each asymmetric ratchet (either side's);
+ * `'keepalive'` when the peer's keep-alive arrived; `'security'` (a
+ * {@link ChannelSecurityEvent}) for every refusal; then the usual `'end'`, `'finish'` and
+ * `'close'`.
+ *
+ * **Errors.** Once the channel is secure, a refused packet is *not* an `'error'`: the
+ * channel reports a `'security'` event, sends the peer an error packet, ends both sides
+ * of the stream and closes the connection ({@link SecureChannel.closeReason} is
+ * `'error'`, {@link SecureChannel.closeError} holds the typed error). A forged packet
+ * must not be able to crash a server through an unhandled `'error'`. `'error'` is
+ * emitted where Node streams require it: a handshake that fails (the stream never
+ * became what it promised; `wrap`/`connect` users see why), an error of the raw stream
+ * before the channel closed, and a write that cannot be delivered (after the channel
+ * closed, or refused by the core).
+ *
+ * **Backpressure.** A write's callback runs once the raw stream accepted its packets
+ * (or drained), so `write()` returns `false` and `'drain'` follow the raw stream; writes
+ * before `'secure'` are held (their callback waits) until the channel is secure. When
+ * the reader does not keep up, the raw stream is paused.
+ *
+ * **Time.** The channel's clock (`clock`, unix seconds) stamps and checks every packet;
+ * a timer every `pollIntervalMs` (unref'd: it never keeps the process alive) sends
+ * keep-alives and detects a dead peer.
+ *
+ * @example
+ * ```ts
+ * const secure = channel.connect({ host: '127.0.0.1', port, serverPublicKey }, () => {
+ *   secure.write('ping');
+ * });
+ * secure.on('data', (d) => { console.log(d.toString()); secure.end(); });
+ * ```
+ */
+export class SecureChannel extends Duplex {
+  /** Which end this is. */
+  readonly role: 'client' | 'server';
+  /** `simplex` or `duplex`. */
+  readonly mode: ChannelMode;
+  /** The peer's address (`host:port`) when the raw stream is a socket. */
+  readonly remoteAddress: string | undefined;
+
+  readonly #raw: Duplex;
+  readonly #native: NativeChannelHandle;
+  readonly #setup: ChannelSetup;
+  readonly #ops: Op[] = [];
+  readonly #started = Date.now();
+  readonly #heldWrites: { chunk: Uint8Array; callback: (error?: Error | null) => void }[] = [];
+  #busy = false;
+  #pumping = false;
+  #pollQueued = false;
+  #state: 'handshake' | 'established' | 'closed' = 'handshake';
+  #info: SecureInfo | undefined;
+  #finalWaiting: ((error?: Error | null) => void) | undefined;
+  #closeReason: CloseReason | undefined;
+  #closeError: PqwireError | undefined;
+  #rawBlocked = false;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  readonly #onRawData = (chunk: Buffer | string): void => this.#rawData(chunk);
+  readonly #onRawEnd = (): void => this.#rawEnded();
+  readonly #onRawError = (error: Error): void => this.#rawError(error);
+  readonly #onRawClose = (): void => this.#rawEnded();
+  readonly #onRawDrain = (): void => {
+    this.#rawBlocked = false;
+  };
+
+  /** @internal Use {@link wrap}, {@link connect} or {@link createServer}. */
+  constructor(raw: Duplex, handle: NativeChannelHandle, setup: ChannelSetup) {
+    super({ allowHalfOpen: false });
+    this.#raw = raw;
+    this.#native = handle;
+    this.#setup = setup;
+    this.role = setup.role;
+    this.mode = setup.mode;
+    const socket = raw as unknown as MaybeSocket;
+    this.remoteAddress = typeof socket.remoteAddress === 'string' ? `${socket.remoteAddress}:${socket.remotePort ?? ''}` : undefined;
+
+    raw.on('data', this.#onRawData);
+    raw.on('end', this.#onRawEnd);
+    raw.on('error', this.#onRawError);
+    raw.on('close', this.#onRawClose);
+    raw.on('drain', this.#onRawDrain);
+
+    this.#pollTimer = setInterval(() => this.#poll(), setup.pollIntervalMs);
+    this.#pollTimer.unref();
+    this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), setup.handshakeTimeoutMs);
+    this.#handshakeTimer.unref();
+    // Start on the next tick, so that every listener attached after construction sees
+    // all events (a client with an expired pinned key fails at once).
+    process.nextTick(() => this.#enqueue({ run: (now) => this.#native.start(now), fatal: true }));
+  }
+
+  /** `'handshake'`, `'established'` or `'closed'`. */
+  get state(): 'handshake' | 'established' | 'closed' {
+    return this.#state;
+  }
+
+  /** Whether the handshake is done and the channel not closed. */
+  get secure(): boolean {
+    return this.#state === 'established';
+  }
+
+  /** What the handshake settled; `undefined` before `'secure'`. */
+  get info(): SecureInfo | undefined {
+    return this.#info;
+  }
+
+  /** Why the channel closed; `undefined` while open. */
+  get closeReason(): CloseReason | undefined {
+    return this.#closeReason;
+  }
+
+  /** The refusal or failure that closed the channel, when {@link closeReason} is `'error'`. */
+  get closeError(): PqwireError | undefined {
+    return this.#closeError;
+  }
+
+  /**
+   * Bytes of native memory this channel's state holds (keys, counters, buffers): what
+   * a server pays per connection.
+   *
+   * @example
+   * ```ts
+   * server.on('secureConnection', (c) => metrics.observe('channel.state_bytes', c.stateBytes));
+   * ```
+   */
+  get stateBytes(): number {
+    return call(() => this.#native.stateBytes);
+  }
+
+  /**
+   * Advances the channel keys now (a symmetric re-key: both directions move to keys
+   * derived from the current ones; the peer follows on the next packet). Also happens
+   * every `rekeyEveryPackets` packets. The callback runs once the re-key packet went to
+   * the raw stream; without one, a failure closes the channel.
+   *
+   * @example
+   * ```ts
+   * secure.rekey((err) => { if (!err) log.info('re-keyed'); });
+   * ```
+   */
+  rekey(callback?: (error?: Error) => void): this {
+    return this.#userStep('rekey', (now) => this.#native.rekey(now), callback);
+  }
+
+  /**
+   * Runs an asymmetric ratchet now: a fresh KEM exchange inside the channel, so keys
+   * after it do not follow from keys before it (post-compromise security). The peer
+   * answers; `'ratchet'` is emitted on both sides once it completes.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => secure.ratchet(), 10 * 60_000).unref();
+   * ```
+   */
+  ratchet(callback?: (error?: Error) => void): this {
+    return this.#userStep('ratchet', (now) => this.#native.ratchet(now), callback);
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (!(chunk instanceof Uint8Array)) {
+      callback(makeError('INVALID_TYPE', `data must be bytes or a string, got ${describe(chunk)}`));
+      return;
+    }
+    if (this.#state === 'handshake') {
+      this.#heldWrites.push({ chunk, callback });
+      return;
+    }
+    this.#send(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.#state === 'handshake') {
+      // end() before the handshake finished: finish it, then close.
+      this.#finalWaiting = callback;
+      return;
+    }
+    if (this.#state === 'closed') {
+      this.#endRaw(() => callback());
+      return;
+    }
+    this.#enqueue({
+      run: (now) => {
+        this.#closeReason ??= 'local';
+        return this.#native.close(now);
+      },
+      fatal: true,
+      done: () => this.#endRaw(() => callback()),
+    });
+  }
+
+  override _read(): void {
+    if (this.#raw.isPaused() && this.#state !== 'closed') this.#raw.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#stopTimers();
+    const closedError = error ?? closedChannel();
+    for (const op of this.#ops.splice(0)) op.done?.(closedError);
+    for (const held of this.#heldWrites.splice(0)) held.callback(closedError);
+    if (this.#state !== 'closed') {
+      this.#state = 'closed';
+      this.#closeReason ??= error ? 'error' : 'transport';
+      // Wipe the keys now rather than at garbage collection; nothing more is sent.
+      if (!this.#busy) {
+        try {
+          this.#native.close(this.#now());
+        } catch {
+          // already closed, or the clock failed: nothing to wipe then
+        }
+      }
+    }
+    this.#raw.off('data', this.#onRawData);
+    this.#raw.off('end', this.#onRawEnd);
+    this.#raw.off('close', this.#onRawClose);
+    this.#raw.off('drain', this.#onRawDrain);
+    // The raw stream's late errors (EPIPE, ECONNRESET) no longer matter: #onRawError stays
+    // attached and ignores them.
+    releaseRaw(this.#raw);
+    callback(error);
+  }
+
+  // ---- the step queue ----
+
+  #enqueue(op: Op): void {
+    this.#ops.push(op);
+    this.#pump();
+  }
+
+  /** Runs queued steps in order; an off-thread step holds the queue until it settles. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#busy && this.#ops.length > 0) {
+        const op = this.#ops.shift()!;
+        if (this.destroyed) {
+          op.done?.(closedChannel());
+          continue;
+        }
+        let result: ChannelOutput | Promise<ChannelOutput> | undefined;
+        try {
+          result = op.run(this.#now());
+        } catch (e) {
+          this.#stepFailed(op, e);
+          continue;
+        }
+        if (result instanceof Promise) {
+          this.#busy = true;
+          result.then(
+            (out) => {
+              this.#busy = false;
+              this.#applyStep(op, out);
+              this.#pump();
+            },
+            (e: unknown) => {
+              this.#busy = false;
+              this.#stepFailed(op, e);
+              this.#pump();
+            },
+          );
+          return;
+        }
+        this.#applyStep(op, result);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #applyStep(op: Op, out: ChannelOutput | undefined): void {
+    if (out !== undefined && !this.destroyed) this.#apply(out);
+    op.done?.();
+  }
+
+  #stepFailed(op: Op, e: unknown): void {
+    const error = fromNative(e);
+    if (op.fatal && this.#state !== 'closed') {
+      this.#refused(error, 'refused');
+      this.#closed();
+    }
+    op.done?.(error);
+  }
+
+  #now(): number {
+    return readClock(this.#setup.clock);
+  }
+
+  // ---- applying the state machine's output ----
+
+  #apply(out: ChannelOutput): void {
+    const transmit = out.transmit;
+    if (transmit.length > 0 && !this.#raw.destroyed && !this.#raw.writableEnded) {
+      const cork = transmit.length > 1;
+      if (cork) this.#raw.cork();
+      for (const packet of transmit) {
+        if (!this.#raw.write(packet)) this.#rawBlocked = true;
+      }
+      if (cork) this.#raw.uncork();
+    }
+    for (const event of out.events) {
+      if (HANDSHAKE_EVENTS.has(event.type)) this.#becameSecure();
+    }
+    for (const plaintext of out.received) {
+      if (!this.push(plaintext)) this.#raw.pause();
+    }
+    for (const event of out.events) this.#event(event);
+    if (out.closed) this.#closed();
+  }
+
+  #event(event: ChannelEvent): void {
+    switch (event.type) {
+      case 'secure':
+        return;
+      case 'rekey':
+      case 'keepalive':
+        // message: 'send' / 'receive' (rekey), 'sent' / 'received' (keepalive)
+        this.emit(event.type, event.message);
+        return;
+      case 'ratchet':
+        this.emit('ratchet');
+        return;
+      case 'close':
+        this.#closeReason ??= 'peer';
+        return;
+      case 'error': {
+        const code = event.code ?? 'PROTOCOL_ERROR';
+        this.#refused(channelError(code, event.message ?? 'the channel failed'), peerReported(event) ? 'peer' : 'refused', code);
+        return;
+      }
+      default:
+        // An event this adapter does not know yet: newer core, older facade. Ignore it.
+        return;
+    }
+  }
+
+  #becameSecure(): void {
+    if (this.#state !== 'handshake') return;
+    this.#state = 'established';
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+    const peerKeyIdBytes = call(() => this.#native.peerKeyId);
+    const peerKeyId = peerKeyIdBytes ? toHex(peerKeyIdBytes) : undefined;
+    this.#info = {
+      role: this.role,
+      mode: this.mode,
+      peerKeyId,
+      peerKey: peerKeyId === undefined ? undefined : this.#setup.peerKeys.get(peerKeyId),
+      establishedAt: this.#now(),
+      handshakeMs: Date.now() - this.#started,
+    };
+    this.emit('secure', this.#info);
+    for (const held of this.#heldWrites.splice(0)) this.#send(held.chunk, held.callback);
+    const waiting = this.#finalWaiting;
+    this.#finalWaiting = undefined;
+    if (waiting) this._final(waiting);
+  }
+
+  /** A refusal (ours or the peer's): remember it, report it. */
+  #refused(error: PqwireError, source: 'refused' | 'peer' | 'dead', code: string = error.code): void {
+    if (this.#closeError) return;
+    this.#closeError = error;
+    this.#closeReason = 'error';
+    const type: ChannelSecurityEventType =
+      source === 'peer'
+        ? 'peer-error'
+        : code === 'DEAD_PEER' || source === 'dead'
+          ? 'dead-peer'
+          : this.#state === 'handshake'
+            ? 'handshake-refused'
+            : 'packet-refused';
+    this.#report({ type, code, message: error.message, error });
+  }
+
+  #report(event: Omit<ChannelSecurityEvent, 'role' | 'remoteAddress' | 'secure' | 'time'>): void {
+    const full: ChannelSecurityEvent = {
+      ...event,
+      role: this.role,
+      remoteAddress: this.remoteAddress,
+      secure: this.#state === 'established' || this.#info !== undefined,
+      time: Date.now(),
+    };
+    for (const listener of [this.#setup.onSecurityEvent, (e: ChannelSecurityEvent) => this.emit('security', e)]) {
+      try {
+        (listener as ChannelSecurityEventListener | undefined)?.(full);
+      } catch (e) {
+        process.emitWarning(`pqwire security-event listener threw: ${e instanceof Error ? e.message : String(e)}`, 'PqwireWarning');
+      }
+    }
+  }
+
+  /** The state machine closed (close packet either way, a refusal, a dead peer). */
+  #closed(): void {
+    if (this.#state === 'closed') return;
+    const wasSecure = this.#state === 'established';
+    this.#state = 'closed';
+    this.#stopTimers();
+    this.#raw.resume();
+    if (!wasSecure) {
+      // The handshake failed: the stream never became secure, so this is an error.
+      const error = this.#closeError ?? channelError('PROTOCOL_ERROR', 'the channel closed during the handshake');
+      this.#endRaw(() => undefined);
+      this.destroy(error);
+      return;
+    }
+    this.push(null);
+    const closeError = this.#closeError;
+    for (const held of this.#heldWrites.splice(0)) held.callback(closeError ?? closedChannel());
+    this.#endRaw(() => undefined);
+    if (!this.writableEnded) this.end();
+  }
+
+  /** Ends the raw stream once everything written to it is flushed. */
+  #endRaw(callback: () => void): void {
+    const raw = this.#raw;
+    if (raw.destroyed || raw.writableFinished) {
+      callback();
+      return;
+    }
+    if (!raw.writableEnded) raw.end();
+    finished(raw, { readable: false }, () => callback());
+  }
+
+  // ---- the raw stream ----
+
+  #rawData(chunk: Buffer | string): void {
+    if (this.#state === 'closed') return;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.#enqueue({
+      // Checked when the step runs: the handshake's crypto goes to the thread pool.
+      run: (now) => (this.#state === 'handshake' ? this.#native.receiveAsync(bytes, now) : this.#native.receive(bytes, now)),
+      fatal: true,
+    });
+  }
+
+  /** The raw stream ended or closed: after the bytes before it were processed. */
+  #rawEnded(): void {
+    this.#enqueue({
+      run: () => {
+        if (this.#state === 'closed') return undefined;
+        if (this.#state === 'handshake') {
+          this.#closeReason = 'error';
+          this.#closeError ??= channelError('PROTOCOL_ERROR', 'the connection closed during the handshake');
+          this.#closed();
+          return undefined;
+        }
+        this.#closeReason = 'transport';
+        this.#report({ type: 'truncated', message: 'the connection ended without a close packet: data may be missing' });
+        this.#closed();
+        return undefined;
+      },
+      fatal: false,
+    });
+  }
+
+  #rawError(error: Error): void {
+    if (this.#state === 'closed' || this.destroyed) return;
+    this.#closeReason = 'transport';
+    this.destroy(error);
+  }
+
+  // ---- writing and timers ----
+
+  /**
+   * Sends `chunk` one packet's worth at a time, each after the raw stream accepted the
+   * previous one: a single large write never piles more than a packet beyond the raw
+   * stream's own buffer.
+   */
+  #send(chunk: Uint8Array, callback: (error?: Error | null) => void): void {
+    const size = this.#setup.maxPlaintext;
+    const piece = chunk.length > size ? chunk.subarray(0, size) : chunk;
+    this.#enqueue({
+      run: (now) => {
+        if (this.#state === 'closed') throw this.#closeError ?? closedChannel();
+        return this.#native.send(piece, now);
+      },
+      fatal: false,
+      done: (error) => {
+        if (error) callback(error);
+        else if (piece.length < chunk.length) this.#whenRawAccepts(() => this.#send(chunk.subarray(size), callback));
+        else this.#whenRawAccepts(callback);
+      },
+    });
+  }
+
+  /** Calls back at once, or when the raw stream drains (or goes away). */
+  #whenRawAccepts(callback: (error?: Error | null) => void): void {
+    const raw = this.#raw;
+    if (!this.#rawBlocked || raw.destroyed || raw.writableNeedDrain === false) {
+      this.#rawBlocked = false;
+      callback();
+      return;
+    }
+    const done = (): void => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      callback();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  }
+
+  #poll(): void {
+    if (this.#pollQueued || this.#state === 'closed') return;
+    this.#pollQueued = true;
+    this.#enqueue({
+      run: (now) => {
+        this.#pollQueued = false;
+        return this.#state === 'closed' ? undefined : this.#native.poll(now);
+      },
+      fatal: true,
+    });
+  }
+
+  #handshakeTimedOut(): void {
+    this.#handshakeTimer = undefined;
+    if (this.#state !== 'handshake') return;
+    this.#enqueue({
+      run: () => {
+        if (this.#state !== 'handshake') return undefined;
+        this.#refused(channelError('DEAD_PEER', `the handshake did not finish within ${this.#setup.handshakeTimeoutMs} ms`), 'dead');
+        this.#closed();
+        return undefined;
+      },
+      fatal: false,
+    });
+  }
+
+  #stopTimers(): void {
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#pollTimer = undefined;
+    this.#handshakeTimer = undefined;
+  }
+
+  #userStep(name: string, step: (now: number) => ChannelOutput, callback: ((error?: Error) => void) | undefined): this {
+    if (callback !== undefined && typeof callback !== 'function') {
+      throw makeError('INVALID_TYPE', `callback must be a function, got ${describe(callback)}`);
+    }
+    if (this.#state !== 'established') {
+      throw makeError('INVALID_ARGUMENT', `${name}() needs an established channel (state: ${this.#state})`);
+    }
+    this.#enqueue({
+      run: (now) => {
+        if (this.#state !== 'established') throw this.#closeError ?? closedChannel();
+        return step(now);
+      },
+      fatal: false,
+      done: (error) => {
+        if (callback) callback(error);
+        else if (error && this.#state !== 'closed') this.destroy(error);
+      },
+    });
+    return this;
+  }
+}
+
+// Typed `on`/`once` for the channel's own events, without hiding the Duplex ones.
+export interface SecureChannel {
+  on<E extends keyof SecureChannelEvents>(event: E, listener: SecureChannelEvents[E]): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<E extends keyof SecureChannelEvents>(event: E, listener: SecureChannelEvents[E]): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * Destroys the raw stream, but only after a close or error packet being flushed has
+ * gone out (bounded: a peer that never reads cannot hold the socket).
+ */
+function releaseRaw(raw: Duplex): void {
+  if (raw.destroyed) return;
+  if (!raw.writableEnded || raw.writableFinished) {
+    raw.destroy();
+    return;
+  }
+  const timer = setTimeout(() => raw.destroy(), RELEASE_TIMEOUT_MS);
+  timer.unref();
+  finished(raw, { readable: false }, () => {
+    clearTimeout(timer);
+    raw.destroy();
+  });
+}
+
+/** How long a last packet may take to flush before the raw stream is destroyed anyway. */
+const RELEASE_TIMEOUT_MS = 5000;
+
+/** A typed error for `code` from the channel's code list (docs/channel.md). @internal */
+export function channelError(code: string, message: string): PqwireError {
+  return fromNative(new Error(`${code}: ${message}`));
+}
+
+/** Reads an injected clock: whole unix seconds. @internal */
+export function readClock(clock: () => number): number {
+  const t = clock();
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > Number.MAX_SAFE_INTEGER) {
+    throw makeError('INVALID_ARGUMENT', `clock() must return unix seconds, got ${describe(t)}`);
+  }
+  return Math.floor(t);
+}
+
+/** The error of a write or step after the channel closed (the core's, docs/channel.md §4.4). */
+function closedChannel(): PqwireError {
+  return makeError('INVALID_ARGUMENT', 'the channel is closed');
+}
+
+/** Whether a native error event reports an error packet received from the peer. */
+function peerReported(event: ChannelEvent): boolean {
+  return typeof event.message === 'string' && /\bpeer (reported|sent)\b/i.test(event.message);
+}
+
+/** Options of {@link wrap} for a client end. */
+export interface WrapClientOptions extends ClientChannelOptions {
+  role: 'client';
+}
+
+/** Options of {@link wrap} for a server end. */
+export interface WrapServerOptions extends ServerChannelOptions {
+  role: 'server';
+}
+
+/** Options of {@link wrap}. */
+export type WrapOptions = WrapClientOptions | WrapServerOptions;
+
+/**
+ * Runs a secure channel over any raw `Duplex` byte stream and returns its secure end.
+ * The client starts the handshake at once; both ends emit `'secure'` when it is done.
+ * Options are checked before anything is written (`INVALID_TYPE` / `INVALID_ARGUMENT`).
+ *
+ * @example
+ * ```ts
+ * import { channel } from 'pqwire';
+ * // a server end over a child process's stdio, a client end over a WebSocket stream:
+ * const serverEnd = channel.wrap(Duplex.from({ readable: child.stdout, writable: child.stdin }), { role: 'server', keys: [key] });
+ * const clientEnd = channel.wrap(createWebSocketStream(ws), { role: 'client', serverPublicKey });
+ * ```
+ */
+export function wrap(raw: Duplex, options: WrapOptions): SecureChannel {
+  checkRaw(raw);
+  const role = object('options', options).role;
+  if (role === 'client') {
+    return prepareClient(checkClient(options, ['role']))(raw);
+  }
+  if (role === 'server') {
+    const o = checkServer(options, ['role']);
+    return serverChannel(raw, o, trustedInfos(o.trustedClients));
+  }
+  throw makeError(
+    role === undefined ? 'INVALID_ARGUMENT' : typeof role === 'string' ? 'INVALID_ARGUMENT' : 'INVALID_TYPE',
+    `options.role must be 'client' or 'server', got ${role === undefined ? 'nothing' : describe(role)}`,
+  );
+}
+
+/** Requires a raw stream that can be read and written. @internal */
+export function checkRaw(raw: unknown): asserts raw is Duplex {
+  const r = raw as Partial<Duplex> | null;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.write !== 'function' ||
+    typeof r.on !== 'function' ||
+    typeof r.end !== 'function' ||
+    typeof r.pause !== 'function' ||
+    typeof r.resume !== 'function'
+  ) {
+    throw makeError('INVALID_TYPE', `the raw stream must be a Duplex stream, got ${describe(raw)}`);
+  }
+}
+
+/**
+ * Prepares a client end: checks the pinned key and creates the state machine, before
+ * any connection exists; the result wraps the raw stream. @internal
+ */
+export function prepareClient(o: ReturnType<typeof checkClient>): (raw: Duplex) => SecureChannel {
+  const info = serverKeyInfo(o.serverPublicKey);
+  const now = readClock(o.clock);
+  const handle = call(() => NativeChannel.client(o.serverPublicKey, o.clientKey?.native ?? null, o.native, now));
+  return (raw) => new SecureChannel(raw, handle, { ...o, role: 'client', maxPlaintext: maxPlaintext(o), peerKeys: new Map([[info.keyId, info]]) });
+}
+
+/** Creates a server end over `raw`. @internal */
+export function serverChannel(raw: Duplex, o: ReturnType<typeof checkServer>, peerKeys: Map<string, ServerKeyInfo>): SecureChannel {
+  const now = readClock(o.clock);
+  const handle = call(() =>
+    NativeChannel.server(
+      o.keys.map((k) => k.native),
+      o.trustedClients ?? null,
+      o.native,
+      now,
+    ),
+  );
+  return new SecureChannel(raw, handle, { ...o, role: 'server', maxPlaintext: maxPlaintext(o), peerKeys });
+}
+
+/** The facts of trusted client keys by key id (checks their encoding). @internal */
+export function trustedInfos(trusted: Uint8Array[] | undefined): Map<string, ServerKeyInfo> {
+  const map = new Map<string, ServerKeyInfo>();
+  for (const [i, pk] of (trusted ?? []).entries()) {
+    try {
+      const info = serverKeyInfo(pk);
+      map.set(info.keyId, info);
+    } catch (e) {
+      const error = fromNative(e);
+      throw makeError(error.code, `trustedClients[${i}]: ${error.message}`);
+    }
+  }
+  return map;
+}
