@@ -27,6 +27,42 @@ export declare class KemKeyPair {
   exportSecretKey(): Uint8Array
 }
 
+/** One end of an online channel. */
+export declare class NativeChannel {
+  /** A client pinning `serverPublicKey`; `clientKey` in Duplex only. */
+  static client(serverPublicKey: Uint8Array, clientKey: NativeServerKey | undefined | null, options: NativeChannelOptions | undefined | null, now: number): NativeChannel
+  /**
+   * A server holding `keys`; in Duplex it accepts the clients whose public keys are in
+   * `trustedClients`.
+   */
+  static server(keys: Array<NativeServerKey>, trustedClients: Array<Uint8Array> | undefined | null, options: NativeChannelOptions | undefined | null, now: number): NativeChannel
+  /** Client: the connect request to send. Server: nothing. */
+  start(now: number): NativeChannelOutput
+  /** Bytes from the peer, split or coalesced arbitrarily. */
+  receive(bytes: Uint8Array, now: number): NativeChannelOutput
+  /** `receive` on the thread pool (handshake steps cost a signature or a KEM operation). */
+  receiveAsync(bytes: Uint8Array, now: number): Promise<NativeChannelOutput>
+  /** Application data to send, split into packets of at most `maxPacketSize`. */
+  send(data: Uint8Array, now: number): NativeChannelOutput
+  /** Timers: keep-alives due, the dead-peer timeout. */
+  poll(now: number): NativeChannelOutput
+  /** A symmetric re-key of our sending direction. */
+  rekey(now: number): NativeChannelOutput
+  /** An asymmetric ratchet (nothing while one is in progress). */
+  ratchet(now: number): NativeChannelOutput
+  /** Closes the channel (a close packet to send). */
+  close(now: number): NativeChannelOutput
+  /** `handshake`, `established` or `closed`. */
+  get state(): string
+  /**
+   * Client side: the server key's id. Server side: the Duplex client's key id (null in
+   * Simplex, and before the connect request).
+   */
+  get peerKeyId(): Uint8Array | null
+  /** Memory held by this connection's state, in bytes. */
+  get stateBytes(): number
+}
+
 /** A party's identity; its secret keys stay in native memory. */
 export declare class NativeIdentity {
   /**
@@ -47,6 +83,29 @@ export declare class NativeIdentity {
   toRecord(): Uint8Array
   /** The public half. */
   get publicIdentity(): NativePublicIdentity
+}
+
+/**
+ * A channel signing key (a server's, or a Duplex client's); its secret stays in native
+ * memory.
+ */
+export declare class NativeServerKey {
+  /**
+   * Generates a key for `config` (`pqwire-channel/v1 <KEM> <SIG> <AEAD>`) valid from
+   * `created` to `expires` (unix seconds), from a 32-byte `seed` when given.
+   */
+  static generate(config: string, created: number, expires: number, seed?: Uint8Array | undefined | null): NativeServerKey
+  /** Reads a secret key file (record type `0x16`). */
+  static fromRecord(record: Uint8Array): NativeServerKey
+  /**
+   * The secret key file: **secret bytes** (explicit export for the application's
+   * storage).
+   */
+  toRecord(): Uint8Array
+  /** The public key clients pin: the encoded `channel-server-key` message (`0x20`). */
+  get publicKey(): Uint8Array
+  /** The key id (16 bytes). */
+  get keyId(): Uint8Array
 }
 
 /** One party's end of a session. */
@@ -137,6 +196,9 @@ export declare function aeadSuiteNames(): Array<string>
  */
 export declare function bundleBuild(identity: NativeIdentity, capabilities: Uint8Array, signedPrekey: NativePublicPrekey, kemPrekey?: NativePublicPrekey | undefined | null, oneTimePrekey?: NativePublicPrekey | undefined | null): Uint8Array
 
+/** Decodes and checks a public channel key (wire rules, derived key id). */
+export declare function channelServerKeyInfo(publicKey: Uint8Array): NativeChannelServerKeyInfo
+
 /** HKDF extract-then-expand over `hash` ("SHA-256" or "SHA-512"). */
 export declare function hkdf(hash: string, ikm: Uint8Array, salt: Uint8Array | undefined | null, info: Uint8Array | undefined | null, length: number): Uint8Array
 
@@ -207,6 +269,54 @@ export interface NativeAgreement {
   features: Array<string | number>
   classical: boolean
   transcriptHash: Uint8Array
+}
+
+/** One event of a channel. */
+export interface NativeChannelEvent {
+  /** `secure`, `rekey`, `ratchet`, `keepalive`, `close` or `error`. */
+  type: string
+  code?: string
+  message?: string
+}
+
+/** A channel's settings; absent fields take the defaults of docs/channel.md §12. */
+export interface NativeChannelOptions {
+  /** `simplex` (default) or `duplex`. */
+  mode?: string
+  /** `pq-required` (default), `pq-preferred` or `classical-allowed`. */
+  policy?: string
+  minVersion?: number
+  /** Encoded capabilities (default pqwire's). */
+  capabilities?: Uint8Array
+  maxPacketSize?: number
+  rekeyEveryPackets?: number
+  keepAliveSeconds?: number
+  deadPeerSeconds?: number
+  windowSeconds?: number
+  /** 32 bytes: deterministic randomness (tests). */
+  seed?: Uint8Array
+}
+
+/** What a channel call produced. */
+export interface NativeChannelOutput {
+  /** Packets to write, in order. */
+  transmit: Array<Uint8Array>
+  /** Application data received, in order. */
+  received: Array<Uint8Array>
+  events: Array<NativeChannelEvent>
+  closed: boolean
+}
+
+/** What a public channel key says. */
+export interface NativeChannelServerKeyInfo {
+  keyId: Uint8Array
+  /** The canonical configuration string. */
+  config: string
+  kemSuite: string
+  sigSuite: string
+  aeadSuite: string
+  created: number
+  expires: number
 }
 
 /** A decrypted message. */

@@ -836,7 +836,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.KemKeyPair = nativeBinding.KemKeyPair
+module.exports.NativeChannel = nativeBinding.NativeChannel
 module.exports.NativeIdentity = nativeBinding.NativeIdentity
+module.exports.NativeServerKey = nativeBinding.NativeServerKey
 module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.SigKeyPair = nativeBinding.SigKeyPair
 module.exports.aeadOpen = nativeBinding.aeadOpen
@@ -846,6 +848,7 @@ module.exports.aeadSealAsync = nativeBinding.aeadSealAsync
 module.exports.aeadSuiteId = nativeBinding.aeadSuiteId
 module.exports.aeadSuiteNames = nativeBinding.aeadSuiteNames
 module.exports.bundleBuild = nativeBinding.bundleBuild
+module.exports.channelServerKeyInfo = nativeBinding.channelServerKeyInfo
 module.exports.hkdf = nativeBinding.hkdf
 module.exports.hkdfExpand = nativeBinding.hkdfExpand
 module.exports.hkdfExtract = nativeBinding.hkdfExtract

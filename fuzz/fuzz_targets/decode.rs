@@ -2,11 +2,16 @@
 //! - decoding never panics, and an error points inside the input (`offset <= len`);
 //! - an accepted message is canonical: `encode(decode(b)) == b`, `decode_as` with its
 //!   own type agrees, and its typed view (`Capabilities`, `KeyPackage`, `Envelope`,
-//!   `PrekeyBundle`, `InitialMessage`, `RatchetMessage`) encodes to the same bytes;
+//!   `PrekeyBundle`, `InitialMessage`, `RatchetMessage`, and the channel's
+//!   `ServerPublicKey`, `ConnectRequest`, `ConnectResponse`, `ExchangeRequest`,
+//!   `ExchangeResponse`) encodes to the same bytes;
 //! - `inspect` never panics and calls an accepted message valid and canonical.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use pqwire_core::channel::{
+    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, ServerPublicKey,
+};
 use pqwire_core::wire::{
     self, Capabilities, Envelope, InitialMessage, KeyPackage, MessageType, PrekeyBundle,
     RatchetMessage,
@@ -33,6 +38,21 @@ fuzz_target!(|data: &[u8]| {
                 }
                 MessageType::RatchetMessage => {
                     RatchetMessage::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::ChannelServerKey => {
+                    ServerPublicKey::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::ConnectRequest => {
+                    ConnectRequest::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::ConnectResponse => {
+                    ConnectResponse::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::ExchangeRequest => {
+                    ExchangeRequest::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::ExchangeResponse => {
+                    ExchangeResponse::from_message(&msg).and_then(|v| v.encode())
                 }
             };
             assert_eq!(

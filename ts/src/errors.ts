@@ -30,8 +30,16 @@ export type ErrorCode =
   | DowngradeCode
   | ReplayCode
   | KeyManagementCode
+  | ChannelCode
   | 'IDENTITY_CHANGED'
   | 'SESSION_ROLLBACK';
+
+/**
+ * Codes only the online channel reports ({@link ChannelError}); see docs/channel.md §11.
+ * A channel also reports `AUTH_FAILED`, `REPLAYED`, `KEY_EXPIRED`, `UNKNOWN_KEY`,
+ * downgrade and wire codes with their own classes.
+ */
+export type ChannelCode = 'OUT_OF_ORDER' | 'STALE_PACKET' | 'PACKET_TOO_LARGE' | 'DEAD_PEER' | 'PROTOCOL_ERROR';
 
 /** Codes of key-management refusals ({@link KeyManagementError}). */
 export type KeyManagementCode = 'KEY_EXPIRED' | 'UNKNOWN_KEY' | 'PREKEY_REUSED';
@@ -173,6 +181,19 @@ export class IdentityChangedError extends PqwireError {
  */
 export class SessionRollbackError extends PqwireError {}
 
+/**
+ * The online channel refused a packet or gave up on its peer, and closed: a packet out of
+ * order (`OUT_OF_ORDER`), outside the time window (`STALE_PACKET`), over the size cap
+ * (`PACKET_TOO_LARGE`), a silent peer (`DEAD_PEER`), or a packet its state does not expect
+ * (`PROTOCOL_ERROR`). Reads like `ChannelError [STALE_PACKET]: packet outside the
+ * 60-second window`.
+ */
+export class ChannelError extends PqwireError {
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
+  }
+}
+
 type ErrorClass = new (code: ErrorCode, message: string) => PqwireError;
 
 const CLASSES: Record<ErrorCode, ErrorClass> = {
@@ -211,6 +232,11 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   KEY_EXPIRED: KeyManagementError,
   UNKNOWN_KEY: KeyManagementError,
   PREKEY_REUSED: KeyManagementError,
+  OUT_OF_ORDER: ChannelError,
+  STALE_PACKET: ChannelError,
+  PACKET_TOO_LARGE: ChannelError,
+  DEAD_PEER: ChannelError,
+  PROTOCOL_ERROR: ChannelError,
   IDENTITY_CHANGED: IdentityChangedError,
   SESSION_ROLLBACK: SessionRollbackError,
 };

@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::channel::ChannelCode;
 use crate::negotiation::DowngradeCode;
 use crate::wire::WireError;
 
@@ -119,6 +120,15 @@ pub enum Error {
         /// The lowest epoch that is accepted.
         minimum: u64,
     },
+    /// The online channel refused a packet or gave up on its peer (docs/channel.md §11):
+    /// out of order, outside the time window, over the size cap, a dead peer, or a packet
+    /// its state does not expect.
+    Channel {
+        /// Which refusal.
+        code: ChannelCode,
+        /// What was refused, in words (sizes, times, flags; never key material).
+        detail: String,
+    },
 }
 
 impl From<WireError> for Error {
@@ -154,6 +164,7 @@ impl Error {
             Error::UnknownKey { .. } => "UNKNOWN_KEY",
             Error::PrekeyReused => "PREKEY_REUSED",
             Error::SessionRollback { .. } => "SESSION_ROLLBACK",
+            Error::Channel { code, .. } => code.as_str(),
         }
     }
 
@@ -177,6 +188,7 @@ impl Error {
             | Error::StaleMessage
             | Error::PrekeyReused => ErrorKind::Replay,
             Error::SessionRollback { .. } => ErrorKind::State,
+            Error::Channel { code, .. } => code.kind(),
         }
     }
 
@@ -230,6 +242,7 @@ impl fmt::Display for Error {
                 f,
                 "session state of epoch {epoch} is older than the newest seen (epoch {minimum})"
             ),
+            Error::Channel { detail, .. } => f.write_str(detail),
         }
     }
 }

@@ -13,7 +13,8 @@
 //! | KDF, hash | [`kdf`], [`hash`] | HKDF-SHA256/512, SHA3-256, SHAKE256 |
 //! | hybrid PQXDH handshake | [`handshake`] | hybrid identities, X25519 + ML-KEM prekeys |
 //! | hybrid double ratchet | [`ratchet`] | X25519 + any KEM suite, either AEAD |
-//! | records at rest | [`record`] | session state, identity and prekey secrets |
+//! | records at rest | [`record`] | session state, identity and prekey secrets, channel server keys |
+//! | online channel | [`channel`] | Simplex and Duplex over any byte stream, sans I/O |
 //!
 //! ```
 //! use pqwire_core::{kem, KemSuite};
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod aead;
+pub mod channel;
 mod error;
 pub mod handshake;
 pub mod hash;

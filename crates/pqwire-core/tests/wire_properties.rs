@@ -8,6 +8,9 @@
 
 use proptest::prelude::*;
 
+use pqwire_core::channel::{
+    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, ServerPublicKey,
+};
 use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 use pqwire_core::wire::limits::{
     FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
@@ -343,6 +346,15 @@ fn check_any(b: &[u8]) {
                 MessageType::PrekeyBundle => PrekeyBundle::decode(b).and_then(|v| v.encode()),
                 MessageType::InitialMessage => InitialMessage::decode(b).and_then(|v| v.encode()),
                 MessageType::RatchetMessage => RatchetMessage::decode(b).and_then(|v| v.encode()),
+                MessageType::ChannelServerKey => {
+                    ServerPublicKey::decode_structure(b).and_then(|v| v.encode())
+                }
+                MessageType::ConnectRequest => ConnectRequest::decode(b).and_then(|v| v.encode()),
+                MessageType::ConnectResponse => ConnectResponse::decode(b).and_then(|v| v.encode()),
+                MessageType::ExchangeRequest => ExchangeRequest::decode(b).and_then(|v| v.encode()),
+                MessageType::ExchangeResponse => {
+                    ExchangeResponse::decode(b).and_then(|v| v.encode())
+                }
             };
             assert_eq!(typed.unwrap(), b, "typed view of {}", hex::encode(b));
             let text = wire::inspect(b);

@@ -10,6 +10,7 @@
 //! - `*Async` variants run on the libuv thread pool.
 
 mod aead;
+mod channel;
 mod errors;
 mod hash;
 mod identity;

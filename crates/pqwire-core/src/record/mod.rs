@@ -61,8 +61,17 @@ pub const TYPE_IDENTITY_SECRET: u8 = 0x14;
 /// [`crate::handshake::PrekeySecret::to_record`]).
 pub const TYPE_PREKEY_SECRET: u8 = 0x15;
 
+/// Type code of a channel server key with its signing secret key (`channel-server-key`,
+/// [`crate::channel::ServerKey::to_record`], docs/channel.md §3.3).
+pub const TYPE_CHANNEL_SERVER_KEY: u8 = 0x16;
+
 /// Every record type code.
-pub const RECORD_TYPES: [u8; 3] = [TYPE_SESSION_STATE, TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET];
+pub const RECORD_TYPES: [u8; 4] = [
+    TYPE_SESSION_STATE,
+    TYPE_IDENTITY_SECRET,
+    TYPE_PREKEY_SECRET,
+    TYPE_CHANNEL_SERVER_KEY,
+];
 
 /// The layout version every record carries in its first field.
 pub const FORMAT_VERSION: u8 = 1;
@@ -77,12 +86,14 @@ pub const FIRST_SESSION_TAG: u16 = 0x0100;
 /// The last tag reserved for the session layer in a `session-state` record.
 pub const LAST_SESSION_TAG: u16 = 0x01FF;
 
-/// The name of a record type (`"session-state"`, `"identity-secret"`, `"prekey-secret"`).
+/// The name of a record type (`"session-state"`, `"identity-secret"`, `"prekey-secret"`,
+/// `"channel-server-key"`).
 pub fn type_name(record_type: u8) -> Option<&'static str> {
     match record_type {
         TYPE_SESSION_STATE => Some("session-state"),
         TYPE_IDENTITY_SECRET => Some("identity-secret"),
         TYPE_PREKEY_SECRET => Some("prekey-secret"),
+        TYPE_CHANNEL_SERVER_KEY => Some("channel-server-key"),
         _ => None,
     }
 }

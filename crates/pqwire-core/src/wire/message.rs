@@ -21,6 +21,21 @@ pub enum MessageType {
     /// One message of a ratchet session: header and AEAD ciphertext
     /// ([`super::RatchetMessage`]).
     RatchetMessage,
+    /// The public part of a channel server key, what clients pin
+    /// ([`crate::channel::ServerPublicKey`], docs/channel.md §3.2).
+    ChannelServerKey,
+    /// A channel's first handshake message, client to server
+    /// ([`crate::channel::ConnectRequest`]).
+    ConnectRequest,
+    /// The server's signed answer with its ephemeral KEM key
+    /// ([`crate::channel::ConnectResponse`]).
+    ConnectResponse,
+    /// The client's KEM ciphertext (and, in Duplex, its key and signature)
+    /// ([`crate::channel::ExchangeRequest`]).
+    ExchangeRequest,
+    /// The server's key confirmation (and, in Duplex, its KEM ciphertext)
+    /// ([`crate::channel::ExchangeResponse`]).
+    ExchangeResponse,
 }
 
 impl MessageType {
@@ -32,6 +47,11 @@ impl MessageType {
         MessageType::PrekeyBundle,
         MessageType::InitialMessage,
         MessageType::RatchetMessage,
+        MessageType::ChannelServerKey,
+        MessageType::ConnectRequest,
+        MessageType::ConnectResponse,
+        MessageType::ExchangeRequest,
+        MessageType::ExchangeResponse,
     ];
 
     /// The type byte on the wire.
@@ -43,6 +63,11 @@ impl MessageType {
             MessageType::PrekeyBundle => 0x10,
             MessageType::InitialMessage => 0x11,
             MessageType::RatchetMessage => 0x12,
+            MessageType::ChannelServerKey => 0x20,
+            MessageType::ConnectRequest => 0x21,
+            MessageType::ConnectResponse => 0x22,
+            MessageType::ExchangeRequest => 0x23,
+            MessageType::ExchangeResponse => 0x24,
         }
     }
 
@@ -70,6 +95,11 @@ impl MessageType {
             MessageType::PrekeyBundle => &prekey_bundle::SPEC,
             MessageType::InitialMessage => &initial_message::SPEC,
             MessageType::RatchetMessage => &ratchet_message::SPEC,
+            MessageType::ChannelServerKey => &crate::channel::server_key::SPEC,
+            MessageType::ConnectRequest => &crate::channel::messages::CONNECT_REQUEST_SPEC,
+            MessageType::ConnectResponse => &crate::channel::messages::CONNECT_RESPONSE_SPEC,
+            MessageType::ExchangeRequest => &crate::channel::messages::EXCHANGE_REQUEST_SPEC,
+            MessageType::ExchangeResponse => &crate::channel::messages::EXCHANGE_RESPONSE_SPEC,
         }
     }
 }

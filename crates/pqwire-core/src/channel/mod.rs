@@ -1,0 +1,97 @@
+//! The online channel of `docs/channel.md` (QSMP-style Simplex and Duplex), sans I/O:
+//! [`Channel`] takes the bytes that arrived and the time, and returns the packets to
+//! write, the plaintext received and events. No sockets, no clock; randomness from a
+//! [`RandomSource`](crate::ratchet::RandomSource).
+//!
+//! | file | concept |
+//! | --- | --- |
+//! | `server_key.rs` | [`ServerKey`], [`ServerPublicKey`] (wire `0x20`, record `0x16`), [`ChannelSuites`] (§3) |
+//! | `messages.rs` | the handshake messages `0x21`–`0x24` (§5.1) |
+//! | `packet.rs` | [`Header`], [`Flag`], reassembly from a stream (§4) |
+//! | `keys.rs` | transcript hashes, key schedule, re-key, ratchet secret, nonces (§5.2, §5.3, §6, §7) |
+//! | `handshake.rs` | the client's and the server's handshake steps, [`ServerCredentials`] (§5.4, §5.5) |
+//! | `ratchet.rs` | the asymmetric ratchet (§7) |
+//! | `state.rs` | [`Channel`]: receiving rules, sending, timers, close (§4.4, §8, §9) |
+//! | `config.rs` | [`ChannelConfig`], [`Mode`], limits and defaults (§12) |
+//! | `events.rs` | [`Event`], [`Output`] (§10) |
+//! | `codes.rs` | [`ChannelCode`] and the u16 of every code (§11) |
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pqwire_core::channel::*;
+//! use pqwire_core::ratchet::SeededRandom;
+//!
+//! let now = 1_700_000_000;
+//! let key = Arc::new(ServerKey::generate(DEFAULT_CONFIG, now, now + 86_400, Some([1; 32]))?);
+//! let pinned = ServerPublicKey::decode(key.public().encoded())?;
+//! let credentials = Arc::new(ServerCredentials { keys: vec![key], trusted_clients: vec![] });
+//!
+//! let mut client = Channel::client_with(
+//!     ClientConfig { channel: ChannelConfig::default(), server_key: pinned, client_key: None },
+//!     now, Box::new(SeededRandom::new([2; 32])))?;
+//! let mut server = Channel::server(
+//!     ServerConfig { channel: ChannelConfig::default(), credentials }, now)?;
+//!
+//! // Two round trips, bytes passed by hand.
+//! let hello = client.start(now)?.transmit.concat();
+//! let answer = server.receive(&hello, now).transmit.concat();
+//! let exchange = client.receive(&answer, now).transmit.concat();
+//! let done = server.receive(&exchange, now);
+//! assert_eq!(done.events[0].kind(), "secure");
+//! let secure = client.receive(&done.transmit.concat(), now);
+//! assert_eq!(secure.events[0].kind(), "secure");
+//!
+//! let packet = client.send(b"hello", now + 1)?.transmit.concat();
+//! assert_eq!(server.receive(&packet, now + 1).received, vec![b"hello".to_vec()]);
+//!
+//! // A replayed packet is refused and closes the channel.
+//! let refused = server.receive(&packet, now + 2);
+//! assert_eq!(refused.error_code(), Some("REPLAYED"));
+//! assert!(refused.closed);
+//! # Ok::<(), pqwire_core::Error>(())
+//! ```
+
+mod codes;
+mod config;
+mod events;
+mod handshake;
+mod keys;
+pub(crate) mod messages;
+mod packet;
+mod ratchet;
+pub(crate) mod server_key;
+mod state;
+
+pub use codes::{code_from_wire, code_to_wire, ChannelCode, NORMAL, WIRE_CODES};
+pub use config::{
+    ChannelConfig, Mode, DEFAULT_DEAD_PEER_SECONDS, DEFAULT_KEEP_ALIVE_SECONDS,
+    DEFAULT_MAX_PACKET_SIZE, DEFAULT_REKEY_EVERY_PACKETS, DEFAULT_WINDOW_SECONDS,
+    HANDSHAKE_PACKET_CAP, HEADER_LEN, MAX_CONFIG_LEN, MAX_MAX_PACKET_SIZE, MIN_MAX_PACKET_SIZE,
+};
+pub use events::{Direction, Event, Output};
+pub use handshake::ServerCredentials;
+pub use keys::{
+    LABEL_CHANNEL_SECRET, LABEL_CLIENT_SIGNATURE, LABEL_CLIENT_TO_SERVER, LABEL_IV, LABEL_KEY,
+    LABEL_RATCHET, LABEL_RATCHET_TRANSCRIPT, LABEL_REKEY, LABEL_SERVER_SIGNATURE,
+    LABEL_SERVER_TO_CLIENT, LABEL_TH1, LABEL_TH2, LABEL_TH3,
+};
+pub use messages::{
+    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
+    CONFIRMATION_LEN,
+};
+pub use packet::{Flag, Header};
+pub use server_key::{ChannelSuites, ServerKey, ServerPublicKey, CHANNEL_VERSION, DEFAULT_CONFIG};
+pub use state::{Channel, ChannelRole, ChannelState, ClientConfig, ServerConfig};
+
+/// Tags of the channel's wire messages.
+pub mod tags {
+    pub use super::messages::{
+        connect_request, connect_response, exchange_request, exchange_response,
+    };
+    /// Tags of `channel-server-key` (`0x20`).
+    pub mod server_key {
+        pub use super::super::server_key::{
+            TAG_CONFIG, TAG_CREATED, TAG_EXPIRES, TAG_KEY_ID, TAG_SIG_SUITE, TAG_VERIFICATION_KEY,
+        };
+    }
+}

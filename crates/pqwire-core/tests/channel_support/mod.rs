@@ -1,0 +1,156 @@
+//! Shared helpers of the channel tests: keys, channels, and delivery of packets between
+//! two channels whole, byte by byte or coalesced.
+#![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use std::sync::{Arc, OnceLock};
+
+use pqwire_core::channel::*;
+use pqwire_core::ratchet::SeededRandom;
+
+/// The test clock's start.
+pub const NOW: u64 = 1_700_000_000;
+/// A year.
+pub const YEAR: u64 = 365 * 86_400;
+
+/// A server key of `config`, valid from `created` to `expires`, from a fixed seed.
+pub fn key_with(config: &str, created: u64, expires: u64, seed: u8) -> Arc<ServerKey> {
+    Arc::new(ServerKey::generate(config, created, expires, Some([seed; 32])).unwrap())
+}
+
+/// The default server key (X-Wing, Ed25519+ML-DSA-65, ChaCha20-Poly1305), generated once.
+pub fn default_key() -> Arc<ServerKey> {
+    static KEY: OnceLock<Arc<ServerKey>> = OnceLock::new();
+    Arc::clone(KEY.get_or_init(|| key_with(DEFAULT_CONFIG, NOW - 100, NOW + YEAR, 1)))
+}
+
+/// A second default-configuration key (a Duplex client's, or another server's).
+pub fn other_key() -> Arc<ServerKey> {
+    static KEY: OnceLock<Arc<ServerKey>> = OnceLock::new();
+    Arc::clone(KEY.get_or_init(|| key_with(DEFAULT_CONFIG, NOW - 100, NOW + YEAR, 2)))
+}
+
+/// The public key a client pins, decoded from its encoding.
+pub fn pin(key: &ServerKey) -> ServerPublicKey {
+    ServerPublicKey::decode(key.public().encoded()).unwrap()
+}
+
+/// A client pinning `server`, seeded.
+pub fn client(
+    server: &ServerKey,
+    config: ChannelConfig,
+    own: Option<Arc<ServerKey>>,
+    seed: u8,
+) -> Channel {
+    Channel::client_with(
+        ClientConfig {
+            channel: config,
+            server_key: pin(server),
+            client_key: own,
+        },
+        NOW,
+        Box::new(SeededRandom::new([seed; 32])),
+    )
+    .unwrap()
+}
+
+/// A server holding `keys` and trusting `trusted`, seeded.
+pub fn server(
+    keys: Vec<Arc<ServerKey>>,
+    trusted: Vec<ServerPublicKey>,
+    config: ChannelConfig,
+    seed: u8,
+) -> Channel {
+    Channel::server_with(
+        ServerConfig {
+            channel: config,
+            credentials: Arc::new(ServerCredentials {
+                keys,
+                trusted_clients: trusted,
+            }),
+        },
+        NOW,
+        Box::new(SeededRandom::new([seed; 32])),
+    )
+    .unwrap()
+}
+
+/// A Duplex configuration.
+pub fn duplex() -> ChannelConfig {
+    ChannelConfig {
+        mode: Mode::Duplex,
+        ..ChannelConfig::default()
+    }
+}
+
+/// How packets travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// One `receive` per packet.
+    Whole,
+    /// One `receive` per byte.
+    ByteAtATime,
+    /// All packets in one `receive`.
+    Coalesced,
+}
+
+/// Delivers `packets` to `to`, merging the outputs.
+pub fn deliver(to: &mut Channel, packets: &[Vec<u8>], now: u64, how: Delivery) -> Output {
+    let mut out = Output::default();
+    match how {
+        Delivery::Whole => {
+            for p in packets {
+                out.append(to.receive(p, now));
+            }
+        }
+        Delivery::ByteAtATime => {
+            for b in packets.concat() {
+                out.append(to.receive(&[b], now));
+            }
+        }
+        Delivery::Coalesced => out.append(to.receive(&packets.concat(), now)),
+    }
+    out.closed = to.is_closed();
+    out
+}
+
+/// Runs the two round trips; returns the client's and the server's last outputs.
+pub fn handshake(client: &mut Channel, server: &mut Channel, how: Delivery) -> (Output, Output) {
+    let hello = client.start(NOW).unwrap();
+    assert_eq!(hello.transmit.len(), 1, "{hello:?}");
+    let answer = deliver(server, &hello.transmit, NOW, how);
+    assert_eq!(answer.transmit.len(), 1, "{answer:?}");
+    let exchange = deliver(client, &answer.transmit, NOW, how);
+    assert_eq!(exchange.transmit.len(), 1, "{exchange:?}");
+    let finished = deliver(server, &exchange.transmit, NOW, how);
+    let confirmed = deliver(client, &finished.transmit, NOW, how);
+    (confirmed, finished)
+}
+
+/// A connected Simplex pair with the default key.
+pub fn simplex_pair(config: ChannelConfig) -> (Channel, Channel) {
+    let key = default_key();
+    let mut c = client(&key, config.clone(), None, 3);
+    let mut s = server(vec![key], vec![], config, 4);
+    let (co, so) = handshake(&mut c, &mut s, Delivery::Whole);
+    assert_eq!(so.events.first().map(Event::kind), Some("secure"), "{so:?}");
+    assert_eq!(co.events.first().map(Event::kind), Some("secure"), "{co:?}");
+    (c, s)
+}
+
+/// Whether `out` closed with `code` (an error event and a close event of that code).
+pub fn closed_with(out: &Output, code: &str) -> bool {
+    out.closed
+        && out.error_code() == Some(code)
+        && out.events.last()
+            == Some(&Event::Close {
+                code: code_static(code),
+            })
+}
+
+fn code_static(code: &str) -> &'static str {
+    WIRE_CODES
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(_, c)| *c)
+        .unwrap_or("?")
+}

@@ -1,0 +1,381 @@
+//! Online channel bindings (docs/channel.md): `NativeServerKey` (a channel signing key;
+//! its secret stays in native memory), `channelServerKeyInfo`, and `NativeChannel`, the
+//! core's sans-I/O [`Channel`] behind a mutex so that `receiveAsync` can run the heavy
+//! handshake steps on the thread pool. The TypeScript adapters feed it socket bytes and the
+//! time and write out what it returns.
+
+use crate::errors::{js, to_js};
+use crate::options::time;
+use crate::task::{IntoJs, Job};
+use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi_derive::napi;
+use pqwire_core::channel::{
+    Channel, ChannelConfig, ClientConfig, Mode, Output, ServerConfig, ServerCredentials, ServerKey,
+    ServerPublicKey,
+};
+use pqwire_core::negotiation::{Policy, PolicyMode};
+use pqwire_core::ratchet::{OsRandom, RandomSource, SeededRandom};
+use pqwire_core::{Error, Result};
+use std::sync::{Arc, Mutex};
+
+fn seed32(bytes: &[u8], what: &'static str) -> napi::Result<[u8; 32]> {
+    bytes.try_into().map_err(|_| {
+        to_js(Error::BadLength {
+            what,
+            expected: 32,
+            actual: bytes.len(),
+        })
+    })
+}
+
+/// A channel signing key (a server's, or a Duplex client's); its secret stays in native
+/// memory.
+#[napi]
+pub struct NativeServerKey {
+    pub(crate) inner: Arc<ServerKey>,
+}
+
+#[napi]
+impl NativeServerKey {
+    /// Generates a key for `config` (`pqwire-channel/v1 <KEM> <SIG> <AEAD>`) valid from
+    /// `created` to `expires` (unix seconds), from a 32-byte `seed` when given.
+    #[napi(factory, catch_unwind)]
+    pub fn generate(
+        config: String,
+        created: f64,
+        expires: f64,
+        seed: Option<&[u8]>,
+    ) -> napi::Result<Self> {
+        let seed = seed.map(|s| seed32(s, "server key seed")).transpose()?;
+        let key = js(ServerKey::generate(
+            &config,
+            time(created)?,
+            time(expires)?,
+            seed,
+        ))?;
+        Ok(Self {
+            inner: Arc::new(key),
+        })
+    }
+
+    /// Reads a secret key file (record type `0x16`).
+    #[napi(factory, catch_unwind)]
+    pub fn from_record(record: &[u8]) -> napi::Result<Self> {
+        Ok(Self {
+            inner: Arc::new(js(ServerKey::from_record(record))?),
+        })
+    }
+
+    /// The secret key file: **secret bytes** (explicit export for the application's
+    /// storage).
+    #[napi(catch_unwind)]
+    pub fn to_record(&self) -> napi::Result<Uint8Array> {
+        Ok(Uint8Array::new(self.inner.to_record().to_vec()))
+    }
+
+    /// The public key clients pin: the encoded `channel-server-key` message (`0x20`).
+    #[napi(getter, catch_unwind)]
+    pub fn public_key(&self) -> napi::Result<Uint8Array> {
+        Ok(Uint8Array::new(self.inner.public().encoded().to_vec()))
+    }
+
+    /// The key id (16 bytes).
+    #[napi(getter, catch_unwind)]
+    pub fn key_id(&self) -> napi::Result<Uint8Array> {
+        Ok(Uint8Array::new(self.inner.public().key_id.to_vec()))
+    }
+}
+
+/// What a public channel key says.
+#[napi(object)]
+pub struct NativeChannelServerKeyInfo {
+    pub key_id: Uint8Array,
+    /// The canonical configuration string.
+    pub config: String,
+    pub kem_suite: String,
+    pub sig_suite: String,
+    pub aead_suite: String,
+    pub created: f64,
+    pub expires: f64,
+}
+
+/// Decodes and checks a public channel key (wire rules, derived key id).
+#[napi(catch_unwind)]
+pub fn channel_server_key_info(public_key: &[u8]) -> napi::Result<NativeChannelServerKeyInfo> {
+    let k = js(ServerPublicKey::decode(public_key))?;
+    Ok(NativeChannelServerKeyInfo {
+        key_id: Uint8Array::new(k.key_id.to_vec()),
+        config: k.config(),
+        kem_suite: k.suites.kem.name().to_string(),
+        sig_suite: k.suites.sig.name().to_string(),
+        aead_suite: k.suites.aead.name().to_string(),
+        created: k.created as f64,
+        expires: k.expires as f64,
+    })
+}
+
+/// A channel's settings; absent fields take the defaults of docs/channel.md §12.
+#[napi(object)]
+pub struct NativeChannelOptions {
+    /// `simplex` (default) or `duplex`.
+    pub mode: Option<String>,
+    /// `pq-required` (default), `pq-preferred` or `classical-allowed`.
+    pub policy: Option<String>,
+    pub min_version: Option<u32>,
+    /// Encoded capabilities (default pqwire's).
+    pub capabilities: Option<Uint8Array>,
+    pub max_packet_size: Option<f64>,
+    pub rekey_every_packets: Option<f64>,
+    pub keep_alive_seconds: Option<f64>,
+    pub dead_peer_seconds: Option<f64>,
+    pub window_seconds: Option<f64>,
+    /// 32 bytes: deterministic randomness (tests).
+    pub seed: Option<Uint8Array>,
+}
+
+fn config_and_rng(
+    o: Option<NativeChannelOptions>,
+) -> napi::Result<(ChannelConfig, Box<dyn RandomSource + Send>)> {
+    let mut c = ChannelConfig::default();
+    let Some(o) = o else {
+        return Ok((c, Box::new(OsRandom)));
+    };
+    if let Some(m) = &o.mode {
+        c.mode = js(Mode::from_name(m))?;
+    }
+    let mut policy = Policy::default();
+    if let Some(p) = &o.policy {
+        policy.mode = js(PolicyMode::from_name(p))?;
+    }
+    if let Some(v) = o.min_version {
+        policy.min_version = u8::try_from(v).map_err(|_| {
+            to_js(Error::InvalidArgument {
+                what: "minVersion must be an integer from 0 to 255",
+            })
+        })?;
+    }
+    c.policy = policy;
+    if let Some(caps) = &o.capabilities {
+        c.capabilities = caps.to_vec();
+    }
+    let size = |v: f64, what| -> napi::Result<usize> {
+        usize::try_from(time(v)?).map_err(|_| to_js(Error::InvalidArgument { what }))
+    };
+    if let Some(v) = o.max_packet_size {
+        c.max_packet_size = size(v, "maxPacketSize too large")?;
+    }
+    if let Some(v) = o.rekey_every_packets {
+        c.rekey_every_packets = time(v)?;
+    }
+    if let Some(v) = o.keep_alive_seconds {
+        c.keep_alive_seconds = time(v)?;
+    }
+    if let Some(v) = o.dead_peer_seconds {
+        c.dead_peer_seconds = time(v)?;
+    }
+    if let Some(v) = o.window_seconds {
+        c.window_seconds = time(v)?;
+    }
+    js(c.validate())?;
+    let rng: Box<dyn RandomSource + Send> = match &o.seed {
+        Some(s) => Box::new(SeededRandom::new(seed32(s, "channel seed")?)),
+        None => Box::new(OsRandom),
+    };
+    Ok((c, rng))
+}
+
+/// One event of a channel.
+#[napi(object)]
+pub struct NativeChannelEvent {
+    /// `secure`, `rekey`, `ratchet`, `keepalive`, `close` or `error`.
+    #[napi(js_name = "type")]
+    pub kind: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// What a channel call produced.
+#[napi(object)]
+pub struct NativeChannelOutput {
+    /// Packets to write, in order.
+    pub transmit: Vec<Uint8Array>,
+    /// Application data received, in order.
+    pub received: Vec<Uint8Array>,
+    pub events: Vec<NativeChannelEvent>,
+    pub closed: bool,
+}
+
+impl IntoJs for Output {
+    type Js = NativeChannelOutput;
+    fn into_js(self) -> NativeChannelOutput {
+        NativeChannelOutput {
+            transmit: self.transmit.into_iter().map(Uint8Array::new).collect(),
+            received: self.received.into_iter().map(Uint8Array::new).collect(),
+            events: self
+                .events
+                .iter()
+                .map(|e| NativeChannelEvent {
+                    kind: e.kind().to_string(),
+                    code: e.code().map(str::to_string),
+                    message: e.message(),
+                })
+                .collect(),
+            closed: self.closed,
+        }
+    }
+}
+
+/// One end of an online channel.
+#[napi]
+pub struct NativeChannel {
+    inner: Arc<Mutex<Channel>>,
+}
+
+fn lock(m: &Mutex<Channel>) -> Result<std::sync::MutexGuard<'_, Channel>> {
+    m.lock().map_err(|_| Error::InvalidArgument {
+        what: "channel is unusable after an internal failure",
+    })
+}
+
+#[napi]
+impl NativeChannel {
+    fn wrap(channel: Channel) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(channel)),
+        }
+    }
+
+    fn call<T>(&self, f: impl FnOnce(&mut Channel) -> Result<T>) -> napi::Result<T> {
+        js(lock(&self.inner).and_then(|mut c| f(&mut c)))
+    }
+
+    /// A client pinning `serverPublicKey`; `clientKey` in Duplex only.
+    #[napi(factory, catch_unwind)]
+    pub fn client(
+        server_public_key: &[u8],
+        client_key: Option<&NativeServerKey>,
+        options: Option<NativeChannelOptions>,
+        now: f64,
+    ) -> napi::Result<Self> {
+        let (channel, rng) = config_and_rng(options)?;
+        let config = ClientConfig {
+            channel,
+            server_key: js(ServerPublicKey::decode(server_public_key))?,
+            client_key: client_key.map(|k| Arc::clone(&k.inner)),
+        };
+        Ok(Self::wrap(js(Channel::client_with(
+            config,
+            time(now)?,
+            rng,
+        ))?))
+    }
+
+    /// A server holding `keys`; in Duplex it accepts the clients whose public keys are in
+    /// `trustedClients`.
+    #[napi(factory, catch_unwind)]
+    pub fn server(
+        keys: Vec<&NativeServerKey>,
+        trusted_clients: Option<Vec<Uint8Array>>,
+        options: Option<NativeChannelOptions>,
+        now: f64,
+    ) -> napi::Result<Self> {
+        let (channel, rng) = config_and_rng(options)?;
+        let trusted = trusted_clients
+            .unwrap_or_default()
+            .iter()
+            .map(|k| js(ServerPublicKey::decode(k)))
+            .collect::<napi::Result<Vec<_>>>()?;
+        let credentials = Arc::new(ServerCredentials {
+            keys: keys.iter().map(|k| Arc::clone(&k.inner)).collect(),
+            trusted_clients: trusted,
+        });
+        let config = ServerConfig {
+            channel,
+            credentials,
+        };
+        Ok(Self::wrap(js(Channel::server_with(
+            config,
+            time(now)?,
+            rng,
+        ))?))
+    }
+
+    /// Client: the connect request to send. Server: nothing.
+    #[napi(catch_unwind)]
+    pub fn start(&self, now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| c.start(now))?.into_js())
+    }
+
+    /// Bytes from the peer, split or coalesced arbitrarily.
+    #[napi(catch_unwind)]
+    pub fn receive(&self, bytes: &[u8], now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| Ok(c.receive(bytes, now)))?.into_js())
+    }
+
+    /// `receive` on the thread pool (handshake steps cost a signature or a KEM operation).
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeChannelOutput>")]
+    pub fn receive_async(&self, bytes: &[u8], now: f64) -> napi::Result<AsyncTask<Job<Output>>> {
+        let now = time(now)?;
+        let inner = Arc::clone(&self.inner);
+        let bytes = bytes.to_vec();
+        Ok(AsyncTask::new(Job::new(move || {
+            Ok(lock(&inner)?.receive(&bytes, now))
+        })))
+    }
+
+    /// Application data to send, split into packets of at most `maxPacketSize`.
+    #[napi(catch_unwind)]
+    pub fn send(&self, data: &[u8], now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| c.send(data, now))?.into_js())
+    }
+
+    /// Timers: keep-alives due, the dead-peer timeout.
+    #[napi(catch_unwind)]
+    pub fn poll(&self, now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| Ok(c.poll(now)))?.into_js())
+    }
+
+    /// A symmetric re-key of our sending direction.
+    #[napi(catch_unwind)]
+    pub fn rekey(&self, now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| c.rekey(now))?.into_js())
+    }
+
+    /// An asymmetric ratchet (nothing while one is in progress).
+    #[napi(catch_unwind)]
+    pub fn ratchet(&self, now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| c.ratchet(now))?.into_js())
+    }
+
+    /// Closes the channel (a close packet to send).
+    #[napi(catch_unwind)]
+    pub fn close(&self, now: f64) -> napi::Result<NativeChannelOutput> {
+        let now = time(now)?;
+        Ok(self.call(|c| Ok(c.close(now)))?.into_js())
+    }
+
+    /// `handshake`, `established` or `closed`.
+    #[napi(getter, catch_unwind)]
+    pub fn state(&self) -> napi::Result<String> {
+        self.call(|c| Ok(c.state().name().to_string()))
+    }
+
+    /// Client side: the server key's id. Server side: the Duplex client's key id (null in
+    /// Simplex, and before the connect request).
+    #[napi(getter, catch_unwind)]
+    pub fn peer_key_id(&self) -> napi::Result<Option<Uint8Array>> {
+        self.call(|c| Ok(c.peer_key_id().map(|id| Uint8Array::new(id.to_vec()))))
+    }
+
+    /// Memory held by this connection's state, in bytes.
+    #[napi(getter, catch_unwind)]
+    pub fn state_bytes(&self) -> napi::Result<f64> {
+        self.call(|c| Ok(c.memory_bytes() as f64))
+    }
+}
