@@ -137,20 +137,52 @@ pub fn simplex_pair(config: ChannelConfig) -> (Channel, Channel) {
     (c, s)
 }
 
-/// Whether `out` closed with `code` (an error event and a close event of that code).
-pub fn closed_with(out: &Output, code: &str) -> bool {
+/// Whether `out` closed with `code`: an error event of that code (from us, or reported
+/// by the peer when `remote`), then a close event with it, and `closed`.
+pub fn closed_with(out: &Output, code: &str, remote: bool) -> bool {
+    let error = out.events.iter().find_map(|e| match e {
+        Event::Error {
+            code: c, remote: r, ..
+        } => Some((*c, *r)),
+        _ => None,
+    });
     out.closed
-        && out.error_code() == Some(code)
-        && out.events.last()
-            == Some(&Event::Close {
-                code: code_static(code),
-            })
+        && error == Some((code_of(code), remote))
+        && matches!(out.events.last(), Some(Event::Close { code: c }) if *c == code)
 }
 
-fn code_static(code: &str) -> &'static str {
+fn code_of(code: &str) -> &'static str {
     WIRE_CODES
         .iter()
         .find(|(_, c)| *c == code)
-        .map(|(_, c)| *c)
-        .unwrap_or("?")
+        .map_or("?", |(_, c)| *c)
+}
+
+/// Delivers `out`'s packets to `to` and checks that `to` closed with the peer's `code`.
+pub fn peer_sees(to: &mut Channel, out: &Output, code: &str, now: u64) {
+    assert!(
+        !out.transmit.is_empty(),
+        "no error packet was sent: {out:?}"
+    );
+    let seen = deliver(to, &out.transmit, now, Delivery::Whole);
+    assert!(closed_with(&seen, code, true), "{code}: {seen:?}");
+}
+
+/// Flips one bit of byte `i`.
+pub fn flip(packet: &[u8], i: usize) -> Vec<u8> {
+    let mut p = packet.to_vec();
+    p[i] ^= 0x01;
+    p
+}
+
+/// The same packet with another time in its header (bytes 13..21).
+pub fn with_time(packet: &[u8], t: u64) -> Vec<u8> {
+    let mut p = packet.to_vec();
+    p[13..21].copy_from_slice(&t.to_be_bytes());
+    p
+}
+
+/// Whether an output is inert: closed and nothing else.
+pub fn inert(out: &Output) -> bool {
+    out.closed && out.transmit.is_empty() && out.received.is_empty() && out.events.is_empty()
 }
