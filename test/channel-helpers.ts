@@ -33,11 +33,21 @@ export class PairEnd extends Duplex {
   maxWritableLength = 0;
   #intercept: Interceptor | undefined;
   #waiting: (() => void) | undefined;
+  #severed = false;
 
   constructor(direction: Direction, options: PairOptions) {
     super({ highWaterMark: options.highWaterMark ?? 16 * 1024, allowHalfOpen: true });
     this.direction = direction;
     this.#intercept = options.intercept;
+  }
+
+  /**
+   * Cuts the link both ways, as a network partition would: nothing written on either end
+   * arrives any more, not even the end of the stream or its destruction.
+   */
+  sever(): void {
+    this.#severed = true;
+    this.peer.#severed = true;
   }
 
   /** Replaces the interceptor. */
@@ -53,6 +63,10 @@ export class PairEnd extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.bytesWritten += chunk.length;
+    if (this.#severed) {
+      callback();
+      return;
+    }
     const out = this.#intercept?.(new Uint8Array(chunk), this.direction) ?? [chunk];
     // Deliver on a later turn, as a network would.
     setImmediate(() => {
@@ -68,7 +82,7 @@ export class PairEnd extends Duplex {
 
   override _final(callback: (error?: Error | null) => void): void {
     setImmediate(() => {
-      if (!this.peer.destroyed) this.peer.push(null);
+      if (!this.peer.destroyed && !this.#severed) this.peer.push(null);
       callback();
     });
   }
@@ -84,7 +98,7 @@ export class PairEnd extends Duplex {
     this.peer.#waiting = undefined;
     setImmediate(() => {
       // A destroyed end looks like a closed connection to the other one.
-      if (!this.peer.destroyed) {
+      if (!this.peer.destroyed && !this.#severed) {
         if (!this.peer.readableEnded) this.peer.push(null);
         this.peer.destroy();
       }

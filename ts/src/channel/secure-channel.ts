@@ -148,8 +148,6 @@ export class SecureChannel extends Duplex {
   readonly role: 'client' | 'server';
   /** `simplex` or `duplex`. */
   readonly mode: ChannelMode;
-  /** The peer's address (`host:port`) when the raw stream is a socket. */
-  readonly remoteAddress: string | undefined;
 
   readonly #raw: Duplex;
   readonly #native: NativeChannelHandle;
@@ -166,6 +164,9 @@ export class SecureChannel extends Duplex {
   #closeReason: CloseReason | undefined;
   #closeError: PqwireError | undefined;
   #rawBlocked = false;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #remoteAddress: string | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #handshakeTimer: NodeJS.Timeout | undefined;
   readonly #onRawData = (chunk: Buffer | string): void => this.#rawData(chunk);
@@ -184,8 +185,8 @@ export class SecureChannel extends Duplex {
     this.#setup = setup;
     this.role = setup.role;
     this.mode = setup.mode;
-    const socket = raw as unknown as MaybeSocket;
-    this.remoteAddress = typeof socket.remoteAddress === 'string' ? `${socket.remoteAddress}:${socket.remotePort ?? ''}` : undefined;
+    // Remember the peer's address while the socket has one (a client's: once connected).
+    if (this.remoteAddress === undefined) raw.once('connect', () => this.remoteAddress);
 
     raw.on('data', this.#onRawData);
     raw.on('end', this.#onRawEnd);
@@ -200,6 +201,28 @@ export class SecureChannel extends Duplex {
     // Start on the next tick, so that every listener attached after construction sees
     // all events (a client with an expired pinned key fails at once).
     process.nextTick(() => this.#enqueue({ run: (now) => this.#native.start(now), fatal: true }));
+  }
+
+  /**
+   * The peer's address (`host:port`) when the raw stream is a socket, once connected
+   * (kept after the socket closed).
+   */
+  get remoteAddress(): string | undefined {
+    if (this.#remoteAddress === undefined) {
+      const socket = this.#raw as unknown as MaybeSocket;
+      if (typeof socket.remoteAddress === 'string') this.#remoteAddress = `${socket.remoteAddress}:${socket.remotePort ?? ''}`;
+    }
+    return this.#remoteAddress;
+  }
+
+  /** Bytes read from the raw stream: packets with their headers, handshake included. */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Bytes written to the raw stream: packets with their headers, handshake included. */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
   }
 
   /** `'handshake'`, `'established'` or `'closed'`. */
@@ -406,6 +429,7 @@ export class SecureChannel extends Duplex {
       const cork = transmit.length > 1;
       if (cork) this.#raw.cork();
       for (const packet of transmit) {
+        this.#bytesWritten += packet.length;
         if (!this.#raw.write(packet)) this.#rawBlocked = true;
       }
       if (cork) this.#raw.uncork();
@@ -538,6 +562,7 @@ export class SecureChannel extends Duplex {
   #rawData(chunk: Buffer | string): void {
     if (this.#state === 'closed') return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.#bytesRead += bytes.length;
     this.#enqueue({
       // Checked when the step runs: the handshake's crypto goes to the thread pool.
       run: (now) => (this.#state === 'handshake' ? this.#native.receiveAsync(bytes, now) : this.#native.receive(bytes, now)),
@@ -715,9 +740,14 @@ function closedChannel(): PqwireError {
   return makeError('INVALID_ARGUMENT', 'the channel is closed');
 }
 
-/** Whether a native error event reports an error packet received from the peer. */
+/**
+ * Whether a native error event reports an error packet received from the peer (the core's
+ * `remote` flag when the binding passes it, else its wording: "the peer closed the
+ * channel with CODE").
+ */
 function peerReported(event: ChannelEvent): boolean {
-  return typeof event.message === 'string' && /\bpeer (reported|sent)\b/i.test(event.message);
+  if (typeof event.remote === 'boolean') return event.remote;
+  return typeof event.message === 'string' && /^the peer closed the channel with\b/.test(event.message);
 }
 
 /** Options of {@link wrap} for a client end. */

@@ -120,8 +120,13 @@ export class ChannelServer extends EventEmitter {
    * server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, () => console.log(server.address()));
    * ```
    */
-  listen(...args: Parameters<net.Server['listen']>): this {
-    this.#server.listen(...args);
+  listen(port?: number, hostname?: string, backlog?: number, listeningListener?: () => void): this;
+  listen(port?: number, hostname?: string, listeningListener?: () => void): this;
+  listen(port?: number, listeningListener?: () => void): this;
+  listen(path: string, listeningListener?: () => void): this;
+  listen(options: net.ListenOptions, listeningListener?: () => void): this;
+  listen(...args: unknown[]): this {
+    (this.#server.listen as (...a: unknown[]) => net.Server)(...args);
     return this;
   }
 
