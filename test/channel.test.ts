@@ -496,6 +496,33 @@ describe('refused packets close both sides cleanly', () => {
     expect(error).toBeInstanceOf(Error);
   });
 
+  it('a write crossing the peer\'s close packet is dropped without an error event', async () => {
+    // The client's last data packet and its close packet arrive in one chunk: the server's
+    // echo of that data is written after its channel already closed.
+    let held: Uint8Array | undefined;
+    const h = await established({
+      intercept: (chunk, d) => {
+        if (d !== 'a->b') return undefined;
+        const flag = header(chunk).flag;
+        if (flag === FLAG.data) {
+          held = chunk;
+          return [];
+        }
+        return flag === FLAG.close && held ? [Buffer.concat([held, chunk])] : undefined;
+      },
+    });
+    const echoCallbacks: (Error | null | undefined)[] = [];
+    h.server.channel.on('data', (d: Buffer) => h.server.channel.write(d, (e) => echoCallbacks.push(e)));
+    h.client.channel.end('last words');
+    await bothClosed(h);
+    expect(text(h.server)).toBe('last words');
+    expect(h.server.errors).toEqual([]);
+    expect(h.client.errors).toEqual([]);
+    expect(h.server.channel.closeReason).toBe('peer');
+    expect(echoCallbacks).toHaveLength(1);
+    expect(echoCallbacks[0]).toBeInstanceOf(PqwireError);
+  });
+
   it('the raw stream ending without a close packet is reported as truncated', async () => {
     const h = await established();
     h.client.raw.end(); // someone cuts the client's sending side

@@ -19,7 +19,14 @@ import type { ClientChannelOptions } from './options';
 import { prepareClient } from './secure-channel';
 import type { SecureChannel, SecureInfo } from './secure-channel';
 
-/** Options of {@link connect}: where to connect, and a client end's options. */
+/**
+ * Options of {@link connect}: where to connect, and a client end's options.
+ *
+ * @example
+ * ```ts
+ * channel.connect({ host: 'api.example', port: 4433, serverPublicKey, noDelay: false });
+ * ```
+ */
 export interface ConnectOptions extends ClientChannelOptions {
   /** Default `localhost`. */
   host?: string;

@@ -13,6 +13,8 @@
 import type { PqwireError } from '../errors';
 
 /**
+ * What a {@link ChannelSecurityEvent} reports:
+ *
  * - `handshake-refused`: this side refused the handshake (wrong or unknown key,
  *   `AUTH_FAILED`, `KEY_EXPIRED`, `UNKNOWN_KEY`, a downgrade, a malformed message).
  * - `packet-refused`: this side refused a packet of an established channel
@@ -25,10 +27,22 @@ import type { PqwireError } from '../errors';
  * In every case but `truncated` the channel is closed (and the connection ended) at
  * once; in every case the stream then ends normally, without an `'error'` event, once
  * it was secure (see {@link SecureChannel}).
+ *
+ * @example
+ * ```ts
+ * secure.on('security', (e) => { if (e.type === 'packet-refused') alerts.raise(e.code); });
+ * ```
  */
 export type ChannelSecurityEventType = 'handshake-refused' | 'packet-refused' | 'peer-error' | 'dead-peer' | 'truncated';
 
-/** A security event of one channel. */
+/**
+ * A security event of one channel.
+ *
+ * @example
+ * ```ts
+ * server.on('security', (e) => log.warn({ type: e.type, code: e.code, peer: e.remoteAddress, secure: e.secure }, e.message));
+ * ```
+ */
 export interface ChannelSecurityEvent {
   type: ChannelSecurityEventType;
   /** The error code (e.g. `REPLAYED`); absent for `truncated`. */
@@ -47,5 +61,12 @@ export interface ChannelSecurityEvent {
   time: number;
 }
 
-/** Receives channel security events. */
+/**
+ * Receives channel security events.
+ *
+ * @example
+ * ```ts
+ * const onSecurityEvent: ChannelSecurityEventListener = (e) => metrics.increment(`channel.${e.type}`);
+ * ```
+ */
 export type ChannelSecurityEventListener = (event: ChannelSecurityEvent) => void;

@@ -15,12 +15,30 @@ import { ServerKey } from './server-key';
 import type { NativeChannelOptions } from './native';
 import type { ChannelSecurityEventListener } from './events';
 
-/** `simplex`: the server authenticates; `duplex`: both sides do. */
+/**
+ * `simplex`: the server authenticates; `duplex`: both sides do.
+ *
+ * @example
+ * ```ts
+ * channel.createServer({ keys: [key], mode: 'duplex', trustedClients: [clientPub] });
+ * ```
+ */
 export type ChannelMode = 'simplex' | 'duplex';
 
 /**
  * Options of a channel, on either side. Time-related values are in seconds of the
  * channel's clock (`clock`), so tests can move time without waiting.
+ *
+ * @example
+ * ```ts
+ * let now = Math.floor(Date.now() / 1000);
+ * const secure = channel.connect({
+ *   port, serverPublicKey,
+ *   keepAliveSeconds: 30, deadPeerSeconds: 90, rekeyEveryPackets: 100_000,
+ *   clock: () => now, pollIntervalMs: 10,          // tests: move `now` by hand
+ *   onSecurityEvent: (e) => log.warn(e),
+ * });
+ * ```
  */
 export interface ChannelOptions {
   /** `simplex` (default) or `duplex`; both sides must agree. */
@@ -51,7 +69,14 @@ export interface ChannelOptions {
   seed?: Uint8Array;
 }
 
-/** Options of a client end. */
+/**
+ * Options of a client end.
+ *
+ * @example
+ * ```ts
+ * channel.wrap(socket, { role: 'client', serverPublicKey: readFileSync('server.pub') });
+ * ```
+ */
 export interface ClientChannelOptions extends ChannelOptions {
   /** The server's encoded public key ({@link ServerKey.publicKey}), pinned. */
   serverPublicKey: Uint8Array;
@@ -59,7 +84,14 @@ export interface ClientChannelOptions extends ChannelOptions {
   clientKey?: ServerKey;
 }
 
-/** Options of a server end. */
+/**
+ * Options of a server end.
+ *
+ * @example
+ * ```ts
+ * channel.wrap(socket, { role: 'server', keys: [currentKey, previousKey] });
+ * ```
+ */
 export interface ServerChannelOptions extends ChannelOptions {
   /** The server's keys; a client names the one it pinned by its key id (rotation: list old and new). */
   keys: ServerKey[];

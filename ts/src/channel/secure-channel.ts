@@ -30,7 +30,14 @@ import { serverKeyInfo } from './server-key';
 import type { ServerKeyInfo } from './server-key';
 import type { ChannelSecurityEvent, ChannelSecurityEventListener, ChannelSecurityEventType } from './events';
 
-/** What the handshake settled, given with the `'secure'` event. */
+/**
+ * What the handshake settled, given with the `'secure'` event.
+ *
+ * @example
+ * ```ts
+ * secure.on('secure', ({ mode, peerKeyId, handshakeMs }) => log.info({ mode, peerKeyId, handshakeMs }, 'secure'));
+ * ```
+ */
 export interface SecureInfo {
   role: 'client' | 'server';
   mode: ChannelMode;
@@ -48,7 +55,14 @@ export interface SecureInfo {
   handshakeMs: number;
 }
 
-/** Why a channel closed. */
+/**
+ * Why a channel closed.
+ *
+ * @example
+ * ```ts
+ * secure.on('close', () => { if (secure.closeReason === 'error') log.warn(secure.closeError); });
+ * ```
+ */
 export type CloseReason =
   /** We sent a close packet (`end()`). */
   | 'local'
@@ -94,7 +108,14 @@ function maxPlaintext(o: CheckedOptions): number {
   return Math.max(1, (o.native.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE) - TAG_LENGTH);
 }
 
-/** Events emitted besides those of every `Duplex`. */
+/**
+ * Events emitted besides those of every `Duplex`.
+ *
+ * @example
+ * ```ts
+ * secure.on('rekey', (direction) => log.debug(`re-keyed our ${direction} direction`));
+ * ```
+ */
 export interface SecureChannelEvents {
   secure: (info: SecureInfo) => void;
   /** Which direction advanced: our sending keys, or our receiving keys (the peer re-keyed). */
@@ -120,11 +141,14 @@ const HANDSHAKE_EVENTS = new Set(['secure']);
  * channel reports a `'security'` event, sends the peer an error packet, ends both sides
  * of the stream and closes the connection ({@link SecureChannel.closeReason} is
  * `'error'`, {@link SecureChannel.closeError} holds the typed error). A forged packet
- * must not be able to crash a server through an unhandled `'error'`. `'error'` is
- * emitted where Node streams require it: a handshake that fails (the stream never
- * became what it promised; `wrap`/`connect` users see why), an error of the raw stream
- * before the channel closed, and a write that cannot be delivered (after the channel
- * closed, or refused by the core).
+ * must not be able to crash a server through an unhandled `'error'`. A write that was
+ * under way when the channel closed (the peer's close packet crossed it) is not sent; its
+ * callback gets the error once the readable side has ended, without an `'error'` event.
+ * `'error'` is emitted where Node streams require it: a handshake that fails (the stream
+ * never became what it promised; `wrap`/`connect` users see why), an error of the raw
+ * stream before the channel closed (`ECONNRESET`), a write refused by the core, and, as
+ * for every Node stream, a `write()` after the writable side ended — which it does when
+ * the channel closes.
  *
  * **Backpressure.** A write's callback runs once the raw stream accepted its packets
  * (or drained), so `write()` returns `false` and `'drain'` follow the raw stream; writes
@@ -144,9 +168,23 @@ const HANDSHAKE_EVENTS = new Set(['secure']);
  * ```
  */
 export class SecureChannel extends Duplex {
-  /** Which end this is. */
+  /**
+   * Which end this is.
+   *
+   * @example
+   * ```ts
+   * secure.role; // 'client'
+   * ```
+   */
   readonly role: 'client' | 'server';
-  /** `simplex` or `duplex`. */
+  /**
+   * `simplex` or `duplex`.
+   *
+   * @example
+   * ```ts
+   * secure.mode; // 'simplex'
+   * ```
+   */
   readonly mode: ChannelMode;
 
   readonly #raw: Duplex;
@@ -155,6 +193,7 @@ export class SecureChannel extends Duplex {
   readonly #ops: Op[] = [];
   readonly #started = Date.now();
   readonly #heldWrites: { chunk: Uint8Array; callback: (error?: Error | null) => void }[] = [];
+  readonly #afterClose: ((error?: Error | null) => void)[] = [];
   #busy = false;
   #pumping = false;
   #pollQueued = false;
@@ -206,6 +245,11 @@ export class SecureChannel extends Duplex {
   /**
    * The peer's address (`host:port`) when the raw stream is a socket, once connected
    * (kept after the socket closed).
+   *
+   * @example
+   * ```ts
+   * server.on('secureConnection', (c) => log.info(`client ${c.remoteAddress}`));
+   * ```
    */
   get remoteAddress(): string | undefined {
     if (this.#remoteAddress === undefined) {
@@ -215,37 +259,86 @@ export class SecureChannel extends Duplex {
     return this.#remoteAddress;
   }
 
-  /** Bytes read from the raw stream: packets with their headers, handshake included. */
+  /**
+   * Bytes read from the raw stream: packets with their headers, handshake included.
+   *
+   * @example
+   * ```ts
+   * secure.on('close', () => metrics.add('channel.bytes_in', secure.bytesRead));
+   * ```
+   */
   get bytesRead(): number {
     return this.#bytesRead;
   }
 
-  /** Bytes written to the raw stream: packets with their headers, handshake included. */
+  /**
+   * Bytes written to the raw stream: packets with their headers, handshake included.
+   *
+   * @example
+   * ```ts
+   * secure.once('secure', () => console.log(`handshake sent ${secure.bytesWritten} B`));
+   * ```
+   */
   get bytesWritten(): number {
     return this.#bytesWritten;
   }
 
-  /** `'handshake'`, `'established'` or `'closed'`. */
+  /**
+   * `'handshake'`, `'established'` or `'closed'`.
+   *
+   * @example
+   * ```ts
+   * if (secure.state === 'established') secure.ratchet();
+   * ```
+   */
   get state(): 'handshake' | 'established' | 'closed' {
     return this.#state;
   }
 
-  /** Whether the handshake is done and the channel not closed. */
+  /**
+   * Whether the handshake is done and the channel not closed.
+   *
+   * @example
+   * ```ts
+   * if (!secure.secure) await once(secure, 'secure');
+   * ```
+   */
   get secure(): boolean {
     return this.#state === 'established';
   }
 
-  /** What the handshake settled; `undefined` before `'secure'`. */
+  /**
+   * What the handshake settled; `undefined` before `'secure'`.
+   *
+   * @example
+   * ```ts
+   * const peer = secure.info?.peerKeyId;
+   * ```
+   */
   get info(): SecureInfo | undefined {
     return this.#info;
   }
 
-  /** Why the channel closed; `undefined` while open. */
+  /**
+   * Why the channel closed; `undefined` while open.
+   *
+   * @example
+   * ```ts
+   * secure.on('close', () => console.log(secure.closeReason)); // 'local', 'peer', 'error' or 'transport'
+   * ```
+   */
   get closeReason(): CloseReason | undefined {
     return this.#closeReason;
   }
 
-  /** The refusal or failure that closed the channel, when {@link closeReason} is `'error'`. */
+  /**
+   * The refusal or failure that closed the channel, when {@link closeReason} is `'error'`.
+   *
+   * @example
+   * ```ts
+   * secure.on('close', () => secure.closeError && log.warn(`${secure.closeError.code}: ${secure.closeError.message}`));
+   * ```
+   */
   get closeError(): PqwireError | undefined {
     return this.#closeError;
   }
@@ -333,6 +426,8 @@ export class SecureChannel extends Duplex {
     const closedError = error ?? closedChannel();
     for (const op of this.#ops.splice(0)) op.done?.(closedError);
     for (const held of this.#heldWrites.splice(0)) held.callback(closedError);
+    const lateError = this.#closeError ?? closedError;
+    for (const callback of this.#afterClose.splice(0)) callback(lateError);
     if (this.#state !== 'closed') {
       this.#state = 'closed';
       this.#closeReason ??= error ? 'error' : 'transport';
@@ -606,18 +701,40 @@ export class SecureChannel extends Duplex {
   #send(chunk: Uint8Array, callback: (error?: Error | null) => void): void {
     const size = this.#setup.maxPlaintext;
     const piece = chunk.length > size ? chunk.subarray(0, size) : chunk;
+    let tooLate = false;
     this.#enqueue({
       run: (now) => {
-        if (this.#state === 'closed') throw this.#closeError ?? closedChannel();
+        if (this.#state === 'closed') {
+          tooLate = true;
+          return undefined;
+        }
         return this.#native.send(piece, now);
       },
       fatal: false,
       done: (error) => {
-        if (error) callback(error);
+        if (tooLate || this.destroyed) this.#failAfterClose(callback);
+        else if (error) callback(error);
         else if (piece.length < chunk.length) this.#whenRawAccepts(() => this.#send(chunk.subarray(size), callback));
         else this.#whenRawAccepts(callback);
       },
     });
+  }
+
+  /**
+   * A write that met a closed channel (typically: written while the peer's close packet
+   * was on its way) cannot be sent. Its callback gets the error once the stream is
+   * destroyed — right after the readable side ended, so no received data is lost — which
+   * keeps it from becoming an `'error'` event that could crash a server over a race.
+   */
+  #failAfterClose(callback: (error?: Error | null) => void): void {
+    if (this.destroyed) {
+      callback(this.#closeError ?? closedChannel());
+      return;
+    }
+    this.#afterClose.push(callback);
+    if (this.#afterClose.length > 1) return;
+    if (this.readableEnded) process.nextTick(() => this.destroy());
+    else this.once('end', () => this.destroy());
   }
 
   /** Calls back at once, or when the raw stream drains (or goes away). */
@@ -750,17 +867,38 @@ function peerReported(event: ChannelEvent): boolean {
   return typeof event.message === 'string' && /^the peer closed the channel with\b/.test(event.message);
 }
 
-/** Options of {@link wrap} for a client end. */
+/**
+ * Options of {@link wrap} for a client end.
+ *
+ * @example
+ * ```ts
+ * channel.wrap(raw, { role: 'client', serverPublicKey });
+ * ```
+ */
 export interface WrapClientOptions extends ClientChannelOptions {
   role: 'client';
 }
 
-/** Options of {@link wrap} for a server end. */
+/**
+ * Options of {@link wrap} for a server end.
+ *
+ * @example
+ * ```ts
+ * channel.wrap(raw, { role: 'server', keys: [key] });
+ * ```
+ */
 export interface WrapServerOptions extends ServerChannelOptions {
   role: 'server';
 }
 
-/** Options of {@link wrap}. */
+/**
+ * Options of {@link wrap}: a client's or a server's, told apart by `role`.
+ *
+ * @example
+ * ```ts
+ * const options: WrapOptions = isServer ? { role: 'server', keys: [key] } : { role: 'client', serverPublicKey };
+ * ```
+ */
 export type WrapOptions = WrapClientOptions | WrapServerOptions;
 
 /**

@@ -24,17 +24,36 @@ import type { NativeServerKeyHandle } from './native';
 /** Seconds in a day. */
 const DAY = 24 * 60 * 60;
 
-/** Default lifetime of a server key: one year. */
+/**
+ * Default lifetime of a server key: one year.
+ *
+ * @example
+ * ```ts
+ * const key = channel.generateServerKey({ lifetime: channel.DEFAULT_SERVER_KEY_LIFETIME / 4 });
+ * ```
+ */
 export const DEFAULT_SERVER_KEY_LIFETIME = 365 * DAY;
 
 /**
  * The default configuration: protocol version 1, X-Wing (X25519+ML-KEM-768) key
  * exchange, Ed25519+ML-DSA-65 signatures, ChaCha20-Poly1305 (docs/channel.md lists the
  * configuration strings the core accepts).
+ *
+ * @example
+ * ```ts
+ * channel.generateServerKey().info.config === channel.DEFAULT_SERVER_KEY_CONFIG; // true
+ * ```
  */
 export const DEFAULT_SERVER_KEY_CONFIG = 'pqwire-channel/v1 X25519+ML-KEM-768 Ed25519+ML-DSA-65 ChaCha20-Poly1305';
 
-/** The public facts of a server key, as a client sees them in the key it pins. */
+/**
+ * The public facts of a server key, as a client sees them in the key it pins.
+ *
+ * @example
+ * ```ts
+ * const { keyId, kemSuite, expires } = channel.serverKeyInfo(pinnedKey);
+ * ```
+ */
 export interface ServerKeyInfo {
   /** The key id, 16 bytes in hex: names the key in the handshake and in logs. */
   keyId: string;
@@ -49,7 +68,14 @@ export interface ServerKeyInfo {
   expires: number;
 }
 
-/** Options of {@link generateServerKey}. */
+/**
+ * Options of {@link generateServerKey}.
+ *
+ * @example
+ * ```ts
+ * channel.generateServerKey({ created: Math.floor(Date.now() / 1000), lifetime: 90 * 86400 });
+ * ```
+ */
 export interface GenerateServerKeyOptions {
   /** Configuration string naming version and suites; default {@link DEFAULT_SERVER_KEY_CONFIG}. */
   config?: string;
@@ -153,7 +179,14 @@ export class ServerKey {
     return { ...this.#info };
   }
 
-  /** Never shows the secret: the public facts only. */
+  /**
+   * Never shows the secret: the public facts only.
+   *
+   * @example
+   * ```ts
+   * console.log(JSON.stringify(key)); // {"keyId":"…","config":"pqwire-channel/v1 …",…}
+   * ```
+   */
   toJSON(): ServerKeyInfo {
     return this.info;
   }

@@ -23,13 +23,27 @@ import { serverChannel, trustedInfos } from './secure-channel';
 import type { SecureChannel } from './secure-channel';
 import type { ChannelSecurityEvent } from './events';
 
-/** Options of {@link createServer}: a server end's options. */
+/**
+ * Options of {@link createServer}: a server end's options.
+ *
+ * @example
+ * ```ts
+ * channel.createServer({ keys: [key], policy: 'pq-required', maxPacketSize: 16_384 }, onConnection);
+ * ```
+ */
 export interface CreateServerOptions extends ServerChannelOptions {
   /** Disable Nagle's algorithm on accepted sockets (default `true`: packets go out at once). */
   noDelay?: boolean;
 }
 
-/** Events of a {@link ChannelServer}. */
+/**
+ * Events of a {@link ChannelServer}.
+ *
+ * @example
+ * ```ts
+ * server.on('handshakeError', (err, c) => log.info(`handshake from ${c.remoteAddress} failed: ${err.message}`));
+ * ```
+ */
 export interface ChannelServerEvents {
   /** A connection finished its handshake. */
   secureConnection: (channel: SecureChannel) => void;
@@ -172,28 +186,63 @@ export class ChannelServer extends EventEmitter {
     return this.#server.address();
   }
 
-  /** Whether the server is listening. */
+  /**
+   * Whether the server is listening.
+   *
+   * @example
+   * ```ts
+   * if (!server.listening) server.listen(4433);
+   * ```
+   */
   get listening(): boolean {
     return this.#server.listening;
   }
 
-  /** Secure connections currently open. */
+  /**
+   * Secure connections currently open.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => metrics.gauge('channel.connections', server.connections), 10_000).unref();
+   * ```
+   */
   get connections(): number {
     return this.#secure.size;
   }
 
-  /** Connections still in their handshake. */
+  /**
+   * Connections still in their handshake.
+   *
+   * @example
+   * ```ts
+   * if (server.handshakes > 10_000) log.warn('many unfinished handshakes');
+   * ```
+   */
   get handshakes(): number {
     return this.#handshaking.size;
   }
 
-  /** Lets the process exit while the server listens (as `net.Server.unref`). */
+  /**
+   * Lets the process exit while the server listens (as `net.Server.unref`).
+   *
+   * @example
+   * ```ts
+   * channel.createServer({ keys: [key] }, onConnection).listen(0).unref();
+   * ```
+   */
   unref(): this {
     this.#server.unref();
     return this;
   }
 
-  /** Undoes {@link ChannelServer.unref}. */
+  /**
+   * Undoes {@link ChannelServer.unref}.
+   *
+   * @example
+   * ```ts
+   * server.ref();
+   * ```
+   */
   ref(): this {
     this.#server.ref();
     return this;
