@@ -24,6 +24,33 @@ pub trait AeadAlgorithm: Send + Sync {
     fn seal(&self, key: &[u8], nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>>;
     /// Checks the tag and decrypts; fails with `AUTH_FAILED` on any mismatch.
     fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>>;
+    /// Encrypts `buffer` in place and returns the tag: for protocol layers that build a
+    /// whole packet in one buffer (the online channel), without a second allocation.
+    /// The same output as [`AeadAlgorithm::seal`], ciphertext and tag apart.
+    ///
+    /// ```
+    /// use pqwire_core::{aead, AeadSuite};
+    /// for suite in [AeadSuite::ChaCha20Poly1305, AeadSuite::Aes256Gcm] {
+    ///     let a = aead::algorithm(suite);
+    ///     let mut buf = *b"hello";
+    ///     let tag = a.seal_in_place(&[7; 32], &[1; 12], &mut buf, b"ad").unwrap();
+    ///     assert_eq!([&buf[..], &tag[..]].concat(), a.seal(&[7; 32], &[1; 12], b"hello", b"ad").unwrap());
+    /// }
+    /// ```
+    fn seal_in_place(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        buffer: &mut [u8],
+        aad: &[u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let sealed = self.seal(key, nonce, buffer, aad)?;
+        let (ciphertext, tag) = sealed.split_at(buffer.len());
+        buffer.copy_from_slice(ciphertext);
+        let mut out = [0u8; TAG_LEN];
+        out.copy_from_slice(tag);
+        Ok(out)
+    }
 }
 
 /// The implementation of `suite`.
@@ -51,7 +78,7 @@ struct RustCryptoAead<C>(AeadSuite, core::marker::PhantomData<fn() -> C>);
 
 impl<C> RustCryptoAead<C>
 where
-    C: KeyInit + chacha20poly1305::aead::Aead,
+    C: KeyInit + chacha20poly1305::aead::Aead + chacha20poly1305::aead::AeadInOut,
 {
     fn cipher(&self, key: &[u8], nonce: &[u8]) -> Result<C> {
         Error::check_len("AEAD key", KEY_LEN, key.len())?;
@@ -66,7 +93,7 @@ where
 
 impl<C> AeadAlgorithm for RustCryptoAead<C>
 where
-    C: KeyInit + chacha20poly1305::aead::Aead,
+    C: KeyInit + chacha20poly1305::aead::Aead + chacha20poly1305::aead::AeadInOut,
 {
     fn suite(&self) -> AeadSuite {
         self.0
@@ -88,6 +115,27 @@ where
             .map_err(|_| Error::InvalidArgument {
                 what: "AEAD plaintext too long",
             })
+    }
+
+    fn seal_in_place(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        buffer: &mut [u8],
+        aad: &[u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let cipher = self.cipher(key, nonce)?;
+        let nonce = nonce
+            .try_into()
+            .map_err(|_| Error::InvalidArgument { what: "AEAD nonce" })?;
+        let tag = cipher
+            .encrypt_inout_detached(nonce, aad, buffer.into())
+            .map_err(|_| Error::InvalidArgument {
+                what: "AEAD plaintext too long",
+            })?;
+        let mut out = [0u8; TAG_LEN];
+        out.copy_from_slice(&tag);
+        Ok(out)
     }
 
     fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {

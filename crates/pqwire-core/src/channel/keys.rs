@@ -228,6 +228,24 @@ impl DirectionKeys {
         Ok(out)
     }
 
+    /// Encrypts `packet[start..]` in place under the packet's header and appends the tag:
+    /// the packet is built in one buffer.
+    pub(crate) fn seal_into(
+        &mut self,
+        suite: AeadSuite,
+        header: &[u8; HEADER_LEN],
+        sequence: u64,
+        packet: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<()> {
+        let nonce = self.nonce(sequence);
+        let body = packet.get_mut(start..).unwrap_or_default();
+        let tag = aead::algorithm(suite).seal_in_place(&self.key[..], &nonce[..], body, header)?;
+        packet.extend_from_slice(&tag);
+        self.used = self.used.saturating_add(1);
+        Ok(())
+    }
+
     /// Decrypts a payload under the packet's header (`AUTH_FAILED` on any mismatch).
     pub(crate) fn open(
         &self,

@@ -478,12 +478,11 @@ impl Channel {
             time: now,
         }
         .to_bytes();
-        let sealed = e
-            .send
-            .seal(e.agreement.aead, &header, sequence, plaintext)?;
-        let mut packet = Vec::with_capacity(HEADER_LEN + sealed.len());
+        let mut packet = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
         packet.extend_from_slice(&header);
-        packet.extend_from_slice(&sealed);
+        packet.extend_from_slice(plaintext);
+        e.send
+            .seal_into(e.agreement.aead, &header, sequence, &mut packet, HEADER_LEN)?;
         Ok(packet)
     }
 
@@ -539,7 +538,9 @@ impl Channel {
             message: error.to_string(),
             remote: false,
         });
-        if reply {
+        // A client that never started has said nothing: it answers nothing either.
+        let silent = matches!(&self.phase, Phase::Client(hs) if !hs.started());
+        if reply && !silent {
             let payload = code_to_wire(code).to_be_bytes();
             let packet = match self.phase {
                 Phase::Established(_) => self.sealed_packet(Flag::Error, &payload, now),
