@@ -5,6 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   channel,
@@ -131,6 +134,17 @@ describe('over TCP', () => {
     expect(clientSecurity.map((e) => [e.type, e.code])).toEqual([['peer-error', 'AUTH_FAILED']]);
     expect(errors).toEqual([]);
     expect(c.closeError?.code).toBe('AUTH_FAILED');
+  });
+
+  it('works over a Unix socket path as well (listen(path), connect({ path }))', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pqwire-channel-')), 'echo.sock');
+    const server = channel.createServer({ keys: [serverKey] }, (c) => c.pipe(c));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(path, () => resolve()));
+    const c = channel.connect({ path, serverPublicKey: serverKey.publicKey });
+    expect(await roundTrip(c, 'over a pipe')).toBe('over a pipe');
+    c.end();
+    await closed(c);
   });
 
   it('connecting to a closed port is an error of the socket', async () => {
