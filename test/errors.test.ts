@@ -27,7 +27,7 @@ import {
   xWing,
   type ErrorCode,
 } from '../ts/src/index';
-import { fromNative, makeError } from '../ts/src/errors';
+import { ChannelError, fromNative, makeError } from '../ts/src/errors';
 import * as compat from '../ts/src/noble';
 import { bad, bytes, expectReject, expectThrow, flip, hex, thrownBy } from './helpers';
 
@@ -231,5 +231,21 @@ describe('no secret bytes in error messages', () => {
     const ikm = secretLike(64);
     expectClean(thrownBy(() => hkdf('SHA-256', ikm, { length: 1e9 })), ikm);
     expectClean(thrownBy(() => shake256(ikm, -1)), ikm);
+  });
+});
+
+describe('channel errors', () => {
+  it.each(['OUT_OF_ORDER', 'STALE_PACKET', 'PACKET_TOO_LARGE', 'DEAD_PEER', 'PROTOCOL_ERROR'] as const)('%s is a ChannelError, from the native layer too', (code) => {
+    const e = fromNative(new Error(`${code}: detail`));
+    expect(e).toBeInstanceOf(ChannelError);
+    expect(e).toBeInstanceOf(PqwireError);
+    expect(e.code).toBe(code);
+    expect(e.name).toBe('ChannelError');
+  });
+
+  it('reads like "ChannelError [STALE_PACKET]: packet outside the 60-second window"', () => {
+    const e = makeError('STALE_PACKET', 'packet outside the 60-second window');
+    expect(String(e)).toBe('ChannelError [STALE_PACKET]: packet outside the 60-second window');
+    expect(`${e}`).toBe(e.toString());
   });
 });
