@@ -160,6 +160,7 @@ fn handshake_messages_are_wire_messages() {
     assert_eq!(request.mode, 2);
     let text = wire::inspect(key.public().encoded());
     assert!(text.contains("channel-server-key"), "{text}");
+    assert!(text.contains(&format!("{DEFAULT_CONFIG:?}")), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -74,6 +74,10 @@ fn fields(out: &mut String, bytes: &[u8], progress: &Progress, base: usize, dept
         let (name, rendered) = match (progress.ty, value) {
             (_, _) if tag >= FIRST_EXTENSION_TAG => ("extension", value.map(hex_short)),
             (Some(_), Some(v)) => match spec {
+                // A channel key's configuration string reads as text.
+                Some(fs) if fs.name == "config" && v.iter().all(|b| (0x20..0x7F).contains(b)) => {
+                    (fs.name, Some(format!("{:?}", String::from_utf8_lossy(v))))
+                }
                 Some(fs) => (fs.name, Some(render(fs.kind, fs.parse(v, offset).ok(), v))),
                 None => ("?", Some(hex_short(v))),
             },
