@@ -838,3 +838,47 @@ fn error_codes_round_trip_on_the_wire() {
         assert_eq!(e.to_string(), "detail");
     }
 }
+
+#[test]
+fn close_and_error_packets_during_the_handshake() {
+    let key = default_key();
+    // A close during the handshake is plaintext and NORMAL.
+    let mut c = client(&key, ChannelConfig::default(), None, 1);
+    let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
+    s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
+    let bye = c.close(NOW);
+    assert_eq!(bye.transmit.len(), 1);
+    assert_eq!(bye.transmit[0].len(), HEADER_LEN + 2);
+    let seen = s.receive(&bye.transmit[0], NOW);
+    assert_eq!(seen.events, vec![Event::Close { code: NORMAL }]);
+    assert!(seen.closed && seen.transmit.is_empty());
+    // Before start a client sends nothing at all.
+    let mut c = client(&key, ChannelConfig::default(), None, 1);
+    let bye = c.close(NOW);
+    assert!(bye.closed && bye.transmit.is_empty());
+    // An error code the receiver does not know is a protocol error of the peer.
+    let mut c = client(&key, ChannelConfig::default(), None, 1);
+    c.start(NOW).unwrap();
+    let mut error = vec![0x13, 0, 0, 0, 2];
+    error.extend_from_slice(&0u64.to_be_bytes());
+    error.extend_from_slice(&NOW.to_be_bytes());
+    error.extend_from_slice(&[0x12, 0x34]);
+    let seen = c.receive(&error, NOW);
+    assert!(closed_with(&seen, "PROTOCOL_ERROR", true), "{seen:?}");
+    assert!(seen.transmit.is_empty(), "an error is never answered");
+    let Some(Event::Error { message, .. }) = seen.events.first() else {
+        panic!("{seen:?}")
+    };
+    assert!(message.contains("0x1234"), "{message}");
+}
+
+#[test]
+fn data_before_a_refused_packet_in_the_same_input_is_delivered() {
+    let (mut c, mut s) = simplex_pair(ChannelConfig::default());
+    let a = c.send(b"first", NOW).unwrap();
+    let b = c.send(b"second", NOW).unwrap();
+    let input = [a.transmit[0].clone(), flip(&b.transmit[0], HEADER_LEN)].concat();
+    let seen = s.receive(&input, NOW);
+    assert_eq!(seen.received, vec![b"first".to_vec()]);
+    assert!(closed_with(&seen, "AUTH_FAILED", false), "{seen:?}");
+}
