@@ -200,9 +200,15 @@ describe('server keys', () => {
     expect(() => channel.ServerKey.fromFile(Buffer.concat([file, Buffer.from([0])]))).toThrow(PqwireError);
   });
 
-  // The core checks a secret key against its public key with one probe signature, which a
-  // flipped byte in ML-DSA's t0 part of the secret key survives; see the core's SigKeyPair::import.
-  it.todo('refuses a secret key file whose ML-DSA secret key was altered anywhere (t0 included)');
+  // A probe signature alone would let a flipped byte in ML-DSA's t0 part of the secret key
+  // through (it still signs, sometimes invalidly); the record's checksum refuses it.
+  it('refuses a secret key file whose ML-DSA secret key was altered anywhere (t0 included)', () => {
+    const file = serverKey.toFile();
+    const checksumField = 38;
+    for (let index = file.length - checksumField - 600; index < file.length; index++) {
+      expect(() => channel.ServerKey.fromFile(flip(file, index)), `byte ${index}`).toThrow(PqwireError);
+    }
+  });
 });
 
 describe('handshake and data over an in-memory pair', () => {

@@ -776,12 +776,14 @@ fn secret_key_files_round_trip_and_refuse_every_corruption() {
         let e = ServerKey::from_record(&file[..n]).unwrap_err();
         assert!(matches!(e, pqwire_core::Error::Wire(_)), "{n}: {e:?}");
     }
-    // Byte flips: the framing, the public part, the Ed25519 half of the secret key. (A
-    // flip in some parts of an expanded ML-DSA secret key, its signing seed K or t0, still
-    // signs validly: the probe signature proves the pair belongs together, not that every
-    // byte is intact.)
-    let secret_start = file.len() - 4064;
-    for i in [2, 3, 10, 30, 200, 2100, secret_start + 5] {
+    // Every byte flipped is refused: the framing, the public part, and — through the
+    // record's checksum — the secret key too (a flip in an expanded ML-DSA secret key's
+    // signing seed K or t0 would still sign validly, so the key-pair probe alone could not
+    // tell).
+    for i in (2..file.len())
+        .step_by(13)
+        .chain([file.len() - 40, file.len() - 1])
+    {
         let e = ServerKey::from_record(&flip(&file, i)).unwrap_err();
         assert!(
             matches!(
@@ -797,6 +799,7 @@ fn secret_key_files_round_trip_and_refuse_every_corruption() {
                     | "UNKNOWN_TAG"
                     | "TRAILING_BYTES"
                     | "TAG_ORDER"
+                    | "DUPLICATE_TAG"
                     | "MISSING_FIELD"
             ),
             "{i}: {e:?}"
@@ -807,6 +810,11 @@ fn secret_key_files_round_trip_and_refuse_every_corruption() {
     let public_len = key.public().encoded().len();
     let mut swapped = file[..4 + 7 + 6 + public_len].to_vec();
     swapped.extend_from_slice(&other[4 + 7 + 6 + other_key().public().encoded().len()..]);
+    // Spliced records need a new checksum to reach the key check.
+    swapped.truncate(swapped.len() - 38);
+    let sum = pqwire_core::hash::sha3_256(&[pqwire_core::record::CHECKSUM_LABEL, &swapped]);
+    swapped.extend_from_slice(&[0xFF, 0xFF, 0, 0, 0, 32]);
+    swapped.extend_from_slice(&sum);
     assert_eq!(
         ServerKey::from_record(&swapped).unwrap_err().code(),
         "INVALID_KEY"

@@ -4,6 +4,7 @@
 //! secret in `Debug` or errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod record_edit;
 use pqwire_core::handshake::{
     build_bundle, initiate, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys,
     respond, signed_prekey, FirstMessage, HandshakeOptions, Identity, PrekeySecret, PrekeySecrets,
@@ -13,6 +14,7 @@ use pqwire_core::ratchet::SeededRandom;
 use pqwire_core::record::{TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET};
 use pqwire_core::wire::{self, Capabilities, WireErrorCode};
 use pqwire_core::{Error, KemSuite, SigSuite};
+use record_edit::{fields, value, with_field};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -33,39 +35,6 @@ fn validity() -> Validity {
 
 fn identity(suite: SigSuite, seed: u8) -> Identity {
     Identity::from_seed(suite, validity(), [seed; 32]).unwrap()
-}
-
-/// `(offset, tag, value start, value length)` of every field of a record.
-fn fields(b: &[u8]) -> Vec<(usize, u16, usize, usize)> {
-    let mut out = Vec::new();
-    let mut i = 4;
-    while i < b.len() {
-        let tag = u16::from_be_bytes([b[i], b[i + 1]]);
-        let len = u32::from_be_bytes([b[i + 2], b[i + 3], b[i + 4], b[i + 5]]) as usize;
-        out.push((i, tag, i + 6, len));
-        i += 6 + len;
-    }
-    out
-}
-
-fn field(b: &[u8], tag: u16) -> (usize, usize, usize) {
-    let f = fields(b).into_iter().find(|f| f.1 == tag).expect("field");
-    (f.0, f.2, f.3)
-}
-
-fn value(b: &[u8], tag: u16) -> Vec<u8> {
-    let (_, start, len) = field(b, tag);
-    b[start..start + len].to_vec()
-}
-
-/// The record with field `tag`'s value replaced.
-fn with_field(b: &[u8], tag: u16, v: &[u8]) -> Vec<u8> {
-    let (off, start, len) = field(b, tag);
-    let mut out = b[..off + 2].to_vec();
-    out.extend_from_slice(&(v.len() as u32).to_be_bytes());
-    out.extend_from_slice(v);
-    out.extend_from_slice(&b[start + len..]);
-    out
 }
 
 fn wire_code(e: &Error) -> (&'static str, Option<u16>) {
@@ -262,7 +231,8 @@ fn corrupted_records_give_typed_errors() {
         (w.code, w.tag),
         (WireErrorCode::BadMagic, Some(KEY_PACKAGE))
     );
-    assert_eq!(w.offset, field(&p, KEY_PACKAGE).1);
+    let pkg_field = fields(&p).into_iter().find(|f| f.1 == KEY_PACKAGE).unwrap();
+    assert_eq!(w.offset, pkg_field.2);
     // A key id that is not derived from the key.
     let mut pkg = value(&p, KEY_PACKAGE);
     pkg[10] ^= 1; // inside the keyId field

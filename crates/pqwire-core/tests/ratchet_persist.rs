@@ -6,12 +6,14 @@
 //! bytes; no secret in any `Debug`; measured sizes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod record_edit;
 use pqwire_core::ratchet::{
     Header, KemCadence, RatchetConfig, RatchetInit, RatchetState, SeededRandom,
 };
 use pqwire_core::record::{RecordReader, TYPE_SESSION_STATE};
 use pqwire_core::wire::{self, WireErrorCode};
 use pqwire_core::{x25519, AeadSuite, Error, KemSuite};
+use record_edit::{fields, value, with_field, without_field};
 
 const T0: u64 = 1_700_000_000;
 const ML_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
@@ -309,7 +311,7 @@ fn check_mutation(bytes: &[u8], original: &RatchetState, what: &str) -> bool {
 }
 
 #[test]
-fn every_truncation_and_byte_flip_is_refused_or_another_state() {
+fn every_truncation_and_byte_flip_is_refused_and_resealed_flips_meet_the_value_rules() {
     let s = full_state();
     let bytes = s.serialize();
     let mut accepted = 0;
@@ -320,16 +322,30 @@ fn every_truncation_and_byte_flip_is_refused_or_another_state() {
             &format!("truncated to {n}"),
         ));
     }
-    // Only cuts between the trailing optional lists can leave a valid record.
-    assert!(accepted <= 3, "{accepted} truncations accepted");
-    // Flips in secrets, counters and times give other states; flips in public keys,
-    // key ids, lengths, tags and flags are refused.
-    let (mut other, mut refused) = (0, 0);
+    // The checksum ends every record: no cut leaves a valid one.
+    assert_eq!(accepted, 0, "{accepted} truncations accepted");
+    // Every flipped bit is refused by the checksum...
     for i in 0..bytes.len() {
         for x in [0x01, 0x80] {
             let mut v = bytes.to_vec();
             v[i] ^= x;
-            if check_mutation(&v, &s, &format!("byte {i} ^ 0x{x:02x}")) {
+            let what = format!("byte {i} ^ 0x{x:02x}");
+            assert!(!check_mutation(&v, &s, &what), "{what} accepted");
+        }
+    }
+    // ...and behind it, with the checksum recomputed, the value rules decide: flips in
+    // secrets, counters and times give other states; flips in public keys, key ids,
+    // lengths, tags and flags are refused.
+    let (mut other, mut refused) = (0, 0);
+    for i in 0..bytes.len() - 38 {
+        for x in [0x01, 0x80] {
+            let mut v = bytes.to_vec();
+            v[i] ^= x;
+            if check_mutation(
+                &record_edit::resealed(&v),
+                &s,
+                &format!("byte {i} ^ 0x{x:02x}"),
+            ) {
                 other += 1;
             } else {
                 refused += 1;
@@ -337,65 +353,10 @@ fn every_truncation_and_byte_flip_is_refused_or_another_state() {
         }
     }
     println!(
-        "{} bytes: {other} flips give another state, {refused} are refused",
+        "{} bytes: resealed, {other} flips give another state, {refused} are refused",
         bytes.len()
     );
     assert!(other > 0 && refused > other / 2);
-}
-
-/// `(offset, tag, value start, value length)` of every field of a record.
-fn fields(b: &[u8]) -> Vec<(usize, u16, usize, usize)> {
-    let mut out = Vec::new();
-    let mut i = 4;
-    while i < b.len() {
-        let tag = u16::from_be_bytes([b[i], b[i + 1]]);
-        let len = u32::from_be_bytes([b[i + 2], b[i + 3], b[i + 4], b[i + 5]]) as usize;
-        out.push((i, tag, i + 6, len));
-        i += 6 + len;
-    }
-    out
-}
-
-fn value(b: &[u8], tag: u16) -> Vec<u8> {
-    let f = fields(b).into_iter().find(|f| f.1 == tag).expect("field");
-    b[f.2..f.2 + f.3].to_vec()
-}
-
-/// The record with field `tag` set to `v` (inserted in order if absent).
-fn with_field(b: &[u8], tag: u16, v: &[u8]) -> Vec<u8> {
-    let mut out = b[..4].to_vec();
-    let mut done = false;
-    let put = |out: &mut Vec<u8>, t: u16, v: &[u8]| {
-        out.extend_from_slice(&t.to_be_bytes());
-        out.extend_from_slice(&(v.len() as u32).to_be_bytes());
-        out.extend_from_slice(v);
-    };
-    for (_, t, start, len) in fields(b) {
-        if t > tag && !done {
-            put(&mut out, tag, v);
-            done = true;
-        }
-        if t == tag {
-            put(&mut out, tag, v);
-            done = true;
-        } else {
-            put(&mut out, t, &b[start..start + len]);
-        }
-    }
-    if !done {
-        put(&mut out, tag, v);
-    }
-    out
-}
-
-fn without_field(b: &[u8], tag: u16) -> Vec<u8> {
-    let mut out = b[..4].to_vec();
-    for (off, t, start, len) in fields(b) {
-        if t != tag {
-            out.extend_from_slice(&b[off..start + len]);
-        }
-    }
-    out
 }
 
 fn refused(b: &[u8]) -> (String, Option<u16>) {

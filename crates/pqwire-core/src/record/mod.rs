@@ -79,6 +79,17 @@ pub const FORMAT_VERSION: u8 = 1;
 /// The first field of every record: the layout version (u8).
 pub const FORMAT_VERSION_FIELD: RecordField = RecordField::new(0x0001, "formatVersion");
 
+/// The last field of every record: SHA3-256 of [`CHECKSUM_LABEL`] and every byte before
+/// the field (32 bytes). Records are files an application stores; the checksum turns
+/// accidental corruption (a flipped bit on disk, a truncated copy) into a refusal
+/// instead of a key that loads and misbehaves later — an ML-DSA secret key with a
+/// damaged `t0` part still signs, but some of its signatures fail. It is not a MAC:
+/// whoever can write a record can also recompute it.
+pub const CHECKSUM_FIELD: RecordField = RecordField::new(0xFFFF, "checksum");
+
+/// What the checksum hashes first.
+pub const CHECKSUM_LABEL: &[u8] = b"pqwire/v1 record checksum";
+
 /// In a `session-state` record, tags `0x0001`–`0x00FF` are the ratchet's; the session
 /// layer puts its own fields (peer identity, role, flags) at tags from here to
 /// [`LAST_SESSION_TAG`].
@@ -118,6 +129,7 @@ impl RecordField {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::wire::limits::FIELD_HEADER_LEN;
     use crate::wire::{self, MessageType, WireErrorCode as Code};
 
     const A: RecordField = RecordField::new(0x0002, "a");
@@ -194,21 +206,76 @@ mod tests {
         assert_eq!(code(&v), Code::TrailingBytes);
         v.extend_from_slice(&[0, 0, 0, 0, 0]);
         assert_eq!(code(&v), Code::TagOrder);
-        v = b.clone();
+        // Framing comes before the checksum: a repeated tag is found without it.
+        v = unsealed(&b);
         v.extend_from_slice(&[0, 5, 0, 0, 0, 0]);
         assert_eq!(code(&v), Code::DuplicateTag);
-        v = b.clone();
+        v = unsealed(&b);
         v.extend_from_slice(&[0, 6, 0, 0, 0, 0]);
-        assert_eq!(code(&v), Code::UnknownTag);
+        assert_eq!(code(&reseal(v)), Code::UnknownTag);
         // formatVersion: wrong value, wrong length, missing.
         v = b.clone();
         v[10] = 2;
-        assert_eq!(code(&v), Code::UnsupportedVersion);
+        assert_eq!(code(&reseal(unsealed(&v))), Code::UnsupportedVersion);
         let mut w = RecordWriter::new(TY);
         w.u8(A, 1);
-        let mut v = w.finish().to_vec();
+        let mut v = unsealed(&w.finish());
         v.drain(4..11);
-        assert_eq!(code(&v), Code::MissingField);
+        assert_eq!(code(&reseal(v)), Code::MissingField);
+    }
+
+    /// `b` without its checksum field.
+    fn unsealed(b: &[u8]) -> Vec<u8> {
+        b[..b.len() - (FIELD_HEADER_LEN + 32)].to_vec()
+    }
+
+    /// `v` with a checksum field over it appended.
+    fn reseal(mut v: Vec<u8>) -> Vec<u8> {
+        let sum = crate::hash::sha3_256(&[CHECKSUM_LABEL, &v]);
+        v.extend_from_slice(&[0xFF, 0xFF, 0, 0, 0, 32]);
+        v.extend_from_slice(&sum);
+        v
+    }
+
+    #[test]
+    fn the_checksum_catches_every_flipped_byte_and_a_missing_checksum() {
+        let b = sample();
+        let framing_ok = |v: &[u8]| {
+            !matches!(
+                code(v),
+                Code::Truncated
+                    | Code::TrailingBytes
+                    | Code::TagOrder
+                    | Code::DuplicateTag
+                    | Code::BadMagic
+                    | Code::UnsupportedVersion
+                    | Code::UnexpectedType
+                    | Code::UnknownType
+            )
+        };
+        for i in 4..b.len() {
+            let mut v = b.clone();
+            v[i] ^= 0x01;
+            if framing_ok(&v) {
+                // A damaged value is a checksum mismatch; a damaged checksum tag leaves
+                // the record without one.
+                let e = RecordReader::new(&v, TY).unwrap_err();
+                assert_eq!(e.field, Some("checksum"), "byte {i}");
+                assert!(
+                    matches!(e.code, Code::InvalidField | Code::MissingField),
+                    "byte {i}: {:?}",
+                    e.code
+                );
+            }
+        }
+        let e = RecordReader::new(&unsealed(&b), TY).unwrap_err();
+        assert_eq!((e.code, e.tag), (Code::MissingField, Some(0xFFFF)));
+        let mut short = unsealed(&b);
+        short.extend_from_slice(&[0xFF, 0xFF, 0, 0, 0, 1, 0]);
+        assert_eq!(
+            RecordReader::new(&short, TY).unwrap_err().code,
+            Code::BadLength
+        );
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //! by tag, each with its kind's length rule; [`RecordReader::finish`] refuses any field
 //! nobody asked for.
 
-use super::{type_name, RecordField, FORMAT_VERSION, FORMAT_VERSION_FIELD};
+use super::{
+    type_name, RecordField, CHECKSUM_FIELD, CHECKSUM_LABEL, FORMAT_VERSION, FORMAT_VERSION_FIELD,
+};
+use crate::hash::sha3_256;
 use crate::wire::limits::{
     FIELD_HEADER_LEN, HEADER_LEN, MAGIC, MAX_MESSAGE_LEN, SUPPORTED_VERSIONS, VERSION,
 };
 use crate::wire::{MessageType, WireError, WireErrorCode as Code};
 use crate::SecretBytes;
+use subtle::ConstantTimeEq;
 
 /// One field as framed: where it starts, its tag, its value.
 #[derive(Clone, Copy)]
@@ -129,12 +133,45 @@ impl<'a> RecordReader<'a> {
             offset += FIELD_HEADER_LEN + len;
         }
 
+        // The checksum: the last field, over every byte before it.
+        let checksum = match fields.last() {
+            Some(f) if f.tag == CHECKSUM_FIELD.tag => *f,
+            _ => {
+                return Err(WireError::in_field(
+                    Code::MissingField,
+                    bytes.len(),
+                    CHECKSUM_FIELD.tag,
+                    Some(CHECKSUM_FIELD.name),
+                    "a record ends with its checksum",
+                ))
+            }
+        };
+        let expected = sha3_256(&[
+            CHECKSUM_LABEL,
+            bytes.get(..checksum.offset).unwrap_or_default(),
+        ]);
+        if !bool::from(checksum.value.ct_eq(&expected)) {
+            return Err(WireError::in_field(
+                if checksum.value.len() == expected.len() {
+                    Code::InvalidField
+                } else {
+                    Code::BadLength
+                },
+                checksum.offset,
+                CHECKSUM_FIELD.tag,
+                Some(CHECKSUM_FIELD.name),
+                "checksum does not match: the record is corrupted",
+            ));
+        }
         let mut reader = Self {
             bytes,
             record_type,
             read: vec![false; fields.len()],
             fields,
         };
+        if let Some(last) = reader.read.last_mut() {
+            *last = true;
+        }
         let format = reader.u8(FORMAT_VERSION_FIELD)?;
         if format != FORMAT_VERSION {
             return Err(reader.error(

@@ -2,8 +2,14 @@
 
 use zeroize::Zeroizing;
 
-use super::{type_name, RecordField, FORMAT_VERSION, FORMAT_VERSION_FIELD};
+use super::{
+    type_name, RecordField, CHECKSUM_FIELD, CHECKSUM_LABEL, FORMAT_VERSION, FORMAT_VERSION_FIELD,
+};
+use crate::hash::sha3_256;
 use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN, MAGIC, VERSION};
+
+/// Length of the checksum's value.
+const CHECKSUM_LEN: usize = 32;
 
 /// A field's value: borrowed (no copy of a secret the caller holds), a small integer, or
 /// built by the caller (wiped when the writer is dropped).
@@ -92,6 +98,8 @@ impl<'a> RecordWriter<'a> {
     /// The length of the record [`RecordWriter::finish`] will return.
     pub fn len(&self) -> usize {
         HEADER_LEN
+            + FIELD_HEADER_LEN
+            + CHECKSUM_LEN
             + self
                 .fields
                 .iter()
@@ -104,7 +112,7 @@ impl<'a> RecordWriter<'a> {
         false
     }
 
-    /// The encoded record.
+    /// The encoded record, ending with its checksum field ([`CHECKSUM_FIELD`]).
     pub fn finish(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(self.len()));
         out.extend_from_slice(&MAGIC);
@@ -117,6 +125,10 @@ impl<'a> RecordWriter<'a> {
             out.extend_from_slice(&u32::try_from(v.len()).unwrap_or(u32::MAX).to_be_bytes());
             out.extend_from_slice(v);
         }
+        let checksum = sha3_256(&[CHECKSUM_LABEL, &out]);
+        out.extend_from_slice(&CHECKSUM_FIELD.tag.to_be_bytes());
+        out.extend_from_slice(&(CHECKSUM_LEN as u32).to_be_bytes());
+        out.extend_from_slice(&checksum);
         out
     }
 
@@ -125,6 +137,8 @@ impl<'a> RecordWriter<'a> {
     }
 
     fn set(&mut self, tag: u16, value: Value<'a>) -> &mut Self {
+        // The checksum is the writer's own last field.
+        debug_assert!(tag != CHECKSUM_FIELD.tag, "the checksum tag is reserved");
         match self.fields.binary_search_by_key(&tag, |(t, _)| *t) {
             Ok(i) => {
                 if let Some(slot) = self.fields.get_mut(i) {
