@@ -33,9 +33,15 @@ export declare class NativeChannel {
   static client(serverPublicKey: Uint8Array, clientKey: NativeServerKey | undefined | null, options: NativeChannelOptions | undefined | null, now: number): NativeChannel
   /**
    * A server holding `keys`; in Duplex it accepts the clients whose public keys are in
-   * `trustedClients`.
+   * `trustedClients`. Checks the keys again for every call: a server with many
+   * connections builds a `NativeServerCredentials` once and uses `serverWith`.
    */
   static server(keys: Array<NativeServerKey>, trustedClients: Array<Uint8Array> | undefined | null, options: NativeChannelOptions | undefined | null, now: number): NativeChannel
+  /**
+   * A server end sharing `credentials` with the server's other connections: nothing is
+   * decoded or copied per connection.
+   */
+  static serverWith(credentials: NativeServerCredentials, options: NativeChannelOptions | undefined | null, now: number): NativeChannel
   /** Client: the connect request to send. Server: nothing. */
   start(now: number): NativeChannelOutput
   /** Bytes from the peer, split or coalesced arbitrarily. */
@@ -83,6 +89,29 @@ export declare class NativeIdentity {
   toRecord(): Uint8Array
   /** The public half. */
   get publicIdentity(): NativePublicIdentity
+}
+
+/**
+ * What a server holds for all its connections: its keys and, for Duplex, the client keys
+ * it trusts, each trusted key decoded and checked once here rather than per connection.
+ * Connections made with `NativeChannel.serverWith` share it (no copy).
+ *
+ * ```js
+ * const credentials = NativeServerCredentials.create([key], [alicePublicKey]);
+ * const a = NativeChannel.serverWith(credentials, { mode: 'duplex' }, now);
+ * const b = NativeChannel.serverWith(credentials, { mode: 'duplex' }, now);
+ * ```
+ */
+export declare class NativeServerCredentials {
+  /**
+   * Checks and holds `keys` (at least one) and the trusted client public keys (encoded
+   * `channel-server-key` messages; Duplex servers).
+   */
+  static create(keys: Array<NativeServerKey>, trustedClients?: Array<Uint8Array> | undefined | null): NativeServerCredentials
+  /** The key ids of the server's keys (16 bytes each), in the order given. */
+  get keyIds(): Array<Uint8Array>
+  /** The key ids of the trusted client keys, in the order given. */
+  get trustedClientIds(): Array<Uint8Array>
 }
 
 /**
@@ -277,6 +306,11 @@ export interface NativeChannelEvent {
   type: string
   code?: string
   message?: string
+  /**
+   * `error` events only: `true` when the peer reported the error (an error packet it
+   * sent), `false` when this side refused something. Absent for the other events.
+   */
+  remote?: boolean
 }
 
 /** A channel's settings; absent fields take the defaults of docs/channel.md §12. */
@@ -293,6 +327,11 @@ export interface NativeChannelOptions {
   keepAliveSeconds?: number
   deadPeerSeconds?: number
   windowSeconds?: number
+  /**
+   * Start an asymmetric ratchet (a fresh KEM exchange) this many seconds after the last
+   * one or the handshake, checked by `poll`; absent: only on demand. At least 1.
+   */
+  ratchetEverySeconds?: number
   /** 32 bytes: deterministic randomness (tests). */
   seed?: Uint8Array
 }

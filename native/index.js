@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.KemKeyPair = nativeBinding.KemKeyPair
 module.exports.NativeChannel = nativeBinding.NativeChannel
 module.exports.NativeIdentity = nativeBinding.NativeIdentity
+module.exports.NativeServerCredentials = nativeBinding.NativeServerCredentials
 module.exports.NativeServerKey = nativeBinding.NativeServerKey
 module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.SigKeyPair = nativeBinding.SigKeyPair

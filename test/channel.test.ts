@@ -333,6 +333,45 @@ describe('handshake and data over an in-memory pair', () => {
     await bothClosed(h);
   });
 
+  it.each(['client', 'server'] as const)('ratchets by itself every ratchetEverySeconds of the channel clock (set on the %s)', async (side) => {
+    const h = await established({ [side]: { ratchetEverySeconds: 90 } });
+    const ratchets = (x: Side): number => x.events.filter((e) => e === 'ratchet').length;
+    h.clock.advance(89);
+    await sleep(30);
+    expect([ratchets(h.client), ratchets(h.server)]).toEqual([0, 0]);
+    h.clock.advance(1);
+    await until(() => ratchets(h.client) === 1 && ratchets(h.server) === 1, 5000, 'the first ratchet');
+    h.client.channel.write('after one');
+    await until(() => text(h.server) === 'after one');
+    // The period runs from the last ratchet: the next one is due 90 seconds later.
+    h.clock.advance(89);
+    await sleep(30);
+    expect([ratchets(h.client), ratchets(h.server)]).toEqual([1, 1]);
+    h.clock.advance(1);
+    await until(() => ratchets(h.client) === 2 && ratchets(h.server) === 2, 5000, 'the second ratchet');
+    h.server.channel.write('after two');
+    await until(() => text(h.client) === 'after two');
+    h.client.channel.end();
+    await bothClosed(h);
+    expect(h.client.security).toEqual([]);
+    expect(h.server.security).toEqual([]);
+  });
+
+  it('both sides on the same ratchet period: the crossing requests resolve to one ratchet each time', async () => {
+    const h = await established({ client: { ratchetEverySeconds: 60 }, server: { ratchetEverySeconds: 60 } });
+    const ratchets = (x: Side): number => x.events.filter((e) => e === 'ratchet').length;
+    for (let round = 1; round <= 3; round++) {
+      h.clock.advance(60);
+      await until(() => ratchets(h.client) >= round && ratchets(h.server) >= round, 5000, `ratchet ${round}`);
+      h.client.channel.write(`${round};`);
+      await until(() => text(h.server).endsWith(`${round};`));
+    }
+    h.client.channel.end();
+    await bothClosed(h);
+    expect(h.client.security).toEqual([]);
+    expect(h.server.security).toEqual([]);
+  });
+
   it('rekey() and ratchet() need an established channel', async () => {
     const h = open();
     expectThrow(() => h.client.channel.rekey(), InvalidArgumentError, 'INVALID_ARGUMENT');
@@ -750,6 +789,9 @@ describe('input checks of wrap()', () => {
       [{ ...client, clock: () => Number.NaN }, 'INVALID_ARGUMENT'],
       [{ ...client, pollIntervalMs: 0 }, 'INVALID_ARGUMENT'],
       [{ ...client, onSecurityEvent: 'log' }, 'INVALID_TYPE'],
+      [{ ...client, ratchetEverySeconds: 0 }, 'INVALID_ARGUMENT'],
+      [{ ...client, ratchetEverySeconds: '60' }, 'INVALID_TYPE'],
+      [{ ...server, ratchetEverySeconds: 1.5 }, 'INVALID_TYPE'],
       [{ ...client, seed: new Uint8Array(5) }, 'BAD_LENGTH'],
       [{ ...client, keepalive: 10 }, 'INVALID_ARGUMENT'],
       [{ ...client, keys: [serverKey] }, 'INVALID_ARGUMENT'],

@@ -1,8 +1,9 @@
 //! Online channel bindings (docs/channel.md): `NativeServerKey` (a channel signing key;
-//! its secret stays in native memory), `channelServerKeyInfo`, and `NativeChannel`, the
-//! core's sans-I/O [`Channel`] behind a mutex so that `receiveAsync` can run the heavy
-//! handshake steps on the thread pool. The TypeScript adapters feed it socket bytes and the
-//! time and write out what it returns.
+//! its secret stays in native memory), `channelServerKeyInfo`, `NativeServerCredentials`
+//! (a server's keys and trusted client keys, checked once and shared by its connections),
+//! and `NativeChannel`, the core's sans-I/O [`Channel`] behind a mutex so that
+//! `receiveAsync` can run the heavy handshake steps on the thread pool. The TypeScript
+//! adapters feed it socket bytes and the time and write out what it returns.
 
 use crate::errors::{js, to_js};
 use crate::options::time;
@@ -10,8 +11,8 @@ use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::channel::{
-    Channel, ChannelConfig, ClientConfig, Mode, Output, ServerConfig, ServerCredentials, ServerKey,
-    ServerPublicKey,
+    Channel, ChannelConfig, ClientConfig, Event, Mode, Output, ServerConfig, ServerCredentials,
+    ServerKey, ServerPublicKey,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::ratchet::{OsRandom, RandomSource, SeededRandom};
@@ -114,6 +115,88 @@ pub fn channel_server_key_info(public_key: &[u8]) -> napi::Result<NativeChannelS
     })
 }
 
+/// What a server holds for all its connections: its keys and, for Duplex, the client keys
+/// it trusts, each trusted key decoded and checked once here rather than per connection.
+/// Connections made with `NativeChannel.serverWith` share it (no copy).
+///
+/// ```js
+/// const credentials = NativeServerCredentials.create([key], [alicePublicKey]);
+/// const a = NativeChannel.serverWith(credentials, { mode: 'duplex' }, now);
+/// const b = NativeChannel.serverWith(credentials, { mode: 'duplex' }, now);
+/// ```
+#[napi]
+pub struct NativeServerCredentials {
+    inner: Arc<ServerCredentials>,
+}
+
+/// The credentials of `keys` and `trusted_clients`: at least one key (`INVALID_ARGUMENT`);
+/// every trusted key decodes with the wire rules and its key id is its own (the wire code
+/// or `INVALID_KEY`, naming the entry).
+fn credentials(
+    keys: &[&NativeServerKey],
+    trusted_clients: Option<&[Uint8Array]>,
+) -> napi::Result<Arc<ServerCredentials>> {
+    if keys.is_empty() {
+        return Err(to_js(Error::InvalidArgument {
+            what: "a server needs at least one key",
+        }));
+    }
+    let trusted = trusted_clients
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            ServerPublicKey::decode(k).map_err(|e| {
+                napi::Error::new(
+                    napi::Status::GenericFailure,
+                    format!("{}: trustedClients[{i}]: {e}", e.code()),
+                )
+            })
+        })
+        .collect::<napi::Result<Vec<_>>>()?;
+    Ok(Arc::new(ServerCredentials {
+        keys: keys.iter().map(|k| Arc::clone(&k.inner)).collect(),
+        trusted_clients: trusted,
+    }))
+}
+
+#[napi]
+impl NativeServerCredentials {
+    /// Checks and holds `keys` (at least one) and the trusted client public keys (encoded
+    /// `channel-server-key` messages; Duplex servers).
+    #[napi(factory, catch_unwind)]
+    pub fn create(
+        keys: Vec<&NativeServerKey>,
+        trusted_clients: Option<Vec<Uint8Array>>,
+    ) -> napi::Result<Self> {
+        Ok(Self {
+            inner: credentials(&keys, trusted_clients.as_deref())?,
+        })
+    }
+
+    /// The key ids of the server's keys (16 bytes each), in the order given.
+    #[napi(getter, catch_unwind)]
+    pub fn key_ids(&self) -> napi::Result<Vec<Uint8Array>> {
+        Ok(self
+            .inner
+            .keys
+            .iter()
+            .map(|k| Uint8Array::new(k.public().key_id.to_vec()))
+            .collect())
+    }
+
+    /// The key ids of the trusted client keys, in the order given.
+    #[napi(getter, catch_unwind)]
+    pub fn trusted_client_ids(&self) -> napi::Result<Vec<Uint8Array>> {
+        Ok(self
+            .inner
+            .trusted_clients
+            .iter()
+            .map(|k| Uint8Array::new(k.key_id.to_vec()))
+            .collect())
+    }
+}
+
 /// A channel's settings; absent fields take the defaults of docs/channel.md §12.
 #[napi(object)]
 pub struct NativeChannelOptions {
@@ -129,6 +212,9 @@ pub struct NativeChannelOptions {
     pub keep_alive_seconds: Option<f64>,
     pub dead_peer_seconds: Option<f64>,
     pub window_seconds: Option<f64>,
+    /// Start an asymmetric ratchet (a fresh KEM exchange) this many seconds after the last
+    /// one or the handshake, checked by `poll`; absent: only on demand. At least 1.
+    pub ratchet_every_seconds: Option<f64>,
     /// 32 bytes: deterministic randomness (tests).
     pub seed: Option<Uint8Array>,
 }
@@ -176,6 +262,9 @@ fn config_and_rng(
     if let Some(v) = o.window_seconds {
         c.window_seconds = time(v)?;
     }
+    if let Some(v) = o.ratchet_every_seconds {
+        c.ratchet_every_seconds = Some(time(v)?);
+    }
     js(c.validate())?;
     let rng: Box<dyn RandomSource + Send> = match &o.seed {
         Some(s) => Box::new(SeededRandom::new(seed32(s, "channel seed")?)),
@@ -192,6 +281,23 @@ pub struct NativeChannelEvent {
     pub kind: String,
     pub code: Option<String>,
     pub message: Option<String>,
+    /// `error` events only: `true` when the peer reported the error (an error packet it
+    /// sent), `false` when this side refused something. Absent for the other events.
+    pub remote: Option<bool>,
+}
+
+impl From<&Event> for NativeChannelEvent {
+    fn from(e: &Event) -> Self {
+        NativeChannelEvent {
+            kind: e.kind().to_string(),
+            code: e.code().map(str::to_string),
+            message: e.message(),
+            remote: match e {
+                Event::Error { remote, .. } => Some(*remote),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// What a channel call produced.
@@ -211,15 +317,7 @@ impl IntoJs for Output {
         NativeChannelOutput {
             transmit: self.transmit.into_iter().map(Uint8Array::new).collect(),
             received: self.received.into_iter().map(Uint8Array::new).collect(),
-            events: self
-                .events
-                .iter()
-                .map(|e| NativeChannelEvent {
-                    kind: e.kind().to_string(),
-                    code: e.code().map(str::to_string),
-                    message: e.message(),
-                })
-                .collect(),
+            events: self.events.iter().map(NativeChannelEvent::from).collect(),
             closed: self.closed,
         }
     }
@@ -271,7 +369,8 @@ impl NativeChannel {
     }
 
     /// A server holding `keys`; in Duplex it accepts the clients whose public keys are in
-    /// `trustedClients`.
+    /// `trustedClients`. Checks the keys again for every call: a server with many
+    /// connections builds a `NativeServerCredentials` once and uses `serverWith`.
     #[napi(factory, catch_unwind)]
     pub fn server(
         keys: Vec<&NativeServerKey>,
@@ -279,16 +378,27 @@ impl NativeChannel {
         options: Option<NativeChannelOptions>,
         now: f64,
     ) -> napi::Result<Self> {
+        let credentials = credentials(&keys, trusted_clients.as_deref())?;
+        Self::server_of(credentials, options, now)
+    }
+
+    /// A server end sharing `credentials` with the server's other connections: nothing is
+    /// decoded or copied per connection.
+    #[napi(factory, catch_unwind)]
+    pub fn server_with(
+        credentials: &NativeServerCredentials,
+        options: Option<NativeChannelOptions>,
+        now: f64,
+    ) -> napi::Result<Self> {
+        Self::server_of(Arc::clone(&credentials.inner), options, now)
+    }
+
+    fn server_of(
+        credentials: Arc<ServerCredentials>,
+        options: Option<NativeChannelOptions>,
+        now: f64,
+    ) -> napi::Result<Self> {
         let (channel, rng) = config_and_rng(options)?;
-        let trusted = trusted_clients
-            .unwrap_or_default()
-            .iter()
-            .map(|k| js(ServerPublicKey::decode(k)))
-            .collect::<napi::Result<Vec<_>>>()?;
-        let credentials = Arc::new(ServerCredentials {
-            keys: keys.iter().map(|k| Arc::clone(&k.inner)).collect(),
-            trusted_clients: trusted,
-        });
         let config = ServerConfig {
             channel,
             credentials,

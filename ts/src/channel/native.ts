@@ -1,7 +1,8 @@
 /**
  * The channel's part of the native binding: the sans-I/O state machine of
- * docs/channel.md (`NativeChannel`), server keys (`NativeServerKey`) and
- * `channelServerKeyInfo`. Nothing outside `ts/src/channel/` should import this module.
+ * docs/channel.md (`NativeChannel`), server keys (`NativeServerKey`), a server's shared
+ * credentials (`NativeServerCredentials`) and `channelServerKeyInfo`. Nothing outside
+ * `ts/src/channel/` should import this module.
  * @internal
  */
 import native from '../native';
@@ -10,6 +11,7 @@ import type {
   NativeChannelEvent,
   NativeChannelOptions as GeneratedOptions,
   NativeChannelOutput,
+  NativeServerCredentials as NativeServerCredentialsClass,
   NativeServerKey as NativeServerKeyClass,
 } from '../../../native/index.js';
 
@@ -17,10 +19,10 @@ import type {
 export type NativeChannelOptions = GeneratedOptions;
 
 /**
- * One event of a channel step. `remote` is not passed by the binding yet; when it is,
- * it says whether an `error` was reported by the peer. @internal
+ * One event of a channel step; on an `error` event, `remote` says whether the peer
+ * reported it (an error packet) or this side refused something. @internal
  */
-export type ChannelEvent = NativeChannelEvent & { remote?: boolean };
+export type ChannelEvent = NativeChannelEvent;
 
 /** The binding's output of every channel step. @internal */
 export type ChannelOutput = NativeChannelOutput;
@@ -28,9 +30,13 @@ export type ChannelOutput = NativeChannelOutput;
 /** A native server key handle. @internal */
 export type NativeServerKeyHandle = NativeServerKeyClass;
 
+/** A server's keys and trusted client keys, checked once, shared by its connections. @internal */
+export type NativeServerCredentialsHandle = NativeServerCredentialsClass;
+
 /** A native channel handle. @internal */
 export type NativeChannelHandle = NativeChannelClass;
 
 export const NativeChannel = native.NativeChannel;
 export const NativeServerKey = native.NativeServerKey;
+export const NativeServerCredentials = native.NativeServerCredentials;
 export const channelServerKeyInfo = native.channelServerKeyInfo;

@@ -35,6 +35,7 @@ export type ChannelMode = 'simplex' | 'duplex';
  * const secure = channel.connect({
  *   port, serverPublicKey,
  *   keepAliveSeconds: 30, deadPeerSeconds: 90, rekeyEveryPackets: 100_000,
+ *   ratchetEverySeconds: 3600,                     // a fresh KEM exchange every hour
  *   clock: () => now, pollIntervalMs: 10,          // tests: move `now` by hand
  *   onSecurityEvent: (e) => log.warn(e),
  * });
@@ -57,6 +58,13 @@ export interface ChannelOptions {
   deadPeerSeconds?: number;
   /** Packets whose time differs from ours by more than this are `STALE_PACKET` (default 60). */
   windowSeconds?: number;
+  /**
+   * Run an asymmetric ratchet (a fresh KEM exchange inside the channel, as
+   * `SecureChannel.ratchet()` does) this many seconds of the channel's clock after the
+   * last one, or after the handshake; checked every `pollIntervalMs`. Default: none, only
+   * on demand. Either side may set it; both emit `'ratchet'`.
+   */
+  ratchetEverySeconds?: number;
   /** Unix seconds now; default `Date.now() / 1000`. Inject it to test timeouts. */
   clock?: () => number;
   /** How often (milliseconds, real time) keep-alive and dead-peer timers are checked; default 1000. */
@@ -118,6 +126,7 @@ const COMMON = [
   'keepAliveSeconds',
   'deadPeerSeconds',
   'windowSeconds',
+  'ratchetEverySeconds',
   'clock',
   'pollIntervalMs',
   'handshakeTimeoutMs',
@@ -174,7 +183,7 @@ export function checkCommon(o: ChannelOptions): CheckedOptions {
   if (o.capabilities !== undefined) {
     nativeOptions.capabilities = encode(defaultCapabilities(object('capabilities', o.capabilities) as CapabilitiesInput));
   }
-  for (const key of ['maxPacketSize', 'rekeyEveryPackets', 'keepAliveSeconds', 'deadPeerSeconds', 'windowSeconds'] as const) {
+  for (const key of ['maxPacketSize', 'rekeyEveryPackets', 'keepAliveSeconds', 'deadPeerSeconds', 'windowSeconds', 'ratchetEverySeconds'] as const) {
     if (o[key] !== undefined) nativeOptions[key] = positive(key, o[key]);
   }
   const seed = optionalBytes('seed', o.seed, 32);

@@ -22,8 +22,8 @@ import { Duplex, finished } from 'node:stream';
 import { call, fromNative, makeError, PqwireError } from '../errors';
 import { describe } from '../bytes';
 import { toHex } from '../hex';
-import { NativeChannel } from './native';
-import type { ChannelEvent, ChannelOutput, NativeChannelHandle } from './native';
+import { NativeChannel, NativeServerCredentials } from './native';
+import type { ChannelEvent, ChannelOutput, NativeChannelHandle, NativeServerCredentialsHandle } from './native';
 import { checkClient, checkServer, object } from './options';
 import type { ChannelMode, CheckedOptions, ClientChannelOptions, ServerChannelOptions } from './options';
 import { serverKeyInfo } from './server-key';
@@ -857,14 +857,9 @@ function closedChannel(): PqwireError {
   return makeError('INVALID_ARGUMENT', 'the channel is closed');
 }
 
-/**
- * Whether a native error event reports an error packet received from the peer (the core's
- * `remote` flag when the binding passes it, else its wording: "the peer closed the
- * channel with CODE").
- */
+/** Whether a native error event reports an error packet received from the peer (the core's `remote` flag). */
 function peerReported(event: ChannelEvent): boolean {
-  if (typeof event.remote === 'boolean') return event.remote;
-  return typeof event.message === 'string' && /^the peer closed the channel with\b/.test(event.message);
+  return event.remote === true;
 }
 
 /**
@@ -922,7 +917,7 @@ export function wrap(raw: Duplex, options: WrapOptions): SecureChannel {
   }
   if (role === 'server') {
     const o = checkServer(options, ['role']);
-    return serverChannel(raw, o, trustedInfos(o.trustedClients));
+    return serverChannel(raw, o, trustedInfos(o.trustedClients), serverCredentials(o));
   }
   throw makeError(
     role === undefined ? 'INVALID_ARGUMENT' : typeof role === 'string' ? 'INVALID_ARGUMENT' : 'INVALID_TYPE',
@@ -957,17 +952,28 @@ export function prepareClient(o: ReturnType<typeof checkClient>): (raw: Duplex) 
   return (raw) => new SecureChannel(raw, handle, { ...o, role: 'client', maxPlaintext: maxPlaintext(o), peerKeys: new Map([[info.keyId, info]]) });
 }
 
-/** Creates a server end over `raw`. @internal */
-export function serverChannel(raw: Duplex, o: ReturnType<typeof checkServer>, peerKeys: Map<string, ServerKeyInfo>): SecureChannel {
-  const now = readClock(o.clock);
-  const handle = call(() =>
-    NativeChannel.server(
+/**
+ * A server's keys and trusted client keys as one native handle, checked once: every
+ * connection of the server shares it (nothing is decoded per connection). @internal
+ */
+export function serverCredentials(o: ReturnType<typeof checkServer>): NativeServerCredentialsHandle {
+  return call(() =>
+    NativeServerCredentials.create(
       o.keys.map((k) => k.native),
       o.trustedClients ?? null,
-      o.native,
-      now,
     ),
   );
+}
+
+/** Creates a server end over `raw`, sharing `credentials` ({@link serverCredentials}). @internal */
+export function serverChannel(
+  raw: Duplex,
+  o: ReturnType<typeof checkServer>,
+  peerKeys: Map<string, ServerKeyInfo>,
+  credentials: NativeServerCredentialsHandle,
+): SecureChannel {
+  const now = readClock(o.clock);
+  const handle = call(() => NativeChannel.serverWith(credentials, o.native, now));
   return new SecureChannel(raw, handle, { ...o, role: 'server', maxPlaintext: maxPlaintext(o), peerKeys });
 }
 

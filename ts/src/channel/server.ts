@@ -19,7 +19,7 @@ import type { PqwireError } from '../errors';
 import { describe } from '../bytes';
 import { checkServer, fn } from './options';
 import type { ServerChannelOptions } from './options';
-import { serverChannel, trustedInfos } from './secure-channel';
+import { serverChannel, serverCredentials, trustedInfos } from './secure-channel';
 import type { SecureChannel } from './secure-channel';
 import type { ChannelSecurityEvent } from './events';
 
@@ -88,16 +88,18 @@ export class ChannelServer extends EventEmitter {
       throw makeError('INVALID_TYPE', `noDelay must be a boolean, got ${describe(options.noDelay)}`);
     }
     const noDelay = options.noDelay ?? true;
+    // Checked and decoded once for the server's lifetime; each connection shares them.
     const peerKeys = trustedInfos(o.trustedClients);
+    const credentials = serverCredentials(o);
     if (onConnection !== undefined) this.on('secureConnection', fn('onConnection', onConnection));
 
     this.#server = net.createServer((socket) => {
       if (noDelay) socket.setNoDelay(true);
       let secure: SecureChannel;
       try {
-        secure = serverChannel(socket, o, peerKeys);
+        secure = serverChannel(socket, o, peerKeys, credentials);
       } catch (e) {
-        // Only a broken clock or key can get here; the connection cannot be served.
+        // Only a broken clock can get here (the keys were checked above); the connection cannot be served.
         socket.destroy();
         this.emit('error', fromNative(e));
         return;
