@@ -166,7 +166,9 @@ async function main() {
   }
 
   data.eventLoop = null;
-  const workloads = ['session handshakes', 'primitives'].filter((w) => matches(`event loop lag, ${w}`));
+  // A quick run takes the session workload only (the target's), unless a filter names the other.
+  const workloads = ['session handshakes', 'primitives'].filter((w) =>
+    w === 'primitives' && opts.quick ? opts.filters.some((f) => `event loop lag, ${w}`.includes(f)) : matches(`event loop lag, ${w}`));
   if (workloads.length) {
     const seconds = opts.quick ? 1.5 : 5;
     console.log(`\nevent-loop lag under handshake load (${seconds} s per mode) ...`);
