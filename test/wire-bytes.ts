@@ -6,7 +6,18 @@
  */
 
 /** Message type bytes of wire version 1. */
-export const TYPE = { capabilities: 0x01, keyPackage: 0x02, envelope: 0x03, initialMessage: 0x11, ratchetMessage: 0x12 } as const;
+export const TYPE = {
+  capabilities: 0x01,
+  keyPackage: 0x02,
+  envelope: 0x03,
+  initialMessage: 0x11,
+  ratchetMessage: 0x12,
+  channelServerKey: 0x20,
+  connectRequest: 0x21,
+  connectResponse: 0x22,
+  exchangeRequest: 0x23,
+  exchangeResponse: 0x24,
+} as const;
 
 /** Field tags of wire version 1. */
 export const CAPS = { versions: 0x0001, kexSuites: 0x0002, sigSuites: 0x0003, aeadSuites: 0x0004, features: 0x0005 } as const;
@@ -22,6 +33,13 @@ export const RATCHET = {
   associatedData: 0x0007,
   ciphertext: 0x0008,
 } as const;
+
+/** Field tags of the channel's messages (docs/channel.md §3.2, §5.1). */
+export const SERVER_KEY = { keyId: 0x0001, config: 0x0002, sigSuite: 0x0003, verificationKey: 0x0004, created: 0x0005, expires: 0x0006 } as const;
+export const CONNECT_REQUEST = { serverKeyId: 0x0001, capabilities: 0x0002, mode: 0x0003, clientRandom: 0x0004, clientKeyId: 0x0005 } as const;
+export const CONNECT_RESPONSE = { capabilities: 0x0001, ephemeralKey: 0x0002, signature: 0x0003 } as const;
+export const EXCHANGE_REQUEST = { kemCiphertext: 0x0001, ephemeralKey: 0x0002, signature: 0x0003 } as const;
+export const EXCHANGE_RESPONSE = { kemCiphertext: 0x0001, confirmation: 0x0002 } as const;
 
 /** Suite codes (TLS code points where they exist). */
 export const CODE = {

@@ -31,6 +31,11 @@ export type {
   PrekeyBundleMessage,
   InitialMessageMessage,
   RatchetMessageMessage,
+  ChannelServerKeyMessage,
+  ConnectRequestMessage,
+  ConnectResponseMessage,
+  ExchangeRequestMessage,
+  ExchangeResponseMessage,
   Extension,
   FeatureName,
 } from './wire';

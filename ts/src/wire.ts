@@ -143,6 +143,122 @@ export interface RatchetMessageMessage extends MessageBase {
   ciphertext: Uint8Array;
 }
 
+/**
+ * The public part of an online-channel server key (type `0x20`, docs/channel.md §3.2):
+ * what clients pin, and what a duplex server lists as trusted client keys
+ * (`ServerKey.publicKey` gives these bytes; `channel.serverKeyInfo` reads them with
+ * the suites parsed). The decoder checks that `config` is a canonical configuration
+ * string whose signature suite is `sigSuite`, the verification key's length, and
+ * `expires > created`; the key id is checked when the key is used.
+ *
+ * @example
+ * ```ts
+ * const pinned = wire.decode(key.publicKey, 'channel-server-key');
+ * new TextDecoder().decode(pinned.config); // 'pqwire-channel/v1 X25519+ML-KEM-768 Ed25519+ML-DSA-65 ChaCha20-Poly1305'
+ * ```
+ */
+export interface ChannelServerKeyMessage extends MessageBase {
+  type: 'channel-server-key';
+  /** 16 bytes, derived from the suite and the verification key. */
+  keyId: Uint8Array;
+  /** The canonical configuration string `pqwire-channel/v1 <KEM> <SIG> <AEAD>`, ASCII bytes (1 to 256). */
+  config: Uint8Array;
+  /** The configuration's signature suite, repeated for readers that do not parse `config`. */
+  sigSuite: SigSuiteName;
+  /** The signature public key, the suite's exact length. */
+  verificationKey: Uint8Array;
+  /** Start of validity (unix seconds). */
+  created: number;
+  /** End of validity (unix seconds), after `created`. */
+  expires: number;
+}
+
+/**
+ * The first handshake message of a channel, client to server (type `0x21`, packet flag
+ * `0x01`, docs/channel.md §5.1). The client's capabilities stay encoded (the negotiation
+ * transcript hashes those bytes): `wire.decode(request.capabilities, 'capabilities')`.
+ * The decoder checks that `mode` is 1 or 2 and that `clientKeyId` comes exactly with mode 2.
+ *
+ * @example
+ * ```ts
+ * const request = wire.decode(packet.subarray(21), 'connect-request');
+ * request.mode === 2 ? 'duplex' : 'simplex';
+ * ```
+ */
+export interface ConnectRequestMessage extends MessageBase {
+  type: 'connect-request';
+  /** The key id of the server key the client pinned. */
+  serverKeyId: Uint8Array;
+  /** The client's encoded capabilities. */
+  capabilities: Uint8Array;
+  /** 1 simplex, 2 duplex. */
+  mode: 1 | 2;
+  /** 32 fresh random bytes. */
+  clientRandom: Uint8Array;
+  /** The client's key id: present exactly in duplex mode. */
+  clientKeyId?: Uint8Array;
+}
+
+/**
+ * The server's answer (type `0x22`, flag `0x02`): its capabilities (encoded, exactly one
+ * suite per list: its key's), its ephemeral KEM public key `EKs` and its signature over
+ * the transcript.
+ *
+ * @example
+ * ```ts
+ * const response = wire.decode(packet.subarray(21), 'connect-response');
+ * wire.decode(response.capabilities, 'capabilities').kexSuites; // ['X25519+ML-KEM-768']
+ * ```
+ */
+export interface ConnectResponseMessage extends MessageBase {
+  type: 'connect-response';
+  /** The server's encoded capabilities. */
+  capabilities: Uint8Array;
+  /** `EKs`: a KEM public key of one of pqwire's KEM lengths. */
+  ephemeralKey: Uint8Array;
+  /** `SIGs`: 1 to 8,192 bytes. */
+  signature: Uint8Array;
+}
+
+/**
+ * The client's key exchange (type `0x23`, flag `0x03`): `CT1` to the server's ephemeral
+ * key and, in duplex mode, the client's own ephemeral key `EKc` and signature `SIGc`
+ * (those two come together: `MISSING_FIELD` for the one absent).
+ *
+ * @example
+ * ```ts
+ * const exchange = wire.decode(packet.subarray(21), 'exchange-request');
+ * const duplex = exchange.signature !== undefined;
+ * ```
+ */
+export interface ExchangeRequestMessage extends MessageBase {
+  type: 'exchange-request';
+  /** `CT1`: a KEM ciphertext of one of pqwire's KEM lengths. */
+  kemCiphertext: Uint8Array;
+  /** `EKc` (duplex). */
+  ephemeralKey?: Uint8Array;
+  /** `SIGc` (duplex), 1 to 8,192 bytes. */
+  signature?: Uint8Array;
+}
+
+/**
+ * The server's last handshake message (type `0x24`, flag `0x04`): the key confirmation
+ * and, in duplex mode, `CT2` to the client's ephemeral key.
+ *
+ * @example
+ * ```ts
+ * const done = wire.decode(packet.subarray(21), 'exchange-response');
+ * done.confirmation.length; // 48: AEAD of the 32-byte transcript hash
+ * ```
+ */
+export interface ExchangeResponseMessage extends MessageBase {
+  type: 'exchange-response';
+  /** `CT2` (duplex). */
+  kemCiphertext?: Uint8Array;
+  /** AEAD output over the transcript hash under the server's first key: exactly 48 bytes. */
+  confirmation: Uint8Array;
+}
+
 /** Every message type, discriminated on `type`. */
 export type WireMessage =
   | CapabilitiesMessage
@@ -150,12 +266,29 @@ export type WireMessage =
   | EnvelopeMessage
   | PrekeyBundleMessage
   | InitialMessageMessage
-  | RatchetMessageMessage;
+  | RatchetMessageMessage
+  | ChannelServerKeyMessage
+  | ConnectRequestMessage
+  | ConnectResponseMessage
+  | ExchangeRequestMessage
+  | ExchangeResponseMessage;
 /** The `type` names. */
 export type WireMessageType = WireMessage['type'];
 
 /** The message types of wire version 1. */
-const MESSAGE_TYPES: readonly WireMessageType[] = ['capabilities', 'key-package', 'envelope', 'prekey-bundle', 'initial-message', 'ratchet-message'];
+const MESSAGE_TYPES: readonly WireMessageType[] = [
+  'capabilities',
+  'key-package',
+  'envelope',
+  'prekey-bundle',
+  'initial-message',
+  'ratchet-message',
+  'channel-server-key',
+  'connect-request',
+  'connect-response',
+  'exchange-request',
+  'exchange-response',
+];
 
 /** The two bytes every message starts with (`"PW"`). */
 export const MAGIC = new Uint8Array([0x50, 0x57]);
