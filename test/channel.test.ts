@@ -14,6 +14,7 @@ import {
   KeyManagementError,
   AuthenticationError,
   ReplayError,
+  ChannelError,
   type ChannelSecurityEvent,
   type ChannelOptions,
   type SecureChannel,
@@ -457,6 +458,9 @@ describe('refused packets close both sides cleanly', () => {
     await bothClosed(h);
     expect(h.server.data).toEqual([]);
     expectRefused(h.server, h.client, 'STALE_PACKET');
+    expect(h.server.channel.closeError).toBeInstanceOf(ChannelError);
+    expect(h.client.channel.closeError).toBeInstanceOf(ChannelError);
+    expect(String(h.server.channel.closeError)).toMatch(/^ChannelError \[STALE_PACKET\]: /);
   });
 
   it('a packet within the window is accepted (60 seconds late is not stale)', async () => {

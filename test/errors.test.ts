@@ -15,6 +15,7 @@ import {
   DowngradeError,
   ReplayError,
   KeyManagementError,
+  ChannelError as PublicChannelError,
   aead,
   ed25519,
   hkdf,
@@ -25,6 +26,7 @@ import {
   sig,
   x25519,
   xWing,
+  type ChannelCode,
   type ErrorCode,
 } from '../ts/src/index';
 import { ChannelError, fromNative, makeError } from '../ts/src/errors';
@@ -241,6 +243,15 @@ describe('channel errors', () => {
     expect(e).toBeInstanceOf(PqwireError);
     expect(e.code).toBe(code);
     expect(e.name).toBe('ChannelError');
+  });
+
+  it('ChannelError and the ChannelCode type are exported from the package entry', () => {
+    expect(PublicChannelError).toBe(ChannelError);
+    const codes: ChannelCode[] = ['OUT_OF_ORDER', 'STALE_PACKET', 'PACKET_TOO_LARGE', 'DEAD_PEER', 'PROTOCOL_ERROR'];
+    for (const code of codes) {
+      const e: ErrorCode = code; // every channel code is an ErrorCode
+      expect(makeError(e, 'x')).toBeInstanceOf(PublicChannelError);
+    }
   });
 
   it('reads like "ChannelError [STALE_PACKET]: packet outside the 60-second window"', () => {

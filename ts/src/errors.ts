@@ -38,6 +38,12 @@ export type ErrorCode =
  * Codes only the online channel reports ({@link ChannelError}); see docs/channel.md §11.
  * A channel also reports `AUTH_FAILED`, `REPLAYED`, `KEY_EXPIRED`, `UNKNOWN_KEY`,
  * downgrade and wire codes with their own classes.
+ *
+ * @example
+ * ```ts
+ * import { ChannelError, type ChannelCode } from 'pqwire';
+ * const code: ChannelCode | undefined = secure.closeError instanceof ChannelError ? (secure.closeError.code as ChannelCode) : undefined;
+ * ```
  */
 export type ChannelCode = 'OUT_OF_ORDER' | 'STALE_PACKET' | 'PACKET_TOO_LARGE' | 'DEAD_PEER' | 'PROTOCOL_ERROR';
 
@@ -187,6 +193,14 @@ export class SessionRollbackError extends PqwireError {}
  * (`PACKET_TOO_LARGE`), a silent peer (`DEAD_PEER`), or a packet its state does not expect
  * (`PROTOCOL_ERROR`). Reads like `ChannelError [STALE_PACKET]: packet outside the
  * 60-second window`.
+ *
+ * @example
+ * ```ts
+ * import { ChannelError } from 'pqwire';
+ * secure.on('security', (e) => {
+ *   if (e.error instanceof ChannelError) console.warn(String(e.error)); // 'ChannelError [STALE_PACKET]: …'
+ * });
+ * ```
  */
 export class ChannelError extends PqwireError {
   override toString(): string {

@@ -114,5 +114,6 @@ export {
   KeyManagementError,
   IdentityChangedError,
   SessionRollbackError,
+  ChannelError,
 } from './errors';
-export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, WireErrorLocation } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation } from './errors';
