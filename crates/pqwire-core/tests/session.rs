@@ -228,3 +228,70 @@ fn a_ratchet_message_with_an_extension_is_refused_and_changes_nothing() {
     assert_eq!(*a.serialize().unwrap(), *before);
     assert_eq!(a.decrypt(&m, T0 + 2).unwrap().plaintext, b"genuine");
 }
+
+/// Found with the `session_accept` fuzz target, whose seed
+/// `fuzz/corpus/session_accept/seed-bad-im-nested-extension` failed its check that only
+/// genuine initial messages are accepted: `Session::accept` took an initial message whose
+/// nested first ratchet message carried an extension field, which nothing authenticates
+/// and which `Session::decrypt` refuses in every later message. It is `UNKNOWN_TAG` now,
+/// and consumes no prekey; an extension of the initial message itself is still ignored,
+/// as the wire format lets protocol code do.
+#[test]
+fn an_extension_in_the_first_ratchet_message_is_refused_and_consumes_nothing() {
+    use pqwire_core::handshake::{one_time_prekeys, PrekeyKind};
+    use pqwire_core::wire::{Extension, InitialMessage};
+
+    let caps = caps(AeadSuite::ChaCha20Poly1305);
+    let mut rng = SeededRandom::new([9; 32]);
+    let valid = Validity::starting(T0, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
+    let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
+    let spk = signed_prekey(&bob, valid, &mut rng).unwrap();
+    let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng).unwrap();
+    let opk = one_time_prekeys(&bob, 1, valid, &mut rng)
+        .unwrap()
+        .remove(0);
+    let opk_id = opk.public.key_id();
+    let bundle = build_bundle(
+        bob.public(),
+        &caps,
+        &spk.public,
+        Some(&pqlr.public),
+        Some(&opk.public),
+    )
+    .unwrap()
+    .encode()
+    .unwrap();
+    let mut secrets = PrekeySecrets::new();
+    secrets.insert(spk.secret);
+    secrets.insert(pqlr.secret);
+    secrets.insert(opk.secret);
+    let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
+    let options = HandshakeOptions::default();
+    let first = FirstMessage {
+        plaintext: b"first",
+        associated_data: b"",
+    };
+    let (_, initial) =
+        Session::initiate(&alice, &caps, &bundle, first, &options, T0, &mut rng).unwrap();
+    let extension = Extension {
+        tag: 0xF000,
+        value: b"unauthenticated".to_vec(),
+    };
+
+    let mut nested = InitialMessage::decode(&initial).unwrap();
+    nested.message.extensions.push(extension.clone());
+    let nested = nested.encode().unwrap();
+    let Err(err) = Session::accept(&bob, &caps, &mut secrets, &nested, &options, T0) else {
+        panic!("accepted a first ratchet message with an extension");
+    };
+    assert_eq!(err.code(), "UNKNOWN_TAG");
+    assert!(!secrets.is_consumed(&opk_id));
+    assert_eq!(secrets.remaining(PrekeyKind::OneTime), 1);
+
+    let mut top = InitialMessage::decode(&initial).unwrap();
+    top.extensions.push(extension);
+    let top = top.encode().unwrap();
+    let accepted = Session::accept(&bob, &caps, &mut secrets, &top, &options, T0).unwrap();
+    assert_eq!(accepted.plaintext, b"first");
+    assert!(secrets.is_consumed(&opk_id));
+}

@@ -9,7 +9,7 @@ use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{hybrid_auth, suites, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
 use crate::ratchet::{KeyId, RatchetState};
-use crate::wire::{Capabilities, InitialMessage};
+use crate::wire::{Capabilities, InitialMessage, WireError, WireErrorCode};
 use crate::{kem, x25519, Error, Result, SecretBytes};
 
 /// What [`respond`] gives: the session, the first message and the peer's identity.
@@ -49,10 +49,12 @@ fn lookup(
 /// `identity` and `capabilities` are ours — the capabilities exactly as encoded in the
 /// bundle the initiator used; `prekeys` finds our prekey secrets; `now` unix seconds.
 ///
-/// In order: decode (wire errors); negotiate as responder (`DowngradeError` codes;
-/// `PQ_REQUIRED` for a classical-only handshake under `pq-required`); look up the
-/// prekeys (`UNKNOWN_KEY`, `KEY_EXPIRED`); check that the suites the message implies
-/// fit both capability lists (`TRANSCRIPT_MISMATCH`) and the policy (`PQ_REQUIRED`);
+/// In order: decode (wire errors; an extension field in the first ratchet message is
+/// `UNKNOWN_TAG`, as [`crate::session::Session::decrypt`] refuses one later); negotiate
+/// as responder (`DowngradeError` codes; `PQ_REQUIRED` for a classical-only handshake
+/// under `pq-required`); look up the prekeys (`UNKNOWN_KEY`, `KEY_EXPIRED`); check that
+/// the suites the message implies fit both capability lists (`TRANSCRIPT_MISMATCH`) and
+/// the policy (`PQ_REQUIRED`);
 /// verify the initiator's identity (`INVALID_KEY`, `AUTH_FAILED`, `KEY_EXPIRED`); the
 /// KEM ciphertext's length (`BAD_LENGTH`); recompute `TH` and verify the transcript
 /// signature, which must be present exactly when `hybrid-auth` was negotiated
@@ -72,6 +74,17 @@ pub fn respond(
 ) -> Result<Responded> {
     let policy = &options.policy;
     let msg = InitialMessage::decode(initial_message)?;
+    if let Some(ext) = msg.message.extensions.first() {
+        // As in `Session::decrypt`: nothing authenticates a ratchet message's extensions.
+        return Err(WireError::in_field(
+            WireErrorCode::UnknownTag,
+            0,
+            ext.tag,
+            None,
+            "a ratchet message carries no extensions (they would not be authenticated)",
+        )
+        .into());
+    }
     let agreement = negotiate(capabilities, &msg.capabilities, Role::Responder, policy)?;
     let ours = Capabilities::decode(capabilities)?;
     let theirs = Capabilities::decode(&msg.capabilities)?;
