@@ -8,7 +8,8 @@
 //! lists with unknown suite codes and extensions, key packages of KEM and signature
 //! suites with deterministic keys, envelopes with and without their optional fields, and
 //! the prekey bundles, initial messages and ratchet messages of a seeded handshake, and
-//! records at rest) plus hand-made invalid messages, one per decoding rule. Every file
+//! records at rest; for the session targets, the genuine messages and the sessions of
+//! `fixtures.rs`) plus hand-made invalid messages, one per decoding rule. Every file
 //! this program writes is named `seed-*`; before writing, it removes the old `seed-*`
 //! files only, so reproducers added by hand (`crash-*`, `regress-*`) stay. The output is
 //! deterministic: running it again changes nothing unless the wire format changed.
@@ -26,10 +27,12 @@ use pqwire_core::ratchet::{
     Header, KemCadence, KemCiphertext, KemPublicKey, RatchetConfig, RatchetInit, RatchetState,
     SeededRandom,
 };
+use pqwire_core::record::{CHECKSUM_FIELD, CHECKSUM_LABEL};
 use pqwire_core::wire::{
     Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
+use pqwire_fuzz::{Conversation, Responder};
 
 /// A named input.
 type Seed = (String, Vec<u8>);
@@ -103,7 +106,133 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out.join("inspect"), &sample)?;
     write(&out.join("negotiate"), &negotiations(&caps))?;
     write(&out.join("records"), &records()?)?;
+    write(&out.join("session_decrypt"), &session_decrypt()?)?;
+    write(&out.join("session_accept"), &session_accept()?)?;
+    write(&out.join("session_restore"), &session_restore()?)?;
     Ok(())
+}
+
+/// The ratchet messages of the fixed conversation (`fixtures.rs`), every one that the
+/// receiver decrypts and every one it refuses (a deleted key, replays, too far ahead,
+/// its own), plus one that only an extension makes invalid.
+fn session_decrypt() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let c = Conversation::get();
+    let mut out: Vec<Seed> = c
+        .messages
+        .iter()
+        .map(|m| (m.name.to_string(), m.bytes.clone()))
+        .collect();
+    let ahead = c.find_named("rm-b8-ahead").ok_or("no rm-b8-ahead")?;
+    let mut extended = RatchetMessage::decode(&ahead.bytes)?;
+    extended.extensions.push(ext(0xF000, b"unauthenticated"));
+    out.push(("bad-rm-b8-extension".into(), extended.encode()?));
+    Ok(out)
+}
+
+/// The genuine initial messages of the fixed responder (`fixtures.rs`), one with a
+/// top-level extension (accepted: protocol code ignores extensions), and refused ones:
+/// an extension in the nested ratchet message, an unknown one-time prekey id, no
+/// transcript signature under `hybrid-auth`.
+fn session_accept() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let r = Responder::get();
+    let mut out: Vec<Seed> = r
+        .initial_messages
+        .iter()
+        .map(|g| (g.name.to_string(), g.bytes.clone()))
+        .collect();
+    let first = &r.initial_messages[0];
+    let mut top = first.message.clone();
+    top.extensions.push(ext(0xF000, b"ignored"));
+    out.push(("im-pqopk-opk-extension".into(), top.encode()?));
+    let mut nested = first.message.clone();
+    nested
+        .message
+        .extensions
+        .push(ext(0xF000, b"unauthenticated"));
+    out.push(("bad-im-nested-extension".into(), nested.encode()?));
+    let mut unknown = first.message.clone();
+    unknown.one_time_prekey_id = Some([0x0E; 16]);
+    out.push(("bad-im-unknown-one-time-prekey".into(), unknown.encode()?));
+    let mut unsigned = first.message.clone();
+    unsigned.transcript_signature = None;
+    out.push(("bad-im-no-transcript-signature".into(), unsigned.encode()?));
+    Ok(out)
+}
+
+/// Session records (`Session::serialize`): both ends of the fixed conversation, fresh
+/// sessions of the fixed responder's handshakes (initiator, responder post-quantum and
+/// classical-only, without `hybrid-auth`); then one invalid record per rule of the
+/// session layer's fields (resealed, so that the checksum lets it through), a cut and a
+/// damaged one (refused by the framing and the checksum).
+fn session_restore() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
+    let c = Conversation::get();
+    let r = Responder::get();
+    let initial = |name: &str| {
+        r.initial_messages
+            .iter()
+            .find(|g| g.name == name)
+            .ok_or("no such initial message")
+    };
+    let receiver = c.receiver.serialize()?.to_vec();
+    let mut out: Vec<Seed> = vec![
+        ("ss-receiver-mid-conversation".into(), receiver.clone()),
+        (
+            "ss-sender-mid-conversation".into(),
+            c.sender.serialize()?.to_vec(),
+        ),
+        (
+            "ss-initiator-fresh".into(),
+            initial("im-pqopk-opk")?.initiator.serialize()?.to_vec(),
+        ),
+        (
+            "ss-responder-fresh".into(),
+            initial("im-pqopk-ml-dsa-87")?.session.serialize()?.to_vec(),
+        ),
+        (
+            "ss-responder-classical".into(),
+            initial("im-classical-opk")?.session.serialize()?.to_vec(),
+        ),
+        (
+            "ss-responder-no-hybrid-auth".into(),
+            initial("im-pqlr-opk-no-hybrid-auth")?
+                .session
+                .serialize()?
+                .to_vec(),
+        ),
+    ];
+    let with =
+        |tag: u16, value: &[u8]| resealed(&edited(&receiver, |f| set(f, tag, value.to_vec())));
+    let fields = fields_of(&receiver);
+    let field = |tag: u16| {
+        fields
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, v)| v.clone())
+            .ok_or("no such field")
+    };
+    let mut signature = field(0x010B)?;
+    signature[7] ^= 1;
+    out.extend([
+        ("bad-ss-role".into(), with(0x0101, &[3])),
+        ("bad-ss-sig-suite".into(), with(0x0103, &[0x99, 0x99])),
+        ("bad-ss-hybrid-auth-flag".into(), with(0x0105, &[2])),
+        ("bad-ss-peer-dh-signature".into(), with(0x010B, &signature)),
+        ("bad-ss-peer-sig-key".into(), with(0x0109, &field(0x010A)?)),
+        (
+            "bad-ss-missing-established-at".into(),
+            resealed(&edited(&receiver, |f| f.retain(|(t, _)| *t != 0x010C))),
+        ),
+        (
+            "bad-ss-truncated".into(),
+            receiver[..receiver.len() - 1].to_vec(),
+        ),
+        ("bad-ss-damaged".into(), {
+            let mut b = receiver.clone();
+            b[receiver.len() / 2] ^= 0x10;
+            b
+        }),
+    ]);
+    Ok(out)
 }
 
 /// Records at rest (protocol.md §6): session states (fresh on both sides, and mid-way
@@ -586,6 +715,18 @@ fn edited(msg: &[u8], edit: impl FnOnce(&mut Vec<(u16, Vec<u8>)>)) -> Vec<u8> {
     edit(&mut fields);
     let borrowed: Vec<(u16, &[u8])> = fields.iter().map(|(t, v)| (*t, v.as_slice())).collect();
     raw(msg[2], msg[3], &borrowed)
+}
+
+/// A record (protocol.md §6) with its checksum, the last field, computed again over
+/// what comes before it: an edited record then reaches the rule it breaks instead of
+/// the checksum.
+fn resealed(record: &[u8]) -> Vec<u8> {
+    let mut body = edited(record, |f| f.retain(|(t, _)| *t != CHECKSUM_FIELD.tag));
+    let sum = pqwire_core::hash::sha3_256(&[CHECKSUM_LABEL, &body]);
+    body.extend_from_slice(&CHECKSUM_FIELD.tag.to_be_bytes());
+    body.extend_from_slice(&(sum.len() as u32).to_be_bytes());
+    body.extend_from_slice(&sum);
+    body
 }
 
 /// Sets field `tag` to `value`, in place or in tag order.
