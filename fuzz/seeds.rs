@@ -303,14 +303,15 @@ fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
     ));
 
     // Invalid: one per record rule (the record header and format version, framing,
-    // unknown tags, the checks of the ratchet and of the identity).
+    // unknown tags, the checks of the ratchet and of the identity), plus a damaged one.
     let swap = |b: &[u8], at: usize, v: u8| {
         let mut b = b.to_vec();
         b[at] = v;
         b
     };
     let fields = fields_of(&mid);
-    let with = |tag: u16, value: &[u8]| edited(&mid, |f| set(f, tag, value.to_vec()));
+    // Resealed (a new checksum), so that each reaches its rule, not the checksum.
+    let with = |tag: u16, value: &[u8]| resealed(&edited(&mid, |f| set(f, tag, value.to_vec())));
     let ratchet_public = fields
         .iter()
         .find(|(t, _)| *t == 0x0012)
@@ -319,9 +320,10 @@ fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
     let mut wrong_public = ratchet_public;
     wrong_public[5] ^= 1;
     out.extend([
-        ("bad-rs-format-version".into(), swap(&mid, 10, 2)),
+        ("bad-rs-format-version".into(), resealed(&swap(&mid, 10, 2))),
         ("bad-rs-wire-type".into(), swap(&mid, 3, 0x12)),
         ("bad-rs-truncated".into(), mid[..mid.len() - 1].to_vec()),
+        ("bad-rs-checksum".into(), swap(&mid, 100, mid[100] ^ 1)),
         ("bad-rs-unknown-tag".into(), with(0x0050, &[1])),
         ("bad-rs-session-tag".into(), with(0x0100, &[1])),
         ("bad-rs-unknown-suite".into(), with(0x0003, &[0x99, 0x99])),
@@ -329,10 +331,11 @@ fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
         ("bad-rs-key-pair".into(), with(0x0012, &wrong_public)),
         ("bad-rs-partial-list".into(), with(0x0021, &[7; 35])),
         ("bad-is-dh-secret".into(), {
-            let mut b = identity;
+            // The last field before the checksum.
+            let mut b = edited(&identity, |f| f.retain(|(t, _)| *t != CHECKSUM_FIELD.tag));
             let n = b.len();
             b[n - 5] ^= 1;
-            b
+            resealed(&b)
         }),
     ]);
     Ok(out)
