@@ -14,7 +14,7 @@ use pqwire_core::handshake::{FirstMessage, PrekeySecret, PrekeySecrets, UsedPrek
 use pqwire_core::negotiation::Role;
 use pqwire_core::ratchet::OsRandom;
 use pqwire_core::session::{Decrypted, Session};
-use pqwire_core::{Error, Result};
+use pqwire_core::{Error, Result, SecretBytes};
 use std::sync::{Arc, Mutex};
 
 /// What the handshake settled, public values only.
@@ -151,15 +151,19 @@ fn accept_core(
     now: f64,
 ) -> napi::Result<impl FnOnce() -> Result<Opened> + Send + 'static> {
     let identity = Arc::clone(&identity.inner);
-    let mut secrets = PrekeySecrets::new();
-    for record in &prekeys {
-        secrets.insert(js(PrekeySecret::from_record(record))?);
-    }
+    // The records are parsed (and their key pairs checked) in the work itself, so that
+    // `acceptAsync` does it on the thread pool, not on the JavaScript thread.
+    // They hold secrets: copied into buffers wiped on drop.
+    let records: Vec<SecretBytes> = prekeys.iter().map(|r| SecretBytes::from_slice(r)).collect();
     let caps = capabilities.to_vec();
     let msg = initial_message.to_vec();
     let options = handshake_options(options)?;
     let now = time(now)?;
     Ok(move || {
+        let mut secrets = PrekeySecrets::new();
+        for record in &records {
+            secrets.insert(PrekeySecret::from_record(record.expose())?);
+        }
         let a = Session::accept(&identity, &caps, &mut secrets, &msg, &options, now)?;
         Ok(Opened(
             a.session,
