@@ -180,6 +180,7 @@ type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
 export class Session extends EventEmitter {
   readonly #native: NativeSession;
   readonly #listener: SessionSecurityEventListener | undefined;
+  readonly #info: SessionInfo;
   #queue: Promise<unknown> = Promise.resolve();
   /** The session id (hex), the same on both sides. */
   readonly id: string;
@@ -192,26 +193,14 @@ export class Session extends EventEmitter {
     this.#native = handle;
     this.#listener = listener;
     this.address = address;
-    this.id = toHex(call(() => handle.facts).sessionId);
+    const facts = call(() => handle.facts);
+    this.#info = sessionInfo(facts);
+    this.id = toHex(facts.sessionId);
   }
 
-  /** What the handshake settled. */
+  /** What the handshake settled (fixed for the session's life, so read once). */
   get info(): SessionInfo {
-    const f = call(() => this.#native.facts);
-    return {
-      role: f.role as 'initiator' | 'responder',
-      version: f.version,
-      kemSuite: f.kemSuite as KemSuiteName,
-      sigSuite: f.sigSuite as SigSuiteName,
-      aeadSuite: f.aeadSuite as AeadSuiteName,
-      features: f.features as (FeatureName | number)[],
-      hybridAuth: f.hybridAuth,
-      postQuantum: f.postQuantum,
-      transcriptHash: f.transcriptHash,
-      localFingerprint: toHex(f.localIdentity),
-      peer: new PublicIdentity(f.peer),
-      establishedAt: f.establishedAt,
-    };
+    return { ...this.#info, features: [...this.#info.features], transcriptHash: Uint8Array.from(this.#info.transcriptHash) };
   }
 
   /** +1 on every change of the session; see {@link Session.deserialize}. */
@@ -372,6 +361,26 @@ function decryptArgs(message: Uint8Array, options: { now?: number }): [Uint8Arra
 }
 
 const EMPTY = new Uint8Array(0);
+
+type NativeFacts = NativeSession['facts'];
+
+/** The facts of a handshake as the facade shows them. */
+function sessionInfo(f: NativeFacts): SessionInfo {
+  return {
+    role: f.role as 'initiator' | 'responder',
+    version: f.version,
+    kemSuite: f.kemSuite as KemSuiteName,
+    sigSuite: f.sigSuite as SigSuiteName,
+    aeadSuite: f.aeadSuite as AeadSuiteName,
+    features: f.features as (FeatureName | number)[],
+    hybridAuth: f.hybridAuth,
+    postQuantum: f.postQuantum,
+    transcriptHash: f.transcriptHash,
+    localFingerprint: toHex(f.localIdentity),
+    peer: new PublicIdentity(f.peer),
+    establishedAt: f.establishedAt,
+  };
+}
 
 /** Delivers a session security event; a throwing listener becomes a process warning. */
 function report(listeners: (SessionSecurityEventListener | undefined)[], event: Omit<SessionSecurityEvent, 'time'>): void {
