@@ -20,8 +20,8 @@
 // adapters), lib/sessions.js and lib/libsignal.js (session adapters: pqwire's session API,
 // libsignal with in-memory stores), lib/cases/*.js (operations per family; sessions.js:
 // establishment and ratchet messages), lib/wiresizes.js, lib/memory.js (+ memory-child.js),
-// lib/coldstart.js, lib/eventloop.js, lib/rust.js (cargo bench), lib/machine.js,
-// lib/report.js (ratios, targets, markdown), lib/svg.js (the chart).
+// lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), lib/rust.js (cargo bench),
+// lib/machine.js, lib/report.js (ratios, targets, markdown), lib/svg.js (the chart).
 'use strict';
 
 const fs = require('node:fs');
@@ -84,7 +84,7 @@ async function main() {
   const s = settings(opts.quick);
   const startedAt = new Date();
   const data = {
-    schema: 1,
+    schema: 2, // 2: eventLoop.runs, one per thread-pool size
     date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
     mode: opts.quick ? 'quick' : 'full',
@@ -171,14 +171,21 @@ async function main() {
     w === 'primitives' && opts.quick ? opts.filters.some((f) => `event loop lag, ${w}`.includes(f)) : matches(`event loop lag, ${w}`));
   if (workloads.length) {
     const seconds = opts.quick ? 1.5 : 5;
-    console.log(`\nevent-loop lag under handshake load (${seconds} s per mode) ...`);
-    data.eventLoop = await eventLoop(seconds, workloads);
+    console.log(`\nevent-loop lag under handshake load (${seconds} s per mode; a fresh node per thread-pool size) ...`);
+    data.eventLoop = eventLoop(seconds, workloads);
     const line = (x) => {
       const rate = x.handshakesPerSec === null ? '' : `${report.fmtOps(x.handshakesPerSec)} handshakes/s, `;
       return `${x.mode.padEnd(8)}${rate}lag p50 ${report.ms(x.lagP50Ms)}, p99 ${report.ms(x.lagP99Ms)}, max ${report.ms(x.lagMaxMs)}`;
     };
-    console.log(`  ${line(data.eventLoop.idle)}`);
-    for (const w of data.eventLoop.workloads) for (const x of w.modes) console.log(`  ${w.id}: ${line(x)}`);
+    for (const r of data.eventLoop.runs) {
+      console.log(`  ${report.poolLabel(r.pool)}:`);
+      if (r.error) {
+        console.log(`    error: ${r.error}`);
+        continue;
+      }
+      console.log(`    ${line(r.idle)}`);
+      for (const w of r.workloads) for (const x of w.modes) console.log(`    ${w.id}: ${line(x)}`);
+    }
   }
 
   data.sizes = null;

@@ -9,8 +9,15 @@
 // Clients arrive in bursts of BURST (as many connections' data lands in one poll phase);
 // the next burst arrives once the previous one is answered, for a fixed time.
 //   sync:  each burst is handled in one callback, synchronously
-//   async: each burst starts every client's work and awaits it all (libuv thread pool;
-//          UV_THREADPOOL_SIZE is left as it is)
+//   async: each burst starts every client's work and awaits it all (libuv thread pool)
+//
+// The thread pool's size is a deployment setting: libuv reads UV_THREADPOOL_SIZE once, when
+// the pool starts, so each pool size needs its own process. The workloads run in a fresh
+// `node` (lib/eventloop-child.js) twice: with the environment as given (libuv's default
+// pool of 4 threads unless UV_THREADPOOL_SIZE is set), and with UV_THREADPOOL_SIZE =
+// max(1, cores - 1), which leaves the JavaScript thread a core of its own (with 4 CPU-bound
+// threads on 2 cores the event loop waits for the scheduler). When the user already set
+// UV_THREADPOOL_SIZE the second run would be the same and is skipped.
 //
 // pqwire's acceptSession is always async (the native work runs on the thread pool), so
 // the sync baseline of the session workload calls the core's synchronous accept through
@@ -29,6 +36,9 @@
 'use strict';
 
 const crypto = require('node:crypto');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { ROOT } = require('./peers');
 
@@ -134,10 +144,10 @@ async function runMode(mode, w, seconds) {
 }
 
 /**
- * Idle baseline, then each selected workload sync and async. `which` picks workloads by
- * id ('session handshakes', 'primitives').
+ * Idle baseline, then each selected workload sync and async, in this process (the child's
+ * side). `which` picks workloads by id ('session handshakes', 'primitives').
  */
-async function eventLoop(seconds, which = ['session handshakes', 'primitives']) {
+async function measureEventLoop(seconds, which = ['session handshakes', 'primitives']) {
   const pq = require(ROOT);
   const idle = await runMode('idle', null, Math.min(seconds, 1));
   const workloads = [];
@@ -147,7 +157,52 @@ async function eventLoop(seconds, which = ['session handshakes', 'primitives']) 
     for (const mode of ['sync', 'async']) modes.push(await runMode(mode, w, seconds));
     workloads.push({ id: w.id, handshake: w.handshake, modes });
   }
-  return { burst: BURST, resolutionMs: RESOLUTION_MS, seconds, idle, workloads };
+  return { idle, workloads };
 }
 
-module.exports = { eventLoop };
+const DEFAULT_POOL = 4; // libuv's default
+const MAX_POOL = 1024; // libuv >= 1.45
+
+/** The pool size libuv makes of a UV_THREADPOOL_SIZE value (atoi; 0 is 1; capped). */
+function poolSize(value) {
+  if (value === undefined) return DEFAULT_POOL;
+  const n = Number.parseInt(value, 10) || 0;
+  return Math.min(Math.max(n, 1), MAX_POOL);
+}
+
+/** One child process: `env` is its environment. */
+function runChild(seconds, which, env) {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'eventloop-child.js'), String(seconds), JSON.stringify(which)], {
+    encoding: 'utf8',
+    env,
+    timeout: 600000,
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) return { error: (r.stderr || r.error || `exit ${r.status}`).toString().trim().split('\n').pop() };
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/**
+ * The parent's side: the workloads in a fresh node with the environment as given, then
+ * with UV_THREADPOOL_SIZE = max(1, cores - 1) unless the user set it. Each run is
+ * { pool: { size, setting, env }, idle, workloads } or { pool, error }; `setting` is
+ * 'default' (not set), 'user' (set before the run) or 'cores - 1'.
+ */
+function eventLoop(seconds, which = ['session handshakes', 'primitives']) {
+  const cores = os.cpus().length;
+  const given = process.env.UV_THREADPOOL_SIZE;
+  const plans = [{ env: process.env, pool: { size: poolSize(given), setting: given === undefined ? 'default' : 'user', env: given === undefined ? null : given } }];
+  if (given === undefined) {
+    const sized = String(Math.max(1, cores - 1));
+    plans.push({ env: { ...process.env, UV_THREADPOOL_SIZE: sized }, pool: { size: poolSize(sized), setting: 'cores - 1', env: sized } });
+  }
+  const runs = plans.map(({ env, pool }) => ({ pool, ...runChild(seconds, which, env) }));
+  return { burst: BURST, resolutionMs: RESOLUTION_MS, seconds, cores, runs };
+}
+
+/** The run the issue 7 target is read from: the sized pool, or the user's setting. */
+function targetRun(e) {
+  return e.runs.find((r) => r.pool.setting !== 'default') || e.runs[0];
+}
+
+module.exports = { eventLoop, measureEventLoop, targetRun, poolSize };
