@@ -42,7 +42,9 @@ function parseArgs(argv) {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
       if (a === '--out') opts.out = path.resolve(v);
-      else opts.filters.push(...v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+      // A comma followed by a space belongs to a name (`event loop lag, session handshakes`);
+      // a bare comma separates filters (`ML-KEM-768,AEAD`).
+      else opts.filters.push(...v.split(/,(?! )/).map((x) => x.trim().toLowerCase()).filter(Boolean));
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }
   return opts;
