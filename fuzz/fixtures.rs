@@ -109,6 +109,7 @@ impl Conversation {
         let options = HandshakeOptions {
             policy: Policy::new(PolicyMode::PqRequired),
             ratchet: Some(Self::RATCHET),
+            suite_cadence: false,
         };
         let bob_id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
         let spk = signed_prekey(&bob_id, valid, &mut rng)?;
@@ -342,6 +343,7 @@ impl Responder {
         let options = HandshakeOptions {
             policy: Policy::new(PolicyMode::PqPreferred),
             ratchet: None,
+            suite_cadence: false,
         };
         let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
         let spk = signed_prekey(&bob, valid, &mut rng)?;

@@ -614,6 +614,7 @@ fn handshake() -> Result<Handshake, Box<dyn std::error::Error>> {
     let options = HandshakeOptions {
         policy: Policy::new(PolicyMode::PqPreferred),
         ratchet: None,
+        suite_cadence: false,
     };
     let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
     let spk = signed_prekey(&bob, valid, &mut rng)?;

@@ -384,6 +384,18 @@ describe('KEM cadence', () => {
     }
   });
 
+  it('limits without a cadence keep the KEM suite\'s default cadence (ML-KEM-1024: 50 messages or 10 minutes)', async () => {
+    const limited = await pair({ kem: 'ML-KEM-1024', ratchet: { maxSkip: 10 } });
+    const mb = limited.b.encrypt(utf8('b'), { now: T0 + 1 });
+    expect(kemStep(mb)).toBe(false);
+    limited.a.decrypt(mb, { now: T0 + 1 });
+    const hop = await pair({ kem: 'ML-KEM-1024', ratchet: { maxSkip: 10, cadence: 'every-hop' } });
+    expect(kemStep(hop.b.encrypt(utf8('b'), { now: T0 + 1 }))).toBe(true);
+    // The limit applies: a message 11 ahead is refused.
+    const ms = Array.from({ length: 12 }, () => limited.b.encrypt(utf8('x'), { now: T0 + 2 }));
+    expectThrow(() => limited.a.decrypt(ms[11]!, { now: T0 + 2 }), ReplayError, 'TOO_MANY_SKIPPED');
+  });
+
   it('every N messages and every T seconds, and a forced step (rekeyAllSessions) overrides them', async () => {
     const { a, b } = await pair({ ratchet: { kemEveryMessages: 1000, kemEverySeconds: 3600 } });
     const exchange = (t: number): boolean[] => {

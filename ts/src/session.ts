@@ -90,8 +90,8 @@ export type SessionSecurityEventListener = (event: SessionSecurityEvent) => void
 /**
  * When an asymmetric ratchet step also runs ML-KEM: `every-hop` (each change of
  * speaker), or after `kemEveryMessages` messages and/or `kemEverySeconds` seconds since
- * a KEM secret last entered the root key. Default: every hop for ML-KEM-512/768, every
- * 50 messages or 10 minutes for ML-KEM-1024.
+ * a KEM secret last entered the root key. Default (also when only limits are given):
+ * every hop for ML-KEM-512/768, every 50 messages or 10 minutes for ML-KEM-1024.
  */
 export interface RatchetOptions {
   cadence?: 'every-hop';

@@ -295,3 +295,28 @@ fn an_extension_in_the_first_ratchet_message_is_refused_and_consumes_nothing() {
     assert_eq!(accepted.plaintext, b"first");
     assert!(secrets.is_consumed(&opk_id));
 }
+
+#[test]
+fn limits_without_a_cadence_keep_the_suite_cadence() {
+    use pqwire_core::ratchet::{KemCadence, RatchetConfig};
+    let limits = RatchetConfig {
+        max_skip: 10,
+        ..RatchetConfig::default()
+    };
+    let given = HandshakeOptions {
+        ratchet: Some(limits),
+        ..HandshakeOptions::default()
+    };
+    assert_eq!(given.ratchet_config(KemSuite::MlKem1024), limits);
+    let suite = HandshakeOptions {
+        suite_cadence: true,
+        ..given
+    };
+    let c = suite.ratchet_config(KemSuite::MlKem1024);
+    assert_eq!(c.cadence, KemCadence::default_for(KemSuite::MlKem1024));
+    assert_eq!(c.max_skip, 10);
+    assert_eq!(
+        HandshakeOptions::default().ratchet_config(KemSuite::MlKem768),
+        RatchetConfig::for_suite(KemSuite::MlKem768)
+    );
+}

@@ -119,5 +119,14 @@ pub(crate) fn handshake_options(
         .as_ref()
         .map(|r| ratchet_config(r, RatchetConfig::default()))
         .transpose()?;
-    Ok(HandshakeOptions { policy, ratchet })
+    // Limits without a cadence keep the cadence of the KEM the handshake will choose.
+    let suite_cadence = o
+        .ratchet
+        .as_ref()
+        .is_some_and(|r| cadence(r).ok().flatten().is_none());
+    Ok(HandshakeOptions {
+        policy,
+        ratchet,
+        suite_cadence,
+    })
 }

@@ -168,7 +168,7 @@ pub fn initiate(
         None
     };
 
-    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet, now);
+    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet_config(kem), now);
     let session_id = init.session_id;
     let mut session = RatchetState::init_initiator(init, spk)?;
     let (header, ciphertext) =

@@ -97,6 +97,24 @@ pub struct HandshakeOptions {
     /// The ratchet's settings; `None` takes [`RatchetConfig::for_suite`] of the session's
     /// KEM.
     pub ratchet: Option<RatchetConfig>,
+    /// With `ratchet` given: keep its limits but take the cadence of the session's KEM
+    /// ([`crate::ratchet::KemCadence::default_for`]), which is known only once the
+    /// handshake chose the KEM — for callers that set limits and no cadence.
+    pub suite_cadence: bool,
+}
+
+impl HandshakeOptions {
+    /// The ratchet configuration for a session whose KEM is `kem`.
+    pub fn ratchet_config(&self, kem: KemSuite) -> RatchetConfig {
+        match self.ratchet {
+            None => RatchetConfig::for_suite(kem),
+            Some(c) if self.suite_cadence => RatchetConfig {
+                cadence: crate::ratchet::KemCadence::default_for(kem),
+                ..c
+            },
+            Some(c) => c,
+        }
+    }
 }
 
 /// The first message the initiator sends inside the initial message.

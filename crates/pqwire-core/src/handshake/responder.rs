@@ -195,7 +195,7 @@ pub fn respond(
 
     let dh_refs: Vec<&SecretBytes> = dh.iter().collect();
     let keys = transcript::root_keys(&th, &dh_refs, ss.as_ref(), kem)?;
-    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet, now);
+    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet_config(kem), now);
     let session_id = init.session_id;
     let mut session = RatchetState::init_responder(init, spk_secret)?;
     let body = &msg.message;

@@ -100,7 +100,7 @@ impl RootKeys {
         &self,
         kem: KemSuite,
         aead: AeadSuite,
-        config: Option<RatchetConfig>,
+        config: RatchetConfig,
         now: u64,
     ) -> RatchetInit<'_> {
         RatchetInit {
@@ -109,7 +109,7 @@ impl RootKeys {
             session_id: ratchet::kdf::session_id(self.ad_key.expose()),
             kem,
             aead,
-            config: config.unwrap_or_else(|| RatchetConfig::for_suite(kem)),
+            config,
             now,
         }
     }
