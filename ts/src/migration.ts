@@ -19,6 +19,7 @@
 import native from './native';
 import { call, makeError } from './errors';
 import { bytes, describe } from './bytes';
+import { toHex } from './hex';
 import { DEFAULT_IDENTITY_LIFETIME, Identity, nowSeconds, PublicIdentity, seconds } from './identity';
 import type { IdentitySuite } from './identity';
 import { ed25519 } from './sig';
@@ -46,7 +47,7 @@ export class LegacyKeypair {
 
   /** Never shows the secret. */
   toJSON(): { type: string; publicKey: string } {
-    return { type: this.type, publicKey: Buffer.from(this.publicKey).toString('hex') };
+    return { type: this.type, publicKey: toHex(this.publicKey) };
   }
 }
 

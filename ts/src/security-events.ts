@@ -60,11 +60,11 @@ export interface SecurityEvent {
 export type SecurityEventListener = (event: SecurityEvent) => void;
 
 /**
- * Delivers `event` to each listener. A listener that throws must not hide the refusal
+ * Delivers `event` to each listener (negotiation, session and channel events alike). A listener that throws must not hide the refusal
  * the caller is about to see, so its error becomes a process warning instead.
  * @internal
  */
-export function deliver(event: SecurityEvent, listeners: Iterable<SecurityEventListener | undefined>): void {
+export function deliver<E = SecurityEvent>(event: E, listeners: Iterable<((event: E) => void) | undefined>): void {
   for (const listener of listeners) {
     if (!listener) continue;
     try {

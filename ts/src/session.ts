@@ -38,7 +38,8 @@ import { capabilities as defaultCapabilities } from './negotiation';
 import type { CapabilitiesInput } from './negotiation';
 import { normalizePolicy } from './policy';
 import type { PolicyInput } from './policy';
-import { checkPeerIdentity } from './stores';
+import { identityChanged } from './stores';
+import { deliver } from './security-events';
 import type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey } from './stores';
 import { decode, encode } from './wire';
 import type { FeatureName } from './wire';
@@ -382,17 +383,9 @@ function sessionInfo(f: NativeFacts): SessionInfo {
   };
 }
 
-/** Delivers a session security event; a throwing listener becomes a process warning. */
+/** Delivers a session security event, stamped with the time. */
 function report(listeners: (SessionSecurityEventListener | undefined)[], event: Omit<SessionSecurityEvent, 'time'>): void {
-  const full: SessionSecurityEvent = { ...event, time: Date.now() };
-  for (const listener of listeners) {
-    if (!listener) continue;
-    try {
-      listener(full);
-    } catch (e) {
-      process.emitWarning(`pqwire security-event listener threw: ${e instanceof Error ? e.message : String(e)}`, 'PqwireWarning');
-    }
-  }
+  deliver<SessionSecurityEvent>({ ...event, time: Date.now() }, listeners);
 }
 
 interface CheckedHandshake {
@@ -470,10 +463,7 @@ async function checkPin(session: Session, options: HandshakeOptions): Promise<()
   if (!store || address === undefined) return async () => undefined;
   const peer = session.info.peer;
   const pinned = await store.getPeerIdentity(address);
-  if (pinned !== undefined && !pinned.equals(peer)) {
-    // Throws IdentityChangedError, changing nothing.
-    await checkPeerIdentity(store, address, peer);
-  }
+  if (pinned !== undefined && !pinned.equals(peer)) throw identityChanged(address, pinned, peer);
   return pinned === undefined ? () => store.savePeerIdentity(address, peer) : async () => undefined;
 }
 

@@ -195,7 +195,12 @@ export async function checkPeerIdentity(store: IdentityStore, address: string, i
     return 'pinned';
   }
   if (pinned.equals(identity)) return 'known';
-  throw new IdentityChangedError(
+  throw identityChanged(address, pinned, identity);
+}
+
+/** The error for a peer at `address` presenting `identity` where `pinned` is pinned. @internal */
+export function identityChanged(address: string, pinned: PublicIdentity, identity: PublicIdentity): IdentityChangedError {
+  return new IdentityChangedError(
     'IDENTITY_CHANGED',
     `the identity of ${JSON.stringify(address)} changed from ${pinned.fingerprint} to ${identity.fingerprint}`,
     { address, previousFingerprint: pinned.fingerprint, fingerprint: identity.fingerprint },

@@ -4,6 +4,7 @@
 
 mod channel_support;
 
+mod record_edit;
 use std::sync::Arc;
 
 use channel_support::*;
@@ -811,10 +812,7 @@ fn secret_key_files_round_trip_and_refuse_every_corruption() {
     let mut swapped = file[..4 + 7 + 6 + public_len].to_vec();
     swapped.extend_from_slice(&other[4 + 7 + 6 + other_key().public().encoded().len()..]);
     // Spliced records need a new checksum to reach the key check.
-    swapped.truncate(swapped.len() - 38);
-    let sum = pqwire_core::hash::sha3_256(&[pqwire_core::record::CHECKSUM_LABEL, &swapped]);
-    swapped.extend_from_slice(&[0xFF, 0xFF, 0, 0, 0, 32]);
-    swapped.extend_from_slice(&sum);
+    let swapped = record_edit::resealed(&swapped);
     assert_eq!(
         ServerKey::from_record(&swapped).unwrap_err().code(),
         "INVALID_KEY"

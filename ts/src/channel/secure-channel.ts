@@ -22,6 +22,7 @@ import { Duplex, finished } from 'node:stream';
 import { call, fromNative, makeError, PqwireError } from '../errors';
 import { describe } from '../bytes';
 import { toHex } from '../hex';
+import { deliver } from '../security-events';
 import { NativeChannel, NativeServerCredentials } from './native';
 import type { ChannelEvent, ChannelOutput, NativeChannelHandle, NativeServerCredentialsHandle } from './native';
 import { checkClient, checkServer, object } from './options';
@@ -611,13 +612,10 @@ export class SecureChannel extends Duplex {
       secure: this.#state === 'established' || this.#info !== undefined,
       time: Date.now(),
     };
-    for (const listener of [this.#setup.onSecurityEvent, (e: ChannelSecurityEvent) => this.emit('security', e)]) {
-      try {
-        (listener as ChannelSecurityEventListener | undefined)?.(full);
-      } catch (e) {
-        process.emitWarning(`pqwire security-event listener threw: ${e instanceof Error ? e.message : String(e)}`, 'PqwireWarning');
-      }
-    }
+    deliver<ChannelSecurityEvent>(full, [
+      this.#setup.onSecurityEvent as ChannelSecurityEventListener | undefined,
+      (e) => this.emit('security', e),
+    ]);
   }
 
   /** The state machine closed (close packet either way, a refusal, a dead peer). */

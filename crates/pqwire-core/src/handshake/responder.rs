@@ -9,7 +9,7 @@ use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{hybrid_auth, suites, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
 use crate::ratchet::{KeyId, RatchetState};
-use crate::wire::{Capabilities, InitialMessage, WireError, WireErrorCode};
+use crate::wire::{Capabilities, InitialMessage};
 use crate::{kem, x25519, Error, Result, SecretBytes};
 
 /// What [`respond`] gives: the session, the first message and the peer's identity.
@@ -74,17 +74,7 @@ pub fn respond(
 ) -> Result<Responded> {
     let policy = &options.policy;
     let msg = InitialMessage::decode(initial_message)?;
-    if let Some(ext) = msg.message.extensions.first() {
-        // As in `Session::decrypt`: nothing authenticates a ratchet message's extensions.
-        return Err(WireError::in_field(
-            WireErrorCode::UnknownTag,
-            0,
-            ext.tag,
-            None,
-            "a ratchet message carries no extensions (they would not be authenticated)",
-        )
-        .into());
-    }
+    msg.message.refuse_extensions()?;
     let agreement = negotiate(capabilities, &msg.capabilities, Role::Responder, policy)?;
     let ours = Capabilities::decode(capabilities)?;
     let theirs = Capabilities::decode(&msg.capabilities)?;

@@ -4,7 +4,7 @@ use crate::handshake::{HandshakeInfo, PublicIdentity};
 use crate::negotiation::Role;
 use crate::ratchet::{KeyId, OsRandom, RandomSource, RatchetState};
 use crate::wire::limits::MAX_PAYLOAD_LEN;
-use crate::wire::{RatchetMessage, WireError, WireErrorCode};
+use crate::wire::RatchetMessage;
 use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};
 
 /// What the handshake settled for the session's lifetime: public values only.
@@ -136,18 +136,7 @@ impl Session {
     /// session unchanged.
     pub fn decrypt(&mut self, message: &[u8], now: u64) -> Result<Decrypted> {
         let msg = RatchetMessage::decode(message)?;
-        if let Some(ext) = msg.extensions.first() {
-            // Extensions are outside the AEAD's associated data: accepting them would let
-            // anyone on the path change a message undetected.
-            return Err(WireError::in_field(
-                WireErrorCode::UnknownTag,
-                0,
-                ext.tag,
-                None,
-                "a ratchet message carries no extensions (they would not be authenticated)",
-            )
-            .into());
-        }
+        msg.refuse_extensions()?;
         let plaintext = self.ratchet.decrypt(&msg.header, &msg.ciphertext, now)?;
         Ok(Decrypted {
             plaintext,

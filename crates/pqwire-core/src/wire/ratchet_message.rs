@@ -245,6 +245,23 @@ impl RatchetMessage {
         msg
     }
 
+    /// Refuses a message with extension fields (`UNKNOWN_TAG` at the first): they are
+    /// outside the AEAD's associated data, so accepting them would let anyone on the path
+    /// change a message undetected. Sessions call this on every ratchet message,
+    /// including the one nested in an initial message.
+    pub fn refuse_extensions(&self) -> Result<(), WireError> {
+        match self.extensions.first() {
+            None => Ok(()),
+            Some(ext) => Err(WireError::in_field(
+                WireErrorCode::UnknownTag,
+                0,
+                ext.tag,
+                None,
+                "a ratchet message carries no extensions (they would not be authenticated)",
+            )),
+        }
+    }
+
     /// Decodes a ratchet message.
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
         Self::from_message(&decode_as(bytes, MessageType::RatchetMessage)?)
