@@ -1,17 +1,37 @@
 //! X25519 (RFC 7748) key agreement. An all-zero shared secret (a low-order peer key)
 //! is refused with `NON_CONTRIBUTORY`.
+//!
+//! The default implementation is AWS-LC's (through `aws-lc-rs`): on x86-64 with
+//! BMI2/ADX it runs s2n-bignum's formally verified assembly, about twice as fast as
+//! `x25519-dalek`'s serial ladder (docs/benchmarks.md). [`dalek`] keeps the pure-Rust
+//! implementation as the second one the differential tests compare against.
 
 use crate::rng::{fixed, given_or_random};
 use crate::{Error, Result, SecretBytes};
-use x25519_dalek::{PublicKey, StaticSecret};
+use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey, X25519};
 
 /// Length of X25519 secret keys, public keys and shared secrets.
 pub const KEY_LEN: usize = 32;
 
+fn private_key(secret_key: &[u8]) -> Result<PrivateKey> {
+    Error::check_len("X25519 secret key", KEY_LEN, secret_key.len())?;
+    // Only a wrong length is refused, and that was checked above.
+    PrivateKey::from_private_key(&X25519, secret_key).map_err(|_| Error::BadLength {
+        what: "X25519 secret key",
+        expected: KEY_LEN,
+        actual: secret_key.len(),
+    })
+}
+
 /// Derives the public key of a 32-byte secret key.
 pub fn public_key(secret_key: &[u8]) -> Result<[u8; 32]> {
-    let sk = StaticSecret::from(fixed::<32>("X25519 secret key", secret_key)?);
-    Ok(PublicKey::from(&sk).to_bytes())
+    let public =
+        private_key(secret_key)?
+            .compute_public_key()
+            .map_err(|_| Error::InvalidArgument {
+                what: "X25519 secret key",
+            })?;
+    fixed::<32>("X25519 public key", public.as_ref())
 }
 
 /// Generates a key pair; the secret key is `seed` when given (32 bytes), else random.
@@ -26,14 +46,92 @@ pub fn keygen(seed: Option<&[u8]>) -> Result<(SecretBytes, [u8; 32])> {
     Ok((SecretBytes::from_slice(sk.as_ref()), pk))
 }
 
+/// The raw X25519 function: the all-zero output of a low-order peer key is returned
+/// as it is. Only X-Wing-style combiners want this (they hash in the ML-KEM secret
+/// too); everything else uses [`shared_secret`].
+pub(crate) fn raw_shared_secret(secret_key: &[u8], public_key: &[u8]) -> Result<SecretBytes> {
+    match shared_secret(secret_key, public_key) {
+        Err(Error::NonContributory) => Ok(SecretBytes::from_slice(&[0u8; KEY_LEN])),
+        other => other,
+    }
+}
+
 /// Computes the shared secret of `secret_key` and a peer's `public_key`.
 /// Fails with `NON_CONTRIBUTORY` when the result is all zero.
+///
+/// ```
+/// use pqwire_core::x25519;
+/// let (a, a_pub) = x25519::keygen(None).unwrap();
+/// let (b, b_pub) = x25519::keygen(None).unwrap();
+/// let ab = x25519::shared_secret(a.expose(), &b_pub).unwrap();
+/// assert!(ab.ct_eq_bytes(x25519::shared_secret(b.expose(), &a_pub).unwrap().expose()));
+/// assert!(x25519::shared_secret(a.expose(), &[0u8; 32]).is_err()); // low order
+/// ```
 pub fn shared_secret(secret_key: &[u8], public_key: &[u8]) -> Result<SecretBytes> {
-    let sk = StaticSecret::from(fixed::<32>("X25519 secret key", secret_key)?);
-    let pk = PublicKey::from(fixed::<32>("X25519 public key", public_key)?);
-    let ss = sk.diffie_hellman(&pk);
-    if !ss.was_contributory() {
-        return Err(Error::NonContributory);
+    let sk = private_key(secret_key)?;
+    let pk = fixed::<32>("X25519 public key", public_key)?;
+    // AWS-LC's X25519 fails exactly when the output is all zero (RFC 7748 §6.1).
+    agreement::agree(
+        &sk,
+        UnparsedPublicKey::new(&X25519, &pk),
+        Error::NonContributory,
+        |ss| Ok(SecretBytes::from_slice(ss)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x25519_dalek::{PublicKey, StaticSecret};
+
+    /// AWS-LC's X25519 must agree with `x25519-dalek` (the pure-Rust implementation
+    /// pqwire used before) on public keys and shared secrets, including peer keys with
+    /// the top bit set and non-canonical encodings, which RFC 7748 says to accept.
+    #[test]
+    fn aws_lc_agrees_with_dalek() {
+        for i in 0u32..300 {
+            let sk = crate::hash::sha3_256(&[b"x25519 sk", &i.to_be_bytes()]);
+            let mut peer = crate::hash::sha3_256(&[b"x25519 peer", &i.to_be_bytes()]);
+            if i % 3 == 0 {
+                peer[31] |= 0x80; // top bit set: masked
+            }
+            if i == 1 {
+                peer = [0xff; 32]; // non-canonical (>= p): reduced
+                peer[31] = 0x7f;
+            }
+            let dalek_sk = StaticSecret::from(sk);
+            assert_eq!(
+                public_key(&sk).unwrap(),
+                PublicKey::from(&dalek_sk).to_bytes()
+            );
+            let ours = shared_secret(&sk, &peer).unwrap();
+            let theirs = dalek_sk.diffie_hellman(&PublicKey::from(peer));
+            assert!(theirs.was_contributory());
+            assert_eq!(ours.expose(), theirs.as_bytes(), "shared secret {i}");
+        }
     }
-    Ok(SecretBytes::from_slice(ss.as_bytes()))
+
+    /// Low-order points give an all-zero output: refused by `shared_secret`,
+    /// returned as zeros by `raw_shared_secret` (what `x25519-dalek` computes).
+    #[test]
+    fn low_order_points() {
+        let sk = [7u8; 32];
+        let mut order8 = [0u8; 32];
+        order8[0] = 1; // u = 1: a low-order point, the clamped ladder yields 0
+        for point in [[0u8; 32], order8] {
+            assert!(matches!(
+                shared_secret(&sk, &point),
+                Err(Error::NonContributory)
+            ));
+            let raw = raw_shared_secret(&sk, &point).unwrap();
+            assert_eq!(raw.expose(), &[0u8; 32]);
+            let dalek = StaticSecret::from(sk).diffie_hellman(&PublicKey::from(point));
+            assert_eq!(dalek.as_bytes(), &[0u8; 32]);
+        }
+        assert!(matches!(
+            shared_secret(&sk, &[1; 31]),
+            Err(Error::BadLength { .. })
+        ));
+        assert!(matches!(public_key(&[1; 33]), Err(Error::BadLength { .. })));
+    }
 }

@@ -26,8 +26,7 @@ use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::{sha3_256, shake256_into};
 use crate::rng::{fixed, given_or_random};
 use crate::suite::KemSuite;
-use crate::{Error, Result, SecretBytes};
-use x25519_dalek::{PublicKey, StaticSecret};
+use crate::{x25519, Error, Result, SecretBytes};
 use zeroize::Zeroizing;
 
 const X25519_LEN: usize = 32;
@@ -109,7 +108,7 @@ pub(crate) struct Hybrid<H>(core::marker::PhantomData<fn() -> H>);
 struct Expanded<H: HybridParams> {
     dk_m: <H::MlKem as MlKemParams>::Dk,
     pk_m: Vec<u8>,
-    sk_x: StaticSecret,
+    sk_x: Zeroizing<[u8; 32]>,
     pk_x: [u8; 32],
 }
 
@@ -123,12 +122,11 @@ impl<H: HybridParams> Expanded<H> {
         let (dk_m, pk_m) = H::MlKem::keygen(&seed_m);
         let mut sk_x_bytes = Zeroizing::new([0u8; 32]);
         sk_x_bytes.copy_from_slice(&expanded[64..]);
-        let sk_x = StaticSecret::from(*sk_x_bytes);
-        let pk_x = PublicKey::from(&sk_x).to_bytes();
+        let pk_x = x25519::public_key(sk_x_bytes.as_ref())?;
         Ok(Self {
             dk_m,
             pk_m,
-            sk_x,
+            sk_x: sk_x_bytes,
             pk_x,
         })
     }
@@ -148,12 +146,13 @@ impl<H: HybridParams> Decapsulator for Expanded<H> {
         Error::check_len("hybrid KEM ciphertext", ct_len, cipher_text.len())?;
         let (ct_m, ct_x) = cipher_text.split_at(H::MlKem::CIPHER_TEXT);
         let ss_m = H::MlKem::decapsulate(&self.dk_m, ct_m)?;
-        let ct_x_arr = fixed::<32>("X25519 ciphertext", ct_x)?;
-        let ss_x = self.sk_x.diffie_hellman(&PublicKey::from(ct_x_arr));
+        // X-Wing hashes a low-order X25519 output in as it is (the ML-KEM secret
+        // still carries the security), so the raw function is used.
+        let ss_x = x25519::raw_shared_secret(self.sk_x.as_ref(), ct_x)?;
         Ok(combine(
             H::LABEL,
             ss_m.expose(),
-            ss_x.as_bytes(),
+            ss_x.expose(),
             ct_x,
             &self.pk_x,
         ))
@@ -200,10 +199,9 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
         let (ct_m, ss_m) = H::MlKem::encapsulate(pk_m, &m)?;
         let mut ek_x = Zeroizing::new([0u8; 32]);
         ek_x.copy_from_slice(&eseed[32..]);
-        let ek_x = StaticSecret::from(*ek_x);
-        let ct_x = PublicKey::from(&ek_x).to_bytes();
-        let ss_x = ek_x.diffie_hellman(&PublicKey::from(fixed::<32>("X25519 public key", pk_x)?));
-        let shared_secret = combine(H::LABEL, ss_m.expose(), ss_x.as_bytes(), &ct_x, pk_x);
+        let ct_x = x25519::public_key(ek_x.as_ref())?;
+        let ss_x = x25519::raw_shared_secret(ek_x.as_ref(), pk_x)?;
+        let shared_secret = combine(H::LABEL, ss_m.expose(), ss_x.expose(), &ct_x, pk_x);
         let mut cipher_text = ct_m;
         cipher_text.extend_from_slice(&ct_x);
         Ok(Encapsulation {

@@ -1,4 +1,5 @@
-//! Ed25519 (RFC 8032) through `ed25519-dalek`, with strict verification.
+//! Ed25519 (RFC 8032): AWS-LC signs (through `aws-lc-rs`, about 1.6x `ed25519-dalek`),
+//! `ed25519-dalek` verifies strictly. A unit test checks that both sign identically.
 //!
 //! Strict means: non-canonical encodings of A, R and S are refused, and so are
 //! small-order A and R (`verify_strict`), following RFC 8032 and FIPS 186-5 and going
@@ -9,11 +10,37 @@ use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification
 use crate::rng::{fixed, given_or_random};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use zeroize::Zeroizing;
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
+use ed25519_dalek::{Signature, VerifyingKey};
 
 pub(crate) struct Ed25519;
 pub(crate) static ED25519: Ed25519 = Ed25519;
+
+/// A loaded Ed25519 signing key (AWS-LC keeps the expanded key in native memory and
+/// wipes it when freed).
+pub(crate) struct SigningKey(Ed25519KeyPair);
+
+impl SigningKey {
+    /// Loads a signing key from its 32-byte seed.
+    pub(crate) fn from_seed(seed: &[u8]) -> Result<Self> {
+        Error::check_len("Ed25519 secret key", 32, seed.len())?;
+        Ed25519KeyPair::from_seed_unchecked(seed)
+            .map(Self)
+            .map_err(|_| Error::InvalidArgument {
+                what: "Ed25519 secret key",
+            })
+    }
+
+    /// The 32-byte public key.
+    pub(crate) fn public_key(&self) -> Result<[u8; 32]> {
+        fixed::<32>("Ed25519 public key", self.0.public_key().as_ref())
+    }
+
+    /// The 64-byte signature of `message`.
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.0.sign(message).as_ref().to_vec()
+    }
+}
 
 struct Loaded(SigningKey);
 
@@ -39,7 +66,7 @@ impl Signer for Loaded {
         randomness: SignRandomness<'_>,
     ) -> Result<Vec<u8>> {
         refuse_options(context, randomness)?;
-        Ok(self.0.sign(message).to_bytes().to_vec())
+        Ok(self.0.sign(message))
     }
 }
 
@@ -57,19 +84,13 @@ pub(crate) fn verify_strict(signature: &[u8], message: &[u8], public_key: &[u8])
         .is_ok())
 }
 
-/// Loads an Ed25519 signing key from its 32-byte seed.
-pub(crate) fn signing_key(secret_key: &[u8]) -> Result<SigningKey> {
-    let seed = Zeroizing::new(fixed::<32>("Ed25519 secret key", secret_key)?);
-    Ok(SigningKey::from_bytes(&seed))
-}
-
 impl SigBackend for Ed25519 {
     fn suite(&self) -> SigSuite {
         SigSuite::Ed25519
     }
 
     fn backend_name(&self) -> &'static str {
-        "dalek"
+        "aws-lc (sign), dalek (verify)"
     }
 
     fn lengths(&self) -> SigLengths {
@@ -84,19 +105,19 @@ impl SigBackend for Ed25519 {
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         let seed = given_or_random::<32>("Ed25519 key generation seed", seed)?;
-        let sk = SigningKey::from_bytes(&seed);
+        let sk = SigningKey::from_seed(seed.as_ref())?;
         Ok((
-            sk.verifying_key().to_bytes().to_vec(),
+            sk.public_key()?.to_vec(),
             SecretBytes::from_slice(seed.as_ref()),
         ))
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
-        Ok(Box::new(Loaded(signing_key(secret_key)?)))
+        Ok(Box::new(Loaded(SigningKey::from_seed(secret_key)?)))
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        Ok(signing_key(secret_key)?.verifying_key().to_bytes().to_vec())
+        Ok(SigningKey::from_seed(secret_key)?.public_key()?.to_vec())
     }
 
     fn verify(
@@ -111,5 +132,43 @@ impl SigBackend for Ed25519 {
             SigSuite::Ed25519,
             verify_strict(signature, message, public_key)?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::Signer as _;
+
+    /// AWS-LC and `ed25519-dalek` must derive the same public key and, Ed25519 being
+    /// deterministic, the same signature; a wrong byte anywhere fails verification.
+    #[test]
+    fn aws_lc_signs_like_dalek() {
+        for i in 0u32..200 {
+            let seed = crate::hash::sha3_256(&[b"ed25519 differential", &i.to_be_bytes()]);
+            let message = vec![i as u8; i as usize * 7];
+            let ours = SigningKey::from_seed(&seed).unwrap();
+            let reference = ed25519_dalek::SigningKey::from_bytes(&seed);
+            let pk = ours.public_key().unwrap();
+            assert_eq!(pk, reference.verifying_key().to_bytes(), "public key {i}");
+            let sig = ours.sign(&message);
+            assert_eq!(
+                sig,
+                reference.sign(&message).to_bytes().to_vec(),
+                "signature {i}"
+            );
+            assert!(verify_strict(&sig, &message, &pk).unwrap());
+            let mut bad = sig.clone();
+            bad[i as usize % 64] ^= 1;
+            assert!(!verify_strict(&bad, &message, &pk).unwrap());
+        }
+    }
+
+    #[test]
+    fn wrong_seed_length_is_refused() {
+        assert!(matches!(
+            SigningKey::from_seed(&[0; 31]),
+            Err(Error::BadLength { .. })
+        ));
     }
 }

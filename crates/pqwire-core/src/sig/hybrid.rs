@@ -21,7 +21,6 @@ use crate::hash::shake256_into;
 use crate::rng::given_or_random;
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
-use ed25519_dalek::{Signer as _, SigningKey};
 use zeroize::Zeroizing;
 
 const PREFIX: &[u8] = b"pqwire hybrid signature v1";
@@ -83,7 +82,7 @@ fn bound_message(suite: SigSuite, ctx: &[u8], msg: &[u8]) -> Result<Vec<u8>> {
 }
 
 struct Loaded<H: HybridSigParams> {
-    ed: SigningKey,
+    ed: ed25519::SigningKey,
     ml: <H::MlDsa as MlDsaParams>::Sk,
 }
 
@@ -94,7 +93,7 @@ impl<H: HybridSigParams> Loaded<H> {
         Error::check_len("hybrid signature secret key", len, secret_key.len())?;
         let (ed, ml) = secret_key.split_at(32);
         Ok(Self {
-            ed: ed25519::signing_key(ed)?,
+            ed: ed25519::SigningKey::from_seed(ed)?,
             ml: H::MlDsa::load(ml)?,
         })
     }
@@ -109,7 +108,7 @@ impl<H: HybridSigParams> Signer for Loaded<H> {
     ) -> Result<Vec<u8>> {
         let m = bound_message(H::SUITE, context, message)?;
         let rnd = super::ml_dsa::signing_rnd(randomness)?;
-        let mut out = self.ed.sign(&m).to_bytes().to_vec();
+        let mut out = self.ed.sign(&m);
         let ml = H::MlDsa::sign(
             &self.ml,
             super::ml_dsa::MsgOrMu::Message {
@@ -153,9 +152,9 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         ed_seed.copy_from_slice(&expanded[..32]);
         let mut xi = Zeroizing::new([0u8; 32]);
         xi.copy_from_slice(&expanded[32..]);
-        let ed = SigningKey::from_bytes(&ed_seed);
+        let ed = ed25519::SigningKey::from_seed(ed_seed.as_ref())?;
         let (ml_pk, ml_sk) = H::MlDsa::keygen(&xi);
-        let mut pk = ed.verifying_key().to_bytes().to_vec();
+        let mut pk = ed.public_key()?.to_vec();
         pk.extend_from_slice(&ml_pk);
         let sk = SecretBytes::from([ed_seed.as_slice(), ml_sk.expose()].concat());
         Ok((pk, sk))
@@ -167,7 +166,7 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
         let loaded = Loaded::<H>::parse(secret_key)?;
-        let mut pk = loaded.ed.verifying_key().to_bytes().to_vec();
+        let mut pk = loaded.ed.public_key()?.to_vec();
         pk.extend_from_slice(&H::MlDsa::public_key(&loaded.ml)?);
         Ok(pk)
     }

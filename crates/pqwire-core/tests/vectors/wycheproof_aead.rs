@@ -1,14 +1,14 @@
 //! Wycheproof ChaCha20-Poly1305 and AES-GCM. pqwire offers AES-256-GCM only and takes
 //! 96-bit nonces only: other key sizes are skipped, and other nonce sizes must be
 //! refused by the API (valid cases with such nonces are counted as skipped once refused).
+//! Each file runs on both implementations: AWS-LC (the default) and RustCrypto.
 
 use super::common::*;
 use pqwire_core::{aead, AeadSuite};
 
-fn run(file: &str, suite: AeadSuite) {
+fn run(file: &str, a: &dyn aead::AeadAlgorithm, implementation: &str) {
     let v = load_json(&format!("wycheproof/testvectors_v1/{file}"));
-    let a = aead::algorithm(suite);
-    let mut tally = Tally::new(format!("wycheproof {file}"));
+    let mut tally = Tally::new(format!("wycheproof {file} ({implementation})"));
     for g in arr(&v, "testGroups") {
         let key_bits = num(g, "keySize");
         let iv_bits = num(g, "ivSize");
@@ -74,10 +74,22 @@ fn run(file: &str, suite: AeadSuite) {
 
 #[test]
 fn wycheproof_chacha20_poly1305() {
-    run("chacha20_poly1305_test.json", AeadSuite::ChaCha20Poly1305);
+    let suite = AeadSuite::ChaCha20Poly1305;
+    run(
+        "chacha20_poly1305_test.json",
+        aead::algorithm(suite),
+        "aws-lc",
+    );
+    run(
+        "chacha20_poly1305_test.json",
+        aead::reference(suite),
+        "rustcrypto",
+    );
 }
 
 #[test]
 fn wycheproof_aes_256_gcm() {
-    run("aes_gcm_test.json", AeadSuite::Aes256Gcm);
+    let suite = AeadSuite::Aes256Gcm;
+    run("aes_gcm_test.json", aead::algorithm(suite), "aws-lc");
+    run("aes_gcm_test.json", aead::reference(suite), "rustcrypto");
 }
