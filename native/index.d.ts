@@ -201,14 +201,20 @@ export declare class SigKeyPair {
   exportSecretKey(): Uint8Array
 }
 
-/** Checks the tag and decrypts; throws `AUTH_FAILED` on any mismatch. */
-export declare function aeadOpen(id: number, key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array | undefined | null): Uint8Array
+/**
+ * Checks the tag and decrypts into `out` (`ciphertext.length - 16` bytes); throws
+ * `AUTH_FAILED` on any mismatch and leaves `out` untouched.
+ */
+export declare function aeadOpen(id: number, key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array | undefined | null, out: Uint8Array): void
 
 /** `aeadOpen` on the thread pool (for large messages). */
 export declare function aeadOpenAsync(id: number, key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array | undefined | null): Promise<Uint8Array>
 
-/** Encrypts `plaintext`; returns ciphertext followed by the 16-byte tag. */
-export declare function aeadSeal(id: number, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array | undefined | null): Uint8Array
+/**
+ * Encrypts `plaintext` into `out`: ciphertext followed by the 16-byte tag, so `out`
+ * holds `plaintext.length + 16` bytes.
+ */
+export declare function aeadSeal(id: number, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined | null, out: Uint8Array): void
 
 /** `aeadSeal` on the thread pool (for large messages). */
 export declare function aeadSealAsync(id: number, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array | undefined | null): Promise<Uint8Array>
@@ -237,14 +243,17 @@ export declare function hkdfExpand(hash: string, prk: Uint8Array, info: Uint8Arr
 /** HKDF-Extract: the pseudorandom key. */
 export declare function hkdfExtract(hash: string, ikm: Uint8Array, salt?: Uint8Array | undefined | null): Uint8Array
 
-/** Decapsulates `cipher_text` with a secret key given as bytes. */
-export declare function kemDecapsulate(id: number, cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
+/** Decapsulates `cipher_text` with a secret key given as bytes, into `out`. */
+export declare function kemDecapsulate(id: number, cipherText: Uint8Array, secretKey: Uint8Array, out: Uint8Array): void
 
 /** `kemDecapsulate` on the thread pool. */
 export declare function kemDecapsulateAsync(id: number, cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
 
-/** Encapsulates to `public_key`, using `randomness` when given. */
-export declare function kemEncapsulate(id: number, publicKey: Uint8Array, randomness?: Uint8Array | undefined | null): KemEncapsulation
+/**
+ * Encapsulates to `public_key` (using `randomness` when given) into `cipher_text_out`
+ * and `shared_secret_out`.
+ */
+export declare function kemEncapsulate(id: number, publicKey: Uint8Array, randomness: Uint8Array | undefined | null, cipherTextOut: Uint8Array, sharedSecretOut: Uint8Array): void
 
 /** `kemEncapsulate` on the thread pool. */
 export declare function kemEncapsulateAsync(id: number, publicKey: Uint8Array, randomness?: Uint8Array | undefined | null): Promise<KemEncapsulation>
@@ -255,10 +264,9 @@ export interface KemEncapsulation {
   sharedSecret: Uint8Array
 }
 
-/** Generates a key pair, from `seed` when given. */
-export declare function kemKeygen(id: number, seed?: Uint8Array | undefined | null): KemKeys
+/** Generates a key pair into `public_out` and `secret_out`, from `seed` when given. */
+export declare function kemKeygen(id: number, seed: Uint8Array | undefined | null, publicOut: Uint8Array, secretOut: Uint8Array): void
 
-/** `kemKeygen` on the thread pool. */
 export declare function kemKeygenAsync(id: number, seed?: Uint8Array | undefined | null): Promise<KemKeys>
 
 /** A generated key pair (both halves as bytes). */
@@ -488,15 +496,14 @@ export declare function prekeyRecordInfo(record: Uint8Array): NativePrekeyInfo
 export declare function publicIdentityVerify(sigKey: Uint8Array, dhKey: Uint8Array, dhSignature: Uint8Array): NativePublicIdentity
 
 /** SHA3-256 of `data`. */
-export declare function sha3_256(data: Uint8Array): Uint8Array
+export declare function sha3_256(data: Uint8Array, out: Uint8Array): void
 
-/** SHAKE256 of `data`, `length` bytes of output. */
-export declare function shake256(data: Uint8Array, length: number): Uint8Array
+/** SHAKE256 of `data`, as many bytes as `out` holds. */
+export declare function shake256(data: Uint8Array, out: Uint8Array): void
 
-/** Generates a key pair, from `seed` when given. */
-export declare function sigKeygen(id: number, seed?: Uint8Array | undefined | null): SigKeys
+/** Generates a key pair into `public_out` and `secret_out`, from `seed` when given. */
+export declare function sigKeygen(id: number, seed: Uint8Array | undefined | null, publicOut: Uint8Array, secretOut: Uint8Array): void
 
-/** `sigKeygen` on the thread pool. */
 export declare function sigKeygenAsync(id: number, seed?: Uint8Array | undefined | null): Promise<SigKeys>
 
 /** A generated key pair (both halves as bytes). */
@@ -517,11 +524,11 @@ export interface SigLengths {
   signingRandomness: number
 }
 
-/** Derives the public key of a secret key given as bytes. */
-export declare function sigPublicKey(id: number, secretKey: Uint8Array): Uint8Array
+/** Derives the public key of a secret key given as bytes, into `out`. */
+export declare function sigPublicKey(id: number, secretKey: Uint8Array, out: Uint8Array): void
 
-/** Signs `message` with a secret key given as bytes. */
-export declare function sigSign(id: number, message: Uint8Array, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Uint8Array
+/** Signs `message` with a secret key given as bytes, into `out`. */
+export declare function sigSign(id: number, message: Uint8Array, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd: Uint8Array | undefined | null, out: Uint8Array): void
 
 /** `sigSign` on the thread pool. */
 export declare function sigSignAsync(id: number, message: Uint8Array, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
@@ -543,8 +550,12 @@ export interface SigVerification {
   algorithm: string
 }
 
-/** Verifies `signature` over `message`. */
-export declare function sigVerify(id: number, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, context?: Uint8Array | undefined | null): SigVerification
+/**
+ * Verifies `signature` over `message`. Returns bit 0 = valid, bit 1 = the classical
+ * half valid, bit 2 = the post-quantum half valid (the facade builds the result object:
+ * cheaper than creating it here).
+ */
+export declare function sigVerify(id: number, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, context?: Uint8Array | undefined | null): number
 
 /** `sigVerify` on the thread pool. */
 export declare function sigVerifyAsync(id: number, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, context?: Uint8Array | undefined | null): Promise<SigVerification>
@@ -613,11 +624,14 @@ export interface WireMessage {
   extensions: Array<WireExtension>
 }
 
-/** Generates an X25519 key pair; the secret key is `seed` when given. */
-export declare function x25519Keygen(seed?: Uint8Array | undefined | null): KemKeys
+/** Generates a key pair into `public_out` and `secret_out` (32 bytes each). */
+export declare function x25519Keygen(seed: Uint8Array | undefined | null, publicOut: Uint8Array, secretOut: Uint8Array): void
 
-/** The public key of a secret key. */
-export declare function x25519PublicKey(secretKey: Uint8Array): Uint8Array
+/** Derives the public key of `secret_key` into `out` (32 bytes). */
+export declare function x25519PublicKey(secretKey: Uint8Array, out: Uint8Array): void
 
-/** The shared secret; throws `NON_CONTRIBUTORY` for an all-zero result. */
-export declare function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array
+/**
+ * Computes the shared secret into `out` (32 bytes); throws `NON_CONTRIBUTORY` for a
+ * low-order peer key.
+ */
+export declare function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array, out: Uint8Array): void

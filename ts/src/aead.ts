@@ -16,6 +16,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync, makeError } from './errors';
+import { publicOutput, withSecret } from './output';
 import type { AeadSuiteName } from './suites';
 
 /** Sizes, in bytes, of an AEAD's key, nonce and tag. */
@@ -45,13 +46,15 @@ export class Aead {
   /** Encrypts `plaintext`, authenticating `associatedData`; returns ciphertext ‖ tag. */
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array {
     const [k, n, p, ad] = this.#check(key, nonce, plaintext, associatedData, 'plaintext');
-    return call(() => native.aeadSeal(this.#id, k, n, p, ad));
+    const out = publicOutput(p.length + LENGTHS.tag);
+    call(() => native.aeadSeal(this.#id, k, n, p, ad, out));
+    return out;
   }
 
   /** Checks the tag and decrypts; throws `AuthenticationError` (`AUTH_FAILED`) on any mismatch. */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): Uint8Array {
     const [k, n, c, ad] = this.#checkSealed(key, nonce, sealed, associatedData);
-    return call(() => native.aeadOpen(this.#id, k, n, c, ad));
+    return call(() => withSecret(c.length - LENGTHS.tag, (out) => native.aeadOpen(this.#id, k, n, c, ad, out)));
   }
 
   /** {@link seal} on the libuv thread pool, for large messages. */

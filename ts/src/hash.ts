@@ -11,6 +11,7 @@
 import native from './native';
 import { bytes, length } from './bytes';
 import { call } from './errors';
+import { withSecret } from './output';
 
 /** Largest SHAKE256 output the API produces in one call (16 MiB). */
 export const SHAKE256_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -18,12 +19,13 @@ export const SHAKE256_MAX_OUTPUT = 16 * 1024 * 1024;
 /** SHA3-256 of `data`. */
 export function sha3_256(data: Uint8Array): Uint8Array {
   const d = bytes('data', data);
-  return call(() => native.sha3_256(d));
+  // A digest of secret input is secret too: each gets a buffer of its own.
+  return call(() => withSecret(32, (out) => native.sha3_256(d, out)));
 }
 
 /** SHAKE256 of `data`, `outputLength` bytes (default 32). */
 export function shake256(data: Uint8Array, outputLength = 32): Uint8Array {
   const d = bytes('data', data);
   const n = length('outputLength', outputLength, SHAKE256_MAX_OUTPUT);
-  return call(() => native.shake256(d, n));
+  return call(() => withSecret(n, (out) => native.shake256(d, out)));
 }

@@ -14,6 +14,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
+import { publicOutput, withSecret } from './output';
 import { KemKeyPair } from './keypair';
 import type { Backend, KemSuiteName } from './suites';
 
@@ -78,21 +79,29 @@ export class Kem {
   /** Generates a key pair; deterministic when `seed` (`lengths.keygenSeed` bytes) is given. */
   keygen(seed?: Uint8Array): KeyPairBytes {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
-    return call(() => native.kemKeygen(this.#id, s));
+    const l = this.lengths;
+    const publicKey = publicOutput(l.publicKey);
+    const secretKey = call(() => withSecret(l.secretKey, (sk) => native.kemKeygen(this.#id, s, publicKey, sk)));
+    return { publicKey, secretKey };
   }
 
   /** Encapsulates to `publicKey`; deterministic when `randomness` is given. */
   encapsulate(publicKey: Uint8Array, randomness?: Uint8Array): Encapsulation {
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
     const r = optionalBytes('randomness', randomness, this.lengths.encapsulationRandomness);
-    return call(() => native.kemEncapsulate(this.#id, pk, r));
+    const l = this.lengths;
+    const cipherText = publicOutput(l.cipherText);
+    const sharedSecret = call(() =>
+      withSecret(l.sharedSecret, (ss) => native.kemEncapsulate(this.#id, pk, r, cipherText, ss)),
+    );
+    return { cipherText, sharedSecret };
   }
 
   /** Decapsulates. For ML-KEM a tampered ciphertext yields a different (implicit-rejection) secret, not an error. */
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array {
     const ct = bytes('cipherText', cipherText, this.lengths.cipherText);
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
-    return call(() => native.kemDecapsulate(this.#id, ct, sk));
+    return call(() => withSecret(this.lengths.sharedSecret, (ss) => native.kemDecapsulate(this.#id, ct, sk, ss)));
   }
 
   /** {@link keygen} on the libuv thread pool. */

@@ -16,6 +16,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
+import { publicOutput, withSecret } from './output';
 import { SigKeyPair } from './keypair';
 import { signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
 import type { Backend, SigSuiteName } from './suites';
@@ -82,7 +83,10 @@ export class Signature {
   /** Generates a key pair; deterministic when `seed` (`lengths.keygenSeed` bytes) is given. */
   keygen(seed?: Uint8Array): KeyPairBytes {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
-    return call(() => native.sigKeygen(this.#id, s));
+    const l = this.lengths;
+    const publicKey = publicOutput(l.publicKey);
+    const secretKey = call(() => withSecret(l.secretKey, (sk) => native.sigKeygen(this.#id, s, publicKey, sk)));
+    return { publicKey, secretKey };
   }
 
   /** Signs `message` with `secretKey` (hedged unless `deterministic` or `randomness` is given). */
@@ -90,7 +94,9 @@ export class Signature {
     const msg = bytes('message', message);
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
     const { context, mode, randomness } = signingMode(options);
-    return call(() => native.sigSign(this.#id, msg, sk, context, mode, randomness));
+    const out = publicOutput(this.lengths.signature);
+    call(() => native.sigSign(this.#id, msg, sk, context, mode, randomness, out));
+    return out;
   }
 
   /**
@@ -102,13 +108,16 @@ export class Signature {
     const msg = bytes('message', message);
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
     const context = verifyContext(options);
-    return call(() => native.sigVerify(this.#id, s, msg, pk, context)) as Verification;
+    const bits = call(() => native.sigVerify(this.#id, s, msg, pk, context));
+    return { valid: (bits & 1) !== 0, classicValid: (bits & 2) !== 0, quantumValid: (bits & 4) !== 0, algorithm: this.name };
   }
 
   /** Derives the public key that belongs to `secretKey`. */
   getPublicKey(secretKey: Uint8Array): Uint8Array {
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
-    return call(() => native.sigPublicKey(this.#id, sk));
+    const out = publicOutput(this.lengths.publicKey);
+    call(() => native.sigPublicKey(this.#id, sk, out));
+    return out;
   }
 
   /** {@link keygen} on the libuv thread pool. */

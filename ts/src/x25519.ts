@@ -14,6 +14,7 @@
 import native from './native';
 import { bytes, optionalBytes } from './bytes';
 import { call } from './errors';
+import { publicOutput, withSecret } from './output';
 import type { KeyPairBytes } from './kem';
 
 const KEY = 32;
@@ -25,17 +26,21 @@ export const x25519 = Object.freeze({
   /** Generates a key pair; the secret key is `seed` when given. */
   keygen(seed?: Uint8Array): KeyPairBytes {
     const s = optionalBytes('seed', seed, KEY);
-    return call(() => native.x25519Keygen(s));
+    const publicKey = publicOutput(KEY);
+    const secretKey = call(() => withSecret(KEY, (sk) => native.x25519Keygen(s, publicKey, sk)));
+    return { publicKey, secretKey };
   },
   /** The public key of `secretKey`. */
   publicKey(secretKey: Uint8Array): Uint8Array {
     const sk = bytes('secretKey', secretKey, KEY);
-    return call(() => native.x25519PublicKey(sk));
+    const out = publicOutput(KEY);
+    call(() => native.x25519PublicKey(sk, out));
+    return out;
   },
   /** The shared secret of `secretKey` and a peer's `publicKey`. */
   sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
     const sk = bytes('secretKey', secretKey, KEY);
     const pk = bytes('publicKey', publicKey, KEY);
-    return call(() => native.x25519SharedSecret(sk, pk));
+    return call(() => withSecret(KEY, (out) => native.x25519SharedSecret(sk, pk, out)));
   },
 });

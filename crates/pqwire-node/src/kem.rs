@@ -1,6 +1,7 @@
 //! KEM bindings: byte-level functions, their async twins, and the `KemKeyPair` handle.
 
 use crate::errors::js;
+use crate::output::{self, Out};
 use crate::suite_id::kem_backend;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
@@ -77,30 +78,72 @@ pub fn kem_lengths(id: u32) -> napi::Result<KemLengths> {
     })
 }
 
-/// Generates a key pair, from `seed` when given.
+/// Generates a key pair into `public_out` and `secret_out`, from `seed` when given.
 #[napi(catch_unwind)]
-pub fn kem_keygen(id: u32, seed: Option<&[u8]>) -> napi::Result<KemKeys> {
-    let (pk, sk) = js(kem_backend(id)?.keygen(seed))?;
-    Ok(Keys(pk, sk).into_js())
+pub fn kem_keygen(
+    id: u32,
+    seed: Option<&[u8]>,
+    #[napi(ts_arg_type = "Uint8Array")] mut public_out: Out,
+    #[napi(ts_arg_type = "Uint8Array")] mut secret_out: Out,
+) -> napi::Result<()> {
+    let backend = kem_backend(id)?;
+    let l = backend.lengths();
+    output::check("KEM public key output", &public_out, l.public_key)?;
+    output::check("KEM secret key output", &secret_out, l.secret_key)?;
+    let (pk, sk) = js(backend.keygen(seed))?;
+    output::write("KEM public key output", &mut public_out, &pk)?;
+    output::write("KEM secret key output", &mut secret_out, sk.expose())
 }
 
-/// Encapsulates to `public_key`, using `randomness` when given.
+/// Encapsulates to `public_key` (using `randomness` when given) into `cipher_text_out`
+/// and `shared_secret_out`.
 #[napi(catch_unwind)]
 pub fn kem_encapsulate(
     id: u32,
     public_key: &[u8],
     randomness: Option<&[u8]>,
-) -> napi::Result<KemEncapsulation> {
-    Ok(Encapsulated(js(kem_backend(id)?.encapsulate(public_key, randomness))?).into_js())
+    #[napi(ts_arg_type = "Uint8Array")] mut cipher_text_out: Out,
+    #[napi(ts_arg_type = "Uint8Array")] mut shared_secret_out: Out,
+) -> napi::Result<()> {
+    let backend = kem_backend(id)?;
+    let l = backend.lengths();
+    output::check("KEM ciphertext output", &cipher_text_out, l.cipher_text)?;
+    output::check(
+        "KEM shared secret output",
+        &shared_secret_out,
+        l.shared_secret,
+    )?;
+    let e = js(backend.encapsulate(public_key, randomness))?;
+    output::write(
+        "KEM ciphertext output",
+        &mut cipher_text_out,
+        &e.cipher_text,
+    )?;
+    output::write(
+        "KEM shared secret output",
+        &mut shared_secret_out,
+        e.shared_secret.expose(),
+    )
 }
 
-/// Decapsulates `cipher_text` with a secret key given as bytes.
+/// Decapsulates `cipher_text` with a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
-pub fn kem_decapsulate(id: u32, cipher_text: &[u8], secret_key: &[u8]) -> napi::Result<Uint8Array> {
-    Ok(js(kem_backend(id)?.decapsulate(cipher_text, secret_key))?.into_js())
+pub fn kem_decapsulate(
+    id: u32,
+    cipher_text: &[u8],
+    secret_key: &[u8],
+    #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
+) -> napi::Result<()> {
+    let backend = kem_backend(id)?;
+    output::check(
+        "KEM shared secret output",
+        &out,
+        backend.lengths().shared_secret,
+    )?;
+    let ss = js(backend.decapsulate(cipher_text, secret_key))?;
+    output::write("KEM shared secret output", &mut out, ss.expose())
 }
 
-/// `kemKeygen` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<KemKeys>")]
 pub fn kem_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
     let backend = kem_backend(id)?;

@@ -18,6 +18,7 @@ mod kdf;
 mod kem;
 mod negotiation;
 mod options;
+mod output;
 mod session;
 mod sig;
 mod suite_id;

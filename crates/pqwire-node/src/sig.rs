@@ -1,6 +1,7 @@
 //! Signature bindings: byte-level functions, their async twins, and the `SigKeyPair` handle.
 
 use crate::errors::js;
+use crate::output::{self, Out};
 use crate::suite_id::sig_backend;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
@@ -91,14 +92,24 @@ pub fn sig_lengths(id: u32) -> napi::Result<SigLengths> {
     })
 }
 
-/// Generates a key pair, from `seed` when given.
+/// Generates a key pair into `public_out` and `secret_out`, from `seed` when given.
 #[napi(catch_unwind)]
-pub fn sig_keygen(id: u32, seed: Option<&[u8]>) -> napi::Result<SigKeys> {
-    let (pk, sk) = js(sig_backend(id)?.keygen(seed))?;
-    Ok(Keys(pk, sk).into_js())
+pub fn sig_keygen(
+    id: u32,
+    seed: Option<&[u8]>,
+    #[napi(ts_arg_type = "Uint8Array")] mut public_out: Out,
+    #[napi(ts_arg_type = "Uint8Array")] mut secret_out: Out,
+) -> napi::Result<()> {
+    let backend = sig_backend(id)?;
+    let l = backend.lengths();
+    output::check("signature public key output", &public_out, l.public_key)?;
+    output::check("signature secret key output", &secret_out, l.secret_key)?;
+    let (pk, sk) = js(backend.keygen(seed))?;
+    output::write("signature public key output", &mut public_out, &pk)?;
+    output::write("signature secret key output", &mut secret_out, sk.expose())
 }
 
-/// Signs `message` with a secret key given as bytes.
+/// Signs `message` with a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn sig_sign(
     id: u32,
@@ -107,14 +118,18 @@ pub fn sig_sign(
     context: Option<&[u8]>,
     mode: u32,
     rnd: Option<&[u8]>,
-) -> napi::Result<Uint8Array> {
+    #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
+) -> napi::Result<()> {
     let backend = sig_backend(id)?;
+    output::check("signature output", &out, backend.lengths().signature)?;
     let r = js(randomness(mode, rnd))?;
     let sig = js(backend.sign(message, secret_key, context.unwrap_or_default(), r))?;
-    Ok(Uint8Array::new(sig))
+    output::write("signature output", &mut out, &sig)
 }
 
-/// Verifies `signature` over `message`.
+/// Verifies `signature` over `message`. Returns bit 0 = valid, bit 1 = the classical
+/// half valid, bit 2 = the post-quantum half valid (the facade builds the result object:
+/// cheaper than creating it here).
 #[napi(catch_unwind)]
 pub fn sig_verify(
     id: u32,
@@ -122,13 +137,12 @@ pub fn sig_verify(
     message: &[u8],
     public_key: &[u8],
     context: Option<&[u8]>,
-) -> napi::Result<SigVerification> {
+) -> napi::Result<u32> {
     let v =
         js(sig_backend(id)?.verify(signature, message, public_key, context.unwrap_or_default()))?;
-    Ok(Verified(v).into_js())
+    Ok(u32::from(v.valid) | (u32::from(v.classic_valid) << 1) | (u32::from(v.quantum_valid) << 2))
 }
 
-/// `sigKeygen` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<SigKeys>")]
 pub fn sig_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
     let backend = sig_backend(id)?;
@@ -258,10 +272,22 @@ impl SigKeyPair {
     }
 }
 
-/// Derives the public key of a secret key given as bytes.
+/// Derives the public key of a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
-pub fn sig_public_key(id: u32, secret_key: &[u8]) -> napi::Result<Uint8Array> {
-    Ok(Uint8Array::new(
-        js(sig_backend(id)?.public_key(secret_key))?,
-    ))
+pub fn sig_public_key(
+    id: u32,
+    secret_key: &[u8],
+    #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
+) -> napi::Result<()> {
+    let backend = sig_backend(id)?;
+    output::check(
+        "signature public key output",
+        &out,
+        backend.lengths().public_key,
+    )?;
+    output::write(
+        "signature public key output",
+        &mut out,
+        &js(backend.public_key(secret_key))?,
+    )
 }

@@ -1,0 +1,119 @@
+// Results of the synchronous byte API are written by native code into buffers the facade
+// allocates (ts/src/output.ts): public results carved from a slab, secret results in
+// buffers of their own. These tests show that results never share or leak memory and
+// that a wrongly sized output buffer is a typed error, never a crash.
+import { describe, expect, it } from 'vitest';
+import { MessageChannel } from 'node:worker_threads';
+import native from '../ts/src/native';
+import { aead, ed25519, mlDsa65, mlKem512, mlKem768, sha3_256, shake256, x25519, xWing } from '../ts/src/index';
+import { bytes, hex } from './helpers';
+
+const chacha = aead('ChaCha20-Poly1305');
+const key = bytes(32, 1);
+const nonce = bytes(12, 2);
+
+/** True when `a` owns its whole buffer (no other data can sit beside it). */
+function ownsBuffer(a: Uint8Array): boolean {
+  return a.byteOffset === 0 && a.buffer.byteLength === a.byteLength;
+}
+
+describe('output buffers', () => {
+  it('gives every secret result a buffer of its own', () => {
+    const a = x25519.keygen();
+    const b = x25519.keygen();
+    const secrets = [
+      a.secretKey,
+      x25519.sharedSecret(a.secretKey, b.publicKey),
+      mlKem768.keygen().secretKey,
+      mlKem768.encapsulate(mlKem768.keygen().publicKey).sharedSecret,
+      xWing.keygen().secretKey,
+      ed25519.keygen().secretKey,
+      mlDsa65.keygen().secretKey,
+      chacha.open(key, nonce, chacha.seal(key, nonce, bytes(64, 3))),
+      chacha.open(key, nonce, chacha.seal(key, nonce, bytes(5000, 3))),
+      sha3_256(bytes(10, 4)),
+      shake256(bytes(10, 4), 100),
+    ];
+    for (const s of secrets) expect(ownsBuffer(s)).toBe(true);
+  });
+
+  it('keeps successive small secrets apart (the scratch buffer is copied out and wiped)', () => {
+    const a = x25519.keygen();
+    const first = x25519.sharedSecret(a.secretKey, x25519.keygen().publicKey);
+    const copy = hex(first);
+    const second = x25519.sharedSecret(a.secretKey, x25519.keygen().publicKey);
+    expect(hex(first)).toBe(copy);
+    expect(hex(second)).not.toBe(copy);
+    expect(first.buffer).not.toBe(second.buffer);
+  });
+
+  it('carves public results without overlap', () => {
+    const results = Array.from({ length: 200 }, (_, i) => chacha.seal(key, bytes(12, i), bytes(i, 5)));
+    const snapshot = results.map(hex);
+    for (const r of results) r.fill(0xee);
+    results.forEach((r, i) => expect(r.length).toBe(i + 16));
+    // Filling each result touched only its own bytes: re-sealing gives the old values.
+    results.forEach((_, i) => expect(hex(chacha.seal(key, bytes(12, i), bytes(i, 5)))).toBe(snapshot[i]));
+  });
+
+  it('gives large public results their own buffer', () => {
+    const big = chacha.seal(key, nonce, bytes(10_000, 6));
+    expect(ownsBuffer(big)).toBe(true);
+  });
+
+  it('survives a public result whose buffer is put in a transfer list', () => {
+    const sealed = chacha.seal(key, nonce, bytes(64, 7));
+    const { port1, port2 } = new MessageChannel();
+    try {
+      port1.postMessage(sealed, [sealed.buffer]);
+    } catch {
+      // Newer Node versions refuse to transfer an untransferable buffer: also fine.
+    } finally {
+      port1.close();
+      port2.close();
+    }
+    expect(sealed.byteLength).toBe(80); // not detached
+    expect(chacha.open(key, nonce, chacha.seal(key, nonce, bytes(64, 7)))).toEqual(bytes(64, 7));
+  });
+
+  it('handles empty results', () => {
+    expect(chacha.open(key, nonce, chacha.seal(key, nonce, new Uint8Array(0))).length).toBe(0);
+    expect(shake256(bytes(3, 1), 0).length).toBe(0);
+  });
+
+  it('writes nothing into the output when a call fails', () => {
+    const sealed = chacha.seal(key, nonce, bytes(64, 8));
+    sealed[0] ^= 1;
+    expect(() => chacha.open(key, nonce, sealed)).toThrow(expect.objectContaining({ code: 'AUTH_FAILED' }));
+    const id = native.aeadSuiteId('ChaCha20-Poly1305');
+    const out = new Uint8Array(64).fill(0xaa);
+    expect(() => native.aeadOpen(id, key, nonce, sealed, undefined, out)).toThrow();
+    expect(out.every((b) => b === 0xaa)).toBe(true);
+  });
+
+  it('refuses an output buffer of the wrong size before doing any work', () => {
+    const id = native.aeadSuiteId('ChaCha20-Poly1305');
+    const kem = native.kemSuiteId('ML-KEM-512', 'default');
+    const sig = native.sigSuiteId('Ed25519', 'default');
+    const pk = mlKem512.keygen().publicKey;
+    const calls: Array<[string, () => void]> = [
+      ['aeadSeal', () => native.aeadSeal(id, key, nonce, bytes(10, 1), undefined, new Uint8Array(25))],
+      ['aeadOpen', () => native.aeadOpen(id, key, nonce, chacha.seal(key, nonce, bytes(10, 1)), undefined, new Uint8Array(11))],
+      ['x25519Keygen', () => native.x25519Keygen(undefined, new Uint8Array(31), new Uint8Array(32))],
+      ['x25519SharedSecret', () => native.x25519SharedSecret(bytes(32, 1), bytes(32, 2), new Uint8Array(33))],
+      ['kemKeygen', () => native.kemKeygen(kem, undefined, new Uint8Array(800), new Uint8Array(1))],
+      ['kemEncapsulate', () => native.kemEncapsulate(kem, pk, undefined, new Uint8Array(767), new Uint8Array(32))],
+      ['sigSign', () => native.sigSign(sig, bytes(3, 1), bytes(32, 1), undefined, 1, undefined, new Uint8Array(63))],
+      ['sha3_256', () => native.sha3_256(bytes(3, 1), new Uint8Array(31))],
+    ];
+    for (const [name, call] of calls) {
+      let error: unknown;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error), name).toMatch(/BAD_LENGTH/);
+    }
+  });
+});
