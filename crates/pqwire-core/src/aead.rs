@@ -5,7 +5,7 @@
 //!
 //! [`algorithm`] is AWS-LC's implementation (through `aws-lc-rs`: assembly with AVX2,
 //! AES-NI and VAES where the CPU has them, chosen at run time); for a 64-byte message it
-//! is about 8x faster than the RustCrypto crates (docs/benchmarks.md). [`reference`] keeps
+//! is about 8x faster than the RustCrypto crates (docs/primitives.md, "Backends and why"). [`reference`] keeps
 //! RustCrypto's `chacha20poly1305` and `aes-gcm` as the second implementation: the
 //! Wycheproof vectors run on both, and a differential test compares them.
 

@@ -3,12 +3,13 @@
 //!
 //! The default implementation is AWS-LC's (through `aws-lc-rs`): on x86-64 with
 //! BMI2/ADX it runs s2n-bignum's formally verified assembly, about twice as fast as
-//! `x25519-dalek`'s serial ladder (docs/benchmarks.md). [`dalek`] keeps the pure-Rust
-//! implementation as the second one the differential tests compare against.
+//! `x25519-dalek`'s serial ladder (docs/primitives.md, "Backends and why"). The unit
+//! tests compare it with `x25519-dalek` as the second implementation.
 
 use crate::rng::{fixed, given_or_random};
 use crate::{Error, Result, SecretBytes};
 use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey, X25519};
+use std::sync::Arc;
 
 /// Length of X25519 secret keys, public keys and shared secrets.
 pub const KEY_LEN: usize = 32;
@@ -68,16 +69,80 @@ pub(crate) fn raw_shared_secret(secret_key: &[u8], public_key: &[u8]) -> Result<
 /// assert!(x25519::shared_secret(a.expose(), &[0u8; 32]).is_err()); // low order
 /// ```
 pub fn shared_secret(secret_key: &[u8], public_key: &[u8]) -> Result<SecretBytes> {
-    let sk = private_key(secret_key)?;
+    agree(&private_key(secret_key)?, public_key)
+}
+
+fn agree(secret_key: &PrivateKey, public_key: &[u8]) -> Result<SecretBytes> {
     let pk = fixed::<32>("X25519 public key", public_key)?;
     // AWS-LC's X25519 fails exactly when the output is all zero (RFC 7748 §6.1).
     agreement::agree(
-        &sk,
+        secret_key,
         UnparsedPublicKey::new(&X25519, &pk),
         Error::NonContributory,
         |ss| Ok(SecretBytes::from_slice(ss)),
     )
 }
+
+/// A secret key loaded once for several agreements, with its public key.
+///
+/// AWS-LC derives the public key whenever it loads a secret key (a base-point
+/// multiplication, about a third of an agreement), so keys used more than once, such
+/// as the ratchet's own key, are loaded once. Cloning shares the loaded key.
+#[derive(Clone)]
+pub struct StaticSecret {
+    secret: SecretBytes,
+    public: [u8; KEY_LEN],
+    loaded: Arc<PrivateKey>,
+}
+
+impl StaticSecret {
+    /// Loads a 32-byte secret key and derives its public key.
+    ///
+    /// ```
+    /// use pqwire_core::x25519;
+    /// let a = x25519::StaticSecret::from_bytes(&[1; 32]).unwrap();
+    /// let (b, b_pub) = x25519::keygen(None).unwrap();
+    /// assert_eq!(*a.public_key(), x25519::public_key(&[1; 32]).unwrap());
+    /// let ab = a.shared_secret(&b_pub).unwrap();
+    /// assert!(ab.ct_eq_bytes(x25519::shared_secret(b.expose(), a.public_key()).unwrap().expose()));
+    /// ```
+    pub fn from_bytes(secret_key: &[u8]) -> Result<Self> {
+        let loaded = private_key(secret_key)?;
+        let public = loaded
+            .compute_public_key()
+            .map_err(|_| Error::InvalidArgument {
+                what: "X25519 secret key",
+            })?;
+        Ok(Self {
+            secret: SecretBytes::from_slice(secret_key),
+            public: fixed::<32>("X25519 public key", public.as_ref())?,
+            loaded: Arc::new(loaded),
+        })
+    }
+
+    /// The secret key bytes (for serialization).
+    pub fn secret(&self) -> &SecretBytes {
+        &self.secret
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &[u8; KEY_LEN] {
+        &self.public
+    }
+
+    /// [`shared_secret`] with this key: `NON_CONTRIBUTORY` for a low-order peer key.
+    pub fn shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
+        agree(&self.loaded, public_key)
+    }
+}
+
+impl PartialEq for StaticSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.public == other.public && self.secret.ct_eq_bytes(other.secret.expose())
+    }
+}
+
+impl Eq for StaticSecret {}
 
 #[cfg(test)]
 mod tests {

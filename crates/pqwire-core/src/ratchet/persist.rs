@@ -210,8 +210,8 @@ impl RatchetState {
             w.bytes(RECV_CHAIN_KEY, ck.expose());
         }
         if let Some(dh) = &self.dh_self {
-            w.bytes(RATCHET_SECRET_KEY, dh.secret.expose())
-                .bytes(RATCHET_PUBLIC_KEY, &dh.public);
+            w.bytes(RATCHET_SECRET_KEY, dh.secret().expose())
+                .bytes(RATCHET_PUBLIC_KEY, dh.public_key());
         }
         if let Some(peer) = &self.dh_remote {
             w.bytes(PEER_RATCHET_KEY, peer);
@@ -260,14 +260,15 @@ impl RatchetState {
         )?;
         let dh_self = match dh_self {
             Some((secret, public)) => {
-                if x25519::public_key(secret.expose())? != public {
+                let own = DhKeyPair::from_bytes(secret.expose())?;
+                if *own.public_key() != public {
                     return Err(invalid(
                         r,
                         RATCHET_PUBLIC_KEY,
                         "the ratchet public key does not belong to the secret key",
                     ));
                 }
-                Some(DhKeyPair { secret, public })
+                Some(own)
             }
             None => None,
         };

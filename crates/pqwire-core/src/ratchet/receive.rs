@@ -10,7 +10,7 @@ use super::header::{Header, KemPublicKey};
 use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
 use super::skipped::Lookup;
 use super::state::RatchetState;
-use crate::{aead, kem, x25519, Error, Result, SecretBytes};
+use crate::{aead, kem, Error, Result, SecretBytes};
 
 /// The changes one authenticated message makes. Lives on the stack for one call, so
 /// the size difference of the variants does not matter.
@@ -142,7 +142,7 @@ impl RatchetState {
             });
         }
         let own = self.dh_self.as_ref().ok_or(Error::AuthenticationFailed)?;
-        let dh = x25519::shared_secret(own.secret.expose(), key)?;
+        let dh = own.shared_secret(key)?;
         let ss = match &header.kem_ciphertext {
             Some(c) => {
                 let own_kem = self

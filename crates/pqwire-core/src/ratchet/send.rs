@@ -62,7 +62,7 @@ impl RatchetState {
                 &s.chain_key,
                 0,
                 Header {
-                    ratchet_key: s.dh.public,
+                    ratchet_key: *s.dh.public_key(),
                     previous_chain_length: self.send_counter,
                     counter: 0,
                     kem_key: s.new_kem.as_ref().map(OwnKemKey::advertised),
@@ -71,7 +71,7 @@ impl RatchetState {
                 },
             ),
             None => {
-                let ratchet_key = self.dh_self.as_ref().ok_or(no_chain.clone())?.public;
+                let ratchet_key = *self.dh_self.as_ref().ok_or(no_chain.clone())?.public_key();
                 (
                     self.send_chain_key.as_ref().ok_or(no_chain)?,
                     self.send_counter,
@@ -126,8 +126,8 @@ impl RatchetState {
 
         let mut dh_seed = Zeroizing::new([0u8; x25519::KEY_LEN]);
         rng.fill(dh_seed.as_mut())?;
-        let (secret, public) = x25519::keygen(Some(dh_seed.as_ref()))?;
-        let dh = x25519::shared_secret(secret.expose(), &peer)?;
+        let own = DhKeyPair::from_bytes(dh_seed.as_ref())?;
+        let dh = own.shared_secret(&peer)?;
 
         let kem_step =
             self.kem_remote.is_some() && self.config.cadence.is_due(&self.kem_clock, now);
@@ -160,7 +160,7 @@ impl RatchetState {
 
         let (root_key, chain_key) = kdf_rk(self.root_key.expose(), dh.expose(), ss.expose())?;
         Ok(SendStep {
-            dh: DhKeyPair { secret, public },
+            dh: own,
             root_key,
             chain_key,
             kem_step,

@@ -8,12 +8,8 @@ use super::skipped::SkippedKeys;
 use crate::suite::{AeadSuite, KemSuite};
 use crate::{x25519, Error, Result, SecretBytes};
 
-/// An X25519 ratchet key pair (`DHs`).
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct DhKeyPair {
-    pub(crate) secret: SecretBytes,
-    pub(crate) public: [u8; 32],
-}
+/// An X25519 ratchet key pair (`DHs`), loaded once for the agreements it takes part in.
+pub(crate) type DhKeyPair = x25519::StaticSecret;
 
 /// Our ratchet KEM key pair (`KEMs`), with the key id it is advertised under.
 #[derive(Clone, PartialEq, Eq)]
@@ -130,12 +126,9 @@ impl RatchetState {
     /// key of his signed prekey `SPK_B`, his first ratchet key; the KEM prekey Alice
     /// encapsulated to has done its work in the handshake and is not needed here.
     pub fn init_responder(init: RatchetInit<'_>, own_ratchet_secret_key: &[u8]) -> Result<Self> {
-        let public = x25519::public_key(own_ratchet_secret_key)?;
+        let own = DhKeyPair::from_bytes(own_ratchet_secret_key)?;
         let mut s = Self::common(init)?;
-        s.dh_self = Some(DhKeyPair {
-            secret: SecretBytes::from_slice(own_ratchet_secret_key),
-            public,
-        });
+        s.dh_self = Some(own);
         s.send_chain_key = Some(SecretBytes::from_slice(init.chain_key));
         Ok(s)
     }
