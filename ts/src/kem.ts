@@ -14,7 +14,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
-import { publicOutput, withSecret } from './output';
+import { keyPairOutput, publicOutput, withSecret } from './output';
 import { KemKeyPair } from './keypair';
 import type { Backend, KemSuiteName } from './suites';
 
@@ -80,9 +80,7 @@ export class Kem {
   keygen(seed?: Uint8Array): KeyPairBytes {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
     const l = this.lengths;
-    const publicKey = publicOutput(l.publicKey);
-    const secretKey = call(() => withSecret(l.secretKey, (sk) => native.kemKeygen(this.#id, s, publicKey, sk)));
-    return { publicKey, secretKey };
+    return call(() => keyPairOutput(l.publicKey, l.secretKey, (pk, sk) => native.kemKeygen(this.#id, s, pk, sk)));
   }
 
   /** Encapsulates to `publicKey`; deterministic when `randomness` is given. */

@@ -44,30 +44,32 @@ export function publicOutput(length: number): Uint8Array {
   return view;
 }
 
-/** A buffer of `length` bytes for a secret result (the scratch buffer when small). */
-function secretOutput(length: number): Uint8Array {
-  return length <= SMALL_SECRET ? new Uint8Array(scratch, 0, length) : new Uint8Array(length);
-}
-
-/** The secret result in a buffer of its own; the scratch buffer is wiped. */
-function takeSecret(out: Uint8Array): Uint8Array {
-  if (out.buffer !== scratch) return out;
-  const copy = out.slice();
-  out.fill(0);
-  return copy;
-}
-
 /**
  * Runs `write` (one native call filling `secret`) and returns the secret result in a
  * buffer of its own; the scratch buffer is wiped even when the call throws.
  */
 export function withSecret(length: number, write: (secret: Uint8Array) => void): Uint8Array {
-  const out = secretOutput(length);
+  if (length > SMALL_SECRET) {
+    const own = new Uint8Array(length);
+    write(own);
+    return own;
+  }
+  const out = new Uint8Array(scratch, 0, length);
   try {
     write(out);
-  } catch (e) {
+    return out.slice();
+  } finally {
     out.fill(0);
-    throw e;
   }
-  return takeSecret(out);
+}
+
+/** A key pair written by one native call: the public key carved, the secret key its own. */
+export function keyPairOutput(
+  publicLength: number,
+  secretLength: number,
+  write: (publicKey: Uint8Array, secretKey: Uint8Array) => void,
+): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  const publicKey = publicOutput(publicLength);
+  const secretKey = withSecret(secretLength, (secret) => write(publicKey, secret));
+  return { publicKey, secretKey };
 }

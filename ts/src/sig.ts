@@ -16,7 +16,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
-import { publicOutput, withSecret } from './output';
+import { keyPairOutput, publicOutput } from './output';
 import { SigKeyPair } from './keypair';
 import { signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
 import type { Backend, SigSuiteName } from './suites';
@@ -84,9 +84,7 @@ export class Signature {
   keygen(seed?: Uint8Array): KeyPairBytes {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
     const l = this.lengths;
-    const publicKey = publicOutput(l.publicKey);
-    const secretKey = call(() => withSecret(l.secretKey, (sk) => native.sigKeygen(this.#id, s, publicKey, sk)));
-    return { publicKey, secretKey };
+    return call(() => keyPairOutput(l.publicKey, l.secretKey, (pk, sk) => native.sigKeygen(this.#id, s, pk, sk)));
   }
 
   /** Signs `message` with `secretKey` (hedged unless `deterministic` or `randomness` is given). */

@@ -14,7 +14,7 @@
 import native from './native';
 import { bytes, optionalBytes } from './bytes';
 import { call } from './errors';
-import { publicOutput, withSecret } from './output';
+import { keyPairOutput, publicOutput, withSecret } from './output';
 import type { KeyPairBytes } from './kem';
 
 const KEY = 32;
@@ -26,9 +26,7 @@ export const x25519 = Object.freeze({
   /** Generates a key pair; the secret key is `seed` when given. */
   keygen(seed?: Uint8Array): KeyPairBytes {
     const s = optionalBytes('seed', seed, KEY);
-    const publicKey = publicOutput(KEY);
-    const secretKey = call(() => withSecret(KEY, (sk) => native.x25519Keygen(s, publicKey, sk)));
-    return { publicKey, secretKey };
+    return call(() => keyPairOutput(KEY, KEY, (pk, sk) => native.x25519Keygen(s, pk, sk)));
   },
   /** The public key of `secretKey`. */
   publicKey(secretKey: Uint8Array): Uint8Array {

@@ -96,6 +96,18 @@ pub fn reference(suite: AeadSuite) -> &'static dyn AeadAlgorithm {
     }
 }
 
+/// Splits sealed bytes into ciphertext and tag; shorter than a tag is `BAD_LENGTH`.
+fn split_tag(sealed: &[u8]) -> Result<(&[u8], &[u8])> {
+    match sealed.len().checked_sub(TAG_LEN) {
+        Some(body_len) => Ok(sealed.split_at(body_len)),
+        None => Err(Error::BadLength {
+            what: "AEAD ciphertext (at least the tag)",
+            expected: TAG_LEN,
+            actual: sealed.len(),
+        }),
+    }
+}
+
 /// AWS-LC's AEADs. Its key schedule lives in native memory and is wiped when freed.
 struct AwsLcAead(AeadSuite);
 
@@ -130,13 +142,10 @@ impl AeadAlgorithm for AwsLcAead {
     }
 
     fn seal(&self, key: &[u8], nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-        let (key, nonce) = self.key(key, nonce)?;
         let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
         out.extend_from_slice(plaintext);
-        let tag = key
-            .seal_in_place_separate_tag(nonce, Aad::from(aad), &mut out)
-            .map_err(|_| TOO_LONG)?;
-        out.extend_from_slice(tag.as_ref());
+        let tag = self.seal_in_place(key, nonce, &mut out, aad)?;
+        out.extend_from_slice(&tag);
         Ok(out)
     }
 
@@ -156,15 +165,8 @@ impl AeadAlgorithm for AwsLcAead {
 
     fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
         let (key, nonce) = self.key(key, nonce)?;
-        let Some(body_len) = ciphertext.len().checked_sub(TAG_LEN) else {
-            return Err(Error::BadLength {
-                what: "AEAD ciphertext (at least the tag)",
-                expected: TAG_LEN,
-                actual: ciphertext.len(),
-            });
-        };
-        let (body, tag) = ciphertext.split_at(body_len);
-        let mut out = vec![0u8; body_len];
+        let (body, tag) = split_tag(ciphertext)?;
+        let mut out = vec![0u8; body.len()];
         // On a wrong tag AWS-LC may already have written into `out`: wipe it.
         match key.open_separate_gather(nonce, Aad::from(aad), body, tag, &mut out) {
             Ok(()) => Ok(out),
@@ -214,9 +216,7 @@ where
                     aad,
                 },
             )
-            .map_err(|_| Error::InvalidArgument {
-                what: "AEAD plaintext too long",
-            })
+            .map_err(|_| TOO_LONG)
     }
 
     fn seal_in_place(
@@ -232,9 +232,7 @@ where
             .map_err(|_| Error::InvalidArgument { what: "AEAD nonce" })?;
         let tag = cipher
             .encrypt_inout_detached(nonce, aad, buffer.into())
-            .map_err(|_| Error::InvalidArgument {
-                what: "AEAD plaintext too long",
-            })?;
+            .map_err(|_| TOO_LONG)?;
         let mut out = [0u8; TAG_LEN];
         out.copy_from_slice(&tag);
         Ok(out)
@@ -242,13 +240,7 @@ where
 
     fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
         let cipher = self.cipher(key, nonce)?;
-        if ciphertext.len() < TAG_LEN {
-            return Err(Error::BadLength {
-                what: "AEAD ciphertext (at least the tag)",
-                expected: TAG_LEN,
-                actual: ciphertext.len(),
-            });
-        }
+        split_tag(ciphertext)?;
         let nonce = nonce
             .try_into()
             .map_err(|_| Error::InvalidArgument { what: "AEAD nonce" })?;

@@ -24,15 +24,19 @@ fn private_key(secret_key: &[u8]) -> Result<PrivateKey> {
     })
 }
 
+/// The public key of a loaded secret key (AWS-LC derived it when loading).
+fn derive_public(key: &PrivateKey) -> Result<[u8; KEY_LEN]> {
+    let public = key
+        .compute_public_key()
+        .map_err(|_| Error::InvalidArgument {
+            what: "X25519 secret key",
+        })?;
+    fixed::<32>("X25519 public key", public.as_ref())
+}
+
 /// Derives the public key of a 32-byte secret key.
 pub fn public_key(secret_key: &[u8]) -> Result<[u8; 32]> {
-    let public =
-        private_key(secret_key)?
-            .compute_public_key()
-            .map_err(|_| Error::InvalidArgument {
-                what: "X25519 secret key",
-            })?;
-    fixed::<32>("X25519 public key", public.as_ref())
+    derive_public(&private_key(secret_key)?)
 }
 
 /// Generates a key pair; the secret key is `seed` when given (32 bytes), else random.
@@ -45,16 +49,6 @@ pub fn keygen(seed: Option<&[u8]>) -> Result<(SecretBytes, [u8; 32])> {
     let sk = given_or_random::<32>("X25519 seed", seed)?;
     let pk = public_key(sk.as_ref())?;
     Ok((SecretBytes::from_slice(sk.as_ref()), pk))
-}
-
-/// The raw X25519 function: the all-zero output of a low-order peer key is returned
-/// as it is. Only X-Wing-style combiners want this (they hash in the ML-KEM secret
-/// too); everything else uses [`shared_secret`].
-pub(crate) fn raw_shared_secret(secret_key: &[u8], public_key: &[u8]) -> Result<SecretBytes> {
-    match shared_secret(secret_key, public_key) {
-        Err(Error::NonContributory) => Ok(SecretBytes::from_slice(&[0u8; KEY_LEN])),
-        other => other,
-    }
 }
 
 /// Computes the shared secret of `secret_key` and a peer's `public_key`.
@@ -108,14 +102,9 @@ impl StaticSecret {
     /// ```
     pub fn from_bytes(secret_key: &[u8]) -> Result<Self> {
         let loaded = private_key(secret_key)?;
-        let public = loaded
-            .compute_public_key()
-            .map_err(|_| Error::InvalidArgument {
-                what: "X25519 secret key",
-            })?;
         Ok(Self {
             secret: SecretBytes::from_slice(secret_key),
-            public: fixed::<32>("X25519 public key", public.as_ref())?,
+            public: derive_public(&loaded)?,
             loaded: Arc::new(loaded),
         })
     }
@@ -133,6 +122,16 @@ impl StaticSecret {
     /// [`shared_secret`] with this key: `NON_CONTRIBUTORY` for a low-order peer key.
     pub fn shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
         agree(&self.loaded, public_key)
+    }
+
+    /// The raw X25519 function: the all-zero output of a low-order peer key is returned
+    /// as it is. Only X-Wing-style combiners want this (they hash in the ML-KEM secret
+    /// too); everything else uses [`StaticSecret::shared_secret`].
+    pub(crate) fn raw_shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
+        match self.shared_secret(public_key) {
+            Err(Error::NonContributory) => Ok(SecretBytes::from_slice(&[0u8; KEY_LEN])),
+            other => other,
+        }
     }
 }
 
@@ -188,7 +187,10 @@ mod tests {
                 shared_secret(&sk, &point),
                 Err(Error::NonContributory)
             ));
-            let raw = raw_shared_secret(&sk, &point).unwrap();
+            let raw = super::StaticSecret::from_bytes(&sk)
+                .unwrap()
+                .raw_shared_secret(&point)
+                .unwrap();
             assert_eq!(raw.expose(), &[0u8; 32]);
             let dalek = StaticSecret::from(sk).diffie_hellman(&PublicKey::from(point));
             assert_eq!(dalek.as_bytes(), &[0u8; 32]);

@@ -116,16 +116,17 @@ pub fn initiate(
     // DH1..DH4 and the encapsulation.
     let mut ek_seed = Zeroizing::new([0u8; 32]);
     rng.fill(ek_seed.as_mut())?;
-    let (ek_secret, ek_public) = x25519::keygen(Some(ek_seed.as_ref()))?;
+    // Loaded once for its three or four agreements.
+    let ek = x25519::StaticSecret::from_bytes(ek_seed.as_ref())?;
+    let ek_public = *ek.public_key();
     let spk = &bundle.signed_prekey.key.public_key;
-    let ek = ek_secret.expose();
     let mut dh = vec![
         x25519::shared_secret(identity.dh_secret().expose(), spk)?,
-        x25519::shared_secret(ek, peer.dh_public_key())?,
-        x25519::shared_secret(ek, spk)?,
+        ek.shared_secret(peer.dh_public_key())?,
+        ek.shared_secret(spk)?,
     ];
     if let Some(opk) = &bundle.one_time_prekey {
-        dh.push(x25519::shared_secret(ek, &opk.key.public_key)?);
+        dh.push(ek.shared_secret(&opk.key.public_key)?);
     }
     let encapsulation = match &bundle.kem_prekey {
         Some(k) => {

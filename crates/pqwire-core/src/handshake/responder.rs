@@ -140,11 +140,12 @@ pub fn respond(
         )?;
     }
 
-    let spk_secret = spk.secret_key().expose();
+    // Loaded once for its two agreements.
+    let spk_secret = x25519::StaticSecret::from_bytes(spk.secret_key().expose())?;
     let mut dh = vec![
-        x25519::shared_secret(spk_secret, peer.dh_public_key())?,
+        spk_secret.shared_secret(peer.dh_public_key())?,
         x25519::shared_secret(identity.dh_secret().expose(), &msg.ephemeral_key)?,
-        x25519::shared_secret(spk_secret, &msg.ephemeral_key)?,
+        spk_secret.shared_secret(&msg.ephemeral_key)?,
     ];
     if let Some(opk) = &opk {
         dh.push(x25519::shared_secret(
@@ -187,7 +188,7 @@ pub fn respond(
     let keys = transcript::root_keys(&th, &dh_refs, ss.as_ref(), kem)?;
     let init = keys.ratchet_init(kem, agreement.aead, options.ratchet_config(kem), now);
     let session_id = init.session_id;
-    let mut session = RatchetState::init_responder(init, spk_secret)?;
+    let mut session = RatchetState::init_responder(init, spk_secret.secret().expose())?;
     let body = &msg.message;
     let plaintext = session.decrypt(&body.header, &body.ciphertext, now)?;
 

@@ -108,8 +108,7 @@ pub(crate) struct Hybrid<H>(core::marker::PhantomData<fn() -> H>);
 struct Expanded<H: HybridParams> {
     dk_m: <H::MlKem as MlKemParams>::Dk,
     pk_m: Vec<u8>,
-    sk_x: Zeroizing<[u8; 32]>,
-    pk_x: [u8; 32],
+    sk_x: x25519::StaticSecret,
 }
 
 impl<H: HybridParams> Expanded<H> {
@@ -122,17 +121,15 @@ impl<H: HybridParams> Expanded<H> {
         let (dk_m, pk_m) = H::MlKem::keygen(&seed_m);
         let mut sk_x_bytes = Zeroizing::new([0u8; 32]);
         sk_x_bytes.copy_from_slice(&expanded[64..]);
-        let pk_x = x25519::public_key(sk_x_bytes.as_ref())?;
         Ok(Self {
             dk_m,
             pk_m,
-            sk_x: sk_x_bytes,
-            pk_x,
+            sk_x: x25519::StaticSecret::from_bytes(sk_x_bytes.as_ref())?,
         })
     }
 
     fn public_key(&self) -> Vec<u8> {
-        [self.pk_m.as_slice(), &self.pk_x].concat()
+        [self.pk_m.as_slice(), self.sk_x.public_key()].concat()
     }
 }
 
@@ -148,13 +145,13 @@ impl<H: HybridParams> Decapsulator for Expanded<H> {
         let ss_m = H::MlKem::decapsulate(&self.dk_m, ct_m)?;
         // X-Wing hashes a low-order X25519 output in as it is (the ML-KEM secret
         // still carries the security), so the raw function is used.
-        let ss_x = x25519::raw_shared_secret(self.sk_x.as_ref(), ct_x)?;
+        let ss_x = self.sk_x.raw_shared_secret(ct_x)?;
         Ok(combine(
             H::LABEL,
             ss_m.expose(),
             ss_x.expose(),
             ct_x,
-            &self.pk_x,
+            self.sk_x.public_key(),
         ))
     }
 }
@@ -199,8 +196,9 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
         let (ct_m, ss_m) = H::MlKem::encapsulate(pk_m, &m)?;
         let mut ek_x = Zeroizing::new([0u8; 32]);
         ek_x.copy_from_slice(&eseed[32..]);
-        let ct_x = x25519::public_key(ek_x.as_ref())?;
-        let ss_x = x25519::raw_shared_secret(ek_x.as_ref(), pk_x)?;
+        let ek_x = x25519::StaticSecret::from_bytes(ek_x.as_ref())?;
+        let ct_x = *ek_x.public_key();
+        let ss_x = ek_x.raw_shared_secret(pk_x)?;
         let shared_secret = combine(H::LABEL, ss_m.expose(), ss_x.expose(), &ct_x, pk_x);
         let mut cipher_text = ct_m;
         cipher_text.extend_from_slice(&ct_x);

@@ -20,10 +20,7 @@ const LABEL: &[u8] = b"pqwire X25519-KEM";
 pub(crate) struct X25519Kem;
 pub(crate) static X25519_KEM: X25519Kem = X25519Kem;
 
-struct Loaded {
-    sk: SecretBytes,
-    pk: [u8; 32],
-}
+struct Loaded(x25519::StaticSecret);
 
 fn derive(dh: &SecretBytes, ct: &[u8], pk: &[u8]) -> SecretBytes {
     SecretBytes::from_slice(&Zeroizing::new(sha3_256(&[dh.expose(), ct, pk, LABEL]))[..])
@@ -32,8 +29,8 @@ fn derive(dh: &SecretBytes, ct: &[u8], pk: &[u8]) -> SecretBytes {
 impl Decapsulator for Loaded {
     fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
         Error::check_len("X25519 KEM ciphertext", 32, cipher_text.len())?;
-        let dh = x25519::shared_secret(self.sk.expose(), cipher_text)?;
-        Ok(derive(&dh, cipher_text, &self.pk))
+        let dh = self.0.shared_secret(cipher_text)?;
+        Ok(derive(&dh, cipher_text, self.0.public_key()))
     }
 }
 
@@ -65,20 +62,19 @@ impl KemBackend for X25519Kem {
     fn encapsulate(&self, public_key: &[u8], randomness: Option<&[u8]>) -> Result<Encapsulation> {
         fixed::<32>("X25519 public key", public_key)?;
         let ek = given_or_random::<32>("X25519 KEM encapsulation randomness", randomness)?;
-        let ct = x25519::public_key(ek.as_ref())?;
-        let dh = x25519::shared_secret(ek.as_ref(), public_key)?;
+        let ek = x25519::StaticSecret::from_bytes(ek.as_ref())?;
+        let ct = ek.public_key();
+        let dh = ek.shared_secret(public_key)?;
         Ok(Encapsulation {
-            shared_secret: derive(&dh, &ct, public_key),
+            shared_secret: derive(&dh, ct, public_key),
             cipher_text: ct.to_vec(),
         })
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>> {
-        let pk = x25519::public_key(secret_key)?;
-        Ok(Box::new(Loaded {
-            sk: SecretBytes::from_slice(secret_key),
-            pk,
-        }))
+        Ok(Box::new(Loaded(x25519::StaticSecret::from_bytes(
+            secret_key,
+        )?)))
     }
 
     fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
