@@ -203,7 +203,10 @@ export declare class SigKeyPair {
 
 /**
  * Checks the tag and decrypts into `out` (`ciphertext.length - 16` bytes); throws
- * `AUTH_FAILED` on any mismatch and leaves `out` untouched.
+ * `AUTH_FAILED` on any mismatch, with `out` wiped (all zeros: AWS-LC decrypts while
+ * it authenticates, so nothing unauthenticated is left behind). Decrypting straight into
+ * `out` spares a temporary plaintext, its copy and its wiping (a third of the time at
+ * 64 KiB).
  */
 export declare function aeadOpen(id: number, key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array | undefined | null, out: Uint8Array): void
 

@@ -81,12 +81,26 @@ describe('output buffers', () => {
     expect(shake256(bytes(3, 1), 0).length).toBe(0);
   });
 
-  it('writes nothing into the output when a call fails', () => {
-    const sealed = flip(chacha.seal(key, nonce, bytes(64, 8)), 0);
-    expect(() => chacha.open(key, nonce, sealed)).toThrow(expect.objectContaining({ code: 'AUTH_FAILED' }));
+  it('leaves no unauthenticated plaintext in the output when open fails', () => {
+    for (const name of ['ChaCha20-Poly1305', 'AES-256-GCM'] as const) {
+      const a = aead(name);
+      for (const len of [64, 65536]) {
+        const sealed = flip(a.seal(key, nonce, bytes(len, 8)), len - 1);
+        expect(() => a.open(key, nonce, sealed)).toThrow(expect.objectContaining({ code: 'AUTH_FAILED' }));
+        // The native call decrypts into the output while it authenticates: on a bad tag
+        // the output is wiped, not left with the decrypted bytes.
+        const out = new Uint8Array(len).fill(0xaa);
+        expect(() => native.aeadOpen(native.aeadSuiteId(name), key, nonce, sealed, undefined, out)).toThrow();
+        expect(out.every((b) => b === 0)).toBe(true);
+      }
+    }
+  });
+
+  it('writes nothing into the output when a call fails before any work', () => {
     const id = native.aeadSuiteId('ChaCha20-Poly1305');
-    const out = new Uint8Array(64).fill(0xaa);
-    expect(() => native.aeadOpen(id, key, nonce, sealed, undefined, out)).toThrow();
+    const out = new Uint8Array(32).fill(0xaa);
+    expect(() => native.aeadOpen(id, key, nonce.subarray(1), chacha.seal(key, nonce, bytes(32, 8)), undefined, out)).toThrow();
+    expect(() => native.x25519SharedSecret(bytes(32, 1), new Uint8Array(32), out)).toThrow();
     expect(out.every((b) => b === 0xaa)).toBe(true);
   });
 

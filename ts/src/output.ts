@@ -32,9 +32,20 @@ let slab = ownBuffer(SLAB_SIZE);
 let used = 0;
 const scratch = ownBuffer(SMALL_SECRET);
 
+/**
+ * A buffer of its own for a large result, not zero-filled: native code overwrites every
+ * byte before the result is returned (the output length is checked first, and a failed
+ * call's buffer is never returned). Zero-filling 64 KiB costs about 4 µs, a sixth of a
+ * ChaCha20-Poly1305 seal of that size.
+ */
+function ownOutput(length: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
+}
+
 /** A buffer of `length` bytes for a public result. */
 export function publicOutput(length: number): Uint8Array {
-  if (length > MAX_CARVED) return new Uint8Array(length);
+  if (length > MAX_CARVED) return ownOutput(length);
   if (used + length > SLAB_SIZE) {
     slab = ownBuffer(SLAB_SIZE);
     used = 0;
@@ -50,7 +61,7 @@ export function publicOutput(length: number): Uint8Array {
  */
 export function withSecret(length: number, write: (secret: Uint8Array) => void): Uint8Array {
   if (length > SMALL_SECRET) {
-    const own = new Uint8Array(length);
+    const own = ownOutput(length);
     write(own);
     return own;
   }

@@ -58,6 +58,78 @@ pub trait AeadAlgorithm: Send + Sync {
         out.copy_from_slice(tag);
         Ok(out)
     }
+
+    /// Encrypts `plaintext` into `out`, ciphertext followed by the tag, so `out` must hold
+    /// `plaintext.len() + TAG_LEN` bytes (else `BAD_LENGTH` before any work): the output
+    /// of [`AeadAlgorithm::seal`] in a buffer the caller owns.
+    ///
+    /// ```
+    /// use pqwire_core::{aead, AeadSuite};
+    /// let a = aead::algorithm(AeadSuite::Aes256Gcm);
+    /// let mut out = [0u8; 5 + aead::TAG_LEN];
+    /// a.seal_into(&[7; 32], &[1; 12], b"hello", b"ad", &mut out).unwrap();
+    /// assert_eq!(out.to_vec(), a.seal(&[7; 32], &[1; 12], b"hello", b"ad").unwrap());
+    /// ```
+    fn seal_into(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        plaintext: &[u8],
+        aad: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        Error::check_len("AEAD output", plaintext.len() + TAG_LEN, out.len())?;
+        let (body, tag) = out.split_at_mut(plaintext.len());
+        body.copy_from_slice(plaintext);
+        match self.seal_in_place(key, nonce, body, aad) {
+            Ok(t) => {
+                tag.copy_from_slice(&t);
+                Ok(())
+            }
+            Err(e) => {
+                // Never leave the plaintext copy behind in the caller's buffer.
+                zeroize::Zeroize::zeroize(body);
+                Err(e)
+            }
+        }
+    }
+
+    /// Checks the tag and decrypts into `out`, which must hold exactly the plaintext
+    /// (`ciphertext.len() - TAG_LEN` bytes, else `BAD_LENGTH` before any work): for
+    /// callers that own the output buffer (the addon writes into the facade's), without a
+    /// second allocation and copy. On any failure `out` is all zeros, never unauthenticated
+    /// plaintext.
+    ///
+    /// ```
+    /// use pqwire_core::{aead, AeadSuite};
+    /// let a = aead::algorithm(AeadSuite::ChaCha20Poly1305);
+    /// let sealed = a.seal(&[7; 32], &[1; 12], b"hello", b"").unwrap();
+    /// let mut out = [0u8; 5];
+    /// a.open_into(&[7; 32], &[1; 12], &sealed, b"", &mut out).unwrap();
+    /// assert_eq!(&out, b"hello");
+    /// assert!(a.open_into(&[7; 32], &[2; 12], &sealed, b"", &mut out).is_err());
+    /// assert_eq!(out, [0; 5]);
+    /// ```
+    fn open_into(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        ciphertext: &[u8],
+        aad: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        check_open_len(ciphertext, out)?;
+        match self.open(key, nonce, ciphertext, aad) {
+            Ok(plaintext) => {
+                out.copy_from_slice(&zeroize::Zeroizing::new(plaintext));
+                Ok(())
+            }
+            Err(e) => {
+                zeroize::Zeroize::zeroize(out);
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The implementation of `suite`.
@@ -106,6 +178,12 @@ fn split_tag(sealed: &[u8]) -> Result<(&[u8], &[u8])> {
             actual: sealed.len(),
         }),
     }
+}
+
+/// `BAD_LENGTH` unless `out` holds exactly the plaintext of `sealed`.
+fn check_open_len(sealed: &[u8], out: &[u8]) -> Result<()> {
+    let (body, _) = split_tag(sealed)?;
+    Error::check_len("AEAD output", body.len(), out.len())
 }
 
 /// AWS-LC's AEADs. Its key schedule lives in native memory and is wiped when freed.
@@ -163,18 +241,46 @@ impl AeadAlgorithm for AwsLcAead {
         crate::rng::fixed::<TAG_LEN>("AEAD tag", tag.as_ref())
     }
 
+    fn seal_into(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        plaintext: &[u8],
+        aad: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        Error::check_len("AEAD output", plaintext.len() + TAG_LEN, out.len())?;
+        let (key, nonce) = self.key(key, nonce)?;
+        let (body, tag) = out.split_at_mut(plaintext.len());
+        // Straight from the plaintext into `out`: no copy of the plaintext first.
+        key.seal_out_of_place_scatter(nonce, Aad::from(aad), plaintext, body, &[], tag)
+            .map_err(|_| TOO_LONG)
+    }
+
     fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; split_tag(ciphertext)?.0.len()];
+        self.open_into(key, nonce, ciphertext, aad, &mut out)?;
+        Ok(out)
+    }
+
+    fn open_into(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        ciphertext: &[u8],
+        aad: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        check_open_len(ciphertext, out)?;
         let (key, nonce) = self.key(key, nonce)?;
         let (body, tag) = split_tag(ciphertext)?;
-        let mut out = vec![0u8; body.len()];
-        // On a wrong tag AWS-LC may already have written into `out`: wipe it.
-        match key.open_separate_gather(nonce, Aad::from(aad), body, tag, &mut out) {
-            Ok(()) => Ok(out),
-            Err(_) => {
-                zeroize::Zeroize::zeroize(&mut out);
-                Err(Error::AuthenticationFailed)
-            }
-        }
+        // On a wrong tag AWS-LC may already have written into `out` (it clears it, and
+        // so do we, whatever its version does).
+        key.open_separate_gather(nonce, Aad::from(aad), body, tag, out)
+            .map_err(|_| {
+                zeroize::Zeroize::zeroize(out);
+                Error::AuthenticationFailed
+            })
     }
 }
 
@@ -279,6 +385,15 @@ mod tests {
                 );
                 assert_eq!(reference.open(&key, nonce, &sealed, &aad).unwrap(), msg);
                 assert_eq!(fast.open(&key, nonce, &sealed, &aad).unwrap(), msg);
+                for a in [fast, reference] {
+                    let mut sealed_into = vec![0xa5; len + TAG_LEN];
+                    a.seal_into(&key, nonce, &msg, &aad, &mut sealed_into)
+                        .unwrap();
+                    assert_eq!(sealed_into, sealed, "{suite:?} {len} seal_into");
+                    let mut into = vec![0xa5; len];
+                    a.open_into(&key, nonce, &sealed, &aad, &mut into).unwrap();
+                    assert_eq!(into, msg, "{suite:?} {len} open_into");
+                }
                 let mut in_place = msg.clone();
                 let tag = fast
                     .seal_in_place(&key, nonce, &mut in_place, &aad)
@@ -291,6 +406,13 @@ mod tests {
                         a.open(&key, nonce, &bad, &aad),
                         Err(Error::AuthenticationFailed)
                     ));
+                    // A failed open_into leaves zeros, never unauthenticated plaintext.
+                    let mut into = vec![0xa5; len];
+                    assert!(matches!(
+                        a.open_into(&key, nonce, &bad, &aad, &mut into),
+                        Err(Error::AuthenticationFailed)
+                    ));
+                    assert!(into.iter().all(|&b| b == 0), "{suite:?} {len} wiped");
                 }
             }
         }
@@ -314,6 +436,20 @@ mod tests {
                 a.open(&[0; 32], &[0; 12], &[0; 15], b""),
                 Err(Error::BadLength { .. })
             ));
+            // seal_into and open_into: a wrong output size is refused before any work.
+            let mut short = [0x11u8; 3 + TAG_LEN - 1];
+            assert!(matches!(
+                a.seal_into(&[0; 32], &[0; 12], b"abc", b"", &mut short),
+                Err(Error::BadLength { .. })
+            ));
+            assert_eq!(short, [0x11; 3 + TAG_LEN - 1]);
+            let sealed = a.seal(&[0; 32], &[0; 12], b"abc", b"").unwrap();
+            let mut out = [0x11u8; 4];
+            assert!(matches!(
+                a.open_into(&[0; 32], &[0; 12], &sealed, b"", &mut out),
+                Err(Error::BadLength { .. })
+            ));
+            assert_eq!(out, [0x11; 4]);
         }
     }
 }
