@@ -77,6 +77,65 @@ fn agree(secret_key: &PrivateKey, public_key: &[u8]) -> Result<SecretBytes> {
     )
 }
 
+/// The encodings of the points whose X25519 output is all zero for every secret key:
+/// the five u-coordinates of order dividing 8 on the curve and its twist (0, 1, p − 1 and
+/// the two of order 8), and the non-canonical p and p + 1, the top bit cleared (RFC 7748
+/// ignores it); libsodium checks the same list. A unit test shows that every entry gives
+/// an all-zero output in both AWS-LC and dalek, and that its neighbours do not.
+const LOW_ORDER: [[u8; KEY_LEN]; 7] = [
+    [
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00,
+    ],
+    [
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00,
+    ],
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ],
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [
+        0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [
+        0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+];
+
+/// True when `public_key` is a low-order point: every agreement with it is all zero
+/// (`NON_CONTRIBUTORY`). A comparison against the seven such encodings, so a peer key
+/// can be refused when it arrives (a ratchet key, a restored record) without the cost of
+/// an agreement. Public keys only: the comparison is not constant-time.
+///
+/// ```
+/// use pqwire_core::x25519;
+/// assert!(x25519::is_low_order(&[0; 32]));
+/// assert!(!x25519::is_low_order(&x25519::keygen(None).unwrap().1));
+/// ```
+pub fn is_low_order(public_key: &[u8; KEY_LEN]) -> bool {
+    let mut u = *public_key;
+    u[KEY_LEN - 1] &= 0x7f;
+    LOW_ORDER.contains(&u)
+}
+
 /// A secret key loaded once for several agreements, with its public key.
 ///
 /// AWS-LC derives the public key whenever it loads a secret key (a base-point
@@ -200,5 +259,53 @@ mod tests {
             Err(Error::BadLength { .. })
         ));
         assert!(matches!(public_key(&[1; 33]), Err(Error::BadLength { .. })));
+    }
+
+    /// `is_low_order` against the agreements themselves: each listed encoding, with the
+    /// top bit clear or set, gives an all-zero output in AWS-LC and in dalek for several
+    /// secret keys; its neighbours and random keys give a contributory one and are not
+    /// listed.
+    #[test]
+    fn is_low_order_matches_the_agreement() {
+        let secrets: Vec<[u8; 32]> = (0u8..4)
+            .map(|i| crate::hash::sha3_256(&[b"low order sk", &[i]]))
+            .collect();
+        let zero_everywhere = |u: &[u8; 32]| {
+            secrets.iter().all(|sk| {
+                let dalek = StaticSecret::from(*sk).diffie_hellman(&PublicKey::from(*u));
+                let ours = shared_secret(sk, u);
+                assert_eq!(
+                    !dalek.was_contributory(),
+                    matches!(ours, Err(Error::NonContributory)),
+                    "AWS-LC and dalek disagree on {u:02x?}"
+                );
+                !dalek.was_contributory()
+            })
+        };
+        for listed in LOW_ORDER {
+            for top in [0u8, 0x80] {
+                let mut u = listed;
+                u[31] |= top;
+                assert!(is_low_order(&u));
+                assert!(zero_everywhere(&u), "{u:02x?} is listed but contributory");
+                for delta in [1u8, 2] {
+                    let mut near = u;
+                    near[0] = near[0].wrapping_add(delta);
+                    if !LOW_ORDER.contains(&{
+                        let mut m = near;
+                        m[31] &= 0x7f;
+                        m
+                    }) {
+                        assert!(!is_low_order(&near));
+                        assert!(!zero_everywhere(&near), "{near:02x?} is not listed");
+                    }
+                }
+            }
+        }
+        for i in 0u32..200 {
+            let u = crate::hash::sha3_256(&[b"random peer", &i.to_be_bytes()]);
+            assert!(!is_low_order(&u));
+            assert!(!zero_everywhere(&u));
+        }
     }
 }

@@ -114,7 +114,9 @@ impl RatchetState {
     pub fn init_initiator(init: RatchetInit<'_>, peer_ratchet_key: &[u8]) -> Result<Self> {
         let peer: [u8; 32] = crate::rng::fixed("peer ratchet public key", peer_ratchet_key)?;
         // Refuse a low-order key now rather than at the first send.
-        x25519::shared_secret(&[0x42; 32], &peer)?;
+        if x25519::is_low_order(&peer) {
+            return Err(Error::NonContributory);
+        }
         let mut s = Self::common(init)?;
         s.dh_remote = Some(peer);
         s.recv_chain_key = Some(SecretBytes::from_slice(init.chain_key));
