@@ -50,26 +50,43 @@ impl PublicIdentity {
     /// signed `IKdh`'s package — both halves of a hybrid signature (`AUTH_FAILED`);
     /// their key ids are derived from their keys (`INVALID_KEY`).
     pub fn verify(&self) -> Result<()> {
-        let suite = self.suite()?;
-        let mismatch = Error::InvalidKey {
-            what: "identity key package does not match its encoding",
-        };
-        if KeyPackage::decode(&self.sig_key_encoded).ok().as_ref() != Some(&self.sig_key)
-            || KeyPackage::decode(&self.dh_key.encoded).ok().as_ref() != Some(&self.dh_key.key)
-        {
-            return Err(mismatch);
-        }
-        if self.dh_key.key.suite != PackageSuite::Kem(KemSuite::X25519) {
-            return Err(Error::InvalidKey {
-                what: "identity DH key is not an X25519 key",
-            });
-        }
+        let suite = self.check_packages()?;
         package::verify_signed(
             suite,
             &self.sig_key.public_key,
             LABEL_IDENTITY_DH,
             &self.dh_key,
         )?;
+        self.check_key_ids()
+    }
+
+    /// [`PublicIdentity::verify`] without the signature: the structure and the key ids
+    /// (`INVALID_KEY`). For an identity read back from pqwire's own records, whose
+    /// signature was verified when the identity arrived (docs/protocol.md §6.2).
+    pub fn check_structure(&self) -> Result<()> {
+        self.check_packages()?;
+        self.check_key_ids()
+    }
+
+    /// The packages match their encodings and hold a signature key and an X25519 key.
+    fn check_packages(&self) -> Result<SigSuite> {
+        let suite = self.suite()?;
+        if KeyPackage::decode(&self.sig_key_encoded).ok().as_ref() != Some(&self.sig_key)
+            || KeyPackage::decode(&self.dh_key.encoded).ok().as_ref() != Some(&self.dh_key.key)
+        {
+            return Err(Error::InvalidKey {
+                what: "identity key package does not match its encoding",
+            });
+        }
+        if self.dh_key.key.suite != PackageSuite::Kem(KemSuite::X25519) {
+            return Err(Error::InvalidKey {
+                what: "identity DH key is not an X25519 key",
+            });
+        }
+        Ok(suite)
+    }
+
+    fn check_key_ids(&self) -> Result<()> {
         package::check_key_id(&self.sig_key, "identity signing key id")?;
         package::check_key_id(&self.dh_key.key, "identity DH key id")
     }
@@ -276,6 +293,14 @@ mod tests {
         let mut p = id.public().clone();
         p.sig_key.created = 101;
         assert_eq!(p.verify().unwrap_err().code(), "INVALID_KEY");
+        assert_eq!(p.check_structure().unwrap_err().code(), "INVALID_KEY");
+        // check_structure leaves the signature alone: restored records rely on it.
+        let mut p = id.public().clone();
+        p.dh_key.signature[0] ^= 1;
+        p.check_structure().unwrap();
+        let mut p = id.public().clone();
+        p.dh_key.key.key_id[0] ^= 1;
+        assert_eq!(p.check_structure().unwrap_err().code(), "INVALID_KEY");
         id.public().check_validity(100).unwrap();
         assert_eq!(
             id.public().check_validity(1_000).unwrap_err().code(),

@@ -66,7 +66,8 @@ impl Session {
     /// Restores a session from [`Session::serialize`]'s record. `minimum_epoch` is the
     /// highest epoch the caller has seen for this session (kept where a restored backup
     /// cannot lower it): a lower epoch is `SESSION_ROLLBACK`. Every check of
-    /// [`RatchetState::deserialize`] applies, and the peer's identity must verify.
+    /// [`RatchetState::deserialize`] applies, and the peer's identity must be well formed
+    /// (its signature was verified in the handshake; docs/protocol.md §6.2).
     pub fn deserialize(bytes: &[u8], minimum_epoch: Option<u64>) -> Result<Session> {
         let mut r = RecordReader::new(bytes, TYPE_SESSION_STATE)?;
         let ratchet = RatchetState::read_record(&mut r)?;
@@ -103,7 +104,8 @@ impl Session {
                 signature,
             },
         };
-        peer.verify()?;
+        // The structure, not the signature: see docs/protocol.md §6.2.
+        peer.check_structure()?;
         if let Some(minimum) = minimum_epoch {
             if ratchet.epoch() < minimum {
                 return Err(Error::SessionRollback {
