@@ -32,13 +32,18 @@ let slab = ownBuffer(SLAB_SIZE);
 let used = 0;
 const scratch = ownBuffer(SMALL_SECRET);
 
+/** From this size on, a result's own buffer is not zero-filled first (see ownOutput). */
+const UNFILLED_FROM = 4 * 1024;
+
 /**
- * A buffer of its own for a large result, not zero-filled: native code overwrites every
- * byte before the result is returned (the output length is checked first, and a failed
- * call's buffer is never returned). Zero-filling 64 KiB costs about 4 µs, a sixth of a
- * ChaCha20-Poly1305 seal of that size.
+ * A buffer of its own for a result. From 4 KiB on it is not zero-filled: native code
+ * overwrites every byte before the result is returned (the output length is checked
+ * first, and a failed call's buffer is never returned). Zero-filling 64 KiB costs about
+ * 2.7 µs more, a tenth of a ChaCha20-Poly1305 seal of that size; below 4 KiB the plain
+ * allocation is as fast.
  */
 function ownOutput(length: number): Uint8Array {
+  if (length < UNFILLED_FROM) return new Uint8Array(length);
   const b = Buffer.allocUnsafeSlow(length);
   return new Uint8Array(b.buffer, b.byteOffset, length);
 }
