@@ -270,10 +270,7 @@ mod tests {
             cases.push((big_s, message.clone(), pk));
         }
         // Small-order and non-canonical encodings as A and as R, both sign bits.
-        let mut odd = Vec::new();
-        for y in SMALL_ORDER_Y {
-            odd.push(y);
-        }
+        let mut odd = SMALL_ORDER_Y.to_vec();
         for k in 0u8..19 {
             let mut y = [0xff; 32];
             y[0] = 0xed + k;
@@ -327,5 +324,13 @@ mod tests {
             .public_key()
             .unwrap();
         assert!(acceptable_point(&pk));
+    }
+
+    #[test]
+    fn wrong_seed_length_is_refused() {
+        assert!(matches!(
+            SigningKey::from_seed(&[0; 31]),
+            Err(Error::BadLength { .. })
+        ));
     }
 }
