@@ -78,7 +78,7 @@ pub trait AeadAlgorithm: Send + Sync {
         aad: &[u8],
         out: &mut [u8],
     ) -> Result<()> {
-        Error::check_len("AEAD output", plaintext.len() + TAG_LEN, out.len())?;
+        check_seal_len(plaintext, out)?;
         let (body, tag) = out.split_at_mut(plaintext.len());
         body.copy_from_slice(plaintext);
         match self.seal_in_place(key, nonce, body, aad) {
@@ -118,7 +118,7 @@ pub trait AeadAlgorithm: Send + Sync {
         aad: &[u8],
         out: &mut [u8],
     ) -> Result<()> {
-        check_open_len(ciphertext, out)?;
+        split_for_open(ciphertext, out)?;
         match self.open(key, nonce, ciphertext, aad) {
             Ok(plaintext) => {
                 out.copy_from_slice(&zeroize::Zeroizing::new(plaintext));
@@ -180,10 +180,16 @@ fn split_tag(sealed: &[u8]) -> Result<(&[u8], &[u8])> {
     }
 }
 
-/// `BAD_LENGTH` unless `out` holds exactly the plaintext of `sealed`.
-fn check_open_len(sealed: &[u8], out: &[u8]) -> Result<()> {
-    let (body, _) = split_tag(sealed)?;
-    Error::check_len("AEAD output", body.len(), out.len())
+/// `BAD_LENGTH` unless `out` holds exactly `plaintext` and a tag.
+fn check_seal_len(plaintext: &[u8], out: &[u8]) -> Result<()> {
+    Error::check_len("AEAD output", plaintext.len() + TAG_LEN, out.len())
+}
+
+/// [`split_tag`], once `out` is checked to hold exactly the plaintext (`BAD_LENGTH`).
+fn split_for_open<'a>(sealed: &'a [u8], out: &[u8]) -> Result<(&'a [u8], &'a [u8])> {
+    let (body, tag) = split_tag(sealed)?;
+    Error::check_len("AEAD output", body.len(), out.len())?;
+    Ok((body, tag))
 }
 
 /// AWS-LC's AEADs. Its key schedule lives in native memory and is wiped when freed.
@@ -249,7 +255,7 @@ impl AeadAlgorithm for AwsLcAead {
         aad: &[u8],
         out: &mut [u8],
     ) -> Result<()> {
-        Error::check_len("AEAD output", plaintext.len() + TAG_LEN, out.len())?;
+        check_seal_len(plaintext, out)?;
         let (key, nonce) = self.key(key, nonce)?;
         let (body, tag) = out.split_at_mut(plaintext.len());
         // Straight from the plaintext into `out`: no copy of the plaintext first.
@@ -271,9 +277,8 @@ impl AeadAlgorithm for AwsLcAead {
         aad: &[u8],
         out: &mut [u8],
     ) -> Result<()> {
-        check_open_len(ciphertext, out)?;
+        let (body, tag) = split_for_open(ciphertext, out)?;
         let (key, nonce) = self.key(key, nonce)?;
-        let (body, tag) = split_tag(ciphertext)?;
         // On a wrong tag AWS-LC may already have written into `out` (it clears it, and
         // so do we, whatever its version does).
         key.open_separate_gather(nonce, Aad::from(aad), body, tag, out)
