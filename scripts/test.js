@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every test of the project, Rust and TypeScript, with one summary.
 //
-//   npm test                     cargo tests of pqwire-core, then the vitest suites
+//   npm test                     cargo tests of pqwire-core, then the vitest suites (after
+//                                compiling ts/dist, which some of them load)
 //   npm test -- --rust-only      only the cargo tests
 //   npm test -- --js-only        only the vitest suites
 //   npm test -- <vitest args>    other arguments go to vitest (e.g. a file filter)
@@ -63,7 +64,16 @@ function rustTests() {
   return { name: 'Rust (cargo test)', passed, failed, skipped: ignored };
 }
 
+/** Compiles ts/dist, which the package-entry tests load the way users do. */
+function buildTypeScript() {
+  const tscPkg = require.resolve('typescript/package.json', { paths: [root] });
+  const tsc = path.join(path.dirname(tscPkg), require(tscPkg).bin.tsc);
+  const r = run(process.execPath, [tsc, '-p', 'ts']);
+  return r.status === 0 && run(process.execPath, [path.join('scripts', 'lazy-entry.js')]).status === 0;
+}
+
 function jsTests() {
+  if (!buildTypeScript()) return { name: 'TypeScript (build of ts/dist)', passed: 0, failed: 1, skipped: 0 };
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-vitest-')), 'report.json');
   const vitestPkg = require.resolve('vitest/package.json', { paths: [root] });
   const vitest = path.join(path.dirname(vitestPkg), require(vitestPkg).bin.vitest);

@@ -1,9 +1,11 @@
 // Results of the synchronous byte API are written by native code into buffers the facade
-// allocates (ts/src/output.ts): public results carved from a slab, secret results in
-// buffers of their own. These tests show that results never share or leak memory and
+// allocates (ts/src/output.ts): public results carved from a slab (after the first 256),
+// secret results in buffers of their own. These tests show that results never share or leak memory and
 // that a wrongly sized output buffer is a typed error, never a crash.
 import { describe, expect, it } from 'vitest';
 import { MessageChannel } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import native from '../ts/src/native';
 import { aead, ed25519, mlDsa65, mlKem512, mlKem768, sha3_256, shake256, x25519, xWing } from '../ts/src/index';
 import { bytes, flip, hex } from './helpers';
@@ -61,8 +63,26 @@ describe('output buffers', () => {
     expect(ownsBuffer(big)).toBe(true);
   });
 
+  it('gives the first 256 public results buffers of their own, and loads node:worker_threads only for the slab', () => {
+    // In a fresh node: this process has made public results and loaded worker_threads already.
+    const script = `const pq = require('pqwire');
+      const own = (a) => a.byteOffset === 0 && a.buffer.byteLength === a.byteLength;
+      const threads = () => process.moduleLoadList.includes('NativeModule worker_threads');
+      const key = new Uint8Array(32), nonce = new Uint8Array(12), seal = pq.aead('ChaCha20-Poly1305');
+      const first = Array.from({ length: 256 }, () => seal.seal(key, nonce, new Uint8Array(16)));
+      const threadsBefore = threads();
+      const next = [seal.seal(key, nonce, new Uint8Array(16)), seal.seal(key, nonce, new Uint8Array(16))];
+      const result = { allOwn: first.every(own), threadsBefore, nextOwn: next.map(own), sameSlab: next[0].buffer === next[1].buffer, threadsAfter: threads() };
+      process.stdout.write(JSON.stringify(result));`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: resolve(__dirname, '..'), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ allOwn: true, threadsBefore: false, nextOwn: [false, false], sameSlab: true, threadsAfter: true });
+  });
+
   it('survives a public result whose buffer is put in a transfer list', () => {
+    for (let i = 0; i < 300; i++) chacha.seal(key, nonce, bytes(16, 7)); // past the first own buffers
     const sealed = chacha.seal(key, nonce, bytes(64, 7));
+    expect(ownsBuffer(sealed)).toBe(false); // carved from the slab
     const { port1, port2 } = new MessageChannel();
     try {
       port1.postMessage(sealed, [sealed.buffer as ArrayBuffer]);

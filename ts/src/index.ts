@@ -10,6 +10,9 @@
  * ```
  * @packageDocumentation
  */
+// Loads the native addon now, so that a missing or broken binary fails `require('pqwire')`
+// itself; the compiled entry loads every other module on first use (scripts/lazy-entry.js).
+import './native';
 export { Kem, kem, kemSuites, mlKem512, mlKem768, mlKem1024, xWing } from './kem';
 export type { KemLengths, KemOptions, KeyPairBytes, Encapsulation } from './kem';
 export { Signature, sig, sigSuites, mlDsa44, mlDsa65, mlDsa87, ed25519 } from './sig';

@@ -12,7 +12,7 @@
  * const signature = signer.sign(new TextEncoder().encode('hello'));
  * ```
  */
-import { NativeKemKeyPair, NativeSigKeyPair } from './native';
+import type { NativeKemKeyPair, NativeSigKeyPair } from './native';
 import { bytes, optionalBytes } from './bytes';
 import { call, callAsync } from './errors';
 import type { KemSuiteName, SigSuiteName } from './suites';

@@ -1,11 +1,60 @@
 /**
- * The native addon, loaded once through the loader napi-rs generated (`native/index.js`),
- * which picks the prebuilt binary for this platform or the one built from source.
- * Nothing outside the facade should import this module.
+ * The native addon, loaded once. Nothing outside the facade should import this module.
+ *
+ * When `native/` holds exactly one binary for this platform and architecture (the one the
+ * install script built from source, or one shipped there), it is required directly: the
+ * loader napi-rs generated (`native/index.js`) costs about 1 ms more at start-up, mostly
+ * to tell glibc from musl. In every other case (no such binary, several, the
+ * `NAPI_RS_NATIVE_LIBRARY_PATH` override, or a direct load that fails) that loader
+ * decides, with its full report of what it tried.
  * @internal
  */
-import * as binding from '../../native/index.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Binding = typeof import('../../native/index.js');
+
+const NATIVE_DIR = join(__dirname, '..', '..', 'native');
+
+/** The one binary in `native/` named for this platform and architecture, if exactly one. */
+function localBinary(): string | undefined {
+  const prefix = `pqwire.${process.platform}-${process.arch}`;
+  let names: string[];
+  try {
+    names = readdirSync(NATIVE_DIR);
+  } catch {
+    return undefined;
+  }
+  const matches = names.filter((n) => n.endsWith('.node') && (n === `${prefix}.node` || n.startsWith(`${prefix}-`)));
+  return matches.length === 1 ? join(NATIVE_DIR, matches[0]!) : undefined;
+}
+
+function load(): Binding {
+  const file = process.env.NAPI_RS_NATIVE_LIBRARY_PATH ? undefined : localBinary();
+  if (file !== undefined) {
+    try {
+      return require(file) as Binding;
+    } catch {
+      // Not loadable here (another libc, say): the generated loader explains.
+    }
+  }
+  return require('../../native/index.js') as Binding;
+}
+
+const binding: Binding = load();
 
 export default binding;
-export type { WireField, WireFailure, WireMessage as NativeWireMessage, NativeAgreement, KemKeys, KemEncapsulation, KemLengths, SigKeys, SigLengths, SigVerification } from '../../native/index.js';
-export { KemKeyPair as NativeKemKeyPair, SigKeyPair as NativeSigKeyPair } from '../../native/index.js';
+export type {
+  WireField,
+  WireFailure,
+  WireMessage as NativeWireMessage,
+  NativeAgreement,
+  KemKeys,
+  KemEncapsulation,
+  KemLengths,
+  SigKeys,
+  SigLengths,
+  SigVerification,
+  KemKeyPair as NativeKemKeyPair,
+  SigKeyPair as NativeSigKeyPair,
+} from '../../native/index.js';

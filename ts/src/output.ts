@@ -6,31 +6,41 @@
  * - Public results (ciphertexts, public keys, signatures, digests) are carved from a
  *   slab that only ever holds pqwire's public results, the way Node carves small
  *   `Buffer`s from its pool. A result's `.buffer` is that slab: use `byteOffset` and
- *   `byteLength`, or `slice()` for a copy with its own buffer.
+ *   `byteLength`, or `slice()` for a copy with its own buffer. The first results of a
+ *   process get buffers of their own instead (see FIRST_OWN_RESULTS).
  * - Secret results (secret keys, shared secrets, plaintexts) get their own buffer.
  *   Up to 64 bytes they are written into a private scratch buffer, copied out (V8 keeps
  *   such small arrays on its heap, so the copy is cheap) and the scratch is wiped.
  * @internal
  */
 
-import { markAsUntransferable } from 'node:worker_threads';
-
 const SLAB_SIZE = 64 * 1024;
 /** Larger public results get their own buffer: carving them would waste the slab. */
 const MAX_CARVED = 4 * 1024;
 /** V8 keeps typed arrays up to this size on its heap. */
 const SMALL_SECRET = 64;
+/**
+ * Public results handed out with buffers of their own before the first slab is made. The
+ * slab must be marked untransferable, and `node:worker_threads`, which does that, takes
+ * about 2 ms to load: a process that makes a few calls (a CLI, a serverless function)
+ * should not pay for it, and a busy one reaches the slab within microseconds.
+ */
+const FIRST_OWN_RESULTS = 256;
 
 /** Like Node's Buffer pool: a transfer to a worker must copy, never detach the slab. */
-function ownBuffer(size: number): ArrayBuffer {
-  const buffer = new ArrayBuffer(size);
+function newSlab(): ArrayBuffer {
+  const { markAsUntransferable } =
+    process.getBuiltinModule?.('node:worker_threads') ?? (require('node:worker_threads') as typeof import('node:worker_threads'));
+  const buffer = new ArrayBuffer(SLAB_SIZE);
   markAsUntransferable(buffer);
   return buffer;
 }
 
-let slab = ownBuffer(SLAB_SIZE);
+let slab: ArrayBuffer | undefined;
 let used = 0;
-const scratch = ownBuffer(SMALL_SECRET);
+let ownResultsLeft = FIRST_OWN_RESULTS;
+/** Never handed out (withSecret copies out of it), so it need not be untransferable. */
+const scratch = new ArrayBuffer(SMALL_SECRET);
 
 /** From this size on, a result's own buffer is not zero-filled first (see ownOutput). */
 const UNFILLED_FROM = 4 * 1024;
@@ -51,8 +61,12 @@ function ownOutput(length: number): Uint8Array {
 /** A buffer of `length` bytes for a public result. */
 export function publicOutput(length: number): Uint8Array {
   if (length > MAX_CARVED) return ownOutput(length);
-  if (used + length > SLAB_SIZE) {
-    slab = ownBuffer(SLAB_SIZE);
+  if (slab === undefined || used + length > SLAB_SIZE) {
+    if (ownResultsLeft > 0) {
+      ownResultsLeft--;
+      return ownOutput(length);
+    }
+    slab = newSlab();
     used = 0;
   }
   const view = new Uint8Array(slab, used, length);

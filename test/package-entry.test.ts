@@ -1,0 +1,133 @@
+/**
+ * The compiled package, loaded the way users load it (`require('pqwire')`, `import ... from
+ * 'pqwire'`) in a fresh `node`: every export is there, modules load on first use
+ * (scripts/lazy-entry.js), the addon is required directly when it can be (ts/src/native.ts)
+ * and the first public results do not load `node:worker_threads` (ts/src/output.ts).
+ * `npm test` compiles ts/dist first.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as source from '../ts/src/index';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { lazyEntry } = require('../scripts/lazy-entry.js') as { lazyEntry: (js: string) => string };
+
+/** The checkout: `pqwire` resolves to it from here (a package may import itself by name). */
+const ROOT = resolve(__dirname, '..');
+
+/** Runs `script` in a fresh node (CommonJS, or ESM with `esm`) and returns what it prints as JSON. */
+function inFreshNode(script: string, options: { esm?: boolean; env?: NodeJS.ProcessEnv } = {}): any {
+  const args = options.esm ? ['--input-type=module', '-e', script] : ['-e', script];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...options.env } });
+  if (r.status !== 0) throw new Error(`node exited with ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Node built-ins loaded before the script's own code ran. */
+const BASELINE = `const baseline = new Set(process.moduleLoadList);`;
+/** The project files and Node built-ins (since BASELINE) loaded so far, as JSON. */
+const LOADED = `JSON.stringify({
+  files: Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(ROOT)})).map((f) => require('node:path').relative(${JSON.stringify(ROOT)}, f).split(require('node:path').sep).join('/')),
+  builtins: process.moduleLoadList.filter((m) => !baseline.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13)),
+})`;
+
+describe('package entry', () => {
+  it('exports every name the source index exports, with the same kind of value', () => {
+    const kinds = inFreshNode(`const pq = require('pqwire');
+      process.stdout.write(JSON.stringify(Object.fromEntries(Object.keys(pq).map((k) => [k, typeof pq[k]]))));`);
+    const expected = Object.fromEntries(Object.keys(source).map((k) => [k, typeof (source as Record<string, unknown>)[k]]));
+    expect(kinds).toEqual(expected);
+  });
+
+  it('gives ES modules every named export', () => {
+    const names = Object.keys(source).filter((k) => k !== '__esModule');
+    const out = inFreshNode(`import * as pq from 'pqwire';
+      import { mlKem768, Session, channel, PqwireError } from 'pqwire';
+      const { publicKey } = mlKem768.keygen();
+      process.stdout.write(JSON.stringify({ names: Object.keys(pq), pk: publicKey.length,
+        kinds: [typeof Session, typeof channel, typeof PqwireError] }));`, { esm: true });
+    expect(out.pk).toBe(1184);
+    expect(out.kinds).toEqual(['function', 'object', 'function']);
+    for (const name of names) expect(out.names).toContain(name);
+  });
+
+  it('loads only the entry and the addon on require, and only the KEM layer for an ML-KEM call', () => {
+    const out = inFreshNode(`${BASELINE} const pq = require('pqwire');
+      const onRequire = ${LOADED};
+      pq.mlKem768.keygen();
+      const afterKem = ${LOADED}; // before process.stdout, which loads node:net for a pipe
+      process.stdout.write(JSON.stringify({ onRequire: JSON.parse(onRequire), afterKem: JSON.parse(afterKem) }));`);
+    const onRequire = out.onRequire.files as string[];
+    expect(onRequire.filter((f) => !f.endsWith('.node')).sort()).toEqual(['ts/dist/index.js', 'ts/dist/native.js']);
+    expect(onRequire.some((f) => f.endsWith('.node'))).toBe(true);
+    const after = out.afterKem.files as string[];
+    expect(after).toContain('ts/dist/kem.js');
+    for (const layer of ['session', 'channel/index', 'negotiation', 'identity', 'wire', 'migration', 'sig', 'aead']) {
+      expect(after).not.toContain(`ts/dist/${layer}.js`);
+    }
+    for (const builtin of ['net', 'stream', 'worker_threads']) expect(out.afterKem.builtins).not.toContain(builtin);
+  });
+
+  it('loads a layer on first use of one of its exports', () => {
+    const out = inFreshNode(`const pq = require('pqwire');
+      const baseline = new Set(); const before = JSON.parse(${LOADED}).files.includes('ts/dist/channel/index.js');
+      const kind = typeof pq.channel.generateServerKey;
+      process.stdout.write(JSON.stringify({ before, kind, after: JSON.parse(${LOADED}).files.includes('ts/dist/channel/index.js') }));`);
+    expect(out).toEqual({ before: false, kind: 'function', after: true });
+  });
+
+  it('requires the addon directly, and through the napi-rs loader when told to', () => {
+    const binaries = readdirSync(join(ROOT, 'native')).filter((f) => f.endsWith('.node'));
+    const script = `${BASELINE} const pq = require('pqwire'); pq.x25519.keygen(); process.stdout.write(${LOADED});`;
+    const direct = inFreshNode(script).files as string[];
+    if (binaries.length === 1) {
+      expect(direct).toContain(`native/${binaries[0]}`);
+      expect(direct).not.toContain('native/index.js');
+    }
+    const override = inFreshNode(script, { env: { NAPI_RS_NATIVE_LIBRARY_PATH: join(ROOT, 'native', binaries[0]!) } }).files as string[];
+    expect(override).toContain('native/index.js');
+  });
+});
+
+describe('scripts/lazy-entry.js', () => {
+  const compiled = [
+    '"use strict";',
+    'Object.defineProperty(exports, "__esModule", { value: true });',
+    'exports.b = exports.a = void 0;',
+    'require("./native");',
+    'var m_1 = require("./m");',
+    'Object.defineProperty(exports, "a", { enumerable: true, get: function () { return m_1.a; } });',
+    'var n_1 = require("./dir");',
+    'Object.defineProperty(exports, "b", { enumerable: true, get: function () { return n_1.c; } });',
+    '',
+  ].join('\n');
+
+  it('turns each re-exported module into one loaded on first use', () => {
+    const out = lazyEntry(compiled);
+    expect(out).toContain('"./m": {\n    "a": "a"\n  }');
+    expect(out).toContain('"./dir": {\n    "b": "c"\n  }');
+    expect(out).toContain('require("./native");'); // side-effect imports stay
+    expect(out).not.toMatch(/^var \w+ = require/m);
+    expect(out).toContain('0 && (module.exports = { a, b });');
+    expect(lazyEntry(out)).toBe(out);
+    // The module loads when, and only when, one of its exports is read.
+    const loads: string[] = [];
+    const module = { exports: {} as Record<string, unknown> };
+    const fakeRequire = (id: string) => (loads.push(id), id === './m' ? { a: 1 } : { c: 2 });
+    new Function('exports', 'require', 'module', out)(module.exports, fakeRequire, module);
+    expect(loads).toEqual(['./native']);
+    expect(module.exports.b).toBe(2);
+    expect(module.exports.a).toBe(1);
+    expect(module.exports.a).toBe(1);
+    expect(loads).toEqual(['./native', './dir', './m']);
+    expect(Object.keys(module.exports).sort()).toEqual(['a', 'b']);
+  });
+
+  it('refuses a compiled entry of another shape', () => {
+    expect(() => lazyEntry('"use strict";\nexports.a = 1;\n')).toThrow(/no `var m_1/);
+    expect(() => lazyEntry('"use strict";\nvar m_1 = require("./m");\n')).toThrow(/nothing is exported/);
+    expect(() => lazyEntry(`${compiled}const x = m_1.a;\n`)).toThrow(/unknown shape/);
+    expect(() => lazyEntry(compiled.replace('var m_1 = require("./m");\n', ''))).toThrow(/before its require/);
+  });
+});
