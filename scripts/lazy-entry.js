@@ -10,8 +10,9 @@
 //     var m_1 = require("./m");
 //     Object.defineProperty(exports, "a", { enumerable: true, get: function () { return m_1.a; } });
 //     Object.defineProperty(exports, "c", { enumerable: true, get: function () { return m_1.b; } });
-// This script replaces those lines with a table, { "./m": { a: "a", c: "b" } }, and a loop
-// that defines each export as a getter requiring its module on first use.
+// (after `exports.a = exports.c = void 0;`). This script replaces those lines with a table,
+// { "./m": { a: "a", c: "b" } }, and a loop that defines each export as a getter requiring
+// its module on first use.
 //
 // Node's ESM loader finds a CommonJS module's named exports by reading its source
 // (cjs-module-lexer). It would drop names defined by getters of a shape it does not know,
@@ -28,6 +29,7 @@ const path = require('node:path');
 
 const MARK = '// Modules load on first use (scripts/lazy-entry.js).';
 const DECLARATION = /^var (\w+_\d+) = require\("(\.[^"]+)"\);$/;
+const VOID_EXPORTS = /^exports\.\w+ = (?:exports\.\w+ = )*void 0;$/;
 const EXPORT = /^Object\.defineProperty\(exports, "(\w+)", \{ enumerable: true, get: function \(\) \{ return (\w+_\d+)\.(\w+); \} \}\);$/;
 
 /** Returns the lazy form of the compiled entry `js`; throws if it is not the expected shape. */
@@ -46,7 +48,9 @@ function lazyEntry(js) {
       const specifier = modules.get(reexport[2]);
       if (specifier === undefined) throw new Error(`${reexport[2]} is used before its require`);
       table[specifier][reexport[1]] = reexport[3];
-    } else if (/\b\w+_\d+\b/.test(line) && !line.startsWith('exports.') && !line.startsWith(' *')) {
+    } else if (VOID_EXPORTS.test(line)) {
+      // tsc's `exports.a = exports.b = void 0;`: the getters below define them.
+    } else if (/\b\w+_\d+\b/.test(line) && !line.startsWith(' *')) {
       throw new Error(`a line of unknown shape uses a module: ${line}`);
     } else {
       kept.push(line);
@@ -60,10 +64,12 @@ function lazyEntry(js) {
   const body = kept.join('\n').replace(/\n+$/, '\n').replace('"use strict";\n', `"use strict";\n${MARK}\n`);
   return `${body}
 const LAZY_EXPORTS = ${JSON.stringify(table, null, 2)};
-for (const [specifier, names] of Object.entries(LAZY_EXPORTS)) {
+for (const specifier in LAZY_EXPORTS) {
+  const names = LAZY_EXPORTS[specifier];
   let loaded;
   const load = () => (loaded ??= require(specifier));
-  for (const [name, from] of Object.entries(names)) {
+  for (const name in names) {
+    const from = names[name];
     Object.defineProperty(exports, name, { enumerable: true, get: () => load()[from] });
   }
 }

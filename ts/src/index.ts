@@ -17,7 +17,8 @@ export { Kem, kem, kemSuites, mlKem512, mlKem768, mlKem1024, xWing } from './kem
 export type { KemLengths, KemOptions, KeyPairBytes, Encapsulation } from './kem';
 export { Signature, sig, sigSuites, mlDsa44, mlDsa65, mlDsa87, ed25519 } from './sig';
 export type { SigLengths, SigOptions, SignOptions, VerifyOptions, Verification } from './sig';
-export { KemKeyPair, SigKeyPair } from './keypair';
+export { KemKeyPair } from './kem-keypair';
+export { SigKeyPair } from './sig-keypair';
 export { Aead, aead, aeadSuites } from './aead';
 export type { AeadLengths } from './aead';
 export { hkdf } from './kdf';

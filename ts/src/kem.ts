@@ -15,7 +15,7 @@ import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
 import { keyPairOutput, publicOutput, withSecret } from './output';
-import { KemKeyPair } from './keypair';
+import { KemKeyPair } from './kem-keypair';
 import type { Backend, KemSuiteName } from './suites';
 
 /** Sizes, in bytes, of everything a KEM suite takes or returns. */

@@ -17,7 +17,7 @@ import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
 import { keyPairOutput, publicOutput } from './output';
-import { SigKeyPair } from './keypair';
+import { SigKeyPair } from './sig-keypair';
 import { signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
 import type { Backend, SigSuiteName } from './suites';
 import type { KeyPairBytes } from './kem';
