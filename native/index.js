@@ -885,6 +885,7 @@ module.exports.verifyContinuity = nativeBinding.verifyContinuity
 module.exports.verifyTranscript = nativeBinding.verifyTranscript
 module.exports.wireDecode = nativeBinding.wireDecode
 module.exports.wireEncode = nativeBinding.wireEncode
+module.exports.wireInitialMessagePrekeyIds = nativeBinding.wireInitialMessagePrekeyIds
 module.exports.wireInspect = nativeBinding.wireInspect
 module.exports.x25519Keygen = nativeBinding.x25519Keygen
 module.exports.x25519PublicKey = nativeBinding.x25519PublicKey

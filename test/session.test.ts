@@ -34,6 +34,7 @@ import {
   wire,
   capabilities,
 } from '../ts/src/index';
+import { initialMessagePrekeyIds } from '../ts/src/wire';
 import { expectReject, expectThrow, utf8 } from './helpers';
 
 const T0 = 1_700_000_000;
@@ -425,6 +426,49 @@ describe('KEM cadence', () => {
     // once 3 are counted encapsulates.
     expect(steps).toEqual([false, false, true, false, false, true, false, false]);
     await expectReject(() => pair({ ratchet: { kemEveryMessages: 0 } }), InvalidArgumentError, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('initial message prekey ids (acceptSession reads only these before the handshake)', () => {
+  it('agree with decode(bytes, "initial-message") on every flipped byte and truncation: same ids or same error', async () => {
+    const bob = createIdentity({ created: T0 - 10 });
+    const bundle = await createPrekeyBundle(bob, { prekeyStore: new InMemoryPrekeyStore(), now: T0 });
+    const { initialMessage } = await initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), plaintext: utf8('hi'), now: T0 });
+    const outcome = (f: () => Uint8Array[]): string => {
+      try {
+        return f().map((id) => Buffer.from(id).toString('hex')).join(',');
+      } catch (e) {
+        const w = e as PqwireError & { offset?: number; tag?: number };
+        return `${w.constructor.name} ${w.code} ${w.offset} ${w.tag}`;
+      }
+    };
+    const variants = [initialMessage, wire.encode(capabilities()), initialMessage.subarray(0, 5)];
+    for (let i = 0; i < initialMessage.length; i += 7) {
+      const flipped = Uint8Array.from(initialMessage);
+      flipped[i]! ^= 0x01;
+      variants.push(flipped, initialMessage.subarray(0, i));
+    }
+    const codes = new Set<string>();
+    for (const v of variants) {
+      const fromDecode = outcome(() => {
+        const m = wire.decode(v, 'initial-message');
+        return [m.signedPrekeyId, m.kemPrekeyId, m.oneTimePrekeyId].filter((id): id is Uint8Array => id !== undefined);
+      });
+      expect(outcome(() => initialMessagePrekeyIds(v))).toBe(fromDecode);
+      codes.add(fromDecode.split(' ')[1] ?? 'ids');
+    }
+    expect(outcome(() => initialMessagePrekeyIds(initialMessage)).split(',')).toHaveLength(3); // signed, KEM, one-time
+    expect(codes).toContain('UNEXPECTED_TYPE');
+    expect(codes).toContain('TRUNCATED');
+  });
+
+  it('a message of another type is refused before the prekey store is asked anything', async () => {
+    const asked: string[] = [];
+    const store = new InMemoryPrekeyStore();
+    const spy = new Proxy(store, { get: (t, k, r) => (typeof k === 'string' && asked.push(k), Reflect.get(t, k, r)) });
+    await expectReject(() => acceptSession(wire.encode(capabilities()), { identity: createIdentity(), prekeyStore: spy }), PqwireError, 'UNEXPECTED_TYPE');
+    await expectReject(() => acceptSession('bytes' as unknown as Uint8Array, { identity: createIdentity(), prekeyStore: spy }), InvalidTypeError, 'INVALID_TYPE');
+    expect(asked).toEqual([]);
   });
 });
 

@@ -41,7 +41,7 @@ import type { PolicyInput } from './policy';
 import { identityChanged } from './stores';
 import { deliver } from './security-events';
 import type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey } from './stores';
-import { decode, encode } from './wire';
+import { encode, initialMessagePrekeyIds } from './wire';
 import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 
@@ -544,10 +544,8 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
   }
   const listeners = [options.onSecurityEvent];
   try {
-    const msg = decode(bytes('initialMessage', initialMessage), 'initial-message');
     const records: Uint8Array[] = [];
-    for (const id of [msg.signedPrekeyId, msg.kemPrekeyId, msg.oneTimePrekeyId]) {
-      if (id === undefined) continue;
+    for (const id of initialMessagePrekeyIds(initialMessage)) {
       const hex = toHex(id);
       const found: StoredPrekey | undefined = await store.load(hex);
       if (found) records.push(found.secret);

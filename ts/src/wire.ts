@@ -303,6 +303,19 @@ function wireError(f: WireFailure): WireFormatError {
 }
 
 /**
+ * The ids of the responder's prekeys an initial message names (signed prekey, KEM prekey,
+ * one-time prekey, those present), after the same checks as
+ * `decode(bytes, 'initial-message')`, without making the whole message JavaScript values.
+ * @internal For acceptSession.
+ */
+export function initialMessagePrekeyIds(bytes: Uint8Array): Uint8Array[] {
+  requireBytes('initialMessage', bytes);
+  const result = call(() => native.wireInitialMessagePrekeyIds(bytes));
+  if (result.error) throw wireError(result.error);
+  return [result.signedPrekeyId, result.kemPrekeyId, result.oneTimePrekeyId].filter((id): id is Uint8Array => id !== undefined);
+}
+
+/**
  * Decodes any pqwire message. With `expected`, a message of another type is refused
  * with `UNEXPECTED_TYPE`.
  * @throws {WireFormatError} when a rule of the format fires.
