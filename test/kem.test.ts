@@ -386,11 +386,11 @@ describe('ML-KEM specifics', () => {
   });
 });
 
-const BACKENDS: readonly Backend[] = ['default', 'rustcrypto', 'pqclean'];
+const BACKENDS: readonly Backend[] = ['default', 'libcrux', 'rustcrypto', 'pqclean'];
 
 /** Whether `backend` implements `name` (docs/primitives.md, "Backends"); the rest are UNSUPPORTED. */
 function offers(backend: Backend, name: KemSuiteName): boolean {
-  if (backend === 'rustcrypto') return name !== 'X25519';
+  if (backend === 'rustcrypto' || backend === 'libcrux') return name !== 'X25519';
   if (backend === 'pqclean') return ML_KEM.includes(name);
   return true;
 }

@@ -477,11 +477,11 @@ describe.each(ML_DSA.map((n) => [n] as const))('%s PQClean backend', (name) => {
   });
 });
 
-const BACKENDS: readonly Backend[] = ['default', 'rustcrypto', 'pqclean'];
+const BACKENDS: readonly Backend[] = ['default', 'libcrux', 'rustcrypto', 'pqclean'];
 
 /** Whether `backend` implements `name` (docs/primitives.md, "Backends"); the rest are UNSUPPORTED. */
 function offers(backend: Backend, name: SigSuiteName): boolean {
-  if (backend === 'rustcrypto') return name !== 'Ed25519';
+  if (backend === 'rustcrypto' || backend === 'libcrux') return name !== 'Ed25519';
   if (backend === 'pqclean') return ML_DSA.includes(name);
   return true;
 }

@@ -93,12 +93,15 @@ function pqwireAsync() {
   return { kem, sig, backend: 'native, libuv thread pool' };
 }
 
-/** pqwire's PQClean backend (`{ backend: 'pqclean' }`), to show what switching backends would give. */
-function pqwirePqclean() {
+/**
+ * pqwire with another backend (`{ backend }`), to show what switching would give: PQClean
+ * (ML-KEM and ML-DSA), libcrux (ML-KEM only: it is already the default for ML-DSA).
+ */
+function pqwireBackend(backend, { withSig }) {
   const pq = require(ROOT);
   const kem = {};
   for (const name of ML_KEM) {
-    const k = pq.kem(name, { backend: 'pqclean' });
+    const k = pq.kem(name, { backend });
     kem[name] = {
       keygen: () => k.keygen(),
       encapsulate: (pk) => k.encapsulate(pk),
@@ -106,15 +109,15 @@ function pqwirePqclean() {
     };
   }
   const sig = {};
-  for (const name of ML_DSA) {
-    const s = pq.sig(name, { backend: 'pqclean' });
+  for (const name of withSig ? ML_DSA : []) {
+    const s = pq.sig(name, { backend });
     sig[name] = {
       keygen: () => s.keygen(),
       sign: (msg, sk) => s.sign(msg, sk),
       verify: (signature, msg, pk) => s.verify(signature, msg, pk).valid,
     };
   }
-  return { kem, sig, backend: 'native, PQClean backend (ML-KEM AVX2, ML-DSA portable)' };
+  return { kem, sig };
 }
 
 /**
@@ -406,7 +409,18 @@ const ADAPTERS = [
   { name: 'pqwire', pkg: null, load: async () => pqwireSync() },
   { name: 'pqwire async', pkg: null, async: true, variantOf: 'pqwire', load: async () => pqwireAsync() },
   { name: 'pqwire key object', pkg: null, variantOf: 'pqwire', load: async () => pqwireKeyObjects() },
-  { name: 'pqwire pqclean backend', pkg: null, variantOf: 'pqwire', load: async () => pqwirePqclean() },
+  {
+    name: 'pqwire libcrux backend',
+    pkg: null,
+    variantOf: 'pqwire',
+    load: async () => ({ ...pqwireBackend('libcrux', { withSig: false }), backend: 'native, libcrux backend (ML-KEM; the default before AWS-LC)' }),
+  },
+  {
+    name: 'pqwire pqclean backend',
+    pkg: null,
+    variantOf: 'pqwire',
+    load: async () => ({ ...pqwireBackend('pqclean', { withSig: true }), backend: 'native, PQClean backend (ML-KEM AVX2, ML-DSA portable)' }),
+  },
   { name: '@noble/post-quantum', pkg: '@noble/post-quantum', load: noblePostQuantum },
   { name: 'mlkem', pkg: 'mlkem', load: mlkem },
   { name: '@oqs/liboqs-js', pkg: '@oqs/liboqs-js', load: liboqs },

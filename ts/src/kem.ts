@@ -45,8 +45,9 @@ export interface Encapsulation {
 /** Options of {@link kem}. */
 export interface KemOptions {
   /**
-   * `'default'` (libcrux, the fastest with seeded variants), `'rustcrypto'` (ML-KEM and the
-   * hybrids) or `'pqclean'` (ML-KEM only; no seeded variants).
+   * `'default'` (AWS-LC for ML-KEM, with libcrux for the seeded variants; libcrux's ML-KEM
+   * inside the hybrids), `'libcrux'`, `'rustcrypto'` (ML-KEM and the hybrids) or
+   * `'pqclean'` (ML-KEM only; no seeded variants).
    */
   backend?: Backend;
 }

@@ -49,8 +49,8 @@ export interface Verification {
 /** Options of {@link sig}. */
 export interface SigOptions {
   /**
-   * `'default'` (libcrux), `'rustcrypto'` (ML-DSA and the hybrids) or `'pqclean'` (ML-DSA
-   * only; hedged signing only, no seeded keygen).
+   * `'default'` (libcrux), `'libcrux'` (the same today), `'rustcrypto'` (ML-DSA and the
+   * hybrids) or `'pqclean'` (ML-DSA only; hedged signing only, no seeded keygen).
    */
   backend?: Backend;
 }

@@ -26,8 +26,9 @@ export type SigSuiteName =
 export type AeadSuiteName = 'ChaCha20-Poly1305' | 'AES-256-GCM';
 
 /**
- * Which implementation runs the algorithm: the default (fastest measured that offers every
- * operation: libcrux for ML-KEM and ML-DSA), RustCrypto (ML-KEM, ML-DSA and their hybrids)
- * or PQClean (ML-KEM and ML-DSA only; no seeded variants).
+ * Which implementation runs the algorithm: the default (per operation the fastest measured:
+ * AWS-LC for ML-KEM, with libcrux for its seeded variants; libcrux for ML-DSA), libcrux
+ * (formally verified; ML-KEM, ML-DSA and their hybrids), RustCrypto (ML-KEM, ML-DSA and
+ * their hybrids) or PQClean (ML-KEM and ML-DSA only; no seeded variants).
  */
-export type Backend = 'default' | 'rustcrypto' | 'pqclean';
+export type Backend = 'default' | 'libcrux' | 'rustcrypto' | 'pqclean';

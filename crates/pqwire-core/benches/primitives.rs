@@ -8,7 +8,7 @@
 //! cargo bench -p pqwire-core --bench primitives                      # everything
 //! cargo bench -p pqwire-core --bench primitives -- ML-KEM-768        # a subset (regex)
 //! cargo bench -p pqwire-core --bench primitives -- --output-format bencher
-//! cargo bench -p pqwire-core --bench primitives -- backends/       # libcrux vs RustCrypto vs PQClean
+//! cargo bench -p pqwire-core --bench primitives -- backends/       # AWS-LC vs libcrux vs RustCrypto vs PQClean
 //! ```
 
 // A bench that cannot set itself up should stop loudly, as a test would.
@@ -79,7 +79,8 @@ fn signatures(c: &mut Criterion) {
 /// <operation>/<backend>`): the measurement that picks the default backend.
 fn backends(c: &mut Criterion) {
     let suite = KemSuite::MlKem768;
-    let kems: [(&str, Option<&dyn KemBackend>); 3] = [
+    let kems: [(&str, Option<&dyn KemBackend>); 4] = [
+        ("aws-lc", kem::aws_lc_backend(suite)),
         ("libcrux", kem::libcrux_backend(suite)),
         ("rustcrypto", kem::rustcrypto_backend(suite)),
         ("pqclean", kem::pqclean_backend(suite)),

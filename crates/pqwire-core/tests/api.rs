@@ -305,12 +305,14 @@ fn pqclean_backends_refuse_seeded_operations() {
 }
 
 #[test]
-fn libcrux_is_the_default_and_rustcrypto_stays_reachable() {
+fn the_defaults_are_aws_lc_and_libcrux_and_the_others_stay_reachable() {
     for &suite in KemSuite::ALL {
         let default = kem::backend(suite);
+        // ML-KEM: AWS-LC by default; the hybrids: pqwire's construction over libcrux.
+        let expected = kem::aws_lc_backend(suite).or(kem::libcrux_backend(suite));
         match (kem::libcrux_backend(suite), kem::rustcrypto_backend(suite)) {
             (Some(lc), Some(rc)) => {
-                assert!(std::ptr::addr_eq(default, lc), "{suite}");
+                assert!(std::ptr::addr_eq(default, expected.unwrap()), "{suite}");
                 assert_eq!(lc.lengths(), rc.lengths(), "{suite}");
                 // Same seed, same bytes.
                 let seed = vec![7u8; lc.lengths().keygen_seed];
@@ -323,7 +325,15 @@ fn libcrux_is_the_default_and_rustcrypto_stays_reachable() {
             _ => panic!("{suite}: only one of libcrux and RustCrypto"),
         }
     }
-    assert_eq!(kem::backend(KemSuite::MlKem768).backend_name(), "libcrux");
+    assert_eq!(kem::backend(KemSuite::MlKem768).backend_name(), "aws-lc");
+    assert_eq!(kem::backend(KemSuite::XWing).backend_name(), "pqwire");
+    assert_eq!(
+        kem::libcrux_backend(KemSuite::MlKem768)
+            .unwrap()
+            .backend_name(),
+        "libcrux"
+    );
+    assert!(kem::aws_lc_backend(KemSuite::XWing).is_none());
     let rc = kem::rustcrypto_backend(KemSuite::MlKem768).unwrap();
     assert_eq!(rc.backend_name(), "rustcrypto");
     for &suite in SigSuite::ALL {

@@ -1,5 +1,6 @@
 //! Numeric suite ids passed between the facade and the addon:
-//! `id = wire code | backend << 16` (backend 0 = default, 1 = PQClean, 2 = RustCrypto).
+//! `id = wire code | backend << 16` (backend 0 = default, 1 = PQClean, 2 = RustCrypto,
+//! 3 = libcrux).
 
 use crate::errors::{js, to_js};
 use napi_derive::napi;
@@ -10,22 +11,24 @@ use pqwire_core::{AeadSuite, Error, KemSuite, SigSuite};
 const BACKEND_DEFAULT: u32 = 0;
 const BACKEND_PQCLEAN: u32 = 1;
 const BACKEND_RUSTCRYPTO: u32 = 2;
+const BACKEND_LIBCRUX: u32 = 3;
 
 fn backend_number(backend: Option<String>) -> napi::Result<u32> {
     match backend.as_deref() {
         None | Some("default") => Ok(BACKEND_DEFAULT),
         Some("pqclean") => Ok(BACKEND_PQCLEAN),
         Some("rustcrypto") => Ok(BACKEND_RUSTCRYPTO),
+        Some("libcrux") => Ok(BACKEND_LIBCRUX),
         Some(_) => Err(to_js(Error::InvalidArgument {
-            what: "backend must be \"default\", \"rustcrypto\" or \"pqclean\"",
+            what: "backend must be \"default\", \"libcrux\", \"rustcrypto\" or \"pqclean\"",
         })),
     }
 }
 
 fn unsupported_backend() -> napi::Error {
     to_js(Error::Unsupported {
-        what: "the PQClean backend offers ML-KEM and ML-DSA only; the RustCrypto backend \
-               ML-KEM, ML-DSA and their hybrids",
+        what: "the PQClean backend offers ML-KEM and ML-DSA only; the libcrux and RustCrypto \
+               backends ML-KEM, ML-DSA and their hybrids",
     })
 }
 
@@ -35,6 +38,7 @@ fn kem_of(suite: KemSuite, backend: u32) -> Option<&'static dyn KemBackend> {
         BACKEND_DEFAULT => Some(kem::backend(suite)),
         BACKEND_PQCLEAN => kem::pqclean_backend(suite),
         BACKEND_RUSTCRYPTO => kem::rustcrypto_backend(suite),
+        BACKEND_LIBCRUX => kem::libcrux_backend(suite),
         _ => None,
     }
 }
@@ -45,6 +49,7 @@ fn sig_of(suite: SigSuite, backend: u32) -> Option<&'static dyn SigBackend> {
         BACKEND_DEFAULT => Some(sig::backend(suite)),
         BACKEND_PQCLEAN => sig::pqclean_backend(suite),
         BACKEND_RUSTCRYPTO => sig::rustcrypto_backend(suite),
+        BACKEND_LIBCRUX => sig::libcrux_backend(suite),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! | suite | backend(s) | public key | secret key | ciphertext |
 //! | --- | --- | ---: | ---: | ---: |
-//! | ML-KEM-512/768/1024 | libcrux `libcrux-ml-kem` (default), RustCrypto `ml-kem`, PQClean | 800/1184/1568 | 1632/2400/3168 (expanded, FIPS 203) | 768/1088/1568 |
+//! | ML-KEM-512/768/1024 | AWS-LC `aws-lc-rs` (default; its seeded twins are libcrux's), libcrux `libcrux-ml-kem`, RustCrypto `ml-kem`, PQClean | 800/1184/1568 | 1632/2400/3168 (expanded, FIPS 203) | 768/1088/1568 |
 //! | X25519+ML-KEM-768 (X-Wing) | pqwire over libcrux (default) or RustCrypto ML-KEM, and `x25519-dalek` | 1216 | 32 (seed) | 1120 |
 //! | X25519+ML-KEM-512/1024 | same construction, own labels | 832/1600 | 32 (seed) | 800/1600 |
 //! | X25519 | pqwire over `x25519-dalek` | 32 | 32 | 32 |
@@ -16,6 +16,7 @@
 
 mod hybrid;
 mod ml_kem;
+mod ml_kem_aws_lc;
 mod ml_kem_libcrux;
 mod ml_kem_pqclean;
 mod x25519_kem;
@@ -81,8 +82,10 @@ pub trait KemBackend: Send + Sync {
     fn check_public_key(&self, public_key: &[u8]) -> Result<()>;
 }
 
-/// The default backend of `suite`, the fastest measured of those that offer every operation:
-/// libcrux for ML-KEM and, inside pqwire's construction, for the hybrids.
+/// The default backend of `suite`, per operation the fastest measured: AWS-LC for ML-KEM
+/// (with libcrux for the seeded key generation and encapsulation AWS-LC does not offer),
+/// and libcrux's ML-KEM inside pqwire's construction for the hybrids, which need the
+/// seeded operations.
 ///
 /// ```
 /// use pqwire_core::{kem, KemSuite};
@@ -93,13 +96,25 @@ pub trait KemBackend: Send + Sync {
 /// ```
 pub fn backend(suite: KemSuite) -> &'static dyn KemBackend {
     match suite {
-        KemSuite::MlKem512 => &ml_kem_libcrux::LIBCRUX_ML_KEM_512,
-        KemSuite::MlKem768 => &ml_kem_libcrux::LIBCRUX_ML_KEM_768,
-        KemSuite::MlKem1024 => &ml_kem_libcrux::LIBCRUX_ML_KEM_1024,
+        KemSuite::MlKem512 => &ml_kem_aws_lc::AWS_LC_ML_KEM_512,
+        KemSuite::MlKem768 => &ml_kem_aws_lc::AWS_LC_ML_KEM_768,
+        KemSuite::MlKem1024 => &ml_kem_aws_lc::AWS_LC_ML_KEM_1024,
         KemSuite::XWing => &hybrid::X_WING,
         KemSuite::X25519MlKem512 => &hybrid::X25519_ML_KEM_512,
         KemSuite::X25519MlKem1024 => &hybrid::X25519_ML_KEM_1024,
         KemSuite::X25519 => &x25519_kem::X25519_KEM,
+    }
+}
+
+/// The AWS-LC backend of `suite`, where there is one (ML-KEM): today the same objects as
+/// [`backend`]; named so that tests and benchmarks need not assume that. Its seeded key
+/// generation and encapsulation are libcrux's.
+pub fn aws_lc_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
+    match suite {
+        KemSuite::MlKem512 => Some(&ml_kem_aws_lc::AWS_LC_ML_KEM_512),
+        KemSuite::MlKem768 => Some(&ml_kem_aws_lc::AWS_LC_ML_KEM_768),
+        KemSuite::MlKem1024 => Some(&ml_kem_aws_lc::AWS_LC_ML_KEM_1024),
+        _ => None,
     }
 }
 
@@ -118,8 +133,9 @@ pub fn rustcrypto_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
     }
 }
 
-/// The libcrux backend of `suite`, where there is one: ML-KEM and the hybrids. Today the
-/// same objects as [`backend`]; named so that tests and benchmarks need not assume that.
+/// The libcrux backend of `suite`, where there is one: ML-KEM and the hybrids (for the
+/// hybrids, the same objects as [`backend`]). The default ML-KEM backend before AWS-LC;
+/// formally verified (hax/F*), and selectable by applications that prefer that.
 pub fn libcrux_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
     match suite {
         KemSuite::MlKem512 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_512),

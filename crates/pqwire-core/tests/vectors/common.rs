@@ -155,14 +155,23 @@ pub const SEEDED_BACKENDS: [&str; 2] = ["rustcrypto", "libcrux"];
 /// Every ML-KEM / ML-DSA backend: [`SEEDED_BACKENDS`] and PQClean.
 pub const ALL_BACKENDS: [&str; 3] = ["rustcrypto", "libcrux", "pqclean"];
 
+/// The ML-KEM backends that take seeds and randomness: [`SEEDED_BACKENDS`] and AWS-LC (the
+/// default), whose seeded key generation and encapsulation are libcrux's but whose key
+/// checks and decapsulation are its own.
+pub const SEEDED_KEM_BACKENDS: [&str; 3] = ["aws-lc", "rustcrypto", "libcrux"];
+
+/// Every ML-KEM backend: [`SEEDED_KEM_BACKENDS`] and PQClean.
+pub const ALL_KEM_BACKENDS: [&str; 4] = ["aws-lc", "rustcrypto", "libcrux", "pqclean"];
+
 /// The suffix of a tally label naming the backend that ran (` [libcrux]`).
 pub fn tag(backend: &str) -> String {
     format!(" [{backend}]")
 }
 
-/// The KEM backend `name` (one of [`ALL_BACKENDS`]) of `suite`.
+/// The KEM backend `name` (one of [`ALL_KEM_BACKENDS`]) of `suite`.
 pub fn kem_backend_named(suite: KemSuite, name: &str) -> &'static dyn KemBackend {
     match name {
+        "aws-lc" => kem::aws_lc_backend(suite),
         "rustcrypto" => kem::rustcrypto_backend(suite),
         "libcrux" => kem::libcrux_backend(suite),
         "pqclean" => kem::pqclean_backend(suite),
