@@ -10,9 +10,10 @@
 //     var m_1 = require("./m");
 //     Object.defineProperty(exports, "a", { enumerable: true, get: function () { return m_1.a; } });
 //     Object.defineProperty(exports, "c", { enumerable: true, get: function () { return m_1.b; } });
-// (after `exports.a = exports.c = void 0;`). This script replaces those lines with a table,
-// { "./m": { a: "a", c: "b" } }, and a loop that defines each export as a getter requiring
-// its module on first use.
+// (after `exports.a = exports.c = void 0;`). This script replaces those lines with a table
+// of [() => require("./m"), { a: "a", c: "b" }] and a loop that defines each export as a
+// getter requiring its module on first use. Each `require` keeps a literal path, so that
+// bundlers and file tracers (esbuild, webpack, @vercel/nft) still find every module.
 //
 // Node's ESM loader finds a CommonJS module's named exports by reading its source
 // (cjs-module-lexer). It would drop names defined by getters of a shape it does not know,
@@ -43,7 +44,7 @@ function lazyEntry(js) {
     const reexport = EXPORT.exec(line);
     if (declaration) {
       modules.set(declaration[1], declaration[2]);
-      table[declaration[2]] = {};
+      table[declaration[2]] ??= {}; // tsc may require one module twice (m_1, m_2)
     } else if (reexport) {
       const specifier = modules.get(reexport[2]);
       if (specifier === undefined) throw new Error(`${reexport[2]} is used before its require`);
@@ -62,12 +63,14 @@ function lazyEntry(js) {
   }
   const names = Object.values(table).flatMap((n) => Object.keys(n));
   const body = kept.join('\n').replace(/\n+$/, '\n').replace('"use strict";\n', `"use strict";\n${MARK}\n`);
+  const rows = Object.entries(table).map(([specifier, n]) => `  [() => require(${JSON.stringify(specifier)}), ${JSON.stringify(n)}],`);
   return `${body}
-const LAZY_EXPORTS = ${JSON.stringify(table, null, 2)};
-for (const specifier in LAZY_EXPORTS) {
-  const names = LAZY_EXPORTS[specifier];
+const LAZY_EXPORTS = [
+${rows.join('\n')}
+];
+for (const [requireModule, names] of LAZY_EXPORTS) {
   let loaded;
-  const load = () => (loaded ??= require(specifier));
+  const load = () => (loaded ??= requireModule());
   for (const name in names) {
     const from = names[name];
     Object.defineProperty(exports, name, { enumerable: true, get: () => load()[from] });

@@ -7,8 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { localBinary } from '../ts/src/native';
 import * as source from '../ts/src/index';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { lazyEntry } = require('../scripts/lazy-entry.js') as { lazyEntry: (js: string) => string };
@@ -77,16 +79,57 @@ describe('package entry', () => {
     expect(out).toEqual({ before: false, kind: 'function', after: true });
   });
 
-  it('requires the addon directly, and through the napi-rs loader when told to', () => {
-    const binaries = readdirSync(join(ROOT, 'native')).filter((f) => f.endsWith('.node'));
+  // `npm install` from source leaves exactly one binary in native/ (prebuilt packages
+  // install elsewhere); with another layout there is nothing to check here.
+  const built = localBinary(join(ROOT, 'native'));
+  it.skipIf(built === undefined)('requires the addon directly, and through the napi-rs loader when told to', () => {
     const script = `${BASELINE} const pq = require('pqwire'); pq.x25519.keygen(); process.stdout.write(${LOADED});`;
     const direct = inFreshNode(script).files as string[];
-    if (binaries.length === 1) {
-      expect(direct).toContain(`native/${binaries[0]}`);
-      expect(direct).not.toContain('native/index.js');
-    }
-    const override = inFreshNode(script, { env: { NAPI_RS_NATIVE_LIBRARY_PATH: join(ROOT, 'native', binaries[0]!) } }).files as string[];
+    expect(direct).toContain(relative(ROOT, built!).split(sep).join('/'));
+    expect(direct).not.toContain('native/index.js');
+    const override = inFreshNode(script, { env: { NAPI_RS_NATIVE_LIBRARY_PATH: built } }).files as string[];
     expect(override).toContain('native/index.js');
+  });
+
+  it.skipIf(built === undefined)('falls back to the napi-rs loader, and its report, when the binary does not load', () => {
+    // A copy of the package whose binary is not a shared library.
+    const copy = mkdtempSync(join(tmpdir(), 'pqwire-entry-'));
+    try {
+      cpSync(join(ROOT, 'ts', 'dist'), join(copy, 'ts', 'dist'), { recursive: true });
+      mkdirSync(join(copy, 'native'));
+      copyFileSync(join(ROOT, 'native', 'index.js'), join(copy, 'native', 'index.js'));
+      writeFileSync(join(copy, 'native', basename(built!)), 'not an ELF, Mach-O or PE file');
+      const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(copy, 'ts', 'dist', 'index.js'))})`], { encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('Cannot find native binding'); // the loader's message, not dlopen's
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('localBinary (which file native.ts requires directly)', () => {
+  const dirWith = (names: string[]): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'pqwire-native-'));
+    for (const n of names) writeFileSync(join(dir, n), '');
+    return dir;
+  };
+
+  it('is the one binary named for the platform and architecture', () => {
+    const dir = dirWith(['index.js', 'index.d.ts', 'pqwire.linux-x64-gnu.node', 'pqwire.linux-arm64-gnu.node']);
+    expect(localBinary(dir, 'linux', 'x64')).toBe(join(dir, 'pqwire.linux-x64-gnu.node'));
+    expect(localBinary(dir, 'linux', 'arm64')).toBe(join(dir, 'pqwire.linux-arm64-gnu.node'));
+    expect(localBinary(dirWith(['pqwire.win32-x64-msvc.node']), 'win32', 'x64')).toMatch(/pqwire\.win32-x64-msvc\.node$/);
+    expect(localBinary(dirWith(['pqwire.darwin-arm64.node']), 'darwin', 'arm64')).toMatch(/pqwire\.darwin-arm64\.node$/);
+  });
+
+  it('leaves the choice to the napi-rs loader when there is none, more than one, or a universal macOS binary', () => {
+    expect(localBinary(dirWith(['index.js']), 'linux', 'x64')).toBeUndefined();
+    expect(localBinary(dirWith(['pqwire.linux-x64-gnu.node', 'pqwire.linux-x64-musl.node']), 'linux', 'x64')).toBeUndefined();
+    expect(localBinary(dirWith(['pqwire.linux-x64-gnu.node']), 'linux', 'arm64')).toBeUndefined();
+    expect(localBinary(dirWith(['pqwire.linux-x64-gnu.node.bak']), 'linux', 'x64')).toBeUndefined();
+    expect(localBinary(dirWith(['pqwire.darwin-arm64.node', 'pqwire.darwin-universal.node']), 'darwin', 'arm64')).toBeUndefined();
+    expect(localBinary(join(tmpdir(), 'pqwire-no-such-dir'), 'linux', 'x64')).toBeUndefined();
   });
 });
 
@@ -105,8 +148,8 @@ describe('scripts/lazy-entry.js', () => {
 
   it('turns each re-exported module into one loaded on first use', () => {
     const out = lazyEntry(compiled);
-    expect(out).toContain('"./m": {\n    "a": "a"\n  }');
-    expect(out).toContain('"./dir": {\n    "b": "c"\n  }');
+    expect(out).toContain('[() => require("./m"), {"a":"a"}],');
+    expect(out).toContain('[() => require("./dir"), {"b":"c"}],');
     expect(out).toContain('require("./native");'); // side-effect imports stay
     expect(out).not.toMatch(/^var \w+ = require/m);
     expect(out).not.toContain('void 0');
@@ -123,6 +166,13 @@ describe('scripts/lazy-entry.js', () => {
     expect(module.exports.a).toBe(1);
     expect(loads).toEqual(['./native', './dir', './m']);
     expect(Object.keys(module.exports).sort()).toEqual(['a', 'b']);
+  });
+
+  it('merges two requires of one module', () => {
+    const twice = compiled.replace('var n_1 = require("./dir");', 'var n_1 = require("./m");');
+    const out = lazyEntry(twice);
+    expect(out).toContain('[() => require("./m"), {"a":"a","b":"c"}],');
+    expect(out.match(/require\("\.\/m"\)/g)).toHaveLength(1);
   });
 
   it('refuses a compiled entry of another shape', () => {

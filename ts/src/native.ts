@@ -16,21 +16,27 @@ type Binding = typeof import('../../native/index.js');
 
 const NATIVE_DIR = join(__dirname, '..', '..', 'native');
 
-/** The one binary in `native/` named for this platform and architecture, if exactly one. */
-function localBinary(): string | undefined {
-  const prefix = `pqwire.${process.platform}-${process.arch}`;
+/**
+ * The one binary in `dir` named for `platform` and `arch`, if there is exactly one. A
+ * macOS universal binary, which napi-rs's loader would prefer, also leaves the choice
+ * to that loader.
+ * @internal Exported for tests.
+ */
+export function localBinary(dir: string, platform: string = process.platform, arch: string = process.arch): string | undefined {
+  const prefix = `pqwire.${platform}-${arch}`;
   let names: string[];
   try {
-    names = readdirSync(NATIVE_DIR);
+    names = readdirSync(dir);
   } catch {
     return undefined;
   }
+  if (platform === 'darwin' && names.includes('pqwire.darwin-universal.node')) return undefined;
   const matches = names.filter((n) => n.endsWith('.node') && (n === `${prefix}.node` || n.startsWith(`${prefix}-`)));
-  return matches.length === 1 ? join(NATIVE_DIR, matches[0]!) : undefined;
+  return matches.length === 1 ? join(dir, matches[0]!) : undefined;
 }
 
 function load(): Binding {
-  const file = process.env.NAPI_RS_NATIVE_LIBRARY_PATH ? undefined : localBinary();
+  const file = process.env.NAPI_RS_NATIVE_LIBRARY_PATH ? undefined : localBinary(NATIVE_DIR);
   if (file !== undefined) {
     try {
       return require(file) as Binding;

@@ -63,8 +63,8 @@ pub trait Decapsulator: Send + Sync {
 pub trait KemBackend: Send + Sync {
     /// The suite implemented.
     fn suite(&self) -> KemSuite;
-    /// The backend's name (`"libcrux"`, `"rustcrypto"`, `"pqclean"`, or `"pqwire"` for a
-    /// construction of pqwire's own such as the hybrids).
+    /// The backend's name (`"aws-lc"`, `"libcrux"`, `"rustcrypto"`, `"pqclean"`, or
+    /// `"pqwire"` for a construction of pqwire's own such as the hybrids).
     fn backend_name(&self) -> &'static str;
     /// Sizes of keys, ciphertexts and seeds.
     fn lengths(&self) -> KemLengths;

@@ -156,8 +156,9 @@ pub const SEEDED_BACKENDS: [&str; 2] = ["rustcrypto", "libcrux"];
 pub const ALL_BACKENDS: [&str; 3] = ["rustcrypto", "libcrux", "pqclean"];
 
 /// The ML-KEM backends that take seeds and randomness: [`SEEDED_BACKENDS`] and AWS-LC (the
-/// default), whose seeded key generation and encapsulation are libcrux's but whose key
-/// checks and decapsulation are its own.
+/// default), whose seeded key generation and encapsulation are libcrux's and whose key
+/// checks are RustCrypto's (as in every backend), but whose decapsulation and unseeded
+/// encapsulation are its own.
 pub const SEEDED_KEM_BACKENDS: [&str; 3] = ["aws-lc", "rustcrypto", "libcrux"];
 
 /// Every ML-KEM backend: [`SEEDED_KEM_BACKENDS`] and PQClean.
