@@ -223,5 +223,5 @@ async function main() {
 
 main().catch((e) => {
   console.error(`bench: ${(e && e.stack) || e}`);
-  process.exit(1);
+  process.exitCode = 1; // not process.exit(): output still queued for a pipe would be lost
 });

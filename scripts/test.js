@@ -106,4 +106,6 @@ for (const r of results) {
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+// Not process.exit(): writes to a pipe (CI's `| tee`) that did not fit in the pipe at once
+// are still queued, and exiting now would cut them off, the summary line included.
+process.exitCode = failed === 0 ? 0 : 1;
