@@ -25,7 +25,12 @@ const jsOnly = args.includes('--js-only');
 const vitestArgs = args.filter((a) => a !== '--rust-only' && a !== '--js-only');
 const profile = process.env.PQWIRE_BUILD_PROFILE || 'ci';
 
-/** Runs a command, echoing its output live, and returns its exit status and output. */
+/**
+ * Runs a command, echoing its output once it ends, and returns its exit status and output.
+ * Both of its streams are echoed on stdout: written to a pipe (CI's `2>&1 | tee`), what
+ * does not fit at once is queued per stream, and two queues would flush in any order, so
+ * the summary would not always be the last line.
+ */
 function run(cmd, cmdArgs) {
   process.stdout.write(`\n$ ${cmd} ${cmdArgs.join(' ')}\n`);
   const r = spawnSync(cmd, cmdArgs, {
@@ -36,7 +41,7 @@ function run(cmd, cmdArgs) {
     shell: process.platform === 'win32',
   });
   process.stdout.write(r.stdout || '');
-  process.stderr.write(r.stderr || '');
+  process.stdout.write(r.stderr || '');
   return { status: r.status ?? 1, output: `${r.stdout || ''}\n${r.stderr || ''}` };
 }
 
@@ -64,12 +69,13 @@ function rustTests() {
   return { name: 'Rust (cargo test)', passed, failed, skipped: ignored };
 }
 
-/** Compiles ts/dist, which the package-entry tests load the way users do. */
+/**
+ * Compiles ts/dist, which the package-entry tests load the way users do, with the
+ * package's own `build:ts` script (tsc, then scripts/lazy-entry.js), so the steps live in
+ * one place.
+ */
 function buildTypeScript() {
-  const tscPkg = require.resolve('typescript/package.json', { paths: [root] });
-  const tsc = path.join(path.dirname(tscPkg), require(tscPkg).bin.tsc);
-  const r = run(process.execPath, [tsc, '-p', 'ts']);
-  return r.status === 0 && run(process.execPath, [path.join('scripts', 'lazy-entry.js')]).status === 0;
+  return run('npm', ['run', '--silent', 'build:ts']).status === 0;
 }
 
 function jsTests() {
