@@ -168,9 +168,9 @@ async function sessions() {
   const got = await a.decryptAsync(reply);
   console.log(`  Bob -> Alice, 1 KiB with a hybrid ratchet step: ${reply.length} B (KEM ciphertext ${header.kemCiphertext.length} B, ok=${equal(got.plaintext, kib)})`);
   const next = b.encrypt(kib);
-  a.decrypt(next);
+  await a.decryptAsync(next); // Alice's session is attached to her store: the async forms save first
   console.log(`  Bob -> Alice, 1 KiB in the same chain (repeats the step's KEM fields): ${next.length} B`);
-  const answer = a.encrypt(kib);
+  const answer = await a.encryptAsync(kib);
   b.decrypt(answer);
   console.log(`  Alice -> Bob, 1 KiB with her hybrid step: ${answer.length} B`);
 

@@ -255,6 +255,8 @@ pub struct PrekeyCounts {
     pub consumed: Vec<bool>,
     /// `uses(id)` of every rotated id.
     pub uses: Vec<u64>,
+    /// `remembered_handshakes()`: the replay cache's size.
+    pub handshakes: usize,
 }
 
 /// Bob, a responder with an Ed25519+ML-DSA-65 identity, the default capabilities and
@@ -268,9 +270,9 @@ pub struct PrekeyCounts {
 /// | --- | --- | --- | --- |
 /// | `im-pqopk-opk` | `SPK`, `PQOPK` 1, `OPK` 1 | Ed25519+ML-DSA-65 | yes |
 /// | `im-pqlr` | `SPK`, `PQLR` | Ed25519+ML-DSA-65 | yes |
-/// | `im-pqlr-opk-no-hybrid-auth` | `SPK`, `PQLR`, `OPK` 2 | Ed25519+ML-DSA-65, without `hybrid-auth` | no |
+/// | `im-pqlr-opk-no-hybrid-auth` | `SPK`, `PQLR`, `OPK` 2 | Ed25519+ML-DSA-65, capabilities without `hybrid-auth` | yes (always, wire version 1) |
 /// | `im-pqopk-ml-dsa-87` | `SPK`, `PQOPK` 2 | Ed25519+ML-DSA-87 | yes |
-/// | `im-classical-opk` | `SPK`, `OPK` 3 (no KEM prekey) | Ed25519+ML-DSA-65 | yes |
+/// | `im-classical-opk` | `SPK`, `OPK` 3 (no KEM prekey) | Ed25519+ML-DSA-65, capabilities without ML-KEM | yes |
 pub struct Responder {
     /// Bob's identity.
     pub identity: Identity,
@@ -315,6 +317,7 @@ impl Responder {
                 .map(|id| prekeys.is_consumed(id))
                 .collect(),
             uses: self.rotated.iter().map(|id| prekeys.uses(id)).collect(),
+            handshakes: prekeys.remembered_handshakes(),
         }
     }
 
@@ -370,6 +373,15 @@ impl Responder {
         })?;
         no_hybrid_auth.features &= !(1 << bit);
         let no_hybrid_auth = no_hybrid_auth.encode()?;
+        // A classical-only handshake needs an initiator that offers no ML-KEM: when both
+        // do, a missing KEM prekey is a stripped one and refused.
+        let mut no_ml_kem = Capabilities::default();
+        no_ml_kem.kex_suites.retain(|c| {
+            ![KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024]
+                .iter()
+                .any(|k| k.code() == *c)
+        });
+        let no_ml_kem = no_ml_kem.encode()?;
         let cases = [
             (
                 "im-pqopk-opk",
@@ -396,7 +408,7 @@ impl Responder {
             (
                 "im-classical-opk",
                 &alice,
-                &capabilities,
+                &no_ml_kem,
                 None,
                 Some(&opks[2]),
             ),
@@ -429,11 +441,7 @@ impl Responder {
                 Session::initiate(initiator, caps, &bundle, first, &options, T0, &mut rng)?;
             let got = responder.accept(&mut responder.prekeys.clone(), &bytes)?;
             assert_eq!(got.plaintext, plaintext.as_bytes(), "{name}");
-            assert_eq!(
-                got.session.facts().hybrid_auth,
-                !name.contains("no-hybrid-auth"),
-                "{name}"
-            );
+            assert!(got.session.facts().hybrid_auth, "{name}");
             assert_eq!(got.session.facts().post_quantum, kem.is_some(), "{name}");
             responder.initial_messages.push(GenuineInitial {
                 name,

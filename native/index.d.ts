@@ -137,7 +137,15 @@ export declare class NativeServerKey {
   get keyId(): Uint8Array
 }
 
-/** One party's end of a session. */
+/**
+ * One party's end of a session.
+ *
+ * Besides the direct `encrypt`/`decrypt`, the staged forms compute an operation on a
+ * copy and hold it until `commitStaged` installs it (or `discardStaged` drops it): the
+ * facade saves the copy's record to the session store first, so that a store that
+ * refuses the save (another copy advanced the session) leaves this one unchanged and no
+ * ciphertext of the refused state is ever returned.
+ */
 export declare class NativeSession {
   /**
    * Starts a session from the peer's prekey bundle; `takeOpening()` then gives the
@@ -169,6 +177,32 @@ export declare class NativeSession {
   decrypt(message: Uint8Array, now: number): NativeDecrypted
   /** `decrypt` on the thread pool. */
   decryptAsync(message: Uint8Array, now: number): Promise<NativeDecrypted>
+  /**
+   * `encrypt` on a copy, on the thread pool: the message and the copy's snapshot; the
+   * session itself changes only at `commitStaged`.
+   */
+  encryptStagedAsync(plaintext: Uint8Array, associatedData: Uint8Array, now: number): Promise<NativeStagedEncrypt>
+  /**
+   * `decrypt` on a copy, on the thread pool: the plaintext and the copy's snapshot; the
+   * session itself changes only at `commitStaged`. A refused message stages nothing.
+   */
+  decryptStagedAsync(message: Uint8Array, now: number): Promise<NativeStagedDecrypt>
+  /**
+   * Installs the staged copy. Refused (`INVALID_ARGUMENT`) when there is none or the
+   * session changed since it was staged.
+   */
+  commitStaged(): void
+  /** Drops the staged copy (its secrets are wiped on drop). */
+  discardStaged(): void
+  /** The record with its epoch and session id, read together. */
+  snapshot(): NativeSnapshot
+  /**
+   * Wipes the session's secrets now (the ratchet's keys are zeroized on drop); every
+   * later call is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose` was called. */
+  get disposed(): boolean
   /** Serializes the whole session, secrets included (explicit export for a store). */
   serialize(): Uint8Array
   /** Makes the next asymmetric step a KEM step. */
@@ -403,6 +437,11 @@ export interface NativeOpening {
   oneTimePrekeys: Array<Uint8Array>
   /** Key ids of the rotated prekeys used (signed, last-resort): the store counts uses. */
   rotatedPrekeys: Array<Uint8Array>
+  /**
+   * With no one-time prekey used: until when (unix seconds) the prekey store's replay
+   * cache must remember the session id.
+   */
+  replayUntil?: number
 }
 
 /** A generated prekey: public parts for bundles, the secret as a record for the store. */
@@ -482,6 +521,32 @@ export interface NativeSessionFacts {
   localIdentity: Uint8Array
   peer: NativePublicIdentity
   establishedAt: number
+}
+
+/**
+ * A session's record together with the epoch and id it holds, read under one lock so
+ * that the three always agree.
+ */
+export interface NativeSnapshot {
+  /** `serialize()`'s record. Secret. */
+  record: Uint8Array
+  epoch: number
+  sessionId: Uint8Array
+}
+
+/** A decryption computed on a copy of the session, not yet committed. */
+export interface NativeStagedDecrypt {
+  plaintext: Uint8Array
+  associatedData: Uint8Array
+  /** The advanced copy's record, to save before `commitStaged`. */
+  snapshot: NativeSnapshot
+}
+
+/** An encryption computed on a copy of the session, not yet committed. */
+export interface NativeStagedEncrypt {
+  message: Uint8Array
+  /** The advanced copy's record, to save before `commitStaged`. */
+  snapshot: NativeSnapshot
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Small helpers shared by the vitest suites (not a test file itself). */
 import { expect } from 'vitest';
-import { PqwireError, type ErrorCode } from '../ts/src/index';
+import { PqwireError, sessionSaveAllowed, type ErrorCode, type SessionSave, type SessionStore, type StoredSession } from '../ts/src/index';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -87,3 +87,36 @@ export const wrongLengths = (n: number): number[] => [0, n - 1, n + 1].filter((l
 
 /** Casts a deliberately ill-typed value for negative tests. */
 export const bad = <T>(v: unknown): T => v as T;
+
+/**
+ * A session store that follows the compare-and-swap contract and can also have a backup
+ * restored over its records (`restore`), as a file or database restore would: the
+ * records go back, the highest epochs (kept apart) do not. `saves` counts accepted saves.
+ */
+export class BackupRestoringStore implements SessionStore {
+  readonly records = new Map<string, { record: Uint8Array; sessionId: string; epoch: number }>();
+  readonly highest = new Map<string, number>();
+  saves = 0;
+
+  async load(address: string): Promise<StoredSession | undefined> {
+    const r = this.records.get(address);
+    return r && { record: Uint8Array.from(r.record), sessionId: r.sessionId, epoch: r.epoch, highestEpoch: this.highest.get(r.sessionId) ?? r.epoch };
+  }
+  async save(address: string, s: SessionSave): Promise<boolean> {
+    if (!sessionSaveAllowed(this.records.get(address), this.highest.get(s.sessionId), s)) return false;
+    this.records.set(address, { record: Uint8Array.from(s.record), sessionId: s.sessionId, epoch: s.epoch });
+    this.highest.set(s.sessionId, Math.max(s.epoch, this.highest.get(s.sessionId) ?? 0));
+    this.saves += 1;
+    return true;
+  }
+  async delete(address: string): Promise<void> {
+    this.records.delete(address);
+  }
+  async addresses(): Promise<string[]> {
+    return [...this.records.keys()];
+  }
+  /** Puts a backed-up record back, bypassing the contract (the highest epochs stay). */
+  restore(address: string, backup: StoredSession): void {
+    this.records.set(address, { record: Uint8Array.from(backup.record), sessionId: backup.sessionId, epoch: backup.epoch });
+  }
+}

@@ -104,13 +104,13 @@ describe('rekeyAllSessions', () => {
       const bundle = await createPrekeyBundle(bob, { prekeyStore, now: T0 });
       const { session: a, initialMessage } = await initiateSession(bundle, { identity: createIdentity({ created: T0 - 10 }), ratchet, now: T0 });
       const { session: b } = await acceptSession(initialMessage, { identity: bob, prekeyStore, ratchet, sessionStore: store, address, now: T0 });
-      // One exchange so both know each other's KEM key.
-      a.decrypt(b.encrypt(utf8('x'), { now: T0 }), { now: T0 });
-      b.decrypt(a.encrypt(utf8('y'), { now: T0 }), { now: T0 });
+      // One exchange so both know each other's KEM key (b is attached: it saves itself).
+      a.decrypt(await b.encryptAsync(utf8('x'), { now: T0 }), { now: T0 });
+      await b.decryptAsync(a.encrypt(utf8('y'), { now: T0 }), { now: T0 });
       await b.save(store);
       peers.push(a);
     }
-    await store.save('broken', new Uint8Array([1, 2, 3]), 0);
+    await store.save('broken', { record: new Uint8Array([1, 2, 3]), sessionId: '00'.repeat(32), epoch: 0, expectedEpoch: undefined });
     const result = await rekeyAllSessions(store);
     expect(result.rekeyed.sort()).toEqual(['alice', 'carol']);
     expect(result.failed.map((f) => f.address)).toEqual(['broken']);
@@ -119,8 +119,8 @@ describe('rekeyAllSessions', () => {
       expect(b.kemStepPending).toBe(true);
       // Bob's next step: after Alice's next message.
       const a = peers[i]!;
-      b.decrypt(a.encrypt(utf8('z'), { now: T0 + 1 }), { now: T0 + 1 });
-      const m = b.encrypt(utf8('rekeyed'), { now: T0 + 1 });
+      await b.decryptAsync(a.encrypt(utf8('z'), { now: T0 + 1 }), { now: T0 + 1 });
+      const m = await b.encryptAsync(utf8('rekeyed'), { now: T0 + 1 });
       expect(wire.decode(m, 'ratchet-message').kemCiphertext).toBeDefined();
       expect(b.kemStepPending).toBe(false);
       expect(a.decrypt(m, { now: T0 + 1 }).plaintext).toEqual(utf8('rekeyed'));

@@ -35,7 +35,7 @@ import {
   capabilities,
 } from '../ts/src/index';
 import { initialMessagePrekeyIds } from '../ts/src/wire';
-import { expectReject, expectThrow, utf8 } from './helpers';
+import { BackupRestoringStore, expectReject, expectThrow, utf8 } from './helpers';
 
 const T0 = 1_700_000_000;
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -112,7 +112,7 @@ describe('full conversations', () => {
 });
 
 describe('handshake variants', () => {
-  it('without hybrid-auth and without one-time prekeys (last-resort KEM prekey only)', async () => {
+  it('capabilities without hybrid-auth, no one-time prekeys (last-resort KEM prekey only): still signed', async () => {
     const caps = { features: ['kem-ratchet' as const] };
     const alice = createIdentity({ created: T0 - 10 });
     const bob = createIdentity({ created: T0 - 10 });
@@ -120,9 +120,10 @@ describe('handshake variants', () => {
     const bundle = await createPrekeyBundle(bob, { prekeyStore, capabilities: caps, oneTimePrekey: false, oneTimeKemPrekey: false, now: T0 });
     expect(wire.decode(bundle, 'prekey-bundle')).toMatchObject({ kemPrekeyLastResort: 1 });
     const { session: a, initialMessage } = await initiateSession(bundle, { identity: alice, capabilities: caps, now: T0 });
-    expect(wire.decode(initialMessage, 'initial-message').transcriptSignature).toBeUndefined();
+    // The transcript signature is mandatory in wire version 1: the feature bit cannot turn it off.
+    expect(wire.decode(initialMessage, 'initial-message').transcriptSignature).toBeInstanceOf(Uint8Array);
     const { session: b } = await acceptSession(initialMessage, { identity: bob, prekeyStore, capabilities: caps, now: T0 });
-    expect([a.info.hybridAuth, b.info.hybridAuth]).toEqual([false, false]);
+    expect([a.info.hybridAuth, b.info.hybridAuth]).toEqual([true, true]);
     expect(text(a.decrypt(b.encrypt(utf8('ok'), { now: T0 }), { now: T0 }).plaintext)).toBe('ok');
     // Bob accepting with other capabilities than his bundle published: the transcripts differ.
     const second = await initiateSession(bundle, { identity: alice, capabilities: caps, now: T0 });
@@ -276,12 +277,14 @@ describe('prekeys', () => {
 });
 
 describe('policy', () => {
-  it('pq-required refuses a bundle without an ML-KEM prekey; classical-allowed accepts it and reports it', async () => {
+  it('pq-required refuses a bundle without an ML-KEM prekey; classical-allowed accepts a classical peer and reports it', async () => {
     const bob = createIdentity({ created: T0 - 10 });
     const [spk] = generatePrekeys(bob, { kind: 'signed', created: T0 });
     const prekeyStore = new InMemoryPrekeyStore();
     await prekeyStore.save([spk!]);
-    const bundle = assemblePrekeyBundle(bob, { signedPrekey: spk! });
+    // Bob offers no ML-KEM: a classical peer.
+    const classical = { kexSuites: ['X25519+ML-KEM-768' as const, 'X25519' as const] };
+    const bundle = assemblePrekeyBundle(bob, { signedPrekey: spk! }, classical);
     const alice = createIdentity({ created: T0 - 10 });
     const events: SessionSecurityEvent[] = [];
     const onSecurityEvent = (e: SessionSecurityEvent): number => events.push(e);
@@ -291,8 +294,8 @@ describe('policy', () => {
     expect(session.info.postQuantum).toBe(false);
     expect(events[1]).toMatchObject({ type: 'classical-session' });
     // Bob under pq-required refuses it too.
-    await expectReject(() => acceptSession(initialMessage, { identity: bob, prekeyStore, now: T0 }), DowngradeError, 'PQ_REQUIRED');
-    const ok = await acceptSession(initialMessage, { identity: bob, prekeyStore, policy: 'classical-allowed', now: T0 });
+    await expectReject(() => acceptSession(initialMessage, { identity: bob, prekeyStore, capabilities: classical, now: T0 }), DowngradeError, 'PQ_REQUIRED');
+    const ok = await acceptSession(initialMessage, { identity: bob, prekeyStore, capabilities: classical, policy: 'classical-allowed', now: T0 });
     expect(ok.session.info.postQuantum).toBe(false);
   });
 });
@@ -308,7 +311,7 @@ describe('identity pinning', () => {
     const opts = { identity: alice, identityStore, sessionStore, address: 'bob', now: T0 };
     await initiateSession(b1, opts);
     expect((await identityStore.getPeerIdentity('bob'))!.fingerprint).toBe(bob1.fingerprint);
-    await initiateSession(await createPrekeyBundle(bob1, { prekeyStore, now: T0 }), opts);
+    await initiateSession(await createPrekeyBundle(bob1, { prekeyStore, now: T0 }), { ...opts, replaceSession: true });
 
     const bob2 = createIdentity({ created: T0 - 10 });
     const b2 = await createPrekeyBundle(bob2, { prekeyStore: new InMemoryPrekeyStore(), now: T0 });
@@ -320,7 +323,7 @@ describe('identity pinning', () => {
     expect((await identityStore.getPeerIdentity('bob'))!.fingerprint).toBe(bob1.fingerprint);
     expect(await sessionStore.load('bob')).toEqual(stored);
     await trustIdentity(identityStore, 'bob', bob2.publicIdentity);
-    await initiateSession(b2, opts);
+    await initiateSession(b2, { ...opts, replaceSession: true });
   });
 
   it('identities export and import; a tampered record is refused', () => {
@@ -351,16 +354,17 @@ describe('serialization', () => {
 
   it('a restored older copy is a SessionRollbackError and a security event', async () => {
     const { a, b } = await pair();
-    const store = new InMemorySessionStore();
+    const store = new BackupRestoringStore();
     await a.save(store, 'bob');
-    const old = (await store.load('bob'))!.record;
-    a.decrypt(b.encrypt(utf8('x'), { now: T0 + 1 }), { now: T0 + 1 });
-    await a.save(store, 'bob');
-    await store.save('bob', old, 0); // a backup restored over the newer record
+    const backup = (await store.load('bob'))!;
+    // a is attached now: decryptAsync saves the advanced state before it returns.
+    await a.decryptAsync(b.encrypt(utf8('x'), { now: T0 + 1 }), { now: T0 + 1 });
+    expect((await store.load('bob'))!.epoch).toBe(a.epoch);
+    store.restore('bob', backup); // a backup restored over the newer record
     const events: SessionSecurityEvent[] = [];
     await expectReject(() => Session.load(store, 'bob', { onSecurityEvent: (e) => events.push(e) }), SessionRollbackError, 'SESSION_ROLLBACK');
     expect(events).toMatchObject([{ type: 'session-rollback', code: 'SESSION_ROLLBACK', address: 'bob' }]);
-    expectThrow(() => Session.deserialize(old, { minimumEpoch: a.epoch }), SessionRollbackError, 'SESSION_ROLLBACK');
+    expectThrow(() => Session.deserialize(backup.record, { minimumEpoch: a.epoch }), SessionRollbackError, 'SESSION_ROLLBACK');
   });
 
   it('corrupted records are typed errors', async () => {

@@ -814,6 +814,7 @@ describe('ratchet message (0x12)', () => {
       identityDhSignature: bytes(64),
       signedPrekeyId: bytes(16, 3),
       ephemeralKey: bytes(32, 4),
+      transcriptSignature: bytes(64, 5),
       message: first,
     } as const;
     const b = wire.encode(initial as never);

@@ -113,13 +113,17 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
     return { alice, bob, prekeyStore: new pq.InMemoryPrekeyStore() };
   }
 
+  /**
+   * One handshake. With `stores`, both sides pin identities and save (attach) their
+   * sessions, as an app would; without, the sessions are unattached, so that the ratchet
+   * rows time encryption itself with the synchronous API, not a store's save per message.
+   */
   async function establish(p, bundle, plaintext, stores) {
     const i = nextAddress++;
     const { session: a, initialMessage } = await pq.initiateSession(bundle, {
       identity: p.alice,
       address: `server-${i}`,
-      identityStore: stores.alice.identityStore,
-      sessionStore: stores.alice.sessionStore,
+      ...(stores && { identityStore: stores.alice.identityStore, sessionStore: stores.alice.sessionStore }),
       plaintext,
       ratchet,
     });
@@ -127,8 +131,7 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
       identity: p.bob,
       address: `client-${i}`,
       prekeyStore: p.prekeyStore,
-      identityStore: stores.bob.identityStore,
-      sessionStore: stores.bob.sessionStore,
+      ...(stores && { identityStore: stores.bob.identityStore, sessionStore: stores.bob.sessionStore }),
       ratchet,
     });
     return { a, b, initialMessage, received };
@@ -141,7 +144,7 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
 
   async function pair(plaintext) {
     const p = await parties();
-    const r = await establish(p, await pq.createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, kem }), plaintext, newStores());
+    const r = await establish(p, await pq.createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, kem }), plaintext);
     const { a, b } = r;
     a.decrypt(b.encrypt(plaintext)); // one round trip: both sides have stepped
     b.decrypt(a.encrypt(plaintext));

@@ -32,7 +32,10 @@ export type ErrorCode =
   | KeyManagementCode
   | ChannelCode
   | 'IDENTITY_CHANGED'
-  | 'SESSION_ROLLBACK';
+  | 'SESSION_ROLLBACK'
+  | 'SESSION_CONFLICT'
+  | 'SESSION_EXISTS'
+  | 'DISPOSED';
 
 /**
  * Codes only the online channel reports ({@link ChannelError}); see docs/channel.md §11.
@@ -188,6 +191,36 @@ export class IdentityChangedError extends PqwireError {
 export class SessionRollbackError extends PqwireError {}
 
 /**
+ * The stored session changed since this copy was loaded or last saved (`SESSION_CONFLICT`):
+ * another copy — a second `Session.load` of the same record, another process — advanced
+ * it first. This copy's operation was not committed and returned nothing (no ciphertext
+ * under a key the other copy may also use); the copy is unusable. Load the session again
+ * and retry.
+ *
+ * @example
+ * ```ts
+ * import { Session, SessionConflictError } from 'pqwire';
+ * try {
+ *   await session.encryptAsync(data);
+ * } catch (e) {
+ *   if (!(e instanceof SessionConflictError)) throw e;
+ *   session = (await Session.load(store, address))!;   // the newest copy
+ *   await session.encryptAsync(data);
+ * }
+ * ```
+ */
+export class SessionConflictError extends PqwireError {}
+
+/**
+ * A different session is stored for this peer (`SESSION_EXISTS`), and the handshake was
+ * not told to replace it (`replaceSession: true`). Nothing was consumed, pinned or stored.
+ */
+export class SessionExistsError extends PqwireError {}
+
+/** The object's native secrets were wiped by `dispose()` (`DISPOSED`); it can no longer be used. */
+export class DisposedError extends PqwireError {}
+
+/**
  * The online channel refused a packet or gave up on its peer, and closed: a packet out of
  * order (`OUT_OF_ORDER`), outside the time window (`STALE_PACKET`), over the size cap
  * (`PACKET_TOO_LARGE`), a silent peer (`DEAD_PEER`), or a packet its state does not expect
@@ -253,6 +286,9 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   PROTOCOL_ERROR: ChannelError,
   IDENTITY_CHANGED: IdentityChangedError,
   SESSION_ROLLBACK: SessionRollbackError,
+  SESSION_CONFLICT: SessionConflictError,
+  SESSION_EXISTS: SessionExistsError,
+  DISPOSED: DisposedError,
 };
 
 /** Creates the typed error for `code`. */

@@ -57,11 +57,12 @@ export {
   InMemoryIdentityStore,
   InMemoryPrekeyStore,
   InMemorySessionStore,
+  sessionSaveAllowed,
   checkPeerIdentity,
   trustIdentity,
   saveLocalIdentity,
 } from './stores';
-export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, PrekeyKind } from './stores';
+export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, SessionSave, PrekeyKind } from './stores';
 export { Session, initiateSession, acceptSession } from './session';
 export type {
   SessionSecurityEvent,
@@ -118,6 +119,9 @@ export {
   KeyManagementError,
   IdentityChangedError,
   SessionRollbackError,
+  SessionConflictError,
+  SessionExistsError,
+  DisposedError,
   ChannelError,
 } from './errors';
 export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation } from './errors';

@@ -110,10 +110,14 @@ export interface CreatePrekeyBundleOptions {
 }
 
 /**
- * Creates a prekey bundle for `identity`: reuses the store's current signed X25519
- * prekey and last-resort ML-KEM prekey (making new ones when there are none or they are
- * due for rotation), adds fresh one-time prekeys, saves every new secret in the store,
- * and returns the encoded bundle to publish.
+ * Creates a prekey bundle for `identity`: deletes the store's expired prekeys and
+ * replay-cache entries ({@link PrekeyStore.removeExpired}: a rotated-out signed or
+ * last-resort prekey lives on until it expires, 30 days after its rotation by default,
+ * so that initial messages made from older bundles still arrive, and is then deleted
+ * with its secret), reuses the store's current signed X25519 prekey and last-resort
+ * ML-KEM prekey (making new ones when there are none or they are due for rotation), adds
+ * fresh one-time prekeys, saves every new secret in the store, and returns the encoded
+ * bundle to publish.
  */
 export async function createPrekeyBundle(identity: Identity, options: CreatePrekeyBundleOptions): Promise<Uint8Array> {
   if (typeof options !== 'object' || options === null || typeof options.prekeyStore !== 'object' || options.prekeyStore === null) {
@@ -122,6 +126,7 @@ export async function createPrekeyBundle(identity: Identity, options: CreatePrek
   const store = options.prekeyStore;
   const now = options.now === undefined ? nowSeconds() : seconds('now', options.now);
   const kem = options.kem ?? 'ML-KEM-768';
+  await store.removeExpired(now);
   const fresh: StoredPrekey[] = [];
   const rotated = async (kind: 'signed' | 'last-resort-kem'): Promise<StoredPrekey> => {
     const current = await store.current(kind);

@@ -51,11 +51,16 @@ import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
  * - `classical-session`: a session was established without a KEM prekey (allowed by
  *   the policy): its first keys rest on X25519 alone.
  * - `identity-changed`: a peer's identity differs from the pinned one.
- * - `replay-refused`: a ratchet message already received (`REPLAYED`) or an initial
- *   message whose one-time prekey was consumed (`PREKEY_REUSED`).
+ * - `replay-refused`: a ratchet message already received (`REPLAYED`), an initial
+ *   message accepted before (`REPLAYED`, from the prekey store's replay cache or the
+ *   session store), or one whose one-time prekey was consumed (`PREKEY_REUSED`).
  * - `skipped-keys-exhausted`: a message too far ahead (`TOO_MANY_SKIPPED`) or whose
  *   stored key was deleted (`STALE_MESSAGE`).
  * - `session-rollback`: a restored session older than one already used.
+ * - `session-conflict`: a copy of a stored session tried to save over a newer state
+ *   (two copies of one record were in use); its operation was refused.
+ * - `session-replaced`: a handshake replaced a different session stored for the peer,
+ *   as asked with `replaceSession: true`.
  */
 export type SessionSecurityEventType =
   | 'handshake-refused'
@@ -63,7 +68,9 @@ export type SessionSecurityEventType =
   | 'identity-changed'
   | 'replay-refused'
   | 'skipped-keys-exhausted'
-  | 'session-rollback';
+  | 'session-rollback'
+  | 'session-conflict'
+  | 'session-replaced';
 
 /** A security event of the session layer. */
 export interface SessionSecurityEvent {
@@ -114,8 +121,14 @@ export interface HandshakeOptions {
   address?: string;
   /** Pins peer identities (trust on first use); needs `address`. */
   identityStore?: IdentityStore;
-  /** Saves the new session under `address`. */
+  /**
+   * Saves the new session under `address`; the session stays attached to the store
+   * (see {@link Session}). A *different* session already stored there is replaced only
+   * with `replaceSession: true` (else `SessionExistsError`, nothing consumed or stored).
+   */
   sessionStore?: SessionStore;
+  /** Replace a different session stored for `address` (reported as `session-replaced`). */
+  replaceSession?: boolean;
   /** Default `pq-required`: a bundle without an ML-KEM prekey is refused. */
   policy?: PolicyInput;
   /** Our capabilities; the responder must use those its bundle published. */
@@ -147,7 +160,10 @@ export interface SessionInfo {
   sigSuite: SigSuiteName;
   aeadSuite: AeadSuiteName;
   features: (FeatureName | number)[];
-  /** Whether the initiator signed the transcript with its hybrid key. */
+  /**
+   * Whether the initiator signed the transcript with its hybrid key: always `true` in
+   * wire version 1, where the signature is mandatory.
+   */
   hybridAuth: boolean;
   /** Whether the handshake used an ML-KEM prekey. */
   postQuantum: boolean;
@@ -176,13 +192,47 @@ export interface EncryptOptions {
 }
 
 type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
+type NativeSnapshot = ReturnType<NativeSession['snapshot']>;
 
-/** One party's end of a session. Emits `'security'` with {@link SessionSecurityEvent}s. */
+/** Where an attached session saves itself, and the epoch it holds the store's record at. */
+interface Attachment {
+  store: SessionStore;
+  address: string;
+  /** The epoch of the stored record this copy continues (its claim on the record). */
+  claim: number | undefined;
+}
+
+/**
+ * One party's end of a session. Emits `'security'` with {@link SessionSecurityEvent}s.
+ *
+ * **Attached sessions.** A session from {@link Session.load}, from a handshake given a
+ * `sessionStore`, or saved once with {@link Session.save} is *attached* to that store
+ * and address, and holds a claim on the stored record: the epoch it was loaded or last
+ * saved at. Its `encryptAsync` and `decryptAsync` compute the operation on a copy, save
+ * the copy's record to the store (a compare-and-swap on the claim, see
+ * {@link SessionStore}), and only then commit and return the message. If another copy of
+ * the session saved first, the store refuses, nothing is returned or changed, the copy
+ * becomes unusable and the call throws `SessionConflictError` (and reports
+ * `session-conflict`): load the session again. No message key is ever used by two
+ * copies. The synchronous `encrypt` and `decrypt` cannot wait for a store, so an
+ * attached session refuses them (`INVALID_ARGUMENT`); a session without a store
+ * (`Session.deserialize`, a handshake without `sessionStore`) offers both, and saving it
+ * is then the application's business.
+ *
+ * @example
+ * ```ts
+ * const session = (await Session.load(store, 'bob'))!;
+ * const message = await session.encryptAsync(data);   // saved before it is returned
+ * ```
+ */
 export class Session extends EventEmitter {
   readonly #native: NativeSession;
   readonly #listener: SessionSecurityEventListener | undefined;
   readonly #info: SessionInfo;
   #queue: Promise<unknown> = Promise.resolve();
+  #attachment: Attachment | undefined;
+  /** Set once a save was refused: another copy owns the record now. */
+  #conflicted = false;
   /** The session id (hex), the same on both sides. */
   readonly id: string;
   /** The peer's address in the app, if given. */
@@ -219,18 +269,35 @@ export class Session extends EventEmitter {
     return call(() => this.#native.kemStepForced);
   }
 
-  /** Encrypts into a ratchet message (wire type `0x12`). */
+  /** Whether the session is attached to a session store (see {@link Session}). */
+  get attached(): boolean {
+    return this.#attachment !== undefined;
+  }
+
+  /** Whether {@link Session.dispose} wiped the session. */
+  get disposed(): boolean {
+    return call(() => this.#native.disposed);
+  }
+
+  /**
+   * Encrypts into a ratchet message (wire type `0x12`). Only for a session without a
+   * store: an attached one must save first, so use {@link Session.encryptAsync}.
+   */
   encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Uint8Array {
     const [pt, ad, now] = encryptArgs(plaintext, options);
+    this.#requireDetached('encrypt');
     return call(() => this.#native.encrypt(pt, ad, now));
   }
 
   /**
    * Decrypts a ratchet message. Any failure — wire errors, `AUTH_FAILED`, `REPLAYED`,
-   * `TOO_MANY_SKIPPED`, `STALE_MESSAGE` — leaves the session unchanged.
+   * `TOO_MANY_SKIPPED`, `STALE_MESSAGE` — leaves the session unchanged. Only for a
+   * session without a store: an attached one must save first, so use
+   * {@link Session.decryptAsync}.
    */
   decrypt(message: Uint8Array, options: { now?: number } = {}): DecryptedMessage {
     const [msg, now] = decryptArgs(message, options);
+    this.#requireDetached('decrypt');
     try {
       return this.#native.decrypt(msg, now);
     } catch (e) {
@@ -238,21 +305,37 @@ export class Session extends EventEmitter {
     }
   }
 
-  /** {@link Session.encrypt} off the JavaScript thread; calls on one session run in call order. */
+  /**
+   * {@link Session.encrypt} off the JavaScript thread; calls on one session run in call
+   * order. An attached session saves the advanced state before it returns the message
+   * (`SessionConflictError` when another copy advanced the stored record first).
+   */
   encryptAsync(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
     const [pt, ad, now] = encryptArgs(plaintext, options);
-    return this.#enqueue(() => callAsync(() => this.#native.encryptAsync(pt, ad, now)));
+    return this.#enqueue(async () => {
+      if (this.#attachment === undefined) return callAsync(() => this.#native.encryptAsync(pt, ad, now));
+      this.#requireUsable();
+      const staged = await callAsync(() => this.#native.encryptStagedAsync(pt, ad, now));
+      await this.#commitAfterSave(staged.snapshot);
+      return staged.message;
+    });
   }
 
-  /** {@link Session.decrypt} off the JavaScript thread; calls on one session run in call order. */
+  /**
+   * {@link Session.decrypt} off the JavaScript thread; calls on one session run in call
+   * order. An attached session saves the advanced state before it returns the plaintext
+   * (`SessionConflictError` when another copy advanced the stored record first; the
+   * message is not lost: load the session again and decrypt it there).
+   */
   decryptAsync(message: Uint8Array, options: { now?: number } = {}): Promise<DecryptedMessage> {
     const [msg, now] = decryptArgs(message, options);
+    const refused = (e: unknown): PqwireError => this.#refused(fromNative(e));
     return this.#enqueue(async () => {
-      try {
-        return await this.#native.decryptAsync(msg, now);
-      } catch (e) {
-        throw this.#refused(fromNative(e));
-      }
+      if (this.#attachment === undefined) return this.#native.decryptAsync(msg, now).catch((e: unknown) => Promise.reject(refused(e)));
+      this.#requireUsable();
+      const staged = await this.#native.decryptStagedAsync(msg, now).catch((e: unknown) => Promise.reject(refused(e)));
+      await this.#commitAfterSave(staged.snapshot);
+      return { plaintext: staged.plaintext, associatedData: staged.associatedData };
     });
   }
 
@@ -261,6 +344,7 @@ export class Session extends EventEmitter {
    * (it happens at the first send after the peer's next message).
    */
   forceKemStep(): void {
+    this.#requireUsable();
     call(() => this.#native.forceKemStep());
   }
 
@@ -269,12 +353,35 @@ export class Session extends EventEmitter {
    * epoch, for a session store.
    */
   serialize(): Uint8Array {
-    return call(() => this.#native.serialize());
+    return call(() => this.#native.snapshot()).record;
   }
 
   /**
-   * Restores a serialized session. `minimumEpoch` (the highest epoch the app has seen
-   * for this session) refuses an older copy with `SessionRollbackError`.
+   * Wipes the session's native secrets now, instead of when the garbage collector frees
+   * it; every later call throws `DisposedError` (`DISPOSED`). Idempotent. The stored
+   * record, if any, is not touched.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using session = (await Session.load(store, 'bob'))!;
+   *   await session.encryptAsync(data);
+   * } // disposed here
+   * ```
+   */
+  dispose(): void {
+    call(() => this.#native.dispose());
+  }
+
+  /** {@link Session.dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /**
+   * Restores a serialized session, not attached to any store. `minimumEpoch` (the
+   * highest epoch the app has seen for this session) refuses an older copy with
+   * `SessionRollbackError`.
    */
   static deserialize(
     record: Uint8Array,
@@ -286,33 +393,125 @@ export class Session extends EventEmitter {
       handle = native.NativeSession.deserialize(bytes('record', record), min);
     } catch (e) {
       const error = fromNative(e);
-      if (error.code === 'SESSION_ROLLBACK') {
-        report([options.onSecurityEvent], { type: 'session-rollback', code: error.code, message: error.message, address: options.address, authenticated: true });
-      }
+      if (error.code === 'SESSION_ROLLBACK') rollbackReported(error, options);
       throw error;
     }
     return new Session(handle, options.address, options.onSecurityEvent);
   }
 
-  /** Saves this session in `store` under its address. */
+  /**
+   * Saves this session in `store` under `address` (compare-and-swap, see
+   * {@link SessionStore}) and attaches it there. A session already attached saves its
+   * current state under its claim (`SessionConflictError` if another copy saved first).
+   * A session not yet attached is stored only where no other state of it is: an address
+   * holding a different session, or this session at another epoch, refuses it
+   * (`SessionConflictError`, the session stays unattached and usable).
+   */
   async save(store: SessionStore, address = this.address): Promise<void> {
     if (typeof address !== 'string') throw makeError('INVALID_ARGUMENT', 'saving a session needs an address');
-    await store.save(address, this.serialize(), this.epoch);
+    if (typeof store !== 'object' || store === null) throw makeError('INVALID_TYPE', 'store must be a SessionStore');
+    return this.#enqueue(async () => {
+      const attached = this.#attachment;
+      if (attached !== undefined && (attached.store !== store || attached.address !== address)) {
+        throw makeError('INVALID_ARGUMENT', 'this session is attached to another store or address; load it there');
+      }
+      if (attached !== undefined) return this.#persist(call(() => this.#native.snapshot()));
+      await this.#attach(store, address, false);
+    });
   }
 
   /**
-   * Loads the session stored for `address`, refusing a record older than the highest
-   * epoch the store has seen (`SessionRollbackError`). Resolves `undefined` if none.
+   * Loads and attaches the session stored for `address` (see {@link Session}), refusing
+   * a record older than the highest epoch the store has seen for its session id
+   * (`SessionRollbackError`). Resolves `undefined` if none.
    */
   static async load(store: SessionStore, address: string, options: { onSecurityEvent?: SessionSecurityEventListener } = {}): Promise<Session | undefined> {
+    if (typeof address !== 'string') throw makeError('INVALID_TYPE', `address must be a string, got ${describe(address)}`);
     const stored = await store.load(address);
     if (stored === undefined) return undefined;
-    return Session.deserialize(stored.record, { minimumEpoch: stored.highestEpoch, address, onSecurityEvent: options.onSecurityEvent });
+    const session = Session.deserialize(stored.record, {
+      minimumEpoch: Math.max(stored.highestEpoch, stored.epoch),
+      address,
+      onSecurityEvent: options.onSecurityEvent,
+    });
+    if (session.id !== stored.sessionId) {
+      session.dispose();
+      const error = makeError('SESSION_ROLLBACK', `the record stored for ${JSON.stringify(address)} holds another session than the store names`);
+      rollbackReported(error, { address, onSecurityEvent: options.onSecurityEvent });
+      throw error;
+    }
+    session.#attachment = { store, address, claim: stored.epoch };
+    return session;
   }
 
   /** Never shows a secret. */
   toJSON(): { id: string; address?: string; epoch: number } {
     return { id: this.id, address: this.address, epoch: this.epoch };
+  }
+
+  /**
+   * Attaches a session never stored: saves it as new (`replace`: over a different
+   * session). Refused saves throw `SessionConflictError` and leave it unattached.
+   * @internal
+   */
+  async #attach(store: SessionStore, address: string, replace: boolean): Promise<void> {
+    const snap = call(() => this.#native.snapshot());
+    const saved = await store.save(address, { ...saveOf(snap), expectedEpoch: undefined, replace });
+    if (!saved) {
+      throw makeError('SESSION_CONFLICT', `the store refused session ${this.id.slice(0, 16)}… for ${JSON.stringify(address)}: it holds another session or a newer state of this one`);
+    }
+    this.#attachment = { store, address, claim: snap.epoch };
+  }
+
+  /** @internal Used by the handshakes. */
+  static async attachNew(session: Session, store: SessionStore, address: string, replace: boolean): Promise<void> {
+    await session.#enqueue(() => session.#attach(store, address, replace));
+  }
+
+  /** Saves an attached session's snapshot under its claim; a refusal makes the copy unusable. */
+  async #persist(snap: NativeSnapshot): Promise<void> {
+    this.#requireUsable();
+    const a = this.#attachment!;
+    const saved = await a.store.save(a.address, { ...saveOf(snap), expectedEpoch: a.claim });
+    if (!saved) throw this.#conflict();
+    a.claim = snap.epoch;
+  }
+
+  /** Saves a staged copy, then installs it; a failed save leaves the session as it was. */
+  async #commitAfterSave(snap: NativeSnapshot): Promise<void> {
+    try {
+      await this.#persist(snap);
+    } catch (e) {
+      call(() => this.#native.discardStaged());
+      throw e;
+    }
+    call(() => this.#native.commitStaged());
+  }
+
+  /** Marks this copy unusable after a refused save, reports it, returns the error. */
+  #conflict(): PqwireError {
+    this.#conflicted = true;
+    const error = makeError('SESSION_CONFLICT', 'the stored session changed since this copy was loaded or last saved: load it again');
+    report([this.#listener, (e) => this.emit('security', e)], {
+      type: 'session-conflict',
+      code: error.code,
+      message: error.message,
+      address: this.address,
+      sessionId: this.id,
+      authenticated: true,
+    });
+    return error;
+  }
+
+  #requireUsable(): void {
+    if (this.#conflicted) throw makeError('SESSION_CONFLICT', 'another copy of this session saved a newer state: load it again');
+  }
+
+  #requireDetached(what: 'encrypt' | 'decrypt'): void {
+    this.#requireUsable();
+    if (this.#attachment !== undefined) {
+      throw makeError('INVALID_ARGUMENT', `this session is attached to a session store: use ${what}Async, which saves the new state before it returns`);
+    }
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -341,6 +540,16 @@ export class Session extends EventEmitter {
     }
     return error;
   }
+}
+
+/** The store's view of a snapshot. */
+function saveOf(snap: NativeSnapshot): { record: Uint8Array; sessionId: string; epoch: number } {
+  return { record: snap.record, sessionId: toHex(snap.sessionId), epoch: snap.epoch };
+}
+
+/** Reports a refused rollback. */
+function rollbackReported(error: PqwireError, options: { address?: string; onSecurityEvent?: SessionSecurityEventListener }): void {
+  report([options.onSecurityEvent], { type: 'session-rollback', code: error.code, message: error.message, address: options.address, authenticated: true });
 }
 
 function encryptArgs(plaintext: Uint8Array, options: EncryptOptions): [Uint8Array, Uint8Array, number] {
@@ -411,6 +620,9 @@ function checkHandshake(options: HandshakeOptions): CheckedHandshake {
   if (options.sessionStore !== undefined && options.address === undefined) {
     throw makeError('INVALID_ARGUMENT', 'saving the session (sessionStore) needs the peer address');
   }
+  if (options.replaceSession !== undefined && typeof options.replaceSession !== 'boolean') {
+    throw makeError('INVALID_TYPE', `replaceSession must be a boolean, got ${describe(options.replaceSession)}`);
+  }
   if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
     throw makeError('INVALID_TYPE', `onSecurityEvent must be a function, got ${describe(options.onSecurityEvent)}`);
   }
@@ -455,10 +667,43 @@ function handshakeRefused(error: PqwireError, listeners: (SessionSecurityEventLi
     report(listeners, { type: 'handshake-refused', code: error.code, message: error.message, address, authenticated: false });
   } else if (error.code === 'IDENTITY_CHANGED') {
     report(listeners, { type: 'identity-changed', code: error.code, message: error.message, address, authenticated: true });
-  } else if (error.code === 'PREKEY_REUSED') {
+  } else if (error.code === 'PREKEY_REUSED' || error.code === 'REPLAYED') {
     report(listeners, { type: 'replay-refused', code: error.code, message: error.message, address, authenticated: true });
   }
   return error;
+}
+
+/**
+ * Whether the new session replaces a different one stored for the address. The same
+ * session stored already means the initial message was accepted before (`REPLAYED`); a
+ * different one is replaced only with `replaceSession` (else `SESSION_EXISTS`). Checked
+ * before anything is consumed, pinned or stored.
+ */
+async function replacesStored(session: Session, options: HandshakeOptions): Promise<boolean> {
+  const store = options.sessionStore;
+  if (store === undefined) return false;
+  const stored = await store.load(options.address!);
+  if (stored === undefined) return false;
+  if (stored.sessionId === session.id) throw makeError('REPLAYED', 'this session is stored already: the initial message was accepted before');
+  if (options.replaceSession !== true) {
+    throw makeError('SESSION_EXISTS', `a different session is stored for ${JSON.stringify(options.address)}; pass replaceSession: true to replace it`);
+  }
+  return true;
+}
+
+/** Saves and attaches the new session when a store was given; reports a replacement. */
+async function store(session: Session, options: HandshakeOptions, replacing: boolean): Promise<void> {
+  if (options.sessionStore === undefined) return;
+  await Session.attachNew(session, options.sessionStore, options.address!, replacing);
+  if (replacing) {
+    report([options.onSecurityEvent, (e) => session.emit('security', e)], {
+      type: 'session-replaced',
+      message: 'a new handshake replaced the session stored for this peer',
+      address: options.address,
+      sessionId: session.id,
+      authenticated: true,
+    });
+  }
 }
 
 /**
@@ -498,25 +743,30 @@ export interface InitiatedSession {
 /**
  * Starts a session from the peer's encoded prekey bundle, off the JavaScript thread.
  * Verifies both halves of every signature in the bundle, negotiates (a bundle without
- * an ML-KEM prekey is `PQ_REQUIRED` under the default policy), pins the peer's
- * identity when an identity store is given (`IdentityChangedError` when it changed),
- * and saves the session when a session store is given.
+ * an ML-KEM prekey is `PQ_REQUIRED` under the default policy, and under any policy when
+ * both parties offer ML-KEM), pins the peer's identity when an identity store is given
+ * (`IdentityChangedError` when it changed), and saves and attaches the session when a
+ * session store is given (a different session stored for the address is replaced only
+ * with `replaceSession: true`, else `SessionExistsError`).
  */
 export async function initiateSession(bundle: Uint8Array, options: InitiateOptions): Promise<InitiatedSession> {
   const h = checkHandshake(options);
   const pt = optionalBytes('plaintext', options.plaintext) ?? EMPTY;
   const ad = optionalBytes('associatedData', options.associatedData) ?? EMPTY;
   const listeners = [options.onSecurityEvent];
+  let session: Session | undefined;
   try {
     const handle = await callAsync(() => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, bytes('bundle', bundle), pt, ad, h.native, h.now));
     const opening = call(() => handle.takeOpening());
-    const session = new Session(handle, options.address, options.onSecurityEvent);
+    session = new Session(handle, options.address, options.onSecurityEvent);
     const pin = await checkPin(session, options);
+    const replacing = await replacesStored(session, options);
     await pin();
     reportClassical(session, options);
-    if (options.sessionStore) await session.save(options.sessionStore);
+    await store(session, options, replacing);
     return { session, initialMessage: opening!.initialMessage! };
   } catch (e) {
+    session?.dispose();
     throw handshakeRefused(fromNative(e), listeners, options.address);
   }
 }
@@ -531,40 +781,52 @@ export interface AcceptedSession {
 
 /**
  * Accepts an initial message, off the JavaScript thread: looks up the prekeys it names
- * in the prekey store, verifies the initiator (identity, transcript signature), pins
- * its identity when an identity store is given, and only then consumes the one-time
- * prekeys — atomically, so a replayed or racing initial message is refused with
- * `PREKEY_REUSED`. Any failure consumes and stores nothing.
+ * in the prekey store, verifies the initiator (identity and its hybrid transcript
+ * signature, which is mandatory), checks the session store (the same session stored is
+ * a replay, `REPLAYED`; a different one is replaced only with `replaceSession: true`,
+ * else `SessionExistsError`), pins its identity when an identity store is given, and
+ * only then consumes the one-time prekeys — atomically, so a replayed or racing initial
+ * message is refused with `PREKEY_REUSED` — or, when none was used, enters the handshake
+ * into the prekey store's replay cache (a replay is `REPLAYED`). Any failure consumes,
+ * pins and stores nothing, and wipes the new session.
  */
 export async function acceptSession(initialMessage: Uint8Array, options: AcceptOptions): Promise<AcceptedSession> {
   const h = checkHandshake(options);
-  const store = options.prekeyStore;
-  if (typeof store !== 'object' || store === null) {
+  const prekeys = options.prekeyStore;
+  if (typeof prekeys !== 'object' || prekeys === null) {
     throw makeError('INVALID_TYPE', 'acceptSession needs { prekeyStore }');
   }
   const listeners = [options.onSecurityEvent];
+  let session: Session | undefined;
   try {
     const records: Uint8Array[] = [];
     for (const id of initialMessagePrekeyIds(initialMessage)) {
       const hex = toHex(id);
-      const found: StoredPrekey | undefined = await store.load(hex);
+      const found: StoredPrekey | undefined = await prekeys.load(hex);
       if (found) records.push(found.secret);
-      else if (await store.isConsumed(hex)) throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
+      else if (await prekeys.isConsumed(hex)) throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
     }
     const handle = await callAsync(() => native.NativeSession.acceptAsync(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now));
     const opening = call(() => handle.takeOpening())!;
-    const session = new Session(handle, options.address, options.onSecurityEvent);
+    session = new Session(handle, options.address, options.onSecurityEvent);
     const pin = await checkPin(session, options);
+    const replacing = await replacesStored(session, options);
     const oneTime = opening.oneTimePrekeys.map(toHex);
-    if (oneTime.length > 0 && !(await store.consume(oneTime))) {
+    if (oneTime.length > 0 && !(await prekeys.consume(oneTime))) {
       throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
     }
-    await store.countUse(opening.rotatedPrekeys.map(toHex));
+    // Without a one-time prekey nothing was consumed: the replay cache refuses a second
+    // acceptance of the same handshake for as long as its prekeys would open it.
+    if (opening.replayUntil != null && !(await prekeys.rememberHandshake(session.id, opening.replayUntil))) {
+      throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
+    }
+    await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
     await pin();
     reportClassical(session, options);
-    if (options.sessionStore) await session.save(options.sessionStore);
+    await store(session, options, replacing);
     return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData! };
   } catch (e) {
+    session?.dispose();
     throw handshakeRefused(fromNative(e), listeners, options.address);
   }
 }

@@ -55,7 +55,9 @@ export interface StoredPrekey {
 /**
  * Prekeys. One-time prekeys are consumed exactly once: {@link PrekeyStore.consume} must
  * be atomic (all or none), and a consumed key's id is remembered so a replayed initial
- * message is told apart from an unknown key.
+ * message is told apart from an unknown key. A handshake that used no one-time prekey
+ * goes into a replay cache ({@link PrekeyStore.rememberHandshake}) instead, and expired
+ * secrets are deleted ({@link PrekeyStore.removeExpired}); see docs/protocol.md §4.3.
  */
 export interface PrekeyStore {
   save(prekeys: readonly StoredPrekey[]): Promise<void>;
@@ -72,24 +74,79 @@ export interface PrekeyStore {
   current(kind: 'signed' | 'last-resort-kem'): Promise<StoredPrekey | undefined>;
   /** Counts one use of each of the rotated keys `keyIds`. */
   countUse(keyIds: readonly string[]): Promise<void>;
+  /**
+   * The replay cache: atomically remembers the session id (hex) of an accepted
+   * handshake that used no one-time prekey, until `until` (unix seconds: the earliest
+   * expiry of the prekeys it used). Resolves `false`, changing nothing, when the id is
+   * already remembered: the initial message is a replay.
+   */
+  rememberHandshake(sessionId: string, until: number): Promise<boolean>;
+  /**
+   * Deletes every prekey — secret included — whose validity ended by `now`
+   * (`expires <= now`), and the replay-cache entries whose `until` passed. Resolves the
+   * number of prekeys deleted. {@link createPrekeyBundle} calls it on every rotation.
+   */
+  removeExpired(now: number): Promise<number>;
 }
 
-/** A stored session: its record and the highest epoch ever saved for the address. */
+/** A stored session: its record and what the store knows of it. */
 export interface StoredSession {
   /** `session.serialize()`. **Secret.** */
   record: Uint8Array;
+  /** The session id (hex) of the record. */
+  sessionId: string;
+  /** The record's epoch, as given to {@link SessionStore.save}. */
+  epoch: number;
   /**
-   * The highest epoch saved for this address, kept apart from the record (ideally
-   * where a restored backup cannot lower it) so that a rolled-back record is detected.
+   * The highest epoch ever saved for this session id, kept apart from the records
+   * (ideally where a restored backup cannot lower it) so that a rolled-back record is
+   * detected: `Session.load` refuses a record below it (`SESSION_ROLLBACK`).
    */
   highestEpoch: number;
 }
 
-/** Sessions by peer address. */
+/** What {@link SessionStore.save} stores: a record and the claim it is saved under. */
+export interface SessionSave {
+  /** `session.serialize()`. **Secret.** */
+  record: Uint8Array;
+  /** The session id (hex) of the record. */
+  sessionId: string;
+  /** The record's epoch. */
+  epoch: number;
+  /**
+   * The epoch of the stored record this save replaces — the one the session was loaded
+   * at or last saved at (its claim) — or `undefined` for a session never stored.
+   */
+  expectedEpoch: number | undefined;
+  /** Replace a *different* session stored for the address (a new handshake, explicitly). */
+  replace?: boolean;
+}
+
+/**
+ * Sessions by peer address, one per address.
+ *
+ * **The contract** (docs/protocol.md §6): {@link SessionStore.save} is a compare-and-swap,
+ * atomic against every other save of the address, that stores the record exactly when
+ * - the same session (`sessionId`) is stored for the address, its stored epoch equals
+ *   `expectedEpoch` and the new epoch is not lower; or
+ * - nothing is stored for the address, `expectedEpoch` is `undefined`, and the epoch is
+ *   above the highest ever saved for that session id (a deleted session cannot come back
+ *   from a backup); or
+ * - another session is stored, `replace` is `true`, `expectedEpoch` is `undefined`, and
+ *   the epoch is above the highest ever saved for that session id.
+ * Otherwise it resolves `false` and changes nothing. It keeps, per session id, the
+ * highest epoch ever saved ({@link StoredSession.highestEpoch}).
+ *
+ * This is what makes a loaded session an exclusive claim on its record: two copies
+ * loaded from one record hold the same `expectedEpoch`, and only the first to save an
+ * advanced state succeeds; the other's operation is refused (`SESSION_CONFLICT`) before
+ * it returns any ciphertext or plaintext, so no message key is ever used twice.
+ */
 export interface SessionStore {
   load(address: string): Promise<StoredSession | undefined>;
-  /** Saves a record; the store keeps the highest epoch it was ever given. */
-  save(address: string, record: Uint8Array, epoch: number): Promise<void>;
+  /** Compare-and-swap, see the interface. Resolves whether the record was stored. */
+  save(address: string, session: SessionSave): Promise<boolean>;
+  /** Deletes the record; the highest epoch of its session id stays. */
   delete(address: string): Promise<void>;
   addresses(): Promise<string[]>;
 }
@@ -117,6 +174,8 @@ export class InMemoryIdentityStore implements IdentityStore {
 export class InMemoryPrekeyStore implements PrekeyStore {
   readonly #keys = new Map<string, StoredPrekey>();
   readonly #consumed = new Set<string>();
+  /** Replay cache: session id → until. */
+  readonly #handshakes = new Map<string, number>();
 
   async save(prekeys: readonly StoredPrekey[]): Promise<void> {
     for (const p of prekeys) this.#keys.set(p.keyId, { ...p });
@@ -154,33 +213,84 @@ export class InMemoryPrekeyStore implements PrekeyStore {
       if (p) p.uses += 1;
     }
   }
+  async rememberHandshake(sessionId: string, until: number): Promise<boolean> {
+    if (this.#handshakes.has(sessionId)) return false;
+    this.#handshakes.set(sessionId, until);
+    return true;
+  }
+  async removeExpired(now: number): Promise<number> {
+    let removed = 0;
+    for (const [id, p] of this.#keys) {
+      if (p.expires <= now) {
+        this.#keys.delete(id);
+        removed += 1;
+      }
+    }
+    for (const [id, until] of this.#handshakes) {
+      if (until <= now) this.#handshakes.delete(id);
+    }
+    return removed;
+  }
   /** Number of stored (unconsumed) prekeys of a kind. */
   count(kind: PrekeyKind): number {
     return [...this.#keys.values()].filter((p) => p.kind === kind).length;
   }
 }
 
-/** In-memory {@link SessionStore}. */
+/** In-memory {@link SessionStore}, implementing its compare-and-swap contract. */
 export class InMemorySessionStore implements SessionStore {
-  readonly #records = new Map<string, Uint8Array>();
-  readonly #epochs = new Map<string, number>();
+  readonly #records = new Map<string, { record: Uint8Array; sessionId: string; epoch: number }>();
+  /** Highest epoch ever saved, per session id. */
+  readonly #highest = new Map<string, number>();
 
   async load(address: string): Promise<StoredSession | undefined> {
-    const record = this.#records.get(address);
-    if (record === undefined) return undefined;
-    return { record: Uint8Array.from(record), highestEpoch: this.#epochs.get(address) ?? 0 };
+    const stored = this.#records.get(address);
+    if (stored === undefined) return undefined;
+    return {
+      record: Uint8Array.from(stored.record),
+      sessionId: stored.sessionId,
+      epoch: stored.epoch,
+      highestEpoch: this.#highest.get(stored.sessionId) ?? stored.epoch,
+    };
   }
-  async save(address: string, record: Uint8Array, epoch: number): Promise<void> {
-    this.#records.set(address, Uint8Array.from(record));
-    this.#epochs.set(address, Math.max(epoch, this.#epochs.get(address) ?? 0));
+  async save(address: string, session: SessionSave): Promise<boolean> {
+    // No await between the check and the write: atomic within this process.
+    if (!sessionSaveAllowed(this.#records.get(address), this.#highest.get(session.sessionId), session)) return false;
+    this.#records.set(address, { record: Uint8Array.from(session.record), sessionId: session.sessionId, epoch: session.epoch });
+    this.#highest.set(session.sessionId, Math.max(session.epoch, this.#highest.get(session.sessionId) ?? 0));
+    return true;
   }
   async delete(address: string): Promise<void> {
-    // The epoch stays: a deleted session restored from a backup is still a rollback.
+    // The highest epoch stays: a deleted session restored from a backup is still a rollback.
     this.#records.delete(address);
   }
   async addresses(): Promise<string[]> {
     return [...this.#records.keys()];
   }
+}
+
+/**
+ * The compare-and-swap rule of {@link SessionStore.save}, for store implementations:
+ * whether `save` may replace `current` (the stored record's session id and epoch, if
+ * any), given `highest`, the highest epoch ever saved for `save.sessionId`.
+ *
+ * @example
+ * ```ts
+ * // inside a store's transaction
+ * if (!sessionSaveAllowed(row && { sessionId: row.sessionId, epoch: row.epoch }, highestFor(save.sessionId), save)) return false;
+ * ```
+ */
+export function sessionSaveAllowed(
+  current: { sessionId: string; epoch: number } | undefined,
+  highest: number | undefined,
+  save: Pick<SessionSave, 'sessionId' | 'epoch' | 'expectedEpoch' | 'replace'>,
+): boolean {
+  if (current !== undefined && current.sessionId === save.sessionId) {
+    return save.expectedEpoch === current.epoch && save.epoch >= Math.max(current.epoch, highest ?? 0);
+  }
+  if (save.expectedEpoch !== undefined) return false;
+  if (current !== undefined && save.replace !== true) return false;
+  return highest === undefined || save.epoch > highest;
 }
 
 /**

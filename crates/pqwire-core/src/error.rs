@@ -120,6 +120,18 @@ pub enum Error {
         /// The lowest epoch that is accepted.
         minimum: u64,
     },
+    /// A stored session changed since this copy was loaded or last saved: another copy
+    /// (a second load of one record, another process) advanced it first. Saving this copy
+    /// would fork the session and reuse message keys, so it is refused; load it again.
+    SessionConflict,
+    /// A different session is stored for this peer: a new handshake replaces it only when
+    /// the application asks for that explicitly.
+    SessionExists,
+    /// The object's secrets were wiped by `dispose()`; it can no longer be used.
+    Disposed {
+        /// Which object.
+        what: &'static str,
+    },
     /// The online channel refused a packet or gave up on its peer (docs/channel.md §11):
     /// out of order, outside the time window, over the size cap, a dead peer, or a packet
     /// its state does not expect.
@@ -164,6 +176,9 @@ impl Error {
             Error::UnknownKey { .. } => "UNKNOWN_KEY",
             Error::PrekeyReused => "PREKEY_REUSED",
             Error::SessionRollback { .. } => "SESSION_ROLLBACK",
+            Error::SessionConflict => "SESSION_CONFLICT",
+            Error::SessionExists => "SESSION_EXISTS",
+            Error::Disposed { .. } => "DISPOSED",
             Error::Channel { code, .. } => code.as_str(),
         }
     }
@@ -187,7 +202,10 @@ impl Error {
             | Error::TooManySkipped { .. }
             | Error::StaleMessage
             | Error::PrekeyReused => ErrorKind::Replay,
-            Error::SessionRollback { .. } => ErrorKind::State,
+            Error::SessionRollback { .. }
+            | Error::SessionConflict
+            | Error::SessionExists
+            | Error::Disposed { .. } => ErrorKind::State,
             Error::Channel { code, .. } => code.kind(),
         }
     }
@@ -242,6 +260,13 @@ impl fmt::Display for Error {
                 f,
                 "session state of epoch {epoch} is older than the newest seen (epoch {minimum})"
             ),
+            Error::SessionConflict => {
+                f.write_str("the stored session changed since this copy was loaded: load it again")
+            }
+            Error::SessionExists => {
+                f.write_str("a different session is stored for this peer and was not replaced")
+            }
+            Error::Disposed { what } => write!(f, "the {what} was disposed (its secrets wiped)"),
             Error::Channel { detail, .. } => f.write_str(detail),
         }
     }

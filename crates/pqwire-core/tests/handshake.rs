@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use pqwire_core::handshake::{
     build_bundle, generate_prekey, initiate, respond, FirstMessage, GeneratedPrekey,
-    HandshakeOptions, Identity, Initiated, PrekeyKind, PrekeySecret, PrekeySecrets, PrekeySource,
-    UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
+    HandshakeOptions, HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret,
+    PrekeySecrets, PrekeySource, UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::ratchet::{KeyId, RatchetState, SeededRandom};
@@ -34,6 +34,7 @@ struct Store {
     keys: HashMap<KeyId, PrekeySecret>,
     consumed: HashSet<KeyId>,
     uses: HashMap<KeyId, u64>,
+    handshakes: HashSet<[u8; 32]>,
     consume_calls: usize,
 }
 
@@ -48,11 +49,14 @@ impl PrekeySource for Store {
         Ok(self.keys.get(key_id).cloned())
     }
 
-    fn consume(&mut self, used: &UsedPrekeys) -> Result<()> {
+    fn consume(&mut self, used: &UsedPrekeys, replay: &HandshakeReplay) -> Result<()> {
         self.consume_calls += 1;
         let one_time = used.one_time();
         if one_time.iter().any(|id| self.consumed.contains(id)) {
             return Err(Error::PrekeyReused);
+        }
+        if one_time.is_empty() && !self.handshakes.insert(replay.session_id) {
+            return Err(Error::Replayed);
         }
         self.consumed.extend(one_time);
         for id in used.rotated() {
@@ -252,8 +256,9 @@ fn every_suite_combination_handshakes_and_converses() {
                     let alice = alice(identity, 0x0A);
                     let sent = start(&alice, p, &bob.bundle(p), b"hello Bob", 0x51).unwrap();
                     assert_eq!(sent.info.kem, kem);
-                    assert_eq!(sent.info.hybrid_auth, hybrid_auth);
-                    assert_eq!(sent.message.transcript_signature.is_some(), hybrid_auth);
+                    // Signed whether or not the capabilities name `hybrid-auth`.
+                    assert!(sent.info.hybrid_auth);
+                    assert!(!sent.message.transcript_signature.is_empty());
                     assert_eq!(sent.message.one_time_prekey_id.is_some(), one_time);
                     assert_eq!(&sent.info.peer, bob.identity.public());
 
@@ -367,31 +372,96 @@ fn without_kem_prekey(bob: &Bob) -> Vec<u8> {
 #[test]
 fn pq_required_refuses_a_bundle_without_a_kem_prekey() {
     let p = Params::default();
-    let mut bob = Bob::new(p, 1);
+    let bob = Bob::new(p, 1);
     let alice = alice(p.alice, 2);
     let bundle = without_kem_prekey(&bob);
     let e = start(&alice, p, &bundle, b"hi", 3).unwrap_err();
     assert_eq!(e.code(), "PQ_REQUIRED");
     assert!(matches!(e, Error::Downgrade { .. }));
+}
 
-    // pq-preferred accepts it, classical-only, and says so.
-    let preferred = HandshakeOptions {
+fn preferred() -> HandshakeOptions {
+    HandshakeOptions {
         policy: Policy::new(PolicyMode::PqPreferred),
         ..HandshakeOptions::default()
-    };
-    let sent = initiate(
-        &alice,
+    }
+}
+
+fn initiate_preferred(alice: &Identity, bundle: &[u8]) -> Result<Initiated> {
+    initiate(
+        alice,
         &caps(true),
-        &bundle,
+        bundle,
         FirstMessage {
             plaintext: b"classical",
             associated_data: b"",
         },
-        &preferred,
+        &preferred(),
         T0,
         &mut SeededRandom::new([4; 32]),
     )
+}
+
+/// Issue 15, finding 8: whoever serves Bob's bundle drops its KEM prekey (its presence is
+/// not signed). Both parties offer ML-KEM, so even `pq-preferred` refuses: the session
+/// would otherwise be classical with only a `classical-session` event.
+#[test]
+fn a_stripped_kem_prekey_is_refused_even_under_pq_preferred() {
+    let p = Params::default();
+    let mut bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let stripped = without_kem_prekey(&bob);
+    let e = initiate_preferred(&alice, &stripped).unwrap_err();
+    assert_eq!(e.code(), "PQ_REQUIRED");
+    assert!(e.to_string().contains("KEM prekey"), "{e}");
+
+    // The responder applies the same rule to a classical-only initial message: built by
+    // Alice against a bundle whose ML-KEM suites were stripped too, it fails on the
+    // capabilities (the transcript) or on this rule, and consumes nothing.
+    let mut classical_caps = Capabilities::decode(&bob.caps).unwrap();
+    classical_caps
+        .kex_suites
+        .retain(|c| *c == KemSuite::X25519.code());
+    let forged = build_bundle(
+        bob.identity.public(),
+        &classical_caps.encode().unwrap(),
+        &bob.spk.public,
+        None,
+        Some(&bob.opk.public),
+    )
+    .unwrap()
+    .encode()
     .unwrap();
+    let sent = initiate_preferred(&alice, &forged).unwrap();
+    assert!(!sent.info.post_quantum);
+    let before = bob.store.clone();
+    let e = respond(
+        &bob.identity,
+        &bob.caps,
+        &mut bob.store,
+        &sent.encoded,
+        &preferred(),
+        T0,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "PQ_REQUIRED");
+    assert!(bob.store == before);
+}
+
+#[test]
+fn pq_preferred_accepts_a_classical_peer_and_says_so() {
+    let p = Params::default();
+    let mut bob = Bob::new(p, 1);
+    // Bob offers no ML-KEM at all: a classical peer.
+    let mut c = Capabilities::default();
+    c.kex_suites
+        .retain(|s| !KEMS.iter().any(|k| k.code() == *s));
+    bob.caps = c.encode().unwrap();
+    let alice = alice(p.alice, 2);
+    let bundle = without_kem_prekey(&bob);
+    assert_eq!(code(start(&alice, p, &bundle, b"hi", 3)), "PQ_REQUIRED");
+
+    let sent = initiate_preferred(&alice, &bundle).unwrap();
     assert!(!sent.info.post_quantum);
     assert!(sent.message.kem_prekey_id.is_none() && sent.message.kem_ciphertext.is_none());
     // A pq-required responder refuses the message, consuming nothing.
@@ -404,7 +474,7 @@ fn pq_required_refuses_a_bundle_without_a_kem_prekey() {
         &bob.caps,
         &mut bob.store,
         &sent.encoded,
-        &preferred,
+        &preferred(),
         T0,
     )
     .unwrap();
@@ -711,36 +781,61 @@ fn edited(m: &InitialMessage, edit: impl FnOnce(&mut InitialMessage)) -> Vec<u8>
 }
 
 #[test]
-fn the_transcript_signature_is_required_exactly_with_hybrid_auth() {
+fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
     let p = Params::default();
     let mut bob = Bob::new(p, 1);
     let alice = alice(p.alice, 2);
     let sent = start(&alice, p, &bob.bundle(p), b"x", 3).unwrap();
-    let stripped = edited(&sent.message, |m| m.transcript_signature = None);
-    assert_eq!(code(bob.respond(&stripped, T0)), "AUTH_FAILED");
+    // Without the field the message does not even decode (wire version 1 requires it).
+    let stripped = strip_field(
+        &sent.encoded,
+        wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
+    );
+    assert_eq!(code(bob.respond(&stripped, T0)), "MISSING_FIELD");
     let other = start(&alice, p, &bob.bundle(p), b"x", 4).unwrap();
     let swapped = edited(&sent.message, |m| {
         m.transcript_signature = other.message.transcript_signature.clone()
     });
     assert_eq!(code(bob.respond(&swapped, T0)), "AUTH_FAILED");
+    let garbage = edited(&sent.message, |m| m.transcript_signature[100] ^= 1);
+    assert_eq!(code(bob.respond(&garbage, T0)), "AUTH_FAILED");
 
+    // Capabilities without `hybrid-auth` change nothing: still signed, still required.
     let q = Params {
         hybrid_auth: false,
         ..p
     };
     let plain = start(&alice, q, &bob.bundle(q), b"x", 5).unwrap();
-    let added = edited(&plain.message, |m| {
-        m.transcript_signature = sent.message.transcript_signature.clone()
-    });
-    assert_eq!(code(bob.respond(&added, T0)), "AUTH_FAILED");
+    assert!(plain.info.hybrid_auth);
+    let unsigned = strip_field(
+        &plain.encoded,
+        wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
+    );
+    assert_eq!(code(bob.respond(&unsigned, T0)), "MISSING_FIELD");
     // Stripping hybrid-auth from Alice's capabilities changes the transcript.
-    let downgraded = edited(&sent.message, |m| {
-        m.capabilities = caps(false);
-        m.transcript_signature = None;
-    });
+    let downgraded = edited(&sent.message, |m| m.capabilities = caps(false));
     assert_eq!(code(bob.respond(&downgraded, T0)), "AUTH_FAILED");
     assert_eq!(bob.store.consume_calls, 0);
     assert_eq!(bob.respond(&sent.encoded, T0).unwrap().plaintext, b"x");
+    // The same keys in a fresh store (the one-time keys above are consumed now).
+    let mut fresh = Bob::new(q, 1);
+    assert_eq!(fresh.respond(&plain.encoded, T0).unwrap().plaintext, b"x");
+}
+
+/// `bytes` (a wire message) without its field `tag`, framing kept.
+fn strip_field(bytes: &[u8], tag: u16) -> Vec<u8> {
+    let mut out = bytes[..4].to_vec();
+    let mut at = 4;
+    while at < bytes.len() {
+        let t = u16::from_be_bytes([bytes[at], bytes[at + 1]]);
+        let len = u32::from_be_bytes(bytes[at + 2..at + 6].try_into().unwrap()) as usize;
+        if t != tag {
+            out.extend_from_slice(&bytes[at..at + 6 + len]);
+        }
+        at += 6 + len;
+    }
+    assert_ne!(out.len(), bytes.len(), "no field {tag:#06x}");
+    out
 }
 
 #[test]

@@ -72,7 +72,7 @@ fn initial() -> InitialMessage {
         one_time_prekey_id: Some([5; 16]),
         ephemeral_key: [6; 32],
         kem_ciphertext: Some(vec![7; 1088]),
-        transcript_signature: Some(signature),
+        transcript_signature: signature,
         message: body(KemSuite::MlKem768),
         extensions: vec![],
     }
@@ -128,7 +128,6 @@ fn optional_fields_may_be_absent() {
     m.kem_prekey_id = None;
     m.kem_ciphertext = None;
     m.one_time_prekey_id = None;
-    m.transcript_signature = None;
     m.message.header.associated_data = b"meta".to_vec();
     m.message.header.counter = 7;
     assert_eq!(InitialMessage::decode(&m.encode().unwrap()).unwrap(), m);
@@ -227,6 +226,9 @@ fn required_fields_are_required() {
         t::TAG_IDENTITY_DH_SIGNATURE,
         t::TAG_SIGNED_PREKEY_ID,
         t::TAG_EPHEMERAL_KEY,
+        // Mandatory in wire version 1 (issue 15, finding 1): initiator authentication
+        // cannot be negotiated away by leaving the signature out.
+        t::TAG_TRANSCRIPT_SIGNATURE,
         t::TAG_MESSAGE,
     ] {
         let (code, at) = refused(|m| m.fields.retain(|f| f.tag != tag));
@@ -353,7 +355,7 @@ fn every_single_byte_change_is_refused_or_canonical() {
     m.identity_sig_key = package(1, PackageSuite::Sig(SigSuite::Ed25519));
     m.identity_sig_key_encoded = m.identity_sig_key.encode().unwrap();
     m.identity_dh_key.signature = vec![0xAB; 64];
-    m.transcript_signature = Some(vec![0xAC; 64]);
+    m.transcript_signature = vec![0xAC; 64];
     m.kem_prekey_id = None;
     m.kem_ciphertext = None;
     m.message = body(KemSuite::X25519);

@@ -237,7 +237,7 @@ fn a_ratchet_message_with_an_extension_is_refused_and_changes_nothing() {
 /// and consumes no prekey; an extension of the initial message itself is still ignored,
 /// as the wire format lets protocol code do.
 #[test]
-fn an_extension_in_the_first_ratchet_message_is_refused_and_consumes_nothing() {
+fn an_extension_in_the_initial_message_or_its_ratchet_message_is_refused_and_consumes_nothing() {
     use pqwire_core::handshake::{one_time_prekeys, PrekeyKind};
     use pqwire_core::wire::{Extension, InitialMessage};
 
@@ -288,10 +288,18 @@ fn an_extension_in_the_first_ratchet_message_is_refused_and_consumes_nothing() {
     assert!(!secrets.is_consumed(&opk_id));
     assert_eq!(secrets.remaining(PrekeyKind::OneTime), 1);
 
+    // Issue 15: extensions of the initial message itself are not authenticated either
+    // (neither TH nor the first message's AEAD covers them), so they are refused too.
     let mut top = InitialMessage::decode(&initial).unwrap();
     top.extensions.push(extension);
     let top = top.encode().unwrap();
-    let accepted = Session::accept(&bob, &caps, &mut secrets, &top, &options, T0).unwrap();
+    let Err(err) = Session::accept(&bob, &caps, &mut secrets, &top, &options, T0) else {
+        panic!("accepted an initial message with an extension");
+    };
+    assert_eq!(err.code(), "UNKNOWN_TAG");
+    assert!(!secrets.is_consumed(&opk_id));
+
+    let accepted = Session::accept(&bob, &caps, &mut secrets, &initial, &options, T0).unwrap();
     assert_eq!(accepted.plaintext, b"first");
     assert!(secrets.is_consumed(&opk_id));
 }

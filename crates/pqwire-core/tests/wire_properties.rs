@@ -439,7 +439,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         one_time_prekey_id: Some([0x07; 16]),
         ephemeral_key: [0xEE; 32],
         kem_ciphertext: None,
-        transcript_signature: Some(vec![0x7A; 64]),
+        transcript_signature: vec![0x7A; 64],
         message: RatchetMessage {
             header: Header {
                 ratchet_key: [0x4A; 32],

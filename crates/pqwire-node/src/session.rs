@@ -10,7 +10,9 @@ use crate::task::{IntoJs, Job};
 use crate::wire::feature_entries;
 use napi::bindgen_prelude::{AsyncTask, Either, Uint8Array};
 use napi_derive::napi;
-use pqwire_core::handshake::{FirstMessage, PrekeySecret, PrekeySecrets, UsedPrekeys};
+use pqwire_core::handshake::{
+    FirstMessage, HandshakeReplay, PrekeySecret, PrekeySecrets, UsedPrekeys,
+};
 use pqwire_core::negotiation::Role;
 use pqwire_core::ratchet::OsRandom;
 use pqwire_core::session::{Decrypted, Session};
@@ -64,6 +66,36 @@ pub struct NativeOpening {
     pub one_time_prekeys: Vec<Uint8Array>,
     /// Key ids of the rotated prekeys used (signed, last-resort): the store counts uses.
     pub rotated_prekeys: Vec<Uint8Array>,
+    /// With no one-time prekey used: until when (unix seconds) the prekey store's replay
+    /// cache must remember the session id.
+    pub replay_until: Option<f64>,
+}
+
+/// A session's record together with the epoch and id it holds, read under one lock so
+/// that the three always agree.
+#[napi(object)]
+pub struct NativeSnapshot {
+    /// `serialize()`'s record. Secret.
+    pub record: Uint8Array,
+    pub epoch: f64,
+    pub session_id: Uint8Array,
+}
+
+/// An encryption computed on a copy of the session, not yet committed.
+#[napi(object)]
+pub struct NativeStagedEncrypt {
+    pub message: Uint8Array,
+    /// The advanced copy's record, to save before `commitStaged`.
+    pub snapshot: NativeSnapshot,
+}
+
+/// A decryption computed on a copy of the session, not yet committed.
+#[napi(object)]
+pub struct NativeStagedDecrypt {
+    pub plaintext: Uint8Array,
+    pub associated_data: Uint8Array,
+    /// The advanced copy's record, to save before `commitStaged`.
+    pub snapshot: NativeSnapshot,
 }
 
 enum Opening {
@@ -72,8 +104,67 @@ enum Opening {
         plaintext: Vec<u8>,
         associated_data: Vec<u8>,
         used: UsedPrekeys,
+        replay: HandshakeReplay,
     },
 }
+
+/// A snapshot of `s`, taken while its lock is held.
+fn snapshot(s: &Session) -> Result<Snapshot> {
+    Ok(Snapshot {
+        record: s.serialize()?,
+        epoch: s.epoch(),
+        session_id: *s.id(),
+    })
+}
+
+/// [`NativeSnapshot`] before it reaches JavaScript (built on the thread pool).
+pub struct Snapshot {
+    record: zeroize::Zeroizing<Vec<u8>>,
+    epoch: u64,
+    session_id: [u8; 32],
+}
+
+impl Snapshot {
+    fn into_js(self) -> NativeSnapshot {
+        NativeSnapshot {
+            record: Uint8Array::new(self.record.to_vec()),
+            epoch: self.epoch as f64,
+            session_id: Uint8Array::new(self.session_id.to_vec()),
+        }
+    }
+}
+
+/// An operation computed on a copy: its output, and the copy to install on commit.
+pub struct Staged<T> {
+    output: T,
+    snapshot: Snapshot,
+}
+
+impl IntoJs for Staged<Vec<u8>> {
+    type Js = NativeStagedEncrypt;
+    fn into_js(self) -> NativeStagedEncrypt {
+        NativeStagedEncrypt {
+            message: Uint8Array::new(self.output),
+            snapshot: self.snapshot.into_js(),
+        }
+    }
+}
+
+impl IntoJs for Staged<Decrypted> {
+    type Js = NativeStagedDecrypt;
+    fn into_js(self) -> NativeStagedDecrypt {
+        NativeStagedDecrypt {
+            plaintext: Uint8Array::new(self.output.plaintext),
+            associated_data: Uint8Array::new(self.output.associated_data),
+            snapshot: self.snapshot.into_js(),
+        }
+    }
+}
+
+/// The session, `None` once disposed.
+type Slot = Arc<Mutex<Option<Session>>>;
+/// A copy advanced by a staged operation, with the epoch of the state it started from.
+type StagedSlot = Arc<Mutex<Option<(u64, Session)>>>;
 
 fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
     list.into_iter()
@@ -82,9 +173,16 @@ fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
 }
 
 /// One party's end of a session.
+///
+/// Besides the direct `encrypt`/`decrypt`, the staged forms compute an operation on a
+/// copy and hold it until `commitStaged` installs it (or `discardStaged` drops it): the
+/// facade saves the copy's record to the session store first, so that a store that
+/// refuses the save (another copy advanced the session) leaves this one unchanged and no
+/// ciphertext of the refused state is ever returned.
 #[napi]
 pub struct NativeSession {
-    inner: Arc<Mutex<Session>>,
+    inner: Slot,
+    staged: StagedSlot,
     opening: Mutex<Option<Opening>>,
 }
 
@@ -98,12 +196,32 @@ impl IntoJs for Opened {
     }
 }
 
-fn lock(m: &Mutex<Session>) -> Result<std::sync::MutexGuard<'_, Session>> {
+fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>> {
     // A poisoned lock means a panic inside an operation: refuse rather than go on from a
     // state that may be half changed.
     m.lock().map_err(|_| Error::InvalidArgument {
         what: "session is unusable after an internal failure",
     })
+}
+
+const DISPOSED: Error = Error::Disposed { what: "session" };
+
+/// Runs `f` on the session unless it was disposed.
+fn with<R>(slot: &Mutex<Option<Session>>, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
+    lock(slot)?.as_mut().map_or(Err(DISPOSED), f)
+}
+
+/// Runs `op` on a copy of the session and keeps the copy as the staged state.
+fn stage<T>(
+    slot: &Mutex<Option<Session>>,
+    staged: &Mutex<Option<(u64, Session)>>,
+    op: impl FnOnce(&mut Session) -> Result<T>,
+) -> Result<Staged<T>> {
+    let (base, mut copy) = with(slot, |s| Ok((s.epoch(), s.clone())))?;
+    let output = op(&mut copy)?;
+    let snapshot = snapshot(&copy)?;
+    *lock(staged)? = Some((base, copy));
+    Ok(Staged { output, snapshot })
 }
 
 fn initiate_core(
@@ -171,6 +289,7 @@ fn accept_core(
                 plaintext: a.plaintext,
                 associated_data: a.associated_data,
                 used: a.used_prekeys,
+                replay: a.replay,
             }),
         ))
     })
@@ -180,7 +299,8 @@ fn accept_core(
 impl NativeSession {
     fn wrap(session: Session, opening: Option<Opening>) -> Self {
         Self {
-            inner: Arc::new(Mutex::new(session)),
+            inner: Arc::new(Mutex::new(Some(session))),
+            staged: Arc::new(Mutex::new(None)),
             opening: Mutex::new(opening),
         }
     }
@@ -299,15 +419,18 @@ impl NativeSession {
                 associated_data: None,
                 one_time_prekeys: Vec::new(),
                 rotated_prekeys: Vec::new(),
+                replay_until: None,
             },
             Opening::Accepted {
                 plaintext,
                 associated_data,
                 used,
+                replay,
             } => NativeOpening {
                 initial_message: None,
                 plaintext: Some(Uint8Array::new(plaintext)),
                 associated_data: Some(Uint8Array::new(associated_data)),
+                replay_until: used.one_time().is_empty().then_some(replay.until as f64),
                 one_time_prekeys: ids(used.one_time()),
                 rotated_prekeys: ids(used.rotated()),
             },
@@ -323,8 +446,9 @@ impl NativeSession {
         now: f64,
     ) -> napi::Result<Uint8Array> {
         let now = time(now)?;
-        let out =
-            js(lock(&self.inner).and_then(|mut s| s.encrypt(plaintext, associated_data, now)))?;
+        let out = js(with(&self.inner, |s| {
+            s.encrypt(plaintext, associated_data, now)
+        }))?;
         Ok(Uint8Array::new(out))
     }
 
@@ -340,7 +464,7 @@ impl NativeSession {
         let inner = Arc::clone(&self.inner);
         let (pt, ad) = (plaintext.to_vec(), associated_data.to_vec());
         Ok(AsyncTask::new(Job::new(move || {
-            lock(&inner)?.encrypt(&pt, &ad, now)
+            with(&inner, |s| s.encrypt(&pt, &ad, now))
         })))
     }
 
@@ -348,7 +472,7 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn decrypt(&self, message: &[u8], now: f64) -> napi::Result<NativeDecrypted> {
         let now = time(now)?;
-        Ok(js(lock(&self.inner).and_then(|mut s| s.decrypt(message, now)))?.into_js())
+        Ok(js(with(&self.inner, |s| s.decrypt(message, now)))?.into_js())
     }
 
     /// `decrypt` on the thread pool.
@@ -362,67 +486,156 @@ impl NativeSession {
         let inner = Arc::clone(&self.inner);
         let msg = message.to_vec();
         Ok(AsyncTask::new(Job::new(move || {
-            lock(&inner)?.decrypt(&msg, now)
+            with(&inner, |s| s.decrypt(&msg, now))
         })))
+    }
+
+    /// `encrypt` on a copy, on the thread pool: the message and the copy's snapshot; the
+    /// session itself changes only at `commitStaged`.
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeStagedEncrypt>")]
+    pub fn encrypt_staged_async(
+        &self,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: f64,
+    ) -> napi::Result<AsyncTask<Job<Staged<Vec<u8>>>>> {
+        let now = time(now)?;
+        let (inner, staged) = (Arc::clone(&self.inner), Arc::clone(&self.staged));
+        let (pt, ad) = (plaintext.to_vec(), associated_data.to_vec());
+        Ok(AsyncTask::new(Job::new(move || {
+            stage(&inner, &staged, |s| s.encrypt(&pt, &ad, now))
+        })))
+    }
+
+    /// `decrypt` on a copy, on the thread pool: the plaintext and the copy's snapshot; the
+    /// session itself changes only at `commitStaged`. A refused message stages nothing.
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeStagedDecrypt>")]
+    pub fn decrypt_staged_async(
+        &self,
+        message: &[u8],
+        now: f64,
+    ) -> napi::Result<AsyncTask<Job<Staged<Decrypted>>>> {
+        let now = time(now)?;
+        let (inner, staged) = (Arc::clone(&self.inner), Arc::clone(&self.staged));
+        let msg = message.to_vec();
+        Ok(AsyncTask::new(Job::new(move || {
+            stage(&inner, &staged, |s| s.decrypt(&msg, now))
+        })))
+    }
+
+    /// Installs the staged copy. Refused (`INVALID_ARGUMENT`) when there is none or the
+    /// session changed since it was staged.
+    #[napi(catch_unwind)]
+    pub fn commit_staged(&self) -> napi::Result<()> {
+        js((|| {
+            let (base, copy) = lock(&self.staged)?.take().ok_or(Error::InvalidArgument {
+                what: "no staged session state to commit",
+            })?;
+            let mut slot = lock(&self.inner)?;
+            let current = slot.as_mut().ok_or(DISPOSED)?;
+            if current.epoch() != base {
+                return Err(Error::InvalidArgument {
+                    what: "the session changed since the state was staged",
+                });
+            }
+            *current = copy;
+            Ok(())
+        })())
+    }
+
+    /// Drops the staged copy (its secrets are wiped on drop).
+    #[napi(catch_unwind)]
+    pub fn discard_staged(&self) -> napi::Result<()> {
+        js(lock(&self.staged).map(|mut s| drop(s.take())))
+    }
+
+    /// The record with its epoch and session id, read together.
+    #[napi(catch_unwind)]
+    pub fn snapshot(&self) -> napi::Result<NativeSnapshot> {
+        Ok(js(with(&self.inner, |s| snapshot(s)))?.into_js())
+    }
+
+    /// Wipes the session's secrets now (the ratchet's keys are zeroized on drop); every
+    /// later call is `DISPOSED`. Idempotent.
+    #[napi(catch_unwind)]
+    pub fn dispose(&self) -> napi::Result<()> {
+        js((|| {
+            drop(lock(&self.staged)?.take());
+            drop(lock(&self.inner)?.take());
+            drop(self.opening.lock().map(|mut o| o.take()));
+            Ok(())
+        })())
+    }
+
+    /// Whether `dispose` was called.
+    #[napi(getter, catch_unwind)]
+    pub fn disposed(&self) -> napi::Result<bool> {
+        js(lock(&self.inner).map(|s| s.is_none()))
     }
 
     /// Serializes the whole session, secrets included (explicit export for a store).
     #[napi(catch_unwind)]
     pub fn serialize(&self) -> napi::Result<Uint8Array> {
-        let bytes = js(lock(&self.inner).and_then(|s| s.serialize()))?;
+        let bytes = js(with(&self.inner, |s| s.serialize()))?;
         Ok(Uint8Array::new(bytes.to_vec()))
     }
 
     /// Makes the next asymmetric step a KEM step.
     #[napi(catch_unwind)]
     pub fn force_kem_step(&self) -> napi::Result<()> {
-        js(lock(&self.inner).map(|mut s| s.force_kem_step()))
+        js(with(&self.inner, |s| {
+            s.force_kem_step();
+            Ok(())
+        }))
     }
 
     /// The epoch: +1 on every change.
     #[napi(getter, catch_unwind)]
     pub fn epoch(&self) -> napi::Result<f64> {
-        js(lock(&self.inner).map(|s| s.epoch() as f64))
+        js(with(&self.inner, |s| Ok(s.epoch() as f64)))
     }
 
     /// Whether a forced KEM step is pending.
     #[napi(getter, catch_unwind)]
     pub fn kem_step_forced(&self) -> napi::Result<bool> {
-        js(lock(&self.inner).map(|s| s.ratchet().kem_step_forced()))
+        js(with(&self.inner, |s| Ok(s.ratchet().kem_step_forced())))
     }
 
     /// Number of stored skipped message keys.
     #[napi(getter, catch_unwind)]
     pub fn skipped_keys(&self) -> napi::Result<u32> {
-        js(
-            lock(&self.inner)
-                .map(|s| u32::try_from(s.ratchet().skipped_keys()).unwrap_or(u32::MAX)),
-        )
+        js(with(&self.inner, |s| {
+            Ok(u32::try_from(s.ratchet().skipped_keys()).unwrap_or(u32::MAX))
+        }))
     }
 
     /// The facts of the handshake.
     #[napi(getter, catch_unwind)]
     pub fn facts(&self) -> napi::Result<NativeSessionFacts> {
-        let s = js(lock(&self.inner))?;
-        let f = s.facts();
-        Ok(NativeSessionFacts {
-            role: match f.role {
-                Role::Initiator => "initiator",
-                Role::Responder => "responder",
-            }
-            .to_string(),
-            version: f.version.into(),
-            kem_suite: f.kem.name().to_string(),
-            sig_suite: f.sig.name().to_string(),
-            aead_suite: f.aead.name().to_string(),
-            features: feature_entries(f.features),
-            hybrid_auth: f.hybrid_auth,
-            post_quantum: f.post_quantum,
-            transcript_hash: Uint8Array::new(f.transcript_hash.to_vec()),
-            session_id: Uint8Array::new(s.id().to_vec()),
-            local_identity: Uint8Array::new(f.local_identity.to_vec()),
-            peer: public_identity_js(&f.peer),
-            established_at: f.established_at as f64,
-        })
+        js(with(&self.inner, |s| Ok(facts(s))))
+    }
+}
+
+/// The facts of `s` for JavaScript.
+fn facts(s: &Session) -> NativeSessionFacts {
+    let f = s.facts();
+    NativeSessionFacts {
+        role: match f.role {
+            Role::Initiator => "initiator",
+            Role::Responder => "responder",
+        }
+        .to_string(),
+        version: f.version.into(),
+        kem_suite: f.kem.name().to_string(),
+        sig_suite: f.sig.name().to_string(),
+        aead_suite: f.aead.name().to_string(),
+        features: feature_entries(f.features),
+        hybrid_auth: f.hybrid_auth,
+        post_quantum: f.post_quantum,
+        transcript_hash: Uint8Array::new(f.transcript_hash.to_vec()),
+        session_id: Uint8Array::new(s.id().to_vec()),
+        local_identity: Uint8Array::new(f.local_identity.to_vec()),
+        peer: public_identity_js(&f.peer),
+        established_at: f.established_at as f64,
     }
 }

@@ -8,7 +8,7 @@ use super::package::{self, LABEL_PREKEY};
 use super::prekeys::PrekeyKind;
 use super::source::UsedPrekeys;
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
-use super::{hybrid_auth, suites, FirstMessage, HandshakeInfo, HandshakeOptions};
+use super::{suites, FirstMessage, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
 use crate::ratchet::{RandomSource, RatchetState};
 use crate::wire::{
@@ -45,8 +45,8 @@ fn kem_suite(key: &SignedKey) -> Result<KemSuite> {
 /// `capabilities` are ours, encoded; `bundle` the encoded prekey bundle as fetched;
 /// `first` the first message's plaintext and associated data; `now` unix seconds.
 /// Randomness from `rng`, in this order: the ephemeral key (32 bytes), the encapsulation
-/// (the KEM's randomness length), the transcript signature's randomness (with
-/// `hybrid-auth`), then the ratchet's first step ([`RandomSource`]).
+/// (the KEM's randomness length), the transcript signature's randomness, then the
+/// ratchet's first step ([`RandomSource`]).
 ///
 /// Refusals, all before anything is derived: wire errors for a malformed bundle;
 /// negotiation's `DowngradeError` codes, `PQ_REQUIRED` for a bundle without a KEM
@@ -162,12 +162,8 @@ pub fn initiate(
         encapsulation.as_ref().map(|e| &e.shared_secret),
         kem,
     )?;
-    let authenticated = hybrid_auth(agreement.features);
-    let transcript_signature = if authenticated {
-        Some(package::sign(identity.signer(), LABEL_INITIATOR, &th, rng)?)
-    } else {
-        None
-    };
+    // Always signed, whatever the features say (protocol.md §4.1 step 8).
+    let transcript_signature = package::sign(identity.signer(), LABEL_INITIATOR, &th, rng)?;
 
     let init = keys.ratchet_init(kem, agreement.aead, options.ratchet_config(kem), now);
     let session_id = init.session_id;
@@ -206,7 +202,7 @@ pub fn initiate(
             agreement,
             transcript_hash: th,
             session_id,
-            hybrid_auth: authenticated,
+            hybrid_auth: true,
             prekeys: UsedPrekeys {
                 signed_prekey: signed_prekey_id,
                 kem_prekey: kem_prekey_id.map(|id| (id, kem_kind)),

@@ -78,7 +78,7 @@ pub use prekeys::{
     DEFAULT_ROTATION_AGE, DEFAULT_ROTATION_USES, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 pub use responder::{respond, Responded};
-pub use source::{PrekeySecrets, PrekeySource, UsedPrekeys};
+pub use source::{HandshakeReplay, PrekeySecrets, PrekeySource, UsedPrekeys};
 pub use transcript::{
     root_keys, transcript_hash, RootKeys, TranscriptInput, LABEL_INITIATOR, LABEL_ROOT,
     LABEL_TRANSCRIPT,
@@ -86,7 +86,6 @@ pub use transcript::{
 
 use crate::negotiation::{Agreement, Policy};
 use crate::ratchet::RatchetConfig;
-use crate::wire::feature_bit;
 use crate::KemSuite;
 
 /// The settings of one handshake, on either side.
@@ -142,16 +141,13 @@ pub struct HandshakeInfo {
     pub transcript_hash: [u8; 32],
     /// The session id bound into every ratchet message.
     pub session_id: [u8; 32],
-    /// Whether `hybrid-auth` was negotiated, so the initiator signed `TH`.
+    /// Whether the initiator signed `TH` with its hybrid identity key: always `true` in
+    /// wire version 1, where the signature is mandatory (the `hybrid-auth` feature bit
+    /// only says so; it cannot switch the signature off).
     pub hybrid_auth: bool,
     /// The responder's prekeys the handshake used. On the initiator's side the KEM
     /// prekey's kind comes from the bundle's (unsigned) last-resort flag.
     pub prekeys: UsedPrekeys,
     /// The peer's identity, verified; the caller pins it.
     pub peer: PublicIdentity,
-}
-
-/// Whether the feature `hybrid-auth` is among `features`.
-fn hybrid_auth(features: u32) -> bool {
-    feature_bit("hybrid-auth").is_some_and(|bit| features & (1 << bit) != 0)
 }

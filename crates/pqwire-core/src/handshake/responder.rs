@@ -4,9 +4,9 @@
 use super::identity::{Identity, PublicIdentity};
 use super::package;
 use super::prekeys::{PrekeyKind, PrekeySecret};
-use super::source::{PrekeySource, UsedPrekeys};
+use super::source::{HandshakeReplay, PrekeySource, UsedPrekeys};
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
-use super::{hybrid_auth, suites, HandshakeInfo, HandshakeOptions};
+use super::{suites, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
 use crate::ratchet::{KeyId, RatchetState};
 use crate::wire::{Capabilities, InitialMessage};
@@ -25,6 +25,8 @@ pub struct Responded {
     /// identity ([`HandshakeInfo::peer`]), verified but not pinned: pinning (trust on
     /// first use, `IdentityChangedError`) is the identity store's.
     pub info: HandshakeInfo,
+    /// What a replay cache keeps of this handshake when it used no one-time prekey.
+    pub replay: HandshakeReplay,
 }
 
 /// Looks up `id` for a role that accepts `kinds`: `UNKNOWN_KEY` when the source has no
@@ -49,18 +51,20 @@ fn lookup(
 /// `identity` and `capabilities` are ours — the capabilities exactly as encoded in the
 /// bundle the initiator used; `prekeys` finds our prekey secrets; `now` unix seconds.
 ///
-/// In order: decode (wire errors; an extension field in the first ratchet message is
-/// `UNKNOWN_TAG`, as [`crate::session::Session::decrypt`] refuses one later); negotiate
-/// as responder (`DowngradeError` codes; `PQ_REQUIRED` for a classical-only handshake
-/// under `pq-required`); look up the prekeys (`UNKNOWN_KEY`, `KEY_EXPIRED`); check that
-/// the suites the message implies fit both capability lists (`TRANSCRIPT_MISMATCH`) and
-/// the policy (`PQ_REQUIRED`);
+/// In order: decode (wire errors; `MISSING_FIELD` without the transcript signature,
+/// which wire version 1 always requires; an extension field in the initial message or
+/// in its first ratchet message is `UNKNOWN_TAG`, since nothing authenticates it);
+/// negotiate as responder (`DowngradeError` codes; `PQ_REQUIRED` for a classical-only
+/// handshake under `pq-required`, or when both capability lists offer ML-KEM); look up
+/// the prekeys (`UNKNOWN_KEY`, `KEY_EXPIRED`); check that the suites the message implies
+/// fit both capability lists (`TRANSCRIPT_MISMATCH`) and the policy (`PQ_REQUIRED`);
 /// verify the initiator's identity (`INVALID_KEY`, `AUTH_FAILED`, `KEY_EXPIRED`); the
-/// KEM ciphertext's length (`BAD_LENGTH`); recompute `TH` and verify the transcript
-/// signature, which must be present exactly when `hybrid-auth` was negotiated
-/// (`AUTH_FAILED`); derive the keys and decrypt the embedded ratchet message
-/// (`AUTH_FAILED` and the ratchet's errors). Only then is [`PrekeySource::consume`]
-/// called — whose `PREKEY_REUSED` refuses the session. Any error consumes nothing.
+/// KEM ciphertext's length (`BAD_LENGTH`); recompute `TH` and verify the initiator's
+/// hybrid transcript signature over it (`AUTH_FAILED`); derive the keys and decrypt the
+/// embedded ratchet message (`AUTH_FAILED` and the ratchet's errors). Only then is
+/// [`PrekeySource::consume`] called — whose `PREKEY_REUSED` (a one-time prekey used
+/// before) or `REPLAYED` (a handshake without one-time prekeys seen before) refuses the
+/// session. Any error consumes nothing.
 ///
 /// A different capability list or policy than the initiator saw gives a different
 /// negotiation transcript, and so `AUTH_FAILED`.
@@ -74,6 +78,7 @@ pub fn respond(
 ) -> Result<Responded> {
     let policy = &options.policy;
     let msg = InitialMessage::decode(initial_message)?;
+    msg.refuse_extensions()?;
     msg.message.refuse_extensions()?;
     let agreement = negotiate(capabilities, &msg.capabilities, Role::Responder, policy)?;
     let ours = Capabilities::decode(capabilities)?;
@@ -171,18 +176,15 @@ pub fn respond(
         ephemeral_key: &msg.ephemeral_key,
         kem_ciphertext: msg.kem_ciphertext.as_deref().unwrap_or_default(),
     });
-    let authenticated = hybrid_auth(agreement.features);
-    match (&msg.transcript_signature, authenticated) {
-        (Some(s), true) => package::verify(
-            peer_suite,
-            &peer.sig_key.public_key,
-            LABEL_INITIATOR,
-            &th,
-            s,
-        )?,
-        (None, false) => {}
-        _ => return Err(Error::AuthenticationFailed),
-    }
+    // Always: the DH values alone authenticate the initiator only against a classical
+    // adversary who holds neither its IKdh secret nor our SPK secret (protocol.md §4.3).
+    package::verify(
+        peer_suite,
+        &peer.sig_key.public_key,
+        LABEL_INITIATOR,
+        &th,
+        &msg.transcript_signature,
+    )?;
 
     let dh_refs: Vec<&SecretBytes> = dh.iter().collect();
     let keys = transcript::root_keys(&th, &dh_refs, ss.as_ref(), kem)?;
@@ -197,7 +199,14 @@ pub fn respond(
         kem_prekey: kem_prekey.as_ref().map(|k| (k.key_id(), k.kind())),
         one_time_prekey: msg.one_time_prekey_id,
     };
-    prekeys.consume(&used)?;
+    // A replay is refusable only while every key it needs still opens it.
+    let replay = HandshakeReplay {
+        session_id,
+        until: kem_prekey.as_ref().map_or(spk.package().expires, |k| {
+            k.package().expires.min(spk.package().expires)
+        }),
+    };
+    prekeys.consume(&used, &replay)?;
     Ok(Responded {
         session,
         plaintext,
@@ -208,9 +217,10 @@ pub fn respond(
             agreement,
             transcript_hash: th,
             session_id,
-            hybrid_auth: authenticated,
+            hybrid_auth: true,
             prekeys: used,
             peer,
         },
+        replay,
     })
 }

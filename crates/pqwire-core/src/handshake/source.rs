@@ -42,6 +42,21 @@ impl UsedPrekeys {
     }
 }
 
+/// What a replay cache keeps of an authenticated handshake (protocol.md §4.3, step 5).
+///
+/// A handshake that used a one-time prekey cannot be replayed: the key is consumed. One
+/// that used only the signed and last-resort prekeys would open again as long as those
+/// keys are held and valid, so its session id is remembered until `until`, the earliest
+/// expiry of the keys it used (after which the handshake is refused as `KEY_EXPIRED` or
+/// `UNKNOWN_KEY` anyway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandshakeReplay {
+    /// The session id the handshake derived: the same for every replay of it.
+    pub session_id: [u8; 32],
+    /// Unix seconds from which the entry may be dropped.
+    pub until: u64,
+}
+
 /// A responder's prekey secrets, as [`super::respond`] needs them.
 ///
 /// [`super::respond`] calls [`PrekeySource::get`] for every key id the initial message
@@ -56,14 +71,19 @@ pub trait PrekeySource {
 
     /// Consumes the one-time keys of `used` ([`UsedPrekeys::one_time`]) atomically:
     /// either all of them, or — when any was consumed already — none, refusing with
-    /// `PREKEY_REUSED`. May count the uses of the rotated keys ([`UsedPrekeys::rotated`]).
-    /// The session is returned to the caller only if this succeeds.
-    fn consume(&mut self, used: &UsedPrekeys) -> Result<()>;
+    /// `PREKEY_REUSED`. When `used` has no one-time key, it must instead remember
+    /// `replay.session_id` until `replay.until` and refuse one it already holds with
+    /// `REPLAYED` (the replay cache). May count the uses of the rotated keys
+    /// ([`UsedPrekeys::rotated`]). The session is returned to the caller only if this
+    /// succeeds.
+    fn consume(&mut self, used: &UsedPrekeys, replay: &HandshakeReplay) -> Result<()>;
 }
 
 /// An in-memory [`PrekeySource`]. Consuming a one-time key deletes its secret (forward
 /// secrecy) and remembers its id, so that a replayed initial message is refused with
-/// `PREKEY_REUSED`; uses of `SPK` and `PQLR` are counted.
+/// `PREKEY_REUSED`; a handshake without one-time keys goes into a replay cache (a
+/// replay is `REPLAYED`); uses of `SPK` and `PQLR` are counted.
+/// [`PrekeySecrets::remove_expired`] deletes expired secrets and cache entries.
 ///
 /// `Debug` shows key ids and counts, never a secret.
 #[derive(Clone, Default)]
@@ -71,6 +91,8 @@ pub struct PrekeySecrets {
     keys: HashMap<KeyId, PrekeySecret>,
     consumed: HashSet<KeyId>,
     uses: HashMap<KeyId, u64>,
+    /// Replay cache: session id → until when it is kept.
+    handshakes: HashMap<[u8; 32], u64>,
 }
 
 impl PrekeySecrets {
@@ -111,6 +133,27 @@ impl PrekeySecrets {
         self.uses.get(key_id).copied().unwrap_or(0)
     }
 
+    /// Deletes every prekey secret that expired by `now` (`expires <= now`), and the
+    /// replay-cache entries whose keys expired; returns the number of secrets deleted.
+    ///
+    /// Rotation (`needs_rotation`) replaces `SPK` and `PQLR` in new bundles, but initial
+    /// messages made from an older bundle may still arrive: a rotated-out key is kept
+    /// until it expires (the lifetime includes that grace period, protocol.md §2) and
+    /// deleted by this call afterwards, so its secret no longer exists.
+    pub fn remove_expired(&mut self, now: u64) -> usize {
+        let before = self.keys.len();
+        self.keys.retain(|_, k| k.package().expires > now);
+        let keys = &self.keys;
+        self.uses.retain(|id, _| keys.contains_key(id));
+        self.handshakes.retain(|_, until| *until > now);
+        before - self.keys.len()
+    }
+
+    /// Number of handshakes in the replay cache.
+    pub fn remembered_handshakes(&self) -> usize {
+        self.handshakes.len()
+    }
+
     /// Whether the one-time key `key_id` was consumed.
     pub fn is_consumed(&self, key_id: &KeyId) -> bool {
         self.consumed.contains(key_id)
@@ -125,12 +168,18 @@ impl PrekeySource for PrekeySecrets {
         Ok(self.keys.get(key_id).cloned())
     }
 
-    fn consume(&mut self, used: &UsedPrekeys) -> Result<()> {
+    fn consume(&mut self, used: &UsedPrekeys, replay: &HandshakeReplay) -> Result<()> {
         let one_time = used.one_time();
         for id in &one_time {
             if self.consumed.contains(id) || !self.keys.contains_key(id) {
                 return Err(Error::PrekeyReused);
             }
+        }
+        if one_time.is_empty() {
+            if self.handshakes.contains_key(&replay.session_id) {
+                return Err(Error::Replayed);
+            }
+            self.handshakes.insert(replay.session_id, replay.until);
         }
         for id in one_time {
             self.keys.remove(&id);
@@ -150,6 +199,7 @@ impl core::fmt::Debug for PrekeySecrets {
         f.debug_struct("PrekeySecrets")
             .field("keys", &self.keys.len())
             .field("consumed", &self.consumed.len())
+            .field("handshakes", &self.handshakes.len())
             .field("secrets", &"[REDACTED]")
             .finish()
     }

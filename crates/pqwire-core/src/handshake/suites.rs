@@ -5,12 +5,13 @@
 //!
 //! - the session's KEM is the KEM prekey's suite (ML-KEM-512/768/1024); it must be in
 //!   both parties' `kexSuites`. Without a KEM prekey (a classical-only handshake, never
-//!   under `pq-required`) it is the negotiated key-exchange suite.
+//!   under `pq-required`, and never when both `kexSuites` hold an ML-KEM suite: then the
+//!   prekey was stripped) it is the negotiated key-exchange suite.
 //! - each identity's signature suite must be in both parties' `sigSuites`, and be
 //!   post-quantum under `pq-required`.
 
 use crate::negotiation::{Agreement, DowngradeCode, Policy, PolicyMode};
-use crate::wire::Capabilities;
+use crate::wire::{Capabilities, HANDSHAKE_KEMS};
 use crate::{Error, KemSuite, Result, SigSuite};
 
 fn refuse(code: DowngradeCode, detail: String) -> Error {
@@ -83,8 +84,23 @@ pub(crate) fn session_kem(
             DowngradeCode::PqRequired,
             "policy pq-required refuses a handshake without a post-quantum KEM prekey".into(),
         )),
+        // Whoever serves a bundle can drop its KEM prekey (its presence is not signed in
+        // wire version 1): when both parties can use one, its absence is a downgrade.
+        None if offer_prekey_kem(a) && offer_prekey_kem(b) => Err(refuse(
+            DowngradeCode::PqRequired,
+            "both parties offer ML-KEM, so a handshake needs a KEM prekey: the bundle's was \
+             removed"
+                .into(),
+        )),
         None => Ok(agreement.kem),
     }
+}
+
+/// Whether `caps` offer a suite a KEM prekey can have.
+fn offer_prekey_kem(caps: &Capabilities) -> bool {
+    HANDSHAKE_KEMS
+        .iter()
+        .any(|s| caps.kex_suites.contains(&s.code()))
 }
 
 /// On the responder, a suite the initiator should never have chosen means the two did

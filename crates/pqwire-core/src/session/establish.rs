@@ -2,7 +2,8 @@
 
 use super::state::{Session, SessionFacts};
 use crate::handshake::{
-    initiate, respond, FirstMessage, HandshakeOptions, Identity, PrekeySource, UsedPrekeys,
+    initiate, respond, FirstMessage, HandshakeOptions, HandshakeReplay, Identity, PrekeySource,
+    UsedPrekeys,
 };
 use crate::negotiation::Role;
 use crate::ratchet::RandomSource;
@@ -19,6 +20,8 @@ pub struct Accepted {
     pub associated_data: Vec<u8>,
     /// The prekeys the handshake used (the one-time ones were consumed).
     pub used_prekeys: UsedPrekeys,
+    /// What the replay cache keeps of the handshake (used when no one-time prekey was).
+    pub replay: HandshakeReplay,
 }
 
 impl Session {
@@ -75,6 +78,7 @@ impl Session {
             plaintext: done.plaintext,
             associated_data: done.associated_data,
             used_prekeys: done.info.prekeys,
+            replay: done.replay,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The initial message (docs/protocol.md §4.2): what an initiator sends to start a
 //! session from a prekey bundle. It carries the initiator's capabilities and identity,
 //! the ids of the responder's prekeys it used, its ephemeral key, the KEM ciphertext,
-//! the optional transcript signature and the first ratchet message.
+//! the initiator's transcript signature (always present) and the first ratchet message.
 
 use super::codec::{decode_as, encode, lay_out};
 use super::error::{WireError, WireErrorCode};
@@ -106,11 +106,13 @@ pub(crate) static SPEC: MessageSpec = MessageSpec {
             },
             false,
         ),
+        // Required: initiator authentication must survive a quantum adversary and a
+        // compromised responder prekey, so it cannot be negotiated away (protocol.md §4.2).
         field(
             TAG_TRANSCRIPT_SIGNATURE,
             "transcriptSignature",
             SIGNATURE,
-            false,
+            true,
         ),
         field(
             TAG_MESSAGE,
@@ -123,7 +125,8 @@ pub(crate) static SPEC: MessageSpec = MessageSpec {
 };
 
 /// The ML-KEM suites a handshake KEM prekey may have.
-const HANDSHAKE_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
+pub(crate) const HANDSHAKE_KEMS: [KemSuite; 3] =
+    [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
 
 /// The identity keys have a signature suite and X25519; signatures have the identity
 /// suite's exact length; the KEM prekey id and the ciphertext come together, the
@@ -209,8 +212,8 @@ pub struct InitialMessage {
     pub ephemeral_key: [u8; 32],
     /// The KEM ciphertext to the KEM prekey (with `kem_prekey_id`).
     pub kem_ciphertext: Option<Vec<u8>>,
-    /// The initiator's signature over the transcript (with feature `hybrid-auth`).
-    pub transcript_signature: Option<Vec<u8>>,
+    /// The initiator's hybrid signature over the transcript (always present).
+    pub transcript_signature: Vec<u8>,
     /// The first ratchet message.
     pub message: RatchetMessage,
     /// Extension fields, kept as they came.
@@ -241,7 +244,7 @@ impl InitialMessage {
                 .try_into()
                 .map_err(|_| msg.missing(TAG_EPHEMERAL_KEY))?,
             kem_ciphertext: msg.opt_bytes(TAG_KEM_CIPHERTEXT).map(<[u8]>::to_vec),
-            transcript_signature: msg.opt_bytes(TAG_TRANSCRIPT_SIGNATURE).map(<[u8]>::to_vec),
+            transcript_signature: msg.bytes(TAG_TRANSCRIPT_SIGNATURE)?.to_vec(),
             message: RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?,
             extensions: msg.extensions.clone(),
         })
@@ -260,6 +263,7 @@ impl InitialMessage {
             )
             .set(TAG_SIGNED_PREKEY_ID, bytes(&self.signed_prekey_id))
             .set(TAG_EPHEMERAL_KEY, bytes(&self.ephemeral_key))
+            .set(TAG_TRANSCRIPT_SIGNATURE, bytes(&self.transcript_signature))
             // Laid out unchecked: the encoder checks the nested bytes as the decoder
             // does, so a broken ratchet message gets the decoder's code and offset.
             .set(
@@ -275,9 +279,6 @@ impl InitialMessage {
         if let Some(ct) = &self.kem_ciphertext {
             msg.set(TAG_KEM_CIPHERTEXT, bytes(ct));
         }
-        if let Some(s) = &self.transcript_signature {
-            msg.set(TAG_TRANSCRIPT_SIGNATURE, bytes(s));
-        }
         msg.extensions = self.extensions.clone();
         msg
     }
@@ -290,6 +291,22 @@ impl InitialMessage {
     /// Encodes canonically.
     pub fn encode(&self) -> Result<Vec<u8>, WireError> {
         encode(&self.to_message())
+    }
+
+    /// Refuses extension fields (`UNKNOWN_TAG`): nothing in the handshake authenticates
+    /// them (neither `TH` nor the first message's associated data covers them), so a
+    /// responder must not act on bytes anyone on the path could have added.
+    pub fn refuse_extensions(&self) -> Result<(), WireError> {
+        match self.extensions.first() {
+            None => Ok(()),
+            Some(ext) => Err(WireError::in_field(
+                WireErrorCode::UnknownTag,
+                0,
+                ext.tag,
+                None,
+                "an initial message carries no extensions (they would not be authenticated)",
+            )),
+        }
     }
 
     /// The initiator's identity signature suite.

@@ -38,6 +38,7 @@ pub use codec::{decode, decode_as, encode};
 pub use envelope::Envelope;
 pub use error::{WireError, WireErrorCode};
 pub use initial_message::InitialMessage;
+pub(crate) use initial_message::HANDSHAKE_KEMS;
 pub use inspect::inspect;
 pub use key_package::{KeyPackage, PackageSuite};
 pub use message::{Extension, Field, Message, MessageSpec, MessageType};
