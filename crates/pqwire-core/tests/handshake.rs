@@ -353,6 +353,96 @@ fn the_in_memory_prekey_secrets_work_and_refuse_a_replay() {
     assert!(format!("{secrets:?}").contains("REDACTED"));
 }
 
+/// Issue 15, finding 2: a handshake that used only the signed and last-resort prekeys
+/// consumed nothing, so its initial message opened again and again. The in-memory source
+/// now keeps a replay cache: the second acceptance is `REPLAYED` and changes nothing;
+/// another initiator's handshake with the same keys still opens.
+#[test]
+fn a_replayed_last_resort_handshake_is_refused_by_the_replay_cache() {
+    let p = Params {
+        one_time: false,
+        one_time_kem: false,
+        ..Params::default()
+    };
+    let bob = Bob::new(p, 1);
+    let mut secrets = PrekeySecrets::new();
+    for k in [&bob.spk, &bob.kem] {
+        secrets.insert(k.secret.clone());
+    }
+    let opts = HandshakeOptions::default();
+    let accept = |secrets: &mut PrekeySecrets, m: &[u8]| {
+        respond(&bob.identity, &bob.caps, secrets, m, &opts, T0)
+    };
+    let sent = start(&alice(p.alice, 2), p, &bob.bundle(p), b"pay 10 EUR", 3).unwrap();
+    let got = accept(&mut secrets, &sent.encoded).unwrap();
+    assert_eq!(got.plaintext, b"pay 10 EUR");
+    assert_eq!(got.replay.session_id, got.info.session_id);
+    assert_eq!(got.replay.until, validity().expires);
+    assert_eq!(secrets.remembered_handshakes(), 1);
+    let uses = secrets.uses(&bob.spk.public.key_id());
+
+    assert_eq!(code(accept(&mut secrets, &sent.encoded)), "REPLAYED");
+    assert_eq!(secrets.remembered_handshakes(), 1);
+    assert_eq!(secrets.uses(&bob.spk.public.key_id()), uses);
+
+    let other = start(&alice(p.alice, 4), p, &bob.bundle(p), b"hello", 5).unwrap();
+    assert_eq!(
+        accept(&mut secrets, &other.encoded).unwrap().plaintext,
+        b"hello"
+    );
+    assert_eq!(secrets.remembered_handshakes(), 2);
+}
+
+/// Issue 15, finding 9: rotated-out signed and last-resort prekey secrets were never
+/// deleted. `remove_expired` deletes every secret whose validity ended, and the replay
+/// entries that ended with them; a handshake naming a deleted key is then `UNKNOWN_KEY`.
+#[test]
+fn expired_prekey_secrets_and_replay_entries_are_deleted() {
+    let p = Params {
+        one_time: false,
+        one_time_kem: false,
+        ..Params::default()
+    };
+    let old = Bob::new(p, 1);
+    let later = Validity::starting(T0 + 1_000, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
+    let rotated = Bob::with_validity(p, 9, later);
+    let mut secrets = PrekeySecrets::new();
+    for k in [&old.spk, &old.kem, &rotated.spk, &rotated.kem] {
+        secrets.insert(k.secret.clone());
+    }
+    let sent = start(&alice(p.alice, 2), p, &old.bundle(p), b"x", 3).unwrap();
+    let opts = HandshakeOptions::default();
+    respond(
+        &old.identity,
+        &old.caps,
+        &mut secrets,
+        &sent.encoded,
+        &opts,
+        T0,
+    )
+    .unwrap();
+    assert_eq!(secrets.remembered_handshakes(), 1);
+
+    // Before the old keys expire nothing goes.
+    assert_eq!(secrets.remove_expired(validity().expires - 1), 0);
+    assert_eq!(secrets.len(), 4);
+    // At their expiry the old secrets and the replay entry go, the rotated ones stay.
+    assert_eq!(secrets.remove_expired(validity().expires), 2);
+    assert_eq!(secrets.len(), 2);
+    assert_eq!(secrets.remembered_handshakes(), 0);
+    assert!(secrets.get(&old.spk.public.key_id()).unwrap().is_none());
+    assert!(secrets.get(&rotated.spk.public.key_id()).unwrap().is_some());
+    let e = respond(
+        &old.identity,
+        &old.caps,
+        &mut secrets,
+        &sent.encoded,
+        &opts,
+        validity().expires,
+    );
+    assert_eq!(code(e), "UNKNOWN_KEY");
+}
+
 // ---------------------------------------------------------------------------------------
 // Policy
 
