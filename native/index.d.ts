@@ -360,8 +360,10 @@ export interface NativeChannelEvent {
   code?: string
   message?: string
   /**
-   * `error` events only: `true` when the peer reported the error (an error packet it
-   * sent), `false` when this side refused something. Absent for the other events.
+   * `error` events only: `true` when the peer reported the error in an authenticated
+   * (sealed) error packet; `false` when this side refused something, or when an
+   * unauthenticated (plaintext) error packet ended the handshake. Absent for the other
+   * events.
    */
   remote?: boolean
 }
@@ -385,7 +387,11 @@ export interface NativeChannelOptions {
    * one or the handshake, checked by `poll`; absent: only on demand. At least 1.
    */
   ratchetEverySeconds?: number
-  /** 32 bytes: deterministic randomness (tests). */
+  /**
+   * 32 bytes: deterministic randomness (tests), client ends only: a server end
+   * refuses it (`INVALID_ARGUMENT`), since its connections would all draw the same
+   * ephemeral KEM key.
+   */
   seed?: Uint8Array
 }
 

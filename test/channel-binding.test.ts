@@ -81,14 +81,15 @@ describe('binding events carry remote', () => {
     expect(told.transmit).toEqual([]); // no error answers an error
   });
 
-  it('remote errors during the handshake too (a refused connect request); dead peers are local', () => {
+  it('a plaintext error during the handshake is not remote: nothing authenticates it (a refused connect request); dead peers are local', () => {
     const credentials = NativeServerCredentials.create([serverKey.native], null);
     const server = NativeChannel.serverWith(credentials, null, NOW);
     const client = NativeChannel.client(otherClient.publicKey, null, null, NOW);
     const refused = server.receive(flat(client.start(NOW).transmit), NOW);
     expect(errors(refused).map((e) => [e.code, e.remote])).toEqual([['UNKNOWN_KEY', false]]);
     const told = client.receive(flat(refused.transmit), NOW);
-    expect(errors(told).map((e) => [e.code, e.remote])).toEqual([['UNKNOWN_KEY', true]]);
+    expect(errors(told).map((e) => [e.code, e.remote])).toEqual([['UNKNOWN_KEY', false]]);
+    expect(errors(told)[0]!.message).toMatch(/unauthenticated/);
 
     const lonely = NativeChannel.client(serverKey.publicKey, null, null, NOW);
     lonely.start(NOW);
@@ -121,6 +122,47 @@ describe('binding events carry remote', () => {
     await Promise.all([closed(c), closed(s)]);
     expect(seen.server!.map((e) => [e.type, e.code, e.message])).toEqual([['packet-refused', 'AUTH_FAILED', 'the peer closed the channel with AUTH_FAILED']]);
     expect(seen.client!.map((e) => [e.type, e.code, e.message])).toEqual([['peer-error', 'AUTH_FAILED', 'refused here, honestly']]);
+  });
+});
+
+describe('issue 15 through the binding', () => {
+  it('a forged plaintext error packet at an established end: AUTH_FAILED decided here, not the peer\'s code', () => {
+    const server = NativeChannel.serverWith(NativeServerCredentials.create([serverKey.native], null), null, NOW);
+    const client = NativeChannel.client(serverKey.publicKey, null, null, NOW);
+    handshake(server, client);
+    const forged = Buffer.alloc(23);
+    forged.writeUInt8(FLAG.error, 0);
+    forged.writeUInt32BE(2, 1);
+    forged.writeBigUInt64BE(2n, 5);
+    forged.writeBigUInt64BE(BigInt(NOW), 13);
+    forged.writeUInt16BE(0x0007, 21); // KEY_EXPIRED
+    const seen = client.receive(forged, NOW);
+    expect(seen.events.map((e) => [e.type, e.code, e.remote])).toEqual([
+      ['error', 'AUTH_FAILED', false],
+      ['close', 'AUTH_FAILED', undefined],
+    ]);
+    expect(seen.transmit).toEqual([]);
+  });
+
+  it('a header and a byte raise stateBytes by the bytes, not by the declared length', () => {
+    const server = NativeChannel.serverWith(NativeServerCredentials.create([serverKey.native], null), { maxPacketSize: 1 << 20 }, NOW);
+    const before = server.stateBytes;
+    const sent = Buffer.alloc(22);
+    sent.writeUInt8(FLAG.connectRequest, 0);
+    sent.writeUInt32BE(1 << 20, 1);
+    sent.writeBigUInt64BE(BigInt(NOW), 13);
+    expect(server.receive(sent, NOW).events).toEqual([]);
+    expect(server.stateBytes - before).toBeLessThanOrEqual(2 * sent.length);
+  });
+
+  it('a server end refuses a seed (its connections would share one ephemeral key); a client end takes one', () => {
+    const credentials = NativeServerCredentials.create([serverKey.native], null);
+    const seed = new Uint8Array(32).fill(1);
+    expectThrow(() => call(() => NativeChannel.serverWith(credentials, { seed }, NOW)), InvalidArgumentError, 'INVALID_ARGUMENT');
+    expectThrow(() => call(() => NativeChannel.server([serverKey.native], null, { seed }, NOW)), InvalidArgumentError, 'INVALID_ARGUMENT');
+    const a = NativeChannel.client(serverKey.publicKey, null, { seed }, NOW).start(NOW);
+    const b = NativeChannel.client(serverKey.publicKey, null, { seed }, NOW).start(NOW);
+    expect(Buffer.from(flat(a.transmit))).toEqual(Buffer.from(flat(b.transmit))); // deterministic
   });
 });
 

@@ -237,3 +237,17 @@ export class PacketSplitter {
     return packets;
   }
 }
+
+/**
+ * A packet as anyone on the path can write it: a header declaring `length` payload bytes
+ * (default: the payload's), followed by `payload` (plaintext, or none).
+ */
+export function rawPacket(flag: number, sequence: number, time: number, payload: Uint8Array = new Uint8Array(0), length = payload.length): Buffer {
+  const p = Buffer.alloc(HEADER_LENGTH + payload.length);
+  p.writeUInt8(flag, 0);
+  p.writeUInt32BE(length, 1);
+  p.writeBigUInt64BE(BigInt(sequence), 5);
+  p.writeBigUInt64BE(BigInt(time), 13);
+  p.set(payload, HEADER_LENGTH);
+  return p;
+}

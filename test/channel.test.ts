@@ -28,6 +28,7 @@ import {
   FLAG,
   header,
   HEADER_LENGTH,
+  rawPacket,
   readBytes,
   secure,
   sleep,
@@ -582,6 +583,80 @@ describe('refused packets close both sides cleanly', () => {
   });
 });
 
+// Issue 15: what an attacker on the path could do with a few unauthenticated bytes.
+describe('unauthenticated bytes on the path', () => {
+  const KEY_EXPIRED = Uint8Array.of(0x00, 0x07);
+
+  it('a forged plaintext error injected into an established connection is refused, not reported as the peer\'s', async () => {
+    const h = await established();
+    // The attack: 23 bytes, an error packet with the server's next sequence number (it
+    // sent two handshake packets) and a code of the attacker's choice, in plaintext.
+    const forged = rawPacket(FLAG.error, 2, h.clock.now, KEY_EXPIRED);
+    expect(forged.length).toBe(23);
+    const written = h.client.raw.bytesWritten;
+    h.client.raw.push(forged);
+    await closed(h.client.channel);
+    // Refused as any forged packet: this side decided, AUTH_FAILED, never the peer's KEY_EXPIRED.
+    expect(h.client.security.map((e) => [e.type, e.code])).toEqual([['packet-refused', 'AUTH_FAILED']]);
+    expect(h.client.channel.closeReason).toBe('error');
+    expect(h.client.channel.closeError?.code).toBe('AUTH_FAILED');
+    expect(h.client.errors).toEqual([]);
+    // No error packet answers an error packet.
+    expect(h.client.raw.bytesWritten).toBe(written);
+    h.server.channel.destroy();
+  });
+
+  it('a plaintext error during the handshake ends it, reported as unauthenticated (not a peer-error)', async () => {
+    const clock = new TestClock();
+    const [a, b] = duplexPair();
+    const c = watch(channel.wrap(a, { role: 'client', serverPublicKey: serverKey.publicKey, clock: clock.read, pollIntervalMs: 5 }), a);
+    await readBytes(b, HEADER_LENGTH); // the connect-request left
+    a.push(rawPacket(FLAG.error, 0, clock.now, KEY_EXPIRED));
+    await closed(c.channel);
+    expect(c.security.map((e) => [e.type, e.code])).toEqual([['handshake-refused', 'KEY_EXPIRED']]);
+    expect(c.security[0]!.message).toMatch(/unauthenticated/);
+    expect(c.errors.map((e) => (e as PqwireError).code)).toEqual(['KEY_EXPIRED']);
+  });
+
+  it('a header declaring a large packet costs its bytes, not its declared length', async () => {
+    const clock = new TestClock();
+    for (const maxPacketSize of [65_536, 1 << 20]) {
+      const [, b] = duplexPair();
+      const s = watch(channel.wrap(b, { role: 'server', keys: [serverKey], clock: clock.read, pollIntervalMs: 5, maxPacketSize }), b);
+      const before = s.channel.stateBytes;
+      // The attack: a connect-request header declaring maxPacketSize bytes, and one byte.
+      const sent = Buffer.concat([rawPacket(FLAG.connectRequest, 0, clock.now, new Uint8Array(0), maxPacketSize), Buffer.of(0)]);
+      b.push(sent);
+      await until(() => s.channel.stateBytes !== before, 2000, 'the bytes buffered');
+      expect(s.channel.stateBytes - before).toBeLessThanOrEqual(2 * sent.length);
+      expect(s.security).toEqual([]);
+      s.channel.destroy();
+    }
+  });
+
+  it('a header whose flag the handshake does not expect is refused at once, before its payload', async () => {
+    const clock = new TestClock();
+    const [, b] = duplexPair();
+    const s = watch(channel.wrap(b, { role: 'server', keys: [serverKey], clock: clock.read, pollIntervalMs: 5 }), b);
+    const before = s.channel.stateBytes;
+    b.push(rawPacket(FLAG.data, 0, clock.now, new Uint8Array(0), 60_000)); // the 21 header bytes alone
+    await until(() => s.security.length > 0, 2000, 'the refusal');
+    expect(s.security.map((e) => [e.type, e.code])).toEqual([['handshake-refused', 'PROTOCOL_ERROR']]);
+    expect(s.channel.stateBytes).toBeLessThanOrEqual(before);
+    await closed(s.channel);
+  });
+
+  it('seed is refused on every server end: all its connections would share one ephemeral KEM key', () => {
+    const seed = new Uint8Array(32).fill(9);
+    expectThrow(() => channel.createServer({ keys: [serverKey], seed }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    expectThrow(() => channel.wrap(duplexPair()[1], { role: 'server', keys: [serverKey], seed }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    // A client end may still be seeded (deterministic tests).
+    const c = channel.wrap(duplexPair()[0], { role: 'client', serverPublicKey: serverKey.publicKey, seed });
+    c.on('error', () => undefined);
+    c.destroy();
+  });
+});
+
 describe('handshake refusals', () => {
   it('a client pinning a key the server does not hold: UNKNOWN_KEY on both sides, as an error', async () => {
     const other = channel.generateServerKey();
@@ -594,7 +669,9 @@ describe('handshake refusals', () => {
       expect(side.channel.info).toBeUndefined();
     }
     expect(h.server.security.map((e) => [e.type, e.code])).toEqual([['handshake-refused', 'UNKNOWN_KEY']]);
-    expect(h.client.security.map((e) => [e.type, e.code])).toEqual([['peer-error', 'UNKNOWN_KEY']]);
+    // The server's error packet is plaintext (no keys yet): reported, but as unauthenticated.
+    expect(h.client.security.map((e) => [e.type, e.code])).toEqual([['handshake-refused', 'UNKNOWN_KEY']]);
+    expect(h.client.security[0]!.message).toMatch(/unauthenticated/);
     expect(h.client.security[0]!.secure).toBe(false);
   });
 
@@ -616,7 +693,7 @@ describe('handshake refusals', () => {
     const h = open({ clock: new TestClock(clock.now - 30), serverClock: new TestClock(clock.now + 10), client: { serverPublicKey: key.publicKey }, server: { keys: [key] } });
     await Promise.all([closed(h.client.channel), closed(h.server.channel)]);
     expect(h.server.security.map((e) => [e.type, e.code])).toEqual([['handshake-refused', 'KEY_EXPIRED']]);
-    expect(h.client.security.map((e) => [e.type, e.code])).toEqual([['peer-error', 'KEY_EXPIRED']]);
+    expect(h.client.security.map((e) => [e.type, e.code])).toEqual([['handshake-refused', 'KEY_EXPIRED']]);
     expect((h.client.errors[0] as PqwireError).code).toBe('KEY_EXPIRED');
   });
 
@@ -797,6 +874,7 @@ describe('input checks of wrap()', () => {
       [{ ...client, ratchetEverySeconds: '60' }, 'INVALID_TYPE'],
       [{ ...server, ratchetEverySeconds: 1.5 }, 'INVALID_TYPE'],
       [{ ...client, seed: new Uint8Array(5) }, 'BAD_LENGTH'],
+      [{ ...server, seed: new Uint8Array(32) }, 'INVALID_ARGUMENT'],
       [{ ...client, keepalive: 10 }, 'INVALID_ARGUMENT'],
       [{ ...client, keys: [serverKey] }, 'INVALID_ARGUMENT'],
       [{ ...server, keys: [] }, 'INVALID_ARGUMENT'],

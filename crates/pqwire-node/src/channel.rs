@@ -215,7 +215,9 @@ pub struct NativeChannelOptions {
     /// Start an asymmetric ratchet (a fresh KEM exchange) this many seconds after the last
     /// one or the handshake, checked by `poll`; absent: only on demand. At least 1.
     pub ratchet_every_seconds: Option<f64>,
-    /// 32 bytes: deterministic randomness (tests).
+    /// 32 bytes: deterministic randomness (tests), client ends only: a server end
+    /// refuses it (`INVALID_ARGUMENT`), since its connections would all draw the same
+    /// ephemeral KEM key.
     pub seed: Option<Uint8Array>,
 }
 
@@ -281,8 +283,10 @@ pub struct NativeChannelEvent {
     pub kind: String,
     pub code: Option<String>,
     pub message: Option<String>,
-    /// `error` events only: `true` when the peer reported the error (an error packet it
-    /// sent), `false` when this side refused something. Absent for the other events.
+    /// `error` events only: `true` when the peer reported the error in an authenticated
+    /// (sealed) error packet; `false` when this side refused something, or when an
+    /// unauthenticated (plaintext) error packet ended the handshake. Absent for the other
+    /// events.
     pub remote: Option<bool>,
 }
 
@@ -398,6 +402,12 @@ impl NativeChannel {
         options: Option<NativeChannelOptions>,
         now: f64,
     ) -> napi::Result<Self> {
+        if options.as_ref().is_some_and(|o| o.seed.is_some()) {
+            return Err(to_js(Error::InvalidArgument {
+                what: "seed is for client ends only: every connection of a seeded server \
+                       would use the same ephemeral KEM key",
+            }));
+        }
         let (channel, rng) = config_and_rng(options)?;
         let config = ServerConfig {
             channel,

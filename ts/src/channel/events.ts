@@ -16,10 +16,14 @@ import type { PqwireError } from '../errors';
  * What a {@link ChannelSecurityEvent} reports:
  *
  * - `handshake-refused`: this side refused the handshake (wrong or unknown key,
- *   `AUTH_FAILED`, `KEY_EXPIRED`, `UNKNOWN_KEY`, a downgrade, a malformed message).
+ *   `AUTH_FAILED`, `KEY_EXPIRED`, `UNKNOWN_KEY`, a downgrade, a malformed message), or an
+ *   unauthenticated (plaintext) error packet ended it: before keys nothing proves who sent
+ *   one, so its code is only a claim (the message says so).
  * - `packet-refused`: this side refused a packet of an established channel
- *   (`AUTH_FAILED`, `REPLAYED`, `OUT_OF_ORDER`, `STALE_PACKET`, `PACKET_TOO_LARGE`, ...).
- * - `peer-error`: the peer refused something of ours and said so in an error packet.
+ *   (`AUTH_FAILED`, `REPLAYED`, `OUT_OF_ORDER`, `STALE_PACKET`, `PACKET_TOO_LARGE`, ...),
+ *   a forged or plaintext error or close packet included (`AUTH_FAILED`).
+ * - `peer-error`: the peer refused something of ours and said so in an authenticated
+ *   error packet (only possible once the channel is established).
  * - `dead-peer`: nothing came from the peer for `deadPeerSeconds` (`DEAD_PEER`).
  * - `truncated`: the connection ended without a close packet (the peer crashed, or
  *   someone cut the connection): data may be missing at the end.

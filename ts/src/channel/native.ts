@@ -20,7 +20,8 @@ export type NativeChannelOptions = GeneratedOptions;
 
 /**
  * One event of a channel step; on an `error` event, `remote` says whether the peer
- * reported it (an error packet) or this side refused something. @internal
+ * reported it in an authenticated error packet (`true`), or this side refused something
+ * or an unauthenticated error packet ended the handshake (`false`). @internal
  */
 export type ChannelEvent = NativeChannelEvent;
 

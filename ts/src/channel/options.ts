@@ -73,7 +73,11 @@ export interface ChannelOptions {
   handshakeTimeoutMs?: number;
   /** Receives every {@link ChannelSecurityEvent} of this channel. */
   onSecurityEvent?: ChannelSecurityEventListener;
-  /** 32 bytes: deterministic ephemeral keys (tests only). */
+  /**
+   * 32 bytes: deterministic randomness, hence deterministic ephemeral keys (tests only).
+   * Client ends only: a server end refuses it (`INVALID_ARGUMENT`), since all its
+   * connections would get the same ephemeral KEM key.
+   */
   seed?: Uint8Array;
 }
 
@@ -225,6 +229,10 @@ export function checkClient(options: unknown, extra: readonly string[] = []): Ch
 export function checkServer(options: unknown, extra: readonly string[] = []): CheckedOptions & { keys: ServerKey[]; trustedClients: Uint8Array[] | undefined } {
   const o = object('options', options) as unknown as ServerChannelOptions;
   onlyKnown('server channel', o as unknown as Record<string, unknown>, [...COMMON, ...SERVER_KEYS, ...extra]);
+  if (o.seed !== undefined) {
+    // One seed per server would give every connection the same ephemeral KEM key.
+    throw makeError('INVALID_ARGUMENT', 'seed is for client ends only: every connection of a seeded server would use the same ephemeral KEM key');
+  }
   const checked = checkCommon(o);
   if (!Array.isArray(o.keys)) throw makeError('INVALID_TYPE', `keys must be an array of ServerKey, got ${describe(o.keys)}`);
   if (o.keys.length === 0) throw makeError('INVALID_ARGUMENT', 'keys must name at least one ServerKey');

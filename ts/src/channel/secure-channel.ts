@@ -855,7 +855,10 @@ function closedChannel(): PqwireError {
   return makeError('INVALID_ARGUMENT', 'the channel is closed');
 }
 
-/** Whether a native error event reports an error packet received from the peer (the core's `remote` flag). */
+/**
+ * Whether a native error event reports an authenticated error packet from the peer (the
+ * core's `remote` flag; a plaintext error before keys is not one, docs/channel.md §4.3).
+ */
 function peerReported(event: ChannelEvent): boolean {
   return event.remote === true;
 }

@@ -10,6 +10,7 @@ use super::keys::{self, Secret, Th1Input, LABEL_CLIENT_SIGNATURE, LABEL_SERVER_S
 use super::messages::{
     ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
 };
+use super::packet::Flag;
 use super::server_key::{ServerKey, ServerPublicKey};
 use super::ChannelCode;
 use crate::kem::{self, KemKeyPair};
@@ -156,6 +157,15 @@ impl ClientHandshake {
 
     pub(crate) fn started(&self) -> bool {
         !matches!(self.step, ClientStep::New)
+    }
+
+    /// The handshake message the client waits for now, if any (checked on the header).
+    pub(crate) fn expected(&self) -> Option<Flag> {
+        match self.step {
+            ClientStep::AwaitConnectResponse { .. } => Some(Flag::ConnectResponse),
+            ClientStep::AwaitExchangeResponse { .. } => Some(Flag::ExchangeResponse),
+            ClientStep::New | ClientStep::Done => None,
+        }
     }
 
     pub(crate) fn server_key_id(&self) -> KeyId {
@@ -383,6 +393,15 @@ impl ServerHandshake {
             credentials,
             step: ServerStep::AwaitConnectRequest,
         })
+    }
+
+    /// The handshake message the server waits for now, if any (checked on the header).
+    pub(crate) fn expected(&self) -> Option<Flag> {
+        match self.step {
+            ServerStep::AwaitConnectRequest => Some(Flag::ConnectRequest),
+            ServerStep::AwaitExchangeRequest { .. } => Some(Flag::ExchangeRequest),
+            ServerStep::Done => None,
+        }
     }
 
     /// Estimated heap bytes held (the shared credentials are not counted).

@@ -146,8 +146,10 @@ impl Header {
 }
 
 /// Reassembles packets from a stream split or coalesced arbitrarily. It holds at most one
-/// incomplete packet, whose declared length the caller checked against its cap (from the
-/// header, [`Reassembler::header`]) before any of its payload is buffered.
+/// incomplete packet, whose header the caller checked (cap, sequence, time, flag and
+/// phase) before any of its payload is buffered. The buffer grows with the bytes that
+/// arrived, never to the length a header declares: an unauthenticated peer's header
+/// costs nothing until its bytes are there.
 #[derive(Default)]
 pub(crate) struct Reassembler {
     pending: Vec<u8>,
@@ -184,34 +186,37 @@ impl Reassembler {
     }
 
     /// The whole packet of `total` bytes (header included) once it is there: borrowed
-    /// from the input when it lies there whole, else gathered in the buffer (reserved once
-    /// at its exact size). `None` while incomplete.
+    /// from the input when it lies there whole (no copy), else gathered in the buffer.
+    /// `None` while incomplete.
     pub(crate) fn packet<'a>(
         &mut self,
         input: &mut &'a [u8],
         total: usize,
     ) -> Option<Cow<'a, [u8]>> {
-        if self.pending.is_empty() {
-            if input.len() >= total {
-                let (packet, rest) = input.split_at(total);
-                *input = rest;
-                return Some(Cow::Borrowed(packet));
-            }
-            self.pending.reserve_exact(total);
-            self.pending.extend_from_slice(input);
-            *input = &[];
-            return None;
-        }
-        if self.pending.capacity() < total {
-            self.pending.reserve_exact(total - self.pending.len());
+        if self.pending.is_empty() && input.len() >= total {
+            let (packet, rest) = input.split_at(total);
+            *input = rest;
+            return Some(Cow::Borrowed(packet));
         }
         let take = total.saturating_sub(self.pending.len()).min(input.len());
+        self.grow(take, total);
         self.pending.extend_from_slice(&input[..take]);
         *input = &input[take..];
         if self.pending.len() < total {
             return None;
         }
         Some(Cow::Owned(core::mem::take(&mut self.pending)))
+    }
+
+    /// Room for `more` bytes: at most twice what is buffered, and never more than the
+    /// packet's `total`. Doubling keeps the copies linear; the bound keeps memory
+    /// proportional to the bytes received.
+    fn grow(&mut self, more: usize, total: usize) {
+        let needed = self.pending.len() + more;
+        if needed > self.pending.capacity() {
+            let target = needed.saturating_mul(2).min(total).max(needed);
+            self.pending.reserve_exact(target - self.pending.len());
+        }
     }
 }
 
@@ -235,5 +240,38 @@ mod tests {
         let mut b = [0u8; HEADER_LEN];
         b[0] = 0x99;
         assert_eq!(Header::parse(&b).unwrap_err().code(), "PROTOCOL_ERROR");
+    }
+
+    #[test]
+    fn the_buffer_follows_the_bytes_not_the_declared_length() {
+        let total = 1 << 20;
+        let packet = vec![7u8; total];
+        let mut r = Reassembler::default();
+        let mut input = &packet[..HEADER_LEN + 5];
+        assert!(r.packet(&mut input, total).is_none());
+        assert!(r.held_bytes() <= 2 * (HEADER_LEN + 5), "{}", r.held_bytes());
+        // Piece by piece: never more than twice what arrived, never more than the packet.
+        let mut at = HEADER_LEN + 5;
+        while at < total {
+            let end = (at + 40_000).min(total);
+            let mut input = &packet[at..end];
+            let done = r.packet(&mut input, total);
+            assert!(input.is_empty());
+            if end < total {
+                assert!(done.is_none());
+                assert!(r.held_bytes() <= (2 * end).min(total), "{}", r.held_bytes());
+            } else {
+                assert_eq!(done.unwrap().as_ref(), &packet[..]);
+            }
+            at = end;
+        }
+        assert_eq!(r.held_bytes(), 0);
+        // Whole in the input: borrowed, nothing buffered.
+        let mut input = &packet[..];
+        assert!(matches!(
+            r.packet(&mut input, total),
+            Some(Cow::Borrowed(_))
+        ));
+        assert_eq!(r.held_bytes(), 0);
     }
 }

@@ -283,13 +283,7 @@ impl Channel {
                 }
             };
             if !self.header_checked {
-                let cap = self.limits.cap(header.flag.is_handshake());
-                if header.length as usize > cap {
-                    let e = ChannelCode::PacketTooLarge.error(format!(
-                        "{} packet of {} bytes, the cap is {cap}",
-                        header.flag.name(),
-                        header.length
-                    ));
+                if let Err(e) = self.check_header(&header, now) {
                     self.refuse(&mut out, e, now, header.flag != Flag::Error);
                     break;
                 }
@@ -561,29 +555,64 @@ impl Channel {
         self.header_checked = false;
     }
 
-    /// One whole packet: sequence, time, then by state (docs/channel.md §4.4).
-    fn on_packet(&mut self, out: &mut Output, header: Header, packet: &[u8], now: u64) {
-        let reply = header.flag != Flag::Error;
+    /// Everything a header decides, before any byte of its payload is buffered
+    /// (docs/channel.md §4.4, rules 2–6): the cap, sequence, time, whether the phase
+    /// expects the flag, and the length that flag may have in this phase. So a packet
+    /// that will be refused costs its 21 header bytes, never the length it declares.
+    fn check_header(&self, header: &Header, now: u64) -> Result<()> {
+        let flag = header.flag;
+        let cap = self.limits.cap(flag.is_handshake());
+        if header.length as usize > cap {
+            return Err(ChannelCode::PacketTooLarge.error(format!(
+                "{} packet of {} bytes, the cap is {cap}",
+                flag.name(),
+                header.length
+            )));
+        }
         if header.sequence != self.recv_seq {
-            let e = if header.sequence < self.recv_seq {
+            return Err(if header.sequence < self.recv_seq {
                 Error::Replayed
             } else {
                 ChannelCode::OutOfOrder.error(format!(
                     "packet {} arrived, packet {} was expected",
                     header.sequence, self.recv_seq
                 ))
-            };
-            self.refuse(out, e, now, reply);
-            return;
+            });
         }
         if now.abs_diff(header.time) > self.limits.window_seconds {
-            let e = ChannelCode::StalePacket.error(format!(
+            return Err(ChannelCode::StalePacket.error(format!(
                 "packet outside the {}-second window",
                 self.limits.window_seconds
-            ));
-            self.refuse(out, e, now, reply);
-            return;
+            )));
         }
+        let expected = match &self.phase {
+            Phase::Established(_) if flag.is_handshake() => {
+                return Err(ChannelCode::ProtocolError
+                    .error(format!("{} packet after the handshake", flag.name())))
+            }
+            Phase::Established(_) | Phase::Closed => return Ok(()),
+            Phase::Client(hs) => hs.expected(),
+            Phase::Server(hs) => hs.expected(),
+        };
+        match flag {
+            // Before keys a close or error is its plaintext 2-byte code, nothing else.
+            Flag::Close | Flag::Error if header.length == 2 => Ok(()),
+            Flag::Close | Flag::Error => Err(ChannelCode::ProtocolError.error(format!(
+                "an encrypted {} packet before the channel has keys",
+                flag.name()
+            ))),
+            _ if Some(flag) == expected => Ok(()),
+            _ => Err(ChannelCode::ProtocolError.error(format!(
+                "{} packet not expected during the handshake",
+                flag.name()
+            ))),
+        }
+    }
+
+    /// One whole packet, its header checked ([`Self::check_header`]): by state
+    /// (docs/channel.md §4.4).
+    fn on_packet(&mut self, out: &mut Output, header: Header, packet: &[u8], now: u64) {
+        let reply = header.flag != Flag::Error;
         self.recv_seq = self.recv_seq.saturating_add(1);
         self.last_received = now;
         let header_bytes = &packet[..HEADER_LEN];
@@ -602,7 +631,11 @@ impl Channel {
         }
     }
 
-    /// A close or error packet (docs/channel.md §4.3).
+    /// A close or error packet (docs/channel.md §4.3). Once established only a sealed one
+    /// counts: a plaintext close or error fails to open (`AUTH_FAILED`) like any forged
+    /// packet, so no one on the path can end the channel in the peer's name. Before keys
+    /// the 2-byte plaintext code (its length checked on the header) is all there is: it
+    /// ends the handshake, but is reported as unauthenticated (`remote: false`).
     fn on_close_or_error(
         &mut self,
         out: &mut Output,
@@ -610,17 +643,13 @@ impl Channel {
         header_bytes: &[u8],
         payload: &[u8],
     ) -> Result<()> {
-        let code_bytes: [u8; 2] = match (&self.phase, payload) {
-            (Phase::Established(_), [_, _]) if header.flag == Flag::Close => {
-                return Err(Error::AuthenticationFailed)
-            }
-            (_, [a, b]) => [*a, *b],
-            (Phase::Established(e), _) => {
+        let (code_bytes, authenticated): ([u8; 2], bool) = match &self.phase {
+            Phase::Established(e) => {
                 let plain =
                     e.recv
                         .open(e.agreement.aead, header_bytes, header.sequence, payload)?;
                 match plain.as_slice() {
-                    [a, b] => [*a, *b],
+                    [a, b] => ([*a, *b], true),
                     _ => {
                         return Err(ChannelCode::ProtocolError.error(format!(
                             "a {} packet carries a 2-byte code",
@@ -629,12 +658,15 @@ impl Channel {
                     }
                 }
             }
-            _ => {
-                return Err(ChannelCode::ProtocolError.error(format!(
-                    "an encrypted {} packet before the channel has keys",
-                    header.flag.name()
-                )))
-            }
+            _ => match payload {
+                [a, b] => ([*a, *b], false),
+                _ => {
+                    return Err(ChannelCode::ProtocolError.error(format!(
+                        "an encrypted {} packet before the channel has keys",
+                        header.flag.name()
+                    )))
+                }
+            },
         };
         let n = u16::from_be_bytes(code_bytes);
         if header.flag == Flag::Close {
@@ -647,17 +679,23 @@ impl Channel {
             out.events.push(Event::normal_close());
             return Ok(());
         }
+        let who = if authenticated {
+            "the peer closed the channel"
+        } else {
+            "an unauthenticated error packet (no keys yet: the peer or anyone on the path) \
+             ended the handshake"
+        };
         let (code, message) = match code_from_wire(n) {
-            Some(c) if c != NORMAL => (c, format!("the peer closed the channel with {c}")),
+            Some(c) if c != NORMAL => (c, format!("{who} with {c}")),
             _ => (
                 ChannelCode::ProtocolError.as_str(),
-                format!("the peer closed the channel with an unknown error code 0x{n:04X}"),
+                format!("{who} with an unknown error code 0x{n:04X}"),
             ),
         };
         out.events.push(Event::Error {
             code,
             message,
-            remote: true,
+            remote: authenticated,
         });
         self.close_now();
         out.events.push(Event::Close { code });
