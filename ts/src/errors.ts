@@ -32,7 +32,8 @@ export type ErrorCode =
   | KeyManagementCode
   | ChannelCode
   | 'IDENTITY_CHANGED'
-  | 'SESSION_ROLLBACK';
+  | 'SESSION_ROLLBACK'
+  | 'DISPOSED';
 
 /**
  * Codes only the online channel reports ({@link ChannelError}); see docs/channel.md §11.
@@ -188,6 +189,20 @@ export class IdentityChangedError extends PqwireError {
 export class SessionRollbackError extends PqwireError {}
 
 /**
+ * An object holding native secrets (a key pair, an identity, a server key, a session) was
+ * used after its `dispose()` wiped them (`DISPOSED`).
+ *
+ * @example
+ * ```ts
+ * import { mlKem768, DisposedError } from 'pqwire';
+ * const kp = mlKem768.generateKeyPair();
+ * kp.dispose();
+ * try { kp.decapsulate(cipherText); } catch (e) { e instanceof DisposedError; } // true
+ * ```
+ */
+export class DisposedError extends PqwireError {}
+
+/**
  * The online channel refused a packet or gave up on its peer, and closed: a packet out of
  * order (`OUT_OF_ORDER`), outside the time window (`STALE_PACKET`), over the size cap
  * (`PACKET_TOO_LARGE`), a silent peer (`DEAD_PEER`), or a packet its state does not expect
@@ -253,6 +268,7 @@ const CLASSES: Record<ErrorCode, ErrorClass> = {
   PROTOCOL_ERROR: ChannelError,
   IDENTITY_CHANGED: IdentityChangedError,
   SESSION_ROLLBACK: SessionRollbackError,
+  DISPOSED: DisposedError,
 };
 
 /** Creates the typed error for `code`. */

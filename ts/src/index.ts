@@ -118,6 +118,7 @@ export {
   KeyManagementError,
   IdentityChangedError,
   SessionRollbackError,
+  DisposedError,
   ChannelError,
 } from './errors';
 export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation } from './errors';

@@ -129,6 +129,11 @@ pub enum Error {
         /// What was refused, in words (sizes, times, flags; never key material).
         detail: String,
     },
+    /// An object holding secrets was used after its `dispose()` wiped them.
+    Disposed {
+        /// Which object (for example `"KEM key pair"`).
+        what: &'static str,
+    },
 }
 
 impl From<WireError> for Error {
@@ -165,6 +170,7 @@ impl Error {
             Error::PrekeyReused => "PREKEY_REUSED",
             Error::SessionRollback { .. } => "SESSION_ROLLBACK",
             Error::Channel { code, .. } => code.as_str(),
+            Error::Disposed { .. } => "DISPOSED",
         }
     }
 
@@ -187,7 +193,7 @@ impl Error {
             | Error::TooManySkipped { .. }
             | Error::StaleMessage
             | Error::PrekeyReused => ErrorKind::Replay,
-            Error::SessionRollback { .. } => ErrorKind::State,
+            Error::SessionRollback { .. } | Error::Disposed { .. } => ErrorKind::State,
             Error::Channel { code, .. } => code.kind(),
         }
     }
@@ -243,6 +249,7 @@ impl fmt::Display for Error {
                 "session state of epoch {epoch} is older than the newest seen (epoch {minimum})"
             ),
             Error::Channel { detail, .. } => f.write_str(detail),
+            Error::Disposed { what } => write!(f, "{what} was disposed; its secrets are wiped"),
         }
     }
 }
