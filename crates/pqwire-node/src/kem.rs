@@ -2,7 +2,7 @@
 
 use crate::errors::js;
 use crate::output::{self, Out};
-use crate::suite_id::kem_backend;
+use crate::suite_id::{kem_backend, SuiteId};
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
@@ -65,7 +65,7 @@ fn owned(bytes: Option<&[u8]>) -> Option<Vec<u8>> {
 
 /// Sizes for a KEM suite id.
 #[napi(catch_unwind)]
-pub fn kem_lengths(id: u32) -> napi::Result<KemLengths> {
+pub fn kem_lengths(id: SuiteId) -> napi::Result<KemLengths> {
     let l = kem_backend(id)?.lengths();
     let n = |v: usize| v as u32;
     Ok(KemLengths {
@@ -81,7 +81,7 @@ pub fn kem_lengths(id: u32) -> napi::Result<KemLengths> {
 /// Generates a key pair into `public_out` and `secret_out`, from `seed` when given.
 #[napi(catch_unwind)]
 pub fn kem_keygen(
-    id: u32,
+    id: SuiteId,
     seed: Option<&[u8]>,
     #[napi(ts_arg_type = "Uint8Array")] mut public_out: Out,
     #[napi(ts_arg_type = "Uint8Array")] mut secret_out: Out,
@@ -90,6 +90,7 @@ pub fn kem_keygen(
     let l = backend.lengths();
     output::check("KEM public key output", &public_out, l.public_key)?;
     output::check("KEM secret key output", &secret_out, l.secret_key)?;
+    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
     let (pk, sk) = js(backend.keygen(seed))?;
     output::write("KEM public key output", &mut public_out, &pk)?;
     output::write("KEM secret key output", &mut secret_out, sk.expose())
@@ -99,7 +100,7 @@ pub fn kem_keygen(
 /// and `shared_secret_out`.
 #[napi(catch_unwind)]
 pub fn kem_encapsulate(
-    id: u32,
+    id: SuiteId,
     public_key: &[u8],
     randomness: Option<&[u8]>,
     #[napi(ts_arg_type = "Uint8Array")] mut cipher_text_out: Out,
@@ -112,6 +113,10 @@ pub fn kem_encapsulate(
         "KEM shared secret output",
         &shared_secret_out,
         l.shared_secret,
+    )?;
+    output::check_disjoint(
+        &[&cipher_text_out, &shared_secret_out],
+        &[public_key, randomness.unwrap_or_default()],
     )?;
     let e = js(backend.encapsulate(public_key, randomness))?;
     output::write(
@@ -129,7 +134,7 @@ pub fn kem_encapsulate(
 /// Decapsulates `cipher_text` with a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn kem_decapsulate(
-    id: u32,
+    id: SuiteId,
     cipher_text: &[u8],
     secret_key: &[u8],
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
@@ -140,12 +145,13 @@ pub fn kem_decapsulate(
         &out,
         backend.lengths().shared_secret,
     )?;
+    output::check_disjoint(&[&out], &[cipher_text, secret_key])?;
     let ss = js(backend.decapsulate(cipher_text, secret_key))?;
     output::write("KEM shared secret output", &mut out, ss.expose())
 }
 
 #[napi(catch_unwind, ts_return_type = "Promise<KemKeys>")]
-pub fn kem_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
+pub fn kem_keygen_async(id: SuiteId, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
     let backend = kem_backend(id)?;
     let seed = owned(seed).map(SecretBytes::from);
     Ok(AsyncTask::new(Job::new(move || {
@@ -157,7 +163,7 @@ pub fn kem_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<
 /// `kemEncapsulate` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<KemEncapsulation>")]
 pub fn kem_encapsulate_async(
-    id: u32,
+    id: SuiteId,
     public_key: &[u8],
     randomness: Option<&[u8]>,
 ) -> napi::Result<AsyncTask<Job<Encapsulated>>> {
@@ -174,7 +180,7 @@ pub fn kem_encapsulate_async(
 /// `kemDecapsulate` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn kem_decapsulate_async(
-    id: u32,
+    id: SuiteId,
     cipher_text: &[u8],
     secret_key: &[u8],
 ) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
@@ -196,7 +202,7 @@ pub struct KemKeyPair {
 impl KemKeyPair {
     /// Generates a key pair (default backend), from `seed` when given.
     #[napi(factory, catch_unwind)]
-    pub fn generate(id: u32, seed: Option<&[u8]>) -> napi::Result<Self> {
+    pub fn generate(id: SuiteId, seed: Option<&[u8]>) -> napi::Result<Self> {
         let suite = kem_backend(id)?.suite();
         Ok(Self {
             inner: Arc::new(js(CoreKemKeyPair::generate(suite, seed))?),
@@ -205,7 +211,7 @@ impl KemKeyPair {
 
     /// Imports a key pair from exported bytes; the two halves must belong together.
     #[napi(factory, catch_unwind)]
-    pub fn import(id: u32, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
+    pub fn import(id: SuiteId, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
         let suite = kem_backend(id)?.suite();
         Ok(Self {
             inner: Arc::new(js(CoreKemKeyPair::import(suite, secret_key, public_key))?),

@@ -2,7 +2,7 @@
 
 use crate::errors::js;
 use crate::output::{self, Out};
-use crate::suite_id::sig_backend;
+use crate::suite_id::{sig_backend, SuiteId};
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
@@ -80,7 +80,7 @@ impl IntoJs for Verified {
 
 /// Sizes for a signature suite id.
 #[napi(catch_unwind)]
-pub fn sig_lengths(id: u32) -> napi::Result<SigLengths> {
+pub fn sig_lengths(id: SuiteId) -> napi::Result<SigLengths> {
     let l = sig_backend(id)?.lengths();
     let n = |v: usize| v as u32;
     Ok(SigLengths {
@@ -95,7 +95,7 @@ pub fn sig_lengths(id: u32) -> napi::Result<SigLengths> {
 /// Generates a key pair into `public_out` and `secret_out`, from `seed` when given.
 #[napi(catch_unwind)]
 pub fn sig_keygen(
-    id: u32,
+    id: SuiteId,
     seed: Option<&[u8]>,
     #[napi(ts_arg_type = "Uint8Array")] mut public_out: Out,
     #[napi(ts_arg_type = "Uint8Array")] mut secret_out: Out,
@@ -104,6 +104,7 @@ pub fn sig_keygen(
     let l = backend.lengths();
     output::check("signature public key output", &public_out, l.public_key)?;
     output::check("signature secret key output", &secret_out, l.secret_key)?;
+    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
     let (pk, sk) = js(backend.keygen(seed))?;
     output::write("signature public key output", &mut public_out, &pk)?;
     output::write("signature secret key output", &mut secret_out, sk.expose())
@@ -112,7 +113,7 @@ pub fn sig_keygen(
 /// Signs `message` with a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn sig_sign(
-    id: u32,
+    id: SuiteId,
     message: &[u8],
     secret_key: &[u8],
     context: Option<&[u8]>,
@@ -122,8 +123,13 @@ pub fn sig_sign(
 ) -> napi::Result<()> {
     let backend = sig_backend(id)?;
     output::check("signature output", &out, backend.lengths().signature)?;
+    let context = context.unwrap_or_default();
+    output::check_disjoint(
+        &[&out],
+        &[message, secret_key, context, rnd.unwrap_or_default()],
+    )?;
     let r = js(randomness(mode, rnd))?;
-    let sig = js(backend.sign(message, secret_key, context.unwrap_or_default(), r))?;
+    let sig = js(backend.sign(message, secret_key, context, r))?;
     output::write("signature output", &mut out, &sig)
 }
 
@@ -132,7 +138,7 @@ pub fn sig_sign(
 /// cheaper than creating it here).
 #[napi(catch_unwind)]
 pub fn sig_verify(
-    id: u32,
+    id: SuiteId,
     signature: &[u8],
     message: &[u8],
     public_key: &[u8],
@@ -144,7 +150,7 @@ pub fn sig_verify(
 }
 
 #[napi(catch_unwind, ts_return_type = "Promise<SigKeys>")]
-pub fn sig_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
+pub fn sig_keygen_async(id: SuiteId, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
     let backend = sig_backend(id)?;
     let seed = seed.map(SecretBytes::from_slice);
     Ok(AsyncTask::new(Job::new(move || {
@@ -156,7 +162,7 @@ pub fn sig_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<
 /// `sigSign` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn sig_sign_async(
-    id: u32,
+    id: SuiteId,
     message: &[u8],
     secret_key: &[u8],
     context: Option<&[u8]>,
@@ -177,7 +183,7 @@ pub fn sig_sign_async(
 /// `sigVerify` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<SigVerification>")]
 pub fn sig_verify_async(
-    id: u32,
+    id: SuiteId,
     signature: &[u8],
     message: &[u8],
     public_key: &[u8],
@@ -201,7 +207,7 @@ pub struct SigKeyPair {
 impl SigKeyPair {
     /// Generates a key pair (default backend), from `seed` when given.
     #[napi(factory, catch_unwind)]
-    pub fn generate(id: u32, seed: Option<&[u8]>) -> napi::Result<Self> {
+    pub fn generate(id: SuiteId, seed: Option<&[u8]>) -> napi::Result<Self> {
         let suite = sig_backend(id)?.suite();
         Ok(Self {
             inner: Arc::new(js(CoreSigKeyPair::generate(suite, seed))?),
@@ -210,7 +216,7 @@ impl SigKeyPair {
 
     /// Imports a key pair from exported bytes; the two halves must belong together.
     #[napi(factory, catch_unwind)]
-    pub fn import(id: u32, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
+    pub fn import(id: SuiteId, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
         let suite = sig_backend(id)?.suite();
         Ok(Self {
             inner: Arc::new(js(CoreSigKeyPair::import(suite, secret_key, public_key))?),
@@ -275,7 +281,7 @@ impl SigKeyPair {
 /// Derives the public key of a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn sig_public_key(
-    id: u32,
+    id: SuiteId,
     secret_key: &[u8],
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
 ) -> napi::Result<()> {
@@ -285,6 +291,7 @@ pub fn sig_public_key(
         &out,
         backend.lengths().public_key,
     )?;
+    output::check_disjoint(&[&out], &[secret_key])?;
     output::write(
         "signature public key output",
         &mut out,
