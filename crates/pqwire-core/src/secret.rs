@@ -1,4 +1,5 @@
-//! Secret byte strings: zeroized on drop, redacted in `Debug`, compared in constant time.
+//! Secret byte strings: zeroized on drop, redacted in `Debug`, compared in constant time;
+//! and [`Wiped`], for secrets of foreign types that cannot be zeroized in place.
 
 use core::fmt;
 use subtle::ConstantTimeEq;
@@ -70,5 +71,79 @@ impl Eq for SecretBytes {}
 impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SecretBytes([REDACTED; {}])", self.0.len())
+    }
+}
+
+/// A secret of a foreign `Copy` type that exposes no mutable bytes and no `Zeroize` (the
+/// `pqcrypto` crates' PQClean keys and shared secrets): the only way to wipe one is to
+/// overwrite the whole value with a blank (all-zero) one.
+pub(crate) trait Blank: Copy {
+    /// The all-zero value (`None` only if the type cannot build one, which fixed-size
+    /// types always can).
+    fn blank() -> Option<Self>;
+}
+
+/// Overwrites `value` with its blank. `black_box` keeps the compiler from dropping the
+/// store as dead (the value is usually discarded right after).
+pub(crate) fn wipe<T: Blank>(value: &mut T) {
+    if let Some(blank) = T::blank() {
+        *value = blank;
+    }
+    core::hint::black_box(value);
+}
+
+/// A [`Blank`] secret kept in one place on the heap for its whole life and wiped on drop.
+pub(crate) struct Wiped<T: Blank>(Box<T>);
+
+impl<T: Blank> Wiped<T> {
+    /// Moves `value` to the heap and wipes the caller's copy.
+    pub(crate) fn new(value: &mut T) -> Self {
+        let held = Self(Box::new(*value));
+        wipe(value);
+        held
+    }
+
+    /// The secret.
+    pub(crate) fn get(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Blank> Zeroize for Wiped<T> {
+    fn zeroize(&mut self) {
+        wipe(&mut *self.0);
+    }
+}
+
+impl<T: Blank> Drop for Wiped<T> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<T: Blank> ZeroizeOnDrop for Wiped<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy)]
+    struct Key([u8; 8]);
+
+    impl Blank for Key {
+        fn blank() -> Option<Self> {
+            Some(Key([0; 8]))
+        }
+    }
+
+    #[test]
+    fn wiped_moves_the_secret_and_wipes_the_source_and_itself() {
+        let mut k = Key([7; 8]);
+        let mut held = Wiped::new(&mut k);
+        assert_eq!(k.0, [0; 8]);
+        assert_eq!(held.get().0, [7; 8]);
+        // What `drop` runs.
+        held.zeroize();
+        assert_eq!(held.get().0, [0; 8]);
     }
 }
