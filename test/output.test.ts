@@ -167,7 +167,9 @@ describe('output buffers', () => {
       p.set(bytes(ptLength, 3));
       return { buf, k, n, ad, p };
     }
-    const refused = (f: () => void): void => expectThrow(() => call(f), InvalidArgumentError, 'INVALID_ARGUMENT');
+    const refused = (f: () => void): void => {
+      expectThrow(() => call(f), InvalidArgumentError, 'INVALID_ARGUMENT');
+    };
 
     it('aeadSeal: the output over the plaintext (in place, shifted), the key, the nonce or the AAD', () => {
       const { buf, k, n, ad, p } = layout(40);
