@@ -2,7 +2,7 @@
 
 use crate::errors::js;
 use crate::output::{self, Out};
-use crate::suite_id::{aead_suite, SuiteId};
+use crate::suite_id::aead_suite;
 use crate::task::Job;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
@@ -13,7 +13,7 @@ use pqwire_core::{aead, SecretBytes};
 /// (`INVALID_ARGUMENT`, nothing written).
 #[napi(catch_unwind)]
 pub fn aead_seal(
-    id: SuiteId,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     plaintext: &[u8],
@@ -35,7 +35,7 @@ pub fn aead_seal(
 /// 64 KiB).
 #[napi(catch_unwind)]
 pub fn aead_open(
-    id: SuiteId,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     ciphertext: &[u8],
@@ -53,7 +53,7 @@ pub fn aead_open(
 /// `aeadSeal` on the thread pool (for large messages).
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn aead_seal_async(
-    id: SuiteId,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     plaintext: &[u8],
@@ -74,7 +74,7 @@ pub fn aead_seal_async(
 /// `aeadOpen` on the thread pool (for large messages).
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn aead_open_async(
-    id: SuiteId,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     ciphertext: &[u8],

@@ -21,9 +21,6 @@ const BACKEND_LIBCRUX: u32 = 3;
 /// The largest backend number defined above.
 const BACKEND_MAX: u32 = BACKEND_LIBCRUX;
 
-/// A suite id as JavaScript hands it in (see the module comment).
-pub(crate) type SuiteId = f64;
-
 fn backend_number(backend: Option<String>) -> napi::Result<u32> {
     match backend.as_deref() {
         None | Some("default") => Ok(BACKEND_DEFAULT),
@@ -91,13 +88,13 @@ pub fn aead_suite_id(name: String) -> napi::Result<u32> {
 
 /// The canonical name of a KEM suite id.
 #[napi(catch_unwind)]
-pub fn kem_suite_name(id: SuiteId) -> napi::Result<String> {
+pub fn kem_suite_name(id: f64) -> napi::Result<String> {
     Ok(kem_backend(id)?.suite().name().to_string())
 }
 
 /// The canonical name of a signature suite id.
 #[napi(catch_unwind)]
-pub fn sig_suite_name(id: SuiteId) -> napi::Result<String> {
+pub fn sig_suite_name(id: f64) -> napi::Result<String> {
     Ok(sig_backend(id)?.suite().name().to_string())
 }
 
@@ -123,11 +120,11 @@ pub fn aead_suite_names() -> Vec<String> {
 }
 
 /// The id as a `u32`, if it is an integer from 0 to `u32::MAX` (not NaN, not infinite).
-fn whole(id: SuiteId) -> Option<u32> {
+fn whole(id: f64) -> Option<u32> {
     (id.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&id)).then_some(id as u32)
 }
 
-fn unknown_id(id: SuiteId) -> napi::Error {
+fn unknown_id(id: f64) -> napi::Error {
     let name = match whole(id) {
         Some(n) => format!("id 0x{n:08X}"),
         None => format!("id {id}"),
@@ -137,7 +134,7 @@ fn unknown_id(id: SuiteId) -> napi::Error {
 
 /// `(wire code, backend number)` of an id whose upper 16 bits are a defined backend
 /// number (`UNKNOWN_SUITE` otherwise).
-fn split(id: SuiteId) -> napi::Result<(u16, u32)> {
+fn split(id: f64) -> napi::Result<(u16, u32)> {
     let n = whole(id).ok_or_else(|| unknown_id(id))?;
     let backend = n >> 16;
     if backend > BACKEND_MAX {
@@ -148,19 +145,19 @@ fn split(id: SuiteId) -> napi::Result<(u16, u32)> {
 }
 
 /// The KEM backend an id names.
-pub(crate) fn kem_backend(id: SuiteId) -> napi::Result<&'static dyn KemBackend> {
+pub(crate) fn kem_backend(id: f64) -> napi::Result<&'static dyn KemBackend> {
     let (code, backend) = split(id)?;
     kem_of(js(KemSuite::from_code(code))?, backend).ok_or_else(unsupported_backend)
 }
 
 /// The signature backend an id names.
-pub(crate) fn sig_backend(id: SuiteId) -> napi::Result<&'static dyn SigBackend> {
+pub(crate) fn sig_backend(id: f64) -> napi::Result<&'static dyn SigBackend> {
     let (code, backend) = split(id)?;
     sig_of(js(SigSuite::from_code(code))?, backend).ok_or_else(unsupported_backend)
 }
 
 /// The AEAD suite an id names: AEAD ids carry no backend, so the upper bits must be zero.
-pub(crate) fn aead_suite(id: SuiteId) -> napi::Result<AeadSuite> {
+pub(crate) fn aead_suite(id: f64) -> napi::Result<AeadSuite> {
     match split(id)? {
         (code, BACKEND_DEFAULT) => js(AeadSuite::from_code(code)),
         _ => Err(unknown_id(id)),
