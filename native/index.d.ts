@@ -9,22 +9,35 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A KEM key pair whose secret key stays in native memory. */
+/**
+ * A KEM key pair whose secret key stays in native memory until `dispose()` or garbage
+ * collection.
+ */
 export declare class KemKeyPair {
   /** Generates a key pair (default backend), from `seed` when given. */
   static generate(id: number, seed?: Uint8Array | undefined | null): KemKeyPair
   /** Imports a key pair from exported bytes; the two halves must belong together. */
   static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair
-  /** The suite's canonical name. */
+  /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
   /** The public (encapsulation) key. */
   get publicKey(): Uint8Array
   /** Decapsulates a ciphertext addressed to this key pair. */
   decapsulate(cipherText: Uint8Array): Uint8Array
-  /** `decapsulate` on the thread pool. */
+  /**
+   * `decapsulate` on the thread pool (the job keeps the key until it ends, even if
+   * `dispose()` is called meanwhile).
+   */
   decapsulateAsync(cipherText: Uint8Array): Promise<Uint8Array>
   /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
   exportSecretKey(): Uint8Array
+  /**
+   * Drops the secret key now (wiped at once, or when a running `decapsulateAsync` ends);
+   * every later use but `suite` is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
 }
 
 /** One end of an online channel. */
@@ -69,7 +82,10 @@ export declare class NativeChannel {
   get stateBytes(): number
 }
 
-/** A party's identity; its secret keys stay in native memory. */
+/**
+ * A party's identity; its secret keys stay in native memory until `dispose()` or
+ * garbage collection.
+ */
 export declare class NativeIdentity {
   /**
    * Generates an identity of `suite` valid from `created` to `expires` (unix
@@ -89,6 +105,13 @@ export declare class NativeIdentity {
   toRecord(): Uint8Array
   /** The public half. */
   get publicIdentity(): NativePublicIdentity
+  /**
+   * Drops the secret keys now (wiped at once, or when a running handshake that uses
+   * them ends); every later use is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
 }
 
 /**
@@ -116,7 +139,7 @@ export declare class NativeServerCredentials {
 
 /**
  * A channel signing key (a server's, or a Duplex client's); its secret stays in native
- * memory.
+ * memory until `dispose()` or garbage collection.
  */
 export declare class NativeServerKey {
   /**
@@ -135,6 +158,14 @@ export declare class NativeServerKey {
   get publicKey(): Uint8Array
   /** The key id (16 bytes). */
   get keyId(): Uint8Array
+  /**
+   * Drops this handle's hold on the secret key now: wiped at once unless credentials
+   * or connections made with it still hold it (then when the last of them is dropped).
+   * Every later use of this handle is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
 }
 
 /**
@@ -217,26 +248,40 @@ export declare class NativeSession {
   get facts(): NativeSessionFacts
 }
 
-/** A signing key pair whose secret key stays in native memory. */
+/**
+ * A signing key pair whose secret key stays in native memory until `dispose()` or
+ * garbage collection.
+ */
 export declare class SigKeyPair {
   /** Generates a key pair (default backend), from `seed` when given. */
   static generate(id: number, seed?: Uint8Array | undefined | null): SigKeyPair
   /** Imports a key pair from exported bytes; the two halves must belong together. */
   static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair
-  /** The suite's canonical name. */
+  /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
   /** The public (verification) key. */
   get publicKey(): Uint8Array
   /** Signs `message` (mode as in `sigSign`). */
   sign(message: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Uint8Array
-  /** `sign` on the thread pool. */
+  /**
+   * `sign` on the thread pool (the job keeps the key until it ends, even if
+   * `dispose()` is called meanwhile).
+   */
   signAsync(message: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
   /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
   exportSecretKey(): Uint8Array
+  /**
+   * Drops the secret key now (wiped at once, or when a running `signAsync` ends); every
+   * later use but `suite` is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
 }
 
 /**
- * Checks the tag and decrypts into `out` (`ciphertext.length - 16` bytes); throws
+ * Checks the tag and decrypts into `out` (`ciphertext.length - 16` bytes; it must not
+ * overlap any input: `INVALID_ARGUMENT`, nothing written); throws
  * `AUTH_FAILED` on any mismatch, with `out` wiped (all zeros: AWS-LC decrypts while
  * it authenticates, so nothing unauthenticated is left behind). Decrypting straight into
  * `out` spares a temporary plaintext, its copy and its wiping (a third of the time at
@@ -249,7 +294,8 @@ export declare function aeadOpenAsync(id: number, key: Uint8Array, nonce: Uint8A
 
 /**
  * Encrypts `plaintext` into `out`: ciphertext followed by the 16-byte tag, so `out`
- * holds `plaintext.length + 16` bytes.
+ * holds `plaintext.length + 16` bytes. An `out` overlapping any input is refused
+ * (`INVALID_ARGUMENT`, nothing written).
  */
 export declare function aeadSeal(id: number, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined | null, out: Uint8Array): void
 

@@ -15,6 +15,7 @@ import {
   DowngradeError,
   ReplayError,
   KeyManagementError,
+  DisposedError,
   ChannelError as PublicChannelError,
   aead,
   ed25519,
@@ -59,6 +60,7 @@ const CLASSES: ReadonlyArray<readonly [ErrorCode, ErrorClass]> = [
   ['KEY_EXPIRED', KeyManagementError],
   ['UNKNOWN_KEY', KeyManagementError],
   ['PREKEY_REUSED', KeyManagementError],
+  ['DISPOSED', DisposedError],
 ];
 
 describe('error classes and codes', () => {

@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import native from '../ts/src/native';
 import { aead, ed25519, mlDsa65, mlKem512, mlKem768, sha3_256, shake256, x25519, xWing } from '../ts/src/index';
-import { bytes, flip, hex } from './helpers';
+import { bytes, expectThrow, flip, hex } from './helpers';
+import { call } from '../ts/src/errors';
+import { InvalidArgumentError } from '../ts/src/index';
 
 const chacha = aead('ChaCha20-Poly1305');
 const key = bytes(32, 1);
@@ -148,5 +150,88 @@ describe('output buffers', () => {
       }
       expect(String(error), name).toMatch(/BAD_LENGTH/);
     }
+  });
+
+  describe('an output overlapping an input or another output is refused before any work', () => {
+    const id = native.aeadSuiteId('ChaCha20-Poly1305');
+    /** One ArrayBuffer laid out as key | nonce | aad | plaintext | room for the output. */
+    function layout(ptLength: number) {
+      const buf = new ArrayBuffer(32 + 12 + 4 + ptLength + ptLength + 16 + 64);
+      const k = new Uint8Array(buf, 0, 32);
+      const n = new Uint8Array(buf, 32, 12);
+      const ad = new Uint8Array(buf, 44, 4);
+      const p = new Uint8Array(buf, 48, ptLength);
+      k.set(key);
+      n.set(nonce);
+      ad.set([9, 9, 9, 9]);
+      p.set(bytes(ptLength, 3));
+      return { buf, k, n, ad, p };
+    }
+    const refused = (f: () => void): void => {
+      expectThrow(() => call(f), InvalidArgumentError, 'INVALID_ARGUMENT');
+    };
+
+    it('aeadSeal: the output over the plaintext (in place, shifted), the key, the nonce or the AAD', () => {
+      const { buf, k, n, ad, p } = layout(40);
+      const before = new Uint8Array(buf).slice();
+      for (const start of [48, 47, 60, 48 + 39, 0, 30, 40, 44]) {
+        const out = new Uint8Array(buf, start, 56);
+        refused(() => native.aeadSeal(id, k, n, p, ad, out));
+      }
+      expect(new Uint8Array(buf)).toEqual(before); // nothing written, no input changed
+    });
+
+    it('aeadSeal: adjacent views of the same ArrayBuffer are fine', () => {
+      const { buf, k, n, ad, p } = layout(40);
+      const out = new Uint8Array(buf, 88, 56); // right after the plaintext
+      native.aeadSeal(id, k, n, p, ad, out);
+      expect(hex(out)).toBe(hex(chacha.seal(key, nonce, bytes(40, 3), new Uint8Array([9, 9, 9, 9]))));
+    });
+
+    it('aeadOpen: the output over the ciphertext (in place), the key or the AAD; adjacent is fine', () => {
+      const sealed = chacha.seal(key, nonce, bytes(40, 3));
+      const buf = new ArrayBuffer(32 + 56 + 40 + 8);
+      const k = new Uint8Array(buf, 0, 32);
+      k.set(key);
+      const c = new Uint8Array(buf, 32, 56);
+      c.set(sealed);
+      const before = new Uint8Array(buf).slice();
+      for (const start of [32, 33, 80, 0, 8]) refused(() => native.aeadOpen(id, k, nonce, c, new Uint8Array(buf, 128, 4), new Uint8Array(buf, start, 40)));
+      refused(() => native.aeadOpen(id, k, nonce, c, new Uint8Array(buf, 90, 4), new Uint8Array(buf, 88, 40)));
+      expect(new Uint8Array(buf)).toEqual(before);
+      const out = new Uint8Array(buf, 88, 40);
+      native.aeadOpen(id, k, nonce, c, undefined, out);
+      expect(out).toEqual(bytes(40, 3));
+    });
+
+    it('key generation, encapsulation, decapsulation, signing: outputs apart from inputs and from each other', () => {
+      const kemId = native.kemSuiteId('ML-KEM-512', 'default');
+      const sigId = native.sigSuiteId('Ed25519', 'default');
+      const buf = new ArrayBuffer(8192);
+      const view = (offset: number, length: number) => new Uint8Array(buf, offset, length);
+      // Two outputs overlapping each other, and an output over the seed.
+      refused(() => native.kemKeygen(kemId, undefined, view(0, 800), view(799, 1632)));
+      refused(() => native.kemKeygen(kemId, view(0, 64), view(0, 800), view(800, 1632)));
+      const { publicKey, secretKey } = mlKem512.keygen();
+      const pk = view(0, 800);
+      pk.set(publicKey);
+      refused(() => native.kemEncapsulate(kemId, pk, undefined, view(700, 768), view(4000, 32)));
+      refused(() => native.kemEncapsulate(kemId, pk, undefined, view(800, 768), view(1567, 32)));
+      const sk = view(2000, 1632);
+      sk.set(secretKey);
+      const ct = view(800, 768);
+      native.kemEncapsulate(kemId, pk, undefined, ct, view(1568, 32)); // adjacent: fine
+      refused(() => native.kemDecapsulate(kemId, ct, sk, view(2000 + 1600, 32)));
+      refused(() => native.kemDecapsulate(kemId, ct, sk, view(1000, 32)));
+      const ss = view(1632 + 2000, 32);
+      native.kemDecapsulate(kemId, ct, sk, ss); // adjacent to the secret key: fine
+      expect(ss).toEqual(view(1568, 32));
+      const seed = view(5000, 32);
+      seed.set(bytes(32, 7));
+      refused(() => native.sigSign(sigId, view(5040, 10), seed, undefined, 1, undefined, view(5016, 64)));
+      refused(() => native.sigSign(sigId, view(5040, 10), seed, undefined, 1, undefined, view(5045, 64)));
+      refused(() => native.sigPublicKey(sigId, seed, view(5020, 32)));
+      refused(() => native.sigKeygen(sigId, seed, view(5000, 32), view(6000, 32)));
+    });
   });
 });

@@ -217,7 +217,18 @@ export class SessionConflictError extends PqwireError {}
  */
 export class SessionExistsError extends PqwireError {}
 
-/** The object's native secrets were wiped by `dispose()` (`DISPOSED`); it can no longer be used. */
+/**
+ * An object holding native secrets (a key pair, an identity, a server key, a session) was
+ * used after its `dispose()` wiped them (`DISPOSED`).
+ *
+ * @example
+ * ```ts
+ * import { mlKem768, DisposedError } from 'pqwire';
+ * const kp = mlKem768.generateKeyPair();
+ * kp.dispose();
+ * try { kp.decapsulate(cipherText); } catch (e) { e instanceof DisposedError; } // true
+ * ```
+ */
 export class DisposedError extends PqwireError {}
 
 /**

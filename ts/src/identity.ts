@@ -2,7 +2,8 @@
  * Identities: a hybrid signing key (Ed25519+ML-DSA-65 by default, Ed25519+ML-DSA-87
  * selectable) and an X25519 key it signs (docs/protocol.md §2). The secret keys stay in
  * native memory; {@link Identity.export} hands them out only on explicit request, for an
- * identity store.
+ * identity store, and {@link Identity.dispose} wipes them without waiting for garbage
+ * collection.
  *
  * @example
  * ```ts
@@ -17,6 +18,7 @@
 import native from './native';
 import { call, makeError } from './errors';
 import { bytes, describe, optionalBytes } from './bytes';
+import { DISPOSE } from './dispose';
 import { fromHex, toHex } from './hex';
 import type { SigSuiteName } from './suites';
 
@@ -143,7 +145,12 @@ export interface IdentityOptions {
 
 type NativeIdentity = ReturnType<typeof native.NativeIdentity.generate>;
 
-/** A party's own identity. Secrets stay in native memory. */
+/**
+ * A party's own identity. Secrets stay in native memory until {@link Identity.dispose} (or
+ * `using`), or else garbage collection. After `dispose()`, `export()` and every handshake
+ * or prekey generation with it throw `DisposedError` (`DISPOSED`); the public half
+ * (`publicIdentity`, `fingerprint`, `suite`) stays readable.
+ */
 export class Identity {
   /** @internal */
   readonly native: NativeIdentity;
@@ -171,6 +178,34 @@ export class Identity {
    */
   export(): Uint8Array {
     return call(() => this.native.toRecord());
+  }
+
+  /**
+   * Wipes the secret keys now instead of at garbage collection (a handshake still
+   * running with them keeps them until it ends). Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * const me = Identity.import(record);
+   * try {
+   *   await acceptSession({ identity: me, ...rest });
+   * } finally {
+   *   me.dispose(); // e.g. a short-lived worker done with its identity
+   * }
+   * ```
+   */
+  dispose(): void {
+    call(() => this.native.dispose());
+  }
+
+  /** {@link Identity.dispose}, for `using`. */
+  [DISPOSE](): void {
+    this.dispose();
+  }
+
+  /** Whether {@link Identity.dispose} was called. */
+  get disposed(): boolean {
+    return this.native.disposed;
   }
 
   /** Restores an identity exported by {@link Identity.export}; a corrupted record is a `WireFormatError`, a secret that does not match its public key `INVALID_KEY`. */

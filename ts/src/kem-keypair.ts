@@ -1,6 +1,7 @@
 /**
- * KEM key-pair handles: the secret key stays in native memory (zeroized when the handle is
- * garbage-collected) and leaves it only through an explicit `exportSecretKey()`.
+ * KEM key-pair handles: the secret key stays in native memory and leaves it only through
+ * an explicit `exportSecretKey()`. It is wiped by `dispose()` (or `using`), or else when
+ * the handle is garbage-collected.
  *
  * @example
  * ```ts
@@ -8,14 +9,19 @@
  * const kp = xWing.generateKeyPair();
  * const { cipherText, sharedSecret } = xWing.encapsulate(kp.publicKey);
  * kp.decapsulate(cipherText); // equals sharedSecret
+ * kp.dispose();               // the secret key is wiped now; kp.decapsulate throws DisposedError
  * ```
  */
 import type { NativeKemKeyPair } from './native';
 import { bytes } from './bytes';
 import { call, callAsync } from './errors';
+import { DISPOSE } from './dispose';
 import type { KemSuiteName } from './suites';
 
-/** A KEM key pair held in native memory. */
+/**
+ * A KEM key pair held in native memory. After {@link KemKeyPair.dispose} every use but
+ * `suite`, `disposed` and `toJSON()` throws `DisposedError` (`DISPOSED`).
+ */
 export class KemKeyPair {
   readonly #native: NativeKemKeyPair;
 
@@ -31,7 +37,7 @@ export class KemKeyPair {
 
   /** The public (encapsulation) key. */
   get publicKey(): Uint8Array {
-    return this.#native.publicKey;
+    return call(() => this.#native.publicKey);
   }
 
   /** Decapsulates a ciphertext addressed to this key pair. */
@@ -47,11 +53,40 @@ export class KemKeyPair {
 
   /** Copies the secret key out of native memory. The caller is then responsible for it. */
   exportSecretKey(): Uint8Array {
-    return this.#native.exportSecretKey();
+    return call(() => this.#native.exportSecretKey());
+  }
+
+  /**
+   * Wipes the secret key now instead of at garbage collection (a `decapsulateAsync`
+   * still running keeps it until it ends). Later uses throw `DisposedError`; calling it
+   * again does nothing. `using kp = kem.generateKeyPair()` calls it at the end of the block.
+   *
+   * @example
+   * ```ts
+   * const kp = mlKem768.generateKeyPair();
+   * try {
+   *   kp.decapsulate(cipherText);
+   * } finally {
+   *   kp.dispose();
+   * }
+   * ```
+   */
+  dispose(): void {
+    call(() => this.#native.dispose());
+  }
+
+  /** {@link KemKeyPair.dispose}, for `using`. */
+  [DISPOSE](): void {
+    this.dispose();
+  }
+
+  /** Whether {@link KemKeyPair.dispose} was called. */
+  get disposed(): boolean {
+    return this.#native.disposed;
   }
 
   /** Never prints key material. */
-  toJSON(): { suite: string; publicKeyLength: number } {
-    return { suite: this.suite, publicKeyLength: this.publicKey.length };
+  toJSON(): { suite: string; publicKeyLength?: number; disposed?: true } {
+    return this.disposed ? { suite: this.suite, disposed: true } : { suite: this.suite, publicKeyLength: this.publicKey.length };
   }
 }

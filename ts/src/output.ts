@@ -11,6 +11,11 @@
  * - Secret results (secret keys, shared secrets, plaintexts) get their own buffer.
  *   Up to 64 bytes they are written into a private scratch buffer, copied out (V8 keeps
  *   such small arrays on its heap, so the copy is cheap) and the scratch is wiped.
+ *
+ * No buffer made here is ever an input of the call it receives a result of. The addon
+ * checks it anyway: an output sharing a byte with an input or another output of the same
+ * call (two views of one `ArrayBuffer`) is refused with `INVALID_ARGUMENT` before any
+ * work (`output::check_disjoint`).
  * @internal
  */
 

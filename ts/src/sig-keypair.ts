@@ -1,12 +1,13 @@
 /**
- * Signing key-pair handles: the secret key stays in native memory (zeroized when the handle
- * is garbage-collected) and leaves it only through an explicit `exportSecretKey()`.
+ * Signing key-pair handles: the secret key stays in native memory and leaves it only
+ * through an explicit `exportSecretKey()`. It is wiped by `dispose()` (or `using`), or else
+ * when the handle is garbage-collected.
  *
  * @example
  * ```ts
  * import { mlDsa65 } from 'pqwire';
  * const message = new TextEncoder().encode('hello');
- * const signer = mlDsa65.generateKeyPair();
+ * using signer = mlDsa65.generateKeyPair(); // disposed (wiped) at the end of the block
  * const signature = signer.sign(message);
  * mlDsa65.verify(signature, message, signer.publicKey).valid; // true
  * ```
@@ -14,10 +15,14 @@
 import type { NativeSigKeyPair } from './native';
 import { bytes } from './bytes';
 import { call, callAsync } from './errors';
+import { DISPOSE } from './dispose';
 import type { SigSuiteName } from './suites';
 import { signingMode, type SignOptions } from './sign-options';
 
-/** A signing key pair held in native memory. */
+/**
+ * A signing key pair held in native memory. After {@link SigKeyPair.dispose} every use but
+ * `suite`, `disposed` and `toJSON()` throws `DisposedError` (`DISPOSED`).
+ */
 export class SigKeyPair {
   readonly #native: NativeSigKeyPair;
 
@@ -33,7 +38,7 @@ export class SigKeyPair {
 
   /** The public (verification) key. */
   get publicKey(): Uint8Array {
-    return this.#native.publicKey;
+    return call(() => this.#native.publicKey);
   }
 
   /** Signs `message` (hedged unless `deterministic` or `randomness` is given). */
@@ -54,12 +59,38 @@ export class SigKeyPair {
 
   /** Copies the secret key out of native memory. The caller is then responsible for it. */
   exportSecretKey(): Uint8Array {
-    return this.#native.exportSecretKey();
+    return call(() => this.#native.exportSecretKey());
+  }
+
+  /**
+   * Wipes the secret key now instead of at garbage collection (a `signAsync` still
+   * running keeps it until it ends). Later uses throw `DisposedError`; calling it again
+   * does nothing. `using signer = sig.generateKeyPair()` calls it at the end of the block.
+   *
+   * @example
+   * ```ts
+   * const signer = mlDsa65.importKeyPair(secretKey, publicKey);
+   * const signature = signer.sign(message);
+   * signer.dispose();
+   * ```
+   */
+  dispose(): void {
+    call(() => this.#native.dispose());
+  }
+
+  /** {@link SigKeyPair.dispose}, for `using`. */
+  [DISPOSE](): void {
+    this.dispose();
+  }
+
+  /** Whether {@link SigKeyPair.dispose} was called. */
+  get disposed(): boolean {
+    return this.#native.disposed;
   }
 
   /** Never prints key material. */
-  toJSON(): { suite: string; publicKeyLength: number } {
-    return { suite: this.suite, publicKeyLength: this.publicKey.length };
+  toJSON(): { suite: string; publicKeyLength?: number; disposed?: true } {
+    return this.disposed ? { suite: this.suite, disposed: true } : { suite: this.suite, publicKeyLength: this.publicKey.length };
   }
 }
 

@@ -127,11 +127,6 @@ pub enum Error {
     /// A different session is stored for this peer: a new handshake replaces it only when
     /// the application asks for that explicitly.
     SessionExists,
-    /// The object's secrets were wiped by `dispose()`; it can no longer be used.
-    Disposed {
-        /// Which object.
-        what: &'static str,
-    },
     /// The online channel refused a packet or gave up on its peer (docs/channel.md §11):
     /// out of order, outside the time window, over the size cap, a dead peer, or a packet
     /// its state does not expect.
@@ -140,6 +135,11 @@ pub enum Error {
         code: ChannelCode,
         /// What was refused, in words (sizes, times, flags; never key material).
         detail: String,
+    },
+    /// An object holding secrets was used after its `dispose()` wiped them.
+    Disposed {
+        /// Which object (for example `"KEM key pair"`).
+        what: &'static str,
     },
 }
 
@@ -178,8 +178,8 @@ impl Error {
             Error::SessionRollback { .. } => "SESSION_ROLLBACK",
             Error::SessionConflict => "SESSION_CONFLICT",
             Error::SessionExists => "SESSION_EXISTS",
-            Error::Disposed { .. } => "DISPOSED",
             Error::Channel { code, .. } => code.as_str(),
+            Error::Disposed { .. } => "DISPOSED",
         }
     }
 
@@ -266,8 +266,8 @@ impl fmt::Display for Error {
             Error::SessionExists => {
                 f.write_str("a different session is stored for this peer and was not replaced")
             }
-            Error::Disposed { what } => write!(f, "the {what} was disposed (its secrets wiped)"),
             Error::Channel { detail, .. } => f.write_str(detail),
+            Error::Disposed { what } => write!(f, "{what} was disposed; its secrets are wiped"),
         }
     }
 }

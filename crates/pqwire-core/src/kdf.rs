@@ -1,8 +1,16 @@
 //! HKDF (RFC 5869) over SHA-256 and SHA-512.
+//!
+//! RustCrypto's `hkdf` keeps the pseudorandom key inside an HMAC state (two hash cores
+//! keyed with `PRK ⊕ ipad` and `PRK ⊕ opad`, and a block buffer). pqwire builds `hmac` and
+//! `sha2` with their `zeroize` features, so that state is wiped when it is dropped; the
+//! PRK `extract` returns is copied into [`SecretBytes`] and the array it came in is wiped.
+//! What stays out of reach is the crates' own stack temporaries (docs/primitives.md,
+//! "Secrets in memory").
 
 use crate::{Error, Result, SecretBytes};
 use hkdf::Hkdf;
 use sha2::{Sha256, Sha512};
+use zeroize::Zeroize;
 
 /// The hash under HKDF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,9 +70,20 @@ pub fn hkdf(
 /// HKDF-Extract: the pseudorandom key.
 pub fn extract(hash: HkdfHash, ikm: &[u8], salt: &[u8]) -> SecretBytes {
     let salt = (!salt.is_empty()).then_some(salt);
+    // The HMAC state (`_hkdf`) is wiped when dropped; the PRK array is wiped here.
     match hash {
-        HkdfHash::Sha256 => SecretBytes::from_slice(&Hkdf::<Sha256>::extract(salt, ikm).0),
-        HkdfHash::Sha512 => SecretBytes::from_slice(&Hkdf::<Sha512>::extract(salt, ikm).0),
+        HkdfHash::Sha256 => {
+            let (mut prk, _hkdf) = Hkdf::<Sha256>::extract(salt, ikm);
+            let out = SecretBytes::from_slice(&prk);
+            prk.as_mut_slice().zeroize();
+            out
+        }
+        HkdfHash::Sha512 => {
+            let (mut prk, _hkdf) = Hkdf::<Sha512>::extract(salt, ikm);
+            let out = SecretBytes::from_slice(&prk);
+            prk.as_mut_slice().zeroize();
+            out
+        }
     }
 }
 
@@ -98,4 +117,31 @@ pub fn expand(hash: HkdfHash, prk: &[u8], info: &[u8], len: usize) -> Result<Sec
 
 fn okm_mut(s: &mut SecretBytes) -> &mut [u8] {
     s.expose_mut()
+}
+
+#[cfg(test)]
+mod tests {
+    use hmac::block_api::HmacCore;
+    use hmac::digest::block_api::{Buffer, CoreProxy};
+    use hmac::digest::CtOutput;
+    use hmac::Hmac;
+    use sha2::{Sha256, Sha512};
+    use zeroize::ZeroizeOnDrop;
+
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+
+    /// Everything an HKDF holds between calls is an HMAC: two hash cores (keyed with
+    /// `PRK ⊕ ipad`, `PRK ⊕ opad`) and a block buffer. Each of them wipes itself on drop
+    /// only with the `zeroize` features of `sha2` and `hmac` (`digest`, `block-buffer`);
+    /// without them this test does not compile.
+    #[test]
+    fn the_hmac_state_under_hkdf_is_wiped_on_drop() {
+        wiped_on_drop::<<Sha256 as CoreProxy>::Core>();
+        wiped_on_drop::<<Sha512 as CoreProxy>::Core>();
+        wiped_on_drop::<Buffer<HmacCore<Sha256>>>();
+        wiped_on_drop::<Buffer<HmacCore<Sha512>>>();
+        wiped_on_drop::<CtOutput<Hmac<Sha256>>>();
+        wiped_on_drop::<CtOutput<Hmac<Sha512>>>();
+        wiped_on_drop::<shake::Shake256>();
+    }
 }

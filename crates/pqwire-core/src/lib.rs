@@ -44,5 +44,5 @@ pub mod wire;
 pub mod x25519;
 
 pub use error::{Error, ErrorKind, Result};
-pub use secret::SecretBytes;
+pub use secret::{Disposable, SecretBytes};
 pub use suite::{AeadSuite, KemSuite, SigSuite};

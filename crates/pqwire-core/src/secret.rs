@@ -1,6 +1,10 @@
-//! Secret byte strings: zeroized on drop, redacted in `Debug`, compared in constant time.
+//! Secret byte strings: zeroized on drop, redacted in `Debug`, compared in constant time;
+//! [`Wiped`], for secrets of foreign types that cannot be zeroized in place; and
+//! [`Disposable`], for objects whose owner wants their secrets gone now, not when the
+//! object is dropped.
 
 use core::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -70,5 +74,210 @@ impl Eq for SecretBytes {}
 impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SecretBytes([REDACTED; {}])", self.0.len())
+    }
+}
+
+/// A secret of a foreign `Copy` type that exposes no mutable bytes and no `Zeroize` (the
+/// `pqcrypto` crates' PQClean keys and shared secrets): the only way to wipe one is to
+/// overwrite the whole value with a blank (all-zero) one.
+pub(crate) trait Blank: Copy {
+    /// The all-zero value (`None` only if the type cannot build one, which fixed-size
+    /// types always can).
+    fn blank() -> Option<Self>;
+}
+
+/// Overwrites `value` with its blank. `black_box` keeps the compiler from dropping the
+/// store as dead (the value is usually discarded right after).
+pub(crate) fn wipe<T: Blank>(value: &mut T) {
+    if let Some(blank) = T::blank() {
+        *value = blank;
+    }
+    core::hint::black_box(value);
+}
+
+/// A [`Blank`] secret kept in one place on the heap for its whole life and wiped on drop.
+pub(crate) struct Wiped<T: Blank>(Box<T>);
+
+impl<T: Blank> Wiped<T> {
+    /// Moves `value` to the heap and wipes the caller's copy.
+    pub(crate) fn new(value: &mut T) -> Self {
+        let held = Self(Box::new(*value));
+        wipe(value);
+        held
+    }
+
+    /// The secret.
+    pub(crate) fn get(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Blank> Zeroize for Wiped<T> {
+    fn zeroize(&mut self) {
+        wipe(&mut *self.0);
+    }
+}
+
+impl<T: Blank> Drop for Wiped<T> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<T: Blank> ZeroizeOnDrop for Wiped<T> {}
+
+/// An object holding secrets that its owner can dispose of before it is dropped: a
+/// binding's handle is dropped when a garbage collector decides, and [`Disposable::dispose`]
+/// lets the application wipe the secrets at a time of its choosing.
+///
+/// The value is shared (`Arc`) with the operations using it, so that an operation running
+/// on another thread keeps it alive. `dispose` drops the holder's reference: the value is
+/// dropped — and, its secrets being zeroizing types, wiped — at once, or as soon as the last
+/// running operation ends. Afterwards [`Disposable::get`] is `DISPOSED`. Disposing twice
+/// is harmless.
+///
+/// ```
+/// use pqwire_core::{kem::KemKeyPair, Disposable, KemSuite};
+/// let kp = Disposable::new(KemKeyPair::generate(KemSuite::MlKem768, None)?, "KEM key pair");
+/// let in_use = kp.get()?; // what an operation holds while it runs
+/// kp.dispose();
+/// assert_eq!(kp.get().unwrap_err().code(), "DISPOSED");
+/// drop(in_use); // the key pair is dropped, its secret key wiped, here
+/// kp.dispose(); // again: nothing happens
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub struct Disposable<T> {
+    slot: Mutex<Option<Arc<T>>>,
+    what: &'static str,
+}
+
+impl<T> Disposable<T> {
+    /// Holds `value`; `what` names it in the `DISPOSED` error (`"KEM key pair"`).
+    pub fn new(value: T, what: &'static str) -> Self {
+        Self {
+            slot: Mutex::new(Some(Arc::new(value))),
+            what,
+        }
+    }
+
+    /// The value, shared with the caller for the time of an operation; `DISPOSED` once
+    /// [`Disposable::dispose`] was called.
+    pub fn get(&self) -> crate::Result<Arc<T>> {
+        self.lock()
+            .as_ref()
+            .map(Arc::clone)
+            .ok_or(crate::Error::Disposed { what: self.what })
+    }
+
+    /// Drops the holder's reference to the value (see the type's documentation).
+    pub fn dispose(&self) {
+        let value = self.lock().take();
+        drop(value); // outside the lock: dropping wipes, which takes a moment
+    }
+
+    /// Whether [`Disposable::dispose`] was called.
+    pub fn is_disposed(&self) -> bool {
+        self.lock().is_none()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<T>>> {
+        // Nothing runs under the lock that could panic half-way: a poisoned lock still
+        // holds a consistent slot.
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T> fmt::Debug for Disposable<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.is_disposed() {
+            "disposed"
+        } else {
+            "held"
+        };
+        write!(f, "Disposable({}: {state})", self.what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy)]
+    struct Key([u8; 8]);
+
+    impl Blank for Key {
+        fn blank() -> Option<Self> {
+            Some(Key([0; 8]))
+        }
+    }
+
+    #[test]
+    fn wiped_moves_the_secret_and_wipes_the_source_and_itself() {
+        let mut k = Key([7; 8]);
+        let mut held = Wiped::new(&mut k);
+        assert_eq!(k.0, [0; 8]);
+        assert_eq!(held.get().0, [7; 8]);
+        // What `drop` runs.
+        held.zeroize();
+        assert_eq!(held.get().0, [0; 8]);
+    }
+}
+
+#[cfg(test)]
+mod disposable_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::kem::KemKeyPair;
+    use crate::sig::SigKeyPair;
+    use crate::{KemSuite, SigSuite};
+    use std::sync::Weak;
+
+    /// The storage of a disposed object is gone: nothing can reach the value any more (a
+    /// `Weak` fails to upgrade), so it was dropped, and its zeroizing fields wiped.
+    fn assert_gone<T>(weak: &Weak<T>) {
+        assert!(weak.upgrade().is_none(), "the value outlived dispose()");
+        assert_eq!(weak.strong_count(), 0);
+    }
+
+    #[test]
+    fn dispose_drops_the_secret_now_and_is_idempotent() {
+        let kp = Disposable::new(
+            KemKeyPair::generate(KemSuite::XWing, None).unwrap(),
+            "KEM key pair",
+        );
+        let weak = Arc::downgrade(&kp.get().unwrap());
+        assert!(weak.upgrade().is_some());
+        assert!(!kp.is_disposed());
+        kp.dispose();
+        assert_gone(&weak);
+        assert!(kp.is_disposed());
+        let e = kp.get().unwrap_err();
+        assert_eq!((e.code(), e.kind()), ("DISPOSED", crate::ErrorKind::State));
+        assert_eq!(
+            e.to_string(),
+            "KEM key pair was disposed; its secrets are wiped"
+        );
+        kp.dispose();
+        assert!(kp.get().is_err());
+        assert_eq!(format!("{kp:?}"), "Disposable(KEM key pair: disposed)");
+    }
+
+    #[test]
+    fn a_running_operation_keeps_the_value_until_it_ends() {
+        let kp = Disposable::new(
+            SigKeyPair::generate(SigSuite::Ed25519, None).unwrap(),
+            "signature key pair",
+        );
+        let running = kp.get().unwrap();
+        let weak = Arc::downgrade(&running);
+        kp.dispose();
+        assert!(kp.get().is_err());
+        // The operation still signs with it...
+        assert!(running
+            .sign(b"m", b"", crate::sig::SignRandomness::Hedged)
+            .is_ok());
+        // ...and when it ends, the key pair is gone.
+        drop(running);
+        assert_gone(&weak);
     }
 }

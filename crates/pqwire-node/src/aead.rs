@@ -9,10 +9,11 @@ use napi_derive::napi;
 use pqwire_core::{aead, SecretBytes};
 
 /// Encrypts `plaintext` into `out`: ciphertext followed by the 16-byte tag, so `out`
-/// holds `plaintext.length + 16` bytes.
+/// holds `plaintext.length + 16` bytes. An `out` overlapping any input is refused
+/// (`INVALID_ARGUMENT`, nothing written).
 #[napi(catch_unwind)]
 pub fn aead_seal(
-    id: u32,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     plaintext: &[u8],
@@ -20,18 +21,21 @@ pub fn aead_seal(
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
 ) -> napi::Result<()> {
     let a = aead::algorithm(aead_suite(id)?);
+    let aad = aad.unwrap_or_default();
+    output::check_disjoint(&[&out], &[key, nonce, plaintext, aad])?;
     // seal_into checks the size of `out` before any work.
-    js(a.seal_into(key, nonce, plaintext, aad.unwrap_or_default(), &mut out))
+    js(a.seal_into(key, nonce, plaintext, aad, &mut out))
 }
 
-/// Checks the tag and decrypts into `out` (`ciphertext.length - 16` bytes); throws
+/// Checks the tag and decrypts into `out` (`ciphertext.length - 16` bytes; it must not
+/// overlap any input: `INVALID_ARGUMENT`, nothing written); throws
 /// `AUTH_FAILED` on any mismatch, with `out` wiped (all zeros: AWS-LC decrypts while
 /// it authenticates, so nothing unauthenticated is left behind). Decrypting straight into
 /// `out` spares a temporary plaintext, its copy and its wiping (a third of the time at
 /// 64 KiB).
 #[napi(catch_unwind)]
 pub fn aead_open(
-    id: u32,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     ciphertext: &[u8],
@@ -41,13 +45,15 @@ pub fn aead_open(
     let a = aead::algorithm(aead_suite(id)?);
     let expected = ciphertext.len().saturating_sub(aead::TAG_LEN);
     output::check("AEAD output", &out, expected)?;
-    js(a.open_into(key, nonce, ciphertext, aad.unwrap_or_default(), &mut out))
+    let aad = aad.unwrap_or_default();
+    output::check_disjoint(&[&out], &[key, nonce, ciphertext, aad])?;
+    js(a.open_into(key, nonce, ciphertext, aad, &mut out))
 }
 
 /// `aeadSeal` on the thread pool (for large messages).
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn aead_seal_async(
-    id: u32,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     plaintext: &[u8],
@@ -68,7 +74,7 @@ pub fn aead_seal_async(
 /// `aeadOpen` on the thread pool (for large messages).
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn aead_open_async(
-    id: u32,
+    id: f64,
     key: &[u8],
     nonce: &[u8],
     ciphertext: &[u8],

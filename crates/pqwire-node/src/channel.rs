@@ -16,7 +16,7 @@ use pqwire_core::channel::{
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::ratchet::{OsRandom, RandomSource, SeededRandom};
-use pqwire_core::{Error, Result};
+use pqwire_core::{Disposable, Error, Result};
 use std::sync::{Arc, Mutex};
 
 fn seed32(bytes: &[u8], what: &'static str) -> napi::Result<[u8; 32]> {
@@ -30,10 +30,24 @@ fn seed32(bytes: &[u8], what: &'static str) -> napi::Result<[u8; 32]> {
 }
 
 /// A channel signing key (a server's, or a Duplex client's); its secret stays in native
-/// memory.
+/// memory until `dispose()` or garbage collection.
 #[napi]
 pub struct NativeServerKey {
-    pub(crate) inner: Arc<ServerKey>,
+    inner: Disposable<ServerKey>,
+}
+
+impl NativeServerKey {
+    fn wrap(key: ServerKey) -> Self {
+        Self {
+            inner: Disposable::new(key, "server key"),
+        }
+    }
+
+    /// The key, for credentials or a connection (which keep it while they live);
+    /// `DISPOSED` after `dispose()`.
+    pub(crate) fn shared(&self) -> napi::Result<Arc<ServerKey>> {
+        js(self.inner.get())
+    }
 }
 
 #[napi]
@@ -54,36 +68,46 @@ impl NativeServerKey {
             time(expires)?,
             seed,
         ))?;
-        Ok(Self {
-            inner: Arc::new(key),
-        })
+        Ok(Self::wrap(key))
     }
 
     /// Reads a secret key file (record type `0x16`).
     #[napi(factory, catch_unwind)]
     pub fn from_record(record: &[u8]) -> napi::Result<Self> {
-        Ok(Self {
-            inner: Arc::new(js(ServerKey::from_record(record))?),
-        })
+        Ok(Self::wrap(js(ServerKey::from_record(record))?))
     }
 
     /// The secret key file: **secret bytes** (explicit export for the application's
     /// storage).
     #[napi(catch_unwind)]
     pub fn to_record(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(self.inner.to_record().to_vec()))
+        Ok(Uint8Array::new(self.shared()?.to_record().to_vec()))
     }
 
     /// The public key clients pin: the encoded `channel-server-key` message (`0x20`).
     #[napi(getter, catch_unwind)]
     pub fn public_key(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(self.inner.public().encoded().to_vec()))
+        Ok(Uint8Array::new(self.shared()?.public().encoded().to_vec()))
     }
 
     /// The key id (16 bytes).
     #[napi(getter, catch_unwind)]
     pub fn key_id(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(self.inner.public().key_id.to_vec()))
+        Ok(Uint8Array::new(self.shared()?.public().key_id.to_vec()))
+    }
+
+    /// Drops this handle's hold on the secret key now: wiped at once unless credentials
+    /// or connections made with it still hold it (then when the last of them is dropped).
+    /// Every later use of this handle is `DISPOSED`. Idempotent.
+    #[napi(catch_unwind)]
+    pub fn dispose(&self) {
+        self.inner.dispose();
+    }
+
+    /// Whether `dispose()` was called.
+    #[napi(getter)]
+    pub fn disposed(&self) -> bool {
+        self.inner.is_disposed()
     }
 }
 
@@ -155,7 +179,10 @@ fn credentials(
         })
         .collect::<napi::Result<Vec<_>>>()?;
     Ok(Arc::new(ServerCredentials {
-        keys: keys.iter().map(|k| Arc::clone(&k.inner)).collect(),
+        keys: keys
+            .iter()
+            .map(|k| k.shared())
+            .collect::<napi::Result<_>>()?,
         trusted_clients: trusted,
     }))
 }
@@ -363,7 +390,7 @@ impl NativeChannel {
         let config = ClientConfig {
             channel,
             server_key: js(ServerPublicKey::decode(server_public_key))?,
-            client_key: client_key.map(|k| Arc::clone(&k.inner)),
+            client_key: client_key.map(NativeServerKey::shared).transpose()?,
         };
         Ok(Self::wrap(js(Channel::client_with(
             config,

@@ -13,8 +13,9 @@ use pqwire_core::handshake::{
 };
 use pqwire_core::ratchet::OsRandom;
 use pqwire_core::wire::{KeyPackage, SignedKey};
-use pqwire_core::{Error, KemSuite, SigSuite};
+use pqwire_core::{Disposable, Error, KemSuite, SigSuite};
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// The public half of an identity: what peers see, pin and verify.
 #[napi(object)]
@@ -70,10 +71,25 @@ fn signed_key(package: &[u8], signature: &[u8]) -> napi::Result<SignedKey> {
     })
 }
 
-/// A party's identity; its secret keys stay in native memory.
+/// A party's identity; its secret keys stay in native memory until `dispose()` or
+/// garbage collection.
 #[napi]
 pub struct NativeIdentity {
-    pub(crate) inner: Arc<Identity>,
+    inner: Disposable<Identity>,
+}
+
+impl NativeIdentity {
+    fn wrap(identity: Identity) -> Self {
+        Self {
+            inner: Disposable::new(identity, "identity"),
+        }
+    }
+
+    /// The identity for an operation (which keeps it until it ends); `DISPOSED` after
+    /// `dispose()`.
+    pub(crate) fn shared(&self) -> napi::Result<Arc<Identity>> {
+        js(self.inner.get())
+    }
 }
 
 #[napi]
@@ -91,20 +107,18 @@ impl NativeIdentity {
         let valid = js(Validity::new(time(created)?, time(expires)?))?;
         let identity = match seed {
             Some(s) => {
-                let seed: [u8; 32] = s.try_into().map_err(|_| {
+                let seed = Zeroizing::new(<[u8; 32]>::try_from(s).map_err(|_| {
                     to_js(Error::BadLength {
                         what: "identity seed",
                         expected: 32,
                         actual: s.len(),
                     })
-                })?;
-                js(Identity::from_seed(suite, valid, seed))?
+                })?);
+                js(Identity::from_seed(suite, valid, *seed))?
             }
             None => js(Identity::generate_random(suite, valid))?,
         };
-        Ok(Self {
-            inner: Arc::new(identity),
-        })
+        Ok(Self::wrap(identity))
     }
 
     /// A hybrid identity of `suite` whose Ed25519 half is the legacy key `ed25519_secret`
@@ -126,35 +140,44 @@ impl NativeIdentity {
             valid,
             &mut OsRandom,
         ))?;
-        Ok(Self {
-            inner: Arc::new(identity),
-        })
+        Ok(Self::wrap(identity))
     }
 
     /// The Ed25519 half's signature over the signing key package (continuity proof).
     #[napi(catch_unwind)]
     pub fn continuity_proof(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(js(continuity_proof(&self.inner))?))
+        Ok(Uint8Array::new(js(continuity_proof(&*self.shared()?))?))
     }
 
     /// Restores an identity from a record made by `toRecord`.
     #[napi(factory, catch_unwind)]
     pub fn from_record(record: &[u8]) -> napi::Result<Self> {
-        Ok(Self {
-            inner: Arc::new(js(Identity::from_record(record))?),
-        })
+        Ok(Self::wrap(js(Identity::from_record(record))?))
     }
 
     /// Exports the identity, secrets included, as a record for an identity store.
     #[napi(catch_unwind)]
     pub fn to_record(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(self.inner.to_record().to_vec()))
+        Ok(Uint8Array::new(self.shared()?.to_record().to_vec()))
     }
 
     /// The public half.
+    #[napi(getter, catch_unwind)]
+    pub fn public_identity(&self) -> napi::Result<NativePublicIdentity> {
+        Ok(public_identity_js(self.shared()?.public()))
+    }
+
+    /// Drops the secret keys now (wiped at once, or when a running handshake that uses
+    /// them ends); every later use is `DISPOSED`. Idempotent.
+    #[napi(catch_unwind)]
+    pub fn dispose(&self) {
+        self.inner.dispose();
+    }
+
+    /// Whether `dispose()` was called.
     #[napi(getter)]
-    pub fn public_identity(&self) -> NativePublicIdentity {
-        public_identity_js(self.inner.public())
+    pub fn disposed(&self) -> bool {
+        self.inner.is_disposed()
     }
 }
 
@@ -229,6 +252,7 @@ pub fn prekey_generate(
     count: u32,
 ) -> napi::Result<Vec<NativePrekey>> {
     let kind = kind_of(&kind)?;
+    let identity = identity.shared()?;
     let suite = if kind.is_kem() {
         js(KemSuite::from_name(&kem))?
     } else {
@@ -243,7 +267,7 @@ pub fn prekey_generate(
     (0..count)
         .map(|_| {
             let g = js(generate_prekey(
-                &identity.inner,
+                &identity,
                 kind,
                 suite,
                 valid,
@@ -293,7 +317,7 @@ pub fn bundle_build(
     let kem = kem_prekey.as_ref().map(prekey).transpose()?;
     let opk = one_time_prekey.as_ref().map(prekey).transpose()?;
     let bundle = js(build_bundle(
-        identity.inner.public(),
+        identity.shared()?.public(),
         capabilities,
         &spk,
         kem.as_ref(),

@@ -7,8 +7,7 @@ use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::kem::{Encapsulation, KemKeyPair as CoreKemKeyPair};
-use pqwire_core::SecretBytes;
-use std::sync::Arc;
+use pqwire_core::{Disposable, KemSuite, SecretBytes};
 
 /// Sizes of a KEM suite's keys, ciphertext and seeds, in bytes.
 #[napi(object)]
@@ -65,7 +64,7 @@ fn owned(bytes: Option<&[u8]>) -> Option<Vec<u8>> {
 
 /// Sizes for a KEM suite id.
 #[napi(catch_unwind)]
-pub fn kem_lengths(id: u32) -> napi::Result<KemLengths> {
+pub fn kem_lengths(id: f64) -> napi::Result<KemLengths> {
     let l = kem_backend(id)?.lengths();
     let n = |v: usize| v as u32;
     Ok(KemLengths {
@@ -81,7 +80,7 @@ pub fn kem_lengths(id: u32) -> napi::Result<KemLengths> {
 /// Generates a key pair into `public_out` and `secret_out`, from `seed` when given.
 #[napi(catch_unwind)]
 pub fn kem_keygen(
-    id: u32,
+    id: f64,
     seed: Option<&[u8]>,
     #[napi(ts_arg_type = "Uint8Array")] mut public_out: Out,
     #[napi(ts_arg_type = "Uint8Array")] mut secret_out: Out,
@@ -90,6 +89,7 @@ pub fn kem_keygen(
     let l = backend.lengths();
     output::check("KEM public key output", &public_out, l.public_key)?;
     output::check("KEM secret key output", &secret_out, l.secret_key)?;
+    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
     let (pk, sk) = js(backend.keygen(seed))?;
     output::write("KEM public key output", &mut public_out, &pk)?;
     output::write("KEM secret key output", &mut secret_out, sk.expose())
@@ -99,7 +99,7 @@ pub fn kem_keygen(
 /// and `shared_secret_out`.
 #[napi(catch_unwind)]
 pub fn kem_encapsulate(
-    id: u32,
+    id: f64,
     public_key: &[u8],
     randomness: Option<&[u8]>,
     #[napi(ts_arg_type = "Uint8Array")] mut cipher_text_out: Out,
@@ -112,6 +112,10 @@ pub fn kem_encapsulate(
         "KEM shared secret output",
         &shared_secret_out,
         l.shared_secret,
+    )?;
+    output::check_disjoint(
+        &[&cipher_text_out, &shared_secret_out],
+        &[public_key, randomness.unwrap_or_default()],
     )?;
     let e = js(backend.encapsulate(public_key, randomness))?;
     output::write(
@@ -129,7 +133,7 @@ pub fn kem_encapsulate(
 /// Decapsulates `cipher_text` with a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn kem_decapsulate(
-    id: u32,
+    id: f64,
     cipher_text: &[u8],
     secret_key: &[u8],
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
@@ -140,12 +144,13 @@ pub fn kem_decapsulate(
         &out,
         backend.lengths().shared_secret,
     )?;
+    output::check_disjoint(&[&out], &[cipher_text, secret_key])?;
     let ss = js(backend.decapsulate(cipher_text, secret_key))?;
     output::write("KEM shared secret output", &mut out, ss.expose())
 }
 
 #[napi(catch_unwind, ts_return_type = "Promise<KemKeys>")]
-pub fn kem_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
+pub fn kem_keygen_async(id: f64, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
     let backend = kem_backend(id)?;
     let seed = owned(seed).map(SecretBytes::from);
     Ok(AsyncTask::new(Job::new(move || {
@@ -157,7 +162,7 @@ pub fn kem_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<
 /// `kemEncapsulate` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<KemEncapsulation>")]
 pub fn kem_encapsulate_async(
-    id: u32,
+    id: f64,
     public_key: &[u8],
     randomness: Option<&[u8]>,
 ) -> napi::Result<AsyncTask<Job<Encapsulated>>> {
@@ -174,7 +179,7 @@ pub fn kem_encapsulate_async(
 /// `kemDecapsulate` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn kem_decapsulate_async(
-    id: u32,
+    id: f64,
     cipher_text: &[u8],
     secret_key: &[u8],
 ) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
@@ -186,64 +191,85 @@ pub fn kem_decapsulate_async(
     })))
 }
 
-/// A KEM key pair whose secret key stays in native memory.
+/// A KEM key pair whose secret key stays in native memory until `dispose()` or garbage
+/// collection.
 #[napi]
 pub struct KemKeyPair {
-    inner: Arc<CoreKemKeyPair>,
+    inner: Disposable<CoreKemKeyPair>,
+    suite: KemSuite,
 }
 
 #[napi]
 impl KemKeyPair {
+    fn wrap(kp: CoreKemKeyPair) -> Self {
+        Self {
+            suite: kp.suite(),
+            inner: Disposable::new(kp, "KEM key pair"),
+        }
+    }
+
     /// Generates a key pair (default backend), from `seed` when given.
     #[napi(factory, catch_unwind)]
-    pub fn generate(id: u32, seed: Option<&[u8]>) -> napi::Result<Self> {
+    pub fn generate(id: f64, seed: Option<&[u8]>) -> napi::Result<Self> {
         let suite = kem_backend(id)?.suite();
-        Ok(Self {
-            inner: Arc::new(js(CoreKemKeyPair::generate(suite, seed))?),
-        })
+        Ok(Self::wrap(js(CoreKemKeyPair::generate(suite, seed))?))
     }
 
     /// Imports a key pair from exported bytes; the two halves must belong together.
     #[napi(factory, catch_unwind)]
-    pub fn import(id: u32, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
+    pub fn import(id: f64, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
         let suite = kem_backend(id)?.suite();
-        Ok(Self {
-            inner: Arc::new(js(CoreKemKeyPair::import(suite, secret_key, public_key))?),
-        })
+        Ok(Self::wrap(js(CoreKemKeyPair::import(
+            suite, secret_key, public_key,
+        ))?))
     }
 
-    /// The suite's canonical name.
+    /// The suite's canonical name (still known after `dispose()`).
     #[napi(getter)]
     pub fn suite(&self) -> String {
-        self.inner.suite().name().to_string()
+        self.suite.name().to_string()
     }
 
     /// The public (encapsulation) key.
-    #[napi(getter)]
-    pub fn public_key(&self) -> Uint8Array {
-        Uint8Array::new(self.inner.public_key().to_vec())
+    #[napi(getter, catch_unwind)]
+    pub fn public_key(&self) -> napi::Result<Uint8Array> {
+        Ok(Uint8Array::new(js(self.inner.get())?.public_key().to_vec()))
     }
 
     /// Decapsulates a ciphertext addressed to this key pair.
     #[napi(catch_unwind)]
     pub fn decapsulate(&self, cipher_text: &[u8]) -> napi::Result<Uint8Array> {
-        Ok(js(self.inner.decapsulate(cipher_text))?.into_js())
+        Ok(js(js(self.inner.get())?.decapsulate(cipher_text))?.into_js())
     }
 
-    /// `decapsulate` on the thread pool.
+    /// `decapsulate` on the thread pool (the job keeps the key until it ends, even if
+    /// `dispose()` is called meanwhile).
     #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
     pub fn decapsulate_async(
         &self,
         cipher_text: &[u8],
     ) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
-        let inner = Arc::clone(&self.inner);
+        let inner = js(self.inner.get())?;
         let ct = cipher_text.to_vec();
         Ok(AsyncTask::new(Job::new(move || inner.decapsulate(&ct))))
     }
 
     /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
-    #[napi]
-    pub fn export_secret_key(&self) -> Uint8Array {
-        self.inner.export_secret_key().into_js()
+    #[napi(catch_unwind)]
+    pub fn export_secret_key(&self) -> napi::Result<Uint8Array> {
+        Ok(js(self.inner.get())?.export_secret_key().into_js())
+    }
+
+    /// Drops the secret key now (wiped at once, or when a running `decapsulateAsync` ends);
+    /// every later use but `suite` is `DISPOSED`. Idempotent.
+    #[napi(catch_unwind)]
+    pub fn dispose(&self) {
+        self.inner.dispose();
+    }
+
+    /// Whether `dispose()` was called.
+    #[napi(getter)]
+    pub fn disposed(&self) -> bool {
+        self.inner.is_disposed()
     }
 }

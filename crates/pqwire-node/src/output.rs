@@ -6,6 +6,13 @@
 //! 64 bytes; the facade instead carves public results from a slab and copies small
 //! secrets out of a private scratch buffer. The async API still returns new arrays:
 //! its results are created once the thread-pool job is done.
+//!
+//! An output must not share a byte with any input or other output of the same call
+//! ([`check_disjoint`]): two views of one `ArrayBuffer` whose ranges overlap are refused
+//! with `INVALID_ARGUMENT` before any work. Otherwise the primitive would read bytes it
+//! has already overwritten (a ciphertext sealed from half-encrypted plaintext, a key read
+//! after its first bytes were replaced), and Rust would hold a shared and a mutable
+//! reference to the same memory.
 
 use crate::errors::to_js;
 use napi::bindgen_prelude::BufferSlice;
@@ -32,5 +39,27 @@ pub(crate) fn check(what: &'static str, out: &Out<'_>, expected: usize) -> napi:
 pub(crate) fn write(what: &'static str, out: &mut Out<'_>, bytes: &[u8]) -> napi::Result<()> {
     check(what, out, bytes.len())?;
     out.copy_from_slice(bytes);
+    Ok(())
+}
+
+/// Whether `a` and `b` share at least one byte (empty slices share none).
+fn overlap(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (a.as_ptr_range(), b.as_ptr_range());
+    a.start < b.end && b.start < a.end
+}
+
+/// Fails with `INVALID_ARGUMENT` when one of `outputs` overlaps one of `inputs` or
+/// another output (same `ArrayBuffer`, overlapping byte ranges). Adjacent views are fine.
+/// Called before any work, so a refused call writes nothing.
+pub(crate) fn check_disjoint(outputs: &[&Out<'_>], inputs: &[&[u8]]) -> napi::Result<()> {
+    for (i, out) in outputs.iter().enumerate() {
+        let clash = inputs.iter().any(|input| overlap(out, input))
+            || outputs[i + 1..].iter().any(|other| overlap(out, other));
+        if clash {
+            return Err(to_js(Error::InvalidArgument {
+                what: "an output buffer overlaps an input or another output of the same call",
+            }));
+        }
+    }
     Ok(())
 }

@@ -233,7 +233,7 @@ fn initiate_core(
     options: Option<NativeHandshakeOptions>,
     now: f64,
 ) -> napi::Result<impl FnOnce() -> Result<Opened> + Send + 'static> {
-    let identity = Arc::clone(&identity.inner);
+    let identity = identity.shared()?;
     let (caps, bundle, pt, ad) = (
         capabilities.to_vec(),
         bundle.to_vec(),
@@ -268,7 +268,7 @@ fn accept_core(
     options: Option<NativeHandshakeOptions>,
     now: f64,
 ) -> napi::Result<impl FnOnce() -> Result<Opened> + Send + 'static> {
-    let identity = Arc::clone(&identity.inner);
+    let identity = identity.shared()?;
     // The records are parsed (and their key pairs checked) in the work itself, so that
     // `acceptAsync` does it on the thread pool, not on the JavaScript thread.
     // They hold secrets: copied into buffers wiped on drop.

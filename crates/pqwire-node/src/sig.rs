@@ -7,8 +7,7 @@ use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::sig::{SigKeyPair as CoreSigKeyPair, SignRandomness, Verification};
-use pqwire_core::{Error, SecretBytes};
-use std::sync::Arc;
+use pqwire_core::{Disposable, Error, SecretBytes, SigSuite};
 
 /// Sizes of a signature suite's keys, signature and seeds, in bytes.
 #[napi(object)]
@@ -80,7 +79,7 @@ impl IntoJs for Verified {
 
 /// Sizes for a signature suite id.
 #[napi(catch_unwind)]
-pub fn sig_lengths(id: u32) -> napi::Result<SigLengths> {
+pub fn sig_lengths(id: f64) -> napi::Result<SigLengths> {
     let l = sig_backend(id)?.lengths();
     let n = |v: usize| v as u32;
     Ok(SigLengths {
@@ -95,7 +94,7 @@ pub fn sig_lengths(id: u32) -> napi::Result<SigLengths> {
 /// Generates a key pair into `public_out` and `secret_out`, from `seed` when given.
 #[napi(catch_unwind)]
 pub fn sig_keygen(
-    id: u32,
+    id: f64,
     seed: Option<&[u8]>,
     #[napi(ts_arg_type = "Uint8Array")] mut public_out: Out,
     #[napi(ts_arg_type = "Uint8Array")] mut secret_out: Out,
@@ -104,6 +103,7 @@ pub fn sig_keygen(
     let l = backend.lengths();
     output::check("signature public key output", &public_out, l.public_key)?;
     output::check("signature secret key output", &secret_out, l.secret_key)?;
+    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
     let (pk, sk) = js(backend.keygen(seed))?;
     output::write("signature public key output", &mut public_out, &pk)?;
     output::write("signature secret key output", &mut secret_out, sk.expose())
@@ -112,7 +112,7 @@ pub fn sig_keygen(
 /// Signs `message` with a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn sig_sign(
-    id: u32,
+    id: f64,
     message: &[u8],
     secret_key: &[u8],
     context: Option<&[u8]>,
@@ -122,8 +122,13 @@ pub fn sig_sign(
 ) -> napi::Result<()> {
     let backend = sig_backend(id)?;
     output::check("signature output", &out, backend.lengths().signature)?;
+    let context = context.unwrap_or_default();
+    output::check_disjoint(
+        &[&out],
+        &[message, secret_key, context, rnd.unwrap_or_default()],
+    )?;
     let r = js(randomness(mode, rnd))?;
-    let sig = js(backend.sign(message, secret_key, context.unwrap_or_default(), r))?;
+    let sig = js(backend.sign(message, secret_key, context, r))?;
     output::write("signature output", &mut out, &sig)
 }
 
@@ -132,7 +137,7 @@ pub fn sig_sign(
 /// cheaper than creating it here).
 #[napi(catch_unwind)]
 pub fn sig_verify(
-    id: u32,
+    id: f64,
     signature: &[u8],
     message: &[u8],
     public_key: &[u8],
@@ -144,7 +149,7 @@ pub fn sig_verify(
 }
 
 #[napi(catch_unwind, ts_return_type = "Promise<SigKeys>")]
-pub fn sig_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
+pub fn sig_keygen_async(id: f64, seed: Option<&[u8]>) -> napi::Result<AsyncTask<Job<Keys>>> {
     let backend = sig_backend(id)?;
     let seed = seed.map(SecretBytes::from_slice);
     Ok(AsyncTask::new(Job::new(move || {
@@ -156,7 +161,7 @@ pub fn sig_keygen_async(id: u32, seed: Option<&[u8]>) -> napi::Result<AsyncTask<
 /// `sigSign` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn sig_sign_async(
-    id: u32,
+    id: f64,
     message: &[u8],
     secret_key: &[u8],
     context: Option<&[u8]>,
@@ -177,7 +182,7 @@ pub fn sig_sign_async(
 /// `sigVerify` on the thread pool.
 #[napi(catch_unwind, ts_return_type = "Promise<SigVerification>")]
 pub fn sig_verify_async(
-    id: u32,
+    id: f64,
     signature: &[u8],
     message: &[u8],
     public_key: &[u8],
@@ -191,42 +196,49 @@ pub fn sig_verify_async(
     })))
 }
 
-/// A signing key pair whose secret key stays in native memory.
+/// A signing key pair whose secret key stays in native memory until `dispose()` or
+/// garbage collection.
 #[napi]
 pub struct SigKeyPair {
-    inner: Arc<CoreSigKeyPair>,
+    inner: Disposable<CoreSigKeyPair>,
+    suite: SigSuite,
 }
 
 #[napi]
 impl SigKeyPair {
+    fn wrap(kp: CoreSigKeyPair) -> Self {
+        Self {
+            suite: kp.suite(),
+            inner: Disposable::new(kp, "signature key pair"),
+        }
+    }
+
     /// Generates a key pair (default backend), from `seed` when given.
     #[napi(factory, catch_unwind)]
-    pub fn generate(id: u32, seed: Option<&[u8]>) -> napi::Result<Self> {
+    pub fn generate(id: f64, seed: Option<&[u8]>) -> napi::Result<Self> {
         let suite = sig_backend(id)?.suite();
-        Ok(Self {
-            inner: Arc::new(js(CoreSigKeyPair::generate(suite, seed))?),
-        })
+        Ok(Self::wrap(js(CoreSigKeyPair::generate(suite, seed))?))
     }
 
     /// Imports a key pair from exported bytes; the two halves must belong together.
     #[napi(factory, catch_unwind)]
-    pub fn import(id: u32, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
+    pub fn import(id: f64, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
         let suite = sig_backend(id)?.suite();
-        Ok(Self {
-            inner: Arc::new(js(CoreSigKeyPair::import(suite, secret_key, public_key))?),
-        })
+        Ok(Self::wrap(js(CoreSigKeyPair::import(
+            suite, secret_key, public_key,
+        ))?))
     }
 
-    /// The suite's canonical name.
+    /// The suite's canonical name (still known after `dispose()`).
     #[napi(getter)]
     pub fn suite(&self) -> String {
-        self.inner.suite().name().to_string()
+        self.suite.name().to_string()
     }
 
     /// The public (verification) key.
-    #[napi(getter)]
-    pub fn public_key(&self) -> Uint8Array {
-        Uint8Array::new(self.inner.public_key().to_vec())
+    #[napi(getter, catch_unwind)]
+    pub fn public_key(&self) -> napi::Result<Uint8Array> {
+        Ok(Uint8Array::new(js(self.inner.get())?.public_key().to_vec()))
     }
 
     /// Signs `message` (mode as in `sigSign`).
@@ -238,15 +250,17 @@ impl SigKeyPair {
         mode: u32,
         rnd: Option<&[u8]>,
     ) -> napi::Result<Uint8Array> {
+        let inner = js(self.inner.get())?;
         let r = js(randomness(mode, rnd))?;
-        Ok(Uint8Array::new(js(self.inner.sign(
+        Ok(Uint8Array::new(js(inner.sign(
             message,
             context.unwrap_or_default(),
             r,
         ))?))
     }
 
-    /// `sign` on the thread pool.
+    /// `sign` on the thread pool (the job keeps the key until it ends, even if
+    /// `dispose()` is called meanwhile).
     #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
     pub fn sign_async(
         &self,
@@ -255,8 +269,8 @@ impl SigKeyPair {
         mode: u32,
         rnd: Option<&[u8]>,
     ) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
+        let inner = js(self.inner.get())?;
         js(randomness(mode, rnd))?;
-        let inner = Arc::clone(&self.inner);
         let (message, ctx) = (message.to_vec(), context.unwrap_or_default().to_vec());
         let rnd = rnd.map(SecretBytes::from_slice);
         Ok(AsyncTask::new(Job::new(move || {
@@ -266,16 +280,29 @@ impl SigKeyPair {
     }
 
     /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
-    #[napi]
-    pub fn export_secret_key(&self) -> Uint8Array {
-        self.inner.export_secret_key().into_js()
+    #[napi(catch_unwind)]
+    pub fn export_secret_key(&self) -> napi::Result<Uint8Array> {
+        Ok(js(self.inner.get())?.export_secret_key().into_js())
+    }
+
+    /// Drops the secret key now (wiped at once, or when a running `signAsync` ends); every
+    /// later use but `suite` is `DISPOSED`. Idempotent.
+    #[napi(catch_unwind)]
+    pub fn dispose(&self) {
+        self.inner.dispose();
+    }
+
+    /// Whether `dispose()` was called.
+    #[napi(getter)]
+    pub fn disposed(&self) -> bool {
+        self.inner.is_disposed()
     }
 }
 
 /// Derives the public key of a secret key given as bytes, into `out`.
 #[napi(catch_unwind)]
 pub fn sig_public_key(
-    id: u32,
+    id: f64,
     secret_key: &[u8],
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
 ) -> napi::Result<()> {
@@ -285,6 +312,7 @@ pub fn sig_public_key(
         &out,
         backend.lengths().public_key,
     )?;
+    output::check_disjoint(&[&out], &[secret_key])?;
     output::write(
         "signature public key output",
         &mut out,

@@ -17,6 +17,7 @@ import { call, makeError } from '../errors';
 import { bytes, describe, optionalBytes, text } from '../bytes';
 import { toHex } from '../hex';
 import { nowSeconds, seconds } from '../identity';
+import { DISPOSE } from '../dispose';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from '../suites';
 import { channelServerKeyInfo, NativeServerKey } from './native';
 import type { NativeServerKeyHandle } from './native';
@@ -99,6 +100,10 @@ export interface GenerateServerKeyOptions {
  * const key = channel.ServerKey.fromFile(readFileSync('server.key'));
  * if (key.info.expires < Date.now() / 1000 + 7 * 24 * 3600) console.warn('rotate the server key');
  * ```
+ *
+ * {@link ServerKey.dispose} (or `using`) wipes the secret without waiting for garbage
+ * collection; afterwards `toFile()`, `publicKey`, `keyId` and creating a server or client
+ * with the key throw `DisposedError` (`DISPOSED`), while `info` and `toJSON()` still work.
  */
 export class ServerKey {
   readonly #native: NativeServerKeyHandle;
@@ -177,6 +182,35 @@ export class ServerKey {
   get info(): ServerKeyInfo {
     this.#info ??= serverKeyInfo(this.publicKey);
     return { ...this.#info };
+  }
+
+  /**
+   * Drops this object's hold on the secret key now instead of at garbage collection: it
+   * is wiped at once, unless a server or client created with the key still uses it (then
+   * when the last of them is gone). Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * const next = channel.generateServerKey();
+   * server.close();
+   * oldKey.dispose(); // rotated out: wipe it
+   * ```
+   */
+  dispose(): void {
+    if (this.#native.disposed) return;
+    // The public facts stay readable afterwards (`info`, `toJSON()`).
+    this.#info ??= serverKeyInfo(this.publicKey);
+    call(() => this.#native.dispose());
+  }
+
+  /** {@link ServerKey.dispose}, for `using`. */
+  [DISPOSE](): void {
+    this.dispose();
+  }
+
+  /** Whether {@link ServerKey.dispose} was called. */
+  get disposed(): boolean {
+    return this.#native.disposed;
   }
 
   /**

@@ -51,8 +51,9 @@ pub fn promote_legacy(
     let (pq_public, pq_secret) = sig::backend(ml_dsa).keygen(Some(seed.as_ref()))?;
     // The hybrid key formats (sig/hybrid.rs): Ed25519 seed ‖ ML-DSA secret key, and
     // Ed25519 public key ‖ ML-DSA public key.
-    let mut secret = Zeroizing::new(ed25519_secret.to_vec());
-    secret.extend_from_slice(pq_secret.expose());
+    // One allocation of the final size (`concat`): growing a copy of the Ed25519 secret
+    // would leave it behind in freed memory.
+    let secret = Zeroizing::new([ed25519_secret, pq_secret.expose()].concat());
     let mut public = ed_public;
     public.extend_from_slice(&pq_public);
     let signing = SigKeyPair::import(suite, &secret, &public)?;

@@ -121,6 +121,23 @@ impl core::fmt::Debug for RootKeys {
     }
 }
 
+/// `0xFF×32 ‖ DH1 ‖ DH2 ‖ DH3 ‖ [DH4] ‖ [SS]`, in a buffer allocated once at its final
+/// size: it holds every secret of the handshake, and a buffer grown by reallocation would
+/// leave copies of the first ones behind in freed memory, never wiped.
+fn root_ikm(dh: &[&SecretBytes], ss: Option<&SecretBytes>) -> Zeroizing<Vec<u8>> {
+    const PAD: [u8; 32] = [0xFF; 32];
+    let len = PAD.len() + dh.iter().map(|d| d.len()).sum::<usize>() + ss.map_or(0, |s| s.len());
+    let mut ikm = Zeroizing::new(Vec::with_capacity(len));
+    ikm.extend_from_slice(&PAD);
+    for d in dh {
+        ikm.extend_from_slice(d.expose());
+    }
+    if let Some(ss) = ss {
+        ikm.extend_from_slice(ss.expose());
+    }
+    ikm
+}
+
 /// The key schedule: `dh` are DH1, DH2, DH3 and, with a one-time prekey, DH4; `ss` the
 /// KEM shared secret (absent without a KEM prekey).
 pub fn root_keys(
@@ -129,13 +146,7 @@ pub fn root_keys(
     ss: Option<&SecretBytes>,
     kem: KemSuite,
 ) -> Result<RootKeys> {
-    let mut ikm = Zeroizing::new(vec![0xFFu8; 32]);
-    for d in dh {
-        ikm.extend_from_slice(d.expose());
-    }
-    if let Some(ss) = ss {
-        ikm.extend_from_slice(ss.expose());
-    }
+    let ikm = root_ikm(dh, ss);
     let info = [LABEL_ROOT, kem.name().as_bytes()].concat();
     let okm = kdf::hkdf(HkdfHash::Sha512, &ikm, transcript_hash, &info, 3 * KEY_LEN)?;
     let (root, rest) = okm.expose().split_at(KEY_LEN);
@@ -145,4 +156,36 @@ pub fn root_keys(
         chain_key: SecretBytes::from_slice(chain),
         ad_key: SecretBytes::from_slice(ad),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The IKM of the root key is built without a reallocation (which would free a copy
+    /// of DH1–DH3 unwiped): its capacity is its length, for every shape of handshake.
+    #[test]
+    fn root_ikm_is_allocated_once_at_its_final_size() {
+        let secret = |b: u8| SecretBytes::from(vec![b; 32]);
+        let (d1, d2, d3, d4, ss) = (secret(1), secret(2), secret(3), secret(4), secret(5));
+        for (dh, ss) in [
+            (vec![&d1, &d2, &d3], None),
+            (vec![&d1, &d2, &d3], Some(&ss)),
+            (vec![&d1, &d2, &d3, &d4], None),
+            (vec![&d1, &d2, &d3, &d4], Some(&ss)),
+        ] {
+            let ikm = root_ikm(&dh, ss);
+            let len = 32 * (1 + dh.len() + usize::from(ss.is_some()));
+            assert_eq!(ikm.len(), len);
+            assert_eq!(
+                ikm.capacity(),
+                len,
+                "{} DH, KEM: {}",
+                dh.len(),
+                ss.is_some()
+            );
+            assert_eq!(&ikm[..32], &[0xFF; 32]);
+            assert_eq!(&ikm[32..64], &[1; 32]);
+        }
+    }
 }

@@ -16,6 +16,7 @@ use crate::suite::KemSuite;
 use crate::{Error, Result, SecretBytes};
 use ml_kem::array::Array;
 use ml_kem::{Decapsulate, DecapsulationKey, EncapsulationKey, ExpandedKeyEncoding, KeyExport};
+use zeroize::Zeroize;
 
 /// The operations of one ML-KEM parameter set of one implementation that the generic
 /// code needs. Implemented by a macro for the three parameter sets, so the rest stays generic.
@@ -74,8 +75,11 @@ macro_rules! ml_kem_params {
             }
 
             fn encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, SecretBytes)> {
-                let (ct, ss) = Self::parse_ek(ek)?.encapsulate_deterministic(&Array::from(*m));
-                Ok((ct.to_vec(), SecretBytes::from_slice(&ss)))
+                let (ct, mut ss) = Self::parse_ek(ek)?.encapsulate_deterministic(&Array::from(*m));
+                // `ml-kem`'s shared key is a plain array: copied out, then wiped.
+                let shared = SecretBytes::from_slice(&ss);
+                ss.as_mut_slice().zeroize();
+                Ok((ct.to_vec(), shared))
             }
 
             fn check_ek(ek: &[u8]) -> Result<()> {
@@ -88,7 +92,10 @@ macro_rules! ml_kem_params {
                     expected: $ct,
                     actual: ct.len(),
                 })?;
-                Ok(SecretBytes::from_slice(&dk.decapsulate(&ct)))
+                let mut ss = dk.decapsulate(&ct);
+                let shared = SecretBytes::from_slice(&ss);
+                ss.as_mut_slice().zeroize();
+                Ok(shared)
             }
 
             fn dk_from_expanded(sk: &[u8]) -> Result<Self::Dk> {
@@ -103,7 +110,10 @@ macro_rules! ml_kem_params {
             }
 
             fn dk_to_expanded(dk: &Self::Dk) -> SecretBytes {
-                SecretBytes::from_slice(&dk.to_expanded_bytes())
+                let mut bytes = dk.to_expanded_bytes();
+                let expanded = SecretBytes::from_slice(&bytes);
+                bytes.as_mut_slice().zeroize();
+                expanded
             }
         }
     };

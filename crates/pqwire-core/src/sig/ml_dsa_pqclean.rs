@@ -6,9 +6,15 @@
 //! its AVX2 verifier lacks the FIPS 204 bound check on z and mishandles `use_hint`
 //! (pq-crystals/dilithium#113), so it accepted invalid Wycheproof signatures and refused
 //! a valid one. Expanded secret keys get the same range check as in the default backend.
+//!
+//! `pqcrypto`'s `SecretKey` is a plain `Copy` array with no `Zeroize`: a generated one is
+//! copied out into [`SecretBytes`] and overwritten with zeros ([`wipe`]), a loaded one
+//! lives in one heap place, wiped on drop ([`Wiped`]). PQClean's own C temporaries are out
+//! of reach (docs/primitives.md, "Secrets in memory").
 
 use super::ml_dsa::{check_context, check_expanded_key};
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
+use crate::secret::{wipe, Blank, Wiped};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
@@ -17,6 +23,12 @@ macro_rules! pqclean_ml_dsa {
     ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
         pub(crate) struct $name;
         pub(crate) static $static: $name = $name;
+
+        impl Blank for pqcrypto_mldsa::$m::SecretKey {
+            fn blank() -> Option<Self> {
+                Self::from_bytes(&[0u8; $sk]).ok()
+            }
+        }
 
         impl Signer for Loaded<pqcrypto_mldsa::$m::SecretKey> {
             fn sign(
@@ -31,7 +43,7 @@ macro_rules! pqclean_ml_dsa {
                         what: "deterministic or seeded signing in the PQClean backend",
                     });
                 }
-                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(message, context, &self.0);
+                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(message, context, self.0.get());
                 Ok(sig.as_bytes().to_vec())
             }
         }
@@ -61,11 +73,10 @@ macro_rules! pqclean_ml_dsa {
                         what: "seeded key generation in the PQClean backend",
                     });
                 }
-                let (pk, sk) = pqcrypto_mldsa::$m::keypair();
-                Ok((
-                    pk.as_bytes().to_vec(),
-                    SecretBytes::from_slice(sk.as_bytes()),
-                ))
+                let (pk, mut sk) = pqcrypto_mldsa::$m::keypair();
+                let secret_key = SecretBytes::from_slice(sk.as_bytes());
+                wipe(&mut sk);
+                Ok((pk.as_bytes().to_vec(), secret_key))
             }
 
             fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
@@ -80,12 +91,13 @@ macro_rules! pqclean_ml_dsa {
             fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
                 Error::check_len("ML-DSA secret key", $sk, secret_key.len())?;
                 check_expanded_key(secret_key, $k, $l, $eta)?;
-                let sk = pqcrypto_mldsa::$m::SecretKey::from_bytes(secret_key).map_err(|_| {
-                    Error::InvalidKey {
-                        what: "ML-DSA secret key",
-                    }
-                })?;
-                Ok(Box::new(Loaded(sk)))
+                let mut sk =
+                    pqcrypto_mldsa::$m::SecretKey::from_bytes(secret_key).map_err(|_| {
+                        Error::InvalidKey {
+                            what: "ML-DSA secret key",
+                        }
+                    })?;
+                Ok(Box::new(Loaded(Wiped::new(&mut sk))))
             }
 
             fn verify(
@@ -116,8 +128,8 @@ macro_rules! pqclean_ml_dsa {
     };
 }
 
-/// A PQClean secret key held for repeated signing.
-struct Loaded<K>(K);
+/// A PQClean secret key held for repeated signing, wiped on drop.
+struct Loaded<K: Blank>(Wiped<K>);
 
 pqclean_ml_dsa!(
     PqcleanMlDsa44,
@@ -155,3 +167,27 @@ pqclean_ml_dsa!(
     7,
     2
 );
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use zeroize::{Zeroize, ZeroizeOnDrop};
+
+    fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+
+    /// PQClean's key type does not wipe itself: a loaded key is wiped on drop (what
+    /// `drop` runs is shown by `zeroize`).
+    #[test]
+    fn pqclean_secret_keys_are_wiped() {
+        let (_, sk) = PQCLEAN_ML_DSA_44.keygen(None).unwrap();
+        let mut key = pqcrypto_mldsa::mldsa44::SecretKey::from_bytes(sk.expose()).unwrap();
+        let mut loaded = Loaded(Wiped::new(&mut key));
+        wiped_on_drop(&loaded.0);
+        assert!(key.as_bytes().iter().all(|&x| x == 0));
+        assert!(loaded.0.get().as_bytes() == sk.expose());
+        assert!(loaded.sign(b"m", b"", SignRandomness::Hedged).is_ok());
+        loaded.0.zeroize();
+        assert!(loaded.0.get().as_bytes().iter().all(|&x| x == 0));
+    }
+}
