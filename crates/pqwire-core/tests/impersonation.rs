@@ -15,8 +15,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pqwire_core::handshake::{
-    build_bundle, generate_prekey, respond, transcript_hash, GeneratedPrekey, HandshakeOptions,
-    Identity, PrekeyKind, PrekeySecrets, PublicIdentity, TranscriptInput, Validity,
+    generate_prekey, respond, transcript_hash, GeneratedPrekey, HandshakeOptions, Identity,
+    PrekeyKind, PrekeySecrets, PublicIdentity, TranscriptInput, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME, LABEL_INITIATOR, SIGNATURE_CONTEXT,
 };
 use pqwire_core::negotiation::{negotiate, Policy, PolicyMode, Role};
