@@ -32,6 +32,7 @@ import { call, callAsync, fromNative, makeError, PqwireError } from './errors';
 import type { ErrorCode } from './errors';
 import { bytes, describe, optionalBytes } from './bytes';
 import { toHex } from './hex';
+import { DISPOSE } from './dispose';
 import { nowSeconds, PublicIdentity, seconds } from './identity';
 import type { Identity } from './identity';
 import { capabilities as defaultCapabilities } from './negotiation';
@@ -374,7 +375,7 @@ export class Session extends EventEmitter {
   }
 
   /** {@link Session.dispose}, for `using`. */
-  [Symbol.dispose](): void {
+  [DISPOSE](): void {
     this.dispose();
   }
 

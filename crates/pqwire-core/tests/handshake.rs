@@ -7,6 +7,8 @@
 //! (`cargo test -p pqwire-core --profile ci --test handshake -- --nocapture`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod wire_edit;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use pqwire_core::handshake::{
@@ -877,7 +879,7 @@ fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
     let alice = alice(p.alice, 2);
     let sent = start(&alice, p, &bob.bundle(p), b"x", 3).unwrap();
     // Without the field the message does not even decode (wire version 1 requires it).
-    let stripped = strip_field(
+    let stripped = wire_edit::without_field(
         &sent.encoded,
         wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
     );
@@ -897,7 +899,7 @@ fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
     };
     let plain = start(&alice, q, &bob.bundle(q), b"x", 5).unwrap();
     assert!(plain.info.hybrid_auth);
-    let unsigned = strip_field(
+    let unsigned = wire_edit::without_field(
         &plain.encoded,
         wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
     );
@@ -910,22 +912,6 @@ fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
     // The same keys in a fresh store (the one-time keys above are consumed now).
     let mut fresh = Bob::new(q, 1);
     assert_eq!(fresh.respond(&plain.encoded, T0).unwrap().plaintext, b"x");
-}
-
-/// `bytes` (a wire message) without its field `tag`, framing kept.
-fn strip_field(bytes: &[u8], tag: u16) -> Vec<u8> {
-    let mut out = bytes[..4].to_vec();
-    let mut at = 4;
-    while at < bytes.len() {
-        let t = u16::from_be_bytes([bytes[at], bytes[at + 1]]);
-        let len = u32::from_be_bytes(bytes[at + 2..at + 6].try_into().unwrap()) as usize;
-        if t != tag {
-            out.extend_from_slice(&bytes[at..at + 6 + len]);
-        }
-        at += 6 + len;
-    }
-    assert_ne!(out.len(), bytes.len(), "no field {tag:#06x}");
-    out
 }
 
 #[test]

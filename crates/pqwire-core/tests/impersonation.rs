@@ -14,6 +14,8 @@
 //! shows it accepted, so the forgery itself is exact and only the missing signature fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod wire_edit;
+
 use pqwire_core::handshake::{
     generate_prekey, respond, transcript_hash, GeneratedPrekey, HandshakeOptions, Identity,
     PrekeyKind, PrekeySecrets, PublicIdentity, TranscriptInput, Validity,
@@ -185,18 +187,10 @@ fn forge(bob: &Bob, claimed: &PublicIdentity, dh1: Dh1, signer: Option<&[u8]>) -
 
 /// `bytes` without its transcript signature field: what the attacker sent on 4bfa000.
 fn unsigned(bytes: &[u8]) -> Vec<u8> {
-    let tag = pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE;
-    let mut out = bytes[..4].to_vec();
-    let mut at = 4;
-    while at < bytes.len() {
-        let t = u16::from_be_bytes([bytes[at], bytes[at + 1]]);
-        let len = u32::from_be_bytes(bytes[at + 2..at + 6].try_into().unwrap()) as usize;
-        if t != tag {
-            out.extend_from_slice(&bytes[at..at + 6 + len]);
-        }
-        at += 6 + len;
-    }
-    out
+    wire_edit::without_field(
+        bytes,
+        pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
+    )
 }
 
 fn accept(bob: &mut Bob, message: &[u8]) -> pqwire_core::Result<Vec<u8>> {

@@ -297,16 +297,10 @@ impl InitialMessage {
     /// them (neither `TH` nor the first message's associated data covers them), so a
     /// responder must not act on bytes anyone on the path could have added.
     pub fn refuse_extensions(&self) -> Result<(), WireError> {
-        match self.extensions.first() {
-            None => Ok(()),
-            Some(ext) => Err(WireError::in_field(
-                WireErrorCode::UnknownTag,
-                0,
-                ext.tag,
-                None,
-                "an initial message carries no extensions (they would not be authenticated)",
-            )),
-        }
+        Extension::refuse_all(
+            &self.extensions,
+            "an initial message carries no extensions (they would not be authenticated)",
+        )
     }
 
     /// The initiator's identity signature suite.

@@ -147,6 +147,23 @@ pub struct Extension {
     pub value: Vec<u8>,
 }
 
+impl Extension {
+    /// Refuses any of `extensions` (`UNKNOWN_TAG` at the first one's tag), for message
+    /// types whose extensions nothing would authenticate; `why` says which.
+    pub(crate) fn refuse_all(extensions: &[Extension], why: &'static str) -> Result<(), WireError> {
+        match extensions.first() {
+            None => Ok(()),
+            Some(ext) => Err(WireError::in_field(
+                WireErrorCode::UnknownTag,
+                0,
+                ext.tag,
+                None,
+                why,
+            )),
+        }
+    }
+}
+
 /// A message of any type: what the codec decodes to and encodes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {

@@ -250,16 +250,10 @@ impl RatchetMessage {
     /// change a message undetected. Sessions call this on every ratchet message,
     /// including the one nested in an initial message.
     pub fn refuse_extensions(&self) -> Result<(), WireError> {
-        match self.extensions.first() {
-            None => Ok(()),
-            Some(ext) => Err(WireError::in_field(
-                WireErrorCode::UnknownTag,
-                0,
-                ext.tag,
-                None,
-                "a ratchet message carries no extensions (they would not be authenticated)",
-            )),
-        }
+        Extension::refuse_all(
+            &self.extensions,
+            "a ratchet message carries no extensions (they would not be authenticated)",
+        )
     }
 
     /// Decodes a ratchet message.
