@@ -11,6 +11,7 @@ import {
   InvalidKeyError,
   InvalidLengthError,
   InvalidTypeError,
+  DisposedError,
   LegacyKeypair,
   Session,
   acceptSession,
@@ -90,6 +91,20 @@ describe('promoteToHybrid', () => {
     const { initialMessage } = await initiateSession(bundle, { identity: alice, plaintext: utf8('hi'), now: T0 });
     const { session } = await acceptSession(initialMessage, { identity, prekeyStore, now: T0 });
     expect(session.info.localFingerprint).toBe(identity.fingerprint);
+  });
+});
+
+describe('LegacyKeypair.dispose', () => {
+  it('overwrites the JavaScript copy of the secret; promoting it afterwards is DISPOSED', () => {
+    const secretKey = ed25519.keygen(seed(6)).secretKey;
+    const legacy = importLegacyKeypair({ type: 'Ed25519', secretKey });
+    const held = (legacy as unknown as { secretKey(): Uint8Array }).secretKey();
+    expect(held).toEqual(secretKey);
+    legacy.dispose();
+    legacy.dispose();
+    expect(legacy.disposed).toBe(true);
+    expect(held.every((b) => b === 0)).toBe(true);
+    expectThrow(() => promoteToHybrid(legacy), DisposedError, 'DISPOSED');
   });
 });
 

@@ -25,6 +25,7 @@ import type { IdentitySuite } from './identity';
 import { ed25519 } from './sig';
 import { x25519 } from './x25519';
 import { Session } from './session';
+import { DISPOSE } from './dispose';
 import type { SessionStore } from './stores';
 
 /** A classical key pair being migrated. The secret key is kept private and never shown. */
@@ -32,6 +33,7 @@ export class LegacyKeypair {
   readonly type: 'X25519' | 'Ed25519';
   readonly publicKey: Uint8Array;
   readonly #secretKey: Uint8Array;
+  #disposed = false;
 
   /** @internal */
   constructor(type: 'X25519' | 'Ed25519', secretKey: Uint8Array, publicKey: Uint8Array) {
@@ -42,7 +44,34 @@ export class LegacyKeypair {
 
   /** @internal */
   secretKey(): Uint8Array {
+    if (this.#disposed) throw makeError('DISPOSED', `the legacy ${this.type} key was disposed`);
     return this.#secretKey;
+  }
+
+  /**
+   * Overwrites the secret key with zeros now (it lives in JavaScript memory, the only
+   * copy pqwire keeps); later uses throw `DisposedError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * const legacy = importLegacyKeypair({ type: 'Ed25519', secretKey: seed });
+   * const { identity } = promoteToHybrid(legacy);
+   * legacy.dispose();
+   * ```
+   */
+  dispose(): void {
+    this.#secretKey.fill(0);
+    this.#disposed = true;
+  }
+
+  /** {@link LegacyKeypair.dispose}, for `using`. */
+  [DISPOSE](): void {
+    this.dispose();
+  }
+
+  /** Whether {@link LegacyKeypair.dispose} was called. */
+  get disposed(): boolean {
+    return this.#disposed;
   }
 
   /** Never shows the secret. */
