@@ -103,7 +103,8 @@ export class BackupRestoringStore implements SessionStore {
     return r && { record: Uint8Array.from(r.record), sessionId: r.sessionId, epoch: r.epoch, highestEpoch: this.highest.get(r.sessionId) ?? r.epoch };
   }
   async save(address: string, s: SessionSave): Promise<boolean> {
-    if (!sessionSaveAllowed(this.records.get(address), this.highest.get(s.sessionId), s)) return false;
+    const elsewhere = [...this.records].some(([a, r]) => a !== address && r.sessionId === s.sessionId);
+    if (!sessionSaveAllowed(this.records.get(address), this.highest.get(s.sessionId), s, elsewhere)) return false;
     this.records.set(address, { record: Uint8Array.from(s.record), sessionId: s.sessionId, epoch: s.epoch });
     this.highest.set(s.sessionId, Math.max(s.epoch, this.highest.get(s.sessionId) ?? 0));
     this.saves += 1;

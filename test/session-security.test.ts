@@ -142,6 +142,56 @@ describe('finding 2: a replayed initial message is refused and never replaces th
   });
 });
 
+describe('finding 2: replays racing, failing stores, typed stores', () => {
+  it('two acceptances of one initial message at once: one session, one REPLAYED', async () => {
+    const p = parties();
+    const { initialMessage } = await initiateSession(await lastResortBundle(p), { identity: p.alice, now: T0 });
+    const results = await Promise.allSettled([0, 1, 2].map(() => acceptSession(initialMessage, { identity: p.bob, prekeyStore: p.prekeyStore, now: T0 })));
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected', 'rejected']);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as ReplayError).code).toBe('REPLAYED');
+  });
+
+  it('an early PREKEY_REUSED (a consumed key id, public) is reported as unauthenticated', async () => {
+    const p = parties();
+    const bundle = await createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, now: T0 });
+    const { initialMessage } = await initiateSession(bundle, { identity: p.alice, now: T0 });
+    await acceptSession(initialMessage, { identity: p.bob, prekeyStore: p.prekeyStore, now: T0 });
+    const events: SessionSecurityEvent[] = [];
+    await expectReject(() => acceptSession(initialMessage, { identity: p.bob, prekeyStore: p.prekeyStore, now: T0, onSecurityEvent: (e) => events.push(e) }), Error, 'PREKEY_REUSED');
+    expect(events).toMatchObject([{ type: 'replay-refused', code: 'PREKEY_REUSED', authenticated: false }]);
+  });
+
+  it('a session store failing after the prekeys were consumed: the handshake is lost (at most once), nothing pinned', async () => {
+    const p = parties();
+    const bundle = await createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, now: T0 });
+    const { initialMessage } = await initiateSession(bundle, { identity: p.alice, now: T0 });
+    const identityStore = new InMemoryIdentityStore();
+    const broken: SessionStore = {
+      load: async () => undefined,
+      save: async () => {
+        throw new Error('disk full');
+      },
+      delete: async () => undefined,
+      addresses: async () => [],
+    };
+    const options = { identity: p.bob, prekeyStore: p.prekeyStore, identityStore, sessionStore: broken, address: 'alice', now: T0 };
+    await expect(acceptSession(initialMessage, options)).rejects.toThrow('disk full');
+    expect(await identityStore.getPeerIdentity('alice')).toBeUndefined();
+    // The one-time prekeys are gone: the message can never open twice, even here.
+    await expectReject(() => acceptSession(initialMessage, { ...options, sessionStore: new InMemorySessionStore() }), Error, 'PREKEY_REUSED');
+  });
+
+  it('a prekey store without the replay-cache methods is a typed error, not INTERNAL', async () => {
+    const p = parties();
+    const bundle = await createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, now: T0 });
+    const { initialMessage } = await initiateSession(bundle, { identity: p.alice, now: T0 });
+    const old = { save: p.prekeyStore.save, load: p.prekeyStore.load, isConsumed: p.prekeyStore.isConsumed, consume: p.prekeyStore.consume, current: p.prekeyStore.current, countUse: p.prekeyStore.countUse };
+    const e = await expectReject(() => acceptSession(initialMessage, { identity: p.bob, prekeyStore: old as never, now: T0 }), Error, 'INVALID_TYPE');
+    expect(e.message).toContain('rememberHandshake, removeExpired');
+    await expectReject(() => createPrekeyBundle(p.bob, { prekeyStore: old as never, now: T0 }), Error, 'INVALID_TYPE');
+  });
+});
+
 describe('finding 3: the rollback check is per session, so a new session does not brick the address', () => {
   it('after a long session, a new handshake with the same peer loads; an old record restored is still refused', async () => {
     const p = parties();
@@ -247,8 +297,11 @@ describe('finding 4: two copies of one stored session never use a message key tw
       parentPort.on('message', (m) => { if (m.reply !== undefined) { pending.get(m.reply)(m.value); pending.delete(m.reply); } });
       const call = (op, args) => new Promise((resolve) => { const id = next++; pending.set(id, resolve); parentPort.postMessage({ id, op, args }); });
       const store = { load: (a) => call('load', [a]), save: (a, s) => call('save', [a, s]), delete: (a) => call('delete', [a]), addresses: () => call('addresses', []) };
+      const go = new Promise((resolve) => parentPort.on('message', (m) => { if (m.go) resolve(); }));
       (async () => {
         let s = await pq.Session.load(store, 'alice');
+        parentPort.postMessage({ loaded: true });
+        await go; // both copies loaded from the same record before either encrypts
         let conflicts = 0;
         for (let i = 0; i < workerData.count; i++) {
           for (;;) {
@@ -260,11 +313,16 @@ describe('finding 4: two copies of one stored session never use a message key tw
       })().catch((e) => parentPort.postMessage({ error: String(e) }));
     `;
     const sent: Uint8Array[] = [];
+    const workers: Worker[] = [];
+    let loaded = 0;
     const run = (name: string): Promise<number> =>
       new Promise((resolve, reject) => {
         const w = new Worker(script, { eval: true, workerData: { entry, name, count: 20, now: T0 + 5 } });
-        w.on('message', async (m: { id?: number; op?: keyof SessionStore; args?: unknown[]; message?: Uint8Array; done?: number; error?: string }) => {
-          if (m.op !== undefined) {
+        workers.push(w);
+        w.on('message', async (m: { id?: number; op?: keyof SessionStore; args?: unknown[]; message?: Uint8Array; done?: number; error?: string; loaded?: true }) => {
+          if (m.loaded) {
+            if (++loaded === 2) for (const each of workers) each.postMessage({ go: true });
+          } else if (m.op !== undefined) {
             const f = store[m.op] as (...args: unknown[]) => Promise<unknown>;
             w.postMessage({ reply: m.id, value: await f.apply(store, m.args ?? []) });
           } else if (m.message !== undefined) sent.push(m.message);
@@ -277,7 +335,8 @@ describe('finding 4: two copies of one stored session never use a message key tw
     expect(sent).toHaveLength(40);
     expect(new Set(sent.map(keyName)).size).toBe(40);
     for (const m of sent) a.decrypt(m, { now: T0 + 6 });
-    expect(conflicts.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(0);
+    // Both held the same claim when they started: the second save of that epoch lost.
+    expect(conflicts.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
   }, 60_000);
 
   it('a store that fails leaves the session as it was: the operation can be retried', async () => {
@@ -297,6 +356,106 @@ describe('finding 4: two copies of one stored session never use a message key tw
     expect(flaky.epoch).toBe(epoch);
     const m = await s.encryptAsync(utf8('retried'), { now: T0 + 1 });
     expect(text(a.decrypt(m, { now: T0 + 1 }).plaintext)).toBe('retried');
+  });
+});
+
+describe('finding 4: no way around the claim', () => {
+  /** A store that takes `ms` per save, so that a test can act while one is pending. */
+  function slow(base: SessionStore, ms: number): SessionStore {
+    return {
+      load: (x) => base.load(x),
+      save: async (x, s) => {
+        await new Promise((r) => setTimeout(r, ms));
+        return base.save(x, s);
+      },
+      delete: (x) => base.delete(x),
+      addresses: () => base.addresses(),
+    };
+  }
+
+  async function unattachedBob(): Promise<{ a: Session; b: Session }> {
+    const p = parties();
+    const { session: a, initialMessage } = await initiateSession(await lastResortBundle(p), { identity: p.alice, now: T0 });
+    const { session: b } = await acceptSession(initialMessage, { identity: p.bob, prekeyStore: p.prekeyStore, now: T0 });
+    return { a, b };
+  }
+
+  it('while save attaches a session, the synchronous forms refuse: the stored state is the live one', async () => {
+    const { a, b } = await unattachedBob();
+    const base = new InMemorySessionStore();
+    const pending = b.save(slow(base, 20), 'alice');
+    expect(b.attached).toBe(true);
+    expectThrow(() => b.encrypt(utf8('my password is hunter2!!'), { now: T0 + 1 }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    expectThrow(() => b.decrypt(a.encrypt(utf8('x'), { now: T0 + 1 }), { now: T0 + 1 }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    await pending;
+    expect((await base.load('alice'))!.epoch).toBe(b.epoch);
+    const m1 = await b.encryptAsync(utf8('one'), { now: T0 + 2 });
+    const copy = (await Session.load(base, 'alice'))!;
+    const m2 = await copy.encryptAsync(utf8('two'), { now: T0 + 2 });
+    expect(keyName(m2)).not.toBe(keyName(m1));
+  });
+
+  it('a failed attach leaves the session unattached and usable', async () => {
+    const { b } = await unattachedBob();
+    const store = new InMemorySessionStore();
+    await store.save('alice', { record: new Uint8Array([1]), sessionId: 'ff'.repeat(32), epoch: 1, expectedEpoch: undefined });
+    await expectReject(() => b.save(store, 'alice'), SessionConflictError, 'SESSION_CONFLICT');
+    expect(b.attached).toBe(false);
+    b.encrypt(utf8('still mine'), { now: T0 + 1 });
+  });
+
+  it('an attached session cannot be copied with serialize()', async () => {
+    const { b } = await unattachedBob();
+    const store = new InMemorySessionStore();
+    await b.save(store, 'alice');
+    expectThrow(() => b.serialize(), InvalidArgumentError, 'INVALID_ARGUMENT');
+    // The store refuses a second address for the same session too.
+    const record = (await store.load('alice'))!;
+    expect(await store.save('mallory', { record: record.record, sessionId: record.sessionId, epoch: record.epoch + 1, expectedEpoch: undefined })).toBe(false);
+  });
+
+  it('a decryption whose save is refused returns no plaintext, and the message is not lost', async () => {
+    const p = parties();
+    const store = new InMemorySessionStore();
+    const started = await initiateSession(await lastResortBundle(p), { identity: p.alice, now: T0 });
+    const { session: bob } = await acceptSession(started.initialMessage, { identity: p.bob, prekeyStore: p.prekeyStore, sessionStore: store, address: 'alice', now: T0 });
+    started.session.decrypt(await bob.encryptAsync(utf8('hi'), { now: T0 }), { now: T0 });
+    const one = (await Session.load(store, 'alice'))!;
+    const two = (await Session.load(store, 'alice'))!;
+    const fromAlice = started.session.encrypt(utf8('for exactly one copy'), { now: T0 + 1 });
+    await one.encryptAsync(utf8('advance'), { now: T0 + 1 });
+    let leaked: unknown;
+    await two.decryptAsync(fromAlice, { now: T0 + 1 }).then(
+      (got) => (leaked = got),
+      (e: unknown) => expect((e as SessionConflictError).code).toBe('SESSION_CONFLICT'),
+    );
+    expect(leaked).toBeUndefined();
+    const three = (await Session.load(store, 'alice'))!;
+    expect(text((await three.decryptAsync(fromAlice, { now: T0 + 2 })).plaintext)).toBe('for exactly one copy');
+  });
+
+  it('dispose during an operation: DISPOSED, nothing returned', async () => {
+    const { b } = await unattachedBob();
+    const base = new InMemorySessionStore();
+    await b.save(base, 'alice');
+    const s = (await Session.load(slow(base, 20), 'alice'))!;
+    const running = s.encryptAsync(utf8('x'), { now: T0 + 1 });
+    s.dispose();
+    await expectReject(() => running, DisposedError, 'DISPOSED');
+  });
+
+  it('forceKemStep on an attached session waits for its running operation', async () => {
+    const { b } = await unattachedBob();
+    const base = new InMemorySessionStore();
+    await b.save(base, 'alice');
+    const store = slow(base, 20);
+    const s = (await Session.load(store, 'alice'))!;
+    const running = s.encryptAsync(utf8('x'), { now: T0 + 1 });
+    expectThrow(() => s.forceKemStep(), InvalidArgumentError, 'INVALID_ARGUMENT');
+    await running;
+    s.forceKemStep();
+    await s.save(store, 'alice');
+    expect((await Session.load(base, 'alice'))!.kemStepPending).toBe(true);
   });
 });
 

@@ -469,7 +469,13 @@ describe('initial message prekey ids (acceptSession reads only these before the 
   it('a message of another type is refused before the prekey store is asked anything', async () => {
     const asked: string[] = [];
     const store = new InMemoryPrekeyStore();
-    const spy = new Proxy(store, { get: (t, k, r) => (typeof k === 'string' && asked.push(k), Reflect.get(t, k, r)) });
+    // Records calls (reading a method, as the type check does, asks nothing).
+    const spy = new Proxy(store, {
+      get: (t, k) => {
+        const v = Reflect.get(t, k, t) as unknown;
+        return typeof v === 'function' ? (...args: unknown[]) => (asked.push(String(k)), (v as (...a: unknown[]) => unknown).apply(t, args)) : v;
+      },
+    });
     await expectReject(() => acceptSession(wire.encode(capabilities()), { identity: createIdentity(), prekeyStore: spy }), PqwireError, 'UNEXPECTED_TYPE');
     await expectReject(() => acceptSession('bytes' as unknown as Uint8Array, { identity: createIdentity(), prekeyStore: spy }), InvalidTypeError, 'INVALID_TYPE');
     expect(asked).toEqual([]);

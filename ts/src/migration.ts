@@ -192,20 +192,26 @@ export function verifyContinuity(legacyPublicKey: Uint8Array, identity: PublicId
 /**
  * Makes every session in `store` take a hybrid (ML-KEM) ratchet step at its next send
  * whatever its cadence, and saves it. Returns the addresses done. A session that fails
- * to load (for example a rollback) is skipped and listed in `failed`.
+ * to load (for example a rollback) is skipped and listed in `failed`. Each save advances
+ * the stored record, so copies of these sessions that the application holds attached
+ * get `SessionConflictError` at their next operation and must be loaded again (run it
+ * when no session is in use, or reload after it).
  */
 export async function rekeyAllSessions(store: SessionStore): Promise<{ rekeyed: string[]; failed: { address: string; error: Error }[] }> {
   const rekeyed: string[] = [];
   const failed: { address: string; error: Error }[] = [];
   for (const address of await store.addresses()) {
+    let session: Session | undefined;
     try {
-      const session = await Session.load(store, address);
+      session = await Session.load(store, address);
       if (!session) continue;
       session.forceKemStep();
       await session.save(store, address);
       rekeyed.push(address);
     } catch (e) {
       failed.push({ address, error: e instanceof Error ? e : new Error(String(e)) });
+    } finally {
+      session?.dispose();
     }
   }
   return { rekeyed, failed };

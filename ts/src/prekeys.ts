@@ -19,6 +19,7 @@ import type { Identity } from './identity';
 import { capabilities as defaultCapabilities } from './negotiation';
 import type { CapabilitiesInput } from './negotiation';
 import { encode } from './wire';
+import { checkPrekeyStore } from './stores';
 import type { PrekeyKind, PrekeyStore, StoredPrekey } from './stores';
 
 const DAY = 24 * 60 * 60;
@@ -120,10 +121,8 @@ export interface CreatePrekeyBundleOptions {
  * bundle to publish.
  */
 export async function createPrekeyBundle(identity: Identity, options: CreatePrekeyBundleOptions): Promise<Uint8Array> {
-  if (typeof options !== 'object' || options === null || typeof options.prekeyStore !== 'object' || options.prekeyStore === null) {
-    throw makeError('INVALID_TYPE', 'createPrekeyBundle needs { prekeyStore }');
-  }
-  const store = options.prekeyStore;
+  if (typeof options !== 'object' || options === null) throw makeError('INVALID_TYPE', 'createPrekeyBundle needs { prekeyStore }');
+  const store = checkPrekeyStore(options.prekeyStore, 'createPrekeyBundle');
   const now = options.now === undefined ? nowSeconds() : seconds('now', options.now);
   const kem = options.kem ?? 'ML-KEM-768';
   await store.removeExpired(now);

@@ -39,9 +39,9 @@ import { capabilities as defaultCapabilities } from './negotiation';
 import type { CapabilitiesInput } from './negotiation';
 import { normalizePolicy } from './policy';
 import type { PolicyInput } from './policy';
-import { identityChanged } from './stores';
+import { checkPrekeyStore, identityChanged } from './stores';
 import { deliver } from './security-events';
-import type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey } from './stores';
+import type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession } from './stores';
 import { encode, initialMessagePrekeyIds } from './wire';
 import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
@@ -162,8 +162,9 @@ export interface SessionInfo {
   aeadSuite: AeadSuiteName;
   features: (FeatureName | number)[];
   /**
-   * Whether the initiator signed the transcript with its hybrid key: always `true` in
-   * wire version 1, where the signature is mandatory.
+   * Whether the initiator's transcript signature (mandatory in wire version 1) is
+   * post-quantum: `false` only for a classical Ed25519 initiator identity, which
+   * `pq-required` refuses and other policies report as `classical-session`.
    */
   hybridAuth: boolean;
   /** Whether the handshake used an ML-KEM prekey. */
@@ -232,8 +233,16 @@ export class Session extends EventEmitter {
   readonly #info: SessionInfo;
   #queue: Promise<unknown> = Promise.resolve();
   #attachment: Attachment | undefined;
+  /**
+   * Set from the moment `save` is called on an unattached session until it resolves:
+   * the session is as good as attached (a synchronous operation now would advance it
+   * past the record being stored), so the synchronous forms refuse.
+   */
+  #attaching = false;
   /** Set once a save was refused: another copy owns the record now. */
   #conflicted = false;
+  /** Queued operations not yet settled. */
+  #pending = 0;
   /** The session id (hex), the same on both sides. */
   readonly id: string;
   /** The peer's address in the app, if given. */
@@ -270,9 +279,9 @@ export class Session extends EventEmitter {
     return call(() => this.#native.kemStepForced);
   }
 
-  /** Whether the session is attached to a session store (see {@link Session}). */
+  /** Whether the session is attached to a session store, or being attached (see {@link Session}). */
   get attached(): boolean {
-    return this.#attachment !== undefined;
+    return this.#attachment !== undefined || this.#attaching;
   }
 
   /** Whether {@link Session.dispose} wiped the session. */
@@ -342,18 +351,29 @@ export class Session extends EventEmitter {
 
   /**
    * Makes this party's next asymmetric ratchet step an ML-KEM step whatever the cadence
-   * (it happens at the first send after the peer's next message).
+   * (it happens at the first send after the peer's next message). On an attached session
+   * it is refused while an asynchronous operation is running (`INVALID_ARGUMENT`), and it
+   * is stored with the next save.
    */
   forceKemStep(): void {
     this.#requireUsable();
+    if (this.attached && this.#pending > 0) {
+      throw makeError('INVALID_ARGUMENT', 'an operation of this attached session is running: call forceKemStep once it settled');
+    }
     call(() => this.#native.forceKemStep());
   }
 
   /**
    * Serializes the whole session — **secrets included** — with its format version and
-   * epoch, for a session store.
+   * epoch, for the application's own storage. Refused on an attached session
+   * (`INVALID_ARGUMENT`): its store holds the record, and a second copy made from these
+   * bytes could encrypt under keys the attached one also uses; `Session.load` it instead.
    */
   serialize(): Uint8Array {
+    this.#requireUsable();
+    if (this.attached) {
+      throw makeError('INVALID_ARGUMENT', 'this session is attached to a session store, which holds its record: load it from there instead of copying it');
+    }
     return call(() => this.#native.snapshot()).record;
   }
 
@@ -411,14 +431,13 @@ export class Session extends EventEmitter {
   async save(store: SessionStore, address = this.address): Promise<void> {
     if (typeof address !== 'string') throw makeError('INVALID_ARGUMENT', 'saving a session needs an address');
     if (typeof store !== 'object' || store === null) throw makeError('INVALID_TYPE', 'store must be a SessionStore');
-    return this.#enqueue(async () => {
-      const attached = this.#attachment;
-      if (attached !== undefined && (attached.store !== store || attached.address !== address)) {
-        throw makeError('INVALID_ARGUMENT', 'this session is attached to another store or address; load it there');
-      }
-      if (attached !== undefined) return this.#persist(call(() => this.#native.snapshot()));
-      await this.#attach(store, address, false);
-    });
+    const attached = this.#attachment;
+    if (attached !== undefined && (attached.store !== store || attached.address !== address)) {
+      throw makeError('INVALID_ARGUMENT', 'this session is attached to another store or address; load it there');
+    }
+    if (attached !== undefined) return this.#enqueue(() => this.#persist(call(() => this.#native.snapshot())));
+    // From now on no synchronous operation may advance the state past the record stored.
+    return this.#attachQueued(store, address, false);
   }
 
   /**
@@ -464,14 +483,26 @@ export class Session extends EventEmitter {
     this.#attachment = { store, address, claim: snap.epoch };
   }
 
+  /** `#attach` through the queue, marked attaching from this call on. */
+  async #attachQueued(store: SessionStore, address: string, replace: boolean): Promise<void> {
+    this.#attaching = true;
+    try {
+      await this.#enqueue(() => (this.#attachment === undefined ? this.#attach(store, address, replace) : this.#persist(call(() => this.#native.snapshot()))));
+    } finally {
+      this.#attaching = false;
+    }
+  }
+
   /** @internal Used by the handshakes. */
   static async attachNew(session: Session, store: SessionStore, address: string, replace: boolean): Promise<void> {
-    await session.#enqueue(() => session.#attach(store, address, replace));
+    await session.#attachQueued(store, address, replace);
   }
 
   /** Saves an attached session's snapshot under its claim; a refusal makes the copy unusable. */
   async #persist(snap: NativeSnapshot): Promise<void> {
     this.#requireUsable();
+    // Disposed while the operation ran: store nothing (its commit would be refused).
+    if (this.disposed) throw makeError('DISPOSED', 'the session was disposed (its secrets wiped)');
     const a = this.#attachment!;
     const saved = await a.store.save(a.address, { ...saveOf(snap), expectedEpoch: a.claim });
     if (!saved) throw this.#conflict();
@@ -510,13 +541,16 @@ export class Session extends EventEmitter {
 
   #requireDetached(what: 'encrypt' | 'decrypt'): void {
     this.#requireUsable();
-    if (this.#attachment !== undefined) {
+    if (this.attached) {
       throw makeError('INVALID_ARGUMENT', `this session is attached to a session store: use ${what}Async, which saves the new state before it returns`);
     }
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(task, task);
+    this.#pending += 1;
+    const run = this.#queue.then(task, task).finally(() => {
+      this.#pending -= 1;
+    });
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -662,14 +696,20 @@ function ratchetOptions(r: RatchetOptions | undefined): Record<string, unknown> 
 }
 
 /** The handshake's refusals that are security events. */
-function handshakeRefused(error: PqwireError, listeners: (SessionSecurityEventListener | undefined)[], address: string | undefined): PqwireError {
+function handshakeRefused(
+  error: PqwireError,
+  listeners: (SessionSecurityEventListener | undefined)[],
+  address: string | undefined,
+  authenticated: boolean,
+): PqwireError {
   const downgrade = ['NO_COMMON_SUITE', 'NO_COMMON_VERSION', 'PQ_REQUIRED', 'VERSION_ROLLBACK', 'TRANSCRIPT_MISMATCH'];
   if (downgrade.includes(error.code)) {
     report(listeners, { type: 'handshake-refused', code: error.code, message: error.message, address, authenticated: false });
   } else if (error.code === 'IDENTITY_CHANGED') {
     report(listeners, { type: 'identity-changed', code: error.code, message: error.message, address, authenticated: true });
   } else if (error.code === 'PREKEY_REUSED' || error.code === 'REPLAYED') {
-    report(listeners, { type: 'replay-refused', code: error.code, message: error.message, address, authenticated: true });
+    // A consumed key id is public: refused before the message authenticated, a forger can provoke it.
+    report(listeners, { type: 'replay-refused', code: error.code, message: error.message, address, authenticated });
   }
   return error;
 }
@@ -680,12 +720,15 @@ function handshakeRefused(error: PqwireError, listeners: (SessionSecurityEventLi
  * different one is replaced only with `replaceSession` (else `SESSION_EXISTS`). Checked
  * before anything is consumed, pinned or stored.
  */
-async function replacesStored(session: Session, options: HandshakeOptions): Promise<boolean> {
-  const store = options.sessionStore;
-  if (store === undefined) return false;
-  const stored = await store.load(options.address!);
+async function storedSession(session: Session, options: HandshakeOptions): Promise<StoredSession | undefined> {
+  const stored = options.sessionStore && (await options.sessionStore.load(options.address!));
+  if (stored?.sessionId === session.id) throw makeError('REPLAYED', 'this session is stored already: the initial message was accepted before');
+  return stored;
+}
+
+/** Whether a stored, different session is replaced: only with `replaceSession` (else `SESSION_EXISTS`). */
+function replaces(stored: StoredSession | undefined, options: HandshakeOptions): boolean {
   if (stored === undefined) return false;
-  if (stored.sessionId === session.id) throw makeError('REPLAYED', 'this session is stored already: the initial message was accepted before');
   if (options.replaceSession !== true) {
     throw makeError('SESSION_EXISTS', `a different session is stored for ${JSON.stringify(options.address)}; pass replaceSession: true to replace it`);
   }
@@ -724,10 +767,14 @@ async function checkPin(session: Session, options: HandshakeOptions): Promise<()
 
 /** Reports a session established without an ML-KEM prekey. */
 function reportClassical(session: Session, options: HandshakeOptions): void {
-  if (session.info.postQuantum) return;
+  const { postQuantum, hybridAuth } = session.info;
+  if (postQuantum && hybridAuth) return;
+  const message = !postQuantum
+    ? 'session established without an ML-KEM prekey: its first keys rest on X25519 alone'
+    : "the initiator's identity is classical: its authentication rests on Ed25519 alone";
   report([options.onSecurityEvent, (e) => session.emit('security', e)], {
     type: 'classical-session',
-    message: 'session established without an ML-KEM prekey: its first keys rest on X25519 alone',
+    message,
     address: options.address,
     sessionId: session.id,
     authenticated: true,
@@ -761,14 +808,14 @@ export async function initiateSession(bundle: Uint8Array, options: InitiateOptio
     const opening = call(() => handle.takeOpening());
     session = new Session(handle, options.address, options.onSecurityEvent);
     const pin = await checkPin(session, options);
-    const replacing = await replacesStored(session, options);
+    const replacing = replaces(await storedSession(session, options), options);
+    await store(session, options, replacing);
     await pin();
     reportClassical(session, options);
-    await store(session, options, replacing);
     return { session, initialMessage: opening!.initialMessage! };
   } catch (e) {
     session?.dispose();
-    throw handshakeRefused(fromNative(e), listeners, options.address);
+    throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
   }
 }
 
@@ -793,10 +840,7 @@ export interface AcceptedSession {
  */
 export async function acceptSession(initialMessage: Uint8Array, options: AcceptOptions): Promise<AcceptedSession> {
   const h = checkHandshake(options);
-  const prekeys = options.prekeyStore;
-  if (typeof prekeys !== 'object' || prekeys === null) {
-    throw makeError('INVALID_TYPE', 'acceptSession needs { prekeyStore }');
-  }
+  const prekeys = checkPrekeyStore(options.prekeyStore, 'acceptSession');
   const listeners = [options.onSecurityEvent];
   let session: Session | undefined;
   try {
@@ -810,8 +854,12 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
     const handle = await callAsync(() => native.NativeSession.acceptAsync(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now));
     const opening = call(() => handle.takeOpening())!;
     session = new Session(handle, options.address, options.onSecurityEvent);
+    // Read-only checks first: a replay of a stored session, the pin, a different session.
+    const stored = await storedSession(session, options);
     const pin = await checkPin(session, options);
-    const replacing = await replacesStored(session, options);
+    const replacing = replaces(stored, options);
+    // Then the one irreversible step: from here a failure loses this handshake (its
+    // one-time prekeys are gone), which is what keeps a key from ever opening twice.
     const oneTime = opening.oneTimePrekeys.map(toHex);
     if (oneTime.length > 0 && !(await prekeys.consume(oneTime))) {
       throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
@@ -822,12 +870,12 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
       throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
     }
     await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
+    await store(session, options, replacing);
     await pin();
     reportClassical(session, options);
-    await store(session, options, replacing);
     return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData! };
   } catch (e) {
     session?.dispose();
-    throw handshakeRefused(fromNative(e), listeners, options.address);
+    throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
   }
 }

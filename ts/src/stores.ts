@@ -134,8 +134,9 @@ export interface SessionSave {
  *   from a backup); or
  * - another session is stored, `replace` is `true`, `expectedEpoch` is `undefined`, and
  *   the epoch is above the highest ever saved for that session id.
- * Otherwise it resolves `false` and changes nothing. It keeps, per session id, the
- * highest epoch ever saved ({@link StoredSession.highestEpoch}).
+ * and in every case the session id is not stored under another address (one record per
+ * session). Otherwise it resolves `false` and changes nothing. It keeps, per session id,
+ * the highest epoch ever saved ({@link StoredSession.highestEpoch}).
  *
  * This is what makes a loaded session an exclusive claim on its record: two copies
  * loaded from one record hold the same `expectedEpoch`, and only the first to save an
@@ -149,6 +150,15 @@ export interface SessionStore {
   /** Deletes the record; the highest epoch of its session id stays. */
   delete(address: string): Promise<void>;
   addresses(): Promise<string[]>;
+}
+
+/** `store` if it is a {@link PrekeyStore} (every method a function), else `INVALID_TYPE`. @internal */
+export function checkPrekeyStore(store: PrekeyStore, caller: string): PrekeyStore {
+  const methods = ['save', 'load', 'isConsumed', 'consume', 'current', 'countUse', 'rememberHandshake', 'removeExpired'] as const;
+  if (typeof store !== 'object' || store === null) throw makeError('INVALID_TYPE', `${caller} needs { prekeyStore }`);
+  const missing = methods.filter((m) => typeof store[m] !== 'function');
+  if (missing.length > 0) throw makeError('INVALID_TYPE', `prekeyStore lacks ${missing.join(', ')} (PrekeyStore, docs/protocol.md §8)`);
+  return store;
 }
 
 /** In-memory {@link IdentityStore}. */
@@ -242,6 +252,8 @@ export class InMemorySessionStore implements SessionStore {
   readonly #records = new Map<string, { record: Uint8Array; sessionId: string; epoch: number }>();
   /** Highest epoch ever saved, per session id. */
   readonly #highest = new Map<string, number>();
+  /** The address each stored session id is stored under. */
+  readonly #addressOf = new Map<string, string>();
 
   async load(address: string): Promise<StoredSession | undefined> {
     const stored = this.#records.get(address);
@@ -255,13 +267,19 @@ export class InMemorySessionStore implements SessionStore {
   }
   async save(address: string, session: SessionSave): Promise<boolean> {
     // No await between the check and the write: atomic within this process.
-    if (!sessionSaveAllowed(this.#records.get(address), this.#highest.get(session.sessionId), session)) return false;
+    const current = this.#records.get(address);
+    const elsewhere = (this.#addressOf.get(session.sessionId) ?? address) !== address;
+    if (!sessionSaveAllowed(current, this.#highest.get(session.sessionId), session, elsewhere)) return false;
+    if (current !== undefined) this.#addressOf.delete(current.sessionId);
     this.#records.set(address, { record: Uint8Array.from(session.record), sessionId: session.sessionId, epoch: session.epoch });
     this.#highest.set(session.sessionId, Math.max(session.epoch, this.#highest.get(session.sessionId) ?? 0));
+    this.#addressOf.set(session.sessionId, address);
     return true;
   }
   async delete(address: string): Promise<void> {
     // The highest epoch stays: a deleted session restored from a backup is still a rollback.
+    const current = this.#records.get(address);
+    if (current !== undefined) this.#addressOf.delete(current.sessionId);
     this.#records.delete(address);
   }
   async addresses(): Promise<string[]> {
@@ -272,7 +290,8 @@ export class InMemorySessionStore implements SessionStore {
 /**
  * The compare-and-swap rule of {@link SessionStore.save}, for store implementations:
  * whether `save` may replace `current` (the stored record's session id and epoch, if
- * any), given `highest`, the highest epoch ever saved for `save.sessionId`.
+ * any), given `highest`, the highest epoch ever saved for `save.sessionId`, and
+ * `storedElsewhere`, whether that session id is stored under another address.
  *
  * @example
  * ```ts
@@ -284,7 +303,9 @@ export function sessionSaveAllowed(
   current: { sessionId: string; epoch: number } | undefined,
   highest: number | undefined,
   save: Pick<SessionSave, 'sessionId' | 'epoch' | 'expectedEpoch' | 'replace'>,
+  storedElsewhere = false,
 ): boolean {
+  if (storedElsewhere) return false;
   if (current !== undefined && current.sessionId === save.sessionId) {
     return save.expectedEpoch === current.epoch && save.epoch >= Math.max(current.epoch, highest ?? 0);
   }

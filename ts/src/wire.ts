@@ -110,7 +110,8 @@ export interface InitialMessageMessage extends MessageBase {
   oneTimePrekeyId?: Uint8Array;
   ephemeralKey: Uint8Array;
   kemCiphertext?: Uint8Array;
-  transcriptSignature?: Uint8Array;
+  /** The initiator's hybrid signature over the transcript: required in wire version 1. */
+  transcriptSignature: Uint8Array;
   message: Uint8Array;
 }
 

@@ -220,6 +220,8 @@ fn stage<T>(
     let (base, mut copy) = with(slot, |s| Ok((s.epoch(), s.clone())))?;
     let output = op(&mut copy)?;
     let snapshot = snapshot(&copy)?;
+    // Disposed meanwhile: keep no copy of the secrets.
+    with(slot, |_| Ok(()))?;
     *lock(staged)? = Some((base, copy));
     Ok(Staged { output, snapshot })
 }
@@ -528,11 +530,11 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn commit_staged(&self) -> napi::Result<()> {
         js((|| {
+            let mut slot = lock(&self.inner)?;
+            let current = slot.as_mut().ok_or(DISPOSED)?;
             let (base, copy) = lock(&self.staged)?.take().ok_or(Error::InvalidArgument {
                 what: "no staged session state to commit",
             })?;
-            let mut slot = lock(&self.inner)?;
-            let current = slot.as_mut().ok_or(DISPOSED)?;
             if current.epoch() != base {
                 return Err(Error::InvalidArgument {
                     what: "the session changed since the state was staged",

@@ -202,7 +202,7 @@ pub fn initiate(
             agreement,
             transcript_hash: th,
             session_id,
-            hybrid_auth: true,
+            hybrid_auth: identity.suite().is_post_quantum(),
             prekeys: UsedPrekeys {
                 signed_prekey: signed_prekey_id,
                 kem_prekey: kem_prekey_id.map(|id| (id, kem_kind)),

@@ -141,9 +141,11 @@ pub struct HandshakeInfo {
     pub transcript_hash: [u8; 32],
     /// The session id bound into every ratchet message.
     pub session_id: [u8; 32],
-    /// Whether the initiator signed `TH` with its hybrid identity key: always `true` in
-    /// wire version 1, where the signature is mandatory (the `hybrid-auth` feature bit
-    /// only says so; it cannot switch the signature off).
+    /// Whether the initiator's transcript signature is post-quantum: its identity suite is
+    /// (Ed25519+ML-DSA-65/87, or ML-DSA alone). The signature itself is mandatory in wire
+    /// version 1 (the `hybrid-auth` feature bit cannot switch it off); this is `false`
+    /// only for a classical (Ed25519) initiator identity, which `pq-required` refuses and
+    /// other policies allow, a security event should report it.
     pub hybrid_auth: bool,
     /// The responder's prekeys the handshake used. On the initiator's side the KEM
     /// prekey's kind comes from the bundle's (unsigned) last-resort flag.

@@ -217,7 +217,7 @@ pub fn respond(
             agreement,
             transcript_hash: th,
             session_id,
-            hybrid_auth: true,
+            hybrid_auth: peer_suite.is_post_quantum(),
             prekeys: used,
             peer,
         },
