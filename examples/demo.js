@@ -19,6 +19,7 @@ const {
   wire,
   DowngradeError,
   ReplayError,
+  SessionConflictError,
   createIdentity,
   createPrekeyBundle,
   generatePrekeys,
@@ -138,7 +139,7 @@ async function sessions() {
   const alice = createIdentity();
   const bob = createIdentity();
   const bobPrekeys = new InMemoryPrekeyStore();
-  const aliceStores = { identityStore: new InMemoryIdentityStore(), sessionStore: new InMemorySessionStore() };
+  const aliceStores = { identityStore: new InMemoryIdentityStore() };
 
   // Bob publishes his capabilities inside a prekey bundle: identity, signed X25519 prekey,
   // one-time X25519 and ML-KEM-768 prekeys, every signature hybrid (Ed25519+ML-DSA-65).
@@ -168,9 +169,9 @@ async function sessions() {
   const got = await a.decryptAsync(reply);
   console.log(`  Bob -> Alice, 1 KiB with a hybrid ratchet step: ${reply.length} B (KEM ciphertext ${header.kemCiphertext.length} B, ok=${equal(got.plaintext, kib)})`);
   const next = b.encrypt(kib);
-  await a.decryptAsync(next); // Alice's session is attached to her store: the async forms save first
+  a.decrypt(next);
   console.log(`  Bob -> Alice, 1 KiB in the same chain (repeats the step's KEM fields): ${next.length} B`);
-  const answer = await a.encryptAsync(kib);
+  const answer = a.encrypt(kib);
   b.decrypt(answer);
   console.log(`  Alice -> Bob, 1 KiB with her hybrid step: ${answer.length} B`);
 
@@ -206,9 +207,28 @@ async function sessions() {
   } catch {
     // reported below
   }
+
+  // A session kept in a store is attached to it: encryptAsync saves the new state (a
+  // compare-and-swap on its epoch) before the message leaves, so two loaded copies of one
+  // record can never encrypt under the same key.
+  const sessionStore = new InMemorySessionStore();
+  await b.save(sessionStore, 'alice');
+  const copy1 = await Session.load(sessionStore, 'alice');
+  const copy2 = await Session.load(sessionStore, 'alice', { onSecurityEvent });
+  await copy1.encryptAsync(kib);
+  try {
+    await copy2.encryptAsync(kib);
+    console.log('  a second loaded copy ENCRYPTED (this is a bug)');
+    process.exitCode = 1;
+  } catch (e) {
+    if (!(e instanceof SessionConflictError)) throw e;
+    console.log(`  two loaded copies of one stored session: the second is refused before it encrypts: ${e.name} ${e.code}`);
+  }
+  for (const s of [copy1, copy2, restored, a, b]) s.dispose(); // wipe the native secrets now
   console.log('  security events:');
   for (const e of events) console.log(`    ${e.type} ${e.code ?? ''} ${e.address ? `address=${e.address}` : ''} authenticated=${e.authenticated}`);
-  if (!events.some((e) => e.type === 'handshake-refused') || !events.some((e) => e.type === 'replay-refused')) process.exitCode = 1;
+  const seen = (type) => events.some((e) => e.type === type);
+  if (!seen('handshake-refused') || !seen('replay-refused') || !seen('session-conflict')) process.exitCode = 1;
 }
 
 /** The online channel: a server on 127.0.0.1, a client pinning its key, one message echoed. */
