@@ -31,15 +31,20 @@ pub fn running_on_valgrind() -> bool {
 }
 
 /// Marks `bytes` secret: memcheck reports every branch and memory index computed from them.
-pub fn secret(bytes: &[u8]) {
+///
+/// `&mut` on purpose: through a shared reference the compiler may assume the bytes did not
+/// change, keep using a copy it already has in registers (or a constant it knows them to
+/// be) and never load the marked memory, so that nothing would be checked.
+pub fn secret(bytes: &mut [u8]) {
     // SAFETY: a valid slice; the request changes valgrind's shadow state only.
-    unsafe { pqwire_ct_secret(bytes.as_ptr().cast(), bytes.len()) }
+    unsafe { pqwire_ct_secret(bytes.as_mut_ptr().cast(), bytes.len()) }
 }
 
-/// Marks `bytes` public again (declassifies them), e.g. a ciphertext about to go on the wire.
-pub fn public(bytes: &[u8]) {
+/// Marks `bytes` public again (declassifies them), e.g. a ciphertext about to go on the
+/// wire. `&mut` for the same reason as [`secret`].
+pub fn public(bytes: &mut [u8]) {
     // SAFETY: a valid slice; the request changes valgrind's shadow state only.
-    unsafe { pqwire_ct_public(bytes.as_ptr().cast(), bytes.len()) }
+    unsafe { pqwire_ct_public(bytes.as_mut_ptr().cast(), bytes.len()) }
 }
 
 /// Runs `f` with memcheck's error reports off in this thread: a case's setup (producing

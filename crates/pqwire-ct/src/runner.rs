@@ -61,8 +61,8 @@ pub struct LogSummary {
     pub contexts: u64,
     /// Occurrences suppressed by `ct.supp`.
     pub suppressed: u64,
-    /// Names of the suppression entries used.
-    pub used_suppressions: Vec<String>,
+    /// The suppression entries used, with how many reports each suppressed.
+    pub used_suppressions: Vec<(String, u64)>,
 }
 
 /// Reads memcheck's `ERROR SUMMARY: N errors from M contexts (suppressed: S from T)` and
@@ -83,8 +83,11 @@ pub fn parse_log(log: &str) -> Option<LogSummary> {
             }
         } else if let Some(rest) = line.split("used_suppression:").nth(1) {
             // `used_suppression:     12 name /path/ct.supp:34`
-            if let Some(name) = rest.split_whitespace().nth(1) {
-                used.push(name.to_string());
+            let mut words = rest.split_whitespace();
+            if let (Some(count), Some(name)) = (words.next(), words.next()) {
+                if let Ok(count) = count.replace(',', "").parse() {
+                    used.push((name.to_string(), count));
+                }
             }
         }
     }
@@ -97,21 +100,26 @@ pub fn parse_log(log: &str) -> Option<LogSummary> {
     })
 }
 
-/// The names of the entries of a suppression file.
-pub fn suppression_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
+/// The entries of a suppression file, each with its `# at most: N` limit if it has one.
+pub fn suppression_entries(text: &str) -> Vec<(String, Option<u64>)> {
+    let mut entries = Vec::new();
     let mut after_brace = false;
+    let mut limit = None;
     for line in text.lines() {
         let line = line.trim();
+        if let Some(n) = line.strip_prefix("# at most:") {
+            limit = n.trim().parse().ok();
+            continue;
+        }
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         if after_brace {
-            names.push(line.to_string());
+            entries.push((line.to_string(), limit.take()));
         }
         after_brace = line == "{";
     }
-    names
+    entries
 }
 
 struct CaseResult {
@@ -119,7 +127,7 @@ struct CaseResult {
     passed: bool,
     line: String,
     details: Vec<String>,
-    used: Vec<String>,
+    used: Vec<(String, u64)>,
 }
 
 fn valgrind_version() -> Option<String> {
@@ -152,7 +160,13 @@ fn report_lines(log: &str) -> Vec<String> {
     out
 }
 
-fn run_case(exe: &Path, case: &cases::Case, options: &Options, logs: &Path) -> CaseResult {
+fn run_case(
+    exe: &Path,
+    case: &cases::Case,
+    options: &Options,
+    logs: &Path,
+    limits: &BTreeMap<String, u64>,
+) -> CaseResult {
     let started = Instant::now();
     let log_path = logs.join(format!("{}.log", case.name.replace('/', "_")));
     let mut cmd = Command::new("valgrind");
@@ -193,13 +207,25 @@ fn run_case(exe: &Path, case: &cases::Case, options: &Options, logs: &Path) -> C
                 "NOT reported: the check is blind".to_string()
             },
         ),
-        (Some(s), true) => (
-            s.errors == 0,
-            format!(
+        (Some(s), true) => {
+            let over: Vec<String> = s
+                .used_suppressions
+                .iter()
+                .filter_map(|(name, n)| {
+                    let max = limits.get(name)?;
+                    (n > max).then(|| format!("{name} matched {n} times, at most {max}"))
+                })
+                .collect();
+            let verdict = format!(
                 "{} reports from {} places, {} suppressed",
                 s.errors, s.contexts, s.suppressed
-            ),
-        ),
+            );
+            if over.is_empty() {
+                (s.errors == 0, verdict)
+            } else {
+                (false, format!("{verdict}; over a limit: {}", over.join(", ")))
+            }
+        }
     };
     if !passed && !case.expect_report {
         let lines = report_lines(&log);
@@ -245,10 +271,14 @@ pub fn check(options: &Options) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&logs) {
         return fail(&format!("cannot create {}: {e}", logs.display()));
     }
-    let supp_text = match std::fs::read_to_string(SUPPRESSIONS) {
-        Ok(t) => t,
+    let entries = match std::fs::read_to_string(SUPPRESSIONS) {
+        Ok(t) => suppression_entries(&t),
         Err(e) => return fail(&format!("cannot read {SUPPRESSIONS}: {e}")),
     };
+    let limits: BTreeMap<String, u64> = entries
+        .iter()
+        .filter_map(|(name, limit)| Some((name.clone(), (*limit)?)))
+        .collect();
 
     let all = cases::all();
     let selected: Vec<&cases::Case> = all
@@ -273,7 +303,7 @@ pub fn check(options: &Options) -> ExitCode {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = selected.get(i) else { break };
-                let r = run_case(&exe, case, options, &logs);
+                let r = run_case(&exe, case, options, &logs, &limits);
                 println!("{}", r.line);
                 if let Ok(mut all) = results.lock() {
                     all.push(r);
@@ -296,13 +326,14 @@ pub fn check(options: &Options) -> ExitCode {
     if options.filters.is_empty() {
         let mut used: BTreeMap<&str, ()> = BTreeMap::new();
         for r in &results {
-            for u in &r.used {
+            for (u, _) in &r.used {
                 used.insert(u, ());
             }
         }
-        let unused: Vec<String> = suppression_names(&supp_text)
-            .into_iter()
-            .filter(|n| !used.contains_key(n.as_str()))
+        let unused: Vec<&str> = entries
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !used.contains_key(n))
             .collect();
         if !unused.is_empty() {
             println!(
@@ -353,16 +384,19 @@ mod tests {
                 errors: 2816,
                 contexts: 1,
                 suppressed: 3,
-                used_suppressions: vec!["aws-lc-aead-tag-check".into()],
+                used_suppressions: vec![("aws-lc-aead-tag-check".into(), 3)],
             })
         );
         assert_eq!(parse_log("==12== Command: crashed\n"), None);
     }
 
     #[test]
-    fn lists_suppression_names() {
-        let text = "# reason\n{\n   first\n   Memcheck:Cond\n   fun:f\n}\n\n{\n   second\n   Memcheck:Value8\n   ...\n}\n";
-        assert_eq!(suppression_names(text), vec!["first", "second"]);
+    fn lists_suppression_entries_and_limits() {
+        let text = "# reason\n# at most: 1\n{\n   first\n   Memcheck:Cond\n   fun:f\n}\n\n{\n   second\n   Memcheck:Value8\n   ...\n}\n";
+        assert_eq!(
+            suppression_entries(text),
+            vec![("first".into(), Some(1)), ("second".into(), None)]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use ml_dsa::signature::Keypair as _;
 use ml_dsa::{ExpandedSigningKey, Signature, SigningKey, VerifyingKey};
+use subtle::{Choice, ConstantTimeGreater as _};
 use zeroize::Zeroizing;
 
 /// Longest context string FIPS 204 allows.
@@ -154,6 +155,11 @@ ml_dsa_params!(
 
 /// Refuses an expanded ML-DSA secret key whose s1 or s2 coefficients lie outside
 /// [-η, η] (FIPS 204 skDecode would otherwise accept values the algorithm never produces).
+///
+/// Branch-free over the coefficients, which are secret: every coefficient is compared in
+/// constant time (`subtle`) and the out-of-range flags are OR-ed together; only the final
+/// verdict, whether the key is refused, is branched on. The loop's shape depends on the
+/// public `k`, `l` and `eta` alone. The constant-time check (crates/pqwire-ct) holds it to that.
 pub(crate) fn check_expanded_key(sk: &[u8], k: usize, l: usize, eta: u8) -> Result<()> {
     let bits: usize = if eta == 2 { 3 } else { 4 };
     let poly_bytes = 32 * bits;
@@ -163,20 +169,23 @@ pub(crate) fn check_expanded_key(sk: &[u8], k: usize, l: usize, eta: u8) -> Resu
         what: "ML-DSA secret key",
     })?;
     let max = 2 * u32::from(eta);
+    let mask = (1u32 << bits) - 1;
+    let mut out_of_range = Choice::from(0);
     let mut acc: u32 = 0;
     let mut have = 0usize;
     for &byte in packed {
         acc |= u32::from(byte) << have;
         have += 8;
         while have >= bits {
-            if acc & ((1 << bits) - 1) > max {
-                return Err(Error::InvalidKey {
-                    what: "ML-DSA secret key has an out-of-range coefficient",
-                });
-            }
+            out_of_range |= (acc & mask).ct_gt(&max);
             acc >>= bits;
             have -= bits;
         }
+    }
+    if bool::from(out_of_range) {
+        return Err(Error::InvalidKey {
+            what: "ML-DSA secret key has an out-of-range coefficient",
+        });
     }
     Ok(())
 }
