@@ -15,7 +15,7 @@ use pqwire_core::channel::{
 };
 use pqwire_core::kdf::{self, HkdfHash};
 use pqwire_core::kem::{self, KemBackend};
-use pqwire_core::ratchet::{Header, RatchetConfig, RatchetInit, RatchetState, SeededRandom};
+use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState, SeededRandom};
 use pqwire_core::sig::{self, SigBackend, SignRandomness};
 use pqwire_core::{aead, x25519, AeadSuite, KemSuite, SigSuite};
 use std::hint::black_box;
@@ -427,20 +427,6 @@ fn hkdf_cases(cases: &mut Vec<Case>) {
 
 // --- ratchet ---------------------------------------------------------------------------
 
-/// Marks a header's bytes public: everything in it travels in the clear.
-fn public_header(h: &mut Header) {
-    public(&mut h.ratchet_key);
-    if let Some(k) = &mut h.kem_key {
-        public(&mut k.key_id);
-        public(&mut k.public_key);
-    }
-    if let Some(c) = &mut h.kem_ciphertext {
-        public(&mut c.key_id);
-        public(&mut c.ciphertext);
-    }
-    public(&mut h.associated_data);
-}
-
 const NOW: u64 = 1_700_000_000;
 
 /// Alice and Bob after a handshake, with the handshake's secrets (root key, chain key,
@@ -519,28 +505,59 @@ fn ratchet_cases(cases: &mut Vec<Case>) {
             ratchet_outcome(got, forged, b"hello Bob")
         }));
     }
-    // Alice receives Bob's reply: a KEM step (decapsulation with her ratchet KEM key,
-    // generated from secret randomness) and an X25519 step.
+    // Alice receives Bob's reply: a KEM step (decapsulation with her ratchet KEM key) and
+    // an X25519 step. Her state is loaded from its record with its secrets marked.
     cases.push(Case::new("ratchet/ML-KEM-768/decrypt-kem-step".into(), || {
-        let mut p = ratchet_pair(Side::Alice)?;
-        let mut rng = SeededRandom::new(secret_seed(5));
-        let reply = unreported(|| -> Result<_, String> {
-            let (mut h, mut ct) = p
-                .alice
-                .encrypt_with(b"hello Bob", b"", NOW + 1, &mut rng)
-                .map_err(err)?;
-            public_header(&mut h);
-            public(&mut ct);
-            p.bob.decrypt(&h, &ct, NOW + 2).map_err(err)?;
-            let (h, ct) = p.bob.encrypt(b"hi Alice", b"", NOW + 3).map_err(err)?;
-            ensure(h.kem_ciphertext.is_some(), "no KEM step in the reply")?;
-            Ok((h, ct))
-        })?;
+        let mut p = ratchet_pair(Side::Bob)?;
+        let (h, ct) = p
+            .alice
+            .encrypt(b"hello Bob", b"", NOW + 1)
+            .map_err(err)?;
+        let (h, ct) = unreported(|| {
+            p.bob.decrypt(&h, &ct, NOW + 2)?;
+            p.bob.encrypt(b"hi Alice", b"", NOW + 3)
+        })
+        .map_err(err)?;
+        ensure(h.kem_ciphertext.is_some(), "no KEM step in the reply")?;
+        let record = secret_record(&p.alice.serialize())?;
+        let mut alice = unreported(|| RatchetState::deserialize(&record)).map_err(err)?;
 
-        let got = p.alice.decrypt(&reply.0, &reply.1, NOW + 4);
+        let got = alice.decrypt(&h, &ct, NOW + 4);
 
         ratchet_outcome(got, false, b"hi Alice")
     }));
+}
+
+/// A copy of a `session-state` record (`magic(2) | version | type | (tag u16 | len u32 |
+/// value)*`) with the secret fields marked: root and chain keys, the ratchet X25519 secret,
+/// and of the ratchet ML-KEM-768 secret key the vector s and z (its ek and H(ek) are public).
+fn secret_record(record: &[u8]) -> Result<Vec<u8>, String> {
+    const ROOT_KEY: u16 = 0x000B;
+    const SEND_CHAIN_KEY: u16 = 0x000C;
+    const RECV_CHAIN_KEY: u16 = 0x000F;
+    const RATCHET_SECRET_KEY: u16 = 0x0011;
+    const KEM_SECRET_KEY: u16 = 0x0016;
+    let mut out = record.to_vec();
+    let mut at = 4;
+    while at < out.len() {
+        let field = out.get(at..at + 6).ok_or("truncated record")?;
+        let tag = u16::from_be_bytes([field[0], field[1]]);
+        let len = u32::from_be_bytes([field[2], field[3], field[4], field[5]]) as usize;
+        let value = at + 6..at + 6 + len;
+        let ranges = match tag {
+            ROOT_KEY | SEND_CHAIN_KEY | RECV_CHAIN_KEY | RATCHET_SECRET_KEY => vec![0..len],
+            KEM_SECRET_KEY => kem_secret_ranges(KemSuite::MlKem768, len),
+            _ => vec![],
+        };
+        for r in ranges {
+            let part = out
+                .get_mut(value.start + r.start..value.start + r.end)
+                .ok_or("truncated record")?;
+            secret(part);
+        }
+        at = value.end;
+    }
+    Ok(out)
 }
 
 fn ratchet_outcome(got: pqwire_core::Result<Vec<u8>>, forged: bool, expected: &[u8]) -> Outcome {
