@@ -225,10 +225,7 @@ fn kem_decapsulate(backend: &'static dyn KemBackend, tampered: bool) -> Outcome 
             *b ^= 1;
         }
     }
-    let sk = with_secret(
-        sk.expose(),
-        &kem_secret_ranges(suite, sk.expose().len()),
-    );
+    let sk = with_secret(sk.expose(), &kem_secret_ranges(suite, sk.expose().len()));
 
     let ss = backend
         .load_secret_key(&sk)
@@ -341,9 +338,7 @@ fn sig_sign(backend: &'static dyn SigBackend) -> Outcome {
     let mut signature = signer.sign(message, b"", randomness).map_err(err)?;
 
     public(&mut signature);
-    let v = backend
-        .verify(&signature, message, &pk, b"")
-        .map_err(err)?;
+    let v = backend.verify(&signature, message, &pk, b"").map_err(err)?;
     ensure(v.valid, "the signature does not verify")
 }
 
@@ -358,7 +353,10 @@ fn x25519_cases(cases: &mut Vec<Case>) {
         let ss = x25519::shared_secret(&a, &b_pub).map_err(err)?;
 
         let expected = x25519::shared_secret(b.expose(), &a_pub).map_err(err)?;
-        ensure(declassified(ss.expose()) == expected.expose(), "the two sides disagree")
+        ensure(
+            declassified(ss.expose()) == expected.expose(),
+            "the two sides disagree",
+        )
     }));
 }
 
@@ -401,7 +399,10 @@ fn aead_open(suite: AeadSuite, reference: bool, forged: bool) -> Outcome {
     match opened {
         Ok(p) => {
             let p = declassified(&p);
-            ensure(!forged && p == plaintext, "a forged tag was accepted, or wrong plaintext")
+            ensure(
+                !forged && p == plaintext,
+                "a forged tag was accepted, or wrong plaintext",
+            )
         }
         Err(e) => ensure(
             forged && e.code() == "AUTH_FAILED",
@@ -413,15 +414,24 @@ fn aead_open(suite: AeadSuite, reference: bool, forged: bool) -> Outcome {
 // --- HKDF ------------------------------------------------------------------------------
 
 fn hkdf_cases(cases: &mut Vec<Case>) {
-    for (label, hash) in [("HKDF-SHA256", HkdfHash::Sha256), ("HKDF-SHA512", HkdfHash::Sha512)] {
-        cases.push(Case::new(format!("kdf/{label}/extract-expand"), move || {
-            let ikm = all_secret(&[0x0b; 48]);
+    for (label, hash) in [
+        ("HKDF-SHA256", HkdfHash::Sha256),
+        ("HKDF-SHA512", HkdfHash::Sha512),
+    ] {
+        cases.push(Case::new(
+            format!("kdf/{label}/extract-expand"),
+            move || {
+                let ikm = all_secret(&[0x0b; 48]);
 
-            let okm = kdf::hkdf(hash, &ikm, b"salt", b"info", 80).map_err(err)?;
+                let okm = kdf::hkdf(hash, &ikm, b"salt", b"info", 80).map_err(err)?;
 
-            let again = kdf::hkdf(hash, &[0x0b; 48], b"salt", b"info", 80).map_err(err)?;
-            ensure(declassified(okm.expose()) == again.expose(), "HKDF is not deterministic")
-        }));
+                let again = kdf::hkdf(hash, &[0x0b; 48], b"salt", b"info", 80).map_err(err)?;
+                ensure(
+                    declassified(okm.expose()) == again.expose(),
+                    "HKDF is not deterministic",
+                )
+            },
+        ));
     }
 }
 
@@ -476,7 +486,8 @@ fn ratchet_pair(secret_side: Side) -> Result<RatchetPair, String> {
         Ok(RatchetPair {
             alice: RatchetState::init_initiator(ratchet_init(&root_a, &chain_a), &spk_public)
                 .map_err(err)?,
-            bob: RatchetState::init_responder(ratchet_init(&root_b, &chain_b), &spk_b).map_err(err)?,
+            bob: RatchetState::init_responder(ratchet_init(&root_b, &chain_b), &spk_b)
+                .map_err(err)?,
         })
     })
 }
@@ -507,25 +518,25 @@ fn ratchet_cases(cases: &mut Vec<Case>) {
     }
     // Alice receives Bob's reply: a KEM step (decapsulation with her ratchet KEM key) and
     // an X25519 step. Her state is loaded from its record with its secrets marked.
-    cases.push(Case::new("ratchet/ML-KEM-768/decrypt-kem-step".into(), || {
-        let mut p = ratchet_pair(Side::Bob)?;
-        let (h, ct) = p
-            .alice
-            .encrypt(b"hello Bob", b"", NOW + 1)
+    cases.push(Case::new(
+        "ratchet/ML-KEM-768/decrypt-kem-step".into(),
+        || {
+            let mut p = ratchet_pair(Side::Bob)?;
+            let (h, ct) = p.alice.encrypt(b"hello Bob", b"", NOW + 1).map_err(err)?;
+            let (h, ct) = unreported(|| {
+                p.bob.decrypt(&h, &ct, NOW + 2)?;
+                p.bob.encrypt(b"hi Alice", b"", NOW + 3)
+            })
             .map_err(err)?;
-        let (h, ct) = unreported(|| {
-            p.bob.decrypt(&h, &ct, NOW + 2)?;
-            p.bob.encrypt(b"hi Alice", b"", NOW + 3)
-        })
-        .map_err(err)?;
-        ensure(h.kem_ciphertext.is_some(), "no KEM step in the reply")?;
-        let record = secret_record(&p.alice.serialize())?;
-        let mut alice = unreported(|| RatchetState::deserialize(&record)).map_err(err)?;
+            ensure(h.kem_ciphertext.is_some(), "no KEM step in the reply")?;
+            let record = secret_record(&p.alice.serialize())?;
+            let mut alice = unreported(|| RatchetState::deserialize(&record)).map_err(err)?;
 
-        let got = alice.decrypt(&h, &ct, NOW + 4);
+            let got = alice.decrypt(&h, &ct, NOW + 4);
 
-        ratchet_outcome(got, false, b"hi Alice")
-    }));
+            ratchet_outcome(got, false, b"hi Alice")
+        },
+    ));
 }
 
 /// A copy of a `session-state` record (`magic(2) | version | type | (tag u16 | len u32 |
@@ -564,7 +575,10 @@ fn ratchet_outcome(got: pqwire_core::Result<Vec<u8>>, forged: bool, expected: &[
     match got {
         Ok(p) => {
             let p = declassified(&p);
-            ensure(!forged && p == expected, "a forged message was accepted, or wrong plaintext")
+            ensure(
+                !forged && p == expected,
+                "a forged message was accepted, or wrong plaintext",
+            )
         }
         Err(e) => ensure(
             forged && e.code() == "AUTH_FAILED",
@@ -587,9 +601,15 @@ fn channel_pair(secret_client: bool) -> Result<(Channel, Channel), String> {
         trusted_clients: vec![],
     });
     let (client_rng, server_rng) = if secret_client {
-        (SeededRandom::new(secret_seed(2)), SeededRandom::new([4; 32]))
+        (
+            SeededRandom::new(secret_seed(2)),
+            SeededRandom::new([4; 32]),
+        )
     } else {
-        (SeededRandom::new([4; 32]), SeededRandom::new(secret_seed(2)))
+        (
+            SeededRandom::new([4; 32]),
+            SeededRandom::new(secret_seed(2)),
+        )
     };
     unreported(|| {
         let mut client = Channel::client_with(
@@ -661,7 +681,10 @@ fn channel_cases(cases: &mut Vec<Case>) {
                         "a forged packet was accepted",
                     )
                 } else {
-                    ensure(received == vec![b"hello".to_vec()], "the packet was not opened")
+                    ensure(
+                        received == vec![b"hello".to_vec()],
+                        "the packet was not opened",
+                    )
                 }
             }));
         }

@@ -223,7 +223,10 @@ fn run_case(
             if over.is_empty() {
                 (s.errors == 0, verdict)
             } else {
-                (false, format!("{verdict}; over a limit: {}", over.join(", ")))
+                (
+                    false,
+                    format!("{verdict}; over a limit: {}", over.join(", ")),
+                )
             }
         }
     };
@@ -283,7 +286,9 @@ pub fn check(options: &Options) -> ExitCode {
     let all = cases::all();
     let selected: Vec<&cases::Case> = all
         .iter()
-        .filter(|c| options.filters.is_empty() || options.filters.iter().any(|f| c.name.contains(f)))
+        .filter(|c| {
+            options.filters.is_empty() || options.filters.iter().any(|f| c.name.contains(f))
+        })
         .collect();
     if selected.is_empty() {
         return fail("no case matches the filters");
