@@ -2,6 +2,8 @@
 //! recomputed, and t1, t0 and tr = H(pk) must match. Before, one sign-and-verify probe was
 //! the only check, and a damaged t0 passed it (issue 15).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use pqwire_core::sig::{self, SigKeyPair, SignRandomness};
 use pqwire_core::SigSuite;
 

@@ -8,6 +8,9 @@
 //! secrets (a peer's encryption, a handshake) runs inside [`memcheck::unreported`]: each
 //! case answers for its own operation only.
 
+// Secret parts are lists of byte ranges, often of one range: that is what is meant.
+#![allow(clippy::single_range_in_vec_init)]
+
 use crate::memcheck::{public, secret, unreported};
 use pqwire_core::channel::{
     Channel, ChannelConfig, ClientConfig, ServerConfig, ServerCredentials, ServerKey,
