@@ -17,6 +17,7 @@ use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use ml_dsa::signature::Keypair as _;
 use ml_dsa::{ExpandedSigningKey, Signature, SigningKey, VerifyingKey};
+use subtle::{Choice, ConstantTimeGreater as _};
 use zeroize::Zeroizing;
 
 /// Longest context string FIPS 204 allows.
@@ -154,6 +155,11 @@ ml_dsa_params!(
 
 /// Refuses an expanded ML-DSA secret key whose s1 or s2 coefficients lie outside
 /// [-η, η] (FIPS 204 skDecode would otherwise accept values the algorithm never produces).
+///
+/// Branch-free over the coefficients, which are secret: every coefficient is compared in
+/// constant time (`subtle`) and the out-of-range flags are OR-ed together; only the final
+/// verdict, whether the key is refused, is branched on. The loop's shape depends on the
+/// public `k`, `l` and `eta` alone. The constant-time check (crates/pqwire-ct) holds it to that.
 pub(crate) fn check_expanded_key(sk: &[u8], k: usize, l: usize, eta: u8) -> Result<()> {
     let bits: usize = if eta == 2 { 3 } else { 4 };
     let poly_bytes = 32 * bits;
@@ -163,20 +169,63 @@ pub(crate) fn check_expanded_key(sk: &[u8], k: usize, l: usize, eta: u8) -> Resu
         what: "ML-DSA secret key",
     })?;
     let max = 2 * u32::from(eta);
+    let mask = (1u32 << bits) - 1;
+    let mut out_of_range = Choice::from(0);
     let mut acc: u32 = 0;
     let mut have = 0usize;
     for &byte in packed {
         acc |= u32::from(byte) << have;
         have += 8;
         while have >= bits {
-            if acc & ((1 << bits) - 1) > max {
-                return Err(Error::InvalidKey {
-                    what: "ML-DSA secret key has an out-of-range coefficient",
-                });
-            }
+            out_of_range |= (acc & mask).ct_gt(&max);
             acc >>= bits;
             have -= bits;
         }
+    }
+    if bool::from(out_of_range) {
+        return Err(Error::InvalidKey {
+            what: "ML-DSA secret key has an out-of-range coefficient",
+        });
+    }
+    Ok(())
+}
+
+/// Checks that an expanded ML-DSA secret key is consistent and belongs to `public_key`
+/// (FIPS 204 skDecode / pkEncode): t = A·s1 + s2 is recomputed from the key's own ρ, s1
+/// and s2, and its t1 must equal the public key's, its t0 the stored t0, and H(pk) the
+/// stored tr; s1 and s2 must be in range and ρ must match. Anything else is `INVALID_KEY`,
+/// with no detail (the message names no field and no value).
+///
+/// RustCrypto's `ml-dsa` cannot do this: its ExpandedSigningKey keeps t0 private and
+/// exposes neither the NTT nor Power2Round. AWS-LC (already pqwire's X25519, Ed25519 and
+/// ML-KEM backend) can: loading an expanded key runs mldsa-native's `pk_from_sk`, which
+/// performs exactly these checks, in constant time, and derives the public key.
+///
+/// ```ignore
+/// let (pk, sk) = ML_DSA_65.keygen(None)?;
+/// check_key_pair(SigSuite::MlDsa65, sk.expose(), &pk)?; // a damaged t0 would be refused
+/// ```
+pub(crate) fn check_key_pair(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<()> {
+    use aws_lc_rs::signature::{self as lc, KeyPair as _};
+    let algorithm = match suite {
+        SigSuite::MlDsa44 => &lc::ML_DSA_44_SIGNING,
+        SigSuite::MlDsa65 => &lc::ML_DSA_65_SIGNING,
+        SigSuite::MlDsa87 => &lc::ML_DSA_87_SIGNING,
+        _ => {
+            return Err(Error::Unsupported {
+                what: "ML-DSA key pair check of a non-ML-DSA suite",
+            })
+        }
+    };
+    let refused = Error::InvalidKey {
+        what: "ML-DSA key pair is inconsistent (secret key damaged, or another key's public key)",
+    };
+    let derived = lc::PqdsaKeyPair::from_raw_private_key(algorithm, secret_key)
+        .map_err(|_| refused.clone())?;
+    // Both public: the derived key is a function of the secret, but revealing whether it
+    // equals the (public) key offered with it is the point of the check.
+    if derived.public_key().as_ref() != public_key {
+        return Err(refused);
     }
     Ok(())
 }

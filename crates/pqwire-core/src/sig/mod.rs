@@ -207,19 +207,27 @@ impl SigKeyPair {
         })
     }
 
-    /// Imports a key pair from its exported keys; the public key must match the secret key.
+    /// Imports a key pair from its exported keys; the public key must match the secret key,
+    /// and an ML-DSA secret key must be consistent in itself: t = A·s1 + s2 is recomputed
+    /// and must give the public key's t1, the stored t0 and tr = H(pk) (FIPS 204), so that
+    /// a damaged t0, which a sign-and-verify probe can miss, is refused. For the hybrids,
+    /// the Ed25519 half's public key is derived from its seed and compared too. A mismatch
+    /// is `INVALID_KEY`; a public key of the wrong length is `BAD_LENGTH`.
+    ///
+    /// ```
+    /// use pqwire_core::{sig::SigKeyPair, SigSuite};
+    /// let kp = SigKeyPair::generate(SigSuite::MlDsa44, None).unwrap();
+    /// let mut sk = kp.export_secret_key().expose().to_vec();
+    /// assert!(SigKeyPair::import(SigSuite::MlDsa44, &sk, kp.public_key()).is_ok());
+    /// sk[2560 - 1] ^= 1; // a bit of t0
+    /// let e = SigKeyPair::import(SigSuite::MlDsa44, &sk, kp.public_key()).unwrap_err();
+    /// assert_eq!(e.code(), "INVALID_KEY");
+    /// ```
     pub fn import(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
         let b = backend(suite);
         let signer = b.load_secret_key(secret_key)?;
-        let probe = signer.sign(b"pqwire key pair check", b"", SignRandomness::Hedged)?;
-        if !b
-            .verify(&probe, b"pqwire key pair check", public_key, b"")?
-            .valid
-        {
-            return Err(crate::Error::InvalidKey {
-                what: "public key does not belong to the secret key",
-            });
-        }
+        crate::Error::check_len("public key", b.lengths().public_key, public_key.len())?;
+        check_key_pair(suite, secret_key, public_key)?;
         Ok(Self {
             suite,
             public_key: public_key.to_vec(),
@@ -251,6 +259,35 @@ impl SigKeyPair {
     /// Exports the secret key. Only on explicit request: the caller then owns a copy.
     pub fn export_secret_key(&self) -> SecretBytes {
         self.secret_key.clone()
+    }
+}
+
+/// The key-pair check of [`SigKeyPair::import`]; the lengths were checked by the caller.
+fn check_key_pair(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<()> {
+    let ed25519 = |sk: &[u8], pk: &[u8]| -> Result<()> {
+        if backend(SigSuite::Ed25519).public_key(sk)? != pk {
+            return Err(crate::Error::InvalidKey {
+                what: "public key does not belong to the secret key",
+            });
+        }
+        Ok(())
+    };
+    match suite {
+        SigSuite::Ed25519 => ed25519(secret_key, public_key),
+        SigSuite::MlDsa44 | SigSuite::MlDsa65 | SigSuite::MlDsa87 => {
+            ml_dsa::check_key_pair(suite, secret_key, public_key)
+        }
+        SigSuite::Ed25519MlDsa65 | SigSuite::Ed25519MlDsa87 => {
+            let ml = if suite == SigSuite::Ed25519MlDsa65 {
+                SigSuite::MlDsa65
+            } else {
+                SigSuite::MlDsa87
+            };
+            let (ed_sk, ml_sk) = secret_key.split_at(32);
+            let (ed_pk, ml_pk) = public_key.split_at(32);
+            ed25519(ed_sk, ed_pk)?;
+            ml_dsa::check_key_pair(ml, ml_sk, ml_pk)
+        }
     }
 }
 
