@@ -201,7 +201,7 @@ pub(crate) fn check_expanded_key(sk: &[u8], k: usize, l: usize, eta: u8) -> Resu
 /// ML-KEM backend) can: loading an expanded key runs mldsa-native's `pk_from_sk`, which
 /// performs exactly these checks, in constant time, and derives the public key.
 ///
-/// ```ignore
+/// ```text
 /// let (pk, sk) = ML_DSA_65.keygen(None)?;
 /// check_key_pair(SigSuite::MlDsa65, sk.expose(), &pk)?; // a damaged t0 would be refused
 /// ```
