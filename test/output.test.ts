@@ -233,5 +233,25 @@ describe('output buffers', () => {
       refused(() => native.sigPublicKey(sigId, seed, view(5020, 32)));
       refused(() => native.sigKeygen(sigId, seed, view(5000, 32), view(6000, 32)));
     });
+
+    it('X25519 and the hashes: outputs apart from inputs; a key pair never shares bytes between its halves', () => {
+      const buf = new ArrayBuffer(1024);
+      const view = (offset: number, length: number) => new Uint8Array(buf, offset, length);
+      // Overlapping halves would leave secret bytes in the public key.
+      refused(() => native.x25519Keygen(undefined, view(0, 32), view(16, 32)));
+      refused(() => native.x25519Keygen(view(100, 32), view(0, 32), view(116, 32)));
+      const sk = view(200, 32);
+      sk.set(bytes(32, 5));
+      refused(() => native.x25519PublicKey(sk, view(220, 32)));
+      const pk = view(300, 32);
+      native.x25519PublicKey(sk, pk); // apart: fine
+      refused(() => native.x25519SharedSecret(sk, pk, view(310, 32)));
+      refused(() => native.x25519SharedSecret(sk, pk, view(190, 32)));
+      native.x25519SharedSecret(sk, pk, view(332, 32)); // adjacent: fine
+      const data = view(400, 64);
+      refused(() => native.sha3_256(data, view(450, 32)));
+      refused(() => native.shake256(data, view(390, 20)));
+      native.sha3_256(data, view(464, 32));
+    });
   });
 });

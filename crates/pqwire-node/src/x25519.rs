@@ -14,6 +14,8 @@ pub fn x25519_keygen(
 ) -> napi::Result<()> {
     output::check("X25519 public key output", &public_out, x25519::KEY_LEN)?;
     output::check("X25519 secret key output", &secret_out, x25519::KEY_LEN)?;
+    // Overlapping outputs would leave secret bytes in the "public key".
+    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
     let (sk, pk) = js(x25519::keygen(seed))?;
     output::write("X25519 public key output", &mut public_out, &pk)?;
     output::write("X25519 secret key output", &mut secret_out, sk.expose())
@@ -26,6 +28,7 @@ pub fn x25519_public_key(
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
 ) -> napi::Result<()> {
     output::check("X25519 public key output", &out, x25519::KEY_LEN)?;
+    output::check_disjoint(&[&out], &[secret_key])?;
     output::write(
         "X25519 public key output",
         &mut out,
@@ -42,6 +45,7 @@ pub fn x25519_shared_secret(
     #[napi(ts_arg_type = "Uint8Array")] mut out: Out,
 ) -> napi::Result<()> {
     output::check("X25519 shared secret output", &out, x25519::KEY_LEN)?;
+    output::check_disjoint(&[&out], &[secret_key, public_key])?;
     let ss = js(x25519::shared_secret(secret_key, public_key))?;
     output::write("X25519 shared secret output", &mut out, ss.expose())
 }
