@@ -10,13 +10,14 @@
 
 use std::sync::OnceLock;
 
-use pqwire_core::handshake::{
+use pqwire_core::pqxdh::{
     build_bundle, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, signed_prekey,
     FirstMessage, HandshakeOptions, Identity, PrekeyKind, PrekeySecrets, UsedPrekeys, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig, SeededRandom};
+use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig};
+use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
 use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage};
 use pqwire_core::{Error, KemSuite, Result, SigSuite};

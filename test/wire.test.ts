@@ -21,7 +21,7 @@ import {
   type ExchangeRequestMessage,
   type ExchangeResponseMessage,
   type KeyPackageMessage,
-  type RatchetMessageMessage,
+  type RatchetMessage,
   type WireErrorCode,
   type WireMessage,
 } from '../ts/src/index';
@@ -654,7 +654,7 @@ describe('layout the tables rely on', () => {
 describe('ratchet message (0x12)', () => {
   const PK = mlKem768.lengths.publicKey;
   const CT = mlKem768.lengths.cipherText;
-  const full = (): RatchetMessageMessage => ({
+  const full = (): RatchetMessage => ({
     type: 'ratchet-message',
     ratchetKey: bytes(32, 0x31),
     previousChainLength: 2,
@@ -695,7 +695,7 @@ describe('ratchet message (0x12)', () => {
   });
 
   it('optional fields may be absent; extensions follow the ciphertext', () => {
-    const m: RatchetMessageMessage = {
+    const m: RatchetMessage = {
       type: 'ratchet-message',
       ratchetKey: bytes(32, 1),
       previousChainLength: 0,

@@ -22,7 +22,7 @@ use pqwire_core::channel::{
     Channel, ChannelConfig, ClientConfig, Event, Flag, Output, ServerConfig, ServerCredentials,
     ServerKey, ServerPublicKey, DEFAULT_CONFIG, HEADER_LEN, NORMAL, WIRE_CODES,
 };
-use pqwire_core::ratchet::SeededRandom;
+use pqwire_core::random::SeededRandom;
 
 const NOW: u64 = 1_700_000_000;
 

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::handshake::{Identity, PrekeySecret};
+use pqwire_core::pqxdh::{Identity, PrekeySecret};
 use pqwire_core::ratchet::RatchetState;
 use pqwire_core::record::RECORD_TYPES;
 use pqwire_core::wire::{self, WireErrorCode};

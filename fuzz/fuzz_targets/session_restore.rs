@@ -10,7 +10,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::ratchet::{RatchetState, SeededRandom};
+use pqwire_core::ratchet::RatchetState;
+use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
 use pqwire_core::wire::RatchetMessage;
 use pqwire_core::Error;

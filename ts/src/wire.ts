@@ -99,7 +99,7 @@ export interface PrekeyBundleMessage extends MessageBase {
  * stay encoded; the first ratchet message is `message`, a nested `ratchet-message`
  * (`wire.decode(initial.message, 'ratchet-message')`).
  */
-export interface InitialMessageMessage extends MessageBase {
+export interface InitialMessage extends MessageBase {
   type: 'initial-message';
   capabilities: Uint8Array;
   identitySigKey: Uint8Array;
@@ -121,7 +121,7 @@ export interface InitialMessageMessage extends MessageBase {
  * checks structure only (lengths, which fields come together); the session checks the
  * rest when it decrypts. Extensions are not authenticated.
  */
-export interface RatchetMessageMessage extends MessageBase {
+export interface RatchetMessage extends MessageBase {
   type: 'ratchet-message';
   /** The sender's current X25519 ratchet public key, 32 bytes. */
   ratchetKey: Uint8Array;
@@ -266,8 +266,8 @@ export type WireMessage =
   | KeyPackageMessage
   | EnvelopeMessage
   | PrekeyBundleMessage
-  | InitialMessageMessage
-  | RatchetMessageMessage
+  | InitialMessage
+  | RatchetMessage
   | ChannelServerKeyMessage
   | ConnectRequestMessage
   | ConnectResponseMessage

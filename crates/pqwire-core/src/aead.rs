@@ -244,7 +244,7 @@ impl AeadAlgorithm for AwsLcAead {
         let tag = key
             .seal_in_place_separate_tag(nonce, Aad::from(aad), buffer)
             .map_err(|_| TOO_LONG)?;
-        crate::rng::fixed::<TAG_LEN>("AEAD tag", tag.as_ref())
+        crate::random::fixed::<TAG_LEN>("AEAD tag", tag.as_ref())
     }
 
     fn seal_into(

@@ -11,7 +11,7 @@
 //! | AEAD | [`aead`] | ChaCha20-Poly1305, AES-256-GCM |
 //! | key agreement | [`x25519`] | X25519 |
 //! | KDF, hash | [`kdf`], [`hash`] | HKDF-SHA256/512, SHA3-256, SHAKE256 |
-//! | hybrid PQXDH handshake | [`handshake`] | hybrid identities, X25519 + ML-KEM prekeys |
+//! | hybrid PQXDH handshake | [`pqxdh`] | hybrid identities, X25519 + ML-KEM prekeys |
 //! | hybrid double ratchet | [`ratchet`] | X25519 + any KEM suite, either AEAD |
 //! | records at rest | [`record`] | session state, identity and prekey secrets, channel server keys |
 //! | online channel | [`channel`] | Simplex and Duplex over any byte stream, sans I/O |
@@ -28,14 +28,14 @@
 pub mod aead;
 pub mod channel;
 mod error;
-pub mod handshake;
 pub mod hash;
 pub mod kdf;
 pub mod kem;
 pub mod negotiation;
+pub mod pqxdh;
+pub mod random;
 pub mod ratchet;
 pub mod record;
-pub mod rng;
 mod secret;
 pub mod session;
 pub mod sig;

@@ -6,7 +6,7 @@
 //! `x25519-dalek`'s serial ladder (docs/primitives.md, "Backends and why"). The unit
 //! tests compare it with `x25519-dalek` as the second implementation.
 
-use crate::rng::{fixed, given_or_random};
+use crate::random::{fixed, given_or_random};
 use crate::{Error, Result, SecretBytes};
 use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey, X25519};
 use std::sync::Arc;

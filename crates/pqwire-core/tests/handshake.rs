@@ -11,13 +11,14 @@ mod wire_edit;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use pqwire_core::handshake::{
+use pqwire_core::negotiation::{Policy, PolicyMode};
+use pqwire_core::pqxdh::{
     build_bundle, generate_prekey, initiate, respond, FirstMessage, GeneratedPrekey,
     HandshakeOptions, HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret,
     PrekeySecrets, PrekeySource, UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
-use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::ratchet::{KeyId, RatchetState, SeededRandom};
+use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::{KeyId, RatchetState};
 use pqwire_core::wire::{
     self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage,
 };
@@ -157,7 +158,7 @@ impl Bob {
         self.bundle_struct(p).encode().unwrap()
     }
 
-    fn respond(&mut self, message: &[u8], now: u64) -> Result<pqwire_core::handshake::Responded> {
+    fn respond(&mut self, message: &[u8], now: u64) -> Result<pqwire_core::pqxdh::Responded> {
         respond(
             &self.identity,
             &self.caps,

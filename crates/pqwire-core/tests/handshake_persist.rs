@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod record_edit;
-use pqwire_core::handshake::{
+use pqwire_core::pqxdh::{
     build_bundle, initiate, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys,
     respond, signed_prekey, FirstMessage, HandshakeOptions, Identity, PrekeySecret, PrekeySecrets,
     Validity,
 };
-use pqwire_core::ratchet::SeededRandom;
+use pqwire_core::random::SeededRandom;
 use pqwire_core::record::{TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET};
 use pqwire_core::wire::{self, Capabilities, WireErrorCode};
 use pqwire_core::{Error, KemSuite, SigSuite};

@@ -16,13 +16,14 @@
 
 mod wire_edit;
 
-use pqwire_core::handshake::{
+use pqwire_core::negotiation::{negotiate, Policy, PolicyMode, Role};
+use pqwire_core::pqxdh::{
     generate_prekey, respond, transcript_hash, GeneratedPrekey, HandshakeOptions, Identity,
     PrekeyKind, PrekeySecrets, PublicIdentity, TranscriptInput, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME, LABEL_INITIATOR, SIGNATURE_CONTEXT,
 };
-use pqwire_core::negotiation::{negotiate, Policy, PolicyMode, Role};
-use pqwire_core::ratchet::{kdf, RatchetConfig, RatchetInit, RatchetState, SeededRandom};
+use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::{kdf, RatchetConfig, RatchetInit, RatchetState};
 use pqwire_core::sig::SignRandomness;
 use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage, RatchetMessage};
 use pqwire_core::{kem, sig, x25519, KemSuite, SecretBytes, SigSuite};
@@ -129,7 +130,7 @@ fn forge(bob: &Bob, claimed: &PublicIdentity, dh1: Dh1, signer: Option<&[u8]>) -
         ephemeral_key: ek.public_key(),
         kem_ciphertext: &enc.cipher_text,
     });
-    let keys = pqwire_core::handshake::root_keys(
+    let keys = pqwire_core::pqxdh::root_keys(
         &th,
         &dh.iter().collect::<Vec<_>>(),
         Some(&enc.shared_secret),

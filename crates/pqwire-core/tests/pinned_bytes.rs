@@ -11,13 +11,13 @@ mod channel_support;
 
 use channel_support::{client, default_key, deliver, server, Delivery, NOW};
 use pqwire_core::channel::{ChannelConfig, Event};
-use pqwire_core::handshake::{
+use pqwire_core::hash::sha3_256;
+use pqwire_core::pqxdh::{
     build_bundle, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, signed_prekey,
     FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
-use pqwire_core::hash::sha3_256;
-use pqwire_core::ratchet::SeededRandom;
+use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
 use pqwire_core::wire::{Capabilities, Envelope};
 use pqwire_core::{KemSuite, SigSuite};

@@ -4,9 +4,9 @@
 //! unchanged); KEM steps at the cadence; post-compromise security of the KEM step.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use pqwire_core::random::{RandomSource, SeededRandom};
 use pqwire_core::ratchet::{
-    Header, KemCadence, RandomSource, RatchetConfig, RatchetInit, RatchetState, SeededRandom,
-    DEFAULT_MAX_SKIP,
+    Header, KemCadence, RatchetConfig, RatchetInit, RatchetState, DEFAULT_MAX_SKIP,
 };
 use pqwire_core::{x25519, AeadSuite, ErrorKind, KemSuite};
 

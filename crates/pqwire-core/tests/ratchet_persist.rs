@@ -7,9 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod record_edit;
-use pqwire_core::ratchet::{
-    Header, KemCadence, RatchetConfig, RatchetInit, RatchetState, SeededRandom,
-};
+use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::{Header, KemCadence, RatchetConfig, RatchetInit, RatchetState};
 use pqwire_core::record::{RecordReader, TYPE_SESSION_STATE};
 use pqwire_core::wire::{self, WireErrorCode};
 use pqwire_core::{x25519, AeadSuite, Error, KemSuite};

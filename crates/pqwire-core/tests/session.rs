@@ -6,12 +6,12 @@
 //! continuity proof checked and refused when forged).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use pqwire_core::handshake::{
+use pqwire_core::pqxdh::{
     build_bundle, continuity_proof, last_resort_kem_prekey, promote_legacy, signed_prekey,
     verify_continuity, FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
-use pqwire_core::ratchet::SeededRandom;
+use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
 use pqwire_core::wire::Capabilities;
 use pqwire_core::{sig, AeadSuite, KemSuite, SigSuite};
@@ -238,7 +238,7 @@ fn a_ratchet_message_with_an_extension_is_refused_and_changes_nothing() {
 /// as the wire format lets protocol code do.
 #[test]
 fn an_extension_in_the_initial_message_or_its_ratchet_message_is_refused_and_consumes_nothing() {
-    use pqwire_core::handshake::{one_time_prekeys, PrekeyKind};
+    use pqwire_core::pqxdh::{one_time_prekeys, PrekeyKind};
     use pqwire_core::wire::{Extension, InitialMessage};
 
     let caps = caps(AeadSuite::ChaCha20Poly1305);

@@ -18,7 +18,8 @@ use pqwire_core::channel::{
 };
 use pqwire_core::kdf::{self, HkdfHash};
 use pqwire_core::kem::{self, KemBackend};
-use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState, SeededRandom};
+use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState};
 use pqwire_core::sig::{self, SigBackend, SignRandomness};
 use pqwire_core::{aead, x25519, AeadSuite, KemSuite, SigSuite};
 use std::hint::black_box;

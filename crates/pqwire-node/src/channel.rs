@@ -15,7 +15,7 @@ use pqwire_core::channel::{
     ServerKey, ServerPublicKey,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::ratchet::{OsRandom, RandomSource, SeededRandom};
+use pqwire_core::random::{OsRandom, RandomSource, SeededRandom};
 use pqwire_core::{Disposable, Error, Result};
 use std::sync::{Arc, Mutex};
 

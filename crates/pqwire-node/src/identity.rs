@@ -6,12 +6,12 @@ use crate::errors::{js, to_js};
 use crate::options::time;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
-use pqwire_core::handshake::{
+use pqwire_core::pqxdh::{
     build_bundle, continuity_proof, generate_prekey, needs_rotation as core_needs_rotation,
     promote_legacy, verify_continuity as core_verify_continuity, Identity, Prekey, PrekeyKind,
     PrekeySecret, PublicIdentity, RotationPolicy, Validity,
 };
-use pqwire_core::ratchet::OsRandom;
+use pqwire_core::random::OsRandom;
 use pqwire_core::wire::{KeyPackage, SignedKey};
 use pqwire_core::{Disposable, Error, KemSuite, SigSuite};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 
 use crate::errors::{js, to_js};
 use napi_derive::napi;
-use pqwire_core::handshake::HandshakeOptions;
 use pqwire_core::negotiation::{Policy, PolicyMode};
+use pqwire_core::pqxdh::HandshakeOptions;
 use pqwire_core::ratchet::{KemCadence, RatchetConfig};
 use pqwire_core::wire::limits::MAX_TIME;
 use pqwire_core::Error;

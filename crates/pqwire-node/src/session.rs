@@ -10,11 +10,9 @@ use crate::task::{IntoJs, Job};
 use crate::wire::feature_entries;
 use napi::bindgen_prelude::{AsyncTask, Either, Uint8Array};
 use napi_derive::napi;
-use pqwire_core::handshake::{
-    FirstMessage, HandshakeReplay, PrekeySecret, PrekeySecrets, UsedPrekeys,
-};
 use pqwire_core::negotiation::Role;
-use pqwire_core::ratchet::OsRandom;
+use pqwire_core::pqxdh::{FirstMessage, HandshakeReplay, PrekeySecret, PrekeySecrets, UsedPrekeys};
+use pqwire_core::random::OsRandom;
 use pqwire_core::session::{Decrypted, Session};
 use pqwire_core::{Error, Result, SecretBytes};
 use std::sync::{Arc, Mutex};

@@ -15,7 +15,8 @@ use super::server_key::{ServerKey, ServerPublicKey};
 use super::ChannelCode;
 use crate::kem::{self, KemKeyPair};
 use crate::negotiation::{negotiate, Agreement, DowngradeCode, PolicyMode, Role};
-use crate::ratchet::{KeyId, RandomSource};
+use crate::random::RandomSource;
+use crate::ratchet::KeyId;
 use crate::wire::{self, Capabilities, Message, MessageType, WireError, WireErrorCode};
 use crate::{Error, KemSuite, Result, SecretBytes};
 

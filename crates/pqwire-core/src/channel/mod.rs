@@ -1,7 +1,7 @@
 //! The online channel of `docs/channel.md` (QSMP-style Simplex and Duplex), sans I/O:
 //! [`Channel`] takes the bytes that arrived and the time, and returns the packets to
 //! write, the plaintext received and events. No sockets, no clock; randomness from a
-//! [`RandomSource`](crate::ratchet::RandomSource).
+//! [`RandomSource`](crate::random::RandomSource).
 //!
 //! | file | concept |
 //! | --- | --- |
@@ -10,7 +10,7 @@
 //! | `packet.rs` | [`Header`], [`Flag`], reassembly from a stream (§4) |
 //! | `keys.rs` | transcript hashes, key schedule, re-key, ratchet secret, nonces (§5.2, §5.3, §6, §7) |
 //! | `handshake.rs` | the client's and the server's handshake steps, [`ServerCredentials`] (§5.4, §5.5) |
-//! | `ratchet.rs` | the asymmetric ratchet (§7) |
+//! | `asymmetric_rekey.rs` | the asymmetric ratchet: a fresh KEM exchange mixed into the channel secret (§7) |
 //! | `state.rs` | [`Channel`]: receiving rules, sending, timers, close (§4.4, §8, §9) |
 //! | `config.rs` | [`ChannelConfig`], [`Mode`], limits and defaults (§12) |
 //! | `events.rs` | [`Event`], [`Output`] (§10) |
@@ -19,7 +19,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use pqwire_core::channel::*;
-//! use pqwire_core::ratchet::SeededRandom;
+//! use pqwire_core::random::SeededRandom;
 //!
 //! let now = 1_700_000_000;
 //! let key = Arc::new(ServerKey::generate(DEFAULT_CONFIG, now, now + 86_400, Some([1; 32]))?);
@@ -51,6 +51,7 @@
 //! # Ok::<(), pqwire_core::Error>(())
 //! ```
 
+mod asymmetric_rekey;
 mod codes;
 mod config;
 mod events;
@@ -58,7 +59,6 @@ mod handshake;
 mod keys;
 pub(crate) mod messages;
 mod packet;
-mod ratchet;
 pub(crate) mod server_key;
 mod state;
 

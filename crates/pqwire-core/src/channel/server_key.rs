@@ -9,8 +9,9 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use super::config::MAX_CONFIG_LEN;
-use crate::handshake::key_id;
-use crate::ratchet::{KeyId, RandomSource};
+use crate::pqxdh::key_id;
+use crate::random::RandomSource;
+use crate::ratchet::KeyId;
 use crate::record::{RecordField, RecordReader, RecordWriter, TYPE_CHANNEL_SERVER_KEY};
 use crate::sig::{self, SigKeyPair, SignRandomness};
 use crate::wire::limits::{MAX_PUBLIC_KEY_LEN, MAX_TIME};

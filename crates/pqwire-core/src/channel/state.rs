@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::asymmetric_rekey::RatchetPhase;
 use super::codes::{code_from_wire, code_to_wire, ChannelCode, NORMAL};
 use super::config::{ChannelConfig, Limits, HEADER_LEN};
 use super::events::{Direction, Event, Output};
@@ -10,11 +11,11 @@ use super::handshake::{ClientHandshake, HandshakeDone, ServerCredentials, Server
 use super::keys::{self, DirectionKeys, Secret};
 use super::messages::{ExchangeResponse, CONFIRMATION_LEN};
 use super::packet::{Flag, Header, Reassembler};
-use super::ratchet::RatchetPhase;
 use super::server_key::{ServerKey, ServerPublicKey};
 use crate::aead::TAG_LEN;
 use crate::negotiation::Agreement;
-use crate::ratchet::{KeyId, OsRandom, RandomSource};
+use crate::random::{OsRandom, RandomSource};
+use crate::ratchet::KeyId;
 use crate::{Error, Result};
 
 /// Which end of the channel this is.

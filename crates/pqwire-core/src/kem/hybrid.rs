@@ -24,7 +24,7 @@ use super::ml_kem::{self as rc, MlKemParams};
 use super::ml_kem_libcrux as libcrux;
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::{sha3_256, shake256_into};
-use crate::rng::{fixed, given_or_random};
+use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
 use crate::{x25519, Error, Result, SecretBytes};
 use zeroize::Zeroizing;

@@ -11,7 +11,7 @@
 #![allow(deprecated)] // the expanded key encoding is deprecated upstream but is the interchange format
 
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
-use crate::rng::given_or_random;
+use crate::random::given_or_random;
 use crate::suite::KemSuite;
 use crate::{Error, Result, SecretBytes};
 use ml_kem::array::Array;

@@ -10,7 +10,7 @@
 
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::sha3_256;
-use crate::rng::{fixed, given_or_random};
+use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
 use crate::{x25519, Error, Result, SecretBytes};
 use zeroize::Zeroizing;

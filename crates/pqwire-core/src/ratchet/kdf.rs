@@ -104,7 +104,7 @@ pub fn message_keys(message_key: &[u8]) -> Result<MessageKeys> {
     let (key, nonce) = okm.expose().split_at(aead::KEY_LEN);
     Ok(MessageKeys {
         key: SecretBytes::from_slice(key),
-        nonce: crate::rng::fixed("ratchet nonce", nonce)?,
+        nonce: crate::random::fixed("ratchet nonce", nonce)?,
     })
 }
 

@@ -18,13 +18,13 @@
 //! | `config.rs` | [`RatchetConfig`]: cadence and skipped-key limits |
 //! | `skipped.rs` | the bounded skipped-key store and replay history |
 //! | `persist.rs` | [`RatchetState::serialize`] / [`RatchetState::deserialize`]: the state at rest (§6) |
-//! | `random.rs` | [`RandomSource`]: OS or seeded randomness |
 //!
 //! No clock is read and no I/O is done: the caller passes `now` (unix seconds) and,
 //! for deterministic runs, the randomness.
 //!
 //! ```
-//! use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState, SeededRandom};
+//! use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState};
+//! use pqwire_core::random::SeededRandom;
 //! use pqwire_core::{x25519, AeadSuite, KemSuite};
 //!
 //! // What the handshake (§4) gives both parties.
@@ -63,7 +63,6 @@ mod config;
 mod header;
 pub mod kdf;
 mod persist;
-mod random;
 mod receive;
 mod send;
 mod skipped;
@@ -79,6 +78,5 @@ pub use header::{
     TAG_RATCHET_KEY,
 };
 pub use persist::SessionFields;
-pub use random::{OsRandom, RandomSource, SeededRandom};
 pub use skipped::MAX_PAST_CHAINS;
 pub use state::{RatchetInit, RatchetState};

@@ -5,8 +5,8 @@ use zeroize::Zeroizing;
 
 use super::header::{Header, KemCiphertext};
 use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
-use super::random::{OsRandom, RandomSource};
 use super::state::{DhKeyPair, OwnKemKey, RatchetState};
+use crate::random::{OsRandom, RandomSource};
 use crate::{aead, kem, x25519, Error, Result, SecretBytes};
 
 /// An asymmetric step computed but not yet applied.

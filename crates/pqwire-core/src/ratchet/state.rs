@@ -112,7 +112,7 @@ impl RatchetState {
     /// performs the first asymmetric step (never a KEM step: the handshake has just
     /// encapsulated to Bob's KEM prekey) and advertises her first ratchet KEM key.
     pub fn init_initiator(init: RatchetInit<'_>, peer_ratchet_key: &[u8]) -> Result<Self> {
-        let peer: [u8; 32] = crate::rng::fixed("peer ratchet public key", peer_ratchet_key)?;
+        let peer: [u8; 32] = crate::random::fixed("peer ratchet public key", peer_ratchet_key)?;
         // Refuse a low-order key now rather than at the first send.
         if x25519::is_low_order(&peer) {
             return Err(Error::NonContributory);

@@ -55,10 +55,10 @@ pub use writer::RecordWriter;
 /// ([`crate::ratchet::RatchetState::serialize`]) and the session layer's.
 pub const TYPE_SESSION_STATE: u8 = 0x13;
 /// Type code of an identity with its secret keys (`identity-secret`,
-/// [`crate::handshake::Identity::to_record`]).
+/// [`crate::pqxdh::Identity::to_record`]).
 pub const TYPE_IDENTITY_SECRET: u8 = 0x14;
 /// Type code of a prekey's secret half (`prekey-secret`,
-/// [`crate::handshake::PrekeySecret::to_record`]).
+/// [`crate::pqxdh::PrekeySecret::to_record`]).
 pub const TYPE_PREKEY_SECRET: u8 = 0x15;
 
 /// Type code of a channel server key with its signing secret key (`channel-server-key`,

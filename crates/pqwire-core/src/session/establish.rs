@@ -1,12 +1,12 @@
 //! The handshake (protocol.md §4) as the way into a [`Session`].
 
 use super::state::{Session, SessionFacts};
-use crate::handshake::{
+use crate::negotiation::Role;
+use crate::pqxdh::{
     initiate, respond, FirstMessage, HandshakeOptions, HandshakeReplay, Identity, PrekeySource,
     UsedPrekeys,
 };
-use crate::negotiation::Role;
-use crate::ratchet::RandomSource;
+use crate::random::RandomSource;
 use crate::Result;
 
 /// What [`Session::accept`] gives the responder.
@@ -26,7 +26,7 @@ pub struct Accepted {
 
 impl Session {
     /// Starts a session from the peer's encoded prekey bundle: see
-    /// [`crate::handshake::initiate`] for every check and refusal. Returns the session
+    /// [`crate::pqxdh::initiate`] for every check and refusal. Returns the session
     /// and the encoded initial message to send. The bundle's identity is verified, not
     /// pinned: compare [`SessionFacts::peer`] with the pinned one.
     pub fn initiate(
@@ -48,7 +48,7 @@ impl Session {
         Ok((Session::from_parts(facts, done.session), done.encoded))
     }
 
-    /// Accepts an encoded initial message: see [`crate::handshake::respond`] for every
+    /// Accepts an encoded initial message: see [`crate::pqxdh::respond`] for every
     /// check and refusal; `prekeys` consumes the one-time prekeys only once the message
     /// authenticated.
     pub fn accept(

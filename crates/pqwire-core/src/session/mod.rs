@@ -9,8 +9,8 @@
 //! | `persist.rs` | [`Session::serialize`], [`Session::deserialize`]: records at rest, rollback check |
 //!
 //! ```
-//! use pqwire_core::handshake::*;
-//! use pqwire_core::ratchet::SeededRandom;
+//! use pqwire_core::pqxdh::*;
+//! use pqwire_core::random::SeededRandom;
 //! use pqwire_core::session::Session;
 //! use pqwire_core::wire::Capabilities;
 //! use pqwire_core::{KemSuite, SigSuite};

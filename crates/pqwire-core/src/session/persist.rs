@@ -5,8 +5,8 @@
 //! restored over newer state, which would reuse message keys — is `SESSION_ROLLBACK`.
 
 use super::state::{Session, SessionFacts};
-use crate::handshake::PublicIdentity;
 use crate::negotiation::Role;
+use crate::pqxdh::PublicIdentity;
 use crate::ratchet::RatchetState;
 use crate::record::{RecordField, RecordReader, RecordWriter, TYPE_SESSION_STATE};
 use crate::wire::limits::{KEY_ID_LEN, MAX_SIGNATURE_LEN};

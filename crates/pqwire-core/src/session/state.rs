@@ -1,8 +1,9 @@
 //! [`Session`]: one party's end of an established session.
 
-use crate::handshake::{HandshakeInfo, PublicIdentity};
 use crate::negotiation::Role;
-use crate::ratchet::{KeyId, OsRandom, RandomSource, RatchetState};
+use crate::pqxdh::{HandshakeInfo, PublicIdentity};
+use crate::random::{OsRandom, RandomSource};
+use crate::ratchet::{KeyId, RatchetState};
 use crate::wire::limits::MAX_PAYLOAD_LEN;
 use crate::wire::RatchetMessage;
 use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};

@@ -8,7 +8,7 @@
 //! context, so a context or given randomness is refused.
 
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
-use crate::rng::{fixed, given_or_random};
+use crate::random::{fixed, given_or_random};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use aws_lc_rs::signature::{self as lc, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};

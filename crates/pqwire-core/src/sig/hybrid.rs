@@ -18,7 +18,7 @@ use super::ml_dsa::{self as rc, check_context, MlDsaParams};
 use super::ml_dsa_libcrux as libcrux;
 use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::hash::shake256_into;
-use crate::rng::given_or_random;
+use crate::random::given_or_random;
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use zeroize::Zeroizing;

@@ -12,7 +12,7 @@
 #![allow(deprecated)] // the expanded key encoding is deprecated upstream but is the interchange format
 
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
-use crate::rng::{fixed, given_or_random, FixedBytes};
+use crate::random::{fixed, given_or_random, FixedBytes};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use ml_dsa::signature::Keypair as _;

@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use pqwire_core::channel::*;
-use pqwire_core::ratchet::SeededRandom;
+use pqwire_core::random::SeededRandom;
 
 /// The test clock's start.
 pub const NOW: u64 = 1_700_000_000;

@@ -7,7 +7,7 @@
 
 use super::common::*;
 use pqwire_core::kem::KemBackend;
-use pqwire_core::rng::random_array;
+use pqwire_core::random::random_array;
 use pqwire_core::sig::{SigBackend, SignRandomness};
 use pqwire_core::{KemSuite, SigSuite};
 

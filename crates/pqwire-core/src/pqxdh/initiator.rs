@@ -10,7 +10,8 @@ use super::source::UsedPrekeys;
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{suites, FirstMessage, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
-use crate::ratchet::{RandomSource, RatchetState};
+use crate::random::RandomSource;
+use crate::ratchet::RatchetState;
 use crate::wire::{
     Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetMessage, SignedKey,
 };

@@ -4,7 +4,8 @@
 //! and verify.
 
 use super::package::{self, Validity, LABEL_IDENTITY_DH};
-use crate::ratchet::{KeyId, OsRandom, RandomSource, SeededRandom};
+use crate::random::{OsRandom, RandomSource, SeededRandom};
+use crate::ratchet::KeyId;
 use crate::sig::SigKeyPair;
 use crate::wire::{KeyPackage, PackageSuite, SignedKey};
 use crate::{x25519, Error, KemSuite, Result, SecretBytes, SigSuite};
@@ -164,7 +165,7 @@ impl Identity {
     /// Generates an identity with the operating system's randomness.
     ///
     /// ```
-    /// use pqwire_core::handshake::{Identity, Validity};
+    /// use pqwire_core::pqxdh::{Identity, Validity};
     /// use pqwire_core::SigSuite;
     /// let id = Identity::generate_random(SigSuite::Ed25519MlDsa65, Validity::new(0, 1 << 40)?)?;
     /// id.public().verify()?;

@@ -32,7 +32,7 @@ impl Identity {
     /// the buffer is wiped when dropped.
     ///
     /// ```
-    /// use pqwire_core::handshake::{Identity, Validity};
+    /// use pqwire_core::pqxdh::{Identity, Validity};
     /// use pqwire_core::SigSuite;
     /// let id = Identity::from_seed(SigSuite::Ed25519MlDsa65, Validity::new(0, 1 << 40)?, [1; 32])?;
     /// let stored = id.to_record();
@@ -102,8 +102,8 @@ impl PrekeySecret {
     /// the wire format refuses).
     ///
     /// ```
-    /// use pqwire_core::handshake::{signed_prekey, Identity, PrekeySecret, Validity};
-    /// use pqwire_core::ratchet::SeededRandom;
+    /// use pqwire_core::pqxdh::{signed_prekey, Identity, PrekeySecret, Validity};
+    /// use pqwire_core::random::SeededRandom;
     /// use pqwire_core::SigSuite;
     /// let mut rng = SeededRandom::new([2; 32]);
     /// let valid = Validity::new(0, 1 << 40)?;

@@ -5,7 +5,7 @@
 
 use super::identity::Identity;
 use super::package::Validity;
-use crate::ratchet::RandomSource;
+use crate::random::RandomSource;
 use crate::sig::{self, SigKeyPair, SignRandomness};
 use crate::{x25519, Error, Result, SecretBytes, SigSuite};
 use zeroize::Zeroizing;

@@ -10,7 +10,8 @@
 //! ```
 
 use crate::hash::sha3_256;
-use crate::ratchet::{KeyId, RandomSource};
+use crate::random::RandomSource;
+use crate::ratchet::KeyId;
 use crate::sig::{self, SigKeyPair, SignRandomness};
 use crate::wire::limits::MAX_TIME;
 use crate::wire::{KeyPackage, PackageSuite, SignedKey};
@@ -56,7 +57,7 @@ impl Validity {
 /// The derived key id of a public key of `suite`.
 ///
 /// ```
-/// use pqwire_core::handshake::key_id;
+/// use pqwire_core::pqxdh::key_id;
 /// use pqwire_core::wire::PackageSuite;
 /// use pqwire_core::KemSuite;
 /// let a = key_id(PackageSuite::Kem(KemSuite::X25519), &[9; 32]);
@@ -190,7 +191,7 @@ pub(crate) fn check_validity(key: &KeyPackage, now: u64, what: &'static str) -> 
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::ratchet::SeededRandom;
+    use crate::random::SeededRandom;
     use crate::KemSuite;
 
     #[test]

@@ -20,8 +20,8 @@
 //! | `migrate.rs` | [`promote_legacy`]: classical keys into a hybrid identity (§2.4) |
 //!
 //! ```
-//! use pqwire_core::handshake::*;
-//! use pqwire_core::ratchet::SeededRandom;
+//! use pqwire_core::pqxdh::*;
+//! use pqwire_core::random::SeededRandom;
 //! use pqwire_core::wire::Capabilities;
 //! use pqwire_core::{KemSuite, SigSuite};
 //!

@@ -7,7 +7,8 @@
 
 use super::identity::{Identity, PublicIdentity};
 use super::package::{self, Validity, LABEL_PREKEY};
-use crate::ratchet::{KeyId, RandomSource};
+use crate::random::RandomSource;
+use crate::ratchet::KeyId;
 use crate::wire::{KeyPackage, PackageSuite, PrekeyBundle, SignedKey};
 use crate::{kem, Error, KemSuite, Result, SecretBytes};
 use zeroize::Zeroizing;
@@ -334,7 +335,7 @@ impl Default for RotationPolicy {
 /// never triggers the age rule.
 ///
 /// ```
-/// use pqwire_core::handshake::{needs_rotation, RotationPolicy};
+/// use pqwire_core::pqxdh::{needs_rotation, RotationPolicy};
 /// let p = RotationPolicy::default();
 /// assert!(!needs_rotation(1_000, 0, 1_000 + 6 * 86_400, &p));
 /// assert!(needs_rotation(1_000, 0, 1_000 + 7 * 86_400, &p));
@@ -350,7 +351,7 @@ pub fn needs_rotation(created: u64, uses: u64, now: u64, policy: &RotationPolicy
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::ratchet::SeededRandom;
+    use crate::random::SeededRandom;
     use crate::wire::Capabilities;
     use crate::SigSuite;
 
