@@ -63,10 +63,25 @@ function platformSuffix() {
   return `${platform}-${arch}`;
 }
 
-function cargoArtifact() {
-  const dir = path.join(root, 'target', profile === 'dev' ? 'debug' : profile);
-  const names = { win32: 'pqwire_node.dll', darwin: 'libpqwire_node.dylib' };
-  return path.join(dir, names[process.platform] || 'libpqwire_node.so');
+/**
+ * The addon cargo built, read from its machine-readable messages (one JSON object a line):
+ * the `compiler-artifact` of pqwire-node's cdylib. Its place depends on the profile,
+ * `--target` (or CARGO_BUILD_TARGET) and CARGO_TARGET_DIR, which cargo alone knows.
+ */
+function cdylibFrom(messages) {
+  for (const line of messages.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let m;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (m.reason !== 'compiler-artifact' || m.target.name !== 'pqwire_node' || !m.target.kind.includes('cdylib')) continue;
+    const file = m.filenames.find((f) => /\.(so|dylib|dll)$/.test(f));
+    if (file) return file;
+  }
+  return null;
 }
 
 function buildWithNapiCli(cli) {
@@ -91,9 +106,27 @@ function buildWithNapiCli(cli) {
 }
 
 function buildWithCargo() {
-  run('cargo', ['build', '--profile', profile, '-p', 'pqwire-node', '--locked']);
+  const args = ['build', '--profile', profile, '-p', 'pqwire-node', '--locked', '--message-format=json-render-diagnostics'];
+  log(`cargo ${args.join(' ')}`);
+  // Messages on stdout (kept), the compiler's rendered diagnostics and progress on stderr (shown).
+  const r = spawnSync('cargo', args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    shell: process.platform === 'win32',
+  });
+  if (r.status !== 0) {
+    log(`build failed (cargo exited with ${r.status ?? r.signal}).`);
+    process.exit(1);
+  }
+  const artifact = cdylibFrom(r.stdout || '');
+  if (!artifact) {
+    log('cargo succeeded but reported no pqwire_node library; please report this.');
+    process.exit(1);
+  }
   const target = path.join(nativeDir, `pqwire.${platformSuffix()}.node`);
-  fs.copyFileSync(cargoArtifact(), target);
+  fs.copyFileSync(artifact, target);
   log(`built ${path.relative(root, target)}`);
 }
 
@@ -131,4 +164,6 @@ function main() {
   }
 }
 
-main();
+if (require.main === module) main();
+
+module.exports = { cdylibFrom };
