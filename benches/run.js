@@ -27,27 +27,47 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { parseArgs } = require('node:util');
 
 const BENCHES = __dirname;
 
-function parseArgs(argv) {
-  const opts = { quick: false, filters: [], rust: true, list: false, out: null, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--quick') opts.quick = true;
-    else if (a === '--no-rust') opts.rust = false;
-    else if (a === '--list') opts.list = true;
-    else if (a === '--help' || a === '-h') opts.help = true;
-    else if (a === '--filter' || a === '--out') {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      if (a === '--out') opts.out = path.resolve(v);
-      // A comma followed by a space belongs to a name (`event loop lag, session handshakes`);
-      // a bare comma separates filters (`ML-KEM-768,AEAD`).
-      else opts.filters.push(...v.split(/,(?! )/).map((x) => x.trim().toLowerCase()).filter(Boolean));
-    } else throw new Error(`unknown argument ${a} (see --help)`);
+/** A command line the bench does not accept: the message and a pointer to --help, exit 2. */
+class UsageError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UsageError';
+    this.code = 'USAGE';
   }
-  return opts;
+}
+
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  'no-rust': { type: 'boolean', default: false },
+  list: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  filter: { type: 'string', multiple: true, default: [] },
+  out: { type: 'string' },
+};
+
+/** The run's options from `argv` (node:util parseArgs); throws a UsageError for a bad one. */
+function parseCommandLine(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  // A comma followed by a space belongs to a name (`event loop lag, session handshakes`);
+  // a bare comma separates filters (`ML-KEM-768,AEAD`).
+  const filters = values.filter.flatMap((v) => v.split(/,(?! )/)).map((x) => x.trim().toLowerCase()).filter(Boolean);
+  return {
+    quick: values.quick,
+    rust: !values['no-rust'],
+    list: values.list,
+    help: values.help,
+    filters,
+    out: values.out === undefined ? null : path.resolve(values.out),
+  };
 }
 
 /** Installs benches/ dependencies when node_modules is missing or older than package.json. */
@@ -62,7 +82,7 @@ function ensureDependencies() {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseCommandLine(process.argv.slice(2));
   if (opts.help) {
     console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
     return;
@@ -222,6 +242,12 @@ async function main() {
 }
 
 main().catch((e) => {
+  // not process.exit(): output still queued for a pipe would be lost
+  if (e instanceof UsageError) {
+    console.error(`bench: ${e.message} (see --help)`);
+    process.exitCode = 2;
+    return;
+  }
   console.error(`bench: ${(e && e.stack) || e}`);
-  process.exitCode = 1; // not process.exit(): output still queued for a pipe would be lost
+  process.exitCode = 1;
 });
