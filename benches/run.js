@@ -12,16 +12,18 @@
 //   npm run bench -- --list              the case names, to pick a filter
 //   npm run bench -- --out DIR           where the report goes
 //
-// The peers are the dependencies of benches/package.json, never of pqwire; they are
-// installed on first use. A full run writes benches/results/<date>.{json,md} and
-// <date>-ml-kem.svg; quick or filtered runs write to benches/results/tmp/ (not committed).
+// The peers (and vega, which draws the chart) are the dependencies of benches/package.json,
+// never of pqwire; they are installed on first use, as benches/package-lock.json pins them.
+// A full run writes benches/results/<date>.{json,md} and <date>-ml-kem.svg; quick or
+// filtered runs write to benches/results/tmp/ (not committed).
 //
 // Layout: lib/measure.js (benchmark.js, repeats, spread, batches), lib/peers.js (library
 // adapters), lib/sessions.js and lib/libsignal.js (session adapters: pqwire's session API,
 // libsignal with in-memory stores), lib/cases/*.js (operations per family; sessions.js:
 // establishment and ratchet messages), lib/wiresizes.js, lib/memory.js (+ memory-child.js),
 // lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), lib/rust.js (cargo bench),
-// lib/machine.js, lib/report.js (ratios, targets, markdown), lib/svg.js (the chart).
+// lib/machine.js, lib/report.js (ratios, targets, markdown), lib/chart.js (the chart: Vega-Lite,
+// rendered to SVG by Vega).
 'use strict';
 
 const fs = require('node:fs');
@@ -70,21 +72,26 @@ function parseCommandLine(argv) {
   };
 }
 
-/** Installs benches/ dependencies when node_modules is missing or older than package.json. */
+/**
+ * Installs benches/ dependencies, exactly as benches/package-lock.json pins them (`npm ci`),
+ * when node_modules is missing or older than package.json or the lock.
+ */
 function ensureDependencies() {
   const stamp = path.join(BENCHES, 'node_modules', '.package-lock.json');
-  const pkg = path.join(BENCHES, 'package.json');
-  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(pkg).mtimeMs) return;
-  console.log('benches: installing the peer libraries (npm install --prefix benches) ...');
+  const inputs = ['package.json', 'package-lock.json'].map((f) => fs.statSync(path.join(BENCHES, f)).mtimeMs);
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= Math.max(...inputs)) return;
+  console.log('benches: installing the peer libraries (npm ci --prefix benches) ...');
   const win = process.platform === 'win32';
-  const r = spawnSync(win ? 'npm.cmd' : 'npm', ['install', '--prefix', BENCHES, '--no-audit', '--no-fund'], { stdio: 'inherit', shell: win });
-  if (r.status !== 0) console.log('benches: npm install failed; libraries that did not install are reported as missing');
+  const r = spawnSync(win ? 'npm.cmd' : 'npm', ['ci', '--prefix', BENCHES, '--no-audit', '--no-fund'], { stdio: 'inherit', shell: win });
+  if (r.status !== 0) console.log('benches: npm ci failed; libraries that did not install are reported as missing');
 }
 
 async function main() {
   const opts = parseCommandLine(process.argv.slice(2));
   if (opts.help) {
-    console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    // The header comment above, up to its layout notes.
+    const header = fs.readFileSync(__filename, 'utf8').split('\n');
+    console.log(header.slice(1, header.indexOf('//', header.findIndex((l) => l.startsWith('// The peers')))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
     return;
   }
   ensureDependencies();
@@ -96,7 +103,7 @@ async function main() {
   const { rustFigures } = require('./lib/rust');
   const { machine } = require('./lib/machine');
   const report = require('./lib/report');
-  const { mlKemChart } = require('./lib/svg');
+  const { mlKemChart } = require('./lib/chart');
   const { loadSessionLibraries } = require('./lib/sessions');
   const { wireSizes } = require('./lib/wiresizes');
   const { memory } = require('./lib/memory');
@@ -234,7 +241,11 @@ async function main() {
   const outDir = opts.out || path.join(BENCHES, 'results', opts.quick || opts.filters.length ? 'tmp' : '');
   fs.mkdirSync(outDir, { recursive: true });
   const base = path.join(outDir, data.date);
-  const svg = mlKemChart(data);
+  // A chart that cannot be drawn (vega missing, say) must not cost the run's figures.
+  const svg = await mlKemChart(data).catch((e) => {
+    console.log(`chart: not drawn (${(e && e.message) || e})`);
+    return null;
+  });
   if (svg) fs.writeFileSync(`${base}-ml-kem.svg`, svg);
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(data, null, 2)}\n`);
   fs.writeFileSync(`${base}.md`, report.markdown(data, svg ? `${data.date}-ml-kem.svg` : null));
