@@ -8,7 +8,8 @@
 //   npm test -- <vitest args>    other arguments go to vitest (e.g. a file filter)
 //
 // Rust tests build with the optimized "ci" profile (PQWIRE_BUILD_PROFILE overrides it):
-// the official vectors run far too slowly unoptimized. The last line printed is
+// the official vectors run far too slowly unoptimized. The build is read from cargo's JSON
+// messages (docs in rustTests below); vitest's results from its JSON report. The last line printed is
 // `N passed, N failed` with the totals of both runners; the exit code is non-zero on
 // any failure.
 'use strict';
@@ -31,18 +32,18 @@ const profile = process.env.PQWIRE_BUILD_PROFILE || 'ci';
  * does not fit at once is queued per stream, and two queues would flush in any order, so
  * the summary would not always be the last line.
  */
-function run(cmd, cmdArgs) {
+function run(cmd, cmdArgs, { cwd = root, echoStdout = true } = {}) {
   process.stdout.write(`\n$ ${cmd} ${cmdArgs.join(' ')}\n`);
   const r = spawnSync(cmd, cmdArgs, {
-    cwd: root,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     shell: process.platform === 'win32',
   });
-  process.stdout.write(r.stdout || '');
+  if (echoStdout) process.stdout.write(r.stdout || '');
   process.stdout.write(r.stderr || '');
-  return { status: r.status ?? 1, output: `${r.stdout || ''}\n${r.stderr || ''}` };
+  return { status: r.status ?? 1, stdout: r.stdout || '', output: `${r.stdout || ''}\n${r.stderr || ''}` };
 }
 
 function hostTriple() {
@@ -51,22 +52,67 @@ function hostTriple() {
   return m ? m[1] : null;
 }
 
+/** cargo's JSON messages (one object a line on stdout), skipping anything else. */
+function cargoMessages(stdout) {
+  const out = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // not a message
+    }
+  }
+  return out;
+}
+
+/** libtest's summary line, printed once by every test binary that ran to its end. */
+const SUMMARY = /^test result: (?:ok|FAILED)\. (\d+) passed; (\d+) failed; (\d+) ignored;/m;
+
+/** One libtest run (a test binary, or the doc tests): its counts, or one failure if it stopped early. */
+function suite(name, r) {
+  const m = SUMMARY.exec(r.output);
+  if (!m) {
+    console.log(`${name}: ended (status ${r.status}) without libtest's summary: counted as one failure`);
+    return { passed: 0, failed: 1, ignored: 0 };
+  }
+  const counts = { passed: Number(m[1]), failed: Number(m[2]), ignored: Number(m[3]) };
+  if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+/**
+ * The cargo tests of pqwire-core: the build through cargo's JSON messages (whether it
+ * succeeded, and which test binaries it made), each binary run here, then the doc tests.
+ * Every binary must end with libtest's summary; one that crashes counts as a failure.
+ */
 function rustTests() {
   // Same --target as the addon build, so both share one set of compiled dependencies.
   const triple = hostTriple();
-  const targetArgs = triple ? ['--target', triple] : [];
-  const r = run('cargo', ['test', '-p', 'pqwire-core', '--profile', profile, ...targetArgs, '--', '--color', 'never', '--nocapture']);
-  let passed = 0;
-  let failed = 0;
-  let ignored = 0;
-  for (const m of r.output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-    ignored += Number(m[3]);
+  const cargoArgs = ['-p', 'pqwire-core', '--profile', profile, ...(triple ? ['--target', triple] : [])];
+  const result = { name: 'Rust (cargo test)', passed: 0, failed: 0, skipped: 0 };
+  const add = (c) => {
+    result.passed += c.passed;
+    result.failed += c.failed;
+    result.skipped += c.ignored;
+  };
+
+  // The compiler's diagnostics are rendered on stderr; stdout holds only JSON messages.
+  const build = run('cargo', ['test', ...cargoArgs, '--no-run', '--message-format=json-render-diagnostics'], { echoStdout: false });
+  const messages = cargoMessages(build.stdout);
+  const finished = messages.find((m) => m.reason === 'build-finished');
+  if (build.status !== 0 || !finished || !finished.success) {
+    console.log('the Rust tests did not build: counted as one failure');
+    return { ...result, failed: 1 };
   }
-  // A build failure or crash counts as a failure even when no test line was printed.
-  if (r.status !== 0 && failed === 0) failed = 1;
-  return { name: 'Rust (cargo test)', passed, failed, skipped: ignored };
+  const binaries = messages.filter((m) => m.reason === 'compiler-artifact' && m.profile.test && m.executable);
+  for (const m of binaries) {
+    // Run as cargo runs them: from the package's directory.
+    const name = `${m.target.kind.join(',')} ${m.target.name}`;
+    add(suite(name, run(m.executable, ['--color', 'never', '--nocapture'], { cwd: path.dirname(m.manifest_path) })));
+  }
+  add(suite('doc tests', run('cargo', ['test', ...cargoArgs, '--doc', '--', '--color', 'never'])));
+  return result;
 }
 
 /**
