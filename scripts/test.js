@@ -106,6 +106,10 @@ function rustTests() {
     return { ...result, failed: 1 };
   }
   const binaries = messages.filter((m) => m.reason === 'compiler-artifact' && m.profile.test && m.executable);
+  if (binaries.length === 0) {
+    console.log('cargo built no test binary: counted as one failure');
+    return { ...result, failed: 1 };
+  }
   for (const m of binaries) {
     // Run as cargo runs them: from the package's directory.
     const name = `${m.target.kind.join(',')} ${m.target.name}`;
