@@ -3,18 +3,24 @@
 //! The byte API takes the nonce from the caller; protocol layers derive it from a
 //! message counter so that a nonce is never reused under one key.
 //!
-//! [`algorithm`] is AWS-LC's implementation (through `aws-lc-rs`: assembly with AVX2,
-//! AES-NI and VAES where the CPU has them, chosen at run time); for a 64-byte message it
-//! is about 8x faster than the RustCrypto crates (docs/primitives.md, "Backends and why"). [`reference`] keeps
-//! RustCrypto's `chacha20poly1305` and `aes-gcm` as the second implementation: the
+//! [`algorithm`] is AWS-LC's implementation in the default build (through `aws-lc-rs`:
+//! assembly with AVX2, AES-NI and VAES where the CPU has them, chosen at run time); for a
+//! 64-byte message it is about 8x faster than the RustCrypto crates (docs/primitives.md,
+//! "Backends and why"). The pure-Rust build uses RustCrypto's `chacha20poly1305` and
+//! `aes-gcm`, which tests also reach as `reference` (feature `test-support`): the
 //! Wycheproof vectors run on both, and a differential test compares them.
 
 use crate::suite::AeadSuite;
 use crate::{Error, Result};
-use aes_gcm::Aes256Gcm;
-use aws_lc_rs::aead::{self as lc, Aad, LessSafeKey, Nonce, UnboundKey};
-use chacha20poly1305::aead::{KeyInit, Payload};
-use chacha20poly1305::ChaCha20Poly1305;
+
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
+// RustCrypto's: the implementation without AWS-LC, and the second one in tests.
+#[cfg(all(
+    feature = "rustcrypto",
+    any(not(feature = "aws-lc"), feature = "test-support")
+))]
+mod rustcrypto;
 
 /// Key length of both AEADs.
 pub const KEY_LEN: usize = 32;
@@ -22,6 +28,11 @@ pub const KEY_LEN: usize = 32;
 pub const NONCE_LEN: usize = 12;
 /// Tag length of both AEADs.
 pub const TAG_LEN: usize = 16;
+
+/// The error of a plaintext longer than the AEAD can seal.
+const TOO_LONG: Error = Error::InvalidArgument {
+    what: "AEAD plaintext too long",
+};
 
 /// One AEAD algorithm.
 pub trait AeadAlgorithm: Send + Sync {
@@ -142,30 +153,24 @@ pub trait AeadAlgorithm: Send + Sync {
 /// assert!(a.open(&[7; 32], &[0; 12], &ct, b"other").is_err());
 /// ```
 pub fn algorithm(suite: AeadSuite) -> &'static dyn AeadAlgorithm {
-    match suite {
-        AeadSuite::ChaCha20Poly1305 => &AwsLcAead(AeadSuite::ChaCha20Poly1305),
-        AeadSuite::Aes256Gcm => &AwsLcAead(AeadSuite::Aes256Gcm),
-    }
+    #[cfg(feature = "aws-lc")]
+    return aws_lc::of(suite);
+    #[cfg(not(feature = "aws-lc"))]
+    return rustcrypto::of(suite);
 }
 
 /// RustCrypto's implementation of `suite`: the same bytes as [`algorithm`], kept as the
-/// second implementation for differential tests (and for targets AWS-LC does not build on).
+/// second implementation for differential tests (in the pure-Rust build, the same
+/// implementation). Only with the `test-support` feature.
 ///
 /// ```
 /// use pqwire_core::{aead, AeadSuite};
 /// let (fast, reference) = (aead::algorithm(AeadSuite::Aes256Gcm), aead::reference(AeadSuite::Aes256Gcm));
 /// assert_eq!(fast.seal(&[1; 32], &[2; 12], b"m", b"").unwrap(), reference.seal(&[1; 32], &[2; 12], b"m", b"").unwrap());
 /// ```
+#[cfg(all(feature = "rustcrypto", feature = "test-support"))]
 pub fn reference(suite: AeadSuite) -> &'static dyn AeadAlgorithm {
-    match suite {
-        AeadSuite::ChaCha20Poly1305 => &RustCryptoAead::<ChaCha20Poly1305>(
-            AeadSuite::ChaCha20Poly1305,
-            core::marker::PhantomData,
-        ),
-        AeadSuite::Aes256Gcm => {
-            &RustCryptoAead::<Aes256Gcm>(AeadSuite::Aes256Gcm, core::marker::PhantomData)
-        }
-    }
+    rustcrypto::of(suite)
 }
 
 /// Splits sealed bytes into ciphertext and tag; shorter than a tag is `BAD_LENGTH`.
@@ -192,187 +197,13 @@ fn split_for_open<'a>(sealed: &'a [u8], out: &[u8]) -> Result<(&'a [u8], &'a [u8
     Ok((body, tag))
 }
 
-/// AWS-LC's AEADs. Its key schedule lives in native memory and is wiped when freed.
-struct AwsLcAead(AeadSuite);
-
-const TOO_LONG: Error = Error::InvalidArgument {
-    what: "AEAD plaintext too long",
-};
-
-impl AwsLcAead {
-    fn key(&self, key: &[u8], nonce: &[u8]) -> Result<(LessSafeKey, Nonce)> {
-        Error::check_len("AEAD key", KEY_LEN, key.len())?;
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| Error::BadLength {
-            what: "AEAD nonce",
-            expected: NONCE_LEN,
-            actual: nonce.len(),
-        })?;
-        let algorithm = match self.0 {
-            AeadSuite::ChaCha20Poly1305 => &lc::CHACHA20_POLY1305,
-            AeadSuite::Aes256Gcm => &lc::AES_256_GCM,
-        };
-        let key = UnboundKey::new(algorithm, key).map_err(|_| Error::BadLength {
-            what: "AEAD key",
-            expected: KEY_LEN,
-            actual: key.len(),
-        })?;
-        Ok((LessSafeKey::new(key), nonce))
-    }
-}
-
-impl AeadAlgorithm for AwsLcAead {
-    fn suite(&self) -> AeadSuite {
-        self.0
-    }
-
-    fn seal(&self, key: &[u8], nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
-        out.extend_from_slice(plaintext);
-        let tag = self.seal_in_place(key, nonce, &mut out, aad)?;
-        out.extend_from_slice(&tag);
-        Ok(out)
-    }
-
-    fn seal_in_place(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        buffer: &mut [u8],
-        aad: &[u8],
-    ) -> Result<[u8; TAG_LEN]> {
-        let (key, nonce) = self.key(key, nonce)?;
-        let tag = key
-            .seal_in_place_separate_tag(nonce, Aad::from(aad), buffer)
-            .map_err(|_| TOO_LONG)?;
-        crate::random::fixed::<TAG_LEN>("AEAD tag", tag.as_ref())
-    }
-
-    fn seal_into(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        plaintext: &[u8],
-        aad: &[u8],
-        out: &mut [u8],
-    ) -> Result<()> {
-        check_seal_len(plaintext, out)?;
-        let (key, nonce) = self.key(key, nonce)?;
-        let (body, tag) = out.split_at_mut(plaintext.len());
-        // Straight from the plaintext into `out`: no copy of the plaintext first.
-        key.seal_out_of_place_scatter(nonce, Aad::from(aad), plaintext, body, &[], tag)
-            .map_err(|_| TOO_LONG)
-    }
-
-    fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-        let mut out = vec![0u8; split_tag(ciphertext)?.0.len()];
-        self.open_into(key, nonce, ciphertext, aad, &mut out)?;
-        Ok(out)
-    }
-
-    fn open_into(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        ciphertext: &[u8],
-        aad: &[u8],
-        out: &mut [u8],
-    ) -> Result<()> {
-        let (body, tag) = split_for_open(ciphertext, out)?;
-        let (key, nonce) = self.key(key, nonce)?;
-        // On a wrong tag AWS-LC may already have written into `out` (it clears it, and
-        // so do we, whatever its version does).
-        key.open_separate_gather(nonce, Aad::from(aad), body, tag, out)
-            .map_err(|_| {
-                zeroize::Zeroize::zeroize(out);
-                Error::AuthenticationFailed
-            })
-    }
-}
-
-struct RustCryptoAead<C>(AeadSuite, core::marker::PhantomData<fn() -> C>);
-
-impl<C> RustCryptoAead<C>
-where
-    C: KeyInit + chacha20poly1305::aead::Aead + chacha20poly1305::aead::AeadInOut,
-{
-    fn cipher(&self, key: &[u8], nonce: &[u8]) -> Result<C> {
-        Error::check_len("AEAD key", KEY_LEN, key.len())?;
-        Error::check_len("AEAD nonce", NONCE_LEN, nonce.len())?;
-        C::new_from_slice(key).map_err(|_| Error::BadLength {
-            what: "AEAD key",
-            expected: KEY_LEN,
-            actual: key.len(),
-        })
-    }
-}
-
-impl<C> AeadAlgorithm for RustCryptoAead<C>
-where
-    C: KeyInit + chacha20poly1305::aead::Aead + chacha20poly1305::aead::AeadInOut,
-{
-    fn suite(&self) -> AeadSuite {
-        self.0
-    }
-
-    fn seal(&self, key: &[u8], nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-        let cipher = self.cipher(key, nonce)?;
-        let nonce = nonce
-            .try_into()
-            .map_err(|_| Error::InvalidArgument { what: "AEAD nonce" })?;
-        cipher
-            .encrypt(
-                nonce,
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| TOO_LONG)
-    }
-
-    fn seal_in_place(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        buffer: &mut [u8],
-        aad: &[u8],
-    ) -> Result<[u8; TAG_LEN]> {
-        let cipher = self.cipher(key, nonce)?;
-        let nonce = nonce
-            .try_into()
-            .map_err(|_| Error::InvalidArgument { what: "AEAD nonce" })?;
-        let tag = cipher
-            .encrypt_inout_detached(nonce, aad, buffer.into())
-            .map_err(|_| TOO_LONG)?;
-        let mut out = [0u8; TAG_LEN];
-        out.copy_from_slice(&tag);
-        Ok(out)
-    }
-
-    fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-        let cipher = self.cipher(key, nonce)?;
-        split_tag(ciphertext)?;
-        let nonce = nonce
-            .try_into()
-            .map_err(|_| Error::InvalidArgument { what: "AEAD nonce" })?;
-        cipher
-            .decrypt(
-                nonce,
-                Payload {
-                    msg: ciphertext,
-                    aad,
-                },
-            )
-            .map_err(|_| Error::AuthenticationFailed)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// AWS-LC and RustCrypto give the same bytes for every length around the block
     /// and vector widths, open each other's output, and refuse the same tampering.
+    #[cfg(feature = "rustcrypto")]
     #[test]
     fn aws_lc_matches_rustcrypto() {
         for suite in [AeadSuite::ChaCha20Poly1305, AeadSuite::Aes256Gcm] {

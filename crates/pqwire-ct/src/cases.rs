@@ -21,7 +21,7 @@ use pqwire_core::kem::{self, KemBackend};
 use pqwire_core::random::SeededRandom;
 use pqwire_core::ratchet::{RatchetConfig, RatchetInit, RatchetState};
 use pqwire_core::sig::{self, SigBackend, SignRandomness};
-use pqwire_core::{aead, x25519, AeadSuite, KemSuite, SigSuite};
+use pqwire_core::{aead, x25519, AeadSuite, Backend, KemSuite, SigSuite};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -175,19 +175,18 @@ fn kem_secret_ranges(suite: KemSuite, len: usize) -> Vec<core::ops::Range<usize>
     vec![0..384 * k, len - 32..len]
 }
 
+/// The backends an application can choose besides the default.
+const CHOICES: [Backend; 3] = [Backend::Libcrux, Backend::RustCrypto, Backend::PqClean];
+
 /// Every implementation of `suite`, with the name of the ML-KEM (or X25519) code
 /// underneath (the hybrids' own `backend_name` is "pqwire"). The default backend is one of
 /// them (AWS-LC for ML-KEM, libcrux for the hybrids); only X25519 has no other.
 fn kem_backends(suite: KemSuite) -> Vec<(&'static str, &'static dyn KemBackend)> {
-    let listed: Vec<(&'static str, &'static dyn KemBackend)> = [
-        ("aws-lc", kem::aws_lc_backend(suite)),
-        ("libcrux", kem::libcrux_backend(suite)),
-        ("rustcrypto", kem::rustcrypto_backend(suite)),
-        ("pqclean", kem::pqclean_backend(suite)),
-    ]
-    .into_iter()
-    .filter_map(|(label, b)| b.map(|b| (label, b)))
-    .collect();
+    let mut listed: Vec<(&'static str, &'static dyn KemBackend)> = Vec::new();
+    listed.extend(kem::aws_lc_backend(suite).map(|b| ("aws-lc", b)));
+    for b in CHOICES {
+        listed.extend(kem::backend_of(suite, b).ok().map(|k| (b.name(), k)));
+    }
     if listed.is_empty() {
         vec![("aws-lc", kem::backend(suite))]
     } else {
@@ -268,14 +267,8 @@ fn sig_backends(suite: SigSuite) -> Vec<(&'static str, &'static dyn SigBackend)>
     if suite == SigSuite::Ed25519 {
         out.push(("aws-lc", sig::backend(suite)));
     }
-    for (label, b) in [
-        ("libcrux", sig::libcrux_backend(suite)),
-        ("rustcrypto", sig::rustcrypto_backend(suite)),
-        ("pqclean", sig::pqclean_backend(suite)),
-    ] {
-        if let Some(b) = b {
-            out.push((label, b));
-        }
+    for b in CHOICES {
+        out.extend(sig::backend_of(suite, b).ok().map(|s| (b.name(), s)));
     }
     out
 }

@@ -11,11 +11,10 @@
 //! Binding the suite into M' and into the ML-DSA context keeps either half from being
 //! lifted out and verified as a stand-alone signature over M.
 //!
-//! Each suite exists over both seeded ML-DSA implementations: libcrux (the default, as for
-//! plain ML-DSA) and RustCrypto (`sig::rustcrypto_backend`). Both give identical bytes.
+//! Each suite exists over both seeded ML-DSA implementations: libcrux (the default where it
+//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes.
 
-use super::ml_dsa::{self as rc, check_context, MlDsaParams};
-use super::ml_dsa_libcrux as libcrux;
+use super::ml_dsa::{check_context, MlDsaParams};
 use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::hash::shake256_into;
 use crate::random::given_or_random;
@@ -31,41 +30,40 @@ pub(crate) trait HybridSigParams: Send + Sync + 'static {
     const SUITE: SigSuite;
 }
 
-macro_rules! hybrid_sig {
-    ($name:ident, $static:ident, $mldsa:ty, $suite:expr) => {
-        pub(crate) struct $name;
-        impl HybridSigParams for $name {
-            type MlDsa = $mldsa;
-            const SUITE: SigSuite = $suite;
+/// The two hybrid suites over one ML-DSA implementation (`$ml_dsa`, the module of its
+/// `MlDsaParams`), as the module `$family` with statics `ED25519_ML_DSA_65` and
+/// `ED25519_ML_DSA_87`.
+macro_rules! hybrids_over {
+    ($family:ident, $ml_dsa:ident) => {
+        pub(crate) mod $family {
+            use super::{HybridSig, HybridSigParams};
+            use crate::sig::$ml_dsa as m;
+            use crate::suite::SigSuite;
+
+            pub(crate) struct H65;
+            impl HybridSigParams for H65 {
+                type MlDsa = m::P65;
+                const SUITE: SigSuite = SigSuite::Ed25519MlDsa65;
+            }
+            pub(crate) static ED25519_ML_DSA_65: HybridSig<H65> =
+                HybridSig(core::marker::PhantomData);
+
+            pub(crate) struct H87;
+            impl HybridSigParams for H87 {
+                type MlDsa = m::P87;
+                const SUITE: SigSuite = SigSuite::Ed25519MlDsa87;
+            }
+            pub(crate) static ED25519_ML_DSA_87: HybridSig<H87> =
+                HybridSig(core::marker::PhantomData);
         }
-        pub(crate) static $static: HybridSig<$name> = HybridSig(core::marker::PhantomData);
     };
 }
 
-hybrid_sig!(
-    H65,
-    ED25519_ML_DSA_65,
-    libcrux::P65,
-    SigSuite::Ed25519MlDsa65
-);
-hybrid_sig!(
-    H87,
-    ED25519_ML_DSA_87,
-    libcrux::P87,
-    SigSuite::Ed25519MlDsa87
-);
-hybrid_sig!(
-    RcH65,
-    RUSTCRYPTO_ED25519_ML_DSA_65,
-    rc::P65,
-    SigSuite::Ed25519MlDsa65
-);
-hybrid_sig!(
-    RcH87,
-    RUSTCRYPTO_ED25519_ML_DSA_87,
-    rc::P87,
-    SigSuite::Ed25519MlDsa87
-);
+#[cfg(feature = "libcrux")]
+hybrids_over!(libcrux, ml_dsa_libcrux);
+// RustCrypto's: a `Backend::RustCrypto` choice, and the default where libcrux is not built.
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
+hybrids_over!(rustcrypto, ml_dsa);
 
 pub(crate) struct HybridSig<H>(core::marker::PhantomData<fn() -> H>);
 
