@@ -13,15 +13,6 @@
 use crate::suite::AeadSuite;
 use crate::{Error, Result};
 
-#[cfg(feature = "aws-lc")]
-mod aws_lc;
-// RustCrypto's: the implementation without AWS-LC, and the second one in tests.
-#[cfg(all(
-    feature = "rustcrypto",
-    any(not(feature = "aws-lc"), feature = "test-support")
-))]
-mod rustcrypto;
-
 /// Key length of both AEADs.
 pub const KEY_LEN: usize = 32;
 /// Nonce length of both AEADs.
@@ -34,14 +25,13 @@ const TOO_LONG: Error = Error::InvalidArgument {
     what: "AEAD plaintext too long",
 };
 
-/// One AEAD algorithm.
+/// One AEAD algorithm. An implementation provides [`AeadAlgorithm::seal_in_place`] and
+/// [`AeadAlgorithm::open_into`]; the rest is built on them (and may be overridden where
+/// the implementation does better).
 pub trait AeadAlgorithm: Send + Sync {
     /// Which suite this is.
     fn suite(&self) -> AeadSuite;
-    /// Encrypts `plaintext`; returns ciphertext followed by the tag.
-    fn seal(&self, key: &[u8], nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>>;
-    /// Checks the tag and decrypts; fails with `AUTH_FAILED` on any mismatch.
-    fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>>;
+
     /// Encrypts `buffer` in place and returns the tag: for protocol layers that build a
     /// whole packet in one buffer (the online channel), without a second allocation.
     /// The same output as [`AeadAlgorithm::seal`], ciphertext and tag apart.
@@ -61,12 +51,46 @@ pub trait AeadAlgorithm: Send + Sync {
         nonce: &[u8],
         buffer: &mut [u8],
         aad: &[u8],
-    ) -> Result<[u8; TAG_LEN]> {
-        let sealed = self.seal(key, nonce, buffer, aad)?;
-        let (ciphertext, tag) = sealed.split_at(buffer.len());
-        buffer.copy_from_slice(ciphertext);
-        let mut out = [0u8; TAG_LEN];
-        out.copy_from_slice(tag);
+    ) -> Result<[u8; TAG_LEN]>;
+
+    /// Checks the tag and decrypts into `out`, which must hold exactly the plaintext
+    /// (`ciphertext.len() - TAG_LEN` bytes, else `BAD_LENGTH` before any work): for
+    /// callers that own the output buffer (the addon writes into the facade's), without a
+    /// second allocation and copy. On any failure `out` is all zeros, never unauthenticated
+    /// plaintext.
+    ///
+    /// ```
+    /// use pqwire_core::{aead, AeadSuite};
+    /// let a = aead::algorithm(AeadSuite::ChaCha20Poly1305);
+    /// let sealed = a.seal(&[7; 32], &[1; 12], b"hello", b"").unwrap();
+    /// let mut out = [0u8; 5];
+    /// a.open_into(&[7; 32], &[1; 12], &sealed, b"", &mut out).unwrap();
+    /// assert_eq!(&out, b"hello");
+    /// assert!(a.open_into(&[7; 32], &[2; 12], &sealed, b"", &mut out).is_err());
+    /// assert_eq!(out, [0; 5]);
+    /// ```
+    fn open_into(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        ciphertext: &[u8],
+        aad: &[u8],
+        out: &mut [u8],
+    ) -> Result<()>;
+
+    /// Encrypts `plaintext`; returns ciphertext followed by the tag.
+    fn seal(&self, key: &[u8], nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
+        out.extend_from_slice(plaintext);
+        let tag = self.seal_in_place(key, nonce, &mut out, aad)?;
+        out.extend_from_slice(&tag);
+        Ok(out)
+    }
+
+    /// Checks the tag and decrypts; fails with `AUTH_FAILED` on any mismatch.
+    fn open(&self, key: &[u8], nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; split_tag(ciphertext)?.0.len()];
+        self.open_into(key, nonce, ciphertext, aad, &mut out)?;
         Ok(out)
     }
 
@@ -100,43 +124,6 @@ pub trait AeadAlgorithm: Send + Sync {
             Err(e) => {
                 // Never leave the plaintext copy behind in the caller's buffer.
                 zeroize::Zeroize::zeroize(body);
-                Err(e)
-            }
-        }
-    }
-
-    /// Checks the tag and decrypts into `out`, which must hold exactly the plaintext
-    /// (`ciphertext.len() - TAG_LEN` bytes, else `BAD_LENGTH` before any work): for
-    /// callers that own the output buffer (the addon writes into the facade's), without a
-    /// second allocation and copy. On any failure `out` is all zeros, never unauthenticated
-    /// plaintext.
-    ///
-    /// ```
-    /// use pqwire_core::{aead, AeadSuite};
-    /// let a = aead::algorithm(AeadSuite::ChaCha20Poly1305);
-    /// let sealed = a.seal(&[7; 32], &[1; 12], b"hello", b"").unwrap();
-    /// let mut out = [0u8; 5];
-    /// a.open_into(&[7; 32], &[1; 12], &sealed, b"", &mut out).unwrap();
-    /// assert_eq!(&out, b"hello");
-    /// assert!(a.open_into(&[7; 32], &[2; 12], &sealed, b"", &mut out).is_err());
-    /// assert_eq!(out, [0; 5]);
-    /// ```
-    fn open_into(
-        &self,
-        key: &[u8],
-        nonce: &[u8],
-        ciphertext: &[u8],
-        aad: &[u8],
-        out: &mut [u8],
-    ) -> Result<()> {
-        split_for_open(ciphertext, out)?;
-        match self.open(key, nonce, ciphertext, aad) {
-            Ok(plaintext) => {
-                out.copy_from_slice(&zeroize::Zeroizing::new(plaintext));
-                Ok(())
-            }
-            Err(e) => {
-                zeroize::Zeroize::zeroize(out);
                 Err(e)
             }
         }
@@ -195,6 +182,199 @@ fn split_for_open<'a>(sealed: &'a [u8], out: &[u8]) -> Result<(&'a [u8], &'a [u8
     let (body, tag) = split_tag(sealed)?;
     Error::check_len("AEAD output", body.len(), out.len())?;
     Ok((body, tag))
+}
+
+#[cfg(feature = "aws-lc")]
+mod aws_lc {
+    //! ChaCha20-Poly1305 and AES-256-GCM through AWS-LC (`aws-lc-rs`), the default build's.
+
+    use super::{
+        check_seal_len, split_for_open, AeadAlgorithm, KEY_LEN, NONCE_LEN, TAG_LEN, TOO_LONG,
+    };
+    use crate::suite::AeadSuite;
+    use crate::{Error, Result};
+    use aws_lc_rs::aead::{self as lc, Aad, LessSafeKey, Nonce, UnboundKey};
+
+    /// The implementation of `suite`.
+    pub(super) fn of(suite: AeadSuite) -> &'static dyn AeadAlgorithm {
+        match suite {
+            AeadSuite::ChaCha20Poly1305 => &AwsLcAead(AeadSuite::ChaCha20Poly1305),
+            AeadSuite::Aes256Gcm => &AwsLcAead(AeadSuite::Aes256Gcm),
+        }
+    }
+
+    /// AWS-LC's AEADs. Its key schedule lives in native memory and is wiped when freed.
+    struct AwsLcAead(AeadSuite);
+
+    impl AwsLcAead {
+        fn key(&self, key: &[u8], nonce: &[u8]) -> Result<(LessSafeKey, Nonce)> {
+            Error::check_len("AEAD key", KEY_LEN, key.len())?;
+            let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| Error::BadLength {
+                what: "AEAD nonce",
+                expected: NONCE_LEN,
+                actual: nonce.len(),
+            })?;
+            let algorithm = match self.0 {
+                AeadSuite::ChaCha20Poly1305 => &lc::CHACHA20_POLY1305,
+                AeadSuite::Aes256Gcm => &lc::AES_256_GCM,
+            };
+            let key = UnboundKey::new(algorithm, key).map_err(|_| Error::BadLength {
+                what: "AEAD key",
+                expected: KEY_LEN,
+                actual: key.len(),
+            })?;
+            Ok((LessSafeKey::new(key), nonce))
+        }
+    }
+
+    impl AeadAlgorithm for AwsLcAead {
+        fn suite(&self) -> AeadSuite {
+            self.0
+        }
+
+        fn seal_in_place(
+            &self,
+            key: &[u8],
+            nonce: &[u8],
+            buffer: &mut [u8],
+            aad: &[u8],
+        ) -> Result<[u8; TAG_LEN]> {
+            let (key, nonce) = self.key(key, nonce)?;
+            let tag = key
+                .seal_in_place_separate_tag(nonce, Aad::from(aad), buffer)
+                .map_err(|_| TOO_LONG)?;
+            crate::random::fixed::<TAG_LEN>("AEAD tag", tag.as_ref())
+        }
+
+        fn seal_into(
+            &self,
+            key: &[u8],
+            nonce: &[u8],
+            plaintext: &[u8],
+            aad: &[u8],
+            out: &mut [u8],
+        ) -> Result<()> {
+            check_seal_len(plaintext, out)?;
+            let (key, nonce) = self.key(key, nonce)?;
+            let (body, tag) = out.split_at_mut(plaintext.len());
+            // Straight from the plaintext into `out`: no copy of the plaintext first.
+            key.seal_out_of_place_scatter(nonce, Aad::from(aad), plaintext, body, &[], tag)
+                .map_err(|_| TOO_LONG)
+        }
+
+        fn open_into(
+            &self,
+            key: &[u8],
+            nonce: &[u8],
+            ciphertext: &[u8],
+            aad: &[u8],
+            out: &mut [u8],
+        ) -> Result<()> {
+            let (body, tag) = split_for_open(ciphertext, out)?;
+            let (key, nonce) = self.key(key, nonce)?;
+            // On a wrong tag AWS-LC may already have written into `out` (it clears it, and
+            // so do we, whatever its version does).
+            key.open_separate_gather(nonce, Aad::from(aad), body, tag, out)
+                .map_err(|_| {
+                    zeroize::Zeroize::zeroize(out);
+                    Error::AuthenticationFailed
+                })
+        }
+    }
+}
+
+// RustCrypto's: the implementation without AWS-LC, and the second one in tests.
+#[cfg(all(
+    feature = "rustcrypto",
+    any(not(feature = "aws-lc"), feature = "test-support")
+))]
+mod rustcrypto {
+    //! ChaCha20-Poly1305 and AES-256-GCM through RustCrypto's `chacha20poly1305` and
+    //! `aes-gcm` (pure Rust): the implementation where AWS-LC is not built, and the second
+    //! implementation tests compare AWS-LC's with (`aead::reference`).
+
+    use super::{split_for_open, AeadAlgorithm, KEY_LEN, NONCE_LEN, TAG_LEN, TOO_LONG};
+    use crate::suite::AeadSuite;
+    use crate::{Error, Result};
+    use aes_gcm::Aes256Gcm;
+    use chacha20poly1305::aead::{AeadInOut, KeyInit, Nonce, Tag};
+    use chacha20poly1305::ChaCha20Poly1305;
+
+    /// The implementation of `suite`.
+    pub(super) fn of(suite: AeadSuite) -> &'static dyn AeadAlgorithm {
+        match suite {
+            AeadSuite::ChaCha20Poly1305 => &RustCryptoAead::<ChaCha20Poly1305>(
+                AeadSuite::ChaCha20Poly1305,
+                core::marker::PhantomData,
+            ),
+            AeadSuite::Aes256Gcm => {
+                &RustCryptoAead::<Aes256Gcm>(AeadSuite::Aes256Gcm, core::marker::PhantomData)
+            }
+        }
+    }
+
+    /// One AEAD of RustCrypto, `C` its cipher type.
+    struct RustCryptoAead<C>(AeadSuite, core::marker::PhantomData<fn() -> C>);
+
+    impl<C: AeadInOut + KeyInit> RustCryptoAead<C> {
+        /// The keyed cipher and the nonce, after their length checks.
+        fn cipher<'n>(&self, key: &[u8], nonce: &'n [u8]) -> Result<(C, &'n Nonce<C>)> {
+            Error::check_len("AEAD key", KEY_LEN, key.len())?;
+            let bad_nonce = Error::BadLength {
+                what: "AEAD nonce",
+                expected: NONCE_LEN,
+                actual: nonce.len(),
+            };
+            let nonce = <&Nonce<C>>::try_from(nonce).map_err(|_| bad_nonce)?;
+            let cipher = C::new_from_slice(key).map_err(|_| Error::BadLength {
+                what: "AEAD key",
+                expected: KEY_LEN,
+                actual: key.len(),
+            })?;
+            Ok((cipher, nonce))
+        }
+    }
+
+    impl<C: AeadInOut + KeyInit> AeadAlgorithm for RustCryptoAead<C> {
+        fn suite(&self) -> AeadSuite {
+            self.0
+        }
+
+        fn seal_in_place(
+            &self,
+            key: &[u8],
+            nonce: &[u8],
+            buffer: &mut [u8],
+            aad: &[u8],
+        ) -> Result<[u8; TAG_LEN]> {
+            let (cipher, nonce) = self.cipher(key, nonce)?;
+            let tag = cipher
+                .encrypt_inout_detached(nonce, aad, buffer.into())
+                .map_err(|_| TOO_LONG)?;
+            crate::random::fixed::<TAG_LEN>("AEAD tag", &tag)
+        }
+
+        fn open_into(
+            &self,
+            key: &[u8],
+            nonce: &[u8],
+            ciphertext: &[u8],
+            aad: &[u8],
+            out: &mut [u8],
+        ) -> Result<()> {
+            let (body, tag) = split_for_open(ciphertext, out)?;
+            let (cipher, nonce) = self.cipher(key, nonce)?;
+            let tag = <&Tag<C>>::try_from(tag).map_err(|_| Error::AuthenticationFailed)?;
+            out.copy_from_slice(body);
+            // The tag is checked before anything is decrypted; `out` is wiped either way.
+            cipher
+                .decrypt_inout_detached(nonce, aad, out.into(), tag)
+                .map_err(|_| {
+                    zeroize::Zeroize::zeroize(out);
+                    Error::AuthenticationFailed
+                })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,19 @@ pub(crate) trait HybridParams: Send + Sync + 'static {
     const LABEL: &'static [u8];
 }
 
+/// One hybrid suite: its parameters `$name` and its backend, the static `$static`.
+macro_rules! hybrid_params {
+    ($name:ident, $static:ident, $mlkem:ty, $suite:expr, $label:expr) => {
+        pub(crate) struct $name;
+        impl HybridParams for $name {
+            type MlKem = $mlkem;
+            const SUITE: KemSuite = $suite;
+            const LABEL: &'static [u8] = $label;
+        }
+        pub(crate) static $static: Hybrid<$name> = Hybrid(core::marker::PhantomData);
+    };
+}
+
 /// The three hybrid suites over one ML-KEM implementation (`$ml_kem`, the module of its
 /// `MlKemParams`), as the module `$family` with statics `X_WING`, `X25519_ML_KEM_512` and
 /// `X25519_ML_KEM_1024`.
@@ -47,27 +60,15 @@ macro_rules! hybrids_over {
             use crate::kem::$ml_kem as m;
             use crate::suite::KemSuite;
 
-            macro_rules! params {
-                ($name:ident, $static:ident, $p:ty, $suite:expr, $label:expr) => {
-                    pub(crate) struct $name;
-                    impl HybridParams for $name {
-                        type MlKem = $p;
-                        const SUITE: KemSuite = $suite;
-                        const LABEL: &'static [u8] = $label;
-                    }
-                    pub(crate) static $static: Hybrid<$name> = Hybrid(core::marker::PhantomData);
-                };
-            }
-
-            params!(XWing, X_WING, m::P768, KemSuite::XWing, X_WING_LABEL);
-            params!(
+            hybrid_params!(XWing, X_WING, m::P768, KemSuite::XWing, X_WING_LABEL);
+            hybrid_params!(
                 H512,
                 X25519_ML_KEM_512,
                 m::P512,
                 KemSuite::X25519MlKem512,
                 H512_LABEL
             );
-            params!(
+            hybrid_params!(
                 H1024,
                 X25519_ML_KEM_1024,
                 m::P1024,

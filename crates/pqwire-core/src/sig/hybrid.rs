@@ -30,6 +30,18 @@ pub(crate) trait HybridSigParams: Send + Sync + 'static {
     const SUITE: SigSuite;
 }
 
+/// One hybrid suite: its parameters `$name` and its backend, the static `$static`.
+macro_rules! hybrid_sig {
+    ($name:ident, $static:ident, $mldsa:ty, $suite:expr) => {
+        pub(crate) struct $name;
+        impl HybridSigParams for $name {
+            type MlDsa = $mldsa;
+            const SUITE: SigSuite = $suite;
+        }
+        pub(crate) static $static: HybridSig<$name> = HybridSig(core::marker::PhantomData);
+    };
+}
+
 /// The two hybrid suites over one ML-DSA implementation (`$ml_dsa`, the module of its
 /// `MlDsaParams`), as the module `$family` with statics `ED25519_ML_DSA_65` and
 /// `ED25519_ML_DSA_87`.
@@ -40,21 +52,8 @@ macro_rules! hybrids_over {
             use crate::sig::$ml_dsa as m;
             use crate::suite::SigSuite;
 
-            pub(crate) struct H65;
-            impl HybridSigParams for H65 {
-                type MlDsa = m::P65;
-                const SUITE: SigSuite = SigSuite::Ed25519MlDsa65;
-            }
-            pub(crate) static ED25519_ML_DSA_65: HybridSig<H65> =
-                HybridSig(core::marker::PhantomData);
-
-            pub(crate) struct H87;
-            impl HybridSigParams for H87 {
-                type MlDsa = m::P87;
-                const SUITE: SigSuite = SigSuite::Ed25519MlDsa87;
-            }
-            pub(crate) static ED25519_ML_DSA_87: HybridSig<H87> =
-                HybridSig(core::marker::PhantomData);
+            hybrid_sig!(H65, ED25519_ML_DSA_65, m::P65, SigSuite::Ed25519MlDsa65);
+            hybrid_sig!(H87, ED25519_ML_DSA_87, m::P87, SigSuite::Ed25519MlDsa87);
         }
     };
 }
