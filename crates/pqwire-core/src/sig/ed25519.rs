@@ -40,14 +40,9 @@ fn refuse_options(context: &[u8], randomness: SignRandomness<'_>) -> Result<()> 
 }
 
 impl Signer for Loaded {
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        refuse_options(context, randomness)?;
-        Ok(self.0.sign(message))
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        refuse_options(ctx, randomness)?;
+        Ok(self.0.sign(msg))
     }
 }
 
@@ -157,18 +152,9 @@ impl SigBackend for Ed25519 {
         Ok(SigningKey::from_seed(secret_key)?.public_key()?.to_vec())
     }
 
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification> {
-        refuse_options(context, SignRandomness::Deterministic)?;
-        Ok(single(
-            SigSuite::Ed25519,
-            verify_strict(signature, message, public_key)?,
-        ))
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
+        refuse_options(ctx, SignRandomness::Deterministic)?;
+        Ok(single(SigSuite::Ed25519, verify_strict(sig, msg, pk)?))
     }
 }
 

@@ -97,13 +97,8 @@ impl<H: HybridSigParams> Loaded<H> {
 }
 
 impl<H: HybridSigParams> Signer for Loaded<H> {
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        let m = bound_message(H::SUITE, context, message)?;
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        let m = bound_message(H::SUITE, ctx, msg)?;
         let rnd = super::ml_dsa::signing_rnd(randomness)?;
         let mut out = self.ed.sign(&m);
         let ml = H::MlDsa::sign(
@@ -168,23 +163,13 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         Ok(pk)
     }
 
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification> {
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
         let lengths = self.lengths();
-        Error::check_len(
-            "hybrid signature public key",
-            lengths.public_key,
-            public_key.len(),
-        )?;
-        let m = bound_message(H::SUITE, context, message)?;
-        let (ed_pk, ml_pk) = public_key.split_at(32);
-        let (classic_valid, quantum_valid) = if signature.len() == lengths.signature {
-            let (ed_sig, ml_sig) = signature.split_at(64);
+        Error::check_len("hybrid signature public key", lengths.public_key, pk.len())?;
+        let m = bound_message(H::SUITE, ctx, msg)?;
+        let (ed_pk, ml_pk) = pk.split_at(32);
+        let (classic_valid, quantum_valid) = if sig.len() == lengths.signature {
+            let (ed_sig, ml_sig) = sig.split_at(64);
             // Both halves are always checked, so the result reports each of them.
             let classic = ed25519::verify_strict(ed_sig, &m, ed_pk)?;
             let quantum = H::MlDsa::verify(

@@ -233,22 +233,10 @@ pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa::new();
 struct Loaded<P: MlDsaParams>(P::Sk);
 
 impl<P: MlDsaParams> Signer for Loaded<P> {
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        check_context(context)?;
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        check_context(ctx)?;
         let rnd = signing_rnd(randomness)?;
-        P::sign(
-            &self.0,
-            MsgOrMu::Message {
-                msg: message,
-                ctx: context,
-            },
-            &rnd,
-        )
+        P::sign(&self.0, MsgOrMu::Message { msg, ctx }, &rnd)
     }
 }
 
@@ -284,22 +272,9 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
         P::public_key(&P::load(secret_key)?)
     }
 
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification> {
-        check_context(context)?;
-        let valid = P::verify(
-            public_key,
-            MsgOrMu::Message {
-                msg: message,
-                ctx: context,
-            },
-            signature,
-        )?;
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
+        check_context(ctx)?;
+        let valid = P::verify(pk, MsgOrMu::Message { msg, ctx }, sig)?;
         Ok(single(P::SUITE, valid))
     }
 }

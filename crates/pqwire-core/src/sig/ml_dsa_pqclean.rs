@@ -33,17 +33,17 @@ macro_rules! pqclean_ml_dsa {
         impl Signer for Loaded<pqcrypto_mldsa::$m::SecretKey> {
             fn sign(
                 &self,
-                message: &[u8],
-                context: &[u8],
+                msg: &[u8],
+                ctx: &[u8],
                 randomness: SignRandomness<'_>,
             ) -> Result<Vec<u8>> {
-                check_context(context)?;
+                check_context(ctx)?;
                 if randomness != SignRandomness::Hedged {
                     return Err(Error::Unsupported {
                         what: "deterministic or seeded signing in the PQClean backend",
                     });
                 }
-                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(message, context, self.0.get());
+                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(msg, ctx, self.0.get());
                 Ok(sig.as_bytes().to_vec())
             }
         }
@@ -98,26 +98,24 @@ macro_rules! pqclean_ml_dsa {
 
             fn verify(
                 &self,
-                signature: &[u8],
-                message: &[u8],
-                public_key: &[u8],
-                context: &[u8],
+                sig: &[u8],
+                msg: &[u8],
+                pk: &[u8],
+                ctx: &[u8],
             ) -> Result<Verification> {
-                check_context(context)?;
-                Error::check_len("ML-DSA public key", $pk, public_key.len())?;
-                let pk = pqcrypto_mldsa::$m::PublicKey::from_bytes(public_key).map_err(|_| {
+                check_context(ctx)?;
+                Error::check_len("ML-DSA public key", $pk, pk.len())?;
+                let pk = pqcrypto_mldsa::$m::PublicKey::from_bytes(pk).map_err(|_| {
                     Error::InvalidKey {
                         what: "ML-DSA public key",
                     }
                 })?;
-                let Ok(sig) = pqcrypto_mldsa::$m::DetachedSignature::from_bytes(signature) else {
+                let Ok(detached) = pqcrypto_mldsa::$m::DetachedSignature::from_bytes(sig) else {
                     return Ok(single($suite, false));
                 };
-                let valid = signature.len() == $sig
-                    && pqcrypto_mldsa::$m::verify_detached_signature_ctx(
-                        &sig, message, context, &pk,
-                    )
-                    .is_ok();
+                let valid = sig.len() == $sig
+                    && pqcrypto_mldsa::$m::verify_detached_signature_ctx(&detached, msg, ctx, &pk)
+                        .is_ok();
                 Ok(single($suite, valid))
             }
         }

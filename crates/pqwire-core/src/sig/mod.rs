@@ -79,13 +79,8 @@ pub struct Verification {
 
 /// A signing key parsed once and kept in memory, for repeated use.
 pub trait Signer: Send + Sync {
-    /// Signs `message` under `context`.
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>>;
+    /// Signs the message `msg` under the context string `ctx`.
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>>;
 }
 
 /// One signature suite from one backend.
@@ -114,15 +109,11 @@ pub trait SigBackend: Send + Sync {
         self.load_secret_key(secret_key)?
             .sign(message, context, randomness)
     }
-    /// Verifies. A public key of the wrong length or a context over 255 bytes is an
-    /// error; a signature of the wrong length or that does not verify is `valid: false`.
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification>;
+    /// Verifies the signature `sig` of the message `msg` under the public key `pk` and the
+    /// context string `ctx`. A public key of the wrong length or a context over 255 bytes
+    /// is an error; a signature of the wrong length or that does not verify is
+    /// `valid: false`.
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification>;
 }
 
 /// The default backend of `suite`, the fastest measured of those built in: libcrux for
@@ -296,14 +287,9 @@ impl SigKeyPair {
         &self.public_key
     }
 
-    /// Signs `message` under `context`.
-    pub fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        self.signer.sign(message, context, randomness)
+    /// Signs the message `msg` under the context string `ctx`.
+    pub fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        self.signer.sign(msg, ctx, randomness)
     }
 
     /// Exports the secret key. Only on explicit request: the caller then owns a copy.
