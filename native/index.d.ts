@@ -20,8 +20,17 @@ export declare class KemKeyPair {
   static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair
   /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
-  /** The public (encapsulation) key. */
+  /** The public key. */
   get publicKey(): Uint8Array
+  /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
+  exportSecretKey(): Uint8Array
+  /**
+   * Drops the secret key now (wiped at once, or when a running `*Async` operation
+   * of this key pair ends); every later use but `suite` is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
   /** Decapsulates a ciphertext addressed to this key pair. */
   decapsulate(cipherText: Uint8Array): Uint8Array
   /**
@@ -29,15 +38,6 @@ export declare class KemKeyPair {
    * `dispose()` is called meanwhile).
    */
   decapsulateAsync(cipherText: Uint8Array): Promise<Uint8Array>
-  /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
-  exportSecretKey(): Uint8Array
-  /**
-   * Drops the secret key now (wiped at once, or when a running `decapsulateAsync` ends);
-   * every later use but `suite` is `DISPOSED`. Idempotent.
-   */
-  dispose(): void
-  /** Whether `dispose()` was called. */
-  get disposed(): boolean
 }
 
 /** One end of an online channel. */
@@ -259,8 +259,17 @@ export declare class SigKeyPair {
   static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair
   /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
-  /** The public (verification) key. */
+  /** The public key. */
   get publicKey(): Uint8Array
+  /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
+  exportSecretKey(): Uint8Array
+  /**
+   * Drops the secret key now (wiped at once, or when a running `*Async` operation
+   * of this key pair ends); every later use but `suite` is `DISPOSED`. Idempotent.
+   */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
   /** Signs `message` (mode as in `sigSign`). */
   sign(message: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Uint8Array
   /**
@@ -268,15 +277,6 @@ export declare class SigKeyPair {
    * `dispose()` is called meanwhile).
    */
   signAsync(message: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
-  /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
-  exportSecretKey(): Uint8Array
-  /**
-   * Drops the secret key now (wiped at once, or when a running `signAsync` ends); every
-   * later use but `suite` is `DISPOSED`. Idempotent.
-   */
-  dispose(): void
-  /** Whether `dispose()` was called. */
-  get disposed(): boolean
 }
 
 /**

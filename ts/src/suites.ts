@@ -29,6 +29,8 @@ export type AeadSuiteName = 'ChaCha20-Poly1305' | 'AES-256-GCM';
  * Which implementation runs the algorithm: the default (per operation the fastest measured:
  * AWS-LC for ML-KEM, with libcrux for its seeded variants; libcrux for ML-DSA), libcrux
  * (formally verified; ML-KEM, ML-DSA and their hybrids), RustCrypto (ML-KEM, ML-DSA and
- * their hybrids) or PQClean (ML-KEM and ML-DSA only; no seeded variants).
+ * their hybrids) or PQClean (ML-KEM and ML-DSA only; no seeded variants). Each is a cargo
+ * feature of the native addon: one built without it (the pure-Rust build) refuses it with
+ * `UNSUPPORTED`.
  */
 export type Backend = 'default' | 'libcrux' | 'rustcrypto' | 'pqclean';

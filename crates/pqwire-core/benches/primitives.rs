@@ -16,8 +16,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pqwire_core::kem::KemBackend;
-use pqwire_core::sig::{SigBackend, SignRandomness};
-use pqwire_core::{aead, kem, sig, x25519, AeadSuite, KemSuite, SigSuite};
+use pqwire_core::sig::SignRandomness;
+use pqwire_core::{aead, kem, sig, x25519, AeadSuite, Backend, KemSuite, SigSuite};
 use std::hint::black_box;
 
 /// ML-KEM and the X25519 + ML-KEM hybrids: keygen, encapsulate, decapsulate.
@@ -75,18 +75,20 @@ fn signatures(c: &mut Criterion) {
     }
 }
 
+/// The backends an application can choose, those of this build measured.
+const CHOICES: [Backend; 3] = [Backend::Libcrux, Backend::RustCrypto, Backend::PqClean];
+
 /// The same operations in every backend of ML-KEM-768 and ML-DSA-65 (`backends/<suite>/
 /// <operation>/<backend>`): the measurement that picks the default backend.
 fn backends(c: &mut Criterion) {
     let suite = KemSuite::MlKem768;
-    let kems: [(&str, Option<&dyn KemBackend>); 4] = [
-        ("aws-lc", kem::aws_lc_backend(suite)),
-        ("libcrux", kem::libcrux_backend(suite)),
-        ("rustcrypto", kem::rustcrypto_backend(suite)),
-        ("pqclean", kem::pqclean_backend(suite)),
-    ];
+    let mut kems: Vec<(&str, &dyn KemBackend)> = Vec::new();
+    #[cfg(feature = "aws-lc")]
+    kems.extend(kem::aws_lc_backend(suite).map(|k| ("aws-lc", k)));
+    for b in CHOICES {
+        kems.extend(kem::backend_of(suite, b).ok().map(|k| (b.name(), k)));
+    }
     for (backend, k) in kems {
-        let k = k.expect("an ML-KEM backend");
         let (pk, sk) = k.keygen(None).expect("keygen");
         let enc = k.encapsulate(&pk, None).expect("encapsulate");
         let id = |op: &str| format!("backends/{}/{op}/{backend}", suite.name());
@@ -100,13 +102,10 @@ fn backends(c: &mut Criterion) {
     }
     let suite = SigSuite::MlDsa65;
     let msg = [7u8; 1024];
-    let sigs: [(&str, Option<&dyn SigBackend>); 3] = [
-        ("libcrux", sig::libcrux_backend(suite)),
-        ("rustcrypto", sig::rustcrypto_backend(suite)),
-        ("pqclean", sig::pqclean_backend(suite)),
-    ];
+    let sigs = CHOICES
+        .into_iter()
+        .filter_map(|b| sig::backend_of(suite, b).ok().map(|s| (b.name(), s)));
     for (backend, s) in sigs {
-        let s = s.expect("an ML-DSA backend");
         let (pk, sk) = s.keygen(None).expect("keygen");
         let signature = s
             .sign(&msg, sk.expose(), b"", SignRandomness::Hedged)

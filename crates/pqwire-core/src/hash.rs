@@ -1,10 +1,10 @@
 //! Hash functions: SHA3-256 and SHAKE256 (FIPS 202).
 //!
-//! SHA3-256 is AWS-LC's (about 1.3x RustCrypto's `sha3` on a 12 KB session record, whose
-//! checksum every restore computes); a unit test compares the two. SHAKE256 is
-//! RustCrypto's: `aws-lc-rs` offers no extendable-output API.
+//! SHA3-256 is AWS-LC's in the default build (about 1.3x RustCrypto's `sha3` on a 12 KB
+//! session record, whose checksum every restore computes), RustCrypto's `sha3` in the
+//! pure-Rust build; a unit test compares the two. SHAKE256 is RustCrypto's: `aws-lc-rs`
+//! offers no extendable-output API.
 
-use aws_lc_rs::digest::{Context, SHA3_256};
 use shake::digest::{ExtendableOutput, Update, XofReader};
 use shake::Shake256;
 
@@ -14,14 +14,31 @@ use shake::Shake256;
 /// let d = pqwire_core::hash::sha3_256(&[b"abc"]);
 /// assert_eq!(d[0], 0x3a);
 /// ```
+#[cfg(feature = "aws-lc")]
 pub fn sha3_256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut h = Context::new(&SHA3_256);
+    let mut h = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA3_256);
     for p in parts {
         h.update(p);
     }
     let mut out = [0u8; 32];
     out.copy_from_slice(h.finish().as_ref());
     out
+}
+
+/// SHA3-256 of the concatenation of `parts`.
+///
+/// ```
+/// let d = pqwire_core::hash::sha3_256(&[b"abc"]);
+/// assert_eq!(d[0], 0x3a);
+/// ```
+#[cfg(not(feature = "aws-lc"))]
+pub fn sha3_256(parts: &[&[u8]]) -> [u8; 32] {
+    use sha3::Digest as _;
+    let mut h = sha3::Sha3_256::new();
+    for p in parts {
+        sha3::Digest::update(&mut h, p);
+    }
+    h.finalize().into()
 }
 
 /// SHAKE256 of the concatenation of `parts`, squeezed to `out.len()` bytes.
@@ -50,7 +67,7 @@ pub fn shake256(data: &[u8], len: usize) -> Vec<u8> {
 mod tests {
     use sha3::{Digest, Sha3_256};
 
-    /// AWS-LC's SHA3-256 gives RustCrypto's digest for every length around the rate
+    /// pqwire's SHA3-256 (AWS-LC's in the default build) gives RustCrypto's digest for every length around the rate
     /// (136 bytes) and for inputs split into parts anywhere.
     #[test]
     fn sha3_256_matches_rustcrypto() {

@@ -1,8 +1,14 @@
 //! # pqwire-core
 //!
-//! The pure-Rust core of pqwire: post-quantum and hybrid primitives behind one trait
-//! per role, so backends can be swapped. No I/O and no JavaScript here; the napi-rs
-//! bindings in `pqwire-node` only convert arguments and map errors.
+//! The core of pqwire: post-quantum and hybrid primitives behind one trait per role, so
+//! backends can be swapped ([`Backend`], [`kem::backend_of`], [`sig::backend_of`]). No I/O
+//! and no JavaScript here; the napi-rs bindings in `pqwire-node` only convert arguments
+//! and map errors.
+//!
+//! Each backend is a cargo feature: `aws-lc`, `libcrux`, `rustcrypto` and `pqclean`, all
+//! on by default. `--no-default-features --features pure-rust` (libcrux and RustCrypto)
+//! builds without a C compiler, for WebAssembly and React Native (docs/primitives.md,
+//! "Cargo features and the pure-Rust build").
 //!
 //! | role | module | suites |
 //! | --- | --- | --- |
@@ -26,6 +32,7 @@
 //! ```
 
 pub mod aead;
+mod backend;
 pub mod channel;
 mod error;
 pub mod hash;
@@ -43,6 +50,13 @@ pub mod suite;
 pub mod wire;
 pub mod x25519;
 
+#[cfg(not(any(feature = "aws-lc", feature = "rustcrypto")))]
+compile_error!(
+    "pqwire-core needs the `aws-lc` or the `rustcrypto` feature: X25519, Ed25519, the AEADs \
+     and SHA3-256 come from one of them (`--features pure-rust` for a build without AWS-LC)"
+);
+
+pub use backend::Backend;
 pub use error::{Error, ErrorKind, Result};
 pub use secret::{Disposable, SecretBytes};
 pub use suite::{AeadSuite, KemSuite, SigSuite};

@@ -80,6 +80,7 @@ impl fmt::Debug for SecretBytes {
 /// A secret of a foreign `Copy` type that exposes no mutable bytes and no `Zeroize` (the
 /// `pqcrypto` crates' PQClean keys and shared secrets): the only way to wipe one is to
 /// overwrite the whole value with a blank (all-zero) one.
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))] // PQClean's types are the users
 pub(crate) trait Blank: Copy {
     /// The all-zero value (`None` only if the type cannot build one, which fixed-size
     /// types always can).
@@ -88,6 +89,7 @@ pub(crate) trait Blank: Copy {
 
 /// Overwrites `value` with its blank. `black_box` keeps the compiler from dropping the
 /// store as dead (the value is usually discarded right after).
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))] // PQClean's types are the users
 pub(crate) fn wipe<T: Blank>(value: &mut T) {
     if let Some(blank) = T::blank() {
         *value = blank;
@@ -96,8 +98,10 @@ pub(crate) fn wipe<T: Blank>(value: &mut T) {
 }
 
 /// A [`Blank`] secret kept in one place on the heap for its whole life and wiped on drop.
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))] // PQClean's types are the users
 pub(crate) struct Wiped<T: Blank>(Box<T>);
 
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))] // PQClean's types are the users
 impl<T: Blank> Wiped<T> {
     /// Moves `value` to the heap and wipes the caller's copy.
     pub(crate) fn new(value: &mut T) -> Self {

@@ -1,42 +1,34 @@
 //! X25519 (RFC 7748) key agreement. An all-zero shared secret (a low-order peer key)
 //! is refused with `NON_CONTRIBUTORY`.
 //!
-//! The default implementation is AWS-LC's (through `aws-lc-rs`): on x86-64 with
-//! BMI2/ADX it runs s2n-bignum's formally verified assembly, about twice as fast as
-//! `x25519-dalek`'s serial ladder (docs/primitives.md, "Backends and why"). The unit
-//! tests compare it with `x25519-dalek` as the second implementation.
+//! The implementation is AWS-LC's (through `aws-lc-rs`) in the default build: on x86-64
+//! with BMI2/ADX it runs s2n-bignum's formally verified assembly, about twice as fast as
+//! `x25519-dalek`'s serial ladder (docs/primitives.md, "Backends and why"). The pure-Rust
+//! build uses `x25519-dalek`. The unit tests compare pqwire's with `x25519-dalek`.
 
 use crate::random::{fixed, given_or_random};
 use crate::{Error, Result, SecretBytes};
-use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey, X25519};
 use std::sync::Arc;
+
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
+#[cfg(not(feature = "aws-lc"))]
+mod dalek;
+#[cfg(feature = "aws-lc")]
+use aws_lc as imp;
+#[cfg(not(feature = "aws-lc"))]
+use dalek as imp;
 
 /// Length of X25519 secret keys, public keys and shared secrets.
 pub const KEY_LEN: usize = 32;
 
-fn private_key(secret_key: &[u8]) -> Result<PrivateKey> {
-    Error::check_len("X25519 secret key", KEY_LEN, secret_key.len())?;
-    // Only a wrong length is refused, and that was checked above.
-    PrivateKey::from_private_key(&X25519, secret_key).map_err(|_| Error::BadLength {
-        what: "X25519 secret key",
-        expected: KEY_LEN,
-        actual: secret_key.len(),
-    })
-}
-
-/// The public key of a loaded secret key (AWS-LC derived it when loading).
-fn derive_public(key: &PrivateKey) -> Result<[u8; KEY_LEN]> {
-    let public = key
-        .compute_public_key()
-        .map_err(|_| Error::InvalidArgument {
-            what: "X25519 secret key",
-        })?;
-    fixed::<32>("X25519 public key", public.as_ref())
+fn private_key(secret_key: &[u8]) -> Result<imp::Loaded> {
+    imp::load(&fixed::<KEY_LEN>("X25519 secret key", secret_key)?)
 }
 
 /// Derives the public key of a 32-byte secret key.
 pub fn public_key(secret_key: &[u8]) -> Result<[u8; 32]> {
-    derive_public(&private_key(secret_key)?)
+    imp::public_key(&private_key(secret_key)?)
 }
 
 /// Generates a key pair; the secret key is `seed` when given (32 bytes), else random.
@@ -66,15 +58,8 @@ pub fn shared_secret(secret_key: &[u8], public_key: &[u8]) -> Result<SecretBytes
     agree(&private_key(secret_key)?, public_key)
 }
 
-fn agree(secret_key: &PrivateKey, public_key: &[u8]) -> Result<SecretBytes> {
-    let pk = fixed::<32>("X25519 public key", public_key)?;
-    // AWS-LC's X25519 fails exactly when the output is all zero (RFC 7748 §6.1).
-    agreement::agree(
-        secret_key,
-        UnparsedPublicKey::new(&X25519, &pk),
-        Error::NonContributory,
-        |ss| Ok(SecretBytes::from_slice(ss)),
-    )
+fn agree(secret_key: &imp::Loaded, public_key: &[u8]) -> Result<SecretBytes> {
+    imp::agree(secret_key, &fixed::<32>("X25519 public key", public_key)?)
 }
 
 /// The encodings of the points whose X25519 output is all zero for every secret key:
@@ -138,14 +123,14 @@ pub fn is_low_order(public_key: &[u8; KEY_LEN]) -> bool {
 
 /// A secret key loaded once for several agreements, with its public key.
 ///
-/// AWS-LC derives the public key whenever it loads a secret key (a base-point
-/// multiplication, about a third of an agreement), so keys used more than once, such
-/// as the ratchet's own key, are loaded once. Cloning shares the loaded key.
+/// The public key is derived when a secret key is loaded (a base-point multiplication,
+/// about a third of an agreement), so keys used more than once, such as the ratchet's
+/// own key, are loaded once. Cloning shares the loaded key.
 #[derive(Clone)]
 pub struct StaticSecret {
     secret: SecretBytes,
     public: [u8; KEY_LEN],
-    loaded: Arc<PrivateKey>,
+    loaded: Arc<imp::Loaded>,
 }
 
 impl StaticSecret {
@@ -163,7 +148,7 @@ impl StaticSecret {
         let loaded = private_key(secret_key)?;
         Ok(Self {
             secret: SecretBytes::from_slice(secret_key),
-            public: derive_public(&loaded)?,
+            public: imp::public_key(&loaded)?,
             loaded: Arc::new(loaded),
         })
     }
@@ -207,8 +192,8 @@ mod tests {
     use super::*;
     use x25519_dalek::{PublicKey, StaticSecret};
 
-    /// AWS-LC's X25519 must agree with `x25519-dalek` (the pure-Rust implementation
-    /// pqwire used before) on public keys and shared secrets, including peer keys with
+    /// pqwire's X25519 (AWS-LC's in the default build) must agree with `x25519-dalek` on
+    /// public keys and shared secrets, including peer keys with
     /// the top bit set and non-canonical encodings, which RFC 7748 says to accept.
     #[test]
     fn aws_lc_agrees_with_dalek() {

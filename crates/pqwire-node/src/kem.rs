@@ -1,13 +1,14 @@
 //! KEM bindings: byte-level functions, their async twins, and the `KemKeyPair` handle.
 
 use crate::errors::js;
+use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::suite_id::kem_backend;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::kem::{Encapsulation, KemKeyPair as CoreKemKeyPair};
-use pqwire_core::{Disposable, KemSuite, SecretBytes};
+use pqwire_core::{KemSuite, SecretBytes};
 
 /// Sizes of a KEM suite's keys, ciphertext and seeds, in bytes.
 #[napi(object)]
@@ -191,51 +192,14 @@ pub fn kem_decapsulate_async(
     })))
 }
 
-/// A KEM key pair whose secret key stays in native memory until `dispose()` or garbage
-/// collection.
-#[napi]
-pub struct KemKeyPair {
-    inner: Disposable<CoreKemKeyPair>,
-    suite: KemSuite,
-}
+key_pair_handle!(
+    KemKeyPair(CoreKemKeyPair, KemSuite, "KEM key pair", kem_backend),
+    " A KEM key pair whose secret key stays in native memory until `dispose()` or garbage",
+    " collection."
+);
 
 #[napi]
 impl KemKeyPair {
-    fn wrap(kp: CoreKemKeyPair) -> Self {
-        Self {
-            suite: kp.suite(),
-            inner: Disposable::new(kp, "KEM key pair"),
-        }
-    }
-
-    /// Generates a key pair (default backend), from `seed` when given.
-    #[napi(factory, catch_unwind)]
-    pub fn generate(id: f64, seed: Option<&[u8]>) -> napi::Result<Self> {
-        let suite = kem_backend(id)?.suite();
-        Ok(Self::wrap(js(CoreKemKeyPair::generate(suite, seed))?))
-    }
-
-    /// Imports a key pair from exported bytes; the two halves must belong together.
-    #[napi(factory, catch_unwind)]
-    pub fn import(id: f64, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
-        let suite = kem_backend(id)?.suite();
-        Ok(Self::wrap(js(CoreKemKeyPair::import(
-            suite, secret_key, public_key,
-        ))?))
-    }
-
-    /// The suite's canonical name (still known after `dispose()`).
-    #[napi(getter)]
-    pub fn suite(&self) -> String {
-        self.suite.name().to_string()
-    }
-
-    /// The public (encapsulation) key.
-    #[napi(getter, catch_unwind)]
-    pub fn public_key(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(js(self.inner.get())?.public_key().to_vec()))
-    }
-
     /// Decapsulates a ciphertext addressed to this key pair.
     #[napi(catch_unwind)]
     pub fn decapsulate(&self, cipher_text: &[u8]) -> napi::Result<Uint8Array> {
@@ -252,24 +216,5 @@ impl KemKeyPair {
         let inner = js(self.inner.get())?;
         let ct = cipher_text.to_vec();
         Ok(AsyncTask::new(Job::new(move || inner.decapsulate(&ct))))
-    }
-
-    /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
-    #[napi(catch_unwind)]
-    pub fn export_secret_key(&self) -> napi::Result<Uint8Array> {
-        Ok(js(self.inner.get())?.export_secret_key().into_js())
-    }
-
-    /// Drops the secret key now (wiped at once, or when a running `decapsulateAsync` ends);
-    /// every later use but `suite` is `DISPOSED`. Idempotent.
-    #[napi(catch_unwind)]
-    pub fn dispose(&self) {
-        self.inner.dispose();
-    }
-
-    /// Whether `dispose()` was called.
-    #[napi(getter)]
-    pub fn disposed(&self) -> bool {
-        self.inner.is_disposed()
     }
 }

@@ -16,6 +16,7 @@ mod hash;
 mod identity;
 mod kdf;
 mod kem;
+mod key_pair;
 mod negotiation;
 mod options;
 mod output;

@@ -1,13 +1,14 @@
 //! Signature bindings: byte-level functions, their async twins, and the `SigKeyPair` handle.
 
 use crate::errors::js;
+use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::suite_id::sig_backend;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::sig::{SigKeyPair as CoreSigKeyPair, SignRandomness, Verification};
-use pqwire_core::{Disposable, Error, SecretBytes, SigSuite};
+use pqwire_core::{Error, SecretBytes, SigSuite};
 
 /// Sizes of a signature suite's keys, signature and seeds, in bytes.
 #[napi(object)]
@@ -196,51 +197,14 @@ pub fn sig_verify_async(
     })))
 }
 
-/// A signing key pair whose secret key stays in native memory until `dispose()` or
-/// garbage collection.
-#[napi]
-pub struct SigKeyPair {
-    inner: Disposable<CoreSigKeyPair>,
-    suite: SigSuite,
-}
+key_pair_handle!(
+    SigKeyPair(CoreSigKeyPair, SigSuite, "signature key pair", sig_backend),
+    " A signing key pair whose secret key stays in native memory until `dispose()` or",
+    " garbage collection."
+);
 
 #[napi]
 impl SigKeyPair {
-    fn wrap(kp: CoreSigKeyPair) -> Self {
-        Self {
-            suite: kp.suite(),
-            inner: Disposable::new(kp, "signature key pair"),
-        }
-    }
-
-    /// Generates a key pair (default backend), from `seed` when given.
-    #[napi(factory, catch_unwind)]
-    pub fn generate(id: f64, seed: Option<&[u8]>) -> napi::Result<Self> {
-        let suite = sig_backend(id)?.suite();
-        Ok(Self::wrap(js(CoreSigKeyPair::generate(suite, seed))?))
-    }
-
-    /// Imports a key pair from exported bytes; the two halves must belong together.
-    #[napi(factory, catch_unwind)]
-    pub fn import(id: f64, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
-        let suite = sig_backend(id)?.suite();
-        Ok(Self::wrap(js(CoreSigKeyPair::import(
-            suite, secret_key, public_key,
-        ))?))
-    }
-
-    /// The suite's canonical name (still known after `dispose()`).
-    #[napi(getter)]
-    pub fn suite(&self) -> String {
-        self.suite.name().to_string()
-    }
-
-    /// The public (verification) key.
-    #[napi(getter, catch_unwind)]
-    pub fn public_key(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(js(self.inner.get())?.public_key().to_vec()))
-    }
-
     /// Signs `message` (mode as in `sigSign`).
     #[napi(catch_unwind)]
     pub fn sign(
@@ -277,25 +241,6 @@ impl SigKeyPair {
             let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
             inner.sign(&message, &ctx, r)
         })))
-    }
-
-    /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
-    #[napi(catch_unwind)]
-    pub fn export_secret_key(&self) -> napi::Result<Uint8Array> {
-        Ok(js(self.inner.get())?.export_secret_key().into_js())
-    }
-
-    /// Drops the secret key now (wiped at once, or when a running `signAsync` ends); every
-    /// later use but `suite` is `DISPOSED`. Idempotent.
-    #[napi(catch_unwind)]
-    pub fn dispose(&self) {
-        self.inner.dispose();
-    }
-
-    /// Whether `dispose()` was called.
-    #[napi(getter)]
-    pub fn disposed(&self) -> bool {
-        self.inner.is_disposed()
     }
 }
 

@@ -17,11 +17,10 @@
 //! As in the draft, the X25519 half is not checked for contributory behaviour: the
 //! hybrid stays secure through ML-KEM even when the classical half is degenerate.
 //!
-//! Each suite exists over both seeded ML-KEM implementations: libcrux (the default, as for
-//! plain ML-KEM) and RustCrypto (`kem::rustcrypto_backend`). Both give identical bytes.
+//! Each suite exists over both seeded ML-KEM implementations: libcrux (the default where it
+//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes.
 
-use super::ml_kem::{self as rc, MlKemParams};
-use super::ml_kem_libcrux as libcrux;
+use super::ml_kem::MlKemParams;
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::{sha3_256, shake256_into};
 use crate::random::{fixed, given_or_random};
@@ -38,6 +37,7 @@ pub(crate) trait HybridParams: Send + Sync + 'static {
     const LABEL: &'static [u8];
 }
 
+/// One hybrid suite: its parameters `$name` and its backend, the static `$static`.
 macro_rules! hybrid_params {
     ($name:ident, $static:ident, $mlkem:ty, $suite:expr, $label:expr) => {
         pub(crate) struct $name;
@@ -50,46 +50,44 @@ macro_rules! hybrid_params {
     };
 }
 
+/// The three hybrid suites over one ML-KEM implementation (`$ml_kem`, the module of its
+/// `MlKemParams`), as the module `$family` with statics `X_WING`, `X25519_ML_KEM_512` and
+/// `X25519_ML_KEM_1024`.
+macro_rules! hybrids_over {
+    ($family:ident, $ml_kem:ident) => {
+        pub(crate) mod $family {
+            use super::{Hybrid, HybridParams, H1024_LABEL, H512_LABEL, X_WING_LABEL};
+            use crate::kem::$ml_kem as m;
+            use crate::suite::KemSuite;
+
+            hybrid_params!(XWing, X_WING, m::P768, KemSuite::XWing, X_WING_LABEL);
+            hybrid_params!(
+                H512,
+                X25519_ML_KEM_512,
+                m::P512,
+                KemSuite::X25519MlKem512,
+                H512_LABEL
+            );
+            hybrid_params!(
+                H1024,
+                X25519_ML_KEM_1024,
+                m::P1024,
+                KemSuite::X25519MlKem1024,
+                H1024_LABEL
+            );
+        }
+    };
+}
+
 const X_WING_LABEL: &[u8] = b"\\.//^\\";
 const H512_LABEL: &[u8] = b"pqwire X25519+ML-KEM-512";
 const H1024_LABEL: &[u8] = b"pqwire X25519+ML-KEM-1024";
 
-hybrid_params!(XWing, X_WING, libcrux::P768, KemSuite::XWing, X_WING_LABEL);
-hybrid_params!(
-    H512,
-    X25519_ML_KEM_512,
-    libcrux::P512,
-    KemSuite::X25519MlKem512,
-    H512_LABEL
-);
-hybrid_params!(
-    H1024,
-    X25519_ML_KEM_1024,
-    libcrux::P1024,
-    KemSuite::X25519MlKem1024,
-    H1024_LABEL
-);
-hybrid_params!(
-    RcXWing,
-    RUSTCRYPTO_X_WING,
-    rc::P768,
-    KemSuite::XWing,
-    X_WING_LABEL
-);
-hybrid_params!(
-    RcH512,
-    RUSTCRYPTO_X25519_ML_KEM_512,
-    rc::P512,
-    KemSuite::X25519MlKem512,
-    H512_LABEL
-);
-hybrid_params!(
-    RcH1024,
-    RUSTCRYPTO_X25519_ML_KEM_1024,
-    rc::P1024,
-    KemSuite::X25519MlKem1024,
-    H1024_LABEL
-);
+#[cfg(feature = "libcrux")]
+hybrids_over!(libcrux, ml_kem_libcrux);
+// RustCrypto's: a `Backend::RustCrypto` choice, and the default where libcrux is not built.
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
+hybrids_over!(rustcrypto, ml_kem);
 
 /// The combiner label of a hybrid suite (`None` for a non-hybrid suite).
 pub fn hybrid_label(suite: KemSuite) -> Option<&'static [u8]> {

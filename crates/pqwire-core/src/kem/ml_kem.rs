@@ -140,8 +140,13 @@ impl<P> MlKem<P> {
     }
 }
 
+// RustCrypto's own backend: a `Backend::RustCrypto` choice, and the seeded ML-KEM where
+// libcrux is not built. (Its parsers above serve every build.)
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 pub(crate) static ML_KEM_512: MlKem<P512> = MlKem::new();
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 pub(crate) static ML_KEM_768: MlKem<P768> = MlKem::new();
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 pub(crate) static ML_KEM_1024: MlKem<P1024> = MlKem::new();
 
 struct Loaded<P: MlKemParams>(P::Dk);

@@ -11,32 +11,33 @@
 //! shared secrets it hands out.
 
 use super::ml_kem::{self as rc, MlKemParams};
-use super::ml_kem_libcrux::{LIBCRUX_ML_KEM_1024, LIBCRUX_ML_KEM_512, LIBCRUX_ML_KEM_768};
+use super::seeded;
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::suite::KemSuite;
 use crate::{Error, Result, SecretBytes};
 use aws_lc_rs::kem::{Algorithm, Ciphertext, DecapsulationKey, EncapsulationKey};
 
-/// One parameter set: AWS-LC's algorithm, RustCrypto's checks, libcrux for seeded calls.
+/// One parameter set: AWS-LC's algorithm, RustCrypto's checks, the seeded ML-KEM (libcrux
+/// where built) for seeded calls.
 pub(crate) struct AwsLcMlKem<P: MlKemParams> {
     algorithm: &'static Algorithm,
     seeded: &'static dyn KemBackend,
     checks: core::marker::PhantomData<fn() -> P>,
 }
 
-pub(crate) static AWS_LC_ML_KEM_512: AwsLcMlKem<rc::P512> = AwsLcMlKem {
+pub(crate) static ML_KEM_512: AwsLcMlKem<rc::P512> = AwsLcMlKem {
     algorithm: &aws_lc_rs::kem::ML_KEM_512,
-    seeded: &LIBCRUX_ML_KEM_512,
+    seeded: &seeded::ML_KEM_512,
     checks: core::marker::PhantomData,
 };
-pub(crate) static AWS_LC_ML_KEM_768: AwsLcMlKem<rc::P768> = AwsLcMlKem {
+pub(crate) static ML_KEM_768: AwsLcMlKem<rc::P768> = AwsLcMlKem {
     algorithm: &aws_lc_rs::kem::ML_KEM_768,
-    seeded: &LIBCRUX_ML_KEM_768,
+    seeded: &seeded::ML_KEM_768,
     checks: core::marker::PhantomData,
 };
-pub(crate) static AWS_LC_ML_KEM_1024: AwsLcMlKem<rc::P1024> = AwsLcMlKem {
+pub(crate) static ML_KEM_1024: AwsLcMlKem<rc::P1024> = AwsLcMlKem {
     algorithm: &aws_lc_rs::kem::ML_KEM_1024,
-    seeded: &LIBCRUX_ML_KEM_1024,
+    seeded: &seeded::ML_KEM_1024,
     checks: core::marker::PhantomData,
 };
 
@@ -131,15 +132,19 @@ impl<P: MlKemParams> KemBackend for AwsLcMlKem<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kem::{aws_lc_backend, libcrux_backend};
+
+    /// The three parameter sets, AWS-LC's and the seeded implementation's (libcrux).
+    fn pairs() -> [(&'static dyn KemBackend, &'static dyn KemBackend); 3] {
+        [
+            (&ML_KEM_512, &seeded::ML_KEM_512),
+            (&ML_KEM_768, &seeded::ML_KEM_768),
+            (&ML_KEM_1024, &seeded::ML_KEM_1024),
+        ]
+    }
 
     #[test]
     fn seeded_operations_are_libcruxs_and_the_rest_opens_in_libcrux() {
-        for suite in [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024] {
-            let (a, l) = (
-                aws_lc_backend(suite).unwrap(),
-                libcrux_backend(suite).unwrap(),
-            );
+        for (a, l) in pairs() {
             let seed = [7u8; 64];
             let (pk, sk) = a.keygen(Some(&seed)).unwrap();
             assert_eq!((pk.clone(), sk.clone()), l.keygen(Some(&seed)).unwrap());
@@ -169,7 +174,7 @@ mod tests {
 
     #[test]
     fn wrong_lengths_are_refused_before_aws_lc_sees_them() {
-        let a = aws_lc_backend(KemSuite::MlKem768).unwrap();
+        let a = pairs()[1].0;
         let (pk, sk) = a.keygen(None).unwrap();
         let bad_length = |r: Result<()>| matches!(r, Err(Error::BadLength { .. }));
         assert!(bad_length(a.encapsulate(&pk[1..], None).map(|_| ())));

@@ -1,7 +1,8 @@
 //! ML-KEM (FIPS 203) through libcrux (`libcrux-ml-kem`, Cryspen): code formally verified
 //! with hax/F*, with AVX2 (x86_64) or NEON (aarch64) code chosen at run time and portable
-//! code elsewhere. The default ML-KEM backend: the fastest measured of those that offer
-//! seeded operations (docs/primitives.md, "Backends").
+//! code elsewhere. The seeded ML-KEM of the defaults (AWS-LC's seeded twins, the hybrids) and
+//! the default ML-KEM of the pure-Rust build: the fastest measured of those that offer
+//! seeded operations (docs/primitives.md, "Backends and why").
 //!
 //! libcrux takes its randomness as arrays, so key generation from `d || z` and
 //! encapsulation with a given `m` map directly onto [`MlKemParams`]. The FIPS 203 input
@@ -117,6 +118,6 @@ libcrux_ml_kem_params!(
     1568
 );
 
-pub(crate) static LIBCRUX_ML_KEM_512: MlKem<P512> = MlKem::new();
-pub(crate) static LIBCRUX_ML_KEM_768: MlKem<P768> = MlKem::new();
-pub(crate) static LIBCRUX_ML_KEM_1024: MlKem<P1024> = MlKem::new();
+pub(crate) static ML_KEM_512: MlKem<P512> = MlKem::new();
+pub(crate) static ML_KEM_768: MlKem<P768> = MlKem::new();
+pub(crate) static ML_KEM_1024: MlKem<P1024> = MlKem::new();

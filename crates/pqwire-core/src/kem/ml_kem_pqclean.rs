@@ -139,7 +139,7 @@ struct Loaded<K: Blank>(Wiped<K>);
 
 pqclean_ml_kem!(
     PqcleanMlKem512,
-    PQCLEAN_ML_KEM_512,
+    ML_KEM_512,
     mlkem512,
     rc::P512,
     KemSuite::MlKem512,
@@ -149,7 +149,7 @@ pqclean_ml_kem!(
 );
 pqclean_ml_kem!(
     PqcleanMlKem768,
-    PQCLEAN_ML_KEM_768,
+    ML_KEM_768,
     mlkem768,
     rc::P768,
     KemSuite::MlKem768,
@@ -159,7 +159,7 @@ pqclean_ml_kem!(
 );
 pqclean_ml_kem!(
     PqcleanMlKem1024,
-    PQCLEAN_ML_KEM_1024,
+    ML_KEM_1024,
     mlkem1024,
     rc::P1024,
     KemSuite::MlKem1024,
@@ -180,7 +180,7 @@ mod tests {
     /// `drop` runs is shown by `zeroize`), and so is a shared secret once copied out.
     #[test]
     fn pqclean_secrets_are_wiped() {
-        let b = &PQCLEAN_ML_KEM_768;
+        let b = &ML_KEM_768;
         let (pk, sk) = b.keygen(None).unwrap();
         let mut loaded = PqcleanMlKem768::parse_sk(sk.expose()).unwrap();
         wiped_on_drop(&loaded.0);

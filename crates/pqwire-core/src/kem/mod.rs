@@ -4,9 +4,13 @@
 //! | suite | backend(s) | public key | secret key | ciphertext |
 //! | --- | --- | ---: | ---: | ---: |
 //! | ML-KEM-512/768/1024 | AWS-LC `aws-lc-rs` (default; its seeded twins are libcrux's), libcrux `libcrux-ml-kem`, RustCrypto `ml-kem`, PQClean | 800/1184/1568 | 1632/2400/3168 (expanded, FIPS 203) | 768/1088/1568 |
-//! | X25519+ML-KEM-768 (X-Wing) | pqwire over libcrux (default) or RustCrypto ML-KEM, and `x25519-dalek` | 1216 | 32 (seed) | 1120 |
+//! | X25519+ML-KEM-768 (X-Wing) | pqwire over libcrux (default) or RustCrypto ML-KEM, and [`crate::x25519`] | 1216 | 32 (seed) | 1120 |
 //! | X25519+ML-KEM-512/1024 | same construction, own labels | 832/1600 | 32 (seed) | 800/1600 |
-//! | X25519 | pqwire over `x25519-dalek` | 32 | 32 | 32 |
+//! | X25519 | pqwire over [`crate::x25519`] | 32 | 32 | 32 |
+//!
+//! [`backend`] gives a suite's default implementation, [`backend_of`] the one of a chosen
+//! [`Backend`]. Each backend is a cargo feature; the default is the fastest measured among
+//! those built in.
 //!
 //! Every randomized operation has a seeded twin (`seed`, `randomness`), used by the
 //! test vectors and for reproducible runs (except in the PQClean backend).
@@ -16,15 +20,30 @@
 
 mod hybrid;
 mod ml_kem;
+#[cfg(feature = "aws-lc")]
 mod ml_kem_aws_lc;
+#[cfg(feature = "libcrux")]
 mod ml_kem_libcrux;
+#[cfg(feature = "pqclean")]
 mod ml_kem_pqclean;
 mod x25519_kem;
 
 use crate::suite::KemSuite;
-use crate::{Result, SecretBytes};
+use crate::{Backend, Result, SecretBytes};
 
 pub use hybrid::hybrid_label;
+
+// The seeded ML-KEM (key generation from d ‖ z, encapsulation with a given m) behind the
+// defaults and the hybrids: libcrux where it is built, else RustCrypto.
+#[cfg(feature = "libcrux")]
+use {hybrid::libcrux as default_hybrids, ml_kem_libcrux as seeded};
+#[cfg(not(feature = "libcrux"))]
+use {hybrid::rustcrypto as default_hybrids, ml_kem as seeded};
+// The default ML-KEM: AWS-LC where it is built (its seeded twins are `seeded`'s).
+#[cfg(feature = "aws-lc")]
+use ml_kem_aws_lc as default_ml_kem;
+#[cfg(not(feature = "aws-lc"))]
+use seeded as default_ml_kem;
 
 /// Sizes, in bytes, of everything a KEM suite takes or returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +101,11 @@ pub trait KemBackend: Send + Sync {
     fn check_public_key(&self, public_key: &[u8]) -> Result<()>;
 }
 
-/// The default backend of `suite`, per operation the fastest measured: AWS-LC for ML-KEM
-/// (with libcrux for the seeded key generation and encapsulation AWS-LC does not offer),
-/// and libcrux's ML-KEM inside pqwire's construction for the hybrids, which need the
-/// seeded operations.
+/// The default backend of `suite`, per operation the fastest measured of those built in:
+/// AWS-LC for ML-KEM (with libcrux for the seeded key generation and encapsulation AWS-LC
+/// does not offer), and libcrux's ML-KEM inside pqwire's construction for the hybrids,
+/// which need the seeded operations. Without AWS-LC (the pure-Rust build) ML-KEM is
+/// libcrux's too; without libcrux, RustCrypto's.
 ///
 /// ```
 /// use pqwire_core::{kem, KemSuite};
@@ -96,67 +116,96 @@ pub trait KemBackend: Send + Sync {
 /// ```
 pub fn backend(suite: KemSuite) -> &'static dyn KemBackend {
     match suite {
-        KemSuite::MlKem512 => &ml_kem_aws_lc::AWS_LC_ML_KEM_512,
-        KemSuite::MlKem768 => &ml_kem_aws_lc::AWS_LC_ML_KEM_768,
-        KemSuite::MlKem1024 => &ml_kem_aws_lc::AWS_LC_ML_KEM_1024,
-        KemSuite::XWing => &hybrid::X_WING,
-        KemSuite::X25519MlKem512 => &hybrid::X25519_ML_KEM_512,
-        KemSuite::X25519MlKem1024 => &hybrid::X25519_ML_KEM_1024,
+        KemSuite::MlKem512 => &default_ml_kem::ML_KEM_512,
+        KemSuite::MlKem768 => &default_ml_kem::ML_KEM_768,
+        KemSuite::MlKem1024 => &default_ml_kem::ML_KEM_1024,
+        KemSuite::XWing => &default_hybrids::X_WING,
+        KemSuite::X25519MlKem512 => &default_hybrids::X25519_ML_KEM_512,
+        KemSuite::X25519MlKem1024 => &default_hybrids::X25519_ML_KEM_1024,
         KemSuite::X25519 => &x25519_kem::X25519_KEM,
     }
 }
 
-/// The AWS-LC backend of `suite`, where there is one (ML-KEM): today the same objects as
-/// [`backend`]; named so that tests and benchmarks need not assume that. Its seeded key
-/// generation and encapsulation are libcrux's.
+/// The implementation of `suite` in `backend`: [`backend`] for [`Backend::Default`];
+/// `UNSUPPORTED` when the backend does not implement the suite (X25519 is the default's
+/// only; PQClean has no hybrids) or is not in this build.
+///
+/// ```
+/// use pqwire_core::{kem, Backend, KemSuite};
+/// let rc = kem::backend_of(KemSuite::XWing, Backend::RustCrypto)?;
+/// let lc = kem::backend_of(KemSuite::XWing, Backend::Libcrux)?;
+/// // The same bytes from the same seed.
+/// assert_eq!(rc.keygen(Some(&[7; 32]))?, lc.keygen(Some(&[7; 32]))?);
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn backend_of(suite: KemSuite, backend: Backend) -> Result<&'static dyn KemBackend> {
+    let offers: &[Offer] = match backend {
+        Backend::Default => return Ok(self::backend(suite)),
+        #[cfg(feature = "libcrux")]
+        Backend::Libcrux => &LIBCRUX,
+        #[cfg(feature = "rustcrypto")]
+        Backend::RustCrypto => &RUSTCRYPTO,
+        #[cfg(feature = "pqclean")]
+        Backend::PqClean => &PQCLEAN,
+        #[allow(unreachable_patterns)] // reachable when a backend's feature is off
+        _ => &[],
+    };
+    backend.find(offers, suite)
+}
+
+/// One suite of one backend.
+type Offer = (KemSuite, &'static dyn KemBackend);
+
+#[cfg(feature = "libcrux")]
+static LIBCRUX: [Offer; 6] = [
+    (KemSuite::MlKem512, &ml_kem_libcrux::ML_KEM_512),
+    (KemSuite::MlKem768, &ml_kem_libcrux::ML_KEM_768),
+    (KemSuite::MlKem1024, &ml_kem_libcrux::ML_KEM_1024),
+    (KemSuite::XWing, &hybrid::libcrux::X_WING),
+    (
+        KemSuite::X25519MlKem512,
+        &hybrid::libcrux::X25519_ML_KEM_512,
+    ),
+    (
+        KemSuite::X25519MlKem1024,
+        &hybrid::libcrux::X25519_ML_KEM_1024,
+    ),
+];
+
+#[cfg(feature = "rustcrypto")]
+static RUSTCRYPTO: [Offer; 6] = [
+    (KemSuite::MlKem512, &ml_kem::ML_KEM_512),
+    (KemSuite::MlKem768, &ml_kem::ML_KEM_768),
+    (KemSuite::MlKem1024, &ml_kem::ML_KEM_1024),
+    (KemSuite::XWing, &hybrid::rustcrypto::X_WING),
+    (
+        KemSuite::X25519MlKem512,
+        &hybrid::rustcrypto::X25519_ML_KEM_512,
+    ),
+    (
+        KemSuite::X25519MlKem1024,
+        &hybrid::rustcrypto::X25519_ML_KEM_1024,
+    ),
+];
+
+#[cfg(feature = "pqclean")]
+static PQCLEAN: [Offer; 3] = [
+    (KemSuite::MlKem512, &ml_kem_pqclean::ML_KEM_512),
+    (KemSuite::MlKem768, &ml_kem_pqclean::ML_KEM_768),
+    (KemSuite::MlKem1024, &ml_kem_pqclean::ML_KEM_1024),
+];
+
+/// The AWS-LC backend of `suite`, where there is one (ML-KEM): today the default, named so
+/// that tests and benchmarks need not assume that. Its seeded key generation and
+/// encapsulation are libcrux's. Not a [`Backend`]: applications choose the default.
+#[cfg(all(feature = "aws-lc", feature = "test-support"))]
 pub fn aws_lc_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
-    match suite {
-        KemSuite::MlKem512 => Some(&ml_kem_aws_lc::AWS_LC_ML_KEM_512),
-        KemSuite::MlKem768 => Some(&ml_kem_aws_lc::AWS_LC_ML_KEM_768),
-        KemSuite::MlKem1024 => Some(&ml_kem_aws_lc::AWS_LC_ML_KEM_1024),
-        _ => None,
-    }
-}
-
-/// The RustCrypto backend of `suite`, where there is one: ML-KEM, and the hybrids built
-/// over RustCrypto's ML-KEM. The default before libcrux; kept for differential tests and
-/// for applications that prefer it.
-pub fn rustcrypto_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
-    match suite {
-        KemSuite::MlKem512 => Some(&ml_kem::ML_KEM_512),
-        KemSuite::MlKem768 => Some(&ml_kem::ML_KEM_768),
-        KemSuite::MlKem1024 => Some(&ml_kem::ML_KEM_1024),
-        KemSuite::XWing => Some(&hybrid::RUSTCRYPTO_X_WING),
-        KemSuite::X25519MlKem512 => Some(&hybrid::RUSTCRYPTO_X25519_ML_KEM_512),
-        KemSuite::X25519MlKem1024 => Some(&hybrid::RUSTCRYPTO_X25519_ML_KEM_1024),
-        KemSuite::X25519 => None,
-    }
-}
-
-/// The libcrux backend of `suite`, where there is one: ML-KEM and the hybrids (for the
-/// hybrids, the same objects as [`backend`]). The default ML-KEM backend before AWS-LC;
-/// formally verified (hax/F*), and selectable by applications that prefer that.
-pub fn libcrux_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
-    match suite {
-        KemSuite::MlKem512 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_512),
-        KemSuite::MlKem768 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_768),
-        KemSuite::MlKem1024 => Some(&ml_kem_libcrux::LIBCRUX_ML_KEM_1024),
-        KemSuite::XWing => Some(&hybrid::X_WING),
-        KemSuite::X25519MlKem512 => Some(&hybrid::X25519_ML_KEM_512),
-        KemSuite::X25519MlKem1024 => Some(&hybrid::X25519_ML_KEM_1024),
-        KemSuite::X25519 => None,
-    }
-}
-
-/// The PQClean backend of `suite`, where there is one (ML-KEM only).
-/// It offers random key generation and encapsulation only (no seeded variants).
-pub fn pqclean_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
-    match suite {
-        KemSuite::MlKem512 => Some(&ml_kem_pqclean::PQCLEAN_ML_KEM_512),
-        KemSuite::MlKem768 => Some(&ml_kem_pqclean::PQCLEAN_ML_KEM_768),
-        KemSuite::MlKem1024 => Some(&ml_kem_pqclean::PQCLEAN_ML_KEM_1024),
-        _ => None,
-    }
+    let offers: [Offer; 3] = [
+        (KemSuite::MlKem512, &ml_kem_aws_lc::ML_KEM_512),
+        (KemSuite::MlKem768, &ml_kem_aws_lc::ML_KEM_768),
+        (KemSuite::MlKem1024, &ml_kem_aws_lc::ML_KEM_1024),
+    ];
+    Backend::Default.find(&offers, suite).ok()
 }
 
 /// A KEM key pair whose secret stays in native memory, parsed once for fast decapsulation.

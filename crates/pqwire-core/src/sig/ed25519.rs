@@ -1,6 +1,7 @@
-//! Ed25519 (RFC 8032) through AWS-LC (`aws-lc-rs`): signing (about 1.6x `ed25519-dalek`)
-//! and verification (about 1.15x `verify_strict`) behind pqwire's own strict checks of
-//! the encodings. Unit tests compare both with `ed25519-dalek`.
+//! Ed25519 (RFC 8032) behind pqwire's own strict checks of the encodings: AWS-LC's
+//! (`aws-lc-rs`: signing about 1.6x `ed25519-dalek`, verification about 1.15x its
+//! `verify_strict`) in the default build, `ed25519-dalek`'s in the pure-Rust build. Unit
+//! tests compare both with `ed25519-dalek`.
 //!
 //! Strict means: non-canonical encodings of A, R and S are refused, and so are
 //! small-order A and R, following RFC 8032 and FIPS 186-5 and going beyond them for the
@@ -11,36 +12,16 @@ use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification
 use crate::random::{fixed, given_or_random};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
-use aws_lc_rs::signature::{self as lc, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
+
+#[cfg(feature = "aws-lc")]
+use super::ed25519_aws_lc as imp;
+#[cfg(not(feature = "aws-lc"))]
+use super::ed25519_dalek as imp;
+
+pub(crate) use imp::SigningKey;
 
 pub(crate) struct Ed25519;
 pub(crate) static ED25519: Ed25519 = Ed25519;
-
-/// A loaded Ed25519 signing key (AWS-LC keeps the expanded key in native memory and
-/// wipes it when freed).
-pub(crate) struct SigningKey(Ed25519KeyPair);
-
-impl SigningKey {
-    /// Loads a signing key from its 32-byte seed.
-    pub(crate) fn from_seed(seed: &[u8]) -> Result<Self> {
-        Error::check_len("Ed25519 secret key", 32, seed.len())?;
-        Ed25519KeyPair::from_seed_unchecked(seed)
-            .map(Self)
-            .map_err(|_| Error::InvalidArgument {
-                what: "Ed25519 secret key",
-            })
-    }
-
-    /// The 32-byte public key.
-    pub(crate) fn public_key(&self) -> Result<[u8; 32]> {
-        fixed::<32>("Ed25519 public key", self.0.public_key().as_ref())
-    }
-
-    /// The 64-byte signature of `message`.
-    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.0.sign(message).as_ref().to_vec()
-    }
-}
 
 struct Loaded(SigningKey);
 
@@ -59,14 +40,9 @@ fn refuse_options(context: &[u8], randomness: SignRandomness<'_>) -> Result<()> 
 }
 
 impl Signer for Loaded {
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        refuse_options(context, randomness)?;
-        Ok(self.0.sign(message))
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        refuse_options(ctx, randomness)?;
+        Ok(self.0.sign(msg))
     }
 }
 
@@ -122,10 +98,10 @@ fn acceptable_point(encoding: &[u8; 32]) -> bool {
 /// Strict Ed25519 verification of raw bytes; wrong sizes and bad encodings are `false`.
 ///
 /// pqwire's checks come first (canonical A and R, neither of small order, S below the
-/// group order), then AWS-LC's cofactorless equation, which hashes A and R as given and
-/// compares R with the encoding of [S]B − [k]A. Together these refuse what
-/// `ed25519-dalek`'s `verify_strict` refuses (unit tests and the CCTV edge cases check it)
-/// at about 85% of its cost.
+/// group order), then the implementation's cofactorless equation, which hashes A and R as
+/// given and compares R with the encoding of [S]B − [k]A. Together these refuse what
+/// `ed25519-dalek`'s `verify_strict` refuses (unit tests and the CCTV edge cases check it);
+/// AWS-LC's takes about 85% of its cost.
 pub(crate) fn verify_strict(signature: &[u8], message: &[u8], public_key: &[u8]) -> Result<bool> {
     let pk = fixed::<32>("Ed25519 public key", public_key)?;
     let Ok(sig) = <[u8; 64]>::try_from(signature) else {
@@ -137,9 +113,7 @@ pub(crate) fn verify_strict(signature: &[u8], message: &[u8], public_key: &[u8])
     if !acceptable_point(&pk) || !acceptable_point(&r) || !less_than(&s, &ORDER) {
         return Ok(false);
     }
-    Ok(UnparsedPublicKey::new(&lc::ED25519, &pk)
-        .verify(message, &sig)
-        .is_ok())
+    Ok(imp::verify_equation(&pk, message, &sig))
 }
 
 impl SigBackend for Ed25519 {
@@ -148,7 +122,7 @@ impl SigBackend for Ed25519 {
     }
 
     fn backend_name(&self) -> &'static str {
-        "aws-lc"
+        imp::NAME
     }
 
     fn lengths(&self) -> SigLengths {
@@ -178,18 +152,9 @@ impl SigBackend for Ed25519 {
         Ok(SigningKey::from_seed(secret_key)?.public_key()?.to_vec())
     }
 
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification> {
-        refuse_options(context, SignRandomness::Deterministic)?;
-        Ok(single(
-            SigSuite::Ed25519,
-            verify_strict(signature, message, public_key)?,
-        ))
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
+        refuse_options(ctx, SignRandomness::Deterministic)?;
+        Ok(single(SigSuite::Ed25519, verify_strict(sig, msg, pk)?))
     }
 }
 
@@ -198,7 +163,7 @@ mod tests {
     use super::*;
     use ed25519_dalek::Signer as _;
 
-    /// AWS-LC and `ed25519-dalek` must derive the same public key and, Ed25519 being
+    /// pqwire (AWS-LC) and `ed25519-dalek` must derive the same public key and, Ed25519 being
     /// deterministic, the same signature; a wrong byte anywhere fails verification.
     #[test]
     fn aws_lc_signs_like_dalek() {
@@ -242,7 +207,7 @@ mod tests {
         out
     }
 
-    /// AWS-LC behind pqwire's checks accepts and refuses exactly what dalek's
+    /// pqwire (AWS-LC behind its checks) accepts and refuses exactly what dalek's
     /// `verify_strict` does: genuine signatures, any one bit flipped in the signature, the
     /// key or the message, S + L, small-order and non-canonical A and R, each sign bit.
     #[test]

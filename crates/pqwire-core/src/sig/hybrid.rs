@@ -11,11 +11,10 @@
 //! Binding the suite into M' and into the ML-DSA context keeps either half from being
 //! lifted out and verified as a stand-alone signature over M.
 //!
-//! Each suite exists over both seeded ML-DSA implementations: libcrux (the default, as for
-//! plain ML-DSA) and RustCrypto (`sig::rustcrypto_backend`). Both give identical bytes.
+//! Each suite exists over both seeded ML-DSA implementations: libcrux (the default where it
+//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes.
 
-use super::ml_dsa::{self as rc, check_context, MlDsaParams};
-use super::ml_dsa_libcrux as libcrux;
+use super::ml_dsa::{check_context, MlDsaParams};
 use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::hash::shake256_into;
 use crate::random::given_or_random;
@@ -31,6 +30,7 @@ pub(crate) trait HybridSigParams: Send + Sync + 'static {
     const SUITE: SigSuite;
 }
 
+/// One hybrid suite: its parameters `$name` and its backend, the static `$static`.
 macro_rules! hybrid_sig {
     ($name:ident, $static:ident, $mldsa:ty, $suite:expr) => {
         pub(crate) struct $name;
@@ -42,30 +42,27 @@ macro_rules! hybrid_sig {
     };
 }
 
-hybrid_sig!(
-    H65,
-    ED25519_ML_DSA_65,
-    libcrux::P65,
-    SigSuite::Ed25519MlDsa65
-);
-hybrid_sig!(
-    H87,
-    ED25519_ML_DSA_87,
-    libcrux::P87,
-    SigSuite::Ed25519MlDsa87
-);
-hybrid_sig!(
-    RcH65,
-    RUSTCRYPTO_ED25519_ML_DSA_65,
-    rc::P65,
-    SigSuite::Ed25519MlDsa65
-);
-hybrid_sig!(
-    RcH87,
-    RUSTCRYPTO_ED25519_ML_DSA_87,
-    rc::P87,
-    SigSuite::Ed25519MlDsa87
-);
+/// The two hybrid suites over one ML-DSA implementation (`$ml_dsa`, the module of its
+/// `MlDsaParams`), as the module `$family` with statics `ED25519_ML_DSA_65` and
+/// `ED25519_ML_DSA_87`.
+macro_rules! hybrids_over {
+    ($family:ident, $ml_dsa:ident) => {
+        pub(crate) mod $family {
+            use super::{HybridSig, HybridSigParams};
+            use crate::sig::$ml_dsa as m;
+            use crate::suite::SigSuite;
+
+            hybrid_sig!(H65, ED25519_ML_DSA_65, m::P65, SigSuite::Ed25519MlDsa65);
+            hybrid_sig!(H87, ED25519_ML_DSA_87, m::P87, SigSuite::Ed25519MlDsa87);
+        }
+    };
+}
+
+#[cfg(feature = "libcrux")]
+hybrids_over!(libcrux, ml_dsa_libcrux);
+// RustCrypto's: a `Backend::RustCrypto` choice, and the default where libcrux is not built.
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
+hybrids_over!(rustcrypto, ml_dsa);
 
 pub(crate) struct HybridSig<H>(core::marker::PhantomData<fn() -> H>);
 
@@ -100,13 +97,8 @@ impl<H: HybridSigParams> Loaded<H> {
 }
 
 impl<H: HybridSigParams> Signer for Loaded<H> {
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        let m = bound_message(H::SUITE, context, message)?;
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        let m = bound_message(H::SUITE, ctx, msg)?;
         let rnd = super::ml_dsa::signing_rnd(randomness)?;
         let mut out = self.ed.sign(&m);
         let ml = H::MlDsa::sign(
@@ -171,23 +163,13 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         Ok(pk)
     }
 
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification> {
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
         let lengths = self.lengths();
-        Error::check_len(
-            "hybrid signature public key",
-            lengths.public_key,
-            public_key.len(),
-        )?;
-        let m = bound_message(H::SUITE, context, message)?;
-        let (ed_pk, ml_pk) = public_key.split_at(32);
-        let (classic_valid, quantum_valid) = if signature.len() == lengths.signature {
-            let (ed_sig, ml_sig) = signature.split_at(64);
+        Error::check_len("hybrid signature public key", lengths.public_key, pk.len())?;
+        let m = bound_message(H::SUITE, ctx, msg)?;
+        let (ed_pk, ml_pk) = pk.split_at(32);
+        let (classic_valid, quantum_valid) = if sig.len() == lengths.signature {
+            let (ed_sig, ml_sig) = sig.split_at(64);
             // Both halves are always checked, so the result reports each of them.
             let classic = ed25519::verify_strict(ed_sig, &m, ed_pk)?;
             let quantum = H::MlDsa::verify(

@@ -190,46 +190,6 @@ pub(crate) fn check_expanded_key(sk: &[u8], k: usize, l: usize, eta: u8) -> Resu
     Ok(())
 }
 
-/// Checks that an expanded ML-DSA secret key is consistent and belongs to `public_key`
-/// (FIPS 204 skDecode / pkEncode): t = A·s1 + s2 is recomputed from the key's own ρ, s1
-/// and s2, and its t1 must equal the public key's, its t0 the stored t0, and H(pk) the
-/// stored tr; s1 and s2 must be in range and ρ must match. Anything else is `INVALID_KEY`,
-/// with no detail (the message names no field and no value).
-///
-/// RustCrypto's `ml-dsa` cannot do this: its ExpandedSigningKey keeps t0 private and
-/// exposes neither the NTT nor Power2Round. AWS-LC (already pqwire's X25519, Ed25519 and
-/// ML-KEM backend) can: loading an expanded key runs mldsa-native's `pk_from_sk`, which
-/// performs exactly these checks, in constant time, and derives the public key.
-///
-/// ```text
-/// let (pk, sk) = ML_DSA_65.keygen(None)?;
-/// check_key_pair(SigSuite::MlDsa65, sk.expose(), &pk)?; // a damaged t0 would be refused
-/// ```
-pub(crate) fn check_key_pair(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<()> {
-    use aws_lc_rs::signature::{self as lc, KeyPair as _};
-    let algorithm = match suite {
-        SigSuite::MlDsa44 => &lc::ML_DSA_44_SIGNING,
-        SigSuite::MlDsa65 => &lc::ML_DSA_65_SIGNING,
-        SigSuite::MlDsa87 => &lc::ML_DSA_87_SIGNING,
-        _ => {
-            return Err(Error::Unsupported {
-                what: "ML-DSA key pair check of a non-ML-DSA suite",
-            })
-        }
-    };
-    let refused = Error::InvalidKey {
-        what: "ML-DSA key pair is inconsistent (secret key damaged, or another key's public key)",
-    };
-    let derived = lc::PqdsaKeyPair::from_raw_private_key(algorithm, secret_key)
-        .map_err(|_| refused.clone())?;
-    // Both public: the derived key is a function of the secret, but revealing whether it
-    // equals the (public) key offered with it is the point of the check.
-    if derived.public_key().as_ref() != public_key {
-        return Err(refused);
-    }
-    Ok(())
-}
-
 /// Checks a context string's length (FIPS 204: at most 255 bytes).
 pub(crate) fn check_context(ctx: &[u8]) -> Result<()> {
     if ctx.len() > MAX_CONTEXT_LEN {
@@ -261,29 +221,22 @@ impl<P> MlDsa<P> {
     }
 }
 
+// RustCrypto's own backend: a `Backend::RustCrypto` choice, and the default ML-DSA where
+// libcrux is not built. (Its parameter sets above serve every build.)
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 pub(crate) static ML_DSA_44: MlDsa<P44> = MlDsa::new();
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 pub(crate) static ML_DSA_65: MlDsa<P65> = MlDsa::new();
+#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa::new();
 
 struct Loaded<P: MlDsaParams>(P::Sk);
 
 impl<P: MlDsaParams> Signer for Loaded<P> {
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        check_context(context)?;
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        check_context(ctx)?;
         let rnd = signing_rnd(randomness)?;
-        P::sign(
-            &self.0,
-            MsgOrMu::Message {
-                msg: message,
-                ctx: context,
-            },
-            &rnd,
-        )
+        P::sign(&self.0, MsgOrMu::Message { msg, ctx }, &rnd)
     }
 }
 
@@ -319,22 +272,9 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
         P::public_key(&P::load(secret_key)?)
     }
 
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification> {
-        check_context(context)?;
-        let valid = P::verify(
-            public_key,
-            MsgOrMu::Message {
-                msg: message,
-                ctx: context,
-            },
-            signature,
-        )?;
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
+        check_context(ctx)?;
+        let valid = P::verify(pk, MsgOrMu::Message { msg, ctx }, sig)?;
         Ok(single(P::SUITE, valid))
     }
 }

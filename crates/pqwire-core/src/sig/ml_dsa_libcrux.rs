@@ -140,6 +140,6 @@ libcrux_ml_dsa_params!(
     2
 );
 
-pub(crate) static LIBCRUX_ML_DSA_44: MlDsa<P44> = MlDsa::new();
-pub(crate) static LIBCRUX_ML_DSA_65: MlDsa<P65> = MlDsa::new();
-pub(crate) static LIBCRUX_ML_DSA_87: MlDsa<P87> = MlDsa::new();
+pub(crate) static ML_DSA_44: MlDsa<P44> = MlDsa::new();
+pub(crate) static ML_DSA_65: MlDsa<P65> = MlDsa::new();
+pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa::new();

@@ -12,7 +12,7 @@
 //! lives in one heap place, wiped on drop ([`Wiped`]). PQClean's own C temporaries are out
 //! of reach (docs/primitives.md, "Secrets in memory").
 
-use super::ml_dsa::{check_context, check_expanded_key};
+use super::ml_dsa::{self as rc, check_context, check_expanded_key, MlDsaParams};
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::secret::{wipe, Blank, Wiped};
 use crate::suite::SigSuite;
@@ -20,7 +20,7 @@ use crate::{Error, Result, SecretBytes};
 use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
 
 macro_rules! pqclean_ml_dsa {
-    ($name:ident, $static:ident, $m:ident, $suite:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
+    ($name:ident, $static:ident, $m:ident, $rc:ty, $suite:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
         pub(crate) struct $name;
         pub(crate) static $static: $name = $name;
 
@@ -33,17 +33,17 @@ macro_rules! pqclean_ml_dsa {
         impl Signer for Loaded<pqcrypto_mldsa::$m::SecretKey> {
             fn sign(
                 &self,
-                message: &[u8],
-                context: &[u8],
+                msg: &[u8],
+                ctx: &[u8],
                 randomness: SignRandomness<'_>,
             ) -> Result<Vec<u8>> {
-                check_context(context)?;
+                check_context(ctx)?;
                 if randomness != SignRandomness::Hedged {
                     return Err(Error::Unsupported {
                         what: "deterministic or seeded signing in the PQClean backend",
                     });
                 }
-                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(message, context, self.0.get());
+                let sig = pqcrypto_mldsa::$m::detached_sign_ctx(msg, ctx, self.0.get());
                 Ok(sig.as_bytes().to_vec())
             }
         }
@@ -81,11 +81,7 @@ macro_rules! pqclean_ml_dsa {
 
             fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
                 // Same expanded key format as RustCrypto's, which derives it.
-                super::rustcrypto_backend($suite)
-                    .ok_or(Error::Unsupported {
-                        what: "public key derivation",
-                    })?
-                    .public_key(secret_key)
+                <$rc>::public_key(&<$rc>::load(secret_key)?)
             }
 
             fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
@@ -102,26 +98,24 @@ macro_rules! pqclean_ml_dsa {
 
             fn verify(
                 &self,
-                signature: &[u8],
-                message: &[u8],
-                public_key: &[u8],
-                context: &[u8],
+                sig: &[u8],
+                msg: &[u8],
+                pk: &[u8],
+                ctx: &[u8],
             ) -> Result<Verification> {
-                check_context(context)?;
-                Error::check_len("ML-DSA public key", $pk, public_key.len())?;
-                let pk = pqcrypto_mldsa::$m::PublicKey::from_bytes(public_key).map_err(|_| {
+                check_context(ctx)?;
+                Error::check_len("ML-DSA public key", $pk, pk.len())?;
+                let pk = pqcrypto_mldsa::$m::PublicKey::from_bytes(pk).map_err(|_| {
                     Error::InvalidKey {
                         what: "ML-DSA public key",
                     }
                 })?;
-                let Ok(sig) = pqcrypto_mldsa::$m::DetachedSignature::from_bytes(signature) else {
+                let Ok(detached) = pqcrypto_mldsa::$m::DetachedSignature::from_bytes(sig) else {
                     return Ok(single($suite, false));
                 };
-                let valid = signature.len() == $sig
-                    && pqcrypto_mldsa::$m::verify_detached_signature_ctx(
-                        &sig, message, context, &pk,
-                    )
-                    .is_ok();
+                let valid = sig.len() == $sig
+                    && pqcrypto_mldsa::$m::verify_detached_signature_ctx(&detached, msg, ctx, &pk)
+                        .is_ok();
                 Ok(single($suite, valid))
             }
         }
@@ -133,8 +127,9 @@ struct Loaded<K: Blank>(Wiped<K>);
 
 pqclean_ml_dsa!(
     PqcleanMlDsa44,
-    PQCLEAN_ML_DSA_44,
+    ML_DSA_44,
     mldsa44,
+    rc::P44,
     SigSuite::MlDsa44,
     1312,
     2560,
@@ -145,8 +140,9 @@ pqclean_ml_dsa!(
 );
 pqclean_ml_dsa!(
     PqcleanMlDsa65,
-    PQCLEAN_ML_DSA_65,
+    ML_DSA_65,
     mldsa65,
+    rc::P65,
     SigSuite::MlDsa65,
     1952,
     4032,
@@ -157,8 +153,9 @@ pqclean_ml_dsa!(
 );
 pqclean_ml_dsa!(
     PqcleanMlDsa87,
-    PQCLEAN_ML_DSA_87,
+    ML_DSA_87,
     mldsa87,
+    rc::P87,
     SigSuite::MlDsa87,
     2592,
     4896,
@@ -180,7 +177,7 @@ mod tests {
     /// `drop` runs is shown by `zeroize`).
     #[test]
     fn pqclean_secret_keys_are_wiped() {
-        let (_, sk) = PQCLEAN_ML_DSA_44.keygen(None).unwrap();
+        let (_, sk) = ML_DSA_44.keygen(None).unwrap();
         let mut key = pqcrypto_mldsa::mldsa44::SecretKey::from_bytes(sk.expose()).unwrap();
         let mut loaded = Loaded(Wiped::new(&mut key));
         wiped_on_drop(&loaded.0);

@@ -3,23 +3,40 @@
 //! | suite | backend(s) | public key | secret key | signature |
 //! | --- | --- | ---: | ---: | ---: |
 //! | ML-DSA-44/65/87 | libcrux `libcrux-ml-dsa` (default), RustCrypto `ml-dsa`, PQClean | 1312/1952/2592 | 2560/4032/4896 (expanded, FIPS 204) | 2420/3309/4627 |
-//! | Ed25519 | `ed25519-dalek`, strict verification | 32 | 32 (seed) | 64 |
-//! | Ed25519+ML-DSA-65/87 | pqwire over `ed25519-dalek` and libcrux (default) or RustCrypto ML-DSA | 1984/2624 | 4064/4928 | 3373/4691 |
+//! | Ed25519 | AWS-LC (`ed25519-dalek` in the pure-Rust build), strict verification | 32 | 32 (seed) | 64 |
+//! | Ed25519+ML-DSA-65/87 | pqwire over that Ed25519 and libcrux (default) or RustCrypto ML-DSA | 1984/2624 | 4064/4928 | 3373/4691 |
+//!
+//! [`backend`] gives a suite's default implementation, [`backend_of`] the one of a chosen
+//! [`Backend`]. Each backend is a cargo feature; the default is the fastest measured among
+//! those built in.
 //!
 //! ML-DSA is the pure variant with a context string (at most 255 bytes), hedged by
 //! default, deterministic or with caller-supplied randomness on request. External μ
 //! ([`sign_mu`], [`verify_mu`]) is RustCrypto's whatever the backend.
 
 mod ed25519;
+#[cfg(feature = "aws-lc")]
+mod ed25519_aws_lc;
+#[cfg(not(feature = "aws-lc"))]
+mod ed25519_dalek;
 mod hybrid;
+mod key_pair_check;
 mod ml_dsa;
+#[cfg(feature = "libcrux")]
 mod ml_dsa_libcrux;
+#[cfg(feature = "pqclean")]
 mod ml_dsa_pqclean;
 
 use crate::suite::SigSuite;
-use crate::{Result, SecretBytes};
+use crate::{Backend, Result, SecretBytes};
 
 pub use ml_dsa::{sign_mu, verify_mu};
+
+// The default ML-DSA, alone and in the hybrids: libcrux where it is built, else RustCrypto.
+#[cfg(feature = "libcrux")]
+use {hybrid::libcrux as default_hybrids, ml_dsa_libcrux as default_ml_dsa};
+#[cfg(not(feature = "libcrux"))]
+use {hybrid::rustcrypto as default_hybrids, ml_dsa as default_ml_dsa};
 
 /// Sizes, in bytes, of everything a signature suite takes or returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,13 +79,8 @@ pub struct Verification {
 
 /// A signing key parsed once and kept in memory, for repeated use.
 pub trait Signer: Send + Sync {
-    /// Signs `message` under `context`.
-    fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>>;
+    /// Signs the message `msg` under the context string `ctx`.
+    fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>>;
 }
 
 /// One signature suite from one backend.
@@ -97,19 +109,16 @@ pub trait SigBackend: Send + Sync {
         self.load_secret_key(secret_key)?
             .sign(message, context, randomness)
     }
-    /// Verifies. A public key of the wrong length or a context over 255 bytes is an
-    /// error; a signature of the wrong length or that does not verify is `valid: false`.
-    fn verify(
-        &self,
-        signature: &[u8],
-        message: &[u8],
-        public_key: &[u8],
-        context: &[u8],
-    ) -> Result<Verification>;
+    /// Verifies the signature `sig` of the message `msg` under the public key `pk` and the
+    /// context string `ctx`. A public key of the wrong length or a context over 255 bytes
+    /// is an error; a signature of the wrong length or that does not verify is
+    /// `valid: false`.
+    fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification>;
 }
 
-/// The default backend of `suite`, the fastest measured: libcrux for ML-DSA and, inside
-/// pqwire's construction, for the hybrids.
+/// The default backend of `suite`, the fastest measured of those built in: libcrux for
+/// ML-DSA and, inside pqwire's construction, for the hybrids (RustCrypto where libcrux is
+/// not built); Ed25519 is AWS-LC's, or `ed25519-dalek`'s in the pure-Rust build.
 ///
 /// ```
 /// use pqwire_core::{sig::{self, SignRandomness}, SigSuite};
@@ -121,52 +130,83 @@ pub trait SigBackend: Send + Sync {
 /// ```
 pub fn backend(suite: SigSuite) -> &'static dyn SigBackend {
     match suite {
-        SigSuite::MlDsa44 => &ml_dsa_libcrux::LIBCRUX_ML_DSA_44,
-        SigSuite::MlDsa65 => &ml_dsa_libcrux::LIBCRUX_ML_DSA_65,
-        SigSuite::MlDsa87 => &ml_dsa_libcrux::LIBCRUX_ML_DSA_87,
+        SigSuite::MlDsa44 => &default_ml_dsa::ML_DSA_44,
+        SigSuite::MlDsa65 => &default_ml_dsa::ML_DSA_65,
+        SigSuite::MlDsa87 => &default_ml_dsa::ML_DSA_87,
         SigSuite::Ed25519 => &ed25519::ED25519,
-        SigSuite::Ed25519MlDsa65 => &hybrid::ED25519_ML_DSA_65,
-        SigSuite::Ed25519MlDsa87 => &hybrid::ED25519_ML_DSA_87,
+        SigSuite::Ed25519MlDsa65 => &default_hybrids::ED25519_ML_DSA_65,
+        SigSuite::Ed25519MlDsa87 => &default_hybrids::ED25519_ML_DSA_87,
     }
 }
 
-/// The RustCrypto backend of `suite`, where there is one: ML-DSA, and the hybrids built
-/// over RustCrypto's ML-DSA. The default before libcrux; kept for differential tests and
-/// for applications that prefer it.
-pub fn rustcrypto_backend(suite: SigSuite) -> Option<&'static dyn SigBackend> {
-    match suite {
-        SigSuite::MlDsa44 => Some(&ml_dsa::ML_DSA_44),
-        SigSuite::MlDsa65 => Some(&ml_dsa::ML_DSA_65),
-        SigSuite::MlDsa87 => Some(&ml_dsa::ML_DSA_87),
-        SigSuite::Ed25519MlDsa65 => Some(&hybrid::RUSTCRYPTO_ED25519_ML_DSA_65),
-        SigSuite::Ed25519MlDsa87 => Some(&hybrid::RUSTCRYPTO_ED25519_ML_DSA_87),
-        SigSuite::Ed25519 => None,
-    }
+/// The implementation of `suite` in `backend`: [`backend`] for [`Backend::Default`];
+/// `UNSUPPORTED` when the backend does not implement the suite (Ed25519 is the default's
+/// only; PQClean has no hybrids) or is not in this build.
+///
+/// ```
+/// use pqwire_core::{sig::{self, SignRandomness}, Backend, SigSuite};
+/// let rc = sig::backend_of(SigSuite::MlDsa44, Backend::RustCrypto)?;
+/// let lc = sig::backend_of(SigSuite::MlDsa44, Backend::Libcrux)?;
+/// let (pk, sk) = rc.keygen(Some(&[9; 32]))?;
+/// let s = rc.sign(b"m", sk.expose(), b"", SignRandomness::Deterministic)?;
+/// assert_eq!(s, lc.sign(b"m", sk.expose(), b"", SignRandomness::Deterministic)?);
+/// assert!(lc.verify(&s, b"m", &pk, b"")?.valid);
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn backend_of(suite: SigSuite, backend: Backend) -> Result<&'static dyn SigBackend> {
+    let offers: &[Offer] = match backend {
+        Backend::Default => return Ok(self::backend(suite)),
+        #[cfg(feature = "libcrux")]
+        Backend::Libcrux => &LIBCRUX,
+        #[cfg(feature = "rustcrypto")]
+        Backend::RustCrypto => &RUSTCRYPTO,
+        #[cfg(feature = "pqclean")]
+        Backend::PqClean => &PQCLEAN,
+        #[allow(unreachable_patterns)] // reachable when a backend's feature is off
+        _ => &[],
+    };
+    backend.find(offers, suite)
 }
 
-/// The libcrux backend of `suite`, where there is one: ML-DSA and the hybrids. Today the
-/// same objects as [`backend`]; named so that tests and benchmarks need not assume that.
-pub fn libcrux_backend(suite: SigSuite) -> Option<&'static dyn SigBackend> {
-    match suite {
-        SigSuite::MlDsa44 => Some(&ml_dsa_libcrux::LIBCRUX_ML_DSA_44),
-        SigSuite::MlDsa65 => Some(&ml_dsa_libcrux::LIBCRUX_ML_DSA_65),
-        SigSuite::MlDsa87 => Some(&ml_dsa_libcrux::LIBCRUX_ML_DSA_87),
-        SigSuite::Ed25519MlDsa65 => Some(&hybrid::ED25519_ML_DSA_65),
-        SigSuite::Ed25519MlDsa87 => Some(&hybrid::ED25519_ML_DSA_87),
-        SigSuite::Ed25519 => None,
-    }
-}
+/// One suite of one backend.
+type Offer = (SigSuite, &'static dyn SigBackend);
 
-/// The PQClean backend of `suite`, where there is one (ML-DSA only).
-/// It signs hedged only (no seeded key generation, no deterministic or given randomness).
-pub fn pqclean_backend(suite: SigSuite) -> Option<&'static dyn SigBackend> {
-    match suite {
-        SigSuite::MlDsa44 => Some(&ml_dsa_pqclean::PQCLEAN_ML_DSA_44),
-        SigSuite::MlDsa65 => Some(&ml_dsa_pqclean::PQCLEAN_ML_DSA_65),
-        SigSuite::MlDsa87 => Some(&ml_dsa_pqclean::PQCLEAN_ML_DSA_87),
-        _ => None,
-    }
-}
+#[cfg(feature = "libcrux")]
+static LIBCRUX: [Offer; 5] = [
+    (SigSuite::MlDsa44, &ml_dsa_libcrux::ML_DSA_44),
+    (SigSuite::MlDsa65, &ml_dsa_libcrux::ML_DSA_65),
+    (SigSuite::MlDsa87, &ml_dsa_libcrux::ML_DSA_87),
+    (
+        SigSuite::Ed25519MlDsa65,
+        &hybrid::libcrux::ED25519_ML_DSA_65,
+    ),
+    (
+        SigSuite::Ed25519MlDsa87,
+        &hybrid::libcrux::ED25519_ML_DSA_87,
+    ),
+];
+
+#[cfg(feature = "rustcrypto")]
+static RUSTCRYPTO: [Offer; 5] = [
+    (SigSuite::MlDsa44, &ml_dsa::ML_DSA_44),
+    (SigSuite::MlDsa65, &ml_dsa::ML_DSA_65),
+    (SigSuite::MlDsa87, &ml_dsa::ML_DSA_87),
+    (
+        SigSuite::Ed25519MlDsa65,
+        &hybrid::rustcrypto::ED25519_ML_DSA_65,
+    ),
+    (
+        SigSuite::Ed25519MlDsa87,
+        &hybrid::rustcrypto::ED25519_ML_DSA_87,
+    ),
+];
+
+#[cfg(feature = "pqclean")]
+static PQCLEAN: [Offer; 3] = [
+    (SigSuite::MlDsa44, &ml_dsa_pqclean::ML_DSA_44),
+    (SigSuite::MlDsa65, &ml_dsa_pqclean::ML_DSA_65),
+    (SigSuite::MlDsa87, &ml_dsa_pqclean::ML_DSA_87),
+];
 
 /// Builds the [`Verification`] of a single-algorithm suite.
 pub(crate) fn single(suite: SigSuite, valid: bool) -> Verification {
@@ -210,16 +250,17 @@ impl SigKeyPair {
     /// Imports a key pair from its exported keys; the public key must match the secret key,
     /// and an ML-DSA secret key must be consistent in itself: t = A·s1 + s2 is recomputed
     /// and must give the public key's t1, the stored t0 and tr = H(pk) (FIPS 204), so that
-    /// a damaged t0, which a sign-and-verify probe can miss, is refused. For the hybrids,
-    /// the Ed25519 half's public key is derived from its seed and compared too. A mismatch
-    /// is `INVALID_KEY`; a public key of the wrong length is `BAD_LENGTH`.
+    /// a damaged t0, which a sign-and-verify probe can miss, is refused. (Without AWS-LC,
+    /// in the pure-Rust build, t0 is not checked: see `docs/primitives.md`.) For the
+    /// hybrids, the Ed25519 half's public key is derived from its seed and compared too. A
+    /// mismatch is `INVALID_KEY`; a public key of the wrong length is `BAD_LENGTH`.
     ///
     /// ```
     /// use pqwire_core::{sig::SigKeyPair, SigSuite};
     /// let kp = SigKeyPair::generate(SigSuite::MlDsa44, None).unwrap();
     /// let mut sk = kp.export_secret_key().expose().to_vec();
     /// assert!(SigKeyPair::import(SigSuite::MlDsa44, &sk, kp.public_key()).is_ok());
-    /// sk[2560 - 1] ^= 1; // a bit of t0
+    /// sk[64] ^= 1; // a bit of tr = H(pk)
     /// let e = SigKeyPair::import(SigSuite::MlDsa44, &sk, kp.public_key()).unwrap_err();
     /// assert_eq!(e.code(), "INVALID_KEY");
     /// ```
@@ -227,7 +268,7 @@ impl SigKeyPair {
         let b = backend(suite);
         let signer = b.load_secret_key(secret_key)?;
         crate::Error::check_len("public key", b.lengths().public_key, public_key.len())?;
-        check_key_pair(suite, secret_key, public_key)?;
+        key_pair_check::check(suite, secret_key, public_key)?;
         Ok(Self {
             suite,
             public_key: public_key.to_vec(),
@@ -246,48 +287,14 @@ impl SigKeyPair {
         &self.public_key
     }
 
-    /// Signs `message` under `context`.
-    pub fn sign(
-        &self,
-        message: &[u8],
-        context: &[u8],
-        randomness: SignRandomness<'_>,
-    ) -> Result<Vec<u8>> {
-        self.signer.sign(message, context, randomness)
+    /// Signs the message `msg` under the context string `ctx`.
+    pub fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
+        self.signer.sign(msg, ctx, randomness)
     }
 
     /// Exports the secret key. Only on explicit request: the caller then owns a copy.
     pub fn export_secret_key(&self) -> SecretBytes {
         self.secret_key.clone()
-    }
-}
-
-/// The key-pair check of [`SigKeyPair::import`]; the lengths were checked by the caller.
-fn check_key_pair(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<()> {
-    let ed25519 = |sk: &[u8], pk: &[u8]| -> Result<()> {
-        if backend(SigSuite::Ed25519).public_key(sk)? != pk {
-            return Err(crate::Error::InvalidKey {
-                what: "public key does not belong to the secret key",
-            });
-        }
-        Ok(())
-    };
-    match suite {
-        SigSuite::Ed25519 => ed25519(secret_key, public_key),
-        SigSuite::MlDsa44 | SigSuite::MlDsa65 | SigSuite::MlDsa87 => {
-            ml_dsa::check_key_pair(suite, secret_key, public_key)
-        }
-        SigSuite::Ed25519MlDsa65 | SigSuite::Ed25519MlDsa87 => {
-            let ml = if suite == SigSuite::Ed25519MlDsa65 {
-                SigSuite::MlDsa65
-            } else {
-                SigSuite::MlDsa87
-            };
-            let (ed_sk, ml_sk) = secret_key.split_at(32);
-            let (ed_pk, ml_pk) = public_key.split_at(32);
-            ed25519(ed_sk, ed_pk)?;
-            ml_dsa::check_key_pair(ml, ml_sk, ml_pk)
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use pqwire_core::kem::{self, KemBackend};
 use pqwire_core::sig::{self, SigBackend};
-use pqwire_core::{Error, KemSuite, SigSuite};
+use pqwire_core::{Backend, Error, KemSuite, SigSuite};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -149,47 +149,63 @@ pub const ML_DSA: [(SigSuite, u32); 3] = [
     (SigSuite::MlDsa87, 87),
 ];
 
+/// Whether this build has the backend `name` (`"aws-lc"` or a [`Backend`] name): the
+/// pure-Rust build (`--no-default-features --features pure-rust`) has neither AWS-LC nor
+/// PQClean, and the vectors run on what it has.
+pub fn is_built(name: &str) -> bool {
+    match name {
+        "aws-lc" => cfg!(feature = "aws-lc"),
+        other => Backend::from_name(other).is_some_and(Backend::is_built),
+    }
+}
+
+fn built(names: &[&'static str]) -> Vec<&'static str> {
+    names.iter().copied().filter(|n| is_built(n)).collect()
+}
+
 /// The backends that take seeds and randomness; deterministic vectors run against each.
-pub const SEEDED_BACKENDS: [&str; 2] = ["rustcrypto", "libcrux"];
+pub fn seeded_backends() -> Vec<&'static str> {
+    built(&["rustcrypto", "libcrux"])
+}
 
-/// Every ML-KEM / ML-DSA backend: [`SEEDED_BACKENDS`] and PQClean.
-pub const ALL_BACKENDS: [&str; 3] = ["rustcrypto", "libcrux", "pqclean"];
+/// Every ML-KEM / ML-DSA backend: [`seeded_backends`] and PQClean.
+pub fn all_backends() -> Vec<&'static str> {
+    built(&["rustcrypto", "libcrux", "pqclean"])
+}
 
-/// The ML-KEM backends that take seeds and randomness: [`SEEDED_BACKENDS`] and AWS-LC (the
+/// The ML-KEM backends that take seeds and randomness: [`seeded_backends`] and AWS-LC (the
 /// default), whose seeded key generation and encapsulation are libcrux's and whose key
 /// checks are RustCrypto's (as in every backend), but whose decapsulation and unseeded
 /// encapsulation are its own.
-pub const SEEDED_KEM_BACKENDS: [&str; 3] = ["aws-lc", "rustcrypto", "libcrux"];
+pub fn seeded_kem_backends() -> Vec<&'static str> {
+    built(&["aws-lc", "rustcrypto", "libcrux"])
+}
 
-/// Every ML-KEM backend: [`SEEDED_KEM_BACKENDS`] and PQClean.
-pub const ALL_KEM_BACKENDS: [&str; 4] = ["aws-lc", "rustcrypto", "libcrux", "pqclean"];
+/// Every ML-KEM backend: [`seeded_kem_backends`] and PQClean.
+pub fn all_kem_backends() -> Vec<&'static str> {
+    built(&["aws-lc", "rustcrypto", "libcrux", "pqclean"])
+}
 
 /// The suffix of a tally label naming the backend that ran (` [libcrux]`).
 pub fn tag(backend: &str) -> String {
     format!(" [{backend}]")
 }
 
-/// The KEM backend `name` (one of [`ALL_KEM_BACKENDS`]) of `suite`.
+/// The KEM backend `name` (one of [`all_kem_backends`]) of `suite`.
 pub fn kem_backend_named(suite: KemSuite, name: &str) -> &'static dyn KemBackend {
     match name {
+        #[cfg(feature = "aws-lc")]
         "aws-lc" => kem::aws_lc_backend(suite),
-        "rustcrypto" => kem::rustcrypto_backend(suite),
-        "libcrux" => kem::libcrux_backend(suite),
-        "pqclean" => kem::pqclean_backend(suite),
-        _ => None,
+        other => Backend::from_name(other).and_then(|b| kem::backend_of(suite, b).ok()),
     }
     .unwrap_or_else(|| panic!("{suite} has no {name} backend"))
 }
 
-/// The signature backend `name` (one of [`ALL_BACKENDS`]) of `suite`.
+/// The signature backend `name` (one of [`all_backends`]) of `suite`.
 pub fn sig_backend_named(suite: SigSuite, name: &str) -> &'static dyn SigBackend {
-    match name {
-        "rustcrypto" => sig::rustcrypto_backend(suite),
-        "libcrux" => sig::libcrux_backend(suite),
-        "pqclean" => sig::pqclean_backend(suite),
-        _ => None,
-    }
-    .unwrap_or_else(|| panic!("{suite} has no {name} backend"))
+    Backend::from_name(name)
+        .and_then(|b| sig::backend_of(suite, b).ok())
+        .unwrap_or_else(|| panic!("{suite} has no {name} backend"))
 }
 
 /// PQClean draws its own randomness: no seeded key generation, encapsulation or signing.

@@ -154,7 +154,7 @@ fn run_verify(file: &str, suite: SigSuite, backend: &str) {
 #[test]
 fn wycheproof_ml_dsa_sign_seed() {
     for (suite, n) in ML_DSA {
-        for backend in SEEDED_BACKENDS {
+        for backend in seeded_backends() {
             run_sign(
                 suite,
                 &format!("mldsa_{n}_sign_seed_test.json"),
@@ -168,7 +168,7 @@ fn wycheproof_ml_dsa_sign_seed() {
 #[test]
 fn wycheproof_ml_dsa_sign_noseed() {
     for (suite, n) in ML_DSA {
-        for backend in ALL_BACKENDS {
+        for backend in all_backends() {
             run_sign(
                 suite,
                 &format!("mldsa_{n}_sign_noseed_test.json"),
@@ -182,7 +182,7 @@ fn wycheproof_ml_dsa_sign_noseed() {
 #[test]
 fn wycheproof_ml_dsa_verify() {
     for (suite, n) in ML_DSA {
-        for backend in ALL_BACKENDS {
+        for backend in all_backends() {
             run_verify(&format!("mldsa_{n}_verify_test.json"), suite, backend);
         }
     }

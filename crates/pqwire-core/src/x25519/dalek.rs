@@ -1,0 +1,26 @@
+//! X25519 through `x25519-dalek` (pure Rust), the pure-Rust build's. Its secret keys and
+//! shared secrets wipe themselves on drop (`zeroize` feature).
+
+use crate::{Error, Result, SecretBytes};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+/// A loaded secret key.
+pub(super) type Loaded = StaticSecret;
+
+pub(super) fn load(secret_key: &[u8; 32]) -> Result<Loaded> {
+    Ok(StaticSecret::from(*secret_key))
+}
+
+/// The public key of a loaded secret key.
+pub(super) fn public_key(key: &Loaded) -> Result<[u8; 32]> {
+    Ok(PublicKey::from(key).to_bytes())
+}
+
+/// The shared secret; `NON_CONTRIBUTORY` when it is all zero.
+pub(super) fn agree(key: &Loaded, public_key: &[u8; 32]) -> Result<SecretBytes> {
+    let shared = key.diffie_hellman(&PublicKey::from(*public_key));
+    if !shared.was_contributory() {
+        return Err(Error::NonContributory);
+    }
+    Ok(SecretBytes::from_slice(shared.as_bytes()))
+}
