@@ -850,6 +850,7 @@ module.exports.aeadSuiteId = nativeBinding.aeadSuiteId
 module.exports.aeadSuiteNames = nativeBinding.aeadSuiteNames
 module.exports.bundleBuild = nativeBinding.bundleBuild
 module.exports.channelServerKeyInfo = nativeBinding.channelServerKeyInfo
+module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.hkdf = nativeBinding.hkdf
 module.exports.hkdfExpand = nativeBinding.hkdfExpand
 module.exports.hkdfExtract = nativeBinding.hkdfExtract

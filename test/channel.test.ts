@@ -735,9 +735,9 @@ describe('keep-alive and dead peers on injected time', () => {
   it('sends keep-alives after keepAliveSeconds of silence, and the peer stays', async () => {
     const h = await established();
     h.clock.advance(121);
-    await until(() => h.client.events.includes('keepalive:received') && h.server.events.includes('keepalive:received'));
-    expect(h.client.events).toContain('keepalive:sent');
-    expect(h.server.events).toContain('keepalive:sent');
+    await until(() => h.client.events.includes('keepalive:receive') && h.server.events.includes('keepalive:receive'));
+    expect(h.client.events).toContain('keepalive:send');
+    expect(h.server.events).toContain('keepalive:send');
     expect(h.client.channel.secure && h.server.channel.secure).toBe(true);
     h.client.channel.end();
     await bothClosed(h);

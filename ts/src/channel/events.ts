@@ -10,7 +10,7 @@
  * server.on('security', (e) => metrics.increment(`channel.${e.type}.${e.code ?? 'none'}`));
  * ```
  */
-import type { PqwireError } from '../errors';
+import type { ErrorCode, PqwireError } from '../errors';
 
 /**
  * What a {@link ChannelSecurityEvent} reports:
@@ -49,8 +49,8 @@ export type ChannelSecurityEventType = 'handshake-refused' | 'packet-refused' | 
  */
 export interface ChannelSecurityEvent {
   type: ChannelSecurityEventType;
-  /** The error code (e.g. `REPLAYED`); absent for `truncated`. */
-  code?: string;
+  /** The error code (e.g. `REPLAYED`, or a channel code such as `STALE_PACKET`); absent for `truncated`. */
+  code?: ErrorCode;
   /** Human-readable summary (no key material). */
   message: string;
   /** The typed error behind the event, when there is one. */

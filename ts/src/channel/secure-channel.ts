@@ -19,7 +19,9 @@
  * ```
  */
 import { Duplex, finished } from 'node:stream';
-import { call, fromNative, makeError, PqwireError } from '../errors';
+import { call, fromNative, isErrorCode, makeError, PqwireError } from '../errors';
+import type { ErrorCode } from '../errors';
+import type { AeadSuiteName, KemSuiteName, SigSuiteName } from '../suites';
 import { describe } from '../bytes';
 import { toHex } from '../hex';
 import { deliver } from '../security-events';
@@ -54,6 +56,12 @@ export interface SecureInfo {
   establishedAt: number;
   /** Real milliseconds from wrapping the stream to secure. */
   handshakeMs: number;
+  /** The key-exchange suite agreed on (the server key's). */
+  kemSuite: KemSuiteName;
+  /** The signature suite agreed on. */
+  sigSuite: SigSuiteName;
+  /** The AEAD suite of the packets. */
+  aeadSuite: AeadSuiteName;
 }
 
 /**
@@ -122,11 +130,10 @@ export interface SecureChannelEvents {
   /** Which direction advanced: our sending keys, or our receiving keys (the peer re-keyed). */
   rekey: (direction: 'send' | 'receive') => void;
   ratchet: () => void;
-  keepalive: (direction: 'sent' | 'received') => void;
+  /** Which direction: a keep-alive we sent, or one the peer sent. */
+  keepalive: (direction: 'send' | 'receive') => void;
   security: (event: ChannelSecurityEvent) => void;
 }
-
-const HANDSHAKE_EVENTS = new Set(['secure']);
 
 /**
  * One end of a secure channel: a `Duplex` whose writable side encrypts into packets on
@@ -531,7 +538,7 @@ export class SecureChannel extends Duplex {
       if (cork) this.#raw.uncork();
     }
     for (const event of out.events) {
-      if (HANDSHAKE_EVENTS.has(event.type)) this.#becameSecure();
+      if (event.type === 'secure') this.#becameSecure(event);
     }
     for (const plaintext of out.received) {
       if (!this.push(plaintext)) this.#raw.pause();
@@ -546,8 +553,7 @@ export class SecureChannel extends Duplex {
         return;
       case 'rekey':
       case 'keepalive':
-        // message: 'send' / 'receive' (rekey), 'sent' / 'received' (keepalive)
-        this.emit(event.type, event.message);
+        this.emit(event.type, event.direction);
         return;
       case 'ratchet':
         this.emit('ratchet');
@@ -555,18 +561,16 @@ export class SecureChannel extends Duplex {
       case 'close':
         this.#closeReason ??= 'peer';
         return;
-      case 'error': {
-        const code = event.code ?? 'PROTOCOL_ERROR';
-        this.#refused(channelError(code, event.message ?? 'the channel failed'), peerReported(event) ? 'peer' : 'refused', code);
+      case 'error':
+        this.#refused(eventError(event), peerReported(event) ? 'peer' : 'refused');
         return;
-      }
       default:
         // An event this adapter does not know yet: newer core, older facade. Ignore it.
         return;
     }
   }
 
-  #becameSecure(): void {
+  #becameSecure(event: ChannelEvent): void {
     if (this.#state !== 'handshake') return;
     this.#state = 'established';
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
@@ -580,6 +584,9 @@ export class SecureChannel extends Duplex {
       peerKey: peerKeyId === undefined ? undefined : this.#setup.peerKeys.get(peerKeyId),
       establishedAt: this.#now(),
       handshakeMs: Date.now() - this.#started,
+      kemSuite: event.suites?.kem as KemSuiteName,
+      sigSuite: event.suites?.sig as SigSuiteName,
+      aeadSuite: event.suites?.aead as AeadSuiteName,
     };
     this.emit('secure', this.#info);
     for (const held of this.#heldWrites.splice(0)) this.#send(held.chunk, held.callback);
@@ -589,10 +596,11 @@ export class SecureChannel extends Duplex {
   }
 
   /** A refusal (ours or the peer's): remember it, report it. */
-  #refused(error: PqwireError, source: 'refused' | 'peer' | 'dead', code: string = error.code): void {
+  #refused(error: PqwireError, source: 'refused' | 'peer' | 'dead'): void {
     if (this.#closeError) return;
     this.#closeError = error;
     this.#closeReason = 'error';
+    const code = error.code;
     const type: ChannelSecurityEventType =
       source === 'peer'
         ? 'peer-error'
@@ -837,8 +845,18 @@ function releaseRaw(raw: Duplex): void {
 const RELEASE_TIMEOUT_MS = 5000;
 
 /** A typed error for `code` from the channel's code list (docs/channel.md). @internal */
-export function channelError(code: string, message: string): PqwireError {
-  return fromNative(new Error(`${code}: ${message}`));
+export function channelError(code: ErrorCode, message: string): PqwireError {
+  return makeError(code, message);
+}
+
+/**
+ * The typed error of a native `error` event. A code this facade does not know (a newer
+ * core) is `INTERNAL`, naming it.
+ */
+function eventError(event: ChannelEvent): PqwireError {
+  const message = event.message ?? 'the channel failed';
+  if (event.code === undefined) return makeError('PROTOCOL_ERROR', message);
+  return isErrorCode(event.code) ? makeError(event.code, message) : makeError('INTERNAL', `${event.code}: ${message}`);
 }
 
 /** Reads an injected clock: whole unix seconds. @internal */

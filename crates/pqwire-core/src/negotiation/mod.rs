@@ -43,6 +43,15 @@ pub enum DowngradeCode {
 }
 
 impl DowngradeCode {
+    /// Every refusal, in the order of the enum.
+    pub const ALL: &'static [DowngradeCode] = &[
+        DowngradeCode::NoCommonSuite,
+        DowngradeCode::NoCommonVersion,
+        DowngradeCode::PqRequired,
+        DowngradeCode::VersionRollback,
+        DowngradeCode::TranscriptMismatch,
+    ];
+
     /// The stable string code.
     pub fn as_str(self) -> &'static str {
         match self {
