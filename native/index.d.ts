@@ -87,6 +87,10 @@ export declare class NativeChannel {
  * garbage collection.
  */
 export declare class NativeIdentity {
+  /** Signs `data` under `context` (at most 255 bytes) with the identity's hybrid key. */
+  signData(data: Uint8Array, context: Uint8Array): Uint8Array
+  /** `signData` on the thread pool. */
+  signDataAsync(data: Uint8Array, context: Uint8Array): Promise<Uint8Array>
   /**
    * Generates an identity of `suite` valid from `created` to `expires` (unix
    * seconds), from a 32-byte `seed` when given (deterministic), else OS randomness.
@@ -335,6 +339,12 @@ export declare function hkdfExpand(hash: string, prk: Uint8Array, info: Uint8Arr
 
 /** HKDF-Extract: the pseudorandom key. */
 export declare function hkdfExtract(hash: string, ikm: Uint8Array, salt?: Uint8Array | undefined | null): Uint8Array
+
+/** Checks an identity's application signature: `false` unless both halves verify. */
+export declare function identityVerifyData(signingKey: Uint8Array, data: Uint8Array, context: Uint8Array, signature: Uint8Array): boolean
+
+/** `identityVerifyData` on the thread pool. */
+export declare function identityVerifyDataAsync(signingKey: Uint8Array, data: Uint8Array, context: Uint8Array, signature: Uint8Array): Promise<boolean>
 
 /** The prekey ids an initial message names. */
 export interface InitialMessagePrekeyIds {

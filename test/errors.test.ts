@@ -29,6 +29,7 @@ import {
   xWing,
   Session,
   type ChannelCode,
+  type KemSuiteInput,
   type ErrorCode,
 } from '../ts/src/index';
 import { ChannelError, ERROR_CODES, fromNative, isErrorCode, makeError, SHARED_WIRE_CODES } from '../ts/src/errors';
@@ -156,7 +157,7 @@ describe('errors thrown by the API are typed', () => {
     ['a wrong length found natively (key pair handle)', InvalidLengthError, 'BAD_LENGTH', () => xWing.generateKeyPair().decapsulate(bytes(3))],
     ['a wrong type', InvalidTypeError, 'INVALID_TYPE', () => mlKem768.encapsulate(bad('pk'))],
     ['a bad argument', InvalidArgumentError, 'INVALID_ARGUMENT', () => ed25519.sign(bytes(1), ed25519.keygen().secretKey, { context: bytes(1) })],
-    ['an unknown suite', UnknownSuiteError, 'UNKNOWN_SUITE', () => kem('NTRU')],
+    ['an unknown suite', UnknownSuiteError, 'UNKNOWN_SUITE', () => kem(bad<KemSuiteInput>('NTRU'))],
     ['an invalid key', InvalidKeyError, 'INVALID_KEY', () => mlKem768.decapsulate(cipherText, flip(secretKey, -64))],
     ['a low-order key', InvalidKeyError, 'NON_CONTRIBUTORY', () => x25519.sharedSecret(bytes(32), bytes(32, 0))],
     ['an authentication failure', AuthenticationError, 'AUTH_FAILED', () => a.open(bytes(32), bytes(12), bytes(16))],

@@ -48,9 +48,20 @@ export type { CapabilitiesInput, NegotiateOptions, Negotiated } from './negotiat
 export { PolicyStore } from './policy';
 export type { Policy, PolicyName, PolicyInput, PolicyScope } from './policy';
 export type { SecurityEvent, SecurityEventType, SecurityEventListener, Offer, Choice } from './security-events';
-export type { KemSuiteName, SigSuiteName, AeadSuiteName, Backend } from './suites';
+export type {
+  KemSuiteName,
+  SigSuiteName,
+  AeadSuiteName,
+  KemSuiteAlias,
+  SigSuiteAlias,
+  AeadSuiteAlias,
+  KemSuiteInput,
+  SigSuiteInput,
+  AeadSuiteInput,
+  Backend,
+} from './suites';
 export { createIdentity, Identity, PublicIdentity, DEFAULT_IDENTITY_LIFETIME } from './identity';
-export type { IdentityOptions, IdentitySuite } from './identity';
+export type { IdentityOptions, IdentitySuite, DataSignatureOptions } from './identity';
 export { generatePrekeys, assemblePrekeyBundle, createPrekeyBundle, DEFAULT_SIGNED_PREKEY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME } from './prekeys';
 export type { GeneratePrekeysOptions, BundlePrekeys, CreatePrekeyBundleOptions, PrekeyKemSuite } from './prekeys';
 export {
@@ -124,4 +135,4 @@ export {
   DisposedError,
   ChannelError,
 } from './errors';
-export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation, IdentityChange } from './errors';

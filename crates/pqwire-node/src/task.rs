@@ -54,6 +54,13 @@ impl<T: IntoJs> Task for Job<T> {
     }
 }
 
+impl IntoJs for bool {
+    type Js = bool;
+    fn into_js(self) -> bool {
+        self
+    }
+}
+
 impl IntoJs for Vec<u8> {
     type Js = napi::bindgen_prelude::Uint8Array;
     fn into_js(self) -> Self::Js {

@@ -4,6 +4,7 @@
  * @internal
  */
 import { makeError } from '../errors';
+import { object, onlyKnown } from '../options';
 import { bytes, describe, optionalBytes } from '../bytes';
 import { seconds } from '../identity';
 import { capabilities as defaultCapabilities } from '../negotiation';
@@ -143,20 +144,7 @@ export const CLIENT_KEYS = ['serverPublicKey', 'clientKey'] as const;
 /** @internal */
 export const SERVER_KEYS = ['keys', 'trustedClients'] as const;
 
-/** Requires a plain object. @internal */
-export function object(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw makeError('INVALID_TYPE', `${name} must be an object, got ${describe(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Refuses option names not in `allowed` (a typo must not silently weaken a setting). @internal */
-export function onlyKnown(name: string, options: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw makeError('INVALID_ARGUMENT', `unknown ${name} option ${JSON.stringify(key)}`);
-  }
-}
+export { object, onlyKnown } from '../options';
 
 /** A positive safe integer. @internal */
 export function positive(name: string, value: unknown): number {
