@@ -74,21 +74,21 @@ export {
   saveLocalIdentity,
 } from './stores';
 export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, SessionSave, PrekeyKind } from './stores';
-export { Session, initiateSession, acceptSession } from './session';
+export { Session } from './session';
+export type { SessionInfo, DecryptedMessage } from './session';
+export { initiateSession, acceptSession } from './handshake';
+export type { InitiatedSession, AcceptedSession } from './handshake';
+export type { SessionSecurityEvent, SessionSecurityEventType, SessionSecurityEventListener, SessionEvents } from './session-events';
 export type {
-  SessionSecurityEvent,
-  SessionSecurityEventType,
-  SessionSecurityEventListener,
   RatchetOptions,
   HandshakeOptions,
   InitiateOptions,
   AcceptOptions,
-  SessionInfo,
-  DecryptedMessage,
   EncryptOptions,
-  InitiatedSession,
-  AcceptedSession,
-} from './session';
+  DecryptOptions,
+  DeserializeOptions,
+  LoadOptions,
+} from './session-options';
 export { importLegacyKeypair, promoteToHybrid, verifyContinuity, rekeyAllSessions, LegacyKeypair } from './migration';
 export type { RawLegacyKey, OkpJwk, PromoteOptions, Promoted } from './migration';
 export { channel, ServerKey, SecureChannel, ChannelServer } from './channel';
