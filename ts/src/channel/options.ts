@@ -244,3 +244,12 @@ export function checkServer(options: unknown, extra: readonly string[] = []): Ch
 export function systemClock(): number {
   return Date.now() / 1000;
 }
+
+/** Reads an injected clock: whole unix seconds. @internal */
+export function readClock(clock: () => number): number {
+  const t = clock();
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > Number.MAX_SAFE_INTEGER) {
+    throw makeError('INVALID_ARGUMENT', `clock() must return unix seconds, got ${describe(t)}`);
+  }
+  return Math.floor(t);
+}
