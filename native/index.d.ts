@@ -137,6 +137,12 @@ export declare class NativeServerCredentials {
   static create(keys: Array<NativeServerKey>, trustedClients?: Array<Uint8Array> | undefined | null): NativeServerCredentials
   /** The key ids of the server's keys (16 bytes each), in the order given. */
   get keyIds(): Array<Uint8Array>
+  /**
+   * The server's keys with `public_key` as the one trusted client key: for a single
+   * connection whose client the application accepted by its `verifyClient` callback.
+   * The key decodes with the wire rules and its key id is its own (`INVALID_KEY`).
+   */
+  withClient(publicKey: Uint8Array): NativeServerCredentials
   /** The key ids of the trusted client keys, in the order given. */
   get trustedClientIds(): Array<Uint8Array>
 }
@@ -317,6 +323,12 @@ export declare function aeadSuiteNames(): Array<string>
  * and the public prekeys.
  */
 export declare function bundleBuild(identity: NativeIdentity, capabilities: Uint8Array, signedPrekey: NativePublicPrekey, kemPrekey?: NativePublicPrekey | undefined | null, oneTimePrekey?: NativePublicPrekey | undefined | null): Uint8Array
+
+/**
+ * The client key id a connection's first bytes name, read without consuming them: a
+ * server with a `verifyClient` callback looks the key up before the handshake runs.
+ */
+export declare function channelRequestedClientKey(bytes: Uint8Array): NativeRequestedClientKey
 
 /** Decodes and checks a public channel key (wire rules, derived key id). */
 export declare function channelServerKeyInfo(publicKey: Uint8Array): NativeChannelServerKeyInfo
@@ -595,6 +607,14 @@ export interface NativeRatchetOptions {
   maxSkip?: number
   maxSkippedKeys?: number
   maxSkippedAge?: number
+}
+
+/** What a connection's first bytes say about the client's key. */
+export interface NativeRequestedClientKey {
+  /** Whether the first packet is all there (else: wait for more bytes). */
+  complete: boolean
+  /** The key id a Duplex connect request names. */
+  keyId?: Uint8Array
 }
 
 /** What the handshake settled, public values only. */

@@ -849,6 +849,7 @@ module.exports.aeadSealAsync = nativeBinding.aeadSealAsync
 module.exports.aeadSuiteId = nativeBinding.aeadSuiteId
 module.exports.aeadSuiteNames = nativeBinding.aeadSuiteNames
 module.exports.bundleBuild = nativeBinding.bundleBuild
+module.exports.channelRequestedClientKey = nativeBinding.channelRequestedClientKey
 module.exports.channelServerKeyInfo = nativeBinding.channelServerKeyInfo
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.hkdf = nativeBinding.hkdf

@@ -111,6 +111,8 @@ export type {
   ChannelSecurityEvent,
   ChannelSecurityEventType,
   ChannelSecurityEventListener,
+  ClientKeyRequest,
+  VerifyClient,
 } from './channel';
 export {
   PqwireError,

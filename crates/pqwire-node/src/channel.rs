@@ -12,8 +12,8 @@ use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::channel::{
-    Channel, ChannelConfig, ClientConfig, Mode, Output, ServerConfig, ServerCredentials, ServerKey,
-    ServerPublicKey,
+    requested_client_key, Channel, ChannelConfig, ClientConfig, Mode, Output, RequestedClientKey,
+    ServerConfig, ServerCredentials, ServerKey, ServerPublicKey,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::random::{OsRandom, RandomSource, SeededRandom};
@@ -209,6 +209,19 @@ impl NativeServerCredentials {
             .collect())
     }
 
+    /// The server's keys with `public_key` as the one trusted client key: for a single
+    /// connection whose client the application accepted by its `verifyClient` callback.
+    /// The key decodes with the wire rules and its key id is its own (`INVALID_KEY`).
+    #[napi(catch_unwind)]
+    pub fn with_client(&self, public_key: &[u8]) -> napi::Result<NativeServerCredentials> {
+        Ok(Self {
+            inner: Arc::new(ServerCredentials {
+                keys: self.inner.keys.clone(),
+                trusted_clients: vec![js(ServerPublicKey::decode(public_key))?],
+            }),
+        })
+    }
+
     /// The key ids of the trusted client keys, in the order given.
     #[napi(getter, catch_unwind)]
     pub fn trusted_client_ids(&self) -> napi::Result<Vec<Uint8Array>> {
@@ -219,6 +232,27 @@ impl NativeServerCredentials {
             .map(|k| Uint8Array::new(k.key_id.to_vec()))
             .collect())
     }
+}
+
+/// What a connection's first bytes say about the client's key.
+#[napi(object)]
+pub struct NativeRequestedClientKey {
+    /// Whether the first packet is all there (else: wait for more bytes).
+    pub complete: bool,
+    /// The key id a Duplex connect request names.
+    pub key_id: Option<Uint8Array>,
+}
+
+/// The client key id a connection's first bytes name, read without consuming them: a
+/// server with a `verifyClient` callback looks the key up before the handshake runs.
+#[napi(catch_unwind)]
+pub fn channel_requested_client_key(bytes: &[u8]) -> NativeRequestedClientKey {
+    let (complete, key_id) = match requested_client_key(bytes) {
+        RequestedClientKey::Incomplete => (false, None),
+        RequestedClientKey::Named(id) => (true, Some(Uint8Array::new(id.to_vec()))),
+        RequestedClientKey::None => (true, None),
+    };
+    NativeRequestedClientKey { complete, key_id }
 }
 
 /// A channel's settings; absent fields take the defaults of docs/channel.md §12.

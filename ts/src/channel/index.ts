@@ -27,13 +27,14 @@
  * });
  * ```
  */
-import { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
+import { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateClientKey, generateKey, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
 import { SecureChannel } from './secure-channel';
 import { wrap } from './wrap';
 import { ChannelServer, createServer } from './server';
 import { connect } from './connect';
 
-export { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
+export { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateClientKey, generateKey, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
+export type { ClientKeyRequest, VerifyClient } from './admission';
 export type { ServerKeyInfo, GenerateServerKeyOptions } from './server-key';
 export { SecureChannel } from './secure-channel';
 export { wrap } from './wrap';
@@ -53,7 +54,8 @@ export type {
 } from './events';
 
 /**
- * The channel API in one object: `channel.generateServerKey`, `channel.createServer`,
+ * The channel API in one object: `channel.generateKey` (also as `generateServerKey` and
+ * `generateClientKey`), `channel.createServer`,
  * `channel.connect`, `channel.wrap`, and the classes.
  *
  * @example
@@ -63,6 +65,8 @@ export type {
  * ```
  */
 export const channel = Object.freeze({
+  generateKey,
+  generateClientKey,
   generateServerKey,
   serverKeyInfo,
   createServer,

@@ -15,6 +15,7 @@ import { encode } from '../wire';
 import { ServerKey } from './server-key';
 import type { NativeChannelOptions } from './native';
 import type { ChannelSecurityEventListener } from './events';
+import type { VerifyClient } from './admission';
 
 /**
  * `simplex`: the server authenticates; `duplex`: both sides do.
@@ -93,7 +94,7 @@ export interface ChannelOptions {
 export interface ClientChannelOptions extends ChannelOptions {
   /** The server's encoded public key ({@link ServerKey.publicKey}), pinned. */
   serverPublicKey: Uint8Array;
-  /** Our own key, for duplex mode (the server lists its public key in `trustedClients`). */
+  /** Our own key, for duplex mode (`channel.generateClientKey()`; the server trusts its public key). */
   clientKey?: ServerKey;
 }
 
@@ -110,6 +111,11 @@ export interface ServerChannelOptions extends ChannelOptions {
   keys: ServerKey[];
   /** Duplex mode: the public keys of the clients allowed in. */
   trustedClients?: Uint8Array[];
+  /**
+   * Duplex mode: decides on a client key not in `trustedClients` (a lookup in the
+   * application's own records): see {@link VerifyClient}.
+   */
+  verifyClient?: VerifyClient;
 }
 
 /** The checked form of {@link ChannelOptions}. @internal */
@@ -142,7 +148,7 @@ const COMMON = [
 /** Keys the client and server adapters accept besides the common ones. @internal */
 export const CLIENT_KEYS = ['serverPublicKey', 'clientKey'] as const;
 /** @internal */
-export const SERVER_KEYS = ['keys', 'trustedClients'] as const;
+export const SERVER_KEYS = ['keys', 'trustedClients', 'verifyClient'] as const;
 
 export { object, onlyKnown } from '../options';
 
@@ -203,7 +209,7 @@ export function checkClient(options: unknown, extra: readonly string[] = []): Ch
   let clientKey: ServerKey | undefined;
   if (o.clientKey !== undefined && o.clientKey !== null) {
     if (!(o.clientKey instanceof ServerKey)) {
-      throw makeError('INVALID_TYPE', `clientKey must be a ServerKey (channel.generateServerKey()), got ${describe(o.clientKey)}`);
+      throw makeError('INVALID_TYPE', `clientKey must be a ServerKey (channel.generateClientKey()), got ${describe(o.clientKey)}`);
     }
     clientKey = o.clientKey;
   }
@@ -214,7 +220,10 @@ export function checkClient(options: unknown, extra: readonly string[] = []): Ch
 }
 
 /** Checks a server's options. @internal */
-export function checkServer(options: unknown, extra: readonly string[] = []): CheckedOptions & { keys: ServerKey[]; trustedClients: Uint8Array[] | undefined } {
+export function checkServer(
+  options: unknown,
+  extra: readonly string[] = [],
+): CheckedOptions & { keys: ServerKey[]; trustedClients: Uint8Array[] | undefined; verifyClient: VerifyClient | undefined } {
   const o = object('options', options) as unknown as ServerChannelOptions;
   onlyKnown('server channel', o as unknown as Record<string, unknown>, [...COMMON, ...SERVER_KEYS, ...extra]);
   if (o.seed !== undefined) {
@@ -234,10 +243,11 @@ export function checkServer(options: unknown, extra: readonly string[] = []): Ch
     }
     trustedClients = o.trustedClients.map((k, i) => bytes(`trustedClients[${i}]`, k));
   }
-  if (checked.mode === 'duplex' && (trustedClients === undefined || trustedClients.length === 0)) {
-    throw makeError('INVALID_ARGUMENT', 'duplex mode needs trustedClients: the public keys of the clients allowed in');
+  const verifyClient = o.verifyClient === undefined ? undefined : fn<VerifyClient>('verifyClient', o.verifyClient);
+  if (checked.mode === 'duplex' && (trustedClients === undefined || trustedClients.length === 0) && verifyClient === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'duplex mode needs trustedClients (the public keys of the clients allowed in) or verifyClient');
   }
-  return { ...checked, keys: [...o.keys], trustedClients };
+  return { ...checked, keys: [...o.keys], trustedClients, verifyClient };
 }
 
 /** Unix seconds from the system clock. @internal */

@@ -31,6 +31,7 @@ import { ChannelTimers } from './timers';
 import type { MaybeSocket } from './raw';
 import type { ServerKeyInfo } from './server-key';
 import { StepQueue } from './step-queue';
+import type { ClientAdmission } from './admission';
 import type { Step } from './step-queue';
 import { refusalType, secureInfo } from './events';
 import type { ChannelSecurityEvent, ChannelSecurityEventListener, CloseReason, SecureChannelEvents, SecureInfo } from './events';
@@ -43,6 +44,8 @@ export interface ChannelSetup extends CheckedOptions {
   maxPlaintext: number;
   /** The peer's key facts by key id (hex), when known in advance. */
   peerKeys: Map<string, ServerKeyInfo>;
+  /** A server with `verifyClient`: looks up the key the first packet names. */
+  admission?: ClientAdmission | undefined;
 }
 
 /** The core's default `maxPacketSize` (docs/channel.md §12). */
@@ -117,7 +120,7 @@ export class SecureChannel extends Duplex {
   readonly mode: ChannelMode;
 
   readonly #raw: Duplex;
-  readonly #native: NativeChannelHandle;
+  #native: NativeChannelHandle;
   readonly #setup: ChannelSetup;
   readonly #started = Date.now();
   readonly #steps = new StepQueue({
@@ -138,6 +141,8 @@ export class SecureChannel extends Duplex {
   #bytesRead = 0;
   #bytesWritten = 0;
   #remoteAddress: string | undefined;
+  /** The client key a `verifyClient` callback gave. */
+  #admitted: ServerKeyInfo | undefined;
   readonly #timers: ChannelTimers;
   readonly #onRawData = (chunk: Buffer | string): void => this.#rawData(chunk);
   readonly #onRawEnd = (): void => this.#rawEnded();
@@ -449,7 +454,7 @@ export class SecureChannel extends Duplex {
     this.#timers.handshakeDone();
     const peerKeyIdBytes = call(() => this.#native.peerKeyId);
     const peerKeyId = peerKeyIdBytes ? toHex(peerKeyIdBytes) : undefined;
-    const peerKey = peerKeyId === undefined ? undefined : this.#setup.peerKeys.get(peerKeyId);
+    const peerKey = peerKeyId === undefined ? undefined : (this.#setup.peerKeys.get(peerKeyId) ?? this.#admitted);
     const secure = { establishedAt: this.#now(), handshakeMs: Date.now() - this.#started };
     this.#info = secureInfo(this, { peerKeyId, peerKey, ...secure }, event);
     this.emit('secure', this.#info);
@@ -520,9 +525,25 @@ export class SecureChannel extends Duplex {
     if (this.#state === 'closed') return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.#bytesRead += bytes.length;
+    if (this.#setup.admission) return this.#admit(this.#setup.admission, bytes);
     this.#enqueue({
       // Checked when the step runs: the handshake's crypto goes to the thread pool.
       run: (now) => (this.#state === 'handshake' ? this.#native.receiveAsync(bytes, now) : this.#native.receive(bytes, now)),
+      fatal: true,
+    });
+  }
+
+  /** A server with `verifyClient`: the first packet waits until its client key was looked up. */
+  #admit(admission: ClientAdmission, bytes: Uint8Array): void {
+    const first = admission.collect(bytes);
+    if (first === undefined) return;
+    this.#setup.admission = undefined;
+    this.#enqueue({
+      run: async () => {
+        this.#native = (await admission.handle(first, this.remoteAddress, () => this.#now())) ?? this.#native;
+        this.#admitted = admission.peer;
+        return this.#native.receiveAsync(first, this.#now());
+      },
       fatal: true,
     });
   }

@@ -18,6 +18,7 @@ import { checkClient, checkServer, object, readClock } from './options';
 import type { ClientChannelOptions, ServerChannelOptions } from './options';
 import { maxPlaintext, SecureChannel } from './secure-channel';
 import { checkRaw } from './raw';
+import { ClientAdmission } from './admission';
 import { serverKeyInfo } from './server-key';
 import type { ServerKeyInfo } from './server-key';
 
@@ -117,7 +118,8 @@ export function serverChannel(
 ): SecureChannel {
   const now = readClock(o.clock);
   const handle = call(() => NativeChannel.serverWith(credentials, o.native, now));
-  return new SecureChannel(raw, handle, { ...o, role: 'server', maxPlaintext: maxPlaintext(o), peerKeys });
+  const admission = o.verifyClient && new ClientAdmission(o.verifyClient, credentials, o.native, peerKeys);
+  return new SecureChannel(raw, handle, { ...o, role: 'server', maxPlaintext: maxPlaintext(o), peerKeys, admission });
 }
 
 /** The facts of trusted client keys by key id (checks their encoding). @internal */
