@@ -65,7 +65,8 @@ export function maxPlaintext(o: CheckedOptions): number {
  *
  * **Events.** `'secure'` (a {@link SecureInfo}) once the handshake is done; `'rekey'`
  * after each symmetric re-key and `'ratchet'` after each asymmetric ratchet (either side's);
- * `'keepalive'` when the peer's keep-alive arrived; `'security'` (a
+ * `'keepalive'` when a keep-alive was sent or arrived (`'send'` / `'receive'`, as for
+ * `'rekey'`); `'security'` (a
  * {@link ChannelSecurityEvent}) for every refusal; then the usual `'end'`, `'finish'` and
  * `'close'`.
  *
@@ -172,7 +173,7 @@ export class SecureChannel extends Duplex {
     this.#timers = new ChannelTimers(setup, () => this.#poll(), () => this.#handshakeTimedOut());
     // Start on the next tick, so that every listener attached after construction sees
     // all events (a client with an expired pinned key fails at once).
-    process.nextTick(() => this.#enqueue({ run: (now) => this.#native.start(now), fatal: true }));
+    process.nextTick(() => this.#steps.push({ run: (now) => this.#native.start(now), fatal: true }));
   }
 
   /**
@@ -340,7 +341,7 @@ export class SecureChannel extends Duplex {
       this.#endRaw(() => callback());
       return;
     }
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         this.#closeReason ??= 'local';
         return this.#native.close(now);
@@ -384,10 +385,6 @@ export class SecureChannel extends Duplex {
   }
 
   // ---- the step queue ----
-
-  #enqueue(step: Step): void {
-    this.#steps.push(step);
-  }
 
   #stepFailed(op: Step, e: unknown): void {
     const error = fromNative(e);
@@ -526,7 +523,7 @@ export class SecureChannel extends Duplex {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.#bytesRead += bytes.length;
     if (this.#setup.admission) return this.#admit(this.#setup.admission, bytes);
-    this.#enqueue({
+    this.#steps.push({
       // Checked when the step runs: the handshake's crypto goes to the thread pool.
       run: (now) => (this.#state === 'handshake' ? this.#native.receiveAsync(bytes, now) : this.#native.receive(bytes, now)),
       fatal: true,
@@ -538,7 +535,7 @@ export class SecureChannel extends Duplex {
     const first = admission.collect(bytes);
     if (first === undefined) return;
     this.#setup.admission = undefined;
-    this.#enqueue({
+    this.#steps.push({
       run: async () => {
         this.#native = (await admission.handle(first, this.remoteAddress, () => this.#now())) ?? this.#native;
         this.#admitted = admission.peer;
@@ -550,7 +547,7 @@ export class SecureChannel extends Duplex {
 
   /** The raw stream ended or closed: after the bytes before it were processed. */
   #rawEnded(): void {
-    this.#enqueue({
+    this.#steps.push({
       run: () => {
         if (this.#state === 'closed') return undefined;
         if (this.#state === 'handshake') {
@@ -585,7 +582,7 @@ export class SecureChannel extends Duplex {
     const size = this.#setup.maxPlaintext;
     const piece = chunk.length > size ? chunk.subarray(0, size) : chunk;
     let tooLate = false;
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         if (this.#state === 'closed') {
           tooLate = true;
@@ -631,7 +628,7 @@ export class SecureChannel extends Duplex {
   #poll(): void {
     if (this.#pollQueued || this.#state === 'closed') return;
     this.#pollQueued = true;
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         this.#pollQueued = false;
         return this.#state === 'closed' ? undefined : this.#native.poll(now);
@@ -642,7 +639,7 @@ export class SecureChannel extends Duplex {
 
   #handshakeTimedOut(): void {
     if (this.#state !== 'handshake') return;
-    this.#enqueue({
+    this.#steps.push({
       run: () => {
         if (this.#state !== 'handshake') return undefined;
         this.#refused(makeError('DEAD_PEER', `the handshake did not finish within ${this.#setup.handshakeTimeoutMs} ms`), 'dead');
@@ -660,7 +657,7 @@ export class SecureChannel extends Duplex {
     if (this.#state !== 'established') {
       throw makeError('INVALID_ARGUMENT', `${name}() needs an established channel (state: ${this.#state})`);
     }
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         if (this.#state !== 'established') throw this.#closeError ?? closedChannel();
         return step(now);
