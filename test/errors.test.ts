@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   AuthenticationError,
   InternalError,
@@ -104,6 +107,18 @@ describe('error classes and codes', () => {
     expect(e.message).toBe('at offset 4: 2 bytes left, too few for a field header');
     const plain = thrownBy(() => native.kemSuiteId('NTRU')) as Error & Record<string, unknown>;
     expect([plain.code, plain.message, 'offset' in plain]).toEqual(['UNKNOWN_SUITE', 'unknown suite: "NTRU"', false]);
+  });
+
+  it('structured in worker threads too (each thread has its own Node-API environment)', async () => {
+    const loader = JSON.stringify(join(__dirname, '..', 'native', 'index.js'));
+    const code = `const b = require(${loader});
+      try { b.wireDecode(Uint8Array.of(0x50, 0x57, 1, 3, 0, 1)); } catch (e) {
+        require('node:worker_threads').parentPort.postMessage([e.code, e.offset, e.message]);
+      }`;
+    const worker = new Worker(code, { eval: true });
+    const [message] = (await once(worker, 'message')) as [unknown];
+    await worker.terminate();
+    expect(message).toEqual(['TRAILING_BYTES', 4, 'at offset 4: 2 bytes left, too few for a field header']);
   });
 
   it('a wire rule broken outside wire.decode keeps its location on the WireFormatError', () => {
