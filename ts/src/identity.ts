@@ -18,7 +18,7 @@
 import native from './native';
 import { call, callAsync, makeError } from './errors';
 import { bytes, describe, optionalBytes } from './bytes';
-import { options as checkOptions } from './options';
+import { options as knownOptions } from './options';
 import { DISPOSE } from './dispose';
 import { fromHex, toHex } from './hex';
 import type { SigSuiteName } from './suites';
@@ -64,7 +64,7 @@ const EMPTY = new Uint8Array(0);
 
 /** The context of `options`, checked. */
 function contextOf(options: DataSignatureOptions | undefined): Uint8Array {
-  const o = checkOptions<DataSignatureOptions>('signature', options, ['context']);
+  const o = knownOptions<DataSignatureOptions>('signature', options, ['context']);
   const context = optionalBytes('context', o.context) ?? EMPTY;
   if (context.length > 255) throw makeError('INVALID_ARGUMENT', `context must be at most 255 bytes, got ${context.length}`);
   return context;

@@ -22,7 +22,10 @@ export function onlyKnown(name: string, options: Record<string, unknown>, allowe
   }
 }
 
-/** An options object (`{}` when `undefined`) with only `allowed` keys. @internal */
+/**
+ * The options object of the call `name` (`{}` when `undefined`), with only `allowed` keys:
+ * `unknown <name> option "x"` (`INVALID_ARGUMENT`) otherwise. @internal
+ */
 export function options<T extends object>(name: string, value: T | undefined, allowed: readonly (keyof T & string)[]): T {
   if (value === undefined) return {} as T;
   onlyKnown(name, object('options', value), allowed);

@@ -14,7 +14,7 @@ import { nowSeconds, seconds } from './identity';
 import type { Identity } from './identity';
 import { capabilities as defaultCapabilities } from './negotiation';
 import type { CapabilitiesInput } from './negotiation';
-import { object, onlyKnown } from './options';
+import { object, onlyKnown, options as knownOptions } from './options';
 import { normalizePolicy } from './policy';
 import type { PolicyInput } from './policy';
 import type { IdentityStore, PrekeyStore, SessionStore } from './stores';
@@ -117,16 +117,9 @@ export const INITIATE_KEYS: readonly string[] = [...HANDSHAKE_KEYS, 'plaintext',
 export const ACCEPT_KEYS: readonly string[] = [...HANDSHAKE_KEYS, 'prekeyStore'];
 const RATCHET_KEYS = ['cadence', 'kemEveryMessages', 'kemEverySeconds', 'maxSkip', 'maxSkippedKeys', 'maxSkippedAge'] as const;
 
-/** `options` as an object of known options (`{}` when absent). @internal */
-export function known<T extends object>(call: string, options: T | undefined, keys: readonly string[]): T {
-  if (options === undefined) return {} as T;
-  onlyKnown(call, object('options', options), keys);
-  return options;
-}
-
 /** The plaintext, associated data and time of an encryption. @internal */
 export function encryptArgs(plaintext: Uint8Array, options: EncryptOptions | undefined): [Uint8Array, Uint8Array, number] {
-  const o = known('encrypt', options, ['associatedData', 'now']);
+  const o = knownOptions<EncryptOptions>('encrypt', options, ['associatedData', 'now']);
   return [
     bytes('plaintext', plaintext),
     optionalBytes('associatedData', o.associatedData) ?? EMPTY,
@@ -136,7 +129,7 @@ export function encryptArgs(plaintext: Uint8Array, options: EncryptOptions | und
 
 /** The message and time of a decryption. @internal */
 export function decryptArgs(message: Uint8Array, options: DecryptOptions | undefined): [Uint8Array, number] {
-  const o = known('decrypt', options, ['now']);
+  const o = knownOptions<DecryptOptions>('decrypt', options, ['now']);
   return [bytes('message', message), o.now === undefined ? nowSeconds() : seconds('now', o.now)];
 }
 

@@ -38,7 +38,8 @@ import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 import { report } from './session-events';
 import type { SessionEvents, SessionSecurityEventListener, SessionSecurityEventType } from './session-events';
-import { decryptArgs, encryptArgs, known } from './session-options';
+import { decryptArgs, encryptArgs } from './session-options';
+import { options as knownOptions } from './options';
 import type { DecryptOptions, DeserializeOptions, EncryptOptions, LoadOptions } from './session-options';
 
 /** What the handshake settled. */
@@ -285,7 +286,7 @@ export class Session extends EventEmitter {
    * `SessionRollbackError`.
    */
   static deserialize(record: Uint8Array, options?: DeserializeOptions): Session {
-    const o = known('Session.deserialize', options, ['minimumEpoch', 'address', 'onSecurityEvent']);
+    const o = knownOptions<DeserializeOptions>('Session.deserialize', options, ['minimumEpoch', 'address', 'onSecurityEvent']);
     const min = o.minimumEpoch === undefined ? undefined : seconds('minimumEpoch', o.minimumEpoch);
     let handle: NativeSession;
     try {
@@ -324,7 +325,7 @@ export class Session extends EventEmitter {
    * (`SessionRollbackError`). Resolves `undefined` if none.
    */
   static async load(store: SessionStore, address: string, options?: LoadOptions): Promise<Session | undefined> {
-    const o = known('Session.load', options, ['onSecurityEvent']);
+    const o = knownOptions<LoadOptions>('Session.load', options, ['onSecurityEvent']);
     if (typeof address !== 'string') throw makeError('INVALID_TYPE', `address must be a string, got ${describe(address)}`);
     const stored = await store.load(address);
     if (stored === undefined) return undefined;
