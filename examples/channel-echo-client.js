@@ -44,7 +44,7 @@ if (args.duplex) {
     clientKey = channel.ServerKey.fromFile(fs.readFileSync(args.key));
   } else {
     fs.mkdirSync(path.dirname(args.key), { recursive: true });
-    clientKey = channel.generateServerKey();
+    clientKey = channel.generateClientKey();
     fs.writeFileSync(args.key, clientKey.toFile(), { mode: 0o600 });
   }
   fs.writeFileSync(`${args.key}.pub`, clientKey.publicKey);

@@ -87,6 +87,10 @@ export declare class NativeChannel {
  * garbage collection.
  */
 export declare class NativeIdentity {
+  /** Signs `data` under `context` (at most 255 bytes) with the identity's hybrid key. */
+  signData(data: Uint8Array, context: Uint8Array): Uint8Array
+  /** `signData` on the thread pool. */
+  signDataAsync(data: Uint8Array, context: Uint8Array): Promise<Uint8Array>
   /**
    * Generates an identity of `suite` valid from `created` to `expires` (unix
    * seconds), from a 32-byte `seed` when given (deterministic), else OS randomness.
@@ -133,6 +137,12 @@ export declare class NativeServerCredentials {
   static create(keys: Array<NativeServerKey>, trustedClients?: Array<Uint8Array> | undefined | null): NativeServerCredentials
   /** The key ids of the server's keys (16 bytes each), in the order given. */
   get keyIds(): Array<Uint8Array>
+  /**
+   * The server's keys with `public_key` as the one trusted client key: for a single
+   * connection whose client the application accepted by its `verifyClient` callback.
+   * The key decodes with the wire rules and its key id is its own (`INVALID_KEY`).
+   */
+  withClient(publicKey: Uint8Array): NativeServerCredentials
   /** The key ids of the trusted client keys, in the order given. */
   get trustedClientIds(): Array<Uint8Array>
 }
@@ -314,8 +324,24 @@ export declare function aeadSuiteNames(): Array<string>
  */
 export declare function bundleBuild(identity: NativeIdentity, capabilities: Uint8Array, signedPrekey: NativePublicPrekey, kemPrekey?: NativePublicPrekey | undefined | null, oneTimePrekey?: NativePublicPrekey | undefined | null): Uint8Array
 
+/**
+ * The client key id a connection's first bytes name, read without consuming them: a
+ * server with a `verifyClient` callback looks the key up before the handshake runs.
+ */
+export declare function channelRequestedClientKey(bytes: Uint8Array): NativeRequestedClientKey
+
 /** Decodes and checks a public channel key (wire rules, derived key id). */
 export declare function channelServerKeyInfo(publicKey: Uint8Array): NativeChannelServerKeyInfo
+
+/**
+ * Every error code pqwire reports, with its cause group: the core's codes, then the
+ * bindings' and the facade's own.
+ *
+ * ```js
+ * errorCodes().find((c) => c.code === 'TAG_ORDER'); // { code, kind: 'malformed-input', wireRule: true }
+ * ```
+ */
+export declare function errorCodes(): Array<NativeErrorCode>
 
 /** HKDF extract-then-expand over `hash` ("SHA-256" or "SHA-512"). */
 export declare function hkdf(hash: string, ikm: Uint8Array, salt: Uint8Array | undefined | null, info: Uint8Array | undefined | null, length: number): Uint8Array
@@ -326,12 +352,17 @@ export declare function hkdfExpand(hash: string, prk: Uint8Array, info: Uint8Arr
 /** HKDF-Extract: the pseudorandom key. */
 export declare function hkdfExtract(hash: string, ikm: Uint8Array, salt?: Uint8Array | undefined | null): Uint8Array
 
-/** The prekey ids an initial message names, or the wire rule that fired. */
+/** Checks an identity's application signature: `false` unless both halves verify. */
+export declare function identityVerifyData(signingKey: Uint8Array, data: Uint8Array, context: Uint8Array, signature: Uint8Array): boolean
+
+/** `identityVerifyData` on the thread pool. */
+export declare function identityVerifyDataAsync(signingKey: Uint8Array, data: Uint8Array, context: Uint8Array, signature: Uint8Array): Promise<boolean>
+
+/** The prekey ids an initial message names. */
 export interface InitialMessagePrekeyIds {
   signedPrekeyId?: Uint8Array
   kemPrekeyId?: Uint8Array
   oneTimePrekeyId?: Uint8Array
-  error?: WireFailure
 }
 
 /** Decapsulates `cipher_text` with a secret key given as bytes, into `out`. */
@@ -401,17 +432,21 @@ export interface NativeAgreement {
 
 /** One event of a channel. */
 export interface NativeChannelEvent {
-  /** `secure`, `rekey`, `ratchet`, `keepalive`, `close` or `error`. */
-  type: string
+  type: 'secure' | 'rekey' | 'ratchet' | 'keepalive' | 'close' | 'error'
+  /** `error`: the error code; `close`: `NORMAL` or the code of the error before it. */
   code?: string
+  /** `error`: what was refused, in words. */
   message?: string
   /**
    * `error` events only: `true` when the peer reported the error in an authenticated
    * (sealed) error packet; `false` when this side refused something, or when an
-   * unauthenticated (plaintext) error packet ended the handshake. Absent for the other
-   * events.
+   * unauthenticated (plaintext) error packet ended the handshake.
    */
   remote?: boolean
+  /** `rekey` and `keepalive`: our sending or our receiving direction. */
+  direction?: 'send' | 'receive'
+  /** `secure`: the suites agreed on. */
+  suites?: NativeChannelSuites
 }
 
 /** A channel's settings; absent fields take the defaults of docs/channel.md §12. */
@@ -463,10 +498,27 @@ export interface NativeChannelServerKeyInfo {
   expires: number
 }
 
+/** The suites a channel agreed on. */
+export interface NativeChannelSuites {
+  kem: string
+  sig: string
+  aead: string
+}
+
 /** A decrypted message. */
 export interface NativeDecrypted {
   plaintext: Uint8Array
   associatedData: Uint8Array
+}
+
+/** One error code, as `errorCodes()` lists it. */
+export interface NativeErrorCode {
+  /** The stable code (`AUTH_FAILED`). */
+  code: string
+  /** Its cause group (DESIGN.md "Errors and bad input"). */
+  kind: 'malformed-input' | 'authentication' | 'policy' | 'replay' | 'state' | 'key-management' | 'backend' | 'internal'
+  /** Whether it is (also) a rule of the wire format, reported with `offset`. */
+  wireRule: boolean
 }
 
 /** The handshake's settings. */
@@ -557,6 +609,14 @@ export interface NativeRatchetOptions {
   maxSkippedAge?: number
 }
 
+/** What a connection's first bytes say about the client's key. */
+export interface NativeRequestedClientKey {
+  /** Whether the first packet is all there (else: wait for more bytes). */
+  complete: boolean
+  /** The key id a Duplex connect request names. */
+  keyId?: Uint8Array
+}
+
 /** What the handshake settled, public values only. */
 export interface NativeSessionFacts {
   /** `initiator` or `responder`. */
@@ -607,7 +667,7 @@ export interface NativeStagedEncrypt {
  */
 export declare function needsRotation(created: number, uses: number, now: number, maxAge?: number | undefined | null, maxUses?: number | undefined | null): boolean
 
-/** Negotiates from two capability encodings; throws `"CODE: detail"` on refusal. */
+/** Negotiates from two capability encodings; a refusal throws its downgrade code. */
 export declare function negotiate(local: Uint8Array, remote: Uint8Array, role: string, mode: string, minVersion: number): NativeAgreement
 
 /**
@@ -697,37 +757,19 @@ export declare function verifyContinuity(legacyPublicKey: Uint8Array, sigKey: Ui
 /** Compares two transcript hashes in constant time; throws `TRANSCRIPT_MISMATCH`. */
 export declare function verifyTranscript(local: Uint8Array, peer: Uint8Array): void
 
-/** Decodes any pqwire message. */
-export declare function wireDecode(bytes: Uint8Array): WireDecoded
+/** Decodes any pqwire message; a broken rule throws its code with `offset`, `tag`, `field`. */
+export declare function wireDecode(bytes: Uint8Array): WireMessage
 
-/** `message` on success, `error` when a rule fired. */
-export interface WireDecoded {
-  message?: WireMessage
-  error?: WireFailure
-}
-
-/** Encodes a message of `message_type` from named fields. */
-export declare function wireEncode(messageType: string, fields: Array<WireField>, extensions: Array<WireExtension>): WireEncoded
-
-/** `bytes` on success, `error` when a rule fired. */
-export interface WireEncoded {
-  bytes?: Uint8Array
-  error?: WireFailure
-}
+/**
+ * Encodes a message of `message_type` from named fields; a broken rule throws as in
+ * `wireDecode`.
+ */
+export declare function wireEncode(messageType: string, fields: Array<WireField>, extensions: Array<WireExtension>): Uint8Array
 
 /** An extension field (tag 0xF000 and up), kept as opaque bytes. */
 export interface WireExtension {
   tag: number
   value: Uint8Array
-}
-
-/** A wire rule that fired. */
-export interface WireFailure {
-  code: string
-  message: string
-  offset: number
-  tag?: number
-  field?: string
 }
 
 /** One field as JavaScript sees it: exactly one of the value members is set. */
@@ -749,7 +791,11 @@ export interface WireField {
  */
 export declare function wireInitialMessagePrekeyIds(bytes: Uint8Array): InitialMessagePrekeyIds
 
-/** Renders any bytes for humans. */
+/**
+ * Renders any bytes for humans: a wire message field by field; a record (a session's
+ * state, an identity's or a prekey's secrets, a channel server key file) by its type and
+ * whether its framing holds, never its fields, which hold secrets.
+ */
 export declare function wireInspect(bytes: Uint8Array): string
 
 /** A decoded message. */

@@ -9,6 +9,7 @@ import {
   aead,
   aeadSuites,
   type AeadSuiteName,
+  type AeadSuiteInput,
 } from '../ts/src/index';
 import { NOT_BYTES, NOT_BYTES_OPTIONAL, bad, bytes, expectReject, expectThrow, flip, fromHex, hex, utf8 } from './helpers';
 
@@ -28,15 +29,17 @@ describe('suite list and lookup', () => {
   it('lists both AEADs and resolves aliases', () => {
     expect([...aeadSuites].sort()).toEqual(['AES-256-GCM', 'ChaCha20-Poly1305']);
     expect(aead('ChaCha20Poly1305').name).toBe('ChaCha20-Poly1305');
-    expect(aead('aes256gcm').name).toBe('AES-256-GCM');
+    expect(aead('aes256gcm' as AeadSuiteInput).name).toBe('AES-256-GCM'); // any case at run time
     expect(aead('AES256-GCM')).toBe(aead('AES-256-GCM'));
     expect(aead('AES-256-GCM')).toBeInstanceOf(Aead);
   });
 
   it('refuses an unknown suite or a non-string name', () => {
+    // @ts-expect-error not a suite name: refused at compile time, and at run time
     expectThrow(() => aead('AES-128-GCM'), UnknownSuiteError, 'UNKNOWN_SUITE');
+    // @ts-expect-error not a suite name
     expectThrow(() => aead('ChaCha20'), UnknownSuiteError, 'UNKNOWN_SUITE');
-    expectThrow(() => aead(bad<string>(null)), InvalidTypeError, 'INVALID_TYPE');
+    expectThrow(() => aead(bad<AeadSuiteInput>(null)), InvalidTypeError, 'INVALID_TYPE');
   });
 });
 

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   AuthenticationError,
   InternalError,
@@ -27,10 +30,13 @@ import {
   sig,
   x25519,
   xWing,
+  Session,
   type ChannelCode,
+  type KemSuiteInput,
   type ErrorCode,
 } from '../ts/src/index';
-import { ChannelError, fromNative, makeError } from '../ts/src/errors';
+import { ChannelError, ERROR_CODES, fromNative, isErrorCode, makeError, SHARED_WIRE_CODES } from '../ts/src/errors';
+import native from '../ts/src/native';
 import * as compat from '../ts/src/noble';
 import { bad, bytes, expectReject, expectThrow, flip, hex, thrownBy } from './helpers';
 
@@ -75,21 +81,84 @@ describe('error classes and codes', () => {
     expect(e.stack).toContain(cls.name);
   });
 
-  it.each(CLASSES)('a native "%s: …" message becomes the typed error', (code, cls) => {
-    const e = fromNative(new Error(`${code}: something went wrong`));
+  it.each(CLASSES)('a native error with code %s becomes the typed error, message unchanged', (code, cls) => {
+    const e = fromNative(Object.assign(new Error('something went wrong'), { code }));
     expect(e).toBeInstanceOf(cls);
     expect(e.code).toBe(code);
     expect(e.message).toBe('something went wrong');
   });
 
   it('anything else from the native layer (a caught panic, an unknown code) is INTERNAL', () => {
-    for (const raw of [new Error('panicked at src/lib.rs'), new Error('NOT_A_CODE: x'), 'a string', 42, undefined]) {
+    const unknownCode = Object.assign(new Error('x'), { code: 'NOT_A_CODE' });
+    const napiStatus = Object.assign(new Error('Failed to convert napi value'), { code: 'InvalidArg' });
+    for (const raw of [new Error('panicked at src/lib.rs'), new Error('AUTH_FAILED: x'), unknownCode, napiStatus, 'a string', 42, undefined]) {
       const e = fromNative(raw);
       expect(e).toBeInstanceOf(InternalError);
       expect(e.code).toBe('INTERNAL');
     }
     const typed = makeError('AUTH_FAILED', 'x');
     expect(fromNative(typed)).toBe(typed);
+  });
+
+  it('a native error is structured: code, message, and offset/tag/field for a wire rule (no text to parse)', () => {
+    const e = thrownBy(() => native.wireDecode(Uint8Array.of(0x50, 0x57, 1, 3, 0, 1))) as Error & Record<string, unknown>;
+    expect(e).toBeInstanceOf(Error);
+    expect([e.code, e.offset, e.tag, e.field]).toEqual(['TRAILING_BYTES', 4, undefined, undefined]);
+    expect(e.message).toBe('at offset 4: 2 bytes left, too few for a field header');
+    const plain = thrownBy(() => native.kemSuiteId('NTRU')) as Error & Record<string, unknown>;
+    expect([plain.code, plain.message, 'offset' in plain]).toEqual(['UNKNOWN_SUITE', 'unknown suite: "NTRU"', false]);
+  });
+
+  it('structured in worker threads too (each thread has its own Node-API environment)', async () => {
+    const loader = JSON.stringify(join(__dirname, '..', 'native', 'index.js'));
+    const code = `const b = require(${loader});
+      try { b.wireDecode(Uint8Array.of(0x50, 0x57, 1, 3, 0, 1)); } catch (e) {
+        require('node:worker_threads').parentPort.postMessage([e.code, e.offset, e.message]);
+      }`;
+    const worker = new Worker(code, { eval: true });
+    const [message] = (await once(worker, 'message')) as [unknown];
+    await worker.terminate();
+    expect(message).toEqual(['TRAILING_BYTES', 4, 'at offset 4: 2 bytes left, too few for a field header']);
+  });
+
+  it('a wire rule broken outside wire.decode keeps its location on the WireFormatError', () => {
+    const record = Uint8Array.of(0x50, 0x57, 1, 0x13, 0x00, 0x01, 0, 0, 0, 9, 1);
+    const e = expectThrow<WireFormatError>(() => Session.deserialize(record), WireFormatError, 'TRUNCATED');
+    expect([e.offset, e.tag, e.field]).toEqual([4, 1, undefined]);
+  });
+});
+
+describe('one list of codes: the native errorCodes() and the TypeScript classes', () => {
+  const nativeCodes = native.errorCodes();
+
+  it('the same codes, each once', () => {
+    const codes = nativeCodes.map((c) => c.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect([...codes].sort()).toEqual([...ERROR_CODES].sort());
+  });
+
+  it('every code makes an error of its class, and a native error with it becomes that class', () => {
+    for (const { code } of nativeCodes) {
+      if (!isErrorCode(code)) throw new Error(`${code} is not a TypeScript ErrorCode`);
+      const made = makeError(code, 'x');
+      expect(made.code).toBe(code);
+      expect(fromNative(Object.assign(new Error('x'), { code })).constructor).toBe(made.constructor);
+    }
+  });
+
+  it('policy refusals are DowngradeErrors and nothing else is; authentication is AuthenticationError', () => {
+    for (const { code, kind } of nativeCodes) {
+      if (!isErrorCode(code)) continue;
+      expect(makeError(code, 'x') instanceof DowngradeError, code).toBe(kind === 'policy');
+      if (kind === 'authentication') expect(makeError(code, 'x')).toBeInstanceOf(AuthenticationError);
+      if (kind === 'internal') expect(makeError(code, 'x')).toBeInstanceOf(InternalError);
+    }
+  });
+
+  it('the wire rules are the WireFormatError codes and the shared BAD_LENGTH / UNKNOWN_SUITE', () => {
+    const rules = nativeCodes.filter((c) => c.wireRule).map((c) => c.code).sort();
+    const ours = ERROR_CODES.filter((c) => makeError(c, 'x') instanceof WireFormatError || (SHARED_WIRE_CODES as readonly string[]).includes(c));
+    expect(rules).toEqual([...ours].sort());
   });
 });
 
@@ -103,7 +172,7 @@ describe('errors thrown by the API are typed', () => {
     ['a wrong length found natively (key pair handle)', InvalidLengthError, 'BAD_LENGTH', () => xWing.generateKeyPair().decapsulate(bytes(3))],
     ['a wrong type', InvalidTypeError, 'INVALID_TYPE', () => mlKem768.encapsulate(bad('pk'))],
     ['a bad argument', InvalidArgumentError, 'INVALID_ARGUMENT', () => ed25519.sign(bytes(1), ed25519.keygen().secretKey, { context: bytes(1) })],
-    ['an unknown suite', UnknownSuiteError, 'UNKNOWN_SUITE', () => kem('NTRU')],
+    ['an unknown suite', UnknownSuiteError, 'UNKNOWN_SUITE', () => kem(bad<KemSuiteInput>('NTRU'))],
     ['an invalid key', InvalidKeyError, 'INVALID_KEY', () => mlKem768.decapsulate(cipherText, flip(secretKey, -64))],
     ['a low-order key', InvalidKeyError, 'NON_CONTRIBUTORY', () => x25519.sharedSecret(bytes(32), bytes(32, 0))],
     ['an authentication failure', AuthenticationError, 'AUTH_FAILED', () => a.open(bytes(32), bytes(12), bytes(16))],
@@ -240,7 +309,7 @@ describe('no secret bytes in error messages', () => {
 
 describe('channel errors', () => {
   it.each(['OUT_OF_ORDER', 'STALE_PACKET', 'PACKET_TOO_LARGE', 'DEAD_PEER', 'PROTOCOL_ERROR'] as const)('%s is a ChannelError, from the native layer too', (code) => {
-    const e = fromNative(new Error(`${code}: detail`));
+    const e = fromNative(Object.assign(new Error('detail'), { code }));
     expect(e).toBeInstanceOf(ChannelError);
     expect(e).toBeInstanceOf(PqwireError);
     expect(e.code).toBe(code);

@@ -16,6 +16,7 @@ import {
   mlKem768,
   xWing,
   type Backend,
+  type KemSuiteInput,
   type KemSuiteName,
 } from '../ts/src/index';
 import { NOT_BYTES, NOT_BYTES_OPTIONAL, bad, bytes, expectReject, expectThrow, flip, hex, wrongLengths } from './helpers';
@@ -71,26 +72,29 @@ describe('suite list and lookup', () => {
     ['ml-kem-768', 'ML-KEM-768'],
     ['Curve25519', 'X25519'],
   ])('legacy alias %s resolves to %s', (alias, canonical) => {
-    const k = kem(alias);
+    const k = kem(alias as KemSuiteInput); // the types take the listed spellings; any case at run time
     expect(k.name).toBe(canonical);
-    expect(k).toBe(kem(canonical)); // one cached instance per suite
+    expect(k).toBe(kem(canonical as KemSuiteName)); // one cached instance per suite
   });
 
   it('refuses an unknown suite with UNKNOWN_SUITE', () => {
+    // @ts-expect-error a typo fails at compile time, and at run time
     expectThrow(() => kem('Kyber9000'), UnknownSuiteError, 'UNKNOWN_SUITE');
+    // @ts-expect-error
     expectThrow(() => kem(''), UnknownSuiteError, 'UNKNOWN_SUITE');
+    // @ts-expect-error a signature suite is no KEM suite
     expectThrow(() => kem('ML-DSA-65'), UnknownSuiteError, 'UNKNOWN_SUITE');
   });
 
   it('refuses a suite name that is not a string', () => {
     for (const v of [42, null, undefined, ['ML-KEM-768'], { name: 'ML-KEM-768' }]) {
-      expectThrow(() => kem(bad<string>(v)), InvalidTypeError, 'INVALID_TYPE');
+      expectThrow(() => kem(bad<KemSuiteInput>(v)), InvalidTypeError, 'INVALID_TYPE');
     }
   });
 
   it('refuses an unknown backend, and PQClean for suites it does not implement', () => {
     expectThrow(() => kem('ML-KEM-768', { backend: bad('liboqs') }), InvalidArgumentError, 'INVALID_ARGUMENT');
-    for (const name of [...HYBRID, 'X25519']) {
+    for (const name of [...HYBRID, 'X25519'] as const) {
       expectThrow(() => kem(name, { backend: 'pqclean' }), UnsupportedError, 'UNSUPPORTED');
     }
   });

@@ -148,7 +148,7 @@ describe('output buffers', () => {
       } catch (e) {
         error = e;
       }
-      expect(String(error), name).toMatch(/BAD_LENGTH/);
+      expect((error as { code?: unknown }).code, name).toBe('BAD_LENGTH');
     }
   });
 

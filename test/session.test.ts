@@ -319,10 +319,13 @@ describe('identity pinning', () => {
     const stored = await sessionStore.load('bob');
     const err = await expectReject<IdentityChangedError>(() => initiateSession(b2, { ...opts, onSecurityEvent: (e) => events.push(e) }), IdentityChangedError, 'IDENTITY_CHANGED');
     expect(err).toMatchObject({ address: 'bob', previousFingerprint: bob1.fingerprint, fingerprint: bob2.fingerprint });
+    // The error carries both identities: the app can compare them and trust the new one from it.
+    expect(err.pinned.equals(bob1.publicIdentity)).toBe(true);
+    expect(err.identity.equals(bob2.publicIdentity)).toBe(true);
     expect(events).toMatchObject([{ type: 'identity-changed', address: 'bob' }]);
     expect((await identityStore.getPeerIdentity('bob'))!.fingerprint).toBe(bob1.fingerprint);
     expect(await sessionStore.load('bob')).toEqual(stored);
-    await trustIdentity(identityStore, 'bob', bob2.publicIdentity);
+    await trustIdentity(identityStore, err.address, err.identity);
     await initiateSession(b2, { ...opts, replaceSession: true });
   });
 

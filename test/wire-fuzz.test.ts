@@ -120,6 +120,11 @@ class Tally {
   }
 }
 
+/** Whether `input` starts like a record (magic, then a record type: 0x13 to 0x16), which inspect renders as one. */
+function isRecord(input: Uint8Array): boolean {
+  return input.length >= 4 && input[0] === 0x50 && input[1] === 0x57 && input[3]! >= 0x13 && input[3]! <= 0x16;
+}
+
 /** Runs one input through decode, inspect and negotiate, and records anything unexpected. */
 function check(input: Uint8Array, rng: Rng, t: Tally): void {
   t.inputs++;
@@ -151,12 +156,19 @@ function check(input: Uint8Array, rng: Rng, t: Tally): void {
     }
   }
 
-  // 2. inspect: never throws, and agrees with decode.
+  // 2. inspect: never throws, and agrees with decode; a record shows its type, never its fields.
   try {
     const text = wire.inspect(input);
-    if (!text.startsWith(`pqwire message, ${input.length} bytes\n`)) t.problem('inspect header line', input);
-    if (decoded && !text.endsWith(`valid ${decoded.type} message, canonical\n`)) t.problem(`inspect of a valid message: ${text.slice(-80)}`, input);
-    if (decodeError && !text.includes(`error ${decodeError.code}: at offset ${decodeError.offset}`)) t.problem(`inspect does not show ${decodeError.code}`, input);
+    if (isRecord(input)) {
+      // decode refuses a record: its type is no message type (or, first, its version is unknown)
+      const refused = decodeError?.code === 'UNKNOWN_TYPE' || decodeError?.code === 'UNSUPPORTED_VERSION';
+      if (!text.startsWith(`pqwire record, ${input.length} bytes\n`) || !refused) t.problem('inspect of a record', input);
+      if (!/\n(error [A-Z_]+: at offset \d+|[a-z-]+ record, framing and checksum intact)/.test(text)) t.problem('inspect record verdict', input);
+    } else {
+      if (!text.startsWith(`pqwire message, ${input.length} bytes\n`)) t.problem('inspect header line', input);
+      if (decoded && !text.endsWith(`valid ${decoded.type} message, canonical\n`)) t.problem(`inspect of a valid message: ${text.slice(-80)}`, input);
+      if (decodeError && !text.includes(`error ${decodeError.code}: at offset ${decodeError.offset}`)) t.problem(`inspect does not show ${decodeError.code}`, input);
+    }
   } catch (e) {
     t.problem(`inspect threw ${String(e)}`, input);
   }

@@ -17,7 +17,7 @@ import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync, makeError } from './errors';
 import { publicOutput, withSecret } from './output';
-import type { AeadSuiteName } from './suites';
+import type { AeadSuiteInput, AeadSuiteName } from './suites';
 
 /** Sizes, in bytes, of an AEAD's key, nonce and tag. */
 export interface AeadLengths {
@@ -106,7 +106,7 @@ export class Aead {
 const cache = new Map<number, Aead>();
 
 /** The AEAD suite `name`. Throws `UnknownSuiteError` for an unknown name. */
-export function aead(name: AeadSuiteName | (string & {})): Aead {
+export function aead(name: AeadSuiteInput): Aead {
   const id = call(() => native.aeadSuiteId(text('name', name)));
   let a = cache.get(id);
   if (!a) {

@@ -16,8 +16,9 @@
  * ```
  */
 import native from './native';
-import { call, makeError } from './errors';
+import { call, callAsync, makeError } from './errors';
 import { bytes, describe, optionalBytes } from './bytes';
+import { options as knownOptions } from './options';
 import { DISPOSE } from './dispose';
 import { fromHex, toHex } from './hex';
 import type { SigSuiteName } from './suites';
@@ -41,6 +42,32 @@ export function seconds(name: string, value: unknown): number {
     throw makeError('INVALID_TYPE', `${name} must be a non-negative integer (seconds), got ${describe(value)}`);
   }
   return value;
+}
+
+/**
+ * Options of {@link Identity.sign} and {@link PublicIdentity.verify}.
+ *
+ * @example
+ * ```ts
+ * const options: DataSignatureOptions = { context: new TextEncoder().encode('example.com login v1') };
+ * ```
+ */
+export interface DataSignatureOptions {
+  /**
+   * What the signature is for, at most 255 bytes (default empty): a signature made under
+   * one context never verifies under another, so name the application and the purpose.
+   */
+  context?: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The context of `options`, checked. */
+function contextOf(options: DataSignatureOptions | undefined): Uint8Array {
+  const o = knownOptions<DataSignatureOptions>('signature', options, ['context']);
+  const context = optionalBytes('context', o.context) ?? EMPTY;
+  if (context.length > 255) throw makeError('INVALID_ARGUMENT', `context must be at most 255 bytes, got ${context.length}`);
+  return context;
 }
 
 /** The native shape of a public identity. @internal */
@@ -95,6 +122,27 @@ export class PublicIdentity {
     return new PublicIdentity(parts);
   }
 
+  /**
+   * Whether `signature` is this identity's signature ({@link Identity.sign}) over `data`
+   * under `options.context`: `true` only when both halves of the hybrid verify.
+   *
+   * @example
+   * ```ts
+   * // server side: the client's pinned identity, the challenge it was sent, its answer
+   * if (!client.verify(answer, challenge, { context: LOGIN })) throw new Error('login refused');
+   * ```
+   */
+  verify(signature: Uint8Array, data: Uint8Array, options?: DataSignatureOptions): boolean {
+    const args = verifyArgs(this, signature, data, options);
+    return call(() => native.identityVerifyData(...args));
+  }
+
+  /** {@link PublicIdentity.verify} on the thread pool. */
+  async verifyAsync(signature: Uint8Array, data: Uint8Array, options?: DataSignatureOptions): Promise<boolean> {
+    const args = verifyArgs(this, signature, data, options);
+    return callAsync(() => native.identityVerifyDataAsync(...args));
+  }
+
   /** Whether `other` is the same identity (same encodings, byte for byte). */
   equals(other: PublicIdentity): boolean {
     return (
@@ -117,6 +165,16 @@ export class PublicIdentity {
     }
     return PublicIdentity.fromParts(fromHexField('signingKey', json.signingKey), fromHexField('dhKey', json.dhKey), fromHexField('dhSignature', json.dhSignature));
   }
+}
+
+/** The native arguments of a data-signature check. */
+function verifyArgs(
+  identity: PublicIdentity,
+  signature: Uint8Array,
+  data: Uint8Array,
+  options: DataSignatureOptions | undefined,
+): [Uint8Array, Uint8Array, Uint8Array, Uint8Array] {
+  return [identity.signingKey, bytes('data', data), contextOf(options), bytes('signature', signature)];
 }
 
 /** Byte equality of public values (no secret is compared here). */
@@ -170,6 +228,36 @@ export class Identity {
   /** The signature suite. */
   get suite(): SigSuiteName {
     return this.publicIdentity.suite;
+  }
+
+  /**
+   * Signs the application's own `data` (a server's login challenge, a document) with the
+   * identity's hybrid key, under `options.context`. Such a signature is domain-separated
+   * from every signature of the protocol: it can never stand for a prekey or handshake
+   * signature. Anyone holding the {@link PublicIdentity} checks it with
+   * {@link PublicIdentity.verify}.
+   *
+   * @example
+   * ```ts
+   * const LOGIN = new TextEncoder().encode('example.com login v1');
+   * const answer = me.sign(challengeFromServer, { context: LOGIN });
+   * me.publicIdentity.verify(answer, challengeFromServer, { context: LOGIN }); // true
+   * ```
+   */
+  sign(data: Uint8Array, options?: DataSignatureOptions): Uint8Array {
+    const [d, context] = [bytes('data', data), contextOf(options)];
+    return call(() => this.native.signData(d, context));
+  }
+
+  /** {@link Identity.sign} on the thread pool. */
+  async signAsync(data: Uint8Array, options?: DataSignatureOptions): Promise<Uint8Array> {
+    const [d, context] = [bytes('data', data), contextOf(options)];
+    return callAsync(() => this.native.signDataAsync(d, context));
+  }
+
+  /** {@link PublicIdentity.verify} with this identity's public half. */
+  verify(signature: Uint8Array, data: Uint8Array, options?: DataSignatureOptions): boolean {
+    return this.publicIdentity.verify(signature, data, options);
   }
 
   /**

@@ -48,9 +48,20 @@ export type { CapabilitiesInput, NegotiateOptions, Negotiated } from './negotiat
 export { PolicyStore } from './policy';
 export type { Policy, PolicyName, PolicyInput, PolicyScope } from './policy';
 export type { SecurityEvent, SecurityEventType, SecurityEventListener, Offer, Choice } from './security-events';
-export type { KemSuiteName, SigSuiteName, AeadSuiteName, Backend } from './suites';
+export type {
+  KemSuiteName,
+  SigSuiteName,
+  AeadSuiteName,
+  KemSuiteAlias,
+  SigSuiteAlias,
+  AeadSuiteAlias,
+  KemSuiteInput,
+  SigSuiteInput,
+  AeadSuiteInput,
+  Backend,
+} from './suites';
 export { createIdentity, Identity, PublicIdentity, DEFAULT_IDENTITY_LIFETIME } from './identity';
-export type { IdentityOptions, IdentitySuite } from './identity';
+export type { IdentityOptions, IdentitySuite, DataSignatureOptions } from './identity';
 export { generatePrekeys, assemblePrekeyBundle, createPrekeyBundle, DEFAULT_SIGNED_PREKEY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME } from './prekeys';
 export type { GeneratePrekeysOptions, BundlePrekeys, CreatePrekeyBundleOptions, PrekeyKemSuite } from './prekeys';
 export {
@@ -63,21 +74,21 @@ export {
   saveLocalIdentity,
 } from './stores';
 export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, SessionSave, PrekeyKind } from './stores';
-export { Session, initiateSession, acceptSession } from './session';
+export { Session } from './session';
+export type { SessionInfo, DecryptedMessage } from './session';
+export { initiateSession, acceptSession } from './handshake';
+export type { InitiatedSession, AcceptedSession } from './handshake';
+export type { SessionSecurityEvent, SessionSecurityEventType, SessionSecurityEventListener, SessionEvents } from './session-events';
 export type {
-  SessionSecurityEvent,
-  SessionSecurityEventType,
-  SessionSecurityEventListener,
   RatchetOptions,
   HandshakeOptions,
   InitiateOptions,
   AcceptOptions,
-  SessionInfo,
-  DecryptedMessage,
   EncryptOptions,
-  InitiatedSession,
-  AcceptedSession,
-} from './session';
+  DecryptOptions,
+  DeserializeOptions,
+  LoadOptions,
+} from './session-options';
 export { importLegacyKeypair, promoteToHybrid, verifyContinuity, rekeyAllSessions, LegacyKeypair } from './migration';
 export type { RawLegacyKey, OkpJwk, PromoteOptions, Promoted } from './migration';
 export { channel, ServerKey, SecureChannel, ChannelServer } from './channel';
@@ -100,6 +111,8 @@ export type {
   ChannelSecurityEvent,
   ChannelSecurityEventType,
   ChannelSecurityEventListener,
+  ClientKeyRequest,
+  VerifyClient,
 } from './channel';
 export {
   PqwireError,
@@ -124,4 +137,4 @@ export {
   DisposedError,
   ChannelError,
 } from './errors';
-export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation, IdentityChange } from './errors';

@@ -16,7 +16,7 @@ import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
 import { keyPairOutput, publicOutput, withSecret } from './output';
 import { KemKeyPair } from './kem-keypair';
-import type { Backend, KemSuiteName } from './suites';
+import type { Backend, KemSuiteInput, KemSuiteName } from './suites';
 
 /** Sizes, in bytes, of everything a KEM suite takes or returns. */
 export interface KemLengths {
@@ -149,7 +149,7 @@ const cache = new Map<number, Kem>();
  * The KEM suite `name` (canonical name or legacy alias, case-insensitive).
  * Throws `UnknownSuiteError` for an unknown name.
  */
-export function kem(name: KemSuiteName | (string & {}), options: KemOptions = {}): Kem {
+export function kem(name: KemSuiteInput, options: KemOptions = {}): Kem {
   const n = text('name', name);
   const backend = options.backend ?? 'default';
   const id = call(() => native.kemSuiteId(n, backend));

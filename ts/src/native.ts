@@ -52,7 +52,6 @@ const binding: Binding = load();
 export default binding;
 export type {
   WireField,
-  WireFailure,
   WireMessage as NativeWireMessage,
   NativeAgreement,
   KemKeys,

@@ -31,7 +31,7 @@ import { normalizePolicy, PolicyStore } from './policy';
 import type { Policy, PolicyInput } from './policy';
 import { deliver } from './security-events';
 import type { Choice, Offer, SecurityEvent, SecurityEventListener } from './security-events';
-import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
+import type { AeadSuiteInput, AeadSuiteName, KemSuiteInput, KemSuiteName, SigSuiteInput, SigSuiteName } from './suites';
 
 /**
  * Capabilities as given by the application: any list left out gets pqwire's default.
@@ -39,9 +39,9 @@ import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
  */
 export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type' | 'kexSuites' | 'sigSuites' | 'aeadSuites'>> & {
   type?: 'capabilities';
-  kexSuites?: (KemSuiteName | number | (string & {}))[];
-  sigSuites?: (SigSuiteName | number | (string & {}))[];
-  aeadSuites?: (AeadSuiteName | number | (string & {}))[];
+  kexSuites?: (KemSuiteInput | number)[];
+  sigSuites?: (SigSuiteInput | number)[];
+  aeadSuites?: (AeadSuiteInput | number)[];
 };
 
 /** Every feature flag of wire version 1. */

@@ -28,130 +28,19 @@
  */
 import { EventEmitter } from 'node:events';
 import native from './native';
-import { call, callAsync, fromNative, makeError, PqwireError } from './errors';
-import type { ErrorCode } from './errors';
-import { bytes, describe, optionalBytes } from './bytes';
+import { call, callAsync, fromNative, makeError, PqwireError, WireFormatError } from './errors';
+import { bytes, describe } from './bytes';
 import { toHex } from './hex';
 import { DISPOSE } from './dispose';
-import { nowSeconds, PublicIdentity, seconds } from './identity';
-import type { Identity } from './identity';
-import { capabilities as defaultCapabilities } from './negotiation';
-import type { CapabilitiesInput } from './negotiation';
-import { normalizePolicy } from './policy';
-import type { PolicyInput } from './policy';
-import { checkPrekeyStore, identityChanged } from './stores';
-import { deliver } from './security-events';
-import type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession } from './stores';
-import { encode, initialMessagePrekeyIds } from './wire';
+import { PublicIdentity, seconds } from './identity';
+import type { SessionStore } from './stores';
 import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
-
-/**
- * - `handshake-refused`: a handshake was refused by policy or negotiation
- *   (`DowngradeError` codes such as `PQ_REQUIRED`).
- * - `classical-session`: a session was established without a KEM prekey (allowed by
- *   the policy): its first keys rest on X25519 alone.
- * - `identity-changed`: a peer's identity differs from the pinned one.
- * - `replay-refused`: a ratchet message already received (`REPLAYED`), an initial
- *   message accepted before (`REPLAYED`, from the prekey store's replay cache or the
- *   session store), or one whose one-time prekey was consumed (`PREKEY_REUSED`).
- * - `skipped-keys-exhausted`: a message too far ahead (`TOO_MANY_SKIPPED`) or whose
- *   stored key was deleted (`STALE_MESSAGE`).
- * - `session-rollback`: a restored session older than one already used.
- * - `session-conflict`: a copy of a stored session tried to save over a newer state
- *   (two copies of one record were in use); its operation was refused.
- * - `session-replaced`: a handshake replaced a different session stored for the peer,
- *   as asked with `replaceSession: true`.
- */
-export type SessionSecurityEventType =
-  | 'handshake-refused'
-  | 'classical-session'
-  | 'identity-changed'
-  | 'replay-refused'
-  | 'skipped-keys-exhausted'
-  | 'session-rollback'
-  | 'session-conflict'
-  | 'session-replaced';
-
-/** A security event of the session layer. */
-export interface SessionSecurityEvent {
-  type: SessionSecurityEventType;
-  code?: ErrorCode;
-  /** Human-readable summary (no key material). */
-  message: string;
-  /** The peer's address, when the app gave one. */
-  address?: string;
-  /** The session id (hex), once there is a session. */
-  sessionId?: string;
-  /**
-   * Whether the offending message authenticated. Replay and skipped-key refusals are
-   * decided before any key could authenticate the message (docs/protocol.md §5.5), so
-   * a forger can provoke them: they are `false`.
-   */
-  authenticated: boolean;
-  /** Milliseconds since the epoch. */
-  time: number;
-}
-
-/** Receives session security events. */
-export type SessionSecurityEventListener = (event: SessionSecurityEvent) => void;
-
-/**
- * When an asymmetric ratchet step also runs ML-KEM: `every-hop` (each change of
- * speaker), or after `kemEveryMessages` messages and/or `kemEverySeconds` seconds since
- * a KEM secret last entered the root key. Default (also when only limits are given):
- * every hop for ML-KEM-512/768, every 50 messages or 10 minutes for ML-KEM-1024.
- */
-export interface RatchetOptions {
-  cadence?: 'every-hop';
-  kemEveryMessages?: number;
-  kemEverySeconds?: number;
-  /** Most message keys one message may make the receiver skip (default 1,000). */
-  maxSkip?: number;
-  /** Most skipped message keys stored (default 1,000). */
-  maxSkippedKeys?: number;
-  /** Seconds a skipped message key is kept (default 7 days). */
-  maxSkippedAge?: number;
-}
-
-/** Options shared by {@link initiateSession} and {@link acceptSession}. */
-export interface HandshakeOptions {
-  /** Our identity. */
-  identity: Identity;
-  /** The peer's address in the app (user id, device id): pins its identity, names the stored session, labels events. */
-  address?: string;
-  /** Pins peer identities (trust on first use); needs `address`. */
-  identityStore?: IdentityStore;
-  /**
-   * Saves the new session under `address`; the session stays attached to the store
-   * (see {@link Session}). A *different* session already stored there is replaced only
-   * with `replaceSession: true` (else `SessionExistsError`, nothing consumed or stored).
-   */
-  sessionStore?: SessionStore;
-  /** Replace a different session stored for `address` (reported as `session-replaced`). */
-  replaceSession?: boolean;
-  /** Default `pq-required`: a bundle without an ML-KEM prekey is refused. */
-  policy?: PolicyInput;
-  /** Our capabilities; the responder must use those its bundle published. */
-  capabilities?: CapabilitiesInput;
-  ratchet?: RatchetOptions;
-  /** Unix seconds; default now. */
-  now?: number;
-  onSecurityEvent?: SessionSecurityEventListener;
-}
-
-/** Options of {@link initiateSession}. */
-export interface InitiateOptions extends HandshakeOptions {
-  /** The first message, carried in the initial message (default empty). */
-  plaintext?: Uint8Array;
-  associatedData?: Uint8Array;
-}
-
-/** Options of {@link acceptSession}. */
-export interface AcceptOptions extends HandshakeOptions {
-  /** Where our prekey secrets are; one-time prekeys are consumed exactly once. */
-  prekeyStore: PrekeyStore;
-}
+import { report } from './session-events';
+import type { SessionEvents, SessionSecurityEventListener, SessionSecurityEventType } from './session-events';
+import { decryptArgs, encryptArgs } from './session-options';
+import { options as knownOptions } from './options';
+import type { DecryptOptions, DeserializeOptions, EncryptOptions, LoadOptions } from './session-options';
 
 /** What the handshake settled. */
 export interface SessionInfo {
@@ -183,14 +72,6 @@ export interface DecryptedMessage {
   plaintext: Uint8Array;
   /** The sender's authenticated metadata (empty when none). */
   associatedData: Uint8Array;
-}
-
-/** Options of encrypt. */
-export interface EncryptOptions {
-  /** Metadata sent authenticated, not encrypted. */
-  associatedData?: Uint8Array;
-  /** Unix seconds; default now. */
-  now?: number;
 }
 
 type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
@@ -293,7 +174,7 @@ export class Session extends EventEmitter {
    * Encrypts into a ratchet message (wire type `0x12`). Only for a session without a
    * store: an attached one must save first, so use {@link Session.encryptAsync}.
    */
-  encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Uint8Array {
+  encrypt(plaintext: Uint8Array, options?: EncryptOptions): Uint8Array {
     const [pt, ad, now] = encryptArgs(plaintext, options);
     this.#requireDetached('encrypt');
     return call(() => this.#native.encrypt(pt, ad, now));
@@ -305,7 +186,7 @@ export class Session extends EventEmitter {
    * session without a store: an attached one must save first, so use
    * {@link Session.decryptAsync}.
    */
-  decrypt(message: Uint8Array, options: { now?: number } = {}): DecryptedMessage {
+  decrypt(message: Uint8Array, options?: DecryptOptions): DecryptedMessage {
     const [msg, now] = decryptArgs(message, options);
     this.#requireDetached('decrypt');
     try {
@@ -320,7 +201,7 @@ export class Session extends EventEmitter {
    * order. An attached session saves the advanced state before it returns the message
    * (`SessionConflictError` when another copy advanced the stored record first).
    */
-  encryptAsync(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
+  async encryptAsync(plaintext: Uint8Array, options?: EncryptOptions): Promise<Uint8Array> {
     const [pt, ad, now] = encryptArgs(plaintext, options);
     return this.#enqueue(async () => {
       if (this.#attachment === undefined) return callAsync(() => this.#native.encryptAsync(pt, ad, now));
@@ -337,7 +218,7 @@ export class Session extends EventEmitter {
    * (`SessionConflictError` when another copy advanced the stored record first; the
    * message is not lost: load the session again and decrypt it there).
    */
-  decryptAsync(message: Uint8Array, options: { now?: number } = {}): Promise<DecryptedMessage> {
+  async decryptAsync(message: Uint8Array, options?: DecryptOptions): Promise<DecryptedMessage> {
     const [msg, now] = decryptArgs(message, options);
     const refused = (e: unknown): PqwireError => this.#refused(fromNative(e));
     return this.#enqueue(async () => {
@@ -404,20 +285,18 @@ export class Session extends EventEmitter {
    * highest epoch the app has seen for this session) refuses an older copy with
    * `SessionRollbackError`.
    */
-  static deserialize(
-    record: Uint8Array,
-    options: { minimumEpoch?: number; address?: string; onSecurityEvent?: SessionSecurityEventListener } = {},
-  ): Session {
-    const min = options.minimumEpoch === undefined ? undefined : seconds('minimumEpoch', options.minimumEpoch);
+  static deserialize(record: Uint8Array, options?: DeserializeOptions): Session {
+    const o = knownOptions<DeserializeOptions>('Session.deserialize', options, ['minimumEpoch', 'address', 'onSecurityEvent']);
+    const min = o.minimumEpoch === undefined ? undefined : seconds('minimumEpoch', o.minimumEpoch);
     let handle: NativeSession;
     try {
       handle = native.NativeSession.deserialize(bytes('record', record), min);
     } catch (e) {
       const error = fromNative(e);
-      if (error.code === 'SESSION_ROLLBACK') rollbackReported(error, options);
+      if (error.code === 'SESSION_ROLLBACK') rollbackReported(error, o);
       throw error;
     }
-    return new Session(handle, options.address, options.onSecurityEvent);
+    return new Session(handle, o.address, o.onSecurityEvent);
   }
 
   /**
@@ -445,19 +324,20 @@ export class Session extends EventEmitter {
    * a record older than the highest epoch the store has seen for its session id
    * (`SessionRollbackError`). Resolves `undefined` if none.
    */
-  static async load(store: SessionStore, address: string, options: { onSecurityEvent?: SessionSecurityEventListener } = {}): Promise<Session | undefined> {
+  static async load(store: SessionStore, address: string, options?: LoadOptions): Promise<Session | undefined> {
+    const o = knownOptions<LoadOptions>('Session.load', options, ['onSecurityEvent']);
     if (typeof address !== 'string') throw makeError('INVALID_TYPE', `address must be a string, got ${describe(address)}`);
     const stored = await store.load(address);
     if (stored === undefined) return undefined;
     const session = Session.deserialize(stored.record, {
       minimumEpoch: Math.max(stored.highestEpoch, stored.epoch),
       address,
-      onSecurityEvent: options.onSecurityEvent,
+      onSecurityEvent: o.onSecurityEvent,
     });
     if (session.id !== stored.sessionId) {
       session.dispose();
       const error = makeError('SESSION_ROLLBACK', `the record stored for ${JSON.stringify(address)} holds another session than the store names`);
-      rollbackReported(error, { address, onSecurityEvent: options.onSecurityEvent });
+      rollbackReported(error, { address, onSecurityEvent: o.onSecurityEvent });
       throw error;
     }
     session.#attachment = { store, address, claim: stored.epoch };
@@ -562,7 +442,9 @@ export class Session extends EventEmitter {
         ? 'replay-refused'
         : error.code === 'TOO_MANY_SKIPPED' || error.code === 'STALE_MESSAGE'
           ? 'skipped-keys-exhausted'
-          : undefined;
+          : error.code === 'AUTH_FAILED' || error instanceof WireFormatError
+            ? 'tampered-message'
+            : undefined;
     if (type) {
       report([this.#listener, (e) => this.emit('security', e)], {
         type,
@@ -577,35 +459,26 @@ export class Session extends EventEmitter {
   }
 }
 
+// Typed `on`/`once`/`off` for the session's events, without hiding the EventEmitter ones.
+export interface Session {
+  on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 /** The store's view of a snapshot. */
 function saveOf(snap: NativeSnapshot): { record: Uint8Array; sessionId: string; epoch: number } {
   return { record: snap.record, sessionId: toHex(snap.sessionId), epoch: snap.epoch };
 }
 
 /** Reports a refused rollback. */
-function rollbackReported(error: PqwireError, options: { address?: string; onSecurityEvent?: SessionSecurityEventListener }): void {
+function rollbackReported(error: PqwireError, options: DeserializeOptions): void {
   report([options.onSecurityEvent], { type: 'session-rollback', code: error.code, message: error.message, address: options.address, authenticated: true });
 }
 
-function encryptArgs(plaintext: Uint8Array, options: EncryptOptions): [Uint8Array, Uint8Array, number] {
-  if (typeof options !== 'object' || options === null) {
-    throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
-  }
-  return [
-    bytes('plaintext', plaintext),
-    optionalBytes('associatedData', options.associatedData) ?? EMPTY,
-    options.now === undefined ? nowSeconds() : seconds('now', options.now),
-  ];
-}
-
-function decryptArgs(message: Uint8Array, options: { now?: number }): [Uint8Array, number] {
-  if (typeof options !== 'object' || options === null) {
-    throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
-  }
-  return [bytes('message', message), options.now === undefined ? nowSeconds() : seconds('now', options.now)];
-}
-
-const EMPTY = new Uint8Array(0);
 
 type NativeFacts = NativeSession['facts'];
 
@@ -625,257 +498,4 @@ function sessionInfo(f: NativeFacts): SessionInfo {
     peer: new PublicIdentity(f.peer),
     establishedAt: f.establishedAt,
   };
-}
-
-/** Delivers a session security event, stamped with the time. */
-function report(listeners: (SessionSecurityEventListener | undefined)[], event: Omit<SessionSecurityEvent, 'time'>): void {
-  deliver<SessionSecurityEvent>({ ...event, time: Date.now() }, listeners);
-}
-
-interface CheckedHandshake {
-  identity: Identity;
-  capabilities: Uint8Array;
-  native: { policy: string; minVersion: number; ratchet?: Record<string, unknown> };
-  now: number;
-}
-
-function checkHandshake(options: HandshakeOptions): CheckedHandshake {
-  if (typeof options !== 'object' || options === null) {
-    throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
-  }
-  if (typeof options.identity !== 'object' || options.identity === null || !('native' in options.identity)) {
-    throw makeError('INVALID_TYPE', 'options.identity must be an Identity (createIdentity())');
-  }
-  if (options.address !== undefined && typeof options.address !== 'string') {
-    throw makeError('INVALID_TYPE', `address must be a string, got ${describe(options.address)}`);
-  }
-  if (options.identityStore !== undefined && options.address === undefined) {
-    throw makeError('INVALID_ARGUMENT', 'pinning identities (identityStore) needs the peer address');
-  }
-  if (options.sessionStore !== undefined && options.address === undefined) {
-    throw makeError('INVALID_ARGUMENT', 'saving the session (sessionStore) needs the peer address');
-  }
-  if (options.replaceSession !== undefined && typeof options.replaceSession !== 'boolean') {
-    throw makeError('INVALID_TYPE', `replaceSession must be a boolean, got ${describe(options.replaceSession)}`);
-  }
-  if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
-    throw makeError('INVALID_TYPE', `onSecurityEvent must be a function, got ${describe(options.onSecurityEvent)}`);
-  }
-  const policy = normalizePolicy(options.policy ?? 'pq-required');
-  return {
-    identity: options.identity,
-    capabilities: encodedCapabilities(options.capabilities),
-    native: { policy: policy.mode, minVersion: policy.minVersion, ratchet: ratchetOptions(options.ratchet) },
-    now: options.now === undefined ? nowSeconds() : seconds('now', options.now),
-  };
-}
-
-/** The default capabilities, encoded once: every handshake that gives none sends these bytes. */
-let defaultCapabilitiesBytes: Uint8Array | undefined;
-
-/** Encoding the capabilities costs about 30 µs, a few percent of a handshake. */
-function encodedCapabilities(input: CapabilitiesInput | undefined): Uint8Array {
-  if (input !== undefined) return encode(defaultCapabilities(input));
-  return (defaultCapabilitiesBytes ??= encode(defaultCapabilities()).slice());
-}
-
-function ratchetOptions(r: RatchetOptions | undefined): Record<string, unknown> | undefined {
-  if (r === undefined) return undefined;
-  if (typeof r !== 'object' || r === null) throw makeError('INVALID_TYPE', `ratchet options must be an object, got ${describe(r)}`);
-  const known = ['cadence', 'kemEveryMessages', 'kemEverySeconds', 'maxSkip', 'maxSkippedKeys', 'maxSkippedAge'];
-  for (const key of Object.keys(r)) {
-    if (!known.includes(key)) throw makeError('INVALID_ARGUMENT', `unknown ratchet option ${JSON.stringify(key)}`);
-  }
-  if (r.cadence !== undefined && r.cadence !== 'every-hop') {
-    throw makeError('INVALID_ARGUMENT', `cadence must be 'every-hop' (or use kemEveryMessages / kemEverySeconds), got ${describe(r.cadence)}`);
-  }
-  for (const key of known.slice(1) as (keyof RatchetOptions)[]) {
-    if (r[key] !== undefined) seconds(key, r[key]);
-  }
-  return { ...r };
-}
-
-/** The handshake's refusals that are security events. */
-function handshakeRefused(
-  error: PqwireError,
-  listeners: (SessionSecurityEventListener | undefined)[],
-  address: string | undefined,
-  authenticated: boolean,
-): PqwireError {
-  const downgrade = ['NO_COMMON_SUITE', 'NO_COMMON_VERSION', 'PQ_REQUIRED', 'VERSION_ROLLBACK', 'TRANSCRIPT_MISMATCH'];
-  if (downgrade.includes(error.code)) {
-    report(listeners, { type: 'handshake-refused', code: error.code, message: error.message, address, authenticated: false });
-  } else if (error.code === 'IDENTITY_CHANGED') {
-    report(listeners, { type: 'identity-changed', code: error.code, message: error.message, address, authenticated: true });
-  } else if (error.code === 'PREKEY_REUSED' || error.code === 'REPLAYED') {
-    // A consumed key id is public: refused before the message authenticated, a forger can provoke it.
-    report(listeners, { type: 'replay-refused', code: error.code, message: error.message, address, authenticated });
-  }
-  return error;
-}
-
-/**
- * Whether the new session replaces a different one stored for the address. The same
- * session stored already means the initial message was accepted before (`REPLAYED`); a
- * different one is replaced only with `replaceSession` (else `SESSION_EXISTS`). Checked
- * before anything is consumed, pinned or stored.
- */
-async function storedSession(session: Session, options: HandshakeOptions): Promise<StoredSession | undefined> {
-  const stored = options.sessionStore && (await options.sessionStore.load(options.address!));
-  if (stored?.sessionId === session.id) throw makeError('REPLAYED', 'this session is stored already: the initial message was accepted before');
-  return stored;
-}
-
-/** Whether a stored, different session is replaced: only with `replaceSession` (else `SESSION_EXISTS`). */
-function replaces(stored: StoredSession | undefined, options: HandshakeOptions): boolean {
-  if (stored === undefined) return false;
-  if (options.replaceSession !== true) {
-    throw makeError('SESSION_EXISTS', `a different session is stored for ${JSON.stringify(options.address)}; pass replaceSession: true to replace it`);
-  }
-  return true;
-}
-
-/** Saves and attaches the new session when a store was given; reports a replacement. */
-async function store(session: Session, options: HandshakeOptions, replacing: boolean): Promise<void> {
-  if (options.sessionStore === undefined) return;
-  await Session.attachNew(session, options.sessionStore, options.address!, replacing);
-  if (replacing) {
-    report([options.onSecurityEvent, (e) => session.emit('security', e)], {
-      type: 'session-replaced',
-      message: 'a new handshake replaced the session stored for this peer',
-      address: options.address,
-      sessionId: session.id,
-      authenticated: true,
-    });
-  }
-}
-
-/**
- * Checks the peer's identity against the pinned one (`IdentityChangedError`) without
- * storing anything; returns the function that pins it on first use, called once every
- * other check passed.
- */
-async function checkPin(session: Session, options: HandshakeOptions): Promise<() => Promise<void>> {
-  const store = options.identityStore;
-  const address = options.address;
-  if (!store || address === undefined) return async () => undefined;
-  const peer = session.info.peer;
-  const pinned = await store.getPeerIdentity(address);
-  if (pinned !== undefined && !pinned.equals(peer)) throw identityChanged(address, pinned, peer);
-  return pinned === undefined ? () => store.savePeerIdentity(address, peer) : async () => undefined;
-}
-
-/** Reports a session established without an ML-KEM prekey. */
-function reportClassical(session: Session, options: HandshakeOptions): void {
-  const { postQuantum, hybridAuth } = session.info;
-  if (postQuantum && hybridAuth) return;
-  const message = !postQuantum
-    ? 'session established without an ML-KEM prekey: its first keys rest on X25519 alone'
-    : "the initiator's identity is classical: its authentication rests on Ed25519 alone";
-  report([options.onSecurityEvent, (e) => session.emit('security', e)], {
-    type: 'classical-session',
-    message,
-    address: options.address,
-    sessionId: session.id,
-    authenticated: true,
-  });
-}
-
-/** What {@link initiateSession} gives. */
-export interface InitiatedSession {
-  session: Session;
-  /** The initial message (wire type `0x11`) to send to the peer. */
-  initialMessage: Uint8Array;
-}
-
-/**
- * Starts a session from the peer's encoded prekey bundle, off the JavaScript thread.
- * Verifies both halves of every signature in the bundle, negotiates (a bundle without
- * an ML-KEM prekey is `PQ_REQUIRED` under the default policy, and under any policy when
- * both parties offer ML-KEM), pins the peer's identity when an identity store is given
- * (`IdentityChangedError` when it changed), and saves and attaches the session when a
- * session store is given (a different session stored for the address is replaced only
- * with `replaceSession: true`, else `SessionExistsError`).
- */
-export async function initiateSession(bundle: Uint8Array, options: InitiateOptions): Promise<InitiatedSession> {
-  const h = checkHandshake(options);
-  const pt = optionalBytes('plaintext', options.plaintext) ?? EMPTY;
-  const ad = optionalBytes('associatedData', options.associatedData) ?? EMPTY;
-  const listeners = [options.onSecurityEvent];
-  let session: Session | undefined;
-  try {
-    const handle = await callAsync(() => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, bytes('bundle', bundle), pt, ad, h.native, h.now));
-    const opening = call(() => handle.takeOpening());
-    session = new Session(handle, options.address, options.onSecurityEvent);
-    const pin = await checkPin(session, options);
-    const replacing = replaces(await storedSession(session, options), options);
-    await store(session, options, replacing);
-    await pin();
-    reportClassical(session, options);
-    return { session, initialMessage: opening!.initialMessage! };
-  } catch (e) {
-    session?.dispose();
-    throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
-  }
-}
-
-/** What {@link acceptSession} gives. */
-export interface AcceptedSession {
-  session: Session;
-  /** The first message. */
-  plaintext: Uint8Array;
-  associatedData: Uint8Array;
-}
-
-/**
- * Accepts an initial message, off the JavaScript thread: looks up the prekeys it names
- * in the prekey store, verifies the initiator (identity and its hybrid transcript
- * signature, which is mandatory), checks the session store (the same session stored is
- * a replay, `REPLAYED`; a different one is replaced only with `replaceSession: true`,
- * else `SessionExistsError`), pins its identity when an identity store is given, and
- * only then consumes the one-time prekeys — atomically, so a replayed or racing initial
- * message is refused with `PREKEY_REUSED` — or, when none was used, enters the handshake
- * into the prekey store's replay cache (a replay is `REPLAYED`). Any failure consumes,
- * pins and stores nothing, and wipes the new session.
- */
-export async function acceptSession(initialMessage: Uint8Array, options: AcceptOptions): Promise<AcceptedSession> {
-  const h = checkHandshake(options);
-  const prekeys = checkPrekeyStore(options.prekeyStore, 'acceptSession');
-  const listeners = [options.onSecurityEvent];
-  let session: Session | undefined;
-  try {
-    const records: Uint8Array[] = [];
-    for (const id of initialMessagePrekeyIds(initialMessage)) {
-      const hex = toHex(id);
-      const found: StoredPrekey | undefined = await prekeys.load(hex);
-      if (found) records.push(found.secret);
-      else if (await prekeys.isConsumed(hex)) throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
-    }
-    const handle = await callAsync(() => native.NativeSession.acceptAsync(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now));
-    const opening = call(() => handle.takeOpening())!;
-    session = new Session(handle, options.address, options.onSecurityEvent);
-    // Read-only checks first: a replay of a stored session, the pin, a different session.
-    const stored = await storedSession(session, options);
-    const pin = await checkPin(session, options);
-    const replacing = replaces(stored, options);
-    // Then the one irreversible step: from here a failure loses this handshake (its
-    // one-time prekeys are gone), which is what keeps a key from ever opening twice.
-    const oneTime = opening.oneTimePrekeys.map(toHex);
-    if (oneTime.length > 0 && !(await prekeys.consume(oneTime))) {
-      throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
-    }
-    // Without a one-time prekey nothing was consumed: the replay cache refuses a second
-    // acceptance of the same handshake for as long as its prekeys would open it.
-    if (opening.replayUntil != null && !(await prekeys.rememberHandshake(session.id, opening.replayUntil))) {
-      throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
-    }
-    await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
-    await store(session, options, replacing);
-    await pin();
-    reportClassical(session, options);
-    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData! };
-  } catch (e) {
-    session?.dispose();
-    throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
-  }
 }

@@ -19,7 +19,7 @@ import { call, callAsync } from './errors';
 import { keyPairOutput, publicOutput } from './output';
 import { SigKeyPair } from './sig-keypair';
 import { signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
-import type { Backend, SigSuiteName } from './suites';
+import type { Backend, SigSuiteInput, SigSuiteName } from './suites';
 import type { KeyPairBytes } from './kem';
 
 export type { SignOptions, VerifyOptions } from './sign-options';
@@ -163,7 +163,7 @@ const cache = new Map<number, Signature>();
  * The signature suite `name` (canonical name or legacy alias, case-insensitive).
  * Throws `UnknownSuiteError` for an unknown name.
  */
-export function sig(name: SigSuiteName | (string & {}), options: SigOptions = {}): Signature {
+export function sig(name: SigSuiteInput, options: SigOptions = {}): Signature {
   const n = text('name', name);
   const backend = options.backend ?? 'default';
   const id = call(() => native.sigSuiteId(n, backend));

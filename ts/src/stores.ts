@@ -334,7 +334,7 @@ export function identityChanged(address: string, pinned: PublicIdentity, identit
   return new IdentityChangedError(
     'IDENTITY_CHANGED',
     `the identity of ${JSON.stringify(address)} changed from ${pinned.fingerprint} to ${identity.fingerprint}`,
-    { address, previousFingerprint: pinned.fingerprint, fingerprint: identity.fingerprint },
+    { address, pinned, identity },
   );
 }
 

@@ -15,10 +15,9 @@
  * ```
  */
 import native from './native';
-import type { WireFailure, WireField } from './native';
+import type { WireField } from './native';
 import { bytes as requireBytes, describe } from './bytes';
-import { makeError, call, WireFormatError } from './errors';
-import type { ErrorCode } from './errors';
+import { fromNative, makeError, WireFormatError } from './errors';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 
 /** Feature flags of wire version 1. Unknown bits appear as their bit number. */
@@ -298,9 +297,13 @@ export const VERSION = 1;
 /** The largest message accepted or produced. */
 export const MAX_MESSAGE_LEN = 1 << 20;
 
-function wireError(f: WireFailure): WireFormatError {
-  const where = { offset: f.offset, ...(f.tag === undefined ? {} : { tag: f.tag }), ...(f.field === undefined ? {} : { field: f.field }) };
-  return new WireFormatError(f.code as ErrorCode, f.message, where);
+/** Runs a native wire call: a broken rule is a {@link WireFormatError} whatever its code. */
+function wireCall<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw fromNative(e, { wire: true });
+  }
 }
 
 /**
@@ -311,8 +314,7 @@ function wireError(f: WireFailure): WireFormatError {
  */
 export function initialMessagePrekeyIds(bytes: Uint8Array): Uint8Array[] {
   requireBytes('initialMessage', bytes);
-  const result = call(() => native.wireInitialMessagePrekeyIds(bytes));
-  if (result.error) throw wireError(result.error);
+  const result = wireCall(() => native.wireInitialMessagePrekeyIds(bytes));
   return [result.signedPrekeyId, result.kemPrekeyId, result.oneTimePrekeyId].filter((id): id is Uint8Array => id !== undefined);
 }
 
@@ -330,10 +332,7 @@ export function decode(bytes: Uint8Array, expected?: WireMessageType): WireMessa
   if (expected !== undefined && !MESSAGE_TYPES.includes(expected)) {
     throw makeError('INVALID_ARGUMENT', `expected must be one of ${MESSAGE_TYPES.join(', ')}, got ${describe(expected)}`);
   }
-  const result = call(() => native.wireDecode(bytes));
-  if (result.error) throw wireError(result.error);
-  const m = result.message;
-  if (!m) throw makeError('INTERNAL', 'native decoder returned neither message nor error');
+  const m = wireCall(() => native.wireDecode(bytes));
   if (expected !== undefined && m.type !== expected) {
     throw new WireFormatError('UNEXPECTED_TYPE', `at offset 3: expected a message of type ${expected}, got ${m.type}`, { offset: 3 });
   }
@@ -378,10 +377,7 @@ export function encode(message: WireMessage): Uint8Array {
   if (typeof type !== 'string') {
     throw makeError('INVALID_TYPE', `message.type must be a string, got ${describe(type)}`);
   }
-  const result = call(() => native.wireEncode(type, fields, extensions));
-  if (result.error) throw wireError(result.error);
-  if (!result.bytes) throw makeError('INTERNAL', 'native encoder returned neither bytes nor error');
-  return result.bytes;
+  return wireCall(() => native.wireEncode(type, fields, extensions));
 }
 
 /** Converts one property by its JavaScript type; the native side checks it against the field's kind. */
@@ -410,7 +406,7 @@ function toNativeField(name: string, value: unknown): WireField {
  */
 export function inspect(bytes: Uint8Array): string {
   requireBytes('bytes', bytes);
-  return call(() => native.wireInspect(bytes));
+  return wireCall(() => native.wireInspect(bytes));
 }
 
 /** The wire-format API as one object: `wire.decode`, `wire.encode`, `wire.inspect`. */

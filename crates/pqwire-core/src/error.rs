@@ -9,7 +9,7 @@ use core::fmt;
 
 use crate::channel::ChannelCode;
 use crate::negotiation::DowngradeCode;
-use crate::wire::WireError;
+use crate::wire::{WireError, WireErrorCode};
 
 /// The cause group of an [`Error`], as recorded in DESIGN.md ("Errors and bad input").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -210,6 +210,100 @@ impl Error {
         }
     }
 
+    /// Every code [`Error::code`] can return, once each, with its cause group. This is the
+    /// list the Node bindings expose (`errorCodes()`) and the TypeScript facade's error
+    /// codes are tested against, so no code is listed by hand anywhere else.
+    ///
+    /// ```
+    /// use pqwire_core::{Error, ErrorKind};
+    /// let codes = Error::codes();
+    /// assert!(codes.contains(&("AUTH_FAILED", ErrorKind::Authentication)));
+    /// assert!(codes.contains(&("TAG_ORDER", ErrorKind::MalformedInput)));
+    /// ```
+    pub fn codes() -> Vec<(&'static str, ErrorKind)> {
+        let mut codes: Vec<(&'static str, ErrorKind)> = Vec::new();
+        for e in Self::examples() {
+            // BAD_LENGTH and UNKNOWN_SUITE are both variants and wire rules.
+            if !codes.iter().any(|(c, _)| *c == e.code()) {
+                codes.push((e.code(), e.kind()));
+            }
+        }
+        codes
+    }
+
+    /// One error of each variant, and of each code of the variants that carry a code enum.
+    fn examples() -> Vec<Error> {
+        // Adding a variant makes this match fail to build: give it an example below too.
+        let _every_variant_has_an_example = |e: &Error| match e {
+            Error::BadLength { .. }
+            | Error::InvalidArgument { .. }
+            | Error::UnknownSuite { .. }
+            | Error::InvalidKey { .. }
+            | Error::NonContributory
+            | Error::AuthenticationFailed
+            | Error::Unsupported { .. }
+            | Error::RandomnessUnavailable
+            | Error::OutputTooLong { .. }
+            | Error::Wire(_)
+            | Error::Downgrade { .. }
+            | Error::Replayed
+            | Error::TooManySkipped { .. }
+            | Error::StaleMessage
+            | Error::KeyExpired { .. }
+            | Error::UnknownKey { .. }
+            | Error::PrekeyReused
+            | Error::SessionRollback { .. }
+            | Error::SessionConflict
+            | Error::SessionExists
+            | Error::Channel { .. }
+            | Error::Disposed { .. } => (),
+        };
+        let mut all = vec![
+            Error::BadLength {
+                what: "",
+                expected: 0,
+                actual: 0,
+            },
+            Error::InvalidArgument { what: "" },
+            Error::UnknownSuite {
+                name: String::new(),
+            },
+            Error::InvalidKey { what: "" },
+            Error::NonContributory,
+            Error::AuthenticationFailed,
+            Error::Unsupported { what: "" },
+            Error::RandomnessUnavailable,
+            Error::OutputTooLong {
+                max: 0,
+                requested: 0,
+            },
+            Error::Replayed,
+            Error::TooManySkipped { max: 0 },
+            Error::StaleMessage,
+            Error::KeyExpired { what: "" },
+            Error::UnknownKey { what: "" },
+            Error::PrekeyReused,
+            Error::SessionRollback {
+                epoch: 0,
+                minimum: 0,
+            },
+            Error::SessionConflict,
+            Error::SessionExists,
+            Error::Disposed { what: "" },
+        ];
+        all.extend(
+            WireErrorCode::ALL
+                .iter()
+                .map(|&c| Error::Wire(WireError::at(c, 0, ""))),
+        );
+        all.extend(DowngradeCode::ALL.iter().map(|&code| Error::Downgrade {
+            code,
+            detail: String::new(),
+        }));
+        all.extend(ChannelCode::ALL.iter().map(|c| c.error("")));
+        all
+    }
+
     /// Shorthand for a length check: `Ok(())` when `actual == expected`.
     pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
         if actual == expected {
@@ -276,3 +370,21 @@ impl std::error::Error for Error {}
 
 /// Result type of pqwire-core.
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_with_the_kind_of_its_errors() {
+        let codes = Error::codes();
+        for (i, (code, _)) in codes.iter().enumerate() {
+            assert!(codes[..i].iter().all(|(c, _)| c != code), "{code} twice");
+        }
+        for e in Error::examples() {
+            assert!(codes.contains(&(e.code(), e.kind())), "{}", e.code());
+        }
+        // 19 plain variants, 13 wire rules not shared with them, 5 refusals, 5 channel codes.
+        assert_eq!(codes.len(), 19 + 13 + 5 + 5);
+    }
+}

@@ -608,8 +608,8 @@ fn policy_refusals() {
         }]
     );
 
-    // A client offering only classical suites finds nothing in common with a
-    // post-quantum server.
+    // A client offering only classical suites meets a pq-required server: PQ_REQUIRED
+    // (not NO_COMMON_SUITE), whatever the client's own policy.
     let key = default_key();
     let classical_caps = Capabilities {
         kex_suites: vec![KemSuite::X25519.code()],
@@ -624,11 +624,8 @@ fn policy_refusals() {
     let mut c = client(&key, config, None, 1);
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
     let refused = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
-    assert!(
-        closed_with(&refused, "NO_COMMON_SUITE", false),
-        "{refused:?}"
-    );
-    peer_sees(&mut c, &refused, "NO_COMMON_SUITE", NOW);
+    assert!(closed_with(&refused, "PQ_REQUIRED", false), "{refused:?}");
+    peer_sees(&mut c, &refused, "PQ_REQUIRED", NOW);
 
     // A pq-required duplex server refuses a classical client key.
     let classical_client = key_with(

@@ -376,6 +376,32 @@ fn no_common_key_exchange_suite() {
 }
 
 #[test]
+fn a_classical_only_offer_under_pq_required_is_pq_required_even_with_nothing_in_common() {
+    let classical = caps(|c| c.kex_suites = kex(&[KemSuite::X25519]));
+    let pq = caps(|c| c.kex_suites = kex(&[KemSuite::XWing]));
+    let err = both_refuse(
+        &classical,
+        &pq,
+        &policy(PQ_REQUIRED),
+        DowngradeCode::PqRequired,
+    );
+    assert!(
+        err.to_string()
+            .contains("only classical key exchange suites: X25519"),
+        "{err}"
+    );
+    both_refuse(
+        &pq,
+        &classical,
+        &policy(PQ_REQUIRED),
+        DowngradeCode::PqRequired,
+    );
+    for mode in [PolicyMode::PqPreferred, PolicyMode::ClassicalAllowed] {
+        both_refuse(&classical, &pq, &policy(mode), DowngradeCode::NoCommonSuite);
+    }
+}
+
+#[test]
 fn no_common_signature_suite() {
     let init = caps(|c| c.sig_suites = sigs(&[SigSuite::MlDsa65, SigSuite::Ed25519]));
     let resp = caps(|c| c.sig_suites = sigs(&[SigSuite::MlDsa87]));

@@ -5,14 +5,15 @@
 //! `receiveAsync` can run the heavy handshake steps on the thread pool. The TypeScript
 //! adapters feed it socket bytes and the time and write out what it returns.
 
-use crate::errors::{js, to_js};
+use crate::channel_output::NativeChannelOutput;
+use crate::errors::{js, to_js, Failure, Fallible};
 use crate::options::time;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::channel::{
-    Channel, ChannelConfig, ClientConfig, Event, Mode, Output, ServerConfig, ServerCredentials,
-    ServerKey, ServerPublicKey,
+    requested_client_key, Channel, ChannelConfig, ClientConfig, Mode, Output, RequestedClientKey,
+    ServerConfig, ServerCredentials, ServerKey, ServerPublicKey,
 };
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::random::{OsRandom, RandomSource, SeededRandom};
@@ -170,12 +171,8 @@ fn credentials(
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            ServerPublicKey::decode(k).map_err(|e| {
-                napi::Error::new(
-                    napi::Status::GenericFailure,
-                    format!("{}: trustedClients[{i}]: {e}", e.code()),
-                )
-            })
+            ServerPublicKey::decode(k)
+                .map_err(|e| to_js(Failure::from(e).in_entry(&format!("trustedClients[{i}]"))))
         })
         .collect::<napi::Result<Vec<_>>>()?;
     Ok(Arc::new(ServerCredentials {
@@ -212,6 +209,19 @@ impl NativeServerCredentials {
             .collect())
     }
 
+    /// The server's keys with `public_key` as the one trusted client key: for a single
+    /// connection whose client the application accepted by its `verifyClient` callback.
+    /// The key decodes with the wire rules and its key id is its own (`INVALID_KEY`).
+    #[napi(catch_unwind)]
+    pub fn with_client(&self, public_key: &[u8]) -> napi::Result<NativeServerCredentials> {
+        Ok(Self {
+            inner: Arc::new(ServerCredentials {
+                keys: self.inner.keys.clone(),
+                trusted_clients: vec![js(ServerPublicKey::decode(public_key))?],
+            }),
+        })
+    }
+
     /// The key ids of the trusted client keys, in the order given.
     #[napi(getter, catch_unwind)]
     pub fn trusted_client_ids(&self) -> napi::Result<Vec<Uint8Array>> {
@@ -222,6 +232,27 @@ impl NativeServerCredentials {
             .map(|k| Uint8Array::new(k.key_id.to_vec()))
             .collect())
     }
+}
+
+/// What a connection's first bytes say about the client's key.
+#[napi(object)]
+pub struct NativeRequestedClientKey {
+    /// Whether the first packet is all there (else: wait for more bytes).
+    pub complete: bool,
+    /// The key id a Duplex connect request names.
+    pub key_id: Option<Uint8Array>,
+}
+
+/// The client key id a connection's first bytes name, read without consuming them: a
+/// server with a `verifyClient` callback looks the key up before the handshake runs.
+#[napi(catch_unwind)]
+pub fn channel_requested_client_key(bytes: &[u8]) -> NativeRequestedClientKey {
+    let (complete, key_id) = match requested_client_key(bytes) {
+        RequestedClientKey::Incomplete => (false, None),
+        RequestedClientKey::Named(id) => (true, Some(Uint8Array::new(id.to_vec()))),
+        RequestedClientKey::None => (true, None),
+    };
+    NativeRequestedClientKey { complete, key_id }
 }
 
 /// A channel's settings; absent fields take the defaults of docs/channel.md §12.
@@ -302,68 +333,16 @@ fn config_and_rng(
     Ok((c, rng))
 }
 
-/// One event of a channel.
-#[napi(object)]
-pub struct NativeChannelEvent {
-    /// `secure`, `rekey`, `ratchet`, `keepalive`, `close` or `error`.
-    #[napi(js_name = "type")]
-    pub kind: String,
-    pub code: Option<String>,
-    pub message: Option<String>,
-    /// `error` events only: `true` when the peer reported the error in an authenticated
-    /// (sealed) error packet; `false` when this side refused something, or when an
-    /// unauthenticated (plaintext) error packet ended the handshake. Absent for the other
-    /// events.
-    pub remote: Option<bool>,
-}
-
-impl From<&Event> for NativeChannelEvent {
-    fn from(e: &Event) -> Self {
-        NativeChannelEvent {
-            kind: e.kind().to_string(),
-            code: e.code().map(str::to_string),
-            message: e.message(),
-            remote: match e {
-                Event::Error { remote, .. } => Some(*remote),
-                _ => None,
-            },
-        }
-    }
-}
-
-/// What a channel call produced.
-#[napi(object)]
-pub struct NativeChannelOutput {
-    /// Packets to write, in order.
-    pub transmit: Vec<Uint8Array>,
-    /// Application data received, in order.
-    pub received: Vec<Uint8Array>,
-    pub events: Vec<NativeChannelEvent>,
-    pub closed: bool,
-}
-
-impl IntoJs for Output {
-    type Js = NativeChannelOutput;
-    fn into_js(self) -> NativeChannelOutput {
-        NativeChannelOutput {
-            transmit: self.transmit.into_iter().map(Uint8Array::new).collect(),
-            received: self.received.into_iter().map(Uint8Array::new).collect(),
-            events: self.events.iter().map(NativeChannelEvent::from).collect(),
-            closed: self.closed,
-        }
-    }
-}
-
 /// One end of an online channel.
 #[napi]
 pub struct NativeChannel {
     inner: Arc<Mutex<Channel>>,
 }
 
-fn lock(m: &Mutex<Channel>) -> Result<std::sync::MutexGuard<'_, Channel>> {
-    m.lock().map_err(|_| Error::InvalidArgument {
-        what: "channel is unusable after an internal failure",
-    })
+fn lock(m: &Mutex<Channel>) -> Fallible<std::sync::MutexGuard<'_, Channel>> {
+    // A poisoned lock means a panic inside a step (a bug): refuse the channel from then on.
+    m.lock()
+        .map_err(|_| Failure::internal("channel is unusable after an internal failure"))
 }
 
 #[napi]
@@ -375,7 +354,16 @@ impl NativeChannel {
     }
 
     fn call<T>(&self, f: impl FnOnce(&mut Channel) -> Result<T>) -> napi::Result<T> {
-        js(lock(&self.inner).and_then(|mut c| f(&mut c)))
+        let mut channel = js(lock(&self.inner))?;
+        js(f(&mut channel))
+    }
+
+    /// Runs a step and converts its output.
+    fn step(
+        &self,
+        f: impl FnOnce(&mut Channel) -> Result<Output>,
+    ) -> napi::Result<NativeChannelOutput> {
+        Ok(self.call(f)?.into_js())
     }
 
     /// A client pinning `serverPublicKey`; `clientKey` in Duplex only.
@@ -451,14 +439,14 @@ impl NativeChannel {
     #[napi(catch_unwind)]
     pub fn start(&self, now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| c.start(now))?.into_js())
+        self.step(|c| c.start(now))
     }
 
     /// Bytes from the peer, split or coalesced arbitrarily.
     #[napi(catch_unwind)]
     pub fn receive(&self, bytes: &[u8], now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| Ok(c.receive(bytes, now)))?.into_js())
+        self.step(|c| Ok(c.receive(bytes, now)))
     }
 
     /// `receive` on the thread pool (handshake steps cost a signature or a KEM operation).
@@ -467,8 +455,8 @@ impl NativeChannel {
         let now = time(now)?;
         let inner = Arc::clone(&self.inner);
         let bytes = bytes.to_vec();
-        Ok(AsyncTask::new(Job::new(move || {
-            Ok(lock(&inner)?.receive(&bytes, now))
+        Ok(AsyncTask::new(Job::fallible(move || {
+            lock(&inner).map(|mut c| c.receive(&bytes, now))
         })))
     }
 
@@ -476,35 +464,35 @@ impl NativeChannel {
     #[napi(catch_unwind)]
     pub fn send(&self, data: &[u8], now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| c.send(data, now))?.into_js())
+        self.step(|c| c.send(data, now))
     }
 
     /// Timers: keep-alives due, the dead-peer timeout.
     #[napi(catch_unwind)]
     pub fn poll(&self, now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| Ok(c.poll(now)))?.into_js())
+        self.step(|c| Ok(c.poll(now)))
     }
 
     /// A symmetric re-key of our sending direction.
     #[napi(catch_unwind)]
     pub fn rekey(&self, now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| c.rekey(now))?.into_js())
+        self.step(|c| c.rekey(now))
     }
 
     /// An asymmetric ratchet (nothing while one is in progress).
     #[napi(catch_unwind)]
     pub fn ratchet(&self, now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| c.ratchet(now))?.into_js())
+        self.step(|c| c.ratchet(now))
     }
 
     /// Closes the channel (a close packet to send).
     #[napi(catch_unwind)]
     pub fn close(&self, now: f64) -> napi::Result<NativeChannelOutput> {
         let now = time(now)?;
-        Ok(self.call(|c| Ok(c.close(now)))?.into_js())
+        self.step(|c| Ok(c.close(now)))
     }
 
     /// `handshake`, `established` or `closed`.

@@ -4,13 +4,16 @@
 //! Conventions shared by every exported function:
 //! - byte inputs are borrowed `Uint8Array`s (no copy on the synchronous path);
 //! - suites are passed as numeric ids from `kemSuiteId` / `sigSuiteId` / `aeadSuiteId`;
-//! - errors are thrown as `Error` whose message starts with the stable code
-//!   (`"BAD_LENGTH: ..."`), which the TypeScript facade turns into typed classes;
+//! - errors are thrown as `Error`s with the stable `code` (and `offset`, `tag`, `field` for
+//!   a wire-format rule), made in one place (`errors.rs`); `errorCodes()` lists every code,
+//!   and the TypeScript facade turns them into its typed classes;
 //! - every function catches panics (`catch_unwind`), so none reaches JavaScript;
 //! - `*Async` variants run on the libuv thread pool.
 
 mod aead;
+mod app_signature;
 mod channel;
+mod channel_output;
 mod errors;
 mod hash;
 mod identity;

@@ -21,7 +21,7 @@ pub struct NativeAgreement {
     pub transcript_hash: Uint8Array,
 }
 
-/// Negotiates from two capability encodings; throws `"CODE: detail"` on refusal.
+/// Negotiates from two capability encodings; a refusal throws its downgrade code.
 #[napi(catch_unwind)]
 pub fn negotiate(
     local: &[u8],

@@ -3,7 +3,7 @@
 //! The facade serializes the calls on one session, so the mutex is never contended in
 //! normal use; it only keeps a misuse from racing.
 
-use crate::errors::{js, to_js};
+use crate::errors::{js, Failure, Fallible};
 use crate::identity::{public_identity_js, NativeIdentity, NativePublicIdentity};
 use crate::options::{handshake_options, time, NativeHandshakeOptions};
 use crate::task::{IntoJs, Job};
@@ -194,19 +194,23 @@ impl IntoJs for Opened {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>> {
-    // A poisoned lock means a panic inside an operation: refuse rather than go on from a
-    // state that may be half changed.
-    m.lock().map_err(|_| Error::InvalidArgument {
-        what: "session is unusable after an internal failure",
-    })
+fn lock<T>(m: &Mutex<T>) -> Fallible<std::sync::MutexGuard<'_, T>> {
+    // A poisoned lock means a panic inside an operation (a bug): refuse rather than go on
+    // from a state that may be half changed.
+    m.lock()
+        .map_err(|_| Failure::internal("session is unusable after an internal failure"))
 }
 
 const DISPOSED: Error = Error::Disposed { what: "session" };
 
 /// Runs `f` on the session unless it was disposed.
-fn with<R>(slot: &Mutex<Option<Session>>, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
-    lock(slot)?.as_mut().map_or(Err(DISPOSED), f)
+fn with<R>(
+    slot: &Mutex<Option<Session>>,
+    f: impl FnOnce(&mut Session) -> Result<R>,
+) -> Fallible<R> {
+    let mut guard = lock(slot)?;
+    let session = guard.as_mut().ok_or(DISPOSED)?;
+    Ok(f(session)?)
 }
 
 /// Runs `op` on a copy of the session and keeps the copy as the staged state.
@@ -214,7 +218,7 @@ fn stage<T>(
     slot: &Mutex<Option<Session>>,
     staged: &Mutex<Option<(u64, Session)>>,
     op: impl FnOnce(&mut Session) -> Result<T>,
-) -> Result<Staged<T>> {
+) -> Fallible<Staged<T>> {
     let (base, mut copy) = with(slot, |s| Ok((s.epoch(), s.clone())))?;
     let output = op(&mut copy)?;
     let snapshot = snapshot(&copy)?;
@@ -407,11 +411,7 @@ impl NativeSession {
     /// The opening's output, once (it is cleared so the first plaintext does not linger).
     #[napi(catch_unwind)]
     pub fn take_opening(&self) -> napi::Result<Option<NativeOpening>> {
-        let mut slot = self.opening.lock().map_err(|_| {
-            to_js(Error::InvalidArgument {
-                what: "session lock poisoned",
-            })
-        })?;
+        let mut slot = js(lock(&self.opening))?;
         Ok(slot.take().map(|o| match o {
             Opening::Initiated(m) => NativeOpening {
                 initial_message: Some(Uint8Array::new(m)),
@@ -463,7 +463,7 @@ impl NativeSession {
         let now = time(now)?;
         let inner = Arc::clone(&self.inner);
         let (pt, ad) = (plaintext.to_vec(), associated_data.to_vec());
-        Ok(AsyncTask::new(Job::new(move || {
+        Ok(AsyncTask::new(Job::fallible(move || {
             with(&inner, |s| s.encrypt(&pt, &ad, now))
         })))
     }
@@ -485,7 +485,7 @@ impl NativeSession {
         let now = time(now)?;
         let inner = Arc::clone(&self.inner);
         let msg = message.to_vec();
-        Ok(AsyncTask::new(Job::new(move || {
+        Ok(AsyncTask::new(Job::fallible(move || {
             with(&inner, |s| s.decrypt(&msg, now))
         })))
     }
@@ -502,7 +502,7 @@ impl NativeSession {
         let now = time(now)?;
         let (inner, staged) = (Arc::clone(&self.inner), Arc::clone(&self.staged));
         let (pt, ad) = (plaintext.to_vec(), associated_data.to_vec());
-        Ok(AsyncTask::new(Job::new(move || {
+        Ok(AsyncTask::new(Job::fallible(move || {
             stage(&inner, &staged, |s| s.encrypt(&pt, &ad, now))
         })))
     }
@@ -518,7 +518,7 @@ impl NativeSession {
         let now = time(now)?;
         let (inner, staged) = (Arc::clone(&self.inner), Arc::clone(&self.staged));
         let msg = message.to_vec();
-        Ok(AsyncTask::new(Job::new(move || {
+        Ok(AsyncTask::new(Job::fallible(move || {
             stage(&inner, &staged, |s| s.decrypt(&msg, now))
         })))
     }
@@ -527,7 +527,7 @@ impl NativeSession {
     /// session changed since it was staged.
     #[napi(catch_unwind)]
     pub fn commit_staged(&self) -> napi::Result<()> {
-        js((|| {
+        js((|| -> Fallible<()> {
             let mut slot = lock(&self.inner)?;
             let current = slot.as_mut().ok_or(DISPOSED)?;
             let (base, copy) = lock(&self.staged)?.take().ok_or(Error::InvalidArgument {
@@ -536,7 +536,8 @@ impl NativeSession {
             if current.epoch() != base {
                 return Err(Error::InvalidArgument {
                     what: "the session changed since the state was staged",
-                });
+                }
+                .into());
             }
             *current = copy;
             Ok(())
@@ -559,7 +560,7 @@ impl NativeSession {
     /// later call is `DISPOSED`. Idempotent.
     #[napi(catch_unwind)]
     pub fn dispose(&self) -> napi::Result<()> {
-        js((|| {
+        js((|| -> Fallible<()> {
             drop(lock(&self.staged)?.take());
             drop(lock(&self.inner)?.take());
             drop(self.opening.lock().map(|mut o| o.take()));

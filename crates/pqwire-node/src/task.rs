@@ -1,7 +1,7 @@
 //! One generic libuv-thread-pool task: runs a boxed closure off the JavaScript thread,
-//! catches panics, maps core errors, and converts the result on the JavaScript thread.
+//! catches panics, and converts the result, or makes the error, on the JavaScript thread.
 
-use crate::errors::to_js;
+use crate::errors::{Failure, Fallible};
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{Env, Task};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -14,13 +14,22 @@ pub trait IntoJs: Send + 'static {
     fn into_js(self) -> Self::Js;
 }
 
+/// What a job returns: a value, or a core error or one of the bindings' own.
+type Work<T> = Box<dyn FnOnce() -> Fallible<T> + Send>;
+
 /// A closure run on the thread pool.
 pub struct Job<T: IntoJs> {
-    work: Option<Box<dyn FnOnce() -> pqwire_core::Result<T> + Send>>,
+    work: Option<Work<T>>,
 }
 
 impl<T: IntoJs> Job<T> {
+    /// A job running a core operation.
     pub(crate) fn new(work: impl FnOnce() -> pqwire_core::Result<T> + Send + 'static) -> Self {
+        Self::fallible(|| Ok(work()?))
+    }
+
+    /// A job that can also fail with one of the bindings' own errors (a poisoned lock).
+    pub(crate) fn fallible(work: impl FnOnce() -> Fallible<T> + Send + 'static) -> Self {
         Self {
             work: Some(Box::new(work)),
         }
@@ -28,24 +37,27 @@ impl<T: IntoJs> Job<T> {
 }
 
 impl<T: IntoJs> Task for Job<T> {
-    type Output = T;
+    /// The failure too: the JavaScript error can only be made on the JavaScript thread.
+    type Output = Fallible<T>;
     type JsValue = T::Js;
 
-    fn compute(&mut self) -> napi::Result<T> {
-        let work = self
-            .work
-            .take()
-            .ok_or_else(|| napi::Error::from_reason("INTERNAL: task ran twice"))?;
-        match catch_unwind(AssertUnwindSafe(work)) {
-            Ok(result) => result.map_err(to_js),
-            Err(_) => Err(napi::Error::from_reason(
-                "INTERNAL: a native operation panicked",
-            )),
-        }
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let Some(work) = self.work.take() else {
+            return Ok(Err(Failure::internal("task ran twice")));
+        };
+        Ok(catch_unwind(AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(Failure::internal("a native operation panicked"))))
     }
 
-    fn resolve(&mut self, _env: Env, output: T) -> napi::Result<T::Js> {
-        Ok(output.into_js())
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<T::Js> {
+        output.map(IntoJs::into_js).map_err(|f| f.into_js(&env))
+    }
+}
+
+impl IntoJs for bool {
+    type Js = bool;
+    fn into_js(self) -> bool {
+        self
     }
 }
 

@@ -1,15 +1,16 @@
 //! Wire-format bindings: the generic message as a list of named fields, converted by
-//! field kind only (the field tables live in core). Decoding and encoding return
-//! failures as data (`error`), so JavaScript gets the offset and tag of the broken rule.
+//! field kind only (the field tables live in core). A broken rule is thrown with its
+//! code, offset, tag and field (errors.rs).
 
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
+use pqwire_core::record::{self, RecordReader};
 use pqwire_core::wire::{
-    self, feature_bit, feature_name, Extension, FieldKind, Message, MessageType, Value, WireError,
+    self, feature_bit, feature_name, Extension, FieldKind, Message, MessageType, Value,
 };
 use pqwire_core::Error;
 
-use crate::errors::{js, to_js};
+use crate::errors::{js, to_js, Failure};
 
 /// A list entry: a name (suite or feature) or a number (unknown code, version, bit).
 pub type Entry = Either<String, u32>;
@@ -43,62 +44,18 @@ pub struct WireMessage {
     pub extensions: Vec<WireExtension>,
 }
 
-/// A wire rule that fired.
-#[napi(object)]
-pub struct WireFailure {
-    pub code: String,
-    pub message: String,
-    pub offset: u32,
-    pub tag: Option<u32>,
-    pub field: Option<String>,
-}
-
-/// `message` on success, `error` when a rule fired.
-#[napi(object)]
-pub struct WireDecoded {
-    pub message: Option<WireMessage>,
-    pub error: Option<WireFailure>,
-}
-
-/// `bytes` on success, `error` when a rule fired.
-#[napi(object)]
-pub struct WireEncoded {
-    pub bytes: Option<Uint8Array>,
-    pub error: Option<WireFailure>,
-}
-
-fn failure(e: WireError) -> WireFailure {
-    WireFailure {
-        code: e.code.as_str().to_string(),
-        message: e.to_string(),
-        offset: e.offset as u32,
-        tag: e.tag.map(u32::from),
-        field: e.field.map(str::to_string),
-    }
-}
-
-/// Decodes any pqwire message.
+/// Decodes any pqwire message; a broken rule throws its code with `offset`, `tag`, `field`.
 #[napi(catch_unwind)]
-pub fn wire_decode(bytes: &[u8]) -> napi::Result<WireDecoded> {
-    Ok(match wire::decode(bytes) {
-        Ok(msg) => WireDecoded {
-            message: Some(to_js_message(&msg)),
-            error: None,
-        },
-        Err(e) => WireDecoded {
-            message: None,
-            error: Some(failure(e)),
-        },
-    })
+pub fn wire_decode(bytes: &[u8]) -> napi::Result<WireMessage> {
+    Ok(to_js_message(&js(wire::decode(bytes))?))
 }
 
-/// The prekey ids an initial message names, or the wire rule that fired.
+/// The prekey ids an initial message names.
 #[napi(object)]
 pub struct InitialMessagePrekeyIds {
     pub signed_prekey_id: Option<Uint8Array>,
     pub kem_prekey_id: Option<Uint8Array>,
     pub one_time_prekey_id: Option<Uint8Array>,
-    pub error: Option<WireFailure>,
 }
 
 /// What `acceptSession` needs before the handshake: the ids of the responder's prekeys an
@@ -110,47 +67,58 @@ pub fn wire_initial_message_prekey_ids(bytes: &[u8]) -> napi::Result<InitialMess
     use pqwire_core::wire::tags::initial_message::{
         TAG_KEM_PREKEY_ID, TAG_ONE_TIME_PREKEY_ID, TAG_SIGNED_PREKEY_ID,
     };
-    let id = |msg: &Message, tag| msg.opt_key_id(tag).map(|id| Uint8Array::new(id.to_vec()));
-    Ok(match wire::decode_as(bytes, MessageType::InitialMessage) {
-        Ok(msg) => InitialMessagePrekeyIds {
-            signed_prekey_id: id(&msg, TAG_SIGNED_PREKEY_ID),
-            kem_prekey_id: id(&msg, TAG_KEM_PREKEY_ID),
-            one_time_prekey_id: id(&msg, TAG_ONE_TIME_PREKEY_ID),
-            error: None,
-        },
-        Err(e) => InitialMessagePrekeyIds {
-            signed_prekey_id: None,
-            kem_prekey_id: None,
-            one_time_prekey_id: None,
-            error: Some(failure(e)),
-        },
+    let msg = js(wire::decode_as(bytes, MessageType::InitialMessage))?;
+    let id = |tag| msg.opt_key_id(tag).map(|id| Uint8Array::new(id.to_vec()));
+    Ok(InitialMessagePrekeyIds {
+        signed_prekey_id: id(TAG_SIGNED_PREKEY_ID),
+        kem_prekey_id: id(TAG_KEM_PREKEY_ID),
+        one_time_prekey_id: id(TAG_ONE_TIME_PREKEY_ID),
     })
 }
 
-/// Encodes a message of `message_type` from named fields.
+/// Encodes a message of `message_type` from named fields; a broken rule throws as in
+/// `wireDecode`.
 #[napi(catch_unwind)]
 pub fn wire_encode(
     message_type: String,
     fields: Vec<WireField>,
     extensions: Vec<WireExtension>,
-) -> napi::Result<WireEncoded> {
+) -> napi::Result<Uint8Array> {
     let msg = from_js_message(&message_type, fields, extensions)?;
-    Ok(match wire::encode(&msg) {
-        Ok(bytes) => WireEncoded {
-            bytes: Some(Uint8Array::new(bytes)),
-            error: None,
-        },
-        Err(e) => WireEncoded {
-            bytes: None,
-            error: Some(failure(e)),
-        },
+    Ok(Uint8Array::new(js(wire::encode(&msg))?))
+}
+
+/// Renders any bytes for humans: a wire message field by field; a record (a session's
+/// state, an identity's or a prekey's secrets, a channel server key file) by its type and
+/// whether its framing holds, never its fields, which hold secrets.
+#[napi(catch_unwind)]
+pub fn wire_inspect(bytes: &[u8]) -> napi::Result<String> {
+    Ok(match record_type(bytes) {
+        Some((code, name)) => inspect_record(bytes, code, name),
+        None => wire::inspect(bytes),
     })
 }
 
-/// Renders any bytes for humans.
-#[napi(catch_unwind)]
-pub fn wire_inspect(bytes: &[u8]) -> napi::Result<String> {
-    Ok(wire::inspect(bytes))
+/// The record type of `bytes`, when they start like a record (magic and a record type).
+fn record_type(bytes: &[u8]) -> Option<(u8, &'static str)> {
+    let (&[m0, m1, _, code], _) = bytes.split_first_chunk::<4>()?;
+    if [m0, m1] != wire::limits::MAGIC {
+        return None;
+    }
+    record::type_name(code).map(|name| (code, name))
+}
+
+fn inspect_record(bytes: &[u8], code: u8, name: &str) -> String {
+    let verdict = match RecordReader::new(bytes, code) {
+        Ok(_) => format!("{name} record, framing and checksum intact"),
+        Err(e) => format!("error {}: {e}", e.code.as_str()),
+    };
+    format!(
+        "pqwire record, {} bytes\n  header    magic \"PW\", version {}, type 0x{code:02X} ({name} record)\n  \
+         fields    not shown: a record holds secret keys\n{verdict}\n",
+        bytes.len(),
+        bytes[2],
+    )
 }
 
 fn to_js_message(msg: &Message) -> WireMessage {
@@ -238,13 +206,10 @@ fn from_js_message(
     for f in fields {
         let Some(fs) = spec.field_named(&f.name) else {
             let name: String = f.name.chars().take(64).collect();
-            return Err(napi::Error::new(
-                napi::Status::GenericFailure,
-                format!(
-                    "INVALID_ARGUMENT: {} messages have no field {name:?}",
-                    spec.name
-                ),
-            ));
+            return Err(to_js(Failure::invalid_argument(format!(
+                "{} messages have no field {name:?}",
+                spec.name
+            ))));
         };
         let value = match fs.kind {
             FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::Time => Value::Uint(
@@ -315,10 +280,7 @@ fn from_js_message(
 /// A JavaScript value of the wrong type for the field: `INVALID_TYPE`, as the facade
 /// reports wrong types everywhere else.
 fn wrong_type(field: &str, needed: &str) -> napi::Error {
-    napi::Error::new(
-        napi::Status::GenericFailure,
-        format!("INVALID_TYPE: {field} must be {needed}"),
-    )
+    to_js(Failure::wrong_type(format!("{field} must be {needed}")))
 }
 
 fn list(l: Option<Vec<Entry>>, field: &str) -> napi::Result<Vec<Entry>> {

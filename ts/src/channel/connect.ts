@@ -16,8 +16,9 @@ import { makeError } from '../errors';
 import { describe, text } from '../bytes';
 import { checkClient, fn } from './options';
 import type { ClientChannelOptions } from './options';
-import { prepareClient } from './secure-channel';
-import type { SecureChannel, SecureInfo } from './secure-channel';
+import type { SecureChannel } from './secure-channel';
+import type { SecureInfo } from './events';
+import { prepareClient } from './wrap';
 
 /**
  * Options of {@link connect}: where to connect, and a client end's options.

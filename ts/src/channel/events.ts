@@ -1,7 +1,9 @@
 /**
- * Security events of the channel: every packet or handshake message the channel
- * refused, every error the peer reported, and every connection that ended without a
- * close packet. An operator logs them; a burst of them is an attack or a broken peer.
+ * Events of a secure channel: what the handshake settled (`'secure'`), re-keys, ratchets
+ * and keep-alives, and the security events — every packet or handshake message the
+ * channel refused, every error the peer reported, and every connection that ended without
+ * a close packet. An operator logs the security events; a burst of them is an attack or a
+ * broken peer.
  *
  * @example
  * ```ts
@@ -10,7 +12,10 @@
  * server.on('security', (e) => metrics.increment(`channel.${e.type}.${e.code ?? 'none'}`));
  * ```
  */
-import type { PqwireError } from '../errors';
+import type { ErrorCode, PqwireError } from '../errors';
+import type { AeadSuiteName, KemSuiteName, SigSuiteName } from '../suites';
+import type { ChannelMode } from './options';
+import type { ServerKeyInfo } from './server-key';
 
 /**
  * What a {@link ChannelSecurityEvent} reports:
@@ -49,8 +54,8 @@ export type ChannelSecurityEventType = 'handshake-refused' | 'packet-refused' | 
  */
 export interface ChannelSecurityEvent {
   type: ChannelSecurityEventType;
-  /** The error code (e.g. `REPLAYED`); absent for `truncated`. */
-  code?: string;
+  /** The error code (e.g. `REPLAYED`, or a channel code such as `STALE_PACKET`); absent for `truncated`. */
+  code?: ErrorCode;
   /** Human-readable summary (no key material). */
   message: string;
   /** The typed error behind the event, when there is one. */
@@ -74,3 +79,94 @@ export interface ChannelSecurityEvent {
  * ```
  */
 export type ChannelSecurityEventListener = (event: ChannelSecurityEvent) => void;
+
+/**
+ * What the handshake settled, given with the `'secure'` event.
+ *
+ * @example
+ * ```ts
+ * secure.on('secure', ({ mode, peerKeyId, handshakeMs }) => log.info({ mode, peerKeyId, handshakeMs }, 'secure'));
+ * ```
+ */
+export interface SecureInfo {
+  role: 'client' | 'server';
+  mode: ChannelMode;
+  /**
+   * The key id (hex) that authenticated the peer: the server's key on a client, the
+   * client's key on a duplex server; `undefined` on a simplex server (clients are
+   * anonymous there).
+   */
+  peerKeyId: string | undefined;
+  /** The public facts of the peer's key, when this side knows it (pinned or trusted). */
+  peerKey: ServerKeyInfo | undefined;
+  /** Channel clock (unix seconds) when the channel became secure. */
+  establishedAt: number;
+  /** Real milliseconds from wrapping the stream to secure. */
+  handshakeMs: number;
+  /** The key-exchange suite agreed on (the server key's). */
+  kemSuite: KemSuiteName;
+  /** The signature suite agreed on. */
+  sigSuite: SigSuiteName;
+  /** The AEAD suite of the packets. */
+  aeadSuite: AeadSuiteName;
+}
+
+/**
+ * Why a channel closed.
+ *
+ * @example
+ * ```ts
+ * secure.on('close', () => { if (secure.closeReason === 'error') log.warn(secure.closeError); });
+ * ```
+ */
+export type CloseReason =
+  /** We sent a close packet (`end()`). */
+  | 'local'
+  /** The peer sent a close packet. */
+  | 'peer'
+  /** A refusal (ours or the peer's), a dead peer or a failed handshake; see {@link SecureChannel.closeError}. */
+  | 'error'
+  /** The raw stream ended or was destroyed without a close packet. */
+  | 'transport';
+
+
+/**
+ * Events emitted besides those of every `Duplex`.
+ *
+ * @example
+ * ```ts
+ * secure.on('rekey', (direction) => log.debug(`re-keyed our ${direction} direction`));
+ * ```
+ */
+export interface SecureChannelEvents {
+  secure: (info: SecureInfo) => void;
+  /** Which direction advanced: our sending keys, or our receiving keys (the peer re-keyed). */
+  rekey: (direction: 'send' | 'receive') => void;
+  ratchet: () => void;
+  /** Which direction: a keep-alive we sent, or one the peer sent. */
+  keepalive: (direction: 'send' | 'receive') => void;
+  security: (event: ChannelSecurityEvent) => void;
+}
+
+/** What kind of refusal a channel reports: the peer's, a dead peer, or one of ours. @internal */
+export function refusalType(code: ErrorCode, source: 'refused' | 'peer' | 'dead', inHandshake: boolean): ChannelSecurityEventType {
+  if (source === 'peer') return 'peer-error';
+  if (code === 'DEAD_PEER' || source === 'dead') return 'dead-peer';
+  return inHandshake ? 'handshake-refused' : 'packet-refused';
+}
+
+/** The {@link SecureInfo} of a channel end whose handshake just completed. @internal */
+export function secureInfo(
+  end: { role: 'client' | 'server'; mode: ChannelMode },
+  facts: Pick<SecureInfo, 'peerKeyId' | 'peerKey' | 'establishedAt' | 'handshakeMs'>,
+  event: { suites?: { kem: string; sig: string; aead: string } },
+): SecureInfo {
+  return {
+    role: end.role,
+    mode: end.mode,
+    ...facts,
+    kemSuite: event.suites?.kem as KemSuiteName,
+    sigSuite: event.suites?.sig as SigSuiteName,
+    aeadSuite: event.suites?.aead as AeadSuiteName,
+  };
+}

@@ -27,24 +27,35 @@
  * });
  * ```
  */
-import { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
-import { SecureChannel, wrap } from './secure-channel';
+import { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateClientKey, generateKey, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
+import { SecureChannel } from './secure-channel';
+import { wrap } from './wrap';
 import { ChannelServer, createServer } from './server';
 import { connect } from './connect';
 
-export { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
+export { DEFAULT_SERVER_KEY_CONFIG, DEFAULT_SERVER_KEY_LIFETIME, generateClientKey, generateKey, generateServerKey, ServerKey, serverKeyInfo } from './server-key';
+export type { ClientKeyRequest, VerifyClient } from './admission';
 export type { ServerKeyInfo, GenerateServerKeyOptions } from './server-key';
-export { SecureChannel, wrap } from './secure-channel';
-export type { SecureInfo, CloseReason, SecureChannelEvents, WrapOptions, WrapClientOptions, WrapServerOptions } from './secure-channel';
+export { SecureChannel } from './secure-channel';
+export { wrap } from './wrap';
+export type { WrapOptions, WrapClientOptions, WrapServerOptions } from './wrap';
 export { ChannelServer, createServer } from './server';
 export type { CreateServerOptions, ChannelServerEvents } from './server';
 export { connect } from './connect';
 export type { ConnectOptions } from './connect';
 export type { ChannelMode, ChannelOptions, ClientChannelOptions, ServerChannelOptions } from './options';
-export type { ChannelSecurityEvent, ChannelSecurityEventType, ChannelSecurityEventListener } from './events';
+export type {
+  ChannelSecurityEvent,
+  ChannelSecurityEventType,
+  ChannelSecurityEventListener,
+  SecureInfo,
+  CloseReason,
+  SecureChannelEvents,
+} from './events';
 
 /**
- * The channel API in one object: `channel.generateServerKey`, `channel.createServer`,
+ * The channel API in one object: `channel.generateKey` (also as `generateServerKey` and
+ * `generateClientKey`), `channel.createServer`,
  * `channel.connect`, `channel.wrap`, and the classes.
  *
  * @example
@@ -54,6 +65,8 @@ export type { ChannelSecurityEvent, ChannelSecurityEventType, ChannelSecurityEve
  * ```
  */
 export const channel = Object.freeze({
+  generateKey,
+  generateClientKey,
   generateServerKey,
   serverKeyInfo,
   createServer,

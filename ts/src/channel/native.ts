@@ -41,3 +41,4 @@ export const NativeChannel = native.NativeChannel;
 export const NativeServerKey = native.NativeServerKey;
 export const NativeServerCredentials = native.NativeServerCredentials;
 export const channelServerKeyInfo = native.channelServerKeyInfo;
+export const channelRequestedClientKey = native.channelRequestedClientKey;

@@ -4,6 +4,7 @@
  * @internal
  */
 import { makeError } from '../errors';
+import { object, onlyKnown } from '../options';
 import { bytes, describe, optionalBytes } from '../bytes';
 import { seconds } from '../identity';
 import { capabilities as defaultCapabilities } from '../negotiation';
@@ -14,6 +15,7 @@ import { encode } from '../wire';
 import { ServerKey } from './server-key';
 import type { NativeChannelOptions } from './native';
 import type { ChannelSecurityEventListener } from './events';
+import type { VerifyClient } from './admission';
 
 /**
  * `simplex`: the server authenticates; `duplex`: both sides do.
@@ -92,7 +94,7 @@ export interface ChannelOptions {
 export interface ClientChannelOptions extends ChannelOptions {
   /** The server's encoded public key ({@link ServerKey.publicKey}), pinned. */
   serverPublicKey: Uint8Array;
-  /** Our own key, for duplex mode (the server lists its public key in `trustedClients`). */
+  /** Our own key, for duplex mode (`channel.generateClientKey()`; the server trusts its public key). */
   clientKey?: ServerKey;
 }
 
@@ -109,6 +111,11 @@ export interface ServerChannelOptions extends ChannelOptions {
   keys: ServerKey[];
   /** Duplex mode: the public keys of the clients allowed in. */
   trustedClients?: Uint8Array[];
+  /**
+   * Duplex mode: decides on a client key not in `trustedClients` (a lookup in the
+   * application's own records): see {@link VerifyClient}.
+   */
+  verifyClient?: VerifyClient;
 }
 
 /** The checked form of {@link ChannelOptions}. @internal */
@@ -141,22 +148,9 @@ const COMMON = [
 /** Keys the client and server adapters accept besides the common ones. @internal */
 export const CLIENT_KEYS = ['serverPublicKey', 'clientKey'] as const;
 /** @internal */
-export const SERVER_KEYS = ['keys', 'trustedClients'] as const;
+export const SERVER_KEYS = ['keys', 'trustedClients', 'verifyClient'] as const;
 
-/** Requires a plain object. @internal */
-export function object(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw makeError('INVALID_TYPE', `${name} must be an object, got ${describe(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Refuses option names not in `allowed` (a typo must not silently weaken a setting). @internal */
-export function onlyKnown(name: string, options: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw makeError('INVALID_ARGUMENT', `unknown ${name} option ${JSON.stringify(key)}`);
-  }
-}
+export { object, onlyKnown } from '../options';
 
 /** A positive safe integer. @internal */
 export function positive(name: string, value: unknown): number {
@@ -215,7 +209,7 @@ export function checkClient(options: unknown, extra: readonly string[] = []): Ch
   let clientKey: ServerKey | undefined;
   if (o.clientKey !== undefined && o.clientKey !== null) {
     if (!(o.clientKey instanceof ServerKey)) {
-      throw makeError('INVALID_TYPE', `clientKey must be a ServerKey (channel.generateServerKey()), got ${describe(o.clientKey)}`);
+      throw makeError('INVALID_TYPE', `clientKey must be a ServerKey (channel.generateClientKey()), got ${describe(o.clientKey)}`);
     }
     clientKey = o.clientKey;
   }
@@ -226,7 +220,10 @@ export function checkClient(options: unknown, extra: readonly string[] = []): Ch
 }
 
 /** Checks a server's options. @internal */
-export function checkServer(options: unknown, extra: readonly string[] = []): CheckedOptions & { keys: ServerKey[]; trustedClients: Uint8Array[] | undefined } {
+export function checkServer(
+  options: unknown,
+  extra: readonly string[] = [],
+): CheckedOptions & { keys: ServerKey[]; trustedClients: Uint8Array[] | undefined; verifyClient: VerifyClient | undefined } {
   const o = object('options', options) as unknown as ServerChannelOptions;
   onlyKnown('server channel', o as unknown as Record<string, unknown>, [...COMMON, ...SERVER_KEYS, ...extra]);
   if (o.seed !== undefined) {
@@ -246,13 +243,23 @@ export function checkServer(options: unknown, extra: readonly string[] = []): Ch
     }
     trustedClients = o.trustedClients.map((k, i) => bytes(`trustedClients[${i}]`, k));
   }
-  if (checked.mode === 'duplex' && (trustedClients === undefined || trustedClients.length === 0)) {
-    throw makeError('INVALID_ARGUMENT', 'duplex mode needs trustedClients: the public keys of the clients allowed in');
+  const verifyClient = o.verifyClient === undefined ? undefined : fn<VerifyClient>('verifyClient', o.verifyClient);
+  if (checked.mode === 'duplex' && (trustedClients === undefined || trustedClients.length === 0) && verifyClient === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'duplex mode needs trustedClients (the public keys of the clients allowed in) or verifyClient');
   }
-  return { ...checked, keys: [...o.keys], trustedClients };
+  return { ...checked, keys: [...o.keys], trustedClients, verifyClient };
 }
 
 /** Unix seconds from the system clock. @internal */
 export function systemClock(): number {
   return Date.now() / 1000;
+}
+
+/** Reads an injected clock: whole unix seconds. @internal */
+export function readClock(clock: () => number): number {
+  const t = clock();
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > Number.MAX_SAFE_INTEGER) {
+    throw makeError('INVALID_ARGUMENT', `clock() must return unix seconds, got ${describe(t)}`);
+  }
+  return Math.floor(t);
 }

@@ -19,76 +19,23 @@
  * ```
  */
 import { Duplex, finished } from 'node:stream';
-import { call, fromNative, makeError, PqwireError } from '../errors';
+import { call, fromNative, isErrorCode, makeError, PqwireError } from '../errors';
 import { describe } from '../bytes';
 import { toHex } from '../hex';
 import { deliver } from '../security-events';
-import { NativeChannel, NativeServerCredentials } from './native';
-import type { ChannelEvent, ChannelOutput, NativeChannelHandle, NativeServerCredentialsHandle } from './native';
-import { checkClient, checkServer, object } from './options';
-import type { ChannelMode, CheckedOptions, ClientChannelOptions, ServerChannelOptions } from './options';
-import { serverKeyInfo } from './server-key';
+import type { ChannelEvent, ChannelOutput, NativeChannelHandle } from './native';
+import { readClock } from './options';
+import type { ChannelMode, CheckedOptions } from './options';
+import { afterDrain, releaseRaw } from './raw';
+import { ChannelTimers } from './timers';
+import type { MaybeSocket } from './raw';
 import type { ServerKeyInfo } from './server-key';
-import type { ChannelSecurityEvent, ChannelSecurityEventListener, ChannelSecurityEventType } from './events';
+import { StepQueue } from './step-queue';
+import type { ClientAdmission } from './admission';
+import type { Step } from './step-queue';
+import { refusalType, secureInfo } from './events';
+import type { ChannelSecurityEvent, ChannelSecurityEventListener, CloseReason, SecureChannelEvents, SecureInfo } from './events';
 
-/**
- * What the handshake settled, given with the `'secure'` event.
- *
- * @example
- * ```ts
- * secure.on('secure', ({ mode, peerKeyId, handshakeMs }) => log.info({ mode, peerKeyId, handshakeMs }, 'secure'));
- * ```
- */
-export interface SecureInfo {
-  role: 'client' | 'server';
-  mode: ChannelMode;
-  /**
-   * The key id (hex) that authenticated the peer: the server's key on a client, the
-   * client's key on a duplex server; `undefined` on a simplex server (clients are
-   * anonymous there).
-   */
-  peerKeyId: string | undefined;
-  /** The public facts of the peer's key, when this side knows it (pinned or trusted). */
-  peerKey: ServerKeyInfo | undefined;
-  /** Channel clock (unix seconds) when the channel became secure. */
-  establishedAt: number;
-  /** Real milliseconds from wrapping the stream to secure. */
-  handshakeMs: number;
-}
-
-/**
- * Why a channel closed.
- *
- * @example
- * ```ts
- * secure.on('close', () => { if (secure.closeReason === 'error') log.warn(secure.closeError); });
- * ```
- */
-export type CloseReason =
-  /** We sent a close packet (`end()`). */
-  | 'local'
-  /** The peer sent a close packet. */
-  | 'peer'
-  /** A refusal (ours or the peer's), a dead peer or a failed handshake; see {@link SecureChannel.closeError}. */
-  | 'error'
-  /** The raw stream ended or was destroyed without a close packet. */
-  | 'transport';
-
-/** The raw stream's optional socket facts. */
-interface MaybeSocket {
-  remoteAddress?: string;
-  remotePort?: number;
-}
-
-/** One step of the state machine, run in order with every other step of the channel. */
-interface Op {
-  /** Returns the native output, a promise of it (off-thread steps), or nothing (adapter-only steps). */
-  run: (now: number) => ChannelOutput | Promise<ChannelOutput> | undefined;
-  /** Called once the output was applied, or with the error. */
-  done?: (error?: Error) => void;
-  /** Whether a failure of this step closes the channel (a refused input does; a refused send does not). */
-  fatal: boolean;
-}
 
 /** Configuration of a channel end, checked. @internal */
 export interface ChannelSetup extends CheckedOptions {
@@ -97,6 +44,8 @@ export interface ChannelSetup extends CheckedOptions {
   maxPlaintext: number;
   /** The peer's key facts by key id (hex), when known in advance. */
   peerKeys: Map<string, ServerKeyInfo>;
+  /** A server with `verifyClient`: looks up the key the first packet names. */
+  admission?: ClientAdmission | undefined;
 }
 
 /** The core's default `maxPacketSize` (docs/channel.md §12). */
@@ -104,29 +53,11 @@ const DEFAULT_MAX_PACKET_SIZE = 65_536;
 /** The AEAD tag in every data packet's payload. */
 const TAG_LENGTH = 16;
 
-/** Plaintext bytes of one full data packet. */
-function maxPlaintext(o: CheckedOptions): number {
+/** Plaintext bytes of one full data packet. @internal */
+export function maxPlaintext(o: CheckedOptions): number {
   return Math.max(1, (o.native.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE) - TAG_LENGTH);
 }
 
-/**
- * Events emitted besides those of every `Duplex`.
- *
- * @example
- * ```ts
- * secure.on('rekey', (direction) => log.debug(`re-keyed our ${direction} direction`));
- * ```
- */
-export interface SecureChannelEvents {
-  secure: (info: SecureInfo) => void;
-  /** Which direction advanced: our sending keys, or our receiving keys (the peer re-keyed). */
-  rekey: (direction: 'send' | 'receive') => void;
-  ratchet: () => void;
-  keepalive: (direction: 'sent' | 'received') => void;
-  security: (event: ChannelSecurityEvent) => void;
-}
-
-const HANDSHAKE_EVENTS = new Set(['secure']);
 
 /**
  * One end of a secure channel: a `Duplex` whose writable side encrypts into packets on
@@ -134,7 +65,8 @@ const HANDSHAKE_EVENTS = new Set(['secure']);
  *
  * **Events.** `'secure'` (a {@link SecureInfo}) once the handshake is done; `'rekey'`
  * after each symmetric re-key and `'ratchet'` after each asymmetric ratchet (either side's);
- * `'keepalive'` when the peer's keep-alive arrived; `'security'` (a
+ * `'keepalive'` when a keep-alive was sent or arrived (`'send'` / `'receive'`, as for
+ * `'rekey'`); `'security'` (a
  * {@link ChannelSecurityEvent}) for every refusal; then the usual `'end'`, `'finish'` and
  * `'close'`.
  *
@@ -189,14 +121,17 @@ export class SecureChannel extends Duplex {
   readonly mode: ChannelMode;
 
   readonly #raw: Duplex;
-  readonly #native: NativeChannelHandle;
+  #native: NativeChannelHandle;
   readonly #setup: ChannelSetup;
-  readonly #ops: Op[] = [];
   readonly #started = Date.now();
+  readonly #steps = new StepQueue({
+    now: () => this.#now(),
+    stopped: () => (this.destroyed ? closedChannel() : undefined),
+    apply: (out) => this.#apply(out),
+    failed: (step, e) => this.#stepFailed(step, e),
+  });
   readonly #heldWrites: { chunk: Uint8Array; callback: (error?: Error | null) => void }[] = [];
   readonly #afterClose: ((error?: Error | null) => void)[] = [];
-  #busy = false;
-  #pumping = false;
   #pollQueued = false;
   #state: 'handshake' | 'established' | 'closed' = 'handshake';
   #info: SecureInfo | undefined;
@@ -207,8 +142,9 @@ export class SecureChannel extends Duplex {
   #bytesRead = 0;
   #bytesWritten = 0;
   #remoteAddress: string | undefined;
-  #pollTimer: NodeJS.Timeout | undefined;
-  #handshakeTimer: NodeJS.Timeout | undefined;
+  /** The client key a `verifyClient` callback gave. */
+  #admitted: ServerKeyInfo | undefined;
+  readonly #timers: ChannelTimers;
   readonly #onRawData = (chunk: Buffer | string): void => this.#rawData(chunk);
   readonly #onRawEnd = (): void => this.#rawEnded();
   readonly #onRawError = (error: Error): void => this.#rawError(error);
@@ -234,13 +170,10 @@ export class SecureChannel extends Duplex {
     raw.on('close', this.#onRawClose);
     raw.on('drain', this.#onRawDrain);
 
-    this.#pollTimer = setInterval(() => this.#poll(), setup.pollIntervalMs);
-    this.#pollTimer.unref();
-    this.#handshakeTimer = setTimeout(() => this.#handshakeTimedOut(), setup.handshakeTimeoutMs);
-    this.#handshakeTimer.unref();
+    this.#timers = new ChannelTimers(setup, () => this.#poll(), () => this.#handshakeTimedOut());
     // Start on the next tick, so that every listener attached after construction sees
     // all events (a client with an expired pinned key fails at once).
-    process.nextTick(() => this.#enqueue({ run: (now) => this.#native.start(now), fatal: true }));
+    process.nextTick(() => this.#steps.push({ run: (now) => this.#native.start(now), fatal: true }));
   }
 
   /**
@@ -408,7 +341,7 @@ export class SecureChannel extends Duplex {
       this.#endRaw(() => callback());
       return;
     }
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         this.#closeReason ??= 'local';
         return this.#native.close(now);
@@ -423,9 +356,9 @@ export class SecureChannel extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#stopTimers();
+    this.#timers.stop();
     const closedError = error ?? closedChannel();
-    for (const op of this.#ops.splice(0)) op.done?.(closedError);
+    this.#steps.drain(closedError);
     for (const held of this.#heldWrites.splice(0)) held.callback(closedError);
     const lateError = this.#closeError ?? closedError;
     for (const callback of this.#afterClose.splice(0)) callback(lateError);
@@ -433,7 +366,7 @@ export class SecureChannel extends Duplex {
       this.#state = 'closed';
       this.#closeReason ??= error ? 'error' : 'transport';
       // Wipe the keys now rather than at garbage collection; nothing more is sent.
-      if (!this.#busy) {
+      if (!this.#steps.busy) {
         try {
           this.#native.close(this.#now());
         } catch {
@@ -453,58 +386,7 @@ export class SecureChannel extends Duplex {
 
   // ---- the step queue ----
 
-  #enqueue(op: Op): void {
-    this.#ops.push(op);
-    this.#pump();
-  }
-
-  /** Runs queued steps in order; an off-thread step holds the queue until it settles. */
-  #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (!this.#busy && this.#ops.length > 0) {
-        const op = this.#ops.shift()!;
-        if (this.destroyed) {
-          op.done?.(closedChannel());
-          continue;
-        }
-        let result: ChannelOutput | Promise<ChannelOutput> | undefined;
-        try {
-          result = op.run(this.#now());
-        } catch (e) {
-          this.#stepFailed(op, e);
-          continue;
-        }
-        if (result instanceof Promise) {
-          this.#busy = true;
-          result.then(
-            (out) => {
-              this.#busy = false;
-              this.#applyStep(op, out);
-              this.#pump();
-            },
-            (e: unknown) => {
-              this.#busy = false;
-              this.#stepFailed(op, e);
-              this.#pump();
-            },
-          );
-          return;
-        }
-        this.#applyStep(op, result);
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  #applyStep(op: Op, out: ChannelOutput | undefined): void {
-    if (out !== undefined && !this.destroyed) this.#apply(out);
-    op.done?.();
-  }
-
-  #stepFailed(op: Op, e: unknown): void {
+  #stepFailed(op: Step, e: unknown): void {
     const error = fromNative(e);
     if (op.fatal && this.#state !== 'closed') {
       this.#refused(error, 'refused');
@@ -531,7 +413,7 @@ export class SecureChannel extends Duplex {
       if (cork) this.#raw.uncork();
     }
     for (const event of out.events) {
-      if (HANDSHAKE_EVENTS.has(event.type)) this.#becameSecure();
+      if (event.type === 'secure') this.#becameSecure(event);
     }
     for (const plaintext of out.received) {
       if (!this.push(plaintext)) this.#raw.pause();
@@ -546,8 +428,7 @@ export class SecureChannel extends Duplex {
         return;
       case 'rekey':
       case 'keepalive':
-        // message: 'send' / 'receive' (rekey), 'sent' / 'received' (keepalive)
-        this.emit(event.type, event.message);
+        this.emit(event.type, event.direction);
         return;
       case 'ratchet':
         this.emit('ratchet');
@@ -555,32 +436,24 @@ export class SecureChannel extends Duplex {
       case 'close':
         this.#closeReason ??= 'peer';
         return;
-      case 'error': {
-        const code = event.code ?? 'PROTOCOL_ERROR';
-        this.#refused(channelError(code, event.message ?? 'the channel failed'), peerReported(event) ? 'peer' : 'refused', code);
+      case 'error':
+        this.#refused(eventError(event), event.remote === true ? 'peer' : 'refused');
         return;
-      }
       default:
         // An event this adapter does not know yet: newer core, older facade. Ignore it.
         return;
     }
   }
 
-  #becameSecure(): void {
+  #becameSecure(event: ChannelEvent): void {
     if (this.#state !== 'handshake') return;
     this.#state = 'established';
-    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = undefined;
+    this.#timers.handshakeDone();
     const peerKeyIdBytes = call(() => this.#native.peerKeyId);
     const peerKeyId = peerKeyIdBytes ? toHex(peerKeyIdBytes) : undefined;
-    this.#info = {
-      role: this.role,
-      mode: this.mode,
-      peerKeyId,
-      peerKey: peerKeyId === undefined ? undefined : this.#setup.peerKeys.get(peerKeyId),
-      establishedAt: this.#now(),
-      handshakeMs: Date.now() - this.#started,
-    };
+    const peerKey = peerKeyId === undefined ? undefined : (this.#setup.peerKeys.get(peerKeyId) ?? this.#admitted);
+    const secure = { establishedAt: this.#now(), handshakeMs: Date.now() - this.#started };
+    this.#info = secureInfo(this, { peerKeyId, peerKey, ...secure }, event);
     this.emit('secure', this.#info);
     for (const held of this.#heldWrites.splice(0)) this.#send(held.chunk, held.callback);
     const waiting = this.#finalWaiting;
@@ -589,19 +462,12 @@ export class SecureChannel extends Duplex {
   }
 
   /** A refusal (ours or the peer's): remember it, report it. */
-  #refused(error: PqwireError, source: 'refused' | 'peer' | 'dead', code: string = error.code): void {
+  #refused(error: PqwireError, source: 'refused' | 'peer' | 'dead'): void {
     if (this.#closeError) return;
     this.#closeError = error;
     this.#closeReason = 'error';
-    const type: ChannelSecurityEventType =
-      source === 'peer'
-        ? 'peer-error'
-        : code === 'DEAD_PEER' || source === 'dead'
-          ? 'dead-peer'
-          : this.#state === 'handshake'
-            ? 'handshake-refused'
-            : 'packet-refused';
-    this.#report({ type, code, message: error.message, error });
+    const type = refusalType(error.code, source, this.#state === 'handshake');
+    this.#report({ type, code: error.code, message: error.message, error });
   }
 
   #report(event: Omit<ChannelSecurityEvent, 'role' | 'remoteAddress' | 'secure' | 'time'>): void {
@@ -623,11 +489,11 @@ export class SecureChannel extends Duplex {
     if (this.#state === 'closed') return;
     const wasSecure = this.#state === 'established';
     this.#state = 'closed';
-    this.#stopTimers();
+    this.#timers.stop();
     this.#raw.resume();
     if (!wasSecure) {
       // The handshake failed: the stream never became secure, so this is an error.
-      const error = this.#closeError ?? channelError('PROTOCOL_ERROR', 'the channel closed during the handshake');
+      const error = this.#closeError ?? makeError('PROTOCOL_ERROR', 'the channel closed during the handshake');
       this.#endRaw(() => undefined);
       this.destroy(error);
       return;
@@ -656,21 +522,37 @@ export class SecureChannel extends Duplex {
     if (this.#state === 'closed') return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.#bytesRead += bytes.length;
-    this.#enqueue({
+    if (this.#setup.admission) return this.#admit(this.#setup.admission, bytes);
+    this.#steps.push({
       // Checked when the step runs: the handshake's crypto goes to the thread pool.
       run: (now) => (this.#state === 'handshake' ? this.#native.receiveAsync(bytes, now) : this.#native.receive(bytes, now)),
       fatal: true,
     });
   }
 
+  /** A server with `verifyClient`: the first packet waits until its client key was looked up. */
+  #admit(admission: ClientAdmission, bytes: Uint8Array): void {
+    const first = admission.collect(bytes);
+    if (first === undefined) return;
+    this.#setup.admission = undefined;
+    this.#steps.push({
+      run: async () => {
+        this.#native = (await admission.handle(first, this.remoteAddress, () => this.#now())) ?? this.#native;
+        this.#admitted = admission.peer;
+        return this.#native.receiveAsync(first, this.#now());
+      },
+      fatal: true,
+    });
+  }
+
   /** The raw stream ended or closed: after the bytes before it were processed. */
   #rawEnded(): void {
-    this.#enqueue({
+    this.#steps.push({
       run: () => {
         if (this.#state === 'closed') return undefined;
         if (this.#state === 'handshake') {
           this.#closeReason = 'error';
-          this.#closeError ??= channelError('PROTOCOL_ERROR', 'the connection closed during the handshake');
+          this.#closeError ??= makeError('PROTOCOL_ERROR', 'the connection closed during the handshake');
           this.#closed();
           return undefined;
         }
@@ -700,7 +582,7 @@ export class SecureChannel extends Duplex {
     const size = this.#setup.maxPlaintext;
     const piece = chunk.length > size ? chunk.subarray(0, size) : chunk;
     let tooLate = false;
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         if (this.#state === 'closed') {
           tooLate = true;
@@ -738,24 +620,15 @@ export class SecureChannel extends Duplex {
   /** Calls back at once, or when the raw stream drains (or goes away). */
   #whenRawAccepts(callback: (error?: Error | null) => void): void {
     const raw = this.#raw;
-    if (!this.#rawBlocked || raw.destroyed || raw.writableNeedDrain === false) {
-      this.#rawBlocked = false;
-      callback();
-      return;
-    }
-    const done = (): void => {
-      raw.off('drain', done);
-      raw.off('close', done);
-      callback();
-    };
-    raw.on('drain', done);
-    raw.on('close', done);
+    if (this.#rawBlocked && !raw.destroyed && raw.writableNeedDrain !== false) return afterDrain(raw, callback);
+    this.#rawBlocked = false;
+    callback();
   }
 
   #poll(): void {
     if (this.#pollQueued || this.#state === 'closed') return;
     this.#pollQueued = true;
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         this.#pollQueued = false;
         return this.#state === 'closed' ? undefined : this.#native.poll(now);
@@ -765,24 +638,16 @@ export class SecureChannel extends Duplex {
   }
 
   #handshakeTimedOut(): void {
-    this.#handshakeTimer = undefined;
     if (this.#state !== 'handshake') return;
-    this.#enqueue({
+    this.#steps.push({
       run: () => {
         if (this.#state !== 'handshake') return undefined;
-        this.#refused(channelError('DEAD_PEER', `the handshake did not finish within ${this.#setup.handshakeTimeoutMs} ms`), 'dead');
+        this.#refused(makeError('DEAD_PEER', `the handshake did not finish within ${this.#setup.handshakeTimeoutMs} ms`), 'dead');
         this.#closed();
         return undefined;
       },
       fatal: false,
     });
-  }
-
-  #stopTimers(): void {
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
-    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
-    this.#pollTimer = undefined;
-    this.#handshakeTimer = undefined;
   }
 
   #userStep(name: string, step: (now: number) => ChannelOutput, callback: ((error?: Error) => void) | undefined): this {
@@ -792,7 +657,7 @@ export class SecureChannel extends Duplex {
     if (this.#state !== 'established') {
       throw makeError('INVALID_ARGUMENT', `${name}() needs an established channel (state: ${this.#state})`);
     }
-    this.#enqueue({
+    this.#steps.push({
       run: (now) => {
         if (this.#state !== 'established') throw this.#closeError ?? closedChannel();
         return step(now);
@@ -816,179 +681,16 @@ export interface SecureChannel {
 }
 
 /**
- * Destroys the raw stream, but only after a close or error packet being flushed has
- * gone out (bounded: a peer that never reads cannot hold the socket).
+ * The typed error of a native `error` event. A code this facade does not know (a newer
+ * core) is `INTERNAL`, naming it.
  */
-function releaseRaw(raw: Duplex): void {
-  if (raw.destroyed) return;
-  if (!raw.writableEnded || raw.writableFinished) {
-    raw.destroy();
-    return;
-  }
-  const timer = setTimeout(() => raw.destroy(), RELEASE_TIMEOUT_MS);
-  timer.unref();
-  finished(raw, { readable: false }, () => {
-    clearTimeout(timer);
-    raw.destroy();
-  });
-}
-
-/** How long a last packet may take to flush before the raw stream is destroyed anyway. */
-const RELEASE_TIMEOUT_MS = 5000;
-
-/** A typed error for `code` from the channel's code list (docs/channel.md). @internal */
-export function channelError(code: string, message: string): PqwireError {
-  return fromNative(new Error(`${code}: ${message}`));
-}
-
-/** Reads an injected clock: whole unix seconds. @internal */
-export function readClock(clock: () => number): number {
-  const t = clock();
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > Number.MAX_SAFE_INTEGER) {
-    throw makeError('INVALID_ARGUMENT', `clock() must return unix seconds, got ${describe(t)}`);
-  }
-  return Math.floor(t);
+function eventError(event: ChannelEvent): PqwireError {
+  const message = event.message ?? 'the channel failed';
+  if (event.code === undefined) return makeError('PROTOCOL_ERROR', message);
+  return isErrorCode(event.code) ? makeError(event.code, message) : makeError('INTERNAL', `${event.code}: ${message}`);
 }
 
 /** The error of a write or step after the channel closed (the core's, docs/channel.md §4.4). */
 function closedChannel(): PqwireError {
   return makeError('INVALID_ARGUMENT', 'the channel is closed');
-}
-
-/**
- * Whether a native error event reports an authenticated error packet from the peer (the
- * core's `remote` flag; a plaintext error before keys is not one, docs/channel.md §4.3).
- */
-function peerReported(event: ChannelEvent): boolean {
-  return event.remote === true;
-}
-
-/**
- * Options of {@link wrap} for a client end.
- *
- * @example
- * ```ts
- * channel.wrap(raw, { role: 'client', serverPublicKey });
- * ```
- */
-export interface WrapClientOptions extends ClientChannelOptions {
-  role: 'client';
-}
-
-/**
- * Options of {@link wrap} for a server end.
- *
- * @example
- * ```ts
- * channel.wrap(raw, { role: 'server', keys: [key] });
- * ```
- */
-export interface WrapServerOptions extends ServerChannelOptions {
-  role: 'server';
-}
-
-/**
- * Options of {@link wrap}: a client's or a server's, told apart by `role`.
- *
- * @example
- * ```ts
- * const options: WrapOptions = isServer ? { role: 'server', keys: [key] } : { role: 'client', serverPublicKey };
- * ```
- */
-export type WrapOptions = WrapClientOptions | WrapServerOptions;
-
-/**
- * Runs a secure channel over any raw `Duplex` byte stream and returns its secure end.
- * The client starts the handshake at once; both ends emit `'secure'` when it is done.
- * Options are checked before anything is written (`INVALID_TYPE` / `INVALID_ARGUMENT`).
- *
- * @example
- * ```ts
- * import { channel } from 'pqwire';
- * // a server end over a child process's stdio, a client end over a WebSocket stream:
- * const serverEnd = channel.wrap(Duplex.from({ readable: child.stdout, writable: child.stdin }), { role: 'server', keys: [key] });
- * const clientEnd = channel.wrap(createWebSocketStream(ws), { role: 'client', serverPublicKey });
- * ```
- */
-export function wrap(raw: Duplex, options: WrapOptions): SecureChannel {
-  checkRaw(raw);
-  const role = object('options', options).role;
-  if (role === 'client') {
-    return prepareClient(checkClient(options, ['role']))(raw);
-  }
-  if (role === 'server') {
-    const o = checkServer(options, ['role']);
-    return serverChannel(raw, o, trustedInfos(o.trustedClients), serverCredentials(o));
-  }
-  throw makeError(
-    role === undefined ? 'INVALID_ARGUMENT' : typeof role === 'string' ? 'INVALID_ARGUMENT' : 'INVALID_TYPE',
-    `options.role must be 'client' or 'server', got ${role === undefined ? 'nothing' : describe(role)}`,
-  );
-}
-
-/** Requires a raw stream that can be read and written. @internal */
-export function checkRaw(raw: unknown): asserts raw is Duplex {
-  const r = raw as Partial<Duplex> | null;
-  if (
-    typeof r !== 'object' ||
-    r === null ||
-    typeof r.write !== 'function' ||
-    typeof r.on !== 'function' ||
-    typeof r.end !== 'function' ||
-    typeof r.pause !== 'function' ||
-    typeof r.resume !== 'function'
-  ) {
-    throw makeError('INVALID_TYPE', `the raw stream must be a Duplex stream, got ${describe(raw)}`);
-  }
-}
-
-/**
- * Prepares a client end: checks the pinned key and creates the state machine, before
- * any connection exists; the result wraps the raw stream. @internal
- */
-export function prepareClient(o: ReturnType<typeof checkClient>): (raw: Duplex) => SecureChannel {
-  const info = serverKeyInfo(o.serverPublicKey);
-  const now = readClock(o.clock);
-  const handle = call(() => NativeChannel.client(o.serverPublicKey, o.clientKey?.native ?? null, o.native, now));
-  return (raw) => new SecureChannel(raw, handle, { ...o, role: 'client', maxPlaintext: maxPlaintext(o), peerKeys: new Map([[info.keyId, info]]) });
-}
-
-/**
- * A server's keys and trusted client keys as one native handle, checked once: every
- * connection of the server shares it (nothing is decoded per connection). @internal
- */
-export function serverCredentials(o: ReturnType<typeof checkServer>): NativeServerCredentialsHandle {
-  return call(() =>
-    NativeServerCredentials.create(
-      o.keys.map((k) => k.native),
-      o.trustedClients ?? null,
-    ),
-  );
-}
-
-/** Creates a server end over `raw`, sharing `credentials` ({@link serverCredentials}). @internal */
-export function serverChannel(
-  raw: Duplex,
-  o: ReturnType<typeof checkServer>,
-  peerKeys: Map<string, ServerKeyInfo>,
-  credentials: NativeServerCredentialsHandle,
-): SecureChannel {
-  const now = readClock(o.clock);
-  const handle = call(() => NativeChannel.serverWith(credentials, o.native, now));
-  return new SecureChannel(raw, handle, { ...o, role: 'server', maxPlaintext: maxPlaintext(o), peerKeys });
-}
-
-/** The facts of trusted client keys by key id (checks their encoding). @internal */
-export function trustedInfos(trusted: Uint8Array[] | undefined): Map<string, ServerKeyInfo> {
-  const map = new Map<string, ServerKeyInfo>();
-  for (const [i, pk] of (trusted ?? []).entries()) {
-    try {
-      const info = serverKeyInfo(pk);
-      map.set(info.keyId, info);
-    } catch (e) {
-      const error = fromNative(e);
-      throw makeError(error.code, `trustedClients[${i}]: ${error.message}`);
-    }
-  }
-  return map;
 }

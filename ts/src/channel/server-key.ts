@@ -259,6 +259,29 @@ export function generateServerKey(options: GenerateServerKeyOptions = {}): Serve
 }
 
 /**
+ * {@link generateServerKey} under a name that fits both ends: the same kind of key
+ * authenticates a server, and a client in duplex mode.
+ *
+ * @example
+ * ```ts
+ * const key = channel.generateKey({ lifetime: 30 * 24 * 3600 });
+ * ```
+ */
+export const generateKey: typeof generateServerKey = generateServerKey;
+
+/**
+ * {@link generateServerKey} for a duplex client's own key (`clientKey`), whose public key
+ * the server trusts (`trustedClients` or `verifyClient`).
+ *
+ * @example
+ * ```ts
+ * const clientKey = channel.generateClientKey();
+ * channel.connect({ port, serverPublicKey, mode: 'duplex', clientKey });
+ * ```
+ */
+export const generateClientKey: typeof generateServerKey = generateServerKey;
+
+/**
  * Reads the public facts of an encoded server public key (the bytes a client pins),
  * checking its encoding.
  *

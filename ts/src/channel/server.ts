@@ -19,7 +19,7 @@ import type { PqwireError } from '../errors';
 import { describe } from '../bytes';
 import { checkServer, fn } from './options';
 import type { ServerChannelOptions } from './options';
-import { serverChannel, serverCredentials, trustedInfos } from './secure-channel';
+import { serverChannel, serverCredentials, trustedInfos } from './wrap';
 import type { SecureChannel } from './secure-channel';
 import type { ChannelSecurityEvent } from './events';
 

@@ -51,6 +51,7 @@
 //! # Ok::<(), pqwire_core::Error>(())
 //! ```
 
+mod admission;
 mod asymmetric_rekey;
 mod codes;
 mod config;
@@ -62,6 +63,7 @@ mod packet;
 pub(crate) mod server_key;
 mod state;
 
+pub use admission::{requested_client_key, RequestedClientKey};
 pub use codes::{code_from_wire, code_to_wire, ChannelCode, NORMAL, WIRE_CODES};
 pub use config::{
     ChannelConfig, Mode, DEFAULT_DEAD_PEER_SECONDS, DEFAULT_KEEP_ALIVE_SECONDS,

@@ -43,6 +43,15 @@ pub enum DowngradeCode {
 }
 
 impl DowngradeCode {
+    /// Every refusal, in the order of the enum.
+    pub const ALL: &'static [DowngradeCode] = &[
+        DowngradeCode::NoCommonSuite,
+        DowngradeCode::NoCommonVersion,
+        DowngradeCode::PqRequired,
+        DowngradeCode::VersionRollback,
+        DowngradeCode::TranscriptMismatch,
+    ];
+
     /// The stable string code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -210,13 +219,34 @@ fn choose<S: Copy>(
         PolicyMode::PqPreferred => first_pq.or(first),
         PolicyMode::ClassicalAllowed => first,
     };
-    match (chosen, first) {
-        (Some(s), _) => Ok(s),
-        (None, None) => Err(Error::Downgrade {
+    // Under pq-required, a side that offers only classical suites could never be served:
+    // say so (PQ_REQUIRED) rather than that nothing is in common.
+    let classical_only = |offer: &[u16]| {
+        let known: Vec<(S, bool)> = offer.iter().filter_map(|c| known(*c)).collect();
+        (!known.is_empty() && known.iter().all(|(_, pq)| !pq)).then_some(known)
+    };
+    let refused_side = match mode {
+        PolicyMode::PqRequired => classical_only(initiator).or_else(|| classical_only(responder)),
+        _ => None,
+    };
+    match (chosen, first, refused_side) {
+        (Some(s), _, _) => Ok(s),
+        (None, None, Some(offer)) => Err(Error::Downgrade {
+            code: DowngradeCode::PqRequired,
+            detail: format!(
+                "policy pq-required refuses a side offering only classical {role} suites: {}",
+                offer
+                    .iter()
+                    .map(|(s, _)| name(*s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+        (None, None, None) => Err(Error::Downgrade {
             code: DowngradeCode::NoCommonSuite,
             detail: format!("no common {role} suite"),
         }),
-        (None, Some(_)) => Err(Error::Downgrade {
+        (None, Some(_), _) => Err(Error::Downgrade {
             code: DowngradeCode::PqRequired,
             detail: format!(
                 "policy pq-required refuses the classical-only {role} suites in common: {}",

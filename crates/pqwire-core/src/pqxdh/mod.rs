@@ -18,6 +18,7 @@
 //! | `initiator.rs` | [`initiate`] (§4.1) |
 //! | `responder.rs` | [`respond`] (§4.3) |
 //! | `migrate.rs` | [`promote_legacy`]: classical keys into a hybrid identity (§2.4) |
+//! | `app_signature.rs` | [`Identity::sign_data`]: the application's own data, signed (§2.5) |
 //!
 //! ```
 //! use pqwire_core::pqxdh::*;
@@ -54,6 +55,7 @@
 //! # Ok::<(), pqwire_core::Error>(())
 //! ```
 
+mod app_signature;
 mod identity;
 mod initiator;
 mod migrate;
@@ -65,6 +67,7 @@ mod source;
 mod suites;
 mod transcript;
 
+pub use app_signature::{verify_data, LABEL_APPLICATION, MAX_CONTEXT_LEN};
 pub use identity::{Identity, PublicIdentity};
 pub use initiator::{initiate, Initiated};
 pub use migrate::{continuity_proof, promote_legacy, verify_continuity, LABEL_CONTINUITY};

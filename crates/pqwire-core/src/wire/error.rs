@@ -40,6 +40,25 @@ pub enum WireErrorCode {
 }
 
 impl WireErrorCode {
+    /// Every rule, in the order of the enum.
+    pub const ALL: &'static [WireErrorCode] = &[
+        WireErrorCode::Truncated,
+        WireErrorCode::TrailingBytes,
+        WireErrorCode::UnknownTag,
+        WireErrorCode::DuplicateTag,
+        WireErrorCode::TagOrder,
+        WireErrorCode::BadLength,
+        WireErrorCode::TooLarge,
+        WireErrorCode::BadMagic,
+        WireErrorCode::UnsupportedVersion,
+        WireErrorCode::UnknownType,
+        WireErrorCode::UnexpectedType,
+        WireErrorCode::UnknownSuite,
+        WireErrorCode::MissingField,
+        WireErrorCode::InvalidField,
+        WireErrorCode::DuplicateEntry,
+    ];
+
     /// The stable string code (for example `"TAG_ORDER"`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,0 +1,194 @@
+/**
+ * Options of the session calls and their checks: every value is checked (type first, then
+ * range) and an unknown option name is refused (`INVALID_ARGUMENT`), as the channel's
+ * calls do, so that a misspelt setting (`polcy`) cannot silently fall back to a default.
+ *
+ * @example
+ * ```ts
+ * const options: InitiateOptions = { identity: alice, address: 'bob', policy: 'pq-required', ratchet: { kemEveryMessages: 50 } };
+ * ```
+ */
+import { makeError } from './errors';
+import { bytes, describe, optionalBytes } from './bytes';
+import { nowSeconds, seconds } from './identity';
+import type { Identity } from './identity';
+import { capabilities as defaultCapabilities } from './negotiation';
+import type { CapabilitiesInput } from './negotiation';
+import { object, onlyKnown, options as knownOptions } from './options';
+import { normalizePolicy } from './policy';
+import type { PolicyInput } from './policy';
+import type { IdentityStore, PrekeyStore, SessionStore } from './stores';
+import type { SessionSecurityEventListener } from './session-events';
+import { encode } from './wire';
+
+/**
+ * When an asymmetric ratchet step also runs ML-KEM: `every-hop` (each change of
+ * speaker), or after `kemEveryMessages` messages and/or `kemEverySeconds` seconds since
+ * a KEM secret last entered the root key. Default (also when only limits are given):
+ * every hop for ML-KEM-512/768, every 50 messages or 10 minutes for ML-KEM-1024.
+ */
+export interface RatchetOptions {
+  cadence?: 'every-hop';
+  kemEveryMessages?: number;
+  kemEverySeconds?: number;
+  /** Most message keys one message may make the receiver skip (default 1,000). */
+  maxSkip?: number;
+  /** Most skipped message keys stored (default 1,000). */
+  maxSkippedKeys?: number;
+  /** Seconds a skipped message key is kept (default 7 days). */
+  maxSkippedAge?: number;
+}
+
+/** Options shared by {@link initiateSession} and {@link acceptSession}. */
+export interface HandshakeOptions {
+  /** Our identity. */
+  identity: Identity;
+  /** The peer's address in the app (user id, device id): pins its identity, names the stored session, labels events. */
+  address?: string;
+  /** Pins peer identities (trust on first use); needs `address`. */
+  identityStore?: IdentityStore;
+  /**
+   * Saves the new session under `address`; the session stays attached to the store
+   * (see {@link Session}). A *different* session already stored there is replaced only
+   * with `replaceSession: true` (else `SessionExistsError`, nothing consumed or stored).
+   */
+  sessionStore?: SessionStore;
+  /** Replace a different session stored for `address` (reported as `session-replaced`). */
+  replaceSession?: boolean;
+  /** Default `pq-required`: a bundle without an ML-KEM prekey is refused. */
+  policy?: PolicyInput;
+  /** Our capabilities; the responder must use those its bundle published. */
+  capabilities?: CapabilitiesInput;
+  ratchet?: RatchetOptions;
+  /** Unix seconds; default now. */
+  now?: number;
+  onSecurityEvent?: SessionSecurityEventListener;
+}
+
+/** Options of {@link initiateSession}. */
+export interface InitiateOptions extends HandshakeOptions {
+  /** The first message, carried in the initial message (default empty). */
+  plaintext?: Uint8Array;
+  associatedData?: Uint8Array;
+}
+
+/** Options of {@link acceptSession}. */
+export interface AcceptOptions extends HandshakeOptions {
+  /** Where our prekey secrets are; one-time prekeys are consumed exactly once. */
+  prekeyStore: PrekeyStore;
+}
+
+
+/** Options of encrypt. */
+export interface EncryptOptions {
+  /** Metadata sent authenticated, not encrypted. */
+  associatedData?: Uint8Array;
+  /** Unix seconds; default now. */
+  now?: number;
+}
+
+/** Options of decrypt. */
+export interface DecryptOptions {
+  /** Unix seconds; default now. */
+  now?: number;
+}
+
+/** Options of {@link Session.deserialize}. */
+export interface DeserializeOptions {
+  /** The highest epoch the app has seen for this session: an older copy is `SESSION_ROLLBACK`. */
+  minimumEpoch?: number;
+  /** The peer's address in the app (labels events). */
+  address?: string;
+  onSecurityEvent?: SessionSecurityEventListener;
+}
+
+/** Options of {@link Session.load}. */
+export interface LoadOptions {
+  onSecurityEvent?: SessionSecurityEventListener;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The option names each call knows. */
+const HANDSHAKE_KEYS = ['identity', 'address', 'identityStore', 'sessionStore', 'replaceSession', 'policy', 'capabilities', 'ratchet', 'now', 'onSecurityEvent'];
+/** @internal */
+export const INITIATE_KEYS: readonly string[] = [...HANDSHAKE_KEYS, 'plaintext', 'associatedData'];
+/** @internal */
+export const ACCEPT_KEYS: readonly string[] = [...HANDSHAKE_KEYS, 'prekeyStore'];
+const RATCHET_KEYS = ['cadence', 'kemEveryMessages', 'kemEverySeconds', 'maxSkip', 'maxSkippedKeys', 'maxSkippedAge'] as const;
+
+/** The plaintext, associated data and time of an encryption. @internal */
+export function encryptArgs(plaintext: Uint8Array, options: EncryptOptions | undefined): [Uint8Array, Uint8Array, number] {
+  const o = knownOptions<EncryptOptions>('encrypt', options, ['associatedData', 'now']);
+  return [
+    bytes('plaintext', plaintext),
+    optionalBytes('associatedData', o.associatedData) ?? EMPTY,
+    o.now === undefined ? nowSeconds() : seconds('now', o.now),
+  ];
+}
+
+/** The message and time of a decryption. @internal */
+export function decryptArgs(message: Uint8Array, options: DecryptOptions | undefined): [Uint8Array, number] {
+  const o = knownOptions<DecryptOptions>('decrypt', options, ['now']);
+  return [bytes('message', message), o.now === undefined ? nowSeconds() : seconds('now', o.now)];
+}
+
+/** The checked form of {@link HandshakeOptions}. @internal */
+export interface CheckedHandshake {
+  identity: Identity;
+  capabilities: Uint8Array;
+  native: { policy: string; minVersion: number; ratchet?: Record<string, unknown> };
+  now: number;
+}
+
+/** Checks a handshake's options; `keys` are the option names the call knows. @internal */
+export function checkHandshake(call: string, options: HandshakeOptions, keys: readonly string[]): CheckedHandshake {
+  onlyKnown(call, object('options', options), keys);
+  if (typeof options.identity !== 'object' || options.identity === null || !('native' in options.identity)) {
+    throw makeError('INVALID_TYPE', 'options.identity must be an Identity (createIdentity())');
+  }
+  if (options.address !== undefined && typeof options.address !== 'string') {
+    throw makeError('INVALID_TYPE', `address must be a string, got ${describe(options.address)}`);
+  }
+  if (options.identityStore !== undefined && options.address === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'pinning identities (identityStore) needs the peer address');
+  }
+  if (options.sessionStore !== undefined && options.address === undefined) {
+    throw makeError('INVALID_ARGUMENT', 'saving the session (sessionStore) needs the peer address');
+  }
+  if (options.replaceSession !== undefined && typeof options.replaceSession !== 'boolean') {
+    throw makeError('INVALID_TYPE', `replaceSession must be a boolean, got ${describe(options.replaceSession)}`);
+  }
+  if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
+    throw makeError('INVALID_TYPE', `onSecurityEvent must be a function, got ${describe(options.onSecurityEvent)}`);
+  }
+  const policy = normalizePolicy(options.policy ?? 'pq-required');
+  return {
+    identity: options.identity,
+    capabilities: encodedCapabilities(options.capabilities),
+    native: { policy: policy.mode, minVersion: policy.minVersion, ratchet: ratchetOptions(options.ratchet) },
+    now: options.now === undefined ? nowSeconds() : seconds('now', options.now),
+  };
+}
+
+/** The default capabilities, encoded once: every handshake that gives none sends these bytes. */
+let defaultCapabilitiesBytes: Uint8Array | undefined;
+
+/** Encoding the capabilities costs about 30 µs, a few percent of a handshake. */
+function encodedCapabilities(input: CapabilitiesInput | undefined): Uint8Array {
+  if (input !== undefined) return encode(defaultCapabilities(input));
+  return (defaultCapabilitiesBytes ??= encode(defaultCapabilities()).slice());
+}
+
+function ratchetOptions(r: RatchetOptions | undefined): Record<string, unknown> | undefined {
+  if (r === undefined) return undefined;
+  onlyKnown('ratchet', object('ratchet options', r), RATCHET_KEYS);
+  if (r.cadence !== undefined && r.cadence !== 'every-hop') {
+    throw makeError('INVALID_ARGUMENT', `cadence must be 'every-hop' (or use kemEveryMessages / kemEverySeconds), got ${describe(r.cadence)}`);
+  }
+  for (const key of RATCHET_KEYS.slice(1) as (keyof RatchetOptions)[]) {
+    if (r[key] !== undefined) seconds(key, r[key]);
+  }
+  return { ...r };
+}
+
