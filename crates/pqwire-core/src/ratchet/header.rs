@@ -7,6 +7,7 @@
 
 use crate::suite::{AeadSuite, KemSuite};
 use crate::wire::limits::{KEY_ID_LEN, VERSION};
+use crate::wire::tlv::Writer;
 use crate::{kem, x25519, Error, Result};
 
 use super::kdf::LABEL_MESSAGE;
@@ -74,22 +75,22 @@ impl Header {
     /// the ratchet message on the wire between its 4-byte header and its `ciphertext`.
     pub fn to_ad_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
-        field(&mut out, TAG_RATCHET_KEY, &[&self.ratchet_key]);
-        field(
-            &mut out,
-            TAG_PREVIOUS_CHAIN_LENGTH,
-            &[&self.previous_chain_length.to_be_bytes()],
-        );
-        field(&mut out, TAG_COUNTER, &[&self.counter.to_be_bytes()]);
+        let mut w = Writer::new(&mut out);
+        w.field(TAG_RATCHET_KEY, &self.ratchet_key)
+            .field(
+                TAG_PREVIOUS_CHAIN_LENGTH,
+                &self.previous_chain_length.to_be_bytes(),
+            )
+            .field(TAG_COUNTER, &self.counter.to_be_bytes());
         if let Some(k) = &self.kem_key {
-            field(&mut out, TAG_KEM_KEY, &[&k.key_id, &k.public_key]);
+            w.field_parts(TAG_KEM_KEY, &[&k.key_id, &k.public_key]);
         }
         if let Some(c) = &self.kem_ciphertext {
-            field(&mut out, TAG_KEM_CIPHERTEXT, &[&c.ciphertext]);
-            field(&mut out, TAG_KEM_CIPHERTEXT_KEY_ID, &[&c.key_id]);
+            w.field(TAG_KEM_CIPHERTEXT, &c.ciphertext)
+                .field(TAG_KEM_CIPHERTEXT_KEY_ID, &c.key_id);
         }
         if !self.associated_data.is_empty() {
-            field(&mut out, TAG_ASSOCIATED_DATA, &[&self.associated_data]);
+            w.field(TAG_ASSOCIATED_DATA, &self.associated_data);
         }
         out
     }
@@ -151,17 +152,6 @@ impl Header {
             n += 6 + self.associated_data.len();
         }
         n
-    }
-}
-
-/// Appends `u16(tag) ‖ u32(len) ‖ parts…`. Lengths are checked to fit a u32 before a
-/// header is encoded (public keys, ciphertexts and key ids are far shorter).
-fn field(out: &mut Vec<u8>, tag: u16, parts: &[&[u8]]) {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    out.extend_from_slice(&tag.to_be_bytes());
-    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
-    for p in parts {
-        out.extend_from_slice(p);
     }
 }
 

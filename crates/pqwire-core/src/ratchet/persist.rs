@@ -22,6 +22,7 @@ use crate::record::{
     TYPE_SESSION_STATE,
 };
 use crate::wire::limits::KEY_ID_LEN;
+use crate::wire::tlv::Reader;
 use crate::wire::{WireError, WireErrorCode as Code};
 use crate::{x25519, AeadSuite, Error, KemSuite, Result, SecretBytes};
 
@@ -573,9 +574,9 @@ fn read_skipped(r: &mut RecordReader<'_>, config: &RatchetConfig) -> Result<Skip
         max_keys,
         "maxSkippedKeys",
     )? {
-        let mut e = Cursor(entry);
+        let mut e = Reader::new(entry);
         let (Some(ratchet_key), Some(counter), Some(stored_at)) =
-            (e.take::<32>(), e.take::<4>(), e.take::<8>())
+            (e.array::<32>(), e.array::<4>(), e.array::<8>())
         else {
             return Err(bad_entry(r, SKIPPED_KEYS));
         };
@@ -583,7 +584,7 @@ fn read_skipped(r: &mut RecordReader<'_>, config: &RatchetConfig) -> Result<Skip
         keys.push_back(StoredKey {
             ratchet_key,
             counter: u32::from_be_bytes(counter),
-            message_key: SecretBytes::from_slice(e.0),
+            message_key: SecretBytes::from_slice(e.rest()),
             stored_at: u64::from_be_bytes(stored_at),
         });
     }
@@ -600,8 +601,8 @@ fn chain_entries(
 ) -> Result<VecDeque<([u8; 32], u32)>> {
     entries(r, f, CHAIN_ENTRY_LEN, max, max_name)?
         .map(|entry| {
-            let mut e = Cursor(entry);
-            match (e.take::<32>(), e.take::<4>()) {
+            let mut e = Reader::new(entry);
+            match (e.array::<32>(), e.array::<4>()) {
                 (Some(key), Some(n)) => Ok((key, u32::from_be_bytes(n))),
                 _ => Err(bad_entry(r, f)),
             }
@@ -638,15 +639,4 @@ fn entries<'a>(
 
 fn bad_entry(r: &RecordReader<'_>, f: RecordField) -> Error {
     Error::Wire(r.error(f, Code::BadLength, "an entry is cut short"))
-}
-
-/// Reads fixed-size parts off an entry.
-struct Cursor<'a>(&'a [u8]);
-
-impl Cursor<'_> {
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.0.split_first_chunk::<N>()?;
-        self.0 = rest;
-        Some(*head)
-    }
 }

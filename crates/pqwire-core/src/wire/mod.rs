@@ -32,6 +32,7 @@ mod message;
 mod prekey_bundle;
 mod ratchet_message;
 mod schema;
+pub(crate) mod tlv;
 
 pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
 pub use codec::{decode, decode_as, encode};

@@ -9,6 +9,7 @@ use super::limits::{
     MAX_VERSIONS,
 };
 use super::message::MessageType;
+use super::tlv::Writer;
 use crate::{AeadSuite, KemSuite, SigSuite};
 
 /// Which registry a suite code belongs to.
@@ -243,18 +244,24 @@ impl FieldSpec {
     }
 
     /// Appends the encoding of a value that passed [`FieldSpec::check`].
-    pub(crate) fn write_value(&self, value: &Value, out: &mut Vec<u8>) {
+    pub(crate) fn write_value(&self, value: &Value, w: &mut Writer<'_>) {
         match value {
             Value::Uint(v) => {
                 let width = self.kind.fixed_len().unwrap_or(8);
-                out.extend_from_slice(&v.to_be_bytes()[8 - width..]);
+                w.raw(&v.to_be_bytes()[8 - width..]);
             }
-            Value::Bytes(b) => out.extend_from_slice(b),
-            Value::Suite(c) => out.extend_from_slice(&c.to_be_bytes()),
-            Value::Suites(cs) => cs
-                .iter()
-                .for_each(|c| out.extend_from_slice(&c.to_be_bytes())),
-            Value::Versions(v) => out.extend_from_slice(v),
+            Value::Bytes(b) => {
+                w.raw(b);
+            }
+            Value::Suite(c) => {
+                w.raw(&c.to_be_bytes());
+            }
+            Value::Suites(cs) => cs.iter().for_each(|c| {
+                w.raw(&c.to_be_bytes());
+            }),
+            Value::Versions(v) => {
+                w.raw(v);
+            }
         }
     }
 
