@@ -17,20 +17,22 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::pqxdh::{
     build_bundle, initiate, last_resort_kem_prekey, one_time_prekeys, respond, signed_prekey,
     FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
-use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::ratchet::{Header, KemCadence, KemCiphertext, KemPublicKey, RatchetConfig, RatchetInit, RatchetState};
 use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::{
+    Header, KemCadence, KemCiphertext, KemPublicKey, RatchetConfig, RatchetInit, RatchetState,
+};
 use pqwire_core::record::{CHECKSUM_FIELD, CHECKSUM_LABEL};
+use pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE;
 use pqwire_core::wire::{
-    Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage,
+    Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage, WireMessage,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
-use pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE;
 use pqwire_fuzz::{Conversation, Responder};
 
 /// A named input.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use channel_support::*;
 use pqwire_core::channel::*;
 use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::wire::{self, Capabilities};
+use pqwire_core::wire::{self, Capabilities, WireMessage};
 use pqwire_core::{KemSuite, SigSuite};
 
 const SUITES: &str = "X25519+ML-KEM-768 Ed25519+ML-DSA-65 ChaCha20-Poly1305";

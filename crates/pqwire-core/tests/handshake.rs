@@ -20,7 +20,7 @@ use pqwire_core::pqxdh::{
 use pqwire_core::random::SeededRandom;
 use pqwire_core::ratchet::{KeyId, RatchetState};
 use pqwire_core::wire::{
-    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage,
+    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage, WireMessage,
 };
 use pqwire_core::{Error, KemSuite, Result, SigSuite};
 

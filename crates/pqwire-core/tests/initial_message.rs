@@ -5,7 +5,7 @@
 use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 use pqwire_core::wire::{
     self, tags::initial_message as t, Capabilities, InitialMessage, KeyPackage, Message,
-    MessageType, PackageSuite, RatchetMessage, SignedKey, Value, WireErrorCode,
+    MessageType, PackageSuite, RatchetMessage, SignedKey, Value, WireErrorCode, WireMessage,
 };
 use pqwire_core::{kem, sig, KemSuite, SigSuite};
 

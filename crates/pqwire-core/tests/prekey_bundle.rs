@@ -3,7 +3,7 @@
 
 use pqwire_core::wire::{
     self, tags::prekey_bundle as t, Capabilities, KeyPackage, Message, MessageType, PackageSuite,
-    PrekeyBundle, SignedKey, Value, WireErrorCode,
+    PrekeyBundle, SignedKey, Value, WireErrorCode, WireMessage,
 };
 use pqwire_core::{kem, sig, KemSuite, SigSuite};
 

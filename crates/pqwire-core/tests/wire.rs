@@ -15,7 +15,7 @@ use pqwire_core::wire::limits::{
 };
 use pqwire_core::wire::{
     self, tags, Capabilities, Envelope, Extension, Field, KeyPackage, Message, MessageType,
-    PackageSuite, RatchetMessage, Value, WireError, WireErrorCode as Code,
+    PackageSuite, RatchetMessage, Value, WireError, WireErrorCode as Code, WireMessage,
 };
 use pqwire_core::{kem, sig, KemSuite, SigSuite};
 

@@ -7,9 +7,6 @@ use subtle::ConstantTimeEq;
 
 use super::config::{ChannelConfig, Mode};
 use super::keys::{self, Secret, Th1Input, LABEL_CLIENT_SIGNATURE, LABEL_SERVER_SIGNATURE};
-use super::messages::{
-    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
-};
 use super::packet::Flag;
 use super::server_key::{ServerKey, ServerPublicKey};
 use super::ChannelCode;
@@ -17,7 +14,12 @@ use crate::kem::{self, KemKeyPair};
 use crate::negotiation::{negotiate, Agreement, DowngradeCode, PolicyMode, Role};
 use crate::random::RandomSource;
 use crate::ratchet::KeyId;
-use crate::wire::{self, Capabilities, Message, MessageType, WireError, WireErrorCode};
+use crate::wire::channel::{
+    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
+};
+use crate::wire::{
+    self, Capabilities, Message, MessageType, WireError, WireErrorCode, WireMessage,
+};
 use crate::{Error, KemSuite, Result, SecretBytes};
 
 /// What a server holds for its connections: its keys and, for Duplex, the client keys it

@@ -9,13 +9,14 @@ use super::config::{ChannelConfig, Limits, HEADER_LEN};
 use super::events::{Direction, Event, Output};
 use super::handshake::{ClientHandshake, HandshakeDone, ServerCredentials, ServerHandshake};
 use super::keys::{self, DirectionKeys, Secret};
-use super::messages::{ExchangeResponse, CONFIRMATION_LEN};
 use super::packet::{Flag, Header, Reassembler};
 use super::server_key::{ServerKey, ServerPublicKey};
 use crate::aead::TAG_LEN;
 use crate::negotiation::Agreement;
 use crate::random::{OsRandom, RandomSource};
 use crate::ratchet::KeyId;
+use crate::wire::channel::{ExchangeResponse, CONFIRMATION_LEN};
+use crate::wire::WireMessage;
 use crate::{Error, Result};
 
 /// Which end of the channel this is.

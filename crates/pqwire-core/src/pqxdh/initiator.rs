@@ -14,6 +14,7 @@ use crate::random::RandomSource;
 use crate::ratchet::RatchetState;
 use crate::wire::{
     Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetMessage, SignedKey,
+    WireMessage,
 };
 use crate::{kem, x25519, Error, KemSuite, Result, SecretBytes};
 

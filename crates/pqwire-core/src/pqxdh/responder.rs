@@ -9,7 +9,7 @@ use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{suites, HandshakeInfo, HandshakeOptions};
 use crate::negotiation::{negotiate, Role};
 use crate::ratchet::{KeyId, RatchetState};
-use crate::wire::{Capabilities, InitialMessage};
+use crate::wire::{Capabilities, InitialMessage, WireMessage};
 use crate::{kem, x25519, Error, Result, SecretBytes};
 
 /// What [`respond`] gives: the session, the first message and the peer's identity.

@@ -2,10 +2,11 @@
 
 use super::cadence::KemClock;
 use super::config::RatchetConfig;
-use super::header::{KemCiphertext, KemPublicKey, KeyId};
+use super::header::{KemCiphertext, KemPublicKey};
 use super::kdf::KEY_LEN;
 use super::skipped::SkippedKeys;
 use crate::suite::{AeadSuite, KemSuite};
+use crate::wire::KeyId;
 use crate::{x25519, Error, Result, SecretBytes};
 
 /// An X25519 ratchet key pair (`DHs`), loaded once for the agreements it takes part in.

@@ -7,18 +7,10 @@ use super::{
 };
 use crate::hash::sha3_256;
 use crate::wire::limits::{FIELD_HEADER_LEN, MAX_MESSAGE_LEN};
-use crate::wire::tlv::Reader;
+use crate::wire::tlv::{RawField, Reader};
 use crate::wire::{MessageType, WireError, WireErrorCode as Code};
 use crate::SecretBytes;
 use subtle::ConstantTimeEq;
-
-/// One field as framed: where it starts, its tag, its value.
-#[derive(Clone, Copy)]
-struct RawField<'a> {
-    offset: usize,
-    tag: u16,
-    value: &'a [u8],
-}
 
 /// Reads one record of a given type.
 ///
@@ -48,8 +40,8 @@ impl<'a> RecordReader<'a> {
         let mut r = Reader::new(bytes);
         check_type(r.header("record")?, record_type)?;
         let mut fields = Vec::new();
-        while let Some((offset, tag, value)) = r.field()? {
-            fields.push(RawField { offset, tag, value });
+        while let Some(field) = r.field()? {
+            fields.push(field);
         }
         check_checksum(bytes, fields.last())?;
         let mut reader = Self {

@@ -15,7 +15,7 @@ use super::tlv::{check_order, FieldHeader, Reader, Writer};
 /// Decodes any pqwire message.
 ///
 /// ```
-/// use pqwire_core::wire::{self, Capabilities};
+/// use pqwire_core::wire::{self, Capabilities, WireMessage};
 /// let caps = Capabilities::default();
 /// let bytes = caps.encode()?;
 /// let msg = wire::decode(&bytes)?;

@@ -5,8 +5,8 @@
 use super::codec::{check_len, decode_as};
 use super::error::{WireError, WireErrorCode};
 use super::limits::{
-    FIELD_HEADER_LEN, HEADER_LEN, KEY_ID_LEN, MAX_MESSAGE_LEN, MAX_SUITES_PER_LIST, MAX_TIME,
-    MAX_VERSIONS,
+    FIELD_HEADER_LEN, HEADER_LEN, KEY_ID_LEN, MAX_MESSAGE_LEN, MAX_SIGNATURE_LEN,
+    MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
 };
 use super::message::MessageType;
 use super::tlv::Writer;
@@ -83,6 +83,17 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    /// A signature: 1 to [`MAX_SIGNATURE_LEN`] bytes (the exact length of the signer's
+    /// suite is a cross-field rule).
+    pub const SIGNATURE: FieldKind = FieldKind::Bytes {
+        min: 1,
+        max: MAX_SIGNATURE_LEN,
+    };
+    /// A nested key package.
+    pub const KEY_PACKAGE: FieldKind = FieldKind::Message(MessageType::KeyPackage);
+    /// A nested capabilities message.
+    pub const CAPABILITIES: FieldKind = FieldKind::Message(MessageType::Capabilities);
+
     /// The exact encoded length, for fixed-size kinds.
     pub fn fixed_len(self) -> Option<usize> {
         match self {

@@ -1,5 +1,5 @@
 //! The one TLV layer under every pqwire encoding: wire messages ([`super::codec`]),
-//! records at rest ([`crate::record`]), the ratchet header's associated data
+//! records at rest (the `record` module), the ratchet header's associated data
 //! ([`super::RatchetHeader::to_ad_bytes`]) and the length-prefixed transcript inputs.
 //!
 //! ```text
@@ -23,6 +23,14 @@ pub(crate) struct FieldHeader {
     pub offset: usize,
     pub tag: u16,
     pub len: usize,
+}
+
+/// A whole field as framed: where it starts, its tag, its value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawField<'a> {
+    pub offset: usize,
+    pub tag: u16,
+    pub value: &'a [u8],
 }
 
 /// A cursor over an encoding. Offsets in errors count from the start of the slice.
@@ -146,15 +154,16 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// The next whole field in order, `(offset, tag, value)`, or `None` at the end: the
-    /// framing rules alone, for readers that look values up by tag afterwards.
-    pub fn field(&mut self) -> Result<Option<(usize, u16, &'a [u8])>, WireError> {
+    /// The next whole field in order, or `None` at the end: the framing rules alone, for
+    /// readers that look values up by tag afterwards.
+    pub fn field(&mut self) -> Result<Option<RawField<'a>>, WireError> {
         let Some(h) = self.field_header()? else {
             return Ok(None);
         };
         self.check_order(&h)?;
         let (offset, tag) = (h.offset, h.tag);
-        Ok(Some((offset, tag, self.value(h)?)))
+        let value = self.value(h)?;
+        Ok(Some(RawField { offset, tag, value }))
     }
 }
 
@@ -267,8 +276,8 @@ mod tests {
         let mut r = Reader::new(bytes);
         assert_eq!(r.header("message")?, 0x03);
         let mut out = Vec::new();
-        while let Some((offset, tag, v)) = r.field()? {
-            out.push((offset, tag, v.to_vec()));
+        while let Some(f) = r.field()? {
+            out.push((f.offset, f.tag, f.value.to_vec()));
         }
         Ok(out)
     }
