@@ -10,6 +10,7 @@
 //! | file | concept |
 //! | --- | --- |
 //! | `state.rs` | [`RatchetState`]: every field of §5.1, initialisation, accessors |
+//! | `chains.rs` | the sending and receiving chains, and the combinations of them a state can be in |
 //! | `send.rs` | [`RatchetState::encrypt`]: the sending step and chain |
 //! | `receive.rs` | [`RatchetState::decrypt`]: receiving step, chains, §5.5 rules, transactional |
 //! | `kdf.rs` | [`kdf`]: `KDF_RK`, `KDF_CK`, message keys, session id, KEM key ids (§5.2) |
@@ -59,6 +60,7 @@
 //! ```
 
 mod cadence;
+mod chains;
 mod config;
 mod header;
 pub mod kdf;
