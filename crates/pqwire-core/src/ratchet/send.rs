@@ -23,6 +23,9 @@ struct SendStep {
 }
 
 /// What [`RatchetState::encrypt_with`] sends with: a step's new chain, or the current one.
+/// Lives on the stack for one call, so the size difference of the variants does not
+/// matter.
+#[allow(clippy::large_enum_variant)]
 enum Plan<'a> {
     Step(SendStep),
     Chain(&'a SendingChain),
