@@ -10,7 +10,9 @@
 //! | `keys.rs` | transcript hashes, key schedule, re-key, ratchet secret, nonces (§5.2, §5.3, §6, §7) |
 //! | `handshake.rs` | the client's and the server's handshake steps, [`ServerCredentials`] (§5.4, §5.5) |
 //! | `asymmetric_rekey.rs` | the asymmetric ratchet: a fresh KEM exchange mixed into the channel secret (§7) |
-//! | `state.rs` | [`Channel`]: receiving rules, sending, timers, close (§4.4, §8, §9) |
+//! | `state.rs` | [`Channel`]: its calls, timers and close (§8, §9) |
+//! | `receive.rs` | packets in: the header rules, then each packet by state, refusals (§4.4, §5) |
+//! | `transmit.rs` | packets out: sequence numbers, plaintext and sealed packets, re-key markers (§4.1–§4.3) |
 //! | `config.rs` | [`ChannelConfig`], [`Mode`], limits and defaults (§12) |
 //! | `events.rs` | [`Event`], [`Output`] (§10) |
 //! | `codes.rs` | [`ChannelCode`] and the u16 of every code (§11) |
@@ -57,8 +59,10 @@ mod events;
 mod handshake;
 mod keys;
 mod packet;
+mod receive;
 mod server_key;
 mod state;
+mod transmit;
 
 pub use crate::wire::channel::{
     ChannelSuites, ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse,

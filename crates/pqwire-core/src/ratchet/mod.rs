@@ -19,6 +19,7 @@
 //! | `config.rs` | [`RatchetConfig`]: cadence and skipped-key limits |
 //! | `skipped.rs` | the bounded skipped-key store and replay history |
 //! | `persist.rs` | [`RatchetState::serialize`] / [`RatchetState::deserialize`]: the state at rest (§6) |
+//! | `layout.rs` | the tags and names of the state's record fields (§6) |
 //!
 //! No clock is read and no I/O is done: the caller passes `now` (unix seconds) and,
 //! for deterministic runs, the randomness.
@@ -64,6 +65,7 @@ mod chains;
 mod config;
 mod header;
 pub mod kdf;
+mod layout;
 mod persist;
 mod receive;
 mod send;
@@ -80,6 +82,6 @@ pub use config::{
     RatchetConfig, DEFAULT_MAX_SKIP, DEFAULT_MAX_SKIPPED_AGE, DEFAULT_MAX_SKIPPED_KEYS,
 };
 pub use header::{Header, KemCiphertext, KemPublicKey};
-pub use persist::SessionFields;
+pub use layout::SessionFields;
 pub use skipped::MAX_PAST_CHAINS;
 pub use state::{RatchetInit, RatchetState};

@@ -15,6 +15,7 @@ use super::chains::{Chains, ReceivingChain, SendingChain};
 use super::config::RatchetConfig;
 use super::header::{KemCiphertext, KemPublicKey};
 use super::kdf::{kem_key_id, KEY_LEN};
+use super::layout::*;
 use super::skipped::{SkippedKeys, StoredKey, MAX_PAST_CHAINS};
 use super::state::{DhKeyPair, OwnKemKey, RatchetState};
 use crate::kem::{self, KemKeyPair};
@@ -26,49 +27,6 @@ use crate::wire::limits::KEY_ID_LEN;
 use crate::wire::tlv::Reader;
 use crate::wire::{WireError, WireErrorCode as Code};
 use crate::{x25519, AeadSuite, Error, KemSuite, Result, SecretBytes};
-
-const EPOCH: RecordField = RecordField::new(0x0002, "epoch");
-const KEM_SUITE: RecordField = RecordField::new(0x0003, "kemSuite");
-const AEAD_SUITE: RecordField = RecordField::new(0x0004, "aeadSuite");
-const SESSION_ID: RecordField = RecordField::new(0x0005, "sessionId");
-const CADENCE_MESSAGES: RecordField = RecordField::new(0x0006, "cadenceMessages");
-const CADENCE_SECONDS: RecordField = RecordField::new(0x0007, "cadenceSeconds");
-const MAX_SKIP: RecordField = RecordField::new(0x0008, "maxSkip");
-const MAX_SKIPPED_KEYS: RecordField = RecordField::new(0x0009, "maxSkippedKeys");
-const MAX_SKIPPED_AGE: RecordField = RecordField::new(0x000A, "maxSkippedAge");
-const ROOT_KEY: RecordField = RecordField::new(0x000B, "rootKey");
-const SEND_CHAIN_KEY: RecordField = RecordField::new(0x000C, "sendChainKey");
-const SEND_COUNTER: RecordField = RecordField::new(0x000D, "sendCounter");
-const PREVIOUS_CHAIN_LENGTH: RecordField = RecordField::new(0x000E, "previousChainLength");
-const RECV_CHAIN_KEY: RecordField = RecordField::new(0x000F, "recvChainKey");
-const RECV_COUNTER: RecordField = RecordField::new(0x0010, "recvCounter");
-const RATCHET_SECRET_KEY: RecordField = RecordField::new(0x0011, "ratchetSecretKey");
-const RATCHET_PUBLIC_KEY: RecordField = RecordField::new(0x0012, "ratchetPublicKey");
-const PEER_RATCHET_KEY: RecordField = RecordField::new(0x0013, "peerRatchetKey");
-const KEM_KEY_ID: RecordField = RecordField::new(0x0014, "kemKeyId");
-const KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0015, "kemPublicKey");
-const KEM_SECRET_KEY: RecordField = RecordField::new(0x0016, "kemSecretKey");
-const PEER_KEM_KEY_ID: RecordField = RecordField::new(0x0017, "peerKemKeyId");
-const PEER_KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0018, "peerKemPublicKey");
-const PENDING_CT_KEY_ID: RecordField = RecordField::new(0x0019, "pendingKemCiphertextKeyId");
-const PENDING_CT: RecordField = RecordField::new(0x001A, "pendingKemCiphertext");
-const ADVERTISE_KEM_KEY: RecordField = RecordField::new(0x001B, "advertiseKemKey");
-const SEND_STEP_DUE: RecordField = RecordField::new(0x001C, "sendStepDue");
-const KEM_CLOCK_MESSAGES: RecordField = RecordField::new(0x001D, "kemClockMessages");
-const KEM_CLOCK_SINCE: RecordField = RecordField::new(0x001E, "kemClockSince");
-const KEM_STEP_FORCED: RecordField = RecordField::new(0x001F, "kemStepForced");
-const SKIPPED_KEYS: RecordField = RecordField::new(0x0020, "skippedKeys");
-const DELETED_KEYS: RecordField = RecordField::new(0x0021, "deletedKeys");
-const PAST_CHAINS: RecordField = RecordField::new(0x0022, "pastChains");
-
-/// The session layer's fields of a `session-state` record, `(tag, value)` in tag order
-/// ([`RatchetState::deserialize_with`]).
-pub type SessionFields = Vec<(u16, Vec<u8>)>;
-
-/// `ratchetKey(32) ‖ u32 counter ‖ u64 storedAt ‖ messageKey(32)`.
-const SKIPPED_ENTRY_LEN: usize = 32 + 4 + 8 + KEY_LEN;
-/// `ratchetKey(32) ‖ u32 counter` (deleted keys) or `ratchetKey(32) ‖ u32 length` (chains).
-const CHAIN_ENTRY_LEN: usize = 32 + 4;
 
 impl RatchetState {
     /// The state as a `session-state` record (type `0x13`, protocol.md §6): every field,

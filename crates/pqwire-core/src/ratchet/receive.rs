@@ -120,7 +120,12 @@ impl RatchetState {
             });
         }
 
-        // A new ratchet key: finish the current receiving chain up to `PN`, then step.
+        self.plan_new_chain(header, ciphertext)
+    }
+
+    /// A new ratchet key: finish the current receiving chain up to `PN`, then step.
+    fn plan_new_chain(&self, header: &Header, ciphertext: &[u8]) -> Result<(Vec<u8>, Commit)> {
+        let counter = header.counter;
         let old_chain = match self.chains.receiving() {
             Some(old) => {
                 let pn = header.previous_chain_length;
@@ -143,7 +148,7 @@ impl RatchetState {
             .sending()
             .ok_or(Error::AuthenticationFailed)?
             .ratchet_key;
-        let dh = own.shared_secret(key)?;
+        let dh = own.shared_secret(&header.ratchet_key)?;
         let ss = match &header.kem_ciphertext {
             Some(c) => {
                 let own_kem = self
