@@ -162,25 +162,13 @@ fn truncated_header() {
 fn truncated_value_of_a_field() {
     // The last field declares 4 bytes and carries 2.
     let r = build(CAPS, &without(&caps_fields(), FEATURES)).field_len(FEATURES, 4, &[0, 0]);
-    refused(
-        &r.bytes,
-        Code::Truncated,
-        r.off(FEATURES),
-        Some(FEATURES),
-        Some("features"),
-    );
+    r.refused_at(Code::Truncated, FEATURES, "features");
 
     // A variable field: the payload declares 100 bytes, 5 remain.
     let r = Raw::new(ENV)
         .field(CONTENT_TYPE, &be16(1))
         .field_len(PAYLOAD, 100, b"hello");
-    refused(
-        &r.bytes,
-        Code::Truncated,
-        r.off(PAYLOAD),
-        Some(PAYLOAD),
-        Some("payload"),
-    );
+    r.refused_at(Code::Truncated, PAYLOAD, "payload");
 
     // A field header with nothing after it.
     let r = Raw::new(KP).field_len(KEY_ID, 16, &[]);
@@ -249,13 +237,7 @@ fn duplicate_tags() {
 
     // The same value twice is still a duplicate; so is a repeated last field.
     let r = env().field(PAYLOAD, b"hello");
-    refused(
-        &r.bytes,
-        Code::DuplicateTag,
-        r.off(PAYLOAD),
-        Some(PAYLOAD),
-        Some("payload"),
-    );
+    r.refused_at(Code::DuplicateTag, PAYLOAD, "payload");
 
     // Extensions too.
     let r = kp().field(0xF010, &[1]).field(0xF010, &[2]);
@@ -273,36 +255,18 @@ fn tags_out_of_order() {
     let mut f = caps_fields();
     f.swap(1, 2);
     let r = build(CAPS, &f);
-    refused(
-        &r.bytes,
-        Code::TagOrder,
-        r.off(KEX),
-        Some(KEX),
-        Some("kexSuites"),
-    );
+    r.refused_at(Code::TagOrder, KEX, "kexSuites");
 
     let mut f = kp_fields();
     f.swap(2, 3);
     let r = build(KP, &f);
-    refused(
-        &r.bytes,
-        Code::TagOrder,
-        r.off(PUBLIC_KEY),
-        Some(PUBLIC_KEY),
-        Some("publicKey"),
-    );
+    r.refused_at(Code::TagOrder, PUBLIC_KEY, "publicKey");
 
     // Extensions come after every defined field.
     let r = build(ENV, &without(&env_fields(), PAYLOAD))
         .field(0xF000, &[])
         .field(PAYLOAD, b"x");
-    refused(
-        &r.bytes,
-        Code::TagOrder,
-        r.off(PAYLOAD),
-        Some(PAYLOAD),
-        Some("payload"),
-    );
+    r.refused_at(Code::TagOrder, PAYLOAD, "payload");
 
     // Extensions among themselves.
     let r = caps().field(0xF002, &[]).field(0xF001, &[]);

@@ -228,26 +228,14 @@ fn ratchet_message_kem_key_is_a_key_id_and_a_kem_public_key() {
         .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
         .field(COUNTER, &be32(0))
         .field_len(KEM_KEY, u32::MAX, &[]);
-    refused(
-        &r.bytes,
-        Code::BadLength,
-        r.off(KEM_KEY),
-        Some(KEM_KEY),
-        Some("kemKey"),
-    );
+    r.refused_at(Code::BadLength, KEM_KEY, "kemKey");
     // A length in the set that runs past the end is TRUNCATED.
     let r = Raw::new(RATCHET)
         .field(RATCHET_KEY, &[1; 32])
         .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
         .field(COUNTER, &be32(0))
         .field_len(KEM_KEY, 16 + 1184, &[0; 100]);
-    refused(
-        &r.bytes,
-        Code::Truncated,
-        r.off(KEM_KEY),
-        Some(KEM_KEY),
-        Some("kemKey"),
-    );
+    r.refused_at(Code::Truncated, KEM_KEY, "kemKey");
 }
 
 #[test]
@@ -277,13 +265,7 @@ fn ratchet_message_associated_data_is_absent_when_empty() {
         .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
         .field(COUNTER, &be32(0))
         .field_len(ASSOCIATED_DATA, (MAX_MESSAGE_LEN + 1) as u32, &[]);
-    refused(
-        &r.bytes,
-        Code::TooLarge,
-        r.off(ASSOCIATED_DATA),
-        Some(ASSOCIATED_DATA),
-        Some("associatedData"),
-    );
+    r.refused_at(Code::TooLarge, ASSOCIATED_DATA, "associatedData");
 }
 
 #[test]
@@ -305,13 +287,7 @@ fn ratchet_message_ciphertext_holds_at_least_the_aead_tag() {
         .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
         .field(COUNTER, &be32(0))
         .field_len(CIPHERTEXT, u32::MAX, &[0; 16]);
-    refused(
-        &r.bytes,
-        Code::TooLarge,
-        r.off(CIPHERTEXT),
-        Some(CIPHERTEXT),
-        Some("ciphertext"),
-    );
+    r.refused_at(Code::TooLarge, CIPHERTEXT, "ciphertext");
 }
 
 #[test]
@@ -355,12 +331,10 @@ fn ratchet_message_kem_ciphertext_and_its_key_id_come_together() {
     // A key id alone: invalid, at the key id.
     let f = without(&ratchet_fields(), KEM_CIPHERTEXT);
     let r = build(RATCHET, &f);
-    refused(
-        &r.bytes,
+    r.refused_at(
         Code::InvalidField,
-        r.off(KEM_CIPHERTEXT_KEY_ID),
-        Some(KEM_CIPHERTEXT_KEY_ID),
-        Some("kemCiphertextKeyId"),
+        KEM_CIPHERTEXT_KEY_ID,
+        "kemCiphertextKeyId",
     );
     let mut msg = ratchet_value().to_message();
     msg.fields.retain(|x| x.tag != KEM_CIPHERTEXT);
@@ -400,24 +374,12 @@ fn ratchet_message_framing_rules() {
     let mut swapped = f.clone();
     swapped.swap(1, 2);
     let r = build(RATCHET, &swapped);
-    refused(
-        &r.bytes,
-        Code::TagOrder,
-        r.off(PREVIOUS_CHAIN_LENGTH),
-        Some(PREVIOUS_CHAIN_LENGTH),
-        Some("previousChainLength"),
-    );
+    r.refused_at(Code::TagOrder, PREVIOUS_CHAIN_LENGTH, "previousChainLength");
     // The ciphertext before the header fields it follows.
     let mut first = f.clone();
     first.rotate_right(1);
     let r = build(RATCHET, &first);
-    refused(
-        &r.bytes,
-        Code::TagOrder,
-        r.off(RATCHET_KEY),
-        Some(RATCHET_KEY),
-        Some("ratchetKey"),
-    );
+    r.refused_at(Code::TagOrder, RATCHET_KEY, "ratchetKey");
     // A truncated ciphertext, and bytes after it too few for a field.
     let whole = build(RATCHET, &f).bytes;
     let ct_at = build(RATCHET, &f).off(CIPHERTEXT);

@@ -42,13 +42,7 @@ fn fixed_size_fields_with_another_length() {
         (EXPIRES, be64(2)),
     ];
     let r = build(KP, &f);
-    refused(
-        &r.bytes,
-        Code::BadLength,
-        r.off(SIG_SUITE),
-        Some(SIG_SUITE),
-        Some("sigSuite"),
-    );
+    r.refused_at(Code::BadLength, SIG_SUITE, "sigSuite");
 }
 
 #[test]
@@ -82,23 +76,11 @@ fn empty_lists() {
 fn public_key_of_the_wrong_length_for_its_suite() {
     for n in [31, 33, 800] {
         let r = build(KP, &with(&kp_fields(), PUBLIC_KEY, vec![1; n]));
-        refused(
-            &r.bytes,
-            Code::BadLength,
-            r.off(PUBLIC_KEY),
-            Some(PUBLIC_KEY),
-            Some("publicKey"),
-        );
+        r.refused_at(Code::BadLength, PUBLIC_KEY, "publicKey");
     }
     // An ML-KEM-768 package holding an X25519-sized key.
     let r = build(KP, &with(&kp_fields(), KEM_SUITE, be16(ML_KEM_768)));
-    refused(
-        &r.bytes,
-        Code::BadLength,
-        r.off(PUBLIC_KEY),
-        Some(PUBLIC_KEY),
-        Some("publicKey"),
-    );
+    r.refused_at(Code::BadLength, PUBLIC_KEY, "publicKey");
     // A signing key: Ed25519 with an ML-DSA-65-sized key, and the reverse.
     let ml_dsa_65 = sig::backend(SigSuite::MlDsa65).lengths().public_key;
     for (suite, n) in [(ED25519, ml_dsa_65), (SigSuite::MlDsa65.code(), 32)] {
@@ -110,13 +92,7 @@ fn public_key_of_the_wrong_length_for_its_suite() {
             (EXPIRES, be64(2)),
         ];
         let r = build(KP, &f);
-        refused(
-            &r.bytes,
-            Code::BadLength,
-            r.off(PUBLIC_KEY),
-            Some(PUBLIC_KEY),
-            Some("publicKey"),
-        );
+        r.refused_at(Code::BadLength, PUBLIC_KEY, "publicKey");
     }
 }
 
@@ -124,13 +100,7 @@ fn public_key_of_the_wrong_length_for_its_suite() {
 fn bytes_below_their_minimum() {
     // publicKey is Bytes{1, 4096}: an empty key is refused by the field rule itself.
     let r = build(KP, &with(&kp_fields(), PUBLIC_KEY, Vec::new()));
-    let err = refused(
-        &r.bytes,
-        Code::BadLength,
-        r.off(PUBLIC_KEY),
-        Some(PUBLIC_KEY),
-        Some("publicKey"),
-    );
+    let err = r.refused_at(Code::BadLength, PUBLIC_KEY, "publicKey");
     assert!(err.detail.contains("at least 1"), "{err}");
 }
 
@@ -169,38 +139,20 @@ fn variable_fields_over_their_cap() {
         KP,
         &with(&kp_fields(), PUBLIC_KEY, vec![1; MAX_PUBLIC_KEY_LEN + 1]),
     );
-    refused(
-        &r.bytes,
-        Code::TooLarge,
-        r.off(PUBLIC_KEY),
-        Some(PUBLIC_KEY),
-        Some("publicKey"),
-    );
+    r.refused_at(Code::TooLarge, PUBLIC_KEY, "publicKey");
 
     let r = build(
         ENV,
         &with(&env_fields(), PAYLOAD, vec![1; MAX_PAYLOAD_LEN + 1]),
     );
-    refused(
-        &r.bytes,
-        Code::TooLarge,
-        r.off(PAYLOAD),
-        Some(PAYLOAD),
-        Some("payload"),
-    );
+    r.refused_at(Code::TooLarge, PAYLOAD, "payload");
 
     // Lengths are checked before the value is read: a huge declared length with no
     // value behind it is TOO_LARGE, not TRUNCATED.
     let mut f = kp_fields();
     f.truncate(2);
     let r = build(KP, &f).field_len(PUBLIC_KEY, u32::MAX, &[]);
-    refused(
-        &r.bytes,
-        Code::TooLarge,
-        r.off(PUBLIC_KEY),
-        Some(PUBLIC_KEY),
-        Some("publicKey"),
-    );
+    r.refused_at(Code::TooLarge, PUBLIC_KEY, "publicKey");
 }
 
 #[test]
@@ -221,13 +173,7 @@ fn lists_over_their_cap() {
     }
     let versions: Vec<u8> = (1..=MAX_VERSIONS as u8 + 1).collect();
     let r = build(CAPS, &with(&caps_fields(), VERSIONS, versions.clone()));
-    refused(
-        &r.bytes,
-        Code::TooLarge,
-        r.off(VERSIONS),
-        Some(VERSIONS),
-        Some("versions"),
-    );
+    r.refused_at(Code::TooLarge, VERSIONS, "versions");
     accepted(
         &build(
             CAPS,
@@ -265,13 +211,7 @@ fn key_package_with_an_unknown_suite() {
     // KEM slot: an unassigned code, and a signature code that is no KEM.
     for code in [0xFFFF, 0x0000, ED25519, 0x11EC] {
         let r = build(KP, &with(&kp_fields(), KEM_SUITE, be16(code)));
-        refused(
-            &r.bytes,
-            Code::UnknownSuite,
-            r.off(KEM_SUITE),
-            Some(KEM_SUITE),
-            Some("kemSuite"),
-        );
+        r.refused_at(Code::UnknownSuite, KEM_SUITE, "kemSuite");
     }
     // Signature slot: a KEM code that is no signature suite.
     for code in [X25519, 0xFFFF] {
@@ -283,13 +223,7 @@ fn key_package_with_an_unknown_suite() {
             (EXPIRES, be64(2)),
         ];
         let r = build(KP, &f);
-        refused(
-            &r.bytes,
-            Code::UnknownSuite,
-            r.off(SIG_SUITE),
-            Some(SIG_SUITE),
-            Some("sigSuite"),
-        );
+        r.refused_at(Code::UnknownSuite, SIG_SUITE, "sigSuite");
     }
 }
 
@@ -341,29 +275,11 @@ fn key_package_with_neither_suite() {
 fn times_over_the_maximum() {
     for t in [MAX_TIME + 1, 1 << 60, u64::MAX] {
         let r = build(KP, &with(&kp_fields(), CREATED, be64(t)));
-        refused(
-            &r.bytes,
-            Code::InvalidField,
-            r.off(CREATED),
-            Some(CREATED),
-            Some("created"),
-        );
+        r.refused_at(Code::InvalidField, CREATED, "created");
         let r = build(KP, &with(&kp_fields(), EXPIRES, be64(t)));
-        refused(
-            &r.bytes,
-            Code::InvalidField,
-            r.off(EXPIRES),
-            Some(EXPIRES),
-            Some("expires"),
-        );
+        r.refused_at(Code::InvalidField, EXPIRES, "expires");
         let r = build(ENV, &with(&env_fields(), SENT_AT, be64(t)));
-        refused(
-            &r.bytes,
-            Code::InvalidField,
-            r.off(SENT_AT),
-            Some(SENT_AT),
-            Some("sentAt"),
-        );
+        r.refused_at(Code::InvalidField, SENT_AT, "sentAt");
     }
     // MAX_TIME itself is allowed.
     accepted(&build(ENV, &with(&env_fields(), SENT_AT, be64(MAX_TIME))).bytes);
@@ -374,13 +290,7 @@ fn times_over_the_maximum() {
 fn expiry_not_after_creation() {
     for expires in [CREATED_AT, CREATED_AT - 1, 0] {
         let r = build(KP, &with(&kp_fields(), EXPIRES, be64(expires)));
-        refused(
-            &r.bytes,
-            Code::InvalidField,
-            r.off(EXPIRES),
-            Some(EXPIRES),
-            Some("expires"),
-        );
+        r.refused_at(Code::InvalidField, EXPIRES, "expires");
     }
     accepted(&build(KP, &with(&kp_fields(), EXPIRES, be64(CREATED_AT + 1))).bytes);
 }
@@ -390,13 +300,7 @@ fn key_package_with_both_suites() {
     let mut f = kp_fields();
     f.insert(2, (SIG_SUITE, be16(ED25519)));
     let r = build(KP, &f);
-    refused(
-        &r.bytes,
-        Code::InvalidField,
-        r.off(SIG_SUITE),
-        Some(SIG_SUITE),
-        Some("sigSuite"),
-    );
+    r.refused_at(Code::InvalidField, SIG_SUITE, "sigSuite");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -421,12 +325,6 @@ fn duplicate_entries_in_lists() {
     }
     for versions in [vec![1, 1], vec![1, 2, 3, 2]] {
         let r = build(CAPS, &with(&caps_fields(), VERSIONS, versions));
-        refused(
-            &r.bytes,
-            Code::DuplicateEntry,
-            r.off(VERSIONS),
-            Some(VERSIONS),
-            Some("versions"),
-        );
+        r.refused_at(Code::DuplicateEntry, VERSIONS, "versions");
     }
 }

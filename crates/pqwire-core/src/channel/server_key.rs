@@ -8,21 +8,18 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::pqxdh::key_id;
+use crate::pqxdh::{key_id, package};
 use crate::random::RandomSource;
 use crate::ratchet::KeyId;
 use crate::record::{RecordField, RecordReader, RecordWriter, TYPE_CHANNEL_SERVER_KEY};
-use crate::sig::{self, SigKeyPair, SignRandomness};
+use crate::sig::{self, SigKeyPair};
 use crate::wire::channel::server_key::{tags::*, validate};
 use crate::wire::limits::MAX_TIME;
 use crate::wire::{
     self, ChannelSuites, Extension, Message, MessageType, PackageSuite, Value, WireError,
     WireErrorCode, WireMessage,
 };
-use crate::{Error, Result, SigSuite};
-
-/// Context string of channel signatures (none for Ed25519 alone), as in the handshake.
-const SIGNATURE_CONTEXT: &[u8] = b"pqwire/v1";
+use crate::{Error, Result};
 
 /// The public part of a server key: what clients pin (wire type `0x20`).
 #[derive(Clone, PartialEq, Eq)]
@@ -134,23 +131,16 @@ impl ServerPublicKey {
         }
     }
 
-    /// Verifies a channel signature over `label ‖ data`; both halves of a hybrid must hold.
-    /// Any failure is `AUTH_FAILED`.
+    /// Verifies a channel signature over `label ‖ data`, as the handshake's are
+    /// verified: both halves of a hybrid must hold; any failure is `AUTH_FAILED`.
     pub(crate) fn verify(&self, label: &[u8], data: &[u8], signature: &[u8]) -> Result<()> {
-        let suite = self.suites.sig;
-        let ok = sig::backend(suite)
-            .verify(
-                signature,
-                &[label, data].concat(),
-                &self.verification_key,
-                context(suite),
-            )
-            .is_ok_and(|v| v.valid && (!suite.is_hybrid() || (v.classic_valid && v.quantum_valid)));
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::AuthenticationFailed)
-        }
+        package::verify(
+            self.suites.sig,
+            &self.verification_key,
+            label,
+            data,
+            signature,
+        )
     }
 }
 
@@ -167,14 +157,6 @@ impl fmt::Debug for ServerPublicKey {
 
 fn hex_id(id: &KeyId) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The signature context of `suite`.
-fn context(suite: SigSuite) -> &'static [u8] {
-    match suite {
-        SigSuite::Ed25519 => b"",
-        _ => SIGNATURE_CONTEXT,
-    }
 }
 
 const PUBLIC_KEY: RecordField = RecordField::new(0x0002, "publicKey");
@@ -274,24 +256,14 @@ impl ServerKey {
     }
 
     /// Signs `label ‖ data` with randomness drawn from `rng` (deterministic suites draw
-    /// nothing).
+    /// nothing), with the handshake's signature context.
     pub(crate) fn sign(
         &self,
         label: &[u8],
         data: &[u8],
         rng: &mut dyn RandomSource,
     ) -> Result<Vec<u8>> {
-        let suite = self.public.suites.sig;
-        let n = sig::backend(suite).lengths().signing_randomness;
-        let mut rnd = Zeroizing::new(vec![0u8; n]);
-        let randomness = if n == 0 {
-            SignRandomness::Deterministic
-        } else {
-            rng.fill(&mut rnd)?;
-            SignRandomness::Given(&rnd)
-        };
-        self.signing
-            .sign(&[label, data].concat(), context(suite), randomness)
+        package::sign(&self.signing, label, data, rng)
     }
 }
 

@@ -57,7 +57,7 @@
 mod identity;
 mod initiator;
 mod migrate;
-mod package;
+pub(crate) mod package;
 mod persist;
 mod prekeys;
 mod responder;

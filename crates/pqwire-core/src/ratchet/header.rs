@@ -60,23 +60,7 @@ impl Header {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> Header {
-        Header {
-            ratchet_key: [1; 32],
-            previous_chain_length: 2,
-            counter: 3,
-            kem_key: Some(KemPublicKey {
-                key_id: [4; 16],
-                public_key: vec![5; 10],
-            }),
-            kem_ciphertext: Some(KemCiphertext {
-                key_id: [6; 16],
-                ciphertext: vec![7; 11],
-            }),
-            associated_data: b"meta".to_vec(),
-        }
-    }
+    use crate::wire::ratchet_header::sample;
 
     #[test]
     fn every_field_changes_the_encoding() {

@@ -135,29 +135,31 @@ impl core::fmt::Debug for Hex<'_> {
     }
 }
 
+/// A header with every field, for unit tests here and in the ratchet.
+#[cfg(test)]
+pub(crate) fn sample() -> Header {
+    Header {
+        ratchet_key: [1; 32],
+        previous_chain_length: 2,
+        counter: 3,
+        kem_key: Some(KemPublicKey {
+            key_id: [4; 16],
+            public_key: vec![5; 10],
+        }),
+        kem_ciphertext: Some(KemCiphertext {
+            key_id: [6; 16],
+            ciphertext: vec![7; 11],
+        }),
+        associated_data: b"meta".to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::wire::{self, Extension, RatchetMessage, WireMessage};
     use crate::{kem, KemSuite};
-
-    fn sample() -> Header {
-        Header {
-            ratchet_key: [1; 32],
-            previous_chain_length: 2,
-            counter: 3,
-            kem_key: Some(KemPublicKey {
-                key_id: [4; 16],
-                public_key: vec![5; 10],
-            }),
-            kem_ciphertext: Some(KemCiphertext {
-                key_id: [6; 16],
-                ciphertext: vec![7; 11],
-            }),
-            associated_data: b"meta".to_vec(),
-        }
-    }
 
     #[test]
     fn encoding_is_tlv_in_tag_order_and_sized_exactly() {

@@ -119,6 +119,13 @@ impl Raw {
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
+
+    /// Decoding is refused with `code` in the last field written with `tag`, named
+    /// `name` (see [`refused`]).
+    #[track_caller]
+    pub fn refused_at(&self, code: Code, tag: u16, name: &str) -> WireError {
+        refused(&self.bytes, code, self.off(tag), Some(tag), Some(name))
+    }
 }
 
 pub type Fields = Vec<(u16, Vec<u8>)>;
