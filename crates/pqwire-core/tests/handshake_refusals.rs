@@ -59,6 +59,19 @@ fn initiate_preferred(alice: &Identity, bundle: &[u8]) -> Result<Initiated> {
     )
 }
 
+/// Alice starts a session offering `caps`.
+fn initiate_offering(alice: &Identity, caps: &Capabilities, bundle: &[u8]) -> Result<Initiated> {
+    initiate(
+        alice,
+        &caps.encode().unwrap(),
+        bundle,
+        FirstMessage::default(),
+        &HandshakeOptions::default(),
+        T0,
+        &mut SeededRandom::new([3; 32]),
+    )
+}
+
 /// Issue 15, finding 8: whoever serves Bob's bundle drops its KEM prekey (its presence is
 /// not signed). Both parties offer ML-KEM, so even `pq-preferred` refuses: the session
 /// would otherwise be classical with only a `classical-session` event.
@@ -149,28 +162,12 @@ fn suites_outside_the_capabilities_are_refused() {
     let mut c = Capabilities::default();
     c.sig_suites
         .retain(|s| *s != SigSuite::Ed25519MlDsa65.code());
-    let e = initiate(
-        &alice,
-        &c.encode().unwrap(),
-        &bob.bundle(p),
-        FirstMessage::default(),
-        &HandshakeOptions::default(),
-        T0,
-        &mut SeededRandom::new([3; 32]),
-    );
+    let e = initiate_offering(&alice, &c, &bob.bundle(p));
     assert_eq!(code(e), "NO_COMMON_SUITE");
     // Alice does not offer the KEM prekey's suite.
     let mut c = Capabilities::default();
     c.kex_suites.retain(|s| *s != KemSuite::MlKem768.code());
-    let e = initiate(
-        &alice,
-        &c.encode().unwrap(),
-        &bob.bundle(p),
-        FirstMessage::default(),
-        &HandshakeOptions::default(),
-        T0,
-        &mut SeededRandom::new([3; 32]),
-    );
+    let e = initiate_offering(&alice, &c, &bob.bundle(p));
     assert_eq!(code(e), "NO_COMMON_SUITE");
 }
 

@@ -41,7 +41,7 @@ pub(super) const DELETED_KEYS: RecordField = RecordField::new(0x0021, "deletedKe
 pub(super) const PAST_CHAINS: RecordField = RecordField::new(0x0022, "pastChains");
 
 /// The session layer's fields of a `session-state` record, `(tag, value)` in tag order
-/// ([`RatchetState::deserialize_with`]).
+/// ([`super::RatchetState::deserialize_with`]).
 pub type SessionFields = Vec<(u16, Vec<u8>)>;
 
 /// `ratchetKey(32) ‖ u32 counter ‖ u64 storedAt ‖ messageKey(32)`.

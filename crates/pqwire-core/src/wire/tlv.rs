@@ -1,6 +1,7 @@
 //! The one TLV layer under every pqwire encoding: wire messages ([`super::codec`]),
 //! records at rest (the `record` module), the ratchet header's associated data
-//! ([`super::RatchetHeader::to_ad_bytes`]) and the length-prefixed transcript inputs.
+//! ([`super::ratchet_header::Header::to_ad_bytes`]) and the length-prefixed transcript
+//! inputs.
 //!
 //! ```text
 //! encoding = magic "PW"(2) | version(1) | type(1) | field*

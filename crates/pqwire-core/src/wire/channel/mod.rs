@@ -2,6 +2,25 @@
 //! clients pin (`0x20`) and the four handshake messages (`0x21`–`0x24`). The channel
 //! state machine (the `channel` module) sends and reads them; their structure is here,
 //! with every other message type's.
+//!
+//! ```
+//! use pqwire_core::wire::{Capabilities, ConnectRequest, WireErrorCode, WireMessage};
+//! let request = ConnectRequest {
+//!     server_key_id: [7; 16],
+//!     capabilities: Capabilities::default().encode()?,
+//!     mode: 1,
+//!     client_random: [9; 32],
+//!     client_key_id: None,
+//!     extensions: Vec::new(),
+//! };
+//! let bytes = request.encode()?;
+//! assert_eq!(bytes[3], 0x21);
+//! assert_eq!(ConnectRequest::decode(&bytes)?, request);
+//! // A Duplex request names the client's key.
+//! let duplex = ConnectRequest { mode: 2, ..request };
+//! assert_eq!(duplex.encode().unwrap_err().code, WireErrorCode::MissingField);
+//! # Ok::<(), pqwire_core::wire::WireError>(())
+//! ```
 
 pub(crate) mod connect_request;
 pub(crate) mod connect_response;
