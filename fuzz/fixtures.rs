@@ -10,16 +10,16 @@
 
 use std::sync::OnceLock;
 
+use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::pqxdh::{
     build_bundle, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, signed_prekey,
     FirstMessage, HandshakeOptions, Identity, PrekeyKind, PrekeySecrets, UsedPrekeys, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
-use pqwire_core::negotiation::{Policy, PolicyMode};
-use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig};
 use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig};
 use pqwire_core::session::Session;
-use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage};
+use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage, WireMessage};
 use pqwire_core::{Error, KemSuite, Result, SigSuite};
 
 /// The time every fixture starts at (unix seconds).
@@ -406,13 +406,7 @@ impl Responder {
                 Some(&pqopks[1]),
                 None,
             ),
-            (
-                "im-classical-opk",
-                &alice,
-                &no_ml_kem,
-                None,
-                Some(&opks[2]),
-            ),
+            ("im-classical-opk", &alice, &no_ml_kem, None, Some(&opks[2])),
         ];
         let mut responder = Responder {
             identity: bob,

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::wire::{self, Capabilities, MessageType};
+use pqwire_core::wire::{self, Capabilities, MessageType, WireMessage};
 
 fuzz_target!(|data: &[u8]| {
     let typed = Capabilities::decode(data);

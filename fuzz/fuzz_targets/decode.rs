@@ -14,7 +14,7 @@ use pqwire_core::channel::{
 };
 use pqwire_core::wire::{
     self, Capabilities, Envelope, InitialMessage, KeyPackage, MessageType, PrekeyBundle,
-    RatchetMessage,
+    RatchetMessage, WireMessage,
 };
 
 fuzz_target!(|data: &[u8]| {

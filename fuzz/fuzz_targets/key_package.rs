@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::wire::{self, KeyPackage, MessageType, PackageSuite};
+use pqwire_core::wire::{self, KeyPackage, MessageType, PackageSuite, WireMessage};
 use pqwire_core::{kem, sig};
 
 fuzz_target!(|data: &[u8]| {

@@ -19,7 +19,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pqwire_core::negotiation::{negotiate, verify_transcript, Agreement, Policy, PolicyMode, Role};
-use pqwire_core::wire::{limits::SUPPORTED_VERSIONS, Capabilities};
+use pqwire_core::wire::{limits::SUPPORTED_VERSIONS, Capabilities, WireMessage};
 use pqwire_core::{AeadSuite, KemSuite, SigSuite};
 
 fuzz_target!(|data: &[u8]| {

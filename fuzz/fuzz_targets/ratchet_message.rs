@@ -8,7 +8,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::wire::{self, limits, tags::ratchet_message::TAG_CIPHERTEXT, MessageType};
+use pqwire_core::wire::{
+    self, limits, tags::ratchet_message::TAG_CIPHERTEXT, MessageType, WireMessage,
+};
 use pqwire_core::wire::{RatchetMessage, WireErrorCode};
 
 fuzz_target!(|data: &[u8]| {

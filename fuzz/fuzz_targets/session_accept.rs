@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::wire::InitialMessage;
+use pqwire_core::wire::{InitialMessage, WireMessage};
 use pqwire_core::Error;
 use pqwire_fuzz::Responder;
 

@@ -10,10 +10,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pqwire_core::ratchet::RatchetState;
 use pqwire_core::random::SeededRandom;
+use pqwire_core::ratchet::RatchetState;
 use pqwire_core::session::Session;
-use pqwire_core::wire::RatchetMessage;
+use pqwire_core::wire::{RatchetMessage, WireMessage};
 use pqwire_core::Error;
 use pqwire_fuzz::T0;
 

@@ -12,7 +12,7 @@ use pqwire_core::pqxdh::{
 };
 use pqwire_core::random::SeededRandom;
 use pqwire_core::record::{TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET};
-use pqwire_core::wire::{self, Capabilities, WireErrorCode};
+use pqwire_core::wire::{self, Capabilities, WireErrorCode, WireMessage};
 use pqwire_core::{Error, KemSuite, SigSuite};
 use record_edit::{fields, value, with_field};
 

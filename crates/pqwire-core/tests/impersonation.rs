@@ -25,7 +25,7 @@ use pqwire_core::pqxdh::{
 use pqwire_core::random::SeededRandom;
 use pqwire_core::ratchet::{kdf, RatchetConfig, RatchetInit, RatchetState};
 use pqwire_core::sig::SignRandomness;
-use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage, RatchetMessage};
+use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage, RatchetMessage, WireMessage};
 use pqwire_core::{kem, sig, x25519, KemSuite, SecretBytes, SigSuite};
 
 const T0: u64 = 1_700_000_000;

@@ -2,29 +2,16 @@
 //! and the nested ratchet message (type 0x12, §5.4) with its own rules reported inside it.
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 
+mod message_support;
+
+use message_support::{package, raw, signed, IDENTITY};
+
 use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 use pqwire_core::wire::{
-    self, tags::initial_message as t, Capabilities, InitialMessage, KeyPackage, Message,
-    MessageType, PackageSuite, RatchetMessage, SignedKey, Value, WireErrorCode,
+    self, tags::initial_message as t, Capabilities, InitialMessage, Message, MessageType,
+    PackageSuite, RatchetMessage, Value, WireErrorCode, WireMessage,
 };
-use pqwire_core::{kem, sig, KemSuite, SigSuite};
-
-const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
-
-fn package(id: u8, suite: PackageSuite) -> KeyPackage {
-    let len = match suite {
-        PackageSuite::Kem(s) => kem::backend(s).lengths().public_key,
-        PackageSuite::Sig(s) => sig::backend(s).lengths().public_key,
-    };
-    KeyPackage {
-        key_id: [id; 16],
-        suite,
-        public_key: vec![id; len],
-        created: 1_700_000_000,
-        expires: 1_800_000_000,
-        extensions: vec![],
-    }
-}
+use pqwire_core::{kem, KemSuite, SigSuite};
 
 fn body(kem: KemSuite) -> RatchetMessage {
     RatchetMessage::new(
@@ -56,17 +43,13 @@ fn raw_ratchet(m: &RatchetMessage) -> Vec<u8> {
 
 fn initial() -> InitialMessage {
     let identity = package(1, PackageSuite::Sig(IDENTITY));
-    let dh = package(2, PackageSuite::Kem(KemSuite::X25519));
-    let signature = vec![0xAB; sig::backend(IDENTITY).lengths().signature];
+    let dh = signed(2, KemSuite::X25519);
+    let signature = dh.signature.clone();
     InitialMessage {
         capabilities: Capabilities::default().encode().unwrap(),
         identity_sig_key_encoded: identity.encode().unwrap(),
         identity_sig_key: identity,
-        identity_dh_key: SignedKey {
-            encoded: dh.encode().unwrap(),
-            key: dh,
-            signature: signature.clone(),
-        },
+        identity_dh_key: dh,
         signed_prekey_id: [3; 16],
         kem_prekey_id: Some([4; 16]),
         one_time_prekey_id: Some([5; 16]),
@@ -78,30 +61,10 @@ fn initial() -> InitialMessage {
     }
 }
 
-/// Encodes `msg` field by field without the encoder's checks, so the decoder is tested alone.
-fn raw(msg: &Message) -> Vec<u8> {
-    let mut out = b"PW\x01\x11".to_vec();
-    for f in &msg.fields {
-        let value = match &f.value {
-            Value::Bytes(b) => b.clone(),
-            other => panic!("unexpected {other:?}"),
-        };
-        out.extend_from_slice(&f.tag.to_be_bytes());
-        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
-        out.extend_from_slice(&value);
-    }
-    out
-}
-
 /// The message with `edit` applied to its generic form: the decoder's code and tag, and
 /// the encoder refusing the same message with the same code.
 fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
-    let mut msg = initial().to_message();
-    edit(&mut msg);
-    let decoded = wire::decode(&raw(&msg)).unwrap_err();
-    let encoded = wire::encode(&msg).unwrap_err();
-    assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
-    (decoded.code, decoded.tag)
+    message_support::refused(initial().to_message(), edit)
 }
 
 #[test]

@@ -8,7 +8,7 @@ use pqwire_core::negotiation::{
     negotiate, verify_transcript, Agreement, DowngradeCode, Policy, PolicyMode, Role,
     TRANSCRIPT_LABEL,
 };
-use pqwire_core::wire::{self, Capabilities, Envelope};
+use pqwire_core::wire::{self, Capabilities, Envelope, WireMessage};
 use pqwire_core::{AeadSuite, Error, ErrorKind, KemSuite, SigSuite};
 
 const PQ_REQUIRED: PolicyMode = PolicyMode::PqRequired;

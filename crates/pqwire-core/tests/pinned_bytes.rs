@@ -19,7 +19,7 @@ use pqwire_core::pqxdh::{
 };
 use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
-use pqwire_core::wire::{Capabilities, Envelope};
+use pqwire_core::wire::{Capabilities, Envelope, WireMessage};
 use pqwire_core::{KemSuite, SigSuite};
 
 const T0: u64 = 1_700_000_000;

@@ -1,37 +1,15 @@
 //! The prekey bundle's structure rules (docs/protocol.md §3), each shown firing.
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 
+mod message_support;
+
+use message_support::{package, raw, signed, IDENTITY};
+
 use pqwire_core::wire::{
-    self, tags::prekey_bundle as t, Capabilities, KeyPackage, Message, MessageType, PackageSuite,
-    PrekeyBundle, SignedKey, Value, WireErrorCode,
+    self, tags::prekey_bundle as t, Capabilities, Message, MessageType, PackageSuite, PrekeyBundle,
+    Value, WireErrorCode, WireMessage,
 };
-use pqwire_core::{kem, sig, KemSuite, SigSuite};
-
-const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
-
-fn package(id: u8, suite: PackageSuite) -> KeyPackage {
-    let len = match suite {
-        PackageSuite::Kem(s) => kem::backend(s).lengths().public_key,
-        PackageSuite::Sig(s) => sig::backend(s).lengths().public_key,
-    };
-    KeyPackage {
-        key_id: [id; 16],
-        suite,
-        public_key: vec![id; len],
-        created: 1_700_000_000,
-        expires: 1_800_000_000,
-        extensions: vec![],
-    }
-}
-
-fn signed(id: u8, suite: KemSuite) -> SignedKey {
-    let key = package(id, PackageSuite::Kem(suite));
-    SignedKey {
-        encoded: key.encode().unwrap(),
-        key,
-        signature: vec![0xAB; sig::backend(IDENTITY).lengths().signature],
-    }
-}
+use pqwire_core::{sig, KemSuite, SigSuite};
 
 fn bundle() -> PrekeyBundle {
     let identity = package(1, PackageSuite::Sig(IDENTITY));
@@ -48,31 +26,10 @@ fn bundle() -> PrekeyBundle {
     }
 }
 
-/// Encodes `msg` field by field without the encoder's checks, so the decoder is tested alone.
-fn raw(msg: &Message) -> Vec<u8> {
-    let mut out = b"PW\x01\x10".to_vec();
-    for f in &msg.fields {
-        let value = match &f.value {
-            Value::Bytes(b) => b.clone(),
-            Value::Uint(v) => vec![*v as u8],
-            other => panic!("unexpected {other:?}"),
-        };
-        out.extend_from_slice(&f.tag.to_be_bytes());
-        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
-        out.extend_from_slice(&value);
-    }
-    out
-}
-
 /// The bundle with `edit` applied to its generic message: the decoder's code and tag,
 /// and the encoder refusing the same message with the same code.
 fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
-    let mut msg = bundle().to_message();
-    edit(&mut msg);
-    let decoded = wire::decode(&raw(&msg)).unwrap_err();
-    let encoded = wire::encode(&msg).unwrap_err();
-    assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
-    (decoded.code, decoded.tag)
+    message_support::refused(bundle().to_message(), edit)
 }
 
 #[test]

@@ -6,16 +6,16 @@
 //! bytes; no secret in any `Debug`; measured sizes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod ratchet_support;
 mod record_edit;
-use pqwire_core::random::SeededRandom;
-use pqwire_core::ratchet::{Header, KemCadence, RatchetConfig, RatchetInit, RatchetState};
+
+use pqwire_core::ratchet::{Header, KemCadence, RatchetConfig, RatchetState};
 use pqwire_core::record::{RecordReader, TYPE_SESSION_STATE};
 use pqwire_core::wire::{self, WireErrorCode};
 use pqwire_core::{x25519, AeadSuite, Error, KemSuite};
+use ratchet_support::*;
 use record_edit::{fields, value, with_field, without_field};
 
-const T0: u64 = 1_700_000_000;
-const ML_KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
 const CADENCES: [KemCadence; 4] = [
     KemCadence::EveryHop,
     KemCadence::EveryMessages(3),
@@ -48,65 +48,11 @@ const SKIPPED_KEYS: u16 = 0x0020;
 const DELETED_KEYS: u16 = 0x0021;
 const PAST_CHAINS: u16 = 0x0022;
 
-type Msg = (Header, Vec<u8>);
-
-struct Pair {
-    alice: RatchetState,
-    bob: RatchetState,
-    ra: SeededRandom,
-    rb: SeededRandom,
-}
-
-fn pair(kem: KemSuite, config: RatchetConfig, seed: u8) -> Pair {
-    let (spk_secret, spk_public) = x25519::keygen(Some(&[seed; 32])).unwrap();
-    let init = RatchetInit {
-        root_key: &[0x11; 32],
-        chain_key: &[0x22; 32],
-        session_id: [seed; 32],
-        kem,
-        aead: AeadSuite::ChaCha20Poly1305,
-        config,
-        now: T0,
-    };
-    Pair {
-        alice: RatchetState::init_initiator(init, &spk_public).unwrap(),
-        bob: RatchetState::init_responder(init, spk_secret.expose()).unwrap(),
-        ra: SeededRandom::new([0xA1; 32]),
-        rb: SeededRandom::new([0xB0; 32]),
-    }
-}
-
-fn config(cadence: KemCadence) -> RatchetConfig {
-    RatchetConfig {
-        cadence,
-        ..RatchetConfig::default()
-    }
+fn seeded_pair(kem: KemSuite, config: RatchetConfig, seed: u8) -> Pair {
+    Pair::new(kem, AeadSuite::ChaCha20Poly1305, config, seed, [seed; 32])
 }
 
 impl Pair {
-    /// `n` messages from Alice (`from_alice`) or Bob at `now`.
-    fn send(&mut self, from_alice: bool, n: usize, now: u64) -> Vec<Msg> {
-        (0..n)
-            .map(|i| {
-                let text = format!("{} {now} {i}", if from_alice { "a" } else { "b" });
-                let (s, r) = if from_alice {
-                    (&mut self.alice, &mut self.ra)
-                } else {
-                    (&mut self.bob, &mut self.rb)
-                };
-                s.encrypt_with(text.as_bytes(), b"meta", now, r).unwrap()
-            })
-            .collect()
-    }
-
-    fn receiver(&mut self, alice: bool) -> &mut RatchetState {
-        if alice {
-            &mut self.alice
-        } else {
-            &mut self.bob
-        }
-    }
-
     /// Both states through their records; checks equality and canonical bytes.
     fn round_trip(&self) -> Pair {
         let restore = |s: &RatchetState| {
@@ -178,7 +124,7 @@ fn second_half(p: &mut Pair, held: &[(bool, Msg)], mut now: u64) -> Vec<Vec<u8>>
 fn round_trips_mid_conversation_under_every_suite_and_cadence() {
     for kem in ML_KEMS {
         for (i, cadence) in CADENCES.into_iter().enumerate() {
-            let mut p = pair(kem, config(cadence), 0x40 + i as u8);
+            let mut p = seeded_pair(kem, config(cadence), 0x40 + i as u8);
             let (held, now) = first_half(&mut p, i % 2 == 1);
             assert!(p.alice.skipped_keys() > 0 && p.bob.skipped_keys() > 0);
 
@@ -203,7 +149,7 @@ fn round_trips_mid_conversation_under_every_suite_and_cadence() {
 fn records_between_messages_of_one_chain_and_at_the_start() {
     // Every state of a short conversation, including both fresh ones (the initiator has
     // no ratchet key pair yet, the responder no receiving chain).
-    let mut p = pair(KemSuite::MlKem768, RatchetConfig::default(), 7);
+    let mut p = seeded_pair(KemSuite::MlKem768, RatchetConfig::default(), 7);
     let mut states = vec![p.alice.clone(), p.bob.clone()];
     let mut now = T0;
     for turn in 0..4 {
@@ -243,7 +189,7 @@ fn full_state() -> RatchetState {
         max_skipped_keys: 4,
         ..RatchetConfig::default()
     };
-    let mut p = pair(KemSuite::MlKem512, config, 9);
+    let mut p = seeded_pair(KemSuite::MlKem512, config, 9);
     let mut now = T0;
     for turn in 0..5u64 {
         now += 10;
@@ -446,7 +392,7 @@ fn deserialize_checks_suites_keys_and_invariants() {
         inv(SEND_STEP_DUE)
     );
     // A fresh initiator has no ratchet key pair: its next send must step.
-    let fresh = pair(KemSuite::MlKem512, RatchetConfig::default(), 1)
+    let fresh = seeded_pair(KemSuite::MlKem512, RatchetConfig::default(), 1)
         .alice
         .serialize();
     assert_eq!(
@@ -489,7 +435,7 @@ fn deserialize_checks_suites_keys_and_invariants() {
 
 /// The KEM secret key of another state of the same suite.
 fn full_state_other_kem_key() -> Vec<u8> {
-    let mut p = pair(KemSuite::MlKem512, RatchetConfig::default(), 0x77);
+    let mut p = seeded_pair(KemSuite::MlKem512, RatchetConfig::default(), 0x77);
     let _ = p.send(true, 1, T0 + 1);
     value(&p.alice.serialize(), KEM_SECRET_KEY)
 }
@@ -567,7 +513,7 @@ fn records_are_not_wire_messages() {
 /// Decrypting a bad message changes not one byte of the record.
 #[test]
 fn failed_decryption_leaves_the_record_unchanged() {
-    let mut p = pair(KemSuite::MlKem768, RatchetConfig::default(), 3);
+    let mut p = seeded_pair(KemSuite::MlKem768, RatchetConfig::default(), 3);
     let mut now = T0;
     let mut last = Vec::new();
     for turn in 0..4u64 {
@@ -655,7 +601,7 @@ fn sizes_after_ten_messages_each_way() {
     // ML-KEM-768, every hop. Alice sends 5 turns of 2, Bob 4 turns of 1 and a last turn
     // of 6, of which Alice reads all (no skipped key) or only the last (5 skipped).
     for skip in [false, true] {
-        let mut p = pair(
+        let mut p = seeded_pair(
             KemSuite::MlKem768,
             RatchetConfig::for_suite(KemSuite::MlKem768),
             5,

@@ -13,7 +13,7 @@ use pqwire_core::pqxdh::{
 };
 use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
-use pqwire_core::wire::Capabilities;
+use pqwire_core::wire::{Capabilities, WireMessage};
 use pqwire_core::{sig, AeadSuite, KemSuite, SigSuite};
 
 const T0: u64 = 1_700_000_000;

@@ -17,7 +17,7 @@ use pqwire_core::wire::limits::{
 };
 use pqwire_core::wire::{
     self, Capabilities, Envelope, Extension, InitialMessage, KeyPackage, MessageType, PackageSuite,
-    PrekeyBundle, RatchetMessage, SignedKey,
+    PrekeyBundle, RatchetMessage, SignedKey, WireMessage,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::pqxdh::verify_data;
 use pqwire_core::random::OsRandom;
-use pqwire_core::wire::KeyPackage;
+use pqwire_core::wire::{KeyPackage, WireMessage};
 use pqwire_core::{Error, Result};
 
 #[napi]

@@ -12,7 +12,7 @@ use pqwire_core::pqxdh::{
     PrekeySecret, PublicIdentity, RotationPolicy, Validity,
 };
 use pqwire_core::random::OsRandom;
-use pqwire_core::wire::{KeyPackage, SignedKey};
+use pqwire_core::wire::{KeyPackage, SignedKey, WireMessage};
 use pqwire_core::{Disposable, Error, KemSuite, SigSuite};
 use std::sync::Arc;
 use zeroize::Zeroizing;

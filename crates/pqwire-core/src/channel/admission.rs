@@ -3,9 +3,10 @@
 //! advance looks the key up by it, and the handshake then proves the client holds it.
 
 use super::config::{HANDSHAKE_PACKET_CAP, HEADER_LEN};
-use super::messages::ConnectRequest;
 use super::packet::{Flag, Header};
 use crate::ratchet::KeyId;
+use crate::wire::channel::ConnectRequest;
+use crate::wire::WireMessage;
 
 /// What the first bytes of a connection say about the client's key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub fn requested_client_key(bytes: &[u8]) -> RequestedClientKey {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::channel::messages::CLIENT_RANDOM_LEN;
+    use crate::wire::channel::CLIENT_RANDOM_LEN;
 
     fn packet(client_key_id: Option<KeyId>) -> Vec<u8> {
         let payload = ConnectRequest {

@@ -1,7 +1,7 @@
 //! The channel's settings and limits (docs/channel.md §12), in one place.
 
 use crate::negotiation::Policy;
-use crate::wire::Capabilities;
+use crate::wire::{Capabilities, WireMessage};
 use crate::{Error, Result};
 
 /// Bytes of a packet header: flag (1), length (4), sequence (8), time (8).
@@ -24,8 +24,7 @@ pub const DEFAULT_KEEP_ALIVE_SECONDS: u64 = 120;
 pub const DEFAULT_DEAD_PEER_SECONDS: u64 = 300;
 /// The default validity window of a packet's time (seconds either way).
 pub const DEFAULT_WINDOW_SECONDS: u64 = 60;
-/// The longest configuration string of a server key.
-pub const MAX_CONFIG_LEN: usize = 256;
+pub use crate::wire::channel::MAX_CONFIG_LEN;
 
 /// Simplex (server-authenticated) or Duplex (mutual).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -7,9 +7,6 @@ use subtle::ConstantTimeEq;
 
 use super::config::{ChannelConfig, Mode};
 use super::keys::{self, Secret, Th1Input, LABEL_CLIENT_SIGNATURE, LABEL_SERVER_SIGNATURE};
-use super::messages::{
-    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
-};
 use super::packet::Flag;
 use super::server_key::{ServerKey, ServerPublicKey};
 use super::ChannelCode;
@@ -17,7 +14,12 @@ use crate::kem::{self, KemKeyPair};
 use crate::negotiation::{negotiate, Agreement, DowngradeCode, PolicyMode, Role};
 use crate::random::RandomSource;
 use crate::ratchet::KeyId;
-use crate::wire::{self, Capabilities, Message, MessageType, WireError, WireErrorCode};
+use crate::wire::channel::{
+    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
+};
+use crate::wire::{
+    self, Capabilities, Message, MessageType, WireError, WireErrorCode, WireMessage,
+};
 use crate::{Error, KemSuite, Result, SecretBytes};
 
 /// What a server holds for its connections: its keys and, for Duplex, the client keys it
@@ -434,6 +436,33 @@ impl ServerHandshake {
         .encode()?)
     }
 
+    /// The index of the trusted client key `id` (`UNKNOWN_KEY`), valid at `now`
+    /// (`KEY_EXPIRED`) and post-quantum under `pq-required` (`PQ_REQUIRED`).
+    fn trusted_client(
+        &self,
+        credentials: &ServerCredentials,
+        id: &KeyId,
+        now: u64,
+    ) -> Result<usize> {
+        let i = credentials
+            .trusted_clients
+            .iter()
+            .position(|c| c.key_id == *id)
+            .ok_or(Error::UnknownKey { what: "client key" })?;
+        let c = &credentials.trusted_clients[i];
+        c.check_validity(now, "client key")?;
+        if self.config.policy.mode == PolicyMode::PqRequired && !c.suites.sig.is_post_quantum() {
+            return Err(Error::Downgrade {
+                code: DowngradeCode::PqRequired,
+                detail: format!(
+                    "policy pq-required refuses the classical-only client key suite {}",
+                    c.suites.sig.name()
+                ),
+            });
+        }
+        Ok(i)
+    }
+
     /// The connect-request in, the connect-response out, and the client's key id in Duplex
     /// (docs/channel.md §5.5).
     pub(crate) fn on_connect_request(
@@ -461,30 +490,10 @@ impl ServerHandshake {
                 self.config.mode.name()
             )));
         }
-        let client = match request.client_key_id {
-            Some(id) => {
-                let i = credentials
-                    .trusted_clients
-                    .iter()
-                    .position(|c| c.key_id == id)
-                    .ok_or(Error::UnknownKey { what: "client key" })?;
-                let c = &credentials.trusted_clients[i];
-                c.check_validity(now, "client key")?;
-                if self.config.policy.mode == PolicyMode::PqRequired
-                    && !c.suites.sig.is_post_quantum()
-                {
-                    return Err(Error::Downgrade {
-                        code: DowngradeCode::PqRequired,
-                        detail: format!(
-                            "policy pq-required refuses the classical-only client key suite {}",
-                            c.suites.sig.name()
-                        ),
-                    });
-                }
-                Some(i)
-            }
-            None => None,
-        };
+        let client = request
+            .client_key_id
+            .map(|id| self.trusted_client(&credentials, &id, now))
+            .transpose()?;
         let capabilities = self.capabilities(key)?;
         let agreement = negotiate(
             &capabilities,

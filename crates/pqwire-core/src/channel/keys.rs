@@ -19,6 +19,7 @@ use super::config::HEADER_LEN;
 use crate::aead::{self, NONCE_LEN};
 use crate::hash::sha3_256;
 use crate::kdf::{self, HkdfHash};
+use crate::wire::tlv::Writer;
 use crate::{AeadSuite, KemSuite, Result, SecretBytes};
 
 /// Label of `TH1`.
@@ -51,12 +52,6 @@ pub const LABEL_RATCHET_TRANSCRIPT: &[u8] = b"pqwire-channel/v1 ratchet transcri
 /// Length of the channel secret and the traffic secrets.
 pub const SECRET_LEN: usize = 32;
 
-/// `lp(x) = u32(len(x)) ‖ x`, appended.
-fn lp(out: &mut Vec<u8>, x: &[u8]) {
-    out.extend_from_slice(&u32::try_from(x.len()).unwrap_or(u32::MAX).to_be_bytes());
-    out.extend_from_slice(x);
-}
-
 /// Everything `TH1` covers.
 pub(crate) struct Th1Input<'a> {
     pub mode: u8,
@@ -75,12 +70,13 @@ pub(crate) fn th1(t: &Th1Input<'_>) -> [u8; 32] {
             + t.connect_request.len()
             + t.server_ephemeral.len(),
     );
-    data.push(t.mode);
-    lp(&mut data, t.server_key);
-    lp(&mut data, t.client_key);
-    lp(&mut data, t.connect_request);
-    data.extend_from_slice(t.negotiation);
-    lp(&mut data, t.server_ephemeral);
+    Writer::new(&mut data)
+        .raw(&[t.mode])
+        .length_prefixed(t.server_key)
+        .length_prefixed(t.client_key)
+        .length_prefixed(t.connect_request)
+        .raw(t.negotiation)
+        .length_prefixed(t.server_ephemeral);
     sha3_256(&[LABEL_TH1, &data])
 }
 
@@ -93,19 +89,21 @@ pub(crate) fn th2(
 ) -> [u8; 32] {
     let mut data =
         Vec::with_capacity(48 + server_signature.len() + ct1.len() + client_ephemeral.len());
-    data.extend_from_slice(th1);
-    lp(&mut data, server_signature);
-    lp(&mut data, ct1);
-    lp(&mut data, client_ephemeral);
+    Writer::new(&mut data)
+        .raw(th1)
+        .length_prefixed(server_signature)
+        .length_prefixed(ct1)
+        .length_prefixed(client_ephemeral);
     sha3_256(&[LABEL_TH2, &data])
 }
 
 /// `TH3` (both empty in Simplex).
 pub(crate) fn th3(th2: &[u8; 32], client_signature: &[u8], ct2: &[u8]) -> [u8; 32] {
     let mut data = Vec::with_capacity(40 + client_signature.len() + ct2.len());
-    data.extend_from_slice(th2);
-    lp(&mut data, client_signature);
-    lp(&mut data, ct2);
+    Writer::new(&mut data)
+        .raw(th2)
+        .length_prefixed(client_signature)
+        .length_prefixed(ct2);
     sha3_256(&[LABEL_TH3, &data])
 }
 
@@ -152,8 +150,9 @@ pub(crate) fn ratchet_secret(
     ciphertext: &[u8],
 ) -> Result<Secret> {
     let mut data = Vec::with_capacity(8 + public_key.len() + ciphertext.len());
-    lp(&mut data, public_key);
-    lp(&mut data, ciphertext);
+    Writer::new(&mut data)
+        .length_prefixed(public_key)
+        .length_prefixed(ciphertext);
     let rt = sha3_256(&[LABEL_RATCHET_TRANSCRIPT, &data]);
     let info = [LABEL_RATCHET, &rt[..]].concat();
     Ok(secret_of(&kdf::hkdf(

@@ -5,13 +5,14 @@
 //!
 //! | file | concept |
 //! | --- | --- |
-//! | `server_key.rs` | [`ServerKey`], [`ServerPublicKey`] (wire `0x20`, record `0x16`), [`ChannelSuites`] (§3) |
-//! | `messages.rs` | the handshake messages `0x21`–`0x24` (§5.1) |
+//! | `server_key.rs` | [`ServerKey`], [`ServerPublicKey`] (wire `0x20`, record `0x16`) (§3) |
 //! | `packet.rs` | [`Header`], [`Flag`], reassembly from a stream (§4) |
 //! | `keys.rs` | transcript hashes, key schedule, re-key, ratchet secret, nonces (§5.2, §5.3, §6, §7) |
 //! | `handshake.rs` | the client's and the server's handshake steps, [`ServerCredentials`] (§5.4, §5.5) |
 //! | `asymmetric_rekey.rs` | the asymmetric ratchet: a fresh KEM exchange mixed into the channel secret (§7) |
-//! | `state.rs` | [`Channel`]: receiving rules, sending, timers, close (§4.4, §8, §9) |
+//! | `state.rs` | [`Channel`]: its calls, timers and close (§8, §9) |
+//! | `receive.rs` | packets in: the header rules, then each packet by state, refusals (§4.4, §5) |
+//! | `transmit.rs` | packets out: sequence numbers, plaintext and sealed packets, re-key markers (§4.1–§4.3) |
 //! | `config.rs` | [`ChannelConfig`], [`Mode`], limits and defaults (§12) |
 //! | `events.rs` | [`Event`], [`Output`] (§10) |
 //! | `codes.rs` | [`ChannelCode`] and the u16 of every code (§11) |
@@ -58,11 +59,16 @@ mod config;
 mod events;
 mod handshake;
 mod keys;
-pub(crate) mod messages;
 mod packet;
-pub(crate) mod server_key;
+mod receive;
+mod server_key;
 mod state;
+mod transmit;
 
+pub use crate::wire::channel::{
+    ChannelSuites, ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse,
+    CHANNEL_VERSION, CLIENT_RANDOM_LEN, CONFIRMATION_LEN, DEFAULT_CONFIG,
+};
 pub use admission::{requested_client_key, RequestedClientKey};
 pub use codes::{code_from_wire, code_to_wire, ChannelCode, NORMAL, WIRE_CODES};
 pub use config::{
@@ -77,23 +83,14 @@ pub use keys::{
     LABEL_RATCHET, LABEL_RATCHET_TRANSCRIPT, LABEL_REKEY, LABEL_SERVER_SIGNATURE,
     LABEL_SERVER_TO_CLIENT, LABEL_TH1, LABEL_TH2, LABEL_TH3,
 };
-pub use messages::{
-    ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, CLIENT_RANDOM_LEN,
-    CONFIRMATION_LEN,
-};
 pub use packet::{Flag, Header};
-pub use server_key::{ChannelSuites, ServerKey, ServerPublicKey, CHANNEL_VERSION, DEFAULT_CONFIG};
+pub use server_key::{ServerKey, ServerPublicKey};
 pub use state::{Channel, ChannelRole, ChannelState, ClientConfig, ServerConfig};
 
-/// Tags of the channel's wire messages.
+/// Tags of the channel's wire messages (the wire format's, [`crate::wire::tags`]).
 pub mod tags {
-    pub use super::messages::{
+    pub use crate::wire::tags::channel_server_key as server_key;
+    pub use crate::wire::tags::{
         connect_request, connect_response, exchange_request, exchange_response,
     };
-    /// Tags of `channel-server-key` (`0x20`).
-    pub mod server_key {
-        pub use super::super::server_key::{
-            TAG_CONFIG, TAG_CREATED, TAG_EXPIRES, TAG_KEY_ID, TAG_SIG_SUITE, TAG_VERIFICATION_KEY,
-        };
-    }
 }

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use pqwire_core::negotiation::{negotiate, Policy, PolicyMode, Role};
-//! use pqwire_core::wire::Capabilities;
+//! use pqwire_core::wire::{Capabilities, WireMessage};
 //! use pqwire_core::KemSuite;
 //! let ours = Capabilities::default().encode()?;
 //! let theirs = Capabilities::default().encode()?;
@@ -23,7 +23,7 @@ pub use policy::{Policy, PolicyMode};
 pub use transcript::{verify_transcript, TRANSCRIPT_LABEL};
 
 use crate::wire::limits::SUPPORTED_VERSIONS;
-use crate::wire::Capabilities;
+use crate::wire::{Capabilities, WireMessage};
 use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};
 
 /// Why negotiation refused to go on.

@@ -7,7 +7,7 @@ use super::package::{self, Validity, LABEL_IDENTITY_DH};
 use crate::random::{OsRandom, RandomSource, SeededRandom};
 use crate::ratchet::KeyId;
 use crate::sig::SigKeyPair;
-use crate::wire::{KeyPackage, PackageSuite, SignedKey};
+use crate::wire::{KeyPackage, PackageSuite, SignedKey, WireMessage};
 use crate::{x25519, Error, KemSuite, Result, SecretBytes, SigSuite};
 use zeroize::Zeroizing;
 

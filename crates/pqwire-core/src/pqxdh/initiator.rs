@@ -9,13 +9,15 @@ use super::prekeys::PrekeyKind;
 use super::source::UsedPrekeys;
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{suites, FirstMessage, HandshakeInfo, HandshakeOptions};
-use crate::negotiation::{negotiate, Role};
+use crate::kem::Encapsulation;
+use crate::negotiation::{negotiate, Agreement, Policy, Role};
 use crate::random::RandomSource;
 use crate::ratchet::RatchetState;
 use crate::wire::{
     Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetMessage, SignedKey,
+    WireMessage,
 };
-use crate::{kem, x25519, Error, KemSuite, Result, SecretBytes};
+use crate::{kem, x25519, Error, KemSuite, Result, SecretBytes, SigSuite};
 
 /// What [`initiate`] gives: the initial message to send, the session, and what was
 /// agreed.
@@ -68,8 +70,79 @@ pub fn initiate(
     now: u64,
     rng: &mut dyn RandomSource,
 ) -> Result<Initiated> {
-    let policy = &options.policy;
     let bundle = PrekeyBundle::decode(bundle)?;
+    let agreed = agree(identity, capabilities, &bundle, &options.policy)?;
+    verify_bundle(identity, &bundle, &agreed, now)?;
+    let secrets = exchange(identity, &bundle, &agreed, rng)?;
+    let used = UsedPrekeys {
+        signed_prekey: bundle.signed_prekey.key.key_id,
+        kem_prekey: bundle.kem_prekey.as_ref().map(|k| {
+            let kind = if bundle.kem_prekey_last_resort {
+                PrekeyKind::LastResortKem
+            } else {
+                PrekeyKind::OneTimeKem
+            };
+            (k.key.key_id, kind)
+        }),
+        one_time_prekey: bundle.one_time_prekey.as_ref().map(|k| k.key.key_id),
+    };
+    let kem = agreed.kem;
+    let th = transcript_hash(identity, &agreed, &used, &secrets);
+    let dh: Vec<&SecretBytes> = secrets.dh.iter().collect();
+    let keys = transcript::root_keys(&th, &dh, secrets.kem_shared_secret(), kem)?;
+    // Always signed, whatever the features say (protocol.md §4.1 step 8).
+    let transcript_signature = package::sign(identity.signer(), LABEL_INITIATOR, &th, rng)?;
+
+    let init = keys.ratchet_init(kem, agreed.agreement.aead, options.ratchet_config(kem), now);
+    let session_id = init.session_id;
+    let spk = &bundle.signed_prekey.key.public_key;
+    let mut session = RatchetState::init_initiator(init, spk)?;
+    let (header, ciphertext) =
+        session.encrypt_with(first.plaintext, first.associated_data, now, rng)?;
+    let message = initial_message(
+        identity,
+        capabilities,
+        &used,
+        &secrets,
+        transcript_signature,
+        RatchetMessage::new(header, ciphertext),
+    );
+    let encoded = message.encode()?;
+    Ok(Initiated {
+        message,
+        encoded,
+        session,
+        info: HandshakeInfo {
+            kem,
+            post_quantum: used.kem_prekey.is_some(),
+            agreement: agreed.agreement,
+            transcript_hash: th,
+            session_id,
+            hybrid_auth: identity.suite().is_post_quantum(),
+            prekeys: used,
+            peer: agreed.peer,
+        },
+    })
+}
+
+/// What the two capability lists, the bundle and the policy agree on.
+struct Agreed {
+    agreement: Agreement,
+    /// The session's KEM.
+    kem: KemSuite,
+    /// The bundle's identity (not verified yet).
+    peer: PublicIdentity,
+    peer_suite: SigSuite,
+}
+
+/// Negotiates, then checks that the bundle's KEM prekey and both identities fit both
+/// capability lists and the policy.
+fn agree(
+    identity: &Identity,
+    capabilities: &[u8],
+    bundle: &PrekeyBundle,
+    policy: &Policy,
+) -> Result<Agreed> {
     let agreement = negotiate(capabilities, &bundle.capabilities, Role::Initiator, policy)?;
     let ours = Capabilities::decode(capabilities)?;
     let theirs = Capabilities::decode(&bundle.capabilities)?;
@@ -83,8 +156,23 @@ pub fn initiate(
     let peer_suite = peer.suite()?;
     suites::check_identity(peer_suite, &ours, &theirs, policy)?;
     suites::check_identity(identity.suite(), &ours, &theirs, policy)?;
+    Ok(Agreed {
+        agreement,
+        kem,
+        peer,
+        peer_suite,
+    })
+}
 
-    // Authenticate every key of the bundle, then check ids and validity.
+/// Authenticates every key of the bundle, then checks key ids, validity (ours and the
+/// bundle's) and the KEM prekey itself.
+fn verify_bundle(
+    identity: &Identity,
+    bundle: &PrekeyBundle,
+    agreed: &Agreed,
+    now: u64,
+) -> Result<()> {
+    let peer = &agreed.peer;
     peer.verify()?;
     let prekeys: Vec<(&SignedKey, &'static str)> = [
         Some((&bundle.signed_prekey, "signed prekey")),
@@ -98,7 +186,12 @@ pub fn initiate(
     .flatten()
     .collect();
     for (key, _) in &prekeys {
-        package::verify_signed(peer_suite, &peer.sig_key.public_key, LABEL_PREKEY, key)?;
+        package::verify_signed(
+            agreed.peer_suite,
+            &peer.sig_key.public_key,
+            LABEL_PREKEY,
+            key,
+        )?;
     }
     for (key, what) in &prekeys {
         package::check_key_id(&key.key, what)?;
@@ -109,21 +202,46 @@ pub fn initiate(
         package::check_validity(&key.key, now, what)?;
     }
     if let Some(k) = &bundle.kem_prekey {
-        kem::backend(kem)
+        kem::backend(agreed.kem)
             .check_public_key(&k.key.public_key)
             .map_err(|_| Error::InvalidKey { what: "KEM prekey" })?;
     }
+    Ok(())
+}
 
-    // DH1..DH4 and the encapsulation.
+/// The initiator's secrets: `EK_A`, DH1..DH4 and the encapsulation to the KEM prekey.
+struct Exchanged {
+    ephemeral_key: [u8; 32],
+    dh: Vec<SecretBytes>,
+    encapsulation: Option<Encapsulation>,
+}
+
+impl Exchanged {
+    fn kem_ciphertext(&self) -> Option<&[u8]> {
+        self.encapsulation.as_ref().map(|e| &e.cipher_text[..])
+    }
+
+    fn kem_shared_secret(&self) -> Option<&SecretBytes> {
+        self.encapsulation.as_ref().map(|e| &e.shared_secret)
+    }
+}
+
+/// Draws the ephemeral key (32 bytes of `rng`), computes DH1..DH4, then encapsulates to
+/// the KEM prekey (the KEM's randomness length).
+fn exchange(
+    identity: &Identity,
+    bundle: &PrekeyBundle,
+    agreed: &Agreed,
+    rng: &mut dyn RandomSource,
+) -> Result<Exchanged> {
     let mut ek_seed = Zeroizing::new([0u8; 32]);
     rng.fill(ek_seed.as_mut())?;
     // Loaded once for its three or four agreements.
     let ek = x25519::StaticSecret::from_bytes(ek_seed.as_ref())?;
-    let ek_public = *ek.public_key();
     let spk = &bundle.signed_prekey.key.public_key;
     let mut dh = vec![
         x25519::shared_secret(identity.dh_secret().expose(), spk)?,
-        ek.shared_secret(peer.dh_public_key())?,
+        ek.shared_secret(agreed.peer.dh_public_key())?,
         ek.shared_secret(spk)?,
     ];
     if let Some(opk) = &bundle.one_time_prekey {
@@ -131,85 +249,64 @@ pub fn initiate(
     }
     let encapsulation = match &bundle.kem_prekey {
         Some(k) => {
-            let backend = kem::backend(kem);
+            let backend = kem::backend(agreed.kem);
             let mut r = Zeroizing::new(vec![0u8; backend.lengths().encapsulation_randomness]);
             rng.fill(&mut r)?;
             Some(backend.encapsulate(&k.key.public_key, Some(&r))?)
         }
         None => None,
     };
-    let kem_ciphertext = encapsulation.as_ref().map(|e| e.cipher_text.clone());
+    Ok(Exchanged {
+        ephemeral_key: *ek.public_key(),
+        dh,
+        encapsulation,
+    })
+}
 
-    let kem_prekey_id = bundle.kem_prekey.as_ref().map(|k| k.key.key_id);
-    let one_time_prekey_id = bundle.one_time_prekey.as_ref().map(|k| k.key.key_id);
-    let signed_prekey_id = bundle.signed_prekey.key.key_id;
-    let th = transcript::transcript_hash(&TranscriptInput {
-        negotiation: &agreement.transcript_hash,
-        kem,
-        sig: agreement.sig,
-        aead: agreement.aead,
+/// `TH` (protocol.md §4.1 step 6).
+fn transcript_hash(
+    identity: &Identity,
+    agreed: &Agreed,
+    used: &UsedPrekeys,
+    secrets: &Exchanged,
+) -> [u8; 32] {
+    transcript::transcript_hash(&TranscriptInput {
+        negotiation: &agreed.agreement.transcript_hash,
+        kem: agreed.kem,
+        sig: agreed.agreement.sig,
+        aead: agreed.agreement.aead,
         initiator: identity.public(),
-        responder: &peer,
-        signed_prekey: &signed_prekey_id,
-        kem_prekey: kem_prekey_id.as_ref(),
-        one_time_prekey: one_time_prekey_id.as_ref(),
-        ephemeral_key: &ek_public,
-        kem_ciphertext: kem_ciphertext.as_deref().unwrap_or_default(),
-    });
-    let dh_refs: Vec<&SecretBytes> = dh.iter().collect();
-    let keys = transcript::root_keys(
-        &th,
-        &dh_refs,
-        encapsulation.as_ref().map(|e| &e.shared_secret),
-        kem,
-    )?;
-    // Always signed, whatever the features say (protocol.md §4.1 step 8).
-    let transcript_signature = package::sign(identity.signer(), LABEL_INITIATOR, &th, rng)?;
+        responder: &agreed.peer,
+        signed_prekey: &used.signed_prekey,
+        kem_prekey: used.kem_prekey.as_ref().map(|(id, _)| id),
+        one_time_prekey: used.one_time_prekey.as_ref(),
+        ephemeral_key: &secrets.ephemeral_key,
+        kem_ciphertext: secrets.kem_ciphertext().unwrap_or_default(),
+    })
+}
 
-    let init = keys.ratchet_init(kem, agreement.aead, options.ratchet_config(kem), now);
-    let session_id = init.session_id;
-    let mut session = RatchetState::init_initiator(init, spk)?;
-    let (header, ciphertext) =
-        session.encrypt_with(first.plaintext, first.associated_data, now, rng)?;
-
+/// The initial message of protocol.md §4.2.
+fn initial_message(
+    identity: &Identity,
+    capabilities: &[u8],
+    used: &UsedPrekeys,
+    secrets: &Exchanged,
+    transcript_signature: Vec<u8>,
+    message: RatchetMessage,
+) -> InitialMessage {
     let mine = identity.public();
-    let message = InitialMessage {
+    InitialMessage {
         capabilities: capabilities.to_vec(),
         identity_sig_key: mine.sig_key.clone(),
         identity_sig_key_encoded: mine.sig_key_encoded.clone(),
         identity_dh_key: mine.dh_key.clone(),
-        signed_prekey_id,
-        kem_prekey_id,
-        one_time_prekey_id,
-        ephemeral_key: ek_public,
-        kem_ciphertext,
+        signed_prekey_id: used.signed_prekey,
+        kem_prekey_id: used.kem_prekey.map(|(id, _)| id),
+        one_time_prekey_id: used.one_time_prekey,
+        ephemeral_key: secrets.ephemeral_key,
+        kem_ciphertext: secrets.kem_ciphertext().map(<[u8]>::to_vec),
         transcript_signature,
-        message: RatchetMessage::new(header, ciphertext),
-        extensions: Vec::new(),
-    };
-    let encoded = message.encode()?;
-    let kem_kind = if bundle.kem_prekey_last_resort {
-        PrekeyKind::LastResortKem
-    } else {
-        PrekeyKind::OneTimeKem
-    };
-    Ok(Initiated {
         message,
-        encoded,
-        session,
-        info: HandshakeInfo {
-            kem,
-            post_quantum: kem_prekey_id.is_some(),
-            agreement,
-            transcript_hash: th,
-            session_id,
-            hybrid_auth: identity.suite().is_post_quantum(),
-            prekeys: UsedPrekeys {
-                signed_prekey: signed_prekey_id,
-                kem_prekey: kem_prekey_id.map(|id| (id, kem_kind)),
-                one_time_prekey: one_time_prekey_id,
-            },
-            peer,
-        },
-    })
+        extensions: Vec::new(),
+    }
 }

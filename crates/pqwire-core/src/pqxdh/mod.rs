@@ -23,7 +23,7 @@
 //! ```
 //! use pqwire_core::pqxdh::*;
 //! use pqwire_core::random::SeededRandom;
-//! use pqwire_core::wire::Capabilities;
+//! use pqwire_core::wire::{Capabilities, WireMessage};
 //! use pqwire_core::{KemSuite, SigSuite};
 //!
 //! let now = 1_700_000_000;
@@ -59,7 +59,7 @@ mod app_signature;
 mod identity;
 mod initiator;
 mod migrate;
-mod package;
+pub(crate) mod package;
 mod persist;
 mod prekeys;
 mod responder;

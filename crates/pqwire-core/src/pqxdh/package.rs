@@ -14,7 +14,7 @@ use crate::random::RandomSource;
 use crate::ratchet::KeyId;
 use crate::sig::{self, SigKeyPair, SignRandomness};
 use crate::wire::limits::MAX_TIME;
-use crate::wire::{KeyPackage, PackageSuite, SignedKey};
+use crate::wire::{KeyPackage, PackageSuite, SignedKey, WireMessage};
 use crate::{Error, Result, SigSuite};
 
 /// Label of derived key ids.

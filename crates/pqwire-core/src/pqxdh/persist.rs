@@ -12,7 +12,7 @@ use crate::record::{
     RecordField, RecordReader, RecordWriter, TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET,
 };
 use crate::wire::{
-    KeyPackage, MessageType, PackageSuite, SignedKey, WireError, WireErrorCode as Code,
+    KeyPackage, MessageType, PackageSuite, SignedKey, WireError, WireErrorCode as Code, WireMessage,
 };
 use crate::{sig, x25519, Error, KemSuite, Result};
 

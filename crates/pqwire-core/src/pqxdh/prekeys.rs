@@ -9,7 +9,7 @@ use super::identity::{Identity, PublicIdentity};
 use super::package::{self, Validity, LABEL_PREKEY};
 use crate::random::RandomSource;
 use crate::ratchet::KeyId;
-use crate::wire::{KeyPackage, PackageSuite, PrekeyBundle, SignedKey};
+use crate::wire::{KeyPackage, PackageSuite, PrekeyBundle, SignedKey, WireMessage};
 use crate::{kem, Error, KemSuite, Result, SecretBytes};
 use zeroize::Zeroizing;
 

@@ -15,6 +15,7 @@
 use crate::hash::sha3_256;
 use crate::kdf::{self, HkdfHash};
 use crate::ratchet::{self, KeyId, RatchetConfig, RatchetInit};
+use crate::wire::tlv::Writer;
 use crate::{AeadSuite, KemSuite, Result, SecretBytes, SigSuite};
 use zeroize::Zeroizing;
 
@@ -57,29 +58,24 @@ pub struct TranscriptInput<'a> {
     pub kem_ciphertext: &'a [u8],
 }
 
-/// `lp(x) = u32(len(x)) ‖ x`, appended.
-fn lp(out: &mut Vec<u8>, x: &[u8]) {
-    out.extend_from_slice(&u32::try_from(x.len()).unwrap_or(u32::MAX).to_be_bytes());
-    out.extend_from_slice(x);
-}
-
 /// `TH`.
 pub fn transcript_hash(t: &TranscriptInput<'_>) -> [u8; 32] {
     let mut data = Vec::with_capacity(16_384);
-    data.extend_from_slice(t.negotiation);
-    data.extend_from_slice(&t.kem.code().to_be_bytes());
-    data.extend_from_slice(&t.sig.code().to_be_bytes());
-    data.extend_from_slice(&t.aead.code().to_be_bytes());
+    let mut w = Writer::new(&mut data);
+    w.raw(t.negotiation)
+        .raw(&t.kem.code().to_be_bytes())
+        .raw(&t.sig.code().to_be_bytes())
+        .raw(&t.aead.code().to_be_bytes());
     for identity in [t.initiator, t.responder] {
-        lp(&mut data, &identity.sig_key_encoded);
-        lp(&mut data, &identity.dh_key.encoded);
+        w.length_prefixed(&identity.sig_key_encoded)
+            .length_prefixed(&identity.dh_key.encoded);
     }
     let none = [0u8; 16];
-    data.extend_from_slice(t.signed_prekey);
-    data.extend_from_slice(t.kem_prekey.unwrap_or(&none));
-    data.extend_from_slice(t.one_time_prekey.unwrap_or(&none));
-    lp(&mut data, t.ephemeral_key);
-    lp(&mut data, t.kem_ciphertext);
+    w.raw(t.signed_prekey)
+        .raw(t.kem_prekey.unwrap_or(&none))
+        .raw(t.one_time_prekey.unwrap_or(&none))
+        .length_prefixed(t.ephemeral_key)
+        .length_prefixed(t.kem_ciphertext);
     sha3_256(&[LABEL_TRANSCRIPT, &data])
 }
 

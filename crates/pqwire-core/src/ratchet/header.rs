@@ -1,99 +1,16 @@
-//! The header of a ratchet message (protocol.md §5.4) and the AEAD associated data
-//! built from it.
-//!
-//! [`Header::to_ad_bytes`] writes the header fields exactly as the wire codec writes them
-//! in a ratchet message (type `0x12`, [`crate::wire::RatchetMessage`]); a test below keeps
-//! the two encoders byte for byte equal.
+//! The session's binding of a ratchet message header (protocol.md §5.4): the AEAD's
+//! complete associated data, and the lengths that depend on the session's KEM suite.
+//! The header itself, and its encoding, are the wire format's
+//! ([`crate::wire::RatchetMessage`]).
 
 use crate::suite::{AeadSuite, KemSuite};
-use crate::wire::limits::{KEY_ID_LEN, VERSION};
-use crate::{kem, x25519, Error, Result};
+use crate::wire::limits::VERSION;
+use crate::{kem, Error, Result};
 
 use super::kdf::LABEL_MESSAGE;
-
-/// A 16-byte key id.
-pub type KeyId = [u8; KEY_ID_LEN];
-
-/// Tag of `ratchetKey` (protocol.md §5.4).
-pub const TAG_RATCHET_KEY: u16 = 0x0001;
-/// Tag of `previousChainLength`.
-pub const TAG_PREVIOUS_CHAIN_LENGTH: u16 = 0x0002;
-/// Tag of `counter`.
-pub const TAG_COUNTER: u16 = 0x0003;
-/// Tag of `kemKey`.
-pub const TAG_KEM_KEY: u16 = 0x0004;
-/// Tag of `kemCiphertext`.
-pub const TAG_KEM_CIPHERTEXT: u16 = 0x0005;
-/// Tag of `kemCiphertextKeyId`.
-pub const TAG_KEM_CIPHERTEXT_KEY_ID: u16 = 0x0006;
-/// Tag of `associatedData`.
-pub const TAG_ASSOCIATED_DATA: u16 = 0x0007;
-
-/// A ratchet KEM public key as advertised in a header: its key id and its bytes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct KemPublicKey {
-    /// Key id ([`super::kdf::kem_key_id`] of the public key).
-    pub key_id: KeyId,
-    /// The encapsulation key, the suite's exact length.
-    pub public_key: Vec<u8>,
-}
-
-/// A KEM ciphertext in a header, with the key id of the key it was made for.
-#[derive(Clone, PartialEq, Eq)]
-pub struct KemCiphertext {
-    /// Key id of the receiver's ratchet KEM key the ciphertext was made for.
-    pub key_id: KeyId,
-    /// The ciphertext, the suite's exact length.
-    pub ciphertext: Vec<u8>,
-}
-
-/// The header of one ratchet message: everything but the AEAD ciphertext. Every field
-/// is authenticated (it is part of the associated data), none is encrypted.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Header {
-    /// The sender's current ratchet X25519 public key (`DHs`).
-    pub ratchet_key: [u8; x25519::KEY_LEN],
-    /// Number of messages in the sender's previous sending chain (`PN`).
-    pub previous_chain_length: u32,
-    /// Number of this message in its sending chain (`N`), from 0.
-    pub counter: u32,
-    /// The sender's ratchet KEM public key, present in every message of a sending chain
-    /// whose asymmetric step generated a new one.
-    pub kem_key: Option<KemPublicKey>,
-    /// The KEM ciphertext of the sending chain's step, present in every message of a
-    /// chain whose step was a KEM step.
-    pub kem_ciphertext: Option<KemCiphertext>,
-    /// Application metadata: authenticated, not encrypted. Empty means absent.
-    pub associated_data: Vec<u8>,
-}
+pub use crate::wire::ratchet_header::{Header, KemCiphertext, KemPublicKey};
 
 impl Header {
-    /// The deterministic encoding of the header that goes into the AEAD associated
-    /// data: the fields of protocol.md §5.4 present in this header, in tag order, each
-    /// as `u16(tag) ‖ u32(len) ‖ value`, `kemKey` as `keyId ‖ publicKey`: the bytes of
-    /// the ratchet message on the wire between its 4-byte header and its `ciphertext`.
-    pub fn to_ad_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        field(&mut out, TAG_RATCHET_KEY, &[&self.ratchet_key]);
-        field(
-            &mut out,
-            TAG_PREVIOUS_CHAIN_LENGTH,
-            &[&self.previous_chain_length.to_be_bytes()],
-        );
-        field(&mut out, TAG_COUNTER, &[&self.counter.to_be_bytes()]);
-        if let Some(k) = &self.kem_key {
-            field(&mut out, TAG_KEM_KEY, &[&k.key_id, &k.public_key]);
-        }
-        if let Some(c) = &self.kem_ciphertext {
-            field(&mut out, TAG_KEM_CIPHERTEXT, &[&c.ciphertext]);
-            field(&mut out, TAG_KEM_CIPHERTEXT_KEY_ID, &[&c.key_id]);
-        }
-        if !self.associated_data.is_empty() {
-            field(&mut out, TAG_ASSOCIATED_DATA, &[&self.associated_data]);
-        }
-        out
-    }
-
     /// The complete AEAD associated data of a message with this header:
     /// `"pqwire/v1 message" ‖ sessionId ‖ u8(version) ‖ u16(kem) ‖ u16(aead) ‖`
     /// [`Header::to_ad_bytes`].
@@ -138,115 +55,12 @@ impl Header {
         }
         Ok(())
     }
-
-    fn encoded_len(&self) -> usize {
-        let mut n = 3 * 6 + 32 + 4 + 4;
-        if let Some(k) = &self.kem_key {
-            n += 6 + KEY_ID_LEN + k.public_key.len();
-        }
-        if let Some(c) = &self.kem_ciphertext {
-            n += 2 * 6 + KEY_ID_LEN + c.ciphertext.len();
-        }
-        if !self.associated_data.is_empty() {
-            n += 6 + self.associated_data.len();
-        }
-        n
-    }
-}
-
-/// Appends `u16(tag) ‖ u32(len) ‖ parts…`. Lengths are checked to fit a u32 before a
-/// header is encoded (public keys, ciphertexts and key ids are far shorter).
-fn field(out: &mut Vec<u8>, tag: u16, parts: &[&[u8]]) {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    out.extend_from_slice(&tag.to_be_bytes());
-    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-}
-
-impl core::fmt::Debug for Header {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Header")
-            .field("ratchet_key", &Hex(&self.ratchet_key[..8]))
-            .field("previous_chain_length", &self.previous_chain_length)
-            .field("counter", &self.counter)
-            .field("kem_key", &self.kem_key)
-            .field("kem_ciphertext", &self.kem_ciphertext)
-            .field("associated_data_len", &self.associated_data.len())
-            .finish()
-    }
-}
-
-impl core::fmt::Debug for KemPublicKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KemPublicKey")
-            .field("key_id", &Hex(&self.key_id))
-            .field("public_key_len", &self.public_key.len())
-            .finish()
-    }
-}
-
-impl core::fmt::Debug for KemCiphertext {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KemCiphertext")
-            .field("key_id", &Hex(&self.key_id))
-            .field("ciphertext_len", &self.ciphertext.len())
-            .finish()
-    }
-}
-
-/// Public bytes in hex, for `Debug` (a prefix of long keys is enough to tell them apart).
-struct Hex<'a>(&'a [u8]);
-
-impl core::fmt::Debug for Hex<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::wire::{self, Extension, RatchetMessage};
-
-    fn sample() -> Header {
-        Header {
-            ratchet_key: [1; 32],
-            previous_chain_length: 2,
-            counter: 3,
-            kem_key: Some(KemPublicKey {
-                key_id: [4; 16],
-                public_key: vec![5; 10],
-            }),
-            kem_ciphertext: Some(KemCiphertext {
-                key_id: [6; 16],
-                ciphertext: vec![7; 11],
-            }),
-            associated_data: b"meta".to_vec(),
-        }
-    }
-
-    #[test]
-    fn encoding_is_tlv_in_tag_order_and_sized_exactly() {
-        let h = sample();
-        let b = h.to_ad_bytes();
-        assert_eq!(b.len(), h.encoded_len());
-        assert_eq!(&b[..6], &[0, 1, 0, 0, 0, 32]);
-        assert_eq!(&b[38..48], &[0, 2, 0, 0, 0, 4, 0, 0, 0, 2]);
-        let bare = Header {
-            kem_key: None,
-            kem_ciphertext: None,
-            associated_data: Vec::new(),
-            ..h.clone()
-        };
-        assert_eq!(bare.to_ad_bytes().len(), 3 * 6 + 40);
-        assert_eq!(bare.to_ad_bytes().len(), bare.encoded_len());
-    }
+    use crate::wire::ratchet_header::sample;
 
     #[test]
     fn every_field_changes_the_encoding() {
@@ -279,52 +93,5 @@ mod tests {
             h.aead_associated_data(&[9; 32], KemSuite::MlKem512, AeadSuite::Aes256Gcm)
         );
         assert!(!format!("{h:?}").contains("[5, 5"));
-    }
-
-    /// The associated data and the wire encoding cannot drift: for every KEM suite and
-    /// every combination of optional fields, the codec's encoding of a ratchet message
-    /// holds `to_ad_bytes()` exactly, from the end of its header to the `ciphertext` field.
-    #[test]
-    fn ad_bytes_are_the_wire_encoding_of_the_header_fields() {
-        for suite in KemSuite::ALL {
-            let lengths = kem::backend(*suite).lengths();
-            for bits in 0..8u8 {
-                let header = Header {
-                    ratchet_key: [0x11; 32],
-                    previous_chain_length: 0x0102_0304,
-                    counter: u32::MAX,
-                    kem_key: (bits & 1 != 0).then(|| KemPublicKey {
-                        key_id: [0x22; 16],
-                        public_key: vec![0x33; lengths.public_key],
-                    }),
-                    kem_ciphertext: (bits & 2 != 0).then(|| KemCiphertext {
-                        key_id: [0x44; 16],
-                        ciphertext: vec![0x55; lengths.cipher_text],
-                    }),
-                    associated_data: if bits & 4 != 0 {
-                        vec![0x66; 300]
-                    } else {
-                        vec![]
-                    },
-                };
-                let mut message = RatchetMessage::new(header.clone(), vec![0x77; 16 + 9]);
-                message.extensions = vec![Extension {
-                    tag: 0xF000,
-                    value: vec![0x88],
-                }];
-                let bytes = message.encode().unwrap();
-                let decoded = wire::decode(&bytes).unwrap();
-                let ciphertext = decoded
-                    .get(wire::tags::ratchet_message::TAG_CIPHERTEXT)
-                    .unwrap();
-                assert_eq!(
-                    &bytes[wire::limits::HEADER_LEN..ciphertext.offset],
-                    header.to_ad_bytes().as_slice(),
-                    "{suite:?}, optional fields {bits:03b}"
-                );
-                assert_eq!(header.to_ad_bytes().len(), header.encoded_len());
-                assert_eq!(RatchetMessage::decode(&bytes).unwrap(), message);
-            }
-        }
     }
 }

@@ -18,7 +18,7 @@ use crate::suite::KemSuite;
 use crate::{aead, Error, Result, SecretBytes};
 use zeroize::Zeroizing;
 
-use super::header::KeyId;
+use crate::wire::KeyId;
 
 /// Info label of [`kdf_rk`].
 pub const LABEL_RATCHET: &[u8] = b"pqwire/v1 ratchet";

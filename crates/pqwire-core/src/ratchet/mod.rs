@@ -10,14 +10,16 @@
 //! | file | concept |
 //! | --- | --- |
 //! | `state.rs` | [`RatchetState`]: every field of §5.1, initialisation, accessors |
+//! | `chains.rs` | the sending and receiving chains, and the combinations of them a state can be in |
 //! | `send.rs` | [`RatchetState::encrypt`]: the sending step and chain |
 //! | `receive.rs` | [`RatchetState::decrypt`]: receiving step, chains, §5.5 rules, transactional |
 //! | `kdf.rs` | [`kdf`]: `KDF_RK`, `KDF_CK`, message keys, session id, KEM key ids (§5.2) |
-//! | `header.rs` | [`Header`] and its associated-data encoding (§5.4) |
+//! | `header.rs` | the AEAD associated data of a [`Header`] (§5.4; the header is the wire format's) |
 //! | `cadence.rs` | [`KemCadence`] |
 //! | `config.rs` | [`RatchetConfig`]: cadence and skipped-key limits |
 //! | `skipped.rs` | the bounded skipped-key store and replay history |
 //! | `persist.rs` | [`RatchetState::serialize`] / [`RatchetState::deserialize`]: the state at rest (§6) |
+//! | `layout.rs` | the tags and names of the state's record fields (§6) |
 //!
 //! No clock is read and no I/O is done: the caller passes `now` (unix seconds) and,
 //! for deterministic runs, the randomness.
@@ -59,24 +61,27 @@
 //! ```
 
 mod cadence;
+mod chains;
 mod config;
 mod header;
 pub mod kdf;
+mod layout;
 mod persist;
 mod receive;
 mod send;
 mod skipped;
 mod state;
 
+pub use crate::wire::tags::ratchet_message::{
+    TAG_ASSOCIATED_DATA, TAG_COUNTER, TAG_KEM_CIPHERTEXT, TAG_KEM_CIPHERTEXT_KEY_ID, TAG_KEM_KEY,
+    TAG_PREVIOUS_CHAIN_LENGTH, TAG_RATCHET_KEY,
+};
+pub use crate::wire::KeyId;
 pub use cadence::KemCadence;
 pub use config::{
     RatchetConfig, DEFAULT_MAX_SKIP, DEFAULT_MAX_SKIPPED_AGE, DEFAULT_MAX_SKIPPED_KEYS,
 };
-pub use header::{
-    Header, KemCiphertext, KemPublicKey, KeyId, TAG_ASSOCIATED_DATA, TAG_COUNTER,
-    TAG_KEM_CIPHERTEXT, TAG_KEM_CIPHERTEXT_KEY_ID, TAG_KEM_KEY, TAG_PREVIOUS_CHAIN_LENGTH,
-    TAG_RATCHET_KEY,
-};
-pub use persist::SessionFields;
+pub use header::{Header, KemCiphertext, KemPublicKey};
+pub use layout::SessionFields;
 pub use skipped::MAX_PAST_CHAINS;
 pub use state::{RatchetInit, RatchetState};

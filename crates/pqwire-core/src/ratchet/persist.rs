@@ -11,9 +11,11 @@ use std::collections::VecDeque;
 use zeroize::Zeroizing;
 
 use super::cadence::{KemCadence, KemClock};
+use super::chains::{Chains, ReceivingChain, SendingChain};
 use super::config::RatchetConfig;
 use super::header::{KemCiphertext, KemPublicKey};
 use super::kdf::{kem_key_id, KEY_LEN};
+use super::layout::*;
 use super::skipped::{SkippedKeys, StoredKey, MAX_PAST_CHAINS};
 use super::state::{DhKeyPair, OwnKemKey, RatchetState};
 use crate::kem::{self, KemKeyPair};
@@ -22,51 +24,9 @@ use crate::record::{
     TYPE_SESSION_STATE,
 };
 use crate::wire::limits::KEY_ID_LEN;
+use crate::wire::tlv::Reader;
 use crate::wire::{WireError, WireErrorCode as Code};
 use crate::{x25519, AeadSuite, Error, KemSuite, Result, SecretBytes};
-
-const EPOCH: RecordField = RecordField::new(0x0002, "epoch");
-const KEM_SUITE: RecordField = RecordField::new(0x0003, "kemSuite");
-const AEAD_SUITE: RecordField = RecordField::new(0x0004, "aeadSuite");
-const SESSION_ID: RecordField = RecordField::new(0x0005, "sessionId");
-const CADENCE_MESSAGES: RecordField = RecordField::new(0x0006, "cadenceMessages");
-const CADENCE_SECONDS: RecordField = RecordField::new(0x0007, "cadenceSeconds");
-const MAX_SKIP: RecordField = RecordField::new(0x0008, "maxSkip");
-const MAX_SKIPPED_KEYS: RecordField = RecordField::new(0x0009, "maxSkippedKeys");
-const MAX_SKIPPED_AGE: RecordField = RecordField::new(0x000A, "maxSkippedAge");
-const ROOT_KEY: RecordField = RecordField::new(0x000B, "rootKey");
-const SEND_CHAIN_KEY: RecordField = RecordField::new(0x000C, "sendChainKey");
-const SEND_COUNTER: RecordField = RecordField::new(0x000D, "sendCounter");
-const PREVIOUS_CHAIN_LENGTH: RecordField = RecordField::new(0x000E, "previousChainLength");
-const RECV_CHAIN_KEY: RecordField = RecordField::new(0x000F, "recvChainKey");
-const RECV_COUNTER: RecordField = RecordField::new(0x0010, "recvCounter");
-const RATCHET_SECRET_KEY: RecordField = RecordField::new(0x0011, "ratchetSecretKey");
-const RATCHET_PUBLIC_KEY: RecordField = RecordField::new(0x0012, "ratchetPublicKey");
-const PEER_RATCHET_KEY: RecordField = RecordField::new(0x0013, "peerRatchetKey");
-const KEM_KEY_ID: RecordField = RecordField::new(0x0014, "kemKeyId");
-const KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0015, "kemPublicKey");
-const KEM_SECRET_KEY: RecordField = RecordField::new(0x0016, "kemSecretKey");
-const PEER_KEM_KEY_ID: RecordField = RecordField::new(0x0017, "peerKemKeyId");
-const PEER_KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0018, "peerKemPublicKey");
-const PENDING_CT_KEY_ID: RecordField = RecordField::new(0x0019, "pendingKemCiphertextKeyId");
-const PENDING_CT: RecordField = RecordField::new(0x001A, "pendingKemCiphertext");
-const ADVERTISE_KEM_KEY: RecordField = RecordField::new(0x001B, "advertiseKemKey");
-const SEND_STEP_DUE: RecordField = RecordField::new(0x001C, "sendStepDue");
-const KEM_CLOCK_MESSAGES: RecordField = RecordField::new(0x001D, "kemClockMessages");
-const KEM_CLOCK_SINCE: RecordField = RecordField::new(0x001E, "kemClockSince");
-const KEM_STEP_FORCED: RecordField = RecordField::new(0x001F, "kemStepForced");
-const SKIPPED_KEYS: RecordField = RecordField::new(0x0020, "skippedKeys");
-const DELETED_KEYS: RecordField = RecordField::new(0x0021, "deletedKeys");
-const PAST_CHAINS: RecordField = RecordField::new(0x0022, "pastChains");
-
-/// The session layer's fields of a `session-state` record, `(tag, value)` in tag order
-/// ([`RatchetState::deserialize_with`]).
-pub type SessionFields = Vec<(u16, Vec<u8>)>;
-
-/// `ratchetKey(32) ‖ u32 counter ‖ u64 storedAt ‖ messageKey(32)`.
-const SKIPPED_ENTRY_LEN: usize = 32 + 4 + 8 + KEY_LEN;
-/// `ratchetKey(32) ‖ u32 counter` (deleted keys) or `ratchetKey(32) ‖ u32 length` (chains).
-const CHAIN_ENTRY_LEN: usize = 32 + 4;
 
 impl RatchetState {
     /// The state as a `session-state` record (type `0x13`, protocol.md §6): every field,
@@ -195,27 +155,14 @@ impl RatchetState {
             .bytes(SESSION_ID, &self.session_id);
         write_config(w, &self.config);
         w.bytes(ROOT_KEY, self.root_key.expose())
-            .u32(SEND_COUNTER, self.send_counter)
-            .u32(PREVIOUS_CHAIN_LENGTH, self.previous_chain_length)
-            .u32(RECV_COUNTER, self.recv_counter)
-            .flag(ADVERTISE_KEM_KEY, self.advertise_kem)
-            .flag(SEND_STEP_DUE, self.send_step_due)
             .u64(KEM_CLOCK_MESSAGES, self.kem_clock.messages)
             .u64(KEM_CLOCK_SINCE, self.kem_clock.since)
             .flag(KEM_STEP_FORCED, self.kem_clock.forced);
-        if let Some(ck) = &self.send_chain_key {
-            w.bytes(SEND_CHAIN_KEY, ck.expose());
-        }
-        if let Some(ck) = &self.recv_chain_key {
-            w.bytes(RECV_CHAIN_KEY, ck.expose());
-        }
-        if let Some(dh) = &self.dh_self {
-            w.bytes(RATCHET_SECRET_KEY, dh.secret().expose())
-                .bytes(RATCHET_PUBLIC_KEY, dh.public_key());
-        }
-        if let Some(peer) = &self.dh_remote {
-            w.bytes(PEER_RATCHET_KEY, peer);
-        }
+        write_chains(w, &self.chains);
+        w.flag(
+            ADVERTISE_KEM_KEY,
+            self.kem_self.as_ref().is_some_and(|k| k.advertised),
+        );
         if let Some(k) = &self.kem_self {
             w.bytes(KEM_KEY_ID, &k.key_id)
                 .bytes(KEM_PUBLIC_KEY, &k.public_key)
@@ -224,10 +171,6 @@ impl RatchetState {
         if let Some(k) = &self.kem_remote {
             w.bytes(PEER_KEM_KEY_ID, &k.key_id)
                 .bytes(PEER_KEM_PUBLIC_KEY, &k.public_key);
-        }
-        if let Some(c) = &self.pending_ct {
-            w.bytes(PENDING_CT_KEY_ID, &c.key_id)
-                .bytes(PENDING_CT, &c.ciphertext);
         }
         write_skipped(w, &self.skipped);
     }
@@ -242,80 +185,13 @@ impl RatchetState {
         let aead = suite(r, AEAD_SUITE, AeadSuite::from_code)?;
         let session_id = r.fixed::<32>(SESSION_ID)?;
         let config = read_config(r)?;
-        let lengths = kem::backend(kem).lengths();
-
         let root_key = r.secret(ROOT_KEY, KEY_LEN, KEY_LEN)?;
-        let send_chain_key = r.opt_secret(SEND_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
-        let send_counter = r.u32(SEND_COUNTER)?;
-        let previous_chain_length = r.u32(PREVIOUS_CHAIN_LENGTH)?;
-        let recv_chain_key = r.opt_secret(RECV_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
-        let recv_counter = r.u32(RECV_COUNTER)?;
-
-        let dh_secret = r.opt_secret(RATCHET_SECRET_KEY, 32, 32)?;
-        let dh_public = r.opt_fixed::<32>(RATCHET_PUBLIC_KEY)?;
-        let dh_self = pair(
-            r,
-            (RATCHET_SECRET_KEY, dh_secret),
-            (RATCHET_PUBLIC_KEY, dh_public),
-        )?;
-        let dh_self = match dh_self {
-            Some((secret, public)) => {
-                let own = DhKeyPair::from_bytes(secret.expose())?;
-                if *own.public_key() != public {
-                    return Err(invalid(
-                        r,
-                        RATCHET_PUBLIC_KEY,
-                        "the ratchet public key does not belong to the secret key",
-                    ));
-                }
-                Some(own)
-            }
-            None => None,
-        };
-        let dh_remote = r.opt_fixed::<32>(PEER_RATCHET_KEY)?;
-        if let Some(peer) = &dh_remote {
-            // As `init_initiator`: a low-order key could never have been accepted.
-            if x25519::is_low_order(peer) {
-                return Err(invalid(r, PEER_RATCHET_KEY, "low-order ratchet key"));
-            }
-        }
-
-        let kem_self = read_own_kem_key(r, kem)?;
-        let peer_kem_id = r.opt_fixed::<KEY_ID_LEN>(PEER_KEM_KEY_ID)?;
-        let peer_kem_key =
-            r.opt_bytes(PEER_KEM_PUBLIC_KEY, lengths.public_key, lengths.public_key)?;
-        let kem_remote = pair(
-            r,
-            (PEER_KEM_KEY_ID, peer_kem_id),
-            (PEER_KEM_PUBLIC_KEY, peer_kem_key),
-        )?;
-        let kem_remote = match kem_remote {
-            Some((key_id, public_key)) => {
-                if kem::backend(kem).check_public_key(public_key).is_err() {
-                    return Err(invalid(r, PEER_KEM_PUBLIC_KEY, "not a valid public key"));
-                }
-                if kem_key_id(kem, public_key) != key_id {
-                    return Err(invalid(r, PEER_KEM_KEY_ID, "not the key id of the key"));
-                }
-                Some(KemPublicKey {
-                    key_id,
-                    public_key: public_key.to_vec(),
-                })
-            }
-            None => None,
-        };
-        let pending_id = r.opt_fixed::<KEY_ID_LEN>(PENDING_CT_KEY_ID)?;
-        let pending = r.opt_bytes(PENDING_CT, lengths.cipher_text, lengths.cipher_text)?;
-        let pending_ct =
-            pair(r, (PENDING_CT_KEY_ID, pending_id), (PENDING_CT, pending))?.map(|(key_id, ct)| {
-                KemCiphertext {
-                    key_id,
-                    ciphertext: ct.to_vec(),
-                }
-            });
-
+        let chains = read_chain_fields(r)?;
+        let mut kem_self = read_own_kem_key(r, kem)?;
+        let kem_remote = read_peer_kem_key(r, kem)?;
+        let pending_ct = read_pending_ciphertext(r, kem)?;
         let advertise_kem = r.flag(ADVERTISE_KEM_KEY)?;
-        let send_step_due = r.flag(SEND_STEP_DUE)?;
+        let step_due = r.flag(SEND_STEP_DUE)?;
         let kem_clock = KemClock {
             messages: r.u64(KEM_CLOCK_MESSAGES)?,
             since: r.u64(KEM_CLOCK_SINCE)?,
@@ -323,81 +199,228 @@ impl RatchetState {
         };
         let skipped = read_skipped(r, &config)?;
 
-        // What initialisation and the steps keep together (state.rs, send.rs, receive.rs).
-        let rules = [
-            (
-                send_chain_key.is_some() != dh_self.is_some(),
-                SEND_CHAIN_KEY,
-                "a sending chain comes with the ratchet key pair",
-            ),
-            (
-                recv_chain_key.is_some() != dh_remote.is_some(),
-                RECV_CHAIN_KEY,
-                "a receiving chain comes with the peer's ratchet key",
-            ),
-            (
-                send_chain_key.is_none() && send_counter != 0,
-                SEND_COUNTER,
-                "no sending chain to count in",
-            ),
-            (
-                send_chain_key.is_none() && previous_chain_length != 0,
-                PREVIOUS_CHAIN_LENGTH,
-                "no sending chain before the first",
-            ),
-            (
-                recv_chain_key.is_none() && recv_counter != 0,
-                RECV_COUNTER,
-                "no receiving chain to count in",
-            ),
-            (
-                send_step_due && dh_remote.is_none(),
-                SEND_STEP_DUE,
-                "a step needs the peer's ratchet key",
-            ),
-            (
-                !send_step_due && dh_self.is_none(),
-                SEND_STEP_DUE,
-                "without a ratchet key pair the next send must step",
-            ),
-            (
-                advertise_kem && kem_self.is_none(),
-                ADVERTISE_KEM_KEY,
-                "no KEM key to advertise",
-            ),
-            (
-                pending_ct.is_some() && dh_self.is_none(),
-                PENDING_CT,
-                "a KEM ciphertext comes from a step",
-            ),
-        ];
-        if let Some((_, f, what)) = rules.iter().find(|(broken, _, _)| *broken) {
-            return Err(invalid(r, *f, what));
+        // What initialisation and the steps keep together (state.rs, chains.rs): the
+        // types hold most of it; a record can break it, and is refused.
+        let mut chains = chains
+            .into_chains(step_due)
+            .map_err(|(f, what)| invalid(r, f, what))?;
+        match (&mut kem_self, advertise_kem) {
+            (Some(k), advertised) => k.advertised = advertised,
+            (None, true) => return Err(invalid(r, ADVERTISE_KEM_KEY, "no KEM key to advertise")),
+            (None, false) => {}
         }
-
+        match (chains.sending_mut(), pending_ct) {
+            (Some(sending), pending) => sending.kem_ciphertext = pending,
+            (None, Some(_)) => {
+                return Err(invalid(r, PENDING_CT, "a KEM ciphertext comes from a step"))
+            }
+            (None, None) => {}
+        }
         Ok(Self {
             kem,
             aead,
             session_id,
             config,
             root_key,
-            send_chain_key,
-            send_counter,
-            previous_chain_length,
-            recv_chain_key,
-            recv_counter,
-            dh_self,
-            dh_remote,
+            chains,
             kem_self,
             kem_remote,
-            pending_ct,
-            advertise_kem,
-            send_step_due,
             skipped,
             kem_clock,
             epoch,
         })
     }
+}
+
+/// The chain fields of a record, read and checked one by one; [`ChainFields::into_chains`]
+/// checks that they fit together.
+struct ChainFields {
+    send_chain_key: Option<SecretBytes>,
+    send_counter: u32,
+    previous_chain_length: u32,
+    recv_chain_key: Option<SecretBytes>,
+    recv_counter: u32,
+    dh_self: Option<DhKeyPair>,
+    dh_remote: Option<[u8; 32]>,
+}
+
+/// `CKs`, `Ns`, `PN`, `CKr`, `Nr`, `DHs` (the key pair matching its secret) and `DHr`
+/// (not of low order), each absent when its chain is.
+fn read_chain_fields(r: &mut RecordReader<'_>) -> Result<ChainFields> {
+    let send_chain_key = r.opt_secret(SEND_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
+    let send_counter = r.u32(SEND_COUNTER)?;
+    let previous_chain_length = r.u32(PREVIOUS_CHAIN_LENGTH)?;
+    let recv_chain_key = r.opt_secret(RECV_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
+    let recv_counter = r.u32(RECV_COUNTER)?;
+
+    let dh_secret = r.opt_secret(RATCHET_SECRET_KEY, 32, 32)?;
+    let dh_public = r.opt_fixed::<32>(RATCHET_PUBLIC_KEY)?;
+    let dh_self = match pair(
+        r,
+        (RATCHET_SECRET_KEY, dh_secret),
+        (RATCHET_PUBLIC_KEY, dh_public),
+    )? {
+        Some((secret, public)) => {
+            let own = DhKeyPair::from_bytes(secret.expose())?;
+            if *own.public_key() != public {
+                return Err(invalid(
+                    r,
+                    RATCHET_PUBLIC_KEY,
+                    "the ratchet public key does not belong to the secret key",
+                ));
+            }
+            Some(own)
+        }
+        None => None,
+    };
+    let dh_remote = r.opt_fixed::<32>(PEER_RATCHET_KEY)?;
+    // As `init_initiator`: a low-order key could never have been accepted.
+    if dh_remote.as_ref().is_some_and(x25519::is_low_order) {
+        return Err(invalid(r, PEER_RATCHET_KEY, "low-order ratchet key"));
+    }
+    Ok(ChainFields {
+        send_chain_key,
+        send_counter,
+        previous_chain_length,
+        recv_chain_key,
+        recv_counter,
+        dh_self,
+        dh_remote,
+    })
+}
+
+impl ChainFields {
+    /// The chains these fields describe, or the field and rule of the first one that
+    /// does not fit: a chain's key comes with its ratchet key, an absent chain counts
+    /// nothing, and the next send steps exactly when we have no sending chain or the
+    /// peer's key changed (which needs the peer's key).
+    fn into_chains(
+        self,
+        step_due: bool,
+    ) -> core::result::Result<Chains, (RecordField, &'static str)> {
+        let sending = match (self.send_chain_key, self.dh_self) {
+            (Some(chain_key), Some(ratchet_key)) => Some(SendingChain {
+                ratchet_key,
+                chain_key,
+                counter: self.send_counter,
+                previous_length: self.previous_chain_length,
+                kem_ciphertext: None,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err((
+                    SEND_CHAIN_KEY,
+                    "a sending chain comes with the ratchet key pair",
+                ))
+            }
+        };
+        let receiving = match (self.recv_chain_key, self.dh_remote) {
+            (Some(chain_key), Some(ratchet_key)) => Some(ReceivingChain {
+                ratchet_key,
+                chain_key,
+                counter: self.recv_counter,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err((
+                    RECV_CHAIN_KEY,
+                    "a receiving chain comes with the peer's ratchet key",
+                ))
+            }
+        };
+        if sending.is_none() && self.send_counter != 0 {
+            return Err((SEND_COUNTER, "no sending chain to count in"));
+        }
+        if sending.is_none() && self.previous_chain_length != 0 {
+            return Err((PREVIOUS_CHAIN_LENGTH, "no sending chain before the first"));
+        }
+        if receiving.is_none() && self.recv_counter != 0 {
+            return Err((RECV_COUNTER, "no receiving chain to count in"));
+        }
+        match (sending, receiving, step_due) {
+            (None, Some(receiving), true) => Ok(Chains::ReceiveOnly(receiving)),
+            (Some(sending), None, false) => Ok(Chains::SendOnly(sending)),
+            (Some(sending), Some(receiving), step_due) => Ok(Chains::Both {
+                sending,
+                receiving,
+                step_due,
+            }),
+            (_, None, true) => Err((SEND_STEP_DUE, "a step needs the peer's ratchet key")),
+            (None, _, false) => Err((
+                SEND_STEP_DUE,
+                "without a ratchet key pair the next send must step",
+            )),
+        }
+    }
+}
+
+/// The chains' fields; the counters are 0 and the keys absent for a chain not there.
+fn write_chains<'a>(w: &mut RecordWriter<'a>, chains: &'a Chains) {
+    let sending = chains.sending();
+    let receiving = chains.receiving();
+    w.u32(SEND_COUNTER, sending.map_or(0, |c| c.counter))
+        .u32(
+            PREVIOUS_CHAIN_LENGTH,
+            sending.map_or(0, |c| c.previous_length),
+        )
+        .u32(RECV_COUNTER, receiving.map_or(0, |c| c.counter))
+        .flag(SEND_STEP_DUE, chains.step_due());
+    if let Some(c) = sending {
+        w.bytes(SEND_CHAIN_KEY, c.chain_key.expose())
+            .bytes(RATCHET_SECRET_KEY, c.ratchet_key.secret().expose())
+            .bytes(RATCHET_PUBLIC_KEY, c.ratchet_key.public_key());
+        if let Some(ct) = &c.kem_ciphertext {
+            w.bytes(PENDING_CT_KEY_ID, &ct.key_id)
+                .bytes(PENDING_CT, &ct.ciphertext);
+        }
+    }
+    if let Some(c) = receiving {
+        w.bytes(RECV_CHAIN_KEY, c.chain_key.expose())
+            .bytes(PEER_RATCHET_KEY, &c.ratchet_key);
+    }
+}
+
+/// `KEMr`: key id and public key together, a valid key with the id derived from it.
+fn read_peer_kem_key(r: &mut RecordReader<'_>, kem: KemSuite) -> Result<Option<KemPublicKey>> {
+    let lengths = kem::backend(kem).lengths();
+    let key_id = r.opt_fixed::<KEY_ID_LEN>(PEER_KEM_KEY_ID)?;
+    let public_key = r.opt_bytes(PEER_KEM_PUBLIC_KEY, lengths.public_key, lengths.public_key)?;
+    let Some((key_id, public_key)) = pair(
+        r,
+        (PEER_KEM_KEY_ID, key_id),
+        (PEER_KEM_PUBLIC_KEY, public_key),
+    )?
+    else {
+        return Ok(None);
+    };
+    if kem::backend(kem).check_public_key(public_key).is_err() {
+        return Err(invalid(r, PEER_KEM_PUBLIC_KEY, "not a valid public key"));
+    }
+    if kem_key_id(kem, public_key) != key_id {
+        return Err(invalid(r, PEER_KEM_KEY_ID, "not the key id of the key"));
+    }
+    Ok(Some(KemPublicKey {
+        key_id,
+        public_key: public_key.to_vec(),
+    }))
+}
+
+/// `pendingCT`: key id and ciphertext together.
+fn read_pending_ciphertext(
+    r: &mut RecordReader<'_>,
+    kem: KemSuite,
+) -> Result<Option<KemCiphertext>> {
+    let len = kem::backend(kem).lengths().cipher_text;
+    let key_id = r.opt_fixed::<KEY_ID_LEN>(PENDING_CT_KEY_ID)?;
+    let ciphertext = r.opt_bytes(PENDING_CT, len, len)?;
+    Ok(
+        pair(r, (PENDING_CT_KEY_ID, key_id), (PENDING_CT, ciphertext))?.map(|(key_id, ct)| {
+            KemCiphertext {
+                key_id,
+                ciphertext: ct.to_vec(),
+            }
+        }),
+    )
 }
 
 /// `INVALID_FIELD` in field `f`.
@@ -534,6 +557,7 @@ fn read_own_kem_key(r: &mut RecordReader<'_>, kem: KemSuite) -> Result<Option<Ow
         key_id,
         public_key: public_key.to_vec(),
         secret_key,
+        advertised: false,
     }))
 }
 
@@ -573,9 +597,9 @@ fn read_skipped(r: &mut RecordReader<'_>, config: &RatchetConfig) -> Result<Skip
         max_keys,
         "maxSkippedKeys",
     )? {
-        let mut e = Cursor(entry);
+        let mut e = Reader::new(entry);
         let (Some(ratchet_key), Some(counter), Some(stored_at)) =
-            (e.take::<32>(), e.take::<4>(), e.take::<8>())
+            (e.array::<32>(), e.array::<4>(), e.array::<8>())
         else {
             return Err(bad_entry(r, SKIPPED_KEYS));
         };
@@ -583,7 +607,7 @@ fn read_skipped(r: &mut RecordReader<'_>, config: &RatchetConfig) -> Result<Skip
         keys.push_back(StoredKey {
             ratchet_key,
             counter: u32::from_be_bytes(counter),
-            message_key: SecretBytes::from_slice(e.0),
+            message_key: SecretBytes::from_slice(e.rest()),
             stored_at: u64::from_be_bytes(stored_at),
         });
     }
@@ -600,8 +624,8 @@ fn chain_entries(
 ) -> Result<VecDeque<([u8; 32], u32)>> {
     entries(r, f, CHAIN_ENTRY_LEN, max, max_name)?
         .map(|entry| {
-            let mut e = Cursor(entry);
-            match (e.take::<32>(), e.take::<4>()) {
+            let mut e = Reader::new(entry);
+            match (e.array::<32>(), e.array::<4>()) {
                 (Some(key), Some(n)) => Ok((key, u32::from_be_bytes(n))),
                 _ => Err(bad_entry(r, f)),
             }
@@ -638,15 +662,4 @@ fn entries<'a>(
 
 fn bad_entry(r: &RecordReader<'_>, f: RecordField) -> Error {
     Error::Wire(r.error(f, Code::BadLength, "an entry is cut short"))
-}
-
-/// Reads fixed-size parts off an entry.
-struct Cursor<'a>(&'a [u8]);
-
-impl Cursor<'_> {
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.0.split_first_chunk::<N>()?;
-        self.0 = rest;
-        Some(*head)
-    }
 }

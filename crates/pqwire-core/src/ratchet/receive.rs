@@ -6,6 +6,7 @@
 //! commit, which cannot fail. Any error before leaves the state as it was; the type
 //! system guarantees it, since nothing before the commit holds `&mut self`.
 
+use super::chains::ReceivingChain;
 use super::header::{Header, KemPublicKey};
 use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
 use super::skipped::Lookup;
@@ -101,15 +102,11 @@ impl RatchetState {
             Lookup::Absent => {}
         }
 
-        if self.dh_remote.as_ref() == Some(key) {
-            let chain_key = self
-                .recv_chain_key
-                .as_ref()
-                .ok_or(Error::AuthenticationFailed)?;
-            if counter < self.recv_counter {
+        if let Some(current) = self.chains.receiving().filter(|c| c.ratchet_key == *key) {
+            if counter < current.counter {
                 return Err(Error::Replayed);
             }
-            let (skipped, chain_key) = self.skip(chain_key, self.recv_counter, counter)?;
+            let (skipped, chain_key) = self.skip(&current.chain_key, current.counter, counter)?;
             let (plaintext, commit) =
                 self.finish_chain(header, ciphertext, None, skipped, &chain_key)?;
             return Ok((plaintext, Commit::Chain(commit)));
@@ -123,26 +120,35 @@ impl RatchetState {
             });
         }
 
-        // A new ratchet key: finish the current receiving chain up to `PN`, then step.
-        let old_chain = match (&self.dh_remote, &self.recv_chain_key) {
-            (Some(old), Some(chain_key)) => {
+        self.plan_new_chain(header, ciphertext)
+    }
+
+    /// A new ratchet key: finish the current receiving chain up to `PN`, then step.
+    fn plan_new_chain(&self, header: &Header, ciphertext: &[u8]) -> Result<(Vec<u8>, Commit)> {
+        let counter = header.counter;
+        let old_chain = match self.chains.receiving() {
+            Some(old) => {
                 let pn = header.previous_chain_length;
-                let (skipped, _) = self.skip(chain_key, self.recv_counter, pn)?;
+                let (skipped, _) = self.skip(&old.chain_key, old.counter, pn)?;
                 Some(EndedChain {
-                    ratchet_key: *old,
+                    ratchet_key: old.ratchet_key,
                     skipped,
-                    length: pn.max(self.recv_counter),
+                    length: pn.max(old.counter),
                 })
             }
-            _ => None,
+            None => None,
         };
         if counter > self.config.max_skip {
             return Err(Error::TooManySkipped {
                 max: self.config.max_skip,
             });
         }
-        let own = self.dh_self.as_ref().ok_or(Error::AuthenticationFailed)?;
-        let dh = own.shared_secret(key)?;
+        let own = &self
+            .chains
+            .sending()
+            .ok_or(Error::AuthenticationFailed)?
+            .ratchet_key;
+        let dh = own.shared_secret(&header.ratchet_key)?;
         let ss = match &header.kem_ciphertext {
             Some(c) => {
                 let own_kem = self
@@ -258,16 +264,20 @@ impl RatchetState {
                         self.skipped.end_chain(&old.ratchet_key, old.length);
                     }
                     self.root_key = step.root_key;
-                    self.dh_remote = Some(c.ratchet_key);
-                    self.send_step_due = true;
+                    self.chains.start_receiving(ReceivingChain {
+                        ratchet_key: c.ratchet_key,
+                        chain_key: c.chain_key,
+                        counter: c.next_counter,
+                    });
                     if step.kem_entered {
                         self.kem_clock.reset(now);
                     }
+                } else if let Some(chain) = self.chains.receiving_mut() {
+                    chain.chain_key = c.chain_key;
+                    chain.counter = c.next_counter;
                 }
                 self.skipped
                     .insert(&c.ratchet_key, c.skipped, now, max_keys);
-                self.recv_chain_key = Some(c.chain_key);
-                self.recv_counter = c.next_counter;
                 if let Some(k) = c.kem_key {
                     self.kem_remote = Some(k);
                 }

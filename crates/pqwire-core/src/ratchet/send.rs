@@ -3,6 +3,7 @@
 
 use zeroize::Zeroizing;
 
+use super::chains::{NextSend, SendingChain};
 use super::header::{Header, KemCiphertext};
 use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
 use super::state::{DhKeyPair, OwnKemKey, RatchetState};
@@ -14,9 +15,20 @@ struct SendStep {
     dh: DhKeyPair,
     root_key: SecretBytes,
     chain_key: SecretBytes,
+    /// `PN` of the new chain.
+    previous_length: u32,
     kem_step: bool,
     pending_ct: Option<KemCiphertext>,
     new_kem: Option<OwnKemKey>,
+}
+
+/// What [`RatchetState::encrypt_with`] sends with: a step's new chain, or the current one.
+/// Lives on the stack for one call, so the size difference of the variants does not
+/// matter.
+#[allow(clippy::large_enum_variant)]
+enum Plan<'a> {
+    Step(SendStep),
+    Chain(&'a SendingChain),
 }
 
 impl RatchetState {
@@ -49,42 +61,38 @@ impl RatchetState {
         now: u64,
         rng: &mut dyn RandomSource,
     ) -> Result<(Header, Vec<u8>)> {
-        let step = if self.send_step_due {
-            Some(self.plan_send_step(now, rng)?)
-        } else {
-            None
+        let plan = match self.chains.next_send() {
+            NextSend::Step {
+                peer,
+                previous_length,
+            } => Plan::Step(self.plan_send_step(peer, previous_length, now, rng)?),
+            NextSend::Chain(c) => Plan::Chain(c),
         };
-        let no_chain = Error::InvalidArgument {
-            what: "ratchet state has no sending chain",
-        };
-        let (chain_key, counter, header) = match &step {
-            Some(s) => (
+        let (chain_key, counter, header) = match &plan {
+            Plan::Step(s) => (
                 &s.chain_key,
                 0,
                 Header {
                     ratchet_key: *s.dh.public_key(),
-                    previous_chain_length: self.send_counter,
+                    previous_chain_length: s.previous_length,
                     counter: 0,
-                    kem_key: s.new_kem.as_ref().map(OwnKemKey::advertised),
+                    kem_key: s.new_kem.as_ref().map(OwnKemKey::public),
                     kem_ciphertext: s.pending_ct.clone(),
                     associated_data: associated_data.to_vec(),
                 },
             ),
-            None => {
-                let ratchet_key = *self.dh_self.as_ref().ok_or(no_chain.clone())?.public_key();
-                (
-                    self.send_chain_key.as_ref().ok_or(no_chain)?,
-                    self.send_counter,
-                    Header {
-                        ratchet_key,
-                        previous_chain_length: self.previous_chain_length,
-                        counter: self.send_counter,
-                        kem_key: self.advertised_kem_key(),
-                        kem_ciphertext: self.pending_ct.clone(),
-                        associated_data: associated_data.to_vec(),
-                    },
-                )
-            }
+            Plan::Chain(c) => (
+                &c.chain_key,
+                c.counter,
+                Header {
+                    ratchet_key: *c.ratchet_key.public_key(),
+                    previous_chain_length: c.previous_length,
+                    counter: c.counter,
+                    kem_key: self.advertised_kem_key(),
+                    kem_ciphertext: c.kem_ciphertext.clone(),
+                    associated_data: associated_data.to_vec(),
+                },
+            ),
         };
         let next_counter = counter.checked_add(1).ok_or(Error::InvalidArgument {
             what: "sending chain exhausted (2^32 - 1 messages): wait for the peer's reply",
@@ -97,11 +105,15 @@ impl RatchetState {
             aead::algorithm(self.aead).seal(keys.key.expose(), &keys.nonce, plaintext, &ad)?;
 
         // Commit: nothing below can fail.
-        if let Some(s) = step {
-            self.apply_send_step(s, now);
+        match plan {
+            Plan::Step(s) => self.apply_send_step(s, next_chain_key, now),
+            Plan::Chain(_) => {
+                if let Some(chain) = self.chains.sending_mut() {
+                    chain.chain_key = next_chain_key;
+                    chain.counter = next_counter;
+                }
+            }
         }
-        self.send_chain_key = Some(next_chain_key);
-        self.send_counter = next_counter;
         self.kem_clock.count_message();
         self.purge(now);
         self.bump_epoch();
@@ -112,22 +124,25 @@ impl RatchetState {
     fn advertised_kem_key(&self) -> Option<super::KemPublicKey> {
         self.kem_self
             .as_ref()
-            .filter(|_| self.advertise_kem)
-            .map(OwnKemKey::advertised)
+            .filter(|k| k.advertised)
+            .map(OwnKemKey::public)
     }
 
     /// Computes the asymmetric step of protocol.md §5.3 without changing the state.
-    fn plan_send_step(&self, now: u64, rng: &mut dyn RandomSource) -> Result<SendStep> {
-        let peer = self.dh_remote.ok_or(Error::InvalidArgument {
-            what: "ratchet state has no peer ratchet key",
-        })?;
+    fn plan_send_step(
+        &self,
+        peer: &[u8; 32],
+        previous_length: u32,
+        now: u64,
+        rng: &mut dyn RandomSource,
+    ) -> Result<SendStep> {
         let backend = kem::backend(self.kem);
         let lengths = backend.lengths();
 
         let mut dh_seed = Zeroizing::new([0u8; x25519::KEY_LEN]);
         rng.fill(dh_seed.as_mut())?;
         let own = DhKeyPair::from_bytes(dh_seed.as_ref())?;
-        let dh = own.shared_secret(&peer)?;
+        let dh = own.shared_secret(peer)?;
 
         let kem_step =
             self.kem_remote.is_some() && self.config.cadence.is_due(&self.kem_clock, now);
@@ -153,6 +168,7 @@ impl RatchetState {
                 key_id: kem_key_id(self.kem, &public_key),
                 public_key,
                 secret_key,
+                advertised: true,
             })
         } else {
             None
@@ -163,27 +179,31 @@ impl RatchetState {
             dh: own,
             root_key,
             chain_key,
+            previous_length,
             kem_step,
             pending_ct,
             new_kem,
         })
     }
 
-    /// Applies a computed step; the caller sets the new sending chain key.
-    fn apply_send_step(&mut self, s: SendStep, now: u64) {
-        self.dh_self = Some(s.dh);
+    /// Applies a computed step: its sending chain, at the key after its first message.
+    fn apply_send_step(&mut self, s: SendStep, chain_key: SecretBytes, now: u64) {
+        self.chains.start_sending(SendingChain {
+            ratchet_key: s.dh,
+            chain_key,
+            counter: 1,
+            previous_length: s.previous_length,
+            kem_ciphertext: s.pending_ct,
+        });
         self.root_key = s.root_key;
-        self.previous_chain_length = self.send_counter;
-        self.send_counter = 0;
-        self.pending_ct = s.pending_ct;
-        self.advertise_kem = s.new_kem.is_some();
-        if let Some(k) = s.new_kem {
-            self.kem_self = Some(k);
+        match (s.new_kem, &mut self.kem_self) {
+            (Some(k), _) => self.kem_self = Some(k),
+            (None, Some(k)) => k.advertised = false,
+            (None, None) => {}
         }
         if s.kem_step {
             self.kem_clock.reset(now);
             self.kem_clock.forced = false;
         }
-        self.send_step_due = false;
     }
 }

@@ -1,11 +1,13 @@
 //! The ratchet state of protocol.md §5.1, its initialisation, and its accessors.
 
 use super::cadence::KemClock;
+use super::chains::{Chains, ReceivingChain, SendingChain};
 use super::config::RatchetConfig;
-use super::header::{KemCiphertext, KemPublicKey, KeyId};
+use super::header::KemPublicKey;
 use super::kdf::KEY_LEN;
 use super::skipped::SkippedKeys;
 use crate::suite::{AeadSuite, KemSuite};
+use crate::wire::KeyId;
 use crate::{x25519, Error, Result, SecretBytes};
 
 /// An X25519 ratchet key pair (`DHs`), loaded once for the agreements it takes part in.
@@ -17,10 +19,14 @@ pub(crate) struct OwnKemKey {
     pub(crate) key_id: KeyId,
     pub(crate) public_key: Vec<u8>,
     pub(crate) secret_key: SecretBytes,
+    /// Whether the messages of the current sending chain advertise it (the chain's step
+    /// generated it).
+    pub(crate) advertised: bool,
 }
 
 impl OwnKemKey {
-    pub(crate) fn advertised(&self) -> KemPublicKey {
+    /// The key as a header advertises it.
+    pub(crate) fn public(&self) -> KemPublicKey {
         KemPublicKey {
             key_id: self.key_id,
             public_key: self.public_key.clone(),
@@ -74,30 +80,12 @@ pub struct RatchetState {
     pub(super) config: RatchetConfig,
     /// `RK`.
     pub(super) root_key: SecretBytes,
-    /// `CKs`; `None` until the initiator's first step.
-    pub(super) send_chain_key: Option<SecretBytes>,
-    /// `Ns`.
-    pub(super) send_counter: u32,
-    /// `PN`.
-    pub(super) previous_chain_length: u32,
-    /// `CKr`; `None` until the responder's first message arrives.
-    pub(super) recv_chain_key: Option<SecretBytes>,
-    /// `Nr`.
-    pub(super) recv_counter: u32,
-    /// `DHs`; `None` until the initiator's first step.
-    pub(super) dh_self: Option<DhKeyPair>,
-    /// `DHr`.
-    pub(super) dh_remote: Option<[u8; 32]>,
-    /// `KEMs`.
+    /// The sending and receiving chains, and whether the next send steps.
+    pub(super) chains: Chains,
+    /// `KEMs`: our ratchet KEM key, from our first step on.
     pub(super) kem_self: Option<OwnKemKey>,
-    /// `KEMr`.
+    /// `KEMr`: the peer's, once a header advertised one.
     pub(super) kem_remote: Option<KemPublicKey>,
-    /// `pendingCT`: the ciphertext of the current sending chain's step.
-    pub(super) pending_ct: Option<KemCiphertext>,
-    /// Whether the current sending chain advertises `KEMs` (its step generated it).
-    pub(super) advertise_kem: bool,
-    /// A new `DHr` arrived since our last step: the next send performs a step.
-    pub(super) send_step_due: bool,
     /// Skipped message keys and receive history.
     pub(super) skipped: SkippedKeys,
     /// The cadence's counters.
@@ -117,25 +105,29 @@ impl RatchetState {
         if x25519::is_low_order(&peer) {
             return Err(Error::NonContributory);
         }
-        let mut s = Self::common(init)?;
-        s.dh_remote = Some(peer);
-        s.recv_chain_key = Some(SecretBytes::from_slice(init.chain_key));
-        s.send_step_due = true;
-        Ok(s)
+        let chains = Chains::ReceiveOnly(ReceivingChain {
+            ratchet_key: peer,
+            chain_key: SecretBytes::from_slice(init.chain_key),
+            counter: 0,
+        });
+        Self::common(init, chains)
     }
 
     /// The responder (Bob) after the handshake. `own_ratchet_secret_key` is the secret
     /// key of his signed prekey `SPK_B`, his first ratchet key; the KEM prekey Alice
     /// encapsulated to has done its work in the handshake and is not needed here.
     pub fn init_responder(init: RatchetInit<'_>, own_ratchet_secret_key: &[u8]) -> Result<Self> {
-        let own = DhKeyPair::from_bytes(own_ratchet_secret_key)?;
-        let mut s = Self::common(init)?;
-        s.dh_self = Some(own);
-        s.send_chain_key = Some(SecretBytes::from_slice(init.chain_key));
-        Ok(s)
+        let chains = Chains::SendOnly(SendingChain {
+            ratchet_key: DhKeyPair::from_bytes(own_ratchet_secret_key)?,
+            chain_key: SecretBytes::from_slice(init.chain_key),
+            counter: 0,
+            previous_length: 0,
+            kem_ciphertext: None,
+        });
+        Self::common(init, chains)
     }
 
-    fn common(init: RatchetInit<'_>) -> Result<Self> {
+    fn common(init: RatchetInit<'_>, chains: Chains) -> Result<Self> {
         Error::check_len("ratchet root key", KEY_LEN, init.root_key.len())?;
         Error::check_len("ratchet chain key", KEY_LEN, init.chain_key.len())?;
         init.config.validate()?;
@@ -145,18 +137,9 @@ impl RatchetState {
             session_id: init.session_id,
             config: init.config,
             root_key: SecretBytes::from_slice(init.root_key),
-            send_chain_key: None,
-            send_counter: 0,
-            previous_chain_length: 0,
-            recv_chain_key: None,
-            recv_counter: 0,
-            dh_self: None,
-            dh_remote: None,
+            chains,
             kem_self: None,
             kem_remote: None,
-            pending_ct: None,
-            advertise_kem: false,
-            send_step_due: false,
             skipped: SkippedKeys::default(),
             kem_clock: KemClock::started(init.now),
             epoch: 0,
@@ -237,10 +220,19 @@ impl core::fmt::Debug for RatchetState {
             .field("kem", &self.kem)
             .field("aead", &self.aead)
             .field("epoch", &self.epoch)
-            .field("send_counter", &self.send_counter)
-            .field("previous_chain_length", &self.previous_chain_length)
-            .field("recv_counter", &self.recv_counter)
-            .field("send_step_due", &self.send_step_due)
+            .field(
+                "send_counter",
+                &self.chains.sending().map_or(0, |c| c.counter),
+            )
+            .field(
+                "previous_chain_length",
+                &self.chains.sending().map_or(0, |c| c.previous_length),
+            )
+            .field(
+                "recv_counter",
+                &self.chains.receiving().map_or(0, |c| c.counter),
+            )
+            .field("send_step_due", &self.chains.step_due())
             .field("has_kem_key", &self.kem_self.is_some())
             .field("has_peer_kem_key", &self.kem_remote.is_some())
             .field("skipped_keys", &self.skipped.len())

@@ -6,20 +6,11 @@ use super::{
     type_name, RecordField, CHECKSUM_FIELD, CHECKSUM_LABEL, FORMAT_VERSION, FORMAT_VERSION_FIELD,
 };
 use crate::hash::sha3_256;
-use crate::wire::limits::{
-    FIELD_HEADER_LEN, HEADER_LEN, MAGIC, MAX_MESSAGE_LEN, SUPPORTED_VERSIONS, VERSION,
-};
+use crate::wire::limits::{FIELD_HEADER_LEN, MAX_MESSAGE_LEN};
+use crate::wire::tlv::{RawField, Reader};
 use crate::wire::{MessageType, WireError, WireErrorCode as Code};
 use crate::SecretBytes;
 use subtle::ConstantTimeEq;
-
-/// One field as framed: where it starts, its tag, its value.
-#[derive(Clone, Copy)]
-struct RawField<'a> {
-    offset: usize,
-    tag: u16,
-    value: &'a [u8],
-}
 
 /// Reads one record of a given type.
 ///
@@ -46,123 +37,13 @@ pub struct RecordReader<'a> {
 impl<'a> RecordReader<'a> {
     /// Checks the header, the framing and `formatVersion` of a record of `record_type`.
     pub fn new(bytes: &'a [u8], record_type: u8) -> Result<Self, WireError> {
-        if bytes.len() >= 2 && bytes[..2] != MAGIC {
-            return Err(WireError::at(
-                Code::BadMagic,
-                0,
-                "not a pqwire record (magic is not \"PW\")",
-            ));
-        }
-        let Some((&[_, _, version, ty], mut body)) = bytes.split_first_chunk::<HEADER_LEN>() else {
-            return Err(WireError::at(
-                Code::Truncated,
-                bytes.len(),
-                format!("header needs {HEADER_LEN} bytes, got {}", bytes.len()),
-            ));
-        };
-        if !SUPPORTED_VERSIONS.contains(&version) {
-            return Err(WireError::at(
-                Code::UnsupportedVersion,
-                2,
-                format!("version {version} is not supported (this library reads {VERSION})"),
-            ));
-        }
-        if ty != record_type {
-            let expected = type_name(record_type).unwrap_or("unknown");
-            let got = type_name(ty).or_else(|| MessageType::from_code(ty).map(|t| t.name()));
-            return Err(match got {
-                Some(got) => WireError::at(
-                    Code::UnexpectedType,
-                    3,
-                    format!("expected a {expected} record, got {got}"),
-                ),
-                None => WireError::at(
-                    Code::UnknownType,
-                    3,
-                    format!("type 0x{ty:02X} is not defined"),
-                ),
-            });
-        }
-
+        let mut r = Reader::new(bytes);
+        check_type(r.header("record")?, record_type)?;
         let mut fields = Vec::new();
-        let mut offset = HEADER_LEN;
-        while !body.is_empty() {
-            let Some((&[t0, t1, l0, l1, l2, l3], rest)) =
-                body.split_first_chunk::<FIELD_HEADER_LEN>()
-            else {
-                return Err(WireError::at(
-                    Code::TrailingBytes,
-                    offset,
-                    format!("{} bytes left, too few for a field header", body.len()),
-                ));
-            };
-            let tag = u16::from_be_bytes([t0, t1]);
-            let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
-            match fields.last() {
-                Some(RawField { tag: p, .. }) if *p == tag => {
-                    return Err(WireError::in_field(
-                        Code::DuplicateTag,
-                        offset,
-                        tag,
-                        None,
-                        "tag repeats the previous field",
-                    ))
-                }
-                Some(RawField { tag: p, .. }) if *p > tag => {
-                    return Err(WireError::in_field(
-                        Code::TagOrder,
-                        offset,
-                        tag,
-                        None,
-                        format!("tag follows 0x{p:04X}; tags must ascend"),
-                    ))
-                }
-                _ => {}
-            }
-            let Some(value) = rest.get(..len) else {
-                return Err(WireError::in_field(
-                    Code::Truncated,
-                    offset,
-                    tag,
-                    None,
-                    format!("field declares {len} bytes, {} remain", rest.len()),
-                ));
-            };
-            fields.push(RawField { offset, tag, value });
-            body = &rest[len..];
-            offset += FIELD_HEADER_LEN + len;
+        while let Some(field) = r.field()? {
+            fields.push(field);
         }
-
-        // The checksum: the last field, over every byte before it.
-        let checksum = match fields.last() {
-            Some(f) if f.tag == CHECKSUM_FIELD.tag => *f,
-            _ => {
-                return Err(WireError::in_field(
-                    Code::MissingField,
-                    bytes.len(),
-                    CHECKSUM_FIELD.tag,
-                    Some(CHECKSUM_FIELD.name),
-                    "a record ends with its checksum",
-                ))
-            }
-        };
-        let expected = sha3_256(&[
-            CHECKSUM_LABEL,
-            bytes.get(..checksum.offset).unwrap_or_default(),
-        ]);
-        if !bool::from(checksum.value.ct_eq(&expected)) {
-            return Err(WireError::in_field(
-                if checksum.value.len() == expected.len() {
-                    Code::InvalidField
-                } else {
-                    Code::BadLength
-                },
-                checksum.offset,
-                CHECKSUM_FIELD.tag,
-                Some(CHECKSUM_FIELD.name),
-                "checksum does not match: the record is corrupted",
-            ));
-        }
+        check_checksum(bytes, fields.last())?;
         let mut reader = Self {
             bytes,
             record_type,
@@ -425,4 +306,61 @@ impl core::fmt::Debug for RecordReader<'_> {
             .field("fields", &fields)
             .finish()
     }
+}
+
+/// The type byte `ty` is `expected`: `UNEXPECTED_TYPE` for another record or message
+/// type, `UNKNOWN_TYPE` for an undefined one.
+fn check_type(ty: u8, expected: u8) -> Result<(), WireError> {
+    if ty == expected {
+        return Ok(());
+    }
+    let wanted = type_name(expected).unwrap_or("unknown");
+    Err(
+        match type_name(ty).or_else(|| MessageType::from_code(ty).map(|t| t.name())) {
+            Some(got) => WireError::at(
+                Code::UnexpectedType,
+                3,
+                format!("expected a {wanted} record, got {got}"),
+            ),
+            None => WireError::at(
+                Code::UnknownType,
+                3,
+                format!("type 0x{ty:02X} is not defined"),
+            ),
+        },
+    )
+}
+
+/// The last field is the checksum over every byte before it.
+fn check_checksum(bytes: &[u8], last: Option<&RawField<'_>>) -> Result<(), WireError> {
+    let checksum = match last {
+        Some(f) if f.tag == CHECKSUM_FIELD.tag => f,
+        _ => {
+            return Err(WireError::in_field(
+                Code::MissingField,
+                bytes.len(),
+                CHECKSUM_FIELD.tag,
+                Some(CHECKSUM_FIELD.name),
+                "a record ends with its checksum",
+            ))
+        }
+    };
+    let expected = sha3_256(&[
+        CHECKSUM_LABEL,
+        bytes.get(..checksum.offset).unwrap_or_default(),
+    ]);
+    if bool::from(checksum.value.ct_eq(&expected)) {
+        return Ok(());
+    }
+    Err(WireError::in_field(
+        if checksum.value.len() == expected.len() {
+            Code::InvalidField
+        } else {
+            Code::BadLength
+        },
+        checksum.offset,
+        CHECKSUM_FIELD.tag,
+        Some(CHECKSUM_FIELD.name),
+        "checksum does not match: the record is corrupted",
+    ))
 }

@@ -6,7 +6,8 @@ use super::{
     type_name, RecordField, CHECKSUM_FIELD, CHECKSUM_LABEL, FORMAT_VERSION, FORMAT_VERSION_FIELD,
 };
 use crate::hash::sha3_256;
-use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN, MAGIC, VERSION};
+use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN};
+use crate::wire::tlv::Writer;
 
 /// Length of the checksum's value.
 const CHECKSUM_LEN: usize = 32;
@@ -115,20 +116,13 @@ impl<'a> RecordWriter<'a> {
     /// The encoded record, ending with its checksum field ([`CHECKSUM_FIELD`]).
     pub fn finish(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(self.len()));
-        out.extend_from_slice(&MAGIC);
-        out.push(VERSION);
-        out.push(self.record_type);
+        let mut w = Writer::new(&mut out);
+        w.header(self.record_type);
         for (tag, value) in &self.fields {
-            let v = value.as_slice();
-            out.extend_from_slice(&tag.to_be_bytes());
-            // Values of pqwire's layouts are far below 4 GiB (see the type's doc).
-            out.extend_from_slice(&u32::try_from(v.len()).unwrap_or(u32::MAX).to_be_bytes());
-            out.extend_from_slice(v);
+            w.field(*tag, value.as_slice());
         }
         let checksum = sha3_256(&[CHECKSUM_LABEL, &out]);
-        out.extend_from_slice(&CHECKSUM_FIELD.tag.to_be_bytes());
-        out.extend_from_slice(&(CHECKSUM_LEN as u32).to_be_bytes());
-        out.extend_from_slice(&checksum);
+        Writer::new(&mut out).field(CHECKSUM_FIELD.tag, &checksum);
         out
     }
 

@@ -12,7 +12,7 @@
 //! use pqwire_core::pqxdh::*;
 //! use pqwire_core::random::SeededRandom;
 //! use pqwire_core::session::Session;
-//! use pqwire_core::wire::Capabilities;
+//! use pqwire_core::wire::{Capabilities, WireMessage};
 //! use pqwire_core::{KemSuite, SigSuite};
 //!
 //! let now = 1_700_000_000;

@@ -10,7 +10,7 @@ use crate::pqxdh::PublicIdentity;
 use crate::ratchet::RatchetState;
 use crate::record::{RecordField, RecordReader, RecordWriter, TYPE_SESSION_STATE};
 use crate::wire::limits::{KEY_ID_LEN, MAX_SIGNATURE_LEN};
-use crate::wire::{KeyPackage, MessageType, SignedKey, WireError, WireErrorCode};
+use crate::wire::{KeyPackage, MessageType, SignedKey, WireError, WireErrorCode, WireMessage};
 use crate::{Error, Result, SigSuite};
 use zeroize::Zeroizing;
 

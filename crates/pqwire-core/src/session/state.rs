@@ -5,7 +5,7 @@ use crate::pqxdh::{HandshakeInfo, PublicIdentity};
 use crate::random::{OsRandom, RandomSource};
 use crate::ratchet::{KeyId, RatchetState};
 use crate::wire::limits::MAX_PAYLOAD_LEN;
-use crate::wire::RatchetMessage;
+use crate::wire::{RatchetMessage, WireMessage};
 use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};
 
 /// What the handshake settled for the session's lifetime: public values only.

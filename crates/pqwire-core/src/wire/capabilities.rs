@@ -1,62 +1,28 @@
 //! The capabilities message: the wire versions, suites and features a party offers,
-//! each list in the party's order of preference. Negotiation ([`crate::negotiation`])
+//! each list in the party's order of preference. Negotiation (the `negotiation` module)
 //! picks from two of these and hashes both encodings into the transcript.
 
-use super::codec::{decode_as, encode};
 use super::error::WireError;
 use super::limits::VERSION;
-use super::message::{Extension, Message, MessageSpec, MessageType};
-use super::schema::{FieldKind, FieldSpec, SuiteRole, Value};
+use super::message::{Extension, Message, MessageType};
+use super::schema::{FieldKind, SuiteRole, Value};
+use super::typed::{wire_fields, WireMessage};
 use crate::{AeadSuite, KemSuite, SigSuite};
 
-/// Tag of the wire-version list.
-pub const TAG_VERSIONS: u16 = 0x0001;
-/// Tag of the key-exchange suite list.
-pub const TAG_KEX_SUITES: u16 = 0x0002;
-/// Tag of the signature suite list.
-pub const TAG_SIG_SUITES: u16 = 0x0003;
-/// Tag of the AEAD suite list.
-pub const TAG_AEAD_SUITES: u16 = 0x0004;
-/// Tag of the feature flags.
-pub const TAG_FEATURES: u16 = 0x0005;
-
-/// The field table of the capabilities message.
-pub(crate) static SPEC: MessageSpec = MessageSpec {
-    name: "capabilities",
-    fields: &[
-        FieldSpec {
-            tag: TAG_VERSIONS,
-            name: "versions",
-            kind: FieldKind::VersionList,
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_KEX_SUITES,
-            name: "kexSuites",
-            kind: FieldKind::SuiteList(SuiteRole::Kem),
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_SIG_SUITES,
-            name: "sigSuites",
-            kind: FieldKind::SuiteList(SuiteRole::Sig),
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_AEAD_SUITES,
-            name: "aeadSuites",
-            kind: FieldKind::SuiteList(SuiteRole::Aead),
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_FEATURES,
-            name: "features",
-            kind: FieldKind::Features,
-            required: true,
-        },
-    ],
-    validate: |_| Ok(()),
-};
+wire_fields! {
+    "capabilities", validate: |_| Ok(());
+    /// Tag of the wire-version list.
+    TAG_VERSIONS = 0x0001, "versions", FieldKind::VersionList, required;
+    /// Tag of the key-exchange suite list.
+    TAG_KEX_SUITES = 0x0002, "kexSuites", FieldKind::SuiteList(SuiteRole::Kem), required;
+    /// Tag of the signature suite list.
+    TAG_SIG_SUITES = 0x0003, "sigSuites", FieldKind::SuiteList(SuiteRole::Sig), required;
+    /// Tag of the AEAD suite list.
+    TAG_AEAD_SUITES = 0x0004, "aeadSuites", FieldKind::SuiteList(SuiteRole::Aead), required;
+    /// Tag of the feature flags.
+    TAG_FEATURES = 0x0005, "features", FieldKind::Features, required;
+}
+use tags::*;
 
 /// Feature flags of wire version 1: `(bit, name)`. Unknown bits are carried, never used.
 pub const FEATURES: &[(u32, &str)] = &[
@@ -108,9 +74,10 @@ impl Default for Capabilities {
     }
 }
 
-impl Capabilities {
-    /// The typed view of a decoded capabilities message.
-    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
+impl WireMessage for Capabilities {
+    const TYPE: MessageType = MessageType::Capabilities;
+
+    fn from_message(msg: &Message) -> Result<Self, WireError> {
         Ok(Capabilities {
             versions: msg.versions(TAG_VERSIONS)?.to_vec(),
             kex_suites: msg.suites(TAG_KEX_SUITES)?.to_vec(),
@@ -121,9 +88,8 @@ impl Capabilities {
         })
     }
 
-    /// The generic message for this value.
-    pub fn to_message(&self) -> Message {
-        let mut msg = Message::new(MessageType::Capabilities);
+    fn to_message(&self) -> Message {
+        let mut msg = Message::new(Self::TYPE);
         msg.set(TAG_VERSIONS, Value::Versions(self.versions.clone()))
             .set(TAG_KEX_SUITES, Value::Suites(self.kex_suites.clone()))
             .set(TAG_SIG_SUITES, Value::Suites(self.sig_suites.clone()))
@@ -131,15 +97,5 @@ impl Capabilities {
             .set(TAG_FEATURES, Value::Uint(self.features.into()));
         msg.extensions = self.extensions.clone();
         msg
-    }
-
-    /// Decodes a capabilities message.
-    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        Self::from_message(&decode_as(bytes, MessageType::Capabilities)?)
-    }
-
-    /// Encodes canonically.
-    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
-        encode(&self.to_message())
     }
 }

@@ -5,16 +5,17 @@
 
 use super::error::{WireError, WireErrorCode as Code};
 use super::limits::{
-    FIELD_HEADER_LEN, FIRST_EXTENSION_TAG, HEADER_LEN, MAGIC, MAX_EXTENSIONS, MAX_EXTENSION_LEN,
-    MAX_MESSAGE_LEN, SUPPORTED_VERSIONS, VERSION,
+    FIELD_HEADER_LEN, FIRST_EXTENSION_TAG, HEADER_LEN, MAX_EXTENSIONS, MAX_EXTENSION_LEN,
+    MAX_MESSAGE_LEN,
 };
-use super::message::{Extension, Field, Message, MessageType};
+use super::message::{Extension, Field, Message, MessageSpec, MessageType};
 use super::schema::{field_error, FieldKind, FieldSpec, Value};
+use super::tlv::{check_order, FieldHeader, Reader, Writer};
 
 /// Decodes any pqwire message.
 ///
 /// ```
-/// use pqwire_core::wire::{self, Capabilities};
+/// use pqwire_core::wire::{self, Capabilities, WireMessage};
 /// let caps = Capabilities::default();
 /// let bytes = caps.encode()?;
 /// let msg = wire::decode(&bytes)?;
@@ -65,28 +66,8 @@ pub(crate) fn decode_tracked(bytes: &[u8], progress: &mut Progress) -> Result<Me
             ),
         ));
     }
-    if bytes.len() >= 2 && bytes[..2] != MAGIC {
-        return Err(WireError::at(
-            Code::BadMagic,
-            0,
-            "not a pqwire message (magic is not \"PW\")",
-        ));
-    }
-    let Some((&[_, _, version, type_code], mut body)) = bytes.split_first_chunk::<HEADER_LEN>()
-    else {
-        return Err(WireError::at(
-            Code::Truncated,
-            bytes.len(),
-            format!("header needs {HEADER_LEN} bytes, got {}", bytes.len()),
-        ));
-    };
-    if !SUPPORTED_VERSIONS.contains(&version) {
-        return Err(WireError::at(
-            Code::UnsupportedVersion,
-            2,
-            format!("wire version {version} is not supported (this library reads {VERSION})"),
-        ));
-    }
+    let mut r = Reader::new(bytes);
+    let type_code = r.header("message")?;
     let Some(ty) = MessageType::from_code(type_code) else {
         return Err(WireError::at(
             Code::UnknownType,
@@ -97,82 +78,96 @@ pub(crate) fn decode_tracked(bytes: &[u8], progress: &mut Progress) -> Result<Me
     progress.ty = Some(ty);
     let spec = ty.spec();
     let mut msg = Message::new(ty);
-    let mut offset = HEADER_LEN;
-    let mut previous: Option<u16> = None;
-
-    while !body.is_empty() {
-        let Some((&[t0, t1, l0, l1, l2, l3], rest)) = body.split_first_chunk::<FIELD_HEADER_LEN>()
-        else {
-            return Err(WireError::at(
-                Code::TrailingBytes,
-                offset,
-                format!("{} bytes left, too few for a field header", body.len()),
-            ));
-        };
-        let tag = u16::from_be_bytes([t0, t1]);
-        let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
-        progress.fields.push((offset, tag, len));
-        let defined = spec.field(tag);
-        let name = defined.map(|f| f.name);
-        order(previous, tag, offset, name)?;
-        previous = Some(tag);
-
-        if tag >= FIRST_EXTENSION_TAG {
-            if msg.extensions.len() == MAX_EXTENSIONS {
-                return Err(WireError::in_field(
-                    Code::TooLarge,
-                    offset,
-                    tag,
-                    None,
-                    format!("more than {MAX_EXTENSIONS} extensions"),
-                ));
-            }
-            if len > MAX_EXTENSION_LEN {
-                return Err(WireError::in_field(
-                    Code::TooLarge,
-                    offset,
-                    tag,
-                    None,
-                    format!("extension of {len} bytes, at most {MAX_EXTENSION_LEN}"),
-                ));
-            }
-            let value = take(rest, len, offset, tag, None)?;
-            msg.extensions.push(Extension {
-                tag,
-                value: value.to_vec(),
-            });
-        } else {
-            let Some(field) = defined else {
-                return Err(WireError::in_field(
-                    Code::UnknownTag,
-                    offset,
-                    tag,
-                    None,
-                    format!("tag is not defined for {} messages", spec.name),
-                ));
-            };
-            check_len(field, len, offset)?;
-            let value = take(rest, len, offset, tag, name)?;
-            let value = field.parse(value, offset)?;
-            msg.fields.push(Field { tag, value, offset });
-        }
-        body = &rest[len..];
-        offset += FIELD_HEADER_LEN + len;
+    while let Some(h) = r.field_header()? {
+        progress.fields.push((h.offset, h.tag, h.len));
+        read_field(&mut r, h, spec, &mut msg).map_err(|e| named(e, spec))?;
     }
-
-    for field in spec.fields.iter().filter(|f| f.required) {
-        if msg.get(field.tag).is_none() {
-            return Err(WireError::in_field(
-                Code::MissingField,
-                bytes.len(),
-                field.tag,
-                Some(field.name),
-                "required field is missing",
-            ));
-        }
-    }
+    check_required(spec, &msg, bytes.len())?;
     (spec.validate)(&msg).map_err(|e| missing_at_end(e, bytes.len()))?;
     Ok(msg)
+}
+
+/// One field, after its header: tag order, then an extension's caps or a defined
+/// field's length rule, then the value (all there, and valid for its kind).
+fn read_field(
+    r: &mut Reader<'_>,
+    h: FieldHeader,
+    spec: &MessageSpec,
+    msg: &mut Message,
+) -> Result<(), WireError> {
+    r.check_order(&h)?;
+    let (offset, tag) = (h.offset, h.tag);
+    if tag >= FIRST_EXTENSION_TAG {
+        check_extension(msg.extensions.len() + 1, h.len, offset, tag)?;
+        let value = r.value(h)?.to_vec();
+        msg.extensions.push(Extension { tag, value });
+        return Ok(());
+    }
+    let field = spec
+        .field(tag)
+        .ok_or_else(|| unknown_tag(spec, offset, tag))?;
+    check_len(field, h.len, offset)?;
+    let value = field.parse(r.value(h)?, offset)?;
+    msg.fields.push(Field { tag, value, offset });
+    Ok(())
+}
+
+/// The `count`-th extension, of `len` bytes, is within the caps (`TOO_LARGE`).
+fn check_extension(count: usize, len: usize, offset: usize, tag: u16) -> Result<(), WireError> {
+    let too_large = |detail| {
+        Err(WireError::in_field(
+            Code::TooLarge,
+            offset,
+            tag,
+            None,
+            detail,
+        ))
+    };
+    if count > MAX_EXTENSIONS {
+        too_large(format!("more than {MAX_EXTENSIONS} extensions"))
+    } else if len > MAX_EXTENSION_LEN {
+        too_large(format!(
+            "extension of {len} bytes, at most {MAX_EXTENSION_LEN}"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn unknown_tag(spec: &MessageSpec, offset: usize, tag: u16) -> WireError {
+    WireError::in_field(
+        Code::UnknownTag,
+        offset,
+        tag,
+        None,
+        format!("tag is not defined for {} messages", spec.name),
+    )
+}
+
+/// Names the field of a framing error (the TLV layer knows tags, not names).
+fn named(mut e: WireError, spec: &MessageSpec) -> WireError {
+    if e.field.is_none() {
+        e.field = e.tag.and_then(|t| spec.field(t)).map(|f| f.name);
+    }
+    e
+}
+
+/// Every required field of `spec` is in `msg` (`MISSING_FIELD` at the end, `end`).
+fn check_required(spec: &MessageSpec, msg: &Message, end: usize) -> Result<(), WireError> {
+    match spec
+        .fields
+        .iter()
+        .find(|f| f.required && msg.get(f.tag).is_none())
+    {
+        Some(field) => Err(WireError::in_field(
+            Code::MissingField,
+            end,
+            field.tag,
+            Some(field.name),
+            "required field is missing",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A field that a cross-field rule finds missing is reported at the end of the message,
@@ -210,25 +205,6 @@ pub(crate) fn check_len(field: &FieldSpec, len: usize, offset: usize) -> Result<
     }
 }
 
-/// The first `len` bytes of `rest`, or `TRUNCATED`.
-fn take<'a>(
-    rest: &'a [u8],
-    len: usize,
-    offset: usize,
-    tag: u16,
-    name: Option<&'static str>,
-) -> Result<&'a [u8], WireError> {
-    rest.get(..len).ok_or_else(|| {
-        WireError::in_field(
-            Code::Truncated,
-            offset,
-            tag,
-            name,
-            format!("field declares {len} bytes, {} remain", rest.len()),
-        )
-    })
-}
-
 /// Encodes a message canonically, checking every rule the decoder checks.
 ///
 /// ```
@@ -242,51 +218,62 @@ fn take<'a>(
 pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
     let spec = msg.ty.spec();
     let mut out = Vec::with_capacity(encoded_len(msg));
-    out.extend_from_slice(&MAGIC);
-    out.push(VERSION);
-    out.push(msg.ty.code());
     let mut laid_out = msg.clone();
-    let mut previous: Option<u16> = None;
-
-    for field in laid_out.fields.iter_mut() {
-        let offset = out.len();
-        field.offset = offset;
-        let Some(fs) = spec.field(field.tag) else {
-            return Err(WireError::in_field(
-                Code::UnknownTag,
-                offset,
-                field.tag,
-                None,
-                format!("tag is not defined for {} messages", spec.name),
-            ));
-        };
-        order(previous, field.tag, offset, Some(fs.name))?;
-        previous = Some(field.tag);
-        fs.check(&field.value, offset)?;
-        let len = fs.value_len(&field.value);
-        check_len(fs, len, offset)?;
-        write_field(fs, &field.value, &mut out);
-    }
-    for field in spec.fields.iter().filter(|f| f.required) {
-        if laid_out.get(field.tag).is_none() {
-            return Err(WireError::in_field(
-                Code::MissingField,
-                out.len(),
-                field.tag,
-                Some(field.name),
-                "required field is missing",
-            ));
-        }
-    }
-    if laid_out.extensions.len() > MAX_EXTENSIONS {
+    let mut w = Writer::new(&mut out);
+    w.header(msg.ty.code());
+    let previous = encode_fields(spec, &mut laid_out.fields, &mut w)?;
+    check_required(spec, &laid_out, w.len())?;
+    encode_extensions(&laid_out.extensions, previous, &mut w)?;
+    let end = w.len();
+    if end > MAX_MESSAGE_LEN {
         return Err(WireError::at(
             Code::TooLarge,
-            out.len(),
+            0,
+            format!("message of {end} bytes, at most {MAX_MESSAGE_LEN}"),
+        ));
+    }
+    (spec.validate)(&laid_out).map_err(|e| missing_at_end(e, end))?;
+    Ok(out)
+}
+
+/// Writes the defined fields, recording where each starts, with every rule the decoder
+/// checks; returns the last tag written.
+fn encode_fields(
+    spec: &MessageSpec,
+    fields: &mut [Field],
+    w: &mut Writer<'_>,
+) -> Result<Option<u16>, WireError> {
+    let mut previous = None;
+    for field in fields {
+        let offset = w.len();
+        field.offset = offset;
+        let fs = spec
+            .field(field.tag)
+            .ok_or_else(|| unknown_tag(spec, offset, field.tag))?;
+        check_order(previous, field.tag, offset).map_err(|e| named(e, spec))?;
+        previous = Some(field.tag);
+        fs.check(&field.value, offset)?;
+        check_len(fs, fs.value_len(&field.value), offset)?;
+        write_field(fs, &field.value, w);
+    }
+    Ok(previous)
+}
+
+/// Writes the extensions after the defined fields, within their caps.
+fn encode_extensions(
+    extensions: &[Extension],
+    mut previous: Option<u16>,
+    w: &mut Writer<'_>,
+) -> Result<(), WireError> {
+    if extensions.len() > MAX_EXTENSIONS {
+        return Err(WireError::at(
+            Code::TooLarge,
+            w.len(),
             format!("more than {MAX_EXTENSIONS} extensions"),
         ));
     }
-    for ext in &laid_out.extensions {
-        let offset = out.len();
+    for ext in extensions {
+        let offset = w.len();
         if ext.tag < FIRST_EXTENSION_TAG {
             return Err(WireError::in_field(
                 Code::UnknownTag,
@@ -296,41 +283,18 @@ pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
                 "extension tags start at 0xF000",
             ));
         }
-        order(previous, ext.tag, offset, None)?;
+        check_order(previous, ext.tag, offset)?;
         previous = Some(ext.tag);
-        if ext.value.len() > MAX_EXTENSION_LEN {
-            return Err(WireError::in_field(
-                Code::TooLarge,
-                offset,
-                ext.tag,
-                None,
-                format!(
-                    "extension of {} bytes, at most {MAX_EXTENSION_LEN}",
-                    ext.value.len()
-                ),
-            ));
-        }
-        out.extend_from_slice(&ext.tag.to_be_bytes());
-        out.extend_from_slice(&(ext.value.len() as u32).to_be_bytes());
-        out.extend_from_slice(&ext.value);
+        check_extension(0, ext.value.len(), offset, ext.tag)?;
+        w.field(ext.tag, &ext.value);
     }
-    if out.len() > MAX_MESSAGE_LEN {
-        return Err(WireError::at(
-            Code::TooLarge,
-            0,
-            format!("message of {} bytes, at most {MAX_MESSAGE_LEN}", out.len()),
-        ));
-    }
-    (spec.validate)(&laid_out).map_err(|e| missing_at_end(e, out.len()))?;
-    Ok(out)
+    Ok(())
 }
 
 /// Appends `tag | length | value`.
-fn write_field(fs: &FieldSpec, value: &Value, out: &mut Vec<u8>) {
-    let len = u32::try_from(fs.value_len(value)).unwrap_or(u32::MAX);
-    out.extend_from_slice(&fs.tag.to_be_bytes());
-    out.extend_from_slice(&len.to_be_bytes());
-    fs.write_value(value, out);
+fn write_field(fs: &FieldSpec, value: &Value, w: &mut Writer<'_>) {
+    w.field_header(fs.tag, fs.value_len(value));
+    fs.write_value(value, w);
 }
 
 /// The bytes [`encode`] would write for `msg`, without any check: for a typed view that
@@ -341,47 +305,17 @@ fn write_field(fs: &FieldSpec, value: &Value, out: &mut Vec<u8>) {
 pub(crate) fn lay_out(msg: &Message) -> Vec<u8> {
     let spec = msg.ty.spec();
     let mut out = Vec::with_capacity(encoded_len(msg));
-    out.extend_from_slice(&MAGIC);
-    out.push(VERSION);
-    out.push(msg.ty.code());
+    let mut w = Writer::new(&mut out);
+    w.header(msg.ty.code());
     for field in &msg.fields {
         if let Some(fs) = spec.field(field.tag) {
-            write_field(fs, &field.value, &mut out);
+            write_field(fs, &field.value, &mut w);
         }
     }
     for ext in &msg.extensions {
-        let len = u32::try_from(ext.value.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&ext.tag.to_be_bytes());
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&ext.value);
+        w.field(ext.tag, &ext.value);
     }
     out
-}
-
-/// Tags must ascend strictly.
-fn order(
-    previous: Option<u16>,
-    tag: u16,
-    offset: usize,
-    name: Option<&'static str>,
-) -> Result<(), WireError> {
-    match previous {
-        Some(p) if p == tag => Err(WireError::in_field(
-            Code::DuplicateTag,
-            offset,
-            tag,
-            name,
-            "tag repeats the previous field",
-        )),
-        Some(p) if p > tag => Err(WireError::in_field(
-            Code::TagOrder,
-            offset,
-            tag,
-            name,
-            format!("tag follows 0x{p:04X}; tags must ascend"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// The encoded size of `msg` (for preallocation).

@@ -1,63 +1,26 @@
 //! The generic envelope: a payload with its content type and, optionally, the key ids of
 //! sender and recipient and a send time. Protocol layers put their messages inside.
 
-use super::codec::{decode_as, encode};
 use super::error::WireError;
 use super::limits::{KEY_ID_LEN, MAX_PAYLOAD_LEN};
-use super::message::{Extension, Message, MessageSpec, MessageType};
-use super::schema::{FieldKind, FieldSpec, Value};
+use super::message::{Extension, Message, MessageType};
+use super::schema::{FieldKind, Value};
+use super::typed::{wire_fields, WireMessage};
 
-/// Tag of the content type.
-pub const TAG_CONTENT_TYPE: u16 = 0x0001;
-/// Tag of the sender's key id.
-pub const TAG_SENDER_KEY_ID: u16 = 0x0002;
-/// Tag of the recipient's key id.
-pub const TAG_RECIPIENT_KEY_ID: u16 = 0x0003;
-/// Tag of the send time.
-pub const TAG_SENT_AT: u16 = 0x0004;
-/// Tag of the payload.
-pub const TAG_PAYLOAD: u16 = 0x0005;
-
-/// The field table of the envelope.
-pub(crate) static SPEC: MessageSpec = MessageSpec {
-    name: "envelope",
-    fields: &[
-        FieldSpec {
-            tag: TAG_CONTENT_TYPE,
-            name: "contentType",
-            kind: FieldKind::U16,
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_SENDER_KEY_ID,
-            name: "senderKeyId",
-            kind: FieldKind::KeyId,
-            required: false,
-        },
-        FieldSpec {
-            tag: TAG_RECIPIENT_KEY_ID,
-            name: "recipientKeyId",
-            kind: FieldKind::KeyId,
-            required: false,
-        },
-        FieldSpec {
-            tag: TAG_SENT_AT,
-            name: "sentAt",
-            kind: FieldKind::Time,
-            required: false,
-        },
-        FieldSpec {
-            tag: TAG_PAYLOAD,
-            name: "payload",
-            kind: FieldKind::Bytes {
-                min: 0,
-                max: MAX_PAYLOAD_LEN,
-            },
-            required: true,
-        },
-    ],
-    validate: |_| Ok(()),
-};
+wire_fields! {
+    "envelope", validate: |_| Ok(());
+    /// Tag of the content type.
+    TAG_CONTENT_TYPE = 0x0001, "contentType", FieldKind::U16, required;
+    /// Tag of the sender's key id.
+    TAG_SENDER_KEY_ID = 0x0002, "senderKeyId", FieldKind::KeyId, optional;
+    /// Tag of the recipient's key id.
+    TAG_RECIPIENT_KEY_ID = 0x0003, "recipientKeyId", FieldKind::KeyId, optional;
+    /// Tag of the send time.
+    TAG_SENT_AT = 0x0004, "sentAt", FieldKind::Time, optional;
+    /// Tag of the payload.
+    TAG_PAYLOAD = 0x0005, "payload", FieldKind::Bytes { min: 0, max: MAX_PAYLOAD_LEN }, required;
+}
+use tags::*;
 
 /// A payload with its content type and optional routing fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,9 +39,10 @@ pub struct Envelope {
     pub extensions: Vec<Extension>,
 }
 
-impl Envelope {
-    /// The typed view of a decoded envelope.
-    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
+impl WireMessage for Envelope {
+    const TYPE: MessageType = MessageType::Envelope;
+
+    fn from_message(msg: &Message) -> Result<Self, WireError> {
         Ok(Envelope {
             content_type: msg.uint(TAG_CONTENT_TYPE)? as u16,
             sender_key_id: msg.opt_key_id(TAG_SENDER_KEY_ID),
@@ -89,31 +53,16 @@ impl Envelope {
         })
     }
 
-    /// The generic message for this value.
-    pub fn to_message(&self) -> Message {
-        let mut msg = Message::new(MessageType::Envelope);
-        msg.set(TAG_CONTENT_TYPE, Value::Uint(self.content_type.into()));
-        if let Some(id) = self.sender_key_id {
-            msg.set(TAG_SENDER_KEY_ID, Value::Bytes(id.to_vec()));
-        }
-        if let Some(id) = self.recipient_key_id {
-            msg.set(TAG_RECIPIENT_KEY_ID, Value::Bytes(id.to_vec()));
-        }
+    fn to_message(&self) -> Message {
+        let mut msg = Message::new(Self::TYPE);
+        msg.set(TAG_CONTENT_TYPE, Value::Uint(self.content_type.into()))
+            .set_opt_bytes(TAG_SENDER_KEY_ID, self.sender_key_id.as_ref())
+            .set_opt_bytes(TAG_RECIPIENT_KEY_ID, self.recipient_key_id.as_ref());
         if let Some(t) = self.sent_at {
             msg.set(TAG_SENT_AT, Value::Uint(t));
         }
-        msg.set(TAG_PAYLOAD, Value::Bytes(self.payload.clone()));
+        msg.set_bytes(TAG_PAYLOAD, &self.payload);
         msg.extensions = self.extensions.clone();
         msg
-    }
-
-    /// Decodes an envelope.
-    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        Self::from_message(&decode_as(bytes, MessageType::Envelope)?)
-    }
-
-    /// Encodes canonically.
-    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
-        encode(&self.to_message())
     }
 }

@@ -3,126 +3,45 @@
 //! the ids of the responder's prekeys it used, its ephemeral key, the KEM ciphertext,
 //! the initiator's transcript signature (always present) and the first ratchet message.
 
-use super::codec::{decode_as, encode, lay_out};
+use super::codec::lay_out;
 use super::error::{WireError, WireErrorCode};
-use super::key_package::{check_signature_lengths, nested_suite, KeyPackage, PackageSuite};
-use super::limits::{KEY_ID_LEN, MAX_KEM_CIPHERTEXT_LEN, MAX_SIGNATURE_LEN};
-use super::message::{Extension, Message, MessageSpec, MessageType};
+use super::key_package::{check_signature_lengths, nested_suite, KeyId, KeyPackage, PackageSuite};
+use super::limits::MAX_KEM_CIPHERTEXT_LEN;
+use super::message::{Extension, Message, MessageType};
 use super::prekey_bundle::SignedKey;
 use super::ratchet_message::RatchetMessage;
-use super::schema::{FieldKind, FieldSpec, Value};
+use super::schema::{FieldKind, Value};
+use super::typed::{wire_fields, WireMessage};
 use crate::{kem, KemSuite, SigSuite};
 
-/// Tag of the initiator's capabilities (a nested capabilities message).
-pub const TAG_CAPABILITIES: u16 = 0x0001;
-/// Tag of the initiator's identity signing key (nested key package, signature suite).
-pub const TAG_IDENTITY_SIG_KEY: u16 = 0x0002;
-/// Tag of the initiator's identity DH key (nested key package, X25519).
-pub const TAG_IDENTITY_DH_KEY: u16 = 0x0003;
-/// Tag of the identity signing key's signature over the identity DH key package.
-pub const TAG_IDENTITY_DH_SIGNATURE: u16 = 0x0004;
-/// Tag of the key id of the responder's signed prekey.
-pub const TAG_SIGNED_PREKEY_ID: u16 = 0x0005;
-/// Tag of the key id of the responder's KEM prekey.
-pub const TAG_KEM_PREKEY_ID: u16 = 0x0006;
-/// Tag of the key id of the responder's one-time prekey.
-pub const TAG_ONE_TIME_PREKEY_ID: u16 = 0x0007;
-/// Tag of the initiator's ephemeral X25519 public key.
-pub const TAG_EPHEMERAL_KEY: u16 = 0x0008;
-/// Tag of the KEM ciphertext to the KEM prekey.
-pub const TAG_KEM_CIPHERTEXT: u16 = 0x0009;
-/// Tag of the hybrid signature over the handshake transcript.
-pub const TAG_TRANSCRIPT_SIGNATURE: u16 = 0x000A;
-/// Tag of the first ratchet message (a nested ratchet message).
-pub const TAG_MESSAGE: u16 = 0x000B;
-
-const fn field(tag: u16, name: &'static str, kind: FieldKind, required: bool) -> FieldSpec {
-    FieldSpec {
-        tag,
-        name,
-        kind,
-        required,
-    }
+wire_fields! {
+    "initial-message", validate: validate;
+    /// Tag of the initiator's capabilities (a nested capabilities message).
+    TAG_CAPABILITIES = 0x0001, "capabilities", FieldKind::CAPABILITIES, required;
+    /// Tag of the initiator's identity signing key (nested key package, signature suite).
+    TAG_IDENTITY_SIG_KEY = 0x0002, "identitySigKey", FieldKind::KEY_PACKAGE, required;
+    /// Tag of the initiator's identity DH key (nested key package, X25519).
+    TAG_IDENTITY_DH_KEY = 0x0003, "identityDhKey", FieldKind::KEY_PACKAGE, required;
+    /// Tag of the identity signing key's signature over the identity DH key package.
+    TAG_IDENTITY_DH_SIGNATURE = 0x0004, "identityDhSignature", FieldKind::SIGNATURE, required;
+    /// Tag of the key id of the responder's signed prekey.
+    TAG_SIGNED_PREKEY_ID = 0x0005, "signedPrekeyId", FieldKind::KeyId, required;
+    /// Tag of the key id of the responder's KEM prekey.
+    TAG_KEM_PREKEY_ID = 0x0006, "kemPrekeyId", FieldKind::KeyId, optional;
+    /// Tag of the key id of the responder's one-time prekey.
+    TAG_ONE_TIME_PREKEY_ID = 0x0007, "oneTimePrekeyId", FieldKind::KeyId, optional;
+    /// Tag of the initiator's ephemeral X25519 public key.
+    TAG_EPHEMERAL_KEY = 0x0008, "ephemeralKey", FieldKind::Bytes { min: 32, max: 32 }, required;
+    /// Tag of the KEM ciphertext to the KEM prekey.
+    TAG_KEM_CIPHERTEXT = 0x0009, "kemCiphertext", FieldKind::Bytes { min: 1, max: MAX_KEM_CIPHERTEXT_LEN }, optional;
+    /// Tag of the hybrid signature over the handshake transcript. Required: initiator
+    /// authentication must survive a quantum adversary and a compromised responder
+    /// prekey, so it cannot be negotiated away (protocol.md §4.2).
+    TAG_TRANSCRIPT_SIGNATURE = 0x000A, "transcriptSignature", FieldKind::SIGNATURE, required;
+    /// Tag of the first ratchet message (a nested ratchet message).
+    TAG_MESSAGE = 0x000B, "message", FieldKind::Message(MessageType::RatchetMessage), required;
 }
-
-const SIGNATURE: FieldKind = FieldKind::Bytes {
-    min: 1,
-    max: MAX_SIGNATURE_LEN,
-};
-
-/// The field table of the initial message.
-pub(crate) static SPEC: MessageSpec = MessageSpec {
-    name: "initial-message",
-    fields: &[
-        field(
-            TAG_CAPABILITIES,
-            "capabilities",
-            FieldKind::Message(MessageType::Capabilities),
-            true,
-        ),
-        field(
-            TAG_IDENTITY_SIG_KEY,
-            "identitySigKey",
-            FieldKind::Message(MessageType::KeyPackage),
-            true,
-        ),
-        field(
-            TAG_IDENTITY_DH_KEY,
-            "identityDhKey",
-            FieldKind::Message(MessageType::KeyPackage),
-            true,
-        ),
-        field(
-            TAG_IDENTITY_DH_SIGNATURE,
-            "identityDhSignature",
-            SIGNATURE,
-            true,
-        ),
-        field(
-            TAG_SIGNED_PREKEY_ID,
-            "signedPrekeyId",
-            FieldKind::KeyId,
-            true,
-        ),
-        field(TAG_KEM_PREKEY_ID, "kemPrekeyId", FieldKind::KeyId, false),
-        field(
-            TAG_ONE_TIME_PREKEY_ID,
-            "oneTimePrekeyId",
-            FieldKind::KeyId,
-            false,
-        ),
-        field(
-            TAG_EPHEMERAL_KEY,
-            "ephemeralKey",
-            FieldKind::Bytes { min: 32, max: 32 },
-            true,
-        ),
-        field(
-            TAG_KEM_CIPHERTEXT,
-            "kemCiphertext",
-            FieldKind::Bytes {
-                min: 1,
-                max: MAX_KEM_CIPHERTEXT_LEN,
-            },
-            false,
-        ),
-        // Required: initiator authentication must survive a quantum adversary and a
-        // compromised responder prekey, so it cannot be negotiated away (protocol.md §4.2).
-        field(
-            TAG_TRANSCRIPT_SIGNATURE,
-            "transcriptSignature",
-            SIGNATURE,
-            true,
-        ),
-        field(
-            TAG_MESSAGE,
-            "message",
-            FieldKind::Message(MessageType::RatchetMessage),
-            true,
-        ),
-    ],
-    validate,
-};
+use tags::*;
 
 /// The ML-KEM suites a handshake KEM prekey may have.
 pub(crate) const HANDSHAKE_KEMS: [KemSuite; 3] =
@@ -203,11 +122,11 @@ pub struct InitialMessage {
     /// The initiator's identity DH key, signed by the identity signing key.
     pub identity_dh_key: SignedKey,
     /// Key id of the responder's signed prekey used.
-    pub signed_prekey_id: [u8; KEY_ID_LEN],
+    pub signed_prekey_id: KeyId,
     /// Key id of the responder's KEM prekey used (absent in a classical-only handshake).
-    pub kem_prekey_id: Option<[u8; KEY_ID_LEN]>,
+    pub kem_prekey_id: Option<KeyId>,
     /// Key id of the responder's one-time prekey used, if any.
-    pub one_time_prekey_id: Option<[u8; KEY_ID_LEN]>,
+    pub one_time_prekey_id: Option<KeyId>,
     /// The initiator's ephemeral X25519 public key `EK`.
     pub ephemeral_key: [u8; 32],
     /// The KEM ciphertext to the KEM prekey (with `kem_prekey_id`).
@@ -220,12 +139,12 @@ pub struct InitialMessage {
     pub extensions: Vec<Extension>,
 }
 
-impl InitialMessage {
-    /// The typed view of a decoded initial message.
-    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
+impl WireMessage for InitialMessage {
+    const TYPE: MessageType = MessageType::InitialMessage;
+
+    fn from_message(msg: &Message) -> Result<Self, WireError> {
         let identity = msg.bytes(TAG_IDENTITY_SIG_KEY)?;
         let dh = msg.bytes(TAG_IDENTITY_DH_KEY)?;
-        let ephemeral = msg.bytes(TAG_EPHEMERAL_KEY)?;
         Ok(InitialMessage {
             capabilities: msg.bytes(TAG_CAPABILITIES)?.to_vec(),
             identity_sig_key: KeyPackage::decode(identity)?,
@@ -235,14 +154,10 @@ impl InitialMessage {
                 encoded: dh.to_vec(),
                 signature: msg.bytes(TAG_IDENTITY_DH_SIGNATURE)?.to_vec(),
             },
-            signed_prekey_id: msg
-                .opt_key_id(TAG_SIGNED_PREKEY_ID)
-                .ok_or_else(|| msg.missing(TAG_SIGNED_PREKEY_ID))?,
+            signed_prekey_id: msg.fixed(TAG_SIGNED_PREKEY_ID)?,
             kem_prekey_id: msg.opt_key_id(TAG_KEM_PREKEY_ID),
             one_time_prekey_id: msg.opt_key_id(TAG_ONE_TIME_PREKEY_ID),
-            ephemeral_key: ephemeral
-                .try_into()
-                .map_err(|_| msg.missing(TAG_EPHEMERAL_KEY))?,
+            ephemeral_key: msg.fixed(TAG_EPHEMERAL_KEY)?,
             kem_ciphertext: msg.opt_bytes(TAG_KEM_CIPHERTEXT).map(<[u8]>::to_vec),
             transcript_signature: msg.bytes(TAG_TRANSCRIPT_SIGNATURE)?.to_vec(),
             message: RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?,
@@ -250,49 +165,30 @@ impl InitialMessage {
         })
     }
 
-    /// The generic message for this value.
-    pub fn to_message(&self) -> Message {
-        let mut msg = Message::new(MessageType::InitialMessage);
-        let bytes = |b: &[u8]| Value::Bytes(b.to_vec());
-        msg.set(TAG_CAPABILITIES, bytes(&self.capabilities))
-            .set(TAG_IDENTITY_SIG_KEY, bytes(&self.identity_sig_key_encoded))
-            .set(TAG_IDENTITY_DH_KEY, bytes(&self.identity_dh_key.encoded))
-            .set(
-                TAG_IDENTITY_DH_SIGNATURE,
-                bytes(&self.identity_dh_key.signature),
-            )
-            .set(TAG_SIGNED_PREKEY_ID, bytes(&self.signed_prekey_id))
-            .set(TAG_EPHEMERAL_KEY, bytes(&self.ephemeral_key))
-            .set(TAG_TRANSCRIPT_SIGNATURE, bytes(&self.transcript_signature))
+    fn to_message(&self) -> Message {
+        let mut msg = Message::new(Self::TYPE);
+        msg.set_bytes(TAG_CAPABILITIES, &self.capabilities)
+            .set_bytes(TAG_IDENTITY_SIG_KEY, &self.identity_sig_key_encoded);
+        self.identity_dh_key
+            .put(&mut msg, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE);
+        msg.set_bytes(TAG_SIGNED_PREKEY_ID, &self.signed_prekey_id)
+            .set_opt_bytes(TAG_KEM_PREKEY_ID, self.kem_prekey_id.as_ref())
+            .set_opt_bytes(TAG_ONE_TIME_PREKEY_ID, self.one_time_prekey_id.as_ref())
+            .set_bytes(TAG_EPHEMERAL_KEY, &self.ephemeral_key)
+            .set_opt_bytes(TAG_KEM_CIPHERTEXT, self.kem_ciphertext.as_deref())
+            .set_bytes(TAG_TRANSCRIPT_SIGNATURE, &self.transcript_signature)
             // Laid out unchecked: the encoder checks the nested bytes as the decoder
             // does, so a broken ratchet message gets the decoder's code and offset.
             .set(
                 TAG_MESSAGE,
                 Value::Bytes(lay_out(&self.message.to_message())),
             );
-        if let Some(id) = &self.kem_prekey_id {
-            msg.set(TAG_KEM_PREKEY_ID, bytes(id));
-        }
-        if let Some(id) = &self.one_time_prekey_id {
-            msg.set(TAG_ONE_TIME_PREKEY_ID, bytes(id));
-        }
-        if let Some(ct) = &self.kem_ciphertext {
-            msg.set(TAG_KEM_CIPHERTEXT, bytes(ct));
-        }
         msg.extensions = self.extensions.clone();
         msg
     }
+}
 
-    /// Decodes an initial message.
-    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        Self::from_message(&decode_as(bytes, MessageType::InitialMessage)?)
-    }
-
-    /// Encodes canonically.
-    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
-        encode(&self.to_message())
-    }
-
+impl InitialMessage {
     /// Refuses extension fields (`UNKNOWN_TAG`): nothing in the handshake authenticates
     /// them (neither `TH` nor the first message's associated data covers them), so a
     /// responder must not act on bytes anyone on the path could have added.

@@ -14,7 +14,7 @@ use super::schema::{FieldKind, Value};
 /// decoding stopped.
 ///
 /// ```
-/// use pqwire_core::wire::{inspect, Capabilities};
+/// use pqwire_core::wire::{inspect, Capabilities, WireMessage};
 /// let text = inspect(&Capabilities::default().encode()?);
 /// assert!(text.contains("kexSuites"));
 /// assert!(text.contains("X25519+ML-KEM-768"));

@@ -1,72 +1,33 @@
 //! The key package: one public key with its suite, a 16-byte key id and its validity
 //! period. Prekey bundles and server key files are built from these.
 
-use super::codec::{decode_as, encode};
 use super::error::{WireError, WireErrorCode};
 use super::limits::{KEY_ID_LEN, MAX_PUBLIC_KEY_LEN};
-use super::message::{Extension, Message, MessageSpec, MessageType};
-use super::schema::{FieldKind, FieldSpec, SuiteRole, Value};
+use super::message::{Extension, Message, MessageType};
+use super::schema::{FieldKind, SuiteRole, Value};
+use super::typed::{wire_fields, WireMessage};
 use crate::{kem, sig, KemSuite, SigSuite};
 
-/// Tag of the key id.
-pub const TAG_KEY_ID: u16 = 0x0001;
-/// Tag of the KEM suite (present for a KEM key).
-pub const TAG_KEM_SUITE: u16 = 0x0002;
-/// Tag of the signature suite (present for a signing key).
-pub const TAG_SIG_SUITE: u16 = 0x0003;
-/// Tag of the public key.
-pub const TAG_PUBLIC_KEY: u16 = 0x0004;
-/// Tag of the creation time.
-pub const TAG_CREATED: u16 = 0x0005;
-/// Tag of the expiry time.
-pub const TAG_EXPIRES: u16 = 0x0006;
+/// A 16-byte key id (protocol.md §2): of a key package, a prekey, a ratchet KEM key, a
+/// channel key.
+pub type KeyId = [u8; KEY_ID_LEN];
 
-/// The field table of the key package.
-pub(crate) static SPEC: MessageSpec = MessageSpec {
-    name: "key-package",
-    fields: &[
-        FieldSpec {
-            tag: TAG_KEY_ID,
-            name: "keyId",
-            kind: FieldKind::KeyId,
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_KEM_SUITE,
-            name: "kemSuite",
-            kind: FieldKind::Suite(SuiteRole::Kem),
-            required: false,
-        },
-        FieldSpec {
-            tag: TAG_SIG_SUITE,
-            name: "sigSuite",
-            kind: FieldKind::Suite(SuiteRole::Sig),
-            required: false,
-        },
-        FieldSpec {
-            tag: TAG_PUBLIC_KEY,
-            name: "publicKey",
-            kind: FieldKind::Bytes {
-                min: 1,
-                max: MAX_PUBLIC_KEY_LEN,
-            },
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_CREATED,
-            name: "created",
-            kind: FieldKind::Time,
-            required: true,
-        },
-        FieldSpec {
-            tag: TAG_EXPIRES,
-            name: "expires",
-            kind: FieldKind::Time,
-            required: true,
-        },
-    ],
-    validate,
-};
+wire_fields! {
+    "key-package", validate: validate;
+    /// Tag of the key id.
+    TAG_KEY_ID = 0x0001, "keyId", FieldKind::KeyId, required;
+    /// Tag of the KEM suite (present for a KEM key).
+    TAG_KEM_SUITE = 0x0002, "kemSuite", FieldKind::Suite(SuiteRole::Kem), optional;
+    /// Tag of the signature suite (present for a signing key).
+    TAG_SIG_SUITE = 0x0003, "sigSuite", FieldKind::Suite(SuiteRole::Sig), optional;
+    /// Tag of the public key.
+    TAG_PUBLIC_KEY = 0x0004, "publicKey", FieldKind::Bytes { min: 1, max: MAX_PUBLIC_KEY_LEN }, required;
+    /// Tag of the creation time.
+    TAG_CREATED = 0x0005, "created", FieldKind::Time, required;
+    /// Tag of the expiry time.
+    TAG_EXPIRES = 0x0006, "expires", FieldKind::Time, required;
+}
+use tags::*;
 
 /// Exactly one suite; the public key has that suite's exact length; it expires after it
 /// was created.
@@ -129,7 +90,7 @@ pub enum PackageSuite {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyPackage {
     /// The key id.
-    pub key_id: [u8; KEY_ID_LEN],
+    pub key_id: KeyId,
     /// The suite.
     pub suite: PackageSuite,
     /// The public key, exactly as long as the suite requires.
@@ -142,9 +103,10 @@ pub struct KeyPackage {
     pub extensions: Vec<Extension>,
 }
 
-impl KeyPackage {
-    /// The typed view of a decoded key package.
-    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
+impl WireMessage for KeyPackage {
+    const TYPE: MessageType = MessageType::KeyPackage;
+
+    fn from_message(msg: &Message) -> Result<Self, WireError> {
         let suite = match (msg.opt_suite(TAG_KEM_SUITE), msg.opt_suite(TAG_SIG_SUITE)) {
             (Some(code), _) => KemSuite::from_code(code).ok().map(PackageSuite::Kem),
             (None, Some(code)) => SigSuite::from_code(code).ok().map(PackageSuite::Sig),
@@ -152,9 +114,7 @@ impl KeyPackage {
         }
         .ok_or_else(|| msg.missing(TAG_KEM_SUITE))?;
         Ok(KeyPackage {
-            key_id: msg
-                .opt_key_id(TAG_KEY_ID)
-                .ok_or_else(|| msg.missing(TAG_KEY_ID))?,
+            key_id: msg.fixed(TAG_KEY_ID)?,
             suite,
             public_key: msg.bytes(TAG_PUBLIC_KEY)?.to_vec(),
             created: msg.uint(TAG_CREATED)?,
@@ -163,31 +123,22 @@ impl KeyPackage {
         })
     }
 
-    /// The generic message for this value.
-    pub fn to_message(&self) -> Message {
-        let mut msg = Message::new(MessageType::KeyPackage);
-        msg.set(TAG_KEY_ID, Value::Bytes(self.key_id.to_vec()));
+    fn to_message(&self) -> Message {
+        let mut msg = Message::new(Self::TYPE);
+        msg.set_bytes(TAG_KEY_ID, &self.key_id);
         match self.suite {
             PackageSuite::Kem(s) => msg.set(TAG_KEM_SUITE, Value::Suite(s.code())),
             PackageSuite::Sig(s) => msg.set(TAG_SIG_SUITE, Value::Suite(s.code())),
         };
-        msg.set(TAG_PUBLIC_KEY, Value::Bytes(self.public_key.clone()))
+        msg.set_bytes(TAG_PUBLIC_KEY, &self.public_key)
             .set(TAG_CREATED, Value::Uint(self.created))
             .set(TAG_EXPIRES, Value::Uint(self.expires));
         msg.extensions = self.extensions.clone();
         msg
     }
+}
 
-    /// Decodes a key package.
-    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        Self::from_message(&decode_as(bytes, MessageType::KeyPackage)?)
-    }
-
-    /// Encodes canonically.
-    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
-        encode(&self.to_message())
-    }
-
+impl KeyPackage {
     /// The signature suite, for a signing key.
     pub fn sig_suite(&self) -> Option<SigSuite> {
         match self.suite {

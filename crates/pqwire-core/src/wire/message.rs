@@ -1,6 +1,9 @@
 //! The generic message: a type, its fields in tag order and any extensions. Every
 //! message type is described by a [`MessageSpec`] in the registry below.
 
+use super::channel::{
+    connect_request, connect_response, exchange_request, exchange_response, server_key,
+};
 use super::error::{WireError, WireErrorCode};
 use super::schema::{FieldSpec, Value};
 use super::{capabilities, envelope, initial_message, key_package, prekey_bundle, ratchet_message};
@@ -21,20 +24,18 @@ pub enum MessageType {
     /// One message of a ratchet session: header and AEAD ciphertext
     /// ([`super::RatchetMessage`]).
     RatchetMessage,
-    /// The public part of a channel server key, what clients pin
-    /// ([`crate::channel::ServerPublicKey`], docs/channel.md §3.2).
+    /// The public part of a channel server key, what clients pin (docs/channel.md §3.2;
+    /// its typed view is the channel's `ServerPublicKey`, which also checks the key id).
     ChannelServerKey,
-    /// A channel's first handshake message, client to server
-    /// ([`crate::channel::ConnectRequest`]).
+    /// A channel's first handshake message, client to server ([`super::ConnectRequest`]).
     ConnectRequest,
-    /// The server's signed answer with its ephemeral KEM key
-    /// ([`crate::channel::ConnectResponse`]).
+    /// The server's signed answer with its ephemeral KEM key ([`super::ConnectResponse`]).
     ConnectResponse,
     /// The client's KEM ciphertext (and, in Duplex, its key and signature)
-    /// ([`crate::channel::ExchangeRequest`]).
+    /// ([`super::ExchangeRequest`]).
     ExchangeRequest,
     /// The server's key confirmation (and, in Duplex, its KEM ciphertext)
-    /// ([`crate::channel::ExchangeResponse`]).
+    /// ([`super::ExchangeResponse`]).
     ExchangeResponse,
 }
 
@@ -95,11 +96,11 @@ impl MessageType {
             MessageType::PrekeyBundle => &prekey_bundle::SPEC,
             MessageType::InitialMessage => &initial_message::SPEC,
             MessageType::RatchetMessage => &ratchet_message::SPEC,
-            MessageType::ChannelServerKey => &crate::channel::server_key::SPEC,
-            MessageType::ConnectRequest => &crate::channel::messages::CONNECT_REQUEST_SPEC,
-            MessageType::ConnectResponse => &crate::channel::messages::CONNECT_RESPONSE_SPEC,
-            MessageType::ExchangeRequest => &crate::channel::messages::EXCHANGE_REQUEST_SPEC,
-            MessageType::ExchangeResponse => &crate::channel::messages::EXCHANGE_RESPONSE_SPEC,
+            MessageType::ChannelServerKey => &server_key::SPEC,
+            MessageType::ConnectRequest => &connect_request::SPEC,
+            MessageType::ConnectResponse => &connect_response::SPEC,
+            MessageType::ExchangeRequest => &exchange_request::SPEC,
+            MessageType::ExchangeResponse => &exchange_response::SPEC,
         }
     }
 }
@@ -201,6 +202,20 @@ impl Message {
         self
     }
 
+    /// Sets the field `tag` to a copy of `bytes`.
+    pub fn set_bytes(&mut self, tag: u16, bytes: &[u8]) -> &mut Self {
+        self.set(tag, Value::Bytes(bytes.to_vec()))
+    }
+
+    /// Sets the field `tag` to a copy of `bytes` when there are some; leaves it unset
+    /// otherwise.
+    pub fn set_opt_bytes(&mut self, tag: u16, bytes: Option<impl AsRef<[u8]>>) -> &mut Self {
+        match bytes {
+            Some(b) => self.set_bytes(tag, b.as_ref()),
+            None => self,
+        }
+    }
+
     /// The field `tag`, if present.
     pub fn get(&self, tag: u16) -> Option<&Field> {
         self.fields.iter().find(|f| f.tag == tag)
@@ -242,6 +257,15 @@ impl Message {
     /// The bytes in field `tag`, or `None` when absent.
     pub fn opt_bytes(&self, tag: u16) -> Option<&[u8]> {
         self.bytes(tag).ok()
+    }
+
+    /// The `N` bytes in field `tag` (`MISSING_FIELD` when absent, `BAD_LENGTH` when
+    /// another length: the codec's length rules make that impossible for a decoded
+    /// message).
+    pub fn fixed<const N: usize>(&self, tag: u16) -> Result<[u8; N], WireError> {
+        self.bytes(tag)?.try_into().map_err(|_| {
+            self.field_error(WireErrorCode::BadLength, tag, format!("must be {N} bytes"))
+        })
     }
 
     /// The 16-byte key id in field `tag`, or `None` when absent.

@@ -5,13 +5,15 @@
 //! ([`WireErrorCode`]), the offset and the tag. Encoding is canonical: for every
 //! accepted `b`, `encode(decode(b)) == b`. Every limit lives in [`limits`].
 //!
-//! Message types are data ([`MessageSpec`]): a field table plus cross-field rules, all
-//! enforced by the one codec in `codec.rs`. The typed views ([`Capabilities`],
-//! [`KeyPackage`], [`Envelope`], [`PrekeyBundle`], [`InitialMessage`],
-//! [`RatchetMessage`]) convert to and from the generic [`Message`].
+//! Framing is read and written by one TLV layer (`tlv.rs`), which the records at rest
+//! (the `record` module) share. Message types are data ([`MessageSpec`]): a field table
+//! plus cross-field rules, declared once per type and enforced by the one codec in
+//! `codec.rs`. The typed views ([`Capabilities`], [`KeyPackage`], [`Envelope`],
+//! [`PrekeyBundle`], [`InitialMessage`], [`RatchetMessage`] and the channel's messages
+//! in [`channel`]) convert to and from the generic [`Message`] ([`WireMessage`]).
 //!
 //! ```
-//! use pqwire_core::wire::{self, Envelope, WireErrorCode};
+//! use pqwire_core::wire::{self, Envelope, WireErrorCode, WireMessage};
 //! let env = Envelope { content_type: 0x8001, payload: b"hello".to_vec(), ..Default::default() };
 //! let bytes = env.encode()?;
 //! assert_eq!(Envelope::decode(&bytes)?, env);
@@ -21,6 +23,7 @@
 //! ```
 
 mod capabilities;
+pub mod channel;
 mod codec;
 mod envelope;
 mod error;
@@ -30,57 +33,45 @@ mod key_package;
 pub mod limits;
 mod message;
 mod prekey_bundle;
+pub(crate) mod ratchet_header;
 mod ratchet_message;
 mod schema;
+pub(crate) mod tlv;
+mod typed;
 
 pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
+pub use channel::{
+    ChannelSuites, ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse,
+};
 pub use codec::{decode, decode_as, encode};
 pub use envelope::Envelope;
 pub use error::{WireError, WireErrorCode};
 pub use initial_message::InitialMessage;
 pub(crate) use initial_message::HANDSHAKE_KEMS;
 pub use inspect::inspect;
-pub use key_package::{KeyPackage, PackageSuite};
+pub use key_package::{KeyId, KeyPackage, PackageSuite};
 pub use message::{Extension, Field, Message, MessageSpec, MessageType};
 pub use prekey_bundle::{PrekeyBundle, SignedKey};
 pub use ratchet_message::RatchetMessage;
 pub use schema::{FieldKind, FieldSpec, SuiteRole, Value};
+pub use typed::WireMessage;
 
-/// Tags of each message type, for code that builds [`Message`]s by hand.
+/// Tags of each message type, for code that builds [`Message`]s by hand: one module per
+/// type (those of capabilities, key packages and envelopes also at this level).
 pub mod tags {
-    pub use super::capabilities::{
-        TAG_AEAD_SUITES, TAG_FEATURES, TAG_KEX_SUITES, TAG_SIG_SUITES, TAG_VERSIONS,
-    };
-    pub use super::envelope::{
-        TAG_CONTENT_TYPE, TAG_PAYLOAD, TAG_RECIPIENT_KEY_ID, TAG_SENDER_KEY_ID, TAG_SENT_AT,
-    };
-    pub use super::key_package::{
-        TAG_CREATED, TAG_EXPIRES, TAG_KEM_SUITE, TAG_KEY_ID, TAG_PUBLIC_KEY, TAG_SIG_SUITE,
-    };
-    /// Tags of the prekey bundle.
-    pub mod prekey_bundle {
-        pub use super::super::prekey_bundle::{
-            TAG_CAPABILITIES, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE, TAG_IDENTITY_SIG_KEY,
-            TAG_KEM_PREKEY, TAG_KEM_PREKEY_LAST_RESORT, TAG_KEM_PREKEY_SIGNATURE,
-            TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE, TAG_SIGNED_PREKEY,
-            TAG_SIGNED_PREKEY_SIGNATURE,
-        };
-    }
-    /// Tags of the initial message.
-    pub mod initial_message {
-        pub use super::super::initial_message::{
-            TAG_CAPABILITIES, TAG_EPHEMERAL_KEY, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE,
-            TAG_IDENTITY_SIG_KEY, TAG_KEM_CIPHERTEXT, TAG_KEM_PREKEY_ID, TAG_MESSAGE,
-            TAG_ONE_TIME_PREKEY_ID, TAG_SIGNED_PREKEY_ID, TAG_TRANSCRIPT_SIGNATURE,
-        };
-    }
-    /// Tags of the ratchet message (protocol.md §5.4): the header's, defined with
-    /// [`crate::ratchet::Header`], and the ciphertext's.
-    pub mod ratchet_message {
-        pub use super::super::ratchet_message::TAG_CIPHERTEXT;
-        pub use crate::ratchet::{
-            TAG_ASSOCIATED_DATA, TAG_COUNTER, TAG_KEM_CIPHERTEXT, TAG_KEM_CIPHERTEXT_KEY_ID,
-            TAG_KEM_KEY, TAG_PREVIOUS_CHAIN_LENGTH, TAG_RATCHET_KEY,
-        };
-    }
+    pub use super::capabilities::tags::*;
+    pub use super::envelope::tags::*;
+    pub use super::key_package::tags::*;
+
+    pub use super::capabilities::tags as capabilities;
+    pub use super::channel::connect_request::tags as connect_request;
+    pub use super::channel::connect_response::tags as connect_response;
+    pub use super::channel::exchange_request::tags as exchange_request;
+    pub use super::channel::exchange_response::tags as exchange_response;
+    pub use super::channel::server_key::tags as channel_server_key;
+    pub use super::envelope::tags as envelope;
+    pub use super::initial_message::tags as initial_message;
+    pub use super::key_package::tags as key_package;
+    pub use super::prekey_bundle::tags as prekey_bundle;
+    pub use super::ratchet_message::tags as ratchet_message;
 }

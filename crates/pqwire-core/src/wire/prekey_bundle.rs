@@ -2,110 +2,39 @@
 //! can start a session with an offline responder. Every key is a nested key package,
 //! so its suite, id and validity travel with it; the signatures cover those exact bytes.
 
-use super::codec::{decode_as, encode};
 use super::error::{WireError, WireErrorCode};
 use super::key_package::{check_signature_lengths, nested_suite, KeyPackage, PackageSuite};
-use super::limits::MAX_SIGNATURE_LEN;
-use super::message::{Extension, Message, MessageSpec, MessageType};
-use super::schema::{FieldKind, FieldSpec, Value};
+use super::message::{Extension, Message, MessageType};
+use super::schema::{FieldKind, Value};
+use super::typed::{wire_fields, WireMessage};
 use crate::{KemSuite, SigSuite};
 
-/// Tag of the responder's capabilities (a nested capabilities message).
-pub const TAG_CAPABILITIES: u16 = 0x0001;
-/// Tag of the identity signing key (nested key package, signature suite).
-pub const TAG_IDENTITY_SIG_KEY: u16 = 0x0002;
-/// Tag of the identity DH key (nested key package, X25519).
-pub const TAG_IDENTITY_DH_KEY: u16 = 0x0003;
-/// Tag of the identity signing key's signature over the identity DH key package.
-pub const TAG_IDENTITY_DH_SIGNATURE: u16 = 0x0004;
-/// Tag of the signed prekey (nested key package, X25519).
-pub const TAG_SIGNED_PREKEY: u16 = 0x0005;
-/// Tag of the signed prekey's signature.
-pub const TAG_SIGNED_PREKEY_SIGNATURE: u16 = 0x0006;
-/// Tag of the KEM prekey (nested key package, ML-KEM): one-time, or the last-resort one.
-pub const TAG_KEM_PREKEY: u16 = 0x0007;
-/// Tag of the KEM prekey's signature.
-pub const TAG_KEM_PREKEY_SIGNATURE: u16 = 0x0008;
-/// Tag of the flag saying the KEM prekey is the last-resort one (1) or one-time (0).
-pub const TAG_KEM_PREKEY_LAST_RESORT: u16 = 0x0009;
-/// Tag of the one-time X25519 prekey (nested key package).
-pub const TAG_ONE_TIME_PREKEY: u16 = 0x000A;
-/// Tag of the one-time prekey's signature.
-pub const TAG_ONE_TIME_PREKEY_SIGNATURE: u16 = 0x000B;
-
-const fn nested(tag: u16, name: &'static str, ty: MessageType, required: bool) -> FieldSpec {
-    FieldSpec {
-        tag,
-        name,
-        kind: FieldKind::Message(ty),
-        required,
-    }
+wire_fields! {
+    "prekey-bundle", validate: validate;
+    /// Tag of the responder's capabilities (a nested capabilities message).
+    TAG_CAPABILITIES = 0x0001, "capabilities", FieldKind::CAPABILITIES, required;
+    /// Tag of the identity signing key (nested key package, signature suite).
+    TAG_IDENTITY_SIG_KEY = 0x0002, "identitySigKey", FieldKind::KEY_PACKAGE, required;
+    /// Tag of the identity DH key (nested key package, X25519).
+    TAG_IDENTITY_DH_KEY = 0x0003, "identityDhKey", FieldKind::KEY_PACKAGE, required;
+    /// Tag of the identity signing key's signature over the identity DH key package.
+    TAG_IDENTITY_DH_SIGNATURE = 0x0004, "identityDhSignature", FieldKind::SIGNATURE, required;
+    /// Tag of the signed prekey (nested key package, X25519).
+    TAG_SIGNED_PREKEY = 0x0005, "signedPrekey", FieldKind::KEY_PACKAGE, required;
+    /// Tag of the signed prekey's signature.
+    TAG_SIGNED_PREKEY_SIGNATURE = 0x0006, "signedPrekeySignature", FieldKind::SIGNATURE, required;
+    /// Tag of the KEM prekey (nested key package, ML-KEM): one-time, or the last-resort one.
+    TAG_KEM_PREKEY = 0x0007, "kemPrekey", FieldKind::KEY_PACKAGE, optional;
+    /// Tag of the KEM prekey's signature.
+    TAG_KEM_PREKEY_SIGNATURE = 0x0008, "kemPrekeySignature", FieldKind::SIGNATURE, optional;
+    /// Tag of the flag saying the KEM prekey is the last-resort one (1) or one-time (0).
+    TAG_KEM_PREKEY_LAST_RESORT = 0x0009, "kemPrekeyLastResort", FieldKind::U8, optional;
+    /// Tag of the one-time X25519 prekey (nested key package).
+    TAG_ONE_TIME_PREKEY = 0x000A, "oneTimePrekey", FieldKind::KEY_PACKAGE, optional;
+    /// Tag of the one-time prekey's signature.
+    TAG_ONE_TIME_PREKEY_SIGNATURE = 0x000B, "oneTimePrekeySignature", FieldKind::SIGNATURE, optional;
 }
-
-const fn signature(tag: u16, name: &'static str, required: bool) -> FieldSpec {
-    FieldSpec {
-        tag,
-        name,
-        kind: FieldKind::Bytes {
-            min: 1,
-            max: MAX_SIGNATURE_LEN,
-        },
-        required,
-    }
-}
-
-/// The field table of the prekey bundle.
-pub(crate) static SPEC: MessageSpec = MessageSpec {
-    name: "prekey-bundle",
-    fields: &[
-        nested(
-            TAG_CAPABILITIES,
-            "capabilities",
-            MessageType::Capabilities,
-            true,
-        ),
-        nested(
-            TAG_IDENTITY_SIG_KEY,
-            "identitySigKey",
-            MessageType::KeyPackage,
-            true,
-        ),
-        nested(
-            TAG_IDENTITY_DH_KEY,
-            "identityDhKey",
-            MessageType::KeyPackage,
-            true,
-        ),
-        signature(TAG_IDENTITY_DH_SIGNATURE, "identityDhSignature", true),
-        nested(
-            TAG_SIGNED_PREKEY,
-            "signedPrekey",
-            MessageType::KeyPackage,
-            true,
-        ),
-        signature(TAG_SIGNED_PREKEY_SIGNATURE, "signedPrekeySignature", true),
-        nested(TAG_KEM_PREKEY, "kemPrekey", MessageType::KeyPackage, false),
-        signature(TAG_KEM_PREKEY_SIGNATURE, "kemPrekeySignature", false),
-        FieldSpec {
-            tag: TAG_KEM_PREKEY_LAST_RESORT,
-            name: "kemPrekeyLastResort",
-            kind: FieldKind::U8,
-            required: false,
-        },
-        nested(
-            TAG_ONE_TIME_PREKEY,
-            "oneTimePrekey",
-            MessageType::KeyPackage,
-            false,
-        ),
-        signature(
-            TAG_ONE_TIME_PREKEY_SIGNATURE,
-            "oneTimePrekeySignature",
-            false,
-        ),
-    ],
-    validate,
-};
+use tags::*;
 
 /// Which suite each key has; signatures have the identity suite's exact length and come
 /// with their keys; the last-resort flag is 0 or 1 and comes with the KEM prekey.
@@ -207,9 +136,18 @@ fn signed(msg: &Message, key: u16, signature: u16) -> Result<Option<SignedKey>, 
     }))
 }
 
-impl PrekeyBundle {
-    /// The typed view of a decoded bundle.
-    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
+impl SignedKey {
+    /// Sets `key` to the key's encoding and `signature` to its signature.
+    pub(crate) fn put(&self, msg: &mut Message, key: u16, signature: u16) {
+        msg.set_bytes(key, &self.encoded)
+            .set_bytes(signature, &self.signature);
+    }
+}
+
+impl WireMessage for PrekeyBundle {
+    const TYPE: MessageType = MessageType::PrekeyBundle;
+
+    fn from_message(msg: &Message) -> Result<Self, WireError> {
         let identity = msg.bytes(TAG_IDENTITY_SIG_KEY)?;
         let required = |key, sig| signed(msg, key, sig)?.ok_or_else(|| msg.missing(key));
         Ok(PrekeyBundle {
@@ -225,54 +163,31 @@ impl PrekeyBundle {
         })
     }
 
-    /// The generic message for this value (nested keys as their `encoded` bytes).
-    pub fn to_message(&self) -> Message {
-        let mut msg = Message::new(MessageType::PrekeyBundle);
-        msg.set(TAG_CAPABILITIES, Value::Bytes(self.capabilities.clone()))
-            .set(
-                TAG_IDENTITY_SIG_KEY,
-                Value::Bytes(self.identity_sig_key_encoded.clone()),
-            );
-        let mut put = |key: u16, signature: u16, k: &SignedKey| {
-            msg.set(key, Value::Bytes(k.encoded.clone()));
-            msg.set(signature, Value::Bytes(k.signature.clone()));
-        };
-        put(
-            TAG_IDENTITY_DH_KEY,
-            TAG_IDENTITY_DH_SIGNATURE,
-            &self.identity_dh_key,
-        );
-        put(
-            TAG_SIGNED_PREKEY,
-            TAG_SIGNED_PREKEY_SIGNATURE,
-            &self.signed_prekey,
-        );
+    /// Nested keys as their `encoded` bytes.
+    fn to_message(&self) -> Message {
+        let mut msg = Message::new(Self::TYPE);
+        msg.set_bytes(TAG_CAPABILITIES, &self.capabilities)
+            .set_bytes(TAG_IDENTITY_SIG_KEY, &self.identity_sig_key_encoded);
+        self.identity_dh_key
+            .put(&mut msg, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE);
+        self.signed_prekey
+            .put(&mut msg, TAG_SIGNED_PREKEY, TAG_SIGNED_PREKEY_SIGNATURE);
         if let Some(k) = &self.kem_prekey {
-            put(TAG_KEM_PREKEY, TAG_KEM_PREKEY_SIGNATURE, k);
-        }
-        if let Some(k) = &self.one_time_prekey {
-            put(TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE, k);
-        }
-        if self.kem_prekey.is_some() {
+            k.put(&mut msg, TAG_KEM_PREKEY, TAG_KEM_PREKEY_SIGNATURE);
             msg.set(
                 TAG_KEM_PREKEY_LAST_RESORT,
                 Value::Uint(self.kem_prekey_last_resort.into()),
             );
         }
+        if let Some(k) = &self.one_time_prekey {
+            k.put(&mut msg, TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE);
+        }
         msg.extensions = self.extensions.clone();
         msg
     }
+}
 
-    /// Decodes a prekey bundle.
-    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        Self::from_message(&decode_as(bytes, MessageType::PrekeyBundle)?)
-    }
-
-    /// Encodes canonically.
-    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
-        encode(&self.to_message())
-    }
-
+impl PrekeyBundle {
     /// The identity signature suite.
     pub fn identity_suite(&self) -> Option<SigSuite> {
         self.identity_sig_key.sig_suite()

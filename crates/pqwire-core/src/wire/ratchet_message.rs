@@ -8,91 +8,36 @@
 //! encoders equal). `kemKey` is `keyId(16) ‖ publicKey`, not a nested key package: the
 //! session fixes the suite, which a package would only repeat.
 
-use super::codec::{decode_as, encode};
 use super::error::{WireError, WireErrorCode};
 use super::limits::{
     KEM_CIPHERTEXT_LENS, KEY_ID_LEN, MAX_MESSAGE_LEN, MIN_AEAD_CIPHERTEXT_LEN, RATCHET_KEM_KEY_LENS,
 };
-use super::message::{Extension, Message, MessageSpec, MessageType};
-use super::schema::{FieldKind, FieldSpec, Value};
-use crate::ratchet::{
-    Header, KemCiphertext, KemPublicKey, TAG_ASSOCIATED_DATA, TAG_COUNTER, TAG_KEM_CIPHERTEXT,
-    TAG_KEM_CIPHERTEXT_KEY_ID, TAG_KEM_KEY, TAG_PREVIOUS_CHAIN_LENGTH, TAG_RATCHET_KEY,
-};
+use super::message::{Extension, Message, MessageType};
+use super::ratchet_header::{Header, KemCiphertext, KemPublicKey};
+use super::schema::{FieldKind, Value};
+use super::typed::{wire_fields, WireMessage};
 use crate::x25519;
 
-/// Tag of the AEAD ciphertext, the one field outside the associated data.
-pub const TAG_CIPHERTEXT: u16 = 0x0008;
-
-const fn field(tag: u16, name: &'static str, kind: FieldKind, required: bool) -> FieldSpec {
-    FieldSpec {
-        tag,
-        name,
-        kind,
-        required,
-    }
+wire_fields! {
+    "ratchet-message", validate: validate;
+    /// Tag of `ratchetKey`, the sender's ratchet X25519 public key.
+    TAG_RATCHET_KEY = 0x0001, "ratchetKey", FieldKind::Bytes { min: x25519::KEY_LEN, max: x25519::KEY_LEN }, required;
+    /// Tag of `previousChainLength`.
+    TAG_PREVIOUS_CHAIN_LENGTH = 0x0002, "previousChainLength", FieldKind::U32, required;
+    /// Tag of `counter`.
+    TAG_COUNTER = 0x0003, "counter", FieldKind::U32, required;
+    /// Tag of `kemKey`: `keyId(16) ‖ publicKey`.
+    TAG_KEM_KEY = 0x0004, "kemKey", FieldKind::ExactBytes(&RATCHET_KEM_KEY_LENS), optional;
+    /// Tag of `kemCiphertext`.
+    TAG_KEM_CIPHERTEXT = 0x0005, "kemCiphertext", FieldKind::ExactBytes(&KEM_CIPHERTEXT_LENS), optional;
+    /// Tag of `kemCiphertextKeyId`.
+    TAG_KEM_CIPHERTEXT_KEY_ID = 0x0006, "kemCiphertextKeyId", FieldKind::KeyId, optional;
+    /// Tag of `associatedData`: absent when empty, so that a message has one encoding.
+    TAG_ASSOCIATED_DATA = 0x0007, "associatedData", FieldKind::Bytes { min: 1, max: MAX_MESSAGE_LEN }, optional;
+    /// Tag of the AEAD ciphertext, the one field outside the associated data.
+    TAG_CIPHERTEXT = 0x0008, "ciphertext", FieldKind::Bytes { min: MIN_AEAD_CIPHERTEXT_LEN, max: MAX_MESSAGE_LEN }, required;
 }
-
-/// The field table of the ratchet message.
-pub(crate) static SPEC: MessageSpec = MessageSpec {
-    name: "ratchet-message",
-    fields: &[
-        field(
-            TAG_RATCHET_KEY,
-            "ratchetKey",
-            FieldKind::Bytes {
-                min: x25519::KEY_LEN,
-                max: x25519::KEY_LEN,
-            },
-            true,
-        ),
-        field(
-            TAG_PREVIOUS_CHAIN_LENGTH,
-            "previousChainLength",
-            FieldKind::U32,
-            true,
-        ),
-        field(TAG_COUNTER, "counter", FieldKind::U32, true),
-        field(
-            TAG_KEM_KEY,
-            "kemKey",
-            FieldKind::ExactBytes(&RATCHET_KEM_KEY_LENS),
-            false,
-        ),
-        field(
-            TAG_KEM_CIPHERTEXT,
-            "kemCiphertext",
-            FieldKind::ExactBytes(&KEM_CIPHERTEXT_LENS),
-            false,
-        ),
-        field(
-            TAG_KEM_CIPHERTEXT_KEY_ID,
-            "kemCiphertextKeyId",
-            FieldKind::KeyId,
-            false,
-        ),
-        // Absent when empty, so that a message has one encoding.
-        field(
-            TAG_ASSOCIATED_DATA,
-            "associatedData",
-            FieldKind::Bytes {
-                min: 1,
-                max: MAX_MESSAGE_LEN,
-            },
-            false,
-        ),
-        field(
-            TAG_CIPHERTEXT,
-            "ciphertext",
-            FieldKind::Bytes {
-                min: MIN_AEAD_CIPHERTEXT_LEN,
-                max: MAX_MESSAGE_LEN,
-            },
-            true,
-        ),
-    ],
-    validate,
-};
+use tags::*;
 
 /// `kemCiphertext` and `kemCiphertextKeyId` come together: a ciphertext without its key id
 /// is `MISSING_FIELD` (the id), a key id alone `INVALID_FIELD`.
@@ -120,7 +65,7 @@ fn validate(msg: &Message) -> Result<(), WireError> {
 ///
 /// ```
 /// use pqwire_core::ratchet::Header;
-/// use pqwire_core::wire::{self, RatchetMessage, WireErrorCode};
+/// use pqwire_core::wire::{self, RatchetMessage, WireErrorCode, WireMessage};
 ///
 /// let header = Header {
 ///     ratchet_key: [7; 32],
@@ -162,12 +107,23 @@ impl RatchetMessage {
         }
     }
 
-    /// The typed view of a decoded ratchet message.
-    pub fn from_message(msg: &Message) -> Result<Self, WireError> {
-        let ratchet_key = msg
-            .bytes(TAG_RATCHET_KEY)?
-            .try_into()
-            .map_err(|_| msg.missing(TAG_RATCHET_KEY))?;
+    /// Refuses a message with extension fields (`UNKNOWN_TAG` at the first): they are
+    /// outside the AEAD's associated data, so accepting them would let anyone on the path
+    /// change a message undetected. Sessions call this on every ratchet message,
+    /// including the one nested in an initial message.
+    pub fn refuse_extensions(&self) -> Result<(), WireError> {
+        Extension::refuse_all(
+            &self.extensions,
+            "a ratchet message carries no extensions (they would not be authenticated)",
+        )
+    }
+}
+
+impl WireMessage for RatchetMessage {
+    const TYPE: MessageType = MessageType::RatchetMessage;
+
+    fn from_message(msg: &Message) -> Result<Self, WireError> {
+        let ratchet_key = msg.fixed(TAG_RATCHET_KEY)?;
         let u32_of = |tag| {
             u32::try_from(msg.uint(tag)?).map_err(|_| {
                 msg.field_error(WireErrorCode::InvalidField, tag, "value over 2^32 - 1")
@@ -217,10 +173,9 @@ impl RatchetMessage {
         })
     }
 
-    /// The generic message for this value.
-    pub fn to_message(&self) -> Message {
+    fn to_message(&self) -> Message {
         let h = &self.header;
-        let mut msg = Message::new(MessageType::RatchetMessage);
+        let mut msg = Message::new(Self::TYPE);
         msg.set(TAG_RATCHET_KEY, Value::Bytes(h.ratchet_key.to_vec()))
             .set(
                 TAG_PREVIOUS_CHAIN_LENGTH,
@@ -243,26 +198,5 @@ impl RatchetMessage {
         msg.set(TAG_CIPHERTEXT, Value::Bytes(self.ciphertext.clone()));
         msg.extensions = self.extensions.clone();
         msg
-    }
-
-    /// Refuses a message with extension fields (`UNKNOWN_TAG` at the first): they are
-    /// outside the AEAD's associated data, so accepting them would let anyone on the path
-    /// change a message undetected. Sessions call this on every ratchet message,
-    /// including the one nested in an initial message.
-    pub fn refuse_extensions(&self) -> Result<(), WireError> {
-        Extension::refuse_all(
-            &self.extensions,
-            "a ratchet message carries no extensions (they would not be authenticated)",
-        )
-    }
-
-    /// Decodes a ratchet message.
-    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        Self::from_message(&decode_as(bytes, MessageType::RatchetMessage)?)
-    }
-
-    /// Encodes canonically.
-    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
-        encode(&self.to_message())
     }
 }

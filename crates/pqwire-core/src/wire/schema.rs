@@ -5,10 +5,11 @@
 use super::codec::{check_len, decode_as};
 use super::error::{WireError, WireErrorCode};
 use super::limits::{
-    FIELD_HEADER_LEN, HEADER_LEN, KEY_ID_LEN, MAX_MESSAGE_LEN, MAX_SUITES_PER_LIST, MAX_TIME,
-    MAX_VERSIONS,
+    FIELD_HEADER_LEN, HEADER_LEN, KEY_ID_LEN, MAX_MESSAGE_LEN, MAX_SIGNATURE_LEN,
+    MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
 };
 use super::message::MessageType;
+use super::tlv::Writer;
 use crate::{AeadSuite, KemSuite, SigSuite};
 
 /// Which registry a suite code belongs to.
@@ -82,6 +83,17 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    /// A signature: 1 to [`MAX_SIGNATURE_LEN`] bytes (the exact length of the signer's
+    /// suite is a cross-field rule).
+    pub const SIGNATURE: FieldKind = FieldKind::Bytes {
+        min: 1,
+        max: MAX_SIGNATURE_LEN,
+    };
+    /// A nested key package.
+    pub const KEY_PACKAGE: FieldKind = FieldKind::Message(MessageType::KeyPackage);
+    /// A nested capabilities message.
+    pub const CAPABILITIES: FieldKind = FieldKind::Message(MessageType::Capabilities);
+
     /// The exact encoded length, for fixed-size kinds.
     pub fn fixed_len(self) -> Option<usize> {
         match self {
@@ -243,18 +255,24 @@ impl FieldSpec {
     }
 
     /// Appends the encoding of a value that passed [`FieldSpec::check`].
-    pub(crate) fn write_value(&self, value: &Value, out: &mut Vec<u8>) {
+    pub(crate) fn write_value(&self, value: &Value, w: &mut Writer<'_>) {
         match value {
             Value::Uint(v) => {
                 let width = self.kind.fixed_len().unwrap_or(8);
-                out.extend_from_slice(&v.to_be_bytes()[8 - width..]);
+                w.raw(&v.to_be_bytes()[8 - width..]);
             }
-            Value::Bytes(b) => out.extend_from_slice(b),
-            Value::Suite(c) => out.extend_from_slice(&c.to_be_bytes()),
-            Value::Suites(cs) => cs
-                .iter()
-                .for_each(|c| out.extend_from_slice(&c.to_be_bytes())),
-            Value::Versions(v) => out.extend_from_slice(v),
+            Value::Bytes(b) => {
+                w.raw(b);
+            }
+            Value::Suite(c) => {
+                w.raw(&c.to_be_bytes());
+            }
+            Value::Suites(cs) => cs.iter().for_each(|c| {
+                w.raw(&c.to_be_bytes());
+            }),
+            Value::Versions(v) => {
+                w.raw(v);
+            }
         }
     }
 

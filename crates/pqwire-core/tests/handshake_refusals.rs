@@ -1,0 +1,482 @@
+//! What the PQXDH handshake refuses (docs/protocol.md §4): the policy (a bundle without
+//! a KEM prekey, suites outside the capabilities), every tampered bundle signature, key
+//! ids not derived from their keys, expired and unknown keys, and bad initial messages
+//! (every byte flipped, each a typed error that consumes nothing; the transcript
+//! signature always required and bound to the transcript).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod handshake_support;
+mod wire_edit;
+
+use handshake_support::*;
+
+// ---------------------------------------------------------------------------------------
+// Policy
+
+fn without_kem_prekey(bob: &Bob) -> Vec<u8> {
+    build_bundle(
+        bob.identity.public(),
+        &bob.caps,
+        &bob.spk.public,
+        None,
+        Some(&bob.opk.public),
+    )
+    .unwrap()
+    .encode()
+    .unwrap()
+}
+
+#[test]
+fn pq_required_refuses_a_bundle_without_a_kem_prekey() {
+    let p = Params::default();
+    let bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let bundle = without_kem_prekey(&bob);
+    let e = start(&alice, p, &bundle, b"hi", 3).unwrap_err();
+    assert_eq!(e.code(), "PQ_REQUIRED");
+    assert!(matches!(e, Error::Downgrade { .. }));
+}
+
+fn preferred() -> HandshakeOptions {
+    HandshakeOptions {
+        policy: Policy::new(PolicyMode::PqPreferred),
+        ..HandshakeOptions::default()
+    }
+}
+
+fn initiate_preferred(alice: &Identity, bundle: &[u8]) -> Result<Initiated> {
+    initiate(
+        alice,
+        &caps(true),
+        bundle,
+        FirstMessage {
+            plaintext: b"classical",
+            associated_data: b"",
+        },
+        &preferred(),
+        T0,
+        &mut SeededRandom::new([4; 32]),
+    )
+}
+
+/// Alice starts a session offering `caps`.
+fn initiate_offering(alice: &Identity, caps: &Capabilities, bundle: &[u8]) -> Result<Initiated> {
+    initiate(
+        alice,
+        &caps.encode().unwrap(),
+        bundle,
+        FirstMessage::default(),
+        &HandshakeOptions::default(),
+        T0,
+        &mut SeededRandom::new([3; 32]),
+    )
+}
+
+/// Issue 15, finding 8: whoever serves Bob's bundle drops its KEM prekey (its presence is
+/// not signed). Both parties offer ML-KEM, so even `pq-preferred` refuses: the session
+/// would otherwise be classical with only a `classical-session` event.
+#[test]
+fn a_stripped_kem_prekey_is_refused_even_under_pq_preferred() {
+    let p = Params::default();
+    let mut bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let stripped = without_kem_prekey(&bob);
+    let e = initiate_preferred(&alice, &stripped).unwrap_err();
+    assert_eq!(e.code(), "PQ_REQUIRED");
+    assert!(e.to_string().contains("KEM prekey"), "{e}");
+
+    // The responder applies the same rule to a classical-only initial message: built by
+    // Alice against a bundle whose ML-KEM suites were stripped too, it fails on the
+    // capabilities (the transcript) or on this rule, and consumes nothing.
+    let mut classical_caps = Capabilities::decode(&bob.caps).unwrap();
+    classical_caps
+        .kex_suites
+        .retain(|c| *c == KemSuite::X25519.code());
+    let forged = build_bundle(
+        bob.identity.public(),
+        &classical_caps.encode().unwrap(),
+        &bob.spk.public,
+        None,
+        Some(&bob.opk.public),
+    )
+    .unwrap()
+    .encode()
+    .unwrap();
+    let sent = initiate_preferred(&alice, &forged).unwrap();
+    assert!(!sent.info.post_quantum);
+    let before = bob.store.clone();
+    let e = respond(
+        &bob.identity,
+        &bob.caps,
+        &mut bob.store,
+        &sent.encoded,
+        &preferred(),
+        T0,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "PQ_REQUIRED");
+    assert!(bob.store == before);
+}
+
+#[test]
+fn pq_preferred_accepts_a_classical_peer_and_says_so() {
+    let p = Params::default();
+    let mut bob = Bob::new(p, 1);
+    // Bob offers no ML-KEM at all: a classical peer.
+    let mut c = Capabilities::default();
+    c.kex_suites
+        .retain(|s| !KEMS.iter().any(|k| k.code() == *s));
+    bob.caps = c.encode().unwrap();
+    let alice = alice(p.alice, 2);
+    let bundle = without_kem_prekey(&bob);
+    assert_eq!(code(start(&alice, p, &bundle, b"hi", 3)), "PQ_REQUIRED");
+
+    let sent = initiate_preferred(&alice, &bundle).unwrap();
+    assert!(!sent.info.post_quantum);
+    assert!(sent.message.kem_prekey_id.is_none() && sent.message.kem_ciphertext.is_none());
+    // A pq-required responder refuses the message, consuming nothing.
+    let before = bob.store.clone();
+    assert_eq!(code(bob.respond(&sent.encoded, T0)), "PQ_REQUIRED");
+    assert!(bob.store == before);
+    // A pq-preferred one accepts it.
+    let got = respond(
+        &bob.identity,
+        &bob.caps,
+        &mut bob.store,
+        &sent.encoded,
+        &preferred(),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(got.plaintext, b"classical");
+    assert!(!got.info.post_quantum);
+    converse(&mut { sent.session }, &mut { got.session }, 2);
+}
+
+#[test]
+fn suites_outside_the_capabilities_are_refused() {
+    let p = Params::default();
+    let bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    // Alice does not offer Bob's identity suite.
+    let mut c = Capabilities::default();
+    c.sig_suites
+        .retain(|s| *s != SigSuite::Ed25519MlDsa65.code());
+    let e = initiate_offering(&alice, &c, &bob.bundle(p));
+    assert_eq!(code(e), "NO_COMMON_SUITE");
+    // Alice does not offer the KEM prekey's suite.
+    let mut c = Capabilities::default();
+    c.kex_suites.retain(|s| *s != KemSuite::MlKem768.code());
+    let e = initiate_offering(&alice, &c, &bob.bundle(p));
+    assert_eq!(code(e), "NO_COMMON_SUITE");
+}
+
+// ---------------------------------------------------------------------------------------
+// The bundle's authentication
+
+#[test]
+fn every_tampered_bundle_signature_is_auth_failed() {
+    let p = Params::default();
+    let bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let good = bob.bundle_struct(p);
+    start(&alice, p, &good.encode().unwrap(), b"", 3).unwrap();
+    type Pick = fn(&mut PrekeyBundle) -> &mut Vec<u8>;
+    let signatures: [(&str, Pick); 4] = [
+        ("identityDhSignature", |b| &mut b.identity_dh_key.signature),
+        ("signedPrekeySignature", |b| &mut b.signed_prekey.signature),
+        ("kemPrekeySignature", |b| {
+            &mut b.kem_prekey.as_mut().unwrap().signature
+        }),
+        ("oneTimePrekeySignature", |b| {
+            &mut b.one_time_prekey.as_mut().unwrap().signature
+        }),
+    ];
+    for (name, pick) in signatures {
+        // The Ed25519 half (first 64 bytes) and the ML-DSA half, each alone.
+        for at in [0usize, 63, 64, 1000, usize::MAX] {
+            let mut b = good.clone();
+            let s = pick(&mut b);
+            let i = at.min(s.len() - 1);
+            s[i] ^= 0x01;
+            let e = start(&alice, p, &b.encode().unwrap(), b"", 3);
+            assert_eq!(code(e), "AUTH_FAILED", "{name} byte {i}");
+        }
+    }
+    // A key package changed under its signature.
+    let mut b = good.clone();
+    b.signed_prekey.key.expires -= 1;
+    b.signed_prekey.encoded = b.signed_prekey.key.encode().unwrap();
+    assert_eq!(
+        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
+        "AUTH_FAILED"
+    );
+    // Another identity's keys in Bob's bundle.
+    let mallory = Bob::new(p, 9);
+    let mut b = good.clone();
+    b.signed_prekey = mallory.spk.public.signed.clone();
+    assert_eq!(
+        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
+        "AUTH_FAILED"
+    );
+    let mut b = good.clone();
+    b.identity_sig_key = mallory.identity.public().sig_key.clone();
+    b.identity_sig_key_encoded = mallory.identity.public().sig_key_encoded.clone();
+    assert_eq!(
+        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
+        "AUTH_FAILED"
+    );
+}
+
+#[test]
+fn a_key_id_not_derived_from_its_key_is_invalid_key() {
+    // Signed by Bob, but with a made-up id.
+    let p = Params::default();
+    let bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let mut spk = bob.spk.public.signed.clone();
+    spk.key.key_id = [0x42; 16];
+    spk.encoded = spk.key.encode().unwrap();
+    // Signed exactly as §2 says.
+    let msg = [b"pqwire/v1 prekey".as_slice(), &spk.encoded].concat();
+    let (sig_sk, _) = bob.identity.export_secret_keys();
+    spk.signature = pqwire_core::sig::backend(p.bob)
+        .sign(
+            &msg,
+            sig_sk.expose(),
+            b"pqwire/v1",
+            pqwire_core::sig::SignRandomness::Hedged,
+        )
+        .unwrap();
+    let mut b = bob.bundle_struct(p);
+    b.signed_prekey = spk;
+    assert_eq!(
+        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
+        "INVALID_KEY"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Validity and key ids
+
+#[test]
+fn expired_keys_are_key_expired() {
+    let p = Params::default();
+    let alice_id = alice(p.alice, 2);
+    // Prekeys whose validity ended before now, or starts after it.
+    for v in [
+        Validity::new(T0 - 100, T0).unwrap(),
+        Validity::new(T0 + 1, T0 + 100).unwrap(),
+    ] {
+        let bob = Bob::with_validity(p, 1, v);
+        let e = start(&alice_id, p, &bob.bundle(p), b"", 3);
+        assert_eq!(code(e), "KEY_EXPIRED");
+    }
+    // Only the one-time prekey expired.
+    let bob = Bob::new(p, 1);
+    let mut rng = SeededRandom::new([6; 32]);
+    let old = Validity::new(T0 - 100, T0 - 1).unwrap();
+    let opk = generate_prekey(
+        &bob.identity,
+        PrekeyKind::OneTime,
+        KemSuite::X25519,
+        old,
+        &mut rng,
+    )
+    .unwrap();
+    let b = build_bundle(
+        bob.identity.public(),
+        &bob.caps,
+        &bob.spk.public,
+        Some(&bob.kem.public),
+        Some(&opk.public),
+    )
+    .unwrap();
+    assert_eq!(
+        code(start(&alice_id, p, &b.encode().unwrap(), b"", 3)),
+        "KEY_EXPIRED"
+    );
+    // An expired identity, Bob's or Alice's own.
+    let short = Validity::new(T0 - 100, T0 - 50).unwrap();
+    let old_alice = Identity::generate(p.alice, short, &mut rng).unwrap();
+    assert_eq!(
+        code(start(&old_alice, p, &bob.bundle(p), b"", 3)),
+        "KEY_EXPIRED"
+    );
+
+    // The responder: the signed prekey expired between bundle and message.
+    let mut bob = Bob::with_validity(p, 1, Validity::new(T0 - 100, T0 + 10).unwrap());
+    let sent = start(&alice_id, p, &bob.bundle(p), b"late", 3).unwrap();
+    let before = bob.store.clone();
+    assert_eq!(code(bob.respond(&sent.encoded, T0 + 10)), "KEY_EXPIRED");
+    assert!(bob.store == before);
+    assert_eq!(
+        bob.respond(&sent.encoded, T0 + 9).unwrap().plaintext,
+        b"late"
+    );
+}
+
+#[test]
+fn unknown_key_ids_are_unknown_key() {
+    let p = Params::default();
+    let alice = alice(p.alice, 2);
+    let bob = Bob::new(p, 1);
+    let sent = start(&alice, p, &bob.bundle(p), b"", 3).unwrap();
+    for missing in [
+        bob.spk.public.key_id(),
+        bob.kem.public.key_id(),
+        bob.opk.public.key_id(),
+    ] {
+        let mut b = Bob::new(p, 1);
+        b.store.keys.remove(&missing);
+        let before = b.store.clone();
+        assert_eq!(code(b.respond(&sent.encoded, T0)), "UNKNOWN_KEY");
+        assert!(b.store == before);
+    }
+    // A key held for another role: the one-time prekey named as the signed prekey.
+    let mut bob = Bob::new(p, 1);
+    let mut bundle = bob.bundle_struct(p);
+    bundle.signed_prekey = bob.opk.public.signed.clone();
+    bundle.one_time_prekey = None;
+    let sent = start(&alice, p, &bundle.encode().unwrap(), b"", 3).unwrap();
+    assert_eq!(code(bob.respond(&sent.encoded, T0)), "UNKNOWN_KEY");
+    assert_eq!(bob.store.consume_calls, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad initial messages
+
+#[test]
+fn every_flipped_byte_of_an_initial_message_is_a_typed_error_and_consumes_nothing() {
+    let p = Params::default();
+    let bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let sent = start(&alice, p, &bob.bundle(p), b"a short first message", 3).unwrap();
+    let bytes = sent.encoded;
+    let mut codes: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut store = bob.store.clone();
+    for i in 0..bytes.len() {
+        let mut b = bytes.clone();
+        b[i] ^= 0xFF;
+        let r = respond(
+            &bob.identity,
+            &bob.caps,
+            &mut store,
+            &b,
+            &HandshakeOptions::default(),
+            T0,
+        );
+        let e = match r {
+            Ok(_) => panic!("byte {i} flipped was accepted"),
+            Err(e) => e,
+        };
+        *codes.entry(e.code()).or_default() += 1;
+        assert_eq!(store.consume_calls, 0, "byte {i}");
+    }
+    assert!(store == bob.store);
+    println!(
+        "initial message of {} bytes, every byte flipped: {codes:?}",
+        bytes.len()
+    );
+    // The original still works afterwards: nothing was consumed.
+    let mut bob = bob;
+    assert_eq!(
+        bob.respond(&bytes, T0).unwrap().plaintext,
+        b"a short first message"
+    );
+}
+
+/// `edit` applied to the typed message, re-encoded.
+fn edited(m: &InitialMessage, edit: impl FnOnce(&mut InitialMessage)) -> Vec<u8> {
+    let mut m = m.clone();
+    edit(&mut m);
+    m.encode().unwrap()
+}
+
+#[test]
+fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
+    let p = Params::default();
+    let mut bob = Bob::new(p, 1);
+    let alice = alice(p.alice, 2);
+    let sent = start(&alice, p, &bob.bundle(p), b"x", 3).unwrap();
+    // Without the field the message does not even decode (wire version 1 requires it).
+    let stripped = wire_edit::without_field(
+        &sent.encoded,
+        wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
+    );
+    assert_eq!(code(bob.respond(&stripped, T0)), "MISSING_FIELD");
+    let other = start(&alice, p, &bob.bundle(p), b"x", 4).unwrap();
+    let swapped = edited(&sent.message, |m| {
+        m.transcript_signature = other.message.transcript_signature.clone()
+    });
+    assert_eq!(code(bob.respond(&swapped, T0)), "AUTH_FAILED");
+    let garbage = edited(&sent.message, |m| m.transcript_signature[100] ^= 1);
+    assert_eq!(code(bob.respond(&garbage, T0)), "AUTH_FAILED");
+
+    // Capabilities without `hybrid-auth` change nothing: still signed, still required.
+    let q = Params {
+        hybrid_auth: false,
+        ..p
+    };
+    let plain = start(&alice, q, &bob.bundle(q), b"x", 5).unwrap();
+    assert!(plain.info.hybrid_auth);
+    let unsigned = wire_edit::without_field(
+        &plain.encoded,
+        wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
+    );
+    assert_eq!(code(bob.respond(&unsigned, T0)), "MISSING_FIELD");
+    // Stripping hybrid-auth from Alice's capabilities changes the transcript.
+    let downgraded = edited(&sent.message, |m| m.capabilities = caps(false));
+    assert_eq!(code(bob.respond(&downgraded, T0)), "AUTH_FAILED");
+    assert_eq!(bob.store.consume_calls, 0);
+    assert_eq!(bob.respond(&sent.encoded, T0).unwrap().plaintext, b"x");
+    // The same keys in a fresh store (the one-time keys above are consumed now).
+    let mut fresh = Bob::new(q, 1);
+    assert_eq!(fresh.respond(&plain.encoded, T0).unwrap().plaintext, b"x");
+}
+
+#[test]
+fn a_changed_message_or_context_does_not_authenticate() {
+    let p = Params::default();
+    let mut bob = Bob::new(p, 1);
+    let alice_id = alice(p.alice, 2);
+    let sent = start(&alice_id, p, &bob.bundle(p), b"x", 3).unwrap();
+    // Bob answering with other capabilities than he published.
+    let mut other_caps = Capabilities::default();
+    other_caps.aead_suites.reverse();
+    let e = respond(
+        &bob.identity,
+        &other_caps.encode().unwrap(),
+        &mut bob.store,
+        &sent.encoded,
+        &HandshakeOptions::default(),
+        T0,
+    );
+    assert_eq!(code(e), "AUTH_FAILED");
+    // Another identity claiming the message (Mallory's keys, Alice's handshake values).
+    let mallory = self::alice(p.alice, 7);
+    let forged = edited(&sent.message, |m| {
+        m.identity_sig_key = mallory.public().sig_key.clone();
+        m.identity_sig_key_encoded = mallory.public().sig_key_encoded.clone();
+        m.identity_dh_key = mallory.public().dh_key.clone();
+    });
+    assert_eq!(code(bob.respond(&forged, T0)), "AUTH_FAILED");
+    // The same, without hybrid-auth: the DH-based authentication still refuses it.
+    let q = Params {
+        hybrid_auth: false,
+        ..p
+    };
+    let plain = start(&alice_id, q, &bob.bundle(q), b"x", 4).unwrap();
+    let forged = edited(&plain.message, |m| {
+        m.identity_sig_key = mallory.public().sig_key.clone();
+        m.identity_sig_key_encoded = mallory.public().sig_key_encoded.clone();
+        m.identity_dh_key = mallory.public().dh_key.clone();
+    });
+    assert_eq!(code(bob.respond(&forged, T0)), "AUTH_FAILED");
+    // A ciphertext of another ML-KEM suite's length.
+    let wrong = edited(&sent.message, |m| m.kem_ciphertext = Some(vec![0; 1568]));
+    assert_eq!(code(bob.respond(&wrong, T0)), "BAD_LENGTH");
+    // A bundle is not an initial message.
+    assert_eq!(code(bob.respond(&bob.bundle(p), T0)), "UNEXPECTED_TYPE");
+    assert_eq!(bob.store.consume_calls, 0);
+}

@@ -1,0 +1,237 @@
+//! The parties of the handshake tests: Bob with his prekeys and a store that keeps
+//! consumed keys visible (so reuse is `PREKEY_REUSED`), Alice, capabilities, a first
+//! message and a short conversation. Shared by `handshake*.rs` (`mod handshake_support;`).
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+pub use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub use pqwire_core::negotiation::{Policy, PolicyMode};
+pub use pqwire_core::pqxdh::{
+    build_bundle, generate_prekey, initiate, respond, FirstMessage, GeneratedPrekey,
+    HandshakeOptions, HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret,
+    PrekeySecrets, PrekeySource, UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
+};
+pub use pqwire_core::random::SeededRandom;
+pub use pqwire_core::ratchet::{KeyId, RatchetState};
+pub use pqwire_core::wire::{
+    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage, WireMessage,
+};
+pub use pqwire_core::{Error, KemSuite, Result, SigSuite};
+
+pub const T0: u64 = 1_700_000_000;
+pub const KEMS: [KemSuite; 3] = [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
+pub const IDENTITIES: [SigSuite; 2] = [SigSuite::Ed25519MlDsa65, SigSuite::Ed25519MlDsa87];
+
+// ---------------------------------------------------------------------------------------
+// A prekey store that keeps consumed keys visible to `get` and refuses their reuse in
+// `consume`, so a replay is caught where the trait says: after authentication.
+
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Store {
+    pub keys: HashMap<KeyId, PrekeySecret>,
+    pub consumed: HashSet<KeyId>,
+    pub uses: HashMap<KeyId, u64>,
+    pub handshakes: HashSet<[u8; 32]>,
+    pub consume_calls: usize,
+}
+
+impl Store {
+    pub fn insert(&mut self, p: &GeneratedPrekey) {
+        self.keys.insert(p.secret.key_id(), p.secret.clone());
+    }
+}
+
+impl PrekeySource for Store {
+    fn get(&self, key_id: &KeyId) -> Result<Option<PrekeySecret>> {
+        Ok(self.keys.get(key_id).cloned())
+    }
+
+    fn consume(&mut self, used: &UsedPrekeys, replay: &HandshakeReplay) -> Result<()> {
+        self.consume_calls += 1;
+        let one_time = used.one_time();
+        if one_time.iter().any(|id| self.consumed.contains(id)) {
+            return Err(Error::PrekeyReused);
+        }
+        if one_time.is_empty() && !self.handshakes.insert(replay.session_id) {
+            return Err(Error::Replayed);
+        }
+        self.consumed.extend(one_time);
+        for id in used.rotated() {
+            *self.uses.entry(id).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parties
+
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    pub kem: KemSuite,
+    pub alice: SigSuite,
+    pub bob: SigSuite,
+    pub one_time: bool,
+    pub one_time_kem: bool,
+    pub hybrid_auth: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            kem: KemSuite::MlKem768,
+            alice: SigSuite::Ed25519MlDsa65,
+            bob: SigSuite::Ed25519MlDsa65,
+            one_time: true,
+            one_time_kem: true,
+            hybrid_auth: true,
+        }
+    }
+}
+
+/// Bob's published keys and secrets.
+pub struct Bob {
+    pub identity: Identity,
+    pub caps: Vec<u8>,
+    pub spk: GeneratedPrekey,
+    pub kem: GeneratedPrekey,
+    pub opk: GeneratedPrekey,
+    pub store: Store,
+}
+
+impl Bob {
+    pub fn new(p: Params, seed: u8) -> Bob {
+        Bob::with_validity(p, seed, validity())
+    }
+
+    pub fn with_validity(p: Params, seed: u8, v: Validity) -> Bob {
+        let mut rng = SeededRandom::new([seed; 32]);
+        let identity = Identity::generate(p.bob, validity(), &mut rng).unwrap();
+        let kem_kind = if p.one_time_kem {
+            PrekeyKind::OneTimeKem
+        } else {
+            PrekeyKind::LastResortKem
+        };
+        let spk =
+            generate_prekey(&identity, PrekeyKind::Signed, KemSuite::X25519, v, &mut rng).unwrap();
+        let kem = generate_prekey(&identity, kem_kind, p.kem, v, &mut rng).unwrap();
+        let opk = generate_prekey(
+            &identity,
+            PrekeyKind::OneTime,
+            KemSuite::X25519,
+            v,
+            &mut rng,
+        )
+        .unwrap();
+        let mut store = Store::default();
+        for k in [&spk, &kem, &opk] {
+            store.insert(k);
+        }
+        Bob {
+            identity,
+            caps: Capabilities::default().encode().unwrap(),
+            spk,
+            kem,
+            opk,
+            store,
+        }
+    }
+
+    pub fn bundle_struct(&self, p: Params) -> PrekeyBundle {
+        build_bundle(
+            self.identity.public(),
+            &self.caps,
+            &self.spk.public,
+            Some(&self.kem.public),
+            p.one_time.then_some(&self.opk.public),
+        )
+        .unwrap()
+    }
+
+    pub fn bundle(&self, p: Params) -> Vec<u8> {
+        self.bundle_struct(p).encode().unwrap()
+    }
+
+    pub fn respond(&mut self, message: &[u8], now: u64) -> Result<pqwire_core::pqxdh::Responded> {
+        respond(
+            &self.identity,
+            &self.caps,
+            &mut self.store,
+            message,
+            &HandshakeOptions::default(),
+            now,
+        )
+    }
+}
+
+pub fn validity() -> Validity {
+    Validity::starting(T0 - 100, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap()
+}
+
+pub fn alice(suite: SigSuite, seed: u8) -> Identity {
+    Identity::generate(suite, validity(), &mut SeededRandom::new([seed; 32])).unwrap()
+}
+
+/// Capabilities with or without the `hybrid-auth` feature.
+pub fn caps(hybrid_auth: bool) -> Vec<u8> {
+    let mut c = Capabilities::default();
+    if !hybrid_auth {
+        c.features &= !(1 << feature_bit("hybrid-auth").unwrap());
+    }
+    c.encode().unwrap()
+}
+
+pub fn start(
+    alice: &Identity,
+    p: Params,
+    bundle: &[u8],
+    plaintext: &[u8],
+    seed: u8,
+) -> Result<Initiated> {
+    initiate(
+        alice,
+        &caps(p.hybrid_auth),
+        bundle,
+        FirstMessage {
+            plaintext,
+            associated_data: b"first ad",
+        },
+        &HandshakeOptions::default(),
+        T0,
+        &mut SeededRandom::new([seed; 32]),
+    )
+}
+
+/// A few messages both ways; each side decrypts what the other sent.
+pub fn converse(a: &mut RatchetState, b: &mut RatchetState, rounds: u32) {
+    let mut now = T0 + 10;
+    let mut ra = SeededRandom::new([0xA0; 32]);
+    let mut rb = SeededRandom::new([0xB0; 32]);
+    for round in 0..rounds {
+        for i in 0..2 {
+            now += 1;
+            let text = format!("bob {round}.{i}");
+            let (h, ct) = b.encrypt_with(text.as_bytes(), b"", now, &mut rb).unwrap();
+            assert_eq!(a.decrypt(&h, &ct, now).unwrap(), text.as_bytes());
+        }
+        now += 1;
+        let text = format!("alice {round}");
+        let (h, ct) = a
+            .encrypt_with(text.as_bytes(), b"ad", now, &mut ra)
+            .unwrap();
+        assert_eq!(b.decrypt(&h, &ct, now).unwrap(), text.as_bytes());
+    }
+}
+
+pub fn code(r: Result<impl Sized>) -> &'static str {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.code(),
+    }
+}

@@ -1,0 +1,65 @@
+//! Keys and hand-made layouts for the tests of the messages that carry keys (the prekey
+//! bundle, the initial message). Shared by `prekey_bundle.rs` and `initial_message.rs`
+//! (`mod message_support;`).
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+
+use pqwire_core::wire::{
+    self, KeyPackage, Message, PackageSuite, SignedKey, Value, WireErrorCode, WireMessage,
+};
+use pqwire_core::{kem, sig, KemSuite, SigSuite};
+
+/// The identity suite of the test messages.
+pub const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
+
+/// A key package of `suite` whose id and key bytes are all `id`.
+pub fn package(id: u8, suite: PackageSuite) -> KeyPackage {
+    let len = match suite {
+        PackageSuite::Kem(s) => kem::backend(s).lengths().public_key,
+        PackageSuite::Sig(s) => sig::backend(s).lengths().public_key,
+    };
+    KeyPackage {
+        key_id: [id; 16],
+        suite,
+        public_key: vec![id; len],
+        created: 1_700_000_000,
+        expires: 1_800_000_000,
+        extensions: vec![],
+    }
+}
+
+/// A KEM key package with a signature of the identity suite's length.
+pub fn signed(id: u8, suite: KemSuite) -> SignedKey {
+    let key = package(id, PackageSuite::Kem(suite));
+    SignedKey {
+        encoded: key.encode().unwrap(),
+        key,
+        signature: vec![0xAB; sig::backend(IDENTITY).lengths().signature],
+    }
+}
+
+/// Encodes `msg` field by field without the encoder's checks, so the decoder is tested
+/// alone (its integers are one byte: the flags these messages have).
+pub fn raw(msg: &Message) -> Vec<u8> {
+    let mut out = vec![b'P', b'W', 1, msg.ty.code()];
+    for f in &msg.fields {
+        let value = match &f.value {
+            Value::Bytes(b) => b.clone(),
+            Value::Uint(v) => vec![*v as u8],
+            other => panic!("unexpected {other:?}"),
+        };
+        out.extend_from_slice(&f.tag.to_be_bytes());
+        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        out.extend_from_slice(&value);
+    }
+    out
+}
+
+/// `msg` with `edit` applied: the decoder's code and tag, and the encoder refusing the
+/// same message with the same code.
+pub fn refused(mut msg: Message, edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
+    edit(&mut msg);
+    let decoded = wire::decode(&raw(&msg)).unwrap_err();
+    let encoded = wire::encode(&msg).unwrap_err();
+    assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
+    (decoded.code, decoded.tag)
+}

@@ -1,0 +1,493 @@
+//! The ratchet message (`0x12`, protocol.md §5.4): its documented layout, every rule by
+//! hand and from the encoder, `inspect`, and its size with a 1 KiB payload.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod wire_support;
+use wire_support::*;
+
+// ---------------------------------------------------------------------------------------
+// The ratchet message (0x12, protocol.md §5.4): every rule, by hand and from the encoder.
+
+const RATCHET: u8 = 0x12;
+const RATCHET_KEY: u16 = 0x0001;
+const PREVIOUS_CHAIN_LENGTH: u16 = 0x0002;
+const COUNTER: u16 = 0x0003;
+const KEM_KEY: u16 = 0x0004;
+const KEM_CIPHERTEXT: u16 = 0x0005;
+const KEM_CIPHERTEXT_KEY_ID: u16 = 0x0006;
+const ASSOCIATED_DATA: u16 = 0x0007;
+const CIPHERTEXT: u16 = 0x0008;
+
+/// ML-KEM-768: public key 1184 bytes, ciphertext 1088.
+const PK_768: usize = 1184;
+const CT_768: usize = 1088;
+
+/// A ratchet message with every field: an ML-KEM-768 key and ciphertext.
+fn ratchet_fields() -> Fields {
+    vec![
+        (RATCHET_KEY, vec![0x31; 32]),
+        (PREVIOUS_CHAIN_LENGTH, be32(2)),
+        (COUNTER, be32(3)),
+        (KEM_KEY, [vec![0x34; 16], vec![0x35; PK_768]].concat()),
+        (KEM_CIPHERTEXT, vec![0x36; CT_768]),
+        (KEM_CIPHERTEXT_KEY_ID, vec![0x37; 16]),
+        (ASSOCIATED_DATA, b"meta".to_vec()),
+        (CIPHERTEXT, vec![0x38; 16 + 5]),
+    ]
+}
+
+fn ratchet_value() -> RatchetMessage {
+    RatchetMessage::new(
+        Header {
+            ratchet_key: [0x31; 32],
+            previous_chain_length: 2,
+            counter: 3,
+            kem_key: Some(KemPublicKey {
+                key_id: [0x34; 16],
+                public_key: vec![0x35; PK_768],
+            }),
+            kem_ciphertext: Some(KemCiphertext {
+                key_id: [0x37; 16],
+                ciphertext: vec![0x36; CT_768],
+            }),
+            associated_data: b"meta".to_vec(),
+        },
+        vec![0x38; 16 + 5],
+    )
+}
+
+/// The fields with `tag`'s value replaced: refused by the decoder with `code` at that
+/// field (offset, tag, name), and by the encoder given the same fields as a generic
+/// message, with the same code, offset and tag. (A generic message cannot hold a u32 of
+/// another length than 4; those are left to the decoder.)
+#[track_caller]
+fn ratchet_refused_at(fields: &Fields, tag: u16, code: Code, name: &str) {
+    let r = build(RATCHET, fields);
+    refused(&r.bytes, code, r.off(tag), Some(tag), Some(name));
+    let mut msg = Message::new(MessageType::RatchetMessage);
+    for (t, v) in fields {
+        let value = match *t {
+            PREVIOUS_CHAIN_LENGTH | COUNTER => match <[u8; 4]>::try_from(&v[..]) {
+                Ok(b) => Value::Uint(u32::from_be_bytes(b).into()),
+                Err(_) => return,
+            },
+            _ => Value::Bytes(v.clone()),
+        };
+        msg.fields.push(Field {
+            tag: *t,
+            value,
+            offset: 0,
+        });
+    }
+    let enc = enc_refused(&msg, code);
+    assert_eq!((enc.offset, enc.tag), (r.off(tag), Some(tag)), "{enc}");
+}
+
+#[test]
+fn ratchet_message_documented_layout_matches_the_library() {
+    assert_eq!(MessageType::RatchetMessage.code(), RATCHET);
+    assert_eq!(
+        MessageType::from_name("ratchet-message"),
+        Some(MessageType::RatchetMessage)
+    );
+    use tags::ratchet_message as t;
+    assert_eq!(
+        [
+            t::TAG_RATCHET_KEY,
+            t::TAG_PREVIOUS_CHAIN_LENGTH,
+            t::TAG_COUNTER,
+            t::TAG_KEM_KEY,
+            t::TAG_KEM_CIPHERTEXT,
+            t::TAG_KEM_CIPHERTEXT_KEY_ID,
+            t::TAG_ASSOCIATED_DATA,
+            t::TAG_CIPHERTEXT
+        ],
+        [
+            RATCHET_KEY,
+            PREVIOUS_CHAIN_LENGTH,
+            COUNTER,
+            KEM_KEY,
+            KEM_CIPHERTEXT,
+            KEM_CIPHERTEXT_KEY_ID,
+            ASSOCIATED_DATA,
+            CIPHERTEXT
+        ]
+    );
+    // The hand-built message is what the encoder writes; offsets as recorded.
+    let r = build(RATCHET, &ratchet_fields());
+    let msg = accepted(&r.bytes);
+    let offsets: Vec<(u16, usize)> = msg.fields.iter().map(|f| (f.tag, f.offset)).collect();
+    assert_eq!(offsets, r.at);
+    assert_eq!(RatchetMessage::decode(&r.bytes).unwrap(), ratchet_value());
+    assert_eq!(ratchet_value().encode().unwrap(), r.bytes);
+    // The header fields are the AEAD's associated data, byte for byte.
+    assert_eq!(
+        &r.bytes[4..r.off(CIPHERTEXT)],
+        ratchet_value().header.to_ad_bytes().as_slice()
+    );
+}
+
+#[test]
+fn ratchet_message_optional_fields_may_be_left_out() {
+    let f = ratchet_fields();
+    let minimal = without(
+        &without(
+            &without(&without(&f, KEM_KEY), KEM_CIPHERTEXT),
+            KEM_CIPHERTEXT_KEY_ID,
+        ),
+        ASSOCIATED_DATA,
+    );
+    let bytes = build(RATCHET, &minimal).bytes;
+    accepted(&bytes);
+    let m = RatchetMessage::decode(&bytes).unwrap();
+    assert!(m.header.kem_key.is_none() && m.header.kem_ciphertext.is_none());
+    assert!(m.header.associated_data.is_empty());
+    // kemKey alone, kemCiphertext with its key id alone.
+    accepted(
+        &build(
+            RATCHET,
+            &without(&without(&f, KEM_CIPHERTEXT), KEM_CIPHERTEXT_KEY_ID),
+        )
+        .bytes,
+    );
+    accepted(&build(RATCHET, &without(&f, KEM_KEY)).bytes);
+    // The smallest ciphertext is the bare AEAD tag; extensions follow the ciphertext.
+    let tag_only = with(&minimal, CIPHERTEXT, vec![0; 16]);
+    accepted(&build(RATCHET, &tag_only).bytes);
+    let ext = build(RATCHET, &tag_only).field(0xF000, b"x");
+    accepted(&ext.bytes);
+    let m = RatchetMessage::decode(&ext.bytes).unwrap();
+    assert_eq!(m.extensions, vec![self::ext(0xF000, b"x")]);
+    assert_eq!(m.encode().unwrap(), ext.bytes);
+}
+
+#[test]
+fn ratchet_message_kem_fields_of_every_suites_length() {
+    for &s in KemSuite::ALL {
+        let l = kem::backend(s).lengths();
+        let f = with(
+            &with(
+                &ratchet_fields(),
+                KEM_KEY,
+                [vec![1; 16], vec![2; l.public_key]].concat(),
+            ),
+            KEM_CIPHERTEXT,
+            vec![3; l.cipher_text],
+        );
+        let bytes = build(RATCHET, &f).bytes;
+        accepted(&bytes);
+        let m = RatchetMessage::decode(&bytes).unwrap();
+        assert_eq!(m.header.kem_key.unwrap().public_key.len(), l.public_key);
+    }
+}
+
+#[test]
+fn ratchet_message_fixed_size_fields_with_another_length() {
+    let f = ratchet_fields();
+    for n in [0, 31, 33] {
+        ratchet_refused_at(
+            &with(&f, RATCHET_KEY, vec![1; n]),
+            RATCHET_KEY,
+            Code::BadLength,
+            "ratchetKey",
+        );
+    }
+    for (tag, name) in [
+        (PREVIOUS_CHAIN_LENGTH, "previousChainLength"),
+        (COUNTER, "counter"),
+    ] {
+        for n in [0, 3, 5, 8] {
+            ratchet_refused_at(&with(&f, tag, vec![1; n]), tag, Code::BadLength, name);
+        }
+    }
+    for n in [0, 15, 17] {
+        ratchet_refused_at(
+            &with(&f, KEM_CIPHERTEXT_KEY_ID, vec![1; n]),
+            KEM_CIPHERTEXT_KEY_ID,
+            Code::BadLength,
+            "kemCiphertextKeyId",
+        );
+    }
+}
+
+#[test]
+fn ratchet_message_kem_key_is_a_key_id_and_a_kem_public_key() {
+    let f = ratchet_fields();
+    // A bare public key (no key id), one byte off, a key id alone, nothing.
+    for n in [PK_768, 16 + PK_768 - 1, 16 + PK_768 + 1, 16, 0, 16 + 2592] {
+        ratchet_refused_at(
+            &with(&f, KEM_KEY, vec![1; n]),
+            KEM_KEY,
+            Code::BadLength,
+            "kemKey",
+        );
+    }
+    // A length outside the set is BAD_LENGTH before the value is read, however long.
+    let r = Raw::new(RATCHET)
+        .field(RATCHET_KEY, &[1; 32])
+        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
+        .field(COUNTER, &be32(0))
+        .field_len(KEM_KEY, u32::MAX, &[]);
+    r.refused_at(Code::BadLength, KEM_KEY, "kemKey");
+    // A length in the set that runs past the end is TRUNCATED.
+    let r = Raw::new(RATCHET)
+        .field(RATCHET_KEY, &[1; 32])
+        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
+        .field(COUNTER, &be32(0))
+        .field_len(KEM_KEY, 16 + 1184, &[0; 100]);
+    r.refused_at(Code::Truncated, KEM_KEY, "kemKey");
+}
+
+#[test]
+fn ratchet_message_kem_ciphertext_has_a_kem_ciphertext_length() {
+    let f = ratchet_fields();
+    for n in [0, 1, CT_768 - 1, CT_768 + 1, 16 + CT_768, 4096] {
+        ratchet_refused_at(
+            &with(&f, KEM_CIPHERTEXT, vec![1; n]),
+            KEM_CIPHERTEXT,
+            Code::BadLength,
+            "kemCiphertext",
+        );
+    }
+}
+
+#[test]
+fn ratchet_message_associated_data_is_absent_when_empty() {
+    ratchet_refused_at(
+        &with(&ratchet_fields(), ASSOCIATED_DATA, Vec::new()),
+        ASSOCIATED_DATA,
+        Code::BadLength,
+        "associatedData",
+    );
+    // Over the cap: TOO_LARGE from the declared length alone.
+    let r = Raw::new(RATCHET)
+        .field(RATCHET_KEY, &[1; 32])
+        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
+        .field(COUNTER, &be32(0))
+        .field_len(ASSOCIATED_DATA, (MAX_MESSAGE_LEN + 1) as u32, &[]);
+    r.refused_at(Code::TooLarge, ASSOCIATED_DATA, "associatedData");
+}
+
+#[test]
+fn ratchet_message_ciphertext_holds_at_least_the_aead_tag() {
+    for n in [0, 1, 15] {
+        ratchet_refused_at(
+            &with(&ratchet_fields(), CIPHERTEXT, vec![1; n]),
+            CIPHERTEXT,
+            Code::BadLength,
+            "ciphertext",
+        );
+    }
+    let mut m = ratchet_value();
+    m.ciphertext.truncate(15);
+    let err = m.encode().unwrap_err();
+    assert_eq!((err.code, err.tag), (Code::BadLength, Some(CIPHERTEXT)));
+    let r = Raw::new(RATCHET)
+        .field(RATCHET_KEY, &[1; 32])
+        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
+        .field(COUNTER, &be32(0))
+        .field_len(CIPHERTEXT, u32::MAX, &[0; 16]);
+    r.refused_at(Code::TooLarge, CIPHERTEXT, "ciphertext");
+}
+
+#[test]
+fn ratchet_message_required_fields() {
+    for (tag, name) in [
+        (RATCHET_KEY, "ratchetKey"),
+        (PREVIOUS_CHAIN_LENGTH, "previousChainLength"),
+        (COUNTER, "counter"),
+        (CIPHERTEXT, "ciphertext"),
+    ] {
+        let f = without(&ratchet_fields(), tag);
+        let r = build(RATCHET, &f);
+        refused(&r.bytes, Code::MissingField, r.len(), Some(tag), Some(name));
+        let mut msg = ratchet_value().to_message();
+        msg.fields.retain(|x| x.tag != tag);
+        let e = enc_refused(&msg, Code::MissingField);
+        assert_eq!((e.offset, e.tag), (r.len(), Some(tag)), "{e}");
+    }
+}
+
+#[test]
+fn ratchet_message_kem_ciphertext_and_its_key_id_come_together() {
+    // A ciphertext without its key id: the key id is missing (at the end).
+    let f = without(&ratchet_fields(), KEM_CIPHERTEXT_KEY_ID);
+    let r = build(RATCHET, &f);
+    refused(
+        &r.bytes,
+        Code::MissingField,
+        r.len(),
+        Some(KEM_CIPHERTEXT_KEY_ID),
+        Some("kemCiphertextKeyId"),
+    );
+    let mut msg = ratchet_value().to_message();
+    msg.fields.retain(|x| x.tag != KEM_CIPHERTEXT_KEY_ID);
+    let e = enc_refused(&msg, Code::MissingField);
+    assert_eq!(
+        (e.offset, e.tag),
+        (r.len(), Some(KEM_CIPHERTEXT_KEY_ID)),
+        "{e}"
+    );
+    // A key id alone: invalid, at the key id.
+    let f = without(&ratchet_fields(), KEM_CIPHERTEXT);
+    let r = build(RATCHET, &f);
+    r.refused_at(
+        Code::InvalidField,
+        KEM_CIPHERTEXT_KEY_ID,
+        "kemCiphertextKeyId",
+    );
+    let mut msg = ratchet_value().to_message();
+    msg.fields.retain(|x| x.tag != KEM_CIPHERTEXT);
+    let e = enc_refused(&msg, Code::InvalidField);
+    assert_eq!(
+        (e.offset, e.tag),
+        (r.off(KEM_CIPHERTEXT_KEY_ID), Some(KEM_CIPHERTEXT_KEY_ID)),
+        "{e}"
+    );
+}
+
+#[test]
+fn ratchet_message_framing_rules() {
+    let f = ratchet_fields();
+    // Unknown tags: below the first and after the last defined one.
+    let r = Raw::new(RATCHET).field(0x0000, &[]);
+    refused(&r.bytes, Code::UnknownTag, 4, Some(0x0000), None);
+    let r = build(RATCHET, &f).field(0x0009, &[1]);
+    refused(
+        &r.bytes,
+        Code::UnknownTag,
+        r.off(0x0009),
+        Some(0x0009),
+        None,
+    );
+    // The same tag twice, and tags out of order (counter before previousChainLength).
+    let mut twice = f.clone();
+    twice.insert(2, (PREVIOUS_CHAIN_LENGTH, be32(0)));
+    let r = build(RATCHET, &twice);
+    refused(
+        &r.bytes,
+        Code::DuplicateTag,
+        r.at[2].1,
+        Some(PREVIOUS_CHAIN_LENGTH),
+        Some("previousChainLength"),
+    );
+    let mut swapped = f.clone();
+    swapped.swap(1, 2);
+    let r = build(RATCHET, &swapped);
+    r.refused_at(Code::TagOrder, PREVIOUS_CHAIN_LENGTH, "previousChainLength");
+    // The ciphertext before the header fields it follows.
+    let mut first = f.clone();
+    first.rotate_right(1);
+    let r = build(RATCHET, &first);
+    r.refused_at(Code::TagOrder, RATCHET_KEY, "ratchetKey");
+    // A truncated ciphertext, and bytes after it too few for a field.
+    let whole = build(RATCHET, &f).bytes;
+    let ct_at = build(RATCHET, &f).off(CIPHERTEXT);
+    refused(
+        &whole[..whole.len() - 1],
+        Code::Truncated,
+        ct_at,
+        Some(CIPHERTEXT),
+        Some("ciphertext"),
+    );
+    let r = build(RATCHET, &f).raw(&[0, 8, 0]);
+    refused(&r.bytes, Code::TrailingBytes, whole.len(), None, None);
+    // Another type where a ratchet message is expected, and the other way round.
+    assert_eq!(
+        RatchetMessage::decode(&caps().bytes).unwrap_err().code,
+        Code::UnexpectedType
+    );
+    assert_eq!(
+        Capabilities::decode(&whole).unwrap_err().code,
+        Code::UnexpectedType
+    );
+}
+
+#[test]
+fn ratchet_message_encoder_refuses_what_the_decoder_refuses() {
+    // Typed values that break a rule.
+    let mut m = ratchet_value();
+    m.header.kem_key.as_mut().unwrap().public_key.pop();
+    let e = m.encode().unwrap_err();
+    assert_eq!(
+        (e.code, e.tag, e.field),
+        (Code::BadLength, Some(KEM_KEY), Some("kemKey"))
+    );
+    let mut m = ratchet_value();
+    m.header.kem_ciphertext.as_mut().unwrap().ciphertext.push(0);
+    let e = m.encode().unwrap_err();
+    assert_eq!((e.code, e.tag), (Code::BadLength, Some(KEM_CIPHERTEXT)));
+    // Counters over u32 in a generic message.
+    let mut msg = ratchet_value().to_message();
+    msg.set(COUNTER, Value::Uint(u64::from(u32::MAX) + 1));
+    let e = enc_refused(&msg, Code::InvalidField);
+    assert_eq!(e.field, Some("counter"));
+    // The typed view refuses a generic message that breaks a rule instead of panicking.
+    let mut msg = ratchet_value().to_message();
+    msg.set(KEM_KEY, Value::Bytes(vec![1; 3]));
+    assert_eq!(
+        RatchetMessage::from_message(&msg).unwrap_err().code,
+        Code::BadLength
+    );
+    let mut msg = ratchet_value().to_message();
+    msg.fields.retain(|f| f.tag != KEM_CIPHERTEXT_KEY_ID);
+    assert_eq!(
+        RatchetMessage::from_message(&msg).unwrap_err().code,
+        Code::MissingField
+    );
+}
+
+#[test]
+fn ratchet_message_inspect_names_its_fields() {
+    let bytes = ratchet_value().encode().unwrap();
+    let text = wire::inspect(&bytes);
+    for name in [
+        "ratchet-message",
+        "ratchetKey",
+        "previousChainLength",
+        "counter",
+        "kemKey",
+        "kemCiphertext",
+        "kemCiphertextKeyId",
+        "associatedData",
+        "ciphertext",
+    ] {
+        assert!(text.contains(name), "{name}: {text}");
+    }
+    assert!(
+        text.ends_with("valid ratchet-message message, canonical\n"),
+        "{text}"
+    );
+    let r = build(RATCHET, &with(&ratchet_fields(), KEM_KEY, vec![0; 17]));
+    let text = wire::inspect(&r.bytes);
+    assert!(
+        text.contains(&format!(
+            "error BAD_LENGTH: at offset {} (field kemKey, tag 0x0004)",
+            r.off(KEM_KEY)
+        )),
+        "{text}"
+    );
+}
+
+/// Sizes with ML-KEM-768 and a 1 KiB payload (the AEAD adds its 16-byte tag).
+#[test]
+fn ratchet_message_sizes_with_a_1_kib_payload() {
+    let l = kem::backend(KemSuite::MlKem768).lengths();
+    let mut m = ratchet_value();
+    m.ciphertext = vec![0; 1024 + 16];
+    m.header.associated_data.clear();
+    let with_both = m.encode().unwrap().len();
+    m.header.kem_ciphertext = None;
+    let with_key = m.encode().unwrap().len();
+    m.header.kem_key = None;
+    let bare = m.encode().unwrap().len();
+    // 4 header + ratchetKey 6+32 + two counters 2×(6+4) + ciphertext 6+1040.
+    assert_eq!(bare, 4 + 38 + 20 + 6 + 1040);
+    assert_eq!(with_key, bare + 6 + 16 + l.public_key);
+    assert_eq!(with_both, with_key + 6 + l.cipher_text + 6 + 16);
+    assert_eq!((bare, with_key, with_both), (1108, 2314, 3430));
+    println!(
+        "ratchet message, ML-KEM-768, 1 KiB payload: {bare} bytes without KEM fields, \
+         {with_key} with kemKey, {with_both} with kemKey and kemCiphertext"
+    );
+}
