@@ -3,8 +3,8 @@
  *
  * When `native/` holds exactly one binary for this platform and architecture (the one the
  * install script built from source, or one shipped there), it is required directly: the
- * loader napi-rs generated (`native/index.js`) costs about 1 ms more at start-up, mostly
- * to tell glibc from musl. In every other case (no such binary, several, the
+ * loader napi-rs generated (`native/index.js`) costs more at start-up, mostly to tell
+ * glibc from musl (benches/README.md, cold start). In every other case (no such binary, several, the
  * `NAPI_RS_NATIVE_LIBRARY_PATH` override, or a direct load that fails) that loader
  * decides, with its full report of what it tried.
  * @internal

@@ -1,7 +1,8 @@
 /**
  * Where the synchronous byte API's results are allocated. Native code writes into
  * buffers made here (crates/pqwire-node/src/output.rs): creating a typed array from
- * native code costs about 0.8 µs, more than a whole ChaCha20-Poly1305 seal of 64 bytes.
+ * native code costs more than a whole ChaCha20-Poly1305 seal of 64 bytes
+ * (benches/README.md).
  *
  * - Public results (ciphertexts, public keys, signatures, digests) are carved from a
  *   slab that only ever holds pqwire's public results, the way Node carves small
@@ -27,7 +28,7 @@ const SMALL_SECRET = 64;
 /**
  * Public results handed out with buffers of their own before the first slab is made. The
  * slab must be marked untransferable, and `node:worker_threads`, which does that, takes
- * about 2 ms to load: a process that makes a few calls (a CLI, a serverless function)
+ * milliseconds to load: a process that makes a few calls (a CLI, a serverless function)
  * should not pay for it, and a busy one reaches the slab within microseconds.
  */
 const FIRST_OWN_RESULTS = 256;
@@ -53,9 +54,9 @@ const UNFILLED_FROM = 4 * 1024;
 /**
  * A buffer of its own for a result. From 4 KiB on it is not zero-filled: native code
  * overwrites every byte before the result is returned (the output length is checked
- * first, and a failed call's buffer is never returned). Zero-filling 64 KiB costs about
- * 2.7 µs more, a tenth of a ChaCha20-Poly1305 seal of that size; below 4 KiB the plain
- * allocation is as fast.
+ * first, and a failed call's buffer is never returned). Zero-filling a large result costs
+ * a noticeable share of a seal of that size; below 4 KiB the plain allocation is as fast
+ * (benches/README.md).
  */
 function ownOutput(length: number): Uint8Array {
   if (length < UNFILLED_FROM) return new Uint8Array(length);

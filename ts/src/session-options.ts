@@ -174,7 +174,7 @@ export function checkHandshake(call: string, options: HandshakeOptions, keys: re
 /** The default capabilities, encoded once: every handshake that gives none sends these bytes. */
 let defaultCapabilitiesBytes: Uint8Array | undefined;
 
-/** Encoding the capabilities costs about 30 µs, a few percent of a handshake. */
+/** Encoding the capabilities costs a few percent of a handshake (benches/README.md): done once. */
 function encodedCapabilities(input: CapabilitiesInput | undefined): Uint8Array {
   if (input !== undefined) return encode(defaultCapabilities(input));
   return (defaultCapabilitiesBytes ??= encode(defaultCapabilities()).slice());

@@ -67,7 +67,7 @@ fn data_before_a_refused_packet_in_the_same_input_is_delivered() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Issue 15: forged error packets (finding 6), headers decided before buffering (finding 7)
+// Forged error packets, headers decided before buffering (docs/channel.md §4.3, §4.4)
 
 /// A packet with a plaintext payload, as anyone on the path can write it.
 fn raw_packet(flag: u8, sequence: u64, payload: &[u8]) -> Vec<u8> {

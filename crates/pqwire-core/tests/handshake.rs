@@ -130,7 +130,7 @@ fn the_in_memory_prekey_secrets_work_and_refuse_a_replay() {
     assert!(format!("{secrets:?}").contains("REDACTED"));
 }
 
-/// Issue 15, finding 2: a handshake that used only the signed and last-resort prekeys
+/// A handshake that used only the signed and last-resort prekeys
 /// consumed nothing, so its initial message opened again and again. The in-memory source
 /// now keeps a replay cache: the second acceptance is `REPLAYED` and changes nothing;
 /// another initiator's handshake with the same keys still opens.
@@ -170,7 +170,7 @@ fn a_replayed_last_resort_handshake_is_refused_by_the_replay_cache() {
     assert_eq!(secrets.remembered_handshakes(), 2);
 }
 
-/// Issue 15, finding 9: rotated-out signed and last-resort prekey secrets were never
+/// Rotated-out signed and last-resort prekey secrets were never
 /// deleted. `remove_expired` deletes every secret whose validity ended, and the replay
 /// entries that ended with them; a handshake naming a deleted key is then `UNKNOWN_KEY`.
 #[test]

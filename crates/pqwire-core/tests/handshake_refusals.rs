@@ -72,7 +72,7 @@ fn initiate_offering(alice: &Identity, caps: &Capabilities, bundle: &[u8]) -> Re
     )
 }
 
-/// Issue 15, finding 8: whoever serves Bob's bundle drops its KEM prekey (its presence is
+/// Whoever serves Bob's bundle drops its KEM prekey (its presence is
 /// not signed). Both parties offer ML-KEM, so even `pq-preferred` refuses: the session
 /// would otherwise be classical with only a `classical-session` event.
 #[test]

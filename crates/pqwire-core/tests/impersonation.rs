@@ -1,4 +1,5 @@
-//! Issue 15, finding 1: before the fix a responder accepted an initial message without
+//! The initiator's transcript signature (protocol.md §4.1 step 8). When it depended on the
+//! negotiated features, a responder accepted an initial message without
 //! the initiator's transcript signature whenever the capabilities left out `hybrid-auth`,
 //! so the X3DH-style DH values alone authenticated the initiator. Two attackers could then
 //! impersonate a pinned initiator:

@@ -189,7 +189,7 @@ fn required_fields_are_required() {
         t::TAG_IDENTITY_DH_SIGNATURE,
         t::TAG_SIGNED_PREKEY_ID,
         t::TAG_EPHEMERAL_KEY,
-        // Mandatory in wire version 1 (issue 15, finding 1): initiator authentication
+        // Mandatory in wire version 1 (protocol.md §4.1 step 8): initiator authentication
         // cannot be negotiated away by leaving the signature out.
         t::TAG_TRANSCRIPT_SIGNATURE,
         t::TAG_MESSAGE,

@@ -288,7 +288,7 @@ fn an_extension_in_the_initial_message_or_its_ratchet_message_is_refused_and_con
     assert!(!secrets.is_consumed(&opk_id));
     assert_eq!(secrets.remaining(PrekeyKind::OneTime), 1);
 
-    // Issue 15: extensions of the initial message itself are not authenticated either
+    // Extensions of the initial message itself are not authenticated either
     // (neither TH nor the first message's AEAD covers them), so they are refused too.
     let mut top = InitialMessage::decode(&initial).unwrap();
     top.extensions.push(extension);

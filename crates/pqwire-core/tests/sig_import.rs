@@ -1,6 +1,6 @@
 //! `SigKeyPair::import` checks an expanded ML-DSA key in full (FIPS 204): t = A·s1 + s2 is
 //! recomputed, and t1, t0 and tr = H(pk) must match. Before, one sign-and-verify probe was
-//! the only check, and a damaged t0 passed it (issue 15). The pure-Rust build (no AWS-LC)
+//! the only check, and a damaged t0 passed it. The pure-Rust build (no AWS-LC)
 //! checks everything but t0: `a_flipped_t0_bit_...` pins that difference.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,9 +1,9 @@
 //! Output buffers of the synchronous byte API.
 //!
 //! The TypeScript facade allocates every result (`ts/src/output.ts`) and native code
-//! writes into it. Creating a typed array from native code costs about 0.8 µs (a new
-//! off-heap backing store and a finalizer), more than a whole ChaCha20-Poly1305 seal of
-//! 64 bytes; the facade instead carves public results from a slab and copies small
+//! writes into it. Creating a typed array from native code (a new off-heap backing store
+//! and a finalizer) costs more than a whole ChaCha20-Poly1305 seal of 64 bytes
+//! (benches/README.md); the facade instead carves public results from a slab and copies small
 //! secrets out of a private scratch buffer. The async API still returns new arrays:
 //! its results are created once the thread-pool job is done.
 //!

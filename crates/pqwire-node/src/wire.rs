@@ -61,7 +61,8 @@ pub struct InitialMessagePrekeyIds {
 /// What `acceptSession` needs before the handshake: the ids of the responder's prekeys an
 /// initial message names, to look their secrets up. The message is decoded and checked
 /// as `wireDecode` does, and must be an initial message (`UNEXPECTED_TYPE`); only the ids
-/// cross into JavaScript, where the whole message as values costs about 40 µs.
+/// cross into JavaScript, where the whole message as values would cost a noticeable share
+/// of an accept (benches/README.md).
 #[napi(catch_unwind)]
 pub fn wire_initial_message_prekey_ids(bytes: &[u8]) -> napi::Result<InitialMessagePrekeyIds> {
     use pqwire_core::wire::tags::initial_message::{
