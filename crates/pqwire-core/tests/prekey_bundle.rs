@@ -3,11 +3,14 @@
 
 mod message_support;
 
-use message_support::{package, raw, signed, IDENTITY};
+use message_support::{
+    every_byte_change_refused_or_canonical, package, raw, refused_with, refused_without, signed,
+    IDENTITY,
+};
 
 use pqwire_core::wire::{
     self, tags::prekey_bundle as t, Capabilities, Message, MessageType, PackageSuite, PrekeyBundle,
-    Value, WireErrorCode, WireMessage,
+    Value, WireErrorCode, WireErrorCode::*, WireMessage,
 };
 use pqwire_core::{sig, KemSuite, SigSuite};
 
@@ -26,10 +29,9 @@ fn bundle() -> PrekeyBundle {
     }
 }
 
-/// The bundle with `edit` applied to its generic message: the decoder's code and tag,
-/// and the encoder refusing the same message with the same code.
-fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
-    message_support::refused(bundle().to_message(), edit)
+/// The bundle as a generic message, to edit.
+fn msg() -> Message {
+    bundle().to_message()
 }
 
 #[test]
@@ -58,32 +60,24 @@ fn optional_keys_may_be_absent() {
 
 #[test]
 fn the_identity_key_must_be_a_signing_key() {
-    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519))
-        .encode()
-        .unwrap();
-    let (code, tag) = refused(|m| {
-        m.set(t::TAG_IDENTITY_SIG_KEY, Value::Bytes(kem_key));
-    });
-    assert_eq!(
-        (code, tag),
-        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_SIG_KEY))
+    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519));
+    let set = (
+        t::TAG_IDENTITY_SIG_KEY,
+        Value::Bytes(kem_key.encode().unwrap()),
     );
+    refused_with(msg(), set, (InvalidField, t::TAG_IDENTITY_SIG_KEY));
 }
 
 #[test]
 fn dh_keys_must_be_x25519() {
+    let mlkem = package(9, PackageSuite::Kem(KemSuite::MlKem768));
     for tag in [
         t::TAG_IDENTITY_DH_KEY,
         t::TAG_SIGNED_PREKEY,
         t::TAG_ONE_TIME_PREKEY,
     ] {
-        let mlkem = package(9, PackageSuite::Kem(KemSuite::MlKem768))
-            .encode()
-            .unwrap();
-        let (code, at) = refused(|m| {
-            m.set(tag, Value::Bytes(mlkem));
-        });
-        assert_eq!((code, at), (WireErrorCode::InvalidField, Some(tag)));
+        let set = (tag, Value::Bytes(mlkem.encode().unwrap()));
+        refused_with(msg(), set, (InvalidField, tag));
     }
 }
 
@@ -91,13 +85,8 @@ fn dh_keys_must_be_x25519() {
 fn the_kem_prekey_must_be_ml_kem() {
     for suite in [KemSuite::X25519, KemSuite::XWing] {
         let key = package(9, PackageSuite::Kem(suite)).encode().unwrap();
-        let (code, tag) = refused(|m| {
-            m.set(t::TAG_KEM_PREKEY, Value::Bytes(key));
-        });
-        assert_eq!(
-            (code, tag),
-            (WireErrorCode::InvalidField, Some(t::TAG_KEM_PREKEY))
-        );
+        let set = (t::TAG_KEM_PREKEY, Value::Bytes(key));
+        refused_with(msg(), set, (InvalidField, t::TAG_KEM_PREKEY));
     }
 }
 
@@ -109,10 +98,7 @@ fn signatures_have_the_identity_suites_exact_length() {
         t::TAG_KEM_PREKEY_SIGNATURE,
         t::TAG_ONE_TIME_PREKEY_SIGNATURE,
     ] {
-        let (code, at) = refused(|m| {
-            m.set(tag, Value::Bytes(vec![1; 64]));
-        });
-        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)));
+        refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
     }
 }
 
@@ -123,31 +109,21 @@ fn a_key_needs_its_signature_and_a_signature_its_key() {
         (t::TAG_KEM_PREKEY, t::TAG_KEM_PREKEY_LAST_RESORT),
         (t::TAG_ONE_TIME_PREKEY, t::TAG_ONE_TIME_PREKEY_SIGNATURE),
     ] {
-        let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != companion));
-        assert_eq!((code, tag), (WireErrorCode::MissingField, Some(companion)));
+        refused_without(msg(), companion, (MissingField, companion));
         // Without the key, its first companion in tag order is the one reported.
         let first = if key == t::TAG_KEM_PREKEY {
             t::TAG_KEM_PREKEY_SIGNATURE
         } else {
             companion
         };
-        let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != key));
-        assert_eq!((code, tag), (WireErrorCode::InvalidField, Some(first)));
+        refused_without(msg(), key, (InvalidField, first));
     }
 }
 
 #[test]
 fn the_last_resort_flag_is_0_or_1() {
-    let (code, tag) = refused(|m| {
-        m.set(t::TAG_KEM_PREKEY_LAST_RESORT, Value::Uint(2));
-    });
-    assert_eq!(
-        (code, tag),
-        (
-            WireErrorCode::InvalidField,
-            Some(t::TAG_KEM_PREKEY_LAST_RESORT)
-        )
-    );
+    let set = (t::TAG_KEM_PREKEY_LAST_RESORT, Value::Uint(2));
+    refused_with(msg(), set, (InvalidField, t::TAG_KEM_PREKEY_LAST_RESORT));
 }
 
 #[test]
@@ -160,22 +136,17 @@ fn required_fields_are_required() {
         t::TAG_SIGNED_PREKEY,
         t::TAG_SIGNED_PREKEY_SIGNATURE,
     ] {
-        let (code, at) = refused(|m| m.fields.retain(|f| f.tag != tag));
-        assert_eq!(
-            (code, at),
-            (WireErrorCode::MissingField, Some(tag)),
-            "tag {tag:#06x}"
-        );
+        refused_without(msg(), tag, (MissingField, tag));
     }
 }
 
 #[test]
 fn a_broken_nested_message_is_reported_inside_the_outer_one() {
-    let mut msg = bundle().to_message();
+    let mut m = msg();
     let mut caps = Capabilities::default().encode().unwrap();
     caps[2] = 9; // nested wire version
-    msg.set(t::TAG_CAPABILITIES, Value::Bytes(caps));
-    let bytes = raw(&msg);
+    m.set(t::TAG_CAPABILITIES, Value::Bytes(caps));
+    let bytes = raw(&m);
     let e = wire::decode(&bytes).unwrap_err();
     assert_eq!(e.code, WireErrorCode::UnsupportedVersion);
     assert_eq!(e.tag, Some(t::TAG_CAPABILITIES));
@@ -184,12 +155,10 @@ fn a_broken_nested_message_is_reported_inside_the_outer_one() {
     assert_eq!(bytes[e.offset], 9);
     assert!(e.detail.contains("nested capabilities"));
     // A nested message of the wrong type.
-    let mut msg = bundle().to_message();
-    msg.set(
-        t::TAG_CAPABILITIES,
-        Value::Bytes(bundle().identity_sig_key_encoded),
-    );
-    let e = wire::decode(&raw(&msg)).unwrap_err();
+    let mut m = msg();
+    let other_type = bundle().identity_sig_key_encoded;
+    m.set(t::TAG_CAPABILITIES, Value::Bytes(other_type));
+    let e = wire::decode(&raw(&m)).unwrap_err();
     assert_eq!(e.code, WireErrorCode::UnexpectedType);
 }
 
@@ -210,16 +179,5 @@ fn every_single_byte_change_is_refused_or_canonical() {
         MessageType::from_code(bytes[3]),
         Some(MessageType::PrekeyBundle)
     );
-    for i in 0..bytes.len() {
-        for v in 0..=255u8 {
-            if v == bytes[i] {
-                continue;
-            }
-            let mut m = bytes.clone();
-            m[i] = v;
-            if let Ok(msg) = wire::decode(&m) {
-                assert_eq!(wire::encode(&msg).unwrap(), m, "byte {i} = {v:#04x}");
-            }
-        }
-    }
+    every_byte_change_refused_or_canonical(&bytes, |_| {});
 }

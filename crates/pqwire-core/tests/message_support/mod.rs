@@ -63,3 +63,39 @@ pub fn refused(mut msg: Message, edit: impl FnOnce(&mut Message)) -> (WireErrorC
     assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
     (decoded.code, decoded.tag)
 }
+
+/// `msg` with field `tag` set to `value` is refused, by the decoder and the encoder, with
+/// `code` at field `at`.
+#[track_caller]
+pub fn refused_with(msg: Message, (tag, value): (u16, Value), (code, at): (WireErrorCode, u16)) {
+    let got = refused(msg, |m| {
+        m.set(tag, value);
+    });
+    assert_eq!(got, (code, Some(at)), "field {tag:#06x} set");
+}
+
+/// `msg` without field `tag` is refused, by the decoder and the encoder, with `code` at
+/// field `at`.
+#[track_caller]
+pub fn refused_without(msg: Message, tag: u16, (code, at): (WireErrorCode, u16)) {
+    let got = refused(msg, |m| m.fields.retain(|f| f.tag != tag));
+    assert_eq!(got, (code, Some(at)), "field {tag:#06x} left out");
+}
+
+/// Every single-byte change of `bytes` is refused, or decodes to a message that encodes
+/// to exactly the changed bytes and passes `also`; returns how many were accepted.
+pub fn every_byte_change_refused_or_canonical(bytes: &[u8], also: impl Fn(&[u8])) -> usize {
+    let mut accepted = 0;
+    for i in 0..bytes.len() {
+        for v in (0..=255u8).filter(|v| *v != bytes[i]) {
+            let mut b = bytes.to_vec();
+            b[i] = v;
+            if let Ok(msg) = wire::decode(&b) {
+                accepted += 1;
+                assert_eq!(wire::encode(&msg).unwrap(), b, "byte {i} = {v:#04x}");
+                also(&b);
+            }
+        }
+    }
+    accepted
+}
