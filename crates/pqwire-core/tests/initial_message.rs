@@ -6,8 +6,8 @@ mod message_support;
 mod wire_support;
 
 use message_support::{
-    every_byte_change_refused_or_canonical, package, raw, refused_with, refused_without, signed,
-    IDENTITY,
+    every_byte_change_refused_or_canonical, identity_key, package, package_value, raw,
+    refused_with, refused_without, round_trips, signed, IDENTITY,
 };
 use wire_support::{header, kem_ct, kem_key};
 
@@ -36,13 +36,13 @@ fn raw_ratchet(m: &RatchetMessage) -> Vec<u8> {
 }
 
 fn initial() -> InitialMessage {
-    let identity = package(1, PackageSuite::Sig(IDENTITY));
+    let (identity_sig_key, identity_sig_key_encoded) = identity_key();
     let dh = signed(2, KemSuite::X25519);
     let signature = dh.signature.clone();
     InitialMessage {
         capabilities: Capabilities::default().encode().unwrap(),
-        identity_sig_key_encoded: identity.encode().unwrap(),
-        identity_sig_key: identity,
+        identity_sig_key,
+        identity_sig_key_encoded,
         identity_dh_key: dh,
         signed_prekey_id: [3; 16],
         kem_prekey_id: Some([4; 16]),
@@ -62,12 +62,7 @@ fn msg() -> Message {
 
 #[test]
 fn a_full_initial_message_round_trips() {
-    let m = initial();
-    let bytes = m.encode().unwrap();
-    assert_eq!(&bytes[..4], b"PW\x01\x11");
-    let back = InitialMessage::decode(&bytes).unwrap();
-    assert_eq!(back, m);
-    assert_eq!(back.encode().unwrap(), bytes);
+    let (back, bytes) = round_trips(&initial(), b"PW\x01\x11");
     assert_eq!(back.identity_suite(), Some(IDENTITY));
     assert_eq!(
         MessageType::from_name("initial-message"),
@@ -91,18 +86,13 @@ fn optional_fields_may_be_absent() {
 
 #[test]
 fn identity_keys_have_their_suites() {
-    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519));
-    let set = (
-        t::TAG_IDENTITY_SIG_KEY,
-        Value::Bytes(kem_key.encode().unwrap()),
-    );
-    refused_with(msg(), set, (InvalidField, t::TAG_IDENTITY_SIG_KEY));
-    let mlkem = package(2, PackageSuite::Kem(KemSuite::MlKem768));
-    let set = (
-        t::TAG_IDENTITY_DH_KEY,
-        Value::Bytes(mlkem.encode().unwrap()),
-    );
-    refused_with(msg(), set, (InvalidField, t::TAG_IDENTITY_DH_KEY));
+    for (tag, wrong) in [
+        (t::TAG_IDENTITY_SIG_KEY, KemSuite::X25519),
+        (t::TAG_IDENTITY_DH_KEY, KemSuite::MlKem768),
+    ] {
+        let key = package_value(2, PackageSuite::Kem(wrong));
+        refused_with(msg(), (tag, key), (InvalidField, tag));
+    }
 }
 
 #[test]

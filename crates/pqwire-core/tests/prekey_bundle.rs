@@ -4,8 +4,8 @@
 mod message_support;
 
 use message_support::{
-    every_byte_change_refused_or_canonical, package, raw, refused_with, refused_without, signed,
-    IDENTITY,
+    every_byte_change_refused_or_canonical, identity_key, package, package_value, raw,
+    refused_with, refused_without, round_trips, signed, IDENTITY,
 };
 
 use pqwire_core::wire::{
@@ -14,12 +14,18 @@ use pqwire_core::wire::{
 };
 use pqwire_core::{sig, KemSuite, SigSuite};
 
+/// The bundle as a generic message, to edit.
+fn msg() -> Message {
+    bundle().to_message()
+}
+
+/// A bundle with every key.
 fn bundle() -> PrekeyBundle {
-    let identity = package(1, PackageSuite::Sig(IDENTITY));
+    let (identity_sig_key, identity_sig_key_encoded) = identity_key();
     PrekeyBundle {
         capabilities: Capabilities::default().encode().unwrap(),
-        identity_sig_key_encoded: identity.encode().unwrap(),
-        identity_sig_key: identity,
+        identity_sig_key,
+        identity_sig_key_encoded,
         identity_dh_key: signed(2, KemSuite::X25519),
         signed_prekey: signed(3, KemSuite::X25519),
         kem_prekey: Some(signed(4, KemSuite::MlKem768)),
@@ -29,19 +35,9 @@ fn bundle() -> PrekeyBundle {
     }
 }
 
-/// The bundle as a generic message, to edit.
-fn msg() -> Message {
-    bundle().to_message()
-}
-
 #[test]
 fn a_full_bundle_round_trips() {
-    let b = bundle();
-    let bytes = b.encode().unwrap();
-    assert_eq!(&bytes[..4], b"PW\x01\x10");
-    let back = PrekeyBundle::decode(&bytes).unwrap();
-    assert_eq!(back, b);
-    assert_eq!(back.encode().unwrap(), bytes);
+    let (back, bytes) = round_trips(&bundle(), b"PW\x01\x10");
     assert_eq!(back.identity_suite(), Some(IDENTITY));
     assert!(wire::inspect(&bytes).contains("nested key-package message"));
 }
@@ -58,36 +54,29 @@ fn optional_keys_may_be_absent() {
     assert_eq!(PrekeyBundle::decode(&b.encode().unwrap()).unwrap(), b);
 }
 
+/// A key of `suite` in field `tag` is `INVALID_FIELD` there.
+#[track_caller]
+fn wrong_suite(tag: u16, suite: KemSuite) {
+    let key = package_value(9, PackageSuite::Kem(suite));
+    refused_with(msg(), (tag, key), (InvalidField, tag));
+}
+
 #[test]
 fn the_identity_key_must_be_a_signing_key() {
-    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519));
-    let set = (
-        t::TAG_IDENTITY_SIG_KEY,
-        Value::Bytes(kem_key.encode().unwrap()),
-    );
-    refused_with(msg(), set, (InvalidField, t::TAG_IDENTITY_SIG_KEY));
+    wrong_suite(t::TAG_IDENTITY_SIG_KEY, KemSuite::X25519);
 }
 
 #[test]
 fn dh_keys_must_be_x25519() {
-    let mlkem = package(9, PackageSuite::Kem(KemSuite::MlKem768));
-    for tag in [
-        t::TAG_IDENTITY_DH_KEY,
-        t::TAG_SIGNED_PREKEY,
-        t::TAG_ONE_TIME_PREKEY,
-    ] {
-        let set = (tag, Value::Bytes(mlkem.encode().unwrap()));
-        refused_with(msg(), set, (InvalidField, tag));
-    }
+    wrong_suite(t::TAG_IDENTITY_DH_KEY, KemSuite::MlKem768);
+    wrong_suite(t::TAG_SIGNED_PREKEY, KemSuite::MlKem768);
+    wrong_suite(t::TAG_ONE_TIME_PREKEY, KemSuite::MlKem768);
 }
 
 #[test]
 fn the_kem_prekey_must_be_ml_kem() {
-    for suite in [KemSuite::X25519, KemSuite::XWing] {
-        let key = package(9, PackageSuite::Kem(suite)).encode().unwrap();
-        let set = (t::TAG_KEM_PREKEY, Value::Bytes(key));
-        refused_with(msg(), set, (InvalidField, t::TAG_KEM_PREKEY));
-    }
+    wrong_suite(t::TAG_KEM_PREKEY, KemSuite::X25519);
+    wrong_suite(t::TAG_KEM_PREKEY, KemSuite::XWing);
 }
 
 #[test]

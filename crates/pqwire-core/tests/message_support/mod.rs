@@ -7,6 +7,7 @@ use pqwire_core::wire::{
     self, KeyPackage, Message, PackageSuite, SignedKey, Value, WireErrorCode, WireMessage,
 };
 use pqwire_core::{kem, sig, KemSuite, SigSuite};
+use std::fmt::Debug;
 
 /// The identity suite of the test messages.
 pub const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
@@ -25,6 +26,30 @@ pub fn package(id: u8, suite: PackageSuite) -> KeyPackage {
         expires: 1_800_000_000,
         extensions: vec![],
     }
+}
+
+/// The identity key package of the test messages ([`IDENTITY`]) and its encoding.
+pub fn identity_key() -> (KeyPackage, Vec<u8>) {
+    let key = package(1, PackageSuite::Sig(IDENTITY));
+    let encoded = key.encode().unwrap();
+    (key, encoded)
+}
+
+/// `m` encodes to bytes starting with `header`, which decode to `m` and encode again to
+/// the same bytes: the decoded message and the bytes.
+#[track_caller]
+pub fn round_trips<M: WireMessage + PartialEq + Debug>(m: &M, header: &[u8]) -> (M, Vec<u8>) {
+    let bytes = m.encode().unwrap();
+    assert_eq!(&bytes[..4], header);
+    let back = M::decode(&bytes).unwrap();
+    assert_eq!(&back, m);
+    assert_eq!(back.encode().unwrap(), bytes);
+    (back, bytes)
+}
+
+/// [`package`] encoded, as a field value.
+pub fn package_value(id: u8, suite: PackageSuite) -> Value {
+    Value::Bytes(package(id, suite).encode().unwrap())
 }
 
 /// A KEM key package with a signature of the identity suite's length.
