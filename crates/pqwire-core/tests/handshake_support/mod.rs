@@ -80,6 +80,17 @@ pub struct Params {
     pub hybrid_auth: bool,
 }
 
+impl Params {
+    /// Only the signed and the last-resort prekeys: nothing one-time to consume.
+    pub fn last_resort_only() -> Params {
+        Params {
+            one_time: false,
+            one_time_kem: false,
+            ..Params::default()
+        }
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Params {
@@ -166,6 +177,20 @@ impl Bob {
             now,
         )
     }
+}
+
+/// Bob (seed 1) and Alice (seed 2), as most tests have them.
+pub fn bob_and_alice(p: Params) -> (Bob, Identity) {
+    (Bob::new(p, 1), alice(p.alice, 2))
+}
+
+/// A library secret store holding `keys`.
+pub fn secrets_of<'a>(keys: impl IntoIterator<Item = &'a GeneratedPrekey>) -> PrekeySecrets {
+    let mut secrets = PrekeySecrets::new();
+    for k in keys {
+        secrets.insert(k.secret.clone());
+    }
+    secrets
 }
 
 pub fn validity() -> Validity {
@@ -310,11 +335,7 @@ impl Prekeys {
 
     /// Every secret, as the responder holds them.
     pub fn secrets(&self) -> PrekeySecrets {
-        let mut secrets = PrekeySecrets::new();
-        for p in self.all() {
-            secrets.insert(p.secret.clone());
-        }
-        secrets
+        secrets_of(self.all())
     }
 }
 
