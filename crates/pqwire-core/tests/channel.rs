@@ -42,9 +42,7 @@ fn simplex_end_to_end_in_every_delivery() {
             got.received,
             vec![b"hello server".to_vec(), b"second".to_vec()]
         );
-        let back = s.send(b"hello client", NOW + 2).unwrap();
-        let got = deliver(&mut c, &back.transmit, NOW + 2, how);
-        assert_eq!(got.received, vec![b"hello client".to_vec()]);
+        passes(&mut s, &mut c, b"hello client", NOW + 2, how);
     }
 }
 
@@ -60,14 +58,8 @@ fn duplex_end_to_end_in_every_delivery() {
         assert_eq!(co.events.first().map(Event::kind), Some("secure"), "{co:?}");
         assert_eq!(s.peer_key_id(), Some(own.public().key_id));
         assert_eq!(c.peer_key_id(), Some(key.public().key_id));
-        let sent = c.send(b"mutual", NOW + 1).unwrap();
-        let got = deliver(&mut s, &sent.transmit, NOW + 1, how);
-        assert_eq!(got.received, vec![b"mutual".to_vec()]);
-        let back = s.send(b"indeed", NOW + 1).unwrap();
-        assert_eq!(
-            deliver(&mut c, &back.transmit, NOW + 1, how).received,
-            vec![b"indeed".to_vec()]
-        );
+        passes(&mut c, &mut s, b"mutual", NOW + 1, how);
+        passes(&mut s, &mut c, b"indeed", NOW + 1, how);
     }
 }
 
@@ -79,8 +71,7 @@ fn every_kem_of_the_issue_and_aes_work() {
     ] {
         let key = key_with(config, NOW - 1, NOW + YEAR, 9);
         let own = key_with(config, NOW - 1, NOW + YEAR, 10);
-        let mut c = client(&key, duplex(), Some(own.clone()), 1);
-        let mut s = server(vec![key], vec![pin(&own)], duplex(), 2);
+        let (mut c, mut s) = duplex_parties(&key, &own, &own);
         let (co, so) = handshake(&mut c, &mut s, Delivery::Coalesced);
         let suites = config.trim_start_matches("pqwire-channel/v1 ");
         assert_eq!(
