@@ -262,12 +262,8 @@ fn an_oversized_packet_is_refused_on_its_header() {
 fn a_plaintext_close_cannot_end_an_established_channel() {
     // Only an authenticated close is NORMAL once established (no silent truncation).
     let (_, mut s) = simplex_pair(ChannelConfig::default());
-    let mut close = vec![0x12, 0, 0, 0, 2];
-    close.extend_from_slice(&2u64.to_be_bytes());
-    close.extend_from_slice(&NOW.to_be_bytes());
-    close.extend_from_slice(&[0, 0]);
-    let refused = s.receive(&close, NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
+    let close = packet(0x12, 2, NOW, &[0, 0]);
+    refusal(&mut s, &close, NOW, "AUTH_FAILED");
 }
 
 #[test]
@@ -296,6 +292,17 @@ fn close_is_seen_as_normal_and_leaves_both_sides_inert() {
         assert_eq!(ch.ratchet(NOW).unwrap_err().code(), "INVALID_ARGUMENT");
         assert!(ch.memory_bytes() < 512);
     }
+}
+
+/// The code of the error a client of `config` without a key of its own, pinning `key`,
+/// is refused with.
+fn keyless_client(config: ChannelConfig, key: &ServerKey) -> &'static str {
+    let config = ClientConfig {
+        channel: config,
+        server_key: pin(key),
+        client_key: None,
+    };
+    Channel::client(config, NOW).unwrap_err().code()
 }
 
 #[test]
@@ -327,28 +334,10 @@ fn misuse_is_invalid_argument() {
             ..ChannelConfig::default()
         },
     ] {
-        let e = Channel::client(
-            ClientConfig {
-                channel: bad,
-                server_key: pin(&key),
-                client_key: None,
-            },
-            NOW,
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "INVALID_ARGUMENT");
+        assert_eq!(keyless_client(bad, &key), "INVALID_ARGUMENT");
     }
     // Duplex needs the client's key; Simplex has none.
-    let e = Channel::client(
-        ClientConfig {
-            channel: duplex(),
-            server_key: pin(&key),
-            client_key: None,
-        },
-        NOW,
-    )
-    .unwrap_err();
-    assert_eq!(e.code(), "INVALID_ARGUMENT");
+    assert_eq!(keyless_client(duplex(), &key), "INVALID_ARGUMENT");
     let e = Channel::server(
         ServerConfig {
             channel: ChannelConfig::default(),

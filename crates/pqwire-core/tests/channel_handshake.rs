@@ -31,16 +31,14 @@ fn an_expired_pinned_key_is_refused_before_sending() {
 fn a_key_that_expires_in_flight_is_refused_by_the_server() {
     let key = key_with(DEFAULT_CONFIG, NOW - 1000, NOW + 30, 22);
     let (mut c, mut s) = simplex_parties(&key, &key);
-    let hello = c.start(NOW).unwrap();
-    refused_by(&mut s, &hello.transmit[0], NOW + 40, "KEY_EXPIRED", &mut c);
+    hello_refused(&mut c, &mut s, NOW + 40, "KEY_EXPIRED");
 }
 
 #[test]
 fn an_unknown_server_key_id_is_refused() {
     let key = default_key();
     let (mut c, mut s) = simplex_parties(&key, &other_key());
-    let hello = c.start(NOW).unwrap();
-    refused_by(&mut s, &hello.transmit[0], NOW, "UNKNOWN_KEY", &mut c);
+    hello_refused(&mut c, &mut s, NOW, "UNKNOWN_KEY");
 }
 
 #[test]
@@ -114,10 +112,7 @@ fn packets_the_state_does_not_expect_are_protocol_errors() {
     let key = default_key();
     // A data packet before the handshake.
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
-    let mut data = vec![0x10, 0, 0, 0, 16];
-    data.extend_from_slice(&0u64.to_be_bytes());
-    data.extend_from_slice(&NOW.to_be_bytes());
-    data.extend_from_slice(&[0; 16]);
+    let data = packet(0x10, 0, NOW, &[0; 16]);
     refusal(&mut s, &data, NOW, "PROTOCOL_ERROR");
     // An unknown flag.
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
@@ -136,18 +131,16 @@ fn packets_the_state_does_not_expect_are_protocol_errors() {
     let own = other_key();
     let mut c = client(&key, duplex(), Some(own.clone()), 1);
     let mut s = server(vec![key], vec![pin(&own)], ChannelConfig::default(), 2);
-    let hello = c.start(NOW).unwrap().transmit.remove(0);
-    refused_by(&mut s, &hello, NOW, "PROTOCOL_ERROR", &mut c);
+    hello_refused(&mut c, &mut s, NOW, "PROTOCOL_ERROR");
 }
 
 #[test]
 fn an_unknown_duplex_client_is_refused() {
+    // The server trusts only `other_key()`.
     let key = default_key();
-    let own = other_key();
     let stranger = key_with(DEFAULT_CONFIG, NOW - 1, NOW + YEAR, 33);
-    let (mut c, mut s) = duplex_parties(&key, &stranger, &own);
-    let hello = c.start(NOW).unwrap().transmit.remove(0);
-    refused_by(&mut s, &hello, NOW, "UNKNOWN_KEY", &mut c);
+    let (mut c, mut s) = duplex_parties(&key, &stranger, &other_key());
+    hello_refused(&mut c, &mut s, NOW, "UNKNOWN_KEY");
 }
 
 #[test]
@@ -174,8 +167,7 @@ fn an_expired_duplex_client_key_is_refused() {
     let key = default_key();
     let own = key_with(DEFAULT_CONFIG, NOW - 1000, NOW + 20, 35);
     let (mut c, mut s) = duplex_parties(&key, &own, &own);
-    let hello = c.start(NOW).unwrap();
-    refused_by(&mut s, &hello.transmit[0], NOW + 30, "KEY_EXPIRED", &mut c);
+    hello_refused(&mut c, &mut s, NOW + 30, "KEY_EXPIRED");
 }
 
 #[test]
@@ -222,8 +214,7 @@ fn policy_refusals() {
     };
     let mut c = client(&key, config, None, 1);
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
-    let hello = c.start(NOW).unwrap().transmit.remove(0);
-    refused_by(&mut s, &hello, NOW, "PQ_REQUIRED", &mut c);
+    hello_refused(&mut c, &mut s, NOW, "PQ_REQUIRED");
 
     // A pq-required duplex server refuses a classical client key.
     let classical_client = key_with(

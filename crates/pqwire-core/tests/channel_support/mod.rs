@@ -217,6 +217,25 @@ pub fn refused_by(to: &mut Channel, packet: &[u8], now: u64, code: &str, from: &
     peer_sees(from, &out, code, now);
 }
 
+/// The client's connect-request, sent at `NOW`, reaches the server at `now`: refused there
+/// with `code`, and the client closes with it too ([`refused_by`]).
+#[track_caller]
+pub fn hello_refused(c: &mut Channel, s: &mut Channel, now: u64, code: &str) {
+    let hello = c.start(NOW).unwrap().transmit.remove(0);
+    refused_by(s, &hello, now, code, c);
+}
+
+/// A packet written by hand: the header (`flag`, the body's length, `sequence`, `time`)
+/// and `body`.
+pub fn packet(flag: u8, sequence: u64, time: u64, body: &[u8]) -> Vec<u8> {
+    let mut p = vec![flag];
+    p.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes());
+    p.extend_from_slice(&sequence.to_be_bytes());
+    p.extend_from_slice(&time.to_be_bytes());
+    p.extend_from_slice(body);
+    p
+}
+
 /// Flips one bit of byte `i`.
 pub fn flip(packet: &[u8], i: usize) -> Vec<u8> {
     let mut p = packet.to_vec();
