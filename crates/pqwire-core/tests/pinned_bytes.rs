@@ -105,11 +105,11 @@ fn messages() -> Vec<(&'static str, Vec<u8>)> {
     let caps = Capabilities::default().encode().unwrap();
     out.push(("capabilities", caps.clone()));
     let envelope = Envelope {
+        payload: b"meet at noon".to_vec(),
         content_type: 1,
         sender_key_id: Some([0x5E; 16]),
         recipient_key_id: Some([0x4E; 16]),
         sent_at: Some(T0),
-        payload: b"meet at noon".to_vec(),
         extensions: Vec::new(),
     };
     out.push(("envelope", envelope.encode().unwrap()));
