@@ -61,7 +61,8 @@ fn tamper_every_header_field(to: &mut RatchetState, m: &Msg, now: u64, expected:
         }
     }
     // Fields left out, one byte short or long, emptied or extended.
-    let edits: [(fn(&mut Header), &[&str]); 6] = [
+    type Edit = (fn(&mut Header), &'static [&'static str]);
+    let edits: [Edit; 6] = [
         (|v| v.kem_key = None, auth),
         (
             |v| {
