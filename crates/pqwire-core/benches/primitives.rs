@@ -16,61 +16,53 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pqwire_core::kem::KemBackend;
-use pqwire_core::sig::SignRandomness;
+use pqwire_core::sig::{SigBackend, SignRandomness};
 use pqwire_core::{aead, kem, sig, x25519, AeadSuite, Backend, KemSuite, SigSuite};
 use std::hint::black_box;
 
-/// ML-KEM and the X25519 + ML-KEM hybrids: keygen, encapsulate, decapsulate.
+/// keygen, encapsulate and decapsulate with `k`, each named `id(operation)`.
+fn bench_kem(c: &mut Criterion, k: &dyn KemBackend, id: impl Fn(&str) -> String) {
+    let (pk, sk) = k.keygen(None).expect("keygen");
+    let enc = k.encapsulate(&pk, None).expect("encapsulate");
+    c.bench_function(&id("keygen"), |b| b.iter(|| black_box(k.keygen(None))));
+    c.bench_function(&id("encapsulate"), |b| {
+        b.iter(|| black_box(k.encapsulate(black_box(&pk), None)))
+    });
+    c.bench_function(&id("decapsulate"), |b| {
+        b.iter(|| black_box(k.decapsulate(black_box(&enc.cipher_text), sk.expose())))
+    });
+}
+
+/// keygen, sign 1 KiB and verify 1 KiB with `s`, each named `id(operation)`.
+fn bench_sig(c: &mut Criterion, s: &dyn SigBackend, id: impl Fn(&str) -> String) {
+    let msg = [7u8; 1024];
+    let (pk, sk) = s.keygen(None).expect("keygen");
+    let signature = s
+        .sign(&msg, sk.expose(), b"", SignRandomness::Hedged)
+        .expect("sign");
+    c.bench_function(&id("keygen"), |b| b.iter(|| black_box(s.keygen(None))));
+    c.bench_function(&id("sign 1 KiB"), |b| {
+        b.iter(|| black_box(s.sign(black_box(&msg), sk.expose(), b"", SignRandomness::Hedged)))
+    });
+    c.bench_function(&id("verify 1 KiB"), |b| {
+        b.iter(|| black_box(s.verify(black_box(&signature), &msg, &pk, b"")))
+    });
+}
+
+/// ML-KEM and the X25519 + ML-KEM hybrids (every post-quantum KEM suite).
 fn kems(c: &mut Criterion) {
-    for suite in [
-        KemSuite::MlKem512,
-        KemSuite::MlKem768,
-        KemSuite::MlKem1024,
-        KemSuite::XWing,
-        KemSuite::X25519MlKem512,
-        KemSuite::X25519MlKem1024,
-    ] {
-        let k = kem::backend(suite);
-        let name = suite.name();
-        let (pk, sk) = k.keygen(None).expect("keygen");
-        let enc = k.encapsulate(&pk, None).expect("encapsulate");
-        c.bench_function(&format!("{name}/keygen"), |b| {
-            b.iter(|| black_box(k.keygen(None)))
-        });
-        c.bench_function(&format!("{name}/encapsulate"), |b| {
-            b.iter(|| black_box(k.encapsulate(black_box(&pk), None)))
-        });
-        c.bench_function(&format!("{name}/decapsulate"), |b| {
-            b.iter(|| black_box(k.decapsulate(black_box(&enc.cipher_text), sk.expose())))
+    for &suite in KemSuite::ALL.iter().filter(|s| s.is_post_quantum()) {
+        bench_kem(c, kem::backend(suite), |op| {
+            format!("{}/{op}", suite.name())
         });
     }
 }
 
-/// ML-DSA and the Ed25519 hybrids and Ed25519: keygen, sign 1 KiB, verify 1 KiB.
+/// ML-DSA, Ed25519 and the Ed25519 hybrids (every signature suite).
 fn signatures(c: &mut Criterion) {
-    let msg = [7u8; 1024];
-    for suite in [
-        SigSuite::MlDsa44,
-        SigSuite::MlDsa65,
-        SigSuite::MlDsa87,
-        SigSuite::Ed25519,
-        SigSuite::Ed25519MlDsa65,
-        SigSuite::Ed25519MlDsa87,
-    ] {
-        let s = sig::backend(suite);
-        let name = suite.name();
-        let (pk, sk) = s.keygen(None).expect("keygen");
-        let signature = s
-            .sign(&msg, sk.expose(), b"", SignRandomness::Hedged)
-            .expect("sign");
-        c.bench_function(&format!("{name}/keygen"), |b| {
-            b.iter(|| black_box(s.keygen(None)))
-        });
-        c.bench_function(&format!("{name}/sign 1 KiB"), |b| {
-            b.iter(|| black_box(s.sign(black_box(&msg), sk.expose(), b"", SignRandomness::Hedged)))
-        });
-        c.bench_function(&format!("{name}/verify 1 KiB"), |b| {
-            b.iter(|| black_box(s.verify(black_box(&signature), &msg, &pk, b"")))
+    for &suite in SigSuite::ALL {
+        bench_sig(c, sig::backend(suite), |op| {
+            format!("{}/{op}", suite.name())
         });
     }
 }
@@ -89,35 +81,17 @@ fn backends(c: &mut Criterion) {
         kems.extend(kem::backend_of(suite, b).ok().map(|k| (b.name(), k)));
     }
     for (backend, k) in kems {
-        let (pk, sk) = k.keygen(None).expect("keygen");
-        let enc = k.encapsulate(&pk, None).expect("encapsulate");
-        let id = |op: &str| format!("backends/{}/{op}/{backend}", suite.name());
-        c.bench_function(&id("keygen"), |b| b.iter(|| black_box(k.keygen(None))));
-        c.bench_function(&id("encapsulate"), |b| {
-            b.iter(|| black_box(k.encapsulate(black_box(&pk), None)))
-        });
-        c.bench_function(&id("decapsulate"), |b| {
-            b.iter(|| black_box(k.decapsulate(black_box(&enc.cipher_text), sk.expose())))
+        bench_kem(c, k, |op| {
+            format!("backends/{}/{op}/{backend}", suite.name())
         });
     }
     let suite = SigSuite::MlDsa65;
-    let msg = [7u8; 1024];
-    let sigs = CHOICES
-        .into_iter()
-        .filter_map(|b| sig::backend_of(suite, b).ok().map(|s| (b.name(), s)));
-    for (backend, s) in sigs {
-        let (pk, sk) = s.keygen(None).expect("keygen");
-        let signature = s
-            .sign(&msg, sk.expose(), b"", SignRandomness::Hedged)
-            .expect("sign");
-        let id = |op: &str| format!("backends/{}/{op}/{backend}", suite.name());
-        c.bench_function(&id("keygen"), |b| b.iter(|| black_box(s.keygen(None))));
-        c.bench_function(&id("sign 1 KiB"), |b| {
-            b.iter(|| black_box(s.sign(black_box(&msg), sk.expose(), b"", SignRandomness::Hedged)))
-        });
-        c.bench_function(&id("verify 1 KiB"), |b| {
-            b.iter(|| black_box(s.verify(black_box(&signature), &msg, &pk, b"")))
-        });
+    for b in CHOICES {
+        if let Ok(s) = sig::backend_of(suite, b) {
+            bench_sig(c, s, |op| {
+                format!("backends/{}/{op}/{}", suite.name(), b.name())
+            });
+        }
     }
 }
 

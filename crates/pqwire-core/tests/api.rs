@@ -338,23 +338,24 @@ fn hkdf_limits() {
 
 #[test]
 fn error_codes_are_distinct_and_messages_hold_no_secrets() {
+    // The primitives' errors, by cause: malformed input, keys, authentication, backend.
     let errors = [
+        Error::UnknownSuite { name: "x".into() },
+        Error::InvalidArgument { what: "x" },
         Error::BadLength {
             what: "x",
             expected: 1,
             actual: 2,
         },
-        Error::InvalidArgument { what: "x" },
-        Error::UnknownSuite { name: "x".into() },
+        Error::OutputTooLong {
+            max: 1,
+            requested: 2,
+        },
         Error::InvalidKey { what: "x" },
         Error::NonContributory,
         Error::AuthenticationFailed,
         Error::Unsupported { what: "x" },
         Error::RandomnessUnavailable,
-        Error::OutputTooLong {
-            max: 1,
-            requested: 2,
-        },
     ];
     let mut codes: Vec<_> = errors.iter().map(Error::code).collect();
     codes.sort_unstable();

@@ -42,9 +42,7 @@ fn simplex_end_to_end_in_every_delivery() {
             got.received,
             vec![b"hello server".to_vec(), b"second".to_vec()]
         );
-        let back = s.send(b"hello client", NOW + 2).unwrap();
-        let got = deliver(&mut c, &back.transmit, NOW + 2, how);
-        assert_eq!(got.received, vec![b"hello client".to_vec()]);
+        passes(&mut s, &mut c, b"hello client", NOW + 2, how);
     }
 }
 
@@ -60,14 +58,8 @@ fn duplex_end_to_end_in_every_delivery() {
         assert_eq!(co.events.first().map(Event::kind), Some("secure"), "{co:?}");
         assert_eq!(s.peer_key_id(), Some(own.public().key_id));
         assert_eq!(c.peer_key_id(), Some(key.public().key_id));
-        let sent = c.send(b"mutual", NOW + 1).unwrap();
-        let got = deliver(&mut s, &sent.transmit, NOW + 1, how);
-        assert_eq!(got.received, vec![b"mutual".to_vec()]);
-        let back = s.send(b"indeed", NOW + 1).unwrap();
-        assert_eq!(
-            deliver(&mut c, &back.transmit, NOW + 1, how).received,
-            vec![b"indeed".to_vec()]
-        );
+        passes(&mut c, &mut s, b"mutual", NOW + 1, how);
+        passes(&mut s, &mut c, b"indeed", NOW + 1, how);
     }
 }
 
@@ -79,8 +71,7 @@ fn every_kem_of_the_issue_and_aes_work() {
     ] {
         let key = key_with(config, NOW - 1, NOW + YEAR, 9);
         let own = key_with(config, NOW - 1, NOW + YEAR, 10);
-        let mut c = client(&key, duplex(), Some(own.clone()), 1);
-        let mut s = server(vec![key], vec![pin(&own)], duplex(), 2);
+        let (mut c, mut s) = duplex_parties(&key, &own, &own);
         let (co, so) = handshake(&mut c, &mut s, Delivery::Coalesced);
         let suites = config.trim_start_matches("pqwire-channel/v1 ");
         assert_eq!(
@@ -271,12 +262,8 @@ fn an_oversized_packet_is_refused_on_its_header() {
 fn a_plaintext_close_cannot_end_an_established_channel() {
     // Only an authenticated close is NORMAL once established (no silent truncation).
     let (_, mut s) = simplex_pair(ChannelConfig::default());
-    let mut close = vec![0x12, 0, 0, 0, 2];
-    close.extend_from_slice(&2u64.to_be_bytes());
-    close.extend_from_slice(&NOW.to_be_bytes());
-    close.extend_from_slice(&[0, 0]);
-    let refused = s.receive(&close, NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
+    let close = packet(0x12, 2, NOW, &[0, 0]);
+    refusal(&mut s, &close, NOW, "AUTH_FAILED");
 }
 
 #[test]
@@ -305,6 +292,17 @@ fn close_is_seen_as_normal_and_leaves_both_sides_inert() {
         assert_eq!(ch.ratchet(NOW).unwrap_err().code(), "INVALID_ARGUMENT");
         assert!(ch.memory_bytes() < 512);
     }
+}
+
+/// The code of the error a client of `config` without a key of its own, pinning `key`,
+/// is refused with.
+fn keyless_client(config: ChannelConfig, key: &ServerKey) -> &'static str {
+    let config = ClientConfig {
+        channel: config,
+        server_key: pin(key),
+        client_key: None,
+    };
+    Channel::client(config, NOW).unwrap_err().code()
 }
 
 #[test]
@@ -336,28 +334,10 @@ fn misuse_is_invalid_argument() {
             ..ChannelConfig::default()
         },
     ] {
-        let e = Channel::client(
-            ClientConfig {
-                channel: bad,
-                server_key: pin(&key),
-                client_key: None,
-            },
-            NOW,
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "INVALID_ARGUMENT");
+        assert_eq!(keyless_client(bad, &key), "INVALID_ARGUMENT");
     }
     // Duplex needs the client's key; Simplex has none.
-    let e = Channel::client(
-        ClientConfig {
-            channel: duplex(),
-            server_key: pin(&key),
-            client_key: None,
-        },
-        NOW,
-    )
-    .unwrap_err();
-    assert_eq!(e.code(), "INVALID_ARGUMENT");
+    assert_eq!(keyless_client(duplex(), &key), "INVALID_ARGUMENT");
     let e = Channel::server(
         ServerConfig {
             channel: ChannelConfig::default(),

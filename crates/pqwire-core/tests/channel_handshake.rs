@@ -30,23 +30,15 @@ fn an_expired_pinned_key_is_refused_before_sending() {
 #[test]
 fn a_key_that_expires_in_flight_is_refused_by_the_server() {
     let key = key_with(DEFAULT_CONFIG, NOW - 1000, NOW + 30, 22);
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key], vec![], ChannelConfig::default(), 2);
-    let hello = c.start(NOW).unwrap();
-    let refused = s.receive(&hello.transmit[0], NOW + 40);
-    assert!(closed_with(&refused, "KEY_EXPIRED", false), "{refused:?}");
-    peer_sees(&mut c, &refused, "KEY_EXPIRED", NOW + 40);
+    let (mut c, mut s) = simplex_parties(&key, &key);
+    hello_refused(&mut c, &mut s, NOW + 40, "KEY_EXPIRED");
 }
 
 #[test]
 fn an_unknown_server_key_id_is_refused() {
     let key = default_key();
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![other_key()], vec![], ChannelConfig::default(), 2);
-    let hello = c.start(NOW).unwrap();
-    let refused = s.receive(&hello.transmit[0], NOW);
-    assert!(closed_with(&refused, "UNKNOWN_KEY", false), "{refused:?}");
-    peer_sees(&mut c, &refused, "UNKNOWN_KEY", NOW);
+    let (mut c, mut s) = simplex_parties(&key, &other_key());
+    hello_refused(&mut c, &mut s, NOW, "UNKNOWN_KEY");
 }
 
 #[test]
@@ -55,8 +47,7 @@ fn a_server_that_does_not_hold_the_pinned_key_fails_authentication() {
     // server holds: the server signs with it, the client's check fails.
     let pinned = default_key();
     let impostor = other_key();
-    let mut c = client(&pinned, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![impostor.clone()], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&pinned, &impostor);
     let mut hello = c.start(NOW).unwrap().transmit.remove(0);
     // serverKeyId: the first field of the connect-request (header 21, message header 4,
     // field header 6).
@@ -65,37 +56,31 @@ fn a_server_that_does_not_hold_the_pinned_key_fails_authentication() {
     hello[at..at + 16].copy_from_slice(&impostor.public().key_id);
     let answer = s.receive(&hello, NOW);
     assert_eq!(answer.transmit.len(), 1, "{answer:?}");
-    let refused = c.receive(&answer.transmit[0], NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
-    peer_sees(&mut s, &refused, "AUTH_FAILED", NOW);
+    refused_by(&mut c, &answer.transmit[0], NOW, "AUTH_FAILED", &mut s);
 }
 
 #[test]
 fn tampered_handshake_messages_fail() {
     let key = default_key();
     // A flipped byte in the server's signature.
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&key, &key);
     let hello = c.start(NOW).unwrap();
     let answer = s.receive(&hello.transmit[0], NOW);
     let last = answer.transmit[0].len() - 1;
-    let refused = c.receive(&flip(&answer.transmit[0], last), NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
-    peer_sees(&mut s, &refused, "AUTH_FAILED", NOW);
+    let tampered = flip(&answer.transmit[0], last);
+    refused_by(&mut c, &tampered, NOW, "AUTH_FAILED", &mut s);
 
     // A flipped byte in the client's KEM ciphertext: the confirmation fails at the
     // client, which has no keys and reports in plaintext. The established server cannot
     // tell that error from a forged one: it refuses it as unauthenticated (and, the
     // refused packet being an error, answers nothing). Either way both ends are closed.
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&key, &key);
     let hello = c.start(NOW).unwrap();
     let answer = s.receive(&hello.transmit[0], NOW);
     let exchange = c.receive(&answer.transmit[0], NOW);
     let done = s.receive(&flip(&exchange.transmit[0], HEADER_LEN + 20), NOW);
     assert_eq!(done.events.first().map(Event::kind), Some("secure"));
-    let refused = c.receive(&done.transmit[0], NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
+    let refused = refusal(&mut c, &done.transmit[0], NOW, "AUTH_FAILED");
     assert_eq!(refused.transmit.len(), 1);
     assert_eq!(refused.transmit[0].len(), HEADER_LEN + 2, "plaintext");
     let seen = s.receive(&refused.transmit[0], NOW);
@@ -103,27 +88,23 @@ fn tampered_handshake_messages_fail() {
     assert!(seen.transmit.is_empty(), "an error is never answered");
 
     // A flipped confirmation.
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&key, &key);
     let hello = c.start(NOW).unwrap();
     let answer = s.receive(&hello.transmit[0], NOW);
     let exchange = c.receive(&answer.transmit[0], NOW);
     let done = s.receive(&exchange.transmit[0], NOW);
     let last = done.transmit[0].len() - 1;
-    let refused = c.receive(&flip(&done.transmit[0], last), NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
+    refusal(&mut c, &flip(&done.transmit[0], last), NOW, "AUTH_FAILED");
 }
 
 #[test]
 fn a_malformed_handshake_message_has_its_wire_code() {
     let key = default_key();
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&key, &key);
     let hello = c.start(NOW).unwrap();
     // "PX" instead of "PW".
-    let refused = s.receive(&flip(&hello.transmit[0], HEADER_LEN + 1), NOW);
-    assert!(closed_with(&refused, "BAD_MAGIC", false), "{refused:?}");
-    peer_sees(&mut c, &refused, "BAD_MAGIC", NOW);
+    let malformed = flip(&hello.transmit[0], HEADER_LEN + 1);
+    refused_by(&mut s, &malformed, NOW, "BAD_MAGIC", &mut c);
 }
 
 #[test]
@@ -131,59 +112,35 @@ fn packets_the_state_does_not_expect_are_protocol_errors() {
     let key = default_key();
     // A data packet before the handshake.
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
-    let mut data = vec![0x10, 0, 0, 0, 16];
-    data.extend_from_slice(&0u64.to_be_bytes());
-    data.extend_from_slice(&NOW.to_be_bytes());
-    data.extend_from_slice(&[0; 16]);
-    let refused = s.receive(&data, NOW);
-    assert!(
-        closed_with(&refused, "PROTOCOL_ERROR", false),
-        "{refused:?}"
-    );
+    let data = packet(0x10, 0, NOW, &[0; 16]);
+    refusal(&mut s, &data, NOW, "PROTOCOL_ERROR");
     // An unknown flag.
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
     let mut unknown = data.clone();
     unknown[0] = 0x99;
-    let refused = s.receive(&unknown[..HEADER_LEN], NOW);
-    assert!(
-        closed_with(&refused, "PROTOCOL_ERROR", false),
-        "{refused:?}"
-    );
+    refusal(&mut s, &unknown[..HEADER_LEN], NOW, "PROTOCOL_ERROR");
     // A connect-request sent twice (its replay is REPLAYED, a second one in sequence is
     // unexpected).
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&key, &key);
     let hello = c.start(NOW).unwrap();
     s.receive(&hello.transmit[0], NOW);
     let mut again = hello.transmit[0].clone();
     again[5..13].copy_from_slice(&1u64.to_be_bytes());
-    let refused = s.receive(&again, NOW);
-    assert!(
-        closed_with(&refused, "PROTOCOL_ERROR", false),
-        "{refused:?}"
-    );
+    refusal(&mut s, &again, NOW, "PROTOCOL_ERROR");
     // A duplex client at a simplex server.
     let own = other_key();
     let mut c = client(&key, duplex(), Some(own.clone()), 1);
     let mut s = server(vec![key], vec![pin(&own)], ChannelConfig::default(), 2);
-    let refused = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
-    assert!(
-        closed_with(&refused, "PROTOCOL_ERROR", false),
-        "{refused:?}"
-    );
-    peer_sees(&mut c, &refused, "PROTOCOL_ERROR", NOW);
+    hello_refused(&mut c, &mut s, NOW, "PROTOCOL_ERROR");
 }
 
 #[test]
 fn an_unknown_duplex_client_is_refused() {
+    // The server trusts only `other_key()`.
     let key = default_key();
-    let own = other_key();
     let stranger = key_with(DEFAULT_CONFIG, NOW - 1, NOW + YEAR, 33);
-    let mut c = client(&key, duplex(), Some(stranger), 1);
-    let mut s = server(vec![key], vec![pin(&own)], duplex(), 2);
-    let refused = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
-    assert!(closed_with(&refused, "UNKNOWN_KEY", false), "{refused:?}");
-    peer_sees(&mut c, &refused, "UNKNOWN_KEY", NOW);
+    let (mut c, mut s) = duplex_parties(&key, &stranger, &other_key());
+    hello_refused(&mut c, &mut s, NOW, "UNKNOWN_KEY");
 }
 
 #[test]
@@ -192,8 +149,7 @@ fn a_duplex_client_with_a_key_the_server_does_not_trust_by_that_key_fails() {
     let key = default_key();
     let trusted = other_key();
     let forger = key_with(DEFAULT_CONFIG, NOW - 1, NOW + YEAR, 34);
-    let mut c = client(&key, duplex(), Some(forger.clone()), 1);
-    let mut s = server(vec![key], vec![pin(&trusted)], duplex(), 2);
+    let (mut c, mut s) = duplex_parties(&key, &forger, &trusted);
     let mut hello = c.start(NOW).unwrap().transmit.remove(0);
     let id = forger.public().key_id;
     let at = hello
@@ -203,20 +159,15 @@ fn a_duplex_client_with_a_key_the_server_does_not_trust_by_that_key_fails() {
     hello[at..at + 16].copy_from_slice(&trusted.public().key_id);
     let answer = s.receive(&hello, NOW);
     // The client's transcript differs (its request as sent): the server's signature fails.
-    let refused = c.receive(&answer.transmit[0], NOW);
-    assert!(closed_with(&refused, "AUTH_FAILED", false), "{refused:?}");
+    refusal(&mut c, &answer.transmit[0], NOW, "AUTH_FAILED");
 }
 
 #[test]
 fn an_expired_duplex_client_key_is_refused() {
     let key = default_key();
     let own = key_with(DEFAULT_CONFIG, NOW - 1000, NOW + 20, 35);
-    let mut c = client(&key, duplex(), Some(own.clone()), 1);
-    let mut s = server(vec![key], vec![pin(&own)], duplex(), 2);
-    let hello = c.start(NOW).unwrap();
-    let refused = s.receive(&hello.transmit[0], NOW + 30);
-    assert!(closed_with(&refused, "KEY_EXPIRED", false), "{refused:?}");
-    peer_sees(&mut c, &refused, "KEY_EXPIRED", NOW + 30);
+    let (mut c, mut s) = duplex_parties(&key, &own, &own);
+    hello_refused(&mut c, &mut s, NOW + 30, "KEY_EXPIRED");
 }
 
 #[test]
@@ -235,9 +186,7 @@ fn policy_refusals() {
     let mut c = client(&classical, ChannelConfig::default(), None, 1);
     let mut s = server(vec![classical.clone()], vec![], lax.clone(), 2);
     let answer = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
-    let refused = c.receive(&answer.transmit[0], NOW);
-    assert!(closed_with(&refused, "PQ_REQUIRED", false), "{refused:?}");
-    peer_sees(&mut s, &refused, "PQ_REQUIRED", NOW);
+    refused_by(&mut c, &answer.transmit[0], NOW, "PQ_REQUIRED", &mut s);
 
     // The same key works when both allow classical suites.
     let mut c = client(&classical, lax.clone(), None, 1);
@@ -265,9 +214,7 @@ fn policy_refusals() {
     };
     let mut c = client(&key, config, None, 1);
     let mut s = server(vec![key.clone()], vec![], ChannelConfig::default(), 2);
-    let refused = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
-    assert!(closed_with(&refused, "PQ_REQUIRED", false), "{refused:?}");
-    peer_sees(&mut c, &refused, "PQ_REQUIRED", NOW);
+    hello_refused(&mut c, &mut s, NOW, "PQ_REQUIRED");
 
     // A pq-required duplex server refuses a classical client key.
     let classical_client = key_with(
@@ -276,10 +223,9 @@ fn policy_refusals() {
         NOW + YEAR,
         41,
     );
-    let mut c = client(&key, duplex(), Some(classical_client.clone()), 1);
-    let mut s = server(vec![key], vec![pin(&classical_client)], duplex(), 2);
-    let refused = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
-    assert!(closed_with(&refused, "PQ_REQUIRED", false), "{refused:?}");
+    let (mut c, mut s) = duplex_parties(&key, &classical_client, &classical_client);
+    let hello = c.start(NOW).unwrap().transmit.remove(0);
+    refusal(&mut s, &hello, NOW, "PQ_REQUIRED");
 }
 
 #[test]
@@ -287,8 +233,7 @@ fn an_altered_server_offer_is_refused() {
     // The server's capabilities swapped in flight for a classical list: a pq-required
     // client refuses before looking at the signature.
     let key = default_key();
-    let mut c = client(&key, ChannelConfig::default(), None, 1);
-    let mut s = server(vec![key], vec![], ChannelConfig::default(), 2);
+    let (mut c, mut s) = simplex_parties(&key, &key);
     let answer = s.receive(&c.start(NOW).unwrap().transmit[0], NOW);
     let packet = &answer.transmit[0];
     let mut msg = ConnectResponse::decode(&packet[HEADER_LEN..]).unwrap();
@@ -299,6 +244,5 @@ fn an_altered_server_offer_is_refused() {
     let mut forged = packet[..HEADER_LEN].to_vec();
     forged[1..5].copy_from_slice(&(payload.len() as u32).to_be_bytes());
     forged.extend_from_slice(&payload);
-    let refused = c.receive(&forged, NOW);
-    assert!(closed_with(&refused, "PQ_REQUIRED", false), "{refused:?}");
+    refusal(&mut c, &forged, NOW, "PQ_REQUIRED");
 }

@@ -214,11 +214,7 @@ fn ratchet_on_demand_with_packets_in_flight_both_ways() {
         assert_eq!(finish.events, vec![Event::Ratchet]);
         let done = deliver(&mut c, &finish.transmit, NOW + 1, how);
         assert_eq!(done.events, vec![Event::Ratchet]);
-        let last = s.send(b"still here", NOW + 2).unwrap();
-        assert_eq!(
-            deliver(&mut c, &last.transmit, NOW + 2, how).received,
-            vec![b"still here".to_vec()]
-        );
+        passes(&mut s, &mut c, b"still here", NOW + 2, how);
     }
 }
 
@@ -226,8 +222,7 @@ fn ratchet_on_demand_with_packets_in_flight_both_ways() {
 fn crossing_ratchet_requests_resolve_to_the_clients() {
     let key = default_key();
     let own = other_key();
-    let mut c = client(&key, duplex(), Some(own.clone()), 1);
-    let mut s = server(vec![key], vec![pin(&own)], duplex(), 2);
+    let (mut c, mut s) = duplex_parties(&key, &own, &own);
     handshake(&mut c, &mut s, Delivery::Whole);
     let rc = c.ratchet(NOW).unwrap();
     let rs = s.ratchet(NOW).unwrap();
@@ -246,16 +241,8 @@ fn crossing_ratchet_requests_resolve_to_the_clients() {
     let done = deliver(&mut s, &at_c.transmit, NOW, Delivery::Whole);
     assert_eq!(done.events, vec![Event::Ratchet]);
     // Both are idle and in step.
-    let a = c.send(b"ping", NOW).unwrap();
-    assert_eq!(
-        deliver(&mut s, &a.transmit, NOW, Delivery::Whole).received,
-        vec![b"ping".to_vec()]
-    );
-    let b = s.send(b"pong", NOW).unwrap();
-    assert_eq!(
-        deliver(&mut c, &b.transmit, NOW, Delivery::Whole).received,
-        vec![b"pong".to_vec()]
-    );
+    passes(&mut c, &mut s, b"ping", NOW, Delivery::Whole);
+    passes(&mut s, &mut c, b"pong", NOW, Delivery::Whole);
     assert_eq!(flags(&s.ratchet(NOW).unwrap()), vec![0x15]);
 }
 
@@ -294,8 +281,7 @@ fn per_connection_server_state_is_under_4_kib() {
     let simplex = s.memory_bytes();
     let key = default_key();
     let own = other_key();
-    let mut c = client(&key, duplex(), Some(own.clone()), 1);
-    let mut s = server(vec![key], vec![pin(&own)], duplex(), 2);
+    let (mut c, mut s) = duplex_parties(&key, &own, &own);
     let during = {
         let hello = c.start(NOW).unwrap();
         let answer = s.receive(&hello.transmit[0], NOW);

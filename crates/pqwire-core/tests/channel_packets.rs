@@ -42,10 +42,7 @@ fn close_and_error_packets_during_the_handshake() {
     // whoever sent the unauthenticated packet).
     let mut c = client(&key, ChannelConfig::default(), None, 1);
     c.start(NOW).unwrap();
-    let mut error = vec![0x13, 0, 0, 0, 2];
-    error.extend_from_slice(&0u64.to_be_bytes());
-    error.extend_from_slice(&NOW.to_be_bytes());
-    error.extend_from_slice(&[0x12, 0x34]);
+    let error = packet(0x13, 0, NOW, &[0x12, 0x34]);
     let seen = c.receive(&error, NOW);
     assert!(closed_with(&seen, "PROTOCOL_ERROR", false), "{seen:?}");
     assert!(seen.transmit.is_empty(), "an error is never answered");
@@ -71,12 +68,7 @@ fn data_before_a_refused_packet_in_the_same_input_is_delivered() {
 
 /// A packet with a plaintext payload, as anyone on the path can write it.
 fn raw_packet(flag: u8, sequence: u64, payload: &[u8]) -> Vec<u8> {
-    let mut p = vec![flag];
-    p.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    p.extend_from_slice(&sequence.to_be_bytes());
-    p.extend_from_slice(&NOW.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
+    packet(flag, sequence, NOW, payload)
 }
 
 /// Just a header declaring `length` bytes of payload.
@@ -184,44 +176,42 @@ fn a_flag_the_phase_does_not_expect_is_refused_on_its_header() {
         c.start(NOW).unwrap();
         c
     };
-    let cases: Vec<(&str, Channel, Vec<u8>)> = vec![
-        (
-            "data at a fresh server",
-            fresh_server(),
-            raw_header(0x10, 60_000, 0),
-        ),
-        (
-            "ratchet at a fresh server",
-            fresh_server(),
-            raw_header(0x15, 60_000, 0),
-        ),
-        (
-            "exchange-request first",
-            fresh_server(),
-            raw_header(0x03, 16_000, 0),
-        ),
+    #[derive(Clone, Copy)]
+    enum To {
+        FreshServer,
+        WaitingClient,
+    }
+    // (what, who receives it, flag, declared length)
+    let cases = [
+        ("data at a fresh server", To::FreshServer, 0x10, 60_000),
+        ("ratchet at a fresh server", To::FreshServer, 0x15, 60_000),
+        ("exchange-request first", To::FreshServer, 0x03, 16_000),
         (
             "connect-response at a server",
-            fresh_server(),
-            raw_header(0x02, 16_000, 0),
+            To::FreshServer,
+            0x02,
+            16_000,
         ),
         (
             "exchange-response too early",
-            waiting_client(),
-            raw_header(0x04, 16_000, 0),
+            To::WaitingClient,
+            0x04,
+            16_000,
         ),
-        (
-            "an encrypted close before keys",
-            fresh_server(),
-            raw_header(0x12, 18, 0),
-        ),
+        ("an encrypted close before keys", To::FreshServer, 0x12, 18),
         (
             "an encrypted error before keys",
-            waiting_client(),
-            raw_header(0x13, 18, 0),
+            To::WaitingClient,
+            0x13,
+            18,
         ),
     ];
-    for (what, mut ch, header) in cases {
+    for (what, to, flag, length) in cases {
+        let mut ch = match to {
+            To::FreshServer => fresh_server(),
+            To::WaitingClient => waiting_client(),
+        };
+        let header = raw_header(flag, length, 0);
         assert_eq!(header.len(), HEADER_LEN);
         let before = ch.memory_bytes();
         let seen = ch.receive(&header, NOW);

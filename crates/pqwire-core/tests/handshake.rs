@@ -96,37 +96,21 @@ fn identities_of_different_suites_meet() {
 fn the_in_memory_prekey_secrets_work_and_refuse_a_replay() {
     let p = Params::default();
     let bob = Bob::new(p, 1);
-    let mut secrets = PrekeySecrets::new();
-    for k in [&bob.spk, &bob.kem, &bob.opk] {
-        secrets.insert(k.secret.clone());
-    }
+    let mut secrets = secrets_of([&bob.spk, &bob.kem, &bob.opk]);
     let alice = alice(p.alice, 2);
     let sent = start(&alice, p, &bob.bundle(p), b"hi", 3).unwrap();
     let opts = HandshakeOptions::default();
-    let got = respond(
-        &bob.identity,
-        &bob.caps,
-        &mut secrets,
-        &sent.encoded,
-        &opts,
-        T0,
-    )
-    .unwrap();
+    let accept = |secrets: &mut PrekeySecrets| {
+        respond(&bob.identity, &bob.caps, secrets, &sent.encoded, &opts, T0)
+    };
+    let got = accept(&mut secrets).unwrap();
     assert_eq!(got.plaintext, b"hi");
     assert!(secrets.is_consumed(&bob.opk.public.key_id()));
     assert!(secrets.is_consumed(&bob.kem.public.key_id()));
     assert_eq!(secrets.len(), 1);
     assert_eq!(secrets.uses(&bob.spk.public.key_id()), 1);
     assert_eq!(secrets.remaining(PrekeyKind::OneTime), 0);
-    let e = respond(
-        &bob.identity,
-        &bob.caps,
-        &mut secrets,
-        &sent.encoded,
-        &opts,
-        T0,
-    );
-    assert_eq!(code(e), "PREKEY_REUSED");
+    assert_eq!(code(accept(&mut secrets)), "PREKEY_REUSED");
     assert!(format!("{secrets:?}").contains("REDACTED"));
 }
 
@@ -136,16 +120,9 @@ fn the_in_memory_prekey_secrets_work_and_refuse_a_replay() {
 /// another initiator's handshake with the same keys still opens.
 #[test]
 fn a_replayed_last_resort_handshake_is_refused_by_the_replay_cache() {
-    let p = Params {
-        one_time: false,
-        one_time_kem: false,
-        ..Params::default()
-    };
+    let p = Params::last_resort_only();
     let bob = Bob::new(p, 1);
-    let mut secrets = PrekeySecrets::new();
-    for k in [&bob.spk, &bob.kem] {
-        secrets.insert(k.secret.clone());
-    }
+    let mut secrets = secrets_of([&bob.spk, &bob.kem]);
     let opts = HandshakeOptions::default();
     let accept = |secrets: &mut PrekeySecrets, m: &[u8]| {
         respond(&bob.identity, &bob.caps, secrets, m, &opts, T0)
@@ -175,18 +152,11 @@ fn a_replayed_last_resort_handshake_is_refused_by_the_replay_cache() {
 /// entries that ended with them; a handshake naming a deleted key is then `UNKNOWN_KEY`.
 #[test]
 fn expired_prekey_secrets_and_replay_entries_are_deleted() {
-    let p = Params {
-        one_time: false,
-        one_time_kem: false,
-        ..Params::default()
-    };
+    let p = Params::last_resort_only();
     let old = Bob::new(p, 1);
     let later = Validity::starting(T0 + 1_000, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
     let rotated = Bob::with_validity(p, 9, later);
-    let mut secrets = PrekeySecrets::new();
-    for k in [&old.spk, &old.kem, &rotated.spk, &rotated.kem] {
-        secrets.insert(k.secret.clone());
-    }
+    let mut secrets = secrets_of([&old.spk, &old.kem, &rotated.spk, &rotated.kem]);
     let sent = start(&alice(p.alice, 2), p, &old.bundle(p), b"x", 3).unwrap();
     let opts = HandshakeOptions::default();
     respond(
@@ -246,11 +216,7 @@ fn a_one_time_prekey_is_consumed_exactly_once() {
     assert_eq!(Error::PrekeyReused.kind(), pqwire_core::ErrorKind::Replay);
 
     // A last-resort KEM prekey is not consumed and serves again.
-    let p = Params {
-        one_time: false,
-        one_time_kem: false,
-        ..Params::default()
-    };
+    let p = Params::last_resort_only();
     let mut bob = Bob::new(p, 1);
     let bundle = bob.bundle(p);
     for (i, who) in [&alice, &carol].into_iter().enumerate() {
@@ -274,8 +240,7 @@ fn measured_sizes_of_the_first_message() {
                 one_time,
                 ..Params::default()
             };
-            let mut bob = Bob::new(p, 1);
-            let alice = alice(p.alice, 2);
+            let (mut bob, alice) = bob_and_alice(p);
             let sent = start(&alice, p, &bob.bundle(p), &payload, 3).unwrap();
             let m = &sent.message;
             let msg = wire::decode(&sent.encoded).unwrap();
@@ -325,8 +290,7 @@ fn measured_sizes_of_the_first_message() {
 #[test]
 fn a_seeded_handshake_is_reproducible() {
     let p = Params::default();
-    let bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (bob, alice) = bob_and_alice(p);
     let a = start(&alice, p, &bob.bundle(p), b"same", 3).unwrap();
     let b = start(&alice, p, &bob.bundle(p), b"same", 3).unwrap();
     assert_eq!(a.encoded, b.encoded);

@@ -4,11 +4,13 @@
 //! secret in `Debug` or errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod handshake_support;
 mod record_edit;
+
+use handshake_support::{OneTime, Prekeys};
 use pqwire_core::pqxdh::{
-    build_bundle, initiate, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys,
-    respond, signed_prekey, FirstMessage, HandshakeOptions, Identity, PrekeySecret, PrekeySecrets,
-    Validity,
+    initiate, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, respond,
+    signed_prekey, FirstMessage, HandshakeOptions, Identity, PrekeySecret, PrekeySecrets, Validity,
 };
 use pqwire_core::random::SeededRandom;
 use pqwire_core::record::{TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET};
@@ -18,16 +20,24 @@ use record_edit::{fields, value, with_field};
 
 const NOW: u64 = 1_700_000_000;
 
-// Tags of the identity-secret record.
-const SIG_KEY: u16 = 0x0002;
-const DH_KEY: u16 = 0x0003;
-const DH_KEY_SIGNATURE: u16 = 0x0004;
-const SIG_SECRET_KEY: u16 = 0x0005;
-const DH_SECRET_KEY: u16 = 0x0006;
-// Tags of the prekey-secret record.
-const KIND: u16 = 0x0002;
-const KEY_PACKAGE: u16 = 0x0003;
-const SECRET_KEY: u16 = 0x0004;
+/// Tags of the identity-secret record.
+mod identity_tags {
+    pub const SIG_KEY: u16 = 0x0002;
+    pub const DH_KEY: u16 = 0x0003;
+    pub const DH_KEY_SIGNATURE: u16 = 0x0004;
+    pub const SIG_SECRET_KEY: u16 = 0x0005;
+    pub const DH_SECRET_KEY: u16 = 0x0006;
+}
+
+/// Tags of the prekey-secret record.
+mod prekey_tags {
+    pub const KIND: u16 = 0x0002;
+    pub const KEY_PACKAGE: u16 = 0x0003;
+    pub const SECRET_KEY: u16 = 0x0004;
+}
+
+use identity_tags::*;
+use prekey_tags::*;
 
 fn validity() -> Validity {
     Validity::new(NOW - 10, NOW + 1_000_000).unwrap()
@@ -91,25 +101,15 @@ fn a_handshake_runs_on_restored_secrets() {
     let caps = Capabilities::default().encode().unwrap();
     let mut rng = SeededRandom::new([4; 32]);
     let bob = identity(SigSuite::Ed25519MlDsa87, 5);
-    let spk = signed_prekey(&bob, validity(), &mut rng).unwrap();
-    let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, validity(), &mut rng).unwrap();
-    let opk = one_time_prekeys(&bob, 1, validity(), &mut rng)
-        .unwrap()
-        .remove(0);
-    let bundle = build_bundle(
-        bob.public(),
-        &caps,
-        &spk.public,
-        Some(&pqlr.public),
-        Some(&opk.public),
-    )
-    .unwrap();
+    let prekeys = Prekeys::generate(&bob, KemSuite::MlKem768, OneTime::Dh, validity(), &mut rng);
+    let bundle = prekeys.bundle(&bob, &caps);
     let stored_identity = bob.to_record();
-    let stored: Vec<_> = [&spk, &pqlr, &opk]
+    let stored: Vec<_> = prekeys
+        .all()
         .iter()
         .map(|p| p.secret.to_record().unwrap())
         .collect();
-    drop(bob);
+    drop((bob, prekeys));
 
     let alice = identity(SigSuite::Ed25519MlDsa65, 6);
     let options = HandshakeOptions::default();
@@ -117,16 +117,7 @@ fn a_handshake_runs_on_restored_secrets() {
         plaintext: b"hi Bob",
         associated_data: b"",
     };
-    let sent = initiate(
-        &alice,
-        &caps,
-        &bundle.encode().unwrap(),
-        first,
-        &options,
-        NOW,
-        &mut rng,
-    )
-    .unwrap();
+    let sent = initiate(&alice, &caps, &bundle, first, &options, NOW, &mut rng).unwrap();
 
     let bob = Identity::from_record(&stored_identity).unwrap();
     let mut secrets = PrekeySecrets::new();
@@ -180,14 +171,24 @@ fn a_secret_key_of_another_key_is_invalid_key() {
     }
 }
 
+/// An `Ed25519+ML-DSA-65` identity made from `seed` and its last-resort `kem` prekey, as
+/// records, and the identity; the prekey drawn from the random source seeded `seed + 1`,
+/// returned for more.
+fn records(seed: u8, kem: KemSuite) -> (Identity, [Vec<u8>; 2], SeededRandom) {
+    let id = identity(SigSuite::Ed25519MlDsa65, seed);
+    let mut rng = SeededRandom::new([seed + 1; 32]);
+    let pq = last_resort_kem_prekey(&id, kem, validity(), &mut rng).unwrap();
+    let stored = [
+        id.to_record().to_vec(),
+        pq.secret.to_record().unwrap().to_vec(),
+    ];
+    (id, stored, rng)
+}
+
 #[test]
 fn corrupted_records_give_typed_errors() {
-    let id = identity(SigSuite::Ed25519MlDsa65, 10);
-    let b = id.to_record();
-    let mut rng = SeededRandom::new([11; 32]);
-    let pq = last_resort_kem_prekey(&id, KemSuite::MlKem512, validity(), &mut rng).unwrap();
+    let (id, [b, p], mut rng) = records(10, KemSuite::MlKem512);
     let spk = signed_prekey(&id, validity(), &mut rng).unwrap();
-    let p = pq.secret.to_record().unwrap();
     let x = spk.secret.to_record().unwrap();
 
     // Records are not wire messages, and one record type is not another.
@@ -296,11 +297,7 @@ fn corrupted_records_give_typed_errors() {
 
 #[test]
 fn debug_and_errors_never_show_secrets() {
-    let id = identity(SigSuite::Ed25519MlDsa65, 12);
-    let b = id.to_record();
-    let mut rng = SeededRandom::new([13; 32]);
-    let pq = last_resort_kem_prekey(&id, KemSuite::MlKem768, validity(), &mut rng).unwrap();
-    let p = pq.secret.to_record().unwrap();
+    let (_, [b, p], _) = records(12, KemSuite::MlKem768);
     let restored = PrekeySecret::from_record(&p).unwrap();
     let errors = [
         Identity::from_record(&b[..b.len() - 1]).unwrap_err(),

@@ -10,6 +10,11 @@ mod wire_edit;
 
 use handshake_support::*;
 
+/// The code of the error Alice's handshake to the bundle `b` ends with.
+fn refusal(alice: &Identity, p: Params, b: &PrekeyBundle) -> &'static str {
+    code(start(alice, p, &b.encode().unwrap(), b"", 3))
+}
+
 // ---------------------------------------------------------------------------------------
 // Policy
 
@@ -29,8 +34,7 @@ fn without_kem_prekey(bob: &Bob) -> Vec<u8> {
 #[test]
 fn pq_required_refuses_a_bundle_without_a_kem_prekey() {
     let p = Params::default();
-    let bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (bob, alice) = bob_and_alice(p);
     let bundle = without_kem_prekey(&bob);
     let e = start(&alice, p, &bundle, b"hi", 3).unwrap_err();
     assert_eq!(e.code(), "PQ_REQUIRED");
@@ -42,6 +46,19 @@ fn preferred() -> HandshakeOptions {
         policy: Policy::new(PolicyMode::PqPreferred),
         ..HandshakeOptions::default()
     }
+}
+
+/// Bob's answer under `pq-preferred`.
+fn respond_preferred(bob: &mut Bob, message: &[u8]) -> Result<pqwire_core::pqxdh::Responded> {
+    let options = preferred();
+    respond(
+        &bob.identity,
+        &bob.caps,
+        &mut bob.store,
+        message,
+        &options,
+        T0,
+    )
 }
 
 fn initiate_preferred(alice: &Identity, bundle: &[u8]) -> Result<Initiated> {
@@ -78,8 +95,7 @@ fn initiate_offering(alice: &Identity, caps: &Capabilities, bundle: &[u8]) -> Re
 #[test]
 fn a_stripped_kem_prekey_is_refused_even_under_pq_preferred() {
     let p = Params::default();
-    let mut bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (mut bob, alice) = bob_and_alice(p);
     let stripped = without_kem_prekey(&bob);
     let e = initiate_preferred(&alice, &stripped).unwrap_err();
     assert_eq!(e.code(), "PQ_REQUIRED");
@@ -105,16 +121,10 @@ fn a_stripped_kem_prekey_is_refused_even_under_pq_preferred() {
     let sent = initiate_preferred(&alice, &forged).unwrap();
     assert!(!sent.info.post_quantum);
     let before = bob.store.clone();
-    let e = respond(
-        &bob.identity,
-        &bob.caps,
-        &mut bob.store,
-        &sent.encoded,
-        &preferred(),
-        T0,
-    )
-    .unwrap_err();
-    assert_eq!(e.code(), "PQ_REQUIRED");
+    assert_eq!(
+        code(respond_preferred(&mut bob, &sent.encoded)),
+        "PQ_REQUIRED"
+    );
     assert!(bob.store == before);
 }
 
@@ -139,15 +149,7 @@ fn pq_preferred_accepts_a_classical_peer_and_says_so() {
     assert_eq!(code(bob.respond(&sent.encoded, T0)), "PQ_REQUIRED");
     assert!(bob.store == before);
     // A pq-preferred one accepts it.
-    let got = respond(
-        &bob.identity,
-        &bob.caps,
-        &mut bob.store,
-        &sent.encoded,
-        &preferred(),
-        T0,
-    )
-    .unwrap();
+    let got = respond_preferred(&mut bob, &sent.encoded).unwrap();
     assert_eq!(got.plaintext, b"classical");
     assert!(!got.info.post_quantum);
     converse(&mut { sent.session }, &mut { got.session }, 2);
@@ -156,8 +158,7 @@ fn pq_preferred_accepts_a_classical_peer_and_says_so() {
 #[test]
 fn suites_outside_the_capabilities_are_refused() {
     let p = Params::default();
-    let bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (bob, alice) = bob_and_alice(p);
     // Alice does not offer Bob's identity suite.
     let mut c = Capabilities::default();
     c.sig_suites
@@ -177,8 +178,7 @@ fn suites_outside_the_capabilities_are_refused() {
 #[test]
 fn every_tampered_bundle_signature_is_auth_failed() {
     let p = Params::default();
-    let bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (bob, alice) = bob_and_alice(p);
     let good = bob.bundle_struct(p);
     start(&alice, p, &good.encode().unwrap(), b"", 3).unwrap();
     type Pick = fn(&mut PrekeyBundle) -> &mut Vec<u8>;
@@ -207,33 +207,23 @@ fn every_tampered_bundle_signature_is_auth_failed() {
     let mut b = good.clone();
     b.signed_prekey.key.expires -= 1;
     b.signed_prekey.encoded = b.signed_prekey.key.encode().unwrap();
-    assert_eq!(
-        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
-        "AUTH_FAILED"
-    );
+    assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED");
     // Another identity's keys in Bob's bundle.
     let mallory = Bob::new(p, 9);
     let mut b = good.clone();
     b.signed_prekey = mallory.spk.public.signed.clone();
-    assert_eq!(
-        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
-        "AUTH_FAILED"
-    );
+    assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED");
     let mut b = good.clone();
     b.identity_sig_key = mallory.identity.public().sig_key.clone();
     b.identity_sig_key_encoded = mallory.identity.public().sig_key_encoded.clone();
-    assert_eq!(
-        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
-        "AUTH_FAILED"
-    );
+    assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED");
 }
 
 #[test]
 fn a_key_id_not_derived_from_its_key_is_invalid_key() {
     // Signed by Bob, but with a made-up id.
     let p = Params::default();
-    let bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (bob, alice) = bob_and_alice(p);
     let mut spk = bob.spk.public.signed.clone();
     spk.key.key_id = [0x42; 16];
     spk.encoded = spk.key.encode().unwrap();
@@ -250,10 +240,7 @@ fn a_key_id_not_derived_from_its_key_is_invalid_key() {
         .unwrap();
     let mut b = bob.bundle_struct(p);
     b.signed_prekey = spk;
-    assert_eq!(
-        code(start(&alice, p, &b.encode().unwrap(), b"", 3)),
-        "INVALID_KEY"
-    );
+    assert_eq!(refusal(&alice, p, &b), "INVALID_KEY");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -292,10 +279,7 @@ fn expired_keys_are_key_expired() {
         Some(&opk.public),
     )
     .unwrap();
-    assert_eq!(
-        code(start(&alice_id, p, &b.encode().unwrap(), b"", 3)),
-        "KEY_EXPIRED"
-    );
+    assert_eq!(refusal(&alice_id, p, &b), "KEY_EXPIRED");
     // An expired identity, Bob's or Alice's own.
     let short = Validity::new(T0 - 100, T0 - 50).unwrap();
     let old_alice = Identity::generate(p.alice, short, &mut rng).unwrap();
@@ -319,8 +303,7 @@ fn expired_keys_are_key_expired() {
 #[test]
 fn unknown_key_ids_are_unknown_key() {
     let p = Params::default();
-    let alice = alice(p.alice, 2);
-    let bob = Bob::new(p, 1);
+    let (bob, alice) = bob_and_alice(p);
     let sent = start(&alice, p, &bob.bundle(p), b"", 3).unwrap();
     for missing in [
         bob.spk.public.key_id(),
@@ -349,8 +332,7 @@ fn unknown_key_ids_are_unknown_key() {
 #[test]
 fn every_flipped_byte_of_an_initial_message_is_a_typed_error_and_consumes_nothing() {
     let p = Params::default();
-    let bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (bob, alice) = bob_and_alice(p);
     let sent = start(&alice, p, &bob.bundle(p), b"a short first message", 3).unwrap();
     let bytes = sent.encoded;
     let mut codes: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -396,8 +378,7 @@ fn edited(m: &InitialMessage, edit: impl FnOnce(&mut InitialMessage)) -> Vec<u8>
 #[test]
 fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
     let p = Params::default();
-    let mut bob = Bob::new(p, 1);
-    let alice = alice(p.alice, 2);
+    let (mut bob, alice) = bob_and_alice(p);
     let sent = start(&alice, p, &bob.bundle(p), b"x", 3).unwrap();
     // Without the field the message does not even decode (wire version 1 requires it).
     let stripped = wire_edit::without_field(

@@ -227,27 +227,26 @@ fn refused(bob: &mut Bob, forged: &[u8]) {
     assert_eq!(bob.store.remembered_handshakes(), 0);
 }
 
-#[test]
-fn an_attacker_with_the_initiators_identity_dh_secret_cannot_impersonate_it() {
-    let alice = alice();
-    let (alice_sig_secret, alice_dh_secret) = alice.export_secret_keys();
+/// The control: built with Alice's signing key as well, the hand-built message is exactly
+/// a genuine one, and a fresh Bob opens it.
+fn genuine_opens(alice: &Identity, dh1: Dh1) {
     let mut bob = bob();
-
-    // Control: with Alice's signing key as well, the hand-built message is exactly a
-    // genuine one and opens.
-    let genuine = forge(
-        &bob,
-        alice.public(),
-        Dh1::InitiatorSecret(alice_dh_secret.clone()),
-        Some(alice_sig_secret.expose()),
-    );
+    let (alice_sig_secret, _) = alice.export_secret_keys();
+    let genuine = forge(&bob, alice.public(), dh1, Some(alice_sig_secret.expose()));
     assert_eq!(
         accept(&mut bob, &genuine).unwrap(),
         b"pay 10 EUR to Mallory"
     );
+}
+
+#[test]
+fn an_attacker_with_the_initiators_identity_dh_secret_cannot_impersonate_it() {
+    let alice = alice();
+    let (_, alice_dh_secret) = alice.export_secret_keys();
+    genuine_opens(&alice, Dh1::InitiatorSecret(alice_dh_secret.clone()));
 
     // The attack: the DH secret alone.
-    let mut bob = self::bob();
+    let mut bob = bob();
     let forged = forge(
         &bob,
         alice.public(),
@@ -260,21 +259,10 @@ fn an_attacker_with_the_initiators_identity_dh_secret_cannot_impersonate_it() {
 #[test]
 fn an_attacker_with_the_responders_signed_prekey_secret_cannot_impersonate_anyone() {
     let alice = alice();
-    let (alice_sig_secret, _) = alice.export_secret_keys();
-    let mut bob = bob();
-    let spk_secret = SecretBytes::from_slice(bob.spk.secret.secret_key().expose());
-
+    // Bob's keys are made from a fixed seed: every `bob()` holds this signed prekey.
+    let spk_secret = SecretBytes::from_slice(bob().spk.secret.secret_key().expose());
     // Control: the SPK side of DH1 gives the same keys as Alice's side.
-    let genuine = forge(
-        &bob,
-        alice.public(),
-        Dh1::ResponderPrekeySecret(spk_secret.clone()),
-        Some(alice_sig_secret.expose()),
-    );
-    assert_eq!(
-        accept(&mut bob, &genuine).unwrap(),
-        b"pay 10 EUR to Mallory"
-    );
+    genuine_opens(&alice, Dh1::ResponderPrekeySecret(spk_secret.clone()));
 
     // Key-compromise impersonation of Alice, and of an identity never seen before.
     let carol = Identity::generate(

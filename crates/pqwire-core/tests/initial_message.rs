@@ -3,31 +3,25 @@
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 
 mod message_support;
+mod wire_support;
 
-use message_support::{package, raw, signed, IDENTITY};
+use message_support::{
+    every_byte_change_refused_or_canonical, identity_key, package, package_value, raw,
+    refused_with, refused_without, round_trips, signed, IDENTITY,
+};
+use wire_support::{header, kem_ct, kem_key};
 
-use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 use pqwire_core::wire::{
     self, tags::initial_message as t, Capabilities, InitialMessage, Message, MessageType,
-    PackageSuite, RatchetMessage, Value, WireErrorCode, WireMessage,
+    PackageSuite, RatchetMessage, Value, WireErrorCode, WireErrorCode::*, WireMessage,
 };
 use pqwire_core::{kem, KemSuite, SigSuite};
 
+/// The initiator's first ratchet message, with a KEM key of `kem`.
 fn body(kem: KemSuite) -> RatchetMessage {
-    RatchetMessage::new(
-        Header {
-            ratchet_key: [0x4A; 32],
-            previous_chain_length: 0,
-            counter: 0,
-            kem_key: Some(KemPublicKey {
-                key_id: [0x4B; 16],
-                public_key: vec![0x4C; kem::backend(kem).lengths().public_key],
-            }),
-            kem_ciphertext: None,
-            associated_data: Vec::new(),
-        },
-        vec![0xC7; 16 + 5],
-    )
+    let key = kem_key(0x4B, 0x4C, kem::backend(kem).lengths().public_key);
+    let header = header(0x4A, (0, 0), (Some(key), None), b"");
+    RatchetMessage::new(header, vec![0xC7; 16 + 5])
 }
 
 /// A ratchet message laid out without the encoder's checks: header fields as the ratchet
@@ -42,13 +36,13 @@ fn raw_ratchet(m: &RatchetMessage) -> Vec<u8> {
 }
 
 fn initial() -> InitialMessage {
-    let identity = package(1, PackageSuite::Sig(IDENTITY));
+    let (identity_sig_key, identity_sig_key_encoded) = identity_key();
     let dh = signed(2, KemSuite::X25519);
     let signature = dh.signature.clone();
     InitialMessage {
         capabilities: Capabilities::default().encode().unwrap(),
-        identity_sig_key_encoded: identity.encode().unwrap(),
-        identity_sig_key: identity,
+        identity_sig_key,
+        identity_sig_key_encoded,
         identity_dh_key: dh,
         signed_prekey_id: [3; 16],
         kem_prekey_id: Some([4; 16]),
@@ -61,20 +55,14 @@ fn initial() -> InitialMessage {
     }
 }
 
-/// The message with `edit` applied to its generic form: the decoder's code and tag, and
-/// the encoder refusing the same message with the same code.
-fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
-    message_support::refused(initial().to_message(), edit)
+/// The initial message as a generic message, to edit.
+fn msg() -> Message {
+    initial().to_message()
 }
 
 #[test]
 fn a_full_initial_message_round_trips() {
-    let m = initial();
-    let bytes = m.encode().unwrap();
-    assert_eq!(&bytes[..4], b"PW\x01\x11");
-    let back = InitialMessage::decode(&bytes).unwrap();
-    assert_eq!(back, m);
-    assert_eq!(back.encode().unwrap(), bytes);
+    let (back, bytes) = round_trips(&initial(), b"PW\x01\x11");
     assert_eq!(back.identity_suite(), Some(IDENTITY));
     assert_eq!(
         MessageType::from_name("initial-message"),
@@ -98,52 +86,27 @@ fn optional_fields_may_be_absent() {
 
 #[test]
 fn identity_keys_have_their_suites() {
-    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519));
-    let (code, tag) = refused(|m| {
-        m.set(
-            t::TAG_IDENTITY_SIG_KEY,
-            Value::Bytes(kem_key.encode().unwrap()),
-        );
-    });
-    assert_eq!(
-        (code, tag),
-        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_SIG_KEY))
-    );
-    let mlkem = package(2, PackageSuite::Kem(KemSuite::MlKem768));
-    let (code, tag) = refused(|m| {
-        m.set(
-            t::TAG_IDENTITY_DH_KEY,
-            Value::Bytes(mlkem.encode().unwrap()),
-        );
-    });
-    assert_eq!(
-        (code, tag),
-        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_DH_KEY))
-    );
+    for (tag, wrong) in [
+        (t::TAG_IDENTITY_SIG_KEY, KemSuite::X25519),
+        (t::TAG_IDENTITY_DH_KEY, KemSuite::MlKem768),
+    ] {
+        let key = package_value(2, PackageSuite::Kem(wrong));
+        refused_with(msg(), (tag, key), (InvalidField, tag));
+    }
 }
 
 #[test]
 fn signatures_have_the_identity_suites_exact_length() {
     for tag in [t::TAG_IDENTITY_DH_SIGNATURE, t::TAG_TRANSCRIPT_SIGNATURE] {
-        let (code, at) = refused(|m| {
-            m.set(tag, Value::Bytes(vec![1; 64]));
-        });
-        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)));
+        refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
     }
 }
 
 #[test]
 fn kem_prekey_id_and_ciphertext_come_together() {
-    let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != t::TAG_KEM_CIPHERTEXT));
-    assert_eq!(
-        (code, tag),
-        (WireErrorCode::MissingField, Some(t::TAG_KEM_CIPHERTEXT))
-    );
-    let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != t::TAG_KEM_PREKEY_ID));
-    assert_eq!(
-        (code, tag),
-        (WireErrorCode::InvalidField, Some(t::TAG_KEM_CIPHERTEXT))
-    );
+    let ct = t::TAG_KEM_CIPHERTEXT;
+    refused_without(msg(), ct, (MissingField, ct));
+    refused_without(msg(), t::TAG_KEM_PREKEY_ID, (InvalidField, ct));
 }
 
 #[test]
@@ -153,15 +116,9 @@ fn the_kem_ciphertext_is_an_ml_kem_ciphertext() {
         m.kem_ciphertext = Some(vec![1; len]);
         assert!(InitialMessage::decode(&m.encode().unwrap()).is_ok());
     }
+    let ct = t::TAG_KEM_CIPHERTEXT;
     for len in [32, 1087, 1120, 1600] {
-        let (code, tag) = refused(|m| {
-            m.set(t::TAG_KEM_CIPHERTEXT, Value::Bytes(vec![1; len]));
-        });
-        assert_eq!(
-            (code, tag),
-            (WireErrorCode::BadLength, Some(t::TAG_KEM_CIPHERTEXT)),
-            "{len}"
-        );
+        refused_with(msg(), (ct, Value::Bytes(vec![1; len])), (BadLength, ct));
     }
 }
 
@@ -173,10 +130,7 @@ fn fixed_lengths() {
         (t::TAG_ONE_TIME_PREKEY_ID, 0),
         (t::TAG_EPHEMERAL_KEY, 33),
     ] {
-        let (code, at) = refused(|m| {
-            m.set(tag, Value::Bytes(vec![1; len]));
-        });
-        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)), "{tag}");
+        refused_with(msg(), (tag, Value::Bytes(vec![1; len])), (BadLength, tag));
     }
 }
 
@@ -194,12 +148,7 @@ fn required_fields_are_required() {
         t::TAG_TRANSCRIPT_SIGNATURE,
         t::TAG_MESSAGE,
     ] {
-        let (code, at) = refused(|m| m.fields.retain(|f| f.tag != tag));
-        assert_eq!(
-            (code, at),
-            (WireErrorCode::MissingField, Some(tag)),
-            "tag {tag:#06x}"
-        );
+        refused_without(msg(), tag, (MissingField, tag));
     }
 }
 
@@ -208,10 +157,10 @@ fn required_fields_are_required() {
 /// `message` field; the encoder (given the same bytes, or the typed value) agrees.
 #[track_caller]
 fn refused_inside(nested: Vec<u8>, code: WireErrorCode, inner_offset: usize) {
-    let mut msg = initial().to_message();
-    msg.set(t::TAG_MESSAGE, Value::Bytes(nested));
-    let bytes = raw(&msg);
-    let at = wire::decode(&raw(&initial().to_message()))
+    let mut m = msg();
+    m.set(t::TAG_MESSAGE, Value::Bytes(nested));
+    let bytes = raw(&m);
+    let at = wire::decode(&raw(&msg()))
         .unwrap()
         .get(t::TAG_MESSAGE)
         .unwrap()
@@ -227,7 +176,7 @@ fn refused_inside(nested: Vec<u8>, code: WireErrorCode, inner_offset: usize) {
         ),
         "{e}"
     );
-    let enc = wire::encode(&msg).unwrap_err();
+    let enc = wire::encode(&m).unwrap_err();
     assert_eq!(
         (enc.code, enc.offset, enc.tag),
         (e.code, e.offset, e.tag),
@@ -271,22 +220,14 @@ fn the_nested_ratchet_message_is_checked_with_its_own_rules() {
 fn the_nested_ratchet_message_is_an_initiators_first_chain_message() {
     // The initiator's first chain: no KEM ciphertext, a KEM key, previousChainLength 0.
     let mut with_ct = body(KemSuite::MlKem768);
-    with_ct.header.kem_ciphertext = Some(KemCiphertext {
-        key_id: [1; 16],
-        ciphertext: vec![2; 1088],
-    });
+    with_ct.header.kem_ciphertext = Some(kem_ct(1, 2, 1088));
     let mut no_key = body(KemSuite::MlKem768);
     no_key.header.kem_key = None;
     let mut pn = body(KemSuite::MlKem768);
     pn.header.previous_chain_length = 1;
     for b in [with_ct, no_key, pn] {
-        let (code, tag) = refused(|m| {
-            m.set(t::TAG_MESSAGE, Value::Bytes(b.encode().unwrap()));
-        });
-        assert_eq!(
-            (code, tag),
-            (WireErrorCode::InvalidField, Some(t::TAG_MESSAGE))
-        );
+        let set = (t::TAG_MESSAGE, Value::Bytes(b.encode().unwrap()));
+        refused_with(msg(), set, (InvalidField, t::TAG_MESSAGE));
     }
     // Every KEM suite a ratchet can run with fits (classical-only handshakes run it with
     // the negotiated suite).
@@ -323,21 +264,9 @@ fn every_single_byte_change_is_refused_or_canonical() {
     m.kem_ciphertext = None;
     m.message = body(KemSuite::X25519);
     let bytes = m.encode().unwrap();
-    let mut accepted = 0;
-    for i in 0..bytes.len() {
-        for v in 0..=255u8 {
-            if v == bytes[i] {
-                continue;
-            }
-            let mut b = bytes.clone();
-            b[i] = v;
-            if let Ok(msg) = wire::decode(&b) {
-                accepted += 1;
-                assert_eq!(wire::encode(&msg).unwrap(), b, "byte {i} = {v:#04x}");
-                let typed = InitialMessage::decode(&b).unwrap();
-                assert_eq!(typed.encode().unwrap(), b);
-            }
-        }
-    }
+    let accepted = every_byte_change_refused_or_canonical(&bytes, |b| {
+        let typed = InitialMessage::decode(b).unwrap();
+        assert_eq!(typed.encode().unwrap(), b);
+    });
     assert!(accepted > 0);
 }

@@ -34,6 +34,14 @@ fn caps(f: impl FnOnce(&mut Capabilities)) -> Vec<u8> {
     c.encode().unwrap()
 }
 
+/// Capabilities offering only classical suites: X25519 and Ed25519.
+fn classical_only() -> Vec<u8> {
+    caps(|c| {
+        c.kex_suites = kex(&[KemSuite::X25519]);
+        c.sig_suites = sigs(&[SigSuite::Ed25519]);
+    })
+}
+
 fn policy(mode: PolicyMode) -> Policy {
     Policy::new(mode)
 }
@@ -210,10 +218,7 @@ fn a_stripping_attacker_is_caught_by_the_transcript() {
     // from what the responder sees. A classical-allowed responder would accept X25519,
     // but the initiator's transcript (over what it really sent) differs.
     let sent = Capabilities::default().encode().unwrap();
-    let seen = caps(|c| {
-        c.kex_suites = kex(&[KemSuite::X25519]);
-        c.sig_suites = sigs(&[SigSuite::Ed25519]);
-    });
+    let seen = classical_only();
     let resp = Capabilities::default().encode().unwrap();
     let initiator = negotiate(&sent, &resp, Role::Initiator, &policy(CLASSICAL)).unwrap();
     let responder = negotiate(&resp, &seen, Role::Responder, &policy(CLASSICAL)).unwrap();
@@ -297,10 +302,7 @@ fn pq_preferred_picks_post_quantum_over_an_earlier_classical_suite() {
 #[test]
 fn pq_preferred_falls_back_to_classical_when_no_post_quantum_suite_is_common() {
     let init = Capabilities::default().encode().unwrap();
-    let resp = caps(|c| {
-        c.kex_suites = kex(&[KemSuite::X25519]);
-        c.sig_suites = sigs(&[SigSuite::Ed25519]);
-    });
+    let resp = classical_only();
     let a = both(&init, &resp, PQ_PREFERRED);
     assert_eq!((a.kem, a.sig), (KemSuite::X25519, SigSuite::Ed25519));
     assert!(a.is_classical());
@@ -308,32 +310,29 @@ fn pq_preferred_falls_back_to_classical_when_no_post_quantum_suite_is_common() {
     assert_eq!((a.kem, a.sig), (KemSuite::X25519, SigSuite::Ed25519));
 }
 
+/// Both roles refuse under `pq-required`, with a message naming the role and the suite
+/// (`named`).
+#[track_caller]
+fn pq_required_refuses(init: &[u8], resp: &[u8], named: [&str; 2]) {
+    let p = policy(PQ_REQUIRED);
+    let err = both_refuse(init, resp, &p, DowngradeCode::PqRequired);
+    for word in named {
+        assert!(err.to_string().contains(word), "{err}");
+    }
+}
+
 #[test]
 fn pq_required_refuses_classical_only_key_exchange() {
     let init = Capabilities::default().encode().unwrap();
     let resp = caps(|c| c.kex_suites = kex(&[KemSuite::X25519]));
-    let err = both_refuse(
-        &init,
-        &resp,
-        &policy(PQ_REQUIRED),
-        DowngradeCode::PqRequired,
-    );
-    assert!(err.to_string().contains("key exchange"), "{err}");
-    assert!(err.to_string().contains("X25519"), "{err}");
+    pq_required_refuses(&init, &resp, ["key exchange", "X25519"]);
 }
 
 #[test]
 fn pq_required_refuses_classical_only_signatures() {
     let init = caps(|c| c.sig_suites = sigs(&[SigSuite::Ed25519]));
     let resp = Capabilities::default().encode().unwrap();
-    let err = both_refuse(
-        &init,
-        &resp,
-        &policy(PQ_REQUIRED),
-        DowngradeCode::PqRequired,
-    );
-    assert!(err.to_string().contains("signature"), "{err}");
-    assert!(err.to_string().contains("Ed25519"), "{err}");
+    pq_required_refuses(&init, &resp, ["signature", "Ed25519"]);
 }
 
 #[test]
@@ -365,14 +364,20 @@ fn policy_names() {
 // ---------------------------------------------------------------------------------------
 // Refusals
 
+/// Under every policy, both roles refuse with `NO_COMMON_SUITE`, naming the suite's role.
+#[track_caller]
+fn no_common_suite(init: &[u8], resp: &[u8], role: &str) {
+    for &mode in PolicyMode::ALL {
+        let err = both_refuse(init, resp, &policy(mode), DowngradeCode::NoCommonSuite);
+        assert!(err.to_string().contains(role), "{err}");
+    }
+}
+
 #[test]
 fn no_common_key_exchange_suite() {
     let init = caps(|c| c.kex_suites = kex(&[KemSuite::XWing, KemSuite::X25519]));
     let resp = caps(|c| c.kex_suites = kex(&[KemSuite::MlKem512, KemSuite::MlKem1024]));
-    for &mode in PolicyMode::ALL {
-        let err = both_refuse(&init, &resp, &policy(mode), DowngradeCode::NoCommonSuite);
-        assert!(err.to_string().contains("key exchange"), "{err}");
-    }
+    no_common_suite(&init, &resp, "key exchange");
 }
 
 #[test]
@@ -405,20 +410,14 @@ fn a_classical_only_offer_under_pq_required_is_pq_required_even_with_nothing_in_
 fn no_common_signature_suite() {
     let init = caps(|c| c.sig_suites = sigs(&[SigSuite::MlDsa65, SigSuite::Ed25519]));
     let resp = caps(|c| c.sig_suites = sigs(&[SigSuite::MlDsa87]));
-    for &mode in PolicyMode::ALL {
-        let err = both_refuse(&init, &resp, &policy(mode), DowngradeCode::NoCommonSuite);
-        assert!(err.to_string().contains("signature"), "{err}");
-    }
+    no_common_suite(&init, &resp, "signature");
 }
 
 #[test]
 fn no_common_aead_suite() {
     let init = caps(|c| c.aead_suites = aeads(&[AeadSuite::ChaCha20Poly1305]));
     let resp = caps(|c| c.aead_suites = aeads(&[AeadSuite::Aes256Gcm]));
-    for &mode in PolicyMode::ALL {
-        let err = both_refuse(&init, &resp, &policy(mode), DowngradeCode::NoCommonSuite);
-        assert!(err.to_string().contains("AEAD"), "{err}");
-    }
+    no_common_suite(&init, &resp, "AEAD");
 }
 
 #[test]
@@ -501,14 +500,13 @@ fn transcript_mismatch() {
 
 #[test]
 fn downgrade_codes_have_their_documented_strings() {
-    let all = [
+    for (code, s) in [
         (DowngradeCode::NoCommonSuite, "NO_COMMON_SUITE"),
         (DowngradeCode::NoCommonVersion, "NO_COMMON_VERSION"),
         (DowngradeCode::PqRequired, "PQ_REQUIRED"),
         (DowngradeCode::VersionRollback, "VERSION_ROLLBACK"),
         (DowngradeCode::TranscriptMismatch, "TRANSCRIPT_MISMATCH"),
-    ];
-    for (code, s) in all {
+    ] {
         assert_eq!(code.as_str(), s);
     }
 }

@@ -8,21 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod channel_support;
+mod handshake_support;
 
 use channel_support::{client, default_key, deliver, server, Delivery, NOW};
+use handshake_support::{accept_session, open_session, session_parties, OneTime, T0};
 use pqwire_core::channel::{ChannelConfig, Event};
 use pqwire_core::hash::sha3_256;
-use pqwire_core::pqxdh::{
-    build_bundle, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, signed_prekey,
-    FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
-    DEFAULT_SIGNED_PREKEY_LIFETIME,
-};
+use pqwire_core::pqxdh::{Validity, DEFAULT_SIGNED_PREKEY_LIFETIME};
 use pqwire_core::random::SeededRandom;
-use pqwire_core::session::Session;
 use pqwire_core::wire::{Capabilities, Envelope, WireMessage};
 use pqwire_core::{KemSuite, SigSuite};
-
-const T0: u64 = 1_700_000_000;
 
 /// `(name, SHA3-256 of the bytes, hex)`, in the order the demo shows them.
 const PINS: &[(&str, &str)] = &[
@@ -110,11 +105,11 @@ fn messages() -> Vec<(&'static str, Vec<u8>)> {
     let caps = Capabilities::default().encode().unwrap();
     out.push(("capabilities", caps.clone()));
     let envelope = Envelope {
+        payload: b"meet at noon".to_vec(),
         content_type: 1,
         sender_key_id: Some([0x5E; 16]),
         recipient_key_id: Some([0x4E; 16]),
         sent_at: Some(T0),
-        payload: b"meet at noon".to_vec(),
         extensions: Vec::new(),
     };
     out.push(("envelope", envelope.encode().unwrap()));
@@ -122,41 +117,17 @@ fn messages() -> Vec<(&'static str, Vec<u8>)> {
     // The session story: Bob's bundle, Alice's initial message, three ratchet messages.
     let mut rng = SeededRandom::new([0xD0; 32]);
     let valid = Validity::starting(T0, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
-    let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
-    let spk = signed_prekey(&bob, valid, &mut rng).unwrap();
-    let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng).unwrap();
-    let pqopk = one_time_kem_prekeys(&bob, KemSuite::MlKem768, 1, valid, &mut rng)
-        .unwrap()
-        .remove(0);
-    let opk = one_time_prekeys(&bob, 1, valid, &mut rng)
-        .unwrap()
-        .remove(0);
-    let bundle = build_bundle(
-        bob.public(),
-        &caps,
-        &spk.public,
-        Some(&pqopk.public),
-        Some(&opk.public),
-    )
-    .unwrap()
-    .encode()
-    .unwrap();
+    let published = (KemSuite::MlKem768, OneTime::KemAndDh);
+    let (bob, prekeys, alice) =
+        session_parties(SigSuite::Ed25519MlDsa65, published, valid, &mut rng);
+    let bundle = prekeys.bundle(&bob, &caps);
     out.push(("prekey-bundle", bundle.clone()));
-    let mut secrets = PrekeySecrets::new();
-    for k in [&spk, &pqlr, &pqopk, &opk] {
-        secrets.insert(k.secret.clone());
-    }
-    let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
-    let options = HandshakeOptions::default();
-    let first = FirstMessage {
-        plaintext: b"hello Bob",
-        associated_data: b"",
-    };
-    let (mut a, initial) =
-        Session::initiate(&alice, &caps, &bundle, first, &options, T0, &mut rng).unwrap();
+    let (mut a, initial) = open_session(&alice, &caps, &bundle, b"hello Bob", &mut rng);
     out.push(("initial-message", initial.clone()));
-    let accepted = Session::accept(&bob, &caps, &mut secrets, &initial, &options, T0).unwrap();
-    let mut b = accepted.session;
+    let mut secrets = prekeys.secrets();
+    let mut b = accept_session(&bob, &caps, &mut secrets, &initial)
+        .unwrap()
+        .session;
     let kib = [0x61u8; 1024];
     let reply = b.encrypt_with(&kib, b"thread:7", T0 + 1, &mut rng).unwrap();
     a.decrypt(&reply, T0 + 1).unwrap();
@@ -170,7 +141,8 @@ fn messages() -> Vec<(&'static str, Vec<u8>)> {
     out.push(("session record initiator", a.serialize().unwrap().to_vec()));
     out.push(("session record responder", b.serialize().unwrap().to_vec()));
     out.push(("identity record", bob.to_record().to_vec()));
-    out.push(("prekey record", pqlr.secret.to_record().unwrap().to_vec()));
+    let last_resort = &prekeys.last_resort.secret;
+    out.push(("prekey record", last_resort.to_record().unwrap().to_vec()));
 
     // The online channel: the server key, a Simplex handshake and one message each way.
     let key = default_key();

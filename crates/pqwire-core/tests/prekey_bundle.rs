@@ -3,20 +3,29 @@
 
 mod message_support;
 
-use message_support::{package, raw, signed, IDENTITY};
+use message_support::{
+    every_byte_change_refused_or_canonical, identity_key, package, package_value, raw,
+    refused_with, refused_without, round_trips, signed, IDENTITY,
+};
 
 use pqwire_core::wire::{
     self, tags::prekey_bundle as t, Capabilities, Message, MessageType, PackageSuite, PrekeyBundle,
-    Value, WireErrorCode, WireMessage,
+    Value, WireErrorCode, WireErrorCode::*, WireMessage,
 };
 use pqwire_core::{sig, KemSuite, SigSuite};
 
+/// The bundle as a generic message, to edit.
+fn msg() -> Message {
+    bundle().to_message()
+}
+
+/// A bundle with every key.
 fn bundle() -> PrekeyBundle {
-    let identity = package(1, PackageSuite::Sig(IDENTITY));
+    let (identity_sig_key, identity_sig_key_encoded) = identity_key();
     PrekeyBundle {
         capabilities: Capabilities::default().encode().unwrap(),
-        identity_sig_key_encoded: identity.encode().unwrap(),
-        identity_sig_key: identity,
+        identity_sig_key,
+        identity_sig_key_encoded,
         identity_dh_key: signed(2, KemSuite::X25519),
         signed_prekey: signed(3, KemSuite::X25519),
         kem_prekey: Some(signed(4, KemSuite::MlKem768)),
@@ -26,20 +35,9 @@ fn bundle() -> PrekeyBundle {
     }
 }
 
-/// The bundle with `edit` applied to its generic message: the decoder's code and tag,
-/// and the encoder refusing the same message with the same code.
-fn refused(edit: impl FnOnce(&mut Message)) -> (WireErrorCode, Option<u16>) {
-    message_support::refused(bundle().to_message(), edit)
-}
-
 #[test]
 fn a_full_bundle_round_trips() {
-    let b = bundle();
-    let bytes = b.encode().unwrap();
-    assert_eq!(&bytes[..4], b"PW\x01\x10");
-    let back = PrekeyBundle::decode(&bytes).unwrap();
-    assert_eq!(back, b);
-    assert_eq!(back.encode().unwrap(), bytes);
+    let (back, bytes) = round_trips(&bundle(), b"PW\x01\x10");
     assert_eq!(back.identity_suite(), Some(IDENTITY));
     assert!(wire::inspect(&bytes).contains("nested key-package message"));
 }
@@ -56,49 +54,29 @@ fn optional_keys_may_be_absent() {
     assert_eq!(PrekeyBundle::decode(&b.encode().unwrap()).unwrap(), b);
 }
 
+/// A key of `suite` in field `tag` is `INVALID_FIELD` there.
+#[track_caller]
+fn wrong_suite(tag: u16, suite: KemSuite) {
+    let key = package_value(9, PackageSuite::Kem(suite));
+    refused_with(msg(), (tag, key), (InvalidField, tag));
+}
+
 #[test]
 fn the_identity_key_must_be_a_signing_key() {
-    let kem_key = package(1, PackageSuite::Kem(KemSuite::X25519))
-        .encode()
-        .unwrap();
-    let (code, tag) = refused(|m| {
-        m.set(t::TAG_IDENTITY_SIG_KEY, Value::Bytes(kem_key));
-    });
-    assert_eq!(
-        (code, tag),
-        (WireErrorCode::InvalidField, Some(t::TAG_IDENTITY_SIG_KEY))
-    );
+    wrong_suite(t::TAG_IDENTITY_SIG_KEY, KemSuite::X25519);
 }
 
 #[test]
 fn dh_keys_must_be_x25519() {
-    for tag in [
-        t::TAG_IDENTITY_DH_KEY,
-        t::TAG_SIGNED_PREKEY,
-        t::TAG_ONE_TIME_PREKEY,
-    ] {
-        let mlkem = package(9, PackageSuite::Kem(KemSuite::MlKem768))
-            .encode()
-            .unwrap();
-        let (code, at) = refused(|m| {
-            m.set(tag, Value::Bytes(mlkem));
-        });
-        assert_eq!((code, at), (WireErrorCode::InvalidField, Some(tag)));
-    }
+    wrong_suite(t::TAG_IDENTITY_DH_KEY, KemSuite::MlKem768);
+    wrong_suite(t::TAG_SIGNED_PREKEY, KemSuite::MlKem768);
+    wrong_suite(t::TAG_ONE_TIME_PREKEY, KemSuite::MlKem768);
 }
 
 #[test]
 fn the_kem_prekey_must_be_ml_kem() {
-    for suite in [KemSuite::X25519, KemSuite::XWing] {
-        let key = package(9, PackageSuite::Kem(suite)).encode().unwrap();
-        let (code, tag) = refused(|m| {
-            m.set(t::TAG_KEM_PREKEY, Value::Bytes(key));
-        });
-        assert_eq!(
-            (code, tag),
-            (WireErrorCode::InvalidField, Some(t::TAG_KEM_PREKEY))
-        );
-    }
+    wrong_suite(t::TAG_KEM_PREKEY, KemSuite::X25519);
+    wrong_suite(t::TAG_KEM_PREKEY, KemSuite::XWing);
 }
 
 #[test]
@@ -109,10 +87,7 @@ fn signatures_have_the_identity_suites_exact_length() {
         t::TAG_KEM_PREKEY_SIGNATURE,
         t::TAG_ONE_TIME_PREKEY_SIGNATURE,
     ] {
-        let (code, at) = refused(|m| {
-            m.set(tag, Value::Bytes(vec![1; 64]));
-        });
-        assert_eq!((code, at), (WireErrorCode::BadLength, Some(tag)));
+        refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
     }
 }
 
@@ -123,31 +98,21 @@ fn a_key_needs_its_signature_and_a_signature_its_key() {
         (t::TAG_KEM_PREKEY, t::TAG_KEM_PREKEY_LAST_RESORT),
         (t::TAG_ONE_TIME_PREKEY, t::TAG_ONE_TIME_PREKEY_SIGNATURE),
     ] {
-        let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != companion));
-        assert_eq!((code, tag), (WireErrorCode::MissingField, Some(companion)));
+        refused_without(msg(), companion, (MissingField, companion));
         // Without the key, its first companion in tag order is the one reported.
         let first = if key == t::TAG_KEM_PREKEY {
             t::TAG_KEM_PREKEY_SIGNATURE
         } else {
             companion
         };
-        let (code, tag) = refused(|m| m.fields.retain(|f| f.tag != key));
-        assert_eq!((code, tag), (WireErrorCode::InvalidField, Some(first)));
+        refused_without(msg(), key, (InvalidField, first));
     }
 }
 
 #[test]
 fn the_last_resort_flag_is_0_or_1() {
-    let (code, tag) = refused(|m| {
-        m.set(t::TAG_KEM_PREKEY_LAST_RESORT, Value::Uint(2));
-    });
-    assert_eq!(
-        (code, tag),
-        (
-            WireErrorCode::InvalidField,
-            Some(t::TAG_KEM_PREKEY_LAST_RESORT)
-        )
-    );
+    let set = (t::TAG_KEM_PREKEY_LAST_RESORT, Value::Uint(2));
+    refused_with(msg(), set, (InvalidField, t::TAG_KEM_PREKEY_LAST_RESORT));
 }
 
 #[test]
@@ -160,22 +125,17 @@ fn required_fields_are_required() {
         t::TAG_SIGNED_PREKEY,
         t::TAG_SIGNED_PREKEY_SIGNATURE,
     ] {
-        let (code, at) = refused(|m| m.fields.retain(|f| f.tag != tag));
-        assert_eq!(
-            (code, at),
-            (WireErrorCode::MissingField, Some(tag)),
-            "tag {tag:#06x}"
-        );
+        refused_without(msg(), tag, (MissingField, tag));
     }
 }
 
 #[test]
 fn a_broken_nested_message_is_reported_inside_the_outer_one() {
-    let mut msg = bundle().to_message();
+    let mut m = msg();
     let mut caps = Capabilities::default().encode().unwrap();
     caps[2] = 9; // nested wire version
-    msg.set(t::TAG_CAPABILITIES, Value::Bytes(caps));
-    let bytes = raw(&msg);
+    m.set(t::TAG_CAPABILITIES, Value::Bytes(caps));
+    let bytes = raw(&m);
     let e = wire::decode(&bytes).unwrap_err();
     assert_eq!(e.code, WireErrorCode::UnsupportedVersion);
     assert_eq!(e.tag, Some(t::TAG_CAPABILITIES));
@@ -184,12 +144,10 @@ fn a_broken_nested_message_is_reported_inside_the_outer_one() {
     assert_eq!(bytes[e.offset], 9);
     assert!(e.detail.contains("nested capabilities"));
     // A nested message of the wrong type.
-    let mut msg = bundle().to_message();
-    msg.set(
-        t::TAG_CAPABILITIES,
-        Value::Bytes(bundle().identity_sig_key_encoded),
-    );
-    let e = wire::decode(&raw(&msg)).unwrap_err();
+    let mut m = msg();
+    let other_type = bundle().identity_sig_key_encoded;
+    m.set(t::TAG_CAPABILITIES, Value::Bytes(other_type));
+    let e = wire::decode(&raw(&m)).unwrap_err();
     assert_eq!(e.code, WireErrorCode::UnexpectedType);
 }
 
@@ -210,16 +168,5 @@ fn every_single_byte_change_is_refused_or_canonical() {
         MessageType::from_code(bytes[3]),
         Some(MessageType::PrekeyBundle)
     );
-    for i in 0..bytes.len() {
-        for v in 0..=255u8 {
-            if v == bytes[i] {
-                continue;
-            }
-            let mut m = bytes.clone();
-            m[i] = v;
-            if let Ok(msg) = wire::decode(&m) {
-                assert_eq!(wire::encode(&msg).unwrap(), m, "byte {i} = {v:#04x}");
-            }
-        }
-    }
+    every_byte_change_refused_or_canonical(&bytes, |_| {});
 }

@@ -102,10 +102,9 @@ fn conversations_under_every_ml_kem_aead_and_cadence() {
 #[test]
 fn hybrid_kem_suites_work_too() {
     for kem in [KemSuite::XWing, KemSuite::X25519MlKem512, KemSuite::X25519] {
-        let mut p = pair(kem, AeadSuite::ChaCha20Poly1305, RatchetConfig::default());
+        let mut p = default_pair(kem, AeadSuite::ChaCha20Poly1305);
         for i in 0..4u64 {
-            let m = p.a("ping", T0 + 2 * i);
-            read(&mut p.bob, &m, T0 + 2 * i, "ping");
+            p.a_to_b("ping", T0 + 2 * i);
             let m = p.b("pong", T0 + 2 * i + 1);
             assert!(m.0.kem_ciphertext.is_some(), "{kem}");
             read(&mut p.alice, &m, T0 + 2 * i + 1, "pong");
@@ -118,11 +117,7 @@ fn kem_steps_happen_exactly_at_the_cadence() {
     for cadence in CADENCES {
         let turns = 14;
         let expected = expected_kem_steps(cadence, turns, 25);
-        let mut p = pair(
-            KemSuite::MlKem512,
-            AeadSuite::ChaCha20Poly1305,
-            config(cadence),
-        );
+        let mut p = cadence_pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, cadence);
         let mut seen = Vec::new();
         let mut kem_key_ids = Vec::new();
         // The newest KEM key each party advertised: [Alice's, Bob's].
@@ -166,46 +161,36 @@ fn kem_steps_happen_exactly_at_the_cadence() {
 
 #[test]
 fn every_three_messages_counts_both_directions() {
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::Aes256Gcm,
-        config(KemCadence::EveryMessages(3)),
-    );
+    let every_three = KemCadence::EveryMessages(3);
+    let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::Aes256Gcm, every_three);
     // Alice: 1 message (no KEM: first step). Bob: 1 (count 1 < 3). Alice: 1 (2 < 3).
     // Bob: a chain of 3 (count 3 >= 3: KEM step, count restarts). Alice: 1 (Bob's 3
     // messages count: KEM step). Bob: 1 (1 < 3).
-    let m = p.a("1", T0);
-    read(&mut p.bob, &m, T0, "1");
-    let m = p.b("2", T0);
-    assert!(m.0.kem_ciphertext.is_none());
-    read(&mut p.alice, &m, T0, "2");
-    let m = p.a("3", T0);
-    assert!(m.0.kem_ciphertext.is_none());
-    read(&mut p.bob, &m, T0, "3");
-    let chain: Vec<Msg> = (0..3).map(|i| p.b(&format!("b{i}"), T0)).collect();
+    p.a_to_b("1", T0);
+    assert!(p.b_to_a("2", T0).kem_ciphertext.is_none());
+    assert!(p.a_to_b("3", T0).kem_ciphertext.is_none());
+    let chain = p.b_chain("b", 3, T0);
     assert!(chain.iter().all(|m| m.0.kem_ciphertext.is_some()));
     for (i, m) in chain.iter().enumerate() {
         read(&mut p.alice, m, T0, &format!("b{i}"));
     }
-    let m = p.a("4", T0);
+    let h = p.a_to_b("4", T0);
     assert!(
-        m.0.kem_ciphertext.is_some(),
+        h.kem_ciphertext.is_some(),
         "4 >= 3 messages since the last KEM step"
     );
-    read(&mut p.bob, &m, T0, "4");
     let m = p.b("5", T0);
     assert!(m.0.kem_ciphertext.is_none());
 }
 
 #[test]
 fn every_sixty_seconds_uses_the_injected_time() {
-    let mut p = pair(
+    let mut p = cadence_pair(
         KemSuite::MlKem1024,
         AeadSuite::ChaCha20Poly1305,
-        config(KemCadence::EverySeconds(60)),
+        KemCadence::EverySeconds(60),
     );
-    let m = p.a("a", T0 + 10);
-    read(&mut p.bob, &m, T0 + 10, "a");
+    p.a_to_b("a", T0 + 10);
     let m = p.b("b", T0 + 59);
     assert!(m.0.kem_ciphertext.is_none(), "59 s after the handshake");
     read(&mut p.alice, &m, T0 + 59, "b");
@@ -213,9 +198,7 @@ fn every_sixty_seconds_uses_the_injected_time() {
     assert!(m.0.kem_ciphertext.is_some(), "60 s after the handshake");
     read(&mut p.bob, &m, T0 + 61, "c");
     // Bob's clock restarted when he decapsulated (T0 + 61).
-    let m = p.b("d", T0 + 120);
-    assert!(m.0.kem_ciphertext.is_none());
-    read(&mut p.alice, &m, T0 + 120, "d");
+    assert!(p.b_to_a("d", T0 + 120).kem_ciphertext.is_none());
     // A clock that goes backwards never triggers a KEM step.
     let m = p.a("e", T0);
     assert!(m.0.kem_ciphertext.is_none());
@@ -226,13 +209,8 @@ fn every_sixty_seconds_uses_the_injected_time() {
 
 #[test]
 fn forced_kem_step_happens_on_the_next_step_only() {
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
-        config(KemCadence::EveryMessages(1000)),
-    );
-    let m = p.a("1", T0);
-    read(&mut p.bob, &m, T0, "1");
+    let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, SELDOM);
+    p.a_to_b("1", T0);
     let epoch = p.bob.epoch();
     p.bob.force_kem_step();
     assert!(p.bob.kem_step_forced());
@@ -249,25 +227,18 @@ fn forced_kem_step_happens_on_the_next_step_only() {
     );
     read(&mut p.alice, &m, T0, "2");
     read(&mut p.alice, &m2, T0, "3");
-    let m = p.a("4", T0);
-    assert!(m.0.kem_ciphertext.is_none());
-    read(&mut p.bob, &m, T0, "4");
+    assert!(p.a_to_b("4", T0).kem_ciphertext.is_none());
     let m = p.b("5", T0);
     assert!(m.0.kem_ciphertext.is_none(), "the forced step was consumed");
 
     // Forced before the peer's KEM key is known (Alice's first step): kept pending.
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
-        config(KemCadence::EveryMessages(1000)),
-    );
+    let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, SELDOM);
     p.alice.force_kem_step();
     let m = p.a("1", T0);
     assert!(m.0.kem_ciphertext.is_none());
     assert!(p.alice.kem_step_forced());
     read(&mut p.bob, &m, T0, "1");
-    let m = p.b("2", T0);
-    read(&mut p.alice, &m, T0, "2");
+    p.b_to_a("2", T0);
     let m = p.a("3", T0);
     assert!(m.0.kem_ciphertext.is_some());
     assert!(!p.alice.kem_step_forced());
@@ -276,11 +247,7 @@ fn forced_kem_step_happens_on_the_next_step_only() {
 
 #[test]
 fn responder_may_send_first_on_the_handshake_chain() {
-    let mut p = pair(
-        KemSuite::MlKem512,
-        AeadSuite::Aes256Gcm,
-        RatchetConfig::default(),
-    );
+    let mut p = default_pair(KemSuite::MlKem512, AeadSuite::Aes256Gcm);
     let b0 = p.b("early", T0);
     assert_eq!(b0.0.counter, 0);
     assert!(b0.0.kem_key.is_none() && b0.0.kem_ciphertext.is_none());
@@ -295,21 +262,21 @@ fn responder_may_send_first_on_the_handshake_chain() {
 #[test]
 fn out_of_order_delivery_within_bounds() {
     for aead in AeadSuite::ALL.iter().copied() {
-        let mut p = pair(KemSuite::MlKem768, aead, RatchetConfig::default());
+        let mut p = default_pair(KemSuite::MlKem768, aead);
         // One chain, shuffled.
-        let a: Vec<Msg> = (0..10).map(|i| p.a(&format!("a{i}"), T0)).collect();
+        let a = p.a_chain("a", 10, T0);
         for i in [3, 0, 9, 1, 2, 8, 4, 5, 7, 6] {
             read(&mut p.bob, &a[i], T0, &format!("a{i}"));
         }
         assert_eq!(p.bob.skipped_keys(), 0);
 
         // Across chains: messages of an old chain arrive after the new chain's.
-        let b: Vec<Msg> = (0..4).map(|i| p.b(&format!("b{i}"), T0)).collect();
+        let b = p.b_chain("b", 4, T0);
         read(&mut p.alice, &b[1], T0, "b1");
-        let c: Vec<Msg> = (0..3).map(|i| p.a(&format!("c{i}"), T0)).collect();
+        let c = p.a_chain("c", 3, T0);
         read(&mut p.bob, &c[2], T0, "c2");
         read(&mut p.alice, &b[3], T0, "b3");
-        let d: Vec<Msg> = (0..2).map(|i| p.b(&format!("d{i}"), T0)).collect();
+        let d = p.b_chain("d", 2, T0);
         // d0 starts a new chain whose PN (4) lets Alice skip b0 and b2 of the old one.
         read(&mut p.alice, &d[1], T0, "d1");
         assert_eq!(p.alice.skipped_keys(), 3, "b0, b2 and d0");
@@ -324,15 +291,11 @@ fn out_of_order_delivery_within_bounds() {
 
 #[test]
 fn lost_messages_do_not_stop_the_conversation() {
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
-        RatchetConfig::default(),
-    );
-    let a: Vec<Msg> = (0..3).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
+    let a = p.a_chain("a", 3, T0);
     read(&mut p.bob, &a[2], T0, "a2"); // a0 (the first, with Alice's KEM key) and a1 lost
                                        // Bob's KEM step: its first message, with the ciphertext, is lost; the next repeats it.
-    let b: Vec<Msg> = (0..2).map(|i| p.b(&format!("b{i}"), T0)).collect();
+    let b = p.b_chain("b", 2, T0);
     assert!(b[1].0.kem_ciphertext.is_some());
     read(&mut p.alice, &b[1], T0, "b1");
     let c = p.a("c0", T0);
@@ -343,10 +306,8 @@ fn lost_messages_do_not_stop_the_conversation() {
     assert_eq!(p.bob.skipped_keys(), 3, "a0, a1, c0");
     assert_eq!(p.alice.skipped_keys(), 1, "b0");
     for round in 0..3 {
-        let m = p.b("ping", T0 + round);
-        read(&mut p.alice, &m, T0 + round, "ping");
-        let m = p.a("pong", T0 + round);
-        read(&mut p.bob, &m, T0 + round, "pong");
+        p.b_to_a("ping", T0 + round);
+        p.a_to_b("pong", T0 + round);
     }
     // A late lost message still opens.
     read(&mut p.bob, &a[0], T0 + 10, "a0");
@@ -354,12 +315,8 @@ fn lost_messages_do_not_stop_the_conversation() {
 
 #[test]
 fn duplicates_are_replays() {
-    let mut p = pair(
-        KemSuite::MlKem512,
-        AeadSuite::Aes256Gcm,
-        RatchetConfig::default(),
-    );
-    let a: Vec<Msg> = (0..3).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    let mut p = default_pair(KemSuite::MlKem512, AeadSuite::Aes256Gcm);
+    let a = p.a_chain("a", 3, T0);
     read(&mut p.bob, &a[0], T0, "a0");
     // In order, current chain.
     refused(&mut p.bob, &a[0].0, &a[0].1, T0, &["REPLAYED"]);
@@ -385,11 +342,7 @@ fn duplicates_are_replays() {
 #[test]
 fn too_many_skipped_is_refused_without_change() {
     // Default bound: exactly `maxSkip` skipped keys are fine, one more is not.
-    let mut p = pair(
-        KemSuite::MlKem512,
-        AeadSuite::ChaCha20Poly1305,
-        RatchetConfig::default(),
-    );
+    let mut p = default_pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305);
     let max = DEFAULT_MAX_SKIP as usize;
     let a: Vec<Msg> = (0..=max + 1).map(|i| p.a(&format!("a{i}"), T0)).collect();
     let code = refused(
@@ -409,13 +362,13 @@ fn too_many_skipped_is_refused_without_change() {
         ..RatchetConfig::default()
     };
     let mut p = pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, small);
-    let a: Vec<Msg> = (0..9).map(|i| p.a(&format!("a{i}"), T0)).collect();
+    let a = p.a_chain("a", 9, T0);
     read(&mut p.bob, &a[0], T0, "a0");
     refused(&mut p.bob, &a[7].0, &a[7].1, T0, &["TOO_MANY_SKIPPED"]);
     read(&mut p.bob, &a[6], T0, "a6");
     let b = p.b("b", T0);
     read(&mut p.alice, &b, T0, "b");
-    let c: Vec<Msg> = (0..7).map(|i| p.a(&format!("c{i}"), T0)).collect();
+    let c = p.a_chain("c", 7, T0);
     // Bob is at a7 of 9 (PN = 9, 2 to skip: fine) but c6 is 6 ahead in the new chain.
     refused(&mut p.bob, &c[6].0, &c[6].1, T0, &["TOO_MANY_SKIPPED"]);
     read(&mut p.bob, &c[5], T0, "c5");
@@ -424,7 +377,7 @@ fn too_many_skipped_is_refused_without_change() {
     let mut p = pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, small);
     let a = p.a("a", T0);
     read(&mut p.bob, &a, T0, "a");
-    let e: Vec<Msg> = (0..7).map(|i| p.b(&format!("e{i}"), T0)).collect();
+    let e = p.b_chain("e", 7, T0);
     read(&mut p.alice, &e[0], T0, "e0");
     let f = p.a("f", T0);
     read(&mut p.bob, &f, T0, "f");
@@ -438,15 +391,24 @@ fn too_many_skipped_is_refused_without_change() {
     read(&mut p.alice, &g, T0, "g");
 }
 
+/// A session (ML-KEM-768, ChaCha20-Poly1305) of `config` in which Bob has read only the
+/// last of Alice's `n` messages, at `T0`: the session and the messages.
+fn last_of(config: RatchetConfig, n: usize) -> (Pair, Vec<Msg>) {
+    let mut p = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, config);
+    let a = p.a_chain("a", n, T0);
+    read(&mut p.bob, &a[n - 1], T0, &format!("a{}", n - 1));
+    (p, a)
+}
+
 #[test]
 fn stale_skipped_keys_are_refused() {
-    let cfg = RatchetConfig {
-        max_skipped_age: 3600,
-        ..RatchetConfig::default()
-    };
-    let mut p = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, cfg);
-    let a: Vec<Msg> = (0..4).map(|i| p.a(&format!("a{i}"), T0)).collect();
-    read(&mut p.bob, &a[3], T0, "a3");
+    let (mut p, a) = last_of(
+        RatchetConfig {
+            max_skipped_age: 3600,
+            ..RatchetConfig::default()
+        },
+        4,
+    );
     assert_eq!(p.bob.skipped_keys(), 3);
     // Within the age: fine.
     read(&mut p.bob, &a[0], T0 + 3600, "a0");
@@ -462,13 +424,13 @@ fn stale_skipped_keys_are_refused() {
     assert_eq!(p.bob.purge_expired(T0 + 9999), 0);
 
     // Count bound: the oldest keys are deleted first and are then stale.
-    let cfg = RatchetConfig {
-        max_skipped_keys: 2,
-        ..RatchetConfig::default()
-    };
-    let mut p = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, cfg);
-    let a: Vec<Msg> = (0..4).map(|i| p.a(&format!("a{i}"), T0)).collect();
-    read(&mut p.bob, &a[3], T0, "a3");
+    let (mut p, a) = last_of(
+        RatchetConfig {
+            max_skipped_keys: 2,
+            ..RatchetConfig::default()
+        },
+        4,
+    );
     assert_eq!(p.bob.skipped_keys(), 2);
     let e = refused(&mut p.bob, &a[0].0, &a[0].1, T0, &["STALE_MESSAGE"]);
     assert_eq!(e, "STALE_MESSAGE");
@@ -476,16 +438,13 @@ fn stale_skipped_keys_are_refused() {
     read(&mut p.bob, &a[2], T0, "a2");
 
     // purge_expired on its own.
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
+    let (mut p, a) = last_of(
         RatchetConfig {
             max_skipped_age: 10,
             ..RatchetConfig::default()
         },
+        2,
     );
-    let a: Vec<Msg> = (0..2).map(|i| p.a(&format!("a{i}"), T0)).collect();
-    read(&mut p.bob, &a[1], T0, "a1");
     let epoch = p.bob.epoch();
     assert_eq!(p.bob.purge_expired(T0 + 10), 1);
     assert_eq!(p.bob.epoch(), epoch);

@@ -40,78 +40,61 @@ fn tamper_every_header_field(to: &mut RatchetState, m: &Msg, now: u64, expected:
         check(v, &["AUTH_FAILED", "TOO_MANY_SKIPPED", "REPLAYED"]);
     }
     let k = h.kem_key.as_ref().expect("sample with a KEM key");
-    for i in 0..k.key_id.len() {
-        let mut v = h.clone();
-        v.kem_key.as_mut().unwrap().key_id[i] ^= 1;
-        check(v, auth);
-    }
-    for i in 0..k.public_key.len() {
-        let mut v = h.clone();
-        v.kem_key.as_mut().unwrap().public_key[i] ^= 1;
-        check(v, auth);
-    }
-    let mut v = h.clone();
-    v.kem_key = None;
-    check(v, auth);
-    let mut v = h.clone();
-    v.kem_key.as_mut().unwrap().public_key.pop();
-    check(v, &["BAD_LENGTH"]);
     let c = h
         .kem_ciphertext
         .as_ref()
         .expect("sample with a KEM ciphertext");
-    for i in 0..c.key_id.len() {
-        let mut v = h.clone();
-        v.kem_ciphertext.as_mut().unwrap().key_id[i] ^= 1;
-        check(v, auth);
+    // Every byte of the KEM key, the KEM ciphertext and the associated data, one at a time.
+    type Bytes = for<'a> fn(&'a mut Header) -> &'a mut [u8];
+    let byte_fields: [Bytes; 5] = [
+        |v| &mut v.kem_key.as_mut().unwrap().key_id[..],
+        |v| &mut v.kem_key.as_mut().unwrap().public_key[..],
+        |v| &mut v.kem_ciphertext.as_mut().unwrap().key_id[..],
+        |v| &mut v.kem_ciphertext.as_mut().unwrap().ciphertext[..],
+        |v| &mut v.associated_data[..],
+    ];
+    for field in byte_fields {
+        for i in 0..field(&mut h.clone()).len() {
+            let mut v = h.clone();
+            field(&mut v)[i] ^= 1;
+            check(v, auth);
+        }
     }
-    for i in 0..c.ciphertext.len() {
+    // Fields left out, one byte short or long, emptied or extended.
+    type Edit = (fn(&mut Header), &'static [&'static str]);
+    let edits: [Edit; 6] = [
+        (|v| v.kem_key = None, auth),
+        (
+            |v| {
+                v.kem_key.as_mut().unwrap().public_key.pop();
+            },
+            &["BAD_LENGTH"],
+        ),
+        (|v| v.kem_ciphertext = None, auth),
+        (
+            |v| v.kem_ciphertext.as_mut().unwrap().ciphertext.push(0),
+            &["BAD_LENGTH"],
+        ),
+        (|v| v.associated_data.clear(), auth),
+        (|v| v.associated_data.push(b'!'), auth),
+    ];
+    for (edit, codes) in edits {
         let mut v = h.clone();
-        v.kem_ciphertext.as_mut().unwrap().ciphertext[i] ^= 1;
-        check(v, auth);
+        edit(&mut v);
+        check(v, codes);
     }
-    let mut v = h.clone();
-    v.kem_ciphertext = None;
-    check(v, auth);
-    let mut v = h.clone();
-    v.kem_ciphertext.as_mut().unwrap().ciphertext.push(0);
-    check(v, &["BAD_LENGTH"]);
-    for i in 0..h.associated_data.len() {
-        let mut v = h.clone();
-        v.associated_data[i] ^= 1;
-        check(v, auth);
-    }
-    let mut v = h.clone();
-    v.associated_data.clear();
-    check(v, auth);
-    let mut v = h.clone();
-    v.associated_data.push(b'!');
-    check(v, auth);
     assert!(count > 2 * 32 + 64 + k.public_key.len() + c.ciphertext.len());
     read(to, m, now, expected);
 }
 
 #[test]
 fn tampering_with_any_header_field_is_refused_without_change() {
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
-        RatchetConfig::default(),
-    );
-    let a = p
-        .alice
-        .encrypt_with(b"hello", b"meta", T0, &mut p.ra)
-        .unwrap();
+    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
+    let a = p.a_with(b"hello", b"meta", T0);
     read(&mut p.bob, &a, T0, "hello");
     // Bob's reply starts a chain with a KEM step: ciphertext and new KEM key.
-    let b0 = p
-        .bob
-        .encrypt_with(b"first", b"meta-data", T0, &mut p.rb)
-        .unwrap();
-    let b1 = p
-        .bob
-        .encrypt_with(b"second", b"more", T0, &mut p.rb)
-        .unwrap();
+    let b0 = p.b_with(b"first", b"meta-data", T0);
+    let b1 = p.b_with(b"second", b"more", T0);
     // A message that starts a new receiving chain…
     tamper_every_header_field(&mut p.alice, &b0, T0, "first");
     // …and one on the current chain.
@@ -121,15 +104,9 @@ fn tampering_with_any_header_field_is_refused_without_change() {
 #[test]
 fn tampering_with_any_ciphertext_byte_is_refused_without_change() {
     for aead in AeadSuite::ALL.iter().copied() {
-        let mut p = pair(KemSuite::MlKem512, aead, RatchetConfig::default());
-        let a0 = p
-            .alice
-            .encrypt_with(b"a sample message", b"ad", T0, &mut p.ra)
-            .unwrap();
-        let a1 = p
-            .alice
-            .encrypt_with(b"a second message", b"ad", T0, &mut p.ra)
-            .unwrap();
+        let mut p = default_pair(KemSuite::MlKem512, aead);
+        let a0 = p.a_with(b"a sample message", b"ad", T0);
+        let a1 = p.a_with(b"a second message", b"ad", T0);
         for (m, text) in [(&a0, "a sample message"), (&a1, "a second message")] {
             let (h, ct) = m;
             assert_eq!(ct.len(), text.len() + 16);
@@ -156,11 +133,7 @@ fn tampering_with_any_ciphertext_byte_is_refused_without_change() {
 
 #[test]
 fn messages_are_bound_to_the_session_and_suites() {
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
-        RatchetConfig::default(),
-    );
+    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
     let m = p.a("x", T0);
     let mut other_session = pair_with(
         KemSuite::MlKem768,
@@ -170,18 +143,10 @@ fn messages_are_bound_to_the_session_and_suites() {
     );
     refused(&mut other_session.bob, &m.0, &m.1, T0, &["AUTH_FAILED"]);
     // Same keys, other AEAD suite.
-    let mut other_aead = pair(
-        KemSuite::MlKem768,
-        AeadSuite::Aes256Gcm,
-        RatchetConfig::default(),
-    );
+    let mut other_aead = default_pair(KemSuite::MlKem768, AeadSuite::Aes256Gcm);
     refused(&mut other_aead.bob, &m.0, &m.1, T0, &["AUTH_FAILED"]);
     // Same keys, other KEM suite: the header's KEM key has the wrong length there.
-    let mut other_kem = pair(
-        KemSuite::MlKem512,
-        AeadSuite::ChaCha20Poly1305,
-        RatchetConfig::default(),
-    );
+    let mut other_kem = default_pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305);
     refused(&mut other_kem.bob, &m.0, &m.1, T0, &["BAD_LENGTH"]);
     read(&mut p.bob, &m, T0, "x");
 }
@@ -209,17 +174,10 @@ impl RandomSource for QuantumThief {
 #[test]
 fn kem_step_heals_a_stolen_state_against_a_quantum_thief() {
     for kem_step in [false, true] {
-        let mut p = pair(
-            KemSuite::MlKem768,
-            AeadSuite::ChaCha20Poly1305,
-            config(KemCadence::EveryMessages(1000)),
-        );
-        let m = p.a("1", T0);
-        read(&mut p.bob, &m, T0, "1");
-        let m = p.b("2", T0);
-        read(&mut p.alice, &m, T0, "2");
-        let m = p.a("3", T0);
-        read(&mut p.bob, &m, T0, "3");
+        let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, SELDOM);
+        p.a_to_b("1", T0);
+        p.b_to_a("2", T0);
+        p.a_to_b("3", T0);
         if kem_step {
             p.bob.force_kem_step();
         }
@@ -258,11 +216,7 @@ fn kem_step_heals_a_stolen_state_against_a_quantum_thief() {
 #[test]
 fn runs_are_deterministic_with_seeded_randomness() {
     let run = || {
-        let mut p = pair(
-            KemSuite::MlKem1024,
-            AeadSuite::Aes256Gcm,
-            RatchetConfig::default(),
-        );
+        let mut p = default_pair(KemSuite::MlKem1024, AeadSuite::Aes256Gcm);
         let mut out = Vec::new();
         for i in 0..3 {
             let m = p.a("a", T0 + i);
@@ -283,11 +237,7 @@ fn runs_are_deterministic_with_seeded_randomness() {
 
 #[test]
 fn epoch_counts_every_change_and_debug_is_redacted() {
-    let mut p = pair(
-        KemSuite::MlKem768,
-        AeadSuite::ChaCha20Poly1305,
-        RatchetConfig::default(),
-    );
+    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
     assert_eq!((p.alice.epoch(), p.bob.epoch()), (0, 0));
     let m = p.a("x", T0);
     assert_eq!(p.alice.epoch(), 1);

@@ -6,9 +6,11 @@
 //! continuity proof checked and refused when forged).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod handshake_support;
+
+use handshake_support::{accept_session, open_session, session_parties, OneTime, Prekeys, T0};
 use pqwire_core::pqxdh::{
-    build_bundle, continuity_proof, last_resort_kem_prekey, promote_legacy, signed_prekey,
-    verify_continuity, FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
+    continuity_proof, promote_legacy, verify_continuity, HandshakeOptions, Identity, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::random::SeededRandom;
@@ -16,38 +18,30 @@ use pqwire_core::session::Session;
 use pqwire_core::wire::{Capabilities, WireMessage};
 use pqwire_core::{sig, AeadSuite, KemSuite, SigSuite};
 
-const T0: u64 = 1_700_000_000;
-
 fn caps(aead: AeadSuite) -> Vec<u8> {
     let mut c = Capabilities::default();
     c.aead_suites.retain(|s| *s == aead.code());
     c.encode().unwrap()
 }
 
+/// Bob, his prekeys (a `kem` last-resort one and the `one_time` ones) and Alice.
+fn parties(
+    kem: KemSuite,
+    one_time: OneTime,
+    rng: &mut SeededRandom,
+) -> (Identity, Prekeys, Identity) {
+    let valid = Validity::starting(T0, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
+    session_parties(SigSuite::Ed25519MlDsa65, (kem, one_time), valid, rng)
+}
+
 /// Alice and Bob after the handshake, Bob having read the first message.
 fn pair(kem: KemSuite, aead: AeadSuite, seed: u8) -> (Session, Session) {
     let caps = caps(aead);
     let mut rng = SeededRandom::new([seed; 32]);
-    let valid = Validity::starting(T0, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
-    let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
-    let spk = signed_prekey(&bob, valid, &mut rng).unwrap();
-    let pqlr = last_resort_kem_prekey(&bob, kem, valid, &mut rng).unwrap();
-    let bundle = build_bundle(bob.public(), &caps, &spk.public, Some(&pqlr.public), None)
-        .unwrap()
-        .encode()
-        .unwrap();
-    let mut secrets = PrekeySecrets::new();
-    secrets.insert(spk.secret);
-    secrets.insert(pqlr.secret);
-    let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
-    let options = HandshakeOptions::default();
-    let first = FirstMessage {
-        plaintext: b"first",
-        associated_data: b"",
-    };
-    let (a, initial) =
-        Session::initiate(&alice, &caps, &bundle, first, &options, T0, &mut rng).unwrap();
-    let accepted = Session::accept(&bob, &caps, &mut secrets, &initial, &options, T0).unwrap();
+    let (bob, prekeys, alice) = parties(kem, OneTime::None, &mut rng);
+    let bundle = prekeys.bundle(&bob, &caps);
+    let (a, initial) = open_session(&alice, &caps, &bundle, b"first", &mut rng);
+    let accepted = accept_session(&bob, &caps, &mut prekeys.secrets(), &initial).unwrap();
     assert_eq!(accepted.plaintext, b"first");
     assert_eq!(a.facts().aead, aead);
     assert_eq!(accepted.session.facts().kem, kem);
@@ -238,41 +232,16 @@ fn a_ratchet_message_with_an_extension_is_refused_and_changes_nothing() {
 /// as the wire format lets protocol code do.
 #[test]
 fn an_extension_in_the_initial_message_or_its_ratchet_message_is_refused_and_consumes_nothing() {
-    use pqwire_core::pqxdh::{one_time_prekeys, PrekeyKind};
+    use pqwire_core::pqxdh::PrekeyKind;
     use pqwire_core::wire::{Extension, InitialMessage};
 
     let caps = caps(AeadSuite::ChaCha20Poly1305);
     let mut rng = SeededRandom::new([9; 32]);
-    let valid = Validity::starting(T0, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap();
-    let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
-    let spk = signed_prekey(&bob, valid, &mut rng).unwrap();
-    let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng).unwrap();
-    let opk = one_time_prekeys(&bob, 1, valid, &mut rng)
-        .unwrap()
-        .remove(0);
-    let opk_id = opk.public.key_id();
-    let bundle = build_bundle(
-        bob.public(),
-        &caps,
-        &spk.public,
-        Some(&pqlr.public),
-        Some(&opk.public),
-    )
-    .unwrap()
-    .encode()
-    .unwrap();
-    let mut secrets = PrekeySecrets::new();
-    secrets.insert(spk.secret);
-    secrets.insert(pqlr.secret);
-    secrets.insert(opk.secret);
-    let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng).unwrap();
-    let options = HandshakeOptions::default();
-    let first = FirstMessage {
-        plaintext: b"first",
-        associated_data: b"",
-    };
-    let (_, initial) =
-        Session::initiate(&alice, &caps, &bundle, first, &options, T0, &mut rng).unwrap();
+    let (bob, prekeys, alice) = parties(KemSuite::MlKem768, OneTime::Dh, &mut rng);
+    let opk_id = prekeys.one_time.as_ref().unwrap().public.key_id();
+    let bundle = prekeys.bundle(&bob, &caps);
+    let mut secrets = prekeys.secrets();
+    let (_, initial) = open_session(&alice, &caps, &bundle, b"first", &mut rng);
     let extension = Extension {
         tag: 0xF000,
         value: b"unauthenticated".to_vec(),
@@ -281,7 +250,7 @@ fn an_extension_in_the_initial_message_or_its_ratchet_message_is_refused_and_con
     let mut nested = InitialMessage::decode(&initial).unwrap();
     nested.message.extensions.push(extension.clone());
     let nested = nested.encode().unwrap();
-    let Err(err) = Session::accept(&bob, &caps, &mut secrets, &nested, &options, T0) else {
+    let Err(err) = accept_session(&bob, &caps, &mut secrets, &nested) else {
         panic!("accepted a first ratchet message with an extension");
     };
     assert_eq!(err.code(), "UNKNOWN_TAG");
@@ -293,13 +262,13 @@ fn an_extension_in_the_initial_message_or_its_ratchet_message_is_refused_and_con
     let mut top = InitialMessage::decode(&initial).unwrap();
     top.extensions.push(extension);
     let top = top.encode().unwrap();
-    let Err(err) = Session::accept(&bob, &caps, &mut secrets, &top, &options, T0) else {
+    let Err(err) = accept_session(&bob, &caps, &mut secrets, &top) else {
         panic!("accepted an initial message with an extension");
     };
     assert_eq!(err.code(), "UNKNOWN_TAG");
     assert!(!secrets.is_consumed(&opk_id));
 
-    let accepted = Session::accept(&bob, &caps, &mut secrets, &initial, &options, T0).unwrap();
+    let accepted = accept_session(&bob, &caps, &mut secrets, &initial).unwrap();
     assert_eq!(accepted.plaintext, b"first");
     assert!(secrets.is_consumed(&opk_id));
 }

@@ -20,6 +20,21 @@ fn both_refuse(msg: &Message, bytes: &[u8], code: Code, tag: Option<u16>) {
     assert_eq!(dec.tag, tag, "decoder: {dec}");
 }
 
+/// The key package with a sigSuite of `code`, alone or beside its kemSuite: as a generic
+/// message, and as bytes built by hand.
+fn kp_with_sig_suite(code: u16, with_kem_suite: bool) -> (Message, Vec<u8>) {
+    let mut msg = kp_value().to_message();
+    let mut fields = kp_fields();
+    if !with_kem_suite {
+        msg.fields.retain(|f| f.tag != KEM_SUITE);
+        fields = without(&fields, KEM_SUITE);
+    }
+    msg.set(SIG_SUITE, Value::Suite(code));
+    let at = fields.iter().position(|(t, _)| *t > SIG_SUITE).unwrap();
+    fields.insert(at, (SIG_SUITE, be16(code)));
+    (msg, build(KP, &fields).bytes)
+}
+
 #[test]
 fn encoder_refuses_unknown_suites_in_a_suite_field() {
     let mut msg = kp_value().to_message();
@@ -31,17 +46,8 @@ fn encoder_refuses_unknown_suites_in_a_suite_field() {
         Some("kemSuite")
     );
 
-    let mut msg = kp_value().to_message();
-    msg.fields.retain(|f| f.tag != KEM_SUITE);
-    msg.set(SIG_SUITE, Value::Suite(X25519));
-    let mut f = without(&kp_fields(), KEM_SUITE);
-    f.insert(1, (SIG_SUITE, be16(X25519)));
-    both_refuse(
-        &msg,
-        &build(KP, &f).bytes,
-        Code::UnknownSuite,
-        Some(SIG_SUITE),
-    );
+    let (msg, bytes) = kp_with_sig_suite(X25519, false);
+    both_refuse(&msg, &bytes, Code::UnknownSuite, Some(SIG_SUITE));
 }
 
 #[test]
@@ -254,16 +260,8 @@ fn encoder_refuses_key_package_rule_breaks() {
     both_refuse(&k.to_message(), &bytes, Code::TooLarge, Some(PUBLIC_KEY));
 
     // Both suites.
-    let mut msg = kp_value().to_message();
-    msg.set(SIG_SUITE, Value::Suite(ED25519));
-    let mut f = kp_fields();
-    f.insert(2, (SIG_SUITE, be16(ED25519)));
-    both_refuse(
-        &msg,
-        &build(KP, &f).bytes,
-        Code::InvalidField,
-        Some(SIG_SUITE),
-    );
+    let (msg, bytes) = kp_with_sig_suite(ED25519, true);
+    both_refuse(&msg, &bytes, Code::InvalidField, Some(SIG_SUITE));
 
     // Expiry not after creation.
     let mut k = kp_value();

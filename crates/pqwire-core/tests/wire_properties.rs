@@ -6,7 +6,10 @@
 //! `PROPTEST_CASES` raises them for a longer run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod wire_support;
+
 use proptest::prelude::*;
+use wire_support::{kem_ct, kem_key};
 
 use pqwire_core::channel::{
     ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, ServerPublicKey,
@@ -211,6 +214,18 @@ fn assert_canonical(b: &[u8], ty: MessageType) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `m` encodes to bytes that decode (typed) back to `m` and are canonical as a message of
+/// type `ty`: the bytes.
+fn round_trips<M>(m: &M, ty: MessageType) -> Result<Vec<u8>, TestCaseError>
+where
+    M: WireMessage + PartialEq + std::fmt::Debug,
+{
+    let b = m.encode().unwrap();
+    prop_assert_eq!(&M::decode(&b).unwrap(), m);
+    assert_canonical(&b, ty)?;
+    Ok(b)
+}
+
 // ---------------------------------------------------------------------------------------
 // Round trips
 
@@ -219,25 +234,19 @@ proptest! {
 
     #[test]
     fn capabilities_round_trip(caps in capabilities()) {
-        let b = caps.encode().unwrap();
-        prop_assert_eq!(Capabilities::decode(&b).unwrap(), caps);
-        assert_canonical(&b, MessageType::Capabilities)?;
+        round_trips(&caps, MessageType::Capabilities)?;
     }
 
     #[test]
     fn key_packages_round_trip(kp in key_package()) {
-        let b = kp.encode().unwrap();
-        prop_assert_eq!(KeyPackage::decode(&b).unwrap(), kp.clone());
-        assert_canonical(&b, MessageType::KeyPackage)?;
+        round_trips(&kp, MessageType::KeyPackage)?;
         prop_assert!(kp.is_valid_at(kp.created));
         prop_assert!(!kp.is_valid_at(kp.expires));
     }
 
     #[test]
     fn envelopes_round_trip(env in envelope()) {
-        let b = env.encode().unwrap();
-        prop_assert_eq!(Envelope::decode(&b).unwrap(), env);
-        assert_canonical(&b, MessageType::Envelope)?;
+        round_trips(&env, MessageType::Envelope)?;
     }
 
     /// Random ratchet messages of every KEM suite's lengths round-trip, and the bytes
@@ -245,9 +254,7 @@ proptest! {
     /// associated-data encoding.
     #[test]
     fn ratchet_messages_round_trip(m in ratchet_message()) {
-        let b = m.encode().unwrap();
-        prop_assert_eq!(RatchetMessage::decode(&b).unwrap(), m.clone());
-        assert_canonical(&b, MessageType::RatchetMessage)?;
+        let b = round_trips(&m, MessageType::RatchetMessage)?;
         let ad = m.header.to_ad_bytes();
         prop_assert_eq!(&b[4..4 + ad.len()], ad.as_slice());
         prop_assert_eq!(&b[4 + ad.len()..4 + ad.len() + 2], &[0u8, 8][..]);
@@ -441,17 +448,12 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         kem_ciphertext: None,
         transcript_signature: vec![0x7A; 64],
         message: RatchetMessage {
-            header: Header {
-                ratchet_key: [0x4A; 32],
-                previous_chain_length: 0,
-                counter: 1,
-                kem_key: Some(KemPublicKey {
-                    key_id: [0x4B; 16],
-                    public_key: vec![0x4C; 32],
-                }),
-                kem_ciphertext: None,
-                associated_data: b"ad".to_vec(),
-            },
+            header: wire_support::header(
+                0x4A,
+                (0, 1),
+                (Some(kem_key(0x4B, 0x4C, 32)), None),
+                b"ad",
+            ),
             ciphertext: vec![0xC7; 19],
             extensions: vec![ext(0xF00E, &[2])],
         },
@@ -459,21 +461,9 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
     };
     // Ratchet messages with X25519 KEM fields (the smallest lengths, same rules): every
     // field, and the fewest.
+    let kem = (Some(kem_key(0x3B, 0x3C, 32)), Some(kem_ct(0x3D, 0x3E, 32)));
     let ratchet = RatchetMessage {
-        header: Header {
-            ratchet_key: [0x3A; 32],
-            previous_chain_length: 7,
-            counter: 0x0102_0304,
-            kem_key: Some(KemPublicKey {
-                key_id: [0x3B; 16],
-                public_key: vec![0x3C; 32],
-            }),
-            kem_ciphertext: Some(KemCiphertext {
-                key_id: [0x3D; 16],
-                ciphertext: vec![0x3E; 32],
-            }),
-            associated_data: b"meta".to_vec(),
-        },
+        header: wire_support::header(0x3A, (7, 0x0102_0304), kem, b"meta"),
         ciphertext: vec![0xC8; 20],
         extensions: vec![ext(0xF000, &[3])],
     };

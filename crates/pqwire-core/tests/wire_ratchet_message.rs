@@ -36,24 +36,13 @@ fn ratchet_fields() -> Fields {
     ]
 }
 
+/// [`ratchet_fields`] as the typed message.
 fn ratchet_value() -> RatchetMessage {
-    RatchetMessage::new(
-        Header {
-            ratchet_key: [0x31; 32],
-            previous_chain_length: 2,
-            counter: 3,
-            kem_key: Some(KemPublicKey {
-                key_id: [0x34; 16],
-                public_key: vec![0x35; PK_768],
-            }),
-            kem_ciphertext: Some(KemCiphertext {
-                key_id: [0x37; 16],
-                ciphertext: vec![0x36; CT_768],
-            }),
-            associated_data: b"meta".to_vec(),
-        },
-        vec![0x38; 16 + 5],
-    )
+    let kem = (
+        Some(kem_key(0x34, 0x35, PK_768)),
+        Some(kem_ct(0x37, 0x36, CT_768)),
+    );
+    RatchetMessage::new(header(0x31, (2, 3), kem, b"meta"), vec![0x38; 16 + 5])
 }
 
 /// The fields with `tag`'s value replaced: refused by the decoder with `code` at that
@@ -81,6 +70,44 @@ fn ratchet_refused_at(fields: &Fields, tag: u16, code: Code, name: &str) {
     }
     let enc = enc_refused(&msg, code);
     assert_eq!((enc.offset, enc.tag), (r.off(tag), Some(tag)), "{enc}");
+}
+
+/// A ratchet message of the three required header fields, then field `tag` declaring
+/// `len` bytes but holding `value`: refused with `code` at that field.
+#[track_caller]
+fn refused_after_header(tag: u16, (len, value): (u32, &[u8]), code: Code, name: &str) {
+    let r = Raw::new(RATCHET)
+        .field(RATCHET_KEY, &[1; 32])
+        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
+        .field(COUNTER, &be32(0))
+        .field_len(tag, len, value);
+    r.refused_at(code, tag, name);
+}
+
+/// [`ratchet_fields`] with field `tag` of each length in `lengths`: `BAD_LENGTH` there.
+#[track_caller]
+fn bad_lengths(tag: u16, name: &str, lengths: &[usize]) {
+    for &n in lengths {
+        let fields = with(&ratchet_fields(), tag, vec![1; n]);
+        ratchet_refused_at(&fields, tag, Code::BadLength, name);
+    }
+}
+
+/// [`ratchet_fields`] without field `tag`: refused by the decoder with `code` at `at`
+/// (the end of the message for a missing field), and by the encoder alike.
+#[track_caller]
+fn refused_without(tag: u16, code: Code, (at, name): (u16, &str)) {
+    let r = build(RATCHET, &without(&ratchet_fields(), tag));
+    let offset = if code == Code::MissingField {
+        r.len()
+    } else {
+        r.off(at)
+    };
+    refused(&r.bytes, code, offset, Some(at), Some(name));
+    let mut msg = ratchet_value().to_message();
+    msg.fields.retain(|x| x.tag != tag);
+    let e = enc_refused(&msg, code);
+    assert_eq!((e.offset, e.tag), (offset, Some(at)), "{e}");
 }
 
 #[test]
@@ -183,111 +210,50 @@ fn ratchet_message_kem_fields_of_every_suites_length() {
 
 #[test]
 fn ratchet_message_fixed_size_fields_with_another_length() {
-    let f = ratchet_fields();
-    for n in [0, 31, 33] {
-        ratchet_refused_at(
-            &with(&f, RATCHET_KEY, vec![1; n]),
-            RATCHET_KEY,
-            Code::BadLength,
-            "ratchetKey",
-        );
-    }
-    for (tag, name) in [
-        (PREVIOUS_CHAIN_LENGTH, "previousChainLength"),
-        (COUNTER, "counter"),
-    ] {
-        for n in [0, 3, 5, 8] {
-            ratchet_refused_at(&with(&f, tag, vec![1; n]), tag, Code::BadLength, name);
-        }
-    }
-    for n in [0, 15, 17] {
-        ratchet_refused_at(
-            &with(&f, KEM_CIPHERTEXT_KEY_ID, vec![1; n]),
-            KEM_CIPHERTEXT_KEY_ID,
-            Code::BadLength,
-            "kemCiphertextKeyId",
-        );
-    }
+    bad_lengths(RATCHET_KEY, "ratchetKey", &[0, 31, 33]);
+    bad_lengths(PREVIOUS_CHAIN_LENGTH, "previousChainLength", &[0, 3, 5, 8]);
+    bad_lengths(COUNTER, "counter", &[0, 3, 5, 8]);
+    bad_lengths(KEM_CIPHERTEXT_KEY_ID, "kemCiphertextKeyId", &[0, 15, 17]);
 }
 
 #[test]
 fn ratchet_message_kem_key_is_a_key_id_and_a_kem_public_key() {
-    let f = ratchet_fields();
     // A bare public key (no key id), one byte off, a key id alone, nothing.
-    for n in [PK_768, 16 + PK_768 - 1, 16 + PK_768 + 1, 16, 0, 16 + 2592] {
-        ratchet_refused_at(
-            &with(&f, KEM_KEY, vec![1; n]),
-            KEM_KEY,
-            Code::BadLength,
-            "kemKey",
-        );
-    }
+    let lengths = [PK_768, 16 + PK_768 - 1, 16 + PK_768 + 1, 16, 0, 16 + 2592];
+    bad_lengths(KEM_KEY, "kemKey", &lengths);
     // A length outside the set is BAD_LENGTH before the value is read, however long.
-    let r = Raw::new(RATCHET)
-        .field(RATCHET_KEY, &[1; 32])
-        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
-        .field(COUNTER, &be32(0))
-        .field_len(KEM_KEY, u32::MAX, &[]);
-    r.refused_at(Code::BadLength, KEM_KEY, "kemKey");
+    refused_after_header(KEM_KEY, (u32::MAX, &[]), Code::BadLength, "kemKey");
     // A length in the set that runs past the end is TRUNCATED.
-    let r = Raw::new(RATCHET)
-        .field(RATCHET_KEY, &[1; 32])
-        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
-        .field(COUNTER, &be32(0))
-        .field_len(KEM_KEY, 16 + 1184, &[0; 100]);
-    r.refused_at(Code::Truncated, KEM_KEY, "kemKey");
+    refused_after_header(KEM_KEY, (16 + 1184, &[0; 100]), Code::Truncated, "kemKey");
 }
 
 #[test]
 fn ratchet_message_kem_ciphertext_has_a_kem_ciphertext_length() {
-    let f = ratchet_fields();
-    for n in [0, 1, CT_768 - 1, CT_768 + 1, 16 + CT_768, 4096] {
-        ratchet_refused_at(
-            &with(&f, KEM_CIPHERTEXT, vec![1; n]),
-            KEM_CIPHERTEXT,
-            Code::BadLength,
-            "kemCiphertext",
-        );
-    }
+    let lengths = [0, 1, CT_768 - 1, CT_768 + 1, 16 + CT_768, 4096];
+    bad_lengths(KEM_CIPHERTEXT, "kemCiphertext", &lengths);
 }
 
 #[test]
 fn ratchet_message_associated_data_is_absent_when_empty() {
-    ratchet_refused_at(
-        &with(&ratchet_fields(), ASSOCIATED_DATA, Vec::new()),
-        ASSOCIATED_DATA,
-        Code::BadLength,
-        "associatedData",
-    );
+    bad_lengths(ASSOCIATED_DATA, "associatedData", &[0]);
     // Over the cap: TOO_LARGE from the declared length alone.
-    let r = Raw::new(RATCHET)
-        .field(RATCHET_KEY, &[1; 32])
-        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
-        .field(COUNTER, &be32(0))
-        .field_len(ASSOCIATED_DATA, (MAX_MESSAGE_LEN + 1) as u32, &[]);
-    r.refused_at(Code::TooLarge, ASSOCIATED_DATA, "associatedData");
+    let over = ((MAX_MESSAGE_LEN + 1) as u32, &[][..]);
+    refused_after_header(ASSOCIATED_DATA, over, Code::TooLarge, "associatedData");
 }
 
 #[test]
 fn ratchet_message_ciphertext_holds_at_least_the_aead_tag() {
-    for n in [0, 1, 15] {
-        ratchet_refused_at(
-            &with(&ratchet_fields(), CIPHERTEXT, vec![1; n]),
-            CIPHERTEXT,
-            Code::BadLength,
-            "ciphertext",
-        );
-    }
+    bad_lengths(CIPHERTEXT, "ciphertext", &[0, 1, 15]);
     let mut m = ratchet_value();
     m.ciphertext.truncate(15);
     let err = m.encode().unwrap_err();
     assert_eq!((err.code, err.tag), (Code::BadLength, Some(CIPHERTEXT)));
-    let r = Raw::new(RATCHET)
-        .field(RATCHET_KEY, &[1; 32])
-        .field(PREVIOUS_CHAIN_LENGTH, &be32(0))
-        .field(COUNTER, &be32(0))
-        .field_len(CIPHERTEXT, u32::MAX, &[0; 16]);
-    r.refused_at(Code::TooLarge, CIPHERTEXT, "ciphertext");
+    refused_after_header(
+        CIPHERTEXT,
+        (u32::MAX, &[0; 16]),
+        Code::TooLarge,
+        "ciphertext",
+    );
 }
 
 #[test]
@@ -298,52 +264,17 @@ fn ratchet_message_required_fields() {
         (COUNTER, "counter"),
         (CIPHERTEXT, "ciphertext"),
     ] {
-        let f = without(&ratchet_fields(), tag);
-        let r = build(RATCHET, &f);
-        refused(&r.bytes, Code::MissingField, r.len(), Some(tag), Some(name));
-        let mut msg = ratchet_value().to_message();
-        msg.fields.retain(|x| x.tag != tag);
-        let e = enc_refused(&msg, Code::MissingField);
-        assert_eq!((e.offset, e.tag), (r.len(), Some(tag)), "{e}");
+        refused_without(tag, Code::MissingField, (tag, name));
     }
 }
 
 #[test]
 fn ratchet_message_kem_ciphertext_and_its_key_id_come_together() {
+    let key_id = (KEM_CIPHERTEXT_KEY_ID, "kemCiphertextKeyId");
     // A ciphertext without its key id: the key id is missing (at the end).
-    let f = without(&ratchet_fields(), KEM_CIPHERTEXT_KEY_ID);
-    let r = build(RATCHET, &f);
-    refused(
-        &r.bytes,
-        Code::MissingField,
-        r.len(),
-        Some(KEM_CIPHERTEXT_KEY_ID),
-        Some("kemCiphertextKeyId"),
-    );
-    let mut msg = ratchet_value().to_message();
-    msg.fields.retain(|x| x.tag != KEM_CIPHERTEXT_KEY_ID);
-    let e = enc_refused(&msg, Code::MissingField);
-    assert_eq!(
-        (e.offset, e.tag),
-        (r.len(), Some(KEM_CIPHERTEXT_KEY_ID)),
-        "{e}"
-    );
+    refused_without(KEM_CIPHERTEXT_KEY_ID, Code::MissingField, key_id);
     // A key id alone: invalid, at the key id.
-    let f = without(&ratchet_fields(), KEM_CIPHERTEXT);
-    let r = build(RATCHET, &f);
-    r.refused_at(
-        Code::InvalidField,
-        KEM_CIPHERTEXT_KEY_ID,
-        "kemCiphertextKeyId",
-    );
-    let mut msg = ratchet_value().to_message();
-    msg.fields.retain(|x| x.tag != KEM_CIPHERTEXT);
-    let e = enc_refused(&msg, Code::InvalidField);
-    assert_eq!(
-        (e.offset, e.tag),
-        (r.off(KEM_CIPHERTEXT_KEY_ID), Some(KEM_CIPHERTEXT_KEY_ID)),
-        "{e}"
-    );
+    refused_without(KEM_CIPHERTEXT, Code::InvalidField, key_id);
 }
 
 #[test]

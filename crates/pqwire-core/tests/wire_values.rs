@@ -6,6 +6,29 @@
 mod wire_support;
 use wire_support::*;
 
+/// A key package holding a signing key: `sig_suite` is the sigSuite field's value, and
+/// the public key is `key_len` bytes.
+fn signing_kp(sig_suite: Vec<u8>, key_len: usize) -> Raw {
+    let fields = vec![
+        (KEY_ID, vec![1; 16]),
+        (SIG_SUITE, sig_suite),
+        (PUBLIC_KEY, vec![0; key_len]),
+        (CREATED, be64(1)),
+        (EXPIRES, be64(2)),
+    ];
+    build(KP, &fields)
+}
+
+/// `fields` of type `ty` without field `tag`: `MISSING_FIELD` at the end of the input,
+/// with extensions after the fields too.
+#[track_caller]
+fn missing(ty: u8, fields: &[(u16, Vec<u8>)], tag: u16, name: &str) {
+    let r = build(ty, &without(fields, tag));
+    refused(&r.bytes, Code::MissingField, r.len(), Some(tag), Some(name));
+    let r = r.field(0xF000, &[1, 2, 3]);
+    refused(&r.bytes, Code::MissingField, r.len(), Some(tag), Some(name));
+}
+
 // ---------------------------------------------------------------------------------------
 // BAD_LENGTH
 
@@ -30,18 +53,11 @@ fn fixed_size_fields_with_another_length() {
     for (ty, fields, tag, name, lengths) in cases {
         for &n in lengths {
             let r = build(ty, &with(&fields, tag, vec![0; n]));
-            refused(&r.bytes, Code::BadLength, r.off(tag), Some(tag), Some(name));
+            r.refused_at(Code::BadLength, tag, name);
         }
     }
     // The signature suite of a signing key too.
-    let f = vec![
-        (KEY_ID, vec![1; 16]),
-        (SIG_SUITE, vec![0x08]),
-        (PUBLIC_KEY, vec![0; 32]),
-        (CREATED, be64(1)),
-        (EXPIRES, be64(2)),
-    ];
-    let r = build(KP, &f);
+    let r = signing_kp(vec![0x08], 32);
     r.refused_at(Code::BadLength, SIG_SUITE, "sigSuite");
 }
 
@@ -54,7 +70,7 @@ fn suite_lists_of_an_odd_length() {
     ] {
         for n in [1, 3, 5, 63] {
             let r = build(CAPS, &with(&caps_fields(), tag, vec![0x02; n]));
-            refused(&r.bytes, Code::BadLength, r.off(tag), Some(tag), Some(name));
+            r.refused_at(Code::BadLength, tag, name);
         }
     }
 }
@@ -68,7 +84,7 @@ fn empty_lists() {
         (AEADS, "aeadSuites"),
     ] {
         let r = build(CAPS, &with(&caps_fields(), tag, Vec::new()));
-        refused(&r.bytes, Code::BadLength, r.off(tag), Some(tag), Some(name));
+        r.refused_at(Code::BadLength, tag, name);
     }
 }
 
@@ -84,14 +100,7 @@ fn public_key_of_the_wrong_length_for_its_suite() {
     // A signing key: Ed25519 with an ML-DSA-65-sized key, and the reverse.
     let ml_dsa_65 = sig::backend(SigSuite::MlDsa65).lengths().public_key;
     for (suite, n) in [(ED25519, ml_dsa_65), (SigSuite::MlDsa65.code(), 32)] {
-        let f = vec![
-            (KEY_ID, vec![1; 16]),
-            (SIG_SUITE, be16(suite)),
-            (PUBLIC_KEY, vec![0; n]),
-            (CREATED, be64(1)),
-            (EXPIRES, be64(2)),
-        ];
-        let r = build(KP, &f);
+        let r = signing_kp(be16(suite), n);
         r.refused_at(Code::BadLength, PUBLIC_KEY, "publicKey");
     }
 }
@@ -167,7 +176,7 @@ fn lists_over_their_cap() {
         (AEADS, "aeadSuites"),
     ] {
         let r = build(CAPS, &with(&caps_fields(), tag, codes(&many)));
-        refused(&r.bytes, Code::TooLarge, r.off(tag), Some(tag), Some(name));
+        r.refused_at(Code::TooLarge, tag, name);
         // Exactly at the cap is fine.
         accepted(&build(CAPS, &with(&caps_fields(), tag, codes(&many[1..]))).bytes);
     }
@@ -215,14 +224,7 @@ fn key_package_with_an_unknown_suite() {
     }
     // Signature slot: a KEM code that is no signature suite.
     for code in [X25519, 0xFFFF] {
-        let f = vec![
-            (KEY_ID, vec![1; 16]),
-            (SIG_SUITE, be16(code)),
-            (PUBLIC_KEY, vec![0; 32]),
-            (CREATED, be64(1)),
-            (EXPIRES, be64(2)),
-        ];
-        let r = build(KP, &f);
+        let r = signing_kp(be16(code), 32);
         r.refused_at(Code::UnknownSuite, SIG_SUITE, "sigSuite");
     }
 }
@@ -239,33 +241,14 @@ fn every_required_field_missing() {
     ];
     for (ty, fields, required) in cases {
         for &(tag, name) in required {
-            let r = build(ty, &without(&fields, tag));
-            refused(&r.bytes, Code::MissingField, r.len(), Some(tag), Some(name));
-            // With extensions after the fields, the offset is still the end of the input.
-            let r = r.field(0xF000, &[1, 2, 3]);
-            refused(&r.bytes, Code::MissingField, r.len(), Some(tag), Some(name));
+            missing(ty, &fields, tag, name);
         }
     }
 }
 
 #[test]
 fn key_package_with_neither_suite() {
-    let r = build(KP, &without(&kp_fields(), KEM_SUITE));
-    refused(
-        &r.bytes,
-        Code::MissingField,
-        r.len(),
-        Some(KEM_SUITE),
-        Some("kemSuite"),
-    );
-    let r = r.field(0xF000, &[9]);
-    refused(
-        &r.bytes,
-        Code::MissingField,
-        r.len(),
-        Some(KEM_SUITE),
-        Some("kemSuite"),
-    );
+    missing(KP, &kp_fields(), KEM_SUITE, "kemSuite");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -315,13 +298,7 @@ fn duplicate_entries_in_lists() {
         (AEADS, "aeadSuites", vec![CHACHA, AES_GCM, CHACHA]),
     ] {
         let r = build(CAPS, &with(&caps_fields(), tag, codes(&list)));
-        refused(
-            &r.bytes,
-            Code::DuplicateEntry,
-            r.off(tag),
-            Some(tag),
-            Some(name),
-        );
+        r.refused_at(Code::DuplicateEntry, tag, name);
     }
     for versions in [vec![1, 1], vec![1, 2, 3, 2]] {
         let r = build(CAPS, &with(&caps_fields(), VERSIONS, versions));

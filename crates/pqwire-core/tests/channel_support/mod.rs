@@ -74,6 +74,26 @@ pub fn server(
     .unwrap()
 }
 
+/// A Simplex client pinning `pinned` (seed 1) and a server holding `held` (seed 2), both
+/// of the default configuration, not yet connected.
+pub fn simplex_parties(pinned: &ServerKey, held: &Arc<ServerKey>) -> (Channel, Channel) {
+    let c = client(pinned, ChannelConfig::default(), None, 1);
+    let s = server(vec![Arc::clone(held)], vec![], ChannelConfig::default(), 2);
+    (c, s)
+}
+
+/// A Duplex client holding `own` and pinning `key` (seed 1), and a Duplex server holding
+/// `key` and trusting `trusted` (seed 2), not yet connected.
+pub fn duplex_parties(
+    key: &Arc<ServerKey>,
+    own: &Arc<ServerKey>,
+    trusted: &ServerKey,
+) -> (Channel, Channel) {
+    let c = client(key, duplex(), Some(Arc::clone(own)), 1);
+    let s = server(vec![Arc::clone(key)], vec![pin(trusted)], duplex(), 2);
+    (c, s)
+}
+
 /// A Duplex configuration.
 pub fn duplex() -> ChannelConfig {
     ChannelConfig {
@@ -111,6 +131,15 @@ pub fn deliver(to: &mut Channel, packets: &[Vec<u8>], now: u64, how: Delivery) -
     }
     out.closed = to.is_closed();
     out
+}
+
+/// `from` sends `text` at `now`, and `to`, given the packets as `how` says, receives
+/// exactly it.
+#[track_caller]
+pub fn passes(from: &mut Channel, to: &mut Channel, text: &[u8], now: u64, how: Delivery) {
+    let sent = from.send(text, now).unwrap();
+    let got = deliver(to, &sent.transmit, now, how);
+    assert_eq!(got.received, vec![text.to_vec()], "{how:?}");
 }
 
 /// Runs the two round trips; returns the client's and the server's last outputs.
@@ -169,6 +198,42 @@ pub fn peer_sees(to: &mut Channel, out: &Output, code: &str, now: u64) {
     let authenticated = to.state() == ChannelState::Established;
     let seen = deliver(to, &out.transmit, now, Delivery::Whole);
     assert!(closed_with(&seen, code, authenticated), "{code}: {seen:?}");
+}
+
+/// `to` receives `packet` at `now`, refuses it with `code` and closes (the error its own,
+/// not the peer's): its output.
+#[track_caller]
+pub fn refusal(to: &mut Channel, packet: &[u8], now: u64, code: &str) -> Output {
+    let out = to.receive(packet, now);
+    assert!(closed_with(&out, code, false), "{code}: {out:?}");
+    out
+}
+
+/// [`refusal`], then the sender `from` receives `to`'s error and closes with `code` too
+/// ([`peer_sees`]).
+#[track_caller]
+pub fn refused_by(to: &mut Channel, packet: &[u8], now: u64, code: &str, from: &mut Channel) {
+    let out = refusal(to, packet, now, code);
+    peer_sees(from, &out, code, now);
+}
+
+/// The client's connect-request, sent at `NOW`, reaches the server at `now`: refused there
+/// with `code`, and the client closes with it too ([`refused_by`]).
+#[track_caller]
+pub fn hello_refused(c: &mut Channel, s: &mut Channel, now: u64, code: &str) {
+    let hello = c.start(NOW).unwrap().transmit.remove(0);
+    refused_by(s, &hello, now, code, c);
+}
+
+/// A packet written by hand: the header (`flag`, the body's length, `sequence`, `time`)
+/// and `body`.
+pub fn packet(flag: u8, sequence: u64, time: u64, body: &[u8]) -> Vec<u8> {
+    let mut p = vec![flag];
+    p.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes());
+    p.extend_from_slice(&sequence.to_be_bytes());
+    p.extend_from_slice(&time.to_be_bytes());
+    p.extend_from_slice(body);
+    p
 }
 
 /// Flips one bit of byte `i`.

@@ -1,24 +1,22 @@
-//! The parties of the handshake tests: Bob with his prekeys and a store that keeps
-//! consumed keys visible (so reuse is `PREKEY_REUSED`), Alice, capabilities, a first
-//! message and a short conversation. Shared by `handshake*.rs` (`mod handshake_support;`).
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+//! The parties of the handshake and session tests: Bob with his prekeys and a store that
+//! keeps consumed keys visible (so reuse is `PREKEY_REUSED`), Alice, capabilities, a first
+//! message and a short conversation; and [`Prekeys`], a published set made with the
+//! library's own helpers, for sessions. Shared by `handshake*.rs`, `session.rs` and
+//! `pinned_bytes.rs` (`mod handshake_support;`), which allow `unwrap`, `expect` and `panic`.
+#![allow(dead_code, unused_imports)]
 
 pub use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use pqwire_core::negotiation::{Policy, PolicyMode};
 pub use pqwire_core::pqxdh::{
-    build_bundle, generate_prekey, initiate, respond, FirstMessage, GeneratedPrekey,
-    HandshakeOptions, HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret,
-    PrekeySecrets, PrekeySource, UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
+    build_bundle, generate_prekey, initiate, last_resort_kem_prekey, one_time_kem_prekeys,
+    one_time_prekeys, respond, signed_prekey, FirstMessage, GeneratedPrekey, HandshakeOptions,
+    HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret, PrekeySecrets, PrekeySource,
+    UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 pub use pqwire_core::random::SeededRandom;
 pub use pqwire_core::ratchet::{KeyId, RatchetState};
+pub use pqwire_core::session::{Accepted, Session};
 pub use pqwire_core::wire::{
     self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage, WireMessage,
 };
@@ -80,6 +78,17 @@ pub struct Params {
     pub one_time: bool,
     pub one_time_kem: bool,
     pub hybrid_auth: bool,
+}
+
+impl Params {
+    /// Only the signed and the last-resort prekeys: nothing one-time to consume.
+    pub fn last_resort_only() -> Params {
+        Params {
+            one_time: false,
+            one_time_kem: false,
+            ..Params::default()
+        }
+    }
 }
 
 impl Default for Params {
@@ -170,6 +179,20 @@ impl Bob {
     }
 }
 
+/// Bob (seed 1) and Alice (seed 2), as most tests have them.
+pub fn bob_and_alice(p: Params) -> (Bob, Identity) {
+    (Bob::new(p, 1), alice(p.alice, 2))
+}
+
+/// A library secret store holding `keys`.
+pub fn secrets_of<'a>(keys: impl IntoIterator<Item = &'a GeneratedPrekey>) -> PrekeySecrets {
+    let mut secrets = PrekeySecrets::new();
+    for k in keys {
+        secrets.insert(k.secret.clone());
+    }
+    secrets
+}
+
 pub fn validity() -> Validity {
     Validity::starting(T0 - 100, DEFAULT_SIGNED_PREKEY_LIFETIME).unwrap()
 }
@@ -234,4 +257,132 @@ pub fn code(r: Result<impl Sized>) -> &'static str {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.code(),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// A published set of prekeys and a session on it, made with the library's own helpers
+
+/// Which one-time prekeys [`Prekeys::generate`] adds to the signed and last-resort ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OneTime {
+    /// None: the bundle offers the last-resort ML-KEM prekey.
+    None,
+    /// A one-time X25519 prekey.
+    Dh,
+    /// A one-time ML-KEM prekey (offered instead of the last-resort one) and a one-time
+    /// X25519 prekey.
+    KemAndDh,
+}
+
+/// What Bob publishes: a signed prekey, a last-resort `kem` prekey and the one-time ones
+/// asked for, drawn from one random source in that order (the pinned bytes depend on it).
+pub struct Prekeys {
+    pub signed: GeneratedPrekey,
+    pub last_resort: GeneratedPrekey,
+    pub one_time_kem: Option<GeneratedPrekey>,
+    pub one_time: Option<GeneratedPrekey>,
+}
+
+impl Prekeys {
+    pub fn generate(
+        bob: &Identity,
+        kem: KemSuite,
+        one_time: OneTime,
+        valid: Validity,
+        rng: &mut SeededRandom,
+    ) -> Prekeys {
+        let signed = signed_prekey(bob, valid, rng).unwrap();
+        let last_resort = last_resort_kem_prekey(bob, kem, valid, rng).unwrap();
+        let one_time_kem = (one_time == OneTime::KemAndDh).then(|| {
+            one_time_kem_prekeys(bob, kem, 1, valid, rng)
+                .unwrap()
+                .remove(0)
+        });
+        let one_time = (one_time != OneTime::None)
+            .then(|| one_time_prekeys(bob, 1, valid, rng).unwrap().remove(0));
+        Prekeys {
+            signed,
+            last_resort,
+            one_time_kem,
+            one_time,
+        }
+    }
+
+    /// Bob's encoded bundle: the signed prekey, the one-time ML-KEM prekey if there is one
+    /// (else the last-resort one) and the one-time X25519 prekey if there is one.
+    pub fn bundle(&self, bob: &Identity, caps: &[u8]) -> Vec<u8> {
+        let kem = self.one_time_kem.as_ref().unwrap_or(&self.last_resort);
+        let one_time = self.one_time.as_ref().map(|p| &p.public);
+        build_bundle(
+            bob.public(),
+            caps,
+            &self.signed.public,
+            Some(&kem.public),
+            one_time,
+        )
+        .unwrap()
+        .encode()
+        .unwrap()
+    }
+
+    /// Every prekey, in the order made.
+    pub fn all(&self) -> Vec<&GeneratedPrekey> {
+        let one_time = [&self.one_time_kem, &self.one_time];
+        let mut all = vec![&self.signed, &self.last_resort];
+        all.extend(one_time.into_iter().flatten());
+        all
+    }
+
+    /// Every secret, as the responder holds them.
+    pub fn secrets(&self) -> PrekeySecrets {
+        secrets_of(self.all())
+    }
+}
+
+/// Bob, his prekeys (a last-resort `kem` one and the `one_time` ones) and Alice, drawn from
+/// `rng` in that order; both identities of `suite`, valid for `valid`.
+pub fn session_parties(
+    suite: SigSuite,
+    (kem, one_time): (KemSuite, OneTime),
+    valid: Validity,
+    rng: &mut SeededRandom,
+) -> (Identity, Prekeys, Identity) {
+    let bob = Identity::generate(suite, valid, rng).unwrap();
+    let prekeys = Prekeys::generate(&bob, kem, one_time, valid, rng);
+    let alice = Identity::generate(suite, valid, rng).unwrap();
+    (bob, prekeys, alice)
+}
+
+/// Alice opens a session to Bob's `bundle` at `T0` with `plaintext` as her first message
+/// (default options): her session and the initial message.
+pub fn open_session(
+    alice: &Identity,
+    caps: &[u8],
+    bundle: &[u8],
+    plaintext: &[u8],
+    rng: &mut SeededRandom,
+) -> (Session, Vec<u8>) {
+    let first = FirstMessage {
+        plaintext,
+        associated_data: b"",
+    };
+    let options = HandshakeOptions::default();
+    Session::initiate(alice, caps, bundle, first, &options, T0, rng).unwrap()
+}
+
+/// Bob accepts an initial message at `T0` (default options).
+pub fn accept_session(
+    bob: &Identity,
+    caps: &[u8],
+    secrets: &mut PrekeySecrets,
+    initial: &[u8],
+) -> Result<Accepted> {
+    Session::accept(
+        bob,
+        caps,
+        secrets,
+        initial,
+        &HandshakeOptions::default(),
+        T0,
+    )
 }

@@ -7,6 +7,7 @@ use pqwire_core::wire::{
     self, KeyPackage, Message, PackageSuite, SignedKey, Value, WireErrorCode, WireMessage,
 };
 use pqwire_core::{kem, sig, KemSuite, SigSuite};
+use std::fmt::Debug;
 
 /// The identity suite of the test messages.
 pub const IDENTITY: SigSuite = SigSuite::Ed25519MlDsa65;
@@ -25,6 +26,30 @@ pub fn package(id: u8, suite: PackageSuite) -> KeyPackage {
         expires: 1_800_000_000,
         extensions: vec![],
     }
+}
+
+/// The identity key package of the test messages ([`IDENTITY`]) and its encoding.
+pub fn identity_key() -> (KeyPackage, Vec<u8>) {
+    let key = package(1, PackageSuite::Sig(IDENTITY));
+    let encoded = key.encode().unwrap();
+    (key, encoded)
+}
+
+/// `m` encodes to bytes starting with `header`, which decode to `m` and encode again to
+/// the same bytes: the decoded message and the bytes.
+#[track_caller]
+pub fn round_trips<M: WireMessage + PartialEq + Debug>(m: &M, header: &[u8]) -> (M, Vec<u8>) {
+    let bytes = m.encode().unwrap();
+    assert_eq!(&bytes[..4], header);
+    let back = M::decode(&bytes).unwrap();
+    assert_eq!(&back, m);
+    assert_eq!(back.encode().unwrap(), bytes);
+    (back, bytes)
+}
+
+/// [`package`] encoded, as a field value.
+pub fn package_value(id: u8, suite: PackageSuite) -> Value {
+    Value::Bytes(package(id, suite).encode().unwrap())
 }
 
 /// A KEM key package with a signature of the identity suite's length.
@@ -62,4 +87,40 @@ pub fn refused(mut msg: Message, edit: impl FnOnce(&mut Message)) -> (WireErrorC
     let encoded = wire::encode(&msg).unwrap_err();
     assert_eq!(decoded.code, encoded.code, "decoder and encoder disagree");
     (decoded.code, decoded.tag)
+}
+
+/// `msg` with field `tag` set to `value` is refused, by the decoder and the encoder, with
+/// `code` at field `at`.
+#[track_caller]
+pub fn refused_with(msg: Message, (tag, value): (u16, Value), (code, at): (WireErrorCode, u16)) {
+    let got = refused(msg, |m| {
+        m.set(tag, value);
+    });
+    assert_eq!(got, (code, Some(at)), "field {tag:#06x} set");
+}
+
+/// `msg` without field `tag` is refused, by the decoder and the encoder, with `code` at
+/// field `at`.
+#[track_caller]
+pub fn refused_without(msg: Message, tag: u16, (code, at): (WireErrorCode, u16)) {
+    let got = refused(msg, |m| m.fields.retain(|f| f.tag != tag));
+    assert_eq!(got, (code, Some(at)), "field {tag:#06x} left out");
+}
+
+/// Every single-byte change of `bytes` is refused, or decodes to a message that encodes
+/// to exactly the changed bytes and passes `also`; returns how many were accepted.
+pub fn every_byte_change_refused_or_canonical(bytes: &[u8], also: impl Fn(&[u8])) -> usize {
+    let mut accepted = 0;
+    for i in 0..bytes.len() {
+        for v in (0..=255u8).filter(|v| *v != bytes[i]) {
+            let mut b = bytes.to_vec();
+            b[i] = v;
+            if let Ok(msg) = wire::decode(&b) {
+                accepted += 1;
+                assert_eq!(wire::encode(&msg).unwrap(), b, "byte {i} = {v:#04x}");
+                also(&b);
+            }
+        }
+    }
+    accepted
 }

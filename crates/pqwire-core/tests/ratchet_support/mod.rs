@@ -59,16 +59,48 @@ impl Pair {
 
     /// Alice sends `text`.
     pub fn a(&mut self, text: &str, now: u64) -> Msg {
-        self.alice
-            .encrypt_with(text.as_bytes(), b"", now, &mut self.ra)
-            .unwrap()
+        self.a_with(text.as_bytes(), b"", now)
     }
 
     /// Bob sends `text`.
     pub fn b(&mut self, text: &str, now: u64) -> Msg {
-        self.bob
-            .encrypt_with(text.as_bytes(), b"", now, &mut self.rb)
+        self.b_with(text.as_bytes(), b"", now)
+    }
+
+    /// Alice sends `text` with the associated data `ad`.
+    pub fn a_with(&mut self, text: &[u8], ad: &[u8], now: u64) -> Msg {
+        self.alice
+            .encrypt_with(text, ad, now, &mut self.ra)
             .unwrap()
+    }
+
+    /// Bob sends `text` with the associated data `ad`.
+    pub fn b_with(&mut self, text: &[u8], ad: &[u8], now: u64) -> Msg {
+        self.bob.encrypt_with(text, ad, now, &mut self.rb).unwrap()
+    }
+
+    /// Alice sends `n` messages `<name>0`, `<name>1`, … at `now`.
+    pub fn a_chain(&mut self, name: &str, n: usize, now: u64) -> Vec<Msg> {
+        (0..n).map(|i| self.a(&format!("{name}{i}"), now)).collect()
+    }
+
+    /// Bob sends `n` messages `<name>0`, `<name>1`, … at `now`.
+    pub fn b_chain(&mut self, name: &str, n: usize, now: u64) -> Vec<Msg> {
+        (0..n).map(|i| self.b(&format!("{name}{i}"), now)).collect()
+    }
+
+    /// Alice sends `text` at `now` and Bob reads it then: the message's header.
+    pub fn a_to_b(&mut self, text: &str, now: u64) -> Header {
+        let m = self.a(text, now);
+        read(&mut self.bob, &m, now, text);
+        m.0
+    }
+
+    /// Bob sends `text` at `now` and Alice reads it then: the message's header.
+    pub fn b_to_a(&mut self, text: &str, now: u64) -> Header {
+        let m = self.b(text, now);
+        read(&mut self.alice, &m, now, text);
+        m.0
     }
 
     /// `n` messages from Alice (`from_alice`) or Bob at `now`.
@@ -110,6 +142,19 @@ pub fn pair_with(
 pub fn pair(kem: KemSuite, aead: AeadSuite, config: RatchetConfig) -> Pair {
     pair_with(kem, aead, config, [0x5E; 32])
 }
+
+/// A session of `kem` and `aead` with the default configuration.
+pub fn default_pair(kem: KemSuite, aead: AeadSuite) -> Pair {
+    pair(kem, aead, RatchetConfig::default())
+}
+
+/// A session of `kem` and `aead` whose scheduled KEM steps follow `cadence`.
+pub fn cadence_pair(kem: KemSuite, aead: AeadSuite, cadence: KemCadence) -> Pair {
+    pair(kem, aead, config(cadence))
+}
+
+/// A cadence with no scheduled KEM step within a test: steps happen when forced.
+pub const SELDOM: KemCadence = KemCadence::EveryMessages(1000);
 
 /// Decrypts `m`.
 pub fn open(to: &mut RatchetState, m: &Msg, now: u64) -> pqwire_core::Result<Vec<u8>> {

@@ -9,6 +9,7 @@
 use super::common::*;
 use pqwire_core::hash::shake256_into;
 use pqwire_core::sig::{self, SigBackend, SignRandomness};
+use pqwire_core::Error;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -33,180 +34,168 @@ fn runs_mu(s: &dyn SigBackend) -> bool {
     s.backend_name() == "rustcrypto"
 }
 
-#[test]
-fn acvp_ml_dsa_keygen() {
-    for backend in seeded_backends() {
-        run_keygen(backend);
+const PURE: &str = "external pure (with context)";
+const MU: &str = "internal, external mu";
+const MESSAGE: &str = "internal, message (mu computed by the test)";
+
+/// The interface a group of sigGen or sigVer tests uses ([`PURE`], [`MU`] or
+/// [`MESSAGE`]), from its `(signatureInterface, preHash, externalMu)`; `None` when its
+/// tests are skipped (and counted): HashML-DSA, and the internal interface outside the
+/// RustCrypto pass.
+fn group_mode(
+    tally: &mut Tally,
+    g: &Value,
+    s: &dyn SigBackend,
+    (interface, pre_hash, external_mu): (&str, &str, bool),
+) -> Option<&'static str> {
+    let mode = match (interface, pre_hash, external_mu) {
+        ("external", "preHash", _) => {
+            tally.skip_n(HASH_ML_DSA, test_count(g));
+            return None;
+        }
+        ("external", "pure", _) => PURE,
+        ("internal", _, true) => MU,
+        ("internal", _, false) => MESSAGE,
+        other => panic!("unknown ML-DSA test group {other:?}"),
+    };
+    if interface == "internal" && !runs_mu(s) {
+        tally.skip_n(MU_ELSEWHERE, test_count(g));
+        return None;
     }
+    Some(mode)
 }
 
-fn run_keygen(backend: &str) {
+#[test]
+fn acvp_ml_dsa_keygen() {
     let file = "ML-DSA-keyGen-FIPS204/internalProjection.json";
-    let v = load_json(&format!("acvp/{file}"));
-    let mut tally = Tally::new(format!("acvp {file}{}", tag(backend)));
-    for g in arr(&v, "testGroups") {
-        let suite = sig_suite(st(g, "parameterSet"));
-        let s = sig_backend_named(suite, backend);
-        for t in arr(g, "tests") {
-            let r = case(|| {
-                let (pk, sk) = s
-                    .keygen(Some(&hx(t, "seed")))
-                    .map_err(|e| format!("keygen: {e}"))?;
-                ensure!(pk == hx(t, "pk"), "{suite}: pk {} differs", short(&pk));
-                ensure!(sk.expose() == hx(t, "sk"), "{suite}: sk differs");
-                Ok(())
-            });
-            tally.check(tc(t), r);
-        }
-    }
-    tally.finish();
+    acvp_keygen(file, seeded_backends(), ["pk", "sk"], |set, backend, t| {
+        sig_backend_named(sig_suite(set), backend).keygen(Some(&hx(t, "seed")))
+    });
 }
 
 #[test]
 fn acvp_ml_dsa_siggen() {
-    for backend in seeded_backends() {
-        run_siggen(backend);
-    }
-}
-
-fn run_siggen(backend: &str) {
     let dir = "ML-DSA-sigGen-FIPS204";
     let prompt = load_json(&format!("acvp/{dir}/prompt.json"));
     let results = load_json(&format!("acvp/{dir}/expectedResults.json"));
-    let expected: HashMap<u64, Vec<u8>> = arr(&results, "testGroups")
-        .iter()
-        .flat_map(|g| arr(g, "tests"))
-        .map(|t| (num(t, "tcId"), hx(t, "signature")))
+    let expected: HashMap<u64, Vec<u8>> = group_tests(&results)
+        .map(|(_, t)| (num(t, "tcId"), hx(t, "signature")))
         .collect();
-    let mut tally = Tally::new(format!(
-        "acvp {dir}/prompt.json + expectedResults.json{}",
-        tag(backend)
-    ));
-    for g in arr(&prompt, "testGroups") {
-        let suite = sig_suite(st(g, "parameterSet"));
-        let s = sig_backend_named(suite, backend);
-        let deterministic = flag(g, "deterministic");
-        let interface = st(g, "signatureInterface");
-        let pre_hash = g.get("preHash").and_then(Value::as_str).unwrap_or("");
-        let external_mu = g.get("externalMu").and_then(Value::as_bool) == Some(true);
-        let mode = match (interface, pre_hash, external_mu) {
-            ("external", "preHash", _) => {
-                tally.skip_n(HASH_ML_DSA, arr(g, "tests").len());
+    for backend in seeded_backends() {
+        let mut tally = Tally::new(format!(
+            "acvp {dir}/prompt.json + expectedResults.json{}",
+            tag(backend)
+        ));
+        for g in arr(&prompt, "testGroups") {
+            let suite = sig_suite(st(g, "parameterSet"));
+            let s = sig_backend_named(suite, backend);
+            let pre_hash = g.get("preHash").and_then(Value::as_str).unwrap_or("");
+            let external_mu = g.get("externalMu").and_then(Value::as_bool) == Some(true);
+            let interface = (st(g, "signatureInterface"), pre_hash, external_mu);
+            let Some(mode) = group_mode(&mut tally, g, s, interface) else {
                 continue;
-            }
-            ("external", "pure", _) => "external pure (with context)",
-            ("internal", _, true) => "internal, external mu",
-            ("internal", _, false) => "internal, message (mu computed by the test)",
-            other => panic!("unknown sigGen group {other:?}"),
-        };
-        if interface == "internal" && !runs_mu(s) {
-            tally.skip_n(MU_ELSEWHERE, arr(g, "tests").len());
-            continue;
-        }
-        for t in arr(g, "tests") {
-            let rnd = opt_hx(t, "rnd");
-            let randomness = match (&rnd, deterministic) {
-                (_, true) => SignRandomness::Deterministic,
-                (Some(r), false) => SignRandomness::Given(r),
-                (None, false) => panic!("hedged case without rnd"),
             };
-            let want = &expected[&num(t, "tcId")];
-            let r = case(|| {
-                let sk = hx(t, "sk");
-                let got = match mode {
-                    "external pure (with context)" => {
-                        s.sign(&hx(t, "message"), &sk, &hx(t, "context"), randomness)
-                    }
-                    "internal, external mu" => sig::sign_mu(suite, &sk, &hx(t, "mu"), randomness),
-                    _ => {
-                        // tr is bytes 64..128 of the encoded secret key (ρ ‖ K ‖ tr ‖ …).
-                        let mu = mu_from_tr(&sk[64..128], &hx(t, "message"));
-                        sig::sign_mu(suite, &sk, &mu, randomness)
-                    }
-                }
-                .map_err(|e| format!("sign: {e}"))?;
-                ensure!(
-                    &got == want,
-                    "{suite} {mode}: signature {} differs from {}",
-                    short(&got),
-                    short(want)
-                );
-                Ok(())
-            });
-            tally.record(format!(
-                "{mode}, {}",
-                if deterministic {
+            let deterministic = flag(g, "deterministic");
+            for t in arr(g, "tests") {
+                let r = siggen_case(s, mode, deterministic, t, &expected[&num(t, "tcId")]);
+                let how = if deterministic {
                     "deterministic"
                 } else {
                     "hedged"
-                }
-            ));
-            tally.check(tc(t), r);
+                };
+                tally.record(format!("{mode}, {how}"));
+                tally.check(tc(t), r);
+            }
+        }
+        tally.finish();
+    }
+}
+
+/// Signs a sigGen case in `mode` and compares with the expected signature `want`.
+fn siggen_case(
+    s: &dyn SigBackend,
+    mode: &str,
+    deterministic: bool,
+    t: &Value,
+    want: &[u8],
+) -> Result<(), String> {
+    let suite = s.suite();
+    let rnd = opt_hx(t, "rnd");
+    let randomness = match (&rnd, deterministic) {
+        (_, true) => SignRandomness::Deterministic,
+        (Some(r), false) => SignRandomness::Given(r),
+        (None, false) => panic!("hedged case without rnd"),
+    };
+    let sk = hx(t, "sk");
+    let got = match mode {
+        PURE => s.sign(&hx(t, "message"), &sk, &hx(t, "context"), randomness),
+        MU => sig::sign_mu(suite, &sk, &hx(t, "mu"), randomness),
+        _ => {
+            // tr is bytes 64..128 of the encoded secret key (ρ ‖ K ‖ tr ‖ …).
+            let mu = mu_from_tr(&sk[64..128], &hx(t, "message"));
+            sig::sign_mu(suite, &sk, &mu, randomness)
         }
     }
-    tally.finish();
+    .map_err(|e| format!("sign: {e}"))?;
+    ensure!(
+        got == want,
+        "{suite} {mode}: signature {} differs from {}",
+        short(&got),
+        short(want)
+    );
+    Ok(())
 }
 
 #[test]
 fn acvp_ml_dsa_sigver() {
     for backend in seeded_backends() {
-        run_sigver(backend);
+        let (v, mut tally) = acvp(
+            "ML-DSA-sigVer-FIPS204/internalProjection.json",
+            Some(backend),
+        );
+        for g in arr(&v, "testGroups") {
+            let suite = sig_suite(st(g, "parameterSet"));
+            let s = sig_backend_named(suite, backend);
+            let interface = (
+                st(g, "signatureInterface"),
+                st(g, "preHash"),
+                flag(g, "externalMu"),
+            );
+            let Some(mode) = group_mode(&mut tally, g, s, interface) else {
+                continue;
+            };
+            for t in arr(g, "tests") {
+                let want = flag(t, "testPassed");
+                let r = case(|| {
+                    let got = sigver_case(s, mode, t);
+                    let accepted = matches!(got, Ok(true));
+                    ensure!(
+                        accepted == want,
+                        "{suite} {mode}: verify gave {got:?}, testPassed={want} ({})",
+                        st(t, "reason")
+                    );
+                    Ok(())
+                });
+                let verdict = if want { "accepted" } else { "rejected" };
+                tally.record(format!("{mode}: {verdict}"));
+                tally.check(tc(t), r);
+            }
+        }
+        tally.finish();
     }
 }
 
-fn run_sigver(backend: &str) {
-    let file = "ML-DSA-sigVer-FIPS204/internalProjection.json";
-    let v = load_json(&format!("acvp/{file}"));
-    let mut tally = Tally::new(format!("acvp {file}{}", tag(backend)));
-    for g in arr(&v, "testGroups") {
-        let suite = sig_suite(st(g, "parameterSet"));
-        let s = sig_backend_named(suite, backend);
-        let interface = st(g, "signatureInterface");
-        let pre_hash = st(g, "preHash");
-        let external_mu = flag(g, "externalMu");
-        let mode = match (interface, pre_hash, external_mu) {
-            ("external", "preHash", _) => {
-                tally.skip_n(HASH_ML_DSA, arr(g, "tests").len());
-                continue;
-            }
-            ("external", "pure", _) => "external pure (with context)",
-            ("internal", _, true) => "internal, external mu",
-            ("internal", _, false) => "internal, message (mu computed by the test)",
-            other => panic!("unknown sigVer group {other:?}"),
-        };
-        if interface == "internal" && !runs_mu(s) {
-            tally.skip_n(MU_ELSEWHERE, arr(g, "tests").len());
-            continue;
-        }
-        for t in arr(g, "tests") {
-            let want = flag(t, "testPassed");
-            let r = case(|| {
-                let pk = hx(t, "pk");
-                let sig_bytes = hx(t, "signature");
-                let got = match mode {
-                    "external pure (with context)" => s
-                        .verify(&sig_bytes, &hx(t, "message"), &pk, &hx(t, "context"))
-                        .map(|v| v.valid),
-                    "internal, external mu" => sig::verify_mu(suite, &pk, &hx(t, "mu"), &sig_bytes),
-                    _ => {
-                        let mu = mu_from_tr(&tr_from_pk(&pk), &hx(t, "message"));
-                        sig::verify_mu(suite, &pk, &mu, &sig_bytes)
-                    }
-                };
-                let accepted = matches!(got, Ok(true));
-                ensure!(
-                    accepted == want,
-                    "{suite} {mode}: verify gave {got:?}, testPassed={want} ({})",
-                    st(t, "reason")
-                );
-                Ok(())
-            });
-            tally.record(format!(
-                "{mode}: {}",
-                if want { "accepted" } else { "rejected" }
-            ));
-            tally.check(tc(t), r);
+/// Verifies a sigVer case in `mode`.
+fn sigver_case(s: &dyn SigBackend, mode: &str, t: &Value) -> Result<bool, Error> {
+    let (suite, pk, sig_bytes) = (s.suite(), hx(t, "pk"), hx(t, "signature"));
+    match mode {
+        PURE => s
+            .verify(&sig_bytes, &hx(t, "message"), &pk, &hx(t, "context"))
+            .map(|v| v.valid),
+        MU => sig::verify_mu(suite, &pk, &hx(t, "mu"), &sig_bytes),
+        _ => {
+            let mu = mu_from_tr(&tr_from_pk(&pk), &hx(t, "message"));
+            sig::verify_mu(suite, &pk, &mu, &sig_bytes)
         }
     }
-    tally.finish();
 }

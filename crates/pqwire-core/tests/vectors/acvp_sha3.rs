@@ -4,30 +4,35 @@
 
 use super::common::*;
 use pqwire_core::hash;
+use serde_json::Value;
+
+/// The message of an AFT case, or `None` when its bit length is not whole bytes (then
+/// counted as skipped: pqwire hashes byte strings).
+fn whole_bytes(tally: &mut Tally, t: &Value) -> Option<Result<Vec<u8>, String>> {
+    let bits = num(t, "len") as usize;
+    if !bits.is_multiple_of(8) {
+        tally.skip("bit-length message (not whole bytes): pqwire hashes byte strings");
+        return None;
+    }
+    let msg = hx(t, "msg");
+    Some(if msg.len() * 8 == bits {
+        Ok(msg)
+    } else {
+        Err(format!("msg is {} bytes, len {bits}", msg.len()))
+    })
+}
 
 #[test]
 fn acvp_sha3_256() {
-    let file = "SHA3-256-2.0/internalProjection.json";
-    let v = load_json(&format!("acvp/{file}"));
-    let mut tally = Tally::new(format!("acvp {file}"));
+    let (v, mut tally) = acvp("SHA3-256-2.0/internalProjection.json", None);
     for g in arr(&v, "testGroups") {
         match st(g, "testType") {
             "AFT" => {
                 for t in arr(g, "tests") {
-                    let bits = num(t, "len") as usize;
-                    if !bits.is_multiple_of(8) {
-                        tally.skip(
-                            "bit-length message (not whole bytes): pqwire hashes byte strings",
-                        );
+                    let Some(msg) = whole_bytes(&mut tally, t) else {
                         continue;
-                    }
-                    let r = case(|| {
-                        let msg = hx(t, "msg");
-                        ensure!(
-                            msg.len() * 8 == bits,
-                            "msg is {} bytes, len {bits}",
-                            msg.len()
-                        );
+                    };
+                    let r = msg.and_then(|msg| {
                         let md = hash::sha3_256(&[&msg]);
                         ensure!(
                             md.as_slice() == hx(t, "md"),
@@ -39,76 +44,67 @@ fn acvp_sha3_256() {
                     tally.check(tc(t), r);
                 }
             }
-            "MCT" => {
-                for t in arr(g, "tests") {
-                    // MD_0 = seed; each entry is the digest after 1,000 more chained hashes.
-                    assert_eq!(num(t, "len"), 256, "MCT seed is one digest long");
-                    let mut md: [u8; 32] = hx(t, "msg").try_into().unwrap();
-                    for (j, entry) in arr(t, "resultsArray").iter().enumerate() {
-                        for _ in 0..1000 {
-                            md = hash::sha3_256(&[&md]);
-                        }
-                        let want = hx(entry, "md");
-                        let r = case(|| {
-                            ensure!(md.as_slice() == want, "chain digest {} differs", short(&md));
-                            Ok(())
-                        });
-                        tally.check(format!("{} MCT entry {j}", tc(t)), r);
-                        if md.as_slice() != want {
-                            break; // the rest of the chain cannot match
-                        }
-                    }
-                }
-            }
-            "LDT" => tally.skip_n("multi-GiB message", arr(g, "tests").len()),
+            "MCT" => arr(g, "tests")
+                .iter()
+                .for_each(|t| monte_carlo(&mut tally, t)),
+            "LDT" => tally.skip_n("multi-GiB message", test_count(g)),
             other => panic!("unknown SHA3 test type {other:?}"),
         }
     }
     tally.finish();
 }
 
+/// A Monte Carlo chain: MD_0 = seed; each entry is the digest after 1,000 more chained
+/// hashes.
+fn monte_carlo(tally: &mut Tally, t: &Value) {
+    assert_eq!(num(t, "len"), 256, "MCT seed is one digest long");
+    let mut md: [u8; 32] = hx(t, "msg").try_into().unwrap();
+    for (j, entry) in arr(t, "resultsArray").iter().enumerate() {
+        for _ in 0..1000 {
+            md = hash::sha3_256(&[&md]);
+        }
+        let want = hx(entry, "md");
+        let r = case(|| {
+            ensure!(md.as_slice() == want, "chain digest {} differs", short(&md));
+            Ok(())
+        });
+        tally.check(format!("{} MCT entry {j}", tc(t)), r);
+        if md.as_slice() != want {
+            break; // the rest of the chain cannot match
+        }
+    }
+}
+
 #[test]
 fn acvp_shake_256() {
-    let file = "SHAKE-256-FIPS202/internalProjection.json";
-    let v = load_json(&format!("acvp/{file}"));
-    let mut tally = Tally::new(format!("acvp {file}"));
-    for g in arr(&v, "testGroups") {
+    let (v, mut tally) = acvp("SHAKE-256-FIPS202/internalProjection.json", None);
+    for (g, t) in group_tests(&v) {
         assert_eq!(st(g, "testType"), "AFT");
-        for t in arr(g, "tests") {
-            let bits = num(t, "len") as usize;
-            if !bits.is_multiple_of(8) {
-                tally.skip("bit-length message (not whole bytes): pqwire hashes byte strings");
-                continue;
+        let Some(msg) = whole_bytes(&mut tally, t) else {
+            continue;
+        };
+        let out_bits = num(t, "outLen") as usize;
+        let r = msg.and_then(|msg| {
+            let mut out = hash::shake256(&msg, out_bits.div_ceil(8));
+            let rem = out_bits % 8;
+            if rem != 0 {
+                // ACVP puts the last `rem` output bits at the top of the final byte.
+                let last = out.last_mut().unwrap();
+                *last = (*last & ((1u8 << rem) - 1)) << (8 - rem);
             }
-            let out_bits = num(t, "outLen") as usize;
-            let r = case(|| {
-                let msg = hx(t, "msg");
-                ensure!(
-                    msg.len() * 8 == bits,
-                    "msg is {} bytes, len {bits}",
-                    msg.len()
-                );
-                let mut out = hash::shake256(&msg, out_bits.div_ceil(8));
-                let rem = out_bits % 8;
-                if rem != 0 {
-                    // ACVP puts the last `rem` output bits at the top of the final byte.
-                    let last = out.last_mut().unwrap();
-                    *last = (*last & ((1u8 << rem) - 1)) << (8 - rem);
-                }
-                ensure!(
-                    out == hx(t, "md"),
-                    "output {} differs ({out_bits} bits)",
-                    short(&out)
-                );
-                Ok(())
-            });
-            tally.record(if out_bits.is_multiple_of(8) {
-                "whole-byte output"
-            } else {
-                "output not a whole number of bytes (masked)"
-            });
-            tally.check(tc(t), r);
-        }
+            ensure!(
+                out == hx(t, "md"),
+                "output {} differs ({out_bits} bits)",
+                short(&out)
+            );
+            Ok(())
+        });
+        tally.record(if out_bits.is_multiple_of(8) {
+            "whole-byte output"
+        } else {
+            "output not a whole number of bytes (masked)"
+        });
+        tally.check(tc(t), r);
     }
     tally.finish();
 }
@@ -125,13 +121,8 @@ fn acvp_hashes_not_offered() {
             "SHAKE128 not offered by pqwire (SHA3-256 and SHAKE256 only)",
         ),
     ] {
-        let v = load_json(&format!("acvp/{file}"));
-        let mut tally = Tally::new(format!("acvp {file}"));
-        let cases: usize = arr(&v, "testGroups")
-            .iter()
-            .map(|g| arr(g, "tests").len())
-            .sum();
-        tally.skip_n(reason, cases);
+        let (v, mut tally) = acvp(file, None);
+        tally.skip_n(reason, test_count(&v));
         tally.finish();
     }
 }

@@ -7,7 +7,9 @@
 //! against every backend.
 
 use super::common::*;
-use shake::{ExtendableOutput, Shake128, Update, XofReader};
+use pqwire_core::kem::KemBackend;
+use pqwire_core::KemSuite;
+use shake::{Update, XofReader};
 
 #[test]
 fn cctv_ml_kem_modulus() {
@@ -57,142 +59,110 @@ fn cctv_ml_kem_modulus() {
     }
 }
 
-#[test]
-fn cctv_ml_kem_strcmp() {
+/// Runs `op` on each of `backends` of `suite`: one case `<what> (<backend> backend)` each.
+fn each_backend(
+    tally: &mut Tally,
+    suite: KemSuite,
+    what: &str,
+    backends: Vec<&str>,
+    op: impl Fn(&dyn KemBackend) -> Result<(), String>,
+) {
+    for name in backends {
+        let r = op(kem_backend_named(suite, name));
+        tally.check(format!("{what} ({name} backend)"), r);
+    }
+}
+
+/// KeyGen_internal(d, z) gives `ek` and `dk` in every seeded backend.
+fn check_keygen(tally: &mut Tally, suite: KemSuite, kv: &[(String, String)]) {
+    let seed = [kv_hex(kv, "d"), kv_hex(kv, "z")].concat();
+    each_backend(tally, suite, "keygen", seeded_kem_backends(), |k| {
+        let (pk, sk) = k.keygen(Some(&seed)).map_err(|e| format!("keygen: {e}"))?;
+        ensure!(pk == kv_hex(kv, "ek"), "ek differs");
+        ensure!(sk.expose() == kv_hex(kv, "dk"), "dk differs");
+        Ok(())
+    });
+}
+
+/// Encaps_internal(ek, m) gives `c` and `K` in every seeded backend.
+fn check_encapsulation(tally: &mut Tally, suite: KemSuite, kv: &[(String, String)]) {
+    each_backend(tally, suite, "encapsulation", seeded_kem_backends(), |k| {
+        let enc = k
+            .encapsulate(&kv_hex(kv, "ek"), Some(&kv_hex(kv, "m")))
+            .map_err(|e| format!("encapsulate: {e}"))?;
+        ensure!(enc.cipher_text == kv_hex(kv, "c"), "c differs");
+        ensure!(enc.shared_secret.expose() == kv_hex(kv, "K"), "K differs");
+        Ok(())
+    });
+}
+
+/// Every backend decapsulates `c` with `dk` to `K`.
+fn check_decapsulation(tally: &mut Tally, suite: KemSuite, kv: &[(String, String)]) {
+    each_backend(tally, suite, "decapsulation", all_kem_backends(), |b| {
+        let ss = b
+            .decapsulate(&kv_hex(kv, "c"), &kv_hex(kv, "dk"))
+            .map_err(|e| format!("decapsulate: {e}"))?;
+        ensure!(
+            ss.expose() == kv_hex(kv, "K"),
+            "K {} differs",
+            short(ss.expose())
+        );
+        Ok(())
+    });
+}
+
+/// Runs `checks` on the `name = hex` lines of `ML-KEM/<dir>/ML-KEM-<n>.txt`, for each
+/// parameter set: one tally per file.
+fn key_value_files(dir: &str, checks: impl Fn(&mut Tally, KemSuite, &[(String, String)])) {
     for (suite, n) in ML_KEM {
-        let file = format!("ML-KEM/strcmp/ML-KEM-{n}.txt");
+        let file = format!("ML-KEM/{dir}/ML-KEM-{n}.txt");
         let kv = key_values(&read_text(&format!("cctv/{file}")));
         let mut tally = Tally::new(format!("cctv {file}"));
-        let (dk, c, want) = (kv_hex(&kv, "dk"), kv_hex(&kv, "c"), kv_hex(&kv, "K"));
-        for name in all_kem_backends() {
-            let b = kem_backend_named(suite, name);
-            let r = case(|| {
-                let ss = b
-                    .decapsulate(&c, &dk)
-                    .map_err(|e| format!("decapsulate: {e}"))?;
-                ensure!(ss.expose() == want, "K {} differs", short(ss.expose()));
-                Ok(())
-            });
-            tally.check(format!("decapsulation ({name} backend)"), r);
-        }
+        checks(&mut tally, suite, &kv);
         tally.finish();
     }
+}
+
+#[test]
+fn cctv_ml_kem_strcmp() {
+    key_value_files("strcmp", check_decapsulation);
 }
 
 #[test]
 fn cctv_ml_kem_unlucky_sample() {
-    for (suite, n) in ML_KEM {
-        let file = format!("ML-KEM/unluckysample/ML-KEM-{n}.txt");
-        let kv = key_values(&read_text(&format!("cctv/{file}")));
-        let mut tally = Tally::new(format!("cctv {file}"));
-        let seed = [kv_hex(&kv, "d"), kv_hex(&kv, "z")].concat();
-        let (ek, dk) = (kv_hex(&kv, "ek"), kv_hex(&kv, "dk"));
-        let (m, want_k, want_c) = (kv_hex(&kv, "m"), kv_hex(&kv, "K"), kv_hex(&kv, "c"));
-        for name in seeded_kem_backends() {
-            let k = kem_backend_named(suite, name);
-            tally.check(
-                format!("keygen ({name} backend)"),
-                case(|| {
-                    let (pk, sk) = k.keygen(Some(&seed)).map_err(|e| format!("keygen: {e}"))?;
-                    ensure!(pk == ek, "ek differs");
-                    ensure!(sk.expose() == dk, "dk differs");
-                    Ok(())
-                }),
-            );
-            tally.check(
-                format!("encapsulation ({name} backend)"),
-                case(|| {
-                    let enc = k
-                        .encapsulate(&ek, Some(&m))
-                        .map_err(|e| format!("encapsulate: {e}"))?;
-                    ensure!(enc.cipher_text == want_c, "c differs");
-                    ensure!(enc.shared_secret.expose() == want_k, "K differs");
-                    Ok(())
-                }),
-            );
-        }
-        for name in all_kem_backends() {
-            let b = kem_backend_named(suite, name);
-            let r = case(|| {
-                let ss = b
-                    .decapsulate(&want_c, &dk)
-                    .map_err(|e| format!("decapsulate: {e}"))?;
-                ensure!(ss.expose() == want_k, "K differs");
-                Ok(())
-            });
-            tally.check(format!("decapsulation ({name} backend)"), r);
-        }
-        tally.finish();
-    }
+    key_value_files("unluckysample", |tally, suite, kv| {
+        check_keygen(tally, suite, kv);
+        check_encapsulation(tally, suite, kv);
+        check_decapsulation(tally, suite, kv);
+    });
 }
 
 #[test]
 fn cctv_ml_kem_intermediate() {
-    for (suite, n) in ML_KEM {
-        let file = format!("ML-KEM/intermediate/ML-KEM-{n}.txt");
-        let kv = key_values(&read_text(&format!("cctv/{file}")));
-        let mut tally = Tally::new(format!("cctv {file}"));
+    key_value_files("intermediate", |tally, suite, kv| {
         tally.skip(
             "key generation from d follows draft FIPS 203 ((ρ, σ) = G(d)), not the final standard",
         );
-        let (ek, dk, m) = (kv_hex(&kv, "ek"), kv_hex(&kv, "dk"), kv_hex(&kv, "m"));
-        let (want_k, want_c) = (kv_hex(&kv, "K"), kv_hex(&kv, "c"));
-        for name in seeded_kem_backends() {
-            let k = kem_backend_named(suite, name);
-            tally.check(
-                format!("encapsulation ({name} backend)"),
-                case(|| {
-                    let enc = k
-                        .encapsulate(&ek, Some(&m))
-                        .map_err(|e| format!("encapsulate: {e}"))?;
-                    ensure!(enc.cipher_text == want_c, "c differs");
-                    ensure!(enc.shared_secret.expose() == want_k, "K differs");
-                    Ok(())
-                }),
-            );
-        }
-        for name in all_kem_backends() {
-            let b = kem_backend_named(suite, name);
-            let r = case(|| {
-                let ss = b
-                    .decapsulate(&want_c, &dk)
-                    .map_err(|e| format!("decapsulate: {e}"))?;
-                ensure!(ss.expose() == want_k, "K differs");
-                Ok(())
-            });
-            tally.check(format!("decapsulation ({name} backend)"), r);
-        }
-        tally.finish();
-    }
+        check_encapsulation(tally, suite, kv);
+        check_decapsulation(tally, suite, kv);
+    });
 }
 
 /// CCTV's accumulated test: SHAKE128("") supplies d, z, m and a random ciphertext per
-/// test; ek, dk, c, K and the implicit-rejection key go into a second SHAKE128 whose
-/// first 32 bytes are compared with the published value (final FIPS 203). Runs once per
-/// seeded backend.
-fn accumulated(tests: usize, expected: [&str; 3]) {
+/// test; ek, dk, c, K and the implicit-rejection key go into the accumulator (final
+/// FIPS 203). Runs once per seeded backend.
+fn accumulated_all(tests: usize, expected: [&str; 3]) {
     for backend in seeded_kem_backends() {
-        accumulated_with(backend, tests, expected);
-    }
-}
-
-fn accumulated_with(backend: &str, tests: usize, expected: [&str; 3]) {
-    for ((suite, n), want) in ML_KEM.into_iter().zip(expected) {
-        let k = kem_backend_named(suite, backend);
-        let mut tally = Tally::new(format!(
-            "cctv ML-KEM-{n} accumulated ({tests} tests){}",
-            tag(backend)
-        ));
-        let mut source = Shake128::default().finalize_xof();
-        let mut acc = Shake128::default();
-        let (mut d, mut z, mut m) = ([0u8; 32], [0u8; 32], [0u8; 32]);
-        let mut random_ct = vec![0u8; k.lengths().cipher_text];
-        for i in 0..tests {
-            source.read(&mut d);
-            source.read(&mut z);
-            source.read(&mut m);
-            source.read(&mut random_ct);
-            let r = case(|| {
+        for ((suite, n), want) in ML_KEM.into_iter().zip(expected) {
+            let k = kem_backend_named(suite, backend);
+            let set = format!("ML-KEM-{n}");
+            accumulated((&set, backend), ("test", tests), want, |source, acc| {
+                let (mut d, mut z, mut m) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+                let mut random_ct = vec![0u8; k.lengths().cipher_text];
+                source.read(&mut d);
+                source.read(&mut z);
+                source.read(&mut m);
+                source.read(&mut random_ct);
                 let (ek, dk) = k
                     .keygen(Some(&[d, z].concat()))
                     .map_err(|e| format!("keygen: {e}"))?;
@@ -216,28 +186,13 @@ fn accumulated_with(backend: &str, tests: usize, expected: [&str; 3]) {
                 acc.update(rejected.expose());
                 Ok(())
             });
-            tally.check(format!("test {i}"), r);
         }
-        let mut hash = [0u8; 32];
-        acc.finalize_xof().read(&mut hash);
-        tally.check(
-            "accumulated hash",
-            case(|| {
-                ensure!(
-                    hex::encode(hash) == want,
-                    "hash {} != {want}",
-                    hex::encode(hash)
-                );
-                Ok(())
-            }),
-        );
-        tally.finish();
     }
 }
 
 #[test]
 fn cctv_ml_kem_accumulated_10000() {
-    accumulated(
+    accumulated_all(
         10_000,
         [
             "705dcffc87f4e67e35a09dcaa31772e86f3341bd3ccf1e78a5fef99ae6a35a13",
@@ -252,7 +207,7 @@ fn cctv_ml_kem_accumulated_10000() {
 #[test]
 #[ignore = "slow: 3 million key generations"]
 fn cctv_ml_kem_accumulated_1000000() {
-    accumulated(
+    accumulated_all(
         1_000_000,
         [
             "21dd330d4355f2ae2876b9fa2b9de62ecaf76aca1d598de8db2b467d36e36a6a",

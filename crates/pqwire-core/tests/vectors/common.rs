@@ -3,8 +3,9 @@
 
 use pqwire_core::kem::{self, KemBackend};
 use pqwire_core::sig::{self, SigBackend};
-use pqwire_core::{Backend, Error, KemSuite, SigSuite};
+use pqwire_core::{Backend, Error, KemSuite, SecretBytes, SigSuite};
 use serde_json::Value;
+use shake::{ExtendableOutput, Shake128, Shake128Reader, XofReader};
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::io::Read;
@@ -56,6 +57,68 @@ pub fn read_text(rel: &str) -> String {
 /// A JSON vector file.
 pub fn load_json(rel: &str) -> Value {
     serde_json::from_slice(&read_bytes(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// An ACVP file (`acvp/<file>`) and its tally, labelled `acvp <file>` and the backend
+/// that runs it, if one is named.
+pub fn acvp(file: &str, backend: Option<&str>) -> (Value, Tally) {
+    open_json("acvp", "acvp", file, backend)
+}
+
+/// A Wycheproof file (`wycheproof/testvectors_v1/<file>`) and its tally, labelled
+/// `wycheproof <file>` and the backend that runs it, if one is named.
+pub fn wycheproof(file: &str, backend: Option<&str>) -> (Value, Tally) {
+    open_json("wycheproof/testvectors_v1", "wycheproof", file, backend)
+}
+
+fn open_json(dir: &str, source: &str, file: &str, backend: Option<&str>) -> (Value, Tally) {
+    let label = format!("{source} {file}{}", backend.map(tag).unwrap_or_default());
+    (load_json(&format!("{dir}/{file}")), Tally::new(label))
+}
+
+/// An ACVP keyGen file, once per backend of `backends`: the keys that
+/// `keygen(parameter set, backend, test)` generates from each test's seed are the listed
+/// ones, named `pk` and `sk` (ML-DSA) or `ek` and `dk` (ML-KEM) in `names`.
+pub fn acvp_keygen(
+    file: &str,
+    backends: Vec<&'static str>,
+    names: [&str; 2],
+    keygen: impl Fn(&str, &str, &Value) -> Result<(Vec<u8>, SecretBytes), Error>,
+) {
+    for backend in backends {
+        let (v, mut tally) = acvp(file, Some(backend));
+        for (g, t) in group_tests(&v) {
+            let set = st(g, "parameterSet");
+            let r = case(|| {
+                let (pk, sk) = keygen(set, backend, t).map_err(|e| format!("keygen: {e}"))?;
+                let [pk_name, sk_name] = names;
+                ensure!(
+                    pk == hx(t, pk_name),
+                    "{set}: {pk_name} {} differs",
+                    short(&pk)
+                );
+                ensure!(sk.expose() == hx(t, sk_name), "{set}: {sk_name} differs");
+                Ok(())
+            });
+            tally.check(tc(t), r);
+        }
+        tally.finish();
+    }
+}
+
+/// Every test of every group of an ACVP or Wycheproof file, with its group.
+pub fn group_tests(v: &Value) -> impl Iterator<Item = (&Value, &Value)> {
+    arr(v, "testGroups")
+        .iter()
+        .flat_map(|g| arr(g, "tests").iter().map(move |t| (g, t)))
+}
+
+/// How many tests a group (or a file, counting every group) holds.
+pub fn test_count(v: &Value) -> usize {
+    match v.get("testGroups") {
+        Some(_) => arr(v, "testGroups").iter().map(test_count).sum(),
+        None => arr(v, "tests").len(),
+    }
 }
 
 /// Decodes hex (either case).
@@ -378,4 +441,34 @@ impl Tally {
 /// Runs one case body; gives the closure its `Result<(), String>` type.
 pub fn case(f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     f()
+}
+
+/// CCTV's accumulated tests of parameter set `set` in `backend`: `iterations` cases named
+/// `<item> <i>`, each reading its inputs from the stream SHAKE128("") and feeding its
+/// outputs into a second SHAKE128, whose first 32 bytes must equal the published `want`
+/// (hex). Prints one tally.
+pub fn accumulated(
+    (set, backend): (&str, &str),
+    (item, iterations): (&str, usize),
+    want: &str,
+    mut step: impl FnMut(&mut Shake128Reader, &mut Shake128) -> Result<(), String>,
+) {
+    let label = format!("cctv {set} accumulated ({iterations} {item}s)");
+    let mut tally = Tally::new(format!("{label}{}", tag(backend)));
+    let mut source = Shake128::default().finalize_xof();
+    let mut acc = Shake128::default();
+    for i in 0..iterations {
+        tally.check(format!("{item} {i}"), step(&mut source, &mut acc));
+    }
+    let mut hash = [0u8; 32];
+    acc.finalize_xof().read(&mut hash);
+    let got = hex::encode(hash);
+    tally.check(
+        "accumulated hash",
+        case(|| {
+            ensure!(got == want, "hash {got} != {want}");
+            Ok(())
+        }),
+    );
+    tally.finish();
 }

@@ -9,7 +9,7 @@ use super::common::*;
 use pqwire_core::kem::KemBackend;
 use pqwire_core::random::random_array;
 use pqwire_core::sig::{SigBackend, SignRandomness};
-use pqwire_core::{KemSuite, SigSuite};
+use pqwire_core::{KemSuite, SecretBytes, SigSuite};
 
 /// A random index below `n`.
 fn random_below(n: usize) -> usize {
@@ -60,172 +60,172 @@ fn built_pairs(pairs: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'s
         .collect()
 }
 
-#[test]
-fn differential_ml_kem() {
-    for (suite, n) in ML_KEM {
-        for (a, b) in built_pairs(&KEM_PAIRS) {
-            kem_pair(
-                suite,
-                n,
-                kem_backend_named(suite, a),
-                kem_backend_named(suite, b),
-            );
+/// Runs `f` on each parameter set of `sets` with each pair of `pairs` this build has.
+fn each_pair<S: Copy>(
+    sets: [(S, u32); 3],
+    pairs: &[(&'static str, &'static str)],
+    f: fn(S, u32, &str, &str),
+) {
+    for (suite, n) in sets {
+        for (a, b) in built_pairs(pairs) {
+            f(suite, n, a, b);
         }
     }
 }
 
-fn kem_pair(suite: KemSuite, n: u32, x: &dyn KemBackend, y: &dyn KemBackend) {
-    assert_eq!(x.suite(), suite);
+#[test]
+fn differential_ml_kem() {
+    each_pair(ML_KEM, &KEM_PAIRS, kem_pair);
+}
+
+fn kem_pair(suite: KemSuite, n: u32, a: &str, b: &str) {
     let mut tally = Tally::new(format!(
-        "differential ML-KEM-{n} ({} ⇄ {}, {KEM_ROUNDS} rounds each way)",
-        x.backend_name(),
-        y.backend_name()
+        "differential ML-KEM-{n} ({a} ⇄ {b}, {KEM_ROUNDS} rounds each way)"
     ));
-    let directions: [(&dyn KemBackend, &dyn KemBackend); 2] = [(x, y), (y, x)];
+    let (x, y) = (kem_backend_named(suite, a), kem_backend_named(suite, b));
+    assert_eq!(x.suite(), suite);
     for round in 0..KEM_ROUNDS {
-        for (owner, sender) in directions {
-            let r = case(|| {
-                let (pk, sk) = owner.keygen(None).map_err(|e| format!("keygen: {e}"))?;
-                ensure!(
-                    sender.check_public_key(&pk).is_ok(),
-                    "other backend refuses pk"
-                );
-                let enc = sender
-                    .encapsulate(&pk, None)
-                    .map_err(|e| format!("encapsulate: {e}"))?;
-                let back = owner
-                    .decapsulate(&enc.cipher_text, sk.expose())
-                    .map_err(|e| format!("decapsulate: {e}"))?;
-                ensure!(back == enc.shared_secret, "shared secrets differ");
-                let also = sender
-                    .decapsulate(&enc.cipher_text, sk.expose())
-                    .map_err(|e| format!("decapsulate (sender's backend): {e}"))?;
-                ensure!(
-                    also == enc.shared_secret,
-                    "sender's backend opens differently"
-                );
-                // Implicit rejection: same pseudorandom secret from both backends.
-                let mut tampered = enc.cipher_text.clone();
-                flip_random_bit(&mut tampered);
-                let a = owner
-                    .decapsulate(&tampered, sk.expose())
-                    .map_err(|e| e.to_string())?;
-                let b = sender
-                    .decapsulate(&tampered, sk.expose())
-                    .map_err(|e| e.to_string())?;
-                ensure!(a == b, "implicit-rejection secrets differ between backends");
-                ensure!(
-                    a != enc.shared_secret,
-                    "tampered ciphertext gave the real secret"
-                );
-                Ok(())
-            });
-            tally.check(
-                format!(
-                    "round {round} (keys {}, encapsulation {})",
-                    owner.backend_name(),
-                    sender.backend_name()
-                ),
-                r,
-            );
+        for (owner, sender) in [(x, y), (y, x)] {
+            let (keys, enc) = (owner.backend_name(), sender.backend_name());
+            let id = format!("round {round} (keys {keys}, encapsulation {enc})");
+            tally.check(id, kem_round_trip(owner, sender));
         }
     }
     tally.finish();
 }
 
-#[test]
-fn differential_ml_dsa() {
-    for (suite, n) in ML_DSA {
-        for (a, b) in built_pairs(&PAIRS) {
-            sig_pair(
-                suite,
-                n,
-                sig_backend_named(suite, a),
-                sig_backend_named(suite, b),
-            );
-        }
-    }
+/// `owner`'s key pair, encapsulated to by `sender`: both open it to the same secret, and
+/// a tampered ciphertext to the same implicit-rejection secret.
+fn kem_round_trip(owner: &dyn KemBackend, sender: &dyn KemBackend) -> Result<(), String> {
+    let (pk, sk) = owner.keygen(None).map_err(|e| format!("keygen: {e}"))?;
+    ensure!(
+        sender.check_public_key(&pk).is_ok(),
+        "other backend refuses pk"
+    );
+    let enc = sender
+        .encapsulate(&pk, None)
+        .map_err(|e| format!("encapsulate: {e}"))?;
+    let back = owner
+        .decapsulate(&enc.cipher_text, sk.expose())
+        .map_err(|e| format!("decapsulate: {e}"))?;
+    ensure!(back == enc.shared_secret, "shared secrets differ");
+    let also = sender
+        .decapsulate(&enc.cipher_text, sk.expose())
+        .map_err(|e| format!("decapsulate (sender's backend): {e}"))?;
+    ensure!(
+        also == enc.shared_secret,
+        "sender's backend opens differently"
+    );
+    // Implicit rejection: same pseudorandom secret from both backends.
+    let mut tampered = enc.cipher_text.clone();
+    flip_random_bit(&mut tampered);
+    let differ = "implicit-rejection secrets differ between backends";
+    let a = decapsulate_both(owner, sender, &tampered, sk.expose(), differ)?;
+    ensure!(
+        a != enc.shared_secret,
+        "tampered ciphertext gave the real secret"
+    );
+    Ok(())
 }
 
-fn sig_pair(suite: SigSuite, n: u32, x: &dyn SigBackend, y: &dyn SigBackend) {
+/// The secret both backends decapsulate `ct` to with `sk`; they must agree (`differ` says
+/// what it means if not).
+fn decapsulate_both(
+    x: &dyn KemBackend,
+    y: &dyn KemBackend,
+    ct: &[u8],
+    sk: &[u8],
+    differ: &str,
+) -> Result<SecretBytes, String> {
+    let a = x.decapsulate(ct, sk).map_err(|e| e.to_string())?;
+    let b = y.decapsulate(ct, sk).map_err(|e| e.to_string())?;
+    ensure!(a == b, "{differ}");
+    Ok(a)
+}
+
+#[test]
+fn differential_ml_dsa() {
+    each_pair(ML_DSA, &PAIRS, sig_pair);
+}
+
+fn sig_pair(suite: SigSuite, n: u32, a: &str, b: &str) {
+    let rounds = format!("{SIG_ROUNDS} rounds per key source and direction");
+    let mut tally = Tally::new(format!("differential ML-DSA-{n} ({a} ⇄ {b}, {rounds})"));
+    let (x, y) = (sig_backend_named(suite, a), sig_backend_named(suite, b));
     assert_eq!(x.suite(), suite);
-    let mut tally = Tally::new(format!(
-        "differential ML-DSA-{n} ({} ⇄ {}, {SIG_ROUNDS} rounds per key source and direction)",
-        x.backend_name(),
-        y.backend_name()
-    ));
-    let pairs: [(&dyn SigBackend, &dyn SigBackend); 2] = [(x, y), (y, x)];
     for round in 0..SIG_ROUNDS {
-        for (key_source, _) in pairs {
+        for key_source in [x, y] {
             let (pk, sk) = key_source.keygen(None).unwrap();
-            for (signer, verifier) in pairs {
-                let r = case(|| {
-                    let ctx = random_context();
-                    let msg = random_array::<64>().unwrap()[..random_below(65)].to_vec();
-                    let signature = signer
-                        .sign(&msg, sk.expose(), &ctx, SignRandomness::Hedged)
-                        .map_err(|e| format!("sign: {e}"))?;
-                    for b in [verifier, signer] {
-                        let v = b
-                            .verify(&signature, &msg, &pk, &ctx)
-                            .map_err(|e| e.to_string())?;
-                        ensure!(v.valid, "{} rejects a valid signature", b.backend_name());
-                    }
-                    let mut bad = signature.clone();
-                    flip_random_bit(&mut bad);
-                    for b in [verifier, signer] {
-                        let v = b.verify(&bad, &msg, &pk, &ctx).map_err(|e| e.to_string())?;
-                        ensure!(
-                            !v.valid,
-                            "{} accepts a flipped signature bit",
-                            b.backend_name()
-                        );
-                    }
-                    let mut other_ctx = ctx.clone();
-                    other_ctx.push(0);
-                    if other_ctx.len() <= 255 {
-                        for b in [verifier, signer] {
-                            let v = b
-                                .verify(&signature, &msg, &pk, &other_ctx)
-                                .map_err(|e| e.to_string())?;
-                            ensure!(!v.valid, "{} ignores the context", b.backend_name());
-                        }
-                    }
-                    Ok(())
-                });
-                tally.check(
-                    format!(
-                        "round {round} (keys {}, signed {}, verified {})",
-                        key_source.backend_name(),
-                        signer.backend_name(),
-                        verifier.backend_name()
-                    ),
-                    r,
-                );
+            for (signer, verifier) in [(x, y), (y, x)] {
+                let r = sign_both_ways(signer, verifier, &pk, sk.expose());
+                let keys = key_source.backend_name();
+                let (signed, verified) = (signer.backend_name(), verifier.backend_name());
+                let id =
+                    format!("round {round} (keys {keys}, signed {signed}, verified {verified})");
+                tally.check(id, r);
             }
         }
     }
     tally.finish();
 }
 
-/// The KEM suites that exist over both seeded backends.
-const SEEDED_KEMS: [KemSuite; 6] = [
-    KemSuite::MlKem512,
-    KemSuite::MlKem768,
-    KemSuite::MlKem1024,
-    KemSuite::XWing,
-    KemSuite::X25519MlKem512,
-    KemSuite::X25519MlKem1024,
-];
+/// A random message and context signed by `signer`: both backends accept the signature,
+/// and refuse it with one bit flipped or under another context.
+fn sign_both_ways(
+    signer: &dyn SigBackend,
+    verifier: &dyn SigBackend,
+    pk: &[u8],
+    sk: &[u8],
+) -> Result<(), String> {
+    let ctx = random_context();
+    let msg = random_array::<64>().unwrap()[..random_below(65)].to_vec();
+    let signature = signer
+        .sign(&msg, sk, &ctx, SignRandomness::Hedged)
+        .map_err(|e| format!("sign: {e}"))?;
+    for b in [verifier, signer] {
+        let v = b
+            .verify(&signature, &msg, pk, &ctx)
+            .map_err(|e| e.to_string())?;
+        ensure!(v.valid, "{} rejects a valid signature", b.backend_name());
+    }
+    let mut bad = signature.clone();
+    flip_random_bit(&mut bad);
+    for b in [verifier, signer] {
+        let v = b.verify(&bad, &msg, pk, &ctx).map_err(|e| e.to_string())?;
+        ensure!(
+            !v.valid,
+            "{} accepts a flipped signature bit",
+            b.backend_name()
+        );
+    }
+    let mut other_ctx = ctx.clone();
+    other_ctx.push(0);
+    if other_ctx.len() <= 255 {
+        for b in [verifier, signer] {
+            let v = b
+                .verify(&signature, &msg, pk, &other_ctx)
+                .map_err(|e| e.to_string())?;
+            ensure!(!v.valid, "{} ignores the context", b.backend_name());
+        }
+    }
+    Ok(())
+}
 
-/// The signature suites that exist over both seeded backends.
-const SEEDED_SIGS: [SigSuite; 5] = [
-    SigSuite::MlDsa44,
-    SigSuite::MlDsa65,
-    SigSuite::MlDsa87,
-    SigSuite::Ed25519MlDsa65,
-    SigSuite::Ed25519MlDsa87,
-];
+/// The KEM suites that exist over both seeded backends: every post-quantum one.
+fn seeded_kems() -> impl Iterator<Item = KemSuite> {
+    KemSuite::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_post_quantum())
+}
+
+/// The signature suites that exist over both seeded backends: every post-quantum one.
+fn seeded_sigs() -> impl Iterator<Item = SigSuite> {
+    SigSuite::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_post_quantum())
+}
 
 /// `len` random bytes.
 fn random_bytes(len: usize) -> Vec<u8> {
@@ -239,7 +239,7 @@ fn random_bytes(len: usize) -> Vec<u8> {
 
 #[test]
 fn differential_seeded_kem() {
-    for suite in SEEDED_KEMS {
+    for suite in seeded_kems() {
         let lc = kem_backend_named(suite, "libcrux");
         let rc = kem_backend_named(suite, "rustcrypto");
         let l = lc.lengths();
@@ -264,13 +264,8 @@ fn differential_seeded_kem() {
                 );
                 // A random ciphertext: the same implicit-rejection secret from both.
                 let junk = random_bytes(l.cipher_text);
-                let a = lc
-                    .decapsulate(&junk, sk.expose())
-                    .map_err(|e| e.to_string())?;
-                let b = rc
-                    .decapsulate(&junk, sk.expose())
-                    .map_err(|e| e.to_string())?;
-                ensure!(a == b, "decapsulations of a random ciphertext differ");
+                let differ = "decapsulations of a random ciphertext differ";
+                decapsulate_both(lc, rc, &junk, sk.expose(), differ)?;
                 Ok(())
             });
             tally.check(format!("round {round}"), r);
@@ -281,7 +276,7 @@ fn differential_seeded_kem() {
 
 #[test]
 fn differential_seeded_sig() {
-    for suite in SEEDED_SIGS {
+    for suite in seeded_sigs() {
         let lc = sig_backend_named(suite, "libcrux");
         let rc = sig_backend_named(suite, "rustcrypto");
         assert_eq!(lc.lengths(), rc.lengths());

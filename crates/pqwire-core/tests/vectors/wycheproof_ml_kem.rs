@@ -8,7 +8,8 @@
 
 use super::common::*;
 use pqwire_core::kem;
-use pqwire_core::{Error, SecretBytes};
+use pqwire_core::{Error, KemSuite, SecretBytes};
+use serde_json::Value;
 
 /// Judges an operation that must be refused: an error passes; so does an output that
 /// differs from a stated (non-empty) one.
@@ -36,162 +37,153 @@ fn secret(s: SecretBytes) -> Vec<u8> {
     s.expose().to_vec()
 }
 
-#[test]
-fn wycheproof_ml_kem_keygen_then_decaps() {
+/// The outcome of a case: `None` when skipped (the judge records why), else passed or failed.
+type Verdict = Option<Result<(), String>>;
+
+/// Runs `judge` on every case of `mlkem_<n>_<kind>.json` for each ML-KEM parameter set and
+/// each of `backends`: one tally per file and backend.
+fn run(
+    kind: &str,
+    backends: fn() -> Vec<&'static str>,
+    judge: fn(&mut Tally, KemSuite, &str, &Value) -> Verdict,
+) {
     for (suite, n) in ML_KEM {
-        let file = format!("mlkem_{n}_test.json");
-        let v = load_json(&format!("wycheproof/testvectors_v1/{file}"));
-        for backend in all_kem_backends() {
-            let d = kem_backend_named(suite, backend);
-            // PQClean cannot generate from a seed: the default backend does it.
-            let k = if is_pqclean(backend) {
-                kem::backend(suite)
-            } else {
-                d
-            };
-            let mut tally = Tally::new(format!("wycheproof {file}{}", tag(backend)));
-            for g in arr(&v, "testGroups") {
+        for backend in backends() {
+            let (v, mut tally) = wycheproof(&format!("mlkem_{n}_{kind}.json"), Some(backend));
+            for (g, t) in group_tests(&v) {
                 assert_eq!(kem_suite(st(g, "parameterSet")), suite);
-                for t in arr(g, "tests") {
-                    let seed = hx(t, "seed");
-                    let c = hx(t, "c");
-                    let want_k = opt_hx(t, "K");
-                    let mut derived_ek = None;
-                    let res = k.keygen(Some(&seed)).and_then(|(ek, sk)| {
-                        derived_ek = Some(ek);
-                        d.decapsulate(&c, sk.expose()).map(secret)
-                    });
-                    let r = match expect(t) {
-                        Expect::Valid => case(|| {
-                            let ss = res.as_ref().map_err(|e| format!("refused: {e}"))?;
-                            ensure!(derived_ek == opt_hx(t, "ek"), "ek differs");
-                            ensure!(Some(ss) == want_k.as_ref(), "K {} differs", short(ss));
-                            Ok(())
-                        }),
-                        Expect::Invalid => refused(&mut tally, &res, want_k.as_deref()),
-                        Expect::Acceptable => {
-                            tally.record(format!("acceptable → {}", outcome(&res)));
-                            Ok(())
-                        }
-                    };
+                if let Some(r) = judge(&mut tally, suite, backend, t) {
                     tally.check(tc(t), r);
                 }
             }
             tally.finish();
         }
     }
+}
+
+/// The verdict on a case whose output is a shared secret: a valid case must give the
+/// stated `K` and pass `valid`; an invalid one must be [`refused`]; an acceptable one
+/// is recorded either way.
+fn judge_secret(
+    tally: &mut Tally,
+    t: &Value,
+    res: &Result<Vec<u8>, Error>,
+    valid: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
+    let want_k = opt_hx(t, "K");
+    match expect(t) {
+        Expect::Valid => {
+            let ss = res.as_ref().map_err(|e| format!("refused: {e}"))?;
+            valid()?;
+            ensure!(Some(ss) == want_k.as_ref(), "K {} differs", short(ss));
+            Ok(())
+        }
+        Expect::Invalid => refused(tally, res, want_k.as_deref()),
+        Expect::Acceptable => {
+            tally.record(format!("acceptable → {}", outcome(res)));
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn wycheproof_ml_kem_keygen_then_decaps() {
+    run("test", all_kem_backends, keygen_then_decaps);
 }
 
 #[test]
 fn wycheproof_ml_kem_semi_expanded_decaps() {
-    for (suite, n) in ML_KEM {
-        let file = format!("mlkem_{n}_semi_expanded_decaps_test.json");
-        let v = load_json(&format!("wycheproof/testvectors_v1/{file}"));
-        for backend in all_kem_backends() {
-            let d = kem_backend_named(suite, backend);
-            let mut tally = Tally::new(format!("wycheproof {file}{}", tag(backend)));
-            for g in arr(&v, "testGroups") {
-                assert_eq!(kem_suite(st(g, "parameterSet")), suite);
-                for t in arr(g, "tests") {
-                    let res = d.decapsulate(&hx(t, "c"), &hx(t, "dk")).map(secret);
-                    let want_k = opt_hx(t, "K");
-                    let r = match expect(t) {
-                        Expect::Valid => case(|| {
-                            let ss = res.as_ref().map_err(|e| format!("refused: {e}"))?;
-                            ensure!(Some(ss) == want_k.as_ref(), "K {} differs", short(ss));
-                            Ok(())
-                        }),
-                        Expect::Invalid => refused(&mut tally, &res, want_k.as_deref()),
-                        Expect::Acceptable => {
-                            tally.record(format!("acceptable → {}", outcome(&res)));
-                            Ok(())
-                        }
-                    };
-                    tally.check(tc(t), r);
-                }
-            }
-            tally.finish();
-        }
-    }
+    run(
+        "semi_expanded_decaps_test",
+        all_kem_backends,
+        expanded_decaps,
+    );
 }
 
 #[test]
 fn wycheproof_ml_kem_encaps() {
-    for (suite, n) in ML_KEM {
-        let file = format!("mlkem_{n}_encaps_test.json");
-        let v = load_json(&format!("wycheproof/testvectors_v1/{file}"));
-        for backend in all_kem_backends() {
-            let b = kem_backend_named(suite, backend);
-            let pqclean = is_pqclean(backend);
-            let mut tally = Tally::new(format!("wycheproof {file}{}", tag(backend)));
-            for g in arr(&v, "testGroups") {
-                assert_eq!(kem_suite(st(g, "parameterSet")), suite);
-                for t in arr(g, "tests") {
-                    let ek = hx(t, "ek");
-                    let m = hx(t, "m");
-                    let e = expect(t);
-                    if pqclean && e == Expect::Valid {
-                        tally.skip("PQClean backend has no seeded encapsulation (fixed m)");
-                        continue;
-                    }
-                    // PQClean refuses a given m, so invalid keys are offered with OS randomness.
-                    let randomness = if pqclean { None } else { Some(m.as_slice()) };
-                    let res = b.encapsulate(&ek, randomness);
-                    let checked = b.check_public_key(&ek);
-                    let r = match e {
-                        Expect::Valid => case(|| {
-                            let enc = res.as_ref().map_err(|e| format!("refused: {e}"))?;
-                            ensure!(checked.is_ok(), "check_public_key: {}", outcome(&checked));
-                            ensure!(enc.cipher_text == hx(t, "c"), "c differs");
-                            ensure!(enc.shared_secret.expose() == hx(t, "K"), "K differs");
-                            Ok(())
-                        }),
-                        Expect::Invalid => case(|| {
-                            ensure!(
-                                checked.is_err(),
-                                "check_public_key accepted an invalid ek ({:?})",
-                                t.get("comment")
-                            );
-                            let res = res.map(|enc| enc.cipher_text);
-                            refused(&mut tally, &res, None)
-                        }),
-                        Expect::Acceptable => {
-                            tally.record(format!("acceptable → {}", outcome(&res)));
-                            Ok(())
-                        }
-                    };
-                    tally.check(tc(t), r);
-                }
-            }
-            tally.finish();
-        }
-    }
+    run("encaps_test", all_kem_backends, encaps);
 }
 
 #[test]
 fn wycheproof_ml_kem_keygen_seed() {
-    for (suite, n) in ML_KEM {
-        let file = format!("mlkem_{n}_keygen_seed_test.json");
-        let v = load_json(&format!("wycheproof/testvectors_v1/{file}"));
-        for backend in seeded_kem_backends() {
-            let k = kem_backend_named(suite, backend);
-            let mut tally = Tally::new(format!("wycheproof {file}{}", tag(backend)));
-            for g in arr(&v, "testGroups") {
-                assert_eq!(kem_suite(st(g, "parameterSet")), suite);
-                for t in arr(g, "tests") {
-                    assert_eq!(expect(t), Expect::Valid, "only valid cases expected here");
-                    let r = case(|| {
-                        let (ek, dk) = k
-                            .keygen(Some(&hx(t, "seed")))
-                            .map_err(|e| format!("keygen: {e}"))?;
-                        ensure!(ek == hx(t, "ek"), "ek differs");
-                        ensure!(dk.expose() == hx(t, "dk"), "dk differs");
-                        Ok(())
-                    });
-                    tally.check(tc(t), r);
-                }
-            }
-            tally.finish();
-        }
+    run("keygen_seed_test", seeded_kem_backends, keygen_seed);
+}
+
+/// Key generation from d ‖ z, then decapsulation of c.
+fn keygen_then_decaps(tally: &mut Tally, suite: KemSuite, backend: &str, t: &Value) -> Verdict {
+    let d = kem_backend_named(suite, backend);
+    // PQClean cannot generate from a seed: the default backend does it.
+    let k = if is_pqclean(backend) {
+        kem::backend(suite)
+    } else {
+        d
+    };
+    let mut derived_ek = None;
+    let res = k.keygen(Some(&hx(t, "seed"))).and_then(|(ek, sk)| {
+        derived_ek = Some(ek);
+        d.decapsulate(&hx(t, "c"), sk.expose()).map(secret)
+    });
+    Some(judge_secret(tally, t, &res, || {
+        ensure!(derived_ek == opt_hx(t, "ek"), "ek differs");
+        Ok(())
+    }))
+}
+
+/// Decapsulation with an expanded dk.
+fn expanded_decaps(tally: &mut Tally, suite: KemSuite, backend: &str, t: &Value) -> Verdict {
+    let d = kem_backend_named(suite, backend);
+    let res = d.decapsulate(&hx(t, "c"), &hx(t, "dk")).map(secret);
+    Some(judge_secret(tally, t, &res, || Ok(())))
+}
+
+/// Encaps_internal with the given m; an invalid ek must fail the key check too.
+fn encaps(tally: &mut Tally, suite: KemSuite, backend: &str, t: &Value) -> Verdict {
+    let b = kem_backend_named(suite, backend);
+    let pqclean = is_pqclean(backend);
+    let (ek, m) = (hx(t, "ek"), hx(t, "m"));
+    let e = expect(t);
+    if pqclean && e == Expect::Valid {
+        tally.skip("PQClean backend has no seeded encapsulation (fixed m)");
+        return None;
     }
+    // PQClean refuses a given m, so invalid keys are offered with OS randomness.
+    let randomness = if pqclean { None } else { Some(m.as_slice()) };
+    let res = b.encapsulate(&ek, randomness);
+    let checked = b.check_public_key(&ek);
+    Some(case(|| match e {
+        Expect::Valid => {
+            let enc = res.as_ref().map_err(|e| format!("refused: {e}"))?;
+            ensure!(checked.is_ok(), "check_public_key: {}", outcome(&checked));
+            ensure!(enc.cipher_text == hx(t, "c"), "c differs");
+            ensure!(enc.shared_secret.expose() == hx(t, "K"), "K differs");
+            Ok(())
+        }
+        Expect::Invalid => {
+            ensure!(
+                checked.is_err(),
+                "check_public_key accepted an invalid ek ({:?})",
+                t.get("comment")
+            );
+            let res = res.map(|enc| enc.cipher_text);
+            refused(tally, &res, None)
+        }
+        Expect::Acceptable => {
+            tally.record(format!("acceptable → {}", outcome(&res)));
+            Ok(())
+        }
+    }))
+}
+
+/// Key generation from the seed gives ek and dk (valid cases only).
+fn keygen_seed(_: &mut Tally, suite: KemSuite, backend: &str, t: &Value) -> Verdict {
+    assert_eq!(expect(t), Expect::Valid, "only valid cases expected here");
+    Some(case(|| {
+        let (ek, dk) = kem_backend_named(suite, backend)
+            .keygen(Some(&hx(t, "seed")))
+            .map_err(|e| format!("keygen: {e}"))?;
+        ensure!(ek == hx(t, "ek"), "ek differs");
+        ensure!(dk.expose() == hx(t, "dk"), "dk differs");
+        Ok(())
+    }))
 }

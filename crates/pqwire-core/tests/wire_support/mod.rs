@@ -2,13 +2,8 @@
 //! documented tags and suite codes, [`Raw`] (messages built byte by byte, never with the
 //! encoder, so the decoder is tested on its own), good fields of each type, and the
 //! assertions every test uses. Shared by the `wire*.rs` test files (`mod wire_support;`).
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+//! The files that include it allow `unwrap`, `expect` and `panic`.
+#![allow(dead_code, unused_imports)]
 
 pub use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
 pub use pqwire_core::wire::limits::{
@@ -305,5 +300,41 @@ pub fn ext(tag: u16, value: &[u8]) -> Extension {
     Extension {
         tag,
         value: value.to_vec(),
+    }
+}
+
+/// A KEM public key in a ratchet header: key id bytes all `key_id`, `len` key bytes all
+/// `fill`.
+pub fn kem_key(key_id: u8, fill: u8, len: usize) -> KemPublicKey {
+    KemPublicKey {
+        key_id: [key_id; 16],
+        public_key: vec![fill; len],
+    }
+}
+
+/// A KEM ciphertext in a ratchet header: key id bytes all `key_id`, `len` bytes all
+/// `fill`.
+pub fn kem_ct(key_id: u8, fill: u8, len: usize) -> KemCiphertext {
+    KemCiphertext {
+        key_id: [key_id; 16],
+        ciphertext: vec![fill; len],
+    }
+}
+
+/// A ratchet header: ratchet key bytes all `ratchet_key`, `(previousChainLength, counter)`,
+/// the KEM fields and the associated data.
+pub fn header(
+    ratchet_key: u8,
+    (previous_chain_length, counter): (u32, u32),
+    (kem_key, kem_ciphertext): (Option<KemPublicKey>, Option<KemCiphertext>),
+    associated_data: &[u8],
+) -> Header {
+    Header {
+        ratchet_key: [ratchet_key; 32],
+        previous_chain_length,
+        counter,
+        kem_key,
+        kem_ciphertext,
+        associated_data: associated_data.to_vec(),
     }
 }
