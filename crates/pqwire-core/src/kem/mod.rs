@@ -19,6 +19,7 @@
 //! implementation then computes.
 
 mod hybrid;
+mod lengths;
 mod ml_kem;
 #[cfg(feature = "aws-lc")]
 mod ml_kem_aws_lc;
@@ -32,6 +33,7 @@ use crate::suite::KemSuite;
 use crate::{Backend, Result, SecretBytes};
 
 pub use hybrid::hybrid_label;
+pub use lengths::KemLengths;
 
 // The seeded ML-KEM (key generation from d ‖ z, encapsulation with a given m) behind the
 // defaults and the hybrids: libcrux where it is built, else RustCrypto.
@@ -44,23 +46,6 @@ use {hybrid::rustcrypto as default_hybrids, ml_kem as seeded};
 use ml_kem_aws_lc as default_ml_kem;
 #[cfg(not(feature = "aws-lc"))]
 use seeded as default_ml_kem;
-
-/// Sizes, in bytes, of everything a KEM suite takes or returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KemLengths {
-    /// Encapsulation (public) key.
-    pub public_key: usize,
-    /// Decapsulation (secret) key as exported by pqwire.
-    pub secret_key: usize,
-    /// Ciphertext.
-    pub cipher_text: usize,
-    /// Shared secret.
-    pub shared_secret: usize,
-    /// Seed accepted by seeded key generation.
-    pub keygen_seed: usize,
-    /// Randomness accepted by seeded encapsulation.
-    pub encapsulation_randomness: usize,
-}
 
 /// The result of an encapsulation.
 #[derive(Debug)]
@@ -85,8 +70,10 @@ pub trait KemBackend: Send + Sync {
     /// The backend's name (`"aws-lc"`, `"libcrux"`, `"rustcrypto"`, `"pqclean"`, or
     /// `"pqwire"` for a construction of pqwire's own such as the hybrids).
     fn backend_name(&self) -> &'static str;
-    /// Sizes of keys, ciphertexts and seeds.
-    fn lengths(&self) -> KemLengths;
+    /// Sizes of keys, ciphertexts and seeds: the suite's, the same in every backend.
+    fn lengths(&self) -> KemLengths {
+        KemLengths::of(self.suite())
+    }
     /// Generates `(public_key, secret_key)`, from `seed` when given.
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)>;
     /// Encapsulates to `public_key`, using `randomness` when given.

@@ -8,7 +8,7 @@
 //! cases they leave open; see `docs/primitives.md`. Ed25519 is deterministic and takes no
 //! context, so a context or given randomness is refused.
 
-use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
+use super::{single, SigBackend, SignRandomness, Signer, Verification};
 use crate::random::{fixed, given_or_random};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
@@ -123,16 +123,6 @@ impl SigBackend for Ed25519 {
 
     fn backend_name(&self) -> &'static str {
         imp::NAME
-    }
-
-    fn lengths(&self) -> SigLengths {
-        SigLengths {
-            public_key: 32,
-            secret_key: 32,
-            signature: 64,
-            keygen_seed: 32,
-            signing_randomness: 0,
-        }
     }
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {

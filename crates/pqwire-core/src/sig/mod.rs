@@ -21,6 +21,7 @@ mod ed25519_aws_lc;
 mod ed25519_dalek;
 mod hybrid;
 mod key_pair_check;
+mod lengths;
 mod ml_dsa;
 #[cfg(feature = "libcrux")]
 mod ml_dsa_libcrux;
@@ -30,6 +31,7 @@ mod ml_dsa_pqclean;
 use crate::suite::SigSuite;
 use crate::{Backend, Result, SecretBytes};
 
+pub use lengths::SigLengths;
 pub use ml_dsa::{sign_mu, verify_mu};
 
 // The default ML-DSA, alone and in the hybrids: libcrux where it is built, else RustCrypto.
@@ -37,21 +39,6 @@ pub use ml_dsa::{sign_mu, verify_mu};
 use {hybrid::libcrux as default_hybrids, ml_dsa_libcrux as default_ml_dsa};
 #[cfg(not(feature = "libcrux"))]
 use {hybrid::rustcrypto as default_hybrids, ml_dsa as default_ml_dsa};
-
-/// Sizes, in bytes, of everything a signature suite takes or returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SigLengths {
-    /// Public (verification) key.
-    pub public_key: usize,
-    /// Secret (signing) key as exported by pqwire.
-    pub secret_key: usize,
-    /// Signature.
-    pub signature: usize,
-    /// Seed accepted by seeded key generation.
-    pub keygen_seed: usize,
-    /// Randomness accepted by signing (0: the suite is deterministic).
-    pub signing_randomness: usize,
-}
 
 /// Where signing randomness comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,8 +77,10 @@ pub trait SigBackend: Send + Sync {
     /// The backend's name (`"libcrux"`, `"rustcrypto"`, `"pqclean"`, `"dalek"`, or
     /// `"pqwire"` for the hybrids).
     fn backend_name(&self) -> &'static str;
-    /// Sizes of keys, signatures and seeds.
-    fn lengths(&self) -> SigLengths;
+    /// Sizes of keys, signatures and seeds: the suite's, the same in every backend.
+    fn lengths(&self) -> SigLengths {
+        SigLengths::of(self.suite())
+    }
     /// Generates `(public_key, secret_key)`, from `seed` when given.
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)>;
     /// Parses a secret key into a reusable [`Signer`].
