@@ -50,7 +50,7 @@ macro_rules! hybrid_params {
 
 /// The three hybrid suites over one ML-KEM implementation (`$ml_kem`, the module of its
 /// `MlKemParams`), as the module `$family` with statics `X_WING`, `X25519_ML_KEM_512` and
-/// `X25519_ML_KEM_1024`.
+/// `X25519_ML_KEM_1024`, and `ALL` of them.
 macro_rules! hybrids_over {
     ($family:ident, $ml_kem:ident) => {
         pub(crate) mod $family {
@@ -73,6 +73,11 @@ macro_rules! hybrids_over {
                 KemSuite::X25519MlKem1024,
                 H1024_LABEL
             );
+
+            /// The three, as the backend of `$ml_kem` offers them.
+            #[cfg_attr(not(feature = "rustcrypto"), allow(dead_code))] // the default's alone
+            pub(crate) static ALL: [&dyn crate::kem::KemBackend; 3] =
+                [&X_WING, &X25519_ML_KEM_512, &X25519_ML_KEM_1024];
         }
     };
 }

@@ -1,30 +1,8 @@
 //! The sizes of every KEM suite. They are the standard's (FIPS 203, the X-Wing draft), so
 //! every backend of a suite has the same: they are written once, here.
 
+use super::KemLengths;
 use crate::suite::KemSuite;
-
-/// Sizes, in bytes, of everything a KEM suite takes or returns.
-///
-/// ```
-/// use pqwire_core::{kem, KemSuite};
-/// let l = kem::backend(KemSuite::XWing).lengths();
-/// assert_eq!((l.public_key, l.cipher_text, l.secret_key), (1216, 1120, 32));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KemLengths {
-    /// Encapsulation (public) key.
-    pub public_key: usize,
-    /// Decapsulation (secret) key as exported by pqwire.
-    pub secret_key: usize,
-    /// Ciphertext.
-    pub cipher_text: usize,
-    /// Shared secret.
-    pub shared_secret: usize,
-    /// Seed accepted by seeded key generation.
-    pub keygen_seed: usize,
-    /// Randomness accepted by seeded encapsulation.
-    pub encapsulation_randomness: usize,
-}
 
 const ML_KEM_512: KemLengths = KemLengths::ml_kem(800, 1632, 768);
 const ML_KEM_768: KemLengths = KemLengths::ml_kem(1184, 2400, 1088);

@@ -114,6 +114,10 @@ ml_kem_params!(P512, ML_KEM_512, ml_kem::MlKem512, KemSuite::MlKem512);
 ml_kem_params!(P768, ML_KEM_768, ml_kem::MlKem768, KemSuite::MlKem768);
 ml_kem_params!(P1024, ML_KEM_1024, ml_kem::MlKem1024, KemSuite::MlKem1024);
 
+/// RustCrypto's parameter sets, as `Backend::RustCrypto` offers them.
+#[cfg(feature = "rustcrypto")]
+pub(crate) static ALL: [&dyn KemBackend; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];
+
 struct Loaded<P: MlKemParams>(P::Dk);
 
 impl<P: MlKemParams> Decapsulator for Loaded<P> {

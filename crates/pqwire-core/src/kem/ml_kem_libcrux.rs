@@ -12,7 +12,7 @@
 //! encoding as the other backends.
 
 use super::ml_kem::{self as rc, MlKemParams};
-use super::KemLengths;
+use super::{KemBackend, KemLengths};
 use crate::random::sized;
 use crate::suite::KemSuite;
 use crate::{Result, SecretBytes};
@@ -106,3 +106,6 @@ libcrux_ml_kem_params!(
     KemSuite::MlKem1024,
     "ML-KEM-1024"
 );
+
+/// libcrux's parameter sets, as `Backend::Libcrux` offers them.
+pub(crate) static ALL: [&dyn KemBackend; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];

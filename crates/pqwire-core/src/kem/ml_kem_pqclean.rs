@@ -118,6 +118,9 @@ pqclean_ml_kem!(PqcleanMlKem512, ML_KEM_512, mlkem512, rc::P512);
 pqclean_ml_kem!(PqcleanMlKem768, ML_KEM_768, mlkem768, rc::P768);
 pqclean_ml_kem!(PqcleanMlKem1024, ML_KEM_1024, mlkem1024, rc::P1024);
 
+/// PQClean's parameter sets, as `Backend::PqClean` offers them.
+pub(crate) static ALL: [&dyn KemBackend; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -29,11 +29,11 @@ mod ml_kem_libcrux;
 mod ml_kem_pqclean;
 mod x25519_kem;
 
+use crate::backend::Offers;
 use crate::suite::KemSuite;
 use crate::{Backend, Result, SecretBytes};
 
 pub use hybrid::hybrid_label;
-pub use lengths::KemLengths;
 
 // The seeded ML-KEM (key generation from d ‖ z, encapsulation with a given m) behind the
 // defaults and the hybrids: libcrux where it is built, else RustCrypto.
@@ -46,6 +46,30 @@ use {hybrid::rustcrypto as default_hybrids, ml_kem as seeded};
 use ml_kem_aws_lc as default_ml_kem;
 #[cfg(not(feature = "aws-lc"))]
 use seeded as default_ml_kem;
+
+/// Sizes, in bytes, of everything a KEM suite takes or returns.
+/// They are the suite's, the same in every backend (the values: `lengths.rs`).
+///
+/// ```
+/// use pqwire_core::{kem, KemSuite};
+/// let l = kem::backend(KemSuite::XWing).lengths();
+/// assert_eq!((l.public_key, l.cipher_text, l.secret_key), (1216, 1120, 32));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KemLengths {
+    /// Encapsulation (public) key.
+    pub public_key: usize,
+    /// Decapsulation (secret) key as exported by pqwire.
+    pub secret_key: usize,
+    /// Ciphertext.
+    pub cipher_text: usize,
+    /// Shared secret.
+    pub shared_secret: usize,
+    /// Seed accepted by seeded key generation.
+    pub keygen_seed: usize,
+    /// Randomness accepted by seeded encapsulation.
+    pub encapsulation_randomness: usize,
+}
 
 /// The result of an encapsulation.
 #[derive(Debug)]
@@ -126,60 +150,26 @@ pub fn backend(suite: KemSuite) -> &'static dyn KemBackend {
 /// # Ok::<(), pqwire_core::Error>(())
 /// ```
 pub fn backend_of(suite: KemSuite, backend: Backend) -> Result<&'static dyn KemBackend> {
-    let offers: &[Offer] = match backend {
-        Backend::Default => return Ok(self::backend(suite)),
-        #[cfg(feature = "libcrux")]
-        Backend::Libcrux => &LIBCRUX,
-        #[cfg(feature = "rustcrypto")]
-        Backend::RustCrypto => &RUSTCRYPTO,
-        #[cfg(feature = "pqclean")]
-        Backend::PqClean => &PQCLEAN,
-        #[allow(unreachable_patterns)] // reachable when a backend's feature is off
-        _ => &[],
-    };
-    backend.find(offers, suite)
+    match backend {
+        Backend::Default => Ok(self::backend(suite)),
+        _ => backend.find(OFFERS, |b| b.suite() == suite),
+    }
 }
 
-/// One suite of one backend.
-type Offer = (KemSuite, &'static dyn KemBackend);
-
-#[cfg(feature = "libcrux")]
-static LIBCRUX: [Offer; 6] = [
-    (KemSuite::MlKem512, &ml_kem_libcrux::ML_KEM_512),
-    (KemSuite::MlKem768, &ml_kem_libcrux::ML_KEM_768),
-    (KemSuite::MlKem1024, &ml_kem_libcrux::ML_KEM_1024),
-    (KemSuite::XWing, &hybrid::libcrux::X_WING),
+/// What each backend but the default implements.
+static OFFERS: &Offers<dyn KemBackend> = &[
+    #[cfg(feature = "libcrux")]
     (
-        KemSuite::X25519MlKem512,
-        &hybrid::libcrux::X25519_ML_KEM_512,
+        Backend::Libcrux,
+        &[&ml_kem_libcrux::ALL, &hybrid::libcrux::ALL],
     ),
+    #[cfg(feature = "rustcrypto")]
     (
-        KemSuite::X25519MlKem1024,
-        &hybrid::libcrux::X25519_ML_KEM_1024,
+        Backend::RustCrypto,
+        &[&ml_kem::ALL, &hybrid::rustcrypto::ALL],
     ),
-];
-
-#[cfg(feature = "rustcrypto")]
-static RUSTCRYPTO: [Offer; 6] = [
-    (KemSuite::MlKem512, &ml_kem::ML_KEM_512),
-    (KemSuite::MlKem768, &ml_kem::ML_KEM_768),
-    (KemSuite::MlKem1024, &ml_kem::ML_KEM_1024),
-    (KemSuite::XWing, &hybrid::rustcrypto::X_WING),
-    (
-        KemSuite::X25519MlKem512,
-        &hybrid::rustcrypto::X25519_ML_KEM_512,
-    ),
-    (
-        KemSuite::X25519MlKem1024,
-        &hybrid::rustcrypto::X25519_ML_KEM_1024,
-    ),
-];
-
-#[cfg(feature = "pqclean")]
-static PQCLEAN: [Offer; 3] = [
-    (KemSuite::MlKem512, &ml_kem_pqclean::ML_KEM_512),
-    (KemSuite::MlKem768, &ml_kem_pqclean::ML_KEM_768),
-    (KemSuite::MlKem1024, &ml_kem_pqclean::ML_KEM_1024),
+    #[cfg(feature = "pqclean")]
+    (Backend::PqClean, &[&ml_kem_pqclean::ALL]),
 ];
 
 /// The AWS-LC backend of `suite`, where there is one (ML-KEM): today the default, named so
@@ -187,12 +177,12 @@ static PQCLEAN: [Offer; 3] = [
 /// encapsulation are libcrux's. Not a [`Backend`]: applications choose the default.
 #[cfg(all(feature = "aws-lc", feature = "test-support"))]
 pub fn aws_lc_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
-    let offers: [Offer; 3] = [
-        (KemSuite::MlKem512, &ml_kem_aws_lc::ML_KEM_512),
-        (KemSuite::MlKem768, &ml_kem_aws_lc::ML_KEM_768),
-        (KemSuite::MlKem1024, &ml_kem_aws_lc::ML_KEM_1024),
+    let all: [&'static dyn KemBackend; 3] = [
+        &ml_kem_aws_lc::ML_KEM_512,
+        &ml_kem_aws_lc::ML_KEM_768,
+        &ml_kem_aws_lc::ML_KEM_1024,
     ];
-    Backend::Default.find(&offers, suite).ok()
+    all.into_iter().find(|b| b.suite() == suite)
 }
 
 /// A KEM key pair whose secret stays in native memory, parsed once for fast decapsulation.

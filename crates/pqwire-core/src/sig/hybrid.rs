@@ -44,7 +44,7 @@ macro_rules! hybrid_sig {
 
 /// The two hybrid suites over one ML-DSA implementation (`$ml_dsa`, the module of its
 /// `MlDsaParams`), as the module `$family` with statics `ED25519_ML_DSA_65` and
-/// `ED25519_ML_DSA_87`.
+/// `ED25519_ML_DSA_87`, and `ALL` of them.
 macro_rules! hybrids_over {
     ($family:ident, $ml_dsa:ident) => {
         pub(crate) mod $family {
@@ -54,6 +54,11 @@ macro_rules! hybrids_over {
 
             hybrid_sig!(H65, ED25519_ML_DSA_65, m::P65, SigSuite::Ed25519MlDsa65);
             hybrid_sig!(H87, ED25519_ML_DSA_87, m::P87, SigSuite::Ed25519MlDsa87);
+
+            /// The two, as the backend of `$ml_dsa` offers them.
+            #[cfg_attr(not(feature = "rustcrypto"), allow(dead_code))] // the default's alone
+            pub(crate) static ALL: [&dyn crate::sig::SigBackend; 2] =
+                [&ED25519_ML_DSA_65, &ED25519_ML_DSA_87];
         }
     };
 }

@@ -2,28 +2,8 @@
 //! the hybrid construction's, so every backend of a suite has the same: they are written
 //! once, here.
 
+use super::SigLengths;
 use crate::suite::SigSuite;
-
-/// Sizes, in bytes, of everything a signature suite takes or returns.
-///
-/// ```
-/// use pqwire_core::{sig, SigSuite};
-/// let l = sig::backend(SigSuite::Ed25519MlDsa65).lengths();
-/// assert_eq!((l.public_key, l.secret_key, l.signature), (1984, 4064, 3373));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SigLengths {
-    /// Public (verification) key.
-    pub public_key: usize,
-    /// Secret (signing) key as exported by pqwire.
-    pub secret_key: usize,
-    /// Signature.
-    pub signature: usize,
-    /// Seed accepted by seeded key generation.
-    pub keygen_seed: usize,
-    /// Randomness accepted by signing (0: the suite is deterministic).
-    pub signing_randomness: usize,
-}
 
 const ML_DSA_65: SigLengths = SigLengths::ml_dsa(1952, 4032, 3309);
 const ML_DSA_87: SigLengths = SigLengths::ml_dsa(2592, 4896, 4627);

@@ -123,6 +123,10 @@ ml_dsa_params!(P44, ML_DSA_44, ml_dsa::MlDsa44, SigSuite::MlDsa44);
 ml_dsa_params!(P65, ML_DSA_65, ml_dsa::MlDsa65, SigSuite::MlDsa65);
 ml_dsa_params!(P87, ML_DSA_87, ml_dsa::MlDsa87, SigSuite::MlDsa87);
 
+/// RustCrypto's parameter sets, as `Backend::RustCrypto` offers them.
+#[cfg(feature = "rustcrypto")]
+pub(crate) static ALL: [&dyn SigBackend; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];
+
 /// The checks every backend runs on an expanded secret key before it uses it: its length
 /// (`BAD_LENGTH` naming `what`) and [`check_expanded_key`] with the parameter set's k, ℓ
 /// and η (FIPS 204, Table 1).

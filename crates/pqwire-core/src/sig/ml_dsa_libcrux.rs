@@ -10,7 +10,7 @@
 //! s1/s2 ranges) before libcrux sees them.
 
 use super::ml_dsa::{self as rc, check_secret_key, MlDsaParams, MsgOrMu};
-use super::SigLengths;
+use super::{SigBackend, SigLengths};
 use crate::random::sized;
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
@@ -123,3 +123,6 @@ libcrux_ml_dsa_params!(
     SigSuite::MlDsa87,
     "ML-DSA-87"
 );
+
+/// libcrux's parameter sets, as `Backend::Libcrux` offers them.
+pub(crate) static ALL: [&dyn SigBackend; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];

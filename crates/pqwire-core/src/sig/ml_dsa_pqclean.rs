@@ -113,6 +113,9 @@ pqclean_ml_dsa!(PqcleanMlDsa44, ML_DSA_44, mldsa44, rc::P44);
 pqclean_ml_dsa!(PqcleanMlDsa65, ML_DSA_65, mldsa65, rc::P65);
 pqclean_ml_dsa!(PqcleanMlDsa87, ML_DSA_87, mldsa87, rc::P87);
 
+/// PQClean's parameter sets, as `Backend::PqClean` offers them.
+pub(crate) static ALL: [&dyn SigBackend; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

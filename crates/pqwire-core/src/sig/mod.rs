@@ -28,10 +28,10 @@ mod ml_dsa_libcrux;
 #[cfg(feature = "pqclean")]
 mod ml_dsa_pqclean;
 
+use crate::backend::Offers;
 use crate::suite::SigSuite;
 use crate::{Backend, Result, SecretBytes};
 
-pub use lengths::SigLengths;
 pub use ml_dsa::{sign_mu, verify_mu};
 
 // The default ML-DSA, alone and in the hybrids: libcrux where it is built, else RustCrypto.
@@ -39,6 +39,28 @@ pub use ml_dsa::{sign_mu, verify_mu};
 use {hybrid::libcrux as default_hybrids, ml_dsa_libcrux as default_ml_dsa};
 #[cfg(not(feature = "libcrux"))]
 use {hybrid::rustcrypto as default_hybrids, ml_dsa as default_ml_dsa};
+
+/// Sizes, in bytes, of everything a signature suite takes or returns.
+/// They are the suite's, the same in every backend (the values: `lengths.rs`).
+///
+/// ```
+/// use pqwire_core::{sig, SigSuite};
+/// let l = sig::backend(SigSuite::Ed25519MlDsa65).lengths();
+/// assert_eq!((l.public_key, l.secret_key, l.signature), (1984, 4064, 3373));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SigLengths {
+    /// Public (verification) key.
+    pub public_key: usize,
+    /// Secret (signing) key as exported by pqwire.
+    pub secret_key: usize,
+    /// Signature.
+    pub signature: usize,
+    /// Seed accepted by seeded key generation.
+    pub keygen_seed: usize,
+    /// Randomness accepted by signing (0: the suite is deterministic).
+    pub signing_randomness: usize,
+}
 
 /// Where signing randomness comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,58 +165,26 @@ pub fn backend(suite: SigSuite) -> &'static dyn SigBackend {
 /// # Ok::<(), pqwire_core::Error>(())
 /// ```
 pub fn backend_of(suite: SigSuite, backend: Backend) -> Result<&'static dyn SigBackend> {
-    let offers: &[Offer] = match backend {
-        Backend::Default => return Ok(self::backend(suite)),
-        #[cfg(feature = "libcrux")]
-        Backend::Libcrux => &LIBCRUX,
-        #[cfg(feature = "rustcrypto")]
-        Backend::RustCrypto => &RUSTCRYPTO,
-        #[cfg(feature = "pqclean")]
-        Backend::PqClean => &PQCLEAN,
-        #[allow(unreachable_patterns)] // reachable when a backend's feature is off
-        _ => &[],
-    };
-    backend.find(offers, suite)
+    match backend {
+        Backend::Default => Ok(self::backend(suite)),
+        _ => backend.find(OFFERS, |b| b.suite() == suite),
+    }
 }
 
-/// One suite of one backend.
-type Offer = (SigSuite, &'static dyn SigBackend);
-
-#[cfg(feature = "libcrux")]
-static LIBCRUX: [Offer; 5] = [
-    (SigSuite::MlDsa44, &ml_dsa_libcrux::ML_DSA_44),
-    (SigSuite::MlDsa65, &ml_dsa_libcrux::ML_DSA_65),
-    (SigSuite::MlDsa87, &ml_dsa_libcrux::ML_DSA_87),
+/// What each backend but the default implements.
+static OFFERS: &Offers<dyn SigBackend> = &[
+    #[cfg(feature = "libcrux")]
     (
-        SigSuite::Ed25519MlDsa65,
-        &hybrid::libcrux::ED25519_ML_DSA_65,
+        Backend::Libcrux,
+        &[&ml_dsa_libcrux::ALL, &hybrid::libcrux::ALL],
     ),
+    #[cfg(feature = "rustcrypto")]
     (
-        SigSuite::Ed25519MlDsa87,
-        &hybrid::libcrux::ED25519_ML_DSA_87,
+        Backend::RustCrypto,
+        &[&ml_dsa::ALL, &hybrid::rustcrypto::ALL],
     ),
-];
-
-#[cfg(feature = "rustcrypto")]
-static RUSTCRYPTO: [Offer; 5] = [
-    (SigSuite::MlDsa44, &ml_dsa::ML_DSA_44),
-    (SigSuite::MlDsa65, &ml_dsa::ML_DSA_65),
-    (SigSuite::MlDsa87, &ml_dsa::ML_DSA_87),
-    (
-        SigSuite::Ed25519MlDsa65,
-        &hybrid::rustcrypto::ED25519_ML_DSA_65,
-    ),
-    (
-        SigSuite::Ed25519MlDsa87,
-        &hybrid::rustcrypto::ED25519_ML_DSA_87,
-    ),
-];
-
-#[cfg(feature = "pqclean")]
-static PQCLEAN: [Offer; 3] = [
-    (SigSuite::MlDsa44, &ml_dsa_pqclean::ML_DSA_44),
-    (SigSuite::MlDsa65, &ml_dsa_pqclean::ML_DSA_65),
-    (SigSuite::MlDsa87, &ml_dsa_pqclean::ML_DSA_87),
+    #[cfg(feature = "pqclean")]
+    (Backend::PqClean, &[&ml_dsa_pqclean::ALL]),
 ];
 
 /// Builds the [`Verification`] of a single-algorithm suite.
