@@ -787,7 +787,8 @@ export interface WireField {
  * What `acceptSession` needs before the handshake: the ids of the responder's prekeys an
  * initial message names, to look their secrets up. The message is decoded and checked
  * as `wireDecode` does, and must be an initial message (`UNEXPECTED_TYPE`); only the ids
- * cross into JavaScript, where the whole message as values costs about 40 µs.
+ * cross into JavaScript, where the whole message as values would cost a noticeable share
+ * of an accept (benches/README.md).
  */
 export declare function wireInitialMessagePrekeyIds(bytes: Uint8Array): InitialMessagePrekeyIds
 

@@ -87,17 +87,19 @@ impl Backend {
         }
     }
 
-    /// The entry for `suite` in `offers` (what this backend implements, one entry per
-    /// suite), or `UNSUPPORTED`.
-    pub(crate) fn find<S: PartialEq, B: ?Sized>(
+    /// The first of this backend's implementations in `offers` (what each backend
+    /// implements, in groups) that is `wanted`, or `UNSUPPORTED`.
+    pub(crate) fn find<B: ?Sized>(
         self,
-        offers: &[(S, &'static B)],
-        suite: S,
+        offers: &Offers<B>,
+        wanted: impl Fn(&B) -> bool,
     ) -> Result<&'static B> {
         offers
             .iter()
-            .find(|(s, _)| *s == suite)
-            .map(|&(_, b)| b)
+            .filter(|(backend, _)| *backend == self)
+            .flat_map(|(_, groups)| groups.iter().flat_map(|group| group.iter()))
+            .find(|b| wanted(b))
+            .copied()
             .ok_or(Error::Unsupported {
                 what: if self.is_built() {
                     "the PQClean backend offers ML-KEM and ML-DSA only; the libcrux and \
@@ -108,6 +110,10 @@ impl Backend {
             })
     }
 }
+
+/// What each backend implements, in groups (a backend's own ML-KEM, the hybrids over it):
+/// the tables of `kem::backend_of` and `sig::backend_of`.
+pub(crate) type Offers<B> = [(Backend, &'static [&'static [&'static B]])];
 
 impl core::fmt::Display for Backend {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -132,11 +138,14 @@ mod tests {
 
     #[test]
     fn find_refuses_what_a_backend_does_not_offer() {
-        let offers: [(u8, &'static str); 1] = [(1, "one")];
-        assert_eq!(Backend::Default.find(&offers, 1), Ok("one"));
-        assert_eq!(
-            Backend::Default.find(&offers, 2).unwrap_err().code(),
-            "UNSUPPORTED"
-        );
+        static OFFERS: &Offers<str> = &[
+            (Backend::Libcrux, &[&["one"], &["two"]]),
+            (Backend::PqClean, &[&["three"]]),
+        ];
+        assert_eq!(Backend::Libcrux.find(OFFERS, |s| s == "two"), Ok("two"));
+        for (backend, wanted) in [(Backend::Libcrux, "three"), (Backend::Default, "one")] {
+            let refused = backend.find(OFFERS, |s| s == wanted);
+            assert_eq!(refused.unwrap_err().code(), "UNSUPPORTED");
+        }
     }
 }

@@ -36,6 +36,7 @@ mod backend;
 pub mod channel;
 mod error;
 pub mod hash;
+mod hex;
 pub mod kdf;
 pub mod kem;
 pub mod negotiation;

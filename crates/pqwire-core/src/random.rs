@@ -30,9 +30,19 @@ pub(crate) fn given_or_random<const N: usize>(
 
 /// Converts a slice into an array of exactly `N` bytes, or a `BadLength` error.
 pub(crate) fn fixed<const N: usize>(what: &'static str, bytes: &[u8]) -> Result<[u8; N]> {
-    bytes.try_into().map_err(|_| Error::BadLength {
+    sized(what, N, bytes)
+}
+
+/// Converts a slice into a type of exactly `expected` bytes (an array, or a library's key
+/// or ciphertext type), or a `BadLength` error naming `what`.
+pub(crate) fn sized<'a, T: TryFrom<&'a [u8]>>(
+    what: &'static str,
+    expected: usize,
+    bytes: &'a [u8],
+) -> Result<T> {
+    T::try_from(bytes).map_err(|_| Error::BadLength {
         what,
-        expected: N,
+        expected,
         actual: bytes.len(),
     })
 }

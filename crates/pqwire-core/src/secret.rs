@@ -85,7 +85,28 @@ pub(crate) trait Blank: Copy {
     /// The all-zero value (`None` only if the type cannot build one, which fixed-size
     /// types always can).
     fn blank() -> Option<Self>;
+    /// The secret's bytes.
+    fn bytes(&self) -> &[u8];
 }
+
+/// Implements [`Blank`] for `pqcrypto` types of `len` bytes through their `from_bytes` and
+/// `as_bytes` (the invoking module imports the `pqcrypto_traits` trait that has them).
+#[cfg_attr(not(feature = "pqclean"), allow(unused_macros))]
+macro_rules! pqclean_blank {
+    ($($ty:ty: $len:expr),+ $(,)?) => {
+        $(impl $crate::secret::Blank for $ty {
+            fn blank() -> Option<Self> {
+                Self::from_bytes(&[0u8; $len]).ok()
+            }
+
+            fn bytes(&self) -> &[u8] {
+                self.as_bytes()
+            }
+        })+
+    };
+}
+#[cfg(feature = "pqclean")]
+pub(crate) use pqclean_blank;
 
 /// Overwrites `value` with its blank. `black_box` keeps the compiler from dropping the
 /// store as dead (the value is usually discarded right after).
@@ -95,6 +116,14 @@ pub(crate) fn wipe<T: Blank>(value: &mut T) {
         *value = blank;
     }
     core::hint::black_box(value);
+}
+
+/// Copies a [`Blank`] secret out into [`SecretBytes`], then wipes it.
+#[cfg_attr(not(feature = "pqclean"), allow(dead_code))] // PQClean's types are the users
+pub(crate) fn take<T: Blank>(value: &mut T) -> SecretBytes {
+    let secret = SecretBytes::from_slice(value.bytes());
+    wipe(value);
+    secret
 }
 
 /// A [`Blank`] secret kept in one place on the heap for its whole life and wiped on drop.
@@ -213,6 +242,10 @@ mod tests {
         fn blank() -> Option<Self> {
             Some(Key([0; 8]))
         }
+
+        fn bytes(&self) -> &[u8] {
+            &self.0
+        }
     }
 
     #[test]
@@ -224,6 +257,13 @@ mod tests {
         // What `drop` runs.
         held.zeroize();
         assert_eq!(held.get().0, [0; 8]);
+    }
+
+    #[test]
+    fn take_copies_the_secret_out_and_wipes_the_source() {
+        let mut k = Key([5; 8]);
+        assert_eq!(take(&mut k).expose(), &[5; 8]);
+        assert_eq!(k.0, [0; 8]);
     }
 }
 

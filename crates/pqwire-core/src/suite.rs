@@ -9,10 +9,21 @@
 
 use crate::{Error, Result};
 
+/// What code generic over the three suite enums needs (the negotiation): their methods of
+/// the same names.
+pub(crate) trait Suite: Copy {
+    /// What the suites of this enum do (`"key exchange"`), for messages.
+    const ROLE: &'static str;
+    /// Looks a suite up by its wire code.
+    fn from_code(code: u16) -> Result<Self>;
+    /// The name used in the API.
+    fn name(self) -> &'static str;
+}
+
 macro_rules! suite_enum {
     (
         $(#[$meta:meta])*
-        $name:ident {
+        $name:ident ($role:literal) {
             $( $(#[$vmeta:meta])* $variant:ident = ($code:literal, $label:literal, [$($alias:literal),*]) ),+ $(,)?
         }
     ) => {
@@ -55,6 +66,18 @@ macro_rules! suite_enum {
             }
         }
 
+        impl Suite for $name {
+            const ROLE: &'static str = $role;
+
+            fn from_code(code: u16) -> Result<Self> {
+                $name::from_code(code)
+            }
+
+            fn name(self) -> &'static str {
+                $name::name(self)
+            }
+        }
+
         impl core::fmt::Display for $name {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(self.name())
@@ -65,7 +88,7 @@ macro_rules! suite_enum {
 
 suite_enum! {
     /// Key-encapsulation suites.
-    KemSuite {
+    KemSuite ("key exchange") {
         /// X-Wing (draft-connolly-cfrg-xwing-kem): X25519 + ML-KEM-768.
         XWing = (0x647A, "X25519+ML-KEM-768", ["X-Wing", "XWing", "X25519+Kyber768", "X25519Kyber768"]),
         /// X25519 + ML-KEM-1024 with the X-Wing construction and its own label.
@@ -85,7 +108,7 @@ suite_enum! {
 
 suite_enum! {
     /// Signature suites.
-    SigSuite {
+    SigSuite ("signature") {
         /// Ed25519 + ML-DSA-65, both must verify.
         Ed25519MlDsa65 = (0x6460, "Ed25519+ML-DSA-65", ["Ed25519+Dilithium3"]),
         /// Ed25519 + ML-DSA-87, both must verify.
@@ -103,7 +126,7 @@ suite_enum! {
 
 suite_enum! {
     /// AEAD suites.
-    AeadSuite {
+    AeadSuite ("AEAD") {
         /// ChaCha20-Poly1305 (RFC 8439).
         ChaCha20Poly1305 = (0x0003, "ChaCha20-Poly1305", ["ChaCha20Poly1305"]),
         /// AES-256-GCM.

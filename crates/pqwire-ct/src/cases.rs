@@ -90,6 +90,21 @@ fn declassified(bytes: &[u8]) -> Vec<u8> {
     copy
 }
 
+/// The verdict on an authenticated decryption of a `what` (a ratchet message, an AEAD
+/// ciphertext): a genuine one opens to `expected`, a `forged` one is `AUTH_FAILED`.
+fn opened(got: pqwire_core::Result<Vec<u8>>, forged: bool, expected: &[u8], what: &str) -> Outcome {
+    match got {
+        Ok(p) => ensure(
+            !forged && declassified(&p) == expected,
+            &format!("a forged {what} was accepted, or wrong plaintext"),
+        ),
+        Err(e) => ensure(
+            forged && e.code() == "AUTH_FAILED",
+            &format!("a valid {what} was refused: {}", err(e)),
+        ),
+    }
+}
+
 /// A copy of `bytes`, all of it secret.
 fn all_secret(bytes: &[u8]) -> Vec<u8> {
     with_secret(bytes, &[0..bytes.len()])
@@ -237,7 +252,7 @@ fn ratchet_cases(cases: &mut Vec<Case>) {
 
             let got = p.bob.decrypt(&header, &ct, NOW + 2);
 
-            ratchet_outcome(got, forged, b"hello Bob")
+            opened(got, forged, b"hello Bob", "message")
         }));
     }
     // Alice receives Bob's reply: a KEM step (decapsulation with her ratchet KEM key) and
@@ -258,7 +273,7 @@ fn ratchet_cases(cases: &mut Vec<Case>) {
 
             let got = alice.decrypt(&h, &ct, NOW + 4);
 
-            ratchet_outcome(got, false, b"hi Alice")
+            opened(got, false, b"hi Alice", "message")
         },
     ));
 }
@@ -293,22 +308,6 @@ fn secret_record(record: &[u8]) -> Result<Vec<u8>, String> {
         at = value.end;
     }
     Ok(out)
-}
-
-fn ratchet_outcome(got: pqwire_core::Result<Vec<u8>>, forged: bool, expected: &[u8]) -> Outcome {
-    match got {
-        Ok(p) => {
-            let p = declassified(&p);
-            ensure(
-                !forged && p == expected,
-                "a forged message was accepted, or wrong plaintext",
-            )
-        }
-        Err(e) => ensure(
-            forged && e.code() == "AUTH_FAILED",
-            &format!("a valid message was refused: {}", err(e)),
-        ),
-    }
 }
 
 // --- online channel --------------------------------------------------------------------

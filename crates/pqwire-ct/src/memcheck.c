@@ -2,8 +2,8 @@
  *
  * Each request is a magic instruction sequence that does nothing outside valgrind. The
  * macros come from <valgrind/memcheck.h> (Debian package `valgrind`); without that header
- * these functions are no-ops and pqwire_ct_have_valgrind() says so, so that the workspace
- * still builds on machines without valgrind. */
+ * they are defined below as no-ops and pqwire_ct_have_valgrind() says so, so that the
+ * workspace still builds on machines without valgrind. */
 #include <stddef.h>
 
 #if defined(__has_include)
@@ -11,6 +11,14 @@
 #include <valgrind/memcheck.h>
 #define PQWIRE_CT_VALGRIND 1
 #endif
+#endif
+
+#ifndef PQWIRE_CT_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#define VALGRIND_MAKE_MEM_UNDEFINED(addr, len) ((void)(addr), (void)(len), 0)
+#define VALGRIND_MAKE_MEM_DEFINED(addr, len) ((void)(addr), (void)(len), 0)
+#define VALGRIND_DISABLE_ERROR_REPORTING
+#define VALGRIND_ENABLE_ERROR_REPORTING
 #endif
 
 int pqwire_ct_have_valgrind(void) {
@@ -21,44 +29,20 @@ int pqwire_ct_have_valgrind(void) {
 #endif
 }
 
-unsigned pqwire_ct_running_on_valgrind(void) {
-#ifdef PQWIRE_CT_VALGRIND
-  return RUNNING_ON_VALGRIND;
-#else
-  return 0;
-#endif
-}
+unsigned pqwire_ct_running_on_valgrind(void) { return RUNNING_ON_VALGRIND; }
 
 /* Secret: memcheck treats the bytes as undefined, and reports any branch or address
  * computed from them. */
 void pqwire_ct_secret(const void *addr, size_t len) {
-#ifdef PQWIRE_CT_VALGRIND
   (void)VALGRIND_MAKE_MEM_UNDEFINED(addr, len);
-#else
-  (void)addr;
-  (void)len;
-#endif
 }
 
 /* Public (declassified): the bytes are defined again. */
 void pqwire_ct_public(const void *addr, size_t len) {
-#ifdef PQWIRE_CT_VALGRIND
   (void)VALGRIND_MAKE_MEM_DEFINED(addr, len);
-#else
-  (void)addr;
-  (void)len;
-#endif
 }
 
 /* Stops (and restarts) error reports in this thread: for a case's setup. */
-void pqwire_ct_reports_off(void) {
-#ifdef PQWIRE_CT_VALGRIND
-  VALGRIND_DISABLE_ERROR_REPORTING;
-#endif
-}
+void pqwire_ct_reports_off(void) { VALGRIND_DISABLE_ERROR_REPORTING; }
 
-void pqwire_ct_reports_on(void) {
-#ifdef PQWIRE_CT_VALGRIND
-  VALGRIND_ENABLE_ERROR_REPORTING;
-#endif
-}
+void pqwire_ct_reports_on(void) { VALGRIND_ENABLE_ERROR_REPORTING; }

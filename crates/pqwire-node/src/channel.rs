@@ -7,6 +7,7 @@
 
 use crate::channel_output::NativeChannelOutput;
 use crate::errors::{js, to_js, Failure, Fallible};
+use crate::handle::disposable_handle;
 use crate::options::time;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
@@ -35,20 +36,6 @@ fn seed32(bytes: &[u8], what: &'static str) -> napi::Result<[u8; 32]> {
 #[napi]
 pub struct NativeServerKey {
     inner: Disposable<ServerKey>,
-}
-
-impl NativeServerKey {
-    fn wrap(key: ServerKey) -> Self {
-        Self {
-            inner: Disposable::new(key, "server key"),
-        }
-    }
-
-    /// The key, for credentials or a connection (which keep it while they live);
-    /// `DISPOSED` after `dispose()`.
-    pub(crate) fn shared(&self) -> napi::Result<Arc<ServerKey>> {
-        js(self.inner.get())
-    }
 }
 
 #[napi]
@@ -96,21 +83,14 @@ impl NativeServerKey {
     pub fn key_id(&self) -> napi::Result<Uint8Array> {
         Ok(Uint8Array::new(self.shared()?.public().key_id.to_vec()))
     }
-
-    /// Drops this handle's hold on the secret key now: wiped at once unless credentials
-    /// or connections made with it still hold it (then when the last of them is dropped).
-    /// Every later use of this handle is `DISPOSED`. Idempotent.
-    #[napi(catch_unwind)]
-    pub fn dispose(&self) {
-        self.inner.dispose();
-    }
-
-    /// Whether `dispose()` was called.
-    #[napi(getter)]
-    pub fn disposed(&self) -> bool {
-        self.inner.is_disposed()
-    }
 }
+
+disposable_handle!(
+    NativeServerKey(ServerKey, "server key"),
+    " Drops this handle's hold on the secret key now: wiped at once unless credentials",
+    " or connections made with it still hold it (then when the last of them is dropped).",
+    " Every later use of this handle is `DISPOSED`. Idempotent."
+);
 
 /// What a public channel key says.
 #[napi(object)]

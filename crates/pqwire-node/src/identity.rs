@@ -3,6 +3,7 @@
 //! prekey store.
 
 use crate::errors::{js, to_js};
+use crate::handle::disposable_handle;
 use crate::options::time;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
@@ -14,7 +15,6 @@ use pqwire_core::pqxdh::{
 use pqwire_core::random::OsRandom;
 use pqwire_core::wire::{KeyPackage, SignedKey, WireMessage};
 use pqwire_core::{Disposable, Error, KemSuite, SigSuite};
-use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// The public half of an identity: what peers see, pin and verify.
@@ -76,20 +76,6 @@ fn signed_key(package: &[u8], signature: &[u8]) -> napi::Result<SignedKey> {
 #[napi]
 pub struct NativeIdentity {
     inner: Disposable<Identity>,
-}
-
-impl NativeIdentity {
-    fn wrap(identity: Identity) -> Self {
-        Self {
-            inner: Disposable::new(identity, "identity"),
-        }
-    }
-
-    /// The identity for an operation (which keeps it until it ends); `DISPOSED` after
-    /// `dispose()`.
-    pub(crate) fn shared(&self) -> napi::Result<Arc<Identity>> {
-        js(self.inner.get())
-    }
 }
 
 #[napi]
@@ -166,20 +152,13 @@ impl NativeIdentity {
     pub fn public_identity(&self) -> napi::Result<NativePublicIdentity> {
         Ok(public_identity_js(self.shared()?.public()))
     }
-
-    /// Drops the secret keys now (wiped at once, or when a running handshake that uses
-    /// them ends); every later use is `DISPOSED`. Idempotent.
-    #[napi(catch_unwind)]
-    pub fn dispose(&self) {
-        self.inner.dispose();
-    }
-
-    /// Whether `dispose()` was called.
-    #[napi(getter)]
-    pub fn disposed(&self) -> bool {
-        self.inner.is_disposed()
-    }
 }
+
+disposable_handle!(
+    NativeIdentity(Identity, "identity"),
+    " Drops the secret keys now (wiped at once, or when a running handshake that uses",
+    " them ends); every later use is `DISPOSED`. Idempotent."
+);
 
 /// Checks that the Ed25519 key `legacy_public_key` vouched for the identity whose
 /// encoded signing key package is `sig_key` (`AUTH_FAILED` otherwise).

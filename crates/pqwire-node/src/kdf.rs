@@ -4,6 +4,16 @@ use crate::errors::js;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use pqwire_core::kdf::{self, HkdfHash};
+use pqwire_core::SecretBytes;
+
+/// What `derive` gives with the hash named `hash` ("SHA-256" or "SHA-512"), for JavaScript.
+fn derived(
+    hash: &str,
+    derive: impl FnOnce(HkdfHash) -> pqwire_core::Result<SecretBytes>,
+) -> napi::Result<Uint8Array> {
+    let okm = js(HkdfHash::from_name(hash).and_then(derive))?;
+    Ok(Uint8Array::new(okm.into_exposed()))
+}
 
 /// HKDF extract-then-expand over `hash` ("SHA-256" or "SHA-512").
 #[napi(catch_unwind)]
@@ -14,24 +24,18 @@ pub fn hkdf(
     info: Option<&[u8]>,
     length: u32,
 ) -> napi::Result<Uint8Array> {
-    let h = js(HkdfHash::from_name(&hash))?;
-    let okm = js(kdf::hkdf(
-        h,
-        ikm,
-        salt.unwrap_or_default(),
-        info.unwrap_or_default(),
-        length as usize,
-    ))?;
-    Ok(Uint8Array::new(okm.into_exposed()))
+    derived(&hash, |h| {
+        let (salt, info) = (salt.unwrap_or_default(), info.unwrap_or_default());
+        kdf::hkdf(h, ikm, salt, info, length as usize)
+    })
 }
 
 /// HKDF-Extract: the pseudorandom key.
 #[napi(catch_unwind)]
 pub fn hkdf_extract(hash: String, ikm: &[u8], salt: Option<&[u8]>) -> napi::Result<Uint8Array> {
-    let h = js(HkdfHash::from_name(&hash))?;
-    Ok(Uint8Array::new(
-        kdf::extract(h, ikm, salt.unwrap_or_default()).into_exposed(),
-    ))
+    derived(&hash, |h| {
+        Ok(kdf::extract(h, ikm, salt.unwrap_or_default()))
+    })
 }
 
 /// HKDF-Expand from a pseudorandom key.
@@ -42,12 +46,7 @@ pub fn hkdf_expand(
     info: Option<&[u8]>,
     length: u32,
 ) -> napi::Result<Uint8Array> {
-    let h = js(HkdfHash::from_name(&hash))?;
-    let okm = js(kdf::expand(
-        h,
-        prk,
-        info.unwrap_or_default(),
-        length as usize,
-    ))?;
-    Ok(Uint8Array::new(okm.into_exposed()))
+    derived(&hash, |h| {
+        kdf::expand(h, prk, info.unwrap_or_default(), length as usize)
+    })
 }

@@ -88,12 +88,13 @@ pub fn kem_keygen(
 ) -> napi::Result<()> {
     let backend = kem_backend(id)?;
     let l = backend.lengths();
-    output::check("KEM public key output", &public_out, l.public_key)?;
-    output::check("KEM secret key output", &secret_out, l.secret_key)?;
-    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
-    let (pk, sk) = js(backend.keygen(seed))?;
-    output::write("KEM public key output", &mut public_out, &pk)?;
-    output::write("KEM secret key output", &mut secret_out, sk.expose())
+    output::two_outputs(
+        ["KEM public key output", "KEM secret key output"],
+        [l.public_key, l.secret_key],
+        (&mut public_out, &mut secret_out),
+        &[seed.unwrap_or_default()],
+        || backend.keygen(seed),
+    )
 }
 
 /// Encapsulates to `public_key` (using `randomness` when given) into `cipher_text_out`
@@ -108,26 +109,15 @@ pub fn kem_encapsulate(
 ) -> napi::Result<()> {
     let backend = kem_backend(id)?;
     let l = backend.lengths();
-    output::check("KEM ciphertext output", &cipher_text_out, l.cipher_text)?;
-    output::check(
-        "KEM shared secret output",
-        &shared_secret_out,
-        l.shared_secret,
-    )?;
-    output::check_disjoint(
-        &[&cipher_text_out, &shared_secret_out],
+    output::two_outputs(
+        ["KEM ciphertext output", "KEM shared secret output"],
+        [l.cipher_text, l.shared_secret],
+        (&mut cipher_text_out, &mut shared_secret_out),
         &[public_key, randomness.unwrap_or_default()],
-    )?;
-    let e = js(backend.encapsulate(public_key, randomness))?;
-    output::write(
-        "KEM ciphertext output",
-        &mut cipher_text_out,
-        &e.cipher_text,
-    )?;
-    output::write(
-        "KEM shared secret output",
-        &mut shared_secret_out,
-        e.shared_secret.expose(),
+        || {
+            let e = backend.encapsulate(public_key, randomness)?;
+            Ok((e.cipher_text, e.shared_secret))
+        },
     )
 }
 
@@ -203,7 +193,7 @@ impl KemKeyPair {
     /// Decapsulates a ciphertext addressed to this key pair.
     #[napi(catch_unwind)]
     pub fn decapsulate(&self, cipher_text: &[u8]) -> napi::Result<Uint8Array> {
-        Ok(js(js(self.inner.get())?.decapsulate(cipher_text))?.into_js())
+        Ok(js(self.shared()?.decapsulate(cipher_text))?.into_js())
     }
 
     /// `decapsulate` on the thread pool (the job keeps the key until it ends, even if
@@ -213,7 +203,7 @@ impl KemKeyPair {
         &self,
         cipher_text: &[u8],
     ) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
-        let inner = js(self.inner.get())?;
+        let inner = self.shared()?;
         let ct = cipher_text.to_vec();
         Ok(AsyncTask::new(Job::new(move || inner.decapsulate(&ct))))
     }

@@ -6,7 +6,8 @@
 /// Declares the napi class `$name`, documented by the lines `$doc`, around the core key
 /// pair `$core` of suite type `$suite` (`$backend` maps a suite id to its backend, `$label`
 /// names the handle in `DISPOSED` errors), with `generate`, `import`, `suite`,
-/// `publicKey`, `exportSecretKey`, `dispose` and `disposed`. The invoking module imports
+/// `publicKey` and `exportSecretKey`, and `dispose` and `disposed` through
+/// [`disposable_handle!`](crate::handle::disposable_handle). The invoking module imports
 /// `napi` and adds its own operations in a second `#[napi] impl` block. (Documentation
 /// passes as string literals: napi-rs would copy a forwarded `///` comment into the
 /// TypeScript declarations as a raw string, `r"…"`.)
@@ -52,30 +53,21 @@ macro_rules! key_pair_handle {
             /// The public key.
             #[napi(getter, catch_unwind)]
             pub fn public_key(&self) -> napi::Result<::napi::bindgen_prelude::Uint8Array> {
-                let kp = $crate::errors::js(self.inner.get())?;
-                Ok(::napi::bindgen_prelude::Uint8Array::new(kp.public_key().to_vec()))
+                Ok(::napi::bindgen_prelude::Uint8Array::new(self.shared()?.public_key().to_vec()))
             }
 
             /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
             #[napi(catch_unwind)]
             pub fn export_secret_key(&self) -> napi::Result<::napi::bindgen_prelude::Uint8Array> {
-                let kp = $crate::errors::js(self.inner.get())?;
-                Ok($crate::task::IntoJs::into_js(kp.export_secret_key()))
-            }
-
-            /// Drops the secret key now (wiped at once, or when a running `*Async` operation
-            /// of this key pair ends); every later use but `suite` is `DISPOSED`. Idempotent.
-            #[napi(catch_unwind)]
-            pub fn dispose(&self) {
-                self.inner.dispose();
-            }
-
-            /// Whether `dispose()` was called.
-            #[napi(getter)]
-            pub fn disposed(&self) -> bool {
-                self.inner.is_disposed()
+                Ok($crate::task::IntoJs::into_js(self.shared()?.export_secret_key()))
             }
         }
+
+        $crate::handle::disposable_handle!(
+            $name($core),
+            " Drops the secret key now (wiped at once, or when a running `*Async` operation",
+            " of this key pair ends); every later use but `suite` is `DISPOSED`. Idempotent."
+        );
     };
 }
 

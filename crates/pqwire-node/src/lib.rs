@@ -15,6 +15,7 @@ mod app_signature;
 mod channel;
 mod channel_output;
 mod errors;
+mod handle;
 mod hash;
 mod identity;
 mod kdf;

@@ -14,9 +14,9 @@
 //! after its first bytes were replaced), and Rust would hold a shared and a mutable
 //! reference to the same memory.
 
-use crate::errors::to_js;
+use crate::errors::{js, to_js};
 use napi::bindgen_prelude::BufferSlice;
-use pqwire_core::Error;
+use pqwire_core::{Error, SecretBytes};
 
 /// A JavaScript `Uint8Array` the facade hands in for a result.
 pub(crate) type Out<'a> = BufferSlice<'a>;
@@ -40,6 +40,24 @@ pub(crate) fn write(what: &'static str, out: &mut Out<'_>, bytes: &[u8]) -> napi
     check(what, out, bytes.len())?;
     out.copy_from_slice(bytes);
     Ok(())
+}
+
+/// A call with two outputs (a key pair; a ciphertext and its shared secret): the sizes of
+/// the outputs checked (`BAD_LENGTH` naming `names`) and the outputs kept apart from each other
+/// and from `inputs` before any work; then `op`, and its two results written.
+pub(crate) fn two_outputs(
+    names: [&'static str; 2],
+    lengths: [usize; 2],
+    (first, second): (&mut Out<'_>, &mut Out<'_>),
+    inputs: &[&[u8]],
+    op: impl FnOnce() -> pqwire_core::Result<(Vec<u8>, SecretBytes)>,
+) -> napi::Result<()> {
+    check(names[0], first, lengths[0])?;
+    check(names[1], second, lengths[1])?;
+    check_disjoint(&[first, second], inputs)?;
+    let (a, b) = js(op())?;
+    write(names[0], first, &a)?;
+    write(names[1], second, b.expose())
 }
 
 /// Whether `a` and `b` share at least one byte (empty slices share none).

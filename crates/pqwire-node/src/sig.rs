@@ -102,12 +102,13 @@ pub fn sig_keygen(
 ) -> napi::Result<()> {
     let backend = sig_backend(id)?;
     let l = backend.lengths();
-    output::check("signature public key output", &public_out, l.public_key)?;
-    output::check("signature secret key output", &secret_out, l.secret_key)?;
-    output::check_disjoint(&[&public_out, &secret_out], &[seed.unwrap_or_default()])?;
-    let (pk, sk) = js(backend.keygen(seed))?;
-    output::write("signature public key output", &mut public_out, &pk)?;
-    output::write("signature secret key output", &mut secret_out, sk.expose())
+    output::two_outputs(
+        ["signature public key output", "signature secret key output"],
+        [l.public_key, l.secret_key],
+        (&mut public_out, &mut secret_out),
+        &[seed.unwrap_or_default()],
+        || backend.keygen(seed),
+    )
 }
 
 /// Signs `message` with a secret key given as bytes, into `out`.
@@ -214,7 +215,7 @@ impl SigKeyPair {
         mode: u32,
         rnd: Option<&[u8]>,
     ) -> napi::Result<Uint8Array> {
-        let inner = js(self.inner.get())?;
+        let inner = self.shared()?;
         let r = js(randomness(mode, rnd))?;
         Ok(Uint8Array::new(js(inner.sign(
             message,
@@ -233,7 +234,7 @@ impl SigKeyPair {
         mode: u32,
         rnd: Option<&[u8]>,
     ) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
-        let inner = js(self.inner.get())?;
+        let inner = self.shared()?;
         js(randomness(mode, rnd))?;
         let (message, ctx) = (message.to_vec(), context.unwrap_or_default().to_vec());
         let rnd = rnd.map(SecretBytes::from_slice);

@@ -15,6 +15,28 @@ use crate::wire::channel::{ExchangeResponse, CONFIRMATION_LEN};
 use crate::wire::WireMessage;
 use crate::{Error, Result};
 
+/// A whole received packet: its checked header, the header's bytes (the AEAD's associated
+/// data) and the payload.
+#[derive(Clone, Copy)]
+struct Received<'a> {
+    header: Header,
+    header_bytes: &'a [u8],
+    payload: &'a [u8],
+}
+
+impl Established {
+    /// Opens a packet's payload with the receive keys (`AUTH_FAILED` on any mismatch).
+    fn open(&self, packet: Received<'_>) -> Result<Vec<u8>> {
+        let Received {
+            header,
+            header_bytes,
+            payload,
+        } = packet;
+        let aead = self.agreement.aead;
+        self.recv.open(aead, header_bytes, header.sequence, payload)
+    }
+}
+
 impl Channel {
     /// Refuses: an `error` event, an error packet to the peer when `reply`, then closed
     /// with a `close` event carrying the code.
@@ -111,15 +133,17 @@ impl Channel {
         let reply = header.flag != Flag::Error;
         self.recv_seq = self.recv_seq.saturating_add(1);
         self.last_received = now;
-        let header_bytes = &packet[..HEADER_LEN];
-        let payload = &packet[HEADER_LEN..];
+        let (header_bytes, payload) = packet.split_at(HEADER_LEN);
+        let packet = Received {
+            header,
+            header_bytes,
+            payload,
+        };
         let result = match header.flag {
-            Flag::Close | Flag::Error => self.on_close_or_error(out, header, header_bytes, payload),
+            Flag::Close | Flag::Error => self.on_close_or_error(out, packet),
             _ => match &self.phase {
-                Phase::Established(_) => {
-                    self.on_established(out, header, header_bytes, payload, now)
-                }
-                _ => self.on_handshake(out, header, header_bytes, payload, now),
+                Phase::Established(_) => self.on_established(out, packet, now),
+                _ => self.on_handshake(out, packet, now),
             },
         };
         if let Err(e) = result {
@@ -132,18 +156,13 @@ impl Channel {
     /// packet, so no one on the path can end the channel in the peer's name. Before keys
     /// the 2-byte plaintext code (its length checked on the header) is all there is: it
     /// ends the handshake, but is reported as unauthenticated (`remote: false`).
-    fn on_close_or_error(
-        &mut self,
-        out: &mut Output,
-        header: Header,
-        header_bytes: &[u8],
-        payload: &[u8],
-    ) -> Result<()> {
+    fn on_close_or_error(&mut self, out: &mut Output, packet: Received<'_>) -> Result<()> {
+        let Received {
+            header, payload, ..
+        } = packet;
         let (code_bytes, authenticated): ([u8; 2], bool) = match &self.phase {
             Phase::Established(e) => {
-                let plain =
-                    e.recv
-                        .open(e.agreement.aead, header_bytes, header.sequence, payload)?;
+                let plain = e.open(packet)?;
                 match plain.as_slice() {
                     [a, b] => ([*a, *b], true),
                     _ => {
@@ -199,14 +218,12 @@ impl Channel {
     }
 
     /// A handshake packet: the step of the phase's handshake that the flag names.
-    fn on_handshake(
-        &mut self,
-        out: &mut Output,
-        header: Header,
-        header_bytes: &[u8],
-        payload: &[u8],
-        now: u64,
-    ) -> Result<()> {
+    fn on_handshake(&mut self, out: &mut Output, packet: Received<'_>, now: u64) -> Result<()> {
+        let Received {
+            header,
+            header_bytes,
+            payload,
+        } = packet;
         let phase = core::mem::replace(&mut self.phase, Phase::Closed);
         let (next, result) = match (phase, header.flag) {
             (Phase::Client(mut hs), Flag::ConnectResponse) if hs.started() => {
@@ -335,14 +352,8 @@ impl Channel {
     }
 
     /// A packet of the established channel.
-    fn on_established(
-        &mut self,
-        out: &mut Output,
-        header: Header,
-        header_bytes: &[u8],
-        payload: &[u8],
-        now: u64,
-    ) -> Result<()> {
+    fn on_established(&mut self, out: &mut Output, packet: Received<'_>, now: u64) -> Result<()> {
+        let header = packet.header;
         let Phase::Established(e) = &mut self.phase else {
             return Err(ChannelCode::ProtocolError.error("not established"));
         };
@@ -350,9 +361,7 @@ impl Channel {
             return Err(ChannelCode::ProtocolError
                 .error(format!("{} packet after the handshake", header.flag.name())));
         }
-        let plain = e
-            .recv
-            .open(e.agreement.aead, header_bytes, header.sequence, payload)?;
+        let plain = e.open(packet)?;
         e.recv.used = e.recv.used.saturating_add(1);
         let empty = |what: &str| {
             if plain.is_empty() {

@@ -28,8 +28,6 @@ use crate::suite::KemSuite;
 use crate::{x25519, Error, Result, SecretBytes};
 use zeroize::Zeroizing;
 
-const X25519_LEN: usize = 32;
-
 /// Per-suite constants of a hybrid KEM.
 pub(crate) trait HybridParams: Send + Sync + 'static {
     type MlKem: MlKemParams;
@@ -52,7 +50,7 @@ macro_rules! hybrid_params {
 
 /// The three hybrid suites over one ML-KEM implementation (`$ml_kem`, the module of its
 /// `MlKemParams`), as the module `$family` with statics `X_WING`, `X25519_ML_KEM_512` and
-/// `X25519_ML_KEM_1024`.
+/// `X25519_ML_KEM_1024`, and `ALL` of them.
 macro_rules! hybrids_over {
     ($family:ident, $ml_kem:ident) => {
         pub(crate) mod $family {
@@ -75,6 +73,11 @@ macro_rules! hybrids_over {
                 KemSuite::X25519MlKem1024,
                 H1024_LABEL
             );
+
+            /// The three, as the backend of `$ml_kem` offers them.
+            #[cfg_attr(not(feature = "rustcrypto"), allow(dead_code))] // the default's alone
+            pub(crate) static ALL: [&dyn crate::kem::KemBackend; 3] =
+                [&X_WING, &X25519_ML_KEM_512, &X25519_ML_KEM_1024];
         }
     };
 }
@@ -102,6 +105,15 @@ pub fn hybrid_label(suite: KemSuite) -> Option<&'static [u8]> {
 /// The hybrid backend for parameters `H`.
 pub(crate) struct Hybrid<H>(core::marker::PhantomData<fn() -> H>);
 
+impl<H: HybridParams> Hybrid<H> {
+    /// Splits a public key `pk_M | pk_X` after its length check.
+    fn split_public_key(public_key: &[u8]) -> Result<(&[u8], &[u8])> {
+        let len = KemLengths::of(H::SUITE).public_key;
+        Error::check_len("hybrid KEM public key", len, public_key.len())?;
+        Ok(public_key.split_at(H::MlKem::LENGTHS.public_key))
+    }
+}
+
 /// An expanded hybrid secret key.
 struct Expanded<H: HybridParams> {
     dk_m: <H::MlKem as MlKemParams>::Dk,
@@ -116,7 +128,7 @@ impl<H: HybridParams> Expanded<H> {
         shake256_into(&[sk.as_ref()], expanded.as_mut());
         let mut seed_m = Zeroizing::new([0u8; 64]);
         seed_m.copy_from_slice(&expanded[..64]);
-        let (dk_m, pk_m) = H::MlKem::keygen(&seed_m);
+        let (dk_m, pk_m) = H::MlKem::keygen_internal(&seed_m);
         let mut sk_x_bytes = Zeroizing::new([0u8; 32]);
         sk_x_bytes.copy_from_slice(&expanded[64..]);
         Ok(Self {
@@ -137,10 +149,10 @@ fn combine(label: &[u8], ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> 
 
 impl<H: HybridParams> Decapsulator for Expanded<H> {
     fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
-        let ct_len = H::MlKem::CIPHER_TEXT + X25519_LEN;
+        let ct_len = KemLengths::of(H::SUITE).cipher_text;
         Error::check_len("hybrid KEM ciphertext", ct_len, cipher_text.len())?;
-        let (ct_m, ct_x) = cipher_text.split_at(H::MlKem::CIPHER_TEXT);
-        let ss_m = H::MlKem::decapsulate(&self.dk_m, ct_m)?;
+        let (ct_m, ct_x) = cipher_text.split_at(H::MlKem::LENGTHS.cipher_text);
+        let ss_m = H::MlKem::decaps_internal(&self.dk_m, ct_m)?;
         // X-Wing hashes a low-order X25519 output in as it is (the ML-KEM secret
         // still carries the security), so the raw function is used.
         let ss_x = self.sk_x.raw_shared_secret(ct_x)?;
@@ -163,17 +175,6 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
         "pqwire"
     }
 
-    fn lengths(&self) -> KemLengths {
-        KemLengths {
-            public_key: H::MlKem::PUBLIC_KEY + X25519_LEN,
-            secret_key: 32,
-            cipher_text: H::MlKem::CIPHER_TEXT + X25519_LEN,
-            shared_secret: 32,
-            keygen_seed: 32,
-            encapsulation_randomness: 64,
-        }
-    }
-
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         let sk = given_or_random::<32>("hybrid KEM key generation seed", seed)?;
         let expanded = Expanded::<H>::from_seed(sk.as_ref())?;
@@ -181,17 +182,11 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
     }
 
     fn encapsulate(&self, public_key: &[u8], randomness: Option<&[u8]>) -> Result<Encapsulation> {
-        let lengths = self.lengths();
-        Error::check_len(
-            "hybrid KEM public key",
-            lengths.public_key,
-            public_key.len(),
-        )?;
+        let (pk_m, pk_x) = Self::split_public_key(public_key)?;
         let eseed = given_or_random::<64>("hybrid KEM encapsulation randomness", randomness)?;
-        let (pk_m, pk_x) = public_key.split_at(H::MlKem::PUBLIC_KEY);
         let mut m = Zeroizing::new([0u8; 32]);
         m.copy_from_slice(&eseed[..32]);
-        let (ct_m, ss_m) = H::MlKem::encapsulate(pk_m, &m)?;
+        let (ct_m, ss_m) = H::MlKem::encaps_internal(pk_m, &m)?;
         let mut ek_x = Zeroizing::new([0u8; 32]);
         ek_x.copy_from_slice(&eseed[32..]);
         let ek_x = x25519::StaticSecret::from_bytes(ek_x.as_ref())?;
@@ -211,12 +206,7 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
     }
 
     fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
-        let lengths = self.lengths();
-        Error::check_len(
-            "hybrid KEM public key",
-            lengths.public_key,
-            public_key.len(),
-        )?;
-        H::MlKem::check_ek(&public_key[..H::MlKem::PUBLIC_KEY])
+        let (pk_m, _) = Self::split_public_key(public_key)?;
+        H::MlKem::check_ek(pk_m)
     }
 }

@@ -12,7 +12,7 @@
 
 use super::ml_kem::{self as rc, MlKemParams};
 use super::seeded;
-use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
+use super::{Decapsulator, Encapsulation, KemBackend};
 use crate::suite::KemSuite;
 use crate::{Error, Result, SecretBytes};
 use aws_lc_rs::kem::{Algorithm, Ciphertext, DecapsulationKey, EncapsulationKey};
@@ -70,10 +70,6 @@ impl<P: MlKemParams> KemBackend for AwsLcMlKem<P> {
         "aws-lc"
     }
 
-    fn lengths(&self) -> KemLengths {
-        self.seeded.lengths()
-    }
-
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         if seed.is_some() {
             return self.seeded.keygen(seed);
@@ -120,7 +116,7 @@ impl<P: MlKemParams> KemBackend for AwsLcMlKem<P> {
             })?;
         Ok(Box::new(Loaded {
             key,
-            cipher_text: P::CIPHER_TEXT,
+            cipher_text: P::LENGTHS.cipher_text,
         }))
     }
 

@@ -11,9 +11,11 @@
 //! backend accepts and refuses exactly the same keys. Keys use the same expanded `dk`
 //! encoding as the other backends.
 
-use super::ml_kem::{self as rc, MlKem, MlKemParams};
+use super::ml_kem::{self as rc, MlKemParams};
+use super::{KemBackend, KemLengths};
+use crate::random::sized;
 use crate::suite::KemSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Result, SecretBytes};
 use libcrux_ml_kem::{MlKemCiphertext, MlKemPrivateKey, MlKemPublicKey};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -27,30 +29,26 @@ impl<const SK: usize> Drop for Dk<SK> {
 }
 
 macro_rules! libcrux_ml_kem_params {
-    ($name:ident, $m:ident, $rc:ty, $suite:expr, $label:expr, $pk:expr, $sk:expr, $ct:expr) => {
+    ($name:ident, $static:ident, $m:ident, $rc:ty, $suite:expr, $label:literal) => {
         pub(crate) struct $name;
 
+        pub(crate) static $static: $name = $name;
+
         impl MlKemParams for $name {
-            type Dk = Dk<$sk>;
+            type Dk = Dk<{ KemLengths::of($suite).secret_key }>;
             const BACKEND: &'static str = "libcrux";
             const SUITE: KemSuite = $suite;
-            const PUBLIC_KEY: usize = $pk;
-            const SECRET_KEY: usize = $sk;
-            const CIPHER_TEXT: usize = $ct;
 
-            fn keygen(seed: &[u8; 64]) -> (Self::Dk, Vec<u8>) {
+            fn keygen_internal(seed: &[u8; 64]) -> (Self::Dk, Vec<u8>) {
                 let (sk, pk) = libcrux_ml_kem::$m::generate_key_pair(*seed).into_parts();
                 (Dk(sk), pk.as_slice().to_vec())
             }
 
-            fn encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, SecretBytes)> {
+            fn encaps_internal(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, SecretBytes)> {
                 // libcrux's encapsulate skips the modulus check; run RustCrypto's.
                 <$rc>::check_ek(ek)?;
-                let ek = MlKemPublicKey::<$pk>::try_from(ek).map_err(|_| Error::BadLength {
-                    what: concat!($label, " public key"),
-                    expected: $pk,
-                    actual: ek.len(),
-                })?;
+                let what = concat!($label, " public key");
+                let ek: MlKemPublicKey<_> = sized(what, Self::LENGTHS.public_key, ek)?;
                 let (ct, ss) = libcrux_ml_kem::$m::encapsulate(&ek, *m);
                 let ss = Zeroizing::new(ss);
                 Ok((ct.as_slice().to_vec(), SecretBytes::from_slice(ss.as_ref())))
@@ -60,12 +58,9 @@ macro_rules! libcrux_ml_kem_params {
                 <$rc>::check_ek(ek)
             }
 
-            fn decapsulate(dk: &Self::Dk, ct: &[u8]) -> Result<SecretBytes> {
-                let ct = MlKemCiphertext::<$ct>::try_from(ct).map_err(|_| Error::BadLength {
-                    what: concat!($label, " ciphertext"),
-                    expected: $ct,
-                    actual: ct.len(),
-                })?;
+            fn decaps_internal(dk: &Self::Dk, ct: &[u8]) -> Result<SecretBytes> {
+                let what = concat!($label, " ciphertext");
+                let ct: MlKemCiphertext<_> = sized(what, Self::LENGTHS.cipher_text, ct)?;
                 let ss = Zeroizing::new(libcrux_ml_kem::$m::decapsulate(&dk.0, &ct));
                 Ok(SecretBytes::from_slice(ss.as_ref()))
             }
@@ -75,7 +70,7 @@ macro_rules! libcrux_ml_kem_params {
                 // FIPS 203 hash check (and the modulus check of the embedded ek). Its
                 // parsed key is wiped on drop right away.
                 <$rc>::dk_from_expanded(sk)?;
-                let mut dk = Dk(MlKemPrivateKey::<$sk>::default());
+                let mut dk = Dk(MlKemPrivateKey::default());
                 dk.0[0..].copy_from_slice(sk);
                 Ok(dk)
             }
@@ -89,35 +84,28 @@ macro_rules! libcrux_ml_kem_params {
 
 libcrux_ml_kem_params!(
     P512,
+    ML_KEM_512,
     mlkem512,
     rc::P512,
     KemSuite::MlKem512,
-    "ML-KEM-512",
-    800,
-    1632,
-    768
+    "ML-KEM-512"
 );
 libcrux_ml_kem_params!(
     P768,
+    ML_KEM_768,
     mlkem768,
     rc::P768,
     KemSuite::MlKem768,
-    "ML-KEM-768",
-    1184,
-    2400,
-    1088
+    "ML-KEM-768"
 );
 libcrux_ml_kem_params!(
     P1024,
+    ML_KEM_1024,
     mlkem1024,
     rc::P1024,
     KemSuite::MlKem1024,
-    "ML-KEM-1024",
-    1568,
-    3168,
-    1568
+    "ML-KEM-1024"
 );
 
-pub(crate) static ML_KEM_512: MlKem<P512> = MlKem::new();
-pub(crate) static ML_KEM_768: MlKem<P768> = MlKem::new();
-pub(crate) static ML_KEM_1024: MlKem<P1024> = MlKem::new();
+/// libcrux's parameter sets, as `Backend::Libcrux` offers them.
+pub(crate) static ALL: [&dyn KemBackend; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];

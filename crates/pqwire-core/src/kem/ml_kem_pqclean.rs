@@ -8,33 +8,26 @@
 //! PQClean's own C temporaries are out of reach (docs/primitives.md, "Secrets in memory").
 
 use super::ml_kem::{self as rc, MlKemParams};
-use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
-use crate::secret::{wipe, Blank, Wiped};
+use super::{Decapsulator, Encapsulation, KemBackend};
+use crate::secret::{pqclean_blank, take, Blank, Wiped};
 use crate::suite::KemSuite;
 use crate::{Error, Result, SecretBytes};
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _, SecretKey as _, SharedSecret as _};
 
 macro_rules! pqclean_ml_kem {
-    ($name:ident, $static:ident, $m:ident, $rc:ty, $suite:expr, $pk:expr, $sk:expr, $ct:expr) => {
+    ($name:ident, $static:ident, $m:ident, $rc:ty) => {
         pub(crate) struct $name;
 
         pub(crate) static $static: $name = $name;
 
-        impl Blank for pqcrypto_mlkem::$m::SecretKey {
-            fn blank() -> Option<Self> {
-                Self::from_bytes(&[0u8; $sk]).ok()
-            }
-        }
-
-        impl Blank for pqcrypto_mlkem::$m::SharedSecret {
-            fn blank() -> Option<Self> {
-                Self::from_bytes(&[0u8; 32]).ok()
-            }
-        }
+        pqclean_blank!(
+            pqcrypto_mlkem::$m::SecretKey: <$rc>::LENGTHS.secret_key,
+            pqcrypto_mlkem::$m::SharedSecret: <$rc>::LENGTHS.shared_secret,
+        );
 
         impl $name {
             fn parse_sk(sk: &[u8]) -> Result<Loaded<pqcrypto_mlkem::$m::SecretKey>> {
-                Error::check_len("ML-KEM secret key", $sk, sk.len())?;
+                Error::check_len("ML-KEM secret key", <$rc>::LENGTHS.secret_key, sk.len())?;
                 // PQClean does not run the FIPS 203 decapsulation-key check (hash of the
                 // embedded ek, modulus check); reuse RustCrypto's, as every backend does.
                 <$rc>::dk_from_expanded(sk)?;
@@ -49,34 +42,17 @@ macro_rules! pqclean_ml_kem {
 
         impl KemBackend for $name {
             fn suite(&self) -> KemSuite {
-                $suite
+                <$rc>::SUITE
             }
 
             fn backend_name(&self) -> &'static str {
                 "pqclean"
             }
 
-            fn lengths(&self) -> KemLengths {
-                KemLengths {
-                    public_key: $pk,
-                    secret_key: $sk,
-                    cipher_text: $ct,
-                    shared_secret: 32,
-                    keygen_seed: 64,
-                    encapsulation_randomness: 32,
-                }
-            }
-
             fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
-                if seed.is_some() {
-                    return Err(Error::Unsupported {
-                        what: "seeded key generation in the PQClean backend",
-                    });
-                }
+                refuse_given(seed, "seeded key generation in the PQClean backend")?;
                 let (pk, mut sk) = pqcrypto_mlkem::$m::keypair();
-                let secret_key = SecretBytes::from_slice(sk.as_bytes());
-                wipe(&mut sk);
-                Ok((pk.as_bytes().to_vec(), secret_key))
+                Ok((pk.as_bytes().to_vec(), take(&mut sk)))
             }
 
             fn encapsulate(
@@ -84,11 +60,7 @@ macro_rules! pqclean_ml_kem {
                 public_key: &[u8],
                 randomness: Option<&[u8]>,
             ) -> Result<Encapsulation> {
-                if randomness.is_some() {
-                    return Err(Error::Unsupported {
-                        what: "seeded encapsulation in the PQClean backend",
-                    });
-                }
+                refuse_given(randomness, "seeded encapsulation in the PQClean backend")?;
                 self.check_public_key(public_key)?;
                 let pk = pqcrypto_mlkem::$m::PublicKey::from_bytes(public_key).map_err(|_| {
                     Error::InvalidKey {
@@ -96,11 +68,9 @@ macro_rules! pqclean_ml_kem {
                     }
                 })?;
                 let (mut ss, ct) = pqcrypto_mlkem::$m::encapsulate(&pk);
-                let shared_secret = SecretBytes::from_slice(ss.as_bytes());
-                wipe(&mut ss);
                 Ok(Encapsulation {
                     cipher_text: ct.as_bytes().to_vec(),
-                    shared_secret,
+                    shared_secret: take(&mut ss),
                 })
             }
 
@@ -110,25 +80,24 @@ macro_rules! pqclean_ml_kem {
 
             fn check_public_key(&self, public_key: &[u8]) -> Result<()> {
                 // PQClean does not run the FIPS 203 modulus check; reuse RustCrypto's.
-                Error::check_len("ML-KEM public key", $pk, public_key.len())?;
+                let len = <$rc>::LENGTHS.public_key;
+                Error::check_len("ML-KEM public key", len, public_key.len())?;
                 <$rc>::check_ek(public_key)
             }
         }
 
         impl Decapsulator for Loaded<pqcrypto_mlkem::$m::SecretKey> {
             fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
-                Error::check_len("ML-KEM ciphertext", $ct, cipher_text.len())?;
+                // `from_bytes` fails on a wrong length only.
                 let ct = pqcrypto_mlkem::$m::Ciphertext::from_bytes(cipher_text).map_err(|_| {
                     Error::BadLength {
                         what: "ML-KEM ciphertext",
-                        expected: $ct,
+                        expected: <$rc>::LENGTHS.cipher_text,
                         actual: cipher_text.len(),
                     }
                 })?;
                 let mut ss = pqcrypto_mlkem::$m::decapsulate(&ct, self.0.get());
-                let shared_secret = SecretBytes::from_slice(ss.as_bytes());
-                wipe(&mut ss);
-                Ok(shared_secret)
+                Ok(take(&mut ss))
             }
         }
     };
@@ -137,36 +106,20 @@ macro_rules! pqclean_ml_kem {
 /// A PQClean secret key held for repeated decapsulation, wiped on drop.
 struct Loaded<K: Blank>(Wiped<K>);
 
-pqclean_ml_kem!(
-    PqcleanMlKem512,
-    ML_KEM_512,
-    mlkem512,
-    rc::P512,
-    KemSuite::MlKem512,
-    800,
-    1632,
-    768
-);
-pqclean_ml_kem!(
-    PqcleanMlKem768,
-    ML_KEM_768,
-    mlkem768,
-    rc::P768,
-    KemSuite::MlKem768,
-    1184,
-    2400,
-    1088
-);
-pqclean_ml_kem!(
-    PqcleanMlKem1024,
-    ML_KEM_1024,
-    mlkem1024,
-    rc::P1024,
-    KemSuite::MlKem1024,
-    1568,
-    3168,
-    1568
-);
+/// PQClean draws its own randomness: randomness given to it is `UNSUPPORTED`.
+fn refuse_given(given: Option<&[u8]>, what: &'static str) -> Result<()> {
+    match given {
+        Some(_) => Err(Error::Unsupported { what }),
+        None => Ok(()),
+    }
+}
+
+pqclean_ml_kem!(PqcleanMlKem512, ML_KEM_512, mlkem512, rc::P512);
+pqclean_ml_kem!(PqcleanMlKem768, ML_KEM_768, mlkem768, rc::P768);
+pqclean_ml_kem!(PqcleanMlKem1024, ML_KEM_1024, mlkem1024, rc::P1024);
+
+/// PQClean's parameter sets, as `Backend::PqClean` offers them.
+pub(crate) static ALL: [&dyn KemBackend; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];
 
 #[cfg(test)]
 mod tests {
@@ -196,7 +149,8 @@ mod tests {
         let pk = pqcrypto_mlkem::mlkem768::PublicKey::from_bytes(&pk).unwrap();
         let (mut ss, _) = pqcrypto_mlkem::mlkem768::encapsulate(&pk);
         assert!(ss.as_bytes().iter().any(|&x| x != 0));
-        wipe(&mut ss);
+        let copy = take(&mut ss);
+        assert!(copy.expose().iter().any(|&x| x != 0));
         assert!(ss.as_bytes().iter().all(|&x| x == 0));
     }
 }

@@ -19,6 +19,7 @@
 //! implementation then computes.
 
 mod hybrid;
+mod lengths;
 mod ml_kem;
 #[cfg(feature = "aws-lc")]
 mod ml_kem_aws_lc;
@@ -28,6 +29,7 @@ mod ml_kem_libcrux;
 mod ml_kem_pqclean;
 mod x25519_kem;
 
+use crate::backend::Offers;
 use crate::suite::KemSuite;
 use crate::{Backend, Result, SecretBytes};
 
@@ -46,6 +48,13 @@ use ml_kem_aws_lc as default_ml_kem;
 use seeded as default_ml_kem;
 
 /// Sizes, in bytes, of everything a KEM suite takes or returns.
+/// They are the suite's, the same in every backend (the values: `lengths.rs`).
+///
+/// ```
+/// use pqwire_core::{kem, KemSuite};
+/// let l = kem::backend(KemSuite::XWing).lengths();
+/// assert_eq!((l.public_key, l.cipher_text, l.secret_key), (1216, 1120, 32));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KemLengths {
     /// Encapsulation (public) key.
@@ -85,8 +94,10 @@ pub trait KemBackend: Send + Sync {
     /// The backend's name (`"aws-lc"`, `"libcrux"`, `"rustcrypto"`, `"pqclean"`, or
     /// `"pqwire"` for a construction of pqwire's own such as the hybrids).
     fn backend_name(&self) -> &'static str;
-    /// Sizes of keys, ciphertexts and seeds.
-    fn lengths(&self) -> KemLengths;
+    /// Sizes of keys, ciphertexts and seeds: the suite's, the same in every backend.
+    fn lengths(&self) -> KemLengths {
+        KemLengths::of(self.suite())
+    }
     /// Generates `(public_key, secret_key)`, from `seed` when given.
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)>;
     /// Encapsulates to `public_key`, using `randomness` when given.
@@ -139,60 +150,26 @@ pub fn backend(suite: KemSuite) -> &'static dyn KemBackend {
 /// # Ok::<(), pqwire_core::Error>(())
 /// ```
 pub fn backend_of(suite: KemSuite, backend: Backend) -> Result<&'static dyn KemBackend> {
-    let offers: &[Offer] = match backend {
-        Backend::Default => return Ok(self::backend(suite)),
-        #[cfg(feature = "libcrux")]
-        Backend::Libcrux => &LIBCRUX,
-        #[cfg(feature = "rustcrypto")]
-        Backend::RustCrypto => &RUSTCRYPTO,
-        #[cfg(feature = "pqclean")]
-        Backend::PqClean => &PQCLEAN,
-        #[allow(unreachable_patterns)] // reachable when a backend's feature is off
-        _ => &[],
-    };
-    backend.find(offers, suite)
+    match backend {
+        Backend::Default => Ok(self::backend(suite)),
+        _ => backend.find(OFFERS, |b| b.suite() == suite),
+    }
 }
 
-/// One suite of one backend.
-type Offer = (KemSuite, &'static dyn KemBackend);
-
-#[cfg(feature = "libcrux")]
-static LIBCRUX: [Offer; 6] = [
-    (KemSuite::MlKem512, &ml_kem_libcrux::ML_KEM_512),
-    (KemSuite::MlKem768, &ml_kem_libcrux::ML_KEM_768),
-    (KemSuite::MlKem1024, &ml_kem_libcrux::ML_KEM_1024),
-    (KemSuite::XWing, &hybrid::libcrux::X_WING),
+/// What each backend but the default implements.
+static OFFERS: &Offers<dyn KemBackend> = &[
+    #[cfg(feature = "libcrux")]
     (
-        KemSuite::X25519MlKem512,
-        &hybrid::libcrux::X25519_ML_KEM_512,
+        Backend::Libcrux,
+        &[&ml_kem_libcrux::ALL, &hybrid::libcrux::ALL],
     ),
+    #[cfg(feature = "rustcrypto")]
     (
-        KemSuite::X25519MlKem1024,
-        &hybrid::libcrux::X25519_ML_KEM_1024,
+        Backend::RustCrypto,
+        &[&ml_kem::ALL, &hybrid::rustcrypto::ALL],
     ),
-];
-
-#[cfg(feature = "rustcrypto")]
-static RUSTCRYPTO: [Offer; 6] = [
-    (KemSuite::MlKem512, &ml_kem::ML_KEM_512),
-    (KemSuite::MlKem768, &ml_kem::ML_KEM_768),
-    (KemSuite::MlKem1024, &ml_kem::ML_KEM_1024),
-    (KemSuite::XWing, &hybrid::rustcrypto::X_WING),
-    (
-        KemSuite::X25519MlKem512,
-        &hybrid::rustcrypto::X25519_ML_KEM_512,
-    ),
-    (
-        KemSuite::X25519MlKem1024,
-        &hybrid::rustcrypto::X25519_ML_KEM_1024,
-    ),
-];
-
-#[cfg(feature = "pqclean")]
-static PQCLEAN: [Offer; 3] = [
-    (KemSuite::MlKem512, &ml_kem_pqclean::ML_KEM_512),
-    (KemSuite::MlKem768, &ml_kem_pqclean::ML_KEM_768),
-    (KemSuite::MlKem1024, &ml_kem_pqclean::ML_KEM_1024),
+    #[cfg(feature = "pqclean")]
+    (Backend::PqClean, &[&ml_kem_pqclean::ALL]),
 ];
 
 /// The AWS-LC backend of `suite`, where there is one (ML-KEM): today the default, named so
@@ -200,12 +177,12 @@ static PQCLEAN: [Offer; 3] = [
 /// encapsulation are libcrux's. Not a [`Backend`]: applications choose the default.
 #[cfg(all(feature = "aws-lc", feature = "test-support"))]
 pub fn aws_lc_backend(suite: KemSuite) -> Option<&'static dyn KemBackend> {
-    let offers: [Offer; 3] = [
-        (KemSuite::MlKem512, &ml_kem_aws_lc::ML_KEM_512),
-        (KemSuite::MlKem768, &ml_kem_aws_lc::ML_KEM_768),
-        (KemSuite::MlKem1024, &ml_kem_aws_lc::ML_KEM_1024),
+    let all: [&'static dyn KemBackend; 3] = [
+        &ml_kem_aws_lc::ML_KEM_512,
+        &ml_kem_aws_lc::ML_KEM_768,
+        &ml_kem_aws_lc::ML_KEM_1024,
     ];
-    Backend::Default.find(&offers, suite).ok()
+    all.into_iter().find(|b| b.suite() == suite)
 }
 
 /// A KEM key pair whose secret stays in native memory, parsed once for fast decapsulation.

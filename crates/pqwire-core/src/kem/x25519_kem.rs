@@ -8,7 +8,7 @@
 //! ```
 //! An all-zero `dh` (low-order key) is refused with `NON_CONTRIBUTORY` on both sides.
 
-use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
+use super::{Decapsulator, Encapsulation, KemBackend};
 use crate::hash::sha3_256;
 use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
@@ -41,17 +41,6 @@ impl KemBackend for X25519Kem {
 
     fn backend_name(&self) -> &'static str {
         "pqwire"
-    }
-
-    fn lengths(&self) -> KemLengths {
-        KemLengths {
-            public_key: 32,
-            secret_key: 32,
-            cipher_text: 32,
-            shared_secret: 32,
-            keygen_seed: 32,
-            encapsulation_randomness: 32,
-        }
     }
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {

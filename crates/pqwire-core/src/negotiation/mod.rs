@@ -22,6 +22,7 @@ mod transcript;
 pub use policy::{Policy, PolicyMode};
 pub use transcript::{verify_transcript, TRANSCRIPT_LABEL};
 
+use crate::suite::Suite;
 use crate::wire::limits::SUPPORTED_VERSIONS;
 use crate::wire::{Capabilities, WireMessage};
 use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};
@@ -118,38 +119,15 @@ pub fn negotiate(local: &[u8], remote: &[u8], role: Role, policy: &Policy) -> Re
         Role::Responder => (&theirs, &ours),
     };
     let version = choose_version(&ours.versions, &theirs.versions, policy)?;
-    let kem = choose(
-        &initiator.kex_suites,
-        &responder.kex_suites,
-        policy.mode,
-        "key exchange",
-        |c| {
-            KemSuite::from_code(c)
-                .ok()
-                .map(|s| (s, s.is_post_quantum()))
-        },
-        KemSuite::name,
-    )?;
-    let sig = choose(
-        &initiator.sig_suites,
-        &responder.sig_suites,
-        policy.mode,
-        "signature",
-        |c| {
-            SigSuite::from_code(c)
-                .ok()
-                .map(|s| (s, s.is_post_quantum()))
-        },
-        SigSuite::name,
-    )?;
+    let offers = |list: fn(&Capabilities) -> &[u16]| (list(initiator), list(responder));
+    let mode = policy.mode;
+    let kem = choose(offers(|c| &c.kex_suites), mode, KemSuite::is_post_quantum)?;
+    let sig = choose(offers(|c| &c.sig_suites), mode, SigSuite::is_post_quantum)?;
     // Both AEADs are 256-bit symmetric ciphers: no classical/post-quantum distinction.
-    let aead = choose(
-        &initiator.aead_suites,
-        &responder.aead_suites,
+    let aead: AeadSuite = choose(
+        offers(|c| &c.aead_suites),
         PolicyMode::ClassicalAllowed,
-        "AEAD",
-        |c| AeadSuite::from_code(c).ok().map(|s| (s, true)),
-        AeadSuite::name,
+        |_| true,
     )?;
     let mut agreement = Agreement {
         version,
@@ -197,16 +175,16 @@ fn choose_version(ours: &[u8], theirs: &[u8], policy: &Policy) -> Result<u8> {
     }
 }
 
-/// The first suite in the initiator's order that the responder also offers and the
-/// policy allows. `known` maps a code to the suite and whether it is post-quantum.
-fn choose<S: Copy>(
-    initiator: &[u16],
-    responder: &[u16],
+/// The first suite in the initiator's order that the responder also offers (the two
+/// `offers`) and the policy allows; `is_pq` says whether a suite is post-quantum.
+/// Refusals name the suites' role ([`Suite::ROLE`]).
+fn choose<S: Suite>(
+    (initiator, responder): (&[u16], &[u16]),
     mode: PolicyMode,
-    role: &str,
-    known: impl Fn(u16) -> Option<(S, bool)>,
-    name: impl Fn(S) -> &'static str,
+    is_pq: fn(S) -> bool,
 ) -> Result<S> {
+    let role = S::ROLE;
+    let known = |c: u16| S::from_code(c).ok().map(|s| (s, is_pq(s)));
     let common: Vec<(S, bool)> = initiator
         .iter()
         .filter(|c| responder.contains(c))
@@ -229,17 +207,17 @@ fn choose<S: Copy>(
         PolicyMode::PqRequired => classical_only(initiator).or_else(|| classical_only(responder)),
         _ => None,
     };
+    let names = |list: &[(S, bool)]| {
+        let names: Vec<&str> = list.iter().map(|(s, _)| s.name()).collect();
+        names.join(", ")
+    };
     match (chosen, first, refused_side) {
         (Some(s), _, _) => Ok(s),
         (None, None, Some(offer)) => Err(Error::Downgrade {
             code: DowngradeCode::PqRequired,
             detail: format!(
                 "policy pq-required refuses a side offering only classical {role} suites: {}",
-                offer
-                    .iter()
-                    .map(|(s, _)| name(*s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names(&offer)
             ),
         }),
         (None, None, None) => Err(Error::Downgrade {
@@ -250,11 +228,7 @@ fn choose<S: Copy>(
             code: DowngradeCode::PqRequired,
             detail: format!(
                 "policy pq-required refuses the classical-only {role} suites in common: {}",
-                common
-                    .iter()
-                    .map(|(s, _)| name(*s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names(&common)
             ),
         }),
     }

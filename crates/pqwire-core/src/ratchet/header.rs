@@ -34,19 +34,14 @@ impl Header {
     /// Checks the lengths that depend on the KEM suite, before any cryptography.
     pub(crate) fn check_lengths(&self, kem: KemSuite) -> Result<()> {
         let lengths = kem::backend(kem).lengths();
-        if let Some(k) = &self.kem_key {
-            Error::check_len(
-                "ratchet KEM public key",
-                lengths.public_key,
-                k.public_key.len(),
-            )?;
-        }
-        if let Some(c) = &self.kem_ciphertext {
-            Error::check_len(
-                "ratchet KEM ciphertext",
-                lengths.cipher_text,
-                c.ciphertext.len(),
-            )?;
+        // Either KEM field may be absent; present, it has the suite's length.
+        let key_len = self.kem_key.as_ref().map(|k| k.public_key.len());
+        let ct_len = self.kem_ciphertext.as_ref().map(|c| c.ciphertext.len());
+        for (what, expected, len) in [
+            ("ratchet KEM public key", lengths.public_key, key_len),
+            ("ratchet KEM ciphertext", lengths.cipher_text, ct_len),
+        ] {
+            len.map_or(Ok(()), |len| Error::check_len(what, expected, len))?;
         }
         if self.associated_data.len() > u32::MAX as usize {
             return Err(Error::InvalidArgument {

@@ -8,7 +8,8 @@
 //! cases they leave open; see `docs/primitives.md`. Ed25519 is deterministic and takes no
 //! context, so a context or given randomness is refused.
 
-use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
+use super::{single, SigBackend, SignRandomness, Signer, Verification};
+use crate::hex::bytes32;
 use crate::random::{fixed, given_or_random};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
@@ -51,33 +52,15 @@ impl Signer for Loaded {
 /// encodings required, a point has small order exactly when its y is one of these
 /// (libsodium checks the same list).
 const SMALL_ORDER_Y: [[u8; 32]; 5] = [
-    [0; 32],
-    [
-        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0,
-    ],
-    [
-        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0x7f,
-    ],
-    [
-        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
-        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
-        0x03, 0x7a,
-    ],
-    [
-        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
-        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
-        0xfc, 0x05,
-    ],
+    bytes32("0000000000000000000000000000000000000000000000000000000000000000"), // order 4
+    bytes32("0100000000000000000000000000000000000000000000000000000000000000"), // identity
+    bytes32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // order 2
+    bytes32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"), // order 8
+    bytes32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"), // order 8
 ];
 
 /// The group order L = 2^252 + 27742317777372353535851937790883648493, little-endian.
-const ORDER: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
+const ORDER: [u8; 32] = bytes32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
 
 /// `a < b` for little-endian 256-bit numbers.
 fn less_than(a: &[u8; 32], b: &[u8; 32]) -> bool {
@@ -123,16 +106,6 @@ impl SigBackend for Ed25519 {
 
     fn backend_name(&self) -> &'static str {
         imp::NAME
-    }
-
-    fn lengths(&self) -> SigLengths {
-        SigLengths {
-            public_key: 32,
-            secret_key: 32,
-            signature: 64,
-            keygen_seed: 32,
-            signing_randomness: 0,
-        }
     }
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {

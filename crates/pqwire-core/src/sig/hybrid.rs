@@ -14,7 +14,7 @@
 //! Each suite exists over both seeded ML-DSA implementations: libcrux (the default where it
 //! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes.
 
-use super::ml_dsa::{check_context, MlDsaParams};
+use super::ml_dsa::{check_context, signing_rnd, MlDsaParams, MsgOrMu};
 use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::hash::shake256_into;
 use crate::random::given_or_random;
@@ -44,7 +44,7 @@ macro_rules! hybrid_sig {
 
 /// The two hybrid suites over one ML-DSA implementation (`$ml_dsa`, the module of its
 /// `MlDsaParams`), as the module `$family` with statics `ED25519_ML_DSA_65` and
-/// `ED25519_ML_DSA_87`.
+/// `ED25519_ML_DSA_87`, and `ALL` of them.
 macro_rules! hybrids_over {
     ($family:ident, $ml_dsa:ident) => {
         pub(crate) mod $family {
@@ -54,6 +54,11 @@ macro_rules! hybrids_over {
 
             hybrid_sig!(H65, ED25519_ML_DSA_65, m::P65, SigSuite::Ed25519MlDsa65);
             hybrid_sig!(H87, ED25519_ML_DSA_87, m::P87, SigSuite::Ed25519MlDsa87);
+
+            /// The two, as the backend of `$ml_dsa` offers them.
+            #[cfg_attr(not(feature = "rustcrypto"), allow(dead_code))] // the default's alone
+            pub(crate) static ALL: [&dyn crate::sig::SigBackend; 2] =
+                [&ED25519_ML_DSA_65, &ED25519_ML_DSA_87];
         }
     };
 }
@@ -86,7 +91,7 @@ struct Loaded<H: HybridSigParams> {
 impl<H: HybridSigParams> Loaded<H> {
     /// Splits and loads a secret key `Ed25519 seed (32) | ML-DSA expanded sk`.
     fn parse(secret_key: &[u8]) -> Result<Self> {
-        let len = 32 + H::MlDsa::SECRET_KEY;
+        let len = SigLengths::of(H::SUITE).secret_key;
         Error::check_len("hybrid signature secret key", len, secret_key.len())?;
         let (ed, ml) = secret_key.split_at(32);
         Ok(Self {
@@ -99,11 +104,11 @@ impl<H: HybridSigParams> Loaded<H> {
 impl<H: HybridSigParams> Signer for Loaded<H> {
     fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
         let m = bound_message(H::SUITE, ctx, msg)?;
-        let rnd = super::ml_dsa::signing_rnd(randomness)?;
+        let rnd = signing_rnd(randomness)?;
         let mut out = self.ed.sign(&m);
-        let ml = H::MlDsa::sign(
+        let ml = H::MlDsa::sign_internal(
             &self.ml,
-            super::ml_dsa::MsgOrMu::Message {
+            MsgOrMu::Message {
                 msg: &m,
                 ctx: H::SUITE.name().as_bytes(),
             },
@@ -123,16 +128,6 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         "pqwire"
     }
 
-    fn lengths(&self) -> SigLengths {
-        SigLengths {
-            public_key: 32 + H::MlDsa::PUBLIC_KEY,
-            secret_key: 32 + H::MlDsa::SECRET_KEY,
-            signature: 64 + H::MlDsa::SIGNATURE,
-            keygen_seed: 32,
-            signing_randomness: 32,
-        }
-    }
-
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         let seed = given_or_random::<32>("hybrid signature key generation seed", seed)?;
         let mut expanded = Zeroizing::new([0u8; 64]);
@@ -145,7 +140,7 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         let mut xi = Zeroizing::new([0u8; 32]);
         xi.copy_from_slice(&expanded[32..]);
         let ed = ed25519::SigningKey::from_seed(ed_seed.as_ref())?;
-        let (ml_pk, ml_sk) = H::MlDsa::keygen(&xi);
+        let (ml_pk, ml_sk) = H::MlDsa::keygen_internal(&xi);
         let mut pk = ed.public_key()?.to_vec();
         pk.extend_from_slice(&ml_pk);
         let sk = SecretBytes::from([ed_seed.as_slice(), ml_sk.expose()].concat());
@@ -159,7 +154,7 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
         let loaded = Loaded::<H>::parse(secret_key)?;
         let mut pk = loaded.ed.public_key()?.to_vec();
-        pk.extend_from_slice(&H::MlDsa::public_key(&loaded.ml)?);
+        pk.extend_from_slice(&H::MlDsa::public_key_of(&loaded.ml)?);
         Ok(pk)
     }
 
@@ -172,9 +167,9 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
             let (ed_sig, ml_sig) = sig.split_at(64);
             // Both halves are always checked, so the result reports each of them.
             let classic = ed25519::verify_strict(ed_sig, &m, ed_pk)?;
-            let quantum = H::MlDsa::verify(
+            let quantum = H::MlDsa::verify_internal(
                 ml_pk,
-                super::ml_dsa::MsgOrMu::Message {
+                MsgOrMu::Message {
                     msg: &m,
                     ctx: H::SUITE.name().as_bytes(),
                 },

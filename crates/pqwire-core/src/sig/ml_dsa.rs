@@ -12,7 +12,7 @@
 #![allow(deprecated)] // the expanded key encoding is deprecated upstream but is the interchange format
 
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
-use crate::random::{fixed, given_or_random, FixedBytes};
+use crate::random::{fixed, given_or_random, sized, FixedBytes};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use ml_dsa::signature::Keypair as _;
@@ -23,23 +23,26 @@ use zeroize::Zeroizing;
 /// Longest context string FIPS 204 allows.
 pub const MAX_CONTEXT_LEN: usize = 255;
 
-/// The operations of one ML-DSA parameter set of one implementation that the generic code needs.
+/// The operations of one ML-DSA parameter set of one implementation that the generic
+/// code needs (FIPS 204's internal functions). Implemented by a macro for the three
+/// parameter sets; each of them is then a [`SigBackend`] (below).
 pub(crate) trait MlDsaParams: Send + Sync + 'static {
     /// Loaded secret key, zeroized on drop.
     type Sk: Send + Sync;
     /// The implementation's name, reported by [`SigBackend::backend_name`].
     const BACKEND: &'static str;
     const SUITE: SigSuite;
-    const PUBLIC_KEY: usize;
-    const SECRET_KEY: usize;
-    const SIGNATURE: usize;
-    fn keygen(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes);
+    /// The parameter set's sizes.
+    const LENGTHS: SigLengths = SigLengths::of(Self::SUITE);
+    /// ML-DSA.KeyGen_internal(ξ): the encoded public key and the expanded secret key.
+    fn keygen_internal(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes);
+    /// Loads an expanded secret key after the checks of [`check_secret_key`].
     fn load(sk: &[u8]) -> Result<Self::Sk>;
     /// pkEncode of the public key belonging to a loaded secret key.
-    fn public_key(sk: &Self::Sk) -> Result<Vec<u8>>;
+    fn public_key_of(sk: &Self::Sk) -> Result<Vec<u8>>;
     /// Signs the FIPS 204 μ (external-μ interface) or, with `ctx`, a message.
-    fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>>;
-    fn verify(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool>;
+    fn sign_internal(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>>;
+    fn verify_internal(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool>;
 }
 
 /// What is signed: a message with its context, or a precomputed μ (64 bytes).
@@ -50,18 +53,20 @@ pub(crate) enum MsgOrMu<'a> {
 }
 
 macro_rules! ml_dsa_params {
-    ($name:ident, $p:ty, $suite:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
+    ($name:ident, $static:ident, $p:ty, $suite:expr) => {
         pub(crate) struct $name;
+
+        // RustCrypto's own backend: a `Backend::RustCrypto` choice, and the default ML-DSA
+        // where libcrux is not built. (Its parameter sets serve every build.)
+        #[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
+        pub(crate) static $static: $name = $name;
 
         impl MlDsaParams for $name {
             type Sk = ExpandedSigningKey<$p>;
             const BACKEND: &'static str = "rustcrypto";
             const SUITE: SigSuite = $suite;
-            const PUBLIC_KEY: usize = $pk;
-            const SECRET_KEY: usize = $sk;
-            const SIGNATURE: usize = $sig;
 
-            fn keygen(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes) {
+            fn keygen_internal(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes) {
                 let kp = SigningKey::<$p>::from_seed(&(*xi).into());
                 let pk = kp.verifying_key().encode().to_vec();
                 let sk = SecretBytes::from_slice(&kp.expanded_key().to_expanded());
@@ -69,8 +74,7 @@ macro_rules! ml_dsa_params {
             }
 
             fn load(sk: &[u8]) -> Result<Self::Sk> {
-                Error::check_len(concat!(stringify!($p), " secret key"), $sk, sk.len())?;
-                check_expanded_key(sk, $k, $l, $eta)?;
+                check_secret_key($suite, concat!(stringify!($p), " secret key"), sk)?;
                 let arr = ml_dsa::ExpandedSigningKeyBytes::<$p>::try_from(sk).map_err(|_| {
                     Error::InvalidKey {
                         what: "ML-DSA secret key",
@@ -79,11 +83,11 @@ macro_rules! ml_dsa_params {
                 Ok(ExpandedSigningKey::<$p>::from_expanded(&arr))
             }
 
-            fn public_key(sk: &Self::Sk) -> Result<Vec<u8>> {
+            fn public_key_of(sk: &Self::Sk) -> Result<Vec<u8>> {
                 Ok(sk.verifying_key().encode().to_vec())
             }
 
-            fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>> {
+            fn sign_internal(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>> {
                 let mut rng = FixedBytes::new(rnd);
                 let sig = match msg {
                     MsgOrMu::Message { msg, ctx } => sk.sign_randomized(msg, ctx, &mut rng),
@@ -95,14 +99,10 @@ macro_rules! ml_dsa_params {
                 Ok(sig.encode().to_vec())
             }
 
-            fn verify(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool> {
-                let pk = ml_dsa::EncodedVerifyingKey::<$p>::try_from(pk).map_err(|_| {
-                    Error::BadLength {
-                        what: concat!(stringify!($p), " public key"),
-                        expected: $pk,
-                        actual: pk.len(),
-                    }
-                })?;
+            fn verify_internal(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool> {
+                let what = concat!(stringify!($p), " public key");
+                let pk: ml_dsa::EncodedVerifyingKey<$p> =
+                    sized(what, Self::LENGTHS.public_key, pk)?;
                 let Ok(sig) = ml_dsa::EncodedSignature::<$p>::try_from(sig) else {
                     return Ok(false);
                 };
@@ -119,39 +119,31 @@ macro_rules! ml_dsa_params {
     };
 }
 
-ml_dsa_params!(
-    P44,
-    ml_dsa::MlDsa44,
-    SigSuite::MlDsa44,
-    1312,
-    2560,
-    2420,
-    4,
-    4,
-    2
-);
-ml_dsa_params!(
-    P65,
-    ml_dsa::MlDsa65,
-    SigSuite::MlDsa65,
-    1952,
-    4032,
-    3309,
-    6,
-    5,
-    4
-);
-ml_dsa_params!(
-    P87,
-    ml_dsa::MlDsa87,
-    SigSuite::MlDsa87,
-    2592,
-    4896,
-    4627,
-    8,
-    7,
-    2
-);
+ml_dsa_params!(P44, ML_DSA_44, ml_dsa::MlDsa44, SigSuite::MlDsa44);
+ml_dsa_params!(P65, ML_DSA_65, ml_dsa::MlDsa65, SigSuite::MlDsa65);
+ml_dsa_params!(P87, ML_DSA_87, ml_dsa::MlDsa87, SigSuite::MlDsa87);
+
+/// RustCrypto's parameter sets, as `Backend::RustCrypto` offers them.
+#[cfg(feature = "rustcrypto")]
+pub(crate) static ALL: [&dyn SigBackend; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];
+
+/// The checks every backend runs on an expanded secret key before it uses it: its length
+/// (`BAD_LENGTH` naming `what`) and [`check_expanded_key`] with the parameter set's k, ℓ
+/// and η (FIPS 204, Table 1).
+pub(crate) fn check_secret_key(suite: SigSuite, what: &'static str, sk: &[u8]) -> Result<()> {
+    Error::check_len(what, SigLengths::of(suite).secret_key, sk.len())?;
+    let (k, l, eta) = match suite {
+        SigSuite::MlDsa44 => (4, 4, 2),
+        SigSuite::MlDsa65 => (6, 5, 4),
+        SigSuite::MlDsa87 => (8, 7, 2),
+        _ => {
+            return Err(Error::Unsupported {
+                what: "an ML-DSA secret key check for a non-ML-DSA suite",
+            })
+        }
+    };
+    check_expanded_key(sk, k, l, eta)
+}
 
 /// Refuses an expanded ML-DSA secret key whose s1 or s2 coefficients lie outside
 /// [-η, η] (FIPS 204 skDecode would otherwise accept values the algorithm never produces).
@@ -211,36 +203,18 @@ pub(crate) fn signing_rnd(randomness: SignRandomness<'_>) -> Result<Zeroizing<[u
     }
 }
 
-/// The ML-DSA backend for parameter set (and implementation) `P`.
-pub(crate) struct MlDsa<P>(core::marker::PhantomData<fn() -> P>);
-
-impl<P> MlDsa<P> {
-    /// The backend, for a `static`.
-    pub(crate) const fn new() -> Self {
-        Self(core::marker::PhantomData)
-    }
-}
-
-// RustCrypto's own backend: a `Backend::RustCrypto` choice, and the default ML-DSA where
-// libcrux is not built. (Its parameter sets above serve every build.)
-#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
-pub(crate) static ML_DSA_44: MlDsa<P44> = MlDsa::new();
-#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
-pub(crate) static ML_DSA_65: MlDsa<P65> = MlDsa::new();
-#[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
-pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa::new();
-
 struct Loaded<P: MlDsaParams>(P::Sk);
 
 impl<P: MlDsaParams> Signer for Loaded<P> {
     fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
         check_context(ctx)?;
         let rnd = signing_rnd(randomness)?;
-        P::sign(&self.0, MsgOrMu::Message { msg, ctx }, &rnd)
+        P::sign_internal(&self.0, MsgOrMu::Message { msg, ctx }, &rnd)
     }
 }
 
-impl<P: MlDsaParams> SigBackend for MlDsa<P> {
+/// Every parameter set of a seeded implementation is a backend.
+impl<P: MlDsaParams> SigBackend for P {
     fn suite(&self) -> SigSuite {
         P::SUITE
     }
@@ -249,19 +223,9 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
         P::BACKEND
     }
 
-    fn lengths(&self) -> SigLengths {
-        SigLengths {
-            public_key: P::PUBLIC_KEY,
-            secret_key: P::SECRET_KEY,
-            signature: P::SIGNATURE,
-            keygen_seed: 32,
-            signing_randomness: 32,
-        }
-    }
-
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         let xi = given_or_random::<32>("ML-DSA key generation seed", seed)?;
-        Ok(P::keygen(&xi))
+        Ok(P::keygen_internal(&xi))
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
@@ -269,12 +233,12 @@ impl<P: MlDsaParams> SigBackend for MlDsa<P> {
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        P::public_key(&P::load(secret_key)?)
+        P::public_key_of(&P::load(secret_key)?)
     }
 
     fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
         check_context(ctx)?;
-        let valid = P::verify(pk, MsgOrMu::Message { msg, ctx }, sig)?;
+        let valid = P::verify_internal(pk, MsgOrMu::Message { msg, ctx }, sig)?;
         Ok(single(P::SUITE, valid))
     }
 }
@@ -290,9 +254,9 @@ pub fn sign_mu(
     let mu = fixed::<64>("ML-DSA mu", mu)?;
     let rnd = signing_rnd(randomness)?;
     match suite {
-        SigSuite::MlDsa44 => P44::sign(&P44::load(secret_key)?, MsgOrMu::Mu(&mu), &rnd),
-        SigSuite::MlDsa65 => P65::sign(&P65::load(secret_key)?, MsgOrMu::Mu(&mu), &rnd),
-        SigSuite::MlDsa87 => P87::sign(&P87::load(secret_key)?, MsgOrMu::Mu(&mu), &rnd),
+        SigSuite::MlDsa44 => P44::sign_internal(&P44::load(secret_key)?, MsgOrMu::Mu(&mu), &rnd),
+        SigSuite::MlDsa65 => P65::sign_internal(&P65::load(secret_key)?, MsgOrMu::Mu(&mu), &rnd),
+        SigSuite::MlDsa87 => P87::sign_internal(&P87::load(secret_key)?, MsgOrMu::Mu(&mu), &rnd),
         _ => Err(Error::Unsupported {
             what: "external mu for a non-ML-DSA suite",
         }),
@@ -303,9 +267,9 @@ pub fn sign_mu(
 pub fn verify_mu(suite: SigSuite, public_key: &[u8], mu: &[u8], signature: &[u8]) -> Result<bool> {
     let mu = fixed::<64>("ML-DSA mu", mu)?;
     match suite {
-        SigSuite::MlDsa44 => P44::verify(public_key, MsgOrMu::Mu(&mu), signature),
-        SigSuite::MlDsa65 => P65::verify(public_key, MsgOrMu::Mu(&mu), signature),
-        SigSuite::MlDsa87 => P87::verify(public_key, MsgOrMu::Mu(&mu), signature),
+        SigSuite::MlDsa44 => P44::verify_internal(public_key, MsgOrMu::Mu(&mu), signature),
+        SigSuite::MlDsa65 => P65::verify_internal(public_key, MsgOrMu::Mu(&mu), signature),
+        SigSuite::MlDsa87 => P87::verify_internal(public_key, MsgOrMu::Mu(&mu), signature),
         _ => Err(Error::Unsupported {
             what: "external mu for a non-ML-DSA suite",
         }),

@@ -9,7 +9,9 @@
 //! secret key. Expanded secret keys get the same checks as in the other backends (length,
 //! s1/s2 ranges) before libcrux sees them.
 
-use super::ml_dsa::{self as rc, check_expanded_key, MlDsa, MlDsaParams, MsgOrMu};
+use super::ml_dsa::{self as rc, check_secret_key, MlDsaParams, MsgOrMu};
+use super::{SigBackend, SigLengths};
+use crate::random::sized;
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use libcrux_ml_dsa::{MLDSASignature, MLDSASigningKey, MLDSAVerificationKey};
@@ -25,18 +27,17 @@ impl<const SK: usize> Drop for Sk<SK> {
 }
 
 macro_rules! libcrux_ml_dsa_params {
-    ($name:ident, $m:ident, $rc:ty, $suite:expr, $label:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
+    ($name:ident, $static:ident, $m:ident, $rc:ty, $suite:expr, $label:literal) => {
         pub(crate) struct $name;
 
+        pub(crate) static $static: $name = $name;
+
         impl MlDsaParams for $name {
-            type Sk = Sk<$sk>;
+            type Sk = Sk<{ SigLengths::of($suite).secret_key }>;
             const BACKEND: &'static str = "libcrux";
             const SUITE: SigSuite = $suite;
-            const PUBLIC_KEY: usize = $pk;
-            const SECRET_KEY: usize = $sk;
-            const SIGNATURE: usize = $sig;
 
-            fn keygen(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes) {
+            fn keygen_internal(xi: &[u8; 32]) -> (Vec<u8>, SecretBytes) {
                 let kp = libcrux_ml_dsa::$m::generate_key_pair(*xi);
                 let sk = Sk(kp.signing_key);
                 (
@@ -46,19 +47,18 @@ macro_rules! libcrux_ml_dsa_params {
             }
 
             fn load(sk: &[u8]) -> Result<Self::Sk> {
-                Error::check_len(concat!($label, " secret key"), $sk, sk.len())?;
-                check_expanded_key(sk, $k, $l, $eta)?;
-                let mut key = Sk(MLDSASigningKey::<$sk>::zero());
+                check_secret_key($suite, concat!($label, " secret key"), sk)?;
+                let mut key = Sk(MLDSASigningKey::zero());
                 key.0.as_mut_slice().copy_from_slice(sk);
                 Ok(key)
             }
 
-            fn public_key(sk: &Self::Sk) -> Result<Vec<u8>> {
+            fn public_key_of(sk: &Self::Sk) -> Result<Vec<u8>> {
                 // libcrux cannot derive it; RustCrypto can (same key encoding).
-                <$rc>::public_key(&<$rc>::load(sk.0.as_slice())?)
+                <$rc>::public_key_of(&<$rc>::load(sk.0.as_slice())?)
             }
 
-            fn sign(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>> {
+            fn sign_internal(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>> {
                 match msg {
                     MsgOrMu::Message { msg, ctx } => {
                         libcrux_ml_dsa::$m::sign(&sk.0, msg, ctx, *rnd)
@@ -71,21 +71,20 @@ macro_rules! libcrux_ml_dsa_params {
                             })
                     }
                     // libcrux 0.0.11 has no external-mu interface: RustCrypto signs.
-                    MsgOrMu::Mu(_) => <$rc>::sign(&<$rc>::load(sk.0.as_slice())?, msg, rnd),
+                    MsgOrMu::Mu(_) => {
+                        <$rc>::sign_internal(&<$rc>::load(sk.0.as_slice())?, msg, rnd)
+                    }
                 }
             }
 
-            fn verify(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool> {
+            fn verify_internal(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool> {
                 let MsgOrMu::Message { msg, ctx } = msg else {
                     // No external-mu interface in libcrux 0.0.11: RustCrypto verifies.
-                    return <$rc>::verify(pk, msg, sig);
+                    return <$rc>::verify_internal(pk, msg, sig);
                 };
-                let pk = <[u8; $pk]>::try_from(pk).map_err(|_| Error::BadLength {
-                    what: concat!($label, " public key"),
-                    expected: $pk,
-                    actual: pk.len(),
-                })?;
-                let Ok(sig) = <[u8; $sig]>::try_from(sig) else {
+                let what = concat!($label, " public key");
+                let pk = sized(what, Self::LENGTHS.public_key, pk)?;
+                let Ok(sig) = sig.try_into() else {
                     return Ok(false);
                 };
                 Ok(libcrux_ml_dsa::$m::verify(
@@ -102,44 +101,28 @@ macro_rules! libcrux_ml_dsa_params {
 
 libcrux_ml_dsa_params!(
     P44,
+    ML_DSA_44,
     ml_dsa_44,
     rc::P44,
     SigSuite::MlDsa44,
-    "ML-DSA-44",
-    1312,
-    2560,
-    2420,
-    4,
-    4,
-    2
+    "ML-DSA-44"
 );
 libcrux_ml_dsa_params!(
     P65,
+    ML_DSA_65,
     ml_dsa_65,
     rc::P65,
     SigSuite::MlDsa65,
-    "ML-DSA-65",
-    1952,
-    4032,
-    3309,
-    6,
-    5,
-    4
+    "ML-DSA-65"
 );
 libcrux_ml_dsa_params!(
     P87,
+    ML_DSA_87,
     ml_dsa_87,
     rc::P87,
     SigSuite::MlDsa87,
-    "ML-DSA-87",
-    2592,
-    4896,
-    4627,
-    8,
-    7,
-    2
+    "ML-DSA-87"
 );
 
-pub(crate) static ML_DSA_44: MlDsa<P44> = MlDsa::new();
-pub(crate) static ML_DSA_65: MlDsa<P65> = MlDsa::new();
-pub(crate) static ML_DSA_87: MlDsa<P87> = MlDsa::new();
+/// libcrux's parameter sets, as `Backend::Libcrux` offers them.
+pub(crate) static ALL: [&dyn SigBackend; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];

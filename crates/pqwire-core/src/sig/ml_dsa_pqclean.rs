@@ -12,23 +12,19 @@
 //! lives in one heap place, wiped on drop ([`Wiped`]). PQClean's own C temporaries are out
 //! of reach (docs/primitives.md, "Secrets in memory").
 
-use super::ml_dsa::{self as rc, check_context, check_expanded_key, MlDsaParams};
-use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
-use crate::secret::{wipe, Blank, Wiped};
+use super::ml_dsa::{self as rc, check_context, check_secret_key, MlDsaParams};
+use super::{single, SigBackend, SignRandomness, Signer, Verification};
+use crate::secret::{pqclean_blank, take, Blank, Wiped};
 use crate::suite::SigSuite;
 use crate::{Error, Result, SecretBytes};
 use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
 
 macro_rules! pqclean_ml_dsa {
-    ($name:ident, $static:ident, $m:ident, $rc:ty, $suite:expr, $pk:expr, $sk:expr, $sig:expr, $k:expr, $l:expr, $eta:expr) => {
+    ($name:ident, $static:ident, $m:ident, $rc:ty) => {
         pub(crate) struct $name;
         pub(crate) static $static: $name = $name;
 
-        impl Blank for pqcrypto_mldsa::$m::SecretKey {
-            fn blank() -> Option<Self> {
-                Self::from_bytes(&[0u8; $sk]).ok()
-            }
-        }
+        pqclean_blank!(pqcrypto_mldsa::$m::SecretKey: <$rc>::LENGTHS.secret_key);
 
         impl Signer for Loaded<pqcrypto_mldsa::$m::SecretKey> {
             fn sign(
@@ -50,21 +46,11 @@ macro_rules! pqclean_ml_dsa {
 
         impl SigBackend for $name {
             fn suite(&self) -> SigSuite {
-                $suite
+                <$rc>::SUITE
             }
 
             fn backend_name(&self) -> &'static str {
                 "pqclean"
-            }
-
-            fn lengths(&self) -> SigLengths {
-                SigLengths {
-                    public_key: $pk,
-                    secret_key: $sk,
-                    signature: $sig,
-                    keygen_seed: 32,
-                    signing_randomness: 32,
-                }
             }
 
             fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
@@ -74,19 +60,16 @@ macro_rules! pqclean_ml_dsa {
                     });
                 }
                 let (pk, mut sk) = pqcrypto_mldsa::$m::keypair();
-                let secret_key = SecretBytes::from_slice(sk.as_bytes());
-                wipe(&mut sk);
-                Ok((pk.as_bytes().to_vec(), secret_key))
+                Ok((pk.as_bytes().to_vec(), take(&mut sk)))
             }
 
             fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
                 // Same expanded key format as RustCrypto's, which derives it.
-                <$rc>::public_key(&<$rc>::load(secret_key)?)
+                <$rc>::public_key_of(&<$rc>::load(secret_key)?)
             }
 
             fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
-                Error::check_len("ML-DSA secret key", $sk, secret_key.len())?;
-                check_expanded_key(secret_key, $k, $l, $eta)?;
+                check_secret_key(<$rc>::SUITE, "ML-DSA secret key", secret_key)?;
                 let mut sk =
                     pqcrypto_mldsa::$m::SecretKey::from_bytes(secret_key).map_err(|_| {
                         Error::InvalidKey {
@@ -104,19 +87,20 @@ macro_rules! pqclean_ml_dsa {
                 ctx: &[u8],
             ) -> Result<Verification> {
                 check_context(ctx)?;
-                Error::check_len("ML-DSA public key", $pk, pk.len())?;
+                Error::check_len("ML-DSA public key", <$rc>::LENGTHS.public_key, pk.len())?;
                 let pk = pqcrypto_mldsa::$m::PublicKey::from_bytes(pk).map_err(|_| {
                     Error::InvalidKey {
                         what: "ML-DSA public key",
                     }
                 })?;
+                let suite = <$rc>::SUITE;
                 let Ok(detached) = pqcrypto_mldsa::$m::DetachedSignature::from_bytes(sig) else {
-                    return Ok(single($suite, false));
+                    return Ok(single(suite, false));
                 };
-                let valid = sig.len() == $sig
+                let valid = sig.len() == <$rc>::LENGTHS.signature
                     && pqcrypto_mldsa::$m::verify_detached_signature_ctx(&detached, msg, ctx, &pk)
                         .is_ok();
-                Ok(single($suite, valid))
+                Ok(single(suite, valid))
             }
         }
     };
@@ -125,45 +109,12 @@ macro_rules! pqclean_ml_dsa {
 /// A PQClean secret key held for repeated signing, wiped on drop.
 struct Loaded<K: Blank>(Wiped<K>);
 
-pqclean_ml_dsa!(
-    PqcleanMlDsa44,
-    ML_DSA_44,
-    mldsa44,
-    rc::P44,
-    SigSuite::MlDsa44,
-    1312,
-    2560,
-    2420,
-    4,
-    4,
-    2
-);
-pqclean_ml_dsa!(
-    PqcleanMlDsa65,
-    ML_DSA_65,
-    mldsa65,
-    rc::P65,
-    SigSuite::MlDsa65,
-    1952,
-    4032,
-    3309,
-    6,
-    5,
-    4
-);
-pqclean_ml_dsa!(
-    PqcleanMlDsa87,
-    ML_DSA_87,
-    mldsa87,
-    rc::P87,
-    SigSuite::MlDsa87,
-    2592,
-    4896,
-    4627,
-    8,
-    7,
-    2
-);
+pqclean_ml_dsa!(PqcleanMlDsa44, ML_DSA_44, mldsa44, rc::P44);
+pqclean_ml_dsa!(PqcleanMlDsa65, ML_DSA_65, mldsa65, rc::P65);
+pqclean_ml_dsa!(PqcleanMlDsa87, ML_DSA_87, mldsa87, rc::P87);
+
+/// PQClean's parameter sets, as `Backend::PqClean` offers them.
+pub(crate) static ALL: [&dyn SigBackend; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];
 
 #[cfg(test)]
 mod tests {

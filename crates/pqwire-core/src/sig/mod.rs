@@ -21,12 +21,14 @@ mod ed25519_aws_lc;
 mod ed25519_dalek;
 mod hybrid;
 mod key_pair_check;
+mod lengths;
 mod ml_dsa;
 #[cfg(feature = "libcrux")]
 mod ml_dsa_libcrux;
 #[cfg(feature = "pqclean")]
 mod ml_dsa_pqclean;
 
+use crate::backend::Offers;
 use crate::suite::SigSuite;
 use crate::{Backend, Result, SecretBytes};
 
@@ -39,6 +41,13 @@ use {hybrid::libcrux as default_hybrids, ml_dsa_libcrux as default_ml_dsa};
 use {hybrid::rustcrypto as default_hybrids, ml_dsa as default_ml_dsa};
 
 /// Sizes, in bytes, of everything a signature suite takes or returns.
+/// They are the suite's, the same in every backend (the values: `lengths.rs`).
+///
+/// ```
+/// use pqwire_core::{sig, SigSuite};
+/// let l = sig::backend(SigSuite::Ed25519MlDsa65).lengths();
+/// assert_eq!((l.public_key, l.secret_key, l.signature), (1984, 4064, 3373));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SigLengths {
     /// Public (verification) key.
@@ -90,8 +99,10 @@ pub trait SigBackend: Send + Sync {
     /// The backend's name (`"libcrux"`, `"rustcrypto"`, `"pqclean"`, `"dalek"`, or
     /// `"pqwire"` for the hybrids).
     fn backend_name(&self) -> &'static str;
-    /// Sizes of keys, signatures and seeds.
-    fn lengths(&self) -> SigLengths;
+    /// Sizes of keys, signatures and seeds: the suite's, the same in every backend.
+    fn lengths(&self) -> SigLengths {
+        SigLengths::of(self.suite())
+    }
     /// Generates `(public_key, secret_key)`, from `seed` when given.
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)>;
     /// Parses a secret key into a reusable [`Signer`].
@@ -154,58 +165,26 @@ pub fn backend(suite: SigSuite) -> &'static dyn SigBackend {
 /// # Ok::<(), pqwire_core::Error>(())
 /// ```
 pub fn backend_of(suite: SigSuite, backend: Backend) -> Result<&'static dyn SigBackend> {
-    let offers: &[Offer] = match backend {
-        Backend::Default => return Ok(self::backend(suite)),
-        #[cfg(feature = "libcrux")]
-        Backend::Libcrux => &LIBCRUX,
-        #[cfg(feature = "rustcrypto")]
-        Backend::RustCrypto => &RUSTCRYPTO,
-        #[cfg(feature = "pqclean")]
-        Backend::PqClean => &PQCLEAN,
-        #[allow(unreachable_patterns)] // reachable when a backend's feature is off
-        _ => &[],
-    };
-    backend.find(offers, suite)
+    match backend {
+        Backend::Default => Ok(self::backend(suite)),
+        _ => backend.find(OFFERS, |b| b.suite() == suite),
+    }
 }
 
-/// One suite of one backend.
-type Offer = (SigSuite, &'static dyn SigBackend);
-
-#[cfg(feature = "libcrux")]
-static LIBCRUX: [Offer; 5] = [
-    (SigSuite::MlDsa44, &ml_dsa_libcrux::ML_DSA_44),
-    (SigSuite::MlDsa65, &ml_dsa_libcrux::ML_DSA_65),
-    (SigSuite::MlDsa87, &ml_dsa_libcrux::ML_DSA_87),
+/// What each backend but the default implements.
+static OFFERS: &Offers<dyn SigBackend> = &[
+    #[cfg(feature = "libcrux")]
     (
-        SigSuite::Ed25519MlDsa65,
-        &hybrid::libcrux::ED25519_ML_DSA_65,
+        Backend::Libcrux,
+        &[&ml_dsa_libcrux::ALL, &hybrid::libcrux::ALL],
     ),
+    #[cfg(feature = "rustcrypto")]
     (
-        SigSuite::Ed25519MlDsa87,
-        &hybrid::libcrux::ED25519_ML_DSA_87,
+        Backend::RustCrypto,
+        &[&ml_dsa::ALL, &hybrid::rustcrypto::ALL],
     ),
-];
-
-#[cfg(feature = "rustcrypto")]
-static RUSTCRYPTO: [Offer; 5] = [
-    (SigSuite::MlDsa44, &ml_dsa::ML_DSA_44),
-    (SigSuite::MlDsa65, &ml_dsa::ML_DSA_65),
-    (SigSuite::MlDsa87, &ml_dsa::ML_DSA_87),
-    (
-        SigSuite::Ed25519MlDsa65,
-        &hybrid::rustcrypto::ED25519_ML_DSA_65,
-    ),
-    (
-        SigSuite::Ed25519MlDsa87,
-        &hybrid::rustcrypto::ED25519_ML_DSA_87,
-    ),
-];
-
-#[cfg(feature = "pqclean")]
-static PQCLEAN: [Offer; 3] = [
-    (SigSuite::MlDsa44, &ml_dsa_pqclean::ML_DSA_44),
-    (SigSuite::MlDsa65, &ml_dsa_pqclean::ML_DSA_65),
-    (SigSuite::MlDsa87, &ml_dsa_pqclean::ML_DSA_87),
+    #[cfg(feature = "pqclean")]
+    (Backend::PqClean, &[&ml_dsa_pqclean::ALL]),
 ];
 
 /// Builds the [`Verification`] of a single-algorithm suite.

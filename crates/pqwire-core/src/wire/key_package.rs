@@ -56,16 +56,12 @@ fn validate(msg: &Message) -> Result<(), WireError> {
     }
     .map_err(|_| msg.field_error(WireErrorCode::UnknownSuite, TAG_KEM_SUITE, "unknown suite"))?;
     let key = msg.bytes(TAG_PUBLIC_KEY)?;
-    if key.len() != expected {
-        return Err(msg.field_error(
-            WireErrorCode::BadLength,
-            TAG_PUBLIC_KEY,
-            format!(
-                "public key of {} bytes, the suite needs {expected}",
-                key.len()
-            ),
-        ));
-    }
+    msg.check_field_len(
+        TAG_PUBLIC_KEY,
+        ("public key", key.len()),
+        "the suite",
+        expected,
+    )?;
     let (created, expires) = (msg.uint(TAG_CREATED)?, msg.uint(TAG_EXPIRES)?);
     if expires <= created {
         return Err(msg.field_error(
@@ -172,17 +168,7 @@ pub(crate) fn check_signature_lengths(
     let expected = sig::backend(identity).lengths().signature;
     for &tag in tags {
         if let Some(s) = msg.opt_bytes(tag) {
-            if s.len() != expected {
-                return Err(msg.field_error(
-                    WireErrorCode::BadLength,
-                    tag,
-                    format!(
-                        "signature of {} bytes, {} needs {expected}",
-                        s.len(),
-                        identity.name()
-                    ),
-                ));
-            }
+            msg.check_field_len(tag, ("signature", s.len()), identity.name(), expected)?;
         }
     }
     Ok(())

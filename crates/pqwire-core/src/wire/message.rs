@@ -308,4 +308,20 @@ impl Message {
         let name = self.ty.spec().field(tag).map(|f| f.name);
         WireError::in_field(code, offset, tag, name, detail)
     }
+
+    /// `BAD_LENGTH` at field `tag` unless its value's `len` is the `expected` length that
+    /// `whose` (the suite) needs: "`what` of `len` bytes, `whose` needs `expected`".
+    pub(crate) fn check_field_len(
+        &self,
+        tag: u16,
+        (what, len): (&str, usize),
+        whose: &str,
+        expected: usize,
+    ) -> Result<(), WireError> {
+        if len == expected {
+            return Ok(());
+        }
+        let detail = format!("{what} of {len} bytes, {whose} needs {expected}");
+        Err(self.field_error(WireErrorCode::BadLength, tag, detail))
+    }
 }

@@ -63,17 +63,8 @@ pub(crate) fn validate(msg: &Message) -> core::result::Result<(), WireError> {
     }
     let expected = sig::backend(sig_suite).lengths().public_key;
     let key = msg.bytes(TAG_VERIFICATION_KEY)?;
-    if key.len() != expected {
-        return Err(msg.field_error(
-            WireErrorCode::BadLength,
-            TAG_VERIFICATION_KEY,
-            format!(
-                "verification key of {} bytes, {} needs {expected}",
-                key.len(),
-                sig_suite.name()
-            ),
-        ));
-    }
+    let len = ("verification key", key.len());
+    msg.check_field_len(TAG_VERIFICATION_KEY, len, sig_suite.name(), expected)?;
     if msg.uint(TAG_EXPIRES)? <= msg.uint(TAG_CREATED)? {
         return Err(msg.field_error(
             WireErrorCode::InvalidField,
