@@ -21,6 +21,7 @@ import {
   type SecurityEvent,
   type SigSuiteName,
 } from '../ts/src/index';
+import { VERSION } from '../ts/src/wire';
 import { hex } from './helpers';
 import {
   CAPS,
@@ -153,8 +154,8 @@ const MATRIX: MatrixRow[] = [
     expect: same({ error: [DowngradeError, 'VERSION_ROLLBACK'], event: ['negotiation-refused', 'VERSION_ROLLBACK'] }),
   },
   {
-    action: 'replace the version by a future one (versions [2])',
-    attack: (b) => setField(b, CAPS.versions, u8(2)),
+    action: `replace the version by a future one (versions [${VERSION + 1}])`,
+    attack: (b) => setField(b, CAPS.versions, u8(VERSION + 1)),
     expect: same({ error: [DowngradeError, 'NO_COMMON_VERSION'], event: ['negotiation-refused', 'NO_COMMON_VERSION'] }),
   },
   {
@@ -220,7 +221,7 @@ describe('table 1: attacker actions on the peer capabilities × policy (initiato
       const attacked = row.attack(row.peer ?? PEER);
       expect(equalBytes(attacked, row.peer ?? PEER), row.action).toBe(row.action === 'none');
     }
-    expect(hex(PEER.subarray(0, 4))).toBe('50570101');
+    expect(hex(PEER.subarray(0, 4))).toBe('50570201');
     expect(PEER.length).toBe(69);
   });
 

@@ -37,6 +37,7 @@ import {
 } from '../ts/src/index';
 import { ChannelError, ERROR_CODES, fromNative, isErrorCode, makeError, SHARED_WIRE_CODES } from '../ts/src/errors';
 import native from '../ts/src/native';
+import { VERSION } from '../ts/src/wire';
 import * as compat from '../ts/src/noble';
 import { bad, bytes, expectReject, expectThrow, flip, hex, thrownBy } from './helpers';
 
@@ -101,7 +102,7 @@ describe('error classes and codes', () => {
   });
 
   it('a native error is structured: code, message, and offset/tag/field for a wire rule (no text to parse)', () => {
-    const e = thrownBy(() => native.wireDecode(Uint8Array.of(0x50, 0x57, 1, 3, 0, 1))) as Error & Record<string, unknown>;
+    const e = thrownBy(() => native.wireDecode(Uint8Array.of(0x50, 0x57, VERSION, 3, 0, 1))) as Error & Record<string, unknown>;
     expect(e).toBeInstanceOf(Error);
     expect([e.code, e.offset, e.tag, e.field]).toEqual(['TRAILING_BYTES', 4, undefined, undefined]);
     expect(e.message).toBe('at offset 4: 2 bytes left, too few for a field header');
@@ -112,7 +113,7 @@ describe('error classes and codes', () => {
   it('structured in worker threads too (each thread has its own Node-API environment)', async () => {
     const loader = JSON.stringify(join(__dirname, '..', 'native', 'index.js'));
     const code = `const b = require(${loader});
-      try { b.wireDecode(Uint8Array.of(0x50, 0x57, 1, 3, 0, 1)); } catch (e) {
+      try { b.wireDecode(Uint8Array.of(0x50, 0x57, ${VERSION}, 3, 0, 1)); } catch (e) {
         require('node:worker_threads').parentPort.postMessage([e.code, e.offset, e.message]);
       }`;
     const worker = new Worker(code, { eval: true });
@@ -122,7 +123,7 @@ describe('error classes and codes', () => {
   });
 
   it('a wire rule broken outside wire.decode keeps its location on the WireFormatError', () => {
-    const record = Uint8Array.of(0x50, 0x57, 1, 0x13, 0x00, 0x01, 0, 0, 0, 9, 1);
+    const record = Uint8Array.of(0x50, 0x57, VERSION, 0x13, 0x00, 0x01, 0, 0, 0, 9, 1);
     const e = expectThrow<WireFormatError>(() => Session.deserialize(record), WireFormatError, 'TRUNCATED');
     expect([e.offset, e.tag, e.field]).toEqual([4, 1, undefined]);
   });

@@ -18,6 +18,7 @@ import {
   type Policy,
   type SecurityEvent,
 } from '../ts/src/index';
+import { VERSION } from '../ts/src/wire';
 import { NOT_BYTES, bad, expectThrow, hex, utf8 } from './helpers';
 import { CAPS, CODE, concat, setField, u16, u32, u8 } from './wire-bytes';
 
@@ -48,7 +49,7 @@ function recorder(): { events: SecurityEvent[]; listener: (e: SecurityEvent) => 
 function expectedTranscript(initiator: Uint8Array, responder: Uint8Array, n: Negotiated, featureBits: number): Uint8Array {
   return sha3_256(
     concat(
-      utf8('pqwire/v1 negotiation transcript'),
+      utf8('pqwire/v2 negotiation transcript'),
       u32(initiator.length),
       initiator,
       u32(responder.length),
@@ -65,17 +66,17 @@ afterEach(() => {
 });
 
 describe('negotiate: success paths', () => {
-  it('default capabilities on both sides: X-Wing, Ed25519+ML-DSA-65, ChaCha20-Poly1305, version 1, no event', () => {
+  it('default capabilities on both sides: X-Wing, Ed25519+ML-DSA-65, ChaCha20-Poly1305, the current version, no event', () => {
     const { events, listener } = recorder();
     const n = negotiate(capabilities(), capabilities(), { onSecurityEvent: listener });
     expect(n).toMatchObject({
-      version: 1,
+      version: VERSION,
       kexSuite: 'X25519+ML-KEM-768',
       sigSuite: 'Ed25519+ML-DSA-65',
       aeadSuite: 'ChaCha20-Poly1305',
       features: ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'],
       classical: false,
-      policy: { mode: 'pq-required', minVersion: 1 },
+      policy: { mode: 'pq-required', minVersion: VERSION },
       role: 'initiator',
     });
     expect(n.transcriptHash).toBeInstanceOf(Uint8Array);
@@ -138,10 +139,10 @@ describe('negotiate: success paths', () => {
   });
 
   it('policy as a name, as a policy object and inside options give the same result', () => {
-    const forms: unknown[] = ['pq-preferred', { mode: 'pq-preferred' }, { mode: 'pq-preferred', minVersion: 1 }, { policy: 'pq-preferred' }, { policy: { mode: 'pq-preferred', minVersion: 1 } }];
+    const forms: unknown[] = ['pq-preferred', { mode: 'pq-preferred' }, { mode: 'pq-preferred', minVersion: VERSION }, { policy: 'pq-preferred' }, { policy: { mode: 'pq-preferred', minVersion: VERSION } }];
     const results = forms.map((p) => negotiate(I, CLASSICAL, bad(p)));
     for (const r of results) {
-      expect(r.policy).toStrictEqual({ mode: 'pq-preferred', minVersion: 1 });
+      expect(r.policy).toStrictEqual({ mode: 'pq-preferred', minVersion: VERSION });
       expect(r).toStrictEqual(results[0]);
     }
     expect(results[0]?.kexSuite).toBe('X25519');
@@ -151,12 +152,12 @@ describe('negotiate: success paths', () => {
   });
 
   it('minVersion: above the agreed version is VERSION_ROLLBACK; 0 is allowed', () => {
-    expectThrow(() => negotiate(I, I, { mode: 'pq-required', minVersion: 2 }), DowngradeError, 'VERSION_ROLLBACK');
+    expectThrow(() => negotiate(I, I, { mode: 'pq-required', minVersion: VERSION + 1 }), DowngradeError, 'VERSION_ROLLBACK');
     expect(negotiate(I, I, { mode: 'pq-required', minVersion: 0 }).policy).toStrictEqual({ mode: 'pq-required', minVersion: 0 });
   });
 
   it('the peer may offer versions this library does not know, as long as one is common', () => {
-    expect(negotiate(I, wire.encode(capabilities({ versions: [9, 1] }))).version).toBe(1);
+    expect(negotiate(I, wire.encode(capabilities({ versions: [9, VERSION] }))).version).toBe(VERSION);
     expectThrow(() => negotiate(I, wire.encode(capabilities({ versions: [9] }))), DowngradeError, 'NO_COMMON_VERSION');
     expectThrow(() => negotiate(I, wire.encode(capabilities({ versions: [0] }))), DowngradeError, 'VERSION_ROLLBACK');
   });
@@ -170,7 +171,7 @@ describe('negotiate: success paths', () => {
   });
 
   it('our own capabilities naming a version this library cannot speak: UnsupportedError', () => {
-    expectThrow(() => negotiate(capabilities({ versions: [1, 2] }), I), UnsupportedError, 'UNSUPPORTED');
+    expectThrow(() => negotiate(capabilities({ versions: [VERSION, VERSION + 1] }), I), UnsupportedError, 'UNSUPPORTED');
   });
 
   it('our own malformed capability bytes: WireFormatError', () => {
@@ -204,16 +205,16 @@ describe('negotiate: success paths', () => {
 });
 
 describe('PolicyStore', () => {
-  const DEFAULT: Required<Policy> = { mode: 'pq-required', minVersion: 1 };
-  const TENANT: Required<Policy> = { mode: 'pq-preferred', minVersion: 1 };
-  const PEER_ANY: Required<Policy> = { mode: 'classical-allowed', minVersion: 1 };
+  const DEFAULT: Required<Policy> = { mode: 'pq-required', minVersion: VERSION };
+  const TENANT: Required<Policy> = { mode: 'pq-preferred', minVersion: VERSION };
+  const PEER_ANY: Required<Policy> = { mode: 'classical-allowed', minVersion: VERSION };
   const PEER_IN_TENANT: Required<Policy> = { mode: 'classical-allowed', minVersion: 0 };
   const store = (): PolicyStore =>
     new PolicyStore(DEFAULT).setTenantPolicy('acme', TENANT).setPeerPolicy('bob', PEER_ANY).setPeerPolicy('bob', PEER_IN_TENANT, { tenant: 'acme' }).setPeerPolicy('dave', 'pq-preferred', { tenant: 'acme' });
 
-  it('defaults to pq-required at version 1', () => {
+  it('defaults to pq-required at the current wire version', () => {
     expect(new PolicyStore().resolve()).toStrictEqual(DEFAULT);
-    expect(new PolicyStore('classical-allowed').resolve({ tenant: 'x', peer: 'y' })).toStrictEqual({ mode: 'classical-allowed', minVersion: 1 });
+    expect(new PolicyStore('classical-allowed').resolve({ tenant: 'x', peer: 'y' })).toStrictEqual({ mode: 'classical-allowed', minVersion: VERSION });
   });
 
   it.each([
@@ -226,7 +227,7 @@ describe('PolicyStore', () => {
     ['the default (empty scope)', {}, DEFAULT],
     ['a peer set only within a tenant does not apply outside it', { peer: 'dave' }, DEFAULT],
     ['... nor in another tenant', { tenant: 'other', peer: 'dave' }, DEFAULT],
-    ['... and applies within it', { tenant: 'acme', peer: 'dave' }, { mode: 'pq-preferred', minVersion: 1 }],
+    ['... and applies within it', { tenant: 'acme', peer: 'dave' }, { mode: 'pq-preferred', minVersion: VERSION }],
     ['tenant "null" is not "no tenant"', { tenant: 'null', peer: 'dave' }, DEFAULT],
   ] as const)('resolves %s', (_label, scope, expected) => {
     expect(store().resolve(scope)).toStrictEqual(expected);
@@ -245,14 +246,14 @@ describe('PolicyStore', () => {
     expect(s.deletePeerPolicy('bob')).toBe(false);
     expect(s.deleteTenantPolicy('acme')).toBe(false);
     expect(s.deletePeerPolicy('dave')).toBe(false); // only set within acme
-    expect(s.setDefault('pq-preferred').resolve(scope)).toStrictEqual({ mode: 'pq-preferred', minVersion: 1 });
+    expect(s.setDefault('pq-preferred').resolve(scope)).toStrictEqual({ mode: 'pq-preferred', minVersion: VERSION });
   });
 
   it('resolve returns a copy; a policy name is completed', () => {
     const s = new PolicyStore('pq-preferred');
     const p = s.resolve();
     p.mode = 'classical-allowed';
-    expect(s.resolve()).toStrictEqual({ mode: 'pq-preferred', minVersion: 1 });
+    expect(s.resolve()).toStrictEqual({ mode: 'pq-preferred', minVersion: VERSION });
   });
 
   it('bad inputs are typed errors and leave the store unchanged', () => {
@@ -319,7 +320,7 @@ describe('security events', () => {
     const ev = events[0] as SecurityEvent;
     expect(ev.type).toBe('classical-accepted');
     expect('code' in ev).toBe(false);
-    expect(ev.chosen).toStrictEqual({ version: 1, kexSuite: 'X25519', sigSuite: 'Ed25519', aeadSuite: 'ChaCha20-Poly1305' });
+    expect(ev.chosen).toStrictEqual({ version: VERSION, kexSuite: 'X25519', sigSuite: 'Ed25519', aeadSuite: 'ChaCha20-Poly1305' });
     expect(ev).toMatchObject({ peer: 'legacy', policy: 'classical-allowed', role: 'initiator', offered: { local: offerOf(I), remote: offerOf(CLASSICAL) } });
     expect('tenant' in ev).toBe(false);
     expect(ev.message).toContain('X25519');
@@ -364,7 +365,7 @@ describe('security events', () => {
 
   it('Negotiator defaults to pq-required and refuses bad construction options', () => {
     const negotiator = new Negotiator();
-    expect(negotiator.policies.resolve()).toStrictEqual({ mode: 'pq-required', minVersion: 1 });
+    expect(negotiator.policies.resolve()).toStrictEqual({ mode: 'pq-required', minVersion: VERSION });
     const events: SecurityEvent[] = [];
     negotiator.on('security', (e) => events.push(e));
     expectThrow(() => negotiator.negotiate(I, CLASSICAL), DowngradeError, 'PQ_REQUIRED');

@@ -120,7 +120,7 @@ describe('handshake variants', () => {
     const bundle = await createPrekeyBundle(bob, { prekeyStore, capabilities: caps, oneTimePrekey: false, oneTimeKemPrekey: false, now: T0 });
     expect(wire.decode(bundle, 'prekey-bundle')).toMatchObject({ kemPrekeyLastResort: 1 });
     const { session: a, initialMessage } = await initiateSession(bundle, { identity: alice, capabilities: caps, now: T0 });
-    // The transcript signature is mandatory in wire version 1: the feature bit cannot turn it off.
+    // The transcript signature is mandatory in wire version 2: the feature bit cannot turn it off.
     expect(wire.decode(initialMessage, 'initial-message').transcriptSignature).toBeInstanceOf(Uint8Array);
     const { session: b } = await acceptSession(initialMessage, { identity: bob, prekeyStore, capabilities: caps, now: T0 });
     expect([a.info.hybridAuth, b.info.hybridAuth]).toEqual([true, true]);

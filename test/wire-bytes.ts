@@ -5,7 +5,7 @@
  * build exactly the broken bytes they want and edit valid messages the way an attacker would.
  */
 
-/** Message type bytes of wire version 1. */
+/** Message type bytes of wire version 2. */
 export const TYPE = {
   capabilities: 0x01,
   keyPackage: 0x02,
@@ -19,7 +19,7 @@ export const TYPE = {
   exchangeResponse: 0x24,
 } as const;
 
-/** Field tags of wire version 1. */
+/** Field tags of wire version 2. */
 export const CAPS = { versions: 0x0001, kexSuites: 0x0002, sigSuites: 0x0003, aeadSuites: 0x0004, features: 0x0005 } as const;
 export const KEY_PACKAGE = { keyId: 0x0001, kemSuite: 0x0002, sigSuite: 0x0003, publicKey: 0x0004, created: 0x0005, expires: 0x0006 } as const;
 export const ENVELOPE = { contentType: 0x0001, senderKeyId: 0x0002, recipientKeyId: 0x0003, sentAt: 0x0004, payload: 0x0005 } as const;
@@ -87,8 +87,8 @@ export const u64 = (v: number | bigint): Uint8Array => {
   return b;
 };
 
-/** The 4-byte header; defaults give a valid version-1 header of `type`. */
-export const header = (type: number, version = 1, magic: ArrayLike<number> = [0x50, 0x57]): Uint8Array => concat(magic, [version, type]);
+/** The 4-byte header; defaults give a valid version-2 header of `type`. */
+export const header = (type: number, version = 2, magic: ArrayLike<number> = [0x50, 0x57]): Uint8Array => concat(magic, [version, type]);
 
 /** One field: tag, then the declared length (the value's own length unless given), then the value. */
 export const field = (tag: number, value: ArrayLike<number>, declaredLength = value.length): Uint8Array =>
@@ -102,7 +102,7 @@ export function message(type: number, fields: ReadonlyArray<readonly [number, Ar
 /** Capability fields with sensible values; `over` replaces (or with `null` drops) some. */
 export function capsBytes(over: Partial<Record<number, ArrayLike<number> | null>> = {}): Uint8Array {
   const fields: Record<number, ArrayLike<number> | null> = {
-    [CAPS.versions]: u8(1),
+    [CAPS.versions]: u8(2),
     [CAPS.kexSuites]: u16(CODE['X25519+ML-KEM-768'], CODE.X25519),
     [CAPS.sigSuites]: u16(CODE['Ed25519+ML-DSA-65'], CODE.Ed25519),
     [CAPS.aeadSuites]: u16(CODE['ChaCha20-Poly1305'], CODE['AES-256-GCM']),

@@ -1,5 +1,6 @@
 /** The table of wire-format errors, each written by hand with the code and place it must fire at. */
 import { wire, type WireErrorCode } from '../ts/src/index';
+import { VERSION } from '../ts/src/wire';
 import { bytes } from './helpers';
 import { CAPS, CODE, ENVELOPE, KEY_PACKAGE, TYPE, capsBytes, concat, field, header, message, u16, u32, u64, u8 } from './wire-bytes';
 import { T0, envBytes, kem768, kpBytes, type Where } from './wire-expect';
@@ -20,7 +21,7 @@ export const kpNoSuite = kpBytes({ [KEY_PACKAGE.kemSuite]: null });
 /** Every wire error code, reached from JavaScript with hand-built bytes, with where it must point. */
 export const ERRORS: ErrorRow[] = [
   { name: 'empty input', bytes: new Uint8Array(0), code: 'TRUNCATED', offset: 0 },
-  { name: 'header cut after the version', bytes: u8(0x50, 0x57, 1), code: 'TRUNCATED', offset: 3 },
+  { name: 'header cut after the version', bytes: u8(0x50, 0x57, VERSION), code: 'TRUNCATED', offset: 3 },
   { name: 'a field value cut short', bytes: capsBytes().subarray(0, CAPS_LEN - 1), code: 'TRUNCATED', offset: 41, tag: CAPS.features, field: 'features' },
   { name: 'declared length past the end', bytes: envBytes([1, 2]).map((x, i) => (i === 17 ? 3 : x)), code: 'TRUNCATED', offset: 12, tag: ENVELOPE.payload, field: 'payload' },
   { name: 'the doc example cut inside the payload', bytes: docEnvelope.subarray(0, 19), code: 'TRUNCATED', offset: 12, tag: ENVELOPE.payload, field: 'payload' },
@@ -66,11 +67,12 @@ export const ERRORS: ErrorRow[] = [
   { name: 'a 17th extension', bytes: concat(capsBytes(), ...Array.from({ length: 17 }, (_, i) => field(0xf000 + i, []))), code: 'TOO_LARGE', offset: CAPS_LEN + 16 * 6, tag: 0xf010 },
   { name: 'a declared length of 2^32 - 1', bytes: message(TYPE.envelope, [[1, u16(1)], [5, [1, 2], 0xffffffff]]), code: 'TOO_LARGE', offset: 12, tag: ENVELOPE.payload, field: 'payload' },
   { name: 'a public key of 4097 bytes', bytes: kpBytes({ [KEY_PACKAGE.publicKey]: bytes(4097) }), code: 'TOO_LARGE', offset: 34, tag: KEY_PACKAGE.publicKey, field: 'publicKey' },
-  { name: 'magic "PX"', bytes: u8(0x50, 0x58, 1, 1), code: 'BAD_MAGIC', offset: 0 },
+  { name: 'magic "PX"', bytes: u8(0x50, 0x58, VERSION, 1), code: 'BAD_MAGIC', offset: 0 },
   { name: 'two bytes of something else', bytes: u8(0x7b, 0x22), code: 'BAD_MAGIC', offset: 0 },
-  { name: 'version 2', bytes: capsBytes().map((x, i) => (i === 2 ? 2 : x)), code: 'UNSUPPORTED_VERSION', offset: 2 },
+  { name: `version ${VERSION + 1}`, bytes: capsBytes().map((x, i) => (i === 2 ? VERSION + 1 : x)), code: 'UNSUPPORTED_VERSION', offset: 2 },
+  { name: `version ${VERSION - 1}`, bytes: capsBytes().map((x, i) => (i === 2 ? VERSION - 1 : x)), code: 'UNSUPPORTED_VERSION', offset: 2 },
   { name: 'version 0', bytes: u8(0x50, 0x57, 0, 1), code: 'UNSUPPORTED_VERSION', offset: 2 },
-  { name: 'type 0x00', bytes: u8(0x50, 0x57, 1, 0), code: 'UNKNOWN_TYPE', offset: 3 },
+  { name: 'type 0x00', bytes: u8(0x50, 0x57, VERSION, 0), code: 'UNKNOWN_TYPE', offset: 3 },
   { name: 'type 0x04', bytes: concat(header(4), field(1, [1])), code: 'UNKNOWN_TYPE', offset: 3 },
   { name: 'an envelope where capabilities are expected', bytes: envBytes(), code: 'UNEXPECTED_TYPE', offset: 3, expected: 'capabilities' },
   { name: 'capabilities where a key package is expected', bytes: capsBytes(), code: 'UNEXPECTED_TYPE', offset: 3, expected: 'key-package' },

@@ -25,6 +25,7 @@ import {
   type WireErrorCode,
   type WireMessage,
 } from '../ts/src/index';
+import { VERSION } from '../ts/src/wire';
 import { hex } from './helpers';
 import { CAPS, concat, equalBytes, field, fields, header, u32 } from './wire-bytes';
 
@@ -78,7 +79,7 @@ const CORPUS: Uint8Array[] = [
   wire.encode(capabilities()),
   wire.encode(capabilities({ kexSuites: ['X25519'], sigSuites: ['Ed25519'] })),
   wire.encode(capabilities({ kexSuites: ['ML-KEM-1024', 'X25519+ML-KEM-768', 'X25519'], sigSuites: ['ML-DSA-87', 'Ed25519+ML-DSA-65'], aeadSuites: ['AES-256-GCM'], features: ['hybrid-auth', 9] })),
-  wire.encode(capabilities({ versions: [1, 9, 0], kexSuites: [0x647f, 'X25519+ML-KEM-768'], sigSuites: [0x1234, 'Ed25519'], extensions: [{ tag: 0xf000, value: new Uint8Array([1, 2, 3]) }] })),
+  wire.encode(capabilities({ versions: [VERSION, 9, 0], kexSuites: [0x647f, 'X25519+ML-KEM-768'], sigSuites: [0x1234, 'Ed25519'], extensions: [{ tag: 0xf000, value: new Uint8Array([1, 2, 3]) }] })),
   wire.encode({ type: 'key-package', keyId: new Uint8Array(16).fill(3), sigSuite: 'Ed25519', publicKey: ed25519.keygen().publicKey, created: 1, expires: 2 ** 40 }),
   wire.encode({ type: 'key-package', keyId: new Uint8Array(16), kemSuite: 'ML-KEM-512', publicKey: mlKem512.keygen().publicKey, created: 1_700_000_000, expires: 1_800_000_000 }),
   wire.encode({ type: 'key-package', keyId: new Uint8Array(16).fill(9), kemSuite: 'X25519+ML-KEM-768', publicKey: xWing.keygen().publicKey, created: 5, expires: 6, extensions: [{ tag: 0xfffe, value: new Uint8Array(0) }] }),
@@ -181,7 +182,7 @@ function check(input: Uint8Array, rng: Rng, t: Tally): void {
     const n = negotiate(OURS, input, { policy: mode, role, onSecurityEvent: (e) => events.push(e) });
     t.negotiateOk++;
     if (decoded?.type !== 'capabilities') t.problem('negotiate accepted what decode refused', input);
-    if (n.transcriptHash.length !== 32 || n.version !== 1) t.problem('odd agreement', input);
+    if (n.transcriptHash.length !== 32 || n.version !== VERSION) t.problem('odd agreement', input);
     const classical = n.kexSuite === 'X25519' || n.sigSuite === 'Ed25519';
     if (n.classical !== classical) t.problem(`classical flag ${n.classical} for ${n.kexSuite}/${n.sigSuite}`, input);
     if (classical) {
@@ -221,7 +222,7 @@ function randomBuffer(rng: Rng): Uint8Array {
 
 function randomAfterHeader(rng: Rng): Uint8Array {
   const type = rng.chance(0.9) ? rng.range(1, 3) : rng.int(256);
-  const version = rng.chance(0.9) ? 1 : rng.int(256);
+  const version = rng.chance(0.9) ? VERSION : rng.int(256);
   return concat(header(type, version), rng.bytes(rng.int(80)));
 }
 
@@ -240,7 +241,7 @@ function randomValue(rng: Rng, type: number, tag: number): Uint8Array {
     return b;
   };
   if (type === 0x01) {
-    if (tag === 0x0001) return rng.chance(0.7) ? new Uint8Array([1]) : rng.bytes(rng.range(1, 4));
+    if (tag === 0x0001) return rng.chance(0.7) ? new Uint8Array([VERSION]) : rng.bytes(rng.range(1, 4));
     if (tag >= 0x0002 && tag <= 0x0004) return suiteList();
     if (tag === 0x0005) return u32(rng.chance(0.5) ? 0x0f : rng.int(2 ** 32));
   }

@@ -12,6 +12,7 @@ import {
   initiateSession,
   wire,
 } from '../ts/src/index';
+import { VERSION } from '../ts/src/wire';
 import { NOT_BYTES, bad, bytes, expectThrow, flip, hex } from './helpers';
 import { TYPE, capsBytes, concat, field, header, u8 } from './wire-bytes';
 import { T0, expectWire, kpBytes, envBytes } from './wire-expect';
@@ -19,10 +20,10 @@ import { ERRORS } from './wire-errors';
 
 describe('inspect', () => {
   it('renders a valid capabilities message: header, field names, offsets, suite and feature names, "canonical"', () => {
-    const text = wire.inspect(wire.encode(capabilities({ kexSuites: ['X25519+ML-KEM-768', 0x647f, 'X25519'], versions: [1, 3] })));
+    const text = wire.inspect(wire.encode(capabilities({ kexSuites: ['X25519+ML-KEM-768', 0x647f, 'X25519'], versions: [VERSION, VERSION + 1] })));
     expect(text).toMatch(/^pqwire message, \d+ bytes\n/);
-    expect(text).toContain('magic "PW", version 1, type 0x01 (capabilities)');
-    for (const s of ['versions', 'kexSuites', 'sigSuites', 'aeadSuites', 'features', '@4 ', '@12 ', 'X25519+ML-KEM-768', '0x647F (unknown)', 'Ed25519+ML-DSA-65', 'ChaCha20-Poly1305', 'AES-256-GCM', 'hybrid-auth', 'channel-duplex', '[1, 3]']) {
+    expect(text).toContain(`magic "PW", version ${VERSION}, type 0x01 (capabilities)`);
+    for (const s of ['versions', 'kexSuites', 'sigSuites', 'aeadSuites', 'features', '@4 ', '@12 ', 'X25519+ML-KEM-768', '0x647F (unknown)', 'Ed25519+ML-DSA-65', 'ChaCha20-Poly1305', 'AES-256-GCM', 'hybrid-auth', 'channel-duplex', `[${VERSION}, ${VERSION + 1}]`]) {
       expect(text).toContain(s);
     }
     expect(text.trimEnd().split('\n').at(-1)).toBe('valid capabilities message, canonical');
@@ -83,7 +84,7 @@ describe('inspect', () => {
       const text = wire.inspect(record);
       expect(text).toBe(
         `pqwire record, ${record.length} bytes\n` +
-          `  header    magic "PW", version 1, type 0x${record[3]!.toString(16).toUpperCase()} (${name} record)\n` +
+          `  header    magic "PW", version ${VERSION}, type 0x${record[3]!.toString(16).toUpperCase()} (${name} record)\n` +
           '  fields    not shown: a record holds secret keys\n' +
           `${name} record, framing and checksum intact\n`,
       );

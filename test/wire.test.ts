@@ -26,11 +26,11 @@ import { expectWire, roundTrip, T0, T1, KEY_ID, OTHER_KEY_ID, kem768, dsa65, kpB
 import { CAPS_LEN, ERRORS, KP_LEN } from './wire-errors';
 
 describe('round trips', () => {
-  it('capabilities(): every suite post-quantum first, version 1, every feature, laid out big-endian', () => {
+  it('capabilities(): every suite post-quantum first, version 2, every feature, laid out big-endian', () => {
     const caps = capabilities();
     expect(caps).toStrictEqual({
       type: 'capabilities',
-      versions: [1],
+      versions: [2],
       kexSuites: [...DEFAULT_KEX],
       sigSuites: [...DEFAULT_SIG],
       aeadSuites: ['ChaCha20-Poly1305', 'AES-256-GCM'],
@@ -40,16 +40,16 @@ describe('round trips', () => {
     const { bytes: b, decoded } = roundTrip(caps);
     expect(decoded).toStrictEqual(caps);
     const byHand = message(TYPE.capabilities, [
-      [CAPS.versions, u8(1)],
+      [CAPS.versions, u8(2)],
       [CAPS.kexSuites, u16(...DEFAULT_KEX.map((n) => CODE[n]))],
       [CAPS.sigSuites, u16(...DEFAULT_SIG.map((n) => CODE[n]))],
       [CAPS.aeadSuites, u16(0x0003, 0x0002)],
       [CAPS.features, u32(0x0000000f)],
     ]);
     expect(hex(b)).toBe(hex(byHand));
-    expect(hex(b.subarray(0, 4))).toBe('50570101');
+    expect(hex(b.subarray(0, 4))).toBe('50570201');
     expect(wire.MAGIC).toStrictEqual(new Uint8Array([0x50, 0x57]));
-    expect(wire.VERSION).toBe(1);
+    expect(wire.VERSION).toBe(2);
     expect(wire.MAX_MESSAGE_LEN).toBe(1 << 20);
   });
 

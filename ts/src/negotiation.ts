@@ -25,7 +25,7 @@ import type { NativeAgreement } from './native';
 import { fromNative, PqwireError } from './errors';
 import { bytes as requireBytes, describe } from './bytes';
 import { makeError } from './errors';
-import { decode, encode } from './wire';
+import { decode, encode, VERSION } from './wire';
 import type { CapabilitiesMessage, FeatureName } from './wire';
 import { normalizePolicy, PolicyStore } from './policy';
 import type { Policy, PolicyInput } from './policy';
@@ -44,12 +44,12 @@ export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type' | 'kexS
   aeadSuites?: (AeadSuiteInput | number)[];
 };
 
-/** Every feature flag of wire version 1. */
+/** Every feature flag of wire version 2. */
 export const FEATURES: readonly FeatureName[] = ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'];
 
 /**
  * A capabilities message: what pqwire offers (every suite, post-quantum first, wire
- * version 1, every feature), with the lists in `overrides` replacing the defaults.
+ * version 2, every feature), with the lists in `overrides` replacing the defaults.
  * Legacy suite names such as `X25519+Kyber768` are accepted and become standard names
  * when encoded.
  */
@@ -61,7 +61,7 @@ export function capabilities(overrides: CapabilitiesInput = {}): CapabilitiesMes
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return {
     type: 'capabilities',
-    versions: [1],
+    versions: [VERSION],
     kexSuites: native.kemSuiteNames() as KemSuiteName[],
     sigSuites: native.sigSuiteNames() as SigSuiteName[],
     aeadSuites: native.aeadSuiteNames() as AeadSuiteName[],

@@ -7,11 +7,12 @@
  * const policies = new PolicyStore('pq-required');
  * policies.setTenantPolicy('legacy-partner', 'pq-preferred');
  * policies.setPeerPolicy('old-device-17', 'classical-allowed', { tenant: 'legacy-partner' });
- * policies.resolve({ tenant: 'legacy-partner', peer: 'old-device-17' }); // { mode: 'classical-allowed', minVersion: 1 }
+ * policies.resolve({ tenant: 'legacy-partner', peer: 'old-device-17' }); // { mode: 'classical-allowed', minVersion: 2 }
  * ```
  */
 import { makeError } from './errors';
 import { describe } from './bytes';
+import { VERSION } from './wire';
 
 /**
  * - `pq-required`: never a classical-only key exchange or signature suite.
@@ -24,7 +25,7 @@ export type PolicyName = 'pq-required' | 'pq-preferred' | 'classical-allowed';
 /** A policy in full. */
 export interface Policy {
   mode: PolicyName;
-  /** The lowest wire version accepted (default 1); a lower agreement is `VERSION_ROLLBACK`. */
+  /** The lowest wire version accepted (default: the current one, `wire.VERSION`); a lower agreement is `VERSION_ROLLBACK`. */
   minVersion?: number;
 }
 
@@ -39,7 +40,7 @@ export function normalizePolicy(input: unknown): Required<Policy> {
   if (typeof policy !== 'object' || policy === null) {
     throw makeError('INVALID_TYPE', `policy must be a policy name or { mode, minVersion }, got ${describe(input)}`);
   }
-  const { mode, minVersion = 1, ...rest } = policy as { mode?: unknown; minVersion?: unknown };
+  const { mode, minVersion = VERSION, ...rest } = policy as { mode?: unknown; minVersion?: unknown };
   const extra = Object.keys(rest);
   if (extra.length > 0) throw makeError('INVALID_ARGUMENT', `unknown policy option ${JSON.stringify(extra[0])}`);
   if (typeof mode !== 'string' || !MODES.includes(mode as PolicyName)) {

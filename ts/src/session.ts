@@ -51,7 +51,7 @@ export interface SessionInfo {
   aeadSuite: AeadSuiteName;
   features: (FeatureName | number)[];
   /**
-   * Whether the initiator's transcript signature (mandatory in wire version 1) is
+   * Whether the initiator's transcript signature (mandatory in wire version 2) is
    * post-quantum: `false` only for a classical Ed25519 initiator identity, which
    * `pq-required` refuses and other policies report as `classical-session`.
    */

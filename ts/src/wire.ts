@@ -20,7 +20,7 @@ import { bytes as requireBytes, describe } from './bytes';
 import { fromNative, makeError, WireFormatError } from './errors';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 
-/** Feature flags of wire version 1. Unknown bits appear as their bit number. */
+/** Feature flags of wire version 2. Unknown bits appear as their bit number. */
 export type FeatureName = 'hybrid-auth' | 'kem-ratchet' | 'channel-simplex' | 'channel-duplex';
 
 /** A field in the extension range (tags 0xF000 to 0xFFFF), carried as opaque bytes. */
@@ -109,7 +109,7 @@ export interface InitialMessage extends MessageBase {
   oneTimePrekeyId?: Uint8Array;
   ephemeralKey: Uint8Array;
   kemCiphertext?: Uint8Array;
-  /** The initiator's hybrid signature over the transcript: required in wire version 1. */
+  /** The initiator's hybrid signature over the transcript: required in wire version 2. */
   transcriptSignature: Uint8Array;
   message: Uint8Array;
 }
@@ -275,7 +275,7 @@ export type WireMessage =
 /** The `type` names. */
 export type WireMessageType = WireMessage['type'];
 
-/** The message types of wire version 1. */
+/** The message types of wire version 2. */
 const MESSAGE_TYPES: readonly WireMessageType[] = [
   'capabilities',
   'key-package',
@@ -293,7 +293,7 @@ const MESSAGE_TYPES: readonly WireMessageType[] = [
 /** The two bytes every message starts with (`"PW"`). */
 export const MAGIC = new Uint8Array([0x50, 0x57]);
 /** The wire version this library writes and reads. */
-export const VERSION = 1;
+export const VERSION = 2;
 /** The largest message accepted or produced. */
 export const MAX_MESSAGE_LEN = 1 << 20;
 

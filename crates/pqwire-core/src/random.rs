@@ -121,7 +121,7 @@ impl RandomSource for OsRandom {
 }
 
 /// A deterministic generator: output block `i` is
-/// `SHAKE256("pqwire/v1 seeded random" ‖ seed ‖ u64(i))`, one block per call.
+/// `SHAKE256("pqwire/v2 seeded random" ‖ seed ‖ u64(i))`, one block per call.
 ///
 /// As strong as its 32-byte seed is secret; meant for tests and reproducible runs,
 /// where both parties of a conversation must behave the same on every run.
@@ -156,7 +156,7 @@ impl RandomSource for SeededRandom {
     fn fill(&mut self, dst: &mut [u8]) -> Result<()> {
         shake256_into(
             &[
-                b"pqwire/v1 seeded random",
+                b"pqwire/v2 seeded random",
                 self.seed.as_ref(),
                 &self.counter.to_be_bytes(),
             ],

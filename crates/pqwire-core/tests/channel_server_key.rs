@@ -110,7 +110,7 @@ fn public_key_rules() {
 fn secret_key_files_round_trip_and_refuse_every_corruption() {
     let key = default_key();
     let file = key.to_record();
-    assert_eq!(&file[..4], b"PW\x01\x16");
+    assert_eq!(&file[..4], b"PW\x02\x16");
     let back = ServerKey::from_record(&file).unwrap();
     assert_eq!(back.public(), key.public());
     assert_eq!(*back.to_record(), *file);

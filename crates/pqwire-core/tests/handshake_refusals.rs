@@ -228,13 +228,13 @@ fn a_key_id_not_derived_from_its_key_is_invalid_key() {
     spk.key.key_id = [0x42; 16];
     spk.encoded = spk.key.encode().unwrap();
     // Signed exactly as §2 says.
-    let msg = [b"pqwire/v1 prekey".as_slice(), &spk.encoded].concat();
+    let msg = [b"pqwire/v2 prekey".as_slice(), &spk.encoded].concat();
     let (sig_sk, _) = bob.identity.export_secret_keys();
     spk.signature = pqwire_core::sig::backend(p.bob)
         .sign(
             &msg,
             sig_sk.expose(),
-            b"pqwire/v1",
+            b"pqwire/v2",
             pqwire_core::sig::SignRandomness::Hedged,
         )
         .unwrap();

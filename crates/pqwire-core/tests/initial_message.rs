@@ -27,7 +27,7 @@ fn body(kem: KemSuite) -> RatchetMessage {
 /// A ratchet message laid out without the encoder's checks: header fields as the ratchet
 /// authenticates them, then the ciphertext.
 fn raw_ratchet(m: &RatchetMessage) -> Vec<u8> {
-    let mut out = b"PW\x01\x12".to_vec();
+    let mut out = b"PW\x02\x12".to_vec();
     out.extend_from_slice(&m.header.to_ad_bytes());
     out.extend_from_slice(&[0, 8]);
     out.extend_from_slice(&(m.ciphertext.len() as u32).to_be_bytes());
@@ -62,7 +62,7 @@ fn msg() -> Message {
 
 #[test]
 fn a_full_initial_message_round_trips() {
-    let (back, bytes) = round_trips(&initial(), b"PW\x01\x11");
+    let (back, bytes) = round_trips(&initial(), b"PW\x02\x11");
     assert_eq!(back.identity_suite(), Some(IDENTITY));
     assert_eq!(
         MessageType::from_name("initial-message"),

@@ -97,7 +97,7 @@ fn defaults_agree_on_the_strongest_post_quantum_suites() {
     let d = Capabilities::default().encode().unwrap();
     for &mode in PolicyMode::ALL {
         let a = both(&d, &d, mode);
-        assert_eq!(a.version, 1);
+        assert_eq!(a.version, 2);
         assert_eq!(a.kem, KemSuite::XWing);
         assert_eq!(a.sig, SigSuite::Ed25519MlDsa65);
         assert_eq!(a.aead, AeadSuite::ChaCha20Poly1305);
@@ -153,14 +153,14 @@ fn transcript_hash_is_the_documented_construction() {
     chosen.extend_from_slice(&a.aead.code().to_be_bytes());
     chosen.extend_from_slice(&a.features.to_be_bytes());
     let expected = sha3_256(&[
-        b"pqwire/v1 negotiation transcript",
+        b"pqwire/v2 negotiation transcript",
         &(init.len() as u32).to_be_bytes(),
         &init,
         &(resp.len() as u32).to_be_bytes(),
         &resp,
         &chosen,
     ]);
-    assert_eq!(TRANSCRIPT_LABEL, b"pqwire/v1 negotiation transcript");
+    assert_eq!(TRANSCRIPT_LABEL, b"pqwire/v2 negotiation transcript");
     assert_eq!(a.transcript_hash, expected);
     assert_eq!(a.kem, KemSuite::MlKem1024);
     assert_eq!(a.features, 0b1001);
@@ -358,7 +358,7 @@ fn policy_names() {
     }
     let d = Policy::default();
     assert_eq!(d.mode, PQ_REQUIRED);
-    assert_eq!(d.min_version, 1);
+    assert_eq!(d.min_version, 2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ fn no_common_aead_suite() {
 #[test]
 fn no_common_version() {
     let ours = Capabilities::default().encode().unwrap();
-    for theirs in [vec![2], vec![2, 3], vec![0, 2], vec![9, 0]] {
+    for theirs in [vec![3], vec![3, 4], vec![1, 3], vec![10, 1]] {
         let remote = caps(|c| c.versions = theirs.clone());
         for role in [Role::Initiator, Role::Responder] {
             let r = negotiate(&ours, &remote, role, &Policy::default());
@@ -437,25 +437,25 @@ fn version_rollback_below_the_policy_minimum() {
     let d = Capabilities::default().encode().unwrap();
     let strict = Policy {
         mode: PQ_REQUIRED,
-        min_version: 2,
+        min_version: 3,
     };
     let err = both_refuse(&d, &d, &strict, DowngradeCode::VersionRollback);
-    assert!(err.to_string().contains("minimum 2"), "{err}");
+    assert!(err.to_string().contains("minimum 3"), "{err}");
     // At the minimum is fine.
     let exact = Policy {
         mode: PQ_REQUIRED,
-        min_version: 1,
+        min_version: 2,
     };
     assert_eq!(
         negotiate(&d, &d, Role::Initiator, &exact).unwrap().version,
-        1
+        2
     );
 }
 
 #[test]
 fn version_rollback_by_a_peer_offering_only_older_versions() {
     let ours = Capabilities::default().encode().unwrap();
-    let old = caps(|c| c.versions = vec![0]);
+    let old = caps(|c| c.versions = vec![1]);
     for role in [Role::Initiator, Role::Responder] {
         for &mode in PolicyMode::ALL {
             let r = negotiate(&ours, &old, role, &policy(mode));
@@ -467,11 +467,11 @@ fn version_rollback_by_a_peer_offering_only_older_versions() {
 #[test]
 fn a_peer_offering_newer_versions_too_agrees_on_ours() {
     let ours = Capabilities::default().encode().unwrap();
-    let newer = caps(|c| c.versions = vec![3, 2, 1, 0]);
+    let newer = caps(|c| c.versions = vec![4, 3, 2, 1]);
     // (Only `ours` can be local: this library cannot speak the newer versions itself.)
     for role in [Role::Initiator, Role::Responder] {
         let a = negotiate(&ours, &newer, role, &Policy::default()).unwrap();
-        assert_eq!(a.version, 1);
+        assert_eq!(a.version, 2);
     }
 }
 
@@ -562,7 +562,7 @@ fn features_are_the_intersection() {
 #[test]
 fn local_capabilities_with_an_unsupported_version_are_refused() {
     let good = Capabilities::default().encode().unwrap();
-    for versions in [vec![1, 2], vec![2], vec![0, 1]] {
+    for versions in [vec![2, 3], vec![3], vec![1, 2]] {
         let local = caps(|c| c.versions = versions.clone());
         for role in [Role::Initiator, Role::Responder] {
             let err = negotiate(&local, &good, role, &Policy::default()).unwrap_err();
@@ -574,7 +574,7 @@ fn local_capabilities_with_an_unsupported_version_are_refused() {
             negotiate(&good, &local, Role::Initiator, &Policy::default())
                 .map(|a| a.version)
                 .ok(),
-            if versions.contains(&1) { Some(1) } else { None }
+            if versions.contains(&2) { Some(2) } else { None }
         );
     }
 }

@@ -23,79 +23,79 @@ use pqwire_core::{KemSuite, SigSuite};
 const PINS: &[(&str, &str)] = &[
     (
         "capabilities",
-        "f8a99979ca2b8b6dee40ade637cccc5af257c8902956444912842a1f9bce7ead",
+        "6a3e8a3b44f3803c00b6532ccf624306bd23aa0fa474c0c65d69229dd4dd00c4",
     ),
     (
         "envelope",
-        "80237de7976ff2e068cf3a65d3d9c81e252af38772c7d8aba240e6a0eae469de",
+        "939cbdcc49a1f79f81d05591aadb6d4df7c194cb503592e11442d4bd65dc5490",
     ),
     (
         "prekey-bundle",
-        "2dc466b877f0a65518be289a9f7bac6cba168b613269e05cd4287d06d3939350",
+        "bb8a754198945607cad4e6107a63691bcd6985a46892ed02228c13220071005c",
     ),
     (
         "initial-message",
-        "21766cd403eebb73a53736246c5ebb49858234f4503213b0996911417be5f0ee",
+        "5882e7e638c02479fb11c9f14bd1af0165f816ff6d80c3b0a30b4a9e0b548b99",
     ),
     (
         "ratchet-message kem step",
-        "da89a611895ee2e93153b9a1d8fdac7440082e6a7f6e5bdbf19a872ca044d73f",
+        "3b41951dd8bb41e2c0e3f77d85cc26fb15fb18063890f63fbe97b0e3461099c3",
     ),
     (
         "ratchet-message same chain",
-        "c77030466b7b5cc27fee268dc89e9ffcdd092f3385c548645c38fd38251c8067",
+        "9bccd9098344ac321bb4fe7361bb2b4c4c74621e3e00b205c964193293469b11",
     ),
     (
         "ratchet-message answer",
-        "ebd2c42ee48bbabf3a28f8813f2c860145ae686c3f7e42ad50846cb2c8da2e7e",
+        "28b78fe20fbef58cf140b2f02b4a33471e6cdcc8927645c40c7248b6826be12a",
     ),
     (
         "session record initiator",
-        "fa4ddba050a32081d80d8df46f2858624570675a007ba4e037c2716f4213d22a",
+        "9bac56b6ea337ba7131daa6b833e02ec265bf54f4ab29377796b410979177aee",
     ),
     (
         "session record responder",
-        "4a0d475fed13f9b0431716d118d7135d080e32fbc7ff38ddf03d338e3e9797ff",
+        "e150fbd480841acab0a1a20ac70d382fa9424456796709c14da08841b2e6c89a",
     ),
     (
         "identity record",
-        "608cb16a6f5ceb1ea4d87f2913fa1ae954a12fa3c8fe94af3cdfc2807af935d4",
+        "aa5bc974b1112b9601dade24823b31b258087a46f5ca7c9744d0b1dc0fe07feb",
     ),
     (
         "prekey record",
-        "069f2e3114a40dd125ca38a64f53cbf7e209898bb6cfccc9fe67ea943981ea38",
+        "c6277b5ebe1470e14aacadfb4c3cabb2a4d5e1c7ecbbfa6daad861bec32c0f0c",
     ),
     (
         "channel server public key",
-        "5018fee8b5a92b28bfa7b36c05a19b9e53fae354ab899befb21d8170b363d8b9",
+        "9dea3444d4d83260f058fed34f3baf7b437ac516eda50b12a92edacaa38a285a",
     ),
     (
         "channel server key file",
-        "ebf48290d59570faa0d9378f73e955840424c88234f5a963d033bf0f06eae161",
+        "c7166e9237fc200a82f7c95861b7359fa9b14911d487155a6550e6c654f484f2",
     ),
     (
         "channel connect-request",
-        "dc54666982acf7f7d2d1acfbef2924e4b3ea3e2d57cef1ce19767548f877b671",
+        "d3549754c566b2c9cefd66053118df406319146c264fadc819dbe4c7071d433a",
     ),
     (
         "channel connect-response",
-        "553b92757342db51be8759fcdc1cbb87bd602e6898281379bda25066d6cf0936",
+        "27000bc2ec4f432ff12ca2ba84e104396a372383baba9592d9c555e1cae7672a",
     ),
     (
         "channel exchange-request",
-        "0e4c37332512ceb808ec7d10fbcdd1a104edb04123eaa850c206ae65ad9a3262",
+        "b138ede5179bcf3bcd67e3cdd452b97e2ddd445d07b8cd435ff195167296fae1",
     ),
     (
         "channel exchange-response",
-        "d5dd5e38e02e4178116d29aa052f23703629058a174bf3aac269b28d980fb966",
+        "c2b958d14a12e94e8c4393a6a1a2b14e83b5dda86445ec9fcbf054491576ca5d",
     ),
     (
         "channel data client to server",
-        "8a946a59fd9b51a2efe523682afc1c430a29cafd1069e2c79c61465c3feebc4e",
+        "26b1aef8eb4673db9915d305f040d51d46b588fc4d8c11a322cab308a5afb7d0",
     ),
     (
         "channel data server to client",
-        "f0fb2353f990c3f1406c4a8ebd9a0d75c288da236d1fc5b227d17766cd542f9d",
+        "966016a0b932454f6c6839973ac20fcd52378e6eee04c46cc9396c72e3e2974f",
     ),
 ];
 

@@ -37,7 +37,7 @@ fn bundle() -> PrekeyBundle {
 
 #[test]
 fn a_full_bundle_round_trips() {
-    let (back, bytes) = round_trips(&bundle(), b"PW\x01\x10");
+    let (back, bytes) = round_trips(&bundle(), b"PW\x02\x10");
     assert_eq!(back.identity_suite(), Some(IDENTITY));
     assert!(wire::inspect(&bytes).contains("nested key-package message"));
 }

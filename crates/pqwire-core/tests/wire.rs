@@ -87,7 +87,7 @@ fn hand_built_messages_decode_and_match_the_encoder() {
     // The documented example: `Capabilities::default()` is 69 bytes.
     let default = Capabilities::default().encode().unwrap();
     assert_eq!(default.len(), 69);
-    assert_eq!(&default[..4], b"PW\x01\x01");
+    assert_eq!(&default[..4], b"PW\x02\x01");
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn trailing_bytes_too_few_for_a_field_header() {
         assert_eq!(msg.extensions, vec![ext(0xF000, &[])]);
     }
     // Trailing bytes after a header with no fields.
-    refused(b"PW\x01\x03\x00", Code::TrailingBytes, 4, None, None);
+    refused(b"PW\x02\x03\x00", Code::TrailingBytes, 4, None, None);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ fn unknown_tags_below_the_extension_range() {
 #[test]
 fn duplicate_tags() {
     let mut f = caps_fields();
-    f.insert(1, (VERSIONS, vec![1]));
+    f.insert(1, (VERSIONS, vec![2]));
     let r = build(CAPS, &f);
     refused(
         &r.bytes,
@@ -291,7 +291,7 @@ fn bad_magic() {
 
 #[test]
 fn unsupported_versions() {
-    for version in [0, 2, 0xFF] {
+    for version in [0, 1, 3, 0xFF] {
         let r = caps_fields()
             .iter()
             .fold(Raw::header(b"PW", version, CAPS), |r, (t, v)| {

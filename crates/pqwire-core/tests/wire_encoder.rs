@@ -134,7 +134,7 @@ fn encoder_refuses_fields_out_of_order_or_twice() {
     let first = msg.fields[0].clone();
     msg.fields.insert(1, first);
     let mut f = caps_fields();
-    f.insert(1, (VERSIONS, vec![1]));
+    f.insert(1, (VERSIONS, vec![2]));
     both_refuse(
         &msg,
         &build(CAPS, &f).bytes,
@@ -323,7 +323,7 @@ fn encoder_refuses_values_that_do_not_fit_their_kind() {
     enc_refused(&msg, Code::InvalidField);
 
     let mut msg = caps_value().to_message();
-    msg.set(KEX, Value::Versions(vec![1]));
+    msg.set(KEX, Value::Versions(vec![2]));
     enc_refused(&msg, Code::InvalidField);
 
     let mut msg = kp_value().to_message();
@@ -361,9 +361,9 @@ fn every_error_code_has_its_documented_string() {
 
 #[test]
 fn inspect_documented_example() {
-    let text = wire::inspect(&hex::decode("50570102000100000004aabbccdd").unwrap());
+    let text = wire::inspect(&hex::decode("50570202000100000004aabbccdd").unwrap());
     assert!(
-        text.contains("header    magic \"PW\", version 1, type 0x02 (key-package)"),
+        text.contains("header    magic \"PW\", version 2, type 0x02 (key-package)"),
         "{text}"
     );
     assert!(

@@ -266,7 +266,7 @@ proptest! {
         ty in prop::sample::select(vec![0u8, 1, 2, 3, 4, 0x10, 0x11, 0x12, 0x13]),
         body in prop::collection::vec(any::<u8>(), 0..200),
     ) {
-        let mut b = vec![b'P', b'W', 1, ty];
+        let mut b = vec![b'P', b'W', pqwire_core::wire::limits::VERSION, ty];
         b.extend_from_slice(&body);
         check_any(&b);
     }
@@ -287,7 +287,7 @@ proptest! {
         if sorted {
             fields.sort_by_key(|(t, _)| *t);
         }
-        let mut b = vec![b'P', b'W', 1, ty];
+        let mut b = vec![b'P', b'W', pqwire_core::wire::limits::VERSION, ty];
         for (tag, value) in &fields {
             b.extend_from_slice(&tag.to_be_bytes());
             b.extend_from_slice(&(value.len() as u32).to_be_bytes());
@@ -316,7 +316,7 @@ proptest! {
         if sorted {
             fields.sort_by_key(|(t, _, _)| *t);
         }
-        let mut b = vec![b'P', b'W', 1, 0x12];
+        let mut b = vec![b'P', b'W', pqwire_core::wire::limits::VERSION, 0x12];
         for (tag, len, fill) in &fields {
             b.extend_from_slice(&tag.to_be_bytes());
             b.extend_from_slice(&(*len as u32).to_be_bytes());
@@ -386,7 +386,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         value: value.to_vec(),
     };
     let caps = Capabilities {
-        versions: vec![1, 2],
+        versions: vec![2, 3],
         kex_suites: vec![
             KemSuite::XWing.code(),
             0xABCD,

@@ -10,7 +10,7 @@ use crate::hash::sha3_256;
 use crate::{Error, Result};
 
 /// Domain-separation label of the transcript hash.
-pub const TRANSCRIPT_LABEL: &[u8] = b"pqwire/v1 negotiation transcript";
+pub const TRANSCRIPT_LABEL: &[u8] = b"pqwire/v2 negotiation transcript";
 
 /// The transcript hash of a negotiation between `initiator` and `responder` capability
 /// encodings that agreed on `choice`.

@@ -11,7 +11,7 @@ use crate::wire::{KeyPackage, PackageSuite};
 use crate::{Error, Result};
 
 /// The label every application signature starts with.
-pub const LABEL_APPLICATION: &[u8] = b"pqwire/v1 application signature";
+pub const LABEL_APPLICATION: &[u8] = b"pqwire/v2 application signature";
 
 /// The longest context (bytes).
 pub const MAX_CONTEXT_LEN: usize = 255;

@@ -20,7 +20,7 @@ pub struct PublicIdentity {
     pub sig_key: KeyPackage,
     /// Its exact encoding (what transcripts hash and stores pin).
     pub sig_key_encoded: Vec<u8>,
-    /// The identity DH key `IKdh`, signed by `IKsig` under `"pqwire/v1 identity dh key"`.
+    /// The identity DH key `IKdh`, signed by `IKsig` under `"pqwire/v2 identity dh key"`.
     pub dh_key: SignedKey,
 }
 

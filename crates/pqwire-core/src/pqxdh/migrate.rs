@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 /// What the old Ed25519 key signs: this label, then the new identity's encoded signing
 /// key package.
-pub const LABEL_CONTINUITY: &[u8] = b"pqwire/v1 identity continuity";
+pub const LABEL_CONTINUITY: &[u8] = b"pqwire/v2 identity continuity";
 
 /// Length of an Ed25519 secret key (its seed) and public key.
 const ED25519_KEY_LEN: usize = 32;

@@ -2,11 +2,11 @@
 //! derived from the keys, and key packages signed by an identity signing key.
 //!
 //! ```text
-//! keyId(package)  = SHA3-256("pqwire/v1 key id" ‖ u8(role) ‖ u16(suite) ‖ publicKey)[0..16]
+//! keyId(package)  = SHA3-256("pqwire/v2 key id" ‖ u8(role) ‖ u16(suite) ‖ publicKey)[0..16]
 //!                   role: 0x01 KEM or X25519 key, 0x02 signature key
-//! prekey signature = Sign(IKsig, "pqwire/v1 prekey" ‖ keyPackage, ctx)
-//! IKdh signature   = Sign(IKsig, "pqwire/v1 identity dh key" ‖ keyPackage, ctx)
-//! ctx              = "pqwire/v1" (no context for Ed25519 alone, which takes none)
+//! prekey signature = Sign(IKsig, "pqwire/v2 prekey" ‖ keyPackage, ctx)
+//! IKdh signature   = Sign(IKsig, "pqwire/v2 identity dh key" ‖ keyPackage, ctx)
+//! ctx              = "pqwire/v2" (no context for Ed25519 alone, which takes none)
 //! ```
 
 use crate::hash::sha3_256;
@@ -18,13 +18,13 @@ use crate::wire::{KeyPackage, PackageSuite, SignedKey, WireMessage};
 use crate::{Error, Result, SigSuite};
 
 /// Label of derived key ids.
-pub const LABEL_KEY_ID: &[u8] = b"pqwire/v1 key id";
+pub const LABEL_KEY_ID: &[u8] = b"pqwire/v2 key id";
 /// Prefix of the message a prekey signature covers.
-pub const LABEL_PREKEY: &[u8] = b"pqwire/v1 prekey";
+pub const LABEL_PREKEY: &[u8] = b"pqwire/v2 prekey";
 /// Prefix of the message the identity DH key's signature covers.
-pub const LABEL_IDENTITY_DH: &[u8] = b"pqwire/v1 identity dh key";
+pub const LABEL_IDENTITY_DH: &[u8] = b"pqwire/v2 identity dh key";
 /// Context string of every handshake signature (for suites that take one).
-pub const SIGNATURE_CONTEXT: &[u8] = b"pqwire/v1";
+pub const SIGNATURE_CONTEXT: &[u8] = b"pqwire/v2";
 
 /// A validity period in unix seconds: a key is valid at `now` when
 /// `created <= now < expires`.

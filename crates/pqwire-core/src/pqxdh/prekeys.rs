@@ -1,7 +1,7 @@
 //! Prekeys (protocol.md §2): the signed X25519 prekey `SPK`, the signed last-resort
 //! ML-KEM prekey `PQLR`, one-time X25519 prekeys `OPK` and one-time ML-KEM prekeys
 //! `PQOPK`. Each is a key package with a derived 16-byte key id and a validity period,
-//! signed `Sign(IKsig, "pqwire/v1 prekey" ‖ keyPackage)`; the secret half stays in a
+//! signed `Sign(IKsig, "pqwire/v2 prekey" ‖ keyPackage)`; the secret half stays in a
 //! [`PrekeySecret`]. [`build_bundle`] assembles the public halves into a prekey bundle,
 //! [`needs_rotation`] says when `SPK` and `PQLR` are due for replacement.
 

@@ -1,13 +1,13 @@
 //! The handshake transcript `TH` and the key schedule (protocol.md §4.1 steps 6–8).
 //!
 //! ```text
-//! TH = H( "pqwire/v1 handshake transcript" ‖ NT ‖ u16(kem) ‖ u16(sig) ‖ u16(aead)
+//! TH = H( "pqwire/v2 handshake transcript" ‖ NT ‖ u16(kem) ‖ u16(sig) ‖ u16(aead)
 //!       ‖ lp(IKsig_A) ‖ lp(IKdh_A) ‖ lp(IKsig_B) ‖ lp(IKdh_B)
 //!       ‖ keyId(SPK_B) ‖ (keyId(kemPrekey_B) or 0×16) ‖ (keyId(OPK_B) or 0×16)
 //!       ‖ lp(EK_A) ‖ lp(CT) )
 //! RK0 ‖ CKs0 ‖ AD_KEY = HKDF-SHA512(salt = TH, 0xFF×32 ‖ DH1 ‖ DH2 ‖ DH3 ‖ [DH4] ‖ [SS],
-//!                                   "pqwire/v1 root " ‖ kemName, 96)
-//! transcript signature = Sign(IKsig_A, "pqwire/v1 initiator" ‖ TH)
+//!                                   "pqwire/v2 root " ‖ kemName, 96)
+//! transcript signature = Sign(IKsig_A, "pqwire/v2 initiator" ‖ TH)
 //! ```
 //!
 //! `IKsig`, `IKdh` are the exact encoded key packages; `CT` is empty without a KEM prekey.
@@ -22,11 +22,11 @@ use zeroize::Zeroizing;
 use super::identity::PublicIdentity;
 
 /// First bytes of the transcript hash's input.
-pub const LABEL_TRANSCRIPT: &[u8] = b"pqwire/v1 handshake transcript";
+pub const LABEL_TRANSCRIPT: &[u8] = b"pqwire/v2 handshake transcript";
 /// Info prefix of the root key derivation (the KEM's name follows).
-pub const LABEL_ROOT: &[u8] = b"pqwire/v1 root ";
+pub const LABEL_ROOT: &[u8] = b"pqwire/v2 root ";
 /// Prefix of the message the initiator's transcript signature covers.
-pub const LABEL_INITIATOR: &[u8] = b"pqwire/v1 initiator";
+pub const LABEL_INITIATOR: &[u8] = b"pqwire/v2 initiator";
 
 /// Length of the root key, the chain key and `AD_KEY`.
 const KEY_LEN: usize = 32;

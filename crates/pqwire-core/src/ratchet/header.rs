@@ -12,7 +12,7 @@ pub use crate::wire::ratchet_header::{Header, KemCiphertext, KemPublicKey};
 
 impl Header {
     /// The complete AEAD associated data of a message with this header:
-    /// `"pqwire/v1 message" ‖ sessionId ‖ u8(version) ‖ u16(kem) ‖ u16(aead) ‖`
+    /// `"pqwire/v2 message" ‖ sessionId ‖ u8(version) ‖ u16(kem) ‖ u16(aead) ‖`
     /// [`Header::to_ad_bytes`].
     pub fn aead_associated_data(
         &self,
@@ -81,7 +81,7 @@ mod tests {
             assert_ne!(v.to_ad_bytes(), base);
         }
         let ad = h.aead_associated_data(&[9; 32], KemSuite::MlKem768, AeadSuite::Aes256Gcm);
-        assert!(ad.starts_with(b"pqwire/v1 message"));
+        assert!(ad.starts_with(b"pqwire/v2 message"));
         assert!(ad.ends_with(&base));
         assert_ne!(
             ad,

@@ -1,11 +1,11 @@
 //! The ratchet's key derivations, with the exact labels of `docs/protocol.md` §5.2.
 //!
 //! ```text
-//! KDF_RK(RK, dh, ss) = HKDF-SHA512(salt = RK, ikm = dh ‖ ss, "pqwire/v1 ratchet", 64) → RK' ‖ CK
+//! KDF_RK(RK, dh, ss) = HKDF-SHA512(salt = RK, ikm = dh ‖ ss, "pqwire/v2 ratchet", 64) → RK' ‖ CK
 //! KDF_CK(CK)         = HMAC-SHA256(CK, 0x02) → CK',  HMAC-SHA256(CK, 0x01) → MK
-//! message keys       = HKDF-SHA512(salt = 0×32, MK, "pqwire/v1 message keys", 44) → key ‖ nonce
-//! session id         = SHA3-256("pqwire/v1 session id" ‖ AD_KEY)
-//! KEM key id         = SHA3-256("pqwire/v1 ratchet kem key id" ‖ u16(kem) ‖ publicKey)[0..16]
+//! message keys       = HKDF-SHA512(salt = 0×32, MK, "pqwire/v2 message keys", 44) → key ‖ nonce
+//! session id         = SHA3-256("pqwire/v2 session id" ‖ AD_KEY)
+//! KEM key id         = SHA3-256("pqwire/v2 ratchet kem key id" ‖ u16(kem) ‖ publicKey)[0..16]
 //! ```
 //!
 //! These functions are public so that test vectors and other implementations can be
@@ -21,15 +21,15 @@ use zeroize::Zeroizing;
 use crate::wire::KeyId;
 
 /// Info label of [`kdf_rk`].
-pub const LABEL_RATCHET: &[u8] = b"pqwire/v1 ratchet";
+pub const LABEL_RATCHET: &[u8] = b"pqwire/v2 ratchet";
 /// Info label of [`message_keys`].
-pub const LABEL_MESSAGE_KEYS: &[u8] = b"pqwire/v1 message keys";
+pub const LABEL_MESSAGE_KEYS: &[u8] = b"pqwire/v2 message keys";
 /// First bytes of every message's AEAD associated data (see [`super::Header::aead_associated_data`]).
-pub const LABEL_MESSAGE: &[u8] = b"pqwire/v1 message";
+pub const LABEL_MESSAGE: &[u8] = b"pqwire/v2 message";
 /// Label of [`session_id`].
-pub const LABEL_SESSION_ID: &[u8] = b"pqwire/v1 session id";
+pub const LABEL_SESSION_ID: &[u8] = b"pqwire/v2 session id";
 /// Label of [`kem_key_id`].
-pub const LABEL_KEM_KEY_ID: &[u8] = b"pqwire/v1 ratchet kem key id";
+pub const LABEL_KEM_KEY_ID: &[u8] = b"pqwire/v2 ratchet kem key id";
 
 /// Length of root keys, chain keys and message keys.
 pub const KEY_LEN: usize = 32;

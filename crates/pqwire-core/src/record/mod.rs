@@ -88,7 +88,7 @@ pub const FORMAT_VERSION_FIELD: RecordField = RecordField::new(0x0001, "formatVe
 pub const CHECKSUM_FIELD: RecordField = RecordField::new(0xFFFF, "checksum");
 
 /// What the checksum hashes first.
-pub const CHECKSUM_LABEL: &[u8] = b"pqwire/v1 record checksum";
+pub const CHECKSUM_LABEL: &[u8] = b"pqwire/v2 record checksum";
 
 /// In a `session-state` record, tags `0x0001`–`0x00FF` are the ratchet's; the session
 /// layer puts its own fields (peer identity, role, flags) at tags from here to
@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn writer_output_is_canonical_and_reads_back() {
         let b = sample();
-        assert_eq!(&b[..4], b"PW\x01\x15");
+        assert_eq!(&b[..4], b"PW\x02\x15");
         assert_eq!(&b[4..11], &[0, 1, 0, 0, 0, 1, FORMAT_VERSION]);
         assert_eq!(&b[11..17], &[0, 2, 0, 0, 0, 1]);
         let mut r = RecordReader::new(&b, TY).unwrap();
@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(code(b"PX\x01\x15"), Code::BadMagic);
         assert_eq!(code(&b[..3]), Code::Truncated);
         let mut v = b.clone();
-        v[2] = 2;
+        v[2] = 1;
         assert_eq!(code(&v), Code::UnsupportedVersion);
         v = b.clone();
         v[3] = TYPE_SESSION_STATE;

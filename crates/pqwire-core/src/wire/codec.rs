@@ -212,7 +212,7 @@ pub(crate) fn check_len(field: &FieldSpec, len: usize, offset: usize) -> Result<
 /// let mut msg = Message::new(MessageType::Envelope);
 /// msg.set(0x0001, Value::Uint(7)).set(0x0005, Value::Bytes(b"hi".to_vec()));
 /// let bytes = wire::encode(&msg)?;
-/// assert_eq!(&bytes[..4], b"PW\x01\x03");
+/// assert_eq!(&bytes[..4], b"PW\x02\x03");
 /// # Ok::<(), wire::WireError>(())
 /// ```
 pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {

@@ -5,7 +5,7 @@
 pub const MAGIC: [u8; 2] = *b"PW";
 
 /// The wire-format version this library writes and reads.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// Every wire-format version this library can read (and negotiate).
 pub const SUPPORTED_VERSIONS: &[u8] = &[VERSION];

@@ -77,7 +77,7 @@ fn validate(msg: &Message) -> Result<(), WireError> {
 /// };
 /// let msg = RatchetMessage::new(header, vec![0xC7; 16 + 5]);
 /// let bytes = msg.encode()?;
-/// assert_eq!(&bytes[..4], b"PW\x01\x12");
+/// assert_eq!(&bytes[..4], b"PW\x02\x12");
 /// assert_eq!(RatchetMessage::decode(&bytes)?, msg);
 /// // The header fields on the wire are the AEAD's associated data.
 /// assert!(bytes[4..].starts_with(&msg.header.to_ad_bytes()));

@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn writer_and_reader_agree() {
         let b = framed(&[(1, b"ab"), (7, b""), (0xF000, b"xyz")]);
-        assert_eq!(&b[..10], b"PW\x01\x03\x00\x01\x00\x00\x00\x02");
+        assert_eq!(&b[..10], b"PW\x02\x03\x00\x01\x00\x00\x00\x02");
         let fields = read_all(&b).unwrap();
         assert_eq!(
             fields,
@@ -309,8 +309,8 @@ mod tests {
             (e.code, e.offset, e.tag)
         };
         assert_eq!(err(b"PX\x01\x03"), (Code::BadMagic, 0, None));
-        assert_eq!(err(b"PW\x01"), (Code::Truncated, 3, None));
-        assert_eq!(err(b"PW\x02\x03"), (Code::UnsupportedVersion, 2, None));
+        assert_eq!(err(b"PW\x02"), (Code::Truncated, 3, None));
+        assert_eq!(err(b"PW\x01\x03"), (Code::UnsupportedVersion, 2, None));
         assert_eq!(err(&b[..b.len() - 1]), (Code::Truncated, 12, Some(2)));
         assert_eq!(
             err(&[&b[..], &[0; 5]].concat()),

@@ -65,7 +65,12 @@ pub fn signed(id: u8, suite: KemSuite) -> SignedKey {
 /// Encodes `msg` field by field without the encoder's checks, so the decoder is tested
 /// alone (its integers are one byte: the flags these messages have).
 pub fn raw(msg: &Message) -> Vec<u8> {
-    let mut out = vec![b'P', b'W', 1, msg.ty.code()];
+    let mut out = vec![
+        b'P',
+        b'W',
+        pqwire_core::wire::limits::VERSION,
+        msg.ty.code(),
+    ];
     for f in &msg.fields {
         let value = match &f.value {
             Value::Bytes(b) => b.clone(),

@@ -77,7 +77,7 @@ impl Raw {
 
     /// A pqwire version-1 header of type `ty`.
     pub fn new(ty: u8) -> Self {
-        Raw::header(b"PW", 1, ty)
+        Raw::header(b"PW", pqwire_core::wire::limits::VERSION, ty)
     }
 
     /// A field whose declared length is the value's length.
@@ -178,7 +178,7 @@ pub fn be64(v: u64) -> Vec<u8> {
 
 pub fn caps_fields() -> Fields {
     vec![
-        (VERSIONS, vec![1]),
+        (VERSIONS, vec![2]),
         (KEX, codes(&[XWING, ML_KEM_768, X25519])),
         (SIGS, codes(&[ED_ML_DSA_65, ED25519])),
         (AEADS, codes(&[CHACHA, AES_GCM])),
@@ -222,7 +222,7 @@ pub fn env() -> Raw {
 
 pub fn caps_value() -> Capabilities {
     Capabilities {
-        versions: vec![1],
+        versions: vec![2],
         kex_suites: vec![XWING, ML_KEM_768, X25519],
         sig_suites: vec![ED_ML_DSA_65, ED25519],
         aead_suites: vec![CHACHA, AES_GCM],
