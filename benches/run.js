@@ -32,6 +32,8 @@ const { spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
 
 const BENCHES = __dirname;
+/** The system section of issue 17's ratchet target (`--filter session` takes it). */
+const CONVERSATION = 'session conversation, 200 alternating messages';
 
 /** A command line the bench does not accept: the message and a pointer to --help, exit 2. */
 class UsageError extends Error {
@@ -113,7 +115,7 @@ async function main() {
   const s = settings(opts.quick);
   const startedAt = new Date();
   const data = {
-    schema: 2, // 2: eventLoop.runs, one per thread-pool size
+    schema: 3, // 2: eventLoop.runs, one per thread-pool size; 3: conversation, issue17
     date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
     mode: opts.quick ? 'quick' : 'full',
@@ -139,7 +141,7 @@ async function main() {
     ...require('./lib/cases/sessions').cases(sessionLibs),
   ];
   const selected = all.filter((c) => matches(`${c.family} ${c.id} ${c.aliases}`));
-  const SYSTEM = ['session wire sizes', 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives'];
+  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives'];
   if (opts.list) {
     for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
     for (const x of SYSTEM) console.log(`${'system'.padEnd(20)}${x}`);
@@ -224,6 +226,14 @@ async function main() {
     for (const r of report.sizeRows(data.sizes)) console.log(`  ${r[0]}: ${r.slice(1).join(' | ')}`);
   }
 
+  data.conversation = null;
+  if (matches(CONVERSATION)) {
+    const { conversation, rows, COUNT } = require('./lib/conversation');
+    console.log(`\nsession conversation: ${COUNT} alternating 1 KiB ratchet messages (bytes, post-quantum steps) ...`);
+    data.conversation = await conversation(PAYLOAD, libsignal && libsignal.api);
+    for (const r of rows(data.conversation)) console.log(`  ${r[0].padEnd(10)}mean ${r[1]} (${r[2]}), post-quantum steps ${r[3]}${r[4] ? `; ${r[4]}` : ''}`);
+  }
+
   data.memory = null;
   if (matches('memory per 10,000 sessions')) {
     console.log('\nmemory per 10,000 open sessions (a fresh node per library) ...');
@@ -231,8 +241,11 @@ async function main() {
     for (const r of data.memory.rows) console.log(`  ${report.memoryLine(r)}`);
   }
 
+  data.issue17 = require('./lib/issue17').issue17Targets(data);
   data.targets = report.targets(data);
   data.finishedAt = new Date().toISOString();
+  console.log('\ntargets (issue 17: protocol v2 against libsignal; ratio pqwire / libsignal):');
+  for (const l of require('./lib/issue17').lines(data.issue17)) console.log(l);
   console.log('\ntargets (issue 7):');
   for (const t of data.targets) {
     console.log(`  ${t.status.padEnd(13)}${t.operation}: ${t.measured || t.note || ''}${t.measured ? ` (${t.target})` : ''}`);

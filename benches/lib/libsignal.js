@@ -8,6 +8,8 @@
 // object is faster and still correct, because each storeSession gets a fresh record.)
 'use strict';
 
+const spqr = require('./spqr');
+
 let S = null;
 
 /** Loads the ESM package once. */
@@ -326,6 +328,33 @@ async function libsignalSessions() {
         sessionAfterHandshake: afterHandshake,
         sessionSteady: steady,
       };
+    },
+
+    /**
+     * A conversation of `count` alternating messages after the handshake (Bob answers
+     * first): each SignalMessage's size and the SPQR message it carries (lib/spqr.js, our
+     * own decoder, checked against libsignal's own accessor for the field), and the SPQR
+     * message inside the first message.
+     */
+    async conversation(plaintext, count) {
+      const p = await parties();
+      const r = await establish(p, await publishBundle(Signal, p.bob, p.spk, nextId++), plaintext, nextAddress++);
+      const a = side(p, 'alice', r);
+      const b = side(p, 'bob', r);
+      const first = spqr.spqrMessage(spqr.signalMessage(spqr.innerSignalMessage(r.first)).pqRatchet);
+      const sizes = [];
+      const messages = [];
+      const fieldBytes = [];
+      for (let i = 0; i < count; i++) {
+        const { bytes, out } = await send(i % 2 ? a : b, i % 2 ? b : a, plaintext);
+        if (!same(out, plaintext)) throw new Error('self-check failed: ratchet plaintext differs');
+        const field = spqr.signalMessage(bytes).pqRatchet;
+        if (i === 0 && !same(field, Signal.SignalMessage.deserialize(bytes).pqRatchet())) throw new Error('self-check failed: the SPQR field decoded differs from libsignal\'s');
+        sizes.push(bytes.length);
+        fieldBytes.push(field.length);
+        messages.push(spqr.spqrMessage(field));
+      }
+      return { firstMessage: r.first.length, sizes, fieldBytes, spqr: messages, spqrFirst: first, epochs: spqr.epochSummary([first, ...messages]) };
     },
 
     /** A serialized session record in steady state, and how to restore one (memory). */

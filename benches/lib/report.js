@@ -230,6 +230,26 @@ function markdown(data, chartFile) {
   out.push('');
   out.push(table(['library', 'version', 'implementation', 'status'], data.libraries.map((l) => [l.name, l.version || '–', l.backend || '–', l.loaded ? 'loaded' : l.error])));
   out.push('');
+  if (data.issue17) {
+    out.push('## Targets (issue 17: protocol v2 against libsignal)');
+    out.push('');
+    out.push('pqwire: ML-KEM-768, Ed25519+ML-DSA-65 identities, the initiator\'s hybrid transcript signature, its default cadence; libsignal: PQXDH (Kyber1024 prekey) + SPQR. ' +
+      'Ratio: pqwire / libsignal (for sessions/s above 1 means pqwire is faster; for bytes, memory and time below 1 means pqwire is smaller or faster).');
+    out.push('');
+    out.push(table(['target', 'pqwire', 'libsignal', 'ratio', 'goal', 'status'], require('./issue17').tableRows(data.issue17)));
+    out.push('');
+  }
+  if (data.conversation) {
+    const c = data.conversation;
+    out.push(`## Ratchet conversation: ${c.count} alternating ${fmtOps(c.payload)}-byte messages`);
+    out.push('');
+    out.push('After the handshake, the responder answers first, then the two alternate, so every message starts a new chain. ' +
+      'pqwire\'s post-quantum steps are `session.info.pqSteps` (the smaller of the two sides). libsignal\'s SPQR epochs are counted from its messages: ' +
+      'each SignalMessage\'s SPQR field (protobuf field 5) is decoded (`lib/spqr.js`) and an epoch counts as completed once a message of a later epoch is seen.');
+    out.push('');
+    out.push(table(['library', 'mean message', 'smallest–largest', 'post-quantum steps', 'notes'], require('./conversation').rows(c)));
+    out.push('');
+  }
   out.push('## Targets (issue 7)');
   out.push('');
   out.push(table(['operation', 'target', 'measured', 'status'], data.targets.map((t) => [t.operation, t.target, t.measured || '–', t.note ? `${t.status}: ${t.note}` : t.status])));

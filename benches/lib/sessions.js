@@ -68,6 +68,25 @@ class MapPrekeyStore {
       if (p) p.uses += 1;
     }
   }
+  /**
+   * The replay cache's work (a lookup and an insert), but it never refuses: the
+   * event-loop workload replays its pool of initial messages on purpose.
+   */
+  async rememberHandshake(sessionId, until) {
+    this.handshakes = this.handshakes || new Map();
+    this.handshakes.set(sessionId, until);
+    return true;
+  }
+  async removeExpired(now) {
+    let removed = 0;
+    for (const [id, p] of this.keys) {
+      if (p.expires <= now) {
+        this.keys.delete(id);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
 }
 
 /**
@@ -89,6 +108,35 @@ function acceptSync(pq, native, ctx, initialMessage) {
   if (opening.oneTimePrekeys.length && !ctx.prekeyStore.consumeSync(opening.oneTimePrekeys.map(hex))) throw new Error('prekey reused');
   ctx.prekeyStore.countUseSync(opening.rotatedPrekeys.map(hex));
   return { session, plaintext: opening.plaintext };
+}
+
+/** Whether this build has the v2 prekey API: one signed batch, bundles assembled from its public upload. */
+const hasBatchApi = (pq) => typeof pq.createPrekeyBatch === 'function';
+
+/** How establishment gets its bundles, for the report. */
+const bundleSource = (pq) =>
+  hasBatchApi(pq)
+    ? 'bundles from one prekey batch per timed batch (createPrekeyBatch, then assemblePrekeyBundle per session, as a server per fetch)'
+    : 'a bundle per session (createPrekeyBundle: this build has no createPrekeyBatch)';
+
+/**
+ * `n` bundles of `identity`, each with its own one-time X25519 and one-time ML-KEM
+ * prekey, made outside the timing. With the v2 prekey API: ONE batch of n of each
+ * (`createPrekeyBatch`, signed once, secrets saved in `prekeyStore`) and n bundles
+ * assembled from its public upload (`assemblePrekeyBundle(upload, { kemIndex,
+ * oneTimeIndex })`, the i-th one-time key of each kind), so every initiator after the
+ * first finds the batch in its verified-batch cache, as the design intends. Else today's
+ * path: `createPrekeyBundle` per bundle.
+ */
+async function makeBundles(pq, identity, prekeyStore, kem, n) {
+  const out = [];
+  if (hasBatchApi(pq)) {
+    const upload = await pq.createPrekeyBatch(identity, { prekeyStore, kem, oneTimeCount: n, oneTimeKemCount: n });
+    for (let i = 0; i < n; i++) out.push(await pq.assemblePrekeyBundle(upload, { kemIndex: i, oneTimeIndex: i }));
+  } else {
+    for (let i = 0; i < n; i++) out.push(await pq.createPrekeyBundle(identity, { prekeyStore, kem }));
+  }
+  return out;
 }
 
 /** pqwire's internal native module and what the core sync path needs. */
@@ -164,15 +212,35 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
     };
   }
 
+  /**
+   * A conversation of `count` alternating messages after the handshake (Bob answers
+   * first): each ratchet message's size and, when the session reports it
+   * (`session.info.pqSteps`), the post-quantum steps each side completed; null otherwise.
+   */
+  async function conversation(plaintext, count) {
+    const p = await parties();
+    const { a, b, initialMessage } = await establish(p, await pq.createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, kem }), plaintext);
+    const sizes = [];
+    for (let i = 0; i < count; i++) {
+      const [from, to] = i % 2 ? [a, b] : [b, a];
+      const m = from.encrypt(plaintext);
+      if (!same(to.decrypt(m).plaintext, plaintext)) throw new Error('self-check failed: ratchet plaintext differs');
+      sizes.push(m.length);
+    }
+    const steps = (s) => (typeof s.info.pqSteps === 'number' ? s.info.pqSteps : null);
+    return { firstMessage: initialMessage.length, sizes, pqSteps: { initiator: steps(a), responder: steps(b) } };
+  }
+
   return {
     backend: 'native (N-API)',
+    bundleSource: asyncApi ? null : bundleSource(pq),
+    conversation,
     establishment: asyncApi
       ? null
       : {
           async prepare(n, plaintext) {
             const p = await parties();
-            const bundles = [];
-            for (let i = 0; i < n; i++) bundles.push(await pq.createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, kem }));
+            const bundles = await makeBundles(pq, p.bob, p.prekeyStore, kem, n);
             return { p, bundles, plaintext, stores: newStores() };
           },
           async run(state) {
@@ -180,7 +248,8 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
           },
           async check(plaintext) {
             const p = await parties();
-            const r = await establish(p, await pq.createPrekeyBundle(p.bob, { prekeyStore: p.prekeyStore, kem }), plaintext, newStores());
+            const [bundle] = await makeBundles(pq, p.bob, p.prekeyStore, kem, 1);
+            const r = await establish(p, bundle, plaintext, newStores());
             if (!same(r.received, plaintext)) throw new Error('self-check failed: first message differs');
             if (r.a.info.kemSuite !== kem || !r.b.info.postQuantum) throw new Error('self-check failed: not a post-quantum session');
           },
@@ -210,11 +279,11 @@ function pqwireCoreSync({ kem = 'ML-KEM-768' } = {}) {
   }
   return {
     backend: 'native, sync, internal module (no stores but prekeys)',
+    bundleSource: bundleSource(pq),
     establishment: {
       async prepare(n, plaintext) {
         const ctx = await context();
-        const bundles = [];
-        for (let i = 0; i < n; i++) bundles.push(await pq.createPrekeyBundle(ctx.identity, { prekeyStore: ctx.prekeyStore, kem }));
+        const bundles = await makeBundles(pq, ctx.identity, ctx.prekeyStore, kem, n);
         return { ctx, bundles, plaintext };
       },
       async run(state) {
@@ -222,7 +291,7 @@ function pqwireCoreSync({ kem = 'ML-KEM-768' } = {}) {
       },
       async check(plaintext) {
         const ctx = await context();
-        const r = establish(ctx, await pq.createPrekeyBundle(ctx.identity, { prekeyStore: ctx.prekeyStore, kem }), plaintext);
+        const r = establish(ctx, (await makeBundles(pq, ctx.identity, ctx.prekeyStore, kem, 1))[0], plaintext);
         if (!same(r.plaintext, plaintext)) throw new Error('self-check failed: first message differs');
       },
     },
@@ -260,6 +329,7 @@ async function loadSessionLibraries() {
     try {
       const api = await a.load();
       Object.assign(lib, { loaded: true, backend: api.backend, api });
+      if (api.bundleSource) lib.note = `${lib.note}; establishment: ${api.bundleSource}`;
       if (api.async) lib.async = true;
     } catch (e) {
       if (!a.pkg) throw e;
@@ -270,4 +340,4 @@ async function loadSessionLibraries() {
   return out;
 }
 
-module.exports = { loadSessionLibraries, pqwireSessions, MapPrekeyStore, acceptSync, internals };
+module.exports = { loadSessionLibraries, pqwireSessions, MapPrekeyStore, acceptSync, internals, makeBundles, hasBatchApi };
