@@ -93,7 +93,7 @@ function sessionTargets(data) {
     else {
       rows.push({
         ...row,
-        measured: `${ratio(comparable)} libsignal at a KEM step every 50 messages; ${everyHop === null ? '–' : ratio(everyHop)} at every hop (ML-KEM-768 default)`,
+        measured: `${ratio(comparable)} libsignal at a KEM step every 50 messages; ${everyHop === null ? '–' : ratio(everyHop)} at the default cadence (ML-KEM-768)`,
         value: comparable,
         status: comparable >= 3 ? 'pass' : 'miss',
       });
@@ -283,8 +283,8 @@ function markdown(data, chartFile) {
   if (data.sizes) {
     out.push('## Session wire sizes');
     out.push('');
-    out.push(`Bytes, with a ${data.sizes.payload}-byte payload where a message carries one. pqwire: default capabilities, Ed25519+ML-DSA-65 identities, every prekey signed with both halves; ` +
-      'its ratchet messages by the KEM fields they carry (docs/protocol.md §5.4; a KEM step\'s chain repeats its KEM key and ciphertext in every message). ' +
+    out.push(`Bytes, with a ${data.sizes.payload}-byte payload where a message carries one. pqwire: default capabilities, Ed25519+ML-DSA-65 identities; ` +
+      'its ratchet messages by the post-quantum fields they carry (protocol v2: at most one chunk of a KEM key or ciphertext per message; v1: a KEM step\'s chain repeats its KEM key and ciphertext in every message). ' +
       'libsignal: its bundle has no wire format of its own (a server hands out the parts), so its row is the sum of the serialized parts.');
     out.push('');
     out.push(table(['', ...KEMS_FOR_SIZES.map((k) => `pqwire ${k}`), LIBSIGNAL], sizeRows(data.sizes)));

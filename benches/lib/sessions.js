@@ -10,8 +10,9 @@
 //                    other (sync for pqwire's sync API, a promise otherwise)
 //   sizes(plaintext)                                    wire and record sizes (lib/wiresizes.js)
 //
-// pqwire's headline ("pqwire") is ML-KEM-768 at its default cadence, which for
-// ML-KEM-512/768 is every hop; the variants never count as peers in ratios.
+// pqwire's headline ("pqwire") is ML-KEM-768 at its default cadence (protocol v1: a KEM
+// step every hop for ML-KEM-512/768; v2: the sparse post-quantum ratchet's continuous
+// pipeline); the variants never count as peers in ratios.
 'use strict';
 
 const { ROOT, packageVersion } = require('./peers');
@@ -313,7 +314,7 @@ function pqwireCoreSync({ kem = 'ML-KEM-768' } = {}) {
  * chunks over dozens of messages.
  */
 const SESSION_ADAPTERS = [
-  { name: 'pqwire', note: 'ML-KEM-768, default cadence (every hop)', load: () => pqwireSessions() },
+  { name: 'pqwire', note: 'ML-KEM-768, default cadence (v1: every hop; v2: continuous sparse post-quantum steps)', load: () => pqwireSessions() },
   { name: 'pqwire ML-KEM-768 every 50 messages', variantOf: 'pqwire', note: 'kemEveryMessages: 50', load: () => pqwireSessions({ ratchet: { kemEveryMessages: 50 } }) },
   { name: 'pqwire ML-KEM-1024', variantOf: 'pqwire', note: 'default cadence (every 50 messages or 10 minutes)', load: () => pqwireSessions({ kem: 'ML-KEM-1024' }) },
   { name: 'pqwire ML-KEM-1024 every hop', variantOf: 'pqwire', note: "cadence: 'every-hop'", load: () => pqwireSessions({ kem: 'ML-KEM-1024', ratchet: { cadence: 'every-hop' } }) },

@@ -1,13 +1,16 @@
 // Wire and record sizes, in bytes: prekey bundle, first message, ratchet messages with a
-// 1 KiB payload (with and without a KEM step) and the serialized session, for pqwire with
-// each ML-KEM parameter set and for @signalapp/libsignal-client.
+// 1 KiB payload and the serialized session, for pqwire with each ML-KEM parameter set and
+// for @signalapp/libsignal-client.
 //
-// pqwire's ratchet messages are classified by the KEM fields they carry (docs/protocol.md
-// §5.4): a KEM step's chain repeats the new KEM key and the ciphertext in every message;
-// a chain that only advertises a new KEM key carries the key; the others neither. The
-// default cadence of ML-KEM-512/768 (every hop) makes every step a KEM step and that of
-// ML-KEM-1024 (every 50 messages) none in a few messages, so each class comes from a
-// session with the cadence that produces it (every hop; a sparse one).
+// pqwire's ratchet messages are classified by the post-quantum fields they carry. Protocol
+// v2 (docs/protocol.md §5): at most one chunk of a KEM key or ciphertext (`pqChunk`) per
+// message, and `pqMix` on the chain that mixes a step; v1 (until the v2 ratchet is in the
+// build): a KEM step's chain repeats the new KEM key and the ciphertext in every message,
+// a chain that only advertises a new KEM key carries the key. The rest carry none. Each
+// class comes from a session with a cadence that produces it (the default; every hop; a
+// sparse one); a cadence option the build does not know is skipped. With the v2 prekey
+// API, a bundle is also assembled from a realistic upload (BATCH one-time prekeys of each
+// kind): its inclusion proofs are longer than those of createPrekeyBundle's own batch.
 'use strict';
 
 const { ROOT } = require('./peers');
