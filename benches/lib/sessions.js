@@ -9,6 +9,8 @@
 //                    send encrypts the 1 KiB plaintext on one side and decrypts it on the
 //                    other (sync for pqwire's sync API, a promise otherwise)
 //   sizes(plaintext)                                    wire and record sizes (lib/wiresizes.js)
+//   conversation(plaintext, count)                      issue 17's conversation: each ratchet
+//                    message's size and the post-quantum steps (lib/conversation.js)
 //
 // pqwire's headline ("pqwire") is ML-KEM-768 at its default cadence (protocol v1: a KEM
 // step every hop for ML-KEM-512/768; v2: the sparse post-quantum ratchet's continuous
