@@ -25,7 +25,10 @@ const CONTEXT: &[u8] = b"Ed25519+ML-DSA-65";
 /// shared machine other processes only ever add time, so the minimum is the steadier
 /// estimate; the median is printed beside it.
 fn time<F: FnMut()>(mut f: F) -> (f64, f64) {
-    let samples: usize = std::env::var("LEVER3_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
+    let samples: usize = std::env::var("LEVER3_SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
     let mut n: u64 = 1;
     loop {
         let t = Instant::now();
@@ -53,7 +56,10 @@ fn time<F: FnMut()>(mut f: F) -> (f64, f64) {
 }
 
 fn report(name: &str, (min, median): (f64, f64)) {
-    println!("{name:<58}{min:>9.2} µs{:>10.0} ops/s   (median {median:.2} µs)", 1e6 / min);
+    println!(
+        "{name:<58}{min:>9.2} µs{:>10.0} ops/s   (median {median:.2} µs)",
+        1e6 / min
+    );
 }
 
 /// ML-DSA-65 verification with a context string through AWS-LC's EVP interface.
@@ -66,7 +72,8 @@ mod aws_lc_ctx {
         // SAFETY: every pointer passed is valid for the length given with it; the EVP
         // objects are created, used and freed here, none escapes.
         unsafe {
-            let pkey = sys::EVP_PKEY_pqdsa_new_raw_public_key(sys::NID_MLDSA65, pk.as_ptr(), pk.len());
+            let pkey =
+                sys::EVP_PKEY_pqdsa_new_raw_public_key(sys::NID_MLDSA65, pk.as_ptr(), pk.len());
             if pkey.is_null() {
                 sys::ERR_clear_error();
                 return false;
@@ -81,7 +88,12 @@ mod aws_lc_ctx {
     ///
     /// # Safety
     /// `pkey` must be a valid ML-DSA-65 `EVP_PKEY`.
-    pub unsafe fn verify_parsed(pkey: *mut sys::EVP_PKEY, msg: &[u8], ctx: &[u8], sig: &[u8]) -> bool {
+    pub unsafe fn verify_parsed(
+        pkey: *mut sys::EVP_PKEY,
+        msg: &[u8],
+        ctx: &[u8],
+        sig: &[u8],
+    ) -> bool {
         let md = sys::EVP_MD_CTX_new();
         if md.is_null() {
             return false;
@@ -102,7 +114,9 @@ mod aws_lc_ctx {
     impl Parsed {
         pub fn new(pk: &[u8]) -> Self {
             // SAFETY: `pk` is valid for its length; the result is checked for null.
-            let p = unsafe { sys::EVP_PKEY_pqdsa_new_raw_public_key(sys::NID_MLDSA65, pk.as_ptr(), pk.len()) };
+            let p = unsafe {
+                sys::EVP_PKEY_pqdsa_new_raw_public_key(sys::NID_MLDSA65, pk.as_ptr(), pk.len())
+            };
             assert!(!p.is_null(), "AWS-LC refused the ML-DSA-65 public key");
             Parsed(p)
         }
@@ -126,7 +140,12 @@ fn ml_dsa_verify() {
     // right context, refuses them with another or none.
     assert!(d::verify(&kp.verification_key, &MESSAGE, CONTEXT, &sig).is_ok());
     assert!(aws_lc_ctx::verify(pk, &MESSAGE, CONTEXT, sig.as_slice()));
-    assert!(!aws_lc_ctx::verify(pk, &MESSAGE, b"Ed25519+ML-DSA-87", sig.as_slice()));
+    assert!(!aws_lc_ctx::verify(
+        pk,
+        &MESSAGE,
+        b"Ed25519+ML-DSA-87",
+        sig.as_slice()
+    ));
     assert!(!aws_lc_ctx::verify(pk, &MESSAGE, b"", sig.as_slice()));
     let mut bad = sig.as_slice().to_vec();
     bad[100] ^= 1;
@@ -135,21 +154,50 @@ fn ml_dsa_verify() {
     assert!(safe.verify(&MESSAGE, sig_empty.as_slice()).is_ok());
     assert!(safe.verify(&MESSAGE, sig.as_slice()).is_err());
 
-    println!("ML-DSA-65 verify, 1 KiB message, context \"{}\"", String::from_utf8_lossy(CONTEXT));
-    report("  libcrux (multiplexed: what pqwire calls)", time(|| {
-        black_box(d::verify(&kp.verification_key, black_box(&MESSAGE), CONTEXT, &sig)).unwrap();
-    }));
-    report("  AWS-LC via aws-lc-sys FFI, parse key + verify, context", time(|| {
-        assert!(aws_lc_ctx::verify(black_box(pk), black_box(&MESSAGE), CONTEXT, sig.as_slice()));
-    }));
+    println!(
+        "ML-DSA-65 verify, 1 KiB message, context \"{}\"",
+        String::from_utf8_lossy(CONTEXT)
+    );
+    report(
+        "  libcrux (multiplexed: what pqwire calls)",
+        time(|| {
+            black_box(d::verify(
+                &kp.verification_key,
+                black_box(&MESSAGE),
+                CONTEXT,
+                &sig,
+            ))
+            .unwrap();
+        }),
+    );
+    report(
+        "  AWS-LC via aws-lc-sys FFI, parse key + verify, context",
+        time(|| {
+            assert!(aws_lc_ctx::verify(
+                black_box(pk),
+                black_box(&MESSAGE),
+                CONTEXT,
+                sig.as_slice()
+            ));
+        }),
+    );
     let parsed = aws_lc_ctx::Parsed::new(pk);
-    report("  AWS-LC via aws-lc-sys FFI, key parsed once, context", time(|| {
-        // SAFETY: `parsed` holds a valid ML-DSA-65 key for the whole loop.
-        assert!(unsafe { aws_lc_ctx::verify_parsed(parsed.0, black_box(&MESSAGE), CONTEXT, sig.as_slice()) });
-    }));
-    report("  AWS-LC via aws-lc-rs (safe API), EMPTY context only", time(|| {
-        safe.verify(black_box(&MESSAGE), sig_empty.as_slice()).unwrap();
-    }));
+    report(
+        "  AWS-LC via aws-lc-sys FFI, key parsed once, context",
+        time(|| {
+            // SAFETY: `parsed` holds a valid ML-DSA-65 key for the whole loop.
+            assert!(unsafe {
+                aws_lc_ctx::verify_parsed(parsed.0, black_box(&MESSAGE), CONTEXT, sig.as_slice())
+            });
+        }),
+    );
+    report(
+        "  AWS-LC via aws-lc-rs (safe API), EMPTY context only",
+        time(|| {
+            safe.verify(black_box(&MESSAGE), sig_empty.as_slice())
+                .unwrap();
+        }),
+    );
 }
 
 fn avx2() -> bool {
@@ -165,15 +213,36 @@ fn libcrux_ml_dsa() {
             let kp = m::generate_key_pair([7; 32]);
             let sig = m::sign(&kp.signing_key, &MESSAGE, CONTEXT, [9; 32]).expect("signs");
             assert!(d::verify(&kp.verification_key, &MESSAGE, CONTEXT, &sig).is_ok());
-            report(concat!("  keygen  ", $label), time(|| {
-                black_box(m::generate_key_pair(black_box([7; 32])));
-            }));
-            report(concat!("  sign    ", $label), time(|| {
-                black_box(m::sign(&kp.signing_key, black_box(&MESSAGE), CONTEXT, [9; 32])).unwrap();
-            }));
-            report(concat!("  verify  ", $label), time(|| {
-                black_box(m::verify(&kp.verification_key, black_box(&MESSAGE), CONTEXT, &sig)).unwrap();
-            }));
+            report(
+                concat!("  keygen  ", $label),
+                time(|| {
+                    black_box(m::generate_key_pair(black_box([7; 32])));
+                }),
+            );
+            report(
+                concat!("  sign    ", $label),
+                time(|| {
+                    black_box(m::sign(
+                        &kp.signing_key,
+                        black_box(&MESSAGE),
+                        CONTEXT,
+                        [9; 32],
+                    ))
+                    .unwrap();
+                }),
+            );
+            report(
+                concat!("  verify  ", $label),
+                time(|| {
+                    black_box(m::verify(
+                        &kp.verification_key,
+                        black_box(&MESSAGE),
+                        CONTEXT,
+                        &sig,
+                    ))
+                    .unwrap();
+                }),
+            );
         }};
     }
     variant!("multiplexed", libcrux_ml_dsa::ml_dsa_65);
@@ -192,15 +261,24 @@ fn libcrux_ml_kem() {
             let kp = m::generate_key_pair([3; 64]);
             let (ct, ss) = m::encapsulate(kp.public_key(), [4; 32]);
             assert_eq!(k::decapsulate(kp.private_key(), &ct), ss);
-            report(concat!("  keygen       ", $label), time(|| {
-                black_box(m::generate_key_pair(black_box([3; 64])));
-            }));
-            report(concat!("  encapsulate  ", $label), time(|| {
-                black_box(m::encapsulate(black_box(kp.public_key()), [4; 32]));
-            }));
-            report(concat!("  decapsulate  ", $label), time(|| {
-                black_box(m::decapsulate(kp.private_key(), black_box(&ct)));
-            }));
+            report(
+                concat!("  keygen       ", $label),
+                time(|| {
+                    black_box(m::generate_key_pair(black_box([3; 64])));
+                }),
+            );
+            report(
+                concat!("  encapsulate  ", $label),
+                time(|| {
+                    black_box(m::encapsulate(black_box(kp.public_key()), [4; 32]));
+                }),
+            );
+            report(
+                concat!("  decapsulate  ", $label),
+                time(|| {
+                    black_box(m::decapsulate(kp.private_key(), black_box(&ct)));
+                }),
+            );
         }};
     }
     variant!("multiplexed", libcrux_ml_kem::mlkem768);
