@@ -242,6 +242,11 @@ export declare class NativeSession {
    * later call is `DISPOSED`. Idempotent.
    */
   dispose(): void
+  /**
+   * The session id, which never changes (without building the whole `facts`);
+   * readable after `dispose`.
+   */
+  get sessionId(): Uint8Array
   /** Whether `dispose` was called. */
   get disposed(): boolean
   /** Serializes the whole session, secrets included (explicit export for a store). */
@@ -535,6 +540,8 @@ export interface NativeHandshakeOptions {
  */
 export interface NativeOpening {
   initialMessage?: Uint8Array
+  /** The peer's whole verified identity, to pin (the session keeps its fingerprint). */
+  peer: NativePublicIdentity
   plaintext?: Uint8Array
   associatedData?: Uint8Array
   /** Key ids of the one-time prekeys used: the store must consume them. */
@@ -631,7 +638,8 @@ export interface NativeSessionFacts {
   transcriptHash: Uint8Array
   sessionId: Uint8Array
   localIdentity: Uint8Array
-  peer: NativePublicIdentity
+  /** The peer identity's fingerprint (its signing key's key id). */
+  peerIdentity: Uint8Array
   establishedAt: number
 }
 

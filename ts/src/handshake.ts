@@ -24,6 +24,7 @@ import { checkPrekeyStore, identityChanged } from './stores';
 import type { StoredPrekey, StoredSession } from './stores';
 import { initialMessagePrekeyIds } from './wire';
 import { Session } from './session';
+import { PublicIdentity } from './identity';
 import { report } from './session-events';
 import type { SessionSecurityEventListener } from './session-events';
 import { ACCEPT_KEYS, checkHandshake, INITIATE_KEYS } from './session-options';
@@ -93,11 +94,10 @@ async function store(session: Session, options: HandshakeOptions, replacing: boo
  * storing anything; returns the function that pins it on first use, called once every
  * other check passed.
  */
-async function checkPin(session: Session, options: HandshakeOptions): Promise<() => Promise<void>> {
+async function checkPin(peer: PublicIdentity, options: HandshakeOptions): Promise<() => Promise<void>> {
   const store = options.identityStore;
   const address = options.address;
   if (!store || address === undefined) return async () => undefined;
-  const peer = session.info.peer;
   const pinned = await store.getPeerIdentity(address);
   if (pinned !== undefined && !pinned.equals(peer)) throw identityChanged(address, pinned, peer);
   return pinned === undefined ? () => store.savePeerIdentity(address, peer) : async () => undefined;
@@ -124,6 +124,8 @@ export interface InitiatedSession {
   session: Session;
   /** The initial message (wire type `0x11`) to send to the peer. */
   initialMessage: Uint8Array;
+  /** The responder's verified identity (the session keeps its fingerprint only). */
+  peer: PublicIdentity;
 }
 
 /**
@@ -143,14 +145,15 @@ export async function initiateSession(bundle: Uint8Array, options: InitiateOptio
   let session: Session | undefined;
   try {
     const handle = await callAsync(() => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, bytes('bundle', bundle), pt, ad, h.native, h.now));
-    const opening = call(() => handle.takeOpening());
+    const opening = call(() => handle.takeOpening())!;
     session = new Session(handle, options.address, options.onSecurityEvent);
-    const pin = await checkPin(session, options);
+    const peer = new PublicIdentity(opening.peer);
+    const pin = await checkPin(peer, options);
     const replacing = replaces(await storedSession(session, options), options);
     await store(session, options, replacing);
     await pin();
     reportClassical(session, options);
-    return { session, initialMessage: opening!.initialMessage! };
+    return { session, initialMessage: opening.initialMessage!, peer };
   } catch (e) {
     session?.dispose();
     throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
@@ -163,6 +166,8 @@ export interface AcceptedSession {
   /** The first message. */
   plaintext: Uint8Array;
   associatedData: Uint8Array;
+  /** The initiator's verified identity (the session keeps its fingerprint only). */
+  peer: PublicIdentity;
 }
 
 /**
@@ -193,8 +198,9 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
     const opening = call(() => handle.takeOpening())!;
     session = new Session(handle, options.address, options.onSecurityEvent);
     // Read-only checks first: a replay of a stored session, the pin, a different session.
+    const peer = new PublicIdentity(opening.peer);
     const stored = await storedSession(session, options);
-    const pin = await checkPin(session, options);
+    const pin = await checkPin(peer, options);
     const replacing = replaces(stored, options);
     // Then the one irreversible step: from here a failure loses this handshake (its
     // one-time prekeys are gone), which is what keeps a key from ever opening twice.
@@ -211,7 +217,7 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
     await store(session, options, replacing);
     await pin();
     reportClassical(session, options);
-    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData! };
+    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData!, peer };
   } catch (e) {
     session?.dispose();
     throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);

@@ -32,7 +32,7 @@ import { call, callAsync, fromNative, makeError, PqwireError, WireFormatError } 
 import { bytes, describe } from './bytes';
 import { toHex } from './hex';
 import { DISPOSE } from './dispose';
-import { PublicIdentity, seconds } from './identity';
+import { seconds } from './identity';
 import type { SessionStore } from './stores';
 import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
@@ -61,8 +61,13 @@ export interface SessionInfo {
   transcriptHash: Uint8Array;
   /** Our identity's fingerprint. */
   localFingerprint: string;
-  /** The peer's verified identity. */
-  peer: PublicIdentity;
+  /**
+   * The peer's identity, verified at the handshake, as its fingerprint
+   * ({@link PublicIdentity.fingerprint}). The session keeps no copy of the identity's keys
+   * (several KB with ML-DSA): the handshake gave the whole {@link PublicIdentity}
+   * (`initiateSession` / `acceptSession` results' `peer`), and the identity store pins it.
+   */
+  peerFingerprint: string;
   /** Unix seconds. */
   establishedAt: number;
 }
@@ -108,11 +113,13 @@ interface Attachment {
  * const message = await session.encryptAsync(data);   // saved before it is returned
  * ```
  */
-export class Session extends EventEmitter {
-  readonly #native: NativeSession;
+export class Session {
+  #native: NativeSession;
   readonly #listener: SessionSecurityEventListener | undefined;
-  readonly #info: SessionInfo;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Created on the first listener: an idle session carries no emitter. */
+  #events: EventEmitter | undefined;
+  /** The tail of the operation queue, `undefined` while nothing ever queued. */
+  #queue: Promise<unknown> | undefined;
   #attachment: Attachment | undefined;
   /**
    * Set from the moment `save` is called on an unattached session until it resolves:
@@ -124,25 +131,55 @@ export class Session extends EventEmitter {
   #conflicted = false;
   /** Queued operations not yet settled. */
   #pending = 0;
-  /** The session id (hex), the same on both sides. */
-  readonly id: string;
   /** The peer's address in the app, if given. */
   readonly address: string | undefined;
 
-  /** @internal */
+  /**
+   * @internal Lean on purpose (docs/protocol.md §6.5): a restored session is the native
+   * handle and a few slots; the id, the facts and the event emitter are made on demand.
+   */
   constructor(handle: NativeSession, address: string | undefined, listener: SessionSecurityEventListener | undefined) {
-    super();
     this.#native = handle;
     this.#listener = listener;
     this.address = address;
-    const facts = call(() => handle.facts);
-    this.#info = sessionInfo(facts);
-    this.id = toHex(facts.sessionId);
   }
 
-  /** What the handshake settled (fixed for the session's life, so read once). */
+  /** The session id (hex), the same on both sides; readable after `dispose()`. */
+  get id(): string {
+    return toHex(call(() => this.#native.sessionId));
+  }
+
+  /** What the handshake settled (a fresh copy on each read). `DISPOSED` after `dispose()`. */
   get info(): SessionInfo {
-    return { ...this.#info, features: [...this.#info.features], transcriptHash: Uint8Array.from(this.#info.transcriptHash) };
+    return sessionInfo(call(() => this.#native.facts));
+  }
+
+  /** Adds a listener (`'security'`: {@link SessionSecurityEvent}s). */
+  on(event: string | symbol, listener: (...args: any[]) => void): this {
+    (this.#events ??= new EventEmitter()).on(event, listener);
+    return this;
+  }
+
+  /** Adds a listener called once. */
+  once(event: string | symbol, listener: (...args: any[]) => void): this {
+    (this.#events ??= new EventEmitter()).once(event, listener);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off(event: string | symbol, listener: (...args: any[]) => void): this {
+    this.#events?.off(event, listener);
+    return this;
+  }
+
+  /** Emits `event` to its listeners; whether there were any. */
+  emit(event: string | symbol, ...args: unknown[]): boolean {
+    return this.#events?.emit(event, ...args) ?? false;
+  }
+
+  /** The number of listeners of `event`. */
+  listenerCount(event: string | symbol): number {
+    return this.#events?.listenerCount(event) ?? 0;
   }
 
   /** +1 on every change of the session; see {@link Session.deserialize}. */
@@ -428,7 +465,7 @@ export class Session extends EventEmitter {
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
     this.#pending += 1;
-    const run = this.#queue.then(task, task).finally(() => {
+    const run = (this.#queue ?? Promise.resolve()).then(task, task).finally(() => {
       this.#pending -= 1;
     });
     this.#queue = run.catch(() => undefined);
@@ -459,7 +496,7 @@ export class Session extends EventEmitter {
   }
 }
 
-// Typed `on`/`once`/`off` for the session's events, without hiding the EventEmitter ones.
+// Typed `on`/`once`/`off` for the session's events.
 export interface Session {
   on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -495,7 +532,7 @@ function sessionInfo(f: NativeFacts): SessionInfo {
     postQuantum: f.postQuantum,
     transcriptHash: f.transcriptHash,
     localFingerprint: toHex(f.localIdentity),
-    peer: new PublicIdentity(f.peer),
+    peerFingerprint: toHex(f.peerIdentity),
     establishedAt: f.establishedAt,
   };
 }

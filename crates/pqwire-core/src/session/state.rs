@@ -1,7 +1,7 @@
 //! [`Session`]: one party's end of an established session.
 
 use crate::negotiation::Role;
-use crate::pqxdh::{HandshakeInfo, PublicIdentity};
+use crate::pqxdh::HandshakeInfo;
 use crate::random::{OsRandom, RandomSource};
 use crate::ratchet::{KeyId, RatchetState};
 use crate::wire::limits::MAX_PAYLOAD_LEN;
@@ -31,8 +31,13 @@ pub struct SessionFacts {
     pub transcript_hash: [u8; 32],
     /// Our identity's key id (fingerprint).
     pub local_identity: KeyId,
-    /// The peer's identity, verified at the handshake.
-    pub peer: PublicIdentity,
+    /// The peer's identity, verified at the handshake, as its fingerprint: the key id of
+    /// its signing key `IKsig`, which is derived from that key (protocol.md §2), so it
+    /// names one identity. The session keeps no second copy of the identity's keys
+    /// (several KB with ML-DSA): the handshake hands the whole identity to the caller
+    /// once, for pinning (`Accepted::peer`, [`Session::initiate_with_peer`]), and the
+    /// pin is where it lives.
+    pub peer_identity: KeyId,
     /// When the handshake happened (unix seconds).
     pub established_at: u64,
 }
@@ -55,7 +60,7 @@ impl SessionFacts {
             post_quantum: info.post_quantum,
             transcript_hash: info.transcript_hash,
             local_identity,
-            peer: info.peer.clone(),
+            peer_identity: info.peer.key_id(),
             established_at: now,
         }
     }
