@@ -257,6 +257,8 @@ export declare class NativeSession {
   get epoch(): number
   /** Whether a forced KEM step is pending. */
   get kemStepForced(): boolean
+  /** Whether a message of the peer decrypted in this session (always for the responder). */
+  get peerConfirmed(): boolean
   /** Number of stored skipped message keys. */
   get skippedKeys(): number
   /** The facts of the handshake. */

@@ -24,6 +24,7 @@ import { checkPrekeyStore, identityChanged } from './stores';
 import type { StoredPrekey, StoredSession } from './stores';
 import { initialMessagePrekeyIds } from './wire';
 import { Session } from './session';
+import type { Placement } from './session';
 import { PublicIdentity } from './identity';
 import { report } from './session-events';
 import type { SessionSecurityEventListener } from './session-events';
@@ -65,20 +66,43 @@ async function storedSession(session: Session, options: HandshakeOptions): Promi
   return stored;
 }
 
-/** Whether a stored, different session is replaced: only with `replaceSession` (else `SESSION_EXISTS`). */
-function replaces(stored: StoredSession | undefined, options: HandshakeOptions): boolean {
-  if (stored === undefined) return false;
+/**
+ * Where the new session goes in the store (docs/protocol.md §7). Nothing stored: it is
+ * the address's session. A different session stored: for a responder whose stored
+ * session is one it initiated and never heard back in, both parties initiated at once,
+ * and both keep the session with the smaller id as current and the other as a previous
+ * one (superseded); otherwise the new session replaces the stored one, which becomes a
+ * previous session, only with `replaceSession` (else `SESSION_EXISTS`).
+ */
+function placement(stored: StoredSession | undefined, session: Session, options: HandshakeOptions, accepting: boolean): Placement | undefined {
+  if (stored === undefined) return undefined;
+  if (accepting && simultaneous(stored)) {
+    return session.id < stored.sessionId ? { replace: true, supersede: true } : { as: 'previous' };
+  }
   if (options.replaceSession !== true) {
     throw makeError('SESSION_EXISTS', `a different session is stored for ${JSON.stringify(options.address)}; pass replaceSession: true to replace it`);
   }
-  return true;
+  return { replace: true };
+}
+
+/** Whether the stored session is one we initiated and no message of the peer confirmed. */
+function simultaneous(stored: StoredSession): boolean {
+  let handle: ReturnType<typeof native.NativeSession.deserialize> | undefined;
+  try {
+    handle = native.NativeSession.deserialize(stored.record, undefined);
+    return handle.facts.role === 'initiator' && !handle.peerConfirmed;
+  } catch {
+    return false;
+  } finally {
+    handle?.dispose();
+  }
 }
 
 /** Saves and attaches the new session when a store was given; reports a replacement. */
-async function store(session: Session, options: HandshakeOptions, replacing: boolean): Promise<void> {
+async function store(session: Session, options: HandshakeOptions, place: Placement | undefined): Promise<void> {
   if (options.sessionStore === undefined) return;
-  await Session.attachNew(session, options.sessionStore, options.address!, replacing);
-  if (replacing) {
+  await Session.attachNew(session, options.sessionStore, options.address!, place ?? {});
+  if (place?.replace === true && place.supersede !== true) {
     report([options.onSecurityEvent, (e) => session.emit('security', e)], {
       type: 'session-replaced',
       message: 'a new handshake replaced the session stored for this peer',
@@ -149,8 +173,8 @@ export async function initiateSession(bundle: Uint8Array, options: InitiateOptio
     session = new Session(handle, options.address, options.onSecurityEvent);
     const peer = new PublicIdentity(opening.peer);
     const pin = await checkPin(peer, options);
-    const replacing = replaces(await storedSession(session, options), options);
-    await store(session, options, replacing);
+    const place = placement(await storedSession(session, options), session, options, false);
+    await store(session, options, place);
     await pin();
     reportClassical(session, options);
     return { session, initialMessage: opening.initialMessage!, peer };
@@ -201,7 +225,7 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
     const peer = new PublicIdentity(opening.peer);
     const stored = await storedSession(session, options);
     const pin = await checkPin(peer, options);
-    const replacing = replaces(stored, options);
+    const place = placement(stored, session, options, true);
     // Then the one irreversible step: from here a failure loses this handshake (its
     // one-time prekeys are gone), which is what keeps a key from ever opening twice.
     const oneTime = opening.oneTimePrekeys.map(toHex);
@@ -214,7 +238,7 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
       throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
     }
     await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
-    await store(session, options, replacing);
+    await store(session, options, place);
     await pin();
     reportClassical(session, options);
     return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData!, peer };

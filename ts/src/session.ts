@@ -33,7 +33,7 @@ import { bytes, describe } from './bytes';
 import { toHex } from './hex';
 import { DISPOSE } from './dispose';
 import { seconds } from './identity';
-import type { SessionStore } from './stores';
+import type { SessionSave, SessionStore, StoredPreviousSession } from './stores';
 import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 import { report } from './session-events';
@@ -81,6 +81,9 @@ export interface DecryptedMessage {
 
 type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
 type NativeSnapshot = ReturnType<NativeSession['snapshot']>;
+
+/** Where a new session goes in its store: see {@link SessionSave}. @internal */
+export type Placement = Pick<SessionSave, 'replace' | 'as' | 'supersede'>;
 
 /** Where an attached session saves itself, and the epoch it holds the store's record at. */
 interface Attachment {
@@ -261,10 +264,62 @@ export class Session {
     return this.#enqueue(async () => {
       if (this.#attachment === undefined) return this.#native.decryptAsync(msg, now).catch((e: unknown) => Promise.reject(refused(e)));
       this.#requireUsable();
-      const staged = await this.#native.decryptStagedAsync(msg, now).catch((e: unknown) => Promise.reject(refused(e)));
+      let staged: Awaited<ReturnType<NativeSession['decryptStagedAsync']>>;
+      try {
+        staged = await this.#native.decryptStagedAsync(msg, now);
+      } catch (e) {
+        const error = fromNative(e);
+        const other = error.code === 'AUTH_FAILED' ? await this.#decryptPrevious(msg, now) : undefined;
+        if (other instanceof PqwireError || other === undefined) throw this.#refused(other ?? error);
+        return other;
+      }
       await this.#commitAfterSave(staged.snapshot);
       return { plaintext: staged.plaintext, associatedData: staged.associatedData };
     });
+  }
+
+  /**
+   * A message the current session refused as `AUTH_FAILED` may belong to one of the
+   * address's previous sessions (docs/protocol.md §7): tries each, most recent first. The
+   * one that decrypts is saved, and becomes current — this object then continues it —
+   * unless it lost a simultaneous initiation to the current one. Resolves `undefined`
+   * when none did, or the refusal of a previous session that recognised the message
+   * (`REPLAYED`, …), which says more than `AUTH_FAILED`.
+   */
+  async #decryptPrevious(msg: Uint8Array, now: number): Promise<DecryptedMessage | PqwireError | undefined> {
+    const a = this.#attachment!;
+    const previous: StoredPreviousSession[] = (await a.store.loadPrevious?.(a.address)) ?? [];
+    const currentId = this.id;
+    let refusal: PqwireError | undefined;
+    for (const p of previous) {
+      let handle: NativeSession;
+      try {
+        handle = native.NativeSession.deserialize(p.record, Math.max(p.highestEpoch, p.epoch));
+      } catch {
+        continue;
+      }
+      try {
+        const staged = await handle.decryptStagedAsync(msg, now).catch((e: unknown) => fromNative(e));
+        if (staged instanceof PqwireError) {
+          if (staged.code !== 'AUTH_FAILED') refusal ??= staged;
+          continue;
+        }
+        const promote = p.supersededBy !== currentId;
+        const save: SessionSave = { ...saveOf(staged.snapshot), expectedEpoch: p.epoch, as: promote ? 'current' : 'previous' };
+        if (!(await a.store.save(a.address, save))) {
+          throw makeError('SESSION_CONFLICT', 'another copy advanced that previous session first: decrypt the message again');
+        }
+        call(() => handle.commitStaged());
+        if (promote) {
+          [this.#native, handle] = [handle, this.#native];
+          a.claim = staged.snapshot.epoch;
+        }
+        return { plaintext: staged.plaintext, associatedData: staged.associatedData };
+      } finally {
+        handle.dispose();
+      }
+    }
+    return refusal;
   }
 
   /**
@@ -353,7 +408,7 @@ export class Session {
     }
     if (attached !== undefined) return this.#enqueue(() => this.#persist(call(() => this.#native.snapshot())));
     // From now on no synchronous operation may advance the state past the record stored.
-    return this.#attachQueued(store, address, false);
+    return this.#attachQueued(store, address, {});
   }
 
   /**
@@ -391,9 +446,9 @@ export class Session {
    * session). Refused saves throw `SessionConflictError` and leave it unattached.
    * @internal
    */
-  async #attach(store: SessionStore, address: string, replace: boolean): Promise<void> {
+  async #attach(store: SessionStore, address: string, placement: Placement): Promise<void> {
     const snap = call(() => this.#native.snapshot());
-    const saved = await store.save(address, { ...saveOf(snap), expectedEpoch: undefined, replace });
+    const saved = await store.save(address, { ...saveOf(snap), expectedEpoch: undefined, ...placement });
     if (!saved) {
       throw makeError('SESSION_CONFLICT', `the store refused session ${this.id.slice(0, 16)}… for ${JSON.stringify(address)}: it holds another session or a newer state of this one`);
     }
@@ -401,18 +456,23 @@ export class Session {
   }
 
   /** `#attach` through the queue, marked attaching from this call on. */
-  async #attachQueued(store: SessionStore, address: string, replace: boolean): Promise<void> {
+  async #attachQueued(store: SessionStore, address: string, placement: Placement): Promise<void> {
     this.#attaching = true;
     try {
-      await this.#enqueue(() => (this.#attachment === undefined ? this.#attach(store, address, replace) : this.#persist(call(() => this.#native.snapshot()))));
+      await this.#enqueue(() => (this.#attachment === undefined ? this.#attach(store, address, placement) : this.#persist(call(() => this.#native.snapshot()))));
     } finally {
       this.#attaching = false;
     }
   }
 
-  /** @internal Used by the handshakes. */
-  static async attachNew(session: Session, store: SessionStore, address: string, replace: boolean): Promise<void> {
-    await session.#attachQueued(store, address, replace);
+  /** @internal Used by the handshakes: stores a new session where `placement` says. */
+  static async attachNew(session: Session, store: SessionStore, address: string, placement: Placement): Promise<void> {
+    await session.#attachQueued(store, address, placement);
+  }
+
+  /** @internal Whether a message of the peer decrypted in this session (always for a responder). */
+  get peerConfirmed(): boolean {
+    return call(() => this.#native.peerConfirmed);
   }
 
   /** Saves an attached session's snapshot under its claim; a refusal makes the copy unusable. */

@@ -624,6 +624,12 @@ impl NativeSession {
         js(with(&self.inner, |s| Ok(s.ratchet().kem_step_forced())))
     }
 
+    /// Whether a message of the peer decrypted in this session (always for the responder).
+    #[napi(getter, catch_unwind)]
+    pub fn peer_confirmed(&self) -> napi::Result<bool> {
+        js(with(&self.inner, |s| Ok(s.peer_confirmed())))
+    }
+
     /// Number of stored skipped message keys.
     #[napi(getter, catch_unwind)]
     pub fn skipped_keys(&self) -> napi::Result<u32> {

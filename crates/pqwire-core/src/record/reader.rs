@@ -2,9 +2,7 @@
 //! by tag, each with its kind's length rule; [`RecordReader::finish`] refuses any field
 //! nobody asked for.
 
-use super::{
-    type_name, RecordField, CHECKSUM_FIELD, FORMAT_VERSION, FORMAT_VERSION_FIELD,
-};
+use super::{type_name, RecordField, CHECKSUM_FIELD, FORMAT_VERSION, FORMAT_VERSION_FIELD};
 use crate::wire::limits::{FIELD_HEADER_LEN, MAX_MESSAGE_LEN};
 use crate::wire::tlv::{RawField, Reader};
 use crate::wire::{MessageType, WireError, WireErrorCode as Code};

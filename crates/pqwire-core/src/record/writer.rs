@@ -2,9 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{
-    type_name, RecordField, CHECKSUM_FIELD, FORMAT_VERSION, FORMAT_VERSION_FIELD,
-};
+use super::{type_name, RecordField, CHECKSUM_FIELD, FORMAT_VERSION, FORMAT_VERSION_FIELD};
 use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN};
 use crate::wire::tlv::Writer;
 

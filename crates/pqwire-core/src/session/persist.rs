@@ -23,6 +23,7 @@ const TRANSCRIPT_HASH: RecordField = RecordField::new(0x0107, "transcriptHash");
 const LOCAL_IDENTITY: RecordField = RecordField::new(0x0108, "localIdentity");
 const PEER_IDENTITY: RecordField = RecordField::new(0x0109, "peerIdentity");
 const ESTABLISHED_AT: RecordField = RecordField::new(0x010A, "establishedAt");
+const PEER_CONFIRMED: RecordField = RecordField::new(0x010B, "peerConfirmed");
 
 const ROLE_INITIATOR: u8 = 1;
 const ROLE_RESPONDER: u8 = 2;
@@ -50,7 +51,8 @@ impl Session {
         .bytes(TRANSCRIPT_HASH, &f.transcript_hash)
         .bytes(LOCAL_IDENTITY, &f.local_identity)
         .bytes(PEER_IDENTITY, &f.peer_identity)
-        .u64(ESTABLISHED_AT, f.established_at);
+        .u64(ESTABLISHED_AT, f.established_at)
+        .flag(PEER_CONFIRMED, self.peer_confirmed);
         Ok(w.finish())
     }
 
@@ -82,6 +84,16 @@ impl Session {
         let local_identity = r.fixed::<KEY_ID_LEN>(LOCAL_IDENTITY)?;
         let peer_identity = r.fixed::<KEY_ID_LEN>(PEER_IDENTITY)?;
         let established_at = r.u64(ESTABLISHED_AT)?;
+        let peer_confirmed = r.flag(PEER_CONFIRMED)?;
+        if role == Role::Responder && !peer_confirmed {
+            return Err(r
+                .error(
+                    PEER_CONFIRMED,
+                    WireErrorCode::InvalidField,
+                    "a responder decrypted the initial message",
+                )
+                .into());
+        }
         r.finish()?;
         if let Some(minimum) = minimum_epoch {
             if ratchet.epoch() < minimum {
@@ -105,6 +117,10 @@ impl Session {
             peer_identity,
             established_at,
         };
-        Ok(Session::from_parts(facts, ratchet))
+        Ok(Session {
+            facts,
+            ratchet,
+            peer_confirmed,
+        })
     }
 }

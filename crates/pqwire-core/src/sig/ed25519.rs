@@ -41,7 +41,10 @@ fn load(secret_key: &[u8]) -> Result<SigningKey> {
     }
     let (seed, public_half) = secret_key.split_at(32);
     let key = SigningKey::from_seed(seed)?;
-    if bool::from(subtle::ConstantTimeEq::ct_eq(&key.public_key()?[..], public_half)) {
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        &key.public_key()?[..],
+        public_half,
+    )) {
         Ok(key)
     } else {
         Err(Error::InvalidKey {
@@ -325,7 +328,10 @@ mod tests {
         }
         // Other lengths stay BAD_LENGTH.
         for n in [0, 31, 33, 63, 65] {
-            let e = ED25519.sign(msg, &vec![1; n], b"", det).map(|_| ()).unwrap_err();
+            let e = ED25519
+                .sign(msg, &vec![1; n], b"", det)
+                .map(|_| ())
+                .unwrap_err();
             assert_eq!(e.code(), "BAD_LENGTH", "{n}");
         }
     }
