@@ -201,7 +201,7 @@ export function checkPrekeyStore(store: PrekeyStore, caller: string): PrekeyStor
   const methods = ['save', 'load', 'isConsumed', 'consume', 'current', 'countUse', 'rememberHandshake', 'removeExpired'] as const;
   if (typeof store !== 'object' || store === null) throw makeError('INVALID_TYPE', `${caller} needs { prekeyStore }`);
   const missing = methods.filter((m) => typeof store[m] !== 'function');
-  if (missing.length > 0) throw makeError('INVALID_TYPE', `prekeyStore lacks ${missing.join(', ')} (PrekeyStore, docs/protocol.md §8)`);
+  if (missing.length > 0) throw makeError('INVALID_TYPE', `prekeyStore lacks ${missing.join(', ')} (PrekeyStore, docs/protocol.md §9)`);
   return store;
 }
 
