@@ -105,6 +105,26 @@ describe('simultaneous initiation', () => {
   });
 });
 
+describe("the peer's identity", () => {
+  it('the handshakes give the whole verified identity once; the session keeps its fingerprint, also restored', async () => {
+    const alice = party();
+    const bob = party();
+    const { session: a, initialMessage, peer: bobSeen } = await initiateSession(await bundleOf(bob), { identity: alice.identity, now: T0 });
+    const { session: b, peer: aliceSeen } = await acceptSession(initialMessage, { identity: bob.identity, prekeyStore: bob.prekeyStore, now: T0 });
+    expect(bobSeen.equals(bob.identity.publicIdentity)).toBe(true);
+    expect(aliceSeen.equals(alice.identity.publicIdentity)).toBe(true);
+    expect(a.info.peerFingerprint).toBe(bob.identity.fingerprint);
+    expect(b.info.peerFingerprint).toBe(alice.identity.fingerprint);
+    expect(Session.deserialize(b.serialize()).info.peerFingerprint).toBe(alice.identity.fingerprint);
+    expect(b.info).not.toHaveProperty('peer');
+    // The id stays readable after dispose; the facts are gone with the secrets.
+    const id = b.id;
+    b.dispose();
+    expect(b.id).toBe(id);
+    expect(() => b.info).toThrow(/dispos/i);
+  });
+});
+
 describe('previous sessions', () => {
   it('a message of a replaced session still decrypts and makes that session current again', async () => {
     const alice = party();

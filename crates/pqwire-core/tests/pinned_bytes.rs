@@ -51,11 +51,11 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "session record initiator",
-        "2cce1a65f3d6c2ad24a84e64c4ef9fd7f247dbd4190af3373478c8ecb40418c0",
+        "f1475a9934bc77ca0d986efb58b5a38eebed828602e7e2a6354bfab75e48021e",
     ),
     (
         "session record responder",
-        "b9b8177e23e10d92e648f4736107108a2dd2929c5f49ab1c06be5a3e49f8ca0a",
+        "86e17dab146cfb126691305046f6743e396baf2566c11ccdab365d6106378a95",
     ),
     (
         "identity record",
