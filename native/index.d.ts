@@ -242,6 +242,11 @@ export declare class NativeSession {
    * later call is `DISPOSED`. Idempotent.
    */
   dispose(): void
+  /**
+   * The session id, which never changes (without building the whole `facts`);
+   * readable after `dispose`.
+   */
+  get sessionId(): Uint8Array
   /** Whether `dispose` was called. */
   get disposed(): boolean
   /** Serializes the whole session, secrets included (explicit export for a store). */
@@ -252,6 +257,8 @@ export declare class NativeSession {
   get epoch(): number
   /** Whether a forced KEM step is pending. */
   get kemStepForced(): boolean
+  /** Whether a message of the peer decrypted in this session (always for the responder). */
+  get peerConfirmed(): boolean
   /** Number of stored skipped message keys. */
   get skippedKeys(): number
   /** The facts of the handshake. */
@@ -535,6 +542,8 @@ export interface NativeHandshakeOptions {
  */
 export interface NativeOpening {
   initialMessage?: Uint8Array
+  /** The peer's whole verified identity, to pin (the session keeps its fingerprint). */
+  peer: NativePublicIdentity
   plaintext?: Uint8Array
   associatedData?: Uint8Array
   /** Key ids of the one-time prekeys used: the store must consume them. */
@@ -631,7 +640,8 @@ export interface NativeSessionFacts {
   transcriptHash: Uint8Array
   sessionId: Uint8Array
   localIdentity: Uint8Array
-  peer: NativePublicIdentity
+  /** The peer identity's fingerprint (its signing key's key id). */
+  peerIdentity: Uint8Array
   establishedAt: number
 }
 

@@ -97,7 +97,7 @@ describe('full conversations', () => {
           expect(a.info).toMatchObject({ role: 'initiator', kemSuite: kem, aeadSuite: aead, hybridAuth: true, postQuantum: true });
           expect(b.info).toMatchObject({ role: 'responder', kemSuite: kem, sigSuite: a.info.sigSuite });
           expect(a.id).toBe(b.id);
-          expect(a.info.peer.fingerprint).toBe(b.info.localFingerprint);
+          expect(a.info.peerFingerprint).toBe(b.info.localFingerprint);
           for (let round = 0; round < 3; round++) {
             const t = T0 + 10 * round;
             const fromB = round % 2 ? b.encrypt(utf8(`b${round}`), { now: t, associatedData: utf8('ad') }) : await b.encryptAsync(utf8(`b${round}`), { now: t, associatedData: utf8('ad') });
@@ -352,7 +352,7 @@ describe('serialization', () => {
     expect(text(a.decrypt(m0, { now: T0 + 3 }).plaintext)).toBe('zero');
     const r = a.encrypt(utf8('two'), { now: T0 + 4 });
     expect(text(b.decrypt(r, { now: T0 + 5 }).plaintext)).toBe('two');
-    expect(a.info.peer.fingerprint).toBe(b.info.localFingerprint);
+    expect(a.info.peerFingerprint).toBe(b.info.localFingerprint);
   });
 
   it('a restored older copy is a SessionRollbackError and a security event', async () => {

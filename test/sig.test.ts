@@ -546,3 +546,32 @@ describe('ML-DSA secret key checks', () => {
     expectThrow(() => s.importKeyPair(bad, publicKey), InvalidKeyError, 'INVALID_KEY');
   });
 });
+
+describe("Ed25519's 64-byte seed ‖ publicKey secret key", () => {
+  it('signs like the seed, sync and async, and gives its public key', async () => {
+    const ed = sig('Ed25519');
+    const { publicKey, secretKey } = ed.keygen(new Uint8Array(32).fill(3));
+    const pair = new Uint8Array([...secretKey, ...publicKey]);
+    const msg = utf8('message');
+    const s = ed.sign(msg, secretKey);
+    expect(hex(ed.sign(msg, pair))).toBe(hex(s));
+    expect(hex(await ed.signAsync(msg, pair))).toBe(hex(s));
+    expect(hex(ed.getPublicKey(pair))).toBe(hex(publicKey));
+    expect(ed.verify(s, msg, publicKey).valid).toBe(true);
+  });
+
+  it('a public half that is not the seed\'s is INVALID_KEY; other lengths stay refused', async () => {
+    const ed = sig('Ed25519');
+    const { publicKey, secretKey } = ed.keygen(new Uint8Array(32).fill(3));
+    const other = ed.keygen(new Uint8Array(32).fill(4)).publicKey;
+    for (const bad of [new Uint8Array([...secretKey, ...other]), new Uint8Array([...secretKey, ...flip(publicKey, 31)])]) {
+      expectThrow(() => ed.sign(utf8('m'), bad), InvalidKeyError, 'INVALID_KEY');
+      expectThrow(() => ed.getPublicKey(bad), InvalidKeyError, 'INVALID_KEY');
+      await expectReject(() => ed.signAsync(utf8('m'), bad), InvalidKeyError, 'INVALID_KEY');
+    }
+    for (const n of [31, 33, 63, 65]) expectThrow(() => ed.sign(utf8('m'), new Uint8Array(n)), InvalidLengthError, 'BAD_LENGTH');
+    // The hybrids take no such form.
+    const h = sig('Ed25519+ML-DSA-65');
+    expectThrow(() => h.sign(utf8('m'), new Uint8Array(64)), InvalidLengthError, 'BAD_LENGTH');
+  });
+});

@@ -56,7 +56,7 @@ pub(crate) fn edited(msg: &[u8], edit: impl FnOnce(&mut Vec<(u16, Vec<u8>)>)) ->
 /// the checksum.
 pub(crate) fn resealed(record: &[u8]) -> Vec<u8> {
     let mut body = edited(record, |f| f.retain(|(t, _)| *t != CHECKSUM_FIELD.tag));
-    let sum = pqwire_core::hash::sha3_256(&[CHECKSUM_LABEL, &body]);
+    let sum = pqwire_core::record::checksum(&body);
     body.extend_from_slice(&CHECKSUM_FIELD.tag.to_be_bytes());
     body.extend_from_slice(&(sum.len() as u32).to_be_bytes());
     body.extend_from_slice(&sum);

@@ -35,7 +35,7 @@ use pqwire_core::random::SeededRandom;
 use pqwire_core::ratchet::{
     Header, KemCadence, KemCiphertext, KemPublicKey, RatchetConfig, RatchetInit, RatchetState,
 };
-use pqwire_core::record::{CHECKSUM_FIELD, CHECKSUM_LABEL};
+use pqwire_core::record::CHECKSUM_FIELD;
 use pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE;
 use pqwire_core::wire::{
     Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage, WireMessage,

@@ -24,6 +24,8 @@ import { checkPrekeyStore, identityChanged } from './stores';
 import type { StoredPrekey, StoredSession } from './stores';
 import { initialMessagePrekeyIds } from './wire';
 import { Session } from './session';
+import type { Placement } from './session';
+import { PublicIdentity } from './identity';
 import { report } from './session-events';
 import type { SessionSecurityEventListener } from './session-events';
 import { ACCEPT_KEYS, checkHandshake, INITIATE_KEYS } from './session-options';
@@ -64,20 +66,43 @@ async function storedSession(session: Session, options: HandshakeOptions): Promi
   return stored;
 }
 
-/** Whether a stored, different session is replaced: only with `replaceSession` (else `SESSION_EXISTS`). */
-function replaces(stored: StoredSession | undefined, options: HandshakeOptions): boolean {
-  if (stored === undefined) return false;
+/**
+ * Where the new session goes in the store (docs/protocol.md §7). Nothing stored: it is
+ * the address's session. A different session stored: for a responder whose stored
+ * session is one it initiated and never heard back in, both parties initiated at once,
+ * and both keep the session with the smaller id as current and the other as a previous
+ * one (superseded); otherwise the new session replaces the stored one, which becomes a
+ * previous session, only with `replaceSession` (else `SESSION_EXISTS`).
+ */
+function placement(stored: StoredSession | undefined, session: Session, options: HandshakeOptions, accepting: boolean): Placement | undefined {
+  if (stored === undefined) return undefined;
+  if (accepting && simultaneous(stored)) {
+    return session.id < stored.sessionId ? { replace: true, supersede: true } : { as: 'previous' };
+  }
   if (options.replaceSession !== true) {
     throw makeError('SESSION_EXISTS', `a different session is stored for ${JSON.stringify(options.address)}; pass replaceSession: true to replace it`);
   }
-  return true;
+  return { replace: true };
+}
+
+/** Whether the stored session is one we initiated and no message of the peer confirmed. */
+function simultaneous(stored: StoredSession): boolean {
+  let handle: ReturnType<typeof native.NativeSession.deserialize> | undefined;
+  try {
+    handle = native.NativeSession.deserialize(stored.record, undefined);
+    return handle.facts.role === 'initiator' && !handle.peerConfirmed;
+  } catch {
+    return false;
+  } finally {
+    handle?.dispose();
+  }
 }
 
 /** Saves and attaches the new session when a store was given; reports a replacement. */
-async function store(session: Session, options: HandshakeOptions, replacing: boolean): Promise<void> {
+async function store(session: Session, options: HandshakeOptions, place: Placement | undefined): Promise<void> {
   if (options.sessionStore === undefined) return;
-  await Session.attachNew(session, options.sessionStore, options.address!, replacing);
-  if (replacing) {
+  await Session.attachNew(session, options.sessionStore, options.address!, place ?? {});
+  if (place?.replace === true && place.supersede !== true) {
     report([options.onSecurityEvent, (e) => session.emit('security', e)], {
       type: 'session-replaced',
       message: 'a new handshake replaced the session stored for this peer',
@@ -93,11 +118,10 @@ async function store(session: Session, options: HandshakeOptions, replacing: boo
  * storing anything; returns the function that pins it on first use, called once every
  * other check passed.
  */
-async function checkPin(session: Session, options: HandshakeOptions): Promise<() => Promise<void>> {
+async function checkPin(peer: PublicIdentity, options: HandshakeOptions): Promise<() => Promise<void>> {
   const store = options.identityStore;
   const address = options.address;
   if (!store || address === undefined) return async () => undefined;
-  const peer = session.info.peer;
   const pinned = await store.getPeerIdentity(address);
   if (pinned !== undefined && !pinned.equals(peer)) throw identityChanged(address, pinned, peer);
   return pinned === undefined ? () => store.savePeerIdentity(address, peer) : async () => undefined;
@@ -124,6 +148,8 @@ export interface InitiatedSession {
   session: Session;
   /** The initial message (wire type `0x11`) to send to the peer. */
   initialMessage: Uint8Array;
+  /** The responder's verified identity (the session keeps its fingerprint only). */
+  peer: PublicIdentity;
 }
 
 /**
@@ -143,14 +169,15 @@ export async function initiateSession(bundle: Uint8Array, options: InitiateOptio
   let session: Session | undefined;
   try {
     const handle = await callAsync(() => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, bytes('bundle', bundle), pt, ad, h.native, h.now));
-    const opening = call(() => handle.takeOpening());
+    const opening = call(() => handle.takeOpening())!;
     session = new Session(handle, options.address, options.onSecurityEvent);
-    const pin = await checkPin(session, options);
-    const replacing = replaces(await storedSession(session, options), options);
-    await store(session, options, replacing);
+    const peer = new PublicIdentity(opening.peer);
+    const pin = await checkPin(peer, options);
+    const place = placement(await storedSession(session, options), session, options, false);
+    await store(session, options, place);
     await pin();
     reportClassical(session, options);
-    return { session, initialMessage: opening!.initialMessage! };
+    return { session, initialMessage: opening.initialMessage!, peer };
   } catch (e) {
     session?.dispose();
     throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
@@ -163,6 +190,8 @@ export interface AcceptedSession {
   /** The first message. */
   plaintext: Uint8Array;
   associatedData: Uint8Array;
+  /** The initiator's verified identity (the session keeps its fingerprint only). */
+  peer: PublicIdentity;
 }
 
 /**
@@ -193,9 +222,10 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
     const opening = call(() => handle.takeOpening())!;
     session = new Session(handle, options.address, options.onSecurityEvent);
     // Read-only checks first: a replay of a stored session, the pin, a different session.
+    const peer = new PublicIdentity(opening.peer);
     const stored = await storedSession(session, options);
-    const pin = await checkPin(session, options);
-    const replacing = replaces(stored, options);
+    const pin = await checkPin(peer, options);
+    const place = placement(stored, session, options, true);
     // Then the one irreversible step: from here a failure loses this handshake (its
     // one-time prekeys are gone), which is what keeps a key from ever opening twice.
     const oneTime = opening.oneTimePrekeys.map(toHex);
@@ -208,10 +238,10 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
       throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
     }
     await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
-    await store(session, options, replacing);
+    await store(session, options, place);
     await pin();
     reportClassical(session, options);
-    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData! };
+    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData!, peer };
   } catch (e) {
     session?.dispose();
     throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);

@@ -69,11 +69,12 @@ export {
   InMemoryPrekeyStore,
   InMemorySessionStore,
   sessionSaveAllowed,
+  MAX_PREVIOUS_SESSIONS,
   checkPeerIdentity,
   trustIdentity,
   saveLocalIdentity,
 } from './stores';
-export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, SessionSave, PrekeyKind } from './stores';
+export type { IdentityStore, PrekeyStore, SessionStore, StoredPrekey, StoredSession, StoredPreviousSession, SessionSave, PrekeyKind } from './stores';
 export { Session } from './session';
 export type { SessionInfo, DecryptedMessage } from './session';
 export { initiateSession, acceptSession } from './handshake';

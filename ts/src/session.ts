@@ -32,8 +32,8 @@ import { call, callAsync, fromNative, makeError, PqwireError, WireFormatError } 
 import { bytes, describe } from './bytes';
 import { toHex } from './hex';
 import { DISPOSE } from './dispose';
-import { PublicIdentity, seconds } from './identity';
-import type { SessionStore } from './stores';
+import { seconds } from './identity';
+import type { SessionSave, SessionStore, StoredPreviousSession } from './stores';
 import type { FeatureName } from './wire';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
 import { report } from './session-events';
@@ -61,8 +61,13 @@ export interface SessionInfo {
   transcriptHash: Uint8Array;
   /** Our identity's fingerprint. */
   localFingerprint: string;
-  /** The peer's verified identity. */
-  peer: PublicIdentity;
+  /**
+   * The peer's identity, verified at the handshake, as its fingerprint
+   * ({@link PublicIdentity.fingerprint}). The session keeps no copy of the identity's keys
+   * (several KB with ML-DSA): the handshake gave the whole {@link PublicIdentity}
+   * (`initiateSession` / `acceptSession` results' `peer`), and the identity store pins it.
+   */
+  peerFingerprint: string;
   /** Unix seconds. */
   establishedAt: number;
 }
@@ -76,6 +81,9 @@ export interface DecryptedMessage {
 
 type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
 type NativeSnapshot = ReturnType<NativeSession['snapshot']>;
+
+/** Where a new session goes in its store: see {@link SessionSave}. @internal */
+export type Placement = Pick<SessionSave, 'replace' | 'as' | 'supersede'>;
 
 /** Where an attached session saves itself, and the epoch it holds the store's record at. */
 interface Attachment {
@@ -108,11 +116,13 @@ interface Attachment {
  * const message = await session.encryptAsync(data);   // saved before it is returned
  * ```
  */
-export class Session extends EventEmitter {
-  readonly #native: NativeSession;
+export class Session {
+  #native: NativeSession;
   readonly #listener: SessionSecurityEventListener | undefined;
-  readonly #info: SessionInfo;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Created on the first listener: an idle session carries no emitter. */
+  #events: EventEmitter | undefined;
+  /** The tail of the operation queue, `undefined` while nothing ever queued. */
+  #queue: Promise<unknown> | undefined;
   #attachment: Attachment | undefined;
   /**
    * Set from the moment `save` is called on an unattached session until it resolves:
@@ -124,25 +134,55 @@ export class Session extends EventEmitter {
   #conflicted = false;
   /** Queued operations not yet settled. */
   #pending = 0;
-  /** The session id (hex), the same on both sides. */
-  readonly id: string;
   /** The peer's address in the app, if given. */
   readonly address: string | undefined;
 
-  /** @internal */
+  /**
+   * @internal Lean on purpose (docs/protocol.md §6.5): a restored session is the native
+   * handle and a few slots; the id, the facts and the event emitter are made on demand.
+   */
   constructor(handle: NativeSession, address: string | undefined, listener: SessionSecurityEventListener | undefined) {
-    super();
     this.#native = handle;
     this.#listener = listener;
     this.address = address;
-    const facts = call(() => handle.facts);
-    this.#info = sessionInfo(facts);
-    this.id = toHex(facts.sessionId);
   }
 
-  /** What the handshake settled (fixed for the session's life, so read once). */
+  /** The session id (hex), the same on both sides; readable after `dispose()`. */
+  get id(): string {
+    return toHex(call(() => this.#native.sessionId));
+  }
+
+  /** What the handshake settled (a fresh copy on each read). `DISPOSED` after `dispose()`. */
   get info(): SessionInfo {
-    return { ...this.#info, features: [...this.#info.features], transcriptHash: Uint8Array.from(this.#info.transcriptHash) };
+    return sessionInfo(call(() => this.#native.facts));
+  }
+
+  /** Adds a listener (`'security'`: {@link SessionSecurityEvent}s). */
+  on(event: string | symbol, listener: (...args: any[]) => void): this {
+    (this.#events ??= new EventEmitter()).on(event, listener);
+    return this;
+  }
+
+  /** Adds a listener called once. */
+  once(event: string | symbol, listener: (...args: any[]) => void): this {
+    (this.#events ??= new EventEmitter()).once(event, listener);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off(event: string | symbol, listener: (...args: any[]) => void): this {
+    this.#events?.off(event, listener);
+    return this;
+  }
+
+  /** Emits `event` to its listeners; whether there were any. */
+  emit(event: string | symbol, ...args: unknown[]): boolean {
+    return this.#events?.emit(event, ...args) ?? false;
+  }
+
+  /** The number of listeners of `event`. */
+  listenerCount(event: string | symbol): number {
+    return this.#events?.listenerCount(event) ?? 0;
   }
 
   /** +1 on every change of the session; see {@link Session.deserialize}. */
@@ -224,10 +264,62 @@ export class Session extends EventEmitter {
     return this.#enqueue(async () => {
       if (this.#attachment === undefined) return this.#native.decryptAsync(msg, now).catch((e: unknown) => Promise.reject(refused(e)));
       this.#requireUsable();
-      const staged = await this.#native.decryptStagedAsync(msg, now).catch((e: unknown) => Promise.reject(refused(e)));
+      let staged: Awaited<ReturnType<NativeSession['decryptStagedAsync']>>;
+      try {
+        staged = await this.#native.decryptStagedAsync(msg, now);
+      } catch (e) {
+        const error = fromNative(e);
+        const other = error.code === 'AUTH_FAILED' ? await this.#decryptPrevious(msg, now) : undefined;
+        if (other instanceof PqwireError || other === undefined) throw this.#refused(other ?? error);
+        return other;
+      }
       await this.#commitAfterSave(staged.snapshot);
       return { plaintext: staged.plaintext, associatedData: staged.associatedData };
     });
+  }
+
+  /**
+   * A message the current session refused as `AUTH_FAILED` may belong to one of the
+   * address's previous sessions (docs/protocol.md §7): tries each, most recent first. The
+   * one that decrypts is saved, and becomes current — this object then continues it —
+   * unless it lost a simultaneous initiation to the current one. Resolves `undefined`
+   * when none did, or the refusal of a previous session that recognised the message
+   * (`REPLAYED`, …), which says more than `AUTH_FAILED`.
+   */
+  async #decryptPrevious(msg: Uint8Array, now: number): Promise<DecryptedMessage | PqwireError | undefined> {
+    const a = this.#attachment!;
+    const previous: StoredPreviousSession[] = (await a.store.loadPrevious?.(a.address)) ?? [];
+    const currentId = this.id;
+    let refusal: PqwireError | undefined;
+    for (const p of previous) {
+      let handle: NativeSession;
+      try {
+        handle = native.NativeSession.deserialize(p.record, Math.max(p.highestEpoch, p.epoch));
+      } catch {
+        continue;
+      }
+      try {
+        const staged = await handle.decryptStagedAsync(msg, now).catch((e: unknown) => fromNative(e));
+        if (staged instanceof PqwireError) {
+          if (staged.code !== 'AUTH_FAILED') refusal ??= staged;
+          continue;
+        }
+        const promote = p.supersededBy !== currentId;
+        const save: SessionSave = { ...saveOf(staged.snapshot), expectedEpoch: p.epoch, as: promote ? 'current' : 'previous' };
+        if (!(await a.store.save(a.address, save))) {
+          throw makeError('SESSION_CONFLICT', 'another copy advanced that previous session first: decrypt the message again');
+        }
+        call(() => handle.commitStaged());
+        if (promote) {
+          [this.#native, handle] = [handle, this.#native];
+          a.claim = staged.snapshot.epoch;
+        }
+        return { plaintext: staged.plaintext, associatedData: staged.associatedData };
+      } finally {
+        handle.dispose();
+      }
+    }
+    return refusal;
   }
 
   /**
@@ -316,7 +408,7 @@ export class Session extends EventEmitter {
     }
     if (attached !== undefined) return this.#enqueue(() => this.#persist(call(() => this.#native.snapshot())));
     // From now on no synchronous operation may advance the state past the record stored.
-    return this.#attachQueued(store, address, false);
+    return this.#attachQueued(store, address, {});
   }
 
   /**
@@ -354,9 +446,9 @@ export class Session extends EventEmitter {
    * session). Refused saves throw `SessionConflictError` and leave it unattached.
    * @internal
    */
-  async #attach(store: SessionStore, address: string, replace: boolean): Promise<void> {
+  async #attach(store: SessionStore, address: string, placement: Placement): Promise<void> {
     const snap = call(() => this.#native.snapshot());
-    const saved = await store.save(address, { ...saveOf(snap), expectedEpoch: undefined, replace });
+    const saved = await store.save(address, { ...saveOf(snap), expectedEpoch: undefined, ...placement });
     if (!saved) {
       throw makeError('SESSION_CONFLICT', `the store refused session ${this.id.slice(0, 16)}… for ${JSON.stringify(address)}: it holds another session or a newer state of this one`);
     }
@@ -364,18 +456,23 @@ export class Session extends EventEmitter {
   }
 
   /** `#attach` through the queue, marked attaching from this call on. */
-  async #attachQueued(store: SessionStore, address: string, replace: boolean): Promise<void> {
+  async #attachQueued(store: SessionStore, address: string, placement: Placement): Promise<void> {
     this.#attaching = true;
     try {
-      await this.#enqueue(() => (this.#attachment === undefined ? this.#attach(store, address, replace) : this.#persist(call(() => this.#native.snapshot()))));
+      await this.#enqueue(() => (this.#attachment === undefined ? this.#attach(store, address, placement) : this.#persist(call(() => this.#native.snapshot()))));
     } finally {
       this.#attaching = false;
     }
   }
 
-  /** @internal Used by the handshakes. */
-  static async attachNew(session: Session, store: SessionStore, address: string, replace: boolean): Promise<void> {
-    await session.#attachQueued(store, address, replace);
+  /** @internal Used by the handshakes: stores a new session where `placement` says. */
+  static async attachNew(session: Session, store: SessionStore, address: string, placement: Placement): Promise<void> {
+    await session.#attachQueued(store, address, placement);
+  }
+
+  /** @internal Whether a message of the peer decrypted in this session (always for a responder). */
+  get peerConfirmed(): boolean {
+    return call(() => this.#native.peerConfirmed);
   }
 
   /** Saves an attached session's snapshot under its claim; a refusal makes the copy unusable. */
@@ -428,7 +525,7 @@ export class Session extends EventEmitter {
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
     this.#pending += 1;
-    const run = this.#queue.then(task, task).finally(() => {
+    const run = (this.#queue ?? Promise.resolve()).then(task, task).finally(() => {
       this.#pending -= 1;
     });
     this.#queue = run.catch(() => undefined);
@@ -459,7 +556,7 @@ export class Session extends EventEmitter {
   }
 }
 
-// Typed `on`/`once`/`off` for the session's events, without hiding the EventEmitter ones.
+// Typed `on`/`once`/`off` for the session's events.
 export interface Session {
   on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -495,7 +592,7 @@ function sessionInfo(f: NativeFacts): SessionInfo {
     postQuantum: f.postQuantum,
     transcriptHash: f.transcriptHash,
     localFingerprint: toHex(f.localIdentity),
-    peer: new PublicIdentity(f.peer),
+    peerFingerprint: toHex(f.peerIdentity),
     establishedAt: f.establishedAt,
   };
 }

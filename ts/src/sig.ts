@@ -87,10 +87,22 @@ export class Signature {
     return call(() => keyPairOutput(l.publicKey, l.secretKey, (pk, sk) => native.sigKeygen(this.#id, s, pk, sk)));
   }
 
-  /** Signs `message` with `secretKey` (hedged unless `deterministic` or `randomness` is given). */
+  /**
+   * Signs `message` with `secretKey` (hedged unless `deterministic` or `randomness` is given).
+   * Ed25519 also takes the 64-byte `seed ‖ publicKey` form (libsodium's); its public half
+   * must be the seed's (`INVALID_KEY` otherwise).
+   *
+   * @example
+   * ```ts
+   * const ed = sig('Ed25519');
+   * const { publicKey, secretKey } = ed.keygen();
+   * ed.sign(msg, secretKey);                                   // the 32-byte seed
+   * ed.sign(msg, Buffer.concat([secretKey, publicKey]));       // or seed ‖ publicKey
+   * ```
+   */
   sign(message: Uint8Array, secretKey: Uint8Array, options: SignOptions = {}): Uint8Array {
     const msg = bytes('message', message);
-    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    const sk = this.#secretKey(secretKey);
     const { context, mode, randomness } = signingMode(options);
     const out = publicOutput(this.lengths.signature);
     call(() => native.sigSign(this.#id, msg, sk, context, mode, randomness, out));
@@ -110,9 +122,9 @@ export class Signature {
     return { valid: (bits & 1) !== 0, classicValid: (bits & 2) !== 0, quantumValid: (bits & 4) !== 0, algorithm: this.name };
   }
 
-  /** Derives the public key that belongs to `secretKey`. */
+  /** Derives the public key that belongs to `secretKey` (Ed25519: seed or `seed ‖ publicKey`, checked). */
   getPublicKey(secretKey: Uint8Array): Uint8Array {
-    const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+    const sk = this.#secretKey(secretKey);
     const out = publicOutput(this.lengths.publicKey);
     call(() => native.sigPublicKey(this.#id, sk, out));
     return out;
@@ -127,7 +139,7 @@ export class Signature {
   signAsync(message: Uint8Array, secretKey: Uint8Array, options: SignOptions = {}): Promise<Uint8Array> {
     return callAsync(async () => {
       const msg = bytes('message', message);
-      const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+      const sk = this.#secretKey(secretKey);
       const { context, mode, randomness } = signingMode(options);
       return native.sigSignAsync(this.#id, msg, sk, context, mode, randomness);
     });
@@ -149,6 +161,12 @@ export class Signature {
     return new SigKeyPair(call(() => native.SigKeyPair.generate(this.#id, s)));
   }
 
+  /** A secret key argument of the suite's length, or for Ed25519 also `seed ‖ publicKey`. */
+  #secretKey(secretKey: Uint8Array): Uint8Array {
+    const pair = this.name === 'Ed25519' && secretKey instanceof Uint8Array && secretKey.length === ED25519_KEYPAIR_LEN;
+    return bytes('secretKey', secretKey, pair ? ED25519_KEYPAIR_LEN : this.lengths.secretKey);
+  }
+
   /** Imports exported key bytes into a native key pair; the halves must belong together. */
   importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair {
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
@@ -156,6 +174,9 @@ export class Signature {
     return new SigKeyPair(call(() => native.SigKeyPair.import(this.#id, sk, pk)));
   }
 }
+
+/** Ed25519's 64-byte `seed ‖ publicKey` secret-key form. */
+const ED25519_KEYPAIR_LEN = 64;
 
 const cache = new Map<number, Signature>();
 

@@ -105,6 +105,26 @@ export interface StoredSession {
   highestEpoch: number;
 }
 
+/**
+ * At most this many previous sessions are kept per address besides the current one
+ * (docs/protocol.md §7); saving one more drops the oldest (its highest epoch stays).
+ * libsignal keeps 40; pqwire's records are larger and a peer rarely has more than a
+ * couple of sessions in flight.
+ */
+export const MAX_PREVIOUS_SESSIONS = 5;
+
+/**
+ * A previous session of an address ({@link SessionStore.loadPrevious}): a session the
+ * current one replaced, still able to decrypt late messages.
+ */
+export interface StoredPreviousSession extends StoredSession {
+  /**
+   * Set when this session lost a simultaneous initiation to that session id: a message
+   * decrypting under it does not make it current again while that session is current.
+   */
+  supersededBy?: string;
+}
+
 /** What {@link SessionStore.save} stores: a record and the claim it is saved under. */
 export interface SessionSave {
   /** `session.serialize()`. **Secret.** */
@@ -118,12 +138,26 @@ export interface SessionSave {
    * at or last saved at (its claim) — or `undefined` for a session never stored.
    */
   expectedEpoch: number | undefined;
-  /** Replace a *different* session stored for the address (a new handshake, explicitly). */
+  /**
+   * A new session becomes the address's current one; the current one becomes the most
+   * recent previous session (a new handshake, explicitly, or a simultaneous initiation).
+   */
   replace?: boolean;
+  /**
+   * Where the session goes: `'current'` makes a stored previous session current again
+   * (the current one becomes the most recent previous session); `'previous'` stores a
+   * new session straight as a previous one, superseded by the current one (it lost a
+   * simultaneous initiation). Omitted: the session stays where it is, a new one as
+   * `replace` says.
+   */
+  as?: 'current' | 'previous';
+  /** With `replace`: the session displaced lost a simultaneous initiation to this one. */
+  supersede?: boolean;
 }
 
 /**
- * Sessions by peer address, one per address.
+ * Sessions by peer address: the current one, and up to {@link MAX_PREVIOUS_SESSIONS}
+ * previous ones (docs/protocol.md §7).
  *
  * **The contract** (docs/protocol.md §6): {@link SessionStore.save} is a compare-and-swap,
  * atomic against every other save of the address, that stores the record exactly when
@@ -132,8 +166,11 @@ export interface SessionSave {
  * - nothing is stored for the address, `expectedEpoch` is `undefined`, and the epoch is
  *   above the highest ever saved for that session id (a deleted session cannot come back
  *   from a backup); or
- * - another session is stored, `replace` is `true`, `expectedEpoch` is `undefined`, and
- *   the epoch is above the highest ever saved for that session id.
+ * - another session is stored, `replace` is `true` (or `as` is `'previous'`),
+ *   `expectedEpoch` is `undefined`, and the epoch is above the highest ever saved for
+ *   that session id; or
+ * - the session is one of the address's previous ones, stored at exactly
+ *   `expectedEpoch`, and the new epoch is not lower (`as: 'current'` makes it current).
  * and in every case the session id is not stored under another address (one record per
  * session). Otherwise it resolves `false` and changes nothing. It keeps, per session id,
  * the highest epoch ever saved ({@link StoredSession.highestEpoch}).
@@ -144,10 +181,17 @@ export interface SessionSave {
  * it returns any ciphertext or plaintext, so no message key is ever used twice.
  */
 export interface SessionStore {
+  /** The address's current session. */
   load(address: string): Promise<StoredSession | undefined>;
+  /**
+   * The address's previous sessions, most recent first. A store without this method
+   * keeps no previous sessions: a replaced session is dropped, and a message for it
+   * is refused.
+   */
+  loadPrevious?(address: string): Promise<StoredPreviousSession[]>;
   /** Compare-and-swap, see the interface. Resolves whether the record was stored. */
   save(address: string, session: SessionSave): Promise<boolean>;
-  /** Deletes the record; the highest epoch of its session id stays. */
+  /** Deletes the address's records, previous ones too; their highest epochs stay. */
   delete(address: string): Promise<void>;
   addresses(): Promise<string[]>;
 }
@@ -157,7 +201,7 @@ export function checkPrekeyStore(store: PrekeyStore, caller: string): PrekeyStor
   const methods = ['save', 'load', 'isConsumed', 'consume', 'current', 'countUse', 'rememberHandshake', 'removeExpired'] as const;
   if (typeof store !== 'object' || store === null) throw makeError('INVALID_TYPE', `${caller} needs { prekeyStore }`);
   const missing = methods.filter((m) => typeof store[m] !== 'function');
-  if (missing.length > 0) throw makeError('INVALID_TYPE', `prekeyStore lacks ${missing.join(', ')} (PrekeyStore, docs/protocol.md §8)`);
+  if (missing.length > 0) throw makeError('INVALID_TYPE', `prekeyStore lacks ${missing.join(', ')} (PrekeyStore, docs/protocol.md §9)`);
   return store;
 }
 
@@ -247,51 +291,76 @@ export class InMemoryPrekeyStore implements PrekeyStore {
   }
 }
 
-/** In-memory {@link SessionStore}, implementing its compare-and-swap contract. */
+/** A stored session as {@link InMemorySessionStore} keeps it. */
+interface Entry {
+  record: Uint8Array;
+  sessionId: string;
+  epoch: number;
+  supersededBy?: string;
+}
+
+/** In-memory {@link SessionStore}, implementing its compare-and-swap contract and previous sessions. */
 export class InMemorySessionStore implements SessionStore {
-  readonly #records = new Map<string, { record: Uint8Array; sessionId: string; epoch: number }>();
+  readonly #records = new Map<string, { current: Entry; previous: Entry[] }>();
   /** Highest epoch ever saved, per session id. */
   readonly #highest = new Map<string, number>();
-  /** The address each stored session id is stored under. */
+  /** The address each stored session id (current or previous) is stored under. */
   readonly #addressOf = new Map<string, string>();
 
   async load(address: string): Promise<StoredSession | undefined> {
-    const stored = this.#records.get(address);
-    if (stored === undefined) return undefined;
-    return {
-      record: Uint8Array.from(stored.record),
-      sessionId: stored.sessionId,
-      epoch: stored.epoch,
-      highestEpoch: this.#highest.get(stored.sessionId) ?? stored.epoch,
-    };
+    const slot = this.#records.get(address);
+    return slot && this.#out(slot.current);
+  }
+  async loadPrevious(address: string): Promise<StoredPreviousSession[]> {
+    return (this.#records.get(address)?.previous ?? []).map((e) => this.#out(e));
   }
   async save(address: string, session: SessionSave): Promise<boolean> {
     // No await between the check and the write: atomic within this process.
-    const current = this.#records.get(address);
+    const slot = this.#records.get(address);
+    const at = slot ? slot.previous.findIndex((e) => e.sessionId === session.sessionId) : -1;
+    const previous = slot?.previous[at];
     const elsewhere = (this.#addressOf.get(session.sessionId) ?? address) !== address;
-    if (!sessionSaveAllowed(current, this.#highest.get(session.sessionId), session, elsewhere)) return false;
-    if (current !== undefined) this.#addressOf.delete(current.sessionId);
-    this.#records.set(address, { record: Uint8Array.from(session.record), sessionId: session.sessionId, epoch: session.epoch });
+    if (!sessionSaveAllowed(slot?.current, this.#highest.get(session.sessionId), session, elsewhere, previous)) return false;
+    const entry: Entry = { record: Uint8Array.from(session.record), sessionId: session.sessionId, epoch: session.epoch };
+    if (slot === undefined) this.#records.set(address, { current: entry, previous: [] });
+    else if (slot.current.sessionId === session.sessionId) slot.current = entry;
+    else if (previous !== undefined && session.as !== 'current') slot.previous[at] = { ...entry, supersededBy: previous.supersededBy };
+    else if (previous !== undefined) {
+      slot.previous.splice(at, 1);
+      slot.previous.unshift(slot.current);
+      slot.current = entry;
+    } else if (session.as === 'previous') slot.previous.unshift({ ...entry, supersededBy: slot.current.sessionId });
+    else {
+      slot.previous.unshift(session.supersede === true ? { ...slot.current, supersededBy: session.sessionId } : slot.current);
+      slot.current = entry;
+    }
+    for (const dropped of slot?.previous.splice(MAX_PREVIOUS_SESSIONS) ?? []) this.#addressOf.delete(dropped.sessionId);
     this.#highest.set(session.sessionId, Math.max(session.epoch, this.#highest.get(session.sessionId) ?? 0));
     this.#addressOf.set(session.sessionId, address);
     return true;
   }
   async delete(address: string): Promise<void> {
-    // The highest epoch stays: a deleted session restored from a backup is still a rollback.
-    const current = this.#records.get(address);
-    if (current !== undefined) this.#addressOf.delete(current.sessionId);
+    // The highest epochs stay: a deleted session restored from a backup is still a rollback.
+    const slot = this.#records.get(address);
+    for (const e of slot ? [slot.current, ...slot.previous] : []) this.#addressOf.delete(e.sessionId);
     this.#records.delete(address);
   }
   async addresses(): Promise<string[]> {
     return [...this.#records.keys()];
+  }
+  #out(e: Entry): StoredPreviousSession {
+    const out: StoredPreviousSession = { record: Uint8Array.from(e.record), sessionId: e.sessionId, epoch: e.epoch, highestEpoch: this.#highest.get(e.sessionId) ?? e.epoch };
+    if (e.supersededBy !== undefined) out.supersededBy = e.supersededBy;
+    return out;
   }
 }
 
 /**
  * The compare-and-swap rule of {@link SessionStore.save}, for store implementations:
  * whether `save` may replace `current` (the stored record's session id and epoch, if
- * any), given `highest`, the highest epoch ever saved for `save.sessionId`, and
- * `storedElsewhere`, whether that session id is stored under another address.
+ * any), given `highest`, the highest epoch ever saved for `save.sessionId`,
+ * `storedElsewhere`, whether that session id is stored under another address, and
+ * `previous`, the address's previous session with that id, if any.
  *
  * @example
  * ```ts
@@ -302,15 +371,16 @@ export class InMemorySessionStore implements SessionStore {
 export function sessionSaveAllowed(
   current: { sessionId: string; epoch: number } | undefined,
   highest: number | undefined,
-  save: Pick<SessionSave, 'sessionId' | 'epoch' | 'expectedEpoch' | 'replace'>,
+  save: Pick<SessionSave, 'sessionId' | 'epoch' | 'expectedEpoch' | 'replace' | 'as'>,
   storedElsewhere = false,
+  previous: { sessionId: string; epoch: number } | undefined = undefined,
 ): boolean {
-  if (storedElsewhere) return false;
-  if (current !== undefined && current.sessionId === save.sessionId) {
-    return save.expectedEpoch === current.epoch && save.epoch >= Math.max(current.epoch, highest ?? 0);
-  }
+  if (storedElsewhere || (save.replace === true && save.as === 'previous')) return false;
+  const claimHeld = (e: { epoch: number }): boolean => save.expectedEpoch === e.epoch && save.epoch >= Math.max(e.epoch, highest ?? 0);
+  if (current !== undefined && current.sessionId === save.sessionId) return save.as !== 'previous' && claimHeld(current);
+  if (previous !== undefined && previous.sessionId === save.sessionId) return claimHeld(previous);
   if (save.expectedEpoch !== undefined) return false;
-  if (current !== undefined && save.replace !== true) return false;
+  if (current === undefined ? save.as === 'previous' : save.replace !== true && save.as !== 'previous') return false;
   return highest === undefined || save.epoch > highest;
 }
 

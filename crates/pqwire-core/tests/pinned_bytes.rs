@@ -51,19 +51,19 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "session record initiator",
-        "9bac56b6ea337ba7131daa6b833e02ec265bf54f4ab29377796b410979177aee",
+        "f1475a9934bc77ca0d986efb58b5a38eebed828602e7e2a6354bfab75e48021e",
     ),
     (
         "session record responder",
-        "e150fbd480841acab0a1a20ac70d382fa9424456796709c14da08841b2e6c89a",
+        "86e17dab146cfb126691305046f6743e396baf2566c11ccdab365d6106378a95",
     ),
     (
         "identity record",
-        "aa5bc974b1112b9601dade24823b31b258087a46f5ca7c9744d0b1dc0fe07feb",
+        "632febe98009d631e6be6366dd41cdc40a3dcd72e151115f89a85edc186e0827",
     ),
     (
         "prekey record",
-        "c6277b5ebe1470e14aacadfb4c3cabb2a4d5e1c7ecbbfa6daad861bec32c0f0c",
+        "cb35b1f3482bd9ca53a334be6cf75b36daa015239bfe8eda1ad2cd43b370a29e",
     ),
     (
         "channel server public key",
@@ -71,7 +71,7 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "channel server key file",
-        "c7166e9237fc200a82f7c95861b7359fa9b14911d487155a6550e6c654f484f2",
+        "f5ab1c84ee4113e00757d82d3e3156d8005823efdbe6a5d6e11442d9a3773eb5",
     ),
     (
         "channel connect-request",

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod handshake_support;
+mod record_edit;
 
 use handshake_support::{accept_session, open_session, session_parties, OneTime, Prekeys, T0};
 use pqwire_core::pqxdh::{
@@ -17,6 +18,7 @@ use pqwire_core::random::SeededRandom;
 use pqwire_core::session::Session;
 use pqwire_core::wire::{Capabilities, WireMessage};
 use pqwire_core::{sig, AeadSuite, KemSuite, SigSuite};
+use record_edit::{fields, value, with_field};
 
 fn caps(aead: AeadSuite) -> Vec<u8> {
     let mut c = Capabilities::default();
@@ -295,5 +297,59 @@ fn limits_without_a_cadence_keep_the_suite_cadence() {
     assert_eq!(
         HandshakeOptions::default().ratchet_config(KemSuite::MlKem768),
         RatchetConfig::for_suite(KemSuite::MlKem768)
+    );
+}
+
+/// The session layer's fields (protocol.md §6.2): the peer's identity as its 16-byte
+/// fingerprint only, and `peerConfirmed`, which a responder always has set.
+#[test]
+fn the_session_layer_stores_a_fingerprint_and_whether_the_peer_confirmed() {
+    let (mut a, mut b) = pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, 6);
+    assert_eq!(a.facts().peer_identity, b.facts().local_identity);
+    assert_eq!(b.facts().peer_identity, a.facts().local_identity);
+    assert!(!a.peer_confirmed() && b.peer_confirmed());
+    let rec = a.serialize().unwrap();
+    let session_tags: Vec<u16> = fields(&rec)
+        .into_iter()
+        .map(|f| f.1)
+        .filter(|t| *t >= 0x0100)
+        .collect();
+    assert_eq!(session_tags, (0x0101..=0x010B).collect::<Vec<u16>>());
+    assert_eq!(value(&rec, 0x0109), a.facts().peer_identity.to_vec());
+    assert_eq!(value(&rec, 0x010B), [0]);
+    assert!(!Session::deserialize(&rec, None).unwrap().peer_confirmed());
+    // A refused message confirms nothing; a reply does, and the record keeps it.
+    let reply = b.encrypt(b"reply", b"", T0 + 1).unwrap();
+    let mut bad = reply.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(a.decrypt(&bad, T0 + 1).is_err());
+    assert!(!a.peer_confirmed());
+    a.decrypt(&reply, T0 + 1).unwrap();
+    assert!(a.peer_confirmed());
+    let rec = a.serialize().unwrap();
+    assert_eq!(value(&rec, 0x010B), [1]);
+    assert!(Session::deserialize(&rec, None).unwrap().peer_confirmed());
+
+    let code = |bytes: &[u8]| match Session::deserialize(bytes, None).unwrap_err() {
+        pqwire_core::Error::Wire(w) => (w.code.as_str(), w.tag),
+        e => panic!("{e:?}"),
+    };
+    let rb = b.serialize().unwrap();
+    assert_eq!(
+        code(&with_field(&rb, 0x010B, &[0])),
+        ("INVALID_FIELD", Some(0x010B))
+    );
+    assert_eq!(
+        code(&with_field(&rb, 0x010B, &[2])),
+        ("INVALID_FIELD", Some(0x010B))
+    );
+    assert_eq!(
+        code(&with_field(&rb, 0x0109, &[7; 15])),
+        ("BAD_LENGTH", Some(0x0109))
+    );
+    assert_eq!(
+        code(&with_field(&rb, 0x010C, &[0])),
+        ("UNKNOWN_TAG", Some(0x010C))
     );
 }

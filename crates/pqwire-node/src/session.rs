@@ -11,7 +11,9 @@ use crate::wire::feature_entries;
 use napi::bindgen_prelude::{AsyncTask, Either, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::negotiation::Role;
-use pqwire_core::pqxdh::{FirstMessage, HandshakeReplay, PrekeySecret, PrekeySecrets, UsedPrekeys};
+use pqwire_core::pqxdh::{
+    FirstMessage, HandshakeReplay, PrekeySecret, PrekeySecrets, PublicIdentity, UsedPrekeys,
+};
 use pqwire_core::random::OsRandom;
 use pqwire_core::session::{Decrypted, Session};
 use pqwire_core::{Error, Result, SecretBytes};
@@ -32,7 +34,8 @@ pub struct NativeSessionFacts {
     pub transcript_hash: Uint8Array,
     pub session_id: Uint8Array,
     pub local_identity: Uint8Array,
-    pub peer: NativePublicIdentity,
+    /// The peer identity's fingerprint (its signing key's key id).
+    pub peer_identity: Uint8Array,
     pub established_at: f64,
 }
 
@@ -58,6 +61,8 @@ impl IntoJs for Decrypted {
 #[napi(object)]
 pub struct NativeOpening {
     pub initial_message: Option<Uint8Array>,
+    /// The peer's whole verified identity, to pin (the session keeps its fingerprint).
+    pub peer: NativePublicIdentity,
     pub plaintext: Option<Uint8Array>,
     pub associated_data: Option<Uint8Array>,
     /// Key ids of the one-time prekeys used: the store must consume them.
@@ -97,8 +102,9 @@ pub struct NativeStagedDecrypt {
 }
 
 enum Opening {
-    Initiated(Vec<u8>),
+    Initiated(Vec<u8>, PublicIdentity),
     Accepted {
+        peer: PublicIdentity,
         plaintext: Vec<u8>,
         associated_data: Vec<u8>,
         used: UsedPrekeys,
@@ -162,7 +168,8 @@ impl IntoJs for Staged<Decrypted> {
 /// The session, `None` once disposed.
 type Slot = Arc<Mutex<Option<Session>>>;
 /// A copy advanced by a staged operation, with the epoch of the state it started from.
-type StagedSlot = Arc<Mutex<Option<(u64, Session)>>>;
+/// Boxed, so that an idle session's slot is a pointer, not a second `Session`'s room.
+type StagedSlot = Arc<Mutex<Option<Box<(u64, Session)>>>>;
 
 fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
     list.into_iter()
@@ -181,7 +188,10 @@ fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
 pub struct NativeSession {
     inner: Slot,
     staged: StagedSlot,
-    opening: Mutex<Option<Opening>>,
+    /// Boxed: empty (a null pointer) once taken, which is at once after a handshake.
+    opening: Mutex<Option<Box<Opening>>>,
+    /// The session id, kept apart so that it stays readable after `dispose`.
+    id: [u8; 32],
 }
 
 /// A session just made on the thread pool, becoming a `NativeSession` on the JS thread.
@@ -216,7 +226,7 @@ fn with<R>(
 /// Runs `op` on a copy of the session and keeps the copy as the staged state.
 fn stage<T>(
     slot: &Mutex<Option<Session>>,
-    staged: &Mutex<Option<(u64, Session)>>,
+    staged: &Mutex<Option<Box<(u64, Session)>>>,
     op: impl FnOnce(&mut Session) -> Result<T>,
 ) -> Fallible<Staged<T>> {
     let (base, mut copy) = with(slot, |s| Ok((s.epoch(), s.clone())))?;
@@ -224,7 +234,7 @@ fn stage<T>(
     let snapshot = snapshot(&copy)?;
     // Disposed meanwhile: keep no copy of the secrets.
     with(slot, |_| Ok(()))?;
-    *lock(staged)? = Some((base, copy));
+    *lock(staged)? = Some(Box::new((base, copy)));
     Ok(Staged { output, snapshot })
 }
 
@@ -251,7 +261,7 @@ fn initiate_core(
             plaintext: &pt,
             associated_data: &ad,
         };
-        let (session, initial) = Session::initiate(
+        let (session, initial, peer) = Session::initiate_with_peer(
             &identity,
             &caps,
             &bundle,
@@ -260,7 +270,7 @@ fn initiate_core(
             now,
             &mut OsRandom,
         )?;
-        Ok(Opened(session, Some(Opening::Initiated(initial))))
+        Ok(Opened(session, Some(Opening::Initiated(initial, peer))))
     })
 }
 
@@ -290,6 +300,7 @@ fn accept_core(
         Ok(Opened(
             a.session,
             Some(Opening::Accepted {
+                peer: a.peer,
                 plaintext: a.plaintext,
                 associated_data: a.associated_data,
                 used: a.used_prekeys,
@@ -303,9 +314,10 @@ fn accept_core(
 impl NativeSession {
     fn wrap(session: Session, opening: Option<Opening>) -> Self {
         Self {
+            id: *session.id(),
             inner: Arc::new(Mutex::new(Some(session))),
             staged: Arc::new(Mutex::new(None)),
-            opening: Mutex::new(opening),
+            opening: Mutex::new(opening.map(Box::new)),
         }
     }
 
@@ -412,9 +424,10 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn take_opening(&self) -> napi::Result<Option<NativeOpening>> {
         let mut slot = js(lock(&self.opening))?;
-        Ok(slot.take().map(|o| match o {
-            Opening::Initiated(m) => NativeOpening {
+        Ok(slot.take().map(|o| match *o {
+            Opening::Initiated(m, peer) => NativeOpening {
                 initial_message: Some(Uint8Array::new(m)),
+                peer: public_identity_js(&peer),
                 plaintext: None,
                 associated_data: None,
                 one_time_prekeys: Vec::new(),
@@ -422,12 +435,14 @@ impl NativeSession {
                 replay_until: None,
             },
             Opening::Accepted {
+                peer,
                 plaintext,
                 associated_data,
                 used,
                 replay,
             } => NativeOpening {
                 initial_message: None,
+                peer: public_identity_js(&peer),
                 plaintext: Some(Uint8Array::new(plaintext)),
                 associated_data: Some(Uint8Array::new(associated_data)),
                 replay_until: used.one_time().is_empty().then_some(replay.until as f64),
@@ -530,7 +545,7 @@ impl NativeSession {
         js((|| -> Fallible<()> {
             let mut slot = lock(&self.inner)?;
             let current = slot.as_mut().ok_or(DISPOSED)?;
-            let (base, copy) = lock(&self.staged)?.take().ok_or(Error::InvalidArgument {
+            let (base, copy) = *lock(&self.staged)?.take().ok_or(Error::InvalidArgument {
                 what: "no staged session state to commit",
             })?;
             if current.epoch() != base {
@@ -568,6 +583,13 @@ impl NativeSession {
         })())
     }
 
+    /// The session id, which never changes (without building the whole `facts`);
+    /// readable after `dispose`.
+    #[napi(getter)]
+    pub fn session_id(&self) -> Uint8Array {
+        Uint8Array::new(self.id.to_vec())
+    }
+
     /// Whether `dispose` was called.
     #[napi(getter, catch_unwind)]
     pub fn disposed(&self) -> napi::Result<bool> {
@@ -600,6 +622,12 @@ impl NativeSession {
     #[napi(getter, catch_unwind)]
     pub fn kem_step_forced(&self) -> napi::Result<bool> {
         js(with(&self.inner, |s| Ok(s.ratchet().kem_step_forced())))
+    }
+
+    /// Whether a message of the peer decrypted in this session (always for the responder).
+    #[napi(getter, catch_unwind)]
+    pub fn peer_confirmed(&self) -> napi::Result<bool> {
+        js(with(&self.inner, |s| Ok(s.peer_confirmed())))
     }
 
     /// Number of stored skipped message keys.
@@ -636,7 +664,7 @@ fn facts(s: &Session) -> NativeSessionFacts {
         transcript_hash: Uint8Array::new(f.transcript_hash.to_vec()),
         session_id: Uint8Array::new(s.id().to_vec()),
         local_identity: Uint8Array::new(f.local_identity.to_vec()),
-        peer: public_identity_js(&f.peer),
+        peer_identity: Uint8Array::new(f.peer_identity.to_vec()),
         established_at: f.established_at as f64,
     }
 }

@@ -79,8 +79,8 @@ pub const FORMAT_VERSION: u8 = 1;
 /// The first field of every record: the layout version (u8).
 pub const FORMAT_VERSION_FIELD: RecordField = RecordField::new(0x0001, "formatVersion");
 
-/// The last field of every record: SHA3-256 of [`CHECKSUM_LABEL`] and every byte before
-/// the field (32 bytes). Records are files an application stores; the checksum turns
+/// The last field of every record: SHA-256 of [`CHECKSUM_LABEL`] and every byte before
+/// the field (32 bytes, [`checksum`]). Records are files an application stores; the checksum turns
 /// accidental corruption (a flipped bit on disk, a truncated copy) into a refusal
 /// instead of a key that loads and misbehaves later — an ML-DSA secret key with a
 /// damaged `t0` part still signs, but some of its signatures fail. It is not a MAC:
@@ -89,6 +89,28 @@ pub const CHECKSUM_FIELD: RecordField = RecordField::new(0xFFFF, "checksum");
 
 /// What the checksum hashes first.
 pub const CHECKSUM_LABEL: &[u8] = b"pqwire/v2 record checksum";
+
+/// The checksum of a record whose bytes before the checksum field are `body`:
+/// `SHA-256(CHECKSUM_LABEL ‖ body)`.
+///
+/// SHA-256, not SHA3-256: it guards against accidental damage only (it is no MAC), and
+/// every restore computes it over the whole record, where SHA-256 with the CPU's SHA
+/// extensions measured about 5x faster than SHA3-256 (7.8 against 38 µs on a 12 KB
+/// session record; docs/protocol.md §6.1).
+///
+/// ```
+/// use pqwire_core::record::{checksum, RecordWriter, TYPE_PREKEY_SECRET};
+/// let bytes = RecordWriter::new(TYPE_PREKEY_SECRET).finish();
+/// let (body, field) = bytes.split_at(bytes.len() - 38);
+/// assert_eq!(&field[6..], &checksum(body));
+/// ```
+pub fn checksum(body: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(CHECKSUM_LABEL);
+    h.update(body);
+    h.finalize().into()
+}
 
 /// In a `session-state` record, tags `0x0001`–`0x00FF` are the ratchet's; the session
 /// layer puts its own fields (peer identity, role, flags) at tags from here to
@@ -231,7 +253,7 @@ mod tests {
 
     /// `v` with a checksum field over it appended.
     fn reseal(mut v: Vec<u8>) -> Vec<u8> {
-        let sum = crate::hash::sha3_256(&[CHECKSUM_LABEL, &v]);
+        let sum = checksum(&v);
         v.extend_from_slice(&[0xFF, 0xFF, 0, 0, 0, 32]);
         v.extend_from_slice(&sum);
         v

@@ -2,10 +2,7 @@
 //! by tag, each with its kind's length rule; [`RecordReader::finish`] refuses any field
 //! nobody asked for.
 
-use super::{
-    type_name, RecordField, CHECKSUM_FIELD, CHECKSUM_LABEL, FORMAT_VERSION, FORMAT_VERSION_FIELD,
-};
-use crate::hash::sha3_256;
+use super::{type_name, RecordField, CHECKSUM_FIELD, FORMAT_VERSION, FORMAT_VERSION_FIELD};
 use crate::wire::limits::{FIELD_HEADER_LEN, MAX_MESSAGE_LEN};
 use crate::wire::tlv::{RawField, Reader};
 use crate::wire::{MessageType, WireError, WireErrorCode as Code};
@@ -345,10 +342,7 @@ fn check_checksum(bytes: &[u8], last: Option<&RawField<'_>>) -> Result<(), WireE
             ))
         }
     };
-    let expected = sha3_256(&[
-        CHECKSUM_LABEL,
-        bytes.get(..checksum.offset).unwrap_or_default(),
-    ]);
+    let expected = super::checksum(bytes.get(..checksum.offset).unwrap_or_default());
     if bool::from(checksum.value.ct_eq(&expected)) {
         return Ok(());
     }

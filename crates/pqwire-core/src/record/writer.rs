@@ -2,10 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{
-    type_name, RecordField, CHECKSUM_FIELD, CHECKSUM_LABEL, FORMAT_VERSION, FORMAT_VERSION_FIELD,
-};
-use crate::hash::sha3_256;
+use super::{type_name, RecordField, CHECKSUM_FIELD, FORMAT_VERSION, FORMAT_VERSION_FIELD};
 use crate::wire::limits::{FIELD_HEADER_LEN, HEADER_LEN};
 use crate::wire::tlv::Writer;
 
@@ -121,7 +118,7 @@ impl<'a> RecordWriter<'a> {
         for (tag, value) in &self.fields {
             w.field(*tag, value.as_slice());
         }
-        let checksum = sha3_256(&[CHECKSUM_LABEL, &out]);
+        let checksum = super::checksum(&out);
         Writer::new(&mut out).field(CHECKSUM_FIELD.tag, &checksum);
         out
     }

@@ -4,7 +4,7 @@ use super::state::{Session, SessionFacts};
 use crate::negotiation::Role;
 use crate::pqxdh::{
     initiate, respond, FirstMessage, HandshakeOptions, HandshakeReplay, Identity, PrekeySource,
-    UsedPrekeys,
+    PublicIdentity, UsedPrekeys,
 };
 use crate::random::RandomSource;
 use crate::Result;
@@ -22,13 +22,17 @@ pub struct Accepted {
     pub used_prekeys: UsedPrekeys,
     /// What the replay cache keeps of the handshake (used when no one-time prekey was).
     pub replay: HandshakeReplay,
+    /// The initiator's whole identity, verified, to pin: the session keeps only its
+    /// fingerprint ([`SessionFacts::peer_identity`]).
+    pub peer: PublicIdentity,
 }
 
 impl Session {
     /// Starts a session from the peer's encoded prekey bundle: see
     /// [`crate::pqxdh::initiate`] for every check and refusal. Returns the session
     /// and the encoded initial message to send. The bundle's identity is verified, not
-    /// pinned: compare [`SessionFacts::peer`] with the pinned one.
+    /// pinned: compare [`SessionFacts::peer_identity`] with the pinned one's fingerprint,
+    /// or pin the whole identity from [`Session::initiate_with_peer`].
     pub fn initiate(
         identity: &Identity,
         capabilities: &[u8],
@@ -38,6 +42,22 @@ impl Session {
         now: u64,
         rng: &mut dyn RandomSource,
     ) -> Result<(Session, Vec<u8>)> {
+        let (session, initial, _) =
+            Self::initiate_with_peer(identity, capabilities, bundle, first, options, now, rng)?;
+        Ok((session, initial))
+    }
+
+    /// [`Session::initiate`], also returning the responder's whole verified identity
+    /// (the bundle's), for the caller to pin: the session keeps only its fingerprint.
+    pub fn initiate_with_peer(
+        identity: &Identity,
+        capabilities: &[u8],
+        bundle: &[u8],
+        first: FirstMessage<'_>,
+        options: &HandshakeOptions,
+        now: u64,
+        rng: &mut dyn RandomSource,
+    ) -> Result<(Session, Vec<u8>, PublicIdentity)> {
         let done = initiate(identity, capabilities, bundle, first, options, now, rng)?;
         let facts = SessionFacts::from_handshake(
             Role::Initiator,
@@ -45,7 +65,11 @@ impl Session {
             &done.info,
             now,
         );
-        Ok((Session::from_parts(facts, done.session), done.encoded))
+        Ok((
+            Session::from_parts(facts, done.session),
+            done.encoded,
+            done.info.peer,
+        ))
     }
 
     /// Accepts an encoded initial message: see [`crate::pqxdh::respond`] for every
@@ -79,6 +103,7 @@ impl Session {
             associated_data: done.associated_data,
             used_prekeys: done.info.prekeys,
             replay: done.replay,
+            peer: done.info.peer,
         })
     }
 }

@@ -6,11 +6,10 @@
 
 use super::state::{Session, SessionFacts};
 use crate::negotiation::Role;
-use crate::pqxdh::PublicIdentity;
 use crate::ratchet::RatchetState;
 use crate::record::{RecordField, RecordReader, RecordWriter, TYPE_SESSION_STATE};
-use crate::wire::limits::{KEY_ID_LEN, MAX_SIGNATURE_LEN};
-use crate::wire::{KeyPackage, MessageType, SignedKey, WireError, WireErrorCode, WireMessage};
+use crate::wire::limits::KEY_ID_LEN;
+use crate::wire::WireErrorCode;
 use crate::{Error, Result, SigSuite};
 use zeroize::Zeroizing;
 
@@ -22,17 +21,12 @@ const HYBRID_AUTH: RecordField = RecordField::new(0x0105, "hybridAuth");
 const POST_QUANTUM: RecordField = RecordField::new(0x0106, "postQuantum");
 const TRANSCRIPT_HASH: RecordField = RecordField::new(0x0107, "transcriptHash");
 const LOCAL_IDENTITY: RecordField = RecordField::new(0x0108, "localIdentity");
-const PEER_SIG_KEY: RecordField = RecordField::new(0x0109, "peerSigKey");
-const PEER_DH_KEY: RecordField = RecordField::new(0x010A, "peerDhKey");
-const PEER_DH_SIGNATURE: RecordField = RecordField::new(0x010B, "peerDhSignature");
-const ESTABLISHED_AT: RecordField = RecordField::new(0x010C, "establishedAt");
+const PEER_IDENTITY: RecordField = RecordField::new(0x0109, "peerIdentity");
+const ESTABLISHED_AT: RecordField = RecordField::new(0x010A, "establishedAt");
+const PEER_CONFIRMED: RecordField = RecordField::new(0x010B, "peerConfirmed");
 
 const ROLE_INITIATOR: u8 = 1;
 const ROLE_RESPONDER: u8 = 2;
-
-fn decoded(bytes: &[u8]) -> core::result::Result<(KeyPackage, Vec<u8>), WireError> {
-    Ok((KeyPackage::decode(bytes)?, bytes.to_vec()))
-}
 
 impl Session {
     /// Serializes the whole session — **secrets included** — as a `session-state`
@@ -56,18 +50,18 @@ impl Session {
         .flag(POST_QUANTUM, f.post_quantum)
         .bytes(TRANSCRIPT_HASH, &f.transcript_hash)
         .bytes(LOCAL_IDENTITY, &f.local_identity)
-        .bytes(PEER_SIG_KEY, &f.peer.sig_key_encoded)
-        .bytes(PEER_DH_KEY, &f.peer.dh_key.encoded)
-        .bytes(PEER_DH_SIGNATURE, &f.peer.dh_key.signature)
-        .u64(ESTABLISHED_AT, f.established_at);
+        .bytes(PEER_IDENTITY, &f.peer_identity)
+        .u64(ESTABLISHED_AT, f.established_at)
+        .flag(PEER_CONFIRMED, self.peer_confirmed);
         Ok(w.finish())
     }
 
     /// Restores a session from [`Session::serialize`]'s record. `minimum_epoch` is the
     /// highest epoch the caller has seen for this session (kept where a restored backup
     /// cannot lower it): a lower epoch is `SESSION_ROLLBACK`. Every check of
-    /// [`RatchetState::deserialize`] applies, and the peer's identity must be well formed
-    /// (its signature was verified in the handshake; docs/protocol.md §6.2).
+    /// [`RatchetState::deserialize`] applies; the session layer's fields are checked for
+    /// structure only (the peer's identity, stored as its fingerprint, was verified in
+    /// the handshake; docs/protocol.md §6.2).
     pub fn deserialize(bytes: &[u8], minimum_epoch: Option<u64>) -> Result<Session> {
         let mut r = RecordReader::new(bytes, TYPE_SESSION_STATE)?;
         let ratchet = RatchetState::read_record(&mut r)?;
@@ -88,24 +82,19 @@ impl Session {
         let post_quantum = r.flag(POST_QUANTUM)?;
         let transcript_hash = r.fixed::<32>(TRANSCRIPT_HASH)?;
         let local_identity = r.fixed::<KEY_ID_LEN>(LOCAL_IDENTITY)?;
-        let (sig_key, sig_key_encoded) =
-            r.nested(PEER_SIG_KEY, MessageType::KeyPackage, decoded)?;
-        let (dh_key, dh_encoded) = r.nested(PEER_DH_KEY, MessageType::KeyPackage, decoded)?;
-        let signature = r.bytes(PEER_DH_SIGNATURE, 1, MAX_SIGNATURE_LEN)?.to_vec();
+        let peer_identity = r.fixed::<KEY_ID_LEN>(PEER_IDENTITY)?;
         let established_at = r.u64(ESTABLISHED_AT)?;
+        let peer_confirmed = r.flag(PEER_CONFIRMED)?;
+        if role == Role::Responder && !peer_confirmed {
+            return Err(r
+                .error(
+                    PEER_CONFIRMED,
+                    WireErrorCode::InvalidField,
+                    "a responder decrypted the initial message",
+                )
+                .into());
+        }
         r.finish()?;
-
-        let peer = PublicIdentity {
-            sig_key,
-            sig_key_encoded,
-            dh_key: SignedKey {
-                key: dh_key,
-                encoded: dh_encoded,
-                signature,
-            },
-        };
-        // The structure, not the signature: see docs/protocol.md §6.2.
-        peer.check_structure()?;
         if let Some(minimum) = minimum_epoch {
             if ratchet.epoch() < minimum {
                 return Err(Error::SessionRollback {
@@ -125,9 +114,13 @@ impl Session {
             post_quantum,
             transcript_hash,
             local_identity,
-            peer,
+            peer_identity,
             established_at,
         };
-        Ok(Session::from_parts(facts, ratchet))
+        Ok(Session {
+            facts,
+            ratchet,
+            peer_confirmed,
+        })
     }
 }

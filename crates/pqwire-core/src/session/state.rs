@@ -1,7 +1,7 @@
 //! [`Session`]: one party's end of an established session.
 
 use crate::negotiation::Role;
-use crate::pqxdh::{HandshakeInfo, PublicIdentity};
+use crate::pqxdh::HandshakeInfo;
 use crate::random::{OsRandom, RandomSource};
 use crate::ratchet::{KeyId, RatchetState};
 use crate::wire::limits::MAX_PAYLOAD_LEN;
@@ -31,8 +31,13 @@ pub struct SessionFacts {
     pub transcript_hash: [u8; 32],
     /// Our identity's key id (fingerprint).
     pub local_identity: KeyId,
-    /// The peer's identity, verified at the handshake.
-    pub peer: PublicIdentity,
+    /// The peer's identity, verified at the handshake, as its fingerprint: the key id of
+    /// its signing key `IKsig`, which is derived from that key (protocol.md §2), so it
+    /// names one identity. The session keeps no second copy of the identity's keys
+    /// (several KB with ML-DSA): the handshake hands the whole identity to the caller
+    /// once, for pinning (`Accepted::peer`, [`Session::initiate_with_peer`]), and the
+    /// pin is where it lives.
+    pub peer_identity: KeyId,
     /// When the handshake happened (unix seconds).
     pub established_at: u64,
 }
@@ -55,7 +60,7 @@ impl SessionFacts {
             post_quantum: info.post_quantum,
             transcript_hash: info.transcript_hash,
             local_identity,
-            peer: info.peer.clone(),
+            peer_identity: info.peer.key_id(),
             established_at: now,
         }
     }
@@ -88,12 +93,22 @@ impl core::fmt::Debug for Decrypted {
 pub struct Session {
     pub(super) facts: SessionFacts,
     pub(super) ratchet: RatchetState,
+    /// Whether a message of the peer decrypted in this session: the responder's from the
+    /// start (the initial message), the initiator's from the first reply. A session store
+    /// uses it to tell a simultaneous initiation (docs/protocol.md §7).
+    pub(super) peer_confirmed: bool,
 }
 
 impl Session {
-    /// Builds a session from a handshake's outcome.
+    /// Builds a session from a handshake's outcome: confirmed for the responder (it
+    /// decrypted the initial message), not yet for the initiator.
     pub fn from_parts(facts: SessionFacts, ratchet: RatchetState) -> Self {
-        Self { facts, ratchet }
+        let peer_confirmed = facts.role == Role::Responder;
+        Self {
+            facts,
+            ratchet,
+            peer_confirmed,
+        }
     }
 
     /// Encrypts `plaintext` (with the operating system's randomness) into an encoded
@@ -139,6 +154,7 @@ impl Session {
         let msg = RatchetMessage::decode(message)?;
         msg.refuse_extensions()?;
         let plaintext = self.ratchet.decrypt(&msg.header, &msg.ciphertext, now)?;
+        self.peer_confirmed = true;
         Ok(Decrypted {
             plaintext,
             associated_data: msg.header.associated_data,
@@ -166,6 +182,13 @@ impl Session {
         self.ratchet.session_id()
     }
 
+    /// Whether a message of the peer decrypted in this session (always for the
+    /// responder): until then an initiator's session is not known to have reached the
+    /// peer, which is what a simultaneous initiation looks like (docs/protocol.md §7).
+    pub fn peer_confirmed(&self) -> bool {
+        self.peer_confirmed
+    }
+
     /// The epoch: +1 on every change, for the rollback check of [`Session::deserialize`].
     pub fn epoch(&self) -> u64 {
         self.ratchet.epoch()
@@ -182,6 +205,7 @@ impl core::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("facts", &self.facts)
             .field("ratchet", &self.ratchet)
+            .field("peer_confirmed", &self.peer_confirmed)
             .finish()
     }
 }

@@ -26,6 +26,33 @@ pub(crate) static ED25519: Ed25519 = Ed25519;
 
 struct Loaded(SigningKey);
 
+/// Length of the `seed ‖ publicKey` form of a secret key (libsodium's, RFC 8032's
+/// "private key" followed by its public key).
+pub(crate) const KEYPAIR_LEN: usize = 64;
+
+/// Loads a secret key given as its 32-byte seed or as the 64-byte `seed ‖ publicKey`
+/// most Ed25519 code hands around. The public half of the 64-byte form must be the
+/// seed's public key (`INVALID_KEY` otherwise, compared in constant time): signing with
+/// a wrong public half would give signatures nobody verifies, and signing one message
+/// under two public halves would reveal the secret scalar.
+fn load(secret_key: &[u8]) -> Result<SigningKey> {
+    if secret_key.len() != KEYPAIR_LEN {
+        return SigningKey::from_seed(secret_key);
+    }
+    let (seed, public_half) = secret_key.split_at(32);
+    let key = SigningKey::from_seed(seed)?;
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        &key.public_key()?[..],
+        public_half,
+    )) {
+        Ok(key)
+    } else {
+        Err(Error::InvalidKey {
+            what: "Ed25519 secret key: its public half is not the seed's public key",
+        })
+    }
+}
+
 fn refuse_options(context: &[u8], randomness: SignRandomness<'_>) -> Result<()> {
     if !context.is_empty() {
         return Err(Error::InvalidArgument {
@@ -118,11 +145,11 @@ impl SigBackend for Ed25519 {
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
-        Ok(Box::new(Loaded(SigningKey::from_seed(secret_key)?)))
+        Ok(Box::new(Loaded(load(secret_key)?)))
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        Ok(SigningKey::from_seed(secret_key)?.public_key()?.to_vec())
+        Ok(load(secret_key)?.public_key()?.to_vec())
     }
 
     fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {
@@ -270,5 +297,42 @@ mod tests {
             SigningKey::from_seed(&[0; 31]),
             Err(Error::BadLength { .. })
         ));
+    }
+
+    #[test]
+    fn a_seed_and_public_key_sign_like_the_seed_and_a_wrong_public_half_is_invalid_key() {
+        let (pk, seed) = ED25519.keygen(Some(&[9; 32])).unwrap();
+        let mut pair = seed.expose().to_vec();
+        pair.extend_from_slice(&pk);
+        let msg = b"message";
+        let det = SignRandomness::Deterministic;
+        let from_seed = ED25519.sign(msg, seed.expose(), b"", det).unwrap();
+        assert_eq!(ED25519.sign(msg, &pair, b"", det).unwrap(), from_seed);
+        assert_eq!(ED25519.public_key(&pair).unwrap(), pk);
+        assert!(ED25519.verify(&from_seed, msg, &pk, b"").unwrap().valid);
+        // Every flipped bit of the public half, and another key's public half, refused.
+        let (other, _) = ED25519.keygen(Some(&[10; 32])).unwrap();
+        let mut bad: Vec<Vec<u8>> = (32..64)
+            .map(|i| {
+                let mut v = pair.clone();
+                v[i] ^= 1;
+                v
+            })
+            .collect();
+        bad.push([seed.expose(), &other[..]].concat());
+        for v in bad {
+            let e = ED25519.sign(msg, &v, b"", det).map(|_| ()).unwrap_err();
+            assert_eq!(e.code(), "INVALID_KEY");
+            assert_eq!(ED25519.public_key(&v).unwrap_err().code(), "INVALID_KEY");
+            assert!(ED25519.load_secret_key(&v).is_err());
+        }
+        // Other lengths stay BAD_LENGTH.
+        for n in [0, 31, 33, 63, 65] {
+            let e = ED25519
+                .sign(msg, &vec![1; n], b"", det)
+                .map(|_| ())
+                .unwrap_err();
+            assert_eq!(e.code(), "BAD_LENGTH", "{n}");
+        }
     }
 }

@@ -3,8 +3,7 @@
 //! checksum) decide. Shared by the record test files (`mod record_edit;`).
 #![allow(dead_code)]
 
-use pqwire_core::hash::sha3_256;
-use pqwire_core::record::{CHECKSUM_FIELD, CHECKSUM_LABEL};
+use pqwire_core::record::{checksum, CHECKSUM_FIELD};
 
 /// `(offset, tag, value start, value length)` of every field of a record, the checksum
 /// excluded.
@@ -52,7 +51,7 @@ pub fn without_field(b: &[u8], tag: u16) -> Vec<u8> {
 
 /// `bytes` (a record without its checksum) with a checksum field appended.
 pub fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
-    let sum = sha3_256(&[CHECKSUM_LABEL, &bytes]);
+    let sum = checksum(&bytes);
     bytes.extend_from_slice(&CHECKSUM_FIELD.tag.to_be_bytes());
     bytes.extend_from_slice(&32u32.to_be_bytes());
     bytes.extend_from_slice(&sum);
