@@ -35,27 +35,27 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "initial-message",
-        "5882e7e638c02479fb11c9f14bd1af0165f816ff6d80c3b0a30b4a9e0b548b99",
+        "5d74261f664bd521565490c4cf1497959bc8aa2eb94d2819cdee67f438e75564",
     ),
     (
         "ratchet-message kem step",
-        "3b41951dd8bb41e2c0e3f77d85cc26fb15fb18063890f63fbe97b0e3461099c3",
+        "87f7fca2de6d4445909da996e073b23eba9b42186f7ddf366e09895867c7e0ed",
     ),
     (
         "ratchet-message same chain",
-        "9bccd9098344ac321bb4fe7361bb2b4c4c74621e3e00b205c964193293469b11",
+        "ac51f258dea58d420edd0c85519e14f40bb5c15a1b62d6728da4b3b7af321928",
     ),
     (
         "ratchet-message answer",
-        "28b78fe20fbef58cf140b2f02b4a33471e6cdcc8927645c40c7248b6826be12a",
+        "784e389d4ff1ec1e367b56830159631ed3a4b440454beb6e4d6b2679010e8bd5",
     ),
     (
         "session record initiator",
-        "9bac56b6ea337ba7131daa6b833e02ec265bf54f4ab29377796b410979177aee",
+        "d70d85d8f347dbbca4b3db4bfa16b6a31396bbdb34f151d5c36294744564e2b3",
     ),
     (
         "session record responder",
-        "e150fbd480841acab0a1a20ac70d382fa9424456796709c14da08841b2e6c89a",
+        "06882550f6c9a8f8fa2a5eb948ea1c024147c03237346bec0cd51003f194db7a",
     ),
     (
         "identity record",

@@ -88,16 +88,14 @@ pub(super) fn read_pq(r: &mut RecordReader<'_>, suite: KemSuite, d: usize) -> Re
     if serve_seq == 0 {
         return Err(invalid(r, PQ_SERVE_SEQ, "sequence numbers start at 1"));
     }
-    let own_secret_len = |phase| match phase {
-        SENDING => lengths.keygen_seed,
-        _ => lengths.shared_secret,
-    };
+    let (seed_len, ss_len) = (lengths.keygen_seed, lengths.shared_secret);
     let own_phase = r.u8(PQ_OWN_PHASE)?;
-    let own_secret = r.opt_secret(
-        PQ_OWN_SECRET,
-        own_secret_len(own_phase),
-        own_secret_len(own_phase),
-    )?;
+    let own_secret = r.opt_secret(PQ_OWN_SECRET, seed_len.min(ss_len), seed_len.max(ss_len))?;
+    // A secret of the other phase's length is a phase without its fields.
+    let own_secret = match own_phase {
+        SENDING => own_secret.filter(|s| s.len() == seed_len),
+        _ => own_secret.filter(|s| s.len() == ss_len),
+    };
     let own_stream = r.opt_bytes(PQ_OWN_STREAM, 3, 3 + lengths.public_key)?;
     let own_shards = r.opt_bytes(PQ_OWN_SHARDS, 1, usize::MAX)?;
     let own = match (own_phase, own_secret) {
@@ -115,7 +113,6 @@ pub(super) fn read_pq(r: &mut RecordReader<'_>, suite: KemSuite, d: usize) -> Re
         _ => return Err(invalid(r, PQ_OWN_PHASE, "not a phase with these fields")),
     };
     let serve_phase = r.u8(PQ_SERVE_PHASE)?;
-    let ss_len = lengths.shared_secret;
     let serve_secret = r.opt_secret(PQ_SERVE_SECRET, ss_len, ss_len)?;
     let serve_stream = r.opt_bytes(PQ_SERVE_STREAM, 3, 3 + lengths.cipher_text)?;
     let pk_len = lengths.public_key;
@@ -151,7 +148,13 @@ fn stream(
     len: usize,
     d: usize,
 ) -> Result<OutStream> {
-    Error::check_len(f.name, 3 + len, v.len())?;
+    if v.len() != 3 + len {
+        return Err(Error::Wire(r.error(
+            f,
+            Code::BadLength,
+            format!("length {}, expected {}", v.len(), 3 + len),
+        )));
+    }
     let n = erasure::total_shards(len, d);
     let unanswered = u16::from_be_bytes([v[1], v[2]]);
     if usize::from(v[0]) >= n || usize::from(unanswered) > n {
