@@ -288,3 +288,95 @@ impl Pq {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::random::SeededRandom;
+
+    const D: usize = 64;
+
+    #[test]
+    fn streams_take_turns_and_pause_after_a_cycle() {
+        let mut pq = Pq {
+            own: Own::Sending {
+                seed: SecretBytes::from_slice(&[1; 64]),
+                key: Some(OutStream::new(vec![2; 100])),
+                ciphertext: ShardBuffer::default(),
+            },
+            own_seq: 1,
+            serve: Serve::Answering {
+                ss: SecretBytes::from_slice(&[3; 32]),
+                ciphertext: OutStream::new(vec![4; 130]),
+            },
+            ..Pq::default()
+        };
+        let kinds: Vec<ChunkKind> = (0..4)
+            .map(|_| pq.next_chunk(D).unwrap().unwrap().kind)
+            .collect();
+        use ChunkKind::{Ciphertext as C, Key as K};
+        assert_eq!(kinds, [K, C, K, C]);
+        // The key (n = 4) has sent 2, the ciphertext (n = 6) 2: after 4 more turns the key
+        // pauses and the ciphertext goes on alone until its cycle ends too.
+        let rest: Vec<ChunkKind> = (0..6)
+            .map(|_| pq.next_chunk(D).unwrap().unwrap().kind)
+            .collect();
+        assert_eq!(rest, [K, C, K, C, C, C]);
+        assert!(pq.next_chunk(D).unwrap().is_none());
+        pq.answered();
+        assert!(pq.next_chunk(D).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_peer_key_failing_the_fips_203_check_is_invalid_key() {
+        let suite = KemSuite::MlKem768;
+        let len = kem::backend(suite).lengths().public_key;
+        let bad = vec![0xFF; len];
+        let mut pq = Pq::default();
+        let k = erasure::data_shards(len, D);
+        for i in 0..k {
+            let data = erasure::shard(&bad, D, i).unwrap();
+            let c = PqChunk {
+                kind: ChunkKind::Key,
+                seq: 1,
+                index: u8::try_from(i).unwrap(),
+                data,
+            };
+            let r = pq.receive_chunk(suite, D, &c);
+            if i + 1 < k {
+                r.unwrap();
+            } else {
+                assert_eq!(r.unwrap_err().code(), "INVALID_KEY");
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_exchange_between_two_pipelines_agrees_on_the_secret() {
+        let suite = KemSuite::MlKem512;
+        let (mut a, mut b) = (Pq::default(), Pq::default());
+        let mut clock = KemClock::started(0);
+        let mut rng = SeededRandom::new([5; 32]);
+        a.before_send(suite, KemCadence::Continuous, &mut clock, 0, &mut rng)
+            .unwrap();
+        while !matches!(b.serve, Serve::Encapsulate { .. }) {
+            let c = a.next_chunk(D).unwrap().unwrap();
+            b.receive_chunk(suite, D, &c).unwrap();
+        }
+        let mut clock_b = KemClock::started(0);
+        b.before_send(suite, KemCadence::EveryMessages(9), &mut clock_b, 0, &mut rng)
+            .unwrap();
+        while !matches!(a.own, Own::Ready { .. }) {
+            let c = b.next_chunk(D).unwrap().unwrap();
+            assert_eq!(c.kind, ChunkKind::Ciphertext);
+            a.receive_chunk(suite, D, &c).unwrap();
+        }
+        let (ss, seq) = a.take_mix(&mut clock, 1).unwrap();
+        assert_eq!(seq, 1);
+        assert_eq!(b.mix_secret(1).unwrap(), &ss);
+        assert!(b.mix_secret(2).is_err());
+        b.peer_mixed();
+        assert_eq!((a.steps, b.steps, b.serve_seq), (1, 1, 2));
+    }
+}
