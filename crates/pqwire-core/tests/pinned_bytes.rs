@@ -39,23 +39,23 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "ratchet-message kem step",
-        "87f7fca2de6d4445909da996e073b23eba9b42186f7ddf366e09895867c7e0ed",
+        "1721780be171eca18bdae6803366b1e705e790bb03e924bbb3b61da7beffffe9",
     ),
     (
         "ratchet-message same chain",
-        "ac51f258dea58d420edd0c85519e14f40bb5c15a1b62d6728da4b3b7af321928",
+        "2cad35f16f9f8dd5176a75e748612499676917106802d1ec7f50e9f5b8e651d4",
     ),
     (
         "ratchet-message answer",
-        "784e389d4ff1ec1e367b56830159631ed3a4b440454beb6e4d6b2679010e8bd5",
+        "5152860d40f43ad7b03d1041f01328950d29d537b7d674c19f900f76a91d93a7",
     ),
     (
         "session record initiator",
-        "d70d85d8f347dbbca4b3db4bfa16b6a31396bbdb34f151d5c36294744564e2b3",
+        "b3e6beefd465cbdb0b6b27f4bf765feab93e22533264985f59b654ff92ed20c5",
     ),
     (
         "session record responder",
-        "06882550f6c9a8f8fa2a5eb948ea1c024147c03237346bec0cd51003f194db7a",
+        "f90ab398291aaa04dc823a6d91efa51210b87d8cfb82e532458cb8b653ead28d",
     ),
     (
         "identity record",

@@ -402,7 +402,7 @@ fn deserialize_checks_suites_keys_and_invariants() {
         assert_eq!(code(&v), inv(SEND_PQ_MIX));
     }
     let shards = value(&b, PQ_OWN_SHARDS);
-    let doubled = [&shards[..], &shards[..65]].concat();
+    let doubled = [&shards[..], &shards[..81]].concat(); // one entry (index ‖ 80 bytes) twice
     assert_eq!(
         code(&with_field(&b, PQ_OWN_SHARDS, &doubled)),
         inv(PQ_OWN_SHARDS)

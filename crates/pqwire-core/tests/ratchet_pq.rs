@@ -235,7 +235,13 @@ fn malformed_chunks_are_typed_errors_and_change_nothing() {
             "BAD_LENGTH",
         ),
         (
-            edit(|h| h.pq_chunk.as_mut().unwrap().data.truncate(63)),
+            edit(|h| {
+                h.pq_chunk
+                    .as_mut()
+                    .unwrap()
+                    .data
+                    .truncate(usize::from(DEFAULT_PQ_CHUNK_LEN) - 1)
+            }),
             "BAD_LENGTH",
         ),
         (

@@ -19,7 +19,7 @@ const ASSOCIATED_DATA: u16 = 0x0007;
 const CIPHERTEXT: u16 = 0x0008;
 
 /// The default chunk size `D`.
-const D: usize = 64;
+const D: usize = pqwire_core::ratchet::DEFAULT_PQ_CHUNK_LEN as usize;
 
 /// A `pqChunk` value: `u8 kind ‖ u32 seq ‖ u8 index ‖ data`.
 fn chunk_bytes(kind: u8, seq: u32, index: u8, data: &[u8]) -> Vec<u8> {
@@ -212,7 +212,7 @@ fn ratchet_message_chunk_is_a_head_and_16_to_1024_data_bytes() {
     let f = with(&ratchet_fields(), PQ_CHUNK, vec![1; 6 + 1025]);
     ratchet_refused_at(&f, PQ_CHUNK, Code::TooLarge, "pqChunk");
     refused_after_header(PQ_CHUNK, (u32::MAX, &[]), Code::TooLarge, "pqChunk");
-    refused_after_header(PQ_CHUNK, (6 + 64, &[1; 10]), Code::Truncated, "pqChunk");
+    refused_after_header(PQ_CHUNK, (6 + 80, &[1; 10]), Code::Truncated, "pqChunk");
 }
 
 #[test]
@@ -397,7 +397,7 @@ fn ratchet_message_sizes_with_a_1_kib_payload() {
     assert_eq!(bare, 4 + 38 + 20 + 6 + 1040);
     assert_eq!(with_chunk, bare + 6 + 6 + D);
     assert_eq!(with_both, with_chunk + 6 + 4);
-    assert_eq!((bare, with_chunk, with_both), (1108, 1184, 1194));
+    assert_eq!((bare, with_chunk, with_both), (1108, 1200, 1210));
     println!(
         "ratchet message, 1 KiB payload: {bare} bytes without PQ fields, \
          {with_chunk} with a {D}-byte pqChunk, {with_both} with pqMix too"

@@ -14,7 +14,7 @@ pub const DEFAULT_MAX_SKIPPED_AGE: u64 = 7 * 24 * 60 * 60;
 
 /// Default of [`RatchetConfig::pq_chunk_len`]: `D`, the data bytes of one `pqChunk`
 /// (protocol.md §5.6, where the choice is measured).
-pub const DEFAULT_PQ_CHUNK_LEN: u16 = 64;
+pub const DEFAULT_PQ_CHUNK_LEN: u16 = 80;
 
 /// Policy of one ratchet session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -365,8 +365,14 @@ mod tests {
             b.receive_chunk(suite, D, &c).unwrap();
         }
         let mut clock_b = KemClock::started(0);
-        b.before_send(suite, KemCadence::EveryMessages(9), &mut clock_b, 0, &mut rng)
-            .unwrap();
+        b.before_send(
+            suite,
+            KemCadence::EveryMessages(9),
+            &mut clock_b,
+            0,
+            &mut rng,
+        )
+        .unwrap();
         while !matches!(a.own, Own::Ready { .. }) {
             let c = b.next_chunk(D).unwrap().unwrap();
             assert_eq!(c.kind, ChunkKind::Ciphertext);
