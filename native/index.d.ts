@@ -246,12 +246,14 @@ export declare class NativeSession {
   get disposed(): boolean
   /** Serializes the whole session, secrets included (explicit export for a store). */
   serialize(): Uint8Array
-  /** Makes the next asymmetric step a KEM step. */
+  /** Starts a post-quantum step: our pipeline's next key starts with our next message. */
   forceKemStep(): void
   /** The epoch: +1 on every change. */
   get epoch(): number
   /** Whether a forced KEM step is pending. */
   get kemStepForced(): boolean
+  /** Completed post-quantum ratchet steps (both pipelines). */
+  get pqSteps(): number
   /** Number of stored skipped message keys. */
   get skippedKeys(): number
   /** The facts of the handshake. */
@@ -600,7 +602,10 @@ export interface NativePublicPrekey {
 
 /** The ratchet's settings; absent fields take the suite's defaults. */
 export interface NativeRatchetOptions {
-  /** `every-hop`, or absent with `kemEveryMessages` and/or `kemEverySeconds`. */
+  /**
+   * `continuous` (v1's `every-hop` is accepted as its name), or absent with
+   * `kemEveryMessages` and/or `kemEverySeconds`.
+   */
   cadence?: string
   kemEveryMessages?: number
   kemEverySeconds?: number

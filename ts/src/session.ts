@@ -65,6 +65,11 @@ export interface SessionInfo {
   peer: PublicIdentity;
   /** Unix seconds. */
   establishedAt: number;
+  /**
+   * Post-quantum ratchet steps completed so far (both parties' pipelines, docs/protocol.md
+   * §5.6): read when `info` is read.
+   */
+  pqSteps: number;
 }
 
 /** A decrypted message. */
@@ -142,7 +147,12 @@ export class Session extends EventEmitter {
 
   /** What the handshake settled (fixed for the session's life, so read once). */
   get info(): SessionInfo {
-    return { ...this.#info, features: [...this.#info.features], transcriptHash: Uint8Array.from(this.#info.transcriptHash) };
+    return {
+      ...this.#info,
+      features: [...this.#info.features],
+      transcriptHash: Uint8Array.from(this.#info.transcriptHash),
+      pqSteps: call(() => this.#native.pqSteps),
+    };
   }
 
   /** +1 on every change of the session; see {@link Session.deserialize}. */
@@ -155,7 +165,7 @@ export class Session extends EventEmitter {
     return call(() => this.#native.skippedKeys);
   }
 
-  /** Whether a forced ML-KEM step ({@link Session.forceKemStep}) is still pending. */
+  /** Whether a forced ML-KEM step ({@link Session.forceKemStep}) has not started its key yet. */
   get kemStepPending(): boolean {
     return call(() => this.#native.kemStepForced);
   }
@@ -231,8 +241,9 @@ export class Session extends EventEmitter {
   }
 
   /**
-   * Makes this party's next asymmetric ratchet step an ML-KEM step whatever the cadence
-   * (it happens at the first send after the peer's next message). On an attached session
+   * Starts a post-quantum step whatever the cadence: this party's pipeline starts its
+   * next ML-KEM key with its next message (at once when no key of its own is in flight,
+   * else as soon as the one in flight completed its step). On an attached session
    * it is refused while an asynchronous operation is running (`INVALID_ARGUMENT`), and it
    * is stored with the next save.
    */
@@ -497,5 +508,6 @@ function sessionInfo(f: NativeFacts): SessionInfo {
     localFingerprint: toHex(f.localIdentity),
     peer: new PublicIdentity(f.peer),
     establishedAt: f.establishedAt,
+    pqSteps: 0,
   };
 }

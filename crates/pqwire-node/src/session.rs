@@ -581,7 +581,7 @@ impl NativeSession {
         Ok(Uint8Array::new(bytes.to_vec()))
     }
 
-    /// Makes the next asymmetric step a KEM step.
+    /// Starts a post-quantum step: our pipeline's next key starts with our next message.
     #[napi(catch_unwind)]
     pub fn force_kem_step(&self) -> napi::Result<()> {
         js(with(&self.inner, |s| {
@@ -600,6 +600,12 @@ impl NativeSession {
     #[napi(getter, catch_unwind)]
     pub fn kem_step_forced(&self) -> napi::Result<bool> {
         js(with(&self.inner, |s| Ok(s.ratchet().kem_step_forced())))
+    }
+
+    /// Completed post-quantum ratchet steps (both pipelines).
+    #[napi(getter, catch_unwind)]
+    pub fn pq_steps(&self) -> napi::Result<f64> {
+        js(with(&self.inner, |s| Ok(s.pq_steps() as f64)))
     }
 
     /// Number of stored skipped message keys.

@@ -161,6 +161,12 @@ impl Session {
         &self.ratchet
     }
 
+    /// Completed post-quantum ratchet steps (protocol.md §5.6): see
+    /// [`RatchetState::pq_steps`].
+    pub fn pq_steps(&self) -> u64 {
+        self.ratchet.pq_steps()
+    }
+
     /// The session id bound into every message.
     pub fn id(&self) -> &[u8; 32] {
         self.ratchet.session_id()
