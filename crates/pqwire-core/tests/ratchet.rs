@@ -85,10 +85,14 @@ fn hybrid_kem_suites_work_too() {
     }
 }
 
+/// One message of [`alternate`]: whether Alice sent it, its chunk's kind and sequence
+/// number, its `pqMix`.
+type Logged = (bool, Option<(ChunkKind, u32)>, Option<u32>);
+
 /// Alice's side of an alternating conversation of `n` messages, one second apart:
 /// for each message (global index), Alice's chunk `(kind, seq)` if she sent it, and
 /// the `pqMix` of every message.
-fn alternate(p: &mut Pair, n: u64) -> Vec<(bool, Option<(ChunkKind, u32)>, Option<u32>)> {
+fn alternate(p: &mut Pair, n: u64) -> Vec<Logged> {
     (0..n)
         .map(|i| {
             let from_alice = i % 2 == 0;

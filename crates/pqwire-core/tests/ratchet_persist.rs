@@ -397,6 +397,22 @@ fn deserialize_checks_suites_keys_and_invariants() {
     );
     let mixing = mixing_state().serialize().to_vec();
     assert!(RatchetState::deserialize(&mixing).is_ok());
+    // Its next key's stream started with the mixing chain.
+    let mut own_stream = value(&mixing, PQ_OWN_STREAM);
+    own_stream[0] = 0xFF;
+    assert_eq!(
+        code(&with_field(&mixing, PQ_OWN_STREAM, &own_stream)),
+        inv(PQ_OWN_STREAM)
+    );
+    let short = value(&mixing, PQ_OWN_STREAM);
+    assert_eq!(
+        code(&with_field(
+            &mixing,
+            PQ_OWN_STREAM,
+            &short[..short.len() - 1]
+        )),
+        ("BAD_LENGTH".into(), Some(PQ_OWN_STREAM))
+    );
     for bad in [0, 99] {
         let v = with_field(&mixing, SEND_PQ_MIX, &u32::to_be_bytes(bad));
         assert_eq!(code(&v), inv(SEND_PQ_MIX));

@@ -171,9 +171,9 @@ mod tests {
                 assert_eq!(b.decode(len, d).unwrap().unwrap(), v, "len {len} d {d}");
             }
             let mut b = ShardBuffer::default();
-            for i in k..n - 1 {
+            for (i, s) in shards.iter().enumerate().take(n - 1).skip(k) {
                 assert!(b.decode(len, d).unwrap().is_none());
-                b.add(d, i as u8, &shards[i]);
+                b.add(d, i as u8, s);
             }
             b.add(d, (n - 1) as u8, &shards[n - 1]);
             assert_eq!(b.decode(len, d).unwrap().unwrap(), v);
