@@ -10,7 +10,7 @@ use ratchet_support::*;
 
 use std::collections::BTreeSet;
 
-use pqwire_core::ratchet::{ChunkKind, Header, RatchetState, DEFAULT_PQ_CHUNK_LEN};
+use pqwire_core::ratchet::{ChunkKind, Header, RatchetConfig, RatchetState, DEFAULT_PQ_CHUNK_LEN};
 use pqwire_core::wire::{RatchetMessage, WireMessage};
 use pqwire_core::{kem, AeadSuite, KemSuite};
 
@@ -357,5 +357,48 @@ fn the_initiators_first_message_carries_no_pq_field_under_any_cadence() {
         let h = p.a_to_b("second", T0);
         let c = h.pq_chunk.unwrap();
         assert_eq!((c.kind, c.seq, c.index), (ChunkKind::Key, 1, 0));
+    }
+}
+
+#[test]
+fn sizes_after_ten_messages_each_way() {
+    // ML-KEM-768, every hop. Alice sends 5 turns of 2, Bob 4 turns of 1 and a last turn
+    // of 6, of which Alice reads all (no skipped key) or only the last (5 skipped).
+    for skip in [false, true] {
+        let mut p = Pair::new(
+            KemSuite::MlKem768,
+            AeadSuite::ChaCha20Poly1305,
+            RatchetConfig::for_suite(KemSuite::MlKem768),
+            5,
+            [5; 32],
+        );
+        let mut now = T0;
+        for turn in 0..10u64 {
+            now += 10;
+            let alice = turn % 2 == 0;
+            let n = if alice {
+                2
+            } else if turn == 9 {
+                6
+            } else {
+                1
+            };
+            let msgs = p.send(alice, n, now);
+            let to = p.receiver(!alice);
+            for (i, m) in msgs.iter().enumerate() {
+                if !(skip && turn == 9 && i + 1 < n) {
+                    open(to, m, now).unwrap();
+                }
+            }
+        }
+        assert_eq!(p.alice.skipped_keys(), if skip { 5 } else { 0 });
+        let (a, b) = (p.alice.serialize().len(), p.bob.serialize().len());
+        println!(
+            "ML-KEM-768 continuous, 10 messages each way, {} skipped: Alice {a} B, Bob {b} B",
+            p.alice.skipped_keys()
+        );
+        // Mid-pipeline: our key's seed (64) and public key (1,184) while unanswered, a
+        // few shards of D + 1 bytes; v1 kept 5,856 bytes of KEM keys and ciphertext.
+        assert!(a > 1_000 && a < 3_500 && b > 1_000 && b < 3_500, "{a} {b}");
     }
 }
