@@ -54,7 +54,8 @@ pub(crate) fn shard(value: &[u8], d: usize, index: usize) -> Result<Vec<u8>> {
     Ok(parity.swap_remove(index - k))
 }
 
-fn bad_index() -> Error {
+/// `INVALID_FIELD` at `pqChunk`: a shard index of at least `n`.
+pub(crate) fn bad_index() -> Error {
     Error::Wire(WireError::in_field(
         WireErrorCode::InvalidField,
         0,

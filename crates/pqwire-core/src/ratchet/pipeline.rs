@@ -277,13 +277,7 @@ impl Pq {
             ChunkKind::Ciphertext => lengths.cipher_text,
         };
         if usize::from(c.index) >= erasure::total_shards(len, d) {
-            return Err(Error::Wire(crate::wire::WireError::in_field(
-                crate::wire::WireErrorCode::InvalidField,
-                0,
-                crate::wire::tags::ratchet_message::TAG_PQ_CHUNK,
-                Some("pqChunk"),
-                "shard index at least n = 2k",
-            )));
+            return Err(erasure::bad_index());
         }
         Ok(())
     }
