@@ -170,7 +170,7 @@ impl RatchetState {
         self.skipped.len()
     }
 
-    /// Whether a requested KEM step ([`RatchetState::force_kem_step`]) is still pending.
+    /// Whether a requested step ([`RatchetState::force_kem_step`]) has not started its key yet.
     pub fn kem_step_forced(&self) -> bool {
         self.kem_clock.forced
     }

@@ -145,8 +145,9 @@ impl Session {
         })
     }
 
-    /// Makes this party's next asymmetric step a KEM step whatever the cadence (for
-    /// `rekeyAllSessions`): see [`RatchetState::force_kem_step`].
+    /// Starts a post-quantum step whatever the cadence (for `rekeyAllSessions`): our
+    /// pipeline's next ML-KEM key starts with our next message; see
+    /// [`RatchetState::force_kem_step`].
     pub fn force_kem_step(&mut self) {
         self.ratchet.force_kem_step();
     }

@@ -32,6 +32,14 @@ impl ChunkKind {
 
 /// One erasure-coded shard of a KEM key or ciphertext (protocol.md §5.6), the
 /// `pqChunk` field: `u8 kind ‖ u32 seq ‖ u8 index ‖ data[D]`.
+///
+/// ```
+/// use pqwire_core::ratchet::{ChunkKind, PqChunk};
+/// let c = PqChunk { kind: ChunkKind::Ciphertext, seq: 3, index: 7, data: vec![9; 80] };
+/// assert_eq!(&c.to_bytes()[..6], &[2, 0, 0, 0, 3, 7]);
+/// assert_eq!(ChunkKind::from_code(2), Some(ChunkKind::Ciphertext));
+/// assert_eq!(ChunkKind::from_code(3), None);
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PqChunk {
     /// Key or ciphertext.
@@ -78,7 +86,7 @@ pub struct Header {
 impl Header {
     /// The deterministic encoding of the header that goes into the AEAD associated
     /// data: the fields of protocol.md §5.4 present in this header, in tag order, each
-    /// as `u16(tag) ‖ u32(len) ‖ value`, `kemKey` as `keyId ‖ publicKey`: the bytes of
+    /// as `u16(tag) ‖ u32(len) ‖ value`, `pqChunk` as `kind ‖ seq ‖ index ‖ data`: the bytes of
     /// the ratchet message on the wire between its 4-byte header and its `ciphertext`.
     pub fn to_ad_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
