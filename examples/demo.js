@@ -162,18 +162,19 @@ async function sessions() {
   const { session: b, plaintext } = await acceptSession(initialMessage, { identity: bob, prekeyStore: bobPrekeys, onSecurityEvent });
   console.log(`  Bob reads "${new TextDecoder().decode(plaintext)}"; session ${b.id.slice(0, 16)}… on both sides: ${a.id === b.id}`);
 
-  // Bob's reply takes the ratchet's asymmetric step: a fresh X25519 key and an ML-KEM
-  // encapsulation to Alice's ratchet KEM key (every hop by default for ML-KEM-768).
+  // Bob's reply takes the ratchet's X25519 step and starts his post-quantum pipeline:
+  // his ML-KEM key travels in 80-byte erasure-coded chunks, one per message
+  // (docs/protocol.md §5.6); completed exchanges are counted in info.pqSteps.
   const reply = await b.encryptAsync(kib, { associatedData: encoder.encode('thread:7') });
   const header = wire.decode(reply, 'ratchet-message');
   const got = await a.decryptAsync(reply);
-  console.log(`  Bob -> Alice, 1 KiB with a hybrid ratchet step: ${reply.length} B (KEM ciphertext ${header.kemCiphertext.length} B, ok=${equal(got.plaintext, kib)})`);
+  console.log(`  Bob -> Alice, 1 KiB with a ratchet step and a key chunk: ${reply.length} B (pqChunk ${header.pqChunk.length} B, ok=${equal(got.plaintext, kib)})`);
   const next = b.encrypt(kib);
   a.decrypt(next);
-  console.log(`  Bob -> Alice, 1 KiB in the same chain (repeats the step's KEM fields): ${next.length} B`);
+  console.log(`  Bob -> Alice, 1 KiB in the same chain (the next chunk): ${next.length} B`);
   const answer = a.encrypt(kib);
   b.decrypt(answer);
-  console.log(`  Alice -> Bob, 1 KiB with her hybrid step: ${answer.length} B`);
+  console.log(`  Alice -> Bob, 1 KiB with her step and her own key's first chunk: ${answer.length} B (post-quantum steps so far: ${a.info.pqSteps})`);
 
   // Sessions at rest: serialized with an epoch; an older copy is refused.
   const record = a.serialize();

@@ -17,7 +17,7 @@ use pqwire_core::pqxdh::{
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::random::SeededRandom;
-use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig};
+use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig, DEFAULT_PQ_CHUNK_LEN};
 use pqwire_core::session::Session;
 use pqwire_core::wire::{feature_bit, Capabilities, InitialMessage, WireMessage};
 use pqwire_core::{Error, KemSuite, Result, SigSuite};
@@ -82,6 +82,7 @@ impl Conversation {
     /// The ratchet's settings on both sides.
     pub const RATCHET: RatchetConfig = RatchetConfig {
         cadence: KemCadence::EveryMessages(3),
+        pq_chunk_len: DEFAULT_PQ_CHUNK_LEN,
         max_skip: 8,
         max_skipped_keys: 4,
         max_skipped_age: 7 * 24 * 60 * 60,

@@ -251,7 +251,7 @@ export declare class NativeSession {
   get disposed(): boolean
   /** Serializes the whole session, secrets included (explicit export for a store). */
   serialize(): Uint8Array
-  /** Makes the next asymmetric step a KEM step. */
+  /** Starts a post-quantum step: our pipeline's next key starts with our next message. */
   forceKemStep(): void
   /** The epoch: +1 on every change. */
   get epoch(): number
@@ -259,6 +259,8 @@ export declare class NativeSession {
   get kemStepForced(): boolean
   /** Whether a message of the peer decrypted in this session (always for the responder). */
   get peerConfirmed(): boolean
+  /** Completed post-quantum ratchet steps (both pipelines). */
+  get pqSteps(): number
   /** Number of stored skipped message keys. */
   get skippedKeys(): number
   /** The facts of the handshake. */
@@ -609,7 +611,10 @@ export interface NativePublicPrekey {
 
 /** The ratchet's settings; absent fields take the suite's defaults. */
 export interface NativeRatchetOptions {
-  /** `every-hop`, or absent with `kemEveryMessages` and/or `kemEverySeconds`. */
+  /**
+   * `continuous` (v1's `every-hop` is accepted as its name), or absent with
+   * `kemEveryMessages` and/or `kemEverySeconds`.
+   */
   cadence?: string
   kemEveryMessages?: number
   kemEverySeconds?: number

@@ -109,7 +109,7 @@ describe('LegacyKeypair.dispose', () => {
 });
 
 describe('rekeyAllSessions', () => {
-  it('makes every stored session take an ML-KEM step at its next send, whatever its cadence', async () => {
+  it('makes every stored session start an ML-KEM key at its next send, whatever its cadence', async () => {
     const store = new InMemorySessionStore();
     const bob = createIdentity({ created: T0 - 10 });
     const prekeyStore = new InMemoryPrekeyStore();
@@ -132,11 +132,13 @@ describe('rekeyAllSessions', () => {
     for (const [i, address] of ['alice', 'carol'].entries()) {
       const b = (await Session.load(store, address))!;
       expect(b.kemStepPending).toBe(true);
-      // Bob's next step: after Alice's next message.
+      // Bob's next message carries the first shard of his new key (docs/protocol.md §5.6).
       const a = peers[i]!;
       await b.decryptAsync(a.encrypt(utf8('z'), { now: T0 + 1 }), { now: T0 + 1 });
       const m = await b.encryptAsync(utf8('rekeyed'), { now: T0 + 1 });
-      expect(wire.decode(m, 'ratchet-message').kemCiphertext).toBeDefined();
+      const chunk = wire.decode(m, 'ratchet-message').pqChunk;
+      expect(chunk?.[0]).toBe(1); // a key shard
+      expect(chunk?.[5]).toBe(0); // index 0
       expect(b.kemStepPending).toBe(false);
       expect(a.decrypt(m, { now: T0 + 1 }).plaintext).toEqual(utf8('rekeyed'));
     }

@@ -83,7 +83,17 @@ async function pair(
 }
 
 /** Whether a ratchet message carries an ML-KEM ciphertext (a hybrid step). */
-const kemStep = (m: Uint8Array): boolean => wire.decode(m, 'ratchet-message').kemCiphertext !== undefined;
+/** The post-quantum chunk a ratchet message carries, if any: kind (1 key, 2 ciphertext), seq, index. */
+function chunkOf(m: Uint8Array): { kind: number; seq: number; index: number } | undefined {
+  const c = wire.decode(m, 'ratchet-message').pqChunk;
+  if (c === undefined) return undefined;
+  return { kind: c[0]!, seq: new DataView(c.buffer, c.byteOffset + 1, 4).getUint32(0), index: c[5]! };
+}
+/** Whether `m` carries the first shard of a new key of the sender's pipeline. */
+const keyStarts = (m: Uint8Array): boolean => {
+  const c = chunkOf(m);
+  return c !== undefined && c.kind === 1 && c.index === 0;
+};
 
 describe('full conversations', () => {
   const kems: PrekeyKemSuite[] = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024'];
@@ -171,7 +181,8 @@ describe('tampering', () => {
   it('every flipped byte of a ratchet message is a typed error and leaves the session unchanged', async () => {
     const { a, b } = await pair();
     const m = b.encrypt(utf8('with a KEM key and ciphertext'), { now: T0 + 1, associatedData: utf8('meta') });
-    expect(kemStep(m)).toBe(true);
+    // Bob's first message starts his post-quantum pipeline: it carries a key chunk.
+    expect(keyStarts(m)).toBe(true);
     const before = a.serialize();
     const codes = new Set<string>();
     for (let i = 0; i < m.length; i++) {
@@ -379,60 +390,78 @@ describe('serialization', () => {
   });
 });
 
-describe('KEM cadence', () => {
-  it('every-hop: every reply chain carries an ML-KEM ciphertext', async () => {
-    const { a, b } = await pair({ ratchet: { cadence: 'every-hop' } });
-    for (let i = 0; i < 3; i++) {
-      const mb = b.encrypt(utf8('b'), { now: T0 + i });
-      expect(kemStep(mb)).toBe(true);
-      a.decrypt(mb, { now: T0 + i });
-      const ma = a.encrypt(utf8('a'), { now: T0 + i });
-      expect(kemStep(ma)).toBe(true);
-      b.decrypt(ma, { now: T0 + i });
+describe('post-quantum ratchet cadence (docs/protocol.md §5.6)', () => {
+  /** Alternating 1 KiB messages; returns the messages. */
+  const converse = (p: Pair, n: number, t0 = T0): Uint8Array[] => {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const [from, to] = i % 2 === 0 ? [p.b, p.a] : [p.a, p.b];
+      const m = from.encrypt(new Uint8Array(1024), { now: t0 + i });
+      to.decrypt(m, { now: t0 + i });
+      out.push(m);
     }
+    return out;
+  };
+
+  it('continuous by default (every-hop is its old name): steps complete and session.info.pqSteps counts them', async () => {
+    const results: number[] = [];
+    for (const ratchet of [undefined, { cadence: 'continuous' as const }, { cadence: 'every-hop' as const }]) {
+      const p = await pair({ ratchet });
+      expect(p.a.info.pqSteps).toBe(0);
+      const ms = converse(p, 200);
+      expect(keyStarts(ms[0]!)).toBe(true);
+      expect(p.a.info.pqSteps).toBe(p.b.info.pqSteps);
+      results.push(p.a.info.pqSteps);
+      // At most one chunk per message: a 1 KiB message is 1,108 bytes, 1,200 with a chunk.
+      for (const m of ms) expect(m.length).toBeLessThanOrEqual(1210);
+    }
+    expect(results[0]).toBeGreaterThanOrEqual(6);
+    expect(new Set(results).size).toBe(1);
   });
 
-  it('limits without a cadence keep the KEM suite\'s default cadence (ML-KEM-1024: 50 messages or 10 minutes)', async () => {
+  it('limits without a cadence keep the continuous default, for ML-KEM-1024 too', async () => {
     const limited = await pair({ kem: 'ML-KEM-1024', ratchet: { maxSkip: 10 } });
     const mb = limited.b.encrypt(utf8('b'), { now: T0 + 1 });
-    expect(kemStep(mb)).toBe(false);
+    expect(keyStarts(mb)).toBe(true);
     limited.a.decrypt(mb, { now: T0 + 1 });
-    const hop = await pair({ kem: 'ML-KEM-1024', ratchet: { maxSkip: 10, cadence: 'every-hop' } });
-    expect(kemStep(hop.b.encrypt(utf8('b'), { now: T0 + 1 }))).toBe(true);
     // The limit applies: a message 11 ahead is refused.
     const ms = Array.from({ length: 12 }, () => limited.b.encrypt(utf8('x'), { now: T0 + 2 }));
     expectThrow(() => limited.a.decrypt(ms[11]!, { now: T0 + 2 }), ReplayError, 'TOO_MANY_SKIPPED');
   });
 
-  it('every N messages and every T seconds, and a forced step (rekeyAllSessions) overrides them', async () => {
+  it('every N messages and every T seconds, and a forced step (rekeyAllSessions) starts a key now', async () => {
     const { a, b } = await pair({ ratchet: { kemEveryMessages: 1000, kemEverySeconds: 3600 } });
     const exchange = (t: number): boolean[] => {
       const mb = b.encrypt(utf8('b'), { now: t });
       a.decrypt(mb, { now: t });
       const ma = a.encrypt(utf8('a'), { now: t });
       b.decrypt(ma, { now: t });
-      return [kemStep(mb), kemStep(ma)];
+      return [keyStarts(mb), keyStarts(ma)];
     };
     expect(exchange(T0 + 1)).toEqual([false, false]);
-    expect(exchange(T0 + 3601)).toEqual([true, false]);
-    b.forceKemStep();
-    expect(b.kemStepPending).toBe(true);
-    expect(exchange(T0 + 3602)).toEqual([true, false]);
-    expect(b.kemStepPending).toBe(false);
+    expect(exchange(T0 + 3601)).toEqual([true, true]);
+    const f = await pair({ ratchet: { kemEveryMessages: 1000 } });
+    f.b.forceKemStep();
+    expect(f.b.kemStepPending).toBe(true);
+    const mb = f.b.encrypt(utf8('b'), { now: T0 + 2 });
+    expect(keyStarts(mb)).toBe(true);
+    expect(f.b.kemStepPending).toBe(false);
+    f.a.decrypt(mb, { now: T0 + 2 });
+    expect(keyStarts(f.a.encrypt(utf8('a'), { now: T0 + 2 }))).toBe(false);
     const n = await pair({ ratchet: { kemEveryMessages: 3 } });
-    const steps: boolean[] = [];
-    for (let i = 0; i < 4; i++) {
+    const starts: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
       const mb = n.b.encrypt(utf8('b'), { now: T0 });
       n.a.decrypt(mb, { now: T0 });
       const ma = n.a.encrypt(utf8('a'), { now: T0 });
       n.b.decrypt(ma, { now: T0 });
-      steps.push(kemStep(mb), kemStep(ma));
+      starts.push(keyStarts(mb), keyStarts(ma));
     }
-    // Both parties count every message since a KEM secret last entered the root key (the
-    // handshake's encapsulation starts the count, the first message is 1): whoever steps
-    // once 3 are counted encapsulates.
-    expect(steps).toEqual([false, false, true, false, false, true, false, false]);
+    // Each party counts every message (sent and received) since the handshake: Alice's
+    // first message is 1, so each starts its first key once 3 are counted.
+    expect(starts).toEqual([false, false, true, true, false, false]);
     await expectReject(() => pair({ ratchet: { kemEveryMessages: 0 } }), InvalidArgumentError, 'INVALID_ARGUMENT');
+    await expectReject(() => pair({ ratchet: { cadence: 'sometimes' as never } }), InvalidArgumentError, 'INVALID_ARGUMENT');
   });
 });
 

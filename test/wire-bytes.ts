@@ -27,9 +27,8 @@ export const RATCHET = {
   ratchetKey: 0x0001,
   previousChainLength: 0x0002,
   counter: 0x0003,
-  kemKey: 0x0004,
-  kemCiphertext: 0x0005,
-  kemCiphertextKeyId: 0x0006,
+  pqChunk: 0x0004,
+  pqMix: 0x0005,
   associatedData: 0x0007,
   ciphertext: 0x0008,
 } as const;

@@ -1,21 +1,22 @@
 /** The ratchet message (0x12) on the wire (docs/protocol.md §5.4). */
 import { describe, expect, it } from 'vitest';
-import { InvalidTypeError, capabilities, ed25519, mlKem512, mlKem768, wire, xWing, type RatchetMessage, type WireErrorCode } from '../ts/src/index';
+import { InvalidTypeError, capabilities, ed25519, wire, type RatchetMessage, type WireErrorCode } from '../ts/src/index';
 import { bytes, expectThrow, hex, utf8 } from './helpers';
 import { RATCHET, TYPE, concat, dropField, field, message, offsetOf, setField, u32, u8 } from './wire-bytes';
-import { type Where, expectWire, roundTrip, KEY_ID } from './wire-expect';
+import { type Where, expectWire, roundTrip } from './wire-expect';
 
 describe('ratchet message (0x12)', () => {
-  const PK = mlKem768.lengths.publicKey;
-  const CT = mlKem768.lengths.cipherText;
+  /** The default chunk size D. */
+  const D = 80;
+  /** A pqChunk value: kind, seq, index, data. */
+  const chunk = (kind: number, seq: number, index: number, data: Uint8Array): Uint8Array => concat(u8(kind), u32(seq), u8(index), data);
   const full = (): RatchetMessage => ({
     type: 'ratchet-message',
     ratchetKey: bytes(32, 0x31),
     previousChainLength: 2,
     counter: 3,
-    kemKey: concat(bytes(16, 0x34), bytes(PK, 0x35)),
-    kemCiphertext: bytes(CT, 0x36),
-    kemCiphertextKeyId: bytes(16, 0x37),
+    pqChunk: chunk(1, 0x34, 5, bytes(D, 0x35)),
+    pqMix: 0x36,
     associatedData: utf8('meta'),
     ciphertext: bytes(21, 0x38),
   });
@@ -25,9 +26,8 @@ describe('ratchet message (0x12)', () => {
       [RATCHET.ratchetKey, bytes(32, 0x31)],
       [RATCHET.previousChainLength, u32(2)],
       [RATCHET.counter, u32(3)],
-      [RATCHET.kemKey, concat(bytes(16, 0x34), bytes(PK, 0x35))],
-      [RATCHET.kemCiphertext, bytes(CT, 0x36)],
-      [RATCHET.kemCiphertextKeyId, bytes(16, 0x37)],
+      [RATCHET.pqChunk, chunk(1, 0x34, 5, bytes(D, 0x35))],
+      [RATCHET.pqMix, u32(0x36)],
       [RATCHET.associatedData, utf8('meta')],
       [RATCHET.ciphertext, bytes(21, 0x38)],
     ]);
@@ -36,7 +36,7 @@ describe('ratchet message (0x12)', () => {
     expectWire(() => wire.encode(m as never), code, where);
     expectWire(() => wire.decode(b), code, where);
   };
-  const KEM_KEY_AT = 4 + 38 + 10 + 10;
+  const CHUNK_AT = 4 + 38 + 10 + 10;
 
   it('round-trips every field; the bytes are the documented layout; numbers stay numbers', () => {
     const { bytes: b, decoded } = roundTrip(full());
@@ -45,7 +45,8 @@ describe('ratchet message (0x12)', () => {
     expect(decoded).toStrictEqual({ ...full(), extensions: [] });
     const typed = wire.decode(b, 'ratchet-message');
     expect(typed.counter).toBe(3);
-    expect(typed.kemKey?.length).toBe(16 + PK);
+    expect(typed.pqChunk?.length).toBe(6 + D);
+    expect(typed.pqMix).toBe(0x36);
   });
 
   it('optional fields may be absent; extensions follow the ciphertext', () => {
@@ -62,58 +63,37 @@ describe('ratchet message (0x12)', () => {
     expect(b.length).toBe(4 + 38 + 10 + 10 + 22 + 7);
   });
 
-  it('kemKey and kemCiphertext of every KEM suite fit (X25519 and hybrids too: classical-only sessions)', () => {
-    for (const s of [mlKem512, mlKem768, xWing]) {
-      const m = { ...full(), kemKey: concat(KEY_ID, bytes(s.lengths.publicKey)), kemCiphertext: bytes(s.lengths.cipherText) };
-      roundTrip(m);
+  it('pqChunk holds 16 to 1,024 data bytes of either kind', () => {
+    for (const kind of [1, 2]) {
+      for (const d of [16, 80, 1024]) roundTrip({ ...full(), pqChunk: chunk(kind, 1, 255, bytes(d, 7)) });
     }
-    roundTrip({ ...full(), kemKey: concat(KEY_ID, bytes(32)), kemCiphertext: bytes(32) });
+    for (const len of [0, 6, 6 + 15]) {
+      const b = setField(fullBytes(), RATCHET.pqChunk, bytes(len));
+      bothRefuse({ ...full(), pqChunk: bytes(len) }, b, 'BAD_LENGTH', { offset: CHUNK_AT, tag: RATCHET.pqChunk, field: 'pqChunk' });
+    }
   });
 
-  it('fixed lengths: ratchetKey 32, kemCiphertextKeyId 16 (BAD_LENGTH)', () => {
+  it('fixed lengths: ratchetKey 32, pqMix 4 (BAD_LENGTH)', () => {
     bothRefuse({ ...full(), ratchetKey: bytes(31) }, setField(fullBytes(), RATCHET.ratchetKey, bytes(31)), 'BAD_LENGTH', {
       offset: 4,
       tag: RATCHET.ratchetKey,
       field: 'ratchetKey',
     });
-    const b = setField(fullBytes(), RATCHET.kemCiphertextKeyId, bytes(17));
-    bothRefuse({ ...full(), kemCiphertextKeyId: bytes(17) }, b, 'BAD_LENGTH', {
-      offset: offsetOf(b, RATCHET.kemCiphertextKeyId),
-      tag: RATCHET.kemCiphertextKeyId,
-      field: 'kemCiphertextKeyId',
-    });
+    const b = setField(fullBytes(), RATCHET.pqMix, bytes(5));
+    expectWire(() => wire.decode(b), 'BAD_LENGTH', { offset: offsetOf(b, RATCHET.pqMix), tag: RATCHET.pqMix, field: 'pqMix' });
     expectWire(() => wire.decode(setField(fullBytes(), RATCHET.counter, u8(1, 2))), 'BAD_LENGTH', { offset: 52, tag: RATCHET.counter, field: 'counter' });
   });
 
-  it('kemKey is a key id and a KEM public key: any other length is BAD_LENGTH', () => {
-    for (const len of [PK, 16 + PK - 1, 16 + PK + 1, 16]) {
-      const b = setField(fullBytes(), RATCHET.kemKey, bytes(len));
-      bothRefuse({ ...full(), kemKey: bytes(len) }, b, 'BAD_LENGTH', { offset: KEM_KEY_AT, tag: RATCHET.kemKey, field: 'kemKey' });
+  it('an unknown chunk kind, a chunk sequence number 0 and a pqMix of 0 are INVALID_FIELD', () => {
+    for (const c of [chunk(0, 1, 0, bytes(D)), chunk(3, 1, 0, bytes(D)), chunk(1, 0, 0, bytes(D))]) {
+      const b = setField(fullBytes(), RATCHET.pqChunk, c);
+      bothRefuse({ ...full(), pqChunk: c }, b, 'INVALID_FIELD', { offset: CHUNK_AT, tag: RATCHET.pqChunk, field: 'pqChunk' });
     }
-  });
-
-  it('kemCiphertext has a KEM ciphertext length (BAD_LENGTH)', () => {
-    const b = setField(fullBytes(), RATCHET.kemCiphertext, bytes(CT - 1));
-    bothRefuse({ ...full(), kemCiphertext: bytes(CT - 1) }, b, 'BAD_LENGTH', {
-      offset: offsetOf(b, RATCHET.kemCiphertext),
-      tag: RATCHET.kemCiphertext,
-      field: 'kemCiphertext',
-    });
-  });
-
-  it('kemCiphertext and kemCiphertextKeyId come together (MISSING_FIELD at the end / INVALID_FIELD at the id)', () => {
-    const noId = dropField(fullBytes(), RATCHET.kemCiphertextKeyId);
-    bothRefuse({ ...full(), kemCiphertextKeyId: undefined }, noId, 'MISSING_FIELD', {
-      offset: noId.length,
-      tag: RATCHET.kemCiphertextKeyId,
-      field: 'kemCiphertextKeyId',
-    });
-    const idAlone = dropField(fullBytes(), RATCHET.kemCiphertext);
-    bothRefuse({ ...full(), kemCiphertext: undefined }, idAlone, 'INVALID_FIELD', {
-      offset: offsetOf(idAlone, RATCHET.kemCiphertextKeyId),
-      tag: RATCHET.kemCiphertextKeyId,
-      field: 'kemCiphertextKeyId',
-    });
+    const b = setField(fullBytes(), RATCHET.pqMix, u32(0));
+    bothRefuse({ ...full(), pqMix: 0 }, b, 'INVALID_FIELD', { offset: offsetOf(b, RATCHET.pqMix), tag: RATCHET.pqMix, field: 'pqMix' });
+    // Each optional alone is fine.
+    roundTrip({ ...full(), pqMix: undefined });
+    roundTrip({ ...full(), pqChunk: undefined });
   });
 
   it('associatedData is absent when empty, and the ciphertext holds at least the AEAD tag (BAD_LENGTH)', () => {
@@ -143,6 +123,15 @@ describe('ratchet message (0x12)', () => {
     }
     const b = concat(fullBytes(), field(0x0009, [1]));
     expectWire(() => wire.decode(b), 'UNKNOWN_TAG', { offset: fullBytes().length, tag: 9 });
+    // v1's kemCiphertextKeyId (0x0006) is gone.
+    const v1 = message(TYPE.ratchetMessage, [
+      [RATCHET.ratchetKey, bytes(32, 0x31)],
+      [RATCHET.previousChainLength, u32(2)],
+      [RATCHET.counter, u32(3)],
+      [0x0006, bytes(16)],
+      [RATCHET.ciphertext, bytes(21, 0x38)],
+    ]);
+    expectWire(() => wire.decode(v1), 'UNKNOWN_TAG', { offset: 4 + 38 + 20, tag: 6 });
     expectWire(() => wire.encode({ ...full(), counter: 2 ** 32 }), 'INVALID_FIELD', { offset: 52, tag: RATCHET.counter, field: 'counter' });
     expectThrow(() => wire.encode({ ...full(), counter: '3' } as never), InvalidTypeError, 'INVALID_TYPE');
     expectWire(() => wire.decode(fullBytes(), 'initial-message'), 'UNEXPECTED_TYPE', { offset: 3 });
@@ -150,7 +139,7 @@ describe('ratchet message (0x12)', () => {
 
   it('inspect renders every field of a ratchet message', () => {
     const text = wire.inspect(fullBytes());
-    for (const name of ['ratchet-message', 'ratchetKey', 'previousChainLength', 'counter', 'kemKey', 'kemCiphertextKeyId', 'associatedData', 'ciphertext']) {
+    for (const name of ['ratchet-message', 'ratchetKey', 'previousChainLength', 'counter', 'pqChunk', 'pqMix', 'associatedData', 'ciphertext']) {
       expect(text).toContain(name);
     }
     expect(text.trimEnd().split('\n').at(-1)).toBe('valid ratchet-message message, canonical');
@@ -159,7 +148,7 @@ describe('ratchet message (0x12)', () => {
   it('nested in an initial message: its errors carry the nested offset and the field message', () => {
     const kp = (id: number, suite: Record<string, string>, publicKey: Uint8Array): Uint8Array =>
       wire.encode({ type: 'key-package', keyId: bytes(16, id), ...suite, publicKey, created: 1, expires: 2 } as never);
-    const first = wire.encode({ ...full(), kemCiphertext: undefined, kemCiphertextKeyId: undefined, previousChainLength: 0 });
+    const first = wire.encode({ ...full(), pqChunk: undefined, pqMix: undefined, previousChainLength: 0 });
     const initial = {
       type: 'initial-message',
       capabilities: wire.encode(capabilities()),
@@ -181,7 +170,7 @@ describe('ratchet message (0x12)', () => {
     const broken = setField(b, 0x000b, bad);
     expectWire(() => wire.decode(broken), 'BAD_LENGTH', { offset: at, tag: 0x000b, field: 'message' });
     expectWire(() => wire.encode({ ...initial, message: bad } as never), 'BAD_LENGTH', { offset: at, tag: 0x000b, field: 'message' });
-    // The first chain's rule: no KEM ciphertext in an initial message's ratchet message.
+    // The first message's rule: no pqChunk and no pqMix in an initial message's ratchet message.
     expectWire(() => wire.encode({ ...initial, message: fullBytes() } as never), 'INVALID_FIELD', {
       offset: offsetOf(b, 0x000b),
       tag: 0x000b,

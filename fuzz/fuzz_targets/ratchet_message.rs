@@ -1,10 +1,10 @@
 //! Typed ratchet-message decoding (wire type 0x12): never panics; typed and generic
 //! (`decode_as`) decoders accept the same inputs; an accepted message re-encodes to
 //! exactly the input and obeys every rule of protocol.md §5.4 (a 32-byte ratchet key,
-//! `kemKey` a key id and a public key of some KEM suite, `kemCiphertext` of some KEM
-//! suite's ciphertext length and only with its key id, no empty associated data, a
-//! ciphertext of at least the AEAD tag); and the bytes between the message header and the
-//! `ciphertext` field are exactly `Header::to_ad_bytes()`, the AEAD's associated data.
+//! `pqChunk` of a known kind, sequence number from 1 and 16 to 1,024 data bytes, `pqMix`
+//! from 1, no empty associated data, a ciphertext of at least the AEAD tag); and the bytes
+//! between the message header and the `ciphertext` field are exactly
+//! `Header::to_ad_bytes()`, the AEAD's associated data.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -38,20 +38,15 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(encoded, data, "RatchetMessage encode(decode(b)) != b");
 
     let h = &m.header;
-    if let Some(k) = &h.kem_key {
+    if let Some(c) = &h.pq_chunk {
+        assert!(c.seq >= 1, "pqChunk sequence number 0");
         assert!(
-            limits::KEM_PUBLIC_KEY_LENS.contains(&k.public_key.len()),
-            "kemKey public key of {} bytes",
-            k.public_key.len()
+            (16..=1024).contains(&c.data.len()),
+            "pqChunk of {} data bytes",
+            c.data.len()
         );
     }
-    if let Some(c) = &h.kem_ciphertext {
-        assert!(
-            limits::KEM_CIPHERTEXT_LENS.contains(&c.ciphertext.len()),
-            "kemCiphertext of {} bytes",
-            c.ciphertext.len()
-        );
-    }
+    assert_ne!(h.pq_mix, Some(0), "pqMix of 0");
     assert!(m.ciphertext.len() >= limits::MIN_AEAD_CIPHERTEXT_LEN);
 
     // The header on the wire is the associated data, byte for byte.

@@ -76,33 +76,47 @@ pub(crate) fn handshake() -> Result<Handshake, Box<dyn std::error::Error>> {
     let reply = RatchetMessage::new(header.clone(), ciphertext.clone());
     let bare = RatchetMessage::new(
         Header {
-            kem_key: None,
-            kem_ciphertext: None,
+            pq_chunk: None,
+            pq_mix: None,
             ..header.clone()
         },
         vec![0xC7; 16],
     );
-    let x25519_lengths = RatchetMessage {
+    // Both new fields, a ciphertext chunk of the smallest size, and an extension.
+    let every_field = RatchetMessage {
         header: Header {
-            kem_key: Some(KemPublicKey {
-                key_id: [0x4B; 16],
-                public_key: vec![0x4C; 32],
+            pq_chunk: Some(PqChunk {
+                kind: ChunkKind::Ciphertext,
+                seq: 7,
+                index: 3,
+                data: vec![0x4C; 16],
             }),
-            kem_ciphertext: Some(KemCiphertext {
-                key_id: [0x4D; 16],
-                ciphertext: vec![0x4E; 32],
-            }),
+            pq_mix: Some(6),
             associated_data: b"meta".to_vec(),
+            ..header.clone()
+        },
+        ciphertext: ciphertext.clone(),
+        extensions: vec![ext(0xF000, b"unauthenticated")],
+    };
+    // The largest chunk.
+    let largest_chunk = RatchetMessage::new(
+        Header {
+            pq_chunk: Some(PqChunk {
+                kind: ChunkKind::Key,
+                seq: u32::MAX,
+                index: 255,
+                data: vec![0x4D; 1024],
+            }),
             ..header
         },
         ciphertext,
-        extensions: vec![ext(0xF000, b"unauthenticated")],
-    };
+    );
     let ratchets = [
-        ("rm-kem-step", reply),
+        ("rm-key-chunk", reply),
         ("rm-first", sent.message.message.clone()),
-        ("rm-no-kem-fields", bare),
-        ("rm-x25519-extension", x25519_lengths),
+        ("rm-no-pq-fields", bare),
+        ("rm-every-field-extension", every_field),
+        ("rm-largest-chunk", largest_chunk),
     ]
     .into_iter()
     .map(|(n, m)| Ok((n.to_string(), m.encode()?)))

@@ -33,7 +33,7 @@ use pqwire_core::pqxdh::{
 };
 use pqwire_core::random::SeededRandom;
 use pqwire_core::ratchet::{
-    Header, KemCadence, KemCiphertext, KemPublicKey, RatchetConfig, RatchetInit, RatchetState,
+    ChunkKind, Header, KemCadence, PqChunk, RatchetConfig, RatchetInit, RatchetState,
 };
 use pqwire_core::record::CHECKSUM_FIELD;
 use pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE;

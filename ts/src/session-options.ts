@@ -22,13 +22,21 @@ import type { SessionSecurityEventListener } from './session-events';
 import { encode } from './wire';
 
 /**
- * When an asymmetric ratchet step also runs ML-KEM: `every-hop` (each change of
- * speaker), or after `kemEveryMessages` messages and/or `kemEverySeconds` seconds since
- * a KEM secret last entered the root key. Default (also when only limits are given):
- * every hop for ML-KEM-512/768, every 50 messages or 10 minutes for ML-KEM-1024.
+ * When this party's post-quantum pipeline starts its next ML-KEM key (docs/protocol.md
+ * §5.6): `continuous` (the default, for every suite: the next key starts as soon as the
+ * previous step completed; v1's name `every-hop` means the same), or once at least
+ * `kemEveryMessages` messages (sent and received) and/or `kemEverySeconds` seconds
+ * passed since our previous step completed. Keys and ciphertexts travel in 80-byte
+ * chunks, one per message at most, so the cadence sets how often steps happen, never
+ * how large a message is.
+ *
+ * @example
+ * ```ts
+ * const options = { ratchet: { kemEveryMessages: 100 } }; // at most one step per 100 messages
+ * ```
  */
 export interface RatchetOptions {
-  cadence?: 'every-hop';
+  cadence?: 'continuous' | 'every-hop';
   kemEveryMessages?: number;
   kemEverySeconds?: number;
   /** Most message keys one message may make the receiver skip (default 1,000). */
@@ -183,8 +191,8 @@ function encodedCapabilities(input: CapabilitiesInput | undefined): Uint8Array {
 function ratchetOptions(r: RatchetOptions | undefined): Record<string, unknown> | undefined {
   if (r === undefined) return undefined;
   onlyKnown('ratchet', object('ratchet options', r), RATCHET_KEYS);
-  if (r.cadence !== undefined && r.cadence !== 'every-hop') {
-    throw makeError('INVALID_ARGUMENT', `cadence must be 'every-hop' (or use kemEveryMessages / kemEverySeconds), got ${describe(r.cadence)}`);
+  if (r.cadence !== undefined && r.cadence !== 'continuous' && r.cadence !== 'every-hop') {
+    throw makeError('INVALID_ARGUMENT', `cadence must be 'continuous' (or use kemEveryMessages / kemEverySeconds), got ${describe(r.cadence)}`);
   }
   for (const key of RATCHET_KEYS.slice(1) as (keyof RatchetOptions)[]) {
     if (r[key] !== undefined) seconds(key, r[key]);

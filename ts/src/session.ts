@@ -70,6 +70,11 @@ export interface SessionInfo {
   peerFingerprint: string;
   /** Unix seconds. */
   establishedAt: number;
+  /**
+   * Post-quantum ratchet steps completed so far (both parties' pipelines, docs/protocol.md
+   * §5.6): read when `info` is read.
+   */
+  pqSteps: number;
 }
 
 /** A decrypted message. */
@@ -154,7 +159,7 @@ export class Session {
 
   /** What the handshake settled (a fresh copy on each read). `DISPOSED` after `dispose()`. */
   get info(): SessionInfo {
-    return sessionInfo(call(() => this.#native.facts));
+    return sessionInfo(call(() => this.#native.facts), call(() => this.#native.pqSteps));
   }
 
   /** Adds a listener (`'security'`: {@link SessionSecurityEvent}s). */
@@ -195,7 +200,7 @@ export class Session {
     return call(() => this.#native.skippedKeys);
   }
 
-  /** Whether a forced ML-KEM step ({@link Session.forceKemStep}) is still pending. */
+  /** Whether a forced ML-KEM step ({@link Session.forceKemStep}) has not started its key yet. */
   get kemStepPending(): boolean {
     return call(() => this.#native.kemStepForced);
   }
@@ -323,8 +328,9 @@ export class Session {
   }
 
   /**
-   * Makes this party's next asymmetric ratchet step an ML-KEM step whatever the cadence
-   * (it happens at the first send after the peer's next message). On an attached session
+   * Starts a post-quantum step whatever the cadence: this party's pipeline starts its
+   * next ML-KEM key with its next message (at once when no key of its own is in flight,
+   * else as soon as the one in flight completed its step). On an attached session
    * it is refused while an asynchronous operation is running (`INVALID_ARGUMENT`), and it
    * is stored with the next save.
    */
@@ -580,7 +586,7 @@ function rollbackReported(error: PqwireError, options: DeserializeOptions): void
 type NativeFacts = NativeSession['facts'];
 
 /** The facts of a handshake as the facade shows them. */
-function sessionInfo(f: NativeFacts): SessionInfo {
+function sessionInfo(f: NativeFacts, pqSteps: number): SessionInfo {
   return {
     role: f.role as 'initiator' | 'responder',
     version: f.version,
@@ -594,5 +600,6 @@ function sessionInfo(f: NativeFacts): SessionInfo {
     localFingerprint: toHex(f.localIdentity),
     peerFingerprint: toHex(f.peerIdentity),
     establishedAt: f.establishedAt,
+    pqSteps,
   };
 }

@@ -129,14 +129,14 @@ export interface RatchetMessage extends MessageBase {
   /** Number of this message in its sending chain, from 0. */
   counter: number;
   /**
-   * The sender's ratchet KEM public key as `keyId (16 bytes) ‖ publicKey`: 16 + the
-   * public-key length of a KEM suite (1,200 bytes with ML-KEM-768).
+   * One erasure-coded shard of a post-quantum ratchet key or ciphertext
+   * (docs/protocol.md §5.6): `u8 kind (1 key, 2 ciphertext) ‖ u32 seq ‖ u8 index ‖
+   * data`, with 16 to 1,024 data bytes (80 in sessions). The decoder refuses an unknown
+   * kind or sequence number 0; the session checks the index and the data length.
    */
-  kemKey?: Uint8Array;
-  /** A KEM ciphertext to the receiver's ratchet KEM key (a KEM suite's ciphertext length); with `kemCiphertextKeyId`. */
-  kemCiphertext?: Uint8Array;
-  /** Key id (16 bytes) of the receiver's KEM key that `kemCiphertext` was made for; with `kemCiphertext`. */
-  kemCiphertextKeyId?: Uint8Array;
+  pqChunk?: Uint8Array;
+  /** The sequence number (from 1) of the post-quantum step this message's chain mixed. */
+  pqMix?: number;
   /** Application metadata, authenticated, not encrypted; absent when empty (an empty array is refused). */
   associatedData?: Uint8Array;
   /** The AEAD output: plaintext plus the 16-byte tag. */

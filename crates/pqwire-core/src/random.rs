@@ -101,10 +101,10 @@ impl rand_core::TryCryptoRng for FixedBytes<'_> {}
 
 /// A source of random bytes.
 ///
-/// A send step draws, in this order, one call each: the new ratchet X25519 secret key
-/// (32 bytes), the KEM encapsulation randomness (on a KEM step), the new KEM
-/// key-generation seed (when a new KEM key is generated). A send without a step and
-/// every receive draw nothing.
+/// A ratchet send draws, in this order, one call each: the new ratchet X25519 secret key
+/// (32 bytes, at a DH step), the ML-KEM encapsulation randomness (when the message
+/// answers a peer key decoded since our last message), the new ML-KEM key-generation
+/// seed (when our pipeline starts a key; protocol.md §5.6). Every receive draws nothing.
 pub trait RandomSource {
     /// Fills `dst` with random bytes.
     fn fill(&mut self, dst: &mut [u8]) -> Result<()>;

@@ -261,25 +261,24 @@ fn measured_sizes_of_the_first_message() {
             println!(
                 "first message, ML-KEM-768, Ed25519+ML-DSA-65, 1 KiB payload, one-time prekey \
                  {one_time}, hybrid-auth {hybrid_auth}: {} bytes (fields: {}; nested ratchet \
-                 message {} bytes of which KEM key {} and ciphertext {})",
+                 message {} bytes, no PQ field: {}, ciphertext {})",
                 sent.encoded.len(),
                 sizes.join(", "),
                 first.len(),
-                m.message.header.kem_key.as_ref().unwrap().public_key.len(),
+                m.message.header.pq_chunk.is_none() && m.message.header.pq_mix.is_none(),
                 m.message.ciphertext.len(),
             );
             let got = bob.respond(&sent.encoded, T0).unwrap();
             assert_eq!(got.plaintext, payload);
             if hybrid_auth && one_time {
-                // Bob's 1 KiB reply: a KEM-step chain (every hop for ML-KEM-768).
+                // Bob's 1 KiB reply: the first message of his PQ pipeline (one key chunk).
                 let mut b = got.session;
                 let (h, ct) = b
                     .encrypt_with(&payload, b"", T0 + 1, &mut SeededRandom::new([8; 32]))
                     .unwrap();
                 let reply = RatchetMessage::new(h, ct).encode().unwrap();
                 println!(
-                    "ratchet message (0x12), 1 KiB payload, KEM step (kemKey and \
-                     kemCiphertext): {} bytes",
+                    "ratchet message (0x12), 1 KiB payload, with a pqChunk: {} bytes",
                     reply.len()
                 );
             }

@@ -9,18 +9,17 @@ use message_support::{
     every_byte_change_refused_or_canonical, identity_key, package, package_value, raw,
     refused_with, refused_without, round_trips, signed, IDENTITY,
 };
-use wire_support::{header, kem_ct, kem_key};
+use wire_support::{header, pq_chunk, ChunkKind};
 
 use pqwire_core::wire::{
     self, tags::initial_message as t, Capabilities, InitialMessage, Message, MessageType,
     PackageSuite, RatchetMessage, Value, WireErrorCode, WireErrorCode::*, WireMessage,
 };
-use pqwire_core::{kem, KemSuite, SigSuite};
+use pqwire_core::{KemSuite, SigSuite};
 
-/// The initiator's first ratchet message, with a KEM key of `kem`.
-fn body(kem: KemSuite) -> RatchetMessage {
-    let key = kem_key(0x4B, 0x4C, kem::backend(kem).lengths().public_key);
-    let header = header(0x4A, (0, 0), (Some(key), None), b"");
+/// The initiator's first ratchet message: no PQ field (v2), whatever the suite.
+fn body(_kem: KemSuite) -> RatchetMessage {
+    let header = header(0x4A, (0, 0), (None, None), b"");
     RatchetMessage::new(header, vec![0xC7; 16 + 5])
 }
 
@@ -202,9 +201,9 @@ fn the_nested_ratchet_message_is_checked_with_its_own_rules() {
     short.ciphertext.truncate(15);
     let ct_at = good.len() - 6 - 21;
     refused_inside(raw_ratchet(&short), WireErrorCode::BadLength, ct_at);
-    // A KEM key of no suite's length: at the kemKey field (after 3 fixed fields).
+    // A chunk too short: at the pqChunk field (after 3 fixed fields).
     let mut k = body(KemSuite::MlKem768);
-    k.header.kem_key.as_mut().unwrap().public_key.push(0);
+    k.header.pq_chunk = Some(pq_chunk(ChunkKind::Key, 1, 0, 0, 15));
     refused_inside(raw_ratchet(&k), WireErrorCode::BadLength, 4 + 38 + 10 + 10);
     // The typed value with the same mistake: InitialMessage::encode reports it alike.
     let mut m = initial();
@@ -218,14 +217,17 @@ fn the_nested_ratchet_message_is_checked_with_its_own_rules() {
 
 #[test]
 fn the_nested_ratchet_message_is_an_initiators_first_chain_message() {
-    // The initiator's first chain: no KEM ciphertext, a KEM key, previousChainLength 0.
+    // The initiator's first message: no pqChunk (of either kind), no pqMix,
+    // previousChainLength 0.
+    let mut with_key = body(KemSuite::MlKem768);
+    with_key.header.pq_chunk = Some(pq_chunk(ChunkKind::Key, 1, 0, 2, 64));
     let mut with_ct = body(KemSuite::MlKem768);
-    with_ct.header.kem_ciphertext = Some(kem_ct(1, 2, 1088));
-    let mut no_key = body(KemSuite::MlKem768);
-    no_key.header.kem_key = None;
+    with_ct.header.pq_chunk = Some(pq_chunk(ChunkKind::Ciphertext, 1, 0, 2, 64));
+    let mut with_mix = body(KemSuite::MlKem768);
+    with_mix.header.pq_mix = Some(1);
     let mut pn = body(KemSuite::MlKem768);
     pn.header.previous_chain_length = 1;
-    for b in [with_ct, no_key, pn] {
+    for b in [with_key, with_ct, with_mix, pn] {
         let set = (t::TAG_MESSAGE, Value::Bytes(b.encode().unwrap()));
         refused_with(msg(), set, (InvalidField, t::TAG_MESSAGE));
     }
@@ -245,7 +247,8 @@ fn inspect_shows_the_nested_ratchet_message() {
     assert!(text.contains("nested ratchet-message message"), "{text}");
     assert!(text.contains("    @"), "{text}");
     assert!(text.contains("previousChainLength"), "{text}");
-    assert!(text.contains("kemKey"), "{text}");
+    assert!(text.contains("counter"), "{text}");
+    assert!(!text.contains("pqChunk"), "{text}");
     assert!(
         text.ends_with("valid initial-message message, canonical\n"),
         "{text}"

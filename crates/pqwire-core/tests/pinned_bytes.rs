@@ -35,27 +35,27 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "initial-message",
-        "5882e7e638c02479fb11c9f14bd1af0165f816ff6d80c3b0a30b4a9e0b548b99",
+        "5d74261f664bd521565490c4cf1497959bc8aa2eb94d2819cdee67f438e75564",
     ),
     (
         "ratchet-message kem step",
-        "3b41951dd8bb41e2c0e3f77d85cc26fb15fb18063890f63fbe97b0e3461099c3",
+        "1721780be171eca18bdae6803366b1e705e790bb03e924bbb3b61da7beffffe9",
     ),
     (
         "ratchet-message same chain",
-        "9bccd9098344ac321bb4fe7361bb2b4c4c74621e3e00b205c964193293469b11",
+        "2cad35f16f9f8dd5176a75e748612499676917106802d1ec7f50e9f5b8e651d4",
     ),
     (
         "ratchet-message answer",
-        "28b78fe20fbef58cf140b2f02b4a33471e6cdcc8927645c40c7248b6826be12a",
+        "5152860d40f43ad7b03d1041f01328950d29d537b7d674c19f900f76a91d93a7",
     ),
     (
         "session record initiator",
-        "f1475a9934bc77ca0d986efb58b5a38eebed828602e7e2a6354bfab75e48021e",
+        "7df124a4b1190605fd91f985d2412c96a04b7b66969ed8fec3156cd418a29033",
     ),
     (
         "session record responder",
-        "86e17dab146cfb126691305046f6743e396baf2566c11ccdab365d6106378a95",
+        "5aabc0a81a36c517c5a25c612e20a15609fc194e0cb08013db017ef6447641b8",
     ),
     (
         "identity record",

@@ -1,58 +1,32 @@
 //! The hybrid double ratchet (docs/protocol.md §5): conversations under every ML-KEM
-//! suite, AEAD and cadence; KEM steps at the cadence and forced; reordering, loss,
-//! duplicates; the bounds on skipped keys. Tampering, binding, healing and the checks of
-//! initialisation are in `ratchet_security.rs`.
+//! suite, AEAD and cadence; the cadence and forced steps of the post-quantum pipelines;
+//! reordering, loss, duplicates; the bounds on skipped keys. The pipelines under loss,
+//! reordering, one-way traffic and tampering are in `ratchet_pq.rs`; tampering, binding,
+//! healing and the checks of initialisation in `ratchet_security.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ratchet_support;
 
 use ratchet_support::*;
 
-use pqwire_core::ratchet::{KemCadence, RatchetConfig, DEFAULT_MAX_SKIP};
+use pqwire_core::ratchet::{ChunkKind, KemCadence, RatchetConfig, DEFAULT_MAX_SKIP};
 use pqwire_core::{AeadSuite, ErrorKind, KemSuite};
 
 const CADENCES: [KemCadence; 3] = [
-    KemCadence::EveryHop,
+    KemCadence::Continuous,
     KemCadence::EveryMessages(3),
     KemCadence::EverySeconds(60),
 ];
 
-/// A model of the cadence rules (protocol.md §5.3) for a conversation of single-message
-/// turns, every message decrypted at the time it was sent: which messages (1-based)
-/// carry a KEM ciphertext.
-fn expected_kem_steps(cadence: KemCadence, turns: u64, step_secs: u64) -> Vec<bool> {
-    let (mut count, mut since) = (0u64, T0);
-    (1..=turns)
-        .map(|i| {
-            let now = T0 + i * step_secs;
-            let due = match cadence {
-                KemCadence::EveryHop => true,
-                KemCadence::EveryMessages(n) => count >= u64::from(n),
-                KemCadence::EverySeconds(t) => now - since >= t,
-                KemCadence::MessagesOrSeconds { .. } => unreachable!(),
-            };
-            // The first message is Alice's first step: Bob's KEM key is not known yet.
-            let kem = i > 1 && due;
-            if kem {
-                count = 0;
-                since = now;
-            }
-            count += 1;
-            kem
-        })
-        .collect()
-}
-
 #[test]
 fn conversations_under_every_ml_kem_aead_and_cadence() {
-    // Bursts of 1, 2 or 3 messages per turn, 25 s apart.
-    let bursts = [1, 3, 2, 1, 1, 2, 3, 1, 2, 1, 1, 3];
+    // Bursts of 1, 2 or 3 messages per turn, 25 s apart, ten times over (220 messages).
+    let bursts = [1, 3, 2, 1, 1, 2, 3, 1, 2, 1, 1, 3].repeat(10);
     for kem in ML_KEMS {
         for aead in AeadSuite::ALL.iter().copied() {
             for cadence in CADENCES {
                 let mut p = pair(kem, aead, config(cadence));
                 let mut now = T0;
-                let mut kem_steps = 0;
                 let mut sent = 0;
                 for (turn, &burst) in bursts.iter().enumerate() {
                     let alice_speaks = turn % 2 == 0;
@@ -65,16 +39,14 @@ fn conversations_under_every_ml_kem_aead_and_cadence() {
                         } else {
                             p.b(&text, now)
                         };
-                        // Every message of a chain repeats the chain's KEM fields.
+                        // Every message of a chain repeats the chain's pqMix.
                         if let Some(((first, _), _)) = msgs.first() {
-                            assert_eq!(m.0.kem_ciphertext, first.kem_ciphertext);
-                            assert_eq!(m.0.kem_key, first.kem_key);
+                            assert_eq!(m.0.pq_mix, first.pq_mix);
                             assert_eq!(m.0.ratchet_key, first.ratchet_key);
                             assert_eq!(m.0.counter, i);
                         }
                         msgs.push((m, text));
                     }
-                    kem_steps += usize::from(msgs[0].0 .0.kem_ciphertext.is_some());
                     let to = if alice_speaks {
                         &mut p.bob
                     } else {
@@ -84,15 +56,16 @@ fn conversations_under_every_ml_kem_aead_and_cadence() {
                         read(to, m, now, text);
                         sent += 1u32;
                     }
+                    // Both count every completed step once the chain that mixes it is read.
+                    assert_eq!(p.alice.pq_steps(), p.bob.pq_steps());
                 }
                 assert_eq!(sent, bursts.iter().sum::<u32>());
+                let min = if kem == KemSuite::MlKem1024 { 1 } else { 2 };
                 assert!(
-                    kem_steps >= 2,
-                    "{kem} {aead} {cadence:?}: {kem_steps} KEM steps"
+                    p.alice.pq_steps() >= min,
+                    "{kem} {aead} {cadence:?}: {} PQ steps",
+                    p.alice.pq_steps()
                 );
-                if cadence == KemCadence::EveryHop {
-                    assert_eq!(kem_steps, bursts.len() - 1, "every hop but Alice's first");
-                }
                 assert_eq!(p.alice.skipped_keys() + p.bob.skipped_keys(), 0);
             }
         }
@@ -103,146 +76,121 @@ fn conversations_under_every_ml_kem_aead_and_cadence() {
 fn hybrid_kem_suites_work_too() {
     for kem in [KemSuite::XWing, KemSuite::X25519MlKem512, KemSuite::X25519] {
         let mut p = default_pair(kem, AeadSuite::ChaCha20Poly1305);
-        for i in 0..4u64 {
+        for i in 0..60u64 {
             p.a_to_b("ping", T0 + 2 * i);
-            let m = p.b("pong", T0 + 2 * i + 1);
-            assert!(m.0.kem_ciphertext.is_some(), "{kem}");
-            read(&mut p.alice, &m, T0 + 2 * i + 1, "pong");
+            p.b_to_a("pong", T0 + 2 * i + 1);
+        }
+        assert!(p.alice.pq_steps() >= 2, "{kem}: {}", p.alice.pq_steps());
+        assert_eq!(p.alice.pq_steps(), p.bob.pq_steps());
+    }
+}
+
+/// One message of [`alternate`]: whether Alice sent it, its chunk's kind and sequence
+/// number, its `pqMix`.
+type Logged = (bool, Option<(ChunkKind, u32)>, Option<u32>);
+
+/// Alice's side of an alternating conversation of `n` messages, one second apart:
+/// for each message (global index), Alice's chunk `(kind, seq)` if she sent it, and
+/// the `pqMix` of every message.
+fn alternate(p: &mut Pair, n: u64) -> Vec<Logged> {
+    (0..n)
+        .map(|i| {
+            let from_alice = i % 2 == 0;
+            let h = if from_alice {
+                p.a_to_b("a", T0 + i)
+            } else {
+                p.b_to_a("b", T0 + i)
+            };
+            (from_alice, h.pq_chunk.map(|c| (c.kind, c.seq)), h.pq_mix)
+        })
+        .collect()
+}
+
+#[test]
+fn continuous_cadence_starts_the_next_key_with_the_step() {
+    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
+    let log = alternate(&mut p, 200);
+    // Alice's first message has no PQ field; her second starts key 1.
+    assert_eq!(log[0].1, None);
+    assert_eq!(log[2].1, Some((ChunkKind::Key, 1)));
+    // Every chain of Alice that mixes step s carries key shards of s + 1 at once.
+    for (i, (alice, _, mix)) in log.iter().enumerate() {
+        if let (true, Some(s)) = (alice, mix) {
+            let next_key = log[i..]
+                .iter()
+                .find(|e| e.0 && matches!(e.1, Some((ChunkKind::Key, _))));
+            assert_eq!(next_key.unwrap().1, Some((ChunkKind::Key, s + 1)));
         }
     }
+    // Measured: 6 steps (three per pipeline) in 200 messages with D = 80.
+    assert!(p.alice.pq_steps() >= 6, "{}", p.alice.pq_steps());
 }
 
 #[test]
-fn kem_steps_happen_exactly_at_the_cadence() {
-    for cadence in CADENCES {
-        let turns = 14;
-        let expected = expected_kem_steps(cadence, turns, 25);
-        let mut p = cadence_pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305, cadence);
-        let mut seen = Vec::new();
-        let mut kem_key_ids = Vec::new();
-        // The newest KEM key each party advertised: [Alice's, Bob's].
-        let mut newest = [None, None];
-        for i in 1..=turns {
-            let now = T0 + i * 25;
-            let alice = i % 2 == 1;
-            let m = if alice { p.a("x", now) } else { p.b("x", now) };
-            let h = &m.0;
-            seen.push(h.kem_ciphertext.is_some());
-            // A new KEM key is advertised on a KEM step, and at each party's first step.
-            let first_step = i <= 2;
-            assert_eq!(
-                h.kem_key.is_some(),
-                h.kem_ciphertext.is_some() || first_step,
-                "{cadence:?} message {i}"
-            );
-            if let Some(c) = &h.kem_ciphertext {
-                // Encapsulated to the peer's newest advertised key.
-                assert_eq!(
-                    Some(c.key_id),
-                    newest[usize::from(alice)],
-                    "{cadence:?} {i}"
-                );
-            }
-            if let Some(k) = &h.kem_key {
-                assert!(
-                    !kem_key_ids.contains(&k.key_id),
-                    "KEM keys are never reused"
-                );
-                kem_key_ids.push(k.key_id);
-                newest[usize::from(!alice)] = Some(k.key_id);
-            }
-            let to = if alice { &mut p.bob } else { &mut p.alice };
-            read(to, &m, now, "x");
-        }
-        assert_eq!(seen, expected, "{cadence:?}");
-        assert!(seen.iter().filter(|k| **k).count() >= 4, "{cadence:?}");
-    }
-}
-
-#[test]
-fn every_three_messages_counts_both_directions() {
-    let every_three = KemCadence::EveryMessages(3);
-    let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::Aes256Gcm, every_three);
-    // Alice: 1 message (no KEM: first step). Bob: 1 (count 1 < 3). Alice: 1 (2 < 3).
-    // Bob: a chain of 3 (count 3 >= 3: KEM step, count restarts). Alice: 1 (Bob's 3
-    // messages count: KEM step). Bob: 1 (1 < 3).
-    p.a_to_b("1", T0);
-    assert!(p.b_to_a("2", T0).kem_ciphertext.is_none());
-    assert!(p.a_to_b("3", T0).kem_ciphertext.is_none());
-    let chain = p.b_chain("b", 3, T0);
-    assert!(chain.iter().all(|m| m.0.kem_ciphertext.is_some()));
-    for (i, m) in chain.iter().enumerate() {
-        read(&mut p.alice, m, T0, &format!("b{i}"));
-    }
-    let h = p.a_to_b("4", T0);
-    assert!(
-        h.kem_ciphertext.is_some(),
-        "4 >= 3 messages since the last KEM step"
-    );
-    let m = p.b("5", T0);
-    assert!(m.0.kem_ciphertext.is_none());
-}
-
-#[test]
-fn every_sixty_seconds_uses_the_injected_time() {
+fn a_message_cadence_spaces_our_steps() {
     let mut p = cadence_pair(
-        KemSuite::MlKem1024,
+        KemSuite::MlKem768,
         AeadSuite::ChaCha20Poly1305,
+        KemCadence::EveryMessages(40),
+    );
+    let log = alternate(&mut p, 300);
+    let first_key = |seq: u32| {
+        log.iter()
+            .position(|e| e.0 && e.1 == Some((ChunkKind::Key, seq)))
+    };
+    // The handshake starts the clock: no key of Alice before 40 messages.
+    assert!(first_key(1).unwrap() >= 40);
+    let mix1 = log.iter().position(|e| e.0 && e.2 == Some(1)).unwrap();
+    assert!(
+        first_key(2).unwrap() >= mix1 + 40,
+        "{:?} {mix1}",
+        first_key(2)
+    );
+    let mut q = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
+    alternate(&mut q, 300);
+    assert!(q.alice.pq_steps() > p.alice.pq_steps());
+}
+
+#[test]
+fn a_time_cadence_uses_the_injected_time() {
+    let mut p = cadence_pair(
+        KemSuite::MlKem512,
+        AeadSuite::Aes256Gcm,
         KemCadence::EverySeconds(60),
     );
-    p.a_to_b("a", T0 + 10);
-    let m = p.b("b", T0 + 59);
-    assert!(m.0.kem_ciphertext.is_none(), "59 s after the handshake");
-    read(&mut p.alice, &m, T0 + 59, "b");
-    let m = p.a("c", T0 + 60);
-    assert!(m.0.kem_ciphertext.is_some(), "60 s after the handshake");
-    read(&mut p.bob, &m, T0 + 61, "c");
-    // Bob's clock restarted when he decapsulated (T0 + 61).
-    assert!(p.b_to_a("d", T0 + 120).kem_ciphertext.is_none());
-    // A clock that goes backwards never triggers a KEM step.
-    let m = p.a("e", T0);
-    assert!(m.0.kem_ciphertext.is_none());
-    read(&mut p.bob, &m, T0 + 121, "e");
-    let m = p.b("f", T0 + 121);
-    assert!(m.0.kem_ciphertext.is_some());
+    let log = alternate(&mut p, 120);
+    let first = log
+        .iter()
+        .position(|e| e.0 && matches!(e.1, Some((ChunkKind::Key, 1))))
+        .unwrap();
+    // Message i is sent at T0 + i.
+    assert!((60..=62).contains(&first), "{first}");
 }
 
 #[test]
-fn forced_kem_step_happens_on_the_next_step_only() {
+fn a_forced_step_starts_a_key_now() {
     let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, SELDOM);
-    p.a_to_b("1", T0);
-    let epoch = p.bob.epoch();
-    p.bob.force_kem_step();
-    assert!(p.bob.kem_step_forced());
-    assert_eq!(p.bob.epoch(), epoch + 1);
-    p.bob.force_kem_step();
-    assert_eq!(p.bob.epoch(), epoch + 1, "no change, no new epoch");
-    let m = p.b("2", T0);
-    assert!(m.0.kem_ciphertext.is_some() && m.0.kem_key.is_some());
-    assert!(!p.bob.kem_step_forced());
-    let m2 = p.b("3", T0);
-    assert_eq!(
-        m2.0.kem_ciphertext, m.0.kem_ciphertext,
-        "same chain, same step"
-    );
-    read(&mut p.alice, &m, T0, "2");
-    read(&mut p.alice, &m2, T0, "3");
-    assert!(p.a_to_b("4", T0).kem_ciphertext.is_none());
-    let m = p.b("5", T0);
-    assert!(m.0.kem_ciphertext.is_none(), "the forced step was consumed");
-
-    // Forced before the peer's KEM key is known (Alice's first step): kept pending.
-    let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, SELDOM);
+    let log = alternate(&mut p, 20);
+    assert!(log.iter().all(|e| e.1.is_none() && e.2.is_none()));
     p.alice.force_kem_step();
-    let m = p.a("1", T0);
-    assert!(m.0.kem_ciphertext.is_none());
     assert!(p.alice.kem_step_forced());
-    read(&mut p.bob, &m, T0, "1");
-    p.b_to_a("2", T0);
-    let m = p.a("3", T0);
-    assert!(m.0.kem_ciphertext.is_some());
+    let epoch = p.alice.epoch();
+    p.alice.force_kem_step();
+    assert_eq!(p.alice.epoch(), epoch, "a second request changes nothing");
+    let h = p.a_to_b("now", T0 + 30);
+    assert_eq!(
+        h.pq_chunk.map(|c| (c.kind, c.seq)),
+        Some((ChunkKind::Key, 1))
+    );
     assert!(!p.alice.kem_step_forced());
-    read(&mut p.bob, &m, T0, "3");
+    for i in 0..60 {
+        p.b_to_a("b", T0 + 31 + i);
+        p.a_to_b("a", T0 + 31 + i);
+    }
+    assert_eq!((p.alice.pq_steps(), p.bob.pq_steps()), (1, 1));
+    // Bob never started a key: his pipeline follows his own (seldom) cadence.
+    let h = p.b_to_a("b", T0 + 100);
+    assert!(h.pq_chunk.is_none());
 }
 
 #[test]
@@ -250,8 +198,12 @@ fn responder_may_send_first_on_the_handshake_chain() {
     let mut p = default_pair(KemSuite::MlKem512, AeadSuite::Aes256Gcm);
     let b0 = p.b("early", T0);
     assert_eq!(b0.0.counter, 0);
-    assert!(b0.0.kem_key.is_none() && b0.0.kem_ciphertext.is_none());
+    // Bob's pipeline starts with his first message; Alice's first has no PQ field.
+    let c = b0.0.pq_chunk.as_ref().unwrap();
+    assert_eq!((c.kind, c.seq, c.index), (ChunkKind::Key, 1, 0));
+    assert!(b0.0.pq_mix.is_none());
     let a0 = p.a("hello", T0);
+    assert!(a0.0.pq_chunk.is_none() && a0.0.pq_mix.is_none());
     read(&mut p.bob, &a0, T0, "hello");
     read(&mut p.alice, &b0, T0, "early");
     let b1 = p.b("reply", T0);
@@ -293,13 +245,10 @@ fn out_of_order_delivery_within_bounds() {
 fn lost_messages_do_not_stop_the_conversation() {
     let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
     let a = p.a_chain("a", 3, T0);
-    read(&mut p.bob, &a[2], T0, "a2"); // a0 (the first, with Alice's KEM key) and a1 lost
-                                       // Bob's KEM step: its first message, with the ciphertext, is lost; the next repeats it.
-    let b = p.b_chain("b", 2, T0);
-    assert!(b[1].0.kem_ciphertext.is_some());
+    read(&mut p.bob, &a[2], T0, "a2"); // a0 and a1 lost
+    let b = p.b_chain("b", 2, T0); // b0 lost
     read(&mut p.alice, &b[1], T0, "b1");
-    let c = p.a("c0", T0);
-    assert!(c.0.kem_ciphertext.is_some());
+    let _c = p.a("c0", T0);
     // c0 lost too; Alice keeps talking in the same chain.
     let c1 = p.a("c1", T0);
     read(&mut p.bob, &c1, T0, "c1");

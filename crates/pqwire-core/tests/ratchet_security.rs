@@ -1,7 +1,7 @@
 //! What the hybrid double ratchet refuses and guarantees (docs/protocol.md §5):
 //! tampering with every header field and every ciphertext byte (typed error, state
 //! unchanged); messages bound to the session and its suites; post-compromise security of
-//! the KEM step against a quantum thief; deterministic runs; the epoch and a redacted
+//! the post-quantum step against a quantum thief; deterministic runs; the epoch and a redacted
 //! `Debug`; the checks of initialisation; stable error codes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,7 +10,9 @@ mod ratchet_support;
 use ratchet_support::*;
 
 use pqwire_core::random::{RandomSource, SeededRandom};
-use pqwire_core::ratchet::{Header, KemCadence, RatchetConfig, RatchetInit, RatchetState};
+use pqwire_core::ratchet::{
+    ChunkKind, Header, KemCadence, RatchetConfig, RatchetInit, RatchetState,
+};
 use pqwire_core::{x25519, AeadSuite, ErrorKind, KemSuite};
 
 /// Every single-field change of `m` is refused with one of the codes the field allows,
@@ -39,18 +41,33 @@ fn tamper_every_header_field(to: &mut RatchetState, m: &Msg, now: u64, expected:
         v.counter ^= 1 << bit;
         check(v, &["AUTH_FAILED", "TOO_MANY_SKIPPED", "REPLAYED"]);
     }
-    let k = h.kem_key.as_ref().expect("sample with a KEM key");
-    let c = h
-        .kem_ciphertext
-        .as_ref()
-        .expect("sample with a KEM ciphertext");
-    // Every byte of the KEM key, the KEM ciphertext and the associated data, one at a time.
+    let c = h.pq_chunk.as_ref().expect("sample with a chunk");
+    let chunk_codes = &["AUTH_FAILED", "INVALID_FIELD", "INVALID_ARGUMENT"][..];
+    for bit in 0..32 {
+        let mut v = h.clone();
+        v.pq_chunk.as_mut().unwrap().seq ^= 1 << bit;
+        check(v, chunk_codes);
+        let mut v = h.clone();
+        v.pq_mix = Some(h.pq_mix.unwrap_or(0) ^ (1 << bit));
+        check(v, chunk_codes);
+    }
+    for bit in 0..8 {
+        let mut v = h.clone();
+        v.pq_chunk.as_mut().unwrap().index ^= 1 << bit;
+        check(v, chunk_codes);
+    }
+    let mut v = h.clone();
+    let k = &mut v.pq_chunk.as_mut().unwrap().kind;
+    *k = if *k == ChunkKind::Key {
+        ChunkKind::Ciphertext
+    } else {
+        ChunkKind::Key
+    };
+    check(v, chunk_codes);
+    // Every byte of the chunk's data and the associated data, one at a time.
     type Bytes = for<'a> fn(&'a mut Header) -> &'a mut [u8];
-    let byte_fields: [Bytes; 5] = [
-        |v| &mut v.kem_key.as_mut().unwrap().key_id[..],
-        |v| &mut v.kem_key.as_mut().unwrap().public_key[..],
-        |v| &mut v.kem_ciphertext.as_mut().unwrap().key_id[..],
-        |v| &mut v.kem_ciphertext.as_mut().unwrap().ciphertext[..],
+    let byte_fields: [Bytes; 2] = [
+        |v| &mut v.pq_chunk.as_mut().unwrap().data[..],
         |v| &mut v.associated_data[..],
     ];
     for field in byte_fields {
@@ -62,17 +79,18 @@ fn tamper_every_header_field(to: &mut RatchetState, m: &Msg, now: u64, expected:
     }
     // Fields left out, one byte short or long, emptied or extended.
     type Edit = (fn(&mut Header), &'static [&'static str]);
-    let edits: [Edit; 6] = [
-        (|v| v.kem_key = None, auth),
+    let edits: [Edit; 7] = [
+        (|v| v.pq_chunk = None, auth),
+        (|v| v.pq_mix = None, auth),
+        (|v| v.pq_mix = Some(0), &["INVALID_ARGUMENT"]),
         (
             |v| {
-                v.kem_key.as_mut().unwrap().public_key.pop();
+                v.pq_chunk.as_mut().unwrap().data.pop();
             },
             &["BAD_LENGTH"],
         ),
-        (|v| v.kem_ciphertext = None, auth),
         (
-            |v| v.kem_ciphertext.as_mut().unwrap().ciphertext.push(0),
+            |v| v.pq_chunk.as_mut().unwrap().data.push(0),
             &["BAD_LENGTH"],
         ),
         (|v| v.associated_data.clear(), auth),
@@ -83,19 +101,34 @@ fn tamper_every_header_field(to: &mut RatchetState, m: &Msg, now: u64, expected:
         edit(&mut v);
         check(v, codes);
     }
-    assert!(count > 2 * 32 + 64 + k.public_key.len() + c.ciphertext.len());
+    assert!(count > 2 * 32 + 64 + 64 + 8 + c.data.len());
     read(to, m, now, expected);
+}
+
+/// Alternates from a fresh session until Bob's next message starts a chain that mixes
+/// a PQ step (`pqMix`); returns the pair there and Bob's first two messages of that
+/// chain, not delivered.
+fn until_bob_mixes() -> (Pair, Msg, Msg) {
+    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
+    for i in 0..200 {
+        p.a_to_b("a", T0 + i);
+        let (mut bob, mut rb) = (p.bob.clone(), p.rb.clone());
+        let (h, _) = bob.encrypt_with(b"probe", b"", T0 + i, &mut rb).unwrap();
+        if h.pq_mix.is_some() && h.pq_chunk.is_some() {
+            let b0 = p.b_with(b"first", b"meta-data", T0 + i);
+            let b1 = p.b_with(b"second", b"more", T0 + i);
+            return (p, b0, b1);
+        }
+        p.b_to_a("b", T0 + i);
+    }
+    panic!("no PQ step in 200 rounds");
 }
 
 #[test]
 fn tampering_with_any_header_field_is_refused_without_change() {
-    let mut p = default_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305);
-    let a = p.a_with(b"hello", b"meta", T0);
-    read(&mut p.bob, &a, T0, "hello");
-    // Bob's reply starts a chain with a KEM step: ciphertext and new KEM key.
-    let b0 = p.b_with(b"first", b"meta-data", T0);
-    let b1 = p.b_with(b"second", b"more", T0);
-    // A message that starts a new receiving chain…
+    let (mut p, b0, b1) = until_bob_mixes();
+    assert_eq!(b0.0.counter, 0);
+    // A message that starts a new receiving chain (mixing a PQ step)…
     tamper_every_header_field(&mut p.alice, &b0, T0, "first");
     // …and one on the current chain.
     tamper_every_header_field(&mut p.alice, &b1, T0, "second");
@@ -145,71 +178,75 @@ fn messages_are_bound_to_the_session_and_suites() {
     // Same keys, other AEAD suite.
     let mut other_aead = default_pair(KemSuite::MlKem768, AeadSuite::Aes256Gcm);
     refused(&mut other_aead.bob, &m.0, &m.1, T0, &["AUTH_FAILED"]);
-    // Same keys, other KEM suite: the header's KEM key has the wrong length there.
+    // Same keys, other KEM suite (bound in the associated data).
     let mut other_kem = default_pair(KemSuite::MlKem512, AeadSuite::ChaCha20Poly1305);
-    refused(&mut other_kem.bob, &m.0, &m.1, T0, &["BAD_LENGTH"]);
+    refused(&mut other_kem.bob, &m.0, &m.1, T0, &["AUTH_FAILED"]);
     read(&mut p.bob, &m, T0, "x");
 }
 
-/// Randomness of a quantum thief who stole a state: it learns the next ratchet DH
-/// secret (a quantum computer recovers it from the public key), but not the KEM
-/// randomness, which the KEM keeps secret.
+/// Randomness of a quantum thief who stole a state with its random generator: it
+/// learns every ratchet DH secret (a quantum computer recovers it from the public key),
+/// but not the seeds of ML-KEM keys generated after the theft (64-byte draws), which the
+/// KEM keeps secret.
 struct QuantumThief {
     real: SeededRandom,
     guess: SeededRandom,
-    draws: usize,
 }
 
 impl RandomSource for QuantumThief {
     fn fill(&mut self, dst: &mut [u8]) -> pqwire_core::Result<()> {
-        self.draws += 1;
-        if self.draws == 1 {
-            self.real.fill(dst)
-        } else {
-            self.guess.fill(dst)
+        self.real.fill(dst)?;
+        if dst.len() == 64 {
+            self.guess.fill(dst)?;
         }
+        Ok(())
     }
 }
 
 #[test]
-fn kem_step_heals_a_stolen_state_against_a_quantum_thief() {
-    for kem_step in [false, true] {
+fn a_pq_step_heals_a_stolen_state_against_a_quantum_thief() {
+    for pq_step in [false, true] {
         let mut p = cadence_pair(KemSuite::MlKem768, AeadSuite::ChaCha20Poly1305, SELDOM);
         p.a_to_b("1", T0);
         p.b_to_a("2", T0);
         p.a_to_b("3", T0);
-        if kem_step {
+        if pq_step {
             p.bob.force_kem_step();
         }
-        // The thief copies Bob's whole state, then follows his next step.
+        // The thief copies Bob's whole state, then follows the conversation: it makes
+        // Bob's messages with his DH secrets, and reads Alice's.
         let mut thief = p.bob.clone();
         let mut thief_rng = QuantumThief {
             real: p.rb.clone(),
             guess: SeededRandom::new([0xEE; 32]),
-            draws: 0,
         };
-        let real = p.b("4", T0);
-        let copy = thief.encrypt_with(b"4", b"", T0, &mut thief_rng).unwrap();
-        assert_eq!(
-            copy.0.ratchet_key, real.0.ratchet_key,
-            "the thief has the DH secret"
-        );
-        assert_eq!(real.0.kem_ciphertext.is_some(), kem_step);
-        read(&mut p.alice, &real, T0, "4");
-        // Alice's reply is a DH-only step (her cadence is not due) on the new root key.
-        let reply = p.a("5", T0);
-        assert!(reply.0.kem_ciphertext.is_none());
-        let stolen = open(&mut thief, &reply, T0);
-        if kem_step {
-            // Bob's KEM secret went into the root key: the thief's keys differ.
-            assert_ne!(copy.1, real.1);
-            assert_eq!(stolen.unwrap_err().code(), "AUTH_FAILED");
-        } else {
-            // Without a KEM step a thief who breaks X25519 keeps reading.
-            assert_eq!(copy.1, real.1);
-            assert_eq!(stolen.unwrap(), b"5");
+        let mut lost_at = None;
+        for i in 0..80u64 {
+            let real = p.b("b", T0 + i);
+            let copy = thief
+                .encrypt_with(b"b", b"", T0 + i, &mut thief_rng)
+                .unwrap();
+            if lost_at.is_none() {
+                let dh = (copy.0.ratchet_key, real.0.ratchet_key);
+                assert_eq!(dh.0, dh.1, "the thief has the DH secret ({pq_step}, {i})");
+            }
+            read(&mut p.alice, &real, T0 + i, "b");
+            let reply = p.a("a", T0 + i);
+            read(&mut p.bob, &reply, T0 + i, "a");
+            if lost_at.is_none() && open(&mut thief, &reply, T0 + i).is_err() {
+                lost_at = Some(p.bob.pq_steps());
+            }
         }
-        read(&mut p.bob, &reply, T0, "5");
+        if pq_step {
+            // Bob's step mixed a secret the thief cannot decapsulate: it is locked out
+            // from the first chain after that step on.
+            assert_eq!(p.bob.pq_steps(), 1);
+            assert_eq!(lost_at, Some(1));
+        } else {
+            // Without a PQ step a thief who breaks X25519 keeps reading.
+            assert_eq!(p.bob.pq_steps(), 0);
+            assert_eq!(lost_at, None);
+        }
     }
 }
 

@@ -9,12 +9,12 @@
 mod wire_support;
 
 use proptest::prelude::*;
-use wire_support::{kem_ct, kem_key};
+use wire_support::pq_chunk;
 
 use pqwire_core::channel::{
     ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, ServerPublicKey,
 };
-use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
+use pqwire_core::ratchet::{ChunkKind, Header, PqChunk};
 use pqwire_core::wire::limits::{
     FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
 };
@@ -159,31 +159,38 @@ fn envelope() -> impl Strategy<Value = Envelope> {
         )
 }
 
-/// A ratchet header of `suite`'s lengths, each optional field present or not.
-fn header(suite: KemSuite) -> impl Strategy<Value = Header> {
-    let lengths = kem::backend(suite).lengths();
+/// A ratchet header, each optional field present or not (the PQ fields do not depend on
+/// the suite on the wire; `_suite` keeps the callers' shape).
+fn header(_suite: KemSuite) -> impl Strategy<Value = Header> {
     (
         any::<[u8; 32]>(),
         any::<u32>(),
         any::<u32>(),
         prop::option::of((
-            any::<[u8; 16]>(),
-            prop::collection::vec(any::<u8>(), lengths.public_key),
+            any::<bool>(),
+            1..=u32::MAX,
+            any::<u8>(),
+            prop::collection::vec(any::<u8>(), 16..=80),
         )),
-        prop::option::of((
-            any::<[u8; 16]>(),
-            prop::collection::vec(any::<u8>(), lengths.cipher_text),
-        )),
+        prop::option::of(1..=u32::MAX),
         prop::collection::vec(any::<u8>(), 0..64),
     )
         .prop_map(
-            |(ratchet_key, pn, n, kem_key, kem_ct, associated_data)| Header {
+            |(ratchet_key, pn, n, chunk, pq_mix, associated_data)| Header {
                 ratchet_key,
                 previous_chain_length: pn,
                 counter: n,
-                kem_key: kem_key.map(|(key_id, public_key)| KemPublicKey { key_id, public_key }),
-                kem_ciphertext: kem_ct
-                    .map(|(key_id, ciphertext)| KemCiphertext { key_id, ciphertext }),
+                pq_chunk: chunk.map(|(key, seq, index, data)| PqChunk {
+                    kind: if key {
+                        ChunkKind::Key
+                    } else {
+                        ChunkKind::Ciphertext
+                    },
+                    seq,
+                    index,
+                    data,
+                }),
+                pq_mix,
                 associated_data,
             },
         )
@@ -448,20 +455,17 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         kem_ciphertext: None,
         transcript_signature: vec![0x7A; 64],
         message: RatchetMessage {
-            header: wire_support::header(
-                0x4A,
-                (0, 1),
-                (Some(kem_key(0x4B, 0x4C, 32)), None),
-                b"ad",
-            ),
+            header: wire_support::header(0x4A, (0, 1), (None, None), b"ad"),
             ciphertext: vec![0xC7; 19],
             extensions: vec![ext(0xF00E, &[2])],
         },
         extensions: vec![ext(0xF00D, &[1])],
     };
-    // Ratchet messages with X25519 KEM fields (the smallest lengths, same rules): every
-    // field, and the fewest.
-    let kem = (Some(kem_key(0x3B, 0x3C, 32)), Some(kem_ct(0x3D, 0x3E, 32)));
+    // Ratchet messages with a 16-byte chunk and pqMix: every field, and the fewest.
+    let kem = (
+        Some(pq_chunk(ChunkKind::Ciphertext, 0x3B, 0x3C, 0x3D, 16)),
+        Some(0x3E),
+    );
     let ratchet = RatchetMessage {
         header: wire_support::header(0x3A, (7, 0x0102_0304), kem, b"meta"),
         ciphertext: vec![0xC8; 20],
@@ -469,8 +473,8 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
     };
     let minimal_ratchet = RatchetMessage::new(
         Header {
-            kem_key: None,
-            kem_ciphertext: None,
+            pq_chunk: None,
+            pq_mix: None,
             associated_data: Vec::new(),
             ..ratchet.header.clone()
         },

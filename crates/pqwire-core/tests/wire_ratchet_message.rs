@@ -1,4 +1,5 @@
-//! The ratchet message (`0x12`, protocol.md §5.4): its documented layout, every rule by
+//! The ratchet message (`0x12`, protocol.md §5.4, wire v2 with `pqChunk` and `pqMix`):
+//! its documented layout, every rule by
 //! hand and from the encoder, `inspect`, and its size with a 1 KiB payload.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,25 +13,28 @@ const RATCHET: u8 = 0x12;
 const RATCHET_KEY: u16 = 0x0001;
 const PREVIOUS_CHAIN_LENGTH: u16 = 0x0002;
 const COUNTER: u16 = 0x0003;
-const KEM_KEY: u16 = 0x0004;
-const KEM_CIPHERTEXT: u16 = 0x0005;
-const KEM_CIPHERTEXT_KEY_ID: u16 = 0x0006;
+const PQ_CHUNK: u16 = 0x0004;
+const PQ_MIX: u16 = 0x0005;
 const ASSOCIATED_DATA: u16 = 0x0007;
 const CIPHERTEXT: u16 = 0x0008;
 
-/// ML-KEM-768: public key 1184 bytes, ciphertext 1088.
-const PK_768: usize = 1184;
-const CT_768: usize = 1088;
+/// The default chunk size `D`.
+const D: usize = pqwire_core::ratchet::DEFAULT_PQ_CHUNK_LEN as usize;
 
-/// A ratchet message with every field: an ML-KEM-768 key and ciphertext.
+/// A `pqChunk` value: `u8 kind ‖ u32 seq ‖ u8 index ‖ data`.
+fn chunk_bytes(kind: u8, seq: u32, index: u8, data: &[u8]) -> Vec<u8> {
+    [&[kind][..], &seq.to_be_bytes(), &[index], data].concat()
+}
+
+/// A ratchet message with every field: a key chunk (kind 1, seq 0x34, index 5) and
+/// `pqMix` 0x36.
 fn ratchet_fields() -> Fields {
     vec![
         (RATCHET_KEY, vec![0x31; 32]),
         (PREVIOUS_CHAIN_LENGTH, be32(2)),
         (COUNTER, be32(3)),
-        (KEM_KEY, [vec![0x34; 16], vec![0x35; PK_768]].concat()),
-        (KEM_CIPHERTEXT, vec![0x36; CT_768]),
-        (KEM_CIPHERTEXT_KEY_ID, vec![0x37; 16]),
+        (PQ_CHUNK, chunk_bytes(1, 0x34, 5, &[0x35; D])),
+        (PQ_MIX, be32(0x36)),
         (ASSOCIATED_DATA, b"meta".to_vec()),
         (CIPHERTEXT, vec![0x38; 16 + 5]),
     ]
@@ -38,11 +42,8 @@ fn ratchet_fields() -> Fields {
 
 /// [`ratchet_fields`] as the typed message.
 fn ratchet_value() -> RatchetMessage {
-    let kem = (
-        Some(kem_key(0x34, 0x35, PK_768)),
-        Some(kem_ct(0x37, 0x36, CT_768)),
-    );
-    RatchetMessage::new(header(0x31, (2, 3), kem, b"meta"), vec![0x38; 16 + 5])
+    let pq = (Some(pq_chunk(ChunkKind::Key, 0x34, 5, 0x35, D)), Some(0x36));
+    RatchetMessage::new(header(0x31, (2, 3), pq, b"meta"), vec![0x38; 16 + 5])
 }
 
 /// The fields with `tag`'s value replaced: refused by the decoder with `code` at that
@@ -56,7 +57,7 @@ fn ratchet_refused_at(fields: &Fields, tag: u16, code: Code, name: &str) {
     let mut msg = Message::new(MessageType::RatchetMessage);
     for (t, v) in fields {
         let value = match *t {
-            PREVIOUS_CHAIN_LENGTH | COUNTER => match <[u8; 4]>::try_from(&v[..]) {
+            PREVIOUS_CHAIN_LENGTH | COUNTER | PQ_MIX => match <[u8; 4]>::try_from(&v[..]) {
                 Ok(b) => Value::Uint(u32::from_be_bytes(b).into()),
                 Err(_) => return,
             },
@@ -123,9 +124,8 @@ fn ratchet_message_documented_layout_matches_the_library() {
             t::TAG_RATCHET_KEY,
             t::TAG_PREVIOUS_CHAIN_LENGTH,
             t::TAG_COUNTER,
-            t::TAG_KEM_KEY,
-            t::TAG_KEM_CIPHERTEXT,
-            t::TAG_KEM_CIPHERTEXT_KEY_ID,
+            t::TAG_PQ_CHUNK,
+            t::TAG_PQ_MIX,
             t::TAG_ASSOCIATED_DATA,
             t::TAG_CIPHERTEXT
         ],
@@ -133,9 +133,8 @@ fn ratchet_message_documented_layout_matches_the_library() {
             RATCHET_KEY,
             PREVIOUS_CHAIN_LENGTH,
             COUNTER,
-            KEM_KEY,
-            KEM_CIPHERTEXT,
-            KEM_CIPHERTEXT_KEY_ID,
+            PQ_CHUNK,
+            PQ_MIX,
             ASSOCIATED_DATA,
             CIPHERTEXT
         ]
@@ -157,27 +156,15 @@ fn ratchet_message_documented_layout_matches_the_library() {
 #[test]
 fn ratchet_message_optional_fields_may_be_left_out() {
     let f = ratchet_fields();
-    let minimal = without(
-        &without(
-            &without(&without(&f, KEM_KEY), KEM_CIPHERTEXT),
-            KEM_CIPHERTEXT_KEY_ID,
-        ),
-        ASSOCIATED_DATA,
-    );
+    let minimal = without(&without(&without(&f, PQ_CHUNK), PQ_MIX), ASSOCIATED_DATA);
     let bytes = build(RATCHET, &minimal).bytes;
     accepted(&bytes);
     let m = RatchetMessage::decode(&bytes).unwrap();
-    assert!(m.header.kem_key.is_none() && m.header.kem_ciphertext.is_none());
+    assert!(m.header.pq_chunk.is_none() && m.header.pq_mix.is_none());
     assert!(m.header.associated_data.is_empty());
-    // kemKey alone, kemCiphertext with its key id alone.
-    accepted(
-        &build(
-            RATCHET,
-            &without(&without(&f, KEM_CIPHERTEXT), KEM_CIPHERTEXT_KEY_ID),
-        )
-        .bytes,
-    );
-    accepted(&build(RATCHET, &without(&f, KEM_KEY)).bytes);
+    // pqChunk alone, pqMix alone.
+    accepted(&build(RATCHET, &without(&f, PQ_MIX)).bytes);
+    accepted(&build(RATCHET, &without(&f, PQ_CHUNK)).bytes);
     // The smallest ciphertext is the bare AEAD tag; extensions follow the ciphertext.
     let tag_only = with(&minimal, CIPHERTEXT, vec![0; 16]);
     accepted(&build(RATCHET, &tag_only).bytes);
@@ -189,22 +176,24 @@ fn ratchet_message_optional_fields_may_be_left_out() {
 }
 
 #[test]
-fn ratchet_message_kem_fields_of_every_suites_length() {
-    for &s in KemSuite::ALL {
-        let l = kem::backend(s).lengths();
-        let f = with(
-            &with(
+fn ratchet_message_chunks_of_every_allowed_size_and_both_kinds() {
+    for kind in [1u8, 2] {
+        for d in [16usize, 64, 1024] {
+            let f = with(
                 &ratchet_fields(),
-                KEM_KEY,
-                [vec![1; 16], vec![2; l.public_key]].concat(),
-            ),
-            KEM_CIPHERTEXT,
-            vec![3; l.cipher_text],
-        );
-        let bytes = build(RATCHET, &f).bytes;
-        accepted(&bytes);
-        let m = RatchetMessage::decode(&bytes).unwrap();
-        assert_eq!(m.header.kem_key.unwrap().public_key.len(), l.public_key);
+                PQ_CHUNK,
+                chunk_bytes(kind, 1, 0xFF, &vec![7; d]),
+            );
+            let bytes = build(RATCHET, &f).bytes;
+            accepted(&bytes);
+            let m = RatchetMessage::decode(&bytes).unwrap();
+            let c = m.header.pq_chunk.unwrap();
+            assert_eq!(
+                (c.kind as u8, c.seq, c.index, c.data.len()),
+                (kind, 1, 0xFF, d)
+            );
+            assert_eq!(c.to_bytes(), chunk_bytes(kind, 1, 0xFF, &vec![7; d]));
+        }
     }
 }
 
@@ -213,24 +202,33 @@ fn ratchet_message_fixed_size_fields_with_another_length() {
     bad_lengths(RATCHET_KEY, "ratchetKey", &[0, 31, 33]);
     bad_lengths(PREVIOUS_CHAIN_LENGTH, "previousChainLength", &[0, 3, 5, 8]);
     bad_lengths(COUNTER, "counter", &[0, 3, 5, 8]);
-    bad_lengths(KEM_CIPHERTEXT_KEY_ID, "kemCiphertextKeyId", &[0, 15, 17]);
+    bad_lengths(PQ_MIX, "pqMix", &[0, 3, 5, 8]);
 }
 
 #[test]
-fn ratchet_message_kem_key_is_a_key_id_and_a_kem_public_key() {
-    // A bare public key (no key id), one byte off, a key id alone, nothing.
-    let lengths = [PK_768, 16 + PK_768 - 1, 16 + PK_768 + 1, 16, 0, 16 + 2592];
-    bad_lengths(KEM_KEY, "kemKey", &lengths);
-    // A length outside the set is BAD_LENGTH before the value is read, however long.
-    refused_after_header(KEM_KEY, (u32::MAX, &[]), Code::BadLength, "kemKey");
-    // A length in the set that runs past the end is TRUNCATED.
-    refused_after_header(KEM_KEY, (16 + 1184, &[0; 100]), Code::Truncated, "kemKey");
+fn ratchet_message_chunk_is_a_head_and_16_to_1024_data_bytes() {
+    // Nothing, a head alone, 15 data bytes: BAD_LENGTH; 1025: TOO_LARGE.
+    bad_lengths(PQ_CHUNK, "pqChunk", &[0, 6, 6 + 15]);
+    let f = with(&ratchet_fields(), PQ_CHUNK, vec![1; 6 + 1025]);
+    ratchet_refused_at(&f, PQ_CHUNK, Code::TooLarge, "pqChunk");
+    refused_after_header(PQ_CHUNK, (u32::MAX, &[]), Code::TooLarge, "pqChunk");
+    refused_after_header(PQ_CHUNK, (6 + 80, &[1; 10]), Code::Truncated, "pqChunk");
 }
 
 #[test]
-fn ratchet_message_kem_ciphertext_has_a_kem_ciphertext_length() {
-    let lengths = [0, 1, CT_768 - 1, CT_768 + 1, 16 + CT_768, 4096];
-    bad_lengths(KEM_CIPHERTEXT, "kemCiphertext", &lengths);
+fn ratchet_message_chunk_kind_and_sequence_numbers_are_checked() {
+    for kind in [0u8, 3, 0xFF] {
+        let f = with(
+            &ratchet_fields(),
+            PQ_CHUNK,
+            chunk_bytes(kind, 1, 0, &[0; D]),
+        );
+        ratchet_refused_at(&f, PQ_CHUNK, Code::InvalidField, "pqChunk");
+    }
+    let f = with(&ratchet_fields(), PQ_CHUNK, chunk_bytes(1, 0, 0, &[0; D]));
+    ratchet_refused_at(&f, PQ_CHUNK, Code::InvalidField, "pqChunk");
+    let f = with(&ratchet_fields(), PQ_MIX, be32(0));
+    ratchet_refused_at(&f, PQ_MIX, Code::InvalidField, "pqMix");
 }
 
 #[test]
@@ -266,15 +264,6 @@ fn ratchet_message_required_fields() {
     ] {
         refused_without(tag, Code::MissingField, (tag, name));
     }
-}
-
-#[test]
-fn ratchet_message_kem_ciphertext_and_its_key_id_come_together() {
-    let key_id = (KEM_CIPHERTEXT_KEY_ID, "kemCiphertextKeyId");
-    // A ciphertext without its key id: the key id is missing (at the end).
-    refused_without(KEM_CIPHERTEXT_KEY_ID, Code::MissingField, key_id);
-    // A key id alone: invalid, at the key id.
-    refused_without(KEM_CIPHERTEXT, Code::InvalidField, key_id);
 }
 
 #[test]
@@ -338,16 +327,16 @@ fn ratchet_message_framing_rules() {
 fn ratchet_message_encoder_refuses_what_the_decoder_refuses() {
     // Typed values that break a rule.
     let mut m = ratchet_value();
-    m.header.kem_key.as_mut().unwrap().public_key.pop();
+    m.header.pq_chunk.as_mut().unwrap().data.truncate(15);
     let e = m.encode().unwrap_err();
     assert_eq!(
         (e.code, e.tag, e.field),
-        (Code::BadLength, Some(KEM_KEY), Some("kemKey"))
+        (Code::BadLength, Some(PQ_CHUNK), Some("pqChunk"))
     );
     let mut m = ratchet_value();
-    m.header.kem_ciphertext.as_mut().unwrap().ciphertext.push(0);
+    m.header.pq_mix = Some(0);
     let e = m.encode().unwrap_err();
-    assert_eq!((e.code, e.tag), (Code::BadLength, Some(KEM_CIPHERTEXT)));
+    assert_eq!((e.code, e.tag), (Code::InvalidField, Some(PQ_MIX)));
     // Counters over u32 in a generic message.
     let mut msg = ratchet_value().to_message();
     msg.set(COUNTER, Value::Uint(u64::from(u32::MAX) + 1));
@@ -355,16 +344,10 @@ fn ratchet_message_encoder_refuses_what_the_decoder_refuses() {
     assert_eq!(e.field, Some("counter"));
     // The typed view refuses a generic message that breaks a rule instead of panicking.
     let mut msg = ratchet_value().to_message();
-    msg.set(KEM_KEY, Value::Bytes(vec![1; 3]));
+    msg.set(PQ_CHUNK, Value::Bytes(chunk_bytes(9, 1, 0, &[0; D])));
     assert_eq!(
         RatchetMessage::from_message(&msg).unwrap_err().code,
-        Code::BadLength
-    );
-    let mut msg = ratchet_value().to_message();
-    msg.fields.retain(|f| f.tag != KEM_CIPHERTEXT_KEY_ID);
-    assert_eq!(
-        RatchetMessage::from_message(&msg).unwrap_err().code,
-        Code::MissingField
+        Code::InvalidField
     );
 }
 
@@ -377,9 +360,8 @@ fn ratchet_message_inspect_names_its_fields() {
         "ratchetKey",
         "previousChainLength",
         "counter",
-        "kemKey",
-        "kemCiphertext",
-        "kemCiphertextKeyId",
+        "pqChunk",
+        "pqMix",
         "associatedData",
         "ciphertext",
     ] {
@@ -389,36 +371,35 @@ fn ratchet_message_inspect_names_its_fields() {
         text.ends_with("valid ratchet-message message, canonical\n"),
         "{text}"
     );
-    let r = build(RATCHET, &with(&ratchet_fields(), KEM_KEY, vec![0; 17]));
+    let r = build(RATCHET, &with(&ratchet_fields(), PQ_CHUNK, vec![0; 17]));
     let text = wire::inspect(&r.bytes);
     assert!(
         text.contains(&format!(
-            "error BAD_LENGTH: at offset {} (field kemKey, tag 0x0004)",
-            r.off(KEM_KEY)
+            "error BAD_LENGTH: at offset {} (field pqChunk, tag 0x0004)",
+            r.off(PQ_CHUNK)
         )),
         "{text}"
     );
 }
 
-/// Sizes with ML-KEM-768 and a 1 KiB payload (the AEAD adds its 16-byte tag).
+/// Sizes with a 1 KiB payload (the AEAD adds its 16-byte tag) and the default chunk.
 #[test]
 fn ratchet_message_sizes_with_a_1_kib_payload() {
-    let l = kem::backend(KemSuite::MlKem768).lengths();
     let mut m = ratchet_value();
     m.ciphertext = vec![0; 1024 + 16];
     m.header.associated_data.clear();
     let with_both = m.encode().unwrap().len();
-    m.header.kem_ciphertext = None;
-    let with_key = m.encode().unwrap().len();
-    m.header.kem_key = None;
+    m.header.pq_mix = None;
+    let with_chunk = m.encode().unwrap().len();
+    m.header.pq_chunk = None;
     let bare = m.encode().unwrap().len();
     // 4 header + ratchetKey 6+32 + two counters 2×(6+4) + ciphertext 6+1040.
     assert_eq!(bare, 4 + 38 + 20 + 6 + 1040);
-    assert_eq!(with_key, bare + 6 + 16 + l.public_key);
-    assert_eq!(with_both, with_key + 6 + l.cipher_text + 6 + 16);
-    assert_eq!((bare, with_key, with_both), (1108, 2314, 3430));
+    assert_eq!(with_chunk, bare + 6 + 6 + D);
+    assert_eq!(with_both, with_chunk + 6 + 4);
+    assert_eq!((bare, with_chunk, with_both), (1108, 1200, 1210));
     println!(
-        "ratchet message, ML-KEM-768, 1 KiB payload: {bare} bytes without KEM fields, \
-         {with_key} with kemKey, {with_both} with kemKey and kemCiphertext"
+        "ratchet message, 1 KiB payload: {bare} bytes without PQ fields, \
+         {with_chunk} with a {D}-byte pqChunk, {with_both} with pqMix too"
     );
 }

@@ -28,7 +28,8 @@ fn count_u32(n: f64, what: &'static str) -> napi::Result<u32> {
 /// The ratchet's settings; absent fields take the suite's defaults.
 #[napi(object)]
 pub struct NativeRatchetOptions {
-    /// `every-hop`, or absent with `kemEveryMessages` and/or `kemEverySeconds`.
+    /// `continuous` (v1's `every-hop` is accepted as its name), or absent with
+    /// `kemEveryMessages` and/or `kemEverySeconds`.
     pub cadence: Option<String>,
     pub kem_every_messages: Option<f64>,
     pub kem_every_seconds: Option<f64>,
@@ -53,7 +54,7 @@ fn cadence(o: &NativeRatchetOptions) -> napi::Result<Option<KemCadence>> {
         .transpose()?;
     let seconds = o.kem_every_seconds.map(time).transpose()?;
     Ok(match (o.cadence.as_deref(), messages, seconds) {
-        (Some("every-hop"), None, None) => Some(KemCadence::EveryHop),
+        (Some("continuous" | "every-hop"), None, None) => Some(KemCadence::Continuous),
         (None, None, None) => None,
         (None, Some(m), None) => Some(KemCadence::EveryMessages(m)),
         (None, None, Some(s)) => Some(KemCadence::EverySeconds(s)),
@@ -62,7 +63,7 @@ fn cadence(o: &NativeRatchetOptions) -> napi::Result<Option<KemCadence>> {
         }
         _ => {
             return Err(to_js(Error::InvalidArgument {
-                what: "cadence is 'every-hop' or given by kemEveryMessages / kemEverySeconds",
+                what: "cadence is 'continuous' or given by kemEveryMessages / kemEverySeconds",
             }))
         }
     })

@@ -603,7 +603,7 @@ impl NativeSession {
         Ok(Uint8Array::new(bytes.to_vec()))
     }
 
-    /// Makes the next asymmetric step a KEM step.
+    /// Starts a post-quantum step: our pipeline's next key starts with our next message.
     #[napi(catch_unwind)]
     pub fn force_kem_step(&self) -> napi::Result<()> {
         js(with(&self.inner, |s| {
@@ -628,6 +628,12 @@ impl NativeSession {
     #[napi(getter, catch_unwind)]
     pub fn peer_confirmed(&self) -> napi::Result<bool> {
         js(with(&self.inner, |s| Ok(s.peer_confirmed())))
+    }
+
+    /// Completed post-quantum ratchet steps (both pipelines).
+    #[napi(getter, catch_unwind)]
+    pub fn pq_steps(&self) -> napi::Result<f64> {
+        js(with(&self.inner, |s| Ok(s.pq_steps() as f64)))
     }
 
     /// Number of stored skipped message keys.

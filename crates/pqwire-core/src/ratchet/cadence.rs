@@ -1,23 +1,29 @@
-//! How often the asymmetric step also runs the KEM (protocol.md §5.3): a policy.
+//! When our outgoing post-quantum pipeline starts its next key (protocol.md §5.6): a
+//! policy.
 //!
-//! The clock of a cadence measures the traffic protected since a KEM shared secret last
-//! entered the root key, in either direction (our own encapsulation, or the peer's that
-//! we decapsulated; the handshake's encapsulation starts it). Time is the caller's
-//! `now` (unix seconds): the ratchet never reads a clock.
+//! The clock of a cadence measures the traffic protected (sent and received) since our
+//! own pipeline last completed a step (the handshake starts it). Time is the caller's
+//! `now` (unix seconds): the ratchet never reads a clock. A new key is only ever started
+//! once the previous one's step completed: one key of ours is in flight at a time.
 
 use crate::suite::KemSuite;
 use crate::{Error, Result};
 
-/// When an asymmetric step carries a KEM encapsulation.
+/// When our outgoing pipeline starts its next ML-KEM key.
+///
+/// v1's names map onto v2's pipeline: "every hop" is [`KemCadence::Continuous`] (the
+/// most frequent steps the pipeline can take); the message and time cadences keep
+/// their numbers as minimum distances between our steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KemCadence {
-    /// Every asymmetric step (every change of speaker).
-    EveryHop,
-    /// The first step after at least this many messages (sent and received) were
-    /// protected since a KEM secret last entered the root key.
+    /// The default: the next key starts with the first message after the previous step
+    /// completed.
+    Continuous,
+    /// The next key starts once at least this many messages (sent and received) were
+    /// protected since our previous step completed.
     EveryMessages(u32),
-    /// The first step at least this many seconds after a KEM secret last entered the
-    /// root key.
+    /// The next key starts at least this many seconds after our previous step
+    /// completed.
     EverySeconds(u64),
     /// Whichever of [`KemCadence::EveryMessages`] and [`KemCadence::EverySeconds`]
     /// comes first.
@@ -30,23 +36,17 @@ pub enum KemCadence {
 }
 
 impl KemCadence {
-    /// The default of protocol.md §8: every hop for ML-KEM-512/768 and the suites built
-    /// on them, every 50 messages or 10 minutes for the ML-KEM-1024 suites, whose keys
-    /// and ciphertexts are twice as large.
-    pub fn default_for(suite: KemSuite) -> Self {
-        match suite {
-            KemSuite::MlKem1024 | KemSuite::X25519MlKem1024 => KemCadence::MessagesOrSeconds {
-                messages: 50,
-                seconds: 600,
-            },
-            _ => KemCadence::EveryHop,
-        }
+    /// The default of protocol.md §5.6 for every suite: [`KemCadence::Continuous`]. A
+    /// message carries at most one chunk whatever the suite, so larger keys make steps
+    /// rarer, not messages larger.
+    pub fn default_for(_suite: KemSuite) -> Self {
+        KemCadence::Continuous
     }
 
-    /// Refuses a zero count or period (use [`KemCadence::EveryHop`] instead).
+    /// Refuses a zero count or period (use [`KemCadence::Continuous`] instead).
     pub fn validate(self) -> Result<()> {
         let zero = match self {
-            KemCadence::EveryHop => false,
+            KemCadence::Continuous => false,
             KemCadence::EveryMessages(n) => n == 0,
             KemCadence::EverySeconds(t) => t == 0,
             KemCadence::MessagesOrSeconds { messages, seconds } => messages == 0 || seconds == 0,
@@ -59,13 +59,13 @@ impl KemCadence {
         Ok(())
     }
 
-    /// Whether a step taken now, with `clock`, is a KEM step (forced steps included).
+    /// Whether the next key starts now, with `clock` (forced steps included).
     pub(crate) fn is_due(self, clock: &KemClock, now: u64) -> bool {
         let messages_due = |n: u32| clock.messages >= u64::from(n);
         let time_due = |t: u64| now.saturating_sub(clock.since) >= t;
         clock.forced
             || match self {
-                KemCadence::EveryHop => true,
+                KemCadence::Continuous => true,
                 KemCadence::EveryMessages(n) => messages_due(n),
                 KemCadence::EverySeconds(t) => time_due(t),
                 KemCadence::MessagesOrSeconds { messages, seconds } => {
@@ -78,12 +78,12 @@ impl KemCadence {
 /// The counters a cadence reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct KemClock {
-    /// Messages (sent and received) since a KEM secret last entered the root key.
+    /// Messages (sent and received) since our pipeline last completed a step.
     pub(crate) messages: u64,
-    /// When a KEM secret last entered the root key (unix seconds, the caller's clock).
+    /// When our pipeline last completed a step (unix seconds, the caller's clock).
     pub(crate) since: u64,
-    /// A KEM step was requested ([`super::RatchetState::force_kem_step`]) and has not
-    /// happened yet.
+    /// A step was requested ([`super::RatchetState::force_kem_step`]) and its key has
+    /// not started yet.
     pub(crate) forced: bool,
 }
 
@@ -97,7 +97,7 @@ impl KemClock {
         }
     }
 
-    /// A KEM secret entered the root key now.
+    /// Our pipeline completed a step now.
     pub(crate) fn reset(&mut self, now: u64) {
         self.messages = 0;
         self.since = now;
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn cadences_fire_when_due() {
         let mut c = KemClock::started(100);
-        assert!(KemCadence::EveryHop.is_due(&c, 100));
+        assert!(KemCadence::Continuous.is_due(&c, 100));
         assert!(!KemCadence::EveryMessages(3).is_due(&c, 100));
         c.count_message();
         c.count_message();
@@ -143,17 +143,9 @@ mod tests {
     fn zero_cadences_are_refused_and_defaults_follow_the_spec() {
         assert!(KemCadence::EveryMessages(0).validate().is_err());
         assert!(KemCadence::EverySeconds(0).validate().is_err());
-        assert!(KemCadence::EveryHop.validate().is_ok());
-        assert_eq!(
-            KemCadence::default_for(KemSuite::MlKem768),
-            KemCadence::EveryHop
-        );
-        assert_eq!(
-            KemCadence::default_for(KemSuite::MlKem1024),
-            KemCadence::MessagesOrSeconds {
-                messages: 50,
-                seconds: 600
-            }
-        );
+        assert!(KemCadence::Continuous.validate().is_ok());
+        for suite in KemSuite::ALL {
+            assert_eq!(KemCadence::default_for(*suite), KemCadence::Continuous);
+        }
     }
 }

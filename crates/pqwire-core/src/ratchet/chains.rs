@@ -2,12 +2,11 @@
 //! protocol reaches, as types: a chain's key, counter and ratchet key live and die
 //! together, and a state without a sending chain always steps at its next send.
 
-use super::header::KemCiphertext;
 use super::state::DhKeyPair;
 use crate::SecretBytes;
 
-/// Our current sending chain: `DHs`, `CKs`, `Ns`, `PN`, and the KEM ciphertext of the
-/// step that started it.
+/// Our current sending chain: `DHs`, `CKs`, `Ns`, `PN`, and the `pqMix` of the step
+/// that started it.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct SendingChain {
     /// `DHs`: the ratchet key pair every message of the chain names.
@@ -18,9 +17,9 @@ pub(crate) struct SendingChain {
     pub(crate) counter: u32,
     /// `PN`: the length of our previous sending chain.
     pub(crate) previous_length: u32,
-    /// `pendingCT`: the ciphertext of the KEM step that started the chain, which every
-    /// message of the chain carries (none after a DH-only step).
-    pub(crate) kem_ciphertext: Option<KemCiphertext>,
+    /// `pqMix`: the sequence number of our pipeline step whose secret the chain's DH
+    /// step mixed, which every message of the chain carries (none otherwise).
+    pub(crate) pq_mix: Option<u32>,
 }
 
 /// The peer's current chain, as we receive on it: `DHr`, `CKr`, `Nr`.

@@ -5,10 +5,10 @@
 
 use crate::suite::{AeadSuite, KemSuite};
 use crate::wire::limits::VERSION;
-use crate::{kem, Error, Result};
+use crate::{Error, Result};
 
 use super::kdf::LABEL_MESSAGE;
-pub use crate::wire::ratchet_header::{Header, KemCiphertext, KemPublicKey};
+pub use crate::wire::ratchet_header::{ChunkKind, Header, PqChunk};
 
 impl Header {
     /// The complete AEAD associated data of a message with this header:
@@ -31,17 +31,22 @@ impl Header {
         out
     }
 
-    /// Checks the lengths that depend on the KEM suite, before any cryptography.
-    pub(crate) fn check_lengths(&self, kem: KemSuite) -> Result<()> {
-        let lengths = kem::backend(kem).lengths();
-        // Either KEM field may be absent; present, it has the suite's length.
-        let key_len = self.kem_key.as_ref().map(|k| k.public_key.len());
-        let ct_len = self.kem_ciphertext.as_ref().map(|c| c.ciphertext.len());
-        for (what, expected, len) in [
-            ("ratchet KEM public key", lengths.public_key, key_len),
-            ("ratchet KEM ciphertext", lengths.cipher_text, ct_len),
-        ] {
-            len.map_or(Ok(()), |len| Error::check_len(what, expected, len))?;
+    /// Checks what depends on the session before any cryptography: a chunk's data of
+    /// the session's chunk size `d` (`BAD_LENGTH`) and index below `n`
+    /// (`INVALID_FIELD`), and a `pqMix` / chunk sequence number from 1.
+    pub(crate) fn check_lengths(&self, kem: KemSuite, d: usize) -> Result<()> {
+        if let Some(c) = &self.pq_chunk {
+            super::pipeline::Pq::check_chunk(kem, d, c)?;
+            if c.seq == 0 {
+                return Err(Error::InvalidArgument {
+                    what: "pqChunk sequence number 0",
+                });
+            }
+        }
+        if self.pq_mix == Some(0) {
+            return Err(Error::InvalidArgument {
+                what: "pqMix sequence number 0",
+            });
         }
         if self.associated_data.len() > u32::MAX as usize {
             return Err(Error::InvalidArgument {
@@ -54,6 +59,7 @@ impl Header {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::wire::ratchet_header::sample;
 
@@ -69,10 +75,24 @@ mod tests {
         v.counter = 4;
         variants.push(v);
         let mut v = h.clone();
-        v.kem_key = None;
+        v.pq_chunk = None;
         variants.push(v);
         let mut v = h.clone();
-        v.kem_ciphertext = None;
+        v.pq_mix = None;
+        variants.push(v);
+        for flip in 0..4 {
+            let mut v = h.clone();
+            let c = v.pq_chunk.as_mut().unwrap();
+            match flip {
+                0 => c.kind = ChunkKind::Ciphertext,
+                1 => c.seq ^= 1,
+                2 => c.index ^= 1,
+                _ => c.data[3] ^= 1,
+            }
+            variants.push(v);
+        }
+        let mut v = h.clone();
+        v.pq_mix = Some(8);
         variants.push(v);
         let mut v = h.clone();
         v.associated_data.clear();
@@ -87,6 +107,6 @@ mod tests {
             ad,
             h.aead_associated_data(&[9; 32], KemSuite::MlKem512, AeadSuite::Aes256Gcm)
         );
-        assert!(!format!("{h:?}").contains("[5, 5"));
+        assert!(!format!("{h:?}").contains("[6, 6"));
     }
 }

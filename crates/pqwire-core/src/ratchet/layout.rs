@@ -23,15 +23,14 @@ pub(super) const RECV_COUNTER: RecordField = RecordField::new(0x0010, "recvCount
 pub(super) const RATCHET_SECRET_KEY: RecordField = RecordField::new(0x0011, "ratchetSecretKey");
 pub(super) const RATCHET_PUBLIC_KEY: RecordField = RecordField::new(0x0012, "ratchetPublicKey");
 pub(super) const PEER_RATCHET_KEY: RecordField = RecordField::new(0x0013, "peerRatchetKey");
-pub(super) const KEM_KEY_ID: RecordField = RecordField::new(0x0014, "kemKeyId");
-pub(super) const KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0015, "kemPublicKey");
-pub(super) const KEM_SECRET_KEY: RecordField = RecordField::new(0x0016, "kemSecretKey");
-pub(super) const PEER_KEM_KEY_ID: RecordField = RecordField::new(0x0017, "peerKemKeyId");
-pub(super) const PEER_KEM_PUBLIC_KEY: RecordField = RecordField::new(0x0018, "peerKemPublicKey");
-pub(super) const PENDING_CT_KEY_ID: RecordField =
-    RecordField::new(0x0019, "pendingKemCiphertextKeyId");
-pub(super) const PENDING_CT: RecordField = RecordField::new(0x001A, "pendingKemCiphertext");
-pub(super) const ADVERTISE_KEM_KEY: RecordField = RecordField::new(0x001B, "advertiseKemKey");
+pub(super) const PQ_CHUNK_LEN: RecordField = RecordField::new(0x0014, "pqChunkLen");
+pub(super) const PQ_STEPS: RecordField = RecordField::new(0x0015, "pqSteps");
+pub(super) const PQ_CIPHERTEXT_TURN: RecordField = RecordField::new(0x0016, "pqCiphertextTurn");
+pub(super) const SEND_PQ_MIX: RecordField = RecordField::new(0x0017, "sendPqMix");
+pub(super) const PQ_OWN_SEQ: RecordField = RecordField::new(0x0018, "pqOwnSeq");
+pub(super) const PQ_OWN_PHASE: RecordField = RecordField::new(0x0019, "pqOwnPhase");
+pub(super) const PQ_OWN_SECRET: RecordField = RecordField::new(0x001A, "pqOwnSecret");
+pub(super) const PQ_OWN_STREAM: RecordField = RecordField::new(0x001B, "pqOwnStream");
 pub(super) const SEND_STEP_DUE: RecordField = RecordField::new(0x001C, "sendStepDue");
 pub(super) const KEM_CLOCK_MESSAGES: RecordField = RecordField::new(0x001D, "kemClockMessages");
 pub(super) const KEM_CLOCK_SINCE: RecordField = RecordField::new(0x001E, "kemClockSince");
@@ -39,6 +38,13 @@ pub(super) const KEM_STEP_FORCED: RecordField = RecordField::new(0x001F, "kemSte
 pub(super) const SKIPPED_KEYS: RecordField = RecordField::new(0x0020, "skippedKeys");
 pub(super) const DELETED_KEYS: RecordField = RecordField::new(0x0021, "deletedKeys");
 pub(super) const PAST_CHAINS: RecordField = RecordField::new(0x0022, "pastChains");
+pub(super) const PQ_OWN_SHARDS: RecordField = RecordField::new(0x0023, "pqOwnShards");
+pub(super) const PQ_SERVE_SEQ: RecordField = RecordField::new(0x0024, "pqServeSeq");
+pub(super) const PQ_SERVE_PHASE: RecordField = RecordField::new(0x0025, "pqServePhase");
+pub(super) const PQ_SERVE_SECRET: RecordField = RecordField::new(0x0026, "pqServeSecret");
+pub(super) const PQ_SERVE_STREAM: RecordField = RecordField::new(0x0027, "pqServeStream");
+pub(super) const PQ_SERVE_KEY: RecordField = RecordField::new(0x0028, "pqServeKey");
+pub(super) const PQ_SERVE_SHARDS: RecordField = RecordField::new(0x0029, "pqServeShards");
 
 /// The session layer's fields of a `session-state` record, `(tag, value)` in tag order
 /// ([`super::RatchetState::deserialize_with`]).

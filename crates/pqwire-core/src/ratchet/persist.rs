@@ -13,17 +13,15 @@ use zeroize::Zeroizing;
 use super::cadence::{KemCadence, KemClock};
 use super::chains::{Chains, ReceivingChain, SendingChain};
 use super::config::RatchetConfig;
-use super::header::{KemCiphertext, KemPublicKey};
-use super::kdf::{kem_key_id, KEY_LEN};
+use super::kdf::KEY_LEN;
 use super::layout::*;
+use super::persist_pq::{read_pq, write_pq};
 use super::skipped::{SkippedKeys, StoredKey, MAX_PAST_CHAINS};
-use super::state::{DhKeyPair, OwnKemKey, RatchetState};
-use crate::kem::{self, KemKeyPair};
+use super::state::{DhKeyPair, RatchetState};
 use crate::record::{
     RecordField, RecordReader, RecordWriter, FIRST_SESSION_TAG, LAST_SESSION_TAG,
     TYPE_SESSION_STATE,
 };
-use crate::wire::limits::KEY_ID_LEN;
 use crate::wire::tlv::Reader;
 use crate::wire::{WireError, WireErrorCode as Code};
 use crate::{x25519, AeadSuite, Error, KemSuite, Result, SecretBytes};
@@ -68,9 +66,8 @@ impl RatchetState {
     ///
     /// Strict: the record rules of [`RecordReader`] (`Error::Wire` with the wire codes),
     /// known suites (`UNKNOWN_SUITE`), exact lengths (`BAD_LENGTH`), and a state the
-    /// ratchet can reach (`INVALID_FIELD`): a valid config, the ratchet key pair and the
-    /// KEM key pair matching their secrets, key ids derived from their keys, the peer's
-    /// keys valid, counters and flags consistent with the chains present, the skipped-key
+    /// ratchet can reach (`INVALID_FIELD`): a valid config, the ratchet key pair
+    /// matching its secret, the pipelines' phases with their fields, counters and flags consistent with the chains present, the skipped-key
     /// store within its bounds. A record with session-layer fields is refused
     /// (`UNKNOWN_TAG`); see [`RatchetState::deserialize_with`].
     ///
@@ -159,19 +156,7 @@ impl RatchetState {
             .u64(KEM_CLOCK_SINCE, self.kem_clock.since)
             .flag(KEM_STEP_FORCED, self.kem_clock.forced);
         write_chains(w, &self.chains);
-        w.flag(
-            ADVERTISE_KEM_KEY,
-            self.kem_self.as_ref().is_some_and(|k| k.advertised),
-        );
-        if let Some(k) = &self.kem_self {
-            w.bytes(KEM_KEY_ID, &k.key_id)
-                .bytes(KEM_PUBLIC_KEY, &k.public_key)
-                .bytes(KEM_SECRET_KEY, k.secret_key.expose());
-        }
-        if let Some(k) = &self.kem_remote {
-            w.bytes(PEER_KEM_KEY_ID, &k.key_id)
-                .bytes(PEER_KEM_PUBLIC_KEY, &k.public_key);
-        }
+        write_pq(w, &self.pq);
         write_skipped(w, &self.skipped);
     }
 
@@ -187,10 +172,8 @@ impl RatchetState {
         let config = read_config(r)?;
         let root_key = r.secret(ROOT_KEY, KEY_LEN, KEY_LEN)?;
         let chains = read_chain_fields(r)?;
-        let mut kem_self = read_own_kem_key(r, kem)?;
-        let kem_remote = read_peer_kem_key(r, kem)?;
-        let pending_ct = read_pending_ciphertext(r, kem)?;
-        let advertise_kem = r.flag(ADVERTISE_KEM_KEY)?;
+        let pq = read_pq(r, kem, usize::from(config.pq_chunk_len))?;
+        let send_pq_mix = r.opt_u32(SEND_PQ_MIX)?;
         let step_due = r.flag(SEND_STEP_DUE)?;
         let kem_clock = KemClock {
             messages: r.u64(KEM_CLOCK_MESSAGES)?,
@@ -204,16 +187,12 @@ impl RatchetState {
         let mut chains = chains
             .into_chains(step_due)
             .map_err(|(f, what)| invalid(r, f, what))?;
-        match (&mut kem_self, advertise_kem) {
-            (Some(k), advertised) => k.advertised = advertised,
-            (None, true) => return Err(invalid(r, ADVERTISE_KEM_KEY, "no KEM key to advertise")),
-            (None, false) => {}
+        if send_pq_mix.is_some_and(|s| s == 0 || s > pq.own_seq) {
+            return Err(invalid(r, SEND_PQ_MIX, "not a step of ours"));
         }
-        match (chains.sending_mut(), pending_ct) {
-            (Some(sending), pending) => sending.kem_ciphertext = pending,
-            (None, Some(_)) => {
-                return Err(invalid(r, PENDING_CT, "a KEM ciphertext comes from a step"))
-            }
+        match (chains.sending_mut(), send_pq_mix) {
+            (Some(sending), mix) => sending.pq_mix = mix,
+            (None, Some(_)) => return Err(invalid(r, SEND_PQ_MIX, "pqMix comes from a step")),
             (None, None) => {}
         }
         Ok(Self {
@@ -223,8 +202,7 @@ impl RatchetState {
             config,
             root_key,
             chains,
-            kem_self,
-            kem_remote,
+            pq,
             skipped,
             kem_clock,
             epoch,
@@ -304,7 +282,7 @@ impl ChainFields {
                 chain_key,
                 counter: self.send_counter,
                 previous_length: self.previous_chain_length,
-                kem_ciphertext: None,
+                pq_mix: None,
             }),
             (None, None) => None,
             _ => {
@@ -369,58 +347,14 @@ fn write_chains<'a>(w: &mut RecordWriter<'a>, chains: &'a Chains) {
         w.bytes(SEND_CHAIN_KEY, c.chain_key.expose())
             .bytes(RATCHET_SECRET_KEY, c.ratchet_key.secret().expose())
             .bytes(RATCHET_PUBLIC_KEY, c.ratchet_key.public_key());
-        if let Some(ct) = &c.kem_ciphertext {
-            w.bytes(PENDING_CT_KEY_ID, &ct.key_id)
-                .bytes(PENDING_CT, &ct.ciphertext);
+        if let Some(mix) = c.pq_mix {
+            w.u32(SEND_PQ_MIX, mix);
         }
     }
     if let Some(c) = receiving {
         w.bytes(RECV_CHAIN_KEY, c.chain_key.expose())
             .bytes(PEER_RATCHET_KEY, &c.ratchet_key);
     }
-}
-
-/// `KEMr`: key id and public key together, a valid key with the id derived from it.
-fn read_peer_kem_key(r: &mut RecordReader<'_>, kem: KemSuite) -> Result<Option<KemPublicKey>> {
-    let lengths = kem::backend(kem).lengths();
-    let key_id = r.opt_fixed::<KEY_ID_LEN>(PEER_KEM_KEY_ID)?;
-    let public_key = r.opt_bytes(PEER_KEM_PUBLIC_KEY, lengths.public_key, lengths.public_key)?;
-    let Some((key_id, public_key)) = pair(
-        r,
-        (PEER_KEM_KEY_ID, key_id),
-        (PEER_KEM_PUBLIC_KEY, public_key),
-    )?
-    else {
-        return Ok(None);
-    };
-    if kem::backend(kem).check_public_key(public_key).is_err() {
-        return Err(invalid(r, PEER_KEM_PUBLIC_KEY, "not a valid public key"));
-    }
-    if kem_key_id(kem, public_key) != key_id {
-        return Err(invalid(r, PEER_KEM_KEY_ID, "not the key id of the key"));
-    }
-    Ok(Some(KemPublicKey {
-        key_id,
-        public_key: public_key.to_vec(),
-    }))
-}
-
-/// `pendingCT`: key id and ciphertext together.
-fn read_pending_ciphertext(
-    r: &mut RecordReader<'_>,
-    kem: KemSuite,
-) -> Result<Option<KemCiphertext>> {
-    let len = kem::backend(kem).lengths().cipher_text;
-    let key_id = r.opt_fixed::<KEY_ID_LEN>(PENDING_CT_KEY_ID)?;
-    let ciphertext = r.opt_bytes(PENDING_CT, len, len)?;
-    Ok(
-        pair(r, (PENDING_CT_KEY_ID, key_id), (PENDING_CT, ciphertext))?.map(|(key_id, ct)| {
-            KemCiphertext {
-                key_id,
-                ciphertext: ct.to_vec(),
-            }
-        }),
-    )
 }
 
 /// `INVALID_FIELD` in field `f`.
@@ -461,10 +395,10 @@ fn pair<A, B>(
     }
 }
 
-/// The cadence is `cadenceMessages` and/or `cadenceSeconds`, both absent for every hop.
+/// The cadence is `cadenceMessages` and/or `cadenceSeconds`, both absent for continuous.
 fn write_config(w: &mut RecordWriter<'_>, config: &RatchetConfig) {
     match config.cadence {
-        KemCadence::EveryHop => {}
+        KemCadence::Continuous => {}
         KemCadence::EveryMessages(n) => {
             w.u32(CADENCE_MESSAGES, n);
         }
@@ -478,7 +412,8 @@ fn write_config(w: &mut RecordWriter<'_>, config: &RatchetConfig) {
     }
     // usize is at most 64 bits wide on every target pqwire builds for.
     let max_keys = u64::try_from(config.max_skipped_keys).unwrap_or(u64::MAX);
-    w.u32(MAX_SKIP, config.max_skip)
+    w.u16(PQ_CHUNK_LEN, config.pq_chunk_len)
+        .u32(MAX_SKIP, config.max_skip)
         .u64(MAX_SKIPPED_KEYS, max_keys)
         .u64(MAX_SKIPPED_AGE, config.max_skipped_age);
 }
@@ -493,7 +428,7 @@ fn read_config(r: &mut RecordReader<'_>) -> Result<RatchetConfig> {
         return Err(invalid(r, CADENCE_SECONDS, "a cadence of zero seconds"));
     }
     let cadence = match (messages, seconds) {
-        (None, None) => KemCadence::EveryHop,
+        (None, None) => KemCadence::Continuous,
         (Some(n), None) => KemCadence::EveryMessages(n),
         (None, Some(t)) => KemCadence::EverySeconds(t),
         (Some(messages), Some(seconds)) => KemCadence::MessagesOrSeconds { messages, seconds },
@@ -502,63 +437,18 @@ fn read_config(r: &mut RecordReader<'_>) -> Result<RatchetConfig> {
     let max_keys = r.u64(MAX_SKIPPED_KEYS)?;
     let max_skipped_keys = usize::try_from(max_keys)
         .map_err(|_| invalid(r, MAX_SKIPPED_KEYS, "larger than this platform's memory"))?;
+    let pq_chunk_len = r.u16(PQ_CHUNK_LEN)?;
     let config = RatchetConfig {
         cadence,
+        pq_chunk_len,
         max_skip,
         max_skipped_keys,
         max_skipped_age: r.u64(MAX_SKIPPED_AGE)?,
     };
     if config.validate().is_err() {
-        return Err(invalid(r, CADENCE_MESSAGES, "not a valid cadence"));
+        return Err(invalid(r, PQ_CHUNK_LEN, "a chunk size outside 16..=1024"));
     }
     Ok(config)
-}
-
-/// `KEMs`: key id, public key and secret key together; the id derived from the key and
-/// the secret key the public key's (an encapsulation to one opens with the other).
-fn read_own_kem_key(r: &mut RecordReader<'_>, kem: KemSuite) -> Result<Option<OwnKemKey>> {
-    let lengths = kem::backend(kem).lengths();
-    let key_id = r.opt_fixed::<KEY_ID_LEN>(KEM_KEY_ID)?;
-    let public_key = r.opt_bytes(KEM_PUBLIC_KEY, lengths.public_key, lengths.public_key)?;
-    let secret_key = r.opt_secret(KEM_SECRET_KEY, lengths.secret_key, lengths.secret_key)?;
-    let Some((key_id, (public_key, secret_key))) = pair(
-        r,
-        (KEM_KEY_ID, key_id),
-        (
-            KEM_PUBLIC_KEY,
-            pair(
-                r,
-                (KEM_PUBLIC_KEY, public_key),
-                (KEM_SECRET_KEY, secret_key),
-            )?,
-        ),
-    )?
-    else {
-        return Ok(None);
-    };
-    if kem_key_id(kem, public_key) != key_id {
-        return Err(invalid(r, KEM_KEY_ID, "not the key id of the key"));
-    }
-    if kem::backend(kem).check_public_key(public_key).is_err() {
-        return Err(invalid(r, KEM_PUBLIC_KEY, "not a valid public key"));
-    }
-    match KemKeyPair::import(kem, secret_key.expose(), public_key) {
-        Ok(_) => {}
-        Err(Error::RandomnessUnavailable) => return Err(Error::RandomnessUnavailable),
-        Err(_) => {
-            return Err(invalid(
-                r,
-                KEM_SECRET_KEY,
-                "the KEM secret key does not belong to the public key",
-            ))
-        }
-    }
-    Ok(Some(OwnKemKey {
-        key_id,
-        public_key: public_key.to_vec(),
-        secret_key,
-        advertised: false,
-    }))
 }
 
 /// The three lists, each absent when empty: entries back to back, in the store's order.

@@ -1,5 +1,6 @@
 //! Decrypting: the receiving half of the asymmetric step, the receiving chain, skipped
-//! keys and the receiving rules of protocol.md §5.5.
+//! keys, the receiving rules of protocol.md §5.5 and the post-quantum pipelines'
+//! receiving side (§5.6).
 //!
 //! Transactional: [`RatchetState::decrypt`] first computes, from `&self`, everything the
 //! message would change (a [`Commit`]), opens the AEAD, and only then applies the
@@ -7,11 +8,12 @@
 //! system guarantees it, since nothing before the commit holds `&mut self`.
 
 use super::chains::ReceivingChain;
-use super::header::{Header, KemPublicKey};
-use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
+use super::header::Header;
+use super::kdf::{kdf_ck, kdf_rk, message_keys};
+use super::pipeline::Pq;
 use super::skipped::Lookup;
 use super::state::RatchetState;
-use crate::{aead, kem, Error, Result, SecretBytes};
+use crate::{aead, Error, Result, SecretBytes};
 
 /// The changes one authenticated message makes. Lives on the stack for one call, so
 /// the size difference of the variants does not matter.
@@ -34,8 +36,6 @@ struct ChainCommit {
     chain_key: SecretBytes,
     /// `Nr` after this message.
     next_counter: u32,
-    /// A new `KEMr` the header advertised.
-    kem_key: Option<KemPublicKey>,
 }
 
 /// Keys of a skipped message in one chain: `(counter, message key)`.
@@ -55,21 +55,24 @@ struct NewChain {
     old_chain: Option<EndedChain>,
     /// `RK` after the step.
     root_key: SecretBytes,
-    /// The step decapsulated a KEM ciphertext.
-    kem_entered: bool,
+    /// The step mixed our secret for the peer's pipeline step (`pqMix`).
+    pq_mixed: bool,
 }
 
 impl RatchetState {
     /// Decrypts a message. Transactional: on any error the state is exactly unchanged.
     ///
-    /// Errors: `BAD_LENGTH` (a KEM field or the ciphertext of the wrong size),
-    /// `AUTH_FAILED` (anything that does not authenticate, without saying what),
-    /// `REPLAYED` (the message key was already used), `TOO_MANY_SKIPPED` (more than
-    /// `max_skip` messages ahead in a chain), `STALE_MESSAGE` (its skipped key was
-    /// deleted), `NON_CONTRIBUTORY` (a low-order ratchet key), `INVALID_KEY` (an
-    /// authenticated header advertising a malformed KEM key).
+    /// Errors: `BAD_LENGTH` (chunk data not of the session's chunk size, or a
+    /// ciphertext shorter than the tag), `INVALID_FIELD` (a chunk index at least `n`,
+    /// or shards decoding to a value with non-zero padding), `AUTH_FAILED` (anything
+    /// that does not authenticate, a `pqMix` we hold no secret for included, without
+    /// saying what), `REPLAYED` (the message key was already used), `TOO_MANY_SKIPPED`
+    /// (more than `max_skip` messages ahead in a chain), `STALE_MESSAGE` (its skipped
+    /// key was deleted), `NON_CONTRIBUTORY` (a low-order ratchet key), `INVALID_KEY` (an
+    /// authenticated chunk completing a peer key that fails the FIPS 203 check).
     pub fn decrypt(&mut self, header: &Header, ciphertext: &[u8], now: u64) -> Result<Vec<u8>> {
-        header.check_lengths(self.kem)?;
+        let d = usize::from(self.config.pq_chunk_len);
+        header.check_lengths(self.kem, d)?;
         if ciphertext.len() < aead::TAG_LEN {
             return Err(Error::BadLength {
                 what: "ratchet message ciphertext (at least the tag)",
@@ -78,7 +81,20 @@ impl RatchetState {
             });
         }
         let (plaintext, commit) = self.plan_receive(header, ciphertext, now)?;
-        self.apply_receive(commit, now);
+        // Authenticated: the pipelines' part, on a copy.
+        let mut pq = self.pq.clone();
+        if let Commit::Chain(ChainCommit {
+            new_chain: Some(NewChain { pq_mixed: true, .. }),
+            ..
+        }) = &commit
+        {
+            pq.peer_mixed();
+        }
+        pq.answered();
+        if let Some(c) = &header.pq_chunk {
+            pq.receive_chunk(self.kem, d, c)?;
+        }
+        self.apply_receive(commit, pq, now);
         Ok(plaintext)
     }
 
@@ -149,31 +165,24 @@ impl RatchetState {
             .ok_or(Error::AuthenticationFailed)?
             .ratchet_key;
         let dh = own.shared_secret(&header.ratchet_key)?;
-        let ss = match &header.kem_ciphertext {
-            Some(c) => {
-                let own_kem = self
-                    .kem_self
-                    .as_ref()
-                    .filter(|k| k.key_id == c.key_id)
-                    .ok_or(Error::AuthenticationFailed)?;
-                kem::backend(self.kem).decapsulate(&c.ciphertext, own_kem.secret_key.expose())?
-            }
-            None => SecretBytes::default(),
+        let empty = SecretBytes::default();
+        let ss = match header.pq_mix {
+            Some(seq) => self.pq.mix_secret(seq)?,
+            None => &empty,
         };
         let (root_key, chain_key) = kdf_rk(self.root_key.expose(), dh.expose(), ss.expose())?;
         let (skipped, chain_key) = self.skip(&chain_key, 0, counter)?;
         let new_chain = NewChain {
             old_chain,
             root_key,
-            kem_entered: header.kem_ciphertext.is_some(),
+            pq_mixed: header.pq_mix.is_some(),
         };
         let (plaintext, commit) =
             self.finish_chain(header, ciphertext, Some(new_chain), skipped, &chain_key)?;
         Ok((plaintext, Commit::Chain(commit)))
     }
 
-    /// Decrypts with the chain key at the message's counter; checks a newly advertised
-    /// KEM key once the message authenticated.
+    /// Decrypts with the chain key at the message's counter.
     fn finish_chain(
         &self,
         header: &Header,
@@ -188,18 +197,6 @@ impl RatchetState {
             .ok_or(Error::AuthenticationFailed)?;
         let (next_chain_key, message_key) = kdf_ck(chain_key.expose())?;
         let plaintext = self.open(&message_key, header, ciphertext)?;
-        let kem_key = match &header.kem_key {
-            Some(k) if self.kem_remote.as_ref() != Some(k) => {
-                kem::backend(self.kem).check_public_key(&k.public_key)?;
-                if kem_key_id(self.kem, &k.public_key) != k.key_id {
-                    return Err(Error::InvalidKey {
-                        what: "ratchet KEM key id does not match its key",
-                    });
-                }
-                Some(k.clone())
-            }
-            _ => None,
-        };
         Ok((
             plaintext,
             ChainCommit {
@@ -208,7 +205,6 @@ impl RatchetState {
                 skipped,
                 chain_key: next_chain_key,
                 next_counter,
-                kem_key,
             },
         ))
     }
@@ -252,7 +248,7 @@ impl RatchetState {
     }
 
     /// Applies the changes of an authenticated message. Cannot fail.
-    fn apply_receive(&mut self, commit: Commit, now: u64) {
+    fn apply_receive(&mut self, commit: Commit, pq: Pq, now: u64) {
         let max_keys = self.config.max_skipped_keys;
         match commit {
             Commit::Skipped(index) => self.skipped.remove(index),
@@ -269,20 +265,15 @@ impl RatchetState {
                         chain_key: c.chain_key,
                         counter: c.next_counter,
                     });
-                    if step.kem_entered {
-                        self.kem_clock.reset(now);
-                    }
                 } else if let Some(chain) = self.chains.receiving_mut() {
                     chain.chain_key = c.chain_key;
                     chain.counter = c.next_counter;
                 }
                 self.skipped
                     .insert(&c.ratchet_key, c.skipped, now, max_keys);
-                if let Some(k) = c.kem_key {
-                    self.kem_remote = Some(k);
-                }
             }
         }
+        self.pq = pq;
         self.kem_clock.count_message();
         self.purge(now);
         self.bump_epoch();

@@ -1,14 +1,15 @@
-//! Encrypting: the sending half of the asymmetric step (protocol.md §5.3) and the
-//! sending chain.
+//! Encrypting: the sending half of the asymmetric step (protocol.md §5.3), the sending
+//! chain, and the post-quantum pipelines' sending side (§5.6).
 
 use zeroize::Zeroizing;
 
-use super::chains::{NextSend, SendingChain};
-use super::header::{Header, KemCiphertext};
-use super::kdf::{kdf_ck, kdf_rk, kem_key_id, message_keys};
-use super::state::{DhKeyPair, OwnKemKey, RatchetState};
+use super::chains::{Chains, NextSend, SendingChain};
+use super::header::Header;
+use super::kdf::{kdf_ck, kdf_rk, message_keys};
+use super::pipeline::Pq;
+use super::state::{DhKeyPair, RatchetState};
 use crate::random::{OsRandom, RandomSource};
-use crate::{aead, kem, x25519, Error, Result, SecretBytes};
+use crate::{aead, x25519, Error, Result, SecretBytes};
 
 /// An asymmetric step computed but not yet applied.
 struct SendStep {
@@ -17,9 +18,8 @@ struct SendStep {
     chain_key: SecretBytes,
     /// `PN` of the new chain.
     previous_length: u32,
-    kem_step: bool,
-    pending_ct: Option<KemCiphertext>,
-    new_kem: Option<OwnKemKey>,
+    /// `pqMix` of the new chain.
+    pq_mix: Option<u32>,
 }
 
 /// What [`RatchetState::encrypt_with`] sends with: a step's new chain, or the current one.
@@ -48,9 +48,12 @@ impl RatchetState {
     ///
     /// When the peer's new ratchet key arrived since our last step (and at the
     /// initiator's first message), this first performs an asymmetric step: a new
-    /// ratchet key, a KEM encapsulation when the cadence says so (or one was forced) and
-    /// the peer's KEM key is known, a new KEM key on a KEM step or when there is none.
-    /// Randomness comes from `rng` (see [`RandomSource`] for the order it is drawn in).
+    /// ratchet key, and the secret of our completed post-quantum pipeline step when
+    /// there is one (the chain then carries `pqMix`). Every message but the initiator's
+    /// first then runs the pipelines (§5.6): our next key starts when the cadence says,
+    /// a peer's key decoded since is encapsulated to, and the message carries at most
+    /// one shard (`pqChunk`). Randomness comes from `rng`, drawn in this order: the
+    /// ratchet key's seed, the encapsulation's randomness, the new key's seed.
     /// `now` (unix seconds) feeds the cadence and the expiry of skipped keys.
     ///
     /// On error the state is unchanged.
@@ -61,43 +64,54 @@ impl RatchetState {
         now: u64,
         rng: &mut dyn RandomSource,
     ) -> Result<(Header, Vec<u8>)> {
+        let first = matches!(self.chains, Chains::ReceiveOnly(_));
+        let mut pq = self.pq.clone();
+        let mut clock = self.kem_clock;
         let plan = match self.chains.next_send() {
             NextSend::Step {
                 peer,
                 previous_length,
-            } => Plan::Step(self.plan_send_step(peer, previous_length, now, rng)?),
+            } => {
+                let mix = pq.take_mix(&mut clock, now);
+                Plan::Step(self.plan_send_step(peer, previous_length, mix, rng)?)
+            }
             NextSend::Chain(c) => Plan::Chain(c),
         };
-        let (chain_key, counter, header) = match &plan {
+        let pq_chunk = if first {
+            None
+        } else {
+            let cadence = self.config.cadence;
+            pq.before_send(self.kem, cadence, &mut clock, now, rng)?;
+            pq.next_chunk(usize::from(self.config.pq_chunk_len))?
+        };
+        let (chain_key, counter, ratchet_key, previous_length, pq_mix) = match &plan {
             Plan::Step(s) => (
                 &s.chain_key,
                 0,
-                Header {
-                    ratchet_key: *s.dh.public_key(),
-                    previous_chain_length: s.previous_length,
-                    counter: 0,
-                    kem_key: s.new_kem.as_ref().map(OwnKemKey::public),
-                    kem_ciphertext: s.pending_ct.clone(),
-                    associated_data: associated_data.to_vec(),
-                },
+                *s.dh.public_key(),
+                s.previous_length,
+                s.pq_mix,
             ),
             Plan::Chain(c) => (
                 &c.chain_key,
                 c.counter,
-                Header {
-                    ratchet_key: *c.ratchet_key.public_key(),
-                    previous_chain_length: c.previous_length,
-                    counter: c.counter,
-                    kem_key: self.advertised_kem_key(),
-                    kem_ciphertext: c.kem_ciphertext.clone(),
-                    associated_data: associated_data.to_vec(),
-                },
+                *c.ratchet_key.public_key(),
+                c.previous_length,
+                c.pq_mix,
             ),
+        };
+        let header = Header {
+            ratchet_key,
+            previous_chain_length: previous_length,
+            counter,
+            pq_chunk,
+            pq_mix,
+            associated_data: associated_data.to_vec(),
         };
         let next_counter = counter.checked_add(1).ok_or(Error::InvalidArgument {
             what: "sending chain exhausted (2^32 - 1 messages): wait for the peer's reply",
         })?;
-        header.check_lengths(self.kem)?;
+        header.check_lengths(self.kem, usize::from(self.config.pq_chunk_len))?;
         let (next_chain_key, message_key) = kdf_ck(chain_key.expose())?;
         let keys = message_keys(message_key.expose())?;
         let ad = header.aead_associated_data(&self.session_id, self.kem, self.aead);
@@ -106,7 +120,7 @@ impl RatchetState {
 
         // Commit: nothing below can fail.
         match plan {
-            Plan::Step(s) => self.apply_send_step(s, next_chain_key, now),
+            Plan::Step(s) => self.apply_send_step(s, next_chain_key),
             Plan::Chain(_) => {
                 if let Some(chain) = self.chains.sending_mut() {
                     chain.chain_key = next_chain_key;
@@ -114,96 +128,55 @@ impl RatchetState {
                 }
             }
         }
+        self.commit_pq(pq, clock);
         self.kem_clock.count_message();
         self.purge(now);
         self.bump_epoch();
         Ok((header, ciphertext))
     }
 
-    /// Our KEM public key when the current sending chain advertises it.
-    fn advertised_kem_key(&self) -> Option<super::KemPublicKey> {
-        self.kem_self
-            .as_ref()
-            .filter(|k| k.advertised)
-            .map(OwnKemKey::public)
+    /// Replaces the pipelines and the cadence's clock with a copy worked on.
+    pub(super) fn commit_pq(&mut self, pq: Pq, clock: super::cadence::KemClock) {
+        self.pq = pq;
+        self.kem_clock = clock;
     }
 
-    /// Computes the asymmetric step of protocol.md §5.3 without changing the state.
+    /// Computes the asymmetric step of protocol.md §5.3 without changing the state:
+    /// `RK, CKs = KDF_RK(RK, dh, ss)` with `ss` our pipeline's secret or empty.
     fn plan_send_step(
         &self,
         peer: &[u8; 32],
         previous_length: u32,
-        now: u64,
+        mix: Option<(SecretBytes, u32)>,
         rng: &mut dyn RandomSource,
     ) -> Result<SendStep> {
-        let backend = kem::backend(self.kem);
-        let lengths = backend.lengths();
-
         let mut dh_seed = Zeroizing::new([0u8; x25519::KEY_LEN]);
         rng.fill(dh_seed.as_mut())?;
         let own = DhKeyPair::from_bytes(dh_seed.as_ref())?;
         let dh = own.shared_secret(peer)?;
-
-        let kem_step =
-            self.kem_remote.is_some() && self.config.cadence.is_due(&self.kem_clock, now);
-        let (ss, pending_ct) = match (&self.kem_remote, kem_step) {
-            (Some(remote), true) => {
-                let mut r = Zeroizing::new(vec![0u8; lengths.encapsulation_randomness]);
-                rng.fill(&mut r)?;
-                let enc = backend.encapsulate(&remote.public_key, Some(&r))?;
-                let ct = KemCiphertext {
-                    key_id: remote.key_id,
-                    ciphertext: enc.cipher_text,
-                };
-                (enc.shared_secret, Some(ct))
-            }
-            _ => (SecretBytes::default(), None),
+        let (ss, pq_mix) = match mix {
+            Some((ss, seq)) => (ss, Some(seq)),
+            None => (SecretBytes::default(), None),
         };
-
-        let new_kem = if kem_step || self.kem_self.is_none() {
-            let mut seed = Zeroizing::new(vec![0u8; lengths.keygen_seed]);
-            rng.fill(&mut seed)?;
-            let (public_key, secret_key) = backend.keygen(Some(&seed))?;
-            Some(OwnKemKey {
-                key_id: kem_key_id(self.kem, &public_key),
-                public_key,
-                secret_key,
-                advertised: true,
-            })
-        } else {
-            None
-        };
-
         let (root_key, chain_key) = kdf_rk(self.root_key.expose(), dh.expose(), ss.expose())?;
         Ok(SendStep {
             dh: own,
             root_key,
             chain_key,
             previous_length,
-            kem_step,
-            pending_ct,
-            new_kem,
+            pq_mix,
         })
     }
 
     /// Applies a computed step: its sending chain, at the key after its first message.
-    fn apply_send_step(&mut self, s: SendStep, chain_key: SecretBytes, now: u64) {
+    fn apply_send_step(&mut self, s: SendStep, chain_key: SecretBytes) {
         self.chains.start_sending(SendingChain {
             ratchet_key: s.dh,
             chain_key,
             counter: 1,
             previous_length: s.previous_length,
-            kem_ciphertext: s.pending_ct,
+            pq_mix: s.pq_mix,
         });
         self.root_key = s.root_key;
-        match (s.new_kem, &mut self.kem_self) {
-            (Some(k), _) => self.kem_self = Some(k),
-            (None, Some(k)) => k.advertised = false,
-            (None, None) => {}
-        }
-        if s.kem_step {
-            self.kem_clock.reset(now);
-            self.kem_clock.forced = false;
-        }
     }
 }

@@ -3,36 +3,14 @@
 use super::cadence::KemClock;
 use super::chains::{Chains, ReceivingChain, SendingChain};
 use super::config::RatchetConfig;
-use super::header::KemPublicKey;
 use super::kdf::KEY_LEN;
+use super::pipeline::Pq;
 use super::skipped::SkippedKeys;
 use crate::suite::{AeadSuite, KemSuite};
-use crate::wire::KeyId;
 use crate::{x25519, Error, Result, SecretBytes};
 
 /// An X25519 ratchet key pair (`DHs`), loaded once for the agreements it takes part in.
 pub(crate) type DhKeyPair = x25519::StaticSecret;
-
-/// Our ratchet KEM key pair (`KEMs`), with the key id it is advertised under.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct OwnKemKey {
-    pub(crate) key_id: KeyId,
-    pub(crate) public_key: Vec<u8>,
-    pub(crate) secret_key: SecretBytes,
-    /// Whether the messages of the current sending chain advertise it (the chain's step
-    /// generated it).
-    pub(crate) advertised: bool,
-}
-
-impl OwnKemKey {
-    /// The key as a header advertises it.
-    pub(crate) fn public(&self) -> KemPublicKey {
-        KemPublicKey {
-            key_id: self.key_id,
-            public_key: self.public_key.clone(),
-        }
-    }
-}
 
 /// What both parties take from the handshake (protocol.md §4.1 step 7, §4.3 step 4).
 /// `Debug` shows the suites and the time, never the keys.
@@ -82,10 +60,8 @@ pub struct RatchetState {
     pub(super) root_key: SecretBytes,
     /// The sending and receiving chains, and whether the next send steps.
     pub(super) chains: Chains,
-    /// `KEMs`: our ratchet KEM key, from our first step on.
-    pub(super) kem_self: Option<OwnKemKey>,
-    /// `KEMr`: the peer's, once a header advertised one.
-    pub(super) kem_remote: Option<KemPublicKey>,
+    /// The post-quantum pipelines (§5.6).
+    pub(super) pq: Pq,
     /// Skipped message keys and receive history.
     pub(super) skipped: SkippedKeys,
     /// The cadence's counters.
@@ -97,8 +73,8 @@ pub struct RatchetState {
 impl RatchetState {
     /// The initiator (Alice) after the handshake. `peer_ratchet_key` is Bob's signed
     /// prekey `SPK_B`, his first ratchet key. Alice's first [`RatchetState::encrypt`]
-    /// performs the first asymmetric step (never a KEM step: the handshake has just
-    /// encapsulated to Bob's KEM prekey) and advertises her first ratchet KEM key.
+    /// performs the first asymmetric step and carries no post-quantum field (it travels
+    /// in the initial message); her pipeline starts with her next message.
     pub fn init_initiator(init: RatchetInit<'_>, peer_ratchet_key: &[u8]) -> Result<Self> {
         let peer: [u8; 32] = crate::random::fixed("peer ratchet public key", peer_ratchet_key)?;
         // Refuse a low-order key now rather than at the first send.
@@ -122,7 +98,7 @@ impl RatchetState {
             chain_key: SecretBytes::from_slice(init.chain_key),
             counter: 0,
             previous_length: 0,
-            kem_ciphertext: None,
+            pq_mix: None,
         });
         Self::common(init, chains)
     }
@@ -138,18 +114,16 @@ impl RatchetState {
             config: init.config,
             root_key: SecretBytes::from_slice(init.root_key),
             chains,
-            kem_self: None,
-            kem_remote: None,
+            pq: Pq::default(),
             skipped: SkippedKeys::default(),
             kem_clock: KemClock::started(init.now),
             epoch: 0,
         })
     }
 
-    /// Requests a KEM step: the next asymmetric step this party performs carries a KEM
-    /// encapsulation whatever the cadence says (for `rekeyAllSessions`). The step
-    /// happens at the first send after the peer's next ratchet key arrived (at once on
-    /// the next send when one has arrived already), and needs the peer's KEM key.
+    /// Requests a post-quantum step (for `rekeyAllSessions`): our pipeline starts its
+    /// next key with our next message whatever the cadence says (at once when no key of
+    /// ours is in flight, else as soon as the one in flight completed its step).
     pub fn force_kem_step(&mut self) {
         if !self.kem_clock.forced {
             self.kem_clock.forced = true;
@@ -196,9 +170,16 @@ impl RatchetState {
         self.skipped.len()
     }
 
-    /// Whether a requested KEM step ([`RatchetState::force_kem_step`]) is still pending.
+    /// Whether a requested step ([`RatchetState::force_kem_step`]) has not started its key yet.
     pub fn kem_step_forced(&self) -> bool {
         self.kem_clock.forced
+    }
+
+    /// Completed post-quantum steps (§5.6): both pipelines, each step counted once by
+    /// both parties (the key sender when its sending chain mixes the secret, the peer
+    /// when it receives that chain).
+    pub fn pq_steps(&self) -> u64 {
+        self.pq.steps
     }
 
     pub(super) fn purge(&mut self, now: u64) -> bool {
@@ -233,8 +214,9 @@ impl core::fmt::Debug for RatchetState {
                 &self.chains.receiving().map_or(0, |c| c.counter),
             )
             .field("send_step_due", &self.chains.step_due())
-            .field("has_kem_key", &self.kem_self.is_some())
-            .field("has_peer_kem_key", &self.kem_remote.is_some())
+            .field("pq_steps", &self.pq.steps)
+            .field("pq_own_seq", &self.pq.own_seq)
+            .field("pq_serve_seq", &self.pq.serve_seq)
             .field("skipped_keys", &self.skipped.len())
             .field("secrets", &"[REDACTED]")
             .finish()

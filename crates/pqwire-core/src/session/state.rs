@@ -161,8 +161,9 @@ impl Session {
         })
     }
 
-    /// Makes this party's next asymmetric step a KEM step whatever the cadence (for
-    /// `rekeyAllSessions`): see [`RatchetState::force_kem_step`].
+    /// Starts a post-quantum step whatever the cadence (for `rekeyAllSessions`): our
+    /// pipeline's next ML-KEM key starts with our next message; see
+    /// [`RatchetState::force_kem_step`].
     pub fn force_kem_step(&mut self) {
         self.ratchet.force_kem_step();
     }
@@ -175,6 +176,12 @@ impl Session {
     /// The ratchet.
     pub fn ratchet(&self) -> &RatchetState {
         &self.ratchet
+    }
+
+    /// Completed post-quantum ratchet steps (protocol.md §5.6): see
+    /// [`RatchetState::pq_steps`].
+    pub fn pq_steps(&self) -> u64 {
+        self.ratchet.pq_steps()
     }
 
     /// The session id bound into every message.

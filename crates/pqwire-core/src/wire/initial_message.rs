@@ -96,13 +96,10 @@ fn validate(msg: &Message) -> Result<(), WireError> {
     )?;
     let first = RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?;
     let header = &first.header;
-    if header.kem_ciphertext.is_some()
-        || header.kem_key.is_none()
-        || header.previous_chain_length != 0
-    {
+    if header.pq_chunk.is_some() || header.pq_mix.is_some() || header.previous_chain_length != 0 {
         return invalid(
             TAG_MESSAGE,
-            "an initial message's ratchet message has a KEM key, no KEM ciphertext and \
+            "an initial message's ratchet message has no pqChunk, no pqMix and \
              previousChainLength 0",
         );
     }

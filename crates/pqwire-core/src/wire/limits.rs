@@ -61,18 +61,6 @@ pub const KEM_PUBLIC_KEY_LENS: [usize; 7] = [32, 800, 832, 1184, 1216, 1568, 160
 /// 800, ML-KEM-768 1088, X-Wing 1120, ML-KEM-1024 1568, X25519+ML-KEM-1024 1600).
 pub const KEM_CIPHERTEXT_LENS: [usize; 7] = [32, 768, 800, 1088, 1120, 1568, 1600];
 
-/// The lengths of a ratchet message's `kemKey`: a key id followed by a public key of
-/// one of [`KEM_PUBLIC_KEY_LENS`].
-pub const RATCHET_KEM_KEY_LENS: [usize; 7] = {
-    let mut lens = KEM_PUBLIC_KEY_LENS;
-    let mut i = 0;
-    while i < lens.len() {
-        lens[i] += KEY_ID_LEN;
-        i += 1;
-    }
-    lens
-};
-
 /// The shortest AEAD output: the 16-byte tag of an empty plaintext.
 pub const MIN_AEAD_CIPHERTEXT_LEN: usize = 16;
 
@@ -102,7 +90,6 @@ mod tests {
         ciphertext.sort_unstable();
         assert_eq!(public, KEM_PUBLIC_KEY_LENS);
         assert_eq!(ciphertext, KEM_CIPHERTEXT_LENS);
-        assert_eq!(RATCHET_KEM_KEY_LENS[0], KEY_ID_LEN + 32);
         assert!(KEM_PUBLIC_KEY_LENS.iter().all(|l| *l <= MAX_PUBLIC_KEY_LEN));
         assert!(KEM_CIPHERTEXT_LENS
             .iter()

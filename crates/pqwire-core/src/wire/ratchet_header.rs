@@ -6,28 +6,62 @@
 //! encodings byte for byte equal. The ratchet adds the session's binding
 //! ([`Header::aead_associated_data`], in `ratchet/header.rs`).
 
-use super::key_package::KeyId;
-use super::limits::KEY_ID_LEN;
 use super::ratchet_message::tags::*;
 use super::tlv::Writer;
 use crate::x25519;
 
-/// A ratchet KEM public key as advertised in a header: its key id and its bytes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct KemPublicKey {
-    /// Key id, derived from the public key (protocol.md §5.2).
-    pub key_id: KeyId,
-    /// The encapsulation key, the suite's exact length.
-    pub public_key: Vec<u8>,
+/// What a [`PqChunk`] carries a shard of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChunkKind {
+    /// A shard of the sender's ratchet KEM public key (its outgoing pipeline), code 1.
+    Key = 1,
+    /// A shard of a KEM ciphertext to the peer's key (serving the peer's pipeline), code 2.
+    Ciphertext = 2,
 }
 
-/// A KEM ciphertext in a header, with the key id of the key it was made for.
+impl ChunkKind {
+    /// The kind of a wire code, `None` for an unknown one.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(ChunkKind::Key),
+            2 => Some(ChunkKind::Ciphertext),
+            _ => None,
+        }
+    }
+}
+
+/// One erasure-coded shard of a KEM key or ciphertext (protocol.md §5.6), the
+/// `pqChunk` field: `u8 kind ‖ u32 seq ‖ u8 index ‖ data[D]`.
+///
+/// ```
+/// use pqwire_core::ratchet::{ChunkKind, PqChunk};
+/// let c = PqChunk { kind: ChunkKind::Ciphertext, seq: 3, index: 7, data: vec![9; 80] };
+/// assert_eq!(&c.to_bytes()[..6], &[2, 0, 0, 0, 3, 7]);
+/// assert_eq!(ChunkKind::from_code(2), Some(ChunkKind::Ciphertext));
+/// assert_eq!(ChunkKind::from_code(3), None);
+/// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct KemCiphertext {
-    /// Key id of the receiver's ratchet KEM key the ciphertext was made for.
-    pub key_id: KeyId,
-    /// The ciphertext, the suite's exact length.
-    pub ciphertext: Vec<u8>,
+pub struct PqChunk {
+    /// Key or ciphertext.
+    pub kind: ChunkKind,
+    /// Sequence number of the key-sender's pipeline step (1, 2, ...).
+    pub seq: u32,
+    /// Shard index, `< n = 2k`.
+    pub index: u8,
+    /// The shard, `D` bytes (the session's chunk size).
+    pub data: Vec<u8>,
+}
+
+impl PqChunk {
+    /// The field value: `u8 kind ‖ u32 seq ‖ u8 index ‖ data`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(6 + self.data.len());
+        v.push(self.kind as u8);
+        v.extend_from_slice(&self.seq.to_be_bytes());
+        v.push(self.index);
+        v.extend_from_slice(&self.data);
+        v
+    }
 }
 
 /// The header of one ratchet message: everything but the AEAD ciphertext. Every field
@@ -40,12 +74,11 @@ pub struct Header {
     pub previous_chain_length: u32,
     /// Number of this message in its sending chain (`N`), from 0.
     pub counter: u32,
-    /// The sender's ratchet KEM public key, present in every message of a sending chain
-    /// whose asymmetric step generated a new one.
-    pub kem_key: Option<KemPublicKey>,
-    /// The KEM ciphertext of the sending chain's step, present in every message of a
-    /// chain whose step was a KEM step.
-    pub kem_ciphertext: Option<KemCiphertext>,
+    /// One shard of a KEM key or ciphertext in flight (at most one per message).
+    pub pq_chunk: Option<PqChunk>,
+    /// `pqMix`: present in every message of a sending chain whose DH step mixed the
+    /// shared secret of the sender's pipeline step with this sequence number.
+    pub pq_mix: Option<u32>,
     /// Application metadata: authenticated, not encrypted. Empty means absent.
     pub associated_data: Vec<u8>,
 }
@@ -53,7 +86,7 @@ pub struct Header {
 impl Header {
     /// The deterministic encoding of the header that goes into the AEAD associated
     /// data: the fields of protocol.md §5.4 present in this header, in tag order, each
-    /// as `u16(tag) ‖ u32(len) ‖ value`, `kemKey` as `keyId ‖ publicKey`: the bytes of
+    /// as `u16(tag) ‖ u32(len) ‖ value`, `pqChunk` as `kind ‖ seq ‖ index ‖ data`: the bytes of
     /// the ratchet message on the wire between its 4-byte header and its `ciphertext`.
     pub fn to_ad_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
@@ -64,12 +97,17 @@ impl Header {
                 &self.previous_chain_length.to_be_bytes(),
             )
             .field(TAG_COUNTER, &self.counter.to_be_bytes());
-        if let Some(k) = &self.kem_key {
-            w.field_parts(TAG_KEM_KEY, &[&k.key_id, &k.public_key]);
+        if let Some(c) = &self.pq_chunk {
+            let head: [&[u8]; 4] = [
+                &[c.kind as u8][..],
+                &c.seq.to_be_bytes(),
+                &[c.index],
+                &c.data,
+            ];
+            w.field_parts(TAG_PQ_CHUNK, &head);
         }
-        if let Some(c) = &self.kem_ciphertext {
-            w.field(TAG_KEM_CIPHERTEXT, &c.ciphertext)
-                .field(TAG_KEM_CIPHERTEXT_KEY_ID, &c.key_id);
+        if let Some(s) = self.pq_mix {
+            w.field(TAG_PQ_MIX, &s.to_be_bytes());
         }
         if !self.associated_data.is_empty() {
             w.field(TAG_ASSOCIATED_DATA, &self.associated_data);
@@ -79,11 +117,11 @@ impl Header {
 
     pub(crate) fn encoded_len(&self) -> usize {
         let mut n = 3 * 6 + 32 + 4 + 4;
-        if let Some(k) = &self.kem_key {
-            n += 6 + KEY_ID_LEN + k.public_key.len();
+        if let Some(c) = &self.pq_chunk {
+            n += 6 + 6 + c.data.len();
         }
-        if let Some(c) = &self.kem_ciphertext {
-            n += 2 * 6 + KEY_ID_LEN + c.ciphertext.len();
+        if self.pq_mix.is_some() {
+            n += 6 + 4;
         }
         if !self.associated_data.is_empty() {
             n += 6 + self.associated_data.len();
@@ -98,27 +136,20 @@ impl core::fmt::Debug for Header {
             .field("ratchet_key", &Hex(&self.ratchet_key[..8]))
             .field("previous_chain_length", &self.previous_chain_length)
             .field("counter", &self.counter)
-            .field("kem_key", &self.kem_key)
-            .field("kem_ciphertext", &self.kem_ciphertext)
+            .field("pq_chunk", &self.pq_chunk)
+            .field("pq_mix", &self.pq_mix)
             .field("associated_data_len", &self.associated_data.len())
             .finish()
     }
 }
 
-impl core::fmt::Debug for KemPublicKey {
+impl core::fmt::Debug for PqChunk {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KemPublicKey")
-            .field("key_id", &Hex(&self.key_id))
-            .field("public_key_len", &self.public_key.len())
-            .finish()
-    }
-}
-
-impl core::fmt::Debug for KemCiphertext {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KemCiphertext")
-            .field("key_id", &Hex(&self.key_id))
-            .field("ciphertext_len", &self.ciphertext.len())
+        f.debug_struct("PqChunk")
+            .field("kind", &self.kind)
+            .field("seq", &self.seq)
+            .field("index", &self.index)
+            .field("data_len", &self.data.len())
             .finish()
     }
 }
@@ -142,14 +173,13 @@ pub(crate) fn sample() -> Header {
         ratchet_key: [1; 32],
         previous_chain_length: 2,
         counter: 3,
-        kem_key: Some(KemPublicKey {
-            key_id: [4; 16],
-            public_key: vec![5; 10],
+        pq_chunk: Some(PqChunk {
+            kind: ChunkKind::Key,
+            seq: 4,
+            index: 5,
+            data: vec![6; 16],
         }),
-        kem_ciphertext: Some(KemCiphertext {
-            key_id: [6; 16],
-            ciphertext: vec![7; 11],
-        }),
+        pq_mix: Some(7),
         associated_data: b"meta".to_vec(),
     }
 }
@@ -159,7 +189,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::wire::{self, Extension, RatchetMessage, WireMessage};
-    use crate::{kem, KemSuite};
 
     #[test]
     fn encoding_is_tlv_in_tag_order_and_sized_exactly() {
@@ -169,8 +198,8 @@ mod tests {
         assert_eq!(&b[..6], &[0, 1, 0, 0, 0, 32]);
         assert_eq!(&b[38..48], &[0, 2, 0, 0, 0, 4, 0, 0, 0, 2]);
         let bare = Header {
-            kem_key: None,
-            kem_ciphertext: None,
+            pq_chunk: None,
+            pq_mix: None,
             associated_data: Vec::new(),
             ..h.clone()
         };
@@ -183,21 +212,19 @@ mod tests {
     /// holds `to_ad_bytes()` exactly, from the end of its header to the `ciphertext` field.
     #[test]
     fn ad_bytes_are_the_wire_encoding_of_the_header_fields() {
-        for suite in KemSuite::ALL {
-            let lengths = kem::backend(*suite).lengths();
+        for d in [16usize, 64, 1024] {
             for bits in 0..8u8 {
                 let header = Header {
                     ratchet_key: [0x11; 32],
                     previous_chain_length: 0x0102_0304,
                     counter: u32::MAX,
-                    kem_key: (bits & 1 != 0).then(|| KemPublicKey {
-                        key_id: [0x22; 16],
-                        public_key: vec![0x33; lengths.public_key],
+                    pq_chunk: (bits & 1 != 0).then(|| PqChunk {
+                        kind: ChunkKind::Ciphertext,
+                        seq: 0x0A0B_0C0D,
+                        index: 0x22,
+                        data: vec![0x33; d],
                     }),
-                    kem_ciphertext: (bits & 2 != 0).then(|| KemCiphertext {
-                        key_id: [0x44; 16],
-                        ciphertext: vec![0x55; lengths.cipher_text],
-                    }),
+                    pq_mix: (bits & 2 != 0).then_some(0x4455_6677),
                     associated_data: if bits & 4 != 0 {
                         vec![0x66; 300]
                     } else {
@@ -217,7 +244,7 @@ mod tests {
                 assert_eq!(
                     &bytes[wire::limits::HEADER_LEN..ciphertext.offset],
                     header.to_ad_bytes().as_slice(),
-                    "{suite:?}, optional fields {bits:03b}"
+                    "D {d}, optional fields {bits:03b}"
                 );
                 assert_eq!(header.to_ad_bytes().len(), header.encoded_len());
                 assert_eq!(RatchetMessage::decode(&bytes).unwrap(), message);

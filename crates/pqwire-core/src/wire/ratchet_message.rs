@@ -5,15 +5,13 @@
 //! The header fields `0x0001`–`0x0007` are exactly what [`Header::to_ad_bytes`] writes
 //! into the AEAD's associated data, so the bytes on the wire between the message header
 //! and the `ciphertext` field are the bytes the AEAD authenticated (a test keeps the two
-//! encoders equal). `kemKey` is `keyId(16) ‖ publicKey`, not a nested key package: the
-//! session fixes the suite, which a package would only repeat.
+//! encoders equal). `pqChunk` carries one erasure-coded shard of a ratchet KEM key or
+//! ciphertext, `pqMix` the sequence number of the post-quantum step a chain mixed.
 
 use super::error::{WireError, WireErrorCode};
-use super::limits::{
-    KEM_CIPHERTEXT_LENS, KEY_ID_LEN, MAX_MESSAGE_LEN, MIN_AEAD_CIPHERTEXT_LEN, RATCHET_KEM_KEY_LENS,
-};
+use super::limits::{MAX_MESSAGE_LEN, MIN_AEAD_CIPHERTEXT_LEN};
 use super::message::{Extension, Message, MessageType};
-use super::ratchet_header::{Header, KemCiphertext, KemPublicKey};
+use super::ratchet_header::{ChunkKind, Header, PqChunk};
 use super::schema::{FieldKind, Value};
 use super::typed::{wire_fields, WireMessage};
 use crate::x25519;
@@ -26,12 +24,10 @@ wire_fields! {
     TAG_PREVIOUS_CHAIN_LENGTH = 0x0002, "previousChainLength", FieldKind::U32, required;
     /// Tag of `counter`.
     TAG_COUNTER = 0x0003, "counter", FieldKind::U32, required;
-    /// Tag of `kemKey`: `keyId(16) ‖ publicKey`.
-    TAG_KEM_KEY = 0x0004, "kemKey", FieldKind::ExactBytes(&RATCHET_KEM_KEY_LENS), optional;
-    /// Tag of `kemCiphertext`.
-    TAG_KEM_CIPHERTEXT = 0x0005, "kemCiphertext", FieldKind::ExactBytes(&KEM_CIPHERTEXT_LENS), optional;
-    /// Tag of `kemCiphertextKeyId`.
-    TAG_KEM_CIPHERTEXT_KEY_ID = 0x0006, "kemCiphertextKeyId", FieldKind::KeyId, optional;
+    /// Tag of `pqChunk`: `u8 kind ‖ u32 seq ‖ u8 index ‖ data[D]` (protocol.md §5.6).
+    TAG_PQ_CHUNK = 0x0004, "pqChunk", FieldKind::Bytes { min: PQ_CHUNK_MIN_LEN, max: PQ_CHUNK_MAX_LEN }, optional;
+    /// Tag of `pqMix`: the sequence number of the PQ step the chain's DH step mixed.
+    TAG_PQ_MIX = 0x0005, "pqMix", FieldKind::U32, optional;
     /// Tag of `associatedData`: absent when empty, so that a message has one encoding.
     TAG_ASSOCIATED_DATA = 0x0007, "associatedData", FieldKind::Bytes { min: 1, max: MAX_MESSAGE_LEN }, optional;
     /// Tag of the AEAD ciphertext, the one field outside the associated data.
@@ -39,21 +35,31 @@ wire_fields! {
 }
 use tags::*;
 
-/// `kemCiphertext` and `kemCiphertextKeyId` come together: a ciphertext without its key id
-/// is `MISSING_FIELD` (the id), a key id alone `INVALID_FIELD`.
+/// Shortest `pqChunk`: the 6-byte head and the smallest chunk size (16).
+pub const PQ_CHUNK_MIN_LEN: usize = 6 + 16;
+/// Longest `pqChunk`: the 6-byte head and the largest chunk size (1024).
+pub const PQ_CHUNK_MAX_LEN: usize = 6 + 1024;
+
+/// `pqChunk` has a known kind and a sequence number from 1; `pqMix` is from 1
+/// (`INVALID_FIELD` otherwise). Shard index and data length depend on the session (its
+/// KEM suite and chunk size) and are the ratchet's checks.
 fn validate(msg: &Message) -> Result<(), WireError> {
-    match (
-        msg.get(TAG_KEM_CIPHERTEXT).is_some(),
-        msg.get(TAG_KEM_CIPHERTEXT_KEY_ID).is_some(),
-    ) {
-        (true, false) => Err(msg.missing(TAG_KEM_CIPHERTEXT_KEY_ID)),
-        (false, true) => Err(msg.field_error(
-            WireErrorCode::InvalidField,
-            TAG_KEM_CIPHERTEXT_KEY_ID,
-            "present without kemCiphertext",
-        )),
-        _ => Ok(()),
+    if let Some(v) = msg.opt_bytes(TAG_PQ_CHUNK) {
+        if v.first().and_then(|&k| ChunkKind::from_code(k)).is_none() {
+            return Err(msg.field_error(WireErrorCode::InvalidField, TAG_PQ_CHUNK, "unknown kind"));
+        }
+        if v.get(1..5) == Some(&[0, 0, 0, 0][..]) {
+            return Err(msg.field_error(
+                WireErrorCode::InvalidField,
+                TAG_PQ_CHUNK,
+                "sequence number 0",
+            ));
+        }
     }
+    if msg.get(TAG_PQ_MIX).is_some() && msg.uint(TAG_PQ_MIX).ok() == Some(0) {
+        return Err(msg.field_error(WireErrorCode::InvalidField, TAG_PQ_MIX, "sequence number 0"));
+    }
+    Ok(())
 }
 
 /// A ratchet message (docs/protocol.md §5.4): the header the ratchet authenticates and the
@@ -71,8 +77,8 @@ fn validate(msg: &Message) -> Result<(), WireError> {
 ///     ratchet_key: [7; 32],
 ///     previous_chain_length: 0,
 ///     counter: 3,
-///     kem_key: None,
-///     kem_ciphertext: None,
+///     pq_chunk: None,
+///     pq_mix: None,
 ///     associated_data: Vec::new(),
 /// };
 /// let msg = RatchetMessage::new(header, vec![0xC7; 16 + 5]);
@@ -129,40 +135,29 @@ impl WireMessage for RatchetMessage {
                 msg.field_error(WireErrorCode::InvalidField, tag, "value over 2^32 - 1")
             })
         };
-        let kem_key = match msg.opt_bytes(TAG_KEM_KEY) {
-            Some(v) => {
-                let (id, pk) = v.split_first_chunk::<KEY_ID_LEN>().ok_or_else(|| {
-                    msg.field_error(
-                        WireErrorCode::BadLength,
-                        TAG_KEM_KEY,
-                        "shorter than a key id",
-                    )
-                })?;
-                Some(KemPublicKey {
-                    key_id: *id,
-                    public_key: pk.to_vec(),
-                })
-            }
-            None => None,
-        };
         validate(msg)?;
-        let kem_ciphertext = match (
-            msg.opt_bytes(TAG_KEM_CIPHERTEXT),
-            msg.opt_key_id(TAG_KEM_CIPHERTEXT_KEY_ID),
-        ) {
-            (Some(ct), Some(key_id)) => Some(KemCiphertext {
-                key_id,
-                ciphertext: ct.to_vec(),
-            }),
-            _ => None,
+        let pq_chunk = msg.opt_bytes(TAG_PQ_CHUNK).and_then(|v| {
+            let (&kind, rest) = v.split_first()?;
+            let (seq, rest) = rest.split_first_chunk::<4>()?;
+            let (&index, data) = rest.split_first()?;
+            Some(PqChunk {
+                kind: ChunkKind::from_code(kind)?,
+                seq: u32::from_be_bytes(*seq),
+                index,
+                data: data.to_vec(),
+            })
+        });
+        let pq_mix = match msg.get(TAG_PQ_MIX) {
+            Some(_) => Some(u32_of(TAG_PQ_MIX)?),
+            None => None,
         };
         Ok(RatchetMessage {
             header: Header {
                 ratchet_key,
                 previous_chain_length: u32_of(TAG_PREVIOUS_CHAIN_LENGTH)?,
                 counter: u32_of(TAG_COUNTER)?,
-                kem_key,
-                kem_ciphertext,
+                pq_chunk,
+                pq_mix,
                 associated_data: msg
                     .opt_bytes(TAG_ASSOCIATED_DATA)
                     .map(<[u8]>::to_vec)
@@ -182,15 +177,11 @@ impl WireMessage for RatchetMessage {
                 Value::Uint(h.previous_chain_length.into()),
             )
             .set(TAG_COUNTER, Value::Uint(h.counter.into()));
-        if let Some(k) = &h.kem_key {
-            msg.set(
-                TAG_KEM_KEY,
-                Value::Bytes([&k.key_id[..], &k.public_key].concat()),
-            );
+        if let Some(c) = &h.pq_chunk {
+            msg.set(TAG_PQ_CHUNK, Value::Bytes(c.to_bytes()));
         }
-        if let Some(c) = &h.kem_ciphertext {
-            msg.set(TAG_KEM_CIPHERTEXT, Value::Bytes(c.ciphertext.clone()))
-                .set(TAG_KEM_CIPHERTEXT_KEY_ID, Value::Bytes(c.key_id.to_vec()));
+        if let Some(s) = h.pq_mix {
+            msg.set(TAG_PQ_MIX, Value::Uint(s.into()));
         }
         if !h.associated_data.is_empty() {
             msg.set(TAG_ASSOCIATED_DATA, Value::Bytes(h.associated_data.clone()));

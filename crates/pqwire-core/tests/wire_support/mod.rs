@@ -5,7 +5,7 @@
 //! The files that include it allow `unwrap`, `expect` and `panic`.
 #![allow(dead_code, unused_imports)]
 
-pub use pqwire_core::ratchet::{Header, KemCiphertext, KemPublicKey};
+pub use pqwire_core::ratchet::{ChunkKind, Header, PqChunk};
 pub use pqwire_core::wire::limits::{
     FIRST_EXTENSION_TAG, MAX_EXTENSIONS, MAX_EXTENSION_LEN, MAX_MESSAGE_LEN, MAX_PAYLOAD_LEN,
     MAX_PUBLIC_KEY_LEN, MAX_SUITES_PER_LIST, MAX_TIME, MAX_VERSIONS,
@@ -303,38 +303,30 @@ pub fn ext(tag: u16, value: &[u8]) -> Extension {
     }
 }
 
-/// A KEM public key in a ratchet header: key id bytes all `key_id`, `len` key bytes all
-/// `fill`.
-pub fn kem_key(key_id: u8, fill: u8, len: usize) -> KemPublicKey {
-    KemPublicKey {
-        key_id: [key_id; 16],
-        public_key: vec![fill; len],
-    }
-}
-
-/// A KEM ciphertext in a ratchet header: key id bytes all `key_id`, `len` bytes all
-/// `fill`.
-pub fn kem_ct(key_id: u8, fill: u8, len: usize) -> KemCiphertext {
-    KemCiphertext {
-        key_id: [key_id; 16],
-        ciphertext: vec![fill; len],
+/// A `pqChunk`: `d` data bytes all `fill`.
+pub fn pq_chunk(kind: ChunkKind, seq: u32, index: u8, fill: u8, d: usize) -> PqChunk {
+    PqChunk {
+        kind,
+        seq,
+        index,
+        data: vec![fill; d],
     }
 }
 
 /// A ratchet header: ratchet key bytes all `ratchet_key`, `(previousChainLength, counter)`,
-/// the KEM fields and the associated data.
+/// the PQ fields and the associated data.
 pub fn header(
     ratchet_key: u8,
     (previous_chain_length, counter): (u32, u32),
-    (kem_key, kem_ciphertext): (Option<KemPublicKey>, Option<KemCiphertext>),
+    (pq_chunk, pq_mix): (Option<PqChunk>, Option<u32>),
     associated_data: &[u8],
 ) -> Header {
     Header {
         ratchet_key: [ratchet_key; 32],
         previous_chain_length,
         counter,
-        kem_key,
-        kem_ciphertext,
+        pq_chunk,
+        pq_mix,
         associated_data: associated_data.to_vec(),
     }
 }
