@@ -56,8 +56,13 @@
 //! ```
 
 mod app_signature;
+mod assemble;
+mod batch;
+mod batch_cache;
+mod bundle_check;
 mod identity;
 mod initiator;
+pub mod merkle;
 mod migrate;
 pub(crate) mod package;
 mod persist;
@@ -68,14 +73,21 @@ mod suites;
 mod transcript;
 
 pub use app_signature::{verify_data, LABEL_APPLICATION, MAX_CONTEXT_LEN};
+pub use assemble::{assemble_bundle, BundleAssembler};
+pub use batch::{
+    create_batch, sign_batch, verify_upload, BatchKeys, BatchOptions, CreatedBatch,
+    DEFAULT_BATCH_SIZE, LABEL_BATCH,
+};
+pub use batch_cache::{
+    batch_entry, verified_batches, VerifiedBatches, LABEL_VERIFIED_BATCH,
+    VERIFIED_BATCH_CACHE_SIZE,
+};
 pub use identity::{Identity, PublicIdentity};
 pub use initiator::{initiate, Initiated};
 pub use migrate::{continuity_proof, promote_legacy, verify_continuity, LABEL_CONTINUITY};
-pub use package::{
-    key_id, Validity, LABEL_IDENTITY_DH, LABEL_KEY_ID, LABEL_PREKEY, SIGNATURE_CONTEXT,
-};
+pub use package::{key_id, Validity, LABEL_KEY_ID, SIGNATURE_CONTEXT};
 pub use prekeys::{
-    build_bundle, generate_prekey, last_resort_kem_prekey, needs_rotation, one_time_kem_prekeys,
+    generate_prekey, last_resort_kem_prekey, needs_rotation, one_time_kem_prekeys,
     one_time_prekeys, signed_prekey, GeneratedPrekey, Prekey, PrekeyKind, PrekeySecret,
     RotationPolicy, DEFAULT_IDENTITY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME,
     DEFAULT_ROTATION_AGE, DEFAULT_ROTATION_USES, DEFAULT_SIGNED_PREKEY_LIFETIME,

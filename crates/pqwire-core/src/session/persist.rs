@@ -91,7 +91,7 @@ impl Session {
         let (sig_key, sig_key_encoded) =
             r.nested(PEER_SIG_KEY, MessageType::KeyPackage, decoded)?;
         let (dh_key, dh_encoded) = r.nested(PEER_DH_KEY, MessageType::KeyPackage, decoded)?;
-        let signature = r.bytes(PEER_DH_SIGNATURE, 1, MAX_SIGNATURE_LEN)?.to_vec();
+        let signature = r.bytes(PEER_DH_SIGNATURE, 0, MAX_SIGNATURE_LEN)?.to_vec();
         let established_at = r.u64(ESTABLISHED_AT)?;
         r.finish()?;
 
