@@ -31,39 +31,39 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "prekey-bundle",
-        "bb8a754198945607cad4e6107a63691bcd6985a46892ed02228c13220071005c",
+        "08b9feb6363384ba93ba1f8c515578999c5c6aa750f9e38ec08727cb1bccf48f",
     ),
     (
         "initial-message",
-        "5882e7e638c02479fb11c9f14bd1af0165f816ff6d80c3b0a30b4a9e0b548b99",
+        "fb92ba3061de883131b8dc7d5de83065f87feca05c26fb9e54a8520d256b846a",
     ),
     (
         "ratchet-message kem step",
-        "3b41951dd8bb41e2c0e3f77d85cc26fb15fb18063890f63fbe97b0e3461099c3",
+        "0388079775d76e3e0943c2b3b52b12cbcb663384d5e0877c66dcf0af8c1446d3",
     ),
     (
         "ratchet-message same chain",
-        "9bccd9098344ac321bb4fe7361bb2b4c4c74621e3e00b205c964193293469b11",
+        "ca0a5a0b62a7ced44a6591dec328705cdad7d7a29baee0a0bd8861506e1bb889",
     ),
     (
         "ratchet-message answer",
-        "28b78fe20fbef58cf140b2f02b4a33471e6cdcc8927645c40c7248b6826be12a",
+        "ca742b81eeba2590df73f49051aecf4c5402a3266c2f902e68542c9a89bc298c",
     ),
     (
         "session record initiator",
-        "9bac56b6ea337ba7131daa6b833e02ec265bf54f4ab29377796b410979177aee",
+        "92e92ca7475e00e21ca49f238636fd1e819700f87a858e8c6cbca3950e724dee",
     ),
     (
         "session record responder",
-        "e150fbd480841acab0a1a20ac70d382fa9424456796709c14da08841b2e6c89a",
+        "f8ad85f00726d2285456eec5a0aedad962b2fb90b8c6066d453a29cf55180727",
     ),
     (
         "identity record",
-        "aa5bc974b1112b9601dade24823b31b258087a46f5ca7c9744d0b1dc0fe07feb",
+        "3f104500d30e2b2b52f5836f5757fb6c3c98715a70d0ea314c63d6f2e9bc6f9e",
     ),
     (
         "prekey record",
-        "c6277b5ebe1470e14aacadfb4c3cabb2a4d5e1c7ecbbfa6daad861bec32c0f0c",
+        "290ccb99e174b179f5e963ce6898ee424596bf67bede1a972f84f4a60d798003",
     ),
     (
         "channel server public key",

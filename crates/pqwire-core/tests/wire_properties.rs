@@ -20,7 +20,7 @@ use pqwire_core::wire::limits::{
 };
 use pqwire_core::wire::{
     self, Capabilities, Envelope, Extension, InitialMessage, KeyPackage, MessageType, PackageSuite,
-    PrekeyBundle, RatchetMessage, SignedKey, WireMessage,
+    PrekeyBatch, PrekeyBundle, PrekeyUpload, RatchetMessage, WireMessage,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 
@@ -353,6 +353,8 @@ fn check_any(b: &[u8]) {
                 MessageType::PrekeyBundle => PrekeyBundle::decode(b).and_then(|v| v.encode()),
                 MessageType::InitialMessage => InitialMessage::decode(b).and_then(|v| v.encode()),
                 MessageType::RatchetMessage => RatchetMessage::decode(b).and_then(|v| v.encode()),
+                MessageType::PrekeyBatch => PrekeyBatch::decode(b).and_then(|v| v.encode()),
+                MessageType::PrekeyUpload => PrekeyUpload::decode(b).and_then(|v| v.encode()),
                 MessageType::ChannelServerKey => {
                     ServerPublicKey::decode_structure(b).and_then(|v| v.encode())
                 }
@@ -428,19 +430,11 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
     let minimal_envelope = Envelope::default();
     // A small initial message: an Ed25519 identity and an X25519 ratchet KEM key keep
     // the exhaustive mutation below quick; every structural rule still applies.
-    let dh_package = KeyPackage {
-        key_id: [0xD1; 16],
-        ..kem_package.clone()
-    };
     let initial = InitialMessage {
         capabilities: caps.encode().unwrap(),
         identity_sig_key_encoded: sig_package.encode().unwrap(),
         identity_sig_key: sig_package.clone(),
-        identity_dh_key: SignedKey {
-            encoded: dh_package.encode().unwrap(),
-            key: dh_package,
-            signature: vec![0x51; 64],
-        },
+        identity_dh_key: [0xD1; 32],
         signed_prekey_id: [0x5B; 16],
         kem_prekey_id: None,
         one_time_prekey_id: Some([0x07; 16]),

@@ -30,7 +30,11 @@ impl<'a> BundleAssembler<'a> {
     /// `one_time_index` (0-based; `None`: none). An index out of range, or a KEM index
     /// for a batch without ML-KEM, is `INVALID_ARGUMENT`. A batch without ML-KEM gives a
     /// bundle without a KEM prekey.
-    pub fn bundle(&self, kem_index: Option<u32>, one_time_index: Option<u32>) -> Result<PrekeyBundle> {
+    pub fn bundle(
+        &self,
+        kem_index: Option<u32>,
+        one_time_index: Option<u32>,
+    ) -> Result<PrekeyBundle> {
         let u = self.upload;
         let b = &u.batch;
         let out_of_range = || Error::InvalidArgument {
@@ -43,7 +47,10 @@ impl<'a> BundleAssembler<'a> {
             (Some(s), Some(i)) if i < b.one_time_kem_count => {
                 let len = kem::backend(s).lengths().public_key;
                 let start = i as usize * len;
-                let key = u.one_time_kem_keys.get(start..start + len).ok_or_else(out_of_range)?;
+                let key = u
+                    .one_time_kem_keys
+                    .get(start..start + len)
+                    .ok_or_else(out_of_range)?;
                 Some((i + 1, key.to_vec()))
             }
             (Some(_), Some(_)) => return Err(out_of_range()),
@@ -53,7 +60,10 @@ impl<'a> BundleAssembler<'a> {
             None => None,
             Some(i) if i < b.one_time_count => {
                 let start = i as usize * 32;
-                let key = u.one_time_keys.get(start..start + 32).ok_or_else(out_of_range)?;
+                let key = u
+                    .one_time_keys
+                    .get(start..start + 32)
+                    .ok_or_else(out_of_range)?;
                 Some((first_one_time + i, key.to_vec()))
             }
             Some(_) => return Err(out_of_range()),

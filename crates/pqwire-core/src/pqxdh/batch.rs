@@ -204,9 +204,12 @@ fn x25519_key(key: &[u8]) -> Result<[u8; 32]> {
 /// refuse bad uploads early: the identity key's id (`INVALID_KEY`), the batch signature
 /// and the Merkle root over the keys (`AUTH_FAILED`).
 pub fn verify_upload(upload: &PrekeyUpload) -> Result<()> {
-    let suite = upload.identity_sig_key.sig_suite().ok_or(Error::InvalidKey {
-        what: "identity signing key is not a signature key",
-    })?;
+    let suite = upload
+        .identity_sig_key
+        .sig_suite()
+        .ok_or(Error::InvalidKey {
+            what: "identity signing key is not a signature key",
+        })?;
     package::check_key_id(&upload.identity_sig_key, "identity signing key id")?;
     package::verify(
         suite,

@@ -62,7 +62,6 @@ impl VerifiedBatches {
 
     /// Records a successful verification of `entry`, evicting the oldest entry when full.
     pub fn insert(&mut self, entry: [u8; 32]) {
-        self.verifications += 1;
         if self.capacity == 0 || !self.set.insert(entry) {
             return;
         }
@@ -84,7 +83,8 @@ impl VerifiedBatches {
         self.set.is_empty()
     }
 
-    /// Signatures verified (and cached) through this cache so far.
+    /// Batch signatures verified through this cache so far (misses: successes and
+    /// failures); a hit verifies nothing and counts nothing.
     pub fn verifications(&self) -> u64 {
         self.verifications
     }
@@ -102,7 +102,16 @@ impl VerifiedBatches {
         entry: [u8; 32],
         verify: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
-        let hit = cache.lock().map(|c| c.contains(&entry)).unwrap_or(false);
+        let hit = cache
+            .lock()
+            .map(|mut c| {
+                let hit = c.contains(&entry);
+                if !hit {
+                    c.verifications += 1;
+                }
+                hit
+            })
+            .unwrap_or(false);
         if hit {
             return Ok(());
         }
@@ -142,7 +151,11 @@ mod tests {
             calls.set(calls.get() + 1);
             Err(Error::AuthenticationFailed)
         };
-        let (a, b, c) = (batch_entry(b"k", b"s", b"1"), batch_entry(b"k", b"s", b"2"), batch_entry(b"k", b"s", b"3"));
+        let (a, b, c) = (
+            batch_entry(b"k", b"s", b"1"),
+            batch_entry(b"k", b"s", b"2"),
+            batch_entry(b"k", b"s", b"3"),
+        );
         assert!(VerifiedBatches::check_shared(&cache, a, fail).is_err());
         assert!(VerifiedBatches::check_shared(&cache, a, fail).is_err());
         assert_eq!(calls.get(), 2);
@@ -151,8 +164,10 @@ mod tests {
         assert_eq!(calls.get(), 3);
         VerifiedBatches::check_shared(&cache, b, ok).unwrap_or(());
         VerifiedBatches::check_shared(&cache, c, ok).unwrap_or(());
-        let held = cache.lock().map(|g| (g.contains(&a), g.contains(&c), g.len(), g.verifications()));
-        assert_eq!(held.ok(), Some((false, true, 2, 3)));
+        let held = cache
+            .lock()
+            .map(|g| (g.contains(&a), g.contains(&c), g.len(), g.verifications()));
+        assert_eq!(held.ok(), Some((false, true, 2, 5)));
         // The framing keeps fields apart.
         assert_ne!(batch_entry(b"ks", b"", b"1"), batch_entry(b"k", b"s", b"1"));
     }

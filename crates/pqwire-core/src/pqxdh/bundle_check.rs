@@ -64,10 +64,20 @@ fn leaf_kind(batch: &PrekeyBatch, index: u32) -> u8 {
 
 /// The prekey's Merkle proof leads to the statement's root (`AUTH_FAILED`).
 fn verify_proof(batch: &PrekeyBatch, prekey: &BundledPrekey) -> Result<()> {
-    let leaf = merkle::leaf_hash(leaf_kind(batch, prekey.index), prekey.index, &prekey.public_key);
+    let leaf = merkle::leaf_hash(
+        leaf_kind(batch, prekey.index),
+        prekey.index,
+        &prekey.public_key,
+    );
     let path = merkle::proof_from_bytes(&prekey.proof).ok_or(Error::AuthenticationFailed)?;
     let size = usize::try_from(batch.leaf_count()).map_err(|_| Error::AuthenticationFailed)?;
-    if merkle::verify(&batch.merkle_root, &leaf, prekey.index as usize, size, &path) {
+    if merkle::verify(
+        &batch.merkle_root,
+        &leaf,
+        prekey.index as usize,
+        size,
+        &path,
+    ) {
         Ok(())
     } else {
         Err(Error::AuthenticationFailed)
@@ -98,7 +108,8 @@ pub(crate) fn check_bundle(
         created: b.created,
         expires: b.one_time_expires,
     };
-    let x25519 = |key: &[u8], v| package::package(PackageSuite::Kem(KemSuite::X25519), key.to_vec(), v);
+    let x25519 =
+        |key: &[u8], v| package::package(PackageSuite::Kem(KemSuite::X25519), key.to_vec(), v);
     let proved = ProvedPrekeys {
         signed_prekey: x25519(&b.signed_prekey, signed),
         kem_prekey: match (&bundle.kem_prekey, b.kem_suite) {

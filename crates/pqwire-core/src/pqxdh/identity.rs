@@ -55,7 +55,11 @@ impl PublicIdentity {
             created: sig_key.created,
             expires: sig_key.expires,
         };
-        let dh = package::package(PackageSuite::Kem(KemSuite::X25519), dh_key.to_vec(), validity);
+        let dh = package::package(
+            PackageSuite::Kem(KemSuite::X25519),
+            dh_key.to_vec(),
+            validity,
+        );
         let encoded = dh.encode().unwrap_or_default();
         Self {
             sig_key,

@@ -67,7 +67,10 @@ pub fn initiate(
     let secrets = exchange(identity, &proved, &agreed, rng)?;
     let used = UsedPrekeys {
         signed_prekey: proved.signed_prekey.key_id,
-        kem_prekey: proved.kem_prekey.as_ref().map(|(k, kind)| (k.key_id, *kind)),
+        kem_prekey: proved
+            .kem_prekey
+            .as_ref()
+            .map(|(k, kind)| (k.key_id, *kind)),
         one_time_prekey: proved.one_time_prekey.as_ref().map(|k| k.key_id),
     };
     let kem = agreed.kem;
@@ -243,9 +246,12 @@ fn initial_message(
         capabilities: capabilities.to_vec(),
         identity_sig_key: mine.sig_key.clone(),
         identity_sig_key_encoded: mine.sig_key_encoded.clone(),
-        identity_dh_key: mine.dh_public_key().try_into().map_err(|_| Error::InvalidKey {
-            what: "identity DH key",
-        })?,
+        identity_dh_key: mine
+            .dh_public_key()
+            .try_into()
+            .map_err(|_| Error::InvalidKey {
+                what: "identity DH key",
+            })?,
         signed_prekey_id: used.signed_prekey,
         kem_prekey_id: used.kem_prekey.map(|(id, _)| id),
         one_time_prekey_id: used.one_time_prekey,

@@ -79,8 +79,7 @@ pub use batch::{
     DEFAULT_BATCH_SIZE, LABEL_BATCH,
 };
 pub use batch_cache::{
-    batch_entry, verified_batches, VerifiedBatches, LABEL_VERIFIED_BATCH,
-    VERIFIED_BATCH_CACHE_SIZE,
+    batch_entry, verified_batches, VerifiedBatches, LABEL_VERIFIED_BATCH, VERIFIED_BATCH_CACHE_SIZE,
 };
 pub use identity::{Identity, PublicIdentity};
 pub use initiator::{initiate, Initiated};

@@ -183,9 +183,30 @@ mod tests {
         let mut rng = SeededRandom::new([1; 32]);
         let s = sign(&kp, crate::pqxdh::LABEL_BATCH, b"abc", &mut rng).unwrap();
         let suite = SigSuite::Ed25519MlDsa65;
-        assert!(verify(suite, kp.public_key(), crate::pqxdh::LABEL_BATCH, b"abc", &s).is_ok());
-        assert!(verify(suite, kp.public_key(), crate::pqxdh::LABEL_INITIATOR, b"abc", &s).is_err());
-        assert!(verify(suite, kp.public_key(), crate::pqxdh::LABEL_BATCH, b"abd", &s).is_err());
+        assert!(verify(
+            suite,
+            kp.public_key(),
+            crate::pqxdh::LABEL_BATCH,
+            b"abc",
+            &s
+        )
+        .is_ok());
+        assert!(verify(
+            suite,
+            kp.public_key(),
+            crate::pqxdh::LABEL_INITIATOR,
+            b"abc",
+            &s
+        )
+        .is_err());
+        assert!(verify(
+            suite,
+            kp.public_key(),
+            crate::pqxdh::LABEL_BATCH,
+            b"abd",
+            &s
+        )
+        .is_err());
         assert!(verify(suite, &[0; 3], crate::pqxdh::LABEL_BATCH, b"abc", &s).is_err());
     }
 }

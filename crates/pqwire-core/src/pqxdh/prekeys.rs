@@ -203,16 +203,8 @@ pub fn generate_prekey(
 }
 
 /// A signed X25519 prekey `SPK`.
-pub fn signed_prekey(
-    validity: Validity,
-    rng: &mut dyn RandomSource,
-) -> Result<GeneratedPrekey> {
-    generate_prekey(
-        PrekeyKind::Signed,
-        KemSuite::X25519,
-        validity,
-        rng,
-    )
+pub fn signed_prekey(validity: Validity, rng: &mut dyn RandomSource) -> Result<GeneratedPrekey> {
+    generate_prekey(PrekeyKind::Signed, KemSuite::X25519, validity, rng)
 }
 
 /// A signed last-resort ML-KEM prekey `PQLR` of `suite` (ML-KEM-512/768/1024).
@@ -231,14 +223,7 @@ pub fn one_time_prekeys(
     rng: &mut dyn RandomSource,
 ) -> Result<Vec<GeneratedPrekey>> {
     (0..count)
-        .map(|_| {
-            generate_prekey(
-                PrekeyKind::OneTime,
-                KemSuite::X25519,
-                validity,
-                rng,
-            )
-        })
+        .map(|_| generate_prekey(PrekeyKind::OneTime, KemSuite::X25519, validity, rng))
         .collect()
 }
 

@@ -81,11 +81,7 @@ fn validate(msg: &Message) -> Result<(), WireError> {
             ));
         }
     }
-    check_signature_lengths(
-        msg,
-        identity,
-        &[TAG_TRANSCRIPT_SIGNATURE],
-    )?;
+    check_signature_lengths(msg, identity, &[TAG_TRANSCRIPT_SIGNATURE])?;
     let first = RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?;
     let header = &first.header;
     if header.kem_ciphertext.is_some()

@@ -96,7 +96,12 @@ fn check_prekey(
     if !range.contains(&index) {
         return Err(invalid(key, "leaf index outside the statement's range"));
     }
-    msg.check_field_len(key, ("public key", bytes.len() - 4), "the statement's suite", len)
+    msg.check_field_len(
+        key,
+        ("public key", bytes.len() - 4),
+        "the statement's suite",
+        len,
+    )
 }
 
 /// The identity key has a signature suite and the statement's key id; the signature its
