@@ -97,9 +97,8 @@ fn identity_keys_have_their_suites_and_lengths() {
 
 #[test]
 fn signatures_have_the_identity_suites_exact_length() {
-    for tag in [t::TAG_TRANSCRIPT_SIGNATURE] {
-        refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
-    }
+    let tag = t::TAG_TRANSCRIPT_SIGNATURE;
+    refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
 }
 
 #[test]

@@ -146,7 +146,7 @@ pub fn proof_to_bytes(path: &[[u8; HASH_LEN]]) -> Vec<u8> {
 
 /// A proof from its wire form; `None` when the length is not a multiple of 32.
 pub fn proof_from_bytes(bytes: &[u8]) -> Option<Vec<[u8; HASH_LEN]>> {
-    if bytes.len() % HASH_LEN != 0 {
+    if !bytes.len().is_multiple_of(HASH_LEN) {
         return None;
     }
     Some(

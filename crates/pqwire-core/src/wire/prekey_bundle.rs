@@ -85,7 +85,7 @@ fn check_prekey(
         return Ok(());
     };
     let p = msg.opt_bytes(proof).ok_or_else(|| msg.missing(proof))?;
-    if p.len() % 32 != 0 {
+    if !p.len().is_multiple_of(32) {
         return Err(msg.field_error(
             WireErrorCode::BadLength,
             proof,
