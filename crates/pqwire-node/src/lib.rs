@@ -11,6 +11,7 @@
 //! - `*Async` variants run on the libuv thread pool.
 
 mod aead;
+mod batch;
 mod app_signature;
 mod channel;
 mod channel_output;

@@ -12,7 +12,7 @@ use super::merkle::{self, LEAF_LAST_RESORT_KEM, LEAF_ONE_TIME, LEAF_ONE_TIME_KEM
 use super::package::{self, Validity};
 use super::prekeys::{generate_prekey, Prekey, PrekeyKind, PrekeySecret};
 use crate::random::RandomSource;
-use crate::wire::{KeyPackage, PackageSuite, PrekeyBatch, PrekeyUpload, WireMessage};
+use crate::wire::{PackageSuite, PrekeyBatch, PrekeyUpload, WireMessage};
 use crate::{kem, Error, KemSuite, Result};
 
 /// Prefix of the message the batch signature covers.
@@ -45,11 +45,13 @@ fn require(ok: bool, what: &'static str) -> Result<()> {
 }
 
 impl BatchKeys<'_> {
-    /// Roles, suites and validity fit one statement: every key created at `SPK`'s
-    /// creation, `SPK` and `PQLR` expiring together, every one-time key expiring together.
-    /// Gives `(kem suite, created, signedExpires, oneTimeExpires)`.
+    /// Roles and suites fit one statement. Gives `(kem suite, created, signedExpires,
+    /// oneTimeExpires)`: the latest creation time of any key (so that no key is claimed
+    /// valid before it exists), the earliest end of `SPK` and `PQLR`, the earliest end of
+    /// the one-time keys (`signedExpires` when there are none). The statement's window is
+    /// thus inside every key's own: an owner may reuse an older `SPK` and `PQLR` in a new
+    /// batch.
     fn check(&self) -> Result<(Option<KemSuite>, u64, u64, u64)> {
-        let spk = &self.signed_prekey.key;
         require(
             self.signed_prekey.kind == PrekeyKind::Signed,
             "the signed prekey must be of kind Signed",
@@ -74,24 +76,23 @@ impl BatchKeys<'_> {
             self.one_time.iter().all(|k| k.kind == PrekeyKind::OneTime),
             "one-time prekeys must be of kind OneTime",
         )?;
-        let mut one_time = self.one_time_kem.iter().chain(self.one_time);
-        let one_time_expires = one_time.next().map_or(spk.expires, |k| k.key.expires);
-        let same = |k: &KeyPackage, expires| k.created == spk.created && k.expires == expires;
+        let signed = || core::iter::once(self.signed_prekey).chain(lr);
+        let one_time = || self.one_time_kem.iter().chain(self.one_time);
+        let created = signed().chain(one_time()).map(|k| k.key.created).max();
+        let signed_expires = signed().map(|k| k.key.expires).min();
+        let one_time_expires = one_time().map(|k| k.key.expires).min();
+        let created = created.unwrap_or(self.signed_prekey.key.created);
+        let signed_expires = signed_expires.unwrap_or(self.signed_prekey.key.expires);
+        let one_time_expires = one_time_expires.unwrap_or(signed_expires);
         require(
-            lr.is_none_or(|k| same(&k.key, spk.expires))
-                && self
-                    .one_time_kem
-                    .iter()
-                    .chain(self.one_time)
-                    .all(|k| same(&k.key, one_time_expires)),
-            "every key of a batch is created together; SPK and PQLR expire together, and \
-             every one-time key together",
+            signed_expires > created && one_time_expires > created,
+            "a key of the batch expires before another one is created",
         )?;
         let kem = match suite {
             Some(PackageSuite::Kem(s)) => Some(s),
             _ => None,
         };
-        Ok((kem, spk.created, spk.expires, one_time_expires))
+        Ok((kem, created, signed_expires, one_time_expires))
     }
 }
 
@@ -134,8 +135,8 @@ pub(crate) fn upload_leaves(upload: &PrekeyUpload) -> Vec<[u8; 32]> {
 
 /// Signs a batch of `identity`'s prekeys once and gives the upload (protocol.md §3.3):
 /// `capabilities` as encoded (the exact bytes the owner will pass to
-/// [`super::respond`]). Keys of the wrong role, mixed KEM suites or validity periods
-/// that one statement cannot express are `INVALID_ARGUMENT`. Randomness from `rng`: the
+/// [`super::respond`]). Keys of the wrong role, mixed KEM suites, or a key expiring
+/// before another is created, are `INVALID_ARGUMENT`. Randomness from `rng`: the
 /// signature's.
 pub fn sign_batch(
     identity: &Identity,
