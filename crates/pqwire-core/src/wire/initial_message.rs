@@ -22,22 +22,23 @@ wire_fields! {
     /// Tag of the initiator's identity DH key (raw X25519 public key: no signature of its
     /// own, the transcript signature binds it).
     TAG_IDENTITY_DH_KEY = 0x0003, "identityDhKey", FieldKind::Bytes { min: 32, max: 32 }, required;
+    // 0x0004 (v1's identityDhSignature) is unused: v2 signs no identity DH key.
     /// Tag of the key id of the responder's signed prekey.
-    TAG_SIGNED_PREKEY_ID = 0x0004, "signedPrekeyId", FieldKind::KeyId, required;
+    TAG_SIGNED_PREKEY_ID = 0x0005, "signedPrekeyId", FieldKind::KeyId, required;
     /// Tag of the key id of the responder's KEM prekey.
-    TAG_KEM_PREKEY_ID = 0x0005, "kemPrekeyId", FieldKind::KeyId, optional;
+    TAG_KEM_PREKEY_ID = 0x0006, "kemPrekeyId", FieldKind::KeyId, optional;
     /// Tag of the key id of the responder's one-time prekey.
-    TAG_ONE_TIME_PREKEY_ID = 0x0006, "oneTimePrekeyId", FieldKind::KeyId, optional;
+    TAG_ONE_TIME_PREKEY_ID = 0x0007, "oneTimePrekeyId", FieldKind::KeyId, optional;
     /// Tag of the initiator's ephemeral X25519 public key.
-    TAG_EPHEMERAL_KEY = 0x0007, "ephemeralKey", FieldKind::Bytes { min: 32, max: 32 }, required;
+    TAG_EPHEMERAL_KEY = 0x0008, "ephemeralKey", FieldKind::Bytes { min: 32, max: 32 }, required;
     /// Tag of the KEM ciphertext to the KEM prekey.
-    TAG_KEM_CIPHERTEXT = 0x0008, "kemCiphertext", FieldKind::Bytes { min: 1, max: MAX_KEM_CIPHERTEXT_LEN }, optional;
+    TAG_KEM_CIPHERTEXT = 0x0009, "kemCiphertext", FieldKind::Bytes { min: 1, max: MAX_KEM_CIPHERTEXT_LEN }, optional;
     /// Tag of the hybrid signature over the handshake transcript. Required: initiator
     /// authentication must survive a quantum adversary and a compromised responder
     /// prekey, so it cannot be negotiated away (protocol.md §4.2).
-    TAG_TRANSCRIPT_SIGNATURE = 0x0009, "transcriptSignature", FieldKind::SIGNATURE, required;
+    TAG_TRANSCRIPT_SIGNATURE = 0x000A, "transcriptSignature", FieldKind::SIGNATURE, required;
     /// Tag of the first ratchet message (a nested ratchet message).
-    TAG_MESSAGE = 0x000A, "message", FieldKind::Message(MessageType::RatchetMessage), required;
+    TAG_MESSAGE = 0x000B, "message", FieldKind::Message(MessageType::RatchetMessage), required;
 }
 use tags::*;
 
