@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DowngradeError,
   InMemoryPrekeyStore,
-  ReplayError,
   WireFormatError,
   acceptSession,
   assemblePrekeyBundle,
@@ -47,12 +46,12 @@ describe('prekey batch', () => {
       const { initialMessage, session } = await initiateSession(bundle, { identity: alice, now: T0 });
       const got = await acceptSession(initialMessage, { identity: bob, prekeyStore, now: T0 });
       expect(got.session.id).toBe(session.id);
-      expect(got.session.decrypt(session.encrypt(utf8('hi'), { now: T0 }), { now: T0 })).toEqual(utf8('hi'));
+      expect(got.session.decrypt(session.encrypt(utf8('hi'), { now: T0 }), { now: T0 }).plaintext).toEqual(utf8('hi'));
     }
     // A one-time index handed out twice: the owner refuses the second session.
     const again = assemblePrekeyBundle(server, { kemIndex: 0, oneTimeIndex: 0 });
     const { initialMessage } = await initiateSession(again, { identity: createIdentity({ created: T0 - 10 }), now: T0 });
-    await expectReject(() => acceptSession(initialMessage, { identity: bob, prekeyStore, now: T0 }), ReplayError, 'PREKEY_REUSED');
+    await expect(acceptSession(initialMessage, { identity: bob, prekeyStore, now: T0 })).rejects.toMatchObject({ code: 'PREKEY_REUSED' });
     expect(() => assemblePrekeyBundle(server, { oneTimeIndex: 3 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => assemblePrekeyBundle(server, { kemIndex: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });

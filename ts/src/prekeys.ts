@@ -55,7 +55,8 @@ export const DEFAULT_BATCH_SIZE = 100;
  * one by one: {@link createPrekeyBatch} signs a batch of them once.
  */
 export function generatePrekeys(identity: Identity, options: GeneratePrekeysOptions): StoredPrekey[] {
-  void identity;
+  // The keys are the identity's: a disposed identity makes none (as it signs none).
+  if (identity.disposed) throw makeError('DISPOSED', 'the identity was disposed');
   if (typeof options !== 'object' || options === null) {
     throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
   }

@@ -11,8 +11,8 @@
 //! - `*Async` variants run on the libuv thread pool.
 
 mod aead;
-mod batch;
 mod app_signature;
+mod batch;
 mod channel;
 mod channel_output;
 mod errors;
