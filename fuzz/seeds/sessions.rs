@@ -184,8 +184,8 @@ pub(crate) fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
 
     let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
     let id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-    let spk = signed_prekey(&id, valid, &mut rng)?;
-    let pqlr = last_resort_kem_prekey(&id, KemSuite::MlKem512, valid, &mut rng)?;
+    let spk = signed_prekey(valid, &mut rng)?;
+    let pqlr = last_resort_kem_prekey(KemSuite::MlKem512, valid, &mut rng)?;
     let identity = id.to_record().to_vec();
     out.push(("is-ed25519-ml-dsa-65".into(), identity.clone()));
     out.push(("ps-x25519-signed".into(), spk.secret.to_record()?.to_vec()));

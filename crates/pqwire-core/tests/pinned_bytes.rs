@@ -35,7 +35,7 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "initial-message",
-        "fb92ba3061de883131b8dc7d5de83065f87feca05c26fb9e54a8520d256b846a",
+        "2f35b632140e4d267d21ac4d6b74b172f5e15ed1ecab67ef6750ea681e986300",
     ),
     (
         "ratchet-message kem step",

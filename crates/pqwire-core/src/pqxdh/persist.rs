@@ -97,13 +97,11 @@ impl PrekeySecret {
     /// the wire format refuses).
     ///
     /// ```
-    /// use pqwire_core::pqxdh::{signed_prekey, Identity, PrekeySecret, Validity};
+    /// use pqwire_core::pqxdh::{signed_prekey, PrekeySecret, Validity};
     /// use pqwire_core::random::SeededRandom;
-    /// use pqwire_core::SigSuite;
     /// let mut rng = SeededRandom::new([2; 32]);
     /// let valid = Validity::new(0, 1 << 40)?;
-    /// let id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-    /// let spk = signed_prekey(&id, valid, &mut rng)?;
+    /// let spk = signed_prekey(valid, &mut rng)?;
     /// let stored = spk.secret.to_record()?;
     /// assert_eq!(PrekeySecret::from_record(&stored)?, spk.secret);
     /// # Ok::<(), pqwire_core::Error>(())
