@@ -260,3 +260,94 @@ fn sizes() {
         sent.encoded.len() - kem_key
     );
 }
+
+#[test]
+fn sign_batch_refuses_keys_one_statement_cannot_hold() {
+    let bob = bob_identity();
+    let mut rng = SeededRandom::new([9; 32]);
+    let v = validity();
+    let spk = signed_prekey(v, &mut rng).unwrap();
+    let lr = last_resort_kem_prekey(KemSuite::MlKem768, v, &mut rng).unwrap();
+    let kem512 = one_time_kem_prekeys(KemSuite::MlKem512, 1, v, &mut rng).unwrap();
+    let otk = one_time_prekeys(1, v, &mut rng).unwrap();
+    let caps = Capabilities::default().encode().unwrap();
+    let ok = BatchKeys {
+        signed_prekey: &spk.public,
+        last_resort_kem: Some(&lr.public),
+        one_time_kem: &[],
+        one_time: std::slice::from_ref(&otk[0].public),
+    };
+    sign_batch(&bob, &caps, &ok, &mut rng).unwrap();
+    let bad = [
+        // A one-time key as the signed prekey; the signed prekey as the last-resort one.
+        BatchKeys {
+            signed_prekey: &otk[0].public,
+            ..ok
+        },
+        BatchKeys {
+            last_resort_kem: Some(&spk.public),
+            ..ok
+        },
+        // One-time KEM prekeys of another suite, or without a last-resort key.
+        BatchKeys {
+            one_time_kem: std::slice::from_ref(&kem512[0].public),
+            ..ok
+        },
+        BatchKeys {
+            last_resort_kem: None,
+            one_time_kem: std::slice::from_ref(&lr.public),
+            ..ok
+        },
+        // A one-time X25519 prekey of the wrong kind.
+        BatchKeys {
+            one_time: std::slice::from_ref(&spk.public),
+            ..ok
+        },
+    ];
+    for (i, keys) in bad.iter().enumerate() {
+        assert_eq!(
+            code(sign_batch(&bob, &caps, keys, &mut rng)),
+            "INVALID_ARGUMENT",
+            "case {i}"
+        );
+    }
+    // A key that expires before another is created.
+    let late = generate_prekey(
+        PrekeyKind::OneTime,
+        KemSuite::X25519,
+        Validity::new(v.expires, v.expires + 10).unwrap(),
+        &mut rng,
+    )
+    .unwrap();
+    let keys = BatchKeys {
+        one_time: std::slice::from_ref(&late.public),
+        ..ok
+    };
+    assert_eq!(
+        code(sign_batch(&bob, &caps, &keys, &mut rng)),
+        "INVALID_ARGUMENT"
+    );
+}
+
+#[test]
+fn verify_upload_refuses_a_tampered_upload() {
+    let bob = bob_identity();
+    let created = batch(&bob, 2, 2, 8);
+    verify_upload(&created.upload).unwrap();
+    let mut u = created.upload.clone();
+    u.batch_signature[3] ^= 1;
+    assert_eq!(code(verify_upload(&u)), "AUTH_FAILED");
+    // A key swapped after signing: the root no longer matches.
+    let mut u = created.upload.clone();
+    u.one_time_keys[0] ^= 1;
+    assert_eq!(code(verify_upload(&u)), "AUTH_FAILED");
+    let mut u = created.upload.clone();
+    u.one_time_kem_keys[100] ^= 1;
+    assert_eq!(code(verify_upload(&u)), "AUTH_FAILED");
+    let mut u = created.upload.clone();
+    u.last_resort_kem_key.as_mut().unwrap()[0] ^= 1;
+    assert_eq!(code(verify_upload(&u)), "AUTH_FAILED");
+    // And a bundle assembled from such an upload is refused by the initiator.
+    let b = assemble_bundle(&u, None, Some(0)).unwrap();
+    assert_eq!(refusal(&b), "AUTH_FAILED");
+}
