@@ -147,6 +147,13 @@ fn statement_upload_and_bundle_round_trip() {
     assert_eq!(back.capabilities(), statement().capabilities);
     let text = wire::inspect(&bytes);
     assert!(text.contains("nested prekey-batch"), "{text}");
+    assert!(text.contains("leaf 1 (one-time), key 0404"), "{text}");
+    assert!(text.contains("leaf 2, key 0606"), "{text}");
+    assert!(text.contains("2 hashes 0505"), "{text}");
+    let mut last_resort = bundle();
+    last_resort.kem_prekey.as_mut().unwrap().index = 0;
+    let text = wire::inspect(&last_resort.encode().unwrap());
+    assert!(text.contains("leaf 0 (last-resort)"), "{text}");
     assert_eq!(
         MessageType::from_name("prekey-upload"),
         Some(MessageType::PrekeyUpload)
