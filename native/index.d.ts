@@ -40,6 +40,20 @@ export declare class KemKeyPair {
   decapsulateAsync(cipherText: Uint8Array): Promise<Uint8Array>
 }
 
+/**
+ * A prekey upload decoded once, its leaf hashes computed once: bundles from it cost a
+ * Merkle path each (a server serving many bundles of one batch).
+ */
+export declare class NativeBundleAssembler {
+  /** Decodes `upload` (wire errors) and hashes its leaves. Verifies nothing. */
+  constructor(upload: Uint8Array)
+  /**
+   * The encoded bundle at `kem_index` (absent: the last-resort KEM prekey) and
+   * `one_time_index` (absent: none), as `bundleAssemble`.
+   */
+  bundle(kemIndex?: number | undefined | null, oneTimeIndex?: number | undefined | null): Uint8Array
+}
+
 /** One end of an online channel. */
 export declare class NativeChannel {
   /** A client pinning `serverPublicKey`; `clientKey` in Duplex only. */

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.KemKeyPair = nativeBinding.KemKeyPair
+module.exports.NativeBundleAssembler = nativeBinding.NativeBundleAssembler
 module.exports.NativeChannel = nativeBinding.NativeChannel
 module.exports.NativeIdentity = nativeBinding.NativeIdentity
 module.exports.NativeServerCredentials = nativeBinding.NativeServerCredentials

@@ -15,6 +15,7 @@ import {
   createPrekeyBatch,
   createPrekeyBundle,
   DEFAULT_BATCH_SIZE,
+  PrekeyBundleAssembler,
   initiateSession,
   wire,
 } from '../ts/src/index';
@@ -128,5 +129,23 @@ describe('prekey bundle wire rules', () => {
     } catch (e) {
       expect(e).toMatchObject({ code: 'UNSUPPORTED_VERSION', offset: 12, field: 'identitySigKey' });
     }
+  });
+});
+
+describe('PrekeyBundleAssembler', () => {
+  it('gives the same bundles as assemblePrekeyBundle, and the cache notices changed bytes', async () => {
+    const { upload } = await owner();
+    const server = new PrekeyBundleAssembler(upload);
+    expect(server.bundle({ kemIndex: 1, oneTimeIndex: 2 })).toEqual(assemblePrekeyBundle(upload, { kemIndex: 1, oneTimeIndex: 2 }));
+    expect(() => server.bundle({ oneTimeIndex: 3 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    // The same Uint8Array changed in place: the cached decoding is not reused.
+    const other = (await owner()).upload;
+    const buf = Uint8Array.from(upload);
+    const before = assemblePrekeyBundle(buf, { oneTimeIndex: 0 });
+    buf.set(other.subarray(0, buf.length));
+    const after = assemblePrekeyBundle(buf, { oneTimeIndex: 0 });
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(assemblePrekeyBundle(other, { oneTimeIndex: 0 }));
+    expect(() => new PrekeyBundleAssembler(new Uint8Array(3))).toThrow(WireFormatError);
   });
 });

@@ -68,6 +68,7 @@ export {
   generatePrekeys,
   createPrekeyBatch,
   assemblePrekeyBundle,
+  PrekeyBundleAssembler,
   createPrekeyBundle,
   DEFAULT_BATCH_SIZE,
   DEFAULT_SIGNED_PREKEY_LIFETIME,

@@ -157,17 +157,56 @@ export interface AssemblePrekeyBundleOptions {
   oneTimeIndex?: number;
 }
 
+type NativeAssembler = InstanceType<typeof native.NativeBundleAssembler>;
+
+const index = (name: string, v: number | undefined): number | null => (v === undefined ? null : seconds(name, v));
+
+/**
+ * Bundles from one prekey upload, decoded and hashed once: each bundle then costs one
+ * Merkle path. For a server that serves many bundles of the same batch.
+ *
+ * @example
+ * ```ts
+ * const server = new PrekeyBundleAssembler(upload);
+ * const bundle = server.bundle({ kemIndex: 7, oneTimeIndex: 7 }); // hand each index out once
+ * ```
+ */
+export class PrekeyBundleAssembler {
+  readonly #native: NativeAssembler;
+
+  /** Decodes `upload` ({@link createPrekeyBatch}'s bytes; `WireFormatError` when malformed). */
+  constructor(upload: Uint8Array) {
+    const bytesIn = bytes('upload', upload);
+    this.#native = call(() => new native.NativeBundleAssembler(bytesIn));
+  }
+
+  /** The bundle with these prekeys (see {@link AssemblePrekeyBundleOptions}). */
+  bundle(options: AssemblePrekeyBundleOptions = {}): Uint8Array {
+    if (typeof options !== 'object' || options === null) throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
+    const kemIndex = index('kemIndex', options.kemIndex);
+    const oneTimeIndex = index('oneTimeIndex', options.oneTimeIndex);
+    return call(() => this.#native.bundle(kemIndex, oneTimeIndex));
+  }
+}
+
+/** The assembler of the last uploads seen, with a copy of their bytes to detect a change. */
+const assemblers = new WeakMap<Uint8Array, { copy: Uint8Array; assembler: PrekeyBundleAssembler }>();
+
 /**
  * Assembles a prekey bundle from a prekey upload ({@link createPrekeyBatch}'s bytes):
  * public bytes only, so a server does this per fetch. The server hands out each one-time
- * index once; an index out of range is `INVALID_ARGUMENT`.
+ * index once; an index out of range is `INVALID_ARGUMENT`. The decoded upload is kept
+ * (weakly, per `Uint8Array`, checked against a copy) so that the next call with the same
+ * bytes costs one Merkle path; {@link PrekeyBundleAssembler} does the same explicitly.
  */
 export function assemblePrekeyBundle(upload: Uint8Array, options: AssemblePrekeyBundleOptions = {}): Uint8Array {
-  if (typeof options !== 'object' || options === null) throw makeError('INVALID_TYPE', `options must be an object, got ${describe(options)}`);
-  const index = (name: string, v: number | undefined): number | null => (v === undefined ? null : seconds(name, v));
-  const kemIndex = index('kemIndex', options.kemIndex);
-  const oneTimeIndex = index('oneTimeIndex', options.oneTimeIndex);
-  return call(() => native.bundleAssemble(bytes('upload', upload), kemIndex, oneTimeIndex));
+  const input = bytes('upload', upload);
+  let cached = assemblers.get(input);
+  if (cached === undefined || cached.copy.length !== input.length || Buffer.compare(cached.copy, input) !== 0) {
+    cached = { copy: Uint8Array.from(input), assembler: new PrekeyBundleAssembler(input) };
+    assemblers.set(input, cached);
+  }
+  return cached.assembler.bundle(options);
 }
 
 /** Options of {@link createPrekeyBundle}. */

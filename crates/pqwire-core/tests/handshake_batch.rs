@@ -73,7 +73,7 @@ fn a_server_holding_only_the_upload_assembles_working_bundles() {
     // The server: public bytes in, bundles out.
     let upload = PrekeyUpload::decode(&upload_bytes).unwrap();
     verify_upload(&upload).unwrap();
-    let server = BundleAssembler::new(&upload);
+    let server = BundleAssembler::new(upload.clone());
     let alice = alice(SigSuite::Ed25519MlDsa65, 2);
     let picks = [
         (Some(0), Some(0)),

@@ -6,7 +6,9 @@ use crate::errors::js;
 use crate::identity::{kind_of, NativeIdentity};
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
-use pqwire_core::pqxdh::{assemble_bundle, sign_batch, verify_upload, BatchKeys, Prekey};
+use pqwire_core::pqxdh::{
+    assemble_bundle, sign_batch, verify_upload, BatchKeys, BundleAssembler, Prekey,
+};
 use pqwire_core::random::OsRandom;
 use pqwire_core::wire::{KeyPackage, PrekeyUpload, WireMessage};
 use pqwire_core::Error;
@@ -83,4 +85,35 @@ pub fn prekey_upload_verify(upload: &[u8]) -> napi::Result<Vec<u32>> {
         b.one_time_count,
         u32::from(b.kem_suite.is_some()),
     ])
+}
+
+/// A prekey upload decoded once, its leaf hashes computed once: bundles from it cost a
+/// Merkle path each (a server serving many bundles of one batch).
+#[napi]
+pub struct NativeBundleAssembler {
+    inner: BundleAssembler,
+}
+
+#[napi]
+impl NativeBundleAssembler {
+    /// Decodes `upload` (wire errors) and hashes its leaves. Verifies nothing.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(upload: &[u8]) -> napi::Result<Self> {
+        let upload = js(PrekeyUpload::decode(upload).map_err(Error::from))?;
+        Ok(Self {
+            inner: BundleAssembler::new(upload),
+        })
+    }
+
+    /// The encoded bundle at `kem_index` (absent: the last-resort KEM prekey) and
+    /// `one_time_index` (absent: none), as `bundleAssemble`.
+    #[napi(catch_unwind)]
+    pub fn bundle(
+        &self,
+        kem_index: Option<u32>,
+        one_time_index: Option<u32>,
+    ) -> napi::Result<Uint8Array> {
+        let bundle = js(self.inner.bundle(kem_index, one_time_index))?;
+        Ok(Uint8Array::new(js(bundle.encode().map_err(Error::from))?))
+    }
 }

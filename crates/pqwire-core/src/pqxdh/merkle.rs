@@ -82,6 +82,82 @@ fn collect(leaves: &[[u8; HASH_LEN]], index: usize, path: &mut Vec<[u8; HASH_LEN
     }
 }
 
+/// A tree with every subtree root computed once (about `2N` hashes), so that each proof
+/// is lookups only: for a server assembling many bundles of one batch.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    size: usize,
+    /// Subtree roots by `(first leaf, leaf count)`, as RFC 6962's recursion visits them.
+    nodes: std::collections::HashMap<(usize, usize), [u8; HASH_LEN]>,
+}
+
+impl Tree {
+    /// The tree over `leaves` (leaf hashes).
+    pub fn new(leaves: &[[u8; HASH_LEN]]) -> Self {
+        let mut nodes = std::collections::HashMap::with_capacity(2 * leaves.len());
+        fill(leaves, 0, &mut nodes);
+        Self {
+            size: leaves.len(),
+            nodes,
+        }
+    }
+
+    /// The root (`MTH`).
+    pub fn root(&self) -> [u8; HASH_LEN] {
+        self.nodes
+            .get(&(0, self.size))
+            .copied()
+            .unwrap_or_else(|| root(&[]))
+    }
+
+    /// The proof of leaf `index`, as [`proof`] gives it; empty out of range.
+    pub fn proof(&self, index: usize) -> Vec<[u8; HASH_LEN]> {
+        let mut path = Vec::new();
+        let (mut start, mut size, mut i) = (0, self.size, index);
+        if index >= self.size {
+            return path;
+        }
+        while size >= 2 {
+            let k = split(size);
+            let sibling = if i < k {
+                let s = (start + k, size - k);
+                size = k;
+                s
+            } else {
+                let s = (start, k);
+                start += k;
+                size -= k;
+                i -= k;
+                s
+            };
+            path.extend(self.nodes.get(&sibling).copied());
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// Computes and records the root of `leaves` (starting at leaf `start`) and of every
+/// subtree below it.
+fn fill(
+    leaves: &[[u8; HASH_LEN]],
+    start: usize,
+    nodes: &mut std::collections::HashMap<(usize, usize), [u8; HASH_LEN]>,
+) -> [u8; HASH_LEN] {
+    let r = match leaves {
+        [] => root(&[]),
+        [one] => *one,
+        _ => {
+            let k = split(leaves.len());
+            let left = fill(&leaves[..k], start, nodes);
+            let right = fill(&leaves[k..], start + k, nodes);
+            node(&left, &right)
+        }
+    };
+    nodes.insert((start, leaves.len()), r);
+    r
+}
+
 /// The number of hashes in the proof of leaf `index` of a tree of `size` leaves.
 pub fn proof_len(index: usize, size: usize) -> usize {
     if size < 2 {
@@ -176,8 +252,11 @@ mod tests {
         for n in 1..=70 {
             let l = leaves(n);
             let r = root(&l);
+            let tree = Tree::new(&l);
+            assert_eq!(tree.root(), r);
             for i in 0..n {
                 let p = proof(&l, i);
+                assert_eq!(tree.proof(i), p, "n={n} i={i}");
                 assert_eq!(p.len(), proof_len(i, n), "n={n} i={i}");
                 assert!(verify(&r, &l[i], i, n, &p), "n={n} i={i}");
                 // A wrong index, a wrong size, another leaf.
@@ -218,6 +297,8 @@ mod tests {
         assert_eq!(proof(&l, 4), vec![four]);
         assert_eq!(root(&[]), sha3_256(&[]));
         assert!(proof(&l, 5).is_empty());
+        assert!(Tree::new(&l).proof(5).is_empty());
+        assert_eq!(Tree::new(&[]).root(), sha3_256(&[]));
         assert!(!verify(&root(&[]), &l[0], 0, 0, &[]));
     }
 
