@@ -21,8 +21,7 @@ const {
   ReplayError,
   SessionConflictError,
   createIdentity,
-  createPrekeyBundle,
-  generatePrekeys,
+  createPrekeyBatch,
   assemblePrekeyBundle,
   initiateSession,
   acceptSession,
@@ -141,10 +140,13 @@ async function sessions() {
   const bobPrekeys = new InMemoryPrekeyStore();
   const aliceStores = { identityStore: new InMemoryIdentityStore() };
 
-  // Bob publishes his capabilities inside a prekey bundle: identity, signed X25519 prekey,
-  // one-time X25519 and ML-KEM-768 prekeys, every signature hybrid (Ed25519+ML-DSA-65).
-  const bundle = await createPrekeyBundle(bob, { prekeyStore: bobPrekeys });
-  console.log(`  Bob's prekey bundle: ${bundle.length} B (identity ${bob.fingerprint.slice(0, 16)}…)`);
+  // Bob signs one batch of prekeys once (Ed25519+ML-DSA-65): his capabilities, signed
+  // X25519 prekey, last-resort ML-KEM-768 prekey and 100 one-time X25519 and ML-KEM-768
+  // prekeys under a Merkle root. The server holds only the public upload and assembles a
+  // bundle per fetch: one signature and two short inclusion proofs.
+  const upload = await createPrekeyBatch(bob, { prekeyStore: bobPrekeys });
+  const bundle = assemblePrekeyBundle(upload, { kemIndex: 0, oneTimeIndex: 0 });
+  console.log(`  Bob's prekey upload: ${upload.length} B; a bundle from it: ${bundle.length} B (identity ${bob.fingerprint.slice(0, 16)}…)`);
 
   // Alice negotiates against the bundle's capabilities, verifies it, and sends the first message.
   const kib = new Uint8Array(1024).fill(0x61);
@@ -191,16 +193,18 @@ async function sessions() {
     console.log(`  replayed message refused: ${e.name} ${e.code}`);
   }
 
-  // A downgraded bundle: the ML-KEM prekey stripped. pq-required (the default) refuses it.
-  const [spk] = generatePrekeys(bob, { kind: 'signed' });
-  const classicalBundle = assemblePrekeyBundle(bob, { signedPrekey: spk });
+  // A downgraded bundle: the server strips the ML-KEM prekey. The signed batch statement
+  // says there is one, so every policy refuses it.
+  const strippedBundle = wire.decode(bundle, 'prekey-bundle');
+  delete strippedBundle.kemPrekey;
+  delete strippedBundle.kemPrekeyProof;
   try {
-    await initiateSession(classicalBundle, { identity: alice, onSecurityEvent });
-    console.log('  bundle without an ML-KEM prekey ACCEPTED (this is a bug)');
+    await initiateSession(wire.encode(strippedBundle), { identity: alice, policy: 'pq-preferred', onSecurityEvent });
+    console.log('  bundle without its ML-KEM prekey ACCEPTED (this is a bug)');
     process.exitCode = 1;
   } catch (e) {
     if (!(e instanceof DowngradeError)) throw e;
-    console.log(`  bundle without an ML-KEM prekey refused: ${e.name} ${e.code}`);
+    console.log(`  bundle stripped of its ML-KEM prekey refused (even under pq-preferred): ${e.name} ${e.code}`);
   }
   restored.on('security', onSecurityEvent);
   try {

@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::pqxdh::{
-    build_bundle, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, signed_prekey,
-    FirstMessage, HandshakeOptions, Identity, PrekeyKind, PrekeySecrets, UsedPrekeys, Validity,
-    DEFAULT_SIGNED_PREKEY_LIFETIME,
+    assemble_bundle, last_resort_kem_prekey, one_time_kem_prekeys, one_time_prekeys, sign_batch,
+    signed_prekey, BatchKeys, FirstMessage, HandshakeOptions, Identity, PrekeyKind, PrekeySecrets,
+    UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::random::SeededRandom;
 use pqwire_core::ratchet::{KemCadence, KeyId, RatchetConfig, DEFAULT_PQ_CHUNK_LEN};
@@ -114,16 +114,16 @@ impl Conversation {
             suite_cadence: false,
         };
         let bob_id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-        let spk = signed_prekey(&bob_id, valid, &mut rng)?;
-        let pqlr = last_resort_kem_prekey(&bob_id, KemSuite::MlKem512, valid, &mut rng)?;
-        let bundle = build_bundle(
-            bob_id.public(),
-            &caps,
-            &spk.public,
-            Some(&pqlr.public),
-            None,
-        )?
-        .encode()?;
+        let spk = signed_prekey(valid, &mut rng)?;
+        let pqlr = last_resort_kem_prekey(KemSuite::MlKem512, valid, &mut rng)?;
+        let keys = BatchKeys {
+            signed_prekey: &spk.public,
+            last_resort_kem: Some(&pqlr.public),
+            one_time_kem: &[],
+            one_time: &[],
+        };
+        let upload = sign_batch(&bob_id, &caps, &keys, &mut rng)?;
+        let bundle = assemble_bundle(&upload, None, None)?.encode()?;
         let mut secrets = PrekeySecrets::new();
         secrets.insert(spk.secret);
         secrets.insert(pqlr.secret);
@@ -351,10 +351,10 @@ impl Responder {
             suite_cadence: false,
         };
         let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-        let spk = signed_prekey(&bob, valid, &mut rng)?;
-        let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng)?;
-        let pqopks = one_time_kem_prekeys(&bob, KemSuite::MlKem512, 2, valid, &mut rng)?;
-        let opks = one_time_prekeys(&bob, 3, valid, &mut rng)?;
+        let spk = signed_prekey(valid, &mut rng)?;
+        let pqlr = last_resort_kem_prekey(KemSuite::MlKem768, valid, &mut rng)?;
+        let pqopks = one_time_kem_prekeys(KemSuite::MlKem768, 2, valid, &mut rng)?;
+        let opks = one_time_prekeys(3, valid, &mut rng)?;
 
         let mut prekeys = PrekeySecrets::new();
         let rotated = vec![spk.public.key_id(), pqlr.public.key_id()];
@@ -384,30 +384,50 @@ impl Responder {
                 .any(|k| k.code() == *c)
         });
         let no_ml_kem = no_ml_kem.encode()?;
+        // One batch of every key, signed once; and a classical-only batch (no ML-KEM).
+        let publics = |v: &[pqwire_core::pqxdh::GeneratedPrekey]| -> Vec<_> {
+            v.iter().map(|g| g.public.clone()).collect()
+        };
+        let (kem_public, opk_public) = (publics(&pqopks), publics(&opks));
+        let keys = BatchKeys {
+            signed_prekey: &spk.public,
+            last_resort_kem: Some(&pqlr.public),
+            one_time_kem: &kem_public,
+            one_time: &opk_public,
+        };
+        let upload = sign_batch(&bob, &capabilities, &keys, &mut rng)?;
+        let classical_keys = BatchKeys {
+            last_resort_kem: None,
+            one_time_kem: &[],
+            ..keys
+        };
+        let classical = sign_batch(&bob, &capabilities, &classical_keys, &mut rng)?;
+        // (name, initiator, its capabilities, KEM prekey: None classical, Some(None)
+        // last-resort, Some(Some(i)) one-time i; one-time X25519 prekey i)
         let cases = [
             (
                 "im-pqopk-opk",
                 &alice,
                 &capabilities,
-                Some(&pqopks[0]),
-                Some(&opks[0]),
+                Some(Some(0)),
+                Some(0),
             ),
-            ("im-pqlr", &alice, &capabilities, Some(&pqlr), None),
+            ("im-pqlr", &alice, &capabilities, Some(None), None),
             (
                 "im-pqlr-opk-no-hybrid-auth",
                 &alice,
                 &no_hybrid_auth,
-                Some(&pqlr),
-                Some(&opks[1]),
+                Some(None),
+                Some(1),
             ),
             (
                 "im-pqopk-ml-dsa-87",
                 &carol,
                 &capabilities,
-                Some(&pqopks[1]),
+                Some(Some(1)),
                 None,
             ),
-            ("im-classical-opk", &alice, &no_ml_kem, None, Some(&opks[2])),
+            ("im-classical-opk", &alice, &no_ml_kem, None, Some(2)),
         ];
         let mut responder = Responder {
             identity: bob,
@@ -419,13 +439,10 @@ impl Responder {
             initial_messages: Vec::new(),
         };
         for (i, (name, initiator, caps, kem, opk)) in cases.into_iter().enumerate() {
-            let bundle = build_bundle(
-                responder.identity.public(),
-                &responder.capabilities,
-                &spk.public,
-                kem.map(|k| &k.public),
-                opk.map(|k| &k.public),
-            )?
+            let bundle = match kem {
+                Some(k) => assemble_bundle(&upload, k, opk)?,
+                None => assemble_bundle(&classical, None, opk)?,
+            }
             .encode()?;
             let plaintext = format!("hello Bob, {name}");
             let ad = [i as u8 + 1; 3];

@@ -40,6 +40,20 @@ export declare class KemKeyPair {
   decapsulateAsync(cipherText: Uint8Array): Promise<Uint8Array>
 }
 
+/**
+ * A prekey upload decoded once, its leaf hashes computed once: bundles from it cost a
+ * Merkle path each (a server serving many bundles of one batch).
+ */
+export declare class NativeBundleAssembler {
+  /** Decodes `upload` (wire errors) and hashes its leaves. Verifies nothing. */
+  constructor(upload: Uint8Array)
+  /**
+   * The encoded bundle at `kem_index` (absent: the last-resort KEM prekey) and
+   * `one_time_index` (absent: none), as `bundleAssemble`.
+   */
+  bundle(kemIndex?: number | undefined | null, oneTimeIndex?: number | undefined | null): Uint8Array
+}
+
 /** One end of an online channel. */
 export declare class NativeChannel {
   /** A client pinning `serverPublicKey`; `clientKey` in Duplex only. */
@@ -328,10 +342,11 @@ export declare function aeadSuiteId(name: string): number
 export declare function aeadSuiteNames(): Array<string>
 
 /**
- * Assembles a prekey bundle from `identity`'s public half, its encoded capabilities
- * and the public prekeys.
+ * A bundle from an encoded upload: the one-time KEM prekey `kem_index` (absent: the
+ * last-resort one) and the one-time X25519 prekey `one_time_index` (absent: none).
+ * Public bytes only.
  */
-export declare function bundleBuild(identity: NativeIdentity, capabilities: Uint8Array, signedPrekey: NativePublicPrekey, kemPrekey?: NativePublicPrekey | undefined | null, oneTimePrekey?: NativePublicPrekey | undefined | null): Uint8Array
+export declare function bundleAssemble(upload: Uint8Array, kemIndex?: number | undefined | null, oneTimeIndex?: number | undefined | null): Uint8Array
 
 /**
  * The client key id a connection's first bytes name, read without consuming them: a
@@ -568,8 +583,6 @@ export interface NativePrekey {
   suite: string
   /** The key package, encoded. */
   package: Uint8Array
-  /** The identity's signature over the package. */
-  signature: Uint8Array
   created: number
   expires: number
   /** The secret record (explicit export: it holds the secret key). */
@@ -595,18 +608,22 @@ export interface NativePublicIdentity {
   sigKey: Uint8Array
   /** The X25519 key's key package, encoded. */
   dhKey: Uint8Array
-  /** The signing key's signature over the X25519 key's package. */
+  /**
+   * Empty: protocol v2 signs no X25519 identity key package of its own (the batch
+   * statement and the transcript signature bind it); kept for the layout.
+   */
   dhSignature: Uint8Array
   /** Validity of the signing key package (unix seconds). */
   created: number
   expires: number
 }
 
-/** A prekey's public parts, as `bundleBuild` takes them. */
+/** A prekey's public parts, as `prekeyBatchSign` takes them. */
 export interface NativePublicPrekey {
+  /** `signed`, `last-resort-kem`, `one-time` or `one-time-kem`. */
   kind: string
+  /** The key package, encoded. */
   package: Uint8Array
-  signature: Uint8Array
 }
 
 /** The ratchet's settings; absent fields take the suite's defaults. */
@@ -686,14 +703,27 @@ export declare function needsRotation(created: number, uses: number, now: number
 export declare function negotiate(local: Uint8Array, remote: Uint8Array, role: string, mode: string, minVersion: number): NativeAgreement
 
 /**
- * Generates `count` prekeys of `kind` (X25519 for `signed` and `one-time`, the ML-KEM
- * `kem` suite for the KEM kinds), signed by `identity`, valid from `created` to
- * `expires`.
+ * Signs a batch of `identity`'s public prekeys once (OS randomness) and returns the
+ * encoded prekey upload: `capabilities` encoded, the signed prekey, the last-resort KEM
+ * prekey (absent: no ML-KEM), the one-time KEM and X25519 prekeys in leaf order.
  */
-export declare function prekeyGenerate(identity: NativeIdentity, kind: string, kem: string, created: number, expires: number, count: number): Array<NativePrekey>
+export declare function prekeyBatchSign(identity: NativeIdentity, capabilities: Uint8Array, signedPrekey: NativePublicPrekey, lastResortKem: NativePublicPrekey | undefined | null, oneTimeKem: Array<NativePublicPrekey>, oneTime: Array<NativePublicPrekey>): Uint8Array
+
+/**
+ * Generates `count` prekeys of `kind` (X25519 for `signed` and `one-time`, the ML-KEM
+ * `kem` suite for the KEM kinds), valid from `created` to `expires`. Nothing signs them
+ * one by one: `prekeyBatchSign` signs a batch of them once.
+ */
+export declare function prekeyGenerate(kind: string, kem: string, created: number, expires: number, count: number): Array<NativePrekey>
 
 /** Reads a prekey secret record (validating it) and returns its public facts. */
 export declare function prekeyRecordInfo(record: Uint8Array): NativePrekeyInfo
+
+/**
+ * The counts of an upload: `[oneTimeKemCount, oneTimeCount, hasKem (0 or 1)]`, after
+ * verifying its signature and Merkle root (`AUTH_FAILED`).
+ */
+export declare function prekeyUploadVerify(upload: Uint8Array): Array<number>
 
 /** Rebuilds and verifies a public identity from its three encodings. */
 export declare function publicIdentityVerify(sigKey: Uint8Array, dhKey: Uint8Array, dhSignature: Uint8Array): NativePublicIdentity

@@ -22,6 +22,7 @@ import {
   WireFormatError,
   acceptSession,
   assemblePrekeyBundle,
+  createPrekeyBatch,
   createIdentity,
   createPrekeyBundle,
   generatePrekeys,
@@ -495,11 +496,14 @@ describe('finding 5: a saved record always loads', () => {
 });
 
 describe('finding 8: a stripped ML-KEM prekey is refused when both parties offer ML-KEM', () => {
-  it('pq-preferred and classical-allowed refuse a bundle whose KEM prekey was removed', async () => {
+  it('every policy refuses a bundle whose KEM prekey was removed (the signed statement lists KEM prekeys)', async () => {
     const p = parties();
-    const [spk] = generatePrekeys(p.bob, { kind: 'signed', created: T0 });
-    const stripped = assemblePrekeyBundle(p.bob, { signedPrekey: spk! }); // default capabilities: ML-KEM offered
-    for (const policy of ['pq-preferred', 'classical-allowed'] as const) {
+    const upload = await createPrekeyBatch(p.bob, { prekeyStore: p.prekeyStore, oneTimeCount: 1, oneTimeKemCount: 1, now: T0 });
+    const full = wire.decode(assemblePrekeyBundle(upload, { kemIndex: 0, oneTimeIndex: 0 }), 'prekey-bundle');
+    delete full.kemPrekey;
+    delete full.kemPrekeyProof;
+    const stripped = wire.encode(full);
+    for (const policy of ['pq-required', 'pq-preferred', 'classical-allowed'] as const) {
       const events: SessionSecurityEvent[] = [];
       const e = await expectReject<DowngradeError>(
         () => initiateSession(stripped, { identity: p.alice, policy, now: T0, onSecurityEvent: (ev) => events.push(ev) }),

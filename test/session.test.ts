@@ -20,6 +20,7 @@ import {
   SessionRollbackError,
   acceptSession,
   assemblePrekeyBundle,
+  createPrekeyBatch,
   createIdentity,
   createPrekeyBundle,
   generatePrekeys,
@@ -128,7 +129,9 @@ describe('handshake variants', () => {
     const bob = createIdentity({ created: T0 - 10 });
     const prekeyStore = new InMemoryPrekeyStore();
     const bundle = await createPrekeyBundle(bob, { prekeyStore, capabilities: caps, oneTimePrekey: false, oneTimeKemPrekey: false, now: T0 });
-    expect(wire.decode(bundle, 'prekey-bundle')).toMatchObject({ kemPrekeyLastResort: 1 });
+    // Leaf 0 of the batch's tree is the last-resort KEM prekey; its proof is empty (one leaf).
+    const kemPrekey = wire.decode(bundle, 'prekey-bundle').kemPrekey!;
+    expect(new DataView(kemPrekey.buffer, kemPrekey.byteOffset).getUint32(0)).toBe(0);
     const { session: a, initialMessage } = await initiateSession(bundle, { identity: alice, capabilities: caps, now: T0 });
     // The transcript signature is mandatory in wire version 2: the feature bit cannot turn it off.
     expect(wire.decode(initialMessage, 'initial-message').transcriptSignature).toBeInstanceOf(Uint8Array);
@@ -290,12 +293,11 @@ describe('prekeys', () => {
 describe('policy', () => {
   it('pq-required refuses a bundle without an ML-KEM prekey; classical-allowed accepts a classical peer and reports it', async () => {
     const bob = createIdentity({ created: T0 - 10 });
-    const [spk] = generatePrekeys(bob, { kind: 'signed', created: T0 });
     const prekeyStore = new InMemoryPrekeyStore();
-    await prekeyStore.save([spk!]);
-    // Bob offers no ML-KEM: a classical peer.
+    // Bob offers no ML-KEM: a classical peer, with a batch of no KEM prekey.
     const classical = { kexSuites: ['X25519+ML-KEM-768' as const, 'X25519' as const] };
-    const bundle = assemblePrekeyBundle(bob, { signedPrekey: spk! }, classical);
+    const upload = await createPrekeyBatch(bob, { prekeyStore, kem: null, oneTimeCount: 0, capabilities: classical, now: T0 });
+    const bundle = assemblePrekeyBundle(upload);
     const alice = createIdentity({ created: T0 - 10 });
     const events: SessionSecurityEvent[] = [];
     const onSecurityEvent = (e: SessionSecurityEvent): number => events.push(e);

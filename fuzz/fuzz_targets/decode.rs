@@ -2,7 +2,8 @@
 //! - decoding never panics, and an error points inside the input (`offset <= len`);
 //! - an accepted message is canonical: `encode(decode(b)) == b`, `decode_as` with its
 //!   own type agrees, and its typed view (`Capabilities`, `KeyPackage`, `Envelope`,
-//!   `PrekeyBundle`, `InitialMessage`, `RatchetMessage`, and the channel's
+//!   `PrekeyBatch`, `PrekeyUpload`, `PrekeyBundle`, `InitialMessage`, `RatchetMessage`,
+//!   and the channel's
 //!   `ServerPublicKey`, `ConnectRequest`, `ConnectResponse`, `ExchangeRequest`,
 //!   `ExchangeResponse`) encodes to the same bytes;
 //! - `inspect` never panics and calls an accepted message valid and canonical.
@@ -13,8 +14,8 @@ use pqwire_core::channel::{
     ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse, ServerPublicKey,
 };
 use pqwire_core::wire::{
-    self, Capabilities, Envelope, InitialMessage, KeyPackage, MessageType, PrekeyBundle,
-    RatchetMessage, WireMessage,
+    self, Capabilities, Envelope, InitialMessage, KeyPackage, MessageType, PrekeyBatch,
+    PrekeyBundle, PrekeyUpload, RatchetMessage, WireMessage,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -38,6 +39,12 @@ fuzz_target!(|data: &[u8]| {
                 }
                 MessageType::RatchetMessage => {
                     RatchetMessage::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::PrekeyBatch => {
+                    PrekeyBatch::from_message(&msg).and_then(|v| v.encode())
+                }
+                MessageType::PrekeyUpload => {
+                    PrekeyUpload::from_message(&msg).and_then(|v| v.encode())
                 }
                 MessageType::ChannelServerKey => {
                     ServerPublicKey::from_message(&msg).and_then(|v| v.encode())

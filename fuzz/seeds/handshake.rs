@@ -28,19 +28,26 @@ pub(crate) fn handshake() -> Result<Handshake, Box<dyn std::error::Error>> {
         suite_cadence: false,
     };
     let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-    let spk = signed_prekey(&bob, valid, &mut rng)?;
-    let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem512, valid, &mut rng)?;
-    let mut opks = one_time_prekeys(&bob, 1, valid, &mut rng)?;
+    let spk = signed_prekey(valid, &mut rng)?;
+    let pqlr = last_resort_kem_prekey(KemSuite::MlKem512, valid, &mut rng)?;
+    let mut opks = one_time_prekeys(1, valid, &mut rng)?;
     let opk = opks.pop().ok_or("no one-time prekey")?;
-    let bundle = build_bundle(
-        bob.public(),
-        &caps,
-        &spk.public,
-        Some(&pqlr.public),
-        Some(&opk.public),
-    )?
-    .encode()?;
-    let classical_bundle = build_bundle(bob.public(), &caps, &spk.public, None, None)?.encode()?;
+    let keys = BatchKeys {
+        signed_prekey: &spk.public,
+        last_resort_kem: Some(&pqlr.public),
+        one_time_kem: &[],
+        one_time: std::slice::from_ref(&opk.public),
+    };
+    let upload = sign_batch(&bob, &caps, &keys, &mut rng)?;
+    let bundle = assemble_bundle(&upload, None, Some(0))?.encode()?;
+    // A classical-only batch: no kemSuite in the statement, so no KEM prekey is missing.
+    let classical_keys = BatchKeys {
+        last_resort_kem: None,
+        one_time: &[],
+        ..keys
+    };
+    let classical_upload = sign_batch(&bob, &caps, &classical_keys, &mut rng)?;
+    let classical_bundle = assemble_bundle(&classical_upload, None, None)?.encode()?;
 
     let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
     let first = FirstMessage {
@@ -125,6 +132,9 @@ pub(crate) fn handshake() -> Result<Handshake, Box<dyn std::error::Error>> {
         bundles: vec![
             ("pb-ml-kem-512-one-time".into(), bundle),
             ("pb-classical".into(), classical_bundle),
+            ("pu-ml-kem-512".into(), upload.encode()?),
+            ("pu-classical".into(), classical_upload.encode()?),
+            ("pbatch-ml-kem-512".into(), upload.batch_encoded.clone()),
         ],
         initials: vec![
             ("im-ml-kem-512".into(), sent.encoded),
@@ -134,7 +144,8 @@ pub(crate) fn handshake() -> Result<Handshake, Box<dyn std::error::Error>> {
     })
 }
 
-/// Invalid prekey bundles (`bad-pb-*`), initial messages (`bad-im-*`) and ratchet
+/// Invalid prekey bundles (`bad-pb-*`; their statement and upload rules have seeds from
+/// `invalid.rs`), initial messages (`bad-im-*`) and ratchet
 /// messages (`bad-rm-*`), one per rule of their types, made by editing valid ones.
 pub(crate) fn invalid_handshake(
     bundles: &[Seed],
@@ -149,9 +160,23 @@ pub(crate) fn invalid_handshake(
     };
     let short_ct = edited(reply, |f| set(f, 0x0008, vec![0; 15]));
     let seeds = vec![
-        // prekey bundle: a KEM prekey's signature without the key, the flag out of range.
-        ("bad-pb-signature-alone", edited(bundle, drop(0x0007))),
-        ("bad-pb-flag-2", edited(bundle, |f| set(f, 0x0009, vec![2]))),
+        // prekey bundle: a key without its proof, a proof of partial hashes, a leaf index
+        // outside the statement's range, a signature of the wrong length.
+        ("bad-pb-proof-missing", edited(bundle, drop(0x0007))),
+        (
+            "bad-pb-proof-partial",
+            edited(bundle, |f| set(f, 0x0007, vec![0; 33])),
+        ),
+        (
+            "bad-pb-index-out-of-range",
+            edited(bundle, |f| {
+                set(f, 0x0006, [&[0, 0, 0, 99][..], &[9; 32]].concat())
+            }),
+        ),
+        (
+            "bad-pb-signature-length",
+            edited(bundle, |f| set(f, 0x0003, vec![0; 64])),
+        ),
         // initial message: a broken nested ratchet message, a first message with a KEM
         // ciphertext, a KEM prekey id without its ciphertext.
         (

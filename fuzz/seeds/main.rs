@@ -17,7 +17,7 @@
 //! | file | seeds |
 //! | --- | --- |
 //! | `messages.rs` | capabilities, key packages, envelopes |
-//! | `handshake.rs` | the prekey bundles, initial and ratchet messages of a seeded handshake, and their invalid variants |
+//! | `handshake.rs` | the prekey batch statements, uploads and bundles, initial and ratchet messages of a seeded handshake, and their invalid variants |
 //! | `invalid.rs` | one hand-made invalid message per decoding rule; negotiation inputs |
 //! | `sessions.rs` | the session targets' messages and records, records at rest |
 //! | `edit.rs` | editing encodings below the encoder |
@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 
 use pqwire_core::negotiation::{Policy, PolicyMode};
 use pqwire_core::pqxdh::{
-    build_bundle, initiate, last_resort_kem_prekey, one_time_prekeys, respond, signed_prekey,
-    FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
+    assemble_bundle, initiate, last_resort_kem_prekey, one_time_prekeys, respond, sign_batch,
+    signed_prekey, BatchKeys, FirstMessage, HandshakeOptions, Identity, PrekeySecrets, Validity,
     DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 use pqwire_core::random::SeededRandom;
@@ -88,7 +88,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(move |(n, _)| n.starts_with(prefix))
             .cloned()
     };
-    // 0x10 and 0x11 have no typed target: the generic decoder gets their invalid seeds.
+    // 0x10 and 0x11 have no typed decoding target (prekey_bundle runs the initiator's
+    // checks): the generic decoder gets their invalid seeds.
     let all: Vec<Seed> = [&caps, &packages, &envelopes, &bundles, &initials, &ratchets]
         .into_iter()
         .flatten()
@@ -124,6 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&out.join("key_package"), &of_type(&packages, "bad-kp"))?;
     write(&out.join("envelope"), &of_type(&envelopes, "bad-env"))?;
     write(&out.join("ratchet_message"), &of_type(&ratchets, "bad-rm"))?;
+    write(&out.join("prekey_bundle"), &of_type(&bundles, "bad-pb"))?;
     write(&out.join("inspect"), &sample)?;
     write(&out.join("negotiate"), &negotiations(&caps))?;
     write(&out.join("records"), &records()?)?;

@@ -102,13 +102,12 @@ pub(crate) fn session_restore() -> Result<Vec<Seed>, Box<dyn std::error::Error>>
             .map(|(_, v)| v.clone())
             .ok_or("no such field")
     };
-    let mut signature = field(0x010B)?;
-    signature[7] ^= 1;
+    // v2: the peer's IKdh has no signature of its own (the record's field stays empty),
+    // so no seed flips one.
     out.extend([
         ("bad-ss-role".into(), with(0x0101, &[3])),
         ("bad-ss-sig-suite".into(), with(0x0103, &[0x99, 0x99])),
         ("bad-ss-hybrid-auth-flag".into(), with(0x0105, &[2])),
-        ("bad-ss-peer-dh-signature".into(), with(0x010B, &signature)),
         ("bad-ss-peer-sig-key".into(), with(0x0109, &field(0x010A)?)),
         (
             "bad-ss-missing-established-at".into(),
@@ -184,8 +183,8 @@ pub(crate) fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
 
     let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
     let id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-    let spk = signed_prekey(&id, valid, &mut rng)?;
-    let pqlr = last_resort_kem_prekey(&id, KemSuite::MlKem512, valid, &mut rng)?;
+    let spk = signed_prekey(valid, &mut rng)?;
+    let pqlr = last_resort_kem_prekey(KemSuite::MlKem512, valid, &mut rng)?;
     let identity = id.to_record().to_vec();
     out.push(("is-ed25519-ml-dsa-65".into(), identity.clone()));
     out.push(("ps-x25519-signed".into(), spk.secret.to_record()?.to_vec()));

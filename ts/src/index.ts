@@ -33,6 +33,8 @@ export type {
   KeyPackageMessage,
   EnvelopeMessage,
   PrekeyBundleMessage,
+  PrekeyBatchMessage,
+  PrekeyUploadMessage,
   InitialMessage,
   RatchetMessage,
   ChannelServerKeyMessage,
@@ -62,8 +64,23 @@ export type {
 } from './suites';
 export { createIdentity, Identity, PublicIdentity, DEFAULT_IDENTITY_LIFETIME } from './identity';
 export type { IdentityOptions, IdentitySuite, DataSignatureOptions } from './identity';
-export { generatePrekeys, assemblePrekeyBundle, createPrekeyBundle, DEFAULT_SIGNED_PREKEY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME } from './prekeys';
-export type { GeneratePrekeysOptions, BundlePrekeys, CreatePrekeyBundleOptions, PrekeyKemSuite } from './prekeys';
+export {
+  generatePrekeys,
+  createPrekeyBatch,
+  assemblePrekeyBundle,
+  PrekeyBundleAssembler,
+  createPrekeyBundle,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_SIGNED_PREKEY_LIFETIME,
+  DEFAULT_ONE_TIME_PREKEY_LIFETIME,
+} from './prekeys';
+export type {
+  GeneratePrekeysOptions,
+  CreatePrekeyBatchOptions,
+  AssemblePrekeyBundleOptions,
+  CreatePrekeyBundleOptions,
+  PrekeyKemSuite,
+} from './prekeys';
 export {
   InMemoryIdentityStore,
   InMemoryPrekeyStore,

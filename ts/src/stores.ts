@@ -42,10 +42,8 @@ export interface StoredPrekey {
   suite: string;
   created: number;
   expires: number;
-  /** The key package, encoded (goes into bundles). */
+  /** The key package, encoded (its public key goes into batches). */
   package: Uint8Array;
-  /** The identity's signature over `package`. */
-  signature: Uint8Array;
   /** The secret record. **Secret.** */
   secret: Uint8Array;
   /** Initial messages that used this key (signed and last-resort keys; for rotation). */

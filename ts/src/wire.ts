@@ -72,25 +72,63 @@ export interface EnvelopeMessage extends MessageBase {
 }
 
 /**
- * The keys a responder publishes for asynchronous handshakes (docs/protocol.md §3). Keys
- * are nested key-package messages and stay encoded (signatures cover those exact bytes);
- * decode them with `wire.decode(bundle.signedPrekey, 'key-package')`.
+ * The statement a prekey owner signs once per upload (docs/protocol.md §3.1): its
+ * capabilities (nested, encoded), identity, signed X25519 prekey, which prekeys the batch
+ * holds, their validity and the Merkle root over the KEM and one-time prekeys.
+ */
+export interface PrekeyBatchMessage extends MessageBase {
+  type: 'prekey-batch';
+  capabilities: Uint8Array;
+  /** Key id of the owner's identity signing key, 16 bytes. */
+  identitySigKeyId: Uint8Array;
+  /** The owner's X25519 identity key, 32 bytes. */
+  identityDhKey: Uint8Array;
+  /** The signed X25519 prekey, 32 bytes. */
+  signedPrekey: Uint8Array;
+  /** Absent only for an owner offering no ML-KEM. */
+  kemSuite?: KemSuiteName;
+  oneTimeKemCount: number;
+  oneTimeCount: number;
+  created: number;
+  signedExpires: number;
+  oneTimeExpires: number;
+  merkleRoot: Uint8Array;
+}
+
+/**
+ * What a prekey owner gives a server (docs/protocol.md §3.3): the signed statement and
+ * the public keys it commits to. Anyone holding it assembles bundles
+ * (`assemblePrekeyBundle`).
+ */
+export interface PrekeyUploadMessage extends MessageBase {
+  type: 'prekey-upload';
+  identitySigKey: Uint8Array;
+  /** The nested, encoded `prekey-batch` statement. */
+  batch: Uint8Array;
+  batchSignature: Uint8Array;
+  lastResortKemKey?: Uint8Array;
+  /** The one-time ML-KEM prekeys, concatenated. */
+  oneTimeKemKeys?: Uint8Array;
+  /** The one-time X25519 prekeys, concatenated (32 bytes each). */
+  oneTimeKeys?: Uint8Array;
+}
+
+/**
+ * What an initiator fetches to start a session (docs/protocol.md §3.4): the owner's
+ * identity signing key, its signed batch statement (`wire.decode(bundle.batch,
+ * 'prekey-batch')`), and at most one KEM prekey and one one-time X25519 prekey, each
+ * `u32 leaf index ‖ public key` with its Merkle proof (32-byte hashes, bottom-up).
  */
 export interface PrekeyBundleMessage extends MessageBase {
   type: 'prekey-bundle';
-  /** The responder's encoded capabilities. */
-  capabilities: Uint8Array;
   identitySigKey: Uint8Array;
-  identityDhKey: Uint8Array;
-  identityDhSignature: Uint8Array;
-  signedPrekey: Uint8Array;
-  signedPrekeySignature: Uint8Array;
+  batch: Uint8Array;
+  batchSignature: Uint8Array;
+  /** Leaf 0: the last-resort key; 1..=m: a one-time KEM prekey. */
   kemPrekey?: Uint8Array;
-  kemPrekeySignature?: Uint8Array;
-  /** 1 when `kemPrekey` is the last-resort key, 0 when it is a one-time key. */
-  kemPrekeyLastResort?: number;
+  kemPrekeyProof?: Uint8Array;
   oneTimePrekey?: Uint8Array;
-  oneTimePrekeySignature?: Uint8Array;
+  oneTimePrekeyProof?: Uint8Array;
 }
 
 /**
@@ -102,8 +140,8 @@ export interface InitialMessage extends MessageBase {
   type: 'initial-message';
   capabilities: Uint8Array;
   identitySigKey: Uint8Array;
+  /** The initiator's X25519 identity key, 32 bytes (the transcript signature binds it). */
   identityDhKey: Uint8Array;
-  identityDhSignature: Uint8Array;
   signedPrekeyId: Uint8Array;
   kemPrekeyId?: Uint8Array;
   oneTimePrekeyId?: Uint8Array;
@@ -267,6 +305,8 @@ export type WireMessage =
   | PrekeyBundleMessage
   | InitialMessage
   | RatchetMessage
+  | PrekeyBatchMessage
+  | PrekeyUploadMessage
   | ChannelServerKeyMessage
   | ConnectRequestMessage
   | ConnectResponseMessage
@@ -283,6 +323,8 @@ const MESSAGE_TYPES: readonly WireMessageType[] = [
   'prekey-bundle',
   'initial-message',
   'ratchet-message',
+  'prekey-batch',
+  'prekey-upload',
   'channel-server-key',
   'connect-request',
   'connect-response',

@@ -24,7 +24,6 @@ const NOW: u64 = 1_700_000_000;
 mod identity_tags {
     pub const SIG_KEY: u16 = 0x0002;
     pub const DH_KEY: u16 = 0x0003;
-    pub const DH_KEY_SIGNATURE: u16 = 0x0004;
     pub const SIG_SECRET_KEY: u16 = 0x0005;
     pub const DH_SECRET_KEY: u16 = 0x0006;
 }
@@ -85,12 +84,12 @@ fn identities_round_trip_under_both_suites() {
 #[test]
 fn prekey_secrets_round_trip_for_every_kind_and_suite() {
     let mut rng = SeededRandom::new([3; 32]);
-    let id = identity(SigSuite::Ed25519MlDsa65, 2);
-    let mut all = vec![signed_prekey(&id, validity(), &mut rng).unwrap()];
-    all.extend(one_time_prekeys(&id, 1, validity(), &mut rng).unwrap());
+    let _ = identity(SigSuite::Ed25519MlDsa65, 2);
+    let mut all = vec![signed_prekey(validity(), &mut rng).unwrap()];
+    all.extend(one_time_prekeys(1, validity(), &mut rng).unwrap());
     for kem in [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024] {
-        all.push(last_resort_kem_prekey(&id, kem, validity(), &mut rng).unwrap());
-        all.extend(one_time_kem_prekeys(&id, kem, 1, validity(), &mut rng).unwrap());
+        all.push(last_resort_kem_prekey(kem, validity(), &mut rng).unwrap());
+        all.extend(one_time_kem_prekeys(kem, 1, validity(), &mut rng).unwrap());
     }
     for p in &all {
         let b = p.secret.to_record().unwrap();
@@ -155,24 +154,17 @@ fn a_secret_key_of_another_key_is_invalid_key() {
         let e = Identity::from_record(&with_field(&b, tag, &value(&o, tag))).unwrap_err();
         assert_eq!(e.code(), "INVALID_KEY", "tag 0x{tag:04X}");
     }
-    // A DH key package of another identity: its signature no longer holds.
+    // A DH key package of another identity: the DH secret key no longer belongs to it.
     let e = Identity::from_record(&with_field(&b, DH_KEY, &value(&o, DH_KEY))).unwrap_err();
-    assert_eq!(e.code(), "AUTH_FAILED");
-    let e = Identity::from_record(&with_field(
-        &b,
-        DH_KEY_SIGNATURE,
-        &value(&o, DH_KEY_SIGNATURE),
-    ))
-    .unwrap_err();
-    assert_eq!(e.code(), "AUTH_FAILED");
+    assert_eq!(e.code(), "INVALID_KEY");
 
     let mut rng = SeededRandom::new([9; 32]);
     for kem in [KemSuite::X25519, KemSuite::MlKem768] {
         let make = |rng: &mut SeededRandom| {
             if kem == KemSuite::X25519 {
-                signed_prekey(&id, validity(), rng).unwrap()
+                signed_prekey(validity(), rng).unwrap()
             } else {
-                last_resort_kem_prekey(&id, kem, validity(), rng).unwrap()
+                last_resort_kem_prekey(kem, validity(), rng).unwrap()
             }
         };
         let (a, c) = (make(&mut rng), make(&mut rng));
@@ -193,7 +185,7 @@ fn a_secret_key_of_another_key_is_invalid_key() {
 fn records(seed: u8, kem: KemSuite) -> (Identity, [Vec<u8>; 2], SeededRandom) {
     let id = identity(SigSuite::Ed25519MlDsa65, seed);
     let mut rng = SeededRandom::new([seed + 1; 32]);
-    let pq = last_resort_kem_prekey(&id, kem, validity(), &mut rng).unwrap();
+    let pq = last_resort_kem_prekey(kem, validity(), &mut rng).unwrap();
     let stored = [
         id.to_record().to_vec(),
         pq.secret.to_record().unwrap().to_vec(),
@@ -203,8 +195,8 @@ fn records(seed: u8, kem: KemSuite) -> (Identity, [Vec<u8>; 2], SeededRandom) {
 
 #[test]
 fn corrupted_records_give_typed_errors() {
-    let (id, [b, p], mut rng) = records(10, KemSuite::MlKem512);
-    let spk = signed_prekey(&id, validity(), &mut rng).unwrap();
+    let (_id, [b, p], mut rng) = records(10, KemSuite::MlKem512);
+    let spk = signed_prekey(validity(), &mut rng).unwrap();
     let x = spk.secret.to_record().unwrap();
 
     // Records are not wire messages, and one record type is not another.

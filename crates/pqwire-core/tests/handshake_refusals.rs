@@ -1,6 +1,6 @@
 //! What the PQXDH handshake refuses (docs/protocol.md §4): the policy (a bundle without
-//! a KEM prekey, suites outside the capabilities), every tampered bundle signature, key
-//! ids not derived from their keys, expired and unknown keys, and bad initial messages
+//! a KEM prekey, suites outside the capabilities), a tampered batch signature or
+//! statement, a malformed identity package, expired and unknown keys, and bad initial messages
 //! (every byte flipped, each a typed error that consumes nothing; the transcript
 //! signature always required and bound to the transcript).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,27 +18,37 @@ fn refusal(alice: &Identity, p: Params, b: &PrekeyBundle) -> &'static str {
 // ---------------------------------------------------------------------------------------
 // Policy
 
+/// Bob's bundle with its KEM prekey removed by whoever served it.
 fn without_kem_prekey(bob: &Bob) -> Vec<u8> {
-    build_bundle(
-        bob.identity.public(),
-        &bob.caps,
-        &bob.spk.public,
-        None,
-        Some(&bob.opk.public),
-    )
-    .unwrap()
-    .encode()
-    .unwrap()
+    let mut b = bob.bundle_struct(Params::default());
+    b.kem_prekey = None;
+    b.encode().unwrap()
+}
+
+/// A bundle of a batch Bob signed without any ML-KEM prekey, with `caps`.
+fn classical_bundle(bob: &Bob, caps: &[u8]) -> Vec<u8> {
+    let keys = BatchKeys {
+        signed_prekey: &bob.spk.public,
+        last_resort_kem: None,
+        one_time_kem: &[],
+        one_time: std::slice::from_ref(&bob.opk.public),
+    };
+    let upload = sign_batch(&bob.identity, caps, &keys, &mut SeededRandom::new([8; 32])).unwrap();
+    assemble_bundle(&upload, None, Some(0))
+        .unwrap()
+        .encode()
+        .unwrap()
 }
 
 #[test]
 fn pq_required_refuses_a_bundle_without_a_kem_prekey() {
     let p = Params::default();
     let (bob, alice) = bob_and_alice(p);
-    let bundle = without_kem_prekey(&bob);
-    let e = start(&alice, p, &bundle, b"hi", 3).unwrap_err();
-    assert_eq!(e.code(), "PQ_REQUIRED");
-    assert!(matches!(e, Error::Downgrade { .. }));
+    for bundle in [without_kem_prekey(&bob), classical_bundle(&bob, &bob.caps)] {
+        let e = start(&alice, p, &bundle, b"hi", 3).unwrap_err();
+        assert_eq!(e.code(), "PQ_REQUIRED");
+        assert!(matches!(e, Error::Downgrade { .. }));
+    }
 }
 
 fn preferred() -> HandshakeOptions {
@@ -89,9 +99,8 @@ fn initiate_offering(alice: &Identity, caps: &Capabilities, bundle: &[u8]) -> Re
     )
 }
 
-/// Whoever serves Bob's bundle drops its KEM prekey (its presence is
-/// not signed). Both parties offer ML-KEM, so even `pq-preferred` refuses: the session
-/// would otherwise be classical with only a `classical-session` event.
+/// Whoever serves Bob's bundle drops its KEM prekey. The signed statement says the batch
+/// has KEM prekeys, so every policy refuses (more in `handshake_batch.rs`).
 #[test]
 fn a_stripped_kem_prekey_is_refused_even_under_pq_preferred() {
     let p = Params::default();
@@ -108,16 +117,7 @@ fn a_stripped_kem_prekey_is_refused_even_under_pq_preferred() {
     classical_caps
         .kex_suites
         .retain(|c| *c == KemSuite::X25519.code());
-    let forged = build_bundle(
-        bob.identity.public(),
-        &classical_caps.encode().unwrap(),
-        &bob.spk.public,
-        None,
-        Some(&bob.opk.public),
-    )
-    .unwrap()
-    .encode()
-    .unwrap();
+    let forged = classical_bundle(&bob, &classical_caps.encode().unwrap());
     let sent = initiate_preferred(&alice, &forged).unwrap();
     assert!(!sent.info.post_quantum);
     let before = bob.store.clone();
@@ -138,7 +138,7 @@ fn pq_preferred_accepts_a_classical_peer_and_says_so() {
         .retain(|s| !KEMS.iter().any(|k| k.code() == *s));
     bob.caps = c.encode().unwrap();
     let alice = alice(p.alice, 2);
-    let bundle = without_kem_prekey(&bob);
+    let bundle = classical_bundle(&bob, &bob.caps);
     assert_eq!(code(start(&alice, p, &bundle, b"hi", 3)), "PQ_REQUIRED");
 
     let sent = initiate_preferred(&alice, &bundle).unwrap();
@@ -176,70 +176,54 @@ fn suites_outside_the_capabilities_are_refused() {
 // The bundle's authentication
 
 #[test]
-fn every_tampered_bundle_signature_is_auth_failed() {
+fn a_tampered_batch_signature_or_statement_is_auth_failed() {
     let p = Params::default();
     let (bob, alice) = bob_and_alice(p);
     let good = bob.bundle_struct(p);
     start(&alice, p, &good.encode().unwrap(), b"", 3).unwrap();
-    type Pick = fn(&mut PrekeyBundle) -> &mut Vec<u8>;
-    let signatures: [(&str, Pick); 4] = [
-        ("identityDhSignature", |b| &mut b.identity_dh_key.signature),
-        ("signedPrekeySignature", |b| &mut b.signed_prekey.signature),
-        ("kemPrekeySignature", |b| {
-            &mut b.kem_prekey.as_mut().unwrap().signature
-        }),
-        ("oneTimePrekeySignature", |b| {
-            &mut b.one_time_prekey.as_mut().unwrap().signature
-        }),
-    ];
-    for (name, pick) in signatures {
-        // The Ed25519 half (first 64 bytes) and the ML-DSA half, each alone.
-        for at in [0usize, 63, 64, 1000, usize::MAX] {
-            let mut b = good.clone();
-            let s = pick(&mut b);
-            let i = at.min(s.len() - 1);
-            s[i] ^= 0x01;
-            let e = start(&alice, p, &b.encode().unwrap(), b"", 3);
-            assert_eq!(code(e), "AUTH_FAILED", "{name} byte {i}");
-        }
+    // The Ed25519 half (first 64 bytes) and the ML-DSA half, each alone: the good
+    // bundle's batch is cached now, and a changed signature is not a cache hit.
+    for at in [0usize, 63, 64, 1000, usize::MAX] {
+        let mut b = good.clone();
+        let i = at.min(b.batch_signature.len() - 1);
+        b.batch_signature[i] ^= 0x01;
+        assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED", "signature byte {i}");
     }
-    // A key package changed under its signature.
-    let mut b = good.clone();
-    b.signed_prekey.key.expires -= 1;
-    b.signed_prekey.encoded = b.signed_prekey.key.encode().unwrap();
-    assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED");
-    // Another identity's keys in Bob's bundle.
+    // A statement changed under its signature: each field that decodes.
+    type Edit = fn(&mut wire::PrekeyBatch);
+    let edits: [(&str, Edit); 7] = [
+        ("identityDhKey", |s| s.identity_dh_key[0] ^= 1),
+        ("signedPrekey", |s| s.signed_prekey[31] ^= 1),
+        ("oneTimeCount", |s| s.one_time_count += 1),
+        ("created", |s| s.created -= 1),
+        ("signedExpires", |s| s.signed_expires -= 1),
+        ("oneTimeExpires", |s| s.one_time_expires += 1),
+        ("merkleRoot", |s| s.merkle_root[5] ^= 1),
+    ];
+    for (name, edit) in edits {
+        let mut b = good.clone();
+        edit(&mut b.batch);
+        b.batch_encoded = b.batch.encode().unwrap();
+        assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED", "{name}");
+    }
+    // Another identity's signature over Bob's statement.
     let mallory = Bob::new(p, 9);
     let mut b = good.clone();
-    b.signed_prekey = mallory.spk.public.signed.clone();
-    assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED");
-    let mut b = good.clone();
-    b.identity_sig_key = mallory.identity.public().sig_key.clone();
-    b.identity_sig_key_encoded = mallory.identity.public().sig_key_encoded.clone();
+    b.batch_signature = mallory.bundle_struct(p).batch_signature;
     assert_eq!(refusal(&alice, p, &b), "AUTH_FAILED");
 }
 
 #[test]
-fn a_key_id_not_derived_from_its_key_is_invalid_key() {
-    // Signed by Bob, but with a made-up id.
+fn an_identity_package_not_matching_its_key_is_invalid_key() {
+    // The package's key id is made up (and the statement names it, so the wire rule
+    // holds): derived ids are checked before anything is verified.
     let p = Params::default();
     let (bob, alice) = bob_and_alice(p);
-    let mut spk = bob.spk.public.signed.clone();
-    spk.key.key_id = [0x42; 16];
-    spk.encoded = spk.key.encode().unwrap();
-    // Signed exactly as §2 says.
-    let msg = [b"pqwire/v2 prekey".as_slice(), &spk.encoded].concat();
-    let (sig_sk, _) = bob.identity.export_secret_keys();
-    spk.signature = pqwire_core::sig::backend(p.bob)
-        .sign(
-            &msg,
-            sig_sk.expose(),
-            b"pqwire/v2",
-            pqwire_core::sig::SignRandomness::Hedged,
-        )
-        .unwrap();
     let mut b = bob.bundle_struct(p);
-    b.signed_prekey = spk;
+    b.identity_sig_key.key_id = [0x42; 16];
+    b.identity_sig_key_encoded = b.identity_sig_key.encode().unwrap();
+    b.batch.identity_sig_key_id = [0x42; 16];
+    b.batch_encoded = b.batch.encode().unwrap();
     assert_eq!(refusal(&alice, p, &b), "INVALID_KEY");
 }
 
@@ -263,22 +247,15 @@ fn expired_keys_are_key_expired() {
     let bob = Bob::new(p, 1);
     let mut rng = SeededRandom::new([6; 32]);
     let old = Validity::new(T0 - 100, T0 - 1).unwrap();
-    let opk = generate_prekey(
-        &bob.identity,
-        PrekeyKind::OneTime,
-        KemSuite::X25519,
-        old,
-        &mut rng,
-    )
-    .unwrap();
-    let b = build_bundle(
-        bob.identity.public(),
-        &bob.caps,
-        &bob.spk.public,
-        Some(&bob.kem.public),
-        Some(&opk.public),
-    )
-    .unwrap();
+    let opk = generate_prekey(PrekeyKind::OneTime, KemSuite::X25519, old, &mut rng).unwrap();
+    let keys = BatchKeys {
+        signed_prekey: &bob.spk.public,
+        last_resort_kem: Some(&bob.lr.public),
+        one_time_kem: &[],
+        one_time: std::slice::from_ref(&opk.public),
+    };
+    let upload = sign_batch(&bob.identity, &bob.caps, &keys, &mut rng).unwrap();
+    let b = assemble_bundle(&upload, None, Some(0)).unwrap();
     assert_eq!(refusal(&alice_id, p, &b), "KEY_EXPIRED");
     // An expired identity, Bob's or Alice's own.
     let short = Validity::new(T0 - 100, T0 - 50).unwrap();
@@ -318,9 +295,23 @@ fn unknown_key_ids_are_unknown_key() {
     }
     // A key held for another role: the one-time prekey named as the signed prekey.
     let mut bob = Bob::new(p, 1);
-    let mut bundle = bob.bundle_struct(p);
-    bundle.signed_prekey = bob.opk.public.signed.clone();
-    bundle.one_time_prekey = None;
+    let as_signed = pqwire_core::pqxdh::Prekey {
+        kind: PrekeyKind::Signed,
+        key: bob.opk.public.key.clone(),
+    };
+    let keys = BatchKeys {
+        signed_prekey: &as_signed,
+        last_resort_kem: Some(&bob.lr.public),
+        one_time_kem: &[],
+        one_time: &[],
+    };
+    let upload = sign_batch(
+        &bob.identity,
+        &bob.caps,
+        &keys,
+        &mut SeededRandom::new([7; 32]),
+    );
+    let bundle = assemble_bundle(&upload.unwrap(), None, None).unwrap();
     let sent = start(&alice, p, &bundle.encode().unwrap(), b"", 3).unwrap();
     assert_eq!(code(bob.respond(&sent.encoded, T0)), "UNKNOWN_KEY");
     assert_eq!(bob.store.consume_calls, 0);
@@ -380,7 +371,7 @@ fn the_transcript_signature_is_always_required_and_bound_to_the_transcript() {
     let p = Params::default();
     let (mut bob, alice) = bob_and_alice(p);
     let sent = start(&alice, p, &bob.bundle(p), b"x", 3).unwrap();
-    // Without the field the message does not even decode (wire version 1 requires it).
+    // Without the field the message does not even decode (it is always required).
     let stripped = wire_edit::without_field(
         &sent.encoded,
         wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE,
@@ -439,7 +430,7 @@ fn a_changed_message_or_context_does_not_authenticate() {
     let forged = edited(&sent.message, |m| {
         m.identity_sig_key = mallory.public().sig_key.clone();
         m.identity_sig_key_encoded = mallory.public().sig_key_encoded.clone();
-        m.identity_dh_key = mallory.public().dh_key.clone();
+        m.identity_dh_key = mallory.public().dh_public_key().try_into().unwrap();
     });
     assert_eq!(code(bob.respond(&forged, T0)), "AUTH_FAILED");
     // The same, without hybrid-auth: the DH-based authentication still refuses it.
@@ -451,7 +442,7 @@ fn a_changed_message_or_context_does_not_authenticate() {
     let forged = edited(&plain.message, |m| {
         m.identity_sig_key = mallory.public().sig_key.clone();
         m.identity_sig_key_encoded = mallory.public().sig_key_encoded.clone();
-        m.identity_dh_key = mallory.public().dh_key.clone();
+        m.identity_dh_key = mallory.public().dh_public_key().try_into().unwrap();
     });
     assert_eq!(code(bob.respond(&forged, T0)), "AUTH_FAILED");
     // A ciphertext of another ML-KEM suite's length.

@@ -48,16 +48,8 @@ fn validity() -> Validity {
 fn bob() -> Bob {
     let mut rng = SeededRandom::new([0xB0; 32]);
     let identity = Identity::generate(SigSuite::Ed25519MlDsa65, validity(), &mut rng).unwrap();
-    let spk = generate_prekey(
-        &identity,
-        PrekeyKind::Signed,
-        KemSuite::X25519,
-        validity(),
-        &mut rng,
-    )
-    .unwrap();
+    let spk = generate_prekey(PrekeyKind::Signed, KemSuite::X25519, validity(), &mut rng).unwrap();
     let pqlr = generate_prekey(
-        &identity,
         PrekeyKind::LastResortKem,
         KemSuite::MlKem768,
         validity(),
@@ -100,7 +92,7 @@ fn forge(bob: &Bob, claimed: &PublicIdentity, dh1: Dh1, signer: Option<&[u8]>) -
     let policy = Policy::new(PolicyMode::PqRequired);
     let agreement = negotiate(&caps, &bob.caps, Role::Initiator, &policy).unwrap();
     let kem_suite = KemSuite::MlKem768;
-    let spk_public = &bob.spk.public.signed.key.public_key;
+    let spk_public = &bob.spk.public.key.public_key;
     let ek = x25519::StaticSecret::from_bytes(&[0x3E; 32]).unwrap();
     let dh = [
         match dh1 {
@@ -114,7 +106,7 @@ fn forge(bob: &Bob, claimed: &PublicIdentity, dh1: Dh1, signer: Option<&[u8]>) -
         ek.shared_secret(spk_public).unwrap(),
     ];
     let enc = kem::backend(kem_suite)
-        .encapsulate(&bob.pqlr.public.signed.key.public_key, Some(&[0x5E; 32]))
+        .encapsulate(&bob.pqlr.public.key.public_key, Some(&[0x5E; 32]))
         .unwrap();
     let spk_id = bob.spk.public.key_id();
     let kem_id = bob.pqlr.public.key_id();
@@ -125,6 +117,7 @@ fn forge(bob: &Bob, claimed: &PublicIdentity, dh1: Dh1, signer: Option<&[u8]>) -
         aead: agreement.aead,
         initiator: claimed,
         responder: bob.identity.public(),
+        signed_prekey_key: spk_public,
         signed_prekey: &spk_id,
         kem_prekey: Some(&kem_id),
         one_time_prekey: None,
@@ -173,7 +166,7 @@ fn forge(bob: &Bob, claimed: &PublicIdentity, dh1: Dh1, signer: Option<&[u8]>) -
         capabilities: caps,
         identity_sig_key: claimed.sig_key.clone(),
         identity_sig_key_encoded: claimed.sig_key_encoded.clone(),
-        identity_dh_key: claimed.dh_key.clone(),
+        identity_dh_key: claimed.dh_public_key().try_into().unwrap(),
         signed_prekey_id: spk_id,
         kem_prekey_id: Some(kem_id),
         one_time_prekey_id: None,

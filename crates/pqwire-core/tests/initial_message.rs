@@ -36,13 +36,12 @@ fn raw_ratchet(m: &RatchetMessage) -> Vec<u8> {
 
 fn initial() -> InitialMessage {
     let (identity_sig_key, identity_sig_key_encoded) = identity_key();
-    let dh = signed(2, KemSuite::X25519);
-    let signature = dh.signature.clone();
+    let signature = signed(2, KemSuite::X25519).signature;
     InitialMessage {
         capabilities: Capabilities::default().encode().unwrap(),
         identity_sig_key,
         identity_sig_key_encoded,
-        identity_dh_key: dh,
+        identity_dh_key: [2; 32],
         signed_prekey_id: [3; 16],
         kem_prekey_id: Some([4; 16]),
         one_time_prekey_id: Some([5; 16]),
@@ -84,21 +83,21 @@ fn optional_fields_may_be_absent() {
 }
 
 #[test]
-fn identity_keys_have_their_suites() {
-    for (tag, wrong) in [
-        (t::TAG_IDENTITY_SIG_KEY, KemSuite::X25519),
-        (t::TAG_IDENTITY_DH_KEY, KemSuite::MlKem768),
-    ] {
-        let key = package_value(2, PackageSuite::Kem(wrong));
-        refused_with(msg(), (tag, key), (InvalidField, tag));
-    }
+fn identity_keys_have_their_suites_and_lengths() {
+    let tag = t::TAG_IDENTITY_SIG_KEY;
+    let key = package_value(2, PackageSuite::Kem(KemSuite::X25519));
+    refused_with(msg(), (tag, key), (InvalidField, tag));
+    // v2: the identity DH key is a raw 32-byte X25519 key, not a package.
+    let tag = t::TAG_IDENTITY_DH_KEY;
+    let key = package_value(2, PackageSuite::Kem(KemSuite::X25519));
+    refused_with(msg(), (tag, key), (BadLength, tag));
+    refused_with(msg(), (tag, Value::Bytes(vec![1; 31])), (BadLength, tag));
 }
 
 #[test]
 fn signatures_have_the_identity_suites_exact_length() {
-    for tag in [t::TAG_IDENTITY_DH_SIGNATURE, t::TAG_TRANSCRIPT_SIGNATURE] {
-        refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
-    }
+    let tag = t::TAG_TRANSCRIPT_SIGNATURE;
+    refused_with(msg(), (tag, Value::Bytes(vec![1; 64])), (BadLength, tag));
 }
 
 #[test]
@@ -139,10 +138,9 @@ fn required_fields_are_required() {
         t::TAG_CAPABILITIES,
         t::TAG_IDENTITY_SIG_KEY,
         t::TAG_IDENTITY_DH_KEY,
-        t::TAG_IDENTITY_DH_SIGNATURE,
         t::TAG_SIGNED_PREKEY_ID,
         t::TAG_EPHEMERAL_KEY,
-        // Mandatory in wire version 1 (protocol.md §4.1 step 8): initiator authentication
+        // Mandatory (protocol.md §4.1 step 8): initiator authentication
         // cannot be negotiated away by leaving the signature out.
         t::TAG_TRANSCRIPT_SIGNATURE,
         t::TAG_MESSAGE,
@@ -261,7 +259,6 @@ fn every_single_byte_change_is_refused_or_canonical() {
     // Small keys keep the exhaustive loop fast.
     m.identity_sig_key = package(1, PackageSuite::Sig(SigSuite::Ed25519));
     m.identity_sig_key_encoded = m.identity_sig_key.encode().unwrap();
-    m.identity_dh_key.signature = vec![0xAB; 64];
     m.transcript_signature = vec![0xAC; 64];
     m.kem_prekey_id = None;
     m.kem_ciphertext = None;

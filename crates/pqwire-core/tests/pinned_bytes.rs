@@ -31,39 +31,39 @@ const PINS: &[(&str, &str)] = &[
     ),
     (
         "prekey-bundle",
-        "bb8a754198945607cad4e6107a63691bcd6985a46892ed02228c13220071005c",
+        "08b9feb6363384ba93ba1f8c515578999c5c6aa750f9e38ec08727cb1bccf48f",
     ),
     (
         "initial-message",
-        "5d74261f664bd521565490c4cf1497959bc8aa2eb94d2819cdee67f438e75564",
+        "f5a1a8207c1ae38d8cdb42eb885b2106cccdee8869db4b1eebebc1f180a46ee4",
     ),
     (
         "ratchet-message kem step",
-        "1721780be171eca18bdae6803366b1e705e790bb03e924bbb3b61da7beffffe9",
+        "25418a526201e76f2ae848f6b051ae50cab8dbcf86c2181f1711b1dd9312f3a6",
     ),
     (
         "ratchet-message same chain",
-        "2cad35f16f9f8dd5176a75e748612499676917106802d1ec7f50e9f5b8e651d4",
+        "710690eb6f2da5109300d1e9019c16705a3dc89f4d69aaf7161c3f8da7b28aa8",
     ),
     (
         "ratchet-message answer",
-        "5152860d40f43ad7b03d1041f01328950d29d537b7d674c19f900f76a91d93a7",
+        "8445a0dd76871bafea450b61633e9bf0ba71d37f83a82a81de15d6c5316380bd",
     ),
     (
         "session record initiator",
-        "7df124a4b1190605fd91f985d2412c96a04b7b66969ed8fec3156cd418a29033",
+        "718ab7ac752dee0e2a715f79770366f698604ab872da7658b65ad54debba8e34",
     ),
     (
         "session record responder",
-        "5aabc0a81a36c517c5a25c612e20a15609fc194e0cb08013db017ef6447641b8",
+        "2415ed3a9c3242d8ab8dd6281aa317e165f8ea88959789ab68c56a54dff20645",
     ),
     (
         "identity record",
-        "632febe98009d631e6be6366dd41cdc40a3dcd72e151115f89a85edc186e0827",
+        "a17329c3a9bb02040d18d8a3060e78c232749178a58e0fd37db6ee811e7b381a",
     ),
     (
         "prekey record",
-        "cb35b1f3482bd9ca53a334be6cf75b36daa015239bfe8eda1ad2cd43b370a29e",
+        "0cb264cc616a14a3480eca52a8df2f4c4c3a639d811dfbc5677ac12b716afe21",
     ),
     (
         "channel server public key",

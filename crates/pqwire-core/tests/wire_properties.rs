@@ -20,7 +20,7 @@ use pqwire_core::wire::limits::{
 };
 use pqwire_core::wire::{
     self, Capabilities, Envelope, Extension, InitialMessage, KeyPackage, MessageType, PackageSuite,
-    PrekeyBundle, RatchetMessage, SignedKey, WireMessage,
+    PrekeyBatch, PrekeyBundle, PrekeyUpload, RatchetMessage, WireMessage,
 };
 use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
 
@@ -360,6 +360,8 @@ fn check_any(b: &[u8]) {
                 MessageType::PrekeyBundle => PrekeyBundle::decode(b).and_then(|v| v.encode()),
                 MessageType::InitialMessage => InitialMessage::decode(b).and_then(|v| v.encode()),
                 MessageType::RatchetMessage => RatchetMessage::decode(b).and_then(|v| v.encode()),
+                MessageType::PrekeyBatch => PrekeyBatch::decode(b).and_then(|v| v.encode()),
+                MessageType::PrekeyUpload => PrekeyUpload::decode(b).and_then(|v| v.encode()),
                 MessageType::ChannelServerKey => {
                     ServerPublicKey::decode_structure(b).and_then(|v| v.encode())
                 }
@@ -435,19 +437,11 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
     let minimal_envelope = Envelope::default();
     // A small initial message: an Ed25519 identity and an X25519 ratchet KEM key keep
     // the exhaustive mutation below quick; every structural rule still applies.
-    let dh_package = KeyPackage {
-        key_id: [0xD1; 16],
-        ..kem_package.clone()
-    };
     let initial = InitialMessage {
         capabilities: caps.encode().unwrap(),
         identity_sig_key_encoded: sig_package.encode().unwrap(),
         identity_sig_key: sig_package.clone(),
-        identity_dh_key: SignedKey {
-            encoded: dh_package.encode().unwrap(),
-            key: dh_package,
-            signature: vec![0x51; 64],
-        },
+        identity_dh_key: [0xD1; 32],
         signed_prekey_id: [0x5B; 16],
         kem_prekey_id: None,
         one_time_prekey_id: Some([0x07; 16]),
@@ -480,7 +474,59 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         },
         vec![0xC9; 16],
     );
+    // A classical batch of one one-time X25519 prekey, Ed25519 identity: the statement,
+    // the upload and a bundle (leaf 0, an empty proof), small enough to mutate every byte.
+    let small_caps = Capabilities {
+        versions: vec![2],
+        kex_suites: vec![KemSuite::X25519.code()],
+        sig_suites: vec![SigSuite::Ed25519.code()],
+        aead_suites: vec![AeadSuite::ChaCha20Poly1305.code()],
+        features: 1,
+        extensions: Vec::new(),
+    };
+    let batch = PrekeyBatch {
+        capabilities: small_caps.encode().unwrap(),
+        identity_sig_key_id: sig_package.key_id,
+        identity_dh_key: [0xD1; 32],
+        signed_prekey: [0x5B; 32],
+        kem_suite: None,
+        one_time_kem_count: 0,
+        one_time_count: 1,
+        created: 10,
+        signed_expires: 20,
+        one_time_expires: 30,
+        merkle_root: [0x3E; 32],
+        extensions: vec![ext(0xF0BA, &[9])],
+    };
+    let upload = PrekeyUpload {
+        identity_sig_key: sig_package.clone(),
+        identity_sig_key_encoded: sig_package.encode().unwrap(),
+        batch_encoded: batch.encode().unwrap(),
+        batch: batch.clone(),
+        batch_signature: vec![0x51; 64],
+        last_resort_kem_key: None,
+        one_time_kem_keys: Vec::new(),
+        one_time_keys: vec![0x07; 32],
+        extensions: vec![ext(0xF0B0, &[])],
+    };
+    let bundle = PrekeyBundle {
+        identity_sig_key: sig_package.clone(),
+        identity_sig_key_encoded: sig_package.encode().unwrap(),
+        batch_encoded: batch.encode().unwrap(),
+        batch: batch.clone(),
+        batch_signature: vec![0x51; 64],
+        kem_prekey: None,
+        one_time_prekey: Some(pqwire_core::wire::BundledPrekey {
+            index: 0,
+            public_key: vec![0x07; 32],
+            proof: Vec::new(),
+        }),
+        extensions: vec![ext(0xF0B1, &[1])],
+    };
     vec![
+        ("prekey batch", batch.encode().unwrap()),
+        ("prekey upload", upload.encode().unwrap()),
+        ("prekey bundle", bundle.encode().unwrap()),
         ("capabilities", caps.encode().unwrap()),
         ("kem key package", kem_package.encode().unwrap()),
         ("sig key package", sig_package.encode().unwrap()),

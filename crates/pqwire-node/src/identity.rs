@@ -8,9 +8,9 @@ use crate::options::time;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use pqwire_core::pqxdh::{
-    build_bundle, continuity_proof, generate_prekey, needs_rotation as core_needs_rotation,
-    promote_legacy, verify_continuity as core_verify_continuity, Identity, Prekey, PrekeyKind,
-    PrekeySecret, PublicIdentity, RotationPolicy, Validity,
+    continuity_proof, generate_prekey, needs_rotation as core_needs_rotation, promote_legacy,
+    verify_continuity as core_verify_continuity, Identity, PrekeyKind, PrekeySecret,
+    PublicIdentity, RotationPolicy, Validity,
 };
 use pqwire_core::random::OsRandom;
 use pqwire_core::wire::{KeyPackage, SignedKey, WireMessage};
@@ -28,7 +28,8 @@ pub struct NativePublicIdentity {
     pub sig_key: Uint8Array,
     /// The X25519 key's key package, encoded.
     pub dh_key: Uint8Array,
-    /// The signing key's signature over the X25519 key's package.
+    /// Empty: protocol v2 signs no X25519 identity key package of its own (the batch
+    /// statement and the transcript signature bind it); kept for the layout.
     pub dh_signature: Uint8Array,
     /// Validity of the signing key package (unix seconds).
     pub created: f64,
@@ -187,8 +188,6 @@ pub struct NativePrekey {
     pub suite: String,
     /// The key package, encoded.
     pub package: Uint8Array,
-    /// The identity's signature over the package.
-    pub signature: Uint8Array,
     pub created: f64,
     pub expires: f64,
     /// The secret record (explicit export: it holds the secret key).
@@ -219,11 +218,10 @@ pub(crate) fn kind_name(kind: PrekeyKind) -> &'static str {
 }
 
 /// Generates `count` prekeys of `kind` (X25519 for `signed` and `one-time`, the ML-KEM
-/// `kem` suite for the KEM kinds), signed by `identity`, valid from `created` to
-/// `expires`.
+/// `kem` suite for the KEM kinds), valid from `created` to `expires`. Nothing signs them
+/// one by one: `prekeyBatchSign` signs a batch of them once.
 #[napi(catch_unwind)]
 pub fn prekey_generate(
-    identity: &NativeIdentity,
     kind: String,
     kem: String,
     created: f64,
@@ -231,7 +229,6 @@ pub fn prekey_generate(
     count: u32,
 ) -> napi::Result<Vec<NativePrekey>> {
     let kind = kind_of(&kind)?;
-    let identity = identity.shared()?;
     let suite = if kind.is_kem() {
         js(KemSuite::from_name(&kem))?
     } else {
@@ -245,64 +242,19 @@ pub fn prekey_generate(
     let valid = js(Validity::new(time(created)?, time(expires)?))?;
     (0..count)
         .map(|_| {
-            let g = js(generate_prekey(
-                &identity,
-                kind,
-                suite,
-                valid,
-                &mut OsRandom,
-            ))?;
+            let g = js(generate_prekey(kind, suite, valid, &mut OsRandom))?;
             let record = js(g.secret.to_record())?;
             Ok(NativePrekey {
                 key_id: Uint8Array::new(g.public.key_id().to_vec()),
                 kind: kind_name(kind).to_string(),
                 suite: suite.name().to_string(),
-                package: Uint8Array::new(g.public.signed.encoded.clone()),
-                signature: Uint8Array::new(g.public.signed.signature.clone()),
-                created: g.public.signed.key.created as f64,
-                expires: g.public.signed.key.expires as f64,
+                package: Uint8Array::new(js(g.public.key.encode().map_err(Error::from))?),
+                created: g.public.key.created as f64,
+                expires: g.public.key.expires as f64,
                 secret: Uint8Array::new(record.to_vec()),
             })
         })
         .collect()
-}
-
-/// A prekey's public parts, as `bundleBuild` takes them.
-#[napi(object)]
-pub struct NativePublicPrekey {
-    pub kind: String,
-    pub package: Uint8Array,
-    pub signature: Uint8Array,
-}
-
-fn prekey(p: &NativePublicPrekey) -> napi::Result<Prekey> {
-    Ok(Prekey {
-        kind: kind_of(&p.kind)?,
-        signed: signed_key(&p.package, &p.signature)?,
-    })
-}
-
-/// Assembles a prekey bundle from `identity`'s public half, its encoded capabilities
-/// and the public prekeys.
-#[napi(catch_unwind)]
-pub fn bundle_build(
-    identity: &NativeIdentity,
-    capabilities: &[u8],
-    signed_prekey: NativePublicPrekey,
-    kem_prekey: Option<NativePublicPrekey>,
-    one_time_prekey: Option<NativePublicPrekey>,
-) -> napi::Result<Uint8Array> {
-    let spk = prekey(&signed_prekey)?;
-    let kem = kem_prekey.as_ref().map(prekey).transpose()?;
-    let opk = one_time_prekey.as_ref().map(prekey).transpose()?;
-    let bundle = js(build_bundle(
-        identity.shared()?.public(),
-        capabilities,
-        &spk,
-        kem.as_ref(),
-        opk.as_ref(),
-    ))?;
-    Ok(Uint8Array::new(js(bundle.encode().map_err(Error::from))?))
 }
 
 /// Checks a stored prekey secret record and returns its public facts (no secret).

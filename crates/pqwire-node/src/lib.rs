@@ -12,6 +12,7 @@
 
 mod aead;
 mod app_signature;
+mod batch;
 mod channel;
 mod channel_output;
 mod errors;

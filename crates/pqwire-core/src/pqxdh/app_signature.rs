@@ -2,7 +2,7 @@
 //! login challenge, a document) under a context the application names. The signed message
 //! is `LABEL_APPLICATION ‖ len(context) ‖ context ‖ data`; no protocol label is a prefix
 //! of `LABEL_APPLICATION` nor the reverse, so such a signature can never pass for a
-//! prekey, identity or transcript signature, and a context cannot pass for another.
+//! prekey batch or transcript signature, and a context cannot pass for another.
 
 use super::identity::{Identity, PublicIdentity};
 use super::package::{sign, verify};
@@ -87,7 +87,6 @@ pub fn verify_data(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::pqxdh::package::{LABEL_IDENTITY_DH, LABEL_PREKEY};
     use crate::pqxdh::{Validity, LABEL_CONTINUITY};
     use crate::random::SeededRandom;
     use crate::SigSuite;
@@ -146,8 +145,9 @@ mod tests {
     #[test]
     fn the_label_is_apart_from_every_signing_label() {
         for label in [
-            LABEL_PREKEY,
-            LABEL_IDENTITY_DH,
+            crate::pqxdh::LABEL_BATCH,
+            crate::pqxdh::LABEL_VERIFIED_BATCH,
+            crate::pqxdh::merkle::LABEL_LEAF,
             LABEL_CONTINUITY,
             crate::pqxdh::LABEL_INITIATOR,
         ] {

@@ -1,9 +1,10 @@
 //! A party's long-term identity (protocol.md §2): a hybrid signing key `IKsig`
 //! (Ed25519+ML-DSA-65 by default, Ed25519+ML-DSA-87 selectable) and an X25519 key
-//! `IKdh` whose key package `IKsig` signs. [`PublicIdentity`] is what peers see, pin
-//! and verify.
+//! `IKdh`, valid as long as `IKsig`. Protocol v2 signs no `IKdh` package of its own: the
+//! owner's prekey batch statement names it, and an initiator's transcript signature
+//! covers it. [`PublicIdentity`] is what peers see, pin and check.
 
-use super::package::{self, Validity, LABEL_IDENTITY_DH};
+use super::package::{self, Validity};
 use crate::random::{OsRandom, RandomSource, SeededRandom};
 use crate::ratchet::KeyId;
 use crate::sig::SigKeyPair;
@@ -11,16 +12,17 @@ use crate::wire::{KeyPackage, PackageSuite, SignedKey, WireMessage};
 use crate::{x25519, Error, KemSuite, Result, SecretBytes, SigSuite};
 use zeroize::Zeroizing;
 
-/// The public half of an identity: the signing key's package, the DH key's package and
-/// the signing key's signature over it. These are the `identitySigKey`,
-/// `identityDhKey` and `identityDhSignature` fields of bundles and initial messages.
+/// The public half of an identity: the signing key's package and the DH key's package
+/// (whose validity is the signing key's). On the wire these are the `identitySigKey`
+/// field and the raw `identityDhKey` of statements and initial messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicIdentity {
     /// The identity signing key `IKsig`.
     pub sig_key: KeyPackage,
     /// Its exact encoding (what transcripts hash and stores pin).
     pub sig_key_encoded: Vec<u8>,
-    /// The identity DH key `IKdh`, signed by `IKsig` under `"pqwire/v2 identity dh key"`.
+    /// The identity DH key `IKdh`: its package (validity: `IKsig`'s) and an empty
+    /// signature (v2 signs no `IKdh` package; the field stays for the records' layout).
     pub dh_key: SignedKey,
 }
 
@@ -45,25 +47,42 @@ impl PublicIdentity {
         &self.dh_key.key.public_key
     }
 
-    /// Checks the structure and the signature, not the time (see
-    /// [`PublicIdentity::check_validity`]), in this order: the packages match their
-    /// encodings and hold a signature key and an X25519 key (`INVALID_KEY`); `IKsig`
-    /// signed `IKdh`'s package — both halves of a hybrid signature (`AUTH_FAILED`);
-    /// their key ids are derived from their keys (`INVALID_KEY`).
-    pub fn verify(&self) -> Result<()> {
-        let suite = self.check_packages()?;
-        package::verify_signed(
-            suite,
-            &self.sig_key.public_key,
-            LABEL_IDENTITY_DH,
-            &self.dh_key,
-        )?;
-        self.check_key_ids()
+    /// The public identity of an `IKsig` package and a raw `IKdh` key, as statements and
+    /// initial messages carry them: `IKdh`'s package gets `IKsig`'s validity and a
+    /// derived key id. Checks nothing (see [`PublicIdentity::verify`]).
+    pub fn from_parts(sig_key: KeyPackage, sig_key_encoded: Vec<u8>, dh_key: &[u8; 32]) -> Self {
+        let validity = Validity {
+            created: sig_key.created,
+            expires: sig_key.expires,
+        };
+        let dh = package::package(
+            PackageSuite::Kem(KemSuite::X25519),
+            dh_key.to_vec(),
+            validity,
+        );
+        let encoded = dh.encode().unwrap_or_default();
+        Self {
+            sig_key,
+            sig_key_encoded,
+            dh_key: SignedKey {
+                key: dh,
+                encoded,
+                signature: Vec::new(),
+            },
+        }
     }
 
-    /// [`PublicIdentity::verify`] without the signature: the structure and the key ids
-    /// (`INVALID_KEY`). For an identity read back from pqwire's own records, whose
-    /// signature was verified when the identity arrived (docs/protocol.md §6.2).
+    /// Checks the structure, not the time (see [`PublicIdentity::check_validity`]): the
+    /// packages match their encodings and hold a signature key and an X25519 key, `IKdh`
+    /// has `IKsig`'s validity, both key ids are derived from their keys (`INVALID_KEY`).
+    /// Nothing signs `IKdh` on its own in v2: what binds it to `IKsig` is the signature
+    /// of the context that carries it (a batch statement, a transcript signature).
+    pub fn verify(&self) -> Result<()> {
+        self.check_structure()
+    }
+
+    /// The structure and the key ids (`INVALID_KEY`): what [`PublicIdentity::verify`]
+    /// checks, for an identity read back from pqwire's own records (docs/protocol.md §6.2).
     pub fn check_structure(&self) -> Result<()> {
         self.check_packages()?;
         self.check_key_ids()
@@ -79,9 +98,13 @@ impl PublicIdentity {
                 what: "identity key package does not match its encoding",
             });
         }
-        if self.dh_key.key.suite != PackageSuite::Kem(KemSuite::X25519) {
+        if self.dh_key.key.suite != PackageSuite::Kem(KemSuite::X25519)
+            || self.dh_key.key.public_key.len() != x25519::KEY_LEN
+            || (self.dh_key.key.created, self.dh_key.key.expires)
+                != (self.sig_key.created, self.sig_key.expires)
+        {
             return Err(Error::InvalidKey {
-                what: "identity DH key is not an X25519 key",
+                what: "identity DH key is not an X25519 key valid as long as the signing key",
             });
         }
         Ok(suite)
@@ -109,9 +132,8 @@ pub struct Identity {
 
 impl Identity {
     /// Generates an identity of `suite` (Ed25519+ML-DSA-65 or Ed25519+ML-DSA-87) valid for
-    /// `validity`, with randomness from `rng`: the signing key seed (32 bytes), the
-    /// X25519 secret key (32 bytes) and the randomness of the `IKdh` signature, in this
-    /// order.
+    /// `validity`, with randomness from `rng`: the signing key seed (32 bytes), then the
+    /// X25519 secret key (32 bytes).
     pub fn generate(
         suite: SigSuite,
         validity: Validity,
@@ -123,16 +145,15 @@ impl Identity {
         let signing = SigKeyPair::generate(suite, Some(seed.as_ref()))?;
         rng.fill(seed.as_mut())?;
         let (dh_secret, _) = x25519::keygen(Some(seed.as_ref()))?;
-        Self::assemble(signing, dh_secret, validity, rng)
+        Self::assemble(signing, dh_secret, validity)
     }
 
     /// An identity from a signing key pair and an X25519 secret key: packages both
-    /// public keys for `validity` and signs the DH key's package (randomness from `rng`).
+    /// public keys for `validity`.
     pub(crate) fn assemble(
         signing: SigKeyPair,
         dh_secret: SecretBytes,
         validity: Validity,
-        rng: &mut dyn RandomSource,
     ) -> Result<Self> {
         check_suite(signing.suite())?;
         let dh_public = x25519::public_key(dh_secret.expose())?;
@@ -141,22 +162,9 @@ impl Identity {
             signing.public_key().to_vec(),
             validity,
         );
-        let dh_key = package::sign_package(
-            &signing,
-            LABEL_IDENTITY_DH,
-            package::package(
-                PackageSuite::Kem(KemSuite::X25519),
-                dh_public.to_vec(),
-                validity,
-            ),
-            rng,
-        )?;
+        let sig_key_encoded = sig_key.encode()?;
         Ok(Self {
-            public: PublicIdentity {
-                sig_key_encoded: sig_key.encode()?,
-                sig_key,
-                dh_key,
-            },
+            public: PublicIdentity::from_parts(sig_key, sig_key_encoded, &dh_public),
             signing,
             dh_secret,
         })
@@ -284,21 +292,20 @@ mod tests {
     #[test]
     fn verify_refuses_tampering_and_validity_is_checked() {
         let id = Identity::from_seed(SigSuite::Ed25519MlDsa65, validity(), [1; 32]).unwrap();
+        // IKdh's validity is IKsig's.
         let mut p = id.public().clone();
-        p.dh_key.signature[0] ^= 1;
-        assert_eq!(p.verify().unwrap_err().code(), "AUTH_FAILED");
-        let mut p = id.public().clone();
-        let last = p.dh_key.signature.len() - 1;
-        p.dh_key.signature[last] ^= 1;
-        assert_eq!(p.verify().unwrap_err().code(), "AUTH_FAILED");
+        p.dh_key.key.expires = 999;
+        p.dh_key.encoded = p.dh_key.key.encode().unwrap();
+        assert_eq!(p.verify().unwrap_err().code(), "INVALID_KEY");
         let mut p = id.public().clone();
         p.sig_key.created = 101;
         assert_eq!(p.verify().unwrap_err().code(), "INVALID_KEY");
         assert_eq!(p.check_structure().unwrap_err().code(), "INVALID_KEY");
-        // check_structure leaves the signature alone: restored records rely on it.
-        let mut p = id.public().clone();
-        p.dh_key.signature[0] ^= 1;
-        p.check_structure().unwrap();
+        // from_parts rebuilds the same identity from the wire's parts.
+        let p = id.public();
+        let dh: [u8; 32] = p.dh_public_key().try_into().unwrap();
+        let back = PublicIdentity::from_parts(p.sig_key.clone(), p.sig_key_encoded.clone(), &dh);
+        assert_eq!(&back, p);
         let mut p = id.public().clone();
         p.dh_key.key.key_id[0] ^= 1;
         assert_eq!(p.check_structure().unwrap_err().code(), "INVALID_KEY");

@@ -3,21 +3,18 @@
 
 use zeroize::Zeroizing;
 
+use super::bundle_check::{bundle_identity, check_bundle, ProvedPrekeys};
 use super::identity::{Identity, PublicIdentity};
-use super::package::{self, LABEL_PREKEY};
-use super::prekeys::PrekeyKind;
+use super::package;
 use super::source::UsedPrekeys;
 use super::transcript::{self, TranscriptInput, LABEL_INITIATOR};
 use super::{suites, FirstMessage, HandshakeInfo, HandshakeOptions};
 use crate::kem::Encapsulation;
-use crate::negotiation::{negotiate, Agreement, Policy, Role};
+use crate::negotiation::{negotiate, Agreement, DowngradeCode, Policy, Role};
 use crate::random::RandomSource;
 use crate::ratchet::RatchetState;
-use crate::wire::{
-    Capabilities, InitialMessage, PackageSuite, PrekeyBundle, RatchetMessage, SignedKey,
-    WireMessage,
-};
-use crate::{kem, x25519, Error, KemSuite, Result, SecretBytes, SigSuite};
+use crate::wire::{Capabilities, InitialMessage, PrekeyBundle, RatchetMessage, WireMessage};
+use crate::{kem, x25519, Error, KemSuite, Result, SecretBytes};
 
 /// What [`initiate`] gives: the initial message to send, the session, and what was
 /// agreed.
@@ -33,16 +30,6 @@ pub struct Initiated {
     pub info: HandshakeInfo,
 }
 
-/// The suite of a KEM key package (the bundle's rules guarantee one).
-fn kem_suite(key: &SignedKey) -> Result<KemSuite> {
-    match key.key.suite {
-        PackageSuite::Kem(s) => Ok(s),
-        PackageSuite::Sig(_) => Err(Error::InvalidKey {
-            what: "prekey is not a KEM key",
-        }),
-    }
-}
-
 /// Starts a session with the owner of `bundle` (protocol.md §4.1).
 ///
 /// `capabilities` are ours, encoded; `bundle` the encoded prekey bundle as fetched;
@@ -52,12 +39,16 @@ fn kem_suite(key: &SignedKey) -> Result<KemSuite> {
 /// ratchet's first step ([`RandomSource`]).
 ///
 /// Refusals, all before anything is derived: wire errors for a malformed bundle;
-/// negotiation's `DowngradeError` codes, `PQ_REQUIRED` for a bundle without a KEM
-/// prekey under `pq-required`, `NO_COMMON_SUITE` / `PQ_REQUIRED` for a key whose suite
-/// the capabilities or the policy do not allow; `AUTH_FAILED` for any signature of the
-/// bundle that does not verify (both halves of a hybrid); `INVALID_KEY` for a key id
-/// not derived from its key or a KEM key failing its check; `KEY_EXPIRED` for a key
-/// (ours or the bundle's) outside its validity; `NON_CONTRIBUTORY` for a low-order key.
+/// negotiation's `DowngradeError` codes; `PQ_REQUIRED` for a bundle without a KEM
+/// prekey whose statement has a `kemSuite` (a stripped KEM prekey, under every policy),
+/// or for any bundle without one under `pq-required`; `NO_COMMON_SUITE` / `PQ_REQUIRED`
+/// for a key whose suite the capabilities or the policy do not allow; `INVALID_KEY` for
+/// a malformed identity package; `AUTH_FAILED` for a batch signature that does not
+/// verify (both halves of a hybrid) or a Merkle proof that does not lead to the signed
+/// root; `KEY_EXPIRED` for a key (ours or the bundle's) outside its validity;
+/// `INVALID_KEY` for a KEM prekey failing its check; `NON_CONTRIBUTORY` for a low-order
+/// key. A batch whose signature verified before in this process is not verified again
+/// ([`super::verified_batches`]).
 ///
 /// Identity pinning is the caller's: it compares the bundle's identity
 /// ([`HandshakeInfo::peer`]) with the pinned one.
@@ -72,22 +63,19 @@ pub fn initiate(
 ) -> Result<Initiated> {
     let bundle = PrekeyBundle::decode(bundle)?;
     let agreed = agree(identity, capabilities, &bundle, &options.policy)?;
-    verify_bundle(identity, &bundle, &agreed, now)?;
-    let secrets = exchange(identity, &bundle, &agreed, rng)?;
+    let proved = check_bundle(&bundle, &agreed.peer, identity.public(), now)?;
+    let secrets = exchange(identity, &proved, &agreed, rng)?;
     let used = UsedPrekeys {
-        signed_prekey: bundle.signed_prekey.key.key_id,
-        kem_prekey: bundle.kem_prekey.as_ref().map(|k| {
-            let kind = if bundle.kem_prekey_last_resort {
-                PrekeyKind::LastResortKem
-            } else {
-                PrekeyKind::OneTimeKem
-            };
-            (k.key.key_id, kind)
-        }),
-        one_time_prekey: bundle.one_time_prekey.as_ref().map(|k| k.key.key_id),
+        signed_prekey: proved.signed_prekey.key_id,
+        kem_prekey: proved
+            .kem_prekey
+            .as_ref()
+            .map(|(k, kind)| (k.key_id, *kind)),
+        one_time_prekey: proved.one_time_prekey.as_ref().map(|k| k.key_id),
     };
     let kem = agreed.kem;
-    let th = transcript_hash(identity, &agreed, &used, &secrets);
+    let spk = &proved.signed_prekey.public_key;
+    let th = transcript_hash(identity, &agreed, spk, &used, &secrets);
     let dh: Vec<&SecretBytes> = secrets.dh.iter().collect();
     let keys = transcript::root_keys(&th, &dh, secrets.kem_shared_secret(), kem)?;
     // Always signed, whatever the features say (protocol.md §4.1 step 8).
@@ -95,7 +83,6 @@ pub fn initiate(
 
     let init = keys.ratchet_init(kem, agreed.agreement.aead, options.ratchet_config(kem), now);
     let session_id = init.session_id;
-    let spk = &bundle.signed_prekey.key.public_key;
     let mut session = RatchetState::init_initiator(init, spk)?;
     let (header, ciphertext) =
         session.encrypt_with(first.plaintext, first.associated_data, now, rng)?;
@@ -106,7 +93,7 @@ pub fn initiate(
         &secrets,
         transcript_signature,
         RatchetMessage::new(header, ciphertext),
-    );
+    )?;
     let encoded = message.encode()?;
     Ok(Initiated {
         message,
@@ -132,81 +119,39 @@ struct Agreed {
     kem: KemSuite,
     /// The bundle's identity (not verified yet).
     peer: PublicIdentity,
-    peer_suite: SigSuite,
 }
 
 /// Negotiates, then checks that the bundle's KEM prekey and both identities fit both
-/// capability lists and the policy.
+/// capability lists and the policy, and that no KEM prekey was stripped.
 fn agree(
     identity: &Identity,
     capabilities: &[u8],
     bundle: &PrekeyBundle,
     policy: &Policy,
 ) -> Result<Agreed> {
-    let agreement = negotiate(capabilities, &bundle.capabilities, Role::Initiator, policy)?;
+    let agreement = negotiate(capabilities, bundle.capabilities(), Role::Initiator, policy)?;
     let ours = Capabilities::decode(capabilities)?;
-    let theirs = Capabilities::decode(&bundle.capabilities)?;
-    let peer = PublicIdentity {
-        sig_key: bundle.identity_sig_key.clone(),
-        sig_key_encoded: bundle.identity_sig_key_encoded.clone(),
-        dh_key: bundle.identity_dh_key.clone(),
-    };
-    let kem_prekey_suite = bundle.kem_prekey.as_ref().map(kem_suite).transpose()?;
+    let theirs = Capabilities::decode(bundle.capabilities())?;
+    let peer = bundle_identity(bundle);
+    if bundle.batch.kem_suite.is_some() && bundle.kem_prekey.is_none() {
+        // The statement says the owner published KEM prekeys: whoever served this
+        // bundle removed its KEM prekey (protocol.md §4.1 step 1).
+        return Err(Error::Downgrade {
+            code: DowngradeCode::PqRequired,
+            detail: "the signed statement lists KEM prekeys but the bundle has none: it \
+                     was stripped"
+                .into(),
+        });
+    }
+    let kem_prekey_suite = bundle.kem_prekey.as_ref().and(bundle.batch.kem_suite);
     let kem = suites::session_kem(kem_prekey_suite, &agreement, &ours, &theirs, policy)?;
-    let peer_suite = peer.suite()?;
-    suites::check_identity(peer_suite, &ours, &theirs, policy)?;
+    suites::check_identity(peer.suite()?, &ours, &theirs, policy)?;
     suites::check_identity(identity.suite(), &ours, &theirs, policy)?;
     Ok(Agreed {
         agreement,
         kem,
         peer,
-        peer_suite,
     })
-}
-
-/// Authenticates every key of the bundle, then checks key ids, validity (ours and the
-/// bundle's) and the KEM prekey itself.
-fn verify_bundle(
-    identity: &Identity,
-    bundle: &PrekeyBundle,
-    agreed: &Agreed,
-    now: u64,
-) -> Result<()> {
-    let peer = &agreed.peer;
-    peer.verify()?;
-    let prekeys: Vec<(&SignedKey, &'static str)> = [
-        Some((&bundle.signed_prekey, "signed prekey")),
-        bundle.kem_prekey.as_ref().map(|k| (k, "KEM prekey")),
-        bundle
-            .one_time_prekey
-            .as_ref()
-            .map(|k| (k, "one-time prekey")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    for (key, _) in &prekeys {
-        package::verify_signed(
-            agreed.peer_suite,
-            &peer.sig_key.public_key,
-            LABEL_PREKEY,
-            key,
-        )?;
-    }
-    for (key, what) in &prekeys {
-        package::check_key_id(&key.key, what)?;
-    }
-    identity.public().check_validity(now)?;
-    peer.check_validity(now)?;
-    for (key, what) in &prekeys {
-        package::check_validity(&key.key, now, what)?;
-    }
-    if let Some(k) = &bundle.kem_prekey {
-        kem::backend(agreed.kem)
-            .check_public_key(&k.key.public_key)
-            .map_err(|_| Error::InvalidKey { what: "KEM prekey" })?;
-    }
-    Ok(())
 }
 
 /// The initiator's secrets: `EK_A`, DH1..DH4 and the encapsulation to the KEM prekey.
@@ -230,7 +175,7 @@ impl Exchanged {
 /// the KEM prekey (the KEM's randomness length).
 fn exchange(
     identity: &Identity,
-    bundle: &PrekeyBundle,
+    bundle: &ProvedPrekeys,
     agreed: &Agreed,
     rng: &mut dyn RandomSource,
 ) -> Result<Exchanged> {
@@ -238,21 +183,21 @@ fn exchange(
     rng.fill(ek_seed.as_mut())?;
     // Loaded once for its three or four agreements.
     let ek = x25519::StaticSecret::from_bytes(ek_seed.as_ref())?;
-    let spk = &bundle.signed_prekey.key.public_key;
+    let spk = &bundle.signed_prekey.public_key;
     let mut dh = vec![
         x25519::shared_secret(identity.dh_secret().expose(), spk)?,
         ek.shared_secret(agreed.peer.dh_public_key())?,
         ek.shared_secret(spk)?,
     ];
     if let Some(opk) = &bundle.one_time_prekey {
-        dh.push(ek.shared_secret(&opk.key.public_key)?);
+        dh.push(ek.shared_secret(&opk.public_key)?);
     }
     let encapsulation = match &bundle.kem_prekey {
-        Some(k) => {
+        Some((k, _)) => {
             let backend = kem::backend(agreed.kem);
             let mut r = Zeroizing::new(vec![0u8; backend.lengths().encapsulation_randomness]);
             rng.fill(&mut r)?;
-            Some(backend.encapsulate(&k.key.public_key, Some(&r))?)
+            Some(backend.encapsulate(&k.public_key, Some(&r))?)
         }
         None => None,
     };
@@ -267,6 +212,7 @@ fn exchange(
 fn transcript_hash(
     identity: &Identity,
     agreed: &Agreed,
+    signed_prekey: &[u8],
     used: &UsedPrekeys,
     secrets: &Exchanged,
 ) -> [u8; 32] {
@@ -277,6 +223,7 @@ fn transcript_hash(
         aead: agreed.agreement.aead,
         initiator: identity.public(),
         responder: &agreed.peer,
+        signed_prekey_key: signed_prekey,
         signed_prekey: &used.signed_prekey,
         kem_prekey: used.kem_prekey.as_ref().map(|(id, _)| id),
         one_time_prekey: used.one_time_prekey.as_ref(),
@@ -293,13 +240,18 @@ fn initial_message(
     secrets: &Exchanged,
     transcript_signature: Vec<u8>,
     message: RatchetMessage,
-) -> InitialMessage {
+) -> Result<InitialMessage> {
     let mine = identity.public();
-    InitialMessage {
+    Ok(InitialMessage {
         capabilities: capabilities.to_vec(),
         identity_sig_key: mine.sig_key.clone(),
         identity_sig_key_encoded: mine.sig_key_encoded.clone(),
-        identity_dh_key: mine.dh_key.clone(),
+        identity_dh_key: mine
+            .dh_public_key()
+            .try_into()
+            .map_err(|_| Error::InvalidKey {
+                what: "identity DH key",
+            })?,
         signed_prekey_id: used.signed_prekey,
         kem_prekey_id: used.kem_prekey.map(|(id, _)| id),
         one_time_prekey_id: used.one_time_prekey,
@@ -308,5 +260,5 @@ fn initial_message(
         transcript_signature,
         message,
         extensions: Vec::new(),
-    }
+    })
 }

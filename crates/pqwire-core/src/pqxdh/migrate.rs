@@ -67,7 +67,7 @@ pub fn promote_legacy(
             x25519::keygen(Some(seed.as_ref()))?.0
         }
     };
-    Identity::assemble(signing, dh_secret, validity, rng)
+    Identity::assemble(signing, dh_secret, validity)
 }
 
 /// The Ed25519 half of `identity` signs `LABEL_CONTINUITY ‖ signing key package`: for a

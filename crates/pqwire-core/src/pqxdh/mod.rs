@@ -1,16 +1,23 @@
 //! The hybrid PQXDH-style handshake of `docs/protocol.md` §2–§4, sans I/O: the caller
 //! passes the time (`now`, unix seconds) and, for reproducible runs, the randomness.
 //!
-//! A responder publishes an [`Identity`]'s public half and prekeys in a prekey bundle
-//! ([`build_bundle`]); an initiator turns the bundle into an initial message and a
-//! ratchet session ([`initiate`]); the responder turns the initial message into its
-//! session ([`respond`]), consuming one-time prekeys only once the message authenticated.
+//! A responder signs a batch of prekeys once ([`create_batch`], [`sign_batch`]) and
+//! publishes the upload; anyone holding it assembles prekey bundles
+//! ([`assemble_bundle`]); an initiator verifies a bundle (one batch signature, cached per
+//! process, and two Merkle proofs) and turns it into an initial message and a ratchet
+//! session ([`initiate`]); the responder turns the initial message into its session
+//! ([`respond`]), consuming one-time prekeys only once the message authenticated.
 //!
 //! | file | concept |
 //! | --- | --- |
 //! | `package.rs` | validity periods, derived key ids, signed key packages (§2) |
 //! | `identity.rs` | [`Identity`] and [`PublicIdentity`] (§2) |
-//! | `prekeys.rs` | prekeys, [`PrekeySecret`], [`build_bundle`], [`needs_rotation`] (§2, §3) |
+//! | `prekeys.rs` | prekeys, [`PrekeySecret`], [`needs_rotation`] (§2) |
+//! | `merkle.rs` | the Merkle tree over a batch's KEM and one-time prekeys (§3.2) |
+//! | `batch.rs` | [`sign_batch`], [`create_batch`], [`verify_upload`]: the batch statement (§3.1, §3.3) |
+//! | `assemble.rs` | [`assemble_bundle`], [`BundleAssembler`]: bundles from public bytes (§3.4) |
+//! | `batch_cache.rs` | [`verified_batches`]: the verified-batch cache (§4.1) |
+//! | `bundle_check.rs` | what an initiator checks of a bundle (§4.1) |
 //! | `source.rs` | [`PrekeySource`] and the in-memory [`PrekeySecrets`] |
 //! | `persist.rs` | [`Identity::to_record`], [`PrekeySecret::to_record`]: secrets at rest (§6) |
 //! | `suites.rs` | which suites a handshake uses and the policy over them (§4.1) |
@@ -31,11 +38,18 @@
 //! let mut rng = SeededRandom::new([1; 32]);
 //! let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
 //!
-//! // Bob publishes a bundle and keeps the secrets.
+//! // Bob signs a batch once and keeps the secrets; a server assembles a bundle.
 //! let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-//! let spk = signed_prekey(&bob, valid, &mut rng)?;
-//! let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng)?;
-//! let bundle = build_bundle(bob.public(), &caps, &spk.public, Some(&pqlr.public), None)?;
+//! let spk = signed_prekey(valid, &mut rng)?;
+//! let pqlr = last_resort_kem_prekey(KemSuite::MlKem768, valid, &mut rng)?;
+//! let keys = BatchKeys {
+//!     signed_prekey: &spk.public,
+//!     last_resort_kem: Some(&pqlr.public),
+//!     one_time_kem: &[],
+//!     one_time: &[],
+//! };
+//! let upload = sign_batch(&bob, &caps, &keys, &mut rng)?;
+//! let bundle = assemble_bundle(&upload, None, None)?;
 //! let mut secrets = PrekeySecrets::new();
 //! secrets.insert(spk.secret);
 //! secrets.insert(pqlr.secret);
@@ -56,8 +70,13 @@
 //! ```
 
 mod app_signature;
+mod assemble;
+mod batch;
+mod batch_cache;
+mod bundle_check;
 mod identity;
 mod initiator;
+pub mod merkle;
 mod migrate;
 pub(crate) mod package;
 mod persist;
@@ -68,14 +87,20 @@ mod suites;
 mod transcript;
 
 pub use app_signature::{verify_data, LABEL_APPLICATION, MAX_CONTEXT_LEN};
+pub use assemble::{assemble_bundle, BundleAssembler};
+pub use batch::{
+    create_batch, sign_batch, verify_upload, BatchKeys, BatchOptions, CreatedBatch,
+    DEFAULT_BATCH_SIZE, LABEL_BATCH,
+};
+pub use batch_cache::{
+    batch_entry, verified_batches, VerifiedBatches, LABEL_VERIFIED_BATCH, VERIFIED_BATCH_CACHE_SIZE,
+};
 pub use identity::{Identity, PublicIdentity};
 pub use initiator::{initiate, Initiated};
 pub use migrate::{continuity_proof, promote_legacy, verify_continuity, LABEL_CONTINUITY};
-pub use package::{
-    key_id, Validity, LABEL_IDENTITY_DH, LABEL_KEY_ID, LABEL_PREKEY, SIGNATURE_CONTEXT,
-};
+pub use package::{key_id, Validity, LABEL_KEY_ID, SIGNATURE_CONTEXT};
 pub use prekeys::{
-    build_bundle, generate_prekey, last_resort_kem_prekey, needs_rotation, one_time_kem_prekeys,
+    generate_prekey, last_resort_kem_prekey, needs_rotation, one_time_kem_prekeys,
     one_time_prekeys, signed_prekey, GeneratedPrekey, Prekey, PrekeyKind, PrekeySecret,
     RotationPolicy, DEFAULT_IDENTITY_LIFETIME, DEFAULT_ONE_TIME_PREKEY_LIFETIME,
     DEFAULT_ROTATION_AGE, DEFAULT_ROTATION_USES, DEFAULT_SIGNED_PREKEY_LIFETIME,
@@ -145,13 +170,13 @@ pub struct HandshakeInfo {
     /// The session id bound into every ratchet message.
     pub session_id: [u8; 32],
     /// Whether the initiator's transcript signature is post-quantum: its identity suite is
-    /// (Ed25519+ML-DSA-65/87, or ML-DSA alone). The signature itself is mandatory in wire
-    /// version 1 (the `hybrid-auth` feature bit cannot switch it off); this is `false`
+    /// (Ed25519+ML-DSA-65/87, or ML-DSA alone). The signature itself is mandatory (the
+    /// `hybrid-auth` feature bit cannot switch it off); this is `false`
     /// only for a classical (Ed25519) initiator identity, which `pq-required` refuses and
     /// other policies allow, a security event should report it.
     pub hybrid_auth: bool,
     /// The responder's prekeys the handshake used. On the initiator's side the KEM
-    /// prekey's kind comes from the bundle's (unsigned) last-resort flag.
+    /// prekey's kind comes from its signed leaf index (0: the last-resort key).
     pub prekeys: UsedPrekeys,
     /// The peer's identity, verified; the caller pins it.
     pub peer: PublicIdentity,

@@ -4,8 +4,7 @@
 //! ```text
 //! keyId(package)  = SHA3-256("pqwire/v2 key id" ‖ u8(role) ‖ u16(suite) ‖ publicKey)[0..16]
 //!                   role: 0x01 KEM or X25519 key, 0x02 signature key
-//! prekey signature = Sign(IKsig, "pqwire/v2 prekey" ‖ keyPackage, ctx)
-//! IKdh signature   = Sign(IKsig, "pqwire/v2 identity dh key" ‖ keyPackage, ctx)
+//! batch signature  = Sign(IKsig, "pqwire/v2 prekey batch" ‖ statement, ctx) (batch.rs)
 //! ctx              = "pqwire/v2" (no context for Ed25519 alone, which takes none)
 //! ```
 
@@ -14,15 +13,11 @@ use crate::random::RandomSource;
 use crate::ratchet::KeyId;
 use crate::sig::{self, SigKeyPair, SignRandomness};
 use crate::wire::limits::MAX_TIME;
-use crate::wire::{KeyPackage, PackageSuite, SignedKey, WireMessage};
+use crate::wire::{KeyPackage, PackageSuite};
 use crate::{Error, Result, SigSuite};
 
 /// Label of derived key ids.
 pub const LABEL_KEY_ID: &[u8] = b"pqwire/v2 key id";
-/// Prefix of the message a prekey signature covers.
-pub const LABEL_PREKEY: &[u8] = b"pqwire/v2 prekey";
-/// Prefix of the message the identity DH key's signature covers.
-pub const LABEL_IDENTITY_DH: &[u8] = b"pqwire/v2 identity dh key";
 /// Context string of every handshake signature (for suites that take one).
 pub const SIGNATURE_CONTEXT: &[u8] = b"pqwire/v2";
 
@@ -143,32 +138,6 @@ pub(crate) fn verify(
     }
 }
 
-/// Encodes `key` and signs its encoding under `label`.
-pub(crate) fn sign_package(
-    signer: &SigKeyPair,
-    label: &[u8],
-    key: KeyPackage,
-    rng: &mut dyn RandomSource,
-) -> Result<SignedKey> {
-    let encoded = key.encode()?;
-    let signature = sign(signer, label, &encoded, rng)?;
-    Ok(SignedKey {
-        key,
-        encoded,
-        signature,
-    })
-}
-
-/// Verifies the signature over a signed key's exact encoding (`AUTH_FAILED`).
-pub(crate) fn verify_signed(
-    identity: SigSuite,
-    identity_key: &[u8],
-    label: &[u8],
-    key: &SignedKey,
-) -> Result<()> {
-    verify(identity, identity_key, label, &key.encoded, &key.signature)
-}
-
 /// The key id of a package must be the one derived from its key (`INVALID_KEY`).
 pub(crate) fn check_key_id(key: &KeyPackage, what: &'static str) -> Result<()> {
     if key.key_id == key_id(key.suite, &key.public_key) {
@@ -212,11 +181,32 @@ mod tests {
     fn signatures_bind_label_and_bytes() {
         let kp = SigKeyPair::generate(SigSuite::Ed25519MlDsa65, Some(&[3; 32])).unwrap();
         let mut rng = SeededRandom::new([1; 32]);
-        let s = sign(&kp, LABEL_PREKEY, b"abc", &mut rng).unwrap();
+        let s = sign(&kp, crate::pqxdh::LABEL_BATCH, b"abc", &mut rng).unwrap();
         let suite = SigSuite::Ed25519MlDsa65;
-        assert!(verify(suite, kp.public_key(), LABEL_PREKEY, b"abc", &s).is_ok());
-        assert!(verify(suite, kp.public_key(), LABEL_IDENTITY_DH, b"abc", &s).is_err());
-        assert!(verify(suite, kp.public_key(), LABEL_PREKEY, b"abd", &s).is_err());
-        assert!(verify(suite, &[0; 3], LABEL_PREKEY, b"abc", &s).is_err());
+        assert!(verify(
+            suite,
+            kp.public_key(),
+            crate::pqxdh::LABEL_BATCH,
+            b"abc",
+            &s
+        )
+        .is_ok());
+        assert!(verify(
+            suite,
+            kp.public_key(),
+            crate::pqxdh::LABEL_INITIATOR,
+            b"abc",
+            &s
+        )
+        .is_err());
+        assert!(verify(
+            suite,
+            kp.public_key(),
+            crate::pqxdh::LABEL_BATCH,
+            b"abd",
+            &s
+        )
+        .is_err());
+        assert!(verify(suite, &[0; 3], crate::pqxdh::LABEL_BATCH, b"abc", &s).is_err());
     }
 }

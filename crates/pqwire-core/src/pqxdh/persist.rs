@@ -18,7 +18,6 @@ use crate::{sig, x25519, Error, KemSuite, Result};
 
 const SIG_KEY: RecordField = RecordField::new(0x0002, "sigKey");
 const DH_KEY: RecordField = RecordField::new(0x0003, "dhKey");
-const DH_KEY_SIGNATURE: RecordField = RecordField::new(0x0004, "dhKeySignature");
 const SIG_SECRET_KEY: RecordField = RecordField::new(0x0005, "sigSecretKey");
 const DH_SECRET_KEY: RecordField = RecordField::new(0x0006, "dhSecretKey");
 
@@ -46,7 +45,6 @@ impl Identity {
         let mut w = RecordWriter::new(TYPE_IDENTITY_SECRET);
         w.bytes(SIG_KEY, &public.sig_key_encoded)
             .bytes(DH_KEY, &public.dh_key.encoded)
-            .bytes(DH_KEY_SIGNATURE, &public.dh_key.signature)
             .bytes(SIG_SECRET_KEY, sig_secret.expose())
             .bytes(DH_SECRET_KEY, dh_secret.expose());
         w.finish()
@@ -55,7 +53,7 @@ impl Identity {
     /// Restores an identity from [`Identity::to_record`]'s record. The record rules
     /// first (`Error::Wire`: framing, nested key packages, a hybrid signing key and an
     /// X25519 DH key — `INVALID_FIELD` —, exact lengths), then everything
-    /// [`Identity::import`] checks: the DH key's signature (`AUTH_FAILED`), derived key
+    /// [`Identity::import`] checks: `IKdh`'s validity, derived key
     /// ids and both secret keys belonging to their public keys (`INVALID_KEY`).
     pub fn from_record(bytes: &[u8]) -> Result<Self> {
         let mut r = RecordReader::new(bytes, TYPE_IDENTITY_SECRET)?;
@@ -76,9 +74,6 @@ impl Identity {
             return Err(invalid(&r, DH_KEY, "the identity DH key is an X25519 key"));
         }
         let lengths = sig::backend(suite).lengths();
-        let signature = r
-            .bytes(DH_KEY_SIGNATURE, lengths.signature, lengths.signature)?
-            .to_vec();
         let sig_secret = r.secret(SIG_SECRET_KEY, lengths.secret_key, lengths.secret_key)?;
         let dh_secret = r.secret(DH_SECRET_KEY, x25519::KEY_LEN, x25519::KEY_LEN)?;
         r.finish()?;
@@ -88,7 +83,7 @@ impl Identity {
             dh_key: SignedKey {
                 key: dh_key,
                 encoded: dh_key_encoded,
-                signature,
+                signature: Vec::new(),
             },
         };
         Identity::import(public, sig_secret.expose(), dh_secret.expose())
@@ -102,13 +97,11 @@ impl PrekeySecret {
     /// the wire format refuses).
     ///
     /// ```
-    /// use pqwire_core::pqxdh::{signed_prekey, Identity, PrekeySecret, Validity};
+    /// use pqwire_core::pqxdh::{signed_prekey, PrekeySecret, Validity};
     /// use pqwire_core::random::SeededRandom;
-    /// use pqwire_core::SigSuite;
     /// let mut rng = SeededRandom::new([2; 32]);
     /// let valid = Validity::new(0, 1 << 40)?;
-    /// let id = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-    /// let spk = signed_prekey(&id, valid, &mut rng)?;
+    /// let spk = signed_prekey(valid, &mut rng)?;
     /// let stored = spk.secret.to_record()?;
     /// assert_eq!(PrekeySecret::from_record(&stored)?, spk.secret);
     /// # Ok::<(), pqwire_core::Error>(())

@@ -1,15 +1,14 @@
 //! Prekeys (protocol.md §2): the signed X25519 prekey `SPK`, the signed last-resort
 //! ML-KEM prekey `PQLR`, one-time X25519 prekeys `OPK` and one-time ML-KEM prekeys
-//! `PQOPK`. Each is a key package with a derived 16-byte key id and a validity period,
-//! signed `Sign(IKsig, "pqwire/v2 prekey" ‖ keyPackage)`; the secret half stays in a
-//! [`PrekeySecret`]. [`build_bundle`] assembles the public halves into a prekey bundle,
-//! [`needs_rotation`] says when `SPK` and `PQLR` are due for replacement.
+//! `PQOPK`. Each is a key package with a derived 16-byte key id and a validity period;
+//! the secret half stays in a [`PrekeySecret`]. Nothing signs a prekey on its own: a
+//! batch of them is signed once (`batch.rs`). [`needs_rotation`] says when `SPK` and
+//! `PQLR` are due for replacement.
 
-use super::identity::{Identity, PublicIdentity};
-use super::package::{self, Validity, LABEL_PREKEY};
+use super::package::{self, Validity};
 use crate::random::RandomSource;
 use crate::ratchet::KeyId;
-use crate::wire::{KeyPackage, PackageSuite, PrekeyBundle, SignedKey, WireMessage};
+use crate::wire::{KeyPackage, PackageSuite};
 use crate::{kem, Error, KemSuite, Result, SecretBytes};
 use zeroize::Zeroizing;
 
@@ -81,19 +80,19 @@ impl PrekeyKind {
     }
 }
 
-/// The public half of a prekey: its role and its signed key package.
+/// The public half of a prekey: its role and its key package.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prekey {
     /// The role.
     pub kind: PrekeyKind,
-    /// The key package and the identity's signature over its encoding.
-    pub signed: SignedKey,
+    /// The key package (suite, derived key id, validity, public key).
+    pub key: KeyPackage,
 }
 
 impl Prekey {
     /// The key id.
     pub fn key_id(&self) -> KeyId {
-        self.signed.key.key_id
+        self.key.key_id
     }
 }
 
@@ -179,10 +178,9 @@ pub struct GeneratedPrekey {
 }
 
 /// Generates a prekey of `kind` and `suite` (X25519 for `Signed` and `OneTime`,
-/// ML-KEM-512/768/1024 for the KEM kinds), signed by `identity`. Randomness from `rng`:
-/// the key-generation seed, then the signature's randomness.
+/// ML-KEM-512/768/1024 for the KEM kinds). Randomness from `rng`: the key-generation
+/// seed.
 pub fn generate_prekey(
-    identity: &Identity,
     kind: PrekeyKind,
     suite: KemSuite,
     validity: Validity,
@@ -194,121 +192,51 @@ pub fn generate_prekey(
     rng.fill(&mut seed)?;
     let (public_key, secret_key) = backend.keygen(Some(&seed))?;
     let key = package::package(PackageSuite::Kem(suite), public_key, validity);
-    let signed = package::sign_package(identity.signer(), LABEL_PREKEY, key, rng)?;
     Ok(GeneratedPrekey {
         secret: PrekeySecret {
             kind,
-            package: signed.key.clone(),
+            package: key.clone(),
             secret_key,
         },
-        public: Prekey { kind, signed },
+        public: Prekey { kind, key },
     })
 }
 
 /// A signed X25519 prekey `SPK`.
-pub fn signed_prekey(
-    identity: &Identity,
-    validity: Validity,
-    rng: &mut dyn RandomSource,
-) -> Result<GeneratedPrekey> {
-    generate_prekey(
-        identity,
-        PrekeyKind::Signed,
-        KemSuite::X25519,
-        validity,
-        rng,
-    )
+pub fn signed_prekey(validity: Validity, rng: &mut dyn RandomSource) -> Result<GeneratedPrekey> {
+    generate_prekey(PrekeyKind::Signed, KemSuite::X25519, validity, rng)
 }
 
 /// A signed last-resort ML-KEM prekey `PQLR` of `suite` (ML-KEM-512/768/1024).
 pub fn last_resort_kem_prekey(
-    identity: &Identity,
     suite: KemSuite,
     validity: Validity,
     rng: &mut dyn RandomSource,
 ) -> Result<GeneratedPrekey> {
-    generate_prekey(identity, PrekeyKind::LastResortKem, suite, validity, rng)
+    generate_prekey(PrekeyKind::LastResortKem, suite, validity, rng)
 }
 
 /// `count` one-time X25519 prekeys `OPK`.
 pub fn one_time_prekeys(
-    identity: &Identity,
     count: usize,
     validity: Validity,
     rng: &mut dyn RandomSource,
 ) -> Result<Vec<GeneratedPrekey>> {
     (0..count)
-        .map(|_| {
-            generate_prekey(
-                identity,
-                PrekeyKind::OneTime,
-                KemSuite::X25519,
-                validity,
-                rng,
-            )
-        })
+        .map(|_| generate_prekey(PrekeyKind::OneTime, KemSuite::X25519, validity, rng))
         .collect()
 }
 
 /// `count` one-time ML-KEM prekeys `PQOPK` of `suite`.
 pub fn one_time_kem_prekeys(
-    identity: &Identity,
     suite: KemSuite,
     count: usize,
     validity: Validity,
     rng: &mut dyn RandomSource,
 ) -> Result<Vec<GeneratedPrekey>> {
     (0..count)
-        .map(|_| generate_prekey(identity, PrekeyKind::OneTimeKem, suite, validity, rng))
+        .map(|_| generate_prekey(PrekeyKind::OneTimeKem, suite, validity, rng))
         .collect()
-}
-
-/// Assembles a prekey bundle (protocol.md §3): `capabilities` as encoded (the exact bytes
-/// the responder will pass to [`super::respond`]), the identity, `SPK`, the KEM prekey
-/// (a `PQOPK`, or `PQLR` when none is left; absent only for a classical-only bundle)
-/// and an optional `OPK`. Each key must be of the role its place needs
-/// (`INVALID_ARGUMENT`). Encode the result with [`PrekeyBundle::encode`].
-pub fn build_bundle(
-    identity: &PublicIdentity,
-    capabilities: &[u8],
-    signed_prekey: &Prekey,
-    kem_prekey: Option<&Prekey>,
-    one_time_prekey: Option<&Prekey>,
-) -> Result<PrekeyBundle> {
-    let wrong = |ok: bool, what| {
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument { what })
-        }
-    };
-    wrong(
-        signed_prekey.kind == PrekeyKind::Signed,
-        "the signed prekey must be of kind Signed",
-    )?;
-    wrong(
-        kem_prekey.is_none_or(|k| k.kind.is_kem()),
-        "the KEM prekey must be of kind OneTimeKem or LastResortKem",
-    )?;
-    wrong(
-        one_time_prekey.is_none_or(|k| k.kind == PrekeyKind::OneTime),
-        "the one-time prekey must be of kind OneTime",
-    )?;
-    let bundle = PrekeyBundle {
-        capabilities: capabilities.to_vec(),
-        identity_sig_key: identity.sig_key.clone(),
-        identity_sig_key_encoded: identity.sig_key_encoded.clone(),
-        identity_dh_key: identity.dh_key.clone(),
-        signed_prekey: signed_prekey.signed.clone(),
-        kem_prekey: kem_prekey.map(|k| k.signed.clone()),
-        kem_prekey_last_resort: kem_prekey.is_some_and(|k| k.kind == PrekeyKind::LastResortKem),
-        one_time_prekey: one_time_prekey.map(|k| k.signed.clone()),
-        extensions: Vec::new(),
-    };
-    // The wire rules (suites, signature lengths, capabilities) run here once, so that a
-    // bundle that would not decode is refused when it is built.
-    PrekeyBundle::decode(&bundle.encode()?)?;
-    Ok(bundle)
 }
 
 /// When `SPK` and `PQLR` are replaced.
@@ -352,53 +280,24 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::random::SeededRandom;
-    use crate::wire::Capabilities;
-    use crate::SigSuite;
 
     #[test]
-    fn every_kind_is_signed_and_checked() {
+    fn every_kind_is_generated_and_checked() {
         let v = Validity::new(1, 1_000).unwrap();
         let mut rng = SeededRandom::new([7; 32]);
-        let id = Identity::generate(SigSuite::Ed25519MlDsa65, v, &mut rng).unwrap();
-        let spk = signed_prekey(&id, v, &mut rng).unwrap();
-        let lr = last_resort_kem_prekey(&id, KemSuite::MlKem1024, v, &mut rng).unwrap();
-        let otks = one_time_prekeys(&id, 3, v, &mut rng).unwrap();
-        let kems = one_time_kem_prekeys(&id, KemSuite::MlKem512, 2, v, &mut rng).unwrap();
+        let spk = signed_prekey(v, &mut rng).unwrap();
+        let lr = last_resort_kem_prekey(KemSuite::MlKem1024, v, &mut rng).unwrap();
+        let otks = one_time_prekeys(3, v, &mut rng).unwrap();
+        let kems = one_time_kem_prekeys(KemSuite::MlKem512, 2, v, &mut rng).unwrap();
         assert_eq!(otks.len(), 3);
         assert_ne!(otks[0].public.key_id(), otks[1].public.key_id());
         for p in [&spk, &lr, &otks[0], &kems[1]] {
-            package::verify_signed(
-                SigSuite::Ed25519MlDsa65,
-                &id.public().sig_key.public_key,
-                LABEL_PREKEY,
-                &p.public.signed,
-            )
-            .unwrap();
-            package::check_key_id(&p.public.signed.key, "k").unwrap();
+            package::check_key_id(&p.public.key, "k").unwrap();
             assert_eq!(p.secret.key_id(), p.public.key_id());
             assert!(format!("{:?}", p.secret).contains("REDACTED"));
         }
-        assert!(generate_prekey(&id, PrekeyKind::Signed, KemSuite::MlKem768, v, &mut rng).is_err());
-        assert!(
-            generate_prekey(&id, PrekeyKind::OneTimeKem, KemSuite::XWing, v, &mut rng).is_err()
-        );
-
-        let caps = Capabilities::default().encode().unwrap();
-        let b = build_bundle(
-            id.public(),
-            &caps,
-            &spk.public,
-            Some(&lr.public),
-            Some(&otks[0].public),
-        )
-        .unwrap();
-        assert!(b.kem_prekey_last_resort);
-        let b = build_bundle(id.public(), &caps, &spk.public, Some(&kems[0].public), None).unwrap();
-        assert!(!b.kem_prekey_last_resort && b.one_time_prekey.is_none());
-        let e = build_bundle(id.public(), &caps, &otks[0].public, None, None).unwrap_err();
-        assert_eq!(e.code(), "INVALID_ARGUMENT");
-        let e = build_bundle(id.public(), &caps, &spk.public, Some(&spk.public), None).unwrap_err();
-        assert_eq!(e.code(), "INVALID_ARGUMENT");
+        assert!(generate_prekey(PrekeyKind::Signed, KemSuite::MlKem768, v, &mut rng).is_err());
+        assert!(generate_prekey(PrekeyKind::OneTimeKem, KemSuite::XWing, v, &mut rng).is_err());
     }
 
     #[test]

@@ -52,15 +52,16 @@ fn lookup(
 /// bundle the initiator used; `prekeys` finds our prekey secrets; `now` unix seconds.
 ///
 /// In order: decode (wire errors; `MISSING_FIELD` without the transcript signature,
-/// which wire version 1 always requires; an extension field in the initial message or
+/// which is always required; an extension field in the initial message or
 /// in its first ratchet message is `UNKNOWN_TAG`, since nothing authenticates it);
 /// negotiate as responder (`DowngradeError` codes; `PQ_REQUIRED` for a classical-only
 /// handshake under `pq-required`, or when both capability lists offer ML-KEM); look up
 /// the prekeys (`UNKNOWN_KEY`, `KEY_EXPIRED`); check that the suites the message implies
 /// fit both capability lists (`TRANSCRIPT_MISMATCH`) and the policy (`PQ_REQUIRED`);
-/// verify the initiator's identity (`INVALID_KEY`, `AUTH_FAILED`, `KEY_EXPIRED`); the
+/// check the initiator's identity package (`INVALID_KEY`, `KEY_EXPIRED`); the
 /// KEM ciphertext's length (`BAD_LENGTH`); recompute `TH` and verify the initiator's
-/// hybrid transcript signature over it (`AUTH_FAILED`); derive the keys and decrypt the
+/// hybrid transcript signature over it (`AUTH_FAILED`: this also binds the initiator's
+/// `IKdh` to its `IKsig`); derive the keys and decrypt the
 /// embedded ratchet message (`AUTH_FAILED` and the ratchet's errors). Only then is
 /// [`PrekeySource::consume`] called — whose `PREKEY_REUSED` (a one-time prekey used
 /// before) or `REPLAYED` (a handshake without one-time prekeys seen before) refuses the
@@ -100,7 +101,8 @@ pub fn respond(
     let (spk_secret, dh, ss) = exchange(identity, &msg, &keys, &agreed)?;
 
     let kem = agreed.kem;
-    let th = authenticate(identity, &msg, &agreed)?;
+    let spk_public = &keys.signed_prekey.package().public_key;
+    let th = authenticate(identity, &msg, &agreed, spk_public)?;
     let dh: Vec<&SecretBytes> = dh.iter().collect();
     let root = transcript::root_keys(&th, &dh, ss.as_ref(), kem)?;
     let init = root.ratchet_init(kem, agreed.agreement.aead, options.ratchet_config(kem), now);
@@ -205,11 +207,11 @@ impl Agreed {
         let kem_prekey_suite = keys.kem_prekey.as_ref().map(PrekeySecret::suite);
         let kem = suites::session_kem(kem_prekey_suite, &agreement, theirs, ours, policy)
             .map_err(suites::as_mismatch)?;
-        let peer = PublicIdentity {
-            sig_key: msg.identity_sig_key.clone(),
-            sig_key_encoded: msg.identity_sig_key_encoded.clone(),
-            dh_key: msg.identity_dh_key.clone(),
-        };
+        let peer = PublicIdentity::from_parts(
+            msg.identity_sig_key.clone(),
+            msg.identity_sig_key_encoded.clone(),
+            &msg.identity_dh_key,
+        );
         let peer_suite = peer.suite()?;
         suites::check_identity(peer_suite, theirs, ours, policy).map_err(suites::as_mismatch)?;
         suites::check_identity(identity.suite(), theirs, ours, policy)
@@ -245,7 +247,12 @@ fn verify_initiator(
 }
 
 /// `TH`, and the initiator's transcript signature over it.
-fn authenticate(identity: &Identity, msg: &InitialMessage, agreed: &Agreed) -> Result<[u8; 32]> {
+fn authenticate(
+    identity: &Identity,
+    msg: &InitialMessage,
+    agreed: &Agreed,
+    signed_prekey: &[u8],
+) -> Result<[u8; 32]> {
     let th = transcript::transcript_hash(&TranscriptInput {
         negotiation: &agreed.agreement.transcript_hash,
         kem: agreed.kem,
@@ -253,6 +260,7 @@ fn authenticate(identity: &Identity, msg: &InitialMessage, agreed: &Agreed) -> R
         aead: agreed.agreement.aead,
         initiator: &agreed.peer,
         responder: identity.public(),
+        signed_prekey_key: signed_prekey,
         signed_prekey: &msg.signed_prekey_id,
         kem_prekey: msg.kem_prekey_id.as_ref(),
         one_time_prekey: msg.one_time_prekey_id.as_ref(),

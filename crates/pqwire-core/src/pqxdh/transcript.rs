@@ -2,15 +2,18 @@
 //!
 //! ```text
 //! TH = H( "pqwire/v2 handshake transcript" ‖ NT ‖ u16(kem) ‖ u16(sig) ‖ u16(aead)
-//!       ‖ lp(IKsig_A) ‖ lp(IKdh_A) ‖ lp(IKsig_B) ‖ lp(IKdh_B)
+//!       ‖ lp(IKsig_A) ‖ IKdh_A ‖ lp(IKsig_B) ‖ IKdh_B ‖ SPK_B
 //!       ‖ keyId(SPK_B) ‖ (keyId(kemPrekey_B) or 0×16) ‖ (keyId(OPK_B) or 0×16)
-//!       ‖ lp(EK_A) ‖ lp(CT) )
+//!       ‖ EK_A ‖ lp(CT) )
 //! RK0 ‖ CKs0 ‖ AD_KEY = HKDF-SHA512(salt = TH, 0xFF×32 ‖ DH1 ‖ DH2 ‖ DH3 ‖ [DH4] ‖ [SS],
 //!                                   "pqwire/v2 root " ‖ kemName, 96)
 //! transcript signature = Sign(IKsig_A, "pqwire/v2 initiator" ‖ TH)
 //! ```
 //!
-//! `IKsig`, `IKdh` are the exact encoded key packages; `CT` is empty without a KEM prekey.
+//! `IKsig` are the exact encoded key packages; `IKdh`, `SPK_B` and `EK_A` the raw
+//! 32-byte X25519 public keys; `lp` a u32 big-endian length prefix; `CT` is empty
+//! without a KEM prekey. The transcript signature is what binds `IKdh_A` to `IKsig_A`
+//! (no separate identity-DH signature in v2).
 
 use crate::hash::sha3_256;
 use crate::kdf::{self, HkdfHash};
@@ -46,6 +49,8 @@ pub struct TranscriptInput<'a> {
     pub initiator: &'a PublicIdentity,
     /// The responder's identity.
     pub responder: &'a PublicIdentity,
+    /// `SPK_B`, the raw public key.
+    pub signed_prekey_key: &'a [u8],
     /// `keyId(SPK_B)`.
     pub signed_prekey: &'a KeyId,
     /// `keyId(kemPrekey_B)`, if there was one.
@@ -68,13 +73,14 @@ pub fn transcript_hash(t: &TranscriptInput<'_>) -> [u8; 32] {
         .raw(&t.aead.code().to_be_bytes());
     for identity in [t.initiator, t.responder] {
         w.length_prefixed(&identity.sig_key_encoded)
-            .length_prefixed(&identity.dh_key.encoded);
+            .raw(identity.dh_public_key());
     }
     let none = [0u8; 16];
-    w.raw(t.signed_prekey)
+    w.raw(t.signed_prekey_key)
+        .raw(t.signed_prekey)
         .raw(t.kem_prekey.unwrap_or(&none))
         .raw(t.one_time_prekey.unwrap_or(&none))
-        .length_prefixed(t.ephemeral_key)
+        .raw(t.ephemeral_key)
         .length_prefixed(t.kem_ciphertext);
     sha3_256(&[LABEL_TRANSCRIPT, &data])
 }

@@ -13,19 +13,19 @@
 //! use pqwire_core::random::SeededRandom;
 //! use pqwire_core::session::Session;
 //! use pqwire_core::wire::{Capabilities, WireMessage};
-//! use pqwire_core::{KemSuite, SigSuite};
+//! use pqwire_core::SigSuite;
 //!
 //! let now = 1_700_000_000;
 //! let caps = Capabilities::default().encode()?;
 //! let mut rng = SeededRandom::new([1; 32]);
 //! let valid = Validity::starting(now, DEFAULT_SIGNED_PREKEY_LIFETIME)?;
 //! let bob = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
-//! let spk = signed_prekey(&bob, valid, &mut rng)?;
-//! let pqlr = last_resort_kem_prekey(&bob, KemSuite::MlKem768, valid, &mut rng)?;
-//! let bundle = build_bundle(bob.public(), &caps, &spk.public, Some(&pqlr.public), None)?;
+//! let batch = create_batch(&bob, &caps, &BatchOptions::default(), now, &mut rng)?;
+//! let bundle = assemble_bundle(&batch.upload, Some(0), Some(0))?;
 //! let mut secrets = PrekeySecrets::new();
-//! secrets.insert(spk.secret);
-//! secrets.insert(pqlr.secret);
+//! for s in batch.secrets {
+//!     secrets.insert(s);
+//! }
 //!
 //! let alice = Identity::generate(SigSuite::Ed25519MlDsa65, valid, &mut rng)?;
 //! let options = HandshakeOptions::default();

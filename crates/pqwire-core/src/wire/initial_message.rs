@@ -8,7 +8,6 @@ use super::error::{WireError, WireErrorCode};
 use super::key_package::{check_signature_lengths, nested_suite, KeyId, KeyPackage, PackageSuite};
 use super::limits::MAX_KEM_CIPHERTEXT_LEN;
 use super::message::{Extension, Message, MessageType};
-use super::prekey_bundle::SignedKey;
 use super::ratchet_message::RatchetMessage;
 use super::schema::{FieldKind, Value};
 use super::typed::{wire_fields, WireMessage};
@@ -20,10 +19,10 @@ wire_fields! {
     TAG_CAPABILITIES = 0x0001, "capabilities", FieldKind::CAPABILITIES, required;
     /// Tag of the initiator's identity signing key (nested key package, signature suite).
     TAG_IDENTITY_SIG_KEY = 0x0002, "identitySigKey", FieldKind::KEY_PACKAGE, required;
-    /// Tag of the initiator's identity DH key (nested key package, X25519).
-    TAG_IDENTITY_DH_KEY = 0x0003, "identityDhKey", FieldKind::KEY_PACKAGE, required;
-    /// Tag of the identity signing key's signature over the identity DH key package.
-    TAG_IDENTITY_DH_SIGNATURE = 0x0004, "identityDhSignature", FieldKind::SIGNATURE, required;
+    /// Tag of the initiator's identity DH key (raw X25519 public key: no signature of its
+    /// own, the transcript signature binds it).
+    TAG_IDENTITY_DH_KEY = 0x0003, "identityDhKey", FieldKind::Bytes { min: 32, max: 32 }, required;
+    // 0x0004 (v1's identityDhSignature) is unused: v2 signs no identity DH key.
     /// Tag of the key id of the responder's signed prekey.
     TAG_SIGNED_PREKEY_ID = 0x0005, "signedPrekeyId", FieldKind::KeyId, required;
     /// Tag of the key id of the responder's KEM prekey.
@@ -47,7 +46,7 @@ use tags::*;
 pub(crate) const HANDSHAKE_KEMS: [KemSuite; 3] =
     [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024];
 
-/// The identity keys have a signature suite and X25519; signatures have the identity
+/// The identity signing key has a signature suite; signatures have the identity
 /// suite's exact length; the KEM prekey id and the ciphertext come together, the
 /// ciphertext an ML-KEM ciphertext's length; the nested ratchet message (checked by the
 /// codec) is an initiator's first-chain message (no KEM ciphertext, a KEM key, `PN = 0`).
@@ -60,12 +59,6 @@ fn validate(msg: &Message) -> Result<(), WireError> {
             "the identity signing key must have a signature suite",
         );
     };
-    if nested_suite(msg, TAG_IDENTITY_DH_KEY)? != Some(PackageSuite::Kem(KemSuite::X25519)) {
-        return invalid(
-            TAG_IDENTITY_DH_KEY,
-            "the identity DH key must be an X25519 key",
-        );
-    }
     match (
         msg.get(TAG_KEM_PREKEY_ID).is_some(),
         msg.get(TAG_KEM_CIPHERTEXT).is_some(),
@@ -89,11 +82,7 @@ fn validate(msg: &Message) -> Result<(), WireError> {
             ));
         }
     }
-    check_signature_lengths(
-        msg,
-        identity,
-        &[TAG_IDENTITY_DH_SIGNATURE, TAG_TRANSCRIPT_SIGNATURE],
-    )?;
+    check_signature_lengths(msg, identity, &[TAG_TRANSCRIPT_SIGNATURE])?;
     let first = RatchetMessage::decode(msg.bytes(TAG_MESSAGE)?)?;
     let header = &first.header;
     if header.pq_chunk.is_some() || header.pq_mix.is_some() || header.previous_chain_length != 0 {
@@ -116,8 +105,9 @@ pub struct InitialMessage {
     pub identity_sig_key: KeyPackage,
     /// Its encoding.
     pub identity_sig_key_encoded: Vec<u8>,
-    /// The initiator's identity DH key, signed by the identity signing key.
-    pub identity_dh_key: SignedKey,
+    /// The initiator's identity DH key (X25519 public key; bound by the transcript
+    /// signature, valid as long as the identity signing key).
+    pub identity_dh_key: [u8; 32],
     /// Key id of the responder's signed prekey used.
     pub signed_prekey_id: KeyId,
     /// Key id of the responder's KEM prekey used (absent in a classical-only handshake).
@@ -141,16 +131,11 @@ impl WireMessage for InitialMessage {
 
     fn from_message(msg: &Message) -> Result<Self, WireError> {
         let identity = msg.bytes(TAG_IDENTITY_SIG_KEY)?;
-        let dh = msg.bytes(TAG_IDENTITY_DH_KEY)?;
         Ok(InitialMessage {
             capabilities: msg.bytes(TAG_CAPABILITIES)?.to_vec(),
             identity_sig_key: KeyPackage::decode(identity)?,
             identity_sig_key_encoded: identity.to_vec(),
-            identity_dh_key: SignedKey {
-                key: KeyPackage::decode(dh)?,
-                encoded: dh.to_vec(),
-                signature: msg.bytes(TAG_IDENTITY_DH_SIGNATURE)?.to_vec(),
-            },
+            identity_dh_key: msg.fixed(TAG_IDENTITY_DH_KEY)?,
             signed_prekey_id: msg.fixed(TAG_SIGNED_PREKEY_ID)?,
             kem_prekey_id: msg.opt_key_id(TAG_KEM_PREKEY_ID),
             one_time_prekey_id: msg.opt_key_id(TAG_ONE_TIME_PREKEY_ID),
@@ -165,10 +150,9 @@ impl WireMessage for InitialMessage {
     fn to_message(&self) -> Message {
         let mut msg = Message::new(Self::TYPE);
         msg.set_bytes(TAG_CAPABILITIES, &self.capabilities)
-            .set_bytes(TAG_IDENTITY_SIG_KEY, &self.identity_sig_key_encoded);
-        self.identity_dh_key
-            .put(&mut msg, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE);
-        msg.set_bytes(TAG_SIGNED_PREKEY_ID, &self.signed_prekey_id)
+            .set_bytes(TAG_IDENTITY_SIG_KEY, &self.identity_sig_key_encoded)
+            .set_bytes(TAG_IDENTITY_DH_KEY, &self.identity_dh_key)
+            .set_bytes(TAG_SIGNED_PREKEY_ID, &self.signed_prekey_id)
             .set_opt_bytes(TAG_KEM_PREKEY_ID, self.kem_prekey_id.as_ref())
             .set_opt_bytes(TAG_ONE_TIME_PREKEY_ID, self.one_time_prekey_id.as_ref())
             .set_bytes(TAG_EPHEMERAL_KEY, &self.ephemeral_key)

@@ -73,11 +73,18 @@ fn fields(out: &mut String, bytes: &[u8], progress: &Progress, base: usize, dept
         let spec = progress.ty.and_then(|ty| ty.spec().field(tag));
         let (name, rendered) = match (progress.ty, value) {
             (_, _) if tag >= FIRST_EXTENSION_TAG => ("extension", value.map(hex_short)),
-            (Some(_), Some(v)) => match spec {
+            (Some(ty), Some(v)) => match spec {
                 // A channel key's configuration string reads as text.
                 Some(fs) if fs.name == "config" && v.iter().all(|b| (0x20..0x7F).contains(b)) => {
                     (fs.name, Some(format!("{:?}", String::from_utf8_lossy(v))))
                 }
+                Some(fs) if ty == MessageType::PrekeyBundle => (
+                    fs.name,
+                    Some(
+                        bundled(fs.name, v)
+                            .unwrap_or_else(|| render(fs.kind, fs.parse(v, offset).ok(), v)),
+                    ),
+                ),
                 Some(fs) => (fs.name, Some(render(fs.kind, fs.parse(v, offset).ok(), v))),
                 None => ("?", Some(hex_short(v))),
             },
@@ -97,6 +104,25 @@ fn fields(out: &mut String, bytes: &[u8], progress: &Progress, base: usize, dept
                 fields(out, v, &inner, base + start, depth + 1);
             }
         }
+    }
+}
+
+/// A prekey bundle's prekeys and proofs in words: `leaf i (kind), key …` and `n hashes`.
+fn bundled(name: &str, v: &[u8]) -> Option<String> {
+    match name {
+        "kemPrekey" | "oneTimePrekey" if v.len() > 4 => {
+            let index = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+            let kind = match (name, index) {
+                ("kemPrekey", 0) => " (last-resort)",
+                ("kemPrekey", _) => " (one-time)",
+                _ => "",
+            };
+            Some(format!("leaf {index}{kind}, key {}", hex_short(&v[4..])))
+        }
+        "kemPrekeyProof" | "oneTimePrekeyProof" if v.len().is_multiple_of(32) => {
+            Some(format!("{} hashes {}", v.len() / 32, hex_short(v)))
+        }
+        _ => None,
     }
 }
 

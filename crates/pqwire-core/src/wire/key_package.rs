@@ -173,3 +173,15 @@ pub(crate) fn check_signature_lengths(
     }
     Ok(())
 }
+
+/// A key package with the identity key's signature over its encoding (an identity's own
+/// DH key, in its record; protocol v2 signs no key package on the wire).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedKey {
+    /// The key package.
+    pub key: KeyPackage,
+    /// The exact encoding the signature covers (as received, or as encoded).
+    pub encoded: Vec<u8>,
+    /// The signature (empty when nothing signed the package).
+    pub signature: Vec<u8>,
+}

@@ -6,9 +6,12 @@ use super::channel::{
 };
 use super::error::{WireError, WireErrorCode};
 use super::schema::{FieldSpec, Value};
-use super::{capabilities, envelope, initial_message, key_package, prekey_bundle, ratchet_message};
+use super::{
+    capabilities, envelope, initial_message, key_package, prekey_batch, prekey_bundle,
+    prekey_upload, ratchet_message,
+};
 
-/// Message types of wire version 1. Later protocol layers add theirs here.
+/// Message types of wire version 2. Later protocol layers add theirs here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MessageType {
     /// A party's wire versions, suites and features ([`super::Capabilities`]).
@@ -19,6 +22,11 @@ pub enum MessageType {
     Envelope,
     /// The keys a responder publishes for asynchronous handshakes ([`super::PrekeyBundle`]).
     PrekeyBundle,
+    /// The statement a prekey owner signs once per upload ([`super::PrekeyBatch`]).
+    PrekeyBatch,
+    /// What a prekey owner gives a server: the signed statement and the public keys
+    /// ([`super::PrekeyUpload`]).
+    PrekeyUpload,
     /// The message that starts a session from a prekey bundle ([`super::InitialMessage`]).
     InitialMessage,
     /// One message of a ratchet session: header and AEAD ciphertext
@@ -48,6 +56,8 @@ impl MessageType {
         MessageType::PrekeyBundle,
         MessageType::InitialMessage,
         MessageType::RatchetMessage,
+        MessageType::PrekeyBatch,
+        MessageType::PrekeyUpload,
         MessageType::ChannelServerKey,
         MessageType::ConnectRequest,
         MessageType::ConnectResponse,
@@ -64,6 +74,8 @@ impl MessageType {
             MessageType::PrekeyBundle => 0x10,
             MessageType::InitialMessage => 0x11,
             MessageType::RatchetMessage => 0x12,
+            MessageType::PrekeyBatch => 0x17,
+            MessageType::PrekeyUpload => 0x18,
             MessageType::ChannelServerKey => 0x20,
             MessageType::ConnectRequest => 0x21,
             MessageType::ConnectResponse => 0x22,
@@ -96,6 +108,8 @@ impl MessageType {
             MessageType::PrekeyBundle => &prekey_bundle::SPEC,
             MessageType::InitialMessage => &initial_message::SPEC,
             MessageType::RatchetMessage => &ratchet_message::SPEC,
+            MessageType::PrekeyBatch => &prekey_batch::SPEC,
+            MessageType::PrekeyUpload => &prekey_upload::SPEC,
             MessageType::ChannelServerKey => &server_key::SPEC,
             MessageType::ConnectRequest => &connect_request::SPEC,
             MessageType::ConnectResponse => &connect_response::SPEC,

@@ -9,7 +9,7 @@
 //! (the `record` module) share. Message types are data ([`MessageSpec`]): a field table
 //! plus cross-field rules, declared once per type and enforced by the one codec in
 //! `codec.rs`. The typed views ([`Capabilities`], [`KeyPackage`], [`Envelope`],
-//! [`PrekeyBundle`], [`InitialMessage`], [`RatchetMessage`] and the channel's messages
+//! [`PrekeyBatch`], [`PrekeyUpload`], [`PrekeyBundle`], [`InitialMessage`], [`RatchetMessage`] and the channel's messages
 //! in [`channel`]) convert to and from the generic [`Message`] ([`WireMessage`]).
 //!
 //! ```
@@ -32,7 +32,9 @@ mod inspect;
 mod key_package;
 pub mod limits;
 mod message;
+mod prekey_batch;
 mod prekey_bundle;
+mod prekey_upload;
 pub(crate) mod ratchet_header;
 mod ratchet_message;
 mod schema;
@@ -49,9 +51,12 @@ pub use error::{WireError, WireErrorCode};
 pub use initial_message::InitialMessage;
 pub(crate) use initial_message::HANDSHAKE_KEMS;
 pub use inspect::inspect;
+pub use key_package::SignedKey;
 pub use key_package::{KeyId, KeyPackage, PackageSuite};
 pub use message::{Extension, Field, Message, MessageSpec, MessageType};
-pub use prekey_bundle::{PrekeyBundle, SignedKey};
+pub use prekey_batch::{PrekeyBatch, MAX_BATCH_LEAVES};
+pub use prekey_bundle::{BundledPrekey, PrekeyBundle, MAX_PROOF_HASHES};
+pub use prekey_upload::PrekeyUpload;
 pub use ratchet_message::RatchetMessage;
 pub use schema::{FieldKind, FieldSpec, SuiteRole, Value};
 pub use typed::WireMessage;
@@ -72,6 +77,8 @@ pub mod tags {
     pub use super::envelope::tags as envelope;
     pub use super::initial_message::tags as initial_message;
     pub use super::key_package::tags as key_package;
+    pub use super::prekey_batch::tags as prekey_batch;
     pub use super::prekey_bundle::tags as prekey_bundle;
+    pub use super::prekey_upload::tags as prekey_upload;
     pub use super::ratchet_message::tags as ratchet_message;
 }

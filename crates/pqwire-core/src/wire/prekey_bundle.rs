@@ -1,147 +1,171 @@
-//! The prekey bundle (docs/protocol.md §3): what a server hands an initiator so that it
-//! can start a session with an offline responder. Every key is a nested key package,
-//! so its suite, id and validity travel with it; the signatures cover those exact bytes.
+//! The prekey bundle (docs/protocol.md §3.4, type 0x10): what a server hands an
+//! initiator so that it can start a session with an offline responder. The owner's
+//! identity signing key, its signed batch statement, and at most one KEM prekey and one
+//! one-time X25519 prekey, each with its leaf index and Merkle proof. Anyone holding the
+//! owner's prekey upload assembles one (`pqxdh::assemble_bundle`); nothing in it is
+//! signed per key.
 
 use super::error::{WireError, WireErrorCode};
-use super::key_package::{check_signature_lengths, nested_suite, KeyPackage, PackageSuite};
+use super::key_package::{check_signature_lengths, KeyPackage, PackageSuite};
 use super::message::{Extension, Message, MessageType};
-use super::schema::{FieldKind, Value};
+use super::prekey_batch::PrekeyBatch;
+use super::schema::FieldKind;
 use super::typed::{wire_fields, WireMessage};
-use crate::{KemSuite, SigSuite};
+use crate::{kem, SigSuite};
+
+/// Most hashes in a Merkle proof (a batch has at most 2^20 leaves).
+pub const MAX_PROOF_HASHES: usize = 20;
 
 wire_fields! {
     "prekey-bundle", validate: validate;
-    /// Tag of the responder's capabilities (a nested capabilities message).
-    TAG_CAPABILITIES = 0x0001, "capabilities", FieldKind::CAPABILITIES, required;
     /// Tag of the identity signing key (nested key package, signature suite).
-    TAG_IDENTITY_SIG_KEY = 0x0002, "identitySigKey", FieldKind::KEY_PACKAGE, required;
-    /// Tag of the identity DH key (nested key package, X25519).
-    TAG_IDENTITY_DH_KEY = 0x0003, "identityDhKey", FieldKind::KEY_PACKAGE, required;
-    /// Tag of the identity signing key's signature over the identity DH key package.
-    TAG_IDENTITY_DH_SIGNATURE = 0x0004, "identityDhSignature", FieldKind::SIGNATURE, required;
-    /// Tag of the signed prekey (nested key package, X25519).
-    TAG_SIGNED_PREKEY = 0x0005, "signedPrekey", FieldKind::KEY_PACKAGE, required;
-    /// Tag of the signed prekey's signature.
-    TAG_SIGNED_PREKEY_SIGNATURE = 0x0006, "signedPrekeySignature", FieldKind::SIGNATURE, required;
-    /// Tag of the KEM prekey (nested key package, ML-KEM): one-time, or the last-resort one.
-    TAG_KEM_PREKEY = 0x0007, "kemPrekey", FieldKind::KEY_PACKAGE, optional;
-    /// Tag of the KEM prekey's signature.
-    TAG_KEM_PREKEY_SIGNATURE = 0x0008, "kemPrekeySignature", FieldKind::SIGNATURE, optional;
-    /// Tag of the flag saying the KEM prekey is the last-resort one (1) or one-time (0).
-    TAG_KEM_PREKEY_LAST_RESORT = 0x0009, "kemPrekeyLastResort", FieldKind::U8, optional;
-    /// Tag of the one-time X25519 prekey (nested key package).
-    TAG_ONE_TIME_PREKEY = 0x000A, "oneTimePrekey", FieldKind::KEY_PACKAGE, optional;
-    /// Tag of the one-time prekey's signature.
-    TAG_ONE_TIME_PREKEY_SIGNATURE = 0x000B, "oneTimePrekeySignature", FieldKind::SIGNATURE, optional;
+    TAG_IDENTITY_SIG_KEY = 0x0001, "identitySigKey", FieldKind::KEY_PACKAGE, required;
+    /// Tag of the batch statement (a nested prekey-batch message).
+    TAG_BATCH = 0x0002, "batch", FieldKind::Message(MessageType::PrekeyBatch), required;
+    /// Tag of the identity's signature over the statement.
+    TAG_BATCH_SIGNATURE = 0x0003, "batchSignature", FieldKind::SIGNATURE, required;
+    /// Tag of the KEM prekey: `u32 leaf index ‖ public key` (leaf 0 is the last-resort
+    /// key, 1..=m the one-time KEM prekeys).
+    TAG_KEM_PREKEY = 0x0004, "kemPrekey", FieldKind::Bytes { min: 5, max: 4100 }, optional;
+    /// Tag of the KEM prekey's Merkle proof (hashes bottom-up, 32 bytes each).
+    TAG_KEM_PREKEY_PROOF = 0x0005, "kemPrekeyProof", FieldKind::Bytes { min: 0, max: 32 * MAX_PROOF_HASHES }, optional;
+    /// Tag of the one-time X25519 prekey: `u32 leaf index ‖ 32-byte public key`.
+    TAG_ONE_TIME_PREKEY = 0x0006, "oneTimePrekey", FieldKind::Bytes { min: 36, max: 36 }, optional;
+    /// Tag of the one-time prekey's Merkle proof.
+    TAG_ONE_TIME_PREKEY_PROOF = 0x0007, "oneTimePrekeyProof", FieldKind::Bytes { min: 0, max: 32 * MAX_PROOF_HASHES }, optional;
 }
 use tags::*;
 
-/// Which suite each key has; signatures have the identity suite's exact length and come
-/// with their keys; the last-resort flag is 0 or 1 and comes with the KEM prekey.
+/// A prekey carried in a bundle: its leaf index in the batch's tree, its public key and
+/// the Merkle proof of that leaf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundledPrekey {
+    /// The leaf index.
+    pub index: u32,
+    /// The raw public key.
+    pub public_key: Vec<u8>,
+    /// The proof: sibling hashes bottom-up, concatenated (32 bytes each).
+    pub proof: Vec<u8>,
+}
+
+impl BundledPrekey {
+    fn read(msg: &Message, key: u16, proof: u16) -> Result<Option<Self>, WireError> {
+        let Some(bytes) = msg.opt_bytes(key) else {
+            return Ok(None);
+        };
+        let (index, public_key) = bytes.split_at(4);
+        Ok(Some(BundledPrekey {
+            index: u32::from_be_bytes([index[0], index[1], index[2], index[3]]),
+            public_key: public_key.to_vec(),
+            proof: msg.bytes(proof)?.to_vec(),
+        }))
+    }
+
+    fn put(&self, msg: &mut Message, key: u16, proof: u16) {
+        let mut bytes = Vec::with_capacity(4 + self.public_key.len());
+        bytes.extend_from_slice(&self.index.to_be_bytes());
+        bytes.extend_from_slice(&self.public_key);
+        msg.set_bytes(key, &bytes).set_bytes(proof, &self.proof);
+    }
+}
+
+/// The rules of one bundled prekey: its proof comes with it, is whole hashes, its index
+/// is in `range` and its key has `len` bytes.
+fn check_prekey(
+    msg: &Message,
+    (key, proof): (u16, u16),
+    range: core::ops::Range<u64>,
+    len: usize,
+) -> Result<(), WireError> {
+    let invalid = |tag, detail: &str| msg.field_error(WireErrorCode::InvalidField, tag, detail);
+    let Some(bytes) = msg.opt_bytes(key) else {
+        if msg.get(proof).is_some() {
+            return Err(invalid(proof, "present without the key it belongs to"));
+        }
+        return Ok(());
+    };
+    let p = msg.opt_bytes(proof).ok_or_else(|| msg.missing(proof))?;
+    if !p.len().is_multiple_of(32) {
+        return Err(msg.field_error(
+            WireErrorCode::BadLength,
+            proof,
+            "a proof is whole 32-byte hashes",
+        ));
+    }
+    let index = u64::from(u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+    if !range.contains(&index) {
+        return Err(invalid(key, "leaf index outside the statement's range"));
+    }
+    msg.check_field_len(
+        key,
+        ("public key", bytes.len() - 4),
+        "the statement's suite",
+        len,
+    )
+}
+
+/// The identity key has a signature suite and the statement's key id; the signature its
+/// exact length; a KEM prekey needs a `kemSuite` and is a leaf in `0..=m` of that
+/// suite's length; a one-time prekey a leaf after them; proofs come with their keys.
 fn validate(msg: &Message) -> Result<(), WireError> {
-    let invalid =
-        |tag, detail: &str| Err(msg.field_error(WireErrorCode::InvalidField, tag, detail));
-    let Some(PackageSuite::Sig(identity)) = nested_suite(msg, TAG_IDENTITY_SIG_KEY)? else {
-        return invalid(
+    let identity = KeyPackage::decode(msg.bytes(TAG_IDENTITY_SIG_KEY)?)?;
+    let batch = PrekeyBatch::decode(msg.bytes(TAG_BATCH)?)?;
+    let invalid = |tag, detail: &str| msg.field_error(WireErrorCode::InvalidField, tag, detail);
+    let PackageSuite::Sig(suite) = identity.suite else {
+        return Err(invalid(
             TAG_IDENTITY_SIG_KEY,
             "the identity signing key must have a signature suite",
-        );
+        ));
     };
-    for tag in [TAG_IDENTITY_DH_KEY, TAG_SIGNED_PREKEY, TAG_ONE_TIME_PREKEY] {
-        match nested_suite(msg, tag)? {
-            None | Some(PackageSuite::Kem(KemSuite::X25519)) => {}
-            Some(_) => return invalid(tag, "this key must be an X25519 key"),
+    if identity.key_id != batch.identity_sig_key_id {
+        return Err(invalid(
+            TAG_BATCH,
+            "the statement names another identity signing key",
+        ));
+    }
+    check_signature_lengths(msg, suite, &[TAG_BATCH_SIGNATURE])?;
+    let m = u64::from(batch.one_time_kem_count);
+    match batch.kem_suite {
+        Some(s) => check_prekey(
+            msg,
+            (TAG_KEM_PREKEY, TAG_KEM_PREKEY_PROOF),
+            0..m + 1,
+            kem::backend(s).lengths().public_key,
+        )?,
+        None if msg.get(TAG_KEM_PREKEY).is_some() => {
+            return Err(invalid(TAG_KEM_PREKEY, "the statement has no kemSuite"));
         }
+        None => check_prekey(msg, (TAG_KEM_PREKEY, TAG_KEM_PREKEY_PROOF), 0..0, 0)?,
     }
-    match nested_suite(msg, TAG_KEM_PREKEY)? {
-        None
-        | Some(PackageSuite::Kem(KemSuite::MlKem512 | KemSuite::MlKem768 | KemSuite::MlKem1024)) => {
-        }
-        Some(_) => return invalid(TAG_KEM_PREKEY, "the KEM prekey must be an ML-KEM key"),
-    }
-    let pairs = [
-        (TAG_KEM_PREKEY, TAG_KEM_PREKEY_SIGNATURE),
-        (TAG_KEM_PREKEY, TAG_KEM_PREKEY_LAST_RESORT),
-        (TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE),
-    ];
-    for (key, companion) in pairs {
-        match (msg.get(key).is_some(), msg.get(companion).is_some()) {
-            (true, false) => return Err(msg.missing(companion)),
-            (false, true) => return invalid(companion, "present without the key it belongs to"),
-            _ => {}
-        }
-    }
-    if msg
-        .opt_uint(TAG_KEM_PREKEY_LAST_RESORT)
-        .is_some_and(|v| v > 1)
-    {
-        return invalid(TAG_KEM_PREKEY_LAST_RESORT, "must be 0 or 1");
-    }
-    check_signature_lengths(
+    let first = u64::from(batch.kem_suite.is_some()) + m;
+    check_prekey(
         msg,
-        identity,
-        &[
-            TAG_IDENTITY_DH_SIGNATURE,
-            TAG_SIGNED_PREKEY_SIGNATURE,
-            TAG_KEM_PREKEY_SIGNATURE,
-            TAG_ONE_TIME_PREKEY_SIGNATURE,
-        ],
-    )?;
-    Ok(())
+        (TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_PROOF),
+        first..first + u64::from(batch.one_time_count),
+        32,
+    )
 }
 
-/// A key package with the identity key's signature over its encoding.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignedKey {
-    /// The key package.
-    pub key: KeyPackage,
-    /// The exact encoding the signature covers (as received, or as encoded).
-    pub encoded: Vec<u8>,
-    /// The signature.
-    pub signature: Vec<u8>,
-}
-
-/// A prekey bundle (docs/protocol.md §3). Structure only: signatures and validity times
-/// are checked by the handshake, which knows the time and the pinned identities.
+/// A prekey bundle (docs/protocol.md §3.4). Structure only: the signature, the proofs
+/// and the times are checked by the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrekeyBundle {
-    /// The responder's capabilities, encoded (they go into the negotiation transcript as is).
-    pub capabilities: Vec<u8>,
     /// The identity signing key.
     pub identity_sig_key: KeyPackage,
     /// Its encoding.
     pub identity_sig_key_encoded: Vec<u8>,
-    /// The identity DH key, signed.
-    pub identity_dh_key: SignedKey,
-    /// The signed X25519 prekey.
-    pub signed_prekey: SignedKey,
-    /// The ML-KEM prekey (one-time, or last-resort when `kem_prekey_last_resort`).
-    pub kem_prekey: Option<SignedKey>,
-    /// Whether `kem_prekey` is the last-resort key.
-    pub kem_prekey_last_resort: bool,
+    /// The batch statement.
+    pub batch: PrekeyBatch,
+    /// Its encoding (what the signature covers).
+    pub batch_encoded: Vec<u8>,
+    /// The identity's signature over the statement.
+    pub batch_signature: Vec<u8>,
+    /// The KEM prekey (leaf 0: the last-resort one; 1..=m: one-time).
+    pub kem_prekey: Option<BundledPrekey>,
     /// A one-time X25519 prekey.
-    pub one_time_prekey: Option<SignedKey>,
+    pub one_time_prekey: Option<BundledPrekey>,
     /// Extension fields, kept as they came.
     pub extensions: Vec<Extension>,
-}
-
-fn signed(msg: &Message, key: u16, signature: u16) -> Result<Option<SignedKey>, WireError> {
-    let Some(encoded) = msg.opt_bytes(key) else {
-        return Ok(None);
-    };
-    Ok(Some(SignedKey {
-        key: KeyPackage::decode(encoded)?,
-        encoded: encoded.to_vec(),
-        signature: msg.bytes(signature)?.to_vec(),
-    }))
-}
-
-impl SignedKey {
-    /// Sets `key` to the key's encoding and `signature` to its signature.
-    pub(crate) fn put(&self, msg: &mut Message, key: u16, signature: u16) {
-        msg.set_bytes(key, &self.encoded)
-            .set_bytes(signature, &self.signature);
-    }
 }
 
 impl WireMessage for PrekeyBundle {
@@ -149,38 +173,33 @@ impl WireMessage for PrekeyBundle {
 
     fn from_message(msg: &Message) -> Result<Self, WireError> {
         let identity = msg.bytes(TAG_IDENTITY_SIG_KEY)?;
-        let required = |key, sig| signed(msg, key, sig)?.ok_or_else(|| msg.missing(key));
+        let batch = msg.bytes(TAG_BATCH)?;
         Ok(PrekeyBundle {
-            capabilities: msg.bytes(TAG_CAPABILITIES)?.to_vec(),
             identity_sig_key: KeyPackage::decode(identity)?,
             identity_sig_key_encoded: identity.to_vec(),
-            identity_dh_key: required(TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE)?,
-            signed_prekey: required(TAG_SIGNED_PREKEY, TAG_SIGNED_PREKEY_SIGNATURE)?,
-            kem_prekey: signed(msg, TAG_KEM_PREKEY, TAG_KEM_PREKEY_SIGNATURE)?,
-            kem_prekey_last_resort: msg.opt_uint(TAG_KEM_PREKEY_LAST_RESORT) == Some(1),
-            one_time_prekey: signed(msg, TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE)?,
+            batch: PrekeyBatch::decode(batch)?,
+            batch_encoded: batch.to_vec(),
+            batch_signature: msg.bytes(TAG_BATCH_SIGNATURE)?.to_vec(),
+            kem_prekey: BundledPrekey::read(msg, TAG_KEM_PREKEY, TAG_KEM_PREKEY_PROOF)?,
+            one_time_prekey: BundledPrekey::read(
+                msg,
+                TAG_ONE_TIME_PREKEY,
+                TAG_ONE_TIME_PREKEY_PROOF,
+            )?,
             extensions: msg.extensions.clone(),
         })
     }
 
-    /// Nested keys as their `encoded` bytes.
     fn to_message(&self) -> Message {
         let mut msg = Message::new(Self::TYPE);
-        msg.set_bytes(TAG_CAPABILITIES, &self.capabilities)
-            .set_bytes(TAG_IDENTITY_SIG_KEY, &self.identity_sig_key_encoded);
-        self.identity_dh_key
-            .put(&mut msg, TAG_IDENTITY_DH_KEY, TAG_IDENTITY_DH_SIGNATURE);
-        self.signed_prekey
-            .put(&mut msg, TAG_SIGNED_PREKEY, TAG_SIGNED_PREKEY_SIGNATURE);
+        msg.set_bytes(TAG_IDENTITY_SIG_KEY, &self.identity_sig_key_encoded)
+            .set_bytes(TAG_BATCH, &self.batch_encoded)
+            .set_bytes(TAG_BATCH_SIGNATURE, &self.batch_signature);
         if let Some(k) = &self.kem_prekey {
-            k.put(&mut msg, TAG_KEM_PREKEY, TAG_KEM_PREKEY_SIGNATURE);
-            msg.set(
-                TAG_KEM_PREKEY_LAST_RESORT,
-                Value::Uint(self.kem_prekey_last_resort.into()),
-            );
+            k.put(&mut msg, TAG_KEM_PREKEY, TAG_KEM_PREKEY_PROOF);
         }
         if let Some(k) = &self.one_time_prekey {
-            k.put(&mut msg, TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_SIGNATURE);
+            k.put(&mut msg, TAG_ONE_TIME_PREKEY, TAG_ONE_TIME_PREKEY_PROOF);
         }
         msg.extensions = self.extensions.clone();
         msg
@@ -191,5 +210,15 @@ impl PrekeyBundle {
     /// The identity signature suite.
     pub fn identity_suite(&self) -> Option<SigSuite> {
         self.identity_sig_key.sig_suite()
+    }
+
+    /// The owner's capabilities, encoded (from the signed statement).
+    pub fn capabilities(&self) -> &[u8] {
+        &self.batch.capabilities
+    }
+
+    /// Whether the KEM prekey is the last-resort one (leaf 0).
+    pub fn kem_prekey_last_resort(&self) -> bool {
+        self.kem_prekey.as_ref().is_some_and(|k| k.index == 0)
     }
 }

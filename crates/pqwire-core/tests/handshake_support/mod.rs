@@ -9,16 +9,17 @@ pub use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use pqwire_core::negotiation::{Policy, PolicyMode};
 pub use pqwire_core::pqxdh::{
-    build_bundle, generate_prekey, initiate, last_resort_kem_prekey, one_time_kem_prekeys,
-    one_time_prekeys, respond, signed_prekey, FirstMessage, GeneratedPrekey, HandshakeOptions,
-    HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret, PrekeySecrets, PrekeySource,
-    UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
+    assemble_bundle, generate_prekey, initiate, last_resort_kem_prekey, one_time_kem_prekeys,
+    one_time_prekeys, respond, sign_batch, signed_prekey, BatchKeys, FirstMessage, GeneratedPrekey,
+    HandshakeOptions, HandshakeReplay, Identity, Initiated, PrekeyKind, PrekeySecret,
+    PrekeySecrets, PrekeySource, UsedPrekeys, Validity, DEFAULT_SIGNED_PREKEY_LIFETIME,
 };
 pub use pqwire_core::random::SeededRandom;
 pub use pqwire_core::ratchet::{KeyId, RatchetState};
 pub use pqwire_core::session::{Accepted, Session};
 pub use pqwire_core::wire::{
-    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, RatchetMessage, WireMessage,
+    self, feature_bit, Capabilities, InitialMessage, PrekeyBundle, PrekeyUpload, RatchetMessage,
+    WireMessage,
 };
 pub use pqwire_core::{Error, KemSuite, Result, SigSuite};
 
@@ -104,13 +105,17 @@ impl Default for Params {
     }
 }
 
-/// Bob's published keys and secrets.
+/// Bob's published keys and secrets: `kem` is the KEM prekey bundles carry (one-time,
+/// or the last-resort one `lr` itself), `upload` the signed batch of them all.
 pub struct Bob {
     pub identity: Identity,
     pub caps: Vec<u8>,
     pub spk: GeneratedPrekey,
+    pub lr: GeneratedPrekey,
     pub kem: GeneratedPrekey,
     pub opk: GeneratedPrekey,
+    pub upload: PrekeyUpload,
+    pub one_time_kem: bool,
     pub store: Store,
 }
 
@@ -127,38 +132,49 @@ impl Bob {
         } else {
             PrekeyKind::LastResortKem
         };
-        let spk =
-            generate_prekey(&identity, PrekeyKind::Signed, KemSuite::X25519, v, &mut rng).unwrap();
-        let kem = generate_prekey(&identity, kem_kind, p.kem, v, &mut rng).unwrap();
-        let opk = generate_prekey(
-            &identity,
-            PrekeyKind::OneTime,
-            KemSuite::X25519,
-            v,
-            &mut rng,
-        )
-        .unwrap();
+        let spk = generate_prekey(PrekeyKind::Signed, KemSuite::X25519, v, &mut rng).unwrap();
+        let kem = generate_prekey(kem_kind, p.kem, v, &mut rng).unwrap();
+        let opk = generate_prekey(PrekeyKind::OneTime, KemSuite::X25519, v, &mut rng).unwrap();
+        let lr = if p.one_time_kem {
+            generate_prekey(PrekeyKind::LastResortKem, p.kem, v, &mut rng).unwrap()
+        } else {
+            kem.clone()
+        };
         let mut store = Store::default();
-        for k in [&spk, &kem, &opk] {
+        for k in [&spk, &lr, &kem, &opk] {
             store.insert(k);
         }
+        let caps = Capabilities::default().encode().unwrap();
+        let one_time_kem = if p.one_time_kem {
+            vec![kem.public.clone()]
+        } else {
+            vec![]
+        };
+        let keys = BatchKeys {
+            signed_prekey: &spk.public,
+            last_resort_kem: Some(&lr.public),
+            one_time_kem: &one_time_kem,
+            one_time: std::slice::from_ref(&opk.public),
+        };
+        let upload = sign_batch(&identity, &caps, &keys, &mut rng).unwrap();
         Bob {
             identity,
-            caps: Capabilities::default().encode().unwrap(),
+            caps,
             spk,
+            lr,
             kem,
             opk,
+            upload,
+            one_time_kem: p.one_time_kem,
             store,
         }
     }
 
     pub fn bundle_struct(&self, p: Params) -> PrekeyBundle {
-        build_bundle(
-            self.identity.public(),
-            &self.caps,
-            &self.spk.public,
-            Some(&self.kem.public),
-            p.one_time.then_some(&self.opk.public),
+        assemble_bundle(
+            &self.upload,
+            self.one_time_kem.then_some(0),
+            p.one_time.then_some(0),
         )
         .unwrap()
     }
@@ -291,15 +307,13 @@ impl Prekeys {
         valid: Validity,
         rng: &mut SeededRandom,
     ) -> Prekeys {
-        let signed = signed_prekey(bob, valid, rng).unwrap();
-        let last_resort = last_resort_kem_prekey(bob, kem, valid, rng).unwrap();
-        let one_time_kem = (one_time == OneTime::KemAndDh).then(|| {
-            one_time_kem_prekeys(bob, kem, 1, valid, rng)
-                .unwrap()
-                .remove(0)
-        });
-        let one_time = (one_time != OneTime::None)
-            .then(|| one_time_prekeys(bob, 1, valid, rng).unwrap().remove(0));
+        let _ = bob;
+        let signed = signed_prekey(valid, rng).unwrap();
+        let last_resort = last_resort_kem_prekey(kem, valid, rng).unwrap();
+        let one_time_kem = (one_time == OneTime::KemAndDh)
+            .then(|| one_time_kem_prekeys(kem, 1, valid, rng).unwrap().remove(0));
+        let one_time =
+            (one_time != OneTime::None).then(|| one_time_prekeys(1, valid, rng).unwrap().remove(0));
         Prekeys {
             signed,
             last_resort,
@@ -311,18 +325,28 @@ impl Prekeys {
     /// Bob's encoded bundle: the signed prekey, the one-time ML-KEM prekey if there is one
     /// (else the last-resort one) and the one-time X25519 prekey if there is one.
     pub fn bundle(&self, bob: &Identity, caps: &[u8]) -> Vec<u8> {
-        let kem = self.one_time_kem.as_ref().unwrap_or(&self.last_resort);
-        let one_time = self.one_time.as_ref().map(|p| &p.public);
-        build_bundle(
-            bob.public(),
-            caps,
-            &self.signed.public,
-            Some(&kem.public),
-            one_time,
+        let upload = self.upload(bob, caps);
+        assemble_bundle(
+            &upload,
+            self.one_time_kem.is_some().then_some(0),
+            self.one_time.is_some().then_some(0),
         )
         .unwrap()
         .encode()
         .unwrap()
+    }
+
+    /// Bob's signed batch of these keys (signature randomness from a fixed seed).
+    pub fn upload(&self, bob: &Identity, caps: &[u8]) -> PrekeyUpload {
+        let one_time_kem: Vec<_> = self.one_time_kem.iter().map(|g| g.public.clone()).collect();
+        let one_time: Vec<_> = self.one_time.iter().map(|g| g.public.clone()).collect();
+        let keys = BatchKeys {
+            signed_prekey: &self.signed.public,
+            last_resort_kem: Some(&self.last_resort.public),
+            one_time_kem: &one_time_kem,
+            one_time: &one_time,
+        };
+        sign_batch(bob, caps, &keys, &mut SeededRandom::new([0x5B; 32])).unwrap()
     }
 
     /// Every prekey, in the order made.
