@@ -269,7 +269,13 @@ fn ratchet_cases(cases: &mut Vec<Case>) {
 
             let got = alice.decrypt(&h, &ct, NOW + 4);
 
-            opened(got, false, b"hi Alice", "message")
+            opened(got, false, b"hi Alice", "message")?;
+            // The decryption did decapsulate: Alice's next message mixes the secret.
+            let (next, _) = unreported(|| alice.encrypt(b"probe", b"", NOW + 5)).map_err(err)?;
+            ensure(
+                next.pq_mix.is_some(),
+                "the message did not complete the ciphertext",
+            )
         },
     ));
 }
