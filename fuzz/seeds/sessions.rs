@@ -219,6 +219,8 @@ pub(crate) fn records() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
         ("bad-rs-session-tag".into(), with(0x0100, &[1])),
         ("bad-rs-unknown-suite".into(), with(0x0003, &[0x99, 0x99])),
         ("bad-rs-flag".into(), with(0x001F, &[2])),
+        // Restores (the key pair is taken as stored, protocol.md §6.2); its first
+        // agreement with the ratchet key is refused (`INVALID_KEY`).
         ("bad-rs-key-pair".into(), with(0x0012, &wrong_public)),
         ("bad-rs-partial-list".into(), with(0x0021, &[7; 35])),
         ("bad-is-dh-secret".into(), {

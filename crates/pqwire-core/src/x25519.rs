@@ -9,7 +9,7 @@
 use crate::hex::bytes32;
 use crate::random::{fixed, given_or_random};
 use crate::{Error, Result, SecretBytes};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -96,14 +96,19 @@ pub fn is_low_order(public_key: &[u8; KEY_LEN]) -> bool {
 
 /// A secret key loaded once for several agreements, with its public key.
 ///
-/// The public key is derived when a secret key is loaded (a base-point multiplication,
-/// about a third of an agreement), so keys used more than once, such as the ratchet's
-/// own key, are loaded once. Cloning shares the loaded key.
+/// [`StaticSecret::from_bytes`] derives the public key when it loads the secret key (a
+/// base-point multiplication, about a third of an agreement), so keys used more than
+/// once, such as the ratchet's own key, are loaded once. [`StaticSecret::from_stored`]
+/// takes both halves as stored together (a session record, behind its checksum) and
+/// loads nothing until the first agreement: restoring a ratchet derives no public key
+/// (protocol.md §6.5). Cloning shares the loaded key.
 #[derive(Clone)]
 pub struct StaticSecret {
     secret: SecretBytes,
     public: [u8; KEY_LEN],
-    loaded: Arc<imp::Loaded>,
+    /// Loaded at construction ([`StaticSecret::from_bytes`]) or at the first agreement
+    /// ([`StaticSecret::from_stored`]).
+    loaded: OnceLock<Arc<imp::Loaded>>,
 }
 
 impl StaticSecret {
@@ -122,8 +127,47 @@ impl StaticSecret {
         Ok(Self {
             secret: SecretBytes::from_slice(secret_key),
             public: imp::public_key(&loaded)?,
-            loaded: Arc::new(loaded),
+            loaded: OnceLock::from(Arc::new(loaded)),
         })
+    }
+
+    /// A key pair stored together (a record behind its checksum), taken as it is: no
+    /// public key is derived now. The secret key is loaded at the first agreement, which
+    /// derives the public key anyway (AWS-LC does when it loads an X25519 key) and refuses
+    /// one that does not match (`INVALID_KEY`), so a pair that does not belong together
+    /// can never agree on anything.
+    ///
+    /// ```
+    /// use pqwire_core::x25519;
+    /// let (sk, pk) = x25519::keygen(None).unwrap();
+    /// let (_, peer) = x25519::keygen(None).unwrap();
+    /// let stored = x25519::StaticSecret::from_stored(sk.clone(), pk).unwrap();
+    /// assert_eq!(*stored.public_key(), pk);
+    /// assert!(stored.shared_secret(&peer).unwrap().ct_eq_bytes(x25519::shared_secret(sk.expose(), &peer).unwrap().expose()));
+    /// let wrong = x25519::StaticSecret::from_stored(sk, peer).unwrap();
+    /// assert!(matches!(wrong.shared_secret(&pk), Err(pqwire_core::Error::InvalidKey { .. })));
+    /// ```
+    pub fn from_stored(secret_key: SecretBytes, public_key: [u8; KEY_LEN]) -> Result<Self> {
+        fixed::<KEY_LEN>("X25519 secret key", secret_key.expose())?;
+        Ok(Self {
+            secret: secret_key,
+            public: public_key,
+            loaded: OnceLock::new(),
+        })
+    }
+
+    /// The loaded secret key, loading (and checking against the public key) on first use.
+    fn loaded(&self) -> Result<&imp::Loaded> {
+        if let Some(loaded) = self.loaded.get() {
+            return Ok(loaded);
+        }
+        let loaded = private_key(self.secret.expose())?;
+        if imp::public_key(&loaded)? != self.public {
+            return Err(Error::InvalidKey {
+                what: "the X25519 public key does not belong to the secret key",
+            });
+        }
+        Ok(self.loaded.get_or_init(|| Arc::new(loaded)))
     }
 
     /// The secret key bytes (for serialization).
@@ -138,7 +182,7 @@ impl StaticSecret {
 
     /// [`shared_secret`] with this key: `NON_CONTRIBUTORY` for a low-order peer key.
     pub fn shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
-        agree(&self.loaded, public_key)
+        agree(self.loaded()?, public_key)
     }
 
     /// The raw X25519 function: the all-zero output of a low-order peer key is returned

@@ -338,6 +338,43 @@ fn refused(b: &[u8]) -> (String, Option<u16>) {
     }
 }
 
+/// Restore derives no X25519 public key (protocol.md §6.2): a record whose ratchet key
+/// pair does not belong together (possible only by rewriting the checksum too) restores,
+/// and the first agreement with the key — the next receiving DH step — refuses with
+/// `INVALID_KEY`, changing nothing; the untouched record continues the conversation.
+#[test]
+fn a_ratchet_key_pair_that_does_not_match_is_refused_at_its_first_agreement() {
+    let mut p = seeded_pair(KemSuite::MlKem768, RatchetConfig::default(), 12);
+    let mut now = T0;
+    for turn in 0..4u64 {
+        now += 10;
+        let from_alice = turn % 2 == 0;
+        let m = p.send(from_alice, 1, now).remove(0);
+        plaintext(p.receiver(!from_alice), &m, now);
+    }
+    // Bob spoke last; Alice's reply comes with a new ratchet key, so Bob's next receive
+    // steps with his own key pair.
+    let reply = p.send(true, 1, now + 1).remove(0);
+    let b = p.bob.serialize().to_vec();
+    for tag in [RATCHET_PUBLIC_KEY, RATCHET_SECRET_KEY] {
+        let mut v = value(&b, tag);
+        v[5] ^= 1;
+        let edited = with_field(&b, tag, &v);
+        let mut bob = RatchetState::deserialize(&edited).unwrap();
+        assert!(matches!(
+            bob.decrypt(&reply.0, &reply.1, now + 2),
+            Err(Error::InvalidKey { .. })
+        ));
+        assert_eq!(
+            *bob.serialize(),
+            *edited,
+            "a refused message changed the state"
+        );
+    }
+    let mut bob = RatchetState::deserialize(&b).unwrap();
+    plaintext(&mut bob, &reply, now + 2);
+}
+
 #[test]
 fn deserialize_checks_suites_keys_and_invariants() {
     let s = full_state();
@@ -372,9 +409,10 @@ fn deserialize_checks_suites_keys_and_invariants() {
         code(&with_field(&b, ROOT_KEY, &[1; 31])),
         ("BAD_LENGTH".into(), Some(ROOT_KEY))
     );
-    // The ratchet key pair must match; the peer's ratchet key not of low order.
-    assert_eq!(code(&flip(RATCHET_PUBLIC_KEY)), inv(RATCHET_PUBLIC_KEY));
-    assert_eq!(code(&flip(RATCHET_SECRET_KEY)), inv(RATCHET_PUBLIC_KEY));
+    // The ratchet key pair is taken as stored (see
+    // `a_ratchet_key_pair_that_does_not_match_is_refused_at_its_first_agreement`); the
+    // peer's ratchet key must not be of low order.
+    assert!(RatchetState::deserialize(&flip(RATCHET_PUBLIC_KEY)).is_ok());
     assert_eq!(
         code(&with_field(&b, PEER_RATCHET_KEY, &[0; 32])),
         inv(PEER_RATCHET_KEY)

@@ -165,11 +165,16 @@ impl IntoJs for Staged<Decrypted> {
     }
 }
 
-/// The session, `None` once disposed.
-type Slot = Arc<Mutex<Option<Session>>>;
-/// A copy advanced by a staged operation, with the epoch of the state it started from.
-/// Boxed, so that an idle session's slot is a pointer, not a second `Session`'s room.
-type StagedSlot = Arc<Mutex<Option<Box<(u64, Session)>>>>;
+/// The session and its staged copy, shared with the operations running on the thread
+/// pool: one allocation per open session (two before).
+struct Slots {
+    /// The session, `None` once disposed.
+    session: Mutex<Option<Session>>,
+    /// A copy advanced by a staged operation, with the epoch of the state it started
+    /// from. Boxed, so that an idle session's slot is a pointer, not a second
+    /// `Session`'s room.
+    staged: Mutex<Option<Box<(u64, Session)>>>,
+}
 
 fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
     list.into_iter()
@@ -186,8 +191,7 @@ fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
 /// ciphertext of the refused state is ever returned.
 #[napi]
 pub struct NativeSession {
-    inner: Slot,
-    staged: StagedSlot,
+    slots: Arc<Slots>,
     /// Boxed: empty (a null pointer) once taken, which is at once after a handshake.
     opening: Mutex<Option<Box<Opening>>>,
     /// The session id, kept apart so that it stays readable after `dispose`.
@@ -315,8 +319,10 @@ impl NativeSession {
     fn wrap(session: Session, opening: Option<Opening>) -> Self {
         Self {
             id: *session.id(),
-            inner: Arc::new(Mutex::new(Some(session))),
-            staged: Arc::new(Mutex::new(None)),
+            slots: Arc::new(Slots {
+                session: Mutex::new(Some(session)),
+                staged: Mutex::new(None),
+            }),
             opening: Mutex::new(opening.map(Box::new)),
         }
     }
@@ -461,7 +467,7 @@ impl NativeSession {
         now: f64,
     ) -> napi::Result<Uint8Array> {
         let now = time(now)?;
-        let out = js(with(&self.inner, |s| {
+        let out = js(with(&self.slots.session, |s| {
             s.encrypt(plaintext, associated_data, now)
         }))?;
         Ok(Uint8Array::new(out))
@@ -476,10 +482,10 @@ impl NativeSession {
         now: f64,
     ) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
         let now = time(now)?;
-        let inner = Arc::clone(&self.inner);
+        let slots = Arc::clone(&self.slots);
         let (pt, ad) = (plaintext.to_vec(), associated_data.to_vec());
         Ok(AsyncTask::new(Job::fallible(move || {
-            with(&inner, |s| s.encrypt(&pt, &ad, now))
+            with(&slots.session, |s| s.encrypt(&pt, &ad, now))
         })))
     }
 
@@ -487,7 +493,7 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn decrypt(&self, message: &[u8], now: f64) -> napi::Result<NativeDecrypted> {
         let now = time(now)?;
-        Ok(js(with(&self.inner, |s| s.decrypt(message, now)))?.into_js())
+        Ok(js(with(&self.slots.session, |s| s.decrypt(message, now)))?.into_js())
     }
 
     /// `decrypt` on the thread pool.
@@ -498,10 +504,10 @@ impl NativeSession {
         now: f64,
     ) -> napi::Result<AsyncTask<Job<Decrypted>>> {
         let now = time(now)?;
-        let inner = Arc::clone(&self.inner);
+        let slots = Arc::clone(&self.slots);
         let msg = message.to_vec();
         Ok(AsyncTask::new(Job::fallible(move || {
-            with(&inner, |s| s.decrypt(&msg, now))
+            with(&slots.session, |s| s.decrypt(&msg, now))
         })))
     }
 
@@ -515,10 +521,10 @@ impl NativeSession {
         now: f64,
     ) -> napi::Result<AsyncTask<Job<Staged<Vec<u8>>>>> {
         let now = time(now)?;
-        let (inner, staged) = (Arc::clone(&self.inner), Arc::clone(&self.staged));
+        let slots = Arc::clone(&self.slots);
         let (pt, ad) = (plaintext.to_vec(), associated_data.to_vec());
         Ok(AsyncTask::new(Job::fallible(move || {
-            stage(&inner, &staged, |s| s.encrypt(&pt, &ad, now))
+            stage(&slots.session, &slots.staged, |s| s.encrypt(&pt, &ad, now))
         })))
     }
 
@@ -531,10 +537,10 @@ impl NativeSession {
         now: f64,
     ) -> napi::Result<AsyncTask<Job<Staged<Decrypted>>>> {
         let now = time(now)?;
-        let (inner, staged) = (Arc::clone(&self.inner), Arc::clone(&self.staged));
+        let slots = Arc::clone(&self.slots);
         let msg = message.to_vec();
         Ok(AsyncTask::new(Job::fallible(move || {
-            stage(&inner, &staged, |s| s.decrypt(&msg, now))
+            stage(&slots.session, &slots.staged, |s| s.decrypt(&msg, now))
         })))
     }
 
@@ -543,11 +549,13 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn commit_staged(&self) -> napi::Result<()> {
         js((|| -> Fallible<()> {
-            let mut slot = lock(&self.inner)?;
+            let mut slot = lock(&self.slots.session)?;
             let current = slot.as_mut().ok_or(DISPOSED)?;
-            let (base, copy) = *lock(&self.staged)?.take().ok_or(Error::InvalidArgument {
-                what: "no staged session state to commit",
-            })?;
+            let (base, copy) = *lock(&self.slots.staged)?
+                .take()
+                .ok_or(Error::InvalidArgument {
+                    what: "no staged session state to commit",
+                })?;
             if current.epoch() != base {
                 return Err(Error::InvalidArgument {
                     what: "the session changed since the state was staged",
@@ -562,13 +570,13 @@ impl NativeSession {
     /// Drops the staged copy (its secrets are wiped on drop).
     #[napi(catch_unwind)]
     pub fn discard_staged(&self) -> napi::Result<()> {
-        js(lock(&self.staged).map(|mut s| drop(s.take())))
+        js(lock(&self.slots.staged).map(|mut s| drop(s.take())))
     }
 
     /// The record with its epoch and session id, read together.
     #[napi(catch_unwind)]
     pub fn snapshot(&self) -> napi::Result<NativeSnapshot> {
-        Ok(js(with(&self.inner, |s| snapshot(s)))?.into_js())
+        Ok(js(with(&self.slots.session, |s| snapshot(s)))?.into_js())
     }
 
     /// Wipes the session's secrets now (the ratchet's keys are zeroized on drop); every
@@ -576,8 +584,8 @@ impl NativeSession {
     #[napi(catch_unwind)]
     pub fn dispose(&self) -> napi::Result<()> {
         js((|| -> Fallible<()> {
-            drop(lock(&self.staged)?.take());
-            drop(lock(&self.inner)?.take());
+            drop(lock(&self.slots.staged)?.take());
+            drop(lock(&self.slots.session)?.take());
             drop(self.opening.lock().map(|mut o| o.take()));
             Ok(())
         })())
@@ -593,20 +601,20 @@ impl NativeSession {
     /// Whether `dispose` was called.
     #[napi(getter, catch_unwind)]
     pub fn disposed(&self) -> napi::Result<bool> {
-        js(lock(&self.inner).map(|s| s.is_none()))
+        js(lock(&self.slots.session).map(|s| s.is_none()))
     }
 
     /// Serializes the whole session, secrets included (explicit export for a store).
     #[napi(catch_unwind)]
     pub fn serialize(&self) -> napi::Result<Uint8Array> {
-        let bytes = js(with(&self.inner, |s| s.serialize()))?;
+        let bytes = js(with(&self.slots.session, |s| s.serialize()))?;
         Ok(Uint8Array::new(bytes.to_vec()))
     }
 
     /// Starts a post-quantum step: our pipeline's next key starts with our next message.
     #[napi(catch_unwind)]
     pub fn force_kem_step(&self) -> napi::Result<()> {
-        js(with(&self.inner, |s| {
+        js(with(&self.slots.session, |s| {
             s.force_kem_step();
             Ok(())
         }))
@@ -615,31 +623,33 @@ impl NativeSession {
     /// The epoch: +1 on every change.
     #[napi(getter, catch_unwind)]
     pub fn epoch(&self) -> napi::Result<f64> {
-        js(with(&self.inner, |s| Ok(s.epoch() as f64)))
+        js(with(&self.slots.session, |s| Ok(s.epoch() as f64)))
     }
 
     /// Whether a forced KEM step is pending.
     #[napi(getter, catch_unwind)]
     pub fn kem_step_forced(&self) -> napi::Result<bool> {
-        js(with(&self.inner, |s| Ok(s.ratchet().kem_step_forced())))
+        js(with(&self.slots.session, |s| {
+            Ok(s.ratchet().kem_step_forced())
+        }))
     }
 
     /// Whether a message of the peer decrypted in this session (always for the responder).
     #[napi(getter, catch_unwind)]
     pub fn peer_confirmed(&self) -> napi::Result<bool> {
-        js(with(&self.inner, |s| Ok(s.peer_confirmed())))
+        js(with(&self.slots.session, |s| Ok(s.peer_confirmed())))
     }
 
     /// Completed post-quantum ratchet steps (both pipelines).
     #[napi(getter, catch_unwind)]
     pub fn pq_steps(&self) -> napi::Result<f64> {
-        js(with(&self.inner, |s| Ok(s.pq_steps() as f64)))
+        js(with(&self.slots.session, |s| Ok(s.pq_steps() as f64)))
     }
 
     /// Number of stored skipped message keys.
     #[napi(getter, catch_unwind)]
     pub fn skipped_keys(&self) -> napi::Result<u32> {
-        js(with(&self.inner, |s| {
+        js(with(&self.slots.session, |s| {
             Ok(u32::try_from(s.ratchet().skipped_keys()).unwrap_or(u32::MAX))
         }))
     }
@@ -647,7 +657,7 @@ impl NativeSession {
     /// The facts of the handshake.
     #[napi(getter, catch_unwind)]
     pub fn facts(&self) -> napi::Result<NativeSessionFacts> {
-        js(with(&self.inner, |s| Ok(facts(s))))
+        js(with(&self.slots.session, |s| Ok(facts(s))))
     }
 }
 

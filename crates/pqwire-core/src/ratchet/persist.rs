@@ -222,7 +222,7 @@ struct ChainFields {
     dh_remote: Option<[u8; 32]>,
 }
 
-/// `CKs`, `Ns`, `PN`, `CKr`, `Nr`, `DHs` (the key pair matching its secret) and `DHr`
+/// `CKs`, `Ns`, `PN`, `CKr`, `Nr`, `DHs` (both halves, as stored) and `DHr`
 /// (not of low order), each absent when its chain is.
 fn read_chain_fields(r: &mut RecordReader<'_>) -> Result<ChainFields> {
     let send_chain_key = r.opt_secret(SEND_CHAIN_KEY, KEY_LEN, KEY_LEN)?;
@@ -238,17 +238,11 @@ fn read_chain_fields(r: &mut RecordReader<'_>) -> Result<ChainFields> {
         (RATCHET_SECRET_KEY, dh_secret),
         (RATCHET_PUBLIC_KEY, dh_public),
     )? {
-        Some((secret, public)) => {
-            let own = DhKeyPair::from_bytes(secret.expose())?;
-            if *own.public_key() != public {
-                return Err(invalid(
-                    r,
-                    RATCHET_PUBLIC_KEY,
-                    "the ratchet public key does not belong to the secret key",
-                ));
-            }
-            Some(own)
-        }
+        // Taken as stored, not derived again (a base-point multiplication was a quarter
+        // of a restore): the checksum refuses a damaged pair, and the first agreement
+        // with the key refuses one whose halves do not belong together (`INVALID_KEY`,
+        // protocol.md §6.2).
+        Some((secret, public)) => Some(DhKeyPair::from_stored(secret, public)?),
         None => None,
     };
     let dh_remote = r.opt_fixed::<32>(PEER_RATCHET_KEY)?;

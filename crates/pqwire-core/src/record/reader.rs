@@ -36,7 +36,8 @@ impl<'a> RecordReader<'a> {
     pub fn new(bytes: &'a [u8], record_type: u8) -> Result<Self, WireError> {
         let mut r = Reader::new(bytes);
         check_type(r.header("record")?, record_type)?;
-        let mut fields = Vec::new();
+        // Room for a session record's fields at once (about 45), not five regrowths.
+        let mut fields = Vec::with_capacity((bytes.len() / FIELD_HEADER_LEN).min(64));
         while let Some(field) = r.field()? {
             fields.push(field);
         }
