@@ -371,6 +371,29 @@ fn ratchet_message_inspect_names_its_fields() {
         text.ends_with("valid ratchet-message message, canonical\n"),
         "{text}"
     );
+    // The chunk in its parts: kind, seq, index, the data's length, then the data.
+    let shards = format!("kind key, seq 52, index 5, data {D} B {}…", "35".repeat(32));
+    assert!(text.contains(&shards), "{text}");
+    let mut m = ratchet_value();
+    m.header.pq_chunk = Some(pq_chunk(ChunkKind::Ciphertext, 7, 0, 0x0c, 16));
+    let text = wire::inspect(&m.encode().unwrap());
+    let shards = format!(
+        "kind ciphertext, seq 7, index 0, data 16 B {}\n",
+        "0c".repeat(16)
+    );
+    assert!(text.contains(&shards), "{text}");
+    // An unknown kind is refused and shown as hex.
+    let r = build(
+        RATCHET,
+        &with(&ratchet_fields(), PQ_CHUNK, chunk_bytes(3, 1, 0, &[9; 16])),
+    );
+    let text = wire::inspect(&r.bytes);
+    assert!(
+        text.contains("pqChunk") && text.contains("030000000100"),
+        "{text}"
+    );
+    assert!(!text.contains("kind "), "{text}");
+    assert!(text.contains("error INVALID_FIELD"), "{text}");
     let r = build(RATCHET, &with(&ratchet_fields(), PQ_CHUNK, vec![0; 17]));
     let text = wire::inspect(&r.bytes);
     assert!(

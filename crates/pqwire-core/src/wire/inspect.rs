@@ -8,6 +8,7 @@ use super::capabilities::feature_name;
 use super::codec::{decode_tracked, encode, Progress};
 use super::limits::{FIELD_HEADER_LEN, FIRST_EXTENSION_TAG, HEADER_LEN};
 use super::message::MessageType;
+use super::ratchet_header::{ChunkKind, PqChunk};
 use super::schema::{FieldKind, Value};
 
 /// Renders `bytes` for humans. Never fails; a malformed message shows where and why
@@ -78,13 +79,17 @@ fn fields(out: &mut String, bytes: &[u8], progress: &Progress, base: usize, dept
                 Some(fs) if fs.name == "config" && v.iter().all(|b| (0x20..0x7F).contains(b)) => {
                     (fs.name, Some(format!("{:?}", String::from_utf8_lossy(v))))
                 }
-                Some(fs) if ty == MessageType::PrekeyBundle => (
-                    fs.name,
-                    Some(
-                        bundled(fs.name, v)
-                            .unwrap_or_else(|| render(fs.kind, fs.parse(v, offset).ok(), v)),
-                    ),
-                ),
+                Some(fs)
+                    if ty == MessageType::PrekeyBundle || ty == MessageType::RatchetMessage =>
+                {
+                    (
+                        fs.name,
+                        Some(
+                            structured(fs.name, v)
+                                .unwrap_or_else(|| render(fs.kind, fs.parse(v, offset).ok(), v)),
+                        ),
+                    )
+                }
                 Some(fs) => (fs.name, Some(render(fs.kind, fs.parse(v, offset).ok(), v))),
                 None => ("?", Some(hex_short(v))),
             },
@@ -107,9 +112,24 @@ fn fields(out: &mut String, bytes: &[u8], progress: &Progress, base: usize, dept
     }
 }
 
-/// A prekey bundle's prekeys and proofs in words: `leaf i (kind), key …` and `n hashes`.
-fn bundled(name: &str, v: &[u8]) -> Option<String> {
+/// A prekey bundle's prekeys and proofs in words (`leaf i (kind), key …` and `n hashes`),
+/// and a ratchet message's post-quantum chunk in its parts (`kind key, seq s, index i,
+/// data n B …`).
+fn structured(name: &str, v: &[u8]) -> Option<String> {
     match name {
+        "pqChunk" => PqChunk::from_bytes(v).map(|c| {
+            let kind = match c.kind {
+                ChunkKind::Key => "key",
+                ChunkKind::Ciphertext => "ciphertext",
+            };
+            format!(
+                "kind {kind}, seq {}, index {}, data {} B {}",
+                c.seq,
+                c.index,
+                c.data.len(),
+                hex_short(&c.data)
+            )
+        }),
         "kemPrekey" | "oneTimePrekey" if v.len() > 4 => {
             let index = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
             let kind = match (name, index) {

@@ -62,6 +62,20 @@ impl PqChunk {
         v.extend_from_slice(&self.data);
         v
     }
+
+    /// Parses a field value (`to_bytes`'s inverse); `None` for an unknown kind or a value
+    /// shorter than the 6-byte head. Lengths are the field table's rule, not checked here.
+    pub fn from_bytes(v: &[u8]) -> Option<Self> {
+        let (&kind, rest) = v.split_first()?;
+        let (seq, rest) = rest.split_first_chunk::<4>()?;
+        let (&index, data) = rest.split_first()?;
+        Some(PqChunk {
+            kind: ChunkKind::from_code(kind)?,
+            seq: u32::from_be_bytes(*seq),
+            index,
+            data: data.to_vec(),
+        })
+    }
 }
 
 /// The header of one ratchet message: everything but the AEAD ciphertext. Every field

@@ -136,17 +136,7 @@ impl WireMessage for RatchetMessage {
             })
         };
         validate(msg)?;
-        let pq_chunk = msg.opt_bytes(TAG_PQ_CHUNK).and_then(|v| {
-            let (&kind, rest) = v.split_first()?;
-            let (seq, rest) = rest.split_first_chunk::<4>()?;
-            let (&index, data) = rest.split_first()?;
-            Some(PqChunk {
-                kind: ChunkKind::from_code(kind)?,
-                seq: u32::from_be_bytes(*seq),
-                index,
-                data: data.to_vec(),
-            })
-        });
+        let pq_chunk = msg.opt_bytes(TAG_PQ_CHUNK).and_then(PqChunk::from_bytes);
         let pq_mix = match msg.get(TAG_PQ_MIX) {
             Some(_) => Some(u32_of(TAG_PQ_MIX)?),
             None => None,
