@@ -88,15 +88,7 @@ fn a_server_holding_only_the_upload_assembles_working_bundles() {
         let last_resort = kem.is_none();
         let kind = sent.info.prekeys.kem_prekey.unwrap().1;
         assert_eq!(kind == PrekeyKind::LastResortKem, last_resort);
-        let got = respond(
-            &bob,
-            &caps,
-            &mut store,
-            &sent.encoded,
-            &HandshakeOptions::default(),
-            T0,
-        )
-        .unwrap();
+        let got = respond_default(&bob, &caps, &mut store, &sent.encoded, T0).unwrap();
         assert_eq!(got.plaintext, b"hello");
         assert_eq!(got.info.session_id, sent.info.session_id);
         assert_eq!(got.info.peer, *alice.public());
@@ -106,14 +98,7 @@ fn a_server_holding_only_the_upload_assembles_working_bundles() {
     // A one-time key handed out twice is caught by the owner.
     let again = server.bundle(Some(0), Some(0)).unwrap().encode().unwrap();
     let sent = initiate_with(&alice, &again, PolicyMode::PqRequired, 9).unwrap();
-    let e = respond(
-        &bob,
-        &caps,
-        &mut store,
-        &sent.encoded,
-        &HandshakeOptions::default(),
-        T0,
-    );
+    let e = respond_default(&bob, &caps, &mut store, &sent.encoded, T0);
     assert_eq!(code(e), "PREKEY_REUSED");
     // Indexes out of range.
     for (kem, otk) in [(Some(2), None), (None, Some(3))] {

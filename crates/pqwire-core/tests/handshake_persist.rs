@@ -62,15 +62,7 @@ fn identities_round_trip_under_both_suites() {
     for suite in [SigSuite::Ed25519MlDsa65, SigSuite::Ed25519MlDsa87] {
         let id = identity(suite, 1);
         let b = id.to_record();
-        assert_eq!(
-            &b[..4],
-            &[
-                b'P',
-                b'W',
-                pqwire_core::wire::limits::VERSION,
-                TYPE_IDENTITY_SECRET
-            ]
-        );
+        assert_eq!(b[..4], record_edit::head(TYPE_IDENTITY_SECRET));
         let back = Identity::from_record(&b).unwrap();
         assert_eq!(back.public(), id.public());
         assert_eq!(back.suite(), suite);
@@ -93,15 +85,7 @@ fn prekey_secrets_round_trip_for_every_kind_and_suite() {
     }
     for p in &all {
         let b = p.secret.to_record().unwrap();
-        assert_eq!(
-            &b[..4],
-            &[
-                b'P',
-                b'W',
-                pqwire_core::wire::limits::VERSION,
-                TYPE_PREKEY_SECRET
-            ]
-        );
+        assert_eq!(b[..4], record_edit::head(TYPE_PREKEY_SECRET));
         let back = PrekeySecret::from_record(&b).unwrap();
         assert_eq!(back, p.secret);
         assert_eq!(back.kind(), p.secret.kind());

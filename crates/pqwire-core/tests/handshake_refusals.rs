@@ -331,14 +331,7 @@ fn every_flipped_byte_of_an_initial_message_is_a_typed_error_and_consumes_nothin
     for i in 0..bytes.len() {
         let mut b = bytes.clone();
         b[i] ^= 0xFF;
-        let r = respond(
-            &bob.identity,
-            &bob.caps,
-            &mut store,
-            &b,
-            &HandshakeOptions::default(),
-            T0,
-        );
+        let r = respond_default(&bob.identity, &bob.caps, &mut store, &b, T0);
         let e = match r {
             Ok(_) => panic!("byte {i} flipped was accepted"),
             Err(e) => e,
@@ -416,12 +409,11 @@ fn a_changed_message_or_context_does_not_authenticate() {
     // Bob answering with other capabilities than he published.
     let mut other_caps = Capabilities::default();
     other_caps.aead_suites.reverse();
-    let e = respond(
+    let e = respond_default(
         &bob.identity,
         &other_caps.encode().unwrap(),
         &mut bob.store,
         &sent.encoded,
-        &HandshakeOptions::default(),
         T0,
     );
     assert_eq!(code(e), "AUTH_FAILED");

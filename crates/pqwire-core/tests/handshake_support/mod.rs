@@ -184,15 +184,26 @@ impl Bob {
     }
 
     pub fn respond(&mut self, message: &[u8], now: u64) -> Result<pqwire_core::pqxdh::Responded> {
-        respond(
-            &self.identity,
-            &self.caps,
-            &mut self.store,
-            message,
-            &HandshakeOptions::default(),
-            now,
-        )
+        respond_default(&self.identity, &self.caps, &mut self.store, message, now)
     }
+}
+
+/// [`respond`] with the default handshake options.
+pub fn respond_default(
+    identity: &Identity,
+    caps: &[u8],
+    prekeys: &mut dyn PrekeySource,
+    message: &[u8],
+    now: u64,
+) -> Result<pqwire_core::pqxdh::Responded> {
+    respond(
+        identity,
+        caps,
+        prekeys,
+        message,
+        &HandshakeOptions::default(),
+        now,
+    )
 }
 
 /// Bob (seed 1) and Alice (seed 2), as most tests have them.

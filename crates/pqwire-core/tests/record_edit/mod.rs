@@ -5,6 +5,11 @@
 
 use pqwire_core::record::{checksum, CHECKSUM_FIELD};
 
+/// The first four bytes of a record of type `ty`: magic, wire version, type.
+pub fn head(ty: u8) -> [u8; 4] {
+    [b'P', b'W', pqwire_core::wire::limits::VERSION, ty]
+}
+
 /// `(offset, tag, value start, value length)` of every field of a record, the checksum
 /// excluded.
 pub fn fields(b: &[u8]) -> Vec<(usize, u16, usize, usize)> {
