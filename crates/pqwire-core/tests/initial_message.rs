@@ -6,7 +6,7 @@ mod message_support;
 mod wire_support;
 
 use message_support::{
-    every_byte_change_refused_or_canonical, identity_key, package, package_value, raw,
+    every_byte_change_refused_or_canonical, identity_key, identity_key_of, package_value, raw,
     refused_with, refused_without, round_trips, signed, IDENTITY,
 };
 use wire_support::{header, pq_chunk, ChunkKind};
@@ -257,8 +257,7 @@ fn inspect_shows_the_nested_ratchet_message() {
 fn every_single_byte_change_is_refused_or_canonical() {
     let mut m = initial();
     // Small keys keep the exhaustive loop fast.
-    m.identity_sig_key = package(1, PackageSuite::Sig(SigSuite::Ed25519));
-    m.identity_sig_key_encoded = m.identity_sig_key.encode().unwrap();
+    (m.identity_sig_key, m.identity_sig_key_encoded) = identity_key_of(SigSuite::Ed25519);
     m.transcript_signature = vec![0xAC; 64];
     m.kem_prekey_id = None;
     m.kem_ciphertext = None;

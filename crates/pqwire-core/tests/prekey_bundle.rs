@@ -5,8 +5,8 @@
 mod message_support;
 
 use message_support::{
-    every_byte_change_refused_or_canonical, identity_key, package, package_value, round_trips,
-    IDENTITY,
+    every_byte_change_refused_or_canonical, identity_key, identity_key_of, package_value,
+    round_trips, IDENTITY,
 };
 
 use pqwire_core::wire::{
@@ -365,8 +365,7 @@ fn required_bundle_fields_are_required() {
 fn every_single_byte_change_is_refused_or_canonical() {
     let mut b = bundle();
     // A small identity and no KEM keep the exhaustive loop fast.
-    b.identity_sig_key = package(1, PackageSuite::Sig(SigSuite::Ed25519));
-    b.identity_sig_key_encoded = b.identity_sig_key.encode().unwrap();
+    (b.identity_sig_key, b.identity_sig_key_encoded) = identity_key_of(SigSuite::Ed25519);
     b.batch_signature = vec![0xAB; 64];
     b.batch.kem_suite = None;
     b.batch.one_time_kem_count = 0;

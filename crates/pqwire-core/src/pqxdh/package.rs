@@ -183,30 +183,10 @@ mod tests {
         let mut rng = SeededRandom::new([1; 32]);
         let s = sign(&kp, crate::pqxdh::LABEL_BATCH, b"abc", &mut rng).unwrap();
         let suite = SigSuite::Ed25519MlDsa65;
-        assert!(verify(
-            suite,
-            kp.public_key(),
-            crate::pqxdh::LABEL_BATCH,
-            b"abc",
-            &s
-        )
-        .is_ok());
-        assert!(verify(
-            suite,
-            kp.public_key(),
-            crate::pqxdh::LABEL_INITIATOR,
-            b"abc",
-            &s
-        )
-        .is_err());
-        assert!(verify(
-            suite,
-            kp.public_key(),
-            crate::pqxdh::LABEL_BATCH,
-            b"abd",
-            &s
-        )
-        .is_err());
+        let check = |label: &[u8], bytes: &[u8]| verify(suite, kp.public_key(), label, bytes, &s);
+        assert!(check(crate::pqxdh::LABEL_BATCH, b"abc").is_ok());
+        assert!(check(crate::pqxdh::LABEL_INITIATOR, b"abc").is_err());
+        assert!(check(crate::pqxdh::LABEL_BATCH, b"abd").is_err());
         assert!(verify(suite, &[0; 3], crate::pqxdh::LABEL_BATCH, b"abc", &s).is_err());
     }
 }

@@ -30,7 +30,13 @@ pub fn package(id: u8, suite: PackageSuite) -> KeyPackage {
 
 /// The identity key package of the test messages ([`IDENTITY`]) and its encoding.
 pub fn identity_key() -> (KeyPackage, Vec<u8>) {
-    let key = package(1, PackageSuite::Sig(IDENTITY));
+    identity_key_of(IDENTITY)
+}
+
+/// A `suite` identity key package (id 1) and its encoding; an Ed25519 one keeps the
+/// exhaustive byte-change loops fast.
+pub fn identity_key_of(suite: SigSuite) -> (KeyPackage, Vec<u8>) {
+    let key = package(1, PackageSuite::Sig(suite));
     let encoded = key.encode().unwrap();
     (key, encoded)
 }
