@@ -143,6 +143,10 @@ describe('ratchet message (0x12)', () => {
       expect(text).toContain(name);
     }
     expect(text.trimEnd().split('\n').at(-1)).toBe('valid ratchet-message message, canonical');
+    // pqChunk in its parts: kind, seq, index, the data's length, then the data.
+    expect(text).toMatch(new RegExp(`pqChunk +${6 + D} B  kind key, seq 52, index 5, data ${D} B ${'35'.repeat(32)}…\n`));
+    const ct = wire.inspect(wire.encode({ ...full(), pqChunk: chunk(2, 7, 0, bytes(16, 0x0c)) }));
+    expect(ct).toContain(`kind ciphertext, seq 7, index 0, data 16 B ${'0c'.repeat(16)}\n`);
   });
 
   it('nested in an initial message: its errors carry the nested offset and the field message', () => {
