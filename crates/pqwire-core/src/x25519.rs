@@ -10,6 +10,7 @@ use crate::hex::bytes32;
 use crate::random::{fixed, given_or_random};
 use crate::{Error, Result, SecretBytes};
 use std::sync::{Arc, OnceLock};
+use subtle::ConstantTimeEq;
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -162,7 +163,10 @@ impl StaticSecret {
             return Ok(loaded);
         }
         let loaded = private_key(self.secret.expose())?;
-        if imp::public_key(&loaded)? != self.public {
+        // Constant time up to the verdict: the derived key comes from the secret, though
+        // both keys are public (every header of the chain carries this one).
+        let derived = imp::public_key(&loaded)?;
+        if !bool::from(derived.ct_eq(&self.public)) {
             return Err(Error::InvalidKey {
                 what: "the X25519 public key does not belong to the secret key",
             });
