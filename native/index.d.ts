@@ -572,6 +572,12 @@ export interface NativeOpening {
    * cache must remember the session id.
    */
   replayUntil?: number
+  /**
+   * The session's `facts` flags the handshake reports on (a classical session), given
+   * here so that the facade need not build the whole `facts`.
+   */
+  postQuantum: boolean
+  hybridAuth: boolean
 }
 
 /** A generated prekey: public parts for bundles, the secret as a record for the store. */

@@ -127,9 +127,14 @@ async function checkPin(peer: PublicIdentity, options: HandshakeOptions): Promis
   return pinned === undefined ? () => store.savePeerIdentity(address, peer) : async () => undefined;
 }
 
-/** Reports a session established without an ML-KEM prekey. */
-function reportClassical(session: Session, options: HandshakeOptions): void {
-  const { postQuantum, hybridAuth } = session.info;
+/** What the native opening says about the new session's security. */
+interface OpeningFlags {
+  postQuantum: boolean;
+  hybridAuth: boolean;
+}
+
+/** Reports a session established without an ML-KEM prekey or with a classical initiator. */
+function reportClassical(session: Session, { postQuantum, hybridAuth }: OpeningFlags, options: HandshakeOptions): void {
   if (postQuantum && hybridAuth) return;
   const message = !postQuantum
     ? 'session established without an ML-KEM prekey: its first keys rest on X25519 alone'
@@ -176,7 +181,7 @@ export async function initiateSession(bundle: Uint8Array, options: InitiateOptio
     const place = placement(await storedSession(session, options), session, options, false);
     await store(session, options, place);
     await pin();
-    reportClassical(session, options);
+    reportClassical(session, opening, options);
     return { session, initialMessage: opening.initialMessage!, peer };
   } catch (e) {
     session?.dispose();
@@ -240,7 +245,7 @@ export async function acceptSession(initialMessage: Uint8Array, options: AcceptO
     await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
     await store(session, options, place);
     await pin();
-    reportClassical(session, options);
+    reportClassical(session, opening, options);
     return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData!, peer };
   } catch (e) {
     session?.dispose();

@@ -177,6 +177,37 @@ fn libcrux_backends_run_the_same_key_checks() {
     assert_eq!(code(s.load_secret_key(&bad).map(|_| ())), "INVALID_KEY");
 }
 
+/// libcrux's modulus check (the seeded backends') and RustCrypto's give the same verdict
+/// on every coefficient at the boundary, at the start, middle and end of each key.
+#[cfg(all(feature = "libcrux", feature = "rustcrypto"))]
+#[test]
+fn libcrux_and_rustcrypto_modulus_checks_agree() {
+    for suite in [KemSuite::MlKem512, KemSuite::MlKem768, KemSuite::MlKem1024] {
+        let lc = kem::backend_of(suite, Backend::Libcrux).unwrap();
+        let rc = kem::backend_of(suite, Backend::RustCrypto).unwrap();
+        let (pk, _) = lc.keygen(Some(&[3; 64])).unwrap();
+        let t_len = pk.len() - 32; // ByteEncode12(t) ‖ ρ
+        for at in [0, t_len / 2 - (t_len / 2) % 3, t_len - 3] {
+            for value in [0u16, 1, 3328, 3329, 3330, 4095] {
+                for second in [false, true] {
+                    let mut k = pk.clone();
+                    // Two 12-bit coefficients in three bytes.
+                    if second {
+                        k[at + 1] = (k[at + 1] & 0x0F) | ((value & 0x0F) as u8) << 4;
+                        k[at + 2] = (value >> 4) as u8;
+                    } else {
+                        k[at] = value as u8;
+                        k[at + 1] = (k[at + 1] & 0xF0) | (value >> 8) as u8;
+                    }
+                    let verdict = |b: &dyn kem::KemBackend| b.check_public_key(&k).is_ok();
+                    assert_eq!(verdict(lc), verdict(rc), "{suite} at {at} value {value}");
+                    assert_eq!(verdict(lc), value < 3329, "{suite} at {at} value {value}");
+                }
+            }
+        }
+    }
+}
+
 #[cfg(feature = "pqclean")]
 #[test]
 fn pqclean_backends_refuse_seeded_operations() {

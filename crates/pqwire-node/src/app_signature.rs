@@ -3,8 +3,9 @@
 
 use crate::errors::js;
 use crate::identity::NativeIdentity;
+use crate::js_bytes::Bytes;
 use crate::task::Job;
-use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::pqxdh::verify_data;
 use pqwire_core::random::OsRandom;
@@ -14,11 +15,11 @@ use pqwire_core::{Error, Result};
 #[napi]
 impl NativeIdentity {
     /// Signs `data` under `context` (at most 255 bytes) with the identity's hybrid key.
-    #[napi(catch_unwind)]
-    pub fn sign_data(&self, data: &[u8], context: &[u8]) -> napi::Result<Uint8Array> {
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
+    pub fn sign_data(&self, data: &[u8], context: &[u8]) -> napi::Result<Bytes> {
         let identity = self.shared()?;
         let signature = js(identity.sign_data(data, context, &mut OsRandom))?;
-        Ok(Uint8Array::new(signature))
+        Ok(Bytes::from(signature))
     }
 
     /// `signData` on the thread pool.

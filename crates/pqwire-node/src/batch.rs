@@ -4,6 +4,7 @@
 
 use crate::errors::js;
 use crate::identity::{kind_of, NativeIdentity};
+use crate::js_bytes::Bytes;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use pqwire_core::pqxdh::{
@@ -36,7 +37,7 @@ fn prekeys(list: &[NativePublicPrekey]) -> napi::Result<Vec<Prekey>> {
 /// Signs a batch of `identity`'s public prekeys once (OS randomness) and returns the
 /// encoded prekey upload: `capabilities` encoded, the signed prekey, the last-resort KEM
 /// prekey (absent: no ML-KEM), the one-time KEM and X25519 prekeys in leaf order.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Uint8Array")]
 pub fn prekey_batch_sign(
     identity: &NativeIdentity,
     capabilities: &[u8],
@@ -44,7 +45,7 @@ pub fn prekey_batch_sign(
     last_resort_kem: Option<NativePublicPrekey>,
     one_time_kem: Vec<NativePublicPrekey>,
     one_time: Vec<NativePublicPrekey>,
-) -> napi::Result<Uint8Array> {
+) -> napi::Result<Bytes> {
     let spk = prekey(&signed_prekey)?;
     let lr = last_resort_kem.as_ref().map(prekey).transpose()?;
     let (kems, otks) = (prekeys(&one_time_kem)?, prekeys(&one_time)?);
@@ -56,21 +57,21 @@ pub fn prekey_batch_sign(
     };
     let identity = identity.shared()?;
     let upload = js(sign_batch(&identity, capabilities, &keys, &mut OsRandom))?;
-    Ok(Uint8Array::new(js(upload.encode().map_err(Error::from))?))
+    Ok(Bytes::from(js(upload.encode().map_err(Error::from))?))
 }
 
 /// A bundle from an encoded upload: the one-time KEM prekey `kem_index` (absent: the
 /// last-resort one) and the one-time X25519 prekey `one_time_index` (absent: none).
 /// Public bytes only.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Uint8Array")]
 pub fn bundle_assemble(
     upload: &[u8],
     kem_index: Option<u32>,
     one_time_index: Option<u32>,
-) -> napi::Result<Uint8Array> {
+) -> napi::Result<Bytes> {
     let upload = js(PrekeyUpload::decode(upload).map_err(Error::from))?;
     let bundle = js(assemble_bundle(&upload, kem_index, one_time_index))?;
-    Ok(Uint8Array::new(js(bundle.encode().map_err(Error::from))?))
+    Ok(Bytes::from(js(bundle.encode().map_err(Error::from))?))
 }
 
 /// The counts of an upload: `[oneTimeKemCount, oneTimeCount, hasKem (0 or 1)]`, after
@@ -107,13 +108,13 @@ impl NativeBundleAssembler {
 
     /// The encoded bundle at `kem_index` (absent: the last-resort KEM prekey) and
     /// `one_time_index` (absent: none), as `bundleAssemble`.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
     pub fn bundle(
         &self,
         kem_index: Option<u32>,
         one_time_index: Option<u32>,
-    ) -> napi::Result<Uint8Array> {
+    ) -> napi::Result<Bytes> {
         let bundle = js(self.inner.bundle(kem_index, one_time_index))?;
-        Ok(Uint8Array::new(js(bundle.encode().map_err(Error::from))?))
+        Ok(Bytes::from(js(bundle.encode().map_err(Error::from))?))
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::errors::{js, to_js};
 use crate::handle::disposable_handle;
+use crate::js_bytes::Bytes;
 use crate::options::time;
-use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use pqwire_core::pqxdh::{
     continuity_proof, generate_prekey, needs_rotation as core_needs_rotation, promote_legacy,
@@ -18,19 +18,23 @@ use pqwire_core::{Disposable, Error, KemSuite, SigSuite};
 use zeroize::Zeroizing;
 
 /// The public half of an identity: what peers see, pin and verify.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativePublicIdentity {
     /// Key id of the signing key: the identity's fingerprint (16 bytes).
-    pub key_id: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub key_id: Bytes,
     /// The signing key's suite name.
     pub suite: String,
     /// The signing key's key package, encoded.
-    pub sig_key: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub sig_key: Bytes,
     /// The X25519 key's key package, encoded.
-    pub dh_key: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub dh_key: Bytes,
     /// Empty: protocol v2 signs no X25519 identity key package of its own (the batch
     /// statement and the transcript signature bind it); kept for the layout.
-    pub dh_signature: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub dh_signature: Bytes,
     /// Validity of the signing key package (unix seconds).
     pub created: f64,
     pub expires: f64,
@@ -38,11 +42,11 @@ pub struct NativePublicIdentity {
 
 pub(crate) fn public_identity_js(p: &PublicIdentity) -> NativePublicIdentity {
     NativePublicIdentity {
-        key_id: Uint8Array::new(p.key_id().to_vec()),
+        key_id: Bytes::copy(&p.key_id()),
         suite: p.suite().map(|s| s.name().to_string()).unwrap_or_default(),
-        sig_key: Uint8Array::new(p.sig_key_encoded.clone()),
-        dh_key: Uint8Array::new(p.dh_key.encoded.clone()),
-        dh_signature: Uint8Array::new(p.dh_key.signature.clone()),
+        sig_key: Bytes::from(p.sig_key_encoded.clone()),
+        dh_key: Bytes::from(p.dh_key.encoded.clone()),
+        dh_signature: Bytes::from(p.dh_key.signature.clone()),
         created: p.sig_key.created as f64,
         expires: p.sig_key.expires as f64,
     }
@@ -131,9 +135,9 @@ impl NativeIdentity {
     }
 
     /// The Ed25519 half's signature over the signing key package (continuity proof).
-    #[napi(catch_unwind)]
-    pub fn continuity_proof(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(js(continuity_proof(&*self.shared()?))?))
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
+    pub fn continuity_proof(&self) -> napi::Result<Bytes> {
+        Ok(Bytes::from(js(continuity_proof(&*self.shared()?))?))
     }
 
     /// Restores an identity from a record made by `toRecord`.
@@ -143,9 +147,9 @@ impl NativeIdentity {
     }
 
     /// Exports the identity, secrets included, as a record for an identity store.
-    #[napi(catch_unwind)]
-    pub fn to_record(&self) -> napi::Result<Uint8Array> {
-        Ok(Uint8Array::new(self.shared()?.to_record().to_vec()))
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
+    pub fn to_record(&self) -> napi::Result<Bytes> {
+        Ok(Bytes::copy(&self.shared()?.to_record()))
     }
 
     /// The public half.
@@ -179,19 +183,22 @@ pub fn verify_continuity(
 }
 
 /// A generated prekey: public parts for bundles, the secret as a record for the store.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativePrekey {
-    pub key_id: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub key_id: Bytes,
     /// `signed`, `last-resort-kem`, `one-time` or `one-time-kem`.
     pub kind: String,
     /// The KEM suite name (`X25519` for X25519 prekeys).
     pub suite: String,
     /// The key package, encoded.
-    pub package: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub package: Bytes,
     pub created: f64,
     pub expires: f64,
     /// The secret record (explicit export: it holds the secret key).
-    pub secret: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub secret: Bytes,
 }
 
 pub(crate) fn kind_of(name: &str) -> napi::Result<PrekeyKind> {
@@ -245,22 +252,23 @@ pub fn prekey_generate(
             let g = js(generate_prekey(kind, suite, valid, &mut OsRandom))?;
             let record = js(g.secret.to_record())?;
             Ok(NativePrekey {
-                key_id: Uint8Array::new(g.public.key_id().to_vec()),
+                key_id: Bytes::copy(&g.public.key_id()),
                 kind: kind_name(kind).to_string(),
                 suite: suite.name().to_string(),
-                package: Uint8Array::new(js(g.public.key.encode().map_err(Error::from))?),
+                package: Bytes::from(js(g.public.key.encode().map_err(Error::from))?),
                 created: g.public.key.created as f64,
                 expires: g.public.key.expires as f64,
-                secret: Uint8Array::new(record.to_vec()),
+                secret: Bytes::copy(&record),
             })
         })
         .collect()
 }
 
 /// Checks a stored prekey secret record and returns its public facts (no secret).
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativePrekeyInfo {
-    pub key_id: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub key_id: Bytes,
     pub kind: String,
     pub suite: String,
     pub created: f64,
@@ -272,7 +280,7 @@ pub struct NativePrekeyInfo {
 pub fn prekey_record_info(record: &[u8]) -> napi::Result<NativePrekeyInfo> {
     let s = js(PrekeySecret::from_record(record))?;
     Ok(NativePrekeyInfo {
-        key_id: Uint8Array::new(s.key_id().to_vec()),
+        key_id: Bytes::copy(&s.key_id()),
         kind: kind_name(s.kind()).to_string(),
         suite: s.suite().name().to_string(),
         created: s.package().created as f64,

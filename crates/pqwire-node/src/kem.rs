@@ -1,11 +1,12 @@
 //! KEM bindings: byte-level functions, their async twins, and the `KemKeyPair` handle.
 
 use crate::errors::js;
+use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::suite_id::kem_backend;
 use crate::task::{IntoJs, Job};
-use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::kem::{Encapsulation, KemKeyPair as CoreKemKeyPair};
 use pqwire_core::{KemSuite, SecretBytes};
@@ -22,17 +23,21 @@ pub struct KemLengths {
 }
 
 /// A generated key pair (both halves as bytes).
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct KemKeys {
-    pub public_key: Uint8Array,
-    pub secret_key: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub public_key: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub secret_key: Bytes,
 }
 
 /// The result of an encapsulation.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct KemEncapsulation {
-    pub cipher_text: Uint8Array,
-    pub shared_secret: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub cipher_text: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub shared_secret: Bytes,
 }
 
 pub struct Keys(Vec<u8>, SecretBytes);
@@ -41,8 +46,8 @@ impl IntoJs for Keys {
     type Js = KemKeys;
     fn into_js(self) -> KemKeys {
         KemKeys {
-            public_key: Uint8Array::new(self.0),
-            secret_key: Uint8Array::new(self.1.into_exposed()),
+            public_key: Bytes::from(self.0),
+            secret_key: Bytes::from(self.1.into_exposed()),
         }
     }
 }
@@ -53,8 +58,8 @@ impl IntoJs for Encapsulated {
     type Js = KemEncapsulation;
     fn into_js(self) -> KemEncapsulation {
         KemEncapsulation {
-            cipher_text: Uint8Array::new(self.0.cipher_text),
-            shared_secret: Uint8Array::new(self.0.shared_secret.into_exposed()),
+            cipher_text: Bytes::from(self.0.cipher_text),
+            shared_secret: Bytes::from(self.0.shared_secret.into_exposed()),
         }
     }
 }
@@ -191,8 +196,8 @@ key_pair_handle!(
 #[napi]
 impl KemKeyPair {
     /// Decapsulates a ciphertext addressed to this key pair.
-    #[napi(catch_unwind)]
-    pub fn decapsulate(&self, cipher_text: &[u8]) -> napi::Result<Uint8Array> {
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
+    pub fn decapsulate(&self, cipher_text: &[u8]) -> napi::Result<Bytes> {
         Ok(js(self.shared()?.decapsulate(cipher_text))?.into_js())
     }
 

@@ -51,14 +51,14 @@ macro_rules! key_pair_handle {
             }
 
             /// The public key.
-            #[napi(getter, catch_unwind)]
-            pub fn public_key(&self) -> napi::Result<::napi::bindgen_prelude::Uint8Array> {
-                Ok(::napi::bindgen_prelude::Uint8Array::new(self.shared()?.public_key().to_vec()))
+            #[napi(getter, catch_unwind, ts_return_type = "Uint8Array")]
+            pub fn public_key(&self) -> napi::Result<Bytes> {
+                Ok(Bytes::copy(&self.shared()?.public_key()))
             }
 
             /// Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript).
-            #[napi(catch_unwind)]
-            pub fn export_secret_key(&self) -> napi::Result<::napi::bindgen_prelude::Uint8Array> {
+            #[napi(catch_unwind, ts_return_type = "Uint8Array")]
+            pub fn export_secret_key(&self) -> napi::Result<Bytes> {
                 Ok($crate::task::IntoJs::into_js(self.shared()?.export_secret_key()))
             }
         }

@@ -19,6 +19,7 @@ mod errors;
 mod handle;
 mod hash;
 mod identity;
+mod js_bytes;
 mod kdf;
 mod kem;
 mod key_pair;

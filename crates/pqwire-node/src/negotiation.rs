@@ -1,7 +1,8 @@
 //! Negotiation bindings: core decides, the TypeScript facade adds policy stores and
 //! security events.
 
-use napi::bindgen_prelude::{Either, Uint8Array};
+use crate::js_bytes::Bytes;
+use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 use pqwire_core::negotiation::{self, Policy, PolicyMode, Role};
 use pqwire_core::Error;
@@ -10,7 +11,7 @@ use crate::errors::{js, to_js};
 use crate::wire::feature_entries;
 
 /// The agreed version and suites, and the transcript hash.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeAgreement {
     pub version: u32,
     pub kex_suite: String,
@@ -18,7 +19,8 @@ pub struct NativeAgreement {
     pub aead_suite: String,
     pub features: Vec<Either<String, u32>>,
     pub classical: bool,
-    pub transcript_hash: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub transcript_hash: Bytes,
 }
 
 /// Negotiates from two capability encodings; a refusal throws its downgrade code.
@@ -55,7 +57,7 @@ pub fn negotiate(
         aead_suite: a.aead.name().to_string(),
         features: feature_entries(a.features),
         classical: a.is_classical(),
-        transcript_hash: Uint8Array::new(a.transcript_hash.to_vec()),
+        transcript_hash: Bytes::copy(&a.transcript_hash),
     })
 }
 

@@ -5,6 +5,7 @@
 
 use crate::errors::{js, Failure, Fallible};
 use crate::identity::{public_identity_js, NativeIdentity, NativePublicIdentity};
+use crate::js_bytes::Bytes;
 use crate::options::{handshake_options, time, NativeHandshakeOptions};
 use crate::task::{IntoJs, Job};
 use crate::wire::feature_entries;
@@ -20,7 +21,7 @@ use pqwire_core::{Error, Result, SecretBytes};
 use std::sync::{Arc, Mutex};
 
 /// What the handshake settled, public values only.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeSessionFacts {
     /// `initiator` or `responder`.
     pub role: String,
@@ -31,72 +32,92 @@ pub struct NativeSessionFacts {
     pub features: Vec<Either<String, u32>>,
     pub hybrid_auth: bool,
     pub post_quantum: bool,
-    pub transcript_hash: Uint8Array,
-    pub session_id: Uint8Array,
-    pub local_identity: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub transcript_hash: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub session_id: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub local_identity: Bytes,
     /// The peer identity's fingerprint (its signing key's key id).
-    pub peer_identity: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub peer_identity: Bytes,
     pub established_at: f64,
 }
 
 /// A decrypted message.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeDecrypted {
-    pub plaintext: Uint8Array,
-    pub associated_data: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub plaintext: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub associated_data: Bytes,
 }
 
 impl IntoJs for Decrypted {
     type Js = NativeDecrypted;
     fn into_js(self) -> NativeDecrypted {
         NativeDecrypted {
-            plaintext: Uint8Array::new(self.plaintext),
-            associated_data: Uint8Array::new(self.associated_data),
+            plaintext: Bytes::from(self.plaintext),
+            associated_data: Bytes::from(self.associated_data),
         }
     }
 }
 
 /// What opening a session produced besides the session: the initial message to send
 /// (initiator), or the first message and the prekeys used (responder).
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeOpening {
-    pub initial_message: Option<Uint8Array>,
+    #[napi(ts_type = "Uint8Array")]
+    pub initial_message: Option<Bytes>,
     /// The peer's whole verified identity, to pin (the session keeps its fingerprint).
     pub peer: NativePublicIdentity,
-    pub plaintext: Option<Uint8Array>,
-    pub associated_data: Option<Uint8Array>,
+    #[napi(ts_type = "Uint8Array")]
+    pub plaintext: Option<Bytes>,
+    #[napi(ts_type = "Uint8Array")]
+    pub associated_data: Option<Bytes>,
     /// Key ids of the one-time prekeys used: the store must consume them.
-    pub one_time_prekeys: Vec<Uint8Array>,
+    #[napi(ts_type = "Array<Uint8Array>")]
+    pub one_time_prekeys: Vec<Bytes>,
     /// Key ids of the rotated prekeys used (signed, last-resort): the store counts uses.
-    pub rotated_prekeys: Vec<Uint8Array>,
+    #[napi(ts_type = "Array<Uint8Array>")]
+    pub rotated_prekeys: Vec<Bytes>,
     /// With no one-time prekey used: until when (unix seconds) the prekey store's replay
     /// cache must remember the session id.
     pub replay_until: Option<f64>,
+    /// The session's `facts` flags the handshake reports on (a classical session), given
+    /// here so that the facade need not build the whole `facts`.
+    pub post_quantum: bool,
+    pub hybrid_auth: bool,
 }
 
 /// A session's record together with the epoch and id it holds, read under one lock so
 /// that the three always agree.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeSnapshot {
     /// `serialize()`'s record. Secret.
-    pub record: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub record: Bytes,
     pub epoch: f64,
-    pub session_id: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub session_id: Bytes,
 }
 
 /// An encryption computed on a copy of the session, not yet committed.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeStagedEncrypt {
-    pub message: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub message: Bytes,
     /// The advanced copy's record, to save before `commitStaged`.
     pub snapshot: NativeSnapshot,
 }
 
 /// A decryption computed on a copy of the session, not yet committed.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeStagedDecrypt {
-    pub plaintext: Uint8Array,
-    pub associated_data: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub plaintext: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub associated_data: Bytes,
     /// The advanced copy's record, to save before `commitStaged`.
     pub snapshot: NativeSnapshot,
 }
@@ -131,9 +152,9 @@ pub struct Snapshot {
 impl Snapshot {
     fn into_js(self) -> NativeSnapshot {
         NativeSnapshot {
-            record: Uint8Array::new(self.record.to_vec()),
+            record: Bytes::copy(&self.record),
             epoch: self.epoch as f64,
-            session_id: Uint8Array::new(self.session_id.to_vec()),
+            session_id: Bytes::copy(&self.session_id),
         }
     }
 }
@@ -148,7 +169,7 @@ impl IntoJs for Staged<Vec<u8>> {
     type Js = NativeStagedEncrypt;
     fn into_js(self) -> NativeStagedEncrypt {
         NativeStagedEncrypt {
-            message: Uint8Array::new(self.output),
+            message: Bytes::from(self.output),
             snapshot: self.snapshot.into_js(),
         }
     }
@@ -158,8 +179,8 @@ impl IntoJs for Staged<Decrypted> {
     type Js = NativeStagedDecrypt;
     fn into_js(self) -> NativeStagedDecrypt {
         NativeStagedDecrypt {
-            plaintext: Uint8Array::new(self.output.plaintext),
-            associated_data: Uint8Array::new(self.output.associated_data),
+            plaintext: Bytes::from(self.output.plaintext),
+            associated_data: Bytes::from(self.output.associated_data),
             snapshot: self.snapshot.into_js(),
         }
     }
@@ -176,10 +197,8 @@ struct Slots {
     staged: Mutex<Option<Box<(u64, Session)>>>,
 }
 
-fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Uint8Array> {
-    list.into_iter()
-        .map(|id| Uint8Array::new(id.to_vec()))
-        .collect()
+fn ids(list: Vec<pqwire_core::ratchet::KeyId>) -> Vec<Bytes> {
+    list.into_iter().map(|id| Bytes::copy(&id)).collect()
 }
 
 /// One party's end of a session.
@@ -429,16 +448,22 @@ impl NativeSession {
     /// The opening's output, once (it is cleared so the first plaintext does not linger).
     #[napi(catch_unwind)]
     pub fn take_opening(&self) -> napi::Result<Option<NativeOpening>> {
+        let (post_quantum, hybrid_auth) = js(with(&self.slots.session, |s| {
+            let f = s.facts();
+            Ok((f.post_quantum, f.hybrid_auth))
+        }))?;
         let mut slot = js(lock(&self.opening))?;
         Ok(slot.take().map(|o| match *o {
             Opening::Initiated(m, peer) => NativeOpening {
-                initial_message: Some(Uint8Array::new(m)),
+                initial_message: Some(Bytes::from(m)),
                 peer: public_identity_js(&peer),
                 plaintext: None,
                 associated_data: None,
                 one_time_prekeys: Vec::new(),
                 rotated_prekeys: Vec::new(),
                 replay_until: None,
+                post_quantum,
+                hybrid_auth,
             },
             Opening::Accepted {
                 peer,
@@ -449,28 +474,30 @@ impl NativeSession {
             } => NativeOpening {
                 initial_message: None,
                 peer: public_identity_js(&peer),
-                plaintext: Some(Uint8Array::new(plaintext)),
-                associated_data: Some(Uint8Array::new(associated_data)),
+                plaintext: Some(Bytes::from(plaintext)),
+                associated_data: Some(Bytes::from(associated_data)),
                 replay_until: used.one_time().is_empty().then_some(replay.until as f64),
                 one_time_prekeys: ids(used.one_time()),
                 rotated_prekeys: ids(used.rotated()),
+                post_quantum,
+                hybrid_auth,
             },
         }))
     }
 
     /// Encrypts into an encoded ratchet message.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
     pub fn encrypt(
         &self,
         plaintext: &[u8],
         associated_data: &[u8],
         now: f64,
-    ) -> napi::Result<Uint8Array> {
+    ) -> napi::Result<Bytes> {
         let now = time(now)?;
         let out = js(with(&self.slots.session, |s| {
             s.encrypt(plaintext, associated_data, now)
         }))?;
-        Ok(Uint8Array::new(out))
+        Ok(Bytes::from(out))
     }
 
     /// `encrypt` on the thread pool.
@@ -593,9 +620,9 @@ impl NativeSession {
 
     /// The session id, which never changes (without building the whole `facts`);
     /// readable after `dispose`.
-    #[napi(getter)]
-    pub fn session_id(&self) -> Uint8Array {
-        Uint8Array::new(self.id.to_vec())
+    #[napi(getter, ts_return_type = "Uint8Array")]
+    pub fn session_id(&self) -> Bytes {
+        Bytes::copy(&self.id)
     }
 
     /// Whether `dispose` was called.
@@ -605,10 +632,10 @@ impl NativeSession {
     }
 
     /// Serializes the whole session, secrets included (explicit export for a store).
-    #[napi(catch_unwind)]
-    pub fn serialize(&self) -> napi::Result<Uint8Array> {
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
+    pub fn serialize(&self) -> napi::Result<Bytes> {
         let bytes = js(with(&self.slots.session, |s| s.serialize()))?;
-        Ok(Uint8Array::new(bytes.to_vec()))
+        Ok(Bytes::copy(&bytes))
     }
 
     /// Starts a post-quantum step: our pipeline's next key starts with our next message.
@@ -677,10 +704,10 @@ fn facts(s: &Session) -> NativeSessionFacts {
         features: feature_entries(f.features),
         hybrid_auth: f.hybrid_auth,
         post_quantum: f.post_quantum,
-        transcript_hash: Uint8Array::new(f.transcript_hash.to_vec()),
-        session_id: Uint8Array::new(s.id().to_vec()),
-        local_identity: Uint8Array::new(f.local_identity.to_vec()),
-        peer_identity: Uint8Array::new(f.peer_identity.to_vec()),
+        transcript_hash: Bytes::copy(&f.transcript_hash),
+        session_id: Bytes::copy(s.id()),
+        local_identity: Bytes::copy(&f.local_identity),
+        peer_identity: Bytes::copy(&f.peer_identity),
         established_at: f.established_at as f64,
     }
 }

@@ -1,11 +1,12 @@
 //! Signature bindings: byte-level functions, their async twins, and the `SigKeyPair` handle.
 
 use crate::errors::js;
+use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::suite_id::sig_backend;
 use crate::task::{IntoJs, Job};
-use napi::bindgen_prelude::{AsyncTask, Uint8Array};
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::sig::{SigKeyPair as CoreSigKeyPair, SignRandomness, Verification};
 use pqwire_core::{Error, SecretBytes, SigSuite};
@@ -21,10 +22,12 @@ pub struct SigLengths {
 }
 
 /// A generated key pair (both halves as bytes).
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct SigKeys {
-    pub public_key: Uint8Array,
-    pub secret_key: Uint8Array,
+    #[napi(ts_type = "Uint8Array")]
+    pub public_key: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub secret_key: Bytes,
 }
 
 /// The outcome of a verification; `valid` holds for a hybrid only when both halves hold.
@@ -58,8 +61,8 @@ impl IntoJs for Keys {
     type Js = SigKeys;
     fn into_js(self) -> SigKeys {
         SigKeys {
-            public_key: Uint8Array::new(self.0),
-            secret_key: Uint8Array::new(self.1.into_exposed()),
+            public_key: Bytes::from(self.0),
+            secret_key: Bytes::from(self.1.into_exposed()),
         }
     }
 }
@@ -207,17 +210,17 @@ key_pair_handle!(
 #[napi]
 impl SigKeyPair {
     /// Signs `message` (mode as in `sigSign`).
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
     pub fn sign(
         &self,
         message: &[u8],
         context: Option<&[u8]>,
         mode: u32,
         rnd: Option<&[u8]>,
-    ) -> napi::Result<Uint8Array> {
+    ) -> napi::Result<Bytes> {
         let inner = self.shared()?;
         let r = js(randomness(mode, rnd))?;
-        Ok(Uint8Array::new(js(inner.sign(
+        Ok(Bytes::from(js(inner.sign(
             message,
             context.unwrap_or_default(),
             r,

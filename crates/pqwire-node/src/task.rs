@@ -2,6 +2,7 @@
 //! catches panics, and converts the result, or makes the error, on the JavaScript thread.
 
 use crate::errors::{Failure, Fallible};
+use crate::js_bytes::Bytes;
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{Env, Task};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -62,15 +63,15 @@ impl IntoJs for bool {
 }
 
 impl IntoJs for Vec<u8> {
-    type Js = napi::bindgen_prelude::Uint8Array;
+    type Js = Bytes;
     fn into_js(self) -> Self::Js {
-        napi::bindgen_prelude::Uint8Array::new(self)
+        Bytes::from(self)
     }
 }
 
 impl IntoJs for pqwire_core::SecretBytes {
-    type Js = napi::bindgen_prelude::Uint8Array;
+    type Js = Bytes;
     fn into_js(self) -> Self::Js {
-        napi::bindgen_prelude::Uint8Array::new(self.into_exposed())
+        Bytes::from(self.into_exposed())
     }
 }

@@ -2,6 +2,7 @@
 //! field kind only (the field tables live in core). A broken rule is thrown with its
 //! code, offset, tag and field (errors.rs).
 
+use crate::js_bytes::Bytes;
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::record::{self, RecordReader};
@@ -51,11 +52,14 @@ pub fn wire_decode(bytes: &[u8]) -> napi::Result<WireMessage> {
 }
 
 /// The prekey ids an initial message names.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct InitialMessagePrekeyIds {
-    pub signed_prekey_id: Option<Uint8Array>,
-    pub kem_prekey_id: Option<Uint8Array>,
-    pub one_time_prekey_id: Option<Uint8Array>,
+    #[napi(ts_type = "Uint8Array")]
+    pub signed_prekey_id: Option<Bytes>,
+    #[napi(ts_type = "Uint8Array")]
+    pub kem_prekey_id: Option<Bytes>,
+    #[napi(ts_type = "Uint8Array")]
+    pub one_time_prekey_id: Option<Bytes>,
 }
 
 /// What `acceptSession` needs before the handshake: the ids of the responder's prekeys an
@@ -69,7 +73,7 @@ pub fn wire_initial_message_prekey_ids(bytes: &[u8]) -> napi::Result<InitialMess
         TAG_KEM_PREKEY_ID, TAG_ONE_TIME_PREKEY_ID, TAG_SIGNED_PREKEY_ID,
     };
     let msg = js(wire::decode_as(bytes, MessageType::InitialMessage))?;
-    let id = |tag| msg.opt_key_id(tag).map(|id| Uint8Array::new(id.to_vec()));
+    let id = |tag| msg.opt_key_id(tag).map(|id| Bytes::copy(&id));
     Ok(InitialMessagePrekeyIds {
         signed_prekey_id: id(TAG_SIGNED_PREKEY_ID),
         kem_prekey_id: id(TAG_KEM_PREKEY_ID),
@@ -79,14 +83,14 @@ pub fn wire_initial_message_prekey_ids(bytes: &[u8]) -> napi::Result<InitialMess
 
 /// Encodes a message of `message_type` from named fields; a broken rule throws as in
 /// `wireDecode`.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "Uint8Array")]
 pub fn wire_encode(
     message_type: String,
     fields: Vec<WireField>,
     extensions: Vec<WireExtension>,
-) -> napi::Result<Uint8Array> {
+) -> napi::Result<Bytes> {
     let msg = from_js_message(&message_type, fields, extensions)?;
-    Ok(Uint8Array::new(js(wire::encode(&msg))?))
+    Ok(Bytes::from(js(wire::encode(&msg))?))
 }
 
 /// Renders any bytes for humans: a wire message field by field; a record (a session's

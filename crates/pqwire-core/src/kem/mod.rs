@@ -27,6 +27,7 @@ mod ml_kem_aws_lc;
 mod ml_kem_libcrux;
 #[cfg(feature = "pqclean")]
 mod ml_kem_pqclean;
+mod stored_pair;
 mod x25519_kem;
 
 use crate::backend::Offers;
@@ -34,6 +35,7 @@ use crate::suite::KemSuite;
 use crate::{Backend, Result, SecretBytes};
 
 pub use hybrid::hybrid_label;
+pub use stored_pair::check_stored_pair;
 
 // The seeded ML-KEM (key generation from d ‖ z, encapsulation with a given m) behind the
 // defaults and the hybrids: libcrux where it is built, else RustCrypto.

@@ -123,10 +123,12 @@ impl PublicIdentity {
 }
 
 /// A party's own identity: the signing key pair, the DH secret key and the public half.
-/// The secrets stay in [`SecretBytes`] (zeroized on drop); `Debug` shows no secret.
+/// The secrets stay in [`SecretBytes`] (zeroized on drop); `Debug` shows no secret. The
+/// DH key is kept loaded: every handshake agrees with it once, and loading derives the
+/// public key again (a base-point multiplication).
 pub struct Identity {
     signing: SigKeyPair,
-    dh_secret: SecretBytes,
+    dh_key: x25519::StaticSecret,
     public: PublicIdentity,
 }
 
@@ -156,7 +158,8 @@ impl Identity {
         validity: Validity,
     ) -> Result<Self> {
         check_suite(signing.suite())?;
-        let dh_public = x25519::public_key(dh_secret.expose())?;
+        let dh_key = x25519::StaticSecret::from_bytes(dh_secret.expose())?;
+        let dh_public = *dh_key.public_key();
         let sig_key = package::package(
             PackageSuite::Sig(signing.suite()),
             signing.public_key().to_vec(),
@@ -166,7 +169,7 @@ impl Identity {
         Ok(Self {
             public: PublicIdentity::from_parts(sig_key, sig_key_encoded, &dh_public),
             signing,
-            dh_secret,
+            dh_key,
         })
     }
 
@@ -201,14 +204,15 @@ impl Identity {
         check_suite(suite)?;
         public.verify()?;
         let signing = SigKeyPair::import(suite, sig_secret_key, &public.sig_key.public_key)?;
-        if x25519::public_key(dh_secret_key)?.as_slice() != public.dh_public_key() {
+        let dh_key = x25519::StaticSecret::from_bytes(dh_secret_key)?;
+        if dh_key.public_key().as_slice() != public.dh_public_key() {
             return Err(Error::InvalidKey {
                 what: "identity DH secret key does not belong to the public key",
             });
         }
         Ok(Self {
             signing,
-            dh_secret: SecretBytes::from_slice(dh_secret_key),
+            dh_key,
             public,
         })
     }
@@ -216,7 +220,10 @@ impl Identity {
     /// Exports `(signing secret key, DH secret key)`, for an identity store. Only on
     /// explicit request: the caller then owns copies of the secrets.
     pub fn export_secret_keys(&self) -> (SecretBytes, SecretBytes) {
-        (self.signing.export_secret_key(), self.dh_secret.clone())
+        (
+            self.signing.export_secret_key(),
+            self.dh_key.secret().clone(),
+        )
     }
 
     /// The public half.
@@ -234,9 +241,9 @@ impl Identity {
         &self.signing
     }
 
-    /// The X25519 secret key of `IKdh`.
-    pub(crate) fn dh_secret(&self) -> &SecretBytes {
-        &self.dh_secret
+    /// The X25519 key of `IKdh`, loaded.
+    pub(crate) fn dh_key(&self) -> &x25519::StaticSecret {
+        &self.dh_key
     }
 }
 

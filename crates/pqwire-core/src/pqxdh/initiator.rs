@@ -185,7 +185,7 @@ fn exchange(
     let ek = x25519::StaticSecret::from_bytes(ek_seed.as_ref())?;
     let spk = &bundle.signed_prekey.public_key;
     let mut dh = vec![
-        x25519::shared_secret(identity.dh_secret().expose(), spk)?,
+        identity.dh_key().shared_secret(spk)?,
         ek.shared_secret(agreed.peer.dh_public_key())?,
         ek.shared_secret(spk)?,
     ];

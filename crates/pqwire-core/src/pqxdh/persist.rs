@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 use super::identity::{Identity, PublicIdentity};
 use super::package;
 use super::prekeys::{PrekeyKind, PrekeySecret};
-use crate::kem::{self, KemKeyPair};
+use crate::kem;
 use crate::record::{
     RecordField, RecordReader, RecordWriter, TYPE_IDENTITY_SECRET, TYPE_PREKEY_SECRET,
 };
@@ -138,8 +138,10 @@ impl PrekeySecret {
         })?;
         r.finish()?;
         package::check_key_id(prekey.package(), "prekey key id")?;
-        // The key pair belongs together: an encapsulation to the public key opens.
-        KemKeyPair::import(
+        // The key pair belongs together: checked exactly but without a round trip, which
+        // would cost more than the handshake's own use of the key (the checksum already
+        // refuses accidental damage).
+        kem::check_stored_pair(
             suite,
             prekey.secret_key().expose(),
             &prekey.package().public_key,

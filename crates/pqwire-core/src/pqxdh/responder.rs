@@ -293,7 +293,7 @@ fn exchange(
     let spk_secret = x25519::StaticSecret::from_bytes(keys.signed_prekey.secret_key().expose())?;
     let mut dh = vec![
         spk_secret.shared_secret(agreed.peer.dh_public_key())?,
-        x25519::shared_secret(identity.dh_secret().expose(), &msg.ephemeral_key)?,
+        identity.dh_key().shared_secret(&msg.ephemeral_key)?,
         spk_secret.shared_secret(&msg.ephemeral_key)?,
     ];
     if let Some(opk) = &keys.one_time_prekey {
