@@ -113,8 +113,11 @@ function acceptSync(pq, native, ctx, initialMessage) {
   return { session, plaintext: opening.plaintext };
 }
 
-/** The most one-time prekeys of each kind `createPrekeyBatch` takes at once. */
-const MAX_BATCH = 10000;
+/**
+ * One-time prekeys of each kind per batch: an upload is at most 1 MiB (the wire format's
+ * message limit), which holds about 880 ML-KEM-768 + 880 X25519 one-time prekeys.
+ */
+const MAX_BATCH = 800;
 
 /** Whether this build has the v2 prekey API: one signed batch, bundles assembled from its public upload. */
 const hasBatchApi = (pq) => typeof pq.createPrekeyBatch === 'function';
@@ -162,7 +165,7 @@ function internals(pq) {
  * store pqwire ships: prekeys (one-time prekeys consumed), identities (pinned on first
  * use, a new address per session) and sessions (each saved, i.e. serialized).
  */
-function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) {
+function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false, thread } = {}) {
   const pq = require(ROOT);
   let nextAddress = 0;
 
@@ -185,6 +188,7 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
       ...(stores && { identityStore: stores.alice.identityStore, sessionStore: stores.alice.sessionStore }),
       plaintext,
       ratchet,
+      ...(thread && { thread }),
     });
     const { session: b, plaintext: received } = await pq.acceptSession(initialMessage, {
       identity: p.bob,
@@ -192,6 +196,7 @@ function pqwireSessions({ kem = 'ML-KEM-768', ratchet, asyncApi = false } = {}) 
       prekeyStore: p.prekeyStore,
       ...(stores && { identityStore: stores.bob.identityStore, sessionStore: stores.bob.sessionStore }),
       ratchet,
+      ...(thread && { thread }),
     });
     return { a, b, initialMessage, received };
   }
@@ -309,6 +314,11 @@ function pqwireCoreSync({ kem = 'ML-KEM-768' } = {}) {
   };
 }
 
+/** An adapter's establishment alone (no ratchet rows, no conversation). */
+function establishmentOnly(api) {
+  return { backend: api.backend, bundleSource: api.bundleSource, establishment: api.establishment };
+}
+
 /**
  * Every session library, in table order. `establishment` / `ratchet` say which sections
  * an entry takes part in. "every 50 messages" is the cadence closest to libsignal's SPQR,
@@ -321,6 +331,12 @@ const SESSION_ADAPTERS = [
   { name: 'pqwire ML-KEM-1024', variantOf: 'pqwire', note: 'default cadence (every 50 messages or 10 minutes)', load: () => pqwireSessions({ kem: 'ML-KEM-1024' }) },
   { name: 'pqwire ML-KEM-1024 every hop', variantOf: 'pqwire', note: "cadence: 'every-hop'", load: () => pqwireSessions({ kem: 'ML-KEM-1024', ratchet: { cadence: 'every-hop' } }) },
   { name: 'pqwire async', variantOf: 'pqwire', async: true, note: 'ML-KEM-768, encryptAsync / decryptAsync awaited one at a time', load: () => pqwireSessions({ asyncApi: true }) },
+  {
+    name: 'pqwire thread pool',
+    variantOf: 'pqwire',
+    note: "ML-KEM-768, thread: 'pool' (the default runs a lone handshake inline: docs/protocol.md §9); establishment only",
+    load: () => establishmentOnly(pqwireSessions({ thread: 'pool' })),
+  },
   { name: 'pqwire core sync', variantOf: 'pqwire', note: 'internal native module, sync, no stores but prekeys', load: () => pqwireCoreSync() },
   {
     name: '@signalapp/libsignal-client',

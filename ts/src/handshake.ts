@@ -2,8 +2,9 @@
  * The two handshakes that open a {@link Session} (docs/protocol.md §4): the initiator
  * turns the peer's prekey bundle into a session and an initial message
  * ({@link initiateSession}); the responder turns that message into its session
- * ({@link acceptSession}). Both run the cryptography off the JavaScript thread, check the
- * peer's identity against the pinned one and the session store before anything is
+ * ({@link acceptSession}). Both run the cryptography where `thread` says (a lone
+ * handshake inline, concurrent ones on the thread pool: {@link HandshakeOptions.thread}),
+ * check the peer's identity against the pinned one and the session store before anything is
  * consumed or stored, and report refusals as security events.
  *
  * @example
@@ -29,9 +30,41 @@ import { PublicIdentity } from './identity';
 import { report } from './session-events';
 import type { SessionSecurityEventListener } from './session-events';
 import { ACCEPT_KEYS, checkHandshake, INITIATE_KEYS } from './session-options';
-import type { AcceptOptions, HandshakeOptions, InitiateOptions } from './session-options';
+import type { AcceptOptions, HandshakeOptions, HandshakeThread, InitiateOptions } from './session-options';
 
 const EMPTY = new Uint8Array(0);
+
+type NativeSession = ReturnType<typeof native.NativeSession.deserialize>;
+
+/** Handshakes of this process between their start and their end (for `thread: 'auto'`). */
+let handshakesInFlight = 0;
+
+/**
+ * The handshake's native step, where `thread` says ({@link HandshakeOptions.thread}):
+ * `inline` synchronously, `pool` on the thread pool, `auto` inline when this handshake is
+ * the only one in flight.
+ */
+async function runNative(thread: HandshakeThread, inline: () => NativeSession, pooled: () => Promise<NativeSession>): Promise<NativeSession> {
+  if (thread === 'inline' || (thread === 'auto' && handshakesInFlight === 1)) {
+    handshakePlaces.inline += 1;
+    return call(inline);
+  }
+  handshakePlaces.pool += 1;
+  return callAsync(pooled);
+}
+
+/** @internal How many handshakes ran where (the tests of `thread` read it). */
+export const handshakePlaces = { inline: 0, pool: 0 };
+
+/** Runs one handshake, counted in {@link handshakesInFlight} until it settles. */
+async function counted<T>(handshake: () => Promise<T>): Promise<T> {
+  handshakesInFlight += 1;
+  try {
+    return await handshake();
+  } finally {
+    handshakesInFlight -= 1;
+  }
+}
 
 function handshakeRefused(
   error: PqwireError,
@@ -158,7 +191,8 @@ export interface InitiatedSession {
 }
 
 /**
- * Starts a session from the peer's encoded prekey bundle, off the JavaScript thread.
+ * Starts a session from the peer's encoded prekey bundle (the cryptography where
+ * `options.thread` says).
  * Verifies both halves of every signature in the bundle, negotiates (a bundle without
  * an ML-KEM prekey is `PQ_REQUIRED` under the default policy, and under any policy when
  * both parties offer ML-KEM), pins the peer's identity when an identity store is given
@@ -167,26 +201,33 @@ export interface InitiatedSession {
  * with `replaceSession: true`, else `SessionExistsError`).
  */
 export async function initiateSession(bundle: Uint8Array, options: InitiateOptions): Promise<InitiatedSession> {
-  const h = checkHandshake('initiateSession', options, INITIATE_KEYS);
-  const pt = optionalBytes('plaintext', options.plaintext) ?? EMPTY;
-  const ad = optionalBytes('associatedData', options.associatedData) ?? EMPTY;
-  const listeners = [options.onSecurityEvent];
-  let session: Session | undefined;
-  try {
-    const handle = await callAsync(() => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, bytes('bundle', bundle), pt, ad, h.native, h.now));
-    const opening = call(() => handle.takeOpening())!;
-    session = new Session(handle, options.address, options.onSecurityEvent);
-    const peer = new PublicIdentity(opening.peer);
-    const pin = await checkPin(peer, options);
-    const place = placement(await storedSession(session, options), session, options, false);
-    await store(session, options, place);
-    await pin();
-    reportClassical(session, opening, options);
-    return { session, initialMessage: opening.initialMessage!, peer };
-  } catch (e) {
-    session?.dispose();
-    throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
-  }
+  return counted(async () => {
+    const h = checkHandshake('initiateSession', options, INITIATE_KEYS);
+    const pt = optionalBytes('plaintext', options.plaintext) ?? EMPTY;
+    const ad = optionalBytes('associatedData', options.associatedData) ?? EMPTY;
+    const listeners = [options.onSecurityEvent];
+    let session: Session | undefined;
+    try {
+      const b = bytes('bundle', bundle);
+      const handle = await runNative(
+        h.thread,
+        () => native.NativeSession.initiate(h.identity.native, h.capabilities, b, pt, ad, h.native, h.now),
+        () => native.NativeSession.initiateAsync(h.identity.native, h.capabilities, b, pt, ad, h.native, h.now),
+      );
+      const opening = call(() => handle.takeOpening())!;
+      session = new Session(handle, options.address, options.onSecurityEvent);
+      const peer = new PublicIdentity(opening.peer);
+      const pin = await checkPin(peer, options);
+      const place = placement(await storedSession(session, options), session, options, false);
+      await store(session, options, place);
+      await pin();
+      reportClassical(session, opening, options);
+      return { session, initialMessage: opening.initialMessage!, peer };
+    } catch (e) {
+      session?.dispose();
+      throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
+    }
+  });
 }
 
 /** What {@link acceptSession} gives. */
@@ -200,8 +241,8 @@ export interface AcceptedSession {
 }
 
 /**
- * Accepts an initial message, off the JavaScript thread: looks up the prekeys it names
- * in the prekey store, verifies the initiator (identity and its hybrid transcript
+ * Accepts an initial message (the cryptography where `options.thread` says): looks up
+ * the prekeys it names in the prekey store, verifies the initiator (identity and its hybrid transcript
  * signature, which is mandatory), checks the session store (the same session stored is
  * a replay, `REPLAYED`; a different one is replaced only with `replaceSession: true`,
  * else `SessionExistsError`), pins its identity when an identity store is given, and
@@ -211,44 +252,50 @@ export interface AcceptedSession {
  * pins and stores nothing, and wipes the new session.
  */
 export async function acceptSession(initialMessage: Uint8Array, options: AcceptOptions): Promise<AcceptedSession> {
-  const h = checkHandshake('acceptSession', options, ACCEPT_KEYS);
-  const prekeys = checkPrekeyStore(options.prekeyStore, 'acceptSession');
-  const listeners = [options.onSecurityEvent];
-  let session: Session | undefined;
-  try {
-    const records: Uint8Array[] = [];
-    for (const id of initialMessagePrekeyIds(initialMessage)) {
-      const hex = toHex(id);
-      const found: StoredPrekey | undefined = await prekeys.load(hex);
-      if (found) records.push(found.secret);
-      else if (await prekeys.isConsumed(hex)) throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
+  return counted(async () => {
+    const h = checkHandshake('acceptSession', options, ACCEPT_KEYS);
+    const prekeys = checkPrekeyStore(options.prekeyStore, 'acceptSession');
+    const listeners = [options.onSecurityEvent];
+    let session: Session | undefined;
+    try {
+      const records: Uint8Array[] = [];
+      for (const id of initialMessagePrekeyIds(initialMessage)) {
+        const hex = toHex(id);
+        const found: StoredPrekey | undefined = await prekeys.load(hex);
+        if (found) records.push(found.secret);
+        else if (await prekeys.isConsumed(hex)) throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
+      }
+      const handle = await runNative(
+        h.thread,
+        () => native.NativeSession.accept(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now),
+        () => native.NativeSession.acceptAsync(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now),
+      );
+      const opening = call(() => handle.takeOpening())!;
+      session = new Session(handle, options.address, options.onSecurityEvent);
+      // Read-only checks first: a replay of a stored session, the pin, a different session.
+      const peer = new PublicIdentity(opening.peer);
+      const stored = await storedSession(session, options);
+      const pin = await checkPin(peer, options);
+      const place = placement(stored, session, options, true);
+      // Then the one irreversible step: from here a failure loses this handshake (its
+      // one-time prekeys are gone), which is what keeps a key from ever opening twice.
+      const oneTime = opening.oneTimePrekeys.map(toHex);
+      if (oneTime.length > 0 && !(await prekeys.consume(oneTime))) {
+        throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
+      }
+      // Without a one-time prekey nothing was consumed: the replay cache refuses a second
+      // acceptance of the same handshake for as long as its prekeys would open it.
+      if (opening.replayUntil != null && !(await prekeys.rememberHandshake(session.id, opening.replayUntil))) {
+        throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
+      }
+      await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
+      await store(session, options, place);
+      await pin();
+      reportClassical(session, opening, options);
+      return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData!, peer };
+    } catch (e) {
+      session?.dispose();
+      throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
     }
-    const handle = await callAsync(() => native.NativeSession.acceptAsync(h.identity.native, h.capabilities, records, initialMessage, h.native, h.now));
-    const opening = call(() => handle.takeOpening())!;
-    session = new Session(handle, options.address, options.onSecurityEvent);
-    // Read-only checks first: a replay of a stored session, the pin, a different session.
-    const peer = new PublicIdentity(opening.peer);
-    const stored = await storedSession(session, options);
-    const pin = await checkPin(peer, options);
-    const place = placement(stored, session, options, true);
-    // Then the one irreversible step: from here a failure loses this handshake (its
-    // one-time prekeys are gone), which is what keeps a key from ever opening twice.
-    const oneTime = opening.oneTimePrekeys.map(toHex);
-    if (oneTime.length > 0 && !(await prekeys.consume(oneTime))) {
-      throw makeError('PREKEY_REUSED', 'one-time prekey was already used');
-    }
-    // Without a one-time prekey nothing was consumed: the replay cache refuses a second
-    // acceptance of the same handshake for as long as its prekeys would open it.
-    if (opening.replayUntil != null && !(await prekeys.rememberHandshake(session.id, opening.replayUntil))) {
-      throw makeError('REPLAYED', 'this initial message was accepted before (replay)');
-    }
-    await prekeys.countUse(opening.rotatedPrekeys.map(toHex));
-    await store(session, options, place);
-    await pin();
-    reportClassical(session, opening, options);
-    return { session, plaintext: opening.plaintext!, associatedData: opening.associatedData!, peer };
-  } catch (e) {
-    session?.dispose();
-    throw handshakeRefused(fromNative(e), listeners, options.address, session !== undefined);
-  }
+  });
 }

@@ -100,6 +100,7 @@ export type { SessionSecurityEvent, SessionSecurityEventType, SessionSecurityEve
 export type {
   RatchetOptions,
   HandshakeOptions,
+  HandshakeThread,
   InitiateOptions,
   AcceptOptions,
   EncryptOptions,
