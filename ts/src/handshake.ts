@@ -192,8 +192,7 @@ export interface InitiatedSession {
 
 /**
  * Starts a session from the peer's encoded prekey bundle (the cryptography where
- * `options.thread` says).
- * Verifies both halves of every signature in the bundle, negotiates (a bundle without
+ * `options.thread` says). Verifies both halves of every signature in the bundle, negotiates (a bundle without
  * an ML-KEM prekey is `PQ_REQUIRED` under the default policy, and under any policy when
  * both parties offer ML-KEM), pins the peer's identity when an identity store is given
  * (`IdentityChangedError` when it changed), and saves and attaches the session when a
@@ -242,11 +241,11 @@ export interface AcceptedSession {
 
 /**
  * Accepts an initial message (the cryptography where `options.thread` says): looks up
- * the prekeys it names in the prekey store, verifies the initiator (identity and its hybrid transcript
- * signature, which is mandatory), checks the session store (the same session stored is
- * a replay, `REPLAYED`; a different one is replaced only with `replaceSession: true`,
- * else `SessionExistsError`), pins its identity when an identity store is given, and
- * only then consumes the one-time prekeys — atomically, so a replayed or racing initial
+ * the prekeys it names in the prekey store, verifies the initiator (identity and its
+ * hybrid transcript signature, which is mandatory), checks the session store (the same
+ * session stored is a replay, `REPLAYED`; a different one is replaced only with
+ * `replaceSession: true`, else `SessionExistsError`), pins its identity when an identity
+ * store is given, and only then consumes the one-time prekeys — atomically, so a replayed or racing initial
  * message is refused with `PREKEY_REUSED` — or, when none was used, enters the handshake
  * into the prekey store's replay cache (a replay is `REPLAYED`). Any failure consumes,
  * pins and stores nothing, and wipes the new session.

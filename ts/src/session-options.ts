@@ -84,7 +84,15 @@ export interface HandshakeOptions {
   thread?: HandshakeThread;
 }
 
-/** Where a handshake's cryptography runs: see {@link HandshakeOptions.thread}. */
+/**
+ * Where a handshake's cryptography runs: see {@link HandshakeOptions.thread}.
+ *
+ * @example
+ * ```ts
+ * // A server that must never block its event loop, even for a lone handshake:
+ * await acceptSession(initialMessage, { identity: server, prekeyStore, thread: 'pool' });
+ * ```
+ */
 export type HandshakeThread = 'auto' | 'pool' | 'inline';
 
 /** Options of {@link initiateSession}. */
