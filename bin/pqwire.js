@@ -1,21 +1,30 @@
 #!/usr/bin/env node
 'use strict';
-// pqwire command line. Today one command:
+// pqwire command line:
 //   pqwire inspect <file | hex | ->   render a wire message for humans
-// Exit status: 0 for a valid message, 1 for an invalid one, 2 for a usage error.
+//   pqwire serve [--db …] [--host …] [--port …] [--config …]   run the reference server
+// Exit status: 0 for a valid message (or a server stopped by SIGTERM/SIGINT), 1 for an
+// invalid one (or a server that could not start), 2 for a usage error.
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 
 const USAGE = `usage: pqwire inspect <file | hex | ->
+       pqwire serve [--db <file | postgres://…>] [--host <host>] [--port <port>] [--config <file>]
 
-Renders a pqwire wire message (valid or not): header, every field with offset, tag,
-name, size and value, and where and why decoding stopped.
+inspect renders a pqwire wire message (valid or not): header, every field with offset,
+tag, name, size and value, and where and why decoding stopped.
 
   <file>   a file holding the raw message bytes, or the message as hex text
   <hex>    the message as hex on the command line (spaces, colons and 0x allowed)
   -        read the message from standard input (raw bytes or hex text)
 
-exit status: 0 valid message, 1 invalid message, 2 usage error`;
+serve runs the reference server (docs/server.md): SQLite in ./pqwire-data/ unless --db
+names another file or a PostgreSQL URL, HTTP on 127.0.0.1:8080 unless --host/--port say
+otherwise; --config reads the same keys (db, host, port) from a JSON file, the flags
+taking precedence. It prints the address it listens on; SIGTERM or SIGINT drains it.
+
+exit status: 0 valid message (serve: stopped by a signal), 1 invalid message (serve: could
+not start), 2 usage error`;
 
 const EXIT = { valid: 0, invalid: 1, usage: 2 };
 
@@ -59,23 +68,65 @@ function readInput(arg) {
 }
 
 /**
- * The command `argv` asks for: `{ command: 'help' }` or `{ command: 'inspect', input }`.
- * Throws a UsageError for anything else (node:util's parseArgs refuses unknown flags).
+ * The command `argv` asks for: `{ command: 'help' }`, `{ command: 'inspect', input }` or
+ * `{ command: 'serve', options }`. Throws a UsageError for anything else (node:util's
+ * parseArgs refuses unknown flags).
  */
 function parseCommandLine(argv) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        db: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        config: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError(e.message);
   }
+  const { help, ...flags } = parsed.values;
   const [command, input, ...rest] = parsed.positionals;
-  if (parsed.values.help || command === 'help') return { command: 'help' };
+  if (help || command === 'help') return { command: 'help' };
   if (command === undefined) throw new UsageError('no command given');
+  if (command === 'serve') return { command, options: serveOptions(flags, [input, ...rest].filter((x) => x !== undefined)) };
   if (command !== 'inspect') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  const misplaced = Object.keys(flags);
+  if (misplaced.length > 0) throw new UsageError(`inspect takes no --${misplaced[0]}`);
   if (input === undefined) throw new UsageError('inspect needs a file, hex or -');
   if (rest.length > 0) throw new UsageError(`inspect takes one input, got ${rest.length + 1}`);
   return { command, input };
+}
+
+/** serve's options: the config file's, then the flags over them. */
+function serveOptions(flags, positionals) {
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  const options = {};
+  if (flags.config !== undefined) {
+    let config;
+    try {
+      config = JSON.parse(fs.readFileSync(flags.config, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read the config file ${JSON.stringify(flags.config)}: ${e.message}`);
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError('the config file must hold a JSON object');
+    for (const [key, value] of Object.entries(config)) {
+      if (!['db', 'host', 'port'].includes(key)) throw new UsageError(`unknown key ${JSON.stringify(key)} in the config file`);
+      options[key] = value;
+    }
+  }
+  if (flags.db !== undefined) options.db = flags.db;
+  if (flags.host !== undefined) options.host = flags.host;
+  if (flags.port !== undefined) {
+    if (!/^\d{1,5}$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(flags.port)}`);
+    options.port = Number(flags.port);
+  }
+  return options;
 }
 
 /** Whether `bytes` decode as a message: the exit status says what the decoder said. */
@@ -97,14 +148,43 @@ function inspect(input) {
   return decodes(pq, view) ? EXIT.valid : EXIT.invalid;
 }
 
+/** Runs the server until SIGTERM or SIGINT; resolves with the exit status. */
+async function runServer(options) {
+  const { serve } = require('../ts/dist/server');
+  let server;
+  try {
+    server = await serve(options);
+  } catch (e) {
+    console.error(`pqwire serve: could not start: ${e.message}`);
+    return EXIT.invalid;
+  }
+  console.log(`pqwire serve: listening on ${server.url} (${server.database})`);
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.removeListener('SIGTERM', stop);
+      process.removeListener('SIGINT', stop);
+      server.close().then(
+        () => resolve(EXIT.valid),
+        (e) => {
+          console.error(`pqwire serve: ${e.message}`);
+          resolve(EXIT.invalid);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
 function main(argv) {
   try {
-    const { command, input } = parseCommandLine(argv);
-    if (command === 'help') {
+    const parsed = parseCommandLine(argv);
+    if (parsed.command === 'help') {
       console.log(USAGE);
       return EXIT.valid;
     }
-    return inspect(input);
+    if (parsed.command === 'serve') return runServer(parsed.options);
+    return inspect(parsed.input);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`pqwire: ${e.message}\n\n${USAGE}`);
@@ -112,6 +192,10 @@ function main(argv) {
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  Promise.resolve(main(process.argv.slice(2))).then((status) => {
+    process.exitCode = status;
+  });
+}
 
 module.exports = { parseCommandLine, UsageError };

@@ -1,0 +1,44 @@
+/**
+ * The reference server's HTTP application (fastify): its routes over a
+ * {@link ServerStore}. Built without listening, so tests drive it with `inject`.
+ *
+ * @example
+ * ```ts
+ * const app = await buildServer({ store: await openServerStore(':memory:') });
+ * const res = await app.inject({ method: 'GET', url: '/v1/health' });
+ * // res.statusCode === 200, res.json() → { status: 'ok', db: 'sqlite' }
+ * ```
+ */
+import fastify from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { ServerStore } from './store';
+
+/** Options of {@link buildServer}. */
+export interface ServerOptions {
+  store: ServerStore;
+  /** fastify's logger option (pino): `false` for none; default info-level JSON lines with request metadata only. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The largest request body accepted (a prekey upload of ~880 + 880 keys fits; protocol.md §3). */
+export const MAX_BODY_BYTES = 1_100_000;
+
+/** The application with every route, not listening yet. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { store } = options;
+  const app = fastify({
+    logger: options.logger ?? { level: 'info' },
+    bodyLimit: MAX_BODY_BYTES,
+  });
+
+  app.get('/v1/health', async (_request, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ok', db: store.database };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', db: store.database });
+    }
+  });
+
+  return app;
+}

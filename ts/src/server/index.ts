@@ -1,0 +1,17 @@
+/**
+ * The reference server (`pqwire/server`, `npx pqwire serve`): docs/server.md.
+ *
+ * @example
+ * ```ts
+ * import { serve } from 'pqwire/server';
+ * const server = await serve({ port: 0, db: '/tmp/pqwire-test.db' });
+ * console.log(await (await fetch(`${server.url}/v1/health`)).json()); // { status: 'ok', db: 'sqlite' }
+ * await server.close();
+ * ```
+ */
+export { buildServer, MAX_BODY_BYTES } from './app';
+export type { ServerOptions } from './app';
+export { serve, readServeConfig, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT } from './serve';
+export type { ServeOptions, RunningServer } from './serve';
+export { openServerStore, MIGRATIONS } from './store';
+export type { ServerStore, ServerDatabase, Migration } from './store';
