@@ -158,8 +158,8 @@ async function runServer(options) {
     console.error(`pqwire serve: could not start: ${e.message}`);
     return EXIT.invalid;
   }
-  console.log(`pqwire serve: listening on ${server.url} (${server.database})`);
-  return new Promise((resolve) => {
+  // The signal handlers first: whoever reads the address line may signal at once.
+  const stopped = new Promise((resolve) => {
     const stop = () => {
       process.removeListener('SIGTERM', stop);
       process.removeListener('SIGINT', stop);
@@ -174,6 +174,8 @@ async function runServer(options) {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  console.log(`pqwire serve: listening on ${server.url} (${server.database})`);
+  return stopped;
 }
 
 function main(argv) {

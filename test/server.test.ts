@@ -12,9 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../ts/src/index';
-import { MIGRATIONS, buildServer, openServerStore, serve } from '../ts/src/server';
+import { InvalidArgumentError, createIdentity } from '../ts/src/index';
+import type { Identity } from '../ts/src/index';
+import { LOGIN_CONTEXT, MAX_BODY_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
 import type { ServerStore } from '../ts/src/server';
+import type { FastifyInstance } from 'fastify';
+import { tokenHash } from '../ts/src/server/auth';
 import { bad, expectReject } from './helpers';
 
 const ROOT = join(__dirname, '..');
@@ -73,6 +76,139 @@ describe.each(databases)('the server store on $name', ({ name, db }) => {
     expect((await app.inject({ method: 'GET', url: '/v1/nothing' })).statusCode).toBe(404);
     await app.close();
     await closed.close();
+  });
+});
+
+/** A device's client for the tests: challenges, answers, registration, login. */
+function device(app: FastifyInstance, account: string, number: number, identity: Identity = createIdentity()) {
+  const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+  const challenge = async (forAccount = account, forDevice = number): Promise<string> => {
+    const res = await post('/v1/auth/challenge', { account: forAccount, device: forDevice });
+    expect(res.statusCode).toBe(200);
+    return res.json().challenge;
+  };
+  const sign = (c: string, context: Uint8Array, by: Identity = identity) => Buffer.from(by.sign(challengeData(account, number, c), { context })).toString('hex');
+  return {
+    identity,
+    challenge,
+    sign,
+    register: async (c?: string, signature?: string, as: Identity = identity) => {
+      const ch = c ?? (await challenge());
+      return post('/v1/devices', { account, device: number, identity: as.publicIdentity.toJSON(), challenge: ch, signature: signature ?? sign(ch, REGISTER_CONTEXT, as) });
+    },
+    login: async (c?: string, signature?: string) => {
+      const ch = c ?? (await challenge());
+      return post('/v1/auth/token', { account, device: number, challenge: ch, signature: signature ?? sign(ch, LOGIN_CONTEXT) });
+    },
+    me: (token: string) => app.inject({ method: 'GET', url: '/v1/devices/me', headers: { authorization: `Bearer ${token}` } }),
+  };
+}
+
+describe.each(databases)('devices and logins on $name', ({ name, db }) => {
+  let store: ServerStore;
+  let app: FastifyInstance;
+  const account = `acct-${name}`;
+  beforeAll(async () => {
+    store = await openServerStore(db());
+    app = await buildServer({ store, logger: false });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  it('binds a device to its identity once: 201, the same again 200, another identity or device 409', async () => {
+    const alice = device(app, account, 1);
+    const first = await alice.register();
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toEqual({ account, device: 1, fingerprint: alice.identity.publicIdentity.fingerprint });
+    expect((await alice.register()).statusCode).toBe(200);
+    const other = createIdentity();
+    const rebind = await alice.register(undefined, undefined, other);
+    expect(rebind.statusCode).toBe(409);
+    expect(rebind.json().error).toBe('IDENTITY_BOUND');
+    // The same identity for a second device is refused too.
+    const second = device(app, account, 2, alice.identity);
+    expect((await second.register()).statusCode).toBe(409);
+    expect(await store.deviceIdentity({ account, device: 2 })).toBeUndefined();
+    expect(JSON.parse((await store.deviceIdentity({ account, device: 1 }))!)).toEqual(alice.identity.publicIdentity.toJSON());
+  });
+
+  it('a login answered with the identity key yields a token; wrong or reused answers are 401', async () => {
+    const bob = device(app, account, 3);
+    expect((await bob.register()).statusCode).toBe(201);
+    const ok = await bob.login();
+    expect(ok.statusCode, ok.body).toBe(200);
+    const { token, expires } = ok.json();
+    expect(expires).toBeGreaterThan(Date.now() / 1000);
+    const me = await bob.me(token);
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual({ account, device: 3, fingerprint: bob.identity.publicIdentity.fingerprint });
+
+    // A wrong signature uses the challenge up: the right answer after it is refused too.
+    const c = await bob.challenge();
+    const wrong = await bob.login(c, bob.sign(c, LOGIN_CONTEXT, createIdentity()));
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error).toBe('UNAUTHORIZED');
+    expect((await bob.login(c)).statusCode).toBe(401);
+    // A replayed answer, a register-context signature, another device's challenge.
+    const c2 = await bob.challenge();
+    expect((await bob.login(c2)).statusCode).toBe(200);
+    expect((await bob.login(c2)).statusCode).toBe(401);
+    const c3 = await bob.challenge();
+    expect((await bob.login(c3, bob.sign(c3, REGISTER_CONTEXT))).statusCode).toBe(401);
+    const c4 = await bob.challenge(account, 1);
+    expect((await bob.login(c4)).statusCode).toBe(401);
+    // An unknown device.
+    const ghost = device(app, account, 99);
+    expect((await ghost.login()).statusCode).toBe(401);
+    // Tokens: missing, wrong, expired.
+    expect((await app.inject({ method: 'GET', url: '/v1/devices/me' })).statusCode).toBe(401);
+    expect((await bob.me('not-a-token')).statusCode).toBe(401);
+    expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000))).toEqual({ account, device: 3 });
+    expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000) + TOKEN_SECONDS + 1)).toBeUndefined();
+  });
+
+  it('an expired challenge is refused, and taken once only', async () => {
+    const d = { account, device: 7 };
+    const t = 1_000_000;
+    await store.putChallenge('aa'.repeat(32), d, t + 60);
+    expect(await store.takeChallenge('aa'.repeat(32), d, t + 61)).toBe(false);
+    await store.putChallenge('bb'.repeat(32), d, t + 60);
+    expect(await store.takeChallenge('bb'.repeat(32), { account, device: 8 }, t)).toBe(false);
+    expect(await store.takeChallenge('bb'.repeat(32), d, t)).toBe(false); // gone with the wrong claim
+    await store.putChallenge('cc'.repeat(32), d, t + 60);
+    expect(await store.takeChallenge('cc'.repeat(32), d, t)).toBe(true);
+    expect(await store.takeChallenge('cc'.repeat(32), d, t)).toBe(false);
+  });
+
+  it('malformed, oversized and forged requests get a typed 4xx and change nothing', async () => {
+    const carol = device(app, account, 4);
+    const c = await carol.challenge();
+    const good = { account, device: 4, identity: carol.identity.publicIdentity.toJSON(), challenge: c, signature: carol.sign(c, REGISTER_CONTEXT) };
+    const cases: [string, unknown][] = [
+      ['missing field', { ...good, signature: undefined }],
+      ['extra field', { ...good, admin: true }],
+      ['account with a newline', { ...good, account: 'a\nb' }],
+      ['device 0', { ...good, device: 0 }],
+      ['device as a string', { ...good, device: '4' }],
+      ['odd hex', { ...good, signature: 'abc' }],
+      ['identity not an identity', { ...good, identity: { signingKey: 'aa', dhKey: 'bb', dhSignature: '' } }],
+    ];
+    for (const [label, payload] of cases) {
+      const res = await app.inject({ method: 'POST', url: '/v1/devices', payload: payload as object });
+      expect(res.statusCode, label).toBe(400);
+      expect(res.json().error, label).toBe('INVALID_REQUEST');
+    }
+    const notJson = await app.inject({ method: 'POST', url: '/v1/devices', headers: { 'content-type': 'application/json' }, payload: '{"account":' });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error).toBe('INVALID_REQUEST');
+    const huge = await app.inject({ method: 'POST', url: '/v1/devices', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error).toBe('TOO_LARGE');
+    expect(await store.deviceIdentity({ account, device: 4 })).toBeUndefined();
+    // The untouched request still works: none of the above used its challenge.
+    expect((await app.inject({ method: 'POST', url: '/v1/devices', payload: good })).statusCode).toBe(201);
   });
 });
 

@@ -12,6 +12,8 @@
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServerStore } from './store';
+import { registerDeviceRoutes } from './devices';
+import { installErrorHandling } from './errors';
 
 /** Options of {@link buildServer}. */
 export interface ServerOptions {
@@ -29,7 +31,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = fastify({
     logger: options.logger ?? { level: 'info' },
     bodyLimit: MAX_BODY_BYTES,
+    // Strict bodies: fastify's defaults would drop unknown properties and coerce types
+    // ("4" to 4) instead of refusing them.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
+  installErrorHandling(app);
 
   app.get('/v1/health', async (_request, reply) => {
     try {
@@ -40,5 +46,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
+  registerDeviceRoutes(app, store);
   return app;
 }

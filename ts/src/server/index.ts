@@ -15,3 +15,7 @@ export { serve, readServeConfig, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT } from '
 export type { ServeOptions, RunningServer } from './serve';
 export { openServerStore, MIGRATIONS } from './store';
 export type { ServerStore, ServerDatabase, Migration } from './store';
+export { challengeData, LOGIN_CONTEXT, REGISTER_CONTEXT, CHALLENGE_SECONDS, TOKEN_SECONDS } from './auth';
+export { ServerError } from './errors';
+export type { ServerErrorCode } from './errors';
+export type { DeviceAddress, BindResult } from './store';

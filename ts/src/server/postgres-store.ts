@@ -12,7 +12,7 @@
 import { Pool } from 'pg';
 import { makeError } from '../errors';
 import { pendingMigrations } from './store';
-import type { ServerStore } from './store';
+import type { BindResult, DeviceAddress, ServerStore } from './store';
 
 /** The advisory lock key that serializes migrations across processes ("pqwire" in ASCII). */
 const MIGRATION_LOCK = 0x707177697265;
@@ -67,6 +67,49 @@ export class PostgresStore implements ServerStore {
   async ping(): Promise<void> {
     this.#open();
     await this.#pool.query('SELECT 1');
+  }
+
+  async bindDevice(d: DeviceAddress, identity: string, fingerprint: string, now: number): Promise<BindResult> {
+    this.#open();
+    // Insert-if-absent on both keys, then read back what holds the device: concurrent
+    // binds of one device settle on the first.
+    const inserted = await this.#pool.query(
+      'INSERT INTO devices (account, device, identity, fingerprint, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [d.account, d.device, Buffer.from(identity), fingerprint, now],
+    );
+    if (inserted.rowCount === 1) return 'bound';
+    const r = await this.#pool.query<{ fingerprint: string }>('SELECT fingerprint FROM devices WHERE account = $1 AND device = $2', [d.account, d.device]);
+    return r.rows[0]?.fingerprint === fingerprint ? 'same' : 'conflict';
+  }
+
+  async deviceIdentity(d: DeviceAddress): Promise<string | undefined> {
+    this.#open();
+    const r = await this.#pool.query<{ identity: Buffer }>('SELECT identity FROM devices WHERE account = $1 AND device = $2', [d.account, d.device]);
+    return r.rows[0]?.identity.toString();
+  }
+
+  async putChallenge(id: string, d: DeviceAddress, expires: number): Promise<void> {
+    this.#open();
+    await this.#pool.query('INSERT INTO challenges (id, account, device, expires) VALUES ($1, $2, $3, $4)', [id, d.account, d.device, expires]);
+  }
+
+  async takeChallenge(id: string, d: DeviceAddress, now: number): Promise<boolean> {
+    this.#open();
+    const r = await this.#pool.query<{ account: string; device: number; expires: string }>('DELETE FROM challenges WHERE id = $1 RETURNING account, device, expires', [id]);
+    const row = r.rows[0];
+    return row !== undefined && row.account === d.account && row.device === d.device && Number(row.expires) > now;
+  }
+
+  async putToken(hash: string, d: DeviceAddress, expires: number): Promise<void> {
+    this.#open();
+    await this.#pool.query('INSERT INTO tokens (hash, account, device, expires) VALUES ($1, $2, $3, $4)', [hash, d.account, d.device, expires]);
+  }
+
+  async tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined> {
+    this.#open();
+    const r = await this.#pool.query<DeviceAddress>('SELECT account, device FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
+    const row = r.rows[0];
+    return row && { account: row.account, device: row.device };
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
 import { pendingMigrations } from './store';
-import type { ServerStore } from './store';
+import type { BindResult, DeviceAddress, ServerStore } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -66,6 +66,46 @@ export class SqliteStore implements ServerStore {
   async ping(): Promise<void> {
     this.#open();
     this.#db.prepare('SELECT 1').get();
+  }
+
+  async bindDevice(d: DeviceAddress, identity: string, fingerprint: string, now: number): Promise<BindResult> {
+    this.#open();
+    // One synchronous transaction: nothing else runs between the check and the insert.
+    return this.#db.transaction((): BindResult => {
+      const row = this.#db.prepare('SELECT fingerprint FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { fingerprint: string } | undefined;
+      if (row !== undefined) return row.fingerprint === fingerprint ? 'same' : 'conflict';
+      if (this.#db.prepare('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
+      this.#db.prepare('INSERT INTO devices (account, device, identity, fingerprint, created) VALUES (?, ?, ?, ?, ?)').run(d.account, d.device, Buffer.from(identity), fingerprint, now);
+      return 'bound';
+    })();
+  }
+
+  async deviceIdentity(d: DeviceAddress): Promise<string | undefined> {
+    this.#open();
+    const row = this.#db.prepare('SELECT identity FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { identity: Buffer } | undefined;
+    return row?.identity.toString();
+  }
+
+  async putChallenge(id: string, d: DeviceAddress, expires: number): Promise<void> {
+    this.#open();
+    this.#db.prepare('INSERT INTO challenges (id, account, device, expires) VALUES (?, ?, ?, ?)').run(id, d.account, d.device, expires);
+  }
+
+  async takeChallenge(id: string, d: DeviceAddress, now: number): Promise<boolean> {
+    this.#open();
+    const row = this.#db.prepare('DELETE FROM challenges WHERE id = ? RETURNING account, device, expires').get(id) as { account: string; device: number; expires: number } | undefined;
+    return row !== undefined && row.account === d.account && row.device === d.device && row.expires > now;
+  }
+
+  async putToken(hash: string, d: DeviceAddress, expires: number): Promise<void> {
+    this.#open();
+    this.#db.prepare('INSERT INTO tokens (hash, account, device, expires) VALUES (?, ?, ?, ?)').run(hash, d.account, d.device, expires);
+  }
+
+  async tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined> {
+    this.#open();
+    const row = this.#db.prepare('SELECT account, device FROM tokens WHERE hash = ? AND expires > ?').get(hash, now) as DeviceAddress | undefined;
+    return row && { account: row.account, device: row.device };
   }
 
   async close(): Promise<void> {

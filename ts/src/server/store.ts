@@ -17,9 +17,34 @@ import { makeError } from '../errors';
 /** Which database a store runs on (reported by `GET /v1/health`). */
 export type ServerDatabase = 'sqlite' | 'postgres';
 
+/** A device: an account's numbered device, bound to one public identity. */
+export interface DeviceAddress {
+  account: string;
+  device: number;
+}
+
+/** What binding a device to an identity did. */
+export type BindResult = 'bound' | 'same' | 'conflict';
+
 /** What the server keeps: accounts, devices, prekeys and queues (growing with the server's routes). */
 export interface ServerStore {
   readonly database: ServerDatabase;
+  /**
+   * Binds `device` to `identity` (its JSON form) once: `bound` the first time, `same` when
+   * the device is already bound to this identity, `conflict` when it is bound to another
+   * one or the identity (its `fingerprint`) to another device. Atomic.
+   */
+  bindDevice(device: DeviceAddress, identity: string, fingerprint: string, now: number): Promise<BindResult>;
+  /** The identity (JSON form) `device` is bound to, if any. */
+  deviceIdentity(device: DeviceAddress): Promise<string | undefined>;
+  /** Stores a login challenge (`id`: its hex) for `device` until `expires`. */
+  putChallenge(id: string, device: DeviceAddress, expires: number): Promise<void>;
+  /** Removes the challenge and says whether it was there for `device` and not expired at `now`: single use, atomic. */
+  takeChallenge(id: string, device: DeviceAddress, now: number): Promise<boolean>;
+  /** Stores a session token (`hash`: SHA-256 of the token, hex) for `device` until `expires`. */
+  putToken(hash: string, device: DeviceAddress, expires: number): Promise<void>;
+  /** The device a token (by its hash) belongs to, unless expired at `now`. */
+  tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined>;
   /** The schema version after {@link ServerStore.migrate}: the last migration applied. */
   schemaVersion(): Promise<number>;
   /** Applies the migrations not applied yet, in order, each in its own transaction. */
@@ -89,6 +114,36 @@ export const MIGRATIONS: readonly Migration[] = [
         next_one_time INTEGER NOT NULL DEFAULT 0,
         uploaded BIGINT NOT NULL,
         PRIMARY KEY (account, device)
+      );`,
+  },
+  {
+    version: 2,
+    description: 'login challenges and session tokens',
+    sqlite: `
+      CREATE TABLE challenges (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+      );
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+      );`,
+    postgres: `
+      CREATE TABLE challenges (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        expires BIGINT NOT NULL
+      );
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        expires BIGINT NOT NULL
       );`,
   },
 ];

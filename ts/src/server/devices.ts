@@ -1,0 +1,123 @@
+/**
+ * Devices and logins (docs/server.md, "Devices and authentication"):
+ *
+ * - `POST /v1/auth/challenge {account, device}` → `{challenge, expires}`;
+ * - `POST /v1/devices {account, device, identity, challenge, signature}` binds the device
+ *   to its public identity once (201), again with the same identity is 200, with another
+ *   `409 IDENTITY_BOUND`; the signature (under {@link REGISTER_CONTEXT}) proves the key;
+ * - `POST /v1/auth/token {account, device, challenge, signature}` → `{token, expires}`
+ *   for a correct answer (under {@link LOGIN_CONTEXT}), else `401 UNAUTHORIZED`;
+ * - `GET /v1/devices/me` with `Authorization: Bearer <token>` → the device.
+ *
+ * Every challenge is used at most once, whether the answer was right or not.
+ *
+ * @example
+ * ```ts
+ * registerDeviceRoutes(app, store);
+ * ```
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PublicIdentity } from '../identity';
+import { CHALLENGE_SECONDS, LOGIN_CONTEXT, REGISTER_CONTEXT, TOKEN_SECONDS, challengeData, newChallenge, newToken, tokenHash } from './auth';
+import { ServerError } from './errors';
+import type { DeviceAddress, ServerStore } from './store';
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+/** Account names: 1–64 letters, digits, `.`, `_`, `-` (no separator of the signed data). */
+const ACCOUNT = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } as const;
+const DEVICE = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
+const HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){1,${max}}$` }) as const;
+const OPTIONAL_HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){0,${max}}$` }) as const;
+const CHALLENGE = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+
+const deviceBody = { type: 'object', additionalProperties: false, required: ['account', 'device'], properties: { account: ACCOUNT, device: DEVICE } } as const;
+const answerBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['account', 'device', 'challenge', 'signature'],
+  properties: { account: ACCOUNT, device: DEVICE, challenge: CHALLENGE, signature: HEX(16_384) },
+} as const;
+const registerBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['account', 'device', 'identity', 'challenge', 'signature'],
+  properties: {
+    ...answerBody.properties,
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['signingKey', 'dhKey', 'dhSignature'],
+      properties: { signingKey: HEX(16_384), dhKey: HEX(1_024), dhSignature: OPTIONAL_HEX(16_384) },
+    },
+  },
+} as const;
+
+interface Answer extends DeviceAddress {
+  challenge: string;
+  signature: string;
+}
+interface Registration extends Answer {
+  identity: { signingKey: string; dhKey: string; dhSignature: string };
+}
+
+/** Whether `identity` signed `answer`'s challenge under `context`; the challenge is used up either way. */
+async function answered(store: ServerStore, identity: PublicIdentity, answer: Answer, context: Uint8Array): Promise<boolean> {
+  if (!(await store.takeChallenge(answer.challenge, answer, now()))) return false;
+  const data = challengeData(answer.account, answer.device, answer.challenge);
+  return identity.verifyAsync(Buffer.from(answer.signature, 'hex'), data, { context });
+}
+
+/** The device of a request's bearer token, or `401 UNAUTHORIZED`. */
+export async function authenticate(store: ServerStore, request: FastifyRequest): Promise<DeviceAddress> {
+  const header = request.headers.authorization;
+  const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+  const device = token && (await store.tokenDevice(tokenHash(token), now()));
+  if (!device) throw new ServerError(401, 'UNAUTHORIZED', 'a valid bearer token is required (POST /v1/auth/token)');
+  return device;
+}
+
+/** Adds the device and login routes to `app`. */
+export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore): void {
+  app.post<{ Body: DeviceAddress }>('/v1/auth/challenge', { schema: { body: deviceBody } }, async (request) => {
+    const challenge = newChallenge();
+    const expires = now() + CHALLENGE_SECONDS;
+    await store.putChallenge(challenge, request.body, expires);
+    return { challenge, expires };
+  });
+
+  app.post<{ Body: Registration }>('/v1/devices', { schema: { body: registerBody } }, async (request, reply) => {
+    const body = request.body;
+    let identity: PublicIdentity;
+    try {
+      identity = PublicIdentity.fromJSON(body.identity);
+    } catch (e) {
+      throw new ServerError(400, 'INVALID_REQUEST', `not a public identity: ${(e as Error).message}`);
+    }
+    if (!(await answered(store, identity, body, REGISTER_CONTEXT))) {
+      throw new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or the signature does not verify');
+    }
+    const bound = await store.bindDevice(body, JSON.stringify(identity.toJSON()), identity.fingerprint, now());
+    if (bound === 'conflict') throw new ServerError(409, 'IDENTITY_BOUND', 'this device is bound to another identity, or this identity to another device');
+    return reply.code(bound === 'bound' ? 201 : 200).send({ account: body.account, device: body.device, fingerprint: identity.fingerprint });
+  });
+
+  app.post<{ Body: Answer }>('/v1/auth/token', { schema: { body: answerBody } }, async (request) => {
+    const body = request.body;
+    const stored = await store.deviceIdentity(body);
+    // An unknown device still uses up its challenge: the answer is the same as a wrong signature.
+    const identity = stored === undefined ? undefined : PublicIdentity.fromJSON(JSON.parse(stored));
+    const ok = identity !== undefined ? await answered(store, identity, body, LOGIN_CONTEXT) : (await store.takeChallenge(body.challenge, body, now()), false);
+    if (!ok) throw new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or the signature does not verify');
+    const { token, hash } = newToken();
+    const expires = now() + TOKEN_SECONDS;
+    await store.putToken(hash, body, expires);
+    return { token, expires };
+  });
+
+  app.get('/v1/devices/me', async (request) => {
+    const device = await authenticate(store, request);
+    const identity = PublicIdentity.fromJSON(JSON.parse((await store.deviceIdentity(device))!));
+    return { account: device.account, device: device.device, fingerprint: identity.fingerprint };
+  });
+}
