@@ -699,6 +699,18 @@ export interface NativeStagedEncrypt {
   snapshot: NativeSnapshot
 }
 
+/** What a verified upload holds, for a server deciding whether to store it. */
+export interface NativeUploadFacts {
+  /** The owner's identity signing key package, encoded (compare it with the device's). */
+  identitySigKey: Uint8Array
+  oneTimeKemCount: number
+  oneTimeCount: number
+  hasKem: boolean
+  /** End of validity of the signed and last-resort prekeys, and of the one-time ones (unix seconds). */
+  signedExpires: number
+  oneTimeExpires: number
+}
+
 /**
  * Whether a signed or last-resort prekey created at `created` and used `uses` times is
  * due for replacement at `now`, with the default policy unless `max_age` / `max_uses`.
@@ -725,11 +737,8 @@ export declare function prekeyGenerate(kind: string, kem: string, created: numbe
 /** Reads a prekey secret record (validating it) and returns its public facts. */
 export declare function prekeyRecordInfo(record: Uint8Array): NativePrekeyInfo
 
-/**
- * The counts of an upload: `[oneTimeKemCount, oneTimeCount, hasKem (0 or 1)]`, after
- * verifying its signature and Merkle root (`AUTH_FAILED`).
- */
-export declare function prekeyUploadVerify(upload: Uint8Array): Array<number>
+/** Verifies an upload's signature and Merkle root (`AUTH_FAILED`) and returns its facts. */
+export declare function prekeyUploadVerify(upload: Uint8Array): NativeUploadFacts
 
 /** Rebuilds and verifies a public identity from its three encodings. */
 export declare function publicIdentityVerify(sigKey: Uint8Array, dhKey: Uint8Array, dhSignature: Uint8Array): NativePublicIdentity

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, createIdentity } from '../ts/src/index';
+import { InMemoryPrekeyStore, InvalidArgumentError, acceptSession, createIdentity, createPrekeyBatch, decodeMessage, initiateSession } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
 import { LOGIN_CONTEXT, MAX_BODY_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
 import type { ServerStore } from '../ts/src/server';
@@ -209,6 +209,115 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     expect(await store.deviceIdentity({ account, device: 4 })).toBeUndefined();
     // The untouched request still works: none of the above used its challenge.
     expect((await app.inject({ method: 'POST', url: '/v1/devices', payload: good })).statusCode).toBe(201);
+  });
+});
+
+describe.each(databases)('the prekey directory on $name', ({ name, db }) => {
+  let store: ServerStore;
+  let app: FastifyInstance;
+  const account = `keys-${name}`;
+  let location: string;
+  beforeAll(async () => {
+    location = db();
+    store = await openServerStore(location);
+    app = await buildServer({ store, logger: false });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  /** A registered, logged-in device: its token and identity. */
+  async function loggedIn(number: number) {
+    const d = device(app, account, number);
+    expect((await d.register()).statusCode).toBe(201);
+    return { ...d, token: (await d.login()).json().token as string };
+  }
+  const put = (token: string | undefined, body: Uint8Array | string, type = 'application/octet-stream') =>
+    app.inject({ method: 'PUT', url: '/v1/prekeys', headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: Buffer.from(body) });
+  const fetchBundle = (token: string, owner: number) => app.inject({ method: 'GET', url: `/v1/prekeys/${account}/${owner}`, headers: { authorization: `Bearer ${token}` } });
+  /** The leaf indices a bundle carries (4 bytes before each key). */
+  const leaves = (bundle: Uint8Array) => {
+    const m = decodeMessage(bundle, 'prekey-bundle');
+    const at = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).readUInt32BE(0));
+    return { kem: at(m.kemPrekey), oneTime: at(m.oneTimePrekey) };
+  };
+
+  it('takes a verified upload of the device\'s own identity, and counts what is left', async () => {
+    const owner = await loggedIn(1);
+    const prekeyStore = new InMemoryPrekeyStore();
+    const upload = await createPrekeyBatch(owner.identity, { prekeyStore, oneTimeCount: 3, oneTimeKemCount: 2 });
+    const res = await put(owner.token, upload);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ oneTimeKem: 2, oneTime: 3 });
+    const counts = await app.inject({ method: 'GET', url: '/v1/prekeys', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(counts.json()).toMatchObject({ oneTimeKem: 2, oneTime: 3 });
+
+    // Refusals, none of which replaces the stored upload.
+    const stranger = createIdentity();
+    const foreign = await createPrekeyBatch(stranger, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: 1, oneTimeKemCount: 1 });
+    const wrong = await put(owner.token, foreign);
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json().error).toBe('WRONG_IDENTITY');
+    const tampered = Uint8Array.from(upload);
+    tampered[tampered.length - 10]! ^= 1;
+    expect((await put(owner.token, tampered)).json().error).toBe('INVALID_UPLOAD');
+    expect((await put(owner.token, upload.subarray(0, 100))).json().error).toBe('INVALID_UPLOAD');
+    expect((await put(owner.token, JSON.stringify({ upload: 'x' }), 'application/json')).statusCode).toBe(400);
+    expect((await put(undefined, upload)).statusCode).toBe(401);
+    expect((await put('forged', upload)).statusCode).toBe(401);
+    const after = await app.inject({ method: 'GET', url: '/v1/prekeys', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(after.json()).toMatchObject({ oneTimeKem: 2, oneTime: 3 });
+  });
+
+  it('hands out bundles that open sessions, each one-time prekey once, then the last-resort KEM prekey', async () => {
+    const owner = await loggedIn(2);
+    const fetcher = await loggedIn(3);
+    const prekeyStore = new InMemoryPrekeyStore();
+    expect((await put(owner.token, await createPrekeyBatch(owner.identity, { prekeyStore, oneTimeCount: 8, oneTimeKemCount: 8 }))).statusCode).toBe(200);
+    // 24 fetches at once: 8 carry a one-time prekey of each kind, each index once.
+    const responses = await Promise.all(Array.from({ length: 24 }, () => fetchBundle(fetcher.token, 2)));
+    const bundles = responses.map((r) => {
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.headers['content-type']).toBe('application/octet-stream');
+      return new Uint8Array(r.rawPayload);
+    });
+    const all = bundles.map(leaves);
+    const withOneTime = all.filter((l) => l.oneTime !== undefined);
+    expect(withOneTime).toHaveLength(8);
+    expect(new Set(withOneTime.map((l) => l.oneTime)).size).toBe(8);
+    expect(new Set(withOneTime.map((l) => l.kem)).size).toBe(8);
+    expect(all.filter((l) => l.oneTime === undefined).every((l) => l.kem === 0)).toBe(true); // leaf 0: the last-resort KEM prekey
+    // Every bundle opens a session with the owner, whose store consumes each one-time prekey once.
+    for (const bundle of bundles) {
+      const { initialMessage } = await initiateSession(bundle, { identity: fetcher.identity });
+      const { plaintext } = await acceptSession(initialMessage, { identity: owner.identity, prekeyStore });
+      expect(plaintext).toEqual(new Uint8Array(0));
+    }
+    const left = await app.inject({ method: 'GET', url: '/v1/prekeys', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(left.json()).toMatchObject({ oneTimeKem: 0, oneTime: 0 });
+    // A device without an upload, a bad target, no token.
+    expect((await fetchBundle(fetcher.token, 99)).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}/0`, headers: { authorization: `Bearer ${fetcher.token}` } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}/2` })).statusCode).toBe(401);
+  });
+
+  it('a second server process on the same database never hands out a one-time prekey twice', async () => {
+    const owner = await loggedIn(4);
+    const fetcher = await loggedIn(5);
+    expect((await put(owner.token, await createPrekeyBatch(owner.identity, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: 30, oneTimeKemCount: 30 }))).statusCode).toBe(200);
+    // Another server on the same database (for SQLite, another connection to the same file).
+    const otherStore = await openServerStore(location);
+    const other = await buildServer({ store: otherStore, logger: false });
+    const apps = [app, other];
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => apps[i % 2]!.inject({ method: 'GET', url: `/v1/prekeys/${account}/4`, headers: { authorization: `Bearer ${fetcher.token}` } })),
+    );
+    const oneTime = responses.map((r) => leaves(new Uint8Array(r.rawPayload)).oneTime).filter((x) => x !== undefined);
+    expect(oneTime).toHaveLength(30);
+    expect(new Set(oneTime).size).toBe(30);
+    await other.close();
+    await otherStore.close();
   });
 });
 

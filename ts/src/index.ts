@@ -69,6 +69,7 @@ export {
   createPrekeyBatch,
   assemblePrekeyBundle,
   PrekeyBundleAssembler,
+  verifyPrekeyUpload,
   createPrekeyBundle,
   DEFAULT_BATCH_SIZE,
   DEFAULT_SIGNED_PREKEY_LIFETIME,
@@ -78,6 +79,7 @@ export type {
   GeneratePrekeysOptions,
   CreatePrekeyBatchOptions,
   AssemblePrekeyBundleOptions,
+  PrekeyUploadFacts,
   CreatePrekeyBundleOptions,
   PrekeyKemSuite,
 } from './prekeys';

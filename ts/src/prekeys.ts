@@ -189,6 +189,44 @@ export class PrekeyBundleAssembler {
   }
 }
 
+/** What {@link verifyPrekeyUpload} found in a verified upload. */
+export interface PrekeyUploadFacts {
+  /** The owner's identity signing key package, encoded: `PublicIdentity.signingKey` of the owner. */
+  identitySigningKey: Uint8Array;
+  oneTimeKemCount: number;
+  oneTimeCount: number;
+  /** Whether the batch has ML-KEM prekeys (a last-resort one at least). */
+  hasKem: boolean;
+  /** End of validity of the signed and last-resort prekeys (unix seconds). */
+  signedExpires: number;
+  /** End of validity of the one-time prekeys (unix seconds). */
+  oneTimeExpires: number;
+}
+
+/**
+ * Verifies a prekey upload as a server receiving it would: the batch signature (both
+ * halves of the owner's hybrid identity key) and that the Merkle root covers exactly the
+ * uploaded keys (`AUTH_FAILED`; `WireFormatError` when malformed). Public bytes only.
+ *
+ * @example
+ * ```ts
+ * const facts = verifyPrekeyUpload(upload);
+ * if (!Buffer.from(facts.identitySigningKey).equals(device.signingKey)) throw new Error("another identity's upload");
+ * ```
+ */
+export function verifyPrekeyUpload(upload: Uint8Array): PrekeyUploadFacts {
+  const input = bytes('upload', upload);
+  const f = call(() => native.prekeyUploadVerify(input));
+  return {
+    identitySigningKey: f.identitySigKey,
+    oneTimeKemCount: f.oneTimeKemCount,
+    oneTimeCount: f.oneTimeCount,
+    hasKem: f.hasKem,
+    signedExpires: f.signedExpires,
+    oneTimeExpires: f.oneTimeExpires,
+  };
+}
+
 /** The assembler of the last uploads seen, with a copy of their bytes to detect a change. */
 const assemblers = new WeakMap<Uint8Array, { copy: Uint8Array; assembler: PrekeyBundleAssembler }>();
 

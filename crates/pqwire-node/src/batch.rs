@@ -74,18 +74,34 @@ pub fn bundle_assemble(
     Ok(Bytes::from(js(bundle.encode().map_err(Error::from))?))
 }
 
-/// The counts of an upload: `[oneTimeKemCount, oneTimeCount, hasKem (0 or 1)]`, after
-/// verifying its signature and Merkle root (`AUTH_FAILED`).
+/// What a verified upload holds, for a server deciding whether to store it.
+#[napi(object, object_from_js = false)]
+pub struct NativeUploadFacts {
+    /// The owner's identity signing key package, encoded (compare it with the device's).
+    #[napi(ts_type = "Uint8Array")]
+    pub identity_sig_key: Bytes,
+    pub one_time_kem_count: u32,
+    pub one_time_count: u32,
+    pub has_kem: bool,
+    /// End of validity of the signed and last-resort prekeys, and of the one-time ones (unix seconds).
+    pub signed_expires: f64,
+    pub one_time_expires: f64,
+}
+
+/// Verifies an upload's signature and Merkle root (`AUTH_FAILED`) and returns its facts.
 #[napi(catch_unwind)]
-pub fn prekey_upload_verify(upload: &[u8]) -> napi::Result<Vec<u32>> {
+pub fn prekey_upload_verify(upload: &[u8]) -> napi::Result<NativeUploadFacts> {
     let upload = js(PrekeyUpload::decode(upload).map_err(Error::from))?;
     js(verify_upload(&upload))?;
     let b = &upload.batch;
-    Ok(vec![
-        b.one_time_kem_count,
-        b.one_time_count,
-        u32::from(b.kem_suite.is_some()),
-    ])
+    Ok(NativeUploadFacts {
+        identity_sig_key: Bytes::copy(&upload.identity_sig_key_encoded),
+        one_time_kem_count: b.one_time_kem_count,
+        one_time_count: b.one_time_count,
+        has_kem: b.kem_suite.is_some(),
+        signed_expires: b.signed_expires as f64,
+        one_time_expires: b.one_time_expires as f64,
+    })
 }
 
 /// A prekey upload decoded once, its leaf hashes computed once: bundles from it cost a

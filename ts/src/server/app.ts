@@ -13,6 +13,7 @@ import fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServerStore } from './store';
 import { registerDeviceRoutes } from './devices';
+import { registerPrekeyRoutes } from './prekeys';
 import { installErrorHandling } from './errors';
 
 /** Options of {@link buildServer}. */
@@ -47,5 +48,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   registerDeviceRoutes(app, store);
+  registerPrekeyRoutes(app, store);
   return app;
 }

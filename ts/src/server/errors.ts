@@ -11,7 +11,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** Every error code the server answers with. */
-export type ServerErrorCode = 'INVALID_REQUEST' | 'TOO_LARGE' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'IDENTITY_BOUND' | 'INTERNAL';
+export type ServerErrorCode = 'INVALID_REQUEST' | 'INVALID_UPLOAD' | 'TOO_LARGE' | 'UNAUTHORIZED' | 'WRONG_IDENTITY' | 'NOT_FOUND' | 'IDENTITY_BOUND' | 'INTERNAL';
 
 /** A refusal with its status and stable code. */
 export class ServerError extends Error {

@@ -11,8 +11,8 @@
  */
 import { Pool } from 'pg';
 import { makeError } from '../errors';
-import { pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, ServerStore } from './store';
+import { claimFrom, pendingMigrations } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, ServerStore, UploadCounts } from './store';
 
 /** The advisory lock key that serializes migrations across processes ("pqwire" in ASCII). */
 const MIGRATION_LOCK = 0x707177697265;
@@ -110,6 +110,49 @@ export class PostgresStore implements ServerStore {
     const r = await this.#pool.query<DeviceAddress>('SELECT account, device FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
     const row = r.rows[0];
     return row && { account: row.account, device: row.device };
+  }
+
+  async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {
+    this.#open();
+    await this.#pool.query(
+      `INSERT INTO prekey_uploads (account, device, upload_id, upload, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9)
+       ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id, upload = EXCLUDED.upload,
+         one_time_kem_count = EXCLUDED.one_time_kem_count, one_time_count = EXCLUDED.one_time_count, has_kem = EXCLUDED.has_kem,
+         signed_expires = EXCLUDED.signed_expires, next_kem = 0, next_one_time = 0, uploaded = EXCLUDED.uploaded`,
+      [d.account, d.device, uploadId, Buffer.from(upload), f.oneTimeKemCount, f.oneTimeCount, f.hasKem, f.signedExpires, now],
+    );
+  }
+
+  async claimPrekeys(d: DeviceAddress): Promise<PrekeyClaim | undefined> {
+    this.#open();
+    // One UPDATE takes the row's lock: concurrent claims, from any process, queue on it
+    // and each sees the counters the previous one committed.
+    const r = await this.#pool.query<{ upload_id: string; next_kem: string; next_one_time: string; one_time_kem_count: number; one_time_count: number }>(
+      `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
+       WHERE account = $1 AND device = $2
+       RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
+      [d.account, d.device],
+    );
+    const row = r.rows[0];
+    return row && claimFrom(row.upload_id, Number(row.next_kem), Number(row.next_one_time), row.one_time_kem_count, row.one_time_count);
+  }
+
+  async uploadBytes(d: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined> {
+    this.#open();
+    const r = await this.#pool.query<{ upload: Buffer }>('SELECT upload FROM prekey_uploads WHERE account = $1 AND device = $2 AND upload_id = $3', [d.account, d.device, uploadId]);
+    const row = r.rows[0];
+    return row && new Uint8Array(row.upload);
+  }
+
+  async prekeyCounts(d: DeviceAddress): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number } | undefined> {
+    this.#open();
+    const r = await this.#pool.query<{ k: string; o: string; e: string }>(
+      'SELECT one_time_kem_count - LEAST(next_kem, one_time_kem_count) AS k, one_time_count - LEAST(next_one_time, one_time_count) AS o, signed_expires AS e FROM prekey_uploads WHERE account = $1 AND device = $2',
+      [d.account, d.device],
+    );
+    const row = r.rows[0];
+    return row && { oneTimeKem: Number(row.k), oneTime: Number(row.o), signedExpires: Number(row.e) };
   }
 
   async close(): Promise<void> {

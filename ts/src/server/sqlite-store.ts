@@ -13,8 +13,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
-import { pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, ServerStore } from './store';
+import { claimFrom, pendingMigrations } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, ServerStore, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -106,6 +106,47 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const row = this.#db.prepare('SELECT account, device FROM tokens WHERE hash = ? AND expires > ?').get(hash, now) as DeviceAddress | undefined;
     return row && { account: row.account, device: row.device };
+  }
+
+  async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {
+    this.#open();
+    this.#db
+      .prepare(
+        `INSERT INTO prekey_uploads (account, device, upload_id, upload, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+         ON CONFLICT (account, device) DO UPDATE SET upload_id = excluded.upload_id, upload = excluded.upload,
+           one_time_kem_count = excluded.one_time_kem_count, one_time_count = excluded.one_time_count, has_kem = excluded.has_kem,
+           signed_expires = excluded.signed_expires, next_kem = 0, next_one_time = 0, uploaded = excluded.uploaded`,
+      )
+      .run(d.account, d.device, uploadId, Buffer.from(upload), f.oneTimeKemCount, f.oneTimeCount, f.hasKem ? 1 : 0, f.signedExpires, now);
+  }
+
+  async claimPrekeys(d: DeviceAddress): Promise<PrekeyClaim | undefined> {
+    this.#open();
+    // One UPDATE: SQLite runs it under the database's write lock, so each claim sees the
+    // counters the previous one left.
+    const row = this.#db
+      .prepare(
+        `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
+         WHERE account = ? AND device = ?
+         RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
+      )
+      .get(d.account, d.device) as { upload_id: string; next_kem: number; next_one_time: number; one_time_kem_count: number; one_time_count: number } | undefined;
+    return row && claimFrom(row.upload_id, row.next_kem, row.next_one_time, row.one_time_kem_count, row.one_time_count);
+  }
+
+  async uploadBytes(d: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined> {
+    this.#open();
+    const row = this.#db.prepare('SELECT upload FROM prekey_uploads WHERE account = ? AND device = ? AND upload_id = ?').get(d.account, d.device, uploadId) as { upload: Buffer } | undefined;
+    return row && new Uint8Array(row.upload);
+  }
+
+  async prekeyCounts(d: DeviceAddress): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number } | undefined> {
+    this.#open();
+    const row = this.#db
+      .prepare('SELECT one_time_kem_count - MIN(next_kem, one_time_kem_count) AS k, one_time_count - MIN(next_one_time, one_time_count) AS o, signed_expires AS e FROM prekey_uploads WHERE account = ? AND device = ?')
+      .get(d.account, d.device) as { k: number | null; o: number | null; e: number | null } | undefined;
+    return row && row.e !== null ? { oneTimeKem: row.k!, oneTime: row.o!, signedExpires: row.e } : undefined;
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,29 @@ export interface DeviceAddress {
   device: number;
 }
 
+/** The counts of an upload the store keeps. */
+export interface UploadCounts {
+  oneTimeKemCount: number;
+  oneTimeCount: number;
+  hasKem: boolean;
+  signedExpires: number;
+}
+
+/** One claim: the upload and the one-time indices handed out (absent: none left). */
+export interface PrekeyClaim {
+  uploadId: string;
+  kemIndex?: number;
+  oneTimeIndex?: number;
+}
+
+/** The claim a row's counters after the increment give. @internal */
+export function claimFrom(uploadId: string, nextKem: number, nextOneTime: number, kemCount: number, oneTimeCount: number): PrekeyClaim {
+  const claim: PrekeyClaim = { uploadId };
+  if (nextKem - 1 < kemCount) claim.kemIndex = nextKem - 1;
+  if (nextOneTime - 1 < oneTimeCount) claim.oneTimeIndex = nextOneTime - 1;
+  return claim;
+}
+
 /** What binding a device to an identity did. */
 export type BindResult = 'bound' | 'same' | 'conflict';
 
@@ -45,6 +68,19 @@ export interface ServerStore {
   putToken(hash: string, device: DeviceAddress, expires: number): Promise<void>;
   /** The device a token (by its hash) belongs to, unless expired at `now`. */
   tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined>;
+  /** Stores `device`'s verified prekey upload under `uploadId`, replacing its previous one (and its claims). */
+  putUpload(device: DeviceAddress, uploadId: string, upload: Uint8Array, facts: UploadCounts, now: number): Promise<void>;
+  /**
+   * Claims the next one-time prekey of each kind of `device`'s upload, atomically: no two
+   * claims ever get the same index, under any concurrency, across processes. An index past
+   * the upload's count is no claim (`undefined`): the bundle then carries the last-resort
+   * KEM prekey and no one-time X25519 prekey. `undefined` when the device has no upload.
+   */
+  claimPrekeys(device: DeviceAddress): Promise<PrekeyClaim | undefined>;
+  /** The upload stored under `uploadId` for `device`, if it is still the current one. */
+  uploadBytes(device: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined>;
+  /** The one-time prekeys of each kind `device`'s upload still has unclaimed. */
+  prekeyCounts(device: DeviceAddress): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number } | undefined>;
   /** The schema version after {@link ServerStore.migrate}: the last migration applied. */
   schemaVersion(): Promise<number>;
   /** Applies the migrations not applied yet, in order, each in its own transaction. */
@@ -85,10 +121,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE prekey_uploads (
         account TEXT NOT NULL,
         device INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
         upload BLOB NOT NULL,
         one_time_kem_count INTEGER NOT NULL,
         one_time_count INTEGER NOT NULL,
         has_kem INTEGER NOT NULL,
+        signed_expires INTEGER NOT NULL,
         next_kem INTEGER NOT NULL DEFAULT 0,
         next_one_time INTEGER NOT NULL DEFAULT 0,
         uploaded INTEGER NOT NULL,
@@ -106,12 +144,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE prekey_uploads (
         account TEXT NOT NULL,
         device INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
         upload BYTEA NOT NULL,
         one_time_kem_count INTEGER NOT NULL,
         one_time_count INTEGER NOT NULL,
         has_kem BOOLEAN NOT NULL,
-        next_kem INTEGER NOT NULL DEFAULT 0,
-        next_one_time INTEGER NOT NULL DEFAULT 0,
+        signed_expires BIGINT NOT NULL,
+        next_kem BIGINT NOT NULL DEFAULT 0,
+        next_one_time BIGINT NOT NULL DEFAULT 0,
         uploaded BIGINT NOT NULL,
         PRIMARY KEY (account, device)
       );`,
