@@ -321,6 +321,58 @@ describe.each(databases)('the prekey directory on $name', ({ name, db }) => {
   });
 });
 
+describe('POST /v1/session/init: capability negotiation', () => {
+  let store: ServerStore;
+  beforeAll(async () => {
+    store = await openServerStore(join(dir, 'init.db'));
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  const init = (app: FastifyInstance, payload: unknown) => app.inject({ method: 'POST', url: '/v1/session/init', payload: payload as object });
+
+  it("negotiates the client's order under the server's policy, with the library's downgrade refusals", async () => {
+    const app = await buildServer({ store, logger: false });
+    const ok = await init(app, { kex_suites: ['X25519+ML-KEM-1024', 'X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'], supports_mls: true });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const r = ok.json();
+    expect(r.suite).toMatchObject({ kex: 'X25519+ML-KEM-1024', signature: 'Ed25519+ML-DSA-65' });
+    expect(r.policy).toEqual({ mode: 'pq-required', postQuantumRequired: true });
+    expect(r.classical).toBe(false);
+    expect(r.mls).toBe(false);
+    expect(r.sessionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.transcriptHash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await init(app, { kex_suites: ['X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'] })).json().sessionId).not.toBe(r.sessionId);
+    // A classical-only client: refused under pq-required, as the library refuses it.
+    const classical = await init(app, { kex_suites: ['X25519'], signatures: ['Ed25519'] });
+    expect(classical.statusCode).toBe(422);
+    expect(classical.json()).toMatchObject({ error: 'PQ_REQUIRED', policy: { mode: 'pq-required', postQuantumRequired: true } });
+    await app.close();
+    // A server allowing classical suites accepts it, and says the result is classical.
+    const lenient = await buildServer({ store, logger: false, negotiation: { policy: 'classical-allowed' } });
+    const accepted = await init(lenient, { kex_suites: ['X25519'], signatures: ['Ed25519'] });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    expect(accepted.json()).toMatchObject({ classical: true, suite: { kex: 'X25519', signature: 'Ed25519' }, policy: { mode: 'classical-allowed', postQuantumRequired: false } });
+    await lenient.close();
+    // A server offering only ML-KEM-1024 and a client only ML-KEM-768: nothing in common.
+    const narrow = await buildServer({ store, logger: false, negotiation: { capabilities: { kexSuites: ['ML-KEM-1024'] } } });
+    const none = await init(narrow, { kex_suites: ['ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'] });
+    expect(none.statusCode).toBe(422);
+    expect(none.json().error).toBe('NO_COMMON_SUITE');
+    await narrow.close();
+  });
+
+  it('refuses malformed documents with 400', async () => {
+    const app = await buildServer({ store, logger: false });
+    for (const payload of [{}, { kex_suites: [], signatures: ['Ed25519'] }, { kex_suites: ['Nope-KEM'], signatures: ['Ed25519'] }, { kex_suites: ['X25519'], signatures: 'Ed25519' }, { kex_suites: ['X25519'], signatures: ['Ed25519'], extra: 1 }]) {
+      const res = await init(app, payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().error).toBe('INVALID_REQUEST');
+    }
+    await app.close();
+  });
+});
+
 describe('serve()', () => {
   it('listens, answers, and closes', async () => {
     const server = await serve({ db: join(dir, 'serve.db'), port: 0, logger: false });

@@ -14,6 +14,8 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServerStore } from './store';
 import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
+import { registerSessionInitRoute } from './session-init';
+import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
 
 /** Options of {@link buildServer}. */
@@ -21,6 +23,8 @@ export interface ServerOptions {
   store: ServerStore;
   /** fastify's logger option (pino): `false` for none; default info-level JSON lines with request metadata only. */
   logger?: FastifyServerOptions['logger'];
+  /** The trust policy and capabilities of `POST /v1/session/init` (default `pq-required`, every pqwire suite). */
+  negotiation?: SessionInitOptions;
 }
 
 /** The largest request body accepted (a prekey upload of ~880 + 880 keys fits; protocol.md §3). */
@@ -49,5 +53,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerDeviceRoutes(app, store);
   registerPrekeyRoutes(app, store);
+  registerSessionInitRoute(app, options.negotiation);
   return app;
 }

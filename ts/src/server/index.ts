@@ -19,3 +19,4 @@ export { challengeData, LOGIN_CONTEXT, REGISTER_CONTEXT, CHALLENGE_SECONDS, TOKE
 export { ServerError } from './errors';
 export type { ServerErrorCode } from './errors';
 export type { DeviceAddress, BindResult } from './store';
+export type { SessionInitOptions } from './session-init';
