@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryPrekeyStore, InvalidArgumentError, acceptSession, createIdentity, createPrekeyBatch, decodeMessage, initiateSession } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
-import { LOGIN_CONTEXT, MAX_BODY_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
+import { LOGIN_CONTEXT, MAX_BODY_BYTES, MAX_ENVELOPE_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
 import type { ServerStore } from '../ts/src/server';
 import type { FastifyInstance } from 'fastify';
 import { tokenHash } from '../ts/src/server/auth';
@@ -318,6 +318,95 @@ describe.each(databases)('the prekey directory on $name', ({ name, db }) => {
     expect(new Set(oneTime).size).toBe(30);
     await other.close();
     await otherStore.close();
+  });
+});
+
+describe.each(databases)('the relay on $name', ({ name, db }) => {
+  let store: ServerStore;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    store = await openServerStore(db());
+    app = await buildServer({ store, logger: false });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  async function loggedIn(account: string, number: number) {
+    const d = device(app, account, number);
+    expect((await d.register()).statusCode).toBe(201);
+    return { ...d, number, fingerprint: d.identity.publicIdentity.fingerprint, token: (await d.login()).json().token as string };
+  }
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const send = (token: string, account: string, messages: unknown) => app.inject({ method: 'POST', url: `/v1/messages/${account}`, headers: auth(token), payload: { messages } as object });
+  const inbox = async (token: string) => (await app.inject({ method: 'GET', url: '/v1/messages', headers: auth(token) })).json().messages as { id: string; sender: string; envelope: string }[];
+  const ack = (token: string, ids: string[]) => app.inject({ method: 'POST', url: '/v1/messages/ack', headers: auth(token), payload: { ids } });
+
+  it('fans out to every device of the account, refusing a mismatched or stale device list', async () => {
+    const alice = await loggedIn(`alice-${name}`, 1);
+    const bob1 = await loggedIn(`bob-${name}`, 1);
+    const bob2 = await loggedIn(`bob-${name}`, 2);
+    const to = `bob-${name}`;
+    const env = (text: string) => Buffer.from(text).toString('base64');
+    const both = [
+      { device: 1, fingerprint: bob1.fingerprint, envelope: env('for bob 1') },
+      { device: 2, fingerprint: bob2.fingerprint, envelope: env('for bob 2') },
+    ];
+    const mismatch = await send(alice.token, to, [both[0], { ...both[1]!, device: 3 }]);
+    expect(mismatch.statusCode).toBe(409);
+    expect(mismatch.json()).toMatchObject({ error: 'MISMATCHED_DEVICES', missing: [2], extra: [3] });
+    const stale = await send(alice.token, to, [both[0], { ...both[1]!, fingerprint: bob1.fingerprint }]);
+    expect(stale.statusCode).toBe(410);
+    expect(stale.json()).toMatchObject({ error: 'STALE_DEVICES', stale: [2] });
+    expect(await inbox(bob1.token)).toEqual([]); // refused sends queue nothing
+    const ok = await send(alice.token, to, both);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const one = await inbox(bob1.token);
+    expect(one.map((m) => Buffer.from(m.envelope, 'base64').toString())).toEqual(['for bob 1']);
+    expect(one[0]!.sender).toBe(`alice-${name}/1`);
+    expect((await inbox(bob2.token)).map((m) => Buffer.from(m.envelope, 'base64').toString())).toEqual(['for bob 2']);
+    // Unacknowledged, it is delivered again; another device's ack deletes nothing.
+    expect((await inbox(bob1.token)).map((m) => m.id)).toEqual([one[0]!.id]);
+    expect((await ack(bob2.token, [one[0]!.id])).json()).toEqual({ acknowledged: 0 });
+    expect((await ack(bob1.token, [one[0]!.id])).json()).toEqual({ acknowledged: 1 });
+    expect(await inbox(bob1.token)).toEqual([]);
+    expect(await inbox(bob2.token)).toHaveLength(1);
+  });
+
+  it('carries a real initial message: the recipient opens the session from its queue', async () => {
+    const carol = await loggedIn(`carol-${name}`, 1);
+    const dave = await loggedIn(`dave-${name}`, 1);
+    const prekeyStore = new InMemoryPrekeyStore();
+    const upload = await createPrekeyBatch(dave.identity, { prekeyStore, oneTimeCount: 1, oneTimeKemCount: 1 });
+    expect((await app.inject({ method: 'PUT', url: '/v1/prekeys', headers: { ...auth(dave.token), 'content-type': 'application/octet-stream' }, payload: Buffer.from(upload) })).statusCode).toBe(200);
+    const bundle = await app.inject({ method: 'GET', url: `/v1/prekeys/dave-${name}/1`, headers: auth(carol.token) });
+    const { initialMessage } = await initiateSession(new Uint8Array(bundle.rawPayload), { identity: carol.identity, plaintext: new TextEncoder().encode('hello dave') });
+    expect((await send(carol.token, `dave-${name}`, [{ device: 1, fingerprint: dave.fingerprint, envelope: Buffer.from(initialMessage).toString('base64') }])).statusCode).toBe(200);
+    const [m] = await inbox(dave.token);
+    const { plaintext, peer } = await acceptSession(new Uint8Array(Buffer.from(m!.envelope, 'base64')), { identity: dave.identity, prekeyStore });
+    expect(new TextDecoder().decode(plaintext)).toBe('hello dave');
+    expect(peer.fingerprint).toBe(carol.fingerprint);
+  });
+
+  it('a full queue refuses the whole send; bad requests are typed and queue nothing', async () => {
+    const erin = await loggedIn(`erin-${name}`, 1);
+    const frank = await loggedIn(`frank-${name}`, 1);
+    const e = (id: string) => ({ id, account: `frank-${name}`, device: 1, envelope: new Uint8Array([1]), sender: 'x/1', sent: 1, expires: 4_000_000_000 });
+    expect(await store.enqueue([e('a'.repeat(32)), e('b'.repeat(32))], 2)).toBe('queued');
+    expect(await store.enqueue([e('c'.repeat(32))], 2)).toBe('full');
+    expect((await inbox(frank.token)).map((m) => m.id)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    const good = [{ device: 1, fingerprint: frank.fingerprint, envelope: 'AQID' }];
+    expect((await send(erin.token, 'nobody-here', good)).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: `/v1/messages/frank-${name}`, payload: { messages: good } })).statusCode).toBe(401);
+    for (const messages of [[], [{ ...good[0], envelope: 'not base64!' }], [{ ...good[0], device: 0 }], [good[0], good[0]], [{ ...good[0], extra: 1 }]]) {
+      const res = await send(erin.token, `frank-${name}`, messages);
+      expect(res.statusCode, JSON.stringify(messages)).toBe(400);
+    }
+    const big = await send(erin.token, `frank-${name}`, [{ ...good[0], envelope: Buffer.alloc(MAX_ENVELOPE_BYTES + 1).toString('base64') }]);
+    expect(big.statusCode).toBe(413);
+    expect((await inbox(frank.token)).map((m) => m.id)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    expect((await ack(frank.token, ['not-an-id'])).statusCode).toBe(400);
   });
 });
 

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServerStore } from './store';
 import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
+import { registerRelayRoutes } from './relay';
 import { registerSessionInitRoute } from './session-init';
 import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
@@ -54,5 +55,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerDeviceRoutes(app, store);
   registerPrekeyRoutes(app, store);
   registerSessionInitRoute(app, options.negotiation);
+  registerRelayRoutes(app, store);
   return app;
 }

@@ -11,7 +11,18 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** Every error code the server answers with. */
-export type ServerErrorCode = 'INVALID_REQUEST' | 'INVALID_UPLOAD' | 'TOO_LARGE' | 'UNAUTHORIZED' | 'WRONG_IDENTITY' | 'NOT_FOUND' | 'IDENTITY_BOUND' | 'INTERNAL';
+export type ServerErrorCode =
+  | 'INVALID_REQUEST'
+  | 'INVALID_UPLOAD'
+  | 'TOO_LARGE'
+  | 'UNAUTHORIZED'
+  | 'WRONG_IDENTITY'
+  | 'NOT_FOUND'
+  | 'IDENTITY_BOUND'
+  | 'MISMATCHED_DEVICES'
+  | 'STALE_DEVICES'
+  | 'QUEUE_FULL'
+  | 'INTERNAL';
 
 /** A refusal with its status and stable code. */
 export class ServerError extends Error {
@@ -19,6 +30,8 @@ export class ServerError extends Error {
     readonly statusCode: number,
     readonly code: ServerErrorCode,
     message: string,
+    /** More fields of the answer (the devices a 409 or 410 names). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ServerError';
@@ -29,7 +42,7 @@ export class ServerError extends Error {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ServerError, request, reply) => {
     if (error instanceof ServerError) {
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message, ...error.details });
     }
     if (error.validation) {
       return reply.code(400).send({ error: 'INVALID_REQUEST', message: error.message });

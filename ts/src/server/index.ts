@@ -20,3 +20,5 @@ export { ServerError } from './errors';
 export type { ServerErrorCode } from './errors';
 export type { DeviceAddress, BindResult } from './store';
 export type { SessionInitOptions } from './session-init';
+export { MESSAGE_TTL_SECONDS, QUEUE_LIMIT, FETCH_LIMIT, MAX_ENVELOPE_BYTES } from './relay';
+export type { QueuedEnvelope } from './store';

@@ -12,7 +12,7 @@
 import { Pool } from 'pg';
 import { makeError } from '../errors';
 import { claimFrom, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, ServerStore, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, UploadCounts } from './store';
 
 /** The advisory lock key that serializes migrations across processes ("pqwire" in ASCII). */
 const MIGRATION_LOCK = 0x707177697265;
@@ -153,6 +153,62 @@ export class PostgresStore implements ServerStore {
     );
     const row = r.rows[0];
     return row && { oneTimeKem: Number(row.k), oneTime: Number(row.o), signedExpires: Number(row.e) };
+  }
+
+  async accountDevices(account: string): Promise<Map<number, string>> {
+    this.#open();
+    const r = await this.#pool.query<{ device: number; fingerprint: string }>('SELECT device, fingerprint FROM devices WHERE account = $1', [account]);
+    return new Map(r.rows.map((row) => [row.device, row.fingerprint]));
+  }
+
+  async enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'> {
+    this.#open();
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      try {
+        for (const e of envelopes) {
+          // The queue's lock: one transaction at a time counts and fills a device's queue.
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${e.account}/${e.device}`]);
+          const n = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM messages WHERE account = $1 AND device = $2', [e.account, e.device]);
+          if (Number(n.rows[0]!.n) >= limit) {
+            await client.query('ROLLBACK');
+            return 'full';
+          }
+          await client.query('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+            e.id,
+            e.account,
+            e.device,
+            Buffer.from(e.envelope),
+            e.sender,
+            e.sent,
+            e.expires,
+          ]);
+        }
+        await client.query('COMMIT');
+        return 'queued';
+      } catch (e) {
+        await client.query('ROLLBACK');
+        throw e;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
+    this.#open();
+    const r = await this.#pool.query<{ id: string; account: string; device: number; envelope: Buffer; sender: string; sent: string; expires: string }>(
+      'SELECT id, account, device, envelope, sender, sent, expires FROM messages WHERE account = $1 AND device = $2 AND expires > $3 ORDER BY seq LIMIT $4',
+      [d.account, d.device, now, max],
+    );
+    return r.rows.map((row) => ({ ...row, envelope: new Uint8Array(row.envelope), sent: Number(row.sent), expires: Number(row.expires) }));
+  }
+
+  async acknowledge(d: DeviceAddress, ids: readonly string[]): Promise<number> {
+    this.#open();
+    const r = await this.#pool.query('DELETE FROM messages WHERE account = $1 AND device = $2 AND id = ANY($3::text[])', [d.account, d.device, [...ids]]);
+    return r.rowCount ?? 0;
   }
 
   async close(): Promise<void> {

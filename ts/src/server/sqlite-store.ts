@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
 import { claimFrom, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, ServerStore, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -147,6 +147,39 @@ export class SqliteStore implements ServerStore {
       .prepare('SELECT one_time_kem_count - MIN(next_kem, one_time_kem_count) AS k, one_time_count - MIN(next_one_time, one_time_count) AS o, signed_expires AS e FROM prekey_uploads WHERE account = ? AND device = ?')
       .get(d.account, d.device) as { k: number | null; o: number | null; e: number | null } | undefined;
     return row && row.e !== null ? { oneTimeKem: row.k!, oneTime: row.o!, signedExpires: row.e } : undefined;
+  }
+
+  async accountDevices(account: string): Promise<Map<number, string>> {
+    this.#open();
+    const rows = this.#db.prepare('SELECT device, fingerprint FROM devices WHERE account = ?').all(account) as { device: number; fingerprint: string }[];
+    return new Map(rows.map((r) => [r.device, r.fingerprint]));
+  }
+
+  async enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'> {
+    this.#open();
+    const count = this.#db.prepare('SELECT COUNT(*) AS n FROM messages WHERE account = ? AND device = ?');
+    const insert = this.#db.prepare('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    return this.#db.transaction((): 'queued' | 'full' => {
+      for (const e of envelopes) {
+        if ((count.get(e.account, e.device) as { n: number }).n >= limit) return 'full';
+      }
+      for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
+      return 'queued';
+    })();
+  }
+
+  async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
+    this.#open();
+    const rows = this.#db
+      .prepare('SELECT id, account, device, envelope, sender, sent, expires FROM messages WHERE account = ? AND device = ? AND expires > ? ORDER BY seq LIMIT ?')
+      .all(d.account, d.device, now, max) as (Omit<QueuedEnvelope, 'envelope'> & { envelope: Buffer })[];
+    return rows.map((r) => ({ ...r, envelope: new Uint8Array(r.envelope) }));
+  }
+
+  async acknowledge(d: DeviceAddress, ids: readonly string[]): Promise<number> {
+    this.#open();
+    const del = this.#db.prepare('DELETE FROM messages WHERE account = ? AND device = ? AND id = ?');
+    return this.#db.transaction(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0))();
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,17 @@ export function claimFrom(uploadId: string, nextKem: number, nextOneTime: number
   return claim;
 }
 
+/** One envelope in a device's queue: opaque bytes the server never reads. */
+export interface QueuedEnvelope extends DeviceAddress {
+  /** Server-assigned, unique: the client drops a message it has seen (delivery is at least once). */
+  id: string;
+  envelope: Uint8Array;
+  /** The sender's account and device, unless sent sealed (not built yet). */
+  sender: string;
+  sent: number;
+  expires: number;
+}
+
 /** What binding a device to an identity did. */
 export type BindResult = 'bound' | 'same' | 'conflict';
 
@@ -81,6 +92,17 @@ export interface ServerStore {
   uploadBytes(device: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined>;
   /** The one-time prekeys of each kind `device`'s upload still has unclaimed. */
   prekeyCounts(device: DeviceAddress): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number } | undefined>;
+  /** The devices of `account` with their identities' fingerprints, by device number. */
+  accountDevices(account: string): Promise<Map<number, string>>;
+  /**
+   * Queues `envelopes` (one per device), all or none, in one transaction: `full` when a
+   * queue would pass `limit` messages (nothing queued then).
+   */
+  enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'>;
+  /** The oldest `max` messages queued for `device`, not expired at `now`. */
+  pending(device: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]>;
+  /** Deletes `device`'s messages with these ids (acknowledged); returns how many it deleted. */
+  acknowledge(device: DeviceAddress, ids: readonly string[]): Promise<number>;
   /** The schema version after {@link ServerStore.migrate}: the last migration applied. */
   schemaVersion(): Promise<number>;
   /** Applies the migrations not applied yet, in order, each in its own transaction. */
@@ -185,6 +207,34 @@ export const MIGRATIONS: readonly Migration[] = [
         device INTEGER NOT NULL,
         expires BIGINT NOT NULL
       );`,
+  },
+  {
+    version: 3,
+    description: 'per-device message queues',
+    sqlite: `
+      CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        envelope BLOB NOT NULL,
+        sender TEXT NOT NULL,
+        sent INTEGER NOT NULL,
+        expires INTEGER NOT NULL
+      );
+      CREATE INDEX messages_queue ON messages (account, device, seq);`,
+    postgres: `
+      CREATE TABLE messages (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        envelope BYTEA NOT NULL,
+        sender TEXT NOT NULL,
+        sent BIGINT NOT NULL,
+        expires BIGINT NOT NULL
+      );
+      CREATE INDEX messages_queue ON messages (account, device, seq);`,
   },
 ];
 

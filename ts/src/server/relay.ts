@@ -1,0 +1,113 @@
+/**
+ * The relay's HTTP side (docs/server.md, "Relay"): opaque envelopes into per-device
+ * queues, fetched and acknowledged by their device.
+ *
+ * - `POST /v1/messages/:account {messages: [{device, fingerprint, envelope}]}` (a device's
+ *   token): one envelope (base64) per device of the recipient account, all queued or none.
+ *   The list must name exactly the account's devices (`409 MISMATCHED_DEVICES` with
+ *   `missing` and `extra`), each with the fingerprint of the identity the sender encrypted
+ *   to (`410 STALE_DEVICES` with `stale` when it is not the device's), as Signal's server
+ *   refuses a stale device list.
+ * - `GET /v1/messages` (own token): the oldest queued messages `{id, sender, sent, envelope}`.
+ * - `POST /v1/messages/ack {ids}` (own token): deletes them; a message is kept until its
+ *   device acknowledges it (or it expires), so delivery is at least once and the client
+ *   drops ids it has seen.
+ *
+ * @example
+ * ```ts
+ * registerRelayRoutes(app, store);
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { authenticate } from './devices';
+import { ServerError } from './errors';
+import type { ServerStore } from './store';
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+/** Seconds a queued message is kept unacknowledged. */
+export const MESSAGE_TTL_SECONDS = 30 * 24 * 3600;
+/** Messages a device's queue holds at most; a send that would pass it is `429 QUEUE_FULL`. */
+export const QUEUE_LIMIT = 10_000;
+/** Messages one `GET /v1/messages` answers at most. */
+export const FETCH_LIMIT = 100;
+/** Largest envelope, in bytes (after base64 decoding). */
+export const MAX_ENVELOPE_BYTES = 256 * 1024;
+
+const sendBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['messages'],
+  properties: {
+    messages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['device', 'fingerprint', 'envelope'],
+        properties: {
+          device: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+          fingerprint: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+          envelope: { type: 'string', minLength: 1, maxLength: Math.ceil(MAX_ENVELOPE_BYTES / 3) * 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+        },
+      },
+    },
+  },
+} as const;
+const accountParam = { type: 'object', required: ['account'], properties: { account: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } } } as const;
+const ackBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids'],
+  properties: { ids: { type: 'array', minItems: 1, maxItems: FETCH_LIMIT, items: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
+} as const;
+
+interface SendBody {
+  messages: { device: number; fingerprint: string; envelope: string }[];
+}
+
+/** Adds the relay's HTTP routes to `app`. */
+export function registerRelayRoutes(app: FastifyInstance, store: ServerStore): void {
+  app.post<{ Params: { account: string }; Body: SendBody }>('/v1/messages/:account', { schema: { params: accountParam, body: sendBody } }, async (request) => {
+    const sender = await authenticate(store, request);
+    const { account } = request.params;
+    const devices = await store.accountDevices(account);
+    if (devices.size === 0) throw new ServerError(404, 'NOT_FOUND', 'no such account');
+    const named = request.body.messages.map((m) => m.device);
+    if (new Set(named).size !== named.length) throw new ServerError(400, 'INVALID_REQUEST', 'a device is named twice');
+    const missing = [...devices.keys()].filter((d) => !named.includes(d));
+    const extra = named.filter((d) => !devices.has(d));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new ServerError(409, 'MISMATCHED_DEVICES', 'the device list is not the account\'s', { missing, extra });
+    }
+    const stale = request.body.messages.filter((m) => devices.get(m.device) !== m.fingerprint).map((m) => m.device);
+    if (stale.length > 0) throw new ServerError(410, 'STALE_DEVICES', 'some devices have another identity than the one encrypted to', { stale });
+    const sent = now();
+    const queued = request.body.messages.map((m) => ({
+      id: randomBytes(16).toString('hex'),
+      account,
+      device: m.device,
+      envelope: new Uint8Array(Buffer.from(m.envelope, 'base64')),
+      sender: `${sender.account}/${sender.device}`,
+      sent,
+      expires: sent + MESSAGE_TTL_SECONDS,
+    }));
+    if (queued.some((q) => q.envelope.length > MAX_ENVELOPE_BYTES)) throw new ServerError(413, 'TOO_LARGE', `an envelope is over ${MAX_ENVELOPE_BYTES} bytes`);
+    if ((await store.enqueue(queued, QUEUE_LIMIT)) === 'full') throw new ServerError(429, 'QUEUE_FULL', 'a recipient device has too many messages waiting');
+    return { ids: queued.map((q) => ({ device: q.device, id: q.id })) };
+  });
+
+  app.get('/v1/messages', async (request) => {
+    const device = await authenticate(store, request);
+    const messages = await store.pending(device, now(), FETCH_LIMIT);
+    return { messages: messages.map((m) => ({ id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') })) };
+  });
+
+  app.post<{ Body: { ids: string[] } }>('/v1/messages/ack', { schema: { body: ackBody } }, async (request) => {
+    const device = await authenticate(store, request);
+    return { acknowledged: await store.acknowledge(device, request.body.ids) };
+  });
+}
