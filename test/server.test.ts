@@ -17,6 +17,7 @@ import type { Identity } from '../ts/src/index';
 import { LOGIN_CONTEXT, MAX_BODY_BYTES, MAX_ENVELOPE_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
 import type { ServerStore } from '../ts/src/server';
 import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
 import { tokenHash } from '../ts/src/server/auth';
 import { bad, expectReject } from './helpers';
 
@@ -407,6 +408,99 @@ describe.each(databases)('the relay on $name', ({ name, db }) => {
     expect(big.statusCode).toBe(413);
     expect((await inbox(frank.token)).map((m) => m.id)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
     expect((await ack(frank.token, ['not-an-id'])).statusCode).toBe(400);
+  });
+});
+
+describe.each(databases)('live delivery over WebSocket on $name', ({ name, db }) => {
+  let location: string;
+  let store: ServerStore;
+  let app: FastifyInstance;
+  let base: string;
+  beforeAll(async () => {
+    location = db();
+    store = await openServerStore(location);
+    app = await buildServer({ store, logger: false });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  async function loggedIn(on: FastifyInstance, account: string, number: number) {
+    const d = device(on, account, number);
+    const r = await d.register();
+    expect([200, 201]).toContain(r.statusCode);
+    return { ...d, fingerprint: d.identity.publicIdentity.fingerprint, token: (await d.login()).json().token as string };
+  }
+  const sendTo = (on: FastifyInstance, token: string, account: string, fingerprint: string, text: string) =>
+    on.inject({ method: 'POST', url: `/v1/messages/${account}`, headers: { authorization: `Bearer ${token}` }, payload: { messages: [{ device: 1, fingerprint, envelope: Buffer.from(text).toString('base64') }] } });
+
+  /** A WebSocket to `url` and its frames, as a queue the test awaits one by one. */
+  function connect(url: string, token: string | undefined) {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/ws`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const frames: unknown[] = [];
+    const waiting: ((f: unknown) => void)[] = [];
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString());
+      const w = waiting.shift();
+      if (w) w(f);
+      else frames.push(f);
+    });
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    const next = () => (frames.length > 0 ? Promise.resolve(frames.shift()) : new Promise((resolve) => waiting.push(resolve)));
+    return { ws, next: next as () => Promise<{ type: string; id: string; envelope: string; ids: string[] }>, closed };
+  }
+
+  it('delivers what was queued, then pushes new messages; only an ack deletes them', async () => {
+    const sender = await loggedIn(app, `ws-sender-${name}`, 1);
+    const to = await loggedIn(app, `ws-to-${name}`, 1);
+    expect((await sendTo(app, sender.token, `ws-to-${name}`, to.fingerprint, 'queued before')).statusCode).toBe(200);
+    const c = connect(base, to.token);
+    const first = await c.next();
+    expect(first.type).toBe('message');
+    expect(Buffer.from(first.envelope, 'base64').toString()).toBe('queued before');
+    expect((await sendTo(app, sender.token, `ws-to-${name}`, to.fingerprint, 'pushed live')).statusCode).toBe(200);
+    const second = await c.next();
+    expect(Buffer.from(second.envelope, 'base64').toString()).toBe('pushed live');
+    // Unacknowledged: still queued.
+    expect((await app.inject({ method: 'GET', url: '/v1/messages', headers: { authorization: `Bearer ${to.token}` } })).json().messages).toHaveLength(2);
+    c.ws.send(JSON.stringify({ type: 'ack', ids: [first.id, second.id] }));
+    expect(await c.next()).toEqual({ type: 'acked', ids: [first.id, second.id] });
+    expect((await app.inject({ method: 'GET', url: '/v1/messages', headers: { authorization: `Bearer ${to.token}` } })).json().messages).toEqual([]);
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('closes without a valid token (4401) and on a frame that is not an ack (1008), losing nothing', async () => {
+    expect(await connect(base, undefined).closed).toBe(4401);
+    expect(await connect(base, 'forged').closed).toBe(4401);
+    const sender = await loggedIn(app, `ws-s2-${name}`, 1);
+    const to = await loggedIn(app, `ws-t2-${name}`, 1);
+    expect((await sendTo(app, sender.token, `ws-t2-${name}`, to.fingerprint, 'kept')).statusCode).toBe(200);
+    for (const frame of ['not json', JSON.stringify({ type: 'ack', ids: ['nope'] }), JSON.stringify({ type: 'hello' })]) {
+      const c = connect(base, to.token);
+      expect((await c.next()).type).toBe('message');
+      c.ws.send(frame);
+      expect(await c.closed, frame).toBe(1008);
+    }
+    expect((await app.inject({ method: 'GET', url: '/v1/messages', headers: { authorization: `Bearer ${to.token}` } })).json().messages).toHaveLength(1);
+  });
+
+  it.runIf(name === 'postgres')('pushes a message sent through another server process (LISTEN/NOTIFY)', async () => {
+    const otherStore = await openServerStore(location);
+    const other = await buildServer({ store: otherStore, logger: false });
+    const sender = await loggedIn(other, `ws-s3-${name}`, 1);
+    const to = await loggedIn(app, `ws-t3-${name}`, 1);
+    const c = connect(base, to.token); // connected to this server
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await sendTo(other, sender.token, `ws-t3-${name}`, to.fingerprint, 'across processes')).statusCode).toBe(200);
+    const m = await c.next();
+    expect(Buffer.from(m.envelope, 'base64').toString()).toBe('across processes');
+    c.ws.close();
+    await c.closed;
+    await other.close();
+    await otherStore.close();
   });
 });
 

@@ -15,6 +15,7 @@ import type { ServerStore } from './store';
 import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
 import { registerRelayRoutes } from './relay';
+import { registerLiveRoute } from './live';
 import { registerSessionInitRoute } from './session-init';
 import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
@@ -56,5 +57,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPrekeyRoutes(app, store);
   registerSessionInitRoute(app, options.negotiation);
   registerRelayRoutes(app, store);
+  await registerLiveRoute(app, store);
   return app;
 }

@@ -22,3 +22,4 @@ export type { DeviceAddress, BindResult } from './store';
 export type { SessionInitOptions } from './session-init';
 export { MESSAGE_TTL_SECONDS, QUEUE_LIMIT, FETCH_LIMIT, MAX_ENVELOPE_BYTES } from './relay';
 export type { QueuedEnvelope } from './store';
+export { MAX_CLIENT_FRAME_BYTES } from './live';

@@ -9,10 +9,14 @@
  * await store.migrate();
  * ```
  */
-import { Pool } from 'pg';
+import { EventEmitter } from 'node:events';
+import { Client, Pool } from 'pg';
 import { makeError } from '../errors';
 import { claimFrom, pendingMigrations } from './store';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, UploadCounts } from './store';
+
+/** The NOTIFY channel that tells every server process which queues got messages. */
+const QUEUE_CHANNEL = 'pqwire_queue';
 
 /** The advisory lock key that serializes migrations across processes ("pqwire" in ASCII). */
 const MIGRATION_LOCK = 0x707177697265;
@@ -20,10 +24,15 @@ const MIGRATION_LOCK = 0x707177697265;
 export class PostgresStore implements ServerStore {
   readonly database = 'postgres' as const;
   readonly #pool: Pool;
+  readonly #url: string;
+  readonly #queued = new EventEmitter().setMaxListeners(0);
+  /** The connection that LISTENs, opened with the first listener. */
+  #listener: Promise<Client> | undefined;
   #closed = false;
 
   /** A connection pool to `url` (connections open on first use). */
   constructor(url: string) {
+    this.#url = url;
     this.#pool = new Pool({ connectionString: url, max: 10 });
     // An idle client's error (the server restarting) must not crash the process: the next
     // query gets a fresh connection or fails with its own error.
@@ -175,6 +184,8 @@ export class PostgresStore implements ServerStore {
             await client.query('ROLLBACK');
             return 'full';
           }
+          // Delivered to every listening process when the transaction commits, never before.
+          await client.query('SELECT pg_notify($1, $2)', [QUEUE_CHANNEL, JSON.stringify({ account: e.account, device: e.device })]);
           await client.query('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
             e.id,
             e.account,
@@ -211,9 +222,30 @@ export class PostgresStore implements ServerStore {
     return r.rowCount ?? 0;
   }
 
+  async onQueued(listener: (device: DeviceAddress) => void): Promise<() => void> {
+    this.#open();
+    this.#listener ??= (async () => {
+      const client = new Client({ connectionString: this.#url });
+      client.on('error', () => undefined);
+      client.on('notification', (n) => {
+        if (n.channel !== QUEUE_CHANNEL || n.payload === undefined) return;
+        const d = JSON.parse(n.payload) as DeviceAddress;
+        this.#queued.emit('queued', { account: d.account, device: d.device });
+      });
+      await client.connect();
+      await client.query(`LISTEN ${QUEUE_CHANNEL}`);
+      return client;
+    })();
+    await this.#listener;
+    this.#queued.on('queued', listener);
+    return () => this.#queued.off('queued', listener);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#queued.removeAllListeners();
+    if (this.#listener) await (await this.#listener.catch(() => undefined))?.end();
     await this.#pool.end();
   }
 

@@ -10,6 +10,7 @@
  * await store.migrate();
  * ```
  */
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
@@ -31,6 +32,8 @@ function loadDriver(): typeof import('better-sqlite3') {
 export class SqliteStore implements ServerStore {
   readonly database = 'sqlite' as const;
   readonly #db: Database;
+  /** New messages, for live delivery: this process only (a SQLite file has one server). */
+  readonly #queued = new EventEmitter().setMaxListeners(0);
   #closed = false;
 
   /** Opens (creating it and its directory if needed) the SQLite file at `path`. */
@@ -159,13 +162,21 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const count = this.#db.prepare('SELECT COUNT(*) AS n FROM messages WHERE account = ? AND device = ?');
     const insert = this.#db.prepare('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    return this.#db.transaction((): 'queued' | 'full' => {
+    const result = this.#db.transaction((): 'queued' | 'full' => {
       for (const e of envelopes) {
         if ((count.get(e.account, e.device) as { n: number }).n >= limit) return 'full';
       }
       for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
       return 'queued';
     })();
+    if (result === 'queued') for (const e of envelopes) this.#queued.emit('queued', { account: e.account, device: e.device });
+    return result;
+  }
+
+  async onQueued(listener: (device: DeviceAddress) => void): Promise<() => void> {
+    this.#open();
+    this.#queued.on('queued', listener);
+    return () => this.#queued.off('queued', listener);
   }
 
   async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
@@ -185,6 +196,7 @@ export class SqliteStore implements ServerStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#queued.removeAllListeners();
     this.#db.close();
   }
 

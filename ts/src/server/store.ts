@@ -103,6 +103,12 @@ export interface ServerStore {
   pending(device: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]>;
   /** Deletes `device`'s messages with these ids (acknowledged); returns how many it deleted. */
   acknowledge(device: DeviceAddress, ids: readonly string[]): Promise<number>;
+  /**
+   * Calls `listener` with each device whose queue got messages, once they are committed:
+   * in this process (SQLite), or from any process on the database (PostgreSQL's
+   * LISTEN/NOTIFY). Returns the function that stops it.
+   */
+  onQueued(listener: (device: DeviceAddress) => void): Promise<() => void>;
   /** The schema version after {@link ServerStore.migrate}: the last migration applied. */
   schemaVersion(): Promise<number>;
   /** Applies the migrations not applied yet, in order, each in its own transaction. */

@@ -1,0 +1,99 @@
+/**
+ * Live delivery over WebSocket (docs/server.md, "Relay"): `GET /v1/ws` with a device's
+ * bearer token (the `Authorization` header, or `?token=` where a browser cannot set
+ * headers). The server sends every queued message as
+ * `{"type":"message","id","sender","sent","envelope"}` (envelope in base64), oldest
+ * first, and each new one as it is queued (from any server process on PostgreSQL); the
+ * device answers `{"type":"ack","ids":[…]}` once it has processed them, and only then are
+ * they deleted. A connection that breaks leaves the unacknowledged messages queued: they
+ * come again on the next connection or `GET /v1/messages`.
+ *
+ * @example
+ * ```ts
+ * await registerLiveRoute(app, store);
+ * ```
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { tokenHash } from './auth';
+import { FETCH_LIMIT } from './relay';
+import type { DeviceAddress, ServerStore } from './store';
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+/** Largest frame a client may send (an ack of 100 ids is about 4 KiB). */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** Close codes: 4401 no valid token, 1008 a frame that is not an ack. */
+const UNAUTHORIZED = 4401;
+const POLICY = 1008;
+
+/** Adds `GET /v1/ws` to `app` (it registers the WebSocket plugin). */
+export async function registerLiveRoute(app: FastifyInstance, store: ServerStore): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_FRAME_BYTES } });
+  app.get<{ Querystring: { token?: string } }>('/v1/ws', { websocket: true }, async (socket, request) => {
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : request.query.token;
+    const device = typeof token === 'string' ? await store.tokenDevice(tokenHash(token), now()) : undefined;
+    if (!device) {
+      socket.close(UNAUTHORIZED, 'a valid bearer token is required');
+      return;
+    }
+    const sent = new Set<string>();
+    let running = false;
+    let again = false;
+    let closed = false;
+
+    /** Sends what is queued and not sent on this connection yet; reruns if asked meanwhile. */
+    const deliver = async (): Promise<void> => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          for (const m of await store.pending(device, now(), FETCH_LIMIT + sent.size)) {
+            if (closed || sent.has(m.id)) continue;
+            sent.add(m.id);
+            socket.send(JSON.stringify({ type: 'message', id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') }));
+          }
+        } while (again && !closed);
+      } catch (e) {
+        request.log.warn({ err: { message: (e as Error).message } }, 'live delivery failed');
+      } finally {
+        running = false;
+      }
+    };
+
+    const mine = (d: DeviceAddress) => d.account === device.account && d.device === device.device;
+    const stop = await store.onQueued((d) => {
+      if (mine(d)) void deliver();
+    });
+    socket.on('close', () => {
+      closed = true;
+      stop();
+    });
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      void (async () => {
+        let ids: unknown;
+        try {
+          const frame = JSON.parse(isBinary ? '' : data.toString('utf8')) as { type?: unknown; ids?: unknown };
+          ids = frame.type === 'ack' ? frame.ids : undefined;
+        } catch {
+          ids = undefined;
+        }
+        if (!Array.isArray(ids) || ids.length === 0 || ids.length > FETCH_LIMIT || !ids.every((id) => typeof id === 'string' && /^[0-9a-f]{32}$/.test(id))) {
+          socket.close(POLICY, 'expected {"type":"ack","ids":[…]}');
+          return;
+        }
+        await store.acknowledge(device, ids as string[]);
+        for (const id of ids as string[]) sent.delete(id);
+        socket.send(JSON.stringify({ type: 'acked', ids }));
+        await deliver();
+      })().catch((e: unknown) => request.log.warn({ err: { message: (e as Error).message } }, 'ack failed'));
+    });
+    await deliver();
+  });
+}
