@@ -3,7 +3,8 @@
 // side by side — key and ciphertext sizes, a round trip, and rough operations per second —
 // then a hybrid signature and an AEAD message keyed from a KEM shared secret.
 //
-// Last, an online secure channel over TCP: handshake, one message echoed, close.
+// Then an online secure channel over TCP: handshake, one message echoed, close. Last, a
+// short chat through the reference server (examples/server-chat.js, 5 messages each way).
 //
 // Run with `npm run demo`. Figures are rough (a fraction of a second per operation);
 // `npm run bench` gives careful ones.
@@ -299,8 +300,15 @@ async function channelRoundTrip() {
   await new Promise((resolve) => server.close(resolve));
 }
 
+/** The reference server: a short version of examples/server-chat.js. */
+async function serverChat() {
+  console.log('\nTwo devices through the reference server (pqwire serve): prekey directory, relay queue, WebSocket');
+  if (!(await require('./server-chat').run(5))) process.exitCode = 1;
+}
+
 sessions()
   .then(channelRoundTrip)
+  .then(serverChat)
   .catch((e) => {
     console.error(e);
     process.exitCode = 1;

@@ -632,3 +632,13 @@ describe('pqwire serve (command line)', () => {
     expect(r.stderr).toContain('could not start');
   });
 });
+
+describe('examples/server-chat.js', () => {
+  it('two clients exchange messages both ways through the relay, one offline for part of it', async () => {
+    const lines: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { run } = require('../examples/server-chat.js') as { run: (count: number, log: (line: string) => void) => Promise<boolean> };
+    expect(await run(20, (line) => lines.push(line))).toBe(true);
+    expect(lines).toContain('delivered 40/40');
+  });
+});
