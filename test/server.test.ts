@@ -556,6 +556,40 @@ describe('POST /v1/session/init: capability negotiation', () => {
   });
 });
 
+describe.each(databases)('GET /metrics on $name', ({ db }) => {
+  it('counts requests by route pattern, negotiations and refusals, and reads queue and prekey totals', async () => {
+    const store = await openServerStore(db());
+    const app = await buildServer({ store, logger: false });
+    const owner = device(app, 'metrics-owner', 1);
+    expect((await owner.register()).statusCode).toBe(201);
+    const token = (await owner.login()).json().token as string;
+    const upload = await createPrekeyBatch(owner.identity, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: 4, oneTimeKemCount: 3 });
+    await app.inject({ method: 'PUT', url: '/v1/prekeys', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, payload: Buffer.from(upload) });
+    await app.inject({ method: 'GET', url: '/v1/prekeys/metrics-owner/1', headers: { authorization: `Bearer ${token}` } });
+    await app.inject({ method: 'POST', url: '/v1/session/init', payload: { kex_suites: ['X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'] } });
+    await app.inject({ method: 'POST', url: '/v1/session/init', payload: { kex_suites: ['X25519'], signatures: ['Ed25519'] } });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.body;
+    expect(text).toContain('pqwire_requests_total{method="GET",route="/v1/prekeys/:account/:device",status="200"} 1');
+    expect(text).not.toContain('metrics-owner'); // route patterns, never account names
+    expect(text).toContain('pqwire_negotiations_total{kex="X25519+ML-KEM-768",result="ok"} 1');
+    expect(text).toContain('pqwire_negotiations_total{kex="none",result="PQ_REQUIRED"} 1');
+    // The gauges are the database's totals (on PostgreSQL, shared with the other tests).
+    const stats = await store.stats();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(gauge('pqwire_devices')).toBe(stats.devices);
+    expect(gauge('pqwire_queued_messages')).toBe(stats.queuedMessages);
+    expect(gauge('pqwire_one_time_kem_prekeys')).toBe(stats.oneTimeKemPrekeys);
+    expect(gauge('pqwire_one_time_prekeys')).toBe(stats.oneTimePrekeys);
+    expect(stats.oneTimeKemPrekeys).toBeGreaterThanOrEqual(2); // this test's upload: 3 − 1 claimed
+    expect(stats.devices).toBeGreaterThanOrEqual(1);
+    await app.close();
+    await store.close();
+  });
+});
+
 describe('serve()', () => {
   it('listens, answers, and closes', async () => {
     const server = await serve({ db: join(dir, 'serve.db'), port: 0, logger: false });

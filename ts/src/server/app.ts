@@ -16,6 +16,7 @@ import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
 import { registerRelayRoutes } from './relay';
 import { registerLiveRoute } from './live';
+import { registerMetrics } from './metrics';
 import { registerSessionInitRoute } from './session-init';
 import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
@@ -43,6 +44,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
   installErrorHandling(app);
+  const metrics = registerMetrics(app, store);
 
   app.get('/v1/health', async (_request, reply) => {
     try {
@@ -55,7 +57,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerDeviceRoutes(app, store);
   registerPrekeyRoutes(app, store);
-  registerSessionInitRoute(app, options.negotiation);
+  registerSessionInitRoute(app, options.negotiation, metrics);
   registerRelayRoutes(app, store);
   await registerLiveRoute(app, store);
   return app;

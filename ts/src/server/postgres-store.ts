@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
 import { makeError } from '../errors';
 import { claimFrom, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, StoreStats, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -239,6 +239,17 @@ export class PostgresStore implements ServerStore {
     await this.#listener;
     this.#queued.on('queued', listener);
     return () => this.#queued.off('queued', listener);
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.#open();
+    const r = await this.#pool.query<{ d: string; q: string; k: string | null; o: string | null }>(
+      `SELECT (SELECT COUNT(*) FROM devices) AS d, (SELECT COUNT(*) FROM messages) AS q,
+              (SELECT SUM(one_time_kem_count - LEAST(next_kem, one_time_kem_count)) FROM prekey_uploads) AS k,
+              (SELECT SUM(one_time_count - LEAST(next_one_time, one_time_count)) FROM prekey_uploads) AS o`,
+    );
+    const row = r.rows[0]!;
+    return { devices: Number(row.d), queuedMessages: Number(row.q), oneTimeKemPrekeys: Number(row.k ?? 0), oneTimePrekeys: Number(row.o ?? 0) };
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,7 @@ import type { CapabilitiesInput } from '../negotiation';
 import { normalizePolicy } from '../policy';
 import type { PolicyInput } from '../policy';
 import { ServerError } from './errors';
+import type { ServerMetrics } from './metrics';
 
 /** What the negotiation endpoint runs with. */
 export interface SessionInitOptions {
@@ -43,7 +44,7 @@ interface InitBody {
 }
 
 /** Adds `POST /v1/session/init` to `app`. */
-export function registerSessionInitRoute(app: FastifyInstance, options: SessionInitOptions = {}): void {
+export function registerSessionInitRoute(app: FastifyInstance, options: SessionInitOptions = {}, metrics?: ServerMetrics): void {
   const policy = normalizePolicy(options.policy ?? 'pq-required');
   const local = capabilities(options.capabilities ?? {});
   app.post<{ Body: InitBody }>('/v1/session/init', { schema: { body } }, async (request, reply) => {
@@ -59,12 +60,14 @@ export function registerSessionInitRoute(app: FastifyInstance, options: SessionI
       agreed = negotiate(local, client, { policy, role: 'responder' });
     } catch (e) {
       if (e instanceof DowngradeError) {
+        metrics?.negotiations.inc({ kex: 'none', result: e.code });
         return reply.code(422).send({ error: e.code, message: e.message, policy: { mode: policy.mode, postQuantumRequired: policy.mode === 'pq-required' } });
       }
       // An unknown suite name, or a list the wire format refuses: the client's document.
       if (e instanceof PqwireError) throw new ServerError(400, 'INVALID_REQUEST', `capabilities: ${e.message}`);
       throw e;
     }
+    metrics?.negotiations.inc({ kex: agreed.kexSuite, result: 'ok' });
     return {
       sessionId: randomBytes(16).toString('hex'),
       version: agreed.version,

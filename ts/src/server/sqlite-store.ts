@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
 import { claimFrom, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, StoreStats, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -191,6 +191,17 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const del = this.#db.prepare('DELETE FROM messages WHERE account = ? AND device = ? AND id = ?');
     return this.#db.transaction(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0))();
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.#open();
+    const one = (sql: string) => (this.#db.prepare(sql).get() as { n: number | null }).n ?? 0;
+    return {
+      devices: one('SELECT COUNT(*) AS n FROM devices'),
+      queuedMessages: one('SELECT COUNT(*) AS n FROM messages'),
+      oneTimeKemPrekeys: one('SELECT SUM(one_time_kem_count - MIN(next_kem, one_time_kem_count)) AS n FROM prekey_uploads'),
+      oneTimePrekeys: one('SELECT SUM(one_time_count - MIN(next_one_time, one_time_count)) AS n FROM prekey_uploads'),
+    };
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,14 @@ export interface QueuedEnvelope extends DeviceAddress {
   expires: number;
 }
 
+/** What `GET /metrics` reports of the database. */
+export interface StoreStats {
+  devices: number;
+  queuedMessages: number;
+  oneTimeKemPrekeys: number;
+  oneTimePrekeys: number;
+}
+
 /** What binding a device to an identity did. */
 export type BindResult = 'bound' | 'same' | 'conflict';
 
@@ -109,6 +117,8 @@ export interface ServerStore {
    * LISTEN/NOTIFY). Returns the function that stops it.
    */
   onQueued(listener: (device: DeviceAddress) => void): Promise<() => void>;
+  /** Totals for the metrics: devices, queued messages, unclaimed one-time prekeys of each kind. */
+  stats(): Promise<StoreStats>;
   /** The schema version after {@link ServerStore.migrate}: the last migration applied. */
   schemaVersion(): Promise<number>;
   /** Applies the migrations not applied yet, in order, each in its own transaction. */
