@@ -590,6 +590,59 @@ describe.each(databases)('GET /metrics on $name', ({ db }) => {
   });
 });
 
+describe.each(databases)('rate limits on $name', ({ name, db }) => {
+  it('refuses past each limit with 429 and Retry-After, counts the anomaly, and changes nothing', async () => {
+    const store = await openServerStore(db());
+    const limits = { challenge: { points: 10_000, duration: 60 }, bundle: { points: 2, duration: 60 }, bundleTarget: { points: 3, duration: 60 }, send: { points: 2, duration: 60 } };
+    const app = await buildServer({ store, logger: false, limits });
+    const tag = `${name}-${process.pid}`;
+    // Challenges per client address (a server of its own with a small limit, an address of its own).
+    const strict = await buildServer({ store, logger: false, limits: { challenge: { points: 2, duration: 60 } } });
+    const ask = () => strict.inject({ method: 'POST', url: '/v1/auth/challenge', remoteAddress: `10.${process.pid % 250}.${name.length}.7`, payload: { account: `rl-${tag}`, device: 1 } });
+    expect((await ask()).statusCode).toBe(200);
+    expect((await ask()).statusCode).toBe(200);
+    const limited = await ask();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: 'RATE_LIMITED' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await strict.inject({ method: 'GET', url: '/metrics' })).body).toContain('pqwire_anomalies_total{kind="challenge"} 1');
+    await strict.close();
+    // Bundle fetches per requester and per target.
+    const target = device(app, `rl-target-${tag}`, 1);
+    expect((await target.register()).statusCode).toBe(201);
+    const targetToken = (await target.login()).json().token as string;
+    await app.inject({ method: 'PUT', url: '/v1/prekeys', headers: { authorization: `Bearer ${targetToken}`, 'content-type': 'application/octet-stream' }, payload: Buffer.from(await createPrekeyBatch(target.identity, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: 10, oneTimeKemCount: 10 })) });
+    const tokens: string[] = [];
+    for (const n of [1, 2]) {
+      const r = device(app, `rl-req${n}-${tag}`, 1);
+      expect((await r.register()).statusCode).toBe(201);
+      tokens.push((await r.login()).json().token);
+    }
+    const fetchAs = (token: string) => app.inject({ method: 'GET', url: `/v1/prekeys/rl-target-${tag}/1`, headers: { authorization: `Bearer ${token}` } });
+    expect((await fetchAs(tokens[0]!)).statusCode).toBe(200);
+    expect((await fetchAs(tokens[0]!)).statusCode).toBe(200);
+    expect((await fetchAs(tokens[0]!)).statusCode).toBe(429); // the requester's limit
+    expect((await fetchAs(tokens[1]!)).statusCode).toBe(200);
+    expect((await fetchAs(tokens[1]!)).statusCode).toBe(429); // the target's limit (3 fetches)
+    const counts = await app.inject({ method: 'GET', url: '/v1/prekeys', headers: { authorization: `Bearer ${targetToken}` } });
+    expect(counts.json()).toMatchObject({ oneTimeKem: 7, oneTime: 7 }); // refused fetches claimed nothing
+    // Sends per device: the refused send queues nothing.
+    const fingerprint = target.identity.publicIdentity.fingerprint;
+    const send = () => app.inject({ method: 'POST', url: `/v1/messages/rl-target-${tag}`, headers: { authorization: `Bearer ${tokens[1]}` }, payload: { messages: [{ device: 1, fingerprint, envelope: 'AQID' }] } });
+    expect((await send()).statusCode).toBe(200);
+    expect((await send()).statusCode).toBe(200);
+    expect((await send()).statusCode).toBe(429);
+    const inbox = await app.inject({ method: 'GET', url: '/v1/messages', headers: { authorization: `Bearer ${targetToken}` } });
+    expect(inbox.json().messages).toHaveLength(2);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('pqwire_anomalies_total{kind="bundle"} 1');
+    expect(metrics).toContain('pqwire_anomalies_total{kind="bundleTarget"} 1');
+    expect(metrics).toContain('pqwire_anomalies_total{kind="send"} 1');
+    await app.close();
+    await store.close();
+  });
+});
+
 describe('serve()', () => {
   it('listens, answers, and closes', async () => {
     const server = await serve({ db: join(dir, 'serve.db'), port: 0, logger: false });

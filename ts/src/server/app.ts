@@ -17,6 +17,8 @@ import { registerPrekeyRoutes } from './prekeys';
 import { registerRelayRoutes } from './relay';
 import { registerLiveRoute } from './live';
 import { registerMetrics } from './metrics';
+import { createLimits } from './limits';
+import type { LimitName, LimitSetting } from './limits';
 import { registerSessionInitRoute } from './session-init';
 import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
@@ -26,6 +28,8 @@ export interface ServerOptions {
   store: ServerStore;
   /** fastify's logger option (pino): `false` for none; default info-level JSON lines with request metadata only. */
   logger?: FastifyServerOptions['logger'];
+  /** Rate limits replacing the defaults ({@link DEFAULT_LIMITS}). */
+  limits?: Partial<Record<LimitName, LimitSetting>>;
   /** The trust policy and capabilities of `POST /v1/session/init` (default `pq-required`, every pqwire suite). */
   negotiation?: SessionInitOptions;
 }
@@ -45,6 +49,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   installErrorHandling(app);
   const metrics = registerMetrics(app, store);
+  const limits = await createLimits(store, metrics, options.limits);
 
   app.get('/v1/health', async (_request, reply) => {
     try {
@@ -55,10 +60,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
-  registerDeviceRoutes(app, store);
-  registerPrekeyRoutes(app, store);
+  registerDeviceRoutes(app, store, limits);
+  registerPrekeyRoutes(app, store, limits);
   registerSessionInitRoute(app, options.negotiation, metrics);
-  registerRelayRoutes(app, store);
+  registerRelayRoutes(app, store, limits);
   await registerLiveRoute(app, store);
   return app;
 }

@@ -20,6 +20,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PublicIdentity } from '../identity';
 import { CHALLENGE_SECONDS, LOGIN_CONTEXT, REGISTER_CONTEXT, TOKEN_SECONDS, challengeData, newChallenge, newToken, tokenHash } from './auth';
 import { ServerError } from './errors';
+import type { Limits } from './limits';
 import type { DeviceAddress, ServerStore } from './store';
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -78,8 +79,9 @@ export async function authenticate(store: ServerStore, request: FastifyRequest):
 }
 
 /** Adds the device and login routes to `app`. */
-export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore): void {
+export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, limits: Limits): void {
   app.post<{ Body: DeviceAddress }>('/v1/auth/challenge', { schema: { body: deviceBody } }, async (request) => {
+    await limits.check(request, 'challenge', request.ip);
     const challenge = newChallenge();
     const expires = now() + CHALLENGE_SECONDS;
     await store.putChallenge(challenge, request.body, expires);

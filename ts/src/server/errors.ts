@@ -22,6 +22,7 @@ export type ServerErrorCode =
   | 'MISMATCHED_DEVICES'
   | 'STALE_DEVICES'
   | 'QUEUE_FULL'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 /** A refusal with its status and stable code. */
@@ -42,6 +43,7 @@ export class ServerError extends Error {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ServerError, request, reply) => {
     if (error instanceof ServerError) {
+      if (typeof error.details.retryAfter === 'number') void reply.header('retry-after', String(error.details.retryAfter));
       return reply.code(error.statusCode).send({ error: error.code, message: error.message, ...error.details });
     }
     if (error.validation) {

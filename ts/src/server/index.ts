@@ -26,3 +26,6 @@ export { MAX_CLIENT_FRAME_BYTES } from './live';
 export { registerMetrics } from './metrics';
 export type { ServerMetrics } from './metrics';
 export type { StoreStats } from './store';
+export { DEFAULT_LIMITS } from './limits';
+export type { LimitName, LimitSetting } from './limits';
+export type { RateLimiter } from './store';

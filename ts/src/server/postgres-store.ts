@@ -12,8 +12,9 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
 import { makeError } from '../errors';
-import { claimFrom, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, StoreStats, UploadCounts } from './store';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { claimFrom, pendingMigrations, wrapLimiter } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -250,6 +251,19 @@ export class PostgresStore implements ServerStore {
     );
     const row = r.rows[0]!;
     return { devices: Number(row.d), queuedMessages: Number(row.q), oneTimeKemPrekeys: Number(row.k ?? 0), oneTimePrekeys: Number(row.o ?? 0) };
+  }
+
+  async rateLimiter(name: string, points: number, duration: number): Promise<RateLimiter> {
+    this.#open();
+    const limiter = await new Promise<RateLimiterPostgres>((resolve, reject) => {
+      // No timer of its own (it would keep the process alive): expired rows are replaced
+      // when their key comes back.
+      const l: RateLimiterPostgres = new RateLimiterPostgres(
+        { storeClient: this.#pool, tableName: `rl_${name}`, points, duration, clearExpiredByTimeout: false },
+        (e?: Error) => (e ? reject(e) : resolve(l)),
+      );
+    });
+    return wrapLimiter(limiter);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,7 @@ import { PrekeyBundleAssembler, verifyPrekeyUpload } from '../prekeys';
 import { PqwireError } from '../errors';
 import { authenticate } from './devices';
 import { ServerError } from './errors';
+import type { Limits } from './limits';
 import type { DeviceAddress, ServerStore } from './store';
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -39,7 +40,7 @@ const target = {
 } as const;
 
 /** Adds the prekey directory's routes to `app`. */
-export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore): void {
+export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore, limits: Limits): void {
   const assemblers = new Map<string, PrekeyBundleAssembler>();
 
   /** The assembler of `uploadId`, decoded on first use; the oldest dropped past the limit. */
@@ -85,8 +86,10 @@ export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore): 
   });
 
   app.get<{ Params: { account: string; device: string } }>('/v1/prekeys/:account/:device', { schema: { params: target } }, async (request, reply) => {
-    await authenticate(store, request);
+    const requester = await authenticate(store, request);
     const device = { account: request.params.account, device: Number(request.params.device) };
+    await limits.check(request, 'bundle', `${requester.account}/${requester.device}`);
+    await limits.check(request, 'bundleTarget', `${device.account}/${device.device}`);
     // A claim whose upload was replaced meanwhile is retried on the new one.
     for (let attempt = 0; attempt < 3; attempt++) {
       const claim = await store.claimPrekeys(device);

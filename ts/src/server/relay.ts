@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { authenticate } from './devices';
 import { ServerError } from './errors';
+import type { Limits } from './limits';
 import type { ServerStore } from './store';
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -70,9 +71,10 @@ interface SendBody {
 }
 
 /** Adds the relay's HTTP routes to `app`. */
-export function registerRelayRoutes(app: FastifyInstance, store: ServerStore): void {
+export function registerRelayRoutes(app: FastifyInstance, store: ServerStore, limits: Limits): void {
   app.post<{ Params: { account: string }; Body: SendBody }>('/v1/messages/:account', { schema: { params: accountParam, body: sendBody } }, async (request) => {
     const sender = await authenticate(store, request);
+    await limits.check(request, 'send', `${sender.account}/${sender.device}`);
     const { account } = request.params;
     const devices = await store.accountDevices(account);
     if (devices.size === 0) throw new ServerError(404, 'NOT_FOUND', 'no such account');

@@ -14,8 +14,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
-import { claimFrom, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, ServerStore, StoreStats, UploadCounts } from './store';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { claimFrom, pendingMigrations, wrapLimiter } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -202,6 +203,17 @@ export class SqliteStore implements ServerStore {
       oneTimeKemPrekeys: one('SELECT SUM(one_time_kem_count - MIN(next_kem, one_time_kem_count)) AS n FROM prekey_uploads'),
       oneTimePrekeys: one('SELECT SUM(one_time_count - MIN(next_one_time, one_time_count)) AS n FROM prekey_uploads'),
     };
+  }
+
+  async rateLimiter(name: string, points: number, duration: number): Promise<RateLimiter> {
+    this.#open();
+    const limiter = await new Promise<RateLimiterSQLite>((resolve, reject) => {
+      const l: RateLimiterSQLite = new RateLimiterSQLite(
+        { storeClient: this.#db, storeType: 'better-sqlite3', tableName: `rl_${name}`, points, duration },
+        (e?: Error) => (e ? reject(e) : resolve(l)),
+      );
+    });
+    return wrapLimiter(limiter);
   }
 
   async close(): Promise<void> {

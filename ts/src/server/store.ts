@@ -57,6 +57,29 @@ export interface QueuedEnvelope extends DeviceAddress {
   expires: number;
 }
 
+/** One rate limit: `consume(key)` spends a point of `key`'s budget. */
+export interface RateLimiter {
+  /** Whether `key` had a point left; when not, the seconds until it has one again. */
+  consume(key: string): Promise<{ allowed: boolean; retryAfter: number }>;
+}
+
+/** Wraps a rate-limiter-flexible limiter, whose refusals are rejections with the wait. @internal */
+export function wrapLimiter(limiter: { consume(key: string): Promise<unknown> }): RateLimiter {
+  return {
+    async consume(key) {
+      try {
+        await limiter.consume(key);
+        return { allowed: true, retryAfter: 0 };
+      } catch (e) {
+        // A refusal is a RateLimiterRes (not an Error) with the milliseconds to wait.
+        if (e instanceof Error) throw e;
+        const ms = (e as { msBeforeNext?: number }).msBeforeNext ?? 1000;
+        return { allowed: false, retryAfter: Math.max(1, Math.ceil(ms / 1000)) };
+      }
+    },
+  };
+}
+
 /** What `GET /metrics` reports of the database. */
 export interface StoreStats {
   devices: number;
@@ -119,6 +142,11 @@ export interface ServerStore {
   onQueued(listener: (device: DeviceAddress) => void): Promise<() => void>;
   /** Totals for the metrics: devices, queued messages, unclaimed one-time prekeys of each kind. */
   stats(): Promise<StoreStats>;
+  /**
+   * A rate limiter kept in this database (rate-limiter-flexible, its table `rl_<name>`),
+   * so every server process on it counts together: `points` per `duration` seconds per key.
+   */
+  rateLimiter(name: string, points: number, duration: number): Promise<RateLimiter>;
   /** The schema version after {@link ServerStore.migrate}: the last migration applied. */
   schemaVersion(): Promise<number>;
   /** Applies the migrations not applied yet, in order, each in its own transaction. */
