@@ -8,13 +8,14 @@
  * without one the PostgreSQL half is skipped, except under CI, where it must run.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryPrekeyStore, InvalidArgumentError, acceptSession, createIdentity, createPrekeyBatch, decodeMessage, initiateSession } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
-import { LOGIN_CONTEXT, MAX_BODY_BYTES, MAX_ENVELOPE_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
+import { DEFAULT_LOGGER, LOGIN_CONTEXT, MAX_BODY_BYTES, MAX_ENVELOPE_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
 import type { ServerStore } from '../ts/src/server';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
@@ -640,6 +641,52 @@ describe.each(databases)('rate limits on $name', ({ name, db }) => {
     expect(metrics).toContain('pqwire_anomalies_total{kind="send"} 1');
     await app.close();
     await store.close();
+  });
+});
+
+describe('the logs', () => {
+  it('hold metadata only: no token, key, upload or envelope bytes, no account name in a route', async () => {
+    let logs = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    const store = await openServerStore(join(dir, 'logs.db'));
+    const app = await buildServer({ store, logger: { ...DEFAULT_LOGGER, stream } });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const owner = device(app, 'secret-account-name', 1);
+    await owner.register();
+    const token = (await owner.login()).json().token as string;
+    const upload = await createPrekeyBatch(owner.identity, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: 2, oneTimeKemCount: 2 });
+    await app.inject({ method: 'PUT', url: '/v1/prekeys', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, payload: Buffer.from(upload) });
+    const bundle = await app.inject({ method: 'GET', url: '/v1/prekeys/secret-account-name/1', headers: { authorization: `Bearer ${token}` } });
+    const envelope = Buffer.from('plaintext-looking secret payload').toString('base64');
+    const fingerprint = owner.identity.publicIdentity.fingerprint;
+    await app.inject({ method: 'POST', url: '/v1/messages/secret-account-name', headers: { authorization: `Bearer ${token}` }, payload: { messages: [{ device: 1, fingerprint, envelope }] } });
+    // A browser-style WebSocket, its token in the query string.
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/ws?token=${encodeURIComponent(token)}`);
+    await new Promise((resolve) => ws.once('message', resolve));
+    ws.close();
+    await new Promise((resolve) => ws.once('close', resolve));
+    await app.inject({ method: 'GET', url: '/v1/nothing/secret-account-name?token=x' });
+    await app.close();
+    await store.close();
+
+    expect(logs).toContain('"route":"/v1/prekeys/:account/:device"'); // it did log the requests
+    const secrets: [string, string][] = [
+      ['token', token],
+      ['token hash', tokenHash(token)],
+      ['envelope', envelope],
+      ['account name', 'secret-account-name'],
+      ['signing key (hex)', Buffer.from(owner.identity.publicIdentity.signingKey).toString('hex').slice(0, 64)],
+      ['signing key (base64)', Buffer.from(owner.identity.publicIdentity.signingKey).toString('base64').slice(0, 40)],
+      ['upload', Buffer.from(upload.subarray(100, 140)).toString('base64')],
+      ['upload (hex)', Buffer.from(upload.subarray(100, 140)).toString('hex')],
+      ['bundle', Buffer.from(bundle.rawPayload.subarray(100, 140)).toString('hex')],
+    ];
+    for (const [what, value] of secrets) expect(logs.includes(value), what).toBe(false);
   });
 });
 

@@ -34,6 +34,24 @@ export interface ServerOptions {
   negotiation?: SessionInitOptions;
 }
 
+/**
+ * The default logger: info-level JSON lines with metadata only. A request is logged as its
+ * method, its route's pattern (not its URL, which holds account names and, for a
+ * browser's WebSocket, `?token=`), its id and the client's address; never a header or a
+ * body.
+ */
+export const DEFAULT_LOGGER = {
+  level: 'info',
+  serializers: {
+    req(request: { method: string; url: string; routeOptions?: { url?: string }; id?: string; ip?: string }) {
+      return { method: request.method, route: request.routeOptions?.url ?? request.url.split('?')[0]!.split('/').slice(0, 3).join('/'), id: request.id, remoteAddress: request.ip };
+    },
+    res(reply: { statusCode: number }) {
+      return { statusCode: reply.statusCode };
+    },
+  },
+};
+
 /** The largest request body accepted (a prekey upload of ~880 + 880 keys fits; protocol.md §3). */
 export const MAX_BODY_BYTES = 1_100_000;
 
@@ -41,7 +59,7 @@ export const MAX_BODY_BYTES = 1_100_000;
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { store } = options;
   const app = fastify({
-    logger: options.logger ?? { level: 'info' },
+    logger: options.logger ?? DEFAULT_LOGGER,
     bodyLimit: MAX_BODY_BYTES,
     // Strict bodies: fastify's defaults would drop unknown properties and coerce types
     // ("4" to 4) instead of refusing them.

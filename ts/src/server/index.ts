@@ -9,7 +9,7 @@
  * await server.close();
  * ```
  */
-export { buildServer, MAX_BODY_BYTES } from './app';
+export { buildServer, MAX_BODY_BYTES, DEFAULT_LOGGER } from './app';
 export type { ServerOptions } from './app';
 export { serve, readServeConfig, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT } from './serve';
 export type { ServeOptions, RunningServer } from './serve';
