@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// `npm run load`: the reference server under many simulated clients (issue 18; a
+// benchmark, never a test). The server runs in a process of its own (benches/load-server.js,
+// rate limits raised so that they do not throttle the run) on a temporary SQLite file, or
+// on PostgreSQL with `--db postgres://…`; this process plays the clients over HTTP
+// keep-alive connections and WebSockets.
+//
+//   bundle fetches   C clients fetch prekey bundles of random devices for T seconds
+//   relay            C senders post 1 KiB envelopes to random devices for T seconds; every
+//                    device listens on a WebSocket and acknowledges each message; a message
+//                    counts once its ack is sent (send, store, deliver, acknowledge)
+//
+// Prints per phase the rate, p50 and p99 latency (relay: from the send to the delivery),
+// then a second run at half the measured rate for the p99 target; writes
+// benches/results/<date>-load.md and .json.
+//
+//   node benches/load.js [--db postgres://…] [--seconds 5] [--clients 64] [--devices 50]
+'use strict';
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const { WebSocket } = require('ws');
+
+const ROOT = path.resolve(__dirname, '..');
+const pq = require(ROOT);
+const { challengeData, LOGIN_CONTEXT, REGISTER_CONTEXT } = require(`${ROOT}/ts/dist/server`);
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '64' },
+    devices: { type: 'string', default: '50' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CLIENTS = Number(args.clients);
+const DEVICES = Number(args.devices);
+const ENVELOPE = Buffer.alloc(1024, 7).toString('base64');
+
+function startServer(db) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'load-server.js'), db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.on('exit', (code) => reject(new Error(`load server exited with ${code}`)));
+  });
+}
+
+async function call(url, method, p, body, token, type = 'application/json') {
+  const res = await fetch(`${url}${p}`, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': type }), ...(token && { authorization: `Bearer ${token}` }) },
+    body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body,
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return res.headers.get('content-type')?.startsWith('application/json') ? res.json() : Buffer.from(await res.arrayBuffer());
+}
+
+/** A registered, logged-in device with a prekey upload of 200 + 200 one-time prekeys. */
+async function device(url, i) {
+  const account = `load-${i}`;
+  const identity = pq.createIdentity();
+  const answer = async (context) => {
+    const { challenge } = await call(url, 'POST', '/v1/auth/challenge', { account, device: 1 });
+    return { account, device: 1, challenge, signature: Buffer.from(identity.sign(challengeData(account, 1, challenge), { context })).toString('hex') };
+  };
+  await call(url, 'POST', '/v1/devices', { ...(await answer(REGISTER_CONTEXT)), identity: identity.publicIdentity.toJSON() });
+  const { token } = await call(url, 'POST', '/v1/auth/token', await answer(LOGIN_CONTEXT));
+  const upload = await pq.createPrekeyBatch(identity, { prekeyStore: new pq.InMemoryPrekeyStore(), oneTimeCount: 200, oneTimeKemCount: 200 });
+  await call(url, 'PUT', '/v1/prekeys', upload, token, 'application/octet-stream');
+  return { account, token, fingerprint: identity.publicIdentity.fingerprint };
+}
+
+function percentile(sorted, p) {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `op` from C concurrent loops for `seconds`, at most `rate` per second in all (0: as fast as possible). */
+async function drive(seconds, op, rate = 0) {
+  const latencies = [];
+  const end = Date.now() + seconds * 1000;
+  const interval = rate > 0 ? (1000 * CLIENTS) / rate : 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      let next = Date.now() + (interval * c) / CLIENTS;
+      while (Date.now() < end) {
+        if (interval > 0) {
+          const wait = next - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          next += interval;
+        }
+        const t = process.hrtime.bigint();
+        await op();
+        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+        done++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { perSecond: done / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: done };
+}
+
+/** The relay phase: sends timed until their delivery over the recipients' WebSockets. */
+async function relay(url, devices, seconds, rate = 0) {
+  const waiting = new Map(); // envelope marker -> resolve
+  const sockets = await Promise.all(
+    devices.map(
+      (d) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${d.token}` } });
+          ws.on('message', (data) => {
+            const f = JSON.parse(data.toString());
+            if (f.type !== 'message') return;
+            ws.send(JSON.stringify({ type: 'ack', ids: [f.id] }));
+            const marker = Buffer.from(f.envelope, 'base64').subarray(0, 16).toString('hex');
+            waiting.get(marker)?.();
+            waiting.delete(marker);
+          });
+          ws.once('open', () => resolve(ws));
+          ws.once('error', reject);
+        }),
+    ),
+  );
+  const result = await drive(
+    seconds,
+    async () => {
+      const from = devices[Math.floor(Math.random() * devices.length)];
+      const to = devices[Math.floor(Math.random() * devices.length)];
+      const marker = require('node:crypto').randomBytes(16);
+      const envelope = Buffer.concat([marker, Buffer.from(ENVELOPE, 'base64').subarray(16)]).toString('base64');
+      const delivered = new Promise((resolve) => waiting.set(marker.toString('hex'), resolve));
+      await call(url, 'POST', `/v1/messages/${to.account}`, { messages: [{ device: 1, fingerprint: to.fingerprint, envelope }] }, from.token);
+      await delivered;
+    },
+    rate,
+  );
+  for (const ws of sockets) ws.close();
+  return result;
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-load-'));
+  const db = args.db ?? path.join(dir, 'load.db');
+  const { url, child } = await startServer(db);
+  try {
+    console.log(`server ${url} on ${args.db ? 'postgres' : 'sqlite'}; ${DEVICES} devices, ${CLIENTS} concurrent clients, ${SECONDS} s per phase`);
+    const devices = [];
+    for (let i = 0; i < DEVICES; i++) devices.push(await device(url, `${process.pid}-${i}`));
+    const fetcher = devices[0];
+    const bundles = await drive(SECONDS, () => call(url, 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, undefined, fetcher.token));
+    console.log(`bundle fetches: ${bundles.perSecond.toFixed(0)}/s, p50 ${bundles.p50.toFixed(2)} ms, p99 ${bundles.p99.toFixed(2)} ms`);
+    const relayed = await relay(url, devices, SECONDS);
+    console.log(`relayed 1 KiB envelopes (send, store, deliver, acknowledge): ${relayed.perSecond.toFixed(0)}/s, p50 ${relayed.p50.toFixed(2)} ms, p99 ${relayed.p99.toFixed(2)} ms`);
+    const halfBundles = await drive(SECONDS, () => call(url, 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, undefined, fetcher.token), bundles.perSecond / 2);
+    const halfRelay = await relay(url, devices, SECONDS, relayed.perSecond / 2);
+    console.log(`at half load: bundle fetches p99 ${halfBundles.p99.toFixed(2)} ms; relay p99 ${halfRelay.p99.toFixed(2)} ms`);
+    const date = new Date().toISOString().slice(0, 10);
+    const results = {
+      date,
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      database: args.db ? 'postgres' : 'sqlite',
+      settings: { seconds: SECONDS, clients: CLIENTS, devices: DEVICES },
+      bundles,
+      relay: relayed,
+      halfLoad: { bundles: halfBundles, relay: halfRelay },
+    };
+    const out = path.join(__dirname, 'results', `${date}-load-${results.database}`);
+    fs.writeFileSync(`${out}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(
+      `${out}.md`,
+      [
+        `# pqwire serve under load, ${date} (${results.database})`,
+        '',
+        `Machine: ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}; server and clients on the same machine. ${DEVICES} devices, ${CLIENTS} concurrent clients, ${SECONDS} s per phase.`,
+        '',
+        '| phase | rate | p50 | p99 | p99 at half the rate |',
+        '| --- | ---: | ---: | ---: | ---: |',
+        `| bundle fetches | ${bundles.perSecond.toFixed(0)}/s | ${bundles.p50.toFixed(2)} ms | ${bundles.p99.toFixed(2)} ms | ${halfBundles.p99.toFixed(2)} ms |`,
+        `| relayed 1 KiB envelopes (send → delivered over WebSocket → acknowledged) | ${relayed.perSecond.toFixed(0)}/s | ${relayed.p50.toFixed(2)} ms | ${relayed.p99.toFixed(2)} ms | ${halfRelay.p99.toFixed(2)} ms |`,
+        '',
+      ].join('\n'),
+    );
+    console.log(`wrote ${path.relative(ROOT, out)}.md, .json`);
+  } finally {
+    child.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
