@@ -94,9 +94,10 @@ function device(app: FastifyInstance, account: string, number: number, identity:
     identity,
     challenge,
     sign,
-    register: async (c?: string, signature?: string, as: Identity = identity) => {
+    register: async (c?: string, signature?: string, as: Identity = identity, voucher?: string) => {
       const ch = c ?? (await challenge());
-      return post('/v1/devices', { account, device: number, identity: as.publicIdentity.toJSON(), challenge: ch, signature: signature ?? sign(ch, REGISTER_CONTEXT, as) });
+      const payload = { account, device: number, identity: as.publicIdentity.toJSON(), challenge: ch, signature: signature ?? sign(ch, REGISTER_CONTEXT, as) };
+      return app.inject({ method: 'POST', url: '/v1/devices', payload, ...(voucher && { headers: { authorization: `Bearer ${voucher}` } }) });
     },
     login: async (c?: string, signature?: string) => {
       const ch = c ?? (await challenge());
@@ -129,15 +130,26 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     const rebind = await alice.register(undefined, undefined, other);
     expect(rebind.statusCode).toBe(409);
     expect(rebind.json().error).toBe('IDENTITY_BOUND');
-    // The same identity for a second device is refused too.
+    // A second device joins only with a device of the account vouching (its token).
+    const aliceToken = (await alice.login()).json().token as string;
+    const stranger = device(app, account, 5);
+    const refused = await stranger.register();
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toBe('NOT_AUTHORIZED');
+    const otherAccount = device(app, `${account}-other`, 1);
+    expect((await otherAccount.register()).statusCode).toBe(201);
+    const foreignToken = (await otherAccount.login()).json().token as string;
+    expect((await stranger.register(undefined, undefined, undefined, foreignToken)).statusCode).toBe(403);
+    expect((await stranger.register(undefined, undefined, undefined, aliceToken)).statusCode).toBe(201);
+    // The same identity for another device is refused, vouched for or not.
     const second = device(app, account, 2, alice.identity);
-    expect((await second.register()).statusCode).toBe(409);
+    expect((await second.register(undefined, undefined, undefined, aliceToken)).statusCode).toBe(409);
     expect(await store.deviceIdentity({ account, device: 2 })).toBeUndefined();
     expect(JSON.parse((await store.deviceIdentity({ account, device: 1 }))!)).toEqual(alice.identity.publicIdentity.toJSON());
   });
 
   it('a login answered with the identity key yields a token; wrong or reused answers are 401', async () => {
-    const bob = device(app, account, 3);
+    const bob = device(app, `${account}-bob`, 3);
     expect((await bob.register()).statusCode).toBe(201);
     const ok = await bob.login();
     expect(ok.statusCode, ok.body).toBe(200);
@@ -145,7 +157,7 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     expect(expires).toBeGreaterThan(Date.now() / 1000);
     const me = await bob.me(token);
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toEqual({ account, device: 3, fingerprint: bob.identity.publicIdentity.fingerprint });
+    expect(me.json()).toEqual({ account: `${account}-bob`, device: 3, fingerprint: bob.identity.publicIdentity.fingerprint });
 
     // A wrong signature uses the challenge up: the right answer after it is refused too.
     const c = await bob.challenge();
@@ -162,12 +174,12 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     const c4 = await bob.challenge(account, 1);
     expect((await bob.login(c4)).statusCode).toBe(401);
     // An unknown device.
-    const ghost = device(app, account, 99);
+    const ghost = device(app, `${account}-ghost`, 99);
     expect((await ghost.login()).statusCode).toBe(401);
     // Tokens: missing, wrong, expired.
     expect((await app.inject({ method: 'GET', url: '/v1/devices/me' })).statusCode).toBe(401);
     expect((await bob.me('not-a-token')).statusCode).toBe(401);
-    expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000))).toEqual({ account, device: 3 });
+    expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000))).toEqual({ account: `${account}-bob`, device: 3 });
     expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000) + TOKEN_SECONDS + 1)).toBeUndefined();
   });
 
@@ -185,9 +197,9 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
   });
 
   it('malformed, oversized and forged requests get a typed 4xx and change nothing', async () => {
-    const carol = device(app, account, 4);
+    const carol = device(app, `${account}-carol`, 4);
     const c = await carol.challenge();
-    const good = { account, device: 4, identity: carol.identity.publicIdentity.toJSON(), challenge: c, signature: carol.sign(c, REGISTER_CONTEXT) };
+    const good = { account: `${account}-carol`, device: 4, identity: carol.identity.publicIdentity.toJSON(), challenge: c, signature: carol.sign(c, REGISTER_CONTEXT) };
     const cases: [string, unknown][] = [
       ['missing field', { ...good, signature: undefined }],
       ['extra field', { ...good, admin: true }],
@@ -208,7 +220,7 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     const huge = await app.inject({ method: 'POST', url: '/v1/devices', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }) });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error).toBe('TOO_LARGE');
-    expect(await store.deviceIdentity({ account, device: 4 })).toBeUndefined();
+    expect(await store.deviceIdentity({ account: `${account}-carol`, device: 4 })).toBeUndefined();
     // The untouched request still works: none of the above used its challenge.
     expect((await app.inject({ method: 'POST', url: '/v1/devices', payload: good })).statusCode).toBe(201);
   });
@@ -231,13 +243,13 @@ describe.each(databases)('the prekey directory on $name', ({ name, db }) => {
 
   /** A registered, logged-in device: its token and identity. */
   async function loggedIn(number: number) {
-    const d = device(app, account, number);
+    const d = device(app, `${account}-${number}`, 1);
     expect((await d.register()).statusCode).toBe(201);
     return { ...d, token: (await d.login()).json().token as string };
   }
   const put = (token: string | undefined, body: Uint8Array | string, type = 'application/octet-stream') =>
     app.inject({ method: 'PUT', url: '/v1/prekeys', headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: Buffer.from(body) });
-  const fetchBundle = (token: string, owner: number) => app.inject({ method: 'GET', url: `/v1/prekeys/${account}/${owner}`, headers: { authorization: `Bearer ${token}` } });
+  const fetchBundle = (token: string, owner: number) => app.inject({ method: 'GET', url: `/v1/prekeys/${account}-${owner}/1`, headers: { authorization: `Bearer ${token}` } });
   /** The leaf indices a bundle carries (4 bytes before each key). */
   const leaves = (bundle: Uint8Array) => {
     const m = decodeMessage(bundle, 'prekey-bundle');
@@ -300,8 +312,9 @@ describe.each(databases)('the prekey directory on $name', ({ name, db }) => {
     expect(left.json()).toMatchObject({ oneTimeKem: 0, oneTime: 0 });
     // A device without an upload, a bad target, no token.
     expect((await fetchBundle(fetcher.token, 99)).statusCode).toBe(404);
-    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}/0`, headers: { authorization: `Bearer ${fetcher.token}` } })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}/2` })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}-2/0`, headers: { authorization: `Bearer ${fetcher.token}` } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}-2/9999999999`, headers: { authorization: `Bearer ${fetcher.token}` } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: `/v1/prekeys/${account}-2/1` })).statusCode).toBe(401);
   });
 
   it('a second server process on the same database never hands out a one-time prekey twice', async () => {
@@ -313,7 +326,7 @@ describe.each(databases)('the prekey directory on $name', ({ name, db }) => {
     const other = await buildServer({ store: otherStore, logger: false });
     const apps = [app, other];
     const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => apps[i % 2]!.inject({ method: 'GET', url: `/v1/prekeys/${account}/4`, headers: { authorization: `Bearer ${fetcher.token}` } })),
+      Array.from({ length: 40 }, (_, i) => apps[i % 2]!.inject({ method: 'GET', url: `/v1/prekeys/${account}-4/1`, headers: { authorization: `Bearer ${fetcher.token}` } })),
     );
     const oneTime = responses.map((r) => leaves(new Uint8Array(r.rawPayload)).oneTime).filter((x) => x !== undefined);
     expect(oneTime).toHaveLength(30);
@@ -335,9 +348,9 @@ describe.each(databases)('the relay on $name', ({ name, db }) => {
     await store.close();
   });
 
-  async function loggedIn(account: string, number: number) {
+  async function loggedIn(account: string, number: number, voucher?: string) {
     const d = device(app, account, number);
-    expect((await d.register()).statusCode).toBe(201);
+    expect((await d.register(undefined, undefined, undefined, voucher)).statusCode).toBe(201);
     return { ...d, number, fingerprint: d.identity.publicIdentity.fingerprint, token: (await d.login()).json().token as string };
   }
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -348,7 +361,7 @@ describe.each(databases)('the relay on $name', ({ name, db }) => {
   it('fans out to every device of the account, refusing a mismatched or stale device list', async () => {
     const alice = await loggedIn(`alice-${name}`, 1);
     const bob1 = await loggedIn(`bob-${name}`, 1);
-    const bob2 = await loggedIn(`bob-${name}`, 2);
+    const bob2 = await loggedIn(`bob-${name}`, 2, bob1.token);
     const to = `bob-${name}`;
     const env = (text: string) => Buffer.from(text).toString('base64');
     const both = [

@@ -28,6 +28,12 @@ export interface ServerOptions {
   store: ServerStore;
   /** fastify's logger option (pino): `false` for none; default info-level JSON lines with request metadata only. */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * fastify's `trustProxy`: set it to the proxy in front (an address, a count of hops or
+   * `true`) so that `request.ip`, which the `challenge` rate limit and the logs use, is the
+   * client's, not the proxy's. Default: no proxy trusted.
+   */
+  trustProxy?: FastifyServerOptions['trustProxy'];
   /** Rate limits replacing the defaults ({@link DEFAULT_LIMITS}). */
   limits?: Partial<Record<LimitName, LimitSetting>>;
   /** The trust policy and capabilities of `POST /v1/session/init` (default `pq-required`, every pqwire suite). */
@@ -61,6 +67,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = fastify({
     logger: options.logger ?? DEFAULT_LOGGER,
     bodyLimit: MAX_BODY_BYTES,
+    trustProxy: options.trustProxy ?? false,
     // Strict bodies: fastify's defaults would drop unknown properties and coerce types
     // ("4" to 4) instead of refusing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },

@@ -96,6 +96,16 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
     } catch (e) {
       throw new ServerError(400, 'INVALID_REQUEST', `not a public identity: ${(e as Error).message}`);
     }
+    // A new device of an account that has devices joins only with one of them vouching
+    // (its bearer token): else anyone could add a device to any account, and every sender
+    // would have to encrypt to it (the fan-out refuses a device list without it).
+    const existing = await store.accountDevices(body.account);
+    if (existing.size > 0 && !existing.has(body.device)) {
+      const voucher = await authenticate(store, request).catch(() => undefined);
+      if (voucher?.account !== body.account) {
+        throw new ServerError(403, 'NOT_AUTHORIZED', "a new device joins an account with the bearer token of one of the account's devices");
+      }
+    }
     if (!(await answered(store, identity, body, REGISTER_CONTEXT))) {
       throw new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or the signature does not verify');
     }

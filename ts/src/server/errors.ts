@@ -17,6 +17,7 @@ export type ServerErrorCode =
   | 'TOO_LARGE'
   | 'UNAUTHORIZED'
   | 'WRONG_IDENTITY'
+  | 'NOT_AUTHORIZED'
   | 'NOT_FOUND'
   | 'IDENTITY_BOUND'
   | 'MISMATCHED_DEVICES'

@@ -10,6 +10,7 @@
  * await limits.check(request, 'bundle', 'alice/1');
  * ```
  */
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ServerError } from './errors';
 import type { ServerMetrics } from './metrics';
@@ -54,7 +55,8 @@ export async function createLimits(store: ServerStore, metrics: ServerMetrics, o
       const r = await limiters.get(name)!.consume(key);
       if (r.allowed) return;
       metrics.anomalies.inc({ kind: name });
-      request.log.warn({ anomaly: name, key }, 'rate limit hit');
+      // The key hashed: a device address names its account, which the logs never hold.
+      request.log.warn({ anomaly: name, key: createHash('sha256').update(key).digest('hex').slice(0, 16) }, 'rate limit hit');
       throw new ServerError(429, 'RATE_LIMITED', `too many requests (${name}): retry in ${r.retryAfter} s`, { retryAfter: r.retryAfter });
     },
   };

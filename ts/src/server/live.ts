@@ -24,6 +24,11 @@ const now = (): number => Math.floor(Date.now() / 1000);
 /** Largest frame a client may send (an ack of 100 ids is about 4 KiB). */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 
+/** Messages sent on one connection and not yet acknowledged, at most. */
+export const MAX_UNACKED = 100;
+/** Bytes waiting in one connection's send buffer above which nothing more is sent. */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+
 /** Close codes: 4401 no valid token, 1008 a frame that is not an ack. */
 const UNAUTHORIZED = 4401;
 const POLICY = 1008;
@@ -32,19 +37,17 @@ const POLICY = 1008;
 export async function registerLiveRoute(app: FastifyInstance, store: ServerStore): Promise<void> {
   await app.register(websocket, { options: { maxPayload: MAX_CLIENT_FRAME_BYTES } });
   app.get<{ Querystring: { token?: string } }>('/v1/ws', { websocket: true }, async (socket, request) => {
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : request.query.token;
-    const device = typeof token === 'string' ? await store.tokenDevice(tokenHash(token), now()) : undefined;
-    if (!device) {
-      socket.close(UNAUTHORIZED, 'a valid bearer token is required');
-      return;
-    }
+    // Every handler first, before any await (as @fastify/websocket asks): a frame or a
+    // close that comes while the token is checked is then neither lost nor leaked.
+    let device: DeviceAddress | undefined;
+    let stop: (() => void) | undefined;
+    let closed = false;
+    const early: { data: Buffer; isBinary: boolean }[] = [];
     const sent = new Set<string>();
     let running = false;
     let again = false;
-    let closed = false;
 
-    /** Sends what is queued and not sent on this connection yet; reruns if asked meanwhile. */
+    /** Sends what is queued and not sent yet, at most MAX_UNACKED unacknowledged at once. */
     const deliver = async (): Promise<void> => {
       if (running) {
         again = true;
@@ -54,8 +57,12 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
       try {
         do {
           again = false;
-          for (const m of await store.pending(device, now(), FETCH_LIMIT + sent.size)) {
-            if (closed || sent.has(m.id)) continue;
+          // A client that neither reads nor acks gets nothing more: the server holds at most
+          // MAX_UNACKED of its messages and MAX_BUFFERED bytes for it.
+          if (closed || !device || sent.size >= MAX_UNACKED || socket.bufferedAmount > MAX_BUFFERED) break;
+          for (const m of await store.pending(device, now(), MAX_UNACKED + sent.size)) {
+            if (closed || sent.size >= MAX_UNACKED) break;
+            if (sent.has(m.id)) continue;
             sent.add(m.id);
             socket.send(JSON.stringify({ type: 'message', id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') }));
           }
@@ -67,33 +74,55 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
       }
     };
 
-    const mine = (d: DeviceAddress) => d.account === device.account && d.device === device.device;
-    const stop = await store.onQueued((d) => {
-      if (mine(d)) void deliver();
-    });
+    const onFrame = async (data: Buffer, isBinary: boolean): Promise<void> => {
+      let ids: unknown;
+      try {
+        const frame = JSON.parse(isBinary ? '' : data.toString('utf8')) as { type?: unknown; ids?: unknown };
+        ids = frame.type === 'ack' ? frame.ids : undefined;
+      } catch {
+        ids = undefined;
+      }
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > FETCH_LIMIT || !ids.every((id) => typeof id === 'string' && /^[0-9a-f]{32}$/.test(id))) {
+        socket.close(POLICY, 'expected {"type":"ack","ids":[…]}');
+        return;
+      }
+      await store.acknowledge(device!, ids as string[]);
+      for (const id of ids as string[]) sent.delete(id);
+      socket.send(JSON.stringify({ type: 'acked', ids }));
+      await deliver();
+    };
+
     socket.on('close', () => {
       closed = true;
-      stop();
+      stop?.();
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      void (async () => {
-        let ids: unknown;
-        try {
-          const frame = JSON.parse(isBinary ? '' : data.toString('utf8')) as { type?: unknown; ids?: unknown };
-          ids = frame.type === 'ack' ? frame.ids : undefined;
-        } catch {
-          ids = undefined;
-        }
-        if (!Array.isArray(ids) || ids.length === 0 || ids.length > FETCH_LIMIT || !ids.every((id) => typeof id === 'string' && /^[0-9a-f]{32}$/.test(id))) {
-          socket.close(POLICY, 'expected {"type":"ack","ids":[…]}');
-          return;
-        }
-        await store.acknowledge(device, ids as string[]);
-        for (const id of ids as string[]) sent.delete(id);
-        socket.send(JSON.stringify({ type: 'acked', ids }));
-        await deliver();
-      })().catch((e: unknown) => request.log.warn({ err: { message: (e as Error).message } }, 'ack failed'));
+      if (!device) {
+        if (early.length < MAX_UNACKED) early.push({ data, isBinary });
+        return;
+      }
+      onFrame(data, isBinary).catch((e: unknown) => request.log.warn({ err: { message: (e as Error).message } }, 'ack failed'));
     });
+
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : request.query.token;
+    const found = typeof token === 'string' ? await store.tokenDevice(tokenHash(token), now()) : undefined;
+    if (closed) return;
+    if (!found) {
+      socket.close(UNAUTHORIZED, 'a valid bearer token is required');
+      return;
+    }
+    device = found;
+    const mine = (d: DeviceAddress | undefined) => d === undefined || (d.account === found.account && d.device === found.device);
+    const unsubscribe = await store.onQueued((d) => {
+      if (mine(d)) void deliver();
+    });
+    if (closed) {
+      unsubscribe();
+      return;
+    }
+    stop = unsubscribe;
+    for (const f of early.splice(0)) await onFrame(f.data, f.isBinary);
     await deliver();
   });
 }

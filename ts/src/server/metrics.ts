@@ -33,13 +33,19 @@ export function registerMetrics(app: FastifyInstance, store: ServerStore): Serve
   const requests = new Counter({ name: 'pqwire_requests_total', help: 'HTTP requests by route pattern and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const negotiations = new Counter({ name: 'pqwire_negotiations_total', help: 'Capability negotiations by key exchange and result (ok or the downgrade code)', labelNames: ['kex', 'result'], registers: [registry] });
   const anomalies = new Counter({ name: 'pqwire_anomalies_total', help: 'Rate limits hit, by what they guard', labelNames: ['kind'], registers: [registry] });
+  // One read of the database per scrape (the four gauges share it for a second).
+  let stats: { at: number; value: ReturnType<ServerStore['stats']> } | undefined;
+  const current = () => {
+    if (stats === undefined || Date.now() - stats.at > 1000) stats = { at: Date.now(), value: store.stats() };
+    return stats.value;
+  };
   const gauge = (name: string, help: string, read: (s: Awaited<ReturnType<ServerStore['stats']>>) => number) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       async collect() {
-        this.set(read(await store.stats()));
+        this.set(read(await current()));
       },
     });
   gauge('pqwire_devices', 'Devices bound to an identity', (s) => s.devices);

@@ -174,12 +174,18 @@ export class PostgresStore implements ServerStore {
   async enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'> {
     this.#open();
     const client = await this.#pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       try {
-        for (const e of envelopes) {
+        // The queues' locks in one fixed order, so that two sends to the same devices
+        // cannot wait on each other.
+        const ordered = [...envelopes].sort((a, b) => (a.account === b.account ? a.device - b.device : a.account < b.account ? -1 : 1));
+        for (const e of ordered) {
           // The queue's lock: one transaction at a time counts and fills a device's queue.
           await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${e.account}/${e.device}`]);
+          // Expired messages are gone: swept here, so that they never fill a queue.
+          await client.query('DELETE FROM messages WHERE account = $1 AND device = $2 AND expires <= $3', [e.account, e.device, e.sent]);
           const n = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM messages WHERE account = $1 AND device = $2', [e.account, e.device]);
           if (Number(n.rows[0]!.n) >= limit) {
             await client.query('ROLLBACK');
@@ -200,11 +206,12 @@ export class PostgresStore implements ServerStore {
         await client.query('COMMIT');
         return 'queued';
       } catch (e) {
-        await client.query('ROLLBACK');
+        await client.query('ROLLBACK').catch(() => undefined);
+        broken = e as Error;
         throw e;
       }
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -223,23 +230,53 @@ export class PostgresStore implements ServerStore {
     return r.rowCount ?? 0;
   }
 
-  async onQueued(listener: (device: DeviceAddress) => void): Promise<() => void> {
+  async onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void> {
     this.#open();
-    this.#listener ??= (async () => {
-      const client = new Client({ connectionString: this.#url });
-      client.on('error', () => undefined);
-      client.on('notification', (n) => {
-        if (n.channel !== QUEUE_CHANNEL || n.payload === undefined) return;
-        const d = JSON.parse(n.payload) as DeviceAddress;
-        this.#queued.emit('queued', { account: d.account, device: d.device });
-      });
-      await client.connect();
-      await client.query(`LISTEN ${QUEUE_CHANNEL}`);
-      return client;
-    })();
+    this.#listener ??= this.#listen();
     await this.#listener;
     this.#queued.on('queued', listener);
     return () => this.#queued.off('queued', listener);
+  }
+
+  /**
+   * The LISTEN connection. When it fails (the database restarted, the network broke) it
+   * is opened again after a second, and every listener is told to recheck its queue
+   * (`undefined`): notices sent meanwhile were lost, the messages were not.
+   */
+  async #listen(): Promise<Client> {
+    const client = new Client({ connectionString: this.#url });
+    const lost = () => {
+      if (this.#closed || this.#listener === undefined) return;
+      this.#listener = undefined;
+      setTimeout(() => {
+        if (this.#closed || this.#queued.listenerCount('queued') === 0) return;
+        this.#listener = this.#listen();
+        this.#listener.then(
+          () => this.#queued.emit('queued', undefined),
+          () => lost(),
+        );
+      }, 1000).unref();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (n) => {
+      if (n.channel !== QUEUE_CHANNEL || n.payload === undefined) return;
+      try {
+        const d = JSON.parse(n.payload) as DeviceAddress;
+        this.#queued.emit('queued', { account: String(d.account), device: Number(d.device) });
+      } catch {
+        // Not one of ours: ignored.
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${QUEUE_CHANNEL}`);
+    } catch (e) {
+      this.#listener = undefined;
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    return client;
   }
 
   async stats(): Promise<StoreStats> {

@@ -88,6 +88,7 @@ export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore, l
   app.get<{ Params: { account: string; device: string } }>('/v1/prekeys/:account/:device', { schema: { params: target } }, async (request, reply) => {
     const requester = await authenticate(store, request);
     const device = { account: request.params.account, device: Number(request.params.device) };
+    if (device.device > 2_147_483_647) throw new ServerError(400, 'INVALID_REQUEST', 'device numbers go up to 2^31 − 1');
     await limits.check(request, 'bundle', `${requester.account}/${requester.device}`);
     await limits.check(request, 'bundleTarget', `${device.account}/${device.device}`);
     // A claim whose upload was replaced meanwhile is retried on the new one.

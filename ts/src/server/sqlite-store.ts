@@ -161,10 +161,14 @@ export class SqliteStore implements ServerStore {
 
   async enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'> {
     this.#open();
+    const sent = envelopes[0]?.sent ?? 0;
+    // Expired messages are gone: swept here, so that they never fill a queue.
+    const sweep = this.#db.prepare('DELETE FROM messages WHERE account = ? AND device = ? AND expires <= ?');
     const count = this.#db.prepare('SELECT COUNT(*) AS n FROM messages WHERE account = ? AND device = ?');
     const insert = this.#db.prepare('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const result = this.#db.transaction((): 'queued' | 'full' => {
       for (const e of envelopes) {
+        sweep.run(e.account, e.device, sent);
         if ((count.get(e.account, e.device) as { n: number }).n >= limit) return 'full';
       }
       for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
@@ -174,7 +178,7 @@ export class SqliteStore implements ServerStore {
     return result;
   }
 
-  async onQueued(listener: (device: DeviceAddress) => void): Promise<() => void> {
+  async onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void> {
     this.#open();
     this.#queued.on('queued', listener);
     return () => this.#queued.off('queued', listener);

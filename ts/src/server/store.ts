@@ -137,9 +137,11 @@ export interface ServerStore {
   /**
    * Calls `listener` with each device whose queue got messages, once they are committed:
    * in this process (SQLite), or from any process on the database (PostgreSQL's
-   * LISTEN/NOTIFY). Returns the function that stops it.
+   * LISTEN/NOTIFY). `undefined`: notices may have been missed (the PostgreSQL connection
+   * was lost and is back), so every queue should be checked. Returns the function that
+   * stops it.
    */
-  onQueued(listener: (device: DeviceAddress) => void): Promise<() => void>;
+  onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void>;
   /** Totals for the metrics: devices, queued messages, unclaimed one-time prekeys of each kind. */
   stats(): Promise<StoreStats>;
   /**
