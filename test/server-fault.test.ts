@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createIdentity } from '../ts/src/index';
+import { InMemoryPrekeyStore, createIdentity, createPrekeyBatch, decodeMessage } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
 import { LOGIN_CONTEXT, REGISTER_CONTEXT, challengeData } from '../ts/src/server';
 
@@ -115,5 +115,36 @@ describe('SIGKILL under load', () => {
     const exited = new Promise((r) => server.child.once('exit', r));
     server.child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  }, 60_000);
+});
+
+describe('two server processes on one SQLite file', () => {
+  it('never hand out the same one-time prekey twice', async () => {
+    const db = join(dir, 'two.db');
+    const a = await start(db, 0);
+    const b = await start(db, 0);
+    try {
+      const owner = createIdentity();
+      const fetcher = createIdentity();
+      const ownerToken = await login(a.url, 'owner', owner, true);
+      const fetcherToken = await login(b.url, 'fetcher', fetcher, true);
+      const upload = await createPrekeyBatch(owner, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: 30, oneTimeKemCount: 30 });
+      const put = await fetch(`${a.url}/v1/prekeys`, { method: 'PUT', headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(upload) });
+      expect(put.status).toBe(200);
+      // 40 fetches at once, alternating between the two processes.
+      const bundles = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const res = await fetch(`${(i % 2 ? a : b).url}/v1/prekeys/owner/1`, { headers: { authorization: `Bearer ${fetcherToken}` } });
+          expect(res.status).toBe(200);
+          return new Uint8Array(await res.arrayBuffer());
+        }),
+      );
+      const oneTime = bundles.map((bundle) => decodeMessage(bundle, 'prekey-bundle').oneTimePrekey).filter((k) => k !== undefined).map((k) => Buffer.from(k!).readUInt32BE(0));
+      expect(oneTime).toHaveLength(30);
+      expect(new Set(oneTime).size).toBe(30);
+    } finally {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+    }
   }, 60_000);
 });

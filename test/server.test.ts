@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryPrekeyStore, InvalidArgumentError, acceptSession, createIdentity, createPrekeyBatch, decodeMessage, initiateSession } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
-import { DEFAULT_LOGGER, LOGIN_CONTEXT, MAX_BODY_BYTES, MAX_ENVELOPE_BYTES, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
+import { DEFAULT_LOGGER, LOGIN_CONTEXT, MAX_BODY_BYTES, MAX_CONNECTIONS_PER_DEVICE, MAX_ENVELOPE_BYTES, MAX_UNACKED, MIGRATIONS, REGISTER_CONTEXT, TOKEN_SECONDS, buildServer, challengeData, openServerStore, serve } from '../ts/src/server';
 import type { ServerStore } from '../ts/src/server';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
@@ -499,6 +499,28 @@ describe.each(databases)('live delivery over WebSocket on $name', ({ name, db })
       expect(await c.closed, frame).toBe(1008);
     }
     expect((await app.inject({ method: 'GET', url: '/v1/messages', headers: { authorization: `Bearer ${to.token}` } })).json().messages).toHaveLength(1);
+  });
+
+  it('holds at most MAX_UNACKED unacknowledged messages per connection and MAX_CONNECTIONS_PER_DEVICE connections', async () => {
+    const to = await loggedIn(app, `ws-t4-${name}`, 1);
+    const many = Array.from({ length: MAX_UNACKED + 20 }, (_, i) => ({ id: i.toString(16).padStart(32, '0'), account: `ws-t4-${name}`, device: 1, envelope: new Uint8Array([i & 255]), sender: 'x/1', sent: 1, expires: 4_000_000_000 }));
+    expect(await store.enqueue(many, 10_000)).toBe('queued');
+    const c = connect(base, to.token);
+    const first: { id: string }[] = [];
+    for (let i = 0; i < MAX_UNACKED; i++) first.push(await c.next());
+    // Nothing more until an ack: the next frame after it is the acked answer, then the rest.
+    await new Promise((r) => setTimeout(r, 200));
+    c.ws.send(JSON.stringify({ type: 'ack', ids: first.slice(0, 20).map((m) => m.id) }));
+    expect((await c.next()).type).toBe('acked');
+    for (let i = 0; i < 20; i++) expect((await c.next()).type).toBe('message');
+    // The connections per device.
+    const extra = Array.from({ length: MAX_CONNECTIONS_PER_DEVICE - 1 }, () => connect(base, to.token));
+    for (const e of extra) expect((await e.next()).type).toBe('message');
+    expect(await connect(base, to.token).closed).toBe(4429);
+    for (const e of [c, ...extra]) {
+      e.ws.close();
+      await e.closed;
+    }
   });
 
   it.runIf(name === 'postgres')('pushes a message sent through another server process (LISTEN/NOTIFY)', async () => {

@@ -22,7 +22,7 @@ export type { DeviceAddress, BindResult } from './store';
 export type { SessionInitOptions } from './session-init';
 export { MESSAGE_TTL_SECONDS, QUEUE_LIMIT, FETCH_LIMIT, MAX_ENVELOPE_BYTES } from './relay';
 export type { QueuedEnvelope } from './store';
-export { MAX_CLIENT_FRAME_BYTES } from './live';
+export { MAX_CLIENT_FRAME_BYTES, MAX_UNACKED, MAX_CONNECTIONS_PER_DEVICE, HEARTBEAT_SECONDS } from './live';
 export { registerMetrics } from './metrics';
 export type { ServerMetrics } from './metrics';
 export type { StoreStats } from './store';

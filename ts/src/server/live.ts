@@ -29,13 +29,21 @@ export const MAX_UNACKED = 100;
 /** Bytes waiting in one connection's send buffer above which nothing more is sent. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
-/** Close codes: 4401 no valid token, 1008 a frame that is not an ack. */
+/** Live connections one device may hold in one server process. */
+export const MAX_CONNECTIONS_PER_DEVICE = 4;
+/** Seconds between pings; a connection that did not answer the previous one is dropped. */
+export const HEARTBEAT_SECONDS = 30;
+
+/** Close codes: 4401 no valid token, 4429 too many connections, 1008 a frame that is not an ack. */
 const UNAUTHORIZED = 4401;
+const TOO_MANY = 4429;
 const POLICY = 1008;
 
 /** Adds `GET /v1/ws` to `app` (it registers the WebSocket plugin). */
 export async function registerLiveRoute(app: FastifyInstance, store: ServerStore): Promise<void> {
   await app.register(websocket, { options: { maxPayload: MAX_CLIENT_FRAME_BYTES } });
+  /** Open connections per device (`account/device`), in this process. */
+  const open = new Map<string, number>();
   app.get<{ Querystring: { token?: string } }>('/v1/ws', { websocket: true }, async (socket, request) => {
     // Every handler first, before any await (as @fastify/websocket asks): a frame or a
     // close that comes while the token is checked is then neither lost nor leaked.
@@ -92,9 +100,30 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
       await deliver();
     };
 
+    let counted: string | undefined;
+    // A ping per HEARTBEAT_SECONDS: a peer that did not answer the last one is gone.
+    let alive = true;
+    socket.on('pong', () => {
+      alive = true;
+    });
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, HEARTBEAT_SECONDS * 1000);
+    heartbeat.unref();
     socket.on('close', () => {
       closed = true;
+      clearInterval(heartbeat);
       stop?.();
+      if (counted !== undefined) {
+        const n = (open.get(counted) ?? 1) - 1;
+        if (n > 0) open.set(counted, n);
+        else open.delete(counted);
+      }
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (!device) {
@@ -112,6 +141,13 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
       socket.close(UNAUTHORIZED, 'a valid bearer token is required');
       return;
     }
+    const key = `${found.account}/${found.device}`;
+    if ((open.get(key) ?? 0) >= MAX_CONNECTIONS_PER_DEVICE) {
+      socket.close(TOO_MANY, `at most ${MAX_CONNECTIONS_PER_DEVICE} connections per device`);
+      return;
+    }
+    open.set(key, (open.get(key) ?? 0) + 1);
+    counted = key;
     device = found;
     const mine = (d: DeviceAddress | undefined) => d === undefined || (d.account === found.account && d.device === found.device);
     const unsubscribe = await store.onQueued((d) => {
