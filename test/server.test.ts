@@ -179,8 +179,26 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     // Tokens: missing, wrong, expired.
     expect((await app.inject({ method: 'GET', url: '/v1/devices/me' })).statusCode).toBe(401);
     expect((await bob.me('not-a-token')).statusCode).toBe(401);
-    expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000))).toEqual({ account: `${account}-bob`, device: 3 });
+    expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000))).toEqual({ account: `${account}-bob`, device: 3, expires });
     expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000) + TOKEN_SECONDS + 1)).toBeUndefined();
+  });
+
+  it('the sweep deletes expired challenges, tokens and messages, and nothing else', async () => {
+    const d = { account: `${account}-sweep`, device: 1 };
+    const t = Math.floor(Date.now() / 1000);
+    await store.putChallenge('d1'.repeat(32), d, t - 1);
+    await store.putChallenge('d2'.repeat(32), d, t + 60);
+    await store.putToken('e1'.repeat(32), d, t - 1);
+    await store.putToken('e2'.repeat(32), d, t + 60);
+    const m = (id: string, expires: number) => ({ id, ...d, envelope: new Uint8Array([1]), sender: 'x/1', sent: t - 100, expires });
+    await store.enqueue([m('f1'.repeat(16), t - 1)], 100);
+    await store.enqueue([m('f2'.repeat(16), t + 60)], 100);
+    expect(await store.sweep(t)).toBeGreaterThanOrEqual(3);
+    expect(await store.takeChallenge('d1'.repeat(32), d, t - 10)).toBe(false); // gone, though valid at t − 10
+    expect(await store.takeChallenge('d2'.repeat(32), d, t)).toBe(true);
+    expect(await store.tokenDevice('e1'.repeat(32), t - 10)).toBeUndefined();
+    expect(await store.tokenDevice('e2'.repeat(32), t)).toMatchObject(d);
+    expect((await store.pending(d, t - 10, 10)).map((x) => x.id)).toEqual(['f2'.repeat(16)]);
   });
 
   it('an expired challenge is refused, and taken once only', async () => {
@@ -521,6 +539,17 @@ describe.each(databases)('live delivery over WebSocket on $name', ({ name, db })
       e.ws.close();
       await e.closed;
     }
+  });
+
+  it('closes a connection when its token expires (4401)', async () => {
+    const to = await loggedIn(app, `ws-t5-${name}`, 1);
+    void to;
+    const short = 'short-lived-token-for-the-test';
+    await store.putToken(tokenHash(short), { account: `ws-t5-${name}`, device: 1 }, Math.floor(Date.now() / 1000) + 2);
+    const c = connect(base, short);
+    const started = Date.now();
+    expect(await c.closed).toBe(4401);
+    expect(Date.now() - started).toBeGreaterThan(500); // it was open, then the token ran out
   });
 
   it.runIf(name === 'postgres')('pushes a message sent through another server process (LISTEN/NOTIFY)', async () => {

@@ -58,6 +58,9 @@ export const DEFAULT_LOGGER = {
   },
 };
 
+/** Seconds between two sweeps of expired challenges, tokens and messages. */
+export const SWEEP_SECONDS = 600;
+
 /** The largest request body accepted (a prekey upload of ~880 + 880 keys fits; protocol.md §3). */
 export const MAX_BODY_BYTES = 1_100_000;
 
@@ -85,6 +88,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
+  // Expired challenges, tokens and messages go every SWEEP_SECONDS (and with the server).
+  const sweeper = setInterval(() => {
+    store.sweep(Math.floor(Date.now() / 1000)).catch((e: unknown) => app.log.warn({ err: { message: (e as Error).message } }, 'sweep failed'));
+  }, SWEEP_SECONDS * 1000);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
   registerDeviceRoutes(app, store, limits);
   registerPrekeyRoutes(app, store, limits);
   registerSessionInitRoute(app, options.negotiation, metrics);

@@ -9,7 +9,7 @@
  * await server.close();
  * ```
  */
-export { buildServer, MAX_BODY_BYTES, DEFAULT_LOGGER } from './app';
+export { buildServer, MAX_BODY_BYTES, DEFAULT_LOGGER, SWEEP_SECONDS } from './app';
 export type { ServerOptions } from './app';
 export { serve, readServeConfig, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT } from './serve';
 export type { ServeOptions, RunningServer } from './serve';
@@ -18,7 +18,7 @@ export type { ServerStore, ServerDatabase, Migration } from './store';
 export { challengeData, LOGIN_CONTEXT, REGISTER_CONTEXT, CHALLENGE_SECONDS, TOKEN_SECONDS } from './auth';
 export { ServerError } from './errors';
 export type { ServerErrorCode } from './errors';
-export type { DeviceAddress, BindResult } from './store';
+export type { DeviceAddress, BindResult, TokenHolder } from './store';
 export type { SessionInitOptions } from './session-init';
 export { MESSAGE_TTL_SECONDS, QUEUE_LIMIT, FETCH_LIMIT, MAX_ENVELOPE_BYTES } from './relay';
 export type { QueuedEnvelope } from './store';

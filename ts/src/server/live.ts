@@ -141,6 +141,10 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
       socket.close(UNAUTHORIZED, 'a valid bearer token is required');
       return;
     }
+    // The connection lasts as long as its token.
+    const expiry = setTimeout(() => socket.close(UNAUTHORIZED, 'the token expired'), Math.max(0, found.expires * 1000 - Date.now()));
+    expiry.unref();
+    socket.on('close', () => clearTimeout(expiry));
     const key = `${found.account}/${found.device}`;
     if ((open.get(key) ?? 0) >= MAX_CONNECTIONS_PER_DEVICE) {
       socket.close(TOO_MANY, `at most ${MAX_CONNECTIONS_PER_DEVICE} connections per device`);

@@ -14,7 +14,7 @@ import { Client, Pool } from 'pg';
 import { makeError } from '../errors';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { claimFrom, pendingMigrations, wrapLimiter } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -115,11 +115,18 @@ export class PostgresStore implements ServerStore {
     await this.#pool.query('INSERT INTO tokens (hash, account, device, expires) VALUES ($1, $2, $3, $4)', [hash, d.account, d.device, expires]);
   }
 
-  async tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined> {
+  async tokenDevice(hash: string, now: number): Promise<TokenHolder | undefined> {
     this.#open();
-    const r = await this.#pool.query<DeviceAddress>('SELECT account, device FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
+    const r = await this.#pool.query<{ account: string; device: number; expires: string }>('SELECT account, device, expires FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
     const row = r.rows[0];
-    return row && { account: row.account, device: row.device };
+    return row && { account: row.account, device: row.device, expires: Number(row.expires) };
+  }
+
+  async sweep(now: number): Promise<number> {
+    this.#open();
+    let n = 0;
+    for (const table of ['challenges', 'tokens', 'messages']) n += (await this.#pool.query(`DELETE FROM ${table} WHERE expires <= $1`, [now])).rowCount ?? 0;
+    return n;
   }
 
   async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {

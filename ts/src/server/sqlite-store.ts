@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { makeError } from '../errors';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { claimFrom, pendingMigrations, wrapLimiter } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -106,10 +106,17 @@ export class SqliteStore implements ServerStore {
     this.#db.prepare('INSERT INTO tokens (hash, account, device, expires) VALUES (?, ?, ?, ?)').run(hash, d.account, d.device, expires);
   }
 
-  async tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined> {
+  async tokenDevice(hash: string, now: number): Promise<TokenHolder | undefined> {
     this.#open();
-    const row = this.#db.prepare('SELECT account, device FROM tokens WHERE hash = ? AND expires > ?').get(hash, now) as DeviceAddress | undefined;
-    return row && { account: row.account, device: row.device };
+    const row = this.#db.prepare('SELECT account, device, expires FROM tokens WHERE hash = ? AND expires > ?').get(hash, now) as TokenHolder | undefined;
+    return row && { account: row.account, device: row.device, expires: row.expires };
+  }
+
+  async sweep(now: number): Promise<number> {
+    this.#open();
+    return this.#db.transaction(() =>
+      ['challenges', 'tokens', 'messages'].reduce((n, table) => n + this.#db.prepare(`DELETE FROM ${table} WHERE expires <= ?`).run(now).changes, 0),
+    )();
   }
 
   async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {

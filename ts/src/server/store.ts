@@ -88,6 +88,11 @@ export interface StoreStats {
   oneTimePrekeys: number;
 }
 
+/** A token's device and expiry (unix seconds). */
+export interface TokenHolder extends DeviceAddress {
+  expires: number;
+}
+
 /** What binding a device to an identity did. */
 export type BindResult = 'bound' | 'same' | 'conflict';
 
@@ -108,8 +113,10 @@ export interface ServerStore {
   takeChallenge(id: string, device: DeviceAddress, now: number): Promise<boolean>;
   /** Stores a session token (`hash`: SHA-256 of the token, hex) for `device` until `expires`. */
   putToken(hash: string, device: DeviceAddress, expires: number): Promise<void>;
-  /** The device a token (by its hash) belongs to, unless expired at `now`. */
-  tokenDevice(hash: string, now: number): Promise<DeviceAddress | undefined>;
+  /** The device a token (by its hash) belongs to and when the token expires, unless expired at `now`. */
+  tokenDevice(hash: string, now: number): Promise<TokenHolder | undefined>;
+  /** Deletes the challenges, tokens and messages expired at `now`; returns how many rows went. */
+  sweep(now: number): Promise<number>;
   /** Stores `device`'s verified prekey upload under `uploadId`, replacing its previous one (and its claims). */
   putUpload(device: DeviceAddress, uploadId: string, upload: Uint8Array, facts: UploadCounts, now: number): Promise<void>;
   /**
