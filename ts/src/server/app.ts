@@ -12,6 +12,7 @@
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServerStore } from './store';
+import { nowSeconds } from '../identity';
 import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
 import { registerRelayRoutes } from './relay';
@@ -90,7 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Expired challenges, tokens and messages go every SWEEP_SECONDS (and with the server).
   const sweeper = setInterval(() => {
-    store.sweep(Math.floor(Date.now() / 1000)).catch((e: unknown) => app.log.warn({ err: { message: (e as Error).message } }, 'sweep failed'));
+    store.sweep(nowSeconds()).catch((e: unknown) => app.log.warn({ err: { message: (e as Error).message } }, 'sweep failed'));
   }, SWEEP_SECONDS * 1000);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));

@@ -17,17 +17,19 @@
  * ```
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PublicIdentity } from '../identity';
+import { nowSeconds, PublicIdentity } from '../identity';
 import { CHALLENGE_SECONDS, LOGIN_CONTEXT, REGISTER_CONTEXT, TOKEN_SECONDS, challengeData, newChallenge, newToken, tokenHash } from './auth';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
 import type { DeviceAddress, ServerStore } from './store';
 
-const now = (): number => Math.floor(Date.now() / 1000);
 
 /** Account names: 1–64 letters, digits, `.`, `_`, `-` (no separator of the signed data). */
-const ACCOUNT = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } as const;
-const DEVICE = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
+export const ACCOUNT = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } as const;
+/** The largest device number (a PostgreSQL INTEGER). */
+export const MAX_DEVICE = 2_147_483_647;
+/** Device numbers: 1 to {@link MAX_DEVICE}. */
+export const DEVICE = { type: 'integer', minimum: 1, maximum: MAX_DEVICE } as const;
 const HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){1,${max}}$` }) as const;
 const OPTIONAL_HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){0,${max}}$` }) as const;
 const CHALLENGE = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
@@ -64,16 +66,21 @@ interface Registration extends Answer {
 
 /** Whether `identity` signed `answer`'s challenge under `context`; the challenge is used up either way. */
 async function answered(store: ServerStore, identity: PublicIdentity, answer: Answer, context: Uint8Array): Promise<boolean> {
-  if (!(await store.takeChallenge(answer.challenge, answer, now()))) return false;
+  if (!(await store.takeChallenge(answer.challenge, answer, nowSeconds()))) return false;
   const data = challengeData(answer.account, answer.device, answer.challenge);
   return identity.verifyAsync(Buffer.from(answer.signature, 'hex'), data, { context });
 }
 
+/** The token of a request's `Authorization: Bearer …` header, if any. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
 /** The device of a request's bearer token, or `401 UNAUTHORIZED`. */
 export async function authenticate(store: ServerStore, request: FastifyRequest): Promise<DeviceAddress> {
-  const header = request.headers.authorization;
-  const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
-  const device = token && (await store.tokenDevice(tokenHash(token), now()));
+  const token = bearerToken(request);
+  const device = token && (await store.tokenDevice(tokenHash(token), nowSeconds()));
   if (!device) throw new ServerError(401, 'UNAUTHORIZED', 'a valid bearer token is required (POST /v1/auth/token)');
   return device;
 }
@@ -83,7 +90,7 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
   app.post<{ Body: DeviceAddress }>('/v1/auth/challenge', { schema: { body: deviceBody } }, async (request) => {
     await limits.check(request, 'challenge', request.ip);
     const challenge = newChallenge();
-    const expires = now() + CHALLENGE_SECONDS;
+    const expires = nowSeconds() + CHALLENGE_SECONDS;
     await store.putChallenge(challenge, request.body, expires);
     return { challenge, expires };
   });
@@ -109,7 +116,7 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
     if (!(await answered(store, identity, body, REGISTER_CONTEXT))) {
       throw new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or the signature does not verify');
     }
-    const bound = await store.bindDevice(body, JSON.stringify(identity.toJSON()), identity.fingerprint, now());
+    const bound = await store.bindDevice(body, JSON.stringify(identity.toJSON()), identity.fingerprint, nowSeconds());
     if (bound === 'conflict') throw new ServerError(409, 'IDENTITY_BOUND', 'this device is bound to another identity, or this identity to another device');
     return reply.code(bound === 'bound' ? 201 : 200).send({ account: body.account, device: body.device, fingerprint: identity.fingerprint });
   });
@@ -119,10 +126,10 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
     const stored = await store.deviceIdentity(body);
     // An unknown device still uses up its challenge: the answer is the same as a wrong signature.
     const identity = stored === undefined ? undefined : PublicIdentity.fromJSON(JSON.parse(stored));
-    const ok = identity !== undefined ? await answered(store, identity, body, LOGIN_CONTEXT) : (await store.takeChallenge(body.challenge, body, now()), false);
+    const ok = identity !== undefined ? await answered(store, identity, body, LOGIN_CONTEXT) : (await store.takeChallenge(body.challenge, body, nowSeconds()), false);
     if (!ok) throw new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or the signature does not verify');
     const { token, hash } = newToken();
-    const expires = now() + TOKEN_SECONDS;
+    const expires = nowSeconds() + TOKEN_SECONDS;
     await store.putToken(hash, body, expires);
     return { token, expires };
   });

@@ -15,11 +15,12 @@
  */
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
+import { nowSeconds } from '../identity';
 import { tokenHash } from './auth';
+import { bearerToken } from './devices';
 import { FETCH_LIMIT } from './relay';
 import type { DeviceAddress, ServerStore } from './store';
 
-const now = (): number => Math.floor(Date.now() / 1000);
 
 /** Largest frame a client may send (an ack of 100 ids is about 4 KiB). */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
@@ -68,7 +69,7 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
           // A client that neither reads nor acks gets nothing more: the server holds at most
           // MAX_UNACKED of its messages and MAX_BUFFERED bytes for it.
           if (closed || !device || sent.size >= MAX_UNACKED || socket.bufferedAmount > MAX_BUFFERED) break;
-          for (const m of await store.pending(device, now(), MAX_UNACKED + sent.size)) {
+          for (const m of await store.pending(device, nowSeconds(), MAX_UNACKED + sent.size)) {
             if (closed || sent.size >= MAX_UNACKED) break;
             if (sent.has(m.id)) continue;
             sent.add(m.id);
@@ -133,9 +134,8 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
       onFrame(data, isBinary).catch((e: unknown) => request.log.warn({ err: { message: (e as Error).message } }, 'ack failed'));
     });
 
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : request.query.token;
-    const found = typeof token === 'string' ? await store.tokenDevice(tokenHash(token), now()) : undefined;
+    const token = bearerToken(request) ?? request.query.token;
+    const found = typeof token === 'string' ? await store.tokenDevice(tokenHash(token), nowSeconds()) : undefined;
     if (closed) return;
     if (!found) {
       socket.close(UNAUTHORIZED, 'a valid bearer token is required');

@@ -12,8 +12,9 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
 import { makeError } from '../errors';
+import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
-import { claimFrom, pendingMigrations, wrapLimiter } from './store';
+import { claimFrom, createdLimiter, pendingMigrations } from './store';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
@@ -59,7 +60,7 @@ export class PostgresStore implements ServerStore {
           await client.query('BEGIN');
           try {
             await client.query(m.postgres);
-            await client.query('INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)', [m.version, Math.floor(Date.now() / 1000)]);
+            await client.query('INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)', [m.version, nowSeconds()]);
             await client.query('COMMIT');
           } catch (e) {
             await client.query('ROLLBACK');
@@ -299,15 +300,9 @@ export class PostgresStore implements ServerStore {
 
   async rateLimiter(name: string, points: number, duration: number): Promise<RateLimiter> {
     this.#open();
-    const limiter = await new Promise<RateLimiterPostgres>((resolve, reject) => {
-      // No timer of its own (it would keep the process alive): expired rows are replaced
-      // when their key comes back.
-      const l: RateLimiterPostgres = new RateLimiterPostgres(
-        { storeClient: this.#pool, tableName: `rl_${name}`, points, duration, clearExpiredByTimeout: false },
-        (e?: Error) => (e ? reject(e) : resolve(l)),
-      );
-    });
-    return wrapLimiter(limiter);
+    // No timer of its own (it would keep the process alive): expired rows are replaced
+    // when their key comes back.
+    return createdLimiter((ready) => new RateLimiterPostgres({ storeClient: this.#pool, tableName: `rl_${name}`, points, duration, clearExpiredByTimeout: false }, ready));
   }
 
   async close(): Promise<void> {

@@ -19,15 +19,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { PublicIdentity } from '../identity';
+import { nowSeconds } from '../identity';
 import { PrekeyBundleAssembler, verifyPrekeyUpload } from '../prekeys';
 import { PqwireError } from '../errors';
-import { authenticate } from './devices';
+import { ACCOUNT, MAX_DEVICE, authenticate } from './devices';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
 import type { DeviceAddress, ServerStore } from './store';
 
-const now = (): number => Math.floor(Date.now() / 1000);
 
 /** Assemblers of the uploads served lately, by upload id (each decodes and hashes its upload once). */
 const ASSEMBLERS_KEPT = 1024;
@@ -36,7 +35,7 @@ const target = {
   type: 'object',
   additionalProperties: false,
   required: ['account', 'device'],
-  properties: { account: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' }, device: { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } },
+  properties: { account: ACCOUNT, device: { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } },
 } as const;
 
 /** Adds the prekey directory's routes to `app`. */
@@ -69,12 +68,13 @@ export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore, l
       if (e instanceof PqwireError) throw new ServerError(400, 'INVALID_UPLOAD', `the upload does not verify: ${e.code}`);
       throw e;
     }
-    const identity = PublicIdentity.fromJSON(JSON.parse((await store.deviceIdentity(device))!));
-    if (!Buffer.from(facts.identitySigningKey).equals(identity.signingKey)) {
+    // The identity as stored at registration (verified then): its signing key, compared.
+    const stored = JSON.parse((await store.deviceIdentity(device))!) as { signingKey: string };
+    if (Buffer.from(facts.identitySigningKey).toString('hex') !== stored.signingKey) {
       throw new ServerError(403, 'WRONG_IDENTITY', "the upload is signed by another identity than this device's");
     }
-    if (facts.signedExpires <= now()) throw new ServerError(400, 'INVALID_UPLOAD', 'the signed prekeys of the upload have expired');
-    await store.putUpload(device, randomBytes(16).toString('hex'), upload, facts, now());
+    if (facts.signedExpires <= nowSeconds()) throw new ServerError(400, 'INVALID_UPLOAD', 'the signed prekeys of the upload have expired');
+    await store.putUpload(device, randomBytes(16).toString('hex'), upload, facts, nowSeconds());
     return { oneTimeKem: facts.oneTimeKemCount, oneTime: facts.oneTimeCount, signedExpires: facts.signedExpires };
   });
 
@@ -88,7 +88,7 @@ export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore, l
   app.get<{ Params: { account: string; device: string } }>('/v1/prekeys/:account/:device', { schema: { params: target } }, async (request, reply) => {
     const requester = await authenticate(store, request);
     const device = { account: request.params.account, device: Number(request.params.device) };
-    if (device.device > 2_147_483_647) throw new ServerError(400, 'INVALID_REQUEST', 'device numbers go up to 2^31 − 1');
+    if (device.device > MAX_DEVICE) throw new ServerError(400, 'INVALID_REQUEST', 'device numbers go up to 2^31 − 1');
     await limits.check(request, 'bundle', `${requester.account}/${requester.device}`);
     await limits.check(request, 'bundleTarget', `${device.account}/${device.device}`);
     // A claim whose upload was replaced meanwhile is retried on the new one.

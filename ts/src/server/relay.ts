@@ -20,12 +20,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from './devices';
+import { nowSeconds } from '../identity';
+import { ACCOUNT, DEVICE, authenticate } from './devices';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
 import type { ServerStore } from './store';
 
-const now = (): number => Math.floor(Date.now() / 1000);
 
 /** Seconds a queued message is kept unacknowledged. */
 export const MESSAGE_TTL_SECONDS = 30 * 24 * 3600;
@@ -50,7 +50,7 @@ const sendBody = {
         additionalProperties: false,
         required: ['device', 'fingerprint', 'envelope'],
         properties: {
-          device: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+          device: DEVICE,
           fingerprint: { type: 'string', pattern: '^[0-9a-f]{32}$' },
           envelope: { type: 'string', minLength: 1, maxLength: Math.ceil(MAX_ENVELOPE_BYTES / 3) * 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
         },
@@ -58,7 +58,7 @@ const sendBody = {
     },
   },
 } as const;
-const accountParam = { type: 'object', required: ['account'], properties: { account: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } } } as const;
+const accountParam = { type: 'object', required: ['account'], properties: { account: ACCOUNT } } as const;
 const ackBody = {
   type: 'object',
   additionalProperties: false,
@@ -87,7 +87,7 @@ export function registerRelayRoutes(app: FastifyInstance, store: ServerStore, li
     }
     const stale = request.body.messages.filter((m) => devices.get(m.device) !== m.fingerprint).map((m) => m.device);
     if (stale.length > 0) throw new ServerError(410, 'STALE_DEVICES', 'some devices have another identity than the one encrypted to', { stale });
-    const sent = now();
+    const sent = nowSeconds();
     const queued = request.body.messages.map((m) => ({
       id: randomBytes(16).toString('hex'),
       account,
@@ -104,7 +104,7 @@ export function registerRelayRoutes(app: FastifyInstance, store: ServerStore, li
 
   app.get('/v1/messages', async (request) => {
     const device = await authenticate(store, request);
-    const messages = await store.pending(device, now(), FETCH_LIMIT);
+    const messages = await store.pending(device, nowSeconds(), FETCH_LIMIT);
     return { messages: messages.map((m) => ({ id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') })) };
   });
 

@@ -14,8 +14,9 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
+import { nowSeconds } from '../identity';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { claimFrom, pendingMigrations, wrapLimiter } from './store';
+import { claimFrom, createdLimiter, pendingMigrations } from './store';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
@@ -62,7 +63,7 @@ export class SqliteStore implements ServerStore {
     for (const m of pendingMigrations(current)) {
       this.#db.transaction(() => {
         this.#db.exec(m.sqlite);
-        this.#db.prepare('INSERT INTO schema_migrations (version, applied) VALUES (?, ?)').run(m.version, Math.floor(Date.now() / 1000));
+        this.#db.prepare('INSERT INTO schema_migrations (version, applied) VALUES (?, ?)').run(m.version, nowSeconds());
       })();
     }
   }
@@ -218,13 +219,7 @@ export class SqliteStore implements ServerStore {
 
   async rateLimiter(name: string, points: number, duration: number): Promise<RateLimiter> {
     this.#open();
-    const limiter = await new Promise<RateLimiterSQLite>((resolve, reject) => {
-      const l: RateLimiterSQLite = new RateLimiterSQLite(
-        { storeClient: this.#db, storeType: 'better-sqlite3', tableName: `rl_${name}`, points, duration },
-        (e?: Error) => (e ? reject(e) : resolve(l)),
-      );
-    });
-    return wrapLimiter(limiter);
+    return createdLimiter((ready) => new RateLimiterSQLite({ storeClient: this.#db, storeType: 'better-sqlite3', tableName: `rl_${name}`, points, duration }, ready));
   }
 
   async close(): Promise<void> {

@@ -63,12 +63,21 @@ export interface RateLimiter {
   consume(key: string): Promise<{ allowed: boolean; retryAfter: number }>;
 }
 
-/** Wraps a rate-limiter-flexible limiter, whose refusals are rejections with the wait. @internal */
-export function wrapLimiter(limiter: { consume(key: string): Promise<unknown> }): RateLimiter {
+/**
+ * A rate-limiter-flexible limiter made by `make` (which hands the library its "table
+ * created" callback), once its table exists; its refusals, rejections with the wait,
+ * become answers. @internal
+ */
+export async function createdLimiter(make: (ready: (e?: Error) => void) => { consume(key: string): Promise<unknown> }): Promise<RateLimiter> {
+  let limiter: { consume(key: string): Promise<unknown> } | undefined;
+  await new Promise<void>((resolve, reject) => {
+    limiter = make((e) => (e ? reject(e) : resolve()));
+  });
+  const made = limiter!;
   return {
     async consume(key) {
       try {
-        await limiter.consume(key);
+        await made.consume(key);
         return { allowed: true, retryAfter: 0 };
       } catch (e) {
         // A refusal is a RateLimiterRes (not an Error) with the milliseconds to wait.
