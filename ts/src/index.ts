@@ -112,6 +112,20 @@ export type {
 } from './session-options';
 export { importLegacyKeypair, promoteToHybrid, verifyContinuity, rekeyAllSessions, LegacyKeypair } from './migration';
 export type { RawLegacyKey, OkpJwk, PromoteOptions, Promoted } from './migration';
+export {
+  issueSenderCertificate,
+  verifySenderCertificate,
+  createSealingKey,
+  verifySealingKey,
+  seal,
+  unseal,
+  isSealed,
+  sealedKeyId,
+  sealingKeyId,
+  SENDER_CERTIFICATE_CONTEXT,
+  SEALING_KEY_CONTEXT,
+} from './sealed-sender';
+export type { SenderCertificateFacts, PublicSealingKey, SealingKey } from './sealed-sender';
 export { channel, ServerKey, SecureChannel, ChannelServer } from './channel';
 export type {
   ServerKeyInfo,

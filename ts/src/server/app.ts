@@ -12,7 +12,6 @@
 import fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServerStore } from './store';
-import { nowSeconds } from '../identity';
 import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
 import { registerRelayRoutes } from './relay';
@@ -23,6 +22,9 @@ import type { LimitName, LimitSetting } from './limits';
 import { registerSessionInitRoute } from './session-init';
 import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
+import { registerRotationRoute } from './identity-rotation';
+import { CERTIFICATE_KEY, registerSealedSenderRoutes } from './sealed-sender';
+import { createIdentity, Identity, nowSeconds } from '../identity';
 
 /** Options of {@link buildServer}. */
 export interface ServerOptions {
@@ -99,6 +101,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPrekeyRoutes(app, store, limits);
   registerSessionInitRoute(app, options.negotiation, metrics);
   registerRelayRoutes(app, store, limits);
+  registerRotationRoute(app, store);
+  // The certificate-signing identity: made by the first server on the database, shared by all.
+  const certificateIdentity = Identity.import(await store.serverKey(CERTIFICATE_KEY, () => createIdentity().export()));
+  app.addHook('onClose', async () => certificateIdentity.dispose());
+  registerSealedSenderRoutes(app, store, limits, certificateIdentity);
   await registerLiveRoute(app, store);
   return app;
 }

@@ -22,6 +22,17 @@ export const LOGIN_CONTEXT = new TextEncoder().encode('pqwire-server/v1 login');
 /** The signature context of a device registration (binding the device to the identity). */
 export const REGISTER_CONTEXT = new TextEncoder().encode('pqwire-server/v1 register');
 
+/** The signature context of an identity rotation (both the old and the new identity sign). */
+export const ROTATE_CONTEXT = new TextEncoder().encode('pqwire-server/v1 rotate identity');
+
+/**
+ * The bytes both identities sign to rotate a device's identity: the challenge data and
+ * the new identity's fingerprint on a last line.
+ */
+export function rotationData(account: string, device: number, challenge: string, newFingerprint: string): Uint8Array {
+  return new TextEncoder().encode(`${account}\n${device}\n${challenge}\n${newFingerprint}`);
+}
+
 /**
  * The bytes a device signs for a challenge: its account, device number and the challenge
  * (hex), one per line. Account names cannot hold a newline (docs/server.md), so the

@@ -30,16 +30,27 @@ export const ACCOUNT = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } as 
 export const MAX_DEVICE = 2_147_483_647;
 /** Device numbers: 1 to {@link MAX_DEVICE}. */
 export const DEVICE = { type: 'integer', minimum: 1, maximum: MAX_DEVICE } as const;
-const HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){1,${max}}$` }) as const;
+/** Lowercase hex of 1 to `max` bytes. */
+export const HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){1,${max}}$` }) as const;
 const OPTIONAL_HEX = (max: number) => ({ type: 'string', pattern: `^([0-9a-f]{2}){0,${max}}$` }) as const;
-const CHALLENGE = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+/** A challenge: 32 bytes, hex. */
+export const CHALLENGE = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+/** A signature of a hybrid identity, hex. */
+export const SIGNATURE = HEX(16_384);
+/** A public identity ({@link PublicIdentity.toJSON}). */
+export const IDENTITY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['signingKey', 'dhKey', 'dhSignature'],
+  properties: { signingKey: HEX(16_384), dhKey: HEX(1_024), dhSignature: OPTIONAL_HEX(16_384) },
+} as const;
 
 const deviceBody = { type: 'object', additionalProperties: false, required: ['account', 'device'], properties: { account: ACCOUNT, device: DEVICE } } as const;
 const answerBody = {
   type: 'object',
   additionalProperties: false,
   required: ['account', 'device', 'challenge', 'signature'],
-  properties: { account: ACCOUNT, device: DEVICE, challenge: CHALLENGE, signature: HEX(16_384) },
+  properties: { account: ACCOUNT, device: DEVICE, challenge: CHALLENGE, signature: SIGNATURE },
 } as const;
 const registerBody = {
   type: 'object',
@@ -47,12 +58,7 @@ const registerBody = {
   required: ['account', 'device', 'identity', 'challenge', 'signature'],
   properties: {
     ...answerBody.properties,
-    identity: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['signingKey', 'dhKey', 'dhSignature'],
-      properties: { signingKey: HEX(16_384), dhKey: HEX(1_024), dhSignature: OPTIONAL_HEX(16_384) },
-    },
+    identity: IDENTITY,
   },
 } as const;
 
@@ -69,6 +75,20 @@ async function answered(store: ServerStore, identity: PublicIdentity, answer: An
   if (!(await store.takeChallenge(answer.challenge, answer, nowSeconds()))) return false;
   const data = challengeData(answer.account, answer.device, answer.challenge);
   return identity.verifyAsync(Buffer.from(answer.signature, 'hex'), data, { context });
+}
+
+/** `json` as a verified public identity, or `400 INVALID_REQUEST`. */
+export function parseIdentity(json: { signingKey: string; dhKey: string; dhSignature: string }): PublicIdentity {
+  try {
+    return PublicIdentity.fromJSON(json);
+  } catch (e) {
+    throw new ServerError(400, 'INVALID_REQUEST', `not a public identity: ${(e as Error).message}`);
+  }
+}
+
+/** The identity `device` is bound to (it is registered: its token was just checked). */
+export async function storedIdentity(store: ServerStore, device: DeviceAddress): Promise<PublicIdentity> {
+  return PublicIdentity.fromJSON(JSON.parse((await store.deviceIdentity(device))!));
 }
 
 /** The token of a request's `Authorization: Bearer …` header, if any. */
@@ -97,12 +117,7 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
 
   app.post<{ Body: Registration }>('/v1/devices', { schema: { body: registerBody } }, async (request, reply) => {
     const body = request.body;
-    let identity: PublicIdentity;
-    try {
-      identity = PublicIdentity.fromJSON(body.identity);
-    } catch (e) {
-      throw new ServerError(400, 'INVALID_REQUEST', `not a public identity: ${(e as Error).message}`);
-    }
+    const identity = parseIdentity(body.identity);
     // A new device of an account that has devices joins only with one of them vouching
     // (its bearer token): else anyone could add a device to any account, and every sender
     // would have to encrypt to it (the fan-out refuses a device list without it).
@@ -136,7 +151,7 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
 
   app.get('/v1/devices/me', async (request) => {
     const device = await authenticate(store, request);
-    const identity = PublicIdentity.fromJSON(JSON.parse((await store.deviceIdentity(device))!));
+    const identity = await storedIdentity(store, device);
     return { account: device.account, device: device.device, fingerprint: identity.fingerprint };
   });
 }

@@ -17,7 +17,7 @@ import type { ServerMetrics } from './metrics';
 import type { RateLimiter, ServerStore } from './store';
 
 /** What each limit guards. */
-export type LimitName = 'challenge' | 'bundle' | 'bundleTarget' | 'send';
+export type LimitName = 'challenge' | 'bundle' | 'bundleTarget' | 'send' | 'sealed' | 'sealedTarget';
 
 /** A limit: `points` requests per `duration` seconds per key. */
 export interface LimitSetting {
@@ -28,13 +28,16 @@ export interface LimitSetting {
 /**
  * The defaults: login challenges per client address; bundle fetches per requesting
  * device and per target device (fetching many bundles of one device, or many devices'
- * bundles, is how prekeys are drained or an address book scraped); sends per device.
+ * bundles, is how prekeys are drained or an address book scraped); sends per device;
+ * sealed sends, which name no sender, per client address and per recipient account.
  */
 export const DEFAULT_LIMITS: Readonly<Record<LimitName, LimitSetting>> = {
   challenge: { points: 300, duration: 60 },
   bundle: { points: 120, duration: 60 },
   bundleTarget: { points: 600, duration: 60 },
   send: { points: 1_200, duration: 60 },
+  sealed: { points: 1_200, duration: 60 },
+  sealedTarget: { points: 3_000, duration: 60 },
 };
 
 /** The limits of one application. */

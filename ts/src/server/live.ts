@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { nowSeconds } from '../identity';
 import { tokenHash } from './auth';
 import { bearerToken } from './devices';
-import { FETCH_LIMIT } from './relay';
+import { FETCH_LIMIT, outgoing } from './relay';
 import type { DeviceAddress, ServerStore } from './store';
 
 
@@ -73,7 +73,7 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
             if (closed || sent.size >= MAX_UNACKED) break;
             if (sent.has(m.id)) continue;
             sent.add(m.id);
-            socket.send(JSON.stringify({ type: 'message', id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') }));
+            socket.send(JSON.stringify({ type: 'message', ...outgoing(m) }));
           }
         } while (again && !closed);
       } catch (e) {

@@ -15,7 +15,7 @@ import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { claimFrom, createdLimiter, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -97,6 +97,70 @@ export class PostgresStore implements ServerStore {
     this.#open();
     const r = await this.#pool.query<{ identity: Buffer }>('SELECT identity FROM devices WHERE account = $1 AND device = $2', [d.account, d.device]);
     return r.rows[0]?.identity.toString();
+  }
+
+  async rotateIdentity(d: DeviceAddress, oldFingerprint: string, identity: string, fingerprint: string): Promise<RotateResult> {
+    this.#open();
+    const rotated = this.#transaction(async (client): Promise<RotateResult> => {
+      // The row's lock first: concurrent rotations of one device queue here.
+      const r = await client.query<{ fingerprint: string }>('SELECT fingerprint FROM devices WHERE account = $1 AND device = $2 FOR UPDATE', [d.account, d.device]);
+      if (r.rows[0]?.fingerprint !== oldFingerprint) return 'changed';
+      const updated = await client.query(
+        'UPDATE devices SET identity = $1, fingerprint = $2, sealing_key = NULL WHERE account = $3 AND device = $4 AND NOT EXISTS (SELECT 1 FROM devices WHERE fingerprint = $2)',
+        [Buffer.from(identity), fingerprint, d.account, d.device],
+      );
+      if (updated.rowCount !== 1) return 'conflict';
+      await client.query('DELETE FROM prekey_uploads WHERE account = $1 AND device = $2', [d.account, d.device]);
+      return 'rotated';
+    });
+    // A concurrent bind of the same new identity elsewhere: the unique fingerprint refuses it.
+    return rotated.catch((e: { code?: string }) => {
+      if (e.code === '23505') return 'conflict';
+      throw e;
+    });
+  }
+
+  async putSealingKey(d: DeviceAddress, key: string): Promise<void> {
+    this.#open();
+    await this.#pool.query('UPDATE devices SET sealing_key = $1 WHERE account = $2 AND device = $3', [Buffer.from(key), d.account, d.device]);
+  }
+
+  async directory(account: string): Promise<DirectoryEntry[]> {
+    this.#open();
+    const r = await this.#pool.query<{ device: number; fingerprint: string; sealing_key: Buffer | null }>(
+      'SELECT device, fingerprint, sealing_key FROM devices WHERE account = $1 ORDER BY device',
+      [account],
+    );
+    return r.rows.map((row) => ({ device: row.device, fingerprint: row.fingerprint, ...(row.sealing_key && { sealingKey: row.sealing_key.toString() }) }));
+  }
+
+  async serverKey(name: string, make: () => Uint8Array): Promise<Uint8Array> {
+    this.#open();
+    const read = async () => (await this.#pool.query<{ record: Buffer }>('SELECT record FROM server_keys WHERE name = $1', [name])).rows[0];
+    const found = await read();
+    if (found) return new Uint8Array(found.record);
+    await this.#pool.query('INSERT INTO server_keys (name, record) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, Buffer.from(make())]);
+    return new Uint8Array((await read())!.record);
+  }
+
+  /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
+  async #transaction<T>(work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        broken = e as Error;
+        throw e;
+      }
+    } finally {
+      client.release(broken);
+    }
   }
 
   async putChallenge(id: string, d: DeviceAddress, expires: number): Promise<void> {

@@ -17,7 +17,7 @@ import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { claimFrom, createdLimiter, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 
@@ -89,6 +89,38 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const row = this.#db.prepare('SELECT identity FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { identity: Buffer } | undefined;
     return row?.identity.toString();
+  }
+
+  async rotateIdentity(d: DeviceAddress, oldFingerprint: string, identity: string, fingerprint: string): Promise<RotateResult> {
+    this.#open();
+    return this.#db.transaction((): RotateResult => {
+      const row = this.#db.prepare('SELECT fingerprint FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { fingerprint: string } | undefined;
+      if (row?.fingerprint !== oldFingerprint) return 'changed';
+      if (this.#db.prepare('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
+      this.#db.prepare('UPDATE devices SET identity = ?, fingerprint = ?, sealing_key = NULL WHERE account = ? AND device = ?').run(Buffer.from(identity), fingerprint, d.account, d.device);
+      this.#db.prepare('DELETE FROM prekey_uploads WHERE account = ? AND device = ?').run(d.account, d.device);
+      return 'rotated';
+    })();
+  }
+
+  async putSealingKey(d: DeviceAddress, key: string): Promise<void> {
+    this.#open();
+    this.#db.prepare('UPDATE devices SET sealing_key = ? WHERE account = ? AND device = ?').run(Buffer.from(key), d.account, d.device);
+  }
+
+  async directory(account: string): Promise<DirectoryEntry[]> {
+    this.#open();
+    const rows = this.#db.prepare('SELECT device, fingerprint, sealing_key FROM devices WHERE account = ? ORDER BY device').all(account) as { device: number; fingerprint: string; sealing_key: Buffer | null }[];
+    return rows.map((r) => ({ device: r.device, fingerprint: r.fingerprint, ...(r.sealing_key && { sealingKey: r.sealing_key.toString() }) }));
+  }
+
+  async serverKey(name: string, make: () => Uint8Array): Promise<Uint8Array> {
+    this.#open();
+    const read = () => this.#db.prepare('SELECT record FROM server_keys WHERE name = ?').get(name) as { record: Buffer } | undefined;
+    const found = read();
+    if (found) return new Uint8Array(found.record);
+    this.#db.prepare('INSERT INTO server_keys (name, record) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Buffer.from(make()));
+    return new Uint8Array(read()!.record);
   }
 
   async putChallenge(id: string, d: DeviceAddress, expires: number): Promise<void> {

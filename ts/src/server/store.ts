@@ -51,7 +51,7 @@ export interface QueuedEnvelope extends DeviceAddress {
   /** Server-assigned, unique: the client drops a message it has seen (delivery is at least once). */
   id: string;
   envelope: Uint8Array;
-  /** The sender's account and device, unless sent sealed (not built yet). */
+  /** The sender's account and device (`account/device`); empty when sent sealed. */
   sender: string;
   sent: number;
   expires: number;
@@ -105,6 +105,17 @@ export interface TokenHolder extends DeviceAddress {
 /** What binding a device to an identity did. */
 export type BindResult = 'bound' | 'same' | 'conflict';
 
+/** What an identity rotation did: `conflict` when the new identity is bound elsewhere, `changed` when the old one was not the device's any more. */
+export type RotateResult = 'rotated' | 'conflict' | 'changed';
+
+/** A device as the directory lists it. */
+export interface DirectoryEntry {
+  device: number;
+  fingerprint: string;
+  /** Its sealing key (JSON: `{publicKey, signature}`), if it published one. */
+  sealingKey?: string;
+}
+
 /** What the server keeps: accounts, devices, prekeys and queues (growing with the server's routes). */
 export interface ServerStore {
   readonly database: ServerDatabase;
@@ -116,6 +127,22 @@ export interface ServerStore {
   bindDevice(device: DeviceAddress, identity: string, fingerprint: string, now: number): Promise<BindResult>;
   /** The identity (JSON form) `device` is bound to, if any. */
   deviceIdentity(device: DeviceAddress): Promise<string | undefined>;
+  /**
+   * Rebinds `device` from the identity `oldFingerprint` to `identity` (JSON form) with
+   * `fingerprint`, atomically, deleting what the old identity signed: the device's prekey
+   * upload and sealing key. `changed` (nothing done) when the device is no longer bound
+   * to `oldFingerprint`; `conflict` when `fingerprint` is bound to another device.
+   */
+  rotateIdentity(device: DeviceAddress, oldFingerprint: string, identity: string, fingerprint: string): Promise<RotateResult>;
+  /** Stores `device`'s sealing key (JSON form, verified by the caller) in place of the previous one. */
+  putSealingKey(device: DeviceAddress, key: string): Promise<void>;
+  /** The devices of `account`, by device number, with their fingerprints and sealing keys. */
+  directory(account: string): Promise<DirectoryEntry[]>;
+  /**
+   * The server's own key `name` (a secret record): the stored one, or `make()`'s, stored
+   * if none was: every process on the database gets the same one (the first stored wins).
+   */
+  serverKey(name: string, make: () => Uint8Array): Promise<Uint8Array>;
   /** Stores a login challenge (`id`: its hex) for `device` until `expires`. */
   putChallenge(id: string, device: DeviceAddress, expires: number): Promise<void>;
   /** Removes the challenge and says whether it was there for `device` and not expired at `now`: single use, atomic. */
@@ -297,6 +324,22 @@ export const MIGRATIONS: readonly Migration[] = [
         expires BIGINT NOT NULL
       );
       CREATE INDEX messages_queue ON messages (account, device, seq);`,
+  },
+  {
+    version: 4,
+    description: "devices' sealing keys; the server's own keys (the sender-certificate identity)",
+    sqlite: `
+      ALTER TABLE devices ADD COLUMN sealing_key BLOB;
+      CREATE TABLE server_keys (
+        name TEXT PRIMARY KEY,
+        record BLOB NOT NULL
+      );`,
+    postgres: `
+      ALTER TABLE devices ADD COLUMN sealing_key BYTEA;
+      CREATE TABLE server_keys (
+        name TEXT PRIMARY KEY,
+        record BYTEA NOT NULL
+      );`,
   },
 ];
 

@@ -1,0 +1,647 @@
+/**
+ * The client of the reference server (docs/server.md, "Client"): one device of an
+ * account. It registers the device with its hybrid identity, logs in by signing
+ * challenges, keeps prekeys uploaded (refilled when they run low, the signed prekey
+ * rotated weekly), publishes a sealing key, fans each message out to every device of the
+ * recipient account through sessions it opens and keeps, and hands decrypted messages to
+ * the application as events or an async iterator, acknowledging each once handled.
+ *
+ * Data path: `send` → device list → per device: stored session or bundle + handshake →
+ * (sealed) envelope → relay. Incoming: WebSocket frame → (unseal, check certificate) →
+ * handshake or session → `message` event → acknowledgement.
+ *
+ * @example
+ * ```ts
+ * import { Client } from 'pqwire/client';
+ * const alice = await Client.open({ url: 'http://127.0.0.1:8080', account: 'alice' });
+ * await alice.connect();
+ * alice.on('message', (m) => console.log(m.from, new TextDecoder().decode(m.plaintext)));
+ * await alice.send('bob', new TextEncoder().encode('hello Bob'));
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import { createIdentity, Identity, nowSeconds, PublicIdentity } from '../identity';
+import type { IdentitySuite } from '../identity';
+import { createPrekeyBatch } from '../prekeys';
+import type { PrekeyKemSuite } from '../prekeys';
+import { initiateSession, acceptSession } from '../handshake';
+import { Session } from '../session';
+import { decode as decodeMessage } from '../wire';
+import { PqwireError } from '../errors';
+import { InMemoryIdentityStore, InMemoryPrekeyStore, InMemorySessionStore, saveLocalIdentity, trustIdentity } from '../stores';
+import type { IdentityStore, PrekeyStore, SessionStore } from '../stores';
+import type { PolicyInput } from '../policy';
+import type { SessionSecurityEvent } from '../session-events';
+import { createSealingKey, isSealed, seal, sealedKeyId, sealingKeyId, unseal, verifySealingKey, verifySenderCertificate } from '../sealed-sender';
+import type { PublicSealingKey } from '../sealed-sender';
+import { fromHex } from '../hex';
+import { ClientError } from './errors';
+import { fallbackAction, fallbackError } from './fallback';
+import type { ClientSecurityEvent, FallbackPolicy, FallbackReason } from './fallback';
+import { ServerApi } from './server-api';
+import type { DeviceName } from './server-api';
+import { InMemoryStateStore } from './state-store';
+import type { StateStore } from './state-store';
+import { LiveConnection } from './live-connection';
+import type { RelayedMessage } from './live-connection';
+
+/** Where a client keeps everything: the library's three stores and its own state. */
+export interface ClientStores {
+  identityStore: IdentityStore;
+  prekeyStore: PrekeyStore;
+  sessionStore: SessionStore;
+  stateStore: StateStore;
+}
+
+/** Options of {@link Client.open}. */
+export interface ClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  account: string;
+  /** This device's number; default 1. */
+  device?: number;
+  /** Default: in memory (lost with the process). `pqwire/stores/sqlite` keeps them in a file. */
+  stores?: Partial<ClientStores>;
+  /** The suite of a new identity; default `Ed25519+ML-DSA-65`. */
+  identitySuite?: IdentitySuite;
+  /** The session policy; default `pq-required`. */
+  policy?: PolicyInput;
+  /** Peers without end-to-end or post-quantum support; default `block`. */
+  fallback?: FallbackPolicy;
+  /** Send sealed (the server does not learn the sender) unless a send says otherwise; default false. */
+  sealedSender?: boolean;
+  /** A new device of an account that has devices: the token of one of them, vouching. */
+  voucher?: string;
+  /** The expected fingerprint of the server's certificate identity; default: pinned on first connect. */
+  serverFingerprint?: string;
+  /** Prekeys: how many one-time prekeys of each kind per upload (default 100), refilled below `refillBelow` (default 20); `kem: null` uploads classical prekeys only (for tests of classical peers). */
+  prekeys?: { batchSize?: number; refillBelow?: number; kem?: PrekeyKemSuite | null };
+  /** Listen over a WebSocket on `connect` (default true); otherwise call {@link Client.receive}. */
+  live?: boolean;
+}
+
+/** A message delivered to the application. */
+export interface ReceivedMessage {
+  /** The relay's id (a message comes at least once; the client drops the ids it has handled). */
+  id: string;
+  from: DeviceName;
+  plaintext: Uint8Array;
+  associatedData: Uint8Array;
+  /** When the server queued it (unix seconds). */
+  sent: number;
+  /** Whether it came sealed (the server did not know the sender). */
+  sealed: boolean;
+}
+
+/** Options of {@link Client.send}. */
+export interface SendOptions {
+  associatedData?: Uint8Array;
+  /** Seal this message (default: the client's `sealedSender`). */
+  sealed?: boolean;
+}
+
+/** A device of the directory, as the server lists it. */
+interface DirectoryDevice {
+  device: number;
+  fingerprint: string;
+  sealingKey?: PublicSealingKey;
+}
+
+const SEALING_SEED = 'sealing-key/current';
+const SEALING_KEYS = 'sealing-key/';
+const SERVER_IDENTITY = 'server-identity';
+const PENDING_INITIAL = 'pending-initial/';
+/** Ids of handled messages remembered, to drop a message delivered twice. */
+const SEEN_KEPT = 10_000;
+/** Refill when the signed prekey expires within this (it lives 37 days, rotated after 7). */
+const SIGNED_PREKEY_REFRESH_SECONDS = 30 * 24 * 3600;
+/** Log in again this long before the token expires. */
+const TOKEN_MARGIN_SECONDS = 60;
+
+const addressOf = (d: DeviceName): string => `${d.account}/${d.device}`;
+
+/** One device's client. Emits `message` ({@link ReceivedMessage}), `security` ({@link ClientSecurityEvent}) and `error`. */
+export class Client extends EventEmitter {
+  readonly #options: ClientOptions;
+  readonly #stores: ClientStores;
+  readonly #api: ServerApi;
+  #identity: Identity;
+  #serverIdentity: PublicIdentity | undefined;
+  #certificate: { bytes: Uint8Array; expires: number } | undefined;
+  #live: LiveConnection | undefined;
+  #connected = false;
+  /** Incoming messages are handled one at a time, in order. */
+  #inbox: Promise<void> = Promise.resolve();
+  readonly #seen = new Set<string>();
+  /** Waiting async iterators, and messages none took yet (only while an iterator exists). */
+  readonly #waiters: ((m: IteratorResult<ReceivedMessage>) => void)[] = [];
+  readonly #buffered: ReceivedMessage[] = [];
+  #iterating = 0;
+  /** Prekey refills run one at a time. */
+  #refill: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: ClientOptions, stores: ClientStores, identity: Identity) {
+    super();
+    this.#options = options;
+    this.#stores = stores;
+    this.#identity = identity;
+    this.#api = new ServerApi(options.url.replace(/\/+$/, ''), { account: options.account, device: options.device ?? 1 });
+  }
+
+  /**
+   * A client for `options.account`'s device: its identity loaded from the identity store,
+   * or created and saved there. Nothing is sent before {@link Client.connect}.
+   */
+  static async open(options: ClientOptions): Promise<Client> {
+    if (typeof options !== 'object' || options === null || typeof options.url !== 'string' || typeof options.account !== 'string') {
+      throw new TypeError('Client.open needs { url, account }');
+    }
+    const stores: ClientStores = {
+      identityStore: options.stores?.identityStore ?? new InMemoryIdentityStore(),
+      prekeyStore: options.stores?.prekeyStore ?? new InMemoryPrekeyStore(),
+      sessionStore: options.stores?.sessionStore ?? new InMemorySessionStore(),
+      stateStore: options.stores?.stateStore ?? new InMemoryStateStore(),
+    };
+    const record = await stores.identityStore.getLocalIdentity();
+    let identity: Identity;
+    if (record !== undefined) identity = Identity.import(record);
+    else {
+      identity = createIdentity(options.identitySuite === undefined ? {} : { suite: options.identitySuite });
+      await saveLocalIdentity(stores.identityStore, identity);
+    }
+    return new Client(options, stores, identity);
+  }
+
+  /** This device's public identity. */
+  get identity(): PublicIdentity {
+    return this.#identity.publicIdentity;
+  }
+
+  /** This device's account and number. */
+  get address(): DeviceName {
+    return { ...this.#api.me };
+  }
+
+  /** The bearer token (a secret: give it only to a new device of this account, as its `voucher`). */
+  get token(): string | undefined {
+    return this.#api.token;
+  }
+
+  /**
+   * Registers the device (once; again is harmless), logs in, uploads prekeys and the
+   * sealing key as needed, pins the server's certificate identity, and starts listening
+   * (a WebSocket unless `live: false`). Messages queued while offline arrive first.
+   */
+  async connect(): Promise<void> {
+    await this.#api.register(this.#identity, this.#options.voucher);
+    await this.#api.login(this.#identity);
+    await this.#pinServerIdentity();
+    await this.refillPrekeys();
+    await this.#publishSealingKey();
+    this.#connected = true;
+    if (this.#options.live !== false) {
+      this.#live = new LiveConnection(
+        this.#api.url,
+        async () => (await this.#freshToken(), this.#api.token!),
+        (m) => this.#enqueueIncoming(m, (id) => this.#live?.ack(id)),
+        (e) => this.emit('error', e),
+      );
+      await this.#live.open();
+    }
+  }
+
+  /** Stops listening; the stores stay as they are. Resolves once in-flight messages are handled. */
+  async close(): Promise<void> {
+    this.#connected = false;
+    this.#live?.close();
+    this.#live = undefined;
+    await this.#inbox;
+    for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
+  }
+
+  /**
+   * Sends `plaintext` to every device of `account` (other than this one), end to end: over
+   * the stored session of each device, or a new one from its prekey bundle. All devices
+   * get it or none does: the server refuses a stale device list (409/410) and the client
+   * brings its list up to date and retries. Resolves the relay's ids per device.
+   */
+  async send(account: string, plaintext: Uint8Array, options: SendOptions = {}): Promise<{ device: number; id: string }[]> {
+    this.#requireConnected();
+    const sealed = options.sealed ?? this.#options.sealedSender ?? false;
+    const envelopes = new Map<number, { fingerprint: string; envelope: Uint8Array }>();
+    for (let attempt = 0; ; attempt++) {
+      const devices = (await this.#directory(account)).filter((d) => !(account === this.#api.me.account && d.device === this.#api.me.device));
+      if (devices.length === 0) throw new ClientError('PEER_UNREACHABLE', `${account} has no other device`);
+      // Envelopes made for a device whose identity is unchanged are kept across retries:
+      // its session already advanced past them, and an initial message must go out.
+      for (const [device, made] of envelopes) {
+        if (!devices.some((d) => d.device === device && d.fingerprint === made.fingerprint)) envelopes.delete(device);
+      }
+      for (const d of devices) {
+        if (envelopes.has(d.device)) continue;
+        const peer = { account, device: d.device };
+        await this.#sendPendingInitial(peer, d, sealed);
+        const inner = await this.#encryptFor(peer, d, plaintext, options.associatedData);
+        envelopes.set(d.device, { fingerprint: d.fingerprint, envelope: sealed ? await this.#seal(peer, d, inner) : inner });
+      }
+      try {
+        const ids = await this.#post(account, devices.map((d) => ({ device: d.device, fingerprint: d.fingerprint, envelope: envelopes.get(d.device)!.envelope })), sealed);
+        for (const d of devices) await this.#stores.stateStore.delete(PENDING_INITIAL + addressOf({ account, device: d.device }));
+        return ids;
+      } catch (e) {
+        // 409/410: the list changed; once more with the new one.
+        const status = e instanceof ClientError ? e.details.status : undefined;
+        if ((status !== 409 && status !== 410) || attempt >= 2) throw e;
+      }
+    }
+  }
+
+  /**
+   * Async iterator over incoming messages, from now on (events are emitted too).
+   *
+   * @example
+   * ```ts
+   * for await (const m of client.messages()) console.log(m.from.account, m.plaintext);
+   * ```
+   */
+  async *messages(): AsyncGenerator<ReceivedMessage, void, undefined> {
+    this.#iterating++;
+    try {
+      for (;;) {
+        const next = this.#buffered.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (!this.#connected) return;
+        const result = await new Promise<IteratorResult<ReceivedMessage>>((resolve) => this.#waiters.push(resolve));
+        if (result.done === true) return;
+        yield result.value;
+      }
+    } finally {
+      if (--this.#iterating === 0) this.#buffered.length = 0;
+    }
+  }
+
+  /** Fetches and handles queued messages over HTTP (without a WebSocket, or to catch up); resolves how many were handled. */
+  async receive(): Promise<number> {
+    this.#requireConnected();
+    let handled = 0;
+    for (;;) {
+      await this.#freshToken();
+      const { messages } = await this.#api.json<{ messages: RelayedMessage[] }>('GET', '/v1/messages');
+      if (messages.length === 0) return handled;
+      const acked: string[] = [];
+      for (const m of messages) this.#enqueueIncoming(m, (id) => acked.push(id));
+      await this.#inbox;
+      if (acked.length > 0) await this.#api.json('POST', '/v1/messages/ack', { ids: acked });
+      handled += acked.length;
+      // Messages left unacknowledged (an identity change waiting for trust) stop the loop.
+      if (acked.length < messages.length) return handled;
+    }
+  }
+
+  /**
+   * Uploads a new prekey batch when the server has fewer than `refillBelow` one-time
+   * prekeys of a kind left, none at all, or a signed prekey due for rotation (`force`:
+   * always). Resolves what the server holds after.
+   */
+  async refillPrekeys(force = false): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number }> {
+    const run = async () => {
+      await this.#freshToken();
+      const counts = await this.#api.json<{ oneTimeKem: number; oneTime: number; signedExpires: number }>('GET', '/v1/prekeys').catch((e: unknown) => {
+        if (e instanceof ClientError && e.details.status === 404) return undefined;
+        throw e;
+      });
+      const low = this.#options.prekeys?.refillBelow ?? 20;
+      const classical = this.#options.prekeys?.kem === null;
+      const due =
+        force ||
+        counts === undefined ||
+        counts.oneTime < low ||
+        (!classical && counts.oneTimeKem < low) ||
+        counts.signedExpires - nowSeconds() < SIGNED_PREKEY_REFRESH_SECONDS;
+      if (!due) return counts;
+      const size = this.#options.prekeys?.batchSize ?? 100;
+      const upload = await createPrekeyBatch(this.#identity, {
+        prekeyStore: this.#stores.prekeyStore,
+        oneTimeCount: size,
+        oneTimeKemCount: classical ? 0 : size,
+        ...(this.#options.prekeys?.kem !== undefined && { kem: this.#options.prekeys.kem }),
+      });
+      return JSON.parse(new TextDecoder().decode(await this.#api.bytes('PUT', '/v1/prekeys', upload))) as { oneTimeKem: number; oneTime: number; signedExpires: number };
+    };
+    const result = this.#refill.then(run, run);
+    this.#refill = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Replaces this device's identity with a new one (an explicit, signed operation: both
+   * identities sign it), then uploads new prekeys and a new sealing key. Peers see the
+   * change (`identity-changed` on their side) and must trust the new identity.
+   */
+  async rotateIdentity(): Promise<PublicIdentity> {
+    this.#requireConnected();
+    const next = createIdentity({ suite: this.#identity.suite as IdentitySuite });
+    await this.#api.rotate(this.#identity, next);
+    await saveLocalIdentity(this.#stores.identityStore, next);
+    this.#identity.dispose();
+    this.#identity = next;
+    this.#certificate = undefined;
+    await this.refillPrekeys(true);
+    await this.#publishSealingKey(true);
+    return next.publicIdentity;
+  }
+
+  /**
+   * Trusts `identity` for a peer device after an `identity-changed` event (once the user
+   * verified it), then fetches the messages that waited for it.
+   */
+  async trustIdentity(peer: DeviceName, identity: PublicIdentity): Promise<void> {
+    await trustIdentity(this.#stores.identityStore, addressOf(peer), identity);
+    if (this.#connected) await this.receive();
+  }
+
+  // ---- sending ----
+
+  /** The account's devices, with their fingerprints and sealing keys; a fallback when it has none. */
+  async #directory(account: string): Promise<DirectoryDevice[]> {
+    await this.#freshToken();
+    try {
+      return (await this.#api.json<{ devices: DirectoryDevice[] }>('GET', `/v1/accounts/${encodeURIComponent(account)}/devices`)).devices;
+    } catch (e) {
+      if (e instanceof ClientError && e.details.status === 404) throw this.#fallback('no-end-to-end', account);
+      throw e;
+    }
+  }
+
+  /** The envelope of one device: over its stored session, or a new one from its bundle. */
+  async #encryptFor(peer: DeviceName, d: DirectoryDevice, plaintext: Uint8Array, associatedData: Uint8Array | undefined): Promise<Uint8Array> {
+    const address = addressOf(peer);
+    const session = await Session.load(this.#stores.sessionStore, address, { onSecurityEvent: (e) => this.#sessionEvent(e) });
+    if (session !== undefined && session.info.peerFingerprint === d.fingerprint) {
+      return session.encryptAsync(plaintext, associatedData === undefined ? {} : { associatedData });
+    }
+    // No session, or the device has another identity now: a new session from a bundle.
+    let bundle: Uint8Array;
+    try {
+      await this.#freshToken();
+      bundle = await this.#api.bytes('GET', `/v1/prekeys/${encodeURIComponent(peer.account)}/${peer.device}`);
+    } catch (e) {
+      if (e instanceof ClientError && e.details.status === 404) throw this.#fallback('no-end-to-end', address);
+      throw e;
+    }
+    const handshake = (policy: PolicyInput | undefined) =>
+      initiateSession(bundle, {
+        identity: this.#identity,
+        identityStore: this.#stores.identityStore,
+        sessionStore: this.#stores.sessionStore,
+        address,
+        replaceSession: true,
+        plaintext,
+        ...(associatedData !== undefined && { associatedData }),
+        ...(policy !== undefined && { policy }),
+        onSecurityEvent: (e) => this.#sessionEvent(e),
+      });
+    let opened: Awaited<ReturnType<typeof initiateSession>>;
+    try {
+      opened = await handshake(this.#options.policy);
+    } catch (e) {
+      if (e instanceof PqwireError && e.code === 'PQ_REQUIRED') {
+        const action = this.#fallbackDecision('not-post-quantum', address);
+        if (action !== 'warned') throw fallbackError('not-post-quantum', address, action);
+        opened = await handshake('classical-allowed');
+      } else if (e instanceof PqwireError && e.code === 'IDENTITY_CHANGED') {
+        this.#security({ type: 'identity-changed', peer: address, code: e.code, message: `${address} presents a new identity: nothing was sent to it; trust it once verified` });
+        throw e;
+      } else throw e;
+    }
+    if (opened.peer.fingerprint !== d.fingerprint) {
+      throw new ClientError('SERVER_REFUSED', `the bundle of ${address} is not signed by the identity the server lists for it`);
+    }
+    // Until the server has it, the initial message is kept: a crash before the send must
+    // not leave a session whose peer never got its first message.
+    await this.#stores.stateStore.put(PENDING_INITIAL + address, opened.initialMessage);
+    return opened.initialMessage;
+  }
+
+  /** An initial message a crash kept from the server goes first, on its own. */
+  async #sendPendingInitial(peer: DeviceName, d: DirectoryDevice, sealed: boolean): Promise<void> {
+    const pending = await this.#stores.stateStore.get(PENDING_INITIAL + addressOf(peer));
+    if (pending === undefined) return;
+    const session = await this.#stores.sessionStore.load(addressOf(peer));
+    // Only while that session is still the one stored for the device.
+    if (session !== undefined) {
+      const all = await this.#directory(peer.account);
+      const envelopes = await Promise.all(
+        all
+          .filter((x) => !(peer.account === this.#api.me.account && x.device === this.#api.me.device))
+          .map(async (x) => ({ device: x.device, fingerprint: x.fingerprint, envelope: x.device === d.device ? (sealed ? await this.#seal(peer, d, pending) : pending) : undefined })),
+      );
+      // The relay takes one envelope per device: the others get none of this resend.
+      if (envelopes.every((e) => e.envelope !== undefined)) {
+        await this.#post(peer.account, envelopes.map((e) => ({ device: e.device, fingerprint: e.fingerprint, envelope: e.envelope! })), sealed);
+      }
+    }
+    await this.#stores.stateStore.delete(PENDING_INITIAL + addressOf(peer));
+  }
+
+  /** Seals `inner` to the device's sealing key (verified against its pinned identity) with this device's certificate. */
+  async #seal(peer: DeviceName, d: DirectoryDevice, inner: Uint8Array): Promise<Uint8Array> {
+    const address = addressOf(peer);
+    if (d.sealingKey === undefined) throw new ClientError('SEALED_UNAVAILABLE', `${address} published no sealing key`);
+    const pinned = await this.#stores.identityStore.getPeerIdentity(address);
+    if (pinned === undefined || pinned.fingerprint !== d.fingerprint) throw new ClientError('SEALED_UNAVAILABLE', `no verified identity of ${address} to check its sealing key with`);
+    const publicKey = verifySealingKey(d.sealingKey, pinned);
+    return seal(publicKey, await this.#senderCertificate(), inner);
+  }
+
+  /** This device's sender certificate, fetched again an hour before it expires. */
+  async #senderCertificate(): Promise<Uint8Array> {
+    if (this.#certificate === undefined || this.#certificate.expires - nowSeconds() < 3600) {
+      await this.#freshToken();
+      const answer = await this.#api.json<{ certificate: string; expires: number }>('GET', '/v1/certificate');
+      const bytes = new Uint8Array(Buffer.from(answer.certificate, 'base64'));
+      verifySenderCertificate(bytes, this.#serverIdentity!);
+      this.#certificate = { bytes, expires: answer.expires };
+    }
+    return this.#certificate.bytes;
+  }
+
+  async #post(account: string, messages: { device: number; fingerprint: string; envelope: Uint8Array }[], sealed: boolean): Promise<{ device: number; id: string }[]> {
+    const body = { messages: messages.map((m) => ({ device: m.device, fingerprint: m.fingerprint, envelope: Buffer.from(m.envelope).toString('base64') })) };
+    if (!sealed) await this.#freshToken();
+    const answer = await this.#api.json<{ ids: { device: number; id: string }[] }>('POST', `/v1/${sealed ? 'sealed' : 'messages'}/${encodeURIComponent(account)}`, body, { token: !sealed });
+    return answer.ids;
+  }
+
+  // ---- receiving ----
+
+  /** Queues one relayed message for handling, in arrival order; `ack` once handled or dropped. */
+  #enqueueIncoming(m: RelayedMessage, ack: (id: string) => void): void {
+    this.#inbox = this.#inbox.then(async () => {
+      if (this.#seen.has(m.id)) return ack(m.id);
+      try {
+        const handled = await this.#handle(m);
+        if (handled === 'wait') return;
+      } catch (e) {
+        // Not handled (a store failing): left queued, so it comes again.
+        this.emit('error', e);
+        return;
+      }
+      this.#seen.add(m.id);
+      if (this.#seen.size > SEEN_KEPT) this.#seen.delete(this.#seen.values().next().value!);
+      ack(m.id);
+    });
+  }
+
+  /** Handles one message: delivered, dropped (with an event), or `wait` (kept queued). */
+  async #handle(m: RelayedMessage): Promise<'done' | 'wait'> {
+    let envelope: Uint8Array = new Uint8Array(Buffer.from(m.envelope, 'base64'));
+    let from: DeviceName;
+    let certified: string | undefined;
+    if (m.sender === null) {
+      try {
+        const opened = unseal(await this.#sealingSeed(sealedKeyId(envelope)), envelope);
+        const facts = verifySenderCertificate(opened.certificate, this.#serverIdentity!);
+        from = { account: facts.account, device: facts.device };
+        certified = facts.fingerprint;
+        envelope = opened.message;
+      } catch (e) {
+        return this.#drop(m, undefined, e);
+      }
+    } else {
+      const [account, device] = m.sender.split('/');
+      from = { account: account!, device: Number(device) };
+      if (isSealed(envelope)) return this.#drop(m, addressOf(from), new ClientError('SENDER_MISMATCH', 'a sealed envelope sent with a sender'));
+    }
+    const address = addressOf(from);
+    let plaintext: Uint8Array;
+    let associatedData: Uint8Array;
+    let peerFingerprint: string;
+    try {
+      if (decodeMessage(envelope).type === 'initial-message') {
+        const accepted = await acceptSession(envelope, {
+          identity: this.#identity,
+          prekeyStore: this.#stores.prekeyStore,
+          identityStore: this.#stores.identityStore,
+          sessionStore: this.#stores.sessionStore,
+          address,
+          replaceSession: true,
+          ...(this.#options.policy !== undefined && { policy: this.#options.policy }),
+          onSecurityEvent: (e) => this.#sessionEvent(e),
+        });
+        ({ plaintext, associatedData } = accepted);
+        peerFingerprint = accepted.peer.fingerprint;
+        // One-time prekeys went: refill in the background when they run low.
+        this.refillPrekeys().catch((e: unknown) => this.emit('error', e));
+      } else {
+        const session = await Session.load(this.#stores.sessionStore, address, { onSecurityEvent: (e) => this.#sessionEvent(e) });
+        if (session === undefined) return this.#drop(m, address, new ClientError('SENDER_MISMATCH', 'no session with the sender'));
+        ({ plaintext, associatedData } = await session.decryptAsync(envelope));
+        peerFingerprint = session.info.peerFingerprint;
+      }
+    } catch (e) {
+      if (e instanceof PqwireError && e.code === 'IDENTITY_CHANGED') {
+        this.#security({ type: 'identity-changed', peer: address, code: e.code, message: `${address} presents a new identity: its message waits until it is trusted` });
+        return 'wait';
+      }
+      if (e instanceof PqwireError && (e.code === 'SESSION_CONFLICT' || e.code === 'INTERNAL')) throw e;
+      return this.#drop(m, address, e);
+    }
+    if (certified !== undefined && certified !== peerFingerprint) {
+      // A certificate for another identity than the session's peer: not from who it claims.
+      this.#security({ type: 'sender-mismatch', peer: address, message: `a sealed message claims ${address}, whose session has another identity: dropped` });
+      return 'done';
+    }
+    this.#deliver({ id: m.id, from, plaintext, associatedData, sent: m.sent, sealed: m.sender === null });
+    return 'done';
+  }
+
+  /** Drops an undecryptable message with an event (acknowledged: it can never be read). */
+  #drop(m: RelayedMessage, peer: string | undefined, e: unknown): 'done' {
+    const code = e instanceof PqwireError || e instanceof ClientError ? e.code : 'INTERNAL';
+    this.#security({ type: 'undecryptable', ...(peer !== undefined && { peer }), code, message: `message ${m.id} dropped: ${code}` });
+    return 'done';
+  }
+
+  #deliver(message: ReceivedMessage): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter({ value: message, done: false });
+    else if (this.#iterating > 0) this.#buffered.push(message);
+    this.emit('message', message);
+  }
+
+  // ---- keys, tokens, events ----
+
+  /** Pins the server's certificate identity on first connect; refuses another one after. */
+  async #pinServerIdentity(): Promise<void> {
+    const answer = await this.#api.json<{ identity: { signingKey: string; dhKey: string; dhSignature: string }; fingerprint: string }>('GET', '/v1/server/identity');
+    const identity = PublicIdentity.fromJSON(answer.identity);
+    const pinned = await this.#stores.stateStore.get(SERVER_IDENTITY);
+    const expected = this.#options.serverFingerprint ?? (pinned && new TextDecoder().decode(pinned));
+    if (expected !== undefined && expected !== identity.fingerprint) {
+      throw new ClientError('SERVER_IDENTITY_CHANGED', `the server's certificate identity is ${identity.fingerprint}, not the pinned ${expected}`);
+    }
+    if (pinned === undefined) await this.#stores.stateStore.put(SERVER_IDENTITY, new TextEncoder().encode(identity.fingerprint));
+    this.#serverIdentity = identity;
+  }
+
+  /** Publishes the sealing key (made on first use; `renew`: a new one, the old kept for late messages). */
+  async #publishSealingKey(renew = false): Promise<void> {
+    let seed = renew ? undefined : await this.#stores.stateStore.get(SEALING_SEED);
+    const key = createSealingKey(this.#identity, seed);
+    if (seed === undefined) {
+      seed = key.seed;
+      await this.#stores.stateStore.put(SEALING_SEED, seed);
+    }
+    await this.#stores.stateStore.put(SEALING_KEYS + sealingKeyId(fromHex(key.public.publicKey)), seed);
+    await this.#freshToken();
+    await this.#api.json('PUT', '/v1/devices/me/sealing-key', key.public);
+  }
+
+  async #sealingSeed(keyId: string): Promise<Uint8Array> {
+    const seed = await this.#stores.stateStore.get(SEALING_KEYS + keyId);
+    if (seed === undefined) throw new ClientError('SENDER_MISMATCH', 'sealed to a sealing key this device does not have');
+    return seed;
+  }
+
+  /** Logs in again when the token is about to expire. */
+  async #freshToken(): Promise<void> {
+    if (this.#api.token === undefined || this.#api.tokenExpires - nowSeconds() < TOKEN_MARGIN_SECONDS) await this.#api.login(this.#identity);
+  }
+
+  #requireConnected(): void {
+    if (!this.#connected) throw new ClientError('NOT_CONNECTED', 'call connect() first');
+  }
+
+  /** Asks the fallback policy; returns the error to throw for a refusal. */
+  #fallback(reason: FallbackReason, peer: string): ClientError {
+    return fallbackError(reason, peer, this.#fallbackDecision(reason, peer));
+  }
+
+  #fallbackDecision(reason: FallbackReason, peer: string): 'blocked' | 'warned' | 'invite' {
+    const action = fallbackAction(this.#options.fallback ?? 'block', reason);
+    this.#security({
+      type: 'fallback',
+      peer,
+      reason,
+      action,
+      ...(action === 'invite' && { invitation: { account: this.#api.me.account, fingerprint: this.identity.fingerprint, server: this.#api.url } }),
+      message:
+        reason === 'no-end-to-end'
+          ? `${peer} cannot be reached end to end (${action})`
+          : `${peer} offers only classical keys (${action === 'warned' ? 'a classical session is used' : action})`,
+    });
+    return action;
+  }
+
+  #sessionEvent(e: SessionSecurityEvent): void {
+    this.#security({ type: 'session', ...(e.address !== undefined && { peer: e.address }), code: e.type, message: e.message });
+  }
+
+  #security(event: Omit<ClientSecurityEvent, 'time'>): void {
+    this.emit('security', { ...event, time: Date.now() });
+  }
+}
