@@ -27,14 +27,15 @@ import type { PrekeyKemSuite } from '../prekeys';
 import { initiateSession, acceptSession } from '../handshake';
 import { Session } from '../session';
 import { decode as decodeMessage } from '../wire';
-import { PqwireError } from '../errors';
+import { IdentityChangedError, PqwireError } from '../errors';
 import { InMemoryIdentityStore, InMemoryPrekeyStore, InMemorySessionStore, saveLocalIdentity, trustIdentity } from '../stores';
 import type { IdentityStore, PrekeyStore, SessionStore } from '../stores';
 import type { PolicyInput } from '../policy';
+import type { CapabilitiesInput } from '../negotiation';
 import type { SessionSecurityEvent } from '../session-events';
 import { createSealingKey, isSealed, seal, sealedKeyId, sealingKeyId, unseal, verifySealingKey, verifySenderCertificate } from '../sealed-sender';
 import type { PublicSealingKey } from '../sealed-sender';
-import { fromHex } from '../hex';
+import { fromHex, toHex } from '../hex';
 import { ClientError } from './errors';
 import { fallbackAction, fallbackError } from './fallback';
 import type { ClientSecurityEvent, FallbackPolicy, FallbackReason } from './fallback';
@@ -76,6 +77,8 @@ export interface ClientOptions {
   serverFingerprint?: string;
   /** Prekeys: how many one-time prekeys of each kind per upload (default 100), refilled below `refillBelow` (default 20); `kem: null` uploads classical prekeys only (for tests of classical peers). */
   prekeys?: { batchSize?: number; refillBelow?: number; kem?: PrekeyKemSuite | null };
+  /** The capabilities this device states in its prekey batches and handshakes (default: every pqwire suite). */
+  capabilities?: CapabilitiesInput;
   /** Listen over a WebSocket on `connect` (default true); otherwise call {@link Client.receive}. */
   live?: boolean;
 }
@@ -264,23 +267,28 @@ export class Client extends EventEmitter {
    * for await (const m of client.messages()) console.log(m.from.account, m.plaintext);
    * ```
    */
-  async *messages(): AsyncGenerator<ReceivedMessage, void, undefined> {
+  messages(): AsyncIterableIterator<ReceivedMessage> {
+    // Buffering starts now, not at the first `next()`: nothing arriving in between is missed.
     this.#iterating++;
-    try {
-      for (;;) {
-        const next = this.#buffered.shift();
-        if (next !== undefined) {
-          yield next;
-          continue;
-        }
-        if (!this.#connected) return;
+    let done = false;
+    const finish = (): IteratorResult<ReceivedMessage> => {
+      if (!done && --this.#iterating === 0) this.#buffered.length = 0;
+      done = true;
+      return { value: undefined, done: true };
+    };
+    const iterator: AsyncIterableIterator<ReceivedMessage> = {
+      next: async () => {
+        if (done) return { value: undefined, done: true };
+        const buffered = this.#buffered.shift();
+        if (buffered !== undefined) return { value: buffered, done: false };
+        if (!this.#connected) return finish();
         const result = await new Promise<IteratorResult<ReceivedMessage>>((resolve) => this.#waiters.push(resolve));
-        if (result.done === true) return;
-        yield result.value;
-      }
-    } finally {
-      if (--this.#iterating === 0) this.#buffered.length = 0;
-    }
+        return result.done === true ? finish() : result;
+      },
+      return: async () => finish(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Fetches and handles queued messages over HTTP (without a WebSocket, or to catch up); resolves how many were handled. */
@@ -328,6 +336,7 @@ export class Client extends EventEmitter {
         oneTimeCount: size,
         oneTimeKemCount: classical ? 0 : size,
         ...(this.#options.prekeys?.kem !== undefined && { kem: this.#options.prekeys.kem }),
+        ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
       });
       return JSON.parse(new TextDecoder().decode(await this.#api.bytes('PUT', '/v1/prekeys', upload))) as { oneTimeKem: number; oneTime: number; signedExpires: number };
     };
@@ -402,6 +411,7 @@ export class Client extends EventEmitter {
         plaintext,
         ...(associatedData !== undefined && { associatedData }),
         ...(policy !== undefined && { policy }),
+        ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
         onSecurityEvent: (e) => this.#sessionEvent(e),
       });
     let opened: Awaited<ReturnType<typeof initiateSession>>;
@@ -412,8 +422,8 @@ export class Client extends EventEmitter {
         const action = this.#fallbackDecision('not-post-quantum', address);
         if (action !== 'warned') throw fallbackError('not-post-quantum', address, action);
         opened = await handshake('classical-allowed');
-      } else if (e instanceof PqwireError && e.code === 'IDENTITY_CHANGED') {
-        this.#security({ type: 'identity-changed', peer: address, code: e.code, message: `${address} presents a new identity: nothing was sent to it; trust it once verified` });
+      } else if (e instanceof IdentityChangedError) {
+        this.#security({ type: 'identity-changed', peer: address, code: e.code, identity: e.identity, message: `${address} presents a new identity: nothing was sent to it; trust it once verified` });
         throw e;
       } else throw e;
     }
@@ -521,7 +531,15 @@ export class Client extends EventEmitter {
     let associatedData: Uint8Array;
     let peerFingerprint: string;
     try {
-      if (decodeMessage(envelope).type === 'initial-message') {
+      const decoded = decodeMessage(envelope);
+      if (decoded.type === 'initial-message') {
+        // A sealed initial message must come from the identity its certificate names:
+        // checked before the handshake pins anything for the address.
+        const claimed = decodeMessage(decoded.identitySigKey);
+        if (certified !== undefined && (claimed.type !== 'key-package' || toHex(claimed.keyId) !== certified)) {
+          this.#security({ type: 'sender-mismatch', peer: address, message: `a sealed initial message claims ${address} but comes from another identity: dropped` });
+          return 'done';
+        }
         const accepted = await acceptSession(envelope, {
           identity: this.#identity,
           prekeyStore: this.#stores.prekeyStore,
@@ -530,6 +548,7 @@ export class Client extends EventEmitter {
           address,
           replaceSession: true,
           ...(this.#options.policy !== undefined && { policy: this.#options.policy }),
+          ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
           onSecurityEvent: (e) => this.#sessionEvent(e),
         });
         ({ plaintext, associatedData } = accepted);
@@ -543,8 +562,8 @@ export class Client extends EventEmitter {
         peerFingerprint = session.info.peerFingerprint;
       }
     } catch (e) {
-      if (e instanceof PqwireError && e.code === 'IDENTITY_CHANGED') {
-        this.#security({ type: 'identity-changed', peer: address, code: e.code, message: `${address} presents a new identity: its message waits until it is trusted` });
+      if (e instanceof IdentityChangedError) {
+        this.#security({ type: 'identity-changed', peer: address, code: e.code, identity: e.identity, message: `${address} presents a new identity: its message waits until it is trusted` });
         return 'wait';
       }
       if (e instanceof PqwireError && (e.code === 'SESSION_CONFLICT' || e.code === 'INTERNAL')) throw e;
@@ -638,6 +657,8 @@ export class Client extends EventEmitter {
   }
 
   #sessionEvent(e: SessionSecurityEvent): void {
+    // The client reports identity changes itself, with the identity presented.
+    if (e.type === 'identity-changed') return;
     this.#security({ type: 'session', ...(e.address !== undefined && { peer: e.address }), code: e.type, message: e.message });
   }
 

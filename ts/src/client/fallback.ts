@@ -24,6 +24,7 @@
  * ```
  */
 import { ClientError } from './errors';
+import type { PublicIdentity } from '../identity';
 
 /** The answer to a peer without end-to-end or post-quantum support. */
 export type FallbackPolicy = 'block' | 'warn' | 'invite';
@@ -49,6 +50,8 @@ export interface ClientSecurityEvent {
   /** With `action: 'invite'`: what to send the peer so it can reach this device. */
   invitation?: { account: string; fingerprint: string; server: string };
   code?: string;
+  /** With `identity-changed`: the identity the peer presents now (what `trustIdentity` takes once verified). */
+  identity?: PublicIdentity;
   /** Human-readable; no key material, no plaintext. */
   message: string;
   /** Milliseconds since the epoch. */

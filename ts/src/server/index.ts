@@ -15,10 +15,11 @@ export { serve, readServeConfig, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT } from '
 export type { ServeOptions, RunningServer } from './serve';
 export { openServerStore, MIGRATIONS } from './store';
 export type { ServerStore, ServerDatabase, Migration } from './store';
-export { challengeData, LOGIN_CONTEXT, REGISTER_CONTEXT, CHALLENGE_SECONDS, TOKEN_SECONDS } from './auth';
+export { challengeData, rotationData, LOGIN_CONTEXT, REGISTER_CONTEXT, ROTATE_CONTEXT, CHALLENGE_SECONDS, TOKEN_SECONDS } from './auth';
+export { CERTIFICATE_SECONDS, CERTIFICATE_KEY } from './sealed-sender';
 export { ServerError } from './errors';
 export type { ServerErrorCode } from './errors';
-export type { DeviceAddress, BindResult, TokenHolder } from './store';
+export type { DeviceAddress, BindResult, RotateResult, DirectoryEntry, TokenHolder } from './store';
 export type { SessionInitOptions } from './session-init';
 export { MESSAGE_TTL_SECONDS, QUEUE_LIMIT, FETCH_LIMIT, MAX_ENVELOPE_BYTES } from './relay';
 export type { QueuedEnvelope } from './store';

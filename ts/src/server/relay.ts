@@ -75,11 +75,13 @@ export interface SendBody {
  * Queues one envelope per device of `account`, all or none, after the checks of a
  * fan-out: the list names exactly the account's devices (409), each with its identity's
  * fingerprint (410), no envelope over {@link MAX_ENVELOPE_BYTES} (413), no queue full
- * (429). `sender` is `account/device`, or empty for a sealed send. Resolves the ids.
+ * (429). `sender` is `account/device`, or empty for a sealed send; a device sending to
+ * its own account sends to its other devices only. Resolves the ids.
  */
 export async function queueFanOut(store: ServerStore, account: string, messages: SendBody['messages'], sender: string): Promise<{ device: number; id: string }[]> {
   const devices = await store.accountDevices(account);
   if (devices.size === 0) throw new ServerError(404, 'NOT_FOUND', 'no such account');
+  if (sender.startsWith(`${account}/`)) devices.delete(Number(sender.slice(account.length + 1)));
   const named = messages.map((m) => m.device);
   if (new Set(named).size !== named.length) throw new ServerError(400, 'INVALID_REQUEST', 'a device is named twice');
   const missing = [...devices.keys()].filter((d) => !named.includes(d));
