@@ -7,7 +7,8 @@
  * foreign file; and real sessions between two parties on SQLite stores, closed, reopened and
  * continued, with what a rolled-back file can and cannot show.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,6 @@ import {
   Session,
   SessionConflictError,
   SessionRollbackError,
-  UnsupportedError,
   WireFormatError,
   acceptSession,
   checkPeerIdentity,
@@ -52,7 +52,6 @@ import {
   SqlitePrekeyStore,
   SqliteSessionStore,
   SqliteStoreFile,
-  loadDriver,
   openSqliteStores,
 } from '../ts/src/stores/sqlite';
 import { expectReject, expectThrow, utf8 } from './helpers';
@@ -459,6 +458,27 @@ describe('SQLite stores: the file', () => {
     s.close();
   });
 
+  it('a consumed prekey secret, a removed one and an overwritten session state are gone from the file, not left in free pages', async () => {
+    const file = newFile();
+    const secrets = Array.from({ length: 7 }, () => new Uint8Array(randomBytes(3000)));
+    const secret = (tag: number): Uint8Array => secrets[tag]!;
+    const contains = (haystack: Buffer, needle: Uint8Array): boolean => haystack.includes(Buffer.from(needle.subarray(100, 164)));
+    const s = openSqliteStores(file);
+    await s.prekeyStore.save([prekey('o', 'one-time', { secret: secret(1) }), prekey('e', 'signed', { secret: secret(2), expires: T0 }), prekey('k', 'one-time', { secret: secret(3) })]);
+    await s.sessionStore.save('x', saving({ record: secret(4), epoch: 1 }));
+    await s.sessionStore.save('x', saving({ record: secret(5), epoch: 2, expectedEpoch: 1 }));
+    await s.sessionStore.save('y', saving({ sessionId: 'bb', record: secret(6), epoch: 1 }));
+    expect(await s.prekeyStore.consume(['o'])).toBe(true);
+    expect(await s.prekeyStore.removeExpired(T0)).toBe(1);
+    await s.sessionStore.delete('y');
+    s.close(); // the last connection: the WAL is checkpointed into the file and removed
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const bytes = readFileSync(file);
+    expect(contains(bytes, secret(3))).toBe(true); // the search finds what is stored
+    expect(contains(bytes, secret(5))).toBe(true);
+    for (const gone of [1, 2, 4, 6]) expect(contains(bytes, secret(gone)), `secret ${gone}`).toBe(false);
+  });
+
   it('an existing file keeps its mode; a fresh SQLite database of no application is adopted', async () => {
     const file = newFile();
     mkdirSync(path.dirname(file), { mode: 0o755 });
@@ -542,16 +562,25 @@ describe('SQLite stores: the file', () => {
     s.close();
   });
 
-  it('without better-sqlite3, opening is UNSUPPORTED and names the dependency', () => {
-    const e = expectThrow<UnsupportedError>(
-      () =>
-        loadDriver(() => {
-          throw new Error("Cannot find module 'better-sqlite3'");
-        }),
-      UnsupportedError,
-      'UNSUPPORTED',
-    );
-    expect(e.message).toMatch(/npm install better-sqlite3/);
+  it('without better-sqlite3 installed, opening a store is UnsupportedError (UNSUPPORTED); requiring pqwire/stores/sqlite is not', () => {
+    const entry = path.resolve(__dirname, '../ts/dist/stores/sqlite.js');
+    expect(existsSync(entry), 'ts/dist is built (npm run build:ts)').toBe(true);
+    // A fresh node in which better-sqlite3 cannot be found.
+    const script = `const Module = require('node:module');
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        if (request === 'better-sqlite3') { const e = new Error("Cannot find module 'better-sqlite3'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
+        return resolve.call(this, request, ...rest);
+      };
+      const { openSqliteStores } = require(${JSON.stringify(entry)});
+      const { UnsupportedError } = require(${JSON.stringify(path.resolve(__dirname, '../ts/dist/index.js'))});
+      try { openSqliteStores(':memory:'); process.stdout.write('null'); }
+      catch (e) { process.stdout.write(JSON.stringify({ typed: e instanceof UnsupportedError, code: e.code, message: e.message })); }`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ typed: true, code: 'UNSUPPORTED' });
+    expect(out.message).toMatch(/npm install better-sqlite3/);
   });
 
   it('a file that is not a pqwire store is refused with a typed error, and left as it was', () => {

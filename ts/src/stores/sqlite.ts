@@ -103,10 +103,11 @@ export interface SqliteStoreOptions {
   busyTimeout?: number;
 }
 
-/** better-sqlite3, or `UNSUPPORTED` naming the optional dependency. @internal */
-export function loadDriver(load: () => unknown = () => require('better-sqlite3')): typeof import('better-sqlite3') {
+/** better-sqlite3, loaded on the first opening, or `UNSUPPORTED` naming the optional dependency. */
+function loadDriver(): typeof import('better-sqlite3') {
   try {
-    return load() as typeof import('better-sqlite3');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('better-sqlite3') as typeof import('better-sqlite3');
   } catch (e) {
     throw makeError('UNSUPPORTED', `pqwire/stores/sqlite needs the optional dependency better-sqlite3 (npm install better-sqlite3@12): ${(e as Error).message}`);
   }
@@ -211,6 +212,9 @@ export class SqliteStoreFile {
       // FULL: a committed save survives a power loss too. With NORMAL the last commits
       // could vanish, and a session would come back below a message it already sent.
       db.pragma('synchronous = FULL');
+      // A deleted or overwritten secret (a consumed prekey, a session's older state) is
+      // zeroed in the file, not left in a free page (forward secrecy, docs/protocol.md §9).
+      db.pragma('secure_delete = ON');
       migrate(db, path);
     } catch (e) {
       db.close();
