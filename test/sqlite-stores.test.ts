@@ -753,14 +753,9 @@ describe('SQLite stores: sessions between two parties', () => {
       plaintext: utf8('hello Bob'),
       now: T0,
     });
-    const accepted = await acceptSession(init.initialMessage, {
-      identity: bob.identity,
-      prekeyStore: b.prekeyStore,
-      identityStore: b.identityStore,
-      sessionStore: b.sessionStore,
-      address: 'alice',
-      now: T0,
-    });
+    // The stores spread straight into the options: only they are enumerable.
+    expect(Object.keys(b).sort()).toEqual(['identityStore', 'prekeyStore', 'sessionStore']);
+    const accepted = await acceptSession(init.initialMessage, { identity: bob.identity, ...b, address: 'alice', now: T0 });
     expect(text(accepted.plaintext!)).toBe('hello Bob');
     return { a, b, initialMessage: init.initialMessage, sa: init.session, sb: accepted.session };
   }

@@ -629,7 +629,10 @@ export class SqliteSessionStore extends SqliteStoreBase implements SessionStore 
   }
 }
 
-/** What {@link openSqliteStores} returns: the three stores on one file. */
+/**
+ * What {@link openSqliteStores} returns: the three stores on one file. Only the stores are
+ * enumerable properties, so `{ ...stores }` spreads them alone into `acceptSession`'s options.
+ */
 export interface SqliteStores {
   identityStore: SqliteIdentityStore;
   prekeyStore: SqlitePrekeyStore;
@@ -644,9 +647,10 @@ export interface SqliteStores {
 
 /**
  * Opens (creating it, mode 0600, if needed) the pqwire store file at `file` and returns the
- * three stores sharing its one connection: spread it into the options of
- * `initiateSession` / `acceptSession`, or pass each where it goes. Several processes may
- * open the same file (WAL mode; a writer waits up to `busyTimeout` for another's lock).
+ * three stores sharing its one connection: spread it into the options of `acceptSession`
+ * (only the stores are enumerable), or pass each where it goes (`initiateSession` takes no
+ * prekey store). Several processes may open the same file (WAL mode; a writer waits up to
+ * `busyTimeout` for another's lock).
  *
  * @example
  * ```ts
@@ -661,12 +665,12 @@ export interface SqliteStores {
 export function openSqliteStores(file: string, options?: SqliteStoreOptions): SqliteStores {
   const opened = new SqliteStoreFile(file, options);
   const close = (): void => opened.close();
-  return {
-    identityStore: new SqliteIdentityStore(opened),
-    prekeyStore: new SqlitePrekeyStore(opened),
-    sessionStore: new SqliteSessionStore(opened),
-    file: opened,
-    close,
-    [DISPOSE]: close,
-  };
+  const stores = { identityStore: new SqliteIdentityStore(opened), prekeyStore: new SqlitePrekeyStore(opened), sessionStore: new SqliteSessionStore(opened) };
+  // Not enumerable: `...stores` gives the three stores alone, which acceptSession's options
+  // accept (an option name it does not know is INVALID_ARGUMENT).
+  return Object.defineProperties(stores, {
+    file: { value: opened },
+    close: { value: close },
+    [DISPOSE]: { value: close },
+  }) as SqliteStores;
 }
