@@ -681,6 +681,26 @@ describe('SQLite stores: two connections, and processes, on one file', () => {
     two.close();
   });
 
+  it('a write lock held elsewhere beyond busyTimeout: the save rejects (SQLITE_BUSY) and changes nothing; then it goes through', async () => {
+    const file = newFile();
+    const s = openSqliteStores(file, { busyTimeout: 50 });
+    await s.sessionStore.save('x', saving({ epoch: 1 }));
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE'); // another process's transaction, holding the write lock
+    const started = Date.now();
+    const e = await s.sessionStore.save('x', saving({ epoch: 2, expectedEpoch: 1 })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect((e as { code?: string }).code).toBe('SQLITE_BUSY');
+    expect(await s.sessionStore.load('x')).toMatchObject({ epoch: 1 }); // readers do not wait (WAL)
+    other.exec('ROLLBACK');
+    other.close();
+    expect(await s.sessionStore.save('x', saving({ epoch: 2, expectedEpoch: 1 }))).toBe(true);
+    s.close();
+  });
+
   it('four processes racing on one file: every epoch is won once, every one-time key consumed once, every handshake remembered once', async () => {
     const entry = path.resolve(__dirname, '../ts/dist/stores/sqlite.js');
     expect(existsSync(entry), 'ts/dist is built (npm run build:ts)').toBe(true);
