@@ -36,6 +36,7 @@ import { dirname } from 'node:path';
 import { DISPOSE } from '../dispose';
 import { makeError } from '../errors';
 import { PublicIdentity } from '../identity';
+import { options as checkOptions } from '../options';
 import { MAX_PREVIOUS_SESSIONS, sessionSaveAllowed, sessionSavePlacement } from '../stores';
 import type {
   IdentityStore,
@@ -195,9 +196,9 @@ export class SqliteStoreFile {
   /** The file's path (`':memory:'` for a private in-memory database). */
   readonly path: string;
 
-  constructor(path: string, options: SqliteStoreOptions = {}) {
+  constructor(path: string, options?: SqliteStoreOptions) {
     if (typeof path !== 'string' || path === '') throw makeError('INVALID_TYPE', 'the SQLite store needs a file path');
-    const busyTimeout = options.busyTimeout ?? 5000;
+    const busyTimeout = checkOptions('SQLite store', options, ['busyTimeout']).busyTimeout ?? 5000;
     if (!Number.isSafeInteger(busyTimeout) || busyTimeout < 0) throw makeError('INVALID_ARGUMENT', `busyTimeout must be a whole number of milliseconds, got ${String(busyTimeout)}`);
     const Driver = loadDriver();
     this.path = path;
