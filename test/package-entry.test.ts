@@ -108,6 +108,31 @@ describe('package entry', () => {
   });
 });
 
+describe('pqwire/stores/sqlite (package subpath)', () => {
+  it('loads by name, CommonJS and ES modules; pqwire itself loads neither it nor better-sqlite3', () => {
+    const out = inFreshNode(`const pq = require('pqwire');
+      const before = Object.keys(require.cache).filter((f) => f.endsWith('sqlite.js') || f.includes('better-sqlite3'));
+      const sqlite = require('pqwire/stores/sqlite');
+      const loaded = Object.keys(require.cache).some((f) => f.includes('better-sqlite3'));
+      const s = sqlite.openSqliteStores(':memory:');
+      s.close();
+      process.stdout.write(JSON.stringify({ before, loaded, after: Object.keys(require.cache).some((f) => f.includes('better-sqlite3')),
+        names: Object.keys(sqlite).sort(), store: typeof pq.InMemorySessionStore }));`);
+    expect(out.before).toEqual([]);
+    expect(out.loaded).toBe(false); // better-sqlite3 loads when a store is opened
+    expect(out.after).toBe(true);
+    expect(out.names).toEqual(
+      ['SQLITE_STORE_APPLICATION_ID', 'SQLITE_STORE_SCHEMA_VERSION', 'SqliteIdentityStore', 'SqlitePrekeyStore', 'SqliteSessionStore', 'SqliteStoreFile', 'openSqliteStores'].sort(),
+    );
+    const esm = inFreshNode(`import { openSqliteStores, SqliteSessionStore } from 'pqwire/stores/sqlite';
+      const s = openSqliteStores(':memory:');
+      const ok = s.sessionStore instanceof SqliteSessionStore;
+      s.close();
+      process.stdout.write(JSON.stringify({ ok }));`, { esm: true });
+    expect(esm).toEqual({ ok: true });
+  });
+});
+
 describe('localBinary (which file native.ts requires directly)', () => {
   const dirWith = (names: string[]): string => {
     const dir = mkdtempSync(join(tmpdir(), 'pqwire-native-'));

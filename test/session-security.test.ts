@@ -32,7 +32,6 @@ import {
   type SessionSave,
   type SessionSecurityEvent,
   type SessionStore,
-  type StoredSession,
 } from '../ts/src/index';
 import { BackupRestoringStore, expectReject, expectThrow, utf8 } from './helpers';
 import { appendField, dropField } from './wire-bytes';
@@ -561,22 +560,6 @@ describe('dispose', () => {
   });
 });
 
-describe('the store contract', () => {
-  it('InMemorySessionStore: compare-and-swap on (session, epoch), highest epoch per session', async () => {
-    const store = new InMemorySessionStore();
-    const rec = new Uint8Array([1]);
-    const save = (s: Partial<SessionSave>): Promise<boolean> => store.save('x', { record: rec, sessionId: 'aa', epoch: 1, expectedEpoch: undefined, ...s });
-    expect(await save({})).toBe(true);
-    expect(await save({})).toBe(false); // already stored: a new save needs the claim
-    expect(await save({ epoch: 2, expectedEpoch: 0 })).toBe(false); // a stale claim
-    expect(await save({ epoch: 0, expectedEpoch: 1 })).toBe(false); // going back
-    expect(await save({ epoch: 2, expectedEpoch: 1 })).toBe(true);
-    expect(await save({ sessionId: 'bb', epoch: 1 })).toBe(false); // another session, not replacing
-    expect(await save({ sessionId: 'bb', epoch: 1, replace: true })).toBe(true);
-    const stored: StoredSession | undefined = await store.load('x');
-    expect(stored).toMatchObject({ sessionId: 'bb', epoch: 1, highestEpoch: 1 });
-    await store.delete('x');
-    expect(await save({ sessionId: 'aa', epoch: 2 })).toBe(false); // a deleted session's old state
-    expect(await save({ sessionId: 'aa', epoch: 3 })).toBe(true);
-  });
-});
+// The store contract (compare-and-swap on (session, epoch), the highest epoch per session id,
+// previous sessions, prekeys, identities) is test/sqlite-stores.test.ts, one suite run against
+// the in-memory stores and the SQLite stores.

@@ -320,17 +320,28 @@ export class InMemorySessionStore implements SessionStore {
     const elsewhere = (this.#addressOf.get(session.sessionId) ?? address) !== address;
     if (!sessionSaveAllowed(slot?.current, this.#highest.get(session.sessionId), session, elsewhere, previous)) return false;
     const entry: Entry = { record: Uint8Array.from(session.record), sessionId: session.sessionId, epoch: session.epoch };
-    if (slot === undefined) this.#records.set(address, { current: entry, previous: [] });
-    else if (slot.current.sessionId === session.sessionId) slot.current = entry;
-    else if (previous !== undefined && session.as !== 'current') slot.previous[at] = { ...entry, supersededBy: previous.supersededBy };
-    else if (previous !== undefined) {
-      slot.previous.splice(at, 1);
-      slot.previous.unshift(slot.current);
-      slot.current = entry;
-    } else if (session.as === 'previous') slot.previous.unshift({ ...entry, supersededBy: slot.current.sessionId });
-    else {
-      slot.previous.unshift(session.supersede === true ? { ...slot.current, supersededBy: session.sessionId } : slot.current);
-      slot.current = entry;
+    switch (sessionSavePlacement(slot?.current, session, previous)) {
+      case 'new':
+        this.#records.set(address, { current: entry, previous: [] });
+        break;
+      case 'current':
+        slot!.current = entry;
+        break;
+      case 'previous':
+        slot!.previous[at] = { ...entry, supersededBy: previous!.supersededBy };
+        break;
+      case 'promote':
+        slot!.previous.splice(at, 1);
+        slot!.previous.unshift(slot!.current);
+        slot!.current = entry;
+        break;
+      case 'new-previous':
+        slot!.previous.unshift({ ...entry, supersededBy: slot!.current.sessionId });
+        break;
+      case 'replace':
+        slot!.previous.unshift(session.supersede === true ? { ...slot!.current, supersededBy: session.sessionId } : slot!.current);
+        slot!.current = entry;
+        break;
     }
     for (const dropped of slot?.previous.splice(MAX_PREVIOUS_SESSIONS) ?? []) this.#addressOf.delete(dropped.sessionId);
     this.#highest.set(session.sessionId, Math.max(session.epoch, this.#highest.get(session.sessionId) ?? 0));
@@ -380,6 +391,34 @@ export function sessionSaveAllowed(
   if (save.expectedEpoch !== undefined) return false;
   if (current === undefined ? save.as === 'previous' : save.replace !== true && save.as !== 'previous') return false;
   return highest === undefined || save.epoch > highest;
+}
+
+/**
+ * Where a {@link SessionStore.save} that {@link sessionSaveAllowed} allowed puts the record,
+ * given the address's `current` session (if any) and its `previous` session with the
+ * saved id (if any); the same cases for every store, so that they all keep the same order:
+ * - `'new'`: nothing was stored for the address; the record becomes its current session.
+ * - `'current'`: the current session, updated in place.
+ * - `'previous'`: a previous session, updated in place (it keeps its place and `supersededBy`).
+ * - `'promote'`: a previous session becomes current (`as: 'current'`); the current one
+ *   becomes the most recent previous session.
+ * - `'new-previous'`: a new session goes in as the most recent previous session,
+ *   superseded by the current one (`as: 'previous'`).
+ * - `'replace'`: a new session becomes current (`replace`); the current one becomes the
+ *   most recent previous session, superseded by the new one with `supersede`.
+ *
+ * Then at most {@link MAX_PREVIOUS_SESSIONS} previous sessions stay (the oldest go), and
+ * the highest epoch of the session id is raised to the saved one. @internal
+ */
+export function sessionSavePlacement(
+  current: { sessionId: string } | undefined,
+  save: Pick<SessionSave, 'sessionId' | 'as'>,
+  previous: { sessionId: string } | undefined,
+): 'new' | 'current' | 'previous' | 'promote' | 'new-previous' | 'replace' {
+  if (current === undefined) return 'new';
+  if (current.sessionId === save.sessionId) return 'current';
+  if (previous !== undefined) return save.as === 'current' ? 'promote' : 'previous';
+  return save.as === 'previous' ? 'new-previous' : 'replace';
 }
 
 /**
