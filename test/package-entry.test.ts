@@ -122,7 +122,7 @@ describe('pqwire/stores/sqlite (package subpath)', () => {
     expect(out.loaded).toBe(false); // better-sqlite3 loads when a store is opened
     expect(out.after).toBe(true);
     expect(out.names).toEqual(
-      ['SQLITE_STORE_APPLICATION_ID', 'SQLITE_STORE_SCHEMA_VERSION', 'SqliteIdentityStore', 'SqlitePrekeyStore', 'SqliteSessionStore', 'SqliteStoreFile', 'openSqliteStores'].sort(),
+      ['SQLITE_STORE_APPLICATION_ID', 'SQLITE_STORE_SCHEMA_VERSION', 'SqliteIdentityStore', 'SqlitePrekeyStore', 'SqliteSessionStore', 'SqliteStateStore', 'SqliteStoreFile', 'openSqliteStores'].sort(),
     );
     const esm = inFreshNode(`import { openSqliteStores, SqliteSessionStore } from 'pqwire/stores/sqlite';
       const s = openSqliteStores(':memory:');
@@ -205,5 +205,18 @@ describe('scripts/lazy-entry.js', () => {
     expect(() => lazyEntry('"use strict";\nvar m_1 = require("./m");\n')).toThrow(/nothing is exported/);
     expect(() => lazyEntry(`${compiled}const x = m_1.a;\n`)).toThrow(/unknown shape/);
     expect(() => lazyEntry(compiled.replace('var m_1 = require("./m");\n', ''))).toThrow(/before its require/);
+  });
+});
+
+describe('pqwire/client (package subpath)', () => {
+  it('loads by name, CommonJS and ES modules, without the server (fastify, pg, better-sqlite3)', () => {
+    const out = inFreshNode(`const client = require('pqwire/client');
+      const heavy = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](fastify|pg|better-sqlite3)[\\\\/]/.test(f));
+      process.stdout.write(JSON.stringify({ heavy, names: Object.keys(client).sort() }));`);
+    expect(out.heavy).toEqual([]);
+    expect(out.names).toEqual(['Client', 'ClientError', 'InMemoryStateStore']);
+    const esm = inFreshNode(`import { Client, ClientError } from 'pqwire/client';
+      process.stdout.write(JSON.stringify({ ok: typeof Client.open === 'function' && new ClientError('NOT_CONNECTED', 'x').code === 'NOT_CONNECTED' }));`, { esm: true });
+    expect(esm).toEqual({ ok: true });
   });
 });

@@ -29,6 +29,7 @@ import type { LimitName, LimitSetting, ServerStore } from '../ts/src/server';
 import { Client, ClientError, InMemoryStateStore } from '../ts/src/client';
 import type { ClientOptions, ClientSecurityEvent, ClientStores, ReceivedMessage } from '../ts/src/client';
 import { ServerApi } from '../ts/src/client/server-api';
+import { openSqliteStores } from '../ts/src/stores/sqlite';
 import { startPostgres } from './pg-cluster';
 
 const dir = mkdtempSync(join(tmpdir(), 'pqwire-client-'));
@@ -147,6 +148,35 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
     expect(aliceSeen.messages[0]!.sealed).toBe(true);
     expect(aliceSeen.messages[0]!.from).toEqual({ account: b, device: 1 });
     expect([...aliceSeen.events, ...bobSeen.events, ...aliceSeen.errors, ...bobSeen.errors]).toEqual([]);
+  });
+
+  it('a client on pqwire/stores/sqlite keeps its identity, sessions and sealing key across a restart', async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    const [a, b] = [`alice-${run}`, `bob-${run}`];
+    const file = join(dir, `bob-${run}.db`);
+    const alice = await connected(a);
+    const seenA = watch(alice);
+    let stores = openSqliteStores(file);
+    let bob = await Client.open({ url: server.url, account: b, stores });
+    await bob.connect();
+    const fingerprint = bob.identity.fingerprint;
+    await alice.send(b, text('before the restart'));
+    await until(() => bob.messages.length >= 0 && seenA.errors.length === 0);
+    await bob.close();
+    stores.close();
+    // While Bob is down, Alice sends sealed (to the sealing key he published).
+    await alice.send(b, text('while down'), { sealed: true });
+    stores = openSqliteStores(file);
+    bob = await Client.open({ url: server.url, account: b, stores, live: false });
+    expect(bob.identity.fingerprint).toBe(fingerprint);
+    const seenB = watch(bob);
+    await bob.connect();
+    await bob.receive();
+    expect(seenB.messages.map((m) => read(m.plaintext))).toContain('while down');
+    await bob.send(a, text('back'));
+    expect(await seenA.next(1)).toEqual(['back']);
+    await bob.close();
+    stores.close();
   });
 
   it('fans out to every device of an account; a new device joins only with a voucher', async () => {

@@ -53,6 +53,7 @@ import {
   SqliteSessionStore,
   SqliteStoreFile,
   openSqliteStores,
+  SqliteStateStore,
 } from '../ts/src/stores/sqlite';
 import { expectReject, expectThrow, utf8 } from './helpers';
 
@@ -497,6 +498,32 @@ describe('SQLite stores: the file', () => {
     expect(check.pragma('application_id', { simple: true })).toBe(SQLITE_STORE_APPLICATION_ID);
     expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_STORE_SCHEMA_VERSION);
     expect(check.pragma('journal_mode', { simple: true })).toBe('wal');
+    check.close();
+  });
+
+  it('the client state store: put, get, replace, delete, persisted; a schema-1 file is migrated to it', async () => {
+    const file = newFile();
+    const s = openSqliteStores(file);
+    expect(Object.keys(s)).toEqual(['identityStore', 'prekeyStore', 'sessionStore']);
+    await s.stateStore.put('a', new Uint8Array([1, 2]));
+    await s.stateStore.put('a', new Uint8Array([3]));
+    await s.stateStore.put('b', new Uint8Array([4]));
+    await s.stateStore.delete('b');
+    expect(await s.stateStore.get('b')).toBeUndefined();
+    s.close();
+    await expectReject(() => s.stateStore.get('a'), DisposedError, 'DISPOSED');
+    // Back to schema 1: the table gone, the version lowered, as a file of the previous release.
+    const raw = new Database(file);
+    raw.exec('DROP TABLE client_state');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const again = new SqliteStateStore(file);
+    expect(await again.get('a')).toBeUndefined();
+    await again.put('a', new Uint8Array([5]));
+    expect(await again.get('a')).toEqual(new Uint8Array([5]));
+    again.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
     check.close();
   });
 

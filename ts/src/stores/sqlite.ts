@@ -37,6 +37,7 @@ import { DISPOSE } from '../dispose';
 import { makeError } from '../errors';
 import { PublicIdentity } from '../identity';
 import { options as checkOptions } from '../options';
+import type { StateStore } from '../client/state-store';
 import { MAX_PREVIOUS_SESSIONS, sessionSaveAllowed, sessionSavePlacement } from '../stores';
 import type {
   IdentityStore,
@@ -56,7 +57,7 @@ type Statement = import('better-sqlite3').Statement;
 export const SQLITE_STORE_APPLICATION_ID = 0x70717773;
 
 /** The schema version this code writes (`PRAGMA user_version`). */
-export const SQLITE_STORE_SCHEMA_VERSION = 1;
+export const SQLITE_STORE_SCHEMA_VERSION = 2;
 
 /**
  * The migrations, in order: `MIGRATIONS[v - 1]` takes the schema from version `v - 1` to
@@ -93,6 +94,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX sessions_current ON sessions (address) WHERE current = 1;
    CREATE INDEX sessions_by_address ON sessions (address, current, seq);
    CREATE TABLE session_epochs (session_id TEXT PRIMARY KEY, highest INTEGER NOT NULL) STRICT;`,
+  // 2: the state of pqwire/client (its sealing keys, the pinned server identity, …).
+  `CREATE TABLE client_state (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;`,
 ];
 
 /** Options of {@link openSqliteStores} and {@link SqliteStoreFile}. */
@@ -631,6 +634,40 @@ export class SqliteSessionStore extends SqliteStoreBase implements SessionStore 
 }
 
 /**
+ * The {@link StateStore} of `pqwire/client` on SQLite: named records, some secret (the
+ * sealing key seeds), in the same file as the other stores.
+ *
+ * @example
+ * ```ts
+ * import { SqliteStateStore } from 'pqwire/stores/sqlite';
+ * const state = new SqliteStateStore('./data/alice.db');
+ * await state.put('note', new Uint8Array([1]));
+ * ```
+ */
+export class SqliteStateStore extends SqliteStoreBase implements StateStore {
+  constructor(source: SqliteStoreFile | string, options?: SqliteStoreOptions) {
+    super(source, options);
+  }
+
+  async get(name: string): Promise<Uint8Array | undefined> {
+    const c = this.connection();
+    const row = c.run(() => c.statement('SELECT value FROM client_state WHERE name = ?').get(name) as { value: Buffer } | undefined);
+    return row && bytesOf(row.value);
+  }
+
+  async put(name: string, value: Uint8Array): Promise<void> {
+    const c = this.connection();
+    const v = blob(value);
+    c.run(() => c.statement('INSERT INTO client_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, v));
+  }
+
+  async delete(name: string): Promise<void> {
+    const c = this.connection();
+    c.run(() => c.statement('DELETE FROM client_state WHERE name = ?').run(name));
+  }
+}
+
+/**
  * What {@link openSqliteStores} returns: the three stores on one file. Only the stores are
  * enumerable properties, so `{ ...stores }` spreads them alone into `acceptSession`'s options.
  */
@@ -638,6 +675,8 @@ export interface SqliteStores {
   identityStore: SqliteIdentityStore;
   prekeyStore: SqlitePrekeyStore;
   sessionStore: SqliteSessionStore;
+  /** The state of `pqwire/client` (not enumerable: `Client.open({ stores })` reads it, a spread leaves it out). */
+  stateStore: SqliteStateStore;
   /** The file they share. */
   file: SqliteStoreFile;
   /** Closes the file; every store then refuses with `DISPOSED`. Twice is fine. */
@@ -670,6 +709,7 @@ export function openSqliteStores(file: string, options?: SqliteStoreOptions): Sq
   // Not enumerable: `...stores` gives the three stores alone, which acceptSession's options
   // accept (an option name it does not know is INVALID_ARGUMENT).
   return Object.defineProperties(stores, {
+    stateStore: { value: new SqliteStateStore(opened) },
     file: { value: opened },
     close: { value: close },
     [DISPOSE]: { value: close },
