@@ -150,6 +150,20 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
     expect([...aliceSeen.events, ...bobSeen.events, ...aliceSeen.errors, ...bobSeen.errors]).toEqual([]);
   });
 
+  it('sends and receives of one peer at once never conflict on its session', async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    const [a, b] = [`alice-${run}`, `bob-${run}`];
+    const alice = await connected(a);
+    const bob = await connected(b);
+    const [seenA, seenB] = [watch(alice), watch(bob)];
+    // Bob answers each message as it arrives, while Alice's next ones are being decrypted.
+    bob.on('message', (m: ReceivedMessage) => void bob.send(a, text(`re ${read(m.plaintext)}`)).catch((e: unknown) => seenB.errors.push(e)));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => alice.send(b, text(`m${i}`))));
+    expect((await seenB.next(20)).length).toBe(20);
+    expect((await seenA.next(20)).length).toBe(20);
+    expect([...seenA.errors, ...seenB.errors]).toEqual([]);
+  });
+
   it('a client on pqwire/stores/sqlite keeps its identity, sessions and sealing key across a restart', async () => {
     const run = Math.random().toString(36).slice(2, 8);
     const [a, b] = [`alice-${run}`, `bob-${run}`];

@@ -133,6 +133,8 @@ export class Client extends EventEmitter {
   #certificate: { bytes: Uint8Array; expires: number } | undefined;
   #live: LiveConnection | undefined;
   #connected = false;
+  /** Set by `close`: iterators end. */
+  #closed = false;
   /** Incoming messages are handled one at a time, in order. */
   #inbox: Promise<void> = Promise.resolve();
   readonly #seen = new Set<string>();
@@ -140,6 +142,8 @@ export class Client extends EventEmitter {
   readonly #waiters: ((m: IteratorResult<ReceivedMessage>) => void)[] = [];
   readonly #buffered: ReceivedMessage[] = [];
   #iterating = 0;
+  /** Per peer address, the tail of the work on its session ({@link Client.#exclusive}). */
+  readonly #locks = new Map<string, Promise<void>>();
   /** Prekey refills run one at a time. */
   #refill: Promise<unknown> = Promise.resolve();
 
@@ -216,6 +220,7 @@ export class Client extends EventEmitter {
   /** Stops listening; the stores stay as they are. Resolves once in-flight messages are handled. */
   async close(): Promise<void> {
     this.#connected = false;
+    this.#closed = true;
     this.#live?.close();
     this.#live = undefined;
     await this.#inbox;
@@ -244,7 +249,7 @@ export class Client extends EventEmitter {
         if (envelopes.has(d.device)) continue;
         const peer = { account, device: d.device };
         await this.#sendPendingInitial(peer, d, sealed);
-        const inner = await this.#encryptFor(peer, d, plaintext, options.associatedData);
+        const inner = await this.#exclusive(addressOf(peer), () => this.#encryptFor(peer, d, plaintext, options.associatedData));
         envelopes.set(d.device, { fingerprint: d.fingerprint, envelope: sealed ? await this.#seal(peer, d, inner) : inner });
       }
       try {
@@ -260,7 +265,8 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * Async iterator over incoming messages, from now on (events are emitted too).
+   * Async iterator over incoming messages, from now on (events are emitted too); it ends
+   * when the client is closed. Take it before `connect` to miss none of the queued ones.
    *
    * @example
    * ```ts
@@ -281,7 +287,7 @@ export class Client extends EventEmitter {
         if (done) return { value: undefined, done: true };
         const buffered = this.#buffered.shift();
         if (buffered !== undefined) return { value: buffered, done: false };
-        if (!this.#connected) return finish();
+        if (this.#closed) return finish();
         const result = await new Promise<IteratorResult<ReceivedMessage>>((resolve) => this.#waiters.push(resolve));
         return result.done === true ? finish() : result;
       },
@@ -527,6 +533,11 @@ export class Client extends EventEmitter {
       if (isSealed(envelope)) return this.#drop(m, addressOf(from), new ClientError('SENDER_MISMATCH', 'a sealed envelope sent with a sender'));
     }
     const address = addressOf(from);
+    return this.#exclusive(address, () => this.#decryptFrom(m, from, address, envelope, certified));
+  }
+
+  /** Decrypts a message of `from` (under the address's lock): a handshake or its session. */
+  async #decryptFrom(m: RelayedMessage, from: DeviceName, address: string, envelope: Uint8Array, certified: string | undefined): Promise<'done' | 'wait'> {
     let plaintext: Uint8Array;
     let associatedData: Uint8Array;
     let peerFingerprint: string;
@@ -593,6 +604,26 @@ export class Client extends EventEmitter {
   }
 
   // ---- keys, tokens, events ----
+
+  /**
+   * Runs `work` when no other work on `address`'s session runs: a send and a receive of
+   * one peer load and save the same stored session, and the store would refuse the
+   * second save (`SESSION_CONFLICT`).
+   */
+  async #exclusive<T>(address: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(address) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(address, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(address) === tail) this.#locks.delete(address);
+    }
+  }
 
   /** Pins the server's certificate identity on first connect; refuses another one after. */
   async #pinServerIdentity(): Promise<void> {
