@@ -123,7 +123,7 @@ const TOKEN_MARGIN_SECONDS = 60;
 
 const addressOf = (d: DeviceName): string => `${d.account}/${d.device}`;
 
-/** One device's client. Emits `message` ({@link ReceivedMessage}), `security` ({@link ClientSecurityEvent}) and `error`. */
+/** One device's client. Emits `message` ({@link ReceivedMessage}), `security` ({@link ClientSecurityEvent}) and `error` (background work that failed, only when listened to). */
 export class Client extends EventEmitter {
   readonly #options: ClientOptions;
   readonly #stores: ClientStores;
@@ -211,7 +211,7 @@ export class Client extends EventEmitter {
         this.#api.url,
         async () => (await this.#freshToken(), this.#api.token!),
         (m) => this.#enqueueIncoming(m, (id) => this.#live?.ack(id)),
-        (e) => this.emit('error', e),
+        (e) => this.#backgroundError(e),
       );
       await this.#live.open();
     }
@@ -224,6 +224,7 @@ export class Client extends EventEmitter {
     this.#live?.close();
     this.#live = undefined;
     await this.#inbox;
+    await this.#refill;
     for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
   }
 
@@ -503,7 +504,7 @@ export class Client extends EventEmitter {
         if (handled === 'wait') return;
       } catch (e) {
         // Not handled (a store failing): left queued, so it comes again.
-        this.emit('error', e);
+        this.#backgroundError(e);
         return;
       }
       this.#seen.add(m.id);
@@ -565,7 +566,7 @@ export class Client extends EventEmitter {
         ({ plaintext, associatedData } = accepted);
         peerFingerprint = accepted.peer.fingerprint;
         // One-time prekeys went: refill in the background when they run low.
-        this.refillPrekeys().catch((e: unknown) => this.emit('error', e));
+        this.refillPrekeys().catch((e: unknown) => this.#backgroundError(e));
       } else {
         const session = await Session.load(this.#stores.sessionStore, address, { onSecurityEvent: (e) => this.#sessionEvent(e) });
         if (session === undefined) return this.#drop(m, address, new ClientError('SENDER_MISMATCH', 'no session with the sender'));
@@ -660,6 +661,16 @@ export class Client extends EventEmitter {
   /** Logs in again when the token is about to expire. */
   async #freshToken(): Promise<void> {
     if (this.#api.token === undefined || this.#api.tokenExpires - nowSeconds() < TOKEN_MARGIN_SECONDS) await this.#api.login(this.#identity);
+  }
+
+  /**
+   * An error of background work (a prekey refill, the WebSocket reconnecting, a message
+   * left queued because a store failed): an `error` event when someone listens (with no
+   * listener, Node's EventEmitter would throw it and end the process); the work is tried
+   * again at its next occasion either way.
+   */
+  #backgroundError(e: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
   }
 
   #requireConnected(): void {
