@@ -5,6 +5,7 @@
  * sender and rotation with every refusal shown, changing nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ import {
   verifySenderCertificate,
 } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
-import { CERTIFICATE_KEY, ROTATE_CONTEXT, buildServer, openServerStore, rotationData } from '../ts/src/server';
+import { CERTIFICATE_KEY, DEFAULT_LOGGER, ROTATE_CONTEXT, buildServer, openServerStore, rotationData } from '../ts/src/server';
 import type { LimitName, LimitSetting, ServerStore } from '../ts/src/server';
 import { Client, ClientError, InMemoryStateStore } from '../ts/src/client';
 import type { ClientOptions, ClientSecurityEvent, ClientStores, ReceivedMessage } from '../ts/src/client';
@@ -337,6 +338,62 @@ function memoryStores(): ClientStores {
   return { identityStore: new InMemoryIdentityStore(), prekeyStore: new InMemoryPrekeyStore(), sessionStore: new InMemorySessionStore(), stateStore: new InMemoryStateStore() };
 }
 
+describe('the logs of a full client run', () => {
+  it('hold no plaintext, key, token, certificate, account name or fingerprint, in any encoding', async () => {
+    let logs = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    const store = await openServerStore(join(dir, 'logs.db'));
+    const app = await buildServer({ store, logger: { ...DEFAULT_LOGGER, stream } });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const alice = await Client.open({ url, account: 'alice-logged' });
+    const bob = await Client.open({ url, account: 'bob-logged' });
+    await alice.connect();
+    await bob.connect();
+    const seen = watch(bob);
+    const seenA = watch(alice);
+    await alice.send('bob-logged', text('plaintext number one'));
+    await alice.send('bob-logged', text('plaintext number two'), { sealed: true });
+    await seen.next(2);
+    const before = alice.identity;
+    await alice.rotateIdentity();
+    await bob.send('alice-logged', text('plaintext number three'), { sealed: true }).catch(() => undefined); // refused: alice's identity changed
+    await bob.trustIdentity({ account: 'alice-logged', device: 1 }, alice.identity);
+    await bob.send('alice-logged', text('plaintext number four'));
+    await seenA.next(1);
+    const certificate = Buffer.from((await new ServerApi(url, { account: 'x', device: 1 }).json<{ identity: { signingKey: string } }>('GET', '/v1/server/identity')).identity.signingKey, 'hex');
+    const tokens = [alice.token!, bob.token!];
+    await alice.close();
+    await bob.close();
+    await app.close();
+    await store.close();
+
+    expect(logs).toContain('"route":"/v1/sealed/:account"'); // it did log the requests
+    /** The encodings a byte string could take in a log: hex, base64 at each alignment, decimal arrays. */
+    const forms = (what: string, b: Uint8Array): [string, string][] => {
+      const part = Buffer.from(b.subarray(0, Math.min(b.length, 48)));
+      return [
+        [`${what} (hex)`, part.toString('hex').slice(0, 40)],
+        ...[0, 1, 2].map((o): [string, string] => [`${what} (base64 at ${o})`, part.subarray(o).toString('base64').slice(4, 36)]),
+        [`${what} (array)`, [...part.subarray(0, 12)].join(',')],
+      ];
+    };
+    const secrets: [string, string][] = [
+      ...['one', 'two', 'three', 'four'].map((n): [string, string] => [`plaintext ${n}`, `plaintext number ${n}`]),
+      ['account name', 'alice-logged'],
+      ['account name', 'bob-logged'],
+      ...tokens.map((t): [string, string] => ['token', t]),
+      ...[before, alice.identity, bob.identity].flatMap((i) => [...forms('signing key', i.signingKey), ['fingerprint', i.fingerprint] as [string, string]]),
+      ...forms('server identity', certificate),
+    ];
+    for (const [what, value] of secrets) expect(logs.includes(value), what).toBe(false);
+  });
+});
+
 describe.each(databases)('the server routes of sealed sender and rotation on $name', ({ db }) => {
   let server: Awaited<ReturnType<typeof start>>;
   beforeAll(async () => {
@@ -398,6 +455,18 @@ describe.each(databases)('the server routes of sealed sender and rotation on $na
     expect([limited.statusCode, limited.json().error]).toEqual([429, 'RATE_LIMITED']);
     const { messages } = await api.json<{ messages: { sender: string | null }[] }>('GET', '/v1/messages');
     expect(messages.map((m) => m.sender)).toEqual([null]);
+  });
+
+  it("a device sending to its own account names its other devices only (itself is an extra device)", async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    const one = await device(`self-${run}`);
+    const two = await device(`self-${run}`, 2, createIdentity(), one.api.token);
+    const envelope = Buffer.from('x').toString('base64');
+    const entry = (d: { identity: Identity }, n: number) => ({ device: n, fingerprint: d.identity.publicIdentity.fingerprint, envelope });
+    const refused = await expectClientError(one.api.json('POST', `/v1/messages/self-${run}`, { messages: [entry(one, 1), entry(two, 2)] }), 'SERVER_REFUSED');
+    expect(refused.details).toMatchObject({ status: 409, serverCode: 'MISMATCHED_DEVICES', extra: [1], missing: [] });
+    const sent = await one.api.json<{ ids: { device: number }[] }>('POST', `/v1/messages/self-${run}`, { messages: [entry(two, 2)] });
+    expect(sent.ids.map((i) => i.device)).toEqual([2]);
   });
 
   it('rotation: both identities sign a fresh challenge; every refusal changes nothing', async () => {

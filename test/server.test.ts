@@ -21,26 +21,14 @@ import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { tokenHash } from '../ts/src/server/auth';
 import { bad, expectReject } from './helpers';
+import { startPostgres } from './pg-cluster';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'pqwire.js');
 const dir = mkdtempSync(join(tmpdir(), 'pqwire-server-'));
 
-/** A throwaway PostgreSQL cluster for this file, if a server is installed. */
-const pg = (() => {
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'pg-test-server.sh'), 'start'], { encoding: 'utf8', env: { ...process.env, PGPORT: String(55500 + (process.pid % 400)) } });
-  if (r.status !== 0) {
-    if (process.env.CI === 'true') throw new Error(`CI needs PostgreSQL for the server tests: ${r.stderr}`);
-    return undefined;
-  }
-  const lines = r.stdout.trim().split('\n');
-  return { dir: lines[0]!.replace(/^dir=/, ''), url: lines[lines.length - 1]! };
-})();
-
-afterAll(() => {
-  if (pg) spawnSync('bash', [join(ROOT, 'scripts', 'pg-test-server.sh'), 'stop', pg.dir]);
-  rmSync(dir, { recursive: true, force: true });
-});
+const pg = startPostgres();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const databases = [
   { name: 'sqlite', db: () => join(dir, `store-${Math.random().toString(36).slice(2)}.db`) },
@@ -728,7 +716,11 @@ describe('the logs', () => {
     const bundle = await app.inject({ method: 'GET', url: '/v1/prekeys/secret-account-name/1', headers: { authorization: `Bearer ${token}` } });
     const envelope = Buffer.from('plaintext-looking secret payload').toString('base64');
     const fingerprint = owner.identity.publicIdentity.fingerprint;
-    await app.inject({ method: 'POST', url: '/v1/messages/secret-account-name', headers: { authorization: `Bearer ${token}` }, payload: { messages: [{ device: 1, fingerprint, envelope }] } });
+    // From another account: a device's sends to its own account go to its other devices only.
+    const sender = device(app, 'sender', 1);
+    await sender.register();
+    const senderToken = (await sender.login()).json().token as string;
+    await app.inject({ method: 'POST', url: '/v1/messages/secret-account-name', headers: { authorization: `Bearer ${senderToken}` }, payload: { messages: [{ device: 1, fingerprint, envelope }] } });
     // A browser-style WebSocket, its token in the query string.
     const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/ws?token=${encodeURIComponent(token)}`);
     await new Promise((resolve) => ws.once('message', resolve));
