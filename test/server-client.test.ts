@@ -165,6 +165,33 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
     expect([...seenA.errors, ...seenB.errors]).toEqual([]);
   });
 
+  it('a session whose initial message never reached the server is replaced by a new handshake at the next send', async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    const [a, b] = [`alice-${run}`, `bob-${run}`];
+    const alice = await connected(a);
+    const bob = await connected(b);
+    const seenB = watch(bob);
+    // The first send's request to the relay fails on the way (the session was made and saved).
+    const realFetch = globalThis.fetch;
+    let failed = false;
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (!failed && String(input).includes(`/v1/messages/${b}`)) {
+        failed = true;
+        throw new TypeError('fetch failed');
+      }
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      expect((await expectClientError(alice.send(b, text('lost')), 'SERVER_REFUSED')).details.status).toBe(0);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    await alice.send(b, text('after'));
+    await alice.send(b, text('and on'));
+    expect(await seenB.next(2)).toEqual(['after', 'and on']);
+    expect(seenB.events).toEqual([]);
+  });
+
   it('a client on pqwire/stores/sqlite keeps its identity, sessions and sealing key across a restart', async () => {
     const run = Math.random().toString(36).slice(2, 8);
     const [a, b] = [`alice-${run}`, `bob-${run}`];

@@ -236,6 +236,13 @@ export class Client extends EventEmitter {
    */
   async send(account: string, plaintext: Uint8Array, options: SendOptions = {}): Promise<{ device: number; id: string }[]> {
     this.#requireConnected();
+    // One send per account at a time, encryption through to the server's answer: the
+    // server queues them in the order they were encrypted (an initial message before the
+    // messages of its session), which is also the order the application sent them.
+    return this.#exclusive(`send:${account}`, () => this.#send(account, plaintext, options));
+  }
+
+  async #send(account: string, plaintext: Uint8Array, options: SendOptions): Promise<{ device: number; id: string }[]> {
     const sealed = options.sealed ?? this.#options.sealedSender ?? false;
     const envelopes = new Map<number, { fingerprint: string; envelope: Uint8Array }>();
     for (let attempt = 0; ; attempt++) {
@@ -249,7 +256,6 @@ export class Client extends EventEmitter {
       for (const d of devices) {
         if (envelopes.has(d.device)) continue;
         const peer = { account, device: d.device };
-        await this.#sendPendingInitial(peer, d, sealed);
         const inner = await this.#exclusive(addressOf(peer), () => this.#encryptFor(peer, d, plaintext, options.associatedData));
         envelopes.set(d.device, { fingerprint: d.fingerprint, envelope: sealed ? await this.#seal(peer, d, inner) : inner });
       }
@@ -395,7 +401,11 @@ export class Client extends EventEmitter {
   /** The envelope of one device: over its stored session, or a new one from its bundle. */
   async #encryptFor(peer: DeviceName, d: DirectoryDevice, plaintext: Uint8Array, associatedData: Uint8Array | undefined): Promise<Uint8Array> {
     const address = addressOf(peer);
-    const session = await Session.load(this.#stores.sessionStore, address, { onSecurityEvent: (e) => this.#sessionEvent(e) });
+    // An initial message still pending is one the server never confirmed (the send failed,
+    // or the process died): the peer may have no session, so a message of the stored one
+    // could not be read. A new handshake replaces it.
+    const unconfirmed = (await this.#stores.stateStore.get(PENDING_INITIAL + address)) !== undefined;
+    const session = unconfirmed ? undefined : await Session.load(this.#stores.sessionStore, address, { onSecurityEvent: (e) => this.#sessionEvent(e) });
     if (session !== undefined && session.info.peerFingerprint === d.fingerprint) {
       return session.encryptAsync(plaintext, associatedData === undefined ? {} : { associatedData });
     }
@@ -437,31 +447,10 @@ export class Client extends EventEmitter {
     if (opened.peer.fingerprint !== d.fingerprint) {
       throw new ClientError('SERVER_REFUSED', `the bundle of ${address} is not signed by the identity the server lists for it`);
     }
-    // Until the server has it, the initial message is kept: a crash before the send must
-    // not leave a session whose peer never got its first message.
-    await this.#stores.stateStore.put(PENDING_INITIAL + address, opened.initialMessage);
+    // Marked pending until the server has it: a failed send or a crash before it must not
+    // leave a session whose peer never got its first message (the next send starts over).
+    await this.#stores.stateStore.put(PENDING_INITIAL + address, Uint8Array.of(1));
     return opened.initialMessage;
-  }
-
-  /** An initial message a crash kept from the server goes first, on its own. */
-  async #sendPendingInitial(peer: DeviceName, d: DirectoryDevice, sealed: boolean): Promise<void> {
-    const pending = await this.#stores.stateStore.get(PENDING_INITIAL + addressOf(peer));
-    if (pending === undefined) return;
-    const session = await this.#stores.sessionStore.load(addressOf(peer));
-    // Only while that session is still the one stored for the device.
-    if (session !== undefined) {
-      const all = await this.#directory(peer.account);
-      const envelopes = await Promise.all(
-        all
-          .filter((x) => !(peer.account === this.#api.me.account && x.device === this.#api.me.device))
-          .map(async (x) => ({ device: x.device, fingerprint: x.fingerprint, envelope: x.device === d.device ? (sealed ? await this.#seal(peer, d, pending) : pending) : undefined })),
-      );
-      // The relay takes one envelope per device: the others get none of this resend.
-      if (envelopes.every((e) => e.envelope !== undefined)) {
-        await this.#post(peer.account, envelopes.map((e) => ({ device: e.device, fingerprint: e.fingerprint, envelope: e.envelope! })), sealed);
-      }
-    }
-    await this.#stores.stateStore.delete(PENDING_INITIAL + addressOf(peer));
   }
 
   /** Seals `inner` to the device's sealing key (verified against its pinned identity) with this device's certificate. */
