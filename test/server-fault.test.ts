@@ -6,6 +6,9 @@
  * Delivery is at least once (a send whose answer was lost is retried, and a message is
  * kept until its device acknowledges it), so the application drops repeats by an id of
  * its own inside the envelope: here the sequence number the sender chose.
+ *
+ * Also real processes side by side: two on one SQLite file (one-time prekeys), and two on
+ * one PostgreSQL database with clients on each (live delivery across them).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -16,10 +19,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InMemoryPrekeyStore, createIdentity, createPrekeyBatch, decodeMessage } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
 import { LOGIN_CONTEXT, REGISTER_CONTEXT, challengeData } from '../ts/src/server';
+import { Client } from '../ts/src/client';
+import { startPostgres } from './pg-cluster';
 
 const CLI = join(__dirname, '..', 'bin', 'pqwire.js');
 const dir = mkdtempSync(join(tmpdir(), 'pqwire-fault-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const pg = startPostgres();
 
 /** Starts `pqwire serve` on `db` and `port` (0: any); resolves with its URL. */
 function start(db: string, port: number): Promise<{ url: string; child: ChildProcess }> {
@@ -143,6 +149,34 @@ describe('two server processes on one SQLite file', () => {
       expect(oneTime).toHaveLength(30);
       expect(new Set(oneTime).size).toBe(30);
     } finally {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+    }
+  }, 60_000);
+});
+
+describe.runIf(pg !== undefined)('two pqwire serve processes on one PostgreSQL database', () => {
+  it('clients connected to different processes message each other live (LISTEN/NOTIFY), sealed or not', async () => {
+    const a = await start(pg!.url, 0);
+    const b = await start(pg!.url, 0);
+    const alice = await Client.open({ url: a.url, account: 'alice-2p' });
+    const bob = await Client.open({ url: b.url, account: 'bob-2p' });
+    try {
+      await alice.connect();
+      await bob.connect();
+      const got: string[] = [];
+      const all = new Promise<void>((resolve) =>
+        bob.on('message', (m: { plaintext: Uint8Array }) => {
+          got.push(new TextDecoder().decode(m.plaintext));
+          if (got.length === 6) resolve();
+        }),
+      );
+      for (let i = 0; i < 6; i++) await alice.send('bob-2p', new TextEncoder().encode(`m${i}`), { sealed: i % 2 === 1 });
+      await all;
+      expect(got).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    } finally {
+      await alice.close();
+      await bob.close();
       a.child.kill('SIGTERM');
       b.child.kill('SIGTERM');
     }
