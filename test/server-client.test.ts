@@ -45,11 +45,11 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const read = (b: Uint8Array): string => new TextDecoder().decode(b);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** A listening server on `db` (rate limits as given). */
-async function start(db: string, limits: Partial<Record<LimitName, LimitSetting>> = {}): Promise<{ url: string; app: FastifyInstance; store: ServerStore; close(): Promise<void> }> {
+/** A listening server on `db` (rate limits as given; `port` 0: any). */
+async function start(db: string, limits: Partial<Record<LimitName, LimitSetting>> = {}, port = 0): Promise<{ url: string; app: FastifyInstance; store: ServerStore; close(): Promise<void> }> {
   const store = await openServerStore(db);
   const app = await buildServer({ store, logger: false, limits });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port });
   return { url, app, store, close: async () => (await app.close(), await store.close()) };
 }
 
@@ -190,6 +190,31 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
     await alice.send(b, text('and on'));
     expect(await seenB.next(2)).toEqual(['after', 'and on']);
     expect(seenB.events).toEqual([]);
+  });
+
+  it('a live client reconnects by itself after the server restarts, and gets what was sent meanwhile', async () => {
+    const location = db();
+    let own = await start(location);
+    const port = Number(new URL(own.url).port);
+    const alice = await Client.open({ url: own.url, account: 'alice-restart' });
+    const bob = await Client.open({ url: own.url, account: 'bob-restart' });
+    try {
+      await alice.connect();
+      await bob.connect();
+      const seen = watch(bob);
+      seen.errors.length = 0;
+      await alice.send('bob-restart', text('before'));
+      expect(await seen.next(1)).toEqual(['before']);
+      await own.close(); // bob's WebSocket breaks; his reconnection attempts fail meanwhile
+      await new Promise((r) => setTimeout(r, 1500));
+      own = await start(location, {}, port);
+      await alice.send('bob-restart', text('after the restart'));
+      expect(await seen.next(2)).toEqual(['before', 'after the restart']);
+    } finally {
+      await alice.close();
+      await bob.close();
+      await own.close();
+    }
   });
 
   it('a client on pqwire/stores/sqlite keeps its identity, sessions and sealing key across a restart', async () => {

@@ -38,7 +38,9 @@ export class LiveConnection {
 
   /** Opens the connection; resolves once the server accepted it. */
   async open(): Promise<void> {
-    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${await this.token()}` } });
+    const token = await this.token();
+    if (this.#closed) return;
+    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${token}` } });
     this.#socket = socket;
     socket.on('message', (data) => {
       let frame: { type?: string } & Partial<RelayedMessage>;
@@ -49,15 +51,28 @@ export class LiveConnection {
       }
       if (frame.type === 'message') this.onMessage({ id: String(frame.id), sender: frame.sender ?? null, sent: Number(frame.sent), envelope: String(frame.envelope) });
     });
+    // A failed connection emits `error` then `close`: the close schedules the next try.
     socket.on('close', () => {
-      if (this.#closed || this.#socket !== socket) return;
-      this.#retry = setTimeout(() => this.open().catch((e: Error) => (this.onError(e), socket.emit('close'))), RECONNECT_MS);
+      if (this.#socket === socket) this.#reconnectLater();
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
     socket.on('error', (e) => this.onError(e));
+  }
+
+  /** Opens the connection again after {@link RECONNECT_MS}, and again after each failure, until closed. */
+  #reconnectLater(): void {
+    if (this.#closed || this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.open().catch((e: Error) => {
+        this.onError(e);
+        // Also when no socket was made (the login failed), which no close event reports.
+        this.#reconnectLater();
+      });
+    }, RECONNECT_MS);
   }
 
   /** Acknowledges a handled message (lost with a broken connection: then it comes again). */
