@@ -25,7 +25,7 @@ import {
   verifySenderCertificate,
 } from '../ts/src/index';
 import type { Identity } from '../ts/src/index';
-import { CERTIFICATE_KEY, DEFAULT_LOGGER, ROTATE_CONTEXT, buildServer, openServerStore, rotationData } from '../ts/src/server';
+import { CERTIFICATE_KEY, DEFAULT_LOGGER, QUEUE_LIMIT, ROTATE_CONTEXT, SEALED_QUEUE_LIMIT, buildServer, openServerStore, rotationData } from '../ts/src/server';
 import type { LimitName, LimitSetting, ServerStore } from '../ts/src/server';
 import { Client, ClientError, InMemoryStateStore } from '../ts/src/client';
 import type { ClientOptions, ClientSecurityEvent, ClientStores, ReceivedMessage } from '../ts/src/client';
@@ -261,8 +261,9 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
     expect(await seen1.next(1)).toEqual(['to both']);
     expect(await seen2.next(1)).toEqual(['to both']);
     // A device's own account: the message goes to its other devices only.
-    expect((await bob1.send(b, text('note to self'))).map((i) => i.device)).toEqual([2]);
+    expect((await bob1.send(b, text('note to self'), { sealed: true })).map((i) => i.device)).toEqual([2]);
     expect(await seen2.next(2)).toEqual(['to both', 'note to self']);
+    expect(seen2.messages[1]!.sealed).toBe(false); // to its own account a device sends unsealed
     await bob2.send(a, text('from bob 2'), { sealed: true });
     expect(await seenA.next(1)).toEqual(['from bob 2']);
     expect(seenA.messages[0]!.from).toEqual({ account: b, device: 2 });
@@ -288,27 +289,27 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
     expect(await seenB.next(2)).toEqual(['before', 'after']);
   });
 
-  it('an initial message from a changed identity waits, unacknowledged, until the recipient trusts it', async () => {
+  it('after a rotation, the messages of the new identity wait, unacknowledged, until the recipient trusts it', async () => {
     const run = Math.random().toString(36).slice(2, 8);
     const [a, b] = [`alice-${run}`, `bob-${run}`];
-    const aliceStores = memoryStores();
-    const alice = await connected(a, { stores: aliceStores });
+    const alice = await connected(a);
     const bob = await connected(b);
     const seenB = watch(bob);
     await alice.send(b, text('first'));
     expect(await seenB.next(1)).toEqual(['first']);
-    await alice.rotateIdentity();
-    // Alice starts over with her new identity but without her sessions: a new handshake.
-    const aliceAgain = await connected(a, { stores: { ...memoryStores(), identityStore: aliceStores.identityStore, stateStore: aliceStores.stateStore } });
-    await aliceAgain.send(b, text('second'));
-    const end = Date.now() + 5000;
-    while (!seenB.events.some((e) => e.type === 'identity-changed') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await alice.rotateIdentity(); // her sessions go: the next send is a new handshake
+    await alice.send(b, text('second'), { sealed: true });
+    await alice.send(b, text('third'));
+    await until(() => seenB.events.some((e) => e.type === 'identity-changed'));
     const event = seenB.events.find((e) => e.type === 'identity-changed')!;
     expect(event.peer).toBe(`${a}/1`);
+    expect(event.identity!.fingerprint).toBe(alice.identity.fingerprint);
+    await new Promise((r) => setTimeout(r, 200));
     expect(seenB.messages.length).toBe(1);
-    expect((await server.store.pending({ account: b, device: 1 }, 0, 10)).length).toBe(1); // kept
+    expect((await server.store.pending({ account: b, device: 1 }, 0, 10)).length).toBe(2); // both kept
     await bob.trustIdentity({ account: a, device: 1 }, event.identity!);
-    expect(await seenB.next(2)).toEqual(['first', 'second']);
+    expect(await seenB.next(3)).toEqual(['first', 'second', 'third']);
+    expect(seenB.events.filter((e) => e.type === 'undecryptable' || e.type === 'sender-mismatch')).toEqual([]);
   });
 
   it('the fallback policy: block, warn or invite a classical peer; an unknown peer is unreachable', async () => {
@@ -389,6 +390,21 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
 function memoryStores(): ClientStores {
   return { identityStore: new InMemoryIdentityStore(), prekeyStore: new InMemoryPrekeyStore(), sessionStore: new InMemorySessionStore(), stateStore: new InMemoryStateStore() };
 }
+
+describe('Client.messages()', () => {
+  it('ends a pending next() on return(), without taking a message from another iterator', async () => {
+    const client = await Client.open({ url: 'http://127.0.0.1:9', account: 'iterating' });
+    const first = client.messages();
+    const second = client.messages();
+    const pending = first.next();
+    await first.return!();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    const next = second.next();
+    await client.close();
+    expect(await next).toEqual({ value: undefined, done: true });
+    await expectClientError(client.send('x', text('y')), 'NOT_CONNECTED');
+  });
+});
 
 describe('the logs of a full client run', () => {
   it('hold no plaintext, key, token, certificate, account name or fingerprint, in any encoding', async () => {
@@ -509,6 +525,19 @@ describe.each(databases)('the server routes of sealed sender and rotation on $na
     expect(messages.map((m) => m.sender)).toEqual([null]);
   });
 
+  it('a sealed send stops at a tenth of a queue; a sender with a token can still fill the rest', async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    const { identity } = await device(`full-${run}`);
+    const sender = await device(`filler-${run}`);
+    const now = Math.floor(Date.now() / 1000);
+    const filler = Array.from({ length: SEALED_QUEUE_LIMIT }, (_, i) => ({ id: `${run}${String(i).padStart(26, '0')}`, account: `full-${run}`, device: 1, envelope: new Uint8Array([1]), sender: '', sent: now, expires: now + 3600 }));
+    expect(await server.store.enqueue(filler, QUEUE_LIMIT)).toBe('queued');
+    const entry = [{ device: 1, fingerprint: identity.publicIdentity.fingerprint, envelope: Buffer.from('x').toString('base64') }];
+    const sealed = await server.app.inject({ method: 'POST', url: `/v1/sealed/full-${run}`, payload: { messages: entry }, remoteAddress: '10.200.1.1' });
+    expect([sealed.statusCode, sealed.json().error]).toEqual([429, 'QUEUE_FULL']);
+    await sender.api.json('POST', `/v1/messages/full-${run}`, { messages: entry });
+  });
+
   it("a device sending to its own account names its other devices only (itself is an extra device)", async () => {
     const run = Math.random().toString(36).slice(2, 8);
     const one = await device(`self-${run}`);
@@ -558,7 +587,12 @@ describe.each(databases)('the server routes of sealed sender and rotation on $na
     const data = rotationData(account, 1, c, next.publicIdentity.fingerprint);
     const body = { account, device: 1, identity: next.publicIdentity.toJSON(), challenge: c, oldSignature: hex(old.sign(data, { context: ROTATE_CONTEXT })), newSignature: hex(next.sign(data, { context: ROTATE_CONTEXT })) };
     expect(await api.json('POST', '/v1/devices/rotate', body)).toEqual({ account, device: 1, fingerprint: next.publicIdentity.fingerprint, previous: old.publicIdentity.fingerprint });
+    const oldToken = api.token!;
     await refusedWith(api.json('POST', '/v1/devices/rotate', body), 401); // the challenge is used up
+    api.token = oldToken;
+    await refusedWith(api.json('GET', '/v1/devices/me'), 401); // the device's tokens went with the old identity
+    // A sealing key verified against the old identity and stored after the rotation: refused.
+    expect(await server.store.putSealingKey({ account, device: 1 }, old.publicIdentity.fingerprint, '{}')).toBe(false);
     await refusedWith(api.login(old), 401);
     await api.login(next);
     await refusedWith(api.json('GET', '/v1/prekeys'), 404); // the old identity's prekeys went

@@ -126,8 +126,14 @@ function readCertificate(certificate: Uint8Array): { facts: SenderCertificateFac
   const end = 6 + accountLength + 4 + 16 + 8;
   if (accountLength === 0 || c.length <= end) throw malformed('TRUNCATED', 'truncated sender certificate');
   const view = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  let account: string;
+  try {
+    account = new TextDecoder('utf-8', { fatal: true }).decode(c.subarray(6, 6 + accountLength));
+  } catch {
+    throw malformed('INVALID_FIELD', 'the certificate account is not UTF-8');
+  }
   const facts: SenderCertificateFacts = {
-    account: new TextDecoder('utf-8', { fatal: true }).decode(c.subarray(6, 6 + accountLength)),
+    account,
     device: view.getUint32(6 + accountLength),
     fingerprint: toHex(c.subarray(10 + accountLength, 26 + accountLength)),
     expires: Number(view.getBigUint64(26 + accountLength)),
@@ -229,21 +235,25 @@ export function sealedKeyId(envelope: Uint8Array): string {
  */
 export function unseal(seed: Uint8Array, envelope: Uint8Array): { certificate: Uint8Array; message: Uint8Array } {
   const e = bytes('envelope', envelope);
-  const { publicKey, secretKey } = xWing.keygen(bytes('seed', seed, xWing.lengths.keygenSeed));
   const headerLength = 5 + KEY_ID_BYTES + xWing.lengths.cipherText;
+  // The format first, before any secret exists.
   if (!isSealed(e)) throw malformed('BAD_MAGIC', 'not a sealed envelope');
   if (e[4] !== VERSION) throw malformed('UNSUPPORTED_VERSION', `unknown sealed envelope version ${e[4]}`);
   if (e.length < headerLength + 16 + 4) throw malformed('TRUNCATED', 'truncated sealed envelope');
-  if (toHex(e.subarray(5, 5 + KEY_ID_BYTES)) !== toHex(keyId(publicKey))) throw makeError('AUTH_FAILED', 'sealed to another sealing key');
-  const header = e.subarray(0, headerLength);
-  const sharedSecret = xWing.decapsulate(e.subarray(5 + KEY_ID_BYTES, headerLength), secretKey);
-  const key = sealKey(sharedSecret, publicKey);
+  const { publicKey, secretKey } = xWing.keygen(bytes('seed', seed, xWing.lengths.keygenSeed));
   let inner: Uint8Array;
   try {
-    inner = chacha.open(key, ZERO_NONCE, e.subarray(headerLength), header);
+    if (toHex(e.subarray(5, 5 + KEY_ID_BYTES)) !== toHex(keyId(publicKey))) throw makeError('AUTH_FAILED', 'sealed to another sealing key');
+    const header = e.subarray(0, headerLength);
+    const sharedSecret = xWing.decapsulate(e.subarray(5 + KEY_ID_BYTES, headerLength), secretKey);
+    const key = sealKey(sharedSecret, publicKey);
+    try {
+      inner = chacha.open(key, ZERO_NONCE, e.subarray(headerLength), header);
+    } finally {
+      key.fill(0);
+      sharedSecret.fill(0);
+    }
   } finally {
-    key.fill(0);
-    sharedSecret.fill(0);
     secretKey.fill(0);
   }
   const certLength = new DataView(inner.buffer, inner.byteOffset, inner.byteLength).getUint32(0);

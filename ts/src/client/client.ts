@@ -25,6 +25,7 @@ import type { IdentitySuite } from '../identity';
 import { createPrekeyBatch } from '../prekeys';
 import type { PrekeyKemSuite } from '../prekeys';
 import { initiateSession, acceptSession } from '../handshake';
+import type { InitiatedSession } from '../handshake';
 import { Session } from '../session';
 import { decode as decodeMessage } from '../wire';
 import { IdentityChangedError, PqwireError } from '../errors';
@@ -114,10 +115,14 @@ const SEALING_SEED = 'sealing-key/current';
 const SEALING_KEYS = 'sealing-key/';
 const SERVER_IDENTITY = 'server-identity';
 const PENDING_INITIAL = 'pending-initial/';
+/** The identity a rotation is moving to, until it is saved as the local one. **Secret.** */
+const PENDING_ROTATION = 'rotation/pending';
 /** Ids of handled messages remembered, to drop a message delivered twice. */
 const SEEN_KEPT = 10_000;
 /** Refill when the signed prekey expires within this (it lives 37 days, rotated after 7). */
 const SIGNED_PREKEY_REFRESH_SECONDS = 30 * 24 * 3600;
+/** Fetch a new sender certificate when the one held has less than this left (they last 24 hours). */
+const CERTIFICATE_REFRESH_SECONDS = 12 * 3600;
 /** Log in again this long before the token expires. */
 const TOKEN_MARGIN_SECONDS = 60;
 
@@ -142,6 +147,8 @@ export class Client extends EventEmitter {
   readonly #waiters: ((m: IteratorResult<ReceivedMessage>) => void)[] = [];
   readonly #buffered: ReceivedMessage[] = [];
   #iterating = 0;
+  /** Peer addresses whose messages wait for the user to trust a changed identity. */
+  readonly #held = new Set<string>();
   /** Per peer address, the tail of the work on its session ({@link Client.#exclusive}). */
   readonly #locks = new Map<string, Promise<void>>();
   /** Prekey refills run one at a time. */
@@ -200,20 +207,48 @@ export class Client extends EventEmitter {
    * (a WebSocket unless `live: false`). Messages queued while offline arrive first.
    */
   async connect(): Promise<void> {
-    await this.#api.register(this.#identity, this.#options.voucher);
+    if (this.#connected) return;
+    await this.#registerOrFinishRotation();
     await this.#api.login(this.#identity);
     await this.#pinServerIdentity();
     await this.refillPrekeys();
     await this.#publishSealingKey();
+    this.#closed = false;
     this.#connected = true;
     if (this.#options.live !== false) {
-      this.#live = new LiveConnection(
+      const live = new LiveConnection(
         this.#api.url,
         async () => (await this.#freshToken(), this.#api.token!),
-        (m) => this.#enqueueIncoming(m, (id) => this.#live?.ack(id)),
+        (m) => this.#enqueueIncoming(m, (id) => live.ack(id)),
         (e) => this.#backgroundError(e),
       );
-      await this.#live.open();
+      this.#live = live;
+      try {
+        await live.open();
+      } catch (e) {
+        // Nothing keeps running behind a failed connect.
+        live.close();
+        this.#live = undefined;
+        this.#connected = false;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Registers the device. When the server has it bound to another identity and a rotation
+   * to that identity was left unfinished (the process died between the server's answer
+   * and saving the new identity), the rotation is finished here.
+   */
+  async #registerOrFinishRotation(): Promise<void> {
+    try {
+      await this.#api.register(this.#identity, this.#options.voucher);
+    } catch (e) {
+      const pending = await this.#stores.stateStore.get(PENDING_ROTATION);
+      if (!(e instanceof ClientError && e.details.serverCode === 'IDENTITY_BOUND') || pending === undefined) throw e;
+      const next = Identity.import(pending);
+      await this.#api.register(next); // the same identity again: 200 when the server has it
+      await this.#adopt(next);
     }
   }
 
@@ -243,7 +278,9 @@ export class Client extends EventEmitter {
   }
 
   async #send(account: string, plaintext: Uint8Array, options: SendOptions): Promise<{ device: number; id: string }[]> {
-    const sealed = options.sealed ?? this.#options.sealedSender ?? false;
+    // To its own account a device sends unsealed: the server knows the account anyway, and
+    // a sealed send (no sender) would have to name the sending device too.
+    const sealed = (options.sealed ?? this.#options.sealedSender ?? false) && account !== this.#api.me.account;
     const envelopes = new Map<number, { fingerprint: string; envelope: Uint8Array }>();
     for (let attempt = 0; ; attempt++) {
       const devices = (await this.#directory(account)).filter((d) => !(account === this.#api.me.account && d.device === this.#api.me.device));
@@ -253,6 +290,9 @@ export class Client extends EventEmitter {
       for (const [device, made] of envelopes) {
         if (!devices.some((d) => d.device === device && d.fingerprint === made.fingerprint)) envelopes.delete(device);
       }
+      // Checked before any session advances: a device that cannot take a sealed message.
+      const unsealable = sealed ? devices.find((d) => d.sealingKey === undefined) : undefined;
+      if (unsealable !== undefined) throw new ClientError('SEALED_UNAVAILABLE', `${account}/${unsealable.device} published no sealing key`);
       for (const d of devices) {
         if (envelopes.has(d.device)) continue;
         const peer = { account, device: d.device };
@@ -274,6 +314,7 @@ export class Client extends EventEmitter {
   /**
    * Async iterator over incoming messages, from now on (events are emitted too); it ends
    * when the client is closed. Take it before `connect` to miss none of the queued ones.
+   * With several iterators at once, each message goes to one of them.
    *
    * @example
    * ```ts
@@ -284,9 +325,18 @@ export class Client extends EventEmitter {
     // Buffering starts now, not at the first `next()`: nothing arriving in between is missed.
     this.#iterating++;
     let done = false;
+    /** This iterator's `next()` waiting for a message, if any. */
+    let waiting: ((m: IteratorResult<ReceivedMessage>) => void) | undefined;
     const finish = (): IteratorResult<ReceivedMessage> => {
       if (!done && --this.#iterating === 0) this.#buffered.length = 0;
       done = true;
+      if (waiting !== undefined) {
+        // A `next()` still waiting ends too, and takes no message from another iterator.
+        const at = this.#waiters.indexOf(waiting);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        waiting({ value: undefined, done: true });
+        waiting = undefined;
+      }
       return { value: undefined, done: true };
     };
     const iterator: AsyncIterableIterator<ReceivedMessage> = {
@@ -295,7 +345,11 @@ export class Client extends EventEmitter {
         const buffered = this.#buffered.shift();
         if (buffered !== undefined) return { value: buffered, done: false };
         if (this.#closed) return finish();
-        const result = await new Promise<IteratorResult<ReceivedMessage>>((resolve) => this.#waiters.push(resolve));
+        const result = await new Promise<IteratorResult<ReceivedMessage>>((resolve) => {
+          waiting = resolve;
+          this.#waiters.push(resolve);
+        });
+        waiting = undefined;
         return result.done === true ? finish() : result;
       },
       return: async () => finish(),
@@ -315,7 +369,10 @@ export class Client extends EventEmitter {
       const acked: string[] = [];
       for (const m of messages) this.#enqueueIncoming(m, (id) => acked.push(id));
       await this.#inbox;
-      if (acked.length > 0) await this.#api.json('POST', '/v1/messages/ack', { ids: acked });
+      if (acked.length > 0) {
+        await this.#freshToken();
+        await this.#api.json('POST', '/v1/messages/ack', { ids: acked });
+      }
       handled += acked.length;
       // Messages left unacknowledged (an identity change waiting for trust) stop the loop.
       if (acked.length < messages.length) return handled;
@@ -366,14 +423,30 @@ export class Client extends EventEmitter {
   async rotateIdentity(): Promise<PublicIdentity> {
     this.#requireConnected();
     const next = createIdentity({ suite: this.#identity.suite as IdentitySuite });
+    // Saved before the server is asked: if the process dies after the server rotated,
+    // connect() finishes the rotation instead of leaving a device no identity can log into.
+    await this.#stores.stateStore.put(PENDING_ROTATION, next.export());
     await this.#api.rotate(this.#identity, next);
-    await saveLocalIdentity(this.#stores.identityStore, next);
-    this.#identity.dispose();
-    this.#identity = next;
-    this.#certificate = undefined;
+    await this.#adopt(next);
+    await this.#api.login(next); // the server revoked the device's tokens
     await this.refillPrekeys(true);
     await this.#publishSealingKey(true);
     return next.publicIdentity;
+  }
+
+  /**
+   * Makes `next` this device's identity after a rotation: saved, and every session
+   * deleted, so that each peer gets a new handshake from it (and sees the change) rather
+   * than messages over a session its pinned identity no longer matches. The old identity
+   * is not disposed: work in flight may still hold it; it goes with garbage collection.
+   */
+  async #adopt(next: Identity): Promise<void> {
+    await saveLocalIdentity(this.#stores.identityStore, next);
+    await this.#stores.stateStore.delete(PENDING_ROTATION);
+    this.#identity = next;
+    this.#certificate = undefined;
+    this.#api.token = undefined;
+    for (const address of await this.#stores.sessionStore.addresses()) await this.#stores.sessionStore.delete(address);
   }
 
   /**
@@ -382,6 +455,7 @@ export class Client extends EventEmitter {
    */
   async trustIdentity(peer: DeviceName, identity: PublicIdentity): Promise<void> {
     await trustIdentity(this.#stores.identityStore, addressOf(peer), identity);
+    this.#held.delete(addressOf(peer));
     if (this.#connected) await this.receive();
   }
 
@@ -418,6 +492,13 @@ export class Client extends EventEmitter {
       if (e instanceof ClientError && e.details.status === 404) throw this.#fallback('no-end-to-end', address);
       throw e;
     }
+    // The bundle must be the identity the directory lists, checked before the handshake
+    // pins or saves anything.
+    const bundled = decodeMessage(bundle);
+    const signer = bundled.type === 'prekey-bundle' ? decodeMessage(bundled.identitySigKey) : undefined;
+    if (signer?.type !== 'key-package' || toHex(signer.keyId) !== d.fingerprint) {
+      throw new ClientError('SERVER_REFUSED', `the server's bundle for ${address} is not signed by the identity its directory lists`);
+    }
     const handshake = (policy: PolicyInput | undefined) =>
       initiateSession(bundle, {
         identity: this.#identity,
@@ -431,26 +512,32 @@ export class Client extends EventEmitter {
         ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
         onSecurityEvent: (e) => this.#sessionEvent(e),
       });
-    let opened: Awaited<ReturnType<typeof initiateSession>>;
+    // Marked pending before the session is saved, until the server has its initial
+    // message: after a failed send or a crash the next send starts over (see #send).
+    await this.#stores.stateStore.put(PENDING_INITIAL + address, Uint8Array.of(1));
     try {
-      opened = await handshake(this.#options.policy);
+      return (await this.#handshakeWithFallback(handshake, address)).initialMessage;
+    } catch (e) {
+      await this.#stores.stateStore.delete(PENDING_INITIAL + address);
+      throw e;
+    }
+  }
+
+  /** The handshake under the session policy; a classical peer as the fallback policy says. */
+  async #handshakeWithFallback(handshake: (policy: PolicyInput | undefined) => Promise<InitiatedSession>, address: string): Promise<InitiatedSession> {
+    try {
+      return await handshake(this.#options.policy);
     } catch (e) {
       if (e instanceof PqwireError && e.code === 'PQ_REQUIRED') {
         const action = this.#fallbackDecision('not-post-quantum', address);
         if (action !== 'warned') throw fallbackError('not-post-quantum', address, action);
-        opened = await handshake('classical-allowed');
-      } else if (e instanceof IdentityChangedError) {
+        return handshake('classical-allowed');
+      }
+      if (e instanceof IdentityChangedError) {
         this.#security({ type: 'identity-changed', peer: address, code: e.code, identity: e.identity, message: `${address} presents a new identity: nothing was sent to it; trust it once verified` });
-        throw e;
-      } else throw e;
+      }
+      throw e;
     }
-    if (opened.peer.fingerprint !== d.fingerprint) {
-      throw new ClientError('SERVER_REFUSED', `the bundle of ${address} is not signed by the identity the server lists for it`);
-    }
-    // Marked pending until the server has it: a failed send or a crash before it must not
-    // leave a session whose peer never got its first message (the next send starts over).
-    await this.#stores.stateStore.put(PENDING_INITIAL + address, Uint8Array.of(1));
-    return opened.initialMessage;
   }
 
   /** Seals `inner` to the device's sealing key (verified against its pinned identity) with this device's certificate. */
@@ -465,12 +552,15 @@ export class Client extends EventEmitter {
 
   /** This device's sender certificate, fetched again an hour before it expires. */
   async #senderCertificate(): Promise<Uint8Array> {
-    if (this.#certificate === undefined || this.#certificate.expires - nowSeconds() < 3600) {
+    if (this.#certificate === undefined || this.#certificate.expires - nowSeconds() < CERTIFICATE_REFRESH_SECONDS) {
       await this.#freshToken();
-      const answer = await this.#api.json<{ certificate: string; expires: number }>('GET', '/v1/certificate');
+      const answer = await this.#api.json<{ certificate: string }>('GET', '/v1/certificate');
       const bytes = new Uint8Array(Buffer.from(answer.certificate, 'base64'));
-      verifySenderCertificate(bytes, this.#serverIdentity!);
-      this.#certificate = { bytes, expires: answer.expires };
+      const facts = verifySenderCertificate(bytes, this.#serverIdentity!);
+      if (facts.account !== this.#api.me.account || facts.device !== this.#api.me.device || facts.fingerprint !== this.identity.fingerprint) {
+        throw new ClientError('SERVER_REFUSED', 'the server issued a sender certificate for another device or identity');
+      }
+      this.#certificate = { bytes, expires: facts.expires };
     }
     return this.#certificate.bytes;
   }
@@ -486,7 +576,7 @@ export class Client extends EventEmitter {
 
   /** Queues one relayed message for handling, in arrival order; `ack` once handled or dropped. */
   #enqueueIncoming(m: RelayedMessage, ack: (id: string) => void): void {
-    this.#inbox = this.#inbox.then(async () => {
+    const handle = async (): Promise<void> => {
       if (this.#seen.has(m.id)) return ack(m.id);
       try {
         const handled = await this.#handle(m);
@@ -499,7 +589,9 @@ export class Client extends EventEmitter {
       this.#seen.add(m.id);
       if (this.#seen.size > SEEN_KEPT) this.#seen.delete(this.#seen.values().next().value!);
       ack(m.id);
-    });
+    };
+    // Whatever one message does (a listener throwing included), the next is handled.
+    this.#inbox = this.#inbox.then(handle).catch((e: unknown) => this.#backgroundError(e));
   }
 
   /** Handles one message: delivered, dropped (with an event), or `wait` (kept queued). */
@@ -510,7 +602,9 @@ export class Client extends EventEmitter {
     if (m.sender === null) {
       try {
         const opened = unseal(await this.#sealingSeed(sealedKeyId(envelope)), envelope);
-        const facts = verifySenderCertificate(opened.certificate, this.#serverIdentity!);
+        // Valid when the server queued the message: a message waiting for an offline
+        // recipient outlives its sender's certificate, not its validity then.
+        const facts = verifySenderCertificate(opened.certificate, this.#serverIdentity!, Math.min(m.sent, nowSeconds()));
         from = { account: facts.account, device: facts.device };
         certified = facts.fingerprint;
         envelope = opened.message;
@@ -531,8 +625,14 @@ export class Client extends EventEmitter {
     let plaintext: Uint8Array;
     let associatedData: Uint8Array;
     let peerFingerprint: string;
+    // After an identity change waiting for trust, the sender's next messages wait too:
+    // they belong to the session its held initial message opens.
+    if (this.#held.has(address)) return 'wait';
+    const pinned = (await this.#stores.identityStore.getPeerIdentity(address))?.fingerprint;
+    let initial = false;
     try {
       const decoded = decodeMessage(envelope);
+      initial = decoded.type === 'initial-message';
       if (decoded.type === 'initial-message') {
         // A sealed initial message must come from the identity its certificate names:
         // checked before the handshake pins anything for the address.
@@ -559,23 +659,40 @@ export class Client extends EventEmitter {
       } else {
         const session = await Session.load(this.#stores.sessionStore, address, { onSecurityEvent: (e) => this.#sessionEvent(e) });
         if (session === undefined) return this.#drop(m, address, new ClientError('SENDER_MISMATCH', 'no session with the sender'));
+        // Checked before decrypting, so a refused message advances nothing: the session
+        // must be with the identity pinned for the address (not one from before a
+        // rotation), and with the identity a sealed message's certificate names.
+        if (!this.#sameSender(session.info.peerFingerprint, pinned, certified)) return this.#mismatch(address);
         ({ plaintext, associatedData } = await session.decryptAsync(envelope));
         peerFingerprint = session.info.peerFingerprint;
       }
     } catch (e) {
       if (e instanceof IdentityChangedError) {
-        this.#security({ type: 'identity-changed', peer: address, code: e.code, identity: e.identity, message: `${address} presents a new identity: its message waits until it is trusted` });
+        this.#held.add(address);
+        this.#security({ type: 'identity-changed', peer: address, code: e.code, identity: e.identity, message: `${address} presents a new identity: its messages wait until it is trusted` });
         return 'wait';
       }
       if (e instanceof PqwireError && (e.code === 'SESSION_CONFLICT' || e.code === 'INTERNAL')) throw e;
       return this.#drop(m, address, e);
     }
-    if (certified !== undefined && certified !== peerFingerprint) {
-      // A certificate for another identity than the session's peer: not from who it claims.
-      this.#security({ type: 'sender-mismatch', peer: address, message: `a sealed message claims ${address}, whose session has another identity: dropped` });
-      return 'done';
-    }
+    // Again after: a previous session of the address may have decrypted it.
+    if (!this.#sameSender(peerFingerprint, initial ? undefined : pinned, certified)) return this.#mismatch(address);
     this.#deliver({ id: m.id, from, plaintext, associatedData, sent: m.sent, sealed: m.sender === null });
+    return 'done';
+  }
+
+  /**
+   * Whether a session with `peer` may speak for the address: it is the identity pinned
+   * for it (for a new handshake the pin is the handshake's own), and the one a sealed
+   * message's certificate names.
+   */
+  #sameSender(peer: string, pinned: string | undefined, certified: string | undefined): boolean {
+    return (pinned === undefined || peer === pinned) && (certified === undefined || peer === certified);
+  }
+
+  /** Drops a message whose claimed sender and session disagree. */
+  #mismatch(address: string): 'done' {
+    this.#security({ type: 'sender-mismatch', peer: address, message: `a message for ${address}'s session does not come from the identity pinned or certified for it: dropped` });
     return 'done';
   }
 
@@ -590,7 +707,12 @@ export class Client extends EventEmitter {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter({ value: message, done: false });
     else if (this.#iterating > 0) this.#buffered.push(message);
-    this.emit('message', message);
+    try {
+      this.emit('message', message);
+    } catch (e) {
+      // The application's listener threw: the message was delivered all the same.
+      this.#backgroundError(e);
+    }
   }
 
   // ---- keys, tokens, events ----

@@ -16,7 +16,7 @@ export type { ServeOptions, RunningServer } from './serve';
 export { openServerStore, MIGRATIONS } from './store';
 export type { ServerStore, ServerDatabase, Migration } from './store';
 export { challengeData, rotationData, LOGIN_CONTEXT, REGISTER_CONTEXT, ROTATE_CONTEXT, CHALLENGE_SECONDS, TOKEN_SECONDS } from './auth';
-export { CERTIFICATE_SECONDS, CERTIFICATE_KEY } from './sealed-sender';
+export { CERTIFICATE_SECONDS, CERTIFICATE_KEY, SEALED_QUEUE_LIMIT } from './sealed-sender';
 export { ServerError } from './errors';
 export type { ServerErrorCode } from './errors';
 export type { DeviceAddress, BindResult, RotateResult, DirectoryEntry, TokenHolder } from './store';

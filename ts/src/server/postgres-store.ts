@@ -111,6 +111,7 @@ export class PostgresStore implements ServerStore {
       );
       if (updated.rowCount !== 1) return 'conflict';
       await client.query('DELETE FROM prekey_uploads WHERE account = $1 AND device = $2', [d.account, d.device]);
+      await client.query('DELETE FROM tokens WHERE account = $1 AND device = $2', [d.account, d.device]);
       return 'rotated';
     });
     // A concurrent bind of the same new identity elsewhere: the unique fingerprint refuses it.
@@ -120,9 +121,10 @@ export class PostgresStore implements ServerStore {
     });
   }
 
-  async putSealingKey(d: DeviceAddress, key: string): Promise<void> {
+  async putSealingKey(d: DeviceAddress, fingerprint: string, key: string): Promise<boolean> {
     this.#open();
-    await this.#pool.query('UPDATE devices SET sealing_key = $1 WHERE account = $2 AND device = $3', [Buffer.from(key), d.account, d.device]);
+    const r = await this.#pool.query('UPDATE devices SET sealing_key = $1 WHERE account = $2 AND device = $3 AND fingerprint = $4', [Buffer.from(key), d.account, d.device, fingerprint]);
+    return r.rowCount === 1;
   }
 
   async directory(account: string): Promise<DirectoryEntry[]> {

@@ -75,10 +75,10 @@ export interface SendBody {
  * Queues one envelope per device of `account`, all or none, after the checks of a
  * fan-out: the list names exactly the account's devices (409), each with its identity's
  * fingerprint (410), no envelope over {@link MAX_ENVELOPE_BYTES} (413), no queue full
- * (429). `sender` is `account/device`, or empty for a sealed send; a device sending to
+ * (429; `queueLimit` messages, default {@link QUEUE_LIMIT}). `sender` is `account/device`, or empty for a sealed send; a device sending to
  * its own account sends to its other devices only. Resolves the ids.
  */
-export async function queueFanOut(store: ServerStore, account: string, messages: SendBody['messages'], sender: string): Promise<{ device: number; id: string }[]> {
+export async function queueFanOut(store: ServerStore, account: string, messages: SendBody['messages'], sender: string, queueLimit = QUEUE_LIMIT): Promise<{ device: number; id: string }[]> {
   const devices = await store.accountDevices(account);
   if (devices.size === 0) throw new ServerError(404, 'NOT_FOUND', 'no such account');
   if (sender.startsWith(`${account}/`)) devices.delete(Number(sender.slice(account.length + 1)));
@@ -102,7 +102,7 @@ export async function queueFanOut(store: ServerStore, account: string, messages:
     expires: sent + MESSAGE_TTL_SECONDS,
   }));
   if (queued.some((q) => q.envelope.length > MAX_ENVELOPE_BYTES)) throw new ServerError(413, 'TOO_LARGE', `an envelope is over ${MAX_ENVELOPE_BYTES} bytes`);
-  if ((await store.enqueue(queued, QUEUE_LIMIT)) === 'full') throw new ServerError(429, 'QUEUE_FULL', 'a recipient device has too many messages waiting');
+  if ((await store.enqueue(queued, queueLimit)) === 'full') throw new ServerError(429, 'QUEUE_FULL', 'a recipient device has too many messages waiting');
   return queued.map((q) => ({ device: q.device, id: q.id }));
 }
 

@@ -28,12 +28,17 @@ import { PqwireError } from '../errors';
 import { HEX, authenticate, storedIdentity } from './devices';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
-import { accountParam, queueFanOut, sendBody } from './relay';
+import { QUEUE_LIMIT, accountParam, queueFanOut, sendBody } from './relay';
 import type { SendBody } from './relay';
 import type { ServerStore } from './store';
 
 /** Seconds a sender certificate is valid. */
 export const CERTIFICATE_SECONDS = 24 * 3600;
+/**
+ * A sealed send is refused (`429 QUEUE_FULL`) once a recipient queue holds this many
+ * messages: a sender nobody can name can fill a tenth of a queue, not all of it.
+ */
+export const SEALED_QUEUE_LIMIT = QUEUE_LIMIT / 10;
 /** The name of the server's certificate-signing identity among its keys. */
 export const CERTIFICATE_KEY = 'sender-certificates';
 
@@ -60,13 +65,16 @@ export function registerSealedSenderRoutes(app: FastifyInstance, store: ServerSt
 
   app.put<{ Body: { publicKey: string; signature: string } }>('/v1/devices/me/sealing-key', { schema: { body: sealingKeyBody } }, async (request, reply) => {
     const device = await authenticate(store, request);
+    const identity = await storedIdentity(store, device);
     try {
-      verifySealingKey(request.body, await storedIdentity(store, device));
+      verifySealingKey(request.body, identity);
     } catch (e) {
       if (e instanceof PqwireError) throw new ServerError(403, 'WRONG_IDENTITY', "the sealing key is not signed by this device's identity");
       throw e;
     }
-    await store.putSealingKey(device, JSON.stringify(request.body));
+    if (!(await store.putSealingKey(device, identity.fingerprint, JSON.stringify(request.body)))) {
+      throw new ServerError(409, 'IDENTITY_BOUND', 'the device was rotated meanwhile: sign the key with its current identity');
+    }
     return reply.code(204).send();
   });
 
@@ -80,6 +88,6 @@ export function registerSealedSenderRoutes(app: FastifyInstance, store: ServerSt
   app.post<{ Params: { account: string }; Body: SendBody }>('/v1/sealed/:account', { schema: { params: accountParam, body: sendBody } }, async (request) => {
     await limits.check(request, 'sealed', request.ip);
     await limits.check(request, 'sealedTarget', request.params.account);
-    return { ids: await queueFanOut(store, request.params.account, request.body.messages, '') };
+    return { ids: await queueFanOut(store, request.params.account, request.body.messages, '', SEALED_QUEUE_LIMIT) };
   });
 }

@@ -99,13 +99,14 @@ export class SqliteStore implements ServerStore {
       if (this.#db.prepare('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
       this.#db.prepare('UPDATE devices SET identity = ?, fingerprint = ?, sealing_key = NULL WHERE account = ? AND device = ?').run(Buffer.from(identity), fingerprint, d.account, d.device);
       this.#db.prepare('DELETE FROM prekey_uploads WHERE account = ? AND device = ?').run(d.account, d.device);
+      this.#db.prepare('DELETE FROM tokens WHERE account = ? AND device = ?').run(d.account, d.device);
       return 'rotated';
     })();
   }
 
-  async putSealingKey(d: DeviceAddress, key: string): Promise<void> {
+  async putSealingKey(d: DeviceAddress, fingerprint: string, key: string): Promise<boolean> {
     this.#open();
-    this.#db.prepare('UPDATE devices SET sealing_key = ? WHERE account = ? AND device = ?').run(Buffer.from(key), d.account, d.device);
+    return this.#db.prepare('UPDATE devices SET sealing_key = ? WHERE account = ? AND device = ? AND fingerprint = ?').run(Buffer.from(key), d.account, d.device, fingerprint).changes === 1;
   }
 
   async directory(account: string): Promise<DirectoryEntry[]> {

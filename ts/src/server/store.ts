@@ -131,11 +131,16 @@ export interface ServerStore {
    * Rebinds `device` from the identity `oldFingerprint` to `identity` (JSON form) with
    * `fingerprint`, atomically, deleting what the old identity signed: the device's prekey
    * upload and sealing key. `changed` (nothing done) when the device is no longer bound
-   * to `oldFingerprint`; `conflict` when `fingerprint` is bound to another device.
+   * to `oldFingerprint`; `conflict` when `fingerprint` is bound to another device. The
+   * device's tokens are revoked too: whoever held the old identity's state holds none.
    */
   rotateIdentity(device: DeviceAddress, oldFingerprint: string, identity: string, fingerprint: string): Promise<RotateResult>;
-  /** Stores `device`'s sealing key (JSON form, verified by the caller) in place of the previous one. */
-  putSealingKey(device: DeviceAddress, key: string): Promise<void>;
+  /**
+   * Stores `device`'s sealing key (JSON form, verified by the caller against the identity
+   * `fingerprint`) in place of the previous one, if the device is still bound to that
+   * identity (a rotation may have come in between); resolves whether it was stored.
+   */
+  putSealingKey(device: DeviceAddress, fingerprint: string, key: string): Promise<boolean>;
   /** The devices of `account`, by device number, with their fingerprints and sealing keys. */
   directory(account: string): Promise<DirectoryEntry[]>;
   /**
