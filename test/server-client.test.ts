@@ -465,7 +465,7 @@ describe('the logs of a full client run', () => {
 describe.each(databases)('the server routes of sealed sender and rotation on $name', ({ db }) => {
   let server: Awaited<ReturnType<typeof start>>;
   beforeAll(async () => {
-    server = await start(db(), { sealed: { points: 3, duration: 60 } });
+    server = await start(db(), { sealed: { points: 3, duration: 60 }, upload: { points: 2, duration: 60 } });
   });
   afterAll(async () => server.close());
 
@@ -523,6 +523,17 @@ describe.each(databases)('the server routes of sealed sender and rotation on $na
     expect([limited.statusCode, limited.json().error]).toEqual([429, 'RATE_LIMITED']);
     const { messages } = await api.json<{ messages: { sender: string | null }[] }>('GET', '/v1/messages');
     expect(messages.map((m) => m.sender)).toEqual([null]);
+  });
+
+  it('prekey uploads are rate-limited per device; a refused one changes nothing', async () => {
+    const run = Math.random().toString(36).slice(2, 8);
+    const { api, identity } = await device(`uploader-${run}`);
+    const upload = (n: number) => createPrekeyBatch(identity, { prekeyStore: new InMemoryPrekeyStore(), oneTimeCount: n, oneTimeKemCount: n });
+    await api.bytes('PUT', '/v1/prekeys', await upload(1));
+    await api.bytes('PUT', '/v1/prekeys', await upload(2));
+    const refused = await expectClientError(api.bytes('PUT', '/v1/prekeys', await upload(3)), 'SERVER_REFUSED');
+    expect(refused.details).toMatchObject({ status: 429, serverCode: 'RATE_LIMITED' });
+    expect(await api.json('GET', '/v1/prekeys')).toMatchObject({ oneTime: 2, oneTimeKem: 2 });
   });
 
   it('a sealed send stops at a tenth of a queue; a sender with a token can still fill the rest', async () => {

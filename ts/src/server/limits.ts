@@ -17,7 +17,7 @@ import type { ServerMetrics } from './metrics';
 import type { RateLimiter, ServerStore } from './store';
 
 /** What each limit guards. */
-export type LimitName = 'challenge' | 'bundle' | 'bundleTarget' | 'send' | 'sealed' | 'sealedTarget';
+export type LimitName = 'challenge' | 'bundle' | 'bundleTarget' | 'send' | 'sealed' | 'sealedTarget' | 'upload';
 
 /** A limit: `points` requests per `duration` seconds per key. */
 export interface LimitSetting {
@@ -29,7 +29,8 @@ export interface LimitSetting {
  * The defaults: login challenges per client address; bundle fetches per requesting
  * device and per target device (fetching many bundles of one device, or many devices'
  * bundles, is how prekeys are drained or an address book scraped); sends per device;
- * sealed sends, which name no sender, per client address and per recipient account.
+ * sealed sends, which name no sender, per client address and per recipient account;
+ * prekey uploads per device (each is up to 1.1 MB to verify and store).
  */
 export const DEFAULT_LIMITS: Readonly<Record<LimitName, LimitSetting>> = {
   challenge: { points: 300, duration: 60 },
@@ -38,6 +39,7 @@ export const DEFAULT_LIMITS: Readonly<Record<LimitName, LimitSetting>> = {
   send: { points: 1_200, duration: 60 },
   sealed: { points: 1_200, duration: 60 },
   sealedTarget: { points: 3_000, duration: 60 },
+  upload: { points: 60, duration: 3600 },
 };
 
 /** The limits of one application. */

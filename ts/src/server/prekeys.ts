@@ -28,8 +28,12 @@ import type { Limits } from './limits';
 import type { DeviceAddress, ServerStore } from './store';
 
 
-/** Assemblers of the uploads served lately, by upload id (each decodes and hashes its upload once). */
-const ASSEMBLERS_KEPT = 1024;
+/**
+ * Assemblers of the uploads served lately are kept, by upload id (each decodes and hashes
+ * its upload once), up to this many bytes of uploads in all (an upload is up to 1.1 MB;
+ * a default one of 100 + 100 one-time prekeys about 250 KB).
+ */
+export const ASSEMBLER_CACHE_BYTES = 64 * 1024 * 1024;
 
 const target = {
   type: 'object',
@@ -40,25 +44,31 @@ const target = {
 
 /** Adds the prekey directory's routes to `app`. */
 export function registerPrekeyRoutes(app: FastifyInstance, store: ServerStore, limits: Limits): void {
-  const assemblers = new Map<string, PrekeyBundleAssembler>();
+  const assemblers = new Map<string, { assembler: PrekeyBundleAssembler; bytes: number }>();
+  let cached = 0;
 
-  /** The assembler of `uploadId`, decoded on first use; the oldest dropped past the limit. */
+  /** The assembler of `uploadId`, decoded on first use; the oldest dropped past the byte budget. */
   async function assembler(device: DeviceAddress, uploadId: string): Promise<PrekeyBundleAssembler | undefined> {
-    let a = assemblers.get(uploadId);
-    if (a === undefined) {
-      const upload = await store.uploadBytes(device, uploadId);
-      if (upload === undefined) return undefined;
-      a = new PrekeyBundleAssembler(upload);
-      assemblers.set(uploadId, a);
-      if (assemblers.size > ASSEMBLERS_KEPT) assemblers.delete(assemblers.keys().next().value!);
+    const kept = assemblers.get(uploadId);
+    if (kept !== undefined) return kept.assembler;
+    const upload = await store.uploadBytes(device, uploadId);
+    if (upload === undefined) return undefined;
+    const made = { assembler: new PrekeyBundleAssembler(upload), bytes: upload.length };
+    assemblers.set(uploadId, made);
+    cached += made.bytes;
+    for (const [id, old] of assemblers) {
+      if (cached <= ASSEMBLER_CACHE_BYTES || id === uploadId) break;
+      assemblers.delete(id);
+      cached -= old.bytes;
     }
-    return a;
+    return made.assembler;
   }
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.put('/v1/prekeys', async (request) => {
     const device = await authenticate(store, request);
+    await limits.check(request, 'upload', `${device.account}/${device.device}`);
     if (!Buffer.isBuffer(request.body)) throw new ServerError(400, 'INVALID_REQUEST', 'the upload goes as application/octet-stream');
     const upload = new Uint8Array(request.body);
     let facts: ReturnType<typeof verifyPrekeyUpload>;
