@@ -1,4 +1,5 @@
 /** Small helpers shared by the vitest suites (not a test file itself). */
+import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { PqwireError, sessionSaveAllowed, type ErrorCode, type SessionSave, type SessionStore, type StoredSession } from '../ts/src/index';
 
@@ -120,4 +121,16 @@ export class BackupRestoringStore implements SessionStore {
   restore(address: string, backup: StoredSession): void {
     this.records.set(address, { record: Uint8Array.from(backup.record), sessionId: backup.sessionId, epoch: backup.epoch });
   }
+}
+
+/** A stream collecting what a logger writes: `stream` for the logger, `text()` for the test. */
+export function logSink(): { stream: Writable; text(): string } {
+  let logs = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => logs };
 }

@@ -5,7 +5,6 @@
  * sender and rotation with every refusal shown, changing nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +30,7 @@ import { Client, ClientError, InMemoryStateStore } from '../ts/src/client';
 import type { ClientOptions, ClientSecurityEvent, ClientStores, ReceivedMessage } from '../ts/src/client';
 import { ServerApi } from '../ts/src/client/server-api';
 import { openSqliteStores } from '../ts/src/stores/sqlite';
+import { logSink } from './helpers';
 import { startPostgres } from './pg-cluster';
 
 const dir = mkdtempSync(join(tmpdir(), 'pqwire-client-'));
@@ -408,15 +408,9 @@ describe('Client.messages()', () => {
 
 describe('the logs of a full client run', () => {
   it('hold no plaintext, key, token, certificate, account name or fingerprint, in any encoding', async () => {
-    let logs = '';
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logs += chunk.toString();
-        done();
-      },
-    });
+    const sink = logSink();
     const store = await openServerStore(join(dir, 'logs.db'));
-    const app = await buildServer({ store, logger: { ...DEFAULT_LOGGER, stream } });
+    const app = await buildServer({ store, logger: { ...DEFAULT_LOGGER, stream: sink.stream } });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     const alice = await Client.open({ url, account: 'alice-logged' });
     const bob = await Client.open({ url, account: 'bob-logged' });
@@ -440,7 +434,7 @@ describe('the logs of a full client run', () => {
     await app.close();
     await store.close();
 
-    expect(logs).toContain('"route":"/v1/sealed/:account"'); // it did log the requests
+    expect(sink.text()).toContain('"route":"/v1/sealed/:account"'); // it did log the requests
     /** The encodings a byte string could take in a log: hex, base64 at each alignment, decimal arrays. */
     const forms = (what: string, b: Uint8Array): [string, string][] => {
       const part = Buffer.from(b.subarray(0, Math.min(b.length, 48)));
@@ -458,7 +452,7 @@ describe('the logs of a full client run', () => {
       ...[before, alice.identity, bob.identity].flatMap((i) => [...forms('signing key', i.signingKey), ['fingerprint', i.fingerprint] as [string, string]]),
       ...forms('server identity', certificate),
     ];
-    for (const [what, value] of secrets) expect(logs.includes(value), what).toBe(false);
+    for (const [what, value] of secrets) expect(sink.text().includes(value), what).toBe(false);
   });
 });
 
