@@ -126,6 +126,12 @@ function serveOptions(flags, positionals) {
     if (!/^\d{1,5}$/.test(flags.port) || Number(flags.port) > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(flags.port)}`);
     options.port = Number(flags.port);
   }
+  // A config value of the wrong type ("port": "80") is a usage error too, not a failure to start.
+  try {
+    require('../ts/dist/server/serve').checkServeOptions(options);
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
   return options;
 }
 

@@ -808,6 +808,10 @@ describe('pqwire serve (command line)', () => {
     writeFileSync(join(dir, 'bad-config.json'), JSON.stringify({ prot: 8080 }));
     expect(run('serve', '--config', join(dir, 'bad-config.json')).status).toBe(2);
     expect(run('serve', '--config', join(dir, 'missing.json')).status).toBe(2);
+    writeFileSync(join(dir, 'string-port.json'), JSON.stringify({ port: '80' }));
+    const typed = run('serve', '--config', join(dir, 'string-port.json'));
+    expect(typed.status).toBe(2);
+    expect(typed.stderr).toContain('port must be an integer');
     // A file where the database's directory should be: the store cannot open.
     writeFileSync(join(dir, 'not-a-dir'), 'x');
     const r = run('serve', '--port', '0', '--db', join(dir, 'not-a-dir', 'x.db'));
