@@ -19,6 +19,7 @@
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
@@ -41,8 +42,11 @@ const CLIENTS = Number(args.clients);
 const DEVICES = Number(args.devices);
 const ENVELOPE = Buffer.alloc(1024, 7).toString('base64');
 
+/** The server process (load-server.js). */
+let server;
+
 function startServer(db) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'load-server.js'), db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'load-server.js'), db], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -54,14 +58,27 @@ function startServer(db) {
   });
 }
 
-async function call(url, method, p, body, token, type = 'application/json') {
-  const res = await fetch(`${url}${p}`, {
-    method,
-    headers: { ...(body !== undefined && { 'content-type': type }), ...(token && { authorization: `Bearer ${token}` }) },
-    body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body,
+// node:http with keep-alive sockets, one per concurrent client: the global fetch (undici
+// through web streams) cost the client about as much CPU as the server spent answering.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+
+function call(url, method, p, body, token, type = 'application/json') {
+  const payload = body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : Buffer.from(body);
+  const headers = { ...(payload !== undefined && { 'content-type': type, 'content-length': Buffer.byteLength(payload) }), ...(token && { authorization: `Bearer ${token}` }) };
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${p}`, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const data = Buffer.concat(chunks);
+        if (res.statusCode >= 300) reject(new Error(`${method} ${p}: ${res.statusCode} ${data}`));
+        else resolve(res.headers['content-type']?.startsWith('application/json') ? JSON.parse(data) : data);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-  return res.headers.get('content-type')?.startsWith('application/json') ? res.json() : Buffer.from(await res.arrayBuffer());
 }
 
 /** A registered, logged-in device with a prekey upload of 200 + 200 one-time prekeys. */
@@ -79,6 +96,14 @@ async function device(url, i) {
   return { account, token, fingerprint: identity.publicIdentity.fingerprint };
 }
 
+/** CPU microseconds (user + system) the server process has used so far. */
+function serverCpu(child) {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m.cpu.user + m.cpu.system));
+    child.send('cpu');
+  });
+}
+
 function percentile(sorted, p) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -86,6 +111,8 @@ function percentile(sorted, p) {
 /** Runs `op` from C concurrent loops for `seconds`, at most `rate` per second in all (0: as fast as possible). */
 async function drive(seconds, op, rate = 0) {
   const latencies = [];
+  const serverBefore = await serverCpu(server);
+  const clientBefore = process.cpuUsage();
   const end = Date.now() + seconds * 1000;
   const interval = rate > 0 ? (1000 * CLIENTS) / rate : 0;
   let done = 0;
@@ -106,7 +133,18 @@ async function drive(seconds, op, rate = 0) {
     }),
   );
   latencies.sort((a, b) => a - b);
-  return { perSecond: done / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: done };
+  // CPU per operation: steadier than the rates on a shared machine, and it shows which
+  // side (server or load clients) a phase is bound by.
+  const client = process.cpuUsage(clientBefore);
+  const cpu = { serverMicros: (await serverCpu(server)) - serverBefore, clientMicros: client.user + client.system };
+  return {
+    perSecond: done / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    count: done,
+    serverCpuMicrosPerOp: cpu.serverMicros / done,
+    clientCpuMicrosPerOp: cpu.clientMicros / done,
+  };
 }
 
 /** The relay phase: sends timed until their delivery over the recipients' WebSockets. */
@@ -147,19 +185,24 @@ async function relay(url, devices, seconds, rate = 0) {
   return result;
 }
 
+function summary(r) {
+  return `${r.perSecond.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms; CPU per operation: server ${r.serverCpuMicrosPerOp.toFixed(0)} µs, clients ${r.clientCpuMicrosPerOp.toFixed(0)} µs`;
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-load-'));
   const db = args.db ?? path.join(dir, 'load.db');
   const { url, child } = await startServer(db);
+  server = child;
   try {
     console.log(`server ${url} on ${args.db ? 'postgres' : 'sqlite'}; ${DEVICES} devices, ${CLIENTS} concurrent clients, ${SECONDS} s per phase`);
     const devices = [];
     for (let i = 0; i < DEVICES; i++) devices.push(await device(url, `${process.pid}-${i}`));
     const fetcher = devices[0];
     const bundles = await drive(SECONDS, () => call(url, 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, undefined, fetcher.token));
-    console.log(`bundle fetches: ${bundles.perSecond.toFixed(0)}/s, p50 ${bundles.p50.toFixed(2)} ms, p99 ${bundles.p99.toFixed(2)} ms`);
+    console.log(`bundle fetches: ${summary(bundles)}`);
     const relayed = await relay(url, devices, SECONDS);
-    console.log(`relayed 1 KiB envelopes (send, store, deliver, acknowledge): ${relayed.perSecond.toFixed(0)}/s, p50 ${relayed.p50.toFixed(2)} ms, p99 ${relayed.p99.toFixed(2)} ms`);
+    console.log(`relayed 1 KiB envelopes (send, store, deliver, acknowledge): ${summary(relayed)}`);
     const halfBundles = await drive(SECONDS, () => call(url, 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, undefined, fetcher.token), bundles.perSecond / 2);
     const halfRelay = await relay(url, devices, SECONDS, relayed.perSecond / 2);
     console.log(`at half load: bundle fetches p99 ${halfBundles.p99.toFixed(2)} ms; relay p99 ${halfRelay.p99.toFixed(2)} ms`);
