@@ -132,12 +132,16 @@ export class PostgresStore implements ServerStore {
 
   async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {
     this.#open();
+    // One statement, so both tables change together.
     await this.#pool.query(
-      `INSERT INTO prekey_uploads (account, device, upload_id, upload, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9)
-       ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id, upload = EXCLUDED.upload,
-         one_time_kem_count = EXCLUDED.one_time_kem_count, one_time_count = EXCLUDED.one_time_count, has_kem = EXCLUDED.has_kem,
-         signed_expires = EXCLUDED.signed_expires, next_kem = 0, next_one_time = 0, uploaded = EXCLUDED.uploaded`,
+      `WITH counters AS (
+         INSERT INTO prekey_uploads (account, device, upload_id, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
+         VALUES ($1, $2, $3, $5, $6, $7, $8, 0, 0, $9)
+         ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id,
+           one_time_kem_count = EXCLUDED.one_time_kem_count, one_time_count = EXCLUDED.one_time_count, has_kem = EXCLUDED.has_kem,
+           signed_expires = EXCLUDED.signed_expires, next_kem = 0, next_one_time = 0, uploaded = EXCLUDED.uploaded)
+       INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id, upload = EXCLUDED.upload`,
       [d.account, d.device, uploadId, Buffer.from(upload), f.oneTimeKemCount, f.oneTimeCount, f.hasKem, f.signedExpires, now],
     );
   }
@@ -158,7 +162,7 @@ export class PostgresStore implements ServerStore {
 
   async uploadBytes(d: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined> {
     this.#open();
-    const r = await this.#pool.query<{ upload: Buffer }>('SELECT upload FROM prekey_uploads WHERE account = $1 AND device = $2 AND upload_id = $3', [d.account, d.device, uploadId]);
+    const r = await this.#pool.query<{ upload: Buffer }>('SELECT upload FROM prekey_upload_bytes WHERE account = $1 AND device = $2 AND upload_id = $3', [d.account, d.device, uploadId]);
     const row = r.rows[0];
     return row && new Uint8Array(row.upload);
   }

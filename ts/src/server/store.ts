@@ -298,6 +298,32 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX messages_queue ON messages (account, device, seq);`,
   },
+  {
+    // SQLite rewrites a whole row, its overflow pages included, on any update: with the
+    // upload (~250 KB) in the row, each claim wrote it again into the WAL.
+    version: 4,
+    description: 'prekey upload bytes apart from the claimed counters',
+    sqlite: `
+      CREATE TABLE prekey_upload_bytes (
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
+        upload BLOB NOT NULL,
+        PRIMARY KEY (account, device)
+      );
+      INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) SELECT account, device, upload_id, upload FROM prekey_uploads;
+      ALTER TABLE prekey_uploads DROP COLUMN upload;`,
+    postgres: `
+      CREATE TABLE prekey_upload_bytes (
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
+        upload BYTEA NOT NULL,
+        PRIMARY KEY (account, device)
+      );
+      INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) SELECT account, device, upload_id, upload FROM prekey_uploads;
+      ALTER TABLE prekey_uploads DROP COLUMN upload;`,
+  },
 ];
 
 /** The migrations after `version`, in order. @internal */
