@@ -155,10 +155,20 @@ async function relay(url, devices, seconds, rate = 0) {
       (d) =>
         new Promise((resolve, reject) => {
           const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${d.token}` } });
+          // Acks go as a client would send them: the ids received in one event-loop turn
+          // in one frame (at most 100).
+          let acks = [];
+          const flush = () => {
+            if (acks.length === 0) return;
+            ws.send(JSON.stringify({ type: 'ack', ids: acks }));
+            acks = [];
+          };
           ws.on('message', (data) => {
             const f = JSON.parse(data.toString());
             if (f.type !== 'message') return;
-            ws.send(JSON.stringify({ type: 'ack', ids: [f.id] }));
+            if (acks.length === 0) setImmediate(flush);
+            acks.push(f.id);
+            if (acks.length === 100) flush();
             const marker = Buffer.from(f.envelope, 'base64').subarray(0, 16).toString('hex');
             waiting.get(marker)?.();
             waiting.delete(marker);

@@ -15,7 +15,7 @@ import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { claimFrom, createdLimiter, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -242,7 +242,7 @@ export class PostgresStore implements ServerStore {
     return r.rowCount ?? 0;
   }
 
-  async onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void> {
+  async onQueued(listener: QueueListener): Promise<() => void> {
     this.#open();
     this.#listener ??= this.#listen();
     await this.#listener;

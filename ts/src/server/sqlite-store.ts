@@ -17,7 +17,7 @@ import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { claimFrom, pendingMigrations } from './store';
 import { clearExpiredLimits, sqliteRateLimiter } from './sqlite-limiter';
-import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
 type Statement = import('better-sqlite3').Statement;
@@ -191,11 +191,21 @@ export class SqliteStore implements ServerStore {
       for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
       return 'queued';
     })();
-    if (result === 'queued') for (const e of envelopes) this.#queued.emit('queued', { account: e.account, device: e.device });
+    if (result === 'queued') {
+      // One notice per device, with its messages: live delivery sends them as they are.
+      const byDevice = new Map<string, QueuedEnvelope[]>();
+      for (const e of envelopes) {
+        const key = `${e.account}/${e.device}`;
+        const list = byDevice.get(key);
+        if (list) list.push(e);
+        else byDevice.set(key, [e]);
+      }
+      for (const list of byDevice.values()) this.#queued.emit('queued', { account: list[0]!.account, device: list[0]!.device }, list);
+    }
     return result;
   }
 
-  async onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void> {
+  async onQueued(listener: QueueListener): Promise<() => void> {
     this.#open();
     this.#queued.on('queued', listener);
     return () => this.#queued.off('queued', listener);

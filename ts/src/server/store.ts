@@ -89,6 +89,9 @@ export async function createdLimiter(make: (ready: (e?: Error) => void) => { con
   };
 }
 
+/** Told of new messages: see {@link ServerStore.onQueued}. */
+export type QueueListener = (device: DeviceAddress | undefined, envelopes?: readonly QueuedEnvelope[]) => void;
+
 /** What `GET /metrics` reports of the database. */
 export interface StoreStats {
   devices: number;
@@ -154,10 +157,11 @@ export interface ServerStore {
    * Calls `listener` with each device whose queue got messages, once they are committed:
    * in this process (SQLite), or from any process on the database (PostgreSQL's
    * LISTEN/NOTIFY). `undefined`: notices may have been missed (the PostgreSQL connection
-   * was lost and is back), so every queue should be checked. Returns the function that
-   * stops it.
+   * was lost and is back), so every queue should be checked. `envelopes`, when given, are
+   * the messages just queued for the device, oldest first (SQLite), so that live delivery
+   * need not read them back. Returns the function that stops it.
    */
-  onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void>;
+  onQueued(listener: QueueListener): Promise<() => void>;
   /** Totals for the metrics: devices, queued messages, unclaimed one-time prekeys of each kind. */
   stats(): Promise<StoreStats>;
   /**
