@@ -7,11 +7,12 @@
  *
  * @example
  * ```ts
- * const limiter = sqliteRateLimiter(db, 'rl_bundle', 120, 60);
+ * const limiter = sqliteRateLimiter(db, new WriteBatch(db), 'rl_bundle', 120, 60);
  * const { allowed, retryAfter } = await limiter.consume('alice/1');
  * ```
  */
 import type { RateLimiter } from './store';
+import type { WriteBatch } from './sqlite-batch';
 
 type Database = import('better-sqlite3').Database;
 
@@ -19,7 +20,7 @@ type Database = import('better-sqlite3').Database;
 const KEY_PREFIX = 'rlflx:';
 
 /** `points` per `duration` seconds per key, counted in `table` (created if missing). @internal */
-export function sqliteRateLimiter(db: Database, table: string, points: number, duration: number): RateLimiter {
+export function sqliteRateLimiter(db: Database, writes: WriteBatch, table: string, points: number, duration: number): RateLimiter {
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER)`);
   // One statement, atomic under SQLite's write lock: a point more in the current window,
   // or a new window of one point once the old one expired.
@@ -33,7 +34,7 @@ export function sqliteRateLimiter(db: Database, table: string, points: number, d
   return {
     async consume(key) {
       const now = Date.now();
-      const row = upsert.get(KEY_PREFIX + key, now + duration * 1000, now, now) as { points: number; expire: number | null };
+      const row = (await writes.run(() => upsert.get(KEY_PREFIX + key, now + duration * 1000, now, now))) as { points: number; expire: number | null };
       if (row.points <= points) return { allowed: true, retryAfter: 0 };
       const ms = row.expire === null ? 1000 : row.expire - now;
       return { allowed: false, retryAfter: Math.max(1, Math.ceil(ms / 1000)) };

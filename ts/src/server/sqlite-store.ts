@@ -17,6 +17,7 @@ import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { claimFrom, pendingMigrations } from './store';
 import { clearExpiredLimits, sqliteRateLimiter } from './sqlite-limiter';
+import { WriteBatch } from './sqlite-batch';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
@@ -39,6 +40,8 @@ export class SqliteStore implements ServerStore {
   readonly #queued = new EventEmitter().setMaxListeners(0);
   #closed = false;
   readonly #statements = new Map<string, Statement>();
+  /** The hot writes (claims, queueing, acks, rate-limit points), committed together per event-loop turn. */
+  readonly #writes: WriteBatch;
   /** The rate limiters' tables, whose expired windows the sweep deletes. */
   readonly #limitTables = new Set<string>();
 
@@ -53,6 +56,7 @@ export class SqliteStore implements ServerStore {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    this.#writes = new WriteBatch(this.#db);
   }
 
   async schemaVersion(): Promise<number> {
@@ -148,11 +152,14 @@ export class SqliteStore implements ServerStore {
     this.#open();
     // One UPDATE: SQLite runs it under the database's write lock, so each claim sees the
     // counters the previous one left.
-    const row = this.#sql(
+    const claim = this.#sql(
       `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
        WHERE account = ? AND device = ?
        RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
-    ).get(d.account, d.device) as { upload_id: string; next_kem: number; next_one_time: number; one_time_kem_count: number; one_time_count: number } | undefined;
+    );
+    const row = (await this.#writes.run(() => claim.get(d.account, d.device))) as
+      | { upload_id: string; next_kem: number; next_one_time: number; one_time_kem_count: number; one_time_count: number }
+      | undefined;
     return row && claimFrom(row.upload_id, row.next_kem, row.next_one_time, row.one_time_kem_count, row.one_time_count);
   }
 
@@ -183,14 +190,14 @@ export class SqliteStore implements ServerStore {
     const sweep = this.#sql('DELETE FROM messages WHERE account = ? AND device = ? AND expires <= ?');
     const count = this.#sql('SELECT COUNT(*) AS n FROM messages WHERE account = ? AND device = ?');
     const insert = this.#sql('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const result = this.#db.transaction((): 'queued' | 'full' => {
+    const result = await this.#writes.run((): 'queued' | 'full' => {
       for (const e of envelopes) {
         sweep.run(e.account, e.device, sent);
         if ((count.get(e.account, e.device) as { n: number }).n >= limit) return 'full';
       }
       for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
       return 'queued';
-    })();
+    });
     if (result === 'queued') {
       // One notice per device, with its messages: live delivery sends them as they are.
       const byDevice = new Map<string, QueuedEnvelope[]>();
@@ -220,7 +227,7 @@ export class SqliteStore implements ServerStore {
   async acknowledge(d: DeviceAddress, ids: readonly string[]): Promise<number> {
     this.#open();
     const del = this.#sql('DELETE FROM messages WHERE account = ? AND device = ? AND id = ?');
-    return this.#db.transaction(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0))();
+    return this.#writes.run(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0));
   }
 
   async stats(): Promise<StoreStats> {
@@ -238,7 +245,7 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const table = `rl_${name}`;
     this.#limitTables.add(table);
-    return sqliteRateLimiter(this.#db, table, points, duration);
+    return sqliteRateLimiter(this.#db, this.#writes, table, points, duration);
   }
 
   async close(): Promise<void> {
