@@ -16,9 +16,9 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { nowSeconds } from '../identity';
-import { tokenHash } from './auth';
 import { bearerToken } from './devices';
 import { FETCH_LIMIT } from './relay';
+import { tokenHolder } from './token-cache';
 import type { DeviceAddress, QueueListener, QueuedEnvelope, ServerStore } from './store';
 
 
@@ -199,7 +199,7 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
     });
 
     const token = bearerToken(request) ?? request.query.token;
-    const found = typeof token === 'string' ? await store.tokenDevice(tokenHash(token), nowSeconds()) : undefined;
+    const found = typeof token === 'string' ? await tokenHolder(store, token) : undefined;
     if (closed) return;
     if (!found) {
       socket.close(UNAUTHORIZED, 'a valid bearer token is required');
