@@ -24,6 +24,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { WebSocket } = require('ws');
+const { Http1Connection } = require('./lib/http1');
 
 const ROOT = path.resolve(__dirname, '..');
 const pq = require(ROOT);
@@ -69,9 +70,9 @@ function startServer(db) {
   });
 }
 
-// node:http with keep-alive sockets, one per concurrent client: the global fetch (undici
-// through web streams) cost the client about as much CPU as the server spent answering.
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+// The set-up requests (registrations, logins, uploads) over node:http; the measured ones
+// go over lib/http1.js.
+const agent = new http.Agent({ keepAlive: true });
 
 function call(url, method, p, body, token, type = 'application/json') {
   const payload = body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : Buffer.from(body);
@@ -119,7 +120,20 @@ function percentile(sorted, p) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Runs `op` from C concurrent loops for `seconds`, at most `rate` per second in all (0: as fast as possible). */
+/** One keep-alive connection per concurrent loop, for the measured requests. */
+function connections(url) {
+  return Array.from({ length: CLIENTS }, () => new Http1Connection(url));
+}
+
+/** A measured request on `conn`: its body (JSON parsed), or an error naming the status. */
+async function measured(conn, method, p, token, json) {
+  const headers = { authorization: `Bearer ${token}`, ...(json !== undefined && { 'content-type': 'application/json' }) };
+  const res = await conn.request(method, p, headers, json);
+  if (res.status !== 200) throw new Error(`${method} ${p}: ${res.status} ${res.body}`);
+  return res.body;
+}
+
+/** Runs `op(loop)` from C concurrent loops for `seconds`, at most `rate` per second in all (0: as fast as possible). */
 async function drive(seconds, op, rate = 0) {
   const latencies = [];
   const serverBefore = await serverCpu(server);
@@ -137,7 +151,7 @@ async function drive(seconds, op, rate = 0) {
           next += interval;
         }
         const t = process.hrtime.bigint();
-        await op();
+        await op(c);
         latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
         done++;
       }
@@ -189,19 +203,22 @@ async function relay(url, devices, seconds, rate = 0) {
         }),
     ),
   );
+  const conns = connections(url);
   const result = await drive(
     seconds,
-    async () => {
+    async (c) => {
       const from = devices[Math.floor(Math.random() * devices.length)];
       const to = devices[Math.floor(Math.random() * devices.length)];
       const marker = nextMarker();
       const delivered = new Promise((resolve) => waiting.set(marker, resolve));
-      await call(url, 'POST', `/v1/messages/${to.account}`, { messages: [{ device: 1, fingerprint: to.fingerprint, envelope: marker + ENVELOPE_TAIL }] }, from.token);
+      const body = `{"messages":[{"device":1,"fingerprint":"${to.fingerprint}","envelope":"${marker}${ENVELOPE_TAIL}"}]}`;
+      await measured(conns[c], 'POST', `/v1/messages/${to.account}`, from.token, body);
       await delivered;
     },
     rate,
   );
   for (const ws of sockets) ws.close();
+  for (const conn of conns) conn.close();
   return result;
 }
 
@@ -219,11 +236,16 @@ async function main() {
     const devices = [];
     for (let i = 0; i < DEVICES; i++) devices.push(await device(url, `${process.pid}-${i}`));
     const fetcher = devices[0];
-    const bundles = await drive(SECONDS, () => call(url, 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, undefined, fetcher.token));
+    const fetches = (rate) => {
+      const conns = connections(url);
+      const fetch = (c) => measured(conns[c], 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, fetcher.token);
+      return drive(SECONDS, fetch, rate).finally(() => conns.forEach((conn) => conn.close()));
+    };
+    const bundles = await fetches();
     console.log(`bundle fetches: ${summary(bundles)}`);
     const relayed = await relay(url, devices, SECONDS);
     console.log(`relayed 1 KiB envelopes (send, store, deliver, acknowledge): ${summary(relayed)}`);
-    const halfBundles = await drive(SECONDS, () => call(url, 'GET', `/v1/prekeys/${devices[Math.floor(Math.random() * devices.length)].account}/1`, undefined, fetcher.token), bundles.perSecond / 2);
+    const halfBundles = await fetches(bundles.perSecond / 2);
     const halfRelay = await relay(url, devices, SECONDS, relayed.perSecond / 2);
     console.log(`at half load: bundle fetches p99 ${halfBundles.p99.toFixed(2)} ms; relay p99 ${halfRelay.p99.toFixed(2)} ms`);
     const date = new Date().toISOString().slice(0, 10);
