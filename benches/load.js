@@ -6,15 +6,19 @@
 // keep-alive connections and WebSockets.
 //
 //   bundle fetches   C clients fetch prekey bundles of random devices for T seconds
-//   relay            C senders post 1 KiB envelopes to random devices for T seconds; every
-//                    device listens on a WebSocket and acknowledges each message; a message
-//                    counts once its ack is sent (send, store, deliver, acknowledge)
+//   relay            C senders post 1 KiB envelopes to random accounts for T seconds, one
+//                    per device of the account (--fanout devices per account, default 1:
+//                    one envelope per request); every device listens on a WebSocket and
+//                    acknowledges its messages (the ids of one event-loop turn in one
+//                    frame); a message counts once delivered (send, store, deliver,
+//                    acknowledge)
 //
-// Prints per phase the rate, p50 and p99 latency (relay: from the send to the delivery),
-// then a second run at half the measured rate for the p99 target; writes
-// benches/results/<date>-load.md and .json.
+// Prints per phase the rate, p50 and p99 latency (relay: from the send to the delivery of
+// every envelope of the send) and the server's and clients' CPU per operation (per
+// envelope), then a second run at half the measured rate for the p99 target; writes
+// benches/results/<date>-load-<db>[-fanout<n>].md and .json.
 //
-//   node benches/load.js [--db postgres://…] [--seconds 5] [--clients 64] [--devices 50]
+//   node benches/load.js [--db postgres://…] [--seconds 5] [--clients 64] [--devices 50] [--fanout 1]
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -36,11 +40,16 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     clients: { type: 'string', default: '64' },
     devices: { type: 'string', default: '50' },
+    fanout: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const DEVICES = Number(args.devices);
+const FANOUT = Number(args.fanout);
+const DESCRIPTION =
+  `${DEVICES} accounts of ${FANOUT} device${FANOUT > 1 ? 's' : ''} (a send carries ${FANOUT === 1 ? 'one envelope' : `${FANOUT} envelopes, one per device`}), ` +
+  `${CLIENTS} concurrent clients, ${SECONDS} s per phase`;
 // A 1 KiB envelope: an 18-byte marker that tells the sends apart (a whole number of
 // base64 groups, so the rest of the base64 text never changes), then constant bytes.
 const MARKER_BYTES = 18;
@@ -93,19 +102,31 @@ function call(url, method, p, body, token, type = 'application/json') {
   });
 }
 
-/** A registered, logged-in device with a prekey upload of 200 + 200 one-time prekeys. */
-async function device(url, i) {
-  const account = `load-${i}`;
+/**
+ * A registered, logged-in device `n` of `account` (a later device joins with the first's
+ * token, `voucher`); the first uploads 200 + 200 one-time prekeys.
+ */
+async function device(url, account, n, voucher) {
   const identity = pq.createIdentity();
   const answer = async (context) => {
-    const { challenge } = await call(url, 'POST', '/v1/auth/challenge', { account, device: 1 });
-    return { account, device: 1, challenge, signature: Buffer.from(identity.sign(challengeData(account, 1, challenge), { context })).toString('hex') };
+    const { challenge } = await call(url, 'POST', '/v1/auth/challenge', { account, device: n });
+    return { account, device: n, challenge, signature: Buffer.from(identity.sign(challengeData(account, n, challenge), { context })).toString('hex') };
   };
-  await call(url, 'POST', '/v1/devices', { ...(await answer(REGISTER_CONTEXT)), identity: identity.publicIdentity.toJSON() });
+  await call(url, 'POST', '/v1/devices', { ...(await answer(REGISTER_CONTEXT)), identity: identity.publicIdentity.toJSON() }, voucher);
   const { token } = await call(url, 'POST', '/v1/auth/token', await answer(LOGIN_CONTEXT));
-  const upload = await pq.createPrekeyBatch(identity, { prekeyStore: new pq.InMemoryPrekeyStore(), oneTimeCount: 200, oneTimeKemCount: 200 });
-  await call(url, 'PUT', '/v1/prekeys', upload, token, 'application/octet-stream');
-  return { account, token, fingerprint: identity.publicIdentity.fingerprint };
+  if (n === 1) {
+    const upload = await pq.createPrekeyBatch(identity, { prekeyStore: new pq.InMemoryPrekeyStore(), oneTimeCount: 200, oneTimeKemCount: 200 });
+    await call(url, 'PUT', '/v1/prekeys', upload, token, 'application/octet-stream');
+  }
+  return { account, device: n, token, fingerprint: identity.publicIdentity.fingerprint };
+}
+
+/** An account of FANOUT devices. */
+async function account(url, name) {
+  const first = await device(url, name, 1);
+  const devices = [first];
+  for (let n = 2; n <= FANOUT; n++) devices.push(await device(url, name, n, first.token));
+  return devices;
 }
 
 /** CPU microseconds (user + system) the server process has used so far. */
@@ -172,11 +193,15 @@ async function drive(seconds, op, rate = 0) {
   };
 }
 
-/** The relay phase: sends timed until their delivery over the recipients' WebSockets. */
-async function relay(url, devices, seconds, rate = 0) {
+/**
+ * The relay phase: sends, each of one envelope per device of the recipient account
+ * (FANOUT), timed until every one is delivered over the recipients' WebSockets. Rates and
+ * CPU are per envelope; `rate` too.
+ */
+async function relay(url, accounts, seconds, rate = 0) {
   const waiting = new Map(); // envelope marker -> resolve
   const sockets = await Promise.all(
-    devices.map(
+    accounts.flat().map(
       (d) =>
         new Promise((resolve, reject) => {
           const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${d.token}` } });
@@ -207,16 +232,25 @@ async function relay(url, devices, seconds, rate = 0) {
   const result = await drive(
     seconds,
     async (c) => {
-      const from = devices[Math.floor(Math.random() * devices.length)];
-      const to = devices[Math.floor(Math.random() * devices.length)];
-      const marker = nextMarker();
-      const delivered = new Promise((resolve) => waiting.set(marker, resolve));
-      const body = `{"messages":[{"device":1,"fingerprint":"${to.fingerprint}","envelope":"${marker}${ENVELOPE_TAIL}"}]}`;
-      await measured(conns[c], 'POST', `/v1/messages/${to.account}`, from.token, body);
-      await delivered;
+      const from = accounts[Math.floor(Math.random() * accounts.length)][0];
+      const to = accounts[Math.floor(Math.random() * accounts.length)];
+      const messages = [];
+      const delivered = [];
+      for (const d of to) {
+        const marker = nextMarker();
+        delivered.push(new Promise((resolve) => waiting.set(marker, resolve)));
+        messages.push(`{"device":${d.device},"fingerprint":"${d.fingerprint}","envelope":"${marker}${ENVELOPE_TAIL}"}`);
+      }
+      await measured(conns[c], 'POST', `/v1/messages/${to[0].account}`, from.token, `{"messages":[${messages.join(',')}]}`);
+      await Promise.all(delivered);
     },
-    rate,
+    rate / FANOUT,
   );
+  // Per envelope.
+  result.perSecond *= FANOUT;
+  result.count *= FANOUT;
+  result.serverCpuMicrosPerOp /= FANOUT;
+  result.clientCpuMicrosPerOp /= FANOUT;
   for (const ws of sockets) ws.close();
   for (const conn of conns) conn.close();
   return result;
@@ -232,9 +266,10 @@ async function main() {
   const { url, child } = await startServer(db);
   server = child;
   try {
-    console.log(`server ${url} on ${args.db ? 'postgres' : 'sqlite'}; ${DEVICES} devices, ${CLIENTS} concurrent clients, ${SECONDS} s per phase`);
-    const devices = [];
-    for (let i = 0; i < DEVICES; i++) devices.push(await device(url, `${process.pid}-${i}`));
+    console.log(`server ${url} on ${args.db ? 'postgres' : 'sqlite'}; ${DESCRIPTION}`);
+    const accounts = [];
+    for (let i = 0; i < DEVICES; i++) accounts.push(await account(url, `load-${process.pid}-${i}`));
+    const devices = accounts.map((a) => a[0]);
     const fetcher = devices[0];
     const fetches = (rate) => {
       const conns = connections(url);
@@ -243,34 +278,34 @@ async function main() {
     };
     const bundles = await fetches();
     console.log(`bundle fetches: ${summary(bundles)}`);
-    const relayed = await relay(url, devices, SECONDS);
+    const relayed = await relay(url, accounts, SECONDS);
     console.log(`relayed 1 KiB envelopes (send, store, deliver, acknowledge): ${summary(relayed)}`);
     const halfBundles = await fetches(bundles.perSecond / 2);
-    const halfRelay = await relay(url, devices, SECONDS, relayed.perSecond / 2);
+    const halfRelay = await relay(url, accounts, SECONDS, relayed.perSecond / 2);
     console.log(`at half load: bundle fetches p99 ${halfBundles.p99.toFixed(2)} ms; relay p99 ${halfRelay.p99.toFixed(2)} ms`);
     const date = new Date().toISOString().slice(0, 10);
     const results = {
       date,
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
       database: args.db ? 'postgres' : 'sqlite',
-      settings: { seconds: SECONDS, clients: CLIENTS, devices: DEVICES },
+      settings: { seconds: SECONDS, clients: CLIENTS, accounts: DEVICES, devicesPerAccount: FANOUT },
       bundles,
       relay: relayed,
       halfLoad: { bundles: halfBundles, relay: halfRelay },
     };
-    const out = path.join(__dirname, 'results', `${date}-load-${results.database}`);
+    const out = path.join(__dirname, 'results', `${date}-load-${results.database}${FANOUT > 1 ? `-fanout${FANOUT}` : ''}`);
     fs.writeFileSync(`${out}.json`, `${JSON.stringify(results, null, 2)}\n`);
     fs.writeFileSync(
       `${out}.md`,
       [
         `# pqwire serve under load, ${date} (${results.database})`,
         '',
-        `Machine: ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}; server and clients on the same machine. ${DEVICES} devices, ${CLIENTS} concurrent clients, ${SECONDS} s per phase.`,
+        `Machine: ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}; server and clients on the same machine. ${DESCRIPTION}.`,
         '',
-        '| phase | rate | p50 | p99 | p99 at half the rate |',
-        '| --- | ---: | ---: | ---: | ---: |',
-        `| bundle fetches | ${bundles.perSecond.toFixed(0)}/s | ${bundles.p50.toFixed(2)} ms | ${bundles.p99.toFixed(2)} ms | ${halfBundles.p99.toFixed(2)} ms |`,
-        `| relayed 1 KiB envelopes (send → delivered over WebSocket → acknowledged) | ${relayed.perSecond.toFixed(0)}/s | ${relayed.p50.toFixed(2)} ms | ${relayed.p99.toFixed(2)} ms | ${halfRelay.p99.toFixed(2)} ms |`,
+        '| phase | rate | p50 | p99 | p99 at half the rate | server CPU per operation | load clients CPU per operation |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+        `| bundle fetches | ${bundles.perSecond.toFixed(0)}/s | ${bundles.p50.toFixed(2)} ms | ${bundles.p99.toFixed(2)} ms | ${halfBundles.p99.toFixed(2)} ms | ${bundles.serverCpuMicrosPerOp.toFixed(0)} µs | ${bundles.clientCpuMicrosPerOp.toFixed(0)} µs |`,
+        `| relayed 1 KiB envelopes (send → delivered over WebSocket → acknowledged) | ${relayed.perSecond.toFixed(0)}/s | ${relayed.p50.toFixed(2)} ms | ${relayed.p99.toFixed(2)} ms | ${halfRelay.p99.toFixed(2)} ms | ${relayed.serverCpuMicrosPerOp.toFixed(0)} µs | ${relayed.clientCpuMicrosPerOp.toFixed(0)} µs |`,
         '',
       ].join('\n'),
     );
