@@ -9,12 +9,13 @@
  * await store.migrate();
  * ```
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
 import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
-import { claimFrom, createdLimiter, pendingMigrations } from './store';
+import { byDevice, claimFrom, createdLimiter, pendingMigrations } from './store';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
@@ -31,6 +32,8 @@ export class PostgresStore implements ServerStore {
   /** The connection that LISTENs, opened with the first listener. */
   #listener: Promise<Client> | undefined;
   #closed = false;
+  /** This store's mark on its NOTIFYs, which its own listener skips (it told its connections already). */
+  readonly #origin = randomBytes(8).toString('hex');
 
   /** A connection pool to `url` (connections open on first use). */
   constructor(url: string) {
@@ -185,46 +188,29 @@ export class PostgresStore implements ServerStore {
 
   async enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'> {
     this.#open();
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
+    // The queues in one fixed order, so that two sends to the same devices cannot wait on
+    // each other's locks; one call of pqwire_enqueue (migration 5), all or nothing.
+    const ordered = [...envelopes].sort((a, b) => (a.account === b.account ? a.device - b.device : a.account < b.account ? -1 : 1));
     try {
-      await client.query('BEGIN');
-      try {
-        // The queues' locks in one fixed order, so that two sends to the same devices
-        // cannot wait on each other.
-        const ordered = [...envelopes].sort((a, b) => (a.account === b.account ? a.device - b.device : a.account < b.account ? -1 : 1));
-        for (const e of ordered) {
-          // The queue's lock: one transaction at a time counts and fills a device's queue.
-          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${e.account}/${e.device}`]);
-          // Expired messages are gone: swept here, so that they never fill a queue.
-          await client.query('DELETE FROM messages WHERE account = $1 AND device = $2 AND expires <= $3', [e.account, e.device, e.sent]);
-          const n = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM messages WHERE account = $1 AND device = $2', [e.account, e.device]);
-          if (Number(n.rows[0]!.n) >= limit) {
-            await client.query('ROLLBACK');
-            return 'full';
-          }
-          // Delivered to every listening process when the transaction commits, never before.
-          await client.query('SELECT pg_notify($1, $2)', [QUEUE_CHANNEL, JSON.stringify({ account: e.account, device: e.device })]);
-          await client.query('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-            e.id,
-            e.account,
-            e.device,
-            Buffer.from(e.envelope),
-            e.sender,
-            e.sent,
-            e.expires,
-          ]);
-        }
-        await client.query('COMMIT');
-        return 'queued';
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        broken = e as Error;
-        throw e;
-      }
-    } finally {
-      client.release(broken);
+      await this.#pool.query('SELECT pqwire_enqueue($1::text[], $2::integer[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[], $8, $9)', [
+        ordered.map((e) => e.account),
+        ordered.map((e) => e.device),
+        ordered.map((e) => e.id),
+        ordered.map((e) => e.envelope),
+        ordered.map((e) => e.sender),
+        ordered.map((e) => e.sent),
+        ordered.map((e) => e.expires),
+        limit,
+        this.#origin,
+      ]);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'PQ429') return 'full';
+      throw e;
     }
+    // This process's connections are told now, with the messages (live delivery sends them
+    // as they are); other processes by the NOTIFY, which this one skips.
+    for (const group of byDevice(envelopes)) this.#queued.emit('queued', { account: group[0]!.account, device: group[0]!.device }, group);
+    return 'queued';
   }
 
   async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
@@ -274,7 +260,8 @@ export class PostgresStore implements ServerStore {
     client.on('notification', (n) => {
       if (n.channel !== QUEUE_CHANNEL || n.payload === undefined) return;
       try {
-        const d = JSON.parse(n.payload) as DeviceAddress;
+        const d = JSON.parse(n.payload) as DeviceAddress & { origin?: unknown };
+        if (d.origin === this.#origin) return;
         this.#queued.emit('queued', { account: String(d.account), device: Number(d.device) });
       } catch {
         // Not one of ours: ignored.

@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
-import { claimFrom, pendingMigrations } from './store';
+import { byDevice, claimFrom, pendingMigrations } from './store';
 import { clearExpiredLimits, sqliteRateLimiter } from './sqlite-limiter';
 import { WriteBatch } from './sqlite-batch';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
@@ -198,17 +198,8 @@ export class SqliteStore implements ServerStore {
       for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
       return 'queued';
     });
-    if (result === 'queued') {
-      // One notice per device, with its messages: live delivery sends them as they are.
-      const byDevice = new Map<string, QueuedEnvelope[]>();
-      for (const e of envelopes) {
-        const key = `${e.account}/${e.device}`;
-        const list = byDevice.get(key);
-        if (list) list.push(e);
-        else byDevice.set(key, [e]);
-      }
-      for (const list of byDevice.values()) this.#queued.emit('queued', { account: list[0]!.account, device: list[0]!.device }, list);
-    }
+    // One notice per device, with its messages: live delivery sends them as they are.
+    if (result === 'queued') for (const group of byDevice(envelopes)) this.#queued.emit('queued', { account: group[0]!.account, device: group[0]!.device }, group);
     return result;
   }
 
