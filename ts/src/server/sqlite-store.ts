@@ -18,6 +18,7 @@ import { nowSeconds } from '../identity';
 import { byDevice, claimFrom, pendingMigrations } from './store';
 import { clearExpiredLimits, sqliteRateLimiter } from './sqlite-limiter';
 import { WriteBatch } from './sqlite-batch';
+import { FALLBACK_AUTOCHECKPOINT, startCheckpointer } from './sqlite-checkpointer';
 import type { BindResult, DeviceAddress, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
@@ -42,6 +43,8 @@ export class SqliteStore implements ServerStore {
   readonly #statements = new Map<string, Statement>();
   /** The hot writes (claims, queueing, acks, rate-limit points), committed together per event-loop turn. */
   readonly #writes: WriteBatch;
+  /** The thread that checkpoints the WAL (a file database only). */
+  readonly #checkpointer: { stop(): Promise<void> } | undefined;
   /** The rate limiters' tables, whose expired windows the sweep deletes. */
   readonly #limitTables = new Set<string>();
 
@@ -57,6 +60,10 @@ export class SqliteStore implements ServerStore {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     this.#writes = new WriteBatch(this.#db);
+    if (path !== ':memory:') {
+      this.#db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT}`);
+      this.#checkpointer = startCheckpointer(path);
+    }
   }
 
   async schemaVersion(): Promise<number> {
@@ -243,6 +250,7 @@ export class SqliteStore implements ServerStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#queued.removeAllListeners();
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 
