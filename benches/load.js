@@ -263,6 +263,7 @@ function summary(r) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-load-'));
   const db = args.db ?? path.join(dir, 'load.db');
+  const loadBefore = os.loadavg()[0];
   const { url, child } = await startServer(db);
   server = child;
   try {
@@ -286,7 +287,8 @@ async function main() {
     const date = new Date().toISOString().slice(0, 10);
     const results = {
       date,
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      // The machine is shared: its load average before and after the run says how much.
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter: os.loadavg()[0] },
       database: args.db ? 'postgres' : 'sqlite',
       settings: { seconds: SECONDS, clients: CLIENTS, accounts: DEVICES, devicesPerAccount: FANOUT },
       bundles,
@@ -300,7 +302,7 @@ async function main() {
       [
         `# pqwire serve under load, ${date} (${results.database})`,
         '',
-        `Machine: ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}; server and clients on the same machine. ${DESCRIPTION}.`,
+        `Machine: ${results.machine.cpus} cores (${results.machine.model}), Node ${results.machine.node}; server and clients on the same machine (load average ${loadBefore.toFixed(2)} before the run, ${results.machine.loadAfter.toFixed(2)} after). ${DESCRIPTION}.`,
         '',
         '| phase | rate | p50 | p99 | p99 at half the rate | server CPU per operation | load clients CPU per operation |',
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
