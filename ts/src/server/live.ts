@@ -78,7 +78,7 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
     // on loopback a write costs about as much as the rest of a message's delivery.
     const tcp = request.raw.socket;
     let corked = false;
-    const send = (frame: string): void => {
+    const send = (text: string): void => {
       if (!corked) {
         corked = true;
         tcp.cork();
@@ -87,8 +87,11 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
           tcp.uncork();
         });
       }
-      socket.send(frame);
+      socket.send(text);
     };
+
+    /** A message frame. */
+    const frame = (m: QueuedEnvelope): string => JSON.stringify({ type: 'message', id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') });
 
     /** Sends what is queued and not sent yet, at most MAX_UNACKED unacknowledged at once. */
     const deliver = async (): Promise<void> => {
@@ -123,8 +126,6 @@ export async function registerLiveRoute(app: FastifyInstance, store: ServerStore
         running = false;
       }
     };
-
-    const frame = (m: QueuedEnvelope): string => JSON.stringify({ type: 'message', id: m.id, sender: m.sender, sent: m.sent, envelope: Buffer.from(m.envelope).toString('base64') });
 
     /**
      * New messages of this device: sent as they are when nothing older can be waiting (no

@@ -40,6 +40,7 @@ export class SqliteStore implements ServerStore {
   /** New messages, for live delivery: this process only (a SQLite file has one server). */
   readonly #queued = new EventEmitter().setMaxListeners(0);
   #closed = false;
+  /** Prepared statements by their SQL (see #sql). */
   readonly #statements = new Map<string, Statement>();
   /** The hot writes (claims, queueing, acks, rate-limit points), committed together per event-loop turn. */
   readonly #writes: WriteBatch;
