@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
+import type { QueryResult, QueryResultRow } from 'pg';
 import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
@@ -121,7 +122,7 @@ export class PostgresStore implements ServerStore {
 
   async tokenDevice(hash: string, now: number): Promise<TokenHolder | undefined> {
     this.#open();
-    const r = await this.#pool.query<{ account: string; device: number; expires: string }>('SELECT account, device, expires FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
+    const r = await this.#prepared<{ account: string; device: number; expires: string }>('token', 'SELECT account, device, expires FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
     const row = r.rows[0];
     return row && { account: row.account, device: row.device, expires: Number(row.expires) };
   }
@@ -153,7 +154,8 @@ export class PostgresStore implements ServerStore {
     this.#open();
     // One UPDATE takes the row's lock: concurrent claims, from any process, queue on it
     // and each sees the counters the previous one committed.
-    const r = await this.#pool.query<{ upload_id: string; next_kem: string; next_one_time: string; one_time_kem_count: number; one_time_count: number }>(
+    const r = await this.#prepared<{ upload_id: string; next_kem: string; next_one_time: string; one_time_kem_count: number; one_time_count: number }>(
+      'claim',
       `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
        WHERE account = $1 AND device = $2
        RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
@@ -182,7 +184,7 @@ export class PostgresStore implements ServerStore {
 
   async accountDevices(account: string): Promise<Map<number, string>> {
     this.#open();
-    const r = await this.#pool.query<{ device: number; fingerprint: string }>('SELECT device, fingerprint FROM devices WHERE account = $1', [account]);
+    const r = await this.#prepared<{ device: number; fingerprint: string }>('account-devices', 'SELECT device, fingerprint FROM devices WHERE account = $1', [account]);
     return new Map(r.rows.map((row) => [row.device, row.fingerprint]));
   }
 
@@ -192,7 +194,7 @@ export class PostgresStore implements ServerStore {
     // each other's locks; one call of pqwire_enqueue (migration 5), all or nothing.
     const ordered = [...envelopes].sort((a, b) => (a.account === b.account ? a.device - b.device : a.account < b.account ? -1 : 1));
     try {
-      await this.#pool.query('SELECT pqwire_enqueue($1::text[], $2::integer[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[], $8, $9)', [
+      await this.#prepared('enqueue', 'SELECT pqwire_enqueue($1::text[], $2::integer[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[], $8, $9)', [
         ordered.map((e) => e.account),
         ordered.map((e) => e.device),
         ordered.map((e) => e.id),
@@ -215,7 +217,8 @@ export class PostgresStore implements ServerStore {
 
   async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
     this.#open();
-    const r = await this.#pool.query<{ id: string; account: string; device: number; envelope: Buffer; sender: string; sent: string; expires: string }>(
+    const r = await this.#prepared<{ id: string; account: string; device: number; envelope: Buffer; sender: string; sent: string; expires: string }>(
+      'pending',
       'SELECT id, account, device, envelope, sender, sent, expires FROM messages WHERE account = $1 AND device = $2 AND expires > $3 ORDER BY seq LIMIT $4',
       [d.account, d.device, now, max],
     );
@@ -224,7 +227,7 @@ export class PostgresStore implements ServerStore {
 
   async acknowledge(d: DeviceAddress, ids: readonly string[]): Promise<number> {
     this.#open();
-    const r = await this.#pool.query('DELETE FROM messages WHERE account = $1 AND device = $2 AND id = ANY($3::text[])', [d.account, d.device, [...ids]]);
+    const r = await this.#prepared('acknowledge', 'DELETE FROM messages WHERE account = $1 AND device = $2 AND id = ANY($3::text[])', [d.account, d.device, [...ids]]);
     return r.rowCount ?? 0;
   }
 
@@ -302,6 +305,11 @@ export class PostgresStore implements ServerStore {
     this.#queued.removeAllListeners();
     if (this.#listener) await (await this.#listener.catch(() => undefined))?.end();
     await this.#pool.end();
+  }
+
+  /** A query of the hot paths as a named prepared statement: each connection parses and plans it once. */
+  #prepared<R extends QueryResultRow = QueryResultRow>(name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
+    return this.#pool.query<R>({ name: `pqwire-${name}`, text, values });
   }
 
   #open(): void {
