@@ -170,6 +170,16 @@ describe.each(databases)('devices and logins on $name', ({ name, db }) => {
     expect(await store.tokenDevice(tokenHash(token), Math.floor(Date.now() / 1000) + TOKEN_SECONDS + 1)).toBeUndefined();
   });
 
+  it('a token the server remembers is still refused once it expires', async () => {
+    expect((await device(app, `${account}-remembered`, 1).register()).statusCode).toBe(201);
+    const short = `remembered-token-${name}`;
+    await store.putToken(tokenHash(short), { account: `${account}-remembered`, device: 1 }, Math.floor(Date.now() / 1000) + 1);
+    const me = () => app.inject({ method: 'GET', url: '/v1/devices/me', headers: { authorization: `Bearer ${short}` } });
+    expect((await me()).statusCode).toBe(200); // looked up, now remembered
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await me()).statusCode).toBe(401);
+  });
+
   it('the sweep deletes expired challenges, tokens and messages, and nothing else', async () => {
     const d = { account: `${account}-sweep`, device: 1 };
     const t = Math.floor(Date.now() / 1000);

@@ -18,9 +18,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { nowSeconds, PublicIdentity } from '../identity';
-import { CHALLENGE_SECONDS, LOGIN_CONTEXT, REGISTER_CONTEXT, TOKEN_SECONDS, challengeData, newChallenge, newToken, tokenHash } from './auth';
+import { CHALLENGE_SECONDS, LOGIN_CONTEXT, REGISTER_CONTEXT, TOKEN_SECONDS, challengeData, newChallenge, newToken } from './auth';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
+import { tokenHolder } from './token-cache';
 import type { DeviceAddress, ServerStore } from './store';
 
 
@@ -100,7 +101,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 /** The device of a request's bearer token, or `401 UNAUTHORIZED`. */
 export async function authenticate(store: ServerStore, request: FastifyRequest): Promise<DeviceAddress> {
   const token = bearerToken(request);
-  const device = token && (await store.tokenDevice(tokenHash(token), nowSeconds()));
+  const device = token && (await tokenHolder(store, token));
   if (!device) throw new ServerError(401, 'UNAUTHORIZED', 'a valid bearer token is required (POST /v1/auth/token)');
   return device;
 }

@@ -9,8 +9,8 @@
  *   bytes (proving its key). The device is then bound to the new identity; its prekey
  *   upload and sealing key, which the old identity signed, are deleted (upload new ones);
  *   senders still encrypting to the old identity get `410 STALE_DEVICES` and fetch a new
- *   bundle, and their clients see the identity change. Tokens stay valid: they belong to
- *   the device, not the identity.
+ *   bundle, and their clients see the identity change. The device's tokens are revoked:
+ *   it logs in again with the new identity.
  *
  * @example
  * ```ts
@@ -24,6 +24,7 @@ import { nowSeconds } from '../identity';
 import { ROTATE_CONTEXT, rotationData } from './auth';
 import { ACCOUNT, CHALLENGE, DEVICE, IDENTITY, SIGNATURE, parseIdentity, storedIdentity } from './devices';
 import { ServerError } from './errors';
+import { forgetDeviceTokens } from './token-cache';
 import type { DeviceAddress, ServerStore } from './store';
 
 const rotateBody = {
@@ -60,6 +61,7 @@ export function registerRotationRoute(app: FastifyInstance, store: ServerStore):
     const result = await store.rotateIdentity(body, old.fingerprint, JSON.stringify(next.toJSON()), next.fingerprint);
     if (result === 'conflict') throw new ServerError(409, 'IDENTITY_BOUND', 'the new identity is bound to another device');
     if (result === 'changed') throw new ServerError(409, 'IDENTITY_BOUND', 'the device was rotated meanwhile: sign with its current identity');
+    forgetDeviceTokens(store, body);
     request.log.info({ rotated: true }, 'identity rotated');
     return { account: body.account, device: body.device, fingerprint: next.fingerprint, previous: old.fingerprint };
   });

@@ -9,13 +9,15 @@
  * await store.migrate();
  * ```
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
+import type { QueryResult, QueryResultRow } from 'pg';
 import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
-import { claimFrom, createdLimiter, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import { byDevice, claimFrom, createdLimiter, pendingMigrations } from './store';
+import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -31,6 +33,8 @@ export class PostgresStore implements ServerStore {
   /** The connection that LISTENs, opened with the first listener. */
   #listener: Promise<Client> | undefined;
   #closed = false;
+  /** This store's mark on its NOTIFYs, which its own listener skips (it told its connections already). */
+  readonly #origin = randomBytes(8).toString('hex');
 
   /** A connection pool to `url` (connections open on first use). */
   constructor(url: string) {
@@ -111,6 +115,7 @@ export class PostgresStore implements ServerStore {
       );
       if (updated.rowCount !== 1) return 'conflict';
       await client.query('DELETE FROM prekey_uploads WHERE account = $1 AND device = $2', [d.account, d.device]);
+      await client.query('DELETE FROM prekey_upload_bytes WHERE account = $1 AND device = $2', [d.account, d.device]);
       await client.query('DELETE FROM tokens WHERE account = $1 AND device = $2', [d.account, d.device]);
       return 'rotated';
     });
@@ -184,7 +189,7 @@ export class PostgresStore implements ServerStore {
 
   async tokenDevice(hash: string, now: number): Promise<TokenHolder | undefined> {
     this.#open();
-    const r = await this.#pool.query<{ account: string; device: number; expires: string }>('SELECT account, device, expires FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
+    const r = await this.#prepared<{ account: string; device: number; expires: string }>('token', 'SELECT account, device, expires FROM tokens WHERE hash = $1 AND expires > $2', [hash, now]);
     const row = r.rows[0];
     return row && { account: row.account, device: row.device, expires: Number(row.expires) };
   }
@@ -198,12 +203,16 @@ export class PostgresStore implements ServerStore {
 
   async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {
     this.#open();
+    // One statement, so both tables change together.
     await this.#pool.query(
-      `INSERT INTO prekey_uploads (account, device, upload_id, upload, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9)
-       ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id, upload = EXCLUDED.upload,
-         one_time_kem_count = EXCLUDED.one_time_kem_count, one_time_count = EXCLUDED.one_time_count, has_kem = EXCLUDED.has_kem,
-         signed_expires = EXCLUDED.signed_expires, next_kem = 0, next_one_time = 0, uploaded = EXCLUDED.uploaded`,
+      `WITH counters AS (
+         INSERT INTO prekey_uploads (account, device, upload_id, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
+         VALUES ($1, $2, $3, $5, $6, $7, $8, 0, 0, $9)
+         ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id,
+           one_time_kem_count = EXCLUDED.one_time_kem_count, one_time_count = EXCLUDED.one_time_count, has_kem = EXCLUDED.has_kem,
+           signed_expires = EXCLUDED.signed_expires, next_kem = 0, next_one_time = 0, uploaded = EXCLUDED.uploaded)
+       INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account, device) DO UPDATE SET upload_id = EXCLUDED.upload_id, upload = EXCLUDED.upload`,
       [d.account, d.device, uploadId, Buffer.from(upload), f.oneTimeKemCount, f.oneTimeCount, f.hasKem, f.signedExpires, now],
     );
   }
@@ -212,7 +221,8 @@ export class PostgresStore implements ServerStore {
     this.#open();
     // One UPDATE takes the row's lock: concurrent claims, from any process, queue on it
     // and each sees the counters the previous one committed.
-    const r = await this.#pool.query<{ upload_id: string; next_kem: string; next_one_time: string; one_time_kem_count: number; one_time_count: number }>(
+    const r = await this.#prepared<{ upload_id: string; next_kem: string; next_one_time: string; one_time_kem_count: number; one_time_count: number }>(
+      'claim',
       `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
        WHERE account = $1 AND device = $2
        RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
@@ -224,7 +234,7 @@ export class PostgresStore implements ServerStore {
 
   async uploadBytes(d: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined> {
     this.#open();
-    const r = await this.#pool.query<{ upload: Buffer }>('SELECT upload FROM prekey_uploads WHERE account = $1 AND device = $2 AND upload_id = $3', [d.account, d.device, uploadId]);
+    const r = await this.#pool.query<{ upload: Buffer }>('SELECT upload FROM prekey_upload_bytes WHERE account = $1 AND device = $2 AND upload_id = $3', [d.account, d.device, uploadId]);
     const row = r.rows[0];
     return row && new Uint8Array(row.upload);
   }
@@ -241,57 +251,41 @@ export class PostgresStore implements ServerStore {
 
   async accountDevices(account: string): Promise<Map<number, string>> {
     this.#open();
-    const r = await this.#pool.query<{ device: number; fingerprint: string }>('SELECT device, fingerprint FROM devices WHERE account = $1', [account]);
+    const r = await this.#prepared<{ device: number; fingerprint: string }>('account-devices', 'SELECT device, fingerprint FROM devices WHERE account = $1', [account]);
     return new Map(r.rows.map((row) => [row.device, row.fingerprint]));
   }
 
   async enqueue(envelopes: QueuedEnvelope[], limit: number): Promise<'queued' | 'full'> {
     this.#open();
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
+    // The queues in one fixed order, so that two sends to the same devices cannot wait on
+    // each other's locks; one call of pqwire_enqueue (migration 6), all or nothing.
+    const ordered = [...envelopes].sort((a, b) => (a.account === b.account ? a.device - b.device : a.account < b.account ? -1 : 1));
     try {
-      await client.query('BEGIN');
-      try {
-        // The queues' locks in one fixed order, so that two sends to the same devices
-        // cannot wait on each other.
-        const ordered = [...envelopes].sort((a, b) => (a.account === b.account ? a.device - b.device : a.account < b.account ? -1 : 1));
-        for (const e of ordered) {
-          // The queue's lock: one transaction at a time counts and fills a device's queue.
-          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${e.account}/${e.device}`]);
-          // Expired messages are gone: swept here, so that they never fill a queue.
-          await client.query('DELETE FROM messages WHERE account = $1 AND device = $2 AND expires <= $3', [e.account, e.device, e.sent]);
-          const n = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM messages WHERE account = $1 AND device = $2', [e.account, e.device]);
-          if (Number(n.rows[0]!.n) >= limit) {
-            await client.query('ROLLBACK');
-            return 'full';
-          }
-          // Delivered to every listening process when the transaction commits, never before.
-          await client.query('SELECT pg_notify($1, $2)', [QUEUE_CHANNEL, JSON.stringify({ account: e.account, device: e.device })]);
-          await client.query('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-            e.id,
-            e.account,
-            e.device,
-            Buffer.from(e.envelope),
-            e.sender,
-            e.sent,
-            e.expires,
-          ]);
-        }
-        await client.query('COMMIT');
-        return 'queued';
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        broken = e as Error;
-        throw e;
-      }
-    } finally {
-      client.release(broken);
+      await this.#prepared('enqueue', 'SELECT pqwire_enqueue($1::text[], $2::integer[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[], $8, $9)', [
+        ordered.map((e) => e.account),
+        ordered.map((e) => e.device),
+        ordered.map((e) => e.id),
+        ordered.map((e) => e.envelope),
+        ordered.map((e) => e.sender),
+        ordered.map((e) => e.sent),
+        ordered.map((e) => e.expires),
+        limit,
+        this.#origin,
+      ]);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'PQ429') return 'full';
+      throw e;
     }
+    // This process's connections are told now, with the messages (live delivery sends them
+    // as they are); other processes by the NOTIFY, which this one skips.
+    for (const group of byDevice(envelopes)) this.#queued.emit('queued', { account: group[0]!.account, device: group[0]!.device }, group);
+    return 'queued';
   }
 
   async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
     this.#open();
-    const r = await this.#pool.query<{ id: string; account: string; device: number; envelope: Buffer; sender: string; sent: string; expires: string }>(
+    const r = await this.#prepared<{ id: string; account: string; device: number; envelope: Buffer; sender: string; sent: string; expires: string }>(
+      'pending',
       'SELECT id, account, device, envelope, sender, sent, expires FROM messages WHERE account = $1 AND device = $2 AND expires > $3 ORDER BY seq LIMIT $4',
       [d.account, d.device, now, max],
     );
@@ -300,11 +294,11 @@ export class PostgresStore implements ServerStore {
 
   async acknowledge(d: DeviceAddress, ids: readonly string[]): Promise<number> {
     this.#open();
-    const r = await this.#pool.query('DELETE FROM messages WHERE account = $1 AND device = $2 AND id = ANY($3::text[])', [d.account, d.device, [...ids]]);
+    const r = await this.#prepared('acknowledge', 'DELETE FROM messages WHERE account = $1 AND device = $2 AND id = ANY($3::text[])', [d.account, d.device, [...ids]]);
     return r.rowCount ?? 0;
   }
 
-  async onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void> {
+  async onQueued(listener: QueueListener): Promise<() => void> {
     this.#open();
     this.#listener ??= this.#listen();
     await this.#listener;
@@ -336,7 +330,8 @@ export class PostgresStore implements ServerStore {
     client.on('notification', (n) => {
       if (n.channel !== QUEUE_CHANNEL || n.payload === undefined) return;
       try {
-        const d = JSON.parse(n.payload) as DeviceAddress;
+        const d = JSON.parse(n.payload) as DeviceAddress & { origin?: unknown };
+        if (d.origin === this.#origin) return;
         this.#queued.emit('queued', { account: String(d.account), device: Number(d.device) });
       } catch {
         // Not one of ours: ignored.
@@ -377,6 +372,11 @@ export class PostgresStore implements ServerStore {
     this.#queued.removeAllListeners();
     if (this.#listener) await (await this.#listener.catch(() => undefined))?.end();
     await this.#pool.end();
+  }
+
+  /** A query of the hot paths as a named prepared statement: each connection parses and plans it once. */
+  #prepared<R extends QueryResultRow = QueryResultRow>(name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
+    return this.#pool.query<R>({ name: `pqwire-${name}`, text, values });
   }
 
   #open(): void {

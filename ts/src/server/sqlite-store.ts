@@ -15,11 +15,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
-import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { claimFrom, createdLimiter, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import { byDevice, claimFrom, pendingMigrations } from './store';
+import { clearExpiredLimits, sqliteRateLimiter } from './sqlite-limiter';
+import { WriteBatch } from './sqlite-batch';
+import { FALLBACK_AUTOCHECKPOINT, startCheckpointer } from './sqlite-checkpointer';
+import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
 
 type Database = import('better-sqlite3').Database;
+type Statement = import('better-sqlite3').Statement;
 
 /** better-sqlite3, or `UNSUPPORTED` naming the optional dependency. */
 function loadDriver(): typeof import('better-sqlite3') {
@@ -37,6 +40,14 @@ export class SqliteStore implements ServerStore {
   /** New messages, for live delivery: this process only (a SQLite file has one server). */
   readonly #queued = new EventEmitter().setMaxListeners(0);
   #closed = false;
+  /** Prepared statements by their SQL (see #sql). */
+  readonly #statements = new Map<string, Statement>();
+  /** The hot writes (claims, queueing, acks, rate-limit points), committed together per event-loop turn. */
+  readonly #writes: WriteBatch;
+  /** The thread that checkpoints the WAL (a file database only). */
+  readonly #checkpointer: { stop(): Promise<void> } | undefined;
+  /** The rate limiters' tables, whose expired windows the sweep deletes. */
+  readonly #limitTables = new Set<string>();
 
   /** Opens (creating it and its directory if needed) the SQLite file at `path`. */
   constructor(path: string) {
@@ -49,12 +60,17 @@ export class SqliteStore implements ServerStore {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    this.#writes = new WriteBatch(this.#db);
+    if (path !== ':memory:') {
+      this.#db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT}`);
+      this.#checkpointer = startCheckpointer(path);
+    }
   }
 
   async schemaVersion(): Promise<number> {
     this.#open();
     this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)');
-    const row = this.#db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const row = this.#sql('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
     return row.v ?? 0;
   }
 
@@ -63,140 +79,149 @@ export class SqliteStore implements ServerStore {
     for (const m of pendingMigrations(current)) {
       this.#db.transaction(() => {
         this.#db.exec(m.sqlite);
-        this.#db.prepare('INSERT INTO schema_migrations (version, applied) VALUES (?, ?)').run(m.version, nowSeconds());
+        this.#sql('INSERT INTO schema_migrations (version, applied) VALUES (?, ?)').run(m.version, nowSeconds());
       })();
     }
   }
 
   async ping(): Promise<void> {
     this.#open();
-    this.#db.prepare('SELECT 1').get();
+    this.#sql('SELECT 1').get();
   }
 
   async bindDevice(d: DeviceAddress, identity: string, fingerprint: string, now: number): Promise<BindResult> {
     this.#open();
     // One synchronous transaction: nothing else runs between the check and the insert.
     return this.#db.transaction((): BindResult => {
-      const row = this.#db.prepare('SELECT fingerprint FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { fingerprint: string } | undefined;
+      const row = this.#sql('SELECT fingerprint FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { fingerprint: string } | undefined;
       if (row !== undefined) return row.fingerprint === fingerprint ? 'same' : 'conflict';
-      if (this.#db.prepare('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
-      this.#db.prepare('INSERT INTO devices (account, device, identity, fingerprint, created) VALUES (?, ?, ?, ?, ?)').run(d.account, d.device, Buffer.from(identity), fingerprint, now);
+      if (this.#sql('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
+      this.#sql('INSERT INTO devices (account, device, identity, fingerprint, created) VALUES (?, ?, ?, ?, ?)').run(d.account, d.device, Buffer.from(identity), fingerprint, now);
       return 'bound';
     })();
   }
 
   async deviceIdentity(d: DeviceAddress): Promise<string | undefined> {
     this.#open();
-    const row = this.#db.prepare('SELECT identity FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { identity: Buffer } | undefined;
+    const row = this.#sql('SELECT identity FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { identity: Buffer } | undefined;
     return row?.identity.toString();
   }
 
   async rotateIdentity(d: DeviceAddress, oldFingerprint: string, identity: string, fingerprint: string): Promise<RotateResult> {
     this.#open();
     return this.#db.transaction((): RotateResult => {
-      const row = this.#db.prepare('SELECT fingerprint FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { fingerprint: string } | undefined;
+      const row = this.#sql('SELECT fingerprint FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) as { fingerprint: string } | undefined;
       if (row?.fingerprint !== oldFingerprint) return 'changed';
-      if (this.#db.prepare('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
-      this.#db.prepare('UPDATE devices SET identity = ?, fingerprint = ?, sealing_key = NULL WHERE account = ? AND device = ?').run(Buffer.from(identity), fingerprint, d.account, d.device);
-      this.#db.prepare('DELETE FROM prekey_uploads WHERE account = ? AND device = ?').run(d.account, d.device);
-      this.#db.prepare('DELETE FROM tokens WHERE account = ? AND device = ?').run(d.account, d.device);
+      if (this.#sql('SELECT 1 FROM devices WHERE fingerprint = ?').get(fingerprint) !== undefined) return 'conflict';
+      this.#sql('UPDATE devices SET identity = ?, fingerprint = ?, sealing_key = NULL WHERE account = ? AND device = ?').run(Buffer.from(identity), fingerprint, d.account, d.device);
+      this.#sql('DELETE FROM prekey_uploads WHERE account = ? AND device = ?').run(d.account, d.device);
+      this.#sql('DELETE FROM prekey_upload_bytes WHERE account = ? AND device = ?').run(d.account, d.device);
+      this.#sql('DELETE FROM tokens WHERE account = ? AND device = ?').run(d.account, d.device);
       return 'rotated';
     })();
   }
 
   async putSealingKey(d: DeviceAddress, fingerprint: string, key: string): Promise<boolean> {
     this.#open();
-    return this.#db.prepare('UPDATE devices SET sealing_key = ? WHERE account = ? AND device = ? AND fingerprint = ?').run(Buffer.from(key), d.account, d.device, fingerprint).changes === 1;
+    return this.#sql('UPDATE devices SET sealing_key = ? WHERE account = ? AND device = ? AND fingerprint = ?').run(Buffer.from(key), d.account, d.device, fingerprint).changes === 1;
   }
 
   async directory(account: string): Promise<DirectoryEntry[]> {
     this.#open();
-    const rows = this.#db.prepare('SELECT device, fingerprint, sealing_key FROM devices WHERE account = ? ORDER BY device').all(account) as { device: number; fingerprint: string; sealing_key: Buffer | null }[];
+    const rows = this.#sql('SELECT device, fingerprint, sealing_key FROM devices WHERE account = ? ORDER BY device').all(account) as { device: number; fingerprint: string; sealing_key: Buffer | null }[];
     return rows.map((r) => ({ device: r.device, fingerprint: r.fingerprint, ...(r.sealing_key && { sealingKey: r.sealing_key.toString() }) }));
   }
 
   async serverKey(name: string, make: () => Uint8Array): Promise<Uint8Array> {
     this.#open();
-    const read = () => this.#db.prepare('SELECT record FROM server_keys WHERE name = ?').get(name) as { record: Buffer } | undefined;
+    const read = () => this.#sql('SELECT record FROM server_keys WHERE name = ?').get(name) as { record: Buffer } | undefined;
     const found = read();
     if (found) return new Uint8Array(found.record);
-    this.#db.prepare('INSERT INTO server_keys (name, record) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Buffer.from(make()));
+    this.#sql('INSERT INTO server_keys (name, record) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Buffer.from(make()));
     return new Uint8Array(read()!.record);
   }
 
   async putChallenge(id: string, d: DeviceAddress, expires: number): Promise<void> {
     this.#open();
-    this.#db.prepare('INSERT INTO challenges (id, account, device, expires) VALUES (?, ?, ?, ?)').run(id, d.account, d.device, expires);
+    this.#sql('INSERT INTO challenges (id, account, device, expires) VALUES (?, ?, ?, ?)').run(id, d.account, d.device, expires);
   }
 
   async takeChallenge(id: string, d: DeviceAddress, now: number): Promise<boolean> {
     this.#open();
-    const row = this.#db.prepare('DELETE FROM challenges WHERE id = ? RETURNING account, device, expires').get(id) as { account: string; device: number; expires: number } | undefined;
+    const row = this.#sql('DELETE FROM challenges WHERE id = ? RETURNING account, device, expires').get(id) as { account: string; device: number; expires: number } | undefined;
     return row !== undefined && row.account === d.account && row.device === d.device && row.expires > now;
   }
 
   async putToken(hash: string, d: DeviceAddress, expires: number): Promise<void> {
     this.#open();
-    this.#db.prepare('INSERT INTO tokens (hash, account, device, expires) VALUES (?, ?, ?, ?)').run(hash, d.account, d.device, expires);
+    this.#sql('INSERT INTO tokens (hash, account, device, expires) VALUES (?, ?, ?, ?)').run(hash, d.account, d.device, expires);
   }
 
   async tokenDevice(hash: string, now: number): Promise<TokenHolder | undefined> {
     this.#open();
-    const row = this.#db.prepare('SELECT account, device, expires FROM tokens WHERE hash = ? AND expires > ?').get(hash, now) as TokenHolder | undefined;
+    const row = this.#sql('SELECT account, device, expires FROM tokens WHERE hash = ? AND expires > ?').get(hash, now) as TokenHolder | undefined;
     return row && { account: row.account, device: row.device, expires: row.expires };
   }
 
   async sweep(now: number): Promise<number> {
     this.#open();
-    return this.#db.transaction(() =>
-      ['challenges', 'tokens', 'messages'].reduce((n, table) => n + this.#db.prepare(`DELETE FROM ${table} WHERE expires <= ?`).run(now).changes, 0),
-    )();
+    return this.#db.transaction(() => {
+      let n = 0;
+      for (const table of ['challenges', 'tokens', 'messages']) n += this.#sql(`DELETE FROM ${table} WHERE expires <= ?`).run(now).changes;
+      for (const table of this.#limitTables) n += clearExpiredLimits(this.#db, table, now * 1000);
+      return n;
+    })();
   }
 
   async putUpload(d: DeviceAddress, uploadId: string, upload: Uint8Array, f: UploadCounts, now: number): Promise<void> {
     this.#open();
-    this.#db
-      .prepare(
-        `INSERT INTO prekey_uploads (account, device, upload_id, upload, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
-         ON CONFLICT (account, device) DO UPDATE SET upload_id = excluded.upload_id, upload = excluded.upload,
+    this.#db.transaction(() => {
+      this.#sql(
+        `INSERT INTO prekey_uploads (account, device, upload_id, one_time_kem_count, one_time_count, has_kem, signed_expires, next_kem, next_one_time, uploaded)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+         ON CONFLICT (account, device) DO UPDATE SET upload_id = excluded.upload_id,
            one_time_kem_count = excluded.one_time_kem_count, one_time_count = excluded.one_time_count, has_kem = excluded.has_kem,
            signed_expires = excluded.signed_expires, next_kem = 0, next_one_time = 0, uploaded = excluded.uploaded`,
-      )
-      .run(d.account, d.device, uploadId, Buffer.from(upload), f.oneTimeKemCount, f.oneTimeCount, f.hasKem ? 1 : 0, f.signedExpires, now);
+      ).run(d.account, d.device, uploadId, f.oneTimeKemCount, f.oneTimeCount, f.hasKem ? 1 : 0, f.signedExpires, now);
+      this.#sql(
+        `INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account, device) DO UPDATE SET upload_id = excluded.upload_id, upload = excluded.upload`,
+      ).run(d.account, d.device, uploadId, Buffer.from(upload));
+    })();
   }
 
   async claimPrekeys(d: DeviceAddress): Promise<PrekeyClaim | undefined> {
     this.#open();
     // One UPDATE: SQLite runs it under the database's write lock, so each claim sees the
     // counters the previous one left.
-    const row = this.#db
-      .prepare(
-        `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
-         WHERE account = ? AND device = ?
-         RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
-      )
-      .get(d.account, d.device) as { upload_id: string; next_kem: number; next_one_time: number; one_time_kem_count: number; one_time_count: number } | undefined;
+    const claim = this.#sql(
+      `UPDATE prekey_uploads SET next_kem = next_kem + 1, next_one_time = next_one_time + 1
+       WHERE account = ? AND device = ?
+       RETURNING upload_id, next_kem, next_one_time, one_time_kem_count, one_time_count`,
+    );
+    const row = (await this.#writes.run(() => claim.get(d.account, d.device))) as
+      | { upload_id: string; next_kem: number; next_one_time: number; one_time_kem_count: number; one_time_count: number }
+      | undefined;
     return row && claimFrom(row.upload_id, row.next_kem, row.next_one_time, row.one_time_kem_count, row.one_time_count);
   }
 
   async uploadBytes(d: DeviceAddress, uploadId: string): Promise<Uint8Array | undefined> {
     this.#open();
-    const row = this.#db.prepare('SELECT upload FROM prekey_uploads WHERE account = ? AND device = ? AND upload_id = ?').get(d.account, d.device, uploadId) as { upload: Buffer } | undefined;
+    const row = this.#sql('SELECT upload FROM prekey_upload_bytes WHERE account = ? AND device = ? AND upload_id = ?').get(d.account, d.device, uploadId) as { upload: Buffer } | undefined;
     return row && new Uint8Array(row.upload);
   }
 
   async prekeyCounts(d: DeviceAddress): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number } | undefined> {
     this.#open();
-    const row = this.#db
-      .prepare('SELECT one_time_kem_count - MIN(next_kem, one_time_kem_count) AS k, one_time_count - MIN(next_one_time, one_time_count) AS o, signed_expires AS e FROM prekey_uploads WHERE account = ? AND device = ?')
-      .get(d.account, d.device) as { k: number | null; o: number | null; e: number | null } | undefined;
+    const row = this.#sql(
+      'SELECT one_time_kem_count - MIN(next_kem, one_time_kem_count) AS k, one_time_count - MIN(next_one_time, one_time_count) AS o, signed_expires AS e FROM prekey_uploads WHERE account = ? AND device = ?',
+    ).get(d.account, d.device) as { k: number | null; o: number | null; e: number | null } | undefined;
     return row && row.e !== null ? { oneTimeKem: row.k!, oneTime: row.o!, signedExpires: row.e } : undefined;
   }
 
   async accountDevices(account: string): Promise<Map<number, string>> {
     this.#open();
-    const rows = this.#db.prepare('SELECT device, fingerprint FROM devices WHERE account = ?').all(account) as { device: number; fingerprint: string }[];
+    const rows = this.#sql('SELECT device, fingerprint FROM devices WHERE account = ?').all(account) as { device: number; fingerprint: string }[];
     return new Map(rows.map((r) => [r.device, r.fingerprint]));
   }
 
@@ -204,22 +229,23 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const sent = envelopes[0]?.sent ?? 0;
     // Expired messages are gone: swept here, so that they never fill a queue.
-    const sweep = this.#db.prepare('DELETE FROM messages WHERE account = ? AND device = ? AND expires <= ?');
-    const count = this.#db.prepare('SELECT COUNT(*) AS n FROM messages WHERE account = ? AND device = ?');
-    const insert = this.#db.prepare('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const result = this.#db.transaction((): 'queued' | 'full' => {
+    const sweep = this.#sql('DELETE FROM messages WHERE account = ? AND device = ? AND expires <= ?');
+    const count = this.#sql('SELECT COUNT(*) AS n FROM messages WHERE account = ? AND device = ?');
+    const insert = this.#sql('INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const result = await this.#writes.run((): 'queued' | 'full' => {
       for (const e of envelopes) {
         sweep.run(e.account, e.device, sent);
         if ((count.get(e.account, e.device) as { n: number }).n >= limit) return 'full';
       }
       for (const e of envelopes) insert.run(e.id, e.account, e.device, Buffer.from(e.envelope), e.sender, e.sent, e.expires);
       return 'queued';
-    })();
-    if (result === 'queued') for (const e of envelopes) this.#queued.emit('queued', { account: e.account, device: e.device });
+    });
+    // One notice per device, with its messages: live delivery sends them as they are.
+    if (result === 'queued') for (const group of byDevice(envelopes)) this.#queued.emit('queued', { account: group[0]!.account, device: group[0]!.device }, group);
     return result;
   }
 
-  async onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void> {
+  async onQueued(listener: QueueListener): Promise<() => void> {
     this.#open();
     this.#queued.on('queued', listener);
     return () => this.#queued.off('queued', listener);
@@ -227,21 +253,19 @@ export class SqliteStore implements ServerStore {
 
   async pending(d: DeviceAddress, now: number, max: number): Promise<QueuedEnvelope[]> {
     this.#open();
-    const rows = this.#db
-      .prepare('SELECT id, account, device, envelope, sender, sent, expires FROM messages WHERE account = ? AND device = ? AND expires > ? ORDER BY seq LIMIT ?')
-      .all(d.account, d.device, now, max) as (Omit<QueuedEnvelope, 'envelope'> & { envelope: Buffer })[];
+    const rows = this.#sql('SELECT id, account, device, envelope, sender, sent, expires FROM messages WHERE account = ? AND device = ? AND expires > ? ORDER BY seq LIMIT ?').all(d.account, d.device, now, max) as (Omit<QueuedEnvelope, 'envelope'> & { envelope: Buffer })[];
     return rows.map((r) => ({ ...r, envelope: new Uint8Array(r.envelope) }));
   }
 
   async acknowledge(d: DeviceAddress, ids: readonly string[]): Promise<number> {
     this.#open();
-    const del = this.#db.prepare('DELETE FROM messages WHERE account = ? AND device = ? AND id = ?');
-    return this.#db.transaction(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0))();
+    const del = this.#sql('DELETE FROM messages WHERE account = ? AND device = ? AND id = ?');
+    return this.#writes.run(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0));
   }
 
   async stats(): Promise<StoreStats> {
     this.#open();
-    const one = (sql: string) => (this.#db.prepare(sql).get() as { n: number | null }).n ?? 0;
+    const one = (sql: string) => (this.#sql(sql).get() as { n: number | null }).n ?? 0;
     return {
       devices: one('SELECT COUNT(*) AS n FROM devices'),
       queuedMessages: one('SELECT COUNT(*) AS n FROM messages'),
@@ -252,14 +276,27 @@ export class SqliteStore implements ServerStore {
 
   async rateLimiter(name: string, points: number, duration: number): Promise<RateLimiter> {
     this.#open();
-    return createdLimiter((ready) => new RateLimiterSQLite({ storeClient: this.#db, storeType: 'better-sqlite3', tableName: `rl_${name}`, points, duration }, ready));
+    const table = `rl_${name}`;
+    this.#limitTables.add(table);
+    return sqliteRateLimiter(this.#db, this.#writes, table, points, duration);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#queued.removeAllListeners();
+    await this.#checkpointer?.stop();
     this.#db.close();
+  }
+
+  /** `sql` prepared once: preparing compiles the statement, which cost more than running it. */
+  #sql(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   #open(): void {

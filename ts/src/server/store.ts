@@ -89,6 +89,21 @@ export async function createdLimiter(make: (ready: (e?: Error) => void) => { con
   };
 }
 
+/** Told of new messages: see {@link ServerStore.onQueued}. */
+export type QueueListener = (device: DeviceAddress | undefined, envelopes?: readonly QueuedEnvelope[]) => void;
+
+/** `envelopes` grouped by device, each group in the given order: one queue notice each. @internal */
+export function byDevice(envelopes: readonly QueuedEnvelope[]): QueuedEnvelope[][] {
+  const groups = new Map<string, QueuedEnvelope[]>();
+  for (const e of envelopes) {
+    const key = `${e.account}/${e.device}`;
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return [...groups.values()];
+}
+
 /** What `GET /metrics` reports of the database. */
 export interface StoreStats {
   devices: number;
@@ -186,10 +201,11 @@ export interface ServerStore {
    * Calls `listener` with each device whose queue got messages, once they are committed:
    * in this process (SQLite), or from any process on the database (PostgreSQL's
    * LISTEN/NOTIFY). `undefined`: notices may have been missed (the PostgreSQL connection
-   * was lost and is back), so every queue should be checked. Returns the function that
-   * stops it.
+   * was lost and is back), so every queue should be checked. `envelopes`, when given, are
+   * the messages this process just queued for the device, oldest first, so that live
+   * delivery need not read them back. Returns the function that stops it.
    */
-  onQueued(listener: (device: DeviceAddress | undefined) => void): Promise<() => void>;
+  onQueued(listener: QueueListener): Promise<() => void>;
   /** Totals for the metrics: devices, queued messages, unclaimed one-time prekeys of each kind. */
   stats(): Promise<StoreStats>;
   /**
@@ -345,6 +361,65 @@ export const MIGRATIONS: readonly Migration[] = [
         name TEXT PRIMARY KEY,
         record BYTEA NOT NULL
       );`,
+  },
+  {
+    // SQLite rewrites a whole row, its overflow pages included, on any update: with the
+    // upload (~250 KB) in the row, each claim wrote it again into the WAL.
+    version: 5,
+    description: 'prekey upload bytes apart from the claimed counters',
+    sqlite: `
+      CREATE TABLE prekey_upload_bytes (
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
+        upload BLOB NOT NULL,
+        PRIMARY KEY (account, device)
+      );
+      INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) SELECT account, device, upload_id, upload FROM prekey_uploads;
+      ALTER TABLE prekey_uploads DROP COLUMN upload;`,
+    postgres: `
+      CREATE TABLE prekey_upload_bytes (
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
+        upload BYTEA NOT NULL,
+        PRIMARY KEY (account, device)
+      );
+      INSERT INTO prekey_upload_bytes (account, device, upload_id, upload) SELECT account, device, upload_id, upload FROM prekey_uploads;
+      ALTER TABLE prekey_uploads DROP COLUMN upload;`,
+  },
+  {
+    // A send was seven round trips on PostgreSQL (BEGIN, per queue: lock, sweep, count,
+    // notify, insert; COMMIT); the function makes it one. Nothing on SQLite, whose
+    // statements run in the process.
+    version: 6,
+    description: 'PostgreSQL: queueing a send in one call (pqwire_enqueue)',
+    sqlite: '',
+    postgres: `
+      CREATE FUNCTION pqwire_enqueue(accounts TEXT[], devices INTEGER[], ids TEXT[], envelopes BYTEA[], senders TEXT[], sents BIGINT[], expiries BIGINT[], queue_limit BIGINT, origin TEXT)
+      RETURNS VOID LANGUAGE plpgsql AS $$
+      DECLARE
+        i INTEGER;
+        n BIGINT;
+      BEGIN
+        -- Every queue first: its lock (the caller orders the queues, so two sends to the
+        -- same devices cannot wait on each other), its expired messages swept (so they
+        -- never fill it), its size checked; a full one raises PQ429 and undoes the sweeps.
+        FOR i IN 1 .. cardinality(accounts) LOOP
+          PERFORM pg_advisory_xact_lock(hashtext(accounts[i] || '/' || devices[i]));
+          DELETE FROM messages WHERE account = accounts[i] AND device = devices[i] AND expires <= sents[i];
+          SELECT COUNT(*) INTO n FROM messages WHERE account = accounts[i] AND device = devices[i];
+          IF n >= queue_limit THEN
+            RAISE EXCEPTION 'queue full' USING ERRCODE = 'PQ429';
+          END IF;
+        END LOOP;
+        FOR i IN 1 .. cardinality(accounts) LOOP
+          -- Delivered to every listening process when the transaction commits, never before;
+          -- the sending process (origin) has told its own connections already.
+          PERFORM pg_notify('pqwire_queue', json_build_object('account', accounts[i], 'device', devices[i], 'origin', origin)::text);
+          INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (ids[i], accounts[i], devices[i], envelopes[i], senders[i], sents[i], expiries[i]);
+        END LOOP;
+      END $$;`,
   },
 ];
 
