@@ -232,8 +232,11 @@ async function relay(url, accounts, seconds, rate = 0) {
   const result = await drive(
     seconds,
     async (c) => {
-      const from = accounts[Math.floor(Math.random() * accounts.length)][0];
-      const to = accounts[Math.floor(Math.random() * accounts.length)];
+      // Another account than the sender's: a device's send to its own account names its
+      // other devices only (docs/server.md, "Relay").
+      const fromIndex = Math.floor(Math.random() * accounts.length);
+      const from = accounts[fromIndex][0];
+      const to = accounts[(fromIndex + 1 + Math.floor(Math.random() * (accounts.length - 1))) % accounts.length];
       const messages = [];
       const delivered = [];
       for (const d of to) {
