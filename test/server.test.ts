@@ -750,6 +750,17 @@ describe('the logs', () => {
 });
 
 describe('serve()', () => {
+  it('closes in a process with nothing else to wait for: what awaits close() runs on', () => {
+    // The SQLite store's checkpoint worker is unreferenced; its stop must not let the
+    // process end with close() pending.
+    const script = `const { serve } = require(${JSON.stringify(join(ROOT, 'ts', 'dist', 'server'))});
+      serve({ db: ${JSON.stringify(join(dir, 'close-test.db'))}, port: 0, logger: false })
+        .then((s) => fetch(s.url + '/v1/health').then(() => s.close()))
+        .then(() => console.log('after close'));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout).toContain('after close');
+  });
+
   it('listens, answers, and closes', async () => {
     const server = await serve({ db: join(dir, 'serve.db'), port: 0, logger: false });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

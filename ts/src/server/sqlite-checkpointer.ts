@@ -48,6 +48,9 @@ export function startCheckpointer(path: string): { stop(): Promise<void> } {
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop() {
+      // Referenced again while it stops: an unreferenced worker would let the process end
+      // with this promise pending, and whatever awaits the store's close never ran on.
+      worker.ref();
       worker.postMessage('stop');
       return exited;
     },
