@@ -26,6 +26,7 @@ import { createPrekeyBatch } from '../prekeys';
 import type { PrekeyKemSuite } from '../prekeys';
 import { initiateSession, acceptSession } from '../handshake';
 import type { InitiatedSession } from '../handshake';
+import type { HandshakeOptions } from '../session-options';
 import { Session } from '../session';
 import { decode as decodeMessage } from '../wire';
 import { IdentityChangedError, PqwireError } from '../errors';
@@ -104,6 +105,13 @@ export interface SendOptions {
   sealed?: boolean;
 }
 
+/** What the server holds of this device's prekeys: unclaimed one-time prekeys of each kind, and when the signed ones expire. */
+export interface PrekeyCounts {
+  oneTimeKem: number;
+  oneTime: number;
+  signedExpires: number;
+}
+
 /** A device of the directory, as the server lists it. */
 interface DirectoryDevice {
   device: number;
@@ -123,10 +131,22 @@ const SEEN_KEPT = 10_000;
 const SIGNED_PREKEY_REFRESH_SECONDS = 30 * 24 * 3600;
 /** Fetch a new sender certificate when the one held has less than this left (they last 24 hours). */
 const CERTIFICATE_REFRESH_SECONDS = 12 * 3600;
+/** The lock prekey refills take ({@link Client.#exclusive}): one at a time. */
+const REFILL_LOCK = 'prekey-refill';
 /** Log in again this long before the token expires. */
 const TOKEN_MARGIN_SECONDS = 60;
 
 const addressOf = (d: DeviceName): string => `${d.account}/${d.device}`;
+
+/**
+ * The fingerprint of the identity whose signing key package `identitySigKey` is (a
+ * bundle's or an initial message's), read without verifying anything: to compare with
+ * the identity a device should have before a handshake pins or saves it.
+ */
+function signerFingerprint(identitySigKey: Uint8Array): string | undefined {
+  const key = decodeMessage(identitySigKey);
+  return key.type === 'key-package' ? toHex(key.keyId) : undefined;
+}
 
 /** One device's client. Emits `message` ({@link ReceivedMessage}), `security` ({@link ClientSecurityEvent}) and `error` (background work that failed, only when listened to). */
 export class Client extends EventEmitter {
@@ -151,8 +171,6 @@ export class Client extends EventEmitter {
   readonly #held = new Set<string>();
   /** Per peer address, the tail of the work on its session ({@link Client.#exclusive}). */
   readonly #locks = new Map<string, Promise<void>>();
-  /** Prekey refills run one at a time. */
-  #refill: Promise<unknown> = Promise.resolve();
 
   private constructor(options: ClientOptions, stores: ClientStores, identity: Identity) {
     super();
@@ -259,7 +277,7 @@ export class Client extends EventEmitter {
     this.#live?.close();
     this.#live = undefined;
     await this.#inbox;
-    await this.#refill;
+    await this.#locks.get(REFILL_LOCK);
     for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
   }
 
@@ -384,10 +402,10 @@ export class Client extends EventEmitter {
    * prekeys of a kind left, none at all, or a signed prekey due for rotation (`force`:
    * always). Resolves what the server holds after.
    */
-  async refillPrekeys(force = false): Promise<{ oneTimeKem: number; oneTime: number; signedExpires: number }> {
+  async refillPrekeys(force = false): Promise<PrekeyCounts> {
     const run = async () => {
       await this.#freshToken();
-      const counts = await this.#api.json<{ oneTimeKem: number; oneTime: number; signedExpires: number }>('GET', '/v1/prekeys').catch((e: unknown) => {
+      const counts = await this.#api.json<PrekeyCounts>('GET', '/v1/prekeys').catch((e: unknown) => {
         if (e instanceof ClientError && e.details.status === 404) return undefined;
         throw e;
       });
@@ -408,11 +426,9 @@ export class Client extends EventEmitter {
         ...(this.#options.prekeys?.kem !== undefined && { kem: this.#options.prekeys.kem }),
         ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
       });
-      return JSON.parse(new TextDecoder().decode(await this.#api.bytes('PUT', '/v1/prekeys', upload))) as { oneTimeKem: number; oneTime: number; signedExpires: number };
+      return JSON.parse(new TextDecoder().decode(await this.#api.bytes('PUT', '/v1/prekeys', upload))) as PrekeyCounts;
     };
-    const result = this.#refill.then(run, run);
-    this.#refill = result.catch(() => undefined);
-    return result;
+    return this.#exclusive(REFILL_LOCK, run);
   }
 
   /**
@@ -495,22 +511,15 @@ export class Client extends EventEmitter {
     // The bundle must be the identity the directory lists, checked before the handshake
     // pins or saves anything.
     const bundled = decodeMessage(bundle);
-    const signer = bundled.type === 'prekey-bundle' ? decodeMessage(bundled.identitySigKey) : undefined;
-    if (signer?.type !== 'key-package' || toHex(signer.keyId) !== d.fingerprint) {
+    if (bundled.type !== 'prekey-bundle' || signerFingerprint(bundled.identitySigKey) !== d.fingerprint) {
       throw new ClientError('SERVER_REFUSED', `the server's bundle for ${address} is not signed by the identity its directory lists`);
     }
     const handshake = (policy: PolicyInput | undefined) =>
       initiateSession(bundle, {
-        identity: this.#identity,
-        identityStore: this.#stores.identityStore,
-        sessionStore: this.#stores.sessionStore,
-        address,
-        replaceSession: true,
+        ...this.#handshakeOptions(address),
         plaintext,
         ...(associatedData !== undefined && { associatedData }),
         ...(policy !== undefined && { policy }),
-        ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
-        onSecurityEvent: (e) => this.#sessionEvent(e),
       });
     // Marked pending before the session is saved, until the server has its initial
     // message: after a failed send or a crash the next send starts over (see #send).
@@ -521,6 +530,19 @@ export class Client extends EventEmitter {
       await this.#stores.stateStore.delete(PENDING_INITIAL + address);
       throw e;
     }
+  }
+
+  /** What both sides of this client's handshakes with `address` take: its identity, stores and capabilities. */
+  #handshakeOptions(address: string): HandshakeOptions {
+    return {
+      identity: this.#identity,
+      identityStore: this.#stores.identityStore,
+      sessionStore: this.#stores.sessionStore,
+      address,
+      replaceSession: true,
+      ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
+      onSecurityEvent: (e) => this.#sessionEvent(e),
+    };
   }
 
   /** The handshake under the session policy; a classical peer as the fallback policy says. */
@@ -636,21 +658,14 @@ export class Client extends EventEmitter {
       if (decoded.type === 'initial-message') {
         // A sealed initial message must come from the identity its certificate names:
         // checked before the handshake pins anything for the address.
-        const claimed = decodeMessage(decoded.identitySigKey);
-        if (certified !== undefined && (claimed.type !== 'key-package' || toHex(claimed.keyId) !== certified)) {
+        if (certified !== undefined && signerFingerprint(decoded.identitySigKey) !== certified) {
           this.#security({ type: 'sender-mismatch', peer: address, message: `a sealed initial message claims ${address} but comes from another identity: dropped` });
           return 'done';
         }
         const accepted = await acceptSession(envelope, {
-          identity: this.#identity,
+          ...this.#handshakeOptions(address),
           prekeyStore: this.#stores.prekeyStore,
-          identityStore: this.#stores.identityStore,
-          sessionStore: this.#stores.sessionStore,
-          address,
-          replaceSession: true,
           ...(this.#options.policy !== undefined && { policy: this.#options.policy }),
-          ...(this.#options.capabilities !== undefined && { capabilities: this.#options.capabilities }),
-          onSecurityEvent: (e) => this.#sessionEvent(e),
         });
         ({ plaintext, associatedData } = accepted);
         peerFingerprint = accepted.peer.fingerprint;
@@ -718,9 +733,10 @@ export class Client extends EventEmitter {
   // ---- keys, tokens, events ----
 
   /**
-   * Runs `work` when no other work on `address`'s session runs: a send and a receive of
+   * Runs `work` when no other work under the lock `address` runs: a send and a receive of
    * one peer load and save the same stored session, and the store would refuse the
-   * second save (`SESSION_CONFLICT`).
+   * second save (`SESSION_CONFLICT`). Sends to one account (`send:account`) and prekey
+   * refills take locks of their own.
    */
   async #exclusive<T>(address: string, work: () => Promise<T>): Promise<T> {
     const before = this.#locks.get(address) ?? Promise.resolve();

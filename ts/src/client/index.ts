@@ -11,7 +11,7 @@
  * ```
  */
 export { Client } from './client';
-export type { ClientOptions, ClientStores, ReceivedMessage, SendOptions } from './client';
+export type { ClientOptions, ClientStores, PrekeyCounts, ReceivedMessage, SendOptions } from './client';
 export { ClientError } from './errors';
 export type { ClientErrorCode } from './errors';
 export type { ClientSecurityEvent, FallbackPolicy, FallbackReason } from './fallback';

@@ -87,9 +87,15 @@ export function parseIdentity(json: { signingKey: string; dhKey: string; dhSigna
   }
 }
 
+/** The identity `device` is bound to, if it is registered. */
+export async function boundIdentity(store: ServerStore, device: DeviceAddress): Promise<PublicIdentity | undefined> {
+  const stored = await store.deviceIdentity(device);
+  return stored === undefined ? undefined : PublicIdentity.fromJSON(JSON.parse(stored));
+}
+
 /** The identity `device` is bound to (it is registered: its token was just checked). */
 export async function storedIdentity(store: ServerStore, device: DeviceAddress): Promise<PublicIdentity> {
-  return PublicIdentity.fromJSON(JSON.parse((await store.deviceIdentity(device))!));
+  return (await boundIdentity(store, device))!;
 }
 
 /** The token of a request's `Authorization: Bearer …` header, if any. */
@@ -139,9 +145,8 @@ export function registerDeviceRoutes(app: FastifyInstance, store: ServerStore, l
 
   app.post<{ Body: Answer }>('/v1/auth/token', { schema: { body: answerBody } }, async (request) => {
     const body = request.body;
-    const stored = await store.deviceIdentity(body);
     // An unknown device still uses up its challenge: the answer is the same as a wrong signature.
-    const identity = stored === undefined ? undefined : PublicIdentity.fromJSON(JSON.parse(stored));
+    const identity = await boundIdentity(store, body);
     const ok = identity !== undefined ? await answered(store, identity, body, LOGIN_CONTEXT) : (await store.takeChallenge(body.challenge, body, nowSeconds()), false);
     if (!ok) throw new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or the signature does not verify');
     const { token, hash } = newToken();

@@ -22,7 +22,7 @@
 import type { FastifyInstance } from 'fastify';
 import { nowSeconds } from '../identity';
 import { ROTATE_CONTEXT, rotationData } from './auth';
-import { ACCOUNT, CHALLENGE, DEVICE, IDENTITY, SIGNATURE, parseIdentity, storedIdentity } from './devices';
+import { ACCOUNT, CHALLENGE, DEVICE, IDENTITY, SIGNATURE, boundIdentity, parseIdentity } from './devices';
 import { ServerError } from './errors';
 import { forgetDeviceTokens } from './token-cache';
 import type { DeviceAddress, ServerStore } from './store';
@@ -49,8 +49,8 @@ export function registerRotationRoute(app: FastifyInstance, store: ServerStore):
     const refused = () => new ServerError(401, 'UNAUTHORIZED', 'the challenge is unknown, used or expired, or a signature does not verify');
     // The challenge is used up whatever follows, as at a login.
     if (!(await store.takeChallenge(body.challenge, body, nowSeconds()))) throw refused();
-    if ((await store.deviceIdentity(body)) === undefined) throw refused();
-    const old = await storedIdentity(store, body);
+    const old = await boundIdentity(store, body);
+    if (old === undefined) throw refused();
     const data = rotationData(body.account, body.device, body.challenge, next.fingerprint);
     const [oldValid, newValid] = await Promise.all([
       old.verifyAsync(Buffer.from(body.oldSignature, 'hex'), data, { context: ROTATE_CONTEXT }),
