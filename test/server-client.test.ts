@@ -105,6 +105,14 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
   beforeAll(async () => {
     server = await start(db());
   });
+  /** Alice and Bob: two new accounts of this test, connected, their messages and events watched. */
+  async function pair() {
+    const run = Math.random().toString(36).slice(2, 8);
+    const [a, b] = [`alice-${run}`, `bob-${run}`];
+    const alice = await connected(a);
+    const bob = await connected(b);
+    return { a, b, alice, bob, seenA: watch(alice), seenB: watch(bob) };
+  }
   afterAll(async () => {
     for (const c of clients) await c.close();
     await server.close();
@@ -152,11 +160,7 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
   });
 
   it('sends and receives of one peer at once never conflict on its session', async () => {
-    const run = Math.random().toString(36).slice(2, 8);
-    const [a, b] = [`alice-${run}`, `bob-${run}`];
-    const alice = await connected(a);
-    const bob = await connected(b);
-    const [seenA, seenB] = [watch(alice), watch(bob)];
+    const { a, b, alice, bob, seenA, seenB } = await pair();
     // Bob answers each message as it arrives, while Alice's next ones are being decrypted.
     bob.on('message', (m: ReceivedMessage) => void bob.send(a, text(`re ${read(m.plaintext)}`)).catch((e: unknown) => seenB.errors.push(e)));
     await Promise.all(Array.from({ length: 20 }, (_, i) => alice.send(b, text(`m${i}`))));
@@ -166,11 +170,7 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
   });
 
   it('a session whose initial message never reached the server is replaced by a new handshake at the next send', async () => {
-    const run = Math.random().toString(36).slice(2, 8);
-    const [a, b] = [`alice-${run}`, `bob-${run}`];
-    const alice = await connected(a);
-    const bob = await connected(b);
-    const seenB = watch(bob);
+    const { b, alice, seenB } = await pair();
     // The first send's request to the relay fails on the way (the session was made and saved).
     const realFetch = globalThis.fetch;
     let failed = false;
@@ -270,11 +270,7 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
   });
 
   it('a rotated identity is refused by peers until they trust it; then messages flow again', async () => {
-    const run = Math.random().toString(36).slice(2, 8);
-    const [a, b] = [`alice-${run}`, `bob-${run}`];
-    const alice = await connected(a);
-    const bob = await connected(b);
-    const [seenA, seenB] = [watch(alice), watch(bob)];
+    const { b, alice, bob, seenA, seenB } = await pair();
     await alice.send(b, text('before'));
     expect(await seenB.next(1)).toEqual(['before']);
     const old = bob.identity.fingerprint;
@@ -290,11 +286,7 @@ describe.each(databases)('pqwire/client on $name', ({ db }) => {
   });
 
   it('after a rotation, the messages of the new identity wait, unacknowledged, until the recipient trusts it', async () => {
-    const run = Math.random().toString(36).slice(2, 8);
-    const [a, b] = [`alice-${run}`, `bob-${run}`];
-    const alice = await connected(a);
-    const bob = await connected(b);
-    const seenB = watch(bob);
+    const { a, b, alice, bob, seenB } = await pair();
     await alice.send(b, text('first'));
     expect(await seenB.next(1)).toEqual(['first']);
     await alice.rotateIdentity(); // her sessions go: the next send is a new handshake
