@@ -38,6 +38,12 @@ export declare class KemKeyPair {
    * `dispose()` is called meanwhile).
    */
   decapsulateAsync(cipherText: Uint8Array): Promise<Uint8Array>
+  /**
+   * Decapsulates each ciphertext of `cipher_texts`, in one thread-pool task whose items
+   * are split across the cores (the task keeps the key until it ends, even if
+   * `dispose()` is called meanwhile). Every length is checked before any work.
+   */
+  decapsulateBatch(cipherTexts: Array<Uint8Array>): Promise<Array<Uint8Array>>
 }
 
 /**
@@ -310,6 +316,12 @@ export declare class SigKeyPair {
    * `dispose()` is called meanwhile).
    */
   signAsync(message: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
+  /**
+   * Signs each message of `messages` (mode as in `sigSign`, the same for every item),
+   * in one thread-pool task whose items are split across the cores (the task keeps the
+   * key until it ends, even if `dispose()` is called meanwhile).
+   */
+  signBatch(messages: Array<Uint8Array>, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Array<Uint8Array>>
 }
 
 /**
@@ -396,6 +408,12 @@ export declare function kemDecapsulate(id: number, cipherText: Uint8Array, secre
 export declare function kemDecapsulateAsync(id: number, cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
 
 /**
+ * Decapsulates each ciphertext of `cipher_texts` with one secret key given as bytes
+ * (parsed once), in one thread-pool task whose items are split across the cores.
+ */
+export declare function kemDecapsulateBatch(id: number, cipherTexts: Array<Uint8Array>, secretKey: Uint8Array): Promise<Array<Uint8Array>>
+
+/**
  * Encapsulates to `public_key` (using `randomness` when given) into `cipher_text_out`
  * and `shared_secret_out`.
  */
@@ -403,6 +421,12 @@ export declare function kemEncapsulate(id: number, publicKey: Uint8Array, random
 
 /** `kemEncapsulate` on the thread pool. */
 export declare function kemEncapsulateAsync(id: number, publicKey: Uint8Array, randomness?: Uint8Array | undefined | null): Promise<KemEncapsulation>
+
+/**
+ * Encapsulates to each public key of `public_keys` (OS randomness), in one thread-pool
+ * task whose items are split across the cores (parallel.rs).
+ */
+export declare function kemEncapsulateBatch(id: number, publicKeys: Array<Uint8Array>): Promise<Array<KemEncapsulation>>
 
 /** The result of an encapsulation. */
 export interface KemEncapsulation {
@@ -781,6 +805,13 @@ export declare function sigSign(id: number, message: Uint8Array, secretKey: Uint
 /** `sigSign` on the thread pool. */
 export declare function sigSignAsync(id: number, message: Uint8Array, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
 
+/**
+ * Signs each message of `messages` with one secret key given as bytes (parsed once; mode
+ * as in `sigSign`, the same for every item), in one thread-pool task whose items are
+ * split across the cores (parallel.rs).
+ */
+export declare function sigSignBatch(id: number, messages: Array<Uint8Array>, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Array<Uint8Array>>
+
 /** Resolves a signature suite name (or legacy alias) and backend to an id. */
 export declare function sigSuiteId(name: string, backend?: string | undefined | null): number
 
@@ -807,6 +838,13 @@ export declare function sigVerify(id: number, signature: Uint8Array, message: Ui
 
 /** `sigVerify` on the thread pool. */
 export declare function sigVerifyAsync(id: number, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, context?: Uint8Array | undefined | null): Promise<SigVerification>
+
+/**
+ * Verifies item `i` of the four lists (signature, message, public key, context; an empty
+ * context is none) for each `i`, in one thread-pool task whose items are split across the
+ * cores. Returns one byte per item, bits as in `sigVerify`.
+ */
+export declare function sigVerifyBatch(id: number, signatures: Array<Uint8Array>, messages: Array<Uint8Array>, publicKeys: Array<Uint8Array>, contexts: Array<Uint8Array>): Promise<Uint8Array>
 
 /**
  * Checks that the Ed25519 key `legacy_public_key` vouched for the identity whose

@@ -15,6 +15,7 @@
 import type { NativeKemKeyPair } from './native';
 import { bytes } from './bytes';
 import { call, callAsync } from './errors';
+import { batchItems } from './batch';
 import { DISPOSE } from './dispose';
 import type { KemSuiteName } from './suites';
 
@@ -49,6 +50,29 @@ export class KemKeyPair {
   /** {@link decapsulate} on the libuv thread pool. */
   decapsulateAsync(cipherText: Uint8Array): Promise<Uint8Array> {
     return callAsync(async () => this.#native.decapsulateAsync(bytes('cipherText', cipherText)));
+  }
+
+  /**
+   * Decapsulates each ciphertext of `cipherTexts`, in one task on the libuv thread pool
+   * whose items are split across the CPU cores; the secret key stays in native memory, and
+   * the task keeps it until it ends even if {@link KemKeyPair.dispose} is called meanwhile.
+   * Item `i` of the result is what {@link decapsulate} would give for `cipherTexts[i]`.
+   * Every ciphertext's type and length is checked before any work; a bad one rejects the
+   * whole batch with its index in the message (`cipherTexts[2]: …`). At most
+   * `MAX_BATCH_ITEMS` ciphertexts; `[]` gives `[]`. A disposed key pair rejects with
+   * `DisposedError`.
+   *
+   * @example
+   * ```ts
+   * using kp = xWing.generateKeyPair();
+   * const secrets = await kp.decapsulateBatch(inbox.map((m) => m.cipherText));
+   * ```
+   */
+  decapsulateBatch(cipherTexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    return callAsync(async () => {
+      const cts = batchItems('cipherTexts', cipherTexts, (ct, name) => bytes(name, ct));
+      return this.#native.decapsulateBatch(cts);
+    });
   }
 
   /** Copies the secret key out of native memory. The caller is then responsible for it. */

@@ -14,6 +14,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
+import { batchItems } from './batch';
 import { keyPairOutput, publicOutput, withSecret } from './output';
 import { KemKeyPair } from './kem-keypair';
 import type { Backend, KemSuiteInput, KemSuiteName } from './suites';
@@ -126,6 +127,50 @@ export class Kem {
       const ct = bytes('cipherText', cipherText, this.lengths.cipherText);
       const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
       return native.kemDecapsulateAsync(this.#id, ct, sk);
+    });
+  }
+
+  /**
+   * Encapsulates to each public key of `publicKeys` (fresh OS randomness for each), in one
+   * task on the libuv thread pool whose items are split across the CPU cores. Item `i` of
+   * the result is what {@link encapsulate} would give for `publicKeys[i]`; the same key
+   * may repeat (the common case: many secrets for one recipient). Every key's type and
+   * length is checked before any work, and one bad key rejects the whole batch with its
+   * index in the message (`InvalidLengthError`: `publicKeys[3] must be 1216 bytes, got 12`;
+   * `InvalidKeyError` for a key failing the FIPS 203 modulus check). At most
+   * `MAX_BATCH_ITEMS` keys; `[]` gives `[]`.
+   *
+   * @example
+   * ```ts
+   * const sealed = await xWing.encapsulateBatch([alice.publicKey, bob.publicKey, carol.publicKey]);
+   * send('bob', sealed[1].cipherText); // sealed[1].sharedSecret is what bob decapsulates
+   * ```
+   */
+  encapsulateBatch(publicKeys: readonly Uint8Array[]): Promise<Encapsulation[]> {
+    return callAsync(async () => {
+      const pks = batchItems('publicKeys', publicKeys, (pk, name) => bytes(name, pk, this.lengths.publicKey));
+      return pks.length === 0 ? [] : native.kemEncapsulateBatch(this.#id, pks);
+    });
+  }
+
+  /**
+   * Decapsulates each ciphertext of `cipherTexts` with `secretKey` (read once), in one task
+   * on the libuv thread pool whose items are split across the CPU cores. Item `i` of the
+   * result is what {@link decapsulate} would give for `cipherTexts[i]`. Every argument's
+   * type and length is checked before any work; a bad ciphertext rejects the whole batch
+   * with its index in the message (`cipherTexts[7] must be 1120 bytes, got 1119`). At most
+   * `MAX_BATCH_ITEMS` ciphertexts; `[]` gives `[]`.
+   *
+   * @example
+   * ```ts
+   * const secrets = await mlKem768.decapsulateBatch(queued.map((m) => m.cipherText), secretKey);
+   * ```
+   */
+  decapsulateBatch(cipherTexts: readonly Uint8Array[], secretKey: Uint8Array): Promise<Uint8Array[]> {
+    return callAsync(async () => {
+      const cts = batchItems('cipherTexts', cipherTexts, (ct, name) => bytes(name, ct, this.lengths.cipherText));
+      const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
+      return cts.length === 0 ? [] : native.kemDecapsulateBatch(this.#id, cts, sk);
     });
   }
 

@@ -46,10 +46,11 @@ function checkOptions(options: unknown, allowed: readonly string[]): Record<stri
   return o;
 }
 
-function checkContext(value: unknown): Uint8Array | undefined {
-  const context = optionalBytes('context', value);
+/** A context string: bytes of at most 255 (FIPS 204), or absent; `name` names it in errors. */
+export function checkContext(value: unknown, name = 'context'): Uint8Array | undefined {
+  const context = optionalBytes(name, value);
   if (context && context.length > 255) {
-    throw makeError('INVALID_ARGUMENT', `context must be at most 255 bytes, got ${context.length}`);
+    throw makeError('INVALID_ARGUMENT', `${name} must be at most 255 bytes, got ${context.length}`);
   }
   return context;
 }

@@ -4,12 +4,13 @@ use crate::errors::js;
 use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
+use crate::parallel::{self, Owned};
 use crate::suite_id::kem_backend;
-use crate::task::{IntoJs, Job};
+use crate::task::{IntoJs, Job, Many};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::kem::{Encapsulation, KemKeyPair as CoreKemKeyPair};
-use pqwire_core::{KemSuite, SecretBytes};
+use pqwire_core::{Error, KemSuite, SecretBytes};
 
 /// Sizes of a KEM suite's keys, ciphertext and seeds, in bytes.
 #[napi(object)]
@@ -187,6 +188,62 @@ pub fn kem_decapsulate_async(
     })))
 }
 
+/// Encapsulates to each public key of `public_keys` (OS randomness), in one thread-pool
+/// task whose items are split across the cores (parallel.rs).
+#[napi(catch_unwind, ts_return_type = "Promise<Array<KemEncapsulation>>")]
+pub fn kem_encapsulate_batch(
+    id: f64,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] public_keys: Vec<&[u8]>,
+) -> napi::Result<AsyncTask<Job<Many<Encapsulated>>>> {
+    let backend = kem_backend(id)?;
+    parallel::check_count("publicKeys", public_keys.len())?;
+    let pks = Owned::new(&public_keys);
+    Ok(AsyncTask::new(Job::fallible(move || {
+        parallel::map("publicKeys", pks.len(), |i| {
+            backend.encapsulate(pks.get(i), None).map(Encapsulated)
+        })
+        .map(Many)
+    })))
+}
+
+/// Decapsulates each ciphertext of `cipher_texts` with one secret key given as bytes
+/// (parsed once), in one thread-pool task whose items are split across the cores.
+#[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+pub fn kem_decapsulate_batch(
+    id: f64,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] cipher_texts: Vec<&[u8]>,
+    secret_key: &[u8],
+) -> napi::Result<AsyncTask<Job<Many<SecretBytes>>>> {
+    let backend = kem_backend(id)?;
+    parallel::check_count("cipherTexts", cipher_texts.len())?;
+    let cts = Owned::new(&cipher_texts);
+    let sk = SecretBytes::from_slice(secret_key);
+    Ok(AsyncTask::new(Job::fallible(move || {
+        let key = backend.load_secret_key(sk.expose())?;
+        drop(sk);
+        parallel::map("cipherTexts", cts.len(), |i| key.decapsulate(cts.get(i))).map(Many)
+    })))
+}
+
+/// `BAD_LENGTH`, naming the item, for the first ciphertext of `cipher_texts` that is not
+/// `suite`'s length: a batch is checked whole before any work starts.
+fn check_cipher_texts(suite: KemSuite, cipher_texts: &[&[u8]]) -> napi::Result<()> {
+    let expected = pqwire_core::kem::backend(suite).lengths().cipher_text;
+    for (i, ct) in cipher_texts.iter().enumerate() {
+        if ct.len() != expected {
+            let e = Error::BadLength {
+                what: "KEM ciphertext",
+                expected,
+                actual: ct.len(),
+            };
+            return Err(crate::errors::to_js(
+                crate::errors::Failure::from(e).in_entry(&format!("cipherTexts[{i}]")),
+            ));
+        }
+    }
+    Ok(())
+}
+
 key_pair_handle!(
     KemKeyPair(CoreKemKeyPair, KemSuite, "KEM key pair", kem_backend),
     " A KEM key pair whose secret key stays in native memory until `dispose()` or garbage",
@@ -211,5 +268,22 @@ impl KemKeyPair {
         let inner = self.shared()?;
         let ct = cipher_text.to_vec();
         Ok(AsyncTask::new(Job::new(move || inner.decapsulate(&ct))))
+    }
+
+    /// Decapsulates each ciphertext of `cipher_texts`, in one thread-pool task whose items
+    /// are split across the cores (the task keeps the key until it ends, even if
+    /// `dispose()` is called meanwhile). Every length is checked before any work.
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+    pub fn decapsulate_batch(
+        &self,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] cipher_texts: Vec<&[u8]>,
+    ) -> napi::Result<AsyncTask<Job<Many<SecretBytes>>>> {
+        let inner = self.shared()?;
+        parallel::check_count("cipherTexts", cipher_texts.len())?;
+        check_cipher_texts(self.suite, &cipher_texts)?;
+        let cts = Owned::new(&cipher_texts);
+        Ok(AsyncTask::new(Job::fallible(move || {
+            parallel::map("cipherTexts", cts.len(), |i| inner.decapsulate(cts.get(i))).map(Many)
+        })))
     }
 }

@@ -8,7 +8,8 @@
 //!   a wire-format rule), made in one place (`errors.rs`); `errorCodes()` lists every code,
 //!   and the TypeScript facade turns them into its typed classes;
 //! - every function catches panics (`catch_unwind`), so none reaches JavaScript;
-//! - `*Async` variants run on the libuv thread pool.
+//! - `*Async` variants run on the libuv thread pool; `*Batch` variants run one task per
+//!   batch, its items split across the cores inside it (parallel.rs).
 
 mod aead;
 mod app_signature;
@@ -26,6 +27,7 @@ mod key_pair;
 mod negotiation;
 mod options;
 mod output;
+mod parallel;
 mod session;
 mod sig;
 mod suite_id;

@@ -4,8 +4,9 @@ use crate::errors::js;
 use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
+use crate::parallel::{self, Owned};
 use crate::suite_id::sig_backend;
-use crate::task::{IntoJs, Job};
+use crate::task::{IntoJs, Job, Many};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::sig::{SigKeyPair as CoreSigKeyPair, SignRandomness, Verification};
@@ -201,6 +202,70 @@ pub fn sig_verify_async(
     })))
 }
 
+/// Signs each message of `messages` with one secret key given as bytes (parsed once; mode
+/// as in `sigSign`, the same for every item), in one thread-pool task whose items are
+/// split across the cores (parallel.rs).
+#[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+pub fn sig_sign_batch(
+    id: f64,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] messages: Vec<&[u8]>,
+    secret_key: &[u8],
+    context: Option<&[u8]>,
+    mode: u32,
+    rnd: Option<&[u8]>,
+) -> napi::Result<AsyncTask<Job<Many<Vec<u8>>>>> {
+    let backend = sig_backend(id)?;
+    parallel::check_count("messages", messages.len())?;
+    js(randomness(mode, rnd))?;
+    let (messages, ctx) = (Owned::new(&messages), context.unwrap_or_default().to_vec());
+    let sk = SecretBytes::from_slice(secret_key);
+    let rnd = rnd.map(SecretBytes::from_slice);
+    Ok(AsyncTask::new(Job::fallible(move || {
+        let signer = backend.load_secret_key(sk.expose())?;
+        drop(sk);
+        parallel::map("messages", messages.len(), |i| {
+            let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
+            signer.sign(messages.get(i), &ctx, r)
+        })
+        .map(Many)
+    })))
+}
+
+/// Verifies item `i` of the four lists (signature, message, public key, context; an empty
+/// context is none) for each `i`, in one thread-pool task whose items are split across the
+/// cores. Returns one byte per item, bits as in `sigVerify`.
+#[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
+pub fn sig_verify_batch(
+    id: f64,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] signatures: Vec<&[u8]>,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] messages: Vec<&[u8]>,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] public_keys: Vec<&[u8]>,
+    #[napi(ts_arg_type = "Array<Uint8Array>")] contexts: Vec<&[u8]>,
+) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
+    let backend = sig_backend(id)?;
+    let count = signatures.len();
+    parallel::check_count("items", count)?;
+    if [messages.len(), public_keys.len(), contexts.len()] != [count; 3] {
+        return Err(crate::errors::to_js(Error::InvalidArgument {
+            what: "the signature, message, public key and context lists differ in length",
+        }));
+    }
+    let sigs = Owned::new(&signatures);
+    let msgs = Owned::new(&messages);
+    let pks = Owned::new(&public_keys);
+    let ctxs = Owned::new(&contexts);
+    Ok(AsyncTask::new(Job::fallible(move || {
+        parallel::map("items", count, |i| {
+            let v = backend.verify(sigs.get(i), msgs.get(i), pks.get(i), ctxs.get(i))?;
+            Ok::<u8, Error>(
+                u8::from(v.valid)
+                    | (u8::from(v.classic_valid) << 1)
+                    | (u8::from(v.quantum_valid) << 2),
+            )
+        })
+    })))
+}
+
 key_pair_handle!(
     SigKeyPair(CoreSigKeyPair, SigSuite, "signature key pair", sig_backend),
     " A signing key pair whose secret key stays in native memory until `dispose()` or",
@@ -244,6 +309,31 @@ impl SigKeyPair {
         Ok(AsyncTask::new(Job::new(move || {
             let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
             inner.sign(&message, &ctx, r)
+        })))
+    }
+
+    /// Signs each message of `messages` (mode as in `sigSign`, the same for every item),
+    /// in one thread-pool task whose items are split across the cores (the task keeps the
+    /// key until it ends, even if `dispose()` is called meanwhile).
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+    pub fn sign_batch(
+        &self,
+        #[napi(ts_arg_type = "Array<Uint8Array>")] messages: Vec<&[u8]>,
+        context: Option<&[u8]>,
+        mode: u32,
+        rnd: Option<&[u8]>,
+    ) -> napi::Result<AsyncTask<Job<Many<Vec<u8>>>>> {
+        let inner = self.shared()?;
+        parallel::check_count("messages", messages.len())?;
+        js(randomness(mode, rnd))?;
+        let (messages, ctx) = (Owned::new(&messages), context.unwrap_or_default().to_vec());
+        let rnd = rnd.map(SecretBytes::from_slice);
+        Ok(AsyncTask::new(Job::fallible(move || {
+            parallel::map("messages", messages.len(), |i| {
+                let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
+                inner.sign(messages.get(i), &ctx, r)
+            })
+            .map(Many)
         })))
     }
 }
