@@ -41,9 +41,10 @@ export declare class KemKeyPair {
   /**
    * Decapsulates each ciphertext of `cipher_texts`, in one thread-pool task whose items
    * are split across the cores (the task keeps the key until it ends, even if
-   * `dispose()` is called meanwhile). Every length is checked before any work.
+   * `dispose()` is called meanwhile). Every length is checked before any work. Returns
+   * the shared secrets end to end.
    */
-  decapsulateBatch(cipherTexts: Array<Uint8Array>): Promise<Array<Uint8Array>>
+  decapsulateBatch(cipherTexts: Array<Uint8Array>): Promise<Uint8Array>
 }
 
 /**
@@ -319,9 +320,10 @@ export declare class SigKeyPair {
   /**
    * Signs each message of `messages` (mode as in `sigSign`, the same for every item),
    * in one thread-pool task whose items are split across the cores (the task keeps the
-   * key until it ends, even if `dispose()` is called meanwhile).
+   * key until it ends, even if `dispose()` is called meanwhile). Returns the signatures
+   * end to end.
    */
-  signBatch(messages: Array<Uint8Array>, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Array<Uint8Array>>
+  signBatch(messages: Array<Uint8Array>, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
 }
 
 /**
@@ -352,6 +354,20 @@ export declare function aeadSuiteId(name: string): number
 
 /** Every AEAD suite name. */
 export declare function aeadSuiteNames(): Array<string>
+
+/**
+ * How many helper threads batch operations have started in this process: a diagnostic,
+ * which the tests use to see that a batch took the multi-threaded path.
+ */
+export declare function batchHelpersStarted(): number
+
+/**
+ * A batch of `count` items of nothing (200 µs of sleep each) in which every item run by
+ * a helper thread panics (`in_helper`), or item 0, on the thread-pool thread, does. It
+ * exists only so that the tests can show such panics end as `INTERNAL` rejections, never
+ * an abort of the process.
+ */
+export declare function batchPanicProbe(count: number, inHelper: boolean): Promise<Uint8Array>
 
 /**
  * A bundle from an encoded upload: the one-time KEM prekey `kem_index` (absent: the
@@ -409,9 +425,10 @@ export declare function kemDecapsulateAsync(id: number, cipherText: Uint8Array, 
 
 /**
  * Decapsulates each ciphertext of `cipher_texts` with one secret key given as bytes
- * (parsed once), in one thread-pool task whose items are split across the cores.
+ * (parsed once), in one thread-pool task whose items are split across the cores. Returns
+ * the shared secrets end to end.
  */
-export declare function kemDecapsulateBatch(id: number, cipherTexts: Array<Uint8Array>, secretKey: Uint8Array): Promise<Array<Uint8Array>>
+export declare function kemDecapsulateBatch(id: number, cipherTexts: Array<Uint8Array>, secretKey: Uint8Array): Promise<Uint8Array>
 
 /**
  * Encapsulates to `public_key` (using `randomness` when given) into `cipher_text_out`
@@ -424,14 +441,24 @@ export declare function kemEncapsulateAsync(id: number, publicKey: Uint8Array, r
 
 /**
  * Encapsulates to each public key of `public_keys` (OS randomness), in one thread-pool
- * task whose items are split across the cores (parallel.rs).
+ * task whose items are split across the cores (parallel.rs). Returns the ciphertexts and
+ * the shared secrets, each end to end.
  */
-export declare function kemEncapsulateBatch(id: number, publicKeys: Array<Uint8Array>): Promise<Array<KemEncapsulation>>
+export declare function kemEncapsulateBatch(id: number, publicKeys: Array<Uint8Array>): Promise<KemEncapsulations>
 
 /** The result of an encapsulation. */
 export interface KemEncapsulation {
   cipherText: Uint8Array
   sharedSecret: Uint8Array
+}
+
+/**
+ * The encapsulations of a batch: the ciphertexts end to end, and the shared secrets end
+ * to end (the facade cuts them by the suite's lengths).
+ */
+export interface KemEncapsulations {
+  cipherTexts: Uint8Array
+  sharedSecrets: Uint8Array
 }
 
 /** Generates a key pair into `public_out` and `secret_out`, from `seed` when given. */
@@ -808,9 +835,9 @@ export declare function sigSignAsync(id: number, message: Uint8Array, secretKey:
 /**
  * Signs each message of `messages` with one secret key given as bytes (parsed once; mode
  * as in `sigSign`, the same for every item), in one thread-pool task whose items are
- * split across the cores (parallel.rs).
+ * split across the cores (parallel.rs). Returns the signatures end to end.
  */
-export declare function sigSignBatch(id: number, messages: Array<Uint8Array>, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Array<Uint8Array>>
+export declare function sigSignBatch(id: number, messages: Array<Uint8Array>, secretKey: Uint8Array, context: Uint8Array | undefined | null, mode: number, rnd?: Uint8Array | undefined | null): Promise<Uint8Array>
 
 /** Resolves a signature suite name (or legacy alias) and backend to an id. */
 export declare function sigSuiteId(name: string, backend?: string | undefined | null): number

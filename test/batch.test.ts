@@ -3,8 +3,10 @@
 // Every result must be byte-identical to the single-item operation; every bad input is
 // refused whole, before any work, with the item's index in the message.
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import {
   DisposedError,
+  InternalError,
   InvalidArgumentError,
   InvalidKeyError,
   InvalidLengthError,
@@ -18,10 +20,26 @@ import {
   type VerifyBatchItem,
 } from '../ts/src/index';
 import native from '../ts/src/native';
+import { fromNative } from '../ts/src/errors';
 import { NOT_BYTES, bad, bytes, expectReject, flip, hex, utf8 } from './helpers';
 
-/** Enough items for the multi-threaded path (parallel.rs runs fewer than 8 inline). */
+/**
+ * Enough items for the multi-threaded path on this machine: parallel.rs runs fewer than 8
+ * inline, and starts a helper thread only for at least 300 µs of estimated work (64
+ * ML-KEM-768 decapsulations take about 1 ms here). The test that each kind of batch is
+ * threaded uses 256 slower items, for faster machines.
+ */
 const MANY = 64;
+
+/**
+ * Runs `f` and expects it to have started helper threads (the multi-threaded path), on a
+ * machine with more than one core.
+ */
+async function threaded(f: () => Promise<void>): Promise<void> {
+  const before = native.batchHelpersStarted();
+  await f();
+  if (availableParallelism() > 1) expect(native.batchHelpersStarted()).toBeGreaterThan(before);
+}
 
 const messages = (n: number, salt = 0): Uint8Array[] => Array.from({ length: n }, (_, i) => utf8(`message ${salt}/${i} `.repeat(1 + (i % 5))));
 const hexes = (xs: readonly Uint8Array[]): string[] => xs.map(hex);
@@ -206,6 +224,30 @@ describe(`batches of ${MANY} items (split across threads) equal the single calls
     }
   });
 
+  it('each kind of batch takes the multi-threaded path on its own', async () => {
+    // 256 items: well over the threshold even on a machine several times faster than this one.
+    const n = 256;
+    const k = kem('X25519+ML-KEM-1024');
+    const keys = k.keygen();
+    const pks = new Array<Uint8Array>(n).fill(keys.publicKey);
+    const cts = (await k.encapsulateBatch(pks)).map((e) => e.cipherText);
+    const kp = k.importKeyPair(keys.secretKey, keys.publicKey);
+    const s = sig('ML-DSA-44');
+    const sk = s.keygen();
+    const skp = s.importKeyPair(sk.secretKey, sk.publicKey);
+    const msgs = messages(n, 3);
+    const signatures = await s.signBatch(msgs, sk.secretKey);
+    const items = msgs.map((message, i) => ({ signature: signatures[i]!, message, publicKey: sk.publicKey }));
+    await threaded(async () => void (await k.encapsulateBatch(pks)));
+    await threaded(async () => void (await k.decapsulateBatch(cts, keys.secretKey)));
+    await threaded(async () => void (await kp.decapsulateBatch(cts)));
+    await threaded(async () => void (await s.signBatch(msgs, sk.secretKey)));
+    await threaded(async () => void (await skp.signBatch(msgs)));
+    await threaded(async () => expect((await s.verifyBatch(items)).every((v) => v.valid)).toBe(true));
+    kp.dispose();
+    skp.dispose();
+  });
+
   it('a bad item late in a large batch is reported by its index (native check, INVALID_KEY)', async () => {
     const k = kem('ML-KEM-768');
     const pk = k.keygen().publicKey;
@@ -290,6 +332,21 @@ describe('batch refusals', () => {
     expect(() => native.kemDecapsulateBatch(id, tooMany, keys.secretKey)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     const sid = native.sigSuiteId('ML-DSA-44');
     expect(() => native.sigVerifyBatch(sid, [signature], [], [sk.publicKey], [new Uint8Array(0)])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('a panic in a helper thread or in the thread-pool thread rejects with InternalError, and the process goes on', async () => {
+    for (const inHelper of availableParallelism() > 1 ? [false, true] : [false]) {
+      const before = native.batchHelpersStarted();
+      const err = await native.batchPanicProbe(64, inHelper).then(
+        () => null,
+        (x: unknown) => fromNative(x),
+      );
+      expect(err).toBeInstanceOf(InternalError);
+      expect(err?.message).toContain('panicked');
+      if (inHelper) expect(native.batchHelpersStarted()).toBeGreaterThan(before);
+    }
+    // Still working afterwards.
+    expect(await k.decapsulateBatch([ct], keys.secretKey)).toHaveLength(1);
   });
 
   it('a disposed key pair → DisposedError; one disposed while its batch runs still finishes that batch', async () => {

@@ -5,6 +5,7 @@
  */
 import { describe } from './bytes';
 import { makeError } from './errors';
+import { publicOutput } from './output';
 
 /**
  * The most items one batch operation takes (`Kem.encapsulateBatch`,
@@ -36,5 +37,29 @@ export function batchItems<T>(name: string, items: unknown, check: (item: unknow
   }
   const out = new Array<T>(items.length);
   for (let i = 0; i < items.length; i++) out[i] = check(items[i], `${name}[${i}]`);
+  return out;
+}
+
+/**
+ * Cuts `flat`, the `count` results of a batch end to end (the addon returns them so: one
+ * typed array made in native code per item would cost more than many operations), into
+ * one array per item. Public results (ciphertexts, signatures) are placed as the single
+ * operations place theirs (output.ts); secret ones (shared secrets) each get a buffer of
+ * their own, and `flat` is wiped.
+ */
+export function cutResults(flat: Uint8Array, count: number, secret: boolean): Uint8Array[] {
+  const out = new Array<Uint8Array>(count);
+  if (count === 0) return out;
+  const size = flat.length / count;
+  for (let i = 0, at = 0; i < count; i++, at += size) {
+    if (secret) {
+      out[i] = flat.slice(at, at + size);
+    } else {
+      const r = publicOutput(size);
+      r.set(flat.subarray(at, at + size));
+      out[i] = r;
+    }
+  }
+  if (secret) flat.fill(0);
   return out;
 }

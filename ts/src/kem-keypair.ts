@@ -15,7 +15,7 @@
 import type { NativeKemKeyPair } from './native';
 import { bytes } from './bytes';
 import { call, callAsync } from './errors';
-import { batchItems } from './batch';
+import { batchItems, cutResults } from './batch';
 import { DISPOSE } from './dispose';
 import type { KemSuiteName } from './suites';
 
@@ -71,7 +71,7 @@ export class KemKeyPair {
   decapsulateBatch(cipherTexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
     return callAsync(async () => {
       const cts = batchItems('cipherTexts', cipherTexts, (ct, name) => bytes(name, ct));
-      return this.#native.decapsulateBatch(cts);
+      return cutResults(await this.#native.decapsulateBatch(cts), cts.length, true);
     });
   }
 

@@ -14,7 +14,7 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync } from './errors';
-import { batchItems } from './batch';
+import { batchItems, cutResults } from './batch';
 import { keyPairOutput, publicOutput, withSecret } from './output';
 import { KemKeyPair } from './kem-keypair';
 import type { Backend, KemSuiteInput, KemSuiteName } from './suites';
@@ -149,7 +149,11 @@ export class Kem {
   encapsulateBatch(publicKeys: readonly Uint8Array[]): Promise<Encapsulation[]> {
     return callAsync(async () => {
       const pks = batchItems('publicKeys', publicKeys, (pk, name) => bytes(name, pk, this.lengths.publicKey));
-      return pks.length === 0 ? [] : native.kemEncapsulateBatch(this.#id, pks);
+      if (pks.length === 0) return [];
+      const done = await native.kemEncapsulateBatch(this.#id, pks);
+      const cipherTexts = cutResults(done.cipherTexts, pks.length, false);
+      const sharedSecrets = cutResults(done.sharedSecrets, pks.length, true);
+      return cipherTexts.map((cipherText, i) => ({ cipherText, sharedSecret: sharedSecrets[i]! }));
     });
   }
 
@@ -170,7 +174,7 @@ export class Kem {
     return callAsync(async () => {
       const cts = batchItems('cipherTexts', cipherTexts, (ct, name) => bytes(name, ct, this.lengths.cipherText));
       const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
-      return cts.length === 0 ? [] : native.kemDecapsulateBatch(this.#id, cts, sk);
+      return cts.length === 0 ? [] : cutResults(await native.kemDecapsulateBatch(this.#id, cts, sk), cts.length, true);
     });
   }
 

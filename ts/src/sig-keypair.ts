@@ -15,7 +15,7 @@
 import type { NativeSigKeyPair } from './native';
 import { bytes } from './bytes';
 import { call, callAsync } from './errors';
-import { batchItems } from './batch';
+import { batchItems, cutResults } from './batch';
 import { DISPOSE } from './dispose';
 import type { SigSuiteName } from './suites';
 import { signingMode, type SignOptions } from './sign-options';
@@ -79,7 +79,7 @@ export class SigKeyPair {
     return callAsync(async () => {
       const msgs = batchItems('messages', messages, (m, name) => bytes(name, m));
       const { context, mode, randomness } = signingMode(options);
-      return this.#native.signBatch(msgs, context, mode, randomness);
+      return cutResults(await this.#native.signBatch(msgs, context, mode, randomness), msgs.length, false);
     });
   }
 

@@ -16,7 +16,7 @@
 import native from './native';
 import { bytes, describe, optionalBytes, text } from './bytes';
 import { call, callAsync, makeError } from './errors';
-import { batchItems } from './batch';
+import { batchItems, cutResults } from './batch';
 import { keyPairOutput, publicOutput } from './output';
 import { SigKeyPair } from './sig-keypair';
 import { checkContext, signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
@@ -185,7 +185,8 @@ export class Signature {
       const msgs = batchItems('messages', messages, (m, name) => bytes(name, m));
       const sk = this.#secretKey(secretKey);
       const { context, mode, randomness } = signingMode(options);
-      return msgs.length === 0 ? [] : native.sigSignBatch(this.#id, msgs, sk, context, mode, randomness);
+      if (msgs.length === 0) return [];
+      return cutResults(await native.sigSignBatch(this.#id, msgs, sk, context, mode, randomness), msgs.length, false);
     });
   }
 

@@ -6,7 +6,7 @@ use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::parallel::{self, Owned};
 use crate::suite_id::kem_backend;
-use crate::task::{IntoJs, Job, Many};
+use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::kem::{Encapsulation, KemKeyPair as CoreKemKeyPair};
@@ -41,6 +41,16 @@ pub struct KemEncapsulation {
     pub shared_secret: Bytes,
 }
 
+/// The encapsulations of a batch: the ciphertexts end to end, and the shared secrets end
+/// to end (the facade cuts them by the suite's lengths).
+#[napi(object, object_from_js = false)]
+pub struct KemEncapsulations {
+    #[napi(ts_type = "Uint8Array")]
+    pub cipher_texts: Bytes,
+    #[napi(ts_type = "Uint8Array")]
+    pub shared_secrets: Bytes,
+}
+
 pub struct Keys(Vec<u8>, SecretBytes);
 
 impl IntoJs for Keys {
@@ -63,6 +73,24 @@ impl IntoJs for Encapsulated {
             shared_secret: Bytes::from(self.0.shared_secret.into_exposed()),
         }
     }
+}
+
+pub struct EncapsulatedBatch(Vec<u8>, SecretBytes);
+
+impl IntoJs for EncapsulatedBatch {
+    type Js = KemEncapsulations;
+    fn into_js(self) -> KemEncapsulations {
+        KemEncapsulations {
+            cipher_texts: Bytes::from(self.0),
+            shared_secrets: Bytes::from(self.1.into_exposed()),
+        }
+    }
+}
+
+/// The shared secrets of a batch end to end.
+fn secrets(results: &[SecretBytes]) -> crate::errors::Fallible<SecretBytes> {
+    let parts: Vec<&[u8]> = results.iter().map(SecretBytes::expose).collect();
+    parallel::concat(&parts).map(SecretBytes::from)
 }
 
 fn owned(bytes: Option<&[u8]>) -> Option<Vec<u8>> {
@@ -189,31 +217,37 @@ pub fn kem_decapsulate_async(
 }
 
 /// Encapsulates to each public key of `public_keys` (OS randomness), in one thread-pool
-/// task whose items are split across the cores (parallel.rs).
-#[napi(catch_unwind, ts_return_type = "Promise<Array<KemEncapsulation>>")]
+/// task whose items are split across the cores (parallel.rs). Returns the ciphertexts and
+/// the shared secrets, each end to end.
+#[napi(catch_unwind, ts_return_type = "Promise<KemEncapsulations>")]
 pub fn kem_encapsulate_batch(
     id: f64,
     #[napi(ts_arg_type = "Array<Uint8Array>")] public_keys: Vec<&[u8]>,
-) -> napi::Result<AsyncTask<Job<Many<Encapsulated>>>> {
+) -> napi::Result<AsyncTask<Job<EncapsulatedBatch>>> {
     let backend = kem_backend(id)?;
     parallel::check_count("publicKeys", public_keys.len())?;
     let pks = Owned::new(&public_keys);
     Ok(AsyncTask::new(Job::fallible(move || {
-        parallel::map("publicKeys", pks.len(), |i| {
-            backend.encapsulate(pks.get(i), None).map(Encapsulated)
-        })
-        .map(Many)
+        let done = parallel::map("publicKeys", pks.len(), |i| {
+            backend.encapsulate(pks.get(i), None)
+        })?;
+        let cts: Vec<&[u8]> = done.iter().map(|e| e.cipher_text.as_slice()).collect();
+        let sss: Vec<&[u8]> = done.iter().map(|e| e.shared_secret.expose()).collect();
+        let cipher_texts = parallel::concat(&cts)?;
+        let shared_secrets = SecretBytes::from(parallel::concat(&sss)?);
+        Ok(EncapsulatedBatch(cipher_texts, shared_secrets))
     })))
 }
 
 /// Decapsulates each ciphertext of `cipher_texts` with one secret key given as bytes
-/// (parsed once), in one thread-pool task whose items are split across the cores.
-#[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+/// (parsed once), in one thread-pool task whose items are split across the cores. Returns
+/// the shared secrets end to end.
+#[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn kem_decapsulate_batch(
     id: f64,
     #[napi(ts_arg_type = "Array<Uint8Array>")] cipher_texts: Vec<&[u8]>,
     secret_key: &[u8],
-) -> napi::Result<AsyncTask<Job<Many<SecretBytes>>>> {
+) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
     let backend = kem_backend(id)?;
     parallel::check_count("cipherTexts", cipher_texts.len())?;
     let cts = Owned::new(&cipher_texts);
@@ -221,7 +255,9 @@ pub fn kem_decapsulate_batch(
     Ok(AsyncTask::new(Job::fallible(move || {
         let key = backend.load_secret_key(sk.expose())?;
         drop(sk);
-        parallel::map("cipherTexts", cts.len(), |i| key.decapsulate(cts.get(i))).map(Many)
+        secrets(&parallel::map("cipherTexts", cts.len(), |i| {
+            key.decapsulate(cts.get(i))
+        })?)
     })))
 }
 
@@ -272,18 +308,21 @@ impl KemKeyPair {
 
     /// Decapsulates each ciphertext of `cipher_texts`, in one thread-pool task whose items
     /// are split across the cores (the task keeps the key until it ends, even if
-    /// `dispose()` is called meanwhile). Every length is checked before any work.
-    #[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+    /// `dispose()` is called meanwhile). Every length is checked before any work. Returns
+    /// the shared secrets end to end.
+    #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
     pub fn decapsulate_batch(
         &self,
         #[napi(ts_arg_type = "Array<Uint8Array>")] cipher_texts: Vec<&[u8]>,
-    ) -> napi::Result<AsyncTask<Job<Many<SecretBytes>>>> {
+    ) -> napi::Result<AsyncTask<Job<SecretBytes>>> {
         let inner = self.shared()?;
         parallel::check_count("cipherTexts", cipher_texts.len())?;
         check_cipher_texts(self.suite, &cipher_texts)?;
         let cts = Owned::new(&cipher_texts);
         Ok(AsyncTask::new(Job::fallible(move || {
-            parallel::map("cipherTexts", cts.len(), |i| inner.decapsulate(cts.get(i))).map(Many)
+            secrets(&parallel::map("cipherTexts", cts.len(), |i| {
+                inner.decapsulate(cts.get(i))
+            })?)
         })))
     }
 }

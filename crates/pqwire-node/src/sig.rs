@@ -6,7 +6,7 @@ use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::parallel::{self, Owned};
 use crate::suite_id::sig_backend;
-use crate::task::{IntoJs, Job, Many};
+use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use pqwire_core::sig::{SigKeyPair as CoreSigKeyPair, SignRandomness, Verification};
@@ -202,10 +202,16 @@ pub fn sig_verify_async(
     })))
 }
 
+/// The signatures of a batch end to end.
+fn signatures_end_to_end(signatures: &[Vec<u8>]) -> crate::errors::Fallible<Vec<u8>> {
+    let parts: Vec<&[u8]> = signatures.iter().map(Vec::as_slice).collect();
+    parallel::concat(&parts)
+}
+
 /// Signs each message of `messages` with one secret key given as bytes (parsed once; mode
 /// as in `sigSign`, the same for every item), in one thread-pool task whose items are
-/// split across the cores (parallel.rs).
-#[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+/// split across the cores (parallel.rs). Returns the signatures end to end.
+#[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
 pub fn sig_sign_batch(
     id: f64,
     #[napi(ts_arg_type = "Array<Uint8Array>")] messages: Vec<&[u8]>,
@@ -213,7 +219,7 @@ pub fn sig_sign_batch(
     context: Option<&[u8]>,
     mode: u32,
     rnd: Option<&[u8]>,
-) -> napi::Result<AsyncTask<Job<Many<Vec<u8>>>>> {
+) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
     let backend = sig_backend(id)?;
     parallel::check_count("messages", messages.len())?;
     js(randomness(mode, rnd))?;
@@ -227,7 +233,7 @@ pub fn sig_sign_batch(
             let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
             signer.sign(messages.get(i), &ctx, r)
         })
-        .map(Many)
+        .and_then(|signatures| signatures_end_to_end(&signatures))
     })))
 }
 
@@ -314,15 +320,16 @@ impl SigKeyPair {
 
     /// Signs each message of `messages` (mode as in `sigSign`, the same for every item),
     /// in one thread-pool task whose items are split across the cores (the task keeps the
-    /// key until it ends, even if `dispose()` is called meanwhile).
-    #[napi(catch_unwind, ts_return_type = "Promise<Array<Uint8Array>>")]
+    /// key until it ends, even if `dispose()` is called meanwhile). Returns the signatures
+    /// end to end.
+    #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
     pub fn sign_batch(
         &self,
         #[napi(ts_arg_type = "Array<Uint8Array>")] messages: Vec<&[u8]>,
         context: Option<&[u8]>,
         mode: u32,
         rnd: Option<&[u8]>,
-    ) -> napi::Result<AsyncTask<Job<Many<Vec<u8>>>>> {
+    ) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
         let inner = self.shared()?;
         parallel::check_count("messages", messages.len())?;
         js(randomness(mode, rnd))?;
@@ -333,7 +340,7 @@ impl SigKeyPair {
                 let r = randomness(mode, rnd.as_ref().map(SecretBytes::expose))?;
                 inner.sign(messages.get(i), &ctx, r)
             })
-            .map(Many)
+            .and_then(|signatures| signatures_end_to_end(&signatures))
         })))
     }
 }

@@ -55,16 +55,6 @@ impl<T: IntoJs> Task for Job<T> {
     }
 }
 
-/// The results of a batch operation: one JavaScript array, in the order of the items.
-pub struct Many<T>(pub Vec<T>);
-
-impl<T: IntoJs> IntoJs for Many<T> {
-    type Js = Vec<T::Js>;
-    fn into_js(self) -> Self::Js {
-        self.0.into_iter().map(IntoJs::into_js).collect()
-    }
-}
-
 impl IntoJs for bool {
     type Js = bool;
     fn into_js(self) -> bool {
