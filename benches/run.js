@@ -6,7 +6,8 @@
 //   npm run bench:quick                  a first look in about a minute (short timings)
 //   npm run bench -- --filter ML-KEM-768 only what matches (case-insensitive substring of
 //                                        "<family> <case>", or "cold start", "event loop",
-//                                        "session wire sizes", "memory per 10,000 sessions";
+//                                        "session wire sizes", "memory per 10,000 sessions",
+//                                        "batch" (batch operations against single calls);
 //                                        comma-separated; "session" takes every session row)
 //   npm run bench -- --no-rust           without the raw Rust figures (cargo bench)
 //   npm run bench -- --list              the case names, to pick a filter
@@ -21,7 +22,8 @@
 // adapters), lib/sessions.js and lib/libsignal.js (session adapters: pqwire's session API,
 // libsignal with in-memory stores), lib/cases/*.js (operations per family; sessions.js:
 // establishment and ratchet messages), lib/wiresizes.js, lib/memory.js (+ memory-child.js),
-// lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), lib/rust.js (cargo bench),
+// lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), lib/batch.js (batch operations
+// against single calls), lib/rust.js (cargo bench),
 // lib/machine.js, lib/report.js (ratios, targets, markdown), lib/chart.js (the chart: Vega-Lite,
 // rendered to SVG by Vega).
 'use strict';
@@ -115,7 +117,7 @@ async function main() {
   const s = settings(opts.quick);
   const startedAt = new Date();
   const data = {
-    schema: 3, // 2: eventLoop.runs, one per thread-pool size; 3: conversation, issue17
+    schema: 4, // 2: eventLoop.runs, one per thread-pool size; 3: conversation, issue17; 4: batch
     date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
     mode: opts.quick ? 'quick' : 'full',
@@ -141,7 +143,8 @@ async function main() {
     ...require('./lib/cases/sessions').cases(sessionLibs),
   ];
   const selected = all.filter((c) => matches(`${c.family} ${c.id} ${c.aliases}`));
-  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives'];
+  const BATCH = require('./lib/batch').NAME;
+  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH];
   if (opts.list) {
     for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
     for (const x of SYSTEM) console.log(`${'system'.padEnd(20)}${x}`);
@@ -184,6 +187,14 @@ async function main() {
   const rustResults = data.rust.results;
   delete data.rust.results; // kept per case
   data.rust.count = Object.keys(rustResults).length;
+
+  data.batch = null;
+  if (matches(BATCH)) {
+    const { batchOperations, ITEMS } = require('./lib/batch');
+    console.log(`\nbatch operations: ${ITEMS} items as one batch call, as ${ITEMS} awaited *Async calls, as ${ITEMS} sync calls (items/s) ...`);
+    data.batch = await batchOperations(s);
+    for (const r of data.batch.rows) console.log(`  ${report.batchLine(r)}`);
+  }
 
   data.coldStart = null;
   if (matches('cold start')) {

@@ -270,6 +270,7 @@ function markdown(data, chartFile) {
     out.push(`Raw Rust figures: ${data.rust.note}.`);
     out.push('');
   }
+  if (data.batch) out.push(batchSection(data.batch));
   if (data.coldStart) {
     out.push('## Cold start');
     out.push('');
@@ -333,6 +334,28 @@ function markdown(data, chartFile) {
   return out.join('\n');
 }
 
+/** One console line of a batch-operations row: items/s per mode, the batch's gains. */
+function batchLine(r) {
+  if (r.error) return `${r.id.padEnd(36)}error: ${r.error}`;
+  const [batch, ...singles] = r.modes;
+  const gains = [r.gainVsAsync, r.gainVsSync];
+  const rest = singles.map((m, i) => `${m.label} ${fmtOps(m.itemsPerSec)} ±${pct(m.spread)} (batch ${ratio(gains[i])})`);
+  return `${r.id.padEnd(36)}batch ${fmtOps(batch.itemsPerSec)} items/s ±${pct(batch.spread)}; ${rest.join('; ')}`;
+}
+
+/** The markdown section of the batch operations. */
+function batchSection(b) {
+  const out = [`## Batch operations, ${b.items} items`, ''];
+  out.push(`The same ${b.items} items as one batch call (one libuv thread-pool task whose items are split across the ${b.cores} cores), ` +
+    `as ${b.items} \`*Async\` calls awaited one after another, and as ${b.items} synchronous calls. Items per second, the median over the repeats ` +
+    `(each at least ${b.minTimeSec} s of whole rounds); gain: batch / the other mode. Signing is hedged (the default).`);
+  out.push('');
+  out.push(table(['operation', 'batch', `${b.items} × async`, `${b.items} × sync`, 'gain vs async', 'gain vs sync'], b.rows.map((r) =>
+    r.error ? [r.id, `error: ${r.error}`, '', '', '', ''] : [r.id, ...r.modes.map((m) => `${fmtOps(m.itemsPerSec)} ±${pct(m.spread)}`), ratio(r.gainVsAsync), ratio(r.gainVsSync)])));
+  out.push('');
+  return out.join('\n');
+}
+
 const KEMS_FOR_SIZES = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024'];
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
@@ -346,4 +369,4 @@ function memoryLine(r) {
   return `${r.lib.padEnd(30)}RSS +${mib(r.rssBytes)} (${kib(r.perSessionBytes)} per session), V8 heap +${mib(r.heapUsedBytes)}, record ${r.recordBytes} B, restored in ${r.seconds.toFixed(2)} s`;
 }
 
-module.exports = { addRatios, addRust, caseLines, targets, markdown, sizeRows, memoryLine, poolLabel, fmtOps, ratio, pct, ms };
+module.exports = { addRatios, addRust, caseLines, batchLine, targets, markdown, sizeRows, memoryLine, poolLabel, fmtOps, ratio, pct, ms };
