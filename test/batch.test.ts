@@ -302,6 +302,16 @@ describe('batch refusals', () => {
     expect((await ed.verifyBatch([{ ...good, context: new Uint8Array(0) }]))[0]!.valid).toBe(true);
   });
 
+  it("Ed25519 signBatch takes the 64-byte seed ‖ publicKey form as sign does (INVALID_KEY for a foreign public half)", async () => {
+    const ed = sig('Ed25519');
+    const edKeys = ed.keygen();
+    const msgs = messages(3, 4);
+    const pair = Uint8Array.from([...edKeys.secretKey, ...edKeys.publicKey]);
+    expect(hexes(await ed.signBatch(msgs, pair))).toEqual(msgs.map((m) => hex(ed.sign(m, edKeys.secretKey))));
+    const foreign = Uint8Array.from([...edKeys.secretKey, ...ed.keygen().publicKey]);
+    await expectReject(() => ed.signBatch(msgs, foreign), InvalidKeyError, 'INVALID_KEY');
+  });
+
   it('a list that is not an array → InvalidTypeError', async () => {
     for (const v of [undefined, null, ct, 'abc', { length: 1, 0: ct }]) {
       await expectReject(() => k.encapsulateBatch(bad(v)), InvalidTypeError, 'INVALID_TYPE');
