@@ -386,6 +386,14 @@ export declare function channelRequestedClientKey(bytes: Uint8Array): NativeRequ
 export declare function channelServerKeyInfo(publicKey: Uint8Array): NativeChannelServerKeyInfo
 
 /**
+ * Keeps the process from writing a core file: `setrlimit(RLIMIT_CORE, 0)` (Unix) and
+ * `prctl(PR_SET_DUMPABLE, 0)` (Linux, which also refuses core dumps through a
+ * `core_pattern` pipe, and `ptrace` attachment by other processes of the same user).
+ * Returns whether every step succeeded (`false` on other platforms).
+ */
+export declare function disableCoreDumps(): boolean
+
+/**
  * Every error code pqwire reports, with its cause group: the core's codes, then the
  * bindings' and the facade's own.
  *
@@ -493,6 +501,36 @@ export declare function kemSuiteName(id: number): string
 
 /** Every KEM suite name, in pqwire's default preference order. */
 export declare function kemSuiteNames(): Array<string>
+
+/**
+ * Locks every page of the process, present and future, into RAM: `mlockall(MCL_CURRENT |
+ * MCL_FUTURE | MCL_ONFAULT)` on Linux (pages are locked as they are first touched, so
+ * the heap's large reserved ranges cost nothing until used), falling back to
+ * `mlockall(MCL_CURRENT | MCL_FUTURE)` where the kernel refuses `MCL_ONFAULT` (`EINVAL`,
+ * before Linux 4.4) and on the other Unix systems.
+ */
+export declare function lockProcessMemory(): MemoryLockResult
+
+/** What `lockProcessMemory` did. */
+export interface MemoryLockResult {
+  /** Whether `mlockall` succeeded: the process's memory, current and future, is locked. */
+  locked: boolean
+  /**
+   * Why not, in the operating system's words (`Cannot allocate memory (os error 12)`:
+   * over `RLIMIT_MEMLOCK`, raise it or give the process `CAP_IPC_LOCK`), or
+   * `unsupported` on a platform without `mlockall`.
+   */
+  error?: string
+}
+
+/** How much of the process's memory is locked. */
+export declare function memoryLockStatus(): MemoryLockStatus
+
+/** How much of the process's memory is locked. */
+export interface MemoryLockStatus {
+  /** `VmLck` of `/proc/self/status`, in bytes (Linux; 0 elsewhere or if unreadable). */
+  lockedBytes: number
+}
 
 /** The agreed version and suites, and the transcript hash. */
 export interface NativeAgreement {
@@ -872,6 +910,15 @@ export declare function sigVerifyAsync(id: number, signature: Uint8Array, messag
  * cores. Returns one byte per item, bits as in `sigVerify`.
  */
 export declare function sigVerifyBatch(id: number, signatures: Array<Uint8Array>, messages: Array<Uint8Array>, publicKeys: Array<Uint8Array>, contexts: Array<Uint8Array>): Promise<Uint8Array>
+
+/**
+ * Unlocks every page of the process (`munlockall`), and stops locking future ones.
+ * Returns whether it succeeded (`false` on platforms without it). V8 (Node 20) cannot
+ * free its own pages while they are locked (its `madvise(MADV_DONTNEED)` is refused with
+ * `EINVAL` and it ends the process), so the facade calls this before Node tears the
+ * isolate down at exit.
+ */
+export declare function unlockProcessMemory(): boolean
 
 /**
  * Checks that the Ed25519 key `legacy_public_key` vouched for the identity whose

@@ -24,6 +24,7 @@ mod js_bytes;
 mod kdf;
 mod kem;
 mod key_pair;
+mod memory;
 mod negotiation;
 mod options;
 mod output;
