@@ -3,6 +3,7 @@
 // pqwire command line:
 //   pqwire inspect <file | hex | ->   render a wire message for humans
 //   pqwire serve [--db …] [--host …] [--port …] [--config …]   run the reference server
+//   pqwire keyservice --socket … --token-file … [--data …] [--kek-file …]   run the key service
 // Exit status: 0 for a valid message (or a server stopped by SIGTERM/SIGINT), 1 for an
 // invalid one (or a server that could not start), 2 for a usage error.
 const fs = require('node:fs');
@@ -10,6 +11,8 @@ const { parseArgs } = require('node:util');
 
 const USAGE = `usage: pqwire inspect <file | hex | ->
        pqwire serve [--db <file | postgres://…>] [--host <host>] [--port <port>] [--config <file>]
+       pqwire keyservice --socket <path> --token-file <file> [--data <dir>] [--kek-file <file>]
+                         [--require-mlock | --no-mlock]
 
 inspect renders a pqwire wire message (valid or not): header, every field with offset,
 tag, name, size and value, and where and why decoding stopped.
@@ -22,6 +25,12 @@ serve runs the reference server (docs/server.md): SQLite in ./pqwire-data/ unles
 names another file or a PostgreSQL URL, HTTP on 127.0.0.1:8080 unless --host/--port say
 otherwise; --config reads the same keys (db, host, port) from a JSON file, the flags
 taking precedence. It prints the address it listens on; SIGTERM or SIGINT drains it.
+
+keyservice runs the key service (docs/keyservice.md): JSON over HTTP on a Unix socket of
+mode 0600, every request with the bearer token of --token-file (created with a random
+token if missing). Keys live in --data (default ./pqwire-keyservice), wrapped with the
+32-byte key-encryption key of --kek-file or of PQWIRE_KEYSERVICE_KEK. Memory is locked
+(mlock) when the system allows; --require-mlock refuses to start otherwise.
 
 exit status: 0 valid message (serve: stopped by a signal), 1 invalid message (serve: could
 not start), 2 usage error`;
@@ -83,6 +92,12 @@ function parseCommandLine(argv) {
         host: { type: 'string' },
         port: { type: 'string' },
         config: { type: 'string' },
+        socket: { type: 'string' },
+        'token-file': { type: 'string' },
+        data: { type: 'string' },
+        'kek-file': { type: 'string' },
+        'require-mlock': { type: 'boolean' },
+        'no-mlock': { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
@@ -94,13 +109,37 @@ function parseCommandLine(argv) {
   const [command, input, ...rest] = parsed.positionals;
   if (help || command === 'help') return { command: 'help' };
   if (command === undefined) throw new UsageError('no command given');
-  if (command === 'serve') return { command, options: serveOptions(flags, [input, ...rest].filter((x) => x !== undefined)) };
+  const positionals = [input, ...rest].filter((x) => x !== undefined);
+  if (command === 'serve') return { command, options: serveOptions(onlyFlags(command, flags, SERVE_FLAGS), positionals) };
+  if (command === 'keyservice') return { command, options: keyServiceOptions(onlyFlags(command, flags, KEYSERVICE_FLAGS), positionals) };
   if (command !== 'inspect') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   const misplaced = Object.keys(flags);
   if (misplaced.length > 0) throw new UsageError(`inspect takes no --${misplaced[0]}`);
   if (input === undefined) throw new UsageError('inspect needs a file, hex or -');
   if (rest.length > 0) throw new UsageError(`inspect takes one input, got ${rest.length + 1}`);
   return { command, input };
+}
+
+const SERVE_FLAGS = ['db', 'host', 'port', 'config'];
+const KEYSERVICE_FLAGS = ['socket', 'token-file', 'data', 'kek-file', 'require-mlock', 'no-mlock'];
+
+/** `flags`, once every one of them is one `command` takes. */
+function onlyFlags(command, flags, allowed) {
+  const other = Object.keys(flags).find((f) => !allowed.includes(f));
+  if (other !== undefined) throw new UsageError(`${command} takes no --${other}`);
+  return flags;
+}
+
+/** keyservice's options, from its flags. */
+function keyServiceOptions(flags, positionals) {
+  if (positionals.length > 0) throw new UsageError(`keyservice takes no arguments, got ${JSON.stringify(positionals[0])}`);
+  if (flags.socket === undefined) throw new UsageError('keyservice needs --socket <path>');
+  if (flags['token-file'] === undefined) throw new UsageError('keyservice needs --token-file <file>');
+  if (flags['require-mlock'] && flags['no-mlock']) throw new UsageError('--require-mlock and --no-mlock contradict each other');
+  const options = { socket: flags.socket, tokenFile: flags['token-file'], lockMemory: flags['require-mlock'] ? 'require' : !flags['no-mlock'] };
+  if (flags.data !== undefined) options.dataDir = flags.data;
+  if (flags['kek-file'] !== undefined) options.kekFile = flags['kek-file'];
+  return options;
 }
 
 /** serve's options: the config file's, then the flags over them. */
@@ -184,6 +223,31 @@ async function runServer(options) {
   return stopped;
 }
 
+/** Runs the key service until SIGTERM or SIGINT, then wipes its keys; resolves with the exit status. */
+async function runKeyService(options) {
+  const { startKeyService } = require('../ts/dist/keyservice');
+  let service;
+  try {
+    service = await startKeyService(options);
+  } catch (e) {
+    console.error(`pqwire keyservice: could not start: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+    return EXIT.invalid;
+  }
+  const stopped = new Promise((resolve) => {
+    const stop = () => {
+      process.removeListener('SIGTERM', stop);
+      process.removeListener('SIGINT', stop);
+      service.close().then(() => resolve(EXIT.valid));
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  if (service.tokenCreated) console.log(`pqwire keyservice: wrote a new token to ${service.tokenFile}`);
+  if (!service.memoryLocked) console.warn('pqwire keyservice: warning: memory is not locked (mlock refused); keys may reach swap');
+  console.log(`pqwire keyservice: listening on ${service.socket}`);
+  return stopped;
+}
+
 function main(argv) {
   try {
     const parsed = parseCommandLine(argv);
@@ -192,6 +256,7 @@ function main(argv) {
       return EXIT.valid;
     }
     if (parsed.command === 'serve') return runServer(parsed.options);
+    if (parsed.command === 'keyservice') return runKeyService(parsed.options);
     return inspect(parsed.input);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

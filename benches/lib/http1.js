@@ -10,19 +10,27 @@ const net = require('node:net');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
 class Http1Connection {
-  /** A connection to `url`'s host and port, opened on the first request. */
+  /**
+   * A connection to `url`'s host and port, or to the Unix socket `{ socketPath }` (the key
+   * service, benches/keyservice.js), opened on the first request.
+   */
   constructor(url) {
-    const u = new URL(url);
-    this.host = u.hostname;
-    this.port = Number(u.port);
-    this.hostHeader = u.host;
+    if (typeof url === 'object') {
+      this.socketPath = url.socketPath;
+      this.hostHeader = 'localhost';
+    } else {
+      const u = new URL(url);
+      this.host = u.hostname;
+      this.port = Number(u.port);
+      this.hostHeader = u.host;
+    }
     this.socket = undefined;
     this.buffered = Buffer.alloc(0);
     this.waiting = undefined; // { resolve, reject }
   }
 
   #open() {
-    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    const socket = this.socketPath ? net.connect({ path: this.socketPath }) : net.connect({ host: this.host, port: this.port, noDelay: true });
     socket.on('data', (chunk) => {
       this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
       this.#parse();
