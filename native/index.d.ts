@@ -14,9 +14,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * collection.
  */
 export declare class KemKeyPair {
-  /** Generates a key pair (default backend), from `seed` when given. */
+  /** Generates a key pair with the backend of the suite id, from `seed` when given. */
   static generate(id: number, seed?: Uint8Array | undefined | null): KemKeyPair
-  /** Imports a key pair from exported bytes; the two halves must belong together. */
+  /**
+   * Imports a key pair from exported bytes into the backend of the suite id; the
+   * two halves must belong together.
+   */
   static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair
   /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
@@ -24,6 +27,14 @@ export declare class KemKeyPair {
   get publicKey(): Uint8Array
   /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
   exportSecretKey(): Uint8Array
+  /**
+   * Locks every page holding the key pair's secret state into RAM (`mlock`, Unix)
+   * and returns whether all of it is locked: `false` when a page could not be
+   * locked (`RLIMIT_MEMLOCK`), when part of the secret is where pqwire cannot
+   * see it (AWS-LC's heap), or on other platforms. Pages stay locked until the
+   * process ends (never unlocked: they may hold other allocations too).
+   */
+  lockMemory(): boolean
   /**
    * Drops the secret key now (wiped at once, or when a running `*Async` operation
    * of this key pair ends); every later use but `suite` is `DISPOSED`. Idempotent.
@@ -293,9 +304,12 @@ export declare class NativeSession {
  * garbage collection.
  */
 export declare class SigKeyPair {
-  /** Generates a key pair (default backend), from `seed` when given. */
+  /** Generates a key pair with the backend of the suite id, from `seed` when given. */
   static generate(id: number, seed?: Uint8Array | undefined | null): SigKeyPair
-  /** Imports a key pair from exported bytes; the two halves must belong together. */
+  /**
+   * Imports a key pair from exported bytes into the backend of the suite id; the
+   * two halves must belong together.
+   */
   static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair
   /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
@@ -303,6 +317,14 @@ export declare class SigKeyPair {
   get publicKey(): Uint8Array
   /** Exports the secret key bytes (explicit: the caller then holds a copy in JavaScript). */
   exportSecretKey(): Uint8Array
+  /**
+   * Locks every page holding the key pair's secret state into RAM (`mlock`, Unix)
+   * and returns whether all of it is locked: `false` when a page could not be
+   * locked (`RLIMIT_MEMLOCK`), when part of the secret is where pqwire cannot
+   * see it (AWS-LC's heap), or on other platforms. Pages stay locked until the
+   * process ends (never unlocked: they may hold other allocations too).
+   */
+  lockMemory(): boolean
   /**
    * Drops the secret key now (wiped at once, or when a running `*Async` operation
    * of this key pair ends); every later use but `suite` is `DISPOSED`. Idempotent.
@@ -501,27 +523,6 @@ export declare function kemSuiteName(id: number): string
 
 /** Every KEM suite name, in pqwire's default preference order. */
 export declare function kemSuiteNames(): Array<string>
-
-/**
- * Locks every page of the process, present and future, into RAM: `mlockall(MCL_CURRENT |
- * MCL_FUTURE | MCL_ONFAULT)` on Linux (pages are locked as they are first touched, so
- * the heap's large reserved ranges cost nothing until used), falling back to
- * `mlockall(MCL_CURRENT | MCL_FUTURE)` where the kernel refuses `MCL_ONFAULT` (`EINVAL`,
- * before Linux 4.4) and on the other Unix systems.
- */
-export declare function lockProcessMemory(): MemoryLockResult
-
-/** What `lockProcessMemory` did. */
-export interface MemoryLockResult {
-  /** Whether `mlockall` succeeded: the process's memory, current and future, is locked. */
-  locked: boolean
-  /**
-   * Why not, in the operating system's words (`Cannot allocate memory (os error 12)`:
-   * over `RLIMIT_MEMLOCK`, raise it or give the process `CAP_IPC_LOCK`), or
-   * `unsupported` on a platform without `mlockall`.
-   */
-  error?: string
-}
 
 /** How much of the process's memory is locked. */
 export declare function memoryLockStatus(): MemoryLockStatus
@@ -910,15 +911,6 @@ export declare function sigVerifyAsync(id: number, signature: Uint8Array, messag
  * cores. Returns one byte per item, bits as in `sigVerify`.
  */
 export declare function sigVerifyBatch(id: number, signatures: Array<Uint8Array>, messages: Array<Uint8Array>, publicKeys: Array<Uint8Array>, contexts: Array<Uint8Array>): Promise<Uint8Array>
-
-/**
- * Unlocks every page of the process (`munlockall`), and stops locking future ones.
- * Returns whether it succeeded (`false` on platforms without it). V8 (Node 20) cannot
- * free its own pages while they are locked (its `madvise(MADV_DONTNEED)` is refused with
- * `EINVAL` and it ends the process), so the facade calls this before Node tears the
- * isolate down at exit.
- */
-export declare function unlockProcessMemory(): boolean
 
 /**
  * Checks that the Ed25519 key `legacy_public_key` vouched for the identity whose

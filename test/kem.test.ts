@@ -387,6 +387,16 @@ describe('ML-KEM specifics', () => {
       expectThrow(() => pq.encapsulate(publicKey, bytes(32)), UnsupportedError, 'UNSUPPORTED');
       await expectReject(() => pq.encapsulateAsync(publicKey, bytes(32)), UnsupportedError, 'UNSUPPORTED');
     });
+
+    it('makes key-pair handles with PQClean: a seed is refused there too, unlike with the default backend', () => {
+      expectThrow(() => pq.generateKeyPair(bytes(64)), UnsupportedError, 'UNSUPPORTED');
+      expect(def.generateKeyPair(bytes(64)).suite).toBe(name);
+      using kp = pq.generateKeyPair();
+      const e = def.encapsulate(kp.publicKey);
+      expect(hex(kp.decapsulate(e.cipherText))).toBe(hex(e.sharedSecret));
+      using again = pq.importKeyPair(kp.exportSecretKey(), kp.publicKey);
+      expect(hex(again.decapsulate(e.cipherText))).toBe(hex(e.sharedSecret));
+    });
   });
 });
 
@@ -426,6 +436,20 @@ describe.each(kemSuites.flatMap((name) => BACKENDS.map((backend) => [name, backe
     expect(hex(def.decapsulate(e2.cipherText, theirs.secretKey))).toBe(hex(e2.sharedSecret));
     const e3 = k.encapsulate(theirs.publicKey);
     expect(hex(k.decapsulate(e3.cipherText, theirs.secretKey))).toBe(hex(e3.sharedSecret));
+  });
+
+  it('makes key-pair handles that work with the default backend both ways', () => {
+    using kp = k.generateKeyPair();
+    const e = def.encapsulate(kp.publicKey);
+    expect(hex(kp.decapsulate(e.cipherText))).toBe(hex(e.sharedSecret));
+    const theirs = def.keygen();
+    using imported = k.importKeyPair(theirs.secretKey, theirs.publicKey);
+    const f = k.encapsulate(theirs.publicKey);
+    expect(hex(imported.decapsulate(f.cipherText))).toBe(hex(f.sharedSecret));
+    if (backend !== 'pqclean') {
+      using seeded = k.generateKeyPair(bytes(k.lengths.keygenSeed, 3));
+      expect(hex(seeded.publicKey)).toBe(hex(def.keygen(bytes(k.lengths.keygenSeed, 3)).publicKey));
+    }
   });
 
   if (backend !== 'pqclean') {

@@ -478,6 +478,18 @@ describe.each(ML_DSA.map((n) => [n] as const))('%s PQClean backend', (name) => {
     await expectReject(() => pq.signAsync(msg, secretKey, { deterministic: true }), UnsupportedError, 'UNSUPPORTED');
     await expectReject(() => pq.keygenAsync(bytes(32)), UnsupportedError, 'UNSUPPORTED');
   });
+
+  it('makes key-pair handles with PQClean: a seed and deterministic signing are refused there too', () => {
+    expectThrow(() => pq.generateKeyPair(bytes(32)), UnsupportedError, 'UNSUPPORTED');
+    using kp = pq.generateKeyPair();
+    expectThrow(() => kp.sign(msg, { deterministic: true }), UnsupportedError, 'UNSUPPORTED');
+    expect(def.verify(kp.sign(msg, { context: ctx }), msg, kp.publicKey, { context: ctx }).valid).toBe(true);
+    const d = def.keygen();
+    using imported = pq.importKeyPair(d.secretKey, d.publicKey);
+    expectThrow(() => imported.sign(msg, { deterministic: true }), UnsupportedError, 'UNSUPPORTED');
+    using withDefault = def.importKeyPair(d.secretKey, d.publicKey);
+    expect(hex(withDefault.sign(msg, { deterministic: true }))).toBe(hex(def.sign(msg, d.secretKey, { deterministic: true })));
+  });
 });
 
 const BACKENDS: readonly Backend[] = ['default', 'libcrux', 'rustcrypto', 'pqclean'];
@@ -519,6 +531,19 @@ describe.each(sigSuites.flatMap((name) => BACKENDS.map((backend) => [name, backe
     const s3 = s.sign(msg, theirs.secretKey, options);
     expect(def.verify(s3, msg, theirs.publicKey, options).valid).toBe(true);
     expect(hex(s.getPublicKey(theirs.secretKey))).toBe(hex(theirs.publicKey));
+  });
+
+  it('makes key-pair handles that work with the default backend both ways', () => {
+    using kp = s.generateKeyPair();
+    expect(def.verify(kp.sign(msg, options), msg, kp.publicKey, options).valid).toBe(true);
+    const theirs = def.keygen();
+    using imported = s.importKeyPair(theirs.secretKey, theirs.publicKey);
+    expect(def.verify(imported.sign(msg, options), msg, theirs.publicKey, options).valid).toBe(true);
+    if (backend !== 'pqclean') {
+      using seeded = s.generateKeyPair(bytes(32, 5));
+      expect(hex(seeded.publicKey)).toBe(hex(def.keygen(bytes(32, 5)).publicKey));
+      expect(hex(seeded.sign(msg, { ...options, deterministic: true }))).toBe(hex(def.sign(msg, def.keygen(bytes(32, 5)).secretKey, { ...options, deterministic: true })));
+    }
   });
 
   if (backend !== 'pqclean' && WITH_CONTEXT.includes(name)) {

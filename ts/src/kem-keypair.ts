@@ -81,6 +81,35 @@ export class KemKeyPair {
   }
 
   /**
+   * Locks the memory that holds this key pair's secret state into RAM, so that it is never
+   * written to swap: `mlock` (Unix) of every page holding the secret key's bytes, the
+   * parsed key and any buffer the parsed key owns. Returns `true` only if all of it is
+   * locked. `false` when the operating system refused a page (more than `RLIMIT_MEMLOCK`,
+   * `ulimit -l`; root or `CAP_IPC_LOCK` is not limited), when the backend keeps part of the
+   * key where pqwire cannot reach it, or on platforms without `mlock` (Windows). It locks
+   * what it can either way.
+   *
+   * Complete in the default build: ML-KEM with `backend: 'libcrux'` or `'pqclean'`. Not
+   * complete: ML-KEM with the default backend (AWS-LC keeps the key in its own heap) or
+   * `'rustcrypto'` (`ml-kem` keeps it in private heap boxes), and X25519, alone and in every
+   * hybrid, whose key AWS-LC holds (see `docs/primitives.md`, "Secrets in memory").
+   *
+   * The pages stay locked until the process ends: they may hold other allocations too, and
+   * locks do not nest, so nothing unlocks them. {@link KemKeyPair.dispose} still wipes the
+   * secret. Calling it again is harmless. Shared secrets returned to JavaScript are not
+   * covered. Throws `DisposedError` after {@link KemKeyPair.dispose}.
+   *
+   * @example
+   * ```ts
+   * const kp = kem('ML-KEM-1024', { backend: 'libcrux' }).generateKeyPair();
+   * if (!kp.lockMemory()) log.warn('the ML-KEM key may be written to swap');
+   * ```
+   */
+  lockMemory(): boolean {
+    return call(() => this.#native.lockMemory());
+  }
+
+  /**
    * Wipes the secret key now instead of at garbage collection (a `decapsulateAsync`
    * still running keeps it until it ends). Later uses throw `DisposedError`; calling it
    * again does nothing. `using kp = kem.generateKeyPair()` calls it at the end of the block.

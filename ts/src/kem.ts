@@ -178,13 +178,27 @@ export class Kem {
     });
   }
 
-  /** Generates a key pair whose secret key stays in native memory (default backend). */
+  /**
+   * Generates a key pair whose secret key stays in native memory, with this suite's
+   * {@link Kem.backend} (which also parses and holds the key: what
+   * {@link KemKeyPair.lockMemory} can lock depends on it). Deterministic when `seed` is
+   * given; the PQClean backend refuses a seed (`UnsupportedError`).
+   *
+   * @example
+   * ```ts
+   * const kp = kem('ML-KEM-1024', { backend: 'libcrux' }).generateKeyPair();
+   * kp.lockMemory(); // true as root or within RLIMIT_MEMLOCK: libcrux keeps the key inline
+   * ```
+   */
   generateKeyPair(seed?: Uint8Array): KemKeyPair {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
     return new KemKeyPair(call(() => native.KemKeyPair.generate(this.#id, s)));
   }
 
-  /** Imports exported key bytes into a native key pair; the halves must belong together. */
+  /**
+   * Imports exported key bytes into a native key pair held by this suite's
+   * {@link Kem.backend}; the halves must belong together.
+   */
   importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair {
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);

@@ -89,6 +89,34 @@ export class SigKeyPair {
   }
 
   /**
+   * Locks the memory that holds this key pair's secret state into RAM, so that it is never
+   * written to swap: `mlock` (Unix) of every page holding the secret key's bytes, the
+   * parsed key and any buffer the parsed key owns. Returns `true` only if all of it is
+   * locked. `false` when the operating system refused a page (more than `RLIMIT_MEMLOCK`,
+   * `ulimit -l`; root or `CAP_IPC_LOCK` is not limited), when the backend keeps part of the
+   * key where pqwire cannot reach it, or on platforms without `mlock` (Windows). It locks
+   * what it can either way.
+   *
+   * Complete in the default build: ML-DSA, with every backend. Not complete: Ed25519, alone
+   * and in the hybrids, whose key AWS-LC holds in its own heap (see `docs/primitives.md`,
+   * "Secrets in memory").
+   *
+   * The pages stay locked until the process ends: they may hold other allocations too, and
+   * locks do not nest, so nothing unlocks them. {@link SigKeyPair.dispose} still wipes the
+   * secret. Calling it again is harmless. Throws `DisposedError` after
+   * {@link SigKeyPair.dispose}.
+   *
+   * @example
+   * ```ts
+   * using signer = mlDsa87.generateKeyPair();
+   * if (!signer.lockMemory()) log.warn('the signing key may be written to swap');
+   * ```
+   */
+  lockMemory(): boolean {
+    return call(() => this.#native.lockMemory());
+  }
+
+  /**
    * Wipes the secret key now instead of at garbage collection (a `signAsync` still
    * running keeps it until it ends). Later uses throw `DisposedError`; calling it again
    * does nothing. `using signer = sig.generateKeyPair()` calls it at the end of the block.

@@ -232,7 +232,17 @@ export class Signature {
     ];
   }
 
-  /** Generates a key pair whose secret key stays in native memory (default backend). */
+  /**
+   * Generates a key pair whose secret key stays in native memory, with this suite's
+   * {@link Signature.backend} (which also parses and holds the key: what
+   * {@link SigKeyPair.lockMemory} can lock depends on it). Deterministic when `seed` is
+   * given; the PQClean backend refuses a seed (`UnsupportedError`).
+   *
+   * @example
+   * ```ts
+   * using signer = sig('ML-DSA-87', { backend: 'rustcrypto' }).generateKeyPair();
+   * ```
+   */
   generateKeyPair(seed?: Uint8Array): SigKeyPair {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
     return new SigKeyPair(call(() => native.SigKeyPair.generate(this.#id, s)));
@@ -244,7 +254,10 @@ export class Signature {
     return bytes('secretKey', secretKey, pair ? ED25519_KEYPAIR_LEN : this.lengths.secretKey);
   }
 
-  /** Imports exported key bytes into a native key pair; the halves must belong together. */
+  /**
+   * Imports exported key bytes into a native key pair held by this suite's
+   * {@link Signature.backend}; the halves must belong together.
+   */
   importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair {
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);

@@ -59,5 +59,5 @@ compile_error!(
 
 pub use backend::Backend;
 pub use error::{Error, ErrorKind, Result};
-pub use secret::{Disposable, SecretBytes};
+pub use secret::{Disposable, SecretBytes, SecretMemory};
 pub use suite::{AeadSuite, KemSuite, SigSuite};

@@ -55,6 +55,11 @@ impl SecretBytes {
     pub fn ct_eq_bytes(&self, other: &[u8]) -> bool {
         self.0.len() == other.len() && bool::from(self.0.as_slice().ct_eq(other))
     }
+
+    /// Where the bytes are (see [`SecretMemory`]): their heap buffer, `None` when empty.
+    pub(crate) fn region(&self) -> Option<(usize, usize)> {
+        region_of(self.0.as_slice())
+    }
 }
 
 impl From<Vec<u8>> for SecretBytes {
@@ -75,6 +80,65 @@ impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SecretBytes([REDACTED; {}])", self.0.len())
     }
+}
+
+/// Where a key pair's secret state lies in memory, for a binding that locks those pages
+/// into RAM (`mlock`) so that they are never written to swap. pqwire-core only reports
+/// addresses; it never dereferences them, and what they point to stays owned by the key
+/// pair (valid while it lives, freed and wiped when it is dropped).
+///
+/// ```
+/// use pqwire_core::{kem::{self, KemKeyPair}, Backend, KemSuite};
+/// let libcrux = kem::backend_of(KemSuite::MlKem768, Backend::Libcrux)?;
+/// let kp = KemKeyPair::generate_with(libcrux, None)?;
+/// let m = kp.secret_memory();
+/// // The secret key's bytes and the parsed key, which libcrux keeps inline.
+/// assert!(m.complete && m.regions.len() == 2);
+/// assert!(m.regions.iter().all(|&(_, len)| len > 0));
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretMemory {
+    /// `(address, length in bytes)` of each region that holds secret state, none empty.
+    pub regions: Vec<(usize, usize)>,
+    /// Whether `regions` cover all of it: `false` when part of the secret lives where
+    /// pqwire cannot see it (a C library's own heap, a dependency's private allocations),
+    /// or when the implementation does not say.
+    pub complete: bool,
+}
+
+impl SecretMemory {
+    /// All the secret state is in `regions` (`None`s, empty values, are left out).
+    pub(crate) fn all(regions: impl IntoIterator<Item = Option<(usize, usize)>>) -> Self {
+        Self {
+            regions: regions.into_iter().flatten().collect(),
+            complete: true,
+        }
+    }
+
+    /// Nothing known: no regions, not complete (what an implementation that does not say
+    /// reports, so that it is never taken for locked, and what one whose key lives out of
+    /// pqwire's sight reports).
+    pub(crate) fn unknown() -> Self {
+        Self {
+            regions: Vec::new(),
+            complete: false,
+        }
+    }
+
+    /// Both: the regions of each, complete only if both are.
+    pub(crate) fn and(mut self, other: Self) -> Self {
+        self.regions.extend(other.regions);
+        self.complete &= other.complete;
+        self
+    }
+}
+
+/// `(address, size)` of the memory `value` occupies (`size_of_val` bytes at its address),
+/// `None` for a value of size 0.
+pub(crate) fn region_of<T: ?Sized>(value: &T) -> Option<(usize, usize)> {
+    let len = core::mem::size_of_val(value);
+    (len > 0).then(|| (core::ptr::from_ref(value).cast::<u8>().addr(), len))
 }
 
 /// A secret of a foreign `Copy` type that exposes no mutable bytes and no `Zeroize` (the
@@ -142,6 +206,11 @@ impl<T: Blank> Wiped<T> {
     /// The secret.
     pub(crate) fn get(&self) -> &T {
         &self.0
+    }
+
+    /// Where the secret is: its heap place.
+    pub(crate) fn region(&self) -> Option<(usize, usize)> {
+        region_of(&*self.0)
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::hex::bytes32;
 use crate::random::{fixed, given_or_random};
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use std::sync::{Arc, OnceLock};
 use subtle::ConstantTimeEq;
 
@@ -172,6 +172,18 @@ impl StaticSecret {
             });
         }
         Ok(self.loaded.get_or_init(|| Arc::new(loaded)))
+    }
+
+    /// Where the secret is, beyond this value's own storage (which holds none of it): the
+    /// secret key's bytes and the loaded key (`x25519-dalek`'s, in its shared place; not
+    /// complete with AWS-LC, which keeps it in its own heap, nor before the first
+    /// agreement of a [`StaticSecret::from_stored`], which loads it then).
+    pub(crate) fn secret_heap(&self) -> SecretMemory {
+        let bytes = SecretMemory::all([self.secret.region()]);
+        match self.loaded.get() {
+            Some(loaded) => bytes.and(imp::loaded_memory(loaded)),
+            None => bytes.and(SecretMemory::unknown()),
+        }
     }
 
     /// The secret key bytes (for serialization).

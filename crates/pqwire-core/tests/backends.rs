@@ -242,3 +242,108 @@ fn a_backend_left_out_of_the_build_is_unsupported() {
     assert_eq!(e.code(), "UNSUPPORTED");
     assert!(e.to_string().contains("not in this build"), "{e}");
 }
+
+/// Whether the secret state of a key pair of `suite` made with `backend` is all where
+/// pqwire can see it (`secret_memory().complete`): not where AWS-LC holds a key (the
+/// default ML-KEM; X25519 and Ed25519, alone and in the hybrids, when AWS-LC is built),
+/// nor in RustCrypto's `ml-kem`, which boxes its key in private fields.
+fn kem_complete(backend: Backend, suite: KemSuite) -> bool {
+    let aws_lc = cfg!(feature = "aws-lc");
+    let x25519 = suite == KemSuite::X25519 || suite.is_hybrid();
+    let ml_kem_backend = match backend {
+        Backend::Default if aws_lc => Backend::Default,
+        Backend::Default if cfg!(feature = "libcrux") => Backend::Libcrux,
+        Backend::Default => Backend::RustCrypto,
+        b => b,
+    };
+    let ml_kem_ok = matches!(ml_kem_backend, Backend::Libcrux | Backend::PqClean);
+    if suite == KemSuite::X25519 {
+        !aws_lc
+    } else if x25519 {
+        !aws_lc && ml_kem_ok
+    } else {
+        ml_kem_ok
+    }
+}
+
+fn sig_complete(suite: SigSuite) -> bool {
+    // Every ML-DSA backend keeps its key inline (or, PQClean's, in one heap place).
+    suite.is_post_quantum() && !suite.is_hybrid() || !cfg!(feature = "aws-lc")
+}
+
+#[test]
+fn key_pairs_use_the_backend_they_are_made_with_and_report_their_secret_memory() {
+    for backend in Backend::ALL {
+        for &suite in KemSuite::ALL {
+            let Ok(b) = kem::backend_of(suite, backend) else {
+                continue;
+            };
+            let what = format!("{backend} {suite}");
+            let kp = kem::KemKeyPair::generate_with(b, None).expect(&what);
+            assert_eq!(kp.suite(), suite, "{what}");
+            // Seeded key generation is the backend's: PQClean refuses it.
+            let seed = vec![7; b.lengths().keygen_seed];
+            let seeded = kem::KemKeyPair::generate_with(b, Some(&seed));
+            assert_eq!(seeded.is_ok(), backend != Backend::PqClean, "{what}");
+            let memory = kp.secret_memory();
+            assert_eq!(memory.complete, kem_complete(backend, suite), "{what}");
+            // At least the secret key's bytes and the parsed key, none empty or overlapping.
+            assert!(memory.regions.len() >= 2, "{what}");
+            assert_no_overlap(&memory.regions, &what);
+            let enc = b.encapsulate(kp.public_key(), None).unwrap();
+            assert_eq!(kp.decapsulate(&enc.cipher_text).unwrap(), enc.shared_secret);
+            let again =
+                kem::KemKeyPair::import_with(b, kp.export_secret_key().expose(), kp.public_key())
+                    .expect(&what);
+            assert_eq!(again.secret_memory().complete, memory.complete, "{what}");
+            assert_eq!(
+                again.decapsulate(&enc.cipher_text).unwrap(),
+                enc.shared_secret
+            );
+        }
+        for &suite in SigSuite::ALL {
+            let Ok(b) = sig::backend_of(suite, backend) else {
+                continue;
+            };
+            let what = format!("{backend} {suite}");
+            let kp = sig::SigKeyPair::generate_with(b, None).expect(&what);
+            assert_eq!(kp.suite(), suite, "{what}");
+            let seeded = sig::SigKeyPair::generate_with(b, Some(&[7; 32]));
+            assert_eq!(seeded.is_ok(), backend != Backend::PqClean, "{what}");
+            let memory = kp.secret_memory();
+            assert_eq!(memory.complete, sig_complete(suite), "{what}");
+            assert!(memory.regions.len() >= 2, "{what}");
+            assert_no_overlap(&memory.regions, &what);
+            let again =
+                sig::SigKeyPair::import_with(b, kp.export_secret_key().expose(), kp.public_key())
+                    .expect(&what);
+            assert_eq!(again.secret_memory().complete, memory.complete, "{what}");
+            // Deterministic signing is the backend's too: PQClean refuses it.
+            let signed = again.sign(b"m", b"", SignRandomness::Deterministic);
+            let hedged_only = backend == Backend::PqClean;
+            assert_eq!(
+                signed.is_ok(),
+                !hedged_only || suite == SigSuite::Ed25519,
+                "{what}"
+            );
+            let s = again.sign(b"m", b"", SignRandomness::Hedged).unwrap();
+            assert!(
+                b.verify(&s, b"m", kp.public_key(), b"").unwrap().valid,
+                "{what}"
+            );
+        }
+    }
+}
+
+/// The regions are non-empty and pairwise disjoint.
+fn assert_no_overlap(regions: &[(usize, usize)], what: &str) {
+    let mut sorted = regions.to_vec();
+    sorted.sort_unstable();
+    assert!(sorted.iter().all(|&(_, len)| len > 0), "{what}: {sorted:?}");
+    for w in sorted.windows(2) {
+        assert!(
+            w[0].0 + w[0].1 <= w[1].0,
+            "{what}: overlapping regions {sorted:?}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 /// Declares the napi class `$name`, documented by the lines `$doc`, around the core key
 /// pair `$core` of suite type `$suite` (`$backend` maps a suite id to its backend, `$label`
 /// names the handle in `DISPOSED` errors), with `generate`, `import`, `suite`,
-/// `publicKey` and `exportSecretKey`, and `dispose` and `disposed` through
+/// `publicKey`, `exportSecretKey` and `lockMemory`, and `dispose` and `disposed` through
 /// [`disposable_handle!`](crate::handle::disposable_handle). The invoking module imports
 /// `napi` and adds its own operations in a second `#[napi] impl` block. (Documentation
 /// passes as string literals: napi-rs would copy a forwarded `///` comment into the
@@ -29,18 +29,19 @@ macro_rules! key_pair_handle {
                 }
             }
 
-            /// Generates a key pair (default backend), from `seed` when given.
+            /// Generates a key pair with the backend of the suite id, from `seed` when given.
             #[napi(factory, catch_unwind)]
             pub fn generate(id: f64, seed: Option<&[u8]>) -> napi::Result<Self> {
-                let suite = $backend(id)?.suite();
-                Ok(Self::wrap($crate::errors::js(<$core>::generate(suite, seed))?))
+                let backend = $backend(id)?;
+                Ok(Self::wrap($crate::errors::js(<$core>::generate_with(backend, seed))?))
             }
 
-            /// Imports a key pair from exported bytes; the two halves must belong together.
+            /// Imports a key pair from exported bytes into the backend of the suite id; the
+            /// two halves must belong together.
             #[napi(factory, catch_unwind)]
             pub fn import(id: f64, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
-                let suite = $backend(id)?.suite();
-                let kp = <$core>::import(suite, secret_key, public_key);
+                let backend = $backend(id)?;
+                let kp = <$core>::import_with(backend, secret_key, public_key);
                 Ok(Self::wrap($crate::errors::js(kp)?))
             }
 
@@ -60,6 +61,17 @@ macro_rules! key_pair_handle {
             #[napi(catch_unwind, ts_return_type = "Uint8Array")]
             pub fn export_secret_key(&self) -> napi::Result<Bytes> {
                 Ok($crate::task::IntoJs::into_js(self.shared()?.export_secret_key()))
+            }
+
+            /// Locks every page holding the key pair's secret state into RAM (`mlock`, Unix)
+            /// and returns whether all of it is locked: `false` when a page could not be
+            /// locked (`RLIMIT_MEMLOCK`), when part of the secret is where pqwire cannot
+            /// see it (AWS-LC's heap), or on other platforms. Pages stay locked until the
+            /// process ends (never unlocked: they may hold other allocations too).
+            #[napi(catch_unwind)]
+            pub fn lock_memory(&self) -> napi::Result<bool> {
+                let memory = self.shared()?.secret_memory();
+                Ok($crate::memory::lock_secret_memory(&memory))
             }
         }
 

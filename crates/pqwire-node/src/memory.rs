@@ -1,21 +1,15 @@
-//! Memory protection for a process that holds keys (the key service): lock its memory into
-//! RAM so that no page of it, secret keys included, is ever written to swap, and keep its
-//! memory out of core dumps. Unix only (the core-dump switch and the locked-memory figure
-//! are Linux's); elsewhere each function reports that it did nothing. None panics or throws:
-//! a failure is reported in the result, with the operating system's words.
+//! Memory protection for a process that holds keys (the key service): lock the pages that
+//! hold a key pair's secret state into RAM ([`lock_secret_memory`], behind the key pairs'
+//! `lockMemory()`), so that they are never written to swap, and keep the process's memory
+//! out of core dumps. Unix only (the core-dump switch and the locked-memory figure are
+//! Linux's); elsewhere each function reports that it did nothing. None panics or throws.
+//!
+//! Only those pages are locked, never the whole process: V8 (Node 20) frees its own pages
+//! with `madvise(MADV_DONTNEED)`, which the kernel refuses on locked memory, and V8 then
+//! aborts (at exit, when a Worker ends, and while running), so `mlockall` is not usable.
 
 use napi_derive::napi;
-
-/// What `lockProcessMemory` did.
-#[napi(object, object_from_js = false)]
-pub struct MemoryLockResult {
-    /// Whether `mlockall` succeeded: the process's memory, current and future, is locked.
-    pub locked: bool,
-    /// Why not, in the operating system's words (`Cannot allocate memory (os error 12)`:
-    /// over `RLIMIT_MEMLOCK`, raise it or give the process `CAP_IPC_LOCK`), or
-    /// `unsupported` on a platform without `mlockall`.
-    pub error: Option<String>,
-}
+use pqwire_core::SecretMemory;
 
 /// How much of the process's memory is locked.
 #[napi(object, object_from_js = false)]
@@ -24,33 +18,13 @@ pub struct MemoryLockStatus {
     pub locked_bytes: f64,
 }
 
-/// Locks every page of the process, present and future, into RAM: `mlockall(MCL_CURRENT |
-/// MCL_FUTURE | MCL_ONFAULT)` on Linux (pages are locked as they are first touched, so
-/// the heap's large reserved ranges cost nothing until used), falling back to
-/// `mlockall(MCL_CURRENT | MCL_FUTURE)` where the kernel refuses `MCL_ONFAULT` (`EINVAL`,
-/// before Linux 4.4) and on the other Unix systems.
-#[napi(catch_unwind)]
-pub fn lock_process_memory() -> MemoryLockResult {
-    match imp::lock_all() {
-        Ok(()) => MemoryLockResult {
-            locked: true,
-            error: None,
-        },
-        Err(error) => MemoryLockResult {
-            locked: false,
-            error: Some(error),
-        },
-    }
-}
-
-/// Unlocks every page of the process (`munlockall`), and stops locking future ones.
-/// Returns whether it succeeded (`false` on platforms without it). V8 (Node 20) cannot
-/// free its own pages while they are locked (its `madvise(MADV_DONTNEED)` is refused with
-/// `EINVAL` and it ends the process), so the facade calls this before Node tears the
-/// isolate down at exit.
-#[napi(catch_unwind)]
-pub fn unlock_process_memory() -> bool {
-    imp::unlock_all()
+/// Locks every page that holds part of `memory` into RAM (`mlock`; pages stay locked until
+/// the process ends: they may hold other allocations too, and `mlock` does not nest, so
+/// nothing is ever unlocked). Locks what it can; returns whether every region was locked
+/// and the regions are all of the secret state (`false` on platforms without `mlock`).
+pub(crate) fn lock_secret_memory(memory: &SecretMemory) -> bool {
+    let locked = imp::lock_regions(&memory.regions);
+    locked && memory.complete
 }
 
 /// Keeps the process from writing a core file: `setrlimit(RLIMIT_CORE, 0)` (Unix) and
@@ -72,42 +46,51 @@ pub fn memory_lock_status() -> MemoryLockStatus {
 
 #[cfg(unix)]
 mod imp {
-    use std::io;
+    /// The page size (4096 where `sysconf` does not say).
+    fn page_size() -> usize {
+        // SAFETY: sysconf reads a configuration value and touches no memory of ours.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(size)
+            .ok()
+            .filter(|s| s.is_power_of_two())
+            .unwrap_or(4096)
+    }
 
-    /// `mlockall(flags)`, or the operating system's error.
-    fn mlockall(flags: libc::c_int) -> io::Result<()> {
-        // SAFETY: mlockall takes flags only and touches no memory of ours.
-        if unsafe { libc::mlockall(flags) } == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
+    /// The page-aligned ranges `(start, end)` covering `regions`, merged where they touch.
+    fn page_ranges(regions: &[(usize, usize)], page: usize) -> Option<Vec<(usize, usize)>> {
+        let mut ranges = Vec::with_capacity(regions.len());
+        for &(address, len) in regions.iter().filter(|&&(_, len)| len > 0) {
+            let start = address & !(page - 1);
+            let end = address.checked_add(len)?.checked_add(page - 1)? & !(page - 1);
+            ranges.push((start, end));
         }
-    }
-
-    pub(super) fn lock_all() -> Result<(), String> {
-        let base = libc::MCL_CURRENT | libc::MCL_FUTURE;
-        match on_fault(base) {
-            Some(Err(e)) if e.raw_os_error() == Some(libc::EINVAL) => {}
-            Some(done) => return done.map_err(|e| e.to_string()),
-            None => {}
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (start, end) in ranges {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
         }
-        mlockall(base).map_err(|e| e.to_string())
+        Some(merged)
     }
 
-    /// `mlockall` with `MCL_ONFAULT` (Linux).
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    fn on_fault(base: libc::c_int) -> Option<io::Result<()>> {
-        Some(mlockall(base | libc::MCL_ONFAULT))
-    }
-
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    fn on_fault(_base: libc::c_int) -> Option<io::Result<()>> {
-        None
-    }
-
-    pub(super) fn unlock_all() -> bool {
-        // SAFETY: munlockall takes no arguments and touches no memory of ours.
-        unsafe { libc::munlockall() == 0 }
+    /// `mlock`s the pages of every region; whether all succeeded. Tries every range even
+    /// after a failure (over `RLIMIT_MEMLOCK`, say), so as much as possible is locked.
+    pub(super) fn lock_regions(regions: &[(usize, usize)]) -> bool {
+        let Some(ranges) = page_ranges(regions, page_size()) else {
+            return false;
+        };
+        let mut all = true;
+        for (start, end) in ranges {
+            // SAFETY: mlock only changes how the kernel treats the pages of the range (it
+            // faults them in and pins them); it reads and writes none of their contents.
+            // The range covers memory the caller's key pair owns and keeps alive for the
+            // call; were it unmapped, mlock would fail with ENOMEM, nothing worse.
+            let done = unsafe { libc::mlock(start as *const libc::c_void, end - start) } == 0;
+            all &= done;
+        }
+        all
     }
 
     pub(super) fn no_core_dumps() -> bool {
@@ -158,11 +141,7 @@ mod imp {
 
 #[cfg(not(unix))]
 mod imp {
-    pub(super) fn lock_all() -> Result<(), String> {
-        Err("unsupported".to_string())
-    }
-
-    pub(super) fn unlock_all() -> bool {
+    pub(super) fn lock_regions(_regions: &[(usize, usize)]) -> bool {
         false
     }
 

@@ -25,7 +25,7 @@ use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::{sha3_256, shake256_into};
 use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
-use crate::{x25519, Error, Result, SecretBytes};
+use crate::{x25519, Error, Result, SecretBytes, SecretMemory};
 use zeroize::Zeroizing;
 
 /// Per-suite constants of a hybrid KEM.
@@ -163,6 +163,11 @@ impl<H: HybridParams> Decapsulator for Expanded<H> {
             ct_x,
             self.sk_x.public_key(),
         ))
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        // `pk_m` is public; the ML-KEM key and the X25519 key say for themselves.
+        H::MlKem::dk_secret_heap(&self.dk_m).and(self.sk_x.secret_heap())
     }
 }
 

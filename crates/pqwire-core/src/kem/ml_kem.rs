@@ -13,7 +13,7 @@
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::random::{given_or_random, sized};
 use crate::suite::KemSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use ml_kem::array::Array;
 use ml_kem::{Decapsulate, DecapsulationKey, EncapsulationKey, ExpandedKeyEncoding, KeyExport};
 use zeroize::Zeroize;
@@ -41,6 +41,9 @@ pub(crate) trait MlKemParams: Send + Sync + 'static {
     fn dk_from_expanded(sk: &[u8]) -> Result<Self::Dk>;
     /// Encodes a decapsulation key in the expanded form.
     fn dk_to_expanded(dk: &Self::Dk) -> SecretBytes;
+    /// The heap buffers a parsed key owns beyond its own storage
+    /// ([`Decapsulator::secret_heap`]).
+    fn dk_secret_heap(dk: &Self::Dk) -> SecretMemory;
 }
 
 /// Copies out `ml-kem`'s shared key or expanded key, a plain array, and wipes it.
@@ -106,6 +109,12 @@ macro_rules! ml_kem_params {
             fn dk_to_expanded(dk: &Self::Dk) -> SecretBytes {
                 copy_out(&mut dk.to_expanded_bytes())
             }
+
+            fn dk_secret_heap(_: &Self::Dk) -> SecretMemory {
+                // `ml-kem` (with `alloc`, which `ml-dsa` turns on for `module-lattice`)
+                // boxes ŝ, z and d in private fields: out of reach.
+                SecretMemory::unknown()
+            }
         }
     };
 }
@@ -123,6 +132,10 @@ struct Loaded<P: MlKemParams>(P::Dk);
 impl<P: MlKemParams> Decapsulator for Loaded<P> {
     fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
         P::decaps_internal(&self.0, cipher_text)
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        P::dk_secret_heap(&self.0)
     }
 }
 

@@ -14,7 +14,7 @@ use super::ml_kem::{self as rc, MlKemParams};
 use super::seeded;
 use super::{Decapsulator, Encapsulation, KemBackend};
 use crate::suite::KemSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use aws_lc_rs::kem::{Algorithm, Ciphertext, DecapsulationKey, EncapsulationKey};
 
 /// One parameter set: AWS-LC's algorithm, RustCrypto's checks, the seeded ML-KEM (libcrux
@@ -58,6 +58,11 @@ impl Decapsulator for Loaded {
                 what: "ML-KEM decapsulation refused by AWS-LC",
             })?;
         Ok(SecretBytes::from_slice(ss.as_ref()))
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        // The key is in AWS-LC's own heap (an `EVP_PKEY`), which pqwire cannot see.
+        SecretMemory::unknown()
     }
 }
 

@@ -15,7 +15,7 @@ use super::ml_kem::{self as rc, MlKemParams};
 use super::{KemBackend, KemLengths};
 use crate::random::sized;
 use crate::suite::KemSuite;
-use crate::{Result, SecretBytes};
+use crate::{Result, SecretBytes, SecretMemory};
 use libcrux_ml_kem::{MlKemCiphertext, MlKemPrivateKey, MlKemPublicKey};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -77,6 +77,11 @@ macro_rules! libcrux_ml_kem_params {
 
             fn dk_to_expanded(dk: &Self::Dk) -> SecretBytes {
                 SecretBytes::from_slice(dk.0.as_slice())
+            }
+
+            fn dk_secret_heap(_: &Self::Dk) -> SecretMemory {
+                // libcrux's key is an inline array: all of it is in the holder's storage.
+                SecretMemory::all([])
             }
         }
     };

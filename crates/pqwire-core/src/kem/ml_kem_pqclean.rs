@@ -11,7 +11,7 @@ use super::ml_kem::{self as rc, MlKemParams};
 use super::{Decapsulator, Encapsulation, KemBackend};
 use crate::secret::{pqclean_blank, take, Blank, Wiped};
 use crate::suite::KemSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use pqcrypto_traits::kem::{Ciphertext as _, PublicKey as _, SecretKey as _, SharedSecret as _};
 
 macro_rules! pqclean_ml_kem {
@@ -98,6 +98,11 @@ macro_rules! pqclean_ml_kem {
                 })?;
                 let mut ss = pqcrypto_mlkem::$m::decapsulate(&ct, self.0.get());
                 Ok(take(&mut ss))
+            }
+
+            fn secret_heap(&self) -> SecretMemory {
+                // PQClean's key is an inline array, in its one heap place.
+                SecretMemory::all([self.0.region()])
             }
         }
     };

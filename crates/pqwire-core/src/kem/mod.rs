@@ -31,8 +31,9 @@ mod stored_pair;
 mod x25519_kem;
 
 use crate::backend::Offers;
+use crate::secret::region_of;
 use crate::suite::KemSuite;
-use crate::{Backend, Result, SecretBytes};
+use crate::{Backend, Result, SecretBytes, SecretMemory};
 
 pub use hybrid::hybrid_label;
 pub use stored_pair::check_stored_pair;
@@ -87,6 +88,16 @@ pub trait Decapsulator: Send + Sync {
     /// Decapsulates `cipher_text`. ML-KEM never fails on a well-sized ciphertext
     /// (implicit rejection returns a pseudorandom secret instead).
     fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes>;
+
+    /// The heap buffers this loaded key owns that hold secret state, beyond its own storage
+    /// (`size_of_val` bytes at its address, which its holder reports), and whether they
+    /// are all of it ([`SecretMemory::complete`]: `false` when part of the key lives where
+    /// pqwire cannot see, such as a C library's heap). The default says nothing and is
+    /// not complete, so that an implementation that does not override it is never taken
+    /// for locked.
+    fn secret_heap(&self) -> SecretMemory {
+        SecretMemory::unknown()
+    }
 }
 
 /// One KEM suite from one backend.
@@ -205,11 +216,17 @@ pub struct KemKeyPair {
 impl KemKeyPair {
     /// Generates a key pair with the default backend, from `seed` when given.
     pub fn generate(suite: KemSuite, seed: Option<&[u8]>) -> Result<Self> {
-        let b = backend(suite);
+        Self::generate_with(backend(suite), seed)
+    }
+
+    /// Generates a key pair of `b`'s suite with the backend `b` (from [`backend_of`]),
+    /// which also parses and holds the secret key, from `seed` when given (`UNSUPPORTED`
+    /// where the backend has no seeded key generation: PQClean).
+    pub fn generate_with(b: &dyn KemBackend, seed: Option<&[u8]>) -> Result<Self> {
         let (public_key, secret_key) = b.keygen(seed)?;
         let decapsulator = b.load_secret_key(secret_key.expose())?;
         Ok(Self {
-            suite,
+            suite: b.suite(),
             public_key,
             secret_key,
             decapsulator,
@@ -219,7 +236,12 @@ impl KemKeyPair {
     /// Imports a key pair from its exported secret and public keys. The public key must
     /// be the one belonging to the secret key; a mismatch is refused.
     pub fn import(suite: KemSuite, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
-        let b = backend(suite);
+        Self::import_with(backend(suite), secret_key, public_key)
+    }
+
+    /// [`KemKeyPair::import`] with the backend `b` (from [`backend_of`]) for `b`'s suite.
+    pub fn import_with(b: &dyn KemBackend, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
+        let suite = b.suite();
         b.check_public_key(public_key)?;
         let decapsulator = b.load_secret_key(secret_key)?;
         // Round-trip check: an encapsulation to the given public key must open.
@@ -255,6 +277,16 @@ impl KemKeyPair {
     /// Exports the secret key. Only on explicit request: the caller then owns a copy.
     pub fn export_secret_key(&self) -> SecretBytes {
         self.secret_key.clone()
+    }
+
+    /// Where this key pair's secret state is, for locking it into RAM: the secret key's
+    /// bytes, the parsed key's storage and the heap buffers that parsed key owns
+    /// ([`Decapsulator::secret_heap`]). Not complete where the backend keeps the key out of
+    /// pqwire's sight: AWS-LC (the default ML-KEM; X25519, alone and in the hybrids, in
+    /// the default build) and RustCrypto's `ml-kem`, which boxes its key privately.
+    pub fn secret_memory(&self) -> SecretMemory {
+        SecretMemory::all([self.secret_key.region(), region_of(&*self.decapsulator)])
+            .and(self.decapsulator.secret_heap())
     }
 }
 

@@ -12,7 +12,7 @@ use super::{Decapsulator, Encapsulation, KemBackend};
 use crate::hash::sha3_256;
 use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
-use crate::{x25519, Error, Result, SecretBytes};
+use crate::{x25519, Error, Result, SecretBytes, SecretMemory};
 use zeroize::Zeroizing;
 
 const LABEL: &[u8] = b"pqwire X25519-KEM";
@@ -31,6 +31,10 @@ impl Decapsulator for Loaded {
         Error::check_len("X25519 KEM ciphertext", 32, cipher_text.len())?;
         let dh = self.0.shared_secret(cipher_text)?;
         Ok(derive(&dh, cipher_text, self.0.public_key()))
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        self.0.secret_heap()
     }
 }
 

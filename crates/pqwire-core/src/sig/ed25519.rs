@@ -12,7 +12,7 @@ use super::{single, SigBackend, SignRandomness, Signer, Verification};
 use crate::hex::bytes32;
 use crate::random::{fixed, given_or_random};
 use crate::suite::SigSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 
 #[cfg(feature = "aws-lc")]
 use super::ed25519_aws_lc as imp;
@@ -71,6 +71,10 @@ impl Signer for Loaded {
     fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
         refuse_options(ctx, randomness)?;
         Ok(self.0.sign(msg))
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        self.0.secret_heap()
     }
 }
 

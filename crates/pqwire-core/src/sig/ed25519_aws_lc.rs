@@ -3,7 +3,7 @@
 //! and wipes it when freed.
 
 use crate::random::fixed;
-use crate::{Error, Result};
+use crate::{Error, Result, SecretMemory};
 use aws_lc_rs::signature::{self as lc, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 
 /// The name `SigBackend::backend_name` reports.
@@ -21,6 +21,12 @@ impl SigningKey {
             .map_err(|_| Error::InvalidArgument {
                 what: "Ed25519 secret key",
             })
+    }
+
+    /// Where the key is, beyond this value's own storage: in AWS-LC's own heap (an
+    /// `EVP_PKEY`), out of pqwire's sight.
+    pub(crate) fn secret_heap(&self) -> SecretMemory {
+        SecretMemory::unknown()
     }
 
     /// The 32-byte public key.

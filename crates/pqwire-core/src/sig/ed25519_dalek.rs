@@ -2,7 +2,7 @@
 //! pure-Rust build's), behind pqwire's strict checks (`ed25519.rs`). Its signing key wipes
 //! itself on drop (`zeroize` feature).
 
-use crate::Result;
+use crate::{Result, SecretMemory};
 use ed25519_dalek::Signer as _;
 
 /// The name `SigBackend::backend_name` reports.
@@ -16,6 +16,12 @@ impl SigningKey {
     pub(crate) fn from_seed(seed: &[u8]) -> Result<Self> {
         let seed = zeroize::Zeroizing::new(crate::random::fixed::<32>("Ed25519 secret key", seed)?);
         Ok(Self(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
+    /// Where the key is, beyond this value's own storage: nowhere, `ed25519-dalek`'s
+    /// signing key (seed and public key) is inline.
+    pub(crate) fn secret_heap(&self) -> SecretMemory {
+        SecretMemory::all([])
     }
 
     /// The 32-byte public key.

@@ -19,7 +19,7 @@ use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verificatio
 use crate::hash::shake256_into;
 use crate::random::given_or_random;
 use crate::suite::SigSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use zeroize::Zeroizing;
 
 const PREFIX: &[u8] = b"pqwire hybrid signature v1";
@@ -116,6 +116,12 @@ impl<H: HybridSigParams> Signer for Loaded<H> {
         )?;
         out.extend_from_slice(&ml);
         Ok(out)
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        self.ed
+            .secret_heap()
+            .and(H::MlDsa::sk_secret_heap(&self.ml))
     }
 }
 

@@ -14,7 +14,7 @@
 use super::{single, SigBackend, SigLengths, SignRandomness, Signer, Verification};
 use crate::random::{fixed, given_or_random, sized, FixedBytes};
 use crate::suite::SigSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use ml_dsa::signature::Keypair as _;
 use ml_dsa::{ExpandedSigningKey, Signature, SigningKey, VerifyingKey};
 use subtle::{Choice, ConstantTimeGreater as _};
@@ -43,6 +43,8 @@ pub(crate) trait MlDsaParams: Send + Sync + 'static {
     /// Signs the FIPS 204 μ (external-μ interface) or, with `ctx`, a message.
     fn sign_internal(sk: &Self::Sk, msg: MsgOrMu<'_>, rnd: &[u8; 32]) -> Result<Vec<u8>>;
     fn verify_internal(pk: &[u8], msg: MsgOrMu<'_>, sig: &[u8]) -> Result<bool>;
+    /// The heap buffers a loaded key owns beyond its own storage ([`Signer::secret_heap`]).
+    fn sk_secret_heap(sk: &Self::Sk) -> SecretMemory;
 }
 
 /// What is signed: a message with its context, or a precomputed μ (64 bytes).
@@ -114,6 +116,12 @@ macro_rules! ml_dsa_params {
                     MsgOrMu::Message { msg, ctx } => vk.verify_with_context(msg, ctx, &sig),
                     MsgOrMu::Mu(mu) => vk.verify_mu(&(*mu).into(), &sig),
                 })
+            }
+
+            fn sk_secret_heap(_: &Self::Sk) -> SecretMemory {
+                // `ml-dsa`'s expanded key holds K, s1, s2, t0 and their NTTs inline; its
+                // only heap buffers are the rows of Â = ExpandA(ρ), which is public.
+                SecretMemory::all([])
             }
         }
     };
@@ -210,6 +218,10 @@ impl<P: MlDsaParams> Signer for Loaded<P> {
         check_context(ctx)?;
         let rnd = signing_rnd(randomness)?;
         P::sign_internal(&self.0, MsgOrMu::Message { msg, ctx }, &rnd)
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        P::sk_secret_heap(&self.0)
     }
 }
 

@@ -13,7 +13,7 @@ use super::ml_dsa::{self as rc, check_secret_key, MlDsaParams, MsgOrMu};
 use super::{SigBackend, SigLengths};
 use crate::random::sized;
 use crate::suite::SigSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use libcrux_ml_dsa::{MLDSASignature, MLDSASigningKey, MLDSAVerificationKey};
 use zeroize::Zeroize;
 
@@ -94,6 +94,11 @@ macro_rules! libcrux_ml_dsa_params {
                     &MLDSASignature::new(sig),
                 )
                 .is_ok())
+            }
+
+            fn sk_secret_heap(_: &Self::Sk) -> SecretMemory {
+                // libcrux's key is an inline array: all of it is in the holder's storage.
+                SecretMemory::all([])
             }
         }
     };

@@ -16,7 +16,7 @@ use super::ml_dsa::{self as rc, check_context, check_secret_key, MlDsaParams};
 use super::{single, SigBackend, SignRandomness, Signer, Verification};
 use crate::secret::{pqclean_blank, take, Blank, Wiped};
 use crate::suite::SigSuite;
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
 
 macro_rules! pqclean_ml_dsa {
@@ -41,6 +41,11 @@ macro_rules! pqclean_ml_dsa {
                 }
                 let sig = pqcrypto_mldsa::$m::detached_sign_ctx(msg, ctx, self.0.get());
                 Ok(sig.as_bytes().to_vec())
+            }
+
+            fn secret_heap(&self) -> SecretMemory {
+                // PQClean's key is an inline array, in its one heap place.
+                SecretMemory::all([self.0.region()])
             }
         }
 

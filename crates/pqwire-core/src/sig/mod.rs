@@ -29,8 +29,9 @@ mod ml_dsa_libcrux;
 mod ml_dsa_pqclean;
 
 use crate::backend::Offers;
+use crate::secret::region_of;
 use crate::suite::SigSuite;
-use crate::{Backend, Result, SecretBytes};
+use crate::{Backend, Result, SecretBytes, SecretMemory};
 
 pub use ml_dsa::{sign_mu, verify_mu};
 
@@ -90,6 +91,16 @@ pub struct Verification {
 pub trait Signer: Send + Sync {
     /// Signs the message `msg` under the context string `ctx`.
     fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>>;
+
+    /// The heap buffers this loaded key owns that hold secret state, beyond its own storage
+    /// (`size_of_val` bytes at its address, which its holder reports), and whether they
+    /// are all of it ([`SecretMemory::complete`]: `false` when part of the key lives where
+    /// pqwire cannot see, such as a C library's heap). The default says nothing and is
+    /// not complete, so that an implementation that does not override it is never taken
+    /// for locked.
+    fn secret_heap(&self) -> SecretMemory {
+        SecretMemory::unknown()
+    }
 }
 
 /// One signature suite from one backend.
@@ -215,11 +226,17 @@ pub struct SigKeyPair {
 impl SigKeyPair {
     /// Generates a key pair with the default backend, from `seed` when given.
     pub fn generate(suite: SigSuite, seed: Option<&[u8]>) -> Result<Self> {
-        let b = backend(suite);
+        Self::generate_with(backend(suite), seed)
+    }
+
+    /// Generates a key pair of `b`'s suite with the backend `b` (from [`backend_of`]),
+    /// which also parses and holds the secret key, from `seed` when given (`UNSUPPORTED`
+    /// where the backend has no seeded key generation: PQClean).
+    pub fn generate_with(b: &dyn SigBackend, seed: Option<&[u8]>) -> Result<Self> {
         let (public_key, secret_key) = b.keygen(seed)?;
         let signer = b.load_secret_key(secret_key.expose())?;
         Ok(Self {
-            suite,
+            suite: b.suite(),
             public_key,
             secret_key,
             signer,
@@ -244,7 +261,12 @@ impl SigKeyPair {
     /// assert_eq!(e.code(), "INVALID_KEY");
     /// ```
     pub fn import(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
-        let b = backend(suite);
+        Self::import_with(backend(suite), secret_key, public_key)
+    }
+
+    /// [`SigKeyPair::import`] with the backend `b` (from [`backend_of`]) for `b`'s suite.
+    pub fn import_with(b: &dyn SigBackend, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
+        let suite = b.suite();
         let signer = b.load_secret_key(secret_key)?;
         crate::Error::check_len("public key", b.lengths().public_key, public_key.len())?;
         key_pair_check::check(suite, secret_key, public_key)?;
@@ -274,6 +296,15 @@ impl SigKeyPair {
     /// Exports the secret key. Only on explicit request: the caller then owns a copy.
     pub fn export_secret_key(&self) -> SecretBytes {
         self.secret_key.clone()
+    }
+
+    /// Where this key pair's secret state is, for locking it into RAM: the secret key's
+    /// bytes, the parsed key's storage and the heap buffers that parsed key owns
+    /// ([`Signer::secret_heap`]). Not complete where the backend keeps the key out of
+    /// pqwire's sight: AWS-LC's Ed25519 (alone and in the hybrids, in the default build).
+    pub fn secret_memory(&self) -> SecretMemory {
+        SecretMemory::all([self.secret_key.region(), region_of(&*self.signer)])
+            .and(self.signer.secret_heap())
     }
 }
 

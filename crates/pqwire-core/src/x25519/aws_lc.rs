@@ -1,7 +1,7 @@
 //! X25519 through AWS-LC (`aws-lc-rs`), the default build's. Its private keys live in
 //! native memory and are wiped when freed.
 
-use crate::{Error, Result, SecretBytes};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey, X25519};
 
 /// A loaded secret key.
@@ -14,6 +14,11 @@ pub(super) fn load(secret_key: &[u8; 32]) -> Result<Loaded> {
         expected: 32,
         actual: secret_key.len(),
     })
+}
+
+/// Where a loaded key is: in AWS-LC's own heap (an `EVP_PKEY`), out of pqwire's sight.
+pub(super) fn loaded_memory(_: &Loaded) -> SecretMemory {
+    SecretMemory::unknown()
 }
 
 /// The public key of a loaded secret key.

@@ -1,7 +1,8 @@
 //! X25519 through `x25519-dalek` (pure Rust), the pure-Rust build's. Its secret keys and
 //! shared secrets wipe themselves on drop (`zeroize` feature).
 
-use crate::{Error, Result, SecretBytes};
+use crate::secret::region_of;
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use x25519_dalek::{PublicKey, StaticSecret};
 
 /// A loaded secret key.
@@ -9,6 +10,11 @@ pub(super) type Loaded = StaticSecret;
 
 pub(super) fn load(secret_key: &[u8; 32]) -> Result<Loaded> {
     Ok(StaticSecret::from(*secret_key))
+}
+
+/// Where a loaded key is: `x25519-dalek`'s key is an inline array, all of it at `key`.
+pub(super) fn loaded_memory(key: &Loaded) -> SecretMemory {
+    SecretMemory::all([region_of(key)])
 }
 
 /// The public key of a loaded secret key.
