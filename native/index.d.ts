@@ -14,13 +14,18 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * collection.
  */
 export declare class KemKeyPair {
-  /** Generates a key pair with the backend of the suite id, from `seed` when given. */
-  static generate(id: number, seed?: Uint8Array | undefined | null): KemKeyPair
   /**
-   * Imports a key pair from exported bytes into the backend of the suite id; the
-   * two halves must belong together.
+   * Generates a key pair with the backend of the suite id, from `seed` when given;
+   * with `lockable`, one whose whole secret state `lockMemory` can lock
+   * (pqwire-core's `lockable_backend_of`: pure-Rust X25519/Ed25519, libcrux ML-KEM).
    */
-  static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair
+  static generate(id: number, seed?: Uint8Array | undefined | null, lockable?: boolean | undefined | null): KemKeyPair
+  /**
+   * Imports a key pair from exported bytes into the backend of the suite id (its
+   * lockable form with `lockable`, as `generate`); the two halves must belong
+   * together.
+   */
+  static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array, lockable?: boolean | undefined | null): KemKeyPair
   /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
   /** The public key. */
@@ -31,8 +36,9 @@ export declare class KemKeyPair {
    * Locks every page holding the key pair's secret state into RAM (`mlock`, Unix)
    * and returns whether all of it is locked: `false` when a page could not be
    * locked (`RLIMIT_MEMLOCK`), when part of the secret is where pqwire cannot
-   * see it (AWS-LC's heap), or on other platforms. Pages stay locked until the
-   * process ends (never unlocked: they may hold other allocations too).
+   * see it (AWS-LC's heap: make the key pair with `lockable`), or on other
+   * platforms. Pages stay locked until the process ends (never unlocked: they
+   * may hold other allocations too).
    */
   lockMemory(): boolean
   /**
@@ -304,13 +310,18 @@ export declare class NativeSession {
  * garbage collection.
  */
 export declare class SigKeyPair {
-  /** Generates a key pair with the backend of the suite id, from `seed` when given. */
-  static generate(id: number, seed?: Uint8Array | undefined | null): SigKeyPair
   /**
-   * Imports a key pair from exported bytes into the backend of the suite id; the
-   * two halves must belong together.
+   * Generates a key pair with the backend of the suite id, from `seed` when given;
+   * with `lockable`, one whose whole secret state `lockMemory` can lock
+   * (pqwire-core's `lockable_backend_of`: pure-Rust X25519/Ed25519, libcrux ML-KEM).
    */
-  static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair
+  static generate(id: number, seed?: Uint8Array | undefined | null, lockable?: boolean | undefined | null): SigKeyPair
+  /**
+   * Imports a key pair from exported bytes into the backend of the suite id (its
+   * lockable form with `lockable`, as `generate`); the two halves must belong
+   * together.
+   */
+  static import(id: number, secretKey: Uint8Array, publicKey: Uint8Array, lockable?: boolean | undefined | null): SigKeyPair
   /** The suite's canonical name (still known after `dispose()`). */
   get suite(): string
   /** The public key. */
@@ -321,8 +332,9 @@ export declare class SigKeyPair {
    * Locks every page holding the key pair's secret state into RAM (`mlock`, Unix)
    * and returns whether all of it is locked: `false` when a page could not be
    * locked (`RLIMIT_MEMLOCK`), when part of the secret is where pqwire cannot
-   * see it (AWS-LC's heap), or on other platforms. Pages stay locked until the
-   * process ends (never unlocked: they may hold other allocations too).
+   * see it (AWS-LC's heap: make the key pair with `lockable`), or on other
+   * platforms. Pages stay locked until the process ends (never unlocked: they
+   * may hold other allocations too).
    */
   lockMemory(): boolean
   /**

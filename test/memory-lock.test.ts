@@ -4,12 +4,23 @@
 // ends, so every case that locks runs in a child `node` that loads the compiled modules
 // (ts/dist) and reports back; the vitest worker never locks anything. Each child must exit
 // with status 0: V8 aborts a process whose own pages are locked (why whole-process locking
-// was dropped), which locking only the key pairs' pages must not provoke.
+// was dropped), which locking only the key pairs' pages must not provoke. Lockable key pairs
+// (`generateKeyPair(seed, { lockable: true })`, `importKeyPair(sk, pk, { lockable: true })`)
+// lock in full for every suite and compute what the normal ones compute.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DisposedError, kem, kemSuites, sig, sigSuites, type Backend } from '../ts/src/index';
+import {
+  DisposedError,
+  InvalidArgumentError,
+  InvalidTypeError,
+  kem,
+  kemSuites,
+  sig,
+  sigSuites,
+  type Backend,
+} from '../ts/src/index';
 import { expectThrow } from './helpers';
 
 const INDEX = resolve(__dirname, '../ts/dist/index.js');
@@ -64,6 +75,14 @@ function complete(kind: Kind, suite: string, backend: Backend): boolean {
   return backend === 'libcrux' || backend === 'pqclean'; // AWS-LC's heap; ml-kem's private boxes
 }
 
+/**
+ * Where a lockable key pair (`{ lockable: true }`) of the case is all within reach: every
+ * suite and backend but RustCrypto's ML-KEM (private heap boxes, alone and in its hybrids).
+ */
+function lockableComplete(kind: Kind, _suite: string, backend: Backend): boolean {
+  return !(kind === 'kem' && backend === 'rustcrypto');
+}
+
 const BACKENDS: Backend[] = ['default', 'libcrux', 'rustcrypto', 'pqclean'];
 
 /** Every (kind, suite, backend) this build offers, with the result lockMemory() must give. */
@@ -79,7 +98,13 @@ const CASES = BACKENDS.flatMap((backend) => {
   return [
     ...kemSuites.filter((s) => offered(() => kem(s, { backend }))).map((suite) => ['kem', suite, backend] as const),
     ...sigSuites.filter((s) => offered(() => sig(s, { backend }))).map((suite) => ['sig', suite, backend] as const),
-  ].map(([kind, suite, b]) => ({ kind: kind as Kind, suite, backend: b, complete: complete(kind, suite, b) }));
+  ].map(([kind, suite, b]) => ({
+    kind: kind as Kind,
+    suite,
+    backend: b,
+    complete: complete(kind, suite, b),
+    lockable: lockableComplete(kind, suite, b),
+  }));
 });
 
 interface CaseReport extends Env {
@@ -89,6 +114,8 @@ interface CaseReport extends Env {
   twice: boolean;
   imported: boolean;
   works: boolean;
+  lockable: boolean;
+  lockableWorks: boolean;
 }
 
 /** Generates a key pair of the case in a fresh process, locks it, then an imported twin. */
@@ -111,9 +138,110 @@ const CASE_SCRIPT = `
     const msg = Buffer.from('locked');
     works = suite.verify(twin.sign(msg), msg, kp.publicKey).valid;
   }
+  // The lockable key pair of the same case (the suite object's backend, lockable form).
+  const lk = suite.importKeyPair(kp.exportSecretKey(), kp.publicKey, { lockable: true });
+  const lockable = lk.lockMemory();
+  let lockableWorks;
+  if (c.kind === 'kem') {
+    const { cipherText, sharedSecret } = suite.encapsulate(kp.publicKey);
+    lockableWorks = Buffer.from(lk.decapsulate(cipherText)).equals(Buffer.from(sharedSecret));
+  } else {
+    const msg = Buffer.from('lockable');
+    lockableWorks = suite.verify(lk.sign(msg), msg, kp.publicKey).valid;
+  }
   kp.dispose();
   twin.dispose();
-  process.stdout.write(JSON.stringify({ ...env(), before, locked, after, twice, imported, works }));
+  lk.dispose();
+  process.stdout.write(JSON.stringify({ ...env(), before, locked, after, twice, imported, works, lockable, lockableWorks }));
+`;
+
+/** Every KEM and signature suite, with the default backend: the key service's case. */
+const LOCKABLE_CASES = [
+  ...kemSuites.map((suite) => ({ kind: 'kem' as Kind, suite })),
+  ...sigSuites.map((suite) => ({ kind: 'sig' as Kind, suite })),
+];
+
+interface LockableReport extends Env {
+  before: number;
+  after: number;
+  /** lockMemory() of the lockable key pairs: generated, imported, generated from a seed. */
+  generated: boolean;
+  imported: boolean;
+  seeded: boolean;
+  /** lockMemory() of the normal key pair imported from the same secret key. */
+  normal: boolean;
+  /** Each comparison with the normal key pair, by name: all must be true. */
+  checks: Record<string, boolean>;
+}
+
+/**
+ * A lockable key pair of the case (generated without and with a seed, and imported), locked,
+ * against the normal key pair imported from the same secret key: the same public key from
+ * the same seed, the same shared secrets (single, async and batch; genuine ciphertexts and
+ * arbitrary bytes), the same deterministic signatures (single and batch), hedged signatures
+ * the suite verifies, the secret key exported as it was given; dispose() works.
+ */
+const LOCKABLE_SCRIPT = `
+  const c = JSON.parse(process.env.CASE);
+  const eq = (a, b) => Buffer.from(a).equals(Buffer.from(b));
+  const all = (xs) => xs.length > 0 && xs.every(Boolean);
+  (async () => {
+    const suite = c.kind === 'kem' ? p.kem(c.suite) : p.sig(c.suite);
+    const before = m.lockedMemoryBytes();
+    const kp = suite.generateKeyPair(undefined, { lockable: true });
+    const generated = kp.lockMemory();
+    const after = m.lockedMemoryBytes();
+    const sk = kp.exportSecretKey();
+    const normal = suite.importKeyPair(sk, kp.publicKey);
+    const twin = suite.importKeyPair(sk, kp.publicKey, { lockable: true });
+    const imported = twin.lockMemory();
+    const seed = Uint8Array.from({ length: suite.lengths.keygenSeed }, (_, i) => (i * 7 + 1) & 255);
+    const seeded = suite.generateKeyPair(seed, { lockable: true });
+    const seededNormal = suite.generateKeyPair(seed);
+    const checks = {
+      exportRoundTrips: eq(twin.exportSecretKey(), sk) && eq(twin.publicKey, kp.publicKey),
+      seededPublicKey: eq(seeded.publicKey, seededNormal.publicKey),
+      seededSecretKey: eq(seeded.exportSecretKey(), seededNormal.exportSecretKey()),
+    };
+    if (c.kind === 'kem') {
+      const encs = Array.from({ length: 4 }, () => suite.encapsulate(kp.publicKey));
+      const rnd = Uint8Array.from({ length: suite.lengths.cipherText }, (_, i) => (i * 13 + 5) & 255);
+      const cts = [...encs.map((e) => e.cipherText), rnd];
+      checks.sharedSecrets = all(encs.map((e) => eq(kp.decapsulate(e.cipherText), e.sharedSecret)));
+      checks.sameAsNormal = all(cts.map((ct) => eq(kp.decapsulate(ct), normal.decapsulate(ct))));
+      checks.importedSameAsNormal = all(cts.map((ct) => eq(twin.decapsulate(ct), normal.decapsulate(ct))));
+      checks.async = eq(await kp.decapsulateAsync(cts[0]), normal.decapsulate(cts[0]));
+      const batch = await kp.decapsulateBatch(cts);
+      checks.batch = batch.length === cts.length && all(cts.map((ct, i) => eq(batch[i], normal.decapsulate(ct))));
+      const s = suite.encapsulate(seeded.publicKey);
+      checks.seededDecapsulates = eq(seeded.decapsulate(s.cipherText), seededNormal.decapsulate(s.cipherText));
+    } else {
+      const ed = c.suite === 'Ed25519';
+      const opts = ed ? {} : { context: Buffer.from('ctx') };
+      const det = { ...opts, deterministic: true };
+      const msgs = [new Uint8Array(0), Buffer.from('a'), new Uint8Array(1000).fill(0xa5)];
+      checks.deterministic = all(msgs.map((x) => eq(kp.sign(x, det), normal.sign(x, det))));
+      checks.importedDeterministic = all(msgs.map((x) => eq(twin.sign(x, det), normal.sign(x, det))));
+      checks.hedgedVerifies = all(msgs.map((x) => suite.verify(kp.sign(x, opts), x, normal.publicKey, opts).valid));
+      checks.normalVerifiesToo = all(msgs.map((x) => suite.verify(normal.sign(x, opts), x, kp.publicKey, opts).valid));
+      checks.async = suite.verify(await kp.signAsync(msgs[1], opts), msgs[1], kp.publicKey, opts).valid;
+      const batch = await kp.signBatch(msgs, det);
+      checks.batch = batch.length === msgs.length && all(msgs.map((x, i) => eq(batch[i], normal.sign(x, det))));
+      checks.seededSigns = eq(seeded.sign(msgs[1], det), seededNormal.sign(msgs[1], det));
+      if (!ed) {
+        const randomness = new Uint8Array(32).fill(3);
+        checks.givenRandomness = eq(kp.sign(msgs[1], { ...opts, randomness }), normal.sign(msgs[1], { ...opts, randomness }));
+      }
+    }
+    const seededLocked = seeded.lockMemory();
+    const normalLocked = normal.lockMemory();
+    kp.dispose();
+    let threw = false;
+    try { c.kind === 'kem' ? kp.decapsulate(new Uint8Array(suite.lengths.cipherText)) : kp.sign(new Uint8Array(1)); } catch (e) { threw = e.code === 'DISPOSED'; }
+    checks.dispose = threw && kp.disposed;
+    for (const x of [twin, normal, seeded, seededNormal]) x.dispose();
+    process.stdout.write(JSON.stringify({ ...env(), before, after, generated, imported, seeded: seededLocked, normal: normalLocked, checks }));
+  })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
 describe.runIf(process.platform === 'linux')('lockMemory (Linux, in child processes)', () => {
@@ -139,10 +267,11 @@ describe.runIf(process.platform === 'linux')('lockMemory (Linux, in child proces
   });
 
   it.for(CASES)(
-    '$kind $suite ($backend): lockMemory() is $complete, locks its pages either way, and the key pair still works',
+    '$kind $suite ($backend): lockMemory() is $complete ($lockable when lockable), locks its pages either way, and the key pair still works',
     (c, ctx) => {
       const r = child<CaseReport>(CASE_SCRIPT, { CASE: JSON.stringify(c) });
       expect(r.works).toBe(true);
+      expect(r.lockableWorks).toBe(true);
       const why = cannotLock(r);
       if (!c.complete) {
         // Part of the secret is where pqwire cannot see it: never claimed locked...
@@ -152,6 +281,29 @@ describe.runIf(process.platform === 'linux')('lockMemory (Linux, in child proces
         expect([r.locked, r.twice, r.imported]).toEqual([true, true, true]);
       }
       // ...but what it can see is locked all the same (at least the secret key's bytes).
+      if (why === undefined) expect(r.after).toBeGreaterThan(r.before);
+      if (!c.lockable) {
+        expect(r.lockable).toBe(false); // RustCrypto's ML-KEM: lockable cannot help
+      } else {
+        if (why !== undefined && !r.lockable) ctx.skip(why);
+        expect(r.lockable).toBe(true);
+      }
+    },
+  );
+
+  it.for(LOCKABLE_CASES)(
+    'lockable $kind $suite (default backend): lockMemory() is true, and it computes what the normal key pair computes',
+    (c, ctx) => {
+      const r = child<LockableReport>(LOCKABLE_SCRIPT, { CASE: JSON.stringify(c) });
+      // What it computes, whether or not it could lock.
+      expect(r.checks).toEqual(Object.fromEntries(Object.keys(r.checks).map((k) => [k, true])));
+      expect(Object.keys(r.checks).length).toBeGreaterThanOrEqual(c.kind === 'kem' ? 9 : 10);
+      // The normal key pair of the suite keeps its old result (AWS-LC holds X25519/Ed25519).
+      const why = cannotLock(r);
+      if (!complete(c.kind, c.suite, 'default')) expect(r.normal).toBe(false);
+      else if (why === undefined) expect(r.normal).toBe(true);
+      if (why !== undefined && !r.generated) ctx.skip(why);
+      expect([r.generated, r.imported, r.seeded]).toEqual([true, true, true]);
       if (why === undefined) expect(r.after).toBeGreaterThan(r.before);
     },
   );
@@ -227,14 +379,45 @@ describe.runIf(process.platform === 'linux')('lockMemory (Linux, in child proces
   });
 });
 
+describe('the lockable option (in process: nothing is locked)', () => {
+  it('makes key pairs of every suite; lockable must be a boolean, and no other option is known', () => {
+    for (const s of kemSuites) {
+      const k = kem(s);
+      const kp = k.generateKeyPair(undefined, { lockable: true });
+      const { cipherText, sharedSecret } = k.encapsulate(kp.publicKey);
+      expect(kp.decapsulate(cipherText)).toEqual(sharedSecret);
+      expect(k.importKeyPair(kp.exportSecretKey(), kp.publicKey, { lockable: false }).decapsulate(cipherText)).toEqual(sharedSecret);
+      kp.dispose();
+    }
+    for (const s of sigSuites) {
+      const g = sig(s);
+      const kp = g.generateKeyPair(undefined, { lockable: true });
+      const m = new Uint8Array([1, 2, 3]);
+      expect(g.verify(kp.sign(m), m, kp.publicKey).valid).toBe(true);
+      kp.dispose();
+    }
+    expectThrow(() => kem('ML-KEM-768').generateKeyPair(undefined, { lockable: 'yes' as never }), InvalidTypeError, 'INVALID_TYPE');
+    expectThrow(() => sig('Ed25519').generateKeyPair(undefined, { lockable: 1 as never }), InvalidTypeError, 'INVALID_TYPE');
+    expectThrow(() => kem('ML-KEM-768').generateKeyPair(undefined, { lockabel: true } as never), InvalidArgumentError, 'INVALID_ARGUMENT');
+    const kp = sig('ML-DSA-44').generateKeyPair();
+    expectThrow(
+      () => sig('ML-DSA-44').importKeyPair(kp.exportSecretKey(), kp.publicKey, null as never),
+      InvalidTypeError,
+      'INVALID_TYPE',
+    );
+  });
+});
+
 describe('lockMemory on a disposed key pair', () => {
   it('throws DisposedError (nothing is locked)', () => {
     const k = kem('X25519+ML-KEM-1024').generateKeyPair();
     const s = sig('Ed25519+ML-DSA-87').generateKeyPair();
-    k.dispose();
-    s.dispose();
-    expectThrow(() => k.lockMemory(), DisposedError, 'DISPOSED');
-    expectThrow(() => s.lockMemory(), DisposedError, 'DISPOSED');
+    const kl = kem('X25519+ML-KEM-1024').generateKeyPair(undefined, { lockable: true });
+    const sl = sig('Ed25519+ML-DSA-87').generateKeyPair(undefined, { lockable: true });
+    for (const kp of [k, s, kl, sl]) {
+      kp.dispose();
+      expectThrow(() => kp.lockMemory(), DisposedError, 'DISPOSED');
+    }
   });
 });
 

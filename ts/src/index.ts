@@ -18,6 +18,7 @@ export type { KemLengths, KemOptions, KeyPairBytes, Encapsulation } from './kem'
 export { Signature, sig, sigSuites, mlDsa44, mlDsa65, mlDsa87, ed25519 } from './sig';
 export type { SigLengths, SigOptions, SignOptions, VerifyOptions, Verification, VerifyBatchItem } from './sig';
 export { KemKeyPair } from './kem-keypair';
+export type { KeyPairOptions } from './options';
 export { SigKeyPair } from './sig-keypair';
 export { MAX_BATCH_ITEMS } from './batch';
 export { Aead, aead, aeadSuites } from './aead';

@@ -89,10 +89,13 @@ export class KemKeyPair {
    * key where pqwire cannot reach it, or on platforms without `mlock` (Windows). It locks
    * what it can either way.
    *
-   * Complete in the default build: ML-KEM with `backend: 'libcrux'` or `'pqclean'`. Not
-   * complete: ML-KEM with the default backend (AWS-LC keeps the key in its own heap) or
-   * `'rustcrypto'` (`ml-kem` keeps it in private heap boxes), and X25519, alone and in every
-   * hybrid, whose key AWS-LC holds (see `docs/primitives.md`, "Secrets in memory").
+   * Complete in the default build: every suite's key pairs made with `{ lockable: true }`
+   * (`Kem.generateKeyPair`, `Kem.importKeyPair`: libcrux's ML-KEM and
+   * `x25519-dalek`'s X25519 hold the key), and ML-KEM with `backend: 'libcrux'` or
+   * `'pqclean'`. Not complete, in key pairs made without it: ML-KEM with the default backend
+   * (AWS-LC keeps the key in its own heap) or `'rustcrypto'` (`ml-kem` keeps it in private
+   * heap boxes; `lockable` cannot change that), and X25519, alone and in every hybrid, whose
+   * key AWS-LC holds (see `docs/primitives.md`, "Secrets in memory").
    *
    * The pages stay locked until the process ends: they may hold other allocations too, and
    * locks do not nest, so nothing unlocks them. {@link KemKeyPair.dispose} still wipes the
@@ -103,6 +106,8 @@ export class KemKeyPair {
    * ```ts
    * const kp = kem('ML-KEM-1024', { backend: 'libcrux' }).generateKeyPair();
    * if (!kp.lockMemory()) log.warn('the ML-KEM key may be written to swap');
+   * const hybrid = kem('X25519+ML-KEM-1024').generateKeyPair(undefined, { lockable: true });
+   * hybrid.lockMemory(); // true as root or within RLIMIT_MEMLOCK
    * ```
    */
   lockMemory(): boolean {

@@ -17,6 +17,7 @@ import { call, callAsync } from './errors';
 import { batchItems, cutResults } from './batch';
 import { keyPairOutput, publicOutput, withSecret } from './output';
 import { KemKeyPair } from './kem-keypair';
+import { lockableOption, type KeyPairOptions } from './options';
 import type { Backend, KemSuiteInput, KemSuiteName } from './suites';
 
 /** Sizes, in bytes, of everything a KEM suite takes or returns. */
@@ -184,25 +185,46 @@ export class Kem {
    * {@link KemKeyPair.lockMemory} can lock depends on it). Deterministic when `seed` is
    * given; the PQClean backend refuses a seed (`UnsupportedError`).
    *
+   * With `{ lockable: true }`: a key pair whose secret state {@link KemKeyPair.lockMemory}
+   * can lock in full, for every suite; pure-Rust X25519 (`x25519-dalek`) and libcrux's
+   * ML-KEM instead of AWS-LC's, somewhat slower. The same public key from the same seed and
+   * the same shared secrets as without it. With `backend: 'rustcrypto'` it changes nothing
+   * (RustCrypto's ML-KEM cannot be locked in full), with `'pqclean'` nothing either (it
+   * already can).
+   *
    * @example
    * ```ts
    * const kp = kem('ML-KEM-1024', { backend: 'libcrux' }).generateKeyPair();
    * kp.lockMemory(); // true as root or within RLIMIT_MEMLOCK: libcrux keeps the key inline
+   *
+   * // A key pair whose secret state lockMemory() can lock in full; pure-Rust X25519, somewhat slower.
+   * const hybrid = kem('X25519+ML-KEM-1024').generateKeyPair(undefined, { lockable: true });
+   * if (!hybrid.lockMemory()) log.warn('the key may be written to swap');
    * ```
    */
-  generateKeyPair(seed?: Uint8Array): KemKeyPair {
+  generateKeyPair(seed?: Uint8Array, options?: KeyPairOptions): KemKeyPair {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
-    return new KemKeyPair(call(() => native.KemKeyPair.generate(this.#id, s)));
+    const lockable = lockableOption(options);
+    return new KemKeyPair(call(() => native.KemKeyPair.generate(this.#id, s, lockable)));
   }
 
   /**
    * Imports exported key bytes into a native key pair held by this suite's
-   * {@link Kem.backend}; the halves must belong together.
+   * {@link Kem.backend}; the halves must belong together. `{ lockable: true }` as in
+   * {@link Kem.generateKeyPair}.
+   *
+   * @example
+   * ```ts
+   * // A key pair whose secret state lockMemory() can lock in full; pure-Rust X25519, somewhat slower.
+   * const kp = kem('X25519+ML-KEM-1024').importKeyPair(secretKey, publicKey, { lockable: true });
+   * kp.lockMemory();
+   * ```
    */
-  importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): KemKeyPair {
+  importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array, options?: KeyPairOptions): KemKeyPair {
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
-    return new KemKeyPair(call(() => native.KemKeyPair.import(this.#id, sk, pk)));
+    const lockable = lockableOption(options);
+    return new KemKeyPair(call(() => native.KemKeyPair.import(this.#id, sk, pk, lockable)));
   }
 }
 

@@ -31,3 +31,28 @@ export function options<T extends object>(name: string, value: T | undefined, al
   onlyKnown(name, object('options', value), allowed);
   return value;
 }
+
+/**
+ * Options of `generateKeyPair` and `importKeyPair` of `Kem` and `Signature`.
+ */
+export interface KeyPairOptions {
+  /**
+   * A key pair whose secret state `lockMemory()` can lock in full (`KemKeyPair.lockMemory`,
+   * `SigKeyPair.lockMemory`): its X25519 or Ed25519 key (alone or in a hybrid) is held by the
+   * pure-Rust `x25519-dalek` / `ed25519-dalek` and its ML-KEM key by libcrux, inline in
+   * pqwire's own memory, instead of in AWS-LC's C heap. Somewhat slower (see
+   * `docs/primitives.md`, "Secrets in memory"); every result is the same as a normal key
+   * pair's: the same public key from the same seed, the same shared secrets, the same
+   * deterministic signatures. Default `false`.
+   */
+  lockable?: boolean;
+}
+
+/** The `lockable` flag of {@link KeyPairOptions} (checked: a boolean, no other keys). @internal */
+export function lockableOption(value: KeyPairOptions | undefined): boolean {
+  const o = options('key pair', value, ['lockable']);
+  if (o.lockable !== undefined && typeof o.lockable !== 'boolean') {
+    throw makeError('INVALID_TYPE', `lockable must be a boolean, got ${describe(o.lockable)}`);
+  }
+  return o.lockable === true;
+}

@@ -97,9 +97,11 @@ export class SigKeyPair {
    * key where pqwire cannot reach it, or on platforms without `mlock` (Windows). It locks
    * what it can either way.
    *
-   * Complete in the default build: ML-DSA, with every backend. Not complete: Ed25519, alone
-   * and in the hybrids, whose key AWS-LC holds in its own heap (see `docs/primitives.md`,
-   * "Secrets in memory").
+   * Complete in the default build: ML-DSA, with every backend, and every suite's key pairs
+   * made with `{ lockable: true }` (`Signature.generateKeyPair`,
+   * `Signature.importKeyPair`: `ed25519-dalek` holds the Ed25519 key). Not complete:
+   * Ed25519, alone and in the hybrids, in a key pair made without it, whose key AWS-LC holds
+   * in its own heap (see `docs/primitives.md`, "Secrets in memory").
    *
    * The pages stay locked until the process ends: they may hold other allocations too, and
    * locks do not nest, so nothing unlocks them. {@link SigKeyPair.dispose} still wipes the
@@ -110,6 +112,8 @@ export class SigKeyPair {
    * ```ts
    * using signer = mlDsa87.generateKeyPair();
    * if (!signer.lockMemory()) log.warn('the signing key may be written to swap');
+   * using hybrid = sig('Ed25519+ML-DSA-87').generateKeyPair(undefined, { lockable: true });
+   * hybrid.lockMemory(); // true as root or within RLIMIT_MEMLOCK
    * ```
    */
   lockMemory(): boolean {

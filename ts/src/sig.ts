@@ -19,6 +19,7 @@ import { call, callAsync, makeError } from './errors';
 import { batchItems, cutResults } from './batch';
 import { keyPairOutput, publicOutput } from './output';
 import { SigKeyPair } from './sig-keypair';
+import { lockableOption, type KeyPairOptions } from './options';
 import { checkContext, signingMode, verifyContext, type SignOptions, type VerifyOptions } from './sign-options';
 import type { Backend, SigSuiteInput, SigSuiteName } from './suites';
 import type { KeyPairBytes } from './kem';
@@ -238,14 +239,25 @@ export class Signature {
    * {@link SigKeyPair.lockMemory} can lock depends on it). Deterministic when `seed` is
    * given; the PQClean backend refuses a seed (`UnsupportedError`).
    *
+   * With `{ lockable: true }`: a key pair whose secret state {@link SigKeyPair.lockMemory}
+   * can lock in full, for every suite; pure-Rust Ed25519 (`ed25519-dalek`) instead of
+   * AWS-LC's, alone and in the hybrids, somewhat slower (ML-DSA keys can always be locked).
+   * The same public key from the same seed and the same deterministic signatures as
+   * without it.
+   *
    * @example
    * ```ts
    * using signer = sig('ML-DSA-87', { backend: 'rustcrypto' }).generateKeyPair();
+   *
+   * // A key pair whose secret state lockMemory() can lock in full; pure-Rust Ed25519, somewhat slower.
+   * const hybrid = sig('Ed25519+ML-DSA-87').generateKeyPair(undefined, { lockable: true });
+   * if (!hybrid.lockMemory()) log.warn('the key may be written to swap');
    * ```
    */
-  generateKeyPair(seed?: Uint8Array): SigKeyPair {
+  generateKeyPair(seed?: Uint8Array, options?: KeyPairOptions): SigKeyPair {
     const s = optionalBytes('seed', seed, this.lengths.keygenSeed);
-    return new SigKeyPair(call(() => native.SigKeyPair.generate(this.#id, s)));
+    const lockable = lockableOption(options);
+    return new SigKeyPair(call(() => native.SigKeyPair.generate(this.#id, s, lockable)));
   }
 
   /** A secret key argument of the suite's length, or for Ed25519 also `seed ‖ publicKey`. */
@@ -256,12 +268,21 @@ export class Signature {
 
   /**
    * Imports exported key bytes into a native key pair held by this suite's
-   * {@link Signature.backend}; the halves must belong together.
+   * {@link Signature.backend}; the halves must belong together. `{ lockable: true }` as in
+   * {@link Signature.generateKeyPair}.
+   *
+   * @example
+   * ```ts
+   * // A key pair whose secret state lockMemory() can lock in full; pure-Rust Ed25519, somewhat slower.
+   * const signer = sig('Ed25519+ML-DSA-87').importKeyPair(secretKey, publicKey, { lockable: true });
+   * signer.lockMemory();
+   * ```
    */
-  importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array): SigKeyPair {
+  importKeyPair(secretKey: Uint8Array, publicKey: Uint8Array, options?: KeyPairOptions): SigKeyPair {
     const sk = bytes('secretKey', secretKey, this.lengths.secretKey);
     const pk = bytes('publicKey', publicKey, this.lengths.publicKey);
-    return new SigKeyPair(call(() => native.SigKeyPair.import(this.#id, sk, pk)));
+    const lockable = lockableOption(options);
+    return new SigKeyPair(call(() => native.SigKeyPair.import(this.#id, sk, pk, lockable)));
   }
 }
 

@@ -5,6 +5,11 @@
 //! with BMI2/ADX it runs s2n-bignum's formally verified assembly, about twice as fast as
 //! `x25519-dalek`'s serial ladder (docs/primitives.md, "Backends and why"). The pure-Rust
 //! build uses `x25519-dalek`. The unit tests compare pqwire's with `x25519-dalek`.
+//!
+//! Lockable key pairs (`KemKeyPair::generate_lockable`) hold their X25519 key as a
+//! `LockableSecret`: `x25519-dalek`'s key inline in the holder, wherever AWS-LC is built
+//! next to it (with the `rustcrypto` feature), so that all of it is in memory pqwire can
+//! report for locking.
 
 use crate::hex::bytes32;
 use crate::random::{fixed, given_or_random};
@@ -14,7 +19,8 @@ use subtle::ConstantTimeEq;
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
-#[cfg(not(feature = "aws-lc"))]
+// The pure-Rust build's X25519, and in a build with both, the one of lockable key pairs.
+#[cfg(feature = "rustcrypto")]
 mod dalek;
 #[cfg(feature = "aws-lc")]
 use aws_lc as imp;
@@ -220,6 +226,108 @@ impl PartialEq for StaticSecret {
 
 impl Eq for StaticSecret {}
 
+/// An X25519 secret key held for agreements, as the KEMs hold one: [`StaticSecret`] (the
+/// build's implementation, the default) or [`LockableSecret`] (lockable key pairs).
+/// Generic code over this trait compiles to the same calls as [`StaticSecret`]'s own.
+pub(crate) trait SecretKey: Send + Sync + Sized + 'static {
+    /// A key pair, as [`keygen`]: the secret key is `seed` when given, else random.
+    fn keygen(seed: Option<&[u8]>) -> Result<(SecretBytes, [u8; KEY_LEN])>;
+    /// Loads a 32-byte secret key and derives its public key.
+    fn load(secret_key: &[u8]) -> Result<Self>;
+    /// The public key.
+    fn public_key(&self) -> &[u8; KEY_LEN];
+    /// The shared secret with a peer's public key: `NON_CONTRIBUTORY` when all zero.
+    fn shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes>;
+    /// Where the secret is, beyond this value's own storage ([`StaticSecret::secret_heap`]).
+    fn secret_heap(&self) -> SecretMemory;
+
+    /// The raw X25519 function ([`StaticSecret::raw_shared_secret`]): an all-zero output
+    /// is returned as it is.
+    fn raw_shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
+        match self.shared_secret(public_key) {
+            Err(Error::NonContributory) => Ok(SecretBytes::from_slice(&[0u8; KEY_LEN])),
+            other => other,
+        }
+    }
+}
+
+impl SecretKey for StaticSecret {
+    fn keygen(seed: Option<&[u8]>) -> Result<(SecretBytes, [u8; KEY_LEN])> {
+        keygen(seed)
+    }
+
+    fn load(secret_key: &[u8]) -> Result<Self> {
+        StaticSecret::from_bytes(secret_key)
+    }
+
+    fn public_key(&self) -> &[u8; KEY_LEN] {
+        StaticSecret::public_key(self)
+    }
+
+    fn shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
+        StaticSecret::shared_secret(self, public_key)
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        StaticSecret::secret_heap(self)
+    }
+
+    fn raw_shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
+        StaticSecret::raw_shared_secret(self, public_key)
+    }
+}
+
+/// The X25519 key of lockable key pairs: [`DalekSecret`] where AWS-LC (whose keys live in
+/// its own heap) and `x25519-dalek` are both built; otherwise the build's own
+/// [`StaticSecret`] (`x25519-dalek`'s, within reach, in the pure-Rust build; AWS-LC's,
+/// not, in a build without the `rustcrypto` feature, where lockable key pairs are then
+/// the normal ones and say so).
+#[cfg(all(feature = "aws-lc", feature = "rustcrypto"))]
+pub(crate) type LockableSecret = DalekSecret;
+/// See the `aws-lc` and `rustcrypto` build's definition.
+#[cfg(not(all(feature = "aws-lc", feature = "rustcrypto")))]
+pub(crate) type LockableSecret = StaticSecret;
+
+/// An X25519 secret key held by `x25519-dalek` in a build whose X25519 is AWS-LC's: the
+/// key (an array, wiped on drop) inline in this value, so that its holder's storage is all
+/// of it. It computes the same function as AWS-LC's (the unit tests compare them).
+#[cfg(all(feature = "aws-lc", feature = "rustcrypto"))]
+pub(crate) struct DalekSecret {
+    key: dalek::Loaded,
+    public: [u8; KEY_LEN],
+}
+
+#[cfg(all(feature = "aws-lc", feature = "rustcrypto"))]
+impl SecretKey for DalekSecret {
+    fn keygen(seed: Option<&[u8]>) -> Result<(SecretBytes, [u8; KEY_LEN])> {
+        let sk = given_or_random::<32>("X25519 seed", seed)?;
+        let pk = dalek::public_key(&dalek::load(&sk)?)?;
+        Ok((SecretBytes::from_slice(sk.as_ref()), pk))
+    }
+
+    fn load(secret_key: &[u8]) -> Result<Self> {
+        let bytes = zeroize::Zeroizing::new(fixed::<KEY_LEN>("X25519 secret key", secret_key)?);
+        let key = dalek::load(&bytes)?;
+        Ok(Self {
+            public: dalek::public_key(&key)?,
+            key,
+        })
+    }
+
+    fn public_key(&self) -> &[u8; KEY_LEN] {
+        &self.public
+    }
+
+    fn shared_secret(&self, public_key: &[u8]) -> Result<SecretBytes> {
+        dalek::agree(&self.key, &fixed::<32>("X25519 public key", public_key)?)
+    }
+
+    fn secret_heap(&self) -> SecretMemory {
+        // The key is inline: in the storage of whatever holds this value.
+        SecretMemory::all([])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +358,45 @@ mod tests {
             assert!(theirs.was_contributory());
             assert_eq!(ours.expose(), theirs.as_bytes(), "shared secret {i}");
         }
+    }
+
+    /// The X25519 key of lockable key pairs (`x25519-dalek`'s, held inline) against the
+    /// build's (AWS-LC's): same public keys, same shared secrets, the same refusals and raw
+    /// zeros for low-order points, the same generated key pairs from a seed.
+    #[cfg(all(feature = "aws-lc", feature = "rustcrypto"))]
+    #[test]
+    fn the_lockable_key_agrees_with_the_default() {
+        let held = |k: &DalekSecret| SecretKey::secret_heap(k);
+        for i in 0u32..200 {
+            let sk = crate::hash::sha3_256(&[b"lockable sk", &i.to_be_bytes()]);
+            let peer = crate::hash::sha3_256(&[b"lockable peer", &i.to_be_bytes()]);
+            let ours = <DalekSecret as SecretKey>::load(&sk).unwrap();
+            let theirs = super::StaticSecret::from_bytes(&sk).unwrap();
+            assert_eq!(SecretKey::public_key(&ours), theirs.public_key());
+            let a = SecretKey::shared_secret(&ours, &peer).unwrap();
+            assert_eq!(a, theirs.shared_secret(&peer).unwrap(), "{i}");
+            assert!(held(&ours).complete && held(&ours).regions.is_empty());
+            assert_eq!(
+                <DalekSecret as SecretKey>::keygen(Some(&sk)).unwrap().1,
+                keygen(Some(&sk)).unwrap().1
+            );
+        }
+        let k = <DalekSecret as SecretKey>::load(&[7; 32]).unwrap();
+        for point in &LOW_ORDER {
+            assert!(matches!(
+                SecretKey::shared_secret(&k, point),
+                Err(Error::NonContributory)
+            ));
+            assert_eq!(k.raw_shared_secret(point).unwrap().expose(), &[0u8; 32]);
+        }
+        assert!(matches!(
+            <DalekSecret as SecretKey>::load(&[1; 31]),
+            Err(Error::BadLength { .. })
+        ));
+        assert!(matches!(
+            SecretKey::shared_secret(&k, &[1; 33]),
+            Err(Error::BadLength { .. })
+        ));
     }
 
     /// Low-order points give an all-zero output: refused by `shared_secret`,

@@ -4,15 +4,16 @@
 //! `impl` block of its own.
 
 /// Declares the napi class `$name`, documented by the lines `$doc`, around the core key
-/// pair `$core` of suite type `$suite` (`$backend` maps a suite id to its backend, `$label`
-/// names the handle in `DISPOSED` errors), with `generate`, `import`, `suite`,
+/// pair `$core` of suite type `$suite` (`$backend` maps a suite id to its backend and
+/// `$lockable` to the backend of lockable key pairs, `$label` names the handle in
+/// `DISPOSED` errors), with `generate`, `import`, `suite`,
 /// `publicKey`, `exportSecretKey` and `lockMemory`, and `dispose` and `disposed` through
 /// [`disposable_handle!`](crate::handle::disposable_handle). The invoking module imports
 /// `napi` and adds its own operations in a second `#[napi] impl` block. (Documentation
 /// passes as string literals: napi-rs would copy a forwarded `///` comment into the
 /// TypeScript declarations as a raw string, `r"…"`.)
 macro_rules! key_pair_handle {
-    ($name:ident($core:ty, $suite:ty, $label:literal, $backend:path), $($doc:literal),+) => {
+    ($name:ident($core:ty, $suite:ty, $label:literal, $backend:path, $lockable:path), $($doc:literal),+) => {
         $(#[doc = $doc])+
         #[napi]
         pub struct $name {
@@ -29,18 +30,26 @@ macro_rules! key_pair_handle {
                 }
             }
 
-            /// Generates a key pair with the backend of the suite id, from `seed` when given.
+            /// Generates a key pair with the backend of the suite id, from `seed` when given;
+            /// with `lockable`, one whose whole secret state `lockMemory` can lock
+            /// (pqwire-core's `lockable_backend_of`: pure-Rust X25519/Ed25519, libcrux ML-KEM).
             #[napi(factory, catch_unwind)]
-            pub fn generate(id: f64, seed: Option<&[u8]>) -> napi::Result<Self> {
-                let backend = $backend(id)?;
+            pub fn generate(id: f64, seed: Option<&[u8]>, lockable: Option<bool>) -> napi::Result<Self> {
+                let backend = if lockable == Some(true) { $lockable(id)? } else { $backend(id)? };
                 Ok(Self::wrap($crate::errors::js(<$core>::generate_with(backend, seed))?))
             }
 
-            /// Imports a key pair from exported bytes into the backend of the suite id; the
-            /// two halves must belong together.
+            /// Imports a key pair from exported bytes into the backend of the suite id (its
+            /// lockable form with `lockable`, as `generate`); the two halves must belong
+            /// together.
             #[napi(factory, catch_unwind)]
-            pub fn import(id: f64, secret_key: &[u8], public_key: &[u8]) -> napi::Result<Self> {
-                let backend = $backend(id)?;
+            pub fn import(
+                id: f64,
+                secret_key: &[u8],
+                public_key: &[u8],
+                lockable: Option<bool>,
+            ) -> napi::Result<Self> {
+                let backend = if lockable == Some(true) { $lockable(id)? } else { $backend(id)? };
                 let kp = <$core>::import_with(backend, secret_key, public_key);
                 Ok(Self::wrap($crate::errors::js(kp)?))
             }
@@ -66,8 +75,9 @@ macro_rules! key_pair_handle {
             /// Locks every page holding the key pair's secret state into RAM (`mlock`, Unix)
             /// and returns whether all of it is locked: `false` when a page could not be
             /// locked (`RLIMIT_MEMLOCK`), when part of the secret is where pqwire cannot
-            /// see it (AWS-LC's heap), or on other platforms. Pages stay locked until the
-            /// process ends (never unlocked: they may hold other allocations too).
+            /// see it (AWS-LC's heap: make the key pair with `lockable`), or on other
+            /// platforms. Pages stay locked until the process ends (never unlocked: they
+            /// may hold other allocations too).
             #[napi(catch_unwind)]
             pub fn lock_memory(&self) -> napi::Result<bool> {
                 let memory = self.shared()?.secret_memory();

@@ -5,7 +5,7 @@ use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::parallel::{self, Owned};
-use crate::suite_id::sig_backend;
+use crate::suite_id::{sig_backend, sig_lockable_backend};
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
@@ -273,7 +273,13 @@ pub fn sig_verify_batch(
 }
 
 key_pair_handle!(
-    SigKeyPair(CoreSigKeyPair, SigSuite, "signature key pair", sig_backend),
+    SigKeyPair(
+        CoreSigKeyPair,
+        SigSuite,
+        "signature key pair",
+        sig_backend,
+        sig_lockable_backend
+    ),
     " A signing key pair whose secret key stays in native memory until `dispose()` or",
     " garbage collection."
 );

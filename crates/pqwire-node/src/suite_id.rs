@@ -125,6 +125,25 @@ pub(crate) fn sig_backend(id: f64) -> napi::Result<&'static dyn SigBackend> {
     js(sig::backend_of(js(SigSuite::from_code(code))?, backend))
 }
 
+/// The KEM backend of lockable key pairs for what an id names (`kem::lockable_backend_of`).
+pub(crate) fn kem_lockable_backend(id: f64) -> napi::Result<&'static dyn KemBackend> {
+    let (code, backend) = split(id)?;
+    js(kem::lockable_backend_of(
+        js(KemSuite::from_code(code))?,
+        backend,
+    ))
+}
+
+/// The signature backend of lockable key pairs for what an id names
+/// (`sig::lockable_backend_of`).
+pub(crate) fn sig_lockable_backend(id: f64) -> napi::Result<&'static dyn SigBackend> {
+    let (code, backend) = split(id)?;
+    js(sig::lockable_backend_of(
+        js(SigSuite::from_code(code))?,
+        backend,
+    ))
+}
+
 /// The AEAD suite an id names: AEAD ids carry no backend, so the upper bits must be zero.
 pub(crate) fn aead_suite(id: f64) -> napi::Result<AeadSuite> {
     match split(id)? {

@@ -18,14 +18,17 @@
 //! hybrid stays secure through ML-KEM even when the classical half is degenerate.
 //!
 //! Each suite exists over both seeded ML-KEM implementations: libcrux (the default where it
-//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes.
+//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes. Over
+//! libcrux each also exists with the X25519 key of lockable key pairs
+//! ([`x25519::LockableSecret`], module [`lockable`]), again with identical bytes.
 
 use super::ml_kem::MlKemParams;
 use super::{Decapsulator, Encapsulation, KemBackend, KemLengths};
 use crate::hash::{sha3_256, shake256_into};
 use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
-use crate::{x25519, Error, Result, SecretBytes, SecretMemory};
+use crate::x25519::{self, SecretKey};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use zeroize::Zeroizing;
 
 /// Per-suite constants of a hybrid KEM.
@@ -92,6 +95,21 @@ hybrids_over!(libcrux, ml_kem_libcrux);
 #[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 hybrids_over!(rustcrypto, ml_kem);
 
+/// The three suites over libcrux's ML-KEM with the X25519 key of lockable key pairs
+/// ([`x25519::LockableSecret`]): all of their secret state is inline in the parsed key,
+/// where AWS-LC and `x25519-dalek` are both built (see `kem::lockable_backend`).
+#[cfg(feature = "libcrux")]
+pub(crate) mod lockable {
+    use super::libcrux::{XWing, H1024, H512};
+    use super::Hybrid;
+    use crate::x25519::LockableSecret;
+    use core::marker::PhantomData;
+
+    pub(crate) static X_WING: Hybrid<XWing, LockableSecret> = Hybrid(PhantomData);
+    pub(crate) static X25519_ML_KEM_512: Hybrid<H512, LockableSecret> = Hybrid(PhantomData);
+    pub(crate) static X25519_ML_KEM_1024: Hybrid<H1024, LockableSecret> = Hybrid(PhantomData);
+}
+
 /// The combiner label of a hybrid suite (`None` for a non-hybrid suite).
 pub fn hybrid_label(suite: KemSuite) -> Option<&'static [u8]> {
     match suite {
@@ -102,10 +120,10 @@ pub fn hybrid_label(suite: KemSuite) -> Option<&'static [u8]> {
     }
 }
 
-/// The hybrid backend for parameters `H`.
-pub(crate) struct Hybrid<H>(core::marker::PhantomData<fn() -> H>);
+/// The hybrid backend for parameters `H`, its X25519 keys held as `X`.
+pub(crate) struct Hybrid<H, X = x25519::StaticSecret>(core::marker::PhantomData<fn() -> (H, X)>);
 
-impl<H: HybridParams> Hybrid<H> {
+impl<H: HybridParams, X: SecretKey> Hybrid<H, X> {
     /// Splits a public key `pk_M | pk_X` after its length check.
     fn split_public_key(public_key: &[u8]) -> Result<(&[u8], &[u8])> {
         let len = KemLengths::of(H::SUITE).public_key;
@@ -115,13 +133,13 @@ impl<H: HybridParams> Hybrid<H> {
 }
 
 /// An expanded hybrid secret key.
-struct Expanded<H: HybridParams> {
+struct Expanded<H: HybridParams, X> {
     dk_m: <H::MlKem as MlKemParams>::Dk,
     pk_m: Vec<u8>,
-    sk_x: x25519::StaticSecret,
+    sk_x: X,
 }
 
-impl<H: HybridParams> Expanded<H> {
+impl<H: HybridParams, X: SecretKey> Expanded<H, X> {
     fn from_seed(sk: &[u8]) -> Result<Self> {
         let sk = Zeroizing::new(fixed::<32>("hybrid KEM secret key", sk)?);
         let mut expanded = Zeroizing::new([0u8; 96]);
@@ -134,7 +152,7 @@ impl<H: HybridParams> Expanded<H> {
         Ok(Self {
             dk_m,
             pk_m,
-            sk_x: x25519::StaticSecret::from_bytes(sk_x_bytes.as_ref())?,
+            sk_x: X::load(sk_x_bytes.as_ref())?,
         })
     }
 
@@ -147,7 +165,7 @@ fn combine(label: &[u8], ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> 
     SecretBytes::from_slice(&Zeroizing::new(sha3_256(&[ss_m, ss_x, ct_x, pk_x, label]))[..])
 }
 
-impl<H: HybridParams> Decapsulator for Expanded<H> {
+impl<H: HybridParams, X: SecretKey> Decapsulator for Expanded<H, X> {
     fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
         let ct_len = KemLengths::of(H::SUITE).cipher_text;
         Error::check_len("hybrid KEM ciphertext", ct_len, cipher_text.len())?;
@@ -171,7 +189,7 @@ impl<H: HybridParams> Decapsulator for Expanded<H> {
     }
 }
 
-impl<H: HybridParams> KemBackend for Hybrid<H> {
+impl<H: HybridParams, X: SecretKey> KemBackend for Hybrid<H, X> {
     fn suite(&self) -> KemSuite {
         H::SUITE
     }
@@ -182,7 +200,7 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         let sk = given_or_random::<32>("hybrid KEM key generation seed", seed)?;
-        let expanded = Expanded::<H>::from_seed(sk.as_ref())?;
+        let expanded = Expanded::<H, X>::from_seed(sk.as_ref())?;
         Ok((expanded.public_key(), SecretBytes::from_slice(sk.as_ref())))
     }
 
@@ -194,7 +212,7 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
         let (ct_m, ss_m) = H::MlKem::encaps_internal(pk_m, &m)?;
         let mut ek_x = Zeroizing::new([0u8; 32]);
         ek_x.copy_from_slice(&eseed[32..]);
-        let ek_x = x25519::StaticSecret::from_bytes(ek_x.as_ref())?;
+        let ek_x = X::load(ek_x.as_ref())?;
         let ct_x = *ek_x.public_key();
         let ss_x = ek_x.raw_shared_secret(pk_x)?;
         let shared_secret = combine(H::LABEL, ss_m.expose(), ss_x.expose(), &ct_x, pk_x);
@@ -207,7 +225,7 @@ impl<H: HybridParams> KemBackend for Hybrid<H> {
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>> {
-        Ok(Box::new(Expanded::<H>::from_seed(secret_key)?))
+        Ok(Box::new(Expanded::<H, X>::from_seed(secret_key)?))
     }
 
     fn check_public_key(&self, public_key: &[u8]) -> Result<()> {

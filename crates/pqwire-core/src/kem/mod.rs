@@ -169,6 +169,75 @@ pub fn backend_of(suite: KemSuite, backend: Backend) -> Result<&'static dyn KemB
     }
 }
 
+/// The implementation of `suite` for lockable key pairs ([`KemKeyPair::generate_lockable`]):
+/// one whose parsed keys hold all their secret state where
+/// [`KemKeyPair::secret_memory`] can report it, so that a binding can lock all of it. It
+/// computes the same function as [`backend`] (same keys from the same seed, same shared
+/// secrets), only differently held:
+///
+/// - ML-KEM: libcrux's (inline arrays) instead of AWS-LC's (its own C heap);
+/// - the X25519+ML-KEM hybrids: libcrux's ML-KEM as in the default, with `x25519-dalek`'s
+///   X25519 key inline instead of AWS-LC's;
+/// - X25519: `x25519-dalek`'s, inline.
+///
+/// Slower where it swaps AWS-LC out. Where a crate it needs is not built (`libcrux` for
+/// ML-KEM and the hybrids; `rustcrypto`, which brings `x25519-dalek`, for X25519 next to
+/// AWS-LC) that part is the default's, and [`SecretMemory::complete`] says so; in the
+/// pure-Rust build it is the default.
+///
+/// ```
+/// use pqwire_core::{kem::{self, KemKeyPair}, KemSuite};
+/// let kp = KemKeyPair::generate_lockable(KemSuite::X25519MlKem1024, Some(&[7; 32]))?;
+/// assert!(kp.secret_memory().complete);
+/// let normal = KemKeyPair::generate(KemSuite::X25519MlKem1024, Some(&[7; 32]))?;
+/// assert_eq!(kp.public_key(), normal.public_key());
+/// let enc = kem::backend(KemSuite::X25519MlKem1024).encapsulate(kp.public_key(), None)?;
+/// assert_eq!(kp.decapsulate(&enc.cipher_text)?, normal.decapsulate(&enc.cipher_text)?);
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn lockable_backend(suite: KemSuite) -> &'static dyn KemBackend {
+    match suite {
+        KemSuite::X25519 => &x25519_kem::X25519_KEM_LOCKABLE,
+        #[cfg(feature = "libcrux")]
+        KemSuite::MlKem512 => &ml_kem_libcrux::ML_KEM_512,
+        #[cfg(feature = "libcrux")]
+        KemSuite::MlKem768 => &ml_kem_libcrux::ML_KEM_768,
+        #[cfg(feature = "libcrux")]
+        KemSuite::MlKem1024 => &ml_kem_libcrux::ML_KEM_1024,
+        #[cfg(feature = "libcrux")]
+        KemSuite::XWing => &hybrid::lockable::X_WING,
+        #[cfg(feature = "libcrux")]
+        KemSuite::X25519MlKem512 => &hybrid::lockable::X25519_ML_KEM_512,
+        #[cfg(feature = "libcrux")]
+        KemSuite::X25519MlKem1024 => &hybrid::lockable::X25519_ML_KEM_1024,
+        // Without libcrux, ML-KEM is AWS-LC's or RustCrypto's (which boxes its key
+        // privately): neither can be all within reach, so the default stays.
+        #[cfg(not(feature = "libcrux"))]
+        _ => backend(suite),
+    }
+}
+
+/// [`lockable_backend`] for a chosen [`Backend`], for key pairs that are to be both
+/// (`UNSUPPORTED` where [`backend_of`] is): [`lockable_backend`] for the default and
+/// libcrux (whose hybrids then hold `x25519-dalek`'s X25519 key); for RustCrypto and
+/// PQClean the backend's own implementation, unchanged (RustCrypto's ML-KEM is never all
+/// within reach, so its hybrids would gain nothing; PQClean's ML-KEM already is).
+///
+/// ```
+/// use pqwire_core::{kem::{self, KemKeyPair}, Backend, KemSuite};
+/// let b = kem::lockable_backend_of(KemSuite::MlKem768, Backend::PqClean)?;
+/// assert!(std::ptr::addr_eq(b, kem::backend_of(KemSuite::MlKem768, Backend::PqClean)?));
+/// assert!(KemKeyPair::generate_with(b, None)?.secret_memory().complete);
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn lockable_backend_of(suite: KemSuite, backend: Backend) -> Result<&'static dyn KemBackend> {
+    let own = backend_of(suite, backend)?;
+    Ok(match backend {
+        Backend::Default | Backend::Libcrux => lockable_backend(suite),
+        Backend::RustCrypto | Backend::PqClean => own,
+    })
+}
+
 /// What each backend but the default implements.
 static OFFERS: &Offers<dyn KemBackend> = &[
     #[cfg(feature = "libcrux")]
@@ -239,6 +308,22 @@ impl KemKeyPair {
         Self::import_with(backend(suite), secret_key, public_key)
     }
 
+    /// [`KemKeyPair::generate`] for a key pair whose secret state is all where
+    /// [`KemKeyPair::secret_memory`] reports it (`complete`), so that a binding can lock
+    /// all of it: held by [`lockable_backend`] (libcrux's ML-KEM, `x25519-dalek`'s X25519,
+    /// both inline), somewhat slower than the default's AWS-LC. The same public key from
+    /// the same seed, and the same shared secrets, as [`KemKeyPair::generate`]. Where a
+    /// crate it needs is not built, the part concerned is the default's and `complete`
+    /// is `false`.
+    pub fn generate_lockable(suite: KemSuite, seed: Option<&[u8]>) -> Result<Self> {
+        Self::generate_with(lockable_backend(suite), seed)
+    }
+
+    /// [`KemKeyPair::import`] into a lockable key pair ([`KemKeyPair::generate_lockable`]).
+    pub fn import_lockable(suite: KemSuite, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
+        Self::import_with(lockable_backend(suite), secret_key, public_key)
+    }
+
     /// [`KemKeyPair::import`] with the backend `b` (from [`backend_of`]) for `b`'s suite.
     pub fn import_with(b: &dyn KemBackend, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
         let suite = b.suite();
@@ -284,6 +369,8 @@ impl KemKeyPair {
     /// ([`Decapsulator::secret_heap`]). Not complete where the backend keeps the key out of
     /// pqwire's sight: AWS-LC (the default ML-KEM; X25519, alone and in the hybrids, in
     /// the default build) and RustCrypto's `ml-kem`, which boxes its key privately.
+    /// Complete for every suite's lockable key pairs ([`KemKeyPair::generate_lockable`])
+    /// in a build with libcrux and RustCrypto (the default and the pure-Rust build).
     pub fn secret_memory(&self) -> SecretMemory {
         SecretMemory::all([self.secret_key.region(), region_of(&*self.decapsulator)])
             .and(self.decapsulator.secret_heap())

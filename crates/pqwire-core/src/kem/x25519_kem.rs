@@ -7,26 +7,35 @@
 //! secret   SHA3-256(dh | ct | pk | "pqwire X25519-KEM")
 //! ```
 //! An all-zero `dh` (low-order key) is refused with `NON_CONTRIBUTORY` on both sides.
+//!
+//! Generic over how the X25519 keys are held ([`x25519::SecretKey`]): [`X25519_KEM`] with
+//! the build's own, [`X25519_KEM_LOCKABLE`] with the one of lockable key pairs.
 
 use super::{Decapsulator, Encapsulation, KemBackend};
 use crate::hash::sha3_256;
 use crate::random::{fixed, given_or_random};
 use crate::suite::KemSuite;
-use crate::{x25519, Error, Result, SecretBytes, SecretMemory};
+use crate::x25519::{self, SecretKey};
+use crate::{Error, Result, SecretBytes, SecretMemory};
 use zeroize::Zeroizing;
 
 const LABEL: &[u8] = b"pqwire X25519-KEM";
 
-pub(crate) struct X25519Kem;
-pub(crate) static X25519_KEM: X25519Kem = X25519Kem;
+/// X25519 as a KEM, its keys held as `X`.
+pub(crate) struct X25519Kem<X = x25519::StaticSecret>(core::marker::PhantomData<fn() -> X>);
+/// The default: the build's X25519.
+pub(crate) static X25519_KEM: X25519Kem = X25519Kem(core::marker::PhantomData);
+/// Lockable key pairs' ([`x25519::LockableSecret`]).
+pub(crate) static X25519_KEM_LOCKABLE: X25519Kem<x25519::LockableSecret> =
+    X25519Kem(core::marker::PhantomData);
 
-struct Loaded(x25519::StaticSecret);
+struct Loaded<X>(X);
 
 fn derive(dh: &SecretBytes, ct: &[u8], pk: &[u8]) -> SecretBytes {
     SecretBytes::from_slice(&Zeroizing::new(sha3_256(&[dh.expose(), ct, pk, LABEL]))[..])
 }
 
-impl Decapsulator for Loaded {
+impl<X: SecretKey> Decapsulator for Loaded<X> {
     fn decapsulate(&self, cipher_text: &[u8]) -> Result<SecretBytes> {
         Error::check_len("X25519 KEM ciphertext", 32, cipher_text.len())?;
         let dh = self.0.shared_secret(cipher_text)?;
@@ -38,7 +47,7 @@ impl Decapsulator for Loaded {
     }
 }
 
-impl KemBackend for X25519Kem {
+impl<X: SecretKey> KemBackend for X25519Kem<X> {
     fn suite(&self) -> KemSuite {
         KemSuite::X25519
     }
@@ -48,14 +57,14 @@ impl KemBackend for X25519Kem {
     }
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
-        let (sk, pk) = x25519::keygen(seed)?;
+        let (sk, pk) = X::keygen(seed)?;
         Ok((pk.to_vec(), sk))
     }
 
     fn encapsulate(&self, public_key: &[u8], randomness: Option<&[u8]>) -> Result<Encapsulation> {
         fixed::<32>("X25519 public key", public_key)?;
         let ek = given_or_random::<32>("X25519 KEM encapsulation randomness", randomness)?;
-        let ek = x25519::StaticSecret::from_bytes(ek.as_ref())?;
+        let ek = X::load(ek.as_ref())?;
         let ct = ek.public_key();
         let dh = ek.shared_secret(public_key)?;
         Ok(Encapsulation {
@@ -65,9 +74,7 @@ impl KemBackend for X25519Kem {
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Decapsulator>> {
-        Ok(Box::new(Loaded(x25519::StaticSecret::from_bytes(
-            secret_key,
-        )?)))
+        Ok(Box::new(Loaded(X::load(secret_key)?)))
     }
 
     fn check_public_key(&self, public_key: &[u8]) -> Result<()> {

@@ -19,12 +19,42 @@ use super::ed25519_aws_lc as imp;
 #[cfg(not(feature = "aws-lc"))]
 use super::ed25519_dalek as imp;
 
+/// The build's Ed25519 signing key: AWS-LC's, or `ed25519-dalek`'s in the pure-Rust build.
 pub(crate) use imp::SigningKey;
 
-pub(crate) struct Ed25519;
-pub(crate) static ED25519: Ed25519 = Ed25519;
+/// The Ed25519 signing key of lockable key pairs (`SigKeyPair::generate_lockable`):
+/// `ed25519-dalek`'s, inline in its holder, where AWS-LC (whose keys live in its own heap)
+/// is built next to it; otherwise the build's own [`SigningKey`] (`ed25519-dalek`'s in the
+/// pure-Rust build; AWS-LC's in a build without `rustcrypto`, not within reach).
+#[cfg(all(feature = "aws-lc", feature = "rustcrypto"))]
+pub(crate) type LockableKey = super::ed25519_dalek::SigningKey;
+/// See the `aws-lc` and `rustcrypto` build's definition.
+#[cfg(not(all(feature = "aws-lc", feature = "rustcrypto")))]
+pub(crate) type LockableKey = SigningKey;
 
-struct Loaded(SigningKey);
+/// An Ed25519 signing key as one implementation holds it (AWS-LC's, `ed25519-dalek`'s).
+/// Both compute the same deterministic signatures (the unit tests compare them).
+pub(crate) trait Key: Send + Sync + Sized + 'static {
+    /// The name `SigBackend::backend_name` reports.
+    const NAME: &'static str;
+    /// Loads a signing key from its 32-byte seed.
+    fn from_seed(seed: &[u8]) -> Result<Self>;
+    /// Where the key is, beyond this value's own storage ([`Signer::secret_heap`]).
+    fn secret_heap(&self) -> SecretMemory;
+    /// The 32-byte public key.
+    fn public_key(&self) -> Result<[u8; 32]>;
+    /// The 64-byte signature of `message`.
+    fn sign(&self, message: &[u8]) -> Vec<u8>;
+}
+
+/// Ed25519, its signing keys held as `K`; verification is the build's whatever `K`.
+pub(crate) struct Ed25519<K = SigningKey>(core::marker::PhantomData<fn() -> K>);
+/// The default: the build's Ed25519.
+pub(crate) static ED25519: Ed25519 = Ed25519(core::marker::PhantomData);
+/// Lockable key pairs' ([`LockableKey`]).
+pub(crate) static ED25519_LOCKABLE: Ed25519<LockableKey> = Ed25519(core::marker::PhantomData);
+
+struct Loaded<K>(K);
 
 /// Length of the `seed ‖ publicKey` form of a secret key (libsodium's, RFC 8032's
 /// "private key" followed by its public key).
@@ -35,12 +65,12 @@ pub(crate) const KEYPAIR_LEN: usize = 64;
 /// seed's public key (`INVALID_KEY` otherwise, compared in constant time): signing with
 /// a wrong public half would give signatures nobody verifies, and signing one message
 /// under two public halves would reveal the secret scalar.
-fn load(secret_key: &[u8]) -> Result<SigningKey> {
+fn load<K: Key>(secret_key: &[u8]) -> Result<K> {
     if secret_key.len() != KEYPAIR_LEN {
-        return SigningKey::from_seed(secret_key);
+        return K::from_seed(secret_key);
     }
     let (seed, public_half) = secret_key.split_at(32);
-    let key = SigningKey::from_seed(seed)?;
+    let key = K::from_seed(seed)?;
     if bool::from(subtle::ConstantTimeEq::ct_eq(
         &key.public_key()?[..],
         public_half,
@@ -67,7 +97,7 @@ fn refuse_options(context: &[u8], randomness: SignRandomness<'_>) -> Result<()> 
     Ok(())
 }
 
-impl Signer for Loaded {
+impl<K: Key> Signer for Loaded<K> {
     fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
         refuse_options(ctx, randomness)?;
         Ok(self.0.sign(msg))
@@ -130,18 +160,18 @@ pub(crate) fn verify_strict(signature: &[u8], message: &[u8], public_key: &[u8])
     Ok(imp::verify_equation(&pk, message, &sig))
 }
 
-impl SigBackend for Ed25519 {
+impl<K: Key> SigBackend for Ed25519<K> {
     fn suite(&self) -> SigSuite {
         SigSuite::Ed25519
     }
 
     fn backend_name(&self) -> &'static str {
-        imp::NAME
+        K::NAME
     }
 
     fn keygen(&self, seed: Option<&[u8]>) -> Result<(Vec<u8>, SecretBytes)> {
         let seed = given_or_random::<32>("Ed25519 key generation seed", seed)?;
-        let sk = SigningKey::from_seed(seed.as_ref())?;
+        let sk = K::from_seed(seed.as_ref())?;
         Ok((
             sk.public_key()?.to_vec(),
             SecretBytes::from_slice(seed.as_ref()),
@@ -149,11 +179,11 @@ impl SigBackend for Ed25519 {
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
-        Ok(Box::new(Loaded(load(secret_key)?)))
+        Ok(Box::new(Loaded(load::<K>(secret_key)?)))
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        Ok(load(secret_key)?.public_key()?.to_vec())
+        Ok(load::<K>(secret_key)?.public_key()?.to_vec())
     }
 
     fn verify(&self, sig: &[u8], msg: &[u8], pk: &[u8], ctx: &[u8]) -> Result<Verification> {

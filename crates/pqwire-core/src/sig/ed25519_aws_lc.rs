@@ -6,15 +6,13 @@ use crate::random::fixed;
 use crate::{Error, Result, SecretMemory};
 use aws_lc_rs::signature::{self as lc, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
 
-/// The name `SigBackend::backend_name` reports.
-pub(crate) const NAME: &str = "aws-lc";
-
 /// A loaded Ed25519 signing key.
 pub(crate) struct SigningKey(Ed25519KeyPair);
 
-impl SigningKey {
-    /// Loads a signing key from its 32-byte seed.
-    pub(crate) fn from_seed(seed: &[u8]) -> Result<Self> {
+impl super::ed25519::Key for SigningKey {
+    const NAME: &'static str = "aws-lc";
+
+    fn from_seed(seed: &[u8]) -> Result<Self> {
         Error::check_len("Ed25519 secret key", 32, seed.len())?;
         Ed25519KeyPair::from_seed_unchecked(seed)
             .map(Self)
@@ -23,19 +21,16 @@ impl SigningKey {
             })
     }
 
-    /// Where the key is, beyond this value's own storage: in AWS-LC's own heap (an
-    /// `EVP_PKEY`), out of pqwire's sight.
-    pub(crate) fn secret_heap(&self) -> SecretMemory {
+    fn secret_heap(&self) -> SecretMemory {
+        // In AWS-LC's own heap (an `EVP_PKEY`), out of pqwire's sight.
         SecretMemory::unknown()
     }
 
-    /// The 32-byte public key.
-    pub(crate) fn public_key(&self) -> Result<[u8; 32]> {
+    fn public_key(&self) -> Result<[u8; 32]> {
         fixed::<32>("Ed25519 public key", self.0.public_key().as_ref())
     }
 
-    /// The 64-byte signature of `message`.
-    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
         self.0.sign(message).as_ref().to_vec()
     }
 }

@@ -12,7 +12,9 @@
 //! lifted out and verified as a stand-alone signature over M.
 //!
 //! Each suite exists over both seeded ML-DSA implementations: libcrux (the default where it
-//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes.
+//! is built) and RustCrypto (`Backend::RustCrypto`). Both give identical bytes. Each also
+//! exists with the Ed25519 key of lockable key pairs (`ed25519::LockableKey`), again with
+//! identical bytes.
 
 use super::ml_dsa::{check_context, signing_rnd, MlDsaParams, MsgOrMu};
 use super::{ed25519, SigBackend, SigLengths, SignRandomness, Signer, Verification};
@@ -30,21 +32,25 @@ pub(crate) trait HybridSigParams: Send + Sync + 'static {
     const SUITE: SigSuite;
 }
 
-/// One hybrid suite: its parameters `$name` and its backend, the static `$static`.
+/// One hybrid suite: its parameters `$name` and its backends, the statics `$static` (the
+/// build's Ed25519) and `$lockable` (lockable key pairs' Ed25519).
 macro_rules! hybrid_sig {
-    ($name:ident, $static:ident, $mldsa:ty, $suite:expr) => {
+    ($name:ident, $static:ident, $lockable:ident, $mldsa:ty, $suite:expr) => {
         pub(crate) struct $name;
         impl HybridSigParams for $name {
             type MlDsa = $mldsa;
             const SUITE: SigSuite = $suite;
         }
         pub(crate) static $static: HybridSig<$name> = HybridSig(core::marker::PhantomData);
+        pub(crate) static $lockable: HybridSig<$name, crate::sig::ed25519::LockableKey> =
+            HybridSig(core::marker::PhantomData);
     };
 }
 
 /// The two hybrid suites over one ML-DSA implementation (`$ml_dsa`, the module of its
 /// `MlDsaParams`), as the module `$family` with statics `ED25519_ML_DSA_65` and
-/// `ED25519_ML_DSA_87`, and `ALL` of them.
+/// `ED25519_ML_DSA_87`, and `ALL` of them; and with the Ed25519 key of lockable key pairs,
+/// `ED25519_ML_DSA_65_LOCKABLE`, `ED25519_ML_DSA_87_LOCKABLE` and `LOCKABLE`.
 macro_rules! hybrids_over {
     ($family:ident, $ml_dsa:ident) => {
         pub(crate) mod $family {
@@ -52,13 +58,30 @@ macro_rules! hybrids_over {
             use crate::sig::$ml_dsa as m;
             use crate::suite::SigSuite;
 
-            hybrid_sig!(H65, ED25519_ML_DSA_65, m::P65, SigSuite::Ed25519MlDsa65);
-            hybrid_sig!(H87, ED25519_ML_DSA_87, m::P87, SigSuite::Ed25519MlDsa87);
+            hybrid_sig!(
+                H65,
+                ED25519_ML_DSA_65,
+                ED25519_ML_DSA_65_LOCKABLE,
+                m::P65,
+                SigSuite::Ed25519MlDsa65
+            );
+            hybrid_sig!(
+                H87,
+                ED25519_ML_DSA_87,
+                ED25519_ML_DSA_87_LOCKABLE,
+                m::P87,
+                SigSuite::Ed25519MlDsa87
+            );
 
             /// The two, as the backend of `$ml_dsa` offers them.
             #[cfg_attr(not(feature = "rustcrypto"), allow(dead_code))] // the default's alone
             pub(crate) static ALL: [&dyn crate::sig::SigBackend; 2] =
                 [&ED25519_ML_DSA_65, &ED25519_ML_DSA_87];
+
+            /// The two for lockable key pairs, as the backend of `$ml_dsa` offers them.
+            #[cfg_attr(not(feature = "rustcrypto"), allow(dead_code))] // the default's alone
+            pub(crate) static LOCKABLE: [&dyn crate::sig::SigBackend; 2] =
+                [&ED25519_ML_DSA_65_LOCKABLE, &ED25519_ML_DSA_87_LOCKABLE];
         }
     };
 }
@@ -69,7 +92,8 @@ hybrids_over!(libcrux, ml_dsa_libcrux);
 #[cfg(any(feature = "rustcrypto", not(feature = "libcrux")))]
 hybrids_over!(rustcrypto, ml_dsa);
 
-pub(crate) struct HybridSig<H>(core::marker::PhantomData<fn() -> H>);
+/// The hybrid backend for parameters `H`, its Ed25519 keys held as `K`.
+pub(crate) struct HybridSig<H, K = ed25519::SigningKey>(core::marker::PhantomData<fn() -> (H, K)>);
 
 /// M' of the construction above.
 fn bound_message(suite: SigSuite, ctx: &[u8], msg: &[u8]) -> Result<Vec<u8>> {
@@ -83,25 +107,25 @@ fn bound_message(suite: SigSuite, ctx: &[u8], msg: &[u8]) -> Result<Vec<u8>> {
     Ok(m)
 }
 
-struct Loaded<H: HybridSigParams> {
-    ed: ed25519::SigningKey,
+struct Loaded<H: HybridSigParams, K> {
+    ed: K,
     ml: <H::MlDsa as MlDsaParams>::Sk,
 }
 
-impl<H: HybridSigParams> Loaded<H> {
+impl<H: HybridSigParams, K: ed25519::Key> Loaded<H, K> {
     /// Splits and loads a secret key `Ed25519 seed (32) | ML-DSA expanded sk`.
     fn parse(secret_key: &[u8]) -> Result<Self> {
         let len = SigLengths::of(H::SUITE).secret_key;
         Error::check_len("hybrid signature secret key", len, secret_key.len())?;
         let (ed, ml) = secret_key.split_at(32);
         Ok(Self {
-            ed: ed25519::SigningKey::from_seed(ed)?,
+            ed: K::from_seed(ed)?,
             ml: H::MlDsa::load(ml)?,
         })
     }
 }
 
-impl<H: HybridSigParams> Signer for Loaded<H> {
+impl<H: HybridSigParams, K: ed25519::Key> Signer for Loaded<H, K> {
     fn sign(&self, msg: &[u8], ctx: &[u8], randomness: SignRandomness<'_>) -> Result<Vec<u8>> {
         let m = bound_message(H::SUITE, ctx, msg)?;
         let rnd = signing_rnd(randomness)?;
@@ -125,7 +149,7 @@ impl<H: HybridSigParams> Signer for Loaded<H> {
     }
 }
 
-impl<H: HybridSigParams> SigBackend for HybridSig<H> {
+impl<H: HybridSigParams, K: ed25519::Key> SigBackend for HybridSig<H, K> {
     fn suite(&self) -> SigSuite {
         H::SUITE
     }
@@ -145,7 +169,7 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
         ed_seed.copy_from_slice(&expanded[..32]);
         let mut xi = Zeroizing::new([0u8; 32]);
         xi.copy_from_slice(&expanded[32..]);
-        let ed = ed25519::SigningKey::from_seed(ed_seed.as_ref())?;
+        let ed = K::from_seed(ed_seed.as_ref())?;
         let (ml_pk, ml_sk) = H::MlDsa::keygen_internal(&xi);
         let mut pk = ed.public_key()?.to_vec();
         pk.extend_from_slice(&ml_pk);
@@ -154,11 +178,11 @@ impl<H: HybridSigParams> SigBackend for HybridSig<H> {
     }
 
     fn load_secret_key(&self, secret_key: &[u8]) -> Result<Box<dyn Signer>> {
-        Ok(Box::new(Loaded::<H>::parse(secret_key)?))
+        Ok(Box::new(Loaded::<H, K>::parse(secret_key)?))
     }
 
     fn public_key(&self, secret_key: &[u8]) -> Result<Vec<u8>> {
-        let loaded = Loaded::<H>::parse(secret_key)?;
+        let loaded = Loaded::<H, K>::parse(secret_key)?;
         let mut pk = loaded.ed.public_key()?.to_vec();
         pk.extend_from_slice(&H::MlDsa::public_key_of(&loaded.ml)?);
         Ok(pk)

@@ -17,7 +17,8 @@
 mod ed25519;
 #[cfg(feature = "aws-lc")]
 mod ed25519_aws_lc;
-#[cfg(not(feature = "aws-lc"))]
+// The pure-Rust build's Ed25519, and in a build with both, the one of lockable key pairs.
+#[cfg(feature = "rustcrypto")]
 mod ed25519_dalek;
 mod hybrid;
 mod key_pair_check;
@@ -182,6 +183,53 @@ pub fn backend_of(suite: SigSuite, backend: Backend) -> Result<&'static dyn SigB
     }
 }
 
+/// The implementation of `suite` for lockable key pairs ([`SigKeyPair::generate_lockable`]):
+/// one whose parsed keys hold all their secret state where [`SigKeyPair::secret_memory`]
+/// can report it, so that a binding can lock all of it. It computes the same function as
+/// [`backend`] (same keys from the same seed, same deterministic signatures), only
+/// differently held: Ed25519, alone and in the hybrids, is `ed25519-dalek`'s (inline)
+/// instead of AWS-LC's (its own C heap), somewhat slower; ML-DSA is the default's, whose
+/// keys are inline in every backend. Without the `rustcrypto` feature next to AWS-LC
+/// (no `ed25519-dalek`), and in the pure-Rust build, it is the default.
+///
+/// ```
+/// use pqwire_core::{sig::{self, SigKeyPair, SignRandomness}, SigSuite};
+/// let suite = SigSuite::Ed25519MlDsa87;
+/// let kp = SigKeyPair::generate_lockable(suite, Some(&[7; 32]))?;
+/// assert!(kp.secret_memory().complete);
+/// let normal = SigKeyPair::generate(suite, Some(&[7; 32]))?;
+/// assert_eq!(kp.public_key(), normal.public_key());
+/// let det = SignRandomness::Deterministic;
+/// assert_eq!(kp.sign(b"m", b"", det)?, normal.sign(b"m", b"", det)?);
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn lockable_backend(suite: SigSuite) -> &'static dyn SigBackend {
+    match suite {
+        SigSuite::Ed25519 => &ed25519::ED25519_LOCKABLE,
+        SigSuite::Ed25519MlDsa65 => &default_hybrids::ED25519_ML_DSA_65_LOCKABLE,
+        SigSuite::Ed25519MlDsa87 => &default_hybrids::ED25519_ML_DSA_87_LOCKABLE,
+        SigSuite::MlDsa44 | SigSuite::MlDsa65 | SigSuite::MlDsa87 => backend(suite),
+    }
+}
+
+/// [`lockable_backend`] for a chosen [`Backend`], for key pairs that are to be both
+/// (`UNSUPPORTED` where [`backend_of`] is): the backend's own ML-DSA (inline in every
+/// backend), and for the hybrids over libcrux or RustCrypto ML-DSA, `ed25519-dalek`'s
+/// Ed25519 key beside it.
+///
+/// ```
+/// use pqwire_core::{sig::{self, SigKeyPair}, Backend, SigSuite};
+/// let b = sig::lockable_backend_of(SigSuite::Ed25519MlDsa65, Backend::RustCrypto)?;
+/// assert!(SigKeyPair::generate_with(b, None)?.secret_memory().complete);
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn lockable_backend_of(suite: SigSuite, backend: Backend) -> Result<&'static dyn SigBackend> {
+    match backend {
+        Backend::Default => Ok(lockable_backend(suite)),
+        _ => backend.find(LOCKABLE_OFFERS, |b| b.suite() == suite),
+    }
+}
+
 /// What each backend but the default implements.
 static OFFERS: &Offers<dyn SigBackend> = &[
     #[cfg(feature = "libcrux")]
@@ -193,6 +241,22 @@ static OFFERS: &Offers<dyn SigBackend> = &[
     (
         Backend::RustCrypto,
         &[&ml_dsa::ALL, &hybrid::rustcrypto::ALL],
+    ),
+    #[cfg(feature = "pqclean")]
+    (Backend::PqClean, &[&ml_dsa_pqclean::ALL]),
+];
+
+/// [`OFFERS`] for lockable key pairs: the hybrids with `ed25519-dalek`'s Ed25519 key.
+static LOCKABLE_OFFERS: &Offers<dyn SigBackend> = &[
+    #[cfg(feature = "libcrux")]
+    (
+        Backend::Libcrux,
+        &[&ml_dsa_libcrux::ALL, &hybrid::libcrux::LOCKABLE],
+    ),
+    #[cfg(feature = "rustcrypto")]
+    (
+        Backend::RustCrypto,
+        &[&ml_dsa::ALL, &hybrid::rustcrypto::LOCKABLE],
     ),
     #[cfg(feature = "pqclean")]
     (Backend::PqClean, &[&ml_dsa_pqclean::ALL]),
@@ -264,6 +328,22 @@ impl SigKeyPair {
         Self::import_with(backend(suite), secret_key, public_key)
     }
 
+    /// [`SigKeyPair::generate`] for a key pair whose secret state is all where
+    /// [`SigKeyPair::secret_memory`] reports it (`complete`), so that a binding can lock
+    /// all of it: held by [`lockable_backend`] (`ed25519-dalek`'s Ed25519 and the default
+    /// ML-DSA, both inline), Ed25519 somewhat slower than the default's AWS-LC. The same
+    /// public key from the same seed, and the same deterministic signatures, as
+    /// [`SigKeyPair::generate`]. Without `ed25519-dalek` next to AWS-LC (no `rustcrypto`
+    /// feature) the Ed25519 half is AWS-LC's and `complete` is `false`.
+    pub fn generate_lockable(suite: SigSuite, seed: Option<&[u8]>) -> Result<Self> {
+        Self::generate_with(lockable_backend(suite), seed)
+    }
+
+    /// [`SigKeyPair::import`] into a lockable key pair ([`SigKeyPair::generate_lockable`]).
+    pub fn import_lockable(suite: SigSuite, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
+        Self::import_with(lockable_backend(suite), secret_key, public_key)
+    }
+
     /// [`SigKeyPair::import`] with the backend `b` (from [`backend_of`]) for `b`'s suite.
     pub fn import_with(b: &dyn SigBackend, secret_key: &[u8], public_key: &[u8]) -> Result<Self> {
         let suite = b.suite();
@@ -302,6 +382,8 @@ impl SigKeyPair {
     /// bytes, the parsed key's storage and the heap buffers that parsed key owns
     /// ([`Signer::secret_heap`]). Not complete where the backend keeps the key out of
     /// pqwire's sight: AWS-LC's Ed25519 (alone and in the hybrids, in the default build).
+    /// Complete for every suite's lockable key pairs ([`SigKeyPair::generate_lockable`])
+    /// in a build with RustCrypto (the default and the pure-Rust build).
     pub fn secret_memory(&self) -> SecretMemory {
         SecretMemory::all([self.secret_key.region(), region_of(&*self.signer)])
             .and(self.signer.secret_heap())

@@ -1,5 +1,6 @@
-//! X25519 through `x25519-dalek` (pure Rust), the pure-Rust build's. Its secret keys and
-//! shared secrets wipe themselves on drop (`zeroize` feature).
+//! X25519 through `x25519-dalek` (pure Rust): the pure-Rust build's, and where AWS-LC is
+//! built too, the one of lockable key pairs (`DalekSecret`). Its secret keys and shared
+//! secrets wipe themselves on drop (`zeroize` feature).
 
 use crate::secret::region_of;
 use crate::{Error, Result, SecretBytes, SecretMemory};
@@ -13,6 +14,7 @@ pub(super) fn load(secret_key: &[u8; 32]) -> Result<Loaded> {
 }
 
 /// Where a loaded key is: `x25519-dalek`'s key is an inline array, all of it at `key`.
+#[cfg_attr(feature = "aws-lc", allow(dead_code))] // `DalekSecret` holds its key inline
 pub(super) fn loaded_memory(key: &Loaded) -> SecretMemory {
     SecretMemory::all([region_of(key)])
 }
