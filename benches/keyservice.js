@@ -157,13 +157,9 @@ function fmt(n) {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function markdown(data) {
-  const m = data.machine;
+/** The figures as a markdown section (also part of `npm run bench`'s report). */
+function section(data) {
   const lines = [
-    `# Key service: requests over the Unix socket against the library in-process (${data.date})`,
-    '',
-    `Machine: ${m.cpu ? `${m.cpu.model}, ${m.cpu.cores} cores` : 'see JSON'}; ${m.os ?? ''}; Node ${process.versions.node}; load average at start ${data.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
-    '',
     `Service: \`pqwire keyservice\` in its own process (memory locked), X25519+ML-KEM-1024 and Ed25519+ML-DSA-87 keys; ${data.clients} clients in this process, one keep-alive connection and one request at a time each, ${data.seconds} s per case; batches of ${data.batch} items; 64-byte plaintexts and messages. Library: the same operations called in this process by as many concurrent loops as there are clients, async (encrypt = \`seal()\`: the KEM plus the construction's HKDF and AEAD; \`*-batch\` = \`sealBatch()\`, \`openBatch()\` and the library's batch operations). Client and service share the machine's cores.`,
     '',
     '| case | items/request | service items/s | library items/s (async, same concurrency) | library / service | library sync, one call per item |',
@@ -171,7 +167,18 @@ function markdown(data) {
     ...data.rows.map((r) => `| ${r.case} | ${r.itemsPerRequest} | ${fmt(r.serviceItemsPerSec)} | ${fmt(r.libraryItemsPerSec)} | ${r.overhead.toFixed(2)}x | ${r.librarySyncItemsPerSec === null ? '–' : fmt(r.librarySyncItemsPerSec)} |`),
     '',
   ];
-  return lines.join('\n');
+  return `## Key service requests\n\n${lines.join('\n')}`;
+}
+
+function markdown(data) {
+  const m = data.machine;
+  const head = [
+    `# Key service: requests over the Unix socket against the library in-process (${data.date})`,
+    '',
+    `Machine: ${m.cpu ? `${m.cpu.model}, ${m.cpu.cores} cores` : 'see JSON'}; ${m.os ?? ''}; Node ${process.versions.node}; load average at start ${data.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
+    '',
+  ];
+  return `${head.join('\n')}${section(data)}`;
 }
 
 async function main() {
@@ -188,7 +195,7 @@ async function main() {
   console.log(`wrote ${path.relative(process.cwd(), base)}.json, .md`);
 }
 
-module.exports = { keyService };
+module.exports = { keyService, section };
 
 if (require.main === module) {
   main().catch((e) => {

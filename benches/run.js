@@ -22,7 +22,8 @@
 // adapters), lib/sessions.js and lib/libsignal.js (session adapters: pqwire's session API,
 // libsignal with in-memory stores), lib/cases/*.js (operations per family; sessions.js:
 // establishment and ratchet messages), lib/wiresizes.js, lib/memory.js (+ memory-child.js),
-// lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), lib/batch.js (batch operations
+// lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), keyservice.js (the key service's
+// requests, also run alone as npm run bench:keyservice), lib/batch.js (batch operations
 // against single calls), lib/rust.js (cargo bench),
 // lib/machine.js, lib/report.js (ratios, targets, markdown), lib/chart.js (the chart: Vega-Lite,
 // rendered to SVG by Vega).
@@ -144,7 +145,8 @@ async function main() {
   ];
   const selected = all.filter((c) => matches(`${c.family} ${c.id} ${c.aliases}`));
   const BATCH = require('./lib/batch').NAME;
-  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH];
+  const KEYSERVICE = 'keyservice requests';
+  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH, KEYSERVICE];
   if (opts.list) {
     for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
     for (const x of SYSTEM) console.log(`${'system'.padEnd(20)}${x}`);
@@ -194,6 +196,12 @@ async function main() {
     console.log(`\nbatch operations: ${ITEMS} items as one batch call, as ${ITEMS} awaited *Async calls, as ${ITEMS} sync calls (items/s) ...`);
     data.batch = await batchOperations(s);
     for (const r of data.batch.rows) console.log(`  ${report.batchLine(r)}`);
+  }
+
+  data.keyService = null;
+  if (matches(KEYSERVICE)) {
+    console.log('\nkey service: requests over the Unix socket against the library in-process (items/s) ...');
+    data.keyService = await require('./keyservice').keyService({ seconds: opts.quick ? 1 : 3 });
   }
 
   data.coldStart = null;

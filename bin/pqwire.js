@@ -29,8 +29,8 @@ taking precedence. It prints the address it listens on; SIGTERM or SIGINT drains
 keyservice runs the key service (docs/keyservice.md): JSON over HTTP on a Unix socket of
 mode 0600, every request with the bearer token of --token-file (created with a random
 token if missing). Keys live in --data (default ./pqwire-keyservice), wrapped with the
-32-byte key-encryption key of --kek-file or of PQWIRE_KEYSERVICE_KEK. Memory is locked
-(mlock) when the system allows; --require-mlock refuses to start otherwise.
+32-byte key-encryption key of --kek-file or of PQWIRE_KEYSERVICE_KEK. The memory of every
+key is locked (mlock) when the system allows; --require-mlock refuses to start otherwise.
 
 exit status: 0 valid message (serve: stopped by a signal), 1 invalid message (serve: could
 not start), 2 usage error`;
@@ -243,7 +243,7 @@ async function runKeyService(options) {
     process.on('SIGINT', stop);
   });
   if (service.tokenCreated) console.log(`pqwire keyservice: wrote a new token to ${service.tokenFile}`);
-  if (!service.memoryLocked) console.warn('pqwire keyservice: warning: memory is not locked (mlock refused); keys may reach swap');
+  if (!service.memoryLocked) console.warn('pqwire keyservice: warning: the keys\' memory is not locked (mlock refused or --no-mlock); keys may reach swap');
   console.log(`pqwire keyservice: listening on ${service.socket}`);
   return stopped;
 }

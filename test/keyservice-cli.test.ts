@@ -57,6 +57,35 @@ describe('pqwire keyservice', () => {
     expect(await done).toBe(0);
   });
 
+  // Root without CAP_IPC_LOCK and with a lock limit of 0: mlock is refused, as for an
+  // ordinary user over RLIMIT_MEMLOCK.
+  const canDropLock = process.getuid?.() === 0 && spawnSync('prlimit', ['--version']).status === 0 && spawnSync('setpriv', ['--version']).status === 0;
+  it.skipIf(!canDropLock)('where mlock is refused: --require-mlock exits 1 (MEMORY_NOT_LOCKED); without it, it runs and says so', async () => {
+    const ws = workspace();
+    dirs.push(ws.dir);
+    const args = [CLI, 'keyservice', '--socket', ws.socket, '--token-file', ws.tokenFile, '--data', ws.dataDir, '--kek-file', ws.kekFile];
+    const refused = spawnSync('prlimit', ['--memlock=0:0', 'setpriv', '--bounding-set=-ipc_lock', process.execPath, ...args, '--require-mlock'], { encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('MEMORY_NOT_LOCKED');
+    const child = spawn('prlimit', ['--memlock=0:0', 'setpriv', '--bounding-set=-ipc_lock', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (out.includes('listening on')) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    expect(out).toContain('not locked');
+    expect((await call(ws.socket, ws.token, 'GET', '/v1/info')).body.memoryLocked).toBe(false);
+    const done = exited(child);
+    child.kill('SIGTERM');
+    expect(await done).toBe(0);
+  });
+
   it('refuses bad flags with exit 2 and an unreadable key set with exit 1', () => {
     const ws = workspace();
     dirs.push(ws.dir);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kem, sig } from '../ts/src/index';
 import { KeyServiceError, keyFingerprint, open, seal, startKeyService } from '../ts/src/keyservice';
 import { ReplayCache } from '../ts/src/keyservice/replay-cache';
+import { KeyStore } from '../ts/src/keyservice/key-store';
 import { b64, call, harness, unb64, workspace, type Harness } from './keyservice-helpers';
 
 const utf8 = (s: string): string => b64(Buffer.from(s, 'utf8'));
@@ -506,6 +507,31 @@ describe('key distribution between nodes', () => {
     }
     expect((await c.get('/v1/info')).body.keySetVersion).toBe(before);
     expect((await c.post('/v1/node/import', { envelope })).status).toBe(200);
+  });
+});
+
+describe('secrets in memory', () => {
+  it('are wiped at retirement and when the store closes; every key pair is lockable', () => {
+    const ws = workspace();
+    const store = KeyStore.open(ws.dataDir, new Uint8Array(32).fill(9), { lockMemory: true });
+    try {
+      const k = store.create('kem');
+      const pair = k.versions[0]?.pair;
+      expect(pair?.disposed).toBe(false);
+      store.rotate(k.id);
+      store.retire(k.id, 1);
+      expect(pair?.disposed).toBe(true);
+      const s = store.create('sign', 'ML-DSA-44');
+      const signer = s.versions[0]?.pair;
+      // Root (as in CI) may always lock; as another user this needs RLIMIT_MEMLOCK headroom.
+      if (process.getuid?.() === 0) expect(store.memoryLocked).toBe(true);
+      store.close();
+      expect(signer?.disposed).toBe(true);
+      expect(store.set.node.kem.pair?.disposed).toBe(true);
+    } finally {
+      store.close();
+      rmSync(ws.dir, { recursive: true, force: true });
+    }
   });
 });
 

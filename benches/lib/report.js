@@ -271,6 +271,7 @@ function markdown(data, chartFile) {
     out.push('');
   }
   if (data.batch) out.push(batchSection(data.batch));
+  if (data.keyService) out.push(require('../keyservice').section(data.keyService));
   if (data.coldStart) {
     out.push('## Cold start');
     out.push('');

@@ -53,6 +53,8 @@ export const KEY_SERVICE_CODES = {
   KEYSET_ROLLBACK: 500,
   /** The key set on disk cannot be read or unwrapped (wrong key-encryption key, damage). */
   KEYSET_UNREADABLE: 500,
+  /** `--require-mlock`: a key whose memory cannot be locked against swapping is refused. */
+  MEMORY_NOT_LOCKED: 503,
   /** A bug; the message says where. */
   INTERNAL: 500,
 } as const;
@@ -89,6 +91,8 @@ export function toKeyServiceError(e: unknown): KeyServiceError {
   if (e instanceof PqwireError) {
     if (e.code === 'BAD_LENGTH' || e.code === 'AUTH_FAILED' || e.code === 'UNKNOWN_SUITE') return new KeyServiceError(e.code, e.message);
     if (e.code === 'INVALID_TYPE' || e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_KEY') return new KeyServiceError('INVALID_FIELD', e.message);
+    // A version retired (its handle disposed) while a request using it was in flight.
+    if (e.code === 'DISPOSED') return new KeyServiceError('KEY_RETIRED', 'the key version was retired during the request');
   }
   return new KeyServiceError('INTERNAL', e instanceof Error ? `${e.name}: ${e.message}` : 'unexpected failure');
 }

@@ -300,7 +300,8 @@ export function findRoute(method: string, path: string): { route: Route; params:
     const matches = pattern.every((seg, i) => {
       const actual = parts[i] ?? '';
       if (seg.startsWith(':')) {
-        params[seg.slice(1)] = decodeURIComponent(actual);
+        // Key ids are hex: a parameter needs no decoding, and one that would is no key id.
+        params[seg.slice(1)] = actual;
         return actual.length > 0;
       }
       return seg === actual;

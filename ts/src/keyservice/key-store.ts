@@ -7,9 +7,13 @@
 import { DEFAULT_SUITES, kemSuite, signSuite, type KeyType } from './suites';
 import { KeyServiceError } from './errors';
 import { keyFingerprint } from './construction';
-import { currentVersion, decodeParts, disposeVersions, encodeParts, generateVersion, newKeyId } from './keyset';
+import { currentVersion, decodeParts, disposeVersions, encodeParts, everyVersion, generateVersion, newKeyId } from './keyset';
 import type { KeyRecord, KeySet, KeyVersion, NodeKeys, Peer } from './keyset';
+import type { KemKeyPair } from '../kem-keypair';
+import type { SigKeyPair } from '../sig-keypair';
 import { KeySetFile } from './keyset-file';
+
+const MLOCK_HINT = 'mlock was refused (raise RLIMIT_MEMLOCK with ulimit -l or LimitMEMLOCK=, or grant CAP_IPC_LOCK)';
 
 /** What a change returns: the next key set's parts, the result, and the versions to wipe once written. */
 interface Change<T> {
@@ -22,18 +26,43 @@ interface Change<T> {
   dropped?: KeyVersion[];
 }
 
+/** Options of {@link KeyStore.open}. */
+export interface KeyStoreOptions {
+  /**
+   * Lock the memory of every key pair against swapping (`lockMemory()` of the handles);
+   * `'require'`: a key that cannot be locked is refused (`MEMORY_NOT_LOCKED`), at start and
+   * when created or imported.
+   */
+  lockMemory?: boolean | 'require';
+}
+
 export class KeyStore {
   #set: KeySet;
   readonly #file: KeySetFile;
   #closed = false;
+  readonly #lock: boolean | 'require';
+  /** Key pairs already locked (each is locked once, when it first appears). */
+  readonly #locked = new WeakSet<KemKeyPair | SigKeyPair>();
+  #allLocked: boolean;
 
-  private constructor(file: KeySetFile, set: KeySet) {
+  private constructor(file: KeySetFile, set: KeySet, options: KeyStoreOptions) {
     this.#file = file;
     this.#set = set;
+    this.#lock = options.lockMemory ?? false;
+    this.#allLocked = this.#lock !== false;
+    if (!this.#lockPairs(everyVersion(set)) && this.#lock === 'require') {
+      this.close();
+      throw new KeyServiceError('MEMORY_NOT_LOCKED', `cannot lock every key's memory: ${MLOCK_HINT}`);
+    }
+  }
+
+  /** Whether every secret key in memory sits in locked pages (false when locking is off). */
+  get memoryLocked(): boolean {
+    return this.#allLocked;
   }
 
   /** Loads the key set of `dir` (refusing a rollback), or starts one with new node keys. */
-  static open(dir: string, kek: Uint8Array): KeyStore {
+  static open(dir: string, kek: Uint8Array, options: KeyStoreOptions = {}): KeyStore {
     const file = new KeySetFile(dir, kek);
     try {
       const stored = file.read();
@@ -49,7 +78,7 @@ export class KeyStore {
           disposeVersions([node.kem, node.sign]);
           throw e;
         }
-        return new KeyStore(file, set);
+        return new KeyStore(file, set, options);
       }
       let parts;
       try {
@@ -61,7 +90,7 @@ export class KeyStore {
       if (parts.node === undefined) throw new KeyServiceError('KEYSET_UNREADABLE', `${file.path} holds no node keys`);
       const keys = new Map(parts.keys.map((k) => [k.id, k]));
       const peers = new Map((parts.peers ?? []).map((p) => [p.fingerprint, p]));
-      return new KeyStore(file, { counter: stored.counter, keys, node: parts.node, peers });
+      return new KeyStore(file, { counter: stored.counter, keys, node: parts.node, peers }, options);
     } catch (e) {
       file.close();
       throw e;
@@ -188,15 +217,17 @@ export class KeyStore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const set = this.#set;
-    disposeVersions([...set.keys.values()].flatMap((k) => k.versions));
-    disposeVersions([set.node.kem, set.node.sign]);
+    disposeVersions(everyVersion(this.#set));
     this.#file.close();
   }
 
   #change<T>(build: () => Change<T>): T {
     if (this.#closed) throw new KeyServiceError('INTERNAL', 'the key store is closed');
     const change = build();
+    if (!this.#lockPairs(change.made ?? []) && this.#lock === 'require') {
+      disposeVersions(change.made ?? []);
+      throw new KeyServiceError('MEMORY_NOT_LOCKED', `cannot lock the new key's memory: ${MLOCK_HINT}`);
+    }
     const next: KeySet = {
       counter: this.#set.counter + 1,
       keys: change.keys ?? this.#set.keys,
@@ -212,6 +243,23 @@ export class KeyStore {
     this.#set = next;
     disposeVersions(change.dropped ?? []);
     return change.result;
+  }
+
+  /**
+   * Locks the pages of the key pairs of `versions` not locked yet (mlock; pages are never
+   * unlocked); whether all of them are locked. Locking off: true, nothing done.
+   */
+  #lockPairs(versions: readonly KeyVersion[]): boolean {
+    if (this.#lock === false) return true;
+    let all = true;
+    for (const v of versions) {
+      const pair = v.pair;
+      if (pair === undefined || this.#locked.has(pair)) continue;
+      if (pair.lockMemory()) this.#locked.add(pair);
+      else all = false;
+    }
+    if (!all) this.#allLocked = false;
+    return all;
   }
 }
 

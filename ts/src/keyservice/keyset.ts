@@ -64,9 +64,15 @@ export function newKeyId(): string {
   return randomBytes(16).toString('hex');
 }
 
+/**
+ * Key pairs the service holds are lockable: their whole secret state sits where
+ * `lockMemory()` reaches (docs/keyservice.md, "Memory").
+ */
+const LOCKABLE = { lockable: true } as const;
+
 /** A new key pair of `type`/`suite` and its first-version fields. */
 export function generateVersion(type: KeyType, suite: string, version: number): KeyVersion {
-  const pair = type === 'kem' ? kemSuite(suite).generateKeyPair() : signSuite(suite).generateKeyPair();
+  const pair = type === 'kem' ? kemSuite(suite).generateKeyPair(undefined, LOCKABLE) : signSuite(suite).generateKeyPair(undefined, LOCKABLE);
   const publicKey = pair.publicKey;
   return { version, created: new Date().toISOString(), publicKey, fingerprint: keyFingerprint(suite, publicKey), pair };
 }
@@ -85,9 +91,18 @@ export function liveVersions(key: KeyRecord): KeyVersion[] {
   return key.versions.filter((v) => v.retired === undefined).reverse();
 }
 
-/** Wipes every secret of `keys` held in memory (retirement, exit). */
+/** Every key version of `set`, the node's two keys included. */
+export function everyVersion(set: KeySet): KeyVersion[] {
+  return [...[...set.keys.values()].flatMap((k) => k.versions), set.node.kem, set.node.sign];
+}
+
+/** Wipes every secret of `versions` held in memory (retirement, exit). */
 export function disposeVersions(versions: Iterable<KeyVersion>): void {
   for (const v of versions) v.pair?.dispose();
+}
+
+function disposePairs(pairs: Iterable<KemKeyPair | SigKeyPair>): void {
+  for (const p of pairs) p.dispose();
 }
 
 // ---- encoding --------------------------------------------------------------------------
@@ -201,7 +216,7 @@ export function decodeParts(plaintext: Uint8Array): EncodedParts {
     if (root.peers !== undefined) parts.peers = array(root.peers, 'peers').map(peerOf);
     return parts;
   } catch (e) {
-    disposeVersions(created.map((pair) => ({ pair }) as KeyVersion));
+    disposePairs(created);
     throw e;
   } finally {
     plaintext.fill(0);
@@ -256,7 +271,7 @@ class Reader {
     const [offset, length] = array(place, 'secret place').map((n) => int(n, 'secret place'));
     if (offset === undefined || length === undefined || offset + length > this.secrets.length) throw new Error('secret place out of range');
     const sk = this.secrets.subarray(offset, offset + length);
-    const pair = type === 'kem' ? kemSuite(suite).importKeyPair(sk, publicKey) : signSuite(suite).importKeyPair(sk, publicKey);
+    const pair = type === 'kem' ? kemSuite(suite).importKeyPair(sk, publicKey, LOCKABLE) : signSuite(suite).importKeyPair(sk, publicKey, LOCKABLE);
     this.created.push(pair);
     return pair;
   }

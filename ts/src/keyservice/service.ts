@@ -1,7 +1,7 @@
 /**
  * `pqwire keyservice`: the key service on a Unix socket (no TCP port). It starts by
- * locking the process's memory (mlock) and turning off core dumps, opens the key set
- * (refusing a rollback), and listens on a socket of mode 0600; every request needs the
+ * turning off core dumps, opens the key set (refusing a rollback) with every key pair's
+ * memory locked against swapping (mlock), and listens on a socket of mode 0600; every request needs the
  * bearer token of the token file, every POST a fresh `X-Request-Id`.
  *
  * @example
@@ -16,7 +16,7 @@ import { chmodSync, existsSync, lstatSync, readFileSync, statSync, unlinkSync, w
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { disableCoreDumps, lockProcessMemory } from '../memory-lock';
+import { disableCoreDumps } from '../memory-lock';
 import { KeyServiceError, toKeyServiceError } from './errors';
 import { parseBody } from './fields';
 import { findRoute, type HandlerContext } from './handlers';
@@ -34,7 +34,11 @@ export interface KeyServiceOptions {
   dataDir?: string;
   /** A file holding the 32-byte key-encryption key; else the `PQWIRE_KEYSERVICE_KEK` environment variable. */
   kekFile?: string;
-  /** Lock the process's memory against swapping (default true); `'require'` refuses to start without it. */
+  /**
+   * Lock the memory holding secret keys against swapping (default true; each key pair's
+   * pages, see docs/keyservice.md, "Memory"); `'require'` refuses to start unless every key
+   * could be locked.
+   */
   lockMemory?: boolean | 'require';
   /** Largest request body, in bytes. Default 16 MiB. */
   maxBodyBytes?: number;
@@ -48,8 +52,8 @@ export interface KeyServiceOptions {
 export interface RunningKeyService {
   socket: string;
   tokenFile: string;
-  /** Whether mlock succeeded. */
-  memoryLocked: boolean;
+  /** Whether every secret key in memory is locked against swapping (now; see `/v1/info`). */
+  readonly memoryLocked: boolean;
   /** Whether the token file was created by this start. */
   tokenCreated: boolean;
   /** Stops accepting, lets requests in flight end, then wipes every key in memory. */
@@ -123,19 +127,14 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /** Starts the key service; resolves once it listens. */
 export async function startKeyService(options: KeyServiceOptions): Promise<RunningKeyService> {
   const lock = options.lockMemory ?? true;
-  let memoryLocked = false;
-  if (lock !== false) {
-    disableCoreDumps();
-    const r = lockProcessMemory();
-    memoryLocked = r.locked;
-    if (!r.locked && lock === 'require') throw new KeyServiceError('INTERNAL', `cannot lock memory: ${r.error ?? 'unknown reason'}`);
-  }
+  // A crash must not write keys to a core file (whether or not memory is locked).
+  disableCoreDumps();
   const { token, created: tokenCreated } = readToken(options.tokenFile);
   const tokenHash = createHash('sha256').update(token).digest();
   const kek = loadKek(options.kekFile);
   let store: KeyStore;
   try {
-    store = KeyStore.open(options.dataDir ?? 'pqwire-keyservice', kek);
+    store = KeyStore.open(options.dataDir ?? 'pqwire-keyservice', kek, { lockMemory: lock });
   } finally {
     kek.fill(0);
   }
@@ -145,12 +144,12 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     store,
     maxBatchItems: options.maxBatchItems ?? 1024,
     version: packageVersion(),
-    memoryLocked: () => memoryLocked,
+    memoryLocked: () => store.memoryLocked,
   };
 
   const authorized = (req: IncomingMessage): boolean => {
     const h = req.headers.authorization;
-    if (typeof h !== 'string' || !h.startsWith('Bearer ')) return false;
+    if (typeof h !== 'string' || !/^bearer /i.test(h)) return false;
     // Equal-length digests: the comparison's time says nothing about the token.
     return timingSafeEqual(createHash('sha256').update(h.slice(7)).digest(), tokenHash);
   };
@@ -197,7 +196,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
   return {
     socket: options.socket,
     tokenFile: options.tokenFile,
-    memoryLocked,
+    get memoryLocked() {
+      return store.memoryLocked;
+    },
     tokenCreated,
     close() {
       closing ??= new Promise<void>((resolve) => {
