@@ -83,14 +83,22 @@ export async function decrypt(key: KeyRecord, items: readonly DecryptItem[]): Pr
       throw new KeyServiceError('BAD_LENGTH', `item ${i}: a ${suite.name} KEM ciphertext is ${suite.lengths.cipherText} bytes, got ${item.kemCiphertext.length}`);
     }
   }
-  const results: Decrypted[] = items.map(() => ({ error: new KeyServiceError('AUTH_FAILED', 'the ciphertext does not open with this key') }));
+  // Undefined until an item opens or fails otherwise than by not opening.
+  const results: (Decrypted | undefined)[] = items.map(() => undefined);
+  const open = (i: number): boolean => {
+    const r = results[i];
+    return r !== undefined && !('error' in r);
+  };
   // Round r tries each unopened item's r-th candidate version, one batch per version.
   const rounds = Math.max(...candidates.map((c) => c.length));
   for (let round = 0; round < rounds; round++) {
     const byVersion = new Map<KeyVersion, number[]>();
     candidates.forEach((c, i) => {
       const v = c[round];
-      if (v !== undefined && 'error' in at(results, i)) byVersion.set(v, [...(byVersion.get(v) ?? []), i]);
+      if (v === undefined || open(i)) return;
+      const list = byVersion.get(v);
+      if (list === undefined) byVersion.set(v, [i]);
+      else list.push(i);
     });
     for (const [v, indexes] of byVersion) {
       const pair = v.pair as KemKeyPair;
@@ -106,7 +114,7 @@ export async function decrypt(key: KeyRecord, items: readonly DecryptItem[]): Pr
       });
     }
   }
-  return results;
+  return results.map((r) => r ?? { error: new KeyServiceError('AUTH_FAILED', 'the ciphertext does not open with this key') });
 }
 
 /** Signs each message with the current version of signing key `key`. */
