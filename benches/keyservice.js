@@ -73,6 +73,17 @@ async function closedLoop(conns, seconds, itemsPerCall, once) {
   return (calls * itemsPerCall) / ((performance.now() - start) / 1000);
 }
 
+/** CPU time (user + system) the process `pid` has used, in µs (Linux /proc; null elsewhere). */
+function cpuMicros(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 /** Runs `fn` (sync or async) repeatedly for `seconds`; items per second. */
 async function inProcess(seconds, itemsPerCall, fn) {
   const end = performance.now() + seconds * 1000;
@@ -114,8 +125,9 @@ async function keyService({ seconds = 3, clients = 8, batch = 64 } = {}) {
     // The library in this process, on keys of its own (the same suites and sizes).
     const kemSuite = pq.kem('X25519+ML-KEM-1024');
     const sigSuite = pq.sig('Ed25519+ML-DSA-87');
-    const kp = kemSuite.generateKeyPair();
-    const sp = sigSuite.generateKeyPair();
+    // Lockable key pairs, as the service holds (pure-Rust X25519 and Ed25519 halves).
+    const kp = kemSuite.generateKeyPair(undefined, { lockable: true });
+    const sp = sigSuite.generateKeyPair(undefined, { lockable: true });
     const pt = crypto.randomBytes(64);
     const local = ks.seal(kemSuite, kp.publicKey, pt);
     const sig = sp.sign(pt);
@@ -136,13 +148,18 @@ async function keyService({ seconds = 3, clients = 8, batch = 64 } = {}) {
     for (const name of Object.keys(overSocket)) {
       const [n, once] = overSocket[name];
       await closedLoop(conns, Math.min(0.5, seconds), n, once); // warm-up
+      const cpuBefore = cpuMicros(service.child.pid);
+      const callsBefore = counter;
       const viaService = await closedLoop(conns, seconds, n, once);
+      const cpuAfter = cpuMicros(service.child.pid);
+      const serviceCpuPerItem = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / ((counter - callsBefore) * n);
       const [m, asyncCall, syncCall] = direct[name];
       const library = await closedLoop(loops, seconds, m, asyncCall);
       const librarySync = syncCall === undefined ? null : await inProcess(seconds, m, syncCall);
-      rows.push({ case: name, itemsPerRequest: n, serviceItemsPerSec: viaService, libraryItemsPerSec: library, librarySyncItemsPerSec: librarySync, overhead: library / viaService });
+      rows.push({ case: name, itemsPerRequest: n, serviceItemsPerSec: viaService, serviceCpuMicrosPerItem: serviceCpuPerItem, libraryItemsPerSec: library, librarySyncItemsPerSec: librarySync, overhead: library / viaService });
       const sync = librarySync === null ? '' : `   (sync, one core: ${fmt(librarySync)})`;
-      console.log(`  ${name.padEnd(15)} service ${fmt(viaService).padStart(9)} items/s   library ${fmt(library).padStart(9)} items/s   library/service ${(library / viaService).toFixed(2)}x${sync}`);
+      const cpu = serviceCpuPerItem === null ? '' : `, service CPU ${serviceCpuPerItem.toFixed(0)} µs/item`;
+      console.log(`  ${name.padEnd(15)} service ${fmt(viaService).padStart(9)} items/s${cpu}   library ${fmt(library).padStart(9)} items/s   library/service ${(library / viaService).toFixed(2)}x${sync}`);
     }
     return { seconds, clients, batch, rows };
   } finally {
@@ -160,11 +177,11 @@ function fmt(n) {
 /** The figures as a markdown section (also part of `npm run bench`'s report). */
 function section(data) {
   const lines = [
-    `Service: \`pqwire keyservice\` in its own process (memory locked), X25519+ML-KEM-1024 and Ed25519+ML-DSA-87 keys; ${data.clients} clients in this process, one keep-alive connection and one request at a time each, ${data.seconds} s per case; batches of ${data.batch} items; 64-byte plaintexts and messages. Library: the same operations called in this process by as many concurrent loops as there are clients, async (encrypt = \`seal()\`: the KEM plus the construction's HKDF and AEAD; \`*-batch\` = \`sealBatch()\`, \`openBatch()\` and the library's batch operations). Client and service share the machine's cores.`,
+    `Service: \`pqwire keyservice\` in its own process (memory locked), X25519+ML-KEM-1024 and Ed25519+ML-DSA-87 keys; ${data.clients} clients in this process, one keep-alive connection and one request at a time each, ${data.seconds} s per case; batches of ${data.batch} items; 64-byte plaintexts and messages. Library: the same operations on the same kind of key pairs (lockable, as the service holds them) called in this process by as many concurrent loops as there are clients, async (encrypt = \`seal()\`: the KEM plus the construction's HKDF and AEAD; \`*-batch\` = \`sealBatch()\`, \`openBatch()\` and the library's batch operations). Client and service share the machine's cores.`,
     '',
-    '| case | items/request | service items/s | library items/s (async, same concurrency) | library / service | library sync, one call per item |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...data.rows.map((r) => `| ${r.case} | ${r.itemsPerRequest} | ${fmt(r.serviceItemsPerSec)} | ${fmt(r.libraryItemsPerSec)} | ${r.overhead.toFixed(2)}x | ${r.librarySyncItemsPerSec === null ? '–' : fmt(r.librarySyncItemsPerSec)} |`),
+    '| case | items/request | service items/s | service CPU µs/item (all threads) | library items/s (async, same concurrency) | library / service | library sync, one call per item |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...data.rows.map((r) => `| ${r.case} | ${r.itemsPerRequest} | ${fmt(r.serviceItemsPerSec)} | ${r.serviceCpuMicrosPerItem === null ? '–' : r.serviceCpuMicrosPerItem.toFixed(0)} | ${fmt(r.libraryItemsPerSec)} | ${r.overhead.toFixed(2)}x | ${r.librarySyncItemsPerSec === null ? '–' : fmt(r.librarySyncItemsPerSec)} |`),
     '',
   ];
   return `## Key service requests\n\n${lines.join('\n')}`;
@@ -178,7 +195,7 @@ function markdown(data) {
     `Machine: ${m.cpu ? `${m.cpu.model}, ${m.cpu.cores} cores` : 'see JSON'}; ${m.os ?? ''}; Node ${process.versions.node}; load average at start ${data.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
     '',
   ];
-  return `${head.join('\n')}${section(data)}`;
+  return `${head.join("\n")}\n${section(data)}`;
 }
 
 async function main() {
