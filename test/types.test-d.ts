@@ -4,6 +4,7 @@
  * narrower — and each `@ts-expect-error` fails when the mistake it shows compiles.
  */
 import { describe, expectTypeOf, test } from 'vitest';
+import { startKeyService, type KeyServiceCode, type KeyServiceError, type RunningKeyService } from '../ts/src/keyservice';
 import {
   aead,
   capabilities,
@@ -19,6 +20,7 @@ import {
   type ClientKeyRequest,
   type DataSignatureOptions,
   type DowngradeCode,
+  type Encapsulation,
   type DowngradeError,
   type ErrorCode,
   type Identity,
@@ -27,6 +29,7 @@ import {
   type KeyManagementError,
   type PublicIdentity,
   type ReplayError,
+  type Verification,
   type SecureChannel,
   type SecureInfo,
   type ServerKey,
@@ -129,5 +132,36 @@ describe('channel keys and client verification', () => {
     expectTypeOf(channel.generateKey).toEqualTypeOf(channel.generateServerKey);
     expectTypeOf<VerifyClient>().parameter(0).toEqualTypeOf<ClientKeyRequest>();
     expectTypeOf<ReturnType<VerifyClient>>().toEqualTypeOf<Uint8Array | undefined | Promise<Uint8Array | undefined>>();
+  });
+});
+
+describe('batch operations and lockable key pairs', () => {
+  const k = kem('X25519+ML-KEM-1024');
+  const s = sig('Ed25519+ML-DSA-87');
+  test('batches resolve to one result per item', () => {
+    expectTypeOf(k.encapsulateBatch).returns.resolves.toEqualTypeOf<Encapsulation[]>();
+    expectTypeOf(k.decapsulateBatch).returns.resolves.toEqualTypeOf<Uint8Array[]>();
+    expectTypeOf(s.verifyBatch).returns.resolves.toEqualTypeOf<Verification[]>();
+    expectTypeOf(s.signBatch).returns.resolves.toEqualTypeOf<Uint8Array[]>();
+    // @ts-expect-error a batch takes an array of keys, not one
+    void k.encapsulateBatch(new Uint8Array(1));
+  });
+  test('lockable is a boolean option; lockMemory() answers a boolean', () => {
+    expectTypeOf(k.generateKeyPair(undefined, { lockable: true }).lockMemory).returns.toEqualTypeOf<boolean>();
+    expectTypeOf(s.generateKeyPair(undefined, { lockable: true }).lockMemory).returns.toEqualTypeOf<boolean>();
+    // @ts-expect-error
+    k.generateKeyPair(undefined, { lockable: 'yes' });
+  });
+});
+
+describe('pqwire/keyservice', () => {
+  test('error codes are a literal union; startKeyService takes typed options', () => {
+    expectTypeOf<KeyServiceError['code']>().toEqualTypeOf<KeyServiceCode>();
+    expectTypeOf<'UNAUTHORIZED'>().toMatchTypeOf<KeyServiceCode>();
+    // @ts-expect-error not a key-service code
+    expectTypeOf<'UNAUTHORISED'>().toMatchTypeOf<KeyServiceCode>();
+    expectTypeOf(startKeyService).returns.resolves.toEqualTypeOf<RunningKeyService>();
+    // @ts-expect-error `socket` is required
+    void startKeyService({ tokenFile: 't' });
   });
 });
