@@ -14,6 +14,9 @@ import { kem, sig } from '../ts/src/index';
 import { KeyServiceError, keyFingerprint, open, seal, startKeyService } from '../ts/src/keyservice';
 import { ReplayCache } from '../ts/src/keyservice/replay-cache';
 import { KeyStore } from '../ts/src/keyservice/key-store';
+import { decrypt } from '../ts/src/keyservice/crypto-ops';
+import { decodeParts, encodeParts } from '../ts/src/keyservice/keyset';
+import { request } from 'node:http';
 import { b64, call, harness, unb64, workspace, type Harness } from './keyservice-helpers';
 
 const utf8 = (s: string): string => b64(Buffer.from(s, 'utf8'));
@@ -129,8 +132,34 @@ describe('the socket, the token and request ids', () => {
     await expect(startKeyService({ socket: ws.socket, tokenFile: ws.tokenFile, dataDir: ws.dataDir, kekFile: ws.kekFile, lockMemory: false })).rejects.toThrow(/readable by others/);
   });
 
-  it('refuses to start a second service on a live socket, and replaces a stale socket file', async () => {
+  it('refuses to start a second service on a live socket, or on a data directory in use', async () => {
     await expect(harness(h.ws)).rejects.toThrow(/another process listens/);
+    const other = workspace();
+    const sameData = { ...other, dataDir: h.ws.dataDir, kekFile: h.ws.kekFile };
+    await expect(harness(sameData)).rejects.toMatchObject({ code: 'KEYSET_LOCKED' });
+    rmSync(other.dir, { recursive: true, force: true });
+  });
+
+  it('answers 413 to an oversized body sent without a length (chunked)', async () => {
+    const small = await harness(workspace(), { maxBodyBytes: 1024 });
+    try {
+      const answer = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = request(
+          { socketPath: small.socket, method: 'POST', path: '/v1/keys', agent: false, headers: { authorization: `Bearer ${small.token}`, 'x-request-id': 'chunked-body-1', 'transfer-encoding': 'chunked' } },
+          (res) => {
+            let d = '';
+            res.on('data', (c: Buffer) => (d += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(d) }));
+          },
+        );
+        req.on('error', reject);
+        for (let i = 0; i < 8; i++) req.write('x'.repeat(512));
+        req.end();
+      });
+      expect([answer.status, answer.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    } finally {
+      await small.service.close();
+    }
   });
 });
 
@@ -147,6 +176,8 @@ describe('keys', () => {
     expect((await createKey('kem', 'ml-kem-768')).suite).toBe('ML-KEM-768');
     const pub = await h.get(`/v1/keys/${k.id}/public`);
     expect(pub.body).toMatchObject({ id: k.id, version: 1, suite: k.suite, publicKey: k.publicKey });
+    expect(pub.body.versions).toEqual([{ version: 1, publicKey: k.publicKey, fingerprint: k.fingerprint }]);
+    expect(JSON.stringify(pub.body)).not.toContain('created');
     expect((await h.get('/v1/keys')).body.keys.map((x: any) => x.id)).toContain(k.id);
   });
 
@@ -486,6 +517,17 @@ describe('key distribution between nodes', () => {
     expect((await b.post('/v1/node/import', { envelope })).body.error.code).toBe('STALE_ENVELOPE');
   });
 
+  it('gives every export its own version: partial exports of different keys are each imported', async () => {
+    const x = (await a.post('/v1/keys', { type: 'kem' })).body;
+    const y = (await a.post('/v1/keys', { type: 'sign' })).body;
+    const first = await exportTo(a, b, { keyIds: [x.id] });
+    const second = await exportTo(a, b, { keyIds: [y.id] });
+    expect(second.version).toBeGreaterThan(first.version);
+    expect((await b.post('/v1/node/import', { envelope: first })).body.imported).toEqual([x.id]);
+    expect((await b.post('/v1/node/import', { envelope: second })).body.imported).toEqual([y.id]);
+    expect((await b.post('/v1/node/import', { envelope: first })).body.error.code).toBe('STALE_ENVELOPE');
+  });
+
   it('refuses a tampered envelope (naming the failed half), one for another node, and a forged version', async () => {
     await c.post('/v1/node/peers', { signPublicKey: (await node(a)).sign.publicKey });
     await a.post('/v1/keys', { type: 'kem' });
@@ -507,6 +549,35 @@ describe('key distribution between nodes', () => {
     }
     expect((await c.get('/v1/info')).body.keySetVersion).toBe(before);
     expect((await c.post('/v1/node/import', { envelope })).status).toBe(200);
+  });
+});
+
+describe('a version retired while a decryption runs', () => {
+  it('fails only the items that asked for it; the others go on to older versions', async () => {
+    const suite = kem('X25519+ML-KEM-1024');
+    const pairs = [1, 2].map(() => suite.generateKeyPair(undefined, { lockable: true }));
+    const versions = pairs.map((pair, i) => ({ version: i + 1, created: 'c', publicKey: pair.publicKey, fingerprint: keyFingerprint(suite.name, pair.publicKey), pair }));
+    const key = { id: 'cd'.repeat(16), type: 'kem' as const, suite: suite.name, created: 'c', versions };
+    const sealed = seal(suite, pairs[0]!.publicKey, Buffer.from('old'));
+    pairs[1]!.dispose(); // what a retirement does, here between the request's check and its work
+    const [any, asked] = await decrypt(key, [{ ...sealed }, { ...sealed, keyVersion: 2 }]);
+    expect(any).toMatchObject({ keyVersion: 1 });
+    expect(Buffer.from((any as { plaintext: Uint8Array }).plaintext).toString()).toBe('old');
+    expect((asked as { error: KeyServiceError }).error.code).toBe('KEY_RETIRED');
+    pairs[0]!.dispose();
+  });
+});
+
+describe('the key-set encoding', () => {
+  it('refuses key versions out of order, repeated or below 1', () => {
+    const pk = new Uint8Array(32).fill(1);
+    const v = (version: number) => ({ version, created: 'c', publicKey: pk, fingerprint: pk, retired: 'r' });
+    for (const versions of [[v(2), v(1)], [v(1), v(1)], [v(0)], []]) {
+      const plaintext = encodeParts({ keys: [{ id: 'ab'.repeat(16), type: 'kem', suite: 'X25519+ML-KEM-1024', created: 'c', versions }] });
+      expect(() => decodeParts(plaintext)).toThrow(/versions must be/);
+    }
+    const ok = encodeParts({ keys: [{ id: 'ab'.repeat(16), type: 'kem', suite: 'X25519+ML-KEM-1024', created: 'c', versions: [v(1), v(3)] }] });
+    expect(decodeParts(ok).keys[0]?.versions.map((x) => x.version)).toEqual([1, 3]);
   });
 });
 

@@ -103,7 +103,17 @@ export async function decrypt(key: KeyRecord, items: readonly DecryptItem[]): Pr
     for (const [v, indexes] of byVersion) {
       const pair = v.pair as KemKeyPair;
       const cts = indexes.map((i) => at(items, i).kemCiphertext);
-      const secrets = cts.length === 1 ? [await pair.decapsulateAsync(at(cts, 0))] : await pair.decapsulateBatch(cts);
+      let secrets: Uint8Array[];
+      try {
+        secrets = cts.length === 1 ? [await pair.decapsulateAsync(at(cts, 0))] : await pair.decapsulateBatch(cts);
+      } catch (e) {
+        if (!(e instanceof PqwireError && e.code === 'DISPOSED')) throw e;
+        // Retired while this request ran: items that asked for it fail; the others go on to older versions.
+        for (const i of indexes) {
+          if (at(items, i).keyVersion !== undefined) results[i] = { error: new KeyServiceError('KEY_RETIRED', `version ${v.version} of key ${key.id} was retired`) };
+        }
+        continue;
+      }
       indexes.forEach((i, j) => {
         const item = at(items, i);
         try {

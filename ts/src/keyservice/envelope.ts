@@ -13,18 +13,17 @@
  * signature = Sign(sender signing key, signed)
  * ```
  *
- * The version is the sender's key-set counter at export: it only grows, so a replayed or
- * older envelope is refused (`STALE_ENVELOPE`).
+ * The version is the sender's key-set counter, advanced by every export: it only grows, so
+ * a replayed or older envelope is refused (`STALE_ENVELOPE`).
  */
-import { seal, open } from './construction';
+import { keyFingerprint, seal, open } from './construction';
 import { KeyServiceError } from './errors';
 import { base64, bytesField, stringField, type Body } from './fields';
-import { decodeParts, encodeParts } from './keyset';
+import { decodeParts, disposeVersions, encodeParts } from './keyset';
 import type { KeyStore } from './key-store';
 import { kemSuite, signSuite } from './suites';
 import type { KemKeyPair } from '../kem-keypair';
 import type { SigKeyPair } from '../sig-keypair';
-import { keyFingerprint } from './construction';
 
 /** The envelope's `format` field. */
 export const ENVELOPE_FORMAT = 'pqwire-key-envelope-v1';
@@ -75,7 +74,8 @@ export function exportEnvelope(store: KeyStore, recipientKemPublicKey: Uint8Arra
   const keys = keyIds === undefined ? [...set.keys.values()] : keyIds.map((id) => store.key(id));
   const recipient = keyFingerprint(rSuite.name, recipientKemPublicKey);
   const node = set.node.sign;
-  const head = header(node.suite, node.fingerprint, recipient, set.counter);
+  const version = store.advance();
+  const head = header(node.suite, node.fingerprint, recipient, version);
   const plaintext = encodeParts({ keys });
   let sealed;
   try {
@@ -86,7 +86,7 @@ export function exportEnvelope(store: KeyStore, recipientKemPublicKey: Uint8Arra
   const signature = (node.pair as SigKeyPair).sign(signedBytes(head, sealed.kemCiphertext, sealed.ciphertext));
   return {
     format: ENVELOPE_FORMAT,
-    version: set.counter,
+    version,
     sender: { suite: node.suite, fingerprint: hex(node.fingerprint), signPublicKey: base64(node.publicKey) },
     recipient: { suite: rSuite.name, fingerprint: hex(recipient) },
     kemCiphertext: base64(sealed.kemCiphertext),
@@ -123,6 +123,10 @@ export function importEnvelope(store: KeyStore, value: unknown): { imported: str
   } catch (e) {
     if (e instanceof KeyServiceError) throw e;
     throw new KeyServiceError('MALFORMED_ENVELOPE', `the envelope's keys do not decode: ${(e as Error).message}`);
+  }
+  if (parts.node !== undefined || parts.peers !== undefined) {
+    disposeVersions([...parts.keys.flatMap((k) => k.versions), ...(parts.node ? [parts.node.kem, parts.node.sign] : [])]);
+    throw new KeyServiceError('MALFORMED_ENVELOPE', 'a key envelope carries keys only, not node keys or peers');
   }
   return { ...store.importFromPeer(peer, env.version, parts.keys), version: env.version, sender: peer.fingerprint };
 }

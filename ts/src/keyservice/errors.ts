@@ -51,6 +51,8 @@ export const KEY_SERVICE_CODES = {
   REPLAY_CACHE_FULL: 503,
   /** The key set on disk is older than the last one written (rollback). */
   KEYSET_ROLLBACK: 500,
+  /** Another key service uses the data directory (its lock file names a live process). */
+  KEYSET_LOCKED: 500,
   /** The key set on disk cannot be read or unwrapped (wrong key-encryption key, damage). */
   KEYSET_UNREADABLE: 500,
   /** `--require-mlock`: a key whose memory cannot be locked against swapping is refused. */

@@ -151,7 +151,14 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/v1/keys/:id/public',
     handle: (ctx, p) => {
-      const { id, type, suite, version, publicKey, fingerprint, versions } = keyView(ctx.store.key(p.id));
+      const key = ctx.store.key(p.id);
+      const { id, type, suite, version, publicKey, fingerprint } = keyView(key);
+      const versions = key.versions.map((v) => ({
+        version: v.version,
+        publicKey: base64(v.publicKey),
+        fingerprint: hex(v.fingerprint),
+        ...(v.retired === undefined ? {} : { retired: true }),
+      }));
       return { id, type, suite, version, publicKey, fingerprint, versions };
     },
   },

@@ -74,6 +74,7 @@ export class KeyStore {
         const set: KeySet = { counter: 1, keys: new Map(), node, peers: new Map() };
         try {
           file.write(1, encodeParts({ keys: [], node, peers: [] }));
+          file.confirm(1);
         } catch (e) {
           disposeVersions([node.kem, node.sign]);
           throw e;
@@ -213,6 +214,15 @@ export class KeyStore {
     }
   }
 
+  /**
+   * Writes the key set again with the next counter and returns it: a key envelope's version
+   * (every export gets its own, so a receiver takes each once, in order).
+   */
+  advance(): number {
+    this.#change(() => ({ result: undefined }));
+    return this.#set.counter;
+  }
+
   /** Wipes every secret in memory and the wrap key. Idempotent. */
   close(): void {
     if (this.#closed) return;
@@ -240,8 +250,14 @@ export class KeyStore {
       disposeVersions(change.made ?? []);
       throw e;
     }
+    // The new key set is in place: from here the change holds, in memory as on disk.
     this.#set = next;
     disposeVersions(change.dropped ?? []);
+    try {
+      this.#file.confirm(next.counter);
+    } catch (e) {
+      throw new KeyServiceError('INTERNAL', `the change was made, but the disk did not confirm it (${(e as Error).message}): it may not survive a crash`);
+    }
     return change.result;
   }
 

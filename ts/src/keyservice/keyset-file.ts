@@ -11,7 +11,7 @@
  * set, never a torn one. Loading refuses a key set whose authenticated counter is below
  * the counter file's (`KEYSET_ROLLBACK`): an older copy of the file put back is refused.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { aead } from '../aead';
@@ -71,8 +71,8 @@ function decodeKek(raw: Buffer): Uint8Array | undefined {
   return undefined;
 }
 
-/** Writes `data` to `path` atomically and durably, mode 0600. */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
+/** Replaces `path` with `data` (mode 0600): a temporary file, fsync, rename. Once it returns, `path` holds `data`. */
+function replaceFile(path: string, data: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -83,12 +83,61 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  const dir = openSync(join(path, '..'), 'r');
+}
+
+/** Makes a rename in `dir` durable. */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    fsyncSync(dir);
+    fsyncSync(fd);
   } finally {
-    closeSync(dir);
+    closeSync(fd);
   }
+}
+
+/** Writes `data` to `path` atomically and durably, mode 0600. */
+export function writeFileAtomic(path: string, data: Uint8Array): void {
+  replaceFile(path, data);
+  syncDirectory(join(path, '..'));
+}
+
+/** The lock file that keeps a second service off a data directory. */
+export const LOCK_FILE = 'keyservice.lock';
+
+/** Whether process `pid` exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data directory for this process: `keyservice.lock` created exclusively with
+ * its pid. A lock whose process is gone (killed) is taken over; a live one is refused
+ * (`KEYSET_LOCKED`): two services writing one key set would undo each other's changes.
+ */
+function lockDirectory(dir: string): string {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new KeyServiceError('KEYSET_LOCKED', `another key service (pid ${pid}) uses ${dir}`);
+      }
+      if (pid === process.pid) throw new KeyServiceError('KEYSET_LOCKED', `this process already serves ${dir}`);
+      unlinkSync(path); // left by a process that is gone
+    }
+  }
+  throw new KeyServiceError('KEYSET_LOCKED', `cannot take ${path}`);
 }
 
 /** The key set file and its counter in one data directory, wrapped with one KEK. */
@@ -96,10 +145,13 @@ export class KeySetFile {
   readonly #dir: string;
   readonly #wrapKey: Uint8Array;
 
-  /** Creates `dir` (mode 0700) if needed; derives the wrap key and forgets `kek`'s copy. */
+  readonly #lock: string;
+
+  /** Creates `dir` (mode 0700) if needed and takes its lock; derives the wrap key. */
   constructor(dir: string, kek: Uint8Array) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.#dir = dir;
+    this.#lock = lockDirectory(dir);
     this.#wrapKey = hkdf('SHA-256', kek, { info: Buffer.from('pqwire keyservice keyset wrap v1', 'ascii'), length: 32 });
   }
 
@@ -149,18 +201,30 @@ export class KeySetFile {
     return { counter, plaintext };
   }
 
-  /** Wraps `plaintext` as key set `counter` and writes it, then the counter. Wipes `plaintext`. */
+  /**
+   * Wraps `plaintext` as key set `counter` and puts it in place (wipes `plaintext`). When it
+   * throws, nothing changed on disk; once it returns, the key set is replaced and
+   * {@link confirm} makes it durable and moves the counter.
+   */
   write(counter: number, plaintext: Uint8Array): void {
     try {
+      // Belt and braces beside the lock: never write over a newer key set.
+      const onDisk = this.counterOnDisk();
+      if (onDisk >= counter) throw new KeyServiceError('KEYSET_LOCKED', `key set ${onDisk} on disk is not older than ${counter}: another writer?`);
       const header = Buffer.alloc(HEADER);
       MAGIC.copy(header);
       header.writeBigUInt64BE(BigInt(counter), MAGIC.length);
       const nonce = randomBytes(NONCE);
       const sealed = chacha.seal(this.#wrapKey, nonce, plaintext, header);
-      writeFileAtomic(this.path, Buffer.concat([header, nonce, sealed]));
+      replaceFile(this.path, Buffer.concat([header, nonce, sealed]));
     } finally {
       plaintext.fill(0);
     }
+  }
+
+  /** After {@link write}: fsyncs the directory, then writes the counter. */
+  confirm(counter: number): void {
+    syncDirectory(this.#dir);
     this.#writeCounter(counter);
   }
 
@@ -169,9 +233,14 @@ export class KeySetFile {
     return statSync(this.path).mode & 0o777;
   }
 
-  /** Forgets the wrap key. */
+  /** Forgets the wrap key and releases the directory. Idempotent. */
   close(): void {
     this.#wrapKey.fill(0);
+    try {
+      if (readFileSync(this.#lock, 'utf8').trim() === String(process.pid)) unlinkSync(this.#lock);
+    } catch {
+      // already gone
+    }
   }
 
   #writeCounter(counter: number): void {

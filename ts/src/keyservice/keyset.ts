@@ -296,6 +296,9 @@ class Reader {
     });
     const id = str(k.id, 'key id');
     if (!/^[0-9a-f]{32}$/.test(id)) throw new Error('malformed key id');
+    if (versions.length === 0 || versions.some((v, i) => i > 0 && v.version <= (versions[i - 1]?.version ?? 0)) || (versions[0]?.version ?? 0) < 1) {
+      throw new Error(`key ${id}: versions must be 1 or more, unique and in order`);
+    }
     return { id, type, suite, created: str(k.created, 'created'), versions };
   }
 

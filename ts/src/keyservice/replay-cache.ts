@@ -20,7 +20,8 @@ export class ReplayCache {
   constructor(options: { capacity?: number; windowMs?: number; now?: () => number } = {}) {
     this.#capacity = options.capacity ?? 1_000_000;
     this.#windowMs = options.windowMs ?? REPLAY_WINDOW_MS;
-    this.#now = options.now ?? Date.now;
+    // A monotonic clock: a wall clock stepped forward would forget every id at once.
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Records `id`, or throws `REQUEST_ID_REQUIRED`, `REPLAYED_REQUEST` or `REPLAY_CACHE_FULL`. */

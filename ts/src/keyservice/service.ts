@@ -105,10 +105,11 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > max) return; // refused already: the rest is read and dropped
       size += c.length;
       if (size > max) {
+        chunks.length = 0;
         reject(new KeyServiceError('PAYLOAD_TOO_LARGE', `the body may be at most ${max} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -120,7 +121,10 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' };
+  // An oversized body may still be arriving: answer, then close rather than read it all.
+  if (status === 413) headers.connection = 'close';
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -131,6 +135,8 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
   disableCoreDumps();
   const { token, created: tokenCreated } = readToken(options.tokenFile);
   const tokenHash = createHash('sha256').update(token).digest();
+  // The socket first: a second service on a live socket leaves the data directory alone.
+  await clearSocket(options.socket);
   const kek = loadKek(options.kekFile);
   let store: KeyStore;
   try {
@@ -171,7 +177,6 @@ export async function startKeyService(options: KeyServiceOptions): Promise<Runni
     }
   };
 
-  await clearSocket(options.socket);
   const server: Server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 60_000;
   // The socket is created 0600 (umask), not chmod-ed after a window where others could connect.
