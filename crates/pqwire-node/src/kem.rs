@@ -5,7 +5,7 @@ use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::parallel::{self, Owned};
-use crate::suite_id::{kem_backend, kem_lockable_backend};
+use crate::suite_id::{kem_backend, kem_pair_backend};
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
@@ -281,13 +281,7 @@ fn check_cipher_texts(suite: KemSuite, cipher_texts: &[&[u8]]) -> napi::Result<(
 }
 
 key_pair_handle!(
-    KemKeyPair(
-        CoreKemKeyPair,
-        KemSuite,
-        "KEM key pair",
-        kem_backend,
-        kem_lockable_backend
-    ),
+    KemKeyPair(CoreKemKeyPair, KemSuite, "KEM key pair", kem_pair_backend),
     " A KEM key pair whose secret key stays in native memory until `dispose()` or garbage",
     " collection."
 );

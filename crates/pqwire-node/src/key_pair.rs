@@ -4,8 +4,8 @@
 //! `impl` block of its own.
 
 /// Declares the napi class `$name`, documented by the lines `$doc`, around the core key
-/// pair `$core` of suite type `$suite` (`$backend` maps a suite id to its backend and
-/// `$lockable` to the backend of lockable key pairs, `$label` names the handle in
+/// pair `$core` of suite type `$suite` (`$backend` maps a suite id and the `lockable` flag
+/// to the backend that holds the key pair, `$label` names the handle in
 /// `DISPOSED` errors), with `generate`, `import`, `suite`,
 /// `publicKey`, `exportSecretKey` and `lockMemory`, and `dispose` and `disposed` through
 /// [`disposable_handle!`](crate::handle::disposable_handle). The invoking module imports
@@ -13,7 +13,7 @@
 /// passes as string literals: napi-rs would copy a forwarded `///` comment into the
 /// TypeScript declarations as a raw string, `r"…"`.)
 macro_rules! key_pair_handle {
-    ($name:ident($core:ty, $suite:ty, $label:literal, $backend:path, $lockable:path), $($doc:literal),+) => {
+    ($name:ident($core:ty, $suite:ty, $label:literal, $backend:path), $($doc:literal),+) => {
         $(#[doc = $doc])+
         #[napi]
         pub struct $name {
@@ -35,8 +35,7 @@ macro_rules! key_pair_handle {
             /// (pqwire-core's `lockable_backend_of`: pure-Rust X25519/Ed25519, libcrux ML-KEM).
             #[napi(factory, catch_unwind)]
             pub fn generate(id: f64, seed: Option<&[u8]>, lockable: Option<bool>) -> napi::Result<Self> {
-                let backend = if lockable == Some(true) { $lockable(id)? } else { $backend(id)? };
-                Ok(Self::wrap($crate::errors::js(<$core>::generate_with(backend, seed))?))
+                Ok(Self::wrap($crate::errors::js(<$core>::generate_with($backend(id, lockable)?, seed))?))
             }
 
             /// Imports a key pair from exported bytes into the backend of the suite id (its
@@ -49,8 +48,7 @@ macro_rules! key_pair_handle {
                 public_key: &[u8],
                 lockable: Option<bool>,
             ) -> napi::Result<Self> {
-                let backend = if lockable == Some(true) { $lockable(id)? } else { $backend(id)? };
-                let kp = <$core>::import_with(backend, secret_key, public_key);
+                let kp = <$core>::import_with($backend(id, lockable)?, secret_key, public_key);
                 Ok(Self::wrap($crate::errors::js(kp)?))
             }
 

@@ -5,7 +5,7 @@ use crate::js_bytes::Bytes;
 use crate::key_pair::key_pair_handle;
 use crate::output::{self, Out};
 use crate::parallel::{self, Owned};
-use crate::suite_id::{sig_backend, sig_lockable_backend};
+use crate::suite_id::{sig_backend, sig_pair_backend};
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
@@ -277,8 +277,7 @@ key_pair_handle!(
         CoreSigKeyPair,
         SigSuite,
         "signature key pair",
-        sig_backend,
-        sig_lockable_backend
+        sig_pair_backend
     ),
     " A signing key pair whose secret key stays in native memory until `dispose()` or",
     " garbage collection."

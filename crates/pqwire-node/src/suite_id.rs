@@ -125,23 +125,32 @@ pub(crate) fn sig_backend(id: f64) -> napi::Result<&'static dyn SigBackend> {
     js(sig::backend_of(js(SigSuite::from_code(code))?, backend))
 }
 
-/// The KEM backend of lockable key pairs for what an id names (`kem::lockable_backend_of`).
-pub(crate) fn kem_lockable_backend(id: f64) -> napi::Result<&'static dyn KemBackend> {
+/// The KEM backend that holds a key pair of what an id names: with `lockable`, the one of
+/// lockable key pairs (`kem::lockable_backend_of`).
+pub(crate) fn kem_pair_backend(
+    id: f64,
+    lockable: Option<bool>,
+) -> napi::Result<&'static dyn KemBackend> {
     let (code, backend) = split(id)?;
-    js(kem::lockable_backend_of(
-        js(KemSuite::from_code(code))?,
-        backend,
-    ))
+    let suite = js(KemSuite::from_code(code))?;
+    js(match lockable {
+        Some(true) => kem::lockable_backend_of(suite, backend),
+        _ => kem::backend_of(suite, backend),
+    })
 }
 
-/// The signature backend of lockable key pairs for what an id names
-/// (`sig::lockable_backend_of`).
-pub(crate) fn sig_lockable_backend(id: f64) -> napi::Result<&'static dyn SigBackend> {
+/// The signature backend that holds a key pair of what an id names: with `lockable`, the
+/// one of lockable key pairs (`sig::lockable_backend_of`).
+pub(crate) fn sig_pair_backend(
+    id: f64,
+    lockable: Option<bool>,
+) -> napi::Result<&'static dyn SigBackend> {
     let (code, backend) = split(id)?;
-    js(sig::lockable_backend_of(
-        js(SigSuite::from_code(code))?,
-        backend,
-    ))
+    let suite = js(SigSuite::from_code(code))?;
+    js(match lockable {
+        Some(true) => sig::lockable_backend_of(suite, backend),
+        _ => sig::backend_of(suite, backend),
+    })
 }
 
 /// The AEAD suite an id names: AEAD ids carry no backend, so the upper bits must be zero.
