@@ -18,14 +18,11 @@ import { decrypt } from '../ts/src/keyservice/crypto-ops';
 import { decodeParts, encodeParts } from '../ts/src/keyservice/keyset';
 import { request } from 'node:http';
 import { b64, call, harness, unb64, workspace, type Harness } from './keyservice-helpers';
+import { flip } from './helpers';
 
 const utf8 = (s: string): string => b64(Buffer.from(s, 'utf8'));
-const flipB64 = (s: string, index: number): string => {
-  const b = Buffer.from(s, 'base64');
-  const i = index < 0 ? b.length + index : index;
-  b[i] = (b[i] as number) ^ 1;
-  return b.toString('base64');
-};
+/** `s` (base64) with bit 0 of byte `index` flipped (negative indexes count from the end). */
+const flipB64 = (s: string, index: number): string => b64(flip(unb64(s), index));
 
 let h: Harness;
 beforeAll(async () => {

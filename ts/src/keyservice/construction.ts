@@ -41,8 +41,8 @@ export interface Sealed {
   ciphertext: Uint8Array;
 }
 
-/** `u16(len suite) ‖ suite`: the suite name as every label of the construction binds it. */
-function suiteBytes(suite: string): Buffer {
+/** `u16(len suite) ‖ suite`: the suite name as every label of the construction (and the key envelope's header) binds it. */
+export function suiteBytes(suite: string): Buffer {
   const name = Buffer.from(suite, 'ascii');
   const out = Buffer.alloc(2 + name.length);
   out.writeUInt16BE(name.length, 0);
@@ -100,7 +100,7 @@ export function seal(suite: Kem, publicKey: Uint8Array, plaintext: Uint8Array, a
  */
 export async function sealBatch(suite: Kem, publicKey: Uint8Array, items: readonly { plaintext: Uint8Array; aad?: Uint8Array }[]): Promise<Sealed[]> {
   const fingerprint = keyFingerprint(suite.name, publicKey);
-  const encapsulations = items.length === 1 ? [await suite.encapsulateAsync(publicKey)] : await suite.encapsulateBatch(items.map(() => publicKey));
+  const encapsulations = await suite.encapsulateBatch(items.map(() => publicKey));
   return items.map((item, i) => {
     const e = encapsulations[i];
     if (e === undefined) throw new Error('an encapsulation is missing');
@@ -126,6 +126,6 @@ export function open(suite: Kem, keyPair: KemKeyPair, sealed: Sealed, aad?: Uint
 export async function openBatch(suite: Kem, keyPair: KemKeyPair, items: readonly { sealed: Sealed; aad?: Uint8Array }[]): Promise<Uint8Array[]> {
   const fingerprint = keyFingerprint(suite.name, keyPair.publicKey);
   const cts = items.map((item) => item.sealed.kemCiphertext);
-  const secrets = items.length === 1 ? [await keyPair.decapsulateAsync(cts[0] as Uint8Array)] : await keyPair.decapsulateBatch(cts);
+  const secrets = await keyPair.decapsulateBatch(cts);
   return items.map((item, i) => openWith(suite.name, fingerprint, secrets[i] as Uint8Array, item.sealed.ciphertext, item.aad));
 }

@@ -13,7 +13,7 @@ import { PqwireError } from '../errors';
 import { keyFingerprint, openWith, sealBatch, type Sealed } from './construction';
 import { KeyServiceError, toKeyServiceError } from './errors';
 import { currentVersion, liveVersions, type KeyRecord, type KeyVersion } from './keyset';
-import { kemSuite, signSuite } from './suites';
+import { checkedPublicKey, kemSuite, signSuite } from './suites';
 
 /** Where encryption goes: a stored key's current version, or an external public key. */
 export interface EncryptionTarget {
@@ -50,10 +50,7 @@ export function storedTarget(key: KeyRecord): EncryptionTarget {
 /** An external public key of `suite` (default X25519+ML-KEM-1024) as an encryption target. */
 export function externalTarget(publicKey: Uint8Array, suite?: string): EncryptionTarget {
   const s = kemSuite(suite);
-  if (publicKey.length !== s.lengths.publicKey) {
-    throw new KeyServiceError('BAD_LENGTH', `a ${s.name} public key is ${s.lengths.publicKey} bytes, got ${publicKey.length}`);
-  }
-  return { suite: s, publicKey, fingerprint: keyFingerprint(s.name, publicKey) };
+  return { suite: s, publicKey: checkedPublicKey(s, publicKey), fingerprint: keyFingerprint(s.name, publicKey) };
 }
 
 /** Encrypts each plaintext to `target`; many items go to the thread pool as one batch. */
@@ -105,7 +102,7 @@ export async function decrypt(key: KeyRecord, items: readonly DecryptItem[]): Pr
       const cts = indexes.map((i) => at(items, i).kemCiphertext);
       let secrets: Uint8Array[];
       try {
-        secrets = cts.length === 1 ? [await pair.decapsulateAsync(at(cts, 0))] : await pair.decapsulateBatch(cts);
+        secrets = await pair.decapsulateBatch(cts);
       } catch (e) {
         if (!(e instanceof PqwireError && e.code === 'DISPOSED')) throw e;
         // Retired while this request ran: items that asked for it fail; the others go on to older versions.
@@ -133,8 +130,7 @@ export async function sign(key: KeyRecord, messages: readonly Uint8Array[], cont
   if (v === undefined) throw new KeyServiceError('KEY_RETIRED', `key ${key.id} is retired`);
   const pair = v.pair as SigKeyPair;
   const options = context === undefined ? {} : { context };
-  const signatures = messages.length === 1 ? [await pair.signAsync(at(messages, 0), options)] : await pair.signBatch(messages, options);
-  return { signatures, version: v };
+  return { signatures: await pair.signBatch(messages, options), version: v };
 }
 
 /** A verification, with the stored version that held (stored keys only). */
@@ -143,22 +139,14 @@ export type Verified = Verification & { keyVersion?: number };
 /** How far a verification got: both halves, one, none. */
 const score = (v: Verification): number => (v.valid ? 3 : 0) + (v.classicValid ? 1 : 0) + (v.quantumValid ? 1 : 0);
 
-async function verifyAll(suite: Signature, publicKey: Uint8Array, items: readonly VerifyItem[]): Promise<Verification[]> {
-  const list = items.map((item) => ({ ...item, publicKey }));
-  if (list.length === 1) {
-    const { signature, message, context } = at(list, 0);
-    return [await suite.verifyAsync(signature, message, publicKey, context === undefined ? {} : { context })];
-  }
-  return suite.verifyBatch(list);
+function verifyAll(suite: Signature, publicKey: Uint8Array, items: readonly VerifyItem[]): Promise<Verification[]> {
+  return suite.verifyBatch(items.map((item) => ({ ...item, publicKey })));
 }
 
 /** Verifies each item against an external public key of `suiteName`. */
 export async function verifyExternal(publicKey: Uint8Array, suiteName: string | undefined, items: readonly VerifyItem[]): Promise<Verified[]> {
   const suite = signSuite(suiteName);
-  if (publicKey.length !== suite.lengths.publicKey) {
-    throw new KeyServiceError('BAD_LENGTH', `a ${suite.name} public key is ${suite.lengths.publicKey} bytes, got ${publicKey.length}`);
-  }
-  return verifyAll(suite, publicKey, items);
+  return verifyAll(suite, checkedPublicKey(suite, publicKey), items);
 }
 
 /**

@@ -16,12 +16,13 @@
  * The version is the sender's key-set counter, advanced by every export: it only grows, so
  * a replayed or older envelope is refused (`STALE_ENVELOPE`).
  */
-import { keyFingerprint, seal, open } from './construction';
+import { toHex } from '../hex';
+import { keyFingerprint, seal, open, suiteBytes } from './construction';
 import { KeyServiceError } from './errors';
 import { base64, bytesField, stringField, type Body } from './fields';
 import { decodeParts, disposeVersions, encodeParts } from './keyset';
 import type { KeyStore } from './key-store';
-import { kemSuite, signSuite } from './suites';
+import { checkedPublicKey, kemSuite, signSuite } from './suites';
 import type { KemKeyPair } from '../kem-keypair';
 import type { SigKeyPair } from '../sig-keypair';
 
@@ -41,15 +42,9 @@ export interface KeyEnvelope {
 }
 
 function header(senderSuite: string, sender: Uint8Array, recipient: Uint8Array, version: number): Buffer {
-  const suite = Buffer.from(senderSuite, 'ascii');
-  const out = Buffer.alloc(LABEL.length + 2 + suite.length + 64 + 8);
-  let at = LABEL.copy(out);
-  at = out.writeUInt16BE(suite.length, at);
-  at += suite.copy(out, at);
-  at += Buffer.from(sender).copy(out, at);
-  at += Buffer.from(recipient).copy(out, at);
-  out.writeBigUInt64BE(BigInt(version), at);
-  return out;
+  const v = Buffer.alloc(8);
+  v.writeBigUInt64BE(BigInt(version));
+  return Buffer.concat([LABEL, suiteBytes(senderSuite), sender, recipient, v]);
 }
 
 function signedBytes(head: Uint8Array, kemCiphertext: Uint8Array, ciphertext: Uint8Array): Buffer {
@@ -68,9 +63,7 @@ function signedBytes(head: Uint8Array, kemCiphertext: Uint8Array, ciphertext: Ui
 export function exportEnvelope(store: KeyStore, recipientKemPublicKey: Uint8Array, recipientSuite?: string, keyIds?: readonly string[]): KeyEnvelope {
   const set = store.set;
   const rSuite = kemSuite(recipientSuite);
-  if (recipientKemPublicKey.length !== rSuite.lengths.publicKey) {
-    throw new KeyServiceError('BAD_LENGTH', `a ${rSuite.name} public key is ${rSuite.lengths.publicKey} bytes, got ${recipientKemPublicKey.length}`);
-  }
+  checkedPublicKey(rSuite, recipientKemPublicKey);
   const keys = keyIds === undefined ? [...set.keys.values()] : keyIds.map((id) => store.key(id));
   const recipient = keyFingerprint(rSuite.name, recipientKemPublicKey);
   const node = set.node.sign;
@@ -87,8 +80,8 @@ export function exportEnvelope(store: KeyStore, recipientKemPublicKey: Uint8Arra
   return {
     format: ENVELOPE_FORMAT,
     version,
-    sender: { suite: node.suite, fingerprint: hex(node.fingerprint), signPublicKey: base64(node.publicKey) },
-    recipient: { suite: rSuite.name, fingerprint: hex(recipient) },
+    sender: { suite: node.suite, fingerprint: toHex(node.fingerprint), signPublicKey: base64(node.publicKey) },
+    recipient: { suite: rSuite.name, fingerprint: toHex(recipient) },
     kemCiphertext: base64(sealed.kemCiphertext),
     ciphertext: base64(sealed.ciphertext),
     signature: base64(signature),
@@ -100,7 +93,7 @@ export function importEnvelope(store: KeyStore, value: unknown): { imported: str
   const env = parseEnvelope(value);
   const set = store.set;
   const me = set.node.kem;
-  if (env.recipient !== hex(me.fingerprint) || env.recipientSuite !== me.suite) {
+  if (env.recipient !== toHex(me.fingerprint) || env.recipientSuite !== me.suite) {
     throw new KeyServiceError('WRONG_RECIPIENT', 'this key envelope is addressed to another node');
   }
   const peer = set.peers.get(env.sender);
@@ -175,8 +168,4 @@ function parseEnvelope(value: unknown): ParsedEnvelope {
     if (err instanceof KeyServiceError && err.code === 'INVALID_FIELD') throw malformed(err.message);
     throw err;
   }
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
 }

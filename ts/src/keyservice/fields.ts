@@ -10,6 +10,11 @@ export type Body = Readonly<Record<string, unknown>>;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Whether `v` is a padded standard base64 string. */
+export function isBase64(v: unknown): v is string {
+  return typeof v === 'string' && v.length % 4 === 0 && BASE64.test(v);
+}
+
 function invalid(name: string, what: string): KeyServiceError {
   return new KeyServiceError('INVALID_FIELD', `${name} must be ${what}`);
 }
@@ -29,7 +34,7 @@ export function parseBody(text: string): Body {
 /** A base64 string field as bytes. */
 export function bytesField(body: Body, name: string): Uint8Array {
   const v = body[name];
-  if (typeof v !== 'string' || v.length % 4 !== 0 || !BASE64.test(v)) throw invalid(name, 'a base64 string');
+  if (!isBase64(v)) throw invalid(name, 'a base64 string');
   return new Uint8Array(Buffer.from(v, 'base64'));
 }
 

@@ -3,6 +3,7 @@
  * parameters and the checked JSON body and returns the JSON answer; every failure is a
  * `KeyServiceError`. No handler changes stored state before all its input is checked.
  */
+import { toHex } from '../hex';
 import { KeyServiceError } from './errors';
 import {
   base64,
@@ -41,10 +42,6 @@ export interface Route {
   handle: Handler;
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
-
 /** A key as answers show it: the current version's public key on top, every version listed. */
 export function keyView(key: KeyRecord): Record<string, unknown> {
   const current = currentVersion(key);
@@ -55,13 +52,13 @@ export function keyView(key: KeyRecord): Record<string, unknown> {
     created: key.created,
     version: current?.version ?? null,
     publicKey: current === undefined ? null : base64(current.publicKey),
-    fingerprint: current === undefined ? null : hex(current.fingerprint),
+    fingerprint: current === undefined ? null : toHex(current.fingerprint),
     retired: current === undefined,
     versions: key.versions.map((v) => ({
       version: v.version,
       created: v.created,
       publicKey: base64(v.publicKey),
-      fingerprint: hex(v.fingerprint),
+      fingerprint: toHex(v.fingerprint),
       ...(v.retired === undefined ? {} : { retired: v.retired }),
     })),
   };
@@ -73,17 +70,17 @@ function keyType(body: Body): 'kem' | 'sign' {
   return t;
 }
 
-/** `keyId` or `publicKey`, exactly one. */
+/** `keyId` or `publicKey`, exactly one; `suite` only with `publicKey` (a stored key has its own). */
 function oneTarget(body: Body): 'keyId' | 'publicKey' {
   const hasId = body.keyId !== undefined && body.keyId !== null;
   const hasKey = body.publicKey !== undefined && body.publicKey !== null;
   if (hasId === hasKey) throw new KeyServiceError('INVALID_FIELD', 'give exactly one of keyId and publicKey');
+  if (hasId && body.suite !== undefined) throw new KeyServiceError('INVALID_FIELD', 'suite goes with publicKey; a stored key has its own');
   return hasId ? 'keyId' : 'publicKey';
 }
 
 function encryptionTarget(ctx: HandlerContext, body: Body) {
   if (oneTarget(body) === 'keyId') {
-    if (body.suite !== undefined) throw new KeyServiceError('INVALID_FIELD', 'suite goes with publicKey; a stored key has its own');
     return storedTarget(ctx.store.liveKey(stringField(body, 'keyId'), 'kem'));
   }
   return externalTarget(bytesField(body, 'publicKey'), optionalStringField(body, 'suite'));
@@ -106,7 +103,6 @@ function verifyItem(b: Body, context: Uint8Array | undefined): VerifyItem {
 
 async function verifyMany(ctx: HandlerContext, body: Body, items: VerifyItem[]): Promise<Verified[]> {
   if (oneTarget(body) === 'keyId') {
-    if (body.suite !== undefined) throw new KeyServiceError('INVALID_FIELD', 'suite goes with publicKey; a stored key has its own');
     const key = ctx.store.liveKey(stringField(body, 'keyId'), 'sign');
     return verifyStored(key, optionalVersionField(body, 'keyVersion'), items);
   }
@@ -156,7 +152,7 @@ export const ROUTES: readonly Route[] = [
       const versions = key.versions.map((v) => ({
         version: v.version,
         publicKey: base64(v.publicKey),
-        fingerprint: hex(v.fingerprint),
+        fingerprint: toHex(v.fingerprint),
         ...(v.retired === undefined ? {} : { retired: true }),
       }));
       return { id, type, suite, version, publicKey, fingerprint, versions };
@@ -176,7 +172,7 @@ export const ROUTES: readonly Route[] = [
         ciphertext: base64(sealed?.ciphertext ?? new Uint8Array()),
         keyVersion: target.version ?? null,
         suite: target.suite.name,
-        fingerprint: hex(target.fingerprint),
+        fingerprint: toHex(target.fingerprint),
       };
     },
   },
@@ -195,7 +191,7 @@ export const ROUTES: readonly Route[] = [
       return {
         keyVersion: target.version ?? null,
         suite: target.suite.name,
-        fingerprint: hex(target.fingerprint),
+        fingerprint: toHex(target.fingerprint),
         items: sealed.map((s) => ({ kemCiphertext: base64(s.kemCiphertext), ciphertext: base64(s.ciphertext) })),
       };
     },
@@ -267,8 +263,8 @@ export const ROUTES: readonly Route[] = [
     handle: (ctx) => {
       const { node, peers } = ctx.store.set;
       return {
-        kem: { suite: node.kem.suite, publicKey: base64(node.kem.publicKey), fingerprint: hex(node.kem.fingerprint) },
-        sign: { suite: node.sign.suite, publicKey: base64(node.sign.publicKey), fingerprint: hex(node.sign.fingerprint) },
+        kem: { suite: node.kem.suite, publicKey: base64(node.kem.publicKey), fingerprint: toHex(node.kem.fingerprint) },
+        sign: { suite: node.sign.suite, publicKey: base64(node.sign.publicKey), fingerprint: toHex(node.sign.fingerprint) },
         peers: [...peers.values()].map((p) => ({ suite: p.suite, fingerprint: p.fingerprint, added: p.added, lastEnvelope: p.lastEnvelope })),
       };
     },

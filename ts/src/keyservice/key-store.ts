@@ -4,10 +4,11 @@
  * was and wipes the keys the change had made. Changes are synchronous from start to end,
  * so two never interleave. An answer reporting a key is sent only after its write.
  */
-import { DEFAULT_SUITES, kemSuite, signSuite, type KeyType } from './suites';
+import { toHex } from '../hex';
+import { DEFAULT_SUITES, checkedPublicKey, keySuite, signSuite, type KeyType } from './suites';
 import { KeyServiceError } from './errors';
 import { keyFingerprint } from './construction';
-import { currentVersion, decodeParts, disposeVersions, encodeParts, everyVersion, generateVersion, newKeyId } from './keyset';
+import { currentVersion, decodeParts, disposeVersions, encodeParts, everyVersion, generateVersion, newKeyId, retiredCopy } from './keyset';
 import type { KeyRecord, KeySet, KeyVersion, NodeKeys, Peer } from './keyset';
 import type { KemKeyPair } from '../kem-keypair';
 import type { SigKeyPair } from '../sig-keypair';
@@ -125,7 +126,7 @@ export class KeyStore {
 
   /** Creates a key of `type` (the default suite of its type when `suite` is absent). */
   create(type: KeyType, suite?: unknown): KeyRecord {
-    const name = (type === 'kem' ? kemSuite(suite) : signSuite(suite)).name;
+    const name = keySuite(type, suite).name;
     const first = generateVersion(type, name, 1);
     const key: KeyRecord = { id: newKeyId(), type, suite: name, created: first.created, versions: [first] };
     return this.#change(() => ({ keys: withKey(this.#set.keys, key), result: key, made: [first] }));
@@ -165,7 +166,7 @@ export class KeyStore {
     if (targets.length === 0) throw new KeyServiceError('KEY_RETIRED', `key ${key.id} is already retired`);
     const retired: KeyRecord = {
       ...key,
-      versions: key.versions.map((v) => (targets.includes(v) ? { version: v.version, created: v.created, publicKey: v.publicKey, fingerprint: v.fingerprint, retired: now } : v)),
+      versions: key.versions.map((v) => (targets.includes(v) ? retiredCopy(v, now) : v)),
     };
     return this.#change(() => ({ keys: withKey(this.#set.keys, retired), result: retired, dropped: targets }));
   }
@@ -173,10 +174,7 @@ export class KeyStore {
   /** Trusts key envelopes signed by `signPublicKey` (a signing key of `suite`). */
   addPeer(signPublicKey: Uint8Array, suite?: unknown): Peer {
     const s = signSuite(suite);
-    if (signPublicKey.length !== s.lengths.publicKey) {
-      throw new KeyServiceError('BAD_LENGTH', `a ${s.name} public key is ${s.lengths.publicKey} bytes, got ${signPublicKey.length}`);
-    }
-    const fingerprint = Buffer.from(keyFingerprint(s.name, signPublicKey)).toString('hex');
+    const fingerprint = toHex(keyFingerprint(s.name, checkedPublicKey(s, signPublicKey)));
     const existing = this.#set.peers.get(fingerprint);
     if (existing) return existing;
     const peer: Peer = { suite: s.name, signPublicKey, fingerprint, added: new Date().toISOString(), lastEnvelope: 0 };
@@ -295,7 +293,7 @@ function merge(local: KeyRecord | undefined, incoming: KeyRecord, dropped: KeyVe
       throw new KeyServiceError('MALFORMED_ENVELOPE', `version ${v.version} of key ${local.id} has another public key here`);
     } else if (mine.retired === undefined && v.retired !== undefined) {
       dropped.push(mine);
-      byVersion.set(v.version, { version: mine.version, created: mine.created, publicKey: mine.publicKey, fingerprint: mine.fingerprint, retired: v.retired });
+      byVersion.set(v.version, retiredCopy(mine, v.retired));
     }
   }
   return { ...local, versions: [...byVersion.values()].sort((a, b) => a.version - b.version) };

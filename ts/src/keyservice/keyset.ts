@@ -11,8 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import type { KemKeyPair } from '../kem-keypair';
 import type { SigKeyPair } from '../sig-keypair';
+import { toHex } from '../hex';
 import { keyFingerprint } from './construction';
-import { kemSuite, signSuite, type KeyType } from './suites';
+import { base64, isBase64 } from './fields';
+import { keySuite, signSuite, type KeyType } from './suites';
 
 /** One version of a key. `pair` is absent once the version is retired. */
 export interface KeyVersion {
@@ -72,9 +74,14 @@ const LOCKABLE = { lockable: true } as const;
 
 /** A new key pair of `type`/`suite` and its first-version fields. */
 export function generateVersion(type: KeyType, suite: string, version: number): KeyVersion {
-  const pair = type === 'kem' ? kemSuite(suite).generateKeyPair(undefined, LOCKABLE) : signSuite(suite).generateKeyPair(undefined, LOCKABLE);
+  const pair = keySuite(type, suite).generateKeyPair(undefined, LOCKABLE);
   const publicKey = pair.publicKey;
   return { version, created: new Date().toISOString(), publicKey, fingerprint: keyFingerprint(suite, publicKey), pair };
+}
+
+/** `v` retired at `when`: the same public fields, no secret half. */
+export function retiredCopy(v: KeyVersion, when: string): KeyVersion {
+  return { version: v.version, created: v.created, publicKey: v.publicKey, fingerprint: v.fingerprint, retired: when };
 }
 
 /** The newest live version, if any. */
@@ -167,7 +174,6 @@ class SecretWriter {
   }
 }
 
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
 /** Encodes keys (and, for the key set at rest, the node keys and peers) as plaintext. */
 export function encodeParts(parts: EncodedParts): Uint8Array {
@@ -178,7 +184,7 @@ export function encodeParts(parts: EncodedParts): Uint8Array {
     suite: k.suite,
     created: k.created,
     versions: k.versions.map((v) => {
-      const out: VersionJson = { version: v.version, created: v.created, publicKey: b64(v.publicKey) };
+      const out: VersionJson = { version: v.version, created: v.created, publicKey: base64(v.publicKey) };
       if (v.retired !== undefined) out.retired = v.retired;
       if (v.pair !== undefined) out.secret = secrets.add(v.pair);
       return out;
@@ -186,12 +192,12 @@ export function encodeParts(parts: EncodedParts): Uint8Array {
   }));
   const nodeKey = (n: NodeKeys['kem']): NodeKeyJson => {
     if (n.pair === undefined) throw new Error('a node key without its secret half');
-    return { suite: n.suite, created: n.created, publicKey: b64(n.publicKey), secret: secrets.add(n.pair) };
+    return { suite: n.suite, created: n.created, publicKey: base64(n.publicKey), secret: secrets.add(n.pair) };
   };
   const json: { keys: KeyJson[]; node?: { kem: NodeKeyJson; sign: NodeKeyJson }; peers?: PeerJson[] } = { keys };
   if (parts.node) json.node = { kem: nodeKey(parts.node.kem), sign: nodeKey(parts.node.sign) };
   if (parts.peers) {
-    json.peers = parts.peers.map((p) => ({ suite: p.suite, signPublicKey: b64(p.signPublicKey), added: p.added, lastEnvelope: p.lastEnvelope }));
+    json.peers = parts.peers.map((p) => ({ suite: p.suite, signPublicKey: base64(p.signPublicKey), added: p.added, lastEnvelope: p.lastEnvelope }));
   }
   return secrets.finish(JSON.stringify(json));
 }
@@ -241,20 +247,19 @@ function int(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${what} is not a non-negative integer`);
   return v;
 }
-function base64(v: unknown, what: string): Uint8Array {
-  const s = str(v, what);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new Error(`${what} is not base64`);
-  return new Uint8Array(Buffer.from(s, 'base64'));
+function fromBase64(v: unknown, what: string): Uint8Array {
+  if (!isBase64(v)) throw new Error(`${what} is not base64`);
+  return new Uint8Array(Buffer.from(v, 'base64'));
 }
 
 function peerOf(v: unknown): Peer {
   const p = object(v, 'peer');
   const suite = signSuite(str(p.suite, 'peer suite')).name;
-  const signPublicKey = base64(p.signPublicKey, 'peer key');
+  const signPublicKey = fromBase64(p.signPublicKey, 'peer key');
   return {
     suite,
     signPublicKey,
-    fingerprint: Buffer.from(keyFingerprint(suite, signPublicKey)).toString('hex'),
+    fingerprint: toHex(keyFingerprint(suite, signPublicKey)),
     added: str(p.added, 'peer added'),
     lastEnvelope: int(p.lastEnvelope, 'peer lastEnvelope'),
   };
@@ -271,7 +276,7 @@ class Reader {
     const [offset, length] = array(place, 'secret place').map((n) => int(n, 'secret place'));
     if (offset === undefined || length === undefined || offset + length > this.secrets.length) throw new Error('secret place out of range');
     const sk = this.secrets.subarray(offset, offset + length);
-    const pair = type === 'kem' ? kemSuite(suite).importKeyPair(sk, publicKey, LOCKABLE) : signSuite(suite).importKeyPair(sk, publicKey, LOCKABLE);
+    const pair = keySuite(type, suite).importKeyPair(sk, publicKey, LOCKABLE);
     this.created.push(pair);
     return pair;
   }
@@ -280,10 +285,10 @@ class Reader {
     const k = object(v, 'key');
     const type = str(k.type, 'key type');
     if (type !== 'kem' && type !== 'sign') throw new Error('key type is neither kem nor sign');
-    const suite = (type === 'kem' ? kemSuite(k.suite) : signSuite(k.suite)).name;
+    const suite = keySuite(type, k.suite).name;
     const versions = array(k.versions, 'versions').map((x): KeyVersion => {
       const ver = object(x, 'version');
-      const publicKey = base64(ver.publicKey, 'public key');
+      const publicKey = fromBase64(ver.publicKey, 'public key');
       const out: { -readonly [K in keyof KeyVersion]: KeyVersion[K] } = {
         version: int(ver.version, 'version'),
         created: str(ver.created, 'created'),
@@ -304,8 +309,8 @@ class Reader {
 
   nodeKey(type: KeyType, v: unknown): NodeKeys['kem'] {
     const n = object(v, 'node key');
-    const suite = (type === 'kem' ? kemSuite(n.suite) : signSuite(n.suite)).name;
-    const publicKey = base64(n.publicKey, 'node public key');
+    const suite = keySuite(type, n.suite).name;
+    const publicKey = fromBase64(n.publicKey, 'node public key');
     const pair = this.pair(type, suite, n.secret, publicKey);
     return { suite, version: 1, created: str(n.created, 'created'), publicKey, fingerprint: keyFingerprint(suite, publicKey), pair };
   }

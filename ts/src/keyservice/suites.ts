@@ -36,3 +36,16 @@ export function kemSuite(name: unknown = DEFAULT_SUITES.kem): Kem {
 export function signSuite(name: unknown = DEFAULT_SUITES.sign): Signature {
   return sig(offered('sign', name, SIGN_SUITES));
 }
+
+/** The suite `name` of keys of `type` (the type's default when absent), or `UNKNOWN_SUITE`. */
+export function keySuite(type: KeyType, name?: unknown): Kem | Signature {
+  return type === 'kem' ? kemSuite(name) : signSuite(name);
+}
+
+/** `publicKey` once it has `suite`'s length (`BAD_LENGTH` otherwise). */
+export function checkedPublicKey(suite: Kem | Signature, publicKey: Uint8Array): Uint8Array {
+  if (publicKey.length !== suite.lengths.publicKey) {
+    throw new KeyServiceError('BAD_LENGTH', `a ${suite.name} public key is ${suite.lengths.publicKey} bytes, got ${publicKey.length}`);
+  }
+  return publicKey;
+}
