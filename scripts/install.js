@@ -19,6 +19,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const nativeDir = path.join(root, 'native');
+const PLATFORMS_DOC = 'https://github.com/pqwire/pqwire/blob/main/docs/platforms.md';
 const force = process.argv.includes('--force');
 const profile = process.env.PQWIRE_BUILD_PROFILE || 'release';
 
@@ -130,6 +131,24 @@ function buildWithCargo() {
   log(`built ${path.relative(root, target)}`);
 }
 
+/**
+ * What to check when the prebuilt package for this host exists but did not load. The
+ * published package lists every prebuilt as an optional dependency (written by the
+ * release), so a host missing from that list has none.
+ */
+function prebuiltAdvice() {
+  const name = `pqwire-${platformSuffix()}`;
+  const optional = require(path.join(root, 'package.json')).optionalDependencies || {};
+  if (!(name in optional)) {
+    return [`  No prebuilt binary is published for this platform (${PLATFORMS_DOC}).`];
+  }
+  return [
+    `  The prebuilt binary for this machine comes in the optional dependency ${name}:`,
+    '    - if your install omits optional dependencies (--omit=optional, --no-optional), install without that flag;',
+    '    - if a lock file made on another platform left it out, delete node_modules and the lock file and install again.',
+  ];
+}
+
 function main() {
   if (process.env.PQWIRE_SKIP_NATIVE_BUILD === '1') return;
   if (!force && binaryLoads()) return;
@@ -138,9 +157,10 @@ function main() {
     log(
       [
         `no prebuilt binary matches ${process.platform}-${process.arch}, and the Rust toolchain (cargo) was not found.`,
-        '  To build pqwire from source, install:',
+        ...prebuiltAdvice(),
+        '  Otherwise build pqwire from source. Install:',
         '    - Rust 1.94 or newer: https://rustup.rs (then restart the shell so `cargo` is on PATH)',
-        '    - a C compiler (gcc/clang, or MSVC Build Tools on Windows) for the PQClean backend',
+        '    - a C compiler (gcc/clang, or MSVC Build Tools on Windows) for AWS-LC and the PQClean backend',
         '  then run `npm rebuild pqwire` (or `npm install` again in a checkout).',
       ].join('\n'),
     );

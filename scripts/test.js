@@ -12,6 +12,12 @@
 // messages (docs in rustTests below); vitest's results from its JSON report. The last line printed is
 // `N passed, N failed` with the totals of both runners; the exit code is non-zero on
 // any failure.
+//
+// Another machine's binaries (scripts/test-arm64.sh runs them under qemu-user):
+//   PQWIRE_TEST_TARGET=<triple>   cargo tests built for that target and run directly (the
+//                                 kernel hands them to qemu); no doc tests (rustdoc does not
+//                                 cross-compile them)
+//   PQWIRE_TEST_NODE=<path>       the node binary that runs vitest
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -25,6 +31,8 @@ const rustOnly = args.includes('--rust-only');
 const jsOnly = args.includes('--js-only');
 const vitestArgs = args.filter((a) => a !== '--rust-only' && a !== '--js-only');
 const profile = process.env.PQWIRE_BUILD_PROFILE || 'ci';
+const crossTarget = process.env.PQWIRE_TEST_TARGET || null;
+const testNode = process.env.PQWIRE_TEST_NODE || process.execPath;
 
 /**
  * Runs a command, echoing its output once it ends, and returns its exit status and output.
@@ -88,7 +96,7 @@ function suite(name, r) {
  */
 function rustTests() {
   // Same --target as the addon build, so both share one set of compiled dependencies.
-  const triple = hostTriple();
+  const triple = crossTarget || hostTriple();
   const cargoArgs = ['-p', 'pqwire-core', '--profile', profile, ...(triple ? ['--target', triple] : [])];
   const result = { name: 'Rust (cargo test)', passed: 0, failed: 0, skipped: 0 };
   const add = (c) => {
@@ -115,7 +123,7 @@ function rustTests() {
     const name = `${m.target.kind.join(',')} ${m.target.name}`;
     add(suite(name, run(m.executable, ['--color', 'never', '--nocapture'], { cwd: path.dirname(m.manifest_path) })));
   }
-  add(suite('doc tests', run('cargo', ['test', ...cargoArgs, '--doc', '--', '--color', 'never'])));
+  if (!crossTarget) add(suite('doc tests', run('cargo', ['test', ...cargoArgs, '--doc', '--', '--color', 'never'])));
   return result;
 }
 
@@ -133,7 +141,7 @@ function jsTests() {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-vitest-')), 'report.json');
   const vitestPkg = require.resolve('vitest/package.json', { paths: [root] });
   const vitest = path.join(path.dirname(vitestPkg), require(vitestPkg).bin.vitest);
-  const r = run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...vitestArgs]);
+  const r = run(testNode, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...vitestArgs]);
   let passed = 0;
   let failed = 0;
   let skipped = 0;

@@ -1,0 +1,163 @@
+// The npm package as a user without Rust meets it: `npm pack` of pqwire and of this host's
+// platform package (npm/<platform>/, holding the binary `npm run build:targets` made), then
+// `npm install` of both tarballs in a fresh project with no `cargo` on PATH. The install
+// script must find the prebuilt binary and build nothing; a round trip then runs through
+// the installed package. And without the platform package (no prebuilt for this host), the
+// install must fail with instructions, not a compiler error.
+//
+//   node --test test/prebuilt-install.js     (.ci/run runs it as its own step)
+//
+// pqwire's optionalDependencies on the ten `pqwire-<platform>` packages are written at
+// release time by `napi prepublish` (docs/platforms.md); the test writes the same entries
+// into the packed package.json, so npm resolves this host's package from its tarball and
+// skips the other nine by their `os`/`cpu`/`libc`.
+'use strict';
+
+const { after, before, test } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const { platformOf } = require('../scripts/build-targets.js');
+const pkg = require('../package.json');
+
+const work = path.join(ROOT, 'target', 'prebuilt-test');
+let mainTarball;
+let platformTarball;
+let platform;
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  return { status: r.status ?? 1, stdout: r.stdout || '', stderr: r.stderr || '' };
+}
+
+function hostTriple() {
+  const m = /^host: (\S+)$/m.exec(run('rustc', ['-vV']).stdout);
+  assert.ok(m, 'rustc -vV printed no host');
+  return m[1];
+}
+
+/** PATH without the directories that hold cargo or rustc: a machine without Rust. */
+function pathWithoutRust() {
+  const dirs = (process.env.PATH || '').split(path.delimiter).filter((d) => d && !['cargo', 'rustc', 'rustup'].some((t) => fs.existsSync(path.join(d, t))));
+  return dirs.join(path.delimiter);
+}
+
+function noRustEnv() {
+  const env = { ...process.env, PATH: pathWithoutRust() };
+  for (const k of Object.keys(env)) if (/^(CARGO|RUSTUP|RUSTC|PQWIRE_BUILD_PROFILE)/.test(k)) delete env[k];
+  return env;
+}
+
+function pack(dir) {
+  const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: dir });
+  assert.equal(r.status, 0, `npm pack ${dir} failed:\n${r.stderr}`);
+  const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
+  return path.join(work, info.filename);
+}
+
+function freshProject(name) {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: `pqwire-${name}`, version: '1.0.0', private: true }, null, 2)}\n`);
+  return dir;
+}
+
+before(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const triple = hostTriple();
+  platform = platformOf(triple);
+  const binary = path.join(ROOT, 'npm', platform, `pqwire.${platform}.node`);
+  if (!fs.existsSync(binary)) {
+    const b = run(process.execPath, [path.join(ROOT, 'scripts', 'build-targets.js'), '--target', triple], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    assert.equal(b.status, 0, `npm run build:targets -- --target ${triple} failed`);
+  }
+  platformTarball = pack(path.join(ROOT, 'npm', platform));
+
+  // The main package as `npm publish` packs it (prepare compiles ts/dist), then with the
+  // optionalDependencies the release adds.
+  const r = run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT });
+  assert.equal(r.status, 0, `npm pack failed:\n${r.stderr}`);
+  const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
+  const staged = path.join(work, 'staged');
+  fs.mkdirSync(staged);
+  assert.equal(run('tar', ['xzf', path.join(work, info.filename), '-C', staged]).status, 0);
+  const stagedPkg = path.join(staged, 'package', 'package.json');
+  const manifest = JSON.parse(fs.readFileSync(stagedPkg, 'utf8'));
+  const platformDeps = Object.fromEntries(pkg.napi.targets.map((t) => [`pqwire-${platformOf(t)}`, pkg.version]));
+  manifest.optionalDependencies = { ...manifest.optionalDependencies, ...platformDeps };
+  fs.writeFileSync(stagedPkg, `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.rmSync(path.join(work, info.filename));
+  mainTarball = pack(path.join(staged, 'package'));
+});
+
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test('the platform package holds only its binary and names its os, cpu and libc', () => {
+  const manifest = require(path.join(ROOT, 'npm', platform, 'package.json'));
+  assert.equal(manifest.name, `pqwire-${platform}`);
+  assert.equal(manifest.version, pkg.version, 'platform package version must equal pqwire version (the loader checks it)');
+  assert.equal(manifest.main, `pqwire.${platform}.node`);
+  assert.deepEqual(manifest.files, [`pqwire.${platform}.node`]);
+  assert.deepEqual(manifest.os, [process.platform]);
+  assert.deepEqual(manifest.cpu, [process.arch]);
+  const list = run('tar', ['tzf', platformTarball]).stdout.trim().split('\n');
+  assert.ok(list.includes(`package/pqwire.${platform}.node`), list.join(', '));
+  for (const f of list) assert.match(f, new RegExp(`^package/(package\\.json|README\\.md|pqwire\\.${platform}\\.node)$`));
+});
+
+test('with no cargo on PATH, npm install of the tarballs uses the prebuilt binary and builds nothing', () => {
+  const env = noRustEnv();
+  assert.notEqual(run('cargo', ['--version'], { env }).status, 0, 'cargo is still reachable');
+  const project = freshProject('app');
+  const r = run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', platformTarball, mainTarball], { cwd: project, env });
+  assert.equal(r.status, 0, `npm install failed:\n${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /building the native addon/);
+  // Nothing was built into the package's own native/ directory.
+  const native = path.join(project, 'node_modules', 'pqwire', 'native');
+  assert.deepEqual(fs.readdirSync(native).filter((f) => f.endsWith('.node')), []);
+  assert.ok(fs.existsSync(path.join(project, 'node_modules', `pqwire-${platform}`, `pqwire.${platform}.node`)));
+
+  const script = `'use strict';
+const pq = require('pqwire');
+const enc = (s) => new TextEncoder().encode(s);
+const dec = (b) => new TextDecoder().decode(b);
+(async () => {
+  const { publicKey, secretKey } = pq.mlKem768.keygen();
+  const { cipherText, sharedSecret } = pq.mlKem768.encapsulate(publicKey);
+  const kem = Buffer.from(pq.mlKem768.decapsulate(cipherText, secretKey)).equals(Buffer.from(sharedSecret));
+  const keys = pq.mlDsa65.keygen();
+  const sig = pq.mlDsa65.verify(pq.mlDsa65.sign(enc('m'), keys.secretKey), enc('m'), keys.publicKey).valid === true;
+  const bob = pq.createIdentity();
+  const prekeyStore = new pq.InMemoryPrekeyStore();
+  const bundle = await pq.createPrekeyBundle(bob, { prekeyStore });
+  const { session: a, initialMessage } = await pq.initiateSession(bundle, {
+    identity: pq.createIdentity(), address: 'bob', identityStore: new pq.InMemoryIdentityStore(), plaintext: enc('hello Bob'),
+  });
+  const { session: b, plaintext } = await pq.acceptSession(initialMessage, { identity: bob, prekeyStore });
+  const reply = a.decrypt(b.encrypt(enc('hi Alice'))).plaintext;
+  const addon = Object.keys(require.cache).find((f) => f.endsWith('.node'));
+  process.stdout.write(JSON.stringify({ kem, sig, first: dec(plaintext), reply: dec(reply), addon }));
+})().catch((e) => { process.stderr.write(String((e && e.stack) || e)); process.exit(1); });
+`;
+  const out = run(process.execPath, ['-e', script], { cwd: project, env });
+  assert.equal(out.status, 0, out.stderr);
+  const result = JSON.parse(out.stdout);
+  assert.deepEqual({ ...result, addon: undefined }, { kem: true, sig: true, first: 'hello Bob', reply: 'hi Alice', addon: undefined });
+  assert.equal(result.addon, fs.realpathSync(path.join(project, 'node_modules', `pqwire-${platform}`, `pqwire.${platform}.node`)));
+});
+
+test('with no prebuilt for the host and no cargo, npm install fails and says what to do', () => {
+  const project = freshProject('no-prebuilt');
+  const r = run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', '--omit=optional', mainTarball], { cwd: project, env: noRustEnv() });
+  assert.notEqual(r.status, 0, 'npm install succeeded without a binary');
+  const text = `${r.stdout}\n${r.stderr}`;
+  assert.match(text, new RegExp(`no prebuilt binary matches ${process.platform}-${process.arch}`));
+  assert.match(text, new RegExp(`pqwire-${platform}`));
+  assert.match(text, /https:\/\/rustup\.rs/);
+  assert.match(text, /npm rebuild pqwire/);
+  assert.doesNotMatch(text, /error\[E\d+\]|cargo build/);
+});
