@@ -116,80 +116,164 @@ fn lines<'a>(names: impl Iterator<Item = &'a str>) -> String {
     names.map(|n| format!("{n}\n")).collect()
 }
 
-macro_rules! suite_functions {
-    ($lookup:ident, $name_of:ident, $names:ident, $ty:ident, $parse:ident, $what:literal) => {
-        #[doc = concat!("Resolves a ", $what, " suite name or alias (UTF-8, case-insensitive) to its wire code.")]
-        ///
-        /// # Safety
-        /// `name` null (with `len` 0) or readable for `len` bytes; `code` writable; `status`
-        /// null or writable.
-        #[no_mangle]
-        pub unsafe extern "C" fn $lookup(
-            name_ptr: *const u8,
-            name_len: usize,
-            code: *mut u32,
-            status: *mut PqwStatus,
-        ) -> i32 {
-            run(status, || {
-                // SAFETY: forwarded from this function's contract.
-                let (text, code) = unsafe { (name(name_ptr, name_len)?, value_out(code, "code")?) };
-                *code = u32::from($ty::from_name(text)?.code());
-                Ok(())
-            })
-        }
-
-        #[doc = concat!("The canonical name of a ", $what, " suite code.")]
-        ///
-        /// # Safety
-        /// `out` writable; `status` null or writable.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name_of(code: u32, out: *mut PqwBuf, status: *mut PqwStatus) -> i32 {
-            run(status, || {
-                // SAFETY: forwarded from this function's contract.
-                let out = unsafe { Out::new(out, "out") }?;
-                put(out, $parse(code)?.name().as_bytes())
-            })
-        }
-
-        #[doc = concat!("Every ", $what, " suite name, most preferred first, one per line.")]
-        ///
-        /// # Safety
-        /// `out` writable; `status` null or writable.
-        #[no_mangle]
-        pub unsafe extern "C" fn $names(out: *mut PqwBuf, status: *mut PqwStatus) -> i32 {
-            run(status, || {
-                // SAFETY: forwarded from this function's contract.
-                let out = unsafe { Out::new(out, "out") }?;
-                put(out, lines($ty::ALL.iter().map(|s| s.name())).as_bytes())
-            })
-        }
-    };
+/// Resolves a KEM suite name or alias (UTF-8, case-insensitive) to its wire code.
+///
+/// # Safety
+/// `name_ptr` null (with `name_len` 0) or readable for `name_len` bytes; `code` writable;
+/// `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_kem_suite(
+    name_ptr: *const u8,
+    name_len: usize,
+    code: *mut u32,
+    status: *mut PqwStatus,
+) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let (text, code) = unsafe { (name(name_ptr, name_len)?, value_out(code, "code")?) };
+        *code = u32::from(KemSuite::from_name(text)?.code());
+        Ok(())
+    })
 }
 
-suite_functions!(
-    pqw_kem_suite,
-    pqw_kem_suite_name,
-    pqw_kem_suite_names,
-    KemSuite,
-    kem_suite,
-    "KEM"
-);
-suite_functions!(
-    pqw_sig_suite,
-    pqw_sig_suite_name,
-    pqw_sig_suite_names,
-    SigSuite,
-    sig_suite,
-    "signature"
-);
-suite_functions!(
-    pqw_aead_suite,
-    pqw_aead_suite_name,
-    pqw_aead_suite_names,
-    AeadSuite,
-    aead_suite,
-    "AEAD"
-);
+/// The canonical name of a KEM suite code.
+///
+/// # Safety
+/// `out` writable; `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_kem_suite_name(
+    code: u32,
+    out: *mut PqwBuf,
+    status: *mut PqwStatus,
+) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { Out::new(out, "out") }?;
+        put(out, kem_suite(code)?.name().as_bytes())
+    })
+}
+
+/// Every KEM suite name, most preferred first, one per line.
+///
+/// # Safety
+/// `out` writable; `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_kem_suite_names(out: *mut PqwBuf, status: *mut PqwStatus) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { Out::new(out, "out") }?;
+        put(
+            out,
+            lines(KemSuite::ALL.iter().map(|s| s.name())).as_bytes(),
+        )
+    })
+}
+
+/// Resolves a signature suite name or alias (UTF-8, case-insensitive) to its wire code.
+///
+/// # Safety
+/// `name_ptr` null (with `name_len` 0) or readable for `name_len` bytes; `code` writable;
+/// `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_sig_suite(
+    name_ptr: *const u8,
+    name_len: usize,
+    code: *mut u32,
+    status: *mut PqwStatus,
+) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let (text, code) = unsafe { (name(name_ptr, name_len)?, value_out(code, "code")?) };
+        *code = u32::from(SigSuite::from_name(text)?.code());
+        Ok(())
+    })
+}
+
+/// The canonical name of a signature suite code.
+///
+/// # Safety
+/// `out` writable; `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_sig_suite_name(
+    code: u32,
+    out: *mut PqwBuf,
+    status: *mut PqwStatus,
+) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { Out::new(out, "out") }?;
+        put(out, sig_suite(code)?.name().as_bytes())
+    })
+}
+
+/// Every signature suite name, most preferred first, one per line.
+///
+/// # Safety
+/// `out` writable; `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_sig_suite_names(out: *mut PqwBuf, status: *mut PqwStatus) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { Out::new(out, "out") }?;
+        put(
+            out,
+            lines(SigSuite::ALL.iter().map(|s| s.name())).as_bytes(),
+        )
+    })
+}
+
+/// Resolves a AEAD suite name or alias (UTF-8, case-insensitive) to its wire code.
+///
+/// # Safety
+/// `name_ptr` null (with `name_len` 0) or readable for `name_len` bytes; `code` writable;
+/// `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_aead_suite(
+    name_ptr: *const u8,
+    name_len: usize,
+    code: *mut u32,
+    status: *mut PqwStatus,
+) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let (text, code) = unsafe { (name(name_ptr, name_len)?, value_out(code, "code")?) };
+        *code = u32::from(AeadSuite::from_name(text)?.code());
+        Ok(())
+    })
+}
+
+/// The canonical name of a AEAD suite code.
+///
+/// # Safety
+/// `out` writable; `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_aead_suite_name(
+    code: u32,
+    out: *mut PqwBuf,
+    status: *mut PqwStatus,
+) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { Out::new(out, "out") }?;
+        put(out, aead_suite(code)?.name().as_bytes())
+    })
+}
+
+/// Every AEAD suite name, most preferred first, one per line.
+///
+/// # Safety
+/// `out` writable; `status` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pqw_aead_suite_names(out: *mut PqwBuf, status: *mut PqwStatus) -> i32 {
+    run(status, || {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { Out::new(out, "out") }?;
+        put(
+            out,
+            lines(AeadSuite::ALL.iter().map(|s| s.name())).as_bytes(),
+        )
+    })
+}
 
 /// The sizes of a KEM suite.
 ///
