@@ -131,6 +131,7 @@ pub(crate) unsafe fn value_out<'a, T>(p: *mut T, what: &'static str) -> Fallible
 }
 
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)] // pointers to live locals throughout
 mod tests {
     use super::*;
 

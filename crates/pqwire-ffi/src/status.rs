@@ -155,6 +155,7 @@ pub unsafe extern "C" fn pqw_error_codes(out: *mut PqwBuf, status: *mut PqwStatu
 }
 
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)] // pointers to live locals throughout
 mod tests {
     use super::*;
     use std::ffi::CStr;

@@ -1,6 +1,12 @@
 //! The C ABI from Rust: round trips, and every bad-path rule of the ABI (null pointers,
 //! wrong lengths, tampered inputs, stale and wrong handles) answering its typed code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Every unsafe call below passes pointers to live locals and slices (the ABI contract).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::undocumented_unsafe_blocks
+)]
 
 use std::ffi::CStr;
 use std::ptr::{null, null_mut};
