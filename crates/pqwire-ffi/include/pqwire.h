@@ -24,6 +24,9 @@
 // Signing with the caller's randomness (`rnd`), for test vectors.
 #define PQW_SIGN_GIVEN 2
 
+// The length of a fingerprint (an identity's key id).
+#define PQW_KEY_ID_LEN 16
+
 // No KEM: a classical prekey bundle (refused as `PQ_REQUIRED` under the default policy).
 #define PQW_NO_KEM 0
 
@@ -133,9 +136,9 @@ typedef struct PqwSessionInfo {
   // The session id bound into every message.
   uint8_t session_id[32];
   // Our identity's fingerprint.
-  uint8_t local_identity[KEY_ID_LEN];
+  uint8_t local_identity[PQW_KEY_ID_LEN];
   // The peer identity's fingerprint, verified at the handshake.
-  uint8_t peer_identity[KEY_ID_LEN];
+  uint8_t peer_identity[PQW_KEY_ID_LEN];
 } PqwSessionInfo;
 
 #ifdef __cplusplus

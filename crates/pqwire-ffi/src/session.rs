@@ -16,7 +16,6 @@ use pqwire_core::pqxdh::{
 };
 use pqwire_core::random::OsRandom;
 use pqwire_core::session::Session;
-use pqwire_core::wire::limits::KEY_ID_LEN;
 use pqwire_core::wire::{Capabilities, WireMessage};
 
 use crate::buf::{input, optional, put, value_out, Out};
@@ -51,10 +50,14 @@ pub struct PqwSessionInfo {
     /// The session id bound into every message.
     pub session_id: [u8; 32],
     /// Our identity's fingerprint.
-    pub local_identity: [u8; KEY_ID_LEN],
+    pub local_identity: [u8; PQW_KEY_ID_LEN],
     /// The peer identity's fingerprint, verified at the handshake.
-    pub peer_identity: [u8; KEY_ID_LEN],
+    pub peer_identity: [u8; PQW_KEY_ID_LEN],
 }
+
+/// The length of a fingerprint (an identity's key id).
+pub const PQW_KEY_ID_LEN: usize = 16;
+const _: () = assert!(PQW_KEY_ID_LEN == pqwire_core::wire::limits::KEY_ID_LEN);
 
 /// No KEM: a classical prekey bundle (refused as `PQ_REQUIRED` under the default policy).
 pub const PQW_NO_KEM: u32 = 0;

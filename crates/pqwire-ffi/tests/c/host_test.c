@@ -25,7 +25,7 @@ static int failed_check;
 /* The code of the last call: "" on success. */
 static PqwStatus st;
 #define OK(call) CHECK((call) == PQW_OK && st.code[0] == '\0')
-#define FAILS_WITH(call, code) CHECK((call) == PQW_ERROR && strcmp(st.code, (code)) == 0)
+#define FAILS_WITH(call, expected) CHECK((call) == PQW_ERROR && strcmp(st.code, (expected)) == 0)
 
 static const uint8_t *u8s(const char *s) { return (const uint8_t *)s; }
 
