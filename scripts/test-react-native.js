@@ -8,7 +8,10 @@
  *   4. the TypeScript adapter and its tests: tsc, then vitest on Node, with the JSI
  *      module's interface implemented over the same cdylib (koffi);
  *   5. the JSI C++ module: compiled against React Native's jsi headers and linked with
- *      jsi.cpp and the library into a shared object with no undefined symbol.
+ *      jsi.cpp and the library into a shared object with no undefined symbol; the
+ *      Android JNI entry compiled (syntax only) against a JDK's jni.h.
+ * Not run here: Hermes, an app, the NDK and Xcode builds (the workflow
+ * .github/workflows/react-native.yml builds those), the Java and Objective-C++ glue.
  * Cargo uses the `ci` profile and honours CARGO_TARGET_DIR. The last line is
  * `N passed, N failed[, N skipped]`; the exit code is non-zero when anything failed.
  */
@@ -142,6 +145,20 @@ step('JSI C++ module: compiled against React Native’s jsi.h and linked with th
       '-I', jsi, '-I', path.join(ffi, 'include'),
       path.join(pkg, 'cpp', 'PqwireHostObject.cpp'), path.join(jsi, 'jsi', 'jsi.cpp'),
       '-L', path.dirname(lib), '-lpqwire_ffi', '-o', so,
+    ]),
+  );
+});
+
+step('Android JNI entry: compiled against jni.h and jsi.h (syntax only)', () => {
+  const javaHome = process.env.JAVA_HOME || (fs.existsSync('/usr/lib/jvm') ? fs.readdirSync('/usr/lib/jvm').map((d) => path.join('/usr/lib/jvm', d)).find((d) => fs.existsSync(path.join(d, 'include', 'jni.h'))) : undefined);
+  if (!javaHome || !fs.existsSync(path.join(javaHome, 'include', 'jni.h'))) return { skipped: 1, note: 'no JDK (jni.h) found: check skipped' };
+  const jsi = path.join(pkg, 'node_modules', 'react-native', 'ReactCommon', 'jsi');
+  const platformInclude = path.join(javaHome, 'include', process.platform === 'darwin' ? 'darwin' : 'linux');
+  return single(
+    run(process.env.CXX || 'c++', [
+      '-std=c++20', '-Wall', '-Wextra', '-Werror', '-fsyntax-only',
+      '-I', path.join(javaHome, 'include'), '-I', platformInclude, '-I', jsi, '-I', path.join(pkg, 'cpp'), '-I', path.join(ffi, 'include'),
+      path.join(pkg, 'android', 'src', 'main', 'cpp', 'cpp-adapter.cpp'),
     ]),
   );
 });
