@@ -144,7 +144,7 @@ function build(triple, plan) {
       outDir,
       '--no-js',
       '--dts',
-      `../target/napi-${platform}.d.ts`,
+      path.join(root, 'target', `napi-${platform}.d.ts`),
     ],
     env,
   );
