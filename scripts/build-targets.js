@@ -180,6 +180,10 @@ function main() {
   console.log('\nbuild:targets, profile ' + profile + ', host ' + host);
   for (const [t, r] of results) console.log(`  ${t.padEnd(28)} ${r}`);
   const failed = results.filter(([, r]) => r === 'FAILED').length;
+  const built = results.filter(([, r]) => r.startsWith('built')).length;
+  // For .ci/run's totals: a target built is a pass; one skipped for lack of a toolchain
+  // is neither.
+  console.log(`build:targets: ${built} passed, ${failed} failed`);
   const skippedOnly = only && results[0][1].startsWith('skipped');
   if (failed > 0 || skippedOnly) process.exit(1);
 }
