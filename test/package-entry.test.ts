@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { localBinary } from '../ts/src/native';
+import { localBinary, wasiRequested } from '../ts/src/native';
 import * as source from '../ts/src/index';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { lazyEntry } = require('../scripts/lazy-entry.js') as { lazyEntry: (js: string) => string };
@@ -93,6 +93,13 @@ describe('package entry', () => {
     expect(direct).not.toContain('native/index.js');
     const override = inFreshNode(script, { env: { NAPI_RS_NATIVE_LIBRARY_PATH: built } }).files as string[];
     expect(override).toContain('native/index.js');
+    // napi-rs's request for the WebAssembly build goes to its loader (which, with no
+    // WebAssembly build to load, falls back to the native binary under 'true'), and a value
+    // its loader ignores leaves the direct load.
+    const wasi = inFreshNode(script, { env: { NAPI_RS_FORCE_WASI: 'true' } }).files as string[];
+    expect(wasi).toContain('native/index.js');
+    const ignored = inFreshNode(script, { env: { NAPI_RS_FORCE_WASI: '1' } }).files as string[];
+    expect(ignored).not.toContain('native/index.js');
   });
 
   it.skipIf(built === undefined)('falls back to the napi-rs loader, and its report, when the binary does not load', () => {
@@ -134,6 +141,17 @@ describe('pqwire/stores/sqlite (package subpath)', () => {
       s.close();
       process.stdout.write(JSON.stringify({ ok }));`, { esm: true });
     expect(esm).toEqual({ ok: true });
+  });
+});
+
+describe('wasiRequested (when native.ts leaves the choice to the napi-rs loader for WebAssembly)', () => {
+  it('reads the values napi-rs\'s loader reads, and no others', () => {
+    expect(wasiRequested({ NAPI_RS_FORCE_WASI: 'true' })).toBe(true);
+    expect(wasiRequested({ NAPI_RS_FORCE_WASI: 'error' })).toBe(true);
+    expect(wasiRequested({ NAPI_RS_WASI_FLAVOR: 'wasm32-wasi' })).toBe(true);
+    for (const v of ['1', '0', 'false', '']) expect(wasiRequested({ NAPI_RS_FORCE_WASI: v })).toBe(false);
+    expect(wasiRequested({ NAPI_RS_WASI_FLAVOR: '' })).toBe(false);
+    expect(wasiRequested({})).toBe(false);
   });
 });
 

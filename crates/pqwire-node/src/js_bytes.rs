@@ -58,6 +58,11 @@ impl ToNapiValue for Bytes {
             // references yet.
             unsafe { ptr::copy_nonoverlapping(val.0.as_ptr(), data.cast::<u8>(), len) };
         }
+        // On WebAssembly `data` is emnapi's copy of the buffer in the module's memory
+        // (emnapi.rs): copy it into the JavaScript buffer.
+        #[cfg(target_family = "wasm")]
+        // SAFETY: `buffer` is the `len`-byte ArrayBuffer just made in this call's `env`.
+        check(unsafe { crate::emnapi::copy_out(env, buffer, len) })?;
         let mut array = ptr::null_mut();
         check(unsafe {
             sys::napi_create_typedarray(

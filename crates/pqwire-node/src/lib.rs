@@ -16,6 +16,8 @@ mod app_signature;
 mod batch;
 mod channel;
 mod channel_output;
+#[cfg(target_family = "wasm")]
+mod emnapi;
 mod errors;
 mod handle;
 mod hash;

@@ -13,13 +13,84 @@
 //! has already overwritten (a ciphertext sealed from half-encrypted plaintext, a key read
 //! after its first bytes were replaced), and Rust would hold a shared and a mutable
 //! reference to the same memory.
+//!
+//! On WebAssembly (emnapi, docs/wasm.md) a JavaScript buffer is not in the module's memory:
+//! emnapi gives native code a copy of it there, refreshed from JavaScript at every call, and
+//! what native code writes stays in that copy. [`Out`] copies its bytes back to the
+//! JavaScript buffer when it is dropped, at the end of the call, whether the call succeeded
+//! or not (a failed `aeadOpen` wipes its output). Native builds write into the buffer itself
+//! and have nothing to copy back.
 
 use crate::errors::{js, to_js};
-use napi::bindgen_prelude::BufferSlice;
+use napi::bindgen_prelude::{BufferSlice, FromNapiValue, TypeName, ValidateNapiValue};
+use napi::{sys, ValueType};
 use pqwire_core::{Error, SecretBytes};
+use std::ops::{Deref, DerefMut};
 
 /// A JavaScript `Uint8Array` the facade hands in for a result.
-pub(crate) type Out<'a> = BufferSlice<'a>;
+pub(crate) struct Out<'a>(BufferSlice<'a>);
+
+impl FromNapiValue for Out<'_> {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: the caller's contract, passed on unchanged.
+        Ok(Self(unsafe { BufferSlice::from_napi_value(env, value) }?))
+    }
+}
+
+impl TypeName for Out<'_> {
+    fn type_name() -> &'static str {
+        BufferSlice::type_name()
+    }
+    fn value_type() -> ValueType {
+        BufferSlice::value_type()
+    }
+}
+
+impl ValidateNapiValue for Out<'_> {
+    unsafe fn validate(
+        env: sys::napi_env,
+        value: sys::napi_value,
+    ) -> napi::Result<sys::napi_value> {
+        // SAFETY: the caller's contract, passed on unchanged.
+        unsafe { BufferSlice::validate(env, value) }
+    }
+}
+
+impl Deref for Out<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl DerefMut for Out<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+}
+
+#[cfg(target_family = "wasm")]
+impl Drop for Out<'_> {
+    fn drop(&mut self) {
+        use napi::JsValue;
+        let value = self.0.value();
+        // SAFETY: `value` is the `Uint8Array` this call received, alive in the call's
+        // scope, which is still open: `Out` is dropped when the binding's body ends, before
+        // napi-rs returns to JavaScript.
+        let status = unsafe { crate::emnapi::copy_out(value.env, value.value, self.0.len()) };
+        if status != sys::Status::napi_ok {
+            // The result never reached JavaScript, whose buffer holds what the facade put
+            // there (zeros): the call must not look successful. A drop has no caller to
+            // return to, so the error is thrown from here (the first one thrown wins, if
+            // the call was failing anyway).
+            let error = to_js(crate::errors::Failure::internal(
+                "a result could not be copied out of WebAssembly memory",
+            ));
+            // SAFETY: `value.env` is the environment of the call still in progress.
+            unsafe { napi::JsError::from(error).throw_into(value.env) };
+        }
+    }
+}
 
 /// Fails with `BAD_LENGTH` unless `out` holds exactly `expected` bytes: checked before
 /// any work, so a wrongly sized buffer never receives part of a result.
