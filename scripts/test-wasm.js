@@ -54,8 +54,6 @@ const SKIP = [
   { name: 'loads node:worker_threads only for the slab', why: 'the WASI runtime itself loads node:worker_threads (its thread workers)' },
   // Node's own output.
   { name: 'pqwire inspect renders a valid message and exits 0', why: 'expects an empty stderr; Node prints "ExperimentalWarning: WASI" there' },
-  // Open question (docs/wasm.md, "Known issues").
-  { name: 'credentials made before dispose\\(\\) keep the key they hold', why: 'intermittent on wasm: the client sometimes gets nothing from the server\'s reply; under investigation' },
 ];
 
 function log(msg) {
