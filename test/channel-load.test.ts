@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { channel, type SecureChannel } from '../ts/src/index';
 import { closed, readBytes, until } from './channel-helpers';
+import { timeLimit } from './helpers';
 
 const CONNECTIONS = 1000;
 
@@ -86,5 +87,5 @@ describe('many concurrent clients', () => {
         `(${((CONNECTIONS / connected) * 1000).toFixed(0)} handshakes+echo per second; per connection p50 ${p(0.5)} ms, p99 ${p(0.99)} ms), ` +
         `${peakOpen} open at once, all closed after ${elapsed.toFixed(0)} ms; server state ${maxStateBytes} B per connection`,
     );
-  }, 120_000);
+  }, timeLimit(120_000));
 });

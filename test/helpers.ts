@@ -3,6 +3,16 @@ import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { PqwireError, sessionSaveAllowed, type ErrorCode, type SessionSave, type SessionStore, type StoredSession } from '../ts/src/index';
 
+/**
+ * A test's time limit, stretched for slow machines: `PQWIRE_TEST_TIME_SCALE` (1 by default;
+ * `npm run test:arm64` sets it, for node under qemu-user). vitest.config.mts scales its
+ * default limits the same way.
+ */
+export function timeLimit(ms: number): number {
+  const scale = Number(process.env.PQWIRE_TEST_TIME_SCALE || 1);
+  return ms * (Number.isFinite(scale) && scale >= 1 ? scale : 1);
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** `n` bytes: `fill` repeated, or 0, 1, 2, ... (mod 256) when `fill` is omitted. */

@@ -21,6 +21,7 @@ import type { Identity } from '../ts/src/index';
 import { LOGIN_CONTEXT, REGISTER_CONTEXT, challengeData } from '../ts/src/server';
 import { Client } from '../ts/src/client';
 import { startPostgres } from './pg-cluster';
+import { timeLimit } from './helpers';
 
 const CLI = join(__dirname, '..', 'bin', 'pqwire.js');
 const dir = mkdtempSync(join(tmpdir(), 'pqwire-fault-'));
@@ -121,7 +122,7 @@ describe('SIGKILL under load', () => {
     const exited = new Promise((r) => server.child.once('exit', r));
     server.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 60_000);
+  }, timeLimit(60_000));
 });
 
 describe('two server processes on one SQLite file', () => {
@@ -152,7 +153,7 @@ describe('two server processes on one SQLite file', () => {
       a.child.kill('SIGTERM');
       b.child.kill('SIGTERM');
     }
-  }, 60_000);
+  }, timeLimit(60_000));
 });
 
 describe.runIf(pg !== undefined)('two pqwire serve processes on one PostgreSQL database', () => {
@@ -180,5 +181,5 @@ describe.runIf(pg !== undefined)('two pqwire serve processes on one PostgreSQL d
       a.child.kill('SIGTERM');
       b.child.kill('SIGTERM');
     }
-  }, 60_000);
+  }, timeLimit(60_000));
 });

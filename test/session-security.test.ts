@@ -33,7 +33,7 @@ import {
   type SessionSecurityEvent,
   type SessionStore,
 } from '../ts/src/index';
-import { BackupRestoringStore, expectReject, expectThrow, utf8 } from './helpers';
+import { BackupRestoringStore, expectReject, expectThrow, utf8, timeLimit } from './helpers';
 import { appendField, dropField } from './wire-bytes';
 
 const T0 = 1_700_000_000;
@@ -337,7 +337,7 @@ describe('finding 4: two copies of one stored session never use a message key tw
     for (const m of sent) a.decrypt(m, { now: T0 + 6 });
     // Both held the same claim when they started: the second save of that epoch lost.
     expect(conflicts.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
-  }, 60_000);
+  }, timeLimit(60_000));
 
   it('a store that fails leaves the session as it was: the operation can be retried', async () => {
     const { a, store } = await attachedBob();

@@ -36,7 +36,7 @@ import {
   capabilities,
 } from '../ts/src/index';
 import { initialMessagePrekeyIds } from '../ts/src/wire';
-import { BackupRestoringStore, expectReject, expectThrow, utf8 } from './helpers';
+import { BackupRestoringStore, expectReject, expectThrow, utf8, timeLimit } from './helpers';
 
 const T0 = 1_700_000_000;
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -227,7 +227,7 @@ describe('tampering', () => {
     expect(await identityStore.getPeerIdentity('alice')).toBeUndefined();
     const ok = await acceptSession(initialMessage, { identity: bob, prekeyStore, identityStore, address: 'alice', now: T0 });
     expect(text(ok.plaintext)).toBe('hi');
-  }, 180_000);
+  }, timeLimit(180_000));
 });
 
 describe('prekeys', () => {
