@@ -23,7 +23,8 @@
 // libsignal with in-memory stores), lib/cases/*.js (operations per family; sessions.js:
 // establishment and ratchet messages), lib/wiresizes.js, lib/memory.js (+ memory-child.js),
 // lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), keyservice.js (the key service's
-// requests, also run alone as npm run bench:keyservice), lib/batch.js (batch operations
+// requests, also run alone as npm run bench:keyservice), wasm.js (the WebAssembly build
+// against the native addon and noble, also npm run bench:wasm), lib/batch.js (batch operations
 // against single calls), lib/rust.js (cargo bench),
 // lib/machine.js, lib/report.js (ratios, targets, markdown), lib/chart.js (the chart: Vega-Lite,
 // rendered to SVG by Vega).
@@ -146,7 +147,8 @@ async function main() {
   const selected = all.filter((c) => matches(`${c.family} ${c.id} ${c.aliases}`));
   const BATCH = require('./lib/batch').NAME;
   const KEYSERVICE = 'keyservice requests';
-  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH, KEYSERVICE];
+  const WASM = 'webassembly build';
+  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH, KEYSERVICE, WASM];
   if (opts.list) {
     for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
     for (const x of SYSTEM) console.log(`${'system'.padEnd(20)}${x}`);
@@ -202,6 +204,19 @@ async function main() {
   if (matches(KEYSERVICE)) {
     console.log('\nkey service: requests over the Unix socket against the library in-process (items/s) ...');
     data.keyService = await require('./keyservice').keyService({ seconds: opts.quick ? 1 : 3 });
+  }
+
+  data.wasm = null;
+  if (matches(WASM)) {
+    const wasm = require('./wasm');
+    const built = require('node:fs').readdirSync(require('node:path').join(__dirname, '..', 'npm', 'wasm32-wasi')).some((f) => f.endsWith('.wasm'));
+    if (built || require('node:child_process').spawnSync(process.execPath, [require('node:path').join(__dirname, '..', 'scripts', 'build-wasm.js'), '--link'], { stdio: 'inherit' }).status === 0) {
+      console.log('\nWebAssembly build: against the native addon and noble (ops/s) ...');
+      data.wasm = wasm.wasmVsNative(opts.quick ? { rounds: 3, roundMs: 150 } : {});
+      console.log(wasm.section(data.wasm));
+    } else {
+      console.log('\nWebAssembly build: could not be built (npm run build:wasm), section left out');
+    }
   }
 
   data.coldStart = null;

@@ -108,12 +108,12 @@ function measure(fn, ms) {
 }
 
 /** Child: one round of every operation of `lib`, as JSON on stdout. */
-async function child(lib, round) {
+async function child(lib, round, roundMs) {
   const ops = await operations(lib);
   // Warm-up: V8 compiles WebAssembly with a baseline compiler first and optimizes hot
   // functions in the background, so the first operation timed would otherwise pay it.
   for (const fn of ops) measure(fn, WARMUP_MS);
-  const out = ops.map((fn) => measure(fn, ROUND_MS));
+  const out = ops.map((fn) => measure(fn, roundMs));
   process.stdout.write(JSON.stringify({ lib, round, opsPerSecond: out }));
 }
 
@@ -128,16 +128,16 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function main() {
-  if (!args.includes('--no-build')) {
-    const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.js'), '--link'], { cwd: root, stdio: 'inherit' });
-    if (b.status !== 0) process.exit(1);
-  }
-  if (spawnSync('npm', ['run', '--silent', 'build:ts'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
+/**
+ * Runs the rounds (children interleaved) and returns the medians: the figures `npm run
+ * bench` reports in its WebAssembly section and `npm run bench:wasm` prints alone.
+ * The WebAssembly package must be built (scripts/build-wasm.js) and ts/dist compiled.
+ */
+function wasmVsNative({ rounds = ROUNDS, roundMs = ROUND_MS, log = () => {} } = {}) {
   const figures = Object.fromEntries(LIBS.map((l) => [l.id, OPS.map(() => [])]));
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= rounds; round++) {
     for (const lib of LIBS) {
-      const r = spawnSync(process.execPath, ['--no-warnings', __filename, '--child', lib.id, String(round), ...(quick ? ['--quick'] : [])], {
+      const r = spawnSync(process.execPath, ['--no-warnings', __filename, '--child', lib.id, String(round), String(roundMs)], {
         cwd: root,
         encoding: 'utf8',
         env: { ...process.env, ...lib.env },
@@ -148,29 +148,58 @@ function main() {
       }
       JSON.parse(r.stdout).opsPerSecond.forEach((v, i) => figures[lib.id][i].push(v));
     }
-    process.stdout.write(`round ${round}/${ROUNDS} done\n`);
+    log(`round ${round}/${rounds} done`);
   }
-  const med = Object.fromEntries(LIBS.map((l) => [l.id, figures[l.id].map(median)]));
+  const medians = Object.fromEntries(LIBS.map((l) => [l.id, figures[l.id].map(median)]));
   const cpu = (os.cpus()[0] || {}).model || 'unknown CPU';
-  console.log(`\n${cpu}, ${os.cpus().length} cores, Node ${process.version}; median of ${ROUNDS} rounds of ~${ROUND_MS} ms, ops/s\n`);
-  const fmt = (x) => Math.round(x).toLocaleString('en-US');
-  const rows = [['operation', 'native', 'wasm', 'noble', 'native/wasm', 'wasm/noble']];
-  OPS.forEach((op, i) => {
-    rows.push([op, fmt(med.native[i]), fmt(med.wasm[i]), fmt(med.noble[i]), `${(med.native[i] / med.wasm[i]).toFixed(2)}x`, `${(med.wasm[i] / med.noble[i]).toFixed(2)}x`]);
-  });
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
-  const jsonAt = args.indexOf('--json');
-  if (jsonAt !== -1 && args[jsonAt + 1]) {
-    fs.writeFileSync(args[jsonAt + 1], `${JSON.stringify({ cpu, cores: os.cpus().length, node: process.version, rounds: ROUNDS, roundMs: ROUND_MS, operations: OPS, medians: med, all: figures }, null, 2)}\n`);
+  return { cpu, cores: os.cpus().length, node: process.version, rounds, roundMs, operations: OPS, medians, all: figures };
+}
+
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+
+/** The table rows: operation, the three figures and the two ratios. */
+function rows(data) {
+  const m = data.medians;
+  return data.operations.map((op, i) => [op, fmt(m.native[i]), fmt(m.wasm[i]), fmt(m.noble[i]), `${(m.native[i] / m.wasm[i]).toFixed(2)}x`, `${(m.wasm[i] / m.noble[i]).toFixed(2)}x`]);
+}
+
+/** The figures as a markdown section (part of `npm run bench`'s report). */
+function section(data) {
+  const head = ['operation', 'native', 'WebAssembly', 'noble', 'native / wasm', 'wasm / noble'];
+  const lines = [
+    '## WebAssembly build against the native addon and noble',
+    '',
+    `ops/s, median of ${data.rounds} interleaved rounds of ~${data.roundMs} ms, one child process per library and round (benches/wasm.js; docs/wasm.md).`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| --- | ${head.slice(1).map(() => '---:').join(' | ')} |`,
+    ...rows(data).map((r) => `| ${r.join(' | ')} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function main() {
+  if (!args.includes('--no-build')) {
+    const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.js'), '--link'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) process.exit(1);
   }
+  if (spawnSync('npm', ['run', '--silent', 'build:ts'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
+  const data = wasmVsNative({ log: (m) => process.stdout.write(`${m}\n`) });
+  console.log(`\n${data.cpu}, ${data.cores} cores, Node ${data.node}; median of ${data.rounds} rounds of ~${data.roundMs} ms, ops/s\n`);
+  const table = [['operation', 'native', 'wasm', 'noble', 'native/wasm', 'wasm/noble'], ...rows(data)];
+  const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+  for (const r of table) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  const jsonAt = args.indexOf('--json');
+  if (jsonAt !== -1 && args[jsonAt + 1]) fs.writeFileSync(args[jsonAt + 1], `${JSON.stringify(data, null, 2)}\n`);
 }
 
 if (args[0] === '--child') {
-  child(args[1], Number(args[2])).catch((e) => {
+  child(args[1], Number(args[2]), Number(args[3])).catch((e) => {
     process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
     process.exit(1);
   });
-} else {
+} else if (require.main === module) {
   main();
 }
+
+module.exports = { wasmVsNative, section };

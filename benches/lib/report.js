@@ -272,6 +272,7 @@ function markdown(data, chartFile) {
   }
   if (data.batch) out.push(batchSection(data.batch));
   if (data.keyService) out.push(require('../keyservice').section(data.keyService));
+  if (data.wasm) out.push(require('../wasm').section(data.wasm));
   if (data.coldStart) {
     out.push('## Cold start');
     out.push('');
