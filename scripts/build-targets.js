@@ -18,7 +18,8 @@
 //     without downloading them from Microsoft, which cargo-xwin does and this project's CI
 //     cannot);
 //   - Android: only where an Android NDK is installed (ANDROID_NDK_LATEST_HOME or
-//     ANDROID_NDK_HOME), which napi's CLI turns into the API 24 clang.
+//     ANDROID_NDK_HOME), which napi's CLI turns into the API 24 clang;
+//   - WebAssembly (wasm32-wasip1-threads): scripts/build-wasm.js, on any host (pure Rust).
 //
 // Environment: PQWIRE_BUILD_PROFILE (default "release"; this repository's CI uses "ci").
 'use strict';
@@ -39,6 +40,7 @@ const GLIBC_BASELINE = '2.17';
 
 /** The napi-rs platform name of a Rust target triple: the npm/<platform> directory. */
 function platformOf(triple) {
+  if (triple.startsWith('wasm32-')) return 'wasm32-wasi';
   const [arch, , os, abi] = parseTriple(triple);
   const cpu = { x86_64: 'x64', aarch64: 'arm64', armv7: 'arm', i686: 'ia32' }[arch] || arch;
   if (os === 'linux' && abi === 'android') return cpu === 'arm' ? 'android-arm-eabi' : `android-${cpu}`;
@@ -72,6 +74,8 @@ function androidNdk() {
  * reason it cannot be built here.
  */
 function planFor(triple, host) {
+  // Pure Rust, no C compiler: any host (scripts/build-wasm.js, docs/wasm.md).
+  if (triple.startsWith('wasm32-')) return { wasm: true, flags: [], target: triple };
   const [, , os, abi] = parseTriple(triple);
   const hostOs = parseTriple(host)[2];
   if (os === 'linux' && abi === 'android') {
@@ -108,6 +112,11 @@ function ensureZig() {
 
 /** Builds one target; returns the binary's path, or null. */
 function build(triple, plan) {
+  if (plan.wasm) {
+    const ok = run(process.execPath, [path.join(root, 'scripts', 'build-wasm.js')], { PQWIRE_BUILD_PROFILE: profile });
+    const file = path.join(root, 'npm', 'wasm32-wasi', 'pqwire.wasm32-wasi.wasm');
+    return ok && fs.existsSync(file) ? file : null;
+  }
   if (!ensureRustTarget(triple)) return null;
   if (plan.flags.includes('-x') && !ensureZig()) return null;
   const platform = platformOf(triple);
@@ -163,7 +172,8 @@ function main() {
   }
   const plans = targets.map((t) => [t, planFor(t, host)]);
   if (args.includes('--list')) {
-    for (const [t, p] of plans) console.log(`${t.padEnd(28)} ${p.skip ? `not here: ${p.skip}` : `napi build --target ${p.target} ${p.flags.join(' ')}`}`);
+    const how = (p) => (p.wasm ? 'node scripts/build-wasm.js' : `napi build --target ${p.target} ${p.flags.join(' ')}`.trim());
+    for (const [t, p] of plans) console.log(`${t.padEnd(28)} ${p.skip ? `not here: ${p.skip}` : how(p)}`);
     return;
   }
   const results = [];

@@ -162,6 +162,8 @@ function main() {
         '    - Rust 1.94 or newer: https://rustup.rs (then restart the shell so `cargo` is on PATH)',
         '    - a C compiler (gcc/clang, or MSVC Build Tools on Windows) for AWS-LC and the PQClean backend',
         '  then run `npm rebuild pqwire` (or `npm install` again in a checkout).',
+        '  Or use the WebAssembly build, which needs neither (several times slower; no PQClean backend):',
+        '    npm install --cpu=wasm32 pqwire   (installs pqwire-wasm32-wasi; see docs/wasm.md)',
       ].join('\n'),
     );
     process.exit(1);

@@ -15,8 +15,8 @@
 #
 # The kernel runs every arm64 executable (node, the test binaries, the nodes that tests
 # spawn) through qemu-aarch64-static, registered with binfmt_misc; the arm64 C libraries
-# come from Debian's cross sysroot (/usr/aarch64-linux-gnu, QEMU_LD_PREFIX). Needs root for
-# apt-get and binfmt_misc the first time. Ends with `N passed, N failed` (scripts/test.js).
+# come from Debian's arm64 packages (multiarch). Needs root for apt-get and binfmt_misc the
+# first time. Ends with `N passed, N failed` (scripts/test.js).
 #
 #   npm run test:arm64                 everything
 #   npm run test:arm64 -- --js-only    only vitest; --rust-only only cargo; other arguments
@@ -36,17 +36,21 @@ fail() {
 }
 step() { echo "=== test:arm64: $1"; }
 
-# --- Debian packages: qemu-user, the cross compiler and its arm64 C libraries -----------
+# --- Debian packages: qemu-user, the cross compiler, arm64 C and C++ runtimes --------
+# The runtimes come as Debian's arm64 packages (multiarch), so /lib/ld-linux-aarch64.so.1
+# exists for qemu to start arm64 programs. (qemu's QEMU_LD_PREFIX with the cross sysroot
+# instead made node spin at start: qemu 7.2 maps every path the program opens.)
 missing=()
 command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
 command -v aarch64-linux-gnu-g++ >/dev/null || missing+=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu)
+[ -e /lib/ld-linux-aarch64.so.1 ] && [ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] ||
+  missing+=(libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 if [ ${#missing[@]} -gt 0 ]; then
   step "apt-get install ${missing[*]}"
+  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64 || fail "dpkg --add-architecture arm64 failed"
   { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; } >/dev/null ||
     fail "could not install ${missing[*]}"
 fi
-export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
-[ -e "$QEMU_LD_PREFIX/lib/ld-linux-aarch64.so.1" ] || fail "no arm64 C library in $QEMU_LD_PREFIX"
 
 # --- binfmt_misc: arm64 executables run through qemu -----------------------------------
 BINFMT=/proc/sys/fs/binfmt_misc

@@ -14,13 +14,15 @@ const { after, before, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-// Inside target/ at a fixed place: cargo then compiles the unpacked crates over the same
-// files each run, instead of adding a copy per temporary directory.
-const work = path.join(ROOT, 'target', 'pack-test');
+// At a fixed place, so that cargo compiles the unpacked crates over the same files each
+// run instead of adding a copy per temporary directory; outside the repository, so that
+// require() in the project cannot walk up into the repository's own node_modules.
+const work = path.join(os.tmpdir(), 'pqwire-pack-test');
 const project = path.join(work, 'app');
 let tarball;
 let files;

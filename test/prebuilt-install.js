@@ -17,16 +17,21 @@ const { after, before, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const { platformOf } = require('../scripts/build-targets.js');
 const pkg = require('../package.json');
 
-const work = path.join(ROOT, 'target', 'prebuilt-test');
+// Outside the repository: from a project inside it, require() would walk up into the
+// repository's own node_modules (where `npm run build:wasm -- --link` puts the WebAssembly
+// package) and find what the fresh project lacks.
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pqwire-prebuilt-'));
 let mainTarball;
 let platformTarball;
 let platform;
+let packed;
 
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
@@ -51,11 +56,12 @@ function noRustEnv() {
   return env;
 }
 
-function pack(dir) {
-  const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: dir });
+function pack(dir, dest = work) {
+  fs.mkdirSync(dest, { recursive: true });
+  const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], { cwd: dir });
   assert.equal(r.status, 0, `npm pack ${dir} failed:\n${r.stderr}`);
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
-  return path.join(work, info.filename);
+  return path.join(dest, info.filename);
 }
 
 function freshProject(name) {
@@ -66,8 +72,6 @@ function freshProject(name) {
 }
 
 before(() => {
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.mkdirSync(work, { recursive: true });
   const triple = hostTriple();
   platform = platformOf(triple);
   const binary = path.join(ROOT, 'npm', platform, `pqwire.${platform}.node`);
@@ -82,17 +86,60 @@ before(() => {
   const r = run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT });
   assert.equal(r.status, 0, `npm pack failed:\n${r.stderr}`);
   const [info] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
-  const staged = path.join(work, 'staged');
+  packed = path.join(work, info.filename);
+  mainTarball = stageMain('release', {});
+});
+
+/**
+ * The packed main package with the optionalDependencies the release writes (one
+ * `pqwire-<platform>` entry per target, at pqwire's version), `overrides` replacing some,
+ * packed again into work/<name>/.
+ */
+function stageMain(name, overrides) {
+  const staged = path.join(work, `staged-${name}`);
   fs.mkdirSync(staged);
-  assert.equal(run('tar', ['xzf', path.join(work, info.filename), '-C', staged]).status, 0);
+  assert.equal(run('tar', ['xzf', packed, '-C', staged]).status, 0);
   const stagedPkg = path.join(staged, 'package', 'package.json');
   const manifest = JSON.parse(fs.readFileSync(stagedPkg, 'utf8'));
   const platformDeps = Object.fromEntries(pkg.napi.targets.map((t) => [`pqwire-${platformOf(t)}`, pkg.version]));
-  manifest.optionalDependencies = { ...manifest.optionalDependencies, ...platformDeps };
+  manifest.optionalDependencies = { ...manifest.optionalDependencies, ...platformDeps, ...overrides };
   fs.writeFileSync(stagedPkg, `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.rmSync(path.join(work, info.filename));
-  mainTarball = pack(path.join(staged, 'package'));
-});
+  return pack(path.join(staged, 'package'), path.join(work, name));
+}
+
+/** ML-KEM, ML-DSA and a session handshake through the installed package; prints what loaded. */
+const ROUND_TRIP = `'use strict';
+const pq = require('pqwire');
+const enc = (s) => new TextEncoder().encode(s);
+const dec = (b) => new TextDecoder().decode(b);
+(async () => {
+  const { publicKey, secretKey } = pq.mlKem768.keygen();
+  const { cipherText, sharedSecret } = pq.mlKem768.encapsulate(publicKey);
+  const kem = Buffer.from(pq.mlKem768.decapsulate(cipherText, secretKey)).equals(Buffer.from(sharedSecret));
+  const keys = pq.mlDsa65.keygen();
+  const sig = pq.mlDsa65.verify(pq.mlDsa65.sign(enc('m'), keys.secretKey), enc('m'), keys.publicKey).valid === true;
+  const bob = pq.createIdentity();
+  const prekeyStore = new pq.InMemoryPrekeyStore();
+  const bundle = await pq.createPrekeyBundle(bob, { prekeyStore });
+  const { session: a, initialMessage } = await pq.initiateSession(bundle, {
+    identity: pq.createIdentity(), address: 'bob', identityStore: new pq.InMemoryIdentityStore(), plaintext: enc('hello Bob'),
+  });
+  const { session: b, plaintext } = await pq.acceptSession(initialMessage, { identity: bob, prekeyStore });
+  const reply = a.decrypt(b.encrypt(enc('hi Alice'))).plaintext;
+  const loaded = Object.keys(require.cache);
+  process.stdout.write(JSON.stringify({ kem, sig, first: dec(plaintext), reply: dec(reply), loaded }));
+  process.exit(0);
+})().catch((e) => { process.stderr.write(String((e && e.stack) || e)); process.exit(1); });
+`;
+
+/** Runs ROUND_TRIP in `project` and checks its results; returns the files it loaded. */
+function roundTrip(project, env) {
+  const out = run(process.execPath, ['-e', ROUND_TRIP], { cwd: project, env });
+  assert.equal(out.status, 0, out.stderr);
+  const { loaded, ...result } = JSON.parse(out.stdout);
+  assert.deepEqual(result, { kem: true, sig: true, first: 'hello Bob', reply: 'hi Alice' });
+  return loaded;
+}
 
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -121,33 +168,9 @@ test('with no cargo on PATH, npm install of the tarballs uses the prebuilt binar
   assert.deepEqual(fs.readdirSync(native).filter((f) => f.endsWith('.node')), []);
   assert.ok(fs.existsSync(path.join(project, 'node_modules', `pqwire-${platform}`, `pqwire.${platform}.node`)));
 
-  const script = `'use strict';
-const pq = require('pqwire');
-const enc = (s) => new TextEncoder().encode(s);
-const dec = (b) => new TextDecoder().decode(b);
-(async () => {
-  const { publicKey, secretKey } = pq.mlKem768.keygen();
-  const { cipherText, sharedSecret } = pq.mlKem768.encapsulate(publicKey);
-  const kem = Buffer.from(pq.mlKem768.decapsulate(cipherText, secretKey)).equals(Buffer.from(sharedSecret));
-  const keys = pq.mlDsa65.keygen();
-  const sig = pq.mlDsa65.verify(pq.mlDsa65.sign(enc('m'), keys.secretKey), enc('m'), keys.publicKey).valid === true;
-  const bob = pq.createIdentity();
-  const prekeyStore = new pq.InMemoryPrekeyStore();
-  const bundle = await pq.createPrekeyBundle(bob, { prekeyStore });
-  const { session: a, initialMessage } = await pq.initiateSession(bundle, {
-    identity: pq.createIdentity(), address: 'bob', identityStore: new pq.InMemoryIdentityStore(), plaintext: enc('hello Bob'),
-  });
-  const { session: b, plaintext } = await pq.acceptSession(initialMessage, { identity: bob, prekeyStore });
-  const reply = a.decrypt(b.encrypt(enc('hi Alice'))).plaintext;
-  const addon = Object.keys(require.cache).find((f) => f.endsWith('.node'));
-  process.stdout.write(JSON.stringify({ kem, sig, first: dec(plaintext), reply: dec(reply), addon }));
-})().catch((e) => { process.stderr.write(String((e && e.stack) || e)); process.exit(1); });
-`;
-  const out = run(process.execPath, ['-e', script], { cwd: project, env });
-  assert.equal(out.status, 0, out.stderr);
-  const result = JSON.parse(out.stdout);
-  assert.deepEqual({ ...result, addon: undefined }, { kem: true, sig: true, first: 'hello Bob', reply: 'hi Alice', addon: undefined });
-  assert.equal(result.addon, fs.realpathSync(path.join(project, 'node_modules', `pqwire-${platform}`, `pqwire.${platform}.node`)));
+  const loaded = roundTrip(project, env);
+  const addons = loaded.filter((f) => f.endsWith('.node'));
+  assert.deepEqual(addons, [fs.realpathSync(path.join(project, 'node_modules', `pqwire-${platform}`, `pqwire.${platform}.node`))]);
 });
 
 test('with no prebuilt for the host and no cargo, npm install fails and says what to do', () => {
@@ -159,5 +182,28 @@ test('with no prebuilt for the host and no cargo, npm install fails and says wha
   assert.match(text, new RegExp(`pqwire-${platform}`));
   assert.match(text, /https:\/\/rustup\.rs/);
   assert.match(text, /npm rebuild pqwire/);
+  assert.match(text, /npm install --cpu=wasm32 pqwire/);
   assert.doesNotMatch(text, /error\[E\d+\]|cargo build/);
+});
+
+test('no prebuilt for the host and no Rust: npm install --cpu=wasm32 brings the WebAssembly build, which the loader then uses', () => {
+  // The WebAssembly package as the release publishes it, reached here through a file:
+  // specifier in place of the registry's version.
+  const wasmFile = path.join(ROOT, 'npm', 'wasm32-wasi', 'pqwire.wasm32-wasi.wasm');
+  if (!fs.existsSync(wasmFile)) {
+    const b = run(process.execPath, [path.join(ROOT, 'scripts', 'build-wasm.js')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    assert.equal(b.status, 0, 'npm run build:wasm failed');
+  }
+  const wasmTarball = pack(path.join(ROOT, 'npm', 'wasm32-wasi'));
+  const main = stageMain('wasm', { 'pqwire-wasm32-wasi': `file:${wasmTarball}` });
+  const env = noRustEnv();
+  const project = freshProject('wasm-app');
+  const r = run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', '--cpu=wasm32', main], { cwd: project, env });
+  assert.equal(r.status, 0, `npm install --cpu=wasm32 failed:\n${r.stdout}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /building the native addon/);
+  assert.ok(fs.existsSync(path.join(project, 'node_modules', 'pqwire-wasm32-wasi', 'pqwire.wasm32-wasi.wasm')));
+  assert.ok(!fs.existsSync(path.join(project, 'node_modules', `pqwire-${platform}`)), 'the native package was installed too');
+  const loaded = roundTrip(project, env);
+  assert.deepEqual(loaded.filter((f) => f.endsWith('.node')), []);
+  assert.ok(loaded.some((f) => f.endsWith(path.join('pqwire-wasm32-wasi', 'pqwire.wasi.cjs'))), 'the WebAssembly loader did not load');
 });
