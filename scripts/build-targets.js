@@ -153,7 +153,8 @@ function build(triple, plan) {
       outDir,
       '--no-js',
       '--dts',
-      path.join(root, 'target', `napi-${platform}.d.ts`),
+      // napi's CLI joins this to the output directory, absolute or not.
+      path.relative(outDir, path.join(root, 'target', `napi-${platform}.d.ts`)),
     ],
     env,
   );
