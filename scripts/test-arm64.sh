@@ -79,7 +79,9 @@ echo "arm64 node: $("$NODE" -p '`${process.version} ${process.arch}, N-API ${pro
 BINARY=$ROOT/npm/$PLATFORM/pqwire.$PLATFORM.node
 if [ ! -f "$BINARY" ] || [ "${PQWIRE_ARM64_REBUILD:-0}" = 1 ]; then
   step "building $BINARY"
-  node scripts/build-targets.js --target "$TRIPLE" || fail "could not build the $TRIPLE binary"
+  # The tests' profile (the release profile's fat LTO takes far longer to build).
+  PQWIRE_BUILD_PROFILE=${PQWIRE_BUILD_PROFILE:-ci} node scripts/build-targets.js --target "$TRIPLE" ||
+    fail "could not build the $TRIPLE binary"
 fi
 
 # --- the repository copy with arm64 dependencies ---------------------------------------
