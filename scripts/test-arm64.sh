@@ -103,6 +103,8 @@ if [ "$(cat "$COPY/node_modules/.arm64-lock" 2>/dev/null)" != "$lock_sum" ]; the
   node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
   [ -f "$node_gyp" ] || fail "npm's node-gyp not found at $node_gyp"
   (cd "$COPY/node_modules/better-sqlite3" &&
+    # npm_config_nodedir too: node-gyp prefers it (set by .ci/run, or an .npmrc) over --nodedir.
+    npm_config_nodedir="$WORK/node-$NODE_VERSION" \
     CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
       node "$node_gyp" rebuild --release --arch=arm64 --nodedir="$WORK/node-$NODE_VERSION" -j 2 >/dev/null) ||
     fail "could not compile better-sqlite3 for arm64"
