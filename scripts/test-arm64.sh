@@ -29,12 +29,9 @@ TRIPLE=aarch64-unknown-linux-gnu
 PLATFORM=linux-arm64-gnu
 NODE_VERSION=$(node -p 'process.versions.node')
 
-fail() {
-  echo "test:arm64: $1" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-}
-step() { echo "=== test:arm64: $1"; }
+NAME=test:arm64
+# shellcheck source=lib/platform-test.sh
+. "$ROOT/scripts/lib/platform-test.sh"
 
 # --- Debian packages: qemu-user, the cross compiler, arm64 C and C++ runtimes --------
 # The runtimes come as Debian's arm64 packages (multiarch), so /lib/ld-linux-aarch64.so.1
@@ -77,44 +74,27 @@ echo "arm64 node: $("$NODE" -p '`${process.version} ${process.arch}, N-API ${pro
 
 # --- the arm64 binary ------------------------------------------------------------------
 BINARY=$ROOT/npm/$PLATFORM/pqwire.$PLATFORM.node
-if [ ! -f "$BINARY" ] || [ "${PQWIRE_ARM64_REBUILD:-0}" = 1 ]; then
-  step "building $BINARY"
-  # The tests' profile (the release profile's fat LTO takes far longer to build).
-  PQWIRE_BUILD_PROFILE=${PQWIRE_BUILD_PROFILE:-ci} node scripts/build-targets.js --target "$TRIPLE" ||
-    fail "could not build the $TRIPLE binary"
-fi
+build_binary "$TRIPLE" "$BINARY" "${PQWIRE_ARM64_REBUILD:-0}"
 
 # --- the repository copy with arm64 dependencies ---------------------------------------
 COPY=$WORK/repo
-step "copying the repository to $COPY"
-mkdir -p "$COPY"
-# Tracked and new files, not node_modules (kept while package-lock.json is unchanged).
-find "$COPY" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-git ls-files -z -c -o --exclude-standard | xargs -0 cp --parents -t "$COPY" 2>/dev/null
-[ -f "$COPY/package.json" ] || fail "could not copy the repository"
-# Tests find the official vectors at ../shared beside the repository.
-ln -sfn "$(cd "$ROOT/.." && pwd)/shared" "$WORK/shared"
+copy_repository "$COPY"
 
 lock_sum=$(cat package-lock.json "$NODE" | sha256sum | cut -c1-16)
 if [ "$(cat "$COPY/node_modules/.arm64-lock" 2>/dev/null)" != "$lock_sum" ]; then
   step "npm ci for arm64, better-sqlite3 compiled for arm64"
   rm -rf "$COPY/node_modules"
   (cd "$COPY" && npm ci --cpu=arm64 --os=linux --libc=glibc --ignore-scripts --no-audit --no-fund) || fail "npm ci --cpu=arm64 failed"
-  node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-  [ -f "$node_gyp" ] || fail "npm's node-gyp not found at $node_gyp"
+  find_node_gyp
   (cd "$COPY/node_modules/better-sqlite3" &&
     # npm_config_nodedir too: node-gyp prefers it (set by .ci/run, or an .npmrc) over --nodedir.
     npm_config_nodedir="$WORK/node-$NODE_VERSION" \
     CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
-      node "$node_gyp" rebuild --release --arch=arm64 --nodedir="$WORK/node-$NODE_VERSION" -j 2 >/dev/null) ||
+      node "$NODE_GYP" rebuild --release --arch=arm64 --nodedir="$WORK/node-$NODE_VERSION" -j 2 >/dev/null) ||
     fail "could not compile better-sqlite3 for arm64"
   echo "$lock_sum" >"$COPY/node_modules/.arm64-lock"
 fi
-# The prebuilt platform package, where npm puts it.
-rm -rf "$COPY/node_modules/pqwire-$PLATFORM"
-mkdir -p "$COPY/node_modules/pqwire-$PLATFORM"
-cp "$ROOT/npm/$PLATFORM/package.json" "$BINARY" "$COPY/node_modules/pqwire-$PLATFORM/"
-(cd "$COPY" && npm run --silent build:ts) || fail "tsc failed"
+install_platform_package "$COPY" "$PLATFORM" "$BINARY"
 "$NODE" -e "const b = require('$COPY/native/index.js'); if (b.__napiBindingTarget !== 'native' || !b.kemSuiteNames().length) process.exit(1)" ||
   fail "the arm64 Node does not load pqwire-$PLATFORM"
 

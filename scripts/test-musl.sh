@@ -39,12 +39,9 @@ PLATFORM=linux-x64-musl
 NODE_VERSION=${PQWIRE_MUSL_NODE_VERSION:-20.18.0}
 ZIGLANG=ziglang==0.17.1 # as scripts/build-targets.js
 
-fail() {
-  echo "test:musl: $1" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-}
-step() { echo "=== test:musl: $1"; }
+NAME=test:musl
+# shellcheck source=lib/platform-test.sh
+. "$ROOT/scripts/lib/platform-test.sh"
 
 # --- Debian packages and zig -------------------------------------------------------------
 missing=()
@@ -147,21 +144,11 @@ printf '#!/bin/sh\nexec %s --list "$@"\n' "$LOADER" >"$LDD" && chmod +x "$LDD"
 
 # --- the musl binary -----------------------------------------------------------------------
 BINARY=$ROOT/npm/$PLATFORM/pqwire.$PLATFORM.node
-if [ ! -f "$BINARY" ] || [ "${PQWIRE_MUSL_REBUILD:-0}" = 1 ]; then
-  step "building $BINARY"
-  node scripts/build-targets.js --target "$TRIPLE" || fail "could not build the $TRIPLE binary"
-fi
+build_binary "$TRIPLE" "$BINARY" "${PQWIRE_MUSL_REBUILD:-0}"
 
 # --- the repository copy with musl dependencies --------------------------------------------
 COPY=$WORK/repo
-step "copying the repository to $COPY"
-mkdir -p "$COPY"
-# Tracked and new files, not node_modules (kept while package-lock.json is unchanged).
-find "$COPY" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-git ls-files -z -c -o --exclude-standard | xargs -0 cp --parents -t "$COPY" 2>/dev/null
-[ -f "$COPY/package.json" ] || fail "could not copy the repository"
-# Tests find the official vectors at ../shared beside the repository.
-ln -sfn "$(cd "$ROOT/.." && pwd)/shared" "$WORK/shared"
+copy_repository "$COPY"
 
 # Kept while the lock file, this script (how better-sqlite3 is built), the compiler and the
 # node version are unchanged.
@@ -170,12 +157,11 @@ if [ "$(cat "$COPY/node_modules/.musl-lock" 2>/dev/null)" != "$lock_sum" ]; then
   step "npm ci for musl, better-sqlite3 compiled for musl"
   rm -rf "$COPY/node_modules"
   (cd "$COPY" && npm ci --os=linux --cpu=x64 --libc=musl --ignore-scripts --no-audit --no-fund) || fail "npm ci --libc=musl failed"
-  node_gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-  [ -f "$node_gyp" ] || fail "npm's node-gyp not found at $node_gyp"
+  find_node_gyp
   # node-gyp lets npm_config_nodedir (from an .npmrc, under `npm run`) override --nodedir.
   (cd "$COPY/node_modules/better-sqlite3" &&
     CC="$WORK/bin/musl-cc" CXX="$WORK/bin/musl-c++" LINK="$WORK/bin/musl-c++" AR=ar npm_config_nodedir="$NODE_DIR" \
-      node "$node_gyp" rebuild --release --nodedir="$NODE_DIR" -j 2 >"$WORK/better-sqlite3-build.log" 2>&1) ||
+      node "$NODE_GYP" rebuild --release --nodedir="$NODE_DIR" -j 2 >"$WORK/better-sqlite3-build.log" 2>&1) ||
     fail "could not compile better-sqlite3 for musl ($WORK/better-sqlite3-build.log)"
   echo "$lock_sum" >"$COPY/node_modules/.musl-lock"
 fi
@@ -186,11 +172,7 @@ fi
   fail "better-sqlite3 does not load in the musl node"
 grep -qs "\"nodedir\": \"$NODE_DIR\"" "$COPY/node_modules/better-sqlite3/build/config.gypi" ||
   fail "better-sqlite3 was not compiled against the headers of the musl node ($NODE_DIR)"
-# The prebuilt platform package, where npm puts it.
-rm -rf "$COPY/node_modules/pqwire-$PLATFORM"
-mkdir -p "$COPY/node_modules/pqwire-$PLATFORM"
-cp "$ROOT/npm/$PLATFORM/package.json" "$BINARY" "$COPY/node_modules/pqwire-$PLATFORM/"
-(cd "$COPY" && npm run --silent build:ts) || fail "tsc failed"
+install_platform_package "$COPY" "$PLATFORM" "$BINARY"
 
 # --- the tests -----------------------------------------------------------------------------
 step "npm test on linux-x64-musl (node $NODE_VERSION, musl)"

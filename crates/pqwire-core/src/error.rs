@@ -30,6 +30,27 @@ pub enum ErrorKind {
     Backend,
 }
 
+impl ErrorKind {
+    /// The group's stable name, as the bindings report it beside each code (the Node
+    /// addon's `errorCodes()`, the C ABI's code list).
+    ///
+    /// ```
+    /// use pqwire_core::ErrorKind;
+    /// assert_eq!(ErrorKind::MalformedInput.name(), "malformed-input");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::MalformedInput => "malformed-input",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Policy => "policy",
+            ErrorKind::Replay => "replay",
+            ErrorKind::State => "state",
+            ErrorKind::KeyManagement => "key-management",
+            ErrorKind::Backend => "backend",
+        }
+    }
+}
+
 /// Every error pqwire-core can return.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pqwire_core::{Error, ErrorKind};
+use pqwire_core::Error;
 
 use crate::buf::{put, Out};
 use crate::PqwBuf;
@@ -117,24 +117,12 @@ pub(crate) fn run(status: *mut PqwStatus, f: impl FnOnce() -> Fallible<()>) -> i
     }
 }
 
-fn kind_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::MalformedInput => "malformed-input",
-        ErrorKind::Authentication => "authentication",
-        ErrorKind::Policy => "policy",
-        ErrorKind::Replay => "replay",
-        ErrorKind::State => "state",
-        ErrorKind::KeyManagement => "key-management",
-        ErrorKind::Backend => "backend",
-    }
-}
-
 /// Every code this ABI can report, with its cause group (as the Node addon's
 /// `errorCodes()` names them), one `CODE kind` pair per line.
 pub(crate) fn code_list() -> String {
     Error::codes()
         .into_iter()
-        .map(|(code, kind)| (code, kind_name(kind)))
+        .map(|(code, kind)| (code, kind.name()))
         .chain(OWN_CODES)
         .map(|(code, kind)| format!("{code} {kind}\n"))
         .collect()

@@ -12,7 +12,7 @@ use std::ptr;
 use napi::bindgen_prelude::{JsObjectValue, Object};
 use napi::{sys, Env, JsValue, Status};
 use napi_derive::napi;
-use pqwire_core::{Error, ErrorKind};
+use pqwire_core::Error;
 
 /// Codes the core never returns: a bug (`INTERNAL`), a JavaScript value of the wrong type
 /// (`INVALID_TYPE`, also found by the facade), and a changed peer identity
@@ -194,7 +194,7 @@ pub fn error_codes() -> Vec<NativeErrorCode> {
     };
     Error::codes()
         .into_iter()
-        .map(|(code, kind)| (code, kind_name(kind)))
+        .map(|(code, kind)| (code, kind.name()))
         .chain(OWN_CODES)
         .map(|(code, kind)| NativeErrorCode {
             code: code.to_string(),
@@ -202,16 +202,4 @@ pub fn error_codes() -> Vec<NativeErrorCode> {
             wire_rule: wire_rule(code),
         })
         .collect()
-}
-
-fn kind_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::MalformedInput => "malformed-input",
-        ErrorKind::Authentication => "authentication",
-        ErrorKind::Policy => "policy",
-        ErrorKind::Replay => "replay",
-        ErrorKind::State => "state",
-        ErrorKind::KeyManagement => "key-management",
-        ErrorKind::Backend => "backend",
-    }
 }
