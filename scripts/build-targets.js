@@ -103,25 +103,51 @@ function ensureRustTarget(triple) {
   return run('rustup', ['target', 'add', triple]);
 }
 
-/** cargo-zigbuild (which finds zig through `python3 -m ziglang`), installed from PyPI if missing. */
-function ensureZig() {
-  if (spawnSync('cargo-zigbuild', ['--version'], { stdio: 'ignore' }).status === 0) return true;
+/** Where ZIG_TOOLS go when they are missing: inside target/, not the system's Python. */
+const ZIG_DIR = path.join(root, 'target', 'zig-tools');
+
+/**
+ * The environment in which cargo-zigbuild runs, installing it and zig from PyPI into
+ * ZIG_DIR when they are missing (pip's --target: Debian's and Homebrew's Python refuse
+ * installs into the system, PEP 668). cargo-zigbuild finds zig through `python3 -m
+ * ziglang`, hence PYTHONPATH. Null if they cannot be had.
+ */
+function zigEnv() {
+  const local = {
+    PATH: `${path.join(ZIG_DIR, 'bin')}${path.delimiter}${process.env.PATH || ''}`,
+    PYTHONPATH: [ZIG_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+  };
+  const works = (env) => spawnSync('cargo-zigbuild', ['--version'], { stdio: 'ignore', env: { ...process.env, ...env } }).status === 0;
+  if (works({})) return {};
+  if (works(local)) return local;
   const python = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0 ? 'python3' : 'python';
-  return run(python, ['-m', 'pip', 'install', '--quiet', ...ZIG_TOOLS]);
+  if (!run(python, ['-m', 'pip', 'install', '--quiet', '--upgrade', '--target', ZIG_DIR, ...ZIG_TOOLS])) return null;
+  return works(local) ? local : null;
 }
+
+/**
+ * The prebuilt binaries' own cargo target directory: their C compiler (zig), linker and
+ * flags differ from the host build's and the cross tests', and sharing a directory made
+ * each rebuild the C dependencies of the other.
+ */
+const TARGET_DIR = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'prebuilt');
 
 /** Builds one target; returns the binary's path, or null. */
 function build(triple, plan) {
   if (plan.wasm) {
+    fs.rmSync(path.join(root, 'npm', 'wasm32-wasi', 'pqwire.wasm32-wasi.wasm'), { force: true });
     const ok = run(process.execPath, [path.join(root, 'scripts', 'build-wasm.js')], { PQWIRE_BUILD_PROFILE: profile });
     const file = path.join(root, 'npm', 'wasm32-wasi', 'pqwire.wasm32-wasi.wasm');
     return ok && fs.existsSync(file) ? file : null;
   }
   if (!ensureRustTarget(triple)) return null;
-  if (plan.flags.includes('-x') && !ensureZig()) return null;
+  const zig = plan.flags.includes('-x') ? zigEnv() : {};
+  if (zig === null) return null;
   const platform = platformOf(triple);
   const outDir = path.join(root, 'npm', platform);
-  const env = {};
+  // No binary from an earlier build may stand in for one that failed.
+  fs.rmSync(path.join(outDir, `pqwire.${platform}.node`), { force: true });
+  const env = { ...zig, CARGO_TARGET_DIR: TARGET_DIR };
   // A cdylib cannot link the C runtime statically; musl targets default to that.
   if (triple.endsWith('-musl')) {
     env[`CARGO_TARGET_${triple.toUpperCase().replace(/-/g, '_')}_RUSTFLAGS`] = '-C target-feature=-crt-static';
@@ -165,7 +191,12 @@ function build(triple, plan) {
 function main() {
   const args = process.argv.slice(2);
   const host = hostTriple();
-  const only = args.includes('--target') ? args[args.indexOf('--target') + 1] : null;
+  const eq = args.find((a) => a.startsWith('--target='));
+  const only = eq ? eq.slice('--target='.length) : args.includes('--target') ? args[args.indexOf('--target') + 1] : null;
+  if ((eq || args.includes('--target')) && !only) {
+    console.error('--target needs a target triple');
+    process.exit(2);
+  }
   const targets = only ? [only] : pkg.napi.targets;
   if (only && !pkg.napi.targets.includes(only)) {
     console.error(`${only} is not one of package.json's napi.targets`);

@@ -20,6 +20,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const nativeDir = path.join(root, 'native');
 const PLATFORMS_DOC = 'https://github.com/pqwire/pqwire/blob/main/docs/platforms.md';
+const WASM_DOC = 'https://github.com/pqwire/pqwire/blob/main/docs/wasm.md';
 const force = process.argv.includes('--force');
 const profile = process.env.PQWIRE_BUILD_PROFILE || 'release';
 
@@ -27,12 +28,17 @@ function log(msg) {
   process.stderr.write(`pqwire: ${msg}\n`);
 }
 
-function binaryLoads() {
-  // A child process, so a half-loaded addon cannot poison this one.
+/** Whether the addon loads (in a child process, so a half-loaded addon cannot poison this one), and why not. */
+function tryLoad() {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(nativeDir)}).kemSuiteNames()`], {
-    stdio: 'ignore',
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  return r.status === 0;
+  return { ok: r.status === 0, error: r.stderr || '' };
+}
+
+function binaryLoads() {
+  return tryLoad().ok;
 }
 
 function has(cmd, args) {
@@ -132,18 +138,31 @@ function buildWithCargo() {
 }
 
 /**
- * What to check when the prebuilt package for this host exists but did not load. The
- * published package lists every prebuilt as an optional dependency (written by the
- * release), so a host missing from that list has none.
+ * Why no prebuilt binary loaded, for the install error: the platform package is installed
+ * but fails to load (its error shown), or it is not installed though this copy of pqwire
+ * lists it (the published package lists every prebuilt as an optional dependency, written
+ * by the release), or this copy lists none for the platform (a checkout, a git install, or a
+ * platform without one).
  */
-function prebuiltAdvice() {
+function prebuiltAdvice(loadError) {
   const name = `pqwire-${platformSuffix()}`;
+  let installed = false;
+  try {
+    require.resolve(`${name}/package.json`, { paths: [root] });
+    installed = true;
+  } catch {
+    installed = false;
+  }
+  if (installed) {
+    const reason = loadError.split('\n').find((l) => /Error|error:/.test(l)) || loadError.split('\n')[0] || 'unknown error';
+    return [`  The prebuilt package ${name} is installed but did not load: ${reason.trim()}`];
+  }
   const optional = require(path.join(root, 'package.json')).optionalDependencies || {};
   if (!(name in optional)) {
-    return [`  No prebuilt binary is published for this platform (${PLATFORMS_DOC}).`];
+    return [`  This copy of pqwire lists no prebuilt package for this platform (platforms with one: ${PLATFORMS_DOC}).`];
   }
   return [
-    `  The prebuilt binary for this machine comes in the optional dependency ${name}:`,
+    `  The prebuilt binary for this machine comes in the optional dependency ${name}, which is not installed:`,
     '    - if your install omits optional dependencies (--omit=optional, --no-optional), install without that flag;',
     '    - if a lock file made on another platform left it out, delete node_modules and the lock file and install again.',
   ];
@@ -151,19 +170,22 @@ function prebuiltAdvice() {
 
 function main() {
   if (process.env.PQWIRE_SKIP_NATIVE_BUILD === '1') return;
-  if (!force && binaryLoads()) return;
+  const loaded = force ? { ok: false, error: '' } : tryLoad();
+  if (loaded.ok) return;
 
   if (!has('cargo', ['--version'])) {
     log(
       [
-        `no prebuilt binary matches ${process.platform}-${process.arch}, and the Rust toolchain (cargo) was not found.`,
-        ...prebuiltAdvice(),
+        `no native addon loads for ${process.platform}-${process.arch}, and the Rust toolchain (cargo) was not found.`,
+        ...prebuiltAdvice(loaded.error),
         '  Otherwise build pqwire from source. Install:',
         '    - Rust 1.94 or newer: https://rustup.rs (then restart the shell so `cargo` is on PATH)',
         '    - a C compiler (gcc/clang, or MSVC Build Tools on Windows) for AWS-LC and the PQClean backend',
         '  then run `npm rebuild pqwire` (or `npm install` again in a checkout).',
         '  Or use the WebAssembly build, which needs neither (several times slower; no PQClean backend):',
-        '    npm install --cpu=wasm32 pqwire   (installs pqwire-wasm32-wasi; see docs/wasm.md)',
+        '    npm install --cpu=wasm32 pqwire',
+        '  --cpu applies to the whole install: repeat it with every install of the project, and other',
+        `  packages' native binaries for this CPU are left out meanwhile (${WASM_DOC}).`,
       ].join('\n'),
     );
     process.exit(1);

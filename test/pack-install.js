@@ -22,7 +22,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // At a fixed place, so that cargo compiles the unpacked crates over the same files each
 // run instead of adding a copy per temporary directory; outside the repository, so that
 // require() in the project cannot walk up into the repository's own node_modules.
-const work = path.join(os.tmpdir(), 'pqwire-pack-test');
+const work = path.join(os.tmpdir(), `pqwire-pack-test-${os.userInfo().username}`);
 const project = path.join(work, 'app');
 let tarball;
 let files;

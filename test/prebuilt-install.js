@@ -9,8 +9,8 @@
 //
 // pqwire's optionalDependencies on the ten `pqwire-<platform>` packages are written at
 // release time by `napi prepublish` (docs/platforms.md); the test writes the same entries
-// into the packed package.json, so npm resolves this host's package from its tarball and
-// skips the other nine by their `os`/`cpu`/`libc`.
+// into the packed package.json, so npm resolves this host's package from its tarball; the
+// other ten are not on the registry (they 404) and, being optional, are skipped.
 'use strict';
 
 const { after, before, test } = require('node:test');
@@ -44,14 +44,20 @@ function hostTriple() {
   return m[1];
 }
 
-/** PATH without the directories that hold cargo or rustc: a machine without Rust. */
-function pathWithoutRust() {
-  const dirs = (process.env.PATH || '').split(path.delimiter).filter((d) => d && !['cargo', 'rustc', 'rustup'].some((t) => fs.existsSync(path.join(d, t))));
-  return dirs.join(path.delimiter);
-}
-
+/**
+ * A machine without Rust: `cargo`, `rustc` and `rustup` first on PATH are stubs that fail
+ * as a missing command does (removing their directories from PATH would also remove node
+ * and npm where Rust comes from the distribution, in /usr/bin).
+ */
 function noRustEnv() {
-  const env = { ...process.env, PATH: pathWithoutRust() };
+  const stubs = path.join(work, 'no-rust-bin');
+  if (!fs.existsSync(stubs)) {
+    fs.mkdirSync(stubs);
+    for (const tool of ['cargo', 'rustc', 'rustup']) {
+      fs.writeFileSync(path.join(stubs, tool), `#!/bin/sh\necho "${tool}: command not found" >&2\nexit 127\n`, { mode: 0o755 });
+    }
+  }
+  const env = { ...process.env, PATH: `${stubs}${path.delimiter}${process.env.PATH || ''}` };
   for (const k of Object.keys(env)) if (/^(CARGO|RUSTUP|RUSTC|PQWIRE_BUILD_PROFILE)/.test(k)) delete env[k];
   return env;
 }
@@ -173,17 +179,46 @@ test('with no cargo on PATH, npm install of the tarballs uses the prebuilt binar
   assert.deepEqual(addons, [fs.realpathSync(path.join(project, 'node_modules', `pqwire-${platform}`, `pqwire.${platform}.node`))]);
 });
 
-test('with no prebuilt for the host and no cargo, npm install fails and says what to do', () => {
-  const project = freshProject('no-prebuilt');
-  const r = run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', '--omit=optional', mainTarball], { cwd: project, env: noRustEnv() });
+/** npm install of `args` in a fresh project with no Rust; it must fail: returns what it printed. */
+function failedInstall(name, args) {
+  const project = freshProject(name);
+  const r = run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...args], { cwd: project, env: noRustEnv() });
   assert.notEqual(r.status, 0, 'npm install succeeded without a binary');
   const text = `${r.stdout}\n${r.stderr}`;
-  assert.match(text, new RegExp(`no prebuilt binary matches ${process.platform}-${process.arch}`));
-  assert.match(text, new RegExp(`pqwire-${platform}`));
+  assert.match(text, new RegExp(`no native addon loads for ${process.platform}-${process.arch}, and the Rust toolchain \\(cargo\\) was not found`));
   assert.match(text, /https:\/\/rustup\.rs/);
   assert.match(text, /npm rebuild pqwire/);
   assert.match(text, /npm install --cpu=wasm32 pqwire/);
   assert.doesNotMatch(text, /error\[E\d+\]|cargo build/);
+  return text;
+}
+
+test('no cargo, and the platform package left out (--omit=optional): the install fails and says to install it', () => {
+  const text = failedInstall('omitted', ['--omit=optional', mainTarball]);
+  assert.match(text, new RegExp(`optional dependency pqwire-${platform}, which is not installed`));
+  assert.match(text, /--omit=optional/);
+});
+
+test('no cargo, and a platform package whose binary does not load: the install fails and shows why', () => {
+  // The platform package with a .node file that is not a shared library.
+  const broken = path.join(work, 'broken-platform');
+  fs.cpSync(path.join(ROOT, 'npm', platform, 'package.json'), path.join(broken, 'package.json'));
+  fs.writeFileSync(path.join(broken, `pqwire.${platform}.node`), 'not a shared library');
+  const brokenTarball = pack(broken, path.join(work, 'broken'));
+  const text = failedInstall('broken', [brokenTarball, mainTarball]);
+  assert.match(text, new RegExp(`The prebuilt package pqwire-${platform} is installed but did not load: \\S`));
+});
+
+test('no cargo, and a pqwire that lists no prebuilt for the host (a checkout, a git install): the install says so', () => {
+  const bare = stageMain('bare', {});
+  // stageMain adds every platform; this copy lists none, as package.json in git does.
+  const staged = path.join(work, 'staged-bare', 'package');
+  const manifest = JSON.parse(fs.readFileSync(path.join(staged, 'package.json'), 'utf8'));
+  manifest.optionalDependencies = Object.fromEntries(Object.entries(manifest.optionalDependencies).filter(([n]) => !n.startsWith('pqwire-')));
+  fs.writeFileSync(path.join(staged, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.rmSync(bare);
+  const text = failedInstall('bare', [pack(staged, path.join(work, 'bare'))]);
+  assert.match(text, /This copy of pqwire lists no prebuilt package for this platform/);
 });
 
 test('no prebuilt for the host and no Rust: npm install --cpu=wasm32 brings the WebAssembly build, which the loader then uses', () => {

@@ -28,8 +28,8 @@ copy_repository() {
   step "copying the repository to $1"
   mkdir -p "$1"
   find "$1" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-  (cd "$ROOT" && git ls-files -z -c -o --exclude-standard | xargs -0 cp --parents -t "$1" 2>/dev/null)
-  [ -f "$1/package.json" ] || fail "could not copy the repository"
+  (cd "$ROOT" && git ls-files -z -c -o --exclude-standard | xargs -0 cp --parents -t "$1") ||
+    fail "could not copy the repository (is every tracked file in the working tree?)"
   ln -sfn "$(cd "$ROOT/.." && pwd)/shared" "$(dirname "$1")/shared"
 }
 
