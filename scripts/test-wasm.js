@@ -54,9 +54,6 @@ const SKIP = [
   { name: 'loads node:worker_threads only for the slab', why: 'the WASI runtime itself loads node:worker_threads (its thread workers)' },
   // Node's own output.
   { name: 'pqwire inspect renders a valid message and exits 0', why: 'expects an empty stderr; Node prints "ExperimentalWarning: WASI" there' },
-  // Not a limit of WebAssembly: an open bug (docs/wasm.md, "Known issue"), listed here so
-  // that it is visible in every run until it is fixed.
-  { name: "on 'postgres' a live client reconnects by itself after the server restarts", why: 'OPEN BUG on WebAssembly: with PostgreSQL the client sometimes never gets what was sent during the restart (60 s timeout; passed in a fresh-clone CI run, failed twice in a checkout); 2 s on SQLite, passes natively; under investigation (issue 20)' },
 ];
 
 function log(msg) {

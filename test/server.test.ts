@@ -772,6 +772,42 @@ describe('serve()', () => {
     await expect(fetch(`${server.url}/v1/health`)).rejects.toThrow();
   });
 
+  it('a keep-alive connection busy when close starts is closed after its response, not after the keep-alive timeout', async () => {
+    // A health check that is slow: its request is in flight when close() is called.
+    const store = await openServerStore(join(dir, 'drain.db'));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    const slow = new Proxy(store, {
+      get: (target, key) =>
+        key === 'ping'
+          ? async () => {
+              entered();
+              await new Promise((r) => setTimeout(r, 300));
+              return target.ping();
+            }
+          : (Reflect.get(target, key, target) as unknown) instanceof Function
+            ? (Reflect.get(target, key, target) as (...a: unknown[]) => unknown).bind(target)
+            : Reflect.get(target, key, target),
+    });
+    const app = await buildServer({ store: slow, logger: false });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const response = fetch(`${url}/v1/health`); // undici keeps the connection alive
+      await inHandler;
+      const closed = app.close().then(() => 'closed');
+      const res = await response;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('connection')).toBe('close');
+      // Without the fix, close() waits for the keep-alive timeout (72 s).
+      const waited = new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000).unref());
+      expect(await Promise.race([closed, waited])).toBe('closed');
+    } finally {
+      app.server.closeAllConnections();
+      await app.close();
+      await store.close();
+    }
+  });
+
   it('refuses bad options before opening anything', async () => {
     await expectReject(() => serve({ port: -1 }), InvalidArgumentError, 'INVALID_ARGUMENT');
     await expectReject(() => serve({ port: 70000 }), InvalidArgumentError, 'INVALID_ARGUMENT');

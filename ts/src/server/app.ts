@@ -22,6 +22,7 @@ import type { LimitName, LimitSetting } from './limits';
 import { registerSessionInitRoute } from './session-init';
 import type { SessionInitOptions } from './session-init';
 import { installErrorHandling } from './errors';
+import { closeConnectionsWhenDone } from './close-connections';
 import { registerRotationRoute } from './identity-rotation';
 import { CERTIFICATE_KEY, registerSealedSenderRoutes } from './sealed-sender';
 import { createIdentity, Identity, nowSeconds } from '../identity';
@@ -79,6 +80,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
   installErrorHandling(app);
+  closeConnectionsWhenDone(app);
   const metrics = registerMetrics(app, store);
   const limits = await createLimits(store, metrics, options.limits);
 
