@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every test of the project, Rust and TypeScript, with one summary.
 //
-//   npm test                     cargo tests of pqwire-core, then the vitest suites (after
+//   npm test                     cargo tests of pqwire-core and pqwire-mls, then the vitest suites (after
 //                                compiling ts/dist, which some of them load)
 //   npm test -- --rust-only      only the cargo tests
 //   npm test -- --js-only        only the vitest suites
@@ -90,14 +90,14 @@ function suite(name, r) {
 }
 
 /**
- * The cargo tests of pqwire-core: the build through cargo's JSON messages (whether it
+ * The cargo tests of pqwire-core and pqwire-mls: the build through cargo's JSON messages (whether it
  * succeeded, and which test binaries it made), each binary run here, then the doc tests.
  * Every binary must end with libtest's summary; one that crashes counts as a failure.
  */
 function rustTests() {
   // Same --target as the addon build, so both share one set of compiled dependencies.
   const triple = crossTarget || hostTriple();
-  const cargoArgs = ['-p', 'pqwire-core', '--profile', profile, ...(triple ? ['--target', triple] : [])];
+  const cargoArgs = ['-p', 'pqwire-core', '-p', 'pqwire-mls', '--profile', profile, ...(triple ? ['--target', triple] : [])];
   const result = { name: 'Rust (cargo test)', passed: 0, failed: 0, skipped: 0 };
   const add = (c) => {
     result.passed += c.passed;

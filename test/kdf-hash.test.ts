@@ -35,6 +35,7 @@ describe('HKDF (RFC 5869)', () => {
 
   it.each([
     ['SHA-256', 'sha256', 32],
+    ['SHA-384', 'sha384', 48],
     ['SHA-512', 'sha512', 64],
   ] as const)('%s agrees with OpenSSL (node:crypto) and defaults to the hash size', (hash, nodeName, size) => {
     const salt = bytes(17, 3);
@@ -53,6 +54,7 @@ describe('HKDF (RFC 5869)', () => {
 
   it.each([
     ['SHA-256', 32],
+    ['SHA-384', 48],
     ['SHA-512', 64],
   ] as const)('%s: more than 255 blocks → OutputTooLongError', (hash, size) => {
     expect(hkdf(hash, ikm, { length: 255 * size }).length).toBe(255 * size);

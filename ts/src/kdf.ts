@@ -1,5 +1,5 @@
 /**
- * HKDF (RFC 5869) over SHA-256 or SHA-512.
+ * HKDF (RFC 5869) over SHA-256, SHA-384 or SHA-512.
  *
  * @example
  * ```ts
@@ -14,7 +14,7 @@ import { bytes, length, optionalBytes, text } from './bytes';
 import { call, makeError } from './errors';
 
 /** Hashes HKDF runs over. */
-export type HkdfHash = 'SHA-256' | 'SHA-512';
+export type HkdfHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 /** Options of {@link hkdf}. */
 export interface HkdfOptions {
@@ -29,6 +29,7 @@ export interface HkdfOptions {
 function hashSize(hash: HkdfHash): number {
   const h = text('hash', hash).toUpperCase().replace('-', '');
   if (h === 'SHA256') return 32;
+  if (h === 'SHA384') return 48;
   if (h === 'SHA512') return 64;
   throw makeError('UNKNOWN_SUITE', `unknown HKDF hash ${JSON.stringify(hash)}`);
 }
