@@ -50,12 +50,7 @@ struct Member<P: OpenMlsProvider> {
 }
 
 impl<P: OpenMlsProvider> Member<P> {
-    fn new(
-        name: &'static str,
-        provider: P,
-        suite: Ciphersuite,
-        sign: SignWith,
-    ) -> Self {
+    fn new(name: &'static str, provider: P, suite: Ciphersuite, sign: SignWith) -> Self {
         let scheme = suite.signature_algorithm();
         let (secret, public) = provider.crypto().signature_key_gen(scheme).unwrap();
         let credential = CredentialWithKey {
@@ -303,11 +298,7 @@ fn three_members<A: OpenMlsProvider, B: OpenMlsProvider>(
 }
 
 /// Both directions of one pairing: pqwire creating with the other joining, and back.
-fn both_ways<O: OpenMlsProvider>(
-    suite: Ciphersuite,
-    other: fn() -> O,
-    other_sign: SignWith,
-) {
+fn both_ways<O: OpenMlsProvider>(suite: Ciphersuite, other: fn() -> O, other_sign: SignWith) {
     three_members(
         suite,
         Member::new(
