@@ -59,15 +59,24 @@
 mod aead;
 mod crypto;
 mod digest;
+mod error;
 mod hpke;
+mod member;
 mod nist_curves;
 mod provider;
 mod rand;
+mod record;
 mod signature;
 mod signer;
 pub mod suites;
 
 pub use crypto::PqwireCrypto;
+pub use error::{GroupCode, GroupError, Result};
+pub use member::{
+    Commit, GroupMember, Member, Received, MAXIMUM_FORWARD_DISTANCE, MAX_PAST_EPOCHS,
+    OUT_OF_ORDER_TOLERANCE,
+};
 pub use provider::PqwireProvider;
 pub use rand::{PqwireRand, RandomnessUnavailable};
+pub use record::MAX_IDENTITY_LEN;
 pub use signer::MlsSigner;

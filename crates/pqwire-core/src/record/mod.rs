@@ -16,7 +16,7 @@
 //! record type can evolve.
 //!
 //! **Records are not wire messages.** Their type codes ([`TYPE_SESSION_STATE`],
-//! [`TYPE_IDENTITY_SECRET`], [`TYPE_PREKEY_SECRET`]) are not
+//! [`TYPE_IDENTITY_SECRET`], [`TYPE_PREKEY_SECRET`], ...) are not
 //! [`MessageType`](crate::wire::MessageType)s: [`crate::wire::decode`] refuses them with
 //! `UNKNOWN_TYPE` and [`crate::wire::inspect`] shows none of their fields, so a record
 //! pasted into a log or an inspector never prints its secrets.
@@ -65,12 +65,17 @@ pub const TYPE_PREKEY_SECRET: u8 = 0x15;
 /// [`crate::channel::ServerKey::to_record`], docs/channel.md §3.3).
 pub const TYPE_CHANNEL_SERVER_KEY: u8 = 0x16;
 
+/// Type code of an MLS group member's state (`group-member`, `pqwire_mls::Member::to_record`,
+/// docs/groups.md "Storage"): its suite, identity, signature secret and openmls storage.
+pub const TYPE_GROUP_MEMBER: u8 = 0x19;
+
 /// Every record type code.
-pub const RECORD_TYPES: [u8; 4] = [
+pub const RECORD_TYPES: [u8; 5] = [
     TYPE_SESSION_STATE,
     TYPE_IDENTITY_SECRET,
     TYPE_PREKEY_SECRET,
     TYPE_CHANNEL_SERVER_KEY,
+    TYPE_GROUP_MEMBER,
 ];
 
 /// The layout version every record carries in its first field.
@@ -127,6 +132,7 @@ pub fn type_name(record_type: u8) -> Option<&'static str> {
         TYPE_IDENTITY_SECRET => Some("identity-secret"),
         TYPE_PREKEY_SECRET => Some("prekey-secret"),
         TYPE_CHANNEL_SERVER_KEY => Some("channel-server-key"),
+        TYPE_GROUP_MEMBER => Some("group-member"),
         _ => None,
     }
 }

@@ -1,0 +1,563 @@
+//! [`Member`]: one client's MLS state (its signature key, key packages and groups) with
+//! the operations an application needs, every one of them all-or-nothing: a failure leaves
+//! the state exactly as it was (docs/groups.md, "Operations").
+//!
+//! Commits follow the delivery-service model: making a commit (add, remove, update) leaves
+//! it pending; [`Member::confirm_commit`] applies it once the delivery service accepted it,
+//! [`Member::discard_commit`] drops it when another member's commit for the same epoch won.
+//! Commits from others are applied as they are processed.
+
+use crate::error::{because, from_process, GroupCode, GroupError, Result};
+use crate::{suites, MlsSigner, PqwireProvider};
+use openmls::prelude::tls_codec::Deserialize as _;
+use openmls::prelude::*;
+use openmls_traits::OpenMlsProvider;
+use std::collections::{BTreeMap, HashMap};
+use zeroize::Zeroizing;
+
+/// Out-of-order application messages a member accepts within an epoch, per sender.
+pub const OUT_OF_ORDER_TOLERANCE: u32 = 32;
+/// Messages a sender may skip ahead within an epoch.
+pub const MAXIMUM_FORWARD_DISTANCE: u32 = 1000;
+/// Past epochs whose application messages can still be read (late arrivals after a commit).
+pub const MAX_PAST_EPOCHS: usize = 2;
+
+/// What a commit made by this member carries to the others.
+#[derive(Debug)]
+pub struct Commit {
+    /// The commit, for the group (through the delivery service).
+    pub commit: Vec<u8>,
+    /// The welcome for the members it adds, if any.
+    pub welcome: Option<Vec<u8>>,
+}
+
+/// A member of a group as the others see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupMember {
+    /// Its position in the group's tree.
+    pub index: u32,
+    /// Its credential's identity.
+    pub identity: Vec<u8>,
+    /// Its signature public key.
+    pub signature_key: Vec<u8>,
+}
+
+/// What processing a message gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received {
+    /// An application message.
+    Application {
+        /// The sender's identity.
+        sender: Vec<u8>,
+        /// The plaintext.
+        plaintext: Vec<u8>,
+        /// The authenticated data the sender attached (not encrypted).
+        aad: Vec<u8>,
+    },
+    /// Another member's commit, now applied.
+    Commit {
+        /// The committer's identity.
+        sender: Vec<u8>,
+        /// The group's epoch after it.
+        epoch: u64,
+        /// Identities added.
+        added: Vec<Vec<u8>>,
+        /// Identities removed.
+        removed: Vec<Vec<u8>>,
+        /// Whether this member is among the removed (its group is then inactive).
+        removed_self: bool,
+    },
+    /// A proposal, kept for the next commit.
+    Proposal {
+        /// The proposer's identity.
+        sender: Vec<u8>,
+    },
+}
+
+/// One client's MLS state.
+///
+/// ```
+/// use pqwire_mls::{Member, suites::Ciphersuite};
+/// let suite = Ciphersuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519;
+/// let mut alice = Member::new(suite, b"alice")?;
+/// let mut bob = Member::new(suite, b"bob")?;
+/// let group = alice.create_group()?;
+/// let added = alice.add_members(&group, &[bob.key_package(false)?])?;
+/// alice.confirm_commit(&group)?;
+/// assert_eq!(bob.join(added.welcome.as_deref().unwrap())?, group);
+/// let sealed = alice.encrypt(&group, b"hello", b"")?;
+/// assert!(matches!(bob.process(&group, &sealed)?, pqwire_mls::Received::Application { plaintext, .. } if plaintext == b"hello"));
+/// # Ok::<(), pqwire_mls::GroupError>(())
+/// ```
+pub struct Member {
+    suite: Ciphersuite,
+    identity: Vec<u8>,
+    provider: PqwireProvider,
+    signer: MlsSigner,
+    /// Groups read from the storage, kept parsed between operations.
+    groups: HashMap<Vec<u8>, MlsGroup>,
+}
+
+impl Member {
+    /// A new member for `suite`, named `identity` in its basic credential.
+    pub fn new(suite: Ciphersuite, identity: &[u8]) -> Result<Self> {
+        if !suites::is_supported(suite) {
+            return Err(GroupError::new(
+                GroupCode::Unsupported,
+                format!("suite {suite:?} is not offered"),
+            ));
+        }
+        let signer = MlsSigner::generate(suite.signature_algorithm())
+            .map_err(because(GroupCode::RandomnessUnavailable))?;
+        Ok(Self {
+            suite,
+            identity: identity.to_vec(),
+            provider: PqwireProvider::default(),
+            signer,
+            groups: HashMap::new(),
+        })
+    }
+
+    /// The member's suite.
+    pub fn suite(&self) -> Ciphersuite {
+        self.suite
+    }
+
+    /// The identity in the member's credential.
+    pub fn identity(&self) -> &[u8] {
+        &self.identity
+    }
+
+    /// The member's signature public key.
+    pub fn signature_key(&self) -> &[u8] {
+        self.signer.public_key()
+    }
+
+    fn credential(&self) -> CredentialWithKey {
+        CredentialWithKey {
+            credential: BasicCredential::new(self.identity.clone()).into(),
+            signature_key: self.signer.public_key().to_vec().into(),
+        }
+    }
+
+    /// A new key package to publish (an MLS message); `last_resort` marks the one the
+    /// delivery service may hand out more than once.
+    pub fn key_package(&mut self, last_resort: bool) -> Result<Vec<u8>> {
+        self.transaction(|m| {
+            let mut builder = KeyPackage::builder();
+            if last_resort {
+                builder = builder.mark_as_last_resort();
+            }
+            let bundle = builder
+                .build(m.suite, &m.provider, &m.signer, m.credential())
+                .map_err(because(GroupCode::Internal))?;
+            MlsMessageOut::from(bundle.key_package().clone())
+                .to_bytes()
+                .map_err(because(GroupCode::Internal))
+        })
+    }
+
+    /// A new group with this member alone in it; returns its id.
+    pub fn create_group(&mut self) -> Result<Vec<u8>> {
+        self.transaction(|m| {
+            let config = MlsGroupCreateConfig::builder()
+                .ciphersuite(m.suite)
+                .use_ratchet_tree_extension(true)
+                .sender_ratchet_configuration(SenderRatchetConfiguration::new(
+                    OUT_OF_ORDER_TOLERANCE,
+                    MAXIMUM_FORWARD_DISTANCE,
+                ))
+                .max_past_epochs(MAX_PAST_EPOCHS)
+                .build();
+            let group = MlsGroup::new(&m.provider, &m.signer, &config, m.credential())
+                .map_err(because(GroupCode::Internal))?;
+            let id = group.group_id().as_slice().to_vec();
+            m.groups.insert(id.clone(), group);
+            Ok(id)
+        })
+    }
+
+    /// Joins the group a welcome invites to; returns its id.
+    pub fn join(&mut self, welcome: &[u8]) -> Result<Vec<u8>> {
+        self.transaction(|m| {
+            let message = MlsMessageIn::tls_deserialize_exact(welcome)
+                .map_err(because(GroupCode::Malformed))?;
+            let MlsMessageBodyIn::Welcome(welcome) = message.extract() else {
+                return Err(GroupError::new(GroupCode::Malformed, "not a welcome"));
+            };
+            let config = MlsGroupJoinConfig::builder()
+                .use_ratchet_tree_extension(true)
+                .sender_ratchet_configuration(SenderRatchetConfiguration::new(
+                    OUT_OF_ORDER_TOLERANCE,
+                    MAXIMUM_FORWARD_DISTANCE,
+                ))
+                .max_past_epochs(MAX_PAST_EPOCHS)
+                .build();
+            let staged = StagedWelcome::new_from_welcome(&m.provider, &config, welcome, None)
+                .map_err(|e| {
+                    let text = format!("{e:?}");
+                    let code = if text.contains("NoMatchingKeyPackage") {
+                        GroupCode::UnknownMember
+                    } else {
+                        GroupCode::Invalid
+                    };
+                    GroupError::new(code, text)
+                })?;
+            let group = staged
+                .into_group(&m.provider)
+                .map_err(because(GroupCode::Invalid))?;
+            let id = group.group_id().as_slice().to_vec();
+            m.groups.insert(id.clone(), group);
+            Ok(id)
+        })
+    }
+
+    /// Proposes and commits adding the members of these key packages (pending until confirmed).
+    pub fn add_members(&mut self, group: &[u8], key_packages: &[Vec<u8>]) -> Result<Commit> {
+        self.transaction(|m| {
+            let mut packages = Vec::with_capacity(key_packages.len());
+            for bytes in key_packages {
+                let message = MlsMessageIn::tls_deserialize_exact(&bytes[..])
+                    .map_err(because(GroupCode::Malformed))?;
+                let MlsMessageBodyIn::KeyPackage(package) = message.extract() else {
+                    return Err(GroupError::new(GroupCode::Malformed, "not a key package"));
+                };
+                let package = package
+                    .validate(m.provider.crypto(), ProtocolVersion::Mls10)
+                    .map_err(because(GroupCode::Invalid))?;
+                if package.ciphersuite() != m.suite {
+                    return Err(GroupError::new(
+                        GroupCode::Unsupported,
+                        format!(
+                            "a key package for {:?} in a {:?} group",
+                            package.ciphersuite(),
+                            m.suite
+                        ),
+                    ));
+                }
+                packages.push(package);
+            }
+            let (provider, signer) = (&m.provider, &m.signer);
+            let g = open(&mut m.groups, provider, group)?;
+            pending_free(g)?;
+            let (commit, welcome, _) = g
+                .add_members(provider, signer, &packages)
+                .map_err(because(GroupCode::Invalid))?;
+            commit_out(commit, Some(welcome))
+        })
+    }
+
+    /// Commits removing the members with these identities (pending until confirmed).
+    pub fn remove_members(&mut self, group: &[u8], identities: &[Vec<u8>]) -> Result<Commit> {
+        self.transaction(|m| {
+            let (provider, signer) = (&m.provider, &m.signer);
+            let g = open(&mut m.groups, provider, group)?;
+            pending_free(g)?;
+            let mut leaves = Vec::with_capacity(identities.len());
+            for identity in identities {
+                let leaf = g
+                    .members()
+                    .find(|x| x.credential.serialized_content() == identity.as_slice())
+                    .ok_or_else(|| {
+                        GroupError::new(GroupCode::UnknownMember, "no member with that identity")
+                    })?;
+                leaves.push(leaf.index);
+            }
+            let (commit, welcome, _) = g
+                .remove_members(provider, signer, &leaves)
+                .map_err(because(GroupCode::Invalid))?;
+            commit_out(commit, welcome)
+        })
+    }
+
+    /// Commits a fresh leaf key for this member (post-compromise security; pending until confirmed).
+    pub fn self_update(&mut self, group: &[u8]) -> Result<Commit> {
+        self.transaction(|m| {
+            let (provider, signer) = (&m.provider, &m.signer);
+            let g = open(&mut m.groups, provider, group)?;
+            pending_free(g)?;
+            let bundle = g
+                .self_update(provider, signer, LeafNodeParameters::default())
+                .map_err(because(GroupCode::Invalid))?;
+            let (commit, welcome, _) = bundle.into_messages();
+            commit_out(commit, welcome)
+        })
+    }
+
+    /// Applies this member's pending commit (the delivery service accepted it).
+    pub fn confirm_commit(&mut self, group: &[u8]) -> Result<()> {
+        self.transaction(|m| {
+            let provider = &m.provider;
+            let g = open(&mut m.groups, provider, group)?;
+            if g.pending_commit().is_none() {
+                return Err(GroupError::new(
+                    GroupCode::NoPendingCommit,
+                    "no commit of this member is pending",
+                ));
+            }
+            g.merge_pending_commit(provider)
+                .map_err(because(GroupCode::Internal))
+        })
+    }
+
+    /// Drops this member's pending commit (another commit won the epoch).
+    pub fn discard_commit(&mut self, group: &[u8]) -> Result<()> {
+        self.transaction(|m| {
+            let provider = &m.provider;
+            let g = open(&mut m.groups, provider, group)?;
+            if g.pending_commit().is_none() {
+                return Err(GroupError::new(
+                    GroupCode::NoPendingCommit,
+                    "no commit of this member is pending",
+                ));
+            }
+            g.clear_pending_commit(provider.storage())
+                .map_err(because(GroupCode::Internal))
+        })
+    }
+
+    /// An application message for the group, with `aad` authenticated (not encrypted).
+    pub fn encrypt(&mut self, group: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        self.transaction(|m| {
+            let (provider, signer) = (&m.provider, &m.signer);
+            let g = open(&mut m.groups, provider, group)?;
+            if !g.is_active() {
+                return Err(GroupError::new(
+                    GroupCode::Removed,
+                    "this member was removed from the group",
+                ));
+            }
+            pending_free(g)?;
+            g.set_aad(aad.to_vec());
+            let message = g
+                .create_message(provider, signer, plaintext)
+                .map_err(because(GroupCode::Invalid))?;
+            message.to_bytes().map_err(because(GroupCode::Internal))
+        })
+    }
+
+    /// Processes a message of the group: decrypts an application message, applies a commit,
+    /// keeps a proposal. A failure changes nothing.
+    pub fn process(&mut self, group: &[u8], message: &[u8]) -> Result<Received> {
+        self.transaction(|m| {
+            let provider = &m.provider;
+            let parsed = MlsMessageIn::tls_deserialize_exact(message)
+                .map_err(because(GroupCode::Malformed))?;
+            let protocol = parsed
+                .try_into_protocol_message()
+                .map_err(|_| GroupError::new(GroupCode::Malformed, "not a group message"))?;
+            let g = open(&mut m.groups, provider, group)?;
+            if protocol.group_id().as_slice() != group {
+                return Err(GroupError::new(
+                    GroupCode::Malformed,
+                    "a message of another group",
+                ));
+            }
+            if !g.is_active() {
+                return Err(GroupError::new(
+                    GroupCode::Removed,
+                    "this member was removed from the group",
+                ));
+            }
+            // Later epochs, and earlier ones whose keys are gone, are refused by number.
+            let (epoch, current) = (protocol.epoch().as_u64(), g.epoch().as_u64());
+            if epoch > current || current - epoch > MAX_PAST_EPOCHS as u64 {
+                return Err(GroupError::new(
+                    GroupCode::WrongEpoch,
+                    format!("a message of epoch {epoch}; the group is at {current}"),
+                ));
+            }
+            let processed = g
+                .process_message(provider, protocol)
+                .map_err(from_process)?;
+            let sender = processed.credential().serialized_content().to_vec();
+            let aad = processed.aad().to_vec();
+            match processed.into_content() {
+                ProcessedMessageContent::ApplicationMessage(a) => Ok(Received::Application {
+                    sender,
+                    plaintext: a.into_bytes(),
+                    aad,
+                }),
+                ProcessedMessageContent::StagedCommitMessage(staged) => {
+                    let identities: BTreeMap<u32, Vec<u8>> = g
+                        .members()
+                        .map(|x| (x.index.u32(), x.credential.serialized_content().to_vec()))
+                        .collect();
+                    let added = staged
+                        .add_proposals()
+                        .map(|p| {
+                            p.add_proposal()
+                                .key_package()
+                                .leaf_node()
+                                .credential()
+                                .serialized_content()
+                                .to_vec()
+                        })
+                        .collect();
+                    let removed = staged
+                        .remove_proposals()
+                        .filter_map(|p| {
+                            identities
+                                .get(&p.remove_proposal().removed().u32())
+                                .cloned()
+                        })
+                        .collect();
+                    let removed_self = staged.self_removed();
+                    g.merge_staged_commit(provider, *staged)
+                        .map_err(because(GroupCode::Internal))?;
+                    Ok(Received::Commit {
+                        sender,
+                        epoch: g.epoch().as_u64(),
+                        added,
+                        removed,
+                        removed_self,
+                    })
+                }
+                ProcessedMessageContent::ProposalMessage(proposal) => {
+                    g.store_pending_proposal(provider.storage(), *proposal)
+                        .map_err(because(GroupCode::Internal))?;
+                    Ok(Received::Proposal { sender })
+                }
+                _ => Err(GroupError::new(
+                    GroupCode::Invalid,
+                    "an external join proposal (not supported)",
+                )),
+            }
+        })
+    }
+
+    /// The group's current epoch.
+    pub fn epoch(&mut self, group: &[u8]) -> Result<u64> {
+        Ok(open(&mut self.groups, &self.provider, group)?
+            .epoch()
+            .as_u64())
+    }
+
+    /// The group's members, in tree order.
+    pub fn members(&mut self, group: &[u8]) -> Result<Vec<GroupMember>> {
+        let g = open(&mut self.groups, &self.provider, group)?;
+        Ok(g.members()
+            .map(|x| GroupMember {
+                index: x.index.u32(),
+                identity: x.credential.serialized_content().to_vec(),
+                signature_key: x.signature_key,
+            })
+            .collect())
+    }
+
+    /// Whether this member is still in the group (false once removed).
+    pub fn is_active(&mut self, group: &[u8]) -> Result<bool> {
+        Ok(open(&mut self.groups, &self.provider, group)?.is_active())
+    }
+
+    /// A secret every member of the current epoch derives alike (MLS exporter).
+    pub fn export_secret(
+        &mut self,
+        group: &[u8],
+        label: &str,
+        context: &[u8],
+        length: usize,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let g = open(&mut self.groups, &self.provider, group)?;
+        g.export_secret(self.provider.crypto(), label, context, length)
+            .map(Zeroizing::new)
+            .map_err(|e| match e {
+                ExportSecretError::GroupStateError(_) => {
+                    GroupError::new(GroupCode::Removed, "this member was removed from the group")
+                }
+                other => GroupError::new(GroupCode::Invalid, format!("{other:?}")),
+            })
+    }
+
+    /// Runs `operation`; on failure, puts the storage back as it was before.
+    fn transaction<T>(&mut self, operation: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let saved = self.storage_snapshot()?;
+        let result = operation(self);
+        if result.is_err() {
+            *self
+                .provider
+                .storage()
+                .values
+                .write()
+                .map_err(because(GroupCode::Internal))? = saved;
+            // Parsed groups may hold what the failed operation changed: read them again.
+            self.groups.clear();
+        }
+        result
+    }
+
+    fn storage_snapshot(&self) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
+        Ok(self
+            .provider
+            .storage()
+            .values
+            .read()
+            .map_err(because(GroupCode::Internal))?
+            .clone())
+    }
+
+    pub(crate) fn parts(&self) -> (&PqwireProvider, &MlsSigner) {
+        (&self.provider, &self.signer)
+    }
+
+    pub(crate) fn from_parts(
+        suite: Ciphersuite,
+        identity: Vec<u8>,
+        signer: MlsSigner,
+        provider: PqwireProvider,
+    ) -> Self {
+        Self {
+            suite,
+            identity,
+            provider,
+            signer,
+            groups: HashMap::new(),
+        }
+    }
+}
+
+impl core::fmt::Debug for Member {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Member")
+            .field("suite", &self.suite)
+            .field("groups", &self.groups.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The group `id`, parsed from the storage the first time.
+fn open<'a>(
+    groups: &'a mut HashMap<Vec<u8>, MlsGroup>,
+    provider: &PqwireProvider,
+    id: &[u8],
+) -> Result<&'a mut MlsGroup> {
+    if !groups.contains_key(id) {
+        let loaded = MlsGroup::load(provider.storage(), &GroupId::from_slice(id))
+            .map_err(because(GroupCode::Internal))?
+            .ok_or_else(|| GroupError::new(GroupCode::UnknownGroup, "no group with that id"))?;
+        groups.insert(id.to_vec(), loaded);
+    }
+    groups
+        .get_mut(id)
+        .ok_or_else(|| GroupError::new(GroupCode::UnknownGroup, "no group with that id"))
+}
+
+fn pending_free(group: &MlsGroup) -> Result<()> {
+    match group.pending_commit() {
+        Some(_) => Err(GroupError::new(
+            GroupCode::PendingCommit,
+            "a commit of this member is pending: confirm or discard it first",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn commit_out(commit: MlsMessageOut, welcome: Option<MlsMessageOut>) -> Result<Commit> {
+    Ok(Commit {
+        commit: commit.to_bytes().map_err(because(GroupCode::Internal))?,
+        welcome: welcome
+            .map(|w| w.to_bytes())
+            .transpose()
+            .map_err(because(GroupCode::Internal))?,
+    })
+}
