@@ -66,6 +66,17 @@ const CLASS_OF = {
   SESSION_CONFLICT: 'SessionConflictError',
   SESSION_EXISTS: 'SessionExistsError',
   DISPOSED: 'DisposedError',
+  GROUP_MALFORMED: 'GroupError',
+  GROUP_WRONG_EPOCH: 'GroupError',
+  GROUP_UNKNOWN_MEMBER: 'GroupError',
+  GROUP_REMOVED: 'GroupError',
+  GROUP_INVALID: 'GroupError',
+  GROUP_UNKNOWN: 'GroupError',
+  GROUP_PENDING_COMMIT: 'GroupError',
+  GROUP_NO_PENDING_COMMIT: 'GroupError',
+  GROUP_BAD_RECORD: 'GroupError',
+  GROUP_CONFLICT: 'GroupError',
+  GROUP_INTERNAL: 'InternalError',
 } as const;
 
 /**
@@ -377,6 +388,34 @@ export class ChannelError extends PqwireError {
   }
 }
 
+/**
+ * Codes only MLS groups report ({@link GroupError}; docs/groups.md "Operations"):
+ * `GROUP_MALFORMED`, `GROUP_WRONG_EPOCH`, `GROUP_UNKNOWN_MEMBER`, `GROUP_REMOVED`,
+ * `GROUP_INVALID`, `GROUP_UNKNOWN`, `GROUP_PENDING_COMMIT`, `GROUP_NO_PENDING_COMMIT`,
+ * `GROUP_BAD_RECORD`, `GROUP_CONFLICT`. Groups also report `AUTH_FAILED`, `REPLAYED`,
+ * `STALE_MESSAGE`, `TOO_MANY_SKIPPED` and `UNSUPPORTED` with their own classes.
+ */
+export type GroupErrorCode = CodesOf<'GroupError'>;
+
+/**
+ * A group operation refused: a message that is not MLS or not of this group, of another
+ * epoch, from or about someone not in the group; a member that was removed; a commit MLS's
+ * rules refuse; a pending commit in the way; a stored state that does not read back or
+ * that another copy changed. Nothing changed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await bob.process(group, message);
+ * } catch (e) {
+ *   if (e instanceof GroupError && e.code === 'GROUP_WRONG_EPOCH') fetchMissedCommits();
+ * }
+ * ```
+ */
+export class GroupError extends PqwireError {
+  declare readonly code: GroupErrorCode;
+}
+
 type ErrorClass = new (code: ErrorCode, message: string, where?: WireErrorLocation) => PqwireError;
 
 /** The class of every class name in {@link CLASS_OF}. */
@@ -396,6 +435,7 @@ const CLASSES: Record<ClassName, ErrorClass> = {
   ReplayError,
   KeyManagementError,
   ChannelError,
+  GroupError,
   // Made with both identities by the identity checks (stores.ts), never from a code alone.
   IdentityChangedError: IdentityChangedError as unknown as ErrorClass,
   SessionRollbackError,

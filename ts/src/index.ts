@@ -129,6 +129,8 @@ export {
 } from './sealed-sender';
 export type { SenderCertificateFacts, PublicSealingKey, SealingKey } from './sealed-sender';
 export { channel, ServerKey, SecureChannel, ChannelServer } from './channel';
+export { GroupMember, InMemoryGroupStore, mlsSuites } from './groups';
+export type { GroupCommit, GroupMessage, GroupMemberInfo, GroupMemberOptions, GroupStore, MlsSuite, MlsSuiteName, StoredGroupMember } from './groups';
 export type {
   ServerKeyInfo,
   GenerateServerKeyOptions,
@@ -173,5 +175,6 @@ export {
   SessionExistsError,
   DisposedError,
   ChannelError,
+  GroupError,
 } from './errors';
-export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, WireErrorLocation, IdentityChange } from './errors';
+export type { ErrorCode, WireErrorCode, DowngradeCode, ReplayCode, KeyManagementCode, ChannelCode, GroupErrorCode, WireErrorLocation, IdentityChange } from './errors';

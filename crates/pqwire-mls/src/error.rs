@@ -39,6 +39,9 @@ pub enum GroupCode {
     RandomnessUnavailable,
     /// A stored member state that does not read back.
     BadRecord,
+    /// The application's group store refused a save: another copy of the member saved
+    /// first (reported by the TypeScript facade's `GroupStore` compare-and-swap).
+    Conflict,
     /// A failure inside openmls that none of the above describes (a bug to report).
     Internal,
 }
@@ -61,8 +64,32 @@ impl GroupCode {
         GroupCode::Unsupported,
         GroupCode::RandomnessUnavailable,
         GroupCode::BadRecord,
+        GroupCode::Conflict,
         GroupCode::Internal,
     ];
+
+    /// The cause group of the code (pqwire's error kinds); `None` for `GROUP_INTERNAL`,
+    /// which is a bug ("internal").
+    pub fn kind(self) -> Option<pqwire_core::ErrorKind> {
+        use pqwire_core::ErrorKind as K;
+        Some(match self {
+            GroupCode::Malformed | GroupCode::BadRecord => K::MalformedInput,
+            GroupCode::AuthFailed => K::Authentication,
+            GroupCode::Invalid | GroupCode::Unsupported => K::Policy,
+            GroupCode::WrongEpoch
+            | GroupCode::Replayed
+            | GroupCode::Stale
+            | GroupCode::TooManySkipped => K::Replay,
+            GroupCode::UnknownMember
+            | GroupCode::Removed
+            | GroupCode::UnknownGroup
+            | GroupCode::PendingCommit
+            | GroupCode::NoPendingCommit
+            | GroupCode::Conflict => K::State,
+            GroupCode::RandomnessUnavailable => K::Backend,
+            GroupCode::Internal => return None,
+        })
+    }
 
     /// The stable string code.
     pub fn as_str(self) -> &'static str {
@@ -82,6 +109,7 @@ impl GroupCode {
             GroupCode::Unsupported => "UNSUPPORTED",
             GroupCode::RandomnessUnavailable => "RANDOMNESS_UNAVAILABLE",
             GroupCode::BadRecord => "GROUP_BAD_RECORD",
+            GroupCode::Conflict => "GROUP_CONFLICT",
             GroupCode::Internal => "GROUP_INTERNAL",
         }
     }

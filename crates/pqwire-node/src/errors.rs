@@ -80,6 +80,11 @@ impl Failure {
         Self::plain("INVALID_ARGUMENT", message)
     }
 
+    /// A failure with its own stable code (a group error's, `UNKNOWN_SUITE` of a name).
+    pub(crate) fn coded(code: &'static str, message: String) -> Self {
+        Self::plain(code, message)
+    }
+
     fn plain(code: &'static str, message: String) -> Self {
         Failure {
             code,
@@ -192,10 +197,19 @@ pub fn error_codes() -> Vec<NativeErrorCode> {
             .iter()
             .any(|c| c.as_str() == code)
     };
-    Error::codes()
+    let core: Vec<(&str, &str)> = Error::codes()
         .into_iter()
         .map(|(code, kind)| (code, kind.name()))
         .chain(OWN_CODES)
+        .collect();
+    // MLS groups' own codes (pqwire-mls); those it shares with the core are listed once.
+    let groups: Vec<(&str, &str)> = pqwire_mls::GroupCode::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.kind().map_or("internal", |k| k.name())))
+        .filter(|(code, _)| !core.iter().any(|(c, _)| c == code))
+        .collect();
+    core.into_iter()
+        .chain(groups)
         .map(|(code, kind)| NativeErrorCode {
             code: code.to_string(),
             kind: kind.to_string(),

@@ -1,5 +1,6 @@
-//! napi-rs bindings of pqwire-core. Only conversion, dispatch and error mapping live
-//! here; every algorithm and check is in `pqwire-core`.
+//! napi-rs bindings of pqwire-core and pqwire-mls. Only conversion, dispatch and error
+//! mapping live here; every algorithm and check is in `pqwire-core` (MLS groups: `pqwire-mls`
+//! on openmls).
 //!
 //! Conventions shared by every exported function:
 //! - byte inputs are borrowed `Uint8Array`s (no copy on the synchronous path);
@@ -19,6 +20,7 @@ mod channel_output;
 #[cfg(target_family = "wasm")]
 mod emnapi;
 mod errors;
+mod group;
 mod handle;
 mod hash;
 mod identity;

@@ -1,0 +1,359 @@
+/**
+ * MLS groups (RFC 9420) with post-quantum suites, on openmls with pqwire's cryptography
+ * (docs/groups.md). A {@link GroupMember} is one client: its suite, its credential, its
+ * signature key, its key packages and every group it is in. Its state lives in native
+ * memory and is saved to a {@link GroupStore} after every change, compare-and-swap, like
+ * sessions: an operation that fails, or whose save is refused, leaves both the member and
+ * the store as they were.
+ *
+ * Commits follow the delivery-service model: `addMembers`, `removeMembers` and
+ * `selfUpdate` return a commit that stays pending; `confirmCommit` applies it once the
+ * delivery service accepted it, `discardCommit` drops it when another member's commit took
+ * the epoch (process that one, then retry).
+ *
+ * @example
+ * ```ts
+ * import { GroupMember, InMemoryGroupStore } from 'pqwire';
+ * const suite = 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519';
+ * const alice = await GroupMember.create({ id: 'alice', suite, identity: utf8('alice'), store: new InMemoryGroupStore() });
+ * const bob = await GroupMember.create({ id: 'bob', suite, identity: utf8('bob'), store: new InMemoryGroupStore() });
+ * const group = await alice.createGroup();
+ * const { welcome } = await alice.addMembers(group, [await bob.keyPackage()]);
+ * await alice.confirmCommit(group);
+ * await bob.join(welcome!);
+ * const received = await bob.process(group, await alice.encrypt(group, utf8('hello')));
+ * // received.kind === 'application', received.plaintext: 'hello'
+ * ```
+ */
+import native from './native';
+import { bytes, optionalBytes, text } from './bytes';
+import { call, callAsync, makeError } from './errors';
+
+type NativeMember = InstanceType<typeof native.NativeGroupMember>;
+
+/** The MLS suites pqwire offers, by their full names (the post-quantum ones are provisional drafts). */
+export type MlsSuiteName =
+  | 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
+  | 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256'
+  | 'MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519'
+  | 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519'
+  | 'MLS_128_MLKEM768X25519_AES128GCM_SHA256_Ed25519'
+  | 'MLS_128_MLKEM768X25519_AES256GCM_SHA384_Ed25519'
+  | 'MLS_128_MLKEM768X25519_CHACHA20POLY1305_SHA384_MLDSA44'
+  | 'MLS_128_MLKEM768_AES256GCM_SHA384_Ed25519'
+  | 'MLS_128_MLKEM768_AES256GCM_SHA384_P256'
+  | 'MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65'
+  | 'MLS_192_MLKEM1024_AES256GCM_SHA384_P384'
+  | 'MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87'
+  | 'MLS_256_MLKEM1024_AES256GCM_SHA512_MLDSA87';
+
+/** One offered MLS suite. */
+export interface MlsSuite {
+  /** Its full name. */
+  name: MlsSuiteName;
+  /** Its code point. */
+  code: number;
+  /** Whether its key exchange is post-quantum (ML-KEM or X-Wing). */
+  postQuantum: boolean;
+  /** Whether its code point is provisional (a draft's, not RFC 9420's). */
+  provisional: boolean;
+}
+
+/**
+ * Every MLS suite pqwire offers, RFC 9420's first.
+ *
+ * @example
+ * ```ts
+ * const pq = mlsSuites().filter((s) => s.postQuantum).map((s) => s.name);
+ * ```
+ */
+export function mlsSuites(): MlsSuite[] {
+  return call(() => native.mlsSuites()) as MlsSuite[];
+}
+
+/** A member's saved state: the record and its version (1 for the first save). */
+export interface StoredGroupMember {
+  record: Uint8Array;
+  version: number;
+}
+
+/**
+ * Where a {@link GroupMember}'s state is kept, by member id. `save` is compare-and-swap:
+ * it stores `record` as version `expectedVersion + 1` (1 when `expectedVersion` is
+ * `undefined`, which means "no record yet") only if the stored version is still
+ * `expectedVersion`, and resolves whether it did. The record holds secrets (signature and
+ * group keys): keep it as you would keys.
+ *
+ * @example
+ * ```ts
+ * const store: GroupStore = new InMemoryGroupStore();
+ * await store.save('alice', record, undefined); // true: version 1
+ * await store.save('alice', record, undefined); // false: a record exists
+ * ```
+ */
+export interface GroupStore {
+  load(member: string): Promise<StoredGroupMember | undefined>;
+  save(member: string, record: Uint8Array, expectedVersion: number | undefined): Promise<boolean>;
+  delete(member: string): Promise<void>;
+}
+
+/**
+ * A {@link GroupStore} in memory (tests, short-lived processes).
+ *
+ * @example
+ * ```ts
+ * const store = new InMemoryGroupStore();
+ * ```
+ */
+export class InMemoryGroupStore implements GroupStore {
+  readonly #records = new Map<string, StoredGroupMember>();
+
+  async load(member: string): Promise<StoredGroupMember | undefined> {
+    const r = this.#records.get(member);
+    return r && { record: r.record.slice(), version: r.version };
+  }
+
+  async save(member: string, record: Uint8Array, expectedVersion: number | undefined): Promise<boolean> {
+    if (this.#records.get(member)?.version !== expectedVersion) return false;
+    this.#records.set(member, { record: record.slice(), version: (expectedVersion ?? 0) + 1 });
+    return true;
+  }
+
+  async delete(member: string): Promise<void> {
+    this.#records.delete(member);
+  }
+}
+
+/** A commit this member made. */
+export interface GroupCommit {
+  /** For the group, through the delivery service. */
+  commit: Uint8Array;
+  /** For the members it adds, when it adds some. */
+  welcome?: Uint8Array;
+}
+
+/** What processing a group message gave. */
+export type GroupMessage =
+  | { kind: 'application'; sender: Uint8Array; plaintext: Uint8Array; aad: Uint8Array }
+  | { kind: 'commit'; sender: Uint8Array; epoch: number; added: Uint8Array[]; removed: Uint8Array[]; removedSelf: boolean }
+  | { kind: 'proposal'; sender: Uint8Array };
+
+/** A member of a group as the others see it. */
+export interface GroupMemberInfo {
+  index: number;
+  identity: Uint8Array;
+  signatureKey: Uint8Array;
+}
+
+/** Options of {@link GroupMember.create}. */
+export interface GroupMemberOptions {
+  /** The member's key in the store. */
+  id: string;
+  /** The suite of every group this member makes or joins. */
+  suite: MlsSuiteName;
+  /** The identity in the member's basic credential (at most 4096 bytes). */
+  identity: Uint8Array;
+  store: GroupStore;
+}
+
+function checkStore(store: GroupStore): GroupStore {
+  const ok = typeof store === 'object' && store !== null && ['load', 'save', 'delete'].every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function');
+  if (!ok) throw makeError('INVALID_TYPE', 'store must be a GroupStore (load, save, delete)');
+  return store;
+}
+
+function received(r: ReturnType<NativeMember['process']>): GroupMessage {
+  if (r.kind === 'application') return { kind: 'application', sender: r.sender, plaintext: r.plaintext!, aad: r.aad! };
+  if (r.kind === 'commit') return { kind: 'commit', sender: r.sender, epoch: r.epoch!, added: r.added!, removed: r.removed!, removedSelf: r.removedSelf! };
+  return { kind: 'proposal', sender: r.sender };
+}
+
+function commitOf(c: { commit: Uint8Array; welcome?: Uint8Array | null }): GroupCommit {
+  return c.welcome ? { commit: c.commit, welcome: c.welcome } : { commit: c.commit };
+}
+
+/** One client's MLS state, saved to its {@link GroupStore} after every change. */
+export class GroupMember {
+  readonly id: string;
+  readonly #store: GroupStore;
+  #native: NativeMember;
+  #record: Uint8Array;
+  #version: number;
+  /** Operations one after another: a change and its save are never interleaved. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(id: string, store: GroupStore, member: NativeMember, record: Uint8Array, version: number) {
+    this.id = id;
+    this.#store = store;
+    this.#native = member;
+    this.#record = record;
+    this.#version = version;
+  }
+
+  /** A new member, saved to `store` under `id` (`GROUP_CONFLICT` if one is there already). */
+  static async create(options: GroupMemberOptions): Promise<GroupMember> {
+    const id = text('id', options.id);
+    const store = checkStore(options.store);
+    const member = call(() => native.NativeGroupMember.create(text('suite', options.suite), bytes('identity', options.identity)));
+    const record = call(() => member.toRecord());
+    if (!(await store.save(id, record, undefined))) {
+      member.dispose();
+      throw makeError('GROUP_CONFLICT', `a group member ${JSON.stringify(id)} is already stored`);
+    }
+    return new GroupMember(id, store, member, record, 1);
+  }
+
+  /** The member stored under `id` (`GROUP_UNKNOWN` if none). */
+  static async open(options: { id: string; store: GroupStore }): Promise<GroupMember> {
+    const id = text('id', options.id);
+    const store = checkStore(options.store);
+    const stored = await store.load(id);
+    if (!stored) throw makeError('GROUP_UNKNOWN', `no group member ${JSON.stringify(id)} is stored`);
+    const member = call(() => native.NativeGroupMember.fromRecord(bytes('record', stored.record)));
+    return new GroupMember(id, store, member, stored.record, stored.version);
+  }
+
+  /** The suite's full name. */
+  get suite(): MlsSuiteName {
+    return call(() => this.#native.suite) as MlsSuiteName;
+  }
+
+  /** The identity in the member's credential. */
+  get identity(): Uint8Array {
+    return call(() => this.#native.identity);
+  }
+
+  /** The member's signature public key. */
+  get signatureKey(): Uint8Array {
+    return call(() => this.#native.signatureKey);
+  }
+
+  /** A new key package to publish; `lastResort` for the one a server may hand out again. */
+  keyPackage(options: { lastResort?: boolean } = {}): Promise<Uint8Array> {
+    return this.#change((m) => m.keyPackage(options.lastResort === true));
+  }
+
+  /** A new group with this member alone; resolves its id. */
+  createGroup(): Promise<Uint8Array> {
+    return this.#change((m) => m.createGroup());
+  }
+
+  /** Joins the group a welcome invites to (off the JavaScript thread); resolves its id. */
+  join(welcome: Uint8Array): Promise<Uint8Array> {
+    const w = bytes('welcome', welcome);
+    return this.#change((m) => m.joinAsync(w));
+  }
+
+  /** Commits adding the members of these key packages (pending until {@link confirmCommit}). */
+  addMembers(group: Uint8Array, keyPackages: Uint8Array[]): Promise<GroupCommit> {
+    const g = bytes('group', group);
+    if (!Array.isArray(keyPackages)) throw makeError('INVALID_TYPE', 'keyPackages must be an array of Uint8Array');
+    const packages = keyPackages.map((k, i) => bytes(`keyPackages[${i}]`, k));
+    return this.#change(async (m) => commitOf(await m.addMembersAsync(g, packages)));
+  }
+
+  /** Commits removing the members with these identities (pending until confirmed). */
+  removeMembers(group: Uint8Array, identities: Uint8Array[]): Promise<GroupCommit> {
+    const g = bytes('group', group);
+    if (!Array.isArray(identities)) throw makeError('INVALID_TYPE', 'identities must be an array of Uint8Array');
+    const ids = identities.map((k, i) => bytes(`identities[${i}]`, k));
+    return this.#change(async (m) => commitOf(await m.removeMembersAsync(g, ids)));
+  }
+
+  /** Commits a fresh leaf key for this member (pending until confirmed). */
+  selfUpdate(group: Uint8Array): Promise<GroupCommit> {
+    const g = bytes('group', group);
+    return this.#change(async (m) => commitOf(await m.selfUpdateAsync(g)));
+  }
+
+  /** Applies this member's pending commit: the delivery service took it. */
+  confirmCommit(group: Uint8Array): Promise<void> {
+    const g = bytes('group', group);
+    return this.#change((m) => m.confirmCommit(g));
+  }
+
+  /** Drops this member's pending commit: another commit took the epoch. */
+  discardCommit(group: Uint8Array): Promise<void> {
+    const g = bytes('group', group);
+    return this.#change((m) => m.discardCommit(g));
+  }
+
+  /** An application message; `aad` is authenticated, not encrypted. */
+  encrypt(group: Uint8Array, plaintext: Uint8Array, options: { aad?: Uint8Array } = {}): Promise<Uint8Array> {
+    const g = bytes('group', group);
+    const p = bytes('plaintext', plaintext);
+    const aad = optionalBytes('aad', options.aad) ?? new Uint8Array(0);
+    return this.#change((m) => m.encrypt(g, p, aad));
+  }
+
+  /**
+   * Processes a message of the group (off the JavaScript thread): an application message,
+   * another member's commit (applied), or a proposal (kept for the next commit). A refused
+   * message changes nothing.
+   */
+  process(group: Uint8Array, message: Uint8Array): Promise<GroupMessage> {
+    const g = bytes('group', group);
+    const msg = bytes('message', message);
+    return this.#change(async (m) => received(await m.processAsync(g, msg)));
+  }
+
+  /** The group's current epoch. */
+  epoch(group: Uint8Array): number {
+    return call(() => this.#native.epoch(bytes('group', group)));
+  }
+
+  /** The group's members, in tree order. */
+  members(group: Uint8Array): GroupMemberInfo[] {
+    return call(() => this.#native.members(bytes('group', group)));
+  }
+
+  /** Whether this member is still in the group. */
+  isActive(group: Uint8Array): boolean {
+    return call(() => this.#native.isActive(bytes('group', group)));
+  }
+
+  /** The MLS exporter: `length` bytes every member of the current epoch derives alike. */
+  exportSecret(group: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+    return call(() => this.#native.exportSecret(bytes('group', group), text('label', label), bytes('context', context), length));
+  }
+
+  /** Wipes the member's state from memory now (the store keeps its record). */
+  dispose(): void {
+    this.#native.dispose();
+  }
+
+  /**
+   * Runs `op`, then saves the new state. A failing `op` changes nothing (the native member
+   * rolls itself back); a refused or failing save puts the member back to the last saved
+   * record and throws.
+   */
+  #change<T>(op: (m: NativeMember) => T | Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const result = await callAsync(async () => op(this.#native));
+      const record = call(() => this.#native.toRecord());
+      let saved: boolean;
+      try {
+        saved = await this.#store.save(this.id, record, this.#version);
+      } catch (e) {
+        this.#rollBack();
+        throw e;
+      }
+      if (!saved) {
+        this.#rollBack();
+        throw makeError('GROUP_CONFLICT', `the stored group member ${JSON.stringify(this.id)} changed since it was loaded: open it again`);
+      }
+      this.#record = record;
+      this.#version += 1;
+      return result;
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #rollBack(): void {
+    const previous = call(() => native.NativeGroupMember.fromRecord(this.#record));
+    this.#native.dispose();
+    this.#native = previous;
+  }
+}
