@@ -121,6 +121,67 @@ export declare class NativeChannel {
 }
 
 /**
+ * One client's MLS state: its suite, credential, signature key and groups. Secrets stay
+ * in native memory until `dispose()` or garbage collection.
+ */
+export declare class NativeGroupMember {
+  /** Drops the member's state (keys, groups) now; every later call is `DISPOSED`. */
+  dispose(): void
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean
+  /** A new member for the suite named `suite`, with `identity` in its basic credential. */
+  static create(suite: string, identity: Uint8Array): NativeGroupMember
+  /** Reads a member's state (record type `0x19`). */
+  static fromRecord(record: Uint8Array): NativeGroupMember
+  /** The member's whole state: **secret bytes** (for the application's group store). */
+  toRecord(): Uint8Array
+  /** The suite's full name. */
+  get suite(): string
+  /** The identity in the member's credential. */
+  get identity(): Uint8Array
+  /** The member's signature public key. */
+  get signatureKey(): Uint8Array
+  /** A new key package (an MLS message) to publish. */
+  keyPackage(lastResort: boolean): Uint8Array
+  /** A new group with this member alone; its id. */
+  createGroup(): Uint8Array
+  /** Joins from a welcome; the group's id. */
+  join(welcome: Uint8Array): Uint8Array
+  /** `join` on the thread pool. */
+  joinAsync(welcome: Uint8Array): Promise<Uint8Array>
+  /** Commits adding the members of these key packages (pending until confirmed). */
+  addMembers(group: Uint8Array, keyPackages: Array<Uint8Array>): NativeGroupCommit
+  /** `addMembers` on the thread pool. */
+  addMembersAsync(group: Uint8Array, keyPackages: Array<Uint8Array>): Promise<NativeGroupCommit>
+  /** Commits removing the members with these identities (pending until confirmed). */
+  removeMembers(group: Uint8Array, identities: Array<Uint8Array>): NativeGroupCommit
+  /** `removeMembers` on the thread pool. */
+  removeMembersAsync(group: Uint8Array, identities: Array<Uint8Array>): Promise<NativeGroupCommit>
+  /** Commits a fresh leaf key for this member (pending until confirmed). */
+  selfUpdate(group: Uint8Array): NativeGroupCommit
+  /** `selfUpdate` on the thread pool. */
+  selfUpdateAsync(group: Uint8Array): Promise<NativeGroupCommit>
+  /** Applies this member's pending commit (the delivery service took it). */
+  confirmCommit(group: Uint8Array): void
+  /** Drops this member's pending commit (another commit took the epoch). */
+  discardCommit(group: Uint8Array): void
+  /** An application message with `aad` authenticated. */
+  encrypt(group: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array
+  /** Processes a group message: an application message, a commit (applied) or a proposal. */
+  process(group: Uint8Array, message: Uint8Array): NativeGroupReceived
+  /** `process` on the thread pool. */
+  processAsync(group: Uint8Array, message: Uint8Array): Promise<NativeGroupReceived>
+  /** The group's epoch. */
+  epoch(group: Uint8Array): number
+  /** The group's members in tree order. */
+  members(group: Uint8Array): Array<NativeGroupMemberInfo>
+  /** Whether this member is still in the group. */
+  isActive(group: Uint8Array): boolean
+  /** The MLS exporter: `length` bytes every member of the epoch derives alike. */
+  exportSecret(group: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array
+}
+
+/**
  * A party's identity; its secret keys stay in native memory until `dispose()` or
  * garbage collection.
  */
@@ -545,6 +606,9 @@ export interface MemoryLockStatus {
   lockedBytes: number
 }
 
+/** Every MLS suite pqwire offers, RFC 9420's first. */
+export declare function mlsSuites(): Array<NativeMlsSuite>
+
 /** The agreed version and suites, and the transcript hash. */
 export interface NativeAgreement {
   version: number
@@ -647,12 +711,62 @@ export interface NativeErrorCode {
   wireRule: boolean
 }
 
+/** A commit this member made: for the group, and a welcome for those it adds. */
+export interface NativeGroupCommit {
+  /** The commit message. */
+  commit: Uint8Array
+  /** The welcome message, when the commit adds members. */
+  welcome?: Uint8Array
+}
+
+/** A member of a group, as the others see it. */
+export interface NativeGroupMemberInfo {
+  /** Its position in the group's tree. */
+  index: number
+  /** Its credential's identity. */
+  identity: Uint8Array
+  /** Its signature public key. */
+  signatureKey: Uint8Array
+}
+
+/** What processing a message gave. */
+export interface NativeGroupReceived {
+  /** `application`, `commit` or `proposal`. */
+  kind: 'application' | 'commit' | 'proposal'
+  /** The sender's identity. */
+  sender: Uint8Array
+  /** An application message's plaintext. */
+  plaintext?: Uint8Array
+  /** An application message's authenticated data. */
+  aad?: Uint8Array
+  /** The epoch after a commit. */
+  epoch?: number
+  /** Identities a commit added. */
+  added?: Array<Uint8Array>
+  /** Identities a commit removed. */
+  removed?: Array<Uint8Array>
+  /** Whether the commit removed this member. */
+  removedSelf?: boolean
+}
+
 /** The handshake's settings. */
 export interface NativeHandshakeOptions {
   /** `pq-required` (default), `pq-preferred` or `classical-allowed`. */
   policy?: string
   minVersion?: number
   ratchet?: NativeRatchetOptions
+}
+
+/** One MLS suite pqwire offers. */
+export interface NativeMlsSuite {
+  /** Its full name (`MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519`). */
+  name: string
+  /** Its code point. */
+  code: number
+  /** Whether its key exchange is post-quantum (ML-KEM or X-Wing). */
+  postQuantum: boolean
+  /** Whether its code point is provisional (from a draft, not RFC 9420). */
+  provisional: boolean
 }
 
 /**

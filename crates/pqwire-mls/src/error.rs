@@ -73,9 +73,9 @@ impl GroupCode {
     pub fn kind(self) -> Option<pqwire_core::ErrorKind> {
         use pqwire_core::ErrorKind as K;
         Some(match self {
-            GroupCode::Malformed | GroupCode::BadRecord => K::MalformedInput,
+            GroupCode::Malformed | GroupCode::BadRecord | GroupCode::Invalid => K::MalformedInput,
             GroupCode::AuthFailed => K::Authentication,
-            GroupCode::Invalid | GroupCode::Unsupported => K::Policy,
+            GroupCode::Unsupported => K::Backend,
             GroupCode::WrongEpoch
             | GroupCode::Replayed
             | GroupCode::Stale

@@ -235,7 +235,7 @@ impl NativeGroupMember {
     }
 
     /// `join` on the thread pool.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
     pub fn join_async(&self, welcome: Uint8Array) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
         let (member, welcome) = (self.shared()?, welcome.to_vec());
         Ok(AsyncTask::new(Job::fallible(move || {
@@ -255,7 +255,7 @@ impl NativeGroupMember {
     }
 
     /// `addMembers` on the thread pool.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeGroupCommit>")]
     pub fn add_members_async(
         &self,
         group: Uint8Array,
@@ -282,7 +282,7 @@ impl NativeGroupMember {
     }
 
     /// `removeMembers` on the thread pool.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeGroupCommit>")]
     pub fn remove_members_async(
         &self,
         group: Uint8Array,
@@ -301,7 +301,7 @@ impl NativeGroupMember {
     }
 
     /// `selfUpdate` on the thread pool.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeGroupCommit>")]
     pub fn self_update_async(&self, group: Uint8Array) -> napi::Result<AsyncTask<Job<Commit>>> {
         let (member, group) = (self.shared()?, group.to_vec());
         Ok(AsyncTask::new(Job::fallible(move || {
@@ -334,7 +334,7 @@ impl NativeGroupMember {
     }
 
     /// `process` on the thread pool.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeGroupReceived>")]
     pub fn process_async(
         &self,
         group: Uint8Array,
@@ -373,7 +373,7 @@ impl NativeGroupMember {
     }
 
     /// The MLS exporter: `length` bytes every member of the epoch derives alike.
-    #[napi(catch_unwind)]
+    #[napi(catch_unwind, ts_return_type = "Uint8Array")]
     pub fn export_secret(
         &self,
         group: &[u8],
