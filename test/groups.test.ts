@@ -39,6 +39,18 @@ async function groupOf(names: string[], suite: MlsSuiteName = XWING) {
   return { group, members };
 }
 
+/** Alice and Bob in a group, Bob's state in a store of his own (returned). */
+async function pairWithStoredB() {
+  const store = new InMemoryGroupStore();
+  const a = await member('a');
+  const b = await member('b', XWING, store);
+  const group = await a.createGroup();
+  const { welcome } = await a.addMembers(group, [await b.keyPackage()]);
+  await a.confirmCommit(group);
+  await b.join(welcome!);
+  return { store, a, b, group };
+}
+
 async function expectGroupError(p: Promise<unknown>, code: string, cls: Function = GroupError): Promise<void> {
   const e = await p.then(
     () => undefined,
@@ -110,13 +122,7 @@ describe('MLS groups', () => {
   });
 
   it('refused messages throw typed errors and change neither the member nor its stored record', async () => {
-    const store = new InMemoryGroupStore();
-    const a = await member('a');
-    const b = await member('b', XWING, store);
-    const group = await a.createGroup();
-    const { welcome } = await a.addMembers(group, [await b.keyPackage()]);
-    await a.confirmCommit(group);
-    await b.join(welcome!);
+    const { store, a, b, group } = await pairWithStoredB();
     const sealed = await a.encrypt(group, utf8('once'));
     const before = await store.load('b');
     const tampered = sealed.slice();
@@ -134,13 +140,7 @@ describe('MLS groups', () => {
   });
 
   it('a member opened from its store carries on mid-conversation', async () => {
-    const store = new InMemoryGroupStore();
-    const a = await member('a');
-    const b = await member('b', XWING, store);
-    const group = await a.createGroup();
-    const { welcome } = await a.addMembers(group, [await b.keyPackage()]);
-    await a.confirmCommit(group);
-    await b.join(welcome!);
+    const { store, a, b, group } = await pairWithStoredB();
     await b.process(group, await a.encrypt(group, utf8('one')));
     b.dispose();
     const again = await GroupMember.open({ id: 'b', store });

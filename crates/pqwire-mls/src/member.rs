@@ -289,12 +289,7 @@ impl Member {
         self.transaction(|m| {
             let provider = &m.provider;
             let g = open(&mut m.groups, provider, group)?;
-            if g.pending_commit().is_none() {
-                return Err(GroupError::new(
-                    GroupCode::NoPendingCommit,
-                    "no commit of this member is pending",
-                ));
-            }
+            pending(g)?;
             g.merge_pending_commit(provider)
                 .map_err(because(GroupCode::Internal))
         })
@@ -305,12 +300,7 @@ impl Member {
         self.transaction(|m| {
             let provider = &m.provider;
             let g = open(&mut m.groups, provider, group)?;
-            if g.pending_commit().is_none() {
-                return Err(GroupError::new(
-                    GroupCode::NoPendingCommit,
-                    "no commit of this member is pending",
-                ));
-            }
+            pending(g)?;
             g.clear_pending_commit(provider.storage())
                 .map_err(because(GroupCode::Internal))
         })
@@ -540,6 +530,16 @@ fn open<'a>(
     groups
         .get_mut(id)
         .ok_or_else(|| GroupError::new(GroupCode::UnknownGroup, "no group with that id"))
+}
+
+fn pending(group: &MlsGroup) -> Result<()> {
+    match group.pending_commit() {
+        Some(_) => Ok(()),
+        None => Err(GroupError::new(
+            GroupCode::NoPendingCommit,
+            "no commit of this member is pending",
+        )),
+    }
 }
 
 fn pending_free(group: &MlsGroup) -> Result<()> {
