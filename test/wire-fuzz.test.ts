@@ -121,9 +121,12 @@ class Tally {
   }
 }
 
-/** Whether `input` starts like a record (magic, then a record type: 0x13 to 0x16), which inspect renders as one. */
+/** The record types (docs/protocol.md §6): session-state, identity-secret, prekey-secret, channel-server-key, group-member. */
+const RECORD_TYPES = [0x13, 0x14, 0x15, 0x16, 0x19];
+
+/** Whether `input` starts like a record (magic, then a record type), which inspect renders as one. */
 function isRecord(input: Uint8Array): boolean {
-  return input.length >= 4 && input[0] === 0x50 && input[1] === 0x57 && input[3]! >= 0x13 && input[3]! <= 0x16;
+  return input.length >= 4 && input[0] === 0x50 && input[1] === 0x57 && RECORD_TYPES.includes(input[3]!);
 }
 
 /** Runs one input through decode, inspect and negotiate, and records anything unexpected. */
