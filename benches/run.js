@@ -7,7 +7,8 @@
 //   npm run bench -- --filter ML-KEM-768 only what matches (case-insensitive substring of
 //                                        "<family> <case>", or "cold start", "event loop",
 //                                        "session wire sizes", "memory per 10,000 sessions",
-//                                        "batch" (batch operations against single calls);
+//                                        "batch" (batch operations against single calls),
+//                                        "mls" (MLS groups against ts-mls);
 //                                        comma-separated; "session" takes every session row)
 //   npm run bench -- --no-rust           without the raw Rust figures (cargo bench)
 //   npm run bench -- --list              the case names, to pick a filter
@@ -25,7 +26,8 @@
 // lib/coldstart.js, lib/eventloop.js (+ eventloop-child.js), keyservice.js (the key service's
 // requests, also run alone as npm run bench:keyservice), wasm.js (the WebAssembly build
 // against the native addon and noble, also npm run bench:wasm), lib/batch.js (batch operations
-// against single calls), lib/rust.js (cargo bench),
+// against single calls), mls.js (MLS groups against ts-mls, also npm run bench:mls; its peer
+// is pinned in benches/mls/package.json), lib/rust.js (cargo bench),
 // lib/machine.js, lib/report.js (ratios, targets, markdown), lib/chart.js (the chart: Vega-Lite,
 // rendered to SVG by Vega).
 'use strict';
@@ -148,7 +150,8 @@ async function main() {
   const BATCH = require('./lib/batch').NAME;
   const KEYSERVICE = 'keyservice requests';
   const WASM = 'webassembly build';
-  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH, KEYSERVICE, WASM];
+  const MLS = 'mls groups';
+  const SYSTEM = ['session wire sizes', CONVERSATION, 'memory per 10,000 sessions', 'cold start', 'event loop lag, session handshakes', 'event loop lag, primitives', BATCH, KEYSERVICE, WASM, MLS];
   if (opts.list) {
     for (const c of all) console.log(`${c.family.padEnd(20)}${c.id}${c.aliases ? ` (${c.aliases})` : ''}`);
     for (const x of SYSTEM) console.log(`${'system'.padEnd(20)}${x}`);
@@ -217,6 +220,14 @@ async function main() {
     } else {
       console.log('\nWebAssembly build: could not be built (npm run build:wasm), section left out');
     }
+  }
+
+  data.mls = null;
+  if (matches(MLS)) {
+    const mls = require('./mls');
+    console.log('\nMLS groups: pqwire against ts-mls (add a member, message encrypt + decrypt; benches/mls.js) ...');
+    data.mls = await mls.mlsSection({ quick: opts.quick });
+    console.log(mls.section(data.mls));
   }
 
   data.coldStart = null;

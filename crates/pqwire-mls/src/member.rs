@@ -212,7 +212,9 @@ impl Member {
         })
     }
 
-    /// Proposes and commits adding the members of these key packages (pending until confirmed).
+    /// Commits adding the members of these key packages (pending until confirmed). The commit
+    /// carries no update path (RFC 9420 allows that for adds): its size and cost stay the same
+    /// whatever the group's size; `self_update` refreshes the committer's keys when wanted.
     pub fn add_members(&mut self, group: &[u8], key_packages: &[Vec<u8>]) -> Result<Commit> {
         self.transaction(|m| {
             let mut packages = Vec::with_capacity(key_packages.len());
@@ -241,7 +243,7 @@ impl Member {
             let g = open(&mut m.groups, provider, group)?;
             pending_free(g)?;
             let (commit, welcome, _) = g
-                .add_members(provider, signer, &packages)
+                .add_members_without_update(provider, signer, &packages)
                 .map_err(because(GroupCode::Invalid))?;
             commit_out(commit, Some(welcome))
         })
