@@ -195,12 +195,14 @@ export class GroupMember {
     const id = text('id', options.id);
     const store = checkStore(options.store);
     const member = call(() => native.NativeGroupMember.create(text('suite', options.suite), bytes('identity', options.identity)));
-    const record = call(() => member.toRecord());
-    if (!(await store.save(id, record, undefined))) {
+    try {
+      const record = call(() => member.toRecord());
+      if (!(await store.save(id, record, undefined))) throw makeError('GROUP_CONFLICT', `a group member ${JSON.stringify(id)} is already stored`);
+      return new GroupMember(id, store, member, record, 1);
+    } catch (e) {
       member.dispose();
-      throw makeError('GROUP_CONFLICT', `a group member ${JSON.stringify(id)} is already stored`);
+      throw e;
     }
-    return new GroupMember(id, store, member, record, 1);
   }
 
   /** The member stored under `id` (`GROUP_UNKNOWN` if none). */
@@ -330,9 +332,10 @@ export class GroupMember {
   #change<T>(op: (m: NativeMember) => T | Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       const result = await callAsync(async () => op(this.#native));
-      const record = call(() => this.#native.toRecord());
+      let record: Uint8Array;
       let saved: boolean;
       try {
+        record = call(() => this.#native.toRecord());
         saved = await this.#store.save(this.id, record, this.#version);
       } catch (e) {
         this.#rollBack();
