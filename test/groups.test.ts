@@ -181,6 +181,15 @@ describe('MLS groups', () => {
     expect(a.epoch(group)).toBe(1);
   });
 
+  it('a first save that throws fails create() with the store\'s error and stores nothing', async () => {
+    const store = new InMemoryGroupStore();
+    store.save = async () => {
+      throw new Error('store offline');
+    };
+    await expect(member('a', XWING, store)).rejects.toThrow('store offline');
+    expect(await store.load('a')).toBeUndefined();
+  });
+
   it('bad arguments are typed errors before anything runs', async () => {
     await expect(GroupMember.create({ id: 'x', suite: 'MLS_NOPE' as MlsSuiteName, identity: utf8('x'), store: new InMemoryGroupStore() })).rejects.toBeInstanceOf(UnknownSuiteError);
     await expectGroupError(GroupMember.create({ id: 'x', suite: 'MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448' as MlsSuiteName, identity: utf8('x'), store: new InMemoryGroupStore() }), 'UNKNOWN_SUITE', UnknownSuiteError);
