@@ -51,6 +51,17 @@ const CLASS_OF = {
   SESSION_CONFLICT: 'SessionConflictError',
   SESSION_EXISTS: 'SessionExistsError',
   DISPOSED: 'DisposedError',
+  GROUP_MALFORMED: 'GroupError',
+  GROUP_WRONG_EPOCH: 'GroupError',
+  GROUP_UNKNOWN_MEMBER: 'GroupError',
+  GROUP_REMOVED: 'GroupError',
+  GROUP_INVALID: 'GroupError',
+  GROUP_UNKNOWN: 'GroupError',
+  GROUP_PENDING_COMMIT: 'GroupError',
+  GROUP_NO_PENDING_COMMIT: 'GroupError',
+  GROUP_BAD_RECORD: 'GroupError',
+  GROUP_CONFLICT: 'GroupError',
+  GROUP_INTERNAL: 'InternalError',
 } as const;
 
 /** Every error code pqwire can report. */
@@ -98,6 +109,8 @@ export class ReplayError extends PqwireError {}
 export class KeyManagementError extends PqwireError {}
 /** The online channel refused a packet (not offered on React Native). */
 export class ChannelError extends PqwireError {}
+/** An MLS group operation refused (not raised on React Native: groups are not offered there yet). */
+export class GroupError extends PqwireError {}
 /** A pinned peer identity changed (not raised on React Native: no identity store). */
 export class IdentityChangedError extends PqwireError {}
 /** A restored session is older than a copy already used (`SESSION_ROLLBACK`). */
@@ -125,6 +138,7 @@ const CLASSES: Record<ClassName, new (code: ErrorCode, message: string) => Pqwir
   ReplayError,
   KeyManagementError,
   ChannelError,
+  GroupError,
   IdentityChangedError,
   SessionRollbackError,
   SessionConflictError,

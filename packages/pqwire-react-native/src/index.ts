@@ -93,6 +93,7 @@ export {
   ReplayError,
   KeyManagementError,
   ChannelError,
+  GroupError,
   IdentityChangedError,
   SessionRollbackError,
   SessionConflictError,
