@@ -129,14 +129,30 @@ export declare class NativeGroupMember {
   dispose(): void
   /** Whether `dispose()` was called. */
   get disposed(): boolean
-  /** A new member for the suite named `suite`, with `identity` in its basic credential. */
-  static create(suite: string, identity: Uint8Array): NativeGroupMember
+  /**
+   * A new member for the suite named `suite`, with `identity` in its basic credential,
+   * reading application messages up to `past_epochs` epochs late (0 by default).
+   */
+  static create(suite: string, identity: Uint8Array, pastEpochs?: number | undefined | null): NativeGroupMember
   /** Reads a member's state (record type `0x19`). */
   static fromRecord(record: Uint8Array): NativeGroupMember
   /** The member's whole state: **secret bytes** (for the application's group store). */
   toRecord(): Uint8Array
+  /**
+   * What changed since the last save (record type `0x1A`): **secret bytes**, or `null`
+   * when nothing did.
+   */
+  unsavedChanges(): Uint8Array | null
+  /** The store has the changes (or a whole record written after them). */
+  markSaved(): void
+  /** Undoes every change since the last save (the store refused them). */
+  revertUnsaved(): void
+  /** Applies a change set read back from the store, after the record it followed. */
+  applyChanges(changes: Uint8Array): void
   /** The suite's full name. */
   get suite(): string
+  /** Past epochs whose late application messages the member reads. */
+  get pastEpochs(): number
   /** The identity in the member's credential. */
   get identity(): Uint8Array
   /** The member's signature public key. */

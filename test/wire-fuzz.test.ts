@@ -121,8 +121,8 @@ class Tally {
   }
 }
 
-/** The record types (docs/protocol.md §6): session-state, identity-secret, prekey-secret, channel-server-key, group-member. */
-const RECORD_TYPES = [0x13, 0x14, 0x15, 0x16, 0x19];
+/** The record types (docs/protocol.md §6): session-state, identity-secret, prekey-secret, channel-server-key, group-member, group-member-changes. */
+const RECORD_TYPES = [0x13, 0x14, 0x15, 0x16, 0x19, 0x1a];
 
 /** Whether `input` starts like a record (magic, then a record type), which inspect renders as one. */
 function isRecord(input: Uint8Array): boolean {

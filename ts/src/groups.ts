@@ -2,9 +2,9 @@
  * MLS groups (RFC 9420) with post-quantum suites, on openmls with pqwire's cryptography
  * (docs/groups.md). A {@link GroupMember} is one client: its suite, its credential, its
  * signature key, its key packages and every group it is in. Its state lives in native
- * memory and is saved to a {@link GroupStore} after every change, compare-and-swap, like
- * sessions: an operation that fails, or whose save is refused, leaves both the member and
- * the store as they were.
+ * memory and is saved to a {@link GroupStore} after every change (what the change wrote,
+ * not the whole state), compare-and-swap, like sessions: an operation that fails, or whose
+ * save is refused, leaves both the member and the store as they were.
  *
  * Commits follow the delivery-service model: `addMembers`, `removeMembers` and
  * `selfUpdate` return a commit that stays pending; `confirmCommit` applies it once the
@@ -71,29 +71,43 @@ export function mlsSuites(): MlsSuite[] {
   return call(() => native.mlsSuites()) as MlsSuite[];
 }
 
-/** A member's saved state: the record and its version (1 for the first save). */
+/**
+ * A member's saved state: a whole record, the change sets saved after it in order, and the
+ * version (1 for the first save, one more for every save or append).
+ */
 export interface StoredGroupMember {
   record: Uint8Array;
+  changes: Uint8Array[];
   version: number;
 }
 
 /**
- * Where a {@link GroupMember}'s state is kept, by member id. `save` is compare-and-swap:
- * it stores `record` as version `expectedVersion + 1` (1 when `expectedVersion` is
- * `undefined`, which means "no record yet") only if the stored version is still
- * `expectedVersion`, and resolves whether it did. The record holds secrets (signature and
- * group keys): keep it as you would keys.
+ * Where a {@link GroupMember}'s state is kept, by member id: a whole record, then the
+ * change sets of the operations after it (a message changes a few kilobytes of a record
+ * that grows with the groups; docs/groups.md, "Storage"). Both writes are compare-and-swap
+ * on the version: they succeed, and make the version `expectedVersion + 1`, only if the
+ * stored version is still `expectedVersion` (`undefined`: nothing is stored yet), and
+ * resolve whether they did.
+ *
+ * - `save` replaces everything stored for the member with `record` (no change sets).
+ * - `append` adds `changes` after the change sets already stored.
+ *
+ * Records and change sets hold secrets (signature and group keys): keep them as you would
+ * keys. A database keeps one row for the record and one per change set, in one transaction
+ * with the version check.
  *
  * @example
  * ```ts
  * const store: GroupStore = new InMemoryGroupStore();
  * await store.save('alice', record, undefined); // true: version 1
+ * await store.append('alice', changes, 1); // true: version 2
  * await store.save('alice', record, undefined); // false: a record exists
  * ```
  */
 export interface GroupStore {
   load(member: string): Promise<StoredGroupMember | undefined>;
   save(member: string, record: Uint8Array, expectedVersion: number | undefined): Promise<boolean>;
+  append(member: string, changes: Uint8Array, expectedVersion: number): Promise<boolean>;
   delete(member: string): Promise<void>;
 }
 
@@ -106,21 +120,29 @@ export interface GroupStore {
  * ```
  */
 export class InMemoryGroupStore implements GroupStore {
-  readonly #records = new Map<string, StoredGroupMember>();
+  readonly #members = new Map<string, StoredGroupMember>();
 
   async load(member: string): Promise<StoredGroupMember | undefined> {
-    const r = this.#records.get(member);
-    return r && { record: r.record.slice(), version: r.version };
+    const m = this.#members.get(member);
+    return m && { record: m.record.slice(), changes: m.changes.map((c) => c.slice()), version: m.version };
   }
 
   async save(member: string, record: Uint8Array, expectedVersion: number | undefined): Promise<boolean> {
-    if (this.#records.get(member)?.version !== expectedVersion) return false;
-    this.#records.set(member, { record: record.slice(), version: (expectedVersion ?? 0) + 1 });
+    if (this.#members.get(member)?.version !== expectedVersion) return false;
+    this.#members.set(member, { record: record.slice(), changes: [], version: (expectedVersion ?? 0) + 1 });
+    return true;
+  }
+
+  async append(member: string, changes: Uint8Array, expectedVersion: number): Promise<boolean> {
+    const m = this.#members.get(member);
+    if (m === undefined || m.version !== expectedVersion) return false;
+    m.changes.push(changes.slice());
+    m.version += 1;
     return true;
   }
 
   async delete(member: string): Promise<void> {
-    this.#records.delete(member);
+    this.#members.delete(member);
   }
 }
 
@@ -154,11 +176,18 @@ export interface GroupMemberOptions {
   /** The identity in the member's basic credential (at most 4096 bytes). */
   identity: Uint8Array;
   store: GroupStore;
+  /**
+   * Past epochs whose application messages stay readable after a commit (0 to 8; 0 by
+   * default). Each one kept makes every message cost more in a large group: the member
+   * rewrites the past epochs' member lists on every message (docs/groups.md, "Limits").
+   * With a delivery service that refuses stale messages, as pqwire's does, 0 loses nothing.
+   */
+  pastEpochs?: number;
 }
 
 function checkStore(store: GroupStore): GroupStore {
-  const ok = typeof store === 'object' && store !== null && ['load', 'save', 'delete'].every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function');
-  if (!ok) throw makeError('INVALID_TYPE', 'store must be a GroupStore (load, save, delete)');
+  const ok = typeof store === 'object' && store !== null && ['load', 'save', 'append', 'delete'].every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function');
+  if (!ok) throw makeError('INVALID_TYPE', 'store must be a GroupStore (load, save, append, delete)');
   return store;
 }
 
@@ -176,17 +205,20 @@ function commitOf(c: { commit: Uint8Array; welcome?: Uint8Array | null }): Group
 export class GroupMember {
   readonly id: string;
   readonly #store: GroupStore;
-  #native: NativeMember;
-  #record: Uint8Array;
+  readonly #native: NativeMember;
   #version: number;
+  /** The length of the last whole record saved, and of the change sets appended since. */
+  #recordBytes: number;
+  #appendedBytes = 0;
   /** Operations one after another: a change and its save are never interleaved. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(id: string, store: GroupStore, member: NativeMember, record: Uint8Array, version: number) {
+  private constructor(id: string, store: GroupStore, member: NativeMember, recordBytes: number, appendedBytes: number, version: number) {
     this.id = id;
     this.#store = store;
     this.#native = member;
-    this.#record = record;
+    this.#recordBytes = recordBytes;
+    this.#appendedBytes = appendedBytes;
     this.#version = version;
   }
 
@@ -194,11 +226,14 @@ export class GroupMember {
   static async create(options: GroupMemberOptions): Promise<GroupMember> {
     const id = text('id', options.id);
     const store = checkStore(options.store);
-    const member = call(() => native.NativeGroupMember.create(text('suite', options.suite), bytes('identity', options.identity)));
+    const pastEpochs = options.pastEpochs;
+    if (pastEpochs !== undefined && !(Number.isInteger(pastEpochs) && pastEpochs >= 0)) throw makeError('INVALID_TYPE', 'pastEpochs must be a whole number from 0 to 8');
+    const member = call(() => native.NativeGroupMember.create(text('suite', options.suite), bytes('identity', options.identity), pastEpochs));
     try {
       const record = call(() => member.toRecord());
       if (!(await store.save(id, record, undefined))) throw makeError('GROUP_CONFLICT', `a group member ${JSON.stringify(id)} is already stored`);
-      return new GroupMember(id, store, member, record, 1);
+      call(() => member.markSaved());
+      return new GroupMember(id, store, member, record.length, 0, 1);
     } catch (e) {
       member.dispose();
       throw e;
@@ -211,13 +246,29 @@ export class GroupMember {
     const store = checkStore(options.store);
     const stored = await store.load(id);
     if (!stored) throw makeError('GROUP_UNKNOWN', `no group member ${JSON.stringify(id)} is stored`);
+    const changes = Array.isArray(stored.changes) ? stored.changes : [];
     const member = call(() => native.NativeGroupMember.fromRecord(bytes('record', stored.record)));
-    return new GroupMember(id, store, member, stored.record, stored.version);
+    try {
+      let appended = 0;
+      changes.forEach((c, i) => {
+        call(() => member.applyChanges(bytes(`changes[${i}]`, c)));
+        appended += c.length;
+      });
+      return new GroupMember(id, store, member, stored.record.length, appended, stored.version);
+    } catch (e) {
+      member.dispose();
+      throw e;
+    }
   }
 
   /** The suite's full name. */
   get suite(): MlsSuiteName {
     return call(() => this.#native.suite) as MlsSuiteName;
+  }
+
+  /** Past epochs whose late application messages this member reads. */
+  get pastEpochs(): number {
+    return call(() => this.#native.pastEpochs);
   }
 
   /** The identity in the member's credential. */
@@ -325,38 +376,34 @@ export class GroupMember {
   }
 
   /**
-   * Runs `op`, then saves the new state. A failing `op` changes nothing (the native member
-   * rolls itself back); a refused or failing save puts the member back to the last saved
-   * record and throws.
+   * Runs `op`, then saves what it changed: a change set appended after the stored record,
+   * or a whole new record once the change sets since the last one would outweigh it (so a
+   * load never replays more than about a record's worth). A failing `op` changes nothing
+   * (the native member rolls itself back); a refused or failing save undoes the change in
+   * the member too, and throws.
    */
   #change<T>(op: (m: NativeMember) => T | Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       const result = await callAsync(async () => op(this.#native));
-      let record: Uint8Array;
-      let saved: boolean;
       try {
-        record = call(() => this.#native.toRecord());
-        saved = await this.#store.save(this.id, record, this.#version);
+        const changes = call(() => this.#native.unsavedChanges());
+        if (changes === null) return result;
+        const whole = this.#appendedBytes + changes.length > this.#recordBytes;
+        const record = whole ? call(() => this.#native.toRecord()) : undefined;
+        const saved = record ? await this.#store.save(this.id, record, this.#version) : await this.#store.append(this.id, changes, this.#version);
+        if (!saved) throw makeError('GROUP_CONFLICT', `the stored group member ${JSON.stringify(this.id)} changed since it was loaded: open it again`);
+        call(() => this.#native.markSaved());
+        this.#version += 1;
+        if (record) [this.#recordBytes, this.#appendedBytes] = [record.length, 0];
+        else this.#appendedBytes += changes.length;
       } catch (e) {
-        this.#rollBack();
+        call(() => this.#native.revertUnsaved());
         throw e;
       }
-      if (!saved) {
-        this.#rollBack();
-        throw makeError('GROUP_CONFLICT', `the stored group member ${JSON.stringify(this.id)} changed since it was loaded: open it again`);
-      }
-      this.#record = record;
-      this.#version += 1;
       return result;
     };
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => undefined);
     return next;
-  }
-
-  #rollBack(): void {
-    const previous = call(() => native.NativeGroupMember.fromRecord(this.#record));
-    this.#native.dispose();
-    this.#native = previous;
   }
 }

@@ -57,6 +57,7 @@
 //! ```
 
 mod aead;
+mod changes;
 mod crypto;
 mod digest;
 mod error;
@@ -73,8 +74,8 @@ pub mod suites;
 pub use crypto::PqwireCrypto;
 pub use error::{GroupCode, GroupError, Result};
 pub use member::{
-    Commit, GroupMember, Member, Received, MAXIMUM_FORWARD_DISTANCE, MAX_PAST_EPOCHS,
-    OUT_OF_ORDER_TOLERANCE,
+    Commit, GroupMember, Member, Received, DEFAULT_PAST_EPOCHS, MAXIMUM_FORWARD_DISTANCE,
+    MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE,
 };
 pub use provider::PqwireProvider;
 pub use rand::{PqwireRand, RandomnessUnavailable};

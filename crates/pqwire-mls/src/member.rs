@@ -7,6 +7,7 @@
 //! [`Member::discard_commit`] drops it when another member's commit for the same epoch won.
 //! Commits from others are applied as they are processed.
 
+use crate::changes::Unsaved;
 use crate::error::{because, from_process, GroupCode, GroupError, Result};
 use crate::{suites, MlsSigner, PqwireProvider};
 use openmls::prelude::tls_codec::Deserialize as _;
@@ -19,8 +20,14 @@ use zeroize::Zeroizing;
 pub const OUT_OF_ORDER_TOLERANCE: u32 = 32;
 /// Messages a sender may skip ahead within an epoch.
 pub const MAXIMUM_FORWARD_DISTANCE: u32 = 1000;
-/// Past epochs whose application messages can still be read (late arrivals after a commit).
-pub const MAX_PAST_EPOCHS: usize = 2;
+/// Past epochs whose application messages a member reads by default: none. A member that
+/// keeps past epochs rewrites their member lists (each leaf's HPKE key: 1,216 bytes with
+/// X-Wing) on every message it sends or reads, so a message's cost grows with the group;
+/// a delivery service that orders a group's messages and refuses stale ones (pqwire's
+/// does) makes late messages rare instead (docs/groups.md, "Limits").
+pub const DEFAULT_PAST_EPOCHS: u8 = 0;
+/// The most past epochs a member may keep ([`Member::with_past_epochs`]).
+pub const MAX_PAST_EPOCHS: u8 = 8;
 
 /// What a commit made by this member carries to the others.
 #[derive(Debug)]
@@ -96,11 +103,28 @@ pub struct Member {
     signer: MlsSigner,
     /// Groups read from the storage, kept parsed between operations.
     groups: HashMap<Vec<u8>, MlsGroup>,
+    /// Past epochs kept for late application messages, in every group of this member.
+    past_epochs: u8,
+    /// What changed since the last save.
+    pub(crate) unsaved: Unsaved,
 }
 
 impl Member {
-    /// A new member for `suite`, named `identity` in its basic credential.
+    /// A new member for `suite`, named `identity` in its basic credential, keeping no past
+    /// epochs ([`DEFAULT_PAST_EPOCHS`]).
     pub fn new(suite: Ciphersuite, identity: &[u8]) -> Result<Self> {
+        Self::with_past_epochs(suite, identity, DEFAULT_PAST_EPOCHS)
+    }
+
+    /// A new member that reads application messages up to `past_epochs` epochs late (at most
+    /// [`MAX_PAST_EPOCHS`]; `GROUP_INVALID` beyond), in every group it makes or joins.
+    pub fn with_past_epochs(suite: Ciphersuite, identity: &[u8], past_epochs: u8) -> Result<Self> {
+        if past_epochs > MAX_PAST_EPOCHS {
+            return Err(GroupError::new(
+                GroupCode::Invalid,
+                format!("past epochs: {past_epochs} is more than {MAX_PAST_EPOCHS}"),
+            ));
+        }
         if !suites::is_supported(suite) {
             return Err(GroupError::new(
                 GroupCode::Unsupported,
@@ -115,12 +139,19 @@ impl Member {
             provider: PqwireProvider::default(),
             signer,
             groups: HashMap::new(),
+            past_epochs,
+            unsaved: Unsaved::default(),
         })
     }
 
     /// The member's suite.
     pub fn suite(&self) -> Ciphersuite {
         self.suite
+    }
+
+    /// Past epochs kept for late application messages.
+    pub fn past_epochs(&self) -> u8 {
+        self.past_epochs
     }
 
     /// The identity in the member's credential.
@@ -160,15 +191,11 @@ impl Member {
     /// A new group with this member alone in it; returns its id.
     pub fn create_group(&mut self) -> Result<Vec<u8>> {
         self.transaction(|m| {
-            let config = MlsGroupCreateConfig::builder()
-                .ciphersuite(m.suite)
-                .use_ratchet_tree_extension(true)
-                .sender_ratchet_configuration(SenderRatchetConfiguration::new(
-                    OUT_OF_ORDER_TOLERANCE,
-                    MAXIMUM_FORWARD_DISTANCE,
-                ))
-                .max_past_epochs(MAX_PAST_EPOCHS)
-                .build();
+            let config = member_settings!(
+                MlsGroupCreateConfig::builder().ciphersuite(m.suite),
+                m.past_epochs
+            )
+            .build();
             let group = MlsGroup::new(&m.provider, &m.signer, &config, m.credential())
                 .map_err(because(GroupCode::Internal))?;
             let id = group.group_id().as_slice().to_vec();
@@ -185,24 +212,21 @@ impl Member {
             let MlsMessageBodyIn::Welcome(welcome) = message.extract() else {
                 return Err(GroupError::new(GroupCode::Malformed, "not a welcome"));
             };
-            let config = MlsGroupJoinConfig::builder()
-                .use_ratchet_tree_extension(true)
-                .sender_ratchet_configuration(SenderRatchetConfiguration::new(
-                    OUT_OF_ORDER_TOLERANCE,
-                    MAXIMUM_FORWARD_DISTANCE,
-                ))
-                .max_past_epochs(MAX_PAST_EPOCHS)
-                .build();
-            let staged = StagedWelcome::new_from_welcome(&m.provider, &config, welcome, None)
-                .map_err(|e| {
-                    let text = format!("{e:?}");
-                    let code = if text.contains("NoMatchingKeyPackage") {
-                        GroupCode::UnknownMember
-                    } else {
-                        GroupCode::Invalid
-                    };
-                    GroupError::new(code, text)
-                })?;
+            let staged = StagedWelcome::new_from_welcome(
+                &m.provider,
+                &join_config(m.past_epochs),
+                welcome,
+                None,
+            )
+            .map_err(|e| {
+                let text = format!("{e:?}");
+                let code = if text.contains("NoMatchingKeyPackage") {
+                    GroupCode::UnknownMember
+                } else {
+                    GroupCode::Invalid
+                };
+                GroupError::new(code, text)
+            })?;
             let group = staged
                 .into_group(&m.provider)
                 .map_err(because(GroupCode::Invalid))?;
@@ -353,7 +377,7 @@ impl Member {
             }
             // Later epochs, and earlier ones whose keys are gone, are refused by number.
             let (epoch, current) = (protocol.epoch().as_u64(), g.epoch().as_u64());
-            if epoch > current || current - epoch > MAX_PAST_EPOCHS as u64 {
+            if epoch > current || current - epoch > u64::from(m.past_epochs) {
                 return Err(GroupError::new(
                     GroupCode::WrongEpoch,
                     format!("a message of epoch {epoch}; the group is at {current}"),
@@ -461,21 +485,31 @@ impl Member {
             })
     }
 
-    /// Runs `operation`; on failure, puts the storage back as it was before.
+    /// Runs `operation`; on failure, puts the storage back as it was before, on success notes
+    /// what it changed (the next change set).
     fn transaction<T>(&mut self, operation: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        let saved = self.storage_snapshot()?;
+        let before = self.storage_snapshot()?;
         let result = operation(self);
-        if result.is_err() {
-            *self
-                .provider
-                .storage()
-                .values
-                .write()
-                .map_err(because(GroupCode::Internal))? = saved;
+        let mut values = self
+            .provider
+            .storage()
+            .values
+            .write()
+            .map_err(because(GroupCode::Internal))?;
+        if result.is_ok() {
+            self.unsaved.note(&before, &values);
+        } else {
+            *values = before;
+            drop(values);
             // Parsed groups may hold what the failed operation changed: read them again.
-            self.groups.clear();
+            self.forget_parsed_groups();
         }
         result
+    }
+
+    /// Drops the parsed groups: the storage under them changed.
+    pub(crate) fn forget_parsed_groups(&mut self) {
+        self.groups.clear();
     }
 
     fn storage_snapshot(&self) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
@@ -497,6 +531,7 @@ impl Member {
         identity: Vec<u8>,
         signer: MlsSigner,
         provider: PqwireProvider,
+        past_epochs: u8,
     ) -> Self {
         Self {
             suite,
@@ -504,6 +539,8 @@ impl Member {
             provider,
             signer,
             groups: HashMap::new(),
+            past_epochs,
+            unsaved: Unsaved::default(),
         }
     }
 }
@@ -515,6 +552,26 @@ impl core::fmt::Debug for Member {
             .field("groups", &self.groups.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The settings of every group a member makes or joins, on either of openmls's two config
+/// builders (they share these methods but no trait): the ratchet tree travels in the
+/// welcome, and the sender-ratchet and past-epoch limits of docs/groups.md, "Limits".
+macro_rules! member_settings {
+    ($builder:expr, $past_epochs:expr) => {
+        $builder
+            .use_ratchet_tree_extension(true)
+            .sender_ratchet_configuration(SenderRatchetConfiguration::new(
+                OUT_OF_ORDER_TOLERANCE,
+                MAXIMUM_FORWARD_DISTANCE,
+            ))
+            .max_past_epochs(usize::from($past_epochs))
+    };
+}
+use member_settings;
+
+fn join_config(past_epochs: u8) -> MlsGroupJoinConfig {
+    member_settings!(MlsGroupJoinConfig::builder(), past_epochs).build()
 }
 
 /// The group `id`, parsed from the storage the first time.

@@ -4,7 +4,7 @@
 //! (the signature key, leaf and epoch secrets): store it as you would the keys themselves.
 
 use crate::error::{because, GroupCode, GroupError, Result};
-use crate::{suites, Member, MlsSigner, PqwireProvider};
+use crate::{suites, Member, MlsSigner, PqwireProvider, MAX_PAST_EPOCHS};
 use openmls_memory_storage::MemoryStorage;
 use openmls_traits::types::Ciphersuite;
 use openmls_traits::OpenMlsProvider;
@@ -17,6 +17,7 @@ const SUITE: RecordField = RecordField::new(0x0002, "suite");
 const IDENTITY: RecordField = RecordField::new(0x0003, "identity");
 const SIGNATURE_SECRET: RecordField = RecordField::new(0x0004, "signatureSecret");
 const STORAGE: RecordField = RecordField::new(0x0005, "storage");
+const PAST_EPOCHS: RecordField = RecordField::new(0x0006, "pastEpochs");
 
 /// The longest identity a credential may carry here.
 pub const MAX_IDENTITY_LEN: usize = 4096;
@@ -46,7 +47,8 @@ impl Member {
         w.u16(SUITE, self.suite().into())
             .bytes(IDENTITY, self.identity())
             .bytes(SIGNATURE_SECRET, &secret)
-            .bytes(STORAGE, &storage);
+            .bytes(STORAGE, &storage)
+            .u8(PAST_EPOCHS, self.past_epochs());
         Ok(w.finish())
     }
 
@@ -71,7 +73,14 @@ impl Member {
             .to_vec();
         let secret = r.secret(SIGNATURE_SECRET, 32, 48).map_err(bad)?;
         let storage = decode_storage(r.bytes(STORAGE, 4, usize::MAX).map_err(bad)?)?;
+        let past_epochs = r.u8(PAST_EPOCHS).map_err(bad)?;
         r.finish().map_err(bad)?;
+        if past_epochs > MAX_PAST_EPOCHS {
+            return Err(GroupError::new(
+                GroupCode::BadRecord,
+                format!("past epochs: {past_epochs} is more than {MAX_PAST_EPOCHS}"),
+            ));
+        }
         let signer =
             MlsSigner::from_secret(suite.signature_algorithm(), secret.expose()).map_err(|_| {
                 GroupError::new(GroupCode::BadRecord, "the signature secret does not load")
@@ -84,6 +93,7 @@ impl Member {
             identity,
             signer,
             PqwireProvider::with_storage(storage),
+            past_epochs,
         ))
     }
 }
@@ -91,9 +101,20 @@ impl Member {
 /// `count u32 | (key-length u32 | key | value-length u32 | value)*`, keys in ascending order.
 fn encode_storage(values: &HashMap<Vec<u8>, Vec<u8>>) -> Zeroizing<Vec<u8>> {
     let sorted: BTreeMap<&Vec<u8>, &Vec<u8>> = values.iter().collect();
+    encode_entries(
+        sorted
+            .into_iter()
+            .map(|(k, v)| (k.as_slice(), v.as_slice())),
+    )
+}
+
+/// Entries as [`encode_storage`] lays them out; the caller gives them in ascending key order.
+pub(crate) fn encode_entries<'a>(
+    entries: impl ExactSizeIterator<Item = (&'a [u8], &'a [u8])>,
+) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::new());
-    out.extend_from_slice(&(sorted.len() as u32).to_be_bytes());
-    for (key, value) in sorted {
+    out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    for (key, value) in entries {
         out.extend_from_slice(&(key.len() as u32).to_be_bytes());
         out.extend_from_slice(key);
         out.extend_from_slice(&(value.len() as u32).to_be_bytes());
@@ -102,7 +123,9 @@ fn encode_storage(values: &HashMap<Vec<u8>, Vec<u8>>) -> Zeroizing<Vec<u8>> {
     out
 }
 
-fn decode_storage(bytes: &[u8]) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
+/// The entries of [`encode_entries`]'s bytes; keys out of order, repeated keys, truncation and
+/// trailing bytes are `GROUP_BAD_RECORD`.
+pub(crate) fn decode_storage(bytes: &[u8]) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
     let mut cursor = Cursor(bytes);
     let count = cursor.length()?;
     let mut values = HashMap::with_capacity(count.min(1 << 16));

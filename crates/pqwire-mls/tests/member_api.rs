@@ -28,7 +28,12 @@ fn text(r: Received) -> String {
 
 /// A group of `n` on `suite`: the first member creates it and adds the rest in one commit.
 fn group_of(suite: Ciphersuite, n: usize) -> (Vec<u8>, Vec<Member>) {
-    let mut members: Vec<Member> = (0..n).map(|i| member(suite, &format!("m{i}"))).collect();
+    group_from((0..n).map(|i| member(suite, &format!("m{i}"))).collect())
+}
+
+/// A group of these members: the first creates it and adds the rest in one commit.
+fn group_from(mut members: Vec<Member>) -> (Vec<u8>, Vec<Member>) {
+    let n = members.len();
     let packages: Vec<Vec<u8>> = members[1..]
         .iter_mut()
         .map(|m| m.key_package(false).unwrap())
@@ -218,12 +223,12 @@ fn application_messages_out_of_order_within_an_epoch_and_late_after_a_commit() {
             format!("m{i}")
         );
     }
-    // One sent before a commit, read after it (MAX_PAST_EPOCHS keeps the old epoch's keys).
+    // One sent before a commit and read after it: by default the old epoch's keys are gone.
     let late = m[0].encrypt(&group, b"late", b"").unwrap();
     let update = m[0].self_update(&group).unwrap();
     m[0].confirm_commit(&group).unwrap();
     m[1].process(&group, &update.commit).unwrap();
-    assert_eq!(text(m[1].process(&group, &late).unwrap()), "late");
+    refused_without_change(&group, &mut m, &late, GroupCode::WrongEpoch);
     // Beyond the window: older than OUT_OF_ORDER_TOLERANCE behind the newest read, or
     // further than MAXIMUM_FORWARD_DISTANCE ahead.
     let burst: Vec<Vec<u8>> = (0..=pqwire_mls::OUT_OF_ORDER_TOLERANCE + 1)
@@ -243,6 +248,39 @@ fn application_messages_out_of_order_within_an_epoch_and_late_after_a_commit() {
         GroupCode::TooManySkipped
     );
     assert_eq!(text(m[1].process(&group, &far[0]).unwrap()), "far");
+}
+
+#[test]
+fn a_member_that_keeps_past_epochs_reads_late_messages_up_to_that_many_epochs_back() {
+    let make = |name: &str| Member::with_past_epochs(XWING, name.as_bytes(), 2).unwrap();
+    let (group, mut m) = group_from(vec![make("m0"), make("m1")]);
+    assert_eq!(m[1].past_epochs(), 2);
+    let late: Vec<Vec<u8>> = (0..3)
+        .map(|i| {
+            let sealed = m[0]
+                .encrypt(&group, format!("late{i}").as_bytes(), b"")
+                .unwrap();
+            let update = m[0].self_update(&group).unwrap();
+            m[0].confirm_commit(&group).unwrap();
+            m[1].process(&group, &update.commit).unwrap();
+            sealed
+        })
+        .collect();
+    // Sent one and two epochs back: read. Three back: gone.
+    assert_eq!(text(m[1].process(&group, &late[2]).unwrap()), "late2");
+    assert_eq!(text(m[1].process(&group, &late[1]).unwrap()), "late1");
+    refused_without_change(&group, &mut m, &late[0], GroupCode::WrongEpoch);
+    // The setting survives a record, and has a ceiling.
+    let back = Member::from_record(&m[1].to_record().unwrap()).unwrap();
+    assert_eq!(back.past_epochs(), 2);
+    assert_eq!(
+        code(Member::with_past_epochs(
+            XWING,
+            b"x",
+            pqwire_mls::MAX_PAST_EPOCHS + 1
+        )),
+        GroupCode::Invalid
+    );
 }
 
 /// `refuse` must fail with `expected` and leave `m[1]` exactly as it was.
@@ -399,6 +437,108 @@ fn state_written_mid_conversation_reads_back_and_carries_on() {
         GroupCode::BadRecord
     );
     assert_eq!(code(Member::from_record(b"")), GroupCode::BadRecord);
+}
+
+/// A member saved as a record, then as change sets after every operation, reads back to the
+/// same state as the live one; a change set is small next to the record for a message.
+#[test]
+fn a_record_and_its_change_sets_read_back_to_the_live_state() {
+    let (group, mut m) = group_of(XWING, 20);
+    let record = m[1].to_record().unwrap();
+    m[1].mark_saved();
+    assert!(m[1].unsaved_changes().unwrap().is_none());
+    let mut changes = Vec::new();
+    let save = |x: &mut Member, changes: &mut Vec<Vec<u8>>| {
+        changes.push(x.unsaved_changes().unwrap().unwrap().to_vec());
+        x.mark_saved();
+    };
+
+    // Received and sent messages, a commit of another member, a commit of its own.
+    let hello = m[0].encrypt(&group, b"hello", b"").unwrap();
+    assert_eq!(text(m[1].process(&group, &hello).unwrap()), "hello");
+    save(&mut m[1], &mut changes);
+    let reply = m[1].encrypt(&group, b"reply", b"").unwrap();
+    save(&mut m[1], &mut changes);
+    assert_eq!(text(m[0].process(&group, &reply).unwrap()), "reply");
+    let message_change = changes[1].len();
+    assert!(
+        message_change * 10 < record.len(),
+        "a message's change set ({message_change} B) is not small next to the record ({} B)",
+        record.len()
+    );
+    let removal = m[0].remove_members(&group, &[b"m19".to_vec()]).unwrap();
+    m[0].confirm_commit(&group).unwrap();
+    m[1].process(&group, &removal.commit).unwrap();
+    save(&mut m[1], &mut changes);
+    let update = m[1].self_update(&group).unwrap();
+    save(&mut m[1], &mut changes);
+    m[1].confirm_commit(&group).unwrap();
+    save(&mut m[1], &mut changes);
+    m[0].process(&group, &update.commit).unwrap();
+
+    let mut restored = Member::from_record(&record).unwrap();
+    for c in &changes {
+        restored.apply_changes(c).unwrap();
+    }
+    assert_eq!(restored.epoch(&group).unwrap(), m[1].epoch(&group).unwrap());
+    assert_eq!(
+        restored.members(&group).unwrap(),
+        m[1].members(&group).unwrap()
+    );
+    assert_eq!(exported(&mut restored, &group), exported(&mut m[1], &group));
+    let later = m[0].encrypt(&group, b"later", b"").unwrap();
+    assert_eq!(text(restored.process(&group, &later).unwrap()), "later");
+}
+
+#[test]
+fn unsaved_changes_can_be_undone() {
+    let (group, mut m) = group_of(XWING, 3);
+    m[1].mark_saved();
+    let before = exported(&mut m[1], &group);
+    let update = m[0].self_update(&group).unwrap();
+    m[0].confirm_commit(&group).unwrap();
+    m[1].process(&group, &update.commit).unwrap();
+    let other_group = m[1].create_group().unwrap();
+    assert_eq!(m[1].epoch(&group).unwrap(), 2);
+
+    m[1].revert_unsaved().unwrap();
+    assert!(m[1].unsaved_changes().unwrap().is_none());
+    assert_eq!(m[1].epoch(&group).unwrap(), 1);
+    assert_eq!(exported(&mut m[1], &group), before);
+    assert_eq!(code(m[1].epoch(&other_group)), GroupCode::UnknownGroup);
+    // The commit can be processed again, as if it had never arrived.
+    m[1].process(&group, &update.commit).unwrap();
+    m[2].process(&group, &update.commit).unwrap();
+    agree(&group, &mut m);
+}
+
+#[test]
+fn change_sets_that_are_not_this_members_are_refused_and_change_nothing() {
+    let (group, mut m) = group_of(XWING, 3);
+    m[1].mark_saved();
+    m[2].mark_saved();
+    let update = m[0].self_update(&group).unwrap();
+    m[0].confirm_commit(&group).unwrap();
+    m[2].process(&group, &update.commit).unwrap();
+    let theirs = m[2].unsaved_changes().unwrap().unwrap();
+
+    // Another member's change set, a damaged one, a cut one, a group-member record.
+    let mut damaged = theirs.to_vec();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 1;
+    let record = m[1].to_record().unwrap();
+    for bad in [
+        &theirs[..],
+        &damaged[..],
+        &theirs[..theirs.len() - 1],
+        &record[..],
+        b"",
+    ] {
+        assert_eq!(code(m[1].apply_changes(bad)), GroupCode::BadRecord);
+        assert_eq!(m[1].epoch(&group).unwrap(), 1);
+    }
+    m[1].process(&group, &update.commit).unwrap();
+    agree(&group, &mut m);
 }
 
 #[test]

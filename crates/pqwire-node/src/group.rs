@@ -168,9 +168,10 @@ fn all(list: Vec<Uint8Array>) -> Vec<Vec<u8>> {
 
 #[napi]
 impl NativeGroupMember {
-    /// A new member for the suite named `suite`, with `identity` in its basic credential.
+    /// A new member for the suite named `suite`, with `identity` in its basic credential,
+    /// reading application messages up to `past_epochs` epochs late (0 by default).
     #[napi(factory, catch_unwind)]
-    pub fn create(suite: String, identity: &[u8]) -> napi::Result<Self> {
+    pub fn create(suite: String, identity: &[u8], past_epochs: Option<u32>) -> napi::Result<Self> {
         let suite = suites::from_name(&suite).ok_or_else(|| {
             crate::errors::to_js(Failure::coded(
                 "UNKNOWN_SUITE",
@@ -180,7 +181,13 @@ impl NativeGroupMember {
                 ),
             ))
         })?;
-        Ok(Self::wrap(Mutex::new(js(Member::new(suite, identity))?)))
+        let past_epochs = past_epochs.unwrap_or(pqwire_mls::DEFAULT_PAST_EPOCHS.into());
+        let past_epochs = u8::try_from(past_epochs).unwrap_or(u8::MAX);
+        Ok(Self::wrap(Mutex::new(js(Member::with_past_epochs(
+            suite,
+            identity,
+            past_epochs,
+        ))?)))
     }
 
     /// Reads a member's state (record type `0x19`).
@@ -196,10 +203,45 @@ impl NativeGroupMember {
         Ok(Uint8Array::new(record.to_vec()))
     }
 
+    /// What changed since the last save (record type `0x1A`): **secret bytes**, or `null`
+    /// when nothing did.
+    #[napi(catch_unwind)]
+    pub fn unsaved_changes(&self) -> napi::Result<Option<Uint8Array>> {
+        let changes = js(with(&self.shared()?, |m| m.unsaved_changes()))?;
+        Ok(changes.map(|c| Uint8Array::new(c.to_vec())))
+    }
+
+    /// The store has the changes (or a whole record written after them).
+    #[napi(catch_unwind)]
+    pub fn mark_saved(&self) -> napi::Result<()> {
+        js(with(&self.shared()?, |m| {
+            m.mark_saved();
+            Ok(())
+        }))
+    }
+
+    /// Undoes every change since the last save (the store refused them).
+    #[napi(catch_unwind)]
+    pub fn revert_unsaved(&self) -> napi::Result<()> {
+        js(with(&self.shared()?, |m| m.revert_unsaved()))
+    }
+
+    /// Applies a change set read back from the store, after the record it followed.
+    #[napi(catch_unwind)]
+    pub fn apply_changes(&self, changes: &[u8]) -> napi::Result<()> {
+        js(with(&self.shared()?, |m| m.apply_changes(changes)))
+    }
+
     /// The suite's full name.
     #[napi(getter, catch_unwind)]
     pub fn suite(&self) -> napi::Result<String> {
         js(with(&self.shared()?, |m| Ok(suites::name(m.suite()))))
+    }
+
+    /// Past epochs whose late application messages the member reads.
+    #[napi(getter, catch_unwind)]
+    pub fn past_epochs(&self) -> napi::Result<u32> {
+        js(with(&self.shared()?, |m| Ok(m.past_epochs().into())))
     }
 
     /// The identity in the member's credential.

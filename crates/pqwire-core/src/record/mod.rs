@@ -69,13 +69,18 @@ pub const TYPE_CHANNEL_SERVER_KEY: u8 = 0x16;
 /// docs/groups.md "Storage"): its suite, identity, signature secret and openmls storage.
 pub const TYPE_GROUP_MEMBER: u8 = 0x19;
 
+/// Type code of the changes to a group member's state since its last save
+/// (`group-member-changes`, `pqwire_mls::Member::unsaved_changes`, docs/groups.md "Storage").
+pub const TYPE_GROUP_CHANGES: u8 = 0x1A;
+
 /// Every record type code.
-pub const RECORD_TYPES: [u8; 5] = [
+pub const RECORD_TYPES: [u8; 6] = [
     TYPE_SESSION_STATE,
     TYPE_IDENTITY_SECRET,
     TYPE_PREKEY_SECRET,
     TYPE_CHANNEL_SERVER_KEY,
     TYPE_GROUP_MEMBER,
+    TYPE_GROUP_CHANGES,
 ];
 
 /// The layout version every record carries in its first field.
@@ -133,6 +138,7 @@ pub fn type_name(record_type: u8) -> Option<&'static str> {
         TYPE_PREKEY_SECRET => Some("prekey-secret"),
         TYPE_CHANNEL_SERVER_KEY => Some("channel-server-key"),
         TYPE_GROUP_MEMBER => Some("group-member"),
+        TYPE_GROUP_CHANGES => Some("group-member-changes"),
         _ => None,
     }
 }
