@@ -41,7 +41,7 @@ function ensureTsMls() {
 /** pqwire: a group of `n` made by member 0, plus member 1 joined (to read messages). */
 async function pqwireGroup(pq, suite, n) {
   const store = () => new pq.InMemoryGroupStore();
-  const make = (i) => pq.GroupMember.create({ id: `m${i}`, suite, identity: utf8(`m${i}`), store: store() });
+  const make = (i) => pq.GroupMember.create({ id: `m${i}`, suite, identity: pq.createIdentity(), name: utf8(`m${i}`), store: store() });
   const creator = await make(0);
   const group = await creator.createGroup();
   const reader = await make(1);

@@ -307,7 +307,8 @@ async function channelRoundTrip() {
 async function group() {
   const suite = 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519';
   console.log(`\nA post-quantum MLS group (RFC 9420, ${suite}; provisional code point)`);
-  const make = (name) => GroupMember.create({ id: name, suite, identity: encoder.encode(name), store: new InMemoryGroupStore() });
+  // Each member's credential is signed by its pqwire identity; the others check that.
+  const make = (name) => GroupMember.create({ id: name, suite, identity: createIdentity(), name: encoder.encode(name), store: new InMemoryGroupStore() });
   const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(make));
   const id = await alice.createGroup();
   const packages = [await bob.keyPackage(), await carol.keyPackage()];

@@ -130,10 +130,11 @@ export declare class NativeGroupMember {
   /** Whether `dispose()` was called. */
   get disposed(): boolean
   /**
-   * A new member for the suite named `suite`, with `identity` in its basic credential,
-   * reading application messages up to `past_epochs` epochs late (0 by default).
+   * A new member for the suite named `suite`, whose credential binds its MLS signature
+   * key and `name` to the pqwire `identity` (which signs them once, here), reading
+   * application messages up to `past_epochs` epochs late (0 by default).
    */
-  static create(suite: string, identity: Uint8Array, pastEpochs?: number | undefined | null): NativeGroupMember
+  static create(suite: string, identity: NativeIdentity, name: Uint8Array, pastEpochs?: number | undefined | null): NativeGroupMember
   /** Reads a member's state (record type `0x19`). */
   static fromRecord(record: Uint8Array): NativeGroupMember
   /** The member's whole state: **secret bytes** (for the application's group store). */
@@ -153,8 +154,8 @@ export declare class NativeGroupMember {
   get suite(): string
   /** Past epochs whose late application messages the member reads. */
   get pastEpochs(): number
-  /** The identity in the member's credential. */
-  get identity(): Uint8Array
+  /** The application's name for the member, in its credential. */
+  get name(): Uint8Array
   /** The member's signature public key. */
   get signatureKey(): Uint8Array
   /** A new key package (an MLS message) to publish. */
@@ -622,6 +623,19 @@ export interface MemoryLockStatus {
   lockedBytes: number
 }
 
+/**
+ * Reads what an MLS message shows from outside its group: a key package's suite and owner
+ * (its signature and credential binding checked), a group message's group, epoch and
+ * content type, a welcome's suite. Anything else throws its group code.
+ */
+export declare function mlsInspect(message: Uint8Array): NativeMlsInspected
+
+/**
+ * Every MLS suite name, in pqwire's default preference order (X-Wing first, the other
+ * post-quantum suites, then RFC 9420's 1, 3, 2): what capabilities offer by default.
+ */
+export declare function mlsSuiteNames(): Array<string>
+
 /** Every MLS suite pqwire offers, RFC 9420's first. */
 export declare function mlsSuites(): Array<NativeMlsSuite>
 
@@ -634,6 +648,11 @@ export interface NativeAgreement {
   features: Array<string | number>
   classical: boolean
   transcriptHash: Uint8Array
+  /**
+   * The MLS suite's name; absent when a side offers no MLS or nothing the policy
+   * allows is common.
+   */
+  mlsSuite?: string
 }
 
 /** One event of a channel. */
@@ -739,8 +758,10 @@ export interface NativeGroupCommit {
 export interface NativeGroupMemberInfo {
   /** Its position in the group's tree. */
   index: number
-  /** Its credential's identity. */
-  identity: Uint8Array
+  /** The application's name for it. */
+  name: Uint8Array
+  /** Its pqwire identity signing key (key package encoding), which signed its MLS key. */
+  identityKey: Uint8Array
   /** Its signature public key. */
   signatureKey: Uint8Array
 }
@@ -771,6 +792,22 @@ export interface NativeHandshakeOptions {
   policy?: string
   minVersion?: number
   ratchet?: NativeRatchetOptions
+}
+
+/** What an MLS message shows from outside its group (for a delivery service). */
+export interface NativeMlsInspected {
+  /** `key-package`, `application`, `proposal`, `commit` or `welcome`. */
+  kind: 'key-package' | 'application' | 'proposal' | 'commit' | 'welcome'
+  /** A key package's or welcome's suite (full name). */
+  suite?: string
+  /** A key package owner's pqwire identity signing key (key package encoding). */
+  identityKey?: Uint8Array
+  /** Whether a key package is a last-resort one. */
+  lastResort?: boolean
+  /** A group message's group id. */
+  groupId?: Uint8Array
+  /** A group message's epoch. */
+  epoch?: number
 }
 
 /** One MLS suite pqwire offers. */
@@ -951,6 +988,12 @@ export declare function needsRotation(created: number, uses: number, now: number
 
 /** Negotiates from two capability encodings; a refusal throws its downgrade code. */
 export declare function negotiate(local: Uint8Array, remote: Uint8Array, role: string, mode: string, minVersion: number): NativeAgreement
+
+/**
+ * Negotiates the MLS suite alone and returns its name; a refusal throws its downgrade
+ * code (`NO_COMMON_SUITE`, also when a side lacks the `mls` feature, or `PQ_REQUIRED`).
+ */
+export declare function negotiateMls(local: Uint8Array, remote: Uint8Array, role: string, mode: string, minVersion: number): string
 
 /**
  * Signs a batch of `identity`'s public prekeys once (OS randomness) and returns the

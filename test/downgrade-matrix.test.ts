@@ -13,6 +13,8 @@ import {
   PqwireError,
   WireFormatError,
   capabilities,
+  negotiate,
+  negotiateMls,
   wire,
   type ErrorCode,
   type KemSuiteName,
@@ -66,6 +68,10 @@ const onlyClassical: Attack = (b) => stripPqSig(stripPqKex(b));
 const classicalFirst: Attack = (b) => reverseCodes(reverseCodes(b, CAPS.kexSuites), CAPS.sigSuites);
 const lowerVersion: Attack = (b) => setField(b, CAPS.versions, u8(0));
 const injectExtension: Attack = (b) => appendField(b, 0xf000, u8(0x41));
+/** The MLS offer taken away whole: the list and the `mls` bit (which the wire rules tie together). */
+const stripMls: Attack = (b) => dropField(setField(b, CAPS.features, u32(0x0f)), CAPS.mlsSuites);
+/** Only RFC 9420's classical MLS suites left (0x0001-0x0003). */
+const onlyClassicalMls: Attack = (b) => filterCodes(b, CAPS.mlsSuites, (c) => c <= 0x0003);
 
 /** The peer (responder) as the initiator would normally see it: pqwire's default offer. */
 const PEER = wire.encode(capabilities());
@@ -81,6 +87,8 @@ interface MatrixRow {
 }
 
 const XWING_ED65 = ['X25519+ML-KEM-768', 'Ed25519+ML-DSA-65'] as const;
+const MLS_XWING = 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519';
+const MLS_1 = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519';
 
 /** Table 1: attacker actions on the peer's capabilities as seen by the initiator × policy. */
 const MATRIX: MatrixRow[] = [
@@ -161,7 +169,7 @@ const MATRIX: MatrixRow[] = [
   {
     action: 'truncate the message by one byte',
     attack: (b) => b.subarray(0, b.length - 1),
-    expect: same({ error: [WireFormatError, 'TRUNCATED'], where: { offset: 59, tag: CAPS.features, field: 'features' }, event: ['negotiation-refused', 'TRUNCATED'] }),
+    expect: same({ error: [WireFormatError, 'TRUNCATED'], where: { offset: 69, tag: CAPS.mlsSuites, field: 'mlsSuites' }, event: ['negotiation-refused', 'TRUNCATED'] }),
   },
   {
     action: 'truncate the message inside a field header',
@@ -190,12 +198,12 @@ const MATRIX: MatrixRow[] = [
   {
     action: 'delete a required field (kexSuites)',
     attack: (b) => dropField(b, CAPS.kexSuites),
-    expect: same({ error: [WireFormatError, 'MISSING_FIELD'], where: { offset: 69 - 20, tag: CAPS.kexSuites, field: 'kexSuites' }, event: ['negotiation-refused', 'MISSING_FIELD'] }),
+    expect: same({ error: [WireFormatError, 'MISSING_FIELD'], where: { offset: 101 - 20, tag: CAPS.kexSuites, field: 'kexSuites' }, event: ['negotiation-refused', 'MISSING_FIELD'] }),
   },
   {
     action: 'delete a required field (versions)',
     attack: (b) => dropField(b, CAPS.versions),
-    expect: same({ error: [WireFormatError, 'MISSING_FIELD'], where: { offset: 69 - 7, tag: CAPS.versions, field: 'versions' }, event: ['negotiation-refused', 'MISSING_FIELD'] }),
+    expect: same({ error: [WireFormatError, 'MISSING_FIELD'], where: { offset: 101 - 7, tag: CAPS.versions, field: 'versions' }, event: ['negotiation-refused', 'MISSING_FIELD'] }),
   },
   {
     action: 'change the magic',
@@ -208,7 +216,22 @@ const MATRIX: MatrixRow[] = [
     expect: same({ error: [WireFormatError, 'BAD_LENGTH'], where: { offset: 4, tag: 1, field: 'contentType' }, event: ['negotiation-refused', 'BAD_LENGTH'] }),
   },
   { action: 'inject an extension field', attack: injectExtension, expect: same({ chosen: XWING_ED65, event: null }) },
-  { action: 'clear every feature bit', attack: (b) => setField(b, CAPS.features, u32(0)), expect: same({ chosen: XWING_ED65, event: null }) },
+  // The mls bit goes with the MLS suite list: cleared alone, the message is malformed.
+  {
+    action: 'clear every feature bit',
+    attack: (b) => setField(b, CAPS.features, u32(0)),
+    expect: same({ error: [WireFormatError, 'INVALID_FIELD'], where: { offset: 69, tag: CAPS.mlsSuites, field: 'mlsSuites' }, event: ['negotiation-refused', 'INVALID_FIELD'] }),
+  },
+  { action: 'clear every feature bit but mls', attack: (b) => setField(b, CAPS.features, u32(0x10)), expect: same({ chosen: XWING_ED65, event: null }) },
+  {
+    action: 'drop the MLS suites, keep the mls bit',
+    attack: (b) => dropField(b, CAPS.mlsSuites),
+    expect: same({ error: [WireFormatError, 'MISSING_FIELD'], where: { offset: 69, tag: CAPS.mlsSuites, field: 'mlsSuites' }, event: ['negotiation-refused', 'MISSING_FIELD'] }),
+  },
+  // MLS never decides the session: stripped or classical-only, the session suites stand
+  // (what becomes of the MLS suite itself is the test "MLS under attack" below).
+  { action: 'strip the MLS offer (list and bit)', attack: stripMls, expect: same({ chosen: XWING_ED65, event: null }) },
+  { action: "strip the MLS suites to RFC 9420's classical ones", attack: onlyClassicalMls, expect: same({ chosen: XWING_ED65, event: null }) },
 ];
 
 const CASES = MATRIX.flatMap((row) => MODES.map((mode) => [`${row.action} × ${mode}`, row, mode] as const));
@@ -222,7 +245,23 @@ describe('table 1: attacker actions on the peer capabilities × policy (initiato
       expect(equalBytes(attacked, row.peer ?? PEER), row.action).toBe(row.action === 'none');
     }
     expect(hex(PEER.subarray(0, 4))).toBe('50570201');
-    expect(PEER.length).toBe(69);
+    expect(PEER.length).toBe(101); // 69 bytes and the MLS suites (tag, length, 13 codes)
+  });
+
+  it('MLS under attack: never a refusal from negotiate, never a classical MLS suite under pq-required', () => {
+    const rows: [string, Attack, Record<PolicyName, string | undefined>][] = [
+      ['none', (b) => b, { 'pq-required': MLS_XWING, 'pq-preferred': MLS_XWING, 'classical-allowed': MLS_XWING }],
+      ['strip the MLS offer', stripMls, { 'pq-required': undefined, 'pq-preferred': undefined, 'classical-allowed': undefined }],
+      ['only classical MLS suites', onlyClassicalMls, { 'pq-required': undefined, 'pq-preferred': MLS_1, 'classical-allowed': MLS_1 }],
+    ];
+    for (const [action, attack, expected] of rows) {
+      for (const mode of MODES) {
+        expect(negotiate(OURS, attack(PEER), mode).mlsSuite, `${action} × ${mode}`).toBe(expected[mode]);
+        const strict = () => negotiateMls(OURS, attack(PEER), mode);
+        if (expected[mode] !== undefined) expect(strict()).toBe(expected[mode]);
+        else expect(strict).toThrow(expect.objectContaining({ code: action === 'strip the MLS offer' ? 'NO_COMMON_SUITE' : 'PQ_REQUIRED' }));
+      }
+    }
   });
 
   it('the table itself never lets a classical choice go unreported', () => {
@@ -396,8 +435,18 @@ const EXCHANGE: ExchangeRow[] = [
     expect: sameAll({ initiator: AGREED, responder: AGREED, transcripts: 'TRANSCRIPT_MISMATCH' }),
   },
   {
-    name: "initiator sees the responder's feature bits cleared (same suites)",
-    toInitiator: (b) => setField(b, CAPS.features, u32(0)),
+    name: "initiator sees the responder's MLS offer stripped (same session suites)",
+    toInitiator: stripMls,
+    expect: sameAll({ initiator: AGREED, responder: AGREED, transcripts: 'TRANSCRIPT_MISMATCH' }),
+  },
+  {
+    name: "responder sees the initiator's MLS suites cut to the classical ones",
+    toResponder: onlyClassicalMls,
+    expect: sameAll({ initiator: AGREED, responder: AGREED, transcripts: 'TRANSCRIPT_MISMATCH' }),
+  },
+  {
+    name: "initiator sees the responder's feature bits but mls cleared (same suites)",
+    toInitiator: (b) => setField(b, CAPS.features, u32(0x10)),
     expect: sameAll({ initiator: AGREED, responder: AGREED, transcripts: 'TRANSCRIPT_MISMATCH' }),
   },
   {

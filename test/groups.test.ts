@@ -14,16 +14,17 @@ import {
   AuthenticationError,
   UnknownSuiteError,
   UnsupportedError,
+  createIdentity,
   mlsSuites,
 } from '../ts/src/index';
-import type { GroupStore, MlsSuiteName } from '../ts/src/index';
+import type { GroupStore, Identity, MlsSuiteName } from '../ts/src/index';
 import { utf8 } from './helpers';
 
 const XWING: MlsSuiteName = 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519';
 const read = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 async function member(name: string, suite: MlsSuiteName = XWING, store: GroupStore = new InMemoryGroupStore()): Promise<GroupMember> {
-  return GroupMember.create({ id: name, suite, identity: utf8(name), store });
+  return GroupMember.create({ id: name, suite, identity: createIdentity(), name: utf8(name), store });
 }
 
 /** A group of `names.length` members made by the first, who adds the others in one commit. */
@@ -83,7 +84,7 @@ describe('MLS groups', () => {
     for (const m of [a, c]) expect(await m.process(group, commit)).toMatchObject({ kind: 'commit', epoch: 2, removedSelf: false });
     const secrets = [a, b, c].map((m) => Buffer.from(m.exportSecret(group, 'app', new Uint8Array(0), 32)).toString('hex'));
     expect(new Set(secrets).size).toBe(1);
-    expect(a.members(group).map((x) => read(x.identity))).toEqual(['a', 'b', 'c']);
+    expect(a.members(group).map((x) => read(x.name))).toEqual(['a', 'b', 'c']);
   });
 
   it('removes a member, who is then locked out with GROUP_REMOVED', async () => {
@@ -144,7 +145,7 @@ describe('MLS groups', () => {
     await b.process(group, await a.encrypt(group, utf8('one')));
     b.dispose();
     const again = await GroupMember.open({ id: 'b', store });
-    expect(read(again.identity)).toBe('b');
+    expect(read(again.name)).toBe('b');
     expect(again.suite).toBe(XWING);
     const got = await again.process(group, await a.encrypt(group, utf8('two')));
     expect(read((got as { plaintext: Uint8Array }).plaintext)).toBe('two');
@@ -226,6 +227,25 @@ describe('MLS groups', () => {
     await expectGroupError(GroupMember.open({ id: 'b', store: bad }), 'GROUP_BAD_RECORD');
   });
 
+  it('each member\'s credential is bound to its pqwire identity, which the others read back', async () => {
+    const identity = createIdentity();
+    const store = new InMemoryGroupStore();
+    const a = await GroupMember.create({ id: 'a', suite: XWING, identity, name: utf8('alice'), store });
+    const b = await member('b');
+    const group = await a.createGroup();
+    const { welcome } = await a.addMembers(group, [await b.keyPackage()]);
+    await a.confirmCommit(group);
+    await b.join(welcome!);
+    const seen = b.members(group)[0]!;
+    expect(read(seen.name)).toBe('alice');
+    expect(seen.identityKey).toEqual(identity.publicIdentity.signingKey);
+    expect(seen.signatureKey).toEqual(a.signatureKey);
+    expect(b.members(group)[1]!.identityKey).not.toEqual(identity.publicIdentity.signingKey);
+    // The binding is signed once, at creation: the identity may be disposed afterwards.
+    identity.dispose();
+    expect(read((await GroupMember.open({ id: 'a', store })).name)).toBe('alice');
+  });
+
   it('a first save that throws fails create() with the store\'s error and stores nothing', async () => {
     const store = new InMemoryGroupStore();
     store.save = async () => {
@@ -236,10 +256,11 @@ describe('MLS groups', () => {
   });
 
   it('bad arguments are typed errors before anything runs', async () => {
-    await expect(GroupMember.create({ id: 'x', suite: 'MLS_NOPE' as MlsSuiteName, identity: utf8('x'), store: new InMemoryGroupStore() })).rejects.toBeInstanceOf(UnknownSuiteError);
-    await expectGroupError(GroupMember.create({ id: 'x', suite: 'MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448' as MlsSuiteName, identity: utf8('x'), store: new InMemoryGroupStore() }), 'UNKNOWN_SUITE', UnknownSuiteError);
-    await expect(GroupMember.create({ id: 'x', suite: XWING, identity: 'x' as unknown as Uint8Array, store: new InMemoryGroupStore() })).rejects.toBeInstanceOf(InvalidTypeError);
-    await expect(GroupMember.create({ id: 'x', suite: XWING, identity: utf8('x'), store: {} as GroupStore })).rejects.toBeInstanceOf(InvalidTypeError);
+    await expect(GroupMember.create({ id: 'x', suite: 'MLS_NOPE' as MlsSuiteName, identity: createIdentity(), name: utf8('x'), store: new InMemoryGroupStore() })).rejects.toBeInstanceOf(UnknownSuiteError);
+    await expectGroupError(GroupMember.create({ id: 'x', suite: 'MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448' as MlsSuiteName, identity: createIdentity(), name: utf8('x'), store: new InMemoryGroupStore() }), 'UNKNOWN_SUITE', UnknownSuiteError);
+    await expect(GroupMember.create({ id: 'x', suite: XWING, identity: createIdentity(), name: 'x' as unknown as Uint8Array, store: new InMemoryGroupStore() })).rejects.toBeInstanceOf(InvalidTypeError);
+    await expect(GroupMember.create({ id: 'x', suite: XWING, identity: utf8('x') as unknown as Identity, name: utf8('x'), store: new InMemoryGroupStore() })).rejects.toBeInstanceOf(InvalidTypeError);
+    await expect(GroupMember.create({ id: 'x', suite: XWING, identity: createIdentity(), name: utf8('x'), store: {} as GroupStore })).rejects.toBeInstanceOf(InvalidTypeError);
     const a = await member('a');
     const group = await a.createGroup();
     expect(() => a.encrypt(group, 'text' as unknown as Uint8Array)).toThrow(InvalidTypeError);

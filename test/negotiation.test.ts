@@ -66,7 +66,7 @@ afterEach(() => {
 });
 
 describe('negotiate: success paths', () => {
-  it('default capabilities on both sides: X-Wing, Ed25519+ML-DSA-65, ChaCha20-Poly1305, the current version, no event', () => {
+  it('default capabilities on both sides: X-Wing, Ed25519+ML-DSA-65, ChaCha20-Poly1305, MLS over X-Wing, the current version, no event', () => {
     const { events, listener } = recorder();
     const n = negotiate(capabilities(), capabilities(), { onSecurityEvent: listener });
     expect(n).toMatchObject({
@@ -74,7 +74,8 @@ describe('negotiate: success paths', () => {
       kexSuite: 'X25519+ML-KEM-768',
       sigSuite: 'Ed25519+ML-DSA-65',
       aeadSuite: 'ChaCha20-Poly1305',
-      features: ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'],
+      features: ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex', 'mls'],
+      mlsSuite: 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519',
       classical: false,
       policy: { mode: 'pq-required', minVersion: VERSION },
       role: 'initiator',

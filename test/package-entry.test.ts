@@ -236,7 +236,7 @@ describe('pqwire/client (package subpath)', () => {
       const heavy = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](fastify|pg|better-sqlite3)[\\\\/]/.test(f));
       process.stdout.write(JSON.stringify({ heavy, names: Object.keys(client).sort() }));`);
     expect(out.heavy).toEqual([]);
-    expect(out.names).toEqual(['Client', 'ClientError', 'InMemoryStateStore']);
+    expect(out.names).toEqual(['Client', 'ClientError', 'ClientGroups', 'GROUP_RETRIES', 'InMemoryStateStore', 'deviceName']);
     const esm = inFreshNode(`import { Client, ClientError } from 'pqwire/client';
       process.stdout.write(JSON.stringify({ ok: typeof Client.open === 'function' && new ClientError('NOT_CONNECTED', 'x').code === 'NOT_CONNECTED' }));`, { esm: true });
     expect(esm).toEqual({ ok: true });

@@ -584,7 +584,14 @@ describe('POST /v1/session/init: capability negotiation', () => {
     expect(r.suite).toMatchObject({ kex: 'X25519+ML-KEM-1024', signature: 'Ed25519+ML-DSA-65' });
     expect(r.policy).toEqual({ mode: 'pq-required', postQuantumRequired: true });
     expect(r.classical).toBe(false);
-    expect(r.mls).toBe(false);
+    // MLS: X-Wing first, pqwire's order; a client without MLS gets none.
+    expect(r).toMatchObject({ mls: true, mlsSuite: 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519' });
+    expect((await init(app, { kex_suites: ['X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'] })).json()).toMatchObject({ mls: false });
+    expect((await init(app, { kex_suites: ['X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'], supports_mls: true, mls_suites: ['MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65', 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519'] })).json().mlsSuite).toBe('MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65');
+    // pq-required never agrees on a classical MLS suite: the session goes on, without groups.
+    const classicalGroups = (await init(app, { kex_suites: ['X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'], supports_mls: true, mls_suites: ['MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'] })).json();
+    expect(classicalGroups).toMatchObject({ mls: false });
+    expect(classicalGroups.mlsSuite).toBeUndefined();
     expect(r.sessionId).toMatch(/^[0-9a-f]{32}$/);
     expect(r.transcriptHash).toMatch(/^[0-9a-f]{64}$/);
     expect((await init(app, { kex_suites: ['X25519+ML-KEM-768'], signatures: ['Ed25519+ML-DSA-65'] })).json().sessionId).not.toBe(r.sessionId);
@@ -598,6 +605,8 @@ describe('POST /v1/session/init: capability negotiation', () => {
     const accepted = await init(lenient, { kex_suites: ['X25519'], signatures: ['Ed25519'] });
     expect(accepted.statusCode, accepted.body).toBe(200);
     expect(accepted.json()).toMatchObject({ classical: true, suite: { kex: 'X25519', signature: 'Ed25519' }, policy: { mode: 'classical-allowed', postQuantumRequired: false } });
+    const classicalMls = await init(lenient, { kex_suites: ['X25519'], signatures: ['Ed25519'], supports_mls: true, mls_suites: ['MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'] });
+    expect(classicalMls.json()).toMatchObject({ mls: true, mlsSuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' });
     await lenient.close();
     // A server offering only ML-KEM-1024 and a client only ML-KEM-768: nothing in common.
     const narrow = await buildServer({ store, logger: false, negotiation: { capabilities: { kexSuites: ['ML-KEM-1024'] } } });
@@ -609,7 +618,7 @@ describe('POST /v1/session/init: capability negotiation', () => {
 
   it('refuses malformed documents with 400', async () => {
     const app = await buildServer({ store, logger: false });
-    for (const payload of [{}, { kex_suites: [], signatures: ['Ed25519'] }, { kex_suites: ['Nope-KEM'], signatures: ['Ed25519'] }, { kex_suites: ['X25519'], signatures: 'Ed25519' }, { kex_suites: ['X25519'], signatures: ['Ed25519'], extra: 1 }]) {
+    for (const payload of [{}, { kex_suites: [], signatures: ['Ed25519'] }, { kex_suites: ['Nope-KEM'], signatures: ['Ed25519'] }, { kex_suites: ['X25519'], signatures: 'Ed25519' }, { kex_suites: ['X25519'], signatures: ['Ed25519'], extra: 1 }, { kex_suites: ['X25519'], signatures: ['Ed25519'], mls_suites: ['MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519'] }, { kex_suites: ['X25519'], signatures: ['Ed25519'], supports_mls: true, mls_suites: ['MLS_NOPE'] }]) {
       const res = await init(app, payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().error).toBe('INVALID_REQUEST');

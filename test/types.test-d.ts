@@ -77,7 +77,7 @@ describe('error codes', () => {
     expectTypeOf<ChannelCode>().toEqualTypeOf<'OUT_OF_ORDER' | 'STALE_PACKET' | 'PACKET_TOO_LARGE' | 'DEAD_PEER' | 'PROTOCOL_ERROR'>();
     expectTypeOf<ReplayError['code']>().toEqualTypeOf<'REPLAYED' | 'TOO_MANY_SKIPPED' | 'STALE_MESSAGE'>();
     expectTypeOf<KeyManagementError['code']>().toEqualTypeOf<'KEY_EXPIRED' | 'UNKNOWN_KEY' | 'PREKEY_REUSED'>();
-    expectTypeOf<AuthenticationError['code']>().toEqualTypeOf<'AUTH_FAILED'>();
+    expectTypeOf<AuthenticationError['code']>().toEqualTypeOf<'AUTH_FAILED' | 'GROUP_UNBOUND_CREDENTIAL'>();
     expectTypeOf<WireFormatError['code']>().toEqualTypeOf<WireErrorCode>();
     expectTypeOf<'BAD_LENGTH' | 'TAG_ORDER' | 'UNKNOWN_SUITE'>().toMatchTypeOf<WireErrorCode>();
     expectTypeOf<'AUTH_FAILED'>().not.toMatchTypeOf<WireErrorCode>();

@@ -20,7 +20,7 @@ export const TYPE = {
 } as const;
 
 /** Field tags of wire version 2. */
-export const CAPS = { versions: 0x0001, kexSuites: 0x0002, sigSuites: 0x0003, aeadSuites: 0x0004, features: 0x0005 } as const;
+export const CAPS = { versions: 0x0001, kexSuites: 0x0002, sigSuites: 0x0003, aeadSuites: 0x0004, features: 0x0005, mlsSuites: 0x0006 } as const;
 export const KEY_PACKAGE = { keyId: 0x0001, kemSuite: 0x0002, sigSuite: 0x0003, publicKey: 0x0004, created: 0x0005, expires: 0x0006 } as const;
 export const ENVELOPE = { contentType: 0x0001, senderKeyId: 0x0002, recipientKeyId: 0x0003, sentAt: 0x0004, payload: 0x0005 } as const;
 export const RATCHET = {

@@ -29,7 +29,7 @@ export const ERRORS: ErrorRow[] = [
   { name: '1 byte after the last field', bytes: concat(capsBytes(), [0]), code: 'TRAILING_BYTES', offset: CAPS_LEN },
   { name: '5 bytes after the last field', bytes: concat(capsBytes(), [0, 6, 0, 0, 0]), code: 'TRAILING_BYTES', offset: CAPS_LEN },
   { name: 'the doc example cut inside a field header', bytes: docEnvelope.subarray(0, 9), code: 'TRAILING_BYTES', offset: 4 },
-  { name: 'an undefined tag', bytes: concat(capsBytes(), field(0x0006, [1])), code: 'UNKNOWN_TAG', offset: CAPS_LEN, tag: 0x0006 },
+  { name: 'an undefined tag', bytes: concat(capsBytes(), field(0x0007, [1])), code: 'UNKNOWN_TAG', offset: CAPS_LEN, tag: 0x0007 },
   { name: 'the tag just below the extension range', bytes: concat(capsBytes(), field(0xefff, [1])), code: 'UNKNOWN_TAG', offset: CAPS_LEN, tag: 0xefff },
   { name: 'an envelope tag in a key package', bytes: concat(kpBytes(), field(0x0007, [])), code: 'UNKNOWN_TAG', offset: KP_LEN, tag: 0x0007 },
   {

@@ -188,6 +188,9 @@ function check(input: Uint8Array, rng: Rng, t: Tally): void {
     if (n.transcriptHash.length !== 32 || n.version !== VERSION) t.problem('odd agreement', input);
     const classical = n.kexSuite === 'X25519' || n.sigSuite === 'Ed25519';
     if (n.classical !== classical) t.problem(`classical flag ${n.classical} for ${n.kexSuite}/${n.sigSuite}`, input);
+    // The MLS suite: only with the mls feature on both sides, post-quantum under pq-required.
+    if (n.mlsSuite !== undefined && !n.features.includes('mls')) t.problem(`MLS suite ${n.mlsSuite} without the mls feature`, input);
+    if (n.mlsSuite !== undefined && mode === 'pq-required' && /_DHKEM/.test(n.mlsSuite)) t.problem(`pq-required agreed on MLS suite ${n.mlsSuite}`, input);
     if (classical) {
       t.classical++;
       if (mode === 'pq-required') t.problem('pq-required agreed on a classical suite', input);
@@ -233,11 +236,13 @@ function randomAfterHeader(rng: Rng): Uint8Array {
 function randomValue(rng: Rng, type: number, tag: number): Uint8Array {
   if (rng.chance(0.2)) return rng.bytes(rng.pick([0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 33]));
   const suiteCodes = [0x647a, 0x647b, 0x647c, 0x0200, 0x0201, 0x0202, 0x001d, 0x6460, 0x6461, 0x0904, 0x0905, 0x0906, 0x0807, 0x0002, 0x0003, 0x647f, 0x1234];
-  const suiteList = (): Uint8Array => {
+  // MLS suite codes: X-Wing, ML-KEM, RFC 9420's classical 1-3, X448 (not offered), unknown.
+  const mlsCodes = [0x004d, 0x004e, 0x004f, 0x0052, 0xf042, 0x0050, 0x0051, 0x0042, 0x0907, 0x0906, 0x0001, 0x0002, 0x0003, 0x0004, 0x1234];
+  const suiteList = (pool: readonly number[] = suiteCodes): Uint8Array => {
     const n = rng.range(1, 5);
     const b = new Uint8Array(2 * n);
     for (let i = 0; i < n; i++) {
-      const c = rng.pick(suiteCodes);
+      const c = rng.pick(pool);
       b[2 * i] = c >> 8;
       b[2 * i + 1] = c & 0xff;
     }
@@ -246,7 +251,8 @@ function randomValue(rng: Rng, type: number, tag: number): Uint8Array {
   if (type === 0x01) {
     if (tag === 0x0001) return rng.chance(0.7) ? new Uint8Array([VERSION]) : rng.bytes(rng.range(1, 4));
     if (tag >= 0x0002 && tag <= 0x0004) return suiteList();
-    if (tag === 0x0005) return u32(rng.chance(0.5) ? 0x0f : rng.int(2 ** 32));
+    if (tag === 0x0005) return u32(rng.chance(0.5) ? rng.pick([0x0f, 0x1f]) : rng.int(2 ** 32));
+    if (tag === 0x0006) return suiteList(mlsCodes);
   }
   if (type === 0x02) {
     if (tag === 0x0001) return rng.bytes(16);
@@ -471,6 +477,6 @@ describe('fuzz corpus', () => {
   it('every seed message decodes and re-encodes identically', () => {
     for (const b of CORPUS) expect(hex(wire.encode(wire.decode(b)))).toBe(hex(b));
     expect(CAPS_CORPUS.length).toBe(4);
-    expect(fields(CORPUS[0] as Uint8Array).map((f) => f.tag)).toStrictEqual([CAPS.versions, CAPS.kexSuites, CAPS.sigSuites, CAPS.aeadSuites, CAPS.features]);
+    expect(fields(CORPUS[0] as Uint8Array).map((f) => f.tag)).toStrictEqual([CAPS.versions, CAPS.kexSuites, CAPS.sigSuites, CAPS.aeadSuites, CAPS.features, CAPS.mlsSuites]);
   });
 });

@@ -22,11 +22,11 @@ import {
 } from '../ts/src/index';
 import { NOT_BYTES, bad, bytes, expectThrow, hex, utf8 } from './helpers';
 import { CAPS, CODE, ENVELOPE, KEY_PACKAGE, TYPE, capsBytes, concat, field, message, offsetOf, u16, u32, u64, u8 } from './wire-bytes';
-import { expectWire, roundTrip, T0, T1, KEY_ID, OTHER_KEY_ID, kem768, dsa65, kpBytes, envBytes, DEFAULT_KEX, DEFAULT_SIG } from './wire-expect';
+import { expectWire, roundTrip, T0, T1, KEY_ID, OTHER_KEY_ID, kem768, dsa65, kpBytes, envBytes, DEFAULT_KEX, DEFAULT_MLS, DEFAULT_SIG } from './wire-expect';
 import { CAPS_LEN, ERRORS, KP_LEN } from './wire-errors';
 
 describe('round trips', () => {
-  it('capabilities(): every suite post-quantum first, version 2, every feature, laid out big-endian', () => {
+  it('capabilities(): every suite post-quantum first, version 2, every feature, the MLS suites, laid out big-endian', () => {
     const caps = capabilities();
     expect(caps).toStrictEqual({
       type: 'capabilities',
@@ -34,7 +34,8 @@ describe('round trips', () => {
       kexSuites: [...DEFAULT_KEX],
       sigSuites: [...DEFAULT_SIG],
       aeadSuites: ['ChaCha20-Poly1305', 'AES-256-GCM'],
-      features: ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'],
+      features: ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex', 'mls'],
+      mlsSuites: DEFAULT_MLS.map(([name]) => name),
       extensions: [],
     });
     const { bytes: b, decoded } = roundTrip(caps);
@@ -44,9 +45,15 @@ describe('round trips', () => {
       [CAPS.kexSuites, u16(...DEFAULT_KEX.map((n) => CODE[n]))],
       [CAPS.sigSuites, u16(...DEFAULT_SIG.map((n) => CODE[n]))],
       [CAPS.aeadSuites, u16(0x0003, 0x0002)],
-      [CAPS.features, u32(0x0000000f)],
+      [CAPS.features, u32(0x0000001f)],
+      [CAPS.mlsSuites, u16(...DEFAULT_MLS.map(([, code]) => code))],
     ]);
     expect(hex(b)).toBe(hex(byHand));
+    expect(b.length).toBe(101); // docs/wire-format.md's example
+    // Without MLS: the encoding from before the field existed (69 bytes, four feature bits).
+    const plain = wire.encode(capabilities({ mlsSuites: [] }));
+    expect(plain.length).toBe(69);
+    expect(hex(plain)).toBe(hex(byHand.subarray(0, 69 - 4)) + '0000000f');
     expect(hex(b.subarray(0, 4))).toBe('50570201');
     expect(wire.MAGIC).toStrictEqual(new Uint8Array([0x50, 0x57]));
     expect(wire.VERSION).toBe(2);

@@ -14,13 +14,14 @@
 //! reach the same outcome (the same refusal code). An agreement is the highest common
 //! version (at least the policy's minimum), the feature intersection, and for each role
 //! the initiator's first common known suite the policy allows (never a classical-only
-//! one under `pq-required`).
+//! one under `pq-required`); the MLS suite likewise, or none when nothing allowed is
+//! common (it never makes negotiation fail).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pqwire_core::negotiation::{negotiate, verify_transcript, Agreement, Policy, PolicyMode, Role};
 use pqwire_core::wire::{limits::SUPPORTED_VERSIONS, Capabilities, WireMessage};
-use pqwire_core::{AeadSuite, KemSuite, SigSuite};
+use pqwire_core::{AeadSuite, KemSuite, MlsSuite, SigSuite};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&[control, s0, s1], rest)) = data.split_first_chunk::<3>() else {
@@ -136,6 +137,15 @@ fn check_agreement(a: &Agreement, init_bytes: &[u8], resp_bytes: &[u8], policy: 
         Some(a.aead),
         aead,
         "AEAD suite is not the initiator's first common one"
+    );
+    let mls = expected(&init.mls_suites, &resp.mls_suites, policy.mode, |c| {
+        MlsSuite::from_code(c)
+            .ok()
+            .map(|s| (s, s.is_post_quantum()))
+    });
+    assert_eq!(
+        a.mls, mls,
+        "MLS suite is not the initiator's first allowed common one"
     );
     if policy.mode == PolicyMode::PqRequired {
         assert!(

@@ -97,6 +97,37 @@ pub(crate) fn invalid(caps: &[Seed], packages: &[Seed], envelopes: &[Seed]) -> V
                 ],
             ),
         ),
+        // The mls feature and the MLS suite list go together (in the current version's
+        // header, so that the rule is what refuses them).
+        (
+            "bad-caps-mls-feature-without-suites",
+            raw(
+                pqwire_core::wire::limits::VERSION,
+                1,
+                &[
+                    (1, &[pqwire_core::wire::limits::VERSION]),
+                    (2, &x25519),
+                    (3, &ed25519),
+                    (4, &[0, 3]),
+                    (5, &[0, 0, 0, 0x10]),
+                ],
+            ),
+        ),
+        (
+            "bad-caps-mls-suites-without-feature",
+            raw(
+                pqwire_core::wire::limits::VERSION,
+                1,
+                &[
+                    (1, &[pqwire_core::wire::limits::VERSION]),
+                    (2, &x25519),
+                    (3, &ed25519),
+                    (4, &[0, 3]),
+                    (5, &[0; 4]),
+                    (6, &list(&[0x004D])),
+                ],
+            ),
+        ),
         (
             "bad-kp-both-suites",
             kp_fields(Some(&x25519), Some(&ed25519), &[9; 32], 1, 2),

@@ -40,7 +40,7 @@ use pqwire_core::wire::tags::initial_message::TAG_TRANSCRIPT_SIGNATURE;
 use pqwire_core::wire::{
     Capabilities, Envelope, Extension, KeyPackage, PackageSuite, RatchetMessage, WireMessage,
 };
-use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
+use pqwire_core::{kem, sig, AeadSuite, KemSuite, MlsSuite, SigSuite};
 use pqwire_fuzz::{Conversation, Responder};
 
 mod edit;

@@ -52,6 +52,8 @@ pub(crate) fn capabilities() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
         ],
         aead_suites: vec![0x1301, AeadSuite::Aes256Gcm.code()],
         features: 0xFFFF_FFFF,
+        // 0x0004 is RFC 9420's X448 suite, which pqwire does not offer.
+        mls_suites: vec![0xFFFF, MlsSuite::ALL[0].code(), 0x0004],
         extensions: Vec::new(),
     };
     let with_extensions = Capabilities {
@@ -77,9 +79,19 @@ pub(crate) fn capabilities() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
             .into_iter()
             .chain(0x7200..0x721E)
             .collect(),
-        features: 0x8000_000F,
+        features: 0x8000_001F,
+        mls_suites: codes(MlsSuite::ALL, MlsSuite::code)
+            .into_iter()
+            .chain(0x7300..0x7313)
+            .collect(),
         extensions: (0..16).map(|i| ext(0xF000 + i, &[i as u8])).collect(),
     };
+    // MLS offered: the mls feature and the suites, classical ones first so that policy
+    // decides (0x0001 is RFC 9420's).
+    let mls = Capabilities::default().with_mls(&[
+        MlsSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519,
+        MlsSuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519,
+    ]);
     let named = [
         ("caps-default", default),
         ("caps-pq-only", pq_only),
@@ -88,6 +100,7 @@ pub(crate) fn capabilities() -> Result<Vec<Seed>, Box<dyn std::error::Error>> {
         ("caps-unknown-suites", unknown),
         ("caps-extensions", with_extensions),
         ("caps-full-lists", full),
+        ("caps-mls", mls),
     ];
     named
         .into_iter()

@@ -70,6 +70,7 @@ const CLASS_OF = {
   GROUP_WRONG_EPOCH: 'GroupError',
   GROUP_UNKNOWN_MEMBER: 'GroupError',
   GROUP_REMOVED: 'GroupError',
+  GROUP_UNBOUND_CREDENTIAL: 'AuthenticationError',
   GROUP_INVALID: 'GroupError',
   GROUP_UNKNOWN: 'GroupError',
   GROUP_PENDING_COMMIT: 'GroupError',
@@ -392,8 +393,10 @@ export class ChannelError extends PqwireError {
  * Codes only MLS groups report ({@link GroupError}; docs/groups.md "Operations"):
  * `GROUP_MALFORMED`, `GROUP_WRONG_EPOCH`, `GROUP_UNKNOWN_MEMBER`, `GROUP_REMOVED`,
  * `GROUP_INVALID`, `GROUP_UNKNOWN`, `GROUP_PENDING_COMMIT`, `GROUP_NO_PENDING_COMMIT`,
- * `GROUP_BAD_RECORD`, `GROUP_CONFLICT`. Groups also report `AUTH_FAILED`, `REPLAYED`,
- * `STALE_MESSAGE`, `TOO_MANY_SKIPPED` and `UNSUPPORTED` with their own classes.
+ * `GROUP_BAD_RECORD`, `GROUP_CONFLICT`. Groups also report `AUTH_FAILED`,
+ * `GROUP_UNBOUND_CREDENTIAL` (an {@link AuthenticationError}: a credential no pqwire
+ * identity signed), `REPLAYED`, `STALE_MESSAGE`, `TOO_MANY_SKIPPED` and `UNSUPPORTED`
+ * with their own classes.
  */
 export type GroupErrorCode = CodesOf<'GroupError'>;
 

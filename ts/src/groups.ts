@@ -15,8 +15,9 @@
  * ```ts
  * import { GroupMember, InMemoryGroupStore } from 'pqwire';
  * const suite = 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519';
- * const alice = await GroupMember.create({ id: 'alice', suite, identity: utf8('alice'), store: new InMemoryGroupStore() });
- * const bob = await GroupMember.create({ id: 'bob', suite, identity: utf8('bob'), store: new InMemoryGroupStore() });
+ * // Each member's credential is bound to a pqwire identity (docs/groups.md, "Credentials").
+ * const alice = await GroupMember.create({ id: 'alice', suite, identity: aliceIdentity, name: utf8('alice'), store: new InMemoryGroupStore() });
+ * const bob = await GroupMember.create({ id: 'bob', suite, identity: bobIdentity, name: utf8('bob'), store: new InMemoryGroupStore() });
  * const group = await alice.createGroup();
  * const { welcome } = await alice.addMembers(group, [await bob.keyPackage()]);
  * await alice.confirmCommit(group);
@@ -28,6 +29,8 @@
 import native from './native';
 import { bytes, optionalBytes, text } from './bytes';
 import { call, callAsync, makeError } from './errors';
+import { Identity } from './identity';
+import type { PublicIdentity } from './identity';
 
 type NativeMember = InstanceType<typeof native.NativeGroupMember>;
 
@@ -160,10 +163,18 @@ export type GroupMessage =
   | { kind: 'commit'; sender: Uint8Array; epoch: number; added: Uint8Array[]; removed: Uint8Array[]; removedSelf: boolean }
   | { kind: 'proposal'; sender: Uint8Array };
 
-/** A member of a group as the others see it. */
+/**
+ * A member of a group as the others see it. Its credential was checked when this member
+ * met it: `identityKey` signed `signatureKey` and `name`. Compare `identityKey` with the
+ * `signingKey` of the {@link PublicIdentity} you expect for that person, as for sessions.
+ */
 export interface GroupMemberInfo {
   index: number;
-  identity: Uint8Array;
+  /** The application's name for the member (its own choice: not unique, not checked). */
+  name: Uint8Array;
+  /** The member's pqwire identity signing key (a key package encoding). */
+  identityKey: Uint8Array;
+  /** The member's MLS signature public key. */
   signatureKey: Uint8Array;
 }
 
@@ -173,8 +184,13 @@ export interface GroupMemberOptions {
   id: string;
   /** The suite of every group this member makes or joins. */
   suite: MlsSuiteName;
-  /** The identity in the member's basic credential (at most 4096 bytes). */
-  identity: Uint8Array;
+  /**
+   * The pqwire identity the member's credential is bound to: it signs the member's new MLS
+   * signature key and `name` once, at creation (docs/groups.md, "Credentials").
+   */
+  identity: Identity;
+  /** The application's name for the member, in its credential (at most 1,024 bytes). */
+  name: Uint8Array;
   store: GroupStore;
   /**
    * Past epochs whose application messages stay readable after a commit (0 to 8; 0 by
@@ -228,7 +244,9 @@ export class GroupMember {
     const store = checkStore(options.store);
     const pastEpochs = options.pastEpochs;
     if (pastEpochs !== undefined && !(Number.isInteger(pastEpochs) && pastEpochs >= 0)) throw makeError('INVALID_TYPE', 'pastEpochs must be a whole number from 0 to 8');
-    const member = call(() => native.NativeGroupMember.create(text('suite', options.suite), bytes('identity', options.identity), pastEpochs));
+    if (!(options.identity instanceof Identity)) throw makeError('INVALID_TYPE', 'identity must be an Identity');
+    const identity = options.identity;
+    const member = call(() => native.NativeGroupMember.create(text('suite', options.suite), identity.native, bytes('name', options.name), pastEpochs));
     try {
       const record = call(() => member.toRecord());
       if (!(await store.save(id, record, undefined))) throw makeError('GROUP_CONFLICT', `a group member ${JSON.stringify(id)} is already stored`);
@@ -271,9 +289,9 @@ export class GroupMember {
     return call(() => this.#native.pastEpochs);
   }
 
-  /** The identity in the member's credential. */
-  get identity(): Uint8Array {
-    return call(() => this.#native.identity);
+  /** The application's name for this member, in its credential. */
+  get name(): Uint8Array {
+    return call(() => this.#native.name);
   }
 
   /** The member's signature public key. */

@@ -47,7 +47,7 @@ export type {
   Extension,
   FeatureName,
 } from './wire';
-export { capabilities, negotiate, verifyTranscript, Negotiator, FEATURES } from './negotiation';
+export { capabilities, negotiate, negotiateMls, verifyTranscript, Negotiator, FEATURES } from './negotiation';
 export type { CapabilitiesInput, NegotiateOptions, Negotiated } from './negotiation';
 export { PolicyStore } from './policy';
 export type { Policy, PolicyName, PolicyInput, PolicyScope } from './policy';

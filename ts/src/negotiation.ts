@@ -16,6 +16,7 @@
  *   onSecurityEvent: (e) => console.warn(e.type, e.code, e.message),
  * });
  * agreed.kexSuite;        // 'X25519+ML-KEM-768'
+ * agreed.mlsSuite;        // 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519' (both offer MLS)
  * agreed.transcriptHash;  // 32 bytes to bind into the handshake
  * ```
  */
@@ -32,10 +33,18 @@ import type { Policy, PolicyInput } from './policy';
 import { deliver } from './security-events';
 import type { Choice, Offer, SecurityEvent, SecurityEventListener } from './security-events';
 import type { AeadSuiteInput, AeadSuiteName, KemSuiteInput, KemSuiteName, SigSuiteInput, SigSuiteName } from './suites';
+import type { MlsSuiteName } from './groups';
 
 /**
  * Capabilities as given by the application: any list left out gets pqwire's default.
  * Suite lists also take legacy alias names (for example `X25519+Kyber768`), as `kem()` does.
+ * `mlsSuites: []` offers no MLS (no list, no `mls` feature).
+ *
+ * @example
+ * ```ts
+ * const input: CapabilitiesInput = { kexSuites: ['X25519+Kyber768'], mlsSuites: [] };
+ * capabilities(input).features.includes('mls'); // false
+ * ```
  */
 export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type' | 'kexSuites' | 'sigSuites' | 'aeadSuites'>> & {
   type?: 'capabilities';
@@ -44,31 +53,84 @@ export type CapabilitiesInput = Partial<Omit<CapabilitiesMessage, 'type' | 'kexS
   aeadSuites?: (AeadSuiteInput | number)[];
 };
 
-/** Every feature flag of wire version 2. */
-export const FEATURES: readonly FeatureName[] = ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex'];
+/**
+ * Every feature flag of wire version 2, by bit: `hybrid-auth` (0), `kem-ratchet` (1),
+ * `channel-simplex` (2), `channel-duplex` (3), `mls` (4, "supports MLS": the party has MLS
+ * groups and lists their suites in `mlsSuites`).
+ *
+ * @example
+ * ```ts
+ * FEATURES.indexOf('mls'); // 4, its bit
+ * ```
+ */
+export const FEATURES: readonly FeatureName[] = ['hybrid-auth', 'kem-ratchet', 'channel-simplex', 'channel-duplex', 'mls'];
+
+/** The `mls` feature, by name or bit number. */
+const hasMls = (features: readonly (FeatureName | number)[]): boolean => features.includes('mls') || features.includes(4);
 
 /**
  * A capabilities message: what pqwire offers (every suite, post-quantum first, wire
- * version 2, every feature), with the lists in `overrides` replacing the defaults.
- * Legacy suite names such as `X25519+Kyber768` are accepted and become standard names
- * when encoded.
+ * version 2, every feature, and MLS groups with every MLS suite, X-Wing first), with the
+ * lists in `overrides` replacing the defaults. Legacy suite names such as
+ * `X25519+Kyber768` are accepted and become standard names when encoded.
+ *
+ * The `mls` feature and `mlsSuites` go together (the wire format refuses one without
+ * the other), so their defaults follow each other: `mlsSuites: []` offers no MLS and
+ * leaves `mls` out of the default features, and `features` given without `mls` leaves the
+ * MLS suites out. Both given and at odds (`mls` without suites, or suites without `mls`)
+ * is for `wire.encode` to refuse.
+ *
+ * @example
+ * ```ts
+ * capabilities().mlsSuites?.[0];                          // 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519'
+ * capabilities({ mlsSuites: [] }).mlsSuites;              // undefined: no MLS, no 'mls' feature
+ * capabilities({ features: ['hybrid-auth'] }).mlsSuites;  // undefined: the features say no MLS
+ * capabilities({ mlsSuites: ['MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'] }).features; // every feature, 'mls' too
+ * ```
  */
 export function capabilities(overrides: CapabilitiesInput = {}): CapabilitiesMessage {
   if (typeof overrides !== 'object' || overrides === null) {
     throw makeError('INVALID_TYPE', `capabilities must be an object, got ${describe(overrides)}`);
   }
   // A list given as `undefined` is a list left out: it keeps its default.
-  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const given: CapabilitiesInput = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const { features: givenFeatures, mlsSuites: givenMls, ...rest } = given;
+  const noMls = Array.isArray(givenMls) && givenMls.length === 0;
+  const features = givenFeatures ?? FEATURES.filter((f) => f !== 'mls' || !noMls);
+  let mlsSuites = givenMls;
+  if (noMls) mlsSuites = undefined;
+  else if (mlsSuites === undefined && (!Array.isArray(features) || hasMls(features))) {
+    mlsSuites = native.mlsSuiteNames() as MlsSuiteName[];
+  }
   return {
     type: 'capabilities',
     versions: [VERSION],
     kexSuites: native.kemSuiteNames() as KemSuiteName[],
     sigSuites: native.sigSuiteNames() as SigSuiteName[],
     aeadSuites: native.aeadSuiteNames() as AeadSuiteName[],
-    features: [...FEATURES],
     extensions: [],
-    ...given,
+    ...rest,
+    features,
+    ...(mlsSuites === undefined ? {} : { mlsSuites }),
   } as CapabilitiesMessage;
+}
+
+/**
+ * The capabilities of a one-to-one session (a prekey batch, a handshake) or a channel:
+ * `capabilities(input)` without MLS unless `input` asks for it (gives `mlsSuites`, or
+ * `features`). A bundle carries its owner's capabilities and the first message the
+ * initiator's, and the MLS suites would add 32 bytes to each, taking the default bundle
+ * over its 7,500-byte target (docs/protocol.md §3.4); neither a session nor a channel uses
+ * them (a channel given no capabilities offers the core's default, which has no MLS
+ * either). The batch and the responder must use the same capabilities, so both take
+ * these defaults.
+ * @internal For prekeys.ts, session-options.ts and channel/options.ts.
+ */
+export function sessionCapabilities(input: CapabilitiesInput = {}): CapabilitiesMessage {
+  if (typeof input === 'object' && input !== null && input.mlsSuites === undefined && input.features === undefined) {
+    return capabilities({ ...input, mlsSuites: [] });
+  }
+  return capabilities(input);
 }
 
 /** The options of a negotiation. */
@@ -91,8 +153,21 @@ export interface NegotiateOptions {
 export interface Negotiated extends Choice {
   /** Features both sides offer. */
   features: (FeatureName | number)[];
-  /** Whether the key exchange or the signature suite is classical-only. */
+  /** Whether the key exchange or the signature suite is classical-only (the MLS suite does not count). */
   classical: boolean;
+  /**
+   * The MLS cipher suite for groups with this peer: the first in the initiator's
+   * `mlsSuites` that the other side also offers and the policy allows (`pq-required`:
+   * post-quantum ones only). Absent when a side does not offer MLS or nothing allowed is
+   * common: MLS never makes `negotiate` fail ({@link negotiateMls} refuses instead).
+   *
+   * @example
+   * ```ts
+   * const { mlsSuite } = negotiate(capabilities(), peerBytes);
+   * if (mlsSuite) await GroupMember.create({ id, suite: mlsSuite, identity, name, store });
+   * ```
+   */
+  mlsSuite?: MlsSuiteName;
   /** SHA3-256 over both capability encodings and the choice: bind it into the handshake. */
   transcriptHash: Uint8Array;
   /** The policy that was applied. */
@@ -119,6 +194,39 @@ export function negotiate(
 ): Negotiated {
   const options = toOptions(policy);
   return run(local, remote, options, [options.onSecurityEvent]);
+}
+
+/**
+ * Negotiates the MLS cipher suite for groups with a peer, strictly: the suite
+ * `negotiate(...).mlsSuite` would be, or a refusal saying why there is none. Arguments
+ * and options are `negotiate`'s (the initiator's order decides; only the policy's mode
+ * applies). A refusal is reported as a `negotiation-refused` security event, as
+ * `negotiate` reports its own.
+ * @throws {DowngradeError} `NO_COMMON_SUITE` (also when a side does not support MLS) or
+ *   `PQ_REQUIRED` (policy `pq-required` and only classical MLS suites in common, or a side
+ *   offering only classical ones).
+ * @throws {WireFormatError} when the peer's capability bytes break the wire format.
+ *
+ * @example
+ * ```ts
+ * import { capabilities, negotiateMls, DowngradeError } from 'pqwire';
+ * try {
+ *   const suite = negotiateMls(capabilities(), peerBytes, { policy: 'pq-required', peer: 'bob' });
+ *   // suite: 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519' with a default peer
+ * } catch (e) {
+ *   if (e instanceof DowngradeError && e.code === 'PQ_REQUIRED') {
+ *     // the peer offers only RFC 9420's classical MLS suites
+ *   }
+ * }
+ * ```
+ */
+export function negotiateMls(
+  local: CapabilitiesInput | Uint8Array,
+  remote: CapabilitiesInput | Uint8Array,
+  policy?: PolicyInput | NegotiateOptions,
+): MlsSuiteName {
+  const options = toOptions(policy);
+  return runMls(local, remote, options, [options.onSecurityEvent]);
 }
 
 /**
@@ -169,6 +277,23 @@ export class Negotiator extends EventEmitter {
   ): Negotiated {
     const opts = { policies: this.policies, ...toOptions(options) };
     return run(local, remote, opts, this.#listeners(opts.onSecurityEvent));
+  }
+
+  /**
+   * Like {@link negotiateMls}, with this negotiator's store and listeners.
+   *
+   * @example
+   * ```ts
+   * const suite = negotiator.negotiateMls(capabilities(), peerBytes, { peer: 'bob', tenant: 'acme' });
+   * ```
+   */
+  negotiateMls(
+    local: CapabilitiesInput | Uint8Array,
+    remote: CapabilitiesInput | Uint8Array,
+    options: NegotiateOptions = {},
+  ): MlsSuiteName {
+    const opts = { policies: this.policies, ...toOptions(options) };
+    return runMls(local, remote, opts, this.#listeners(opts.onSecurityEvent));
   }
 
   /** Like {@link verifyTranscript}, with this negotiator's listeners. */
@@ -232,12 +357,23 @@ function offerOf(c: CapabilitiesMessage): Offer {
   return { versions: c.versions, kexSuites: c.kexSuites, sigSuites: c.sigSuites, aeadSuites: c.aeadSuites };
 }
 
-function run(
+/** What both negotiations start from: the role, the policy, both capability encodings, and how to refuse. */
+interface Prepared {
+  role: 'initiator' | 'responder';
+  policy: Required<Policy>;
+  base: { tenant?: string; peer?: string; policy: Policy['mode']; role: 'initiator' | 'responder' };
+  ours: { bytes: Uint8Array; offer: Offer };
+  theirs: { bytes: Uint8Array; offer: Offer };
+  /** Reports `error` as a `negotiation-refused` event, then throws it. */
+  refuse: (error: PqwireError, remoteOffer: Offer | undefined) => never;
+}
+
+function prepare(
   local: CapabilitiesInput | Uint8Array,
   remote: CapabilitiesInput | Uint8Array,
   options: NegotiateOptions,
   listeners: (SecurityEventListener | undefined)[],
-): Negotiated {
+): Prepared {
   const role = options.role ?? 'initiator';
   if (role !== 'initiator' && role !== 'responder') {
     throw makeError('INVALID_ARGUMENT', `role must be initiator or responder, got ${describe(role)}`);
@@ -260,6 +396,30 @@ function run(
   } catch (e) {
     return refuse(fromNative(e), undefined);
   }
+  return { role, policy, base, ours, theirs, refuse };
+}
+
+function runMls(
+  local: CapabilitiesInput | Uint8Array,
+  remote: CapabilitiesInput | Uint8Array,
+  options: NegotiateOptions,
+  listeners: (SecurityEventListener | undefined)[],
+): MlsSuiteName {
+  const { role, policy, ours, theirs, refuse } = prepare(local, remote, options, listeners);
+  try {
+    return native.negotiateMls(ours.bytes, theirs.bytes, role, policy.mode, policy.minVersion) as MlsSuiteName;
+  } catch (e) {
+    return refuse(fromNative(e), theirs.offer);
+  }
+}
+
+function run(
+  local: CapabilitiesInput | Uint8Array,
+  remote: CapabilitiesInput | Uint8Array,
+  options: NegotiateOptions,
+  listeners: (SecurityEventListener | undefined)[],
+): Negotiated {
+  const { role, policy, base, ours, theirs, refuse } = prepare(local, remote, options, listeners);
   let agreement: NativeAgreement;
   try {
     agreement = native.negotiate(ours.bytes, theirs.bytes, role, policy.mode, policy.minVersion);
@@ -274,6 +434,7 @@ function run(
     features: agreement.features as (FeatureName | number)[],
     classical: agreement.classical,
     transcriptHash: agreement.transcriptHash,
+    ...(agreement.mlsSuite == null ? {} : { mlsSuite: agreement.mlsSuite as MlsSuiteName }),
     policy,
     role,
     localCapabilities: ours.bytes,

@@ -19,7 +19,7 @@ import { bytes, describe } from './bytes';
 import { toHex } from './hex';
 import { nowSeconds, seconds } from './identity';
 import type { Identity } from './identity';
-import { capabilities as defaultCapabilities } from './negotiation';
+import { sessionCapabilities as defaultCapabilities } from './negotiation';
 import type { CapabilitiesInput } from './negotiation';
 import { encode } from './wire';
 import { checkPrekeyStore } from './stores';
@@ -89,7 +89,7 @@ export interface CreatePrekeyBatchOptions {
   oneTimeKemCount?: number;
   /** ML-KEM suite of the KEM prekeys; default `ML-KEM-768`; `null`: a classical-only batch (no KEM prekey; `oneTimeKemCount` must be 0). */
   kem?: PrekeyKemSuite | null;
-  /** Capabilities the batch states (the responder must accept with the same). */
+  /** Capabilities the batch states (the responder must accept with the same): `capabilities()`'s defaults, but no MLS unless `mlsSuites` or `features` is given. */
   capabilities?: CapabilitiesInput;
   /** Rotate the signed and last-resort prekeys after this many seconds (default 7 days) or uses (default 10,000). */
   rotation?: { maxAge?: number; maxUses?: number };
@@ -257,7 +257,7 @@ export interface CreatePrekeyBundleOptions {
   oneTimeKemPrekey?: boolean;
   /** Include a fresh one-time X25519 prekey (default true). */
   oneTimePrekey?: boolean;
-  /** Capabilities the bundle publishes (the responder must accept with the same). */
+  /** Capabilities the bundle publishes (the responder must accept with the same): `capabilities()`'s defaults, but no MLS unless `mlsSuites` or `features` is given. */
   capabilities?: CapabilitiesInput;
   /** Rotate the signed and last-resort prekeys after this many seconds (default 7 days) or uses (default 10,000). */
   rotation?: { maxAge?: number; maxUses?: number };

@@ -12,7 +12,7 @@ import { makeError } from './errors';
 import { bytes, describe, optionalBytes } from './bytes';
 import { nowSeconds, seconds } from './identity';
 import type { Identity } from './identity';
-import { capabilities as defaultCapabilities } from './negotiation';
+import { sessionCapabilities as defaultCapabilities } from './negotiation';
 import type { CapabilitiesInput } from './negotiation';
 import { object, onlyKnown, options as knownOptions } from './options';
 import { normalizePolicy } from './policy';
@@ -65,7 +65,7 @@ export interface HandshakeOptions {
   replaceSession?: boolean;
   /** Default `pq-required`: a bundle without an ML-KEM prekey is refused. */
   policy?: PolicyInput;
-  /** Our capabilities; the responder must use those its bundle published. */
+  /** Our capabilities; the responder must use those its bundle published. `capabilities()`'s defaults, but no MLS unless `mlsSuites` or `features` is given. */
   capabilities?: CapabilitiesInput;
   ratchet?: RatchetOptions;
   /** Unix seconds; default now. */

@@ -19,9 +19,20 @@ import type { WireField } from './native';
 import { bytes as requireBytes, describe } from './bytes';
 import { fromNative, makeError, WireFormatError } from './errors';
 import type { AeadSuiteName, KemSuiteName, SigSuiteName } from './suites';
+import type { MlsSuiteName } from './groups';
 
-/** Feature flags of wire version 2. Unknown bits appear as their bit number. */
-export type FeatureName = 'hybrid-auth' | 'kem-ratchet' | 'channel-simplex' | 'channel-duplex';
+/**
+ * Feature flags of wire version 2. Unknown bits appear as their bit number. `mls` (bit 4)
+ * says the party has MLS groups; it comes with the `mlsSuites` list of
+ * {@link CapabilitiesMessage}.
+ *
+ * @example
+ * ```ts
+ * const features: FeatureName[] = ['hybrid-auth', 'kem-ratchet', 'mls'];
+ * wire.decode(peerBytes, 'capabilities').features.includes('mls'); // the peer has MLS groups
+ * ```
+ */
+export type FeatureName = 'hybrid-auth' | 'kem-ratchet' | 'channel-simplex' | 'channel-duplex' | 'mls';
 
 /** A field in the extension range (tags 0xF000 to 0xFFFF), carried as opaque bytes. */
 export interface Extension {
@@ -46,6 +57,17 @@ export interface CapabilitiesMessage extends MessageBase {
   sigSuites: (SigSuiteName | number)[];
   aeadSuites: (AeadSuiteName | number)[];
   features: (FeatureName | number)[];
+  /**
+   * The MLS cipher suites for groups (tag `0x0006`), most preferred first, by their full
+   * names (unknown codes as numbers, kept, never chosen). Present exactly when `features`
+   * has `mls`: one without the other is refused (`MISSING_FIELD` / `INVALID_FIELD`).
+   *
+   * @example
+   * ```ts
+   * wire.decode(peerBytes, 'capabilities').mlsSuites?.[0]; // 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519'
+   * ```
+   */
+  mlsSuites?: (MlsSuiteName | number)[];
 }
 
 /** One public key with its suite (KEM or signature), 16-byte key id and validity (unix seconds). */

@@ -60,4 +60,4 @@ compile_error!(
 pub use backend::Backend;
 pub use error::{Error, ErrorKind, Result};
 pub use secret::{Disposable, SecretBytes, SecretMemory};
-pub use suite::{AeadSuite, KemSuite, SigSuite};
+pub use suite::{AeadSuite, KemSuite, MlsSuite, SigSuite};

@@ -1,15 +1,16 @@
 //! Negotiation: every `DowngradeCode`, both roles reaching the same agreement and
 //! transcript hash, the transcript changing with anything an attacker could strip or
-//! reorder, the three policies, unknown suite codes, features, and bad input.
+//! reorder, the three policies, unknown suite codes, features, and bad input; and the MLS
+//! suite (`Agreement::mls`, `negotiate_mls`) under each policy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pqwire_core::hash::sha3_256;
 use pqwire_core::negotiation::{
-    negotiate, verify_transcript, Agreement, DowngradeCode, Policy, PolicyMode, Role,
-    TRANSCRIPT_LABEL,
+    negotiate, negotiate_mls, verify_transcript, Agreement, DowngradeCode, Policy, PolicyMode,
+    Role, TRANSCRIPT_LABEL,
 };
 use pqwire_core::wire::{self, Capabilities, Envelope, WireMessage};
-use pqwire_core::{AeadSuite, Error, ErrorKind, KemSuite, SigSuite};
+use pqwire_core::{AeadSuite, Error, ErrorKind, KemSuite, MlsSuite, SigSuite};
 
 const PQ_REQUIRED: PolicyMode = PolicyMode::PqRequired;
 const PQ_PREFERRED: PolicyMode = PolicyMode::PqPreferred;
@@ -612,6 +613,234 @@ fn malformed_capabilities_give_the_wire_error() {
             // Local malformed: the same.
             let err = negotiate(bytes, &good, role, &Policy::default()).unwrap_err();
             assert_eq!(err.code(), code, "{err}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// MLS: `Agreement::mls` (never a refusal) and `negotiate_mls` (strict)
+
+const MLS_XWING: MlsSuite = MlsSuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519;
+const MLS_MLKEM768: MlsSuite = MlsSuite::MLS_128_MLKEM768_AES256GCM_SHA384_Ed25519;
+const MLS_1: MlsSuite = MlsSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+const MLS_2: MlsSuite = MlsSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256;
+const MLS_3: MlsSuite = MlsSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519;
+
+/// The default capabilities offering MLS with `list` (none: no MLS), encoded.
+fn mls(list: &[MlsSuite]) -> Vec<u8> {
+    Capabilities::default().with_mls(list).encode().unwrap()
+}
+
+/// The strict MLS choice between `init` (the initiator's encoding) and `resp` under
+/// `mode`: the same from both roles, and what the session's negotiation puts in
+/// `Agreement::mls` (`None` for a refusal), which itself never fails over MLS.
+#[track_caller]
+fn both_mls(init: &[u8], resp: &[u8], mode: PolicyMode) -> Result<MlsSuite, DowngradeCode> {
+    let outcome = |r: pqwire_core::Result<MlsSuite>| match r {
+        Ok(s) => Ok(s),
+        Err(Error::Downgrade { code, detail }) => {
+            assert!(detail.contains("MLS"), "{detail}");
+            Err(code)
+        }
+        Err(e) => panic!("expected a downgrade error, got {e:?}"),
+    };
+    let p = policy(mode);
+    let a = outcome(negotiate_mls(init, resp, Role::Initiator, &p));
+    let b = outcome(negotiate_mls(resp, init, Role::Responder, &p));
+    assert_eq!(a, b, "initiator and responder disagree on MLS");
+    assert_eq!(both(init, resp, mode).mls, a.ok(), "Agreement::mls");
+    a
+}
+
+#[test]
+fn mls_on_both_sides_agrees_on_x_wing_and_leaves_the_rest_as_it_was() {
+    let d = mls(MlsSuite::ALL);
+    let plain = Capabilities::default().encode().unwrap();
+    for &mode in PolicyMode::ALL {
+        assert_eq!(both_mls(&d, &d, mode), Ok(MLS_XWING));
+        let a = both(&d, &d, mode);
+        let b = both(&plain, &plain, mode);
+        assert_eq!(
+            (a.version, a.kem, a.sig, a.aead),
+            (b.version, b.kem, b.sig, b.aead)
+        );
+        assert_eq!(a.features, 0x1F);
+        assert_eq!(b.mls, None);
+    }
+}
+
+#[test]
+fn mls_under_each_policy_with_post_quantum_and_classical_offers() {
+    use DowngradeCode::{NoCommonSuite, PqRequired};
+    /// The outcome under pq-required, pq-preferred and classical-allowed.
+    type ByPolicy = [Result<MlsSuite, DowngradeCode>; 3];
+    // (initiator's list, responder's list, outcomes)
+    let cases: [(&[MlsSuite], &[MlsSuite], ByPolicy); 8] = [
+        // Post-quantum on both sides.
+        (MlsSuite::ALL, MlsSuite::ALL, [Ok(MLS_XWING); 3]),
+        // The initiator lists a classical suite first: pq-preferred still picks X-Wing.
+        (
+            &[MLS_1, MLS_XWING],
+            MlsSuite::ALL,
+            [Ok(MLS_XWING), Ok(MLS_XWING), Ok(MLS_1)],
+        ),
+        // The responder offers only RFC 9420's suite 1.
+        (
+            MlsSuite::ALL,
+            &[MLS_1],
+            [Err(PqRequired), Ok(MLS_1), Ok(MLS_1)],
+        ),
+        // The initiator offers only classical suites.
+        (
+            &[MLS_3, MLS_2],
+            MlsSuite::ALL,
+            [Err(PqRequired), Ok(MLS_3), Ok(MLS_3)],
+        ),
+        // Both offer post-quantum suites, but only a classical one is common.
+        (
+            &[MLS_XWING, MLS_1],
+            &[MLS_MLKEM768, MLS_1],
+            [Err(PqRequired), Ok(MLS_1), Ok(MLS_1)],
+        ),
+        // Only classical suites on both sides, nothing common: under pq-required the
+        // classical-only side is the reason.
+        (
+            &[MLS_1],
+            &[MLS_2],
+            [Err(PqRequired), Err(NoCommonSuite), Err(NoCommonSuite)],
+        ),
+        // Post-quantum suites, nothing common.
+        (&[MLS_XWING], &[MLS_MLKEM768], [Err(NoCommonSuite); 3]),
+        // A classical suite is common and a post-quantum one too, later in the order.
+        (
+            &[MLS_2, MLS_MLKEM768],
+            &[MLS_MLKEM768, MLS_2],
+            [Ok(MLS_MLKEM768), Ok(MLS_MLKEM768), Ok(MLS_2)],
+        ),
+    ];
+    for (init, resp, expected) in cases {
+        for (&mode, want) in PolicyMode::ALL.iter().zip(expected) {
+            assert_eq!(
+                both_mls(&mls(init), &mls(resp), mode),
+                want,
+                "{mode:?}: {init:?} / {resp:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn mls_is_none_and_negotiate_mls_refuses_when_a_side_lacks_the_feature() {
+    let with = mls(MlsSuite::ALL);
+    let without = Capabilities::default().encode().unwrap();
+    for &mode in PolicyMode::ALL {
+        for (init, resp) in [(&with, &without), (&without, &with), (&without, &without)] {
+            assert_eq!(
+                both_mls(init, resp, mode),
+                Err(DowngradeCode::NoCommonSuite)
+            );
+        }
+    }
+    // The refusal says which side lacks it.
+    let p = Policy::default();
+    let theirs = negotiate_mls(&with, &without, Role::Initiator, &p).unwrap_err();
+    assert!(
+        theirs.to_string().contains("the peer does not support MLS"),
+        "{theirs}"
+    );
+    assert_eq!(theirs.kind(), ErrorKind::Policy);
+    let ours = negotiate_mls(&without, &with, Role::Responder, &p).unwrap_err();
+    assert!(ours.to_string().contains("we do not support MLS"), "{ours}");
+}
+
+#[test]
+fn the_initiators_mls_order_decides() {
+    let alice = mls(&[MLS_MLKEM768, MLS_XWING, MLS_1]);
+    let bob = mls(&[MLS_XWING, MLS_1, MLS_MLKEM768]);
+    for &mode in PolicyMode::ALL {
+        assert_eq!(both_mls(&alice, &bob, mode), Ok(MLS_MLKEM768));
+        assert_eq!(both_mls(&bob, &alice, mode), Ok(MLS_XWING));
+    }
+}
+
+#[test]
+fn unknown_mls_codes_are_kept_but_never_chosen() {
+    let caps_with = |codes: Vec<u16>| {
+        caps(|c| {
+            *c = Capabilities::default().with_mls(&[MLS_1]);
+            c.mls_suites = codes;
+        })
+    };
+    // 0x0004 is RFC 9420's X448 suite, which pqwire does not offer.
+    let init = caps_with(vec![0xFFFF, 0x0004, MLS_XWING.code()]);
+    let resp = caps_with(vec![0x0004, MLS_XWING.code(), 0xFFFF]);
+    for &mode in PolicyMode::ALL {
+        assert_eq!(both_mls(&init, &resp, mode), Ok(MLS_XWING));
+    }
+    let init = caps_with(vec![0xFFFF, 0x0004]);
+    for &mode in PolicyMode::ALL {
+        assert_eq!(
+            both_mls(&init, &resp, mode),
+            Err(DowngradeCode::NoCommonSuite)
+        );
+    }
+}
+
+#[test]
+fn a_classical_mls_suite_does_not_make_the_agreement_classical() {
+    let a = both(&mls(&[MLS_1]), &mls(MlsSuite::ALL), CLASSICAL);
+    assert_eq!(a.mls, Some(MLS_1));
+    assert!(
+        !a.is_classical(),
+        "is_classical is about the session's suites"
+    );
+}
+
+#[test]
+fn mls_lists_reach_the_transcript_through_the_capability_bytes_only() {
+    // The transcript's construction is unchanged: the chosen MLS suite is not in it, the
+    // MLS lists are (in the capability encodings).
+    let init = mls(&[MLS_XWING, MLS_1]);
+    let resp = mls(&[MLS_1, MLS_XWING]);
+    let a = both(&init, &resp, PQ_REQUIRED);
+    let mut chosen = vec![a.version];
+    chosen.extend_from_slice(&a.kem.code().to_be_bytes());
+    chosen.extend_from_slice(&a.sig.code().to_be_bytes());
+    chosen.extend_from_slice(&a.aead.code().to_be_bytes());
+    chosen.extend_from_slice(&a.features.to_be_bytes());
+    let expected = sha3_256(&[
+        TRANSCRIPT_LABEL,
+        &(init.len() as u32).to_be_bytes(),
+        &init,
+        &(resp.len() as u32).to_be_bytes(),
+        &resp,
+        &chosen,
+    ]);
+    assert_eq!(a.transcript_hash, expected);
+    // A stripped or reordered MLS list changes the transcript, even where the choice
+    // stays the same.
+    for altered in [mls(&[MLS_XWING]), mls(&[MLS_XWING, MLS_1, MLS_3])] {
+        let b = both(&init, &altered, PQ_REQUIRED);
+        assert_eq!(b.mls, a.mls);
+        assert!(verify_transcript(&a.transcript_hash, &b.transcript_hash).is_err());
+    }
+}
+
+#[test]
+fn malformed_mls_offers_give_the_wire_error() {
+    // The default encoding ends with the features: set the mls bit without the list.
+    let good = mls(MlsSuite::ALL);
+    let mut bit_only = Capabilities::default().encode().unwrap();
+    *bit_only.last_mut().unwrap() |= 0x10;
+    for role in [Role::Initiator, Role::Responder] {
+        for (local, remote) in [(&good, &bit_only), (&bit_only, &good)] {
+            for err in [
+                negotiate_mls(local, remote, role, &Policy::default()).unwrap_err(),
+                negotiate(local, remote, role, &Policy::default()).unwrap_err(),
+            ] {
+                assert_eq!(err.code(), "MISSING_FIELD", "{err}");
+                assert_eq!(err.kind(), ErrorKind::MalformedInput);
+            }
         }
     }
 }

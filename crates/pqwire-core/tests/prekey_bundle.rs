@@ -375,6 +375,7 @@ fn every_single_byte_change_is_refused_or_canonical() {
         sig_suites: vec![SigSuite::Ed25519.code()],
         aead_suites: vec![1],
         features: 0,
+        mls_suites: vec![],
         extensions: vec![],
     }
     .encode()

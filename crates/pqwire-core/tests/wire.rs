@@ -1,7 +1,8 @@
 //! The wire format rule by rule, framing and header: good messages (the hand-built bytes are
 //! what the encoder writes), `TRUNCATED`, `TRAILING_BYTES`, `UNKNOWN_TAG`, `DUPLICATE_TAG`,
-//! `TAG_ORDER`, `BAD_MAGIC`, `UNSUPPORTED_VERSION`, `UNKNOWN_TYPE`, `UNEXPECTED_TYPE`, and
-//! extensions and unknown suite codes (kept). Each refusal is checked for its
+//! `TAG_ORDER`, `BAD_MAGIC`, `UNSUPPORTED_VERSION`, `UNKNOWN_TYPE`, `UNEXPECTED_TYPE`,
+//! extensions and unknown suite codes (kept), and the capabilities' MLS suites with their
+//! `mls` feature bit (the two go together). Each refusal is checked for its
 //! `WireErrorCode`, offset, tag and field name. The value rules are in `wire_values.rs`, the
 //! encoder's refusals in `wire_encoder.rs`, the ratchet message in `wire_ratchet_message.rs`.
 //!
@@ -27,9 +28,20 @@ fn documented_tags_and_codes_match_the_library() {
             tags::TAG_KEX_SUITES,
             tags::TAG_SIG_SUITES,
             tags::TAG_AEAD_SUITES,
-            tags::TAG_FEATURES
+            tags::TAG_FEATURES,
+            tags::TAG_MLS_SUITES
         ],
-        [VERSIONS, KEX, SIGS, AEADS, FEATURES]
+        [VERSIONS, KEX, SIGS, AEADS, FEATURES, MLS_SUITES]
+    );
+    assert_eq!(1 << wire::FEATURE_MLS, MLS_BIT);
+    assert_eq!(wire::feature_bit("mls"), Some(4));
+    assert_eq!(
+        MlsSuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519.code(),
+        MLS_XWING
+    );
+    assert_eq!(
+        MlsSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519.code(),
+        MLS_X25519_AES128
     );
     assert_eq!(
         [
@@ -205,7 +217,7 @@ fn trailing_bytes_too_few_for_a_field_header() {
 #[test]
 fn unknown_tags_below_the_extension_range() {
     for (ty, fields, after_last) in [
-        (CAPS, caps_fields(), 0x0006),
+        (CAPS, caps_fields(), 0x0007),
         (KP, kp_fields(), 0x0007),
         (ENV, env_fields(), 0x0006),
     ] {
@@ -387,6 +399,8 @@ fn unknown_suite_codes_in_capability_lists_are_kept() {
         (SIGS, codes(&[0x7777])),
         (AEADS, codes(&[0x0001, CHACHA])),
         (FEATURES, be32(0xFFFF_FFFF)),
+        // 0x0004 is RFC 9420's X448 suite, which pqwire does not offer.
+        (MLS_SUITES, codes(&[0xFFFF, MLS_XWING, 0x0004])),
     ];
     let r = build(CAPS, &f);
     let msg = accepted(&r.bytes);
@@ -403,6 +417,7 @@ fn unknown_suite_codes_in_capability_lists_are_kept() {
             sig_suites: vec![0x7777],
             aead_suites: vec![0x0001, CHACHA],
             features: 0xFFFF_FFFF,
+            mls_suites: vec![0xFFFF, MLS_XWING, 0x0004],
             extensions: Vec::new(),
         }
     );
@@ -410,4 +425,129 @@ fn unknown_suite_codes_in_capability_lists_are_kept() {
     let text = wire::inspect(&r.bytes);
     assert!(text.contains("0xFFFF (unknown)"), "{text}");
     assert!(text.contains("X25519+ML-KEM-768"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// MLS: the `mlsSuites` field (0x0006) and the `mls` feature bit (4) go together.
+
+/// The default test capabilities offering MLS: the bit and the list.
+fn mls_caps_fields(list: &[u16]) -> Fields {
+    let mut f = with(&caps_fields(), FEATURES, be32(0xF | MLS_BIT));
+    f.push((MLS_SUITES, codes(list)));
+    f
+}
+
+#[test]
+fn mls_suites_with_the_mls_feature_round_trip_and_show_their_names() {
+    let r = build(
+        CAPS,
+        &mls_caps_fields(&[MLS_XWING, 0xABCD, MLS_X25519_AES128]),
+    );
+    let msg = accepted(&r.bytes);
+    assert_eq!(
+        msg.get(MLS_SUITES).unwrap().value,
+        Value::Suites(vec![MLS_XWING, 0xABCD, MLS_X25519_AES128])
+    );
+    let typed = Capabilities::decode(&r.bytes).unwrap();
+    assert!(typed.supports_mls());
+    assert_eq!(
+        typed,
+        Capabilities {
+            features: 0xF | MLS_BIT,
+            mls_suites: vec![MLS_XWING, 0xABCD, MLS_X25519_AES128],
+            ..caps_value()
+        }
+    );
+    assert_eq!(typed.encode().unwrap(), r.bytes);
+    let text = wire::inspect(&r.bytes);
+    assert!(
+        text.contains("MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519"),
+        "{text}"
+    );
+    assert!(text.contains("0xABCD (unknown)"), "{text}");
+    assert!(text.contains("0x0000001F ["), "{text}");
+    assert!(text.contains("channel-duplex, mls]"), "{text}");
+
+    // Every suite the library knows, in its default order, through the typed API.
+    let all = Capabilities::default().with_mls(MlsSuite::ALL);
+    let bytes = all.encode().unwrap();
+    let back = Capabilities::decode(&bytes).unwrap();
+    assert_eq!(back, all);
+    assert_eq!(back.mls_suites.len(), 13);
+    // 13 codes and the field header on top of the 69 default bytes.
+    assert_eq!(bytes.len(), 69 + 6 + 2 * 13);
+}
+
+#[test]
+fn without_mls_the_encoding_is_unchanged() {
+    // No bit, no field: the bytes every earlier version wrote and read.
+    let plain = caps_value();
+    assert!(!plain.supports_mls());
+    assert_eq!(plain.encode().unwrap(), caps().bytes);
+    assert!(!Capabilities::default().supports_mls());
+    assert_eq!(Capabilities::default().features & MLS_BIT, 0);
+    // `with_mls` of no suites takes MLS away again.
+    let again = Capabilities::default()
+        .with_mls(MlsSuite::ALL)
+        .with_mls(&[]);
+    assert_eq!(again, Capabilities::default());
+}
+
+#[test]
+fn the_mls_feature_without_mls_suites_is_refused() {
+    let r = build(CAPS, &with(&caps_fields(), FEATURES, be32(0xF | MLS_BIT)));
+    let err = refused(
+        &r.bytes,
+        Code::MissingField,
+        r.len(),
+        Some(MLS_SUITES),
+        Some("mlsSuites"),
+    );
+    assert!(err.to_string().contains("mls feature"), "{err}");
+    // The encoder refuses the same.
+    let bad = Capabilities {
+        features: 0xF | MLS_BIT,
+        ..caps_value()
+    };
+    assert_eq!(bad.encode().unwrap_err().code, Code::MissingField);
+    // Only bit 4 means MLS: the other bits never ask for the list.
+    for bit in (0..32).filter(|b| *b != 4) {
+        accepted(&build(CAPS, &with(&caps_fields(), FEATURES, be32(1 << bit))).bytes);
+    }
+}
+
+#[test]
+fn mls_suites_without_the_mls_feature_are_refused() {
+    let mut f = caps_fields();
+    f.push((MLS_SUITES, codes(&[MLS_XWING])));
+    let r = build(CAPS, &f);
+    let err = r.refused_at(Code::InvalidField, MLS_SUITES, "mlsSuites");
+    assert!(err.to_string().contains("mls feature"), "{err}");
+    let bad = Capabilities {
+        mls_suites: vec![MLS_XWING],
+        ..caps_value()
+    };
+    assert_eq!(bad.encode().unwrap_err().code, Code::InvalidField);
+}
+
+#[test]
+fn mls_suite_lists_follow_the_suite_list_rules() {
+    // Empty (BAD_LENGTH), a code twice (DUPLICATE_ENTRY), an odd length (BAD_LENGTH),
+    // over the cap (TOO_LARGE): the rules of every suite list.
+    let cases: [(Vec<u8>, Code); 4] = [
+        (vec![], Code::BadLength),
+        (codes(&[MLS_XWING, MLS_XWING]), Code::DuplicateEntry),
+        (vec![0x00, 0x4D, 0x00], Code::BadLength),
+        (
+            codes(&(0..=MAX_SUITES_PER_LIST as u16).collect::<Vec<_>>()),
+            Code::TooLarge,
+        ),
+    ];
+    for (value, code) in cases {
+        let r = build(
+            CAPS,
+            &with(&mls_caps_fields(&[MLS_XWING]), MLS_SUITES, value),
+        );
+        r.refused_at(code, MLS_SUITES, "mlsSuites");
+    }
 }

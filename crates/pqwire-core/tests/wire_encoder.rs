@@ -155,14 +155,15 @@ fn encoder_refuses_fields_out_of_order_or_twice() {
 
 #[test]
 fn encoder_refuses_undefined_tags() {
+    // 0x0007: the first tag after capabilities' last (0x0006, mlsSuites).
     let mut msg = caps_value().to_message();
     msg.fields.push(Field {
-        tag: 0x0006,
+        tag: 0x0007,
         value: Value::Uint(0),
         offset: 0,
     });
-    let bytes = caps().field(0x0006, &[0]).bytes;
-    both_refuse(&msg, &bytes, Code::UnknownTag, Some(0x0006));
+    let bytes = caps().field(0x0007, &[0]).bytes;
+    both_refuse(&msg, &bytes, Code::UnknownTag, Some(0x0007));
 
     // An extension below the extension range.
     let mut msg = env_value().to_message();

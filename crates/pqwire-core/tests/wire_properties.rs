@@ -20,9 +20,9 @@ use pqwire_core::wire::limits::{
 };
 use pqwire_core::wire::{
     self, Capabilities, Envelope, Extension, InitialMessage, KeyPackage, MessageType, PackageSuite,
-    PrekeyBatch, PrekeyBundle, PrekeyUpload, RatchetMessage, WireMessage,
+    PrekeyBatch, PrekeyBundle, PrekeyUpload, RatchetMessage, WireMessage, FEATURE_MLS,
 };
-use pqwire_core::{kem, sig, AeadSuite, KemSuite, SigSuite};
+use pqwire_core::{kem, sig, AeadSuite, KemSuite, MlsSuite, SigSuite};
 
 // ---------------------------------------------------------------------------------------
 // Strategies
@@ -69,23 +69,43 @@ fn codes_of<S: Copy>(all: &[S], code: fn(S) -> u16) -> Vec<u16> {
     all.iter().map(|s| code(*s)).collect()
 }
 
+/// Capabilities with any feature bits, and MLS suites exactly when the `mls` bit is set
+/// (the two go together: the wire refuses one without the other).
 fn capabilities() -> impl Strategy<Value = Capabilities> {
+    let mls = prop_oneof![
+        1 => Just(Vec::new()),
+        2 => suite_list(codes_of(MlsSuite::ALL, MlsSuite::code)),
+    ];
     (
         versions(),
         suite_list(codes_of(KemSuite::ALL, KemSuite::code)),
         suite_list(codes_of(SigSuite::ALL, SigSuite::code)),
         suite_list(codes_of(AeadSuite::ALL, AeadSuite::code)),
-        any::<u32>(),
+        (any::<u32>(), mls),
         extensions(),
     )
         .prop_map(
-            |(versions, kex_suites, sig_suites, aead_suites, features, extensions)| Capabilities {
+            |(
                 versions,
                 kex_suites,
                 sig_suites,
                 aead_suites,
-                features,
+                (features, mls_suites),
                 extensions,
+            )| {
+                let mls_bit = 1 << FEATURE_MLS;
+                Capabilities {
+                    versions,
+                    kex_suites,
+                    sig_suites,
+                    aead_suites,
+                    features: match mls_suites.is_empty() {
+                        true => features & !mls_bit,
+                        false => features | mls_bit,
+                    },
+                    mls_suites,
+                    extensions,
+                }
             },
         )
 }
@@ -407,7 +427,8 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
             AeadSuite::ChaCha20Poly1305.code(),
             AeadSuite::Aes256Gcm.code(),
         ],
-        features: 0x8000_0005,
+        features: 0x8000_0015,
+        mls_suites: vec![0x004D, 0xABCD, 0x0001],
         extensions: vec![ext(0xF000, &[]), ext(0xF123, &[0xC0, 0xFF, 0xEE])],
     };
     let kem_package = KeyPackage {
@@ -482,6 +503,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         sig_suites: vec![SigSuite::Ed25519.code()],
         aead_suites: vec![AeadSuite::ChaCha20Poly1305.code()],
         features: 1,
+        mls_suites: Vec::new(),
         extensions: Vec::new(),
     };
     let batch = PrekeyBatch {

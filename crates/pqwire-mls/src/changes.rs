@@ -10,11 +10,12 @@
 
 use crate::error::{because, GroupCode, GroupError, Result};
 use crate::record::{decode_storage, encode_entries};
+use crate::storage::Journal;
 use crate::Member;
 use openmls_traits::OpenMlsProvider;
 use pqwire_core::record::{RecordField, RecordReader, RecordWriter, TYPE_GROUP_CHANGES};
 use sha2::Digest as _;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 const MEMBER: RecordField = RecordField::new(0x0002, "member");
@@ -27,22 +28,13 @@ const DELETED: RecordField = RecordField::new(0x0004, "deleted");
 pub(crate) struct Unsaved(BTreeMap<Vec<u8>, Option<Zeroizing<Vec<u8>>>>);
 
 impl Unsaved {
-    /// Notes what an operation changed: `before` is the storage before it, `after` after.
-    pub(crate) fn note(
-        &mut self,
-        before: &HashMap<Vec<u8>, Vec<u8>>,
-        after: &HashMap<Vec<u8>, Vec<u8>>,
-    ) {
-        let changed = after
-            .iter()
-            .filter(|(k, v)| before.get(*k) != Some(*v))
-            .map(|(k, _)| k);
-        let deleted = before.keys().filter(|k| !after.contains_key(*k));
-        for key in changed.chain(deleted) {
+    /// Notes what an operation changed: its journal, each entry with its value before.
+    pub(crate) fn note(&mut self, journal: Journal) {
+        for (key, before) in journal {
             // The first change since the save keeps the saved value; later ones keep it too.
             self.0
-                .entry(key.clone())
-                .or_insert_with(|| before.get(key).cloned().map(Zeroizing::new));
+                .entry(key)
+                .or_insert_with(|| before.map(Zeroizing::new));
         }
     }
 
@@ -57,8 +49,10 @@ impl Member {
     /// [`Member::revert_unsaved`] when it refused them.
     ///
     /// ```
+    /// use pqwire_core::{pqxdh::{Identity, Validity}, SigSuite};
     /// use pqwire_mls::{Member, suites::Ciphersuite};
-    /// let mut alice = Member::new(Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, b"alice")?;
+    /// let identity = Identity::generate_random(SigSuite::Ed25519MlDsa65, Validity::new(0, 1 << 40).unwrap()).unwrap();
+    /// let mut alice = Member::new(Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, &identity, b"alice")?;
     /// let record = alice.to_record()?;
     /// alice.mark_saved();
     /// let group = alice.create_group()?;

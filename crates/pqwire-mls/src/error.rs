@@ -19,6 +19,9 @@ pub enum GroupCode {
     Removed,
     /// A signature, membership tag or decryption failed.
     AuthFailed,
+    /// A credential not bound to a pqwire identity: malformed, not signed by the identity
+    /// it names, or (for a member being added) an identity expired.
+    UnboundCredential,
     /// A message whose key was already used (a replay).
     Replayed,
     /// A message older than the out-of-order window of its sender.
@@ -54,6 +57,7 @@ impl GroupCode {
         GroupCode::UnknownMember,
         GroupCode::Removed,
         GroupCode::AuthFailed,
+        GroupCode::UnboundCredential,
         GroupCode::Replayed,
         GroupCode::Stale,
         GroupCode::TooManySkipped,
@@ -74,7 +78,7 @@ impl GroupCode {
         use pqwire_core::ErrorKind as K;
         Some(match self {
             GroupCode::Malformed | GroupCode::BadRecord | GroupCode::Invalid => K::MalformedInput,
-            GroupCode::AuthFailed => K::Authentication,
+            GroupCode::AuthFailed | GroupCode::UnboundCredential => K::Authentication,
             GroupCode::Unsupported => K::Backend,
             GroupCode::WrongEpoch
             | GroupCode::Replayed
@@ -99,6 +103,7 @@ impl GroupCode {
             GroupCode::UnknownMember => "GROUP_UNKNOWN_MEMBER",
             GroupCode::Removed => "GROUP_REMOVED",
             GroupCode::AuthFailed => "AUTH_FAILED",
+            GroupCode::UnboundCredential => "GROUP_UNBOUND_CREDENTIAL",
             GroupCode::Replayed => "REPLAYED",
             GroupCode::Stale => "STALE_MESSAGE",
             GroupCode::TooManySkipped => "TOO_MANY_SKIPPED",

@@ -58,10 +58,12 @@
 
 mod aead;
 mod changes;
+pub mod credential;
 mod crypto;
 mod digest;
 mod error;
 mod hpke;
+pub mod inspect;
 mod member;
 mod nist_curves;
 mod provider;
@@ -69,6 +71,7 @@ mod rand;
 mod record;
 mod signature;
 mod signer;
+mod storage;
 pub mod suites;
 
 pub use crypto::PqwireCrypto;
@@ -79,5 +82,6 @@ pub use member::{
 };
 pub use provider::PqwireProvider;
 pub use rand::{PqwireRand, RandomnessUnavailable};
-pub use record::MAX_IDENTITY_LEN;
+pub use record::MAX_CREDENTIAL_LEN;
 pub use signer::MlsSigner;
+pub use storage::{PqwireStorage, StorageError};

@@ -8,11 +8,14 @@
 //! Commits from others are applied as they are processed.
 
 use crate::changes::Unsaved;
+use crate::credential::{self, Bound};
 use crate::error::{because, from_process, GroupCode, GroupError, Result};
 use crate::{suites, MlsSigner, PqwireProvider};
 use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::*;
 use openmls_traits::OpenMlsProvider;
+use pqwire_core::pqxdh::Identity;
+use pqwire_core::random::OsRandom;
 use std::collections::{BTreeMap, HashMap};
 use zeroize::Zeroizing;
 
@@ -38,14 +41,16 @@ pub struct Commit {
     pub welcome: Option<Vec<u8>>,
 }
 
-/// A member of a group as the others see it.
+/// A member of a group as the others see it: its credential, checked when it was met.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupMember {
     /// Its position in the group's tree.
     pub index: u32,
-    /// Its credential's identity.
-    pub identity: Vec<u8>,
-    /// Its signature public key.
+    /// The application's name for it, from its credential.
+    pub name: Vec<u8>,
+    /// Its pqwire identity signing key (the key package encoding), which signed its MLS key.
+    pub identity_key: Vec<u8>,
+    /// Its MLS signature public key.
     pub signature_key: Vec<u8>,
 }
 
@@ -54,7 +59,7 @@ pub struct GroupMember {
 pub enum Received {
     /// An application message.
     Application {
-        /// The sender's identity.
+        /// The sender's name (its credential's; [`Member::members`] has its identity key).
         sender: Vec<u8>,
         /// The plaintext.
         plaintext: Vec<u8>,
@@ -63,20 +68,20 @@ pub enum Received {
     },
     /// Another member's commit, now applied.
     Commit {
-        /// The committer's identity.
+        /// The committer's name.
         sender: Vec<u8>,
         /// The group's epoch after it.
         epoch: u64,
-        /// Identities added.
+        /// Names added.
         added: Vec<Vec<u8>>,
-        /// Identities removed.
+        /// Names removed.
         removed: Vec<Vec<u8>>,
         /// Whether this member is among the removed (its group is then inactive).
         removed_self: bool,
     },
     /// A proposal, kept for the next commit.
     Proposal {
-        /// The proposer's identity.
+        /// The proposer's name.
         sender: Vec<u8>,
     },
 }
@@ -84,10 +89,13 @@ pub enum Received {
 /// One client's MLS state.
 ///
 /// ```
+/// use pqwire_core::{pqxdh::{Identity, Validity}, SigSuite};
 /// use pqwire_mls::{Member, suites::Ciphersuite};
 /// let suite = Ciphersuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519;
-/// let mut alice = Member::new(suite, b"alice")?;
-/// let mut bob = Member::new(suite, b"bob")?;
+/// // Each member's credential is signed by a pqwire identity (credential.rs).
+/// let identity = || Identity::generate_random(SigSuite::Ed25519MlDsa65, Validity::new(0, 1 << 40).unwrap()).unwrap();
+/// let mut alice = Member::new(suite, &identity(), b"alice")?;
+/// let mut bob = Member::new(suite, &identity(), b"bob")?;
 /// let group = alice.create_group()?;
 /// let added = alice.add_members(&group, &[bob.key_package(false)?])?;
 /// alice.confirm_commit(&group)?;
@@ -98,7 +106,8 @@ pub enum Received {
 /// ```
 pub struct Member {
     suite: Ciphersuite,
-    identity: Vec<u8>,
+    /// The basic credential's content: the binding to a pqwire identity (credential.rs).
+    credential: Vec<u8>,
     provider: PqwireProvider,
     signer: MlsSigner,
     /// Groups read from the storage, kept parsed between operations.
@@ -110,15 +119,21 @@ pub struct Member {
 }
 
 impl Member {
-    /// A new member for `suite`, named `identity` in its basic credential, keeping no past
-    /// epochs ([`DEFAULT_PAST_EPOCHS`]).
-    pub fn new(suite: Ciphersuite, identity: &[u8]) -> Result<Self> {
-        Self::with_past_epochs(suite, identity, DEFAULT_PAST_EPOCHS)
+    /// A new member for `suite` whose credential binds its new MLS signature key and `name`
+    /// (the application's name for it, at most 1,024 bytes) to the pqwire `identity`, which
+    /// signs them once, here. Keeps no past epochs ([`DEFAULT_PAST_EPOCHS`]).
+    pub fn new(suite: Ciphersuite, identity: &Identity, name: &[u8]) -> Result<Self> {
+        Self::with_past_epochs(suite, identity, name, DEFAULT_PAST_EPOCHS)
     }
 
     /// A new member that reads application messages up to `past_epochs` epochs late (at most
     /// [`MAX_PAST_EPOCHS`]; `GROUP_INVALID` beyond), in every group it makes or joins.
-    pub fn with_past_epochs(suite: Ciphersuite, identity: &[u8], past_epochs: u8) -> Result<Self> {
+    pub fn with_past_epochs(
+        suite: Ciphersuite,
+        identity: &Identity,
+        name: &[u8],
+        past_epochs: u8,
+    ) -> Result<Self> {
         if past_epochs > MAX_PAST_EPOCHS {
             return Err(GroupError::new(
                 GroupCode::Invalid,
@@ -133,9 +148,11 @@ impl Member {
         }
         let signer = MlsSigner::generate(suite.signature_algorithm())
             .map_err(because(GroupCode::RandomnessUnavailable))?;
+        let credential =
+            credential::bind(identity, name, suite, signer.public_key(), &mut OsRandom)?;
         Ok(Self {
             suite,
-            identity: identity.to_vec(),
+            credential,
             provider: PqwireProvider::default(),
             signer,
             groups: HashMap::new(),
@@ -154,9 +171,14 @@ impl Member {
         self.past_epochs
     }
 
-    /// The identity in the member's credential.
-    pub fn identity(&self) -> &[u8] {
-        &self.identity
+    /// The application's name for this member, in its credential.
+    pub fn name(&self) -> &[u8] {
+        credential::name_of(&self.credential)
+    }
+
+    /// The credential's content: the binding of the MLS signature key to the pqwire identity.
+    pub fn credential_bytes(&self) -> &[u8] {
+        &self.credential
     }
 
     /// The member's signature public key.
@@ -166,7 +188,7 @@ impl Member {
 
     fn credential(&self) -> CredentialWithKey {
         CredentialWithKey {
-            credential: BasicCredential::new(self.identity.clone()).into(),
+            credential: BasicCredential::new(self.credential.clone()).into(),
             signature_key: self.signer.public_key().to_vec().into(),
         }
     }
@@ -175,7 +197,15 @@ impl Member {
     /// delivery service may hand out more than once.
     pub fn key_package(&mut self, last_resort: bool) -> Result<Vec<u8>> {
         self.transaction(|m| {
-            let mut builder = KeyPackage::builder();
+            // The leaf says it supports the last-resort extension: a key package carrying
+            // the extension without that is refused by every validator (RFC 9420 §13.4).
+            let mut builder = KeyPackage::builder().leaf_node_capabilities(Capabilities::new(
+                None,
+                None,
+                Some(&[ExtensionType::LastResort]),
+                None,
+                None,
+            ));
             if last_resort {
                 builder = builder.mark_as_last_resort();
             }
@@ -227,6 +257,9 @@ impl Member {
                 };
                 GroupError::new(code, text)
             })?;
+            for leaf in staged.members() {
+                checked(&leaf.credential, &leaf.signature_key, m.suite, None)?;
+            }
             let group = staged
                 .into_group(&m.provider)
                 .map_err(because(GroupCode::Invalid))?;
@@ -261,6 +294,12 @@ impl Member {
                         ),
                     ));
                 }
+                checked(
+                    package.leaf_node().credential(),
+                    package.leaf_node().signature_key().as_slice(),
+                    m.suite,
+                    Some(credential::now()),
+                )?;
                 packages.push(package);
             }
             let (provider, signer) = (&m.provider, &m.signer);
@@ -273,21 +312,28 @@ impl Member {
         })
     }
 
-    /// Commits removing the members with these identities (pending until confirmed).
-    pub fn remove_members(&mut self, group: &[u8], identities: &[Vec<u8>]) -> Result<Commit> {
+    /// Commits removing every member with one of these names (all of a person's devices,
+    /// when they share a name; pending until confirmed). A name no member has is
+    /// `GROUP_UNKNOWN_MEMBER`.
+    pub fn remove_members(&mut self, group: &[u8], names: &[Vec<u8>]) -> Result<Commit> {
         self.transaction(|m| {
             let (provider, signer) = (&m.provider, &m.signer);
             let g = open(&mut m.groups, provider, group)?;
             pending_free(g)?;
-            let mut leaves = Vec::with_capacity(identities.len());
-            for identity in identities {
-                let leaf = g
-                    .members()
-                    .find(|x| x.credential.serialized_content() == identity.as_slice())
-                    .ok_or_else(|| {
-                        GroupError::new(GroupCode::UnknownMember, "no member with that identity")
-                    })?;
-                leaves.push(leaf.index);
+            let mut leaves = Vec::with_capacity(names.len());
+            for name in names {
+                let before = leaves.len();
+                leaves.extend(
+                    g.members()
+                        .filter(|x| name_in(&x.credential) == name.as_slice())
+                        .map(|x| x.index),
+                );
+                if leaves.len() == before {
+                    return Err(GroupError::new(
+                        GroupCode::UnknownMember,
+                        "no member with that name",
+                    ));
+                }
             }
             let (commit, welcome, _) = g
                 .remove_members(provider, signer, &leaves)
@@ -315,6 +361,9 @@ impl Member {
         self.transaction(|m| {
             let provider = &m.provider;
             let g = open(&mut m.groups, provider, group)?;
+            if let Some(staged) = g.pending_commit() {
+                check_new_leaves(staged, m.suite)?;
+            }
             pending(g)?;
             g.merge_pending_commit(provider)
                 .map_err(because(GroupCode::Internal))
@@ -386,7 +435,7 @@ impl Member {
             let processed = g
                 .process_message(provider, protocol)
                 .map_err(from_process)?;
-            let sender = processed.credential().serialized_content().to_vec();
+            let sender = name_in(processed.credential()).to_vec();
             let aad = processed.aad().to_vec();
             match processed.into_content() {
                 ProcessedMessageContent::ApplicationMessage(a) => Ok(Received::Application {
@@ -395,28 +444,21 @@ impl Member {
                     aad,
                 }),
                 ProcessedMessageContent::StagedCommitMessage(staged) => {
-                    let identities: BTreeMap<u32, Vec<u8>> = g
+                    check_new_leaves(&staged, m.suite)?;
+                    let names: BTreeMap<u32, Vec<u8>> = g
                         .members()
-                        .map(|x| (x.index.u32(), x.credential.serialized_content().to_vec()))
+                        .map(|x| (x.index.u32(), name_in(&x.credential).to_vec()))
                         .collect();
                     let added = staged
                         .add_proposals()
                         .map(|p| {
-                            p.add_proposal()
-                                .key_package()
-                                .leaf_node()
-                                .credential()
-                                .serialized_content()
+                            name_in(p.add_proposal().key_package().leaf_node().credential())
                                 .to_vec()
                         })
                         .collect();
                     let removed = staged
                         .remove_proposals()
-                        .filter_map(|p| {
-                            identities
-                                .get(&p.remove_proposal().removed().u32())
-                                .cloned()
-                        })
+                        .filter_map(|p| names.get(&p.remove_proposal().removed().u32()).cloned())
                         .collect();
                     let removed_self = staged.self_removed();
                     g.merge_staged_commit(provider, *staged)
@@ -453,10 +495,18 @@ impl Member {
     pub fn members(&mut self, group: &[u8]) -> Result<Vec<GroupMember>> {
         let g = open(&mut self.groups, &self.provider, group)?;
         Ok(g.members()
-            .map(|x| GroupMember {
-                index: x.index.u32(),
-                identity: x.credential.serialized_content().to_vec(),
-                signature_key: x.signature_key,
+            .map(|x| {
+                let bytes = x.credential.serialized_content();
+                // Every credential was checked when the member met it; read it again here.
+                let identity_key = credential::verify(bytes, self.suite, &x.signature_key, None)
+                    .map(|b| b.identity_key)
+                    .unwrap_or_default();
+                GroupMember {
+                    index: x.index.u32(),
+                    name: credential::name_of(bytes).to_vec(),
+                    identity_key,
+                    signature_key: x.signature_key,
+                }
             })
             .collect())
     }
@@ -485,21 +535,35 @@ impl Member {
             })
     }
 
-    /// Runs `operation`; on failure, puts the storage back as it was before, on success notes
-    /// what it changed (the next change set).
+    /// Runs `operation`; on failure, puts back every entry it changed, on success notes them
+    /// (the next change set). The storage's journal says which entries changed and what
+    /// they held: no copy of the whole state is made.
     fn transaction<T>(&mut self, operation: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        let before = self.storage_snapshot()?;
+        let storage = self.provider.storage();
+        storage
+            .begin_journal()
+            .map_err(because(GroupCode::Internal))?;
         let result = operation(self);
-        let mut values = self
+        let journal = self
             .provider
             .storage()
-            .values
-            .write()
+            .take_journal()
             .map_err(because(GroupCode::Internal))?;
         if result.is_ok() {
-            self.unsaved.note(&before, &values);
+            self.unsaved.note(journal);
         } else {
-            *values = before;
+            let mut values = self
+                .provider
+                .storage()
+                .values
+                .write()
+                .map_err(because(GroupCode::Internal))?;
+            for (key, before) in journal {
+                match before {
+                    Some(value) => values.insert(key, value),
+                    None => values.remove(&key),
+                };
+            }
             drop(values);
             // Parsed groups may hold what the failed operation changed: read them again.
             self.forget_parsed_groups();
@@ -512,30 +576,20 @@ impl Member {
         self.groups.clear();
     }
 
-    fn storage_snapshot(&self) -> Result<HashMap<Vec<u8>, Vec<u8>>> {
-        Ok(self
-            .provider
-            .storage()
-            .values
-            .read()
-            .map_err(because(GroupCode::Internal))?
-            .clone())
-    }
-
     pub(crate) fn parts(&self) -> (&PqwireProvider, &MlsSigner) {
         (&self.provider, &self.signer)
     }
 
     pub(crate) fn from_parts(
         suite: Ciphersuite,
-        identity: Vec<u8>,
+        credential: Vec<u8>,
         signer: MlsSigner,
         provider: PqwireProvider,
         past_epochs: u8,
     ) -> Self {
         Self {
             suite,
-            identity,
+            credential,
             provider,
             signer,
             groups: HashMap::new(),
@@ -572,6 +626,40 @@ use member_settings;
 
 fn join_config(past_epochs: u8) -> MlsGroupJoinConfig {
     member_settings!(MlsGroupJoinConfig::builder(), past_epochs).build()
+}
+
+/// The name in a member's credential.
+fn name_in(c: &Credential) -> &[u8] {
+    credential::name_of(c.serialized_content())
+}
+
+/// A credential with its MLS signature key must be bound to a pqwire identity (valid at
+/// `now` when given): `GROUP_UNBOUND_CREDENTIAL` otherwise.
+fn checked(
+    c: &Credential,
+    signature_key: &[u8],
+    suite: Ciphersuite,
+    now: Option<u64>,
+) -> Result<Bound> {
+    credential::verify(c.serialized_content(), suite, signature_key, now)
+}
+
+/// Every leaf a commit brings in (added members, updated leaves, the committer's new leaf)
+/// must carry a bound credential.
+fn check_new_leaves(staged: &StagedCommit, suite: Ciphersuite) -> Result<()> {
+    let t = Some(credential::now());
+    for p in staged.add_proposals() {
+        let leaf = p.add_proposal().key_package().leaf_node();
+        checked(leaf.credential(), leaf.signature_key().as_slice(), suite, t)?;
+    }
+    for p in staged.update_proposals() {
+        let leaf = p.update_proposal().leaf_node();
+        checked(leaf.credential(), leaf.signature_key().as_slice(), suite, t)?;
+    }
+    if let Some(leaf) = staged.update_path_leaf_node() {
+        checked(leaf.credential(), leaf.signature_key().as_slice(), suite, t)?;
+    }
+    Ok(())
 }
 
 /// The group `id`, parsed from the storage the first time.

@@ -1,9 +1,8 @@
 //! [`PqwireProvider`]: the `OpenMlsProvider` of a pqwire group member: pqwire's crypto and
-//! randomness, openmls's in-memory storage (a member's state is persisted as snapshots of
-//! that storage by the layer above, docs/groups.md "Storage").
+//! randomness, and [`PqwireStorage`], in memory (a member's state is persisted as snapshots
+//! of that storage by the layer above, docs/groups.md "Storage").
 
-use crate::{PqwireCrypto, PqwireRand};
-use openmls_memory_storage::MemoryStorage;
+use crate::{PqwireCrypto, PqwireRand, PqwireStorage};
 use openmls_traits::OpenMlsProvider;
 
 /// A member's provider: pqwire crypto, OS randomness, in-memory state.
@@ -17,12 +16,12 @@ use openmls_traits::OpenMlsProvider;
 pub struct PqwireProvider {
     crypto: PqwireCrypto,
     rand: PqwireRand,
-    storage: MemoryStorage,
+    storage: PqwireStorage,
 }
 
 impl PqwireProvider {
     /// A provider over existing storage (a restored snapshot).
-    pub fn with_storage(storage: MemoryStorage) -> Self {
+    pub fn with_storage(storage: PqwireStorage) -> Self {
         Self {
             crypto: PqwireCrypto,
             rand: PqwireRand,
@@ -34,9 +33,9 @@ impl PqwireProvider {
 impl OpenMlsProvider for PqwireProvider {
     type CryptoProvider = PqwireCrypto;
     type RandProvider = PqwireRand;
-    type StorageProvider = MemoryStorage;
+    type StorageProvider = PqwireStorage;
 
-    fn storage(&self) -> &MemoryStorage {
+    fn storage(&self) -> &PqwireStorage {
         &self.storage
     }
 

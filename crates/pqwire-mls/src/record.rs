@@ -1,33 +1,34 @@
 //! A member's state at rest: a pqwire record (`group-member`, type 0x19; the strict TLV
 //! format of pqwire-core's `record` module, checksummed) holding the suite, the credential
-//! identity, the signature secret and every entry of openmls's storage. It holds secrets
+//! credential (bound to a pqwire identity), the signature secret and every entry of openmls's storage. It holds secrets
 //! (the signature key, leaf and epoch secrets): store it as you would the keys themselves.
 
 use crate::error::{because, GroupCode, GroupError, Result};
-use crate::{suites, Member, MlsSigner, PqwireProvider, MAX_PAST_EPOCHS};
-use openmls_memory_storage::MemoryStorage;
+use crate::{suites, Member, MlsSigner, PqwireProvider, PqwireStorage, MAX_PAST_EPOCHS};
 use openmls_traits::types::Ciphersuite;
 use openmls_traits::OpenMlsProvider;
 use pqwire_core::record::{RecordField, RecordReader, RecordWriter, TYPE_GROUP_MEMBER};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
 use zeroize::Zeroizing;
 
 const SUITE: RecordField = RecordField::new(0x0002, "suite");
-const IDENTITY: RecordField = RecordField::new(0x0003, "identity");
+const CREDENTIAL: RecordField = RecordField::new(0x0003, "credential");
 const SIGNATURE_SECRET: RecordField = RecordField::new(0x0004, "signatureSecret");
 const STORAGE: RecordField = RecordField::new(0x0005, "storage");
 const PAST_EPOCHS: RecordField = RecordField::new(0x0006, "pastEpochs");
 
-/// The longest identity a credential may carry here.
-pub const MAX_IDENTITY_LEN: usize = 4096;
+/// The longest credential a member may have: a name of up to 1,024 bytes, the largest
+/// pqwire identity key and its signature, with room to spare.
+pub const MAX_CREDENTIAL_LEN: usize = 16384;
 
 impl Member {
     /// The member's whole state as a record.
     ///
     /// ```
+    /// use pqwire_core::{pqxdh::{Identity, Validity}, SigSuite};
     /// use pqwire_mls::{Member, suites::Ciphersuite};
-    /// let mut alice = Member::new(Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, b"alice")?;
+    /// let identity = Identity::generate_random(SigSuite::Ed25519MlDsa65, Validity::new(0, 1 << 40).unwrap()).unwrap();
+    /// let mut alice = Member::new(Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, &identity, b"alice")?;
     /// let group = alice.create_group()?;
     /// let mut back = Member::from_record(&alice.to_record()?)?;
     /// assert_eq!(back.epoch(&group)?, 0);
@@ -45,7 +46,7 @@ impl Member {
         let secret = signer.secret();
         let mut w = RecordWriter::new(TYPE_GROUP_MEMBER);
         w.u16(SUITE, self.suite().into())
-            .bytes(IDENTITY, self.identity())
+            .bytes(CREDENTIAL, self.credential_bytes())
             .bytes(SIGNATURE_SECRET, &secret)
             .bytes(STORAGE, &storage)
             .u8(PAST_EPOCHS, self.past_epochs());
@@ -67,8 +68,8 @@ impl Member {
                     format!("suite 0x{code:04x} is not offered"),
                 )
             })?;
-        let identity = r
-            .bytes(IDENTITY, 0, MAX_IDENTITY_LEN)
+        let credential = r
+            .bytes(CREDENTIAL, 0, MAX_CREDENTIAL_LEN)
             .map_err(bad)?
             .to_vec();
         let secret = r.secret(SIGNATURE_SECRET, 32, 48).map_err(bad)?;
@@ -85,12 +86,16 @@ impl Member {
             MlsSigner::from_secret(suite.signature_algorithm(), secret.expose()).map_err(|_| {
                 GroupError::new(GroupCode::BadRecord, "the signature secret does not load")
             })?;
-        let storage = MemoryStorage {
-            values: RwLock::new(storage),
-        };
+        crate::credential::verify(&credential, suite, signer.public_key(), None).map_err(|_| {
+            GroupError::new(
+                GroupCode::BadRecord,
+                "the credential is not bound to the signature key",
+            )
+        })?;
+        let storage = PqwireStorage::with_values(storage);
         Ok(Member::from_parts(
             suite,
-            identity,
+            credential,
             signer,
             PqwireProvider::with_storage(storage),
             past_epochs,

@@ -6,13 +6,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test]
 
+use pqwire_core::pqxdh::{Identity, Validity};
+use pqwire_core::SigSuite;
 use pqwire_mls::suites::{self, Ciphersuite};
 use pqwire_mls::{GroupCode, Member, Received};
 
 const XWING: Ciphersuite = Ciphersuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519;
 
+fn identity() -> Identity {
+    Identity::generate_random(SigSuite::Ed25519MlDsa65, Validity::new(0, 1 << 40).unwrap()).unwrap()
+}
+
 fn member(suite: Ciphersuite, name: &str) -> Member {
-    Member::new(suite, name.as_bytes()).unwrap()
+    Member::new(suite, &identity(), name.as_bytes()).unwrap()
 }
 
 fn code<T: core::fmt::Debug>(r: pqwire_mls::Result<T>) -> GroupCode {
@@ -252,7 +258,8 @@ fn application_messages_out_of_order_within_an_epoch_and_late_after_a_commit() {
 
 #[test]
 fn a_member_that_keeps_past_epochs_reads_late_messages_up_to_that_many_epochs_back() {
-    let make = |name: &str| Member::with_past_epochs(XWING, name.as_bytes(), 2).unwrap();
+    let make =
+        |name: &str| Member::with_past_epochs(XWING, &identity(), name.as_bytes(), 2).unwrap();
     let (group, mut m) = group_from(vec![make("m0"), make("m1")]);
     assert_eq!(m[1].past_epochs(), 2);
     let late: Vec<Vec<u8>> = (0..3)
@@ -276,6 +283,7 @@ fn a_member_that_keeps_past_epochs_reads_late_messages_up_to_that_many_epochs_ba
     assert_eq!(
         code(Member::with_past_epochs(
             XWING,
+            &identity(),
             b"x",
             pqwire_mls::MAX_PAST_EPOCHS + 1
         )),
@@ -399,6 +407,7 @@ fn refusals_of_the_operations_themselves() {
     assert_eq!(
         code(Member::new(
             Ciphersuite::MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448,
+            &identity(),
             b"x"
         )),
         GroupCode::Unsupported
@@ -414,7 +423,8 @@ fn state_written_mid_conversation_reads_back_and_carries_on() {
 
     let record = m[1].to_record().unwrap();
     let mut restored = Member::from_record(&record).unwrap();
-    assert_eq!(restored.identity(), b"m1");
+    assert_eq!(restored.name(), b"m1");
+    assert_eq!(restored.credential_bytes(), m[1].credential_bytes());
     assert_eq!(restored.signature_key(), m[1].signature_key());
     assert_eq!(exported(&mut restored, &group), exported(&mut m[1], &group));
     m[1] = restored;
@@ -539,6 +549,20 @@ fn change_sets_that_are_not_this_members_are_refused_and_change_nothing() {
     }
     m[1].process(&group, &update.commit).unwrap();
     agree(&group, &mut m);
+}
+
+#[test]
+fn a_last_resort_key_package_adds_its_member_to_two_groups() {
+    let (mut alice, mut bob) = (member(XWING, "alice"), member(XWING, "bob"));
+    let last_resort = bob.key_package(true).unwrap();
+    for _ in 0..2 {
+        let group = alice.create_group().unwrap();
+        let added = alice
+            .add_members(&group, std::slice::from_ref(&last_resort))
+            .unwrap();
+        alice.confirm_commit(&group).unwrap();
+        assert_eq!(bob.join(added.welcome.as_deref().unwrap()).unwrap(), group);
+    }
 }
 
 #[test]

@@ -5,11 +5,13 @@
 
 use crate::errors::{js, Failure, Fallible};
 use crate::handle::disposable_handle;
+use crate::identity::NativeIdentity;
 use crate::js_bytes::Bytes;
 use crate::task::{IntoJs, Job};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
 use napi_derive::napi;
 use pqwire_core::Disposable;
+use pqwire_mls::inspect::{self, Content, Inspected};
 use pqwire_mls::{suites, Commit, GroupError, Member, Received};
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +46,68 @@ pub fn mls_suites() -> Vec<NativeMlsSuite> {
             provisional: suites::is_provisional(s),
         })
         .collect()
+}
+
+/// What an MLS message shows from outside its group (for a delivery service).
+#[napi(object)]
+pub struct NativeMlsInspected {
+    /// `key-package`, `application`, `proposal`, `commit` or `welcome`.
+    #[napi(ts_type = "'key-package' | 'application' | 'proposal' | 'commit' | 'welcome'")]
+    pub kind: String,
+    /// A key package's or welcome's suite (full name).
+    pub suite: Option<String>,
+    /// A key package owner's pqwire identity signing key (key package encoding).
+    pub identity_key: Option<Uint8Array>,
+    /// Whether a key package is a last-resort one.
+    pub last_resort: Option<bool>,
+    /// A group message's group id.
+    pub group_id: Option<Uint8Array>,
+    /// A group message's epoch.
+    pub epoch: Option<f64>,
+}
+
+/// Reads what an MLS message shows from outside its group: a key package's suite and owner
+/// (its signature and credential binding checked), a group message's group, epoch and
+/// content type, a welcome's suite. Anything else throws its group code.
+#[napi(catch_unwind)]
+pub fn mls_inspect(message: &[u8]) -> napi::Result<NativeMlsInspected> {
+    let none = |kind: &str| NativeMlsInspected {
+        kind: kind.to_string(),
+        suite: None,
+        identity_key: None,
+        last_resort: None,
+        group_id: None,
+        epoch: None,
+    };
+    Ok(match js(inspect::inspect(message))? {
+        Inspected::KeyPackage {
+            suite,
+            identity_key,
+            last_resort,
+        } => NativeMlsInspected {
+            suite: Some(suites::name(suite)),
+            identity_key: Some(identity_key.into()),
+            last_resort: Some(last_resort),
+            ..none("key-package")
+        },
+        Inspected::Group {
+            group_id,
+            epoch,
+            content,
+        } => NativeMlsInspected {
+            group_id: Some(group_id.into()),
+            epoch: Some(epoch as f64),
+            ..none(match content {
+                Content::Application => "application",
+                Content::Proposal => "proposal",
+                Content::Commit => "commit",
+            })
+        },
+        Inspected::Welcome { suite } => NativeMlsInspected {
+            suite: Some(suites::name(suite)),
+            ..none("welcome")
+        },
+    })
 }
 
 /// A commit this member made: for the group, and a welcome for those it adds.
@@ -133,8 +197,10 @@ impl IntoJs for Received {
 pub struct NativeGroupMemberInfo {
     /// Its position in the group's tree.
     pub index: u32,
-    /// Its credential's identity.
-    pub identity: Uint8Array,
+    /// The application's name for it.
+    pub name: Uint8Array,
+    /// Its pqwire identity signing key (key package encoding), which signed its MLS key.
+    pub identity_key: Uint8Array,
     /// Its signature public key.
     pub signature_key: Uint8Array,
 }
@@ -168,10 +234,16 @@ fn all(list: Vec<Uint8Array>) -> Vec<Vec<u8>> {
 
 #[napi]
 impl NativeGroupMember {
-    /// A new member for the suite named `suite`, with `identity` in its basic credential,
-    /// reading application messages up to `past_epochs` epochs late (0 by default).
+    /// A new member for the suite named `suite`, whose credential binds its MLS signature
+    /// key and `name` to the pqwire `identity` (which signs them once, here), reading
+    /// application messages up to `past_epochs` epochs late (0 by default).
     #[napi(factory, catch_unwind)]
-    pub fn create(suite: String, identity: &[u8], past_epochs: Option<u32>) -> napi::Result<Self> {
+    pub fn create(
+        suite: String,
+        identity: &NativeIdentity,
+        name: &[u8],
+        past_epochs: Option<u32>,
+    ) -> napi::Result<Self> {
         let suite = suites::from_name(&suite).ok_or_else(|| {
             crate::errors::to_js(Failure::coded(
                 "UNKNOWN_SUITE",
@@ -183,9 +255,11 @@ impl NativeGroupMember {
         })?;
         let past_epochs = past_epochs.unwrap_or(pqwire_mls::DEFAULT_PAST_EPOCHS.into());
         let past_epochs = u8::try_from(past_epochs).unwrap_or(u8::MAX);
+        let identity = identity.shared()?;
         Ok(Self::wrap(Mutex::new(js(Member::with_past_epochs(
             suite,
-            identity,
+            &identity,
+            name,
             past_epochs,
         ))?)))
     }
@@ -244,10 +318,10 @@ impl NativeGroupMember {
         js(with(&self.shared()?, |m| Ok(m.past_epochs().into())))
     }
 
-    /// The identity in the member's credential.
+    /// The application's name for the member, in its credential.
     #[napi(getter, catch_unwind)]
-    pub fn identity(&self) -> napi::Result<Uint8Array> {
-        js(with(&self.shared()?, |m| Ok(m.identity().to_vec().into())))
+    pub fn name(&self) -> napi::Result<Uint8Array> {
+        js(with(&self.shared()?, |m| Ok(m.name().to_vec().into())))
     }
 
     /// The member's signature public key.
@@ -402,7 +476,8 @@ impl NativeGroupMember {
             .into_iter()
             .map(|x| NativeGroupMemberInfo {
                 index: x.index,
-                identity: x.identity.into(),
+                name: x.name.into(),
+                identity_key: x.identity_key.into(),
                 signature_key: x.signature_key.into(),
             })
             .collect())

@@ -12,7 +12,7 @@ use crate::errors::{js, to_js};
 use napi_derive::napi;
 use pqwire_core::kem::{self, KemBackend};
 use pqwire_core::sig::{self, SigBackend};
-use pqwire_core::{AeadSuite, Backend, Error, KemSuite, SigSuite};
+use pqwire_core::{AeadSuite, Backend, Error, KemSuite, MlsSuite, SigSuite};
 
 /// The backend named `backend` (`None` is the default); an unknown name is `INVALID_ARGUMENT`.
 fn backend_named(backend: Option<String>) -> napi::Result<Backend> {
@@ -86,6 +86,13 @@ pub fn aead_suite_names() -> Vec<String> {
         .iter()
         .map(|s| s.name().to_string())
         .collect()
+}
+
+/// Every MLS suite name, in pqwire's default preference order (X-Wing first, the other
+/// post-quantum suites, then RFC 9420's 1, 3, 2): what capabilities offer by default.
+#[napi(catch_unwind)]
+pub fn mls_suite_names() -> Vec<String> {
+    MlsSuite::ALL.iter().map(|s| s.name().to_string()).collect()
 }
 
 /// The id as a `u32`, if it is an integer from 0 to `u32::MAX` (not NaN, not infinite).

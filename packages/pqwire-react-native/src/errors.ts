@@ -55,6 +55,7 @@ const CLASS_OF = {
   GROUP_WRONG_EPOCH: 'GroupError',
   GROUP_UNKNOWN_MEMBER: 'GroupError',
   GROUP_REMOVED: 'GroupError',
+  GROUP_UNBOUND_CREDENTIAL: 'AuthenticationError',
   GROUP_INVALID: 'GroupError',
   GROUP_UNKNOWN: 'GroupError',
   GROUP_PENDING_COMMIT: 'GroupError',

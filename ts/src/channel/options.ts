@@ -7,7 +7,7 @@ import { makeError } from '../errors';
 import { object, onlyKnown } from '../options';
 import { bytes, describe, optionalBytes } from '../bytes';
 import { seconds } from '../identity';
-import { capabilities as defaultCapabilities } from '../negotiation';
+import { sessionCapabilities as defaultCapabilities } from '../negotiation';
 import type { CapabilitiesInput } from '../negotiation';
 import { normalizePolicy } from '../policy';
 import type { PolicyInput } from '../policy';
@@ -48,7 +48,7 @@ export interface ChannelOptions {
   mode?: ChannelMode;
   /** Negotiation policy; default `pq-required`. */
   policy?: PolicyInput;
-  /** Our capabilities (suites, versions); default: every suite pqwire offers. */
+  /** Our capabilities (suites, versions); default: every suite pqwire offers, no MLS unless `mlsSuites` or `features` is given. */
   capabilities?: CapabilitiesInput;
   /** Largest packet accepted or sent, header included (bytes); larger ones are `PACKET_TOO_LARGE`. */
   maxPacketSize?: number;

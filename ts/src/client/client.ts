@@ -46,6 +46,9 @@ import type { DeviceName } from './server-api';
 import { InMemoryStateStore } from './state-store';
 import type { StateStore } from './state-store';
 import { LiveConnection } from './live-connection';
+import { ClientGroups, deviceName } from './groups';
+import { GroupMember } from '../groups';
+import type { GroupStore, MlsSuiteName } from '../groups';
 import type { RelayedMessage } from './live-connection';
 
 /** Where a client keeps everything: the library's three stores and its own state. */
@@ -429,6 +432,34 @@ export class Client extends EventEmitter {
       return JSON.parse(new TextDecoder().decode(await this.#api.bytes('PUT', '/v1/prekeys', upload))) as PrekeyCounts;
     };
     return this.#exclusive(REFILL_LOCK, run);
+  }
+
+  /**
+   * This device's MLS groups through the server's delivery service (docs/groups.md,
+   * "Delivery service"): the device's group member, read from `store` (under
+   * `account/device`) or made there, its credential bound to this device's identity and
+   * named `account/device`.
+   *
+   * @example
+   * ```ts
+   * const groups = await client.groups({ suite: 'MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519', store: groupStore });
+   * await groups.publishKeyPackages();
+   * ```
+   */
+  async groups(options: { suite: MlsSuiteName; store: GroupStore; pastEpochs?: number }): Promise<ClientGroups> {
+    const me = this.#api.me;
+    const id = `${me.account}/${me.device}`;
+    const member = (await options.store.load(id))
+      ? await GroupMember.open({ id, store: options.store })
+      : await GroupMember.create({ id, suite: options.suite, identity: this.#identity, name: deviceName(me), store: options.store, ...(options.pastEpochs !== undefined && { pastEpochs: options.pastEpochs }) });
+    const api = this.#api;
+    return new ClientGroups(member, {
+      me,
+      json: async <T>(method: string, path: string, body?: unknown) => {
+        await this.#freshToken();
+        return api.json<T>(method, path, body);
+      },
+    });
   }
 
   /**

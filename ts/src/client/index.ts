@@ -18,3 +18,5 @@ export type { ClientSecurityEvent, FallbackPolicy, FallbackReason } from './fall
 export { InMemoryStateStore } from './state-store';
 export type { StateStore } from './state-store';
 export type { DeviceName } from './server-api';
+export { ClientGroups, deviceName, GROUP_RETRIES } from './groups';
+export type { ReceivedGroupMessage } from './groups';

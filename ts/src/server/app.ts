@@ -15,6 +15,7 @@ import type { ServerStore } from './store';
 import { registerDeviceRoutes } from './devices';
 import { registerPrekeyRoutes } from './prekeys';
 import { registerRelayRoutes } from './relay';
+import { registerGroupRoutes } from './groups';
 import { registerLiveRoute } from './live';
 import { registerMetrics } from './metrics';
 import { createLimits } from './limits';
@@ -103,6 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPrekeyRoutes(app, store, limits);
   registerSessionInitRoute(app, options.negotiation, metrics);
   registerRelayRoutes(app, store, limits);
+  registerGroupRoutes(app, store, limits);
   registerRotationRoute(app, store);
   // The certificate-signing identity: made by the first server on the database, shared by all.
   const certificateIdentity = Identity.import(await store.serverKey(CERTIFICATE_KEY, () => createIdentity().export()));

@@ -23,6 +23,10 @@ export type ServerErrorCode =
   | 'MISMATCHED_DEVICES'
   | 'STALE_DEVICES'
   | 'QUEUE_FULL'
+  | 'STALE_EPOCH'
+  | 'GROUP_EXISTS'
+  | 'ALREADY_MEMBER'
+  | 'NOT_A_MEMBER'
   | 'RATE_LIMITED'
   | 'INTERNAL';
 

@@ -30,3 +30,5 @@ export type { StoreStats } from './store';
 export { DEFAULT_LIMITS } from './limits';
 export type { LimitName, LimitSetting } from './limits';
 export type { RateLimiter } from './store';
+export { MAX_KEY_PACKAGES, MAX_GROUP_MESSAGE_BYTES, GROUP_FETCH_LIMIT, MAX_COMMIT_DEVICES } from './groups';
+export type { StoredKeyPackage, GroupCommit, GroupPost, GroupWrite, GroupLogEntry, PendingWelcome } from './store';

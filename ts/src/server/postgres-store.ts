@@ -17,7 +17,30 @@ import { makeError } from '../errors';
 import { nowSeconds } from '../identity';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { byDevice, claimFrom, createdLimiter, pendingMigrations } from './store';
-import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import { decideCommit, decidePost, isMember, readable } from './group-rules';
+import type { Membership } from './group-rules';
+import type {
+  BindResult,
+  DeviceAddress,
+  DirectoryEntry,
+  GroupCommit,
+  GroupLogEntry,
+  GroupPost,
+  GroupWrite,
+  PendingWelcome,
+  RotateResult,
+  PrekeyClaim,
+  QueuedEnvelope,
+  QueueListener,
+  RateLimiter,
+  ServerStore,
+  StoredKeyPackage,
+  StoreStats,
+  TokenHolder,
+  UploadCounts,
+} from './store';
+
+type Queryable = Pool | import('pg').PoolClient;
 
 /** The NOTIFY channel that tells every server process which queues got messages. */
 const QUEUE_CHANNEL = 'pqwire_queue';
@@ -348,6 +371,125 @@ export class PostgresStore implements ServerStore {
     return client;
   }
 
+  async putKeyPackages(d: DeviceAddress, packages: readonly StoredKeyPackage[], now: number): Promise<void> {
+    this.#open();
+    await this.#transaction(async (client) => {
+      await client.query('DELETE FROM mls_key_packages WHERE account = $1 AND device = $2', [d.account, d.device]);
+      if (packages.length === 0) return;
+      await client.query(
+        `INSERT INTO mls_key_packages (account, device, suite, last_resort, key_package, uploaded)
+         SELECT $1, $2, s, l, k, $6 FROM unnest($3::text[], $4::boolean[], $5::bytea[]) AS t(s, l, k)`,
+        [d.account, d.device, packages.map((k) => k.suite), packages.map((k) => k.lastResort), packages.map((k) => Buffer.from(k.keyPackage)), now],
+      );
+    });
+  }
+
+  async claimKeyPackage(d: DeviceAddress, suite: string): Promise<{ keyPackage: Uint8Array; lastResort: boolean } | undefined> {
+    this.#open();
+    // The row is locked as it is chosen, and locked rows are skipped: concurrent claims,
+    // from any process, never get the same one-time key package.
+    const oneTime = await this.#pool.query<{ key_package: Buffer }>(
+      `DELETE FROM mls_key_packages WHERE id = (
+         SELECT id FROM mls_key_packages WHERE account = $1 AND device = $2 AND suite = $3 AND NOT last_resort
+         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING key_package`,
+      [d.account, d.device, suite],
+    );
+    if (oneTime.rows[0]) return { keyPackage: new Uint8Array(oneTime.rows[0].key_package), lastResort: false };
+    const last = await this.#pool.query<{ key_package: Buffer }>('SELECT key_package FROM mls_key_packages WHERE account = $1 AND device = $2 AND suite = $3 AND last_resort ORDER BY id DESC LIMIT 1', [d.account, d.device, suite]);
+    return last.rows[0] && { keyPackage: new Uint8Array(last.rows[0].key_package), lastResort: true };
+  }
+
+  async keyPackageCounts(d: DeviceAddress): Promise<Record<string, { oneTime: number; lastResort: boolean }>> {
+    this.#open();
+    const r = await this.#pool.query<{ suite: string; one_time: string; last_resort: boolean }>(
+      'SELECT suite, COUNT(*) FILTER (WHERE NOT last_resort) AS one_time, bool_or(last_resort) AS last_resort FROM mls_key_packages WHERE account = $1 AND device = $2 GROUP BY suite',
+      [d.account, d.device],
+    );
+    return Object.fromEntries(r.rows.map((row) => [row.suite, { oneTime: Number(row.one_time), lastResort: row.last_resort }]));
+  }
+
+  async createGroup(group: string, creator: DeviceAddress, now: number): Promise<boolean> {
+    this.#open();
+    return this.#transaction(async (client) => {
+      const made = await client.query('INSERT INTO mls_groups (group_id, epoch, last_seq, created) VALUES ($1, 0, 0, $2) ON CONFLICT (group_id) DO NOTHING', [group, now]);
+      if (made.rowCount === 0) return false;
+      await client.query('INSERT INTO mls_group_members (group_id, account, device, joined_seq, removed_seq) VALUES ($1, $2, $3, 0, NULL)', [group, creator.account, creator.device]);
+      return true;
+    });
+  }
+
+  async commitToGroup(c: GroupCommit): Promise<GroupWrite> {
+    this.#open();
+    return this.#transaction(async (client): Promise<GroupWrite> => {
+      // The group's row lock orders every write of the group, across processes.
+      const group = await groupRow(client, c.group, true);
+      const add = [];
+      for (const d of c.add) {
+        const registered = ((await client.query('SELECT 1 FROM devices WHERE account = $1 AND device = $2', [d.account, d.device])).rowCount ?? 0) > 0;
+        add.push({ registered, membership: await membership(client, c.group, d) });
+      }
+      const remove = [];
+      for (const d of c.remove) remove.push(await membership(client, c.group, d));
+      const verdict = decideCommit({ group, sender: await membership(client, c.group, c.sender), add, remove }, c.epoch, c.seen);
+      if (verdict.result !== 'accepted') return verdict;
+      await append(client, c.group, verdict.seq, c.epoch, 'commit', c.sender, c.commit, c.now, verdict.epoch);
+      for (const d of c.add) {
+        await client.query(
+          `INSERT INTO mls_group_members (group_id, account, device, joined_seq, removed_seq) VALUES ($1, $2, $3, $4, NULL)
+           ON CONFLICT (group_id, account, device) DO UPDATE SET joined_seq = EXCLUDED.joined_seq, removed_seq = NULL`,
+          [c.group, d.account, d.device, verdict.seq],
+        );
+        await client.query('INSERT INTO mls_welcomes (id, account, device, group_id, seq, welcome) VALUES ($1, $2, $3, $4, $5, $6)', [
+          randomBytes(16).toString('hex'),
+          d.account,
+          d.device,
+          c.group,
+          verdict.seq,
+          Buffer.from(c.welcome ?? new Uint8Array(0)),
+        ]);
+      }
+      for (const d of c.remove) await client.query('UPDATE mls_group_members SET removed_seq = $1 WHERE group_id = $2 AND account = $3 AND device = $4', [verdict.seq, c.group, d.account, d.device]);
+      return verdict;
+    });
+  }
+
+  async postToGroup(p: GroupPost): Promise<GroupWrite> {
+    this.#open();
+    return this.#transaction(async (client): Promise<GroupWrite> => {
+      const group = await groupRow(client, p.group, true);
+      const verdict = decidePost({ group, sender: await membership(client, p.group, p.sender) }, p.epoch);
+      if (verdict.result === 'accepted') await append(client, p.group, verdict.seq, p.epoch, p.kind, p.sender, p.message, p.now, verdict.epoch);
+      return verdict;
+    });
+  }
+
+  async groupLog(group: string, d: DeviceAddress, after: number, max: number): Promise<{ epoch?: number; entries: GroupLogEntry[] } | 'unknown' | 'not-member'> {
+    this.#open();
+    const row = await groupRow(this.#pool, group, false);
+    if (row === undefined) return 'unknown';
+    const m = await membership(this.#pool, group, d);
+    if (m === undefined) return 'not-member';
+    const window = readable(m);
+    const r = await this.#pool.query<{ seq: string; epoch: string; kind: GroupLogEntry['kind']; sender: string; message: Buffer; sent: string }>(
+      'SELECT seq, epoch, kind, sender, message, sent FROM mls_group_log WHERE group_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4',
+      [group, Math.max(after, window.after), window.upTo, max],
+    );
+    const entries = r.rows.map((e) => ({ seq: Number(e.seq), epoch: Number(e.epoch), kind: e.kind, sender: e.sender, message: new Uint8Array(e.message), sent: Number(e.sent) }));
+    return isMember(m) ? { epoch: row.epoch, entries } : { entries };
+  }
+
+  async pendingWelcomes(d: DeviceAddress, max: number): Promise<PendingWelcome[]> {
+    this.#open();
+    const r = await this.#pool.query<{ id: string; group_id: string; seq: string; welcome: Buffer }>('SELECT id, group_id, seq, welcome FROM mls_welcomes WHERE account = $1 AND device = $2 ORDER BY seq LIMIT $3', [d.account, d.device, max]);
+    return r.rows.map((w) => ({ id: w.id, group: w.group_id, seq: Number(w.seq), welcome: new Uint8Array(w.welcome) }));
+  }
+
+  async acknowledgeWelcomes(d: DeviceAddress, ids: readonly string[]): Promise<number> {
+    this.#open();
+    return (await this.#pool.query('DELETE FROM mls_welcomes WHERE account = $1 AND device = $2 AND id = ANY($3::text[])', [d.account, d.device, [...ids]])).rowCount ?? 0;
+  }
+
   async stats(): Promise<StoreStats> {
     this.#open();
     const r = await this.#pool.query<{ d: string; q: string; k: string | null; o: string | null }>(
@@ -382,4 +524,22 @@ export class PostgresStore implements ServerStore {
   #open(): void {
     if (this.#closed) throw makeError('DISPOSED', 'the store is closed');
   }
+}
+
+/** A group's epoch and last sequence number; `lock`: for update, until the transaction ends. */
+async function groupRow(db: Queryable, group: string, lock: boolean): Promise<{ epoch: number; lastSeq: number } | undefined> {
+  const r = await db.query<{ epoch: string; last_seq: string }>(`SELECT epoch, last_seq FROM mls_groups WHERE group_id = $1${lock ? ' FOR UPDATE' : ''}`, [group]);
+  const row = r.rows[0];
+  return row && { epoch: Number(row.epoch), lastSeq: Number(row.last_seq) };
+}
+
+async function membership(db: Queryable, group: string, d: DeviceAddress): Promise<Membership | undefined> {
+  const r = await db.query<{ joined_seq: string; removed_seq: string | null }>('SELECT joined_seq, removed_seq FROM mls_group_members WHERE group_id = $1 AND account = $2 AND device = $3', [group, d.account, d.device]);
+  const row = r.rows[0];
+  return row && { joinedSeq: Number(row.joined_seq), removedSeq: row.removed_seq === null ? null : Number(row.removed_seq) };
+}
+
+async function append(db: Queryable, group: string, seq: number, epoch: number, kind: GroupLogEntry['kind'], sender: DeviceAddress, message: Uint8Array, now: number, nextEpoch: number): Promise<void> {
+  await db.query('INSERT INTO mls_group_log (group_id, seq, epoch, kind, sender, message, sent) VALUES ($1, $2, $3, $4, $5, $6, $7)', [group, seq, epoch, kind, `${sender.account}/${sender.device}`, Buffer.from(message), now]);
+  await db.query('UPDATE mls_groups SET epoch = $1, last_seq = $2 WHERE group_id = $3', [nextEpoch, seq, group]);
 }

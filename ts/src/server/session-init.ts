@@ -1,10 +1,11 @@
 /**
  * The capability negotiation endpoint (docs/server.md, "Capability negotiation"):
- * `POST /v1/session/init {kex_suites, signatures, supports_mls}` negotiates the client's
- * ordered suites against the server's capabilities under the server's trust policy, with
- * the library's own negotiation ({@link negotiate}) and its typed downgrade refusals
- * (`422` with `NO_COMMON_SUITE`, `PQ_REQUIRED`, …), and answers the suite, a session id
- * and the policy.
+ * `POST /v1/session/init {kex_suites, signatures, supports_mls, mls_suites}` negotiates the
+ * client's ordered suites against the server's capabilities under the server's trust
+ * policy, with the library's own negotiation ({@link negotiate}) and its typed downgrade
+ * refusals (`422` with `NO_COMMON_SUITE`, `PQ_REQUIRED`, …), and answers the suite, a
+ * session id, the policy, and the MLS suite for groups when the client supports MLS and
+ * the policy allows one both offer.
  *
  * @example
  * ```ts
@@ -34,13 +35,15 @@ const body = {
   type: 'object',
   additionalProperties: false,
   required: ['kex_suites', 'signatures'],
-  properties: { kex_suites: SUITE_LIST, signatures: SUITE_LIST, supports_mls: { type: 'boolean' } },
+  properties: { kex_suites: SUITE_LIST, signatures: SUITE_LIST, supports_mls: { type: 'boolean' }, mls_suites: SUITE_LIST },
 } as const;
 
 interface InitBody {
   kex_suites: string[];
   signatures: string[];
   supports_mls?: boolean;
+  /** The client's MLS suites in its order (default: pqwire's, when `supports_mls`). */
+  mls_suites?: string[];
 }
 
 /** Adds `POST /v1/session/init` to `app`. */
@@ -50,7 +53,12 @@ export function registerSessionInitRoute(app: FastifyInstance, options: SessionI
   app.post<{ Body: InitBody }>('/v1/session/init', { schema: { body } }, async (request, reply) => {
     let client;
     try {
-      client = capabilities({ kexSuites: request.body.kex_suites as CapabilitiesInput['kexSuites'], sigSuites: request.body.signatures as CapabilitiesInput['sigSuites'] });
+      if (request.body.mls_suites !== undefined && request.body.supports_mls !== true) throw new ServerError(400, 'INVALID_REQUEST', 'mls_suites without supports_mls');
+      client = capabilities({
+        kexSuites: request.body.kex_suites as CapabilitiesInput['kexSuites'],
+        sigSuites: request.body.signatures as CapabilitiesInput['sigSuites'],
+        ...(request.body.supports_mls === true ? request.body.mls_suites !== undefined && { mlsSuites: request.body.mls_suites as CapabilitiesInput['mlsSuites'] } : { mlsSuites: [] }),
+      });
     } catch (e) {
       if (e instanceof PqwireError) throw new ServerError(400, 'INVALID_REQUEST', `capabilities: ${e.message}`);
       throw e;
@@ -73,8 +81,9 @@ export function registerSessionInitRoute(app: FastifyInstance, options: SessionI
       version: agreed.version,
       suite: { kex: agreed.kexSuite, signature: agreed.sigSuite, aead: agreed.aeadSuite },
       classical: agreed.classical,
-      // No groups yet (the MLS issue): the server says so whatever the client supports.
-      mls: false,
+      // The MLS suite for groups, when both offer one the policy allows (docs/groups.md).
+      mls: agreed.mlsSuite !== undefined,
+      ...(agreed.mlsSuite !== undefined && { mlsSuite: agreed.mlsSuite }),
       policy: { mode: policy.mode, postQuantumRequired: policy.mode === 'pq-required' },
       transcriptHash: Buffer.from(agreed.transcriptHash).toString('hex'),
     };

@@ -10,6 +10,7 @@
  * await store.migrate();
  * ```
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -19,7 +20,28 @@ import { byDevice, claimFrom, pendingMigrations } from './store';
 import { clearExpiredLimits, sqliteRateLimiter } from './sqlite-limiter';
 import { WriteBatch } from './sqlite-batch';
 import { FALLBACK_AUTOCHECKPOINT, startCheckpointer } from './sqlite-checkpointer';
-import type { BindResult, DeviceAddress, DirectoryEntry, RotateResult, PrekeyClaim, QueuedEnvelope, QueueListener, RateLimiter, ServerStore, StoreStats, TokenHolder, UploadCounts } from './store';
+import { decideCommit, decidePost, isMember, readable } from './group-rules';
+import type { Membership } from './group-rules';
+import type {
+  BindResult,
+  DeviceAddress,
+  DirectoryEntry,
+  GroupCommit,
+  GroupLogEntry,
+  GroupPost,
+  GroupWrite,
+  PendingWelcome,
+  RotateResult,
+  PrekeyClaim,
+  QueuedEnvelope,
+  QueueListener,
+  RateLimiter,
+  ServerStore,
+  StoredKeyPackage,
+  StoreStats,
+  TokenHolder,
+  UploadCounts,
+} from './store';
 
 type Database = import('better-sqlite3').Database;
 type Statement = import('better-sqlite3').Statement;
@@ -261,6 +283,120 @@ export class SqliteStore implements ServerStore {
     this.#open();
     const del = this.#sql('DELETE FROM messages WHERE account = ? AND device = ? AND id = ?');
     return this.#writes.run(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0));
+  }
+
+  async putKeyPackages(d: DeviceAddress, packages: readonly StoredKeyPackage[], now: number): Promise<void> {
+    this.#open();
+    this.#db.transaction(() => {
+      this.#sql('DELETE FROM mls_key_packages WHERE account = ? AND device = ?').run(d.account, d.device);
+      const insert = this.#sql('INSERT INTO mls_key_packages (account, device, suite, last_resort, key_package, uploaded) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const k of packages) insert.run(d.account, d.device, k.suite, k.lastResort ? 1 : 0, Buffer.from(k.keyPackage), now);
+    })();
+  }
+
+  async claimKeyPackage(d: DeviceAddress, suite: string): Promise<{ keyPackage: Uint8Array; lastResort: boolean } | undefined> {
+    this.#open();
+    // One synchronous transaction: the one-time key package read is the one deleted.
+    const row = this.#db.transaction(() => {
+      const oneTime = this.#sql('SELECT id, key_package FROM mls_key_packages WHERE account = ? AND device = ? AND suite = ? AND last_resort = 0 ORDER BY id LIMIT 1').get(d.account, d.device, suite) as { id: number; key_package: Buffer } | undefined;
+      if (oneTime) {
+        this.#sql('DELETE FROM mls_key_packages WHERE id = ?').run(oneTime.id);
+        return { keyPackage: oneTime.key_package, lastResort: false };
+      }
+      const last = this.#sql('SELECT key_package FROM mls_key_packages WHERE account = ? AND device = ? AND suite = ? AND last_resort = 1 ORDER BY id DESC LIMIT 1').get(d.account, d.device, suite) as { key_package: Buffer } | undefined;
+      return last && { keyPackage: last.key_package, lastResort: true };
+    }).immediate();
+    return row && { keyPackage: new Uint8Array(row.keyPackage), lastResort: row.lastResort };
+  }
+
+  async keyPackageCounts(d: DeviceAddress): Promise<Record<string, { oneTime: number; lastResort: boolean }>> {
+    this.#open();
+    const rows = this.#sql('SELECT suite, SUM(1 - last_resort) AS one_time, MAX(last_resort) AS last_resort FROM mls_key_packages WHERE account = ? AND device = ? GROUP BY suite').all(d.account, d.device) as { suite: string; one_time: number; last_resort: number }[];
+    return Object.fromEntries(rows.map((r) => [r.suite, { oneTime: r.one_time, lastResort: r.last_resort === 1 }]));
+  }
+
+  async createGroup(group: string, creator: DeviceAddress, now: number): Promise<boolean> {
+    this.#open();
+    return this.#db.transaction(() => {
+      if (this.#sql('INSERT INTO mls_groups (group_id, epoch, last_seq, created) VALUES (?, 0, 0, ?) ON CONFLICT (group_id) DO NOTHING').run(group, now).changes === 0) return false;
+      this.#sql('INSERT INTO mls_group_members (group_id, account, device, joined_seq, removed_seq) VALUES (?, ?, ?, 0, NULL)').run(group, creator.account, creator.device);
+      return true;
+    }).immediate();
+  }
+
+  async commitToGroup(c: GroupCommit): Promise<GroupWrite> {
+    this.#open();
+    return this.#db.transaction((): GroupWrite => {
+      const facts = {
+        group: this.#groupRow(c.group),
+        sender: this.#membership(c.group, c.sender),
+        add: c.add.map((d) => ({ registered: this.#sql('SELECT 1 FROM devices WHERE account = ? AND device = ?').get(d.account, d.device) !== undefined, membership: this.#membership(c.group, d) })),
+        remove: c.remove.map((d) => this.#membership(c.group, d)),
+      };
+      const verdict = decideCommit(facts, c.epoch, c.seen);
+      if (verdict.result !== 'accepted') return verdict;
+      this.#append(c.group, verdict.seq, c.epoch, 'commit', c.sender, c.commit, c.now, verdict.epoch);
+      const join = this.#sql(
+        `INSERT INTO mls_group_members (group_id, account, device, joined_seq, removed_seq) VALUES (?, ?, ?, ?, NULL)
+         ON CONFLICT (group_id, account, device) DO UPDATE SET joined_seq = excluded.joined_seq, removed_seq = NULL`,
+      );
+      const welcome = this.#sql('INSERT INTO mls_welcomes (id, account, device, group_id, seq, welcome) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const d of c.add) {
+        join.run(c.group, d.account, d.device, verdict.seq);
+        welcome.run(randomBytes(16).toString('hex'), d.account, d.device, c.group, verdict.seq, Buffer.from(c.welcome ?? new Uint8Array(0)));
+      }
+      const leave = this.#sql('UPDATE mls_group_members SET removed_seq = ? WHERE group_id = ? AND account = ? AND device = ?');
+      for (const d of c.remove) leave.run(verdict.seq, c.group, d.account, d.device);
+      return verdict;
+    }).immediate();
+  }
+
+  async postToGroup(p: GroupPost): Promise<GroupWrite> {
+    this.#open();
+    return this.#db.transaction((): GroupWrite => {
+      const verdict = decidePost({ group: this.#groupRow(p.group), sender: this.#membership(p.group, p.sender) }, p.epoch);
+      if (verdict.result === 'accepted') this.#append(p.group, verdict.seq, p.epoch, p.kind, p.sender, p.message, p.now, verdict.epoch);
+      return verdict;
+    }).immediate();
+  }
+
+  async groupLog(group: string, d: DeviceAddress, after: number, max: number): Promise<{ epoch?: number; entries: GroupLogEntry[] } | 'unknown' | 'not-member'> {
+    this.#open();
+    const row = this.#groupRow(group);
+    if (row === undefined) return 'unknown';
+    const m = this.#membership(group, d);
+    if (m === undefined) return 'not-member';
+    const window = readable(m);
+    const rows = this.#sql('SELECT seq, epoch, kind, sender, message, sent FROM mls_group_log WHERE group_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?').all(group, Math.max(after, window.after), window.upTo, max) as (Omit<GroupLogEntry, 'message'> & { message: Buffer })[];
+    const entries = rows.map((r) => ({ ...r, message: new Uint8Array(r.message) }));
+    return isMember(m) ? { epoch: row.epoch, entries } : { entries };
+  }
+
+  async pendingWelcomes(d: DeviceAddress, max: number): Promise<PendingWelcome[]> {
+    this.#open();
+    const rows = this.#sql('SELECT id, group_id, seq, welcome FROM mls_welcomes WHERE account = ? AND device = ? ORDER BY seq LIMIT ?').all(d.account, d.device, max) as { id: string; group_id: string; seq: number; welcome: Buffer }[];
+    return rows.map((r) => ({ id: r.id, group: r.group_id, seq: r.seq, welcome: new Uint8Array(r.welcome) }));
+  }
+
+  async acknowledgeWelcomes(d: DeviceAddress, ids: readonly string[]): Promise<number> {
+    this.#open();
+    const del = this.#sql('DELETE FROM mls_welcomes WHERE account = ? AND device = ? AND id = ?');
+    return this.#db.transaction(() => ids.reduce((n, id) => n + del.run(d.account, d.device, id).changes, 0))();
+  }
+
+  #groupRow(group: string): { epoch: number; lastSeq: number } | undefined {
+    const row = this.#sql('SELECT epoch, last_seq FROM mls_groups WHERE group_id = ?').get(group) as { epoch: number; last_seq: number } | undefined;
+    return row && { epoch: row.epoch, lastSeq: row.last_seq };
+  }
+
+  #membership(group: string, d: DeviceAddress): Membership | undefined {
+    const row = this.#sql('SELECT joined_seq, removed_seq FROM mls_group_members WHERE group_id = ? AND account = ? AND device = ?').get(group, d.account, d.device) as { joined_seq: number; removed_seq: number | null } | undefined;
+    return row && { joinedSeq: row.joined_seq, removedSeq: row.removed_seq };
+  }
+
+  #append(group: string, seq: number, epoch: number, kind: GroupLogEntry['kind'], sender: DeviceAddress, message: Uint8Array, now: number, nextEpoch: number): void {
+    this.#sql('INSERT INTO mls_group_log (group_id, seq, epoch, kind, sender, message, sent) VALUES (?, ?, ?, ?, ?, ?, ?)').run(group, seq, epoch, kind, `${sender.account}/${sender.device}`, Buffer.from(message), now);
+    this.#sql('UPDATE mls_groups SET epoch = ?, last_seq = ? WHERE group_id = ?').run(nextEpoch, seq, group);
   }
 
   async stats(): Promise<StoreStats> {

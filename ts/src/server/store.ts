@@ -131,6 +131,73 @@ export interface DirectoryEntry {
   sealingKey?: string;
 }
 
+/** A key package a device published for MLS groups (verified by the route before storing). */
+export interface StoredKeyPackage {
+  /** The suite's full name. */
+  suite: string;
+  keyPackage: Uint8Array;
+  lastResort: boolean;
+}
+
+/** A commit for a group, as the delivery service checks it (docs/groups.md, "Delivery service"). */
+export interface GroupCommit {
+  group: string;
+  sender: DeviceAddress;
+  /** The epoch the commit was made in (read from the commit itself). */
+  epoch: number;
+  /** The last log entry the committer has read: it must be the group's last one. */
+  seen: number;
+  commit: Uint8Array;
+  /** The welcome for `add`, when the commit adds members. */
+  welcome?: Uint8Array;
+  add: DeviceAddress[];
+  remove: DeviceAddress[];
+  now: number;
+}
+
+/** An application message or proposal for a group. */
+export interface GroupPost {
+  group: string;
+  sender: DeviceAddress;
+  epoch: number;
+  kind: 'application' | 'proposal';
+  message: Uint8Array;
+  now: number;
+}
+
+/**
+ * What a group write did: `accepted` (with the message's sequence number and the group's
+ * epoch after it), or refused: the group is `unknown`, the sender is `not-member`, the
+ * message's epoch is `stale` (the group's current epoch given; also a commit whose sender
+ * has not read the whole log), or a commit's `add` names a
+ * device that is `already-member` or unregistered (`unknown-device`), or its `remove` a
+ * device that is `not-member`.
+ */
+export type GroupWrite =
+  | { result: 'accepted'; seq: number; epoch: number }
+  | { result: 'stale'; epoch: number }
+  | { result: 'unknown' | 'not-member' | 'already-member' | 'unknown-device' | 'not-a-member-to-remove' };
+
+/** One entry of a group's log as a member reads it. */
+export interface GroupLogEntry {
+  seq: number;
+  epoch: number;
+  kind: 'commit' | 'application' | 'proposal';
+  /** `account/device` of the sender. */
+  sender: string;
+  message: Uint8Array;
+  sent: number;
+}
+
+/** A welcome waiting for its device. */
+export interface PendingWelcome {
+  id: string;
+  group: string;
+  /** The sequence number of the commit that added the device: its log starts after it. */
+  seq: number;
+  welcome: Uint8Array;
+}
+
 /** What the server keeps: accounts, devices, prekeys and queues (growing with the server's routes). */
 export interface ServerStore {
   readonly database: ServerDatabase;
@@ -206,6 +273,35 @@ export interface ServerStore {
    * delivery need not read them back. Returns the function that stops it.
    */
   onQueued(listener: QueueListener): Promise<() => void>;
+  /** Replaces every key package `device` published with `packages`. */
+  putKeyPackages(device: DeviceAddress, packages: readonly StoredKeyPackage[], now: number): Promise<void>;
+  /**
+   * Claims a key package of `device` for `suite`: a one-time one (deleted as it is handed
+   * out, atomically: never twice), else the last-resort one (kept); `undefined` if none.
+   */
+  claimKeyPackage(device: DeviceAddress, suite: string): Promise<{ keyPackage: Uint8Array; lastResort: boolean } | undefined>;
+  /** Per suite, the one-time key packages `device` has left and whether it has a last-resort one. */
+  keyPackageCounts(device: DeviceAddress): Promise<Record<string, { oneTime: number; lastResort: boolean }>>;
+  /** Creates group `group` (hex id) at epoch 0 with `creator` its only member; `false` if it exists. */
+  createGroup(group: string, creator: DeviceAddress, now: number): Promise<boolean>;
+  /**
+   * Appends a commit to the group's log if it was made in the group's current epoch, all at
+   * once: the epoch moves on, `add` become members (each with the welcome queued), `remove`
+   * stop being members. Concurrent commits for one epoch: exactly one is accepted.
+   */
+  commitToGroup(commit: GroupCommit): Promise<GroupWrite>;
+  /** Appends an application message or proposal of the group's current epoch to its log. */
+  postToGroup(post: GroupPost): Promise<GroupWrite>;
+  /**
+   * The entries of the group's log after `after` that `device` may read (from after the
+   * commit that added it, up to the one that removed it), at most `max`, with the group's
+   * epoch (for a current member only); `unknown` or `not-member` (never a member).
+   */
+  groupLog(group: string, device: DeviceAddress, after: number, max: number): Promise<{ epoch?: number; entries: GroupLogEntry[] } | 'unknown' | 'not-member'>;
+  /** The welcomes waiting for `device`, oldest first, at most `max`. */
+  pendingWelcomes(device: DeviceAddress, max: number): Promise<PendingWelcome[]>;
+  /** Deletes `device`'s welcomes with these ids; returns how many went. */
+  acknowledgeWelcomes(device: DeviceAddress, ids: readonly string[]): Promise<number>;
   /** Totals for the metrics: devices, queued messages, unclaimed one-time prekeys of each kind. */
   stats(): Promise<StoreStats>;
   /**
@@ -420,6 +516,100 @@ export const MIGRATIONS: readonly Migration[] = [
           INSERT INTO messages (id, account, device, envelope, sender, sent, expires) VALUES (ids[i], accounts[i], devices[i], envelopes[i], senders[i], sents[i], expiries[i]);
         END LOOP;
       END $$;`,
+  },
+  {
+    // Groups' ids are hex; a group's log keeps its commits and messages in order, each
+    // member reads the part between the commit that added it and the one that removed it.
+    version: 7,
+    description: 'MLS delivery service: key packages, groups, their members and logs, welcomes',
+    sqlite: `
+      CREATE TABLE mls_key_packages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        suite TEXT NOT NULL,
+        last_resort INTEGER NOT NULL,
+        key_package BLOB NOT NULL,
+        uploaded INTEGER NOT NULL
+      );
+      CREATE INDEX mls_key_packages_device ON mls_key_packages (account, device, suite, last_resort, id);
+      CREATE TABLE mls_groups (
+        group_id TEXT PRIMARY KEY,
+        epoch INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        created INTEGER NOT NULL
+      );
+      CREATE TABLE mls_group_members (
+        group_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        joined_seq INTEGER NOT NULL,
+        removed_seq INTEGER,
+        PRIMARY KEY (group_id, account, device)
+      );
+      CREATE TABLE mls_group_log (
+        group_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        epoch INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        message BLOB NOT NULL,
+        sent INTEGER NOT NULL,
+        PRIMARY KEY (group_id, seq)
+      );
+      CREATE TABLE mls_welcomes (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        group_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        welcome BLOB NOT NULL
+      );
+      CREATE INDEX mls_welcomes_device ON mls_welcomes (account, device, seq);`,
+    postgres: `
+      CREATE TABLE mls_key_packages (
+        id BIGSERIAL PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        suite TEXT NOT NULL,
+        last_resort BOOLEAN NOT NULL,
+        key_package BYTEA NOT NULL,
+        uploaded BIGINT NOT NULL
+      );
+      CREATE INDEX mls_key_packages_device ON mls_key_packages (account, device, suite, last_resort, id);
+      CREATE TABLE mls_groups (
+        group_id TEXT PRIMARY KEY,
+        epoch BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        created BIGINT NOT NULL
+      );
+      CREATE TABLE mls_group_members (
+        group_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        joined_seq BIGINT NOT NULL,
+        removed_seq BIGINT,
+        PRIMARY KEY (group_id, account, device)
+      );
+      CREATE TABLE mls_group_log (
+        group_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        message BYTEA NOT NULL,
+        sent BIGINT NOT NULL,
+        PRIMARY KEY (group_id, seq)
+      );
+      CREATE TABLE mls_welcomes (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        group_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        welcome BYTEA NOT NULL
+      );
+      CREATE INDEX mls_welcomes_device ON mls_welcomes (account, device, seq);`,
   },
 ];
 

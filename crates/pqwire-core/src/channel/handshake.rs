@@ -420,8 +420,8 @@ impl ServerHandshake {
         self.config.capabilities.capacity() + step
     }
 
-    /// The server's capabilities for `key`: its versions and features, and exactly the
-    /// key's suites.
+    /// The server's capabilities for `key`: its versions, features and MLS suites (which
+    /// go with the `mls` feature), and exactly the key's suites.
     fn capabilities(&self, key: &ServerKey) -> Result<Vec<u8>> {
         let own = Capabilities::decode(&self.config.capabilities)?;
         let s = key.public().suites;
@@ -431,6 +431,7 @@ impl ServerHandshake {
             sig_suites: vec![s.sig.code()],
             aead_suites: vec![s.aead.code()],
             features: own.features,
+            mls_suites: own.mls_suites,
             extensions: Vec::new(),
         }
         .encode()?)

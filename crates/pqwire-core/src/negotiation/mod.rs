@@ -3,6 +3,10 @@
 //! the policy filters, and the transcript hash over both encodings is what later
 //! protocol steps sign and mix into their keys.
 //!
+//! MLS groups are negotiated alongside: [`Agreement::mls`] is the MLS cipher suite both
+//! offer, chosen by the same rules, or `None` (a session never fails over MLS);
+//! [`negotiate_mls`] is the strict form that refuses instead.
+//!
 //! ```
 //! use pqwire_core::negotiation::{negotiate, Policy, PolicyMode, Role};
 //! use pqwire_core::wire::{Capabilities, WireMessage};
@@ -25,7 +29,7 @@ pub use transcript::{verify_transcript, TRANSCRIPT_LABEL};
 use crate::suite::Suite;
 use crate::wire::limits::SUPPORTED_VERSIONS;
 use crate::wire::{Capabilities, WireMessage};
-use crate::{AeadSuite, Error, KemSuite, Result, SigSuite};
+use crate::{AeadSuite, Error, KemSuite, MlsSuite, Result, SigSuite};
 
 /// Why negotiation refused to go on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -87,13 +91,22 @@ pub struct Agreement {
     pub aead: AeadSuite,
     /// Feature bits both sides offer.
     pub features: u32,
+    /// The MLS cipher suite for groups between the two: the first in the initiator's
+    /// `mlsSuites` that the responder also lists and the policy allows (`pq-required`:
+    /// post-quantum ones only; `pq-preferred`: a post-quantum one whenever one is common;
+    /// `classical-allowed`: the initiator's order). `None` when either side lacks the
+    /// `mls` feature or nothing allowed is common: MLS never makes a session's
+    /// negotiation fail ([`negotiate_mls`] refuses instead). The transcript hash covers
+    /// it through the capability encodings, which carry both MLS lists.
+    pub mls: Option<MlsSuite>,
     /// SHA3-256 over both capability encodings and this choice (see [`verify_transcript`]).
     pub transcript_hash: [u8; 32],
 }
 
 impl Agreement {
     /// Whether the key exchange or the signature suite is classical-only: something a
-    /// security log should record.
+    /// security log should record. About the session only: a classical MLS suite in
+    /// [`Agreement::mls`] does not count (see [`MlsSuite::is_post_quantum`]).
     pub fn is_classical(&self) -> bool {
         !self.kem.is_post_quantum() || !self.sig.is_post_quantum()
     }
@@ -135,6 +148,7 @@ pub fn negotiate(local: &[u8], remote: &[u8], role: Role, policy: &Policy) -> Re
         sig,
         aead,
         features: ours.features & theirs.features,
+        mls: choose_mls(initiator, responder, mode).ok(),
         transcript_hash: [0; 32],
     };
     let (init_bytes, resp_bytes) = match role {
@@ -143,6 +157,67 @@ pub fn negotiate(local: &[u8], remote: &[u8], role: Role, policy: &Policy) -> Re
     };
     agreement.transcript_hash = transcript::transcript_hash(init_bytes, resp_bytes, &agreement);
     Ok(agreement)
+}
+
+/// Negotiates the MLS cipher suite alone, strictly: the suite [`Agreement::mls`] would be,
+/// or the reason there is none. `local`, `remote` and `role` are as for [`negotiate`];
+/// of `policy` only the mode applies (versions and session suites are `negotiate`'s).
+///
+/// Refusals are [`Error::Downgrade`]: `NO_COMMON_SUITE` when a side lacks the `mls`
+/// feature or no MLS suite is common, `PQ_REQUIRED` under `pq-required` when only
+/// classical MLS suites are common or a side offers only classical ones. Malformed
+/// capabilities are [`Error::Wire`].
+///
+/// ```
+/// use pqwire_core::negotiation::{negotiate_mls, Policy, PolicyMode, Role};
+/// use pqwire_core::wire::{Capabilities, WireMessage};
+/// use pqwire_core::MlsSuite;
+/// let ours = Capabilities::default().with_mls(MlsSuite::ALL).encode()?;
+/// let classical = [MlsSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519];
+/// let theirs = Capabilities::default().with_mls(&classical).encode()?;
+/// let strict = Policy::new(PolicyMode::PqRequired);
+/// let refused = negotiate_mls(&ours, &theirs, Role::Initiator, &strict).unwrap_err();
+/// assert_eq!(refused.code(), "PQ_REQUIRED");
+/// let lax = Policy::new(PolicyMode::ClassicalAllowed);
+/// assert_eq!(negotiate_mls(&ours, &theirs, Role::Initiator, &lax)?, classical[0]);
+/// let no_mls = Capabilities::default().encode()?;
+/// let refused = negotiate_mls(&ours, &no_mls, Role::Initiator, &lax).unwrap_err();
+/// assert_eq!(refused.code(), "NO_COMMON_SUITE");
+/// # Ok::<(), pqwire_core::Error>(())
+/// ```
+pub fn negotiate_mls(local: &[u8], remote: &[u8], role: Role, policy: &Policy) -> Result<MlsSuite> {
+    let ours = Capabilities::decode(local)?;
+    let theirs = Capabilities::decode(remote)?;
+    let refuse = |who: &str| Error::Downgrade {
+        code: DowngradeCode::NoCommonSuite,
+        detail: format!("no common MLS suite: {who} not support MLS (no mls feature)"),
+    };
+    if !ours.supports_mls() {
+        return Err(refuse("we do"));
+    }
+    if !theirs.supports_mls() {
+        return Err(refuse("the peer does"));
+    }
+    let (initiator, responder) = match role {
+        Role::Initiator => (&ours, &theirs),
+        Role::Responder => (&theirs, &ours),
+    };
+    choose_mls(initiator, responder, policy.mode)
+}
+
+/// The MLS suite from the two offers, by [`choose`]'s rules: an offer without the `mls`
+/// feature has an empty list (the wire rules make the two go together), so nothing is
+/// common with it.
+fn choose_mls(
+    initiator: &Capabilities,
+    responder: &Capabilities,
+    mode: PolicyMode,
+) -> Result<MlsSuite> {
+    choose(
+        (&initiator.mls_suites, &responder.mls_suites),
+        mode,
+        MlsSuite::is_post_quantum,
+    )
 }
 
 /// The highest version both offer, refused when below the policy's minimum.

@@ -6,7 +6,8 @@ use crate::{Error, Result};
 /// How a party treats classical-only suites.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PolicyMode {
-    /// Never choose a classical-only key exchange or signature suite.
+    /// Never choose a classical-only key exchange or signature suite, nor an MLS suite
+    /// whose key exchange is classical (RFC 9420's 0x0001-0x0003).
     PqRequired,
     /// Choose a post-quantum suite whenever both sides have one, whatever the order;
     /// fall back to classical only when none is common (and report it).

@@ -41,7 +41,7 @@ mod schema;
 pub(crate) mod tlv;
 mod typed;
 
-pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES};
+pub use capabilities::{feature_bit, feature_name, Capabilities, FEATURES, FEATURE_MLS};
 pub use channel::{
     ChannelSuites, ConnectRequest, ConnectResponse, ExchangeRequest, ExchangeResponse,
 };

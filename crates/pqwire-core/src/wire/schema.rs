@@ -10,7 +10,7 @@ use super::limits::{
 };
 use super::message::MessageType;
 use super::tlv::Writer;
-use crate::{AeadSuite, KemSuite, SigSuite};
+use crate::{AeadSuite, KemSuite, MlsSuite, SigSuite};
 
 /// Which registry a suite code belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub enum SuiteRole {
     Sig,
     /// Authenticated encryption ([`AeadSuite`]).
     Aead,
+    /// MLS cipher suites ([`MlsSuite`]), as MLS numbers them (RFC 9420's registry and
+    /// draft-ietf-mls-pq-ciphersuites): a code space of its own.
+    Mls,
 }
 
 impl SuiteRole {
@@ -30,6 +33,7 @@ impl SuiteRole {
             SuiteRole::Kem => KemSuite::from_code(code).ok().map(KemSuite::name),
             SuiteRole::Sig => SigSuite::from_code(code).ok().map(SigSuite::name),
             SuiteRole::Aead => AeadSuite::from_code(code).ok().map(AeadSuite::name),
+            SuiteRole::Mls => MlsSuite::from_code(code).ok().map(MlsSuite::name),
         }
     }
 
@@ -39,6 +43,7 @@ impl SuiteRole {
             SuiteRole::Kem => KemSuite::from_name(name).map(KemSuite::code),
             SuiteRole::Sig => SigSuite::from_name(name).map(SigSuite::code),
             SuiteRole::Aead => AeadSuite::from_name(name).map(AeadSuite::code),
+            SuiteRole::Mls => MlsSuite::from_name(name).map(MlsSuite::code),
         }
     }
 }

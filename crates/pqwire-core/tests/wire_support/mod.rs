@@ -14,7 +14,7 @@ pub use pqwire_core::wire::{
     self, tags, Capabilities, Envelope, Extension, Field, KeyPackage, Message, MessageType,
     PackageSuite, RatchetMessage, Value, WireError, WireErrorCode as Code, WireMessage,
 };
-pub use pqwire_core::{kem, sig, KemSuite, SigSuite};
+pub use pqwire_core::{kem, sig, KemSuite, MlsSuite, SigSuite};
 
 // ---------------------------------------------------------------------------------------
 // The documented layout, written out independently of the library.
@@ -29,6 +29,9 @@ pub const KEX: u16 = 0x0002;
 pub const SIGS: u16 = 0x0003;
 pub const AEADS: u16 = 0x0004;
 pub const FEATURES: u16 = 0x0005;
+pub const MLS_SUITES: u16 = 0x0006;
+/// The `mls` feature bit (4).
+pub const MLS_BIT: u32 = 1 << 4;
 // key package
 pub const KEY_ID: u16 = 0x0001;
 pub const KEM_SUITE: u16 = 0x0002;
@@ -51,6 +54,9 @@ pub const ED25519: u16 = 0x0807;
 pub const ED_ML_DSA_65: u16 = 0x6460;
 pub const CHACHA: u16 = 0x0003;
 pub const AES_GCM: u16 = 0x0002;
+// MLS cipher suites (RFC 9420 and draft-ietf-mls-pq-ciphersuites code points)
+pub const MLS_XWING: u16 = 0x004D;
+pub const MLS_X25519_AES128: u16 = 0x0001;
 
 pub const CREATED_AT: u64 = 1_700_000_000;
 pub const EXPIRES_AT: u64 = 1_800_000_000;
@@ -227,6 +233,7 @@ pub fn caps_value() -> Capabilities {
         sig_suites: vec![ED_ML_DSA_65, ED25519],
         aead_suites: vec![CHACHA, AES_GCM],
         features: 0xF,
+        mls_suites: Vec::new(),
         extensions: Vec::new(),
     }
 }
