@@ -50,9 +50,9 @@ async function pqwireGroup(pq, suite, n) {
   const packages = [];
   for (const m of others) packages.push(await m.keyPackage());
   if (packages.length) {
-    const { welcome } = await creator.addMembers(group, packages);
+    const { welcome, ratchetTree } = await creator.addMembers(group, packages);
     await creator.confirmCommit(group);
-    await reader.join(welcome);
+    await reader.join(welcome, ratchetTree);
   }
   for (const m of others.slice(1)) m.dispose();
   let next = n;

@@ -313,12 +313,12 @@ async function group() {
   const id = await alice.createGroup();
   const packages = [await bob.keyPackage(), await carol.keyPackage()];
   let started = performance.now();
-  const { commit, welcome } = await alice.addMembers(id, packages);
+  const { commit, welcome, ratchetTree } = await alice.addMembers(id, packages);
   await alice.confirmCommit(id); // here the delivery service would have taken the commit
   const addMs = performance.now() - started;
-  await bob.join(welcome);
-  await carol.join(welcome);
-  console.log(`  alice adds bob and carol: commit ${commit.length} B, welcome ${welcome.length} B (${addMs.toFixed(1)} ms); key package ${packages[0].length} B`);
+  await bob.join(welcome, ratchetTree);
+  await carol.join(welcome, ratchetTree);
+  console.log(`  alice adds bob and carol: commit ${commit.length} B, welcome ${welcome.length} B + ratchet tree ${ratchetTree.length} B (${addMs.toFixed(1)} ms); key package ${packages[0].length} B`);
 
   const sealed = await bob.encrypt(id, encoder.encode('hello group'), { aad: encoder.encode('topic: demo') });
   const got = await Promise.all([alice, carol].map((m) => m.process(id, sealed)));

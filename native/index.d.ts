@@ -162,10 +162,13 @@ export declare class NativeGroupMember {
   keyPackage(lastResort: boolean): Uint8Array
   /** A new group with this member alone; its id. */
   createGroup(): Uint8Array
-  /** Joins from a welcome; the group's id. */
-  join(welcome: Uint8Array): Uint8Array
+  /**
+   * Joins from a welcome and the committer's ratchet tree (absent when the welcome
+   * carries it); the group's id.
+   */
+  join(welcome: Uint8Array, ratchetTree?: Uint8Array | undefined | null): Uint8Array
   /** `join` on the thread pool. */
-  joinAsync(welcome: Uint8Array): Promise<Uint8Array>
+  joinAsync(welcome: Uint8Array, ratchetTree?: Uint8Array | undefined | null): Promise<Uint8Array>
   /** Commits adding the members of these key packages (pending until confirmed). */
   addMembers(group: Uint8Array, keyPackages: Array<Uint8Array>): NativeGroupCommit
   /** `addMembers` on the thread pool. */
@@ -752,6 +755,8 @@ export interface NativeGroupCommit {
   commit: Uint8Array
   /** The welcome message, when the commit adds members. */
   welcome?: Uint8Array
+  /** With a welcome: the ratchet tree the new members join with. */
+  ratchetTree?: Uint8Array
 }
 
 /** A member of a group, as the others see it. */

@@ -33,9 +33,9 @@ async function groupOf(names: string[], suite: MlsSuiteName = XWING) {
   const [creator, ...rest] = members;
   const group = await creator!.createGroup();
   if (rest.length > 0) {
-    const { welcome } = await creator!.addMembers(group, await Promise.all(rest.map((m) => m.keyPackage())));
+    const { welcome, ratchetTree } = await creator!.addMembers(group, await Promise.all(rest.map((m) => m.keyPackage())));
     await creator!.confirmCommit(group);
-    for (const m of rest) expect(await m.join(welcome!)).toEqual(group);
+    for (const m of rest) expect(await m.join(welcome!, ratchetTree)).toEqual(group);
   }
   return { group, members };
 }
@@ -46,9 +46,9 @@ async function pairWithStoredB() {
   const a = await member('a');
   const b = await member('b', XWING, store);
   const group = await a.createGroup();
-  const { welcome } = await a.addMembers(group, [await b.keyPackage()]);
+  const { welcome, ratchetTree } = await a.addMembers(group, [await b.keyPackage()]);
   await a.confirmCommit(group);
-  await b.join(welcome!);
+  await b.join(welcome!, ratchetTree);
   return { store, a, b, group };
 }
 
@@ -233,9 +233,10 @@ describe('MLS groups', () => {
     const a = await GroupMember.create({ id: 'a', suite: XWING, identity, name: utf8('alice'), store });
     const b = await member('b');
     const group = await a.createGroup();
-    const { welcome } = await a.addMembers(group, [await b.keyPackage()]);
+    const { welcome, ratchetTree } = await a.addMembers(group, [await b.keyPackage()]);
     await a.confirmCommit(group);
-    await b.join(welcome!);
+    await expectGroupError(b.join(welcome!), 'GROUP_INVALID'); // the tree travels beside the welcome
+    await b.join(welcome!, ratchetTree);
     const seen = b.members(group)[0]!;
     expect(read(seen.name)).toBe('alice');
     expect(seen.identityKey).toEqual(identity.publicIdentity.signingKey);

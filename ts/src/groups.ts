@@ -19,9 +19,9 @@
  * const alice = await GroupMember.create({ id: 'alice', suite, identity: aliceIdentity, name: utf8('alice'), store: new InMemoryGroupStore() });
  * const bob = await GroupMember.create({ id: 'bob', suite, identity: bobIdentity, name: utf8('bob'), store: new InMemoryGroupStore() });
  * const group = await alice.createGroup();
- * const { welcome } = await alice.addMembers(group, [await bob.keyPackage()]);
+ * const { welcome, ratchetTree } = await alice.addMembers(group, [await bob.keyPackage()]);
  * await alice.confirmCommit(group);
- * await bob.join(welcome!);
+ * await bob.join(welcome!, ratchetTree);
  * const received = await bob.process(group, await alice.encrypt(group, utf8('hello')));
  * // received.kind === 'application', received.plaintext: 'hello'
  * ```
@@ -155,6 +155,12 @@ export interface GroupCommit {
   commit: Uint8Array;
   /** For the members it adds, when it adds some. */
   welcome?: Uint8Array;
+  /**
+   * With a welcome: the group's ratchet tree after the commit, which the new members give
+   * to {@link GroupMember.join} with the welcome. It travels beside the welcome, not in it,
+   * so that the committer does not sign and encrypt the whole tree for every add.
+   */
+  ratchetTree?: Uint8Array;
 }
 
 /** What processing a group message gave. */
@@ -213,8 +219,8 @@ function received(r: ReturnType<NativeMember['process']>): GroupMessage {
   return { kind: 'proposal', sender: r.sender };
 }
 
-function commitOf(c: { commit: Uint8Array; welcome?: Uint8Array | null }): GroupCommit {
-  return c.welcome ? { commit: c.commit, welcome: c.welcome } : { commit: c.commit };
+function commitOf(c: { commit: Uint8Array; welcome?: Uint8Array | null; ratchetTree?: Uint8Array | null }): GroupCommit {
+  return { commit: c.commit, ...(c.welcome && { welcome: c.welcome }), ...(c.ratchetTree && { ratchetTree: c.ratchetTree }) };
 }
 
 /** One client's MLS state, saved to its {@link GroupStore} after every change. */
@@ -309,10 +315,15 @@ export class GroupMember {
     return this.#change((m) => m.createGroup());
   }
 
-  /** Joins the group a welcome invites to (off the JavaScript thread); resolves its id. */
-  join(welcome: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Joins the group a welcome invites to, with the committer's `ratchetTree` (left out when
+   * the welcome carries the tree, as other MLS implementations' may), off the JavaScript
+   * thread; resolves its id.
+   */
+  join(welcome: Uint8Array, ratchetTree?: Uint8Array): Promise<Uint8Array> {
     const w = bytes('welcome', welcome);
-    return this.#change((m) => m.joinAsync(w));
+    const tree = optionalBytes('ratchetTree', ratchetTree);
+    return this.#change((m) => m.joinAsync(w, tree));
   }
 
   /** Commits adding the members of these key packages (pending until {@link confirmCommit}). */

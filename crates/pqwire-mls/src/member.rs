@@ -11,7 +11,7 @@ use crate::changes::Unsaved;
 use crate::credential::{self, Bound};
 use crate::error::{because, from_process, GroupCode, GroupError, Result};
 use crate::{suites, MlsSigner, PqwireProvider};
-use openmls::prelude::tls_codec::Deserialize as _;
+use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
 use openmls_traits::OpenMlsProvider;
 use pqwire_core::pqxdh::Identity;
@@ -39,6 +39,10 @@ pub struct Commit {
     pub commit: Vec<u8>,
     /// The welcome for the members it adds, if any.
     pub welcome: Option<Vec<u8>>,
+    /// With a welcome: the group's ratchet tree after the commit, which the new members join
+    /// with ([`Member::join`]). It travels beside the welcome, not in it (docs/groups.md,
+    /// "Operations"): the committer then signs and encrypts a GroupInfo without the tree.
+    pub ratchet_tree: Option<Vec<u8>>,
 }
 
 /// A member of a group as the others see it: its credential, checked when it was met.
@@ -99,7 +103,7 @@ pub enum Received {
 /// let group = alice.create_group()?;
 /// let added = alice.add_members(&group, &[bob.key_package(false)?])?;
 /// alice.confirm_commit(&group)?;
-/// assert_eq!(bob.join(added.welcome.as_deref().unwrap())?, group);
+/// assert_eq!(bob.join(added.welcome.as_deref().unwrap(), added.ratchet_tree.as_deref())?, group);
 /// let sealed = alice.encrypt(&group, b"hello", b"")?;
 /// assert!(matches!(bob.process(&group, &sealed)?, pqwire_mls::Received::Application { plaintext, .. } if plaintext == b"hello"));
 /// # Ok::<(), pqwire_mls::GroupError>(())
@@ -234,19 +238,26 @@ impl Member {
         })
     }
 
-    /// Joins the group a welcome invites to; returns its id.
-    pub fn join(&mut self, welcome: &[u8]) -> Result<Vec<u8>> {
+    /// Joins the group a welcome invites to, with the group's ratchet tree (the committer's
+    /// [`Commit::ratchet_tree`]; `None` when the welcome carries the tree itself, as other
+    /// MLS implementations' may); returns its id. A tree that does not match the welcome's
+    /// group is `GROUP_INVALID`.
+    pub fn join(&mut self, welcome: &[u8], ratchet_tree: Option<&[u8]>) -> Result<Vec<u8>> {
         self.transaction(|m| {
             let message = MlsMessageIn::tls_deserialize_exact(welcome)
                 .map_err(because(GroupCode::Malformed))?;
             let MlsMessageBodyIn::Welcome(welcome) = message.extract() else {
                 return Err(GroupError::new(GroupCode::Malformed, "not a welcome"));
             };
+            let tree = ratchet_tree
+                .map(RatchetTreeIn::tls_deserialize_exact)
+                .transpose()
+                .map_err(because(GroupCode::Malformed))?;
             let staged = StagedWelcome::new_from_welcome(
                 &m.provider,
                 &join_config(m.past_epochs),
                 welcome,
-                None,
+                tree,
             )
             .map_err(|e| {
                 let text = format!("{e:?}");
@@ -308,7 +319,7 @@ impl Member {
             let (commit, welcome, _) = g
                 .add_members_without_update(provider, signer, &packages)
                 .map_err(because(GroupCode::Invalid))?;
-            commit_out(commit, Some(welcome))
+            commit_out(g, provider, commit, Some(welcome))
         })
     }
 
@@ -338,7 +349,7 @@ impl Member {
             let (commit, welcome, _) = g
                 .remove_members(provider, signer, &leaves)
                 .map_err(because(GroupCode::Invalid))?;
-            commit_out(commit, welcome)
+            commit_out(g, provider, commit, welcome)
         })
     }
 
@@ -352,7 +363,7 @@ impl Member {
                 .self_update(provider, signer, LeafNodeParameters::default())
                 .map_err(because(GroupCode::Invalid))?;
             let (commit, welcome, _) = bundle.into_messages();
-            commit_out(commit, welcome)
+            commit_out(g, provider, commit, welcome)
         })
     }
 
@@ -609,12 +620,13 @@ impl core::fmt::Debug for Member {
 }
 
 /// The settings of every group a member makes or joins, on either of openmls's two config
-/// builders (they share these methods but no trait): the ratchet tree travels in the
-/// welcome, and the sender-ratchet and past-epoch limits of docs/groups.md, "Limits".
+/// builders (they share these methods but no trait): the ratchet tree travels beside the
+/// welcome, not in it ([`Commit::ratchet_tree`]), and the sender-ratchet and past-epoch
+/// limits of docs/groups.md, "Limits".
 macro_rules! member_settings {
     ($builder:expr, $past_epochs:expr) => {
         $builder
-            .use_ratchet_tree_extension(true)
+            .use_ratchet_tree_extension(false)
             .sender_ratchet_configuration(SenderRatchetConfiguration::new(
                 OUT_OF_ORDER_TOLERANCE,
                 MAXIMUM_FORWARD_DISTANCE,
@@ -699,12 +711,33 @@ fn pending_free(group: &MlsGroup) -> Result<()> {
     }
 }
 
-fn commit_out(commit: MlsMessageOut, welcome: Option<MlsMessageOut>) -> Result<Commit> {
+/// The commit's messages, and with a welcome the ratchet tree the commit leads to (the
+/// pending commit's, over the group's current tree).
+fn commit_out(
+    g: &MlsGroup,
+    provider: &PqwireProvider,
+    commit: MlsMessageOut,
+    welcome: Option<MlsMessageOut>,
+) -> Result<Commit> {
+    let ratchet_tree = match (&welcome, g.pending_commit()) {
+        (Some(_), Some(staged)) => {
+            let tree = staged
+                .export_ratchet_tree(provider.crypto(), g.export_ratchet_tree())
+                .map_err(because(GroupCode::Internal))?
+                .ok_or_else(|| GroupError::new(GroupCode::Internal, "no tree for the welcome"))?;
+            Some(
+                tree.tls_serialize_detached()
+                    .map_err(because(GroupCode::Internal))?,
+            )
+        }
+        _ => None,
+    };
     Ok(Commit {
         commit: commit.to_bytes().map_err(because(GroupCode::Internal))?,
         welcome: welcome
             .map(|w| w.to_bytes())
             .transpose()
             .map_err(because(GroupCode::Internal))?,
+        ratchet_tree,
     })
 }

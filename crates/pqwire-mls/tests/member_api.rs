@@ -49,8 +49,9 @@ fn group_from(mut members: Vec<Member>) -> (Vec<u8>, Vec<Member>) {
         let commit = members[0].add_members(&group, &packages).unwrap();
         members[0].confirm_commit(&group).unwrap();
         let welcome = commit.welcome.unwrap();
+        let tree = commit.ratchet_tree.unwrap();
         for m in &mut members[1..] {
-            assert_eq!(m.join(&welcome).unwrap(), group);
+            assert_eq!(m.join(&welcome, Some(&tree)).unwrap(), group);
         }
     }
     (group, members)
@@ -142,7 +143,11 @@ fn adds_removes_and_updates_keep_everyone_in_step_and_lock_out_the_removed() {
             other => panic!("{other:?}"),
         }
     }
-    d.join(added.welcome.as_deref().unwrap()).unwrap();
+    d.join(
+        added.welcome.as_deref().unwrap(),
+        added.ratchet_tree.as_deref(),
+    )
+    .unwrap();
     m.push(d);
     agree(&group, &mut m);
 
@@ -393,7 +398,7 @@ fn refusals_of_the_operations_themselves() {
         code(m[0].add_members(&group, &[b"junk".to_vec()])),
         GroupCode::Malformed
     );
-    assert_eq!(code(m[0].join(b"junk")), GroupCode::Malformed);
+    assert_eq!(code(m[0].join(b"junk", None)), GroupCode::Malformed);
     // A welcome for someone else.
     let mut d = member(XWING, "d");
     let mut e = member(XWING, "e");
@@ -401,9 +406,33 @@ fn refusals_of_the_operations_themselves() {
         .add_members(&group, &[d.key_package(false).unwrap()])
         .unwrap();
     assert_eq!(
-        code(e.join(added.welcome.as_deref().unwrap())),
+        code(e.join(
+            added.welcome.as_deref().unwrap(),
+            added.ratchet_tree.as_deref()
+        )),
         GroupCode::UnknownMember
     );
+    // The welcome without its tree, with a damaged tree, with another group's tree: refused,
+    // and the invitee can still join with the right one.
+    let welcome = added.welcome.as_deref().unwrap();
+    let tree = added.ratchet_tree.as_deref().unwrap();
+    let other_tree = {
+        let (mut o, mut f) = (member(XWING, "o"), member(XWING, "f"));
+        let g = o.create_group().unwrap();
+        o.add_members(&g, &[f.key_package(false).unwrap()])
+            .unwrap()
+            .ratchet_tree
+            .unwrap()
+    };
+    let record = d.to_record().unwrap();
+    assert_eq!(code(d.join(welcome, None)), GroupCode::Invalid);
+    assert_eq!(
+        code(d.join(welcome, Some(&tree[..tree.len() - 1]))),
+        GroupCode::Malformed
+    );
+    assert_eq!(code(d.join(welcome, Some(&other_tree))), GroupCode::Invalid);
+    assert_eq!(*d.to_record().unwrap(), *record);
+    d.join(welcome, Some(tree)).unwrap();
     assert_eq!(
         code(Member::new(
             Ciphersuite::MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448,
@@ -561,7 +590,14 @@ fn a_last_resort_key_package_adds_its_member_to_two_groups() {
             .add_members(&group, std::slice::from_ref(&last_resort))
             .unwrap();
         alice.confirm_commit(&group).unwrap();
-        assert_eq!(bob.join(added.welcome.as_deref().unwrap()).unwrap(), group);
+        assert_eq!(
+            bob.join(
+                added.welcome.as_deref().unwrap(),
+                added.ratchet_tree.as_deref()
+            )
+            .unwrap(),
+            group
+        );
     }
 }
 

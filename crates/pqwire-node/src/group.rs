@@ -117,6 +117,8 @@ pub struct NativeGroupCommit {
     pub commit: Uint8Array,
     /// The welcome message, when the commit adds members.
     pub welcome: Option<Uint8Array>,
+    /// With a welcome: the ratchet tree the new members join with.
+    pub ratchet_tree: Option<Uint8Array>,
 }
 
 impl IntoJs for Commit {
@@ -125,6 +127,7 @@ impl IntoJs for Commit {
         NativeGroupCommit {
             commit: self.commit.into(),
             welcome: self.welcome.map(Into::into),
+            ratchet_tree: self.ratchet_tree.map(Into::into),
         }
     }
 }
@@ -344,18 +347,24 @@ impl NativeGroupMember {
         js(with(&self.shared()?, |m| m.create_group())).map(Into::into)
     }
 
-    /// Joins from a welcome; the group's id.
+    /// Joins from a welcome and the committer's ratchet tree (absent when the welcome
+    /// carries it); the group's id.
     #[napi(catch_unwind)]
-    pub fn join(&self, welcome: &[u8]) -> napi::Result<Uint8Array> {
-        js(with(&self.shared()?, |m| m.join(welcome))).map(Into::into)
+    pub fn join(&self, welcome: &[u8], ratchet_tree: Option<&[u8]>) -> napi::Result<Uint8Array> {
+        js(with(&self.shared()?, |m| m.join(welcome, ratchet_tree))).map(Into::into)
     }
 
     /// `join` on the thread pool.
     #[napi(catch_unwind, ts_return_type = "Promise<Uint8Array>")]
-    pub fn join_async(&self, welcome: Uint8Array) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
+    pub fn join_async(
+        &self,
+        welcome: Uint8Array,
+        ratchet_tree: Option<Uint8Array>,
+    ) -> napi::Result<AsyncTask<Job<Vec<u8>>>> {
         let (member, welcome) = (self.shared()?, welcome.to_vec());
+        let tree = ratchet_tree.map(|t| t.to_vec());
         Ok(AsyncTask::new(Job::fallible(move || {
-            with(&member, |m| m.join(&welcome))
+            with(&member, |m| m.join(&welcome, tree.as_deref()))
         })))
     }
 

@@ -153,10 +153,10 @@ export class ClientGroups {
 
   /** Joins every group whose welcome waits for this device; resolves their ids. */
   async acceptWelcomes(): Promise<Uint8Array[]> {
-    const { welcomes } = await this.api.json<{ welcomes: { id: string; group: string; seq: number; welcome: string }[] }>('GET', '/v1/groups/welcomes');
+    const { welcomes } = await this.api.json<{ welcomes: { id: string; group: string; seq: number; welcome: string; ratchetTree?: string }[] }>('GET', '/v1/groups/welcomes');
     const joined: Uint8Array[] = [];
     for (const w of welcomes) {
-      const group = await this.member.join(fromBase64(w.welcome));
+      const group = await this.member.join(fromBase64(w.welcome), w.ratchetTree === undefined ? undefined : fromBase64(w.ratchetTree));
       this.#cursors.set(w.group, w.seq);
       joined.push(group);
     }
@@ -181,15 +181,16 @@ export class ClientGroups {
    * the commit ends is left unread. When another commit or message came first, the
    * pending commit is dropped and the change made again.
    */
-  async #commit(group: Uint8Array, make: () => Promise<{ commit: Uint8Array; welcome?: Uint8Array }>, devices: { add?: DeviceName[]; remove?: DeviceName[] }): Promise<void> {
+  async #commit(group: Uint8Array, make: () => Promise<{ commit: Uint8Array; welcome?: Uint8Array; ratchetTree?: Uint8Array }>, devices: { add?: DeviceName[]; remove?: DeviceName[] }): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       await this.sync(group);
-      const { commit, welcome } = await make();
+      const { commit, welcome, ratchetTree } = await make();
       try {
         await this.api.json('POST', `/v1/groups/${hex(group)}/commits`, {
           commit: base64(commit),
           seen: this.cursor(group),
           ...(welcome && devices.add && { welcome: base64(welcome) }),
+          ...(ratchetTree && devices.add && { ratchetTree: base64(ratchetTree) }),
           ...(devices.add && { add: devices.add }),
           ...(devices.remove && { remove: devices.remove }),
         });

@@ -15,9 +15,10 @@
  *   `404 NOT_FOUND` when the device has none for that suite.
  * - `POST /v1/groups {group}` (hex id): creates the group with the caller its only member
  *   (`409 GROUP_EXISTS`).
- * - `POST /v1/groups/:group/commits {commit, seen, welcome?, add?, remove?}`: a commit of
- *   the group's current epoch from a member that has read the log up to its last entry
- *   (`seen`): the epoch moves on, `add` become members and get `welcome`, `remove` stop
+ * - `POST /v1/groups/:group/commits {commit, seen, welcome?, ratchetTree?, add?, remove?}`:
+ *   a commit of the group's current epoch from a member that has read the log up to its
+ *   last entry (`seen`): the epoch moves on, `add` become members and get `welcome` with
+ *   the `ratchetTree` to join with, `remove` stop
  *   being members. Otherwise `409 STALE_EPOCH` with the current `epoch` (another commit or
  *   message came first: read the log, then retry).
  * - `POST /v1/groups/:group/messages {message}`: an application message or proposal of the
@@ -150,9 +151,9 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
     return reply.code(201).send({ group: request.body.group, epoch: 0 });
   });
 
-  app.post<{ Params: { group: string }; Body: { commit: string; seen: number; welcome?: string; add?: DeviceAddress[]; remove?: DeviceAddress[] } }>(
+  app.post<{ Params: { group: string }; Body: { commit: string; seen: number; welcome?: string; ratchetTree?: string; add?: DeviceAddress[]; remove?: DeviceAddress[] } }>(
     '/v1/groups/:group/commits',
-    { schema: { params: groupParam, body: obj(['commit', 'seen'], { commit: B64, seen: { type: 'integer', minimum: 0 }, welcome: B64, add: DEVICES, remove: DEVICES }) } },
+    { schema: { params: groupParam, body: obj(['commit', 'seen'], { commit: B64, seen: { type: 'integer', minimum: 0 }, welcome: B64, ratchetTree: B64, add: DEVICES, remove: DEVICES }) } },
     async (request) => {
       const sender = await authenticate(store, request);
       await limits.check(request, 'send', `${sender.account}/${sender.device}`);
@@ -168,11 +169,13 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
         if (request.body.welcome === undefined) throw new ServerError(400, 'INVALID_REQUEST', 'a commit that adds devices needs their welcome');
         welcome = fromBase64(request.body.welcome);
         if (inspect(welcome, 'the welcome').kind !== 'welcome') throw new ServerError(400, 'INVALID_REQUEST', 'the welcome is not a welcome');
-      } else if (request.body.welcome !== undefined) throw new ServerError(400, 'INVALID_REQUEST', 'a welcome without devices to add');
+      } else if (request.body.welcome !== undefined || request.body.ratchetTree !== undefined) throw new ServerError(400, 'INVALID_REQUEST', 'a welcome or ratchet tree without devices to add');
+      // The tree is public group data the joiners check against the welcome; kept as given.
+      const ratchetTree = request.body.ratchetTree === undefined ? undefined : fromBase64(request.body.ratchetTree);
       const key = (d: DeviceAddress) => `${d.account}/${d.device}`;
       const named = [...add, ...remove].map(key);
       if (new Set(named).size !== named.length) throw new ServerError(400, 'INVALID_REQUEST', 'a device is named twice');
-      const w = await store.commitToGroup({ group, sender, epoch: facts.epoch!, seen: request.body.seen, commit, ...(welcome && { welcome }), add, remove, now: nowSeconds() });
+      const w = await store.commitToGroup({ group, sender, epoch: facts.epoch!, seen: request.body.seen, commit, ...(welcome && { welcome }), ...(ratchetTree && { ratchetTree }), add, remove, now: nowSeconds() });
       if (w.result !== 'accepted') refuse(w);
       return { seq: w.seq, epoch: w.epoch };
     },
@@ -213,7 +216,7 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
   app.get('/v1/groups/welcomes', async (request) => {
     const device = await authenticate(store, request);
     const welcomes = await store.pendingWelcomes(device, GROUP_FETCH_LIMIT);
-    return { welcomes: welcomes.map((w) => ({ id: w.id, group: w.group, seq: w.seq, welcome: base64(w.welcome) })) };
+    return { welcomes: welcomes.map((w) => ({ id: w.id, group: w.group, seq: w.seq, welcome: base64(w.welcome), ...(w.ratchetTree && { ratchetTree: base64(w.ratchetTree) }) })) };
   });
 
   app.post<{ Body: { ids: string[] } }>(

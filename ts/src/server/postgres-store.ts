@@ -440,13 +440,14 @@ export class PostgresStore implements ServerStore {
            ON CONFLICT (group_id, account, device) DO UPDATE SET joined_seq = EXCLUDED.joined_seq, removed_seq = NULL`,
           [c.group, d.account, d.device, verdict.seq],
         );
-        await client.query('INSERT INTO mls_welcomes (id, account, device, group_id, seq, welcome) VALUES ($1, $2, $3, $4, $5, $6)', [
+        await client.query('INSERT INTO mls_welcomes (id, account, device, group_id, seq, welcome, ratchet_tree) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
           randomBytes(16).toString('hex'),
           d.account,
           d.device,
           c.group,
           verdict.seq,
           Buffer.from(c.welcome ?? new Uint8Array(0)),
+          c.ratchetTree ? Buffer.from(c.ratchetTree) : null,
         ]);
       }
       for (const d of c.remove) await client.query('UPDATE mls_group_members SET removed_seq = $1 WHERE group_id = $2 AND account = $3 AND device = $4', [verdict.seq, c.group, d.account, d.device]);
@@ -481,8 +482,8 @@ export class PostgresStore implements ServerStore {
 
   async pendingWelcomes(d: DeviceAddress, max: number): Promise<PendingWelcome[]> {
     this.#open();
-    const r = await this.#pool.query<{ id: string; group_id: string; seq: string; welcome: Buffer }>('SELECT id, group_id, seq, welcome FROM mls_welcomes WHERE account = $1 AND device = $2 ORDER BY seq LIMIT $3', [d.account, d.device, max]);
-    return r.rows.map((w) => ({ id: w.id, group: w.group_id, seq: Number(w.seq), welcome: new Uint8Array(w.welcome) }));
+    const r = await this.#pool.query<{ id: string; group_id: string; seq: string; welcome: Buffer; ratchet_tree: Buffer | null }>('SELECT id, group_id, seq, welcome, ratchet_tree FROM mls_welcomes WHERE account = $1 AND device = $2 ORDER BY seq LIMIT $3', [d.account, d.device, max]);
+    return r.rows.map((w) => ({ id: w.id, group: w.group_id, seq: Number(w.seq), welcome: new Uint8Array(w.welcome), ...(w.ratchet_tree && { ratchetTree: new Uint8Array(w.ratchet_tree) }) }));
   }
 
   async acknowledgeWelcomes(d: DeviceAddress, ids: readonly string[]): Promise<number> {

@@ -340,10 +340,10 @@ export class SqliteStore implements ServerStore {
         `INSERT INTO mls_group_members (group_id, account, device, joined_seq, removed_seq) VALUES (?, ?, ?, ?, NULL)
          ON CONFLICT (group_id, account, device) DO UPDATE SET joined_seq = excluded.joined_seq, removed_seq = NULL`,
       );
-      const welcome = this.#sql('INSERT INTO mls_welcomes (id, account, device, group_id, seq, welcome) VALUES (?, ?, ?, ?, ?, ?)');
+      const welcome = this.#sql('INSERT INTO mls_welcomes (id, account, device, group_id, seq, welcome, ratchet_tree) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const d of c.add) {
         join.run(c.group, d.account, d.device, verdict.seq);
-        welcome.run(randomBytes(16).toString('hex'), d.account, d.device, c.group, verdict.seq, Buffer.from(c.welcome ?? new Uint8Array(0)));
+        welcome.run(randomBytes(16).toString('hex'), d.account, d.device, c.group, verdict.seq, Buffer.from(c.welcome ?? new Uint8Array(0)), c.ratchetTree ? Buffer.from(c.ratchetTree) : null);
       }
       const leave = this.#sql('UPDATE mls_group_members SET removed_seq = ? WHERE group_id = ? AND account = ? AND device = ?');
       for (const d of c.remove) leave.run(verdict.seq, c.group, d.account, d.device);
@@ -374,8 +374,8 @@ export class SqliteStore implements ServerStore {
 
   async pendingWelcomes(d: DeviceAddress, max: number): Promise<PendingWelcome[]> {
     this.#open();
-    const rows = this.#sql('SELECT id, group_id, seq, welcome FROM mls_welcomes WHERE account = ? AND device = ? ORDER BY seq LIMIT ?').all(d.account, d.device, max) as { id: string; group_id: string; seq: number; welcome: Buffer }[];
-    return rows.map((r) => ({ id: r.id, group: r.group_id, seq: r.seq, welcome: new Uint8Array(r.welcome) }));
+    const rows = this.#sql('SELECT id, group_id, seq, welcome, ratchet_tree FROM mls_welcomes WHERE account = ? AND device = ? ORDER BY seq LIMIT ?').all(d.account, d.device, max) as { id: string; group_id: string; seq: number; welcome: Buffer; ratchet_tree: Buffer | null }[];
+    return rows.map((r) => ({ id: r.id, group: r.group_id, seq: r.seq, welcome: new Uint8Array(r.welcome), ...(r.ratchet_tree && { ratchetTree: new Uint8Array(r.ratchet_tree) }) }));
   }
 
   async acknowledgeWelcomes(d: DeviceAddress, ids: readonly string[]): Promise<number> {

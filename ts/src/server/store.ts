@@ -150,6 +150,8 @@ export interface GroupCommit {
   commit: Uint8Array;
   /** The welcome for `add`, when the commit adds members. */
   welcome?: Uint8Array;
+  /** The ratchet tree `add` join with, beside the welcome. */
+  ratchetTree?: Uint8Array;
   add: DeviceAddress[];
   remove: DeviceAddress[];
   now: number;
@@ -196,6 +198,8 @@ export interface PendingWelcome {
   /** The sequence number of the commit that added the device: its log starts after it. */
   seq: number;
   welcome: Uint8Array;
+  /** The ratchet tree to join with, when it travels beside the welcome. */
+  ratchetTree?: Uint8Array;
 }
 
 /** What the server keeps: accounts, devices, prekeys and queues (growing with the server's routes). */
@@ -563,7 +567,8 @@ export const MIGRATIONS: readonly Migration[] = [
         device INTEGER NOT NULL,
         group_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
-        welcome BLOB NOT NULL
+        welcome BLOB NOT NULL,
+        ratchet_tree BLOB
       );
       CREATE INDEX mls_welcomes_device ON mls_welcomes (account, device, seq);`,
     postgres: `
@@ -607,7 +612,8 @@ export const MIGRATIONS: readonly Migration[] = [
         device INTEGER NOT NULL,
         group_id TEXT NOT NULL,
         seq BIGINT NOT NULL,
-        welcome BYTEA NOT NULL
+        welcome BYTEA NOT NULL,
+        ratchet_tree BYTEA
       );
       CREATE INDEX mls_welcomes_device ON mls_welcomes (account, device, seq);`,
   },
