@@ -773,8 +773,8 @@ export interface NativeGroupMemberInfo {
 
 /** What processing a message gave. */
 export interface NativeGroupReceived {
-  /** `application`, `commit` or `proposal`. */
-  kind: 'application' | 'commit' | 'proposal'
+  /** `application` or `commit`. */
+  kind: 'application' | 'commit'
   /** The sender's identity. */
   sender: Uint8Array
   /** An application message's plaintext. */
@@ -807,6 +807,8 @@ export interface NativeMlsInspected {
   suite?: string
   /** A key package owner's pqwire identity signing key (key package encoding). */
   identityKey?: Uint8Array
+  /** The name in a key package owner's credential. */
+  name?: Uint8Array
   /** Whether a key package is a last-resort one. */
   lastResort?: boolean
   /** A group message's group id. */

@@ -79,9 +79,9 @@ describe.each(databases)('the MLS delivery service on $name', ({ db }) => {
     const [alice, bob, carol] = [await device(`alice-${r}`), await device(`bob-${r}`), await device(`carol-${r}`)];
     const group = await alice.groups.create();
     await alice.groups.add(group, [bob.address, carol.address]);
-    expect(await bob.groups.acceptWelcomes()).toEqual([group]);
-    expect(await carol.groups.acceptWelcomes()).toEqual([group]);
-    expect(await bob.groups.acceptWelcomes()).toEqual([]); // acknowledged
+    expect((await bob.groups.acceptWelcomes()).joined).toEqual([group]);
+    expect((await carol.groups.acceptWelcomes()).joined).toEqual([group]);
+    expect(await bob.groups.acceptWelcomes()).toEqual({ joined: [], errors: [] }); // acknowledged
     expect(alice.member.members(group).map((m) => read(m.name))).toEqual([`alice-${r}/1`, `bob-${r}/1`, `carol-${r}/1`]);
 
     await alice.groups.send(group, text('hello from alice'), { aad: text('topic') });
@@ -135,7 +135,60 @@ describe.each(databases)('the MLS delivery service on $name', ({ db }) => {
     const tampered = Buffer.from(own, 'base64');
     tampered[tampered.length - 5]! ^= 1;
     expect(await refusal(put({ keyPackages: [tampered.toString('base64')] }))).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
+    // A key package whose credential names another device than the uploader.
+    const misnamed = await GroupMember.create({ id: 'misnamed', suite: XWING, identity: bob.identity, name: text(`alice-${r}/1`), store: new InMemoryGroupStore() });
+    expect(await refusal(put({ keyPackages: [b64(await misnamed.keyPackage())], lastResort }))).toMatchObject({ status: 403, code: 'WRONG_IDENTITY' });
     expect(await bob.api.json('GET', '/v1/groups/key-packages')).toEqual({ suites: { [XWING]: { oneTime: 0, lastResort: true } } });
+  });
+
+  it('a garbage welcome does not block the good ones after it; both are acknowledged', async () => {
+    const r = run();
+    const [alice, bob, mallory] = [await device(`alice-${r}`), await device(`bob-${r}`), await device(`mallory-${r}`)];
+    // Mallory "adds" Bob to her group with a welcome for someone else (Alice's key package).
+    const junkGroup = await mallory.groups.create();
+    const kp = (await mallory.api.json<{ keyPackage: string }>('POST', `/v1/groups/key-packages/alice-${r}/1`, { suite: XWING })).keyPackage;
+    const junk = await mallory.member.addMembers(junkGroup, [new Uint8Array(Buffer.from(kp, 'base64'))]);
+    await mallory.api.json('POST', `/v1/groups/${hex(junkGroup)}/commits`, { commit: b64(junk.commit), seen: 0, welcome: b64(junk.welcome!), ratchetTree: b64(junk.ratchetTree!), add: [bob.address] });
+    const group = await alice.groups.create();
+    await alice.groups.add(group, [bob.address]);
+    const accepted = await bob.groups.acceptWelcomes();
+    expect(accepted.joined).toEqual([group]);
+    expect(accepted.errors).toHaveLength(1);
+    expect(accepted.errors[0]!.group).toBe(hex(junkGroup));
+    expect(await bob.groups.acceptWelcomes()).toEqual({ joined: [], errors: [] });
+  });
+
+  it('a commit whose answer was lost is found in the log and applied; one that was not taken is dropped', async () => {
+    const r = run();
+    const [alice, bob] = [await device(`alice-${r}`), await device(`bob-${r}`)];
+    const group = await alice.groups.create();
+    await alice.groups.add(group, [bob.address]);
+    await bob.groups.acceptWelcomes();
+    // The server takes Alice's update, but the answer never reaches her.
+    let lose = true;
+    const lossy = { me: alice.api.me, json: async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const answer = await alice.api.json<T>(method, path, body);
+      if (lose && path.endsWith('/commits')) {
+        lose = false;
+        throw new ClientError('SERVER_REFUSED', 'the connection dropped', { status: 0 });
+      }
+      return answer;
+    } };
+    const aliceLossy = new ClientGroups(alice.member, lossy);
+    aliceLossy.resume(group, alice.groups.cursor(group));
+    await aliceLossy.update(group);
+    expect(alice.member.epoch(group)).toBe(2);
+    await bob.groups.sync(group);
+    expect(bob.member.epoch(group)).toBe(2);
+    // The server is down for the commit itself: nothing taken, nothing pending after.
+    const down = { me: alice.api.me, json: async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      if (path.endsWith('/commits')) throw new ClientError('SERVER_REFUSED', 'unreachable', { status: 0 });
+      return alice.api.json<T>(method, path, body);
+    } };
+    await expect(new ClientGroups(alice.member, down).update(group)).rejects.toThrow('unreachable');
+    expect(alice.member.epoch(group)).toBe(2);
+    await alice.groups.send(group, text('still in step'));
+    expect(plaintexts(await bob.groups.sync(group))).toEqual(['still in step']);
   });
 
   it('concurrent commits: one wins, the other is refused as stale and made again on top of it', async () => {
@@ -245,7 +298,7 @@ describe.each(databases)('the MLS delivery service on $name', ({ db }) => {
     const bobAgain = new ClientGroups(fresh, bob.api);
     await bobAgain.publishKeyPackages(1);
     await alice.groups.readd(group, [bob.address]);
-    expect(await bobAgain.acceptWelcomes()).toEqual([group]);
+    expect((await bobAgain.acceptWelcomes()).joined).toEqual([group]);
     await alice.groups.send(group, text('after the re-add'));
     expect(plaintexts(await bobAgain.sync(group))).toEqual(['after the re-add']);
     expect(fresh.epoch(group)).toBe(alice.member.epoch(group));

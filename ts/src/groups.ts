@@ -166,8 +166,7 @@ export interface GroupCommit {
 /** What processing a group message gave. */
 export type GroupMessage =
   | { kind: 'application'; sender: Uint8Array; plaintext: Uint8Array; aad: Uint8Array }
-  | { kind: 'commit'; sender: Uint8Array; epoch: number; added: Uint8Array[]; removed: Uint8Array[]; removedSelf: boolean }
-  | { kind: 'proposal'; sender: Uint8Array };
+  | { kind: 'commit'; sender: Uint8Array; epoch: number; added: Uint8Array[]; removed: Uint8Array[]; removedSelf: boolean };
 
 /**
  * A member of a group as the others see it. Its credential was checked when this member
@@ -215,8 +214,7 @@ function checkStore(store: GroupStore): GroupStore {
 
 function received(r: ReturnType<NativeMember['process']>): GroupMessage {
   if (r.kind === 'application') return { kind: 'application', sender: r.sender, plaintext: r.plaintext!, aad: r.aad! };
-  if (r.kind === 'commit') return { kind: 'commit', sender: r.sender, epoch: r.epoch!, added: r.added!, removed: r.removed!, removedSelf: r.removedSelf! };
-  return { kind: 'proposal', sender: r.sender };
+  return { kind: 'commit', sender: r.sender, epoch: r.epoch!, added: r.added!, removed: r.removed!, removedSelf: r.removedSelf! };
 }
 
 function commitOf(c: { commit: Uint8Array; welcome?: Uint8Array | null; ratchetTree?: Uint8Array | null }): GroupCommit {
@@ -370,7 +368,8 @@ export class GroupMember {
 
   /**
    * Processes a message of the group (off the JavaScript thread): an application message,
-   * another member's commit (applied), or a proposal (kept for the next commit). A refused
+   * or another member's commit (applied). Proposals sent on their own are refused
+   * (`GROUP_INVALID`): pqwire groups carry commits and application messages only. A refused
    * message changes nothing.
    */
   process(group: Uint8Array, message: Uint8Array): Promise<GroupMessage> {

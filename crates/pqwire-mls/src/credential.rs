@@ -11,7 +11,13 @@
 //! Layout (big-endian lengths): `version u8 (1) | u16 len | name | u16 len | IKsig package |
 //! u16 len | signature`. The signature is an application signature of the identity
 //! (`pqwire_core::pqxdh::verify_data`) under the context [`CONTEXT`], over
-//! `suite u16 | u16 len | name | u16 len | MLS signature key`.
+//! `suite u16 | u16 len | name | u16 len | IKsig package | u16 len | MLS signature key`: the
+//! identity signs its own package too, so its validity dates (which the package's key id
+//! does not cover) and its exact encoding are the identity's, not whoever relays them.
+//!
+//! Validity is checked where someone chooses a member (an adder, the delivery service on
+//! upload), against that party's clock; never when processing a commit, where every member
+//! must reach the same answer whatever its clock.
 
 use crate::error::{GroupCode, GroupError, Result};
 use openmls_traits::types::Ciphersuite;
@@ -53,10 +59,10 @@ pub fn bind(
             format!("a credential name is at most {MAX_NAME_LEN} bytes"),
         ));
     }
-    let signature = identity
-        .sign_data(&signed(suite, name, signature_key), CONTEXT, rng)
-        .map_err(|e| GroupError::new(GroupCode::RandomnessUnavailable, e.to_string()))?;
     let key = &identity.public().sig_key_encoded;
+    let signature = identity
+        .sign_data(&signed(suite, name, key, signature_key), CONTEXT, rng)
+        .map_err(|e| GroupError::new(GroupCode::RandomnessUnavailable, e.to_string()))?;
     let mut out = vec![VERSION];
     for part in [name, key.as_slice(), signature.as_slice()] {
         put(&mut out, part)?;
@@ -96,7 +102,7 @@ pub fn verify(
     }
     verify_data(
         &key,
-        &signed(suite, name, signature_key),
+        &signed(suite, name, encoded_key, signature_key),
         CONTEXT,
         signature,
     )
@@ -122,11 +128,19 @@ pub(crate) fn name_of(credential: &[u8]) -> &[u8] {
     take(&mut rest).unwrap_or(credential)
 }
 
+/// The identity key a credential carries, unchecked (it was checked when it was met).
+pub(crate) fn identity_key_of(credential: &[u8]) -> &[u8] {
+    let mut rest = credential.get(1..).unwrap_or_default();
+    take(&mut rest)
+        .and_then(|_| take(&mut rest))
+        .unwrap_or_default()
+}
+
 /// What the identity signs.
-fn signed(suite: Ciphersuite, name: &[u8], signature_key: &[u8]) -> Vec<u8> {
+fn signed(suite: Ciphersuite, name: &[u8], identity_key: &[u8], signature_key: &[u8]) -> Vec<u8> {
     let mut out = u16::from(suite).to_be_bytes().to_vec();
-    // Lengths were checked by the caller or are bounded by MLS (a signature key).
-    for part in [name, signature_key] {
+    // Lengths were checked by the caller or are bounded by the layout's u16 lengths.
+    for part in [name, identity_key, signature_key] {
         out.extend_from_slice(&(part.len() as u16).to_be_bytes());
         out.extend_from_slice(part);
     }

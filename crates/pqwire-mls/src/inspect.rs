@@ -11,7 +11,7 @@
 //! let suite = Ciphersuite::MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519;
 //! let mut alice = Member::new(suite, &identity, b"alice")?;
 //! match inspect::inspect(&alice.key_package(true)?)? {
-//!     inspect::Inspected::KeyPackage { suite: s, identity_key, last_resort } => {
+//!     inspect::Inspected::KeyPackage { suite: s, identity_key, last_resort, .. } => {
 //!         assert_eq!(s, suite);
 //!         assert_eq!(identity_key, identity.public().sig_key_encoded);
 //!         assert!(last_resort);
@@ -47,6 +47,8 @@ pub enum Inspected {
         suite: Ciphersuite,
         /// The owner's pqwire identity signing key (key package encoding).
         identity_key: Vec<u8>,
+        /// The name in the owner's credential.
+        name: Vec<u8>,
         /// Whether it is marked as a last-resort key package.
         last_resort: bool,
     },
@@ -96,6 +98,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected> {
             Ok(Inspected::KeyPackage {
                 suite,
                 identity_key: bound.identity_key,
+                name: bound.name,
                 last_resort: package.last_resort(),
             })
         }

@@ -83,11 +83,6 @@ pub enum Received {
         /// Whether this member is among the removed (its group is then inactive).
         removed_self: bool,
     },
-    /// A proposal, kept for the next commit.
-    Proposal {
-        /// The proposer's name.
-        sender: Vec<u8>,
-    },
 }
 
 /// One client's MLS state.
@@ -372,9 +367,6 @@ impl Member {
         self.transaction(|m| {
             let provider = &m.provider;
             let g = open(&mut m.groups, provider, group)?;
-            if let Some(staged) = g.pending_commit() {
-                check_new_leaves(staged, m.suite)?;
-            }
             pending(g)?;
             g.merge_pending_commit(provider)
                 .map_err(because(GroupCode::Internal))
@@ -447,6 +439,10 @@ impl Member {
                 .process_message(provider, protocol)
                 .map_err(from_process)?;
             let sender = name_in(processed.credential()).to_vec();
+            let committer = match processed.sender() {
+                Sender::Member(i) => Some(i.u32()),
+                _ => None,
+            };
             let aad = processed.aad().to_vec();
             match processed.into_content() {
                 ProcessedMessageContent::ApplicationMessage(a) => Ok(Received::Application {
@@ -455,7 +451,7 @@ impl Member {
                     aad,
                 }),
                 ProcessedMessageContent::StagedCommitMessage(staged) => {
-                    check_new_leaves(&staged, m.suite)?;
+                    check_commit(&staged, m.suite, &identities(g), committer)?;
                     let names: BTreeMap<u32, Vec<u8>> = g
                         .members()
                         .map(|x| (x.index.u32(), name_in(&x.credential).to_vec()))
@@ -482,11 +478,13 @@ impl Member {
                         removed_self,
                     })
                 }
-                ProcessedMessageContent::ProposalMessage(proposal) => {
-                    g.store_pending_proposal(provider.storage(), *proposal)
-                        .map_err(because(GroupCode::Internal))?;
-                    Ok(Received::Proposal { sender })
-                }
+                // Proposals are not kept for a later commit: they would go into this member's
+                // next commit unchecked by it, and pqwire's API makes none (docs/groups.md,
+                // "Operations"). Refused, nothing stored.
+                ProcessedMessageContent::ProposalMessage(_) => Err(GroupError::new(
+                    GroupCode::Invalid,
+                    "a proposal sent on its own: pqwire groups take commits and application messages",
+                )),
                 _ => Err(GroupError::new(
                     GroupCode::Invalid,
                     "an external join proposal (not supported)",
@@ -507,15 +505,12 @@ impl Member {
         let g = open(&mut self.groups, &self.provider, group)?;
         Ok(g.members()
             .map(|x| {
+                // Every credential was checked when this member met it.
                 let bytes = x.credential.serialized_content();
-                // Every credential was checked when the member met it; read it again here.
-                let identity_key = credential::verify(bytes, self.suite, &x.signature_key, None)
-                    .map(|b| b.identity_key)
-                    .unwrap_or_default();
                 GroupMember {
                     index: x.index.u32(),
                     name: credential::name_of(bytes).to_vec(),
-                    identity_key,
+                    identity_key: credential::identity_key_of(bytes).to_vec(),
                     signature_key: x.signature_key,
                 }
             })
@@ -656,22 +651,76 @@ fn checked(
     credential::verify(c.serialized_content(), suite, signature_key, now)
 }
 
-/// Every leaf a commit brings in (added members, updated leaves, the committer's new leaf)
-/// must carry a bound credential.
-fn check_new_leaves(staged: &StagedCommit, suite: Ciphersuite) -> Result<()> {
-    let t = Some(credential::now());
+/// What a commit from another member may do, checked before it is applied, the same way
+/// on every member (no clock, no local choice): only add, remove and update; every leaf it
+/// brings in (added members, updated leaves, the committer's new leaf) carries a bound
+/// credential; a leaf that is replaced keeps its pqwire identity (RFC 9420 §5.3.1: the
+/// same client). `identities`: the current members' identity keys by leaf index.
+fn check_commit(
+    staged: &StagedCommit,
+    suite: Ciphersuite,
+    identities: &BTreeMap<u32, Vec<u8>>,
+    committer: Option<u32>,
+) -> Result<()> {
+    if let Some(other) = staged.queued_proposals().find(|p| {
+        !matches!(
+            p.proposal(),
+            Proposal::Add(_) | Proposal::Remove(_) | Proposal::Update(_)
+        )
+    }) {
+        return Err(GroupError::new(
+            GroupCode::Invalid,
+            format!(
+                "a commit with a {:?} proposal: pqwire groups take adds, removes and updates",
+                other.proposal().proposal_type()
+            ),
+        ));
+    }
     for p in staged.add_proposals() {
         let leaf = p.add_proposal().key_package().leaf_node();
-        checked(leaf.credential(), leaf.signature_key().as_slice(), suite, t)?;
+        checked(
+            leaf.credential(),
+            leaf.signature_key().as_slice(),
+            suite,
+            None,
+        )?;
     }
+    let same_identity = |index: Option<u32>, leaf: &LeafNode| -> Result<()> {
+        let bound = checked(
+            leaf.credential(),
+            leaf.signature_key().as_slice(),
+            suite,
+            None,
+        )?;
+        match index.and_then(|i| identities.get(&i)) {
+            Some(before) if *before == bound.identity_key => Ok(()),
+            _ => Err(GroupError::new(
+                GroupCode::UnboundCredential,
+                "a leaf replaced by one bound to another pqwire identity",
+            )),
+        }
+    };
     for p in staged.update_proposals() {
-        let leaf = p.update_proposal().leaf_node();
-        checked(leaf.credential(), leaf.signature_key().as_slice(), suite, t)?;
+        let sender = match p.sender() {
+            Sender::Member(i) => Some(i.u32()),
+            _ => None,
+        };
+        same_identity(sender, p.update_proposal().leaf_node())?;
     }
     if let Some(leaf) = staged.update_path_leaf_node() {
-        checked(leaf.credential(), leaf.signature_key().as_slice(), suite, t)?;
+        same_identity(committer, leaf)?;
     }
     Ok(())
+}
+
+/// The identity key of each current member, by leaf index.
+fn identities(g: &MlsGroup) -> BTreeMap<u32, Vec<u8>> {
+    g.members()
+        .map(|x| {
+            let key = credential::identity_key_of(x.credential.serialized_content()).to_vec();
+            (x.index.u32(), key)
+        })
+        .collect()
 }
 
 /// The group `id`, parsed from the storage the first time.

@@ -2,8 +2,10 @@
 //! credential that is not bound can reach a member (a key package it adds, a welcome into
 //! a group that holds one, a commit that adds one) is refused with
 //! `GROUP_UNBOUND_CREDENTIAL` and changes nothing; so are a binding copied onto another MLS
-//! key and an expired identity. Raw openmls (with pqwire's provider) plays the member that
-//! does not follow the rule.
+//! key, an expired identity (when adding), a leaf replaced by one of another identity, and
+//! a proposal sent on its own (`GROUP_INVALID`: it would go unchecked into the next
+//! commit). Raw openmls (with pqwire's provider) plays the member that does not follow the
+//! rule.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test]
 
@@ -246,4 +248,92 @@ fn malformed_bindings_are_refused() {
         )),
         GroupCode::UnboundCredential
     );
+}
+
+/// Carol (raw, bound) and Bob (pqwire) in a group Carol made; Bob's group id.
+fn carol_and_bob() -> (Raw, MlsGroup, Member, Vec<u8>) {
+    let carol = Raw::bound("carol");
+    let mut group = carol.create_group();
+    let mut bob = member("bob");
+    let (_, welcome) = carol.add(&mut group, &[bob.key_package(false).unwrap()]);
+    let id = bob.join(&welcome, None).unwrap();
+    (carol, group, bob, id)
+}
+
+#[test]
+fn a_proposal_on_its_own_is_refused_and_not_kept() {
+    let (carol, mut group, mut bob, id) = carol_and_bob();
+    let record = bob.to_record().unwrap();
+    let package = {
+        let bytes = Raw::unbound("mallory").key_package();
+        let MlsMessageBodyIn::KeyPackage(k) = MlsMessageIn::tls_deserialize_exact(&bytes[..])
+            .unwrap()
+            .extract()
+        else {
+            panic!("not a key package")
+        };
+        k.validate(carol.provider.crypto(), ProtocolVersion::Mls10)
+            .unwrap()
+    };
+    let (proposal, _) = group
+        .propose_add_member(&carol.provider, &carol.signer, &package)
+        .unwrap();
+    let proposal = proposal.to_bytes().unwrap();
+    assert_eq!(code(bob.process(&id, &proposal)), GroupCode::Invalid);
+    assert_eq!(*bob.to_record().unwrap(), *record);
+    // Bob's own next commit carries nothing of it.
+    bob.self_update(&id).unwrap();
+    bob.confirm_commit(&id).unwrap();
+    assert_eq!(bob.members(&id).unwrap().len(), 2);
+}
+
+#[test]
+fn a_leaf_may_be_replaced_only_by_one_of_the_same_identity() {
+    let (carol, mut group, mut bob, id) = carol_and_bob();
+    let record = bob.to_record().unwrap();
+    // Carol's new leaf, bound to another identity than hers.
+    let new_signer = MlsSigner::generate(XWING.signature_algorithm()).unwrap();
+    let other = credential::bind(
+        &identity(),
+        b"carol",
+        XWING,
+        new_signer.public_key(),
+        &mut OsRandom,
+    )
+    .unwrap();
+    let with_key = CredentialWithKey {
+        credential: BasicCredential::new(other).into(),
+        signature_key: new_signer.public_key().to_vec().into(),
+    };
+    let bundle = group
+        .self_update_with_new_signer(
+            &carol.provider,
+            &carol.signer,
+            NewSignerBundle {
+                signer: &new_signer,
+                credential_with_key: with_key,
+            },
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let commit = bundle.into_messages().0.to_bytes().unwrap();
+    assert_eq!(
+        code(bob.process(&id, &commit)),
+        GroupCode::UnboundCredential
+    );
+    assert_eq!(*bob.to_record().unwrap(), *record);
+    // A plain update (same identity) goes through.
+    group
+        .clear_pending_commit(carol.provider.storage())
+        .unwrap();
+    let bundle = group
+        .self_update(
+            &carol.provider,
+            &carol.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let commit = bundle.into_messages().0.to_bytes().unwrap();
+    bob.process(&id, &commit).unwrap();
+    assert_eq!(bob.epoch(&id).unwrap(), 2);
 }

@@ -58,6 +58,8 @@ pub struct NativeMlsInspected {
     pub suite: Option<String>,
     /// A key package owner's pqwire identity signing key (key package encoding).
     pub identity_key: Option<Uint8Array>,
+    /// The name in a key package owner's credential.
+    pub name: Option<Uint8Array>,
     /// Whether a key package is a last-resort one.
     pub last_resort: Option<bool>,
     /// A group message's group id.
@@ -75,6 +77,7 @@ pub fn mls_inspect(message: &[u8]) -> napi::Result<NativeMlsInspected> {
         kind: kind.to_string(),
         suite: None,
         identity_key: None,
+        name: None,
         last_resort: None,
         group_id: None,
         epoch: None,
@@ -83,10 +86,12 @@ pub fn mls_inspect(message: &[u8]) -> napi::Result<NativeMlsInspected> {
         Inspected::KeyPackage {
             suite,
             identity_key,
+            name,
             last_resort,
         } => NativeMlsInspected {
             suite: Some(suites::name(suite)),
             identity_key: Some(identity_key.into()),
+            name: Some(name.into()),
             last_resort: Some(last_resort),
             ..none("key-package")
         },
@@ -135,8 +140,8 @@ impl IntoJs for Commit {
 /// What processing a message gave.
 #[napi(object)]
 pub struct NativeGroupReceived {
-    /// `application`, `commit` or `proposal`.
-    #[napi(ts_type = "'application' | 'commit' | 'proposal'")]
+    /// `application` or `commit`.
+    #[napi(ts_type = "'application' | 'commit'")]
     pub kind: String,
     /// The sender's identity.
     pub sender: Uint8Array,
@@ -190,7 +195,6 @@ impl IntoJs for Received {
                 removed_self: Some(removed_self),
                 ..empty("commit", sender)
             },
-            Received::Proposal { sender } => empty("proposal", sender),
         }
     }
 }

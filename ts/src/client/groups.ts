@@ -19,6 +19,7 @@
  * ```
  */
 import type { GroupMember, GroupMessage } from '../groups';
+import { PqwireError } from '../errors';
 import { ClientError } from './errors';
 import type { DeviceName } from './server-api';
 
@@ -50,6 +51,25 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 
 /** Whether `e` is the server's refusal `code`. */
 const refused = (e: unknown, code: string): boolean => e instanceof ClientError && e.details.serverCode === code;
+
+/** Whether the server answered `e` with a 4xx: it then stored nothing of the request. */
+const definitelyRefused = (e: unknown): boolean => e instanceof ClientError && (e.details.status ?? 0) >= 400 && (e.details.status ?? 0) < 500;
+
+/**
+ * Whether the member refused a message for what the message is (malformed, of another
+ * epoch, a replay, unbound...), not because its store failed: such an entry is skipped for
+ * good; after a store failure the entry is read again next time.
+ */
+const refusedForItself = (e: unknown): boolean => e instanceof PqwireError && e.code !== 'GROUP_CONFLICT' && e.code !== 'GROUP_INTERNAL';
+
+/** A log entry as the server sends it. */
+interface LogEntry {
+  seq: number;
+  epoch: number;
+  kind: 'commit' | 'application';
+  sender: string;
+  message: string;
+}
 
 /** One device's groups on the server. */
 export class ClientGroups {
@@ -126,9 +146,11 @@ export class ClientGroups {
 
   /**
    * Reads the group's log since the last read and processes each entry: returns what they
-   * were, oldest first. This device's own entries are skipped (its commits were applied
-   * when the server took them; MLS does not let a member read its own messages). An entry
-   * the member refuses is skipped too, with the refusal in `errors`.
+   * were, oldest first. This device's own entries are skipped (MLS does not let a member
+   * read its own messages; its commits were applied when the server took them, or are
+   * applied here if the answer was lost). An entry the member refuses for what it is
+   * (malformed, stale, a replay) is skipped, with the refusal in `errors`; when the
+   * member's store fails, `sync` throws and reads that entry again next time.
    */
   async sync(group: Uint8Array): Promise<{ received: ReceivedGroupMessage[]; errors: { seq: number; error: unknown }[] }> {
     const id = hex(group);
@@ -136,32 +158,51 @@ export class ClientGroups {
     const received: ReceivedGroupMessage[] = [];
     const errors: { seq: number; error: unknown }[] = [];
     for (;;) {
-      const after = this.#cursors.get(id) ?? 0;
-      const { messages } = await this.api.json<{ messages: { seq: number; sender: string; message: string }[] }>('GET', `/v1/groups/${id}/messages?after=${after}`);
+      const messages = await this.#log(group, this.#cursors.get(id) ?? 0);
       if (messages.length === 0) return { received, errors };
       for (const m of messages) {
-        this.#cursors.set(id, m.seq);
-        if (m.sender === me) continue;
-        try {
-          received.push({ ...(await this.member.process(group, fromBase64(m.message))), seq: m.seq, from: m.sender });
-        } catch (error) {
-          errors.push({ seq: m.seq, error });
+        if (m.sender === me) {
+          if (m.kind === 'commit' && m.epoch === this.member.epoch(group)) await this.#confirmIfPending(group);
+        } else {
+          try {
+            received.push({ ...(await this.member.process(group, fromBase64(m.message))), seq: m.seq, from: m.sender });
+          } catch (error) {
+            if (!refusedForItself(error)) throw error;
+            errors.push({ seq: m.seq, error });
+          }
         }
+        this.#cursors.set(id, m.seq);
       }
     }
   }
 
-  /** Joins every group whose welcome waits for this device; resolves their ids. */
-  async acceptWelcomes(): Promise<Uint8Array[]> {
+  /**
+   * Joins every group whose welcome waits for this device, each with the ratchet tree
+   * beside it. A welcome the member refuses (a garbage welcome, one for a key package
+   * already used, a group already joined) is acknowledged too, and reported in `errors`, so
+   * that it never blocks the others; a store failure throws, the welcome kept for next time.
+   */
+  async acceptWelcomes(): Promise<{ joined: Uint8Array[]; errors: { group: string; error: unknown }[] }> {
     const { welcomes } = await this.api.json<{ welcomes: { id: string; group: string; seq: number; welcome: string; ratchetTree?: string }[] }>('GET', '/v1/groups/welcomes');
     const joined: Uint8Array[] = [];
-    for (const w of welcomes) {
-      const group = await this.member.join(fromBase64(w.welcome), w.ratchetTree === undefined ? undefined : fromBase64(w.ratchetTree));
-      this.#cursors.set(w.group, w.seq);
-      joined.push(group);
+    const errors: { group: string; error: unknown }[] = [];
+    const done: string[] = [];
+    try {
+      for (const w of welcomes) {
+        try {
+          const group = await this.member.join(fromBase64(w.welcome), w.ratchetTree === undefined ? undefined : fromBase64(w.ratchetTree));
+          this.#cursors.set(w.group, w.seq);
+          joined.push(group);
+        } catch (error) {
+          if (!refusedForItself(error)) throw error;
+          errors.push({ group: w.group, error });
+        }
+        done.push(w.id);
+      }
+    } finally {
+      if (done.length > 0) await this.api.json('POST', '/v1/groups/welcomes/ack', { ids: done });
     }
-    if (welcomes.length > 0) await this.api.json('POST', '/v1/groups/welcomes/ack', { ids: welcomes.map((w) => w.id) });
-    return joined;
+    return { joined, errors };
   }
 
   /** The log position this device has read `group` up to (persist it to resume there). */
@@ -179,29 +220,58 @@ export class ClientGroups {
    * server with the device changes, and applies it once taken. The server takes a commit
    * only from a member that has read the whole log (`seen`), so no message of the epoch
    * the commit ends is left unread. When another commit or message came first, the
-   * pending commit is dropped and the change made again.
+   * pending commit is dropped and the change made again. When the answer is lost (the
+   * server unreachable, a 5xx), the log says whether the commit was taken.
    */
   async #commit(group: Uint8Array, make: () => Promise<{ commit: Uint8Array; welcome?: Uint8Array; ratchetTree?: Uint8Array }>, devices: { add?: DeviceName[]; remove?: DeviceName[] }): Promise<void> {
+    const me = `${this.api.me.account}/${this.api.me.device}`;
     for (let attempt = 0; ; attempt++) {
       await this.sync(group);
+      // A commit still pending here was not taken (the log has no commit of ours for it).
+      await this.#discardIfPending(group);
+      const seen = this.cursor(group);
       const { commit, welcome, ratchetTree } = await make();
       try {
         await this.api.json('POST', `/v1/groups/${hex(group)}/commits`, {
           commit: base64(commit),
-          seen: this.cursor(group),
+          seen,
           ...(welcome && devices.add && { welcome: base64(welcome) }),
           ...(ratchetTree && devices.add && { ratchetTree: base64(ratchetTree) }),
           ...(devices.add && { add: devices.add }),
           ...(devices.remove && { remove: devices.remove }),
         });
       } catch (e) {
+        if (!definitelyRefused(e)) {
+          const next = (await this.#log(group, seen))[0];
+          if (next?.seq === seen + 1 && next.sender === me && next.kind === 'commit') {
+            await this.member.confirmCommit(group);
+            return;
+          }
+        }
         await this.member.discardCommit(group);
         if (!refused(e, 'STALE_EPOCH') || attempt >= GROUP_RETRIES) throw e;
         continue;
       }
-      // Taken: a failure from here on leaves the commit pending in the member, to confirm again.
+      // Taken. If applying it fails (the store), it stays pending: the next sync applies it.
       await this.member.confirmCommit(group);
       return;
     }
+  }
+
+  /** The log entries of `group` after `after` this device may read (one page). */
+  async #log(group: Uint8Array, after: number): Promise<LogEntry[]> {
+    return (await this.api.json<{ messages: LogEntry[] }>('GET', `/v1/groups/${hex(group)}/messages?after=${after}`)).messages;
+  }
+
+  async #confirmIfPending(group: Uint8Array): Promise<void> {
+    await this.member.confirmCommit(group).catch((e: unknown) => {
+      if (!(e instanceof PqwireError && e.code === 'GROUP_NO_PENDING_COMMIT')) throw e;
+    });
+  }
+
+  async #discardIfPending(group: Uint8Array): Promise<void> {
+    await this.member.discardCommit(group).catch((e: unknown) => {
+      if (!(e instanceof PqwireError && e.code === 'GROUP_NO_PENDING_COMMIT')) throw e;
+    });
   }
 }

@@ -7,7 +7,8 @@
  * - `PUT /v1/groups/key-packages {keyPackages, lastResort?}` (base64): replaces the
  *   device's key packages. Each must verify (signature, lifetime, a credential bound to a
  *   pqwire identity) and be bound to *this device's* identity (`403 WRONG_IDENTITY`); the
- *   one-time ones must not be marked last-resort and the last-resort one must be.
+ *   one-time ones must not be marked last-resort and the last-resort one must be; each
+ *   credential names the device `account/device` (`403 WRONG_IDENTITY` otherwise).
  * - `GET /v1/groups/key-packages`: per suite, the one-time key packages left and whether a
  *   last-resort one is there.
  * - `POST /v1/groups/key-packages/:account/:device {suite}`: claims one: a one-time key
@@ -21,8 +22,9 @@
  *   the `ratchetTree` to join with, `remove` stop
  *   being members. Otherwise `409 STALE_EPOCH` with the current `epoch` (another commit or
  *   message came first: read the log, then retry).
- * - `POST /v1/groups/:group/messages {message}`: an application message or proposal of the
- *   current epoch from a member (`409 STALE_EPOCH` otherwise).
+ * - `POST /v1/groups/:group/messages {message}`: an application message of the current
+ *   epoch from a member (`409 STALE_EPOCH` otherwise; proposals on their own are refused,
+ *   as members refuse them).
  * - `GET /v1/groups/:group/messages?after=N`: the log entries after `N` the caller may read
  *   (from after the commit that added it to the one that removed it), oldest first.
  * - `GET /v1/groups/welcomes`, `POST /v1/groups/welcomes/ack {ids}`: welcomes waiting for
@@ -36,7 +38,7 @@
 import type { FastifyInstance } from 'fastify';
 import native from '../native';
 import { nowSeconds } from '../identity';
-import { ACCOUNT, DEVICE, authenticate } from './devices';
+import { ACCOUNT, DEVICE, MAX_DEVICE, authenticate } from './devices';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
 import type { DeviceAddress, GroupWrite, ServerStore, StoredKeyPackage } from './store';
@@ -113,6 +115,8 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
         const facts = inspect(bytes, `key package ${i}`);
         if (facts.kind !== 'key-package') throw new ServerError(400, 'INVALID_REQUEST', `key package ${i} is a ${facts.kind}`);
         if (Buffer.from(facts.identityKey!).toString('hex') !== stored.signingKey) throw new ServerError(403, 'WRONG_IDENTITY', `key package ${i} is bound to another identity than this device's`);
+        // A device's members are named after it: how others remove it, how they see who sent.
+        if (Buffer.from(facts.name!).toString() !== `${device.account}/${device.device}`) throw new ServerError(403, 'WRONG_IDENTITY', `key package ${i} names another device than this one (its credential name must be "account/device")`);
         if (facts.lastResort !== last) throw new ServerError(400, 'INVALID_REQUEST', last ? 'the last-resort key package is not marked last-resort' : `key package ${i} is marked last-resort`);
         return { suite: facts.suite!, keyPackage: bytes, lastResort: last };
       });
@@ -137,6 +141,7 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
     async (request) => {
       const requester = await authenticate(store, request);
       const target: DeviceAddress = { account: request.params.account, device: Number(request.params.device) };
+      if (target.device > MAX_DEVICE) throw new ServerError(400, 'INVALID_REQUEST', 'device numbers go up to 2^31 − 1');
       await limits.check(request, 'bundle', `${requester.account}/${requester.device}`);
       await limits.check(request, 'bundleTarget', `${target.account}/${target.device}`);
       const claim = await store.claimKeyPackage(target, request.body.suite);
@@ -190,9 +195,10 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
       const { group } = request.params;
       const message = fromBase64(request.body.message);
       const facts = inspect(message, 'the message');
-      if (facts.kind !== 'application' && facts.kind !== 'proposal') throw new ServerError(400, 'INVALID_REQUEST', `a ${facts.kind} goes to /commits or /key-packages, not /messages`);
+      // Proposals on their own are not carried: members refuse them (docs/groups.md).
+      if (facts.kind !== 'application') throw new ServerError(400, 'INVALID_REQUEST', `a ${facts.kind} does not go to /messages`);
       if (Buffer.from(facts.groupId!).toString('hex') !== group) throw new ServerError(400, 'INVALID_REQUEST', 'the message is for another group');
-      const w = await store.postToGroup({ group, sender, epoch: facts.epoch!, kind: facts.kind, message, now: nowSeconds() });
+      const w = await store.postToGroup({ group, sender, epoch: facts.epoch!, kind: 'application', message, now: nowSeconds() });
       if (w.result !== 'accepted') refuse(w);
       return { seq: w.seq };
     },
