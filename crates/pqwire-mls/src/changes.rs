@@ -105,30 +105,19 @@ impl Member {
     /// the changes).
     pub fn revert_unsaved(&mut self) -> Result<()> {
         let unsaved = std::mem::take(&mut self.unsaved);
-        let mut values = self
-            .parts()
-            .0
-            .storage()
-            .values
-            .write()
-            .map_err(because(GroupCode::Internal))?;
-        for (key, before) in unsaved.0 {
-            match before {
-                Some(value) => values.insert(key, value.to_vec()),
-                None => values.remove(&key),
-            };
-        }
-        drop(values);
-        self.forget_parsed_groups();
-        Ok(())
+        self.set_entries(
+            unsaved
+                .0
+                .into_iter()
+                .map(|(key, before)| (key, before.map(|v| v.to_vec()))),
+        )
     }
 
     /// Applies a change set of this member read back from the store, after the record or
     /// change set it followed. Anything that is not one of this member's change sets is
     /// `GROUP_BAD_RECORD`, and changes nothing.
     pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<()> {
-        let bad =
-            |e: pqwire_core::wire::WireError| GroupError::new(GroupCode::BadRecord, e.to_string());
+        let bad = crate::record::bad_record;
         let mut r = RecordReader::new(bytes, TYPE_GROUP_CHANGES).map_err(bad)?;
         let member = r.bytes(MEMBER, 16, 16).map_err(bad)?;
         if member != self.fingerprint() {
@@ -148,20 +137,8 @@ impl Member {
                 "a change set that deletes with a value or writes what it deletes",
             ));
         }
-        let mut values = self
-            .parts()
-            .0
-            .storage()
-            .values
-            .write()
-            .map_err(because(GroupCode::Internal))?;
-        for key in deleted.keys() {
-            values.remove(key);
-        }
-        values.extend(written);
-        drop(values);
-        self.forget_parsed_groups();
-        Ok(())
+        let deletes = deleted.into_keys().map(|key| (key, None));
+        self.set_entries(deletes.chain(written.into_iter().map(|(k, v)| (k, Some(v)))))
     }
 
     /// The first 16 bytes of SHA-256 over the signature public key: which member a change

@@ -558,28 +558,33 @@ impl Member {
         if result.is_ok() {
             self.unsaved.note(journal);
         } else {
-            let mut values = self
-                .provider
-                .storage()
-                .values
-                .write()
-                .map_err(because(GroupCode::Internal))?;
-            for (key, before) in journal {
-                match before {
-                    Some(value) => values.insert(key, value),
-                    None => values.remove(&key),
-                };
-            }
-            drop(values);
-            // Parsed groups may hold what the failed operation changed: read them again.
-            self.forget_parsed_groups();
+            self.set_entries(journal)?;
         }
         result
     }
 
-    /// Drops the parsed groups: the storage under them changed.
-    pub(crate) fn forget_parsed_groups(&mut self) {
+    /// Sets each storage entry to its value (`None`: deletes it), then drops the parsed
+    /// groups, which may hold what the storage held before. Rolling back a failed
+    /// operation, undoing unsaved changes and replaying a change set all come down to this.
+    pub(crate) fn set_entries(
+        &mut self,
+        entries: impl IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>,
+    ) -> Result<()> {
+        let mut values = self
+            .provider
+            .storage()
+            .values
+            .write()
+            .map_err(because(GroupCode::Internal))?;
+        for (key, value) in entries {
+            match value {
+                Some(value) => values.insert(key, value),
+                None => values.remove(&key),
+            };
+        }
+        drop(values);
         self.groups.clear();
+        Ok(())
     }
 
     pub(crate) fn parts(&self) -> (&PqwireProvider, &MlsSigner) {

@@ -55,8 +55,7 @@ impl Member {
 
     /// A member read back from [`Member::to_record`]'s bytes; anything else is `GROUP_BAD_RECORD`.
     pub fn from_record(bytes: &[u8]) -> Result<Self> {
-        let bad =
-            |e: pqwire_core::wire::WireError| GroupError::new(GroupCode::BadRecord, e.to_string());
+        let bad = bad_record;
         let mut r = RecordReader::new(bytes, TYPE_GROUP_MEMBER).map_err(bad)?;
         let code = r.u16(SUITE).map_err(bad)?;
         let suite = Ciphersuite::try_from(code)
@@ -150,6 +149,11 @@ pub(crate) fn decode_storage(bytes: &[u8]) -> Result<HashMap<Vec<u8>, Vec<u8>>> 
         return Err(bad_storage("trailing bytes"));
     }
     Ok(values)
+}
+
+/// A record (or change set) the wire reader refused: `GROUP_BAD_RECORD`.
+pub(crate) fn bad_record(e: pqwire_core::wire::WireError) -> GroupError {
+    GroupError::new(GroupCode::BadRecord, e.to_string())
 }
 
 fn bad_storage(what: &str) -> GroupError {
