@@ -20,6 +20,7 @@
  */
 import type { GroupMember, GroupMessage } from '../groups';
 import { PqwireError } from '../errors';
+import { toHex as hex } from '../hex';
 import { ClientError } from './errors';
 import type { DeviceName } from './server-api';
 
@@ -47,7 +48,6 @@ export type ReceivedGroupMessage = GroupMessage & {
 
 const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const fromBase64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** Whether `e` is the server's refusal `code`. */
 const refused = (e: unknown, code: string): boolean => e instanceof ClientError && e.details.serverCode === code;

@@ -38,6 +38,7 @@
 import type { FastifyInstance } from 'fastify';
 import native from '../native';
 import { nowSeconds } from '../identity';
+import { toHex } from '../hex';
 import { ACCOUNT, DEVICE, MAX_DEVICE, authenticate } from './devices';
 import { ServerError } from './errors';
 import type { Limits } from './limits';
@@ -114,7 +115,7 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
         const bytes = fromBase64(k);
         const facts = inspect(bytes, `key package ${i}`);
         if (facts.kind !== 'key-package') throw new ServerError(400, 'INVALID_REQUEST', `key package ${i} is a ${facts.kind}`);
-        if (Buffer.from(facts.identityKey!).toString('hex') !== stored.signingKey) throw new ServerError(403, 'WRONG_IDENTITY', `key package ${i} is bound to another identity than this device's`);
+        if (toHex(facts.identityKey!) !== stored.signingKey) throw new ServerError(403, 'WRONG_IDENTITY', `key package ${i} is bound to another identity than this device's`);
         // A device's members are named after it: how others remove it, how they see who sent.
         if (Buffer.from(facts.name!).toString() !== `${device.account}/${device.device}`) throw new ServerError(403, 'WRONG_IDENTITY', `key package ${i} names another device than this one (its credential name must be "account/device")`);
         if (facts.lastResort !== last) throw new ServerError(400, 'INVALID_REQUEST', last ? 'the last-resort key package is not marked last-resort' : `key package ${i} is marked last-resort`);
@@ -166,7 +167,7 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
       const commit = fromBase64(request.body.commit);
       const facts = inspect(commit, 'the commit');
       if (facts.kind !== 'commit') throw new ServerError(400, 'INVALID_REQUEST', `the commit is a ${facts.kind}`);
-      if (Buffer.from(facts.groupId!).toString('hex') !== group) throw new ServerError(400, 'INVALID_REQUEST', 'the commit is for another group');
+      if (toHex(facts.groupId!) !== group) throw new ServerError(400, 'INVALID_REQUEST', 'the commit is for another group');
       const add = request.body.add ?? [];
       const remove = request.body.remove ?? [];
       let welcome: Uint8Array | undefined;
@@ -197,7 +198,7 @@ export function registerGroupRoutes(app: FastifyInstance, store: ServerStore, li
       const facts = inspect(message, 'the message');
       // Proposals on their own are not carried: members refuse them (docs/groups.md).
       if (facts.kind !== 'application') throw new ServerError(400, 'INVALID_REQUEST', `a ${facts.kind} does not go to /messages`);
-      if (Buffer.from(facts.groupId!).toString('hex') !== group) throw new ServerError(400, 'INVALID_REQUEST', 'the message is for another group');
+      if (toHex(facts.groupId!) !== group) throw new ServerError(400, 'INVALID_REQUEST', 'the message is for another group');
       const w = await store.postToGroup({ group, sender, epoch: facts.epoch!, kind: 'application', message, now: nowSeconds() });
       if (w.result !== 'accepted') refuse(w);
       return { seq: w.seq };
